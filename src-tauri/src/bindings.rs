@@ -1,0 +1,54 @@
+//! The TypeScript types the UI uses are generated from these Rust types and committed under
+//! ui/src/lib/bindings/. This test fails when a committed file is stale;
+//! `UPDATE_BINDINGS=1 cargo test -p placecode-desk bindings` rewrites them.
+
+use std::path::PathBuf;
+
+use placecode::import::{ImportReport, RowNote};
+use placecode::venue::{Catalog, Category, Choice, CodeKind, District, Venue, VenueInput};
+use placecode::FieldError;
+use ts_rs::{Config, TS};
+
+use crate::CommandError;
+
+fn render<T: TS + 'static>(cfg: &Config) -> (String, String) {
+    let name = format!("{}.ts", T::name(cfg));
+    (
+        name,
+        T::export_to_string(cfg).expect("render TypeScript binding"),
+    )
+}
+
+#[test]
+fn typescript_bindings_are_up_to_date() {
+    let cfg = Config::default();
+    let files = [
+        render::<CodeKind>(&cfg),
+        render::<Category>(&cfg),
+        render::<District>(&cfg),
+        render::<VenueInput>(&cfg),
+        render::<Venue>(&cfg),
+        render::<Choice>(&cfg),
+        render::<Catalog>(&cfg),
+        render::<FieldError>(&cfg),
+        render::<RowNote>(&cfg),
+        render::<ImportReport>(&cfg),
+        render::<CommandError>(&cfg),
+    ];
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings");
+    let update = std::env::var_os("UPDATE_BINDINGS").is_some();
+    let mut stale = Vec::new();
+    for (name, text) in files {
+        let path = dir.join(&name);
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &text).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            stale.push(name);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale TypeScript bindings {stale:?}: run `UPDATE_BINDINGS=1 cargo test -p placecode-desk bindings`"
+    );
+}

@@ -1,0 +1,116 @@
+//! The error the UI receives: `{code, message, fields, similar}`. The message is Chinese and
+//! meant for the operator; internals (SQL, paths) go to the log, never to the screen.
+
+use placecode::venue::Venue;
+use placecode::FieldError;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error(transparent)]
+    Core(#[from] placecode::Error),
+
+    /// Something the operator cannot act on; the detail is logged, not shown.
+    #[error("操作失败，请重试；如仍失败，请重启登记台")]
+    Internal(String),
+}
+
+/// What crosses to the UI when a command fails.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct CommandError {
+    /// Stable, for the UI to branch on: invalid, duplicate, near_duplicate, not_found,
+    /// bad_file, storage, io, internal.
+    pub code: String,
+    pub message: String,
+    /// With `invalid`: every bad field and its reason.
+    pub fields: Vec<FieldError>,
+    /// With `near_duplicate`: the similar venues to compare with.
+    pub similar: Vec<Venue>,
+}
+
+impl From<&DeskError> for CommandError {
+    fn from(e: &DeskError) -> Self {
+        let (code, fields, similar) = match e {
+            DeskError::Core(core) => {
+                let (fields, similar) = match core {
+                    placecode::Error::Invalid(fields) => (fields.clone(), Vec::new()),
+                    placecode::Error::NearDuplicate(similar) => (Vec::new(), similar.clone()),
+                    _ => (Vec::new(), Vec::new()),
+                };
+                (core.code(), fields, similar)
+            }
+            DeskError::Internal(_) => ("internal", Vec::new(), Vec::new()),
+        };
+        CommandError {
+            code: code.to_owned(),
+            message: e.to_string(),
+            fields,
+            similar,
+        }
+    }
+}
+
+impl Serialize for DeskError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            // Only the kind of failure is logged: the detail of a storage or I/O error names
+            // no person, but a field error may echo what was typed.
+            DeskError::Core(e @ (placecode::Error::Storage(_) | placecode::Error::Io(_))) => {
+                eprintln!("placecode-desk: {}: {e:?}", e.code());
+            }
+            DeskError::Internal(detail) => eprintln!("placecode-desk: internal: {detail}"),
+            _ => {}
+        }
+        CommandError::from(self).serialize(s)
+    }
+}
+
+pub type DeskResult<T> = Result<T, DeskError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_input_serializes_code_message_and_fields() {
+        let e = DeskError::from(placecode::Error::invalid("manager_phone", "联系电话：必填"));
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "code": "invalid",
+                "message": "联系电话：必填",
+                "fields": [{"field": "manager_phone", "message": "联系电话：必填"}],
+                "similar": []
+            })
+        );
+    }
+
+    #[test]
+    fn storage_errors_hide_their_detail() {
+        let e = DeskError::from(placecode::Error::Storage(rusqlite_error()));
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["code"], "storage");
+        assert_eq!(
+            json["message"],
+            "数据库错误，请重试；如仍失败，请联系管理员"
+        );
+        assert!(!json.to_string().contains("venues"));
+    }
+
+    #[test]
+    fn internal_errors_hide_their_detail() {
+        let e = DeskError::Internal("mutex poisoned at /home/x".into());
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["code"], "internal");
+        assert!(!json.to_string().contains("/home"));
+    }
+
+    fn rusqlite_error() -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(1),
+            Some("no such table: venues".into()),
+        )
+    }
+}

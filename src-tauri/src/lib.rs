@@ -1,0 +1,69 @@
+//! The desk app's shell: window, state and thin command adapters over the `placecode` core.
+
+mod commands;
+mod error;
+
+#[cfg(test)]
+mod bindings;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use placecode::Store;
+use tauri::Manager;
+
+pub use error::{CommandError, DeskError, DeskResult};
+
+/// What every command can reach.
+pub struct Desk {
+    store: Mutex<Store>,
+}
+
+impl Desk {
+    pub fn open(data_dir: PathBuf) -> placecode::Result<Desk> {
+        let store = Store::open(&data_dir.join("desk.sqlite3"))?;
+        Ok(Desk {
+            store: Mutex::new(store),
+        })
+    }
+
+    fn store(&self) -> DeskResult<std::sync::MutexGuard<'_, Store>> {
+        self.store
+            .lock()
+            .map_err(|_| DeskError::Internal("store lock poisoned".into()))
+    }
+}
+
+/// `PLACECODE_DATA_DIR` overrides the OS app-data folder (tests, a portable install).
+fn data_dir(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    match std::env::var_os("PLACECODE_DATA_DIR") {
+        Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
+        _ => Ok(app.path().app_data_dir()?),
+    }
+}
+
+pub fn run() {
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .setup(|app| {
+            let dir = data_dir(app)?;
+            let desk = Desk::open(dir).map_err(|e| format!("无法打开数据库：{e}"))?;
+            app.manage(desk);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::catalog,
+            commands::list_venues,
+            commands::register_venue,
+            commands::update_venue,
+            commands::set_served_venue,
+            commands::served_venue,
+            commands::import_venues_csv,
+        ])
+        .run(tauri::generate_context!("../tauri.conf.json"));
+    if let Err(e) = result {
+        eprintln!("placecode-desk: cannot start: {e}");
+        std::process::exit(1);
+    }
+}

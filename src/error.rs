@@ -1,0 +1,74 @@
+//! The core's one error type. Every variant carries a Chinese message fit for a person; the
+//! adapters (desk, server) pass `code()` and `to_string()` on and never the internals.
+
+use serde::Serialize;
+
+/// One field's problem, named in Chinese (e.g. "联系电话：不是有效的手机号或开封固定电话").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FieldError {
+    /// The input field's key, as the UI names it (`manager_phone`).
+    pub field: String,
+    /// The Chinese reason, starting with the field's Chinese label.
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// 驳回: input that fails validation, one entry per bad field.
+    #[error("{}", .0.first().map(|f| f.message.as_str()).unwrap_or("输入有误"))]
+    Invalid(Vec<FieldError>),
+
+    /// 一所一码: an identical venue is already registered.
+    #[error(
+        "重复登记：该场所已登记为“{existing_name}”（{existing_address}），一所一码，不能重复登记"
+    )]
+    Duplicate {
+        existing_id: String,
+        existing_name: String,
+        existing_address: String,
+    },
+
+    /// Similar venues exist; the user must confirm that this one is different.
+    #[error("发现{}个相似场所（同地址、同类型、名称相近），请确认不是重复登记", .0.len())]
+    NearDuplicate(Vec<crate::venue::Venue>),
+
+    #[error("未找到该{0}")]
+    NotFound(&'static str),
+
+    /// A file the user chose cannot be read as what it claims to be.
+    #[error("{0}")]
+    BadFile(String),
+
+    /// The database failed. The detail stays in logs; people see a generic message.
+    #[error("数据库错误，请重试；如仍失败，请联系管理员")]
+    Storage(#[from] rusqlite::Error),
+
+    #[error("文件读写失败，请检查磁盘空间和权限")]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// A stable code the UI can branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid(_) => "invalid",
+            Error::Duplicate { .. } => "duplicate",
+            Error::NearDuplicate(_) => "near_duplicate",
+            Error::NotFound(_) => "not_found",
+            Error::BadFile(_) => "bad_file",
+            Error::Storage(_) => "storage",
+            Error::Io(_) => "io",
+        }
+    }
+
+    /// A single-field validation error.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Error::Invalid(vec![FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,204 @@
+//! Bulk import of venues from CSV, as exported by Excel in China (UTF-8 with or without BOM, or
+//! GBK). Every row is checked by the same rules as the form; a rejected row saves nothing and is
+//! reported with its line number and reasons.
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::venue::VenueInput;
+
+/// A note on one row of the file: why it was rejected, or what to check.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RowNote {
+    /// The line in the file (the header is line 1).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub line: u64,
+    /// The venue name as written in the row, for finding it.
+    pub name: String,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ImportReport {
+    /// Data rows in the file.
+    pub total: usize,
+    pub imported: usize,
+    pub rejected: Vec<RowNote>,
+    /// Imported rows that resemble an existing venue.
+    pub warnings: Vec<RowNote>,
+}
+
+/// The columns, by their Chinese headers. `场所码类型` may be left out: then every row is a
+/// general venue code (场所码).
+const COLUMNS: &[(&str, &[&str])] = &[
+    ("kind", &["场所码类型", "码的类型", "kind"]),
+    ("category", &["场所类型", "category"]),
+    ("name", &["场所名称", "name"]),
+    ("district", &["所在辖区", "辖区", "district"]),
+    ("address", &["详细地址", "地址", "address"]),
+    ("manager_name", &["负责人姓名", "负责人", "manager_name"]),
+    ("manager_phone", &["联系电话", "电话", "manager_phone"]),
+];
+
+pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+
+/// Text of a CSV file: UTF-8 (BOM optional) or, failing that, GBK/GB18030.
+pub fn decode(bytes: &[u8]) -> Result<String> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(Error::BadFile(
+            "文件过大（超过20MB），请分成几个文件导入".into(),
+        ));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok(s.to_owned());
+    }
+    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+    if had_errors {
+        return Err(Error::BadFile(
+            "文件编码无法识别，请在Excel中另存为“CSV UTF-8”或GBK编码的CSV".into(),
+        ));
+    }
+    Ok(text.into_owned())
+}
+
+/// Reads the rows of a venue CSV. A row with the wrong number of cells is rejected by itself.
+pub fn parse_venues(text: &str) -> Result<(Vec<(u64, VenueInput)>, Vec<RowNote>)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|_| Error::BadFile("无法读取表头，请确认是CSV文件".into()))?
+        .clone();
+    let header_keys: Vec<String> = headers.iter().map(crate::normalize::comparable).collect();
+    let mut index = [None; 7];
+    for (slot, (_, names)) in index.iter_mut().zip(COLUMNS) {
+        *slot = header_keys
+            .iter()
+            .position(|h| names.iter().any(|n| crate::normalize::comparable(n) == *h));
+    }
+    let missing: Vec<&str> = COLUMNS
+        .iter()
+        .zip(&index)
+        .skip(1)
+        .filter(|(_, i)| i.is_none())
+        .map(|((_, names), _)| names[0])
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::BadFile(format!(
+            "缺少列：{}。第一行应为表头",
+            missing.join("、")
+        )));
+    }
+
+    let mut rows = Vec::new();
+    let mut broken = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                broken.push(RowNote {
+                    line,
+                    name: String::new(),
+                    reasons: vec!["该行无法读取（引号不配对或编码错误）".into()],
+                });
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").to_owned();
+        let input = VenueInput {
+            kind: index[0].map_or_else(
+                || "general".to_owned(),
+                |i| record.get(i).unwrap_or("").to_owned(),
+            ),
+            category: cell(index[1]),
+            name: cell(index[2]),
+            district: cell(index[3]),
+            address: cell(index[4]),
+            manager_name: cell(index[5]),
+            manager_phone: cell(index[6]),
+        };
+        if record.len() != headers.len() {
+            broken.push(RowNote {
+                line,
+                name: crate::normalize::clean(&input.name),
+                reasons: vec![format!(
+                    "列数不对：应为{}列，实为{}列",
+                    headers.len(),
+                    record.len()
+                )],
+            });
+            continue;
+        }
+        rows.push((line, input));
+    }
+    Ok((rows, broken))
+}
+
+/// Decodes, parses and imports a venue CSV into the store.
+pub fn import_venues(store: &mut Store, bytes: &[u8]) -> Result<ImportReport> {
+    let text = decode(bytes)?;
+    let (rows, broken) = parse_venues(&text)?;
+    let broken_count = broken.len();
+    let mut report = store.import_venues(rows)?;
+    report.total += broken_count;
+    report.rejected.extend(broken);
+    report.rejected.sort_by_key(|n| n.line);
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_utf8_with_and_without_bom_and_gbk() {
+        assert_eq!(decode("场所名称".as_bytes()).unwrap(), "场所名称");
+        assert_eq!(decode(b"\xEF\xBB\xBFabc").unwrap(), "abc");
+        let (gbk, _, _) = encoding_rs::GBK.encode("鼓楼区中山路18号");
+        assert_eq!(decode(&gbk).unwrap(), "鼓楼区中山路18号");
+    }
+
+    #[test]
+    fn undecodable_bytes_are_a_bad_file() {
+        let e = decode(&[0x81, 0x20, 0xFF, 0xFE, 0x81]).unwrap_err();
+        assert_eq!(e.code(), "bad_file");
+    }
+
+    #[test]
+    fn missing_columns_are_named() {
+        let e = parse_venues("场所名称,详细地址\n超市,中山路1号\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "缺少列：场所类型、所在辖区、负责人姓名、联系电话。第一行应为表头"
+        );
+    }
+
+    #[test]
+    fn a_row_with_the_wrong_number_of_cells_is_rejected_alone() {
+        let csv = "场所类型,场所名称,所在辖区,详细地址,负责人姓名,联系电话\n\
+                   商场超市,甲超市,鼓楼区,中山路1号,王建国,13837800001\n\
+                   商场超市,乙超市,鼓楼区\n";
+        let (rows, broken) = parse_venues(csv).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].0, 2);
+        assert_eq!(rows[0].1.kind, "general");
+        assert_eq!(
+            broken,
+            [RowNote {
+                line: 3,
+                name: "乙超市".into(),
+                reasons: vec!["列数不对：应为6列，实为3列".into()]
+            }]
+        );
+    }
+}

@@ -1,0 +1,14 @@
+//! placecode core: the rules of Kaifeng's venue codes (场所码), shared by the desk app and the
+//! central server. No Tauri here: everything is testable without a window.
+//!
+//! Requirement numbers (R1 to R12) refer to `SPEC.md`'s restatement of Kaifeng notice No. 9.
+
+pub mod error;
+pub mod import;
+pub mod normalize;
+pub mod store;
+pub mod validate;
+pub mod venue;
+
+pub use error::{Error, FieldError, Result};
+pub use store::Store;

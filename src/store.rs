@@ -1,0 +1,448 @@
+//! The desk's SQLite store. Every opening of the database happens in [`Store::open`], so that
+//! encryption at rest (SQLCipher's `PRAGMA key`) can be added in one place.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
+
+use crate::error::{Error, Result};
+use crate::normalize;
+use crate::validate;
+use crate::venue::{Category, CodeKind, District, ValidVenue, Venue, VenueInput};
+
+/// Schema versions, applied in order at start. Never edit one that has shipped: add the next.
+const MIGRATIONS: &[&str] = &[
+    // 1: venues and desk settings.
+    "CREATE TABLE venues (
+        id            TEXT PRIMARY KEY,
+        kind          TEXT NOT NULL,
+        category      TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        district      TEXT NOT NULL,
+        address       TEXT NOT NULL,
+        manager_name  TEXT NOT NULL,
+        manager_phone TEXT NOT NULL,
+        dedup_key     TEXT NOT NULL UNIQUE,
+        address_key   TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+    CREATE INDEX venues_similar ON venues (category, address_key);
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+];
+
+const SERVED_VENUE: &str = "served_venue_id";
+
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut conn = Connection::open(path)?;
+        // WAL lets readers run beside the writer; FULL syncs each commit, so a check-in that the
+        // screen confirmed survives a power cut, not only a crash of the app.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// 场所登记 (R3). Rejects invalid input with every reason, an identical venue as a duplicate
+    /// (一所一码), and similar venues unless `confirm_similar` says the user checked them.
+    pub fn register_venue(&mut self, input: &VenueInput, confirm_similar: bool) -> Result<Venue> {
+        let valid = validate::venue(input)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        check_unique(&tx, &valid, None, confirm_similar)?;
+        let venue = insert(&tx, &valid)?;
+        tx.commit()?;
+        Ok(venue)
+    }
+
+    /// Corrects a venue: the same rules as registering, ignoring the venue itself.
+    pub fn update_venue(
+        &mut self,
+        id: &str,
+        input: &VenueInput,
+        confirm_similar: bool,
+    ) -> Result<Venue> {
+        let valid = validate::venue(input)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now = now();
+        check_unique(&tx, &valid, Some(id), confirm_similar)?;
+        let changed = tx
+            .execute(
+                "UPDATE venues SET kind=?2, category=?3, name=?4, district=?5, address=?6,
+                    manager_name=?7, manager_phone=?8, dedup_key=?9, address_key=?10, updated_at=?11
+                 WHERE id=?1",
+                params![
+                    id,
+                    valid.kind.key(),
+                    valid.category.key(),
+                    valid.name,
+                    valid.district.key(),
+                    valid.address,
+                    valid.manager_name,
+                    valid.manager_phone,
+                    valid.dedup_key(),
+                    address_key(&valid),
+                    now
+                ],
+            )
+            .map_err(|e| unique_violation(&tx, &valid, e))?;
+        if changed == 0 {
+            return Err(Error::NotFound("场所"));
+        }
+        let venue = get(&tx, id)?;
+        tx.commit()?;
+        Ok(venue)
+    }
+
+    pub fn venue(&self, id: &str) -> Result<Venue> {
+        get(&self.conn, id)
+    }
+
+    /// Venues matching `query` in name, address, manager, phone, category or district; the served
+    /// venue first, then the most recently changed.
+    pub fn venues(&self, query: &str) -> Result<Vec<Venue>> {
+        let q = normalize::clean(query);
+        let mut sql = String::from(SELECT_VENUE);
+        let mut args: Vec<String> = Vec::new();
+        if !q.is_empty() {
+            let like = format!(
+                "%{}%",
+                q.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            args.push(like);
+            sql.push_str(
+                " WHERE v.name LIKE ?1 ESCAPE '\\' OR v.address LIKE ?1 ESCAPE '\\'
+                  OR v.manager_name LIKE ?1 ESCAPE '\\' OR v.manager_phone LIKE ?1 ESCAPE '\\'",
+            );
+            let labelled = Category::ALL
+                .iter()
+                .filter(|c| c.label().contains(q.as_str()))
+                .map(|c| c.key())
+                .chain(
+                    District::ALL
+                        .iter()
+                        .filter(|d| d.label().contains(q.as_str()))
+                        .map(|d| d.key()),
+                );
+            for key in labelled {
+                args.push(key.to_owned());
+                sql.push_str(&format!(
+                    " OR v.category = ?{n} OR v.district = ?{n}",
+                    n = args.len()
+                ));
+            }
+        }
+        sql.push_str(" ORDER BY served DESC, v.updated_at DESC, v.id DESC");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), venue_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Marks the venue this desk serves (本台服务场所); one at a time.
+    pub fn set_served_venue(&mut self, id: &str) -> Result<Venue> {
+        let tx = self.conn.transaction()?;
+        let venue = get(&tx, id)?;
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![SERVED_VENUE, id],
+        )?;
+        tx.commit()?;
+        Ok(Venue {
+            served: true,
+            ..venue
+        })
+    }
+
+    pub fn served_venue(&self) -> Result<Option<Venue>> {
+        let id: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [SERVED_VENUE],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match id {
+            Some(id) => get(&self.conn, &id).map(Some).or_else(|e| match e {
+                Error::NotFound(_) => Ok(None),
+                e => Err(e),
+            }),
+            None => Ok(None),
+        }
+    }
+
+    /// Imports validated rows in one transaction; each row is all or nothing.
+    pub(crate) fn import_venues(
+        &mut self,
+        rows: Vec<(u64, VenueInput)>,
+    ) -> Result<crate::import::ImportReport> {
+        use crate::import::{ImportReport, RowNote};
+        let mut report = ImportReport {
+            total: rows.len(),
+            ..Default::default()
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (line, input) in rows {
+            let name = normalize::clean(&input.name);
+            let outcome = validate::venue(&input).and_then(|valid| {
+                let similar = match check_unique(&tx, &valid, None, false) {
+                    Ok(()) => Vec::new(),
+                    Err(Error::NearDuplicate(similar)) => similar,
+                    Err(e) => return Err(e),
+                };
+                insert(&tx, &valid).map(|_| similar)
+            });
+            match outcome {
+                Ok(similar) => {
+                    report.imported += 1;
+                    if !similar.is_empty() {
+                        let names: Vec<_> = similar.iter().map(|v| v.name.as_str()).collect();
+                        report.warnings.push(RowNote {
+                            line,
+                            name: name.clone(),
+                            reasons: vec![format!(
+                                "已导入，但与“{}”相似，请核对是否重复",
+                                names.join("”“")
+                            )],
+                        });
+                    }
+                }
+                Err(Error::Invalid(fields)) => report.rejected.push(RowNote {
+                    line,
+                    name,
+                    reasons: fields.into_iter().map(|f| f.message).collect(),
+                }),
+                Err(e @ Error::Duplicate { .. }) => report.rejected.push(RowNote {
+                    line,
+                    name,
+                    reasons: vec![e.to_string()],
+                }),
+                Err(e) => return Err(e),
+            }
+        }
+        tx.commit()?;
+        Ok(report)
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+    let current: usize = tx
+        .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))?
+        .try_into()
+        .unwrap_or(0);
+    for sql in MIGRATIONS.iter().skip(current) {
+        tx.execute_batch(sql)?;
+    }
+    if current < MIGRATIONS.len() {
+        tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn address_key(v: &ValidVenue) -> String {
+    format!("{}|{}", v.district.key(), normalize::comparable(&v.address))
+}
+
+const SELECT_VENUE: &str =
+    "SELECT v.id, v.kind, v.category, v.name, v.district, v.address, v.manager_name,
+        v.manager_phone, v.created_at, v.updated_at,
+        v.id = (SELECT value FROM settings WHERE key = 'served_venue_id') AS served
+    FROM venues v";
+
+fn venue_from_row(r: &Row) -> rusqlite::Result<Venue> {
+    fn parsed<T>(r: &Row, i: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+        let s: String = r.get(i)?;
+        parse(&s).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                i,
+                rusqlite::types::Type::Text,
+                format!("unknown key {s}").into(),
+            )
+        })
+    }
+    Ok(Venue {
+        id: r.get(0)?,
+        kind: parsed(r, 1, CodeKind::parse)?,
+        category: parsed(r, 2, Category::parse)?,
+        name: r.get(3)?,
+        district: parsed(r, 4, District::parse)?,
+        address: r.get(5)?,
+        manager_name: r.get(6)?,
+        manager_phone: r.get(7)?,
+        created_at: r.get(8)?,
+        updated_at: r.get(9)?,
+        served: r.get::<_, Option<bool>>(10)?.unwrap_or(false),
+    })
+}
+
+fn get(conn: &Connection, id: &str) -> Result<Venue> {
+    conn.query_row(
+        &format!("{SELECT_VENUE} WHERE v.id = ?1"),
+        [id],
+        venue_from_row,
+    )
+    .optional()?
+    .ok_or(Error::NotFound("场所"))
+}
+
+fn insert(tx: &Transaction, v: &ValidVenue) -> Result<Venue> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let now = now();
+    tx.execute(
+        "INSERT INTO venues (id, kind, category, name, district, address, manager_name, manager_phone,
+            dedup_key, address_key, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+        params![
+            id,
+            v.kind.key(),
+            v.category.key(),
+            v.name,
+            v.district.key(),
+            v.address,
+            v.manager_name,
+            v.manager_phone,
+            v.dedup_key(),
+            address_key(v),
+            now
+        ],
+    )
+    .map_err(|e| unique_violation(tx, v, e))?;
+    get(tx, &id)
+}
+
+/// 一所一码 and the near-duplicate warning. `except` is the venue being edited.
+fn check_unique(
+    conn: &Connection,
+    v: &ValidVenue,
+    except: Option<&str>,
+    confirm_similar: bool,
+) -> Result<()> {
+    if let Some(existing) = by_dedup_key(conn, &v.dedup_key())? {
+        if Some(existing.id.as_str()) != except {
+            return Err(duplicate(existing));
+        }
+    }
+    if confirm_similar {
+        return Ok(());
+    }
+    let mut stmt = conn.prepare(&format!(
+        "{SELECT_VENUE} WHERE v.category = ?1 AND v.address_key = ?2 AND v.id IS NOT ?3"
+    ))?;
+    let name = normalize::comparable(&v.name);
+    let similar: Vec<Venue> = stmt
+        .query_map(
+            params![v.category.key(), address_key(v), except],
+            venue_from_row,
+        )?
+        .filter_map(|r| r.ok())
+        .filter(|other| names_similar(&name, &normalize::comparable(&other.name)))
+        .collect();
+    if similar.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::NearDuplicate(similar))
+    }
+}
+
+fn by_dedup_key(conn: &Connection, key: &str) -> Result<Option<Venue>> {
+    Ok(conn
+        .query_row(
+            &format!("{SELECT_VENUE} WHERE v.dedup_key = ?1"),
+            [key],
+            venue_from_row,
+        )
+        .optional()?)
+}
+
+fn duplicate(existing: Venue) -> Error {
+    Error::Duplicate {
+        existing_id: existing.id,
+        existing_name: existing.name,
+        existing_address: existing.address,
+    }
+}
+
+/// A UNIQUE violation that slipped past the check (another writer in between) is still a duplicate.
+fn unique_violation(conn: &Connection, v: &ValidVenue, e: rusqlite::Error) -> Error {
+    if let rusqlite::Error::SqliteFailure(f, _) = &e {
+        if f.code == rusqlite::ErrorCode::ConstraintViolation {
+            if let Ok(Some(existing)) = by_dedup_key(conn, &v.dedup_key()) {
+                return duplicate(existing);
+            }
+        }
+    }
+    Error::Storage(e)
+}
+
+/// Names are similar when one contains the other, or they differ in at most a third of their
+/// characters (大润发超市 / 大润发超巿).
+pub fn names_similar(a: &str, b: &str) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if a.contains(b) || b.contains(a) {
+        return true;
+    }
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let longest = a.len().max(b.len());
+    edit_distance(&a, &b) * 3 <= longest
+}
+
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn similar_names() {
+        assert!(names_similar("大润发超市", "大润发超市鼓楼店"));
+        assert!(names_similar("大润发超市", "大润发超巿"));
+        assert!(!names_similar("大润发超市", "新玛特购物广场"));
+        assert!(!names_similar("", "新玛特"));
+    }
+}

@@ -1,0 +1,620 @@
+//! Validation rules. Each rule normalizes first (full-width to half-width, spaces) and answers
+//! either the normalized value or a Chinese reason that starts with the field's label, so that a
+//! rejected form (驳回, R3) tells the person exactly what to correct.
+
+use crate::error::{Error, FieldError, Result};
+use crate::normalize;
+use crate::venue::{Category, CodeKind, District, ValidVenue, VenueInput};
+
+/// Field keys and their Chinese labels, as the forms show them.
+pub const KIND: (&str, &str) = ("kind", "码的类型");
+pub const CATEGORY: (&str, &str) = ("category", "场所类型");
+pub const NAME: (&str, &str) = ("name", "场所名称");
+pub const DISTRICT: (&str, &str) = ("district", "所在辖区");
+pub const ADDRESS: (&str, &str) = ("address", "详细地址");
+pub const MANAGER_NAME: (&str, &str) = ("manager_name", "负责人姓名");
+pub const MANAGER_PHONE: (&str, &str) = ("manager_phone", "联系电话");
+
+pub const VENUE_NAME_MAX: usize = 60;
+pub const ADDRESS_MAX: usize = 120;
+pub const PERSON_NAME_CJK_MAX: usize = 20;
+pub const PERSON_NAME_LATIN_MAX: usize = 60;
+
+/// A CJK unified ideograph, including the extensions outside the BMP (rare characters such as
+/// 𠈌 U+2020C and 𡒄 U+21484 appear in real names and places).
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x3007 | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF
+        | 0x20000..=0x2A6DF | 0x2A700..=0x2EE5F | 0x2F800..=0x2FA1F | 0x30000..=0x323AF)
+}
+
+const MIDDLE_DOT: char = '\u{00B7}';
+
+/// Checks a whole venue registration and reports every bad field at once.
+pub fn venue(input: &VenueInput) -> Result<ValidVenue> {
+    let mut errors = Vec::new();
+    let mut check = |field: (&str, &str), r: Result<(), String>| {
+        if let Err(message) = r {
+            errors.push(FieldError {
+                field: field.0.to_owned(),
+                message: format!("{}：{}", field.1, message),
+            });
+        }
+    };
+
+    let kind = CodeKind::parse(&input.kind);
+    check(KIND, choice(&input.kind, kind.is_some()));
+    let category = Category::parse(&input.category);
+    check(CATEGORY, choice(&input.category, category.is_some()));
+    let district = District::parse(&input.district);
+    check(DISTRICT, choice(&input.district, district.is_some()));
+
+    let name = venue_name(&input.name);
+    check(NAME, name.as_ref().map(drop).map_err(Clone::clone));
+    let address = address(&input.address, district);
+    check(ADDRESS, address.as_ref().map(drop).map_err(Clone::clone));
+    let manager_name = person_name(&input.manager_name);
+    check(
+        MANAGER_NAME,
+        manager_name.as_ref().map(drop).map_err(Clone::clone),
+    );
+    let manager_phone = phone(&input.manager_phone);
+    check(
+        MANAGER_PHONE,
+        manager_phone.as_ref().map(drop).map_err(Clone::clone),
+    );
+
+    match (
+        kind,
+        category,
+        district,
+        name,
+        address,
+        manager_name,
+        manager_phone,
+    ) {
+        (
+            Some(kind),
+            Some(category),
+            Some(district),
+            Ok(name),
+            Ok(address),
+            Ok(manager_name),
+            Ok(manager_phone),
+        ) if errors.is_empty() => Ok(ValidVenue {
+            kind,
+            category,
+            name,
+            district,
+            address,
+            manager_name,
+            manager_phone,
+        }),
+        _ => Err(Error::Invalid(errors)),
+    }
+}
+
+fn choice(raw: &str, known: bool) -> Result<(), String> {
+    if known {
+        Ok(())
+    } else if raw.trim().is_empty() {
+        Err("请选择".into())
+    } else {
+        Err("不在可选范围内，请从列表中选择".into())
+    }
+}
+
+/// Required, at most `max` characters (counted as people count them, not as bytes).
+fn length(s: &str, min: usize, max: usize) -> Result<(), String> {
+    let n = s.chars().count();
+    if n == 0 {
+        Err("必填".into())
+    } else if n < min {
+        Err(format!("至少{min}个字"))
+    } else if n > max {
+        Err(format!("不能超过{max}个字（现为{n}个）"))
+    } else {
+        Ok(())
+    }
+}
+
+/// The first character outside `allowed`, reported by name so the person can find it.
+fn only(s: &str, allowed: impl Fn(char) -> bool) -> Result<(), String> {
+    match s.chars().find(|&c| !allowed(c)) {
+        None => Ok(()),
+        Some(c) if c.is_control() => Err("含有不可见的控制字符".into()),
+        Some(c) => Err(format!("含有不允许的字符“{c}”")),
+    }
+}
+
+/// 场所名称: 2 to 60 characters; Chinese, Latin letters, digits and the punctuation real shop
+/// names use. Symbols such as < > ; and emoji are refused.
+pub fn venue_name(raw: &str) -> Result<String, String> {
+    let s = normalize::clean(raw);
+    length(&s, 2, VENUE_NAME_MAX)?;
+    only(&s, |c| {
+        is_han(c) || c.is_ascii_alphanumeric() || " ()（）·-—_&.,'#/、《》“”+".contains(c)
+    })?;
+    if !s.chars().any(|c| is_han(c) || c.is_ascii_alphabetic()) {
+        return Err("应含有文字，不能只有数字或符号".into());
+    }
+    Ok(s)
+}
+
+const ADMIN_PREFIXES: &[&str] = &["河南省", "河南", "开封市", "开封"];
+
+/// Words that place an address on a road, street, village or highway.
+const LOCALITY: &[&str] = &[
+    "路",
+    "街",
+    "道",
+    "巷",
+    "胡同",
+    "村",
+    "庄",
+    "镇",
+    "乡",
+    "社区",
+    "小区",
+    "高速",
+    "国道",
+    "省道",
+    "园区",
+    "广场",
+    "里",
+    "弄",
+    "屯",
+    "组",
+    "景区",
+    "公园",
+    "服务区",
+    "收费站",
+    "检查站",
+    "卡口",
+];
+
+/// Words that pin a spot on that road: a number or a landmark.
+const SPOT: &[&str] = &[
+    "号",
+    "院",
+    "楼",
+    "栋",
+    "幢",
+    "单元",
+    "门",
+    "村",
+    "庄",
+    "屯",
+    "组",
+    "收费站",
+    "出口",
+    "入口",
+    "服务区",
+    "站",
+    "对面",
+    "旁",
+    "东侧",
+    "西侧",
+    "南侧",
+    "北侧",
+    "交叉口",
+    "路口",
+    "附近",
+    "大厦",
+    "广场",
+    "市场",
+    "中心",
+    "公司",
+    "厂",
+    "医院",
+    "学校",
+    "小区",
+    "宾馆",
+    "酒店",
+    "超市",
+    "商场",
+    "公园",
+    "景区",
+    "卡口",
+    "检查站",
+    "段",
+    "基地",
+];
+
+/// 详细地址: must be findable: a road, street or village, and a number or landmark on it. A
+/// district named in the address must be the one chosen.
+pub fn address(raw: &str, district: Option<District>) -> Result<String, String> {
+    let s = normalize::clean(raw);
+    length(&s, 2, ADDRESS_MAX)?;
+    only(&s, |c| {
+        is_han(c) || c.is_ascii_alphanumeric() || " ()（）·-—_#/,.、".contains(c)
+    })?;
+
+    let mut rest = s.replace(' ', "");
+    for p in ADMIN_PREFIXES {
+        if let Some(r) = rest.strip_prefix(p) {
+            rest = r.to_owned();
+        }
+    }
+    for d in District::ALL {
+        if let Some(r) = rest.strip_prefix(d.label()) {
+            if let Some(chosen) = district.filter(|c| c != d) {
+                return Err(format!(
+                    "写的是{}，与所在辖区“{}”不一致",
+                    d.label(),
+                    chosen.label()
+                ));
+            }
+            rest = r.to_owned();
+        }
+    }
+    if rest.chars().count() < 2 {
+        return Err("只写了辖区，请写明路、街或村，以及门牌号或标志性建筑".into());
+    }
+    let has_locality = LOCALITY.iter().any(|w| rest.contains(w))
+        || rest
+            .chars()
+            .zip(rest.chars().skip(1))
+            .any(|(a, b)| matches!(a, 'G' | 'S' | 'g' | 's') && b.is_ascii_digit());
+    if !has_locality {
+        return Err("缺少路、街、村等位置信息，无法找到该场所".into());
+    }
+    if !(rest.chars().any(|c| c.is_ascii_digit()) || SPOT.iter().any(|w| rest.contains(w))) {
+        return Err("缺少门牌号或标志性建筑（如“中山路18号”“某某小区东门”）".into());
+    }
+    Ok(s)
+}
+
+/// A person's name: Chinese (rare characters and the middle dot of minority names allowed) or
+/// Latin letters (foreign names). Digits, symbols, emoji and a mix of scripts are refused.
+pub fn person_name(raw: &str) -> Result<String, String> {
+    let s = normalize::clean(raw);
+    if s.is_empty() {
+        return Err("必填".into());
+    }
+    if s.chars().any(|c| c.is_ascii_digit()) {
+        return Err("不能含数字".into());
+    }
+    let han = s.chars().any(is_han);
+    let latin = s.chars().any(|c| c.is_ascii_alphabetic());
+    if han && latin {
+        return Err("请只用汉字或只用拉丁字母书写".into());
+    }
+    if han {
+        only(&s, |c| is_han(c) || c == MIDDLE_DOT)?;
+        if s.starts_with(MIDDLE_DOT) || s.ends_with(MIDDLE_DOT) || s.contains("··") {
+            return Err("间隔号“·”只能用在名字中间".into());
+        }
+        let n = s.chars().filter(|&c| c != MIDDLE_DOT).count();
+        if n < 2 {
+            return Err("至少2个字".into());
+        }
+        length(&s, 2, PERSON_NAME_CJK_MAX)?;
+        Ok(s)
+    } else {
+        only(&s, |c| c.is_ascii_alphabetic() || " -'.".contains(c))?;
+        if s.chars().filter(|c| c.is_ascii_alphabetic()).count() < 2 {
+            return Err("至少2个字母".into());
+        }
+        length(&s, 2, PERSON_NAME_LATIN_MAX)?;
+        Ok(s)
+    }
+}
+
+/// A mainland mobile number: 11 digits, 1 then 3 to 9. `+86` and separators are dropped.
+pub fn mobile(raw: &str) -> Result<String, String> {
+    let digits = phone_digits(raw)?;
+    let d = strip_country(&digits);
+    if is_mobile(d) {
+        Ok(d.to_owned())
+    } else {
+        Err("不是有效的手机号（11位，以1开头）".into())
+    }
+}
+
+/// 联系电话: a mainland mobile number, or a Kaifeng landline (area code 0371, 8-digit number;
+/// a bare 8-digit number is taken as local). Stored as `13800001111` or `0371-23456789`.
+pub fn phone(raw: &str) -> Result<String, String> {
+    let digits = phone_digits(raw)?;
+    let d = strip_country(&digits);
+    if is_mobile(d) {
+        return Ok(d.to_owned());
+    }
+    if let Some(local) = d.strip_prefix("0371") {
+        if is_local(local) {
+            return Ok(format!("0371-{local}"));
+        }
+        return Err("开封固定电话应为0371加8位号码".into());
+    }
+    if is_local(d) {
+        return Ok(format!("0371-{d}"));
+    }
+    if d.starts_with('0') && d.len() >= 10 {
+        return Err("不是开封的固定电话（区号应为0371）".into());
+    }
+    if d.starts_with('1') && d.len() == 11 {
+        return Err("不是有效的手机号（第二位应为3至9）".into());
+    }
+    Err("请填写11位手机号或0371开头的固定电话".into())
+}
+
+fn phone_digits(raw: &str) -> Result<String, String> {
+    let s = normalize::compact(raw);
+    if s.is_empty() {
+        return Err("必填".into());
+    }
+    let plus = s.starts_with('+');
+    let body = s.trim_start_matches('+');
+    only(body, |c| c.is_ascii_digit() || "-()（）".contains(c))
+        .map_err(|e| format!("{e}，只能填数字"))?;
+    let digits: String = body.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() > 20 {
+        return Err("号码过长".into());
+    }
+    Ok(if plus { format!("+{digits}") } else { digits })
+}
+
+fn strip_country(d: &str) -> &str {
+    for p in ["+86", "0086", "86"] {
+        if let Some(rest) = d.strip_prefix(p) {
+            if is_mobile(rest) {
+                return rest;
+            }
+        }
+    }
+    d.trim_start_matches('+')
+}
+
+fn is_mobile(d: &str) -> bool {
+    d.len() == 11
+        && d.starts_with('1')
+        && matches!(d.as_bytes()[1], b'3'..=b'9')
+        && d.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_local(d: &str) -> bool {
+    d.len() == 8 && matches!(d.as_bytes()[0], b'2'..=b'9') && d.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> VenueInput {
+        VenueInput {
+            kind: "general".into(),
+            category: "mall".into(),
+            name: "大商新玛特(鼓楼店)".into(),
+            district: "gulou".into(),
+            address: "中山路中段18号".into(),
+            manager_name: "王建国".into(),
+            manager_phone: "13837800001".into(),
+        }
+    }
+
+    fn fields(e: Error) -> Vec<(String, String)> {
+        match e {
+            Error::Invalid(v) => v.into_iter().map(|f| (f.field, f.message)).collect(),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn r3_a_complete_registration_passes_normalized() {
+        let mut i = good();
+        i.name = "　大商新玛特（鼓楼店）　".into();
+        i.manager_phone = "１３８ ３７８０ ０００１".into();
+        let v = venue(&i).unwrap();
+        assert_eq!(v.name, "大商新玛特(鼓楼店)");
+        assert_eq!(v.manager_phone, "13837800001");
+        assert_eq!(v.category, Category::Mall);
+    }
+
+    #[test]
+    fn r3_every_bad_field_is_reported_with_its_chinese_label() {
+        let e = venue(&VenueInput::default()).unwrap_err();
+        let f = fields(e);
+        let keys: Vec<_> = f.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "kind",
+                "category",
+                "district",
+                "name",
+                "address",
+                "manager_name",
+                "manager_phone"
+            ]
+        );
+        assert_eq!(f[0].1, "码的类型：请选择");
+        assert_eq!(f[3].1, "场所名称：必填");
+        assert_eq!(f[6].1, "联系电话：必填");
+    }
+
+    #[test]
+    fn unknown_choice_is_refused() {
+        let mut i = good();
+        i.category = "'; DROP TABLE venues;--".into();
+        assert_eq!(
+            fields(venue(&i).unwrap_err()),
+            [(
+                "category".into(),
+                "场所类型：不在可选范围内，请从列表中选择".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn venue_name_lengths_and_characters() {
+        assert_eq!(venue_name("超市").unwrap(), "超市");
+        assert_eq!(venue_name(&"店".repeat(60)).unwrap().chars().count(), 60);
+        assert_eq!(
+            venue_name(&"店".repeat(61)).unwrap_err(),
+            "不能超过60个字（现为61个）"
+        );
+        assert_eq!(
+            venue_name(&"a".repeat(10_240)).unwrap_err(),
+            "不能超过60个字（现为10240个）"
+        );
+        assert_eq!(venue_name("店").unwrap_err(), "至少2个字");
+        assert_eq!(venue_name("𠈌𡒄酒家").unwrap(), "𠈌𡒄酒家");
+        assert_eq!(
+            venue_name("McDonald's 麦当劳").unwrap(),
+            "McDonald's 麦当劳"
+        );
+        assert_eq!(
+            venue_name("<script>alert(1)</script>").unwrap_err(),
+            "含有不允许的字符“<”"
+        );
+        assert_eq!(
+            venue_name("好运来😀饭店").unwrap_err(),
+            "含有不允许的字符“😀”"
+        );
+        assert_eq!(
+            venue_name("超市; DROP TABLE venues").unwrap_err(),
+            "含有不允许的字符“;”"
+        );
+        assert_eq!(
+            venue_name("12345").unwrap_err(),
+            "应含有文字，不能只有数字或符号"
+        );
+        assert_eq!(
+            venue_name("超\u{0007}市").unwrap_err(),
+            "含有不可见的控制字符"
+        );
+    }
+
+    #[test]
+    fn address_must_be_findable() {
+        let d = Some(District::Gulou);
+        assert_eq!(address("鼓楼区中山路18号", d).unwrap(), "鼓楼区中山路18号");
+        assert_eq!(
+            address("开封市鼓楼区中山路１８号", d).unwrap(),
+            "开封市鼓楼区中山路18号"
+        );
+        assert!(address("八里湾镇大李庄村", Some(District::Xiangfu)).is_ok());
+        assert!(address("连霍高速开封西收费站", Some(District::Longting)).is_ok());
+        assert!(address("G310与金明大道交叉口", Some(District::Longting)).is_ok());
+        assert!(address("𡒄家村", Some(District::Qixian)).is_ok());
+        assert_eq!(
+            address("鼓楼区", d).unwrap_err(),
+            "只写了辖区，请写明路、街或村，以及门牌号或标志性建筑"
+        );
+        assert_eq!(
+            address("开封市鼓楼区", d).unwrap_err(),
+            "只写了辖区，请写明路、街或村，以及门牌号或标志性建筑"
+        );
+        assert_eq!(
+            address("鼓楼区中山路", d).unwrap_err(),
+            "缺少门牌号或标志性建筑（如“中山路18号”“某某小区东门”）"
+        );
+        assert_eq!(
+            address("鼓楼区那边", d).unwrap_err(),
+            "缺少路、街、村等位置信息，无法找到该场所"
+        );
+        assert_eq!(
+            address("龙亭区中山路18号", d).unwrap_err(),
+            "写的是龙亭区，与所在辖区“鼓楼区”不一致"
+        );
+        assert_eq!(
+            address("中山路18号<b>", d).unwrap_err(),
+            "含有不允许的字符“<”"
+        );
+        assert_eq!(
+            address("中山路18号'; DROP TABLE venues;--", d).unwrap_err(),
+            "含有不允许的字符“'”"
+        );
+        assert!(address(&"路".repeat(10_000), d)
+            .unwrap_err()
+            .starts_with("不能超过120个字"));
+    }
+
+    #[test]
+    fn person_names_chinese_minority_rare_and_latin() {
+        assert_eq!(person_name("王建国").unwrap(), "王建国");
+        assert_eq!(person_name("买买提・艾力").unwrap(), "买买提·艾力");
+        assert_eq!(person_name("阿依古丽·买买提").unwrap(), "阿依古丽·买买提");
+        assert_eq!(person_name("王𠈌").unwrap(), "王𠈌");
+        assert_eq!(
+            person_name("  John   O'Neil-Smith ").unwrap(),
+            "John O'Neil-Smith"
+        );
+        assert_eq!(person_name("Ｊｏｈｎ").unwrap(), "John");
+        assert_eq!(person_name("王").unwrap_err(), "至少2个字");
+        assert_eq!(person_name("王建国2").unwrap_err(), "不能含数字");
+        assert_eq!(person_name("王建国😀").unwrap_err(), "含有不允许的字符“😀”");
+        assert_eq!(
+            person_name("王<b>").unwrap_err(),
+            "请只用汉字或只用拉丁字母书写"
+        );
+        assert_eq!(person_name("<script>").unwrap_err(), "含有不允许的字符“<”");
+        assert_eq!(
+            person_name("·买买提").unwrap_err(),
+            "间隔号“·”只能用在名字中间"
+        );
+        assert_eq!(
+            person_name("买买提··艾力").unwrap_err(),
+            "间隔号“·”只能用在名字中间"
+        );
+        assert_eq!(
+            person_name("王Jack").unwrap_err(),
+            "请只用汉字或只用拉丁字母书写"
+        );
+        assert_eq!(
+            person_name(&"王".repeat(21)).unwrap_err(),
+            "不能超过20个字（现为21个）"
+        );
+        assert!(person_name(&"a".repeat(10_240))
+            .unwrap_err()
+            .starts_with("不能超过60个字"));
+        assert_eq!(person_name("").unwrap_err(), "必填");
+        assert_eq!(person_name("　").unwrap_err(), "必填");
+    }
+
+    #[test]
+    fn phones_mobile_and_kaifeng_landline() {
+        assert_eq!(phone("13837800001").unwrap(), "13837800001");
+        assert_eq!(phone("+86 138-3780-0001").unwrap(), "13837800001");
+        assert_eq!(phone("８６１３８３７８００００１").unwrap(), "13837800001");
+        assert_eq!(phone("0371-23456789").unwrap(), "0371-23456789");
+        assert_eq!(phone("(0371)23456789").unwrap(), "0371-23456789");
+        assert_eq!(phone("23456789").unwrap(), "0371-23456789");
+        assert_eq!(
+            phone("010-62345678").unwrap_err(),
+            "不是开封的固定电话（区号应为0371）"
+        );
+        assert_eq!(
+            phone("0371-1234").unwrap_err(),
+            "开封固定电话应为0371加8位号码"
+        );
+        assert_eq!(
+            phone("12345678901").unwrap_err(),
+            "不是有效的手机号（第二位应为3至9）"
+        );
+        assert_eq!(
+            phone("1383780000").unwrap_err(),
+            "请填写11位手机号或0371开头的固定电话"
+        );
+        assert_eq!(
+            phone("138abc00001").unwrap_err(),
+            "含有不允许的字符“a”，只能填数字"
+        );
+        assert_eq!(
+            phone("138'; DROP").unwrap_err(),
+            "含有不允许的字符“'”，只能填数字"
+        );
+        assert_eq!(phone(&"1".repeat(10_240)).unwrap_err(), "号码过长");
+        assert_eq!(
+            mobile("0371-23456789").unwrap_err(),
+            "不是有效的手机号（11位，以1开头）"
+        );
+        assert_eq!(mobile("+8613837800001").unwrap(), "13837800001");
+    }
+
+    #[test]
+    fn is_han_covers_extensions_but_not_emoji_or_kana() {
+        assert!(is_han('中') && is_han('𠈌') && is_han('𡒄') && is_han('〇'));
+        assert!(!is_han('😀') && !is_han('あ') && !is_han('A') && !is_han('·'));
+    }
+}
