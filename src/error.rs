@@ -20,14 +20,8 @@ pub enum Error {
     Invalid(Vec<FieldError>),
 
     /// 一所一码: an identical venue is already registered.
-    #[error(
-        "重复登记：该场所已登记为“{existing_name}”（{existing_address}），一所一码，不能重复登记"
-    )]
-    Duplicate {
-        existing_id: String,
-        existing_name: String,
-        existing_address: String,
-    },
+    #[error("重复登记：该场所已登记为“{existing_name}”（{existing_address}），一所一码，不能重复登记")]
+    Duplicate { existing_id: String, existing_name: String, existing_address: String },
 
     /// Similar venues exist; the user must confirm that this one is different.
     #[error("发现{}个相似场所（同地址、同类型、名称相近），请确认不是重复登记", .0.len())]
@@ -64,10 +58,7 @@ impl Error {
 
     /// A single-field validation error.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Error::Invalid(vec![FieldError {
-            field: field.to_owned(),
-            message: message.into(),
-        }])
+        Error::Invalid(vec![FieldError { field: field.to_owned(), message: message.into() }])
     }
 }
 

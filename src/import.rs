@@ -48,9 +48,7 @@ pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
 /// Text of a CSV file: UTF-8 (BOM optional) or, failing that, GBK/GB18030.
 pub fn decode(bytes: &[u8]) -> Result<String> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(Error::BadFile(
-            "文件过大（超过20MB），请分成几个文件导入".into(),
-        ));
+        return Err(Error::BadFile("文件过大（超过20MB），请分成几个文件导入".into()));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Ok(s) = std::str::from_utf8(bytes) {
@@ -58,41 +56,32 @@ pub fn decode(bytes: &[u8]) -> Result<String> {
     }
     let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
     if had_errors {
-        return Err(Error::BadFile(
-            "文件编码无法识别，请在Excel中另存为“CSV UTF-8”或GBK编码的CSV".into(),
-        ));
+        return Err(Error::BadFile("文件编码无法识别，请在Excel中另存为“CSV UTF-8”或GBK编码的CSV".into()));
     }
     Ok(text.into_owned())
 }
 
+/// A venue CSV, read: the rows to check, and those that could not even be read.
+#[derive(Debug, Default)]
+pub struct ParsedCsv {
+    /// (line in the file, the row's cells as a form submission)
+    pub rows: Vec<(u64, VenueInput)>,
+    pub broken: Vec<RowNote>,
+}
+
 /// Reads the rows of a venue CSV. A row with the wrong number of cells is rejected by itself.
-pub fn parse_venues(text: &str) -> Result<(Vec<(u64, VenueInput)>, Vec<RowNote>)> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|_| Error::BadFile("无法读取表头，请确认是CSV文件".into()))?
-        .clone();
+pub fn parse_venues(text: &str) -> Result<ParsedCsv> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|_| Error::BadFile("无法读取表头，请确认是CSV文件".into()))?.clone();
     let header_keys: Vec<String> = headers.iter().map(crate::normalize::comparable).collect();
     let mut index = [None; 7];
     for (slot, (_, names)) in index.iter_mut().zip(COLUMNS) {
-        *slot = header_keys
-            .iter()
-            .position(|h| names.iter().any(|n| crate::normalize::comparable(n) == *h));
+        *slot = header_keys.iter().position(|h| names.iter().any(|n| crate::normalize::comparable(n) == *h));
     }
-    let missing: Vec<&str> = COLUMNS
-        .iter()
-        .zip(&index)
-        .skip(1)
-        .filter(|(_, i)| i.is_none())
-        .map(|((_, names), _)| names[0])
-        .collect();
+    let missing: Vec<&str> =
+        COLUMNS.iter().zip(&index).skip(1).filter(|(_, i)| i.is_none()).map(|((_, names), _)| names[0]).collect();
     if !missing.is_empty() {
-        return Err(Error::BadFile(format!(
-            "缺少列：{}。第一行应为表头",
-            missing.join("、")
-        )));
+        return Err(Error::BadFile(format!("缺少列：{}。第一行应为表头", missing.join("、"))));
     }
 
     let mut rows = Vec::new();
@@ -116,10 +105,7 @@ pub fn parse_venues(text: &str) -> Result<(Vec<(u64, VenueInput)>, Vec<RowNote>)
         }
         let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").to_owned();
         let input = VenueInput {
-            kind: index[0].map_or_else(
-                || "general".to_owned(),
-                |i| record.get(i).unwrap_or("").to_owned(),
-            ),
+            kind: index[0].map_or_else(|| "general".to_owned(), |i| record.get(i).unwrap_or("").to_owned()),
             category: cell(index[1]),
             name: cell(index[2]),
             district: cell(index[3]),
@@ -131,23 +117,19 @@ pub fn parse_venues(text: &str) -> Result<(Vec<(u64, VenueInput)>, Vec<RowNote>)
             broken.push(RowNote {
                 line,
                 name: crate::normalize::clean(&input.name),
-                reasons: vec![format!(
-                    "列数不对：应为{}列，实为{}列",
-                    headers.len(),
-                    record.len()
-                )],
+                reasons: vec![format!("列数不对：应为{}列，实为{}列", headers.len(), record.len())],
             });
             continue;
         }
         rows.push((line, input));
     }
-    Ok((rows, broken))
+    Ok(ParsedCsv { rows, broken })
 }
 
 /// Decodes, parses and imports a venue CSV into the store.
 pub fn import_venues(store: &mut Store, bytes: &[u8]) -> Result<ImportReport> {
     let text = decode(bytes)?;
-    let (rows, broken) = parse_venues(&text)?;
+    let ParsedCsv { rows, broken } = parse_venues(&text)?;
     let broken_count = broken.len();
     let mut report = store.import_venues(rows)?;
     report.total += broken_count;
@@ -177,10 +159,7 @@ mod tests {
     #[test]
     fn missing_columns_are_named() {
         let e = parse_venues("场所名称,详细地址\n超市,中山路1号\n").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "缺少列：场所类型、所在辖区、负责人姓名、联系电话。第一行应为表头"
-        );
+        assert_eq!(e.to_string(), "缺少列：场所类型、所在辖区、负责人姓名、联系电话。第一行应为表头");
     }
 
     #[test]
@@ -188,16 +167,14 @@ mod tests {
         let csv = "场所类型,场所名称,所在辖区,详细地址,负责人姓名,联系电话\n\
                    商场超市,甲超市,鼓楼区,中山路1号,王建国,13837800001\n\
                    商场超市,乙超市,鼓楼区\n";
-        let (rows, broken) = parse_venues(csv).unwrap();
+        let ParsedCsv { rows, broken } = parse_venues(csv).unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].0, 2);
         assert_eq!(rows[0].1.kind, "general");
         assert_eq!(
             broken,
             [RowNote {
-                line: 3,
-                name: "乙超市".into(),
-                reasons: vec!["列数不对：应为6列，实为3列".into()]
+                line: 3, name: "乙超市".into(), reasons: vec!["列数不对：应为6列，实为3列".into()]
             }]
         );
     }

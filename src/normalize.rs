@@ -8,9 +8,7 @@ pub fn to_half_width(s: &str) -> String {
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200A}' => ' ',
-            '\u{30FB}' | '\u{2027}' | '\u{2022}' | '\u{FF65}' | '\u{2219}' | '\u{22C5}' => {
-                '\u{00B7}'
-            }
+            '\u{30FB}' | '\u{2027}' | '\u{2022}' | '\u{FF65}' | '\u{2219}' | '\u{22C5}' => '\u{00B7}',
             _ => c,
         })
         .collect()
@@ -18,18 +16,12 @@ pub fn to_half_width(s: &str) -> String {
 
 /// Half-width, trimmed, inner runs of whitespace collapsed to one space.
 pub fn clean(s: &str) -> String {
-    to_half_width(s)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    to_half_width(s).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Half-width with every space removed: for phone and ID numbers, typed with spaces or dashes.
 pub fn compact(s: &str) -> String {
-    to_half_width(s)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
+    to_half_width(s).chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// The form used to compare two entries for sameness: no spaces, Latin lowercased,

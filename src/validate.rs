@@ -35,10 +35,7 @@ pub fn venue(input: &VenueInput) -> Result<ValidVenue> {
     let mut errors = Vec::new();
     let mut check = |field: (&str, &str), r: Result<(), String>| {
         if let Err(message) = r {
-            errors.push(FieldError {
-                field: field.0.to_owned(),
-                message: format!("{}：{}", field.1, message),
-            });
+            errors.push(FieldError { field: field.0.to_owned(), message: format!("{}：{}", field.1, message) });
         }
     };
 
@@ -54,42 +51,16 @@ pub fn venue(input: &VenueInput) -> Result<ValidVenue> {
     let address = address(&input.address, district);
     check(ADDRESS, address.as_ref().map(drop).map_err(Clone::clone));
     let manager_name = person_name(&input.manager_name);
-    check(
-        MANAGER_NAME,
-        manager_name.as_ref().map(drop).map_err(Clone::clone),
-    );
+    check(MANAGER_NAME, manager_name.as_ref().map(drop).map_err(Clone::clone));
     let manager_phone = phone(&input.manager_phone);
-    check(
-        MANAGER_PHONE,
-        manager_phone.as_ref().map(drop).map_err(Clone::clone),
-    );
+    check(MANAGER_PHONE, manager_phone.as_ref().map(drop).map_err(Clone::clone));
 
-    match (
-        kind,
-        category,
-        district,
-        name,
-        address,
-        manager_name,
-        manager_phone,
-    ) {
-        (
-            Some(kind),
-            Some(category),
-            Some(district),
-            Ok(name),
-            Ok(address),
-            Ok(manager_name),
-            Ok(manager_phone),
-        ) if errors.is_empty() => Ok(ValidVenue {
-            kind,
-            category,
-            name,
-            district,
-            address,
-            manager_name,
-            manager_phone,
-        }),
+    match (kind, category, district, name, address, manager_name, manager_phone) {
+        (Some(kind), Some(category), Some(district), Ok(name), Ok(address), Ok(manager_name), Ok(manager_phone))
+            if errors.is_empty() =>
+        {
+            Ok(ValidVenue { kind, category, name, district, address, manager_name, manager_phone })
+        }
         _ => Err(Error::Invalid(errors)),
     }
 }
@@ -132,9 +103,7 @@ fn only(s: &str, allowed: impl Fn(char) -> bool) -> Result<(), String> {
 pub fn venue_name(raw: &str) -> Result<String, String> {
     let s = normalize::clean(raw);
     length(&s, 2, VENUE_NAME_MAX)?;
-    only(&s, |c| {
-        is_han(c) || c.is_ascii_alphanumeric() || " ()（）·-—_&.,'#/、《》“”+".contains(c)
-    })?;
+    only(&s, |c| is_han(c) || c.is_ascii_alphanumeric() || " ()（）·-—_&.,'#/、《》“”+".contains(c))?;
     if !s.chars().any(|c| is_han(c) || c.is_ascii_alphabetic()) {
         return Err("应含有文字，不能只有数字或符号".into());
     }
@@ -226,9 +195,7 @@ const SPOT: &[&str] = &[
 pub fn address(raw: &str, district: Option<District>) -> Result<String, String> {
     let s = normalize::clean(raw);
     length(&s, 2, ADDRESS_MAX)?;
-    only(&s, |c| {
-        is_han(c) || c.is_ascii_alphanumeric() || " ()（）·-—_#/,.、".contains(c)
-    })?;
+    only(&s, |c| is_han(c) || c.is_ascii_alphanumeric() || " ()（）·-—_#/,.、".contains(c))?;
 
     let mut rest = s.replace(' ', "");
     for p in ADMIN_PREFIXES {
@@ -239,11 +206,7 @@ pub fn address(raw: &str, district: Option<District>) -> Result<String, String> 
     for d in District::ALL {
         if let Some(r) = rest.strip_prefix(d.label()) {
             if let Some(chosen) = district.filter(|c| c != d) {
-                return Err(format!(
-                    "写的是{}，与所在辖区“{}”不一致",
-                    d.label(),
-                    chosen.label()
-                ));
+                return Err(format!("写的是{}，与所在辖区“{}”不一致", d.label(), chosen.label()));
             }
             rest = r.to_owned();
         }
@@ -345,8 +308,7 @@ fn phone_digits(raw: &str) -> Result<String, String> {
     }
     let plus = s.starts_with('+');
     let body = s.trim_start_matches('+');
-    only(body, |c| c.is_ascii_digit() || "-()（）".contains(c))
-        .map_err(|e| format!("{e}，只能填数字"))?;
+    only(body, |c| c.is_ascii_digit() || "-()（）".contains(c)).map_err(|e| format!("{e}，只能填数字"))?;
     let digits: String = body.chars().filter(char::is_ascii_digit).collect();
     if digits.len() > 20 {
         return Err("号码过长".into());
@@ -415,18 +377,7 @@ mod tests {
         let e = venue(&VenueInput::default()).unwrap_err();
         let f = fields(e);
         let keys: Vec<_> = f.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(
-            keys,
-            [
-                "kind",
-                "category",
-                "district",
-                "name",
-                "address",
-                "manager_name",
-                "manager_phone"
-            ]
-        );
+        assert_eq!(keys, ["kind", "category", "district", "name", "address", "manager_name", "manager_phone"]);
         assert_eq!(f[0].1, "码的类型：请选择");
         assert_eq!(f[3].1, "场所名称：必填");
         assert_eq!(f[6].1, "联系电话：必填");
@@ -438,10 +389,7 @@ mod tests {
         i.category = "'; DROP TABLE venues;--".into();
         assert_eq!(
             fields(venue(&i).unwrap_err()),
-            [(
-                "category".into(),
-                "场所类型：不在可选范围内，请从列表中选择".into()
-            )]
+            [("category".into(), "场所类型：不在可选范围内，请从列表中选择".into())]
         );
     }
 
@@ -449,85 +397,35 @@ mod tests {
     fn venue_name_lengths_and_characters() {
         assert_eq!(venue_name("超市").unwrap(), "超市");
         assert_eq!(venue_name(&"店".repeat(60)).unwrap().chars().count(), 60);
-        assert_eq!(
-            venue_name(&"店".repeat(61)).unwrap_err(),
-            "不能超过60个字（现为61个）"
-        );
-        assert_eq!(
-            venue_name(&"a".repeat(10_240)).unwrap_err(),
-            "不能超过60个字（现为10240个）"
-        );
+        assert_eq!(venue_name(&"店".repeat(61)).unwrap_err(), "不能超过60个字（现为61个）");
+        assert_eq!(venue_name(&"a".repeat(10_240)).unwrap_err(), "不能超过60个字（现为10240个）");
         assert_eq!(venue_name("店").unwrap_err(), "至少2个字");
         assert_eq!(venue_name("𠈌𡒄酒家").unwrap(), "𠈌𡒄酒家");
-        assert_eq!(
-            venue_name("McDonald's 麦当劳").unwrap(),
-            "McDonald's 麦当劳"
-        );
-        assert_eq!(
-            venue_name("<script>alert(1)</script>").unwrap_err(),
-            "含有不允许的字符“<”"
-        );
-        assert_eq!(
-            venue_name("好运来😀饭店").unwrap_err(),
-            "含有不允许的字符“😀”"
-        );
-        assert_eq!(
-            venue_name("超市; DROP TABLE venues").unwrap_err(),
-            "含有不允许的字符“;”"
-        );
-        assert_eq!(
-            venue_name("12345").unwrap_err(),
-            "应含有文字，不能只有数字或符号"
-        );
-        assert_eq!(
-            venue_name("超\u{0007}市").unwrap_err(),
-            "含有不可见的控制字符"
-        );
+        assert_eq!(venue_name("McDonald's 麦当劳").unwrap(), "McDonald's 麦当劳");
+        assert_eq!(venue_name("<script>alert(1)</script>").unwrap_err(), "含有不允许的字符“<”");
+        assert_eq!(venue_name("好运来😀饭店").unwrap_err(), "含有不允许的字符“😀”");
+        assert_eq!(venue_name("超市; DROP TABLE venues").unwrap_err(), "含有不允许的字符“;”");
+        assert_eq!(venue_name("12345").unwrap_err(), "应含有文字，不能只有数字或符号");
+        assert_eq!(venue_name("超\u{0007}市").unwrap_err(), "含有不可见的控制字符");
     }
 
     #[test]
     fn address_must_be_findable() {
         let d = Some(District::Gulou);
         assert_eq!(address("鼓楼区中山路18号", d).unwrap(), "鼓楼区中山路18号");
-        assert_eq!(
-            address("开封市鼓楼区中山路１８号", d).unwrap(),
-            "开封市鼓楼区中山路18号"
-        );
+        assert_eq!(address("开封市鼓楼区中山路１８号", d).unwrap(), "开封市鼓楼区中山路18号");
         assert!(address("八里湾镇大李庄村", Some(District::Xiangfu)).is_ok());
         assert!(address("连霍高速开封西收费站", Some(District::Longting)).is_ok());
         assert!(address("G310与金明大道交叉口", Some(District::Longting)).is_ok());
         assert!(address("𡒄家村", Some(District::Qixian)).is_ok());
-        assert_eq!(
-            address("鼓楼区", d).unwrap_err(),
-            "只写了辖区，请写明路、街或村，以及门牌号或标志性建筑"
-        );
-        assert_eq!(
-            address("开封市鼓楼区", d).unwrap_err(),
-            "只写了辖区，请写明路、街或村，以及门牌号或标志性建筑"
-        );
-        assert_eq!(
-            address("鼓楼区中山路", d).unwrap_err(),
-            "缺少门牌号或标志性建筑（如“中山路18号”“某某小区东门”）"
-        );
-        assert_eq!(
-            address("鼓楼区那边", d).unwrap_err(),
-            "缺少路、街、村等位置信息，无法找到该场所"
-        );
-        assert_eq!(
-            address("龙亭区中山路18号", d).unwrap_err(),
-            "写的是龙亭区，与所在辖区“鼓楼区”不一致"
-        );
-        assert_eq!(
-            address("中山路18号<b>", d).unwrap_err(),
-            "含有不允许的字符“<”"
-        );
-        assert_eq!(
-            address("中山路18号'; DROP TABLE venues;--", d).unwrap_err(),
-            "含有不允许的字符“'”"
-        );
-        assert!(address(&"路".repeat(10_000), d)
-            .unwrap_err()
-            .starts_with("不能超过120个字"));
+        assert_eq!(address("鼓楼区", d).unwrap_err(), "只写了辖区，请写明路、街或村，以及门牌号或标志性建筑");
+        assert_eq!(address("开封市鼓楼区", d).unwrap_err(), "只写了辖区，请写明路、街或村，以及门牌号或标志性建筑");
+        assert_eq!(address("鼓楼区中山路", d).unwrap_err(), "缺少门牌号或标志性建筑（如“中山路18号”“某某小区东门”）");
+        assert_eq!(address("鼓楼区那边", d).unwrap_err(), "缺少路、街、村等位置信息，无法找到该场所");
+        assert_eq!(address("龙亭区中山路18号", d).unwrap_err(), "写的是龙亭区，与所在辖区“鼓楼区”不一致");
+        assert_eq!(address("中山路18号<b>", d).unwrap_err(), "含有不允许的字符“<”");
+        assert_eq!(address("中山路18号'; DROP TABLE venues;--", d).unwrap_err(), "含有不允许的字符“'”");
+        assert!(address(&"路".repeat(10_000), d).unwrap_err().starts_with("不能超过120个字"));
     }
 
     #[test]
@@ -536,38 +434,18 @@ mod tests {
         assert_eq!(person_name("买买提・艾力").unwrap(), "买买提·艾力");
         assert_eq!(person_name("阿依古丽·买买提").unwrap(), "阿依古丽·买买提");
         assert_eq!(person_name("王𠈌").unwrap(), "王𠈌");
-        assert_eq!(
-            person_name("  John   O'Neil-Smith ").unwrap(),
-            "John O'Neil-Smith"
-        );
+        assert_eq!(person_name("  John   O'Neil-Smith ").unwrap(), "John O'Neil-Smith");
         assert_eq!(person_name("Ｊｏｈｎ").unwrap(), "John");
         assert_eq!(person_name("王").unwrap_err(), "至少2个字");
         assert_eq!(person_name("王建国2").unwrap_err(), "不能含数字");
         assert_eq!(person_name("王建国😀").unwrap_err(), "含有不允许的字符“😀”");
-        assert_eq!(
-            person_name("王<b>").unwrap_err(),
-            "请只用汉字或只用拉丁字母书写"
-        );
+        assert_eq!(person_name("王<b>").unwrap_err(), "请只用汉字或只用拉丁字母书写");
         assert_eq!(person_name("<script>").unwrap_err(), "含有不允许的字符“<”");
-        assert_eq!(
-            person_name("·买买提").unwrap_err(),
-            "间隔号“·”只能用在名字中间"
-        );
-        assert_eq!(
-            person_name("买买提··艾力").unwrap_err(),
-            "间隔号“·”只能用在名字中间"
-        );
-        assert_eq!(
-            person_name("王Jack").unwrap_err(),
-            "请只用汉字或只用拉丁字母书写"
-        );
-        assert_eq!(
-            person_name(&"王".repeat(21)).unwrap_err(),
-            "不能超过20个字（现为21个）"
-        );
-        assert!(person_name(&"a".repeat(10_240))
-            .unwrap_err()
-            .starts_with("不能超过60个字"));
+        assert_eq!(person_name("·买买提").unwrap_err(), "间隔号“·”只能用在名字中间");
+        assert_eq!(person_name("买买提··艾力").unwrap_err(), "间隔号“·”只能用在名字中间");
+        assert_eq!(person_name("王Jack").unwrap_err(), "请只用汉字或只用拉丁字母书写");
+        assert_eq!(person_name(&"王".repeat(21)).unwrap_err(), "不能超过20个字（现为21个）");
+        assert!(person_name(&"a".repeat(10_240)).unwrap_err().starts_with("不能超过60个字"));
         assert_eq!(person_name("").unwrap_err(), "必填");
         assert_eq!(person_name("　").unwrap_err(), "必填");
     }
@@ -580,35 +458,14 @@ mod tests {
         assert_eq!(phone("0371-23456789").unwrap(), "0371-23456789");
         assert_eq!(phone("(0371)23456789").unwrap(), "0371-23456789");
         assert_eq!(phone("23456789").unwrap(), "0371-23456789");
-        assert_eq!(
-            phone("010-62345678").unwrap_err(),
-            "不是开封的固定电话（区号应为0371）"
-        );
-        assert_eq!(
-            phone("0371-1234").unwrap_err(),
-            "开封固定电话应为0371加8位号码"
-        );
-        assert_eq!(
-            phone("12345678901").unwrap_err(),
-            "不是有效的手机号（第二位应为3至9）"
-        );
-        assert_eq!(
-            phone("1383780000").unwrap_err(),
-            "请填写11位手机号或0371开头的固定电话"
-        );
-        assert_eq!(
-            phone("138abc00001").unwrap_err(),
-            "含有不允许的字符“a”，只能填数字"
-        );
-        assert_eq!(
-            phone("138'; DROP").unwrap_err(),
-            "含有不允许的字符“'”，只能填数字"
-        );
+        assert_eq!(phone("010-62345678").unwrap_err(), "不是开封的固定电话（区号应为0371）");
+        assert_eq!(phone("0371-1234").unwrap_err(), "开封固定电话应为0371加8位号码");
+        assert_eq!(phone("12345678901").unwrap_err(), "不是有效的手机号（第二位应为3至9）");
+        assert_eq!(phone("1383780000").unwrap_err(), "请填写11位手机号或0371开头的固定电话");
+        assert_eq!(phone("138abc00001").unwrap_err(), "含有不允许的字符“a”，只能填数字");
+        assert_eq!(phone("138'; DROP").unwrap_err(), "含有不允许的字符“'”，只能填数字");
         assert_eq!(phone(&"1".repeat(10_240)).unwrap_err(), "号码过长");
-        assert_eq!(
-            mobile("0371-23456789").unwrap_err(),
-            "不是有效的手机号（11位，以1开头）"
-        );
+        assert_eq!(mobile("0371-23456789").unwrap_err(), "不是有效的手机号（11位，以1开头）");
         assert_eq!(mobile("+8613837800001").unwrap(), "13837800001");
     }
 

@@ -174,17 +174,8 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn get() -> Self {
-        fn choices<T: Copy>(
-            all: &[T],
-            key: fn(T) -> &'static str,
-            label: fn(T) -> &'static str,
-        ) -> Vec<Choice> {
-            all.iter()
-                .map(|&v| Choice {
-                    value: key(v).to_owned(),
-                    label: label(v).to_owned(),
-                })
-                .collect()
+        fn choices<T: Copy>(all: &[T], key: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<Choice> {
+            all.iter().map(|&v| Choice { value: key(v).to_owned(), label: label(v).to_owned() }).collect()
         }
         Catalog {
             kinds: choices(CodeKind::ALL, CodeKind::key, CodeKind::label),
@@ -214,18 +205,9 @@ mod tests {
     #[test]
     fn parse_accepts_key_label_and_full_width_brackets() {
         assert_eq!(Category::parse("community"), Some(Category::Community));
-        assert_eq!(
-            Category::parse("居民社区（小区）"),
-            Some(Category::Community)
-        );
-        assert_eq!(
-            CodeKind::parse("专属场所码·交通卡口"),
-            Some(CodeKind::Checkpoint)
-        );
-        assert_eq!(
-            CodeKind::parse("专属场所码・交通卡口"),
-            Some(CodeKind::Checkpoint)
-        );
+        assert_eq!(Category::parse("居民社区（小区）"), Some(Category::Community));
+        assert_eq!(CodeKind::parse("专属场所码·交通卡口"), Some(CodeKind::Checkpoint));
+        assert_eq!(CodeKind::parse("专属场所码・交通卡口"), Some(CodeKind::Checkpoint));
         assert_eq!(Category::parse("'; DROP TABLE venues;--"), None);
         assert_eq!(District::parse(""), None);
     }

@@ -28,13 +28,10 @@ fn r3_registered_venue_survives_reopening_the_file() {
     let path = dir.path().join("desk.sqlite3");
     let id = {
         let mut store = Store::open(&path).unwrap();
-        store
-            .register_venue(&input("大商新玛特", "中山路中段18号"), false)
-            .unwrap()
-            .id
+        store.register_venue(&input("大商新玛特", "中山路中段18号"), false).unwrap().id
     };
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), 2);
     let v = store.venue(&id).unwrap();
     assert_eq!(v.name, "大商新玛特");
     assert_eq!(v.category, Category::Mall);
@@ -45,51 +42,31 @@ fn r3_registered_venue_survives_reopening_the_file() {
 #[test]
 fn r3_identical_after_normalization_is_a_duplicate_naming_the_existing_venue() {
     let (_d, mut store) = open();
-    store
-        .register_venue(&input("KFC（鼓楼店）", "中山路18号"), false)
-        .unwrap();
+    store.register_venue(&input("KFC（鼓楼店）", "中山路18号"), false).unwrap();
     let mut again = input("ｋｆｃ (鼓楼店)", "中山路　１８号");
     again.manager_name = "李四".into();
     let e = store.register_venue(&again, false).unwrap_err();
     assert_eq!(e.code(), "duplicate");
-    assert_eq!(
-        e.to_string(),
-        "重复登记：该场所已登记为“KFC(鼓楼店)”（中山路18号），一所一码，不能重复登记"
-    );
+    assert_eq!(e.to_string(), "重复登记：该场所已登记为“KFC(鼓楼店)”（中山路18号），一所一码，不能重复登记");
     // Confirming similarity does not override 一所一码.
-    assert_eq!(
-        store.register_venue(&again, true).unwrap_err().code(),
-        "duplicate"
-    );
+    assert_eq!(store.register_venue(&again, true).unwrap_err().code(), "duplicate");
     assert_eq!(store.venues("").unwrap().len(), 1);
 }
 
 #[test]
 fn near_duplicate_needs_confirmation() {
     let (_d, mut store) = open();
-    store
-        .register_venue(&input("大润发超市", "中山路18号"), false)
-        .unwrap();
-    let e = store
-        .register_venue(&input("大润发超市二店", "中山路18号"), false)
-        .unwrap_err();
+    store.register_venue(&input("大润发超市", "中山路18号"), false).unwrap();
+    let e = store.register_venue(&input("大润发超市二店", "中山路18号"), false).unwrap_err();
     match e {
         Error::NearDuplicate(similar) => assert_eq!(similar[0].name, "大润发超市"),
         other => panic!("expected a near duplicate, got {other:?}"),
     }
-    assert_eq!(
-        store.venues("").unwrap().len(),
-        1,
-        "nothing saved before confirmation"
-    );
-    store
-        .register_venue(&input("大润发超市二店", "中山路18号"), true)
-        .unwrap();
+    assert_eq!(store.venues("").unwrap().len(), 1, "nothing saved before confirmation");
+    store.register_venue(&input("大润发超市二店", "中山路18号"), true).unwrap();
     assert_eq!(store.venues("").unwrap().len(), 2);
     // A different name at the same address is not similar.
-    store
-        .register_venue(&input("新华书店", "中山路18号"), false)
-        .unwrap();
+    store.register_venue(&input("新华书店", "中山路18号"), false).unwrap();
 }
 
 #[test]
@@ -110,46 +87,28 @@ fn invalid_input_saves_nothing() {
 #[test]
 fn sql_and_html_metacharacters_are_stored_verbatim_or_refused_never_executed() {
     let (_d, mut store) = open();
-    let v = store
-        .register_venue(&input("O'Brien's Bar & Grill", "中山路18号"), false)
-        .unwrap();
+    let v = store.register_venue(&input("O'Brien's Bar & Grill", "中山路18号"), false).unwrap();
     assert_eq!(store.venue(&v.id).unwrap().name, "O'Brien's Bar & Grill");
     assert_eq!(store.venues("O'Brien").unwrap().len(), 1);
     assert_eq!(store.venues("'; DROP TABLE venues;--").unwrap().len(), 0);
-    assert_eq!(
-        store.venues("%").unwrap().len(),
-        0,
-        "% is matched literally"
-    );
-    assert_eq!(
-        store.venues("_").unwrap().len(),
-        0,
-        "_ is matched literally"
-    );
+    assert_eq!(store.venues("%").unwrap().len(), 0, "% is matched literally");
+    assert_eq!(store.venues("_").unwrap().len(), 0, "_ is matched literally");
     assert_eq!(store.venues("").unwrap().len(), 1);
 }
 
 #[test]
 fn edit_applies_the_same_rules_and_may_keep_its_own_name() {
     let (_d, mut store) = open();
-    let a = store
-        .register_venue(&input("甲超市", "中山路1号"), false)
-        .unwrap();
-    store
-        .register_venue(&input("乙超市", "中山路2号"), false)
-        .unwrap();
+    let a = store.register_venue(&input("甲超市", "中山路1号"), false).unwrap();
+    store.register_venue(&input("乙超市", "中山路2号"), false).unwrap();
     let mut changed = input("甲超市", "中山路1号");
     changed.manager_phone = "0371-23456789".into();
     let edited = store.update_venue(&a.id, &changed, false).unwrap();
     assert_eq!(edited.manager_phone, "0371-23456789");
     assert!(edited.updated_at >= a.updated_at);
-    let e = store
-        .update_venue(&a.id, &input("乙超市", "中山路2号"), false)
-        .unwrap_err();
+    let e = store.update_venue(&a.id, &input("乙超市", "中山路2号"), false).unwrap_err();
     assert_eq!(e.code(), "duplicate");
-    let e = store
-        .update_venue("no-such-id", &input("丙超市", "中山路3号"), false)
-        .unwrap_err();
+    let e = store.update_venue("no-such-id", &input("丙超市", "中山路3号"), false).unwrap_err();
     assert_eq!(e.code(), "not_found");
     assert_eq!(store.venue(&a.id).unwrap().manager_phone, "0371-23456789");
 }
@@ -157,9 +116,7 @@ fn edit_applies_the_same_rules_and_may_keep_its_own_name() {
 #[test]
 fn search_by_name_address_manager_district_and_category() {
     let (_d, mut store) = open();
-    store
-        .register_venue(&input("甲超市", "中山路1号"), false)
-        .unwrap();
+    store.register_venue(&input("甲超市", "中山路1号"), false).unwrap();
     let mut other = input("𠈌家饭店", "金明大道8号");
     other.category = "restaurant".into();
     other.district = "longting".into();
@@ -171,22 +128,14 @@ fn search_by_name_address_manager_district_and_category() {
     assert_eq!(store.venues("买买提").unwrap().len(), 1);
     assert_eq!(store.venues("龙亭").unwrap().len(), 1);
     assert_eq!(store.venues("餐厅").unwrap().len(), 1);
-    assert_eq!(
-        store.venues("　中山路　").unwrap().len(),
-        1,
-        "full-width spaces trimmed"
-    );
+    assert_eq!(store.venues("　中山路　").unwrap().len(), 1, "full-width spaces trimmed");
 }
 
 #[test]
 fn served_venue_is_one_at_a_time_and_listed_first() {
     let (_d, mut store) = open();
-    let a = store
-        .register_venue(&input("甲超市", "中山路1号"), false)
-        .unwrap();
-    let b = store
-        .register_venue(&input("乙超市", "中山路2号"), false)
-        .unwrap();
+    let a = store.register_venue(&input("甲超市", "中山路1号"), false).unwrap();
+    let b = store.register_venue(&input("乙超市", "中山路2号"), false).unwrap();
     assert_eq!(store.served_venue().unwrap(), None);
     store.set_served_venue(&a.id).unwrap();
     store.set_served_venue(&b.id).unwrap();
@@ -194,10 +143,7 @@ fn served_venue_is_one_at_a_time_and_listed_first() {
     let list = store.venues("").unwrap();
     assert_eq!(list[0].id, b.id);
     assert!(list[0].served && !list[1].served);
-    assert_eq!(
-        store.set_served_venue("nope").unwrap_err().code(),
-        "not_found"
-    );
+    assert_eq!(store.set_served_venue("nope").unwrap_err().code(), "not_found");
 }
 
 const HEADER: &str = "场所码类型,场所类型,场所名称,所在辖区,详细地址,负责人姓名,联系电话\n";
@@ -205,9 +151,7 @@ const HEADER: &str = "场所码类型,场所类型,场所名称,所在辖区,详
 #[test]
 fn csv_import_gbk_with_row_by_row_report() {
     let (_d, mut store) = open();
-    store
-        .register_venue(&input("甲超市", "中山路1号"), false)
-        .unwrap();
+    store.register_venue(&input("甲超市", "中山路1号"), false).unwrap();
     let text = format!(
         "{HEADER}\
          场所码,商场超市,乙超市,鼓楼区,中山路2号,王建国,13837800001\n\
@@ -228,15 +172,8 @@ fn csv_import_gbk_with_row_by_row_report() {
     let report = import_venues(&mut store, &gb18030).unwrap();
     assert_eq!(report.total, 7);
     assert_eq!(report.imported, 3);
-    let rejected: Vec<_> = report
-        .rejected
-        .iter()
-        .map(|r| (r.line, r.name.as_str()))
-        .collect();
-    assert_eq!(
-        rejected,
-        [(3, "甲超市"), (5, "丙超市"), (6, "丁超市"), (7, "乙超市")]
-    );
+    let rejected: Vec<_> = report.rejected.iter().map(|r| (r.line, r.name.as_str())).collect();
+    assert_eq!(rejected, [(3, "甲超市"), (5, "丙超市"), (6, "丁超市"), (7, "乙超市")]);
     assert!(report.rejected[0].reasons[0].starts_with("重复登记"));
     assert_eq!(
         report.rejected[1].reasons,
@@ -247,23 +184,12 @@ fn csv_import_gbk_with_row_by_row_report() {
         ]
     );
     assert_eq!(report.rejected[2].reasons, ["列数不对：应为7列，实为4列"]);
-    assert!(
-        report.rejected[3].reasons[0].starts_with("重复登记"),
-        "a duplicate within the same file"
-    );
-    let names: Vec<_> = store
-        .venues("")
-        .unwrap()
-        .into_iter()
-        .map(|v| v.name)
-        .collect();
+    assert!(report.rejected[3].reasons[0].starts_with("重复登记"), "a duplicate within the same file");
+    let names: Vec<_> = store.venues("").unwrap().into_iter().map(|v| v.name).collect();
     assert!(names.contains(&"饭店,带逗号".to_owned()));
     assert!(names.contains(&"开封西收费站卡口".to_owned()));
     assert_eq!(names.len(), 4);
-    assert!(
-        !names.contains(&"丙超市".to_owned()),
-        "nothing from a rejected row is saved"
-    );
+    assert!(!names.contains(&"丙超市".to_owned()), "nothing from a rejected row is saved");
 }
 
 #[test]
@@ -282,20 +208,9 @@ fn csv_import_plain_gbk_and_utf8_bom() {
 #[test]
 fn csv_import_bad_files() {
     let (_d, mut store) = open();
-    assert_eq!(
-        import_venues(&mut store, b"").unwrap_err().code(),
-        "bad_file"
-    );
-    assert_eq!(
-        import_venues(&mut store, &[0xFF, 0xFE, 0x00, 0x81])
-            .unwrap_err()
-            .code(),
-        "bad_file"
-    );
+    assert_eq!(import_venues(&mut store, b"").unwrap_err().code(), "bad_file");
+    assert_eq!(import_venues(&mut store, &[0xFF, 0xFE, 0x00, 0x81]).unwrap_err().code(), "bad_file");
     let big = vec![b'a'; placecode::import::MAX_FILE_BYTES + 1];
-    assert_eq!(
-        import_venues(&mut store, &big).unwrap_err().code(),
-        "bad_file"
-    );
+    assert_eq!(import_venues(&mut store, &big).unwrap_err().code(), "bad_file");
     assert!(store.venues("").unwrap().is_empty());
 }

@@ -13,10 +13,7 @@ use crate::CommandError;
 
 fn render<T: TS + 'static>(cfg: &Config) -> (String, String) {
     let name = format!("{}.ts", T::name(cfg));
-    (
-        name,
-        T::export_to_string(cfg).expect("render TypeScript binding"),
-    )
+    (name, T::export_to_string(cfg).expect("render TypeScript binding"))
 }
 
 #[test]

@@ -19,21 +19,12 @@ pub fn list_venues(desk: State<'_, Desk>, query: String) -> DeskResult<Vec<Venue
 }
 
 #[tauri::command(async)]
-pub fn register_venue(
-    desk: State<'_, Desk>,
-    input: VenueInput,
-    confirm_similar: bool,
-) -> DeskResult<Venue> {
+pub fn register_venue(desk: State<'_, Desk>, input: VenueInput, confirm_similar: bool) -> DeskResult<Venue> {
     Ok(desk.store()?.register_venue(&input, confirm_similar)?)
 }
 
 #[tauri::command(async)]
-pub fn update_venue(
-    desk: State<'_, Desk>,
-    id: String,
-    input: VenueInput,
-    confirm_similar: bool,
-) -> DeskResult<Venue> {
+pub fn update_venue(desk: State<'_, Desk>, id: String, input: VenueInput, confirm_similar: bool) -> DeskResult<Venue> {
     Ok(desk.store()?.update_venue(&id, &input, confirm_similar)?)
 }
 
@@ -51,12 +42,7 @@ pub fn served_venue(desk: State<'_, Desk>) -> DeskResult<Option<Venue>> {
 #[tauri::command(async)]
 pub fn import_venues_csv(desk: State<'_, Desk>, request: Request<'_>) -> DeskResult<ImportReport> {
     let InvokeBody::Raw(bytes) = request.body() else {
-        return Err(DeskError::Core(placecode::Error::BadFile(
-            "请选择CSV文件".into(),
-        )));
+        return Err(DeskError::Core(placecode::Error::BadFile("请选择CSV文件".into())));
     };
-    Ok(placecode::import::import_venues(
-        &mut *desk.store()?,
-        bytes,
-    )?)
+    Ok(placecode::import::import_venues(&mut *desk.store()?, bytes)?)
 }

@@ -42,12 +42,7 @@ impl From<&DeskError> for CommandError {
             }
             DeskError::Internal(_) => ("internal", Vec::new(), Vec::new()),
         };
-        CommandError {
-            code: code.to_owned(),
-            message: e.to_string(),
-            fields,
-            similar,
-        }
+        CommandError { code: code.to_owned(), message: e.to_string(), fields, similar }
     }
 }
 
@@ -92,10 +87,7 @@ mod tests {
         let e = DeskError::from(placecode::Error::Storage(rusqlite_error()));
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["code"], "storage");
-        assert_eq!(
-            json["message"],
-            "数据库错误，请重试；如仍失败，请联系管理员"
-        );
+        assert_eq!(json["message"], "数据库错误，请重试；如仍失败，请联系管理员");
         assert!(!json.to_string().contains("venues"));
     }
 
@@ -108,9 +100,6 @@ mod tests {
     }
 
     fn rusqlite_error() -> rusqlite::Error {
-        rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(1),
-            Some("no such table: venues".into()),
-        )
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(1), Some("no such table: venues".into()))
     }
 }

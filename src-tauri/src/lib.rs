@@ -22,15 +22,11 @@ pub struct Desk {
 impl Desk {
     pub fn open(data_dir: PathBuf) -> placecode::Result<Desk> {
         let store = Store::open(&data_dir.join("desk.sqlite3"))?;
-        Ok(Desk {
-            store: Mutex::new(store),
-        })
+        Ok(Desk { store: Mutex::new(store) })
     }
 
     fn store(&self) -> DeskResult<std::sync::MutexGuard<'_, Store>> {
-        self.store
-            .lock()
-            .map_err(|_| DeskError::Internal("store lock poisoned".into()))
+        self.store.lock().map_err(|_| DeskError::Internal("store lock poisoned".into()))
     }
 }
 

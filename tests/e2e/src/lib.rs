@@ -1,1 +1,157 @@
-//! End-to-end tests live in tests/.
+//! A harness for driving the real desk binary: one tauri-driver per app instance, each with its
+//! own data folder, so tests are independent and a restart keeps the same database.
+//!
+//! Needs a display (`xvfb-run`), `tauri-driver` on PATH and the desk binary built
+//! (`make app`); `make test` arranges all three.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub use thirtyfour::prelude::*;
+
+/// The workspace's target folder.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
+    }
+}
+
+fn app_binary() -> PathBuf {
+    let bin = std::env::var_os("PLACECODE_DESK_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("debug/placecode-desk"));
+    assert!(bin.exists(), "desk binary {} not found: run `make app` first", bin.display());
+    bin.canonicalize().expect("absolute path of the desk binary")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+fn wait_for_port(port: u16, deadline: Instant) -> bool {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// A running desk app under WebDriver.
+pub struct Desk {
+    pub driver: WebDriver,
+    tauri_driver: Child,
+}
+
+impl Desk {
+    /// Starts the app on the database in `data_dir` and waits for its first screen.
+    pub async fn start(data_dir: &Path) -> WebDriverResult<Desk> {
+        let port = free_port();
+        let native_port = free_port();
+        let log = std::fs::File::create(data_dir.with_extension("tauri-driver.log")).expect("driver log");
+        let tauri_driver = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("PLACECODE_DATA_DIR", data_dir)
+            .env("GSETTINGS_BACKEND", "memory")
+            .stdout(Stdio::from(log.try_clone().expect("driver log")))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("tauri-driver on PATH (cargo install tauri-driver --locked)");
+        let mut guard = DriverGuard(Some(tauri_driver));
+        // tauri-driver binds its port at once, WebKitWebDriver comes up later: wait for both.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        assert!(wait_for_port(port, deadline) && wait_for_port(native_port, deadline), "tauri-driver did not start");
+
+        let mut caps = Capabilities::new();
+        caps.set("browserName", "wry")?;
+        caps.set("tauri:options", serde_json::json!({ "application": app_binary(), "args": [] }))?;
+        let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps).await?;
+        let desk = Desk { driver, tauri_driver: guard.0.take().expect("driver child") };
+        desk.testid("nav-register").await?;
+        Ok(desk)
+    }
+
+    /// The element with this `data-testid`, waiting for it to appear.
+    pub async fn testid(&self, id: &str) -> WebDriverResult<WebElement> {
+        self.driver.query(By::Css(format!("[data-testid='{id}']"))).first().await
+    }
+
+    pub async fn all_testid(&self, id: &str) -> WebDriverResult<Vec<WebElement>> {
+        self.driver.find_all(By::Css(format!("[data-testid='{id}']"))).await
+    }
+
+    /// Waits until `testid` shows text containing `needle`, returning the text.
+    pub async fn wait_text(&self, id: &str, needle: &str) -> WebDriverResult<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = match self.testid(id).await {
+                Ok(e) => e.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text.contains(needle) || Instant::now() > deadline {
+                return Ok(text);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// A screenshot of the window into target/e2e-screenshots/, after two animation frames so
+    /// it shows the current paint.
+    pub async fn screenshot(&self, name: &str) -> WebDriverResult<PathBuf> {
+        self.driver
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+                vec![],
+            )
+            .await?;
+        let dir = target_dir().join("e2e-screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        let path = dir.join(format!("{name}.png"));
+        self.driver.screenshot(&path).await?;
+        Ok(path)
+    }
+
+    /// Closes the app and stops its tauri-driver (SIGTERM, so WebKitWebDriver goes too).
+    pub async fn quit(mut self) -> WebDriverResult<()> {
+        let result = self.driver.clone().quit().await;
+        terminate(&mut self.tauri_driver);
+        result
+    }
+}
+
+impl Drop for Desk {
+    fn drop(&mut self) {
+        terminate(&mut self.tauri_driver);
+    }
+}
+
+struct DriverGuard(Option<Child>);
+
+impl Drop for DriverGuard {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.as_mut() {
+            terminate(child);
+        }
+    }
+}
+
+fn terminate(child: &mut Child) {
+    if let Ok(Some(_)) = child.try_wait() {
+        return;
+    }
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -1,0 +1,368 @@
+//! Desk check-ins (登记台): declarations (R5), the three ways in, manual registration with a
+//! helper (R6), the trip-code check (R8), and what the result screen shows (R7, R11).
+
+use serde::{Deserialize, Serialize};
+
+use crate::decision::{Colour, HealthAnswers};
+use crate::error::{Error, FieldError, Result};
+use crate::identity::{self, ResidentId};
+use crate::validate;
+
+/// 场所码 declaration (R5), as typed at the desk or on the phone page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DeclarationInput {
+    /// 姓名
+    pub name: String,
+    /// 身份证号
+    pub id_number: String,
+    /// 住址
+    pub address: String,
+    /// 联系电话 (optional at a general venue)
+    pub phone: String,
+    /// 是否到过疫情严重地区
+    pub visited_risk_area: bool,
+    /// 是否接触过疑似病人
+    pub contact_with_suspected: bool,
+    /// 体温是否正常
+    pub temperature_normal: bool,
+    /// A measured temperature in ℃, optional.
+    pub temperature: String,
+}
+
+/// A declaration that passed every rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Declaration {
+    pub name: String,
+    pub id: ResidentId,
+    pub address: String,
+    pub phone: Option<String>,
+    pub answers: HealthAnswers,
+}
+
+pub const HOME_ADDRESS_MAX: usize = 120;
+
+/// Checks a declaration; `prefix` names the person in messages when several are registered
+/// together ("第2位：姓名：必填").
+pub fn declaration(input: &DeclarationInput, today: chrono::NaiveDate, prefix: &str) -> Result<Declaration> {
+    let mut errors = Vec::new();
+    let mut field = |key: &str, label: &str, r: Result<(), String>| {
+        if let Err(m) = r {
+            errors.push(FieldError { field: format!("{prefix}{key}"), message: format!("{label}：{m}") });
+        }
+    };
+    let name = validate::person_name(&input.name);
+    field("name", "姓名", name.as_ref().map(drop).map_err(Clone::clone));
+    let id = identity::resident_id(&input.id_number, today);
+    field("id_number", "身份证号", id.as_ref().map(drop).map_err(Clone::clone));
+    let address = home_address(&input.address);
+    field("address", "住址", address.as_ref().map(drop).map_err(Clone::clone));
+    let phone = if input.phone.trim().is_empty() { Ok(None) } else { validate::mobile(&input.phone).map(Some) };
+    field("phone", "手机号", phone.as_ref().map(drop).map_err(Clone::clone));
+    let temperature = if input.temperature.trim().is_empty() {
+        Ok(None)
+    } else {
+        identity::temperature(&input.temperature).map(Some)
+    };
+    field("temperature", "体温", temperature.as_ref().map(drop).map_err(Clone::clone));
+
+    match (name, id, address, phone, temperature) {
+        (Ok(name), Ok(id), Ok(address), Ok(phone), Ok(temperature)) if errors.is_empty() => Ok(Declaration {
+            name,
+            id,
+            address,
+            phone,
+            answers: HealthAnswers {
+                visited_risk_area: input.visited_risk_area,
+                contact_with_suspected: input.contact_with_suspected,
+                symptoms: !input.temperature_normal,
+                temperature,
+            },
+        }),
+        _ => Err(Error::Invalid(errors)),
+    }
+}
+
+/// 住址: where the person lives; free text, checked for length and characters only.
+pub fn home_address(raw: &str) -> Result<String, String> {
+    let s = crate::normalize::clean(raw);
+    let n = s.chars().count();
+    if n == 0 {
+        return Err("必填".into());
+    }
+    if n < 2 {
+        return Err("至少2个字".into());
+    }
+    if n > HOME_ADDRESS_MAX {
+        return Err(format!("不能超过{HOME_ADDRESS_MAX}个字（现为{n}个）"));
+    }
+    if let Some(c) =
+        s.chars().find(|&c| !(validate::is_han(c) || c.is_ascii_alphanumeric() || " ()（）·-—_#/,.、".contains(c)))
+    {
+        return Err(format!("含有不允许的字符“{c}”"));
+    }
+    Ok(s)
+}
+
+/// How a person came through the desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum WayIn {
+    /// Staff typed or scanned the full ID number (USB scanner, ID-card reader).
+    IdNumber,
+    /// A returning visitor gave the last four ID digits.
+    Last4,
+    /// A first-time declaration at the desk.
+    Declaration,
+    /// 手工登记 for someone who cannot scan, helped by staff or a guardian (R6).
+    Manual,
+}
+
+impl WayIn {
+    pub fn key(self) -> &'static str {
+        match self {
+            WayIn::IdNumber => "id_number",
+            WayIn::Last4 => "last4",
+            WayIn::Declaration => "declaration",
+            WayIn::Manual => "manual",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            WayIn::IdNumber => "刷证/输入证号",
+            WayIn::Last4 => "后四位",
+            WayIn::Declaration => "首次申报",
+            WayIn::Manual => "手工登记",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<WayIn> {
+        [WayIn::IdNumber, WayIn::Last4, WayIn::Declaration, WayIn::Manual].into_iter().find(|w| w.key() == s)
+    }
+}
+
+/// Who helped a person who cannot scan (R6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum HelperInput {
+    /// The operator signed in at the desk.
+    Operator,
+    /// A guardian: a parent for children, a child for an elderly parent.
+    Guardian { name: String, relation: String, phone: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Helper {
+    Operator,
+    Guardian { name: String, relation: String, phone: String },
+}
+
+pub const RELATION_MAX: usize = 10;
+
+pub fn helper(input: &HelperInput) -> Result<Helper> {
+    match input {
+        HelperInput::Operator => Ok(Helper::Operator),
+        HelperInput::Guardian { name, relation, phone } => {
+            let name = validate::person_name(name).map_err(|m| fe("guardian_name", "监护人姓名", m));
+            let rel = crate::normalize::clean(relation);
+            let relation = if rel.is_empty() {
+                Err(fe("guardian_relation", "与被登记人关系", "必填".into()))
+            } else if rel.chars().count() > RELATION_MAX || !rel.chars().all(validate::is_han) {
+                Err(fe(
+                    "guardian_relation",
+                    "与被登记人关系",
+                    format!("请用不超过{RELATION_MAX}个汉字，如“父亲”“女儿”"),
+                ))
+            } else {
+                Ok(rel)
+            };
+            let phone = validate::mobile(phone).map_err(|m| fe("guardian_phone", "监护人手机号", m));
+            match (name, relation, phone) {
+                (Ok(name), Ok(relation), Ok(phone)) => Ok(Helper::Guardian { name, relation, phone }),
+                (name, relation, phone) => {
+                    Err(Error::Invalid([name.err(), relation.err(), phone.err()].into_iter().flatten().collect()))
+                }
+            }
+        }
+    }
+}
+
+fn fe(field: &str, label: &str, m: String) -> FieldError {
+    FieldError { field: field.into(), message: format!("{label}：{m}") }
+}
+
+/// What the result screen shows (R7): no ID number in clear, only the masked identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CheckInResult {
+    pub visit_id: String,
+    pub colour: Colour,
+    pub health_code: Colour,
+    pub reasons: Vec<String>,
+    /// 王**
+    pub masked_name: String,
+    /// 110***********002X
+    pub masked_id: String,
+    pub venue_name: String,
+    pub way_in: WayIn,
+    /// UTC, RFC 3339.
+    pub at: String,
+    /// The risk list is older than the configured age (or was never loaded).
+    pub risk_stale: bool,
+    pub risk_as_of: Option<String>,
+}
+
+/// The answer to a typed ID number or last four digits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Lookup {
+    /// Known person: checked in.
+    CheckedIn { result: CheckInResult },
+    /// Unknown full ID number: open the declaration form with it filled in.
+    Unknown { id_number: String },
+    /// Several people share these last four digits: ask which one.
+    Choose { candidates: Vec<Candidate> },
+    /// Nobody has these last four digits.
+    NoMatch,
+}
+
+/// One of several people sharing the last four digits, masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Candidate {
+    pub person_id: String,
+    pub masked_name: String,
+    pub birth_year: i32,
+}
+
+/// One visit in today's list, masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct VisitRow {
+    pub id: String,
+    pub at: String,
+    pub masked_name: String,
+    pub masked_id: String,
+    pub colour: Colour,
+    pub way_in: WayIn,
+    pub operator_name: Option<String>,
+    pub helped_by: Option<String>,
+    pub trip_code_checked: bool,
+    /// pending | synced
+    pub sync_state: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TodaySummary {
+    pub total: usize,
+    pub green: usize,
+    pub yellow: usize,
+    pub red: usize,
+    pub by_id_number: usize,
+    pub by_last4: usize,
+    pub by_declaration: usize,
+    pub by_manual: usize,
+    pub pending_sync: usize,
+    pub visits: Vec<VisitRow>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+    }
+
+    fn good() -> DeclarationInput {
+        DeclarationInput {
+            name: "李秀英".into(),
+            id_number: "11010519491231002x".into(),
+            address: "鼓楼区中山路18号院3号楼".into(),
+            phone: String::new(),
+            visited_risk_area: false,
+            contact_with_suspected: false,
+            temperature_normal: true,
+            temperature: "36.6".into(),
+        }
+    }
+
+    #[test]
+    fn r5_general_declaration_passes_normalized() {
+        let d = declaration(&good(), today(), "").unwrap();
+        assert_eq!(d.id.number, "11010519491231002X");
+        assert_eq!(d.answers.temperature, Some(36.6));
+        assert!(!d.answers.symptoms);
+    }
+
+    #[test]
+    fn r5_each_bad_field_is_named_with_the_prefix() {
+        let input = DeclarationInput {
+            name: "李😀".into(),
+            id_number: "110105194902300021".into(),
+            address: "<b>".into(),
+            phone: "123".into(),
+            temperature: "45".into(),
+            ..good()
+        };
+        match declaration(&input, today(), "dependents.1.").unwrap_err() {
+            Error::Invalid(f) => {
+                let keys: Vec<_> = f.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(
+                    keys,
+                    [
+                        "dependents.1.name",
+                        "dependents.1.id_number",
+                        "dependents.1.address",
+                        "dependents.1.phone",
+                        "dependents.1.temperature"
+                    ]
+                );
+                assert_eq!(f[1].message, "身份证号：出生日期不存在（第7至14位）");
+                assert_eq!(f[4].message, "体温：应在35.0至42.0℃之间，请复测");
+            }
+            e => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn abnormal_temperature_answer_is_a_symptom() {
+        let d = declaration(
+            &DeclarationInput { temperature_normal: false, temperature: String::new(), ..good() },
+            today(),
+            "",
+        )
+        .unwrap();
+        assert!(d.answers.symptoms);
+        assert_eq!(d.answers.temperature, None);
+    }
+
+    #[test]
+    fn r6_guardian_needs_name_relation_and_mobile() {
+        let ok = helper(&HelperInput::Guardian {
+            name: "张伟".into(),
+            relation: "父亲".into(),
+            phone: "13837800001".into(),
+        });
+        assert!(matches!(ok, Ok(Helper::Guardian { .. })));
+        match helper(&HelperInput::Guardian { name: "".into(), relation: "<x>".into(), phone: "0371-23456789".into() })
+        {
+            Err(Error::Invalid(f)) => assert_eq!(f.len(), 3),
+            e => panic!("{e:?}"),
+        }
+        assert_eq!(helper(&HelperInput::Operator).unwrap(), Helper::Operator);
+    }
+
+    #[test]
+    fn home_address_rules() {
+        assert!(home_address("杞县𡒄家村").is_ok());
+        assert_eq!(home_address("x").unwrap_err(), "至少2个字");
+        assert!(home_address(&"村".repeat(10_240)).unwrap_err().starts_with("不能超过120个字"));
+        assert_eq!(home_address("中山路1号;--").unwrap_err(), "含有不允许的字符“;”");
+    }
+}

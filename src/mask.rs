@@ -1,0 +1,49 @@
+//! Masking of personal data for screens and lists (R12): the surname and the ends of numbers.
+
+/// 王建国 → 王**; 买买提·艾力 → 买*****; John Smith → J*********.
+pub fn name(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        None => String::new(),
+    }
+}
+
+/// 11010519491231002X → 110***********002X: the region's first digits and the last four,
+/// which a returning visitor types.
+pub fn id_number(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= 7 {
+        return "*".repeat(chars.len());
+    }
+    let n = chars.len();
+    chars.iter().enumerate().map(|(i, &c)| if i < 3 || i >= n - 4 { c } else { '*' }).collect()
+}
+
+/// 13837800001 → 138****0001; 0371-23456789 → 0371-****6789.
+pub fn phone(s: &str) -> String {
+    if let Some(local) = s.strip_prefix("0371-") {
+        let keep: String = local.chars().skip(4).collect();
+        return format!("0371-****{keep}");
+    }
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() < 8 {
+        return "*".repeat(chars.len());
+    }
+    let n = chars.len();
+    chars.iter().enumerate().map(|(i, &c)| if i < 3 || i >= n - 4 { c } else { '*' }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn masks() {
+        assert_eq!(super::name("王建国"), "王**");
+        assert_eq!(super::name("𠈌𡒄"), "𠈌*");
+        assert_eq!(super::name(""), "");
+        assert_eq!(super::id_number("11010519491231002X"), "110***********002X");
+        assert_eq!(super::id_number("H1234"), "*****");
+        assert_eq!(super::phone("13837800001"), "138****0001");
+        assert_eq!(super::phone("0371-23456789"), "0371-****6789");
+    }
+}

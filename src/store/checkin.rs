@@ -1,0 +1,695 @@
+//! The desk's check-in records: operators, people, the risk cache, visits and incidents.
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+
+use super::{rfc3339, set_setting, setting, Store};
+use crate::checkin::{
+    self, Candidate, CheckInResult, Declaration, DeclarationInput, Helper, HelperInput, Lookup, TodaySummary, VisitRow,
+    WayIn,
+};
+use crate::decision::{self, Colour, HealthAnswers, RiskEntry};
+use crate::error::{Error, FieldError, Result};
+use crate::risk::{self, RiskImportReport};
+use crate::{identity, mask, normalize, validate};
+
+const DESK_ID: &str = "desk_id";
+const RISK_KEY: &str = "risk_key";
+const RISK_AS_OF: &str = "risk_as_of";
+const RISK_MAX_AGE_HOURS: &str = "risk_max_age_hours";
+pub const DEFAULT_RISK_MAX_AGE_HOURS: i64 = 24;
+const PIN_ROUNDS: u32 = 60_000;
+
+/// China Standard Time: no daylight saving, so a fixed offset is exact.
+pub fn shanghai() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("+08:00 is a valid offset"))
+}
+
+/// Who is at the desk and how the person is being checked in.
+#[derive(Debug, Clone)]
+pub struct CheckInContext {
+    pub operator_id: String,
+    /// R8: staff saw the trip code (行程码).
+    pub trip_code_checked: bool,
+    /// The venue code scanned or typed, when there is one.
+    pub code: Option<String>,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Operator {
+    pub id: String,
+    pub name: String,
+    pub is_admin: bool,
+}
+
+/// 临时隔离 → 已上报 → 已闭环转运.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStatus {
+    Isolated,
+    Reported,
+    HandedOver,
+}
+
+impl IncidentStatus {
+    pub fn key(self) -> &'static str {
+        match self {
+            IncidentStatus::Isolated => "isolated",
+            IncidentStatus::Reported => "reported",
+            IncidentStatus::HandedOver => "handed_over",
+        }
+    }
+
+    fn parse(s: &str) -> IncidentStatus {
+        match s {
+            "reported" => IncidentStatus::Reported,
+            "handed_over" => IncidentStatus::HandedOver,
+            _ => IncidentStatus::Isolated,
+        }
+    }
+}
+
+/// What the operator records when refusing and reporting (R7).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct IncidentInput {
+    /// 临时隔离点
+    pub held_at: String,
+    /// 报告对象: the community or the epidemic office.
+    pub reported_to: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Incident {
+    pub id: String,
+    pub visit_id: String,
+    pub colour: Colour,
+    pub reason: String,
+    pub masked_name: String,
+    pub masked_id: String,
+    pub held_at: String,
+    pub reported_to: String,
+    pub reported_at: String,
+    pub operator_name: Option<String>,
+    pub status: IncidentStatus,
+    pub updated_at: String,
+    pub sync_state: String,
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut b = [0u8; N];
+    getrandom::getrandom(&mut b).map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+    Ok(b)
+}
+
+fn pin_hash(pin: &str, salt: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(pin.as_bytes(), salt, PIN_ROUNDS, &mut out);
+    out
+}
+
+fn field_err(field: &str, message: impl Into<String>) -> Error {
+    Error::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
+}
+
+impl Store {
+    /// This desk's identity, made on first use.
+    pub fn desk_id(&self) -> Result<String> {
+        if let Some(id) = setting(&self.conn, DESK_ID)? {
+            return Ok(id);
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        set_setting(&self.conn, DESK_ID, &id)?;
+        Ok(id)
+    }
+
+    fn risk_key(&self) -> Result<Vec<u8>> {
+        if let Some(k) = setting(&self.conn, RISK_KEY)?.and_then(|h| hex::decode(h).ok()) {
+            return Ok(k);
+        }
+        let key = random_bytes::<32>()?;
+        set_setting(&self.conn, RISK_KEY, &hex::encode(key))?;
+        Ok(key.to_vec())
+    }
+
+    // ---- operators -------------------------------------------------------------------------
+
+    pub fn operators(&self) -> Result<Vec<Operator>> {
+        let mut stmt = self.conn.prepare("SELECT id, name, is_admin FROM operators ORDER BY created_at")?;
+        let rows = stmt.query_map([], |r| Ok(Operator { id: r.get(0)?, name: r.get(1)?, is_admin: r.get(2)? }))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Adds a desk operator. The first one is the desk's administrator.
+    pub fn add_operator(&mut self, name: &str, pin: &str) -> Result<Operator> {
+        let name = validate::person_name(name).map_err(|m| field_err("name", format!("姓名：{m}")))?;
+        let pin = normalize::compact(pin);
+        if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(field_err("pin", "PIN：应为4至8位数字"));
+        }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let exists: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM operators WHERE name = ?1)", [&name], |r| r.get(0))?;
+        if exists {
+            return Err(field_err("name", format!("姓名：登记员“{name}”已存在")));
+        }
+        let is_admin: bool = tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM operators)", [], |r| r.get(0))?;
+        let salt = random_bytes::<16>()?;
+        let id = uuid::Uuid::now_v7().to_string();
+        tx.execute(
+            "INSERT INTO operators (id, name, is_admin, pin_salt, pin_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, name, is_admin, salt.as_slice(), pin_hash(&pin, &salt).as_slice(), super::now()],
+        )?;
+        tx.commit()?;
+        Ok(Operator { id, name, is_admin })
+    }
+
+    /// Signs an operator in by name and PIN. The reason never says which of the two was wrong.
+    pub fn sign_in(&self, name: &str, pin: &str) -> Result<Operator> {
+        let name = normalize::clean(name);
+        let row: Option<(String, bool, Vec<u8>, Vec<u8>)> = self
+            .conn
+            .query_row("SELECT id, is_admin, pin_salt, pin_hash FROM operators WHERE name = ?1", [&name], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?;
+        let wrong = || field_err("pin", "姓名或PIN不对");
+        let (id, is_admin, salt, hash) = row.ok_or_else(wrong)?;
+        if pin_hash(&normalize::compact(pin), &salt).as_slice() != hash.as_slice() {
+            return Err(wrong());
+        }
+        Ok(Operator { id, name, is_admin })
+    }
+
+    // ---- risk list ---------------------------------------------------------------------------
+
+    /// Imports a risk-list CSV. `replace` clears the cache first (a full list); otherwise rows
+    /// update the entries they name (an increment). Nothing is kept of a file that fails.
+    pub fn import_risk(&mut self, bytes: &[u8], replace: bool, now: DateTime<Utc>) -> Result<RiskImportReport> {
+        let key = self.risk_key()?;
+        let (rows, report) = risk::parse_csv(bytes, &key, now.with_timezone(&shanghai()).date_naive())?;
+        let stamp = rfc3339(now);
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if replace {
+            tx.execute("DELETE FROM risk_entries", [])?;
+        }
+        {
+            let mut stmt = tx.prepare(
+                "INSERT INTO risk_entries (id_hash, colour, reason, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id_hash) DO UPDATE SET colour = excluded.colour, reason = excluded.reason,
+                    updated_at = excluded.updated_at",
+            )?;
+            for row in &rows {
+                stmt.execute(params![row.hash.as_slice(), row.colour.key(), row.reason, stamp])?;
+            }
+        }
+        set_setting(&tx, RISK_AS_OF, &stamp)?;
+        tx.commit()?;
+        Ok(report)
+    }
+
+    pub fn risk_entry_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM risk_entries", [], |r| r.get(0))?)
+    }
+
+    pub fn set_risk_max_age_hours(&mut self, hours: i64) -> Result<()> {
+        if !(1..=24 * 30).contains(&hours) {
+            return Err(field_err("risk_max_age_hours", "风险名单有效期：应为1至720小时"));
+        }
+        set_setting(&self.conn, RISK_MAX_AGE_HOURS, &hours.to_string())
+    }
+
+    /// When the risk list was last loaded, and whether that is too long ago.
+    pub fn risk_freshness(&self, now: DateTime<Utc>) -> Result<(Option<String>, bool)> {
+        let as_of = setting(&self.conn, RISK_AS_OF)?;
+        let max =
+            setting(&self.conn, RISK_MAX_AGE_HOURS)?.and_then(|h| h.parse().ok()).unwrap_or(DEFAULT_RISK_MAX_AGE_HOURS);
+        let stale = match as_of.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()) {
+            Some(t) => now.signed_duration_since(t) > Duration::hours(max),
+            None => true,
+        };
+        Ok((as_of, stale))
+    }
+
+    fn risk_for(&self, key: &[u8], id_number: &str) -> Result<Option<RiskEntry>> {
+        let hash = risk::id_hash(key, id_number);
+        Ok(self
+            .conn
+            .query_row("SELECT colour, reason FROM risk_entries WHERE id_hash = ?1", [hash.as_slice()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .optional()?
+            .and_then(|(c, reason)| Colour::parse(&c).map(|colour| RiskEntry { colour, reason })))
+    }
+
+    // ---- check-in ----------------------------------------------------------------------------
+
+    fn served_venue_required(&self) -> Result<crate::venue::Venue> {
+        self.served_venue()?.ok_or_else(|| field_err("venue", "请先在“场所列表”中设置本台服务场所"))
+    }
+
+    /// A full ID number typed or scanned: a known person is checked in at once; an unknown one
+    /// gets the declaration form with the number filled in.
+    pub fn check_in_by_id(&mut self, raw: &str, ctx: &CheckInContext) -> Result<Lookup> {
+        let today = ctx.now.with_timezone(&shanghai()).date_naive();
+        let id = identity::resident_id(raw, today).map_err(|m| field_err("id_number", format!("身份证号：{m}")))?;
+        let person: Option<String> =
+            self.conn.query_row("SELECT id FROM people WHERE id_number = ?1", [&id.number], |r| r.get(0)).optional()?;
+        match person {
+            Some(pid) => Ok(Lookup::CheckedIn { result: self.check_in_person(&pid, WayIn::IdNumber, ctx)? }),
+            None => Ok(Lookup::Unknown { id_number: id.number }),
+        }
+    }
+
+    /// A returning visitor's last four ID characters (R5). Several matches are told apart by
+    /// birth year, or by picking one of the masked candidates.
+    pub fn check_in_by_last4(&mut self, raw: &str, birth_year: Option<i32>, ctx: &CheckInContext) -> Result<Lookup> {
+        let last4 = normalize::compact(raw).to_ascii_uppercase();
+        if last4.len() != 4 || !last4.bytes().enumerate().all(|(i, b)| b.is_ascii_digit() || (i == 3 && b == b'X')) {
+            return Err(field_err("last4", "身份证后四位：应为4位数字（最后一位可为X）"));
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, birth_year FROM people WHERE last4 = ?1 AND (?2 IS NULL OR birth_year = ?2)
+             ORDER BY updated_at DESC",
+        )?;
+        let found: Vec<(String, String, i32)> = stmt
+            .query_map(params![last4, birth_year], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        drop(stmt);
+        match found.as_slice() {
+            [] => Ok(Lookup::NoMatch),
+            [(pid, _, _)] => Ok(Lookup::CheckedIn { result: self.check_in_person(pid, WayIn::Last4, ctx)? }),
+            many => Ok(Lookup::Choose {
+                candidates: many
+                    .iter()
+                    .map(|(id, name, year)| Candidate {
+                        person_id: id.clone(),
+                        masked_name: mask::name(name),
+                        birth_year: *year,
+                    })
+                    .collect(),
+            }),
+        }
+    }
+
+    /// Checks in a known person with no new declaration: the colour comes from the risk list.
+    pub fn check_in_person(&mut self, person_id: &str, way_in: WayIn, ctx: &CheckInContext) -> Result<CheckInResult> {
+        let venue = self.served_venue_required()?;
+        let (id_number, name): (String, String) = self
+            .conn
+            .query_row("SELECT id_number, name FROM people WHERE id = ?1", [person_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .ok_or(Error::NotFound("登记人员"))?;
+        let key = self.risk_key()?;
+        let decision = decision::decide(self.risk_for(&key, &id_number)?.as_ref(), &HealthAnswers::default());
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let visit_id = insert_visit(&tx, person_id, &venue.id, way_in, None, None, &decision, ctx)?;
+        tx.commit()?;
+        self.result(visit_id, &decision, &name, &id_number, &venue.name, way_in, ctx.now)
+    }
+
+    /// A first-time declaration at the desk (R5): stores the person and checks them in.
+    pub fn declare(&mut self, input: &DeclarationInput, ctx: &CheckInContext) -> Result<CheckInResult> {
+        let today = ctx.now.with_timezone(&shanghai()).date_naive();
+        let d = checkin::declaration(input, today, "")?;
+        let mut results = self.check_in_declared(vec![d], WayIn::Declaration, None, ctx)?;
+        results.pop().ok_or(Error::NotFound("登记结果"))
+    }
+
+    /// 手工登记 (R6): one or more people who cannot scan, helped by the operator or a guardian,
+    /// all checked or none saved.
+    pub fn register_manual(
+        &mut self,
+        helper: &HelperInput,
+        people: &[DeclarationInput],
+        ctx: &CheckInContext,
+    ) -> Result<Vec<CheckInResult>> {
+        if people.is_empty() {
+            return Err(field_err("dependents", "请至少登记一人"));
+        }
+        if people.len() > 20 {
+            return Err(field_err("dependents", "一次最多登记20人"));
+        }
+        let today = ctx.now.with_timezone(&shanghai()).date_naive();
+        let mut errors = Vec::new();
+        let helper = checkin::helper(helper).map_err(|e| collect(&mut errors, e)).ok();
+        let mut declared = Vec::new();
+        for (i, p) in people.iter().enumerate() {
+            let prefix = format!("dependents.{i}.");
+            match checkin::declaration(p, today, &prefix) {
+                Ok(d) => declared.push(d),
+                Err(e) => collect(&mut errors, e),
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, d) in declared.iter().enumerate() {
+            if !seen.insert(d.id.number.clone()) {
+                errors.push(FieldError {
+                    field: format!("dependents.{i}.id_number"),
+                    message: "身份证号：与前面登记的人重复".into(),
+                });
+            }
+        }
+        if !errors.is_empty() || helper.is_none() {
+            // People numbered from 1 in messages, as staff count them.
+            for e in &mut errors {
+                if let Some(rest) = e.field.strip_prefix("dependents.") {
+                    if let Some(n) = rest.split('.').next().and_then(|n| n.parse::<usize>().ok()) {
+                        e.message = format!("第{}位：{}", n + 1, e.message);
+                    }
+                }
+            }
+            return Err(Error::Invalid(errors));
+        }
+        self.check_in_declared(declared, WayIn::Manual, helper.as_ref(), ctx)
+    }
+
+    fn check_in_declared(
+        &mut self,
+        declared: Vec<Declaration>,
+        way_in: WayIn,
+        helper: Option<&Helper>,
+        ctx: &CheckInContext,
+    ) -> Result<Vec<CheckInResult>> {
+        let venue = self.served_venue_required()?;
+        let key = self.risk_key()?;
+        let mut decided = Vec::new();
+        for d in declared {
+            let decision = decision::decide(self.risk_for(&key, &d.id.number)?.as_ref(), &d.answers);
+            decided.push((d, decision));
+        }
+        let stamp = rfc3339(ctx.now);
+        let helper_json = helper.map(serde_json::to_string).transpose().map_err(|e| Error::BadFile(e.to_string()))?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut visits = Vec::new();
+        for (d, decision) in &decided {
+            let person_id = upsert_person(&tx, d, &stamp)?;
+            let answers = serde_json::to_string(&d.answers).map_err(|e| Error::BadFile(e.to_string()))?;
+            let vid = insert_visit(
+                &tx,
+                &person_id,
+                &venue.id,
+                way_in,
+                helper_json.as_deref(),
+                Some(&answers),
+                decision,
+                ctx,
+            )?;
+            visits.push(vid);
+        }
+        tx.commit()?;
+        decided
+            .iter()
+            .zip(visits)
+            .map(|((d, decision), vid)| self.result(vid, decision, &d.name, &d.id.number, &venue.name, way_in, ctx.now))
+            .collect()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn result(
+        &self,
+        visit_id: String,
+        decision: &decision::Decision,
+        name: &str,
+        id_number: &str,
+        venue_name: &str,
+        way_in: WayIn,
+        now: DateTime<Utc>,
+    ) -> Result<CheckInResult> {
+        let (risk_as_of, risk_stale) = self.risk_freshness(now)?;
+        Ok(CheckInResult {
+            visit_id,
+            colour: decision.colour,
+            health_code: decision.health_code,
+            reasons: decision.reasons.clone(),
+            masked_name: mask::name(name),
+            masked_id: mask::id_number(id_number),
+            venue_name: venue_name.to_owned(),
+            way_in,
+            at: rfc3339(now),
+            risk_stale,
+            risk_as_of,
+        })
+    }
+
+    // ---- incidents ---------------------------------------------------------------------------
+
+    /// 拒绝并上报: one action on a yellow or red result (R7).
+    pub fn report_incident(&mut self, visit_id: &str, input: &IncidentInput, ctx: &CheckInContext) -> Result<Incident> {
+        let held_at = normalize::clean(&input.held_at);
+        let reported_to = normalize::clean(&input.reported_to);
+        let mut errors = Vec::new();
+        for (key, label, v) in [("held_at", "临时隔离点", &held_at), ("reported_to", "上报对象", &reported_to)]
+        {
+            let n = v.chars().count();
+            if n == 0 {
+                errors.push(FieldError { field: key.into(), message: format!("{label}：必填") });
+            } else if n > 60 {
+                errors.push(FieldError { field: key.into(), message: format!("{label}：不能超过60个字") });
+            } else if let Some(c) = v.chars().find(|c| "<>;{}\\".contains(*c) || c.is_control()) {
+                errors.push(FieldError {
+                    field: key.into(), message: format!("{label}：含有不允许的字符“{c}”")
+                });
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        let (colour, reasons): (String, String) = self
+            .conn
+            .query_row("SELECT colour, reasons FROM visits WHERE id = ?1", [visit_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .ok_or(Error::NotFound("登记记录"))?;
+        if colour == Colour::Green.key() {
+            return Err(field_err("visit", "绿码人员无需上报"));
+        }
+        let reason = serde_json::from_str::<Vec<String>>(&reasons).unwrap_or_default().join("；");
+        let id = uuid::Uuid::now_v7().to_string();
+        let stamp = rfc3339(ctx.now);
+        let inserted = self.conn.execute(
+            "INSERT INTO incidents (id, visit_id, colour, reason, held_at, reported_to, reported_at, operator_id,
+                status, updated_at, sync_priority)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'isolated', ?7, 1)
+             ON CONFLICT (visit_id) DO NOTHING",
+            params![id, visit_id, colour, reason, held_at, reported_to, stamp, ctx.operator_id],
+        )?;
+        if inserted == 0 {
+            return Err(field_err("visit", "该人员已上报，请在“异常处置”中查看"));
+        }
+        self.incident(&id)
+    }
+
+    /// Moves an incident on: isolated → reported → handed over (闭环转运). Never backwards.
+    pub fn advance_incident(&mut self, id: &str, to: IncidentStatus, now: DateTime<Utc>) -> Result<Incident> {
+        let current = self.incident(id)?;
+        if (to as u8) <= (current.status as u8) {
+            return Err(field_err("status", "状态只能向前推进"));
+        }
+        self.conn.execute(
+            "UPDATE incidents SET status = ?2, updated_at = ?3, sync_state = 'pending' WHERE id = ?1",
+            params![id, to.key(), rfc3339(now)],
+        )?;
+        self.incident(id)
+    }
+
+    pub fn incident(&self, id: &str) -> Result<Incident> {
+        self.incidents_where("i.id = ?1", params![id])?.pop().ok_or(Error::NotFound("异常记录"))
+    }
+
+    /// Open incidents first, newest first.
+    pub fn incidents(&self) -> Result<Vec<Incident>> {
+        self.incidents_where("1", params![])
+    }
+
+    fn incidents_where(&self, cond: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Incident>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT i.id, i.visit_id, i.colour, i.reason, p.name, p.id_number, i.held_at, i.reported_to,
+                    i.reported_at, o.name, i.status, i.updated_at, i.sync_state
+             FROM incidents i JOIN visits v ON v.id = i.visit_id JOIN people p ON p.id = v.person_id
+             LEFT JOIN operators o ON o.id = i.operator_id
+             WHERE {cond}
+             ORDER BY i.status = 'handed_over', i.reported_at DESC"
+        ))?;
+        let rows = stmt.query_map(args, |r| {
+            Ok(Incident {
+                id: r.get(0)?,
+                visit_id: r.get(1)?,
+                colour: Colour::parse(&r.get::<_, String>(2)?).unwrap_or(Colour::Red),
+                reason: r.get(3)?,
+                masked_name: mask::name(&r.get::<_, String>(4)?),
+                masked_id: mask::id_number(&r.get::<_, String>(5)?),
+                held_at: r.get(6)?,
+                reported_to: r.get(7)?,
+                reported_at: r.get(8)?,
+                operator_name: r.get(9)?,
+                status: IncidentStatus::parse(&r.get::<_, String>(10)?),
+                updated_at: r.get(11)?,
+                sync_state: r.get(12)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    // ---- today -------------------------------------------------------------------------------
+
+    /// Today's check-ins (Asia/Shanghai day), masked, with counts; `query` searches the name,
+    /// the last four ID characters or the time (HH:MM).
+    pub fn today(&self, query: &str, now: DateTime<Utc>) -> Result<TodaySummary> {
+        let day: NaiveDate = now.with_timezone(&shanghai()).date_naive();
+        let start = day
+            .and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(shanghai()).single())
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or(Error::NotFound("日期"))?;
+        let end = start + Duration::days(1);
+        let mut stmt = self.conn.prepare(
+            "SELECT v.id, v.at, p.name, p.id_number, v.colour, v.way_in, o.name, v.helper, v.trip_code_checked,
+                    v.sync_state
+             FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN operators o ON o.id = v.operator_id
+             WHERE v.at >= ?1 AND v.at < ?2 ORDER BY v.at DESC",
+        )?;
+        let q = normalize::clean(query);
+        let mut summary = TodaySummary::default();
+        let rows = stmt.query_map(params![rfc3339(start), rfc3339(end)], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<String>>(7)?,
+                r.get::<_, bool>(8)?,
+                r.get::<_, String>(9)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, at, name, id_number, colour, way_in, operator_name, helper, trip, sync_state) = row?;
+            let colour = Colour::parse(&colour).unwrap_or(Colour::Red);
+            let way_in = WayIn::parse(&way_in).unwrap_or(WayIn::Manual);
+            let local =
+                DateTime::parse_from_rfc3339(&at).map(|t| t.with_timezone(&shanghai()).format("%H:%M").to_string());
+            let matches = q.is_empty()
+                || name.contains(&q)
+                || id_number.ends_with(&q.to_ascii_uppercase())
+                || local.as_deref().is_ok_and(|t| t.starts_with(&q));
+            if !matches {
+                continue;
+            }
+            summary.total += 1;
+            match colour {
+                Colour::Green => summary.green += 1,
+                Colour::Yellow => summary.yellow += 1,
+                Colour::Red => summary.red += 1,
+            }
+            match way_in {
+                WayIn::IdNumber => summary.by_id_number += 1,
+                WayIn::Last4 => summary.by_last4 += 1,
+                WayIn::Declaration => summary.by_declaration += 1,
+                WayIn::Manual => summary.by_manual += 1,
+            }
+            if sync_state != "synced" {
+                summary.pending_sync += 1;
+            }
+            let helped_by = helper.and_then(|h| serde_json::from_str::<Helper>(&h).ok()).map(|h| match h {
+                Helper::Operator => "登记员".to_owned(),
+                Helper::Guardian { name, relation, .. } => {
+                    format!("{relation} {}", mask::name(&name))
+                }
+            });
+            summary.visits.push(VisitRow {
+                id,
+                at,
+                masked_name: mask::name(&name),
+                masked_id: mask::id_number(&id_number),
+                colour,
+                way_in,
+                operator_name,
+                helped_by,
+                trip_code_checked: trip,
+                sync_state,
+            });
+        }
+        Ok(summary)
+    }
+
+    pub fn visit_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM visits", [], |r| r.get(0))?)
+    }
+
+    /// For benchmarks and imports: the raw connection inside one transaction.
+    #[doc(hidden)]
+    pub fn with_transaction<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+fn collect(errors: &mut Vec<FieldError>, e: Error) {
+    match e {
+        Error::Invalid(f) => errors.extend(f),
+        other => errors.push(FieldError { field: String::new(), message: other.to_string() }),
+    }
+}
+
+fn upsert_person(conn: &Connection, d: &Declaration, stamp: &str) -> Result<String> {
+    let id = uuid::Uuid::now_v7().to_string();
+    Ok(conn.query_row(
+        "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+         ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, address = excluded.address,
+            phone = COALESCE(excluded.phone, people.phone), updated_at = excluded.updated_at
+         RETURNING id",
+        params![id, d.id.number, d.id.last4(), d.id.birth_year(), d.name, d.address, d.phone, stamp],
+        |r| r.get(0),
+    )?)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_visit(
+    conn: &Connection,
+    person_id: &str,
+    venue_id: &str,
+    way_in: WayIn,
+    helper: Option<&str>,
+    declaration: Option<&str>,
+    decision: &decision::Decision,
+    ctx: &CheckInContext,
+) -> Result<String> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let desk_id: String = conn
+        .query_row("SELECT value FROM settings WHERE key = ?1", [DESK_ID], |r| r.get(0))
+        .optional()?
+        .unwrap_or_default();
+    let reasons = serde_json::to_string(&decision.reasons).map_err(|e| Error::BadFile(e.to_string()))?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO visits (id, person_id, venue_id, code, way_in, operator_id, helper, declaration,
+            trip_code_checked, colour, health_code, reasons, at, desk_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?;
+    stmt.execute(params![
+        id,
+        person_id,
+        venue_id,
+        ctx.code,
+        way_in.key(),
+        ctx.operator_id,
+        helper,
+        declaration,
+        ctx.trip_code_checked,
+        decision.colour.key(),
+        decision.health_code.key(),
+        reasons,
+        rfc3339(ctx.now),
+        desk_id
+    ])?;
+    Ok(id)
+}

@@ -1,0 +1,286 @@
+//! The check-in desk (R5 to R8, R11) against a real SQLite file.
+
+use chrono::{TimeZone, Utc};
+use placecode::checkin::{DeclarationInput, HelperInput, Lookup, WayIn};
+use placecode::decision::Colour;
+use placecode::store::{CheckInContext, IncidentInput, IncidentStatus};
+use placecode::venue::VenueInput;
+use placecode::{Error, Store};
+
+struct Desk {
+    _dir: tempfile::TempDir,
+    store: Store,
+    ctx: CheckInContext,
+}
+
+fn desk() -> Desk {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("desk.sqlite3")).unwrap();
+    let venue = store
+        .register_venue(
+            &VenueInput {
+                kind: "general".into(),
+                category: "elderly_care".into(),
+                name: "鼓楼区幸福养老院".into(),
+                district: "gulou".into(),
+                address: "中山路18号".into(),
+                manager_name: "王建国".into(),
+                manager_phone: "13837800001".into(),
+            },
+            false,
+        )
+        .unwrap();
+    store.set_served_venue(&venue.id).unwrap();
+    let op = store.add_operator("张敏", "2468").unwrap();
+    let ctx = CheckInContext {
+        operator_id: op.id,
+        trip_code_checked: true,
+        code: None,
+        now: Utc.with_ymd_and_hms(2026, 11, 27, 2, 30, 0).unwrap(),
+    };
+    Desk { _dir: dir, store, ctx }
+}
+
+fn person(name: &str, id: &str) -> DeclarationInput {
+    DeclarationInput {
+        name: name.into(),
+        id_number: id.into(),
+        address: "鼓楼区中山路18号院".into(),
+        phone: String::new(),
+        visited_risk_area: false,
+        contact_with_suspected: false,
+        temperature_normal: true,
+        temperature: "36.5".into(),
+    }
+}
+
+// Two valid numbers that share the last four characters 0014, born 1990 and 1985.
+const A: &str = "410202199003070014";
+const B: &str = "410202198501190014";
+const ELDER: &str = "11010519491231002X";
+
+#[test]
+fn valid_test_numbers() {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    for id in [A, B, ELDER] {
+        placecode::identity::resident_id(id, today).unwrap_or_else(|e| panic!("{id}: {e}"));
+    }
+}
+
+#[test]
+fn r5_first_declaration_then_full_id_then_last_four() {
+    let mut d = desk();
+    let r = d.store.declare(&person("李秀英", ELDER), &d.ctx).unwrap();
+    assert_eq!(r.colour, Colour::Green);
+    assert_eq!((r.masked_name.as_str(), r.masked_id.as_str()), ("李**", "110***********002X"));
+    assert_eq!(r.venue_name, "鼓楼区幸福养老院");
+    assert!(r.risk_stale, "no risk list loaded yet");
+
+    match d.store.check_in_by_id("11010519491231002x", &d.ctx).unwrap() {
+        Lookup::CheckedIn { result } => assert_eq!(result.way_in, WayIn::IdNumber),
+        other => panic!("{other:?}"),
+    }
+    match d.store.check_in_by_last4("002x", None, &d.ctx).unwrap() {
+        Lookup::CheckedIn { result } => assert_eq!((result.way_in, result.colour), (WayIn::Last4, Colour::Green)),
+        other => panic!("{other:?}"),
+    }
+    match d.store.check_in_by_id(A, &d.ctx).unwrap() {
+        Lookup::Unknown { id_number } => assert_eq!(id_number, A),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(d.store.check_in_by_last4("9999", None, &d.ctx).unwrap(), Lookup::NoMatch);
+    assert_eq!(d.store.check_in_by_last4("12a4", None, &d.ctx).unwrap_err().code(), "invalid");
+    assert_eq!(d.store.visit_count().unwrap(), 3);
+}
+
+#[test]
+fn r5_two_people_sharing_last_four_are_told_apart() {
+    let mut d = desk();
+    d.store.declare(&person("王芳", A), &d.ctx).unwrap();
+    d.store.declare(&person("刘洋", B), &d.ctx).unwrap();
+    let candidates = match d.store.check_in_by_last4("0014", None, &d.ctx).unwrap() {
+        Lookup::Choose { candidates } => candidates,
+        other => panic!("{other:?}"),
+    };
+    let mut shown: Vec<_> = candidates.iter().map(|c| (c.masked_name.as_str(), c.birth_year)).collect();
+    shown.sort();
+    assert_eq!(shown, [("刘*", 1985), ("王*", 1990)]);
+    match d.store.check_in_by_last4("0014", Some(1985), &d.ctx).unwrap() {
+        Lookup::CheckedIn { result } => assert_eq!(result.masked_name, "刘*"),
+        other => panic!("{other:?}"),
+    }
+    let wang = candidates.iter().find(|c| c.birth_year == 1990).unwrap();
+    let r = d.store.check_in_person(&wang.person_id, WayIn::Last4, &d.ctx).unwrap();
+    assert_eq!(r.masked_name, "王*");
+}
+
+#[test]
+fn r7_red_on_the_risk_list_is_refused_and_reported() {
+    let mut d = desk();
+    let csv = format!("身份证号,颜色,原因\n{A},红码,密切接触者\n{B},黄,次密接\nbad,红,\n");
+    let report = d.store.import_risk(csv.as_bytes(), true, d.ctx.now).unwrap();
+    assert_eq!((report.total, report.imported, report.rejected.len()), (3, 2, 1));
+    assert_eq!(d.store.risk_entry_count().unwrap(), 2);
+
+    let r = d.store.declare(&person("王芳", A), &d.ctx).unwrap();
+    assert_eq!((r.colour, r.health_code), (Colour::Red, Colour::Red));
+    assert_eq!(r.reasons, ["风险人员名单为红码：密切接触者"]);
+    assert!(!r.risk_stale);
+
+    let incident = d
+        .store
+        .report_incident(
+            &r.visit_id,
+            &IncidentInput { held_at: "东门临时隔离点".into(), reported_to: "西司门社区".into() },
+            &d.ctx,
+        )
+        .unwrap();
+    assert_eq!(incident.status, IncidentStatus::Isolated);
+    assert_eq!(incident.masked_name, "王*");
+    assert_eq!(incident.operator_name.as_deref(), Some("张敏"));
+    let again = d.store.report_incident(
+        &r.visit_id,
+        &IncidentInput { held_at: "x点".into(), reported_to: "社区".into() },
+        &d.ctx,
+    );
+    assert_eq!(again.unwrap_err().code(), "invalid");
+    d.store.advance_incident(&incident.id, IncidentStatus::HandedOver, d.ctx.now).unwrap();
+    assert!(d.store.advance_incident(&incident.id, IncidentStatus::Reported, d.ctx.now).is_err());
+
+    // A later, open incident is listed before the closed one.
+    let y = d.store.declare(&person("刘洋", B), &d.ctx).unwrap();
+    assert_eq!(y.colour, Colour::Yellow);
+    d.store
+        .report_incident(
+            &y.visit_id,
+            &IncidentInput { held_at: "东门".into(), reported_to: "疫情防控办".into() },
+            &d.ctx,
+        )
+        .unwrap();
+    let list = d.store.incidents().unwrap();
+    assert_eq!(
+        list.iter().map(|i| i.status).collect::<Vec<_>>(),
+        [IncidentStatus::Isolated, IncidentStatus::HandedOver]
+    );
+
+    // A green visit has nothing to report.
+    let g = d.store.declare(&person("李秀英", ELDER), &d.ctx).unwrap();
+    let e = d.store.report_incident(
+        &g.visit_id,
+        &IncidentInput { held_at: "东门".into(), reported_to: "社区".into() },
+        &d.ctx,
+    );
+    assert_eq!(e.unwrap_err().to_string(), "绿码人员无需上报");
+}
+
+#[test]
+fn r7_the_cache_holds_no_id_number_in_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.sqlite3");
+    let mut store = Store::open(&path).unwrap();
+    store.import_risk(format!("{A},红,密接\n").as_bytes(), false, Utc::now()).unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let blob: Vec<u8> = conn.query_row("SELECT id_hash FROM risk_entries", [], |r| r.get(0)).unwrap();
+    assert_eq!(blob.len(), 32);
+    let bytes = std::fs::read(&path).unwrap();
+    let wal = std::fs::read(path.with_extension("sqlite3-wal")).unwrap_or_default();
+    let needle = A.as_bytes();
+    assert!(!bytes.windows(needle.len()).any(|w| w == needle) && !wal.windows(needle.len()).any(|w| w == needle));
+}
+
+#[test]
+fn stale_risk_list_is_flagged() {
+    let mut d = desk();
+    d.store.import_risk(format!("{A},绿,\n").as_bytes(), false, d.ctx.now).unwrap();
+    d.store.set_risk_max_age_hours(12).unwrap();
+    let later = CheckInContext { now: d.ctx.now + chrono::Duration::hours(13), ..d.ctx.clone() };
+    let r = d.store.declare(&person("王芳", A), &later).unwrap();
+    assert!(r.risk_stale);
+    assert!(d.store.set_risk_max_age_hours(0).is_err());
+}
+
+#[test]
+fn r6_guardian_registers_two_children_at_once_or_nothing() {
+    let mut d = desk();
+    let guardian =
+        HelperInput::Guardian { name: "张伟".into(), relation: "父亲".into(), phone: "13837800009".into() };
+    let kids = [person("张小明", "410202201501080012"), person("张小红", "410202201801070027")];
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    for k in &kids {
+        placecode::identity::resident_id(&k.id_number, today).unwrap();
+    }
+    // One bad child: nothing saved, the reason names which one.
+    let mut bad = kids.clone();
+    bad[1].name = "张😀".into();
+    match d.store.register_manual(&guardian, &bad, &d.ctx).unwrap_err() {
+        Error::Invalid(f) => {
+            assert_eq!(f[0].field, "dependents.1.name");
+            assert_eq!(f[0].message, "第2位：姓名：含有不允许的字符“😀”");
+        }
+        e => panic!("{e:?}"),
+    }
+    assert_eq!(d.store.visit_count().unwrap(), 0);
+
+    let results = d.store.register_manual(&guardian, &kids, &d.ctx).unwrap();
+    assert_eq!(results.len(), 2);
+    assert!(results.iter().all(|r| r.way_in == WayIn::Manual && r.colour == Colour::Green));
+    let today = d.store.today("", d.ctx.now).unwrap();
+    assert_eq!((today.total, today.by_manual, today.pending_sync), (2, 2, 2));
+    assert_eq!(today.visits[0].helped_by.as_deref(), Some("父亲 张*"));
+    // The same child twice in one go is refused.
+    let twice = [kids[0].clone(), kids[0].clone()];
+    assert!(d.store.register_manual(&guardian, &twice, &d.ctx).is_err());
+    assert!(d.store.register_manual(&HelperInput::Operator, &[], &d.ctx).is_err());
+}
+
+#[test]
+fn r8_r11_today_lists_person_place_time_operator_and_trip_code_check() {
+    let mut d = desk();
+    d.store.declare(&person("王芳", A), &d.ctx).unwrap();
+    let noon = CheckInContext {
+        now: Utc.with_ymd_and_hms(2026, 11, 27, 4, 5, 0).unwrap(),
+        trip_code_checked: false,
+        ..d.ctx.clone()
+    };
+    d.store.declare(&person("刘洋", B), &noon).unwrap();
+    // Yesterday (Shanghai time) is not today.
+    let yesterday = CheckInContext { now: Utc.with_ymd_and_hms(2026, 11, 26, 15, 59, 0).unwrap(), ..d.ctx.clone() };
+    d.store.declare(&person("李秀英", ELDER), &yesterday).unwrap();
+
+    let t = d.store.today("", noon.now).unwrap();
+    assert_eq!((t.total, t.green, t.by_declaration), (2, 2, 2));
+    assert_eq!(t.visits[0].masked_name, "刘*");
+    assert!(!t.visits[0].trip_code_checked && t.visits[1].trip_code_checked);
+    assert_eq!(t.visits[1].operator_name.as_deref(), Some("张敏"));
+    assert_eq!(d.store.today("王", noon.now).unwrap().total, 1);
+    assert_eq!(d.store.today("0014", noon.now).unwrap().total, 2);
+    assert_eq!(d.store.today("12:0", noon.now).unwrap().total, 1, "12:05 Shanghai time");
+    assert_eq!(d.store.today("'; DROP TABLE visits;--", noon.now).unwrap().total, 0);
+}
+
+#[test]
+fn operators_sign_in_by_name_and_pin() {
+    let mut d = desk();
+    let ops = d.store.operators().unwrap();
+    assert!(ops[0].is_admin);
+    let second = d.store.add_operator("李四", "13579").unwrap();
+    assert!(!second.is_admin);
+    assert_eq!(d.store.sign_in("李四", "13579").unwrap().id, second.id);
+    assert_eq!(d.store.sign_in("李四", "00000").unwrap_err().to_string(), "姓名或PIN不对");
+    assert_eq!(d.store.sign_in("nobody", "13579").unwrap_err().to_string(), "姓名或PIN不对");
+    assert!(d.store.add_operator("李四", "1234").is_err(), "names are unique");
+    assert!(d.store.add_operator("王五", "12").is_err(), "PIN too short");
+    assert!(d.store.add_operator("王五", "abcd").is_err(), "PIN digits only");
+}
+
+#[test]
+fn check_in_needs_a_served_venue() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("d.sqlite3")).unwrap();
+    let op = store.add_operator("张敏", "2468").unwrap();
+    let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: Utc::now() };
+    let e = store.declare(&person("王芳", A), &ctx).unwrap_err();
+    assert_eq!(e.to_string(), "请先在“场所列表”中设置本台服务场所");
+    assert_eq!(store.visit_count().unwrap(), 0);
+}

@@ -1,0 +1,138 @@
+//! Venue registration (R1 to R3) through the real desk app under Xvfb.
+
+use placecode_e2e::*;
+use thirtyfour::components::SelectElement;
+
+struct Form<'a> {
+    kind: &'a str,
+    category: &'a str,
+    name: &'a str,
+    district: &'a str,
+    address: &'a str,
+    manager_name: &'a str,
+    manager_phone: &'a str,
+}
+
+const MARKET: Form = Form {
+    kind: "general",
+    category: "market",
+    name: "西司门农贸市场",
+    district: "gulou",
+    address: "鼓楼区西司门街１２号",
+    manager_name: "买买提·艾力",
+    manager_phone: "１３８ ３７８０ ０００１",
+};
+
+async fn fill(desk: &Desk, f: &Form<'_>) -> WebDriverResult<()> {
+    desk.testid("nav-register").await?.click().await?;
+    for (id, value) in [("venue-kind", f.kind), ("venue-category", f.category), ("venue-district", f.district)] {
+        SelectElement::new(&desk.testid(id).await?).await?.select_by_value(value).await?;
+    }
+    for (id, value) in [
+        ("venue-name", f.name),
+        ("venue-address", f.address),
+        ("venue-manager-name", f.manager_name),
+        ("venue-manager-phone", f.manager_phone),
+    ] {
+        let input = desk.testid(id).await?;
+        input.clear().await?;
+        input.send_keys(value).await?;
+    }
+    Ok(())
+}
+
+async fn submit_by_enter(desk: &Desk) -> WebDriverResult<()> {
+    desk.testid("venue-manager-phone").await?.send_keys(Key::Enter).await
+}
+
+async fn listed_names(desk: &Desk) -> WebDriverResult<Vec<String>> {
+    desk.testid("nav-venues").await?.click().await?;
+    desk.testid("venue-search").await?;
+    let mut names = Vec::new();
+    for cell in desk.all_testid("venue-row-name").await? {
+        names.push(cell.text().await?);
+    }
+    Ok(names)
+}
+
+#[tokio::test]
+async fn r3_register_restart_and_duplicate() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("desk");
+
+    let desk = Desk::start(&data).await?;
+    desk.screenshot("01-register-empty").await?;
+    fill(&desk, &MARKET).await?;
+    submit_by_enter(&desk).await?;
+    let banner = desk.wait_text("form-success", "西司门农贸市场").await?;
+    assert!(banner.contains("西司门农贸市场"), "success banner: {banner:?}");
+    desk.screenshot("02-register-success").await?;
+
+    let names = listed_names(&desk).await?;
+    assert_eq!(names, ["西司门农贸市场"]);
+    let row = desk.testid("venue-row").await?.text().await?;
+    assert!(row.contains("138****0001"), "phone masked in the list: {row:?}");
+    assert!(!row.contains("13837800001"), "full phone never in the list: {row:?}");
+    desk.screenshot("03-venue-list").await?;
+    desk.quit().await?;
+
+    // The database outlives the process.
+    let desk = Desk::start(&data).await?;
+    assert_eq!(listed_names(&desk).await?, ["西司门农贸市场"]);
+
+    // The same venue typed differently is still the same venue (一所一码).
+    fill(
+        &desk,
+        &Form {
+            name: "西司门农贸市场 ", address: "鼓楼区西司门街12号", manager_name: "王建国", ..MARKET
+        },
+    )
+    .await?;
+    submit_by_enter(&desk).await?;
+    let error = desk.wait_text("form-error", "重复登记").await?;
+    assert!(error.contains("重复登记") && error.contains("西司门农贸市场"), "duplicate reason on screen: {error:?}");
+    desk.screenshot("04-register-duplicate").await?;
+    assert_eq!(listed_names(&desk).await?, ["西司门农贸市场"]);
+    desk.quit().await
+}
+
+#[tokio::test]
+async fn r3_bad_fields_are_named_on_screen_and_nothing_is_saved() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let desk = Desk::start(&dir.path().join("desk")).await?;
+    fill(&desk, &Form { name: "<script>x</script>", address: "鼓楼区", manager_phone: "010-62345678", ..MARKET })
+        .await?;
+    submit_by_enter(&desk).await?;
+    let phone = desk.wait_text("error-manager_phone", "联系电话").await?;
+    assert_eq!(phone, "联系电话：不是开封的固定电话（区号应为0371）");
+    let name = desk.testid("error-name").await?.text().await?;
+    assert_eq!(name, "场所名称：含有不允许的字符“<”");
+    let address = desk.testid("error-address").await?.text().await?;
+    assert!(address.starts_with("详细地址：只写了辖区"), "{address:?}");
+    desk.screenshot("05-register-invalid").await?;
+    assert!(listed_names(&desk).await?.is_empty());
+    desk.quit().await
+}
+
+#[tokio::test]
+async fn near_duplicate_is_confirmed_and_served_venue_is_shown() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let desk = Desk::start(&dir.path().join("desk")).await?;
+    fill(&desk, &MARKET).await?;
+    submit_by_enter(&desk).await?;
+    desk.wait_text("form-success", "西司门农贸市场").await?;
+
+    fill(&desk, &Form { name: "西司门农贸市场北区", ..MARKET }).await?;
+    submit_by_enter(&desk).await?;
+    desk.testid("venue-confirm-similar").await?;
+    desk.screenshot("06-register-similar").await?;
+    desk.testid("venue-confirm-similar").await?.click().await?;
+    desk.wait_text("form-success", "西司门农贸市场北区").await?;
+    assert_eq!(listed_names(&desk).await?.len(), 2);
+
+    let buttons = desk.all_testid("venue-set-served").await?;
+    buttons[0].click().await?;
+    let served = desk.wait_text("served-venue", "西司门").await?;
+    assert!(served.contains("西司门农贸市场"), "header shows the served venue: {served:?}");
+    desk.quit().await
+}
