@@ -85,14 +85,20 @@ impl Desk {
         self.driver.find_all(By::Css(format!("[data-testid='{id}']"))).await
     }
 
+    /// The rendered text of the first element with this `data-testid` ("" when absent). Read
+    /// through `innerText`: WebKitWebDriver's element text comes back empty for some styled
+    /// elements that are plainly on screen.
+    pub async fn text(&self, id: &str) -> WebDriverResult<String> {
+        let script = "const e = document.querySelector(`[data-testid='${arguments[0]}']`); return e ? e.innerText : '';";
+        let value = self.driver.execute(script, vec![serde_json::json!(id)]).await?;
+        Ok(value.json().as_str().unwrap_or_default().trim().to_owned())
+    }
+
     /// Waits until `testid` shows text containing `needle`, returning the text.
     pub async fn wait_text(&self, id: &str, needle: &str) -> WebDriverResult<String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let text = match self.testid(id).await {
-                Ok(e) => e.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
-            };
+            let text = self.text(id).await?;
             if text.contains(needle) || Instant::now() > deadline {
                 return Ok(text);
             }

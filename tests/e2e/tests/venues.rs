@@ -70,7 +70,7 @@ async fn r3_register_restart_and_duplicate() -> WebDriverResult<()> {
 
     let names = listed_names(&desk).await?;
     assert_eq!(names, ["西司门农贸市场"]);
-    let row = desk.testid("venue-row").await?.text().await?;
+    let row = desk.text("venue-row").await?;
     assert!(row.contains("138****0001"), "phone masked in the list: {row:?}");
     assert!(!row.contains("13837800001"), "full phone never in the list: {row:?}");
     desk.screenshot("03-venue-list").await?;
@@ -104,10 +104,10 @@ async fn r3_bad_fields_are_named_on_screen_and_nothing_is_saved() -> WebDriverRe
         .await?;
     submit_by_enter(&desk).await?;
     let phone = desk.wait_text("error-manager_phone", "联系电话").await?;
-    assert_eq!(phone, "联系电话：不是开封的固定电话（区号应为0371）");
-    let name = desk.testid("error-name").await?.text().await?;
+    assert_eq!(phone, "联系电话：不是开封的固定电话（区号应为0371）", "{phone:?}");
+    let name = desk.text("error-name").await?;
     assert_eq!(name, "场所名称：含有不允许的字符“<”");
-    let address = desk.testid("error-address").await?.text().await?;
+    let address = desk.text("error-address").await?;
     assert!(address.starts_with("详细地址：只写了辖区"), "{address:?}");
     desk.screenshot("05-register-invalid").await?;
     assert!(listed_names(&desk).await?.is_empty());
@@ -133,6 +133,7 @@ async fn near_duplicate_is_confirmed_and_served_venue_is_shown() -> WebDriverRes
     let buttons = desk.all_testid("venue-set-served").await?;
     buttons[0].click().await?;
     let served = desk.wait_text("served-venue", "西司门").await?;
+    desk.screenshot("07-venue-served").await?;
     assert!(served.contains("西司门农贸市场"), "header shows the served venue: {served:?}");
     desk.quit().await
 }

@@ -1,0 +1,209 @@
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('../lib/api');
+
+import * as api from '../lib/api';
+import { catalog, commandError, deferred, venue } from '../test/fixtures';
+import type { Venue } from '../lib/types';
+import VenueList from './VenueList.svelte';
+
+const listVenues = vi.mocked(api.listVenues);
+const setServedVenue = vi.mocked(api.setServedVenue);
+const updateVenue = vi.mocked(api.updateVenue);
+
+const mall = venue({
+  id: 'v-mall',
+  name: '鼓楼区便民超市',
+  category: 'mall',
+  district: 'gulou',
+  manager_name: '王建国',
+  manager_phone: '13837800001',
+});
+const hotel = venue({
+  id: 'v-hotel',
+  kind: 'destination',
+  name: '开封宾馆',
+  category: 'hotel',
+  district: 'longting',
+  address: '自由路66号',
+  manager_name: 'John Smith',
+  manager_phone: '0371-23456789',
+  served: true,
+});
+const rare = venue({ id: 'v-rare', name: '𠈌记面馆', category: 'restaurant', manager_name: '𠈌建国', manager_phone: '13900001234' });
+
+beforeEach(() => {
+  vi.resetAllMocks();
+  listVenues.mockResolvedValue([mall, hotel, rare]);
+});
+
+function row(id: string): HTMLElement {
+  const found = screen.getAllByTestId('venue-row').find((r) => r.dataset.venueId === id);
+  if (!found) throw new Error(`no row ${id}`);
+  return found;
+}
+
+describe('VenueList', () => {
+  it('lists venues with catalog labels and the count', async () => {
+    render(VenueList, { catalog });
+    expect(await screen.findAllByTestId('venue-row')).toHaveLength(3);
+    expect(listVenues).toHaveBeenCalledWith('');
+    expect(screen.getByText('共 3 个场所')).toBeInTheDocument();
+
+    const cells = within(row('v-hotel'));
+    expect(cells.getByTestId('venue-row-name')).toHaveTextContent('开封宾馆');
+    expect(cells.getByText('专属场所码·目的地场所')).toBeInTheDocument();
+    expect(cells.getByText('宾馆酒店')).toBeInTheDocument();
+    expect(cells.getByText('龙亭区')).toBeInTheDocument();
+    expect(cells.getByText('自由路66号')).toBeInTheDocument();
+  });
+
+  it('shows the search box only once the first results are in', async () => {
+    const pending = deferred<Venue[]>();
+    listVenues.mockReturnValue(pending.promise);
+    render(VenueList, { catalog });
+
+    expect(screen.getByText('正在查询…')).toBeInTheDocument();
+    expect(screen.queryByTestId('venue-search')).not.toBeInTheDocument();
+
+    pending.resolve([mall]);
+    expect(await screen.findByTestId('venue-search')).toBeInTheDocument();
+    expect(screen.getAllByTestId('venue-row')).toHaveLength(1);
+  });
+
+  it('masks the manager names and phones and never shows a full phone', async () => {
+    const { container } = render(VenueList, { catalog });
+    await screen.findAllByTestId('venue-row');
+
+    expect(within(row('v-mall')).getByText('王**')).toBeInTheDocument();
+    expect(within(row('v-mall')).getByText('138****0001')).toBeInTheDocument();
+    expect(within(row('v-hotel')).getByText('J***')).toBeInTheDocument();
+    expect(within(row('v-hotel')).getByText('0371-****6789')).toBeInTheDocument();
+    expect(within(row('v-rare')).getByText('𠈌**')).toBeInTheDocument();
+    expect(within(row('v-rare')).getByText('139****1234')).toBeInTheDocument();
+
+    const text = container.textContent ?? '';
+    for (const secret of ['13837800001', '23456789', '13900001234', '王建国', '建国', 'Smith']) {
+      expect(text).not.toContain(secret);
+    }
+  });
+
+  it('searches as the clerk types, once the typing pauses', async () => {
+    const user = userEvent.setup();
+    render(VenueList, { catalog });
+    await screen.findAllByTestId('venue-row');
+    listVenues.mockClear();
+    listVenues.mockResolvedValue([hotel]);
+
+    await user.type(screen.getByPlaceholderText('搜索名称、地址、负责人、辖区或类型'), '宾馆');
+
+    await waitFor(() => expect(listVenues).toHaveBeenCalledWith('宾馆'));
+    // Debounced: not one call per character.
+    expect(listVenues).not.toHaveBeenCalledWith('宾');
+    expect(listVenues).toHaveBeenCalledTimes(1);
+    await waitFor(() => expect(screen.getAllByTestId('venue-row')).toHaveLength(1));
+    expect(screen.getByText('共 1 个场所')).toBeInTheDocument();
+  });
+
+  it('searches at once on Enter', async () => {
+    const user = userEvent.setup();
+    render(VenueList, { catalog });
+    await screen.findAllByTestId('venue-row');
+    listVenues.mockClear();
+
+    await user.type(screen.getByTestId('venue-search'), '龙亭{Enter}');
+
+    // Well within the debounce delay, so this call came from Enter.
+    expect(listVenues).toHaveBeenCalledWith('龙亭');
+  });
+
+  it('says so when nothing matches', async () => {
+    const user = userEvent.setup();
+    render(VenueList, { catalog });
+    await screen.findAllByTestId('venue-row');
+    listVenues.mockResolvedValue([]);
+
+    await user.type(screen.getByTestId('venue-search'), '不存在{Enter}');
+
+    expect(await screen.findByText('没有找到与“不存在”相符的场所。')).toBeInTheDocument();
+    expect(screen.queryByTestId('venue-row')).not.toBeInTheDocument();
+    expect(screen.getByText('共 0 个场所')).toBeInTheDocument();
+  });
+
+  it('says so when no venue is registered yet', async () => {
+    listVenues.mockResolvedValue([]);
+    render(VenueList, { catalog });
+    expect(await screen.findByText('尚未登记任何场所。')).toBeInTheDocument();
+  });
+
+  it('"设为本台场所" makes the venue the served one', async () => {
+    const user = userEvent.setup();
+    const onservedchange = vi.fn();
+    const served = { ...mall, served: true };
+    setServedVenue.mockResolvedValue(served);
+    render(VenueList, { catalog, onservedchange });
+    await screen.findAllByTestId('venue-row');
+
+    // The served venue has a badge instead of the button.
+    expect(within(row('v-hotel')).getByText('本台场所')).toBeInTheDocument();
+    expect(within(row('v-hotel')).queryByTestId('venue-set-served')).not.toBeInTheDocument();
+
+    await user.click(within(row('v-mall')).getByRole('button', { name: /设为本台场所/ }));
+
+    expect(setServedVenue).toHaveBeenCalledWith('v-mall');
+    await waitFor(() => expect(onservedchange).toHaveBeenCalledWith(served));
+    expect(within(row('v-mall')).getByText('本台场所')).toBeInTheDocument();
+    expect(within(row('v-hotel')).getByTestId('venue-set-served')).toBeInTheDocument();
+  });
+
+  it('shows a failure to set the served venue', async () => {
+    const user = userEvent.setup();
+    setServedVenue.mockRejectedValue(commandError({ code: 'not_found', message: '未找到该场所' }));
+    render(VenueList, { catalog });
+    await screen.findAllByTestId('venue-row');
+
+    await user.click(within(row('v-mall')).getByTestId('venue-set-served'));
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('未找到该场所');
+  });
+
+  it('"编辑" opens the form with the full values, and saving returns to the list', async () => {
+    const user = userEvent.setup();
+    render(VenueList, { catalog });
+    await screen.findAllByTestId('venue-row');
+
+    await user.click(within(row('v-mall')).getByTestId('venue-edit'));
+
+    expect(screen.getByLabelText('联系电话')).toHaveValue('13837800001');
+    expect(screen.getByLabelText('负责人姓名')).toHaveValue('王建国');
+    expect(screen.getByLabelText('场所名称')).toHaveValue('鼓楼区便民超市');
+    expect(screen.queryByTestId('venue-row')).not.toBeInTheDocument();
+
+    const saved = { ...mall, address: '中山路中段20号' };
+    updateVenue.mockResolvedValue(saved);
+    listVenues.mockResolvedValue([saved, hotel, rare]);
+    const address = screen.getByLabelText('详细地址');
+    await user.clear(address);
+    await user.type(address, '中山路中段20号{Enter}');
+
+    expect(updateVenue).toHaveBeenCalledWith('v-mall', expect.objectContaining({ address: '中山路中段20号' }), false);
+    expect(await screen.findByText('已保存：鼓楼区便民超市')).toBeInTheDocument();
+    expect(within(row('v-mall')).getByText('中山路中段20号')).toBeInTheDocument();
+    expect(within(row('v-mall')).getByTestId('venue-edit')).toHaveFocus();
+  });
+
+  it('"取消" leaves the venue unchanged', async () => {
+    const user = userEvent.setup();
+    render(VenueList, { catalog });
+    await screen.findAllByTestId('venue-row');
+
+    await user.click(within(row('v-hotel')).getByTestId('venue-edit'));
+    await user.click(screen.getByRole('button', { name: '取消' }));
+
+    expect(updateVenue).not.toHaveBeenCalled();
+    expect(screen.getAllByTestId('venue-row')).toHaveLength(3);
+    expect(within(row('v-hotel')).getByTestId('venue-edit')).toHaveFocus();
+  });
+});

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { t, tList } from '.';
+
+describe('t', () => {
+  it('looks up nested keys', () => {
+    expect(t('nav.register')).toBe('场所登记');
+    expect(t('fields.manager_phone')).toBe('联系电话');
+  });
+
+  it('fills in parameters', () => {
+    expect(t('form.success', { name: '鼓楼区便民超市' })).toBe('已登记：鼓楼区便民超市');
+    expect(t('import.summary', { total: 3, imported: 1, rejected: 2 })).toBe(
+      '共 3 行，导入 1 行，驳回 2 行',
+    );
+  });
+
+  it('leaves a placeholder without a value as it is', () => {
+    expect(t('form.success')).toBe('已登记：{name}');
+  });
+
+  it('returns lists', () => {
+    expect(tList('import.columns')).toHaveLength(7);
+    expect(tList('import.columns')[2]).toBe('场所名称');
+  });
+});

@@ -1,0 +1,71 @@
+// A tiny translation helper. `t('form.success', { name })` looks up a dotted key in the current
+// language and fills in `{name}`. To add a language, write a file shaped like ./zh-CN.ts, typed
+// as `Messages`, and add it to `locales`.
+import zhCN from './zh-CN';
+
+type Widen<T> = T extends string
+  ? string
+  : T extends readonly string[]
+    ? string[]
+    : { [K in keyof T]: Widen<T[K]> };
+
+/** The shape every language file must have. */
+export type Messages = Widen<typeof zhCN>;
+
+type KeysOf<T, Leaf, P extends string = ''> = {
+  [K in keyof T & string]: T[K] extends Leaf
+    ? `${P}${K}`
+    : T[K] extends string | readonly string[]
+      ? never
+      : KeysOf<T[K], Leaf, `${P}${K}.`>;
+}[keyof T & string];
+
+/** Keys of single strings, e.g. 'form.submit'. */
+export type MessageKey = KeysOf<Messages, string>;
+/** Keys of lists of strings, e.g. 'import.columns'. */
+export type MessageListKey = KeysOf<Messages, string[]>;
+
+export type Params = Record<string, string | number>;
+
+const locales = {
+  'zh-CN': zhCN,
+} satisfies Record<string, Messages>;
+
+export type Locale = keyof typeof locales;
+
+let current: Messages = locales['zh-CN'];
+let currentLocale: Locale = 'zh-CN';
+
+export function setLocale(locale: Locale): void {
+  current = locales[locale];
+  currentLocale = locale;
+}
+
+export function locale(): Locale {
+  return currentLocale;
+}
+
+function lookup(key: string): unknown {
+  let node: unknown = current;
+  for (const part of key.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+/** The text for `key`, with each `{param}` replaced; an unknown key shows as itself. */
+export function t(key: MessageKey, params?: Params): string {
+  const text = lookup(key);
+  if (typeof text !== 'string') return key;
+  if (!params) return text;
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole,
+  );
+}
+
+/** A list of texts, e.g. the CSV columns. */
+export function tList(key: MessageListKey): string[] {
+  const list = lookup(key);
+  return Array.isArray(list) ? list.map(String) : [];
+}
