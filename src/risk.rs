@@ -34,6 +34,18 @@ pub struct RiskImportReport {
     pub rejected: Vec<crate::import::RowNote>,
 }
 
+/// How current the desk's risk list is, for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RiskStatus {
+    /// When the list was last loaded (UTC, RFC 3339).
+    pub as_of: Option<String>,
+    /// Older than the configured age, or never loaded.
+    pub stale: bool,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub entries: i64,
+}
+
 pub const REASON_MAX: usize = 60;
 
 /// Reads a risk-list CSV (身份证号, 颜色, 原因; UTF-8 or GBK; a header row is optional).

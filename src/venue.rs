@@ -148,6 +148,10 @@ pub struct Venue {
     pub address: String,
     pub manager_name: String,
     pub manager_phone: String,
+    /// For lists (R12): 王**.
+    pub manager_name_masked: String,
+    /// For lists (R12): 138****0001.
+    pub manager_phone_masked: String,
     /// This desk serves this venue (本台服务场所).
     pub served: bool,
     /// UTC, RFC 3339.

@@ -4,7 +4,13 @@
 
 use std::path::PathBuf;
 
+use placecode::checkin::{
+    Candidate, CheckInResult, DeclarationInput, HelperInput, Lookup, TodaySummary, VisitRow, WayIn,
+};
+use placecode::decision::{Colour, HealthAnswers};
 use placecode::import::{ImportReport, RowNote};
+use placecode::risk::{RiskImportReport, RiskStatus};
+use placecode::store::{Incident, IncidentInput, IncidentStatus, Operator};
 use placecode::venue::{Catalog, Category, Choice, CodeKind, District, Venue, VenueInput};
 use placecode::FieldError;
 use ts_rs::{Config, TS};
@@ -31,6 +37,22 @@ fn typescript_bindings_are_up_to_date() {
         render::<RowNote>(&cfg),
         render::<ImportReport>(&cfg),
         render::<CommandError>(&cfg),
+        render::<Colour>(&cfg),
+        render::<HealthAnswers>(&cfg),
+        render::<DeclarationInput>(&cfg),
+        render::<HelperInput>(&cfg),
+        render::<WayIn>(&cfg),
+        render::<CheckInResult>(&cfg),
+        render::<Lookup>(&cfg),
+        render::<Candidate>(&cfg),
+        render::<VisitRow>(&cfg),
+        render::<TodaySummary>(&cfg),
+        render::<Operator>(&cfg),
+        render::<IncidentStatus>(&cfg),
+        render::<IncidentInput>(&cfg),
+        render::<Incident>(&cfg),
+        render::<RiskImportReport>(&cfg),
+        render::<RiskStatus>(&cfg),
     ];
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings");
     let update = std::env::var_os("UPDATE_BINDINGS").is_some();

@@ -10,6 +10,14 @@ pub enum DeskError {
     #[error(transparent)]
     Core(#[from] placecode::Error),
 
+    /// A check-in needs an operator signed in at the desk, so every record names who made it.
+    #[error("请先登录：选择登记员并输入PIN")]
+    SignedOut,
+
+    /// Only the desk's administrator may do this.
+    #[error("需要管理员权限")]
+    Forbidden,
+
     /// Something the operator cannot act on; the detail is logged, not shown.
     #[error("操作失败，请重试；如仍失败，请重启登记台")]
     Internal(String),
@@ -20,7 +28,7 @@ pub enum DeskError {
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CommandError {
     /// Stable, for the UI to branch on: invalid, duplicate, near_duplicate, not_found,
-    /// bad_file, storage, io, internal.
+    /// bad_file, storage, io, signed_out, forbidden, internal.
     pub code: String,
     pub message: String,
     /// With `invalid`: every bad field and its reason.
@@ -40,6 +48,8 @@ impl From<&DeskError> for CommandError {
                 };
                 (core.code(), fields, similar)
             }
+            DeskError::SignedOut => ("signed_out", Vec::new(), Vec::new()),
+            DeskError::Forbidden => ("forbidden", Vec::new(), Vec::new()),
             DeskError::Internal(_) => ("internal", Vec::new(), Vec::new()),
         };
         CommandError { code: code.to_owned(), message: e.to_string(), fields, similar }

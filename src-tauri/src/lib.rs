@@ -17,12 +17,29 @@ pub use error::{CommandError, DeskError, DeskResult};
 /// What every command can reach.
 pub struct Desk {
     store: Mutex<Store>,
+    /// The operator signed in at this desk (登记员), if any.
+    operator: Mutex<Option<placecode::store::Operator>>,
 }
 
 impl Desk {
     pub fn open(data_dir: PathBuf) -> placecode::Result<Desk> {
         let store = Store::open(&data_dir.join("desk.sqlite3"))?;
-        Ok(Desk { store: Mutex::new(store) })
+        Ok(Desk { store: Mutex::new(store), operator: Mutex::new(None) })
+    }
+
+    fn operator(&self) -> DeskResult<std::sync::MutexGuard<'_, Option<placecode::store::Operator>>> {
+        self.operator.lock().map_err(|_| DeskError::Internal("operator lock poisoned".into()))
+    }
+
+    /// Who is at the desk and when: every check-in names its operator (R6, R11).
+    fn context(&self, trip_code_checked: bool) -> DeskResult<placecode::store::CheckInContext> {
+        let operator = self.operator()?.clone().ok_or(DeskError::SignedOut)?;
+        Ok(placecode::store::CheckInContext {
+            operator_id: operator.id,
+            trip_code_checked,
+            code: None,
+            now: chrono::Utc::now(),
+        })
     }
 
     fn store(&self) -> DeskResult<std::sync::MutexGuard<'_, Store>> {
@@ -56,6 +73,22 @@ pub fn run() {
             commands::set_served_venue,
             commands::served_venue,
             commands::import_venues_csv,
+            commands::operators,
+            commands::add_operator,
+            commands::sign_in,
+            commands::sign_out,
+            commands::current_operator,
+            commands::check_in_by_id,
+            commands::check_in_by_last4,
+            commands::check_in_person,
+            commands::declare,
+            commands::register_manual,
+            commands::report_incident,
+            commands::advance_incident,
+            commands::incidents,
+            commands::today,
+            commands::import_risk_csv,
+            commands::risk_status,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

@@ -320,15 +320,19 @@ fn venue_from_row(r: &Row) -> rusqlite::Result<Venue> {
             rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, format!("unknown key {s}").into())
         })
     }
+    let manager_name: String = r.get(6)?;
+    let manager_phone: String = r.get(7)?;
     Ok(Venue {
+        manager_name_masked: crate::mask::name(&manager_name),
+        manager_phone_masked: crate::mask::phone(&manager_phone),
+        manager_name,
+        manager_phone,
         id: r.get(0)?,
         kind: parsed(r, 1, CodeKind::parse)?,
         category: parsed(r, 2, Category::parse)?,
         name: r.get(3)?,
         district: parsed(r, 4, District::parse)?,
         address: r.get(5)?,
-        manager_name: r.get(6)?,
-        manager_phone: r.get(7)?,
         created_at: r.get(8)?,
         updated_at: r.get(9)?,
         served: r.get::<_, Option<bool>>(10)?.unwrap_or(false),

@@ -89,7 +89,8 @@ impl Desk {
     /// through `innerText`: WebKitWebDriver's element text comes back empty for some styled
     /// elements that are plainly on screen.
     pub async fn text(&self, id: &str) -> WebDriverResult<String> {
-        let script = "const e = document.querySelector(`[data-testid='${arguments[0]}']`); return e ? e.innerText : '';";
+        let script =
+            "const e = document.querySelector(`[data-testid='${arguments[0]}']`); return e ? e.innerText : '';";
         let value = self.driver.execute(script, vec![serde_json::json!(id)]).await?;
         Ok(value.json().as_str().unwrap_or_default().trim().to_owned())
     }

@@ -8,6 +8,14 @@ import type { District } from "./District";
  */
 export type Venue = { id: string, kind: CodeKind, category: Category, name: string, district: District, address: string, manager_name: string, manager_phone: string, 
 /**
+ * For lists (R12): 王**.
+ */
+manager_name_masked: string, 
+/**
+ * For lists (R12): 138****0001.
+ */
+manager_phone_masked: string, 
+/**
  * This desk serves this venue (本台服务场所).
  */
 served: boolean, 
