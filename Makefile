@@ -19,7 +19,7 @@ TAURI_DRIVER_VERSION := 2.1.0
 DESK_BIN := target/debug/placecode-desk
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp"
 
-.PHONY: help deps apt-deps node-deps tauri-driver ui app run test lint test-rust test-ui test-e2e bindings
+.PHONY: bench help deps apt-deps node-deps tauri-driver ui app run test lint test-rust test-ui test-e2e bindings
 
 help:
 	@echo "make run    build and open the desk app (installs what is missing)"
@@ -78,3 +78,7 @@ test: deps lint test-rust test-ui test-e2e
 # Rewrites ui/src/lib/bindings/ from the Rust types (test-rust fails while they are stale).
 bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test -p placecode-desk bindings
+
+# Benchmarks (release build); figures go to docs/BENCHMARKS.md with the machine and date.
+bench:
+	$(CARGO) bench -p placecode --bench checkin
