@@ -143,9 +143,9 @@ fn check_ins(d: &mut Desk, people: usize) -> Vec<Duration> {
                 Ok(placecode::checkin::Lookup::Choose { candidates }) => {
                     choices += 1;
                     let pick = &candidates[0].person_id;
-                    d.store.check_in_person(pick, placecode::checkin::WayIn::Last4, &d.ctx).map(|result| {
-                        placecode::checkin::Lookup::CheckedIn { result }
-                    })
+                    d.store
+                        .check_in_person(pick, placecode::checkin::WayIn::Last4, &d.ctx)
+                        .map(|result| placecode::checkin::Lookup::CheckedIn { result })
                 }
                 other => other,
             }

@@ -4,10 +4,12 @@
 //! Requirement numbers (R1 to R12) refer to `SPEC.md`'s restatement of Kaifeng notice No. 9.
 
 pub mod checkin;
+pub mod code;
 pub mod decision;
 pub mod error;
 pub mod identity;
 pub mod import;
+pub mod keys;
 pub mod mask;
 pub mod normalize;
 pub mod risk;

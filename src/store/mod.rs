@@ -90,13 +90,29 @@ const MIGRATIONS: &[&str] = &[
         -- Incidents sync before anything else.
         sync_priority INTEGER NOT NULL DEFAULT 0
     );",
+    // 3: venue codes, one per entrance or lane; a revoked code names its replacement.
+    "CREATE TABLE codes (
+        code           TEXT PRIMARY KEY,
+        venue_id       TEXT NOT NULL REFERENCES venues (id),
+        kind           TEXT NOT NULL,
+        label          TEXT NOT NULL,
+        key_id         INTEGER NOT NULL,
+        serial         INTEGER NOT NULL,
+        created_at     TEXT NOT NULL,
+        revoked_at     TEXT,
+        revoked_reason TEXT,
+        replaced_by    TEXT REFERENCES codes (code)
+    );
+    CREATE UNIQUE INDEX codes_active_entrance ON codes (venue_id, label) WHERE revoked_at IS NULL;",
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";
 
 mod checkin;
+mod codes;
 
 pub use checkin::{CheckInContext, Incident, IncidentInput, IncidentStatus, Operator};
+pub use codes::{CodeCheck, VenueCode};
 
 pub struct Store {
     conn: Connection,
@@ -284,7 +300,7 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     rfc3339(chrono::Utc::now())
 }
 
@@ -339,7 +355,7 @@ fn venue_from_row(r: &Row) -> rusqlite::Result<Venue> {
     })
 }
 
-fn get(conn: &Connection, id: &str) -> Result<Venue> {
+pub(crate) fn get(conn: &Connection, id: &str) -> Result<Venue> {
     conn.query_row(&format!("{SELECT_VENUE} WHERE v.id = ?1"), [id], venue_from_row)
         .optional()?
         .ok_or(Error::NotFound("场所"))

@@ -137,3 +137,26 @@ async fn near_duplicate_is_confirmed_and_served_venue_is_shown() -> WebDriverRes
     assert!(served.contains("西司门农贸市场"), "header shows the served venue: {served:?}");
     desk.quit().await
 }
+
+#[tokio::test]
+async fn csv_import_reports_rejected_rows() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("venues.csv");
+    let text = "场所类型,场所名称,所在辖区,详细地址,负责人姓名,联系电话\n\
+                商场超市,甲超市,鼓楼区,中山路1号,王建国,13837800001\n\
+                商场超市,乙超市,鼓楼区,鼓楼区,王建国,13837800002\n";
+    // Excel in China saves CSV as GBK.
+    let (gbk, _, lossy) = encoding_rs::GBK.encode(text);
+    assert!(!lossy);
+    std::fs::write(&csv, &gbk).expect("write csv");
+    let desk = Desk::start(&dir.path().join("desk")).await?;
+    desk.testid("nav-import").await?.click().await?;
+    desk.testid("import-file").await?.send_keys(csv.to_string_lossy()).await?;
+    let summary = desk.wait_text("import-summary", "驳回").await?;
+    assert!(summary.contains("导入 1") && summary.contains("驳回 1"), "{summary:?}");
+    let rejected = desk.text("import-rejected-row").await?;
+    assert!(rejected.contains('3') && rejected.contains("只写了辖区"), "{rejected:?}");
+    desk.screenshot("08-import-report").await?;
+    assert_eq!(listed_names(&desk).await?, ["甲超市"]);
+    desk.quit().await
+}

@@ -1,0 +1,196 @@
+//! Venue codes in the store: issuing one per entrance, revoking and replacing, and checking a
+//! code that was typed, pasted or scanned.
+
+use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+use serde::Serialize;
+
+use super::{get, now, set_setting, setting, Store};
+use crate::code::{self, SigningKey};
+use crate::error::{Error, FieldError, Result};
+use crate::venue::CodeKind;
+use crate::{normalize, validate};
+
+const CODE_SERIAL: &str = "code_serial";
+pub const LABEL_MAX: usize = 20;
+
+/// A code as the desk keeps it (场所码 or 专属场所码, one per entrance).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct VenueCode {
+    pub code: String,
+    pub venue_id: String,
+    pub venue_name: String,
+    pub kind: CodeKind,
+    /// The entrance or lane: 东门, 2号通道.
+    pub label: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+    pub revoked_reason: Option<String>,
+    /// The code that took this one's place at the same entrance.
+    pub replaced_by: Option<String>,
+}
+
+/// What the desk can say about a code (核验).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CodeCheck {
+    pub code: String,
+    pub kind: CodeKind,
+    /// The signature was checked with this desk's key.
+    pub verified: bool,
+    /// Found in this desk's records.
+    pub known: Option<VenueCode>,
+    /// A plain Chinese verdict for the operator.
+    pub verdict: String,
+}
+
+fn label(raw: &str) -> Result<String> {
+    let s = normalize::clean(raw);
+    let n = s.chars().count();
+    let bad =
+        |m: String| Error::Invalid(vec![FieldError { field: "label".into(), message: format!("入口名称：{m}") }]);
+    if n == 0 {
+        return Err(bad("必填，如“正门”“东门”“2号通道”".into()));
+    }
+    if n > LABEL_MAX {
+        return Err(bad(format!("不能超过{LABEL_MAX}个字")));
+    }
+    if let Some(c) = s.chars().find(|&c| !(validate::is_han(c) || c.is_ascii_alphanumeric() || " -#·()".contains(c))) {
+        return Err(bad(format!("含有不允许的字符“{c}”")));
+    }
+    Ok(s)
+}
+
+const SELECT_CODE: &str = "SELECT c.code, c.venue_id, v.name, c.kind, c.label, c.created_at, c.revoked_at,
+        c.revoked_reason, c.replaced_by
+    FROM codes c JOIN venues v ON v.id = c.venue_id";
+
+fn code_from_row(r: &Row) -> rusqlite::Result<VenueCode> {
+    Ok(VenueCode {
+        code: r.get(0)?,
+        venue_id: r.get(1)?,
+        venue_name: r.get(2)?,
+        kind: CodeKind::parse(&r.get::<_, String>(3)?).unwrap_or(CodeKind::General),
+        label: r.get(4)?,
+        created_at: r.get(5)?,
+        revoked_at: r.get(6)?,
+        revoked_reason: r.get(7)?,
+        replaced_by: r.get(8)?,
+    })
+}
+
+impl Store {
+    /// Issues a signed code for one entrance of a venue; the kind follows the venue's.
+    pub fn issue_code(&mut self, venue_id: &str, entrance: &str, key: &SigningKey) -> Result<VenueCode> {
+        let entrance = label(entrance)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let venue = get(&tx, venue_id)?;
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM codes WHERE venue_id = ?1 AND label = ?2 AND revoked_at IS NULL)",
+            params![venue_id, entrance],
+            |r| r.get(0),
+        )?;
+        if taken {
+            return Err(Error::Invalid(vec![FieldError {
+                field: "label".into(),
+                message: format!("入口名称：“{entrance}”已有场所码；要换新码请先作废旧码"),
+            }]));
+        }
+        let serial = next_serial(&tx)?;
+        let code = key.sign(venue.kind, serial);
+        tx.execute(
+            "INSERT INTO codes (code, venue_id, kind, label, key_id, serial, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![code, venue_id, venue.kind.key(), entrance, key.id, serial as i64, now()],
+        )?;
+        tx.commit()?;
+        self.code(&code)
+    }
+
+    /// Revokes a code (poster stolen, damaged, copied elsewhere) and issues its replacement for
+    /// the same entrance. Visits made with the old code keep pointing at the venue.
+    pub fn revoke_code(&mut self, code: &str, reason: &str, key: &SigningKey) -> Result<VenueCode> {
+        let reason = normalize::clean(reason);
+        if reason.is_empty() || reason.chars().count() > 60 {
+            return Err(Error::Invalid(vec![FieldError {
+                field: "reason".into(),
+                message: "作废原因：必填，不超过60个字".into(),
+            }]));
+        }
+        let old = self.code(code)?;
+        if old.revoked_at.is_some() {
+            return Err(Error::BadFile("该场所码已作废".into()));
+        }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let stamp = now();
+        tx.execute(
+            "UPDATE codes SET revoked_at = ?2, revoked_reason = ?3 WHERE code = ?1",
+            params![old.code, stamp, reason],
+        )?;
+        let serial = next_serial(&tx)?;
+        let new = key.sign(old.kind, serial);
+        tx.execute(
+            "INSERT INTO codes (code, venue_id, kind, label, key_id, serial, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![new, old.venue_id, old.kind.key(), old.label, key.id, serial as i64, stamp],
+        )?;
+        tx.execute("UPDATE codes SET replaced_by = ?2 WHERE code = ?1", params![old.code, new])?;
+        tx.commit()?;
+        self.code(&new)
+    }
+
+    pub fn code(&self, code: &str) -> Result<VenueCode> {
+        self.conn
+            .query_row(&format!("{SELECT_CODE} WHERE c.code = ?1"), [code], code_from_row)
+            .optional()?
+            .ok_or(Error::NotFound("场所码"))
+    }
+
+    /// A venue's codes, active ones first.
+    pub fn codes(&self, venue_id: &str) -> Result<Vec<VenueCode>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "{SELECT_CODE} WHERE c.venue_id = ?1 ORDER BY c.revoked_at IS NOT NULL, c.label, c.created_at"
+        ))?;
+        let rows = stmt.query_map([venue_id], code_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Checks a typed, pasted or scanned code against this desk's key and records.
+    pub fn check_code(&self, input: &str, key: &SigningKey) -> Result<CodeCheck> {
+        let parsed =
+            code::parse(input).map_err(|m| Error::Invalid(vec![FieldError { field: "code".into(), message: m }]))?;
+        let ours = parsed.key_id == key.id;
+        let verified = ours && parsed.verify(key);
+        let known = if verified { self.code(&parsed.code).optional_not_found()? } else { None };
+        let verdict = match (&known, verified, ours) {
+            (_, false, true) => "伪造或被篡改的场所码：签名不符，请勿使用".to_owned(),
+            (_, false, false) => "其他登记台签发的场所码：本机无法离线核验，联网后由中心核验".to_owned(),
+            (None, true, _) => "签名有效，但本机没有这个场所码的记录".to_owned(),
+            (Some(c), true, _) if c.revoked_at.is_some() => format!(
+                "已作废的场所码（{}）：请改用新码{}",
+                c.revoked_reason.as_deref().unwrap_or(""),
+                c.replaced_by.as_deref().map(|r| format!(" {r}")).unwrap_or_default()
+            ),
+            (Some(c), true, _) => format!("有效：{} · {} · {}", c.venue_name, c.label, c.kind.label()),
+        };
+        Ok(CodeCheck { code: parsed.code, kind: parsed.kind, verified, known, verdict })
+    }
+}
+
+fn next_serial(conn: &rusqlite::Connection) -> Result<u64> {
+    let n = setting(conn, CODE_SERIAL)?.and_then(|s| s.parse::<u64>().ok()).unwrap_or(0) + 1;
+    set_setting(conn, CODE_SERIAL, &n.to_string())?;
+    Ok(n)
+}
+
+trait OptionalNotFound<T> {
+    fn optional_not_found(self) -> Result<Option<T>>;
+}
+
+impl<T> OptionalNotFound<T> for Result<T> {
+    fn optional_not_found(self) -> Result<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Venue codes in the store (R1, R4): one per entrance, revocation, checking.
+
+use placecode::code::SigningKey;
+use placecode::venue::{CodeKind, VenueInput};
+use placecode::Store;
+
+fn setup(kind: &str) -> (tempfile::TempDir, Store, String, SigningKey) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("desk.sqlite3")).unwrap();
+    let key = placecode::keys::load_or_create(&dir.path().join("desk-signing.key")).unwrap();
+    let v = store
+        .register_venue(
+            &VenueInput {
+                kind: kind.into(),
+                category: "logistics".into(),
+                name: "开封中通物流园".into(),
+                district: "xiangfu".into(),
+                address: "祥符区金明大道88号".into(),
+                manager_name: "王建国".into(),
+                manager_phone: "13837800001".into(),
+            },
+            false,
+        )
+        .unwrap();
+    (dir, store, v.id, key)
+}
+
+#[test]
+fn one_code_per_entrance_with_the_venues_kind() {
+    let (_d, mut store, venue, key) = setup("destination");
+    let east = store.issue_code(&venue, "东门", &key).unwrap();
+    let lane = store.issue_code(&venue, "２号通道", &key).unwrap();
+    assert_eq!(east.kind, CodeKind::Destination);
+    assert_eq!(lane.label, "2号通道");
+    assert_ne!(east.code, lane.code);
+    assert_eq!(store.issue_code(&venue, "东门", &key).unwrap_err().code(), "invalid");
+    assert_eq!(store.issue_code(&venue, "<东门>", &key).unwrap_err().code(), "invalid");
+    assert_eq!(store.issue_code(&venue, "", &key).unwrap_err().code(), "invalid");
+    assert_eq!(store.issue_code("nope", "西门", &key).unwrap_err().code(), "not_found");
+    assert_eq!(store.codes(&venue).unwrap().len(), 2);
+}
+
+#[test]
+fn revoked_code_names_its_replacement_and_checks_say_so() {
+    let (_d, mut store, venue, key) = setup("general");
+    let old = store.issue_code(&venue, "正门", &key).unwrap();
+    let check = store.check_code(&old.code.to_lowercase(), &key).unwrap();
+    assert!(check.verified);
+    assert_eq!(check.verdict, "有效：开封中通物流园 · 正门 · 场所码");
+
+    let new = store.revoke_code(&old.code, "海报被撕毁", &key).unwrap();
+    assert_eq!(new.label, "正门");
+    let check = store.check_code(&old.code, &key).unwrap();
+    assert_eq!(check.verdict, format!("已作废的场所码（海报被撕毁）：请改用新码 {}", new.code));
+    assert!(store.check_code(&new.code, &key).unwrap().verdict.starts_with("有效"));
+    assert!(store.revoke_code(&old.code, "again", &key).is_err());
+    let codes = store.codes(&venue).unwrap();
+    assert_eq!(codes[0].code, new.code, "active first");
+    assert_eq!(codes[1].replaced_by.as_deref(), Some(new.code.as_str()));
+}
+
+#[test]
+fn forged_and_foreign_codes_are_told_apart() {
+    let (_d, mut store, venue, key) = setup("checkpoint");
+    let real = store.issue_code(&venue, "连霍高速开封西出口", &key).unwrap();
+    // Same desk key id, wrong secret: a forgery.
+    let forged = SigningKey::new(key.id, [0u8; 32]).sign(CodeKind::Checkpoint, 1);
+    assert_eq!(store.check_code(&forged, &key).unwrap().verdict, "伪造或被篡改的场所码：签名不符，请勿使用");
+    let foreign = SigningKey::new(key.id.wrapping_add(1), [1u8; 32]).sign(CodeKind::General, 1);
+    assert!(store.check_code(&foreign, &key).unwrap().verdict.starts_with("其他登记台签发"));
+    let unknown = key.sign(CodeKind::General, 999_999);
+    assert_eq!(store.check_code(&unknown, &key).unwrap().verdict, "签名有效，但本机没有这个场所码的记录");
+    assert_eq!(store.check_code("'; DROP TABLE codes;--", &key).unwrap_err().code(), "invalid");
+    assert!(store.check_code(&real.code, &key).unwrap().verified);
+}
