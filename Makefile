@@ -70,7 +70,7 @@ test-ui: node-deps
 	cd ui && $(NPM) test
 
 test-e2e: deps app
-	$(XVFB) $(CARGO) test -p placecode-e2e -- --test-threads=1
+	$(XVFB) $(CARGO) test -p placecode-e2e --tests -- --test-threads=1
 
 test: deps lint test-rust test-ui test-e2e
 	@echo "make test: all checks passed"

@@ -150,12 +150,14 @@ pub fn advance_incident(desk: State<'_, Desk>, id: String, status: IncidentStatu
 
 #[tauri::command(async)]
 pub fn incidents(desk: State<'_, Desk>) -> DeskResult<Vec<Incident>> {
+    desk.context(false)?; // personal data: only for a signed-in operator
     Ok(desk.store()?.incidents()?)
 }
 
 #[tauri::command(async)]
 pub fn today(desk: State<'_, Desk>, query: String) -> DeskResult<TodaySummary> {
-    Ok(desk.store()?.today(&query, chrono::Utc::now())?)
+    let ctx = desk.context(false)?; // personal data: only for a signed-in operator
+    Ok(desk.store()?.today(&query, ctx.now)?)
 }
 
 // ---- risk list (风险人员名单) ---------------------------------------------------------------------

@@ -6,60 +6,96 @@ vi.mock('./lib/api');
 
 import App from './App.svelte';
 import * as api from './lib/api';
-import { catalog, commandError, venue } from './test/fixtures';
+import { catalog, commandError, incident, operator, result, riskStatus, todaySummary, venue, visitRow } from './test/fixtures';
 
 const served = venue({ id: 'v-served', name: '开封宾馆', served: true });
 const other = venue({ id: 'v-other', name: '鼓楼区便民超市' });
+const zhang = operator({ id: 'op-1', name: '张敏', is_admin: true });
 
 beforeEach(() => {
   vi.resetAllMocks();
   vi.mocked(api.catalog).mockResolvedValue(catalog);
   vi.mocked(api.servedVenue).mockResolvedValue(served);
   vi.mocked(api.listVenues).mockResolvedValue([served, other]);
+  vi.mocked(api.currentOperator).mockResolvedValue(zhang);
+  vi.mocked(api.operators).mockResolvedValue([zhang, operator({ id: 'op-2', name: '李娜', is_admin: false })]);
+  vi.mocked(api.riskStatus).mockResolvedValue(riskStatus());
+  vi.mocked(api.today).mockResolvedValue(todaySummary([visitRow()]));
+  vi.mocked(api.incidents).mockResolvedValue([incident()]);
 });
 
 describe('App', () => {
-  it('shows the title, the served venue and the registration form first', async () => {
+  it('opens on the check-in desk, ready for the scanner, with the operator and venue in the header', async () => {
     render(App);
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('开封市场所码 · 登记台');
     await waitFor(() => expect(screen.getByTestId('served-venue')).toHaveTextContent('本台服务场所：开封宾馆'));
-    expect(screen.getByTestId('nav-register')).toHaveAttribute('aria-selected', 'true');
-    expect(await screen.findByLabelText('场所名称')).toBeInTheDocument();
-    // Ready to type at once.
-    expect(screen.getByLabelText('码的类型')).toHaveFocus();
+    expect(screen.getByTestId('current-operator')).toHaveTextContent('登记员：张敏');
+    expect(screen.getByTestId('nav-checkin')).toHaveAttribute('aria-selected', 'true');
+    expect(screen.getAllByRole('tab')[0]).toBe(screen.getByTestId('nav-checkin'));
+    await waitFor(() => expect(screen.getByTestId('checkin-input')).toHaveFocus());
   });
 
   it('says when no venue is served yet', async () => {
     vi.mocked(api.servedVenue).mockResolvedValue(null);
     render(App);
-    await screen.findByLabelText('场所名称');
+    await screen.findByTestId('checkin-input');
     expect(screen.getByTestId('served-venue')).toHaveTextContent('尚未设置本台服务场所');
+    expect(screen.getByTestId('checkin-no-venue')).toHaveTextContent('场所列表”（Alt+3）');
   });
 
-  it('switches tabs with Alt+1/2/3 and focuses the new panel', async () => {
+  it('numbers the tabs Alt+1 to Alt+7: the desk first, the venue tabs next', async () => {
+    render(App);
+    await screen.findByTestId('checkin-input');
+    expect(screen.getAllByRole('tab').map((tab) => tab.dataset.testid)).toEqual([
+      'nav-checkin',
+      'nav-register',
+      'nav-venues',
+      'nav-import',
+      'nav-today',
+      'nav-incidents',
+      'nav-settings',
+    ]);
+    expect(screen.getByTestId('nav-checkin')).toHaveAttribute('aria-keyshortcuts', 'Alt+1');
+    expect(screen.getByTestId('nav-register')).toHaveAttribute('aria-keyshortcuts', 'Alt+2');
+  });
+
+  it('switches tabs with Alt+digit and focuses the new panel', async () => {
     const user = userEvent.setup();
     render(App);
-    await screen.findByLabelText('场所名称');
+    await screen.findByTestId('checkin-input');
 
     await user.keyboard('{Alt>}2{/Alt}');
+    expect(screen.getByTestId('nav-register')).toHaveAttribute('aria-selected', 'true');
+    expect(screen.getByLabelText('码的类型')).toHaveFocus();
+
+    await user.keyboard('{Alt>}3{/Alt}');
     expect(screen.getByTestId('nav-venues')).toHaveAttribute('aria-selected', 'true');
     expect(await screen.findAllByTestId('venue-row')).toHaveLength(2);
     expect(screen.getByTestId('venue-search')).toHaveFocus();
     expect(screen.queryByLabelText('场所名称')).not.toBeInTheDocument();
 
-    await user.keyboard('{Alt>}3{/Alt}');
+    await user.keyboard('{Alt>}4{/Alt}');
     expect(screen.getByTestId('nav-import')).toHaveAttribute('aria-selected', 'true');
     expect(screen.getByLabelText('选择CSV文件')).toHaveFocus();
 
+    await user.keyboard('{Alt>}5{/Alt}');
+    expect(await screen.findAllByTestId('today-row')).toHaveLength(1);
+
+    await user.keyboard('{Alt>}6{/Alt}');
+    expect(await screen.findAllByTestId('incident-row')).toHaveLength(1);
+
+    await user.keyboard('{Alt>}7{/Alt}');
+    expect(await screen.findByTestId('risk-status')).toBeInTheDocument();
+
     await user.keyboard('{Alt>}1{/Alt}');
-    expect(screen.getByTestId('nav-register')).toHaveAttribute('aria-selected', 'true');
-    expect(screen.getByLabelText('码的类型')).toHaveFocus();
+    expect(screen.getByTestId('nav-checkin')).toHaveAttribute('aria-selected', 'true');
+    expect(screen.getByTestId('checkin-input')).toHaveFocus();
   });
 
   it('switches tabs by clicking and with the arrow keys', async () => {
     const user = userEvent.setup();
     render(App);
-    await screen.findByLabelText('场所名称');
+    await screen.findByTestId('checkin-input');
 
     await user.click(screen.getByRole('tab', { name: /场所列表/ }));
     expect(await screen.findAllByTestId('venue-row')).toHaveLength(2);
@@ -69,22 +105,40 @@ describe('App', () => {
     expect(screen.getByLabelText('选择CSV文件')).toBeInTheDocument();
   });
 
-  it('keeps what was typed in the form while another tab is open', async () => {
+  it('keeps what was typed in the venue form and in a declaration while another tab is open', async () => {
     const user = userEvent.setup();
+    vi.mocked(api.checkInById).mockResolvedValue({ outcome: 'unknown', id_number: '11010519491231002X' });
     render(App);
-    await user.type(await screen.findByLabelText('场所名称'), '鼓楼区某某饭店');
+    await user.type(await screen.findByTestId('checkin-input'), '11010519491231002X{Enter}');
+    await user.type(await screen.findByTestId('declare-name'), '李秀英');
 
     await user.keyboard('{Alt>}2{/Alt}');
-    await user.keyboard('{Alt>}1{/Alt}');
-
+    await user.type(screen.getByLabelText('场所名称'), '鼓楼区某某饭店');
+    await user.keyboard('{Alt>}3{/Alt}');
+    await user.keyboard('{Alt>}2{/Alt}');
     expect(screen.getByLabelText('场所名称')).toHaveValue('鼓楼区某某饭店');
+
+    await user.keyboard('{Alt>}1{/Alt}');
+    expect(screen.getByTestId('declare-name')).toHaveValue('李秀英');
+    expect(screen.getByTestId('declare-id-number')).toHaveValue('11010519491231002X');
+  });
+
+  it('keeps the trip-code flag as set across tabs', async () => {
+    const user = userEvent.setup();
+    render(App);
+    await screen.findByTestId('checkin-input');
+    await user.keyboard('{F2}');
+    expect(screen.getByTestId('trip-code-checked')).not.toBeChecked();
+    await user.keyboard('{Alt>}5{/Alt}');
+    await user.keyboard('{Alt>}1{/Alt}');
+    expect(screen.getByTestId('trip-code-checked')).not.toBeChecked();
   });
 
   it('updates the header when another venue is set as served', async () => {
     const user = userEvent.setup();
     vi.mocked(api.setServedVenue).mockResolvedValue({ ...other, served: true });
     render(App);
-    await screen.findByLabelText('场所名称');
+    await screen.findByTestId('checkin-input');
     await user.click(screen.getByTestId('nav-venues'));
     const rows = await screen.findAllByTestId('venue-row');
     const row = rows.find((r) => r.dataset.venueId === 'v-other')!;
@@ -96,6 +150,41 @@ describe('App', () => {
     );
   });
 
+  it('colours the header strip with the result on screen', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.checkInByLast4).mockResolvedValue({ outcome: 'checked_in', result: result({ colour: 'red' }) });
+    const { container } = render(App);
+    await user.type(await screen.findByTestId('checkin-input'), '1234{Enter}');
+
+    await screen.findByTestId('result-screen');
+    expect(container.querySelector('header')).toHaveAttribute('data-colour', 'red');
+
+    await user.keyboard('{Escape}');
+    expect(container.querySelector('header')).not.toHaveAttribute('data-colour');
+  });
+
+  it('keeps a red result waiting across tab switches, but not a green one', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.checkInByLast4)
+      .mockResolvedValueOnce({ outcome: 'checked_in', result: result({ colour: 'red' }) })
+      .mockResolvedValueOnce({ outcome: 'checked_in', result: result({ colour: 'green' }) });
+    render(App);
+    await user.type(await screen.findByTestId('checkin-input'), '1234{Enter}');
+    await screen.findByTestId('result-screen');
+
+    await user.keyboard('{Alt>}5{/Alt}');
+    await user.keyboard('{Alt>}1{/Alt}');
+    expect(screen.getByTestId('result-screen')).toHaveAttribute('data-colour', 'red');
+
+    await user.keyboard('{Escape}');
+    await user.type(screen.getByTestId('checkin-input'), '5678{Enter}');
+    expect(await screen.findByTestId('result-screen')).toHaveAttribute('data-colour', 'green');
+    await user.keyboard('{Alt>}5{/Alt}');
+    await user.keyboard('{Alt>}1{/Alt}');
+    expect(screen.queryByTestId('result-screen')).not.toBeInTheDocument();
+    expect(screen.getByTestId('checkin-input')).toHaveFocus();
+  });
+
   it('shows a failure to load the catalog with a way to retry', async () => {
     const user = userEvent.setup();
     vi.mocked(api.catalog).mockRejectedValueOnce(commandError({ code: 'storage', message: '数据库错误，请重试' }));
@@ -103,6 +192,94 @@ describe('App', () => {
 
     expect(await screen.findByRole('alert')).toHaveTextContent('无法加载基础数据：数据库错误，请重试');
     await user.click(screen.getByRole('button', { name: '重新加载' }));
-    expect(await screen.findByLabelText('场所名称')).toBeInTheDocument();
+    expect(await screen.findByTestId('checkin-input')).toBeInTheDocument();
+  });
+});
+
+describe('App: signing in', () => {
+  it('asks for the first operator on a new desk, who is then signed in', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.currentOperator).mockResolvedValue(null);
+    vi.mocked(api.operators).mockResolvedValue([]);
+    vi.mocked(api.addOperator).mockResolvedValue(zhang);
+    render(App);
+
+    expect(await screen.findByText('创建第一个登记员（管理员）')).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId('first-operator-name')).toHaveFocus());
+    expect(screen.queryByTestId('checkin-input')).not.toBeInTheDocument();
+    await user.keyboard('张敏');
+    await user.type(screen.getByTestId('first-operator-pin'), '2468');
+    await user.type(screen.getByTestId('first-operator-pin2'), '2468{Enter}');
+
+    expect(api.addOperator).toHaveBeenCalledWith('张敏', '2468');
+    expect(await screen.findByTestId('checkin-input')).toHaveFocus();
+    expect(screen.getByTestId('current-operator')).toHaveTextContent('登记员：张敏');
+  });
+
+  it('shows the sign-in form on the check-in tabs only', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.currentOperator).mockResolvedValue(null);
+    render(App);
+
+    expect(await screen.findByTestId('signin-operator')).toBeInTheDocument();
+    expect(screen.getByTestId('current-operator')).toHaveTextContent('未登录');
+    for (const tab of ['nav-today', 'nav-incidents', 'nav-settings']) {
+      await user.click(screen.getByTestId(tab));
+      expect(await screen.findByTestId('signin-operator')).toBeInTheDocument();
+    }
+    expect(api.today).not.toHaveBeenCalled();
+    expect(api.incidents).not.toHaveBeenCalled();
+
+    // The venue tabs work without an operator.
+    await user.click(screen.getByTestId('nav-venues'));
+    expect(await screen.findAllByTestId('venue-row')).toHaveLength(2);
+  });
+
+  it('signs in with the chosen operator and PIN', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.currentOperator).mockResolvedValue(null);
+    const li = operator({ id: 'op-2', name: '李娜', is_admin: false });
+    vi.mocked(api.signIn).mockResolvedValue(li);
+    render(App);
+
+    await user.selectOptions(await screen.findByTestId('signin-operator'), '李娜');
+    await user.type(screen.getByTestId('signin-pin'), '1357{Enter}');
+
+    expect(api.signIn).toHaveBeenCalledWith('李娜', '1357');
+    expect(await screen.findByTestId('checkin-input')).toHaveFocus();
+    expect(screen.getByTestId('current-operator')).toHaveTextContent('登记员：李娜');
+  });
+
+  it('returns to sign-in when a check-in finds the desk signed out, dropping what was on screen', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.checkInById).mockResolvedValue({ outcome: 'unknown', id_number: '11010519491231002X' });
+    vi.mocked(api.declare).mockRejectedValue(
+      commandError({ code: 'signed_out', message: '请先登录：选择登记员并输入PIN' }),
+    );
+    render(App);
+    await user.type(await screen.findByTestId('checkin-input'), '11010519491231002X{Enter}');
+    await user.type(await screen.findByTestId('declare-name'), '李秀英{Enter}');
+
+    expect(await screen.findByTestId('signin-pin')).toBeInTheDocument();
+    expect(screen.queryByTestId('current-operator')).toHaveTextContent('未登录');
+
+    vi.mocked(api.signIn).mockResolvedValue(zhang);
+    await user.selectOptions(screen.getByTestId('signin-operator'), '张敏');
+    await user.type(screen.getByTestId('signin-pin'), '2468{Enter}');
+    // A fresh desk: nothing of the person typed before.
+    expect(await screen.findByTestId('checkin-input')).toHaveValue('');
+    expect(screen.queryByTestId('declare-name')).not.toBeInTheDocument();
+  });
+
+  it('退出 signs out', async () => {
+    const user = userEvent.setup();
+    render(App);
+    await screen.findByTestId('checkin-input');
+
+    await user.click(screen.getByRole('button', { name: '退出登录：张敏' }));
+
+    expect(api.signOut).toHaveBeenCalledTimes(1);
+    expect(await screen.findByTestId('signin-operator')).toBeInTheDocument();
+    expect(screen.queryByTestId('checkin-input')).not.toBeInTheDocument();
   });
 });

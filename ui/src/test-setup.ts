@@ -4,4 +4,6 @@ import { afterEach } from 'vitest';
 
 afterEach(() => {
   cleanup();
+  // The desk remembers a few preferences (the isolation point); each test starts without them.
+  globalThis.localStorage?.clear();
 });

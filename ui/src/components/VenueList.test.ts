@@ -20,6 +20,8 @@ const mall = venue({
   district: 'gulou',
   manager_name: '王建国',
   manager_phone: '13837800001',
+  manager_name_masked: '王**',
+  manager_phone_masked: '138****0001',
 });
 const hotel = venue({
   id: 'v-hotel',
@@ -30,9 +32,19 @@ const hotel = venue({
   address: '自由路66号',
   manager_name: 'John Smith',
   manager_phone: '0371-23456789',
+  manager_name_masked: 'J*********',
+  manager_phone_masked: '0371-****6789',
   served: true,
 });
-const rare = venue({ id: 'v-rare', name: '𠈌记面馆', category: 'restaurant', manager_name: '𠈌建国', manager_phone: '13900001234' });
+const rare = venue({
+  id: 'v-rare',
+  name: '𠈌记面馆',
+  category: 'restaurant',
+  manager_name: '𠈌建国',
+  manager_phone: '13900001234',
+  manager_name_masked: '𠈌**',
+  manager_phone_masked: '139****1234',
+});
 
 beforeEach(() => {
   vi.resetAllMocks();
@@ -73,13 +85,13 @@ describe('VenueList', () => {
     expect(screen.getAllByTestId('venue-row')).toHaveLength(1);
   });
 
-  it('masks the manager names and phones and never shows a full phone', async () => {
+  it('shows the manager names and phones as the backend masked them, never in full', async () => {
     const { container } = render(VenueList, { catalog });
     await screen.findAllByTestId('venue-row');
 
     expect(within(row('v-mall')).getByText('王**')).toBeInTheDocument();
     expect(within(row('v-mall')).getByText('138****0001')).toBeInTheDocument();
-    expect(within(row('v-hotel')).getByText('J***')).toBeInTheDocument();
+    expect(within(row('v-hotel')).getByText('J*********')).toBeInTheDocument();
     expect(within(row('v-hotel')).getByText('0371-****6789')).toBeInTheDocument();
     expect(within(row('v-rare')).getByText('𠈌**')).toBeInTheDocument();
     expect(within(row('v-rare')).getByText('139****1234')).toBeInTheDocument();

@@ -6,16 +6,32 @@ vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 
 import { invoke } from '@tauri-apps/api/core';
 import {
+  addOperator,
+  advanceIncident,
   catalog,
+  checkInById,
+  checkInByLast4,
+  checkInPerson,
+  currentOperator,
+  declare,
+  importRiskCsv,
   importVenuesCsv,
+  incidents,
   listVenues,
+  operators,
+  registerManual,
   registerVenue,
+  reportIncident,
+  riskStatus,
   servedVenue,
   setServedVenue,
+  signIn,
+  signOut,
+  today,
   updateVenue,
 } from './api';
 import { toCommandError } from './errors';
-import type { VenueInput } from './types';
+import type { DeclarationInput, VenueInput } from './types';
 
 const invokeMock = vi.mocked(invoke);
 
@@ -51,6 +67,73 @@ describe('commands', () => {
       ['set_served_venue', { id: 'v-2' }],
       ['served_venue', undefined],
     ]);
+  });
+
+  it('calls the check-in desk commands by their Rust names with camelCase arguments', async () => {
+    const person: DeclarationInput = {
+      name: '李秀英',
+      id_number: '11010519491231002X',
+      address: '鼓楼区中山路18号院3号楼',
+      phone: '',
+      visited_risk_area: false,
+      contact_with_suspected: false,
+      temperature_normal: true,
+      temperature: '36.6',
+    };
+    const helper = { by: 'guardian', name: '张伟', relation: '父亲', phone: '13837800001' } as const;
+    const incident = { held_at: '东门临时隔离区', reported_to: '所在社区' };
+
+    await operators();
+    await addOperator('张敏', '2468');
+    await signIn('张敏', '2468');
+    await signOut();
+    await currentOperator();
+    await checkInById('11010519491231002X', true);
+    await checkInByLast4('002X', null, false);
+    await checkInByLast4('002X', 1949, true);
+    await checkInPerson('p-1', true);
+    await declare(person, false);
+    await registerManual(helper, [person], true);
+    await reportIncident('visit-1', incident);
+    await advanceIncident('i-1', 'handed_over');
+    await incidents();
+    await today('14:0');
+    await riskStatus();
+
+    expect(invokeMock.mock.calls).toEqual([
+      ['operators', undefined],
+      ['add_operator', { name: '张敏', pin: '2468' }],
+      ['sign_in', { name: '张敏', pin: '2468' }],
+      ['sign_out', undefined],
+      ['current_operator', undefined],
+      ['check_in_by_id', { idNumber: '11010519491231002X', tripCodeChecked: true }],
+      ['check_in_by_last4', { digits: '002X', birthYear: null, tripCodeChecked: false }],
+      ['check_in_by_last4', { digits: '002X', birthYear: 1949, tripCodeChecked: true }],
+      ['check_in_person', { personId: 'p-1', tripCodeChecked: true }],
+      ['declare', { input: person, tripCodeChecked: false }],
+      ['register_manual', { helper, people: [person], tripCodeChecked: true }],
+      ['report_incident', { visitId: 'visit-1', input: incident }],
+      ['advance_incident', { id: 'i-1', status: 'handed_over' }],
+      ['incidents', undefined],
+      ['today', { query: '14:0' }],
+      ['risk_status', undefined],
+    ]);
+  });
+
+  it('sends the risk list as the raw body with the x-replace header', async () => {
+    const bytes = new Uint8Array([0x41, 0x2c, 0x42]);
+    await importRiskCsv(bytes, true);
+    await importRiskCsv(bytes, false);
+    expect(invokeMock.mock.calls).toEqual([
+      ['import_risk_csv', bytes, { headers: { 'x-replace': '1' } }],
+      ['import_risk_csv', bytes, { headers: { 'x-replace': '0' } }],
+    ]);
+  });
+
+  it('rejects a desk command with signed_out as the backend sent it', async () => {
+    const error = { code: 'signed_out', message: '请先登录：选择登记员并输入PIN', fields: [], similar: [] };
+    invokeMock.mockRejectedValueOnce(error);
+    await expect(checkInById('11010519491231002X', true)).rejects.toEqual(error);
   });
 
   it('sends a CSV file as the raw body', async () => {

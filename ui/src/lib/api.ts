@@ -1,18 +1,42 @@
 // The seam to the Rust side: the only module that talks to Tauri. Components call these
 // functions and never `invoke` directly, so tests mock this one module.
 //
-// Every function rejects with a `CommandError`, whatever went wrong.
+// Every function rejects with a `CommandError`, whatever went wrong. Commands of the check-in
+// desk reject with code "signed_out" when no operator is signed in, and "forbidden" when the
+// operator may not do this.
 import { invoke } from '@tauri-apps/api/core';
 import { toCommandError } from './errors';
-import type { Catalog, ImportReport, Venue, VenueInput } from './types';
+import type {
+  Catalog,
+  CheckInResult,
+  DeclarationInput,
+  HelperInput,
+  ImportReport,
+  Incident,
+  IncidentInput,
+  IncidentStatus,
+  Lookup,
+  Operator,
+  RiskImportReport,
+  RiskStatus,
+  TodaySummary,
+  Venue,
+  VenueInput,
+} from './types';
 
-async function call<T>(command: string, args?: Parameters<typeof invoke>[1]): Promise<T> {
+async function call<T>(
+  command: string,
+  args?: Parameters<typeof invoke>[1],
+  options?: Parameters<typeof invoke>[2],
+): Promise<T> {
   try {
-    return await invoke<T>(command, args);
+    return options === undefined ? await invoke<T>(command, args) : await invoke<T>(command, args, options);
   } catch (e) {
     throw toCommandError(e);
   }
 }
+
+// ---- venues (场所) ---------------------------------------------------------------------------
 
 /** The fixed lists (码的类型, 场所类型, 所在辖区) with their official labels. */
 export function catalog(): Promise<Catalog> {
@@ -44,4 +68,93 @@ export function servedVenue(): Promise<Venue | null> {
 /** Sends the file's bytes as the raw request body. */
 export function importVenuesCsv(bytes: Uint8Array): Promise<ImportReport> {
   return call<ImportReport>('import_venues_csv', bytes);
+}
+
+// ---- operators (登记员) ----------------------------------------------------------------------
+
+export function operators(): Promise<Operator[]> {
+  return call<Operator[]>('operators');
+}
+
+/**
+ * Adds an operator. On a new desk anyone may add the first one, who becomes the administrator
+ * and is signed in at once; later ones need the administrator signed in ("forbidden").
+ */
+export function addOperator(name: string, pin: string): Promise<Operator> {
+  return call<Operator>('add_operator', { name, pin });
+}
+
+export function signIn(name: string, pin: string): Promise<Operator> {
+  return call<Operator>('sign_in', { name, pin });
+}
+
+export function signOut(): Promise<void> {
+  return call<void>('sign_out');
+}
+
+export function currentOperator(): Promise<Operator | null> {
+  return call<Operator | null>('current_operator');
+}
+
+// ---- check-in (登记台) -----------------------------------------------------------------------
+
+/** A full ID number, scanned or typed. `tripCodeChecked`: staff saw the trip code (R8). */
+export function checkInById(idNumber: string, tripCodeChecked: boolean): Promise<Lookup> {
+  return call<Lookup>('check_in_by_id', { idNumber, tripCodeChecked });
+}
+
+/** A returning visitor's last four ID characters, optionally narrowed by birth year. */
+export function checkInByLast4(digits: string, birthYear: number | null, tripCodeChecked: boolean): Promise<Lookup> {
+  return call<Lookup>('check_in_by_last4', { digits, birthYear, tripCodeChecked });
+}
+
+/** One of the candidates a last-four lookup offered. */
+export function checkInPerson(personId: string, tripCodeChecked: boolean): Promise<CheckInResult> {
+  return call<CheckInResult>('check_in_person', { personId, tripCodeChecked });
+}
+
+/** A first-time declaration at the desk (首次登记). */
+export function declare(input: DeclarationInput, tripCodeChecked: boolean): Promise<CheckInResult> {
+  return call<CheckInResult>('declare', { input, tripCodeChecked });
+}
+
+/** 手工登记: one or more people registered by the operator or a guardian (R6). */
+export function registerManual(
+  helper: HelperInput,
+  people: DeclarationInput[],
+  tripCodeChecked: boolean,
+): Promise<CheckInResult[]> {
+  return call<CheckInResult[]>('register_manual', { helper, people, tripCodeChecked });
+}
+
+// ---- incidents (异常处置) --------------------------------------------------------------------
+
+/** 拒绝并上报 for a yellow or red visit. */
+export function reportIncident(visitId: string, input: IncidentInput): Promise<Incident> {
+  return call<Incident>('report_incident', { visitId, input });
+}
+
+export function advanceIncident(id: string, status: IncidentStatus): Promise<Incident> {
+  return call<Incident>('advance_incident', { id, status });
+}
+
+/** Open incidents first, newest first. */
+export function incidents(): Promise<Incident[]> {
+  return call<Incident[]>('incidents');
+}
+
+/** Today's check-ins and counts; `query` searches the name, the last four or the time (HH:MM). */
+export function today(query: string): Promise<TodaySummary> {
+  return call<TodaySummary>('today', { query });
+}
+
+// ---- risk list (风险名单) --------------------------------------------------------------------
+
+/** Sends the file's bytes as the raw body; `replace` empties the list first (全量替换). */
+export function importRiskCsv(bytes: Uint8Array, replace: boolean): Promise<RiskImportReport> {
+  return call<RiskImportReport>('import_risk_csv', bytes, { headers: { 'x-replace': replace ? '1' : '0' } });
+}
+
+export function riskStatus(): Promise<RiskStatus> {
+  return call<RiskStatus>('risk_status');
 }

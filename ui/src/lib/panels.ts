@@ -1,4 +1,4 @@
-import type { MessageKey } from './i18n';
+import { t, type MessageKey } from './i18n';
 
 /** One entry of the main navigation. App.svelte pairs each id with the panel it shows. */
 export interface TabDef<Id extends string = string> {
@@ -7,6 +7,8 @@ export interface TabDef<Id extends string = string> {
   label: MessageKey;
   /** data-testid of the tab button. */
   testid: string;
+  /** The panel works for the signed-in operator; without one it shows the sign-in form. */
+  signedIn: boolean;
 }
 
 /**
@@ -14,9 +16,13 @@ export interface TabDef<Id extends string = string> {
  * To add a tab: add it here and give App.svelte a panel for its id.
  */
 export const TABS = [
-  { id: 'register', label: 'nav.register', testid: 'nav-register' },
-  { id: 'venues', label: 'nav.venues', testid: 'nav-venues' },
-  { id: 'import', label: 'nav.import', testid: 'nav-import' },
+  { id: 'checkin', label: 'nav.checkin', testid: 'nav-checkin', signedIn: true },
+  { id: 'register', label: 'nav.register', testid: 'nav-register', signedIn: false },
+  { id: 'venues', label: 'nav.venues', testid: 'nav-venues', signedIn: false },
+  { id: 'import', label: 'nav.import', testid: 'nav-import', signedIn: false },
+  { id: 'today', label: 'nav.today', testid: 'nav-today', signedIn: true },
+  { id: 'incidents', label: 'nav.incidents', testid: 'nav-incidents', signedIn: true },
+  { id: 'settings', label: 'nav.settings', testid: 'nav-settings', signedIn: true },
 ] as const satisfies readonly TabDef[];
 
 export type TabId = (typeof TABS)[number]['id'];
@@ -27,4 +33,9 @@ export function shortcutTab(event: KeyboardEvent): TabId | null {
   const digit = /^(?:Digit|Numpad)([1-9])$/.exec(event.code)?.[1] ?? /^[1-9]$/.exec(event.key)?.[0];
   if (!digit) return null;
   return TABS[Number(digit) - 1]?.id ?? null;
+}
+
+/** The shortcut that selects a tab, as shown to the user: "Alt+3". */
+export function shortcutOf(id: TabId): string {
+  return t('nav.shortcut', { n: TABS.findIndex((tab) => tab.id === id) + 1 });
 }

@@ -1,16 +1,31 @@
 // One place to import the backend's types from. The files in ./bindings are generated from the
 // Rust types by ts-rs; do not edit them by hand.
+export type { Candidate } from './bindings/Candidate';
 export type { Catalog } from './bindings/Catalog';
 export type { Category } from './bindings/Category';
+export type { CheckInResult } from './bindings/CheckInResult';
 export type { Choice } from './bindings/Choice';
 export type { CodeKind } from './bindings/CodeKind';
+export type { Colour } from './bindings/Colour';
 export type { CommandError } from './bindings/CommandError';
+export type { DeclarationInput } from './bindings/DeclarationInput';
 export type { District } from './bindings/District';
 export type { FieldError } from './bindings/FieldError';
+export type { HelperInput } from './bindings/HelperInput';
 export type { ImportReport } from './bindings/ImportReport';
+export type { Incident } from './bindings/Incident';
+export type { IncidentInput } from './bindings/IncidentInput';
+export type { IncidentStatus } from './bindings/IncidentStatus';
+export type { Lookup } from './bindings/Lookup';
+export type { Operator } from './bindings/Operator';
+export type { RiskImportReport } from './bindings/RiskImportReport';
+export type { RiskStatus } from './bindings/RiskStatus';
 export type { RowNote } from './bindings/RowNote';
+export type { TodaySummary } from './bindings/TodaySummary';
 export type { Venue } from './bindings/Venue';
 export type { VenueInput } from './bindings/VenueInput';
+export type { VisitRow } from './bindings/VisitRow';
+export type { WayIn } from './bindings/WayIn';
 
 /** The keys of VenueInput, in the order the form shows them. */
 export const VENUE_FIELDS = [
@@ -28,3 +43,12 @@ export type VenueField = (typeof VENUE_FIELDS)[number];
 export function isVenueField(key: string): key is VenueField {
   return (VENUE_FIELDS as readonly string[]).includes(key);
 }
+
+/** The text fields of a declaration (DeclarationInput), in the order the forms show them. */
+export const PERSON_TEXT_FIELDS = ['name', 'id_number', 'address', 'phone', 'temperature'] as const;
+/** The yes/no questions of a declaration (R5). */
+export const PERSON_QUESTIONS = ['visited_risk_area', 'contact_with_suspected', 'temperature_normal'] as const;
+
+export type PersonTextField = (typeof PERSON_TEXT_FIELDS)[number];
+export type PersonQuestion = (typeof PERSON_QUESTIONS)[number];
+export type PersonField = PersonTextField | PersonQuestion;

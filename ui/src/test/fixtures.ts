@@ -1,5 +1,16 @@
 // Test data shaped like what the Rust side sends.
-import type { Catalog, CommandError, Venue } from '../lib/types';
+import type {
+  Candidate,
+  Catalog,
+  CheckInResult,
+  CommandError,
+  Incident,
+  Operator,
+  RiskStatus,
+  TodaySummary,
+  Venue,
+  VisitRow,
+} from '../lib/types';
 
 export const catalog: Catalog = {
   kinds: [
@@ -38,11 +49,98 @@ export function venue(overrides: Partial<Venue> = {}): Venue {
     address: '中山路中段18号',
     manager_name: '王建国',
     manager_phone: '13837800001',
+    // As the backend masks them (R12).
+    manager_name_masked: '王**',
+    manager_phone_masked: '138****0001',
     served: false,
     created_at: '2024-05-01T08:00:00Z',
     updated_at: '2024-05-01T08:00:00Z',
     ...overrides,
   };
+}
+
+export function operator(overrides: Partial<Operator> = {}): Operator {
+  return { id: 'op-1', name: '张敏', is_admin: true, ...overrides };
+}
+
+/** 2026-11-27 14:03:22 in Shanghai. */
+export const AT = '2026-11-27T06:03:22Z';
+
+export function result(overrides: Partial<CheckInResult> = {}): CheckInResult {
+  return {
+    visit_id: `visit-${next++}`,
+    colour: 'green',
+    health_code: 'green',
+    reasons: [],
+    masked_name: '李**',
+    masked_id: '110***********002X',
+    venue_name: '开封宾馆',
+    way_in: 'id_number',
+    at: AT,
+    risk_stale: false,
+    risk_as_of: '2026-11-27T00:00:00Z',
+    ...overrides,
+  };
+}
+
+export function candidate(overrides: Partial<Candidate> = {}): Candidate {
+  return { person_id: `person-${next++}`, masked_name: '王*', birth_year: 1990, ...overrides };
+}
+
+export function visitRow(overrides: Partial<VisitRow> = {}): VisitRow {
+  return {
+    id: `visit-${next++}`,
+    at: AT,
+    masked_name: '李**',
+    masked_id: '110***********002X',
+    colour: 'green',
+    way_in: 'last4',
+    operator_name: '张敏',
+    helped_by: null,
+    trip_code_checked: true,
+    sync_state: 'pending',
+    ...overrides,
+  };
+}
+
+export function todaySummary(visits: VisitRow[], overrides: Partial<TodaySummary> = {}): TodaySummary {
+  const count = (f: (v: VisitRow) => boolean) => visits.filter(f).length;
+  return {
+    total: visits.length,
+    green: count((v) => v.colour === 'green'),
+    yellow: count((v) => v.colour === 'yellow'),
+    red: count((v) => v.colour === 'red'),
+    by_id_number: count((v) => v.way_in === 'id_number'),
+    by_last4: count((v) => v.way_in === 'last4'),
+    by_declaration: count((v) => v.way_in === 'declaration'),
+    by_manual: count((v) => v.way_in === 'manual'),
+    pending_sync: count((v) => v.sync_state !== 'synced'),
+    visits,
+    ...overrides,
+  };
+}
+
+export function incident(overrides: Partial<Incident> = {}): Incident {
+  return {
+    id: `incident-${next++}`,
+    visit_id: `visit-${next++}`,
+    colour: 'red',
+    reason: '风险名单：密切接触者',
+    masked_name: '赵**',
+    masked_id: '410***********1234',
+    held_at: '东门临时隔离区',
+    reported_to: '所在社区',
+    reported_at: AT,
+    operator_name: '张敏',
+    status: 'isolated',
+    updated_at: AT,
+    sync_state: 'pending',
+    ...overrides,
+  };
+}
+
+export function riskStatus(overrides: Partial<RiskStatus> = {}): RiskStatus {
+  return { as_of: '2026-11-27T00:00:00Z', stale: false, entries: 1234, ...overrides };
 }
 
 export function commandError(overrides: Partial<CommandError>): CommandError {

@@ -1,0 +1,233 @@
+//! The check-in desk (登记台, R5 to R8) through the real app under Xvfb.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use placecode::store::CheckInContext;
+use placecode::venue::VenueInput;
+use placecode_e2e::*;
+use thirtyfour::components::SelectElement;
+
+const ELDER: &str = "11010519491231002X";
+// Two valid numbers sharing the last four characters 0014 (born 1990 and 1985).
+const WANG: &str = "410202199003070014";
+const LIU: &str = "410202198501190014";
+
+/// A desk database with a served venue and one operator (张敏, PIN 2468); `people` are declared
+/// beforehand through the core, as returning visitors.
+fn seed(data: &Path, people: &[(&str, &str)]) {
+    let mut store = placecode::Store::open(&data.join("desk.sqlite3")).expect("open");
+    let venue = store
+        .register_venue(
+            &VenueInput {
+                kind: "general".into(),
+                category: "elderly_care".into(),
+                name: "鼓楼区幸福养老院".into(),
+                district: "gulou".into(),
+                address: "中山路18号".into(),
+                manager_name: "王建国".into(),
+                manager_phone: "13837800001".into(),
+            },
+            false,
+        )
+        .expect("venue");
+    store.set_served_venue(&venue.id).expect("served");
+    let op = store.add_operator("张敏", "2468").expect("operator");
+    let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: chrono::Utc::now() };
+    for (name, id) in people {
+        let input = placecode::checkin::DeclarationInput {
+            name: (*name).into(),
+            id_number: (*id).into(),
+            address: "鼓楼区中山路18号院".into(),
+            temperature_normal: true,
+            ..Default::default()
+        };
+        store.declare(&input, &ctx).expect("declare");
+    }
+}
+
+async fn sign_in(desk: &Desk) -> WebDriverResult<()> {
+    desk.testid("nav-checkin").await?.click().await?;
+    SelectElement::new(&desk.testid("signin-operator").await?).await?.select_by_value("张敏").await?;
+    let pin = desk.testid("signin-pin").await?;
+    pin.send_keys("2468").await?;
+    pin.send_keys(Key::Enter).await?;
+    desk.wait_text("current-operator", "张敏").await?;
+    desk.testid("checkin-input").await?;
+    Ok(())
+}
+
+/// Types into the check-in box as a scanner or a person would, Enter included.
+async fn scan(desk: &Desk, text: &str) -> WebDriverResult<()> {
+    let input = desk.testid("checkin-input").await?;
+    input.send_keys(format!("{text}\u{E007}")).await
+}
+
+async fn result_colour(desk: &Desk) -> WebDriverResult<String> {
+    let screen = desk.testid("result-screen").await?;
+    Ok(screen.attr("data-colour").await?.unwrap_or_default())
+}
+
+async fn type_into(desk: &Desk, id: &str, text: &str) -> WebDriverResult<()> {
+    let e = desk.testid(id).await?;
+    e.clear().await?;
+    e.send_keys(text).await
+}
+
+#[tokio::test]
+async fn r5_first_visit_then_returning_by_four_digits_and_shared_digits_told_apart() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("desk");
+    seed(&data, &[("王芳", WANG), ("刘洋", LIU)]);
+    let desk = Desk::start(&data).await?;
+    sign_in(&desk).await?;
+    desk.screenshot("10-checkin-ready").await?;
+
+    // First visit: the full number opens the declaration with it filled in.
+    scan(&desk, "11010519491231002x").await?;
+    let id_field = desk.testid("declare-id-number").await?;
+    assert_eq!(id_field.value().await?.unwrap_or_default(), ELDER);
+    type_into(&desk, "declare-name", "李秀英").await?;
+    type_into(&desk, "declare-address", "鼓楼区中山路18号院3号楼").await?;
+    type_into(&desk, "declare-temperature", "36.5").await?;
+    desk.screenshot("11-declaration").await?;
+    desk.testid("declare-temperature").await?.send_keys(Key::Enter).await?;
+    assert_eq!(result_colour(&desk).await?, "green");
+    assert_eq!(desk.text("result-name").await?, "李**");
+    assert!(desk.text("result-id").await?.contains("002X"));
+    assert_eq!(desk.text("result-venue").await?, "鼓楼区幸福养老院");
+    desk.screenshot("12-result-green").await?;
+
+    // Green returns to the input by itself.
+    let back = Instant::now();
+    while !desk.all_testid("result-screen").await?.is_empty() {
+        assert!(back.elapsed() < Duration::from_secs(8), "green result did not return by itself");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Returning: four digits and Enter, five keystrokes.
+    scan(&desk, "002X").await?;
+    assert_eq!(result_colour(&desk).await?, "green");
+    assert_eq!(desk.text("result-name").await?, "李**");
+    desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
+
+    // Two people share 0014: one more key picks the second.
+    desk.testid("checkin-input").await?;
+    scan(&desk, "0014").await?;
+    let candidates = desk.driver.query(By::Css("[data-testid='candidate']")).all_from_selector_required().await?;
+    assert_eq!(candidates.len(), 2);
+    let second = desk
+        .driver
+        .execute("return document.querySelector(\"[data-testid='candidate'][data-index='2']\").innerText", vec![])
+        .await?;
+    let second = second.json().as_str().unwrap_or_default().to_owned();
+    desk.screenshot("13-choose-candidate").await?;
+    desk.driver.action_chain().send_keys("2").perform().await?;
+    assert_eq!(result_colour(&desk).await?, "green");
+    let name = desk.text("result-name").await?;
+    assert!(second.contains(&name), "picked {name:?} from {second:?}");
+    desk.quit().await
+}
+
+#[tokio::test]
+async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("desk");
+    seed(&data, &[]);
+    let csv = dir.path().join("risk.csv");
+    std::fs::write(&csv, format!("身份证号,颜色,原因\n{WANG},红码,密切接触者\n123,红,\n")).expect("csv");
+    let desk = Desk::start(&data).await?;
+    sign_in(&desk).await?;
+
+    desk.testid("nav-settings").await?.click().await?;
+    desk.testid("risk-file").await?.send_keys(csv.to_string_lossy()).await?;
+    let summary = desk.wait_text("risk-summary", "1").await?;
+    assert!(summary.contains('1'), "{summary:?}");
+    desk.screenshot("14-risk-import").await?;
+
+    desk.testid("nav-checkin").await?.click().await?;
+    scan(&desk, WANG).await?;
+    type_into(&desk, "declare-name", "王芳").await?;
+    type_into(&desk, "declare-address", "鼓楼区中山路18号院").await?;
+    desk.testid("declare-submit").await?.click().await?;
+    assert_eq!(result_colour(&desk).await?, "red");
+    assert!(desk.text("result-reasons").await?.contains("密切接触者"));
+    desk.screenshot("15-result-red").await?;
+    // Red waits for the operator: still there after the green timeout.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(result_colour(&desk).await?, "red");
+
+    desk.testid("result-report").await?.click().await?;
+    type_into(&desk, "incident-held-at", "东门临时隔离点").await?;
+    type_into(&desk, "incident-reported-to", "西司门社区").await?;
+    desk.testid("incident-submit").await?.click().await?;
+    desk.wait_text("checkin-message", "上报").await.ok();
+
+    desk.testid("nav-incidents").await?.click().await?;
+    let row = desk.wait_text("incident-row", "东门临时隔离点").await?;
+    assert!(row.contains("王*") && row.contains("东门临时隔离点") && row.contains("西司门社区"), "{row:?}");
+    desk.screenshot("16-incidents").await?;
+
+    // A fever raises a green health code to yellow.
+    desk.testid("nav-checkin").await?.click().await?;
+    scan(&desk, LIU).await?;
+    type_into(&desk, "declare-name", "刘洋").await?;
+    type_into(&desk, "declare-address", "鼓楼区中山路18号院").await?;
+    type_into(&desk, "declare-temperature", "38.2").await?;
+    desk.testid("declare-submit").await?.click().await?;
+    assert_eq!(result_colour(&desk).await?, "yellow");
+    desk.screenshot("17-result-yellow").await?;
+    desk.quit().await
+}
+
+#[tokio::test]
+async fn r6_guardian_registers_two_children_at_once() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("desk");
+    seed(&data, &[]);
+    let desk = Desk::start(&data).await?;
+    sign_in(&desk).await?;
+    desk.testid("manual-open").await?.click().await?;
+    desk.testid("manual-helper-guardian").await?.click().await?;
+    type_into(&desk, "guardian-name", "张伟").await?;
+    type_into(&desk, "guardian-relation", "父亲").await?;
+    type_into(&desk, "guardian-phone", "13837800009").await?;
+    for (i, (name, id)) in [("张小明", "410202201501080012"), ("张小红", "410202201801070027")].into_iter().enumerate()
+    {
+        if i > 0 {
+            desk.testid("manual-add").await?.click().await?;
+        }
+        type_into(&desk, &format!("person-{i}-name"), name).await?;
+        type_into(&desk, &format!("person-{i}-id-number"), id).await?;
+        type_into(&desk, &format!("person-{i}-address"), "鼓楼区中山路18号院").await?;
+    }
+    desk.screenshot("18-manual-guardian").await?;
+    desk.testid("manual-submit").await?.click().await?;
+    desk.testid("result-screen").await?;
+    assert_eq!(desk.all_testid("result-item").await?.len(), 2);
+    desk.screenshot("19-manual-results").await?;
+    desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
+
+    desk.testid("nav-today").await?.click().await?;
+    desk.wait_text("today-total", "2").await?;
+    let rows = desk.all_testid("today-row").await?;
+    assert_eq!(rows.len(), 2);
+    let today = desk.text("today-row").await?;
+    assert!(today.contains("未同步") && today.contains("父亲"), "{today:?}");
+    desk.screenshot("20-today").await?;
+    desk.quit().await
+}
+
+#[tokio::test]
+async fn a_new_desk_creates_its_first_operator() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let desk = Desk::start(&dir.path().join("desk")).await?;
+    desk.testid("nav-checkin").await?.click().await?;
+    type_into(&desk, "first-operator-name", "张敏").await?;
+    type_into(&desk, "first-operator-pin", "2468").await?;
+    type_into(&desk, "first-operator-pin2", "2468").await?;
+    desk.testid("first-operator-submit").await?.click().await?;
+    let who = desk.wait_text("current-operator", "张敏").await?;
+    assert!(who.contains("张敏"), "{who:?}");
+    desk.quit().await
+}

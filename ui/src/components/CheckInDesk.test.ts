@@ -1,0 +1,595 @@
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('../lib/api');
+
+import * as api from '../lib/api';
+import { candidate, commandError, deferred, incident, result, riskStatus, venue } from '../test/fixtures';
+import type { Lookup } from '../lib/types';
+import CheckInDesk from './CheckInDesk.svelte';
+
+const checkInById = vi.mocked(api.checkInById);
+const checkInByLast4 = vi.mocked(api.checkInByLast4);
+const checkInPerson = vi.mocked(api.checkInPerson);
+const declare = vi.mocked(api.declare);
+const registerManual = vi.mocked(api.registerManual);
+
+const served = venue({ id: 'v-served', name: '开封宾馆', served: true });
+const ID = '11010519491231002X';
+
+beforeEach(() => {
+  vi.resetAllMocks();
+  vi.mocked(api.riskStatus).mockResolvedValue(riskStatus());
+});
+
+function renderDesk(props: { tripCodeChecked?: boolean; served?: typeof served | null } = {}) {
+  const onsignedout = vi.fn();
+  const utils = render(CheckInDesk, {
+    tripCodeChecked: props.tripCodeChecked ?? true,
+    served: props.served === undefined ? served : props.served,
+    onsignedout,
+  });
+  return { ...utils, onsignedout };
+}
+
+function box(): HTMLInputElement {
+  return screen.getByTestId('checkin-input') as HTMLInputElement;
+}
+
+describe('CheckInDesk: the scan box', () => {
+  it('is one big box with the instructions, the trip-code check on by default and the manual button', () => {
+    renderDesk();
+    expect(box()).toHaveAttribute('placeholder', '刷身份证 / 输入身份证号或后四位，按 Enter');
+    expect(screen.getByTestId('trip-code-checked')).toBeChecked();
+    expect(screen.getByLabelText(/已查验行程码/)).toBe(screen.getByTestId('trip-code-checked'));
+    expect(screen.getByTestId('manual-open')).toHaveTextContent('手工登记');
+  });
+
+  it('sends 4 digits + Enter as the last four, with the trip-code flag', async () => {
+    const user = userEvent.setup();
+    checkInByLast4.mockResolvedValue({ outcome: 'checked_in', result: result() });
+    renderDesk();
+
+    await user.type(box(), '1234');
+    expect(checkInByLast4).not.toHaveBeenCalled();
+    await user.keyboard('{Enter}');
+
+    expect(checkInByLast4).toHaveBeenCalledWith('1234', null, true);
+    expect(checkInById).not.toHaveBeenCalled();
+  });
+
+  it('takes a last four ending in x as X', async () => {
+    const user = userEvent.setup();
+    checkInByLast4.mockResolvedValue({ outcome: 'no_match' });
+    renderDesk();
+    await user.type(box(), '002x{Enter}');
+    expect(checkInByLast4).toHaveBeenCalledWith('002X', null, true);
+  });
+
+  it('sends 18 characters as a full ID number, and the flag as F2 left it', async () => {
+    const user = userEvent.setup();
+    checkInById.mockResolvedValue({ outcome: 'checked_in', result: result() });
+    renderDesk();
+
+    await user.keyboard('{F2}');
+    expect(screen.getByTestId('trip-code-checked')).not.toBeChecked();
+    await user.type(box(), `${ID}{Enter}`);
+
+    expect(checkInById).toHaveBeenCalledWith(ID, false);
+    expect(checkInByLast4).not.toHaveBeenCalled();
+  });
+
+  it('keeps the trip-code flag as set for the next person, and the box keeps the focus', async () => {
+    const user = userEvent.setup();
+    checkInByLast4.mockResolvedValue({ outcome: 'no_match' });
+    renderDesk();
+
+    await user.click(screen.getByTestId('trip-code-checked'));
+    expect(box()).toHaveFocus();
+    await user.keyboard('1234{Enter}');
+    await screen.findByTestId('checkin-message');
+    await user.keyboard('5678{Enter}');
+
+    expect(checkInByLast4.mock.calls).toEqual([
+      ['1234', null, false],
+      ['5678', null, false],
+    ]);
+  });
+
+  it('does nothing on Enter in an empty box', async () => {
+    const user = userEvent.setup();
+    renderDesk();
+    await user.type(box(), '{Enter}');
+    expect(checkInById).not.toHaveBeenCalled();
+    expect(checkInByLast4).not.toHaveBeenCalled();
+  });
+
+  it('shows a known person’s result screen in its colour', async () => {
+    const user = userEvent.setup();
+    checkInById.mockResolvedValue({
+      outcome: 'checked_in',
+      result: result({ colour: 'red', masked_name: '赵**', reasons: ['风险名单：密切接触者'] }),
+    });
+    renderDesk();
+
+    await user.type(box(), `${ID}{Enter}`);
+
+    const screenEl = await screen.findByTestId('result-screen');
+    expect(screenEl).toHaveAttribute('data-colour', 'red');
+    expect(screen.getByTestId('result-colour')).toHaveTextContent('红码 · 禁止进入');
+    expect(screen.getByTestId('result-name')).toHaveTextContent('赵**');
+    expect(screen.queryByTestId('checkin-input')).not.toBeInTheDocument();
+  });
+
+  it('opens the first-time declaration with the ID number filled in for an unknown number', async () => {
+    const user = userEvent.setup();
+    checkInById.mockResolvedValue({ outcome: 'unknown', id_number: ID });
+    renderDesk();
+
+    await user.type(box(), `${ID.toLowerCase()}{Enter}`);
+
+    expect(await screen.findByRole('heading', { name: '首次登记' })).toBeInTheDocument();
+    // The number as the backend normalized it.
+    expect(screen.getByTestId('declare-id-number')).toHaveValue(ID);
+    expect(screen.getByTestId('declare-name')).toHaveFocus();
+    expect(screen.getByTestId('declare-phone')).toHaveValue('');
+    // The defaults: 否, 否, 是.
+    expect(screen.getByTestId('declare-visited-risk-area')).toHaveAttribute('aria-checked', 'false');
+    expect(screen.getByTestId('declare-contact')).toHaveAttribute('aria-checked', 'false');
+    expect(screen.getByTestId('declare-temperature-normal')).toHaveAttribute('aria-checked', 'true');
+  });
+
+  it('says so and keeps the digits when nobody has these last four', async () => {
+    const user = userEvent.setup();
+    checkInByLast4.mockResolvedValue({ outcome: 'no_match' });
+    renderDesk();
+
+    await user.type(box(), '4321{Enter}');
+
+    expect(await screen.findByTestId('checkin-message')).toHaveTextContent(
+      '没有找到后四位为4321的登记人员，请输入完整身份证号',
+    );
+    expect(box()).toHaveValue('4321');
+    expect(box()).toHaveFocus();
+    // Selected: the full number typed next replaces the digits.
+    expect(box().selectionStart).toBe(0);
+    expect(box().selectionEnd).toBe(4);
+  });
+
+  it('shows a bad ID number under the box, keyed id_number', async () => {
+    const user = userEvent.setup();
+    checkInById.mockRejectedValue(
+      commandError({
+        code: 'invalid',
+        message: '身份证号：校验位不对',
+        fields: [{ field: 'id_number', message: '身份证号：校验位不对' }],
+      }),
+    );
+    renderDesk();
+
+    await user.type(box(), '110105194912310021{Enter}');
+
+    const message = await screen.findByTestId('checkin-message');
+    expect(within(message).getByTestId('error-id_number')).toHaveTextContent('身份证号：校验位不对');
+    expect(box()).toHaveAttribute('aria-invalid', 'true');
+    expect(box()).toHaveValue('110105194912310021');
+  });
+
+  it('explains where to set the served venue when none is set', async () => {
+    const user = userEvent.setup();
+    checkInByLast4.mockRejectedValue(
+      commandError({
+        code: 'invalid',
+        message: '请先在“场所列表”中设置本台服务场所',
+        fields: [{ field: 'venue', message: '请先在“场所列表”中设置本台服务场所' }],
+      }),
+    );
+    renderDesk({ served: null });
+    expect(screen.getByTestId('checkin-no-venue')).toHaveTextContent('尚未设置本台服务场所');
+
+    await user.type(box(), '1234{Enter}');
+
+    const message = await screen.findByTestId('checkin-message');
+    expect(message).toHaveTextContent('请先在“场所列表”中设置本台服务场所');
+    expect(message).toHaveTextContent('场所列表”（Alt+3）');
+  });
+
+  it('reports signed_out to the app', async () => {
+    const user = userEvent.setup();
+    checkInByLast4.mockRejectedValue(commandError({ code: 'signed_out', message: '请先登录：选择登记员并输入PIN' }));
+    const { onsignedout } = renderDesk();
+
+    await user.type(box(), '1234{Enter}');
+
+    await waitFor(() => expect(onsignedout).toHaveBeenCalledTimes(1));
+  });
+
+  it('sends Enter only once while a lookup is running', async () => {
+    const user = userEvent.setup();
+    const pending = deferred<Lookup>();
+    checkInByLast4.mockReturnValue(pending.promise);
+    renderDesk();
+
+    await user.type(box(), '1234{Enter}');
+    await user.keyboard('{Enter}');
+    expect(checkInByLast4).toHaveBeenCalledTimes(1);
+    pending.resolve({ outcome: 'no_match' });
+    await screen.findByTestId('checkin-message');
+  });
+
+  it('shows how current the risk list is', async () => {
+    vi.mocked(api.riskStatus).mockResolvedValue(riskStatus({ stale: true, as_of: '2026-11-25T00:00:00Z' }));
+    renderDesk();
+    expect(await screen.findByTestId('checkin-risk')).toHaveTextContent('风险名单已过期（更新于 2026-11-25 08:00）');
+  });
+});
+
+describe('CheckInDesk: several people with the same last four', () => {
+  const wang = candidate({ person_id: 'p-wang', masked_name: '王*', birth_year: 1990 });
+  const liu = candidate({ person_id: 'p-liu', masked_name: '刘*', birth_year: 1985 });
+
+  it('lists them and one digit key picks: 6 keystrokes in all', async () => {
+    const user = userEvent.setup();
+    checkInByLast4.mockResolvedValue({ outcome: 'choose', candidates: [wang, liu] });
+    checkInPerson.mockResolvedValue(result({ masked_name: '刘*', way_in: 'last4' }));
+    renderDesk();
+
+    await user.type(box(), '1234{Enter}');
+
+    const items = await screen.findAllByTestId('candidate');
+    expect(items.map((c) => c.textContent?.trim())).toEqual(['1. 王*（1990年生）', '2. 刘*（1985年生）']);
+    expect(items.map((c) => c.dataset.index)).toEqual(['1', '2']);
+    expect(box()).toHaveFocus();
+
+    await user.keyboard('2');
+
+    expect(checkInPerson).toHaveBeenCalledWith('p-liu', true);
+    expect(await screen.findByTestId('result-screen')).toHaveAttribute('data-colour', 'green');
+    expect(screen.getByTestId('result-name')).toHaveTextContent('刘*');
+  });
+
+  it('ignores a digit beyond the list', async () => {
+    const user = userEvent.setup();
+    checkInByLast4.mockResolvedValue({ outcome: 'choose', candidates: [wang, liu] });
+    renderDesk();
+    await user.type(box(), '1234{Enter}');
+    await screen.findAllByTestId('candidate');
+
+    await user.keyboard('3');
+
+    expect(checkInPerson).not.toHaveBeenCalled();
+    expect(box()).toHaveValue('');
+  });
+
+  it('picks with a click too', async () => {
+    const user = userEvent.setup();
+    checkInByLast4.mockResolvedValue({ outcome: 'choose', candidates: [wang, liu] });
+    checkInPerson.mockResolvedValue(result());
+    renderDesk();
+    await user.type(box(), '1234{Enter}');
+
+    await user.click((await screen.findAllByTestId('candidate'))[0]!);
+
+    expect(checkInPerson).toHaveBeenCalledWith('p-wang', true);
+  });
+
+  it('narrows by birth year: Tab, the year, Enter', async () => {
+    const user = userEvent.setup();
+    checkInByLast4
+      .mockResolvedValueOnce({ outcome: 'choose', candidates: [wang, liu] })
+      .mockResolvedValueOnce({ outcome: 'checked_in', result: result({ masked_name: '王*' }) });
+    renderDesk();
+    await user.type(box(), '1234{Enter}');
+    await screen.findAllByTestId('candidate');
+
+    await user.tab();
+    expect(screen.getByTestId('choose-birth-year')).toHaveFocus();
+    await user.keyboard('1990{Enter}');
+
+    expect(checkInByLast4).toHaveBeenLastCalledWith('1234', 1990, true);
+    expect(checkInPerson).not.toHaveBeenCalled();
+    expect(await screen.findByTestId('result-name')).toHaveTextContent('王*');
+  });
+
+  it('Esc gives up the choice', async () => {
+    const user = userEvent.setup();
+    checkInByLast4.mockResolvedValue({ outcome: 'choose', candidates: [wang, liu] });
+    renderDesk();
+    await user.type(box(), '1234{Enter}');
+    await screen.findAllByTestId('candidate');
+
+    await user.keyboard('{Escape}');
+
+    expect(screen.queryByTestId('candidate')).not.toBeInTheDocument();
+    await user.keyboard('2');
+    expect(checkInPerson).not.toHaveBeenCalled();
+    expect(box()).toHaveValue('2');
+  });
+});
+
+describe('CheckInDesk: first-time declaration', () => {
+  async function openDeclaration(user: ReturnType<typeof userEvent.setup>) {
+    checkInById.mockResolvedValue({ outcome: 'unknown', id_number: ID });
+    renderDesk();
+    await user.type(box(), `${ID}{Enter}`);
+    await screen.findByTestId('declare-name');
+  }
+
+  it('submits the declaration with Enter, answers set from the keyboard, and shows the result', async () => {
+    const user = userEvent.setup();
+    declare.mockResolvedValue(result({ colour: 'yellow', way_in: 'declaration', reasons: ['到过疫情严重地区'] }));
+    await openDeclaration(user);
+
+    await user.keyboard('李秀英');
+    await user.type(screen.getByTestId('declare-address'), '鼓楼区中山路18号院3号楼');
+    await user.type(screen.getByTestId('declare-temperature'), '36.6');
+    screen.getByTestId('declare-visited-risk-area').focus();
+    await user.keyboard('y');
+    expect(screen.getByTestId('declare-visited-risk-area')).toHaveAttribute('aria-checked', 'true');
+    // Enter on a question submits; it never flips the answer.
+    await user.keyboard('{Enter}');
+
+    expect(declare).toHaveBeenCalledWith(
+      {
+        name: '李秀英',
+        id_number: ID,
+        address: '鼓楼区中山路18号院3号楼',
+        phone: '',
+        visited_risk_area: true,
+        contact_with_suspected: false,
+        temperature_normal: true,
+        temperature: '36.6',
+      },
+      true,
+    );
+    expect(await screen.findByTestId('result-screen')).toHaveAttribute('data-colour', 'yellow');
+  });
+
+  it('toggles a question with Space and with a click', async () => {
+    const user = userEvent.setup();
+    await openDeclaration(user);
+    const normal = screen.getByRole('switch', { name: '体温是否正常' });
+
+    normal.focus();
+    await user.keyboard(' ');
+    expect(normal).toHaveAttribute('aria-checked', 'false');
+    await user.click(normal);
+    expect(normal).toHaveAttribute('aria-checked', 'true');
+    await user.keyboard('n');
+    expect(normal).toHaveAttribute('aria-checked', 'false');
+  });
+
+  it('shows each error under its field', async () => {
+    const user = userEvent.setup();
+    declare.mockRejectedValue(
+      commandError({
+        code: 'invalid',
+        message: '姓名：必填',
+        fields: [
+          { field: 'name', message: '姓名：必填' },
+          { field: 'temperature', message: '体温：应在35.0至42.0℃之间，请复测' },
+        ],
+      }),
+    );
+    await openDeclaration(user);
+
+    await user.type(screen.getByTestId('declare-temperature'), '45{Enter}');
+
+    expect(await screen.findByTestId('error-name')).toHaveTextContent('姓名：必填');
+    expect(screen.getByTestId('error-temperature')).toHaveTextContent('体温：应在35.0至42.0℃之间，请复测');
+    expect(screen.getByTestId('declare-name')).toHaveFocus();
+    expect(screen.queryByTestId('result-screen')).not.toBeInTheDocument();
+  });
+
+  it('Esc goes back to the box', async () => {
+    const user = userEvent.setup();
+    await openDeclaration(user);
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('declare-name')).not.toBeInTheDocument();
+    expect(box()).toHaveFocus();
+    expect(box()).toHaveValue('');
+    expect(declare).not.toHaveBeenCalled();
+  });
+});
+
+describe('CheckInDesk: manual registration', () => {
+  it('F4 opens it; a guardian registers two children at once; all results on one screen', async () => {
+    const user = userEvent.setup();
+    registerManual.mockResolvedValue([
+      result({ visit_id: 'v-a', masked_name: '张*', masked_id: '410***********0011', way_in: 'manual' }),
+      result({ visit_id: 'v-b', masked_name: '张**', masked_id: '410***********0022', colour: 'yellow', way_in: 'manual', reasons: ['体温异常'] }),
+    ]);
+    renderDesk({ tripCodeChecked: false });
+
+    await user.keyboard('{F4}');
+    expect(await screen.findByRole('heading', { name: '手工登记' })).toBeInTheDocument();
+
+    await user.click(screen.getByTestId('manual-helper-guardian'));
+    await user.type(screen.getByTestId('guardian-name'), '张伟');
+    await user.type(screen.getByTestId('guardian-relation'), '父亲');
+    await user.type(screen.getByTestId('guardian-phone'), '13837800001');
+
+    await user.type(screen.getByTestId('person-0-name'), '张小');
+    await user.type(screen.getByTestId('person-0-id-number'), '410205201503070011');
+    await user.type(screen.getByTestId('person-0-address'), '鼓楼区中山路18号');
+
+    await user.keyboard('{Alt>}n{/Alt}');
+    expect(screen.getByTestId('person-1-name')).toHaveFocus();
+    await user.keyboard('张小二');
+    await user.type(screen.getByTestId('person-1-id-number'), '410205201806090022');
+    await user.type(screen.getByTestId('person-1-address'), '鼓楼区中山路18号');
+    await user.type(screen.getByTestId('person-1-temperature'), '37.8');
+    screen.getByTestId('person-1-temperature-normal').focus();
+    await user.keyboard('n');
+    await user.click(screen.getByTestId('manual-submit'));
+
+    const child = (name: string, id: string, more: object = {}) => ({
+      name,
+      id_number: id,
+      address: '鼓楼区中山路18号',
+      phone: '',
+      visited_risk_area: false,
+      contact_with_suspected: false,
+      temperature_normal: true,
+      temperature: '',
+      ...more,
+    });
+    expect(registerManual).toHaveBeenCalledWith(
+      { by: 'guardian', name: '张伟', relation: '父亲', phone: '13837800001' },
+      [
+        child('张小', '410205201503070011'),
+        child('张小二', '410205201806090022', { temperature: '37.8', temperature_normal: false }),
+      ],
+      false,
+    );
+
+    const screenEl = await screen.findByTestId('result-screen');
+    // The worst colour fills the screen.
+    expect(screenEl).toHaveAttribute('data-colour', 'yellow');
+    const items = screen.getAllByTestId('result-item');
+    expect(items.map((i) => i.dataset.colour)).toEqual(['green', 'yellow']);
+    expect(items[0]).toHaveTextContent('张*');
+    expect(items[1]).toHaveTextContent('410***********0022');
+    expect(items[1]).toHaveTextContent('体温异常');
+  });
+
+  it('shows dependents.1.name under the second person’s name, and other keys in a banner', async () => {
+    const user = userEvent.setup();
+    registerManual.mockRejectedValue(
+      commandError({
+        code: 'invalid',
+        message: '第2位：姓名：必填',
+        fields: [
+          { field: 'guardian_relation', message: '与被登记人关系：必填' },
+          { field: 'dependents.1.name', message: '第2位：姓名：必填' },
+          { field: 'dependents', message: '请至少登记一人' },
+        ],
+      }),
+    );
+    renderDesk();
+    await user.click(screen.getByTestId('manual-open'));
+    await user.click(screen.getByTestId('manual-helper-guardian'));
+    await user.click(screen.getByTestId('manual-add'));
+    await user.type(screen.getByTestId('person-0-name'), '王奶奶{Enter}');
+
+    const error = await screen.findByTestId('error-dependents.1.name');
+    expect(error).toHaveTextContent('第2位：姓名：必填');
+    // Under the second person's name field, not the first's.
+    const second = screen.getAllByTestId('manual-person')[1]!;
+    expect(within(second).getByTestId('error-dependents.1.name')).toBe(error);
+    expect(within(second).getByTestId('person-1-name')).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByTestId('person-0-name')).not.toHaveAttribute('aria-invalid');
+    expect(screen.getByTestId('error-guardian_relation')).toHaveTextContent('与被登记人关系：必填');
+    expect(screen.getByTestId('manual-error')).toHaveTextContent('请至少登记一人');
+    // The first field in error on screen gets the focus.
+    expect(screen.getByTestId('guardian-relation')).toHaveFocus();
+  });
+
+  it('registers by the operator by default, removes a person, and Esc goes back', async () => {
+    const user = userEvent.setup();
+    registerManual.mockResolvedValue([result()]);
+    renderDesk();
+    await user.click(screen.getByTestId('manual-open'));
+    expect(screen.getByTestId('manual-helper-operator')).toBeChecked();
+    expect(screen.queryByTestId('guardian-name')).not.toBeInTheDocument();
+
+    await user.click(screen.getByTestId('manual-add'));
+    await user.type(screen.getByTestId('person-1-name'), '乙');
+    await user.click(screen.getByTestId('person-0-remove'));
+    expect(screen.getAllByTestId('manual-person')).toHaveLength(1);
+    expect(screen.getByTestId('person-0-name')).toHaveValue('乙');
+    expect(screen.queryByTestId('person-0-remove')).not.toBeInTheDocument();
+
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('manual-person')).not.toBeInTheDocument();
+    expect(box()).toHaveFocus();
+    expect(registerManual).not.toHaveBeenCalled();
+  });
+});
+
+describe('CheckInDesk: back from the result', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('a green result goes back to the box after 3 seconds; a red one stays', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    checkInByLast4
+      .mockResolvedValueOnce({ outcome: 'checked_in', result: result() })
+      .mockResolvedValueOnce({ outcome: 'checked_in', result: result({ colour: 'red' }) });
+    renderDesk();
+
+    await user.type(box(), '1234{Enter}');
+    await screen.findByTestId('result-screen');
+    await vi.advanceTimersByTimeAsync(2900);
+    expect(screen.getByTestId('result-screen')).toBeInTheDocument();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(screen.queryByTestId('result-screen')).not.toBeInTheDocument();
+    expect(box()).toHaveFocus();
+
+    await user.keyboard('5678{Enter}');
+    expect(await screen.findByTestId('result-screen')).toHaveAttribute('data-colour', 'red');
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(screen.getByTestId('result-screen')).toBeInTheDocument();
+  });
+
+  it('a key typed on a green result starts the next ID in the box', async () => {
+    const user = userEvent.setup();
+    checkInByLast4.mockResolvedValue({ outcome: 'checked_in', result: result() });
+    renderDesk();
+    await user.type(box(), '1234{Enter}');
+    await screen.findByTestId('result-screen');
+
+    await user.keyboard('5678');
+
+    expect(screen.queryByTestId('result-screen')).not.toBeInTheDocument();
+    expect(box()).toHaveValue('5678');
+    expect(box()).toHaveFocus();
+  });
+
+  it('after 拒绝并上报, goes back to the box with the confirmation', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.reportIncident).mockResolvedValue(incident());
+    checkInByLast4.mockResolvedValue({
+      outcome: 'checked_in',
+      result: result({ visit_id: 'visit-9', colour: 'red', masked_name: '王*' }),
+    });
+    renderDesk();
+    await user.type(box(), '0014{Enter}');
+    await screen.findByTestId('result-screen');
+
+    await user.click(screen.getByTestId('result-report'));
+    await user.type(screen.getByTestId('incident-held-at'), '东门临时隔离点');
+    await user.type(screen.getByTestId('incident-reported-to'), '西司门社区');
+    await user.click(screen.getByTestId('incident-submit'));
+
+    expect(await screen.findByTestId('checkin-message')).toHaveTextContent(
+      '已拒绝并上报：王*，临时隔离点 东门临时隔离点，上报对象 西司门社区。',
+    );
+    expect(vi.mocked(api.reportIncident)).toHaveBeenCalledWith('visit-9', {
+      held_at: '东门临时隔离点',
+      reported_to: '西司门社区',
+    });
+    expect(box()).toHaveFocus();
+    // The next person clears it.
+    await user.keyboard('1');
+    expect(screen.queryByTestId('checkin-message')).not.toBeInTheDocument();
+  });
+
+  it('a red result ignores typing and waits; Esc returns to an empty box', async () => {
+    const user = userEvent.setup();
+    checkInByLast4.mockResolvedValue({ outcome: 'checked_in', result: result({ colour: 'red' }) });
+    renderDesk();
+    await user.type(box(), '1234{Enter}');
+    await screen.findByTestId('result-screen');
+
+    await user.keyboard('5678');
+    expect(screen.getByTestId('result-screen')).toBeInTheDocument();
+
+    await user.keyboard('{Escape}');
+    expect(box()).toHaveValue('');
+    expect(box()).toHaveFocus();
+  });
+});

@@ -1,0 +1,78 @@
+import { render, screen, waitFor } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('../lib/api');
+
+import * as api from '../lib/api';
+import { commandError, operator } from '../test/fixtures';
+import OperatorAdmin from './OperatorAdmin.svelte';
+
+const admin = operator({ id: 'op-1', name: '张敏', is_admin: true });
+const clerk = operator({ id: 'op-2', name: '李娜', is_admin: false });
+
+beforeEach(() => {
+  vi.resetAllMocks();
+  vi.mocked(api.operators).mockResolvedValue([admin, clerk]);
+});
+
+describe('OperatorAdmin', () => {
+  it('lists the operators, marking the administrator', async () => {
+    render(OperatorAdmin, { operator: admin, onsignedout: vi.fn() });
+    const rows = await screen.findAllByTestId('operator-row');
+    expect(rows.map((r) => r.textContent?.replace(/\s+/g, ''))).toEqual(['张敏管理员当前登录', '李娜']);
+  });
+
+  it('lets the administrator add an operator', async () => {
+    const user = userEvent.setup();
+    const wang = operator({ id: 'op-3', name: '王芳', is_admin: false });
+    vi.mocked(api.addOperator).mockResolvedValue(wang);
+    render(OperatorAdmin, { operator: admin, onsignedout: vi.fn() });
+    await screen.findAllByTestId('operator-row');
+
+    await user.type(screen.getByTestId('operator-add-name'), '王芳');
+    await user.type(screen.getByTestId('operator-add-pin'), '8642');
+    await user.click(screen.getByTestId('operator-add-submit'));
+
+    expect(api.addOperator).toHaveBeenCalledWith('王芳', '8642');
+    expect(await screen.findByTestId('operator-notice')).toHaveTextContent('已添加登记员：王芳');
+    expect(screen.getAllByTestId('operator-row')).toHaveLength(3);
+    expect(screen.getByTestId('operator-add-name')).toHaveValue('');
+    expect(screen.getByTestId('operator-add-pin')).toHaveValue('');
+  });
+
+  it('shows a duplicate name under the name', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.addOperator).mockRejectedValue(
+      commandError({ code: 'invalid', message: '姓名：登记员“李娜”已存在', fields: [{ field: 'name', message: '姓名：登记员“李娜”已存在' }] }),
+    );
+    render(OperatorAdmin, { operator: admin, onsignedout: vi.fn() });
+    await user.type(screen.getByTestId('operator-add-name'), '李娜');
+    await user.type(screen.getByTestId('operator-add-pin'), '8642{Enter}');
+    expect(await screen.findByTestId('error-name')).toHaveTextContent('姓名：登记员“李娜”已存在');
+    expect(screen.getByTestId('operator-add-name')).toHaveFocus();
+  });
+
+  it('shows forbidden in a banner', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.addOperator).mockRejectedValue(commandError({ code: 'forbidden', message: '需要管理员权限' }));
+    render(OperatorAdmin, { operator: admin, onsignedout: vi.fn() });
+    await user.type(screen.getByTestId('operator-add-name'), '王芳');
+    await user.type(screen.getByTestId('operator-add-pin'), '8642{Enter}');
+    expect(await screen.findByTestId('operator-error')).toHaveTextContent('需要管理员权限');
+  });
+
+  it('offers no form to an operator who is not the administrator', async () => {
+    render(OperatorAdmin, { operator: clerk, onsignedout: vi.fn() });
+    await screen.findAllByTestId('operator-row');
+    expect(screen.queryByTestId('operator-add-name')).not.toBeInTheDocument();
+    expect(screen.getByText('只有管理员可以添加登记员。')).toBeInTheDocument();
+  });
+
+  it('reports signed_out', async () => {
+    vi.mocked(api.operators).mockRejectedValue(commandError({ code: 'signed_out', message: '请先登录' }));
+    const onsignedout = vi.fn();
+    render(OperatorAdmin, { operator: admin, onsignedout });
+    await waitFor(() => expect(onsignedout).toHaveBeenCalledTimes(1));
+  });
+});

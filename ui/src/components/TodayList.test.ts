@@ -1,0 +1,142 @@
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('../lib/api');
+
+import * as api from '../lib/api';
+import { commandError, todaySummary, visitRow } from '../test/fixtures';
+import TodayList from './TodayList.svelte';
+
+const today = vi.mocked(api.today);
+
+const pending = visitRow({
+  id: 'r-1',
+  at: '2026-11-27T06:05:09Z',
+  masked_name: '李**',
+  masked_id: '110***********002X',
+  colour: 'green',
+  way_in: 'last4',
+  operator_name: '张敏',
+  trip_code_checked: true,
+  sync_state: 'pending',
+});
+const synced = visitRow({
+  id: 'r-2',
+  at: '2026-11-27T01:30:00Z',
+  masked_name: '张*',
+  masked_id: '410***********0011',
+  colour: 'yellow',
+  way_in: 'manual',
+  operator_name: '李娜',
+  helped_by: '父亲 张*',
+  trip_code_checked: false,
+  sync_state: 'synced',
+});
+const odd = visitRow({ id: 'r-3', colour: 'red', way_in: 'declaration', sync_state: 'failed', operator_name: null });
+
+beforeEach(() => {
+  vi.resetAllMocks();
+  today.mockResolvedValue(todaySummary([pending, synced, odd]));
+});
+
+function row(id: string): HTMLElement {
+  const found = screen.getAllByTestId('today-row').find((r) => r.dataset.visitId === id);
+  if (!found) throw new Error(`no row ${id}`);
+  return found;
+}
+
+describe('TodayList', () => {
+  it('shows the counts by colour and by way in', async () => {
+    render(TodayList, { onsignedout: vi.fn() });
+    expect(await screen.findByTestId('today-total')).toHaveTextContent('3');
+    expect(today).toHaveBeenCalledWith('');
+    expect(screen.getByTestId('today-green')).toHaveTextContent('1');
+    expect(screen.getByTestId('today-yellow')).toHaveTextContent('1');
+    expect(screen.getByTestId('today-red')).toHaveTextContent('1');
+    expect(screen.getByTestId('today-by-last4')).toHaveTextContent('1');
+    expect(screen.getByTestId('today-by-manual')).toHaveTextContent('1');
+    expect(screen.getByTestId('today-by-declaration')).toHaveTextContent('1');
+    expect(screen.getByTestId('today-by-id-number')).toHaveTextContent('0');
+    expect(screen.getByTestId('today-pending')).toHaveTextContent('2');
+  });
+
+  it('lists each visit with time, masked identity, colour, way in, operator, helper and trip code', async () => {
+    render(TodayList, { onsignedout: vi.fn() });
+    await screen.findAllByTestId('today-row');
+
+    const first = within(row('r-1'));
+    expect(first.getByText('14:05')).toBeInTheDocument();
+    expect(first.getByText('李**')).toBeInTheDocument();
+    expect(first.getByText('110***********002X')).toBeInTheDocument();
+    expect(first.getByTestId('today-row-colour')).toHaveTextContent('绿码');
+    expect(first.getByText('后四位')).toBeInTheDocument();
+    expect(first.getByText('张敏')).toBeInTheDocument();
+    expect(row('r-1')).toHaveTextContent('✓');
+
+    const second = within(row('r-2'));
+    expect(second.getByText('09:30')).toBeInTheDocument();
+    expect(second.getByTestId('today-row-colour')).toHaveTextContent('黄码');
+    expect(second.getByText('手工登记')).toBeInTheDocument();
+    expect(second.getByText('父亲 张*')).toBeInTheDocument();
+    expect(row('r-2')).not.toHaveTextContent('✓');
+  });
+
+  it('shows pending rows as 未同步 and never as synced; only synced rows as 已同步', async () => {
+    render(TodayList, { onsignedout: vi.fn() });
+    await screen.findAllByTestId('today-row');
+
+    expect(within(row('r-1')).getByTestId('today-row-sync')).toHaveTextContent('未同步');
+    expect(within(row('r-1')).getByTestId('today-row-sync')).toHaveClass('badge-pending');
+    expect(row('r-1')).not.toHaveTextContent('已同步');
+    expect(within(row('r-2')).getByTestId('today-row-sync')).toHaveTextContent('已同步');
+    // A state this UI does not know is not confirmed either.
+    expect(within(row('r-3')).getByTestId('today-row-sync')).toHaveTextContent('未同步');
+  });
+
+  it('searches as the operator types, once the typing pauses', async () => {
+    const user = userEvent.setup();
+    render(TodayList, { onsignedout: vi.fn() });
+    await screen.findAllByTestId('today-row');
+    today.mockClear();
+    today.mockResolvedValue(todaySummary([synced]));
+
+    await user.type(screen.getByPlaceholderText('搜索姓名、身份证后四位或时间（如 14:05）'), '0011');
+
+    await waitFor(() => expect(today).toHaveBeenCalledWith('0011'));
+    expect(today).toHaveBeenCalledTimes(1);
+    await waitFor(() => expect(screen.getAllByTestId('today-row')).toHaveLength(1));
+    expect(screen.getByTestId('today-total')).toHaveTextContent('1');
+  });
+
+  it('searches at once on Enter and says when nothing matches', async () => {
+    const user = userEvent.setup();
+    render(TodayList, { onsignedout: vi.fn() });
+    await screen.findAllByTestId('today-row');
+    today.mockResolvedValue(todaySummary([]));
+
+    await user.type(screen.getByTestId('today-search'), '23:59{Enter}');
+
+    expect(today).toHaveBeenCalledWith('23:59');
+    expect(await screen.findByText('没有找到与“23:59”相符的登记记录。')).toBeInTheDocument();
+  });
+
+  it('says when nobody came today', async () => {
+    today.mockResolvedValue(todaySummary([]));
+    render(TodayList, { onsignedout: vi.fn() });
+    expect(await screen.findByText('今天还没有登记记录。')).toBeInTheDocument();
+  });
+
+  it('reports signed_out, and shows other failures', async () => {
+    today.mockRejectedValueOnce(commandError({ code: 'signed_out', message: '请先登录' }));
+    const onsignedout = vi.fn();
+    render(TodayList, { onsignedout });
+    await waitFor(() => expect(onsignedout).toHaveBeenCalledTimes(1));
+  });
+
+  it('shows a storage failure', async () => {
+    today.mockRejectedValueOnce(commandError({ code: 'storage', message: '数据库错误，请重试' }));
+    render(TodayList, { onsignedout: vi.fn() });
+    expect(await screen.findByTestId('today-error')).toHaveTextContent('数据库错误，请重试');
+  });
+});

@@ -1,0 +1,63 @@
+// What the check-in desk (登记台) is showing, kept by App while other tabs are open so a
+// half-typed declaration or a result waiting for the operator is still there on return.
+import type { Candidate, CheckInResult, DeclarationInput } from './types';
+
+export interface GuardianDraft {
+  name: string;
+  relation: string;
+  phone: string;
+}
+
+/** One person of a manual registration, with a key that stays while others are removed. */
+export interface PersonDraft {
+  key: number;
+  person: DeclarationInput;
+}
+
+export interface ManualDraft {
+  helper: 'operator' | 'guardian';
+  guardian: GuardianDraft;
+  people: PersonDraft[];
+}
+
+export type DeskMode =
+  /** Waiting for an ID number or last four. */
+  | { kind: 'idle' }
+  /** Several people share the last four: pick one, or narrow by birth year. */
+  | { kind: 'choose'; digits: string; candidates: Candidate[] }
+  /** 首次登记 for an unknown ID number. */
+  | { kind: 'declare'; person: DeclarationInput }
+  /** 手工登记 (R6). */
+  | { kind: 'manual'; draft: ManualDraft }
+  /** The result screen (R7): one person, or everyone of a manual registration. */
+  | { kind: 'result'; results: CheckInResult[] };
+
+export interface DeskState {
+  mode: DeskMode;
+  /** What is in the scan box. */
+  typed: string;
+}
+
+export function blankDesk(): DeskState {
+  return { mode: { kind: 'idle' }, typed: '' };
+}
+
+/** At most this many people in one manual registration (the backend's limit). */
+export const MANUAL_MAX_PEOPLE = 20;
+
+const FULL_WIDTH_DIGIT = /[\uFF10-\uFF19]/g;
+
+/**
+ * How the desk reads what was typed in the scan box: four characters (digits, the last may be
+ * X) are the last four of a returning visitor; anything else is a full ID number for the
+ * backend to check. Spaces and full-width digits (a Chinese IME) are allowed.
+ */
+export function classify(typed: string): { kind: 'last4'; digits: string } | { kind: 'id'; idNumber: string } | null {
+  const compact = typed
+    .replace(/\s+/g, '')
+    .replace(FULL_WIDTH_DIGIT, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
+    .replace(/[ｘＸ]/g, 'X');
+  if (compact === '') return null;
+  if (/^\d{3}[\dXx]$/.test(compact)) return { kind: 'last4', digits: compact.toUpperCase() };
+  return { kind: 'id', idNumber: compact };
+}

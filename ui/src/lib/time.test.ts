@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { clockTime, dateTime, shortDateTime } from './time';
+
+describe('Shanghai times', () => {
+  it('shows UTC times as China Standard Time, whatever the machine’s zone', () => {
+    expect(clockTime('2026-11-27T06:03:22Z')).toBe('14:03:22');
+    expect(clockTime('2026-11-27T06:03:22Z', false)).toBe('14:03');
+    expect(clockTime('2026-11-27T14:03:22+08:00')).toBe('14:03:22');
+  });
+
+  it('crosses midnight into the next Shanghai day', () => {
+    expect(dateTime('2026-11-27T16:30:00Z')).toBe('2026-11-28 00:30');
+    expect(clockTime('2026-12-31T23:59:59.900Z')).toBe('07:59:59');
+  });
+
+  it('leaves out the date for today', () => {
+    const now = new Date('2026-11-27T10:00:00Z');
+    expect(shortDateTime('2026-11-27T01:00:00Z', now)).toBe('09:00');
+    expect(shortDateTime('2026-11-26T01:00:00Z', now)).toBe('11-26 09:00');
+  });
+
+  it('returns an empty string for something that is not a time', () => {
+    expect(clockTime('')).toBe('');
+    expect(dateTime('昨天')).toBe('');
+  });
+});
