@@ -106,8 +106,10 @@ async fn r5_first_visit_then_returning_by_four_digits_and_shared_digits_told_apa
     }
 
     // Returning: four digits and Enter, five keystrokes.
+    let typed = Instant::now();
     scan(&desk, "002X").await?;
     assert_eq!(result_colour(&desk).await?, "green");
+    eprintln!("returning check-in: keys sent to result on screen in {} ms", typed.elapsed().as_millis());
     assert_eq!(desk.text("result-name").await?, "李**");
     desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
 
@@ -157,11 +159,13 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(result_colour(&desk).await?, "red");
 
-    desk.testid("result-report").await?.click().await?;
+    // Keyboard only: Enter opens 拒绝并上报, the two fields, Enter reports.
+    desk.driver.action_chain().send_keys(Key::Enter).perform().await?;
     type_into(&desk, "incident-held-at", "东门临时隔离点").await?;
     type_into(&desk, "incident-reported-to", "西司门社区").await?;
-    desk.testid("incident-submit").await?.click().await?;
-    desk.wait_text("checkin-message", "上报").await.ok();
+    desk.testid("incident-reported-to").await?.send_keys(Key::Enter).await?;
+    let message = desk.wait_text("checkin-message", "上报").await?;
+    assert!(message.contains("王*"), "{message:?}");
 
     desk.testid("nav-incidents").await?.click().await?;
     let row = desk.wait_text("incident-row", "东门临时隔离点").await?;
@@ -187,7 +191,8 @@ async fn r6_guardian_registers_two_children_at_once() -> WebDriverResult<()> {
     seed(&data, &[]);
     let desk = Desk::start(&data).await?;
     sign_in(&desk).await?;
-    desk.testid("manual-open").await?.click().await?;
+    // F4 in the scan box opens 手工登记.
+    desk.testid("checkin-input").await?.send_keys(Key::F4).await?;
     desk.testid("manual-helper-guardian").await?.click().await?;
     type_into(&desk, "guardian-name", "张伟").await?;
     type_into(&desk, "guardian-relation", "父亲").await?;
