@@ -366,3 +366,226 @@ mod tests {
         assert_eq!(home_address("中山路1号;--").unwrap_err(), "含有不允许的字符“;”");
     }
 }
+
+/// 专属场所码 declaration for truck crews (R5, R9): every crew member fills one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TruckDeclarationInput {
+    /// 姓名
+    pub name: String,
+    /// 证件类型: resident ID (default), passport, or a Hong Kong-Macao / Taiwan permit.
+    pub document_kind: Option<crate::identity::DocumentKind>,
+    /// 证件号
+    pub document_number: String,
+    /// 车牌号
+    pub plate: String,
+    /// 手机号
+    pub phone: String,
+    /// 来源地
+    pub origin: String,
+    /// 入豫地 (where the truck entered Henan)
+    pub entry_point: String,
+    /// 预计返豫时间, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM` (Asia/Shanghai); optional
+    pub expected_return: String,
+    /// 预计离豫时间, same format; optional
+    pub expected_departure: String,
+    /// 是否有发热/咳嗽症状
+    pub symptoms: bool,
+    /// 是否到过中高风险地区
+    pub visited_risk_area: bool,
+}
+
+/// A truck crew member's declaration that passed every rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TruckDeclaration {
+    pub name: String,
+    pub document_kind: crate::identity::DocumentKind,
+    pub document_number: String,
+    pub plate: String,
+    pub phone: String,
+    pub origin: String,
+    pub entry_point: String,
+    pub expected_return: Option<chrono::NaiveDateTime>,
+    pub expected_departure: Option<chrono::NaiveDateTime>,
+    pub answers: HealthAnswers,
+}
+
+pub const PLACE_MAX: usize = 40;
+
+/// 来源地 / 入豫地: a place name, 2 to 40 characters of Chinese, letters, digits and spaces.
+pub fn place(raw: &str) -> Result<String, String> {
+    let s = crate::normalize::clean(raw);
+    let n = s.chars().count();
+    if n == 0 {
+        return Err("必填".into());
+    }
+    if n < 2 {
+        return Err("至少2个字".into());
+    }
+    if n > PLACE_MAX {
+        return Err(format!("不能超过{PLACE_MAX}个字（现为{n}个）"));
+    }
+    if let Some(c) = s.chars().find(|&c| !(validate::is_han(c) || c.is_ascii_alphanumeric() || " ·-()".contains(c))) {
+        return Err(format!("含有不允许的字符“{c}”"));
+    }
+    Ok(s)
+}
+
+/// An expected time: a date, or a date and time, in Asia/Shanghai; optional.
+pub fn expected_time(raw: &str, today: chrono::NaiveDate) -> Result<Option<chrono::NaiveDateTime>, String> {
+    let s = crate::normalize::clean(raw).replace('/', "-").replace(' ', "T");
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let t = chrono::NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN)))
+        .map_err(|_| "应为日期，如2026-12-01或2026-12-01 08:30".to_string())?;
+    let days = (t.date() - today).num_days();
+    if !(-1..=366).contains(&days) {
+        return Err("日期应在今天起一年以内".into());
+    }
+    Ok(Some(t))
+}
+
+/// Checks a truck crew member's declaration (R5, 专属场所码); every bad field is named.
+pub fn truck_declaration(
+    input: &TruckDeclarationInput,
+    today: chrono::NaiveDate,
+    prefix: &str,
+) -> Result<TruckDeclaration> {
+    let kind = input.document_kind.unwrap_or(crate::identity::DocumentKind::ResidentId);
+    let mut errors = Vec::new();
+    let mut field = |key: &str, label: &str, r: Result<(), String>| {
+        if let Err(m) = r {
+            errors.push(FieldError { field: format!("{prefix}{key}"), message: format!("{label}：{m}") });
+        }
+    };
+    let name = validate::person_name(&input.name);
+    field("name", "姓名", name.as_ref().map(drop).map_err(Clone::clone));
+    let doc = identity::document(kind, &input.document_number, today);
+    field("document_number", kind.label(), doc.as_ref().map(drop).map_err(Clone::clone));
+    let plate = identity::plate(&input.plate);
+    field("plate", "车牌号", plate.as_ref().map(drop).map_err(Clone::clone));
+    let phone = validate::mobile(&input.phone);
+    field("phone", "手机号", phone.as_ref().map(drop).map_err(Clone::clone));
+    let origin = place(&input.origin);
+    field("origin", "来源地", origin.as_ref().map(drop).map_err(Clone::clone));
+    let entry = place(&input.entry_point);
+    field("entry_point", "入豫地", entry.as_ref().map(drop).map_err(Clone::clone));
+    let back = expected_time(&input.expected_return, today);
+    field("expected_return", "预计返豫时间", back.as_ref().map(drop).map_err(Clone::clone));
+    let leave = expected_time(&input.expected_departure, today);
+    field("expected_departure", "预计离豫时间", leave.as_ref().map(drop).map_err(Clone::clone));
+    match (name, doc, plate, phone, origin, entry, back, leave) {
+        (Ok(name), Ok(document_number), Ok(plate), Ok(phone), Ok(origin), Ok(entry_point), Ok(back), Ok(leave))
+            if errors.is_empty() =>
+        {
+            Ok(TruckDeclaration {
+                name,
+                document_kind: kind,
+                document_number,
+                plate,
+                phone,
+                origin,
+                entry_point,
+                expected_return: back,
+                expected_departure: leave,
+                answers: HealthAnswers {
+                    visited_risk_area: input.visited_risk_area,
+                    contact_with_suspected: false,
+                    symptoms: input.symptoms,
+                    temperature: None,
+                },
+            })
+        }
+        _ => Err(Error::Invalid(errors)),
+    }
+}
+
+#[cfg(test)]
+mod truck_tests {
+    use super::*;
+    use crate::identity::DocumentKind;
+
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+    }
+
+    fn driver() -> TruckDeclarationInput {
+        TruckDeclarationInput {
+            name: "赵强".into(),
+            document_kind: None,
+            document_number: "410202199003070014".into(),
+            plate: "冀A12345".into(),
+            phone: "13837800001".into(),
+            origin: "河北省石家庄市".into(),
+            entry_point: "连霍高速开封西收费站".into(),
+            expected_return: String::new(),
+            expected_departure: "2026-11-28 18:00".into(),
+            symptoms: false,
+            visited_risk_area: false,
+        }
+    }
+
+    #[test]
+    fn r5_truck_declaration_passes_normalized() {
+        let d = truck_declaration(&driver(), today(), "").unwrap();
+        assert_eq!(d.plate, "冀A12345");
+        assert_eq!(d.document_kind, DocumentKind::ResidentId);
+        assert_eq!(d.expected_departure.unwrap().format("%Y-%m-%d %H:%M").to_string(), "2026-11-28 18:00");
+        assert_eq!(d.expected_return, None);
+    }
+
+    #[test]
+    fn r5_truck_crew_with_a_permit_and_symptoms() {
+        let input = TruckDeclarationInput {
+            name: "Chan Tai Man".into(),
+            document_kind: Some(DocumentKind::HkMacaoPermit),
+            document_number: "h12345678".into(),
+            symptoms: true,
+            ..driver()
+        };
+        let d = truck_declaration(&input, today(), "").unwrap();
+        assert_eq!(d.document_number, "H12345678");
+        assert!(d.answers.symptoms);
+        assert_eq!(crate::decision::decide(None, &d.answers).colour, crate::decision::Colour::Yellow);
+    }
+
+    #[test]
+    fn r5_every_bad_truck_field_is_named() {
+        let input = TruckDeclarationInput {
+            name: "".into(),
+            document_kind: Some(DocumentKind::Passport),
+            document_number: "<x>".into(),
+            plate: "冀A1234O".into(),
+            phone: "0371-23456789".into(),
+            origin: "x".into(),
+            entry_point: "😀😀".into(),
+            expected_return: "明天".into(),
+            expected_departure: "2030-01-01".into(),
+            ..driver()
+        };
+        match truck_declaration(&input, today(), "crew.2.").unwrap_err() {
+            Error::Invalid(f) => {
+                let keys: Vec<_> = f.iter().map(|e| e.field.trim_start_matches("crew.2.")).collect();
+                assert_eq!(
+                    keys,
+                    [
+                        "name",
+                        "document_number",
+                        "plate",
+                        "phone",
+                        "origin",
+                        "entry_point",
+                        "expected_return",
+                        "expected_departure"
+                    ]
+                );
+                assert_eq!(f[1].message, "护照：含有不允许的字符“<”");
+                assert_eq!(f[2].message, "车牌号：车牌号不使用字母O（易与数字1、0混淆）");
+                assert_eq!(f[7].message, "预计离豫时间：日期应在今天起一年以内");
+            }
+            e => panic!("{e:?}"),
+        }
+    }
+}

@@ -44,6 +44,9 @@ pub struct RiskStatus {
     pub stale: bool,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub entries: i64,
+    /// After how many hours the list counts as stale (configurable per desk).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub max_age_hours: i64,
 }
 
 pub const REASON_MAX: usize = 60;

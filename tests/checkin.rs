@@ -197,6 +197,9 @@ fn stale_risk_list_is_flagged() {
     let later = CheckInContext { now: d.ctx.now + chrono::Duration::hours(13), ..d.ctx.clone() };
     let r = d.store.declare(&person("王芳", A), &later).unwrap();
     assert!(r.risk_stale);
+    let status = d.store.risk_status(later.now).unwrap();
+    assert_eq!((status.entries, status.max_age_hours, status.stale), (1, 12, true));
+    assert!(!d.store.risk_status(d.ctx.now).unwrap().stale);
     assert!(d.store.set_risk_max_age_hours(0).is_err());
 }
 

@@ -175,7 +175,16 @@ pub fn import_risk_csv(desk: State<'_, Desk>, request: Request<'_>) -> DeskResul
 
 #[tauri::command(async)]
 pub fn risk_status(desk: State<'_, Desk>) -> DeskResult<RiskStatus> {
-    let store = desk.store()?;
-    let (as_of, stale) = store.risk_freshness(chrono::Utc::now())?;
-    Ok(RiskStatus { as_of, stale, entries: store.risk_entry_count()? })
+    Ok(desk.store()?.risk_status(chrono::Utc::now())?)
+}
+
+/// After how many hours the desk warns that its risk list is stale; administrators only.
+#[tauri::command(async)]
+pub fn set_risk_max_age(desk: State<'_, Desk>, hours: i64) -> DeskResult<RiskStatus> {
+    if !desk.operator()?.as_ref().is_some_and(|o| o.is_admin) {
+        return Err(DeskError::Forbidden);
+    }
+    let mut store = desk.store()?;
+    store.set_risk_max_age_hours(hours)?;
+    Ok(store.risk_status(chrono::Utc::now())?)
 }

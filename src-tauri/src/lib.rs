@@ -89,6 +89,7 @@ pub fn run() {
             commands::today,
             commands::import_risk_csv,
             commands::risk_status,
+            commands::set_risk_max_age,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

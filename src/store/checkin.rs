@@ -11,7 +11,7 @@ use crate::checkin::{
 };
 use crate::decision::{self, Colour, HealthAnswers, RiskEntry};
 use crate::error::{Error, FieldError, Result};
-use crate::risk::{self, RiskImportReport};
+use crate::risk::{self, RiskImportReport, RiskStatus};
 use crate::{identity, mask, normalize, validate};
 
 const DESK_ID: &str = "desk_id";
@@ -224,11 +224,20 @@ impl Store {
         set_setting(&self.conn, RISK_MAX_AGE_HOURS, &hours.to_string())
     }
 
+    pub fn risk_max_age_hours(&self) -> Result<i64> {
+        Ok(setting(&self.conn, RISK_MAX_AGE_HOURS)?.and_then(|h| h.parse().ok()).unwrap_or(DEFAULT_RISK_MAX_AGE_HOURS))
+    }
+
+    /// The risk list's state for the status bar and the settings screen.
+    pub fn risk_status(&self, now: DateTime<Utc>) -> Result<RiskStatus> {
+        let (as_of, stale) = self.risk_freshness(now)?;
+        Ok(RiskStatus { as_of, stale, entries: self.risk_entry_count()?, max_age_hours: self.risk_max_age_hours()? })
+    }
+
     /// When the risk list was last loaded, and whether that is too long ago.
     pub fn risk_freshness(&self, now: DateTime<Utc>) -> Result<(Option<String>, bool)> {
         let as_of = setting(&self.conn, RISK_AS_OF)?;
-        let max =
-            setting(&self.conn, RISK_MAX_AGE_HOURS)?.and_then(|h| h.parse().ok()).unwrap_or(DEFAULT_RISK_MAX_AGE_HOURS);
+        let max = self.risk_max_age_hours()?;
         let stale = match as_of.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()) {
             Some(t) => now.signed_duration_since(t) > Duration::hours(max),
             None => true,

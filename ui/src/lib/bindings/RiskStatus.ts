@@ -11,4 +11,8 @@ as_of: string | null,
 /**
  * Older than the configured age, or never loaded.
  */
-stale: boolean, entries: number, };
+stale: boolean, entries: number, 
+/**
+ * After how many hours the list counts as stale (configurable per desk).
+ */
+max_age_hours: number, };
