@@ -12,6 +12,7 @@ pub mod import;
 pub mod keys;
 pub mod mask;
 pub mod normalize;
+pub mod poster;
 pub mod risk;
 pub mod store;
 pub mod validate;

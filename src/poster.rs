@@ -1,0 +1,538 @@
+//! Posters (R4): an exact A4 PDF per code, with the venue name large, the QR at least 110 mm
+//! wide, the code printed for typing by hand, and short instructions. The Chinese font is
+//! embedded as a subset; characters the main font lacks (rare characters outside the BMP such as
+//! 𠈌) come from a fallback font, and a character no font has is refused, never printed as an
+//! empty box.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use pdf_writer::types::{CidFontType, FontFlags, SystemInfo};
+use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str};
+use qrcode::{EcLevel, QrCode};
+use subsetter::GlyphRemapper;
+
+use crate::error::{Error, Result};
+use crate::venue::{CodeKind, Venue};
+
+/// A4 in points.
+pub const A4: (f32, f32) = (595.28, 841.89);
+const MM: f32 = 72.0 / 25.4;
+
+/// The fonts a poster is set in, found once and shared.
+pub struct FontSet {
+    faces: Vec<Face>,
+}
+
+struct Face {
+    data: Arc<Vec<u8>>,
+    index: u32,
+    /// PostScript-style name for the PDF.
+    name: &'static str,
+    /// CFF outlines (OpenType) or TrueType outlines.
+    cff: bool,
+}
+
+/// The font files: Noto Sans CJK (OFL; regular and bold, face 2 is Simplified Chinese) and
+/// HanaMinB (OFL) for CJK Extension B and beyond.
+const FONT_FILES: [(&str, u32, &str, bool); 3] = [
+    ("NotoSansCJK-Bold.ttc", 2, "NotoSansCJKsc-Bold", true),
+    ("NotoSansCJK-Regular.ttc", 2, "NotoSansCJKsc-Regular", true),
+    ("HanaMinB.ttf", 0, "HanaMinB", false),
+];
+
+const BOLD: usize = 0;
+const REGULAR: usize = 1;
+
+impl FontSet {
+    /// Looks in `$PLACECODE_FONT_DIR`, then `fonts/` beside the program (where the build puts
+    /// the fonts it ships), then the system's font folders.
+    pub fn discover() -> Result<FontSet> {
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        if let Some(d) = std::env::var_os("PLACECODE_FONT_DIR") {
+            dirs.push(d.into());
+        }
+        if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+            dirs.push(exe_dir.join("fonts"));
+            dirs.push(exe_dir.join("../fonts"));
+        }
+        dirs.push("/usr/share/fonts/opentype/noto".into());
+        dirs.push("/usr/share/fonts/truetype/hanazono".into());
+        let mut faces = Vec::new();
+        for (file, index, name, cff) in FONT_FILES {
+            let path = dirs.iter().map(|d| d.join(file)).find(|p| p.exists()).ok_or_else(|| {
+                Error::BadFile(format!("找不到海报字体 {file}：请重新安装本软件（或运行 make deps）"))
+            })?;
+            let data = std::fs::read(&path)?;
+            ttf_parser::Face::parse(&data, index).map_err(|_| Error::BadFile(format!("海报字体 {file} 已损坏")))?;
+            faces.push(Face { data: Arc::new(data), index, name, cff });
+        }
+        Ok(FontSet { faces })
+    }
+
+    fn face(&self, i: usize) -> ttf_parser::Face<'_> {
+        ttf_parser::Face::parse(&self.faces[i].data, self.faces[i].index)
+            .unwrap_or_else(|_| unreachable!("checked when loaded"))
+    }
+
+    /// The face (the given one or the fallback) and glyph for `c`, if any font has it.
+    fn glyph(&self, preferred: usize, c: char) -> Option<(usize, u16)> {
+        [preferred, FONT_FILES.len() - 1].into_iter().find_map(|i| self.face(i).glyph_index(c).map(|g| (i, g.0)))
+    }
+
+    /// The characters of `text` that no font can print.
+    pub fn missing(&self, text: &str) -> Vec<char> {
+        let mut out: Vec<char> =
+            text.chars().filter(|&c| !c.is_whitespace() && self.glyph(REGULAR, c).is_none()).collect();
+        out.dedup();
+        out
+    }
+}
+
+/// What goes on one poster.
+#[derive(Debug, Clone)]
+pub struct PosterInput {
+    pub venue: Venue,
+    pub code: String,
+    /// The entrance or lane (东门, 2号通道).
+    pub label: String,
+    pub url: String,
+    /// 监督电话
+    pub supervision_phone: String,
+    /// 发布日期, as printed.
+    pub issued: chrono::NaiveDate,
+    pub landscape: bool,
+}
+
+/// Colour and title per kind, so a checkpoint poster is told from a venue poster at a glance.
+fn scheme(kind: CodeKind) -> ([f32; 3], &'static str) {
+    match kind {
+        CodeKind::General => ([0.039, 0.561, 0.333], "开封市场所码"),
+        CodeKind::Checkpoint => ([0.114, 0.310, 0.569], "货车专属场所码·交通卡口"),
+        CodeKind::Destination => ([0.702, 0.361, 0.0], "货车专属场所码·目的地场所"),
+    }
+}
+
+const INSTRUCTIONS: [&str; 4] = [
+    "1. 使用“汴捷办”、微信或支付宝扫描上方二维码",
+    "2. 首次扫码请填写申报信息；再次扫码只需输入身份证后四位",
+    "3. 将登记结果出示给工作人员，绿码通行",
+    "4. 没有智能手机的老人、儿童请到登记台由工作人员手工登记",
+];
+
+/// A run of text placed on a page.
+struct Run {
+    face: usize,
+    size: f32,
+    x: f32,
+    y: f32,
+    colour: [f32; 3],
+    glyphs: Vec<(u16, char)>,
+}
+
+struct Page {
+    content: Content,
+    runs: Vec<Run>,
+}
+
+/// Lays out and writes text, collecting the glyphs each font needs.
+struct Typesetter<'f> {
+    fonts: &'f FontSet,
+}
+
+impl Typesetter<'_> {
+    /// Shapes `text` (one glyph per character, as CJK needs): each character from the preferred
+    /// face or the fallback. Fails naming the first character no font has.
+    fn shape(&self, face: usize, text: &str) -> Result<Vec<(usize, u16, char)>> {
+        text.chars()
+            .map(|c| {
+                self.fonts.glyph(face, c).map(|(f, g)| (f, g, c)).ok_or_else(|| {
+                    Error::Invalid(vec![crate::error::FieldError {
+                        field: "name".into(),
+                        message: format!("字符“{c}”（U+{:04X}）无法打印：海报字库中没有这个字", c as u32),
+                    }])
+                })
+            })
+            .collect()
+    }
+
+    fn width(&self, shaped: &[(usize, u16, char)], size: f32) -> f32 {
+        shaped
+            .iter()
+            .map(|&(f, g, _)| {
+                let face = self.fonts.face(f);
+                f32::from(face.glyph_hor_advance(ttf_parser::GlyphId(g)).unwrap_or(0)) / f32::from(face.units_per_em())
+                    * size
+            })
+            .sum()
+    }
+
+    /// Places `text` with its left edge at `x` (or centred on `x` when `centre`).
+    #[allow(clippy::too_many_arguments)]
+    fn text(
+        &self,
+        page: &mut Page,
+        face: usize,
+        text: &str,
+        size: f32,
+        x: f32,
+        y: f32,
+        centre: bool,
+        colour: [f32; 3],
+    ) -> Result<f32> {
+        let shaped = self.shape(face, text)?;
+        let width = self.width(&shaped, size);
+        let mut pen = if centre { x - width / 2.0 } else { x };
+        // One run per change of font, since each font is its own PDF resource.
+        let mut start = 0;
+        while start < shaped.len() {
+            let f = shaped[start].0;
+            let end = shaped[start..].iter().position(|s| s.0 != f).map_or(shaped.len(), |n| start + n);
+            let part = &shaped[start..end];
+            page.runs.push(Run {
+                face: f,
+                size,
+                x: pen,
+                y,
+                colour,
+                glyphs: part.iter().map(|&(_, g, c)| (g, c)).collect(),
+            });
+            pen += self.width(part, size);
+            start = end;
+        }
+        Ok(width)
+    }
+
+    /// Splits `text` into at most `max_lines` lines no wider than `width` at the largest size
+    /// from `sizes` that fits.
+    fn fit(&self, face: usize, text: &str, width: f32, sizes: &[f32], max_lines: usize) -> Result<(f32, Vec<String>)> {
+        let shaped = self.shape(face, text)?;
+        for &size in sizes {
+            let mut lines = vec![String::new()];
+            let mut line_width = 0.0;
+            for s in &shaped {
+                let w = self.width(std::slice::from_ref(s), size);
+                if line_width + w > width && !lines.last().is_some_and(String::is_empty) {
+                    lines.push(String::new());
+                    line_width = 0.0;
+                }
+                if let Some(l) = lines.last_mut() {
+                    l.push(s.2);
+                }
+                line_width += w;
+            }
+            if lines.len() <= max_lines {
+                return Ok((size, lines.into_iter().map(|l| l.trim().to_owned()).collect()));
+            }
+        }
+        Err(Error::invalid("name", "场所名称：太长，海报上两行放不下"))
+    }
+}
+
+fn fill_rect(c: &mut Content, rgb: [f32; 3], x: f32, y: f32, w: f32, h: f32) {
+    c.set_fill_rgb(rgb[0], rgb[1], rgb[2]);
+    c.rect(x, y, w, h);
+    c.fill_nonzero();
+}
+
+/// The QR for `url`: error correction Q (H when it still fits version 7), at most version 7.
+pub fn qr(url: &str) -> Result<QrCode> {
+    for level in [EcLevel::H, EcLevel::Q] {
+        if let Ok(code) = QrCode::with_error_correction_level(url.as_bytes(), level) {
+            if let qrcode::Version::Normal(v) = code.version() {
+                if v <= 7 {
+                    return Ok(code);
+                }
+            }
+        }
+    }
+    Err(Error::BadFile("网址太长，二维码超过7版，请缩短公共网址".into()))
+}
+
+/// Draws the QR with its quiet zone (4 modules) as a white square of side `side` at (x, y).
+fn draw_qr(c: &mut Content, code: &QrCode, x: f32, y: f32, side: f32) {
+    let n = code.width();
+    let module = side / (n + 8) as f32;
+    fill_rect(c, [1.0, 1.0, 1.0], x, y, side, side);
+    c.set_fill_rgb(0.0, 0.0, 0.0);
+    let colors = code.to_colors();
+    for row in 0..n {
+        // Runs of dark modules in a row become one rectangle.
+        let mut col = 0;
+        while col < n {
+            if colors[row * n + col] == qrcode::Color::Dark {
+                let start = col;
+                while col < n && colors[row * n + col] == qrcode::Color::Dark {
+                    col += 1;
+                }
+                let top = y + side - (row + 4) as f32 * module;
+                // A hair of overlap so viewers do not show seams between modules.
+                c.rect(
+                    x + (start + 4) as f32 * module,
+                    top - module - 0.05,
+                    (col - start) as f32 * module + 0.05,
+                    module + 0.1,
+                );
+            } else {
+                col += 1;
+            }
+        }
+    }
+    c.fill_nonzero();
+}
+
+fn grouped(code: &str) -> String {
+    code.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap_or("")).collect::<Vec<_>>().join(" ")
+}
+
+fn chinese_date(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
+fn lay_out(t: &Typesetter, p: &PosterInput) -> Result<Page> {
+    let (w, h) = if p.landscape { (A4.1, A4.0) } else { A4 };
+    let (colour, title) = scheme(p.venue.kind);
+    let dark = [0.06, 0.15, 0.11];
+    let grey = [0.30, 0.33, 0.32];
+    let mut page = Page { content: Content::new(), runs: Vec::new() };
+    let c = &mut page.content;
+    // Header band and a thin frame in the kind's colour.
+    let band = 96.0;
+    fill_rect(c, colour, 0.0, h - band, w, band);
+    c.set_stroke_rgb(colour[0], colour[1], colour[2]);
+    c.set_line_width(6.0);
+    c.rect(14.0, 14.0, w - 28.0, h - 28.0);
+    c.stroke();
+    t.text(&mut page, BOLD, title, 36.0, w / 2.0, h - 56.0, true, [1.0, 1.0, 1.0])?;
+    t.text(&mut page, REGULAR, "进入请扫码登记 · 出示结果 · 绿码通行", 15.0, w / 2.0, h - 82.0, true, [1.0, 1.0, 1.0])?;
+
+    let qr_code = qr(&p.url)?;
+    let qr_side = 118.0 * MM; // 110 mm of code plus the quiet zone at this version
+    let info = format!("{} · {}", p.venue.category.label(), p.venue.district.label());
+    let entrance = format!("入口：{}", p.label);
+    let footer = format!("监督电话：{}    发布日期：{}", p.supervision_phone, chinese_date(p.issued));
+
+    if !p.landscape {
+        let (size, lines) =
+            t.fit(BOLD, &p.venue.name, w - 90.0, &[40.0, 36.0, 32.0, 28.0, 24.0, 22.0, 20.0, 18.0, 16.0], 2)?;
+        let mut y = h - band - 20.0 - size;
+        for line in &lines {
+            t.text(&mut page, BOLD, line, size, w / 2.0, y, true, dark)?;
+            y -= size * 1.2;
+        }
+        t.text(&mut page, REGULAR, &info, 14.0, w / 2.0, y - 2.0, true, grey)?;
+        t.text(&mut page, REGULAR, &p.venue.address, 13.0, w / 2.0, y - 22.0, true, grey)?;
+        t.text(&mut page, BOLD, &entrance, 20.0, w / 2.0, y - 50.0, true, colour)?;
+        let qr_y = y - 62.0 - qr_side;
+        draw_qr(&mut page.content, &qr_code, (w - qr_side) / 2.0, qr_y, qr_side);
+        t.text(&mut page, REGULAR, &format!("场所码  {}", grouped(&p.code)), 12.5, w / 2.0, qr_y - 18.0, true, dark)?;
+        let mut iy = qr_y - 48.0;
+        for line in INSTRUCTIONS {
+            t.text(&mut page, REGULAR, line, 14.0, 60.0, iy, false, dark)?;
+            iy -= 21.0;
+        }
+        t.text(&mut page, REGULAR, &footer, 12.0, w / 2.0, 32.0, true, grey)?;
+    } else {
+        let qr_x = 40.0;
+        let qr_y = (h - band - qr_side) / 2.0 - 6.0;
+        draw_qr(&mut page.content, &qr_code, qr_x, qr_y, qr_side);
+        t.text(
+            &mut page,
+            REGULAR,
+            &format!("场所码  {}", grouped(&p.code)),
+            11.0,
+            qr_x + qr_side / 2.0,
+            qr_y - 16.0,
+            true,
+            dark,
+        )?;
+        let left = qr_x + qr_side + 30.0;
+        let right_w = w - left - 40.0;
+        let (size, lines) =
+            t.fit(BOLD, &p.venue.name, right_w, &[36.0, 32.0, 28.0, 24.0, 20.0, 18.0, 16.0, 14.0, 13.0], 2)?;
+        let mut y = h - band - 30.0 - size;
+        for line in &lines {
+            t.text(&mut page, BOLD, line, size, left, y, false, dark)?;
+            y -= size * 1.2;
+        }
+        t.text(&mut page, REGULAR, &info, 14.0, left, y - 4.0, false, grey)?;
+        let (asize, alines) = t.fit(REGULAR, &p.venue.address, right_w, &[13.0, 11.0], 2)?;
+        let mut ay = y - 24.0;
+        for l in &alines {
+            t.text(&mut page, REGULAR, l, asize, left, ay, false, grey)?;
+            ay -= asize * 1.3;
+        }
+        t.text(&mut page, BOLD, &entrance, 20.0, left, ay - 16.0, false, colour)?;
+        let mut iy = ay - 52.0;
+        for line in INSTRUCTIONS {
+            let (isize, ilines) = t.fit(REGULAR, line, right_w, &[13.0, 12.0, 11.0], 2)?;
+            for l in ilines {
+                t.text(&mut page, REGULAR, &l, isize, left, iy, false, dark)?;
+                iy -= isize * 1.45;
+            }
+        }
+        t.text(&mut page, REGULAR, &footer, 11.0, w / 2.0, 30.0, true, grey)?;
+    }
+    Ok(page)
+}
+
+/// Renders posters into one PDF, a page per poster. Each font is embedded once, as a subset
+/// of the glyphs the pages use.
+pub fn render(fonts: &FontSet, posters: &[PosterInput]) -> Result<Vec<u8>> {
+    let t = Typesetter { fonts };
+    let pages: Vec<Page> = posters.iter().map(|p| lay_out(&t, p)).collect::<Result<_>>()?;
+
+    let mut remappers: Vec<GlyphRemapper> = (0..FONT_FILES.len()).map(|_| GlyphRemapper::new()).collect();
+    let mut to_unicode: Vec<BTreeMap<u16, char>> = vec![BTreeMap::new(); FONT_FILES.len()];
+    for run in pages.iter().flat_map(|p| &p.runs) {
+        for &(g, c) in &run.glyphs {
+            let new = remappers[run.face].remap(g);
+            to_unicode[run.face].insert(new, c);
+        }
+    }
+
+    let mut pdf = Pdf::new();
+    let mut next = 1;
+    let mut alloc = || {
+        let r = Ref::new(next);
+        next += 1;
+        r
+    };
+    let catalog = alloc();
+    let tree = alloc();
+    let font_refs: Vec<Ref> = (0..FONT_FILES.len()).map(|_| alloc()).collect();
+    let page_refs: Vec<(Ref, Ref)> = pages.iter().map(|_| (alloc(), alloc())).collect();
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree).kids(page_refs.iter().map(|p| p.0)).count(page_refs.len() as i32);
+
+    for (i, (page, &(page_ref, content_ref))) in pages.into_iter().zip(&page_refs).enumerate() {
+        let landscape = posters[i].landscape;
+        let (w, h) = if landscape { (A4.1, A4.0) } else { A4 };
+        let mut content = page.content;
+        for run in &page.runs {
+            let gids: Vec<u8> =
+                run.glyphs.iter().flat_map(|&(g, _)| remappers[run.face].get(g).unwrap_or(0).to_be_bytes()).collect();
+            content.set_fill_rgb(run.colour[0], run.colour[1], run.colour[2]);
+            content.begin_text();
+            content.set_font(Name(format!("F{}", run.face).as_bytes()), run.size);
+            content.set_text_matrix([1.0, 0.0, 0.0, 1.0, run.x, run.y]);
+            content.show(Str(&gids));
+            content.end_text();
+        }
+        let data = miniz_compress(&content.finish());
+        let mut p = pdf.page(page_ref);
+        p.media_box(Rect::new(0.0, 0.0, w, h));
+        p.parent(tree);
+        p.contents(content_ref);
+        let mut resources = p.resources();
+        let mut dict = resources.fonts();
+        for (f, r) in font_refs.iter().enumerate() {
+            if !to_unicode[f].is_empty() {
+                dict.pair(Name(format!("F{f}").as_bytes()), *r);
+            }
+        }
+        dict.finish();
+        resources.finish();
+        p.finish();
+        pdf.stream(content_ref, &data).filter(Filter::FlateDecode);
+    }
+
+    for (f, face_ref) in font_refs.iter().enumerate() {
+        if to_unicode[f].is_empty() {
+            continue;
+        }
+        let spec = &fonts.faces[f];
+        let face = fonts.face(f);
+        let (cid_ref, desc_ref, file_ref, cmap_ref) = (alloc(), alloc(), alloc(), alloc());
+        // A subset's name carries a six-letter tag (PDF 32000-1, 9.6.4).
+        let tag: String =
+            (0..6).map(|i| (b'A' + ((remappers[f].num_gids() as usize * 7 + f * 3 + i) % 26) as u8) as char).collect();
+        let base = format!("{tag}+{}", spec.name);
+        let subset = subsetter::subset(&spec.data, spec.index, &remappers[f])
+            .map_err(|e| Error::BadFile(format!("海报字体子集化失败：{e}")))?;
+        let units = f32::from(face.units_per_em());
+        let scale = |v: i16| f32::from(v) / units * 1000.0;
+
+        pdf.type0_font(*face_ref)
+            .base_font(Name(base.as_bytes()))
+            .encoding_predefined(Name(b"Identity-H"))
+            .descendant_font(cid_ref)
+            .to_unicode(cmap_ref);
+        let system_info = SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
+        let mut cid = pdf.cid_font(cid_ref);
+        cid.subtype(if spec.cff { CidFontType::Type0 } else { CidFontType::Type2 });
+        cid.base_font(Name(base.as_bytes()));
+        cid.system_info(system_info);
+        cid.font_descriptor(desc_ref);
+        cid.default_width(1000.0);
+        if !spec.cff {
+            cid.cid_to_gid_map_predefined(Name(b"Identity"));
+        }
+        let widths: Vec<f32> = remappers[f]
+            .remapped_gids()
+            .map(|old| f32::from(face.glyph_hor_advance(ttf_parser::GlyphId(old)).unwrap_or(0)) / units * 1000.0)
+            .collect();
+        cid.widths().consecutive(0, widths);
+        cid.finish();
+
+        let bbox = face.global_bounding_box();
+        let mut desc = pdf.font_descriptor(desc_ref);
+        desc.name(Name(base.as_bytes()))
+            .flags(FontFlags::SYMBOLIC)
+            .bbox(Rect::new(scale(bbox.x_min), scale(bbox.y_min), scale(bbox.x_max), scale(bbox.y_max)))
+            .italic_angle(0.0)
+            .ascent(scale(face.ascender()))
+            .descent(scale(face.descender()))
+            .cap_height(scale(face.capital_height().unwrap_or(face.ascender())))
+            .stem_v(if f == BOLD { 140.0 } else { 80.0 });
+        if spec.cff {
+            desc.font_file3(file_ref);
+        } else {
+            desc.font_file2(file_ref);
+        }
+        desc.finish();
+        let compressed = miniz_compress(&subset);
+        let mut stream = pdf.stream(file_ref, &compressed);
+        stream.filter(Filter::FlateDecode);
+        if spec.cff {
+            stream.pair(Name(b"Subtype"), Name(b"OpenType"));
+        }
+        stream.finish();
+
+        let mut cmap = pdf_writer::types::UnicodeCmap::new(Name(b"Custom"), system_info);
+        for (&g, &c) in &to_unicode[f] {
+            cmap.pair(g, c);
+        }
+        pdf.cmap(cmap_ref, &cmap.finish());
+    }
+    Ok(pdf.finish())
+}
+
+fn miniz_compress(data: &[u8]) -> Vec<u8> {
+    miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qr_stays_within_version_7_for_a_real_url() {
+        let key = crate::code::SigningKey::new(1, [3; 32]);
+        let url = crate::code::url("https://placecode.kaifeng.gov.cn", &key.sign(CodeKind::General, 1));
+        let code = qr(&url).unwrap();
+        match code.version() {
+            qrcode::Version::Normal(v) => assert!(v <= 7, "version {v}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(qr(&"X".repeat(400)).is_err());
+    }
+
+    #[test]
+    fn grouped_code_for_typing() {
+        assert_eq!(grouped("ABCDEFGHJK"), "ABCD EFGH JK");
+        assert_eq!(chinese_date(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()), "2026年11月27日");
+    }
+}
