@@ -82,3 +82,4 @@ bindings:
 # Benchmarks (release build); figures go to docs/BENCHMARKS.md with the machine and date.
 bench:
 	$(CARGO) bench -p placecode --bench checkin
+	$(CARGO) bench -p placecode --bench poster
