@@ -97,4 +97,20 @@ describe('RiskList', () => {
     await user.upload(screen.getByTestId('risk-file'), csvFile().file);
     await waitFor(() => expect(onsignedout).toHaveBeenCalledTimes(1));
   });
+
+  it('saves the stale-after hours and shows the forbidden reason for a non-admin', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.setRiskMaxAge)
+      .mockResolvedValueOnce(riskStatus({ as_of: '2026-11-27T00:00:00Z', entries: 1234, max_age_hours: 12 }))
+      .mockRejectedValueOnce(commandError({ code: 'forbidden', message: '需要管理员权限' }));
+    render(RiskList, { onsignedout: vi.fn() });
+    const hours = await screen.findByLabelText('过期提醒（小时）');
+    await waitFor(() => expect(hours).toHaveValue(24));
+    await user.clear(hours);
+    await user.type(hours, '12{Enter}');
+    expect(api.setRiskMaxAge).toHaveBeenCalledWith(12);
+    expect(await screen.findByTestId('risk-max-age-message')).toHaveTextContent('已保存：超过 12 小时未更新即提示过期');
+    await user.click(screen.getByRole('button', { name: '保存' }));
+    await waitFor(() => expect(screen.getByTestId('risk-max-age-message')).toHaveTextContent('需要管理员权限'));
+  });
 });

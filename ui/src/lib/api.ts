@@ -158,3 +158,8 @@ export function importRiskCsv(bytes: Uint8Array, replace: boolean): Promise<Risk
 export function riskStatus(): Promise<RiskStatus> {
   return call<RiskStatus>('risk_status');
 }
+
+/** 过期提醒: after how many hours the risk list counts as stale (administrators only). */
+export function setRiskMaxAge(hours: number): Promise<RiskStatus> {
+  return call('set_risk_max_age', { hours });
+}

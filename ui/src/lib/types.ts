@@ -40,10 +40,6 @@ export const VENUE_FIELDS = [
 
 export type VenueField = (typeof VENUE_FIELDS)[number];
 
-export function isVenueField(key: string): key is VenueField {
-  return (VENUE_FIELDS as readonly string[]).includes(key);
-}
-
 /** The text fields of a declaration (DeclarationInput), in the order the forms show them. */
 export const PERSON_TEXT_FIELDS = ['name', 'id_number', 'address', 'phone', 'temperature'] as const;
 /** The yes/no questions of a declaration (R5). */
