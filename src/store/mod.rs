@@ -111,7 +111,7 @@ const SERVED_VENUE: &str = "served_venue_id";
 mod checkin;
 mod codes;
 
-pub use checkin::{CheckInContext, Incident, IncidentInput, IncidentStatus, Operator};
+pub use checkin::{shanghai, CheckInContext, Incident, IncidentInput, IncidentStatus, Operator};
 pub use codes::{CodeCheck, VenueCode};
 
 pub struct Store {
