@@ -83,7 +83,12 @@ fn main() {
     println!("| what | median | p99 / max | size |");
     println!("|---|---|---|---|");
     println!("| baseline: QR only (encode + modules) | {:.2} ms | {:.2} ms | |", ms(qr_times[25]), ms(qr_times[49]));
-    println!("| one poster, warm | {:.1} ms | {:.1} ms | {:.0} KB |", ms(times[25]), ms(times[49]), size as f64 / 1024.0);
+    println!(
+        "| one poster, warm | {:.1} ms | {:.1} ms | {:.0} KB |",
+        ms(times[25]),
+        ms(times[49]),
+        size as f64 / 1024.0
+    );
     println!(
         "| 500 posters in one PDF | {:.2} s | | {:.1} MB, peak RSS {:.0} MB (before: {:.0} MB) |",
         bulk.as_secs_f64(),
