@@ -49,9 +49,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             landscape,
         };
         let t = std::time::Instant::now();
-        let pdf = render(&fonts, &[poster])?;
+        let pdf = render(&fonts, std::slice::from_ref(&poster))?;
         println!("poster {i}: {} bytes in {:?}", pdf.len(), t.elapsed());
         std::fs::write(out.join(format!("poster-{i}.pdf")), pdf)?;
+        std::fs::write(out.join(format!("poster-{i}.png")), placecode::poster::render_png(&fonts, &poster, 72.0)?)?;
     }
     Ok(())
 }

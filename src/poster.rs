@@ -131,9 +131,18 @@ struct Run {
     glyphs: Vec<(u16, char)>,
 }
 
+/// What a page shows, independent of the output format: the PDF and the PNG are drawn from
+/// the same list, so they are the same poster.
+enum Item {
+    Fill { rgb: [f32; 3], x: f32, y: f32, w: f32, h: f32 },
+    Frame { rgb: [f32; 3], width: f32, x: f32, y: f32, w: f32, h: f32 },
+    Text(Run),
+}
+
 struct Page {
-    content: Content,
-    runs: Vec<Run>,
+    width: f32,
+    height: f32,
+    items: Vec<Item>,
 }
 
 /// Lays out and writes text, collecting the glyphs each font needs.
@@ -190,14 +199,8 @@ impl Typesetter<'_> {
             let f = shaped[start].0;
             let end = shaped[start..].iter().position(|s| s.0 != f).map_or(shaped.len(), |n| start + n);
             let part = &shaped[start..end];
-            page.runs.push(Run {
-                face: f,
-                size,
-                x: pen,
-                y,
-                colour,
-                glyphs: part.iter().map(|&(_, g, c)| (g, c)).collect(),
-            });
+            let glyphs = part.iter().map(|&(_, g, c)| (g, c)).collect();
+            page.items.push(Item::Text(Run { face: f, size, x: pen, y, colour, glyphs }));
             pen += self.width(part, size);
             start = end;
         }
@@ -230,10 +233,8 @@ impl Typesetter<'_> {
     }
 }
 
-fn fill_rect(c: &mut Content, rgb: [f32; 3], x: f32, y: f32, w: f32, h: f32) {
-    c.set_fill_rgb(rgb[0], rgb[1], rgb[2]);
-    c.rect(x, y, w, h);
-    c.fill_nonzero();
+fn fill_rect(page: &mut Page, rgb: [f32; 3], x: f32, y: f32, w: f32, h: f32) {
+    page.items.push(Item::Fill { rgb, x, y, w, h });
 }
 
 /// The QR for `url`: error correction Q (H when it still fits version 7), at most version 7.
@@ -251,11 +252,10 @@ pub fn qr(url: &str) -> Result<QrCode> {
 }
 
 /// Draws the QR with its quiet zone (4 modules) as a white square of side `side` at (x, y).
-fn draw_qr(c: &mut Content, code: &QrCode, x: f32, y: f32, side: f32) {
+fn draw_qr(page: &mut Page, code: &QrCode, x: f32, y: f32, side: f32) {
     let n = code.width();
     let module = side / (n + 8) as f32;
-    fill_rect(c, [1.0, 1.0, 1.0], x, y, side, side);
-    c.set_fill_rgb(0.0, 0.0, 0.0);
+    fill_rect(page, [1.0, 1.0, 1.0], x, y, side, side);
     let colors = code.to_colors();
     for row in 0..n {
         // Runs of dark modules in a row become one rectangle.
@@ -268,18 +268,13 @@ fn draw_qr(c: &mut Content, code: &QrCode, x: f32, y: f32, side: f32) {
                 }
                 let top = y + side - (row + 4) as f32 * module;
                 // A hair of overlap so viewers do not show seams between modules.
-                c.rect(
-                    x + (start + 4) as f32 * module,
-                    top - module - 0.05,
-                    (col - start) as f32 * module + 0.05,
-                    module + 0.1,
-                );
+                let (rx, ry) = (x + (start + 4) as f32 * module, top - module - 0.05);
+                fill_rect(page, [0.0; 3], rx, ry, (col - start) as f32 * module + 0.05, module + 0.1);
             } else {
                 col += 1;
             }
         }
     }
-    c.fill_nonzero();
 }
 
 fn grouped(code: &str) -> String {
@@ -296,15 +291,11 @@ fn lay_out(t: &Typesetter, p: &PosterInput) -> Result<Page> {
     let (colour, title) = scheme(p.venue.kind);
     let dark = [0.06, 0.15, 0.11];
     let grey = [0.30, 0.33, 0.32];
-    let mut page = Page { content: Content::new(), runs: Vec::new() };
-    let c = &mut page.content;
+    let mut page = Page { width: w, height: h, items: Vec::new() };
     // Header band and a thin frame in the kind's colour.
     let band = 96.0;
-    fill_rect(c, colour, 0.0, h - band, w, band);
-    c.set_stroke_rgb(colour[0], colour[1], colour[2]);
-    c.set_line_width(6.0);
-    c.rect(14.0, 14.0, w - 28.0, h - 28.0);
-    c.stroke();
+    fill_rect(&mut page, colour, 0.0, h - band, w, band);
+    page.items.push(Item::Frame { rgb: colour, width: 6.0, x: 14.0, y: 14.0, w: w - 28.0, h: h - 28.0 });
     t.text(&mut page, BOLD, title, 36.0, w / 2.0, h - 56.0, true, [1.0, 1.0, 1.0])?;
     t.text(&mut page, REGULAR, "进入请扫码登记 · 出示结果 · 绿码通行", 15.0, w / 2.0, h - 82.0, true, [1.0, 1.0, 1.0])?;
 
@@ -326,7 +317,7 @@ fn lay_out(t: &Typesetter, p: &PosterInput) -> Result<Page> {
         t.text(&mut page, REGULAR, &p.venue.address, 13.0, w / 2.0, y - 22.0, true, grey)?;
         t.text(&mut page, BOLD, &entrance, 20.0, w / 2.0, y - 50.0, true, colour)?;
         let qr_y = y - 62.0 - qr_side;
-        draw_qr(&mut page.content, &qr_code, (w - qr_side) / 2.0, qr_y, qr_side);
+        draw_qr(&mut page, &qr_code, (w - qr_side) / 2.0, qr_y, qr_side);
         t.text(&mut page, REGULAR, &format!("场所码  {}", grouped(&p.code)), 12.5, w / 2.0, qr_y - 18.0, true, dark)?;
         let mut iy = qr_y - 48.0;
         for line in INSTRUCTIONS {
@@ -337,7 +328,7 @@ fn lay_out(t: &Typesetter, p: &PosterInput) -> Result<Page> {
     } else {
         let qr_x = 40.0;
         let qr_y = (h - band - qr_side) / 2.0 - 6.0;
-        draw_qr(&mut page.content, &qr_code, qr_x, qr_y, qr_side);
+        draw_qr(&mut page, &qr_code, qr_x, qr_y, qr_side);
         t.text(
             &mut page,
             REGULAR,
@@ -386,7 +377,7 @@ pub fn render(fonts: &FontSet, posters: &[PosterInput]) -> Result<Vec<u8>> {
 
     let mut remappers: Vec<GlyphRemapper> = (0..FONT_FILES.len()).map(|_| GlyphRemapper::new()).collect();
     let mut to_unicode: Vec<BTreeMap<u16, char>> = vec![BTreeMap::new(); FONT_FILES.len()];
-    for run in pages.iter().flat_map(|p| &p.runs) {
+    for run in pages.iter().flat_map(runs) {
         for &(g, c) in &run.glyphs {
             let new = remappers[run.face].remap(g);
             to_unicode[run.face].insert(new, c);
@@ -407,19 +398,36 @@ pub fn render(fonts: &FontSet, posters: &[PosterInput]) -> Result<Vec<u8>> {
     pdf.catalog(catalog).pages(tree);
     pdf.pages(tree).kids(page_refs.iter().map(|p| p.0)).count(page_refs.len() as i32);
 
-    for (i, (page, &(page_ref, content_ref))) in pages.into_iter().zip(&page_refs).enumerate() {
-        let landscape = posters[i].landscape;
-        let (w, h) = if landscape { (A4.1, A4.0) } else { A4 };
-        let mut content = page.content;
-        for run in &page.runs {
-            let gids: Vec<u8> =
-                run.glyphs.iter().flat_map(|&(g, _)| remappers[run.face].get(g).unwrap_or(0).to_be_bytes()).collect();
-            content.set_fill_rgb(run.colour[0], run.colour[1], run.colour[2]);
-            content.begin_text();
-            content.set_font(Name(format!("F{}", run.face).as_bytes()), run.size);
-            content.set_text_matrix([1.0, 0.0, 0.0, 1.0, run.x, run.y]);
-            content.show(Str(&gids));
-            content.end_text();
+    for (page, &(page_ref, content_ref)) in pages.iter().zip(&page_refs) {
+        let (w, h) = (page.width, page.height);
+        let mut content = Content::new();
+        for item in &page.items {
+            match item {
+                Item::Fill { rgb, x, y, w, h } => {
+                    content.set_fill_rgb(rgb[0], rgb[1], rgb[2]);
+                    content.rect(*x, *y, *w, *h);
+                    content.fill_nonzero();
+                }
+                Item::Frame { rgb, width, x, y, w, h } => {
+                    content.set_stroke_rgb(rgb[0], rgb[1], rgb[2]);
+                    content.set_line_width(*width);
+                    content.rect(*x, *y, *w, *h);
+                    content.stroke();
+                }
+                Item::Text(run) => {
+                    let gids: Vec<u8> = run
+                        .glyphs
+                        .iter()
+                        .flat_map(|&(g, _)| remappers[run.face].get(g).unwrap_or(0).to_be_bytes())
+                        .collect();
+                    content.set_fill_rgb(run.colour[0], run.colour[1], run.colour[2]);
+                    content.begin_text();
+                    content.set_font(Name(format!("F{}", run.face).as_bytes()), run.size);
+                    content.set_text_matrix([1.0, 0.0, 0.0, 1.0, run.x, run.y]);
+                    content.show(Str(&gids));
+                    content.end_text();
+                }
+            }
         }
         let data = miniz_compress(&content.finish());
         let mut p = pdf.page(page_ref);
@@ -508,6 +516,108 @@ pub fn render(fonts: &FontSet, posters: &[PosterInput]) -> Result<Vec<u8>> {
         pdf.cmap(cmap_ref, &cmap.finish());
     }
     Ok(pdf.finish())
+}
+
+fn runs(page: &Page) -> impl Iterator<Item = &Run> {
+    page.items.iter().filter_map(|i| match i {
+        Item::Text(run) => Some(run),
+        _ => None,
+    })
+}
+
+/// The same poster as a PNG (for sending by phone message, and for the preview), at `dpi`.
+pub fn render_png(fonts: &FontSet, poster: &PosterInput, dpi: f32) -> Result<Vec<u8>> {
+    let t = Typesetter { fonts };
+    let page = lay_out(&t, poster)?;
+    let s = dpi / 72.0;
+    let (pw, ph) = ((page.width * s).round() as u32, (page.height * s).round() as u32);
+    let mut pixmap = tiny_skia::Pixmap::new(pw, ph).ok_or_else(|| Error::BadFile("图片尺寸无效".into()))?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    let paint = |rgb: &[f32; 3]| {
+        let mut p = tiny_skia::Paint::default();
+        p.set_color(tiny_skia::Color::from_rgba(rgb[0], rgb[1], rgb[2], 1.0).unwrap_or(tiny_skia::Color::BLACK));
+        p.anti_alias = true;
+        p
+    };
+    // PDF space has its origin at the bottom left; the image's is at the top left.
+    let rect =
+        |x: f32, y: f32, w: f32, h: f32| tiny_skia::Rect::from_xywh(x * s, (page.height - y - h) * s, w * s, h * s);
+    for item in &page.items {
+        match item {
+            Item::Fill { rgb, x, y, w, h } => {
+                if let Some(r) = rect(*x, *y, *w, *h) {
+                    pixmap.fill_rect(r, &paint(rgb), tiny_skia::Transform::identity(), None);
+                }
+            }
+            Item::Frame { rgb, width, x, y, w, h } => {
+                if let Some(r) = rect(*x, *y, *w, *h) {
+                    let path = tiny_skia::PathBuilder::from_rect(r);
+                    let stroke = tiny_skia::Stroke { width: width * s, ..Default::default() };
+                    pixmap.stroke_path(&path, &paint(rgb), &stroke, tiny_skia::Transform::identity(), None);
+                }
+            }
+            Item::Text(run) => {
+                let face = fonts.face(run.face);
+                let em = run.size / f32::from(face.units_per_em());
+                let mut pen = run.x;
+                for &(g, _) in &run.glyphs {
+                    let mut outline =
+                        Outline { b: tiny_skia::PathBuilder::new(), x: pen, y: run.y, em, s, h: page.height };
+                    if face.outline_glyph(ttf_parser::GlyphId(g), &mut outline).is_some() {
+                        if let Some(path) = outline.b.finish() {
+                            pixmap.fill_path(
+                                &path,
+                                &paint(&run.colour),
+                                tiny_skia::FillRule::Winding,
+                                tiny_skia::Transform::identity(),
+                                None,
+                            );
+                        }
+                    }
+                    pen += f32::from(face.glyph_hor_advance(ttf_parser::GlyphId(g)).unwrap_or(0)) * em;
+                }
+            }
+        }
+    }
+    pixmap.encode_png().map_err(|e| Error::BadFile(format!("PNG编码失败：{e}")))
+}
+
+/// Glyph outlines from font units to image pixels.
+struct Outline {
+    b: tiny_skia::PathBuilder,
+    x: f32,
+    y: f32,
+    em: f32,
+    s: f32,
+    h: f32,
+}
+
+impl Outline {
+    fn p(&self, x: f32, y: f32) -> (f32, f32) {
+        ((self.x + x * self.em) * self.s, (self.h - (self.y + y * self.em)) * self.s)
+    }
+}
+
+impl ttf_parser::OutlineBuilder for Outline {
+    fn move_to(&mut self, x: f32, y: f32) {
+        let (x, y) = self.p(x, y);
+        self.b.move_to(x, y);
+    }
+    fn line_to(&mut self, x: f32, y: f32) {
+        let (x, y) = self.p(x, y);
+        self.b.line_to(x, y);
+    }
+    fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+        let ((x1, y1), (x, y)) = (self.p(x1, y1), self.p(x, y));
+        self.b.quad_to(x1, y1, x, y);
+    }
+    fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+        let ((x1, y1), (x2, y2), (x, y)) = (self.p(x1, y1), self.p(x2, y2), self.p(x, y));
+        self.b.cubic_to(x1, y1, x2, y2, x, y);
+    }
+    fn close(&mut self) {
+        self.b.close();
+    }
 }
 
 fn miniz_compress(data: &[u8]) -> Vec<u8> {

@@ -146,3 +146,24 @@ fn many_posters_share_one_font_subset_in_one_pdf() {
     assert_eq!(run("pdffonts", &[path.to_str().unwrap()]).lines().count(), 4, "two faces, embedded once");
     assert_eq!(decode(&path, 17, 100), [inputs[16].url.clone()]);
 }
+
+#[test]
+fn r4_png_is_the_same_poster_and_its_qr_decodes() {
+    let fonts = FontSet::discover().expect("fonts");
+    let dir = tempfile::tempdir().unwrap();
+    for (i, landscape) in [false, true].into_iter().enumerate() {
+        let (input, key) = poster(CodeKind::Checkpoint, "连霍高速开封西收费站𠈌卡口", 7 + i as u64, landscape);
+        let png = placecode::poster::render_png(&fonts, &input, 100.0).unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+        // 100 dpi: A4 is 827 x 1169 pixels.
+        let (w, h) =
+            (u32::from_be_bytes(png[16..20].try_into().unwrap()), u32::from_be_bytes(png[20..24].try_into().unwrap()));
+        assert_eq!(if landscape { (h, w) } else { (w, h) }, (827, 1169));
+        let path = dir.path().join(format!("p{i}.png"));
+        std::fs::write(&path, &png).unwrap();
+        let out = Command::new("zbarimg").args(["-q", "--raw", path.to_str().unwrap()]).output().expect("zbarimg");
+        let decoded = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert_eq!(decoded, input.url);
+        assert!(code::parse(&decoded).unwrap().verify(&key));
+    }
+}
