@@ -372,8 +372,24 @@ fn lay_out(t: &Typesetter, p: &PosterInput) -> Result<Page> {
 /// Renders posters into one PDF, a page per poster. Each font is embedded once, as a subset
 /// of the glyphs the pages use.
 pub fn render(fonts: &FontSet, posters: &[PosterInput]) -> Result<Vec<u8>> {
+    render_with(fonts, posters, &mut |_| true)?.ok_or(Error::NotFound("海报"))
+}
+
+/// [`render`], telling `progress` how many pages are laid out after each one; when it answers
+/// false the work stops and nothing is returned (the operator cancelled).
+pub fn render_with(
+    fonts: &FontSet,
+    posters: &[PosterInput],
+    progress: &mut dyn FnMut(usize) -> bool,
+) -> Result<Option<Vec<u8>>> {
     let t = Typesetter { fonts };
-    let pages: Vec<Page> = posters.iter().map(|p| lay_out(&t, p)).collect::<Result<_>>()?;
+    let mut pages: Vec<Page> = Vec::with_capacity(posters.len());
+    for p in posters {
+        pages.push(lay_out(&t, p)?);
+        if !progress(pages.len()) {
+            return Ok(None);
+        }
+    }
 
     let mut remappers: Vec<GlyphRemapper> = (0..FONT_FILES.len()).map(|_| GlyphRemapper::new()).collect();
     let mut to_unicode: Vec<BTreeMap<u16, char>> = vec![BTreeMap::new(); FONT_FILES.len()];
@@ -515,7 +531,7 @@ pub fn render(fonts: &FontSet, posters: &[PosterInput]) -> Result<Vec<u8>> {
         }
         pdf.cmap(cmap_ref, &cmap.finish());
     }
-    Ok(pdf.finish())
+    Ok(Some(pdf.finish()))
 }
 
 fn runs(page: &Page) -> impl Iterator<Item = &Run> {
@@ -638,6 +654,57 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(qr(&"X".repeat(400)).is_err());
+    }
+
+    #[test]
+    fn rendering_can_be_cancelled_between_pages() {
+        let Ok(fonts) = FontSet::discover() else { return };
+        let key = crate::code::SigningKey::new(1, [3; 32]);
+        let venue = crate::venue::Venue {
+            id: "v".into(),
+            kind: CodeKind::General,
+            category: crate::venue::Category::Mall,
+            name: "甲超市".into(),
+            district: crate::venue::District::Gulou,
+            address: "中山路1号".into(),
+            manager_name: String::new(),
+            manager_phone: String::new(),
+            manager_name_masked: String::new(),
+            manager_phone_masked: String::new(),
+            served: false,
+            created_at: String::new(),
+            updated_at: String::new(),
+        };
+        let posters: Vec<PosterInput> = (0..5)
+            .map(|i| {
+                let code = key.sign(CodeKind::General, i);
+                PosterInput {
+                    url: crate::code::url("https://x.cn", &code),
+                    code,
+                    label: "正门".into(),
+                    venue: venue.clone(),
+                    supervision_phone: "12345".into(),
+                    issued: chrono::NaiveDate::default(),
+                    landscape: false,
+                }
+            })
+            .collect();
+        let mut seen = Vec::new();
+        let out = render_with(&fonts, &posters, &mut |n| {
+            seen.push(n);
+            n < 3
+        })
+        .unwrap();
+        assert!(out.is_none());
+        assert_eq!(seen, [1, 2, 3]);
+        let mut last = 0;
+        assert!(render_with(&fonts, &posters, &mut |n| {
+            last = n;
+            true
+        })
+        .unwrap()
+        .is_some());
+        assert_eq!(last, 5);
     }
 
     #[test]

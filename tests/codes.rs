@@ -73,3 +73,37 @@ fn forged_and_foreign_codes_are_told_apart() {
     assert_eq!(store.check_code("'; DROP TABLE codes;--", &key).unwrap_err().code(), "invalid");
     assert!(store.check_code(&real.code, &key).unwrap().verified);
 }
+
+#[test]
+fn poster_settings_are_checked_and_used_for_every_poster() {
+    let (_d, mut store, venue, key) = setup("general");
+    let s = store.poster_settings().unwrap();
+    assert_eq!(s.public_base_url, "https://placecode.kaifeng.gov.cn");
+    let bad =
+        placecode::store::PosterSettings { public_base_url: "http://x.cn".into(), supervision_phone: "abc".into() };
+    match store.set_poster_settings(&bad).unwrap_err() {
+        placecode::Error::Invalid(f) => assert_eq!(f.len(), 2),
+        e => panic!("{e:?}"),
+    }
+    let long = placecode::store::PosterSettings {
+        public_base_url: format!("https://{}.cn", "a".repeat(40)),
+        supervision_phone: "12345".into(),
+    };
+    assert!(store.set_poster_settings(&long).unwrap_err().to_string().contains("不能超过40个字符"));
+    let good = placecode::store::PosterSettings {
+        public_base_url: " HTTPS://Pc.Kf.CN/ ".into(),
+        supervision_phone: "0371-23456789".into(),
+    };
+    assert_eq!(store.set_poster_settings(&good).unwrap().public_base_url, "https://pc.kf.cn");
+    // A venue with no code gets one for 正门; every poster points at the configured address.
+    let inputs = store.poster_inputs(std::slice::from_ref(&venue), &key, false, chrono::NaiveDate::default()).unwrap();
+    assert_eq!(inputs.len(), 1);
+    assert_eq!(inputs[0].label, "正门");
+    assert!(inputs[0].url.starts_with("HTTPS://PC.KF.CN/C/"));
+    assert_eq!(inputs[0].supervision_phone, "0371-23456789");
+    store.issue_code(&venue, "东门", &key).unwrap();
+    assert_eq!(store.poster_inputs(&[venue], &key, true, chrono::NaiveDate::default()).unwrap().len(), 2);
+    let revoked = store.revoke_code(&inputs[0].code, "损坏", &key).unwrap();
+    assert!(store.poster_input(&inputs[0].code, false, chrono::NaiveDate::default()).is_err());
+    assert!(store.poster_input(&revoked.code, false, chrono::NaiveDate::default()).is_ok());
+}

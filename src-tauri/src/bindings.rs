@@ -10,7 +10,7 @@ use placecode::checkin::{
 use placecode::decision::{Colour, HealthAnswers};
 use placecode::import::{ImportReport, RowNote};
 use placecode::risk::{RiskImportReport, RiskStatus};
-use placecode::store::{Incident, IncidentInput, IncidentStatus, Operator};
+use placecode::store::{CodeCheck, Incident, IncidentInput, IncidentStatus, Operator, PosterSettings, VenueCode};
 use placecode::venue::{Catalog, Category, Choice, CodeKind, District, Venue, VenueInput};
 use placecode::FieldError;
 use ts_rs::{Config, TS};
@@ -53,6 +53,9 @@ fn typescript_bindings_are_up_to_date() {
         render::<Incident>(&cfg),
         render::<RiskImportReport>(&cfg),
         render::<RiskStatus>(&cfg),
+        render::<VenueCode>(&cfg),
+        render::<CodeCheck>(&cfg),
+        render::<PosterSettings>(&cfg),
     ];
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings");
     let update = std::env::var_os("UPDATE_BINDINGS").is_some();

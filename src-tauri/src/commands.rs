@@ -4,7 +4,7 @@
 use placecode::checkin::{CheckInResult, DeclarationInput, HelperInput, Lookup, TodaySummary, WayIn};
 use placecode::import::ImportReport;
 use placecode::risk::{RiskImportReport, RiskStatus};
-use placecode::store::{Incident, IncidentInput, IncidentStatus, Operator};
+use placecode::store::{CodeCheck, Incident, IncidentInput, IncidentStatus, Operator, PosterSettings, VenueCode};
 use placecode::venue::{Catalog, Venue, VenueInput};
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
@@ -181,10 +181,146 @@ pub fn risk_status(desk: State<'_, Desk>) -> DeskResult<RiskStatus> {
 /// After how many hours the desk warns that its risk list is stale; administrators only.
 #[tauri::command(async)]
 pub fn set_risk_max_age(desk: State<'_, Desk>, hours: i64) -> DeskResult<RiskStatus> {
-    if !desk.operator()?.as_ref().is_some_and(|o| o.is_admin) {
-        return Err(DeskError::Forbidden);
-    }
+    desk.require_admin()?;
     let mut store = desk.store()?;
     store.set_risk_max_age_hours(hours)?;
     Ok(store.risk_status(chrono::Utc::now())?)
+}
+
+// ---- venue codes and posters (场所码与海报) --------------------------------------------------------
+
+#[tauri::command(async)]
+pub fn venue_codes(desk: State<'_, Desk>, venue_id: String) -> DeskResult<Vec<VenueCode>> {
+    Ok(desk.store()?.codes(&venue_id)?)
+}
+
+#[tauri::command(async)]
+pub fn issue_code(desk: State<'_, Desk>, venue_id: String, label: String) -> DeskResult<VenueCode> {
+    desk.context(false)?;
+    Ok(desk.store()?.issue_code(&venue_id, &label, &desk.key)?)
+}
+
+/// Revokes a code and returns its replacement for the same entrance.
+#[tauri::command(async)]
+pub fn revoke_code(desk: State<'_, Desk>, code: String, reason: String) -> DeskResult<VenueCode> {
+    desk.context(false)?;
+    Ok(desk.store()?.revoke_code(&code, &reason, &desk.key)?)
+}
+
+/// 核验: a typed code, a pasted URL or the text a scanner read from a poster.
+#[tauri::command(async)]
+pub fn check_code(desk: State<'_, Desk>, input: String) -> DeskResult<CodeCheck> {
+    Ok(desk.store()?.check_code(&input, &desk.key)?)
+}
+
+#[tauri::command(async)]
+pub fn poster_settings(desk: State<'_, Desk>) -> DeskResult<PosterSettings> {
+    Ok(desk.store()?.poster_settings()?)
+}
+
+#[tauri::command(async)]
+pub fn set_poster_settings(desk: State<'_, Desk>, settings: PosterSettings) -> DeskResult<PosterSettings> {
+    desk.require_admin()?;
+    Ok(desk.store()?.set_poster_settings(&settings)?)
+}
+
+fn shanghai_today() -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&placecode::store::shanghai()).date_naive()
+}
+
+/// The poster of one code as a PNG data URL, for the preview.
+#[tauri::command(async)]
+pub fn poster_preview(desk: State<'_, Desk>, code: String, landscape: bool) -> DeskResult<String> {
+    let input = desk.store()?.poster_input(&code, landscape, shanghai_today())?;
+    let png = placecode::poster::render_png(&*desk.fonts()?, &input, 60.0)?;
+    use base64::Engine;
+    Ok(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png)))
+}
+
+/// Makes posters and saves them where the operator chooses (the native save dialog): the given
+/// codes, or every active code of the given venues (a venue without one gets 正门). `format` is
+/// "pdf" (one page per poster) or "png" (one poster). Progress goes to `on_progress` as pages
+/// done; `cancel_posters` stops it. Returns the saved path, or nothing when cancelled.
+#[tauri::command(async)]
+#[allow(clippy::too_many_arguments)]
+pub fn save_posters(
+    app: tauri::AppHandle,
+    desk: State<'_, Desk>,
+    venue_ids: Vec<String>,
+    codes: Vec<String>,
+    landscape: bool,
+    format: String,
+    on_progress: tauri::ipc::Channel<u32>,
+) -> DeskResult<Option<String>> {
+    use std::sync::atomic::Ordering;
+    desk.context(false)?;
+    let inputs = {
+        let mut store = desk.store()?;
+        let mut inputs = store.poster_inputs(&venue_ids, &desk.key, landscape, shanghai_today())?;
+        for code in &codes {
+            inputs.push(store.poster_input(code, landscape, shanghai_today())?);
+        }
+        inputs
+    };
+    let Some(first) = inputs.first() else {
+        return Err(DeskError::Core(placecode::Error::BadFile("请先选择场所或场所码".into())));
+    };
+    let png = format == "png";
+    if png && inputs.len() != 1 {
+        return Err(DeskError::Core(placecode::Error::BadFile("PNG图片一次只能保存一张海报，多张请存为PDF".into())));
+    }
+    let name = if inputs.len() == 1 {
+        format!("场所码海报-{}-{}", first.venue.name, first.label)
+    } else {
+        format!("场所码海报-{}张", inputs.len())
+    };
+    let file_name = format!("{name}.{}", if png { "png" } else { "pdf" });
+    let Some(path) = choose_save_path(&app, &file_name, png)? else {
+        return Ok(None);
+    };
+    let fonts = desk.fonts()?;
+    desk.cancel_posters.store(false, Ordering::SeqCst);
+    let bytes = if png {
+        placecode::poster::render_png(&fonts, first, 150.0)?
+    } else {
+        let mut progress = |done: usize| {
+            let _ = on_progress.send(done as u32);
+            !desk.cancel_posters.load(Ordering::SeqCst)
+        };
+        match placecode::poster::render_with(&fonts, &inputs, &mut progress)? {
+            Some(pdf) => pdf,
+            None => return Ok(None),
+        }
+    };
+    std::fs::write(&path, bytes).map_err(placecode::Error::from)?;
+    Ok(Some(path.to_string_lossy().into_owned()))
+}
+
+/// `PLACECODE_SAVE_DIR` answers the save dialog (tests, kiosk setups); otherwise the operator
+/// chooses in the native dialog.
+fn choose_save_path(app: &tauri::AppHandle, file_name: &str, png: bool) -> DeskResult<Option<std::path::PathBuf>> {
+    if let Some(dir) = std::env::var_os("PLACECODE_SAVE_DIR").filter(|d| !d.is_empty()) {
+        return Ok(Some(std::path::PathBuf::from(dir).join(file_name)));
+    }
+    use tauri_plugin_dialog::DialogExt;
+    let (label, ext) = if png { ("PNG图片", "png") } else { ("PDF文件", "pdf") };
+    let chosen = app.dialog().file().set_file_name(file_name).add_filter(label, &[ext]).blocking_save_file();
+    match chosen {
+        None => Ok(None),
+        Some(p) => p.into_path().map(Some).map_err(|e| DeskError::Internal(format!("save path: {e}"))),
+    }
+}
+
+#[tauri::command]
+pub fn cancel_posters(desk: State<'_, Desk>) {
+    desk.cancel_posters.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Opens a saved poster in the system's viewer, to print from there.
+#[tauri::command(async)]
+pub fn open_file(app: tauri::AppHandle, path: String) -> DeskResult<()> {
+    use tauri_plugin_opener::OpenerExt;
+    app.opener()
+        .open_path(path, None::<&str>)
+        .map_err(|_| DeskError::Core(placecode::Error::BadFile("无法打开文件：请确认系统装有PDF阅读器".into())))
 }

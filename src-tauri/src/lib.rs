@@ -17,6 +17,12 @@ pub use error::{CommandError, DeskError, DeskResult};
 /// What every command can reach.
 pub struct Desk {
     store: Mutex<Store>,
+    /// This desk's code-signing key, from its own file beside the database.
+    key: placecode::code::SigningKey,
+    /// The poster fonts, read on first use (about 70 MB).
+    fonts: Mutex<Option<std::sync::Arc<placecode::poster::FontSet>>>,
+    /// Set by 取消 while posters are being made.
+    cancel_posters: std::sync::atomic::AtomicBool,
     /// The operator signed in at this desk (登记员), if any.
     operator: Mutex<Option<placecode::store::Operator>>,
 }
@@ -24,7 +30,32 @@ pub struct Desk {
 impl Desk {
     pub fn open(data_dir: PathBuf) -> placecode::Result<Desk> {
         let store = Store::open(&data_dir.join("desk.sqlite3"))?;
-        Ok(Desk { store: Mutex::new(store), operator: Mutex::new(None) })
+        let key = placecode::keys::load_or_create(&data_dir.join("desk-signing.key"))?;
+        Ok(Desk {
+            store: Mutex::new(store),
+            key,
+            fonts: Mutex::new(None),
+            cancel_posters: std::sync::atomic::AtomicBool::new(false),
+            operator: Mutex::new(None),
+        })
+    }
+
+    fn fonts(&self) -> DeskResult<std::sync::Arc<placecode::poster::FontSet>> {
+        let mut slot = self.fonts.lock().map_err(|_| DeskError::Internal("font lock poisoned".into()))?;
+        if let Some(f) = slot.as_ref() {
+            return Ok(f.clone());
+        }
+        let fonts = std::sync::Arc::new(placecode::poster::FontSet::discover()?);
+        *slot = Some(fonts.clone());
+        Ok(fonts)
+    }
+
+    fn require_admin(&self) -> DeskResult<()> {
+        match self.operator()?.as_ref() {
+            Some(o) if o.is_admin => Ok(()),
+            Some(_) => Err(DeskError::Forbidden),
+            None => Err(DeskError::SignedOut),
+        }
     }
 
     fn operator(&self) -> DeskResult<std::sync::MutexGuard<'_, Option<placecode::store::Operator>>> {
@@ -90,6 +121,16 @@ pub fn run() {
             commands::import_risk_csv,
             commands::risk_status,
             commands::set_risk_max_age,
+            commands::venue_codes,
+            commands::issue_code,
+            commands::revoke_code,
+            commands::check_code,
+            commands::poster_settings,
+            commands::set_poster_settings,
+            commands::poster_preview,
+            commands::save_posters,
+            commands::cancel_posters,
+            commands::open_file,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

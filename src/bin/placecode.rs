@@ -7,14 +7,14 @@
 //! placecode verify CODE|URL              check a code: signature, venue, entrance, revoked
 //! ```
 //! Options: `--data DIR` (default: `$PLACECODE_DATA_DIR`, else ./placecode-data),
-//! `--base-url URL`, `--phone NUMBER` (supervision phone on posters).
+//! `--base-url URL`, `--phone NUMBER` (saved as the desk's poster settings).
 //! Exit codes: 0 done; 1 bad input or a failed check; 2 some rows rejected; 3 storage or file error.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use placecode::code::SigningKey;
-use placecode::poster::{FontSet, PosterInput};
+use placecode::poster::FontSet;
 use placecode::{Error, Store};
 
 const USAGE: &str = "用法：
@@ -32,25 +32,35 @@ struct Args {
     out: Option<PathBuf>,
     csv: Option<PathBuf>,
     landscape: bool,
+    base_url_given: bool,
+    phone_given: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         positional: Vec::new(),
         data: std::env::var_os("PLACECODE_DATA_DIR").map_or_else(|| PathBuf::from("placecode-data"), PathBuf::from),
-        base_url: std::env::var("PLACECODE_BASE_URL").unwrap_or_else(|_| "https://placecode.kaifeng.gov.cn".into()),
-        phone: "0371-12345".into(),
+        base_url: placecode::store::codes_defaults::BASE_URL.into(),
+        phone: placecode::store::codes_defaults::SUPERVISION_PHONE.into(),
         out: None,
         csv: None,
         landscape: false,
+        base_url_given: false,
+        phone_given: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} 后面缺少值"));
         match a.as_str() {
             "--data" => args.data = value("--data")?.into(),
-            "--base-url" => args.base_url = value("--base-url")?,
-            "--phone" => args.phone = value("--phone")?,
+            "--base-url" => {
+                args.base_url = value("--base-url")?;
+                args.base_url_given = true;
+            }
+            "--phone" => {
+                args.phone = value("--phone")?;
+                args.phone_given = true;
+            }
             "--out" => args.out = Some(value("--out")?.into()),
             "--csv" => args.csv = Some(value("--csv")?.into()),
             "--landscape" => args.landscape = true,
@@ -124,7 +134,8 @@ fn run(args: &Args) -> Result<ExitCode, Error> {
             }
             for c in store.codes(venue)? {
                 let state = if c.revoked_at.is_some() { "已作废" } else { "有效" };
-                println!("{}\t{}\t{}\t{}", c.code, c.label, state, placecode::code::url(&args.base_url, &c.code));
+                let base = store.poster_settings()?.public_base_url;
+                println!("{}\t{}\t{}\t{}", c.code, c.label, state, placecode::code::url(&base, &c.code));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -163,25 +174,17 @@ fn poster(args: &Args) -> Result<ExitCode, Error> {
     }
     let fonts = FontSet::discover()?;
     let today = chrono::Utc::now().with_timezone(&placecode::store::shanghai()).date_naive();
-    let mut inputs = Vec::new();
-    for id in &venue_ids {
-        let venue = store.venue(id)?;
-        let mut codes: Vec<_> = store.codes(id)?.into_iter().filter(|c| c.revoked_at.is_none()).collect();
-        if codes.is_empty() {
-            codes.push(store.issue_code(id, "正门", &key)?);
+    if args.base_url_given || args.phone_given {
+        let mut settings = store.poster_settings()?;
+        if args.base_url_given {
+            settings.public_base_url = args.base_url.clone();
         }
-        for c in codes {
-            inputs.push(PosterInput {
-                url: placecode::code::url(&args.base_url, &c.code),
-                code: c.code,
-                label: c.label,
-                venue: venue.clone(),
-                supervision_phone: args.phone.clone(),
-                issued: today,
-                landscape: args.landscape,
-            });
+        if args.phone_given {
+            settings.supervision_phone = args.phone.clone();
         }
+        store.set_poster_settings(&settings)?;
     }
+    let inputs = store.poster_inputs(&venue_ids, &key, args.landscape, today)?;
     let pdf = placecode::poster::render(&fonts, &inputs)?;
     std::fs::write(&out, pdf)?;
     println!("已生成{}张海报：{}", inputs.len(), out.display());

@@ -194,3 +194,116 @@ impl<T> OptionalNotFound<T> for Result<T> {
         }
     }
 }
+
+const PUBLIC_BASE_URL: &str = "public_base_url";
+const SUPERVISION_PHONE: &str = "supervision_phone";
+pub const DEFAULT_BASE_URL: &str = "https://placecode.kaifeng.gov.cn";
+pub const DEFAULT_SUPERVISION_PHONE: &str = "12345";
+
+/// What every poster of this desk prints: where the QR points and whom to call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PosterSettings {
+    /// 公共网址: the central server's public https address, which the QR opens.
+    pub public_base_url: String,
+    /// 监督电话
+    pub supervision_phone: String,
+}
+
+impl Store {
+    pub fn poster_settings(&self) -> Result<PosterSettings> {
+        Ok(PosterSettings {
+            public_base_url: setting(&self.conn, PUBLIC_BASE_URL)?.unwrap_or_else(|| DEFAULT_BASE_URL.into()),
+            supervision_phone: setting(&self.conn, SUPERVISION_PHONE)?
+                .unwrap_or_else(|| DEFAULT_SUPERVISION_PHONE.into()),
+        })
+    }
+
+    /// Checks and saves the poster settings. The address must be plain https (any phone scanner
+    /// opens it) and short enough that the QR stays at version 7 or below.
+    pub fn set_poster_settings(&mut self, input: &PosterSettings) -> Result<PosterSettings> {
+        let mut errors = Vec::new();
+        let url = normalize::compact(&input.public_base_url).trim_end_matches('/').to_ascii_lowercase();
+        let host = url.strip_prefix("https://").unwrap_or("");
+        if host.is_empty()
+            || !host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:/".contains(c))
+            || !host.contains('.')
+        {
+            errors.push(FieldError {
+                field: "public_base_url".into(),
+                message: "公共网址：应为https://开头的网址，如https://placecode.kaifeng.gov.cn".into(),
+            });
+        } else if url.len() > 40 {
+            errors.push(FieldError {
+                field: "public_base_url".into(),
+                message: "公共网址：不能超过40个字符，否则二维码过密，远处扫不出".into(),
+            });
+        }
+        let phone = normalize::compact(&input.supervision_phone);
+        if !(3..=20).contains(&phone.len()) || !phone.chars().all(|c| c.is_ascii_digit() || c == '-') {
+            errors.push(FieldError {
+                field: "supervision_phone".into(), message: "监督电话：应为3至20位数字".into()
+            });
+        }
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        set_setting(&self.conn, PUBLIC_BASE_URL, &url)?;
+        set_setting(&self.conn, SUPERVISION_PHONE, &phone)?;
+        self.poster_settings()
+    }
+
+    /// A poster for every active code of each venue; a venue with no code gets one for 正门.
+    pub fn poster_inputs(
+        &mut self,
+        venue_ids: &[String],
+        key: &SigningKey,
+        landscape: bool,
+        issued: chrono::NaiveDate,
+    ) -> Result<Vec<crate::poster::PosterInput>> {
+        let settings = self.poster_settings()?;
+        let mut out = Vec::new();
+        for id in venue_ids {
+            let venue = get(&self.conn, id)?;
+            let mut codes: Vec<VenueCode> = self.codes(id)?.into_iter().filter(|c| c.revoked_at.is_none()).collect();
+            if codes.is_empty() {
+                codes.push(self.issue_code(id, "正门", key)?);
+            }
+            for c in codes {
+                out.push(crate::poster::PosterInput {
+                    url: code::url(&settings.public_base_url, &c.code),
+                    code: c.code,
+                    label: c.label,
+                    venue: venue.clone(),
+                    supervision_phone: settings.supervision_phone.clone(),
+                    issued,
+                    landscape,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The poster of one code.
+    pub fn poster_input(
+        &self,
+        code: &str,
+        landscape: bool,
+        issued: chrono::NaiveDate,
+    ) -> Result<crate::poster::PosterInput> {
+        let settings = self.poster_settings()?;
+        let c = self.code(code)?;
+        if c.revoked_at.is_some() {
+            return Err(Error::BadFile("该场所码已作废，不能再打印".into()));
+        }
+        Ok(crate::poster::PosterInput {
+            url: code::url(&settings.public_base_url, &c.code),
+            venue: get(&self.conn, &c.venue_id)?,
+            code: c.code,
+            label: c.label,
+            supervision_phone: settings.supervision_phone,
+            issued,
+            landscape,
+        })
+    }
+}

@@ -112,7 +112,13 @@ mod checkin;
 mod codes;
 
 pub use checkin::{shanghai, CheckInContext, Incident, IncidentInput, IncidentStatus, Operator};
-pub use codes::{CodeCheck, VenueCode};
+pub use codes::{CodeCheck, PosterSettings, VenueCode};
+
+/// The poster settings a new desk starts with.
+pub mod codes_defaults {
+    pub const BASE_URL: &str = super::codes::DEFAULT_BASE_URL;
+    pub const SUPERVISION_PHONE: &str = super::codes::DEFAULT_SUPERVISION_PHONE;
+}
 
 pub struct Store {
     conn: Connection,
