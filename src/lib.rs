@@ -14,6 +14,7 @@ pub mod mask;
 pub mod normalize;
 pub mod poster;
 pub mod risk;
+pub mod scan;
 pub mod store;
 pub mod validate;
 pub mod venue;

@@ -41,6 +41,16 @@ fn import_poster_verify_from_the_command_line() {
     let (code, stdout, _) = placecode(&data, &["verify", &url.to_lowercase()]);
     assert_eq!((code, stdout.trim()), (0, "有效：甲超市 · 正门 · 场所码"));
 
+    // The same poster, photographed: decoded from the PNG page of the saved PDF.
+    let fonts = placecode::poster::FontSet::discover().unwrap();
+    let db = placecode::Store::open(&data.join("desk.sqlite3")).unwrap();
+    let input = db.poster_input(&code_row.code, false, chrono::NaiveDate::default()).unwrap();
+    drop(db);
+    let photo = dir.path().join("photo.png");
+    std::fs::write(&photo, placecode::poster::render_png(&fonts, &input, 80.0).unwrap()).unwrap();
+    let (code, stdout, _) = placecode(&data, &["verify", "--image", photo.to_str().unwrap()]);
+    assert_eq!((code, stdout.trim()), (0, "有效：甲超市 · 正门 · 场所码"));
+
     let (code, _, stderr) = placecode(&data, &["verify", "0000"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("场所码不完整"), "{stderr}");

@@ -213,6 +213,15 @@ pub fn check_code(desk: State<'_, Desk>, input: String) -> DeskResult<CodeCheck>
     Ok(desk.store()?.check_code(&input, &desk.key)?)
 }
 
+/// 核验 from a photo or scan of a poster (PNG or JPEG), sent as the raw body.
+#[tauri::command(async)]
+pub fn check_code_image(desk: State<'_, Desk>, request: Request<'_>) -> DeskResult<CodeCheck> {
+    let InvokeBody::Raw(bytes) = request.body() else {
+        return Err(DeskError::Core(placecode::Error::BadFile("请选择海报的照片（PNG或JPEG）".into())));
+    };
+    Ok(desk.store()?.check_code_image(bytes, &desk.key)?)
+}
+
 #[tauri::command(async)]
 pub fn poster_settings(desk: State<'_, Desk>) -> DeskResult<PosterSettings> {
     Ok(desk.store()?.poster_settings()?)

@@ -125,6 +125,7 @@ pub fn run() {
             commands::issue_code,
             commands::revoke_code,
             commands::check_code,
+            commands::check_code_image,
             commands::poster_settings,
             commands::set_poster_settings,
             commands::poster_preview,

@@ -4,7 +4,7 @@
 //! placecode import VENUES.csv            import venues (UTF-8 or GBK) with a row-by-row report
 //! placecode codes VENUE_ID [ENTRANCE]    list a venue's codes, issuing one for ENTRANCE if new
 //! placecode poster VENUE_ID|--csv FILE --out FILE.pdf [--landscape]
-//! placecode verify CODE|URL              check a code: signature, venue, entrance, revoked
+//! placecode verify CODE|URL|--image PHOTO  check a code: signature, venue, entrance, revoked
 //! ```
 //! Options: `--data DIR` (default: `$PLACECODE_DATA_DIR`, else ./placecode-data),
 //! `--base-url URL`, `--phone NUMBER` (saved as the desk's poster settings).
@@ -21,7 +21,7 @@ const USAGE: &str = "用法：
   placecode import 场所.csv
   placecode codes 场所ID [入口名称]
   placecode poster 场所ID|--csv 场所.csv --out 海报.pdf [--landscape]
-  placecode verify 场所码或网址
+  placecode verify 场所码或网址 | --image 海报照片.jpg
 选项：--data 目录  --base-url 网址  --phone 监督电话";
 
 struct Args {
@@ -34,6 +34,7 @@ struct Args {
     landscape: bool,
     base_url_given: bool,
     phone_given: bool,
+    image: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -47,6 +48,7 @@ fn parse_args() -> Result<Args, String> {
         landscape: false,
         base_url_given: false,
         phone_given: false,
+        image: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -63,6 +65,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--out" => args.out = Some(value("--out")?.into()),
             "--csv" => args.csv = Some(value("--csv")?.into()),
+            "--image" => args.image = Some(value("--image")?.into()),
             "--landscape" => args.landscape = true,
             "-h" | "--help" => return Err(String::new()),
             s if s.starts_with("--") => return Err(format!("未知选项：{s}")),
@@ -141,9 +144,12 @@ fn run(args: &Args) -> Result<ExitCode, Error> {
         }
         "poster" => poster(args),
         "verify" => {
-            let input = args.positional.get(1).ok_or_else(|| Error::BadFile("请指定场所码或网址".into()))?;
             let (store, key) = open(args)?;
-            let check = store.check_code(input, &key)?;
+            let check = match (&args.image, args.positional.get(1)) {
+                (Some(image), _) => store.check_code_image(&std::fs::read(image)?, &key)?,
+                (None, Some(input)) => store.check_code(input, &key)?,
+                (None, None) => return Err(Error::BadFile("请指定场所码、网址或 --image 照片".into())),
+            };
             println!("{}", check.verdict);
             let ok = check.verified && check.known.as_ref().is_some_and(|c| c.revoked_at.is_none());
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })

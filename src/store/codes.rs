@@ -307,3 +307,11 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// 核验 from a photo or scan of a poster: the one QR in it, checked like a typed code.
+    pub fn check_code_image(&self, image: &[u8], key: &SigningKey) -> Result<CodeCheck> {
+        let text = crate::scan::one_code(image)?;
+        self.check_code(&text, key)
+    }
+}
