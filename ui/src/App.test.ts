@@ -22,6 +22,7 @@ beforeEach(() => {
   vi.mocked(api.riskStatus).mockResolvedValue(riskStatus());
   vi.mocked(api.today).mockResolvedValue(todaySummary([visitRow()]));
   vi.mocked(api.incidents).mockResolvedValue([incident()]);
+  vi.mocked(api.posterSettings).mockResolvedValue({ public_base_url: 'https://placecode.kaifeng.gov.cn', supervision_phone: '12345' });
 });
 
 describe('App', () => {
@@ -281,5 +282,30 @@ describe('App: signing in', () => {
     expect(api.signOut).toHaveBeenCalledTimes(1);
     expect(await screen.findByTestId('signin-operator')).toBeInTheDocument();
     expect(screen.queryByTestId('checkin-input')).not.toBeInTheDocument();
+  });
+
+  it('设置 has the code check and the poster settings', async () => {
+    const user = userEvent.setup();
+    render(App);
+    await screen.findByTestId('checkin-input');
+    await user.click(screen.getByTestId('nav-settings'));
+
+    expect(await screen.findByRole('heading', { name: '核验场所码' })).toBeInTheDocument();
+    expect(screen.getByTestId('verify-input')).toBeInTheDocument();
+    expect(await screen.findByTestId('poster-base-url')).toHaveValue('https://placecode.kaifeng.gov.cn');
+  });
+
+  it('a venue’s codes found signed out: the header says so and the panel says where to sign in', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.venueCodes).mockResolvedValue([]);
+    vi.mocked(api.issueCode).mockRejectedValue(commandError({ code: 'signed_out', message: '请先登录：选择登记员并输入PIN' }));
+    render(App);
+    await screen.findByTestId('checkin-input');
+    await user.click(screen.getByTestId('nav-venues'));
+    await user.click(within((await screen.findAllByTestId('venue-row'))[1]!).getByTestId('venue-codes'));
+    await user.type(await screen.findByTestId('new-code-label'), '东门{Enter}');
+
+    await waitFor(() => expect(screen.getByTestId('current-operator')).toHaveTextContent('未登录'));
+    expect(screen.getByTestId('codes-error')).toHaveTextContent('请先登录：到“登记台”（Alt+1）');
   });
 });

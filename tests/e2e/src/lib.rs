@@ -51,6 +51,12 @@ pub struct Desk {
 impl Desk {
     /// Starts the app on the database in `data_dir` and waits for its first screen.
     pub async fn start(data_dir: &Path) -> WebDriverResult<Desk> {
+        Desk::start_with_env(data_dir, &[]).await
+    }
+
+    /// [`Desk::start`] with more environment for the app (e.g. `PLACECODE_SAVE_DIR`, which
+    /// answers the native save dialog that WebDriver cannot reach).
+    pub async fn start_with_env(data_dir: &Path, env: &[(&str, &Path)]) -> WebDriverResult<Desk> {
         let port = free_port();
         let native_port = free_port();
         let log = std::fs::File::create(data_dir.with_extension("tauri-driver.log")).expect("driver log");
@@ -58,6 +64,7 @@ impl Desk {
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("PLACECODE_DATA_DIR", data_dir)
             .env("GSETTINGS_BACKEND", "memory")
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::from(log.try_clone().expect("driver log")))
             .stderr(Stdio::from(log))
             .spawn()

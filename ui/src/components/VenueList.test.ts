@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('../lib/api');
 
 import * as api from '../lib/api';
-import { catalog, commandError, deferred, venue } from '../test/fixtures';
+import { catalog, commandError, deferred, venue, venueCode } from '../test/fixtures';
 import type { Venue } from '../lib/types';
 import VenueList from './VenueList.svelte';
 
@@ -217,5 +217,132 @@ describe('VenueList', () => {
     expect(updateVenue).not.toHaveBeenCalled();
     expect(screen.getAllByTestId('venue-row')).toHaveLength(3);
     expect(within(row('v-hotel')).getByTestId('venue-edit')).toHaveFocus();
+  });
+
+  it('"场所码" opens the venue’s codes, and 返回 comes back to the row', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.venueCodes).mockResolvedValue([venueCode({ venue_id: 'v-hotel', label: '东门' })]);
+    render(VenueList, { catalog });
+    await screen.findAllByTestId('venue-row');
+
+    await user.click(within(row('v-hotel')).getByTestId('venue-codes'));
+
+    expect(await screen.findByTestId('codes-panel')).toHaveTextContent('场所码与海报：开封宾馆');
+    expect(api.venueCodes).toHaveBeenCalledWith('v-hotel');
+    expect(screen.queryByTestId('venue-row')).not.toBeInTheDocument();
+
+    await user.click(screen.getByTestId('codes-back'));
+    expect(screen.queryByTestId('codes-panel')).not.toBeInTheDocument();
+    expect(within(row('v-hotel')).getByTestId('venue-codes')).toHaveFocus();
+  });
+});
+
+describe('VenueList: 批量打印海报', () => {
+  it('prints the ticked venues into one PDF, with progress', async () => {
+    const user = userEvent.setup();
+    const pending = deferred<string | null>();
+    let progress: (done: number) => void = () => {};
+    vi.mocked(api.savePosters).mockImplementation((_ids, _codes, _landscape, _format, onProgress) => {
+      progress = onProgress;
+      return pending.promise;
+    });
+    // 便民超市 has two entrances, 面馆 none yet (it gets 正门): three posters.
+    vi.mocked(api.venueCodes).mockImplementation(async (id) =>
+      id === 'v-mall' ? [venueCode({ label: '东门' }), venueCode({ label: '西门' })] : [],
+    );
+    render(VenueList, { catalog });
+    await screen.findAllByTestId('venue-row');
+    const print = screen.getByTestId('venue-print-selected');
+    expect(print).toHaveTextContent('生成海报（0个场所）');
+    expect(print).toBeDisabled();
+
+    await user.click(within(row('v-mall')).getByTestId('venue-select'));
+    await user.click(within(row('v-rare')).getByTestId('venue-select'));
+    expect(print).toHaveTextContent('生成海报（2个场所）');
+    expect(screen.getByTestId('venue-select-all')).toHaveProperty('indeterminate', true);
+    await user.click(print);
+
+    expect(api.savePosters).toHaveBeenCalledWith(['v-mall', 'v-rare'], [], false, 'pdf', expect.any(Function));
+    // Nothing laid out yet (the save dialog may be open): indeterminate.
+    const bar = screen.getByTestId('poster-progress');
+    expect(bar).not.toHaveAttribute('value');
+    expect(print).toBeDisabled();
+
+    progress(1);
+    await waitFor(() => expect(screen.getByTestId('poster-progress')).toHaveAttribute('value', '1'));
+    expect(screen.getByTestId('poster-progress')).toHaveAttribute('max', '3');
+    expect(screen.getByTestId('poster-status')).toHaveTextContent('已生成 1 张，共 3 张');
+    progress(2);
+    await waitFor(() => expect(screen.getByTestId('poster-status')).toHaveTextContent('已生成 2 张，共 3 张'));
+    expect(screen.getByTestId('poster-progress')).toHaveAttribute('value', '2');
+
+    pending.resolve('/home/desk/场所码海报-3张.pdf');
+    expect(await screen.findByTestId('save-result')).toHaveTextContent('已保存：/home/desk/场所码海报-3张.pdf');
+    expect(screen.queryByTestId('poster-progress')).not.toBeInTheDocument();
+    await user.click(screen.getByTestId('save-open'));
+    expect(api.openFile).toHaveBeenCalledWith('/home/desk/场所码海报-3张.pdf');
+  });
+
+  it('全选 ticks every venue shown, 横版 prints in landscape, 取消 stops and nothing is saved', async () => {
+    const user = userEvent.setup();
+    const pending = deferred<string | null>();
+    vi.mocked(api.savePosters).mockReturnValue(pending.promise);
+    vi.mocked(api.venueCodes).mockResolvedValue([]);
+    render(VenueList, { catalog });
+    await screen.findAllByTestId('venue-row');
+
+    await user.click(screen.getByTestId('venue-select-all'));
+    for (const box of screen.getAllByTestId('venue-select')) expect(box).toBeChecked();
+    await user.click(screen.getByTestId('print-landscape'));
+    await user.click(screen.getByRole('button', { name: /生成海报（3个场所）/ }));
+
+    expect(api.savePosters).toHaveBeenCalledWith(['v-mall', 'v-hotel', 'v-rare'], [], true, 'pdf', expect.any(Function));
+    await user.click(screen.getByTestId('poster-cancel'));
+    expect(api.cancelPosters).toHaveBeenCalledTimes(1);
+    expect(screen.getByTestId('poster-cancel')).toHaveTextContent('正在取消…');
+
+    pending.resolve(null);
+    expect(await screen.findByTestId('save-none')).toHaveTextContent('未保存文件。');
+    expect(screen.queryByTestId('save-result')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('poster-progress')).not.toBeInTheDocument();
+
+    await user.click(screen.getByTestId('venue-select-all'));
+    for (const box of screen.getAllByTestId('venue-select')) expect(box).not.toBeChecked();
+    expect(screen.getByTestId('venue-print-selected')).toBeDisabled();
+  });
+
+  it('prints only the ticked venues the search shows', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.savePosters).mockResolvedValue('/tmp/a.pdf');
+    vi.mocked(api.venueCodes).mockResolvedValue([]);
+    render(VenueList, { catalog });
+    await screen.findAllByTestId('venue-row');
+    await user.click(screen.getByTestId('venue-select-all'));
+
+    listVenues.mockResolvedValue([hotel]);
+    await user.type(screen.getByTestId('venue-search'), '宾馆{Enter}');
+    await waitFor(() => expect(screen.getAllByTestId('venue-row')).toHaveLength(1));
+    await user.click(screen.getByTestId('venue-print-selected'));
+
+    expect(api.savePosters).toHaveBeenCalledWith(['v-hotel'], [], false, 'pdf', expect.any(Function));
+  });
+
+  it('shows why the posters could not be made, and hands signed_out on', async () => {
+    const user = userEvent.setup();
+    const onsignedout = vi.fn();
+    vi.mocked(api.venueCodes).mockResolvedValue([]);
+    vi.mocked(api.savePosters)
+      .mockRejectedValueOnce(commandError({ code: 'storage', message: '无法写入文件' }))
+      .mockRejectedValueOnce(commandError({ code: 'signed_out', message: '请先登录：选择登记员并输入PIN' }));
+    render(VenueList, { catalog, onsignedout });
+    await screen.findAllByTestId('venue-row');
+    await user.click(within(row('v-mall')).getByTestId('venue-select'));
+
+    await user.click(screen.getByTestId('venue-print-selected'));
+    expect(await screen.findByTestId('poster-error')).toHaveTextContent('无法写入文件');
+
+    await user.click(screen.getByTestId('venue-print-selected'));
+    await waitFor(() => expect(onsignedout).toHaveBeenCalledTimes(1));
+    expect(screen.getByTestId('list-error')).toHaveTextContent('请先登录');
   });
 });

@@ -2,13 +2,21 @@
 // error shape. Only Tauri's invoke is mocked here.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
+vi.mock('@tauri-apps/api/core', () => ({
+  invoke: vi.fn(),
+  // Tauri's channel: what the Rust side sends reaches `onmessage`.
+  Channel: class {
+    onmessage: (message: unknown) => void = () => {};
+  },
+}));
 
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import {
   addOperator,
   advanceIncident,
+  cancelPosters,
   catalog,
+  checkCode,
   checkInById,
   checkInByLast4,
   checkInPerson,
@@ -17,18 +25,26 @@ import {
   importRiskCsv,
   importVenuesCsv,
   incidents,
+  issueCode,
   listVenues,
+  openFile,
   operators,
+  posterPreview,
+  posterSettings,
   registerManual,
   registerVenue,
   reportIncident,
+  revokeCode,
   riskStatus,
+  savePosters,
   servedVenue,
+  setPosterSettings,
   setServedVenue,
   signIn,
   signOut,
   today,
   updateVenue,
+  venueCodes,
 } from './api';
 import { toCommandError } from './errors';
 import type { DeclarationInput, VenueInput } from './types';
@@ -118,6 +134,54 @@ describe('commands', () => {
       ['today', { query: '14:0' }],
       ['risk_status', undefined],
     ]);
+  });
+
+  it('calls the code and poster commands by their Rust names with camelCase arguments', async () => {
+    const settings = { public_base_url: 'https://placecode.kaifeng.gov.cn', supervision_phone: '12345' };
+    await venueCodes('v-1');
+    await issueCode('v-1', '东门');
+    await revokeCode('CODE', '海报被撕毁');
+    await checkCode('https://placecode.kaifeng.gov.cn/c/CODE');
+    await posterSettings();
+    await setPosterSettings(settings);
+    await posterPreview('CODE', true);
+    await cancelPosters();
+    await openFile('/home/desk/海报.pdf');
+
+    expect(invokeMock.mock.calls).toEqual([
+      ['venue_codes', { venueId: 'v-1' }],
+      ['issue_code', { venueId: 'v-1', label: '东门' }],
+      ['revoke_code', { code: 'CODE', reason: '海报被撕毁' }],
+      ['check_code', { input: 'https://placecode.kaifeng.gov.cn/c/CODE' }],
+      ['poster_settings', undefined],
+      ['set_poster_settings', { settings }],
+      ['poster_preview', { code: 'CODE', landscape: true }],
+      ['cancel_posters', undefined],
+      ['open_file', { path: '/home/desk/海报.pdf' }],
+    ]);
+  });
+
+  it('saves posters with a channel that reports the progress', async () => {
+    invokeMock.mockResolvedValueOnce('/home/desk/场所码海报-2张.pdf');
+    const onProgress = vi.fn();
+
+    await expect(savePosters(['v-1', 'v-2'], ['CODE'], true, 'pdf', onProgress)).resolves.toBe(
+      '/home/desk/场所码海报-2张.pdf',
+    );
+
+    expect(invokeMock).toHaveBeenCalledTimes(1);
+    const [command, args] = invokeMock.mock.calls[0]!;
+    expect(command).toBe('save_posters');
+    const { onProgress: channel, ...rest } = args as Record<string, unknown>;
+    expect(rest).toEqual({ venueIds: ['v-1', 'v-2'], codes: ['CODE'], landscape: true, format: 'pdf' });
+    expect(channel).toBeInstanceOf(Channel);
+    (channel as Channel<number>).onmessage(2);
+    expect(onProgress).toHaveBeenCalledWith(2);
+  });
+
+  it('resolves with null when no file was saved', async () => {
+    invokeMock.mockResolvedValueOnce(null);
+    await expect(savePosters([], ['CODE'], false, 'png', () => {})).resolves.toBeNull();
   });
 
   it('sends the risk list as the raw body with the x-replace header', async () => {

@@ -4,11 +4,12 @@
 // Every function rejects with a `CommandError`, whatever went wrong. Commands of the check-in
 // desk reject with code "signed_out" when no operator is signed in, and "forbidden" when the
 // operator may not do this.
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import { toCommandError } from './errors';
 import type {
   Catalog,
   CheckInResult,
+  CodeCheck,
   DeclarationInput,
   HelperInput,
   ImportReport,
@@ -17,10 +18,12 @@ import type {
   IncidentStatus,
   Lookup,
   Operator,
+  PosterSettings,
   RiskImportReport,
   RiskStatus,
   TodaySummary,
   Venue,
+  VenueCode,
   VenueInput,
 } from './types';
 
@@ -162,4 +165,75 @@ export function riskStatus(): Promise<RiskStatus> {
 /** 过期提醒: after how many hours the risk list counts as stale (administrators only). */
 export function setRiskMaxAge(hours: number): Promise<RiskStatus> {
   return call('set_risk_max_age', { hours });
+}
+
+// ---- venue codes and posters (场所码与海报) --------------------------------------------------
+
+/** A venue's codes, one per entrance, active ones first. */
+export function venueCodes(venueId: string): Promise<VenueCode[]> {
+  return call<VenueCode[]>('venue_codes', { venueId });
+}
+
+/** A new code for one entrance (`label`: 东门, 2号通道) of a venue. */
+export function issueCode(venueId: string, label: string): Promise<VenueCode> {
+  return call<VenueCode>('issue_code', { venueId, label });
+}
+
+/** Revokes a code; resolves with its replacement for the same entrance. */
+export function revokeCode(code: string, reason: string): Promise<VenueCode> {
+  return call<VenueCode>('revoke_code', { code, reason });
+}
+
+/** 核验: a typed code or a pasted URL; the field error's key is "code". */
+export function checkCode(input: string): Promise<CodeCheck> {
+  return call<CodeCheck>('check_code', { input });
+}
+
+/** 核验 from a photo or scan of a poster (PNG or JPEG), sent as the raw body. */
+export function checkCodeImage(bytes: Uint8Array): Promise<CodeCheck> {
+  return call<CodeCheck>('check_code_image', bytes);
+}
+
+export function posterSettings(): Promise<PosterSettings> {
+  return call<PosterSettings>('poster_settings');
+}
+
+/** Administrators only. */
+export function setPosterSettings(settings: PosterSettings): Promise<PosterSettings> {
+  return call<PosterSettings>('set_poster_settings', { settings });
+}
+
+/** One code's poster as a PNG data URL (data:image/png;base64,…). */
+export function posterPreview(code: string, landscape: boolean): Promise<string> {
+  return call<string>('poster_preview', { code, landscape });
+}
+
+export type PosterFormat = 'pdf' | 'png';
+
+/**
+ * Makes the posters of `codes`, and of every active code of the venues `venueIds` (a venue
+ * without one gets 正门), and saves them where the operator chooses in the save dialog: PDF, one
+ * page a poster, or PNG, one poster. `onProgress` hears how many posters are laid out so far.
+ * Resolves with the saved path; null when the operator closed the dialog or pressed 取消.
+ */
+export function savePosters(
+  venueIds: string[],
+  codes: string[],
+  landscape: boolean,
+  format: PosterFormat,
+  onProgress: (done: number) => void,
+): Promise<string | null> {
+  const channel = new Channel<number>();
+  channel.onmessage = onProgress;
+  return call<string | null>('save_posters', { venueIds, codes, landscape, format, onProgress: channel });
+}
+
+/** Stops the save of posters under way; it then resolves with null. */
+export function cancelPosters(): Promise<void> {
+  return call<void>('cancel_posters');
+}
+
+/** Opens a saved file in the system's viewer, to print from there. */
+export function openFile(path: string): Promise<void> {
+  return call<void>('open_file', { path });
 }

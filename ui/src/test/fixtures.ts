@@ -3,12 +3,14 @@ import type {
   Candidate,
   Catalog,
   CheckInResult,
+  CodeCheck,
   CommandError,
   Incident,
   Operator,
   RiskStatus,
   TodaySummary,
   Venue,
+  VenueCode,
   VisitRow,
 } from '../lib/types';
 
@@ -143,8 +145,45 @@ export function riskStatus(overrides: Partial<RiskStatus> = {}): RiskStatus {
   return { as_of: '2026-11-27T00:00:00Z', stale: false, entries: 1234, max_age_hours: 24, ...overrides };
 }
 
+/** 34 characters of the codes' alphabet, different for each `n`. */
+export function codeText(n: number): string {
+  return `1A2B3C4D5E6F7G8H9J0K1M2N3P4Q5R${String(n).padStart(4, '0')}`;
+}
+
+export function venueCode(overrides: Partial<VenueCode> = {}): VenueCode {
+  return {
+    code: codeText(next++),
+    venue_id: 'v-mall',
+    venue_name: '鼓楼区便民超市',
+    kind: 'general',
+    label: '正门',
+    created_at: AT,
+    revoked_at: null,
+    revoked_reason: null,
+    replaced_by: null,
+    ...overrides,
+  };
+}
+
+export function codeCheck(overrides: Partial<CodeCheck> = {}): CodeCheck {
+  const known = overrides.known === undefined ? venueCode() : overrides.known;
+  return {
+    code: known?.code ?? codeText(next++),
+    kind: 'general',
+    verified: true,
+    known,
+    verdict: known ? `有效：${known.venue_name} · ${known.label} · 场所码` : '签名有效，但本机没有这个场所码的记录',
+    ...overrides,
+  };
+}
+
 export function commandError(overrides: Partial<CommandError>): CommandError {
   return { code: 'internal', message: '操作失败，请重试', fields: [], similar: [], ...overrides };
+}
+
+/** The backend refusing one field ("invalid"), with the field's message as the error's. */
+export function invalid(field: string, message: string): CommandError {
+  return commandError({ code: 'invalid', message, fields: [{ field, message }] });
 }
 
 /** A promise and the functions that settle it, to look at the UI while a call is pending. */

@@ -1,0 +1,155 @@
+//! Venue codes and posters (R1, R4) through the real app: issue a code, preview, save the PDF,
+//! decode its QR with an independent decoder, verify, revoke, and print many venues at once.
+
+use std::path::Path;
+use std::process::Command;
+
+use placecode::venue::VenueInput;
+use placecode_e2e::*;
+use thirtyfour::components::SelectElement;
+
+fn seed(data: &Path) {
+    let mut store = placecode::Store::open(&data.join("desk.sqlite3")).expect("open");
+    for (name, address) in [("西司门农贸市场", "西司门街12号"), ("鼓楼夜市管理处", "书店街66号")]
+    {
+        store
+            .register_venue(
+                &VenueInput {
+                    kind: "general".into(),
+                    category: "market".into(),
+                    name: name.into(),
+                    district: "gulou".into(),
+                    address: address.into(),
+                    manager_name: "王建国".into(),
+                    manager_phone: "13837800001".into(),
+                },
+                false,
+            )
+            .expect("venue");
+    }
+    store.add_operator("张敏", "2468").expect("operator");
+}
+
+async fn sign_in(desk: &Desk) -> WebDriverResult<()> {
+    desk.testid("nav-checkin").await?.click().await?;
+    SelectElement::new(&desk.testid("signin-operator").await?).await?.select_by_value("张敏").await?;
+    let pin = desk.testid("signin-pin").await?;
+    pin.send_keys("2468").await?;
+    pin.send_keys(Key::Enter).await?;
+    desk.wait_text("current-operator", "张敏").await?;
+    Ok(())
+}
+
+fn qr_of(pdf: &Path, page: u32) -> String {
+    let png = pdf.with_extension(format!("p{page}"));
+    let ok = Command::new("pdftoppm")
+        .args(["-r", "100", "-png", "-singlefile", "-f", &page.to_string(), "-l", &page.to_string()])
+        .arg(pdf)
+        .arg(&png)
+        .status()
+        .expect("pdftoppm");
+    assert!(ok.success());
+    let out = Command::new("zbarimg").args(["-q", "--raw"]).arg(png.with_extension(format!("p{page}.png"))).output();
+    String::from_utf8_lossy(&out.expect("zbarimg").stdout).trim().to_owned()
+}
+
+#[tokio::test]
+async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("desk");
+    let saved = dir.path().join("saved");
+    std::fs::create_dir_all(&saved).expect("save dir");
+    seed(&data);
+    let desk = Desk::start_with_env(&data, &[("PLACECODE_SAVE_DIR", &saved)]).await?;
+    sign_in(&desk).await?;
+
+    desk.testid("nav-venues").await?.click().await?;
+    desk.testid("venue-search").await?;
+    let row =
+        desk.driver.query(By::XPath("//*[@data-testid='venue-row'][contains(., '西司门农贸市场')]")).first().await?;
+    row.find(By::Css("[data-testid='venue-codes']")).await?.click().await?;
+    desk.testid("codes-panel").await?;
+    let label = desk.testid("new-code-label").await?;
+    label.send_keys("东门").await?;
+    label.send_keys(Key::Enter).await?;
+    let code_row = desk.testid("code-row").await?;
+    let code = code_row.attr("data-code").await?.unwrap_or_default();
+    assert_eq!(code.len(), 34, "{code:?}");
+
+    desk.testid("code-preview-button").await?.click().await?;
+    let img = desk.testid("code-preview-image").await?;
+    assert!(img.attr("src").await?.unwrap_or_default().starts_with("data:image/png;base64,"));
+    desk.screenshot("30-codes-preview").await?;
+
+    desk.testid("code-save-pdf").await?.click().await?;
+    let result = desk.wait_text("save-result", ".pdf").await?;
+    let pdf = std::fs::read_dir(&saved)
+        .expect("saved")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "pdf"));
+    let pdf = pdf.unwrap_or_else(|| panic!("no PDF saved; screen says {result:?}"));
+    let url = qr_of(&pdf, 1);
+    let key = placecode::keys::load_or_create(&data.join("desk-signing.key")).expect("desk key");
+    let parsed = placecode::code::parse(&url).expect("a venue code URL");
+    assert_eq!(parsed.code, code);
+    assert!(parsed.verify(&key), "the printed code verifies with the desk's key");
+
+    // Verify by typing the code, then revoke it and verify again.
+    desk.testid("nav-settings").await?.click().await?;
+    let verify = desk.testid("verify-input").await?;
+    verify.send_keys(format!("{}\u{E007}", code.to_lowercase())).await?;
+    let verdict = desk.wait_text("verify-verdict", "有效").await?;
+    assert!(verdict.contains("西司门农贸市场") && verdict.contains("东门"), "{verdict:?}");
+    desk.screenshot("31-verify").await?;
+    // The same check from a picture of the printed poster.
+    let photo = pdf.with_extension("p1.png");
+    desk.testid("verify-image").await?.send_keys(photo.to_string_lossy()).await?;
+    let verdict = desk.wait_text("verify-verdict", "有效").await?;
+    assert!(verdict.contains("东门"), "{verdict:?}");
+
+    desk.testid("nav-venues").await?.click().await?;
+    desk.testid("venue-search").await?;
+    let row =
+        desk.driver.query(By::XPath("//*[@data-testid='venue-row'][contains(., '西司门农贸市场')]")).first().await?;
+    row.find(By::Css("[data-testid='venue-codes']")).await?.click().await?;
+    desk.testid("code-revoke").await?.click().await?;
+    let reason = desk.testid("revoke-reason").await?;
+    reason.send_keys("海报被撕毁").await?;
+    desk.testid("revoke-submit").await?.click().await?;
+    desk.wait_text("codes-panel", "已作废").await?;
+    let codes: Vec<String> = {
+        let mut v = Vec::new();
+        for r in desk.all_testid("code-row").await? {
+            v.push(r.attr("data-code").await?.unwrap_or_default());
+        }
+        v
+    };
+    assert_eq!(codes.len(), 2);
+    assert!(codes.contains(&code));
+    desk.screenshot("32-codes-revoked").await?;
+
+    desk.testid("nav-settings").await?.click().await?;
+    let verify = desk.testid("verify-input").await?;
+    verify.clear().await?;
+    verify.send_keys(format!("{url}\u{E007}")).await?;
+    let verdict = desk.wait_text("verify-verdict", "已作废").await?;
+    assert!(verdict.contains("海报被撕毁"), "{verdict:?}");
+
+    // Bulk: every venue, one PDF, a page per active code.
+    for f in std::fs::read_dir(&saved).expect("saved").flatten() {
+        std::fs::remove_file(f.path()).expect("clear");
+    }
+    desk.testid("nav-venues").await?.click().await?;
+    desk.testid("venue-select-all").await?.click().await?;
+    desk.testid("venue-print-selected").await?.click().await?;
+    desk.wait_text("save-result", ".pdf").await?;
+    desk.screenshot("33-bulk-saved").await?;
+    let pdf = std::fs::read_dir(&saved).expect("saved").flatten().map(|e| e.path()).next().expect("bulk PDF");
+    let info =
+        String::from_utf8_lossy(&Command::new("pdfinfo").arg(&pdf).output().expect("pdfinfo").stdout).into_owned();
+    assert!(info.contains("Pages:           2"), "one active code each: {info}");
+    let second = qr_of(&pdf, 2);
+    assert!(placecode::code::parse(&second).expect("code").verify(&key));
+    desk.quit().await
+}

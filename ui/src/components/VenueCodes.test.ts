@@ -1,0 +1,223 @@
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('../lib/api');
+
+import * as api from '../lib/api';
+import { codeText, commandError, deferred, invalid, venue, venueCode } from '../test/fixtures';
+import VenueCodes from './VenueCodes.svelte';
+
+const venueCodes = vi.mocked(api.venueCodes);
+const savePosters = vi.mocked(api.savePosters);
+
+const mall = venue({ id: 'v-mall', name: '鼓楼区便民超市' });
+const EAST = codeText(101);
+const MAIN_OLD = codeText(102);
+const MAIN_NEW = codeText(103);
+const east = venueCode({ code: EAST, label: '东门', created_at: '2026-11-27T06:03:22Z' });
+const mainOld = venueCode({
+  code: MAIN_OLD,
+  label: '正门',
+  revoked_at: '2026-11-27T07:00:00Z',
+  revoked_reason: '海报被撕毁',
+  replaced_by: MAIN_NEW,
+});
+const AT_REVOKE = '2026-11-27T08:00:00Z';
+
+beforeEach(() => {
+  vi.resetAllMocks();
+  venueCodes.mockResolvedValue([east, mainOld]);
+});
+
+function row(code: string): HTMLElement {
+  const found = screen.getAllByTestId('code-row').find((r) => r.dataset.code === code);
+  if (!found) throw new Error(`no row ${code}`);
+  return found;
+}
+
+function renderPanel(props: Partial<{ onback: () => void; onsignedout: () => void }> = {}) {
+  return render(VenueCodes, { venue: mall, onback: vi.fn(), ...props });
+}
+
+describe('VenueCodes', () => {
+  it('lists the venue’s codes with their entrance, state and time', async () => {
+    renderPanel();
+    expect(screen.getByRole('heading', { level: 2 })).toHaveTextContent('场所码与海报：鼓楼区便民超市');
+    expect(await screen.findAllByTestId('code-row')).toHaveLength(2);
+    expect(venueCodes).toHaveBeenCalledWith('v-mall');
+
+    const active = within(row(EAST));
+    expect(active.getByRole('rowheader')).toHaveTextContent('东门');
+    expect(row(EAST)).toHaveTextContent(EAST);
+    expect(active.getByTestId('code-state')).toHaveTextContent('有效');
+    expect(row(EAST)).toHaveTextContent('2026-11-27 14:03');
+    // Grouped in fours for reading, but the text is the code itself.
+    expect(row(EAST).querySelectorAll('.code > span')).toHaveLength(9);
+    expect(active.getByTestId('code-preview-button')).toBeInTheDocument();
+
+    const revoked = within(row(MAIN_OLD)).getByTestId('code-state');
+    expect(revoked).toHaveTextContent(`已作废：海报被撕毁 → 新码 ${MAIN_NEW}`);
+    // A revoked code prints no more posters.
+    expect(within(row(MAIN_OLD)).queryByRole('button')).not.toBeInTheDocument();
+  });
+
+  it('预览 shows the poster, and 横版 shows it in landscape', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.posterPreview)
+      .mockResolvedValueOnce('data:image/png;base64,UE9SVFJBSVQ=')
+      .mockResolvedValueOnce('data:image/png;base64,TEFORFNDQVBF');
+    renderPanel();
+    await user.click(within(await waitForRow(EAST)).getByTestId('code-preview-button'));
+
+    expect(api.posterPreview).toHaveBeenCalledWith(EAST, false);
+    const image = await screen.findByTestId('code-preview-image');
+    expect(image).toHaveAttribute('src', 'data:image/png;base64,UE9SVFJBSVQ=');
+    expect(image).toHaveAttribute('alt', '海报预览');
+
+    await user.click(screen.getByTestId('code-landscape'));
+    expect(api.posterPreview).toHaveBeenLastCalledWith(EAST, true);
+    await waitFor(() =>
+      expect(screen.getByTestId('code-preview-image')).toHaveAttribute('src', 'data:image/png;base64,TEFORFNDQVBF'),
+    );
+  });
+
+  it('保存PDF saves the poster and 打开 opens the saved file', async () => {
+    const user = userEvent.setup();
+    const pending = deferred<string | null>();
+    savePosters.mockReturnValue(pending.promise);
+    renderPanel();
+    await user.click(within(await waitForRow(EAST)).getByTestId('code-save-pdf'));
+
+    expect(savePosters).toHaveBeenCalledWith([], [EAST], false, 'pdf', expect.any(Function));
+    expect(screen.getByTestId('poster-progress')).toBeInTheDocument();
+    expect(screen.getByTestId('code-save-png')).toBeDisabled();
+
+    pending.resolve('/home/desk/场所码海报-鼓楼区便民超市-东门.pdf');
+    const saved = await screen.findByTestId('save-result');
+    expect(saved).toHaveTextContent('已保存：/home/desk/场所码海报-鼓楼区便民超市-东门.pdf');
+    expect(saved).toHaveTextContent('用系统阅读器打开以打印');
+    expect(screen.queryByTestId('poster-progress')).not.toBeInTheDocument();
+
+    await user.click(screen.getByTestId('save-open'));
+    expect(api.openFile).toHaveBeenCalledWith('/home/desk/场所码海报-鼓楼区便民超市-东门.pdf');
+  });
+
+  it('保存PNG saves in landscape when ticked, and says so when nothing was saved', async () => {
+    const user = userEvent.setup();
+    savePosters.mockResolvedValue(null);
+    renderPanel();
+    await user.click(await screen.findByTestId('code-landscape'));
+    await user.click(within(row(EAST)).getByTestId('code-save-png'));
+
+    expect(savePosters).toHaveBeenCalledWith([], [EAST], true, 'png', expect.any(Function));
+    expect(await screen.findByTestId('save-none')).toHaveTextContent('未保存文件。');
+    expect(screen.queryByTestId('save-result')).not.toBeInTheDocument();
+  });
+
+  it('shows why a file could not be opened', async () => {
+    const user = userEvent.setup();
+    savePosters.mockResolvedValue('/tmp/a.pdf');
+    vi.mocked(api.openFile).mockRejectedValue(
+      commandError({ code: 'bad_file', message: '无法打开文件：请确认系统装有PDF阅读器' }),
+    );
+    renderPanel();
+    await user.click(within(await waitForRow(EAST)).getByTestId('code-save-pdf'));
+    await user.click(await screen.findByTestId('save-open'));
+    expect(await screen.findByTestId('poster-error')).toHaveTextContent('无法打开文件：请确认系统装有PDF阅读器');
+    expect(screen.getByTestId('save-result')).toBeInTheDocument();
+  });
+
+  it('作废 asks for a reason, revokes the code and shows its replacement', async () => {
+    const user = userEvent.setup();
+    const fresh = venueCode({ code: codeText(104), label: '东门' });
+    vi.mocked(api.revokeCode)
+      .mockRejectedValueOnce(invalid('reason', '作废原因：必填，不超过60个字'))
+      .mockResolvedValueOnce(fresh);
+    renderPanel();
+    await user.click(within(await waitForRow(EAST)).getByTestId('code-revoke'));
+
+    const reason = screen.getByTestId('revoke-reason');
+    expect(reason).toHaveFocus();
+    await user.click(screen.getByTestId('revoke-submit'));
+    expect(await screen.findByTestId('error-reason')).toHaveTextContent('作废原因：必填，不超过60个字');
+    expect(reason).toHaveAttribute('aria-invalid', 'true');
+
+    venueCodes.mockResolvedValue([fresh, { ...east, revoked_at: AT_REVOKE, revoked_reason: '被挪用', replaced_by: fresh.code }, mainOld]);
+    await user.type(reason, '被挪用{Enter}');
+
+    expect(api.revokeCode).toHaveBeenLastCalledWith(EAST, '被挪用');
+    const notice = await screen.findByTestId('codes-notice');
+    expect(notice).toHaveTextContent(`已作废“东门”的旧码，新场所码：${fresh.code}`);
+    await waitFor(() => expect(screen.getAllByTestId('code-row')).toHaveLength(3));
+    expect(within(row(EAST)).getByTestId('code-state')).toHaveTextContent(`已作废：被挪用 → 新码 ${fresh.code}`);
+    expect(screen.queryByTestId('revoke-reason')).not.toBeInTheDocument();
+  });
+
+  it('Esc closes the 作废 form first, then goes back to the list', async () => {
+    const user = userEvent.setup();
+    const onback = vi.fn();
+    renderPanel({ onback });
+    await user.click(within(await waitForRow(EAST)).getByTestId('code-revoke'));
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('revoke-reason')).not.toBeInTheDocument();
+    expect(within(row(EAST)).getByTestId('code-revoke')).toHaveFocus();
+    expect(onback).not.toHaveBeenCalled();
+
+    await user.keyboard('{Escape}');
+    expect(onback).toHaveBeenCalledTimes(1);
+    await user.click(screen.getByTestId('codes-back'));
+    expect(onback).toHaveBeenCalledTimes(2);
+  });
+
+  it('新增入口 issues a code for the entrance, with its reason under the field when refused', async () => {
+    const user = userEvent.setup();
+    const west = venueCode({ code: codeText(105), label: '西门' });
+    vi.mocked(api.issueCode)
+      .mockRejectedValueOnce(invalid('label', '入口名称：“东门”已有场所码；要换新码请先作废旧码'))
+      .mockResolvedValueOnce(west);
+    renderPanel();
+    await waitForRow(EAST);
+    const label = screen.getByTestId('new-code-label');
+    expect(label).toHaveAttribute('placeholder', '如：东门、2号通道');
+
+    await user.type(label, '东门');
+    await user.click(screen.getByTestId('new-code-submit'));
+    expect(api.issueCode).toHaveBeenCalledWith('v-mall', '东门');
+    expect(await screen.findByTestId('error-label')).toHaveTextContent('入口名称：“东门”已有场所码；要换新码请先作废旧码');
+    expect(label).toHaveFocus();
+
+    venueCodes.mockResolvedValue([east, west, mainOld]);
+    await user.clear(label);
+    expect(screen.queryByTestId('error-label')).not.toBeInTheDocument();
+    await user.type(label, '西门{Enter}');
+    expect(api.issueCode).toHaveBeenLastCalledWith('v-mall', '西门');
+    expect(await screen.findByTestId('codes-notice')).toHaveTextContent(`已为“西门”生成场所码：${west.code}`);
+    await waitFor(() => expect(screen.getAllByTestId('code-row')).toHaveLength(3));
+    expect(label).toHaveValue('');
+  });
+
+  it('asks to sign in when issuing finds no operator', async () => {
+    const user = userEvent.setup();
+    const onsignedout = vi.fn();
+    vi.mocked(api.issueCode).mockRejectedValue(commandError({ code: 'signed_out', message: '请先登录：选择登记员并输入PIN' }));
+    renderPanel({ onsignedout });
+    await waitForRow(EAST);
+    await user.type(screen.getByTestId('new-code-label'), '西门{Enter}');
+
+    await waitFor(() => expect(onsignedout).toHaveBeenCalledTimes(1));
+    expect(screen.getByTestId('codes-error')).toHaveTextContent('请先登录：到“登记台”（Alt+1）');
+  });
+
+  it('offers 新增入口 to a venue without codes', async () => {
+    venueCodes.mockResolvedValue([]);
+    renderPanel();
+    expect(await screen.findByTestId('codes-empty')).toHaveTextContent('这个场所还没有场所码');
+    await waitFor(() => expect(screen.getByTestId('new-code-label')).toHaveFocus());
+  });
+});
+
+async function waitForRow(code: string): Promise<HTMLElement> {
+  await screen.findAllByTestId('code-row');
+  return row(code);
+}
