@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::decision::{Colour, HealthAnswers};
-use crate::error::{Error, FieldError, Result};
+use crate::error::{FormCheck, Result};
 use crate::identity::{self, ResidentId};
 use crate::validate;
 
@@ -45,41 +45,34 @@ pub const HOME_ADDRESS_MAX: usize = 120;
 /// Checks a declaration; `prefix` names the person in messages when several are registered
 /// together ("第2位：姓名：必填").
 pub fn declaration(input: &DeclarationInput, today: chrono::NaiveDate, prefix: &str) -> Result<Declaration> {
-    let mut errors = Vec::new();
-    let mut field = |key: &str, label: &str, r: Result<(), String>| {
-        if let Err(m) = r {
-            errors.push(FieldError { field: format!("{prefix}{key}"), message: format!("{label}：{m}") });
-        }
-    };
-    let name = validate::person_name(&input.name);
-    field("name", "姓名", name.as_ref().map(drop).map_err(Clone::clone));
-    let id = identity::resident_id(&input.id_number, today);
-    field("id_number", "身份证号", id.as_ref().map(drop).map_err(Clone::clone));
-    let address = home_address(&input.address);
-    field("address", "住址", address.as_ref().map(drop).map_err(Clone::clone));
-    let phone = if input.phone.trim().is_empty() { Ok(None) } else { validate::mobile(&input.phone).map(Some) };
-    field("phone", "手机号", phone.as_ref().map(drop).map_err(Clone::clone));
-    let temperature = if input.temperature.trim().is_empty() {
-        Ok(None)
-    } else {
-        identity::temperature(&input.temperature).map(Some)
-    };
-    field("temperature", "体温", temperature.as_ref().map(drop).map_err(Clone::clone));
-
-    match (name, id, address, phone, temperature) {
-        (Ok(name), Ok(id), Ok(address), Ok(phone), Ok(temperature)) if errors.is_empty() => Ok(Declaration {
-            name,
-            id,
-            address,
-            phone,
+    let mut f = FormCheck::new(prefix);
+    let name = f.field("name", "姓名", validate::person_name(&input.name));
+    let id = f.field("id_number", "身份证号", identity::resident_id(&input.id_number, today));
+    let address = f.field("address", "住址", home_address(&input.address));
+    let phone = f.field("phone", "手机号", optional(&input.phone, validate::mobile));
+    let temperature = f.field("temperature", "体温", optional(&input.temperature, identity::temperature));
+    f.finish(|| {
+        Some(Declaration {
+            name: name?,
+            id: id?,
+            address: address?,
+            phone: phone?,
             answers: HealthAnswers {
                 visited_risk_area: input.visited_risk_area,
                 contact_with_suspected: input.contact_with_suspected,
                 symptoms: !input.temperature_normal,
-                temperature,
+                temperature: temperature?,
             },
-        }),
-        _ => Err(Error::Invalid(errors)),
+        })
+    })
+}
+
+/// An optional field: empty is `None`, anything else must pass `rule`.
+fn optional<T>(raw: &str, rule: fn(&str) -> Result<T, String>) -> Result<Option<T>, String> {
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        rule(raw).map(Some)
     }
 }
 
@@ -166,32 +159,25 @@ pub fn helper(input: &HelperInput) -> Result<Helper> {
     match input {
         HelperInput::Operator => Ok(Helper::Operator),
         HelperInput::Guardian { name, relation, phone } => {
-            let name = validate::person_name(name).map_err(|m| fe("guardian_name", "监护人姓名", m));
-            let rel = crate::normalize::clean(relation);
-            let relation = if rel.is_empty() {
-                Err(fe("guardian_relation", "与被登记人关系", "必填".into()))
-            } else if rel.chars().count() > RELATION_MAX || !rel.chars().all(validate::is_han) {
-                Err(fe(
-                    "guardian_relation",
-                    "与被登记人关系",
-                    format!("请用不超过{RELATION_MAX}个汉字，如“父亲”“女儿”"),
-                ))
-            } else {
-                Ok(rel)
-            };
-            let phone = validate::mobile(phone).map_err(|m| fe("guardian_phone", "监护人手机号", m));
-            match (name, relation, phone) {
-                (Ok(name), Ok(relation), Ok(phone)) => Ok(Helper::Guardian { name, relation, phone }),
-                (name, relation, phone) => {
-                    Err(Error::Invalid([name.err(), relation.err(), phone.err()].into_iter().flatten().collect()))
-                }
-            }
+            let mut f = FormCheck::new("");
+            let name = f.field("guardian_name", "监护人姓名", validate::person_name(name));
+            let relation = f.field("guardian_relation", "与被登记人关系", guardian_relation(relation));
+            let phone = f.field("guardian_phone", "监护人手机号", validate::mobile(phone));
+            f.finish(|| Some(Helper::Guardian { name: name?, relation: relation?, phone: phone? }))
         }
     }
 }
 
-fn fe(field: &str, label: &str, m: String) -> FieldError {
-    FieldError { field: field.into(), message: format!("{label}：{m}") }
+/// 与被登记人关系: a few Chinese characters (父亲, 女儿, 孙子).
+fn guardian_relation(raw: &str) -> Result<String, String> {
+    let rel = crate::normalize::clean(raw);
+    if rel.is_empty() {
+        Err("必填".into())
+    } else if rel.chars().count() > RELATION_MAX || !rel.chars().all(validate::is_han) {
+        Err(format!("请用不超过{RELATION_MAX}个汉字，如“父亲”“女儿”"))
+    } else {
+        Ok(rel)
+    }
 }
 
 /// What the result screen shows (R7): no ID number in clear, only the masked identity.
@@ -274,6 +260,7 @@ pub struct TodaySummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     fn today() -> chrono::NaiveDate {
         chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
@@ -454,57 +441,42 @@ pub fn truck_declaration(
     prefix: &str,
 ) -> Result<TruckDeclaration> {
     let kind = input.document_kind.unwrap_or(crate::identity::DocumentKind::ResidentId);
-    let mut errors = Vec::new();
-    let mut field = |key: &str, label: &str, r: Result<(), String>| {
-        if let Err(m) = r {
-            errors.push(FieldError { field: format!("{prefix}{key}"), message: format!("{label}：{m}") });
-        }
-    };
-    let name = validate::person_name(&input.name);
-    field("name", "姓名", name.as_ref().map(drop).map_err(Clone::clone));
-    let doc = identity::document(kind, &input.document_number, today);
-    field("document_number", kind.label(), doc.as_ref().map(drop).map_err(Clone::clone));
-    let plate = identity::plate(&input.plate);
-    field("plate", "车牌号", plate.as_ref().map(drop).map_err(Clone::clone));
-    let phone = validate::mobile(&input.phone);
-    field("phone", "手机号", phone.as_ref().map(drop).map_err(Clone::clone));
-    let origin = place(&input.origin);
-    field("origin", "来源地", origin.as_ref().map(drop).map_err(Clone::clone));
-    let entry = place(&input.entry_point);
-    field("entry_point", "入豫地", entry.as_ref().map(drop).map_err(Clone::clone));
-    let back = expected_time(&input.expected_return, today);
-    field("expected_return", "预计返豫时间", back.as_ref().map(drop).map_err(Clone::clone));
-    let leave = expected_time(&input.expected_departure, today);
-    field("expected_departure", "预计离豫时间", leave.as_ref().map(drop).map_err(Clone::clone));
-    match (name, doc, plate, phone, origin, entry, back, leave) {
-        (Ok(name), Ok(document_number), Ok(plate), Ok(phone), Ok(origin), Ok(entry_point), Ok(back), Ok(leave))
-            if errors.is_empty() =>
-        {
-            Ok(TruckDeclaration {
-                name,
-                document_kind: kind,
-                document_number,
-                plate,
-                phone,
-                origin,
-                entry_point,
-                expected_return: back,
-                expected_departure: leave,
-                answers: HealthAnswers {
-                    visited_risk_area: input.visited_risk_area,
-                    contact_with_suspected: false,
-                    symptoms: input.symptoms,
-                    temperature: None,
-                },
-            })
-        }
-        _ => Err(Error::Invalid(errors)),
-    }
+    let mut f = FormCheck::new(prefix);
+    let name = f.field("name", "姓名", validate::person_name(&input.name));
+    let document_number =
+        f.field("document_number", kind.label(), identity::document(kind, &input.document_number, today));
+    let plate = f.field("plate", "车牌号", identity::plate(&input.plate));
+    let phone = f.field("phone", "手机号", validate::mobile(&input.phone));
+    let origin = f.field("origin", "来源地", place(&input.origin));
+    let entry_point = f.field("entry_point", "入豫地", place(&input.entry_point));
+    let expected_return = f.field("expected_return", "预计返豫时间", expected_time(&input.expected_return, today));
+    let expected_departure =
+        f.field("expected_departure", "预计离豫时间", expected_time(&input.expected_departure, today));
+    f.finish(|| {
+        Some(TruckDeclaration {
+            name: name?,
+            document_kind: kind,
+            document_number: document_number?,
+            plate: plate?,
+            phone: phone?,
+            origin: origin?,
+            entry_point: entry_point?,
+            expected_return: expected_return?,
+            expected_departure: expected_departure?,
+            answers: HealthAnswers {
+                visited_risk_area: input.visited_risk_area,
+                contact_with_suspected: false,
+                symptoms: input.symptoms,
+                temperature: None,
+            },
+        })
+    })
 }
 
 #[cfg(test)]
 mod truck_tests {
     use super::*;
+    use crate::error::Error;
     use crate::identity::DocumentKind;
 
     fn today() -> chrono::NaiveDate {

@@ -63,3 +63,38 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Checks a form field by field and reports every bad field at once: each rule's Chinese
+/// reason is prefixed with the field's label, and its key with `prefix` (for one person of
+/// several: `dependents.1.`).
+#[derive(Debug, Default)]
+pub struct FormCheck {
+    prefix: String,
+    errors: Vec<FieldError>,
+}
+
+impl FormCheck {
+    pub fn new(prefix: &str) -> Self {
+        FormCheck { prefix: prefix.to_owned(), errors: Vec::new() }
+    }
+
+    /// The value if the rule passed; otherwise the reason is recorded.
+    pub fn field<T>(&mut self, key: &str, label: &str, rule: std::result::Result<T, String>) -> Option<T> {
+        match rule {
+            Ok(v) => Some(v),
+            Err(m) => {
+                self.errors
+                    .push(FieldError { field: format!("{}{key}", self.prefix), message: format!("{label}：{m}") });
+                None
+            }
+        }
+    }
+
+    /// Builds the checked value when every field passed (`build` then has all its parts).
+    pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T> {
+        match build() {
+            Some(v) if self.errors.is_empty() => Ok(v),
+            _ => Err(Error::Invalid(self.errors)),
+        }
+    }
+}

@@ -19,5 +19,5 @@ pub mod store;
 pub mod validate;
 pub mod venue;
 
-pub use error::{Error, FieldError, Result};
+pub use error::{Error, FieldError, FormCheck, Result};
 pub use store::Store;

@@ -2,7 +2,7 @@
 //! either the normalized value or a Chinese reason that starts with the field's label, so that a
 //! rejected form (驳回, R3) tells the person exactly what to correct.
 
-use crate::error::{Error, FieldError, Result};
+use crate::error::{FormCheck, Result};
 use crate::normalize;
 use crate::venue::{Category, CodeKind, District, ValidVenue, VenueInput};
 
@@ -32,42 +32,30 @@ const MIDDLE_DOT: char = '\u{00B7}';
 
 /// Checks a whole venue registration and reports every bad field at once.
 pub fn venue(input: &VenueInput) -> Result<ValidVenue> {
-    let mut errors = Vec::new();
-    let mut check = |field: (&str, &str), r: Result<(), String>| {
-        if let Err(message) = r {
-            errors.push(FieldError { field: field.0.to_owned(), message: format!("{}：{}", field.1, message) });
-        }
-    };
-
-    let kind = CodeKind::parse(&input.kind);
-    check(KIND, choice(&input.kind, kind.is_some()));
-    let category = Category::parse(&input.category);
-    check(CATEGORY, choice(&input.category, category.is_some()));
-    let district = District::parse(&input.district);
-    check(DISTRICT, choice(&input.district, district.is_some()));
-
-    let name = venue_name(&input.name);
-    check(NAME, name.as_ref().map(drop).map_err(Clone::clone));
-    let address = address(&input.address, district);
-    check(ADDRESS, address.as_ref().map(drop).map_err(Clone::clone));
-    let manager_name = person_name(&input.manager_name);
-    check(MANAGER_NAME, manager_name.as_ref().map(drop).map_err(Clone::clone));
-    let manager_phone = phone(&input.manager_phone);
-    check(MANAGER_PHONE, manager_phone.as_ref().map(drop).map_err(Clone::clone));
-
-    match (kind, category, district, name, address, manager_name, manager_phone) {
-        (Some(kind), Some(category), Some(district), Ok(name), Ok(address), Ok(manager_name), Ok(manager_phone))
-            if errors.is_empty() =>
-        {
-            Ok(ValidVenue { kind, category, name, district, address, manager_name, manager_phone })
-        }
-        _ => Err(Error::Invalid(errors)),
-    }
+    let mut f = FormCheck::new("");
+    let kind = f.field(KIND.0, KIND.1, choice(&input.kind, CodeKind::parse));
+    let category = f.field(CATEGORY.0, CATEGORY.1, choice(&input.category, Category::parse));
+    let district = f.field(DISTRICT.0, DISTRICT.1, choice(&input.district, District::parse));
+    let name = f.field(NAME.0, NAME.1, venue_name(&input.name));
+    let address = f.field(ADDRESS.0, ADDRESS.1, address(&input.address, district));
+    let manager_name = f.field(MANAGER_NAME.0, MANAGER_NAME.1, person_name(&input.manager_name));
+    let manager_phone = f.field(MANAGER_PHONE.0, MANAGER_PHONE.1, phone(&input.manager_phone));
+    f.finish(|| {
+        Some(ValidVenue {
+            kind: kind?,
+            category: category?,
+            name: name?,
+            district: district?,
+            address: address?,
+            manager_name: manager_name?,
+            manager_phone: manager_phone?,
+        })
+    })
 }
 
-fn choice(raw: &str, known: bool) -> Result<(), String> {
-    if known {
-        Ok(())
+fn choice<T>(raw: &str, parse: fn(&str) -> Option<T>) -> Result<T, String> {
+    if let Some(v) = parse(raw) {
+        Ok(v)
     } else if raw.trim().is_empty() {
         Err("请选择".into())
     } else {
@@ -341,6 +329,7 @@ fn is_local(d: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     fn good() -> VenueInput {
         VenueInput {
