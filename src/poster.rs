@@ -114,12 +114,29 @@ fn scheme(kind: CodeKind) -> ([f32; 3], &'static str) {
     }
 }
 
-const INSTRUCTIONS: [&str; 4] = [
-    "1. 使用“汴捷办”、微信或支付宝扫描上方二维码",
-    "2. 首次扫码请填写申报信息；再次扫码只需输入身份证后四位",
-    "3. 将登记结果出示给工作人员，绿码通行",
-    "4. 没有智能手机的老人、儿童请到登记台由工作人员手工登记",
-];
+/// What to do, in four lines, for the people who meet this kind of code.
+fn instructions(kind: CodeKind) -> [&'static str; 4] {
+    match kind {
+        CodeKind::General => [
+            "1. 使用“汴捷办”、微信或支付宝扫描上方二维码",
+            "2. 首次扫码请填写申报信息；再次扫码只需输入身份证后四位",
+            "3. 将登记结果出示给工作人员，绿码通行",
+            "4. 没有智能手机的老人、儿童请到登记台由工作人员手工登记",
+        ],
+        CodeKind::Checkpoint => [
+            "1. 入汴货车司乘人员请用“汴捷办”、微信或支付宝扫描上方二维码",
+            "2. 可在到达卡口前提前扫码，填写专属场所码申报信息",
+            "3. 每位司乘人员都要申报，到达后向工作人员出示登记结果",
+            "4. 到达目的地后，请扫描目的地场所的专属场所码，完成闭环",
+        ],
+        CodeKind::Destination => [
+            "1. 货车到达后，司乘人员请用“汴捷办”、微信或支付宝扫描上方二维码",
+            "2. 首次扫码请填写申报信息；再次扫码只需输入证件后四位",
+            "3. 向本单位工作人员出示登记结果，绿码方可作业",
+            "4. 没有智能手机的司乘人员请到登记台由工作人员手工登记",
+        ],
+    }
+}
 
 /// A run of text placed on a page.
 struct Run {
@@ -319,8 +336,11 @@ fn lay_out(t: &Typesetter, p: &PosterInput) -> Result<Page> {
         let qr_y = y - 62.0 - qr_side;
         draw_qr(&mut page, &qr_code, (w - qr_side) / 2.0, qr_y, qr_side);
         t.text(&mut page, REGULAR, &format!("场所码  {}", grouped(&p.code)), 12.5, w / 2.0, qr_y - 18.0, true, dark)?;
-        let mut iy = qr_y - 48.0;
-        for line in INSTRUCTIONS {
+        // The instructions on a light panel of the kind's colour.
+        let tint = colour.map(|c| 0.92 + c * 0.08);
+        fill_rect(&mut page, tint, 44.0, qr_y - 128.0, w - 88.0, 96.0);
+        let mut iy = qr_y - 54.0;
+        for line in instructions(p.venue.kind) {
             t.text(&mut page, REGULAR, line, 14.0, 60.0, iy, false, dark)?;
             iy -= 21.0;
         }
@@ -357,7 +377,7 @@ fn lay_out(t: &Typesetter, p: &PosterInput) -> Result<Page> {
         }
         t.text(&mut page, BOLD, &entrance, 20.0, left, ay - 16.0, false, colour)?;
         let mut iy = ay - 52.0;
-        for line in INSTRUCTIONS {
+        for line in instructions(p.venue.kind) {
             let (isize, ilines) = t.fit(REGULAR, line, right_w, &[13.0, 12.0, 11.0], 2)?;
             for l in ilines {
                 t.text(&mut page, REGULAR, &l, isize, left, iy, false, dark)?;
