@@ -54,7 +54,7 @@ app: apt-deps ui
 
 run: app
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
-		echo "No display: starting the app under Xvfb on :99"; \
+		echo "No display: starting the app under Xvfb (a virtual screen)"; \
 		$(XVFB) $(DESK_BIN); \
 	else $(DESK_BIN); fi
 

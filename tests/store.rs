@@ -39,6 +39,25 @@ fn r3_registered_venue_survives_reopening_the_file() {
     assert_eq!(store.venues("").unwrap().len(), 1);
 }
 
+#[cfg(unix)]
+#[test]
+fn r12_the_database_and_its_wal_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.sqlite3");
+    let mut store = Store::open(&path).unwrap();
+    store.register_venue(&input("大商新玛特", "中山路中段18号"), false).unwrap();
+    for file in [path.clone(), dir.path().join("desk.sqlite3-wal")] {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
+    }
+    // A file left world-readable by something else is narrowed when the desk opens it.
+    drop(store);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    Store::open(&path).unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+}
+
 #[test]
 fn r3_identical_after_normalization_is_a_duplicate_naming_the_existing_venue() {
     let (_d, mut store) = open();

@@ -130,6 +130,7 @@ impl Store {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
+        create_private(path)?;
         let mut conn = Connection::open(path)?;
         // WAL lets readers run beside the writer. NORMAL syncs at checkpoints, not at every
         // commit: a committed check-in survives a crash or kill of the app (the WAL is on disk),
@@ -290,6 +291,27 @@ impl Store {
         }
         tx.commit()?;
         Ok(report)
+    }
+}
+
+/// The database holds names and ID numbers (R12): the file is readable by its owner only (an
+/// older, wider file is narrowed), and SQLite gives its -wal and -shm files the same permissions.
+fn create_private(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+            }
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
