@@ -18,6 +18,8 @@ use crate::venue::{CodeKind, Venue};
 
 /// A4 in points.
 pub const A4: (f32, f32) = (595.28, 841.89);
+/// The printed width of the QR symbol, without its quiet zone.
+pub const QR_SYMBOL_MM: f32 = 110.0;
 const MM: f32 = 72.0 / 25.4;
 
 /// The fonts a poster is set in, found once and shared.
@@ -317,14 +319,18 @@ fn lay_out(t: &Typesetter, p: &PosterInput) -> Result<Page> {
     t.text(&mut page, REGULAR, "进入请扫码登记 · 出示结果 · 绿码通行", 15.0, w / 2.0, h - 82.0, true, [1.0, 1.0, 1.0])?;
 
     let qr_code = qr(&p.url)?;
-    let qr_side = 118.0 * MM; // 110 mm of code plus the quiet zone at this version
+    // The symbol itself is 110 mm wide (read from 1.5 m); the quiet zone of 4 modules comes on top.
+    let modules = qr_code.width() as f32;
+    let qr_side = QR_SYMBOL_MM * MM * (modules + 8.0) / modules;
     let info = format!("{} · {}", p.venue.category.label(), p.venue.district.label());
     let entrance = format!("入口：{}", p.label);
     let footer = format!("监督电话：{}    发布日期：{}", p.supervision_phone, chinese_date(p.issued));
 
     if !p.landscape {
-        let (size, lines) =
-            t.fit(BOLD, &p.venue.name, w - 90.0, &[40.0, 36.0, 32.0, 28.0, 24.0, 22.0, 20.0, 18.0, 16.0], 2)?;
+        // One line may be large; two lines must leave room for the QR below them.
+        let (size, lines) = t
+            .fit(BOLD, &p.venue.name, w - 90.0, &[40.0, 36.0, 32.0], 1)
+            .or_else(|_| t.fit(BOLD, &p.venue.name, w - 90.0, &[30.0, 28.0, 24.0, 22.0, 20.0, 18.0, 16.0], 2))?;
         let mut y = h - band - 20.0 - size;
         for line in &lines {
             t.text(&mut page, BOLD, line, size, w / 2.0, y, true, dark)?;
@@ -362,7 +368,7 @@ fn lay_out(t: &Typesetter, p: &PosterInput) -> Result<Page> {
         let left = qr_x + qr_side + 30.0;
         let right_w = w - left - 40.0;
         let (size, lines) =
-            t.fit(BOLD, &p.venue.name, right_w, &[36.0, 32.0, 28.0, 24.0, 20.0, 18.0, 16.0, 14.0, 13.0], 2)?;
+            t.fit(BOLD, &p.venue.name, right_w, &[36.0, 32.0, 28.0, 24.0, 20.0, 18.0, 16.0, 14.0, 13.0, 12.0, 11.0], 2)?;
         let mut y = h - band - 30.0 - size;
         for line in &lines {
             t.text(&mut page, BOLD, line, size, left, y, false, dark)?;
@@ -384,7 +390,8 @@ fn lay_out(t: &Typesetter, p: &PosterInput) -> Result<Page> {
                 iy -= isize * 1.45;
             }
         }
-        t.text(&mut page, REGULAR, &footer, 11.0, w / 2.0, 30.0, true, grey)?;
+        // Under the right-hand column: the code under the QR takes the left.
+        t.text(&mut page, REGULAR, &footer, 11.0, left, 30.0, false, grey)?;
     }
     Ok(page)
 }
@@ -725,6 +732,79 @@ mod tests {
         .unwrap()
         .is_some());
         assert_eq!(last, 5);
+    }
+
+    #[test]
+    fn the_qr_symbol_is_at_least_110_mm_wide_and_stays_on_the_page() {
+        let Ok(fonts) = FontSet::discover() else { return };
+        let key = crate::code::SigningKey::new(1, [3; 32]);
+        for (name, landscape) in
+            [("店名", false), ("开封市鼓楼区西司门农贸市场综合服务", false), ("西司门农贸市场", true)]
+        {
+            let code = key.sign(CodeKind::General, 1);
+            let input = PosterInput {
+                url: crate::code::url("https://placecode.kaifeng.gov.cn", &code),
+                code,
+                label: "正门".into(),
+                venue: sample_venue(name),
+                supervision_phone: "12345".into(),
+                issued: chrono::NaiveDate::default(),
+                landscape,
+            };
+            let page = lay_out(&Typesetter { fonts: &fonts }, &input).unwrap();
+            let n = qr(&input.url).unwrap().width() as f32;
+            // The QR's white square is the only white fill.
+            let side = page
+                .items
+                .iter()
+                .find_map(|i| match i {
+                    Item::Fill { rgb: [1.0, 1.0, 1.0], w, .. } => Some(*w),
+                    _ => None,
+                })
+                .unwrap();
+            assert!(side * n / (n + 8.0) >= 110.0 * MM - 0.01, "{name}: symbol {} mm", side * n / (n + 8.0) / MM);
+            for item in &page.items {
+                let (y, top) = match item {
+                    Item::Fill { y, h, .. } | Item::Frame { y, h, .. } => (*y, y + h),
+                    Item::Text(r) => (r.y, r.y + r.size),
+                };
+                assert!(y >= 0.0 && top <= page.height + 0.01, "{name}: off the page at {y}..{top}");
+            }
+            // Text runs do not overlap each other.
+            let runs: Vec<&Run> = runs(&page).collect();
+            for (i, a) in runs.iter().enumerate() {
+                for b in &runs[i + 1..] {
+                    let t = Typesetter { fonts: &fonts };
+                    let width = |r: &Run| {
+                        let shaped: Vec<(usize, u16, char)> = r.glyphs.iter().map(|&(g, c)| (r.face, g, c)).collect();
+                        t.width(&shaped, r.size)
+                    };
+                    let apart = a.x + width(a) <= b.x + 0.5
+                        || b.x + width(b) <= a.x + 0.5
+                        || a.y + a.size * 0.9 <= b.y
+                        || b.y + b.size * 0.9 <= a.y;
+                    assert!(apart, "{name}: text overlaps at ({}, {}) and ({}, {})", a.x, a.y, b.x, b.y);
+                }
+            }
+        }
+    }
+
+    fn sample_venue(name: &str) -> crate::venue::Venue {
+        crate::venue::Venue {
+            id: "v".into(),
+            kind: CodeKind::General,
+            category: crate::venue::Category::Market,
+            name: name.into(),
+            district: crate::venue::District::Gulou,
+            address: "鼓楼区西司门街12号".into(),
+            manager_name: String::new(),
+            manager_phone: String::new(),
+            manager_name_masked: String::new(),
+            manager_phone_masked: String::new(),
+            served: false,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
     }
 
     #[test]
