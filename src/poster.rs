@@ -367,8 +367,13 @@ fn lay_out(t: &Typesetter, p: &PosterInput) -> Result<Page> {
         )?;
         let left = qr_x + qr_side + 30.0;
         let right_w = w - left - 40.0;
-        let (size, lines) =
-            t.fit(BOLD, &p.venue.name, right_w, &[36.0, 32.0, 28.0, 24.0, 20.0, 18.0, 16.0, 14.0, 13.0, 12.0, 11.0], 2)?;
+        let (size, lines) = t.fit(
+            BOLD,
+            &p.venue.name,
+            right_w,
+            &[36.0, 32.0, 28.0, 24.0, 20.0, 18.0, 16.0, 14.0, 13.0, 12.0, 11.0],
+            2,
+        )?;
         let mut y = h - band - 30.0 - size;
         for line in &lines {
             t.text(&mut page, BOLD, line, size, left, y, false, dark)?;
