@@ -261,6 +261,7 @@ pub struct TodaySummary {
 mod tests {
     use super::*;
     use crate::error::Error;
+    use crate::identity::DocumentKind;
 
     fn today() -> chrono::NaiveDate {
         chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
@@ -351,6 +352,84 @@ mod tests {
         assert_eq!(home_address("x").unwrap_err(), "至少2个字");
         assert!(home_address(&"村".repeat(10_240)).unwrap_err().starts_with("不能超过120个字"));
         assert_eq!(home_address("中山路1号;--").unwrap_err(), "含有不允许的字符“;”");
+    }
+
+    fn driver() -> TruckDeclarationInput {
+        TruckDeclarationInput {
+            name: "赵强".into(),
+            document_kind: None,
+            document_number: "410202199003070014".into(),
+            plate: "冀A12345".into(),
+            phone: "13837800001".into(),
+            origin: "河北省石家庄市".into(),
+            entry_point: "连霍高速开封西收费站".into(),
+            expected_return: String::new(),
+            expected_departure: "2026-11-28 18:00".into(),
+            symptoms: false,
+            visited_risk_area: false,
+        }
+    }
+
+    #[test]
+    fn r5_truck_declaration_passes_normalized() {
+        let d = truck_declaration(&driver(), today(), "").unwrap();
+        assert_eq!(d.plate, "冀A12345");
+        assert_eq!(d.document_kind, DocumentKind::ResidentId);
+        assert_eq!(d.expected_departure.unwrap().format("%Y-%m-%d %H:%M").to_string(), "2026-11-28 18:00");
+        assert_eq!(d.expected_return, None);
+    }
+
+    #[test]
+    fn r5_truck_crew_with_a_permit_and_symptoms() {
+        let input = TruckDeclarationInput {
+            name: "Chan Tai Man".into(),
+            document_kind: Some(DocumentKind::HkMacaoPermit),
+            document_number: "h12345678".into(),
+            symptoms: true,
+            ..driver()
+        };
+        let d = truck_declaration(&input, today(), "").unwrap();
+        assert_eq!(d.document_number, "H12345678");
+        assert!(d.answers.symptoms);
+        assert_eq!(crate::decision::decide(None, &d.answers).colour, crate::decision::Colour::Yellow);
+    }
+
+    #[test]
+    fn r5_every_bad_truck_field_is_named() {
+        let input = TruckDeclarationInput {
+            name: "".into(),
+            document_kind: Some(DocumentKind::Passport),
+            document_number: "<x>".into(),
+            plate: "冀A1234O".into(),
+            phone: "0371-23456789".into(),
+            origin: "x".into(),
+            entry_point: "😀😀".into(),
+            expected_return: "明天".into(),
+            expected_departure: "2030-01-01".into(),
+            ..driver()
+        };
+        match truck_declaration(&input, today(), "crew.2.").unwrap_err() {
+            Error::Invalid(f) => {
+                let keys: Vec<_> = f.iter().map(|e| e.field.trim_start_matches("crew.2.")).collect();
+                assert_eq!(
+                    keys,
+                    [
+                        "name",
+                        "document_number",
+                        "plate",
+                        "phone",
+                        "origin",
+                        "entry_point",
+                        "expected_return",
+                        "expected_departure"
+                    ]
+                );
+                assert_eq!(f[1].message, "护照：含有不允许的字符“<”");
+                assert_eq!(f[2].message, "车牌号：车牌号不使用字母O（易与数字1、0混淆）");
+                assert_eq!(f[7].message, "预计离豫时间：日期应在今天起一年以内");
+            }
+            e => panic!("{e:?}"),
+        }
     }
 }
 
@@ -471,93 +550,4 @@ pub fn truck_declaration(
             },
         })
     })
-}
-
-#[cfg(test)]
-mod truck_tests {
-    use super::*;
-    use crate::error::Error;
-    use crate::identity::DocumentKind;
-
-    fn today() -> chrono::NaiveDate {
-        chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
-    }
-
-    fn driver() -> TruckDeclarationInput {
-        TruckDeclarationInput {
-            name: "赵强".into(),
-            document_kind: None,
-            document_number: "410202199003070014".into(),
-            plate: "冀A12345".into(),
-            phone: "13837800001".into(),
-            origin: "河北省石家庄市".into(),
-            entry_point: "连霍高速开封西收费站".into(),
-            expected_return: String::new(),
-            expected_departure: "2026-11-28 18:00".into(),
-            symptoms: false,
-            visited_risk_area: false,
-        }
-    }
-
-    #[test]
-    fn r5_truck_declaration_passes_normalized() {
-        let d = truck_declaration(&driver(), today(), "").unwrap();
-        assert_eq!(d.plate, "冀A12345");
-        assert_eq!(d.document_kind, DocumentKind::ResidentId);
-        assert_eq!(d.expected_departure.unwrap().format("%Y-%m-%d %H:%M").to_string(), "2026-11-28 18:00");
-        assert_eq!(d.expected_return, None);
-    }
-
-    #[test]
-    fn r5_truck_crew_with_a_permit_and_symptoms() {
-        let input = TruckDeclarationInput {
-            name: "Chan Tai Man".into(),
-            document_kind: Some(DocumentKind::HkMacaoPermit),
-            document_number: "h12345678".into(),
-            symptoms: true,
-            ..driver()
-        };
-        let d = truck_declaration(&input, today(), "").unwrap();
-        assert_eq!(d.document_number, "H12345678");
-        assert!(d.answers.symptoms);
-        assert_eq!(crate::decision::decide(None, &d.answers).colour, crate::decision::Colour::Yellow);
-    }
-
-    #[test]
-    fn r5_every_bad_truck_field_is_named() {
-        let input = TruckDeclarationInput {
-            name: "".into(),
-            document_kind: Some(DocumentKind::Passport),
-            document_number: "<x>".into(),
-            plate: "冀A1234O".into(),
-            phone: "0371-23456789".into(),
-            origin: "x".into(),
-            entry_point: "😀😀".into(),
-            expected_return: "明天".into(),
-            expected_departure: "2030-01-01".into(),
-            ..driver()
-        };
-        match truck_declaration(&input, today(), "crew.2.").unwrap_err() {
-            Error::Invalid(f) => {
-                let keys: Vec<_> = f.iter().map(|e| e.field.trim_start_matches("crew.2.")).collect();
-                assert_eq!(
-                    keys,
-                    [
-                        "name",
-                        "document_number",
-                        "plate",
-                        "phone",
-                        "origin",
-                        "entry_point",
-                        "expected_return",
-                        "expected_departure"
-                    ]
-                );
-                assert_eq!(f[1].message, "护照：含有不允许的字符“<”");
-                assert_eq!(f[2].message, "车牌号：车牌号不使用字母O（易与数字1、0混淆）");
-                assert_eq!(f[7].message, "预计离豫时间：日期应在今天起一年以内");
-            }
-            e => panic!("{e:?}"),
-        }
-    }
 }

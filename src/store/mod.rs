@@ -167,26 +167,15 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let now = now();
         check_unique(&tx, &valid, Some(id), confirm_similar)?;
-        let changed = tx
-            .execute(
-                "UPDATE venues SET kind=?2, category=?3, name=?4, district=?5, address=?6,
-                    manager_name=?7, manager_phone=?8, dedup_key=?9, address_key=?10, updated_at=?11
-                 WHERE id=?1",
-                params![
-                    id,
-                    valid.kind.key(),
-                    valid.category.key(),
-                    valid.name,
-                    valid.district.key(),
-                    valid.address,
-                    valid.manager_name,
-                    valid.manager_phone,
-                    valid.dedup_key(),
-                    address_key(&valid),
-                    now
-                ],
-            )
-            .map_err(|e| unique_violation(&tx, &valid, e))?;
+        let changed = write_venue(
+            &tx,
+            "UPDATE venues SET kind=?2, category=?3, name=?4, district=?5, address=?6,
+                manager_name=?7, manager_phone=?8, dedup_key=?9, address_key=?10, updated_at=?11
+             WHERE id=?1",
+            id,
+            &valid,
+            &now,
+        )?;
         if changed == 0 {
             return Err(Error::NotFound("场所"));
         }
@@ -389,13 +378,11 @@ pub(crate) fn get(conn: &Connection, id: &str) -> Result<Venue> {
         .ok_or(Error::NotFound("场所"))
 }
 
-fn insert(tx: &Transaction, v: &ValidVenue) -> Result<Venue> {
-    let id = uuid::Uuid::now_v7().to_string();
-    let now = now();
-    tx.execute(
-        "INSERT INTO venues (id, kind, category, name, district, address, manager_name, manager_phone,
-            dedup_key, address_key, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+/// Runs an INSERT or UPDATE of a venue whose parameters are, in order: id, the seven fields,
+/// the two comparison keys and the time. A UNIQUE violation is reported as the duplicate it is.
+fn write_venue(conn: &Connection, sql: &str, id: &str, v: &ValidVenue, now: &str) -> Result<usize> {
+    conn.execute(
+        sql,
         params![
             id,
             v.kind.key(),
@@ -410,7 +397,20 @@ fn insert(tx: &Transaction, v: &ValidVenue) -> Result<Venue> {
             now
         ],
     )
-    .map_err(|e| unique_violation(tx, v, e))?;
+    .map_err(|e| unique_violation(conn, v, e))
+}
+
+fn insert(tx: &Transaction, v: &ValidVenue) -> Result<Venue> {
+    let id = uuid::Uuid::now_v7().to_string();
+    write_venue(
+        tx,
+        "INSERT INTO venues (id, kind, category, name, district, address, manager_name, manager_phone,
+            dedup_key, address_key, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+        &id,
+        v,
+        &now(),
+    )?;
     get(tx, &id)
 }
 
