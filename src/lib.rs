@@ -16,6 +16,7 @@ pub mod poster;
 pub mod risk;
 pub mod scan;
 pub mod store;
+pub mod sync;
 pub mod validate;
 pub mod venue;
 

@@ -1,0 +1,89 @@
+//! Who is calling: a desk by its credential, a tracer by theirs. Only hashes are stored.
+
+use axum::http::HeaderMap;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use std::collections::HashSet;
+use uuid::Uuid;
+
+use crate::error::{CentralError, Result};
+
+pub fn hash_secret(s: &str) -> Vec<u8> {
+    Sha256::digest(s.as_bytes()).to_vec()
+}
+
+/// A fresh random secret with a readable prefix (`pcd_` desk, `pct_` tracer, `pce_` enrolment).
+pub fn new_secret(prefix: &str) -> Result<String> {
+    let mut b = [0u8; 24];
+    getrandom::getrandom(&mut b).map_err(|e| CentralError::Internal(e.to_string()))?;
+    Ok(format!("{prefix}{}", hex::encode(b)))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+/// An enrolled desk, as a request sees it.
+#[derive(Debug, Clone)]
+pub struct Desk {
+    pub id: Uuid,
+    pub code_key: placecode::code::SigningKey,
+    pub districts: Vec<String>,
+    pub venues: HashSet<Uuid>,
+    /// Server time minus desk time, from `X-Desk-Time`, when the desk sent it.
+    pub clock_offset_ms: Option<i64>,
+}
+
+/// Authenticates a desk and measures its clock (`docs/sync.md`): refused when revoked, unknown,
+/// or its clock is a day or more off.
+pub async fn desk(pool: &PgPool, headers: &HeaderMap, now: DateTime<Utc>) -> Result<Desk> {
+    let token = bearer(headers).ok_or(CentralError::DeskUnknown)?;
+    let row: Option<(Uuid, i64, Vec<u8>, Vec<String>, Option<DateTime<Utc>>)> = sqlx::query_as(
+        "SELECT id, code_key_id, code_key_secret, districts, revoked_at FROM desks WHERE credential_hash = $1",
+    )
+    .bind(hash_secret(token))
+    .fetch_optional(pool)
+    .await?;
+    let (id, key_id, secret, districts, revoked) = row.ok_or(CentralError::DeskUnknown)?;
+    if revoked.is_some() {
+        return Err(CentralError::DeskRevoked);
+    }
+    let offset = headers
+        .get("x-desk-time")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| (now - t.with_timezone(&Utc)).num_milliseconds());
+    if let Some(o) = offset {
+        if o.abs() >= placecode::sync::CLOCK_REFUSE_MS {
+            return Err(CentralError::ClockSkew(24));
+        }
+    }
+    let venues: Vec<Uuid> =
+        sqlx::query_scalar("SELECT venue_id FROM desk_venues WHERE desk_id = $1").bind(id).fetch_all(pool).await?;
+    sqlx::query("UPDATE desks SET last_seen_at = $2, clock_offset_ms = COALESCE($3, clock_offset_ms) WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .bind(offset)
+        .execute(pool)
+        .await?;
+    let secret: [u8; 32] = secret.try_into().map_err(|_| CentralError::Internal("desk key length".into()))?;
+    Ok(Desk {
+        id,
+        code_key: placecode::code::SigningKey::new(key_id as u32, secret),
+        districts,
+        venues: venues.into_iter().collect(),
+        clock_offset_ms: offset,
+    })
+}
+
+/// Authenticates a tracer (追溯查询) for the tracing API; returns their name for the audit log.
+pub async fn tracer(pool: &PgPool, headers: &HeaderMap) -> Result<String> {
+    let token = bearer(headers).ok_or(CentralError::Unauthorized)?;
+    let name: Option<String> =
+        sqlx::query_scalar("SELECT name FROM tracers WHERE token_hash = $1 AND revoked_at IS NULL")
+            .bind(hash_secret(token))
+            .fetch_optional(pool)
+            .await?;
+    name.ok_or(CentralError::Unauthorized)
+}

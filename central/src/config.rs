@@ -1,0 +1,94 @@
+//! Configuration by flags and environment variables; secrets come from a file.
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// PostgreSQL connection URL.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: String,
+    /// File holding the server secret (64 hex characters); made (0600) if missing.
+    #[arg(long, env = "PLACECODE_SECRET_FILE", default_value = "central-secret.key")]
+    pub secret_file: PathBuf,
+    /// The address printed into QR codes (scheme and host), as phones reach this server.
+    #[arg(long, env = "PLACECODE_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    pub public_url: String,
+    /// Visits older than this many days are purged.
+    #[arg(long, env = "PLACECODE_RETENTION_DAYS", default_value_t = 28)]
+    pub retention_days: i64,
+    /// Database connections in the pool.
+    #[arg(long, env = "PLACECODE_DB_CONNECTIONS", default_value_t = 16)]
+    pub db_connections: u32,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeConfig {
+    /// Where to listen.
+    #[arg(long, env = "PLACECODE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Phone page requests per minute from one IP address.
+    #[arg(long, env = "PLACECODE_RATE_IP", default_value_t = 120)]
+    pub rate_ip_per_minute: u32,
+    /// Phone page requests per minute for one venue code (a busy entrance).
+    #[arg(long, env = "PLACECODE_RATE_CODE", default_value_t = 3000)]
+    pub rate_code_per_minute: u32,
+    /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
+    #[arg(long, env = "PLACECODE_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+}
+
+/// Keys derived from the one server secret, each for one purpose.
+#[derive(Clone)]
+pub struct Keys {
+    /// HMAC key of document numbers: the risk list and `people.id_hash`. Given to desks at enrolment.
+    pub risk: [u8; 32],
+    /// Signs the phone cookie and the forms' CSRF tokens.
+    pub cookie: [u8; 32],
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys { .. }")
+    }
+}
+
+impl Keys {
+    pub fn from_secret(secret: &[u8]) -> Keys {
+        Keys { risk: derive(secret, b"risk-list v1"), cookie: derive(secret, b"phone-cookie v1") }
+    }
+
+    /// Reads the secret file, or makes one readable by its owner only.
+    pub fn load_or_create(path: &Path) -> std::io::Result<Keys> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let bytes = hex::decode(text.trim())
+                    .map_err(|_| std::io::Error::other("the secret file must hold 64 hex characters"))?;
+                if bytes.len() < 32 {
+                    return Err(std::io::Error::other("the secret file must hold 64 hex characters"));
+                }
+                Ok(Keys::from_secret(&bytes))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut secret = [0u8; 32];
+                getrandom::getrandom(&mut secret).map_err(|e| std::io::Error::other(e.to_string()))?;
+                write_private(path, hex::encode(secret).as_bytes())?;
+                tracing::info!(path = %path.display(), "made a new server secret");
+                Ok(Keys::from_secret(&secret))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn derive(secret: &[u8], purpose: &[u8]) -> [u8; 32] {
+    placecode::risk::id_hash(secret, std::str::from_utf8(purpose).unwrap_or_default())
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path)?.write_all(bytes)
+}

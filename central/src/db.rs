@@ -1,0 +1,73 @@
+//! The PostgreSQL pool, migrations, and the day partitions of `visits` (retention).
+
+use chrono::{Duration, NaiveDate, Utc};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+
+use crate::error::Result;
+
+pub async fn connect(url: &str, max: u32) -> Result<PgPool> {
+    let pool = PgPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect(url)
+        .await?;
+    migrate(&pool).await?;
+    Ok(pool)
+}
+
+pub async fn migrate(pool: &PgPool) -> Result<()> {
+    sqlx::migrate!("./migrations").run(pool).await.map_err(|e| crate::CentralError::Internal(e.to_string()))?;
+    Ok(())
+}
+
+fn partition_name(day: NaiveDate) -> String {
+    format!("visits_{}", day.format("%Y%m%d"))
+}
+
+/// Makes sure a partition exists for every day from `retention_days` ago to two days ahead, and
+/// drops the partitions of days older than that: purging a day is dropping a table, whatever its
+/// size. Rows in the default partition older than the cut-off are deleted. Returns the dropped days.
+pub async fn maintain_partitions(pool: &PgPool, retention_days: i64) -> Result<Vec<String>> {
+    let today = Utc::now().date_naive();
+    let oldest = today - Duration::days(retention_days);
+    let mut tx = pool.begin().await?;
+    // One maintenance at a time (several server processes may share a database).
+    sqlx::query("SELECT pg_advisory_xact_lock(7021)").execute(&mut *tx).await?;
+    let existing: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+         JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'visits' AND c.relname <> 'visits_default'",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut day = oldest;
+    while day <= today + Duration::days(2) {
+        let name = partition_name(day);
+        if !existing.contains(&name) {
+            // Rows for this day that arrived before its partition wait in the default partition:
+            // move them across (detach-free: insert after the partition exists, then delete).
+            let next = day + Duration::days(1);
+            sqlx::raw_sql(&format!(
+                "CREATE TABLE {name} (LIKE visits INCLUDING DEFAULTS);
+                 WITH moved AS (DELETE FROM visits_default WHERE at >= '{day}' AND at < '{next}' RETURNING *)
+                 INSERT INTO {name} SELECT * FROM moved;
+                 ALTER TABLE visits ATTACH PARTITION {name} FOR VALUES FROM ('{day}') TO ('{next}')"
+            ))
+            .execute(&mut *tx)
+            .await?;
+        }
+        day += Duration::days(1);
+    }
+    let mut dropped = Vec::new();
+    for name in existing {
+        if name < partition_name(oldest) {
+            sqlx::raw_sql(&format!("DROP TABLE {name}")).execute(&mut *tx).await?;
+            dropped.push(name);
+        }
+    }
+    sqlx::query("DELETE FROM visits_default WHERE at < $1")
+        .bind(oldest.and_hms_opt(0, 0, 0).map(|t| t.and_utc()))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(dropped)
+}

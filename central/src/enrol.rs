@@ -1,0 +1,130 @@
+//! Desk enrolment: an administrator's one-time token becomes a desk's own credential.
+
+use chrono::{Duration, Utc};
+use placecode::sync::{EnrolRequest, EnrolResponse};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::auth::{hash_secret, new_secret};
+use crate::error::{CentralError, Result};
+
+/// Makes a one-time enrolment token for venues and/or districts, valid for 24 hours.
+pub async fn make_token(pool: &PgPool, venues: &[Uuid], districts: &[String], note: &str) -> Result<String> {
+    for d in districts {
+        if placecode::venue::District::parse(d).is_none() {
+            return Err(CentralError::Invalid {
+                field: "district".into(), message: format!("所在辖区：不认识“{d}”")
+            });
+        }
+    }
+    if venues.is_empty() && districts.is_empty() {
+        return Err(CentralError::Invalid { field: "venue".into(), message: "请指定场所或辖区".into() });
+    }
+    let token = new_secret("pce_")?;
+    sqlx::query(
+        "INSERT INTO enrol_tokens (token_hash, districts, venue_ids, note, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(hash_secret(&token))
+    .bind(districts)
+    .bind(venues)
+    .bind(note)
+    .bind(Utc::now() + Duration::hours(24))
+    .execute(pool)
+    .await?;
+    Ok(token)
+}
+
+pub async fn enrol(pool: &PgPool, req: &EnrolRequest) -> Result<EnrolResponse> {
+    let desk_id = Uuid::parse_str(&req.desk_id)
+        .map_err(|_| CentralError::Invalid {
+            field: "desk_id".into(), message: "登记台编号格式不对".into()
+        })?;
+    placecode::sync::text("desk_name", "登记台名称", &req.desk_name, 60).map_err(CentralError::invalid)?;
+    if req.desk_name.trim().is_empty() {
+        return Err(CentralError::Invalid { field: "desk_name".into(), message: "登记台名称：必填".into() });
+    }
+    let secret: [u8; 32] =
+        hex::decode(&req.code_key.secret_hex).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| {
+            CentralError::Invalid { field: "code_key".into(), message: "签码密钥应为64位十六进制".into() }
+        })?;
+    let now = Utc::now();
+    let mut tx = pool.begin().await?;
+    let row: Option<(Vec<String>, Vec<Uuid>)> = sqlx::query_as(
+        "UPDATE enrol_tokens SET used_at = $2, used_by = $3
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING districts, venue_ids",
+    )
+    .bind(hash_secret(req.token.trim()))
+    .bind(now)
+    .bind(desk_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (districts, venues) = row.ok_or(CentralError::TokenInvalid)?;
+    let credential = new_secret("pcd_")?;
+    let key_taken: Option<Uuid> = sqlx::query_scalar("SELECT id FROM desks WHERE code_key_id = $1 AND id <> $2")
+        .bind(i64::from(req.code_key.id))
+        .bind(desk_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if key_taken.is_some() {
+        return Err(CentralError::Invalid {
+            field: "code_key".into(),
+            message: "签码密钥编号已被另一登记台使用，请重新生成密钥".into(),
+        });
+    }
+    // Re-enrolling a desk (a new token) replaces its credential and key; a revoked desk stays revoked.
+    let revoked: Option<Option<chrono::DateTime<Utc>>> = sqlx::query_scalar(
+        "INSERT INTO desks (id, name, credential_hash, code_key_id, code_key_secret, districts, app_version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, credential_hash = EXCLUDED.credential_hash,
+             code_key_id = EXCLUDED.code_key_id, code_key_secret = EXCLUDED.code_key_secret,
+             districts = ARRAY(SELECT DISTINCT unnest(desks.districts || EXCLUDED.districts)),
+             app_version = EXCLUDED.app_version
+         RETURNING revoked_at",
+    )
+    .bind(desk_id)
+    .bind(req.desk_name.trim())
+    .bind(hash_secret(&credential))
+    .bind(i64::from(req.code_key.id))
+    .bind(&secret[..])
+    .bind(&districts)
+    .bind(&req.app_version)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if matches!(revoked, Some(Some(_))) {
+        return Err(CentralError::DeskRevoked);
+    }
+    sqlx::query("INSERT INTO desk_venues (desk_id, venue_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING")
+        .bind(desk_id)
+        .bind(&venues)
+        .execute(&mut *tx)
+        .await?;
+    let all: Vec<Uuid> = sqlx::query_scalar("SELECT venue_id FROM desk_venues WHERE desk_id = $1 ORDER BY venue_id")
+        .bind(desk_id)
+        .fetch_all(&mut *tx)
+        .await?;
+    let districts: Vec<String> =
+        sqlx::query_scalar("SELECT districts FROM desks WHERE id = $1").bind(desk_id).fetch_one(&mut *tx).await?;
+    tx.commit().await?;
+    tracing::info!(desk = %desk_id, venues = all.len(), "desk enrolled");
+    Ok(EnrolResponse {
+        desk_id: desk_id.to_string(),
+        credential,
+        risk_key_hex: String::new(),
+        venues: all.iter().map(Uuid::to_string).collect(),
+        districts,
+        server_time: now,
+    })
+}
+
+pub async fn revoke_desk(pool: &PgPool, desk: Uuid) -> Result<()> {
+    let n = sqlx::query("UPDATE desks SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
+        .bind(desk)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(CentralError::NotFound("该登记台（或已吊销）"));
+    }
+    tracing::info!(desk = %desk, "desk revoked");
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! placecode-central: the server desks sync to and the page every printed QR opens. It holds no
+//! rule of its own: venues, codes, declarations, identities and colours are checked by the core
+//! library (`placecode`), the same code the desk runs.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod enrol;
+pub mod error;
+pub mod people;
+pub mod phone;
+pub mod pull;
+pub mod push;
+pub mod ratelimit;
+pub mod risk;
+pub mod trace;
+
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use sqlx::PgPool;
+
+pub use config::{Config, Keys, ServeConfig};
+pub use error::{CentralError, Result};
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct App(Arc<AppInner>);
+
+pub struct AppInner {
+    pub pool: PgPool,
+    pub keys: Keys,
+    pub public_url: String,
+    pub secure_cookies: bool,
+    pub trust_proxy: bool,
+    pub ip_limiter: ratelimit::Limiter,
+    pub code_limiter: ratelimit::Limiter,
+}
+
+impl std::ops::Deref for App {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+impl App {
+    pub fn new(pool: PgPool, keys: Keys, public_url: &str, serve: &ServeConfig) -> App {
+        App(Arc::new(AppInner {
+            pool,
+            keys,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            secure_cookies: public_url.to_ascii_lowercase().starts_with("https://"),
+            trust_proxy: serve.trust_proxy,
+            ip_limiter: ratelimit::Limiter::new(serve.rate_ip_per_minute),
+            code_limiter: ratelimit::Limiter::new(serve.rate_code_per_minute),
+        }))
+    }
+}
+
+/// The JSON API's routes, as the OpenAPI document lists them (a test keeps the two equal).
+pub const API_ROUTES: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/api/v1/openapi.json"),
+    ("post", "/api/v1/enrol"),
+    ("post", "/api/v1/push"),
+    ("get", "/api/v1/pull"),
+    ("post", "/api/v1/trace/person"),
+    ("post", "/api/v1/trace/venue"),
+    ("post", "/api/v1/trace/overlap"),
+];
+
+pub fn router(app: App) -> Router {
+    let api = Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz))
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/enrol", post(api::enrol))
+        .route("/api/v1/push", post(api::push))
+        .route("/api/v1/pull", get(api::pull))
+        .route("/api/v1/trace/person", post(api::trace_person))
+        .route("/api/v1/trace/venue", post(api::trace_venue))
+        .route("/api/v1/trace/overlap", post(api::trace_overlap))
+        .layer(axum::extract::DefaultBodyLimit::max(placecode::sync::MAX_BODY_BYTES))
+        .layer(tower_http::decompression::RequestDecompressionLayer::new());
+    let pages = Router::new()
+        .route("/c/{code}", get(phone::show).post(phone::submit))
+        .route("/C/{code}", get(phone::show).post(phone::submit))
+        .route("/checkpoints", get(phone::checkpoints))
+        .layer(axum::extract::DefaultBodyLimit::max(phone::MAX_FORM_BYTES));
+    api.merge(pages).fallback(phone::not_found).with_state(app)
+}
+
+/// Serves until SIGINT or SIGTERM, then lets requests in flight finish. Partitions are kept and
+/// old visits purged every hour.
+pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()> {
+    let keys = Keys::load_or_create(&config.secret_file)?;
+    let pool = db::connect(&config.database_url, config.db_connections).await?;
+    db::maintain_partitions(&pool, config.retention_days).await?;
+    let app = App::new(pool.clone(), keys, &config.public_url, &serve);
+    let listener = tokio::net::TcpListener::bind(&serve.listen).await?;
+    tracing::info!(listen = %serve.listen, public = %config.public_url, "placecode-central serving");
+    let server = axum::serve(listener, router(app).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown());
+    // The maintenance loop runs beside the server and ends with it.
+    tokio::select! {
+        r = server => r?,
+        _ = maintenance(pool, config.retention_days) => {}
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn maintenance(pool: PgPool, retention_days: i64) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        match db::maintain_partitions(&pool, retention_days).await {
+            Ok(dropped) if !dropped.is_empty() => tracing::info!(?dropped, "purged old visits"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "partition maintenance"),
+        }
+    }
+}
+
+async fn shutdown() {
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term => {},
+    }
+}
+
+/// Errors of the command line, where any failure ends the program with its message.
+pub mod anyhow_free {
+    pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+}

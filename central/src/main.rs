@@ -1,0 +1,164 @@
+//! `placecode-central`: serve, or run an administrator's command.
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+use placecode_central::{db, enrol, risk, trace, Config, Keys, ServeConfig};
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(name = "placecode-central", version, about = "场所码中心服务器")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// `serve`'s flags when no command is given (they still come from the environment).
+#[derive(Parser)]
+struct ServeOnly {
+    #[command(flatten)]
+    serve: ServeConfig,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and the phone pages (the default).
+    Serve(ServeConfig),
+    /// Apply the database migrations and prepare the day partitions, then exit.
+    Migrate,
+    #[command(subcommand)]
+    Admin(Admin),
+}
+
+#[derive(Subcommand)]
+enum Admin {
+    /// Make a one-time enrolment token (24 h) for venues and/or districts.
+    EnrolToken {
+        #[arg(long = "venue")]
+        venues: Vec<Uuid>,
+        #[arg(long = "district")]
+        districts: Vec<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Revoke a desk's credential: every later call of it is refused.
+    RevokeDesk { desk: Uuid },
+    /// Make a tracing credential (追溯查询凭证) for the tracing API.
+    TracerToken {
+        #[arg(long)]
+        name: String,
+    },
+    /// Import the risk-person list (CSV: 身份证号,颜色,原因), adding to it or replacing it.
+    ImportRisk {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Tracing queries (R11), each written to the audit log.
+    #[command(subcommand)]
+    Trace(Trace),
+    /// Drop the days of visits older than the retention and prepare the coming days now.
+    Purge,
+}
+
+#[derive(Subcommand)]
+enum Trace {
+    /// Every visit of a person in a window.
+    Person {
+        #[arg(long)]
+        id_number: String,
+        #[arg(long)]
+        from: DateTime<Utc>,
+        #[arg(long)]
+        to: DateTime<Utc>,
+    },
+    /// Everyone at a venue in a window.
+    Venue {
+        #[arg(long)]
+        venue: Uuid,
+        #[arg(long)]
+        from: DateTime<Utc>,
+        #[arg(long)]
+        to: DateTime<Utc>,
+    },
+    /// Everyone who overlapped a person at any venue within N hours over the last 14 days.
+    Overlap {
+        #[arg(long)]
+        id_number: String,
+        #[arg(long, default_value_t = 2)]
+        hours: i64,
+    },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let json = std::env::var("PLACECODE_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    if json {
+        tracing_subscriber::fmt().json().with_env_filter(filter).with_writer(std::io::stderr).init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    }
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误：{e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
+    let cfg = cli.config;
+    let admin = match cli.command {
+        None => return placecode_central::serve(cfg, ServeOnly::parse_from(["serve"]).serve).await,
+        Some(Command::Serve(s)) => return placecode_central::serve(cfg, s).await,
+        Some(Command::Migrate) => {
+            let pool = db::connect(&cfg.database_url, 2).await?;
+            db::maintain_partitions(&pool, cfg.retention_days).await?;
+            println!("migrated");
+            return Ok(());
+        }
+        Some(Command::Admin(a)) => a,
+    };
+    let pool = db::connect(&cfg.database_url, 2).await?;
+    let keys = || Keys::load_or_create(&cfg.secret_file);
+    let print = |v: serde_json::Value| println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    let actor = format!("admin-cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+    match admin {
+        Admin::EnrolToken { venues, districts, note } => {
+            println!("{}", enrol::make_token(&pool, &venues, &districts, &note).await?);
+        }
+        Admin::RevokeDesk { desk } => {
+            enrol::revoke_desk(&pool, desk).await?;
+            println!("revoked {desk}");
+        }
+        Admin::TracerToken { name } => println!("{}", trace::make_tracer(&pool, &name).await?),
+        Admin::ImportRisk { file, replace } => {
+            let bytes = std::fs::read(&file)?;
+            let report = risk::import(&pool, &keys()?.risk, &bytes, replace).await?;
+            print(serde_json::to_value(report)?);
+        }
+        Admin::Trace(Trace::Person { id_number, from, to }) => {
+            let rows = trace::person(&pool, &keys()?.risk, &actor, &trace::PersonQuery { id_number, from, to }).await?;
+            print(serde_json::json!({ "visits": rows }));
+        }
+        Admin::Trace(Trace::Venue { venue, from, to }) => {
+            let rows = trace::venue(&pool, &actor, &trace::VenueQuery { venue_id: venue, from, to }).await?;
+            print(serde_json::json!({ "visits": rows }));
+        }
+        Admin::Trace(Trace::Overlap { id_number, hours }) => {
+            let q = trace::OverlapQuery { id_number, hours };
+            let rows = trace::overlap(&pool, &keys()?.risk, &actor, &q, Utc::now()).await?;
+            print(serde_json::json!({ "overlaps": rows }));
+        }
+        Admin::Purge => {
+            let dropped = db::maintain_partitions(&pool, cfg.retention_days).await?;
+            print(serde_json::json!({ "dropped": dropped }));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,541 @@
+//! Push (`docs/sync.md`): a batch of records, each stored exactly once by its id. A bad record is
+//! rejected alone; the whole batch commits in one transaction before the answer goes out.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use placecode::sync::{
+    self, CodeBody, CodeRevokedBody, IncidentBody, IncidentEventBody, PushResult, PushStatus, Record, RecordKind,
+    Refusal, TruckBody, VenueBody, VenueDecision, VisitBody,
+};
+use placecode::venue::CodeKind;
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::auth::Desk;
+use crate::error::{CentralError, Result};
+
+/// A record that passed its checks, ready to write.
+enum Valid {
+    Venue(Uuid, placecode::venue::ValidVenue),
+    Code(Uuid, placecode::code::ParsedCode, String),
+    CodeRevoked(CodeRevokedBody),
+    Visit(Box<(VisitBody, sync::CheckedVisit)>),
+    Incident(Uuid, IncidentBody),
+    IncidentEvent(Uuid, IncidentEventBody),
+    Truck(Uuid, TruckBody),
+}
+
+struct Item {
+    id: Uuid,
+    digest: [u8; 32],
+    record: Record,
+}
+
+pub async fn push(
+    pool: &PgPool,
+    risk_key: &[u8; 32],
+    desk: &Desk,
+    records: Vec<Record>,
+    now: DateTime<Utc>,
+) -> Result<Vec<PushResult>> {
+    if records.len() > sync::MAX_BATCH {
+        return Err(CentralError::BatchTooLarge(sync::MAX_BATCH));
+    }
+    let mut results: Vec<Option<PushResult>> = vec![None; records.len()];
+    let mut items: Vec<(usize, Item)> = Vec::with_capacity(records.len());
+    let mut seen: HashMap<Uuid, [u8; 32]> = HashMap::new();
+    for (i, record) in records.into_iter().enumerate() {
+        let rid = record.id.clone();
+        match sync::record_id(&rid) {
+            Err(r) => results[i] = Some(rejected(&rid, r)),
+            Ok(id) => {
+                let digest = record.digest();
+                match seen.get(&id) {
+                    // The same id twice in one batch: the second is the first's echo, or a conflict.
+                    Some(d) => {
+                        results[i] =
+                            Some(status(&rid, if *d == digest { PushStatus::Duplicate } else { PushStatus::Conflict }))
+                    }
+                    None => {
+                        seen.insert(id, digest);
+                        items.push((i, Item { id, digest, record }));
+                    }
+                }
+            }
+        }
+    }
+
+    let mut tx = pool.begin().await?;
+    // Records stored before: acknowledged again (same content) or a conflict (different content).
+    let ids: Vec<Uuid> = items.iter().map(|(_, it)| it.id).collect();
+    let known: HashMap<Uuid, Vec<u8>> =
+        sqlx::query_as::<_, (Uuid, Vec<u8>)>("SELECT id, digest FROM records WHERE id = ANY($1)")
+            .bind(&ids)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
+    let mut fresh = Vec::with_capacity(items.len());
+    for (i, it) in items {
+        match known.get(&it.id) {
+            Some(d) if d[..] == it.digest[..] => results[i] = Some(status(&it.record.id, PushStatus::Duplicate)),
+            Some(_) => {
+                tracing::warn!(desk = %desk.id, record = %it.id, "record conflict: same id, different content");
+                results[i] = Some(status(&it.record.id, PushStatus::Conflict))
+            }
+            None => fresh.push((i, it)),
+        }
+    }
+
+    // Check every new record; venues first so that codes and visits of a venue registered in the
+    // same batch find it.
+    let mut ctx = Context::load(&mut tx, desk, &fresh).await?;
+    fresh.sort_by_key(|(i, it)| (if it.record.kind == RecordKind::Venue { 0 } else { 1 }, *i));
+    let mut valid: Vec<(usize, Item, Valid)> = Vec::with_capacity(fresh.len());
+    for (i, it) in fresh {
+        match ctx.check(&it.record, now) {
+            Ok(v) => valid.push((i, it, v)),
+            Err(r) => results[i] = Some(rejected(&it.record.id, r)),
+        }
+    }
+
+    // The ledger: a concurrent push of the same ids loses the race here and reports duplicates.
+    let offset = desk.clock_offset_ms;
+    let inserted: HashSet<Uuid> = sqlx::query_scalar(
+        "INSERT INTO records (id, desk_id, kind, digest, written_at, clock_offset_ms)
+         SELECT u.id, $2, u.kind, u.digest, u.written_at, u.off
+         FROM UNNEST($1::uuid[], $3::text[], $4::bytea[], $5::timestamptz[], $6::bigint[])
+             AS u(id, kind, digest, written_at, off)
+         ON CONFLICT (id) DO NOTHING RETURNING id",
+    )
+    .bind(valid.iter().map(|(_, it, _)| it.id).collect::<Vec<_>>())
+    .bind(desk.id)
+    .bind(valid.iter().map(|(_, it, _)| it.record.kind.key()).collect::<Vec<_>>())
+    .bind(valid.iter().map(|(_, it, _)| it.digest.to_vec()).collect::<Vec<_>>())
+    .bind(valid.iter().map(|(_, it, _)| it.record.written_at).collect::<Vec<_>>())
+    .bind(valid.iter().map(|(_, it, _)| offset.unwrap_or(it.record.clock_offset_ms)).collect::<Vec<_>>())
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+
+    let mut visits = Vec::new();
+    for (i, it, v) in valid {
+        if !inserted.contains(&it.id) {
+            results[i] = Some(status(&it.record.id, PushStatus::Duplicate));
+            continue;
+        }
+        let mut result = status(&it.record.id, PushStatus::Stored);
+        match v {
+            Valid::Venue(vid, venue) => result.decision = Some(write_venue(&mut tx, desk, vid, &venue).await?),
+            Valid::Code(venue, parsed, label) => {
+                write_code(&mut tx, desk, venue, &parsed, &label, it.record.written_at).await?
+            }
+            Valid::CodeRevoked(b) => revoke_code(&mut tx, desk, &b, it.record.written_at).await?,
+            Valid::Visit(b) => visits.push((it.id, it.record.body, *b)),
+            Valid::Incident(venue, b) => write_incident(&mut tx, desk, it.id, venue, &b).await?,
+            Valid::IncidentEvent(id, b) => write_incident_event(&mut tx, id, &b).await?,
+            Valid::Truck(id, b) => write_truck(&mut tx, desk, id, it.record.kind, &b).await?,
+        }
+        results[i] = Some(result);
+    }
+    write_visits(&mut tx, risk_key, desk, visits).await?;
+    tx.commit().await?;
+    Ok(results.into_iter().map(|r| r.unwrap_or_else(|| status("", PushStatus::Rejected))).collect())
+}
+
+fn status(id: &str, status: PushStatus) -> PushResult {
+    PushResult { id: id.to_owned(), status, field: None, reason: None, decision: None }
+}
+
+fn rejected(id: &str, r: Refusal) -> PushResult {
+    PushResult {
+        id: id.to_owned(),
+        status: PushStatus::Rejected,
+        field: Some(r.field),
+        reason: Some(r.message),
+        decision: None,
+    }
+}
+
+/// What the checks need from the database, loaded once per batch.
+struct Context<'a> {
+    desk: &'a Desk,
+    /// Venues this desk may write for, including those it registers in this batch.
+    writable: HashSet<Uuid>,
+    /// Venues already on the server: their kind and the desk that registered them.
+    known_venues: HashMap<Uuid, (CodeKind, Uuid)>,
+    batch_venues: HashMap<Uuid, CodeKind>,
+}
+
+impl<'a> Context<'a> {
+    async fn load(tx: &mut Transaction<'_, Postgres>, desk: &'a Desk, items: &[(usize, Item)]) -> Result<Context<'a>> {
+        let mut venue_ids: Vec<Uuid> = desk.venues.iter().copied().collect();
+        for (_, it) in items {
+            if let Some(v) =
+                it.record.body.get("venue_id").and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok())
+            {
+                venue_ids.push(v);
+            }
+        }
+        venue_ids.sort();
+        venue_ids.dedup();
+        let rows: Vec<(Uuid, String, Uuid)> = sqlx::query_as("SELECT id, kind, desk_id FROM venues WHERE id = ANY($1)")
+            .bind(&venue_ids)
+            .fetch_all(&mut **tx)
+            .await?;
+        let known_venues =
+            rows.into_iter().filter_map(|(id, kind, d)| Some((id, (CodeKind::parse(&kind)?, d)))).collect();
+        Ok(Context { desk, writable: desk.venues.clone(), known_venues, batch_venues: HashMap::new() })
+    }
+
+    fn may_write(&self, venue: Uuid) -> Result<(), Refusal> {
+        if self.writable.contains(&venue) {
+            Ok(())
+        } else {
+            Err(sync::refuse("venue_id", "本登记台无权写入该场所的记录"))
+        }
+    }
+
+    fn venue_kind(&self, venue: Uuid) -> Option<CodeKind> {
+        self.batch_venues.get(&venue).copied().or_else(|| self.known_venues.get(&venue).map(|(k, _)| *k))
+    }
+
+    fn check(&mut self, r: &Record, now: DateTime<Utc>) -> Result<Valid, Refusal> {
+        sync::check_time(r.written_at, now, "written_at")?;
+        match r.kind {
+            RecordKind::Venue => {
+                let b: VenueBody = sync::body(r)?;
+                let (id, v) = sync::check_venue(&b)?;
+                let allowed = match self.known_venues.get(&id) {
+                    Some((_, owner)) => *owner == self.desk.id || self.writable.contains(&id),
+                    None => self.writable.contains(&id) || self.desk.districts.iter().any(|d| d == v.district.key()),
+                };
+                if !allowed {
+                    return Err(sync::refuse("district", "本登记台无权登记该辖区的场所"));
+                }
+                self.writable.insert(id);
+                self.batch_venues.insert(id, v.kind);
+                Ok(Valid::Venue(id, v))
+            }
+            RecordKind::Code => {
+                let b: CodeBody = sync::body(r)?;
+                let (venue, parsed) = sync::check_code(&b)?;
+                self.may_write(venue)?;
+                if !parsed.verify(&self.desk.code_key) {
+                    return Err(sync::refuse("code", "场所码签名校验不通过：不是本登记台签发的码"));
+                }
+                match self.venue_kind(venue) {
+                    Some(k) if sync::code_matches_venue(parsed.kind, k) => {}
+                    Some(_) => return Err(sync::refuse("code", "场所码类型与场所的码类型不一致")),
+                    None => return Err(sync::refuse("venue_id", "场所尚未登记到中心")),
+                }
+                Ok(Valid::Code(venue, parsed, placecode::normalize::clean(&b.label)))
+            }
+            RecordKind::CodeRevoked => {
+                let b: CodeRevokedBody = sync::body(r)?;
+                let parsed =
+                    placecode::code::parse(&b.code).map_err(|m| sync::refuse("code", format!("场所码：{m}")))?;
+                if !parsed.verify(&self.desk.code_key) {
+                    return Err(sync::refuse("code", "只能停用本登记台签发的码"));
+                }
+                sync::text("reason", "停用原因", &b.reason, 200)?;
+                Ok(Valid::CodeRevoked(CodeRevokedBody { code: parsed.code, ..b }))
+            }
+            RecordKind::Visit => {
+                let b: VisitBody = sync::body(r)?;
+                let checked = sync::check_visit(&b, now)?;
+                self.may_write(checked.venue)?;
+                Ok(Valid::Visit(Box::new((b, checked))))
+            }
+            RecordKind::Incident => {
+                let b: IncidentBody = sync::body(r)?;
+                let venue = Uuid::parse_str(&b.venue_id).map_err(|_| sync::refuse("venue_id", "场所编号格式不对"))?;
+                Uuid::parse_str(&b.visit_id).map_err(|_| sync::refuse("visit_id", "登记记录编号格式不对"))?;
+                self.may_write(venue)?;
+                sync::text("reason", "原因", &b.reason, 200)?;
+                sync::text("held_at", "隔离点", &b.held_at, 100)?;
+                sync::text("reported_to", "上报对象", &b.reported_to, 100)?;
+                sync::text("status", "状态", &b.status, 20)?;
+                Ok(Valid::Incident(venue, b))
+            }
+            RecordKind::IncidentEvent => {
+                let b: IncidentEventBody = sync::body(r)?;
+                let venue = Uuid::parse_str(&b.venue_id).map_err(|_| sync::refuse("venue_id", "场所编号格式不对"))?;
+                let incident =
+                    Uuid::parse_str(&b.incident_id).map_err(|_| sync::refuse("incident_id", "异常记录编号格式不对"))?;
+                self.may_write(venue)?;
+                sync::text("status", "状态", &b.status, 20)?;
+                sync::text("note", "备注", &b.note, 200)?;
+                Ok(Valid::IncidentEvent(incident, b))
+            }
+            RecordKind::TruckTrip | RecordKind::TruckArrival => {
+                let b: TruckBody = sync::body(r)?;
+                let venue = sync::check_truck(&b, now)?;
+                self.may_write(venue)?;
+                Ok(Valid::Truck(venue, b))
+            }
+        }
+    }
+}
+
+/// R3 review: the same rules as the desk, and 一所一码 across the whole city.
+async fn write_venue(
+    tx: &mut Transaction<'_, Postgres>,
+    desk: &Desk,
+    id: Uuid,
+    v: &placecode::venue::ValidVenue,
+) -> Result<VenueDecision> {
+    let key = v.dedup_key();
+    let twin: Option<(String, String)> =
+        sqlx::query_as("SELECT name, address FROM venues WHERE dedup_key = $1 AND status = 'approved' AND id <> $2")
+            .bind(&key)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (status, reason) = match twin {
+        Some((name, address)) => {
+            ("rejected", format!("重复登记：该场所已登记为“{name}”（{address}），一所一码，不能重复登记"))
+        }
+        None => ("approved", String::new()),
+    };
+    sqlx::query(
+        "INSERT INTO venues (id, desk_id, kind, category, name, district, address, manager_name, manager_phone,
+             dedup_key, status, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, category = EXCLUDED.category, name = EXCLUDED.name,
+             district = EXCLUDED.district, address = EXCLUDED.address, manager_name = EXCLUDED.manager_name,
+             manager_phone = EXCLUDED.manager_phone, dedup_key = EXCLUDED.dedup_key, status = EXCLUDED.status,
+             reason = EXCLUDED.reason, updated_at = now()",
+    )
+    .bind(id)
+    .bind(desk.id)
+    .bind(v.kind.key())
+    .bind(v.category.key())
+    .bind(&v.name)
+    .bind(v.district.key())
+    .bind(&v.address)
+    .bind(&v.manager_name)
+    .bind(&v.manager_phone)
+    .bind(&key)
+    .bind(status)
+    .bind(&reason)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("INSERT INTO desk_venues (desk_id, venue_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(desk.id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    let decision = VenueDecision { venue_id: id.to_string(), status: status.into(), reason };
+    change(tx, "venue_decision", Some(id), None, &decision).await?;
+    Ok(decision)
+}
+
+async fn write_code(
+    tx: &mut Transaction<'_, Postgres>,
+    desk: &Desk,
+    venue: Uuid,
+    code: &placecode::code::ParsedCode,
+    label: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO codes (code, venue_id, desk_id, kind, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (code) DO NOTHING",
+    )
+    .bind(&code.code)
+    .bind(venue)
+    .bind(desk.id)
+    .bind(code.kind.key())
+    .bind(label)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn revoke_code(
+    tx: &mut Transaction<'_, Postgres>,
+    desk: &Desk,
+    b: &CodeRevokedBody,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE codes SET revoked_at = $3, replaced_by = $4 WHERE code = $1 AND desk_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(&b.code)
+    .bind(desk.id)
+    .bind(at)
+    .bind(&b.replaced_by)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn write_incident(
+    tx: &mut Transaction<'_, Postgres>,
+    desk: &Desk,
+    id: Uuid,
+    venue: Uuid,
+    b: &IncidentBody,
+) -> Result<()> {
+    let visit = Uuid::parse_str(&b.visit_id).unwrap_or_default();
+    sqlx::query(
+        "INSERT INTO incidents (id, visit_id, venue_id, desk_id, colour, reason, held_at, reported_to, status, at, updated_at)
+         VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(visit)
+    .bind(venue)
+    .bind(desk.id)
+    .bind(b.colour.key())
+    .bind(&b.reason)
+    .bind(&b.held_at)
+    .bind(&b.reported_to)
+    .bind(&b.status)
+    .bind(b.at)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    change(tx, "incident", Some(venue), Some(desk.id), b).await
+}
+
+async fn write_incident_event(tx: &mut Transaction<'_, Postgres>, incident: Uuid, b: &IncidentEventBody) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO incident_events (id, incident_id, status, note, at) VALUES (gen_random_uuid(), $1, $2, $3, $4)",
+    )
+    .bind(incident)
+    .bind(&b.status)
+    .bind(&b.note)
+    .bind(b.at)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE incidents SET status = $2, updated_at = $3 WHERE id = $1 AND updated_at <= $3")
+        .bind(incident)
+        .bind(&b.status)
+        .bind(b.at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn write_truck(
+    tx: &mut Transaction<'_, Postgres>,
+    desk: &Desk,
+    venue: Uuid,
+    kind: RecordKind,
+    b: &TruckBody,
+) -> Result<()> {
+    let body = serde_json::to_value(b).map_err(|e| CentralError::Internal(e.to_string()))?;
+    let plate = placecode::identity::plate(&b.plate).unwrap_or_default();
+    sqlx::query("INSERT INTO truck_records (id, kind, desk_id, venue_id, plate, body, at) VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6)")
+        .bind(kind.key())
+        .bind(desk.id)
+        .bind(venue)
+        .bind(plate)
+        .bind(body)
+        .bind(b.at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Appends a change for desks to pull (`venue` None: for every desk).
+pub async fn change<T: serde::Serialize>(
+    tx: &mut Transaction<'_, Postgres>,
+    kind: &str,
+    venue: Option<Uuid>,
+    origin: Option<Uuid>,
+    body: &T,
+) -> Result<()> {
+    let body = serde_json::to_value(body).map_err(|e| CentralError::Internal(e.to_string()))?;
+    sqlx::query("INSERT INTO changes (kind, venue_id, origin_desk, body) VALUES ($1, $2, $3, $4)")
+        .bind(kind)
+        .bind(venue)
+        .bind(origin)
+        .bind(body)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// People are upserted by keyed hash; visits and their pull changes go in with one statement each.
+async fn write_visits(
+    tx: &mut Transaction<'_, Postgres>,
+    risk_key: &[u8; 32],
+    desk: &Desk,
+    visits: Vec<(Uuid, serde_json::Value, (VisitBody, sync::CheckedVisit))>,
+) -> Result<()> {
+    if visits.is_empty() {
+        return Ok(());
+    }
+    let people = crate::people::upsert(
+        tx,
+        risk_key,
+        visits.iter().map(|(_, _, (b, c))| crate::people::PersonRow::from_checked(c, b.at)).collect(),
+    )
+    .await?;
+    let n = visits.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut at = Vec::with_capacity(n);
+    let mut person = Vec::with_capacity(n);
+    let mut venue = Vec::with_capacity(n);
+    let mut code = Vec::with_capacity(n);
+    let mut way_in = Vec::with_capacity(n);
+    let mut colour = Vec::with_capacity(n);
+    let mut health = Vec::with_capacity(n);
+    let mut reasons = Vec::with_capacity(n);
+    let mut helper = Vec::with_capacity(n);
+    let mut operator = Vec::with_capacity(n);
+    let mut bodies = Vec::with_capacity(n);
+    for (id, body, (b, c)) in visits {
+        let hash = placecode::risk::id_hash(risk_key, &c.document_number);
+        let pid = people.get(&hash[..]).copied().ok_or_else(|| CentralError::Internal("person not upserted".into()))?;
+        ids.push(id);
+        at.push(b.at);
+        person.push(pid);
+        venue.push(c.venue);
+        code.push(b.code.as_deref().and_then(|s| placecode::code::parse(s).ok()).map(|p| p.code));
+        way_in.push(b.way_in);
+        colour.push(b.colour.key());
+        health.push(b.health_code.key());
+        reasons.push(b.reasons.join("\u{1f}"));
+        helper.push(b.helper);
+        operator.push(b.operator);
+        bodies.push(serde_json::json!({"id": id, "visit": body}));
+    }
+    sqlx::query(
+        "INSERT INTO visits (id, at, person_id, venue_id, code, source, desk_id, way_in, colour, health_code, reasons, helper, operator)
+         SELECT u.id, u.at, u.person, u.venue, u.code, 'desk', $12, u.way_in, u.colour, u.health,
+             string_to_array(u.reasons, chr(31)), u.helper, u.operator
+         FROM UNNEST($1::uuid[], $2::timestamptz[], $3::bigint[], $4::uuid[], $5::text[], $6::text[], $7::text[],
+             $8::text[], $9::text[], $10::text[], $11::text[])
+             AS u(id, at, person, venue, code, way_in, colour, health, reasons, helper, operator)",
+    )
+    .bind(&ids)
+    .bind(&at)
+    .bind(&person)
+    .bind(&venue)
+    .bind(&code)
+    .bind(&way_in)
+    .bind(&colour)
+    .bind(&health)
+    .bind(&reasons)
+    .bind(&helper)
+    .bind(&operator)
+    .bind(desk.id)
+    .execute(&mut **tx)
+    .await?;
+    // Other desks at the same venue see these check-ins at their next pull.
+    sqlx::query(
+        "INSERT INTO changes (kind, venue_id, origin_desk, body)
+         SELECT 'visit', u.venue, $3, u.body FROM UNNEST($1::uuid[], $2::jsonb[]) AS u(venue, body)",
+    )
+    .bind(&venue)
+    .bind(&bodies)
+    .bind(desk.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! A real server on a loopback port over a real PostgreSQL database (one per test, made by
+//! `#[sqlx::test]`), and a desk that talks to it as the desk app will.
+#![allow(dead_code)]
+
+use chrono::{DateTime, Utc};
+use placecode::code::SigningKey;
+use placecode::sync::{EnrolRequest, EnrolResponse, PushResponse, Record, RecordKind};
+use placecode::venue::CodeKind;
+use placecode_central::{App, Keys, ServeConfig};
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub struct Server {
+    pub base: String,
+    pub pool: PgPool,
+    pub keys: Keys,
+    pub http: reqwest::Client,
+}
+
+pub fn serve_config(rate_ip: u32) -> ServeConfig {
+    ServeConfig {
+        listen: "127.0.0.1:0".into(),
+        rate_ip_per_minute: rate_ip,
+        rate_code_per_minute: 100_000,
+        trust_proxy: false,
+    }
+}
+
+impl Server {
+    pub async fn start(pool: PgPool) -> Server {
+        Server::start_with(pool, serve_config(100_000)).await
+    }
+
+    pub async fn start_with(pool: PgPool, cfg: ServeConfig) -> Server {
+        placecode_central::db::maintain_partitions(&pool, 28).await.expect("partitions");
+        let keys = Keys::from_secret(&[42u8; 32]);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let base = format!("http://{addr}");
+        let app = App::new(pool.clone(), keys.clone(), &base, &cfg);
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                placecode_central::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .expect("serve");
+        });
+        Server { base, pool, keys, http: reqwest::Client::new() }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Enrols a new desk for a district (and venues), with a fresh signing key.
+    pub async fn desk(&self, districts: &[&str], venues: &[Uuid]) -> Desk {
+        let districts: Vec<String> = districts.iter().map(|s| s.to_string()).collect();
+        let token = placecode_central::enrol::make_token(&self.pool, venues, &districts, "test").await.expect("token");
+        let key = SigningKey::generate().expect("key");
+        let id = Uuid::now_v7();
+        let req = EnrolRequest {
+            token,
+            desk_id: id.to_string(),
+            desk_name: "测试登记台".into(),
+            code_key: placecode::sync::CodeKeyWire { id: key.id, secret_hex: hex::encode(key.secret()) },
+            app_version: "test".into(),
+        };
+        let res = self.http.post(self.url("/api/v1/enrol")).json(&req).send().await.expect("enrol");
+        assert_eq!(res.status(), 200, "enrol: {}", res.text().await.unwrap_or_default());
+        let e: EnrolResponse = res.json().await.expect("enrol json");
+        Desk { id, key, credential: e.credential, base: self.base.clone(), http: self.http.clone(), serial: 0 }
+    }
+}
+
+pub struct Desk {
+    pub id: Uuid,
+    pub key: SigningKey,
+    pub credential: String,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub serial: u64,
+}
+
+pub fn record(kind: RecordKind, body: serde_json::Value) -> Record {
+    Record { id: Uuid::now_v7().to_string(), kind, written_at: Utc::now(), clock_offset_ms: 0, body }
+}
+
+impl Desk {
+    pub async fn push_raw(&self, body: Vec<u8>) -> reqwest::Response {
+        self.http
+            .post(format!("{}/api/v1/push", self.base))
+            .bearer_auth(&self.credential)
+            .header("content-type", "application/json")
+            .header("x-desk-time", Utc::now().to_rfc3339())
+            .body(body)
+            .send()
+            .await
+            .expect("push")
+    }
+
+    pub async fn push(&self, records: &[Record]) -> PushResponse {
+        let body =
+            serde_json::to_vec(&json!({"batch_id": Uuid::now_v7().to_string(), "records": records})).expect("json");
+        let res = self.push_raw(body).await;
+        assert_eq!(res.status(), 200);
+        res.json().await.expect("push json")
+    }
+
+    pub async fn pull(&self, cursor: i64) -> placecode::sync::PullResponse {
+        let res = self
+            .http
+            .get(format!("{}/api/v1/pull?cursor={cursor}", self.base))
+            .bearer_auth(&self.credential)
+            .send()
+            .await
+            .expect("pull");
+        assert_eq!(res.status(), 200);
+        res.json().await.expect("pull json")
+    }
+
+    /// Registers a venue and issues one code for it; both must be stored and the venue approved.
+    pub async fn venue_with_code(&mut self, name: &str, kind: CodeKind) -> (Uuid, String) {
+        let venue = Uuid::now_v7();
+        let v = venue_record(venue, name, kind);
+        self.serial += 1;
+        let code = self.key.sign(kind, self.serial);
+        let c = record(RecordKind::Code, json!({"code": code, "venue_id": venue, "label": "正门"}));
+        let res = self.push(&[v, c]).await;
+        for r in &res.results {
+            assert_eq!(r.status, placecode::sync::PushStatus::Stored, "{r:?}");
+        }
+        assert_eq!(res.results[0].decision.as_ref().map(|d| d.status.as_str()), Some("approved"));
+        (venue, code)
+    }
+}
+
+pub fn venue_record(id: Uuid, name: &str, kind: CodeKind) -> Record {
+    record(
+        RecordKind::Venue,
+        json!({
+            "venue_id": id, "kind": kind.key(), "category": "mall", "name": name, "district": "gulou",
+            "address": "鼓楼区中山路100号", "manager_name": "王建国", "manager_phone": "13837800001",
+        }),
+    )
+}
+
+/// A valid resident ID number (Kaifeng prefix, born 1980-1999) from a seed.
+pub fn resident_id(seed: u64) -> String {
+    let year = 1980 + (seed / 1000 % 20);
+    let day = 1 + (seed % 28);
+    let serial = seed % 1000;
+    let body = format!("410202{year}01{day:02}{serial:03}");
+    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body.bytes().zip(weights).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    format!("{body}{check}")
+}
+
+pub fn visit_record(venue: Uuid, id_number: &str, name: &str, at: DateTime<Utc>) -> Record {
+    record(
+        RecordKind::Visit,
+        json!({
+            "venue_id": venue, "way_in": "id_number", "colour": "green", "health_code": "green", "reasons": [],
+            "at": at, "person": {"document_number": id_number, "name": name, "address": "开封市鼓楼区中山路1号", "phone": "13837800002"},
+        }),
+    )
+}

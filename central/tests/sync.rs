@@ -1,0 +1,304 @@
+//! The sync API against a real PostgreSQL: enrolment, idempotent push, per-record rejection,
+//! revoked desks, venue permissions, forged codes, bad bodies and SQL metacharacters.
+
+mod common;
+
+use chrono::Utc;
+use common::*;
+use placecode::sync::{PushStatus, RecordKind};
+use placecode::venue::CodeKind;
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.expect("count")
+}
+
+#[sqlx::test]
+async fn the_same_batch_three_times_is_stored_once(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let batch: Vec<_> = (0..300)
+        .map(|i| visit_record(venue, &resident_id(i), "张三", Utc::now() - chrono::Duration::minutes(i as i64)))
+        .collect();
+    let first = desk.push(&batch).await;
+    assert!(first.results.iter().all(|r| r.status == PushStatus::Stored));
+    for _ in 0..2 {
+        let again = desk.push(&batch).await;
+        assert_eq!(again.results.len(), 300);
+        assert!(again.results.iter().all(|r| r.status == PushStatus::Duplicate), "{:?}", again.results[0]);
+        assert_eq!(again.results[7].id, batch[7].id);
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 300);
+    assert_eq!(count(&pool, "SELECT count(*) FROM people").await, 300);
+    // Same id, different content: a conflict, and the stored record is unchanged.
+    let mut changed = batch[0].clone();
+    changed.body["person"]["name"] = json!("李四");
+    let r = desk.push(&[changed]).await;
+    assert_eq!(r.results[0].status, PushStatus::Conflict);
+    let name: String =
+        sqlx::query_scalar("SELECT p.name FROM visits v JOIN people p ON p.id = v.person_id WHERE v.id = $1")
+            .bind(Uuid::parse_str(&batch[0].id).unwrap())
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(name, "张三");
+}
+
+#[sqlx::test]
+async fn one_bad_record_is_rejected_alone_with_its_reason(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let mut batch: Vec<_> = (0..10).map(|i| visit_record(venue, &resident_id(i), "张三", Utc::now())).collect();
+    let good = resident_id(50);
+    let wrong_check = if good.ends_with('1') { "2" } else { "1" };
+    let bad_id = visit_record(venue, &format!("{}{wrong_check}", &good[..17]), "张三", Utc::now());
+    batch.insert(3, bad_id);
+    let mut bad_name = visit_record(venue, &resident_id(99), "", Utc::now());
+    bad_name.body["person"]["name"] = json!("<script>");
+    batch.insert(6, bad_name);
+    let mut not_json_shape = visit_record(venue, &resident_id(98), "张三", Utc::now());
+    not_json_shape.body = json!({"venue_id": 5});
+    batch.push(not_json_shape);
+    let mut bad_uuid = visit_record(venue, &resident_id(97), "张三", Utc::now());
+    bad_uuid.id = "not-a-uuid".into();
+    batch.push(bad_uuid);
+    let res = desk.push(&batch).await;
+    let statuses: Vec<_> = res.results.iter().map(|r| r.status).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == PushStatus::Stored).count(), 10);
+    assert_eq!(res.results[3].status, PushStatus::Rejected);
+    assert_eq!(res.results[3].field.as_deref(), Some("person.document_number"));
+    assert!(res.results[3].reason.as_deref().unwrap().contains("校验位"), "{:?}", res.results[3]);
+    assert_eq!(res.results[6].field.as_deref(), Some("person.name"));
+    assert!(res.results[6].reason.as_deref().unwrap().starts_with("姓名："));
+    assert_eq!(res.results[12].field.as_deref(), Some("body"));
+    assert_eq!(res.results[13].field.as_deref(), Some("id"));
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 10);
+    assert_eq!(count(&pool, "SELECT count(*) FROM records WHERE kind = 'visit'").await, 10);
+}
+
+#[sqlx::test]
+async fn a_revoked_desk_is_refused(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    placecode_central::enrol::revoke_desk(&pool, desk.id).await.unwrap();
+    let body = serde_json::to_vec(
+        &json!({"batch_id": "b", "records": [visit_record(venue, &resident_id(1), "张三", Utc::now())]}),
+    )
+    .unwrap();
+    let res = desk.push_raw(body).await;
+    assert_eq!(res.status(), 401);
+    let e: placecode::sync::ApiError = res.json().await.unwrap();
+    assert_eq!(e.code, "desk_revoked");
+    assert!(e.message.contains("吊销"));
+    let pull = s.http.get(s.url("/api/v1/pull")).bearer_auth(&desk.credential).send().await.unwrap();
+    assert_eq!(pull.status(), 401);
+    let unknown = s.http.get(s.url("/api/v1/pull")).bearer_auth("pcd_nothing").send().await.unwrap();
+    assert_eq!(unknown.json::<placecode::sync::ApiError>().await.unwrap().code, "desk_unknown");
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 0);
+}
+
+#[sqlx::test]
+async fn a_desk_cannot_write_for_another_desks_venue(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut a = s.desk(&["gulou"], &[]).await;
+    let (venue_a, _) = a.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let b = s.desk(&["longting"], &[]).await;
+    let res = b.push(&[visit_record(venue_a, &resident_id(1), "张三", Utc::now())]).await;
+    assert_eq!(res.results[0].status, PushStatus::Rejected);
+    assert_eq!(res.results[0].field.as_deref(), Some("venue_id"));
+    // Nor register a venue outside its districts, nor take over another desk's venue.
+    let outside = venue_record(Uuid::now_v7(), "鼓楼药店", CodeKind::General);
+    let takeover = venue_record(venue_a, "改名超市", CodeKind::General);
+    let res = b.push(&[outside, takeover]).await;
+    assert!(res.results.iter().all(|r| r.status == PushStatus::Rejected), "{res:?}");
+    // A second desk enrolled for the venue by name may write for it.
+    let c = s.desk(&[], &[venue_a]).await;
+    let res = c.push(&[visit_record(venue_a, &resident_id(2), "李四", Utc::now())]).await;
+    assert_eq!(res.results[0].status, PushStatus::Stored);
+    // ... and desk A sees C's check-in at its next pull, but not its own.
+    let changes = a.pull(0).await;
+    let visits: Vec<_> = changes.changes.iter().filter(|c| c.kind == "visit").collect();
+    assert_eq!(visits.len(), 1);
+    assert_eq!(visits[0].body["visit"]["person"]["name"], "李四");
+}
+
+#[sqlx::test]
+async fn forged_and_foreign_codes_never_reach_a_phone(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    // Signed by a key the server never saw.
+    let stranger = placecode::code::SigningKey::generate().unwrap();
+    let forged = stranger.sign(CodeKind::General, 1);
+    // A real code with one character changed.
+    let mut altered = desk.key.sign(CodeKind::General, 77);
+    let last = if altered.ends_with('0') { "1" } else { "0" };
+    altered.replace_range(altered.len() - 1.., last);
+    // A checkpoint code for a general venue.
+    let wrong_kind = desk.key.sign(CodeKind::Checkpoint, 78);
+    let recs: Vec<_> = [&forged, &altered, &wrong_kind]
+        .iter()
+        .map(|c| record(RecordKind::Code, json!({"code": c, "venue_id": venue, "label": "侧门"})))
+        .collect();
+    let res = desk.push(&recs).await;
+    assert!(res.results.iter().all(|r| r.status == PushStatus::Rejected), "{res:?}");
+    assert!(res.results[0].reason.as_deref().unwrap().contains("签名"));
+    for c in [&forged, &altered, &wrong_kind] {
+        let page = s.http.get(s.url(&format!("/c/{c}"))).send().await.unwrap();
+        assert_eq!(page.status(), 404);
+        let text = page.text().await.unwrap();
+        assert!(text.contains("无效的场所码"), "{text}");
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM codes").await, 1);
+}
+
+#[sqlx::test]
+async fn one_code_per_place_city_wide(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut a = s.desk(&["gulou"], &[]).await;
+    a.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let b = s.desk(&["gulou"], &[]).await;
+    // The same place, typed with full-width characters and spaces by another desk.
+    let mut twin = venue_record(Uuid::now_v7(), "鼓楼 超市", CodeKind::General);
+    twin.body["address"] = json!("鼓楼区中山路１００号");
+    let res = b.push(&[twin]).await;
+    assert_eq!(res.results[0].status, PushStatus::Stored);
+    let d = res.results[0].decision.as_ref().unwrap();
+    assert_eq!(d.status, "rejected");
+    assert!(d.reason.contains("一所一码"), "{}", d.reason);
+    // The rejecting decision reaches the desk by pull too.
+    let pulled = b.pull(0).await;
+    assert!(pulled.changes.iter().any(|c| c.kind == "venue_decision" && c.body["status"] == "rejected"));
+}
+
+#[sqlx::test]
+async fn bad_requests_get_a_reason_and_store_nothing(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let res = desk.push_raw(b"{not json".to_vec()).await;
+    assert_eq!(res.status(), 400);
+    let e: placecode::sync::ApiError = res.json().await.unwrap();
+    assert_eq!(e.code, "bad_request");
+    assert!(e.message.contains("JSON"));
+    let res = desk.push_raw(br#"{"batch_id": 1}"#.to_vec()).await;
+    assert_eq!(res.status(), 400);
+    // Over 4 MB.
+    let big = vec![b' '; placecode::sync::MAX_BODY_BYTES + 10];
+    let res = desk.push_raw(big).await;
+    assert_eq!(res.status(), 413);
+    // Over 5,000 records.
+    let many: Vec<_> = (0..5001).map(|i| visit_record(venue, &resident_id(i), "张三", Utc::now())).collect();
+    let body = serde_json::to_vec(&json!({"batch_id": "b", "records": many})).unwrap();
+    let res = desk.push_raw(body).await;
+    assert_eq!(res.status(), 413);
+    assert_eq!(res.json::<placecode::sync::ApiError>().await.unwrap().code, "batch_too_large");
+    // A desk clock a day off is refused until fixed.
+    let res = s
+        .http
+        .post(s.url("/api/v1/push"))
+        .bearer_auth(&desk.credential)
+        .header("x-desk-time", (Utc::now() - chrono::Duration::hours(30)).to_rfc3339())
+        .body(r#"{"batch_id":"b","records":[]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 0);
+}
+
+#[sqlx::test]
+async fn sql_and_html_metacharacters_are_data_or_refused(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let nasty = ["'; DROP TABLE visits; --", "\" OR 1=1 --", "<img src=x onerror=alert(1)>", "\\x00", "𠀀𠀁", "😀"];
+    let mut recs = Vec::new();
+    for (i, n) in nasty.iter().enumerate() {
+        let mut v = visit_record(venue, &resident_id(i as u64), "张三", Utc::now());
+        v.body["person"]["name"] = json!(n);
+        recs.push(v);
+        let mut v = visit_record(venue, &resident_id(100 + i as u64), "张三", Utc::now());
+        v.body["person"]["address"] = json!(n);
+        recs.push(v);
+        let mut v = visit_record(venue, &resident_id(200 + i as u64), "张三", Utc::now());
+        v.body["operator"] = json!(n);
+        recs.push(v);
+        recs.push(record(
+            RecordKind::Incident,
+            json!({"visit_id": Uuid::now_v7(), "venue_id": venue, "colour": "red", "reason": n, "held_at": n,
+                   "reported_to": n, "status": "isolated", "at": Utc::now()}),
+        ));
+    }
+    let res = desk.push(&recs).await;
+    for r in &res.results {
+        assert!(matches!(r.status, PushStatus::Stored | PushStatus::Rejected), "{r:?}");
+        if r.status == PushStatus::Rejected {
+            assert!(r.reason.as_deref().is_some_and(|m| !m.is_empty()));
+        }
+    }
+    // The tables are intact and what was stored is byte-for-byte what was sent.
+    assert!(count(&pool, "SELECT count(*) FROM visits").await > 0);
+    let held: Vec<String> =
+        sqlx::query_scalar("SELECT held_at FROM incidents ORDER BY at").fetch_all(&pool).await.unwrap();
+    assert!(held.iter().any(|h| h == "'; DROP TABLE visits; --"), "{held:?}");
+    let ops: Vec<Option<String>> = sqlx::query_scalar("SELECT operator FROM visits").fetch_all(&pool).await.unwrap();
+    assert!(ops.iter().any(|o| o.as_deref() == Some("<img src=x onerror=alert(1)>")));
+    // Rare characters outside the BMP are a valid name.
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM people").fetch_all(&pool).await.unwrap();
+    assert!(names.iter().any(|n| n == "𠀀𠀁"), "{names:?}");
+}
+
+#[sqlx::test]
+async fn enrolment_tokens_work_once(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let token = placecode_central::enrol::make_token(&pool, &[], &["gulou".into()], "").await.unwrap();
+    let key = placecode::code::SigningKey::generate().unwrap();
+    let req = |desk: Uuid| json!({"token": token, "desk_id": desk, "desk_name": "东门", "code_key": {"id": key.id, "secret_hex": hex::encode(key.secret())}});
+    let first = s.http.post(s.url("/api/v1/enrol")).json(&req(Uuid::now_v7())).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let body: placecode::sync::EnrolResponse = first.json().await.unwrap();
+    assert_eq!(body.risk_key_hex, hex::encode(s.keys.risk));
+    assert_eq!(body.districts, vec!["gulou".to_string()]);
+    let again = s.http.post(s.url("/api/v1/enrol")).json(&req(Uuid::now_v7())).send().await.unwrap();
+    assert_eq!(again.status(), 403);
+    assert_eq!(again.json::<placecode::sync::ApiError>().await.unwrap().code, "token_invalid");
+    let bad = placecode_central::enrol::make_token(&pool, &[], &["nowhere".into()], "").await;
+    assert!(bad.is_err());
+}
+
+#[sqlx::test]
+async fn pull_pages_through_risk_changes_in_order(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let desk = s.desk(&["gulou"], &[]).await;
+    let csv: String = (0..2500).map(|i| format!("{},红,密接\n", resident_id(i))).collect();
+    placecode_central::risk::import(&pool, &s.keys.risk, csv.as_bytes(), false).await.unwrap();
+    let mut cursor = 0;
+    let mut seen = 0;
+    loop {
+        let p = desk.pull(cursor).await;
+        seen += p.changes.iter().filter(|c| c.kind == "risk").count();
+        assert!(p.changes.windows(2).all(|w| w[0].seq < w[1].seq));
+        cursor = p.cursor;
+        if !p.more {
+            break;
+        }
+    }
+    assert_eq!(seen, 2500);
+    let first = desk.pull(0).await.changes.into_iter().find(|c| c.kind == "risk").unwrap();
+    let expected = hex::encode(placecode::risk::id_hash(&s.keys.risk, &resident_id(0)));
+    assert_eq!(first.body["id_hash_hex"], expected);
+    // A full replacement tells desks to empty their cache first.
+    placecode_central::risk::import(&pool, &s.keys.risk, format!("{},黄,\n", resident_id(5)).as_bytes(), true)
+        .await
+        .unwrap();
+    let after = desk.pull(cursor).await;
+    assert_eq!(after.changes[0].kind, "risk_reset");
+    assert_eq!(after.changes.len(), 2);
+    assert_eq!(count(&pool, "SELECT count(*) FROM risk").await, 1);
+}

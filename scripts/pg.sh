@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# A private PostgreSQL cluster for the central server's tests and `make run-central`: its own
+# folder, loopback only, its own port, trust authentication for the local `placecode` role.
+#   scripts/pg.sh start   initialise (first time) and start; prints the DATABASE_URL
+#   scripts/pg.sh stop
+#   scripts/pg.sh url     prints the DATABASE_URL
+set -euo pipefail
+
+PORT=${PLACECODE_PG_PORT:-55432}
+DIR=${PLACECODE_PG_DIR:-/tmp/placecode-pg-$(id -u)}
+URL="postgres://placecode@127.0.0.1:$PORT/placecode"
+BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+if [ -z "$BIN" ]; then
+	echo "PostgreSQL is not installed (apt-get install postgresql)" >&2
+	exit 1
+fi
+
+# initdb refuses to run as root: the cluster then belongs to the postgres system user.
+as_owner() {
+	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case "${1:-start}" in
+start)
+	if [ ! -f "$DIR/data/PG_VERSION" ]; then
+		mkdir -p "$DIR"
+		[ "$(id -u)" = 0 ] && chown postgres "$DIR"
+		as_owner "$BIN/initdb" -D "$DIR/data" -U placecode --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+		cat >>"$DIR/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PORT
+unix_socket_directories = '$DIR'
+max_connections = 200
+shared_buffers = 256MB
+fsync = on
+CONF
+	fi
+	if ! as_owner "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
+		as_owner "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w -t 60 start >/dev/null
+	fi
+	as_owner "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U placecode -d postgres -tAc \
+		"SELECT 1 FROM pg_database WHERE datname = 'placecode'" | grep -q 1 ||
+		as_owner "$BIN/createdb" -h 127.0.0.1 -p "$PORT" -U placecode placecode
+	echo "$URL"
+	;;
+stop)
+	as_owner "$BIN/pg_ctl" -D "$DIR/data" -m fast stop >/dev/null 2>&1 || true
+	;;
+url)
+	echo "$URL"
+	;;
+*)
+	echo "usage: $0 start|stop|url" >&2
+	exit 2
+	;;
+esac

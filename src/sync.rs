@@ -1,0 +1,442 @@
+//! The desk ↔ central sync protocol (`docs/sync.md`): the wire types both ends share, and the
+//! checks a pushed record must pass. The server applies these same rules to what a desk sends,
+//! so a record the desk would refuse is refused there too.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::decision::Colour;
+use crate::error::FieldError;
+use crate::identity::{self, DocumentKind};
+use crate::venue::CodeKind;
+use crate::{checkin, validate};
+
+/// At most this many records in one push.
+pub const MAX_BATCH: usize = 5000;
+/// At most this many bytes in one push body (after decompression).
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// A clock further off than this is shown on the desk as a warning.
+pub const CLOCK_WARN_MS: i64 = 60_000;
+/// A clock further off than this is refused until it is fixed.
+pub const CLOCK_REFUSE_MS: i64 = 24 * 3600 * 1000;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    pub token: String,
+    pub desk_id: String,
+    pub desk_name: String,
+    pub code_key: CodeKeyWire,
+    #[serde(default)]
+    pub app_version: String,
+}
+
+/// A desk's code-signing key as registered at enrolment (`docs/codes.md`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeKeyWire {
+    pub id: u32,
+    pub secret_hex: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    pub desk_id: String,
+    pub credential: String,
+    pub risk_key_hex: String,
+    /// Venues the desk may write records for.
+    pub venues: Vec<String>,
+    /// Districts in which the desk may register new venues.
+    pub districts: Vec<String>,
+    pub server_time: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    Venue,
+    Code,
+    CodeRevoked,
+    Visit,
+    Incident,
+    IncidentEvent,
+    TruckTrip,
+    TruckArrival,
+}
+
+impl RecordKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            RecordKind::Venue => "venue",
+            RecordKind::Code => "code",
+            RecordKind::CodeRevoked => "code_revoked",
+            RecordKind::Visit => "visit",
+            RecordKind::Incident => "incident",
+            RecordKind::IncidentEvent => "incident_event",
+            RecordKind::TruckTrip => "truck_trip",
+            RecordKind::TruckArrival => "truck_arrival",
+        }
+    }
+
+    /// Push order: incidents first (urgent), then check-ins, then the rest (`docs/sync.md`).
+    pub fn priority(self) -> u8 {
+        match self {
+            RecordKind::Incident | RecordKind::IncidentEvent => 0,
+            RecordKind::Venue | RecordKind::Code | RecordKind::CodeRevoked => 1,
+            RecordKind::Visit => 2,
+            RecordKind::TruckTrip | RecordKind::TruckArrival => 3,
+        }
+    }
+}
+
+/// One record as the desk pushes it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Record {
+    pub id: String,
+    pub kind: RecordKind,
+    pub written_at: DateTime<Utc>,
+    #[serde(default)]
+    pub clock_offset_ms: i64,
+    pub body: serde_json::Value,
+}
+
+impl Record {
+    /// What "the same content" means for idempotency: kind, time and body, not the offset
+    /// (a resend measures a new one). serde_json's maps are ordered, so the bytes are stable.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.kind.key().as_bytes());
+        h.update([0]);
+        h.update(self.written_at.timestamp_micros().to_be_bytes());
+        h.update(self.body.to_string().as_bytes());
+        h.finalize().into()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub batch_id: String,
+    pub records: Vec<Record>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushStatus {
+    Stored,
+    Duplicate,
+    Rejected,
+    Conflict,
+}
+
+/// A venue's review (R3): approved, or rejected with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueDecision {
+    pub venue_id: String,
+    pub status: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResult {
+    pub id: String,
+    pub status: PushStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// For a venue record: the review decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<VenueDecision>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<PushResult>,
+    pub server_time: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Change {
+    pub seq: i64,
+    pub kind: String,
+    pub body: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<Change>,
+    pub cursor: i64,
+    pub more: bool,
+    pub server_time: DateTime<Utc>,
+}
+
+/// Every error the API answers: a stable code and a Chinese message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+}
+
+// ---- record bodies -------------------------------------------------------------------------
+
+/// A venue as the desk registered it (kind `venue`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VenueBody {
+    pub venue_id: String,
+    #[serde(flatten)]
+    pub input: crate::venue::VenueInput,
+}
+
+/// A code the desk issued (kind `code`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeBody {
+    pub code: String,
+    pub venue_id: String,
+    pub label: String,
+}
+
+/// A code the desk revoked (kind `code_revoked`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeRevokedBody {
+    pub code: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub replaced_by: Option<String>,
+}
+
+/// The person a visit is for, as the desk holds them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PersonBody {
+    #[serde(default = "resident")]
+    pub document_kind: DocumentKind,
+    pub document_number: String,
+    pub name: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+fn resident() -> DocumentKind {
+    DocumentKind::ResidentId
+}
+
+/// A check-in (kind `visit`), decided at the desk.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VisitBody {
+    pub venue_id: String,
+    #[serde(default)]
+    pub code: Option<String>,
+    pub person: PersonBody,
+    pub way_in: String,
+    #[serde(default)]
+    pub operator: Option<String>,
+    #[serde(default)]
+    pub helper: Option<String>,
+    pub colour: Colour,
+    pub health_code: Colour,
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub trip_code_checked: bool,
+}
+
+/// 异常处置 (kind `incident`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IncidentBody {
+    pub visit_id: String,
+    pub venue_id: String,
+    pub colour: Colour,
+    pub reason: String,
+    pub held_at: String,
+    pub reported_to: String,
+    pub status: String,
+    pub at: DateTime<Utc>,
+}
+
+/// An incident's status moving forward (kind `incident_event`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IncidentEventBody {
+    pub incident_id: String,
+    pub venue_id: String,
+    pub status: String,
+    #[serde(default)]
+    pub note: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A truck trip opened at a checkpoint or an arrival at a destination (kinds `truck_trip`,
+/// `truck_arrival`): the crew's declarations and where the trip goes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TruckBody {
+    pub venue_id: String,
+    pub plate: String,
+    #[serde(default)]
+    pub destination_venue_id: Option<String>,
+    #[serde(default)]
+    pub trip_id: Option<String>,
+    #[serde(default)]
+    pub crew: Vec<checkin::TruckDeclarationInput>,
+    pub at: DateTime<Utc>,
+}
+
+/// Why a record is refused: the field and a Chinese reason.
+pub type Refusal = FieldError;
+
+pub fn refuse(field: &str, message: impl Into<String>) -> Refusal {
+    FieldError { field: field.into(), message: message.into() }
+}
+
+fn first(e: crate::Error) -> Refusal {
+    match e {
+        crate::Error::Invalid(mut v) if !v.is_empty() => v.swap_remove(0),
+        other => refuse("body", other.to_string()),
+    }
+}
+
+/// A record id: a UUID (the desk makes UUIDv7).
+pub fn record_id(s: &str) -> Result<uuid::Uuid, Refusal> {
+    uuid::Uuid::parse_str(s).map_err(|_| refuse("id", "记录编号格式不对，应为UUID"))
+}
+
+/// Parses a record's body as `T`, naming what is wrong in Chinese.
+pub fn body<T: serde::de::DeserializeOwned>(record: &Record) -> Result<T, Refusal> {
+    T::deserialize(&record.body).map_err(|e| refuse("body", format!("记录内容格式不对：{}", serde_reason(&e))))
+}
+
+/// serde's message without the input echoed back (it may hold personal data).
+fn serde_reason(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    let s = s.split(" at line").next().unwrap_or(&s);
+    s.chars().take(120).collect()
+}
+
+/// A checked visit: the normalized document number and name, ready to store.
+#[derive(Debug, Clone)]
+pub struct CheckedVisit {
+    pub venue: uuid::Uuid,
+    pub document_kind: DocumentKind,
+    pub document_number: String,
+    pub name: String,
+    pub address: String,
+    pub phone: Option<String>,
+    pub last4: String,
+}
+
+/// The person rules of the core applied to a pushed person (the same as at the desk).
+pub fn check_person(p: &PersonBody, today: NaiveDate) -> Result<(String, String, String, Option<String>), Refusal> {
+    let number = identity::document(p.document_kind, &p.document_number, today)
+        .map_err(|m| refuse("person.document_number", format!("{}：{m}", p.document_kind.label())))?;
+    let name = validate::person_name(&p.name).map_err(|m| refuse("person.name", format!("姓名：{m}")))?;
+    let address = if p.address.trim().is_empty() {
+        String::new()
+    } else {
+        checkin::home_address(&p.address).map_err(|m| refuse("person.address", format!("住址：{m}")))?
+    };
+    let phone = match p.phone.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => Some(validate::phone(s).map_err(|m| refuse("person.phone", format!("手机号：{m}")))?),
+        None => None,
+    };
+    Ok((number, name, address, phone))
+}
+
+pub fn check_visit(v: &VisitBody, now: DateTime<Utc>) -> Result<CheckedVisit, Refusal> {
+    let venue = uuid::Uuid::parse_str(&v.venue_id).map_err(|_| refuse("venue_id", "场所编号格式不对"))?;
+    check_time(v.at, now, "at")?;
+    if crate::checkin::WayIn::parse(&v.way_in).is_none() {
+        return Err(refuse("way_in", "登记方式不对"));
+    }
+    if v.reasons.len() > 20 || v.reasons.iter().any(|r| r.chars().count() > 200) {
+        return Err(refuse("reasons", "原因过长"));
+    }
+    if let Some(code) = &v.code {
+        crate::code::parse(code).map_err(|m| refuse("code", format!("场所码：{m}")))?;
+    }
+    for (field, text) in [("operator", &v.operator), ("helper", &v.helper)] {
+        if text.as_deref().is_some_and(|s| s.chars().count() > 200) {
+            return Err(refuse(field, "内容过长"));
+        }
+    }
+    let today = shanghai_date(v.at);
+    let (number, name, address, phone) = check_person(&v.person, today)?;
+    let last4 = number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    Ok(CheckedVisit {
+        venue,
+        document_kind: v.person.document_kind,
+        document_number: number,
+        name,
+        address,
+        phone,
+        last4,
+    })
+}
+
+/// The calendar day in Kaifeng at `at`.
+pub fn shanghai_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&crate::store::shanghai()).date_naive()
+}
+
+/// A record's time: not more than a day in the future of the server's clock (a desk clock off by
+/// hours is tolerated and measured; beyond a day the record is refused).
+pub fn check_time(at: DateTime<Utc>, now: DateTime<Utc>, field: &str) -> Result<(), Refusal> {
+    if at > now + chrono::Duration::hours(24) {
+        return Err(refuse(field, "时间在未来，请检查登记台的时钟"));
+    }
+    if at < now - chrono::Duration::days(366) {
+        return Err(refuse(field, "时间早于一年前"));
+    }
+    Ok(())
+}
+
+/// Checks a pushed venue with the same rules as the desk's registration form.
+pub fn check_venue(b: &VenueBody) -> Result<(uuid::Uuid, crate::venue::ValidVenue), Refusal> {
+    let id = uuid::Uuid::parse_str(&b.venue_id).map_err(|_| refuse("venue_id", "场所编号格式不对"))?;
+    let v = validate::venue(&b.input).map_err(first)?;
+    Ok((id, v))
+}
+
+/// Checks a pushed code: well formed and of the venue's kind; its signature is checked by the
+/// caller, which holds the desk's key.
+pub fn check_code(b: &CodeBody) -> Result<(uuid::Uuid, crate::code::ParsedCode), Refusal> {
+    let venue = uuid::Uuid::parse_str(&b.venue_id).map_err(|_| refuse("venue_id", "场所编号格式不对"))?;
+    let parsed = crate::code::parse(&b.code).map_err(|m| refuse("code", format!("场所码：{m}")))?;
+    let label = crate::normalize::clean(&b.label);
+    if label.chars().count() > 40 {
+        return Err(refuse("label", "入口名称：不能超过40个字"));
+    }
+    Ok((venue, parsed))
+}
+
+/// Checks a truck record's crew with the core's truck declaration (R5).
+pub fn check_truck(b: &TruckBody, now: DateTime<Utc>) -> Result<uuid::Uuid, Refusal> {
+    let venue = uuid::Uuid::parse_str(&b.venue_id).map_err(|_| refuse("venue_id", "场所编号格式不对"))?;
+    check_time(b.at, now, "at")?;
+    identity::plate(&b.plate).map_err(|m| refuse("plate", format!("车牌号：{m}")))?;
+    if b.crew.len() > 10 {
+        return Err(refuse("crew", "随车人员最多10人"));
+    }
+    let today = shanghai_date(b.at);
+    for (i, c) in b.crew.iter().enumerate() {
+        checkin::truck_declaration(c, today, &format!("crew.{i}.")).map_err(first)?;
+    }
+    Ok(venue)
+}
+
+/// Checks a free-text field pushed by a desk: present, at most `max` characters, no control characters.
+pub fn text(field: &str, label: &str, s: &str, max: usize) -> Result<(), Refusal> {
+    let n = s.chars().count();
+    if n > max {
+        return Err(refuse(field, format!("{label}：不能超过{max}个字（现为{n}个）")));
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(refuse(field, format!("{label}：含有控制字符")));
+    }
+    Ok(())
+}
+
+/// The code kind for a code's venue must match the code: a checkpoint code at a checkpoint.
+pub fn code_matches_venue(code: CodeKind, venue: CodeKind) -> bool {
+    code == venue
+}
