@@ -157,7 +157,7 @@ pub async fn overlap(
                   WHERE v.person_id = me.id AND v.at >= $2 - interval '14 days' AND v.at <= $2)
          SELECT DISTINCT ON (o.id) o.id AS visit_id, o.at, o.venue_id, ve.name AS venue_name, p.name,
              p.document_number, p.phone, o.colour, o.source, m.id AS near_visit_id,
-             abs(extract(epoch FROM o.at - m.at)) / 60.0 AS minutes_apart
+             (abs(extract(epoch FROM o.at - m.at)) / 60.0)::float8 AS minutes_apart
          FROM mine m
          JOIN visits o ON o.venue_id = m.venue_id
              AND o.at BETWEEN m.at - make_interval(hours => $3) AND m.at + make_interval(hours => $3)

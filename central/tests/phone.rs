@@ -1,0 +1,299 @@
+//! The phone check-in page over HTTP against a real PostgreSQL: first visit, four digits,
+//! companions, red refusal, CSRF, rate limits, bad codes, checkpoint list, escaping.
+
+mod common;
+
+use common::*;
+use placecode::venue::CodeKind;
+use sqlx::PgPool;
+
+fn phone_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .user_agent("Mozilla/5.0 (Linux; Android 10) AppleWebKit/537.36 MicroMessenger/8.0.40")
+        .build()
+        .unwrap()
+}
+
+/// The hidden CSRF value of a page's form.
+fn csrf(html: &str) -> String {
+    let i = html.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
+    html[i..i + 32].to_owned()
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+fn declaration(csrf: &str, name: &str, id: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("csrf", csrf.into()),
+        ("action", "declare".into()),
+        ("name", name.into()),
+        ("id_number", id.into()),
+        ("address", "开封市鼓楼区中山路1号".into()),
+        ("phone", "13837800003".into()),
+        ("visited_risk_area", "no".into()),
+        ("contact_with_suspected", "no".into()),
+        ("temperature_normal", "yes".into()),
+        ("temperature", "36.5".into()),
+    ]
+}
+
+#[sqlx::test]
+async fn first_visit_declares_then_four_digits_suffice(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let phone = phone_client();
+    let url = s.url(&format!("/c/{code}"));
+
+    let first = phone.get(&url).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let csp = first.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(first.headers()["cache-control"], "no-store");
+    let cookie = first.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let html = first.text().await.unwrap();
+    assert!(html.contains("鼓楼超市") && html.contains("身份证号"));
+    assert!(html.len() < 12_000, "page is {} bytes", html.len());
+    let token = csrf(&html);
+
+    // Bad fields: every one named, nothing saved.
+    let mut bad = declaration(&token, "<script>alert(1)</script>", "41020219800101123");
+    bad.retain(|(k, _)| *k != "address");
+    let res = phone.post(&url).form(&bad).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("姓名：") && html.contains("身份证号：应为18位") && html.contains("住址：必填"), "{html}");
+    assert!(!html.contains("<script>alert") && html.contains("&lt;script&gt;"));
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 0);
+    assert_eq!(count(&pool, "SELECT count(*) FROM people").await, 0);
+
+    let id = resident_id(4242);
+    let res = phone.post(&url).form(&declaration(&token, "王建国", &id)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("data-colour=\"green\"") && html.contains("绿码"), "{html}");
+    assert!(html.contains("王**") && html.contains(&id[14..]) && !html.contains(&id));
+    assert!(html.contains("id=\"clock\"") && html.contains("@keyframes"));
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE source = 'phone' AND way_in = 'declaration'").await, 1);
+
+    // Second scan: four digits only.
+    let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("身份证后四位") && !html.contains("name=\"id_number\""), "{html}");
+    let token = csrf(&html);
+    let wrong = phone
+        .post(&url)
+        .form(&[("csrf", token.as_str()), ("action", "last4"), ("last4", "0000")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 422);
+    assert!(wrong.text().await.unwrap().contains("本机没有登记过"));
+    let ok = phone
+        .post(&url)
+        .form(&[("csrf", token.as_str()), ("action", "last4"), ("last4", &id[14..])])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(ok.text().await.unwrap().contains("data-colour=\"green\""));
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE way_in = 'last4'").await, 1);
+
+    // The venue's desk pulls both phone check-ins.
+    let pulled = desk.pull(0).await;
+    assert_eq!(pulled.changes.iter().filter(|c| c.kind == "phone_visit").count(), 2);
+}
+
+#[sqlx::test]
+async fn a_parent_checks_in_a_child_too(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let phone = phone_client();
+    let url = s.url(&format!("/c/{code}"));
+    let token = csrf(&phone.get(&url).send().await.unwrap().text().await.unwrap());
+    let parent = resident_id(1001);
+    phone.post(&url).form(&declaration(&token, "王建国", &parent)).send().await.unwrap();
+    // Another person on the same phone.
+    let html = phone.get(format!("{url}?new=1")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("name=\"id_number\""));
+    let child = "410202201501010000";
+    let child = format!("{}{}", &child[..17], {
+        let w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+        let sum: u32 = child.bytes().take(17).zip(w).map(|(b, w)| u32::from(b - b'0') * w).sum();
+        b"10X98765432"[(sum % 11) as usize] as char
+    });
+    let res = phone.post(&url).form(&declaration(&token, "王小明", &child)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("同行人一起登记") && html.contains("王**"));
+    let child_person: i64 =
+        sqlx::query_scalar("SELECT id FROM people WHERE name = '王小明'").fetch_one(&pool).await.unwrap();
+    let res = phone
+        .post(&url)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("action", "last4"),
+            ("last4", &parent[14..]),
+            ("with", &child_person.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap();
+    assert_eq!(html.matches("class=\"who\"").count(), 2, "{html}");
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE way_in = 'last4'").await, 2);
+    // A person id that is not this phone's is ignored.
+    let stranger_phone = phone_client();
+    let t2 = csrf(&stranger_phone.get(&url).send().await.unwrap().text().await.unwrap());
+    let other = resident_id(2002);
+    stranger_phone.post(&url).form(&declaration(&t2, "李四", &other)).send().await.unwrap();
+    let res = stranger_phone
+        .post(&url)
+        .form(&[
+            ("csrf", t2.as_str()),
+            ("action", "last4"),
+            ("last4", &other[14..]),
+            ("with", &child_person.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.text().await.unwrap().matches("class=\"who\"").count(), 1);
+}
+
+#[sqlx::test]
+async fn a_red_person_is_refused_entry(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let red = resident_id(3003);
+    placecode_central::risk::import(&pool, &s.keys.risk, format!("{red},红,密切接触者\n").as_bytes(), false)
+        .await
+        .unwrap();
+    let phone = phone_client();
+    let url = s.url(&format!("/C/{code}"));
+    let token = csrf(&phone.get(&url).send().await.unwrap().text().await.unwrap());
+    let html = phone.post(&url).form(&declaration(&token, "赵六", &red)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("data-colour=\"red\"") && html.contains("禁止进入") && html.contains("密切接触者"), "{html}");
+    // A yellow answer at the door: contact with a suspected case is red by the core's rule.
+    let mut answers = declaration(&token, "钱七", &resident_id(3004));
+    answers.retain(|(k, _)| *k != "visited_risk_area");
+    answers.push(("visited_risk_area", "yes".into()));
+    let html = phone.post(&url).form(&answers).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("data-colour=\"yellow\"") || html.contains("data-colour=\"red\""), "{html}");
+}
+
+#[sqlx::test]
+async fn forms_without_this_phones_token_are_refused(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let url = s.url(&format!("/c/{code}"));
+    let phone = phone_client();
+    let token = csrf(&phone.get(&url).send().await.unwrap().text().await.unwrap());
+    // No cookie (another site posting the form), or another phone's token.
+    let res =
+        reqwest::Client::new().post(&url).form(&declaration(&token, "王建国", &resident_id(1))).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let other = phone_client();
+    other.get(&url).send().await.unwrap();
+    let res = other.post(&url).form(&declaration(&token, "王建国", &resident_id(1))).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("页面已过期"));
+    // A tampered cookie is a new phone.
+    let res = reqwest::Client::new()
+        .get(&url)
+        .header("cookie", "pc_phone=00000000-0000-0000-0000-000000000000.00112233445566778899aabbccddeeff")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().contains_key("set-cookie"));
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 0);
+}
+
+#[sqlx::test]
+async fn too_many_requests_from_one_address_slow_down(pool: PgPool) {
+    let s = Server::start_with(pool.clone(), serve_config(5)).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let url = s.url(&format!("/c/{code}"));
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        statuses.push(reqwest::get(&url).await.unwrap().status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429]);
+}
+
+#[sqlx::test]
+async fn bad_unknown_and_revoked_codes_get_a_clear_page(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    for path in ["/c/garbage", "/c/%27%20OR%201%3D1", "/nothing/here", "/c/"] {
+        let res = reqwest::get(s.url(path)).await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("无效的场所码") && !html.contains("error"), "{path}: {html}");
+    }
+    // A well-formed code of this desk's key that was never pushed.
+    let unpushed = desk.key.sign(CodeKind::General, 999);
+    assert!(reqwest::get(s.url(&format!("/c/{unpushed}")))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .contains("未在中心登记"));
+    let revoke =
+        record(placecode::sync::RecordKind::CodeRevoked, serde_json::json!({"code": code, "reason": "海报损坏"}));
+    desk.push(&[revoke]).await;
+    let res = reqwest::get(s.url(&format!("/c/{code}"))).await.unwrap();
+    assert_eq!(res.status(), 410);
+    assert!(res.text().await.unwrap().contains("此码已停用"));
+    let _ = venue;
+}
+
+#[sqlx::test]
+async fn checkpoint_codes_are_published_and_crews_declare_ahead(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("开封东收费站卡口", CodeKind::Checkpoint).await;
+    desk.venue_with_code("鼓楼物流园", CodeKind::Destination).await;
+    let list = reqwest::get(s.url("/checkpoints")).await.unwrap().text().await.unwrap();
+    assert!(list.contains("开封东收费站卡口") && list.contains(&code) && !list.contains("鼓楼物流园"), "{list}");
+    let phone = phone_client();
+    let url = s.url(&format!("/c/{code}"));
+    let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("车牌号") && html.contains("入豫地"));
+    let token = csrf(&html);
+    let form = [
+        ("csrf", token.as_str()),
+        ("action", "declare"),
+        ("name", "孙师傅"),
+        ("document_kind", "resident_id"),
+        ("document_number", &resident_id(5005)),
+        ("plate", "豫B12345"),
+        ("phone", "13837800009"),
+        ("origin", "郑州"),
+        ("entry_point", "开封东"),
+        ("symptoms", "no"),
+        ("visited_risk_area", "no"),
+    ];
+    let res = phone.post(&url).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("绿码"));
+    let plate: String = sqlx::query_scalar("SELECT plate FROM truck_records WHERE kind = 'pre_declaration'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(plate, "豫B12345");
+    let mut bad = form.to_vec();
+    bad[5] = ("plate", "12345");
+    let res = phone.post(&url).form(&bad).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("车牌号："));
+}

@@ -1,0 +1,262 @@
+//! Tracing (R11) through the authenticated API and its audit log, retention by day partitions,
+//! and the OpenAPI document checked against the real routes and real answers.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::*;
+use placecode::sync::PushStatus;
+use placecode::venue::CodeKind;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+async fn post(s: &Server, path: &str, token: &str, body: Value) -> (u16, Value) {
+    let res = s.http.post(s.url(path)).bearer_auth(token).json(&body).send().await.unwrap();
+    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+}
+
+#[sqlx::test]
+async fn person_venue_and_overlap_queries_are_answered_and_audited(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (mall, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let (hotel, _) = desk.venue_with_code("鼓楼宾馆", CodeKind::General).await;
+    let now = Utc::now();
+    let case = resident_id(1);
+    let recs = vec![
+        visit_record(mall, &case, "病例甲", now - Duration::hours(30)),
+        visit_record(hotel, &case, "病例甲", now - Duration::hours(5)),
+        // Within 2 hours of the case at the mall: a contact.
+        visit_record(mall, &resident_id(2), "接触乙", now - Duration::hours(29)),
+        // At the mall, but 5 hours later: not a contact.
+        visit_record(mall, &resident_id(3), "路人丙", now - Duration::hours(25)),
+        // At the hotel 90 minutes before the case: a contact.
+        visit_record(hotel, &resident_id(4), "接触丁", now - Duration::minutes(390)),
+        // 20 days ago, same venue: outside the 14 days.
+        visit_record(mall, &case, "病例甲", now - Duration::days(20)),
+        visit_record(mall, &resident_id(5), "旧客戊", now - Duration::days(20) + Duration::minutes(10)),
+    ];
+    assert!(desk.push(&recs).await.results.iter().all(|r| r.status == PushStatus::Stored));
+    let token = placecode_central::trace::make_tracer(&pool, "疾控中心张医生").await.unwrap();
+
+    let (status, body) = post(&s, "/api/v1/trace/overlap", &token, json!({"id_number": case, "hours": 2})).await;
+    assert_eq!(status, 200, "{body}");
+    let mut names: Vec<&str> =
+        body["overlaps"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["接触丁", "接触乙"]);
+
+    let (_, body) = post(
+        &s,
+        "/api/v1/trace/person",
+        &token,
+        json!({"id_number": case, "from": now - Duration::days(30), "to": now}),
+    )
+    .await;
+    assert_eq!(body["visits"].as_array().unwrap().len(), 3);
+    assert_eq!(body["visits"][0]["venue_name"], "鼓楼超市");
+
+    let (_, body) = post(
+        &s,
+        "/api/v1/trace/venue",
+        &token,
+        json!({"venue_id": mall, "from": now - Duration::hours(31), "to": now}),
+    )
+    .await;
+    assert_eq!(body["visits"].as_array().unwrap().len(), 3);
+
+    // Without a tracing credential: refused, nothing shown.
+    let (status, body) =
+        post(&s, "/api/v1/trace/person", "pct_wrong", json!({"id_number": case, "from": now, "to": now})).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("unauthorized")));
+    let (status, _) = post(&s, "/api/v1/trace/overlap", &desk.credential, json!({"id_number": case})).await;
+    assert_eq!(status, 401);
+    // Bad input gets the field's reason.
+    let (status, body) = post(&s, "/api/v1/trace/overlap", &token, json!({"id_number": "123", "hours": 2})).await;
+    assert_eq!(status, 400);
+    assert!(body["message"].as_str().unwrap().starts_with("证件号："), "{body}");
+
+    // Every answered query is in the audit log, with who asked and a masked number.
+    let audit: Vec<(String, String, Value, i64)> =
+        sqlx::query_as("SELECT actor, action, params, results FROM audit_log ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(audit.len(), 3);
+    assert_eq!(audit[0].0, "疾控中心张医生");
+    assert_eq!((audit[0].1.as_str(), audit[0].3), ("trace_overlap", 2));
+    let logged = audit[0].2["id_number"].as_str().unwrap();
+    assert!(logged.contains('*') && !logged.contains(&case[6..14]), "{logged}");
+}
+
+#[sqlx::test]
+async fn old_days_are_dropped_whole(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (mall, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let now = Utc::now();
+    let recs: Vec<_> = [1, 10, 27, 29, 40]
+        .iter()
+        .map(|d| visit_record(mall, &resident_id(*d), "张三", now - Duration::days(*d as i64)))
+        .collect();
+    desk.push(&recs).await;
+    let partitions = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'visits'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    let before = partitions(pool.clone()).await;
+    // 29 + today + 2 ahead, and the default.
+    assert_eq!(before, 29 + 2 + 1);
+    let dropped = placecode_central::db::maintain_partitions(&pool, 14).await.unwrap();
+    assert_eq!(dropped.len(), 14);
+    let left: Vec<chrono::DateTime<Utc>> =
+        sqlx::query_scalar("SELECT at FROM visits ORDER BY at").fetch_all(&pool).await.unwrap();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left.iter().all(|t| *t > now - Duration::days(15)));
+}
+
+#[sqlx::test]
+async fn a_day_without_a_partition_waits_in_the_default_then_moves(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (mall, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    // Ten days ahead (a desk clock far off is refused beyond a day, so write directly).
+    sqlx::query("INSERT INTO visits (id, at, person_id, venue_id, source, way_in, colour, health_code, reasons)
+                 VALUES (gen_random_uuid(), now() + interval '10 days', 1, $1, 'desk', 'last4', 'green', 'green', '{}')")
+        .bind(mall)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let in_default: i64 = sqlx::query_scalar("SELECT count(*) FROM visits_default").fetch_one(&pool).await.unwrap();
+    assert_eq!(in_default, 1);
+    let _ = desk;
+}
+
+/// The OpenAPI document lists exactly the routes the server has, and real answers match it.
+#[sqlx::test]
+async fn the_openapi_document_is_true(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let doc: Value = s.http.get(s.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            documented.push((method.clone(), path.clone()));
+        }
+    }
+    documented.sort();
+    let mut routes: Vec<(String, String)> =
+        placecode_central::API_ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    routes.sort();
+    assert_eq!(documented, routes);
+
+    // Real answers, each checked against the documented schema of its status.
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (mall, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let now = Utc::now();
+    let case = resident_id(9);
+    let token = placecode_central::trace::make_tracer(&pool, "审计").await.unwrap();
+    let push_body = json!({"batch_id": "b", "records": [visit_record(mall, &case, "张三", now), {"id": "x", "kind": "visit", "written_at": now, "body": {}}]});
+    let calls: Vec<(&str, &str, Option<&str>, Option<Value>)> = vec![
+        ("post", "/api/v1/push", Some(&desk.credential), Some(push_body)),
+        ("post", "/api/v1/push", Some("pcd_nobody"), Some(json!({}))),
+        ("get", "/api/v1/pull", Some(&desk.credential), None),
+        (
+            "post",
+            "/api/v1/enrol",
+            None,
+            Some(
+                json!({"token": "pce_x", "desk_id": "00000000-0000-0000-0000-000000000001", "desk_name": "x", "code_key": {"id": 1, "secret_hex": "00".repeat(32)}}),
+            ),
+        ),
+        (
+            "post",
+            "/api/v1/trace/person",
+            Some(&token),
+            Some(json!({"id_number": case, "from": now - Duration::hours(1), "to": now + Duration::hours(1)})),
+        ),
+        (
+            "post",
+            "/api/v1/trace/venue",
+            Some(&token),
+            Some(json!({"venue_id": mall, "from": now - Duration::hours(1), "to": now + Duration::hours(1)})),
+        ),
+        ("post", "/api/v1/trace/overlap", Some(&token), Some(json!({"id_number": case}))),
+        ("post", "/api/v1/trace/overlap", None, Some(json!({"id_number": case}))),
+    ];
+    for (method, path, auth, body) in calls {
+        let mut req = if method == "get" { s.http.get(s.url(path)) } else { s.http.post(s.url(path)) };
+        if let Some(t) = auth {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16().to_string();
+        let op = &doc["paths"][path][method];
+        let documented = &op["responses"][&status];
+        assert!(documented.is_object(), "{method} {path} answered {status}, which is not documented");
+        let answer: Value = res.json().await.unwrap();
+        let schema = &documented["content"]["application/json"]["schema"];
+        if let Err(e) = conforms(&doc, schema, &answer, "$") {
+            panic!("{method} {path} {status}: {e}\n{answer}");
+        }
+    }
+}
+
+/// A small JSON Schema check: $ref, allOf, type (or types), required, properties, items, enum.
+fn conforms(doc: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String> {
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.trim_start_matches("#/components/schemas/");
+        return conforms(doc, &doc["components"]["schemas"][name], v, at);
+    }
+    if let Some(all) = schema["allOf"].as_array() {
+        return all.iter().try_for_each(|s| conforms(doc, s, v, at));
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let kind = match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    if !types.is_empty() && !types.iter().any(|t| *t == kind || (*t == "number" && kind == "integer")) {
+        return Err(format!("{at}: {kind}, documented {types:?}"));
+    }
+    if let Some(e) = schema["enum"].as_array() {
+        if !e.contains(v) {
+            return Err(format!("{at}: {v} not in {e:?}"));
+        }
+    }
+    for r in schema["required"].as_array().into_iter().flatten() {
+        let key = r.as_str().unwrap_or_default();
+        if v.get(key).is_none() {
+            return Err(format!("{at}: missing {key}"));
+        }
+    }
+    if let (Some(props), Some(obj)) = (schema["properties"].as_object(), v.as_object()) {
+        for (k, sv) in obj {
+            match props.get(k) {
+                Some(ps) => conforms(doc, ps, sv, &format!("{at}.{k}"))?,
+                None => return Err(format!("{at}: undocumented field {k}")),
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (schema.get("items"), v.as_array()) {
+        for (i, it) in arr.iter().enumerate() {
+            conforms(doc, items, it, &format!("{at}[{i}]"))?;
+        }
+    }
+    Ok(())
+}
