@@ -1,5 +1,5 @@
-# placecode: `make run` opens the desk app, `make test` runs every check. Both install what is
-# missing first (Debian 12 / Ubuntu, as root or with sudo).
+# placecode: `make run` opens the desk app, `make run-central` the central server, `make test`
+# runs every check. Each installs what is missing first (Debian 12 / Ubuntu, as root or with sudo).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -14,15 +14,18 @@ export GSETTINGS_BACKEND := memory
 # a Chinese font, and ImageMagick for screenshots.
 APT_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev \
 	libssl-dev libxdo-dev build-essential pkg-config file xvfb xauth webkit2gtk-driver \
-	fonts-noto-cjk fonts-hanazono imagemagick x11-utils xdotool poppler-utils zbar-tools
+	fonts-noto-cjk fonts-hanazono imagemagick x11-utils xdotool poppler-utils zbar-tools \
+	postgresql chromium chromium-driver
 TAURI_DRIVER_VERSION := 2.1.0
 DESK_BIN := target/debug/placecode-desk
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp"
 
-.PHONY: bench help deps apt-deps node-deps tauri-driver ui app run test lint test-rust test-ui test-e2e bindings
+.PHONY: bench help deps apt-deps node-deps tauri-driver ui app run test lint test-rust test-ui test-e2e bindings \
+	pg run-central
 
 help:
 	@echo "make run    build and open the desk app (installs what is missing)"
+	@echo "make run-central   start PostgreSQL and the central server on http://127.0.0.1:8080"
 	@echo "make test   every check: format, lint, unit, UI and end-to-end tests"
 
 deps: apt-deps node-deps tauri-driver
@@ -58,12 +61,24 @@ run: app
 		$(XVFB) $(DESK_BIN); \
 	else $(DESK_BIN); fi
 
+# A private PostgreSQL cluster on 127.0.0.1:55432 (scripts/pg.sh): the central server's tests
+# make one database each in it; `make run-central` keeps its data there.
+pg: apt-deps
+	@scripts/pg.sh start >/dev/null
+
+CENTRAL_URL ?= http://127.0.0.1:8080
+run-central: pg
+	$(CARGO) build -p placecode-central
+	@mkdir -p target/central
+	DATABASE_URL=$$(scripts/pg.sh url) PLACECODE_SECRET_FILE=target/central/secret.key \
+		PLACECODE_PUBLIC_URL=$(CENTRAL_URL) target/debug/placecode-central serve
+
 lint: apt-deps ui
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-test-rust: apt-deps ui
-	$(CARGO) test --workspace --exclude placecode-e2e
+test-rust: apt-deps ui pg
+	DATABASE_URL=$$(scripts/pg.sh url) $(CARGO) test --workspace --exclude placecode-e2e
 
 test-ui: node-deps
 	cd ui && $(NPM) run check

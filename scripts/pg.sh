@@ -7,7 +7,7 @@
 set -euo pipefail
 
 PORT=${PLACECODE_PG_PORT:-55432}
-DIR=${PLACECODE_PG_DIR:-/tmp/placecode-pg-$(id -u)}
+DIR=${PLACECODE_PG_DIR:-/var/tmp/placecode-pg-$(id -u)}
 URL="postgres://placecode@127.0.0.1:$PORT/placecode"
 BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [ -z "$BIN" ]; then
@@ -35,7 +35,10 @@ shared_buffers = 256MB
 fsync = on
 CONF
 	fi
-	if ! as_owner "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
+	# Already answering on the port (this cluster, or one started from another folder): use it.
+	if "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
+		:
+	elif ! as_owner "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
 		as_owner "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w -t 60 start >/dev/null
 	fi
 	as_owner "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U placecode -d postgres -tAc \

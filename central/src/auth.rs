@@ -35,11 +35,14 @@ pub struct Desk {
     pub clock_offset_ms: Option<i64>,
 }
 
+/// id, code key id, code key secret, districts, revoked at.
+type DeskRow = (Uuid, i64, Vec<u8>, Vec<String>, Option<DateTime<Utc>>);
+
 /// Authenticates a desk and measures its clock (`docs/sync.md`): refused when revoked, unknown,
 /// or its clock is a day or more off.
 pub async fn desk(pool: &PgPool, headers: &HeaderMap, now: DateTime<Utc>) -> Result<Desk> {
     let token = bearer(headers).ok_or(CentralError::DeskUnknown)?;
-    let row: Option<(Uuid, i64, Vec<u8>, Vec<String>, Option<DateTime<Utc>>)> = sqlx::query_as(
+    let row: Option<DeskRow> = sqlx::query_as(
         "SELECT id, code_key_id, code_key_secret, districts, revoked_at FROM desks WHERE credential_hash = $1",
     )
     .bind(hash_secret(token))

@@ -35,7 +35,7 @@ button{width:100%;font-size:24px;padding:16px;margin:20px 0 8px;border:0;border-
 .result{min-height:100vh;color:#fff;text-align:center;padding:24px 16px}.green{background:#0a8f45}.yellow{background:#e0a800;color:#111}\
 .red{background:#c40d0d}.big{font-size:64px;font-weight:800;margin:8px 0}.say{font-size:24px;font-weight:700}\
 .who{background:rgba(255,255,255,.18);border-radius:10px;padding:10px;margin:10px 0;font-size:22px}\
-.clock{font-size:40px;font-variant-numeric:tabular-nums;font-weight:700;margin:12px 0 4px}\
+.clock{font-size:30px;font-variant-numeric:tabular-nums;font-weight:700;margin:12px 0 4px}\
 .track{height:14px;background:rgba(255,255,255,.3);border-radius:7px;overflow:hidden;margin:14px 0}\
 .dot{width:30%;height:100%;background:#fff;border-radius:7px;animation:run 1.6s linear infinite}\
 @keyframes run{0%{transform:translateX(-100%)}100%{transform:translateX(340%)}}\
