@@ -101,14 +101,43 @@ pub struct Record {
 
 impl Record {
     /// What "the same content" means for idempotency: kind, time and body, not the offset
-    /// (a resend measures a new one). serde_json's maps are ordered, so the bytes are stable.
+    /// (a resend measures a new one). Object keys are hashed in sorted order, so a body
+    /// re-serialised with its keys in another order is the same record.
     pub fn digest(&self) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(self.kind.key().as_bytes());
         h.update([0]);
         h.update(self.written_at.timestamp_micros().to_be_bytes());
-        h.update(self.body.to_string().as_bytes());
+        canonical(&self.body, &mut h);
         h.finalize().into()
+    }
+}
+
+/// Feeds `v` to the hash with every object's keys sorted (serde_json may keep insertion order).
+fn canonical(v: &serde_json::Value, h: &mut Sha256) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            h.update(b"{");
+            for k in keys {
+                h.update(serde_json::Value::String(k.clone()).to_string().as_bytes());
+                h.update(b":");
+                canonical(&map[k], h);
+                h.update(b",");
+            }
+            h.update(b"}");
+        }
+        Value::Array(items) => {
+            h.update(b"[");
+            for i in items {
+                canonical(i, h);
+                h.update(b",");
+            }
+            h.update(b"]");
+        }
+        other => h.update(other.to_string().as_bytes()),
     }
 }
 
@@ -439,4 +468,99 @@ pub fn text(field: &str, label: &str, s: &str, max: usize) -> Result<(), Refusal
 /// The code kind for a code's venue must match the code: a checkpoint code at a checkpoint.
 pub fn code_matches_venue(code: CodeKind, venue: CodeKind) -> bool {
     code == venue
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-27T08:00:00Z").unwrap().with_timezone(&Utc)
+    }
+
+    fn visit(person: serde_json::Value) -> VisitBody {
+        serde_json::from_value(json!({
+            "venue_id": "0193a000-0000-7000-8000-000000000001", "way_in": "last4", "colour": "green",
+            "health_code": "green", "at": "2026-11-27T07:00:00Z", "person": person,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_visit_is_checked_with_the_desks_rules() {
+        let ok = visit(
+            json!({"document_number": "１１０１０５１９４９１２３１００２ｘ", "name": "王建国", "address": "开封市鼓楼区中山路1号"}),
+        );
+        let c = check_visit(&ok, now()).unwrap();
+        assert_eq!(c.document_number, "11010519491231002X");
+        assert_eq!(c.last4, "002X");
+        let rare = visit(json!({"document_number": "11010519491231002X", "name": "𠈌𠀀"}));
+        assert_eq!(check_visit(&rare, now()).unwrap().name, "𠈌𠀀");
+        for (person, field) in [
+            (json!({"document_number": "110105194912310021", "name": "王建国"}), "person.document_number"),
+            (json!({"document_number": "11010519491231002X", "name": "<b>王</b>"}), "person.name"),
+            (json!({"document_number": "11010519491231002X", "name": "王😀"}), "person.name"),
+            (json!({"document_number": "11010519491231002X", "name": "x".repeat(10_000)}), "person.name"),
+            (
+                json!({"document_number": "11010519491231002X", "name": "王建国", "address": "'; DROP TABLE visits; --"}),
+                "person.address",
+            ),
+            (json!({"document_number": "11010519491231002X", "name": "王建国", "phone": "12345"}), "person.phone"),
+        ] {
+            let e = check_visit(&visit(person.clone()), now()).unwrap_err();
+            assert_eq!(e.field, field, "{person}");
+            assert!(!e.message.is_empty() && !e.message.contains("DROP"), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn times_far_ahead_or_long_ago_are_refused() {
+        let mut v = visit(json!({"document_number": "11010519491231002X", "name": "王建国"}));
+        v.at = now() + chrono::Duration::hours(25);
+        assert_eq!(check_visit(&v, now()).unwrap_err().field, "at");
+        v.at = now() + chrono::Duration::hours(5);
+        assert!(check_visit(&v, now()).is_ok(), "a desk clock hours off is tolerated");
+        v.at = now() - chrono::Duration::days(400);
+        assert!(check_visit(&v, now()).is_err());
+    }
+
+    #[test]
+    fn the_digest_ignores_the_offset_but_not_the_content() {
+        let r = Record {
+            id: "a".into(),
+            kind: RecordKind::Visit,
+            written_at: now(),
+            clock_offset_ms: 0,
+            body: json!({"b": 1, "a": [1, 2]}),
+        };
+        let mut again = r.clone();
+        again.clock_offset_ms = 5000;
+        again.body = json!({"a": [1, 2], "b": 1});
+        assert_eq!(r.digest(), again.digest(), "key order and the measured offset do not matter");
+        again.body = json!({"a": [2, 1], "b": 1});
+        assert_ne!(r.digest(), again.digest());
+    }
+
+    #[test]
+    fn bodies_of_the_wrong_shape_are_named_without_echoing_them() {
+        let r = Record {
+            id: "a".into(),
+            kind: RecordKind::Visit,
+            written_at: now(),
+            clock_offset_ms: 0,
+            body: json!({"venue_id": 12, "person": {"name": "王建国秘密"}}),
+        };
+        let e = body::<VisitBody>(&r).unwrap_err();
+        assert_eq!(e.field, "body");
+        assert!(e.message.starts_with("记录内容格式不对") && !e.message.contains("王建国秘密"), "{}", e.message);
+        assert_eq!(record_id("not-a-uuid").unwrap_err().field, "id");
+    }
+
+    #[test]
+    fn free_text_has_a_length_and_no_control_characters() {
+        assert!(text("note", "备注", "正常'\"<>&😀𠀀", 20).is_ok());
+        assert!(text("note", "备注", &"长".repeat(201), 200).unwrap_err().message.contains("不能超过200个字"));
+        assert!(text("note", "备注", "a\u{0}b", 20).is_err());
+    }
 }

@@ -85,7 +85,8 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/trace/venue", post(api::trace_venue))
         .route("/api/v1/trace/overlap", post(api::trace_overlap))
         .layer(axum::extract::DefaultBodyLimit::max(placecode::sync::MAX_BODY_BYTES))
-        .layer(tower_http::decompression::RequestDecompressionLayer::new());
+        .layer(tower_http::decompression::RequestDecompressionLayer::new())
+        .layer(tower_http::compression::CompressionLayer::new());
     let pages = Router::new()
         .route("/c/{code}", get(phone::show).post(phone::submit))
         .route("/C/{code}", get(phone::show).post(phone::submit))

@@ -255,6 +255,39 @@ async fn sql_and_html_metacharacters_are_data_or_refused(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn batches_travel_gzipped_both_ways(pool: PgPool) {
+    use std::io::Write;
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let batch: Vec<_> = (0..2000).map(|i| visit_record(venue, &resident_id(i), "张三", Utc::now())).collect();
+    let plain = serde_json::to_vec(&json!({"batch_id": "gz", "records": batch})).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&plain).unwrap();
+    let packed = gz.finish().unwrap();
+    assert!(packed.len() * 5 < plain.len(), "{} → {}", plain.len(), packed.len());
+    let res = s
+        .http
+        .post(s.url("/api/v1/push"))
+        .bearer_auth(&desk.credential)
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .header("accept-encoding", "gzip")
+        .body(packed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&res.bytes().await.unwrap()[..]), &mut text)
+        .unwrap();
+    let answer: placecode::sync::PushResponse = serde_json::from_str(&text).unwrap();
+    assert!(answer.results.iter().all(|r| r.status == PushStatus::Stored));
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 2000);
+}
+
+#[sqlx::test]
 async fn enrolment_tokens_work_once(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
     let token = placecode_central::enrol::make_token(&pool, &[], &["gulou".into()], "").await.unwrap();

@@ -1,0 +1,404 @@
+//! `make bench-central`: the central server measured on this machine against its real PostgreSQL.
+//!
+//! 1. Phone check-in of a returning visitor (four digits), driven by wrk over loopback, with
+//!    `/healthz` on the same server as the baseline.
+//! 2. Push ingest in batches of 1,000 visits, with a re-push of the same batches (all duplicates)
+//!    as the baseline.
+//! 3. The overlap query (时空伴随) over 10 million visits, with the person query as the baseline.
+//!
+//! Uses its own database `placecode_bench` in the cluster at DATABASE_URL (dropped first).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use placecode::code::SigningKey;
+use placecode::sync::{PushResponse, Record, RecordKind};
+use placecode::venue::CodeKind;
+use placecode_central::{App, Keys, ServeConfig};
+use serde_json::json;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+const VISITS: i64 = 10_000_000;
+
+fn resident_id(seed: u64) -> String {
+    resident_id_in("410202", seed)
+}
+
+/// A valid resident ID in `region`: distinct regions never collide.
+fn resident_id_in(region: &str, seed: u64) -> String {
+    let year = 1950 + (seed / 100_000 % 50);
+    let month = 1 + (seed / 1000 % 12);
+    let day = 1 + (seed % 28);
+    let serial = seed % 1000;
+    let body = format!("{region}{year}{month:02}{day:02}{serial:03}");
+    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body.bytes().zip(weights).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+fn visit(venue: Uuid, seed: u64) -> Record {
+    Record {
+        id: Uuid::now_v7().to_string(),
+        kind: RecordKind::Visit,
+        written_at: Utc::now(),
+        clock_offset_ms: 0,
+        body: json!({
+            "venue_id": venue, "way_in": "last4", "colour": "green", "health_code": "green", "reasons": [],
+            "at": Utc::now() - chrono::Duration::seconds((seed % 86_400) as i64),
+            "person": {"document_number": resident_id(seed), "name": "张三", "address": "开封市鼓楼区中山路1号", "phone": "13837800002"},
+        }),
+    }
+}
+
+async fn database() -> PgPool {
+    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL (make bench-central sets it)");
+    let admin = PgPoolOptions::new().max_connections(1).connect(&url).await.expect("connect");
+    sqlx::query("DROP DATABASE IF EXISTS placecode_bench WITH (FORCE)").execute(&admin).await.expect("drop");
+    sqlx::query("CREATE DATABASE placecode_bench").execute(&admin).await.expect("create");
+    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
+    let pool = placecode_central::db::connect(&format!("{base}/placecode_bench"), 24).await.expect("bench db");
+    placecode_central::db::maintain_partitions(&pool, 28).await.expect("partitions");
+    pool
+}
+
+struct Wrk {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    non_2xx: u64,
+}
+
+fn ms(s: &str) -> f64 {
+    let s = s.trim();
+    if let Some(v) = s.strip_suffix("us") {
+        v.parse::<f64>().unwrap_or(0.0) / 1000.0
+    } else if let Some(v) = s.strip_suffix("ms") {
+        v.parse().unwrap_or(0.0)
+    } else if let Some(v) = s.strip_suffix('s') {
+        v.parse::<f64>().unwrap_or(0.0) * 1000.0
+    } else {
+        0.0
+    }
+}
+
+fn wrk(url: &str, script: Option<&std::path::Path>, connections: u32, secs: u32) -> Wrk {
+    let mut cmd = Command::new("wrk");
+    cmd.args(["-t2", &format!("-c{connections}"), &format!("-d{secs}s"), "--latency"]);
+    if let Some(s) = script {
+        cmd.args(["-s", s.to_str().expect("path")]);
+    }
+    let out = cmd.arg(url).output().expect("wrk (make bench-central installs it)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let field = |prefix: &str| text.lines().find(|l| l.trim_start().starts_with(prefix)).map(|l| l.trim().to_owned());
+    let rps = field("Requests/sec:").and_then(|l| l.split_whitespace().nth(1)?.parse().ok()).unwrap_or(0.0);
+    let p50 = field("50%").map(|l| ms(l.split_whitespace().nth(1).unwrap_or(""))).unwrap_or(0.0);
+    let p99 = field("99%").map(|l| ms(l.split_whitespace().nth(1).unwrap_or(""))).unwrap_or(0.0);
+    let non_2xx = field("Non-2xx").and_then(|l| l.rsplit(' ').next()?.parse().ok()).unwrap_or(0);
+    Wrk { rps, p50_ms: p50, p99_ms: p99, non_2xx }
+}
+
+#[tokio::main]
+async fn main() {
+    let pool = database().await;
+    let keys = Keys::from_secret(&[7u8; 32]);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let cfg = ServeConfig {
+        listen: String::new(),
+        rate_ip_per_minute: 10_000_000,
+        rate_code_per_minute: 10_000_000,
+        trust_proxy: false,
+    };
+    let app = App::new(pool.clone(), keys.clone(), &base, &cfg);
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            placecode_central::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .expect("serve")
+    });
+    let http = reqwest::Client::builder().cookie_store(true).build().expect("client");
+
+    // A desk, its venue and code.
+    let token = placecode_central::enrol::make_token(&pool, &[], &["gulou".into()], "bench").await.expect("token");
+    let key = SigningKey::generate().expect("key");
+    let enrol: serde_json::Value = http
+        .post(format!("{base}/api/v1/enrol"))
+        .json(&json!({"token": token, "desk_id": Uuid::now_v7(), "desk_name": "压测", "code_key": {"id": key.id, "secret_hex": hex::encode(key.secret())}}))
+        .send()
+        .await
+        .expect("enrol")
+        .json()
+        .await
+        .expect("enrol json");
+    let credential = enrol["credential"].as_str().expect("credential").to_owned();
+    let venue = Uuid::now_v7();
+    let code = key.sign(CodeKind::General, 1);
+    let push = |records: Vec<Record>| {
+        let http = http.clone();
+        let credential = credential.clone();
+        let base = base.clone();
+        async move {
+            let res = http
+                .post(format!("{base}/api/v1/push"))
+                .bearer_auth(credential)
+                .json(&json!({"batch_id": "bench", "records": records}))
+                .send()
+                .await
+                .expect("push");
+            res.json::<PushResponse>().await.expect("push json")
+        }
+    };
+    let setup = vec![
+        Record {
+            id: Uuid::now_v7().to_string(),
+            kind: RecordKind::Venue,
+            written_at: Utc::now(),
+            clock_offset_ms: 0,
+            body: json!({"venue_id": venue, "kind": "general", "category": "mall", "name": "压测超市", "district": "gulou",
+                "address": "鼓楼区中山路100号", "manager_name": "王建国", "manager_phone": "13837800001"}),
+        },
+        Record {
+            id: Uuid::now_v7().to_string(),
+            kind: RecordKind::Code,
+            written_at: Utc::now(),
+            clock_offset_ms: 0,
+            body: json!({"code": code, "venue_id": venue, "label": "正门"}),
+        },
+    ];
+    push(setup).await;
+
+    // 1. Phone check-in, returning visitor.
+    let page = http.get(format!("{base}/c/{code}")).send().await.expect("page").text().await.expect("html");
+    let i = page.find("name=\"csrf\" value=\"").expect("csrf") + 19;
+    let csrf = page[i..i + 32].to_owned();
+    let me = resident_id(1);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("action", "declare"),
+        ("name", "王建国"),
+        ("id_number", &me),
+        ("address", "开封市鼓楼区中山路1号"),
+        ("phone", ""),
+        ("visited_risk_area", "no"),
+        ("contact_with_suspected", "no"),
+        ("temperature_normal", "yes"),
+        ("temperature", ""),
+    ];
+    http.post(format!("{base}/c/{code}")).form(&form).send().await.expect("declare");
+    let cookie = http
+        .get(format!("{base}/c/{code}"))
+        .send()
+        .await
+        .expect("page")
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap_or("").to_owned());
+    assert!(cookie.is_none(), "the phone is remembered");
+    // The cookie the client holds, for wrk.
+    let jar_cookie = {
+        let url: reqwest::Url = base.parse().expect("url");
+        let res = reqwest::Client::new().get(format!("{base}/c/{code}")).send().await.expect("page");
+        let _ = url;
+        res.headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.split(';').next().unwrap_or("").to_owned())
+    }
+    .expect("a cookie");
+    // That new phone has no people yet: register one through it, then wrk posts with it.
+    let fresh = reqwest::Client::new();
+    let page = fresh
+        .get(format!("{base}/c/{code}"))
+        .header("cookie", &jar_cookie)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let i = page.find("name=\"csrf\" value=\"").expect("csrf") + 19;
+    let csrf = page[i..i + 32].to_owned();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("action", "declare"),
+        ("name", "王建国"),
+        ("id_number", &me),
+        ("address", "开封市鼓楼区中山路1号"),
+        ("phone", ""),
+        ("visited_risk_area", "no"),
+        ("contact_with_suspected", "no"),
+        ("temperature_normal", "yes"),
+        ("temperature", ""),
+    ];
+    let r =
+        fresh.post(format!("{base}/c/{code}")).header("cookie", &jar_cookie).form(&form).send().await.expect("declare");
+    assert_eq!(r.status(), 200);
+    let body = format!("csrf={csrf}&action=last4&last4={}", &me[14..]);
+    let check = fresh
+        .post(format!("{base}/c/{code}"))
+        .header("cookie", &jar_cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.clone())
+        .send()
+        .await
+        .expect("last4")
+        .text()
+        .await
+        .expect("html");
+    assert!(check.contains("data-colour=\"green\""), "four digits check in");
+    let script = std::env::temp_dir().join("placecode-bench-last4.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = \"{body}\"\nwrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\nwrk.headers[\"Cookie\"] = \"{jar_cookie}\"\n"
+        ),
+    )
+    .expect("lua");
+    let url = format!("{base}/c/{code}");
+    let (base2, url2, script2) = (base.clone(), url.clone(), script.clone());
+    let (health, phone) = tokio::task::spawn_blocking(move || {
+        let health = wrk(&format!("{base2}/healthz"), None, 32, 10);
+        let phone = wrk(&url2, Some(&script2), 32, 20);
+        (health, phone)
+    })
+    .await
+    .expect("wrk");
+    let checked_in: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM visits WHERE way_in = 'last4'").fetch_one(&pool).await.expect("count");
+    println!(
+        "machine: {} cores; date {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        Utc::now().date_naive()
+    );
+    println!(
+        "baseline GET /healthz: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
+        health.rps, health.p50_ms, health.p99_ms
+    );
+    println!(
+        "phone check-in (four digits): {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, non-2xx {}, visits written {checked_in}",
+        phone.rps, phone.p50_ms, phone.p99_ms, phone.non_2xx
+    );
+
+    // 2. Push ingest, batches of 1,000, four desks' worth of concurrency.
+    let batches: Vec<Vec<Record>> =
+        (0..60u64).map(|b| (0..1000u64).map(|i| visit(venue, 1_000 + b * 1000 + i)).collect()).collect();
+    for (label, rounds) in [("push ingest (new records)", 1), ("baseline: the same batches again (duplicates)", 1)] {
+        let started = Instant::now();
+        let mut stored = 0usize;
+        for _ in 0..rounds {
+            for chunk in batches.chunks(4) {
+                let answers = futures_join(chunk.iter().map(|b| push(b.clone())).collect()).await;
+                stored += answers.iter().map(|a| a.results.len()).sum::<usize>();
+            }
+        }
+        let secs = started.elapsed().as_secs_f64();
+        println!("{label}: {stored} records in {secs:.2} s = {:.0} records/s", stored as f64 / secs);
+    }
+
+    // 3. The overlap query over 10 million visits: 200,000 people, 2,000 venues, 14 days.
+    let started = Instant::now();
+    sqlx::query(
+        "INSERT INTO people (id_hash, document_kind, document_number, last4, name, address)
+         SELECT sha256(('p' || g)::bytea), 'resident_id', 'P' || g, right('000' || g, 4), '某人', '' FROM generate_series(1, 200000) g",
+    )
+    .execute(&pool)
+    .await
+    .expect("people");
+    let ids: (i64, i64) = sqlx::query_as("SELECT min(id), max(id) FROM people WHERE document_number LIKE 'P%'")
+        .fetch_one(&pool)
+        .await
+        .expect("ids");
+    let venues: Vec<Uuid> = (0..2000).map(|_| Uuid::now_v7()).collect();
+    for chunk in 0..10i64 {
+        let n = VISITS / 10;
+        sqlx::query(
+            "INSERT INTO visits (id, at, person_id, venue_id, source, way_in, colour, health_code, reasons)
+             SELECT gen_random_uuid(), now() - random() * interval '14 days', $1 + (random() * ($2 - $1))::bigint,
+                 ($3::uuid[])[1 + (random() * 1999)::int], 'desk', 'last4', 'green', 'green', '{}'
+             FROM generate_series(1, $4)",
+        )
+        .bind(ids.0)
+        .bind(ids.1)
+        .bind(&venues)
+        .bind(n)
+        .execute(&pool)
+        .await
+        .expect("visits");
+        let _ = chunk;
+    }
+    sqlx::query("ANALYZE visits").execute(&pool).await.expect("analyze");
+    sqlx::query("ANALYZE people").execute(&pool).await.expect("analyze");
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM visits").fetch_one(&pool).await.expect("count");
+    println!("loaded {total} visits in {:.0} s", started.elapsed().as_secs_f64());
+    // Tracing looks people up by keyed hash; give the sampled people real hashes of their numbers.
+    let samples: Vec<i64> = (0..30).map(|i| ids.0 + 1 + i * 6151).collect();
+    for s in &samples {
+        let number = resident_id_in("410203", *s as u64);
+        sqlx::query("UPDATE people SET id_hash = $2, document_number = $3 WHERE id = $1")
+            .bind(s)
+            .bind(placecode::risk::id_hash(&keys.risk, &number).to_vec())
+            .bind(&number)
+            .execute(&pool)
+            .await
+            .expect("sample");
+    }
+    let mut overlap_ms = Vec::new();
+    let mut person_ms = Vec::new();
+    let mut found = 0usize;
+    for s in &samples {
+        let number = resident_id_in("410203", *s as u64);
+        let t = Instant::now();
+        let rows = placecode_central::trace::person(
+            &pool,
+            &keys.risk,
+            "bench",
+            &placecode_central::trace::PersonQuery {
+                id_number: number.clone(),
+                from: Utc::now() - chrono::Duration::days(14),
+                to: Utc::now(),
+            },
+        )
+        .await
+        .expect("person");
+        person_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        let _ = rows;
+        let t = Instant::now();
+        let rows = placecode_central::trace::overlap(
+            &pool,
+            &keys.risk,
+            "bench",
+            &placecode_central::trace::OverlapQuery { id_number: number, hours: 2 },
+            Utc::now(),
+        )
+        .await
+        .expect("overlap");
+        overlap_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        found += rows.len();
+    }
+    let stats = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        (v[v.len() / 2], v[v.len() - 1])
+    };
+    let (pm, px) = stats(&mut person_ms);
+    let (om, ox) = stats(&mut overlap_ms);
+    println!("baseline person query (14 days): median {pm:.1} ms, max {px:.1} ms");
+    println!(
+        "overlap query (±2 h, 14 days) over {total} visits: median {om:.1} ms, max {ox:.1} ms, {:.0} people found per query",
+        found as f64 / samples.len() as f64
+    );
+    let _ = Duration::from_secs(0);
+}
+
+async fn futures_join<F: std::future::Future<Output = PushResponse> + Send + 'static>(fs: Vec<F>) -> Vec<PushResponse> {
+    let handles: Vec<_> = fs.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        out.push(h.await.expect("push task"));
+    }
+    out
+}
