@@ -21,7 +21,7 @@ DESK_BIN := target/debug/placecode-desk
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp"
 
 .PHONY: bench help deps apt-deps node-deps tauri-driver ui app run test lint test-rust test-ui test-e2e bindings \
-	pg run-central
+	pg run-central bench-central
 
 help:
 	@echo "make run    build and open the desk app (installs what is missing)"
@@ -95,6 +95,12 @@ bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test -p placecode-desk bindings
 
 # Benchmarks (release build); figures go to docs/BENCHMARKS.md with the machine and date.
-bench:
+bench: bench-central
 	$(CARGO) bench -p placecode --bench checkin
 	$(CARGO) bench -p placecode --bench poster
+
+# The central server against its PostgreSQL: phone check-ins driven by wrk, push ingest, and
+# tracing over 10 million visits (about 5 minutes; uses its own database, placecode_bench).
+bench-central: pg
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
+	DATABASE_URL=$$(scripts/pg.sh url) $(CARGO) bench -p placecode-central --bench central
