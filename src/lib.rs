@@ -17,6 +17,8 @@ pub mod risk;
 pub mod scan;
 pub mod store;
 pub mod sync;
+#[cfg(feature = "client")]
+pub mod sync_client;
 pub mod validate;
 pub mod venue;
 

@@ -77,11 +77,12 @@ impl RecordKind {
         }
     }
 
-    /// Push order: incidents first (urgent), then check-ins, then the rest (`docs/sync.md`).
+    /// Push order (`docs/sync.md`): venues and codes first (few, and what the rest refer to),
+    /// then incidents (urgent), then check-ins, then the rest.
     pub fn priority(self) -> u8 {
         match self {
-            RecordKind::Incident | RecordKind::IncidentEvent => 0,
-            RecordKind::Venue | RecordKind::Code | RecordKind::CodeRevoked => 1,
+            RecordKind::Venue | RecordKind::Code | RecordKind::CodeRevoked => 0,
+            RecordKind::Incident | RecordKind::IncidentEvent => 1,
             RecordKind::Visit => 2,
             RecordKind::TruckTrip | RecordKind::TruckArrival => 3,
         }

@@ -34,6 +34,8 @@ pub async fn make_token(pool: &PgPool, venues: &[Uuid], districts: &[String], no
     Ok(token)
 }
 
+/// A token works once; the same desk may present it again within its 24 hours (its answer was
+/// lost on the way) and gets a fresh credential, the earlier one no longer valid.
 pub async fn enrol(pool: &PgPool, req: &EnrolRequest) -> Result<EnrolResponse> {
     let desk_id = Uuid::parse_str(&req.desk_id)
         .map_err(|_| CentralError::Invalid {
@@ -51,7 +53,8 @@ pub async fn enrol(pool: &PgPool, req: &EnrolRequest) -> Result<EnrolResponse> {
     let mut tx = pool.begin().await?;
     let row: Option<(Vec<String>, Vec<Uuid>)> = sqlx::query_as(
         "UPDATE enrol_tokens SET used_at = $2, used_by = $3
-         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING districts, venue_ids",
+         WHERE token_hash = $1 AND expires_at > $2 AND (used_at IS NULL OR used_by = $3)
+         RETURNING districts, venue_ids",
     )
     .bind(hash_secret(req.token.trim()))
     .bind(now)

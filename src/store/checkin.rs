@@ -15,8 +15,8 @@ use crate::risk::{self, RiskImportReport, RiskStatus};
 use crate::{identity, mask, normalize, validate};
 
 const DESK_ID: &str = "desk_id";
-const RISK_KEY: &str = "risk_key";
-const RISK_AS_OF: &str = "risk_as_of";
+pub(crate) const RISK_KEY: &str = "risk_key";
+pub(crate) const RISK_AS_OF: &str = "risk_as_of";
 const RISK_MAX_AGE_HOURS: &str = "risk_max_age_hours";
 pub const DEFAULT_RISK_MAX_AGE_HOURS: i64 = 24;
 const PIN_ROUNDS: u32 = 60_000;
@@ -480,7 +480,8 @@ impl Store {
         let reason = serde_json::from_str::<Vec<String>>(&reasons).unwrap_or_default().join("；");
         let id = uuid::Uuid::now_v7().to_string();
         let stamp = rfc3339(ctx.now);
-        let inserted = self.conn.execute(
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let inserted = tx.execute(
             "INSERT INTO incidents (id, visit_id, colour, reason, held_at, reported_to, reported_at, operator_id,
                 status, updated_at, sync_priority)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'isolated', ?7, 1)
@@ -490,6 +491,13 @@ impl Store {
         if inserted == 0 {
             return Err(field_err("visit", "该人员已上报，请在“异常处置”中查看"));
         }
+        let venue_id: String = tx.query_row("SELECT venue_id FROM visits WHERE id = ?1", [visit_id], |r| r.get(0))?;
+        let body = serde_json::json!({
+            "visit_id": visit_id, "venue_id": venue_id, "colour": colour, "reason": reason, "held_at": held_at,
+            "reported_to": reported_to, "status": IncidentStatus::Isolated.key(), "at": stamp,
+        });
+        super::outbox::enqueue(&tx, &id, crate::sync::RecordKind::Incident, body)?;
+        tx.commit()?;
         self.incident(&id)
     }
 
@@ -499,10 +507,21 @@ impl Store {
         if (to as u8) <= (current.status as u8) {
             return Err(field_err("status", "状态只能向前推进"));
         }
-        self.conn.execute(
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
             "UPDATE incidents SET status = ?2, updated_at = ?3, sync_state = 'pending' WHERE id = ?1",
             params![id, to.key(), rfc3339(now)],
         )?;
+        let venue_id: String = tx.query_row(
+            "SELECT v.venue_id FROM incidents i JOIN visits v ON v.id = i.visit_id WHERE i.id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        let body = serde_json::json!({
+            "incident_id": id, "venue_id": venue_id, "status": to.key(), "note": "", "at": rfc3339(now),
+        });
+        super::outbox::enqueue(&tx, &super::outbox::new_id(), crate::sync::RecordKind::IncidentEvent, body)?;
+        tx.commit()?;
         self.incident(id)
     }
 
@@ -700,5 +719,6 @@ fn insert_visit(
         rfc3339(ctx.now),
         desk_id
     ])?;
+    super::outbox::enqueue_visit(conn, &id)?;
     Ok(id)
 }

@@ -102,6 +102,8 @@ impl Store {
             "INSERT INTO codes (code, venue_id, kind, label, key_id, serial, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![code, venue_id, venue.kind.key(), entrance, key.id, serial as i64, now()],
         )?;
+        let body = serde_json::json!({"code": code, "venue_id": venue_id, "label": entrance});
+        super::outbox::enqueue(&tx, &super::outbox::new_id(), crate::sync::RecordKind::Code, body)?;
         tx.commit()?;
         self.code(&code)
     }
@@ -133,6 +135,10 @@ impl Store {
             params![new, old.venue_id, old.kind.key(), old.label, key.id, serial as i64, stamp],
         )?;
         tx.execute("UPDATE codes SET replaced_by = ?2 WHERE code = ?1", params![old.code, new])?;
+        let issued = serde_json::json!({"code": new, "venue_id": old.venue_id, "label": old.label});
+        super::outbox::enqueue(&tx, &super::outbox::new_id(), crate::sync::RecordKind::Code, issued)?;
+        let revoked = serde_json::json!({"code": old.code, "reason": reason, "replaced_by": new});
+        super::outbox::enqueue(&tx, &super::outbox::new_id(), crate::sync::RecordKind::CodeRevoked, revoked)?;
         tx.commit()?;
         self.code(&new)
     }

@@ -104,15 +104,41 @@ const MIGRATIONS: &[&str] = &[
         replaced_by    TEXT REFERENCES codes (code)
     );
     CREATE UNIQUE INDEX codes_active_entrance ON codes (venue_id, label) WHERE revoked_at IS NULL;",
+    // 4: the outbox (docs/sync.md): every record for the central server, queued in the writer's
+    // transaction; what operators did with records the server refused; the server's venue review.
+    "CREATE TABLE outbox (
+        id         TEXT PRIMARY KEY,
+        kind       TEXT NOT NULL,
+        priority   INTEGER NOT NULL,
+        record     TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        state      TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'rejected', 'discarded')),
+        sent_at    TEXT,
+        reason     TEXT,
+        field      TEXT
+    );
+    CREATE INDEX outbox_pending ON outbox (state, priority);
+    CREATE TABLE outbox_audit (
+        id          INTEGER PRIMARY KEY,
+        at          TEXT NOT NULL,
+        record_id   TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        note        TEXT NOT NULL,
+        operator_id TEXT
+    );
+    ALTER TABLE venues ADD COLUMN review_status TEXT;
+    ALTER TABLE venues ADD COLUMN review_reason TEXT;",
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";
 
 mod checkin;
 mod codes;
+mod outbox;
 
 pub use checkin::{shanghai, CheckInContext, Incident, IncidentInput, IncidentStatus, Operator};
 pub use codes::{CodeCheck, PosterSettings, VenueCode};
+pub use outbox::{Enrolment, RejectedRecord, SyncError, SyncProgress, SyncStatus};
 
 /// The poster settings a new desk starts with.
 pub mod codes_defaults {
@@ -180,6 +206,7 @@ impl Store {
             return Err(Error::NotFound("场所"));
         }
         let venue = get(&tx, id)?;
+        outbox::enqueue(&tx, &outbox::new_id(), crate::sync::RecordKind::Venue, outbox::venue_body(&venue))?;
         tx.commit()?;
         Ok(venue)
     }
@@ -411,7 +438,9 @@ fn insert(tx: &Transaction, v: &ValidVenue) -> Result<Venue> {
         v,
         &now(),
     )?;
-    get(tx, &id)
+    let venue = get(tx, &id)?;
+    outbox::enqueue(tx, &outbox::new_id(), crate::sync::RecordKind::Venue, outbox::venue_body(&venue))?;
+    Ok(venue)
 }
 
 /// 一所一码 and the near-duplicate warning. `except` is the venue being edited.

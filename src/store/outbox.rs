@@ -1,0 +1,507 @@
+//! The desk's side of sync (`docs/sync.md`): the outbox, written in the same transaction as the
+//! record it carries; acknowledgements; records set aside; and the changes pulled from the server.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+
+use super::{rfc3339, set_setting, setting, Store};
+use crate::error::{Error, FieldError, Result};
+use crate::sync::{Change, PushResult, PushStatus, Record, RecordKind};
+
+/// Queues a record for the server. Call it inside the writer's transaction.
+pub(crate) fn enqueue(conn: &Connection, id: &str, kind: RecordKind, body: serde_json::Value) -> Result<()> {
+    let now = Utc::now();
+    let record = Record { id: id.to_owned(), kind, written_at: now, clock_offset_ms: 0, body };
+    let text = serde_json::to_string(&record).map_err(|e| Error::BadFile(e.to_string()))?;
+    conn.prepare_cached(
+        "INSERT INTO outbox (id, kind, priority, record, created_at, state) VALUES (?1, ?2, ?3, ?4, ?5, 'pending')",
+    )?
+    .execute(params![id, kind.key(), kind.priority(), text, rfc3339(now)])?;
+    Ok(())
+}
+
+/// A new record id (UUIDv7: time-ordered, made on the desk).
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// The venue record: the registration as typed, normalized.
+pub(crate) fn venue_body(v: &crate::venue::Venue) -> serde_json::Value {
+    serde_json::json!({
+        "venue_id": v.id, "kind": v.kind.key(), "category": v.category.key(), "name": v.name,
+        "district": v.district.key(), "address": v.address, "manager_name": v.manager_name,
+        "manager_phone": v.manager_phone,
+    })
+}
+
+/// A visit record: the check-in with the person as the desk knows them.
+pub(crate) fn enqueue_visit(conn: &Connection, visit_id: &str) -> Result<()> {
+    let body = conn.query_row(
+        "SELECT v.venue_id, v.code, v.way_in, o.name, v.helper, v.colour, v.health_code, v.reasons, v.at,
+                v.trip_code_checked, p.id_number, p.name, p.address, p.phone
+         FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN operators o ON o.id = v.operator_id
+         WHERE v.id = ?1",
+        [visit_id],
+        |r| {
+            let reasons: String = r.get(7)?;
+            Ok(serde_json::json!({
+                "venue_id": r.get::<_, String>(0)?,
+                "code": r.get::<_, Option<String>>(1)?.filter(|c| !c.is_empty()),
+                "way_in": r.get::<_, String>(2)?,
+                "operator": r.get::<_, Option<String>>(3)?,
+                "helper": r.get::<_, Option<String>>(4)?,
+                "colour": r.get::<_, String>(5)?,
+                "health_code": r.get::<_, String>(6)?,
+                "reasons": serde_json::from_str::<Vec<String>>(&reasons).unwrap_or_default(),
+                "at": r.get::<_, String>(8)?,
+                "trip_code_checked": r.get::<_, bool>(9)?,
+                "person": {
+                    "document_kind": "resident_id",
+                    "document_number": r.get::<_, String>(10)?,
+                    "name": r.get::<_, String>(11)?,
+                    "address": r.get::<_, String>(12)?,
+                    "phone": r.get::<_, Option<String>>(13)?,
+                },
+            }))
+        },
+    )?;
+    enqueue(conn, visit_id, RecordKind::Visit, body)
+}
+
+/// What the status bar and the settings screen show about sync.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SyncStatus {
+    /// This desk holds a credential from the central server.
+    pub enrolled: bool,
+    pub server_url: String,
+    pub desk_id: String,
+    pub desk_name: String,
+    /// Names of the venues the desk is enrolled for.
+    pub venues: Vec<String>,
+    /// District keys in which the desk may register venues.
+    pub districts: Vec<String>,
+    /// The last exchange reached the server; null before the first try.
+    pub online: Option<bool>,
+    /// A sync is running now.
+    pub syncing: bool,
+    /// UTC, RFC 3339.
+    pub last_ok_at: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub pending: i64,
+    pub oldest_pending_at: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub rejected: i64,
+    /// Server clock minus desk clock at the last exchange.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub clock_offset_ms: Option<i64>,
+    pub error: Option<SyncError>,
+    pub progress: Option<SyncProgress>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SyncError {
+    pub code: String,
+    /// Chinese, for the staff.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SyncProgress {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub done: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total: i64,
+}
+
+/// A record the server refused, set aside for an operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RejectedRecord {
+    pub id: String,
+    pub kind: String,
+    pub kind_label: String,
+    /// What the record is about, masked (王** 410***********002X, 鼓楼超市).
+    pub summary: String,
+    pub field: Option<String>,
+    pub reason: String,
+    pub written_at: String,
+}
+
+/// The desk's enrolment, as kept in its settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Enrolment {
+    pub server_url: String,
+    pub credential: String,
+    pub ca_file: Option<String>,
+    pub desk_name: String,
+    pub venues: Vec<String>,
+    pub districts: Vec<String>,
+}
+
+const SERVER_URL: &str = "sync.server_url";
+const CREDENTIAL: &str = "sync.credential";
+const CA_FILE: &str = "sync.ca_file";
+const DESK_NAME: &str = "sync.desk_name";
+const VENUES: &str = "sync.venues";
+const DISTRICTS: &str = "sync.districts";
+const CURSOR: &str = "sync.cursor";
+const LAST_OK: &str = "sync.last_ok_at";
+const CLOCK: &str = "sync.clock_offset_ms";
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "venue" => "场所登记",
+        "code" => "场所码",
+        "code_revoked" => "作废场所码",
+        "visit" => "登记记录",
+        "incident" => "异常上报",
+        "incident_event" => "异常处置进展",
+        "truck_trip" => "货车入口登记",
+        "truck_arrival" => "货车到达登记",
+        _ => "记录",
+    }
+}
+
+/// A masked one-line description of a record, for the rejected list.
+fn summary(record: &Record) -> String {
+    let b = &record.body;
+    let s = |k: &str| b.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+    match record.kind {
+        RecordKind::Venue => s("name"),
+        RecordKind::Code | RecordKind::CodeRevoked => s("code"),
+        RecordKind::Visit => {
+            let p = &b["person"];
+            let name = p["name"].as_str().unwrap_or("");
+            let number = p["document_number"].as_str().unwrap_or("");
+            format!("{} {}", crate::mask::name(name), crate::mask::id_number(number))
+        }
+        RecordKind::Incident => format!("{} {}", s("colour"), s("reason")),
+        RecordKind::IncidentEvent => s("status"),
+        RecordKind::TruckTrip | RecordKind::TruckArrival => s("plate"),
+    }
+}
+
+impl Store {
+    /// The desk's enrolment, if it has one.
+    pub fn enrolment(&self) -> Result<Option<Enrolment>> {
+        let Some(credential) = setting(&self.conn, CREDENTIAL)? else { return Ok(None) };
+        let list = |k| -> Result<Vec<String>> {
+            Ok(setting(&self.conn, k)?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default())
+        };
+        Ok(Some(Enrolment {
+            server_url: setting(&self.conn, SERVER_URL)?.unwrap_or_default(),
+            credential,
+            ca_file: setting(&self.conn, CA_FILE)?.filter(|s| !s.is_empty()),
+            desk_name: setting(&self.conn, DESK_NAME)?.unwrap_or_default(),
+            venues: list(VENUES)?,
+            districts: list(DISTRICTS)?,
+        }))
+    }
+
+    /// Saves an enrolment and takes the server's risk key: the cached list, keyed with the
+    /// old key, is emptied, and the next pull starts from the beginning to fill it again.
+    pub fn save_enrolment(&mut self, e: &Enrolment, risk_key_hex: &str) -> Result<()> {
+        let key = hex::decode(risk_key_hex).map_err(|_| Error::BadFile("中心返回的密钥格式不对".into()))?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        set_setting(&tx, SERVER_URL, &e.server_url)?;
+        set_setting(&tx, CREDENTIAL, &e.credential)?;
+        set_setting(&tx, CA_FILE, e.ca_file.as_deref().unwrap_or(""))?;
+        set_setting(&tx, DESK_NAME, &e.desk_name)?;
+        set_setting(&tx, VENUES, &serde_json::to_string(&e.venues).unwrap_or_default())?;
+        set_setting(&tx, DISTRICTS, &serde_json::to_string(&e.districts).unwrap_or_default())?;
+        set_setting(&tx, super::checkin::RISK_KEY, &hex::encode(key))?;
+        set_setting(&tx, CURSOR, "0")?;
+        tx.execute("DELETE FROM risk_entries", [])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The next records to push: venues and codes first, then incidents, check-ins, the rest;
+    /// oldest first within each.
+    pub fn outbox_batch(&self, limit: usize) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, record FROM outbox WHERE state = 'pending' ORDER BY priority, rowid LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Applies the server's answer: stored or duplicate → sent (and the record shown as synced);
+    /// rejected or conflict → set aside with the reason. Returns (acknowledged, set aside).
+    pub fn outbox_ack(&mut self, results: &[PushResult], now: DateTime<Utc>) -> Result<(usize, usize)> {
+        let stamp = rfc3339(now);
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (mut acked, mut aside) = (0, 0);
+        {
+            let mut sent = tx.prepare_cached(
+                "UPDATE outbox SET state = 'sent', sent_at = ?2 WHERE id = ?1 AND state = 'pending' RETURNING kind",
+            )?;
+            let mut visit = tx.prepare_cached("UPDATE visits SET sync_state = 'synced' WHERE id = ?1")?;
+            let mut incident = tx.prepare_cached(
+                "UPDATE incidents SET sync_state = 'synced' WHERE id = ?1 AND NOT EXISTS (
+                    SELECT 1 FROM outbox WHERE state = 'pending' AND kind = 'incident_event'
+                    AND json_extract(record, '$.body.incident_id') = ?1)",
+            )?;
+            let mut refuse = tx.prepare_cached(
+                "UPDATE outbox SET state = 'rejected', reason = ?2, field = ?3, sent_at = ?4
+                 WHERE id = ?1 AND state = 'pending'",
+            )?;
+            for r in results {
+                match r.status {
+                    PushStatus::Stored | PushStatus::Duplicate => {
+                        let kind: Option<String> = sent.query_row(params![r.id, stamp], |row| row.get(0)).optional()?;
+                        match kind.as_deref() {
+                            Some("visit") => {
+                                visit.execute([&r.id])?;
+                            }
+                            Some("incident") => {
+                                incident.execute([&r.id])?;
+                            }
+                            Some("incident_event") => {
+                                let parent: Option<String> = tx
+                                    .query_row(
+                                        "SELECT json_extract(record, '$.body.incident_id') FROM outbox WHERE id = ?1",
+                                        [&r.id],
+                                        |row| row.get(0),
+                                    )
+                                    .optional()?
+                                    .flatten();
+                                if let Some(p) = parent {
+                                    incident.execute([&p])?;
+                                }
+                            }
+                            _ => {}
+                        }
+                        acked += 1;
+                    }
+                    PushStatus::Rejected | PushStatus::Conflict => {
+                        let reason = r.reason.clone().unwrap_or_else(|| match r.status {
+                            PushStatus::Conflict => "中心已有同一编号但内容不同的记录".into(),
+                            _ => "中心拒收".into(),
+                        });
+                        aside += refuse.execute(params![r.id, reason, r.field, stamp])?;
+                    }
+                }
+            }
+        }
+        if acked > 0 {
+            set_setting(&tx, LAST_OK, &stamp)?;
+        }
+        tx.commit()?;
+        Ok((acked, aside))
+    }
+
+    /// Records waiting, the oldest one's time, and records set aside.
+    pub fn outbox_counts(&self) -> Result<(i64, Option<String>, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT count(*) FROM outbox WHERE state = 'pending'),
+                    (SELECT min(created_at) FROM outbox WHERE state = 'pending'),
+                    (SELECT count(*) FROM outbox WHERE state = 'rejected')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?)
+    }
+
+    /// Sync's state as the screens show it, from what is stored (the running engine adds
+    /// online, syncing, error and progress).
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        let (pending, oldest_pending_at, rejected) = self.outbox_counts()?;
+        let e = self.enrolment()?;
+        let names = match &e {
+            Some(e) => {
+                e.venues.iter().map(|id| self.venue(id).map(|v| v.name).unwrap_or_else(|_| id.clone())).collect()
+            }
+            None => Vec::new(),
+        };
+        Ok(SyncStatus {
+            enrolled: e.is_some(),
+            server_url: e.as_ref().map(|e| e.server_url.clone()).unwrap_or_default(),
+            desk_id: self.desk_id()?,
+            desk_name: e.as_ref().map(|e| e.desk_name.clone()).unwrap_or_default(),
+            venues: names,
+            districts: e.map(|e| e.districts).unwrap_or_default(),
+            last_ok_at: setting(&self.conn, LAST_OK)?,
+            pending,
+            oldest_pending_at,
+            rejected,
+            clock_offset_ms: setting(&self.conn, CLOCK)?.and_then(|v| v.parse().ok()),
+            ..SyncStatus::default()
+        })
+    }
+
+    pub fn set_clock_offset(&mut self, ms: i64) -> Result<()> {
+        set_setting(&self.conn, CLOCK, &ms.to_string())
+    }
+
+    pub fn mark_sync_ok(&mut self, now: DateTime<Utc>) -> Result<()> {
+        set_setting(&self.conn, LAST_OK, &rfc3339(now))
+    }
+
+    pub fn rejected_records(&self) -> Result<Vec<RejectedRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, kind, record, field, reason, created_at FROM outbox WHERE state = 'rejected' ORDER BY rowid",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, kind, record, field, reason, written_at) = row?;
+            let summary = serde_json::from_str::<Record>(&record).map(|r| summary(&r)).unwrap_or_default();
+            out.push(RejectedRecord {
+                id,
+                kind_label: kind_label(&kind).into(),
+                kind,
+                summary,
+                field,
+                reason: reason.unwrap_or_default(),
+                written_at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Puts a rejected record back in the queue (the cause was fixed on the server, e.g. the
+    /// venue was enrolled). Audited.
+    pub fn retry_rejected(&mut self, id: &str, operator_id: Option<&str>) -> Result<()> {
+        self.settle_rejected(id, "pending", "retry", "", operator_id)
+    }
+
+    /// Discards a rejected record with a note. Audited; the record stays on the desk.
+    pub fn discard_rejected(&mut self, id: &str, note: &str, operator_id: Option<&str>) -> Result<()> {
+        let note = crate::normalize::clean(note);
+        if note.is_empty() || note.chars().count() > 200 {
+            return Err(Error::Invalid(vec![FieldError {
+                field: "note".into(),
+                message: "放弃原因：必填，不超过200个字".into(),
+            }]));
+        }
+        self.settle_rejected(id, "discarded", "discard", &note, operator_id)
+    }
+
+    fn settle_rejected(&mut self, id: &str, to: &str, action: &str, note: &str, operator: Option<&str>) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute("UPDATE outbox SET state = ?2 WHERE id = ?1 AND state = 'rejected'", params![id, to])?;
+        if n == 0 {
+            return Err(Error::NotFound("被拒收的记录"));
+        }
+        tx.execute(
+            "INSERT INTO outbox_audit (at, record_id, action, note, operator_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![super::now(), id, action, note, operator],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn pull_cursor(&self) -> Result<i64> {
+        Ok(setting(&self.conn, CURSOR)?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// Applies pulled changes and moves the cursor in one transaction: a crash repeats the pull
+    /// instead of skipping it.
+    pub fn apply_changes(&mut self, changes: &[Change], cursor: i64) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let stamp = super::now();
+        for c in changes {
+            let b = &c.body;
+            let s = |k: &str| b.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+            match c.kind.as_str() {
+                "risk" => {
+                    let Ok(hash) = hex::decode(s("id_hash_hex")) else { continue };
+                    tx.prepare_cached(
+                        "INSERT INTO risk_entries (id_hash, colour, reason, updated_at) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (id_hash) DO UPDATE SET colour = excluded.colour, reason = excluded.reason,
+                            updated_at = excluded.updated_at",
+                    )?
+                    .execute(params![hash, s("colour"), s("reason"), stamp])?;
+                }
+                "risk_removed" => {
+                    if let Ok(hash) = hex::decode(s("id_hash_hex")) {
+                        tx.execute("DELETE FROM risk_entries WHERE id_hash = ?1", [hash])?;
+                    }
+                }
+                "risk_reset" => {
+                    tx.execute("DELETE FROM risk_entries", [])?;
+                }
+                "venue_decision" => {
+                    tx.execute(
+                        "UPDATE venues SET review_status = ?2, review_reason = ?3 WHERE id = ?1",
+                        params![s("venue_id"), s("status"), s("reason")],
+                    )?;
+                }
+                "phone_visit" => apply_visit(&tx, b, &s("id"), "phone")?,
+                "visit" => apply_visit(&tx, &b["visit"], &s("id"), "desk")?,
+                _ => {}
+            }
+        }
+        if changes.iter().any(|c| c.kind.starts_with("risk")) {
+            set_setting(&tx, super::checkin::RISK_AS_OF, &stamp)?;
+        }
+        set_setting(&tx, CURSOR, &cursor.to_string())?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// A check-in made elsewhere at one of this desk's venues (a phone, another desk): stored as
+/// synced, with the person, so this desk's lists and lookups know them.
+fn apply_visit(tx: &Connection, v: &serde_json::Value, id: &str, source: &str) -> Result<()> {
+    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_owned();
+    let venue = s("venue_id");
+    let known: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM venues WHERE id = ?1)", [&venue], |r| r.get(0))?;
+    if id.is_empty() || !known {
+        return Ok(());
+    }
+    let p = &v["person"];
+    let number = p["document_number"].as_str().unwrap_or("").to_owned();
+    let name = p["name"].as_str().unwrap_or("").to_owned();
+    if number.is_empty() {
+        return Ok(());
+    }
+    let last4: String = number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    let birth_year: i64 = number.get(6..10).and_then(|y| y.parse().ok()).unwrap_or(0);
+    let stamp = super::now();
+    let person: String = tx.query_row(
+        "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+         ON CONFLICT (id_number) DO UPDATE SET name = excluded.name,
+            address = CASE WHEN excluded.address <> '' THEN excluded.address ELSE people.address END,
+            phone = COALESCE(excluded.phone, people.phone)
+         RETURNING id",
+        params![
+            new_id(),
+            number,
+            last4,
+            birth_year,
+            name,
+            p["address"].as_str().unwrap_or(""),
+            p["phone"].as_str(),
+            stamp
+        ],
+        |r| r.get(0),
+    )?;
+    let reasons = serde_json::to_string(&v["reasons"]).unwrap_or_else(|_| "[]".into());
+    let way_in = match s("way_in").as_str() {
+        w @ ("id_number" | "last4" | "declaration" | "manual") => w.to_owned(),
+        _ => "declaration".into(),
+    };
+    tx.execute(
+        "INSERT INTO visits (id, person_id, venue_id, code, way_in, operator_id, helper, declaration,
+            trip_code_checked, colour, health_code, reasons, at, desk_id, sync_state)
+         VALUES (?1, ?2, ?3, ?4, ?5, NULL, NULL, NULL, 0, ?6, ?7, ?8, ?9, ?10, 'synced')
+         ON CONFLICT (id) DO NOTHING",
+        params![id, person, venue, v["code"].as_str(), way_in, s("colour"), s("health_code"), reasons, s("at"), source],
+    )?;
+    Ok(())
+}

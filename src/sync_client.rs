@@ -1,0 +1,515 @@
+//! The desk's sync client (`docs/sync.md`): enrolment, then a background task that pushes the
+//! outbox in batches sized to the link and pulls what the server has for this desk. It never
+//! holds the database while waiting on the network, marks a record synced only on the server's
+//! acknowledgement, and backs off with jitter when the link or the server fails.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use crate::code::SigningKey;
+use crate::store::{Enrolment, Store, SyncError, SyncProgress, SyncStatus};
+use crate::sync::{CodeKeyWire, EnrolRequest, EnrolResponse, PullResponse, PushResponse};
+
+const FIRST_BATCH: usize = 500;
+const MIN_BATCH: usize = 50;
+/// Between syncs when all is well.
+const IDLE: Duration = Duration::from_secs(30);
+const BACKOFF_MIN: Duration = Duration::from_secs(2);
+const BACKOFF_MAX: Duration = Duration::from_secs(300);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why a sync stopped, in words for the staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// No answer: no network, server down, connection dropped, timeout. Retried.
+    Unreachable(String),
+    /// The server failed (5xx) or sent something unreadable. Retried.
+    Server(u16),
+    /// Too many requests. Retried after the server's delay.
+    SlowDown(u64),
+    /// The desk's credential was revoked or is unknown: stop until re-enrolled.
+    Revoked,
+    Unknown,
+    /// The desk's clock is a day or more off: stop until fixed.
+    ClockSkew,
+    /// The certificate could not be verified.
+    Certificate,
+    /// Not enrolled yet, or bad input to enrolment.
+    NotEnrolled,
+    Refused(String),
+    /// The local database failed.
+    Local(String),
+}
+
+impl Failure {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Failure::Unreachable(_) => "unreachable",
+            Failure::Server(_) => "server_error",
+            Failure::SlowDown(_) => "slow_down",
+            Failure::Revoked => "desk_revoked",
+            Failure::Unknown => "desk_unknown",
+            Failure::ClockSkew => "clock_skew",
+            Failure::Certificate => "certificate",
+            Failure::NotEnrolled => "not_enrolled",
+            Failure::Refused(_) => "refused",
+            Failure::Local(_) => "storage",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Failure::Unreachable(_) => "无法连接中心服务器：记录已保存在本机，网络恢复后自动上传".into(),
+            Failure::Server(s) => format!("中心服务器暂时出错（{s}），稍后自动重试"),
+            Failure::SlowDown(s) => format!("中心服务器繁忙，{s}秒后自动重试"),
+            Failure::Revoked => "本登记台的凭证已被中心吊销，已停止同步；请联系管理员重新接入".into(),
+            Failure::Unknown => "中心服务器不认识本登记台的凭证；请重新接入".into(),
+            Failure::ClockSkew => "本机时钟与中心服务器相差一天以上，已停止同步；请先校准本机时间".into(),
+            Failure::Certificate => "中心服务器的证书无效或不受信任；如使用自建证书，请在设置中指定CA证书文件".into(),
+            Failure::NotEnrolled => "尚未接入中心服务器".into(),
+            Failure::Refused(m) => m.clone(),
+            Failure::Local(_) => "本机数据库出错，请重试；如仍失败，请联系管理员".into(),
+        }
+    }
+
+    /// Whether trying again later can help (otherwise the staff must act).
+    pub fn retryable(&self) -> bool {
+        matches!(self, Failure::Unreachable(_) | Failure::Server(_) | Failure::SlowDown(_) | Failure::Local(_))
+    }
+
+    fn view(&self) -> SyncError {
+        SyncError { code: self.code().into(), message: self.message() }
+    }
+}
+
+impl From<crate::Error> for Failure {
+    fn from(e: crate::Error) -> Self {
+        Failure::Local(e.to_string())
+    }
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub pushed: usize,
+    pub set_aside: usize,
+    pub pulled: usize,
+}
+
+#[derive(Default)]
+struct Live {
+    online: Option<bool>,
+    syncing: bool,
+    error: Option<SyncError>,
+    progress: Option<SyncProgress>,
+}
+
+/// One desk's sync: its own connection to the desk database, the HTTP client, and what the
+/// screens show while it runs.
+pub struct SyncEngine {
+    db: PathBuf,
+    store: Mutex<Option<Store>>,
+    live: Mutex<Live>,
+    wake: tokio::sync::Notify,
+    /// The desk clock minus the real one (tests set it to play a wrong clock).
+    pub clock_skew: chrono::Duration,
+    batch: Mutex<usize>,
+    listener: Mutex<Option<Box<dyn Fn(SyncStatus) + Send + Sync>>>,
+}
+
+impl SyncEngine {
+    pub fn new(db: &Path) -> Arc<SyncEngine> {
+        Arc::new(SyncEngine {
+            db: db.to_owned(),
+            store: Mutex::new(None),
+            live: Mutex::new(Live::default()),
+            wake: tokio::sync::Notify::new(),
+            clock_skew: chrono::Duration::zero(),
+            batch: Mutex::new(FIRST_BATCH),
+            listener: Mutex::new(None),
+        })
+    }
+
+    /// An engine whose clock is `skew` off (for tests of a wrong desk clock).
+    pub fn with_clock_skew(db: &Path, skew: chrono::Duration) -> Arc<SyncEngine> {
+        let mut e = SyncEngine::new(db);
+        if let Some(e) = Arc::get_mut(&mut e) {
+            e.clock_skew = skew;
+        }
+        e
+    }
+
+    /// Called with the new status whenever it changes (the desk forwards it to the UI).
+    pub fn on_change(&self, f: impl Fn(SyncStatus) + Send + Sync + 'static) {
+        if let Ok(mut l) = self.listener.lock() {
+            *l = Some(Box::new(f));
+        }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.clock_skew
+    }
+
+    fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> crate::Result<T>) -> Result<T, Failure> {
+        let mut guard = self.store.lock().map_err(|_| Failure::Local("lock".into()))?;
+        if guard.is_none() {
+            *guard = Some(Store::open(&self.db)?);
+        }
+        match guard.as_mut() {
+            Some(s) => Ok(f(s)?),
+            None => Err(Failure::Local("store".into())),
+        }
+    }
+
+    /// The status the screens show: what is stored, and what the running sync knows.
+    pub fn status(&self) -> Result<SyncStatus, Failure> {
+        let mut s = self.with_store(|s| s.sync_status())?;
+        if let Ok(live) = self.live.lock() {
+            s.online = live.online;
+            s.syncing = live.syncing;
+            s.error = live.error.clone();
+            s.progress = live.progress;
+        }
+        Ok(s)
+    }
+
+    fn changed(&self) {
+        if let (Ok(status), Ok(l)) = (self.status(), self.listener.lock()) {
+            if let Some(f) = l.as_ref() {
+                f(status);
+            }
+        }
+    }
+
+    fn set_live(&self, f: impl FnOnce(&mut Live)) {
+        if let Ok(mut live) = self.live.lock() {
+            f(&mut live);
+        }
+        self.changed();
+    }
+
+    /// Asks the background task to sync now.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    fn client(ca_file: Option<&str>) -> Result<reqwest::Client, Failure> {
+        let mut b = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(REQUEST_TIMEOUT)
+            // A fresh connection per request: a half-dead pooled one is not reused after a drop.
+            .pool_max_idle_per_host(0)
+            .user_agent(concat!("placecode-desk/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = ca_file.filter(|p| !p.is_empty()) {
+            let pem = std::fs::read(path).map_err(|_| Failure::Refused(format!("无法读取CA证书文件：{path}")))?;
+            let cert = reqwest::Certificate::from_pem(&pem)
+                .map_err(|_| Failure::Refused("CA证书文件格式不对（应为PEM）".into()))?;
+            b = b.add_root_certificate(cert);
+        }
+        b.build().map_err(|e| Failure::Local(e.to_string()))
+    }
+
+    /// Exchanges a one-time token for this desk's credential and registers its code-signing key.
+    pub async fn enrol(
+        &self,
+        url: &str,
+        token: &str,
+        desk_name: &str,
+        ca_file: Option<&str>,
+        key: &SigningKey,
+    ) -> Result<SyncStatus, Failure> {
+        let base = server_url(url)?;
+        let token = crate::normalize::compact(token);
+        if token.is_empty() {
+            return Err(Failure::Refused("接入码：必填".into()));
+        }
+        let desk_id = self.with_store(|s| s.desk_id())?;
+        let req = EnrolRequest {
+            token,
+            desk_id,
+            desk_name: desk_name.into(),
+            code_key: CodeKeyWire { id: key.id, secret_hex: hex::encode(key.secret()) },
+            app_version: env!("CARGO_PKG_VERSION").into(),
+        };
+        let client = Self::client(ca_file)?;
+        let res = client.post(format!("{base}/api/v1/enrol")).json(&req).send().await.map_err(transport)?;
+        let status = res.status();
+        if !status.is_success() {
+            let e: crate::sync::ApiError = res.json().await.map_err(transport)?;
+            return Err(match e.code.as_str() {
+                "desk_revoked" => Failure::Revoked,
+                _ => Failure::Refused(e.message),
+            });
+        }
+        let e: EnrolResponse = res.json().await.map_err(transport)?;
+        let enrolment = Enrolment {
+            server_url: base,
+            credential: e.credential,
+            ca_file: ca_file.filter(|s| !s.is_empty()).map(str::to_owned),
+            desk_name: desk_name.into(),
+            venues: e.venues,
+            districts: e.districts,
+        };
+        self.with_store(|s| s.save_enrolment(&enrolment, &e.risk_key_hex))?;
+        self.set_live(|l| {
+            l.error = None;
+            l.online = Some(true);
+        });
+        self.wake();
+        self.status()
+    }
+
+    /// Pushes everything waiting, then pulls everything new.
+    pub async fn sync_once(&self) -> Result<Report, Failure> {
+        let enrolment = self.with_store(|s| s.enrolment())?.ok_or(Failure::NotEnrolled)?;
+        let client = Self::client(enrolment.ca_file.as_deref())?;
+        let total = self.with_store(|s| s.outbox_counts())?.0;
+        self.set_live(|l| {
+            l.syncing = true;
+            l.progress = (total > 0).then_some(SyncProgress { done: 0, total });
+        });
+        let result = self.exchange(&client, &enrolment, total).await;
+        self.set_live(|l| {
+            l.syncing = false;
+            l.progress = None;
+            match &result {
+                Ok(_) => {
+                    l.online = Some(true);
+                    l.error = None;
+                }
+                Err(f) => {
+                    l.online = Some(!matches!(f, Failure::Unreachable(_)));
+                    l.error = Some(f.view());
+                }
+            }
+        });
+        result
+    }
+
+    async fn exchange(&self, client: &reqwest::Client, e: &Enrolment, total: i64) -> Result<Report, Failure> {
+        let mut report = Report::default();
+        loop {
+            let size = self.batch.lock().map(|b| *b).unwrap_or(FIRST_BATCH);
+            let batch = self.with_store(|s| s.outbox_batch(size))?;
+            if batch.is_empty() {
+                break;
+            }
+            let started = Instant::now();
+            let outcome = self.push(client, e, &batch).await;
+            let elapsed = started.elapsed();
+            let res = match outcome {
+                Ok(r) => r,
+                Err(f) => {
+                    // A timeout on a big batch: try a smaller one next time.
+                    if matches!(f, Failure::Unreachable(ref m) if m == "timeout") {
+                        if let Ok(mut b) = self.batch.lock() {
+                            *b = (*b / 2).max(MIN_BATCH);
+                        }
+                    }
+                    return Err(f);
+                }
+            };
+            if let Ok(mut b) = self.batch.lock() {
+                if elapsed < Duration::from_secs(2) {
+                    *b = (*b * 2).min(crate::sync::MAX_BATCH);
+                }
+            }
+            let now = Utc::now();
+            let (acked, aside) = self.with_store(|s| s.outbox_ack(&res.results, now))?;
+            report.pushed += acked;
+            report.set_aside += aside;
+            let done = (report.pushed + report.set_aside) as i64;
+            self.set_live(|l| {
+                l.progress = Some(SyncProgress { done: done.min(total.max(done)), total: total.max(done) })
+            });
+            if acked + aside == 0 {
+                // The server answered but took none of these: do not spin on them.
+                return Err(Failure::Server(200));
+            }
+        }
+        let mut cursor = self.with_store(|s| s.pull_cursor())?;
+        loop {
+            let res =
+                self.send(client.get(format!("{}/api/v1/pull?cursor={cursor}&limit=5000", e.server_url)), e).await?;
+            let page: PullResponse = res.json().await.map_err(transport)?;
+            report.pulled += page.changes.len();
+            let next = page.cursor;
+            self.with_store(|s| s.apply_changes(&page.changes, next))?;
+            cursor = next;
+            if !page.more {
+                break;
+            }
+        }
+        self.with_store(|s| s.mark_sync_ok(Utc::now()))?;
+        Ok(report)
+    }
+
+    /// One request with the desk's credential and clock; measures the clock offset.
+    async fn send(&self, req: reqwest::RequestBuilder, e: &Enrolment) -> Result<reqwest::Response, Failure> {
+        let sent = self.now();
+        let started = Instant::now();
+        let res = req
+            .bearer_auth(&e.credential)
+            .header("x-desk-time", sent.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            .send()
+            .await
+            .map_err(transport)?;
+        let half_trip = chrono::Duration::from_std(started.elapsed() / 2).unwrap_or_default();
+        if let Some(server) = res
+            .headers()
+            .get("x-server-time")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        {
+            let offset = (server.with_timezone(&Utc) - (sent + half_trip)).num_milliseconds();
+            self.with_store(|s| s.set_clock_offset(offset))?;
+        }
+        let status = res.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(res);
+        }
+        let retry_after = res.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse().ok()).unwrap_or(10);
+        let code = res.json::<crate::sync::ApiError>().await.map(|e| e.code).unwrap_or_default();
+        Err(match (status, code.as_str()) {
+            (401, "desk_revoked") => Failure::Revoked,
+            (401, _) => Failure::Unknown,
+            (409, _) => Failure::ClockSkew,
+            (429, _) => Failure::SlowDown(retry_after),
+            (413, _) => {
+                if let Ok(mut b) = self.batch.lock() {
+                    *b = (*b / 2).max(MIN_BATCH);
+                }
+                Failure::Server(413)
+            }
+            (s, _) => Failure::Server(s),
+        })
+    }
+
+    async fn push(
+        &self,
+        client: &reqwest::Client,
+        e: &Enrolment,
+        batch: &[(String, String)],
+    ) -> Result<PushResponse, Failure> {
+        // The stored records are already JSON: the body is assembled, not re-serialised.
+        let mut json = String::with_capacity(batch.iter().map(|(_, r)| r.len() + 1).sum::<usize>() + 64);
+        json.push_str(&format!("{{\"batch_id\":\"{}\",\"records\":[", uuid::Uuid::now_v7()));
+        for (i, (_, record)) in batch.iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            json.push_str(record);
+        }
+        json.push_str("]}");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(json.as_bytes()).map_err(|e| Failure::Local(e.to_string()))?;
+        let body = gz.finish().map_err(|e| Failure::Local(e.to_string()))?;
+        let req = client
+            .post(format!("{}/api/v1/push", e.server_url))
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .body(body);
+        let res = self.send(req, e).await?;
+        let answer: PushResponse = res.json().await.map_err(transport)?;
+        if answer.results.len() != batch.len() {
+            return Err(Failure::Server(200));
+        }
+        Ok(answer)
+    }
+
+    /// Syncs for as long as the desk runs: now, then every 30 s or when woken; after a failure,
+    /// again after an exponential backoff with full jitter (2 s to 5 min). A revoked credential
+    /// or a wrong clock waits for the staff (a wake or a new enrolment).
+    pub async fn run(self: Arc<Self>) {
+        let mut failures: u32 = 0;
+        loop {
+            let wait = match self.sync_once().await {
+                Ok(_) => {
+                    failures = 0;
+                    IDLE
+                }
+                Err(Failure::NotEnrolled) => IDLE,
+                Err(Failure::SlowDown(s)) => Duration::from_secs(s),
+                Err(f) if f.retryable() => {
+                    failures = failures.saturating_add(1);
+                    backoff(failures)
+                }
+                Err(_) => BACKOFF_MAX,
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {},
+                _ = self.wake.notified() => {},
+            }
+        }
+    }
+}
+
+/// Full jitter: uniformly random between zero and the exponential bound.
+pub fn backoff(failures: u32) -> Duration {
+    let bound = BACKOFF_MIN.saturating_mul(1u32 << failures.min(10).saturating_sub(1)).min(BACKOFF_MAX);
+    let mut b = [0u8; 4];
+    let _ = getrandom::getrandom(&mut b);
+    let frac = f64::from(u32::from_be_bytes(b)) / f64::from(u32::MAX);
+    Duration::from_millis(((bound.as_millis() as f64) * frac) as u64).max(Duration::from_millis(200))
+}
+
+fn transport(e: reqwest::Error) -> Failure {
+    if e.is_timeout() {
+        return Failure::Unreachable("timeout".into());
+    }
+    // rustls reports an untrusted certificate as a connect error whose source names it.
+    let mut source: Option<&dyn std::error::Error> = Some(&e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if text.contains("certificate") || text.contains("UnknownIssuer") {
+            return Failure::Certificate;
+        }
+        source = s.source();
+    }
+    Failure::Unreachable(if e.is_connect() { "connect".into() } else { "transport".into() })
+}
+
+/// Checks the server address typed in settings: http(s)://host[:port], no path.
+pub fn server_url(raw: &str) -> Result<String, Failure> {
+    let s = crate::normalize::compact(raw);
+    let s = s.trim_end_matches('/');
+    let lower = s.to_ascii_lowercase();
+    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains('/') && !host.contains(' ') => Ok(s.to_owned()),
+        _ => {
+            Err(Failure::Refused("服务器地址：应为 https://主机名[:端口]，如 https://placecode.kaifeng.gov.cn".into()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_stays_bounded() {
+        for n in 1..20 {
+            let d = backoff(n);
+            assert!(d <= BACKOFF_MAX, "{n}: {d:?}");
+        }
+        let early: Vec<_> = (0..50).map(|_| backoff(1)).collect();
+        assert!(early.iter().all(|d| *d <= BACKOFF_MIN));
+        let late: Vec<_> = (0..50).map(|_| backoff(12)).collect();
+        assert!(late.iter().any(|d| *d > Duration::from_secs(30)), "grows");
+        assert!(late.windows(2).any(|w| w[0] != w[1]), "jittered");
+    }
+
+    #[test]
+    fn server_addresses_are_checked() {
+        assert_eq!(server_url(" https://placecode.kaifeng.gov.cn/ ").unwrap(), "https://placecode.kaifeng.gov.cn");
+        assert_eq!(server_url("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080");
+        for bad in ["", "placecode.kaifeng.gov.cn", "ftp://x", "https://", "https://a/b", "javascript:alert(1)"] {
+            assert!(server_url(bad).is_err(), "{bad}");
+        }
+    }
+}
