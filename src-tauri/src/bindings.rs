@@ -10,7 +10,10 @@ use placecode::checkin::{
 use placecode::decision::{Colour, HealthAnswers};
 use placecode::import::{ImportReport, RowNote};
 use placecode::risk::{RiskImportReport, RiskStatus};
-use placecode::store::{CodeCheck, Incident, IncidentInput, IncidentStatus, Operator, PosterSettings, VenueCode};
+use placecode::store::{
+    CodeCheck, Incident, IncidentInput, IncidentStatus, Operator, PosterSettings, RejectedRecord, SyncError,
+    SyncProgress, SyncStatus, VenueCode,
+};
 use placecode::venue::{Catalog, Category, Choice, CodeKind, District, Venue, VenueInput};
 use placecode::FieldError;
 use ts_rs::{Config, TS};
@@ -56,6 +59,10 @@ fn typescript_bindings_are_up_to_date() {
         render::<VenueCode>(&cfg),
         render::<CodeCheck>(&cfg),
         render::<PosterSettings>(&cfg),
+        render::<SyncError>(&cfg),
+        render::<SyncProgress>(&cfg),
+        render::<SyncStatus>(&cfg),
+        render::<RejectedRecord>(&cfg),
     ];
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings");
     let update = std::env::var_os("UPDATE_BINDINGS").is_some();

@@ -333,3 +333,56 @@ pub fn open_file(app: tauri::AppHandle, path: String) -> DeskResult<()> {
         .open_path(path, None::<&str>)
         .map_err(|_| DeskError::Core(placecode::Error::BadFile("无法打开文件：请确认系统装有PDF阅读器".into())))
 }
+
+// ---- sync with the central server (中心服务器) ---------------------------------------------------
+
+#[tauri::command]
+pub fn sync_status(desk: State<'_, Desk>) -> DeskResult<placecode::store::SyncStatus> {
+    desk.sync.status().map_err(DeskError::Sync)
+}
+
+/// Enrols this desk with a one-time token from the administrator (admin only).
+#[tauri::command]
+pub async fn sync_connect(
+    desk: State<'_, Desk>,
+    url: String,
+    token: String,
+    ca_file: Option<String>,
+) -> DeskResult<placecode::store::SyncStatus> {
+    desk.require_admin()?;
+    let name = match desk.store()?.served_venue()? {
+        Some(v) => format!("{}登记台", v.name),
+        None => "登记台".to_owned(),
+    };
+    desk.sync.enrol(&url, &token, &name, ca_file.as_deref(), &desk.key).await.map_err(DeskError::Sync)
+}
+
+/// 立即同步: wakes the background sync; progress arrives as `sync-status` events.
+#[tauri::command]
+pub fn sync_now(desk: State<'_, Desk>) -> DeskResult<placecode::store::SyncStatus> {
+    desk.sync.wake();
+    desk.sync.status().map_err(DeskError::Sync)
+}
+
+#[tauri::command]
+pub fn sync_rejected(desk: State<'_, Desk>) -> DeskResult<Vec<placecode::store::RejectedRecord>> {
+    Ok(desk.store()?.rejected_records()?)
+}
+
+/// Puts a record the server refused back in the queue (signed-in operator; audited).
+#[tauri::command]
+pub fn sync_retry(desk: State<'_, Desk>, id: String) -> DeskResult<placecode::store::SyncStatus> {
+    let operator = desk.operator()?.clone().ok_or(DeskError::SignedOut)?;
+    desk.store()?.retry_rejected(&id, Some(&operator.id))?;
+    desk.sync.wake();
+    desk.sync.status().map_err(DeskError::Sync)
+}
+
+/// Discards a record the server refused, with a note (admin only; audited).
+#[tauri::command]
+pub fn sync_discard(desk: State<'_, Desk>, id: String, note: String) -> DeskResult<placecode::store::SyncStatus> {
+    desk.require_admin()?;
+    let operator = desk.operator()?.clone().ok_or(DeskError::SignedOut)?;
+    desk.store()?.discard_rejected(&id, &note, Some(&operator.id))?;
+    desk.sync.status().map_err(DeskError::Sync)
+}

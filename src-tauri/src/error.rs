@@ -18,6 +18,10 @@ pub enum DeskError {
     #[error("需要管理员权限")]
     Forbidden,
 
+    /// Sync with the central server failed; the message says why in Chinese.
+    #[error("{}", .0.message())]
+    Sync(placecode::sync_client::Failure),
+
     /// Something the operator cannot act on; the detail is logged, not shown.
     #[error("操作失败，请重试；如仍失败，请重启登记台")]
     Internal(String),
@@ -51,6 +55,21 @@ impl From<&DeskError> for CommandError {
             DeskError::SignedOut => ("signed_out", Vec::new(), Vec::new()),
             DeskError::Forbidden => ("forbidden", Vec::new(), Vec::new()),
             DeskError::Internal(_) => ("internal", Vec::new(), Vec::new()),
+            DeskError::Sync(f) => {
+                // A refusal of what was typed names its field, as the form shows it.
+                let message = f.message();
+                let field = [("服务器地址", "url"), ("接入码", "token"), ("CA证书", "ca_file")]
+                    .iter()
+                    .find(|(label, _)| message.contains(label))
+                    .map(|(_, key)| key);
+                let fields = match (f, field) {
+                    (placecode::sync_client::Failure::Refused(_), Some(key)) => {
+                        vec![FieldError { field: (*key).to_owned(), message: message.clone() }]
+                    }
+                    _ => Vec::new(),
+                };
+                (f.code(), fields, Vec::new())
+            }
         };
         CommandError { code: code.to_owned(), message: e.to_string(), fields, similar }
     }

@@ -25,13 +25,17 @@ pub struct Desk {
     cancel_posters: std::sync::atomic::AtomicBool,
     /// The operator signed in at this desk (登记员), if any.
     operator: Mutex<Option<placecode::store::Operator>>,
+    /// Background sync with the central server, on its own connection to the database.
+    sync: std::sync::Arc<placecode::sync_client::SyncEngine>,
 }
 
 impl Desk {
     pub fn open(data_dir: PathBuf) -> placecode::Result<Desk> {
-        let store = Store::open(&data_dir.join("desk.sqlite3"))?;
+        let db = data_dir.join("desk.sqlite3");
+        let store = Store::open(&db)?;
         let key = placecode::keys::load_or_create(&data_dir.join("desk-signing.key"))?;
         Ok(Desk {
+            sync: placecode::sync_client::SyncEngine::new(&db),
             store: Mutex::new(store),
             key,
             fonts: Mutex::new(None),
@@ -93,6 +97,12 @@ pub fn run() {
         .setup(|app| {
             let dir = data_dir(app)?;
             let desk = Desk::open(dir).map_err(|e| format!("无法打开数据库：{e}"))?;
+            // Sync runs beside the UI and tells it every change of its status.
+            let handle = app.handle().clone();
+            desk.sync.on_change(move |status| {
+                let _ = tauri::Emitter::emit(&handle, "sync-status", status);
+            });
+            tauri::async_runtime::spawn(desk.sync.clone().run());
             app.manage(desk);
             Ok(())
         })
@@ -132,6 +142,12 @@ pub fn run() {
             commands::save_posters,
             commands::cancel_posters,
             commands::open_file,
+            commands::sync_status,
+            commands::sync_connect,
+            commands::sync_now,
+            commands::sync_rejected,
+            commands::sync_retry,
+            commands::sync_discard,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

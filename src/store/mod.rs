@@ -140,6 +140,12 @@ pub use checkin::{shanghai, CheckInContext, Incident, IncidentInput, IncidentSta
 pub use codes::{CodeCheck, PosterSettings, VenueCode};
 pub use outbox::{Enrolment, RejectedRecord, SyncError, SyncProgress, SyncStatus};
 
+/// For benchmarks that write a backlog in bulk: queues a visit exactly as a check-in does.
+#[doc(hidden)]
+pub fn bench_enqueue_visit(conn: &rusqlite::Connection, visit_id: &str) -> Result<()> {
+    outbox::enqueue_visit(conn, visit_id)
+}
+
 /// The poster settings a new desk starts with.
 pub mod codes_defaults {
     pub const BASE_URL: &str = super::codes::DEFAULT_BASE_URL;
