@@ -6,7 +6,20 @@ vi.mock('./lib/api');
 
 import App from './App.svelte';
 import * as api from './lib/api';
-import { catalog, commandError, incident, operator, result, riskStatus, todaySummary, venue, visitRow } from './test/fixtures';
+import {
+  catalog,
+  commandError,
+  incident,
+  notEnrolled,
+  operator,
+  result,
+  riskStatus,
+  syncStatus,
+  todaySummary,
+  venue,
+  visitRow,
+} from './test/fixtures';
+import { mockSyncEvents } from './test/syncEvents';
 
 const served = venue({ id: 'v-served', name: '开封宾馆', served: true });
 const other = venue({ id: 'v-other', name: '鼓楼区便民超市' });
@@ -23,6 +36,9 @@ beforeEach(() => {
   vi.mocked(api.today).mockResolvedValue(todaySummary([visitRow()]));
   vi.mocked(api.incidents).mockResolvedValue([incident()]);
   vi.mocked(api.posterSettings).mockResolvedValue({ public_base_url: 'https://placecode.kaifeng.gov.cn', supervision_phone: '12345' });
+  vi.mocked(api.syncStatus).mockResolvedValue(notEnrolled());
+  vi.mocked(api.syncRejected).mockResolvedValue([]);
+  mockSyncEvents();
 });
 
 describe('App', () => {
@@ -34,6 +50,20 @@ describe('App', () => {
     expect(screen.getByTestId('nav-checkin')).toHaveAttribute('aria-selected', 'true');
     expect(screen.getAllByRole('tab')[0]).toBe(screen.getByTestId('nav-checkin'));
     await waitFor(() => expect(screen.getByTestId('checkin-input')).toHaveFocus());
+  });
+
+  it('shows the sync with the central server in the header, live', async () => {
+    const events = mockSyncEvents();
+    vi.mocked(api.syncStatus).mockResolvedValue(syncStatus({ pending: 2, oldest_pending_at: null }));
+    const { container } = render(App);
+    const bar = await screen.findByTestId('sync-bar');
+    expect(container.querySelector('header')).toContainElement(bar);
+    await waitFor(() => expect(screen.getByTestId('sync-pending')).toHaveTextContent('未同步 2 条'));
+    expect(bar).toHaveAttribute('data-tone', 'warn');
+
+    events.emit(syncStatus({ pending: 0 }));
+    await waitFor(() => expect(screen.getByTestId('sync-pending')).toHaveTextContent('无待同步记录'));
+    expect(bar).toHaveAttribute('data-tone', 'ok');
   });
 
   it('says when no venue is served yet', async () => {
@@ -284,11 +314,14 @@ describe('App: signing in', () => {
     expect(screen.queryByTestId('checkin-input')).not.toBeInTheDocument();
   });
 
-  it('设置 has the code check and the poster settings', async () => {
+  it('设置 has the central server, the code check and the poster settings', async () => {
     const user = userEvent.setup();
     render(App);
     await screen.findByTestId('checkin-input');
     await user.click(screen.getByTestId('nav-settings'));
+
+    expect(await screen.findByRole('heading', { name: '中心服务器' })).toBeInTheDocument();
+    expect(await screen.findByTestId('sync-connect-url')).toBeInTheDocument();
 
     expect(await screen.findByRole('heading', { name: '核验场所码' })).toBeInTheDocument();
     expect(screen.getByTestId('verify-input')).toBeInTheDocument();

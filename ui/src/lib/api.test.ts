@@ -10,7 +10,13 @@ vi.mock('@tauri-apps/api/core', () => ({
   },
 }));
 
+// Tauri's events: `listen` resolves with the function that stops listening.
+vi.mock('@tauri-apps/api/event', () => ({
+  listen: vi.fn(),
+}));
+
 import { Channel, invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
 import {
   addOperator,
   advanceIncident,
@@ -27,6 +33,7 @@ import {
   incidents,
   issueCode,
   listVenues,
+  onSyncStatus,
   openFile,
   operators,
   posterPreview,
@@ -42,12 +49,18 @@ import {
   setServedVenue,
   signIn,
   signOut,
+  syncConnect,
+  syncDiscard,
+  syncNow,
+  syncRejected,
+  syncRetry,
+  syncStatus,
   today,
   updateVenue,
   venueCodes,
 } from './api';
 import { toCommandError } from './errors';
-import type { DeclarationInput, VenueInput } from './types';
+import type { DeclarationInput, SyncStatus, VenueInput } from './types';
 
 const invokeMock = vi.mocked(invoke);
 
@@ -159,6 +172,43 @@ describe('commands', () => {
       ['cancel_posters', undefined],
       ['open_file', { path: '/home/desk/海报.pdf' }],
     ]);
+  });
+
+  it('calls the sync commands by their Rust names with camelCase arguments', async () => {
+    await syncStatus();
+    await syncConnect('https://central.kaifeng.gov.cn', 'K7PX-92QD', null);
+    await syncConnect('https://10.0.0.5:8443', 'K7PX-92QD', '/etc/placecode/ca.pem');
+    await syncNow();
+    await syncRejected();
+    await syncRetry('rec-1');
+    await syncDiscard('rec-2', '重复登记');
+
+    expect(invokeMock.mock.calls).toEqual([
+      ['sync_status', undefined],
+      ['sync_connect', { url: 'https://central.kaifeng.gov.cn', token: 'K7PX-92QD', caFile: null }],
+      ['sync_connect', { url: 'https://10.0.0.5:8443', token: 'K7PX-92QD', caFile: '/etc/placecode/ca.pem' }],
+      ['sync_now', undefined],
+      ['sync_rejected', undefined],
+      ['sync_retry', { id: 'rec-1' }],
+      ['sync_discard', { id: 'rec-2', note: '重复登记' }],
+    ]);
+  });
+
+  it('hands each sync-status event’s payload to the callback, and stops on request', async () => {
+    const unlisten = vi.fn();
+    vi.mocked(listen).mockResolvedValueOnce(unlisten);
+    const cb = vi.fn();
+
+    const stop = await onSyncStatus(cb);
+
+    expect(listen).toHaveBeenCalledTimes(1);
+    const [name, handler] = vi.mocked(listen).mock.calls[0]!;
+    expect(name).toBe('sync-status');
+    const payload = { enrolled: true, pending: 3 } as SyncStatus;
+    handler({ event: 'sync-status', id: 1, payload });
+    expect(cb).toHaveBeenCalledWith(payload);
+    stop();
+    expect(unlisten).toHaveBeenCalledTimes(1);
   });
 
   it('saves posters with a channel that reports the progress', async () => {

@@ -5,6 +5,7 @@
 // desk reject with code "signed_out" when no operator is signed in, and "forbidden" when the
 // operator may not do this.
 import { Channel, invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
 import { toCommandError } from './errors';
 import type {
   Catalog,
@@ -19,8 +20,10 @@ import type {
   Lookup,
   Operator,
   PosterSettings,
+  RejectedRecord,
   RiskImportReport,
   RiskStatus,
+  SyncStatus,
   TodaySummary,
   Venue,
   VenueCode,
@@ -236,4 +239,51 @@ export function cancelPosters(): Promise<void> {
 /** Opens a saved file in the system's viewer, to print from there. */
 export function openFile(path: string): Promise<void> {
   return call<void>('open_file', { path });
+}
+
+// ---- the central server (中心服务器) and background sync -------------------------------------
+
+/** Whether this desk is enrolled, and how its sync with the central server stands. */
+export function syncStatus(): Promise<SyncStatus> {
+  return call<SyncStatus>('sync_status');
+}
+
+/**
+ * Enrols this desk with the central server at `url`, with the one-time 接入码 `token` from the
+ * administrator; `caFile`: the path of a CA certificate to trust, null for the system's.
+ * Also re-enrols an enrolled desk with a new token.
+ */
+export function syncConnect(url: string, token: string, caFile: string | null): Promise<SyncStatus> {
+  return call<SyncStatus>('sync_connect', { url, token, caFile });
+}
+
+/** Starts a sync now; resolves at once (the progress comes as `sync-status` events). */
+export function syncNow(): Promise<SyncStatus> {
+  return call<SyncStatus>('sync_now');
+}
+
+/** The records the central server refused, for an operator to resend or discard. */
+export function syncRejected(): Promise<RejectedRecord[]> {
+  return call<RejectedRecord[]>('sync_rejected');
+}
+
+/** Puts a refused record back in the queue (重新发送). */
+export function syncRetry(id: string): Promise<SyncStatus> {
+  return call<SyncStatus>('sync_retry', { id });
+}
+
+/** Discards a refused record (放弃); `note` (required, up to 200 characters) goes to the audit trail. */
+export function syncDiscard(id: string, note: string): Promise<SyncStatus> {
+  return call<SyncStatus>('sync_discard', { id, note });
+}
+
+/** The name of the event the Rust side emits with the new SyncStatus whenever it changes. */
+export const SYNC_STATUS_EVENT = 'sync-status';
+
+/**
+ * Calls `cb` with each new SyncStatus (while a backlog drains, with its progress). Resolves with
+ * the function that stops listening.
+ */
+export function onSyncStatus(cb: (s: SyncStatus) => void): Promise<() => void> {
+  return listen<SyncStatus>(SYNC_STATUS_EVENT, (event) => cb(event.payload));
 }

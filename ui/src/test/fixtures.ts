@@ -7,7 +7,9 @@ import type {
   CommandError,
   Incident,
   Operator,
+  RejectedRecord,
   RiskStatus,
+  SyncStatus,
   TodaySummary,
   Venue,
   VenueCode,
@@ -143,6 +145,57 @@ export function incident(overrides: Partial<Incident> = {}): Incident {
 
 export function riskStatus(overrides: Partial<RiskStatus> = {}): RiskStatus {
   return { as_of: '2026-11-27T00:00:00Z', stale: false, entries: 1234, max_age_hours: 24, ...overrides };
+}
+
+/** An enrolled desk, online, with nothing waiting. */
+export function syncStatus(overrides: Partial<SyncStatus> = {}): SyncStatus {
+  return {
+    enrolled: true,
+    server_url: 'https://central.kaifeng.gov.cn',
+    desk_id: 'desk-7f3a',
+    desk_name: '开封宾馆东门登记台',
+    venues: ['开封宾馆'],
+    districts: ['gulou'],
+    online: true,
+    syncing: false,
+    last_ok_at: AT,
+    pending: 0,
+    oldest_pending_at: null,
+    rejected: 0,
+    clock_offset_ms: 120,
+    error: null,
+    progress: null,
+    ...overrides,
+  };
+}
+
+/** A desk that was never connected to the central server. */
+export function notEnrolled(overrides: Partial<SyncStatus> = {}): SyncStatus {
+  return syncStatus({
+    enrolled: false,
+    server_url: '',
+    desk_id: '',
+    desk_name: '',
+    venues: [],
+    districts: [],
+    online: null,
+    last_ok_at: null,
+    clock_offset_ms: null,
+    ...overrides,
+  });
+}
+
+export function rejectedRecord(overrides: Partial<RejectedRecord> = {}): RejectedRecord {
+  return {
+    id: `rec-${next++}`,
+    kind: 'visit',
+    kind_label: '登记记录',
+    summary: '李** · 开封宾馆 · 14:03',
+    field: 'venue_id',
+    reason: '场所：本台未获准为该场所登记',
+    written_at: AT,
+    ...overrides,
+  };
 }
 
 /** 34 characters of the codes' alphabet, different for each `n`. */

@@ -1,0 +1,73 @@
+import { onSyncStatus, syncStatus } from './api';
+import { toCommandError } from './errors';
+import { t } from './i18n';
+import type { SyncStatus } from './types';
+
+/**
+ * Calls `cb` with each `sync-status` event until the returned function is called (a component's
+ * onMount cleanup). Stopped before the listener is in place, it is removed as soon as it is.
+ */
+export function followSyncStatus(cb: (s: SyncStatus) => void): () => void {
+  let stopped = false;
+  let unlisten: (() => void) | undefined;
+  onSyncStatus((s) => {
+    if (!stopped) cb(s);
+  }).then(
+    (stop) => {
+      if (stopped) stop();
+      else unlisten = stop;
+    },
+    () => {
+      // No events to hear (outside Tauri): the status stays as loaded and as commands return it.
+    },
+  );
+  return () => {
+    stopped = true;
+    unlisten?.();
+  };
+}
+
+/**
+ * The live SyncStatus of one component: loaded once, then kept by the `sync-status` events and
+ * by what sync commands return. `onMount(() => watch.start())` starts and stops it.
+ */
+export class SyncWatch {
+  status = $state<SyncStatus | null>(null);
+  /** Why the status could not be loaded; null once there is one. */
+  loadError = $state<string | null>(null);
+  /** The time ages are measured against (最早一条已等待…), moved on every half minute. */
+  now = $state(Date.now());
+  /** A newer status arrived (an event, a command) before the first load answered. */
+  #newer = false;
+
+  /** A status newer than what is shown (from an event or a command's answer). */
+  set = (s: SyncStatus): void => {
+    this.#newer = true;
+    this.status = s;
+    this.loadError = null;
+    this.now = Date.now();
+  };
+
+  start = (): (() => void) => {
+    const stopFollowing = followSyncStatus(this.set);
+    const timer = setInterval(() => (this.now = Date.now()), 30_000);
+    void this.load();
+    return () => {
+      stopFollowing();
+      clearInterval(timer);
+    };
+  };
+
+  async load(): Promise<void> {
+    try {
+      const s = await syncStatus();
+      if (!this.#newer) {
+        this.status = s;
+        this.loadError = null;
+        this.now = Date.now();
+      }
+    } catch (raw) {
+      if (this.status === null) this.loadError = t('sync.loadFailed', { message: toCommandError(raw).message });
+    }
+  }
+}
