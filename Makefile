@@ -84,8 +84,9 @@ test-ui: node-deps
 	cd ui && $(NPM) run check
 	cd ui && $(NPM) test
 
-test-e2e: deps app
-	$(XVFB) $(CARGO) test -p placecode-e2e --tests -- --test-threads=1
+test-e2e: deps app pg
+	$(CARGO) build -p placecode-central
+	DATABASE_URL=$$(scripts/pg.sh url) $(XVFB) $(CARGO) test -p placecode-e2e --tests -- --test-threads=1
 
 test: deps lint test-rust test-ui test-e2e
 	@echo "make test: all checks passed"

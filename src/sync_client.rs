@@ -294,39 +294,59 @@ impl SyncEngine {
         let mut report = Report::default();
         loop {
             let size = self.batch.lock().map(|b| *b).unwrap_or(FIRST_BATCH);
-            let batch = self.with_store(|s| s.outbox_batch(size))?;
-            if batch.is_empty() {
+            // Two batches in flight: the server works on one while the other travels.
+            let rows = self.with_store(|s| s.outbox_batch(size * 2))?;
+            if rows.is_empty() {
                 break;
             }
-            let started = Instant::now();
-            let outcome = self.push(client, e, &batch).await;
-            let elapsed = started.elapsed();
-            let res = match outcome {
-                Ok(r) => r,
-                Err(f) => {
-                    // A timeout on a big batch: try a smaller one next time.
-                    if matches!(f, Failure::Unreachable(ref m) if m == "timeout") {
-                        if let Ok(mut b) = self.batch.lock() {
-                            *b = (*b / 2).max(MIN_BATCH);
-                        }
-                    }
-                    return Err(f);
-                }
+            // Venues and codes go alone: the records after them refer to them, and two batches in
+            // flight are committed in either order.
+            let (first, second) = match rows.iter().position(|r| r.1 > 0) {
+                Some(0) => rows.split_at(rows.len().div_ceil(2)),
+                Some(n) => (&rows[..n], &rows[..0]),
+                None => (&rows[..], &rows[..0]),
             };
+            let before = report.pushed + report.set_aside;
+            let started = Instant::now();
+            let (a, b) = tokio::join!(self.push(client, e, first), async {
+                if second.is_empty() {
+                    Ok(None)
+                } else {
+                    self.push(client, e, second).await.map(Some)
+                }
+            });
+            let elapsed = started.elapsed();
+            // Whatever was answered is acknowledged, even when the other batch failed.
+            let mut failure = None;
+            for outcome in [a.map(Some), b] {
+                match outcome {
+                    Ok(Some(res)) => {
+                        let now = Utc::now();
+                        let (acked, aside) = self.with_store(|s| s.outbox_ack(&res.results, now))?;
+                        report.pushed += acked;
+                        report.set_aside += aside;
+                    }
+                    Ok(None) => {}
+                    Err(f) => failure = Some(f),
+                }
+            }
+            let done = (report.pushed + report.set_aside) as i64;
+            self.set_live(|l| l.progress = Some(SyncProgress { done, total: total.max(done) }));
+            if let Some(f) = failure {
+                // A timeout on a big batch: try smaller ones next time.
+                if matches!(f, Failure::Unreachable(ref m) if m == "timeout") {
+                    if let Ok(mut b) = self.batch.lock() {
+                        *b = (*b / 2).max(MIN_BATCH);
+                    }
+                }
+                return Err(f);
+            }
             if let Ok(mut b) = self.batch.lock() {
                 if elapsed < Duration::from_secs(2) {
                     *b = (*b * 2).min(crate::sync::MAX_BATCH);
                 }
             }
-            let now = Utc::now();
-            let (acked, aside) = self.with_store(|s| s.outbox_ack(&res.results, now))?;
-            report.pushed += acked;
-            report.set_aside += aside;
-            let done = (report.pushed + report.set_aside) as i64;
-            self.set_live(|l| {
-                l.progress = Some(SyncProgress { done: done.min(total.max(done)), total: total.max(done) })
-            });
-            if acked + aside == 0 {
+            if report.pushed + report.set_aside == before {
                 // The server answered but took none of these: do not spin on them.
                 return Err(Failure::Server(200));
             }
@@ -393,12 +413,12 @@ impl SyncEngine {
         &self,
         client: &reqwest::Client,
         e: &Enrolment,
-        batch: &[(String, String)],
+        batch: &[(String, u8, String)],
     ) -> Result<PushResponse, Failure> {
         // The stored records are already JSON: the body is assembled, not re-serialised.
-        let mut json = String::with_capacity(batch.iter().map(|(_, r)| r.len() + 1).sum::<usize>() + 64);
+        let mut json = String::with_capacity(batch.iter().map(|(_, _, r)| r.len() + 1).sum::<usize>() + 64);
         json.push_str(&format!("{{\"batch_id\":\"{}\",\"records\":[", uuid::Uuid::now_v7()));
-        for (i, (_, record)) in batch.iter().enumerate() {
+        for (i, (_, _, record)) in batch.iter().enumerate() {
             if i > 0 {
                 json.push(',');
             }

@@ -16,7 +16,14 @@ use sqlx::postgres::PgPoolOptions;
 const BACKLOG: u64 = 1_000_000;
 
 fn resident_id(seed: u64) -> String {
-    let body = format!("4102{:02}{}{:02}{:02}{:03}", seed % 90 + 10, 1950 + seed / 36_000 % 50, 1 + seed / 1000 % 12, 1 + seed % 28, seed % 1000);
+    let body = format!(
+        "4102{:02}{}{:02}{:02}{:03}",
+        seed % 90 + 10,
+        1950 + seed / 36_000 % 50,
+        1 + seed / 1000 % 12,
+        1 + seed % 28,
+        seed % 1000
+    );
     let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     let sum: u32 = body.bytes().zip(weights).map(|(b, w)| u32::from(b - b'0') * w).sum();
     format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
@@ -60,12 +67,20 @@ async fn main() {
     placecode_central::db::maintain_partitions(&pool, 28).await.expect("partitions");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let cfg = ServeConfig { listen: String::new(), rate_ip_per_minute: 1_000_000, rate_code_per_minute: 1_000_000, trust_proxy: false };
+    let cfg = ServeConfig {
+        listen: String::new(),
+        rate_ip_per_minute: 1_000_000,
+        rate_code_per_minute: 1_000_000,
+        trust_proxy: false,
+    };
     let app = App::new(pool.clone(), Keys::from_secret(&[3u8; 32]), &base, &cfg);
     tokio::spawn(async move {
-        axum::serve(listener, placecode_central::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .await
-            .expect("serve")
+        axum::serve(
+            listener,
+            placecode_central::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .expect("serve")
     });
 
     let dir = tempfile::tempdir().expect("tmp");
@@ -134,7 +149,12 @@ async fn main() {
     // Baseline: check-ins on the desk with no sync running.
     let db2 = db.clone();
     let mut idle = tokio::task::spawn_blocking(move || check_ins(&db2, 200, 0)).await.expect("idle");
-    println!("baseline check-in while idle: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms", p(&mut idle, 0.5), p(&mut idle, 0.99), p(&mut idle, 1.0));
+    println!(
+        "baseline check-in while idle: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        p(&mut idle, 0.5),
+        p(&mut idle, 0.99),
+        p(&mut idle, 1.0)
+    );
 
     // The drain, with check-ins going on beside it.
     let db3 = db.clone();

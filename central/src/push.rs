@@ -527,15 +527,28 @@ async fn write_visits(
     .bind(desk.id)
     .execute(&mut **tx)
     .await?;
-    // Other desks at the same venue see these check-ins at their next pull.
-    sqlx::query(
-        "INSERT INTO changes (kind, venue_id, origin_desk, body)
-         SELECT 'visit', u.venue, $3, u.body FROM UNNEST($1::uuid[], $2::jsonb[]) AS u(venue, body)",
-    )
-    .bind(&venue)
-    .bind(&bodies)
-    .bind(desk.id)
-    .execute(&mut **tx)
-    .await?;
+    // Other desks at the same venue see these check-ins at their next pull; a venue with one
+    // desk (the usual case) writes no change at all.
+    let shared: std::collections::HashSet<Uuid> =
+        sqlx::query_scalar("SELECT DISTINCT venue_id FROM desk_venues WHERE venue_id = ANY($1) AND desk_id <> $2")
+            .bind(&venue)
+            .bind(desk.id)
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .collect();
+    if !shared.is_empty() {
+        let (venues, bodies): (Vec<Uuid>, Vec<serde_json::Value>) =
+            venue.iter().zip(bodies).filter(|(v, _)| shared.contains(v)).map(|(v, b)| (*v, b)).unzip();
+        sqlx::query(
+            "INSERT INTO changes (kind, venue_id, origin_desk, body)
+             SELECT 'visit', u.venue, $3, u.body FROM UNNEST($1::uuid[], $2::jsonb[]) AS u(venue, body)",
+        )
+        .bind(&venues)
+        .bind(&bodies)
+        .bind(desk.id)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }

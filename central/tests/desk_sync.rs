@@ -257,6 +257,16 @@ async fn assert_exactly_once(pool: &PgPool, db: &Path) -> usize {
     let rows: Vec<(String, String)> =
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<_, _>>().unwrap();
     let pending = rows.iter().filter(|(_, s)| s != "sent").count();
+    if pending > 0 {
+        let why: Vec<(String, Option<String>)> = conn
+            .prepare("SELECT state, reason FROM outbox WHERE state <> 'sent' LIMIT 3")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        eprintln!("not sent: {why:?}");
+    }
     assert_eq!(pending, 0, "the desk still has records not acknowledged");
     let unsynced: i64 =
         conn.query_row("SELECT count(*) FROM visits WHERE sync_state <> 'synced'", [], |r| r.get(0)).unwrap();

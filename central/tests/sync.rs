@@ -266,8 +266,9 @@ async fn batches_travel_gzipped_both_ways(pool: PgPool) {
     gz.write_all(&plain).unwrap();
     let packed = gz.finish().unwrap();
     assert!(packed.len() * 5 < plain.len(), "{} → {}", plain.len(), packed.len());
-    let res = s
-        .http
+    // A client that leaves the answer compressed, to see that it was.
+    let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+    let res = raw
         .post(s.url("/api/v1/push"))
         .bearer_auth(&desk.credential)
         .header("content-type", "application/json")

@@ -2,7 +2,7 @@
 //! record it carries; acknowledgements; records set aside; and the changes pulled from the server.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, TransactionBehavior};
 use serde::Serialize;
 
 use super::{rfc3339, set_setting, setting, Store};
@@ -222,11 +222,12 @@ impl Store {
 
     /// The next records to push: venues and codes first, then incidents, check-ins, the rest;
     /// oldest first within each.
-    pub fn outbox_batch(&self, limit: usize) -> Result<Vec<(String, String)>> {
+    /// Each row: (id, priority, record JSON).
+    pub fn outbox_batch(&self, limit: usize) -> Result<Vec<(String, u8, String)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, record FROM outbox WHERE state = 'pending' ORDER BY priority, rowid LIMIT ?1",
+            "SELECT id, priority, record FROM outbox WHERE state = 'pending' ORDER BY priority, rowid LIMIT ?1",
         )?;
-        let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -234,65 +235,62 @@ impl Store {
     /// rejected or conflict → set aside with the reason. Returns (acknowledged, set aside).
     pub fn outbox_ack(&mut self, results: &[PushResult], now: DateTime<Utc>) -> Result<(usize, usize)> {
         let stamp = rfc3339(now);
+        let acked: Vec<&str> = results
+            .iter()
+            .filter(|r| matches!(r.status, PushStatus::Stored | PushStatus::Duplicate))
+            .map(|r| r.id.as_str())
+            .collect();
+        let ids = serde_json::to_string(&acked).map_err(|e| Error::BadFile(e.to_string()))?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (mut acked, mut aside) = (0, 0);
-        {
-            let mut sent = tx.prepare_cached(
-                "UPDATE outbox SET state = 'sent', sent_at = ?2 WHERE id = ?1 AND state = 'pending' RETURNING kind",
+        // Set-based: one statement per table for a whole batch, so the write lock is short and
+        // check-ins at the desk do not wait behind a large acknowledgement.
+        let incidents: Vec<String> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT CASE kind WHEN 'incident' THEN id ELSE json_extract(record, '$.body.incident_id') END
+                 FROM outbox WHERE state = 'pending' AND kind IN ('incident', 'incident_event')
+                 AND id IN (SELECT value FROM json_each(?1))",
             )?;
-            let mut visit = tx.prepare_cached("UPDATE visits SET sync_state = 'synced' WHERE id = ?1")?;
-            let mut incident = tx.prepare_cached(
+            let rows = stmt.query_map([&ids], |r| r.get::<_, Option<String>>(0))?;
+            rows.filter_map(|r| r.transpose()).collect::<Result<_, _>>()?
+        };
+        let sent = tx
+            .prepare_cached(
+                "UPDATE outbox SET state = 'sent', sent_at = ?2
+                 WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?1))",
+            )?
+            .execute(params![ids, stamp])?;
+        tx.prepare_cached(
+            "UPDATE visits SET sync_state = 'synced'
+             WHERE sync_state <> 'synced' AND id IN (SELECT value FROM json_each(?1))",
+        )?
+        .execute([&ids])?;
+        for incident in incidents {
+            tx.prepare_cached(
                 "UPDATE incidents SET sync_state = 'synced' WHERE id = ?1 AND NOT EXISTS (
                     SELECT 1 FROM outbox WHERE state = 'pending' AND kind = 'incident_event'
                     AND json_extract(record, '$.body.incident_id') = ?1)",
-            )?;
+            )?
+            .execute([&incident])?;
+        }
+        let mut aside = 0;
+        {
             let mut refuse = tx.prepare_cached(
                 "UPDATE outbox SET state = 'rejected', reason = ?2, field = ?3, sent_at = ?4
                  WHERE id = ?1 AND state = 'pending'",
             )?;
-            for r in results {
-                match r.status {
-                    PushStatus::Stored | PushStatus::Duplicate => {
-                        let kind: Option<String> = sent.query_row(params![r.id, stamp], |row| row.get(0)).optional()?;
-                        match kind.as_deref() {
-                            Some("visit") => {
-                                visit.execute([&r.id])?;
-                            }
-                            Some("incident") => {
-                                incident.execute([&r.id])?;
-                            }
-                            Some("incident_event") => {
-                                let parent: Option<String> = tx
-                                    .query_row(
-                                        "SELECT json_extract(record, '$.body.incident_id') FROM outbox WHERE id = ?1",
-                                        [&r.id],
-                                        |row| row.get(0),
-                                    )
-                                    .optional()?
-                                    .flatten();
-                                if let Some(p) = parent {
-                                    incident.execute([&p])?;
-                                }
-                            }
-                            _ => {}
-                        }
-                        acked += 1;
-                    }
-                    PushStatus::Rejected | PushStatus::Conflict => {
-                        let reason = r.reason.clone().unwrap_or_else(|| match r.status {
-                            PushStatus::Conflict => "中心已有同一编号但内容不同的记录".into(),
-                            _ => "中心拒收".into(),
-                        });
-                        aside += refuse.execute(params![r.id, reason, r.field, stamp])?;
-                    }
-                }
+            for r in results.iter().filter(|r| matches!(r.status, PushStatus::Rejected | PushStatus::Conflict)) {
+                let reason = r.reason.clone().unwrap_or_else(|| match r.status {
+                    PushStatus::Conflict => "中心已有同一编号但内容不同的记录".into(),
+                    _ => "中心拒收".into(),
+                });
+                aside += refuse.execute(params![r.id, reason, r.field, stamp])?;
             }
         }
-        if acked > 0 {
+        if sent > 0 {
             set_setting(&tx, LAST_OK, &stamp)?;
         }
         tx.commit()?;
-        Ok((acked, aside))
+        Ok((sent, aside))
     }
 
     /// Records waiting, the oldest one's time, and records set aside.

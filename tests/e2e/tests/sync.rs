@@ -1,0 +1,285 @@
+//! Offline-first sync through the real app: connect the desk to the real central server
+//! (PostgreSQL started by `make test`), take the server away, check people in, bring it back,
+//! watch the backlog drain in the status strip, and find the visits with a tracing query.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use placecode::store::CheckInContext;
+use placecode::venue::VenueInput;
+use placecode_e2e::*;
+use thirtyfour::components::SelectElement;
+
+const WANG: &str = "410202199003070014";
+const LIU: &str = "410202198501190014";
+
+fn central_bin() -> PathBuf {
+    let bin = target_dir().join("debug/placecode-central");
+    assert!(bin.exists(), "{} not found: `make test` builds it", bin.display());
+    bin
+}
+
+fn pg_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://placecode@127.0.0.1:55432/placecode".into())
+}
+
+/// A database of its own for this test.
+fn fresh_database() -> String {
+    let name = format!("e2e_{}", uuid_like());
+    let ok = Command::new("psql").args([&pg_url(), "-qc", &format!("CREATE DATABASE {name}")]).status().expect("psql");
+    assert!(ok.success(), "PostgreSQL is not running: `make pg` starts it");
+    format!("{}/{name}", pg_url().rsplit_once('/').expect("url").0)
+}
+
+fn uuid_like() -> String {
+    format!("{:x}{:x}", std::process::id(), chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0))
+}
+
+struct Central {
+    child: Option<Child>,
+    port: u16,
+    db: String,
+    secret: PathBuf,
+}
+
+impl Central {
+    fn start(db: &str, port: u16, dir: &Path) -> Central {
+        let mut c = Central { child: None, port, db: db.into(), secret: dir.join("central-secret.key") };
+        c.restart();
+        c
+    }
+
+    fn restart(&mut self) {
+        let child = Command::new(central_bin())
+            .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
+            .env("DATABASE_URL", &self.db)
+            .env("PLACECODE_SECRET_FILE", &self.secret)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("central server");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "central server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    fn admin(&self, args: &[&str]) -> String {
+        let out = Command::new(central_bin())
+            .arg("admin")
+            .args(args)
+            .env("DATABASE_URL", &self.db)
+            .env("PLACECODE_SECRET_FILE", &self.secret)
+            .output()
+            .expect("admin command");
+        assert!(out.status.success(), "admin {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+}
+
+impl Drop for Central {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port")
+}
+
+fn seed(data: &Path) -> String {
+    let mut store = placecode::Store::open(&data.join("desk.sqlite3")).expect("open");
+    let venue = store
+        .register_venue(
+            &VenueInput {
+                kind: "general".into(),
+                category: "elderly_care".into(),
+                name: "鼓楼区幸福养老院".into(),
+                district: "gulou".into(),
+                address: "中山路18号".into(),
+                manager_name: "王建国".into(),
+                manager_phone: "13837800001".into(),
+            },
+            false,
+        )
+        .expect("venue");
+    store.set_served_venue(&venue.id).expect("served");
+    let op = store.add_operator("张敏", "2468").expect("operator");
+    let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: chrono::Utc::now() };
+    for (name, id) in [("王芳", WANG), ("刘洋", LIU)] {
+        let input = placecode::checkin::DeclarationInput {
+            name: name.into(),
+            id_number: id.into(),
+            address: "鼓楼区中山路18号院".into(),
+            temperature_normal: true,
+            ..Default::default()
+        };
+        store.declare(&input, &ctx).expect("declare");
+    }
+    venue.id
+}
+
+/// A week's backlog at the desk, made through the core on its own connection while the app runs.
+fn backlog(data: &Path, n: u64) {
+    let mut store = placecode::Store::open(&data.join("desk.sqlite3")).expect("open");
+    let op = store.operators().expect("ops").remove(0);
+    for i in 0..n {
+        let ctx =
+            CheckInContext { operator_id: op.id.clone(), trip_code_checked: true, code: None, now: chrono::Utc::now() };
+        let number = valid_id(i);
+        let input = placecode::checkin::DeclarationInput {
+            name: "赵六".into(),
+            id_number: number,
+            address: "鼓楼区中山路18号院".into(),
+            temperature_normal: true,
+            ..Default::default()
+        };
+        store.declare(&input, &ctx).expect("declare");
+    }
+}
+
+fn valid_id(seed: u64) -> String {
+    let body = format!("41020219{:02}01{:02}{:03}", 50 + seed / 28_000 % 50, 1 + seed % 28, seed / 28 % 1000);
+    let w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body.bytes().zip(w).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+async fn sign_in(desk: &Desk) -> WebDriverResult<()> {
+    desk.testid("nav-checkin").await?.click().await?;
+    SelectElement::new(&desk.testid("signin-operator").await?).await?.select_by_value("张敏").await?;
+    let pin = desk.testid("signin-pin").await?;
+    pin.send_keys("2468").await?;
+    pin.send_keys(Key::Enter).await?;
+    desk.wait_text("current-operator", "张敏").await?;
+    Ok(())
+}
+
+async fn pending_rows(desk: &Desk) -> WebDriverResult<i64> {
+    let n = desk
+        .driver
+        .execute("return document.querySelectorAll(\"[data-testid='today-row'][data-sync='pending']\").length", vec![])
+        .await?;
+    Ok(n.json().as_i64().unwrap_or(-1))
+}
+
+async fn wait_tone(desk: &Desk, tone: &str, secs: u64) -> WebDriverResult<()> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let bar = desk.testid("sync-bar").await?;
+        if bar.attr("data-tone").await?.as_deref() == Some(tone) {
+            return Ok(());
+        }
+        assert!(Instant::now() < deadline, "sync bar never became {tone}: {}", desk.text("sync-bar").await?);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+#[tokio::test]
+async fn offline_check_ins_drain_to_the_server_when_it_returns() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("desk");
+    let venue = seed(&data);
+    let db = fresh_database();
+    let mut central = Central::start(&db, free_port(), dir.path());
+    let token = central.admin(&["enrol-token", "--district", "gulou"]);
+
+    let desk = Desk::start(&data).await?;
+    sign_in(&desk).await?;
+    assert!(desk.text("sync-bar").await?.contains("未接入中心"));
+    // Connect in settings: the server address and the one-time token, Enter.
+    desk.testid("nav-settings").await?.click().await?;
+    let url = desk.testid("sync-connect-url").await?;
+    url.send_keys(format!("http://127.0.0.1:{}", central.port)).await?;
+    let t = desk.testid("sync-connect-token").await?;
+    t.send_keys(&token).await?;
+    t.send_keys(Key::Enter).await?;
+    desk.wait_text("sync-server-url", &format!("127.0.0.1:{}", central.port)).await?;
+    wait_tone(&desk, "ok", 30).await?;
+    desk.screenshot("40-sync-connected").await?;
+
+    // The server goes away; the desk carries on.
+    central.stop();
+    desk.testid("nav-checkin").await?.click().await?;
+    for id in [WANG, LIU, WANG] {
+        let input = desk.testid("checkin-input").await?;
+        input.send_keys(format!("{id}\u{E007}")).await?;
+        desk.testid("result-screen").await?;
+        desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
+    }
+    backlog(&data, 3000);
+    desk.testid("sync-now").await?.click().await?;
+    desk.wait_text("sync-error", "无法连接中心服务器").await?;
+    desk.wait_text("sync-pending", "3003").await?;
+    desk.wait_text("sync-state", "离线").await?;
+    desk.screenshot("41-sync-offline-backlog").await?;
+    // Today's list marks them 未同步.
+    desk.testid("nav-today").await?.click().await?;
+    desk.testid("today-row").await?;
+    assert!(pending_rows(&desk).await? >= 3, "offline check-ins are marked 未同步");
+
+    // Back online: the backlog drains while the strip shows its progress.
+    central.restart();
+    desk.testid("sync-now").await?.click().await?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut saw_progress = false;
+    loop {
+        if !desk.all_testid("sync-progress").await?.is_empty() && !saw_progress {
+            saw_progress = true;
+            desk.screenshot("42-sync-draining").await?;
+        }
+        let bar = desk.testid("sync-bar").await?;
+        if bar.attr("data-tone").await?.as_deref() == Some("ok") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "backlog did not drain: {}", desk.text("sync-bar").await?);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    desk.wait_text("sync-pending", "无待同步记录").await?;
+    desk.testid("nav-checkin").await?.click().await?;
+    desk.testid("nav-today").await?.click().await?;
+    desk.testid("today-row").await?;
+    assert_eq!(pending_rows(&desk).await?, 0, "every check-in shown as 已同步 after the server's acknowledgement");
+    desk.screenshot("43-sync-drained").await?;
+    eprintln!("saw the progress bar while draining: {saw_progress}");
+
+    // The visits are on the server: a tracing query finds them.
+    let now = chrono::Utc::now();
+    let out = central.admin(&[
+        "trace",
+        "person",
+        "--id-number",
+        WANG,
+        "--from",
+        &(now - chrono::Duration::hours(1)).to_rfc3339(),
+        "--to",
+        &(now + chrono::Duration::hours(1)).to_rfc3339(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("trace json");
+    let visits = v["visits"].as_array().expect("visits");
+    assert_eq!(visits.len(), 3, "seeded once, checked in twice offline: {out}");
+    assert!(visits.iter().all(|x| x["venue_id"] == venue.as_str()));
+    let out = central.admin(&[
+        "trace",
+        "venue",
+        "--venue",
+        &venue,
+        "--from",
+        &(now - chrono::Duration::hours(1)).to_rfc3339(),
+        "--to",
+        &(now + chrono::Duration::hours(1)).to_rfc3339(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("trace json");
+    assert_eq!(v["visits"].as_array().expect("visits").len(), 3005);
+    desk.quit().await
+}
