@@ -309,6 +309,9 @@ pub struct TruckBody {
     pub trip_id: Option<String>,
     #[serde(default)]
     pub crew: Vec<checkin::TruckDeclarationInput>,
+    /// 电子通行证号, when the crew has one.
+    #[serde(default)]
+    pub pass_number: String,
     pub at: DateTime<Utc>,
 }
 
@@ -447,11 +450,21 @@ pub fn check_truck(b: &TruckBody, now: DateTime<Utc>) -> Result<uuid::Uuid, Refu
     if b.crew.len() > 10 {
         return Err(refuse("crew", "随车人员最多10人"));
     }
+    pass_number(&b.pass_number)?;
     let today = shanghai_date(b.at);
     for (i, c) in b.crew.iter().enumerate() {
         checkin::truck_declaration(c, today, &format!("crew.{i}.")).map_err(first)?;
     }
     Ok(venue)
+}
+
+/// 电子通行证号: optional; letters and digits, up to 40.
+pub fn pass_number(raw: &str) -> Result<String, Refusal> {
+    let s = crate::normalize::compact(raw).to_ascii_uppercase();
+    if s.chars().count() > 40 || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(refuse("pass_number", "电子通行证号：应为字母和数字，不超过40位"));
+    }
+    Ok(s)
 }
 
 /// Checks a free-text field pushed by a desk: present, at most `max` characters, no control characters.

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{CentralError, Result};
-use crate::{auth, enrol as enrolment, pull as pulling, push as pushing, trace, App};
+use crate::{auth, enrol as enrolment, pull as pulling, push as pushing, trace, trips as trace_trips, App};
 
 pub const OPENAPI: &str = include_str!("../openapi.json");
 
@@ -103,6 +103,13 @@ pub async fn trace_venue(State(app): State<App>, headers: HeaderMap, body: Bytes
     let actor = auth::tracer(&app.pool, &headers).await?;
     let q: trace::VenueQuery = parse(&body)?;
     Ok(answer(&serde_json::json!({ "visits": trace::venue(&app.pool, &actor, &q).await? })))
+}
+
+/// 监管: open, closed and overdue trips by checkpoint and destination (tracer credential).
+pub async fn trips(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {
+    let actor = auth::tracer(&app.pool, &headers).await?;
+    let q: trace_trips::TripQuery = parse(&body)?;
+    Ok(answer(&trace_trips::supervise(&app.pool, &actor, &q, app.overdue_hours, Utc::now()).await?))
 }
 
 pub async fn trace_overlap(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {

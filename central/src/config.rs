@@ -32,6 +32,9 @@ pub struct ServeConfig {
     /// Phone page requests per minute for one venue code (a busy entrance).
     #[arg(long, env = "PLACECODE_RATE_CODE", default_value_t = 3000)]
     pub rate_code_per_minute: u32,
+    /// A truck trip with no arrival this many hours after entry is overdue.
+    #[arg(long, env = "PLACECODE_OVERDUE_HOURS", default_value_t = 12)]
+    pub overdue_hours: i64,
     /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
     #[arg(long, env = "PLACECODE_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,

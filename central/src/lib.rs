@@ -15,6 +15,7 @@ pub mod push;
 pub mod ratelimit;
 pub mod risk;
 pub mod trace;
+pub mod trips;
 
 use std::sync::Arc;
 
@@ -35,6 +36,7 @@ pub struct AppInner {
     pub public_url: String,
     pub secure_cookies: bool,
     pub trust_proxy: bool,
+    pub overdue_hours: i64,
     pub ip_limiter: ratelimit::Limiter,
     pub code_limiter: ratelimit::Limiter,
 }
@@ -54,6 +56,7 @@ impl App {
             public_url: public_url.trim_end_matches('/').to_owned(),
             secure_cookies: public_url.to_ascii_lowercase().starts_with("https://"),
             trust_proxy: serve.trust_proxy,
+            overdue_hours: serve.overdue_hours,
             ip_limiter: ratelimit::Limiter::new(serve.rate_ip_per_minute),
             code_limiter: ratelimit::Limiter::new(serve.rate_code_per_minute),
         }))
@@ -71,6 +74,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/trace/person"),
     ("post", "/api/v1/trace/venue"),
     ("post", "/api/v1/trace/overlap"),
+    ("post", "/api/v1/trips"),
 ];
 
 pub fn router(app: App) -> Router {
@@ -84,6 +88,7 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/trace/person", post(api::trace_person))
         .route("/api/v1/trace/venue", post(api::trace_venue))
         .route("/api/v1/trace/overlap", post(api::trace_overlap))
+        .route("/api/v1/trips", post(api::trips))
         .layer(axum::extract::DefaultBodyLimit::max(placecode::sync::MAX_BODY_BYTES))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         .layer(tower_http::compression::CompressionLayer::new());

@@ -60,6 +60,18 @@ enum Admin {
     Trace(Trace),
     /// Drop the days of visits older than the retention and prepare the coming days now.
     Purge,
+    /// 货车闭环 supervision: open, closed and overdue trips by checkpoint and destination.
+    Trips {
+        #[arg(long)]
+        checkpoint: Option<Uuid>,
+        #[arg(long)]
+        destination: Option<Uuid>,
+        /// open, closed, overdue, unmatched or all
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, env = "PLACECODE_OVERDUE_HOURS", default_value_t = 12)]
+        overdue_hours: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -154,6 +166,11 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
             let q = trace::OverlapQuery { id_number, hours };
             let rows = trace::overlap(&pool, &keys()?.risk, &actor, &q, Utc::now()).await?;
             print(serde_json::json!({ "overlaps": rows }));
+        }
+        Admin::Trips { checkpoint, destination, status, overdue_hours } => {
+            let q = placecode_central::trips::TripQuery { checkpoint, destination, status };
+            let s = placecode_central::trips::supervise(&pool, &actor, &q, overdue_hours, Utc::now()).await?;
+            print(serde_json::to_value(s)?);
         }
         Admin::Purge => {
             let dropped = db::maintain_partitions(&pool, cfg.retention_days).await?;

@@ -136,7 +136,14 @@ pub async fn push(
             Valid::Visit(b) => visits.push((it.id, it.record.body, *b)),
             Valid::Incident(venue, b) => write_incident(&mut tx, desk, it.id, venue, &b).await?,
             Valid::IncidentEvent(id, b) => write_incident_event(&mut tx, id, &b).await?,
-            Valid::Truck(id, b) => write_truck(&mut tx, desk, id, it.record.kind, &b).await?,
+            Valid::Truck(venue, b) => {
+                write_truck(&mut tx, desk, venue, it.record.kind, &b).await?;
+                if it.record.kind == RecordKind::TruckTrip {
+                    crate::trips::record_trip(&mut tx, desk.id, it.id, &b).await?;
+                } else {
+                    crate::trips::record_arrival(&mut tx, desk.id, it.id, &b).await?;
+                }
+            }
         }
         results[i] = Some(result);
     }
@@ -167,6 +174,8 @@ struct Context<'a> {
     /// Venues already on the server: their kind and the desk that registered them.
     known_venues: HashMap<Uuid, (CodeKind, Uuid)>,
     batch_venues: HashMap<Uuid, CodeKind>,
+    /// Destinations named by truck trips in this batch: whether each is an approved 目的地场所.
+    destinations: HashMap<Uuid, bool>,
 }
 
 impl<'a> Context<'a> {
@@ -187,7 +196,20 @@ impl<'a> Context<'a> {
             .await?;
         let known_venues =
             rows.into_iter().filter_map(|(id, kind, d)| Some((id, (CodeKind::parse(&kind)?, d)))).collect();
-        Ok(Context { desk, writable: desk.venues.clone(), known_venues, batch_venues: HashMap::new() })
+        let named: Vec<Uuid> = items
+            .iter()
+            .filter(|(_, it)| it.record.kind == RecordKind::TruckTrip)
+            .filter_map(|(_, it)| it.record.body.get("destination_venue_id")?.as_str().and_then(|s| Uuid::parse_str(s).ok()))
+            .collect();
+        let destinations = sqlx::query_as::<_, (Uuid, bool)>(
+            "SELECT id, kind = 'destination' AND status = 'approved' FROM venues WHERE id = ANY($1)",
+        )
+        .bind(&named)
+        .fetch_all(&mut **tx)
+        .await?
+        .into_iter()
+        .collect();
+        Ok(Context { desk, writable: desk.venues.clone(), known_venues, batch_venues: HashMap::new(), destinations })
     }
 
     fn may_write(&self, venue: Uuid) -> Result<(), Refusal> {
@@ -274,6 +296,24 @@ impl<'a> Context<'a> {
                 let b: TruckBody = sync::body(r)?;
                 let venue = sync::check_truck(&b, now)?;
                 self.may_write(venue)?;
+                let (want, what) = if r.kind == RecordKind::TruckTrip {
+                    (CodeKind::Checkpoint, "货车入口登记只能在交通卡口")
+                } else {
+                    (CodeKind::Destination, "货车到达登记只能在目的地场所")
+                };
+                if self.venue_kind(venue) != Some(want) {
+                    return Err(sync::refuse("venue_id", what));
+                }
+                if r.kind == RecordKind::TruckTrip {
+                    if b.crew.is_empty() {
+                        return Err(sync::refuse("crew", "请至少登记一名司乘人员"));
+                    }
+                    let dest = b.destination_venue_id.as_deref().and_then(|d| Uuid::parse_str(d).ok());
+                    match dest.and_then(|d| self.destinations.get(&d)) {
+                        Some(true) => {}
+                        _ => return Err(sync::refuse("destination_venue_id", "目的地场所未在中心登记或未通过审核")),
+                    }
+                }
                 Ok(Valid::Truck(venue, b))
             }
         }
@@ -330,6 +370,13 @@ async fn write_venue(
         .await?;
     let decision = VenueDecision { venue_id: id.to_string(), status: status.into(), reason };
     change(tx, "venue_decision", Some(id), None, &decision).await?;
+    if v.kind == CodeKind::Destination && status == "approved" {
+        // Every checkpoint desk needs the list of destinations to name a trip's.
+        let body = serde_json::json!({
+            "venue_id": id, "name": v.name, "address": v.address, "district": v.district.key(),
+        });
+        change(tx, "destination", None, None, &body).await?;
+    }
     Ok(decision)
 }
 

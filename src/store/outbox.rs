@@ -247,21 +247,21 @@ impl Store {
         let incidents: Vec<String> = {
             let mut stmt = tx.prepare_cached(
                 "SELECT CASE kind WHEN 'incident' THEN id ELSE json_extract(record, '$.body.incident_id') END
-                 FROM outbox WHERE state = 'pending' AND kind IN ('incident', 'incident_event')
-                 AND id IN (SELECT value FROM json_each(?1))",
+                 FROM outbox WHERE id IN (SELECT value FROM json_each(?1))
+                 AND +state = 'pending' AND +kind IN ('incident', 'incident_event')",
             )?;
             let rows = stmt.query_map([&ids], |r| r.get::<_, Option<String>>(0))?;
             rows.filter_map(|r| r.transpose()).collect::<Result<_, _>>()?
         };
         let sent = tx
             .prepare_cached(
+                // `+state`: look the ids up by primary key, not by scanning every pending row.
                 "UPDATE outbox SET state = 'sent', sent_at = ?2
-                 WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?1))",
+                 WHERE id IN (SELECT value FROM json_each(?1)) AND +state = 'pending'",
             )?
             .execute(params![ids, stamp])?;
         tx.prepare_cached(
-            "UPDATE visits SET sync_state = 'synced'
-             WHERE sync_state <> 'synced' AND id IN (SELECT value FROM json_each(?1))",
+            "UPDATE visits SET sync_state = 'synced' WHERE id IN (SELECT value FROM json_each(?1))",
         )?
         .execute([&ids])?;
         for incident in incidents {

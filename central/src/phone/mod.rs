@@ -362,10 +362,13 @@ async fn declare(app: &App, s: &Served, phone: Uuid, fields: &[(String, String)]
             .bind(Uuid::now_v7())
             .bind(s.venue_id)
             .bind(plate)
-            .bind(body)
+            .bind(&body)
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        // The checkpoint's desks pull it, so staff find the crew by plate and confirm.
+        let change = serde_json::json!({"id": Uuid::now_v7(), "venue_id": s.venue_id, "plate": plate, "crew": [input], "at": now});
+        crate::push::change(&mut tx, "pre_declaration", Some(s.venue_id), None, &change).await?;
     }
     let shown = check_in(&mut tx, s, &[(person, name, number, risk, answers)], "declaration", now).await?;
     tx.commit().await?;
