@@ -15,6 +15,8 @@ use crate::store::{Enrolment, Store, SyncError, SyncProgress, SyncStatus};
 use crate::sync::{CodeKeyWire, EnrolRequest, EnrolResponse, PullResponse, PushResponse};
 
 const FIRST_BATCH: usize = 500;
+/// Batches in flight at once.
+const IN_FLIGHT: usize = 2;
 const MIN_BATCH: usize = 50;
 /// Between syncs when all is well.
 const IDLE: Duration = Duration::from_secs(30);
@@ -291,65 +293,75 @@ impl SyncEngine {
     }
 
     async fn exchange(&self, client: &reqwest::Client, e: &Enrolment, total: i64) -> Result<Report, Failure> {
+        use futures_util::stream::{FuturesUnordered, StreamExt};
         let mut report = Report::default();
+        // Two batches in flight, continuously: the server works on one while the desk reads,
+        // sends and acknowledges the other.
+        let mut inflight = FuturesUnordered::new();
+        let mut after = (0u8, 0i64);
+        let mut failure = None;
         loop {
-            let size = self.batch.lock().map(|b| *b).unwrap_or(FIRST_BATCH);
-            // Two batches in flight: the server works on one while the other travels.
-            let rows = self.with_store(|s| s.outbox_batch(size * 2))?;
-            if rows.is_empty() {
-                break;
-            }
-            // Venues and codes go alone: the records after them refer to them, and two batches in
-            // flight are committed in either order.
-            let (first, second) = match rows.iter().position(|r| r.1 > 0) {
-                Some(0) => rows.split_at(rows.len().div_ceil(2)),
-                Some(n) => (&rows[..n], &rows[..0]),
-                None => (&rows[..], &rows[..0]),
-            };
-            let before = report.pushed + report.set_aside;
-            let started = Instant::now();
-            let (a, b) = tokio::join!(self.push(client, e, first), async {
-                if second.is_empty() {
-                    Ok(None)
-                } else {
-                    self.push(client, e, second).await.map(Some)
+            while failure.is_none() && inflight.len() < IN_FLIGHT {
+                let size = self.batch.lock().map(|b| *b).unwrap_or(FIRST_BATCH);
+                let mut rows = self.with_store(|s| s.outbox_batch(after, size))?;
+                if rows.is_empty() {
+                    break;
                 }
-            });
-            let elapsed = started.elapsed();
-            // Whatever was answered is acknowledged, even when the other batch failed.
-            let mut failure = None;
-            for outcome in [a.map(Some), b] {
-                match outcome {
-                    Ok(Some(res)) => {
-                        let now = Utc::now();
-                        let (acked, aside) = self.with_store(|s| s.outbox_ack(&res.results, now))?;
-                        report.pushed += acked;
-                        report.set_aside += aside;
+                // Venues and codes go alone, after everything before them is answered: the
+                // records after them refer to them, and batches in flight commit in any order.
+                let firsts = rows.iter().take_while(|r| r.priority == 0).count();
+                if firsts > 0 {
+                    if !inflight.is_empty() {
+                        break;
                     }
-                    Ok(None) => {}
-                    Err(f) => failure = Some(f),
+                    rows.truncate(firsts);
+                }
+                if let Some(last) = rows.last() {
+                    after = (last.priority, last.rowid);
+                }
+                let alone = firsts > 0;
+                inflight.push(async move {
+                    let started = Instant::now();
+                    let r = self.push(client, e, &rows).await;
+                    (r, started.elapsed())
+                });
+                if alone {
+                    break;
                 }
             }
-            let done = (report.pushed + report.set_aside) as i64;
-            self.set_live(|l| l.progress = Some(SyncProgress { done, total: total.max(done) }));
-            if let Some(f) = failure {
-                // A timeout on a big batch: try smaller ones next time.
-                if matches!(f, Failure::Unreachable(ref m) if m == "timeout") {
+            let Some((outcome, elapsed)) = inflight.next().await else { break };
+            match outcome {
+                Ok(res) => {
+                    let now = Utc::now();
+                    let (acked, aside) = self.with_store(|s| s.outbox_ack(&res.results, now))?;
+                    if acked + aside == 0 {
+                        // The server answered but took none of these: do not spin on them.
+                        failure = Some(Failure::Server(200));
+                    }
+                    report.pushed += acked;
+                    report.set_aside += aside;
+                    let done = (report.pushed + report.set_aside) as i64;
+                    self.set_live(|l| l.progress = Some(SyncProgress { done, total: total.max(done) }));
                     if let Ok(mut b) = self.batch.lock() {
-                        *b = (*b / 2).max(MIN_BATCH);
+                        if elapsed < Duration::from_secs(2) {
+                            *b = (*b * 2).min(crate::sync::MAX_BATCH);
+                        }
                     }
                 }
-                return Err(f);
-            }
-            if let Ok(mut b) = self.batch.lock() {
-                if elapsed < Duration::from_secs(2) {
-                    *b = (*b * 2).min(crate::sync::MAX_BATCH);
+                Err(f) => {
+                    // A timeout on a big batch: try smaller ones next time.
+                    if matches!(f, Failure::Unreachable(ref m) if m == "timeout") {
+                        if let Ok(mut b) = self.batch.lock() {
+                            *b = (*b / 2).max(MIN_BATCH);
+                        }
+                    }
+                    // Whatever else is in flight is still answered and acknowledged.
+                    failure.get_or_insert(f);
                 }
             }
-            if report.pushed + report.set_aside == before {
-                // The server answered but took none of these: do not spin on them.
-                return Err(Failure::Server(200));
-            }
+        }
+        if let Some(f) = failure {
+            return Err(f);
         }
         let mut cursor = self.with_store(|s| s.pull_cursor())?;
         loop {
@@ -413,16 +425,16 @@ impl SyncEngine {
         &self,
         client: &reqwest::Client,
         e: &Enrolment,
-        batch: &[(String, u8, String)],
+        batch: &[crate::store::OutboxRow],
     ) -> Result<PushResponse, Failure> {
         // The stored records are already JSON: the body is assembled, not re-serialised.
-        let mut json = String::with_capacity(batch.iter().map(|(_, _, r)| r.len() + 1).sum::<usize>() + 64);
+        let mut json = String::with_capacity(batch.iter().map(|r| r.record.len() + 1).sum::<usize>() + 64);
         json.push_str(&format!("{{\"batch_id\":\"{}\",\"records\":[", uuid::Uuid::now_v7()));
-        for (i, (_, _, record)) in batch.iter().enumerate() {
+        for (i, row) in batch.iter().enumerate() {
             if i > 0 {
                 json.push(',');
             }
-            json.push_str(record);
+            json.push_str(&row.record);
         }
         json.push_str("]}");
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

@@ -110,7 +110,9 @@ async fn main() {
         listen: String::new(),
         rate_ip_per_minute: 10_000_000,
         rate_code_per_minute: 10_000_000,
-        trust_proxy: false, overdue_hours: 12 };
+        trust_proxy: false,
+        overdue_hours: 12,
+    };
     let app = App::new(pool.clone(), keys.clone(), &base, &cfg);
     tokio::spawn(async move {
         axum::serve(

@@ -71,7 +71,9 @@ async fn main() {
         listen: String::new(),
         rate_ip_per_minute: 1_000_000,
         rate_code_per_minute: 1_000_000,
-        trust_proxy: false, overdue_hours: 12 };
+        trust_proxy: false,
+        overdue_hours: 12,
+    };
     let app = App::new(pool.clone(), Keys::from_secret(&[3u8; 32]), &base, &cfg);
     tokio::spawn(async move {
         axum::serve(

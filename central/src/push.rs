@@ -139,7 +139,7 @@ pub async fn push(
             Valid::Truck(venue, b) => {
                 write_truck(&mut tx, desk, venue, it.record.kind, &b).await?;
                 if it.record.kind == RecordKind::TruckTrip {
-                    crate::trips::record_trip(&mut tx, desk.id, it.id, &b).await?;
+                    crate::trips::record_trip(&mut tx, risk_key, desk.id, it.id, &b).await?;
                 } else {
                     crate::trips::record_arrival(&mut tx, desk.id, it.id, &b).await?;
                 }
@@ -199,7 +199,9 @@ impl<'a> Context<'a> {
         let named: Vec<Uuid> = items
             .iter()
             .filter(|(_, it)| it.record.kind == RecordKind::TruckTrip)
-            .filter_map(|(_, it)| it.record.body.get("destination_venue_id")?.as_str().and_then(|s| Uuid::parse_str(s).ok()))
+            .filter_map(|(_, it)| {
+                it.record.body.get("destination_venue_id")?.as_str().and_then(|s| Uuid::parse_str(s).ok())
+            })
             .collect();
         let destinations = sqlx::query_as::<_, (Uuid, bool)>(
             "SELECT id, kind = 'destination' AND status = 'approved' FROM venues WHERE id = ANY($1)",

@@ -25,14 +25,15 @@ pub struct TripState {
     pub arrived_at: Option<DateTime<Utc>>,
 }
 
-const STATE: &str = "SELECT t.id AS trip_id, t.plate, t.checkpoint_venue AS checkpoint_venue_id, c.name AS checkpoint_name,
+const STATE: &str =
+    "SELECT t.id AS trip_id, t.plate, t.checkpoint_venue AS checkpoint_venue_id, c.name AS checkpoint_name,
     t.destination_venue AS destination_venue_id, d.name AS destination_name, t.crew, t.pass_number, t.entered_at,
     t.expected_departure, t.arrived_at
     FROM trips t LEFT JOIN venues c ON c.id = t.checkpoint_venue LEFT JOIN venues d ON d.id = t.destination_venue";
 
 /// Crew as the other desk and supervision need it: names, documents masked, phones (to reach an
 /// overdue crew), plate.
-fn crew_json(b: &TruckBody) -> serde_json::Value {
+fn crew_json(b: &TruckBody, risk_key: &[u8; 32]) -> serde_json::Value {
     serde_json::Value::Array(
         b.crew
             .iter()
@@ -40,6 +41,7 @@ fn crew_json(b: &TruckBody) -> serde_json::Value {
                 serde_json::json!({
                     "name": c.name, "document_masked": placecode::mask::id_number(&c.document_number),
                     "phone": c.phone, "origin": c.origin,
+                    "id_hash_hex": hex::encode(placecode::risk::id_hash(risk_key, &c.document_number)),
                 })
             })
             .collect(),
@@ -57,8 +59,7 @@ fn latest_departure(b: &TruckBody) -> Option<DateTime<Utc>> {
 }
 
 async fn publish(tx: &mut Transaction<'_, Postgres>, trip: Uuid) -> Result<()> {
-    let state: TripState =
-        sqlx::query_as(&format!("{STATE} WHERE t.id = $1")).bind(trip).fetch_one(&mut **tx).await?;
+    let state: TripState = sqlx::query_as(&format!("{STATE} WHERE t.id = $1")).bind(trip).fetch_one(&mut **tx).await?;
     for venue in [state.checkpoint_venue_id, state.destination_venue_id] {
         crate::push::change(tx, "trip", Some(venue), None, &state).await?;
     }
@@ -66,7 +67,13 @@ async fn publish(tx: &mut Transaction<'_, Postgres>, trip: Uuid) -> Result<()> {
 }
 
 /// An entry at a checkpoint: the trip opens, and an arrival that came first is matched to it.
-pub async fn record_trip(tx: &mut Transaction<'_, Postgres>, desk: Uuid, id: Uuid, b: &TruckBody) -> Result<()> {
+pub async fn record_trip(
+    tx: &mut Transaction<'_, Postgres>,
+    risk_key: &[u8; 32],
+    desk: Uuid,
+    id: Uuid,
+    b: &TruckBody,
+) -> Result<()> {
     let plate = placecode::identity::plate(&b.plate).unwrap_or_else(|_| b.plate.clone());
     let checkpoint = Uuid::parse_str(&b.venue_id).map_err(|_| CentralError::Internal("venue".into()))?;
     let destination = b
@@ -84,7 +91,7 @@ pub async fn record_trip(tx: &mut Transaction<'_, Postgres>, desk: Uuid, id: Uui
     .bind(checkpoint)
     .bind(destination)
     .bind(desk)
-    .bind(crew_json(b))
+    .bind(crew_json(b, risk_key))
     .bind(placecode::sync::pass_number(&b.pass_number).unwrap_or_default())
     .bind(b.at)
     .bind(latest_departure(b))

@@ -432,7 +432,7 @@ async fn the_desk_killed_mid_sync_resumes_from_its_outbox(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let _server = ServerProcess::start(&test_db_url(&pool), port, dir.path());
-    let (db, key) = desk_with_backlog(dir.path(), 3000, 9);
+    let (db, key) = desk_with_backlog(dir.path(), 12_000, 9);
     let engine = SyncEngine::new(&db);
     enrol(&engine, &pool, &format!("http://127.0.0.1:{port}"), &key).await;
     let mut kills = 0;
@@ -445,7 +445,7 @@ async fn the_desk_killed_mid_sync_resumes_from_its_outbox(pool: PgPool) {
             .spawn()
             .unwrap();
         let out = child.stdout.take().unwrap();
-        tokio::time::sleep(Duration::from_millis(150 + round * 40)).await;
+        tokio::time::sleep(Duration::from_millis(120 + round * 30)).await;
         // SIGKILL: mid-request, mid-acknowledgement, or between batches.
         child.kill().unwrap();
         child.wait().unwrap();
@@ -456,7 +456,9 @@ async fn the_desk_killed_mid_sync_resumes_from_its_outbox(pool: PgPool) {
         assert_eq!(check, "ok");
     }
     let before: i64 = sqlx::query_scalar("SELECT count(*) FROM records").fetch_one(&pool).await.unwrap();
-    assert!(before > 0, "the killed syncs got some records through");
+    let total: i64 =
+        rusqlite::Connection::open(&db).unwrap().query_row("SELECT count(*) FROM outbox", [], |r| r.get(0)).unwrap();
+    assert!(before > 0 && before < total, "the kills landed mid-backlog: {before} of {total} through");
     drain(&engine, Duration::from_secs(120)).await;
     let n = assert_exactly_once(&pool, &db).await;
     eprintln!("desk kills ({before} records were through before the last restart): {kills} SIGKILLs mid-sync, {n} records, lost 0, doubled 0");

@@ -11,8 +11,9 @@ use placecode::decision::{Colour, HealthAnswers};
 use placecode::import::{ImportReport, RowNote};
 use placecode::risk::{RiskImportReport, RiskStatus};
 use placecode::store::{
-    CodeCheck, Incident, IncidentInput, IncidentStatus, Operator, PosterSettings, RejectedRecord, SyncError,
-    SyncProgress, SyncStatus, VenueCode,
+    Arrival, CodeCheck, CrewLookup, CrewMember, Destination, Incident, IncidentInput, IncidentStatus, Operator,
+    PosterSettings, PreDeclaration, RejectedRecord, SyncError, SyncProgress, SyncStatus, Trip, TripBoard, TripInput,
+    TripResult, TripStatus, VenueCode,
 };
 use placecode::venue::{Catalog, Category, Choice, CodeKind, District, Venue, VenueInput};
 use placecode::FieldError;
@@ -63,6 +64,18 @@ fn typescript_bindings_are_up_to_date() {
         render::<SyncProgress>(&cfg),
         render::<SyncStatus>(&cfg),
         render::<RejectedRecord>(&cfg),
+        render::<placecode::identity::DocumentKind>(&cfg),
+        render::<placecode::checkin::TruckDeclarationInput>(&cfg),
+        render::<TripStatus>(&cfg),
+        render::<CrewMember>(&cfg),
+        render::<Trip>(&cfg),
+        render::<TripInput>(&cfg),
+        render::<TripResult>(&cfg),
+        render::<Destination>(&cfg),
+        render::<PreDeclaration>(&cfg),
+        render::<CrewLookup>(&cfg),
+        render::<Arrival>(&cfg),
+        render::<TripBoard>(&cfg),
     ];
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings");
     let update = std::env::var_os("UPDATE_BINDINGS").is_some();

@@ -386,3 +386,50 @@ pub fn sync_discard(desk: State<'_, Desk>, id: String, note: String) -> DeskResu
     desk.store()?.discard_rejected(&id, &note, Some(&operator.id))?;
     desk.sync.status().map_err(DeskError::Sync)
 }
+
+// ---- 货车闭环 (trucks) ----------------------------------------------------------------------
+
+#[tauri::command]
+pub fn truck_destinations(desk: State<'_, Desk>, query: String) -> DeskResult<Vec<placecode::store::Destination>> {
+    Ok(desk.store()?.destinations(&query)?)
+}
+
+#[tauri::command]
+pub fn truck_find_crew(desk: State<'_, Desk>, query: String) -> DeskResult<placecode::store::CrewLookup> {
+    Ok(desk.store()?.find_crew(&query)?)
+}
+
+/// 入口登记 at a checkpoint (signed-in operator); a trip opens when every crew member is green.
+#[tauri::command]
+pub fn truck_open_trip(
+    desk: State<'_, Desk>,
+    input: placecode::store::TripInput,
+) -> DeskResult<placecode::store::TripResult> {
+    let ctx = desk.context(true)?;
+    let result = desk.store()?.open_trip(&input, &ctx)?;
+    desk.sync.wake();
+    Ok(result)
+}
+
+/// 到达登记 at a destination, by plate or document number (signed-in operator).
+#[tauri::command]
+pub fn truck_record_arrival(desk: State<'_, Desk>, query: String) -> DeskResult<placecode::store::Arrival> {
+    let ctx = desk.context(true)?;
+    let arrival = desk.store()?.record_arrival(&query, &ctx)?;
+    desk.sync.wake();
+    Ok(arrival)
+}
+
+#[tauri::command]
+pub fn truck_board(desk: State<'_, Desk>) -> DeskResult<placecode::store::TripBoard> {
+    Ok(desk.store()?.trip_board(chrono::Utc::now())?)
+}
+
+/// The overdue threshold (admin only).
+#[tauri::command]
+pub fn truck_set_overdue_hours(desk: State<'_, Desk>, hours: i64) -> DeskResult<placecode::store::TripBoard> {
+    desk.require_admin()?;
+    let mut store = desk.store()?;
+    store.set_overdue_hours(hours)?;
+    Ok(store.trip_board(chrono::Utc::now())?)
+}

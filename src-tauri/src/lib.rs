@@ -148,6 +148,12 @@ pub fn run() {
             commands::sync_rejected,
             commands::sync_retry,
             commands::sync_discard,
+            commands::truck_destinations,
+            commands::truck_find_crew,
+            commands::truck_open_trip,
+            commands::truck_record_arrival,
+            commands::truck_board,
+            commands::truck_set_overdue_hours,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

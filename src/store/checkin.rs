@@ -128,7 +128,7 @@ impl Store {
         Ok(id)
     }
 
-    fn risk_key(&self) -> Result<Vec<u8>> {
+    pub(super) fn risk_key(&self) -> Result<Vec<u8>> {
         if let Some(k) = setting(&self.conn, RISK_KEY)?.and_then(|h| hex::decode(h).ok()) {
             return Ok(k);
         }
@@ -245,7 +245,7 @@ impl Store {
         Ok((as_of, stale))
     }
 
-    fn risk_for(&self, key: &[u8], id_number: &str) -> Result<Option<RiskEntry>> {
+    pub(super) fn risk_for(&self, key: &[u8], id_number: &str) -> Result<Option<RiskEntry>> {
         let hash = risk::id_hash(key, id_number);
         Ok(self
             .conn
@@ -420,7 +420,7 @@ impl Store {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn result(
+    pub(super) fn result(
         &self,
         visit_id: String,
         decision: &decision::Decision,
@@ -682,7 +682,7 @@ fn upsert_person(conn: &Connection, d: &Declaration, stamp: &str) -> Result<Stri
 }
 
 #[allow(clippy::too_many_arguments)]
-fn insert_visit(
+pub(super) fn insert_visit(
     conn: &Connection,
     person_id: &str,
     venue_id: &str,

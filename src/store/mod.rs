@@ -128,6 +128,51 @@ const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE venues ADD COLUMN review_status TEXT;
     ALTER TABLE venues ADD COLUMN review_reason TEXT;",
+    // 5: 货车闭环: trips (opened here, or pulled: the other desk's half), arrivals, the
+    // destinations published by the central server, and crews' phone pre-declarations.
+    "CREATE TABLE trips (
+        id                  TEXT PRIMARY KEY,
+        plate               TEXT NOT NULL,
+        checkpoint_venue_id TEXT NOT NULL,
+        checkpoint_name     TEXT NOT NULL,
+        destination_id      TEXT NOT NULL,
+        destination_name    TEXT NOT NULL,
+        crew                TEXT NOT NULL,
+        pass_number         TEXT NOT NULL,
+        entered_at          TEXT NOT NULL,
+        expected_departure  TEXT,
+        arrived_at          TEXT,
+        origin              TEXT NOT NULL,
+        -- HMACs of the crew's document numbers (the risk key), so either desk finds a trip by
+        -- an ID number without holding it in clear.
+        crew_hashes         TEXT NOT NULL DEFAULT '',
+        sync_state          TEXT NOT NULL DEFAULT 'pending'
+    );
+    CREATE INDEX trips_plate ON trips (plate, entered_at);
+    CREATE INDEX trips_destination ON trips (destination_id, arrived_at);
+    CREATE TABLE arrivals (
+        id         TEXT PRIMARY KEY,
+        plate      TEXT NOT NULL,
+        venue_id   TEXT NOT NULL,
+        trip_id    TEXT,
+        at         TEXT NOT NULL,
+        sync_state TEXT NOT NULL DEFAULT 'pending'
+    );
+    CREATE TABLE destinations (
+        id       TEXT PRIMARY KEY,
+        name     TEXT NOT NULL,
+        address  TEXT NOT NULL,
+        district TEXT NOT NULL
+    );
+    CREATE TABLE predeclarations (
+        id                TEXT PRIMARY KEY,
+        plate             TEXT NOT NULL,
+        venue_id          TEXT NOT NULL,
+        crew              TEXT NOT NULL,
+        at                TEXT NOT NULL,
+        confirmed_trip_id TEXT
+    );
+    CREATE INDEX predeclarations_plate ON predeclarations (plate, at);",
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";
@@ -135,10 +180,14 @@ const SERVED_VENUE: &str = "served_venue_id";
 mod checkin;
 mod codes;
 mod outbox;
+mod truck;
 
 pub use checkin::{shanghai, CheckInContext, Incident, IncidentInput, IncidentStatus, Operator};
 pub use codes::{CodeCheck, PosterSettings, VenueCode};
-pub use outbox::{Enrolment, RejectedRecord, SyncError, SyncProgress, SyncStatus};
+pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};
+pub use truck::{
+    Arrival, CrewLookup, CrewMember, Destination, PreDeclaration, Trip, TripBoard, TripInput, TripResult, TripStatus,
+};
 
 /// For benchmarks that write a backlog in bulk: queues a visit exactly as a check-in does.
 #[doc(hidden)]

@@ -69,6 +69,16 @@ pub(crate) fn enqueue_visit(conn: &Connection, visit_id: &str) -> Result<()> {
     enqueue(conn, visit_id, RecordKind::Visit, body)
 }
 
+/// A queued record as the sync client reads it.
+#[derive(Debug, Clone)]
+pub struct OutboxRow {
+    pub id: String,
+    pub priority: u8,
+    pub rowid: i64,
+    /// The record's JSON, exactly as it will be pushed.
+    pub record: String,
+}
+
 /// What the status bar and the settings screen show about sync.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -222,12 +232,15 @@ impl Store {
 
     /// The next records to push: venues and codes first, then incidents, check-ins, the rest;
     /// oldest first within each.
-    /// Each row: (id, priority, record JSON).
-    pub fn outbox_batch(&self, limit: usize) -> Result<Vec<(String, u8, String)>> {
+    /// The next `limit` records after `after` (priority, rowid) in push order.
+    pub fn outbox_batch(&self, after: (u8, i64), limit: usize) -> Result<Vec<OutboxRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, priority, record FROM outbox WHERE state = 'pending' ORDER BY priority, rowid LIMIT ?1",
+            "SELECT id, priority, rowid, record FROM outbox
+             WHERE state = 'pending' AND (priority, rowid) > (?1, ?2) ORDER BY priority, rowid LIMIT ?3",
         )?;
-        let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let rows = stmt.query_map(params![after.0, after.1, limit as i64], |r| {
+            Ok(OutboxRow { id: r.get(0)?, priority: r.get(1)?, rowid: r.get(2)?, record: r.get(3)? })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -260,10 +273,14 @@ impl Store {
                  WHERE id IN (SELECT value FROM json_each(?1)) AND +state = 'pending'",
             )?
             .execute(params![ids, stamp])?;
-        tx.prepare_cached(
-            "UPDATE visits SET sync_state = 'synced' WHERE id IN (SELECT value FROM json_each(?1))",
-        )?
-        .execute([&ids])?;
+        tx.prepare_cached("UPDATE visits SET sync_state = 'synced' WHERE id IN (SELECT value FROM json_each(?1))")?
+            .execute([&ids])?;
+        for table in ["trips", "arrivals"] {
+            tx.prepare_cached(&format!(
+                "UPDATE {table} SET sync_state = 'synced' WHERE id IN (SELECT value FROM json_each(?1))"
+            ))?
+            .execute([&ids])?;
+        }
         for incident in incidents {
             tx.prepare_cached(
                 "UPDATE incidents SET sync_state = 'synced' WHERE id = ?1 AND NOT EXISTS (
@@ -439,6 +456,9 @@ impl Store {
                     )?;
                 }
                 "phone_visit" => apply_visit(&tx, b, &s("id"), "phone")?,
+                "trip" => super::truck::apply_trip(&tx, b)?,
+                "destination" => super::truck::apply_destination(&tx, b)?,
+                "pre_declaration" => super::truck::apply_predeclaration(&tx, b)?,
                 "visit" => apply_visit(&tx, &b["visit"], &s("id"), "desk")?,
                 _ => {}
             }

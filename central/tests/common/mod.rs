@@ -23,7 +23,9 @@ pub fn serve_config(rate_ip: u32) -> ServeConfig {
         listen: "127.0.0.1:0".into(),
         rate_ip_per_minute: rate_ip,
         rate_code_per_minute: 100_000,
-        trust_proxy: false, overdue_hours: 12 }
+        trust_proxy: false,
+        overdue_hours: 12,
+    }
 }
 
 impl Server {

@@ -1,0 +1,275 @@
+//! 货车闭环 end to end with two desks (a checkpoint and a destination, each its own database and
+//! sync client) and the central server: pre-declaration on a phone, entry, sync, arrival, sync,
+//! the loop closed on both desks; an overdue trip; an arrival without entry; a crew of three;
+//! plates of every form.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use common::*;
+use placecode::checkin::TruckDeclarationInput;
+use placecode::store::{CheckInContext, TripInput, TripStatus};
+use placecode::sync_client::SyncEngine;
+use placecode::venue::VenueInput;
+use placecode::Store;
+use sqlx::PgPool;
+
+struct TestDesk {
+    db: PathBuf,
+    engine: std::sync::Arc<SyncEngine>,
+    ctx: CheckInContext,
+    venue_id: String,
+}
+
+impl TestDesk {
+    fn store(&self) -> Store {
+        Store::open(&self.db).unwrap()
+    }
+}
+
+async fn desk(s: &Server, dir: &Path, name: &str, kind: &str, address: &str) -> TestDesk {
+    std::fs::create_dir_all(dir).unwrap();
+    let db = dir.join("desk.sqlite3");
+    let key = placecode::keys::load_or_create(&dir.join("k")).unwrap();
+    let mut store = Store::open(&db).unwrap();
+    let venue = store
+        .register_venue(
+            &VenueInput {
+                kind: kind.into(),
+                category: "logistics".into(),
+                name: name.into(),
+                district: "gulou".into(),
+                address: address.into(),
+                manager_name: "王建国".into(),
+                manager_phone: "13837800001".into(),
+            },
+            true,
+        )
+        .unwrap();
+    store.set_served_venue(&venue.id).unwrap();
+    let op = store.add_operator("张敏", "2468").unwrap();
+    let engine = SyncEngine::new(&db);
+    let token = placecode_central::enrol::make_token(&s.pool, &[], &["gulou".into()], "").await.unwrap();
+    engine.enrol(&s.base, &token, name, None, &key).await.unwrap();
+    engine.sync_once().await.unwrap();
+    let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: Utc::now() };
+    TestDesk { db, engine, ctx, venue_id: venue.id }
+}
+
+fn member(name: &str, seed: u64, plate: &str) -> TruckDeclarationInput {
+    TruckDeclarationInput {
+        name: name.into(),
+        document_kind: None,
+        document_number: resident_id(seed),
+        plate: plate.into(),
+        phone: format!("138378{:05}", seed % 100_000),
+        origin: "郑州市".into(),
+        entry_point: "开封东收费站".into(),
+        expected_return: String::new(),
+        expected_departure: String::new(),
+        symptoms: false,
+        visited_risk_area: false,
+    }
+}
+
+#[sqlx::test]
+async fn a_trip_closes_on_both_desks(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(pool.clone()).await;
+    let dest = desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
+    let cp = desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
+    // The checkpoint learns the destinations from the server.
+    let found = cp.store().destinations("物流").unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].id, dest.venue_id);
+
+    // A crew of three, plates of every form, one trip each.
+    let plates = ["豫B12345", "豫BD12345", "豫B1234挂", "京A12345", "粤Z1234港"];
+    for (i, plate) in plates.iter().enumerate() {
+        let crew: Vec<_> = (0..if i == 0 { 3 } else { 1 })
+            .map(|j| member(&format!("司机{i}{j}").replace(char::is_numeric, ""), 100 * i as u64 + j, plate))
+            .collect();
+        let input = TripInput {
+            plate: plate.to_lowercase(),
+            crew,
+            pass_number: if i == 0 { "HN2026112700001".into() } else { String::new() },
+            destination_id: dest.venue_id.clone(),
+            predeclaration_id: None,
+        };
+        let r = cp.store().open_trip(&input, &cp.ctx).unwrap();
+        let trip = r.trip.expect("all green: the trip opens");
+        assert_eq!(trip.plate, *plate);
+        assert_eq!(trip.status, TripStatus::Open);
+        assert_eq!(r.results.len(), if i == 0 { 3 } else { 1 });
+    }
+    cp.engine.sync_once().await.unwrap();
+    dest.engine.sync_once().await.unwrap();
+    let board = dest.store().trip_board(Utc::now()).unwrap();
+    assert_eq!(board.expected_arrivals.len(), plates.len());
+    assert_eq!(board.expected_arrivals.iter().find(|t| t.plate == "豫B12345").unwrap().crew.len(), 3);
+
+    // Arrival in one action, by plate or by a crew member's ID number.
+    let a = dest.store().record_arrival("豫b12345", &dest.ctx).unwrap();
+    assert!(!a.flagged && a.trip.as_ref().unwrap().status == TripStatus::Closed);
+    let b = dest.store().record_arrival(&resident_id(100), &dest.ctx).unwrap();
+    assert_eq!(b.plate, "豫BD12345");
+    dest.engine.sync_once().await.unwrap();
+    cp.engine.sync_once().await.unwrap();
+    // Closed on the checkpoint desk too.
+    let board = cp.store().trip_board(Utc::now()).unwrap();
+    assert_eq!(board.closed.len(), 2, "{:?}", board.closed);
+    assert_eq!(board.open.len(), 3);
+    // And in supervision.
+    let sup = placecode_central::trips::supervise(&pool, "test", &Default::default(), 12, Utc::now()).await.unwrap();
+    assert_eq!((sup.open, sup.closed, sup.overdue), (3, 2, 0));
+    assert_eq!(sup.trips.iter().find(|t| t.trip.plate == "豫B12345").unwrap().trip.pass_number, "HN2026112700001");
+}
+
+#[sqlx::test]
+async fn overdue_trips_and_arrivals_without_entry_are_listed(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(pool.clone()).await;
+    let dest = desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
+    let cp = desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
+    cp.engine.sync_once().await.unwrap();
+    // Entered 13 hours ago, never arrived.
+    let mut late = cp.ctx.clone();
+    late.now = Utc::now() - chrono::Duration::hours(13);
+    let mut m = member("张师傅", 7, "豫B77777");
+    m.expected_departure = (Utc::now() + chrono::Duration::hours(30)).format("%Y-%m-%d %H:%M").to_string();
+    let input = TripInput {
+        plate: "豫B77777".into(),
+        crew: vec![m],
+        pass_number: String::new(),
+        destination_id: dest.venue_id.clone(),
+        predeclaration_id: None,
+    };
+    cp.store().open_trip(&input, &late).unwrap().trip.unwrap();
+    let board = cp.store().trip_board(Utc::now()).unwrap();
+    assert_eq!(board.overdue.len(), 1);
+    assert_eq!(board.overdue[0].crew[0].phone, "13837800007", "the phone in full, to call the crew");
+    assert_eq!(board.expected_departures.len(), 1);
+    cp.engine.sync_once().await.unwrap();
+    let sup = placecode_central::trips::supervise(
+        &pool,
+        "test",
+        &placecode_central::trips::TripQuery { status: Some("overdue".into()), ..Default::default() },
+        12,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sup.trips.len(), 1);
+    assert_eq!(sup.trips[0].trip.crew[0]["phone"], "13837800007");
+
+    // An arrival with no entry: recorded, flagged, and matched when the entry reaches the server.
+    let a = dest.store().record_arrival("豫C55555", &dest.ctx).unwrap();
+    assert!(a.flagged);
+    dest.engine.sync_once().await.unwrap();
+    let sup = placecode_central::trips::supervise(&pool, "test", &Default::default(), 12, Utc::now()).await.unwrap();
+    assert_eq!(sup.unmatched_arrivals.len(), 1);
+    assert_eq!(sup.unmatched_arrivals[0].plate, "豫C55555");
+    // An ID number with no trip cannot be flagged without a plate.
+    assert!(dest.store().record_arrival(&resident_id(999), &dest.ctx).is_err());
+}
+
+#[sqlx::test]
+async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(pool.clone()).await;
+    let dest = desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
+    let cp = desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
+    let mut store = cp.store();
+    let key = placecode::keys::load_or_create(&dir.path().join("c/k")).unwrap();
+    let code = store.issue_code(&cp.venue_id, "1号通道", &key).unwrap().code;
+    drop(store);
+    cp.engine.sync_once().await.unwrap();
+    // On the phone, before arriving: the published checkpoint code.
+    let phone = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let url = s.url(&format!("/c/{code}"));
+    let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
+    let i = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = html[i..i + 32].to_owned();
+    let number = resident_id(4242);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("action", "declare"),
+        ("name", "孙师傅"),
+        ("document_kind", "resident_id"),
+        ("document_number", number.as_str()),
+        ("plate", "豫B88888"),
+        ("phone", "13837800088"),
+        ("origin", "郑州"),
+        ("entry_point", "开封东"),
+        ("symptoms", "no"),
+        ("visited_risk_area", "no"),
+    ];
+    assert_eq!(phone.post(&url).form(&form).send().await.unwrap().status(), 200);
+    cp.engine.sync_once().await.unwrap();
+    // At the checkpoint: found by plate, confirmed in one action (the destination picked).
+    let found = cp.store().find_crew("豫b88888").unwrap();
+    assert_eq!(found.predeclarations.len(), 1);
+    let pre = &found.predeclarations[0];
+    assert_eq!(pre.crew[0].document_number, number);
+    let input = TripInput {
+        plate: pre.plate.clone(),
+        crew: pre.crew.clone(),
+        pass_number: String::new(),
+        destination_id: dest.venue_id.clone(),
+        predeclaration_id: Some(pre.id.clone()),
+    };
+    let trip = cp.store().open_trip(&input, &cp.ctx).unwrap().trip.unwrap();
+    assert!(cp.store().find_crew("豫B88888").unwrap().predeclarations.is_empty(), "confirmed once");
+    // A returning truck: its last crew is offered.
+    assert_eq!(cp.store().find_crew("豫B88888").unwrap().previous.len(), 1);
+    cp.engine.sync_once().await.unwrap();
+    dest.engine.sync_once().await.unwrap();
+    let arrival = dest.store().record_arrival("豫B88888", &dest.ctx).unwrap();
+    assert_eq!(arrival.trip.unwrap().id, trip.id);
+    dest.engine.sync_once().await.unwrap();
+    cp.engine.sync_once().await.unwrap();
+    assert_eq!(cp.store().trip(&trip.id, Utc::now()).unwrap().status, TripStatus::Closed);
+}
+
+#[sqlx::test]
+async fn a_red_crew_member_opens_no_trip(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(pool.clone()).await;
+    let dest = desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
+    let cp = desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
+    placecode_central::risk::import(&pool, &s.keys.risk, format!("{},红,密接\n", resident_id(2)).as_bytes(), false)
+        .await
+        .unwrap();
+    cp.engine.sync_once().await.unwrap();
+    let input = TripInput {
+        plate: "豫B22222".into(),
+        crew: vec![member("张甲", 1, "豫B22222"), member("李乙", 2, "豫B22222")],
+        pass_number: String::new(),
+        destination_id: dest.venue_id.clone(),
+        predeclaration_id: None,
+    };
+    let r = cp.store().open_trip(&input, &cp.ctx).unwrap();
+    assert!(r.trip.is_none());
+    assert_eq!(r.results[1].colour, placecode::decision::Colour::Red);
+    // Bad input names every field; nothing is saved.
+    let bad = TripInput {
+        plate: "12345".into(),
+        crew: vec![TruckDeclarationInput { name: "<b>".into(), ..member("x", 3, "") }],
+        pass_number: "通行证!".into(),
+        destination_id: "nowhere".into(),
+        predeclaration_id: None,
+    };
+    let before = cp.store().visit_count().unwrap();
+    match cp.store().open_trip(&bad, &cp.ctx) {
+        Err(placecode::Error::Invalid(f)) => {
+            let fields: Vec<_> = f.iter().map(|e| e.field.as_str()).collect();
+            for want in ["plate", "pass_number", "destination_id", "crew.0.name"] {
+                assert!(fields.contains(&want), "{want} in {fields:?}");
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(cp.store().visit_count().unwrap(), before);
+}
