@@ -2,4 +2,35 @@
 import type { SyncError } from "./SyncError";
 import type { SyncProgress } from "./SyncProgress";
 
-export type SyncStatus = { enrolled: boolean, server_url: string, desk_id: string, desk_name: string, venues: Array<string>, districts: Array<string>, online: boolean | null, syncing: boolean, last_ok_at: string | null, pending: number, oldest_pending_at: string | null, rejected: number, clock_offset_ms: number | null, error: SyncError | null, progress: SyncProgress | null, };
+/**
+ * What the status bar and the settings screen show about sync.
+ */
+export type SyncStatus = { 
+/**
+ * This desk holds a credential from the central server.
+ */
+enrolled: boolean, server_url: string, desk_id: string, desk_name: string, 
+/**
+ * Names of the venues the desk is enrolled for.
+ */
+venues: Array<string>, 
+/**
+ * District keys in which the desk may register venues.
+ */
+districts: Array<string>, 
+/**
+ * The last exchange reached the server; null before the first try.
+ */
+online: boolean | null, 
+/**
+ * A sync is running now.
+ */
+syncing: boolean, 
+/**
+ * UTC, RFC 3339.
+ */
+last_ok_at: string | null, pending: number, oldest_pending_at: string | null, rejected: number, 
+/**
+ * Server clock minus desk clock at the last exchange.
+ */
+clock_offset_ms: number | null, error: SyncError | null, progress: SyncProgress | null, };
