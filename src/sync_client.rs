@@ -110,6 +110,9 @@ struct Live {
     progress: Option<SyncProgress>,
 }
 
+/// Told of every change of the status (the desk forwards it to the UI).
+type Listener = Box<dyn Fn(SyncStatus) + Send + Sync>;
+
 /// One desk's sync: its own connection to the desk database, the HTTP client, and what the
 /// screens show while it runs.
 pub struct SyncEngine {
@@ -120,7 +123,7 @@ pub struct SyncEngine {
     /// The desk clock minus the real one (tests set it to play a wrong clock).
     pub clock_skew: chrono::Duration,
     batch: Mutex<usize>,
-    listener: Mutex<Option<Box<dyn Fn(SyncStatus) + Send + Sync>>>,
+    listener: Mutex<Option<Listener>>,
 }
 
 impl SyncEngine {
