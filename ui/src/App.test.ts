@@ -16,6 +16,8 @@ import {
   riskStatus,
   syncStatus,
   todaySummary,
+  trip,
+  tripBoard,
   venue,
   visitRow,
 } from './test/fixtures';
@@ -340,5 +342,157 @@ describe('App: signing in', () => {
 
     await waitFor(() => expect(screen.getByTestId('current-operator')).toHaveTextContent('未登录'));
     expect(screen.getByTestId('codes-error')).toHaveTextContent('请先登录：到“登记台”（Alt+1）');
+  });
+});
+
+describe('App: the 货车 tab', () => {
+  const checkpoint = venue({ id: 'v-checkpoint', kind: 'checkpoint', category: 'other', name: '兰考收费站卡口', served: true });
+  const company = venue({ id: 'v-company', kind: 'destination', category: 'institution', name: '开封市万通物流有限公司', served: true });
+
+  beforeEach(() => {
+    vi.mocked(api.truckBoard).mockResolvedValue(tripBoard());
+  });
+
+  const tabIds = () => screen.getAllByRole('tab').map((tab) => tab.dataset.testid);
+
+  it('is hidden at a general venue, and Alt+8 does nothing there', async () => {
+    const user = userEvent.setup();
+    render(App);
+    await screen.findByTestId('checkin-input');
+    expect(screen.queryByTestId('nav-trucks')).not.toBeInTheDocument();
+    expect(tabIds()).toHaveLength(7);
+
+    await user.keyboard('{Alt>}8{/Alt}');
+    expect(screen.getByTestId('nav-checkin')).toHaveAttribute('aria-selected', 'true');
+    expect(api.truckBoard).not.toHaveBeenCalled();
+  });
+
+  it('is hidden while no venue is served', async () => {
+    vi.mocked(api.servedVenue).mockResolvedValue(null);
+    render(App);
+    await screen.findByTestId('checkin-input');
+    expect(screen.queryByTestId('nav-trucks')).not.toBeInTheDocument();
+  });
+
+  it('shows the checkpoint screen at a checkpoint, last, on Alt+8, with the find box focused', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.servedVenue).mockResolvedValue(checkpoint);
+    render(App);
+    await screen.findByTestId('checkin-input');
+    expect(tabIds()).toEqual([
+      'nav-checkin',
+      'nav-register',
+      'nav-venues',
+      'nav-import',
+      'nav-today',
+      'nav-incidents',
+      'nav-settings',
+      'nav-trucks',
+    ]);
+    expect(screen.getByTestId('nav-trucks')).toHaveTextContent('货车');
+    expect(screen.getByTestId('nav-trucks')).toHaveAttribute('aria-keyshortcuts', 'Alt+8');
+
+    await user.keyboard('{Alt>}8{/Alt}');
+
+    expect(screen.getByTestId('nav-trucks')).toHaveAttribute('aria-selected', 'true');
+    expect(await screen.findByTestId('truck-checkpoint')).toBeInTheDocument();
+    expect(screen.getByTestId('truck-find')).toHaveFocus();
+    expect(screen.queryByTestId('truck-destination-desk')).not.toBeInTheDocument();
+  });
+
+  it('shows the destination screen at a destination, with the arrival box focused', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.servedVenue).mockResolvedValue(company);
+    render(App);
+    await screen.findByTestId('checkin-input');
+
+    await user.keyboard('{Alt>}8{/Alt}');
+
+    expect(await screen.findByTestId('truck-destination-desk')).toBeInTheDocument();
+    expect(screen.queryByTestId('truck-checkpoint')).not.toBeInTheDocument();
+    expect(screen.getByTestId('truck-arrival-input')).toHaveFocus();
+  });
+
+  it('needs a signed-in operator', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.servedVenue).mockResolvedValue(checkpoint);
+    vi.mocked(api.currentOperator).mockResolvedValue(null);
+    render(App);
+    await screen.findByTestId('signin-operator');
+
+    await user.click(screen.getByTestId('nav-trucks'));
+
+    expect(await screen.findByTestId('signin-operator')).toBeInTheDocument();
+    expect(screen.queryByTestId('truck-checkpoint')).not.toBeInTheDocument();
+    expect(api.truckBoard).not.toHaveBeenCalled();
+  });
+
+  it('is reached with the arrow keys from the last tab, and wraps around', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.servedVenue).mockResolvedValue(checkpoint);
+    render(App);
+    await screen.findByTestId('checkin-input');
+    await user.click(screen.getByTestId('nav-settings'));
+
+    await user.keyboard('{ArrowDown}');
+    expect(screen.getByTestId('nav-trucks')).toHaveFocus();
+    await user.keyboard('{ArrowDown}');
+    expect(screen.getByTestId('nav-checkin')).toHaveFocus();
+  });
+
+  it('goes away, back to the desk, when a general venue becomes the served one', async () => {
+    const user = userEvent.setup();
+    const general = venue({ id: 'v-general', name: '鼓楼区便民超市' });
+    vi.mocked(api.servedVenue).mockResolvedValue(checkpoint);
+    vi.mocked(api.listVenues).mockResolvedValue([checkpoint, general]);
+    vi.mocked(api.setServedVenue).mockResolvedValue({ ...general, served: true });
+    render(App);
+    await screen.findByTestId('checkin-input');
+    await user.click(screen.getByTestId('nav-venues'));
+    const row = (await screen.findAllByTestId('venue-row')).find((r) => r.dataset.venueId === 'v-general')!;
+
+    await user.click(within(row).getByTestId('venue-set-served'));
+
+    await waitFor(() => expect(screen.queryByTestId('nav-trucks')).not.toBeInTheDocument());
+  });
+
+  it('colours the header with a truck crew’s result, and keeps a half-typed entry across tabs', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.servedVenue).mockResolvedValue(checkpoint);
+    vi.mocked(api.truckOpenTrip).mockResolvedValue({
+      trip: null,
+      results: [result({ colour: 'green' }), result({ colour: 'yellow' })],
+    });
+    const { container } = render(App);
+    await screen.findByTestId('checkin-input');
+    await user.click(screen.getByTestId('nav-trucks'));
+    await user.type(await screen.findByTestId('truck-plate'), '豫B12345');
+
+    await user.keyboard('{Alt>}5{/Alt}');
+    await user.keyboard('{Alt>}8{/Alt}');
+    expect(await screen.findByTestId('truck-plate')).toHaveValue('豫B12345');
+
+    await user.click(screen.getByTestId('truck-open'));
+    expect(await screen.findByTestId('result-screen')).toHaveAttribute('data-colour', 'yellow');
+    expect(container.querySelector('header')).toHaveAttribute('data-colour', 'yellow');
+
+    // Still waiting for the operator after a look at another tab.
+    await user.keyboard('{Alt>}5{/Alt}');
+    expect(container.querySelector('header')).not.toHaveAttribute('data-colour');
+    await user.keyboard('{Alt>}8{/Alt}');
+    expect(screen.getByTestId('result-screen')).toHaveAttribute('data-colour', 'yellow');
+    await user.keyboard('{Escape}');
+    expect(await screen.findByTestId('truck-entry-form')).toBeInTheDocument();
+    expect(container.querySelector('header')).not.toHaveAttribute('data-colour');
+  });
+
+  it('shows an overdue trip on the checkpoint’s board', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.servedVenue).mockResolvedValue(checkpoint);
+    vi.mocked(api.truckBoard).mockResolvedValue(tripBoard({ overdue: [trip({ plate: '豫B12345', status: 'overdue' })] }));
+    render(App);
+    await screen.findByTestId('checkin-input');
+    await user.click(screen.getByTestId('nav-trucks'));
+    expect(await screen.findByTestId('truck-overdue-row')).toHaveTextContent('豫B12345');
   });
 });

@@ -56,11 +56,17 @@ import {
   syncRetry,
   syncStatus,
   today,
+  truckBoard,
+  truckDestinations,
+  truckFindCrew,
+  truckOpenTrip,
+  truckRecordArrival,
+  truckSetOverdueHours,
   updateVenue,
   venueCodes,
 } from './api';
 import { toCommandError } from './errors';
-import type { DeclarationInput, SyncStatus, VenueInput } from './types';
+import type { DeclarationInput, SyncStatus, TripInput, VenueInput } from './types';
 
 const invokeMock = vi.mocked(invoke);
 
@@ -192,6 +198,62 @@ describe('commands', () => {
       ['sync_retry', { id: 'rec-1' }],
       ['sync_discard', { id: 'rec-2', note: '重复登记' }],
     ]);
+  });
+
+  it('calls the truck commands by their Rust names with camelCase arguments', async () => {
+    const input: TripInput = {
+      plate: '豫B12345',
+      crew: [
+        {
+          name: '赵强',
+          document_kind: 'resident_id',
+          document_number: '410202199003070014',
+          plate: '豫B12345',
+          phone: '13837812345',
+          origin: '山东省菏泽市',
+          entry_point: '兰考收费站',
+          expected_return: '',
+          expected_departure: '2026-11-28 18:00',
+          symptoms: false,
+          visited_risk_area: false,
+        },
+      ],
+      pass_number: '',
+      destination_id: 'dest-1',
+      predeclaration_id: 'pre-1',
+    };
+    await truckDestinations('万通');
+    await truckDestinations('');
+    await truckFindCrew('豫B12345');
+    await truckOpenTrip(input);
+    await truckRecordArrival('410202199003070014');
+    await truckBoard();
+    await truckSetOverdueHours(8);
+
+    expect(invokeMock.mock.calls).toEqual([
+      ['truck_destinations', { query: '万通' }],
+      ['truck_destinations', { query: '' }],
+      ['truck_find_crew', { query: '豫B12345' }],
+      ['truck_open_trip', { input }],
+      ['truck_record_arrival', { query: '410202199003070014' }],
+      ['truck_board', undefined],
+      ['truck_set_overdue_hours', { hours: 8 }],
+    ]);
+  });
+
+  it('rejects a truck command with the field errors the backend sent', async () => {
+    const error = {
+      code: 'invalid',
+      message: '手机号：不是有效的手机号',
+      fields: [{ field: 'crew.1.phone', message: '手机号：不是有效的手机号' }],
+      similar: [],
+    };
+    invokeMock.mockRejectedValueOnce(error);
+    await expect(
+      truckOpenTrip({ plate: '豫B12345', crew: [], pass_number: '', destination_id: '', predeclaration_id: null }),
+    ).rejects.toEqual(error);
+    invokeMock.mockRejectedValueOnce({ code: 'forbidden', message: '只有管理员可以修改' });
+    await expect(truckSetOverdueHours(6)).rejects.toMatchObject({ code: 'forbidden', fields: [], similar: [] });
   });
 
   it('hands each sync-status event’s payload to the callback, and stops on request', async () => {

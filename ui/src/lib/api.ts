@@ -8,10 +8,13 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import { toCommandError } from './errors';
 import type {
+  Arrival,
   Catalog,
   CheckInResult,
   CodeCheck,
+  CrewLookup,
   DeclarationInput,
+  Destination,
   HelperInput,
   ImportReport,
   Incident,
@@ -25,6 +28,9 @@ import type {
   RiskStatus,
   SyncStatus,
   TodaySummary,
+  TripBoard,
+  TripInput,
+  TripResult,
   Venue,
   VenueCode,
   VenueInput,
@@ -239,6 +245,43 @@ export function cancelPosters(): Promise<void> {
 /** Opens a saved file in the system's viewer, to print from there. */
 export function openFile(path: string): Promise<void> {
   return call<void>('open_file', { path });
+}
+
+// ---- truck trips (货车闭环) ------------------------------------------------------------------
+// A checkpoint desk (交通卡口) opens a trip for a truck's crew; the destination's desk (目的地场所)
+// closes it when the truck arrives. Which screen a desk shows follows its served venue's kind.
+
+/** The registered destination venues whose name matches `query` (empty: all). */
+export function truckDestinations(query: string): Promise<Destination[]> {
+  return call<Destination[]>('truck_destinations', { query });
+}
+
+/** A plate (豫B12345) or an ID number: the crew's phone pre-declarations and the truck's last crew. */
+export function truckFindCrew(query: string): Promise<CrewLookup> {
+  return call<CrewLookup>('truck_find_crew', { query });
+}
+
+/**
+ * Checks in every crew member and opens the trip; `trip` is null (no trip opened) when anyone is
+ * not green. Field errors: plate, destination_id, pass_number, crew, crew.<i>.<key>.
+ */
+export function truckOpenTrip(input: TripInput): Promise<TripResult> {
+  return call<TripResult>('truck_open_trip', { input });
+}
+
+/** A truck at its destination, by plate or ID number: closes its trip, or flags it without one. */
+export function truckRecordArrival(query: string): Promise<Arrival> {
+  return call<Arrival>('truck_record_arrival', { query });
+}
+
+/** The trips this desk follows (open, overdue, leaving, expected, arrived, closed). */
+export function truckBoard(): Promise<TripBoard> {
+  return call<TripBoard>('truck_board');
+}
+
+/** After how many hours (1..72) an open trip counts as overdue (administrators only). */
+export function truckSetOverdueHours(hours: number): Promise<TripBoard> {
+  return call<TripBoard>('truck_set_overdue_hours', { hours });
 }
 
 // ---- the central server (中心服务器) and background sync -------------------------------------

@@ -19,3 +19,8 @@ export function colourLabel(colour: Colour): string {
 export function admitted(colour: Colour): boolean {
   return colour === 'green';
 }
+
+/** A copy of `items`, red ones first, then yellow, then green; in their order otherwise. */
+export function worstFirst<T extends { colour: Colour }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => RANK[b.colour] - RANK[a.colour]);
+}

@@ -1,4 +1,5 @@
 import { t, type MessageKey } from './i18n';
+import type { Venue } from './types';
 
 /** One entry of the main navigation. App.svelte pairs each id with the panel it shows. */
 export interface TabDef<Id extends string = string> {
@@ -13,7 +14,8 @@ export interface TabDef<Id extends string = string> {
 
 /**
  * The tabs, in order; Alt+1 selects the first, Alt+2 the second, and so on (up to Alt+9).
- * To add a tab: add it here and give App.svelte a panel for its id.
+ * To add a tab: add it here and give App.svelte a panel for its id. A tab shown only at some
+ * desks (货车) comes last, so that the others keep their shortcuts wherever it is hidden.
  */
 export const TABS = [
   { id: 'checkin', label: 'nav.checkin', testid: 'nav-checkin', signedIn: true },
@@ -23,6 +25,7 @@ export const TABS = [
   { id: 'today', label: 'nav.today', testid: 'nav-today', signedIn: true },
   { id: 'incidents', label: 'nav.incidents', testid: 'nav-incidents', signedIn: true },
   { id: 'settings', label: 'nav.settings', testid: 'nav-settings', signedIn: true },
+  { id: 'trucks', label: 'nav.trucks', testid: 'nav-trucks', signedIn: true },
 ] as const satisfies readonly TabDef[];
 
 export type TabId = (typeof TABS)[number]['id'];
@@ -38,4 +41,15 @@ export function shortcutTab(event: KeyboardEvent): TabId | null {
 /** The shortcut that selects a tab, as shown to the user: "Alt+3". */
 export function shortcutOf(id: TabId): string {
   return t('nav.shortcut', { n: TABS.findIndex((tab) => tab.id === id) + 1 });
+}
+
+/** Which truck screen (货车) the desk shows, by the kind of venue it serves; null: none. */
+export function truckScreen(served: Pick<Venue, 'kind'> | null): 'checkpoint' | 'destination' | null {
+  const kind = served?.kind;
+  return kind === 'checkpoint' || kind === 'destination' ? kind : null;
+}
+
+/** Whether the tab is shown at a desk serving `served`: 货车 only at a checkpoint or a destination. */
+export function tabShown(id: TabId, served: Pick<Venue, 'kind'> | null): boolean {
+  return id !== 'trucks' || truckScreen(served) !== null;
 }

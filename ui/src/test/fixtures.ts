@@ -1,16 +1,23 @@
 // Test data shaped like what the Rust side sends.
 import type {
+  Arrival,
   Candidate,
   Catalog,
   CheckInResult,
   CodeCheck,
   CommandError,
+  CrewMember,
+  Destination,
   Incident,
   Operator,
+  PreDeclaration,
   RejectedRecord,
   RiskStatus,
   SyncStatus,
   TodaySummary,
+  Trip,
+  TripBoard,
+  TruckDeclarationInput,
   Venue,
   VenueCode,
   VisitRow,
@@ -252,4 +259,72 @@ export function deferred<T>(): {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+// ---- 货车闭环 -----------------------------------------------------------------------------------
+
+export function destination(overrides: Partial<Destination> = {}): Destination {
+  return { id: `dest-${next++}`, name: '开封市万通物流有限公司', address: '祥符区物流园区8号', ...overrides };
+}
+
+/** A crew member's declaration as typed or pre-declared: the driver 赵强. */
+export function truckMember(overrides: Partial<TruckDeclarationInput> = {}): TruckDeclarationInput {
+  return {
+    name: '赵强',
+    document_kind: null,
+    document_number: '410202199003070014',
+    plate: '豫B12345',
+    phone: '13837812345',
+    origin: '山东省菏泽市',
+    entry_point: '兰考收费站',
+    expected_return: '',
+    expected_departure: '2026-11-28 18:00',
+    symptoms: false,
+    visited_risk_area: false,
+    ...overrides,
+  };
+}
+
+export function predeclaration(overrides: Partial<PreDeclaration> = {}): PreDeclaration {
+  return { id: `pre-${next++}`, plate: '豫B12345', crew: [truckMember()], at: AT, ...overrides };
+}
+
+export function crewMember(overrides: Partial<CrewMember> = {}): CrewMember {
+  return { name_masked: '赵*', document_masked: '410***********0014', phone: '13837812345', colour: 'green', ...overrides };
+}
+
+export function trip(overrides: Partial<Trip> = {}): Trip {
+  return {
+    id: `trip-${next++}`,
+    plate: '豫B12345',
+    checkpoint_name: '兰考收费站卡口',
+    destination_id: 'dest-1',
+    destination_name: '开封市万通物流有限公司',
+    crew: [crewMember()],
+    pass_number: '',
+    entered_at: AT,
+    expected_departure: null,
+    arrived_at: null,
+    status: 'open',
+    sync_state: 'pending',
+    ...overrides,
+  };
+}
+
+export function arrival(overrides: Partial<Arrival> = {}): Arrival {
+  const t = overrides.trip === undefined ? trip({ status: 'closed', arrived_at: AT }) : overrides.trip;
+  return { id: `arrival-${next++}`, plate: t?.plate ?? '豫B12345', at: AT, trip: t, flagged: t === null, ...overrides };
+}
+
+export function tripBoard(overrides: Partial<TripBoard> = {}): TripBoard {
+  return {
+    overdue_hours: 12,
+    open: [],
+    overdue: [],
+    expected_departures: [],
+    expected_arrivals: [],
+    arrivals_today: [],
+    closed: [],
+    ...overrides,
+  };
 }
