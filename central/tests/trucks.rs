@@ -207,11 +207,23 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
         ("visited_risk_area", "no"),
     ];
     assert_eq!(phone.post(&url).form(&form).send().await.unwrap().status(), 200);
+    // The co-driver declares on another phone.
+    let phone2 = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let html = phone2.get(&url).send().await.unwrap().text().await.unwrap();
+    let i = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf2 = html[i..i + 32].to_owned();
+    let number2 = resident_id(4343);
+    let mut form2 = form;
+    form2[0] = ("csrf", csrf2.as_str());
+    form2[2] = ("name", "周师傅");
+    form2[4] = ("document_number", number2.as_str());
+    assert_eq!(phone2.post(&url).form(&form2).send().await.unwrap().status(), 200);
     cp.engine.sync_once().await.unwrap();
     // At the checkpoint: found by plate, confirmed in one action (the destination picked).
     let found = cp.store().find_crew("豫b88888").unwrap();
-    assert_eq!(found.predeclarations.len(), 1);
+    assert_eq!(found.predeclarations.len(), 1, "one truck, two phones");
     let pre = &found.predeclarations[0];
+    assert_eq!(pre.crew.len(), 2);
     assert_eq!(pre.crew[0].document_number, number);
     let input = TripInput {
         plate: pre.plate.clone(),
@@ -223,7 +235,7 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
     let trip = cp.store().open_trip(&input, &cp.ctx).unwrap().trip.unwrap();
     assert!(cp.store().find_crew("豫B88888").unwrap().predeclarations.is_empty(), "confirmed once");
     // A returning truck: its last crew is offered.
-    assert_eq!(cp.store().find_crew("豫B88888").unwrap().previous.len(), 1);
+    assert_eq!(cp.store().find_crew("豫B88888").unwrap().previous.len(), 2);
     cp.engine.sync_once().await.unwrap();
     dest.engine.sync_once().await.unwrap();
     let arrival = dest.store().record_arrival("豫B88888", &dest.ctx).unwrap();

@@ -246,7 +246,7 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT id, plate, crew, at FROM predeclarations
              WHERE confirmed_trip_id IS NULL AND at >= ?3 AND (plate = ?1 OR (?1 IS NULL AND instr(crew, ?2) > 0))
-             ORDER BY at DESC",
+             ORDER BY at",
         )?;
         let rows = stmt.query_map(params![plate, q, since], |r| {
             let crew: String = r.get(2)?;
@@ -257,7 +257,23 @@ impl Store {
                 at: r.get(3)?,
             })
         })?;
-        let predeclarations: Vec<PreDeclaration> = rows.collect::<Result<_, _>>()?;
+        // Each crew member declares on their own phone: one pre-declaration per truck, its crew
+        // the members who declared, its id theirs joined by commas.
+        let mut predeclarations: Vec<PreDeclaration> = Vec::new();
+        for p in rows {
+            let p = p?;
+            match predeclarations.iter_mut().find(|q| q.plate == p.plate) {
+                Some(q) => {
+                    q.id = format!("{},{}", q.id, p.id);
+                    for m in p.crew {
+                        if !q.crew.iter().any(|c| c.document_number == m.document_number) {
+                            q.crew.push(m);
+                        }
+                    }
+                }
+                None => predeclarations.push(p),
+            }
+        }
         let previous: Option<String> = self
             .conn
             .query_row(
@@ -375,7 +391,7 @@ impl Store {
                     hashes.join(" ")
                 ],
             )?;
-            if let Some(pre) = &input.predeclaration_id {
+            for pre in input.predeclaration_id.iter().flat_map(|p| p.split(',')) {
                 tx.execute("UPDATE predeclarations SET confirmed_trip_id = ?2 WHERE id = ?1", params![pre, id])?;
             }
             let body = serde_json::json!({
