@@ -27,7 +27,7 @@ fn app_binary() -> PathBuf {
     bin.canonicalize().expect("absolute path of the desk binary")
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
@@ -168,4 +168,86 @@ fn terminate(child: &mut Child) {
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+// ---- the central server, for tests of sync and trucks ----------------------------------------
+
+pub fn central_bin() -> PathBuf {
+    let bin = target_dir().join("debug/placecode-central");
+    assert!(bin.exists(), "{} not found: `make test` builds it", bin.display());
+    bin
+}
+
+pub fn pg_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://placecode@127.0.0.1:55432/placecode".into())
+}
+
+/// A database of its own for this test.
+pub fn fresh_database() -> String {
+    let name = format!("e2e_{}", uuid_like());
+    let ok = Command::new("psql").args([&pg_url(), "-qc", &format!("CREATE DATABASE {name}")]).status().expect("psql");
+    assert!(ok.success(), "PostgreSQL is not running: `make pg` starts it");
+    format!("{}/{name}", pg_url().rsplit_once('/').expect("url").0)
+}
+
+fn uuid_like() -> String {
+    format!("{:x}{:x}", std::process::id(), chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0))
+}
+
+/// The central server binary on a port of its own, over a database of its own.
+pub struct Central {
+    child: Option<Child>,
+    pub port: u16,
+    db: String,
+    secret: PathBuf,
+}
+
+impl Central {
+    pub fn start(db: &str, port: u16, dir: &Path) -> Central {
+        let mut c = Central { child: None, port, db: db.into(), secret: dir.join("central-secret.key") };
+        c.restart();
+        c
+    }
+
+    pub fn restart(&mut self) {
+        let child = Command::new(central_bin())
+            .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
+            .env("DATABASE_URL", &self.db)
+            .env("PLACECODE_SECRET_FILE", &self.secret)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("central server");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "central server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn admin(&self, args: &[&str]) -> String {
+        let out = Command::new(central_bin())
+            .arg("admin")
+            .args(args)
+            .env("DATABASE_URL", &self.db)
+            .env("PLACECODE_SECRET_FILE", &self.secret)
+            .output()
+            .expect("admin command");
+        assert!(out.status.success(), "admin {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+}
+
+impl Drop for Central {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }

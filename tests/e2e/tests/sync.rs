@@ -2,8 +2,7 @@
 //! (PostgreSQL started by `make test`), take the server away, check people in, bring it back,
 //! watch the backlog drain in the status strip, and find the visits with a tracing query.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use placecode::store::CheckInContext;
@@ -13,89 +12,6 @@ use thirtyfour::components::SelectElement;
 
 const WANG: &str = "410202199003070014";
 const LIU: &str = "410202198501190014";
-
-fn central_bin() -> PathBuf {
-    let bin = target_dir().join("debug/placecode-central");
-    assert!(bin.exists(), "{} not found: `make test` builds it", bin.display());
-    bin
-}
-
-fn pg_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://placecode@127.0.0.1:55432/placecode".into())
-}
-
-/// A database of its own for this test.
-fn fresh_database() -> String {
-    let name = format!("e2e_{}", uuid_like());
-    let ok = Command::new("psql").args([&pg_url(), "-qc", &format!("CREATE DATABASE {name}")]).status().expect("psql");
-    assert!(ok.success(), "PostgreSQL is not running: `make pg` starts it");
-    format!("{}/{name}", pg_url().rsplit_once('/').expect("url").0)
-}
-
-fn uuid_like() -> String {
-    format!("{:x}{:x}", std::process::id(), chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0))
-}
-
-struct Central {
-    child: Option<Child>,
-    port: u16,
-    db: String,
-    secret: PathBuf,
-}
-
-impl Central {
-    fn start(db: &str, port: u16, dir: &Path) -> Central {
-        let mut c = Central { child: None, port, db: db.into(), secret: dir.join("central-secret.key") };
-        c.restart();
-        c
-    }
-
-    fn restart(&mut self) {
-        let child = Command::new(central_bin())
-            .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
-            .env("DATABASE_URL", &self.db)
-            .env("PLACECODE_SECRET_FILE", &self.secret)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("central server");
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "central server did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-
-    fn admin(&self, args: &[&str]) -> String {
-        let out = Command::new(central_bin())
-            .arg("admin")
-            .args(args)
-            .env("DATABASE_URL", &self.db)
-            .env("PLACECODE_SECRET_FILE", &self.secret)
-            .output()
-            .expect("admin command");
-        assert!(out.status.success(), "admin {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-}
-
-impl Drop for Central {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port")
-}
 
 fn seed(data: &Path) -> String {
     let mut store = placecode::Store::open(&data.join("desk.sqlite3")).expect("open");

@@ -1,0 +1,169 @@
+//! 货车闭环 through two real desk apps side by side (a checkpoint and a destination) and the
+//! real central server: a crew declares on a phone before arriving, the checkpoint confirms it by
+//! plate, the destination records the arrival, and both desks show the loop closed.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use placecode::venue::VenueInput;
+use placecode_e2e::*;
+use thirtyfour::components::SelectElement;
+
+const PLATE: &str = "豫B88888";
+
+/// A desk database serving one venue, with an operator, enrolled with the server and synced once.
+async fn seed(data: &Path, central: &Central, name: &str, kind: &str, address: &str) -> (String, Option<String>) {
+    std::fs::create_dir_all(data).expect("dir");
+    let db = data.join("desk.sqlite3");
+    let key = placecode::keys::load_or_create(&data.join("desk-signing.key")).expect("key");
+    let mut store = placecode::Store::open(&db).expect("open");
+    let venue = store
+        .register_venue(
+            &VenueInput {
+                kind: kind.into(),
+                category: "logistics".into(),
+                name: name.into(),
+                district: "gulou".into(),
+                address: address.into(),
+                manager_name: "王建国".into(),
+                manager_phone: "13837800001".into(),
+            },
+            false,
+        )
+        .expect("venue");
+    store.set_served_venue(&venue.id).expect("served");
+    store.add_operator("张敏", "2468").expect("operator");
+    let code = (kind == "checkpoint").then(|| store.issue_code(&venue.id, "1号通道", &key).expect("code").code);
+    drop(store);
+    let token = central.admin(&["enrol-token", "--district", "gulou"]);
+    let engine = placecode::sync_client::SyncEngine::new(&db);
+    engine.enrol(&format!("http://127.0.0.1:{}", central.port), &token, name, None, &key).await.expect("enrol");
+    engine.sync_once().await.expect("sync");
+    (venue.id, code)
+}
+
+async fn sign_in(desk: &Desk) -> WebDriverResult<()> {
+    desk.testid("nav-checkin").await?.click().await?;
+    SelectElement::new(&desk.testid("signin-operator").await?).await?.select_by_value("张敏").await?;
+    let pin = desk.testid("signin-pin").await?;
+    pin.send_keys("2468").await?;
+    pin.send_keys(Key::Enter).await?;
+    desk.wait_text("current-operator", "张敏").await?;
+    Ok(())
+}
+
+/// 立即同步, then waits until nothing is pending.
+async fn sync_now(desk: &Desk) -> WebDriverResult<()> {
+    desk.testid("sync-now").await?.click().await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let bar = desk.testid("sync-bar").await?;
+        if bar.attr("data-tone").await?.as_deref() == Some("ok") {
+            return Ok(());
+        }
+        assert!(Instant::now() < deadline, "sync did not finish: {}", desk.text("sync-bar").await?);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// Opens the truck tab again, so its board reloads.
+async fn trucks(desk: &Desk) -> WebDriverResult<()> {
+    desk.testid("nav-checkin").await?.click().await?;
+    desk.testid("nav-trucks").await?.click().await
+}
+
+async fn wait_row(desk: &Desk, row: &str, needle: &str) -> WebDriverResult<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        for r in desk.all_testid(row).await? {
+            let text: String =
+                desk.driver.execute("return arguments[0].innerText", vec![r.to_json()?]).await?.convert()?;
+            if text.contains(needle) {
+                return Ok(());
+            }
+        }
+        assert!(Instant::now() < deadline, "no {row} with {needle}");
+        trucks(desk).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let central = Central::start(&fresh_database(), free_port(), dir.path());
+    let dest_dir = dir.path().join("destination");
+    let cp_dir = dir.path().join("checkpoint");
+    seed(&dest_dir, &central, "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
+    let (_, code) = seed(&cp_dir, &central, "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
+    let code = code.expect("checkpoint code");
+
+    // Before arriving: the crew opens the published checkpoint code on a phone and declares.
+    let phone = reqwest::Client::builder().cookie_store(true).build().expect("client");
+    let url = format!("http://127.0.0.1:{}/c/{code}", central.port);
+    let html = phone.get(&url).send().await.expect("page").text().await.expect("html");
+    let i = html.find("name=\"csrf\" value=\"").expect("csrf") + 19;
+    let csrf = html[i..i + 32].to_owned();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("action", "declare"),
+        ("name", "孙建军"),
+        ("document_kind", "resident_id"),
+        ("document_number", "410202199003070014"),
+        ("plate", PLATE),
+        ("phone", "13837800088"),
+        ("origin", "郑州"),
+        ("entry_point", "开封东"),
+        ("symptoms", "no"),
+        ("visited_risk_area", "no"),
+    ];
+    let res = phone.post(&url).form(&form).send().await.expect("declare");
+    assert_eq!(res.status().as_u16(), 200);
+
+    // At the checkpoint: find by plate, confirm in one action, pick the destination, Enter.
+    let cp = Desk::start(&cp_dir).await?;
+    sign_in(&cp).await?;
+    sync_now(&cp).await?;
+    cp.testid("nav-trucks").await?.click().await?;
+    let find = cp.testid("truck-find").await?;
+    find.send_keys(format!("{PLATE}\u{E007}")).await?;
+    cp.testid("truck-confirm-predeclaration").await?.click().await?;
+    assert_eq!(cp.testid("crew-0-name").await?.value().await?.unwrap_or_default(), "孙建军");
+    let destination = cp.testid("truck-destination").await?;
+    destination.send_keys("物流").await?;
+    cp.testid("truck-destination-option").await?;
+    destination.send_keys(Key::Enter).await?;
+    cp.testid("truck-destination-chosen").await?;
+    cp.screenshot("50-truck-checkpoint-confirm").await?;
+    cp.testid("truck-open").await?.click().await?;
+    cp.wait_text("truck-notice", PLATE).await?;
+    wait_row(&cp, "truck-open-row", PLATE).await?;
+    sync_now(&cp).await?;
+
+    // At the destination: the trip is expected; the arrival is one action.
+    let dest = Desk::start(&dest_dir).await?;
+    sign_in(&dest).await?;
+    sync_now(&dest).await?;
+    dest.testid("nav-trucks").await?.click().await?;
+    wait_row(&dest, "truck-expected-row", PLATE).await?;
+    let arrival = dest.testid("truck-arrival-input").await?;
+    arrival.send_keys(format!("{PLATE}\u{E007}")).await?;
+    dest.wait_text("truck-arrival-matched", PLATE).await?;
+    dest.screenshot("51-truck-destination-arrived").await?;
+    sync_now(&dest).await?;
+    wait_row(&dest, "truck-closed-row", PLATE).await?;
+
+    // Back at the checkpoint: the loop is closed there too.
+    sync_now(&cp).await?;
+    wait_row(&cp, "truck-closed-row", PLATE).await?;
+    cp.screenshot("52-truck-checkpoint-closed").await?;
+    assert!(cp.all_testid("truck-open-row").await?.is_empty(), "no trip left open");
+
+    // And in supervision on the server.
+    let out = central.admin(&["trips", "--status", "closed"]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["closed"], 1, "{out}");
+    assert_eq!(v["trips"][0]["plate"], PLATE);
+    dest.quit().await?;
+    cp.quit().await
+}
