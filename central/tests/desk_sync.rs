@@ -249,42 +249,13 @@ fn desk_with_backlog(dir: &Path, n: u64, seed: u64) -> (PathBuf, SigningKey) {
     (db, key)
 }
 
-/// Every record the desk queued is on the server exactly once with the same content, and the
-/// desk has nothing pending. Returns the number of records.
+/// Every record the desk queued is on the server exactly once with the same content, the desk
+/// has nothing pending, and the server holds nothing else. Returns the number of records.
 async fn assert_exactly_once(pool: &PgPool, db: &Path) -> usize {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = conn.prepare("SELECT record, state FROM outbox").unwrap();
-    let rows: Vec<(String, String)> =
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<_, _>>().unwrap();
-    let pending = rows.iter().filter(|(_, s)| s != "sent").count();
-    if pending > 0 {
-        let why: Vec<(String, Option<String>)> = conn
-            .prepare("SELECT state, reason FROM outbox WHERE state <> 'sent' LIMIT 3")
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        eprintln!("not sent: {why:?}");
-    }
-    assert_eq!(pending, 0, "the desk still has records not acknowledged");
-    let unsynced: i64 =
-        conn.query_row("SELECT count(*) FROM visits WHERE sync_state <> 'synced'", [], |r| r.get(0)).unwrap();
-    assert_eq!(unsynced, 0, "a check-in is still shown as 未同步");
-    let server: Vec<(uuid::Uuid, Vec<u8>)> =
-        sqlx::query_as("SELECT id, digest FROM records").fetch_all(pool).await.unwrap();
-    let server: std::collections::HashMap<_, _> = server.into_iter().collect();
-    for (text, _) in &rows {
-        let r: Record = serde_json::from_str(text).unwrap();
-        let id = uuid::Uuid::parse_str(&r.id).unwrap();
-        let digest = server.get(&id).unwrap_or_else(|| panic!("record {} lost", r.id));
-        assert_eq!(&digest[..], &r.digest()[..], "record {} changed on the way", r.id);
-    }
-    assert_eq!(server.len(), rows.len(), "the server holds records the desk never made");
-    let visits_desk: i64 = conn.query_row("SELECT count(*) FROM visits", [], |r| r.get(0)).unwrap();
-    let visits_server: i64 = sqlx::query_scalar("SELECT count(*) FROM visits").fetch_one(pool).await.unwrap();
-    assert_eq!(visits_desk, visits_server, "a visit doubled or lost");
-    rows.len()
+    let n = assert_exactly_once_for_desk(pool, db).await;
+    let all: i64 = sqlx::query_scalar("SELECT count(*) FROM records").fetch_one(pool).await.unwrap();
+    assert_eq!(all as usize, n, "the server holds records the desk never made");
+    n
 }
 
 /// Syncs until the outbox is empty, as the background task would (without its waits).

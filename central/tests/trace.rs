@@ -186,6 +186,8 @@ async fn the_openapi_document_is_true(pool: PgPool) {
         ),
         ("post", "/api/v1/trace/overlap", Some(&token), Some(json!({"id_number": case}))),
         ("post", "/api/v1/trace/overlap", None, Some(json!({"id_number": case}))),
+        ("post", "/api/v1/trips", Some(&token), Some(json!({"status": "open"}))),
+        ("post", "/api/v1/trips", Some(&token), Some(json!({"status": "lost"}))),
     ];
     for (method, path, auth, body) in calls {
         let mut req = if method == "get" { s.http.get(s.url(path)) } else { s.http.post(s.url(path)) };

@@ -160,6 +160,15 @@ fn limited(app: &App, who: &str, code: &str) -> Option<Response> {
     }
 }
 
+/// Rate limits, then the code: the page to show instead when either says no.
+async fn admit(app: &App, peer: SocketAddr, headers: &HeaderMap, code: &str) -> Result<Served, Response> {
+    let who = client(app, peer, headers);
+    if let Some(r) = limited(app, &who, code) {
+        return Err(r);
+    }
+    served(app, code).await
+}
+
 #[derive(serde::Deserialize)]
 pub struct ShowQuery {
     new: Option<String>,
@@ -190,11 +199,7 @@ pub async fn show(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    let who = client(&app, peer, &headers);
-    if let Some(r) = limited(&app, &who, &code) {
-        return r;
-    }
-    let s = match served(&app, &code).await {
+    let s = match admit(&app, peer, &headers, &code).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -245,11 +250,7 @@ pub async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let who = client(&app, peer, &headers);
-    if let Some(r) = limited(&app, &who, &code) {
-        return r;
-    }
-    let s = match served(&app, &code).await {
+    let s = match admit(&app, peer, &headers, &code).await {
         Ok(s) => s,
         Err(r) => return r,
     };

@@ -251,3 +251,52 @@ impl Drop for Central {
         self.stop();
     }
 }
+
+// ---- test desks ---------------------------------------------------------------------------
+
+/// The operator every test desk has (the first operator is the desk's administrator).
+pub const OPERATOR: &str = "张敏";
+pub const PIN: &str = "2468";
+
+/// A venue in 鼓楼区 to register in a test desk.
+pub fn venue(kind: &str, category: &str, name: &str, address: &str) -> placecode::venue::VenueInput {
+    placecode::venue::VenueInput {
+        kind: kind.into(),
+        category: category.into(),
+        name: name.into(),
+        district: "gulou".into(),
+        address: address.into(),
+        manager_name: "王建国".into(),
+        manager_phone: "13837800001".into(),
+    }
+}
+
+/// A desk database in `data` with `venues` registered and the operator added; the first venue
+/// is the one the desk serves when `serve` is set.
+pub fn seed_desk(
+    data: &Path,
+    venues: &[placecode::venue::VenueInput],
+    serve: bool,
+) -> (placecode::Store, Vec<placecode::venue::Venue>, placecode::store::Operator) {
+    let mut store = placecode::Store::open(&data.join("desk.sqlite3")).expect("open the desk database");
+    let registered: Vec<_> = venues.iter().map(|v| store.register_venue(v, false).expect("venue")).collect();
+    if let (true, Some(first)) = (serve, registered.first()) {
+        store.set_served_venue(&first.id).expect("served venue");
+    }
+    let op = store.add_operator(OPERATOR, PIN).expect("operator");
+    (store, registered, op)
+}
+
+/// Signs the operator in on the check-in tab.
+pub async fn sign_in(desk: &Desk) -> WebDriverResult<()> {
+    desk.testid("nav-checkin").await?.click().await?;
+    thirtyfour::components::SelectElement::new(&desk.testid("signin-operator").await?)
+        .await?
+        .select_by_value(OPERATOR)
+        .await?;
+    let pin = desk.testid("signin-pin").await?;
+    pin.send_keys(PIN).await?;
+    pin.send_keys(Key::Enter).await?;
+    desk.wait_text("current-operator", OPERATOR).await?;
+    Ok(())
+}

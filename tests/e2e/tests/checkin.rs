@@ -4,9 +4,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use placecode::store::CheckInContext;
-use placecode::venue::VenueInput;
 use placecode_e2e::*;
-use thirtyfour::components::SelectElement;
 
 const ELDER: &str = "11010519491231002X";
 // Two valid numbers sharing the last four characters 0014 (born 1990 and 1985).
@@ -16,23 +14,8 @@ const LIU: &str = "410202198501190014";
 /// A desk database with a served venue and one operator (张敏, PIN 2468); `people` are declared
 /// beforehand through the core, as returning visitors.
 fn seed(data: &Path, people: &[(&str, &str)]) {
-    let mut store = placecode::Store::open(&data.join("desk.sqlite3")).expect("open");
-    let venue = store
-        .register_venue(
-            &VenueInput {
-                kind: "general".into(),
-                category: "elderly_care".into(),
-                name: "鼓楼区幸福养老院".into(),
-                district: "gulou".into(),
-                address: "中山路18号".into(),
-                manager_name: "王建国".into(),
-                manager_phone: "13837800001".into(),
-            },
-            false,
-        )
-        .expect("venue");
-    store.set_served_venue(&venue.id).expect("served");
-    let op = store.add_operator("张敏", "2468").expect("operator");
+    let (mut store, _, op) =
+        seed_desk(data, &[venue("general", "elderly_care", "鼓楼区幸福养老院", "中山路18号")], true);
     let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: chrono::Utc::now() };
     for (name, id) in people {
         let input = placecode::checkin::DeclarationInput {
@@ -44,17 +27,6 @@ fn seed(data: &Path, people: &[(&str, &str)]) {
         };
         store.declare(&input, &ctx).expect("declare");
     }
-}
-
-async fn sign_in(desk: &Desk) -> WebDriverResult<()> {
-    desk.testid("nav-checkin").await?.click().await?;
-    SelectElement::new(&desk.testid("signin-operator").await?).await?.select_by_value("张敏").await?;
-    let pin = desk.testid("signin-pin").await?;
-    pin.send_keys("2468").await?;
-    pin.send_keys(Key::Enter).await?;
-    desk.wait_text("current-operator", "张敏").await?;
-    desk.testid("checkin-input").await?;
-    Ok(())
 }
 
 /// Types into the check-in box as a scanner or a person would, Enter included.
@@ -81,6 +53,7 @@ async fn r5_first_visit_then_returning_by_four_digits_and_shared_digits_told_apa
     seed(&data, &[("王芳", WANG), ("刘洋", LIU)]);
     let desk = Desk::start(&data).await?;
     sign_in(&desk).await?;
+    desk.testid("checkin-input").await?;
     desk.screenshot("10-checkin-ready").await?;
 
     // First visit: the full number opens the declaration with it filled in.
@@ -140,6 +113,7 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
     std::fs::write(&csv, format!("身份证号,颜色,原因\n{WANG},红码,密切接触者\n123,红,\n")).expect("csv");
     let desk = Desk::start(&data).await?;
     sign_in(&desk).await?;
+    desk.testid("checkin-input").await?;
 
     desk.testid("nav-settings").await?.click().await?;
     desk.testid("risk-file").await?.send_keys(csv.to_string_lossy()).await?;
@@ -191,6 +165,7 @@ async fn r6_guardian_registers_two_children_at_once() -> WebDriverResult<()> {
     seed(&data, &[]);
     let desk = Desk::start(&data).await?;
     sign_in(&desk).await?;
+    desk.testid("checkin-input").await?;
     // F4 in the scan box opens 手工登记.
     desk.testid("checkin-input").await?.send_keys(Key::F4).await?;
     desk.testid("manual-helper-guardian").await?.click().await?;

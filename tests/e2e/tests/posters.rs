@@ -4,40 +4,17 @@
 use std::path::Path;
 use std::process::Command;
 
-use placecode::venue::VenueInput;
 use placecode_e2e::*;
-use thirtyfour::components::SelectElement;
 
 fn seed(data: &Path) {
-    let mut store = placecode::Store::open(&data.join("desk.sqlite3")).expect("open");
-    for (name, address) in [("西司门农贸市场", "西司门街12号"), ("鼓楼夜市管理处", "书店街66号")]
-    {
-        store
-            .register_venue(
-                &VenueInput {
-                    kind: "general".into(),
-                    category: "market".into(),
-                    name: name.into(),
-                    district: "gulou".into(),
-                    address: address.into(),
-                    manager_name: "王建国".into(),
-                    manager_phone: "13837800001".into(),
-                },
-                false,
-            )
-            .expect("venue");
-    }
-    store.add_operator("张敏", "2468").expect("operator");
-}
-
-async fn sign_in(desk: &Desk) -> WebDriverResult<()> {
-    desk.testid("nav-checkin").await?.click().await?;
-    SelectElement::new(&desk.testid("signin-operator").await?).await?.select_by_value("张敏").await?;
-    let pin = desk.testid("signin-pin").await?;
-    pin.send_keys("2468").await?;
-    pin.send_keys(Key::Enter).await?;
-    desk.wait_text("current-operator", "张敏").await?;
-    Ok(())
+    seed_desk(
+        data,
+        &[
+            venue("general", "market", "西司门农贸市场", "西司门街12号"),
+            venue("general", "market", "鼓楼夜市管理处", "书店街66号"),
+        ],
+        false,
+    );
 }
 
 fn qr_of(pdf: &Path, page: u32) -> String {

@@ -6,31 +6,15 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use placecode::store::CheckInContext;
-use placecode::venue::VenueInput;
 use placecode_e2e::*;
-use thirtyfour::components::SelectElement;
 
 const WANG: &str = "410202199003070014";
 const LIU: &str = "410202198501190014";
 
 fn seed(data: &Path) -> String {
-    let mut store = placecode::Store::open(&data.join("desk.sqlite3")).expect("open");
-    let venue = store
-        .register_venue(
-            &VenueInput {
-                kind: "general".into(),
-                category: "elderly_care".into(),
-                name: "鼓楼区幸福养老院".into(),
-                district: "gulou".into(),
-                address: "中山路18号".into(),
-                manager_name: "王建国".into(),
-                manager_phone: "13837800001".into(),
-            },
-            false,
-        )
-        .expect("venue");
-    store.set_served_venue(&venue.id).expect("served");
-    let op = store.add_operator("张敏", "2468").expect("operator");
+    let (mut store, venues, op) =
+        seed_desk(data, &[venue("general", "elderly_care", "鼓楼区幸福养老院", "中山路18号")], true);
+    let venue = venues.into_iter().next().expect("venue");
     let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: chrono::Utc::now() };
     for (name, id) in [("王芳", WANG), ("刘洋", LIU)] {
         let input = placecode::checkin::DeclarationInput {
@@ -69,16 +53,6 @@ fn valid_id(seed: u64) -> String {
     let w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     let sum: u32 = body.bytes().zip(w).map(|(b, w)| u32::from(b - b'0') * w).sum();
     format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
-}
-
-async fn sign_in(desk: &Desk) -> WebDriverResult<()> {
-    desk.testid("nav-checkin").await?.click().await?;
-    SelectElement::new(&desk.testid("signin-operator").await?).await?.select_by_value("张敏").await?;
-    let pin = desk.testid("signin-pin").await?;
-    pin.send_keys("2468").await?;
-    pin.send_keys(Key::Enter).await?;
-    desk.wait_text("current-operator", "张敏").await?;
-    Ok(())
 }
 
 async fn pending_rows(desk: &Desk) -> WebDriverResult<i64> {

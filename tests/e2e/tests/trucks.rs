@@ -5,9 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use placecode::venue::VenueInput;
 use placecode_e2e::*;
-use thirtyfour::components::SelectElement;
 
 const PLATE: &str = "豫B88888";
 
@@ -16,23 +14,8 @@ async fn seed(data: &Path, central: &Central, name: &str, kind: &str, address: &
     std::fs::create_dir_all(data).expect("dir");
     let db = data.join("desk.sqlite3");
     let key = placecode::keys::load_or_create(&data.join("desk-signing.key")).expect("key");
-    let mut store = placecode::Store::open(&db).expect("open");
-    let venue = store
-        .register_venue(
-            &VenueInput {
-                kind: kind.into(),
-                category: "logistics".into(),
-                name: name.into(),
-                district: "gulou".into(),
-                address: address.into(),
-                manager_name: "王建国".into(),
-                manager_phone: "13837800001".into(),
-            },
-            false,
-        )
-        .expect("venue");
-    store.set_served_venue(&venue.id).expect("served");
-    store.add_operator("张敏", "2468").expect("operator");
+    let (mut store, venues, _) = seed_desk(data, &[venue(kind, "logistics", name, address)], true);
+    let venue = venues.into_iter().next().expect("venue");
     let code = (kind == "checkpoint").then(|| store.issue_code(&venue.id, "1号通道", &key).expect("code").code);
     drop(store);
     let token = central.admin(&["enrol-token", "--district", "gulou"]);
@@ -40,16 +23,6 @@ async fn seed(data: &Path, central: &Central, name: &str, kind: &str, address: &
     engine.enrol(&format!("http://127.0.0.1:{}", central.port), &token, name, None, &key).await.expect("enrol");
     engine.sync_once().await.expect("sync");
     (venue.id, code)
-}
-
-async fn sign_in(desk: &Desk) -> WebDriverResult<()> {
-    desk.testid("nav-checkin").await?.click().await?;
-    SelectElement::new(&desk.testid("signin-operator").await?).await?.select_by_value("张敏").await?;
-    let pin = desk.testid("signin-pin").await?;
-    pin.send_keys("2468").await?;
-    pin.send_keys(Key::Enter).await?;
-    desk.wait_text("current-operator", "张敏").await?;
-    Ok(())
 }
 
 /// 立即同步, then waits until nothing is pending.
