@@ -33,7 +33,7 @@ pub struct ServeConfig {
     #[arg(long, env = "PLACECODE_RATE_CODE", default_value_t = 3000)]
     pub rate_code_per_minute: u32,
     /// A truck trip with no arrival this many hours after entry is overdue.
-    #[arg(long, env = "PLACECODE_OVERDUE_HOURS", default_value_t = 12)]
+    #[arg(long, env = "PLACECODE_OVERDUE_HOURS", default_value_t = placecode::store::DEFAULT_OVERDUE_HOURS)]
     pub overdue_hours: i64,
     /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
     #[arg(long, env = "PLACECODE_TRUST_PROXY", default_value_t = false)]

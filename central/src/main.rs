@@ -69,7 +69,7 @@ enum Admin {
         /// open, closed, overdue, unmatched or all
         #[arg(long)]
         status: Option<String>,
-        #[arg(long, env = "PLACECODE_OVERDUE_HOURS", default_value_t = 12)]
+        #[arg(long, env = "PLACECODE_OVERDUE_HOURS", default_value_t = placecode::store::DEFAULT_OVERDUE_HOURS)]
         overdue_hours: i64,
     },
 }

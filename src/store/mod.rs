@@ -187,6 +187,7 @@ pub use codes::{CodeCheck, PosterSettings, VenueCode};
 pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};
 pub use truck::{
     Arrival, CrewLookup, CrewMember, Destination, PreDeclaration, Trip, TripBoard, TripInput, TripResult, TripStatus,
+    DEFAULT_OVERDUE_HOURS,
 };
 
 /// For benchmarks that write a backlog in bulk: queues a visit exactly as a check-in does.

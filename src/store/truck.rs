@@ -16,6 +16,8 @@ use crate::sync::RecordKind;
 use crate::venue::CodeKind;
 
 const OVERDUE_HOURS: &str = "truck.overdue_hours";
+/// A trip with no arrival this many hours after entry is overdue (the desk's setting and the
+/// central server's flag both start here).
 pub const DEFAULT_OVERDUE_HOURS: i64 = 12;
 
 /// What the checkpoint's staff submit to open a trip.
