@@ -64,10 +64,18 @@ pub async fn maintain_partitions(pool: &PgPool, retention_days: i64) -> Result<V
             dropped.push(name);
         }
     }
-    sqlx::query("DELETE FROM visits_default WHERE at < $1")
-        .bind(oldest.and_hms_opt(0, 0, 0).map(|t| t.and_utc()))
-        .execute(&mut *tx)
-        .await?;
+    let cutoff = oldest.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+    // The other copies of visit data age out with the visits: pull changes carrying a check-in,
+    // a trip or a pre-declaration, and the truck records.
+    for sql in [
+        "DELETE FROM visits_default WHERE at < $1",
+        "DELETE FROM changes WHERE at < $1 AND kind IN ('visit', 'phone_visit', 'trip', 'pre_declaration')",
+        "DELETE FROM truck_records WHERE at < $1",
+        "DELETE FROM arrivals WHERE at < $1",
+        "DELETE FROM trips WHERE entered_at < $1",
+    ] {
+        sqlx::query(sql).bind(cutoff).execute(&mut *tx).await?;
+    }
     tx.commit().await?;
     Ok(dropped)
 }

@@ -108,6 +108,15 @@ async fn old_days_are_dropped_whole(pool: PgPool) {
         .await
         .unwrap()
     };
+    // A pull change carrying an old check-in, and a fresh one.
+    for days in [40, 1] {
+        sqlx::query("INSERT INTO changes (kind, venue_id, body, at) VALUES ('phone_visit', $1, '{}', now() - make_interval(days => $2))")
+            .bind(mall)
+            .bind(days)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
     let before = partitions(pool.clone()).await;
     // 29 + today + 2 ahead, and the default.
     assert_eq!(before, 29 + 2 + 1);
@@ -117,6 +126,9 @@ async fn old_days_are_dropped_whole(pool: PgPool) {
         sqlx::query_scalar("SELECT at FROM visits ORDER BY at").fetch_all(&pool).await.unwrap();
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(left.iter().all(|t| *t > now - Duration::days(15)));
+    let changes: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM changes WHERE kind = 'phone_visit'").fetch_one(&pool).await.unwrap();
+    assert_eq!(changes, 1, "the old check-in's pull change went with it");
 }
 
 #[sqlx::test]
