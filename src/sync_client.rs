@@ -344,7 +344,12 @@ impl SyncEngine {
                     report.pushed += acked;
                     report.set_aside += aside;
                     let done = (report.pushed + report.set_aside) as i64;
-                    self.set_live(|l| l.progress = Some(SyncProgress { done, total: total.max(done) }));
+                    // The server answered: whatever failed before is over.
+                    self.set_live(|l| {
+                        l.progress = Some(SyncProgress { done, total: total.max(done) });
+                        l.online = Some(true);
+                        l.error = None;
+                    });
                     if let Ok(mut b) = self.batch.lock() {
                         if elapsed < Duration::from_secs(2) {
                             *b = (*b * 2).min(crate::sync::MAX_BATCH);

@@ -37,6 +37,7 @@ const odd = visitRow({ id: 'r-3', colour: 'red', way_in: 'declaration', sync_sta
 
 beforeEach(() => {
   vi.resetAllMocks();
+  vi.mocked(api.onSyncStatus).mockResolvedValue(() => {});
   today.mockResolvedValue(todaySummary([pending, synced, odd]));
 });
 
@@ -138,5 +139,23 @@ describe('TodayList', () => {
     today.mockRejectedValueOnce(commandError({ code: 'storage', message: '数据库错误，请重试' }));
     render(TodayList, { onsignedout: vi.fn() });
     expect(await screen.findByTestId('today-error')).toHaveTextContent('数据库错误，请重试');
+  });
+});
+
+describe('after a sync', () => {
+  it('reloads when fewer records wait, so acknowledged visits show 已同步', async () => {
+    const { mockSyncEvents } = await import('../test/syncEvents');
+    const { syncStatus } = await import('../test/fixtures');
+    const events = mockSyncEvents();
+    render(TodayList, { onsignedout: vi.fn() });
+    await waitFor(() => expect(today).toHaveBeenCalledTimes(1));
+    await waitFor(() => expect(events.listening()).toBe(1));
+    events.emit(syncStatus({ pending: 3 }));
+    events.emit(syncStatus({ pending: 3 }));
+    expect(today).toHaveBeenCalledTimes(1);
+    today.mockResolvedValue(todaySummary([{ ...pending, sync_state: 'synced' }]));
+    events.emit(syncStatus({ pending: 0 }));
+    await waitFor(() => expect(today).toHaveBeenCalledTimes(2));
+    await waitFor(() => expect(screen.getAllByText('已同步').length).toBeGreaterThan(0));
   });
 });
