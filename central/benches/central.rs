@@ -9,7 +9,7 @@
 //! Uses its own database `placecode_bench` in the cluster at DATABASE_URL (dropped first).
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::Utc;
 use placecode::code::SigningKey;
@@ -173,8 +173,17 @@ async fn main() {
     ];
     push(setup).await;
 
-    // 1. Phone check-in, returning visitor.
-    let page = http.get(format!("{base}/c/{code}")).send().await.expect("page").text().await.expect("html");
+    // 1. Phone check-in, returning visitor: a phone (its cookie) declares once, then wrk sends
+    // its four digits.
+    let phone = reqwest::Client::new();
+    let first = phone.get(format!("{base}/c/{code}")).send().await.expect("page");
+    let jar_cookie = first
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.split(';').next().unwrap_or("").to_owned())
+        .expect("a cookie");
+    let page = first.text().await.expect("html");
     let i = page.find("name=\"csrf\" value=\"").expect("csrf") + 19;
     let csrf = page[i..i + 32].to_owned();
     let me = resident_id(1);
@@ -190,57 +199,11 @@ async fn main() {
         ("temperature_normal", "yes"),
         ("temperature", ""),
     ];
-    http.post(format!("{base}/c/{code}")).form(&form).send().await.expect("declare");
-    let cookie = http
-        .get(format!("{base}/c/{code}"))
-        .send()
-        .await
-        .expect("page")
-        .headers()
-        .get("set-cookie")
-        .map(|v| v.to_str().unwrap_or("").to_owned());
-    assert!(cookie.is_none(), "the phone is remembered");
-    // The cookie the client holds, for wrk.
-    let jar_cookie = {
-        let url: reqwest::Url = base.parse().expect("url");
-        let res = reqwest::Client::new().get(format!("{base}/c/{code}")).send().await.expect("page");
-        let _ = url;
-        res.headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.split(';').next().unwrap_or("").to_owned())
-    }
-    .expect("a cookie");
-    // That new phone has no people yet: register one through it, then wrk posts with it.
-    let fresh = reqwest::Client::new();
-    let page = fresh
-        .get(format!("{base}/c/{code}"))
-        .header("cookie", &jar_cookie)
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    let i = page.find("name=\"csrf\" value=\"").expect("csrf") + 19;
-    let csrf = page[i..i + 32].to_owned();
-    let form = [
-        ("csrf", csrf.as_str()),
-        ("action", "declare"),
-        ("name", "王建国"),
-        ("id_number", &me),
-        ("address", "开封市鼓楼区中山路1号"),
-        ("phone", ""),
-        ("visited_risk_area", "no"),
-        ("contact_with_suspected", "no"),
-        ("temperature_normal", "yes"),
-        ("temperature", ""),
-    ];
     let r =
-        fresh.post(format!("{base}/c/{code}")).header("cookie", &jar_cookie).form(&form).send().await.expect("declare");
+        phone.post(format!("{base}/c/{code}")).header("cookie", &jar_cookie).form(&form).send().await.expect("declare");
     assert_eq!(r.status(), 200);
     let body = format!("csrf={csrf}&action=last4&last4={}", &me[14..]);
-    let check = fresh
+    let check = phone
         .post(format!("{base}/c/{code}"))
         .header("cookie", &jar_cookie)
         .header("content-type", "application/x-www-form-urlencoded")
@@ -315,7 +278,7 @@ async fn main() {
         .await
         .expect("ids");
     let venues: Vec<Uuid> = (0..2000).map(|_| Uuid::now_v7()).collect();
-    for chunk in 0..10i64 {
+    for _ in 0..10 {
         let n = VISITS / 10;
         sqlx::query(
             "INSERT INTO visits (id, at, person_id, venue_id, source, way_in, colour, health_code, reasons)
@@ -330,7 +293,6 @@ async fn main() {
         .execute(&pool)
         .await
         .expect("visits");
-        let _ = chunk;
     }
     sqlx::query("ANALYZE visits").execute(&pool).await.expect("analyze");
     sqlx::query("ANALYZE people").execute(&pool).await.expect("analyze");
@@ -354,7 +316,7 @@ async fn main() {
     for s in &samples {
         let number = resident_id_in("410203", *s as u64);
         let t = Instant::now();
-        let rows = placecode_central::trace::person(
+        placecode_central::trace::person(
             &pool,
             &keys.risk,
             "bench",
@@ -367,7 +329,6 @@ async fn main() {
         .await
         .expect("person");
         person_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        let _ = rows;
         let t = Instant::now();
         let rows = placecode_central::trace::overlap(
             &pool,
@@ -392,7 +353,6 @@ async fn main() {
         "overlap query (±2 h, 14 days) over {total} visits: median {om:.1} ms, max {ox:.1} ms, {:.0} people found per query",
         found as f64 / samples.len() as f64
     );
-    let _ = Duration::from_secs(0);
 }
 
 async fn futures_join<F: std::future::Future<Output = PushResponse> + Send + 'static>(fs: Vec<F>) -> Vec<PushResponse> {

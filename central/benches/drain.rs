@@ -119,8 +119,6 @@ async fn main() {
         store
             .with_transaction(|tx| {
                 for i in done..done + n {
-                    let ctx = CheckInContext { operator_id: op.id.clone(), trip_code_checked: true, code: None, now: Utc::now() };
-                    let _ = ctx;
                     let pid = uuid::Uuid::now_v7().to_string();
                     let number = resident_id(i);
                     tx.execute(

@@ -7,7 +7,6 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -488,7 +487,4 @@ async fn two_desks_at_one_venue_see_each_others_check_ins(pool: PgPool) {
     b.sync_once().await.unwrap();
     let b_store = Store::open(&b_db).unwrap();
     assert_eq!(b_store.sync_status().unwrap().venues.len(), 1);
-    let _ = SocketAddr::from(([127, 0, 0, 1], 0));
-    let _ = a;
-    let _ = b_store;
 }

@@ -232,7 +232,7 @@ async fn too_many_requests_from_one_address_slow_down(pool: PgPool) {
 async fn bad_unknown_and_revoked_codes_get_a_clear_page(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
     let mut desk = s.desk(&["gulou"], &[]).await;
-    let (venue, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
     for path in ["/c/garbage", "/c/%27%20OR%201%3D1", "/nothing/here", "/c/"] {
         let res = reqwest::get(s.url(path)).await.unwrap();
         assert_eq!(res.status(), 404, "{path}");
@@ -254,7 +254,6 @@ async fn bad_unknown_and_revoked_codes_get_a_clear_page(pool: PgPool) {
     let res = reqwest::get(s.url(&format!("/c/{code}"))).await.unwrap();
     assert_eq!(res.status(), 410);
     assert!(res.text().await.unwrap().contains("此码已停用"));
-    let _ = venue;
 }
 
 #[sqlx::test]

@@ -145,7 +145,6 @@ async fn a_day_without_a_partition_waits_in_the_default_then_moves(pool: PgPool)
         .unwrap();
     let in_default: i64 = sqlx::query_scalar("SELECT count(*) FROM visits_default").fetch_one(&pool).await.unwrap();
     assert_eq!(in_default, 1);
-    let _ = desk;
 }
 
 /// The OpenAPI document lists exactly the routes the server has, and real answers match it.
