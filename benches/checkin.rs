@@ -68,7 +68,9 @@ fn seed(d: &mut Desk, people: usize, visits: usize) {
             name: "李秀英".into(),
             id_number: id_number(n),
             address: "中山路18号".into(),
-            temperature_normal: true,
+            visited_risk_area: Some(false),
+            contact_with_suspected: Some(false),
+            temperature_normal: Some(true),
             ..Default::default()
         };
         if n < 1000 || n == people - 1 {

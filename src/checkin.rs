@@ -20,12 +20,12 @@ pub struct DeclarationInput {
     pub address: String,
     /// 联系电话 (optional at a general venue)
     pub phone: String,
-    /// 是否到过疫情严重地区
-    pub visited_risk_area: bool,
+    /// 是否到过疫情严重地区: asked, never assumed (`None` until the person answers).
+    pub visited_risk_area: Option<bool>,
     /// 是否接触过疑似病人
-    pub contact_with_suspected: bool,
+    pub contact_with_suspected: Option<bool>,
     /// 体温是否正常
-    pub temperature_normal: bool,
+    pub temperature_normal: Option<bool>,
     /// A measured temperature in ℃, optional.
     pub temperature: String,
 }
@@ -50,6 +50,9 @@ pub fn declaration(input: &DeclarationInput, today: chrono::NaiveDate, prefix: &
     let id = f.field("id_number", "身份证号", identity::resident_id(&input.id_number, today));
     let address = f.field("address", "住址", home_address(&input.address));
     let phone = f.field("phone", "手机号", optional(&input.phone, validate::mobile));
+    let visited = f.field("visited_risk_area", VISITED_RISK_AREA, answered(input.visited_risk_area));
+    let contact = f.field("contact_with_suspected", CONTACT, answered(input.contact_with_suspected));
+    let normal = f.field("temperature_normal", TEMPERATURE_NORMAL, answered(input.temperature_normal));
     let temperature = f.field("temperature", "体温", optional(&input.temperature, identity::temperature));
     f.finish(|| {
         Some(Declaration {
@@ -58,13 +61,26 @@ pub fn declaration(input: &DeclarationInput, today: chrono::NaiveDate, prefix: &
             address: address?,
             phone: phone?,
             answers: HealthAnswers {
-                visited_risk_area: input.visited_risk_area,
-                contact_with_suspected: input.contact_with_suspected,
-                symptoms: !input.temperature_normal,
+                visited_risk_area: visited?,
+                contact_with_suspected: contact?,
+                symptoms: !normal?,
                 temperature: temperature?,
             },
         })
     })
+}
+
+/// The declaration's questions (R5), as every form asks them.
+pub const VISITED_RISK_AREA: &str = "是否到过疫情严重地区";
+pub const CONTACT: &str = "是否接触过疑似病人";
+pub const TEMPERATURE_NORMAL: &str = "体温是否正常";
+pub const SYMPTOMS: &str = "是否有发热、咳嗽症状";
+pub const RISK_AREA_TRUCK: &str = "是否到过中高风险地区";
+
+/// A yes/no question must have been answered: a form that submits without asking declares
+/// nothing (R5, R7: "healthy" is never assumed).
+pub fn answered(answer: Option<bool>) -> Result<bool, String> {
+    answer.ok_or_else(|| "请选择“是”或“否”".into())
 }
 
 /// An optional field: empty is `None`, anything else must pass `rule`.
@@ -76,8 +92,19 @@ fn optional<T>(raw: &str, rule: fn(&str) -> Result<T, String>) -> Result<Option<
     }
 }
 
-/// 住址: where the person lives; free text, checked for length and characters only.
+/// 住址 as a person declares it (desk and phone alike): it must be findable, by the same rule
+/// as a venue's address (a road, street or village and a number or landmark on it), so "附近"
+/// or "开封" is refused with the reason.
 pub fn home_address(raw: &str) -> Result<String, String> {
+    let s = stored_home_address(raw)?;
+    validate::findable(&s)?;
+    Ok(s)
+}
+
+/// 住址 as a record carries it: length and characters only. Records already made (on a desk
+/// before the findability rule, or a truck crew with no home address given) are stored, never
+/// refused for a vague address, so no visit is lost to tracing.
+pub fn stored_home_address(raw: &str) -> Result<String, String> {
     let s = crate::normalize::clean(raw);
     let n = s.chars().count();
     if n == 0 {
@@ -273,9 +300,9 @@ mod tests {
             id_number: "11010519491231002x".into(),
             address: "鼓楼区中山路18号院3号楼".into(),
             phone: String::new(),
-            visited_risk_area: false,
-            contact_with_suspected: false,
-            temperature_normal: true,
+            visited_risk_area: Some(false),
+            contact_with_suspected: Some(false),
+            temperature_normal: Some(true),
             temperature: "36.6".into(),
         }
     }
@@ -321,7 +348,7 @@ mod tests {
     #[test]
     fn abnormal_temperature_answer_is_a_symptom() {
         let d = declaration(
-            &DeclarationInput { temperature_normal: false, temperature: String::new(), ..good() },
+            &DeclarationInput { temperature_normal: Some(false), temperature: String::new(), ..good() },
             today(),
             "",
         )
@@ -347,6 +374,51 @@ mod tests {
     }
 
     #[test]
+    fn r5_unanswered_questions_are_named_never_assumed() {
+        let input = DeclarationInput {
+            visited_risk_area: None,
+            contact_with_suspected: Some(false),
+            temperature_normal: None,
+            ..good()
+        };
+        match declaration(&input, today(), "").unwrap_err() {
+            Error::Invalid(f) => {
+                let got: Vec<_> = f.iter().map(|e| (e.field.as_str(), e.message.as_str())).collect();
+                assert_eq!(
+                    got,
+                    [
+                        ("visited_risk_area", "是否到过疫情严重地区：请选择“是”或“否”"),
+                        ("temperature_normal", "体温是否正常：请选择“是”或“否”")
+                    ]
+                );
+            }
+            e => panic!("{e:?}"),
+        }
+        let truck = TruckDeclarationInput { symptoms: None, visited_risk_area: None, ..driver() };
+        match truck_declaration(&truck, today(), "crew.0.").unwrap_err() {
+            Error::Invalid(f) => {
+                let keys: Vec<_> = f.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(keys, ["crew.0.symptoms", "crew.0.visited_risk_area"]);
+                assert_eq!(f[0].message, "是否有发热、咳嗽症状：请选择“是”或“否”");
+            }
+            e => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn home_address_must_be_findable_like_a_venues() {
+        assert_eq!(home_address("附近").unwrap_err(), "缺少路、街、村等位置信息，无法找到这个地址");
+        assert_eq!(home_address("开封市").unwrap_err(), "只写了辖区，请写明路、街或村，以及门牌号或标志性建筑");
+        assert_eq!(home_address("鼓楼区中山路").unwrap_err(), "缺少门牌号或标志性建筑（如“中山路18号”“某某小区东门”）");
+        assert_eq!(home_address("ｘｘ路１８号").unwrap(), "xx路18号");
+        assert!(home_address("北京市朝阳区建国路88号").is_ok());
+        assert!(home_address("兰考县仪封乡代庄村").is_ok());
+        // A record already made keeps a vague address: stored, not refused.
+        assert_eq!(stored_home_address("附近").unwrap(), "附近");
+        assert_eq!(stored_home_address("中山路1号;--").unwrap_err(), "含有不允许的字符“;”");
+    }
+
+    #[test]
     fn home_address_rules() {
         assert!(home_address("杞县𡒄家村").is_ok());
         assert_eq!(home_address("x").unwrap_err(), "至少2个字");
@@ -365,8 +437,8 @@ mod tests {
             entry_point: "连霍高速开封西收费站".into(),
             expected_return: String::new(),
             expected_departure: "2026-11-28 18:00".into(),
-            symptoms: false,
-            visited_risk_area: false,
+            symptoms: Some(false),
+            visited_risk_area: Some(false),
         }
     }
 
@@ -385,7 +457,7 @@ mod tests {
             name: "Chan Tai Man".into(),
             document_kind: Some(DocumentKind::HkMacaoPermit),
             document_number: "h12345678".into(),
-            symptoms: true,
+            symptoms: Some(true),
             ..driver()
         };
         let d = truck_declaration(&input, today(), "").unwrap();
@@ -455,10 +527,10 @@ pub struct TruckDeclarationInput {
     pub expected_return: String,
     /// 预计离豫时间, same format; optional
     pub expected_departure: String,
-    /// 是否有发热/咳嗽症状
-    pub symptoms: bool,
+    /// 是否有发热/咳嗽症状: asked, never assumed.
+    pub symptoms: Option<bool>,
     /// 是否到过中高风险地区
-    pub visited_risk_area: bool,
+    pub visited_risk_area: Option<bool>,
 }
 
 /// A truck crew member's declaration that passed every rule.
@@ -531,6 +603,8 @@ pub fn truck_declaration(
     let expected_return = f.field("expected_return", "预计返豫时间", expected_time(&input.expected_return, today));
     let expected_departure =
         f.field("expected_departure", "预计离豫时间", expected_time(&input.expected_departure, today));
+    let symptoms = f.field("symptoms", SYMPTOMS, answered(input.symptoms));
+    let visited = f.field("visited_risk_area", RISK_AREA_TRUCK, answered(input.visited_risk_area));
     f.finish(|| {
         Some(TruckDeclaration {
             name: name?,
@@ -543,9 +617,9 @@ pub fn truck_declaration(
             expected_return: expected_return?,
             expected_departure: expected_departure?,
             answers: HealthAnswers {
-                visited_risk_area: input.visited_risk_area,
+                visited_risk_area: visited?,
                 contact_with_suspected: false,
-                symptoms: input.symptoms,
+                symptoms: symptoms?,
                 temperature: None,
             },
         })

@@ -35,6 +35,17 @@ impl ResidentId {
     }
 }
 
+/// 身份证后四位 as a returning visitor types it (R5), at the desk or on a phone: four digits, the
+/// last of which may be X (either case; full-width accepted).
+pub fn last4(raw: &str) -> Result<String, String> {
+    let s = normalize::compact(raw).to_ascii_uppercase();
+    if s.len() == 4 && s.bytes().enumerate().all(|(i, b)| b.is_ascii_digit() || (i == 3 && b == b'X')) {
+        Ok(s)
+    } else {
+        Err("应为4位数字（最后一位可为X）".into())
+    }
+}
+
 /// GB 11643: 18 characters, a known province, a real birth date not in the future, and the
 /// ISO 7064 MOD 11-2 check character. First-generation 15-digit numbers expired in 2013 and are
 /// refused with that reason, not converted: a converted number would be one the person never held.

@@ -215,6 +215,9 @@ pub struct VenueBody {
     pub venue_id: String,
     #[serde(flatten)]
     pub input: crate::venue::VenueInput,
+    /// 监督电话 as the desk's posters print it; the phone page names it on yellow and red.
+    #[serde(default)]
+    pub supervision_phone: String,
 }
 
 /// A code the desk issued (kind `code`).
@@ -366,7 +369,7 @@ pub fn check_person(p: &PersonBody, today: NaiveDate) -> Result<(String, String,
     let address = if p.address.trim().is_empty() {
         String::new()
     } else {
-        checkin::home_address(&p.address).map_err(|m| refuse("person.address", format!("住址：{m}")))?
+        checkin::stored_home_address(&p.address).map_err(|m| refuse("person.address", format!("住址：{m}")))?
     };
     let phone = match p.phone.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(s) => Some(validate::phone(s).map_err(|m| refuse("person.phone", format!("手机号：{m}")))?),
@@ -423,11 +426,20 @@ pub fn check_time(at: DateTime<Utc>, now: DateTime<Utc>, field: &str) -> Result<
     Ok(())
 }
 
-/// Checks a pushed venue with the same rules as the desk's registration form.
-pub fn check_venue(b: &VenueBody) -> Result<(uuid::Uuid, crate::venue::ValidVenue), Refusal> {
+/// Checks a pushed venue with the same rules as the desk's registration form; answers its id,
+/// the venue and its supervision phone (none when the desk sent none).
+pub fn check_venue(b: &VenueBody) -> Result<(uuid::Uuid, crate::venue::ValidVenue, Option<String>), Refusal> {
     let id = uuid::Uuid::parse_str(&b.venue_id).map_err(|_| refuse("venue_id", "场所编号格式不对"))?;
     let v = validate::venue(&b.input).map_err(first)?;
-    Ok((id, v))
+    let phone = if b.supervision_phone.trim().is_empty() {
+        None
+    } else {
+        Some(
+            validate::supervision_phone(&b.supervision_phone)
+                .map_err(|m| refuse("supervision_phone", format!("监督电话：{m}")))?,
+        )
+    };
+    Ok((id, v, phone))
 }
 
 /// Checks a pushed code: well formed and of the venue's kind; its signature is checked by the

@@ -184,21 +184,39 @@ pub fn address(raw: &str, district: Option<District>) -> Result<String, String> 
     let s = normalize::clean(raw);
     length(&s, 2, ADDRESS_MAX)?;
     only(&s, |c| is_han(c) || c.is_ascii_alphanumeric() || " ()（）·-—_#/,.、".contains(c))?;
+    let (named, _) = strip_admin(&s);
+    if let (Some(named), Some(chosen)) = (named, district) {
+        if named != chosen {
+            return Err(format!("写的是{}，与所在辖区“{}”不一致", named.label(), chosen.label()));
+        }
+    }
+    findable(&s)?;
+    Ok(s)
+}
 
+/// Drops the province, the city and a district or county at the start of an address; answers
+/// the district named, if any, and what remains.
+fn strip_admin(s: &str) -> (Option<District>, String) {
     let mut rest = s.replace(' ', "");
     for p in ADMIN_PREFIXES {
         if let Some(r) = rest.strip_prefix(p) {
             rest = r.to_owned();
         }
     }
+    let mut named = None;
     for d in District::ALL {
         if let Some(r) = rest.strip_prefix(d.label()) {
-            if let Some(chosen) = district.filter(|c| c != d) {
-                return Err(format!("写的是{}，与所在辖区“{}”不一致", d.label(), chosen.label()));
-            }
+            named = Some(*d);
             rest = r.to_owned();
         }
     }
+    (named, rest)
+}
+
+/// An address someone could find (a venue's or a person's): past the province, city and
+/// district, a road, street or village, and a number or landmark on it.
+pub fn findable(s: &str) -> Result<(), String> {
+    let (_, rest) = strip_admin(s);
     if rest.chars().count() < 2 {
         return Err("只写了辖区，请写明路、街或村，以及门牌号或标志性建筑".into());
     }
@@ -208,12 +226,22 @@ pub fn address(raw: &str, district: Option<District>) -> Result<String, String> 
             .zip(rest.chars().skip(1))
             .any(|(a, b)| matches!(a, 'G' | 'S' | 'g' | 's') && b.is_ascii_digit());
     if !has_locality {
-        return Err("缺少路、街、村等位置信息，无法找到该场所".into());
+        return Err("缺少路、街、村等位置信息，无法找到这个地址".into());
     }
     if !(rest.chars().any(|c| c.is_ascii_digit()) || SPOT.iter().any(|w| rest.contains(w))) {
         return Err("缺少门牌号或标志性建筑（如“中山路18号”“某某小区东门”）".into());
     }
-    Ok(s)
+    Ok(())
+}
+
+/// 监督电话 as a poster prints it: 3 to 20 digits and dashes (12345, 0371-23456789).
+pub fn supervision_phone(raw: &str) -> Result<String, String> {
+    let phone = normalize::compact(raw);
+    if (3..=20).contains(&phone.len()) && phone.chars().all(|c| c.is_ascii_digit() || c == '-') {
+        Ok(phone)
+    } else {
+        Err("应为3至20位数字".into())
+    }
 }
 
 /// A person's name: Chinese (rare characters and the middle dot of minority names allowed) or
@@ -410,7 +438,7 @@ mod tests {
         assert_eq!(address("鼓楼区", d).unwrap_err(), "只写了辖区，请写明路、街或村，以及门牌号或标志性建筑");
         assert_eq!(address("开封市鼓楼区", d).unwrap_err(), "只写了辖区，请写明路、街或村，以及门牌号或标志性建筑");
         assert_eq!(address("鼓楼区中山路", d).unwrap_err(), "缺少门牌号或标志性建筑（如“中山路18号”“某某小区东门”）");
-        assert_eq!(address("鼓楼区那边", d).unwrap_err(), "缺少路、街、村等位置信息，无法找到该场所");
+        assert_eq!(address("鼓楼区那边", d).unwrap_err(), "缺少路、街、村等位置信息，无法找到这个地址");
         assert_eq!(address("龙亭区中山路18号", d).unwrap_err(), "写的是龙亭区，与所在辖区“鼓楼区”不一致");
         assert_eq!(address("中山路18号<b>", d).unwrap_err(), "含有不允许的字符“<”");
         assert_eq!(address("中山路18号'; DROP TABLE venues;--", d).unwrap_err(), "含有不允许的字符“'”");

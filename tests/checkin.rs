@@ -47,9 +47,9 @@ fn person(name: &str, id: &str) -> DeclarationInput {
         id_number: id.into(),
         address: "鼓楼区中山路18号院".into(),
         phone: String::new(),
-        visited_risk_area: false,
-        contact_with_suspected: false,
-        temperature_normal: true,
+        visited_risk_area: Some(false),
+        contact_with_suspected: Some(false),
+        temperature_normal: Some(true),
         temperature: "36.5".into(),
     }
 }

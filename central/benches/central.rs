@@ -187,8 +187,10 @@ async fn main() {
     let i = page.find("name=\"csrf\" value=\"").expect("csrf") + 19;
     let csrf = page[i..i + 32].to_owned();
     let me = resident_id(1);
+    let once = uuid::Uuid::now_v7().to_string();
     let form = [
         ("csrf", csrf.as_str()),
+        ("once", once.as_str()),
         ("action", "declare"),
         ("name", "王建国"),
         ("id_number", &me),
@@ -201,25 +203,25 @@ async fn main() {
     ];
     let r =
         phone.post(format!("{base}/c/{code}")).header("cookie", &jar_cookie).form(&form).send().await.expect("declare");
-    assert_eq!(r.status(), 200);
-    let body = format!("csrf={csrf}&action=last4&last4={}", &me[14..]);
+    assert_eq!(r.status(), 303, "a check-in answers with its result page");
+    // Each form carries a new one-time token (a resent form stores nothing): the script makes one
+    // per request, as each phone's page does.
+    let body = format!("csrf={csrf}&action=last4&last4={}&once=", &me[14..]);
     let check = phone
         .post(format!("{base}/c/{code}"))
         .header("cookie", &jar_cookie)
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(body.clone())
+        .body(format!("{body}{}", uuid::Uuid::now_v7()))
         .send()
         .await
-        .expect("last4")
-        .text()
-        .await
-        .expect("html");
-    assert!(check.contains("data-colour=\"green\""), "four digits check in");
+        .expect("last4");
+    assert_eq!(check.status(), 303, "four digits check in");
     let script = std::env::temp_dir().join("placecode-bench-last4.lua");
     std::fs::write(
         &script,
         format!(
-            "wrk.method = \"POST\"\nwrk.body = \"{body}\"\nwrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\nwrk.headers[\"Cookie\"] = \"{jar_cookie}\"\n"
+            "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\nwrk.headers[\"Cookie\"] = \"{jar_cookie}\"\n\
+             local n = 0\nrequest = function()\n  n = n + 1\n  local once = string.format(\"%08x-%04x-4%03x-8%03x-%04x%08x\", math.random(0, 2147483647), n % 65536, math.random(0, 4095), math.random(0, 4095), math.random(0, 65535), math.random(0, 2147483647))\n  return wrk.format(nil, nil, nil, \"{body}\" .. once)\nend\n"
         ),
     )
     .expect("lua");

@@ -40,7 +40,9 @@ fn check_ins(db: &std::path::Path, n: usize, offset: u64) -> Vec<f64> {
             name: "李四".into(),
             id_number: resident_id(5_000_000 + offset + i as u64),
             address: "开封市鼓楼区中山路1号".into(),
-            temperature_normal: true,
+            visited_risk_area: Some(false),
+            contact_with_suspected: Some(false),
+            temperature_normal: Some(true),
             ..Default::default()
         };
         let t = Instant::now();

@@ -95,6 +95,7 @@ pub fn router(app: App) -> Router {
     let pages = Router::new()
         .route("/c/{code}", get(phone::show).post(phone::submit))
         .route("/C/{code}", get(phone::show).post(phone::submit))
+        .route("/c/{code}/r/{id}", get(phone::result))
         .route("/checkpoints", get(phone::checkpoints))
         .layer(axum::extract::DefaultBodyLimit::max(phone::MAX_FORM_BYTES));
     api.merge(pages).fallback(phone::not_found).with_state(app)

@@ -17,7 +17,7 @@ use crate::error::{CentralError, Result};
 
 /// A record that passed its checks, ready to write.
 enum Valid {
-    Venue(Uuid, placecode::venue::ValidVenue),
+    Venue(Uuid, placecode::venue::ValidVenue, Option<String>),
     Code(Uuid, placecode::code::ParsedCode, String),
     CodeRevoked(CodeRevokedBody),
     Visit(Box<(VisitBody, sync::CheckedVisit)>),
@@ -128,7 +128,9 @@ pub async fn push(
         }
         let mut result = status(&it.record.id, PushStatus::Stored);
         match v {
-            Valid::Venue(vid, venue) => result.decision = Some(write_venue(&mut tx, desk, vid, &venue).await?),
+            Valid::Venue(vid, venue, phone) => {
+                result.decision = Some(write_venue(&mut tx, desk, vid, &venue, phone.as_deref()).await?)
+            }
             Valid::Code(venue, parsed, label) => {
                 write_code(&mut tx, desk, venue, &parsed, &label, it.record.written_at).await?
             }
@@ -231,7 +233,7 @@ impl<'a> Context<'a> {
         match r.kind {
             RecordKind::Venue => {
                 let b: VenueBody = sync::body(r)?;
-                let (id, v) = sync::check_venue(&b)?;
+                let (id, v, phone) = sync::check_venue(&b)?;
                 let allowed = match self.known_venues.get(&id) {
                     Some((_, owner)) => *owner == self.desk.id || self.writable.contains(&id),
                     None => self.writable.contains(&id) || self.desk.districts.iter().any(|d| d == v.district.key()),
@@ -241,7 +243,7 @@ impl<'a> Context<'a> {
                 }
                 self.writable.insert(id);
                 self.batch_venues.insert(id, v.kind);
-                Ok(Valid::Venue(id, v))
+                Ok(Valid::Venue(id, v, phone))
             }
             RecordKind::Code => {
                 let b: CodeBody = sync::body(r)?;
@@ -328,6 +330,7 @@ async fn write_venue(
     desk: &Desk,
     id: Uuid,
     v: &placecode::venue::ValidVenue,
+    supervision_phone: Option<&str>,
 ) -> Result<VenueDecision> {
     let key = v.dedup_key();
     let twin: Option<(String, String)> =
@@ -344,12 +347,13 @@ async fn write_venue(
     };
     sqlx::query(
         "INSERT INTO venues (id, desk_id, kind, category, name, district, address, manager_name, manager_phone,
-             dedup_key, status, reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             dedup_key, status, reason, supervision_phone)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, category = EXCLUDED.category, name = EXCLUDED.name,
              district = EXCLUDED.district, address = EXCLUDED.address, manager_name = EXCLUDED.manager_name,
              manager_phone = EXCLUDED.manager_phone, dedup_key = EXCLUDED.dedup_key, status = EXCLUDED.status,
-             reason = EXCLUDED.reason, updated_at = now()",
+             reason = EXCLUDED.reason, supervision_phone = COALESCE(EXCLUDED.supervision_phone, venues.supervision_phone),
+             updated_at = now()",
     )
     .bind(id)
     .bind(desk.id)
@@ -363,6 +367,7 @@ async fn write_venue(
     .bind(&key)
     .bind(status)
     .bind(&reason)
+    .bind(supervision_phone)
     .execute(&mut **tx)
     .await?;
     sqlx::query("INSERT INTO desk_venues (desk_id, venue_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")

@@ -44,8 +44,9 @@ fn out_dir() -> PathBuf {
     d
 }
 
-/// A phone: 390×844 CSS pixels, touch, WeChat's Android user agent.
-async fn phone_browser() -> Chrome {
+/// A phone: `width`×`height` CSS pixels, touch, WeChat's Android user agent, and the text size
+/// the person chose (`font_px` is the browser's default font size: 16 normal, 24 for 150%).
+async fn phone_browser(width: u32, height: u32, font_px: u32) -> Chrome {
     let port = free_port();
     let process = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
         .arg(format!("--port={port}"))
@@ -77,12 +78,17 @@ async fn phone_browser() -> Chrome {
     caps.add_experimental_option(
         "mobileEmulation",
         json!({
-            "deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2.0, "touch": true, "mobile": true},
+            "deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0, "touch": true, "mobile": true},
             "userAgent": "Mozilla/5.0 (Linux; Android 12; V2145A) AppleWebKit/537.36 (KHTML, like Gecko) \
 Version/4.0 Chrome/101.0.4951.74 Mobile Safari/537.36 XWEB/5061 MMWEBSDK/20230405 MicroMessenger/8.0.35.2360 WeChat/arm64"
         }),
     )
     .expect("mobile emulation");
+    caps.add_experimental_option(
+        "prefs",
+        json!({"webkit": {"webprefs": {"default_font_size": font_px, "default_fixed_font_size": font_px * 13 / 16}}}),
+    )
+    .expect("text size");
     if let Ok(bin) = std::env::var("CHROMIUM") {
         caps.set_binary(&bin).expect("binary");
     } else if std::path::Path::new("/usr/bin/chromium").exists() {
@@ -173,7 +179,38 @@ async fn declare(driver: &WebDriver, name: &str, id: &str) {
     fill(driver, "phone", "13837800003").await;
     fill(driver, "temperature", "36.6").await;
     choose(driver, "visited_risk_area", "no").await;
+    choose(driver, "contact_with_suspected", "no").await;
+    choose(driver, "temperature_normal", "yes").await;
     submit(driver).await;
+}
+
+/// The result's colour word, live clock and moving bar are inside the screen, the clock on one
+/// line, at the top of the page and after scrolling to its end.
+async fn clock_in_view(driver: &WebDriver, state: &str) {
+    for scroll in ["window.scrollTo(0, 0)", "window.scrollTo(0, document.body.scrollHeight)"] {
+        driver.execute(scroll, vec![]).await.expect("scroll");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let box_: Vec<f64> = driver
+            .execute(
+                "var c=document.getElementById('clock'),t=document.querySelector('.track'),\
+                 r=c.getBoundingClientRect(),q=t.getBoundingClientRect(),fs=parseFloat(getComputedStyle(c).fontSize);\
+                 return [r.top,r.bottom,r.left,r.right,q.top,q.bottom,innerWidth,innerHeight,r.height/fs];",
+                vec![],
+            )
+            .await
+            .expect("clock box")
+            .convert()
+            .expect("numbers");
+        let [top, bottom, left, right, bar_top, bar_bottom, w, h, lines] = box_[..] else { panic!("{box_:?}") };
+        assert!(top >= 0.0 && bottom <= h && left >= 0.0 && right <= w, "{state} {scroll}: clock at {box_:?}");
+        assert!(bar_top >= 0.0 && bar_bottom <= h, "{state} {scroll}: bar at {box_:?}");
+        assert!(lines < 2.0, "{state}: the clock wraps ({box_:?})");
+    }
+    driver.execute("window.scrollTo(0, 0)", vec![]).await.expect("scroll");
+}
+
+async fn visits(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM visits").fetch_one(pool).await.expect("count")
 }
 
 #[sqlx::test]
@@ -219,7 +256,7 @@ async fn a_printed_posters_qr_checks_a_phone_in(pool: PgPool) {
     let scanned = scan_poster(&render(&fonts, &[poster]).expect("poster"));
     assert!(scanned.ends_with(&format!("/C/{code}")), "{scanned}");
 
-    let chrome = phone_browser().await;
+    let chrome = phone_browser(390, 844, 16).await;
     let d = chrome.driver.as_ref().expect("driver");
     // First visit: the full declaration.
     d.goto(&scanned).await.expect("open the scanned URL");
@@ -263,12 +300,14 @@ async fn a_printed_posters_qr_checks_a_phone_in(pool: PgPool) {
         .await
         .unwrap();
     d.goto(&format!("{scanned}?new=1")).await.unwrap();
-    wait_for(d, "#id_number").await;
+    wait_for(d, "#relation").await;
+    d.find(By::Css("#relation option:nth-child(2)")).await.unwrap().click().await.unwrap();
     declare(d, "李红", &red).await;
     let result = wait_for(d, "#result").await;
     assert_eq!(result.attr("data-colour").await.unwrap().as_deref(), Some("red"));
     let page = text(d).await;
-    assert!(page.contains("禁止进入") && page.contains("密切接触者"), "{page}");
+    // The colour and what to do; never the risk list's reason.
+    assert!(page.contains("禁止进入") && !page.contains("密切接触者") && page.contains("12345"), "{page}");
     let bg: String = d
         .execute("return getComputedStyle(document.getElementById('result')).backgroundColor", vec![])
         .await
@@ -302,4 +341,124 @@ async fn a_printed_posters_qr_checks_a_phone_in(pool: PgPool) {
     let visits = body["visits"].as_array().unwrap();
     assert_eq!(visits.len(), 2, "{body}");
     assert!(visits.iter().all(|v| v["source"] == "phone" && v["venue_name"] == "鼓楼超市"));
+}
+
+/// A small phone (320×568) with the text at 150%: questions named when unanswered, a vague
+/// address refused, an ID ending in X typed with the X key, a double tap and a reload storing
+/// one visit, and the clock and bar in view on green, a group, yellow and red.
+#[sqlx::test]
+async fn a_small_phone_with_large_text_checks_in_once_and_always_sees_the_clock(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("鼓楼区西司门农贸市场（东门入口）", CodeKind::General).await;
+    let url = s.url(&format!("/c/{code}"));
+    let chrome = phone_browser(320, 568, 24).await;
+    let d = chrome.driver.as_ref().expect("driver");
+    d.goto(&url).await.expect("open");
+    wait_for(d, "#id_number").await;
+    let root: String = d
+        .execute("return getComputedStyle(document.documentElement).fontSize", vec![])
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    assert_eq!(root, "24px", "the phone's text size applies");
+
+    // An ID number ending in X, typed on a number pad: 17 digits, then the X key.
+    let me = (1..).map(resident_id).find(|n| n.ends_with('X')).expect("an X number");
+    fill(d, "name", "王建国").await;
+    fill(d, "id_number", &me[..17]).await;
+    d.find(By::Css("button.xkey[data-for=id_number]")).await.unwrap().click().await.unwrap();
+    fill(d, "address", "附近").await;
+    choose(d, "contact_with_suspected", "no").await;
+    submit(d).await;
+    let banner = wait_for(d, "#errors").await.text().await.unwrap();
+    for m in ["是否到过疫情严重地区：请选择", "体温是否正常：请选择", "住址：缺少路、街、村等位置信息"]
+    {
+        assert!(banner.contains(m), "{m} in {banner}");
+    }
+    let typed: String =
+        d.execute("return document.getElementById('id_number').value", vec![]).await.unwrap().convert().unwrap();
+    assert_eq!(typed, me, "the X key completed the number and it was kept");
+    shot(d, "phone-5-errors-small-large-text").await;
+    assert_eq!(visits(&pool).await, 0);
+
+    fill(d, "address", "鼓楼区中山路18号院").await;
+    choose(d, "visited_risk_area", "no").await;
+    choose(d, "temperature_normal", "yes").await;
+    // A double tap: the second tap finds the button already 提交中 and disabled.
+    let label: String = d
+        .execute("var b=document.getElementById('send');b.click();var t=b.textContent;b.click();return t", vec![])
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    assert_eq!(label, "提交中…");
+    let result = wait_for(d, "#result").await;
+    assert_eq!(result.attr("data-colour").await.unwrap().as_deref(), Some("green"));
+    clock_in_view(d, "green").await;
+    shot(d, "phone-6-green-small-large-text").await;
+    d.refresh().await.expect("reload");
+    wait_for(d, "#result").await;
+    assert_eq!(visits(&pool).await, 1, "a double tap and a reload store one visit");
+
+    // Someone else on this phone, then both ticked: no last four needed with the owner ticked.
+    d.goto(&format!("{url}?new=1")).await.unwrap();
+    wait_for(d, "#relation").await;
+    assert!(text(d).await.contains("为他人登记"));
+    d.find(By::Css("#relation option:nth-child(3)")).await.unwrap().click().await.unwrap();
+    declare(d, "王小明", &resident_id(9009)).await;
+    wait_for(d, "#result").await;
+    d.goto(&url).await.unwrap();
+    wait_for(d, "#last4").await;
+    for b in d.find_all(By::Css("input[name=with]")).await.unwrap() {
+        b.click().await.unwrap();
+    }
+    submit(d).await;
+    wait_for(d, "#result").await;
+    assert_eq!(d.find_all(By::Css(".who")).await.unwrap().len(), 2);
+    clock_in_view(d, "group").await;
+    shot(d, "phone-7-group-small-large-text").await;
+
+    // Four digits ending in X, with the X key.
+    d.goto(&url).await.unwrap();
+    wait_for(d, "#last4").await;
+    fill(d, "last4", &me[14..17]).await;
+    d.find(By::Css("button.xkey[data-for=last4]")).await.unwrap().click().await.unwrap();
+    shot(d, "phone-8-last4-x").await;
+    submit(d).await;
+    assert_eq!(wait_for(d, "#result").await.attr("data-colour").await.unwrap().as_deref(), Some("green"));
+    assert_eq!(visits(&pool).await, 5);
+
+    // Yellow by a declaration, and red on the risk list: the clock in view, help at the end.
+    d.goto(&format!("{url}?new=1")).await.unwrap();
+    wait_for(d, "#relation").await;
+    d.find(By::Css("#relation option:nth-child(2)")).await.unwrap().click().await.unwrap();
+    fill(d, "name", "李秀英").await;
+    fill(d, "id_number", &resident_id(9010)).await;
+    fill(d, "address", "鼓楼区中山路18号院").await;
+    choose(d, "visited_risk_area", "yes").await;
+    choose(d, "contact_with_suspected", "no").await;
+    choose(d, "temperature_normal", "yes").await;
+    submit(d).await;
+    assert_eq!(wait_for(d, "#result").await.attr("data-colour").await.unwrap().as_deref(), Some("yellow"));
+    clock_in_view(d, "yellow").await;
+    assert!(text(d).await.contains("12345"));
+    shot(d, "phone-9-yellow-small-large-text").await;
+    let red = resident_id(9011);
+    placecode_central::risk::import(&pool, &s.keys.risk, format!("{red},红,密切接触者\n").as_bytes(), false)
+        .await
+        .unwrap();
+    d.goto(&format!("{url}?new=1")).await.unwrap();
+    wait_for(d, "#relation").await;
+    d.find(By::Css("#relation option:nth-child(4)")).await.unwrap().click().await.unwrap();
+    declare(d, "赵红", &red).await;
+    assert_eq!(wait_for(d, "#result").await.attr("data-colour").await.unwrap().as_deref(), Some("red"));
+    clock_in_view(d, "red").await;
+    let page = text(d).await;
+    assert!(!page.contains("密切接触者") && page.contains("如对结果有疑问"), "{page}");
+    shot(d, "phone-10-red-small-large-text").await;
+    if let Some(driver) = chrome.driver.clone() {
+        driver.quit().await.ok();
+    }
 }

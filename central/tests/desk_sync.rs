@@ -228,9 +228,9 @@ fn desk_with_backlog(dir: &Path, n: u64, seed: u64) -> (PathBuf, SigningKey) {
             id_number: resident_id(seed * 100_000 + i),
             address: "开封市鼓楼区中山路1号".into(),
             phone: String::new(),
-            visited_risk_area: false,
-            contact_with_suspected: refuse,
-            temperature_normal: true,
+            visited_risk_area: Some(false),
+            contact_with_suspected: Some(refuse),
+            temperature_normal: Some(true),
             temperature: String::new(),
         };
         let r = store.declare(&input, &ctx).unwrap();

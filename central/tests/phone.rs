@@ -15,19 +15,19 @@ fn phone_client() -> reqwest::Client {
         .unwrap()
 }
 
-/// The hidden CSRF value of a page's form.
-fn csrf(html: &str) -> String {
-    let i = html.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
-    html[i..i + 32].to_owned()
+/// A fresh form's tokens (each form may be sent once).
+async fn form(phone: &reqwest::Client, url: &str) -> Tokens {
+    csrf(&phone.get(url).send().await.unwrap().text().await.unwrap())
 }
 
 async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
-fn declaration(csrf: &str, name: &str, id: &str) -> Vec<(&'static str, String)> {
+fn declaration(t: &Tokens, name: &str, id: &str) -> Vec<(&'static str, String)> {
     vec![
-        ("csrf", csrf.into()),
+        ("csrf", t.csrf.clone()),
+        ("once", t.once.clone()),
         ("action", "declare".into()),
         ("name", name.into()),
         ("id_number", id.into()),
@@ -86,7 +86,7 @@ async fn first_visit_declares_then_four_digits_suffice(pool: PgPool) {
     let token = csrf(&html);
     let wrong = phone
         .post(&url)
-        .form(&[("csrf", token.as_str()), ("action", "last4"), ("last4", "0000")])
+        .form(&[("csrf", token.csrf.as_str()), ("once", &token.once), ("action", "last4"), ("last4", "0000")])
         .send()
         .await
         .unwrap();
@@ -94,7 +94,7 @@ async fn first_visit_declares_then_four_digits_suffice(pool: PgPool) {
     assert!(wrong.text().await.unwrap().contains("本机没有登记过"));
     let ok = phone
         .post(&url)
-        .form(&[("csrf", token.as_str()), ("action", "last4"), ("last4", &id[14..])])
+        .form(&[("csrf", token.csrf.as_str()), ("once", &token.once), ("action", "last4"), ("last4", &id[14..])])
         .send()
         .await
         .unwrap();
@@ -114,28 +114,41 @@ async fn a_parent_checks_in_a_child_too(pool: PgPool) {
     let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
     let phone = phone_client();
     let url = s.url(&format!("/c/{code}"));
-    let token = csrf(&phone.get(&url).send().await.unwrap().text().await.unwrap());
+    let token = form(&phone, &url).await;
     let parent = resident_id(1001);
     phone.post(&url).form(&declaration(&token, "王建国", &parent)).send().await.unwrap();
-    // Another person on the same phone.
+    // Another person on the same phone: a heading says for whom, and the relation is asked.
     let html = phone.get(format!("{url}?new=1")).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("name=\"id_number\""));
+    assert!(html.contains("name=\"id_number\"") && html.contains("为他人登记") && html.contains("name=\"relation\""));
+    let token = csrf(&html);
     let child = "410202201501010000";
     let child = format!("{}{}", &child[..17], {
         let w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
         let sum: u32 = child.bytes().take(17).zip(w).map(|(b, w)| u32::from(b - b'0') * w).sum();
         b"10X98765432"[(sum % 11) as usize] as char
     });
-    let res = phone.post(&url).form(&declaration(&token, "王小明", &child)).send().await.unwrap();
+    let mut for_child = declaration(&token, "王小明", &child);
+    for_child.push(("new", "1".into()));
+    let res = phone.post(&url).form(&for_child).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("与本机机主的关系：请选择"));
+    assert_eq!(count(&pool, "SELECT count(*) FROM people WHERE name = '王小明'").await, 0);
+    for_child.push(("relation", "子女".into()));
+    let res = phone.post(&url).form(&for_child).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("同行人一起登记") && html.contains("王**"));
+    // Listed by masked name, birth year and relation; never the ID number.
+    assert!(html.contains("王**（1981年生，本人）"), "{html}");
+    assert!(html.contains("王**（2015年生，子女）"), "{html}");
+    assert!(!html.contains(&child[..10]) && !html.contains(&parent[..10]), "{html}");
+    let token = csrf(&html);
     let child_person: i64 =
         sqlx::query_scalar("SELECT id FROM people WHERE name = '王小明'").fetch_one(&pool).await.unwrap();
     let res = phone
         .post(&url)
         .form(&[
-            ("csrf", token.as_str()),
+            ("csrf", token.csrf.as_str()),
+            ("once", &token.once),
             ("action", "last4"),
             ("last4", &parent[14..]),
             ("with", &child_person.to_string()),
@@ -148,13 +161,15 @@ async fn a_parent_checks_in_a_child_too(pool: PgPool) {
     assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE way_in = 'last4'").await, 2);
     // A person id that is not this phone's is ignored.
     let stranger_phone = phone_client();
-    let t2 = csrf(&stranger_phone.get(&url).send().await.unwrap().text().await.unwrap());
+    let t2 = form(&stranger_phone, &url).await;
     let other = resident_id(2002);
     stranger_phone.post(&url).form(&declaration(&t2, "李四", &other)).send().await.unwrap();
+    let t2 = form(&stranger_phone, &url).await;
     let res = stranger_phone
         .post(&url)
         .form(&[
-            ("csrf", t2.as_str()),
+            ("csrf", t2.csrf.as_str()),
+            ("once", &t2.once),
             ("action", "last4"),
             ("last4", &other[14..]),
             ("with", &child_person.to_string()),
@@ -176,15 +191,20 @@ async fn a_red_person_is_refused_entry(pool: PgPool) {
         .unwrap();
     let phone = phone_client();
     let url = s.url(&format!("/C/{code}"));
-    let token = csrf(&phone.get(&url).send().await.unwrap().text().await.unwrap());
+    let token = form(&phone, &url).await;
     let html = phone.post(&url).form(&declaration(&token, "赵六", &red)).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("data-colour=\"red\"") && html.contains("禁止进入") && html.contains("密切接触者"), "{html}");
-    // A yellow answer at the door: contact with a suspected case is red by the core's rule.
+    assert!(html.contains("data-colour=\"red\"") && html.contains("禁止进入"), "{html}");
+    // The phone never shows the risk list's reason; it says what to do if the colour seems wrong.
+    assert!(!html.contains("密切接触者") && !html.contains("风险人员名单"), "{html}");
+    assert!(html.contains("id=\"help\"") && html.contains("12345"), "{html}");
+    // A yellow answer at the door.
+    let phone = phone_client();
+    let token = form(&phone, &url).await;
     let mut answers = declaration(&token, "钱七", &resident_id(3004));
     answers.retain(|(k, _)| *k != "visited_risk_area");
     answers.push(("visited_risk_area", "yes".into()));
     let html = phone.post(&url).form(&answers).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("data-colour=\"yellow\"") || html.contains("data-colour=\"red\""), "{html}");
+    assert!(html.contains("data-colour=\"yellow\"") && html.contains("申报到过疫情严重地区"), "{html}");
 }
 
 #[sqlx::test]
@@ -194,7 +214,7 @@ async fn forms_without_this_phones_token_are_refused(pool: PgPool) {
     let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
     let url = s.url(&format!("/c/{code}"));
     let phone = phone_client();
-    let token = csrf(&phone.get(&url).send().await.unwrap().text().await.unwrap());
+    let token = form(&phone, &url).await;
     // No cookie (another site posting the form), or another phone's token.
     let res =
         reqwest::Client::new().post(&url).form(&declaration(&token, "王建国", &resident_id(1))).send().await.unwrap();
@@ -270,7 +290,8 @@ async fn checkpoint_codes_are_published_and_crews_declare_ahead(pool: PgPool) {
     assert!(html.contains("车牌号") && html.contains("入豫地"));
     let token = csrf(&html);
     let form = [
-        ("csrf", token.as_str()),
+        ("csrf", token.csrf.as_str()),
+        ("once", token.once.as_str()),
         ("action", "declare"),
         ("name", "孙师傅"),
         ("document_kind", "resident_id"),
@@ -284,15 +305,172 @@ async fn checkpoint_codes_are_published_and_crews_declare_ahead(pool: PgPool) {
     ];
     let res = phone.post(&url).form(&form).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert!(res.text().await.unwrap().contains("绿码"));
+    // A pre-declaration names the plate and what to do at the checkpoint; it never says 通行.
+    let html = res.text().await.unwrap();
+    assert!(html.contains("已预申报 · 到卡口报车牌 豫B12345 确认") && !html.contains("通行"), "{html}");
     let plate: String = sqlx::query_scalar("SELECT plate FROM truck_records WHERE kind = 'pre_declaration'")
         .fetch_one(&pool)
         .await
         .unwrap();
     assert_eq!(plate, "豫B12345");
+    let fresh = csrf(&phone.get(&url).send().await.unwrap().text().await.unwrap());
     let mut bad = form.to_vec();
-    bad[5] = ("plate", "12345");
+    bad[1] = ("once", fresh.once.as_str());
+    bad[6] = ("plate", "12345");
     let res = phone.post(&url).form(&bad).send().await.unwrap();
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("车牌号："));
+}
+
+/// A result page's address, as the redirect after a check-in names it.
+fn result_url(res: &reqwest::Response) -> String {
+    res.url().to_string()
+}
+
+#[sqlx::test]
+async fn one_tap_one_check_in_a_double_tap_and_a_reload_store_nothing_more(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let phone = phone_client();
+    let url = s.url(&format!("/c/{code}"));
+    let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
+    // The button says 提交中 while the form is sent.
+    assert!(html.contains("data-busy=\"提交中…\"") && html.contains("name=\"once\""), "{html}");
+    let token = csrf(&html);
+    let body = declaration(&token, "王建国", &resident_id(6006));
+    // Two taps at once: both requests reach the server together.
+    let (a, b) = tokio::join!(phone.post(&url).form(&body).send(), phone.post(&url).form(&body).send());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
+    assert_eq!(result_url(&a), result_url(&b), "both taps show the same result");
+    assert!(result_url(&a).contains(&format!("/c/{code}/r/")), "post/redirect/get: {}", result_url(&a));
+    // The browser re-sends the same form (back, then submit again).
+    let again = phone.post(&url).form(&body).send().await.unwrap();
+    assert_eq!(result_url(&again), result_url(&a));
+    // Reloading the result page is a GET: it shows the result again.
+    let reload = phone.get(result_url(&a)).send().await.unwrap();
+    assert_eq!(reload.status(), 200);
+    assert!(reload.text().await.unwrap().contains("data-colour=\"green\""));
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 1);
+    assert_eq!(count(&pool, "SELECT count(*) FROM changes WHERE kind = 'phone_visit'").await, 1);
+    // Another phone cannot read this phone's result.
+    let other = phone_client();
+    other.get(&url).send().await.unwrap();
+    let res = other.get(result_url(&a)).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(!res.text().await.unwrap().contains("王**"));
+    // A form without its one-time token starts over.
+    let mut stale = body.clone();
+    stale.retain(|(k, _)| *k != "once");
+    assert_eq!(phone.post(&url).form(&stale).send().await.unwrap().status(), 403);
+    // A new form is a new check-in.
+    let token = form(&phone, &url).await;
+    let res = phone
+        .post(&url)
+        .form(&[
+            ("csrf", token.csrf.as_str()),
+            ("once", &token.once),
+            ("action", "last4"),
+            ("last4", &resident_id(6006)[14..]),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(result_url(&res), result_url(&a));
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 2);
+}
+
+#[sqlx::test]
+async fn questions_are_asked_not_assumed_and_an_address_must_be_findable(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let phone = phone_client();
+    let url = s.url(&format!("/c/{code}"));
+    let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains(" checked"), "no answer is chosen before the person chooses: {html}");
+    let token = csrf(&html);
+    let mut body = declaration(&token, "王建国", &resident_id(7007));
+    body.retain(|(k, _)| !matches!(*k, "visited_risk_area" | "temperature_normal"));
+    for (k, v) in body.iter_mut() {
+        if *k == "address" {
+            *v = "附近".into();
+        }
+    }
+    let res = phone.post(&url).form(&body).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    for m in [
+        "是否到过疫情严重地区：请选择“是”或“否”",
+        "体温是否正常：请选择“是”或“否”",
+        "住址：缺少路、街、村等位置信息，无法找到这个地址",
+    ] {
+        assert!(html.contains(m), "{m} in {html}");
+    }
+    // What was answered stays answered; what was typed stays typed.
+    assert!(html.contains("value=\"no\" checked") && html.contains("value=\"附近\""), "{html}");
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 0);
+    assert_eq!(count(&pool, "SELECT count(*) FROM people").await, 0);
+}
+
+#[sqlx::test]
+async fn last_four_ending_in_x_and_ticking_people_instead(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let phone = phone_client();
+    let url = s.url(&format!("/c/{code}"));
+    // A number whose check character is X.
+    let x = (1..).map(resident_id).find(|n| n.ends_with('X')).unwrap();
+    phone.post(&url).form(&declaration(&form(&phone, &url).await, "王建国", &x)).send().await.unwrap();
+    let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
+    // A number pad with an X key beside it.
+    assert!(html.contains("inputmode=\"numeric\"") && html.contains("class=\"xkey\""), "{html}");
+    let token = csrf(&html);
+    let lower = x[14..].to_ascii_lowercase();
+    let res = phone
+        .post(&url)
+        .form(&[("csrf", token.csrf.as_str()), ("once", &token.once), ("action", "last4"), ("last4", &lower)])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.text().await.unwrap().contains("data-colour=\"green\""));
+    // A second person on the phone; then ticking both is enough, since the owner is ticked.
+    let t = csrf(&phone.get(format!("{url}?new=1")).send().await.unwrap().text().await.unwrap());
+    let mut other = declaration(&t, "王小红", &resident_id(8008));
+    other.extend([("new", "1".into()), ("relation", "配偶".into())]);
+    phone.post(&url).form(&other).send().await.unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM people ORDER BY id").fetch_all(&pool).await.unwrap();
+    let t = form(&phone, &url).await;
+    let only_spouse = phone
+        .post(&url)
+        .form(&[
+            ("csrf", t.csrf.as_str()),
+            ("once", &t.once),
+            ("action", "last4"),
+            ("last4", ""),
+            ("with", &ids[1].to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(only_spouse.status(), 422);
+    assert!(only_spouse.text().await.unwrap().contains("请输入其中一人的身份证后四位"));
+    let both = phone
+        .post(&url)
+        .form(&[
+            ("csrf", t.csrf.as_str()),
+            ("once", &t.once),
+            ("action", "last4"),
+            ("last4", ""),
+            ("with", &ids[0].to_string()),
+            ("with", &ids[1].to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(both.status(), 200);
+    assert_eq!(both.text().await.unwrap().matches("class=\"who\"").count(), 2);
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE way_in = 'last4'").await, 3);
 }

@@ -69,8 +69,8 @@ fn member(name: &str, seed: u64, plate: &str) -> TruckDeclarationInput {
         entry_point: "开封东收费站".into(),
         expected_return: String::new(),
         expected_departure: String::new(),
-        symptoms: false,
-        visited_risk_area: false,
+        symptoms: Some(false),
+        visited_risk_area: Some(false),
     }
 }
 
@@ -190,11 +190,11 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
     let phone = reqwest::Client::builder().cookie_store(true).build().unwrap();
     let url = s.url(&format!("/c/{code}"));
     let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
-    let i = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let csrf = html[i..i + 32].to_owned();
+    let t = csrf(&html);
     let number = resident_id(4242);
     let form = [
-        ("csrf", csrf.as_str()),
+        ("csrf", t.csrf.as_str()),
+        ("once", t.once.as_str()),
         ("action", "declare"),
         ("name", "孙师傅"),
         ("document_kind", "resident_id"),
@@ -210,13 +210,13 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
     // The co-driver declares on another phone.
     let phone2 = reqwest::Client::builder().cookie_store(true).build().unwrap();
     let html = phone2.get(&url).send().await.unwrap().text().await.unwrap();
-    let i = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let csrf2 = html[i..i + 32].to_owned();
+    let t2 = csrf(&html);
     let number2 = resident_id(4343);
     let mut form2 = form;
-    form2[0] = ("csrf", csrf2.as_str());
-    form2[2] = ("name", "周师傅");
-    form2[4] = ("document_number", number2.as_str());
+    form2[0] = ("csrf", t2.csrf.as_str());
+    form2[1] = ("once", t2.once.as_str());
+    form2[3] = ("name", "周师傅");
+    form2[5] = ("document_number", number2.as_str());
     assert_eq!(phone2.post(&url).form(&form2).send().await.unwrap().status(), 200);
     cp.engine.sync_once().await.unwrap();
     // At the checkpoint: found by plate, confirmed in one action (the destination picked).

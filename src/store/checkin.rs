@@ -278,10 +278,7 @@ impl Store {
     /// A returning visitor's last four ID characters (R5). Several matches are told apart by
     /// birth year, or by picking one of the masked candidates.
     pub fn check_in_by_last4(&mut self, raw: &str, birth_year: Option<i32>, ctx: &CheckInContext) -> Result<Lookup> {
-        let last4 = normalize::compact(raw).to_ascii_uppercase();
-        if last4.len() != 4 || !last4.bytes().enumerate().all(|(i, b)| b.is_ascii_digit() || (i == 3 && b == b'X')) {
-            return Err(field_err("last4", "身份证后四位：应为4位数字（最后一位可为X）"));
-        }
+        let last4 = crate::identity::last4(raw).map_err(|m| field_err("last4", format!("身份证后四位：{m}")))?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, name, birth_year FROM people WHERE last4 = ?1 AND (?2 IS NULL OR birth_year = ?2)
              ORDER BY updated_at DESC",

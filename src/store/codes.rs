@@ -216,12 +216,16 @@ pub struct PosterSettings {
     pub supervision_phone: String,
 }
 
+/// The supervision phone the posters print.
+pub(crate) fn supervision_phone(conn: &rusqlite::Connection) -> Result<String> {
+    Ok(setting(conn, SUPERVISION_PHONE)?.unwrap_or_else(|| DEFAULT_SUPERVISION_PHONE.into()))
+}
+
 impl Store {
     pub fn poster_settings(&self) -> Result<PosterSettings> {
         Ok(PosterSettings {
             public_base_url: setting(&self.conn, PUBLIC_BASE_URL)?.unwrap_or_else(|| DEFAULT_BASE_URL.into()),
-            supervision_phone: setting(&self.conn, SUPERVISION_PHONE)?
-                .unwrap_or_else(|| DEFAULT_SUPERVISION_PHONE.into()),
+            supervision_phone: supervision_phone(&self.conn)?,
         })
     }
 
@@ -245,17 +249,32 @@ impl Store {
                 message: "公共网址：不能超过40个字符，否则二维码过密，远处扫不出".into(),
             });
         }
-        let phone = normalize::compact(&input.supervision_phone);
-        if !(3..=20).contains(&phone.len()) || !phone.chars().all(|c| c.is_ascii_digit() || c == '-') {
-            errors.push(FieldError {
-                field: "supervision_phone".into(), message: "监督电话：应为3至20位数字".into()
-            });
-        }
+        let phone = validate::supervision_phone(&input.supervision_phone).unwrap_or_else(|m| {
+            errors.push(FieldError { field: "supervision_phone".into(), message: format!("监督电话：{m}") });
+            String::new()
+        });
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
-        set_setting(&self.conn, PUBLIC_BASE_URL, &url)?;
-        set_setting(&self.conn, SUPERVISION_PHONE, &phone)?;
+        let tx = self.conn.transaction()?;
+        let before = supervision_phone(&tx)?;
+        set_setting(&tx, PUBLIC_BASE_URL, &url)?;
+        set_setting(&tx, SUPERVISION_PHONE, &phone)?;
+        if before != phone {
+            // The centre names the venue's supervision phone on a phone's yellow or red result.
+            let ids: Vec<String> =
+                tx.prepare("SELECT id FROM venues")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            for id in ids {
+                let venue = super::get(&tx, &id)?;
+                super::outbox::enqueue(
+                    &tx,
+                    &super::outbox::new_id(),
+                    crate::sync::RecordKind::Venue,
+                    super::outbox::venue_body(&tx, &venue)?,
+                )?;
+            }
+        }
+        tx.commit()?;
         self.poster_settings()
     }
 

@@ -26,13 +26,14 @@ pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// The venue record: the registration as typed, normalized.
-pub(crate) fn venue_body(v: &crate::venue::Venue) -> serde_json::Value {
-    serde_json::json!({
+/// The venue record: the registration as typed, normalized, with the supervision phone the
+/// desk's posters print (the phone page names it on a yellow or red result).
+pub(crate) fn venue_body(conn: &Connection, v: &crate::venue::Venue) -> Result<serde_json::Value> {
+    Ok(serde_json::json!({
         "venue_id": v.id, "kind": v.kind.key(), "category": v.category.key(), "name": v.name,
         "district": v.district.key(), "address": v.address, "manager_name": v.manager_name,
-        "manager_phone": v.manager_phone,
-    })
+        "manager_phone": v.manager_phone, "supervision_phone": super::codes::supervision_phone(conn)?,
+    }))
 }
 
 /// A visit record: the check-in with the person as the desk knows them.

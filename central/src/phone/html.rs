@@ -3,7 +3,9 @@
 //! interpolated goes through `esc`.
 
 use super::text as t;
+use placecode::checkin;
 use placecode::decision::Colour;
+use placecode::venue::CodeKind;
 use std::fmt::Write;
 
 pub fn esc(s: &str) -> String {
@@ -21,33 +23,60 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-const STYLE: &str = "*{box-sizing:border-box}body{margin:0;font:20px/1.5 -apple-system,'PingFang SC','Noto Sans CJK SC',\
-'Microsoft YaHei',sans-serif;color:#111;background:#f4f5f7}main{max-width:560px;margin:0 auto;padding:16px}\
-h1{font-size:26px;margin:8px 0}h2{font-size:22px;margin:4px 0 12px;color:#333}.venue{font-size:22px;font-weight:700}\
-label{display:block;margin:14px 0 4px;font-weight:600}input[type=text],input[type=tel],select{width:100%;font-size:22px;\
-padding:12px;border:2px solid #999;border-radius:8px;background:#fff}input.bad,fieldset.bad{border-color:#c00}\
-.err{color:#c00;font-size:18px;margin:4px 0}fieldset{border:2px solid #ccc;border-radius:8px;margin:14px 0;padding:8px 12px}\
-legend{font-weight:600;padding:0 4px}.yn label{display:inline-block;margin:4px 24px 4px 0;font-weight:400}\
-input[type=radio],input[type=checkbox]{width:26px;height:26px;vertical-align:middle}\
-button{width:100%;font-size:24px;padding:16px;margin:20px 0 8px;border:0;border-radius:10px;background:#0a7c3e;color:#fff}\
-.banner{background:#fde8e8;border:2px solid #c00;border-radius:8px;padding:10px 12px;margin:12px 0}\
-.note{color:#555;font-size:17px}a{color:#0645ad}.card{background:#fff;border-radius:10px;padding:12px 16px;margin:10px 0}\
-.result{min-height:100vh;color:#fff;text-align:center;padding:24px 16px}.green{background:#0a8f45}.yellow{background:#e0a800;color:#111}\
-.red{background:#c40d0d}.big{font-size:64px;font-weight:800;margin:8px 0}.say{font-size:24px;font-weight:700}\
-.who{background:rgba(255,255,255,.18);border-radius:10px;padding:10px;margin:10px 0;font-size:22px}\
-.clock{font-size:30px;font-variant-numeric:tabular-nums;font-weight:700;margin:12px 0 4px}\
-.track{height:14px;background:rgba(255,255,255,.3);border-radius:7px;overflow:hidden;margin:14px 0}\
-.dot{width:30%;height:100%;background:#fff;border-radius:7px;animation:run 1.6s linear infinite}\
+// Sizes are in rem so that a phone's own text size (WeChat's 字体大小, a browser's text scale)
+// enlarges the page; the result's colour word and clock are capped by the screen's width and
+// pinned to the top, so they stay in view whatever the text size.
+const STYLE: &str = "*{box-sizing:border-box}html{-webkit-text-size-adjust:100%}\
+body{margin:0;font:1.25rem/1.5 -apple-system,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei',sans-serif;color:#111;\
+background:#f4f5f7}main{max-width:35rem;margin:0 auto;padding:1rem}h1{font-size:1.6rem;margin:.5rem 0}\
+h2{font-size:1.375rem;margin:.25rem 0 .75rem;color:#333}.venue{font-size:1.375rem;font-weight:700;overflow-wrap:anywhere}\
+label{display:block;margin:.875rem 0 .25rem;font-weight:600}input[type=text],input[type=tel],input[type=datetime-local],\
+select{width:100%;font-size:1.375rem;padding:.75rem;border:2px solid #999;border-radius:8px;background:#fff;color:#111}\
+input.bad,fieldset.bad{border-color:#c00}.err{color:#c00;font-size:1.125rem;margin:.25rem 0}\
+fieldset{border:2px solid #ccc;border-radius:8px;margin:.875rem 0;padding:.5rem .75rem}legend{font-weight:600;padding:0 .25rem}\
+.yn label,.pick label{display:inline-block;margin:.25rem 1.5rem .25rem 0;font-weight:400}.pick label{display:block}\
+input[type=radio],input[type=checkbox]{width:1.6rem;height:1.6rem;vertical-align:middle}\
+.row{display:flex;gap:.5rem}.row input{flex:1;min-width:0}\
+button{width:100%;font-size:1.5rem;padding:1rem;margin:1.25rem 0 .5rem;border:0;border-radius:10px;background:#0a7c3e;color:#fff}\
+button:disabled{background:#7a9c88}button.xkey{width:auto;margin:0;padding:0 1.25rem;background:#e4e7eb;color:#111;\
+border:2px solid #999;font-weight:700}.banner{background:#fde8e8;border:2px solid #c00;border-radius:8px;padding:.625rem .75rem;\
+margin:.75rem 0}.note{color:#555;font-size:1.06rem}a{color:#0645ad}.card{background:#fff;border-radius:10px;\
+padding:.75rem 1rem;margin:.625rem 0}.result{min-height:100vh;color:#fff;text-align:center;padding:0 1rem 1.5rem}\
+.green{background:#0a8f45}.yellow{background:#e0a800;color:#111}.red{background:#c40d0d}\
+.pin{position:sticky;top:0;z-index:1;background:inherit;padding:.5rem 0 .25rem}\
+.big{font-size:min(3.5rem,15vw);font-weight:800;line-height:1.2;margin:0}.say{font-size:1.5rem;font-weight:700}\
+.who{background:rgba(255,255,255,.18);border-radius:10px;padding:.625rem;margin:.625rem 0;font-size:1.375rem;overflow-wrap:anywhere}\
+.clock{font-size:min(1.875rem,7vw);white-space:nowrap;font-variant-numeric:tabular-nums;font-weight:700;margin:.25rem 0}\
+.track{height:.75rem;background:rgba(255,255,255,.3);border-radius:.375rem;overflow:hidden;margin:.375rem 0}\
+.dot{width:30%;height:100%;background:#fff;border-radius:.375rem;animation:run 1.6s linear infinite}\
 @keyframes run{0%{transform:translateX(-100%)}100%{transform:translateX(340%)}}\
-.result a{color:inherit}.live{font-size:17px}ul.list{padding:0;list-style:none}";
+.help{background:rgba(0,0,0,.18);border-radius:10px;padding:.75rem;margin:1rem 0;font-size:1.125rem;text-align:left}\
+.result a{color:inherit}.live{font-size:1.06rem}ul.list{padding:0;list-style:none}";
 
 const CLOCK: &str = "(function(){var e=document.getElementById('clock');function p(n){return(n<10?'0':'')+n}\
 function f(){var d=new Date(Date.now()+8*3600000);e.textContent=d.getUTCFullYear()+'-'+p(d.getUTCMonth()+1)+'-'+\
 p(d.getUTCDate())+' '+p(d.getUTCHours())+':'+p(d.getUTCMinutes())+':'+p(d.getUTCSeconds())}f();setInterval(f,1000)})();";
 
-/// A whole page. `nonce` is the response's CSP nonce; `script` adds the live clock.
-pub fn page(nonce: &str, title: &str, body_class: &str, body: &str, script: bool) -> String {
-    let mut s = String::with_capacity(STYLE.len() + body.len() + 600);
+/// Forms: one tap sends once (the button turns 提交中 and stays disabled until the page is left);
+/// an X key for number pads that have none.
+const FORM: &str = "(function(){var f=document.querySelector('form'),b=f&&f.querySelector('button[type=submit]'),sent=0;\
+if(f)f.addEventListener('submit',function(e){if(sent){e.preventDefault();return}sent=1;b.disabled=true;\
+b.textContent=b.getAttribute('data-busy')});window.addEventListener('pageshow',function(){sent=0;if(b){b.disabled=false;\
+b.textContent=b.getAttribute('data-label')}});document.querySelectorAll('button.xkey').forEach(function(k){\
+k.addEventListener('click',function(){var i=document.getElementById(k.getAttribute('data-for'));\
+var v=i.value.replace(/[xX\\s]/g,'');if(v.length>=i.maxLength)v=v.slice(0,i.maxLength-1);i.value=v+'X';i.focus()})})})();";
+
+/// A page's script: none, the result's live clock, or the forms' helper.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Script {
+    None,
+    Clock,
+    Form,
+}
+
+/// A whole page. `nonce` is the response's CSP nonce.
+pub fn page(nonce: &str, title: &str, body_class: &str, body: &str, script: Script) -> String {
+    let mut s = String::with_capacity(STYLE.len() + body.len() + 1200);
     let _ = write!(
         s,
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
@@ -56,15 +85,20 @@ pub fn page(nonce: &str, title: &str, body_class: &str, body: &str, script: bool
         t::LANG,
         esc(title)
     );
-    if script {
-        let _ = write!(s, "<script nonce=\"{nonce}\">{CLOCK}</script>");
+    let js = match script {
+        Script::None => "",
+        Script::Clock => CLOCK,
+        Script::Form => FORM,
+    };
+    if !js.is_empty() {
+        let _ = write!(s, "<script nonce=\"{nonce}\">{js}</script>");
     }
     s.push_str("</body></html>");
     s
 }
 
 pub fn message(nonce: &str, title: &str, text: &str) -> String {
-    page(nonce, title, "", &format!("<main><h1>{}</h1><p>{}</p></main>", esc(title), esc(text)), false)
+    page(nonce, title, "", &format!("<main><h1>{}</h1><p>{}</p></main>", esc(title), esc(text)), Script::None)
 }
 
 /// Values and errors of a form being shown again.
@@ -104,19 +138,44 @@ impl Form<'_> {
             let _ = write!(out, "<div class=\"err\">{}</div>", esc(m));
         }
     }
-    fn yes_no(&self, out: &mut String, key: &str, label: &str, default_yes: bool) {
+    /// A yes/no question with nothing chosen until the person chooses (R5: asked, not assumed).
+    fn yes_no(&self, out: &mut String, key: &str, label: &str) {
         let v = self.value(key);
-        let yes = if v.is_empty() { default_yes } else { v == "yes" };
+        let bad = self.error(key);
         let _ = write!(
             out,
-            "<fieldset class=\"yn\"><legend>{}</legend><label><input type=\"radio\" name=\"{key}\" value=\"yes\"{}> {}</label>\
-<label><input type=\"radio\" name=\"{key}\" value=\"no\"{}> {}</label></fieldset>",
+            "<fieldset class=\"yn{}\" id=\"q-{key}\"><legend>{}</legend><label><input type=\"radio\" name=\"{key}\" value=\"yes\"{}> {}</label>\
+<label><input type=\"radio\" name=\"{key}\" value=\"no\"{}> {}</label>",
+            if bad.is_some() { " bad" } else { "" },
             esc(label),
-            if yes { " checked" } else { "" },
+            if v == "yes" { " checked" } else { "" },
             t::YES,
-            if yes { "" } else { " checked" },
+            if v == "no" { " checked" } else { "" },
             t::NO
         );
+        if let Some(m) = bad {
+            let _ = write!(out, "<div class=\"err\">{}</div>", esc(m));
+        }
+        out.push_str("</fieldset>");
+    }
+
+    /// A text box with an X key beside it (ID numbers and their last four end in X for some people,
+    /// and a phone's number pad has no X).
+    fn with_x(&self, out: &mut String, key: &str, label: &str, extra: &str) {
+        let bad = self.error(key);
+        let _ = write!(
+            out,
+            "<label for=\"{key}\">{}</label><div class=\"row\"><input type=\"text\" inputmode=\"numeric\" id=\"{key}\" \
+name=\"{key}\" value=\"{}\" autocapitalize=\"characters\" autocomplete=\"off\" {extra}{}><button type=\"button\" class=\"xkey\" \
+data-for=\"{key}\" aria-label=\"{}\">X</button></div>",
+            esc(label),
+            esc(self.value(key)),
+            if bad.is_some() { " class=\"bad\" aria-invalid=\"true\"" } else { "" },
+            t::X_KEY
+        );
+        if let Some(m) = bad {
+            let _ = write!(out, "<div class=\"err\">{}</div>", esc(m));
+        }
     }
 }
 
@@ -124,43 +183,87 @@ fn head(out: &mut String, venue: &str, kind_label: &str) {
     let _ = write!(out, "<main><div class=\"venue\">{}</div><h2>{}</h2>", esc(venue), esc(kind_label));
 }
 
-fn form_open(out: &mut String, action: &str, csrf: &str, what: &str) {
+/// The hidden fields every form carries: where it posts, the phone's CSRF token and the form's
+/// one-time token (a second send of the same form shows the first result).
+pub struct Hidden<'a> {
+    pub action: &'a str,
+    pub csrf: &'a str,
+    pub once: &'a str,
+}
+
+fn form_open(out: &mut String, h: &Hidden, what: &str) {
     let _ = write!(
         out,
         "<form method=\"post\" action=\"{}\" autocomplete=\"on\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-<input type=\"hidden\" name=\"action\" value=\"{what}\">",
-        esc(action),
-        esc(csrf)
+<input type=\"hidden\" name=\"once\" value=\"{}\"><input type=\"hidden\" name=\"action\" value=\"{what}\">",
+        esc(h.action),
+        esc(h.csrf),
+        esc(h.once)
     );
 }
 
-/// The 场所码 declaration (R5) for a general venue.
-pub fn declaration(nonce: &str, venue: &str, action: &str, csrf: &str, f: &Form) -> String {
-    let mut b = String::with_capacity(4096);
-    head(&mut b, venue, placecode::venue::CodeKind::General.label());
-    let _ = write!(b, "<p class=\"note\">{}</p>", t::FIRST_VISIT);
+fn submit_button(out: &mut String, label: &str) {
+    let _ = write!(
+        out,
+        "<button type=\"submit\" id=\"send\" data-label=\"{label}\" data-busy=\"{}\">{label}</button></form>",
+        t::SENDING
+    );
+}
+
+/// The 场所码 declaration (R5) for a general venue; `for_other` when the phone already holds
+/// people and this one is someone else (a heading says so, and the relation is asked).
+pub fn declaration(nonce: &str, venue: &str, h: &Hidden, f: &Form, for_other: bool) -> String {
+    let mut b = String::with_capacity(5000);
+    if for_other {
+        head(&mut b, venue, t::FOR_OTHER_TITLE);
+        let _ = write!(b, "<p class=\"note\">{}</p>", t::FOR_OTHER_NOTE);
+    } else {
+        head(&mut b, venue, placecode::venue::CodeKind::General.label());
+        let _ = write!(b, "<p class=\"note\">{}</p>", t::FIRST_VISIT);
+    }
     f.banner(&mut b);
-    form_open(&mut b, action, csrf, "declare");
+    form_open(&mut b, h, "declare");
+    if for_other {
+        b.push_str("<input type=\"hidden\" name=\"new\" value=\"1\">");
+        let chosen = f.value("relation");
+        let bad = f.error("relation");
+        let _ = write!(
+            b,
+            "<label for=\"relation\">{}</label><select id=\"relation\" name=\"relation\"{}><option value=\"\">{}</option>",
+            t::RELATION,
+            if bad.is_some() { " class=\"bad\" aria-invalid=\"true\"" } else { "" },
+            t::CHOOSE
+        );
+        for r in t::RELATIONS {
+            let _ = write!(b, "<option{}>{r}</option>", if chosen == *r { " selected" } else { "" });
+        }
+        b.push_str("</select>");
+        if let Some(m) = bad {
+            let _ = write!(b, "<div class=\"err\">{}</div>", esc(m));
+        }
+    }
     f.text(&mut b, "name", t::NAME, "text", "autocomplete=\"name\" maxlength=\"60\" required");
-    f.text(&mut b, "id_number", t::ID_NUMBER, "text", "maxlength=\"18\" autocapitalize=\"characters\" required");
+    f.with_x(&mut b, "id_number", t::ID_NUMBER, "maxlength=\"18\" required");
     f.text(&mut b, "address", t::ADDRESS, "text", "maxlength=\"120\" required");
+    let _ = write!(b, "<p class=\"note\">{}</p>", t::ADDRESS_HINT);
     f.text(&mut b, "phone", t::PHONE_OPTIONAL, "tel", "autocomplete=\"tel\" maxlength=\"13\"");
-    f.yes_no(&mut b, "visited_risk_area", t::VISITED_RISK_AREA, false);
-    f.yes_no(&mut b, "contact_with_suspected", t::CONTACT, false);
-    f.yes_no(&mut b, "temperature_normal", t::TEMPERATURE_NORMAL, true);
+    f.yes_no(&mut b, "visited_risk_area", checkin::VISITED_RISK_AREA);
+    f.yes_no(&mut b, "contact_with_suspected", checkin::CONTACT);
+    f.yes_no(&mut b, "temperature_normal", checkin::TEMPERATURE_NORMAL);
     f.text(&mut b, "temperature", t::TEMPERATURE, "text", "inputmode=\"decimal\" maxlength=\"5\"");
-    let _ = write!(b, "<button type=\"submit\">{}</button></form></main>", t::SUBMIT);
-    page(nonce, t::TITLE, "", &b, false)
+    submit_button(&mut b, t::SUBMIT);
+    b.push_str("</main>");
+    page(nonce, t::TITLE, "", &b, Script::Form)
 }
 
 /// The 专属场所码 declaration (R5, R9) for a truck crew member.
-pub fn truck_declaration(nonce: &str, venue: &str, kind_label: &str, action: &str, csrf: &str, f: &Form) -> String {
+pub fn truck_declaration(nonce: &str, venue: &str, kind_label: &str, h: &Hidden, f: &Form) -> String {
     use placecode::identity::DocumentKind as D;
     let mut b = String::with_capacity(5000);
     head(&mut b, venue, kind_label);
     let _ = write!(b, "<p class=\"note\">{}</p>", t::TRUCK_INTRO);
     f.banner(&mut b);
-    form_open(&mut b, action, csrf, "declare");
+    form_open(&mut b, h, "declare");
     f.text(&mut b, "name", t::NAME, "text", "autocomplete=\"name\" maxlength=\"60\" required");
     let chosen = f.value("document_kind");
     let _ = write!(
@@ -188,26 +291,20 @@ pub fn truck_declaration(nonce: &str, venue: &str, kind_label: &str, action: &st
     f.text(&mut b, "phone", t::PHONE, "tel", "autocomplete=\"tel\" maxlength=\"13\" required");
     f.text(&mut b, "origin", t::ORIGIN, "text", "maxlength=\"40\" required");
     f.text(&mut b, "entry_point", t::ENTRY_POINT, "text", "maxlength=\"40\" required");
-    f.text(&mut b, "expected_return", t::EXPECTED_RETURN, "text", "placeholder=\"2026-12-01 08:30\" maxlength=\"16\"");
-    f.text(
-        &mut b,
-        "expected_departure",
-        t::EXPECTED_DEPARTURE,
-        "text",
-        "placeholder=\"2026-12-01 08:30\" maxlength=\"16\"",
-    );
-    f.yes_no(&mut b, "symptoms", t::SYMPTOMS, false);
-    f.yes_no(&mut b, "visited_risk_area", t::RISK_AREA_TRUCK, false);
-    let _ = write!(b, "<button type=\"submit\">{}</button></form></main>", t::SUBMIT);
-    page(nonce, t::TITLE, "", &b, false)
+    f.text(&mut b, "expected_return", t::EXPECTED_RETURN, "datetime-local", "");
+    f.text(&mut b, "expected_departure", t::EXPECTED_DEPARTURE, "datetime-local", "");
+    f.yes_no(&mut b, "symptoms", checkin::SYMPTOMS);
+    f.yes_no(&mut b, "visited_risk_area", checkin::RISK_AREA_TRUCK);
+    submit_button(&mut b, t::SUBMIT);
+    b.push_str("</main>");
+    page(nonce, t::TITLE, "", &b, Script::Form)
 }
 
-/// A returning phone: four digits, and the other people this phone holds as companions.
+/// A returning phone: four digits, and every person this phone holds to tick.
 pub fn returning(
     nonce: &str,
     venue: &str,
-    action: &str,
-    csrf: &str,
+    h: &Hidden,
     people: &[(i64, String)],
     error: Option<&str>,
     last4: &str,
@@ -218,59 +315,68 @@ pub fn returning(
         let _ =
             write!(b, "<div class=\"banner\" role=\"alert\" id=\"errors\"><div class=\"err\">{}</div></div>", esc(e));
     }
-    form_open(&mut b, action, csrf, "last4");
-    let _ = write!(
-        b,
-        "<label for=\"last4\">{}</label><input type=\"tel\" id=\"last4\" name=\"last4\" value=\"{}\" maxlength=\"4\" \
-autocomplete=\"off\" autofocus required{}><p class=\"note\">{}</p>",
-        t::LAST4,
-        esc(last4),
-        if error.is_some() { " class=\"bad\" aria-invalid=\"true\"" } else { "" },
-        t::LAST4_HINT
-    );
+    form_open(&mut b, h, "last4");
+    let values = [("last4".to_owned(), last4.to_owned())];
+    let errors: Vec<placecode::FieldError> =
+        error.map(|m| placecode::FieldError { field: "last4".into(), message: m.into() }).into_iter().collect();
+    let f = Form { values: &values, errors: &errors };
+    f.with_x(&mut b, "last4", t::LAST4, "maxlength=\"4\" pattern=\"[0-9]{3}[0-9Xx]\"");
+    let _ = write!(b, "<p class=\"note\">{}</p>", if people.len() > 1 { t::LAST4_OR_TICK } else { t::LAST4_HINT });
     if people.len() > 1 {
-        let _ = write!(b, "<fieldset><legend>{}</legend>", t::COMPANIONS);
-        for (id, masked) in people {
-            let _ = write!(b, "<label><input type=\"checkbox\" name=\"with\" value=\"{id}\"> {}</label>", esc(masked));
+        let _ = write!(b, "<fieldset class=\"pick\"><legend>{}</legend>", t::WHO);
+        for (id, label) in people {
+            let _ = write!(b, "<label><input type=\"checkbox\" name=\"with\" value=\"{id}\"> {}</label>", esc(label));
         }
         b.push_str("</fieldset>");
     }
-    let _ = write!(
-        b,
-        "<button type=\"submit\">{}</button></form><p><a href=\"{}?new=1\">{}</a></p></main>",
-        t::CHECK_IN,
-        esc(action),
-        t::ADD_PERSON
-    );
-    page(nonce, t::TITLE, "", &b, false)
+    submit_button(&mut b, t::CHECK_IN);
+    let _ = write!(b, "<p><a href=\"{}?new=1\" id=\"add\">{}</a></p></main>", esc(h.action), t::ADD_PERSON);
+    page(nonce, t::TITLE, "", &b, Script::Form)
 }
 
-/// One checked-in person on the result page.
+/// One checked-in person on the result page (kept with the result, so a reload shows it again).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Shown {
     pub colour: Colour,
     pub name_masked: String,
     pub id_masked: String,
+    /// Reasons from the person's own answers (never the risk list's).
     pub reasons: Vec<String>,
+    /// A truck crew member's plate.
+    #[serde(default)]
+    pub plate: Option<String>,
 }
 
-/// The result (R7): full-screen colour, venue, masked identity, a live clock and a moving bar.
-pub fn result(nonce: &str, venue: &str, at_local: &str, people: &[Shown], back: &str) -> String {
+/// The venue as the result page names it.
+pub struct ResultVenue<'a> {
+    pub name: &'a str,
+    pub kind: CodeKind,
+    pub supervision_phone: Option<&'a str>,
+    /// The form, for 返回.
+    pub back: &'a str,
+}
+
+/// The result (R7): full-screen colour; the colour word, a live clock and a moving bar pinned to
+/// the top (a screenshot shows a stale time and a frozen bar); then venue, people and help.
+pub fn result(nonce: &str, v: &ResultVenue, at_local: &str, people: &[Shown]) -> String {
     let worst = people.iter().map(|p| p.colour).max().unwrap_or(Colour::Green);
-    let say = match worst {
-        Colour::Green => t::GREEN_SAY,
-        Colour::Yellow => t::YELLOW_SAY,
-        Colour::Red => t::RED_SAY,
+    let plate = people.iter().find_map(|p| p.plate.as_deref());
+    let say = match (worst, v.kind, plate) {
+        (Colour::Green, CodeKind::Checkpoint, Some(plate)) => format!("{}{}{}", t::PREDECLARED, esc(plate), t::CONFIRM),
+        (Colour::Green, ..) => t::GREEN_SAY.to_owned(),
+        (Colour::Yellow, ..) => t::YELLOW_SAY.to_owned(),
+        (Colour::Red, ..) => t::RED_SAY.to_owned(),
     };
-    let mut b = String::with_capacity(2000);
+    let mut b = String::with_capacity(2500);
     let _ = write!(
         b,
-        "<div class=\"result {}\" id=\"result\" data-colour=\"{}\"><div class=\"venue\">{}</div><div class=\"big\">{}</div>\
-<div class=\"say\">{}</div>",
+        "<div class=\"result {}\" id=\"result\" data-colour=\"{}\"><div class=\"pin\" id=\"pin\"><div class=\"big\">{}</div>\
+<div class=\"clock\" id=\"clock\"></div><div class=\"track\"><div class=\"dot\"></div></div></div>\
+<div class=\"venue\">{}</div><div class=\"say\" id=\"say\">{say}</div>",
         worst.key(),
         worst.key(),
-        esc(venue),
         worst.label(),
-        say
+        esc(v.name),
     );
     for p in people {
         let _ = write!(
@@ -281,22 +387,21 @@ pub fn result(nonce: &str, venue: &str, at_local: &str, people: &[Shown], back: 
             p.colour.label(),
             esc(&p.id_masked)
         );
+        if let Some(plate) = &p.plate {
+            let _ = write!(b, "<div>{}：{}</div>", t::PLATE, esc(plate));
+        }
         for r in &p.reasons {
             let _ = write!(b, "<div>{}</div>", esc(r));
         }
         b.push_str("</div>");
     }
-    let _ = write!(
-        b,
-        "<div class=\"clock\" id=\"clock\"></div><div class=\"track\"><div class=\"dot\"></div></div><div>{}：{}</div>\
-<p class=\"live\">{}</p><p><a href=\"{}\">{}</a></p></div>",
-        t::CHECKED_IN_AT,
-        esc(at_local),
-        t::LIVE_HINT,
-        esc(back),
-        t::AGAIN
-    );
-    page(nonce, t::TITLE, "", &b, true)
+    let _ = write!(b, "<div>{}：{}</div><p class=\"live\">{}</p>", t::CHECKED_IN_AT, esc(at_local), t::LIVE_HINT);
+    if worst != Colour::Green {
+        let phone = v.supervision_phone.map(|p| format!("{}{}，", t::SUPERVISION_PHONE, esc(p))).unwrap_or_default();
+        let _ = write!(b, "<div class=\"help\" id=\"help\">{}{phone}{}</div>", t::IF_WRONG, t::HOTLINE);
+    }
+    let _ = write!(b, "<p><a href=\"{}\">{}</a></p></div>", esc(v.back), t::AGAIN);
+    page(nonce, t::TITLE, "", &b, Script::Clock)
 }
 
 /// The published list of checkpoint codes (R9).
@@ -318,5 +423,5 @@ pub fn checkpoints(nonce: &str, rows: &[(String, String, String)], base: &str) -
         );
     }
     b.push_str("</ul></main>");
-    page(nonce, t::CHECKPOINTS_TITLE, "", &b, false)
+    page(nonce, t::CHECKPOINTS_TITLE, "", &b, Script::None)
 }

@@ -119,20 +119,21 @@ struct Served {
     venue: String,
     kind: CodeKind,
     code: String,
+    supervision_phone: Option<String>,
 }
 
 async fn served(app: &App, raw: &str) -> Result<Served, Response> {
     let parsed = placecode::code::parse(raw)
         .map_err(|_| message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::BAD_CODE_BODY))?;
-    let row: Option<(String, bool, Uuid, String, String)> = sqlx::query_as(
-        "SELECT c.kind, c.revoked_at IS NOT NULL, v.id, v.name, v.status FROM codes c JOIN venues v ON v.id = c.venue_id
-         WHERE c.code = $1",
+    let row: Option<(String, bool, Uuid, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT c.kind, c.revoked_at IS NOT NULL, v.id, v.name, v.status, v.supervision_phone
+         FROM codes c JOIN venues v ON v.id = c.venue_id WHERE c.code = $1",
     )
     .bind(&parsed.code)
     .fetch_optional(&app.pool)
     .await
     .map_err(|e| server_error(app, e.into()))?;
-    let Some((kind, revoked, venue_id, venue, status)) = row else {
+    let Some((kind, revoked, venue_id, venue, status, supervision_phone)) = row else {
         return Err(message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::UNKNOWN_CODE_BODY));
     };
     if revoked {
@@ -142,7 +143,7 @@ async fn served(app: &App, raw: &str) -> Result<Served, Response> {
         return Err(message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::REJECTED_VENUE_BODY));
     }
     let kind = CodeKind::parse(&kind).unwrap_or(CodeKind::General);
-    Ok(Served { venue_id, venue, kind, code: parsed.code })
+    Ok(Served { venue_id, venue, kind, code: parsed.code, supervision_phone })
 }
 
 fn server_error(app: &App, e: CentralError) -> Response {
@@ -174,22 +175,47 @@ pub struct ShowQuery {
     new: Option<String>,
 }
 
-/// The people this phone has declared: (id, masked name, last four, hash, risk colour, reason).
-type Known = (i64, String, String, String, Option<String>, Option<String>);
+/// A person this phone has declared.
+pub(crate) struct Known {
+    id: i64,
+    name: String,
+    last4: String,
+    number: String,
+    colour: Option<String>,
+    /// Who the person is to the phone's owner: 本人 for the owner.
+    relation: String,
+}
+
+impl Known {
+    /// How lists name the person: masked name, birth year and relation, never the ID number.
+    fn label(&self) -> String {
+        let born = self.number.get(6..10).filter(|y| y.bytes().all(|b| b.is_ascii_digit()));
+        let born = born.map(|y| format!("{y}年生，")).unwrap_or_default();
+        format!("{}（{born}{}）", placecode::mask::name(&self.name), self.relation)
+    }
+}
 
 async fn known(app: &App, phone: Uuid) -> Result<Vec<Known>, CentralError> {
-    Ok(sqlx::query_as(
-        "SELECT p.id, p.name, p.last4, p.document_number, r.colour, r.reason
+    let rows: Vec<(i64, String, String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT p.id, p.name, p.last4, p.document_number, r.colour, pp.relation
          FROM phone_people pp JOIN people p ON p.id = pp.person_id LEFT JOIN risk r ON r.id_hash = p.id_hash
-         WHERE pp.phone_id = $1 ORDER BY pp.added_at",
+         WHERE pp.phone_id = $1 ORDER BY pp.added_at, p.id",
     )
     .bind(phone)
     .fetch_all(&app.pool)
-    .await?)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, last4, number, colour, relation)| Known { id, name, last4, number, colour, relation })
+        .collect())
 }
 
 fn action_path(code: &str) -> String {
     format!("/c/{code}")
+}
+
+fn result_path(code: &str, id: Uuid) -> String {
+    format!("/c/{code}/r/{id}")
 }
 
 pub async fn show(
@@ -207,7 +233,7 @@ pub async fn show(
         Some(p) => (p, false),
         None => (Uuid::now_v7(), true),
     };
-    let people = if fresh || q.new.is_some() || s.kind != CodeKind::General {
+    let people = if fresh || s.kind != CodeKind::General {
         Vec::new()
     } else {
         match known(&app, phone).await {
@@ -216,30 +242,37 @@ pub async fn show(
         }
     };
     let n = nonce();
-    let body = page_for(&n, &s, &csrf(&app, phone), &people, &Form::default(), None, "");
+    let view = View { csrf: &csrf(&app, phone), once: &Uuid::now_v7().to_string(), new: q.new.is_some() };
+    let body = page_for(&n, &s, &view, &people, &Form::default(), None, "");
     respond(&app, StatusCode::OK, &n, body, fresh.then_some(phone))
+}
+
+/// What every form on a page carries: the phone's CSRF token, the form's one-time token, and
+/// whether the phone asked to register someone else.
+struct View<'a> {
+    csrf: &'a str,
+    once: &'a str,
+    new: bool,
 }
 
 fn page_for(
     n: &str,
     s: &Served,
-    csrf: &str,
+    view: &View,
     people: &[Known],
     form: &Form,
     last4_error: Option<&str>,
     last4: &str,
 ) -> String {
     let action = action_path(&s.code);
+    let hidden = html::Hidden { action: &action, csrf: view.csrf, once: view.once };
     match s.kind {
-        CodeKind::General if !people.is_empty() => {
-            let list: Vec<(i64, String)> = people
-                .iter()
-                .map(|p| (p.0, format!("{} {}", placecode::mask::name(&p.1), placecode::mask::id_number(&p.3))))
-                .collect();
-            html::returning(n, &s.venue, &action, csrf, &list, last4_error, last4)
+        CodeKind::General if !people.is_empty() && !view.new => {
+            let list: Vec<(i64, String)> = people.iter().map(|p| (p.id, p.label())).collect();
+            html::returning(n, &s.venue, &hidden, &list, last4_error, last4)
         }
-        CodeKind::General => html::declaration(n, &s.venue, &action, csrf, form),
-        k => html::truck_declaration(n, &s.venue, k.label(), &action, csrf, form),
+        CodeKind::General => html::declaration(n, &s.venue, &hidden, form, !people.is_empty()),
+        k => html::truck_declaration(n, &s.venue, k.label(), &hidden, form),
     }
 }
 
@@ -260,35 +293,149 @@ pub async fn submit(
     let Some(phone) = phone_from_cookie(&app, &headers).filter(|p| constant_eq(&csrf(&app, *p), get("csrf"))) else {
         return message(&app, StatusCode::FORBIDDEN, t::TITLE, t::STALE_FORM);
     };
+    let Ok(once) = Uuid::parse_str(get("once")) else {
+        return message(&app, StatusCode::FORBIDDEN, t::TITLE, t::STALE_FORM);
+    };
+    // The same form sent again (a double tap, a reload of the POST): the first result, no new visit.
+    match done(&app, phone, once).await {
+        Ok(Some((id, code))) => return see_other(&app, &result_path(&code, id)),
+        Ok(None) => {}
+        Err(e) => return server_error(&app, e),
+    }
+    let form = Submitted { phone, once, fields: &fields, new: get("new") == "1" };
     let result = match get("action") {
-        "last4" if s.kind == CodeKind::General => returning(&app, &s, phone, &fields).await,
-        _ => declare(&app, &s, phone, &fields).await,
+        "last4" if s.kind == CodeKind::General => returning(&app, &s, &form).await,
+        _ => declare(&app, &s, &form).await,
     };
     result.unwrap_or_else(|e| server_error(&app, e))
 }
 
-fn yes(fields: &[(String, String)], key: &str) -> bool {
-    fields.iter().any(|(k, v)| k == key && v == "yes")
+/// A submitted form: whose phone, its one-time token and its fields.
+struct Submitted<'a> {
+    phone: Uuid,
+    once: Uuid,
+    fields: &'a [(String, String)],
+    new: bool,
+}
+
+impl Submitted<'_> {
+    fn view<'v>(&'v self, csrf: &'v str, once: &'v str) -> View<'v> {
+        View { csrf, once, new: self.new }
+    }
+}
+
+/// The result already stored for this phone's form, if any.
+async fn done(app: &App, phone: Uuid, once: Uuid) -> Result<Option<(Uuid, String)>, CentralError> {
+    Ok(sqlx::query_as("SELECT id, code FROM phone_results WHERE phone_id = $1 AND form_token = $2")
+        .bind(phone)
+        .bind(once)
+        .fetch_optional(&app.pool)
+        .await?)
+}
+
+/// Claims the form's token inside the check-in's transaction. `None`: another request with the
+/// same token got there first (it waited for that one's commit): show its result instead.
+async fn claim(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    s: &Served,
+    form: &Submitted<'_>,
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<Uuid>, CentralError> {
+    let id = Uuid::now_v7();
+    let claimed: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO phone_results (id, phone_id, form_token, code, at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (phone_id, form_token) DO NOTHING RETURNING id",
+    )
+    .bind(id)
+    .bind(form.phone)
+    .bind(form.once)
+    .bind(&s.code)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(claimed)
+}
+
+/// Stores what the result page shows, commits, and sends the phone there (post/redirect/get).
+async fn finish(
+    app: &App,
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    s: &Served,
+    result: Uuid,
+    shown: &[Shown],
+) -> Result<Response, CentralError> {
+    sqlx::query("UPDATE phone_results SET shown = $2 WHERE id = $1")
+        .bind(result)
+        .bind(serde_json::to_value(shown).map_err(|e| CentralError::Internal(e.to_string()))?)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(see_other(app, &result_path(&s.code, result)))
+}
+
+/// The first result of a form whose token was claimed by a request running at the same time.
+async fn already(
+    app: &App,
+    tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    form: &Submitted<'_>,
+) -> Result<Response, CentralError> {
+    tx.rollback().await?;
+    match done(app, form.phone, form.once).await? {
+        Some((id, code)) => Ok(see_other(app, &result_path(&code, id))),
+        None => Ok(message(app, StatusCode::CONFLICT, t::TITLE, t::STALE_FORM)),
+    }
+}
+
+fn see_other(app: &App, to: &str) -> Response {
+    let mut r = respond(app, StatusCode::SEE_OTHER, &nonce(), String::new(), None);
+    if let Ok(v) = HeaderValue::from_str(to) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+/// A yes/no answer as the form sent it: `None` when the person did not answer.
+fn answer(fields: &[(String, String)], key: &str) -> Option<bool> {
+    match fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()) {
+        Some("yes") => Some(true),
+        Some("no") => Some(false),
+        _ => None,
+    }
 }
 
 /// A first visit (or another person on this phone): the declaration of the code's kind.
-async fn declare(app: &App, s: &Served, phone: Uuid, fields: &[(String, String)]) -> Result<Response, CentralError> {
+async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response, CentralError> {
+    let (phone, fields) = (form.phone, form.fields);
     let now = Utc::now();
     let today = placecode::sync::shanghai_date(now);
     let get =
         |k: &str| fields.iter().find(|(key, _)| key == k).map_or(String::new(), |(_, v)| v.chars().take(200).collect());
+    let people = if s.kind == CodeKind::General { known(app, phone).await? } else { Vec::new() };
     let checked = if s.kind == CodeKind::General {
         let input = DeclarationInput {
             name: get("name"),
             id_number: get("id_number"),
             address: get("address"),
             phone: get("phone"),
-            visited_risk_area: yes(fields, "visited_risk_area"),
-            contact_with_suspected: yes(fields, "contact_with_suspected"),
-            temperature_normal: !fields.iter().any(|(k, v)| k == "temperature_normal" && v == "no"),
+            visited_risk_area: answer(fields, "visited_risk_area"),
+            contact_with_suspected: answer(fields, "contact_with_suspected"),
+            temperature_normal: answer(fields, "temperature_normal"),
             temperature: get("temperature"),
         };
-        placecode::checkin::declaration(&input, today, "").map(|d| {
+        let mut checked = placecode::checkin::declaration(&input, today, "");
+        // Someone else on a phone that already holds people: who they are to its owner.
+        let relation = if people.is_empty() { Some(t::SELF.to_owned()) } else { relation(&get("relation")) };
+        if relation.is_none() {
+            let missing = placecode::FieldError { field: "relation".into(), message: t::RELATION_MISSING.into() };
+            checked = match checked {
+                Err(placecode::Error::Invalid(mut errors)) => {
+                    errors.push(missing);
+                    Err(placecode::Error::Invalid(errors))
+                }
+                _ => Err(placecode::Error::Invalid(vec![missing])),
+            };
+        }
+        checked.map(|d| {
             let row = PersonRow {
                 document_kind: "resident_id",
                 last4: d.id.last4().to_owned(),
@@ -298,7 +445,7 @@ async fn declare(app: &App, s: &Served, phone: Uuid, fields: &[(String, String)]
                 phone: d.phone,
                 seen: now,
             };
-            (row, d.answers, None)
+            (row, d.answers, None, relation.unwrap_or_default())
         })
     } else {
         let input = TruckDeclarationInput {
@@ -311,8 +458,8 @@ async fn declare(app: &App, s: &Served, phone: Uuid, fields: &[(String, String)]
             entry_point: get("entry_point"),
             expected_return: get("expected_return"),
             expected_departure: get("expected_departure"),
-            symptoms: yes(fields, "symptoms"),
-            visited_risk_area: yes(fields, "visited_risk_area"),
+            symptoms: answer(fields, "symptoms"),
+            visited_risk_area: answer(fields, "visited_risk_area"),
         };
         placecode::checkin::truck_declaration(&input, today, "").map(|d| {
             let last4 = d.document_number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
@@ -325,20 +472,25 @@ async fn declare(app: &App, s: &Served, phone: Uuid, fields: &[(String, String)]
                 phone: Some(d.phone),
                 seen: now,
             };
-            (row, d.answers, Some((d.plate, input)))
+            (row, d.answers, Some((d.plate, input)), t::SELF.to_owned())
         })
     };
-    let (row, answers, truck) = match checked {
+    let (row, answers, truck, relation) = match checked {
         Ok(c) => c,
         Err(placecode::Error::Invalid(errors)) => {
             let n = nonce();
-            let form = Form { values: fields, errors: &errors };
-            let page = page_for(&n, s, &csrf(app, phone), &[], &form, None, "");
+            let shown = Form { values: fields, errors: &errors };
+            let token = csrf(app, phone);
+            let once = form.once.to_string();
+            let page = page_for(&n, s, &form.view(&token, &once), &people, &shown, None, "");
             return Ok(respond(app, StatusCode::UNPROCESSABLE_ENTITY, &n, page, None));
         }
         Err(e) => return Err(CentralError::Internal(e.to_string())),
     };
     let mut tx = app.pool.begin().await?;
+    let Some(result) = claim(&mut tx, s, form, now).await? else {
+        return already(app, tx, form).await;
+    };
     sqlx::query("INSERT INTO phones (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET seen_at = now()")
         .bind(phone)
         .execute(&mut *tx)
@@ -347,15 +499,15 @@ async fn declare(app: &App, s: &Served, phone: Uuid, fields: &[(String, String)]
     let ids = crate::people::upsert(&mut tx, &app.keys.risk, vec![row]).await?;
     let hash = placecode::risk::id_hash(&app.keys.risk, &number).to_vec();
     let person = ids.get(&hash).copied().ok_or_else(|| CentralError::Internal("person not upserted".into()))?;
-    sqlx::query("INSERT INTO phone_people (phone_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+    sqlx::query("INSERT INTO phone_people (phone_id, person_id, relation) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
         .bind(phone)
         .bind(person)
+        .bind(&relation)
         .execute(&mut *tx)
         .await?;
-    let risk: Option<(String, String)> = sqlx::query_as("SELECT colour, reason FROM risk WHERE id_hash = $1")
-        .bind(&hash)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let risk: Option<String> =
+        sqlx::query_scalar("SELECT colour FROM risk WHERE id_hash = $1").bind(&hash).fetch_optional(&mut *tx).await?;
+    let plate = truck.as_ref().map(|(plate, _)| plate.clone());
     if let Some((plate, input)) = &truck {
         let body =
             serde_json::json!({"venue_id": s.venue_id, "plate": plate, "crew": [input], "at": now, "code": s.code});
@@ -371,49 +523,84 @@ async fn declare(app: &App, s: &Served, phone: Uuid, fields: &[(String, String)]
         let change = serde_json::json!({"id": Uuid::now_v7(), "venue_id": s.venue_id, "plate": plate, "crew": [input], "at": now});
         crate::push::change(&mut tx, "pre_declaration", Some(s.venue_id), None, &change).await?;
     }
-    let shown = check_in(&mut tx, s, &[(person, name, number, risk, answers)], "declaration", now).await?;
-    tx.commit().await?;
-    Ok(result_page(app, s, &shown, now))
+    let person = Person { id: person, name, number, risk, answers, plate };
+    let shown = check_in(&mut tx, s, &[person], "declaration", now).await?;
+    finish(app, tx, s, result, &shown).await
 }
 
-/// A returning phone: four digits pick one of its people; ticked companions come along.
-async fn returning(app: &App, s: &Served, phone: Uuid, fields: &[(String, String)]) -> Result<Response, CentralError> {
+/// 与本人关系 for someone registered on another person's phone: one of the listed choices.
+fn relation(raw: &str) -> Option<String> {
+    t::RELATIONS.iter().find(|r| **r == raw.trim()).map(|r| (*r).to_owned())
+}
+
+/// A returning phone: four digits pick one of its people and ticked people come along; ticking
+/// is enough when the phone's owner is among those ticked.
+async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response, CentralError> {
+    let (phone, fields) = (form.phone, form.fields);
     let now = Utc::now();
     let last4: String = fields
         .iter()
         .find(|(k, _)| k == "last4")
-        .map_or(String::new(), |(_, v)| placecode::normalize::compact(v).to_ascii_uppercase());
+        .map_or(String::new(), |(_, v)| placecode::identity::last4(v).unwrap_or_else(|_| v.trim().to_owned()));
     let people = known(app, phone).await?;
     let again = |error: &str| {
         let n = nonce();
-        let page = page_for(&n, s, &csrf(app, phone), &people, &Form::default(), Some(error), &last4);
+        let (token, once) = (csrf(app, phone), form.once.to_string());
+        let page = page_for(&n, s, &form.view(&token, &once), &people, &Form::default(), Some(error), &last4);
         respond(app, StatusCode::UNPROCESSABLE_ENTITY, &n, page, None)
     };
-    if last4.len() != 4 || !last4.bytes().enumerate().all(|(i, b)| b.is_ascii_digit() || (i == 3 && b == b'X')) {
-        return Ok(again(t::LAST4_BAD));
-    }
-    let Some(main) = people.iter().find(|p| p.2 == last4) else {
-        return Ok(again(t::LAST4_UNKNOWN));
+    let ticked: Vec<i64> = fields.iter().filter(|(k, _)| k == "with").filter_map(|(_, v)| v.parse().ok()).collect();
+    let ticked: Vec<i64> = people.iter().map(|p| p.id).filter(|id| ticked.contains(id)).collect();
+    let main = if last4.is_empty() && !ticked.is_empty() {
+        let owner = people.iter().find(|p| p.relation == t::SELF).map(|p| p.id);
+        match owner.filter(|o| ticked.contains(o)) {
+            Some(o) => o,
+            None => return Ok(again(t::LAST4_NEEDED)),
+        }
+    } else {
+        if placecode::identity::last4(&last4).is_err() {
+            return Ok(again(t::LAST4_BAD));
+        }
+        match people.iter().find(|p| p.last4 == last4) {
+            Some(p) => p.id,
+            None => return Ok(again(t::LAST4_UNKNOWN)),
+        }
     };
-    let with: Vec<i64> = fields.iter().filter(|(k, _)| k == "with").filter_map(|(_, v)| v.parse().ok()).collect();
-    let chosen: Vec<_> = people
+    let chosen: Vec<Person> = people
         .iter()
-        .filter(|p| p.0 == main.0 || with.contains(&p.0))
-        .map(|p| {
-            let risk = p.4.clone().map(|c| (c, p.5.clone().unwrap_or_default()));
-            (p.0, p.1.clone(), p.3.clone(), risk, HealthAnswers::default())
+        .filter(|p| p.id == main || ticked.contains(&p.id))
+        .map(|p| Person {
+            id: p.id,
+            name: p.name.clone(),
+            number: p.number.clone(),
+            risk: p.colour.clone(),
+            answers: HealthAnswers::default(),
+            plate: None,
         })
         .collect();
     let mut tx = app.pool.begin().await?;
+    let Some(result) = claim(&mut tx, s, form, now).await? else {
+        return already(app, tx, form).await;
+    };
     let shown = check_in(&mut tx, s, &chosen, "last4", now).await?;
-    tx.commit().await?;
-    Ok(result_page(app, s, &shown, now))
+    finish(app, tx, s, result, &shown).await
 }
 
-type Person = (i64, String, String, Option<(String, String)>, HealthAnswers);
+/// One person being checked in from a phone.
+struct Person {
+    id: i64,
+    name: String,
+    number: String,
+    /// The risk list's colour for them, if listed.
+    risk: Option<String>,
+    answers: HealthAnswers,
+    /// A truck crew member's plate.
+    plate: Option<String>,
+}
 
 /// Decides each person's colour with the core's rule and writes the visits and the changes that
-/// the venue's desks pull.
+/// the venue's desks pull. The phone is shown the colour and the reasons that come from the
+/// person's own answers, never the risk list's reason.
 async fn check_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     s: &Served,
@@ -424,25 +611,26 @@ async fn check_in(
     let mut shown = Vec::with_capacity(people.len());
     let (mut ids, mut persons, mut colours, mut healths, mut reasons, mut bodies) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
-    for (pid, name, number, risk, answers) in people {
-        let entry = risk.as_ref().and_then(|(c, r)| Some(RiskEntry { colour: Colour::parse(c)?, reason: r.clone() }));
-        let d = decision::decide(entry.as_ref(), answers);
+    for p in people {
+        let entry = p.risk.as_deref().and_then(Colour::parse).map(|colour| RiskEntry { colour, reason: String::new() });
+        let d = decision::decide(entry.as_ref(), &p.answers);
         let id = Uuid::now_v7();
         ids.push(id);
-        persons.push(*pid);
+        persons.push(p.id);
         colours.push(d.colour.key());
         healths.push(d.health_code.key());
         reasons.push(d.reasons.join("\u{1f}"));
         bodies.push(serde_json::json!({
             "id": id, "venue_id": s.venue_id, "code": s.code, "way_in": way_in, "at": now,
             "colour": d.colour, "health_code": d.health_code, "reasons": d.reasons,
-            "person": {"name": name, "document_number": number},
+            "person": {"name": p.name, "document_number": p.number},
         }));
         shown.push(Shown {
             colour: d.colour,
-            name_masked: placecode::mask::name(name),
-            id_masked: placecode::mask::id_number(number),
-            reasons: d.reasons,
+            name_masked: placecode::mask::name(&p.name),
+            id_masked: placecode::mask::id_number(&p.number),
+            reasons: decision::decide(None, &p.answers).reasons,
+            plate: p.plate.clone(),
         });
     }
     sqlx::query(
@@ -468,11 +656,45 @@ async fn check_in(
     Ok(shown)
 }
 
-fn result_page(app: &App, s: &Served, shown: &[Shown], now: chrono::DateTime<Utc>) -> Response {
+/// The result page (post/redirect/get): only the phone that checked in sees it, for a day.
+pub async fn result(
+    State(app): State<App>,
+    Path((code, id)): Path<(String, String)>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let s = match admit(&app, peer, &headers, &code).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (Some(phone), Ok(id)) = (phone_from_cookie(&app, &headers), Uuid::parse_str(&id)) else {
+        return message(&app, StatusCode::NOT_FOUND, t::TITLE, t::RESULT_GONE);
+    };
+    let row: Result<Option<(chrono::DateTime<Utc>, serde_json::Value)>, sqlx::Error> = sqlx::query_as(
+        "SELECT at, shown FROM phone_results WHERE id = $1 AND phone_id = $2 AND code = $3 AND at > now() - interval '1 day'",
+    )
+    .bind(id)
+    .bind(phone)
+    .bind(&s.code)
+    .fetch_optional(&app.pool)
+    .await;
+    let (at, shown) = match row {
+        Ok(Some(r)) => r,
+        Ok(None) => return message(&app, StatusCode::NOT_FOUND, t::TITLE, t::RESULT_GONE),
+        Err(e) => return server_error(&app, e.into()),
+    };
+    let Ok(shown) = serde_json::from_value::<Vec<Shown>>(shown) else {
+        return message(&app, StatusCode::NOT_FOUND, t::TITLE, t::RESULT_GONE);
+    };
     let n = nonce();
-    let at = now.with_timezone(&placecode::store::shanghai()).format("%Y-%m-%d %H:%M:%S").to_string();
-    let page = html::result(&n, &s.venue, &at, shown, &action_path(&s.code));
-    respond(app, StatusCode::OK, &n, page, None)
+    let at = at.with_timezone(&placecode::store::shanghai()).format("%Y-%m-%d %H:%M:%S").to_string();
+    let venue = html::ResultVenue {
+        name: &s.venue,
+        kind: s.kind,
+        supervision_phone: s.supervision_phone.as_deref(),
+        back: &action_path(&s.code),
+    };
+    respond(&app, StatusCode::OK, &n, html::result(&n, &venue, &at, &shown), None)
 }
 
 /// R9: the published checkpoint codes, so crews can declare before they arrive.

@@ -168,3 +168,20 @@ pub fn visit_record(venue: Uuid, id_number: &str, name: &str, at: DateTime<Utc>)
         }),
     )
 }
+
+/// The hidden tokens of a phone page's form: the phone's CSRF token and the form's one-time
+/// token (each form is sent once; a second send shows the first result).
+pub struct Tokens {
+    pub csrf: String,
+    pub once: String,
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let i = html.find(&key).unwrap_or_else(|| panic!("{name} field in {html}")) + key.len();
+    html[i..].split('"').next().unwrap_or("").to_owned()
+}
+
+pub fn csrf(html: &str) -> Tokens {
+    Tokens { csrf: hidden(html, "csrf"), once: hidden(html, "once") }
+}

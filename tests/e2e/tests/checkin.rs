@@ -22,7 +22,9 @@ fn seed(data: &Path, people: &[(&str, &str)]) {
             name: (*name).into(),
             id_number: (*id).into(),
             address: "鼓楼区中山路18号院".into(),
-            temperature_normal: true,
+            visited_risk_area: Some(false),
+            contact_with_suspected: Some(false),
+            temperature_normal: Some(true),
             ..Default::default()
         };
         store.declare(&input, &ctx).expect("declare");

@@ -21,7 +21,9 @@ fn seed(data: &Path) -> String {
             name: name.into(),
             id_number: id.into(),
             address: "鼓楼区中山路18号院".into(),
-            temperature_normal: true,
+            visited_risk_area: Some(false),
+            contact_with_suspected: Some(false),
+            temperature_normal: Some(true),
             ..Default::default()
         };
         store.declare(&input, &ctx).expect("declare");
@@ -41,7 +43,9 @@ fn backlog(data: &Path, n: u64) {
             name: "赵六".into(),
             id_number: number,
             address: "鼓楼区中山路18号院".into(),
-            temperature_normal: true,
+            visited_risk_area: Some(false),
+            contact_with_suspected: Some(false),
+            temperature_normal: Some(true),
             ..Default::default()
         };
         store.declare(&input, &ctx).expect("declare");

@@ -75,10 +75,15 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
     let phone = reqwest::Client::builder().cookie_store(true).build().expect("client");
     let url = format!("http://127.0.0.1:{}/c/{code}", central.port);
     let html = phone.get(&url).send().await.expect("page").text().await.expect("html");
-    let i = html.find("name=\"csrf\" value=\"").expect("csrf") + 19;
-    let csrf = html[i..i + 32].to_owned();
+    let hidden = |name: &str| {
+        let key = format!("name=\"{name}\" value=\"");
+        let i = html.find(&key).map(|i| i + key.len()).expect("hidden field");
+        html[i..].split('"').next().unwrap_or("").to_owned()
+    };
+    let (csrf, once) = (hidden("csrf"), hidden("once"));
     let form = [
         ("csrf", csrf.as_str()),
+        ("once", once.as_str()),
         ("action", "declare"),
         ("name", "孙建军"),
         ("document_kind", "resident_id"),

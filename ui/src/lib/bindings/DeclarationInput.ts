@@ -21,17 +21,17 @@ address: string,
  */
 phone: string, 
 /**
- * 是否到过疫情严重地区
+ * 是否到过疫情严重地区: asked, never assumed (`None` until the person answers).
  */
-visited_risk_area: boolean, 
+visited_risk_area: boolean | null, 
 /**
  * 是否接触过疑似病人
  */
-contact_with_suspected: boolean, 
+contact_with_suspected: boolean | null, 
 /**
  * 体温是否正常
  */
-temperature_normal: boolean, 
+temperature_normal: boolean | null, 
 /**
  * A measured temperature in ℃, optional.
  */

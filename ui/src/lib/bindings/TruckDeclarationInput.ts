@@ -42,10 +42,10 @@ expected_return: string,
  */
 expected_departure: string, 
 /**
- * 是否有发热/咳嗽症状
+ * 是否有发热/咳嗽症状: asked, never assumed.
  */
-symptoms: boolean, 
+symptoms: boolean | null, 
 /**
  * 是否到过中高风险地区
  */
-visited_risk_area: boolean, };
+visited_risk_area: boolean | null, };
