@@ -20,7 +20,7 @@ TAURI_DRIVER_VERSION := 2.1.0
 DESK_BIN := target/debug/placecode-desk
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp"
 
-.PHONY: bench help deps apt-deps node-deps tauri-driver ui app run test lint test-rust test-ui test-e2e bindings \
+.PHONY: demo-central bench help deps apt-deps node-deps tauri-driver ui app run test lint test-rust test-ui test-e2e bindings \
 	pg run-central bench-central
 
 help:
@@ -72,6 +72,11 @@ run-central: pg
 	@mkdir -p target/central
 	DATABASE_URL=$$(scripts/pg.sh url) PLACECODE_SECRET_FILE=target/central/secret.key \
 		PLACECODE_PUBLIC_URL=$(CENTRAL_URL) target/debug/placecode-central serve
+
+# Two demo venues (a market and a highway checkpoint) on the server `make run-central` started,
+# pushed as a desk would; prints the URLs a phone opens.
+demo-central: pg
+	DATABASE_URL=$$(scripts/pg.sh url) PLACECODE_PUBLIC_URL=$(CENTRAL_URL) $(CARGO) run -q -p placecode-central --example demo
 
 lint: apt-deps ui
 	$(CARGO) fmt --all --check

@@ -106,6 +106,16 @@ pub enum DocumentKind {
 }
 
 impl DocumentKind {
+    /// The stored and wire key (the serde name).
+    pub fn key(self) -> &'static str {
+        match self {
+            DocumentKind::ResidentId => "resident_id",
+            DocumentKind::Passport => "passport",
+            DocumentKind::HkMacaoPermit => "hk_macao_permit",
+            DocumentKind::TaiwanPermit => "taiwan_permit",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             DocumentKind::ResidentId => "居民身份证",

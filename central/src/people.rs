@@ -21,7 +21,7 @@ pub struct PersonRow {
 impl PersonRow {
     pub fn from_checked(c: &placecode::sync::CheckedVisit, seen: DateTime<Utc>) -> PersonRow {
         PersonRow {
-            document_kind: document_key(c.document_kind),
+            document_kind: c.document_kind.key(),
             document_number: c.document_number.clone(),
             last4: c.last4.clone(),
             name: c.name.clone(),
@@ -29,16 +29,6 @@ impl PersonRow {
             phone: c.phone.clone(),
             seen,
         }
-    }
-}
-
-pub fn document_key(k: placecode::identity::DocumentKind) -> &'static str {
-    use placecode::identity::DocumentKind::*;
-    match k {
-        ResidentId => "resident_id",
-        Passport => "passport",
-        HkMacaoPermit => "hk_macao_permit",
-        TaiwanPermit => "taiwan_permit",
     }
 }
 

@@ -88,9 +88,18 @@ async fn a_trip_closes_on_both_desks(pool: PgPool) {
     // A crew of three, plates of every form, one trip each.
     let plates = ["豫B12345", "豫BD12345", "豫B1234挂", "京A12345", "粤Z1234港"];
     for (i, plate) in plates.iter().enumerate() {
-        let crew: Vec<_> = (0..if i == 0 { 3 } else { 1 })
+        let mut crew: Vec<_> = (0..if i == 0 { 3 } else { 1 })
             .map(|j| member(&format!("司机{i}{j}").replace(char::is_numeric, ""), 100 * i as u64 + j, plate))
             .collect();
+        if i == 3 {
+            // A co-driver with a passport, typed in at the checkpoint.
+            crew.push(TruckDeclarationInput {
+                name: "Chan Tai Man".into(),
+                document_kind: Some(placecode::identity::DocumentKind::Passport),
+                document_number: "E12345678".into(),
+                ..member("x", 399, plate)
+            });
+        }
         let input = TripInput {
             plate: plate.to_lowercase(),
             crew,
@@ -102,9 +111,25 @@ async fn a_trip_closes_on_both_desks(pool: PgPool) {
         let trip = r.trip.expect("all green: the trip opens");
         assert_eq!(trip.plate, *plate);
         assert_eq!(trip.status, TripStatus::Open);
-        assert_eq!(r.results.len(), if i == 0 { 3 } else { 1 });
+        assert_eq!(r.results.len(), [3, 1, 1, 2, 1][i]);
     }
     cp.engine.sync_once().await.unwrap();
+    // Every crew typed in at the checkpoint reaches the centre: nothing refused, and a trace of
+    // a driver and of the passport holder finds their entry.
+    assert!(cp.store().rejected_records().unwrap().is_empty(), "{:?}", cp.store().rejected_records().unwrap());
+    let tracer = placecode_central::trace::make_tracer(&pool, "疾控中心").await.unwrap();
+    for number in [resident_id(0), "E12345678".to_owned()] {
+        let res = s
+            .http
+            .post(s.url("/api/v1/trace/person"))
+            .bearer_auth(&tracer)
+            .json(&serde_json::json!({"id_number": number, "from": Utc::now() - chrono::Duration::hours(1), "to": Utc::now() + chrono::Duration::hours(1)}))
+            .send()
+            .await
+            .unwrap();
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["visits"].as_array().map(Vec::len), Some(1), "{number}: {body}");
+    }
     dest.engine.sync_once().await.unwrap();
     let board = dest.store().trip_board(Utc::now()).unwrap();
     assert_eq!(board.expected_arrivals.len(), plates.len());

@@ -173,6 +173,16 @@ const MIGRATIONS: &[&str] = &[
         confirmed_trip_id TEXT
     );
     CREATE INDEX predeclarations_plate ON predeclarations (plate, at);",
+    // 6: a person's document kind (truck crews carry passports and permits), and no address
+    // for crews (their origin belongs to the trip). Crew visits queued or refused with the
+    // origin squeezed into the address are repaired and sent again.
+    "ALTER TABLE people ADD COLUMN document_kind TEXT NOT NULL DEFAULT 'resident_id';
+    UPDATE people SET address = '' WHERE address LIKE '来源地：%';
+    UPDATE outbox SET record = json_set(record, '$.body.person.address', ''),
+        state = CASE WHEN state = 'rejected' AND field = 'person.address' THEN 'pending' ELSE state END,
+        reason = CASE WHEN state = 'rejected' AND field = 'person.address' THEN NULL ELSE reason END
+     WHERE kind = 'visit' AND state IN ('pending', 'rejected')
+       AND json_extract(record, '$.body.person.address') LIKE '来源地：%';",
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";
@@ -581,5 +591,53 @@ mod tests {
         assert!(names_similar("大润发超市", "大润发超巿"));
         assert!(!names_similar("大润发超市", "新玛特购物广场"));
         assert!(!names_similar("", "新玛特"));
+    }
+
+    /// A desk that typed in truck crews before migration 6 had their visits refused by the
+    /// centre (the origin squeezed into the address as "来源地：…"): the migration clears the
+    /// address and puts the refused visits back in the queue; other records are left alone.
+    #[test]
+    fn migration_6_repairs_crew_visits_refused_for_their_address() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..5] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 5).unwrap();
+        conn.execute(
+            "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at)
+             VALUES ('p1', '410202199003070014', '0014', 1990, '赵强', '来源地：郑州', '13837800001', 't', 't')",
+            [],
+        )
+        .unwrap();
+        let body = |address: &str| {
+            serde_json::json!({"id": "r", "kind": "visit", "body": {"person": {"address": address}}}).to_string()
+        };
+        for (id, address, state, field) in [
+            ("refused", "来源地：郑州", "rejected", "person.address"),
+            ("queued", "来源地：郑州", "pending", ""),
+            ("other", "鼓楼区中山路1号", "rejected", "person.name"),
+        ] {
+            conn.execute(
+                "INSERT INTO outbox (id, kind, priority, record, created_at, state, reason, field)
+                 VALUES (?1, 'visit', 1, ?2, 't', ?3, '住址：含有不允许的字符“:”', ?4)",
+                params![id, body(address), state, field],
+            )
+            .unwrap();
+        }
+        migrate(&mut conn).unwrap();
+        let row = |id: &str| -> (String, String) {
+            conn.query_row(
+                "SELECT state, json_extract(record, '$.body.person.address') FROM outbox WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+        };
+        assert_eq!(row("refused"), ("pending".into(), String::new()));
+        assert_eq!(row("queued"), ("pending".into(), String::new()));
+        assert_eq!(row("other"), ("rejected".into(), "鼓楼区中山路1号".into()));
+        let (address, kind): (String, String) =
+            conn.query_row("SELECT address, document_kind FROM people", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        assert_eq!((address.as_str(), kind.as_str()), ("", "resident_id"));
     }
 }

@@ -40,7 +40,7 @@ pub(crate) fn venue_body(conn: &Connection, v: &crate::venue::Venue) -> Result<s
 pub(crate) fn enqueue_visit(conn: &Connection, visit_id: &str) -> Result<()> {
     let body = conn.query_row(
         "SELECT v.venue_id, v.code, v.way_in, o.name, v.helper, v.colour, v.health_code, v.reasons, v.at,
-                v.trip_code_checked, p.id_number, p.name, p.address, p.phone
+                v.trip_code_checked, p.id_number, p.name, p.address, p.phone, p.document_kind
          FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN operators o ON o.id = v.operator_id
          WHERE v.id = ?1",
         [visit_id],
@@ -58,7 +58,7 @@ pub(crate) fn enqueue_visit(conn: &Connection, visit_id: &str) -> Result<()> {
                 "at": r.get::<_, String>(8)?,
                 "trip_code_checked": r.get::<_, bool>(9)?,
                 "person": {
-                    "document_kind": "resident_id",
+                    "document_kind": r.get::<_, String>(14)?,
                     "document_number": r.get::<_, String>(10)?,
                     "name": r.get::<_, String>(11)?,
                     "address": r.get::<_, String>(12)?,

@@ -182,7 +182,9 @@ fn trip_from_row(r: &rusqlite::Row, now: DateTime<Utc>, overdue_hours: i64) -> r
     })
 }
 
-/// Upserts a crew member as a person (any document kind) and returns their id.
+/// Upserts a crew member as a person (any document kind) and returns their id. A crew member has
+/// no home address here: their origin (来源地) is the trip's, so a person already known keeps
+/// the address they declared and a new one has none.
 fn upsert_member(conn: &Connection, m: &checkin::TruckDeclaration, stamp: &str) -> Result<String> {
     let last4: String = m.document_number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
     let birth_year: i64 = match m.document_kind {
@@ -190,21 +192,13 @@ fn upsert_member(conn: &Connection, m: &checkin::TruckDeclaration, stamp: &str) 
         _ => 0,
     };
     Ok(conn.query_row(
-        "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+        "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at,
+            document_kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, '', ?6, ?7, ?7, ?8)
          ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, phone = excluded.phone,
-            updated_at = excluded.updated_at
+            document_kind = excluded.document_kind, updated_at = excluded.updated_at
          RETURNING id",
-        params![
-            outbox::new_id(),
-            m.document_number,
-            last4,
-            birth_year,
-            m.name,
-            format!("来源地：{}", m.origin),
-            m.phone,
-            stamp
-        ],
+        params![outbox::new_id(), m.document_number, last4, birth_year, m.name, m.phone, stamp, m.document_kind.key()],
         |r| r.get(0),
     )?)
 }

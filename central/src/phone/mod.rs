@@ -464,7 +464,7 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
         placecode::checkin::truck_declaration(&input, today, "").map(|d| {
             let last4 = d.document_number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
             let row = PersonRow {
-                document_kind: crate::people::document_key(d.document_kind),
+                document_kind: d.document_kind.key(),
                 document_number: d.document_number,
                 last4,
                 name: d.name,
