@@ -14,6 +14,10 @@
 //! The result is the highest colour of all sources, with every reason listed. Where the venue
 //! code's decision and the provincial health code differ, the venue code's colour and message
 //! are the ones shown and recorded (R7).
+//!
+//! A raised colour sticks ([`Raised`], [`decide_at`]): yellow or red from a declaration or the
+//! risk list is kept for the person for [`RAISED_KEEP_DAYS`] unless the epidemic office clears
+//! it, so a second scan, another desk or the phone cannot turn it green.
 
 use serde::{Deserialize, Serialize};
 
@@ -120,6 +124,63 @@ pub fn decide(risk: Option<&RiskEntry>, answers: &HealthAnswers) -> Decision {
     Decision { colour, reasons, health_code }
 }
 
+/// How long a raised colour is kept when nobody clears it (days).
+pub const RAISED_KEEP_DAYS: i64 = 14;
+
+/// A colour raised for a person at an earlier check-in, kept until `until` (UTC) unless the
+/// epidemic office clears it (赋色保持).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Raised {
+    pub colour: Colour,
+    pub until: chrono::DateTime<chrono::Utc>,
+}
+
+impl Raised {
+    /// What a decision from fresh causes (the risk list, this declaration) leaves behind: its
+    /// colour for [`RAISED_KEEP_DAYS`], merged with what was already kept (the higher colour,
+    /// the later end). A colour shown only because it was kept is not fresh and extends nothing.
+    pub fn after(fresh: &Decision, kept: Option<&Raised>, now: chrono::DateTime<chrono::Utc>) -> Option<Raised> {
+        let kept = kept.filter(|k| k.until > now && k.colour != Colour::Green).copied();
+        if fresh.colour == Colour::Green {
+            return kept;
+        }
+        let new = Raised { colour: fresh.colour, until: now + chrono::Duration::days(RAISED_KEEP_DAYS) };
+        Some(match kept {
+            Some(k) => Raised { colour: k.colour.max(new.colour), until: k.until.max(new.until) },
+            None => new,
+        })
+    }
+
+    /// Whether a pushed raise is believable: a colour above green kept for at most the period
+    /// from its check-in (a desk cannot mark someone for longer than the rule does).
+    pub fn plausible(&self, at: chrono::DateTime<chrono::Utc>) -> bool {
+        self.colour != Colour::Green
+            && self.until > at
+            && self.until <= at + chrono::Duration::days(RAISED_KEEP_DAYS) + chrono::Duration::minutes(5)
+    }
+}
+
+/// [`decide`], then a colour kept from an earlier check-in (until `until`) raises the result
+/// like a risk-list entry: the door cannot be talked down to green within the period.
+pub fn decide_at(
+    risk: Option<&RiskEntry>,
+    kept: Option<&Raised>,
+    answers: &HealthAnswers,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Decision {
+    let mut d = decide(risk, answers);
+    if let Some(k) = kept.filter(|k| k.until > now && k.colour != Colour::Green) {
+        let until = k.until.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!()));
+        d.colour = d.colour.max(k.colour);
+        d.reasons.push(format!(
+            "近期已判定为{}，{}前保持，须经疫情防控部门解除",
+            k.colour.label(),
+            until.format("%Y-%m-%d %H:%M")
+        ));
+    }
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +226,51 @@ mod tests {
     fn a_declaration_never_lowers_a_listed_colour() {
         let d = decide(Some(&listed(Colour::Red)), &HealthAnswers { temperature: Some(36.5), ..Default::default() });
         assert_eq!(d.colour, Colour::Red);
+    }
+
+    fn t(h: i64) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339("2026-11-29T02:00:00Z").unwrap().with_timezone(&chrono::Utc)
+            + chrono::Duration::hours(h)
+    }
+
+    #[test]
+    fn r7_a_raised_colour_sticks_over_a_healthy_rescan() {
+        let fever = decide(None, &HealthAnswers { symptoms: true, ..Default::default() });
+        let kept = Raised::after(&fever, None, t(0)).unwrap();
+        assert_eq!((kept.colour, kept.until), (Colour::Yellow, t(14 * 24)));
+        // Two minutes later, scanned by ID with nothing declared: still yellow, with the reason.
+        let again = decide_at(None, Some(&kept), &HealthAnswers::default(), t(0) + chrono::Duration::minutes(2));
+        assert_eq!(again.colour, Colour::Yellow);
+        assert_eq!(again.reasons, ["近期已判定为黄码，2026-12-13 10:00前保持，须经疫情防控部门解除"]);
+        // A rescan that is yellow only because it was kept extends nothing.
+        assert_eq!(Raised::after(&decide(None, &HealthAnswers::default()), Some(&kept), t(48)), Some(kept));
+        // The period ends: green again.
+        assert_eq!(decide_at(None, Some(&kept), &HealthAnswers::default(), t(14 * 24 + 1)).colour, Colour::Green);
+        assert_eq!(Raised::after(&decide(None, &HealthAnswers::default()), Some(&kept), t(14 * 24 + 1)), None);
+    }
+
+    #[test]
+    fn r7_the_higher_colour_and_the_later_end_are_kept() {
+        let kept = Raised { colour: Colour::Red, until: t(100) };
+        let yellow = decide(None, &HealthAnswers { visited_risk_area: true, ..Default::default() });
+        let merged = Raised::after(&yellow, Some(&kept), t(10)).unwrap();
+        assert_eq!((merged.colour, merged.until), (Colour::Red, t(10 + 14 * 24)));
+        // The risk list's red is fresh too; a kept yellow never lowers it.
+        let d = decide_at(
+            Some(&listed(Colour::Red)),
+            Some(&Raised { colour: Colour::Yellow, until: t(5) }),
+            &HealthAnswers::default(),
+            t(1),
+        );
+        assert_eq!(d.colour, Colour::Red);
+    }
+
+    #[test]
+    fn a_pushed_raise_must_be_within_the_period() {
+        assert!(Raised { colour: Colour::Yellow, until: t(14 * 24) }.plausible(t(0)));
+        assert!(!Raised { colour: Colour::Yellow, until: t(15 * 24) }.plausible(t(0)));
+        assert!(!Raised { colour: Colour::Green, until: t(1) }.plausible(t(0)));
+        assert!(!Raised { colour: Colour::Red, until: t(-1) }.plausible(t(0)));
     }
 
     #[test]

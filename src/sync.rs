@@ -274,6 +274,9 @@ pub struct VisitBody {
     pub at: DateTime<Utc>,
     #[serde(default)]
     pub trip_code_checked: bool,
+    /// A colour this check-in raised, kept for the person until then (R7: 赋色保持).
+    #[serde(default)]
+    pub raised: Option<crate::decision::Raised>,
 }
 
 /// 异常处置 (kind `incident`).
@@ -394,6 +397,9 @@ pub fn check_visit(v: &VisitBody, now: DateTime<Utc>) -> Result<CheckedVisit, Re
         if text.as_deref().is_some_and(|s| s.chars().count() > 200) {
             return Err(refuse(field, "内容过长"));
         }
+    }
+    if v.raised.is_some_and(|r| !r.plausible(v.at)) {
+        return Err(refuse("raised", "保持的颜色或期限不对"));
     }
     let today = shanghai_date(v.at);
     let (number, name, address, phone) = check_person(&v.person, today)?;

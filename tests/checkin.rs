@@ -287,3 +287,43 @@ fn check_in_needs_a_served_venue() {
     assert_eq!(e.to_string(), "请先在“场所列表”中设置本台服务场所");
     assert_eq!(store.visit_count().unwrap(), 0);
 }
+
+/// R7 at the door: a yellow from a declaration is kept; a rescan by full ID or by last four
+/// minutes later shows yellow again, with the reason; a healthy new declaration does not undo
+/// it; after the period it is green.
+#[test]
+fn r7_a_raised_colour_sticks_on_rescan_by_id_and_last_four() {
+    let mut d = desk();
+    let mut visited = person("李秀英", ELDER);
+    visited.visited_risk_area = Some(true);
+    let first = d.store.declare(&visited, &d.ctx).unwrap();
+    assert_eq!(first.colour, Colour::Yellow);
+    let mut later = d.ctx.clone();
+    later.now = d.ctx.now + chrono::Duration::minutes(2);
+    let by_id = match d.store.check_in_by_id(ELDER, &later).unwrap() {
+        Lookup::CheckedIn { result } => result,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(by_id.colour, Colour::Yellow);
+    assert!(by_id.reasons.iter().any(|r| r.starts_with("近期已判定为黄码")), "{:?}", by_id.reasons);
+    let by_last4 = match d.store.check_in_by_last4("002x", None, &later).unwrap() {
+        Lookup::CheckedIn { result } => result,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(by_last4.colour, Colour::Yellow);
+    // Declaring again as healthy does not turn it green.
+    assert_eq!(d.store.declare(&person("李秀英", ELDER), &later).unwrap().colour, Colour::Yellow);
+    // The visit carries the raise to the centre (the first one only: a kept colour is not fresh).
+    let raised: Vec<Option<String>> = {
+        let conn = rusqlite::Connection::open(d._dir.path().join("desk.sqlite3")).unwrap();
+        let mut stmt = conn.prepare("SELECT raised_colour FROM visits ORDER BY at, rowid").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    };
+    assert_eq!(raised, [Some("yellow".to_owned()), None, None, None]);
+    let mut after = d.ctx.clone();
+    after.now = d.ctx.now + chrono::Duration::days(14) + chrono::Duration::minutes(1);
+    match d.store.check_in_by_id(ELDER, &after).unwrap() {
+        Lookup::CheckedIn { result } => assert_eq!(result.colour, Colour::Green),
+        other => panic!("{other:?}"),
+    }
+}

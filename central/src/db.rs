@@ -78,6 +78,8 @@ pub async fn maintain_partitions(pool: &PgPool, retention_days: i64) -> Result<V
     }
     // A phone's result page is kept one day (a reload, a double tap); then only the visit remains.
     sqlx::query("DELETE FROM phone_results WHERE at < now() - interval '1 day'").execute(&mut *tx).await?;
+    // A raised colour past its end no longer applies anywhere (desks check the end themselves).
+    sqlx::query("DELETE FROM raised WHERE until < now()").execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(dropped)
 }

@@ -12,6 +12,7 @@ pub mod people;
 pub mod phone;
 pub mod pull;
 pub mod push;
+pub mod raised;
 pub mod ratelimit;
 pub mod risk;
 pub mod trace;

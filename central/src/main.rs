@@ -55,6 +55,15 @@ enum Admin {
         #[arg(long)]
         replace: bool,
     },
+    /// The epidemic office clears a person's raised colour (赋色解除): on the centre, every desk
+    /// and the phone page. Audited with the note.
+    ClearColour {
+        #[arg(long)]
+        id_number: String,
+        /// Why (the office's decision), required.
+        #[arg(long)]
+        note: String,
+    },
     /// Tracing queries (R11), each written to the audit log.
     #[command(subcommand)]
     Trace(Trace),
@@ -153,6 +162,10 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
             let bytes = std::fs::read(&file)?;
             let report = risk::import(&pool, &keys()?.risk, &bytes, replace).await?;
             print(serde_json::to_value(report)?);
+        }
+        Admin::ClearColour { id_number, note } => {
+            let cleared = placecode_central::raised::clear(&pool, &keys()?.risk, &actor, &id_number, &note).await?;
+            print(serde_json::json!({ "cleared": cleared }));
         }
         Admin::Trace(Trace::Person { id_number, from, to }) => {
             let rows = trace::person(&pool, &keys()?.risk, &actor, &trace::PersonQuery { id_number, from, to }).await?;

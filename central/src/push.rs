@@ -543,8 +543,12 @@ async fn write_visits(
     let mut helper = Vec::with_capacity(n);
     let mut operator = Vec::with_capacity(n);
     let mut bodies = Vec::with_capacity(n);
+    let mut raises = Vec::new();
     for (id, body, (b, c)) in visits {
         let hash = placecode::risk::id_hash(risk_key, &c.document_number);
+        if let Some(r) = b.raised {
+            raises.push((hash.to_vec(), r));
+        }
         let pid = people.get(&hash[..]).copied().ok_or_else(|| CentralError::Internal("person not upserted".into()))?;
         ids.push(id);
         at.push(b.at);
@@ -581,6 +585,8 @@ async fn write_visits(
     .bind(desk.id)
     .execute(&mut **tx)
     .await?;
+    // A colour a desk raised sticks for the person everywhere (R7).
+    crate::raised::keep(tx, &raises).await?;
     // Other desks at the same venue see these check-ins at their next pull; a venue with one
     // desk (the usual case) writes no change at all.
     let shared: std::collections::HashSet<Uuid> =

@@ -5,58 +5,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
 use chrono::Utc;
 use common::*;
 use placecode::checkin::TruckDeclarationInput;
-use placecode::store::{CheckInContext, TripInput, TripStatus};
-use placecode::sync_client::SyncEngine;
-use placecode::venue::VenueInput;
-use placecode::Store;
+use placecode::store::{TripInput, TripStatus};
 use sqlx::PgPool;
-
-struct TestDesk {
-    db: PathBuf,
-    engine: std::sync::Arc<SyncEngine>,
-    ctx: CheckInContext,
-    venue_id: String,
-}
-
-impl TestDesk {
-    fn store(&self) -> Store {
-        Store::open(&self.db).unwrap()
-    }
-}
-
-async fn desk(s: &Server, dir: &Path, name: &str, kind: &str, address: &str) -> TestDesk {
-    std::fs::create_dir_all(dir).unwrap();
-    let db = dir.join("desk.sqlite3");
-    let key = placecode::keys::load_or_create(&dir.join("k")).unwrap();
-    let mut store = Store::open(&db).unwrap();
-    let venue = store
-        .register_venue(
-            &VenueInput {
-                kind: kind.into(),
-                category: "logistics".into(),
-                name: name.into(),
-                district: "gulou".into(),
-                address: address.into(),
-                manager_name: "王建国".into(),
-                manager_phone: "13837800001".into(),
-            },
-            true,
-        )
-        .unwrap();
-    store.set_served_venue(&venue.id).unwrap();
-    let op = store.add_operator("张敏", "2468").unwrap();
-    let engine = SyncEngine::new(&db);
-    let token = placecode_central::enrol::make_token(&s.pool, &[], &["gulou".into()], "").await.unwrap();
-    engine.enrol(&s.base, &token, name, None, &key).await.unwrap();
-    engine.sync_once().await.unwrap();
-    let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: Utc::now() };
-    TestDesk { db, engine, ctx, venue_id: venue.id }
-}
 
 fn member(name: &str, seed: u64, plate: &str) -> TruckDeclarationInput {
     TruckDeclarationInput {
@@ -78,8 +31,8 @@ fn member(name: &str, seed: u64, plate: &str) -> TruckDeclarationInput {
 async fn a_trip_closes_on_both_desks(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(pool.clone()).await;
-    let dest = desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
-    let cp = desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
+    let dest = test_desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
+    let cp = test_desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
     // The checkpoint learns the destinations from the server.
     let found = cp.store().destinations("物流").unwrap();
     assert_eq!(found.len(), 1, "{found:?}");
@@ -156,8 +109,8 @@ async fn a_trip_closes_on_both_desks(pool: PgPool) {
 async fn overdue_trips_and_arrivals_without_entry_are_listed(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(pool.clone()).await;
-    let dest = desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
-    let cp = desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
+    let dest = test_desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
+    let cp = test_desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
     cp.engine.sync_once().await.unwrap();
     // Entered 13 hours ago, never arrived.
     let mut late = cp.ctx.clone();
@@ -204,8 +157,8 @@ async fn overdue_trips_and_arrivals_without_entry_are_listed(pool: PgPool) {
 async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(pool.clone()).await;
-    let dest = desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
-    let cp = desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
+    let dest = test_desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
+    let cp = test_desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
     let mut store = cp.store();
     let key = placecode::keys::load_or_create(&dir.path().join("c/k")).unwrap();
     let code = store.issue_code(&cp.venue_id, "1号通道", &key).unwrap().code;
@@ -274,8 +227,8 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
 async fn a_red_crew_member_opens_no_trip(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(pool.clone()).await;
-    let dest = desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
-    let cp = desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
+    let dest = test_desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
+    let cp = test_desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
     placecode_central::risk::import(&pool, &s.keys.risk, format!("{},红,密接\n", resident_id(2)).as_bytes(), false)
         .await
         .unwrap();

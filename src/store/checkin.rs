@@ -9,7 +9,7 @@ use crate::checkin::{
     self, Candidate, CheckInResult, Declaration, DeclarationInput, Helper, HelperInput, Lookup, TodaySummary, VisitRow,
     WayIn,
 };
-use crate::decision::{self, Colour, HealthAnswers, RiskEntry};
+use crate::decision::{self, Colour, HealthAnswers, Raised, RiskEntry};
 use crate::error::{Error, FieldError, Result};
 use crate::risk::{self, RiskImportReport, RiskStatus};
 use crate::{identity, mask, normalize, validate};
@@ -256,6 +256,38 @@ impl Store {
             .and_then(|(c, reason)| Colour::parse(&c).map(|colour| RiskEntry { colour, reason })))
     }
 
+    /// A colour kept for this person from an earlier check-in, here or pulled from the centre.
+    pub(super) fn raised_for(&self, key: &[u8], id_number: &str) -> Result<Option<Raised>> {
+        let hash = risk::id_hash(key, id_number);
+        Ok(self
+            .conn
+            .query_row("SELECT colour, until FROM raised_colours WHERE id_hash = ?1", [hash.as_slice()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .optional()?
+            .and_then(|(c, until)| {
+                let until = DateTime::parse_from_rfc3339(&until).ok()?.with_timezone(&Utc);
+                Some(Raised { colour: Colour::parse(&c)?, until })
+            }))
+    }
+
+    /// The door's decision for a person (R7): the risk list and what they declared, then a colour
+    /// kept from earlier. Answers the decision to show and record, and the raise this check-in
+    /// makes (to keep, and to send to the centre with the visit), if any.
+    pub(super) fn door_decision(
+        &self,
+        key: &[u8],
+        id_number: &str,
+        answers: &HealthAnswers,
+        now: DateTime<Utc>,
+    ) -> Result<(decision::Decision, Option<Raised>)> {
+        let risk = self.risk_for(key, id_number)?;
+        let kept = self.raised_for(key, id_number)?;
+        let fresh = decision::decide(risk.as_ref(), answers);
+        let raise = if fresh.colour == Colour::Green { None } else { Raised::after(&fresh, kept.as_ref(), now) };
+        Ok((decision::decide_at(risk.as_ref(), kept.as_ref(), answers, now), raise))
+    }
+
     // ---- check-in ----------------------------------------------------------------------------
 
     fn served_venue_required(&self) -> Result<crate::venue::Venue> {
@@ -312,9 +344,10 @@ impl Store {
             .optional()?
             .ok_or(Error::NotFound("登记人员"))?;
         let key = self.risk_key()?;
-        let decision = decision::decide(self.risk_for(&key, &id_number)?.as_ref(), &HealthAnswers::default());
+        let (decision, raise) = self.door_decision(&key, &id_number, &HealthAnswers::default(), ctx.now)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let visit_id = insert_visit(&tx, person_id, &venue.id, way_in, None, None, &decision, ctx)?;
+        let door = Door { decision: &decision, raise: raise.as_ref(), key: &key, id_number: &id_number };
+        let visit_id = insert_visit(&tx, person_id, &venue.id, way_in, None, None, &door, ctx)?;
         tx.commit()?;
         self.result(visit_id, &decision, &name, &id_number, &venue.name, way_in, ctx.now)
     }
@@ -386,33 +419,28 @@ impl Store {
         let key = self.risk_key()?;
         let mut decided = Vec::new();
         for d in declared {
-            let decision = decision::decide(self.risk_for(&key, &d.id.number)?.as_ref(), &d.answers);
-            decided.push((d, decision));
+            let (decision, raise) = self.door_decision(&key, &d.id.number, &d.answers, ctx.now)?;
+            decided.push((d, decision, raise));
         }
         let stamp = rfc3339(ctx.now);
         let helper_json = helper.map(serde_json::to_string).transpose().map_err(|e| Error::BadFile(e.to_string()))?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut visits = Vec::new();
-        for (d, decision) in &decided {
+        for (d, decision, raise) in &decided {
             let person_id = upsert_person(&tx, d, &stamp)?;
             let answers = serde_json::to_string(&d.answers).map_err(|e| Error::BadFile(e.to_string()))?;
-            let vid = insert_visit(
-                &tx,
-                &person_id,
-                &venue.id,
-                way_in,
-                helper_json.as_deref(),
-                Some(&answers),
-                decision,
-                ctx,
-            )?;
+            let door = Door { decision, raise: raise.as_ref(), key: &key, id_number: &d.id.number };
+            let vid =
+                insert_visit(&tx, &person_id, &venue.id, way_in, helper_json.as_deref(), Some(&answers), &door, ctx)?;
             visits.push(vid);
         }
         tx.commit()?;
         decided
             .iter()
             .zip(visits)
-            .map(|((d, decision), vid)| self.result(vid, decision, &d.name, &d.id.number, &venue.name, way_in, ctx.now))
+            .map(|((d, decision, _), vid)| {
+                self.result(vid, decision, &d.name, &d.id.number, &venue.name, way_in, ctx.now)
+            })
             .collect()
     }
 
@@ -678,6 +706,27 @@ fn upsert_person(conn: &Connection, d: &Declaration, stamp: &str) -> Result<Stri
     )?)
 }
 
+/// What the door decided for one person: the decision, the colour this check-in raises (kept
+/// for the person and carried to the centre), and who it is (for the keyed hash).
+pub(super) struct Door<'a> {
+    pub decision: &'a decision::Decision,
+    pub raise: Option<&'a Raised>,
+    pub key: &'a [u8],
+    pub id_number: &'a str,
+}
+
+/// Keeps a raised colour for a person (the higher colour, the later end).
+pub(crate) fn keep_raised(conn: &Connection, hash: &[u8], raised: &Raised, stamp: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO raised_colours (id_hash, colour, until, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id_hash) DO UPDATE SET
+            colour = CASE WHEN excluded.colour = 'red' OR raised_colours.colour = 'red' THEN 'red' ELSE excluded.colour END,
+            until = max(raised_colours.until, excluded.until), updated_at = excluded.updated_at",
+    )?
+    .execute(params![hash, raised.colour.key(), rfc3339(raised.until), stamp])?;
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(super) fn insert_visit(
     conn: &Connection,
@@ -686,9 +735,13 @@ pub(super) fn insert_visit(
     way_in: WayIn,
     helper: Option<&str>,
     declaration: Option<&str>,
-    decision: &decision::Decision,
+    door: &Door,
     ctx: &CheckInContext,
 ) -> Result<String> {
+    let decision = door.decision;
+    if let Some(raise) = door.raise {
+        keep_raised(conn, &risk::id_hash(door.key, door.id_number), raise, &rfc3339(ctx.now))?;
+    }
     let id = uuid::Uuid::now_v7().to_string();
     let desk_id: String = conn
         .query_row("SELECT value FROM settings WHERE key = ?1", [DESK_ID], |r| r.get(0))
@@ -697,8 +750,8 @@ pub(super) fn insert_visit(
     let reasons = serde_json::to_string(&decision.reasons).map_err(|e| Error::BadFile(e.to_string()))?;
     let mut stmt = conn.prepare_cached(
         "INSERT INTO visits (id, person_id, venue_id, code, way_in, operator_id, helper, declaration,
-            trip_code_checked, colour, health_code, reasons, at, desk_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            trip_code_checked, colour, health_code, reasons, at, desk_id, raised_colour, raised_until)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?;
     stmt.execute(params![
         id,
@@ -714,7 +767,9 @@ pub(super) fn insert_visit(
         decision.health_code.key(),
         reasons,
         rfc3339(ctx.now),
-        desk_id
+        desk_id,
+        door.raise.map(|r| r.colour.key()),
+        door.raise.map(|r| rfc3339(r.until))
     ])?;
     super::outbox::enqueue_visit(conn, &id)?;
     Ok(id)

@@ -183,6 +183,16 @@ const MIGRATIONS: &[&str] = &[
         reason = CASE WHEN state = 'rejected' AND field = 'person.address' THEN NULL ELSE reason END
      WHERE kind = 'visit' AND state IN ('pending', 'rejected')
        AND json_extract(record, '$.body.person.address') LIKE '来源地：%';",
+    // 7: raised colours kept for a person (赋色保持, R7), keyed like the risk cache (no ID in
+    // clear); a visit that raised one carries it to the centre.
+    "CREATE TABLE raised_colours (
+        id_hash    BLOB PRIMARY KEY,
+        colour     TEXT NOT NULL,
+        until      TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    ALTER TABLE visits ADD COLUMN raised_colour TEXT;
+    ALTER TABLE visits ADD COLUMN raised_until TEXT;",
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";

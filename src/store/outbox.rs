@@ -6,6 +6,7 @@ use rusqlite::{params, Connection, TransactionBehavior};
 use serde::Serialize;
 
 use super::{rfc3339, set_setting, setting, Store};
+use crate::decision::{Colour, Raised};
 use crate::error::{Error, FieldError, Result};
 use crate::sync::{Change, PushResult, PushStatus, Record, RecordKind};
 
@@ -40,12 +41,17 @@ pub(crate) fn venue_body(conn: &Connection, v: &crate::venue::Venue) -> Result<s
 pub(crate) fn enqueue_visit(conn: &Connection, visit_id: &str) -> Result<()> {
     let body = conn.query_row(
         "SELECT v.venue_id, v.code, v.way_in, o.name, v.helper, v.colour, v.health_code, v.reasons, v.at,
-                v.trip_code_checked, p.id_number, p.name, p.address, p.phone, p.document_kind
+                v.trip_code_checked, p.id_number, p.name, p.address, p.phone, p.document_kind,
+                v.raised_colour, v.raised_until
          FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN operators o ON o.id = v.operator_id
          WHERE v.id = ?1",
         [visit_id],
         |r| {
             let reasons: String = r.get(7)?;
+            let raised = match (r.get::<_, Option<String>>(15)?, r.get::<_, Option<String>>(16)?) {
+                (Some(colour), Some(until)) => serde_json::json!({"colour": colour, "until": until}),
+                _ => serde_json::Value::Null,
+            };
             Ok(serde_json::json!({
                 "venue_id": r.get::<_, String>(0)?,
                 "code": r.get::<_, Option<String>>(1)?.filter(|c| !c.is_empty()),
@@ -57,6 +63,7 @@ pub(crate) fn enqueue_visit(conn: &Connection, visit_id: &str) -> Result<()> {
                 "reasons": serde_json::from_str::<Vec<String>>(&reasons).unwrap_or_default(),
                 "at": r.get::<_, String>(8)?,
                 "trip_code_checked": r.get::<_, bool>(9)?,
+                "raised": raised,
                 "person": {
                     "document_kind": r.get::<_, String>(14)?,
                     "document_number": r.get::<_, String>(10)?,
@@ -449,6 +456,19 @@ impl Store {
                 }
                 "risk_reset" => {
                     tx.execute("DELETE FROM risk_entries", [])?;
+                }
+                "raised" => {
+                    let (Ok(hash), Some(colour)) = (hex::decode(s("id_hash_hex")), Colour::parse(&s("colour"))) else {
+                        continue;
+                    };
+                    let Ok(until) = DateTime::parse_from_rfc3339(&s("until")) else { continue };
+                    let raised = Raised { colour, until: until.with_timezone(&Utc) };
+                    super::checkin::keep_raised(&tx, &hash, &raised, &stamp)?;
+                }
+                "raised_cleared" => {
+                    if let Ok(hash) = hex::decode(s("id_hash_hex")) {
+                        tx.execute("DELETE FROM raised_colours WHERE id_hash = ?1", [hash])?;
+                    }
                 }
                 "venue_decision" => {
                     tx.execute(

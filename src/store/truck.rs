@@ -6,10 +6,10 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
-use super::checkin::{insert_visit, shanghai, CheckInContext};
+use super::checkin::{insert_visit, shanghai, CheckInContext, Door};
 use super::{outbox, rfc3339, set_setting, setting, Store};
 use crate::checkin::{self, CheckInResult, TruckDeclarationInput, WayIn};
-use crate::decision::{self, Colour};
+use crate::decision::Colour;
 use crate::error::{Error, FieldError, Result};
 use crate::identity::{self, DocumentKind};
 use crate::sync::RecordKind;
@@ -343,18 +343,21 @@ impl Store {
         };
         let key = self.risk_key()?;
         let mut decided = Vec::new();
+        let mut raises = Vec::new();
         for (c, d) in declared {
-            let decision = decision::decide(self.risk_for(&key, &d.document_number)?.as_ref(), &d.answers);
+            let (decision, raise) = self.door_decision(&key, &d.document_number, &d.answers, ctx.now)?;
             decided.push((c, d, decision));
+            raises.push(raise);
         }
         let all_green = decided.iter().all(|(_, _, dec)| dec.colour == Colour::Green);
         let stamp = rfc3339(ctx.now);
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut visits = Vec::new();
-        for (_, d, dec) in &decided {
+        for ((_, d, dec), raise) in decided.iter().zip(&raises) {
             let person = upsert_member(&tx, d, &stamp)?;
             let answers = serde_json::to_string(&d.answers).map_err(|e| Error::BadFile(e.to_string()))?;
-            visits.push(insert_visit(&tx, &person, &venue.id, WayIn::Declaration, None, Some(&answers), dec, ctx)?);
+            let door = Door { decision: dec, raise: raise.as_ref(), key: &key, id_number: &d.document_number };
+            visits.push(insert_visit(&tx, &person, &venue.id, WayIn::Declaration, None, Some(&answers), &door, ctx)?);
         }
         let trip_id = if all_green {
             let id = outbox::new_id();

@@ -507,6 +507,7 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
         .await?;
     let risk: Option<String> =
         sqlx::query_scalar("SELECT colour FROM risk WHERE id_hash = $1").bind(&hash).fetch_optional(&mut *tx).await?;
+    let kept = crate::raised::for_hash(&mut tx, &hash).await?;
     let plate = truck.as_ref().map(|(plate, _)| plate.clone());
     if let Some((plate, input)) = &truck {
         let body =
@@ -523,7 +524,7 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
         let change = serde_json::json!({"id": Uuid::now_v7(), "venue_id": s.venue_id, "plate": plate, "crew": [input], "at": now});
         crate::push::change(&mut tx, "pre_declaration", Some(s.venue_id), None, &change).await?;
     }
-    let person = Person { id: person, name, number, risk, answers, plate };
+    let person = Person { id: person, hash, name, number, risk, kept, answers, plate };
     let shown = check_in(&mut tx, s, &[person], "declaration", now).await?;
     finish(app, tx, s, result, &shown).await
 }
@@ -566,19 +567,22 @@ async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Respon
             None => return Ok(again(t::LAST4_UNKNOWN)),
         }
     };
-    let chosen: Vec<Person> = people
-        .iter()
-        .filter(|p| p.id == main || ticked.contains(&p.id))
-        .map(|p| Person {
+    let mut tx = app.pool.begin().await?;
+    let mut chosen = Vec::new();
+    for p in people.iter().filter(|p| p.id == main || ticked.contains(&p.id)) {
+        let hash = placecode::risk::id_hash(&app.keys.risk, &p.number).to_vec();
+        let kept = crate::raised::for_hash(&mut tx, &hash).await?;
+        chosen.push(Person {
             id: p.id,
+            hash,
             name: p.name.clone(),
             number: p.number.clone(),
             risk: p.colour.clone(),
+            kept,
             answers: HealthAnswers::default(),
             plate: None,
-        })
-        .collect();
-    let mut tx = app.pool.begin().await?;
+        });
+    }
     let Some(result) = claim(&mut tx, s, form, now).await? else {
         return already(app, tx, form).await;
     };
@@ -589,10 +593,14 @@ async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Respon
 /// One person being checked in from a phone.
 struct Person {
     id: i64,
+    /// The keyed hash of the document number.
+    hash: Vec<u8>,
     name: String,
     number: String,
     /// The risk list's colour for them, if listed.
     risk: Option<String>,
+    /// A colour kept for them from an earlier check-in (R7).
+    kept: Option<decision::Raised>,
     answers: HealthAnswers,
     /// A truck crew member's plate.
     plate: Option<String>,
@@ -611,9 +619,17 @@ async fn check_in(
     let mut shown = Vec::with_capacity(people.len());
     let (mut ids, mut persons, mut colours, mut healths, mut reasons, mut bodies) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let mut raises = Vec::new();
     for p in people {
         let entry = p.risk.as_deref().and_then(Colour::parse).map(|colour| RiskEntry { colour, reason: String::new() });
-        let d = decision::decide(entry.as_ref(), &p.answers);
+        // The same rule as the desk's door: fresh causes, then a colour kept from before.
+        let fresh = decision::decide(entry.as_ref(), &p.answers);
+        if fresh.colour != Colour::Green {
+            if let Some(r) = decision::Raised::after(&fresh, p.kept.as_ref(), now) {
+                raises.push((p.hash.clone(), r));
+            }
+        }
+        let d = decision::decide_at(entry.as_ref(), p.kept.as_ref(), &p.answers, now);
         let id = Uuid::now_v7();
         ids.push(id);
         persons.push(p.id);
@@ -653,6 +669,7 @@ async fn check_in(
     .bind(&bodies)
     .execute(&mut **tx)
     .await?;
+    crate::raised::keep(tx, &raises).await?;
     Ok(shown)
 }
 

@@ -185,3 +185,48 @@ fn hidden(html: &str, name: &str) -> String {
 pub fn csrf(html: &str) -> Tokens {
     Tokens { csrf: hidden(html, "csrf"), once: hidden(html, "once") }
 }
+
+/// A desk as the app runs it: its own SQLite store and sync client, enrolled for Gulou, with
+/// one registered venue it serves and an operator signed in.
+pub struct TestDesk {
+    pub db: std::path::PathBuf,
+    pub engine: std::sync::Arc<placecode::sync_client::SyncEngine>,
+    pub ctx: placecode::store::CheckInContext,
+    pub venue_id: String,
+}
+
+impl TestDesk {
+    pub fn store(&self) -> placecode::Store {
+        placecode::Store::open(&self.db).unwrap()
+    }
+}
+
+pub async fn test_desk(s: &Server, dir: &std::path::Path, name: &str, kind: &str, address: &str) -> TestDesk {
+    std::fs::create_dir_all(dir).unwrap();
+    let db = dir.join("desk.sqlite3");
+    let key = placecode::keys::load_or_create(&dir.join("k")).unwrap();
+    let mut store = placecode::Store::open(&db).unwrap();
+    let venue = store
+        .register_venue(
+            &placecode::venue::VenueInput {
+                kind: kind.into(),
+                category: "logistics".into(),
+                name: name.into(),
+                district: "gulou".into(),
+                address: address.into(),
+                manager_name: "王建国".into(),
+                manager_phone: "13837800001".into(),
+            },
+            true,
+        )
+        .unwrap();
+    store.set_served_venue(&venue.id).unwrap();
+    let op = store.add_operator("张敏", "2468").unwrap();
+    let engine = placecode::sync_client::SyncEngine::new(&db);
+    let token = placecode_central::enrol::make_token(&s.pool, &[], &["gulou".into()], "").await.unwrap();
+    engine.enrol(&s.base, &token, name, None, &key).await.unwrap();
+    engine.sync_once().await.unwrap();
+    let ctx =
+        placecode::store::CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: Utc::now() };
+    TestDesk { db, engine, ctx, venue_id: venue.id }
+}

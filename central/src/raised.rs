@@ -1,0 +1,81 @@
+//! Raised colours at the centre (赋色保持, R7): kept by keyed hash, merged with the core's rule
+//! (the higher colour, the later end), published to every desk, and cleared only by the
+//! epidemic office through `admin clear-colour` (audited).
+
+use chrono::{DateTime, Utc};
+use placecode::decision::{Colour, Raised};
+use sqlx::{PgPool, Postgres, Transaction};
+
+use crate::error::{CentralError, Result};
+
+/// Keeps raised colours for people (by hash) and publishes each to every desk.
+pub async fn keep(tx: &mut Transaction<'_, Postgres>, raises: &[(Vec<u8>, Raised)]) -> Result<()> {
+    if raises.is_empty() {
+        return Ok(());
+    }
+    let hashes: Vec<&[u8]> = raises.iter().map(|(h, _)| h.as_slice()).collect();
+    let colours: Vec<&str> = raises.iter().map(|(_, r)| r.colour.key()).collect();
+    let until: Vec<DateTime<Utc>> = raises.iter().map(|(_, r)| r.until).collect();
+    sqlx::query(
+        "WITH kept AS (
+            INSERT INTO raised AS k (id_hash, colour, until)
+            SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::timestamptz[])
+            ON CONFLICT (id_hash) DO UPDATE SET
+                colour = CASE WHEN EXCLUDED.colour = 'red' OR k.colour = 'red' THEN 'red' ELSE EXCLUDED.colour END,
+                until = GREATEST(k.until, EXCLUDED.until), updated_at = now()
+            RETURNING id_hash, colour, until)
+         INSERT INTO changes (kind, body)
+         SELECT 'raised', jsonb_build_object('id_hash_hex', encode(id_hash, 'hex'), 'colour', colour,
+             'until', to_char(until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))
+         FROM kept",
+    )
+    .bind(&hashes)
+    .bind(&colours)
+    .bind(&until)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The colour kept for a person, if any (expired ones are ignored by the rule).
+pub async fn for_hash(tx: &mut Transaction<'_, Postgres>, hash: &[u8]) -> Result<Option<Raised>> {
+    let row: Option<(String, DateTime<Utc>)> = sqlx::query_as("SELECT colour, until FROM raised WHERE id_hash = $1")
+        .bind(hash)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(row.and_then(|(c, until)| Some(Raised { colour: Colour::parse(&c)?, until })))
+}
+
+/// The epidemic office clears a person's raised colour: removed here and on every desk at its
+/// next pull. The note (why) is required and audited with the actor; the ID number is not logged.
+pub async fn clear(pool: &PgPool, risk_key: &[u8; 32], actor: &str, id_number: &str, note: &str) -> Result<bool> {
+    let today = placecode::sync::shanghai_date(Utc::now());
+    let number = placecode::identity::resident_id(id_number, today)
+        .map(|id| id.number)
+        .or_else(|_| placecode::identity::document(placecode::identity::DocumentKind::Passport, id_number, today))
+        .map_err(|m| CentralError::Invalid { field: "id_number".into(), message: format!("证件号：{m}") })?;
+    let note = placecode::normalize::clean(note);
+    if note.chars().count() < 2 || note.chars().count() > 200 {
+        return Err(CentralError::Invalid {
+            field: "note".into(), message: "解除说明：请写明依据，2至200个字".into()
+        });
+    }
+    let hash = placecode::risk::id_hash(risk_key, &number).to_vec();
+    let mut tx = pool.begin().await?;
+    let removed = sqlx::query("DELETE FROM raised WHERE id_hash = $1").bind(&hash).execute(&mut *tx).await?;
+    let cleared = removed.rows_affected() > 0;
+    if cleared {
+        sqlx::query("INSERT INTO changes (kind, body) VALUES ('raised_cleared', jsonb_build_object('id_hash_hex', encode($1, 'hex')))")
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("INSERT INTO audit_log (actor, action, params, results) VALUES ($1, 'clear_colour', $2, $3)")
+        .bind(actor)
+        .bind(serde_json::json!({ "id_number": placecode::mask::id_number(&number), "note": note }))
+        .bind(i64::from(cleared))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(cleared)
+}

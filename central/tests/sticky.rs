@@ -1,0 +1,138 @@
+//! R7: a raised colour sticks everywhere. A visitor declares a visit to a risk area at one desk
+//! (yellow); the centre keeps the colour; a second desk, after its pull, and the phone page both
+//! show yellow for the same person who now declares nothing; the epidemic office clears it
+//! (audited) and both turn green. A desk cannot push a raise longer than the rule's period.
+
+mod common;
+
+use chrono::Utc;
+use common::*;
+use placecode::checkin::{DeclarationInput, Lookup};
+use placecode::decision::Colour;
+use placecode::sync::PushStatus;
+use sqlx::PgPool;
+
+const ME: &str = "410202199003070014";
+
+fn declaration(risk_area: bool) -> DeclarationInput {
+    DeclarationInput {
+        name: "赵强".into(),
+        id_number: ME.into(),
+        address: "鼓楼区中山路18号院".into(),
+        phone: String::new(),
+        visited_risk_area: Some(risk_area),
+        contact_with_suspected: Some(false),
+        temperature_normal: Some(true),
+        temperature: String::new(),
+    }
+}
+
+fn colour_by_id(desk: &TestDesk) -> (Colour, Vec<String>) {
+    let mut ctx = desk.ctx.clone();
+    ctx.now = Utc::now();
+    match desk.store().check_in_by_id(ME, &ctx).unwrap() {
+        Lookup::CheckedIn { result } => (result.colour, result.reasons),
+        Lookup::Unknown { .. } => {
+            let r = desk.store().declare(&declaration(false), &ctx).unwrap();
+            (r.colour, r.reasons)
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[sqlx::test]
+async fn r7_a_yellow_raised_at_one_desk_holds_at_another_and_on_the_phone_until_cleared(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(pool.clone()).await;
+    let a = test_desk(&s, &dir.path().join("a"), "鼓楼超市", "general", "鼓楼区中山路100号").await;
+    let b = test_desk(&s, &dir.path().join("b"), "鼓楼医院", "general", "鼓楼区中山路200号").await;
+    // Desk A: declared a visit to a risk area: yellow.
+    let mut ctx = a.ctx.clone();
+    ctx.now = Utc::now();
+    assert_eq!(a.store().declare(&declaration(true), &ctx).unwrap().colour, Colour::Yellow);
+    a.engine.sync_once().await.unwrap();
+    let kept: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM raised WHERE colour = 'yellow'").fetch_one(&pool).await.unwrap();
+    assert_eq!(kept, 1, "the centre keeps the colour");
+
+    // Desk B, after its pull: the same person declaring nothing risky is yellow.
+    b.engine.sync_once().await.unwrap();
+    let (colour, reasons) = colour_by_id(&b);
+    assert_eq!(colour, Colour::Yellow, "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.starts_with("近期已判定为黄码")), "{reasons:?}");
+
+    // The phone page: a first declaration with every answer 否 is yellow too.
+    let mut phone_desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = phone_desk.venue_with_code("鼓楼书店", placecode::venue::CodeKind::General).await;
+    let phone = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let url = s.url(&format!("/c/{code}"));
+    let t = csrf(&phone.get(&url).send().await.unwrap().text().await.unwrap());
+    let form = [
+        ("csrf", t.csrf.as_str()),
+        ("once", t.once.as_str()),
+        ("action", "declare"),
+        ("name", "赵强"),
+        ("id_number", ME),
+        ("address", "鼓楼区中山路18号院"),
+        ("visited_risk_area", "no"),
+        ("contact_with_suspected", "no"),
+        ("temperature_normal", "yes"),
+    ];
+    let html = phone.post(&url).form(&form).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("data-colour=\"yellow\""), "{html}");
+
+    // The epidemic office clears it: audited, and every desk and the phone turn green.
+    let err = placecode_central::raised::clear(&pool, &s.keys.risk, "admin-cli:test", ME, "").await.unwrap_err();
+    assert!(err.to_string().contains("解除说明") || format!("{err:?}").contains("note"), "{err:?}");
+    assert!(placecode_central::raised::clear(&pool, &s.keys.risk, "admin-cli:test", ME, "核酸阴性，社区解除")
+        .await
+        .unwrap());
+    let audit: String =
+        sqlx::query_scalar("SELECT params::text FROM audit_log WHERE action = 'clear_colour' AND results = 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(audit.contains("核酸阴性") && !audit.contains(ME), "{audit}");
+    a.engine.sync_once().await.unwrap();
+    b.engine.sync_once().await.unwrap();
+    assert_eq!(colour_by_id(&a).0, Colour::Green);
+    assert_eq!(colour_by_id(&b).0, Colour::Green);
+    let t = csrf(&phone.get(&url).send().await.unwrap().text().await.unwrap());
+    let html = phone
+        .post(&url)
+        .form(&[("csrf", t.csrf.as_str()), ("once", &t.once), ("action", "last4"), ("last4", &ME[14..])])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-colour=\"green\""), "{html}");
+}
+
+#[sqlx::test]
+async fn a_desk_cannot_push_a_raise_beyond_the_period_or_a_green_one(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, _) = desk.venue_with_code("鼓楼超市", placecode::venue::CodeKind::General).await;
+    let now = Utc::now();
+    let mut records = Vec::new();
+    for (colour, days) in [("red", 30), ("green", 1), ("yellow", 14)] {
+        let mut v = visit_record(venue, ME, "赵强", now);
+        v.body["colour"] = serde_json::json!(colour);
+        v.body["raised"] = serde_json::json!({"colour": colour, "until": now + chrono::Duration::days(days)});
+        records.push(v);
+    }
+    let res = desk.push(&records).await;
+    let got: Vec<_> = res.results.iter().map(|r| (r.status, r.field.clone())).collect();
+    assert_eq!(
+        got,
+        [
+            (PushStatus::Rejected, Some("raised".into())),
+            (PushStatus::Rejected, Some("raised".into())),
+            (PushStatus::Stored, None)
+        ]
+    );
+    let kept: Vec<String> = sqlx::query_scalar("SELECT colour FROM raised").fetch_all(&pool).await.unwrap();
+    assert_eq!(kept, ["yellow"]);
+}
