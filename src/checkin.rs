@@ -207,6 +207,51 @@ fn guardian_relation(raw: &str) -> Result<String, String> {
     }
 }
 
+/// Why a yellow or red person was let go without a report (R7: a safety screen is never left
+/// without a recorded decision).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseReason {
+    /// 误扫：扫错了人或证件
+    Misscan,
+    /// 工作人员核实后放行
+    VerifiedByStaff,
+    /// 其他 (a note is required)
+    Other,
+}
+
+impl ReleaseReason {
+    pub fn label(self) -> &'static str {
+        match self {
+            ReleaseReason::Misscan => "误扫（扫错了人或证件）",
+            ReleaseReason::VerifiedByStaff => "工作人员核实后放行",
+            ReleaseReason::Other => "其他",
+        }
+    }
+}
+
+pub const RELEASE_NOTE_MAX: usize = 60;
+
+/// The release as it is recorded and synced: the reason's label, then the note (required for
+/// 其他). The desk and the centre check it with this one rule.
+pub fn release_note(reason: ReleaseReason, raw: &str) -> Result<String> {
+    let note = crate::normalize::clean(raw);
+    let n = note.chars().count();
+    let mut f = FormCheck::new("");
+    let checked: std::result::Result<(), String> = if reason == ReleaseReason::Other && n < 2 {
+        Err("选择“其他”时请写明原因（至少2个字）".into())
+    } else if n > RELEASE_NOTE_MAX {
+        Err(format!("不能超过{RELEASE_NOTE_MAX}个字（现为{n}个）"))
+    } else if let Some(c) = note.chars().find(|c| "<>;{}\\".contains(*c) || c.is_control()) {
+        Err(format!("含有不允许的字符“{c}”"))
+    } else {
+        Ok(())
+    };
+    f.field("note", "说明", checked);
+    f.finish(|| Some(if note.is_empty() { reason.label().to_owned() } else { format!("{}：{note}", reason.label()) }))
+}
+
 /// What the result screen shows (R7): no ID number in clear, only the masked identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -371,6 +416,26 @@ mod tests {
             e => panic!("{e:?}"),
         }
         assert_eq!(helper(&HelperInput::Operator).unwrap(), Helper::Operator);
+    }
+
+    #[test]
+    fn r7_a_release_names_its_reason_and_other_needs_a_note() {
+        assert_eq!(release_note(ReleaseReason::Misscan, "").unwrap(), "误扫（扫错了人或证件）");
+        assert_eq!(
+            release_note(ReleaseReason::VerifiedByStaff, " 核实为同名 ").unwrap(),
+            "工作人员核实后放行：核实为同名"
+        );
+        for (note, message) in [
+            ("", "说明：选择“其他”时请写明原因（至少2个字）"),
+            ("<b>", "说明：含有不允许的字符“<”"),
+            (&"很".repeat(10_240)[..], "说明：不能超过60个字（现为10240个）"),
+        ] {
+            match release_note(ReleaseReason::Other, note).unwrap_err() {
+                Error::Invalid(f) => assert_eq!((f[0].field.as_str(), f[0].message.as_str()), ("note", message)),
+                e => panic!("{e:?}"),
+            }
+        }
+        assert_eq!(release_note(ReleaseReason::Other, "家属𠈌陪同😀").unwrap(), "其他：家属𠈌陪同😀");
     }
 
     #[test]

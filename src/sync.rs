@@ -290,6 +290,12 @@ pub struct IncidentBody {
     pub reported_to: String,
     pub status: String,
     pub at: DateTime<Utc>,
+    /// For a release: the reason and note.
+    #[serde(default)]
+    pub note: String,
+    /// Who decided, as the desk names its operator.
+    #[serde(default)]
+    pub operator: Option<String>,
 }
 
 /// An incident's status moving forward (kind `incident_event`).

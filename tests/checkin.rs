@@ -327,3 +327,37 @@ fn r7_a_raised_colour_sticks_on_rescan_by_id_and_last_four() {
         other => panic!("{other:?}"),
     }
 }
+
+/// R7: leaving a yellow or red screen without a report records why (with the operator); 其他
+/// needs a note; a visit is handled once (reported or released), and a release is final.
+#[test]
+fn r7_a_release_is_recorded_with_its_reason_once() {
+    use placecode::checkin::ReleaseReason;
+    let mut d = desk();
+    let mut fever = person("李秀英", ELDER);
+    fever.temperature = "38.1".into();
+    let r = d.store.declare(&fever, &d.ctx).unwrap();
+    assert_eq!(r.colour, Colour::Yellow);
+    match d.store.release_visit(&r.visit_id, ReleaseReason::Other, " ", &d.ctx).unwrap_err() {
+        Error::Invalid(f) => assert_eq!(
+            (f[0].field.as_str(), f[0].message.as_str()),
+            ("note", "说明：选择“其他”时请写明原因（至少2个字）")
+        ),
+        e => panic!("{e:?}"),
+    }
+    let released = d.store.release_visit(&r.visit_id, ReleaseReason::VerifiedByStaff, "复测36.8℃", &d.ctx).unwrap();
+    assert_eq!(released.status, IncidentStatus::Released);
+    assert_eq!(released.note, "工作人员核实后放行：复测36.8℃");
+    assert_eq!(released.operator_name.as_deref(), Some("张敏"));
+    // Handled once: no report after a release, and a release never moves on.
+    let again = d.store.report_incident(
+        &r.visit_id,
+        &IncidentInput { held_at: "东门".into(), reported_to: "社区".into() },
+        &d.ctx,
+    );
+    assert!(matches!(again, Err(Error::Invalid(f)) if f[0].message.contains("已处置")));
+    assert!(d.store.advance_incident(&released.id, IncidentStatus::HandedOver, d.ctx.now).is_err());
+    // A green visit has nothing to release.
+    let green = d.store.declare(&person("王芳", A), &d.ctx).unwrap();
+    assert!(d.store.release_visit(&green.visit_id, ReleaseReason::Misscan, "", &d.ctx).is_err());
+}

@@ -8,3 +8,8 @@ CREATE TABLE raised (
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX raised_until ON raised (until);
+
+-- A yellow or red person let go at the door is recorded as an incident with status 'released',
+-- the reason in `note`, and the operator who decided (R7: never silently).
+ALTER TABLE incidents ADD COLUMN note TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN operator TEXT;

@@ -283,7 +283,12 @@ impl<'a> Context<'a> {
                 sync::text("reason", "原因", &b.reason, 200)?;
                 sync::text("held_at", "隔离点", &b.held_at, 100)?;
                 sync::text("reported_to", "上报对象", &b.reported_to, 100)?;
-                sync::text("status", "状态", &b.status, 20)?;
+                if placecode::store::IncidentStatus::from_key(&b.status).is_none() {
+                    return Err(sync::refuse("status", "状态不对"));
+                }
+                sync::text("note", "说明", &b.note, 200)?;
+                sync::text("operator", "操作员", b.operator.as_deref().unwrap_or(""), 60)?;
+                sync::check_time(b.at, Utc::now(), "at")?;
                 Ok(Valid::Incident(venue, b))
             }
             RecordKind::IncidentEvent => {
@@ -437,8 +442,9 @@ async fn write_incident(
 ) -> Result<()> {
     let visit = Uuid::parse_str(&b.visit_id).unwrap_or_default();
     sqlx::query(
-        "INSERT INTO incidents (id, visit_id, venue_id, desk_id, colour, reason, held_at, reported_to, status, at, updated_at)
-         VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        "INSERT INTO incidents (id, visit_id, venue_id, desk_id, colour, reason, held_at, reported_to, status, at, updated_at,
+             note, operator)
+         VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $11, $12)",
     )
     .bind(visit)
     .bind(venue)
@@ -450,6 +456,8 @@ async fn write_incident(
     .bind(&b.status)
     .bind(b.at)
     .bind(id)
+    .bind(&b.note)
+    .bind(&b.operator)
     .execute(&mut **tx)
     .await?;
     change(tx, "incident", Some(venue), Some(desk.id), b).await

@@ -136,3 +136,23 @@ async fn a_desk_cannot_push_a_raise_beyond_the_period_or_a_green_one(pool: PgPoo
     let kept: Vec<String> = sqlx::query_scalar("SELECT colour FROM raised").fetch_all(&pool).await.unwrap();
     assert_eq!(kept, ["yellow"]);
 }
+
+/// A release at the door (not reported) reaches the centre with its reason and the operator.
+#[sqlx::test]
+async fn r7_a_release_at_the_door_reaches_the_centre(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(pool.clone()).await;
+    let a = test_desk(&s, &dir.path().join("a"), "鼓楼超市", "general", "鼓楼区中山路100号").await;
+    let mut ctx = a.ctx.clone();
+    ctx.now = Utc::now();
+    let r = a.store().declare(&declaration(true), &ctx).unwrap();
+    a.store().release_visit(&r.visit_id, placecode::checkin::ReleaseReason::Misscan, "", &ctx).unwrap();
+    a.engine.sync_once().await.unwrap();
+    let (status, note, operator): (String, String, Option<String>) =
+        sqlx::query_as("SELECT status, note, operator FROM incidents").fetch_one(&pool).await.unwrap();
+    assert_eq!(
+        (status.as_str(), note.as_str(), operator.as_deref()),
+        ("released", "误扫（扫错了人或证件）", Some("张敏"))
+    );
+    assert!(a.store().rejected_records().unwrap().is_empty());
+}

@@ -54,6 +54,7 @@ fn typescript_bindings_are_up_to_date() {
         render::<Operator>(&cfg),
         render::<IncidentStatus>(&cfg),
         render::<IncidentInput>(&cfg),
+        render::<placecode::checkin::ReleaseReason>(&cfg),
         render::<Incident>(&cfg),
         render::<RiskImportReport>(&cfg),
         render::<RiskStatus>(&cfg),

@@ -142,6 +142,18 @@ pub fn report_incident(desk: State<'_, Desk>, visit_id: String, input: IncidentI
     Ok(desk.store()?.report_incident(&visit_id, &input, &ctx)?)
 }
 
+/// Leaving a yellow or red screen without a report: the reason is recorded with the operator.
+#[tauri::command(async)]
+pub fn release_visit(
+    desk: State<'_, Desk>,
+    visit_id: String,
+    reason: placecode::checkin::ReleaseReason,
+    note: String,
+) -> DeskResult<Incident> {
+    let ctx = desk.context(false)?;
+    Ok(desk.store()?.release_visit(&visit_id, reason, &note, &ctx)?)
+}
+
 #[tauri::command(async)]
 pub fn advance_incident(desk: State<'_, Desk>, id: String, status: IncidentStatus) -> DeskResult<Incident> {
     let ctx = desk.context(false)?;

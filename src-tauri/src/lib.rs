@@ -125,6 +125,7 @@ pub fn run() {
             commands::declare,
             commands::register_manual,
             commands::report_incident,
+            commands::release_visit,
             commands::advance_incident,
             commands::incidents,
             commands::today,

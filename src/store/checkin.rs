@@ -45,7 +45,7 @@ pub struct Operator {
     pub is_admin: bool,
 }
 
-/// 临时隔离 → 已上报 → 已闭环转运.
+/// 临时隔离 → 已上报 → 已闭环转运; or 已放行 (let go with a recorded reason), which ends it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
@@ -53,6 +53,7 @@ pub enum IncidentStatus {
     Isolated,
     Reported,
     HandedOver,
+    Released,
 }
 
 impl IncidentStatus {
@@ -61,15 +62,19 @@ impl IncidentStatus {
             IncidentStatus::Isolated => "isolated",
             IncidentStatus::Reported => "reported",
             IncidentStatus::HandedOver => "handed_over",
+            IncidentStatus::Released => "released",
         }
     }
 
+    /// A status as stored or synced; `None` for anything else (the centre refuses it).
+    pub fn from_key(s: &str) -> Option<IncidentStatus> {
+        [IncidentStatus::Isolated, IncidentStatus::Reported, IncidentStatus::HandedOver, IncidentStatus::Released]
+            .into_iter()
+            .find(|k| k.key() == s)
+    }
+
     fn parse(s: &str) -> IncidentStatus {
-        match s {
-            "reported" => IncidentStatus::Reported,
-            "handed_over" => IncidentStatus::HandedOver,
-            _ => IncidentStatus::Isolated,
-        }
+        IncidentStatus::from_key(s).unwrap_or(IncidentStatus::Isolated)
     }
 }
 
@@ -97,6 +102,8 @@ pub struct Incident {
     pub reported_at: String,
     pub operator_name: Option<String>,
     pub status: IncidentStatus,
+    /// For a release: the reason and note (误扫 / 工作人员核实后放行 / 其他：…).
+    pub note: String,
     pub updated_at: String,
     pub sync_state: String,
 }
@@ -111,6 +118,15 @@ fn pin_hash(pin: &str, salt: &[u8]) -> [u8; 32] {
     let mut out = [0u8; 32];
     pbkdf2::pbkdf2_hmac::<sha2::Sha256>(pin.as_bytes(), salt, PIN_ROUNDS, &mut out);
     out
+}
+
+/// How a yellow or red visit was handled: reported (with the isolation point and recipient) or
+/// released (with the reason).
+struct Handling {
+    held_at: String,
+    reported_to: String,
+    status: IncidentStatus,
+    note: String,
 }
 
 fn field_err(field: &str, message: impl Into<String>) -> Error {
@@ -494,6 +510,27 @@ impl Store {
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
+        let handling = Handling { held_at, reported_to, status: IncidentStatus::Isolated, note: String::new() };
+        self.record_incident(visit_id, &handling, ctx)
+    }
+
+    /// A yellow or red person let go without a report (误扫, 工作人员核实后放行, 其他 with a note):
+    /// recorded with the operator and synced like a report, so leaving the screen is never silent.
+    pub fn release_visit(
+        &mut self,
+        visit_id: &str,
+        reason: checkin::ReleaseReason,
+        note: &str,
+        ctx: &CheckInContext,
+    ) -> Result<Incident> {
+        let note = checkin::release_note(reason, note)?;
+        let handling =
+            Handling { held_at: String::new(), reported_to: String::new(), status: IncidentStatus::Released, note };
+        self.record_incident(visit_id, &handling, ctx)
+    }
+
+    /// The one decision recorded for a yellow or red visit: a report or a release.
+    fn record_incident(&mut self, visit_id: &str, h: &Handling, ctx: &CheckInContext) -> Result<Incident> {
         let (colour, reasons): (String, String) = self
             .conn
             .query_row("SELECT colour, reasons FROM visits WHERE id = ?1", [visit_id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -508,27 +545,46 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let inserted = tx.execute(
             "INSERT INTO incidents (id, visit_id, colour, reason, held_at, reported_to, reported_at, operator_id,
-                status, updated_at, sync_priority)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'isolated', ?7, 1)
+                status, updated_at, sync_priority, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?7, 1, ?10)
              ON CONFLICT (visit_id) DO NOTHING",
-            params![id, visit_id, colour, reason, held_at, reported_to, stamp, ctx.operator_id],
+            params![
+                id,
+                visit_id,
+                colour,
+                reason,
+                h.held_at,
+                h.reported_to,
+                stamp,
+                ctx.operator_id,
+                h.status.key(),
+                h.note
+            ],
         )?;
         if inserted == 0 {
-            return Err(field_err("visit", "该人员已上报，请在“异常处置”中查看"));
+            return Err(field_err("visit", "该人员已处置（已上报或已放行），请在“异常处置”中查看"));
         }
-        let venue_id: String = tx.query_row("SELECT venue_id FROM visits WHERE id = ?1", [visit_id], |r| r.get(0))?;
+        let (venue_id, operator): (String, Option<String>) = tx.query_row(
+            "SELECT v.venue_id, o.name FROM visits v LEFT JOIN operators o ON o.id = ?2 WHERE v.id = ?1",
+            params![visit_id, ctx.operator_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         let body = serde_json::json!({
-            "visit_id": visit_id, "venue_id": venue_id, "colour": colour, "reason": reason, "held_at": held_at,
-            "reported_to": reported_to, "status": IncidentStatus::Isolated.key(), "at": stamp,
+            "visit_id": visit_id, "venue_id": venue_id, "colour": colour, "reason": reason, "held_at": h.held_at,
+            "reported_to": h.reported_to, "status": h.status.key(), "at": stamp, "note": h.note, "operator": operator,
         });
         super::outbox::enqueue(&tx, &id, crate::sync::RecordKind::Incident, body)?;
         tx.commit()?;
         self.incident(&id)
     }
 
-    /// Moves an incident on: isolated → reported → handed over (闭环转运). Never backwards.
+    /// Moves an incident on: isolated → reported → handed over (闭环转运). Never backwards, and a
+    /// release is final.
     pub fn advance_incident(&mut self, id: &str, to: IncidentStatus, now: DateTime<Utc>) -> Result<Incident> {
         let current = self.incident(id)?;
+        if to == IncidentStatus::Released || current.status == IncidentStatus::Released {
+            return Err(field_err("status", "已放行的记录不能再改变状态"));
+        }
         if (to as u8) <= (current.status as u8) {
             return Err(field_err("status", "状态只能向前推进"));
         }
@@ -562,11 +618,11 @@ impl Store {
     fn incidents_where(&self, cond: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Incident>> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT i.id, i.visit_id, i.colour, i.reason, p.name, p.id_number, i.held_at, i.reported_to,
-                    i.reported_at, o.name, i.status, i.updated_at, i.sync_state
+                    i.reported_at, o.name, i.status, i.updated_at, i.sync_state, i.note
              FROM incidents i JOIN visits v ON v.id = i.visit_id JOIN people p ON p.id = v.person_id
              LEFT JOIN operators o ON o.id = i.operator_id
              WHERE {cond}
-             ORDER BY i.status = 'handed_over', i.reported_at DESC"
+             ORDER BY i.status IN ('handed_over', 'released'), i.reported_at DESC"
         ))?;
         let rows = stmt.query_map(args, |r| {
             Ok(Incident {
@@ -583,6 +639,7 @@ impl Store {
                 status: IncidentStatus::parse(&r.get::<_, String>(10)?),
                 updated_at: r.get(11)?,
                 sync_state: r.get(12)?,
+                note: r.get(13)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

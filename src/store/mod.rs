@@ -192,7 +192,9 @@ const MIGRATIONS: &[&str] = &[
         updated_at TEXT NOT NULL
     );
     ALTER TABLE visits ADD COLUMN raised_colour TEXT;
-    ALTER TABLE visits ADD COLUMN raised_until TEXT;",
+    ALTER TABLE visits ADD COLUMN raised_until TEXT;
+    -- A yellow or red person let go without a report: the reason (R7: never silently).
+    ALTER TABLE incidents ADD COLUMN note TEXT NOT NULL DEFAULT '';",
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";

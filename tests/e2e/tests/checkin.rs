@@ -157,6 +157,37 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
     desk.testid("declare-submit").await?.click().await?;
     assert_eq!(result_colour(&desk).await?, "yellow");
     desk.screenshot("17-result-yellow").await?;
+
+    // Esc never leaves a yellow screen silently: it asks why (keys 1 to 3), Enter records it.
+    desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
+    desk.testid("release-misscan").await?;
+    assert_eq!(result_colour(&desk).await?, "yellow");
+    desk.driver.action_chain().send_keys("2").perform().await?;
+    type_into(&desk, "release-note", "复测36.9℃").await?;
+    desk.screenshot("17a-release-reason").await?;
+    desk.testid("release-note").await?.send_keys(Key::Enter).await?;
+    let message = desk.wait_text("checkin-message", "未上报离开").await?;
+    assert!(message.contains("工作人员核实后放行：复测36.9℃"), "{message:?}");
+
+    // Scanned again by ID moments later: still yellow, the raised colour kept (R7).
+    scan(&desk, LIU).await?;
+    assert_eq!(result_colour(&desk).await?, "yellow");
+    assert!(desk.text("result-reasons").await?.contains("近期已判定为黄码"));
+    desk.screenshot("17b-rescan-still-yellow").await?;
+    desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
+    desk.driver.action_chain().send_keys("1").perform().await?;
+    desk.driver.action_chain().send_keys(Key::Enter).perform().await?;
+    desk.wait_text("checkin-message", "误扫").await?;
+
+    desk.testid("nav-incidents").await?.click().await?;
+    desk.wait_text("incident-row", "东门").await?;
+    let rows = desk.all_testid("incident-row").await?;
+    let mut texts = Vec::new();
+    for r in rows {
+        texts.push(r.attr("data-status").await?.unwrap_or_default());
+    }
+    assert_eq!(texts, ["isolated", "released", "released"], "the red report open first, then the releases");
+    desk.screenshot("17c-incidents-with-release").await?;
     desk.quit().await
 }
 

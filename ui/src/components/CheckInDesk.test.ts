@@ -578,9 +578,10 @@ describe('CheckInDesk: back from the result', () => {
     expect(screen.queryByTestId('checkin-message')).not.toBeInTheDocument();
   });
 
-  it('a red result ignores typing and waits; Esc returns to an empty box', async () => {
+  it('a red result ignores typing and waits; Esc asks why, and the box returns once recorded', async () => {
     const user = userEvent.setup();
     checkInByLast4.mockResolvedValue({ outcome: 'checked_in', result: result({ colour: 'red' }) });
+    vi.mocked(api.releaseVisit).mockResolvedValue(incident({ status: 'released' }));
     renderDesk();
     await user.type(box(), '1234{Enter}');
     await screen.findByTestId('result-screen');
@@ -589,7 +590,10 @@ describe('CheckInDesk: back from the result', () => {
     expect(screen.getByTestId('result-screen')).toBeInTheDocument();
 
     await user.keyboard('{Escape}');
-    expect(box()).toHaveValue('');
+    expect(screen.getByTestId('result-screen')).toBeInTheDocument();
+    await user.click(screen.getByTestId('release-misscan'));
+    await user.click(screen.getByTestId('release-submit'));
+    await waitFor(() => expect(box()).toHaveValue(''));
     expect(box()).toHaveFocus();
   });
 });

@@ -6,11 +6,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('../lib/api');
 
 import * as api from '../lib/api';
-import { commandError, incident, result } from '../test/fixtures';
+import { commandError, incident, invalid, result } from '../test/fixtures';
 import type { CheckInResult } from '../lib/types';
 import ResultScreen from './ResultScreen.svelte';
 
 const reportIncident = vi.mocked(api.reportIncident);
+const releaseVisit = vi.mocked(api.releaseVisit);
 
 beforeEach(() => {
   vi.resetAllMocks();
@@ -167,7 +168,7 @@ describe('ResultScreen: yellow and red', () => {
     expect(screen.getByTestId('incident-held-at')).toHaveFocus();
   });
 
-  it('Esc closes the form first, then goes back without reporting', async () => {
+  it('Esc closes the form first, then asks why; the screen is never left silently', async () => {
     const user = userEvent.setup();
     const { onclose } = renderResult([red]);
     await user.keyboard('{Enter}');
@@ -175,9 +176,47 @@ describe('ResultScreen: yellow and red', () => {
     expect(screen.queryByTestId('incident-held-at')).not.toBeInTheDocument();
     expect(onclose).not.toHaveBeenCalled();
 
+    // Esc on the red screen: the reasons are asked, nothing is closed.
     await user.keyboard('{Escape}');
-    expect(onclose).toHaveBeenCalledTimes(1);
+    expect(screen.getByTestId('release-misscan')).toBeInTheDocument();
+    expect(onclose).not.toHaveBeenCalled();
+    // Enter with no reason chosen names what is missing and records nothing.
+    await user.keyboard('{Enter}');
+    expect(await screen.findByTestId('release-error')).toHaveTextContent('请选择原因');
+    expect(releaseVisit).not.toHaveBeenCalled();
+    expect(onclose).not.toHaveBeenCalled();
+    // Esc goes back to the result, still not closed.
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('release-misscan')).not.toBeInTheDocument();
+    expect(screen.getByTestId('result-screen')).toHaveAttribute('data-colour', 'red');
+    expect(onclose).not.toHaveBeenCalled();
     expect(reportIncident).not.toHaveBeenCalled();
+  });
+
+  it('a release is recorded with its reason (key 2) before the screen closes', async () => {
+    const user = userEvent.setup();
+    releaseVisit.mockResolvedValue(incident({ status: 'released', note: '工作人员核实后放行：同名' }));
+    const { onclose } = renderResult([red]);
+    await user.click(screen.getByTestId('result-release'));
+    // The first reason has the focus; the number keys choose.
+    expect(screen.getByTestId('release-misscan')).toHaveFocus();
+    await user.keyboard('2');
+    expect(screen.getByTestId('release-verified_by_staff')).toBeChecked();
+    await user.type(screen.getByTestId('release-note'), '同名{Enter}');
+    await waitFor(() => expect(onclose).toHaveBeenCalledTimes(1));
+    expect(releaseVisit).toHaveBeenCalledWith(red.visit_id, 'verified_by_staff', '同名');
+    expect(onclose.mock.calls[0]![0].notice).toContain('工作人员核实后放行：同名');
+  });
+
+  it('其他 without a note shows the backend reason under the note', async () => {
+    const user = userEvent.setup();
+    releaseVisit.mockRejectedValue(invalid('note', '说明：选择“其他”时请写明原因（至少2个字）'));
+    const { onclose } = renderResult([red]);
+    await user.keyboard('{Escape}');
+    await user.click(screen.getByTestId('release-other'));
+    await user.click(screen.getByTestId('release-submit'));
+    expect(await screen.findByTestId('error-note')).toHaveTextContent('至少2个字');
+    expect(onclose).not.toHaveBeenCalled();
   });
 
   it('sounds an alarm with the Web Audio API for red, and none for green', () => {

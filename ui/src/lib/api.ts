@@ -24,6 +24,7 @@ import type {
   Operator,
   PosterSettings,
   RejectedRecord,
+  ReleaseReason,
   RiskImportReport,
   RiskStatus,
   SyncStatus,
@@ -144,6 +145,11 @@ export function registerManual(
 /** 拒绝并上报 for a yellow or red visit. */
 export function reportIncident(visitId: string, input: IncidentInput): Promise<Incident> {
   return call<Incident>('report_incident', { visitId, input });
+}
+
+/** Leaving a yellow or red result without a report: the reason is recorded (never silently). */
+export function releaseVisit(visitId: string, reason: ReleaseReason, note: string): Promise<Incident> {
+  return call<Incident>('release_visit', { visitId, reason, note });
 }
 
 export function advanceIncident(id: string, status: IncidentStatus): Promise<Incident> {

@@ -22,8 +22,8 @@ export function statusLabel(status: IncidentStatus): string {
   return t(`incidents.status.${status}`);
 }
 
-/** The status an incident moves to next (临时隔离 → 已上报 → 已闭环转运); null once handed over. */
-export function nextStatus(status: IncidentStatus): Exclude<IncidentStatus, 'isolated'> | null {
+/** The status an incident moves to next (临时隔离 → 已上报 → 已闭环转运); null once handed over or released. */
+export function nextStatus(status: IncidentStatus): 'reported' | 'handed_over' | null {
   if (status === 'isolated') return 'reported';
   if (status === 'reported') return 'handed_over';
   return null;

@@ -144,6 +144,7 @@ export function incident(overrides: Partial<Incident> = {}): Incident {
     reported_at: AT,
     operator_name: '张敏',
     status: 'isolated',
+    note: '',
     updated_at: AT,
     sync_state: 'pending',
     ...overrides,

@@ -2,4 +2,8 @@
 import type { Colour } from "./Colour";
 import type { IncidentStatus } from "./IncidentStatus";
 
-export type Incident = { id: string, visit_id: string, colour: Colour, reason: string, masked_name: string, masked_id: string, held_at: string, reported_to: string, reported_at: string, operator_name: string | null, status: IncidentStatus, updated_at: string, sync_state: string, };
+export type Incident = { id: string, visit_id: string, colour: Colour, reason: string, masked_name: string, masked_id: string, held_at: string, reported_to: string, reported_at: string, operator_name: string | null, status: IncidentStatus, 
+/**
+ * For a release: the reason and note (误扫 / 工作人员核实后放行 / 其他：…).
+ */
+note: string, updated_at: string, sync_state: string, };
