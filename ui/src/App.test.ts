@@ -192,8 +192,12 @@ describe('App', () => {
     await screen.findByTestId('result-screen');
     expect(container.querySelector('header')).toHaveAttribute('data-colour', 'red');
 
+    // Leaving red needs a recorded reason: Esc, 1 (误扫), Enter.
     await user.keyboard('{Escape}');
-    expect(container.querySelector('header')).not.toHaveAttribute('data-colour');
+    expect(container.querySelector('header')).toHaveAttribute('data-colour', 'red');
+    await user.keyboard('1{Enter}');
+    await waitFor(() => expect(container.querySelector('header')).not.toHaveAttribute('data-colour'));
+    expect(api.releaseVisit).toHaveBeenCalledWith(expect.any(String), 'misscan', '');
   });
 
   it('keeps a red result waiting across tab switches, but not a green one', async () => {
@@ -210,7 +214,8 @@ describe('App', () => {
     expect(screen.getByTestId('result-screen')).toHaveAttribute('data-colour', 'red');
 
     await user.keyboard('{Escape}');
-    await user.type(screen.getByTestId('checkin-input'), '5678{Enter}');
+    await user.keyboard('1{Enter}');
+    await user.type(await screen.findByTestId('checkin-input'), '5678{Enter}');
     expect(await screen.findByTestId('result-screen')).toHaveAttribute('data-colour', 'green');
     await user.keyboard('{Alt>}5{/Alt}');
     await user.keyboard('{Alt>}1{/Alt}');
@@ -482,6 +487,7 @@ describe('App: the 货车 tab', () => {
     await user.keyboard('{Alt>}8{/Alt}');
     expect(screen.getByTestId('result-screen')).toHaveAttribute('data-colour', 'yellow');
     await user.keyboard('{Escape}');
+    await user.keyboard('1{Enter}');
     expect(await screen.findByTestId('truck-entry-form')).toBeInTheDocument();
     expect(container.querySelector('header')).not.toHaveAttribute('data-colour');
   });

@@ -42,6 +42,15 @@ async fn result_colour(desk: &Desk) -> WebDriverResult<String> {
     Ok(screen.attr("data-colour").await?.unwrap_or_default())
 }
 
+/// Answers a person's three questions (是否到过疫情严重地区, 是否接触过疑似病人, 体温是否正常)
+/// from the keyboard, Y or N each: nothing is answered for them (R5).
+async fn answer(desk: &Desk, prefix: &str, keys: [&str; 3]) -> WebDriverResult<()> {
+    for (q, k) in ["visited-risk-area", "contact", "temperature-normal"].into_iter().zip(keys) {
+        desk.testid(&format!("{prefix}-{q}")).await?.send_keys(k).await?;
+    }
+    Ok(())
+}
+
 async fn type_into(desk: &Desk, id: &str, text: &str) -> WebDriverResult<()> {
     let e = desk.testid(id).await?;
     e.clear().await?;
@@ -65,6 +74,11 @@ async fn r5_first_visit_then_returning_by_four_digits_and_shared_digits_told_apa
     type_into(&desk, "declare-name", "李秀英").await?;
     type_into(&desk, "declare-address", "鼓楼区中山路18号院3号楼").await?;
     type_into(&desk, "declare-temperature", "36.5").await?;
+    // Enter with the questions unanswered: each is named, nothing is stored.
+    desk.testid("declare-temperature").await?.send_keys(Key::Enter).await?;
+    let missing = desk.wait_text("declare-visited-risk-area-error", "请选择").await?;
+    assert!(missing.contains("请选择“是”或“否”"), "{missing:?}");
+    answer(&desk, "declare", ["n", "n", "y"]).await?;
     desk.screenshot("11-declaration").await?;
     desk.testid("declare-temperature").await?.send_keys(Key::Enter).await?;
     assert_eq!(result_colour(&desk).await?, "green");
@@ -127,6 +141,7 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
     scan(&desk, WANG).await?;
     type_into(&desk, "declare-name", "王芳").await?;
     type_into(&desk, "declare-address", "鼓楼区中山路18号院").await?;
+    answer(&desk, "declare", ["n", "n", "y"]).await?;
     desk.testid("declare-submit").await?.click().await?;
     assert_eq!(result_colour(&desk).await?, "red");
     assert!(desk.text("result-reasons").await?.contains("密切接触者"));
@@ -154,6 +169,7 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
     type_into(&desk, "declare-name", "刘洋").await?;
     type_into(&desk, "declare-address", "鼓楼区中山路18号院").await?;
     type_into(&desk, "declare-temperature", "38.2").await?;
+    answer(&desk, "declare", ["n", "n", "y"]).await?;
     desk.testid("declare-submit").await?.click().await?;
     assert_eq!(result_colour(&desk).await?, "yellow");
     desk.screenshot("17-result-yellow").await?;
@@ -213,6 +229,7 @@ async fn r6_guardian_registers_two_children_at_once() -> WebDriverResult<()> {
         type_into(&desk, &format!("person-{i}-name"), name).await?;
         type_into(&desk, &format!("person-{i}-id-number"), id).await?;
         type_into(&desk, &format!("person-{i}-address"), "鼓楼区中山路18号院").await?;
+        answer(&desk, &format!("person-{i}"), ["n", "n", "y"]).await?;
     }
     desk.screenshot("18-manual-guardian").await?;
     desk.testid("manual-submit").await?.click().await?;

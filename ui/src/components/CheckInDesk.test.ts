@@ -23,6 +23,15 @@ beforeEach(() => {
   vi.mocked(api.riskStatus).mockResolvedValue(riskStatus());
 });
 
+/** Answers a person's three questions from the keyboard, in order (Y or N each). */
+async function answer(user: ReturnType<typeof userEvent.setup>, prefix: string, keys: string[]): Promise<void> {
+  const ids = ['visited-risk-area', 'contact', 'temperature-normal'];
+  for (const [i, key] of keys.entries()) {
+    screen.getByTestId(`${prefix}-${ids[i]}`).focus();
+    await user.keyboard(key);
+  }
+}
+
 function renderDesk(props: { tripCodeChecked?: boolean; served?: typeof served | null } = {}) {
   const onsignedout = vi.fn();
   const utils = render(CheckInDesk, {
@@ -134,10 +143,10 @@ describe('CheckInDesk: the scan box', () => {
     expect(screen.getByTestId('declare-id-number')).toHaveValue(ID);
     expect(screen.getByTestId('declare-name')).toHaveFocus();
     expect(screen.getByTestId('declare-phone')).toHaveValue('');
-    // The defaults: 否, 否, 是.
-    expect(screen.getByTestId('declare-visited-risk-area')).toHaveAttribute('aria-checked', 'false');
-    expect(screen.getByTestId('declare-contact')).toHaveAttribute('aria-checked', 'false');
-    expect(screen.getByTestId('declare-temperature-normal')).toHaveAttribute('aria-checked', 'true');
+    // Nothing is answered for the person: the questions are asked (R5).
+    for (const q of ['declare-visited-risk-area', 'declare-contact', 'declare-temperature-normal']) {
+      expect(screen.getByTestId(q)).toHaveAttribute('aria-checked', 'mixed');
+    }
   });
 
   it('says so and keeps the digits when nobody has these last four', async () => {
@@ -324,6 +333,10 @@ describe('CheckInDesk: first-time declaration', () => {
     await user.keyboard('李秀英');
     await user.type(screen.getByTestId('declare-address'), '鼓楼区中山路18号院3号楼');
     await user.type(screen.getByTestId('declare-temperature'), '36.6');
+    screen.getByTestId('declare-contact').focus();
+    await user.keyboard('n');
+    screen.getByTestId('declare-temperature-normal').focus();
+    await user.keyboard('y');
     screen.getByTestId('declare-visited-risk-area').focus();
     await user.keyboard('y');
     expect(screen.getByTestId('declare-visited-risk-area')).toHaveAttribute('aria-checked', 'true');
@@ -346,18 +359,46 @@ describe('CheckInDesk: first-time declaration', () => {
     expect(await screen.findByTestId('result-screen')).toHaveAttribute('data-colour', 'yellow');
   });
 
-  it('toggles a question with Space and with a click', async () => {
+  it('answers a question with Y / N or a click on the word; Space toggles only an answer given', async () => {
     const user = userEvent.setup();
     await openDeclaration(user);
     const normal = screen.getByRole('switch', { name: '体温是否正常' });
 
     normal.focus();
     await user.keyboard(' ');
-    expect(normal).toHaveAttribute('aria-checked', 'false');
-    await user.click(normal);
+    expect(normal).toHaveAttribute('aria-checked', 'mixed');
+    await user.click(within(normal).getByText('是'));
     expect(normal).toHaveAttribute('aria-checked', 'true');
-    await user.keyboard('n');
+    await user.keyboard(' ');
     expect(normal).toHaveAttribute('aria-checked', 'false');
+    await user.keyboard('y');
+    expect(normal).toHaveAttribute('aria-checked', 'true');
+    await user.click(within(normal).getByText('否'));
+    expect(normal).toHaveAttribute('aria-checked', 'false');
+  });
+
+  it('Enter with questions unanswered shows the reason under each and keeps the form', async () => {
+    const user = userEvent.setup();
+    declare.mockRejectedValue(
+      commandError({
+        code: 'invalid',
+        message: '是否到过疫情严重地区：请选择“是”或“否”',
+        fields: [
+          { field: 'visited_risk_area', message: '是否到过疫情严重地区：请选择“是”或“否”' },
+          { field: 'temperature_normal', message: '体温是否正常：请选择“是”或“否”' },
+        ],
+      }),
+    );
+    await openDeclaration(user);
+    await user.keyboard('李秀英{Enter}');
+    expect(declare).toHaveBeenCalledWith(
+      expect.objectContaining({ visited_risk_area: null, contact_with_suspected: null, temperature_normal: null }),
+      true,
+    );
+    expect(await screen.findByTestId('declare-visited-risk-area-error')).toHaveTextContent('请选择“是”或“否”');
+    expect(screen.getByTestId('declare-temperature-normal-error')).toHaveTextContent('体温是否正常');
+    expect(screen.getByTestId('declare-visited-risk-area')).toHaveFocus();
+    expect(screen.queryByTestId('result-screen')).not.toBeInTheDocument();
   });
 
   it('shows each error under its field', async () => {
@@ -413,6 +454,7 @@ describe('CheckInDesk: manual registration', () => {
     await user.type(screen.getByTestId('person-0-name'), '张小');
     await user.type(screen.getByTestId('person-0-id-number'), '410205201503070011');
     await user.type(screen.getByTestId('person-0-address'), '鼓楼区中山路18号');
+    await answer(user, 'person-0', ['n', 'n', 'y']);
 
     await user.keyboard('{Alt>}n{/Alt}');
     expect(screen.getByTestId('person-1-name')).toHaveFocus();
@@ -420,8 +462,7 @@ describe('CheckInDesk: manual registration', () => {
     await user.type(screen.getByTestId('person-1-id-number'), '410205201806090022');
     await user.type(screen.getByTestId('person-1-address'), '鼓楼区中山路18号');
     await user.type(screen.getByTestId('person-1-temperature'), '37.8');
-    screen.getByTestId('person-1-temperature-normal').focus();
-    await user.keyboard('n');
+    await answer(user, 'person-1', ['n', 'n', 'n']);
     await user.click(screen.getByTestId('manual-submit'));
 
     const child = (name: string, id: string, more: object = {}) => ({

@@ -170,7 +170,8 @@ describe('TruckCheckpoint: from a phone pre-declaration to an open trip', () => 
     expect($('crew-0-name')).toHaveValue('赵强');
     expect($('crew-0-document-kind')).toHaveValue('passport');
     expect($('crew-0-document-number')).toHaveValue('E12345678');
-    expect($('crew-0-symptoms')).toHaveAttribute('aria-checked', 'false');
+    // Asked again, not carried over: nothing chosen.
+    expect($('crew-0-symptoms')).toHaveAttribute('aria-checked', 'mixed');
     expect($('crew-0-expected-departure')).toHaveValue('');
     expect($('truck-destination')).toHaveFocus();
   });
@@ -216,7 +217,7 @@ describe('TruckCheckpoint: the entry form', () => {
     await user.click($('truck-add-member'));
     expect($('crew-1-name')).toHaveFocus();
     await user.keyboard('钱伟');
-    await user.click($('crew-1-symptoms'));
+    await user.click(within($('crew-1-symptoms')).getByText('是'));
     await user.keyboard('{Alt>}n{/Alt}');
     expect($('crew-2-name')).toHaveFocus();
     await user.keyboard('Chan Tai Man');
@@ -237,7 +238,8 @@ describe('TruckCheckpoint: the entry form', () => {
     expect(input.crew.map((m) => m.name)).toEqual(['赵强', '钱伟', 'Chan Tai Man']);
     // Each member's plate is the trip's.
     expect(input.crew.map((m) => m.plate)).toEqual(['豫B12345', '豫B12345', '豫B12345']);
-    expect(input.crew.map((m) => m.symptoms)).toEqual([false, true, false]);
+    // Unanswered questions go as unanswered (the backend names them); answered ones as given.
+    expect(input.crew.map((m) => m.symptoms)).toEqual([null, true, null]);
     expect(input.crew.map((m) => m.document_kind)).toEqual(['resident_id', 'resident_id', 'hk_macao_permit']);
     expect(input.crew[2]).toMatchObject({ document_number: 'H12345678', expected_departure: '2026-11-28 18:00' });
   });

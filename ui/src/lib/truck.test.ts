@@ -65,7 +65,7 @@ describe('the entry form', () => {
     const m = next.crew[0]!.member;
     expect(m.name).toBe('赵强');
     expect(m.phone).toBe('13837812345');
-    expect([m.symptoms, m.visited_risk_area, m.expected_return, m.expected_departure]).toEqual([false, false, '', '']);
+    expect([m.symptoms, m.visited_risk_area, m.expected_return, m.expected_departure]).toEqual([null, null, '', '']);
     expect(next.predeclaration_id).toBeNull();
   });
 

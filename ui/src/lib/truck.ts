@@ -60,8 +60,9 @@ export function blankMember(plate = ''): TruckDeclarationInput {
     entry_point: '',
     expected_return: '',
     expected_departure: '',
-    symptoms: false,
-    visited_risk_area: false,
+    // Asked, never assumed (R5).
+    symptoms: null,
+    visited_risk_area: null,
   };
 }
 
@@ -101,7 +102,7 @@ export function withCrew(
       ...m,
       document_kind: m.document_kind ?? 'resident_id',
       plate,
-      ...(fresh ? { expected_return: '', expected_departure: '', symptoms: false, visited_risk_area: false } : {}),
+      ...(fresh ? { expected_return: '', expected_departure: '', symptoms: null, visited_risk_area: null } : {}),
     }),
   );
   return {
