@@ -361,3 +361,39 @@ fn r7_a_release_is_recorded_with_its_reason_once() {
     let green = d.store.declare(&person("王芳", A), &d.ctx).unwrap();
     assert!(d.store.release_visit(&green.visit_id, ReleaseReason::Misscan, "", &d.ctx).is_err());
 }
+
+/// The report form's choices are this desk's own, per venue: a new database offers none, and
+/// another venue served by the same desk offers its own.
+#[test]
+fn incident_places_belong_to_the_desk_and_the_venue() {
+    let mut d = desk();
+    assert_eq!(d.store.incident_places().unwrap(), Default::default());
+    let mut fever = person("李秀英", ELDER);
+    fever.temperature = "38.5".into();
+    let r = d.store.declare(&fever, &d.ctx).unwrap();
+    let input = IncidentInput { held_at: "东门临时隔离点".into(), reported_to: "西司门社区".into() };
+    d.store.report_incident(&r.visit_id, &input, &d.ctx).unwrap();
+    let places = d.store.incident_places().unwrap();
+    assert_eq!(
+        (places.held_at, places.reported_to),
+        (vec!["东门临时隔离点".to_owned()], vec!["西司门社区".to_owned()])
+    );
+    // Another venue on the same desk: nothing carried over.
+    let other = d
+        .store
+        .register_venue(
+            &VenueInput {
+                kind: "general".into(),
+                category: "market".into(),
+                name: "鼓楼农贸市场".into(),
+                district: "gulou".into(),
+                address: "鼓楼区西司门街12号".into(),
+                manager_name: "王建国".into(),
+                manager_phone: "13837800001".into(),
+            },
+            false,
+        )
+        .unwrap();
+    d.store.set_served_venue(&other.id).unwrap();
+    assert_eq!(d.store.incident_places().unwrap(), Default::default());
+}

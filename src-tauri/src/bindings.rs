@@ -55,6 +55,7 @@ fn typescript_bindings_are_up_to_date() {
         render::<IncidentStatus>(&cfg),
         render::<IncidentInput>(&cfg),
         render::<placecode::checkin::ReleaseReason>(&cfg),
+        render::<placecode::store::IncidentPlaces>(&cfg),
         render::<Incident>(&cfg),
         render::<RiskImportReport>(&cfg),
         render::<RiskStatus>(&cfg),

@@ -142,6 +142,13 @@ pub fn report_incident(desk: State<'_, Desk>, visit_id: String, input: IncidentI
     Ok(desk.store()?.report_incident(&visit_id, &input, &ctx)?)
 }
 
+/// Isolation points and recipients used before at the served venue, offered on the report form.
+#[tauri::command(async)]
+pub fn incident_places(desk: State<'_, Desk>) -> DeskResult<placecode::store::IncidentPlaces> {
+    desk.context(false)?;
+    Ok(desk.store()?.incident_places()?)
+}
+
 /// Leaving a yellow or red screen without a report: the reason is recorded with the operator.
 #[tauri::command(async)]
 pub fn release_visit(

@@ -126,6 +126,7 @@ pub fn run() {
             commands::register_manual,
             commands::report_incident,
             commands::release_visit,
+            commands::incident_places,
             commands::advance_incident,
             commands::incidents,
             commands::today,

@@ -120,6 +120,16 @@ fn pin_hash(pin: &str, salt: &[u8]) -> [u8; 32] {
     out
 }
 
+/// Isolation points and recipients used before at the served venue, most recent first: offered
+/// as choices on the report form. They live in this desk's database only (a new database or
+/// another venue offers none), and nothing is filled in for the operator.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct IncidentPlaces {
+    pub held_at: Vec<String>,
+    pub reported_to: Vec<String>,
+}
+
 /// How a yellow or red visit was handled: reported (with the isolation point and recipient) or
 /// released (with the reason).
 struct Handling {
@@ -604,6 +614,21 @@ impl Store {
         super::outbox::enqueue(&tx, &super::outbox::new_id(), crate::sync::RecordKind::IncidentEvent, body)?;
         tx.commit()?;
         self.incident(id)
+    }
+
+    /// The isolation points and recipients reported before at the served venue (up to five each).
+    pub fn incident_places(&self) -> Result<IncidentPlaces> {
+        let Some(venue) = self.served_venue()? else { return Ok(IncidentPlaces::default()) };
+        let list = |column: &str| -> Result<Vec<String>> {
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT i.{column} FROM incidents i JOIN visits v ON v.id = i.visit_id
+                 WHERE v.venue_id = ?1 AND i.status <> 'released' AND i.{column} <> ''
+                 GROUP BY i.{column} ORDER BY max(i.reported_at) DESC LIMIT 5"
+            ))?;
+            let rows = stmt.query_map([&venue.id], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        };
+        Ok(IncidentPlaces { held_at: list("held_at")?, reported_to: list("reported_to")? })
     }
 
     pub fn incident(&self, id: &str) -> Result<Incident> {

@@ -150,8 +150,11 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(result_colour(&desk).await?, "red");
 
-    // Keyboard only: Enter opens 拒绝并上报, the two fields, Enter reports.
+    // Keyboard only: Enter opens 拒绝并上报, the two fields, Enter reports. A fresh database
+    // fills in nothing (no place or recipient from another desk or venue).
     desk.driver.action_chain().send_keys(Key::Enter).perform().await?;
+    assert_eq!(desk.testid("incident-held-at").await?.value().await?.unwrap_or_default(), "");
+    assert_eq!(desk.testid("incident-reported-to").await?.value().await?.unwrap_or_default(), "");
     type_into(&desk, "incident-held-at", "东门临时隔离点").await?;
     type_into(&desk, "incident-reported-to", "西司门社区").await?;
     desk.testid("incident-reported-to").await?.send_keys(Key::Enter).await?;

@@ -607,7 +607,7 @@ describe('CheckInDesk: back from the result', () => {
     await user.click(screen.getByTestId('incident-submit'));
 
     expect(await screen.findByTestId('checkin-message')).toHaveTextContent(
-      '已拒绝并上报：王*，临时隔离点 东门临时隔离点，上报对象 西司门社区。',
+      '已拒绝并记录上报：王*，临时隔离点 东门临时隔离点，上报对象 西司门社区。上报记录待同步至中心',
     );
     expect(vi.mocked(api.reportIncident)).toHaveBeenCalledWith('visit-9', {
       held_at: '东门临时隔离点',

@@ -12,9 +12,11 @@ import ResultScreen from './ResultScreen.svelte';
 
 const reportIncident = vi.mocked(api.reportIncident);
 const releaseVisit = vi.mocked(api.releaseVisit);
+const incidentPlaces = vi.mocked(api.incidentPlaces);
 
 beforeEach(() => {
   vi.resetAllMocks();
+  incidentPlaces.mockResolvedValue({ held_at: [], reported_to: [] });
 });
 
 afterEach(() => {
@@ -126,25 +128,26 @@ describe('ResultScreen: yellow and red', () => {
     // Reported: back to the box for the next person, with the confirmation.
     await waitFor(() => expect(onclose).toHaveBeenCalledTimes(1));
     expect(onclose).toHaveBeenCalledWith({
-      notice: '已拒绝并上报：赵**，临时隔离点 东门临时隔离区，上报对象 疫情防控办。后续处置请在“异常处置”（Alt+6）中跟进。',
+      notice:
+        '已拒绝并记录上报：赵**，临时隔离点 东门临时隔离区，上报对象 疫情防控办。上报记录待同步至中心（联网后自动发送），请同时电话告知上报对象。后续处置请在“异常处置”（Alt+6）中跟进。',
     });
   });
 
-  it('remembers the isolation point and the recipient for the next report', async () => {
+  it('fills in nothing; places used before at this venue are offered as choices', async () => {
     const user = userEvent.setup();
+    incidentPlaces.mockResolvedValue({ held_at: ['东门临时隔离区'], reported_to: ['西司门社区'] });
     reportIncident.mockResolvedValue(incident());
-    const { onclose } = renderResult([red]);
-    await user.click(screen.getByTestId('result-report'));
-    await user.type(screen.getByTestId('incident-held-at'), '东门临时隔离区');
-    await user.type(screen.getByTestId('incident-reported-to'), '所在社区');
-    await user.click(screen.getByTestId('incident-submit'));
-    await waitFor(() => expect(onclose).toHaveBeenCalled());
-
-    cleanup();
-    renderResult([result({ colour: 'yellow' })]);
+    renderResult([red]);
     await user.keyboard('{Enter}');
+    expect(screen.getByTestId('incident-held-at')).toHaveValue('');
+    expect(screen.getByTestId('incident-reported-to')).toHaveValue('');
+    // Two presses of Enter file nothing with another place's values: the fields are required.
+    await user.click(await screen.findByRole('button', { name: '东门临时隔离区' }));
     expect(screen.getByTestId('incident-held-at')).toHaveValue('东门临时隔离区');
-    expect(screen.getByTestId('incident-reported-to')).toHaveValue('所在社区');
+    expect(screen.getByTestId('incident-reported-to')).toHaveFocus();
+    await user.click(screen.getByRole('button', { name: '西司门社区' }));
+    await user.keyboard('{Enter}');
+    expect(reportIncident).toHaveBeenCalledWith('visit-red', { held_at: '东门临时隔离区', reported_to: '西司门社区' });
   });
 
   it('shows field errors under their fields and an unknown key in a banner', async () => {
@@ -280,7 +283,7 @@ describe('ResultScreen: several people', () => {
 
     await waitFor(() => expect(onclose).toHaveBeenCalledTimes(1));
     expect(reportIncident.mock.calls.map((c) => c[0])).toEqual(['v-2', 'v-3']);
-    expect(onclose.mock.calls[0]?.[0]?.notice).toContain('已拒绝并上报：张**、王**');
+    expect(onclose.mock.calls[0]?.[0]?.notice).toContain('已拒绝并记录上报：张**、王**');
   });
 
   it('a retry after a failure does not report anyone twice', async () => {

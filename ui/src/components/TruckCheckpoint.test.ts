@@ -398,7 +398,7 @@ describe('TruckCheckpoint: a crew member not green', () => {
     expect(reportIncident.mock.calls.map((c) => c[0])).toEqual(['v-red', 'v-yellow']);
     expect(reportIncident).toHaveBeenCalledWith('v-red', { held_at: '卡口临时隔离区', reported_to: '疫情防控办' });
     // Back at the form, cleared, with what was reported.
-    expect(await screen.findByTestId('truck-notice')).toHaveTextContent('已拒绝并上报：钱*、孙*');
+    expect(await screen.findByTestId('truck-notice')).toHaveTextContent('已拒绝并记录上报：钱*、孙*');
     expect($('truck-plate')).toHaveValue('');
     expect($('truck-find')).toHaveFocus();
   });

@@ -19,6 +19,7 @@ import type {
   ImportReport,
   Incident,
   IncidentInput,
+  IncidentPlaces,
   IncidentStatus,
   Lookup,
   Operator,
@@ -145,6 +146,11 @@ export function registerManual(
 /** 拒绝并上报 for a yellow or red visit. */
 export function reportIncident(visitId: string, input: IncidentInput): Promise<Incident> {
   return call<Incident>('report_incident', { visitId, input });
+}
+
+/** Isolation points and recipients used before at the served venue (this desk's own data). */
+export function incidentPlaces(): Promise<IncidentPlaces> {
+  return call<IncidentPlaces>('incident_places');
 }
 
 /** Leaving a yellow or red result without a report: the reason is recorded (never silently). */

@@ -21,6 +21,7 @@ export type { HelperInput } from './bindings/HelperInput';
 export type { ImportReport } from './bindings/ImportReport';
 export type { Incident } from './bindings/Incident';
 export type { IncidentInput } from './bindings/IncidentInput';
+export type { IncidentPlaces } from './bindings/IncidentPlaces';
 export type { IncidentStatus } from './bindings/IncidentStatus';
 export type { ReleaseReason } from './bindings/ReleaseReason';
 export type { Lookup } from './bindings/Lookup';
