@@ -286,7 +286,13 @@ pub enum Lookup {
     Choose { candidates: Vec<Candidate> },
     /// Nobody has these last four digits.
     NoMatch,
+    /// This person was checked in here moments ago (a double scan?): nothing recorded yet; the
+    /// operator confirms to record it again.
+    Repeat { person_id: String, masked_name: String, masked_id: String, way_in: WayIn, last_at: String },
 }
+
+/// A second scan of the same person at the same venue within this many seconds asks first.
+pub const DEFAULT_REPEAT_WINDOW_SECONDS: i64 = 120;
 
 /// One of several people sharing the last four digits, masked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

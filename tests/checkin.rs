@@ -76,11 +76,15 @@ fn r5_first_declaration_then_full_id_then_last_four() {
     assert_eq!(r.venue_name, "鼓楼区幸福养老院");
     assert!(r.risk_stale, "no risk list loaded yet");
 
-    match d.store.check_in_by_id("11010519491231002x", &d.ctx).unwrap() {
+    // Returning later the same day: by full ID, then by last four.
+    let mut later = d.ctx.clone();
+    later.now = d.ctx.now + chrono::Duration::hours(2);
+    match d.store.check_in_by_id("11010519491231002x", &later).unwrap() {
         Lookup::CheckedIn { result } => assert_eq!(result.way_in, WayIn::IdNumber),
         other => panic!("{other:?}"),
     }
-    match d.store.check_in_by_last4("002x", None, &d.ctx).unwrap() {
+    later.now += chrono::Duration::hours(2);
+    match d.store.check_in_by_last4("002x", None, &later).unwrap() {
         Lookup::CheckedIn { result } => assert_eq!((result.way_in, result.colour), (WayIn::Last4, Colour::Green)),
         other => panic!("{other:?}"),
     }
@@ -98,6 +102,7 @@ fn r5_two_people_sharing_last_four_are_told_apart() {
     let mut d = desk();
     d.store.declare(&person("王芳", A), &d.ctx).unwrap();
     d.store.declare(&person("刘洋", B), &d.ctx).unwrap();
+    d.ctx.now += chrono::Duration::hours(1);
     let candidates = match d.store.check_in_by_last4("0014", None, &d.ctx).unwrap() {
         Lookup::Choose { candidates } => candidates,
         other => panic!("{other:?}"),
@@ -299,11 +304,12 @@ fn r7_a_raised_colour_sticks_on_rescan_by_id_and_last_four() {
     let first = d.store.declare(&visited, &d.ctx).unwrap();
     assert_eq!(first.colour, Colour::Yellow);
     let mut later = d.ctx.clone();
-    later.now = d.ctx.now + chrono::Duration::minutes(2);
+    later.now = d.ctx.now + chrono::Duration::minutes(3);
     let by_id = match d.store.check_in_by_id(ELDER, &later).unwrap() {
         Lookup::CheckedIn { result } => result,
         other => panic!("{other:?}"),
     };
+    later.now += chrono::Duration::minutes(3);
     assert_eq!(by_id.colour, Colour::Yellow);
     assert!(by_id.reasons.iter().any(|r| r.starts_with("近期已判定为黄码")), "{:?}", by_id.reasons);
     let by_last4 = match d.store.check_in_by_last4("002x", None, &later).unwrap() {
@@ -396,4 +402,34 @@ fn incident_places_belong_to_the_desk_and_the_venue() {
         .unwrap();
     d.store.set_served_venue(&other.id).unwrap();
     assert_eq!(d.store.incident_places().unwrap(), Default::default());
+}
+
+/// A second scan of the same person moments later asks first (a double scan records nothing);
+/// confirmed, it is recorded as scanned; outside the window, or with the window at 0, no question.
+#[test]
+fn a_repeat_scan_within_the_window_asks_before_recording() {
+    let mut d = desk();
+    d.store.declare(&person("李秀英", ELDER), &d.ctx).unwrap();
+    let mut soon = d.ctx.clone();
+    soon.now = d.ctx.now + chrono::Duration::seconds(5);
+    let (pid, way_in) = match d.store.check_in_by_id(ELDER, &soon).unwrap() {
+        Lookup::Repeat { person_id, masked_name, way_in, last_at, .. } => {
+            assert_eq!((masked_name.as_str(), last_at.as_str()), ("李**", "2026-11-27T02:30:00.000Z"));
+            (person_id, way_in)
+        }
+        other => panic!("{other:?}"),
+    };
+    assert!(matches!(d.store.check_in_by_last4("002X", None, &soon).unwrap(), Lookup::Repeat { .. }));
+    assert_eq!(d.store.visit_count().unwrap(), 1, "asking records nothing");
+    let again = d.store.check_in_person(&pid, way_in, &soon).unwrap();
+    assert_eq!(again.way_in, WayIn::IdNumber);
+    assert_eq!(d.store.visit_count().unwrap(), 2);
+    // Past the window: a check-in at once.
+    let mut after = soon.clone();
+    after.now = soon.now + chrono::Duration::seconds(121);
+    assert!(matches!(d.store.check_in_by_id(ELDER, &after).unwrap(), Lookup::CheckedIn { .. }));
+    // The administrator may turn the question off, within bounds.
+    assert_eq!(d.store.set_repeat_window_seconds(99_999).unwrap_err().code(), "invalid");
+    d.store.set_repeat_window_seconds(0).unwrap();
+    assert!(matches!(d.store.check_in_by_id(ELDER, &after).unwrap(), Lookup::CheckedIn { .. }));
 }

@@ -32,6 +32,10 @@ fn colour_by_id(desk: &TestDesk) -> (Colour, Vec<String>) {
     ctx.now = Utc::now();
     match desk.store().check_in_by_id(ME, &ctx).unwrap() {
         Lookup::CheckedIn { result } => (result.colour, result.reasons),
+        Lookup::Repeat { person_id, way_in, .. } => {
+            let r = desk.store().check_in_person(&person_id, way_in, &ctx).unwrap();
+            (r.colour, r.reasons)
+        }
         Lookup::Unknown { .. } => {
             let r = desk.store().declare(&declaration(false), &ctx).unwrap();
             (r.colour, r.reasons)

@@ -111,10 +111,17 @@ pub fn check_in_by_last4(
 }
 
 /// After several people matched the last four digits and the operator picked one.
+/// A person picked among several, or confirmed again after a repeat scan (`way_in` as scanned;
+/// a pick is by last four).
 #[tauri::command(async)]
-pub fn check_in_person(desk: State<'_, Desk>, person_id: String, trip_code_checked: bool) -> DeskResult<CheckInResult> {
+pub fn check_in_person(
+    desk: State<'_, Desk>,
+    person_id: String,
+    trip_code_checked: bool,
+    way_in: Option<WayIn>,
+) -> DeskResult<CheckInResult> {
     let ctx = desk.context(trip_code_checked)?;
-    Ok(desk.store()?.check_in_person(&person_id, WayIn::Last4, &ctx)?)
+    Ok(desk.store()?.check_in_person(&person_id, way_in.unwrap_or(WayIn::Last4), &ctx)?)
 }
 
 #[tauri::command(async)]

@@ -18,6 +18,7 @@ const DESK_ID: &str = "desk_id";
 pub(crate) const RISK_KEY: &str = "risk_key";
 pub(crate) const RISK_AS_OF: &str = "risk_as_of";
 const RISK_MAX_AGE_HOURS: &str = "risk_max_age_hours";
+const REPEAT_WINDOW: &str = "repeat_window_seconds";
 pub const DEFAULT_RISK_MAX_AGE_HOURS: i64 = 24;
 const PIN_ROUNDS: u32 = 60_000;
 
@@ -328,7 +329,7 @@ impl Store {
         let person: Option<String> =
             self.conn.query_row("SELECT id FROM people WHERE id_number = ?1", [&id.number], |r| r.get(0)).optional()?;
         match person {
-            Some(pid) => Ok(Lookup::CheckedIn { result: self.check_in_person(&pid, WayIn::IdNumber, ctx)? }),
+            Some(pid) => self.check_in_unless_repeat(&pid, WayIn::IdNumber, ctx),
             None => Ok(Lookup::Unknown { id_number: id.number }),
         }
     }
@@ -347,7 +348,7 @@ impl Store {
         drop(stmt);
         match found.as_slice() {
             [] => Ok(Lookup::NoMatch),
-            [(pid, _, _)] => Ok(Lookup::CheckedIn { result: self.check_in_person(pid, WayIn::Last4, ctx)? }),
+            [(pid, _, _)] => self.check_in_unless_repeat(pid, WayIn::Last4, ctx),
             many => Ok(Lookup::Choose {
                 candidates: many
                     .iter()
@@ -358,6 +359,49 @@ impl Store {
                     })
                     .collect(),
             }),
+        }
+    }
+
+    /// The repeat window in seconds (setting `repeat_window_seconds`, default 120).
+    pub fn repeat_window_seconds(&self) -> Result<i64> {
+        Ok(setting(&self.conn, REPEAT_WINDOW)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(checkin::DEFAULT_REPEAT_WINDOW_SECONDS))
+    }
+
+    /// Sets the repeat window (the administrator's setting): 0 (never ask) to 30 minutes.
+    pub fn set_repeat_window_seconds(&mut self, seconds: i64) -> Result<()> {
+        if !(0..=1800).contains(&seconds) {
+            return Err(field_err("repeat_window_seconds", "重复登记提醒时限：应为0至1800秒"));
+        }
+        set_setting(&self.conn, REPEAT_WINDOW, &seconds.to_string())
+    }
+
+    /// A scan of a known person: checked in, unless they were checked in at this venue within
+    /// the repeat window (a double scan, a second press): then the operator is asked first.
+    fn check_in_unless_repeat(&mut self, person_id: &str, way_in: WayIn, ctx: &CheckInContext) -> Result<Lookup> {
+        let venue = self.served_venue_required()?;
+        let window = self.repeat_window_seconds()?;
+        let since = rfc3339(ctx.now - Duration::seconds(window));
+        let last: Option<(String, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT v.at, p.name, p.id_number FROM visits v JOIN people p ON p.id = v.person_id
+                 WHERE v.person_id = ?1 AND v.venue_id = ?2 AND v.at > ?3 AND v.at <= ?4
+                 ORDER BY v.at DESC LIMIT 1",
+                params![person_id, venue.id, since, rfc3339(ctx.now)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        match last {
+            Some((last_at, name, number)) if window > 0 => Ok(Lookup::Repeat {
+                person_id: person_id.to_owned(),
+                masked_name: mask::name(&name),
+                masked_id: mask::id_number(&number),
+                way_in,
+                last_at,
+            }),
+            _ => Ok(Lookup::CheckedIn { result: self.check_in_person(person_id, way_in, ctx)? }),
         }
     }
 

@@ -15,7 +15,9 @@ fn seed(data: &Path) -> String {
     let (mut store, venues, op) =
         seed_desk(data, &[venue("general", "elderly_care", "鼓楼区幸福养老院", "中山路18号")], true);
     let venue = venues.into_iter().next().expect("venue");
-    let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: chrono::Utc::now() };
+    // Earlier today: a scan in the test is a new check-in, not a repeat.
+    let earlier = chrono::Utc::now() - chrono::Duration::minutes(10);
+    let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: earlier };
     for (name, id) in [("王芳", WANG), ("刘洋", LIU)] {
         let input = placecode::checkin::DeclarationInput {
             name: name.into(),
@@ -105,9 +107,14 @@ async fn offline_check_ins_drain_to_the_server_when_it_returns() -> WebDriverRes
     // The server goes away; the desk carries on.
     central.stop();
     desk.testid("nav-checkin").await?.click().await?;
-    for id in [WANG, LIU, WANG] {
+    for (i, id) in [WANG, LIU, WANG].into_iter().enumerate() {
         let input = desk.testid("checkin-input").await?;
         input.send_keys(format!("{id}\u{E007}")).await?;
+        if i == 2 {
+            // The same person moments later: the desk asks, Enter records it again.
+            desk.testid("repeat").await?;
+            desk.testid("checkin-input").await?.send_keys(Key::Enter).await?;
+        }
         desk.testid("result-screen").await?;
         desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
     }

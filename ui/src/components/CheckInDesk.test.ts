@@ -149,6 +149,34 @@ describe('CheckInDesk: the scan box', () => {
     }
   });
 
+  it('asks before recording a repeat scan: Enter records it again, Esc does not', async () => {
+    const user = userEvent.setup();
+    checkInById.mockResolvedValue({
+      outcome: 'repeat',
+      person_id: 'p-1',
+      masked_name: '李**',
+      masked_id: '110***********002X',
+      way_in: 'id_number',
+      last_at: '2026-11-27T06:03:22Z',
+    });
+    checkInPerson.mockResolvedValue(result());
+    renderDesk();
+
+    await user.type(box(), `${ID}{Enter}`);
+    expect(await screen.findByTestId('repeat')).toHaveTextContent('李**（110***********002X）在 14:03:22 已在本场所登记过');
+    expect(box()).toHaveFocus();
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('repeat')).not.toBeInTheDocument();
+    expect(screen.getByTestId('checkin-message')).toHaveTextContent('未重复登记：李**');
+    expect(checkInPerson).not.toHaveBeenCalled();
+
+    await user.type(box(), `${ID}{Enter}`);
+    await screen.findByTestId('repeat');
+    await user.keyboard('{Enter}');
+    expect(await screen.findByTestId('result-screen')).toBeInTheDocument();
+    expect(checkInPerson).toHaveBeenCalledWith('p-1', true, 'id_number');
+  });
+
   it('says so and keeps the digits when nobody has these last four', async () => {
     const user = userEvent.setup();
     checkInByLast4.mockResolvedValue({ outcome: 'no_match' });

@@ -36,6 +36,7 @@ import type {
   Venue,
   VenueCode,
   VenueInput,
+  WayIn,
 } from './types';
 
 async function call<T>(
@@ -123,8 +124,9 @@ export function checkInByLast4(digits: string, birthYear: number | null, tripCod
 }
 
 /** One of the candidates a last-four lookup offered. */
-export function checkInPerson(personId: string, tripCodeChecked: boolean): Promise<CheckInResult> {
-  return call<CheckInResult>('check_in_person', { personId, tripCodeChecked });
+/** A person picked among several, or recorded again after a repeat scan (`wayIn` as scanned). */
+export function checkInPerson(personId: string, tripCodeChecked: boolean, wayIn: WayIn | null = null): Promise<CheckInResult> {
+  return call<CheckInResult>('check_in_person', { personId, tripCodeChecked, wayIn });
 }
 
 /** A first-time declaration at the desk (首次登记). */

@@ -1,6 +1,6 @@
 // What the check-in desk (登记台) is showing, kept by App while other tabs are open so a
 // half-typed declaration or a result waiting for the operator is still there on return.
-import type { Candidate, CheckInResult, DeclarationInput } from './types';
+import type { Candidate, CheckInResult, DeclarationInput, Lookup } from './types';
 
 export interface GuardianDraft {
   name: string;
@@ -25,6 +25,8 @@ export type DeskMode =
   | { kind: 'idle' }
   /** Several people share the last four: pick one, or narrow by birth year. */
   | { kind: 'choose'; digits: string; candidates: Candidate[] }
+  /** Checked in here moments ago: Enter records again, Esc does not. */
+  | { kind: 'repeat'; repeat: Extract<Lookup, { outcome: 'repeat' }> }
   /** 首次登记 for an unknown ID number. */
   | { kind: 'declare'; person: DeclarationInput }
   /** 手工登记 (R6). */
