@@ -20,7 +20,7 @@ TAURI_DRIVER_VERSION := 2.1.0
 DESK_BIN := target/debug/placecode-desk
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp"
 
-.PHONY: demo-central bench help deps apt-deps node-deps tauri-driver ui app run test lint test-rust test-ui test-e2e bindings \
+.PHONY: admin-central demo-central bench help deps apt-deps node-deps tauri-driver ui app run test lint test-rust test-ui test-e2e bindings \
 	pg run-central bench-central
 
 help:
@@ -72,6 +72,13 @@ run-central: pg
 	@mkdir -p target/central
 	DATABASE_URL=$$(scripts/pg.sh url) PLACECODE_SECRET_FILE=target/central/secret.key \
 		PLACECODE_PUBLIC_URL=$(CENTRAL_URL) target/debug/placecode-central serve
+
+# The server's admin commands against the same database and secret as `make run-central`:
+#   make admin-central ARGS="import-risk risk.csv"      make admin-central ARGS="--help"
+admin-central: pg
+	@$(CARGO) build -q -p placecode-central
+	DATABASE_URL=$$(scripts/pg.sh url) PLACECODE_SECRET_FILE=target/central/secret.key \
+		target/debug/placecode-central admin $(ARGS)
 
 # Two demo venues (a market and a highway checkpoint) on the server `make run-central` started,
 # pushed as a desk would; prints the URLs a phone opens.

@@ -10,11 +10,16 @@ pub fn name(s: &str) -> String {
 }
 
 /// 11010519491231002X → 110***********002X: the region's first digits and the last four,
-/// which a returning visitor types.
+/// which a returning visitor types. A shorter document (a passport, a permit) shows its last
+/// four only: E12345678 → *****5678.
 pub fn id_number(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     if chars.len() <= 7 {
         return "*".repeat(chars.len());
+    }
+    if chars.len() < 15 {
+        let n = chars.len();
+        return chars.iter().enumerate().map(|(i, &c)| if i >= n - 4 { c } else { '*' }).collect();
     }
     let n = chars.len();
     chars.iter().enumerate().map(|(i, &c)| if i < 3 || i >= n - 4 { c } else { '*' }).collect()
@@ -43,6 +48,8 @@ mod tests {
         assert_eq!(super::name(""), "");
         assert_eq!(super::id_number("11010519491231002X"), "110***********002X");
         assert_eq!(super::id_number("H1234"), "*****");
+        assert_eq!(super::id_number("E12345678"), "*****5678");
+        assert_eq!(super::id_number("H12345678"), "*****5678");
         assert_eq!(super::phone("13837800001"), "138****0001");
         assert_eq!(super::phone("0371-23456789"), "0371-****6789");
     }

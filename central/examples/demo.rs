@@ -40,11 +40,13 @@ async fn main() -> Result<()> {
     let e: EnrolResponse =
         http.post(format!("{base}/api/v1/enrol")).json(&enrol).send().await?.error_for_status()?.json().await?;
     let serial = Utc::now().timestamp().unsigned_abs();
+    // Each run its own venues (一所一码 would refuse a second market of the same name and address).
+    let run = Utc::now().with_timezone(&placecode::store::shanghai()).format("%H%M%S").to_string();
     let mut records = Vec::new();
     let mut codes = Vec::new();
     for (i, (kind, category, name, address)) in [
-        (CodeKind::General, "market", "西司门农贸市场（演示）", "鼓楼区西司门街12号"),
-        (CodeKind::Checkpoint, "other", "连霍高速开封东收费站卡口（演示）", "鼓楼区连霍高速开封东出口"),
+        (CodeKind::General, "market", format!("西司门农贸市场（演示{run}）"), "鼓楼区西司门街12号"),
+        (CodeKind::Checkpoint, "other", format!("连霍高速开封东收费站卡口（演示{run}）"), "鼓楼区连霍高速开封东出口"),
     ]
     .into_iter()
     .enumerate()

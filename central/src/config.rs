@@ -61,6 +61,19 @@ impl Keys {
     }
 
     /// Reads the secret file, or makes one readable by its owner only.
+    /// The keys from an existing secret file. Admin commands use this: a command run without the
+    /// server's secret must fail, not make a new secret whose hashes match nothing the server
+    /// holds (a risk list imported that way would turn every listed person green).
+    pub fn load(path: &Path) -> std::io::Result<Keys> {
+        if !path.exists() {
+            return Err(std::io::Error::other(format!(
+                "no server secret at {} (set PLACECODE_SECRET_FILE to the file the server uses)",
+                path.display()
+            )));
+        }
+        Keys::load_or_create(path)
+    }
+
     pub fn load_or_create(path: &Path) -> std::io::Result<Keys> {
         match std::fs::read_to_string(path) {
             Ok(text) => {
@@ -94,4 +107,24 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     opts.open(path)?.write_all(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Keys;
+
+    /// An admin command run without the server's secret fails instead of making a new one (a
+    /// risk list hashed with a new secret would match nobody: everyone on it would be green).
+    #[test]
+    fn admin_commands_never_make_a_secret() {
+        let dir = std::env::temp_dir().join(format!("placecode-secret-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("secret.key");
+        let err = Keys::load(&path).err().unwrap();
+        assert!(err.to_string().contains("PLACECODE_SECRET_FILE"), "{err}");
+        assert!(!path.exists());
+        let made = Keys::load_or_create(&path).unwrap();
+        assert_eq!(Keys::load(&path).unwrap().risk, made.risk);
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

@@ -146,7 +146,7 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         Some(Command::Admin(a)) => a,
     };
     let pool = db::connect(&cfg.database_url, 2).await?;
-    let keys = || Keys::load_or_create(&cfg.secret_file);
+    let keys = || Keys::load(&cfg.secret_file);
     let print = |v: serde_json::Value| println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     let actor = format!("admin-cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
     match admin {

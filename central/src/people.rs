@@ -32,12 +32,22 @@ impl PersonRow {
     }
 }
 
-/// Inserts or refreshes people (the newest details win; an empty address or phone keeps the
-/// known one) and answers their ids by hash.
+/// Who says what a person's details are. A desk's operator saw the person (and their
+/// document); a phone page only knows that someone typed the number, so a phone's details never
+/// replace details already on file (knowing someone's ID number must not let anyone rename them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Desk,
+    Phone,
+}
+
+/// Inserts or refreshes people (from a desk, the newest details win and an empty address or phone
+/// keeps the known one; from a phone, details on file are kept) and answers their ids by hash.
 pub async fn upsert(
     tx: &mut Transaction<'_, Postgres>,
     risk_key: &[u8; 32],
     rows: Vec<PersonRow>,
+    source: Source,
 ) -> Result<HashMap<Vec<u8>, i64>> {
     // One row per person: PostgreSQL refuses to update the same row twice in one statement.
     let mut latest: HashMap<Vec<u8>, PersonRow> = HashMap::new();
@@ -68,12 +78,12 @@ pub async fn upsert(
          SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
              $8::timestamptz[])
          ON CONFLICT (id_hash) DO UPDATE SET
-             name = CASE WHEN EXCLUDED.updated_at >= p.updated_at THEN EXCLUDED.name ELSE p.name END,
-             address = CASE WHEN EXCLUDED.updated_at >= p.updated_at AND EXCLUDED.address <> ''
+             name = CASE WHEN $9 AND EXCLUDED.updated_at >= p.updated_at THEN EXCLUDED.name ELSE p.name END,
+             address = CASE WHEN $9 AND EXCLUDED.updated_at >= p.updated_at AND EXCLUDED.address <> ''
                  THEN EXCLUDED.address ELSE p.address END,
-             phone = CASE WHEN EXCLUDED.updated_at >= p.updated_at AND EXCLUDED.phone IS NOT NULL
+             phone = CASE WHEN $9 AND EXCLUDED.updated_at >= p.updated_at AND EXCLUDED.phone IS NOT NULL
                  THEN EXCLUDED.phone ELSE p.phone END,
-             updated_at = GREATEST(p.updated_at, EXCLUDED.updated_at)
+             updated_at = CASE WHEN $9 THEN GREATEST(p.updated_at, EXCLUDED.updated_at) ELSE p.updated_at END
          RETURNING id_hash, id",
     )
     .bind(&hashes)
@@ -84,6 +94,7 @@ pub async fn upsert(
     .bind(&address)
     .bind(&phone)
     .bind(&seen)
+    .bind(source == Source::Desk)
     .fetch_all(&mut **tx)
     .await?;
     Ok(out.into_iter().collect())

@@ -536,6 +536,7 @@ async fn write_visits(
         tx,
         risk_key,
         visits.iter().map(|(_, _, (b, c))| crate::people::PersonRow::from_checked(c, b.at)).collect(),
+        crate::people::Source::Desk,
     )
     .await?;
     let n = visits.len();

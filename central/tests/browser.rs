@@ -445,6 +445,27 @@ async fn a_small_phone_with_large_text_checks_in_once_and_always_sees_the_clock(
     clock_in_view(d, "yellow").await;
     assert!(text(d).await.contains("12345"));
     shot(d, "phone-9-yellow-small-large-text").await;
+
+    // The family together, one of them yellow: each person in their own colour, who is who,
+    // and whether each may enter.
+    d.goto(&url).await.unwrap();
+    wait_for(d, "#last4").await;
+    for b in d.find_all(By::Css("input[name=with]")).await.unwrap() {
+        b.click().await.unwrap();
+    }
+    submit(d).await;
+    assert_eq!(wait_for(d, "#result").await.attr("data-colour").await.unwrap().as_deref(), Some("yellow"));
+    let cards: Vec<String> = d
+        .execute("return [...document.querySelectorAll('.who')].map(e => e.dataset.colour + ' ' + e.innerText)", vec![])
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    assert_eq!(cards.len(), 3, "{cards:?}");
+    assert!(cards.iter().any(|c| c.starts_with("yellow") && c.contains("不能进入") && c.contains("父母")), "{cards:?}");
+    assert_eq!(cards.iter().filter(|c| c.starts_with("green") && c.contains("可以进入")).count(), 2, "{cards:?}");
+    clock_in_view(d, "family").await;
+    shot(d, "phone-9b-family-mixed-small-large-text").await;
     let red = resident_id(9011);
     placecode_central::risk::import(&pool, &s.keys.risk, format!("{red},红,密切接触者\n").as_bytes(), false)
         .await

@@ -50,7 +50,9 @@ padding:.75rem 1rem;margin:.625rem 0}.result{min-height:100vh;color:#fff;text-al
 .track{height:.75rem;background:rgba(255,255,255,.3);border-radius:.375rem;overflow:hidden;margin:.375rem 0}\
 .dot{width:30%;height:100%;background:#fff;border-radius:.375rem;animation:run 1.6s linear infinite}\
 @keyframes run{0%{transform:translateX(-100%)}100%{transform:translateX(340%)}}\
-.help{background:rgba(0,0,0,.18);border-radius:10px;padding:.75rem;margin:1rem 0;font-size:1.125rem;text-align:left}\
+.who-green{background:#0a8f45;color:#fff;border:3px solid #fff}.who-yellow{background:#ffd84d;color:#111;border:3px solid #111}\
+.who-red{background:#8e0000;color:#fff;border:3px solid #fff}.badge{font-weight:800}a.tel{white-space:nowrap;font-weight:700}\
+#id_number{font-size:min(1.375rem,5.2vw);font-variant-numeric:tabular-nums}.help{background:rgba(0,0,0,.18);border-radius:10px;padding:.75rem;margin:1rem 0;font-size:1.125rem;text-align:left}\
 .result a{color:inherit}.live{font-size:1.06rem}ul.list{padding:0;list-style:none}";
 
 const CLOCK: &str = "(function(){var e=document.getElementById('clock');function p(n){return(n<10?'0':'')+n}\
@@ -305,7 +307,7 @@ pub fn returning(
     nonce: &str,
     venue: &str,
     h: &Hidden,
-    people: &[(i64, String)],
+    people: &[(usize, String)],
     error: Option<&str>,
     last4: &str,
 ) -> String {
@@ -320,7 +322,7 @@ pub fn returning(
     let errors: Vec<placecode::FieldError> =
         error.map(|m| placecode::FieldError { field: "last4".into(), message: m.into() }).into_iter().collect();
     let f = Form { values: &values, errors: &errors };
-    f.with_x(&mut b, "last4", t::LAST4, "maxlength=\"4\" pattern=\"[0-9]{3}[0-9Xx]\"");
+    f.with_x(&mut b, "last4", t::LAST4, "maxlength=\"4\"");
     let _ = write!(b, "<p class=\"note\">{}</p>", if people.len() > 1 { t::LAST4_OR_TICK } else { t::LAST4_HINT });
     if people.len() > 1 {
         let _ = write!(b, "<fieldset class=\"pick\"><legend>{}</legend>", t::WHO);
@@ -345,6 +347,9 @@ pub struct Shown {
     /// A truck crew member's plate.
     #[serde(default)]
     pub plate: Option<String>,
+    /// Who they are on this phone: birth year and relation (1942年生，父母).
+    #[serde(default)]
+    pub who: Option<String>,
 }
 
 /// The venue as the result page names it.
@@ -361,9 +366,14 @@ pub struct ResultVenue<'a> {
 pub fn result(nonce: &str, v: &ResultVenue, at_local: &str, people: &[Shown]) -> String {
     let worst = people.iter().map(|p| p.colour).max().unwrap_or(Colour::Green);
     let plate = people.iter().find_map(|p| p.plate.as_deref());
+    // A checkpoint's pre-declaration is made before the truck arrives: what to do at the
+    // checkpoint, never the in-venue wording (a driver on the highway cannot wait "here").
     let say = match (worst, v.kind, plate) {
         (Colour::Green, CodeKind::Checkpoint, Some(plate)) => format!("{}{}{}", t::PREDECLARED, esc(plate), t::CONFIRM),
+        (Colour::Yellow, CodeKind::Checkpoint, Some(plate)) => t::PREDECLARED_YELLOW.replace("{plate}", &esc(plate)),
+        (Colour::Red, CodeKind::Checkpoint, Some(plate)) => t::PREDECLARED_RED.replace("{plate}", &esc(plate)),
         (Colour::Green, ..) => t::GREEN_SAY.to_owned(),
+        _ if people.iter().any(|p| p.colour == Colour::Green) => t::MIXED_SAY.to_owned(),
         (Colour::Yellow, ..) => t::YELLOW_SAY.to_owned(),
         (Colour::Red, ..) => t::RED_SAY.to_owned(),
     };
@@ -379,12 +389,17 @@ pub fn result(nonce: &str, v: &ResultVenue, at_local: &str, people: &[Shown]) ->
         esc(v.name),
     );
     for p in people {
+        // Each person in their own colour, with who they are and whether they may enter, so a
+        // family with mixed colours is told apart at a glance.
+        let may = if p.colour == Colour::Green { t::MAY_ENTER } else { t::MAY_NOT_ENTER };
         let _ = write!(
             b,
-            "<div class=\"who\" data-colour=\"{}\">{} {}<br>{}",
+            "<div class=\"who who-{}\" data-colour=\"{}\"><span class=\"badge\">{} · {may}</span><br>{} {}<br>{}",
             p.colour.key(),
-            esc(&p.name_masked),
+            p.colour.key(),
             p.colour.label(),
+            esc(&p.name_masked),
+            esc(p.who.as_deref().unwrap_or("")),
             esc(&p.id_masked)
         );
         if let Some(plate) = &p.plate {
@@ -397,11 +412,29 @@ pub fn result(nonce: &str, v: &ResultVenue, at_local: &str, people: &[Shown]) ->
     }
     let _ = write!(b, "<div>{}：{}</div><p class=\"live\">{}</p>", t::CHECKED_IN_AT, esc(at_local), t::LIVE_HINT);
     if worst != Colour::Green {
-        let phone = v.supervision_phone.map(|p| format!("{}{}，", t::SUPERVISION_PHONE, esc(p))).unwrap_or_default();
+        let phone = v
+            .supervision_phone
+            .map(|p| format!("{}<a class=\"tel\" href=\"tel:{}\">{}</a>，", t::SUPERVISION_PHONE, esc(p), esc(p)))
+            .unwrap_or_default();
         let _ = write!(b, "<div class=\"help\" id=\"help\">{}{phone}{}</div>", t::IF_WRONG, t::HOTLINE);
     }
     let _ = write!(b, "<p><a href=\"{}\">{}</a></p></div>", esc(v.back), t::AGAIN);
     page(nonce, t::TITLE, "", &b, Script::Clock)
+}
+
+/// A result reopened after its few minutes: no colour, only when it was and what to do.
+pub fn expired(nonce: &str, venue: &str, at_local: &str, back: &str) -> String {
+    let b = format!(
+        "<main id=\"expired\"><div class=\"venue\">{}</div><h1>{}</h1><p>{}：{}</p><p>{}</p><p><a href=\"{}\">{}</a></p></main>",
+        esc(venue),
+        t::EXPIRED_TITLE,
+        t::CHECKED_IN_AT,
+        esc(at_local),
+        t::EXPIRED_BODY,
+        esc(back),
+        t::SCAN_AGAIN
+    );
+    page(nonce, t::TITLE, "", &b, Script::None)
 }
 
 /// The published list of checkpoint codes (R9).

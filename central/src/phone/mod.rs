@@ -189,9 +189,16 @@ pub(crate) struct Known {
 impl Known {
     /// How lists name the person: masked name, birth year and relation, never the ID number.
     fn label(&self) -> String {
-        let born = self.number.get(6..10).filter(|y| y.bytes().all(|b| b.is_ascii_digit()));
-        let born = born.map(|y| format!("{y}年生，")).unwrap_or_default();
-        format!("{}（{born}{}）", placecode::mask::name(&self.name), self.relation)
+        format!("{}（{}）", placecode::mask::name(&self.name), who(&self.number, &self.relation))
+    }
+}
+
+/// Birth year (from a resident ID) and relation: 1942年生，父母.
+fn who(number: &str, relation: &str) -> String {
+    let born = number.get(6..10).filter(|y| number.len() == 18 && y.bytes().all(|b| b.is_ascii_digit()));
+    match born {
+        Some(y) => format!("{y}年生，{relation}"),
+        None => relation.to_owned(),
     }
 }
 
@@ -268,7 +275,8 @@ fn page_for(
     let hidden = html::Hidden { action: &action, csrf: view.csrf, once: view.once };
     match s.kind {
         CodeKind::General if !people.is_empty() && !view.new => {
-            let list: Vec<(i64, String)> = people.iter().map(|p| (p.id, p.label())).collect();
+            // Ticked by their place on this phone (1, 2, …), never by a database id.
+            let list: Vec<(usize, String)> = people.iter().enumerate().map(|(i, p)| (i + 1, p.label())).collect();
             html::returning(n, &s.venue, &hidden, &list, last4_error, last4)
         }
         CodeKind::General => html::declaration(n, &s.venue, &hidden, form, !people.is_empty()),
@@ -408,8 +416,7 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
     let (phone, fields) = (form.phone, form.fields);
     let now = Utc::now();
     let today = placecode::sync::shanghai_date(now);
-    let get =
-        |k: &str| fields.iter().find(|(key, _)| key == k).map_or(String::new(), |(_, v)| v.chars().take(200).collect());
+    let get = |k: &str| fields.iter().find(|(key, _)| key == k).map_or(String::new(), |(_, v)| v.clone());
     let people = if s.kind == CodeKind::General { known(app, phone).await? } else { Vec::new() };
     let checked = if s.kind == CodeKind::General {
         let input = DeclarationInput {
@@ -426,14 +433,7 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
         // Someone else on a phone that already holds people: who they are to its owner.
         let relation = if people.is_empty() { Some(t::SELF.to_owned()) } else { relation(&get("relation")) };
         if relation.is_none() {
-            let missing = placecode::FieldError { field: "relation".into(), message: t::RELATION_MISSING.into() };
-            checked = match checked {
-                Err(placecode::Error::Invalid(mut errors)) => {
-                    errors.push(missing);
-                    Err(placecode::Error::Invalid(errors))
-                }
-                _ => Err(placecode::Error::Invalid(vec![missing])),
-            };
+            checked = also_invalid(checked, "relation", t::RELATION_MISSING);
         }
         checked.map(|d| {
             let row = PersonRow {
@@ -448,9 +448,11 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
             (row, d.answers, None, relation.unwrap_or_default())
         })
     } else {
+        let kind = get("document_kind");
+        let document_kind = serde_json::from_value(serde_json::Value::String(kind.clone())).ok();
         let input = TruckDeclarationInput {
             name: get("name"),
-            document_kind: serde_json::from_value(serde_json::Value::String(get("document_kind"))).ok(),
+            document_kind,
             document_number: get("document_number"),
             plate: get("plate"),
             phone: get("phone"),
@@ -461,7 +463,12 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
             symptoms: answer(fields, "symptoms"),
             visited_risk_area: answer(fields, "visited_risk_area"),
         };
-        placecode::checkin::truck_declaration(&input, today, "").map(|d| {
+        let mut checked = placecode::checkin::truck_declaration(&input, today, "");
+        if document_kind.is_none() && !kind.is_empty() {
+            // A tampered form: never taken for a resident ID.
+            checked = also_invalid(checked, "document_kind", t::DOCUMENT_KIND_BAD);
+        }
+        checked.map(|d| {
             let last4 = d.document_number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
             let row = PersonRow {
                 document_kind: d.document_kind.key(),
@@ -495,10 +502,13 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
         .bind(phone)
         .execute(&mut *tx)
         .await?;
-    let (name, number) = (row.name.clone(), row.document_number.clone());
-    let ids = crate::people::upsert(&mut tx, &app.keys.risk, vec![row]).await?;
+    let number = row.document_number.clone();
+    let ids = crate::people::upsert(&mut tx, &app.keys.risk, vec![row], crate::people::Source::Phone).await?;
     let hash = placecode::risk::id_hash(&app.keys.risk, &number).to_vec();
     let person = ids.get(&hash).copied().ok_or_else(|| CentralError::Internal("person not upserted".into()))?;
+    // The name on file (a phone never renames anyone): shown, and sent to the venue's desks.
+    let name: String =
+        sqlx::query_scalar("SELECT name FROM people WHERE id = $1").bind(person).fetch_one(&mut *tx).await?;
     sqlx::query("INSERT INTO phone_people (phone_id, person_id, relation) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
         .bind(phone)
         .bind(person)
@@ -524,9 +534,22 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
         let change = serde_json::json!({"id": Uuid::now_v7(), "venue_id": s.venue_id, "plate": plate, "crew": [input], "at": now});
         crate::push::change(&mut tx, "pre_declaration", Some(s.venue_id), None, &change).await?;
     }
-    let person = Person { id: person, hash, name, number, risk, kept, answers, plate };
+    let who = Some(who(&number, &relation));
+    let person = Person { id: person, hash, name, number, risk, kept, answers, plate, who };
     let shown = check_in(&mut tx, s, &[person], "declaration", now).await?;
     finish(app, tx, s, result, &shown).await
+}
+
+/// A check that passed or failed, with one more field error the page itself found.
+fn also_invalid<T>(checked: placecode::Result<T>, field: &str, message: &str) -> placecode::Result<T> {
+    let e = placecode::FieldError { field: field.into(), message: message.into() };
+    match checked {
+        Err(placecode::Error::Invalid(mut errors)) => {
+            errors.push(e);
+            Err(placecode::Error::Invalid(errors))
+        }
+        _ => Err(placecode::Error::Invalid(vec![e])),
+    }
 }
 
 /// 与本人关系 for someone registered on another person's phone: one of the listed choices.
@@ -550,8 +573,9 @@ async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Respon
         let page = page_for(&n, s, &form.view(&token, &once), &people, &Form::default(), Some(error), &last4);
         respond(app, StatusCode::UNPROCESSABLE_ENTITY, &n, page, None)
     };
-    let ticked: Vec<i64> = fields.iter().filter(|(k, _)| k == "with").filter_map(|(_, v)| v.parse().ok()).collect();
-    let ticked: Vec<i64> = people.iter().map(|p| p.id).filter(|id| ticked.contains(id)).collect();
+    let ticked: Vec<usize> = fields.iter().filter(|(k, _)| k == "with").filter_map(|(_, v)| v.parse().ok()).collect();
+    let ticked: Vec<i64> =
+        people.iter().enumerate().filter(|(i, _)| ticked.contains(&(i + 1))).map(|(_, p)| p.id).collect();
     let main = if last4.is_empty() && !ticked.is_empty() {
         let owner = people.iter().find(|p| p.relation == t::SELF).map(|p| p.id);
         match owner.filter(|o| ticked.contains(o)) {
@@ -581,6 +605,7 @@ async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Respon
             kept,
             answers: HealthAnswers::default(),
             plate: None,
+            who: Some(who(&p.number, &p.relation)),
         });
     }
     let Some(result) = claim(&mut tx, s, form, now).await? else {
@@ -604,6 +629,8 @@ struct Person {
     answers: HealthAnswers,
     /// A truck crew member's plate.
     plate: Option<String>,
+    /// Birth year and relation on this phone.
+    who: Option<String>,
 }
 
 /// Decides each person's colour with the core's rule and writes the visits and the changes that
@@ -647,6 +674,7 @@ async fn check_in(
             id_masked: placecode::mask::id_number(&p.number),
             reasons: decision::decide(None, &p.answers).reasons,
             plate: p.plate.clone(),
+            who: p.who.clone(),
         });
     }
     sqlx::query(
@@ -673,14 +701,15 @@ async fn check_in(
     Ok(shown)
 }
 
-/// The result page (post/redirect/get): only the phone that checked in sees it, for a day.
-pub async fn result(
-    State(app): State<App>,
-    Path((code, id)): Path<(String, String)>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
-    let s = match admit(&app, peer, &headers, &code).await {
+/// How long a result page shows its colour after the check-in. Later it says it has expired: a
+/// result reopened hours later, with a live clock, must not pass for a current one.
+pub const RESULT_LIVE_MINUTES: i64 = 5;
+
+/// The result page (post/redirect/get): only the phone that checked in sees it, and only for
+/// [`RESULT_LIVE_MINUTES`]. It is not rate limited per address (it stores nothing, and phones
+/// sharing an address must still see the result of a check-in already stored).
+pub async fn result(State(app): State<App>, Path((code, id)): Path<(String, String)>, headers: HeaderMap) -> Response {
+    let s = match served(&app, &code).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -704,7 +733,12 @@ pub async fn result(
         return message(&app, StatusCode::NOT_FOUND, t::TITLE, t::RESULT_GONE);
     };
     let n = nonce();
+    let expired = Utc::now() - at > chrono::Duration::minutes(RESULT_LIVE_MINUTES);
     let at = at.with_timezone(&placecode::store::shanghai()).format("%Y-%m-%d %H:%M:%S").to_string();
+    if expired {
+        let body = html::expired(&n, &s.venue, &at, &action_path(&s.code));
+        return respond(&app, StatusCode::GONE, &n, body, None);
+    }
     let venue = html::ResultVenue {
         name: &s.venue,
         kind: s.kind,

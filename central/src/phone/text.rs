@@ -24,6 +24,7 @@ pub const TEMPERATURE: &str = "体温（℃，选填）";
 pub const YES: &str = "是";
 pub const NO: &str = "否";
 pub const DOCUMENT_KIND: &str = "证件类型";
+pub const DOCUMENT_KIND_BAD: &str = "证件类型：不在可选范围内，请从列表中选择";
 pub const DOCUMENT_NUMBER: &str = "证件号";
 pub const PLATE: &str = "车牌号";
 pub const ORIGIN: &str = "来源地";
@@ -53,9 +54,19 @@ pub const CHOOSE: &str = "请选择";
 pub const FOR_OTHER_TITLE: &str = "为他人登记";
 pub const FOR_OTHER_NOTE: &str = "请填写被登记人（如老人、儿童）的信息。登记后，下次扫码可勾选此人一起登记。";
 pub const ADDRESS_HINT: &str = "写明路、街或村，以及门牌号或小区，如“鼓楼区中山路18号院”";
+pub const EXPIRED_TITLE: &str = "此登记结果已过期";
+pub const EXPIRED_BODY: &str = "登记结果只在登记后几分钟内有效。进门时请重新扫码，向工作人员出示实时结果。";
+pub const SCAN_AGAIN: &str = "重新登记";
 pub const RESULT_GONE: &str = "登记结果只在本机保留一天。请重新扫码登记。";
 pub const PREDECLARED: &str = "已预申报 · 到卡口报车牌 ";
 pub const CONFIRM: &str = " 确认";
+pub const PREDECLARED_YELLOW: &str =
+    "已预申报 · 黄码：到达卡口时主动向工作人员出示此页、报车牌 {plate}，听从安排；途中不要下车停留";
+pub const PREDECLARED_RED: &str =
+    "已预申报 · 红码：请立即拨打12345报告；到达卡口时向工作人员出示此页、报车牌 {plate}，听从安排；途中不要下车停留";
+pub const MIXED_SAY: &str = "部分人员不能进入：请看下方每人的颜色，不能进入的人请到登记台，按工作人员指引等候";
+pub const MAY_ENTER: &str = "可以进入";
+pub const MAY_NOT_ENTER: &str = "不能进入";
 pub const IF_WRONG: &str = "如对结果有疑问：请向现场工作人员说明，由其核实后处理，请勿自行离开。";
 pub const SUPERVISION_PHONE: &str = "场所监督电话 ";
 pub const HOTLINE: &str = "也可拨打12345政务服务便民热线。";
