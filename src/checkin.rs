@@ -291,6 +291,9 @@ pub enum Lookup {
     Repeat { person_id: String, masked_name: String, masked_id: String, way_in: WayIn, last_at: String },
 }
 
+/// Shown for a person recorded by ID number alone (a listed stranger stopped at the door).
+pub const NAME_UNKNOWN: &str = "（姓名未登记）";
+
 /// A second scan of the same person at the same venue within this many seconds asks first.
 pub const DEFAULT_REPEAT_WINDOW_SECONDS: i64 = 120;
 

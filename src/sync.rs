@@ -371,10 +371,21 @@ pub struct CheckedVisit {
 }
 
 /// The person rules of the core applied to a pushed person (the same as at the desk).
-pub fn check_person(p: &PersonBody, today: NaiveDate) -> Result<(String, String, String, Option<String>), Refusal> {
+/// `admitted`: the visit was green (a name is then required; a refused person may be recorded by
+/// ID number alone).
+pub fn check_person(
+    p: &PersonBody,
+    today: NaiveDate,
+    admitted: bool,
+) -> Result<(String, String, String, Option<String>), Refusal> {
     let number = identity::document(p.document_kind, &p.document_number, today)
         .map_err(|m| refuse("person.document_number", format!("{}：{m}", p.document_kind.label())))?;
-    let name = validate::person_name(&p.name).map_err(|m| refuse("person.name", format!("姓名：{m}")))?;
+    // A person stopped at the door by the risk list is recorded by ID number alone.
+    let name = if p.name.trim().is_empty() && !admitted {
+        String::new()
+    } else {
+        validate::person_name(&p.name).map_err(|m| refuse("person.name", format!("姓名：{m}")))?
+    };
     let address = if p.address.trim().is_empty() {
         String::new()
     } else {
@@ -408,7 +419,7 @@ pub fn check_visit(v: &VisitBody, now: DateTime<Utc>) -> Result<CheckedVisit, Re
         return Err(refuse("raised", "保持的颜色或期限不对"));
     }
     let today = shanghai_date(v.at);
-    let (number, name, address, phone) = check_person(&v.person, today)?;
+    let (number, name, address, phone) = check_person(&v.person, today, v.colour == Colour::Green)?;
     let last4 = number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
     Ok(CheckedVisit {
         venue,

@@ -82,6 +82,7 @@ fn only(s: &str, allowed: impl Fn(char) -> bool) -> Result<(), String> {
     match s.chars().find(|&c| !allowed(c)) {
         None => Ok(()),
         Some(c) if c.is_control() => Err("含有不可见的控制字符".into()),
+        Some(c) if c.is_whitespace() => Err("不能含有空格".into()),
         Some(c) => Err(format!("含有不允许的字符“{c}”")),
     }
 }
@@ -408,6 +409,13 @@ mod tests {
             fields(venue(&i).unwrap_err()),
             [("category".into(), "场所类型：不在可选范围内，请从列表中选择".into())]
         );
+    }
+
+    #[test]
+    fn a_space_where_none_belongs_is_named_as_a_space() {
+        assert_eq!(person_name("王 五").unwrap_err(), "不能含有空格");
+        assert_eq!(person_name("王\u{3000}五").unwrap_err(), "不能含有空格");
+        assert_eq!(person_name("John Smith").unwrap(), "John Smith");
     }
 
     #[test]

@@ -433,3 +433,34 @@ fn a_repeat_scan_within_the_window_asks_before_recording() {
     d.store.set_repeat_window_seconds(0).unwrap();
     assert!(matches!(d.store.check_in_by_id(ELDER, &after).unwrap(), Lookup::CheckedIn { .. }));
 }
+
+/// R7, the risk list first: a listed stranger's full ID number is checked before any form; they
+/// are recorded and shown red at once, by ID number alone, and the report follows as usual. A
+/// stranger not listed gets the declaration.
+#[test]
+fn r7_a_listed_stranger_goes_straight_to_red_without_the_form() {
+    let mut d = desk();
+    let csv = format!("身份证号,颜色,原因\n{A},红码,密切接触者\n");
+    d.store.import_risk(csv.as_bytes(), true, d.ctx.now).unwrap();
+    let r = match d.store.check_in_by_id(A, &d.ctx).unwrap() {
+        Lookup::CheckedIn { result } => result,
+        other => panic!("a listed stranger must not get the form: {other:?}"),
+    };
+    assert_eq!(
+        (r.colour, r.masked_name.as_str(), r.masked_id.as_str()),
+        (Colour::Red, "（姓名未登记）", "410***********0014")
+    );
+    assert_eq!(d.store.visit_count().unwrap(), 1);
+    let incident = d
+        .store
+        .report_incident(&r.visit_id, &IncidentInput { held_at: "东门".into(), reported_to: "社区".into() }, &d.ctx)
+        .unwrap();
+    assert_eq!(incident.masked_name, "（姓名未登记）");
+    // Not listed: the form, nothing recorded.
+    assert!(matches!(d.store.check_in_by_id(B, &d.ctx).unwrap(), Lookup::Unknown { .. }));
+    assert_eq!(d.store.visit_count().unwrap(), 1);
+    // Declared later, the name is kept.
+    let mut later = d.ctx.clone();
+    later.now += chrono::Duration::hours(1);
+    assert_eq!(d.store.declare(&person("王芳", A), &later).unwrap().masked_name, "王*");
+}

@@ -78,7 +78,8 @@ pub async fn upsert(
          SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
              $8::timestamptz[])
          ON CONFLICT (id_hash) DO UPDATE SET
-             name = CASE WHEN $9 AND EXCLUDED.updated_at >= p.updated_at THEN EXCLUDED.name ELSE p.name END,
+             name = CASE WHEN p.name = '' OR ($9 AND EXCLUDED.updated_at >= p.updated_at AND EXCLUDED.name <> '')
+                 THEN EXCLUDED.name ELSE p.name END,
              address = CASE WHEN $9 AND EXCLUDED.updated_at >= p.updated_at AND EXCLUDED.address <> ''
                  THEN EXCLUDED.address ELSE p.address END,
              phone = CASE WHEN $9 AND EXCLUDED.updated_at >= p.updated_at AND EXCLUDED.phone IS NOT NULL

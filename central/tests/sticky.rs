@@ -160,3 +160,19 @@ async fn r7_a_release_at_the_door_reaches_the_centre(pool: PgPool) {
     );
     assert!(a.store().rejected_records().unwrap().is_empty());
 }
+
+/// A person stopped at the door by the risk list may reach the centre by ID number alone; a
+/// green visit still needs a name.
+#[sqlx::test]
+async fn a_refused_stranger_syncs_by_id_number_alone(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, _) = desk.venue_with_code("鼓楼超市", placecode::venue::CodeKind::General).await;
+    let mut red = visit_record(venue, ME, "", Utc::now());
+    red.body["colour"] = serde_json::json!("red");
+    red.body["health_code"] = serde_json::json!("red");
+    let green = visit_record(venue, &resident_id(4040), "", Utc::now());
+    let res = desk.push(&[red, green]).await;
+    let got: Vec<_> = res.results.iter().map(|r| (r.status, r.field.clone())).collect();
+    assert_eq!(got, [(PushStatus::Stored, None), (PushStatus::Rejected, Some("person.name".into()))]);
+}

@@ -140,6 +140,15 @@ struct Handling {
     note: String,
 }
 
+/// A masked name for screens and lists; a person recorded by ID number alone says so.
+fn shown_name(name: &str) -> String {
+    if name.is_empty() {
+        checkin::NAME_UNKNOWN.to_owned()
+    } else {
+        mask::name(name)
+    }
+}
+
 fn field_err(field: &str, message: impl Into<String>) -> Error {
     Error::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
 }
@@ -330,7 +339,23 @@ impl Store {
             self.conn.query_row("SELECT id FROM people WHERE id_number = ?1", [&id.number], |r| r.get(0)).optional()?;
         match person {
             Some(pid) => self.check_in_unless_repeat(&pid, WayIn::IdNumber, ctx),
-            None => Ok(Lookup::Unknown { id_number: id.number }),
+            None => {
+                // The risk list (and a kept colour) before any form (R7): a listed stranger is
+                // recorded and shown red or yellow at once, by ID number alone; nobody fills a
+                // form first, and Esc cannot leave without a decision.
+                let key = self.risk_key()?;
+                let (flagged, _) = self.door_decision(&key, &id.number, &HealthAnswers::default(), ctx.now)?;
+                if flagged.colour == Colour::Green {
+                    return Ok(Lookup::Unknown { id_number: id.number });
+                }
+                let pid = self.conn.query_row(
+                    "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, '', '', NULL, ?5, ?5) RETURNING id",
+                    params![uuid::Uuid::now_v7().to_string(), id.number, id.last4(), id.birth_year(), rfc3339(ctx.now)],
+                    |r| r.get::<_, String>(0),
+                )?;
+                Ok(Lookup::CheckedIn { result: self.check_in_person(&pid, WayIn::IdNumber, ctx)? })
+            }
         }
     }
 
@@ -396,7 +421,7 @@ impl Store {
         match last {
             Some((last_at, name, number)) if window > 0 => Ok(Lookup::Repeat {
                 person_id: person_id.to_owned(),
-                masked_name: mask::name(&name),
+                masked_name: shown_name(&name),
                 masked_id: mask::id_number(&number),
                 way_in,
                 last_at,
@@ -531,7 +556,7 @@ impl Store {
             colour: decision.colour,
             health_code: decision.health_code,
             reasons: decision.reasons.clone(),
-            masked_name: mask::name(name),
+            masked_name: shown_name(name),
             masked_id: mask::id_number(id_number),
             venue_name: venue_name.to_owned(),
             way_in,
@@ -699,7 +724,7 @@ impl Store {
                 visit_id: r.get(1)?,
                 colour: Colour::parse(&r.get::<_, String>(2)?).unwrap_or(Colour::Red),
                 reason: r.get(3)?,
-                masked_name: mask::name(&r.get::<_, String>(4)?),
+                masked_name: shown_name(&r.get::<_, String>(4)?),
                 masked_id: mask::id_number(&r.get::<_, String>(5)?),
                 held_at: r.get(6)?,
                 reported_to: r.get(7)?,
@@ -785,7 +810,7 @@ impl Store {
             summary.visits.push(VisitRow {
                 id,
                 at,
-                masked_name: mask::name(&name),
+                masked_name: shown_name(&name),
                 masked_id: mask::id_number(&id_number),
                 colour,
                 way_in,

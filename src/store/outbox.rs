@@ -514,7 +514,8 @@ fn apply_visit(tx: &Connection, v: &serde_json::Value, id: &str, source: &str) -
     let person: String = tx.query_row(
         "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
-         ON CONFLICT (id_number) DO UPDATE SET name = excluded.name,
+         ON CONFLICT (id_number) DO UPDATE SET
+            name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE people.name END,
             address = CASE WHEN excluded.address <> '' THEN excluded.address ELSE people.address END,
             phone = COALESCE(excluded.phone, people.phone)
          RETURNING id",
