@@ -239,8 +239,12 @@ pub fn release_note(reason: ReleaseReason, raw: &str) -> Result<String> {
     let note = crate::normalize::clean(raw);
     let n = note.chars().count();
     let mut f = FormCheck::new("");
-    let checked: std::result::Result<(), String> = if reason == ReleaseReason::Other && n < 2 {
+    // What was verified, or why: at least two real characters (not "..").
+    let words = note.chars().filter(|&c| validate::is_han(c) || c.is_alphanumeric()).count();
+    let checked: std::result::Result<(), String> = if reason == ReleaseReason::Other && words < 2 {
         Err("选择“其他”时请写明原因（至少2个字）".into())
+    } else if reason == ReleaseReason::VerifiedByStaff && words < 2 {
+        Err("核实后放行须写明核实了什么（至少2个字），如“复测体温36.8℃”".into())
     } else if n > RELEASE_NOTE_MAX {
         Err(format!("不能超过{RELEASE_NOTE_MAX}个字（现为{n}个）"))
     } else if let Some(c) = note.chars().find(|c| "<>;{}\\".contains(*c) || c.is_control()) {
@@ -434,9 +438,16 @@ mod tests {
             release_note(ReleaseReason::VerifiedByStaff, " 核实为同名 ").unwrap(),
             "工作人员核实后放行：核实为同名"
         );
+        match release_note(ReleaseReason::VerifiedByStaff, "").unwrap_err() {
+            Error::Invalid(f) => {
+                assert_eq!(f[0].message, "说明：核实后放行须写明核实了什么（至少2个字），如“复测体温36.8℃”")
+            }
+            e => panic!("{e:?}"),
+        }
         for (note, message) in [
             ("", "说明：选择“其他”时请写明原因（至少2个字）"),
-            ("<b>", "说明：含有不允许的字符“<”"),
+            ("..", "说明：选择“其他”时请写明原因（至少2个字）"),
+            ("<b>家属", "说明：含有不允许的字符“<”"),
             (&"很".repeat(10_240)[..], "说明：不能超过60个字（现为10240个）"),
         ] {
             match release_note(ReleaseReason::Other, note).unwrap_err() {

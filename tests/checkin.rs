@@ -464,3 +464,26 @@ fn r7_a_listed_stranger_goes_straight_to_red_without_the_form() {
     later.now += chrono::Duration::hours(1);
     assert_eq!(d.store.declare(&person("王芳", A), &later).unwrap().masked_name, "王*");
 }
+
+/// R7: a yellow or red result nobody decided on (the clerk signed out, the app restarted) is
+/// found again until it is reported or released; a decided one, a green one, and one older than
+/// 12 hours are not.
+#[test]
+fn r7_undecided_results_come_back_until_decided() {
+    use placecode::checkin::ReleaseReason;
+    let mut d = desk();
+    let mut fever = person("李秀英", ELDER);
+    fever.temperature = "38.3".into();
+    let yellow = d.store.declare(&fever, &d.ctx).unwrap();
+    d.store.declare(&person("王芳", A), &d.ctx).unwrap();
+    // "Restart": a new connection to the same file.
+    let again = Store::open(&d._dir.path().join("desk.sqlite3")).unwrap();
+    let left = again.undecided_results(d.ctx.now).unwrap();
+    assert_eq!(
+        left.iter().map(|r| (r.visit_id.as_str(), r.colour)).collect::<Vec<_>>(),
+        [(yellow.visit_id.as_str(), Colour::Yellow)]
+    );
+    assert!(again.undecided_results(d.ctx.now + chrono::Duration::hours(13)).unwrap().is_empty());
+    d.store.release_visit(&yellow.visit_id, ReleaseReason::VerifiedByStaff, "复测36.9℃", &d.ctx).unwrap();
+    assert!(d.store.undecided_results(d.ctx.now).unwrap().is_empty());
+}

@@ -149,6 +149,13 @@ pub fn report_incident(desk: State<'_, Desk>, visit_id: String, input: IncidentI
     Ok(desk.store()?.report_incident(&visit_id, &input, &ctx)?)
 }
 
+/// Yellow or red results nobody decided on (after a sign-out, a restart or a crash).
+#[tauri::command(async)]
+pub fn undecided_results(desk: State<'_, Desk>) -> DeskResult<Vec<CheckInResult>> {
+    let ctx = desk.context(false)?;
+    Ok(desk.store()?.undecided_results(ctx.now)?)
+}
+
 /// Isolation points and recipients used before at the served venue, offered on the report form.
 #[tauri::command(async)]
 pub fn incident_places(desk: State<'_, Desk>) -> DeskResult<placecode::store::IncidentPlaces> {

@@ -127,6 +127,7 @@ pub fn run() {
             commands::report_incident,
             commands::release_visit,
             commands::incident_places,
+            commands::undecided_results,
             commands::advance_incident,
             commands::incidents,
             commands::today,

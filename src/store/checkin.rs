@@ -685,6 +685,52 @@ impl Store {
         self.incident(id)
     }
 
+    /// Yellow or red results of this desk's check-ins at the served venue in the last 12 hours that
+    /// nobody decided on (no report, no release): a sign-out, a restart or a crash must not leave
+    /// one behind, so the check-in screen shows them again until each is decided (R7).
+    pub fn undecided_results(&self, now: DateTime<Utc>) -> Result<Vec<CheckInResult>> {
+        let Some(venue) = self.served_venue()? else { return Ok(Vec::new()) };
+        let since = rfc3339(now - Duration::hours(12));
+        let mut stmt = self.conn.prepare(
+            "SELECT v.id, v.colour, v.health_code, v.reasons, p.name, p.id_number, v.way_in, v.at
+             FROM visits v JOIN people p ON p.id = v.person_id
+             WHERE v.venue_id = ?1 AND v.colour <> 'green' AND v.operator_id IS NOT NULL AND v.at >= ?2
+               AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.visit_id = v.id)
+             ORDER BY v.at",
+        )?;
+        let rows = stmt.query_map(params![venue.id, since], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+            ))
+        })?;
+        let (risk_as_of, risk_stale) = self.risk_freshness(now)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, colour, health, reasons, name, number, way_in, at) = row?;
+            out.push(CheckInResult {
+                visit_id: id,
+                colour: Colour::parse(&colour).unwrap_or(Colour::Red),
+                health_code: Colour::parse(&health).unwrap_or(Colour::Green),
+                reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+                masked_name: shown_name(&name),
+                masked_id: mask::id_number(&number),
+                venue_name: venue.name.clone(),
+                way_in: WayIn::parse(&way_in).unwrap_or(WayIn::IdNumber),
+                at,
+                risk_stale,
+                risk_as_of: risk_as_of.clone(),
+            });
+        }
+        Ok(out)
+    }
+
     /// The isolation points and recipients reported before at the served venue (up to five each).
     pub fn incident_places(&self) -> Result<IncidentPlaces> {
         let Some(venue) = self.served_venue()? else { return Ok(IncidentPlaces::default()) };

@@ -149,6 +149,14 @@ describe('CheckInDesk: the scan box', () => {
     }
   });
 
+  it('shows a yellow or red result left undecided (after a sign-out or a restart) until it is decided', async () => {
+    vi.mocked(api.undecidedResults).mockResolvedValue([result({ colour: 'yellow', masked_name: '李**' })]);
+    renderDesk();
+    const screenEl = await screen.findByTestId('result-screen');
+    expect(screenEl).toHaveAttribute('data-colour', 'yellow');
+    expect(screen.getByTestId('result-name')).toHaveTextContent('李**');
+  });
+
   it('asks before recording a repeat scan: Enter records it again, Esc does not', async () => {
     const user = userEvent.setup();
     checkInById.mockResolvedValue({

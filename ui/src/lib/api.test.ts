@@ -144,7 +144,7 @@ describe('commands', () => {
       ['check_in_by_id', { idNumber: '11010519491231002X', tripCodeChecked: true }],
       ['check_in_by_last4', { digits: '002X', birthYear: null, tripCodeChecked: false }],
       ['check_in_by_last4', { digits: '002X', birthYear: 1949, tripCodeChecked: true }],
-      ['check_in_person', { personId: 'p-1', tripCodeChecked: true }],
+      ['check_in_person', { personId: 'p-1', tripCodeChecked: true, wayIn: null }],
       ['declare', { input: person, tripCodeChecked: false }],
       ['register_manual', { helper, people: [person], tripCodeChecked: true }],
       ['report_incident', { visitId: 'visit-1', input: incident }],

@@ -150,6 +150,11 @@ export function reportIncident(visitId: string, input: IncidentInput): Promise<I
   return call<Incident>('report_incident', { visitId, input });
 }
 
+/** Yellow or red results of this desk that nobody decided on (shown again until decided). */
+export function undecidedResults(): Promise<CheckInResult[]> {
+  return call<CheckInResult[]>('undecided_results');
+}
+
 /** Isolation points and recipients used before at the served venue (this desk's own data). */
 export function incidentPlaces(): Promise<IncidentPlaces> {
   return call<IncidentPlaces>('incident_places');

@@ -333,7 +333,7 @@ const zhCN = {
     verified_by_staff: '工作人员核实后放行',
     other: '其他（须写明）',
     note: '说明',
-    notePlaceholder: '选“其他”时必填，如：核实为同名同姓',
+    notePlaceholder: '选“核实后放行”或“其他”时必填，如：复测体温36.8℃',
     pick: '请选择原因',
     submit: '确认并记录（Enter）',
     cancel: '回到结果（Esc）',
