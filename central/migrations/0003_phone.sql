@@ -13,8 +13,12 @@ CREATE TABLE phone_results (
 );
 CREATE INDEX phone_results_at ON phone_results (at);
 
--- Who a person is to the phone's owner (本人 for the first person a phone declares).
+-- Who a person is to the phone's owner (本人 for the first person a phone declares), and whether
+-- the link is the person's own: made when the phone declared someone new to the centre. A phone
+-- that declared an ID number already on file holds an unverified link: its declarations never
+-- change the person's details, and a colour they raise stays on that phone.
 ALTER TABLE phone_people ADD COLUMN relation TEXT NOT NULL DEFAULT '本人';
+ALTER TABLE phone_people ADD COLUMN verified BOOLEAN NOT NULL DEFAULT true;
 
 -- The supervision phone the venue's posters print, named on a phone's yellow or red result.
 ALTER TABLE venues ADD COLUMN supervision_phone TEXT;

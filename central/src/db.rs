@@ -80,6 +80,29 @@ pub async fn maintain_partitions(pool: &PgPool, retention_days: i64) -> Result<V
     sqlx::query("DELETE FROM phone_results WHERE at < now() - interval '1 day'").execute(&mut *tx).await?;
     // A raised colour past its end no longer applies anywhere (desks check the end themselves).
     sqlx::query("DELETE FROM raised WHERE until < now()").execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM phone_raised WHERE until < now()").execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(dropped)
+}
+
+/// Binds the database to the server secret: the first start records the secret's fingerprint;
+/// later, a server or admin command with another secret is refused with what to do.
+pub async fn check_secret(pool: &PgPool, keys: &crate::Keys) -> Result<()> {
+    let fingerprint = hex::encode(&placecode::risk::id_hash(&keys.risk, "placecode-secret-fingerprint")[..16]);
+    sqlx::query("INSERT INTO server_meta (key, value) VALUES ('secret_fingerprint', $1) ON CONFLICT (key) DO NOTHING")
+        .bind(&fingerprint)
+        .execute(pool)
+        .await?;
+    let recorded: String =
+        sqlx::query_scalar("SELECT value FROM server_meta WHERE key = 'secret_fingerprint'").fetch_one(pool).await?;
+    if recorded == fingerprint {
+        Ok(())
+    } else {
+        Err(crate::CentralError::Invalid {
+            field: "secret_file".into(),
+            message: "the secret file is not the one this database was made with \
+                      (set PLACECODE_SECRET_FILE to the server's own secret)"
+                .into(),
+        })
+    }
 }

@@ -107,6 +107,7 @@ pub fn router(app: App) -> Router {
 pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()> {
     let keys = Keys::load_or_create(&config.secret_file)?;
     let pool = db::connect(&config.database_url, config.db_connections).await?;
+    db::check_secret(&pool, &keys).await?;
     db::maintain_partitions(&pool, config.retention_days).await?;
     let app = App::new(pool.clone(), keys, &config.public_url, &serve);
     let listener = tokio::net::TcpListener::bind(&serve.listen).await?;

@@ -146,7 +146,16 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         Some(Command::Admin(a)) => a,
     };
     let pool = db::connect(&cfg.database_url, 2).await?;
-    let keys = || Keys::load(&cfg.secret_file);
+    let secret = cfg.secret_file.clone();
+    let keys = || {
+        let pool = pool.clone();
+        let secret = secret.clone();
+        async move {
+            let k = Keys::load(&secret)?;
+            db::check_secret(&pool, &k).await?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(k)
+        }
+    };
     let print = |v: serde_json::Value| println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     let actor = format!("admin-cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
     match admin {
@@ -160,15 +169,17 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         Admin::TracerToken { name } => println!("{}", trace::make_tracer(&pool, &name).await?),
         Admin::ImportRisk { file, replace } => {
             let bytes = std::fs::read(&file)?;
-            let report = risk::import(&pool, &keys()?.risk, &bytes, replace).await?;
+            let report = risk::import(&pool, &keys().await?.risk, &bytes, replace).await?;
             print(serde_json::to_value(report)?);
         }
         Admin::ClearColour { id_number, note } => {
-            let cleared = placecode_central::raised::clear(&pool, &keys()?.risk, &actor, &id_number, &note).await?;
+            let cleared =
+                placecode_central::raised::clear(&pool, &keys().await?.risk, &actor, &id_number, &note).await?;
             print(serde_json::json!({ "cleared": cleared }));
         }
         Admin::Trace(Trace::Person { id_number, from, to }) => {
-            let rows = trace::person(&pool, &keys()?.risk, &actor, &trace::PersonQuery { id_number, from, to }).await?;
+            let rows =
+                trace::person(&pool, &keys().await?.risk, &actor, &trace::PersonQuery { id_number, from, to }).await?;
             print(serde_json::json!({ "visits": rows }));
         }
         Admin::Trace(Trace::Venue { venue, from, to }) => {
@@ -177,7 +188,7 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         }
         Admin::Trace(Trace::Overlap { id_number, hours }) => {
             let q = trace::OverlapQuery { id_number, hours };
-            let rows = trace::overlap(&pool, &keys()?.risk, &actor, &q, Utc::now()).await?;
+            let rows = trace::overlap(&pool, &keys().await?.risk, &actor, &q, Utc::now()).await?;
             print(serde_json::json!({ "overlaps": rows }));
         }
         Admin::Trips { checkpoint, destination, status, overdue_hours } => {

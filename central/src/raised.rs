@@ -37,13 +37,47 @@ pub async fn keep(tx: &mut Transaction<'_, Postgres>, raises: &[(Vec<u8>, Raised
     Ok(())
 }
 
-/// The colour kept for a person, if any (expired ones are ignored by the rule).
-pub async fn for_hash(tx: &mut Transaction<'_, Postgres>, hash: &[u8]) -> Result<Option<Raised>> {
-    let row: Option<(String, DateTime<Utc>)> = sqlx::query_as("SELECT colour, until FROM raised WHERE id_hash = $1")
-        .bind(hash)
-        .fetch_optional(&mut **tx)
-        .await?;
-    Ok(row.and_then(|(c, until)| Some(Raised { colour: Colour::parse(&c)?, until })))
+/// The colour kept for a person as this phone sees it: the centre's, and the one this phone's
+/// own unverified declarations raised (the higher colour, the later end).
+pub async fn for_hash(
+    tx: &mut Transaction<'_, Postgres>,
+    hash: &[u8],
+    phone: Option<uuid::Uuid>,
+) -> Result<Option<Raised>> {
+    let rows: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT colour, until FROM raised WHERE id_hash = $1
+         UNION ALL SELECT colour, until FROM phone_raised WHERE id_hash = $1 AND phone_id = $2",
+    )
+    .bind(hash)
+    .bind(phone)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(c, until)| Some(Raised { colour: Colour::parse(&c)?, until }))
+        .reduce(|a, b| Raised { colour: a.colour.max(b.colour), until: a.until.max(b.until) }))
+}
+
+/// Keeps a colour raised by an unverified declaration for that phone only.
+pub async fn keep_on_phone(
+    tx: &mut Transaction<'_, Postgres>,
+    phone: uuid::Uuid,
+    hash: &[u8],
+    r: &Raised,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO phone_raised AS k (phone_id, id_hash, colour, until) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (phone_id, id_hash) DO UPDATE SET
+             colour = CASE WHEN EXCLUDED.colour = 'red' OR k.colour = 'red' THEN 'red' ELSE EXCLUDED.colour END,
+             until = GREATEST(k.until, EXCLUDED.until)",
+    )
+    .bind(phone)
+    .bind(hash)
+    .bind(r.colour.key())
+    .bind(r.until)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// The epidemic office clears a person's raised colour: removed here and on every desk at its

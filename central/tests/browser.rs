@@ -479,6 +479,14 @@ async fn a_small_phone_with_large_text_checks_in_once_and_always_sees_the_clock(
     let page = text(d).await;
     assert!(!page.contains("密切接触者") && page.contains("如对结果有疑问"), "{page}");
     shot(d, "phone-10-red-small-large-text").await;
+
+    // A result page left open: when its few minutes end it reloads and shows no colour.
+    sqlx::query("UPDATE phone_results SET at = at - interval '4 minutes 57 seconds'").execute(&pool).await.unwrap();
+    d.refresh().await.unwrap();
+    assert_eq!(wait_for(d, "#result").await.attr("data-colour").await.unwrap().as_deref(), Some("red"));
+    wait_for(d, "#expired").await;
+    assert!(d.find(By::Id("result")).await.is_err());
+    shot(d, "phone-11-expired").await;
     if let Some(driver) = chrome.driver.clone() {
         driver.quit().await.ok();
     }

@@ -596,3 +596,58 @@ async fn a_crews_bad_document_kind_is_refused_and_yellow_says_what_to_do(pool: P
     );
     assert!(!html.contains("请到登记台"), "{html}");
 }
+
+/// Knowing someone's ID number does not let a stranger mark them red everywhere: a colour raised
+/// by a declaration from a phone that is not the person's own stays on that phone (which still
+/// cannot talk its way back to green); the person's own phone and the centre are untouched. The
+/// person's own phone may correct their details.
+#[sqlx::test]
+async fn a_stranger_cannot_mark_someone_red_but_their_own_phone_stays_red(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let url = s.url(&format!("/c/{code}"));
+    let victim = resident_id(9191);
+    let owner = phone_client();
+    owner.post(&url).form(&declaration(&form(&owner, &url).await, "李秀兰", &victim)).send().await.unwrap();
+    let stranger = phone_client();
+    let mut body = declaration(&form(&stranger, &url).await, "李秀兰", &victim);
+    for (k, v) in body.iter_mut() {
+        if *k == "contact_with_suspected" {
+            *v = "yes".into();
+        }
+    }
+    let html = stranger.post(&url).form(&body).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("data-colour=\"red\""), "the stranger's own answer: red on their screen");
+    assert_eq!(count(&pool, "SELECT count(*) FROM raised").await, 0, "nothing follows the person");
+    let last4 = |p: reqwest::Client, t: Tokens| {
+        let url = url.clone();
+        let tail = victim[14..].to_owned();
+        async move {
+            p.post(&url)
+                .form(&[("csrf", t.csrf.as_str()), ("once", &t.once), ("action", "last4"), ("last4", &tail)])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let t = form(&owner, &url).await;
+    assert!(last4(owner.clone(), t).await.contains("data-colour=\"green\""), "the owner is not marked");
+    let t = form(&stranger, &url).await;
+    assert!(last4(stranger.clone(), t).await.contains("data-colour=\"red\""), "the phone that declared it stays red");
+    // The person's own phone corrects their address.
+    let t = csrf(&owner.get(format!("{url}?new=1")).send().await.unwrap().text().await.unwrap());
+    let mut fix = declaration(&t, "李秀兰", &victim);
+    fix.extend([("new", "1".into()), ("relation", "其他".into())]);
+    for (k, v) in fix.iter_mut() {
+        if *k == "address" {
+            *v = "鼓楼区自由路66号".into();
+        }
+    }
+    owner.post(&url).form(&fix).send().await.unwrap();
+    let address: String = sqlx::query_scalar("SELECT address FROM people").fetch_one(&pool).await.unwrap();
+    assert_eq!(address, "鼓楼区自由路66号");
+}

@@ -176,3 +176,15 @@ async fn a_refused_stranger_syncs_by_id_number_alone(pool: PgPool) {
     let got: Vec<_> = res.results.iter().map(|r| (r.status, r.field.clone())).collect();
     assert_eq!(got, [(PushStatus::Stored, None), (PushStatus::Rejected, Some("person.name".into()))]);
 }
+
+/// The database remembers its server secret: an admin command or a server started with another
+/// secret is refused (a risk list hashed with it would match nobody: everyone green).
+#[sqlx::test]
+async fn another_secret_is_refused_by_the_database(pool: PgPool) {
+    let ours = placecode_central::Keys::from_secret(&[1u8; 32]);
+    let theirs = placecode_central::Keys::from_secret(&[2u8; 32]);
+    placecode_central::db::check_secret(&pool, &ours).await.unwrap();
+    placecode_central::db::check_secret(&pool, &ours).await.unwrap();
+    let err = placecode_central::db::check_secret(&pool, &theirs).await.unwrap_err();
+    assert!(format!("{err:?}").contains("PLACECODE_SECRET_FILE"), "{err:?}");
+}

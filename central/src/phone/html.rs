@@ -55,8 +55,9 @@ padding:.75rem 1rem;margin:.625rem 0}.result{min-height:100vh;color:#fff;text-al
 #id_number{font-size:min(1.375rem,5.2vw);font-variant-numeric:tabular-nums}.help{background:rgba(0,0,0,.18);border-radius:10px;padding:.75rem;margin:1rem 0;font-size:1.125rem;text-align:left}\
 .result a{color:inherit}.live{font-size:1.06rem}ul.list{padding:0;list-style:none}";
 
-const CLOCK: &str = "(function(){var e=document.getElementById('clock');function p(n){return(n<10?'0':'')+n}\
-function f(){var d=new Date(Date.now()+8*3600000);e.textContent=d.getUTCFullYear()+'-'+p(d.getUTCMonth()+1)+'-'+\
+const CLOCK: &str = "(function(){var e=document.getElementById('clock'),r=document.getElementById('result'),\
+x=r?Date.now()+Number(r.getAttribute('data-remaining')):0;function p(n){return(n<10?'0':'')+n}\
+function f(){if(x&&Date.now()>x){location.reload();return}var d=new Date(Date.now()+8*3600000);e.textContent=d.getUTCFullYear()+'-'+p(d.getUTCMonth()+1)+'-'+\
 p(d.getUTCDate())+' '+p(d.getUTCHours())+':'+p(d.getUTCMinutes())+':'+p(d.getUTCSeconds())}f();setInterval(f,1000)})();";
 
 /// Forms: one tap sends once (the button turns 提交中 and stays disabled until the page is left);
@@ -363,7 +364,10 @@ pub struct ResultVenue<'a> {
 
 /// The result (R7): full-screen colour; the colour word, a live clock and a moving bar pinned to
 /// the top (a screenshot shows a stale time and a frozen bar); then venue, people and help.
-pub fn result(nonce: &str, v: &ResultVenue, at_local: &str, people: &[Shown]) -> String {
+/// `remaining_ms`: how long the page still shows a colour (counted from when the phone loads it,
+/// so a phone's wrong clock does not matter); a page left open reloads then and shows that it
+/// has expired.
+pub fn result(nonce: &str, v: &ResultVenue, at_local: &str, remaining_ms: i64, people: &[Shown]) -> String {
     let worst = people.iter().map(|p| p.colour).max().unwrap_or(Colour::Green);
     let plate = people.iter().find_map(|p| p.plate.as_deref());
     // A checkpoint's pre-declaration is made before the truck arrives: what to do at the
@@ -380,7 +384,7 @@ pub fn result(nonce: &str, v: &ResultVenue, at_local: &str, people: &[Shown]) ->
     let mut b = String::with_capacity(2500);
     let _ = write!(
         b,
-        "<div class=\"result {}\" id=\"result\" data-colour=\"{}\"><div class=\"pin\" id=\"pin\"><div class=\"big\">{}</div>\
+        "<div class=\"result {}\" id=\"result\" data-colour=\"{}\" data-remaining=\"{remaining_ms}\"><div class=\"pin\" id=\"pin\"><div class=\"big\">{}</div>\
 <div class=\"clock\" id=\"clock\"></div><div class=\"track\"><div class=\"dot\"></div></div></div>\
 <div class=\"venue\">{}</div><div class=\"say\" id=\"say\">{say}</div>",
         worst.key(),
@@ -391,7 +395,11 @@ pub fn result(nonce: &str, v: &ResultVenue, at_local: &str, people: &[Shown]) ->
     for p in people {
         // Each person in their own colour, with who they are and whether they may enter, so a
         // family with mixed colours is told apart at a glance.
-        let may = if p.colour == Colour::Green { t::MAY_ENTER } else { t::MAY_NOT_ENTER };
+        let may = match (p.colour, v.kind) {
+            (Colour::Green, _) => t::MAY_ENTER,
+            (_, CodeKind::Checkpoint) => t::CHECK_AT_CHECKPOINT,
+            _ => t::MAY_NOT_ENTER,
+        };
         let _ = write!(
             b,
             "<div class=\"who who-{}\" data-colour=\"{}\"><span class=\"badge\">{} · {may}</span><br>{} {}<br>{}",
@@ -416,7 +424,8 @@ pub fn result(nonce: &str, v: &ResultVenue, at_local: &str, people: &[Shown]) ->
             .supervision_phone
             .map(|p| format!("{}<a class=\"tel\" href=\"tel:{}\">{}</a>，", t::SUPERVISION_PHONE, esc(p), esc(p)))
             .unwrap_or_default();
-        let _ = write!(b, "<div class=\"help\" id=\"help\">{}{phone}{}</div>", t::IF_WRONG, t::HOTLINE);
+        let if_wrong = if v.kind == CodeKind::Checkpoint { t::IF_WRONG_TRUCK } else { t::IF_WRONG };
+        let _ = write!(b, "<div class=\"help\" id=\"help\">{if_wrong}{phone}{}</div>", t::HOTLINE);
     }
     let _ = write!(b, "<p><a href=\"{}\">{}</a></p></div>", esc(v.back), t::AGAIN);
     page(nonce, t::TITLE, "", &b, Script::Clock)

@@ -176,6 +176,7 @@ pub struct ShowQuery {
 }
 
 /// A person this phone has declared.
+#[derive(sqlx::FromRow)]
 pub(crate) struct Known {
     id: i64,
     name: String,
@@ -184,6 +185,8 @@ pub(crate) struct Known {
     colour: Option<String>,
     /// Who the person is to the phone's owner: 本人 for the owner.
     relation: String,
+    /// The link is the person's own (see `declare`).
+    verified: bool,
 }
 
 impl Known {
@@ -203,18 +206,14 @@ fn who(number: &str, relation: &str) -> String {
 }
 
 async fn known(app: &App, phone: Uuid) -> Result<Vec<Known>, CentralError> {
-    let rows: Vec<(i64, String, String, String, Option<String>, String)> = sqlx::query_as(
-        "SELECT p.id, p.name, p.last4, p.document_number, r.colour, pp.relation
+    Ok(sqlx::query_as::<_, Known>(
+        "SELECT p.id, p.name, p.last4, p.document_number AS number, r.colour, pp.relation, pp.verified
          FROM phone_people pp JOIN people p ON p.id = pp.person_id LEFT JOIN risk r ON r.id_hash = p.id_hash
          WHERE pp.phone_id = $1 ORDER BY pp.added_at, p.id",
     )
     .bind(phone)
     .fetch_all(&app.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name, last4, number, colour, relation)| Known { id, name, last4, number, colour, relation })
-        .collect())
+    .await?)
 }
 
 fn action_path(code: &str) -> String {
@@ -503,21 +502,38 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
         .execute(&mut *tx)
         .await?;
     let number = row.document_number.clone();
-    let ids = crate::people::upsert(&mut tx, &app.keys.risk, vec![row], crate::people::Source::Phone).await?;
     let hash = placecode::risk::id_hash(&app.keys.risk, &number).to_vec();
+    // Is this the person's own phone? Yes when the centre did not know them (this phone declared
+    // them first) or this phone's link to them is verified; no when someone typed an ID number
+    // already on file. Only the person's own phone updates their details and raises a colour
+    // that follows them everywhere.
+    let verified: bool = sqlx::query_scalar(
+        "SELECT NOT EXISTS (SELECT 1 FROM people WHERE id_hash = $1)
+             OR EXISTS (SELECT 1 FROM phone_people pp JOIN people p ON p.id = pp.person_id
+                        WHERE p.id_hash = $1 AND pp.phone_id = $2 AND pp.verified)",
+    )
+    .bind(&hash)
+    .bind(phone)
+    .fetch_one(&mut *tx)
+    .await?;
+    let source = if verified { crate::people::Source::Desk } else { crate::people::Source::Phone };
+    let ids = crate::people::upsert(&mut tx, &app.keys.risk, vec![row], source).await?;
     let person = ids.get(&hash).copied().ok_or_else(|| CentralError::Internal("person not upserted".into()))?;
     // The name on file (a phone never renames anyone): shown, and sent to the venue's desks.
     let name: String =
         sqlx::query_scalar("SELECT name FROM people WHERE id = $1").bind(person).fetch_one(&mut *tx).await?;
-    sqlx::query("INSERT INTO phone_people (phone_id, person_id, relation) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-        .bind(phone)
-        .bind(person)
-        .bind(&relation)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO phone_people (phone_id, person_id, relation, verified) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(phone)
+    .bind(person)
+    .bind(&relation)
+    .bind(verified)
+    .execute(&mut *tx)
+    .await?;
     let risk: Option<String> =
         sqlx::query_scalar("SELECT colour FROM risk WHERE id_hash = $1").bind(&hash).fetch_optional(&mut *tx).await?;
-    let kept = crate::raised::for_hash(&mut tx, &hash).await?;
+    let kept = crate::raised::for_hash(&mut tx, &hash, Some(phone)).await?;
     let plate = truck.as_ref().map(|(plate, _)| plate.clone());
     if let Some((plate, input)) = &truck {
         let body =
@@ -535,8 +551,8 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
         crate::push::change(&mut tx, "pre_declaration", Some(s.venue_id), None, &change).await?;
     }
     let who = Some(who(&number, &relation));
-    let person = Person { id: person, hash, name, number, risk, kept, answers, plate, who };
-    let shown = check_in(&mut tx, s, &[person], "declaration", now).await?;
+    let person = Person { id: person, hash, name, number, risk, kept, answers, plate, who, verified };
+    let shown = check_in(&mut tx, s, phone, &[person], "declaration", now).await?;
     finish(app, tx, s, result, &shown).await
 }
 
@@ -595,7 +611,7 @@ async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Respon
     let mut chosen = Vec::new();
     for p in people.iter().filter(|p| p.id == main || ticked.contains(&p.id)) {
         let hash = placecode::risk::id_hash(&app.keys.risk, &p.number).to_vec();
-        let kept = crate::raised::for_hash(&mut tx, &hash).await?;
+        let kept = crate::raised::for_hash(&mut tx, &hash, Some(phone)).await?;
         chosen.push(Person {
             id: p.id,
             hash,
@@ -606,12 +622,13 @@ async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Respon
             answers: HealthAnswers::default(),
             plate: None,
             who: Some(who(&p.number, &p.relation)),
+            verified: p.verified,
         });
     }
     let Some(result) = claim(&mut tx, s, form, now).await? else {
         return already(app, tx, form).await;
     };
-    let shown = check_in(&mut tx, s, &chosen, "last4", now).await?;
+    let shown = check_in(&mut tx, s, phone, &chosen, "last4", now).await?;
     finish(app, tx, s, result, &shown).await
 }
 
@@ -631,6 +648,8 @@ struct Person {
     plate: Option<String>,
     /// Birth year and relation on this phone.
     who: Option<String>,
+    /// This phone is the person's own (see `declare`): a colour it raises follows the person.
+    verified: bool,
 }
 
 /// Decides each person's colour with the core's rule and writes the visits and the changes that
@@ -639,6 +658,7 @@ struct Person {
 async fn check_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     s: &Served,
+    phone: Uuid,
     people: &[Person],
     way_in: &str,
     now: chrono::DateTime<Utc>,
@@ -646,14 +666,18 @@ async fn check_in(
     let mut shown = Vec::with_capacity(people.len());
     let (mut ids, mut persons, mut colours, mut healths, mut reasons, mut bodies) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
-    let mut raises = Vec::new();
+    let (mut raises, mut local) = (Vec::new(), Vec::new());
     for p in people {
         let entry = p.risk.as_deref().and_then(Colour::parse).map(|colour| RiskEntry { colour, reason: String::new() });
         // The same rule as the desk's door: fresh causes, then a colour kept from before.
         let fresh = decision::decide(entry.as_ref(), &p.answers);
         if fresh.colour != Colour::Green {
             if let Some(r) = decision::Raised::after(&fresh, p.kept.as_ref(), now) {
-                raises.push((p.hash.clone(), r));
+                if p.verified {
+                    raises.push((p.hash.clone(), r));
+                } else {
+                    local.push((p.hash.clone(), r));
+                }
             }
         }
         let d = decision::decide_at(entry.as_ref(), p.kept.as_ref(), &p.answers, now);
@@ -672,7 +696,8 @@ async fn check_in(
             colour: d.colour,
             name_masked: placecode::mask::name(&p.name),
             id_masked: placecode::mask::id_number(&p.number),
-            reasons: decision::decide(None, &p.answers).reasons,
+            // The person's own answers and a kept colour's end; never the risk list's reason.
+            reasons: decision::decide_at(None, p.kept.as_ref(), &p.answers, now).reasons,
             plate: p.plate.clone(),
             who: p.who.clone(),
         });
@@ -698,6 +723,9 @@ async fn check_in(
     .execute(&mut **tx)
     .await?;
     crate::raised::keep(tx, &raises).await?;
+    for (hash, r) in &local {
+        crate::raised::keep_on_phone(tx, phone, hash, r).await?;
+    }
     Ok(shown)
 }
 
@@ -733,7 +761,8 @@ pub async fn result(State(app): State<App>, Path((code, id)): Path<(String, Stri
         return message(&app, StatusCode::NOT_FOUND, t::TITLE, t::RESULT_GONE);
     };
     let n = nonce();
-    let expired = Utc::now() - at > chrono::Duration::minutes(RESULT_LIVE_MINUTES);
+    let ends = at + chrono::Duration::minutes(RESULT_LIVE_MINUTES);
+    let expired = Utc::now() > ends;
     let at = at.with_timezone(&placecode::store::shanghai()).format("%Y-%m-%d %H:%M:%S").to_string();
     if expired {
         let body = html::expired(&n, &s.venue, &at, &action_path(&s.code));
@@ -745,7 +774,13 @@ pub async fn result(State(app): State<App>, Path((code, id)): Path<(String, Stri
         supervision_phone: s.supervision_phone.as_deref(),
         back: &action_path(&s.code),
     };
-    respond(&app, StatusCode::OK, &n, html::result(&n, &venue, &at, &shown), None)
+    respond(
+        &app,
+        StatusCode::OK,
+        &n,
+        html::result(&n, &venue, &at, (ends - Utc::now()).num_milliseconds().max(0), &shown),
+        None,
+    )
 }
 
 /// R9: the published checkpoint codes, so crews can declare before they arrive.

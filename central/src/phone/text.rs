@@ -66,6 +66,8 @@ pub const PREDECLARED_RED: &str =
     "已预申报 · 红码：请立即拨打12345报告；到达卡口时向工作人员出示此页、报车牌 {plate}，听从安排；途中不要下车停留";
 pub const MIXED_SAY: &str = "部分人员不能进入：请看下方每人的颜色，不能进入的人请到登记台，按工作人员指引等候";
 pub const MAY_ENTER: &str = "可以进入";
+pub const CHECK_AT_CHECKPOINT: &str = "到卡口听从安排";
+pub const IF_WRONG_TRUCK: &str = "如对结果有疑问：到达卡口时向工作人员说明，由其核实后处理。";
 pub const MAY_NOT_ENTER: &str = "不能进入";
 pub const IF_WRONG: &str = "如对结果有疑问：请向现场工作人员说明，由其核实后处理，请勿自行离开。";
 pub const SUPERVISION_PHONE: &str = "场所监督电话 ";
