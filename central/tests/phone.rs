@@ -15,6 +15,24 @@ fn phone_client() -> reqwest::Client {
         .unwrap()
 }
 
+/// A server with one desk and a market's general code: the server, the desk, and the code's page.
+async fn market(pool: &PgPool) -> (Server, Desk, String) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let url = s.url(&format!("/c/{code}"));
+    (s, desk, url)
+}
+
+/// Sets one field of a form body.
+fn set(body: &mut [(&'static str, String)], key: &str, value: &str) {
+    for (k, v) in body.iter_mut() {
+        if *k == key {
+            *v = value.into();
+        }
+    }
+}
+
 /// A fresh form's tokens (each form may be sent once).
 async fn form(phone: &reqwest::Client, url: &str) -> Tokens {
     csrf(&phone.get(url).send().await.unwrap().text().await.unwrap())
@@ -472,48 +490,25 @@ async fn last_four_ending_in_x_and_ticking_people_instead(pool: PgPool) {
 /// yellow (the raised colour is kept by the centre).
 #[sqlx::test]
 async fn a_yellow_declared_on_the_phone_stays_yellow_with_four_digits(pool: PgPool) {
-    let s = Server::start(pool.clone()).await;
-    let mut desk = s.desk(&["gulou"], &[]).await;
-    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let (_s, _desk, url) = market(&pool).await;
     let phone = phone_client();
-    let url = s.url(&format!("/c/{code}"));
     let id = resident_id(5151);
     let mut body = declaration(&form(&phone, &url).await, "王建国", &id);
-    for (k, v) in body.iter_mut() {
-        if *k == "visited_risk_area" {
-            *v = "yes".into();
-        }
-    }
+    set(&mut body, "visited_risk_area", "yes");
     let html = phone.post(&url).form(&body).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("data-colour=\"yellow\""), "{html}");
-    let t = form(&phone, &url).await;
-    let html = phone
-        .post(&url)
-        .form(&[("csrf", t.csrf.as_str()), ("once", &t.once), ("action", "last4"), ("last4", &id[14..])])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(html.contains("data-colour=\"yellow\""), "{html}");
+    let html = last4(&phone, &url, &id[14..]).await;
+    assert!(html.contains("data-colour=\"yellow\"") && html.contains("近期已判定为黄码"), "{html}");
 }
 
 /// A result page reopened after its few minutes shows no colour: the live clock cannot make an
 /// old green look current.
 #[sqlx::test]
 async fn an_old_result_has_expired(pool: PgPool) {
-    let s = Server::start(pool.clone()).await;
-    let mut desk = s.desk(&["gulou"], &[]).await;
-    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let (_s, _desk, url) = market(&pool).await;
     let phone = phone_client();
-    let url = s.url(&format!("/c/{code}"));
-    let res = phone
-        .post(&url)
-        .form(&declaration(&form(&phone, &url).await, "王建国", &resident_id(6161)))
-        .send()
-        .await
-        .unwrap();
+    let body = declaration(&form(&phone, &url).await, "王建国", &resident_id(6161));
+    let res = phone.post(&url).form(&body).send().await.unwrap();
     let result = res.url().to_string();
     assert!(res.text().await.unwrap().contains("data-colour=\"green\""));
     sqlx::query("UPDATE phone_results SET at = at - interval '6 minutes'").execute(&pool).await.unwrap();
@@ -527,22 +522,14 @@ async fn an_old_result_has_expired(pool: PgPool) {
 /// and the stranger's page shows the name on file, masked.
 #[sqlx::test]
 async fn a_phone_never_overwrites_details_on_file(pool: PgPool) {
-    let s = Server::start(pool.clone()).await;
-    let mut desk = s.desk(&["gulou"], &[]).await;
-    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
-    let url = s.url(&format!("/c/{code}"));
+    let (_s, desk, url) = market(&pool).await;
     let victim = resident_id(7171);
     let owner = phone_client();
     owner.post(&url).form(&declaration(&form(&owner, &url).await, "李秀兰", &victim)).send().await.unwrap();
     let stranger = phone_client();
     let mut body = declaration(&form(&stranger, &url).await, "冒名者", &victim);
-    for (k, v) in body.iter_mut() {
-        match *k {
-            "address" => *v = "假地址路1号".into(),
-            "phone" => *v = "13000000000".into(),
-            _ => {}
-        }
-    }
+    set(&mut body, "address", "假地址路1号");
+    set(&mut body, "phone", "13000000000");
     let html = stranger.post(&url).form(&body).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("李**") && !html.contains("冒*"), "{html}");
     let (name, address, phone): (String, String, Option<String>) =
@@ -603,50 +590,23 @@ async fn a_crews_bad_document_kind_is_refused_and_yellow_says_what_to_do(pool: P
 /// person's own phone may correct their details.
 #[sqlx::test]
 async fn a_stranger_cannot_mark_someone_red_but_their_own_phone_stays_red(pool: PgPool) {
-    let s = Server::start(pool.clone()).await;
-    let mut desk = s.desk(&["gulou"], &[]).await;
-    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
-    let url = s.url(&format!("/c/{code}"));
+    let (_s, _desk, url) = market(&pool).await;
     let victim = resident_id(9191);
     let owner = phone_client();
     owner.post(&url).form(&declaration(&form(&owner, &url).await, "李秀兰", &victim)).send().await.unwrap();
     let stranger = phone_client();
     let mut body = declaration(&form(&stranger, &url).await, "李秀兰", &victim);
-    for (k, v) in body.iter_mut() {
-        if *k == "contact_with_suspected" {
-            *v = "yes".into();
-        }
-    }
+    set(&mut body, "contact_with_suspected", "yes");
     let html = stranger.post(&url).form(&body).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("data-colour=\"red\""), "the stranger's own answer: red on their screen");
     assert_eq!(count(&pool, "SELECT count(*) FROM raised").await, 0, "nothing follows the person");
-    let last4 = |p: reqwest::Client, t: Tokens| {
-        let url = url.clone();
-        let tail = victim[14..].to_owned();
-        async move {
-            p.post(&url)
-                .form(&[("csrf", t.csrf.as_str()), ("once", &t.once), ("action", "last4"), ("last4", &tail)])
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
-    };
-    let t = form(&owner, &url).await;
-    assert!(last4(owner.clone(), t).await.contains("data-colour=\"green\""), "the owner is not marked");
-    let t = form(&stranger, &url).await;
-    assert!(last4(stranger.clone(), t).await.contains("data-colour=\"red\""), "the phone that declared it stays red");
+    assert!(last4(&owner, &url, &victim[14..]).await.contains("data-colour=\"green\""), "the owner is not marked");
+    assert!(last4(&stranger, &url, &victim[14..]).await.contains("data-colour=\"red\""), "that phone stays red");
     // The person's own phone corrects their address.
     let t = csrf(&owner.get(format!("{url}?new=1")).send().await.unwrap().text().await.unwrap());
     let mut fix = declaration(&t, "李秀兰", &victim);
     fix.extend([("new", "1".into()), ("relation", "其他".into())]);
-    for (k, v) in fix.iter_mut() {
-        if *k == "address" {
-            *v = "鼓楼区自由路66号".into();
-        }
-    }
+    set(&mut fix, "address", "鼓楼区自由路66号");
     owner.post(&url).form(&fix).send().await.unwrap();
     let address: String = sqlx::query_scalar("SELECT address FROM people").fetch_one(&pool).await.unwrap();
     assert_eq!(address, "鼓楼区自由路66号");

@@ -101,16 +101,7 @@ async fn r7_a_yellow_raised_at_one_desk_holds_at_another_and_on_the_phone_until_
     b.engine.sync_once().await.unwrap();
     assert_eq!(colour_by_id(&a).0, Colour::Green);
     assert_eq!(colour_by_id(&b).0, Colour::Green);
-    let t = csrf(&phone.get(&url).send().await.unwrap().text().await.unwrap());
-    let html = phone
-        .post(&url)
-        .form(&[("csrf", t.csrf.as_str()), ("once", &t.once), ("action", "last4"), ("last4", &ME[14..])])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = last4(&phone, &url, &ME[14..]).await;
     assert!(html.contains("data-colour=\"green\""), "{html}");
 }
 
