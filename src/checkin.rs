@@ -234,26 +234,40 @@ impl ReleaseReason {
 pub const RELEASE_NOTE_MAX: usize = 60;
 
 /// The release as it is recorded and synced: the reason's label, then the note (required for
-/// 其他). The desk and the centre check it with this one rule.
+/// 其他 and for 工作人员核实后放行). The desk and the centre check it with this one rule.
 pub fn release_note(reason: ReleaseReason, raw: &str) -> Result<String> {
+    let required = match reason {
+        ReleaseReason::Misscan => None,
+        ReleaseReason::VerifiedByStaff => Some("核实后放行须写明核实了什么（至少2个字），如“复测体温36.8℃”"),
+        ReleaseReason::Other => Some("选择“其他”时请写明原因（至少2个字）"),
+    };
+    let note = note_rule(raw, required)?;
+    Ok(if note.is_empty() { reason.label().to_owned() } else { format!("{}：{note}", reason.label()) })
+}
+
+/// The note an incident's next step records (已上报 to whom, 已闭环转运 to where): required, so a
+/// step is never taken by a stray Enter.
+pub fn incident_step_note(raw: &str) -> Result<String> {
+    note_rule(raw, Some("请写明这一步做了什么（至少2个字），如“已电话告知西司门社区”"))
+}
+
+/// A short note: at most [`RELEASE_NOTE_MAX`] characters, no markup characters, and when
+/// `required` says why, at least two real characters (not "..").
+fn note_rule(raw: &str, required: Option<&str>) -> Result<String> {
     let note = crate::normalize::clean(raw);
     let n = note.chars().count();
-    let mut f = FormCheck::new("");
-    // What was verified, or why: at least two real characters (not "..").
     let words = note.chars().filter(|&c| validate::is_han(c) || c.is_alphanumeric()).count();
-    let checked: std::result::Result<(), String> = if reason == ReleaseReason::Other && words < 2 {
-        Err("选择“其他”时请写明原因（至少2个字）".into())
-    } else if reason == ReleaseReason::VerifiedByStaff && words < 2 {
-        Err("核实后放行须写明核实了什么（至少2个字），如“复测体温36.8℃”".into())
-    } else if n > RELEASE_NOTE_MAX {
-        Err(format!("不能超过{RELEASE_NOTE_MAX}个字（现为{n}个）"))
-    } else if let Some(c) = note.chars().find(|c| "<>;{}\\".contains(*c) || c.is_control()) {
-        Err(format!("含有不允许的字符“{c}”"))
-    } else {
-        Ok(())
+    let checked: std::result::Result<(), String> = match required {
+        Some(why) if words < 2 => Err(why.to_owned()),
+        _ if n > RELEASE_NOTE_MAX => Err(format!("不能超过{RELEASE_NOTE_MAX}个字（现为{n}个）")),
+        _ => match note.chars().find(|c| "<>;{}\\".contains(*c) || c.is_control()) {
+            Some(c) => Err(format!("含有不允许的字符“{c}”")),
+            None => Ok(()),
+        },
     };
+    let mut f = FormCheck::new("");
     f.field("note", "说明", checked);
-    f.finish(|| Some(if note.is_empty() { reason.label().to_owned() } else { format!("{}：{note}", reason.label()) }))
+    f.finish(|| Some(note))
 }
 
 /// What the result screen shows (R7): no ID number in clear, only the masked identity.
@@ -456,6 +470,14 @@ mod tests {
             }
         }
         assert_eq!(release_note(ReleaseReason::Other, "家属𠈌陪同😀").unwrap(), "其他：家属𠈌陪同😀");
+        match incident_step_note(" . ").unwrap_err() {
+            Error::Invalid(f) => assert_eq!(
+                (f[0].field.as_str(), f[0].message.as_str()),
+                ("note", "说明：请写明这一步做了什么（至少2个字），如“已电话告知西司门社区”")
+            ),
+            e => panic!("{e:?}"),
+        }
+        assert_eq!(incident_step_note("已电话告知社区").unwrap(), "已电话告知社区");
     }
 
     #[test]

@@ -149,8 +149,11 @@ fn r7_red_on_the_risk_list_is_refused_and_reported() {
         &d.ctx,
     );
     assert_eq!(again.unwrap_err().code(), "invalid");
-    d.store.advance_incident(&incident.id, IncidentStatus::HandedOver, d.ctx.now).unwrap();
-    assert!(d.store.advance_incident(&incident.id, IncidentStatus::Reported, d.ctx.now).is_err());
+    // A step needs a note: a stray Enter takes none.
+    let stray = d.store.advance_incident(&incident.id, IncidentStatus::Reported, "", d.ctx.now).unwrap_err();
+    assert!(matches!(stray, Error::Invalid(ref f) if f[0].field == "note"), "{stray:?}");
+    d.store.advance_incident(&incident.id, IncidentStatus::HandedOver, "已交社区转运", d.ctx.now).unwrap();
+    assert!(d.store.advance_incident(&incident.id, IncidentStatus::Reported, "已电话告知", d.ctx.now).is_err());
 
     // A later, open incident is listed before the closed one.
     let y = d.store.declare(&person("刘洋", B), &d.ctx).unwrap();
@@ -362,7 +365,7 @@ fn r7_a_release_is_recorded_with_its_reason_once() {
         &d.ctx,
     );
     assert!(matches!(again, Err(Error::Invalid(f)) if f[0].message.contains("已处置")));
-    assert!(d.store.advance_incident(&released.id, IncidentStatus::HandedOver, d.ctx.now).is_err());
+    assert!(d.store.advance_incident(&released.id, IncidentStatus::HandedOver, "已交社区转运", d.ctx.now).is_err());
     // A green visit has nothing to release.
     let green = d.store.declare(&person("王芳", A), &d.ctx).unwrap();
     assert!(d.store.release_visit(&green.visit_id, ReleaseReason::Misscan, "", &d.ctx).is_err());

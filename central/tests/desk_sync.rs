@@ -242,7 +242,7 @@ fn desk_with_backlog(dir: &Path, n: u64, seed: u64) -> (PathBuf, SigningKey) {
                     &ctx,
                 )
                 .unwrap();
-            store.advance_incident(&inc.id, IncidentStatus::Reported, Utc::now()).unwrap();
+            store.advance_incident(&inc.id, IncidentStatus::Reported, "已电话告知社区", Utc::now()).unwrap();
         }
     }
     (db, key)

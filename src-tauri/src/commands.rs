@@ -176,9 +176,14 @@ pub fn release_visit(
 }
 
 #[tauri::command(async)]
-pub fn advance_incident(desk: State<'_, Desk>, id: String, status: IncidentStatus) -> DeskResult<Incident> {
+pub fn advance_incident(
+    desk: State<'_, Desk>,
+    id: String,
+    status: IncidentStatus,
+    note: String,
+) -> DeskResult<Incident> {
     let ctx = desk.context(false)?;
-    Ok(desk.store()?.advance_incident(&id, status, ctx.now)?)
+    Ok(desk.store()?.advance_incident(&id, status, &note, ctx.now)?)
 }
 
 #[tauri::command(async)]

@@ -659,7 +659,14 @@ impl Store {
 
     /// Moves an incident on: isolated → reported → handed over (闭环转运). Never backwards, and a
     /// release is final.
-    pub fn advance_incident(&mut self, id: &str, to: IncidentStatus, now: DateTime<Utc>) -> Result<Incident> {
+    pub fn advance_incident(
+        &mut self,
+        id: &str,
+        to: IncidentStatus,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Incident> {
+        let note = checkin::incident_step_note(note)?;
         let current = self.incident(id)?;
         if to == IncidentStatus::Released || current.status == IncidentStatus::Released {
             return Err(field_err("status", "已放行的记录不能再改变状态"));
@@ -678,7 +685,7 @@ impl Store {
             |r| r.get(0),
         )?;
         let body = serde_json::json!({
-            "incident_id": id, "venue_id": venue_id, "status": to.key(), "note": "", "at": rfc3339(now),
+            "incident_id": id, "venue_id": venue_id, "status": to.key(), "note": note, "at": rfc3339(now),
         });
         super::outbox::enqueue(&tx, &super::outbox::new_id(), crate::sync::RecordKind::IncidentEvent, body)?;
         tx.commit()?;

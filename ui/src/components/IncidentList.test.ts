@@ -63,9 +63,13 @@ describe('IncidentList', () => {
     const button = within(row('i-open')).getByTestId('incident-advance');
     expect(button).toHaveTextContent('标记为已上报');
 
+    // A click asks what was done; a stray Enter on an empty note is the backend's to refuse.
     await user.click(button);
+    expect(advanceIncident).not.toHaveBeenCalled();
+    expect(within(row('i-open')).getByTestId('incident-step-note')).toHaveFocus();
+    await user.keyboard('已电话告知西司门社区{Enter}');
 
-    expect(advanceIncident).toHaveBeenCalledWith('i-open', 'reported');
+    expect(advanceIncident).toHaveBeenCalledWith('i-open', 'reported', '已电话告知西司门社区');
     await waitFor(() => expect(within(row('i-open')).getByTestId('incident-status')).toHaveTextContent('已上报'));
     expect(within(row('i-open')).getByTestId('incident-advance')).toHaveTextContent('标记为已闭环转运');
     expect(screen.getByTestId('incidents-notice')).toHaveTextContent('赵**：已更新为“已上报”');
@@ -79,6 +83,7 @@ describe('IncidentList', () => {
     render(IncidentList, { onsignedout: vi.fn() });
     await screen.findAllByTestId('incident-row');
     await user.click(within(row('i-open')).getByTestId('incident-advance'));
+    await user.keyboard('已上报{Enter}');
     expect(await screen.findByTestId('incidents-error')).toHaveTextContent('状态只能向前推进');
   });
 
@@ -89,7 +94,19 @@ describe('IncidentList', () => {
     render(IncidentList, { onsignedout });
     await screen.findAllByTestId('incident-row');
     await user.click(within(row('i-open')).getByTestId('incident-advance'));
+    await user.click(within(row('i-open')).getByTestId('incident-step-confirm'));
     await waitFor(() => expect(onsignedout).toHaveBeenCalledTimes(1));
+  });
+
+  it('Esc on the note takes no step', async () => {
+    const user = userEvent.setup();
+    render(IncidentList, { onsignedout: vi.fn() });
+    await screen.findAllByTestId('incident-row');
+    await user.click(within(row('i-open')).getByTestId('incident-advance'));
+    await user.keyboard('已上报{Escape}');
+    expect(within(row('i-open')).queryByTestId('incident-step')).not.toBeInTheDocument();
+    expect(within(row('i-open')).getByTestId('incident-advance')).toHaveFocus();
+    expect(advanceIncident).not.toHaveBeenCalled();
   });
 
   it('says when there is nothing to handle', async () => {

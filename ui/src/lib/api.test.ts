@@ -130,7 +130,7 @@ describe('commands', () => {
     await declare(person, false);
     await registerManual(helper, [person], true);
     await reportIncident('visit-1', incident);
-    await advanceIncident('i-1', 'handed_over');
+    await advanceIncident('i-1', 'handed_over', '已交社区转运');
     await incidents();
     await today('14:0');
     await riskStatus();
@@ -148,7 +148,7 @@ describe('commands', () => {
       ['declare', { input: person, tripCodeChecked: false }],
       ['register_manual', { helper, people: [person], tripCodeChecked: true }],
       ['report_incident', { visitId: 'visit-1', input: incident }],
-      ['advance_incident', { id: 'i-1', status: 'handed_over' }],
+      ['advance_incident', { id: 'i-1', status: 'handed_over', note: '已交社区转运' }],
       ['incidents', undefined],
       ['today', { query: '14:0' }],
       ['risk_status', undefined],

@@ -165,8 +165,9 @@ export function releaseVisit(visitId: string, reason: ReleaseReason, note: strin
   return call<Incident>('release_visit', { visitId, reason, note });
 }
 
-export function advanceIncident(id: string, status: IncidentStatus): Promise<Incident> {
-  return call<Incident>('advance_incident', { id, status });
+/** An incident's next step, with what was done (required). */
+export function advanceIncident(id: string, status: IncidentStatus, note: string): Promise<Incident> {
+  return call<Incident>('advance_incident', { id, status, note });
 }
 
 /** Open incidents first, newest first. */

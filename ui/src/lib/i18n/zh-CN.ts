@@ -610,6 +610,10 @@ const zhCN = {
       handed_over: '标记为已闭环转运',
     },
     advanceLabel: '{name}：{action}',
+    stepLabel: '{action}：做了什么',
+    stepPlaceholder: '写明做了什么，如：已电话告知西司门社区王主任',
+    stepConfirm: '确认（Enter）',
+    stepCancel: '取消（Esc）',
     advanced: '{name}：已更新为“{status}”',
   },
   settings: {
