@@ -95,6 +95,12 @@ fn poster_settings_are_checked_and_used_for_every_poster() {
         supervision_phone: "0371-23456789".into(),
     };
     assert_eq!(store.set_poster_settings(&good).unwrap().public_base_url, "https://pc.kf.cn");
+    // The centre learns the new supervision phone (the phone page names it on yellow and red):
+    // the venue is queued again with it.
+    let queued = store.outbox_batch((0, 0), 1000).unwrap();
+    let venues: Vec<&str> =
+        queued.iter().map(|r| r.record.as_str()).filter(|r| r.contains("\"kind\":\"venue\"")).collect();
+    assert!(venues.last().is_some_and(|r| r.contains("\"supervision_phone\":\"0371-23456789\"")), "{venues:?}");
     // A venue with no code gets one for 正门; every poster points at the configured address.
     let inputs = store.poster_inputs(std::slice::from_ref(&venue), &key, false, chrono::NaiveDate::default()).unwrap();
     assert_eq!(inputs.len(), 1);
