@@ -347,11 +347,8 @@ fn result_url(res: &reqwest::Response) -> String {
 
 #[sqlx::test]
 async fn one_tap_one_check_in_a_double_tap_and_a_reload_store_nothing_more(pool: PgPool) {
-    let s = Server::start(pool.clone()).await;
-    let mut desk = s.desk(&["gulou"], &[]).await;
-    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let (_s, _desk, url) = market(&pool).await;
     let phone = phone_client();
-    let url = s.url(&format!("/c/{code}"));
     let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
     // The button says 提交中 while the form is sent.
     assert!(html.contains("data-busy=\"提交中…\"") && html.contains("name=\"once\""), "{html}");
@@ -362,7 +359,7 @@ async fn one_tap_one_check_in_a_double_tap_and_a_reload_store_nothing_more(pool:
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
     assert_eq!(result_url(&a), result_url(&b), "both taps show the same result");
-    assert!(result_url(&a).contains(&format!("/c/{code}/r/")), "post/redirect/get: {}", result_url(&a));
+    assert!(result_url(&a).contains(&format!("{url}/r/")), "post/redirect/get: {}", result_url(&a));
     // The browser re-sends the same form (back, then submit again).
     let again = phone.post(&url).form(&body).send().await.unwrap();
     assert_eq!(result_url(&again), result_url(&a));
@@ -401,21 +398,14 @@ async fn one_tap_one_check_in_a_double_tap_and_a_reload_store_nothing_more(pool:
 
 #[sqlx::test]
 async fn questions_are_asked_not_assumed_and_an_address_must_be_findable(pool: PgPool) {
-    let s = Server::start(pool.clone()).await;
-    let mut desk = s.desk(&["gulou"], &[]).await;
-    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let (_s, _desk, url) = market(&pool).await;
     let phone = phone_client();
-    let url = s.url(&format!("/c/{code}"));
     let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
     assert!(!html.contains(" checked"), "no answer is chosen before the person chooses: {html}");
     let token = csrf(&html);
     let mut body = declaration(&token, "王建国", &resident_id(7007));
     body.retain(|(k, _)| !matches!(*k, "visited_risk_area" | "temperature_normal"));
-    for (k, v) in body.iter_mut() {
-        if *k == "address" {
-            *v = "附近".into();
-        }
-    }
+    set(&mut body, "address", "附近");
     let res = phone.post(&url).form(&body).send().await.unwrap();
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
@@ -434,11 +424,8 @@ async fn questions_are_asked_not_assumed_and_an_address_must_be_findable(pool: P
 
 #[sqlx::test]
 async fn last_four_ending_in_x_and_ticking_people_instead(pool: PgPool) {
-    let s = Server::start(pool.clone()).await;
-    let mut desk = s.desk(&["gulou"], &[]).await;
-    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let (_s, _desk, url) = market(&pool).await;
     let phone = phone_client();
-    let url = s.url(&format!("/c/{code}"));
     // A number whose check character is X.
     let x = (1..).map(resident_id).find(|n| n.ends_with('X')).unwrap();
     phone.post(&url).form(&declaration(&form(&phone, &url).await, "王建国", &x)).send().await.unwrap();
