@@ -56,7 +56,7 @@ fn desk() -> Desk {
     let mut store = Store::open(&dir.path().join("desk.sqlite3")).expect("open");
     let v = store.register_venue(&venue(), false).expect("venue");
     store.set_served_venue(&v.id).expect("served");
-    let op = store.add_operator("张敏", "2468").expect("operator");
+    let op = store.add_operator("张敏", "246813").expect("operator");
     let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: Utc::now() };
     Desk { _dir: dir, store, ctx }
 }

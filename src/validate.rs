@@ -245,6 +245,22 @@ pub fn supervision_phone(raw: &str) -> Result<String, String> {
     }
 }
 
+/// An operator's PIN (登记员PIN): 6 to 12 digits (full-width digits are read as digits), and not
+/// one a passer-by guesses first: all one digit (000000) or a run up or down (123456, 987654).
+pub fn pin(raw: &str) -> Result<String, String> {
+    let pin = normalize::compact(raw);
+    if !(6..=12).contains(&pin.chars().count()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("应为6至12位数字".into());
+    }
+    let steps: Vec<i16> = pin.as_bytes().windows(2).map(|w| i16::from(w[1]) - i16::from(w[0])).collect();
+    let all = |ok: &dyn Fn(i16) -> bool| steps.iter().all(|&s| ok(s));
+    // 000000; 123456 and 789012 (up, wrapping); 654321 and 210987 (down, wrapping).
+    if all(&|s| s == 0) || all(&|s| s == 1 || s == -9) || all(&|s| s == -1 || s == 9) {
+        return Err("太容易猜到（同一数字或连续数字），请换一个".into());
+    }
+    Ok(pin)
+}
+
 /// A person's name: Chinese (rare characters and the middle dot of minority names allowed) or
 /// Latin letters (foreign names). Digits, symbols, emoji and a mix of scripts are refused.
 pub fn person_name(raw: &str) -> Result<String, String> {

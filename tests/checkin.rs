@@ -1,6 +1,6 @@
 //! The check-in desk (R5 to R8, R11) against a real SQLite file.
 
-use chrono::{TimeZone, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use placecode::checkin::{DeclarationInput, HelperInput, Lookup, WayIn};
 use placecode::decision::Colour;
 use placecode::store::{CheckInContext, IncidentInput, IncidentStatus};
@@ -31,7 +31,7 @@ fn desk() -> Desk {
         )
         .unwrap();
     store.set_served_venue(&venue.id).unwrap();
-    let op = store.add_operator("张敏", "2468").unwrap();
+    let op = store.add_operator("张敏", "246813").unwrap();
     let ctx = CheckInContext {
         operator_id: op.id,
         trip_code_checked: true,
@@ -197,6 +197,30 @@ fn r7_the_cache_holds_no_id_number_in_clear() {
     assert!(!bytes.windows(needle.len()).any(|w| w == needle) && !wal.windows(needle.len()).any(|w| w == needle));
 }
 
+/// On a desk connected to the centre, the centre's list wins: a CSV (full or increment) is
+/// refused and the cached list is untouched.
+#[test]
+fn a_connected_desk_refuses_a_risk_file() {
+    let mut d = desk();
+    let enrolment = placecode::store::Enrolment {
+        server_url: "https://centre.example".into(),
+        credential: "c".repeat(40),
+        ca_file: None,
+        desk_name: "东门".into(),
+        venues: vec![],
+        districts: vec![],
+    };
+    d.store.save_enrolment(&enrolment, &"ab".repeat(32)).unwrap();
+    for replace in [true, false] {
+        let e = d.store.import_risk(format!("{A},绿,\n").as_bytes(), replace, d.ctx.now).unwrap_err();
+        assert_eq!(
+            field_of(&e),
+            ("invalid", "file".into(), "风险名单：本台已连接中心，名单由中心下发，不能从文件导入".into())
+        );
+    }
+    assert_eq!(d.store.risk_status(d.ctx.now).unwrap().entries, 0);
+}
+
 #[test]
 fn stale_risk_list_is_flagged() {
     let mut d = desk();
@@ -270,26 +294,91 @@ fn r8_r11_today_lists_person_place_time_operator_and_trip_code_check() {
     assert_eq!(d.store.today("'; DROP TABLE visits;--", noon.now).unwrap().total, 0);
 }
 
+fn field_of(e: &placecode::Error) -> (&'static str, String, String) {
+    match e {
+        placecode::Error::Invalid(f) => (e.code(), f[0].field.clone(), f[0].message.clone()),
+        _ => (e.code(), String::new(), e.to_string()),
+    }
+}
+
 #[test]
 fn operators_sign_in_by_name_and_pin() {
     let mut d = desk();
+    let now = d.ctx.now;
     let ops = d.store.operators().unwrap();
     assert!(ops[0].is_admin);
-    let second = d.store.add_operator("李四", "13579").unwrap();
+    let second = d.store.add_operator("李四", "135792").unwrap();
     assert!(!second.is_admin);
-    assert_eq!(d.store.sign_in("李四", "13579").unwrap().id, second.id);
-    assert_eq!(d.store.sign_in("李四", "00000").unwrap_err().to_string(), "姓名或PIN不对");
-    assert_eq!(d.store.sign_in("nobody", "13579").unwrap_err().to_string(), "姓名或PIN不对");
-    assert!(d.store.add_operator("李四", "1234").is_err(), "names are unique");
-    assert!(d.store.add_operator("王五", "12").is_err(), "PIN too short");
-    assert!(d.store.add_operator("王五", "abcd").is_err(), "PIN digits only");
+    assert_eq!(d.store.sign_in("李四", "１３５７９２", now).unwrap().id, second.id, "full-width digits");
+    assert_eq!(d.store.sign_in("李四", "000000", now).unwrap_err().to_string(), "姓名或PIN不对");
+    assert_eq!(d.store.sign_in("nobody", "135792", now).unwrap_err().to_string(), "姓名或PIN不对");
+    let e = d.store.add_operator("李四", "864209").unwrap_err();
+    assert_eq!(field_of(&e), ("invalid", "name".into(), "姓名：登记员“李四”已存在".into()));
+    for (pin, why) in [
+        ("2468", "PIN：应为6至12位数字"),
+        ("1234567890123", "PIN：应为6至12位数字"),
+        ("abcdef", "PIN：应为6至12位数字"),
+        ("12345６' OR 1=1", "PIN：应为6至12位数字"),
+        ("246８1😀", "PIN：应为6至12位数字"),
+        ("000000", "PIN：太容易猜到（同一数字或连续数字），请换一个"),
+        ("123456", "PIN：太容易猜到（同一数字或连续数字），请换一个"),
+        ("7890123", "PIN：太容易猜到（同一数字或连续数字），请换一个"),
+        ("654321", "PIN：太容易猜到（同一数字或连续数字），请换一个"),
+    ] {
+        let e = d.store.add_operator("王五", pin).unwrap_err();
+        assert_eq!(field_of(&e), ("invalid", "pin".into(), why.into()), "{pin}");
+    }
+    assert_eq!(d.store.operators().unwrap().len(), 2, "nothing half-saved");
+}
+
+/// Wrong PINs in a row (under any name) make the desk wait: 30 s after the fifth, doubling
+/// after each further one; the right PIN during the wait is refused too; a wait that has passed
+/// lets the right PIN in and resets the count. The count survives reopening the database.
+#[test]
+fn wrong_pins_lock_the_desk_out_with_back_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.sqlite3");
+    let mut store = Store::open(&db).unwrap();
+    store.add_operator("张敏", "246813").unwrap();
+    let t0 = Utc::now();
+    for _ in 0..4 {
+        assert_eq!(store.sign_in("张敏", "999999", t0).unwrap_err().to_string(), "姓名或PIN不对");
+    }
+    let e = store.sign_in("谁", "999999", t0).unwrap_err();
+    assert_eq!(field_of(&e), ("invalid", "pin".into(), "姓名或PIN不对；已连续输错5次，请30秒后再试".into()));
+    drop(store);
+    let store = Store::open(&db).unwrap();
+    let e = store.sign_in("张敏", "246813", t0 + Duration::seconds(10)).unwrap_err();
+    assert_eq!(e.to_string(), "连续输错5次，请20秒后再试", "the right PIN waits too");
+    let t1 = t0 + Duration::seconds(31);
+    assert_eq!(store.sign_in("张敏", "000001", t1).unwrap_err().to_string(), "姓名或PIN不对；已连续输错6次，请1分钟后再试");
+    let t2 = t1 + Duration::seconds(61);
+    assert!(store.sign_in("张敏", "246813", t2).is_ok());
+    assert_eq!(store.sign_in("张敏", "999999", t2).unwrap_err().to_string(), "姓名或PIN不对", "count reset");
+    assert_eq!(placecode::store::sign_in_lockout(4), None);
+    assert_eq!(placecode::store::sign_in_lockout(5), Some(Duration::seconds(30)));
+    assert_eq!(placecode::store::sign_in_lockout(40), Some(Duration::hours(1)));
+}
+
+#[test]
+fn an_operator_changes_their_own_pin() {
+    let mut d = desk();
+    let op = d.store.operators().unwrap().remove(0);
+    let e = d.store.change_pin(&op.id, "111111", "864213").unwrap_err();
+    assert_eq!(field_of(&e), ("invalid", "current".into(), "当前PIN：不对".into()));
+    let e = d.store.change_pin(&op.id, "246813", "1234").unwrap_err();
+    assert_eq!(field_of(&e), ("invalid", "pin".into(), "新PIN：应为6至12位数字".into()));
+    assert!(d.store.sign_in("张敏", "246813", d.ctx.now).is_ok(), "a refused change keeps the PIN");
+    d.store.change_pin(&op.id, "246813", "864213").unwrap();
+    assert!(d.store.sign_in("张敏", "246813", d.ctx.now).is_err());
+    assert_eq!(d.store.sign_in("张敏", "864213", d.ctx.now).unwrap().id, op.id);
 }
 
 #[test]
 fn check_in_needs_a_served_venue() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("d.sqlite3")).unwrap();
-    let op = store.add_operator("张敏", "2468").unwrap();
+    let op = store.add_operator("张敏", "246813").unwrap();
     let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: Utc::now() };
     let e = store.declare(&person("王芳", A), &ctx).unwrap_err();
     assert_eq!(e.to_string(), "请先在“场所列表”中设置本台服务场所");

@@ -105,7 +105,7 @@ async fn main() {
         )
         .expect("venue");
     store.set_served_venue(&venue.id).expect("served");
-    store.add_operator("张敏", "2468").expect("operator");
+    store.add_operator("张敏", "246813").expect("operator");
     let engine = SyncEngine::new(&db);
     let token = placecode_central::enrol::make_token(&pool, &[], &["gulou".into()], "").await.expect("token");
     engine.enrol(&base, &token, "开封站登记台", None, &key).await.expect("enrol");

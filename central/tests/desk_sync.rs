@@ -219,7 +219,7 @@ fn desk_with_backlog(dir: &Path, n: u64, seed: u64) -> (PathBuf, SigningKey) {
         .unwrap();
     store.set_served_venue(&venue.id).unwrap();
     store.issue_code(&venue.id, "正门", &key).unwrap();
-    let op = store.add_operator("张敏", "2468").unwrap();
+    let op = store.add_operator("张敏", "246813").unwrap();
     for i in 0..n {
         let ctx = CheckInContext { operator_id: op.id.clone(), trip_code_checked: true, code: None, now: Utc::now() };
         let refuse = i % 25 == 0;

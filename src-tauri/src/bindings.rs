@@ -78,6 +78,7 @@ fn typescript_bindings_are_up_to_date() {
         render::<CrewLookup>(&cfg),
         render::<Arrival>(&cfg),
         render::<TripBoard>(&cfg),
+        render::<crate::commands::SessionSettings>(&cfg),
     ];
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings");
     let update = std::env::var_os("UPDATE_BINDINGS").is_some();

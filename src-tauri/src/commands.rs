@@ -57,38 +57,61 @@ pub fn operators(desk: State<'_, Desk>) -> DeskResult<Vec<Operator>> {
     Ok(desk.store()?.operators()?)
 }
 
-/// The first operator may be added by anyone (setting up a new desk); later ones only by the
-/// desk's administrator.
+/// Adds an operator (the gate: anyone on a new desk, then the administrator only). The first
+/// one, the desk's administrator, is signed in at once.
 #[tauri::command(async)]
 pub fn add_operator(desk: State<'_, Desk>, name: String, pin: String) -> DeskResult<Operator> {
     let mut store = desk.store()?;
     let first = store.operators()?.is_empty();
-    if !first && !desk.operator()?.as_ref().is_some_and(|o| o.is_admin) {
-        return Err(DeskError::Forbidden);
-    }
     let op = store.add_operator(&name, &pin)?;
     if first {
-        *desk.operator()? = Some(op.clone());
+        desk.session()?.sign_in(op.clone(), std::time::Instant::now());
     }
     Ok(op)
 }
 
 #[tauri::command(async)]
 pub fn sign_in(desk: State<'_, Desk>, name: String, pin: String) -> DeskResult<Operator> {
-    let op = desk.store()?.sign_in(&name, &pin)?;
-    *desk.operator()? = Some(op.clone());
+    let op = desk.store()?.sign_in(&name, &pin, chrono::Utc::now())?;
+    desk.session()?.sign_in(op.clone(), std::time::Instant::now());
     Ok(op)
 }
 
 #[tauri::command(async)]
 pub fn sign_out(desk: State<'_, Desk>) -> DeskResult<()> {
-    *desk.operator()? = None;
+    desk.session()?.sign_out();
     Ok(())
 }
 
 #[tauri::command(async)]
 pub fn current_operator(desk: State<'_, Desk>) -> DeskResult<Option<Operator>> {
-    Ok(desk.operator()?.clone())
+    desk.operator()
+}
+
+/// The signed-in operator changes their own PIN.
+#[tauri::command(async)]
+pub fn change_pin(desk: State<'_, Desk>, current: String, pin: String) -> DeskResult<()> {
+    let op = desk.signed_in()?;
+    Ok(desk.store()?.change_pin(&op.id, &current, &pin)?)
+}
+
+/// What the window needs to know of the session: after how long idle it is signed out.
+#[derive(serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct SessionSettings {
+    pub idle_minutes: u32,
+}
+
+#[tauri::command(async)]
+pub fn session_settings(desk: State<'_, Desk>) -> DeskResult<SessionSettings> {
+    Ok(SessionSettings { idle_minutes: desk.store()?.idle_minutes()? })
+}
+
+#[tauri::command(async)]
+pub fn set_idle_minutes(desk: State<'_, Desk>, minutes: i64) -> DeskResult<SessionSettings> {
+    let m = desk.store()?.set_idle_minutes(minutes)?;
+    desk.session()?.set_idle_minutes(m);
+    Ok(SessionSettings { idle_minutes: m })
 }
 
 // ---- check-in (登记台) --------------------------------------------------------------------------
@@ -159,7 +182,6 @@ pub fn undecided_results(desk: State<'_, Desk>) -> DeskResult<Vec<CheckInResult>
 /// Isolation points and recipients used before at the served venue, offered on the report form.
 #[tauri::command(async)]
 pub fn incident_places(desk: State<'_, Desk>) -> DeskResult<placecode::store::IncidentPlaces> {
-    desk.context(false)?;
     Ok(desk.store()?.incident_places()?)
 }
 
@@ -188,14 +210,12 @@ pub fn advance_incident(
 
 #[tauri::command(async)]
 pub fn incidents(desk: State<'_, Desk>) -> DeskResult<Vec<Incident>> {
-    desk.context(false)?; // personal data: only for a signed-in operator
     Ok(desk.store()?.incidents()?)
 }
 
 #[tauri::command(async)]
 pub fn today(desk: State<'_, Desk>, query: String) -> DeskResult<TodaySummary> {
-    let ctx = desk.context(false)?; // personal data: only for a signed-in operator
-    Ok(desk.store()?.today(&query, ctx.now)?)
+    Ok(desk.store()?.today(&query, chrono::Utc::now())?)
 }
 
 // ---- risk list (风险人员名单) ---------------------------------------------------------------------
@@ -207,7 +227,6 @@ pub fn import_risk_csv(desk: State<'_, Desk>, request: Request<'_>) -> DeskResul
         return Err(DeskError::Core(placecode::Error::BadFile("请选择CSV文件".into())));
     };
     let replace = request.headers().get("x-replace").is_some_and(|v| v.as_bytes() == b"1");
-    desk.context(false)?;
     Ok(desk.store()?.import_risk(bytes, replace, chrono::Utc::now())?)
 }
 
@@ -219,7 +238,6 @@ pub fn risk_status(desk: State<'_, Desk>) -> DeskResult<RiskStatus> {
 /// After how many hours the desk warns that its risk list is stale; administrators only.
 #[tauri::command(async)]
 pub fn set_risk_max_age(desk: State<'_, Desk>, hours: i64) -> DeskResult<RiskStatus> {
-    desk.require_admin()?;
     let mut store = desk.store()?;
     store.set_risk_max_age_hours(hours)?;
     Ok(store.risk_status(chrono::Utc::now())?)
@@ -234,14 +252,12 @@ pub fn venue_codes(desk: State<'_, Desk>, venue_id: String) -> DeskResult<Vec<Ve
 
 #[tauri::command(async)]
 pub fn issue_code(desk: State<'_, Desk>, venue_id: String, label: String) -> DeskResult<VenueCode> {
-    desk.context(false)?;
     Ok(desk.store()?.issue_code(&venue_id, &label, &desk.key)?)
 }
 
 /// Revokes a code and returns its replacement for the same entrance.
 #[tauri::command(async)]
 pub fn revoke_code(desk: State<'_, Desk>, code: String, reason: String) -> DeskResult<VenueCode> {
-    desk.context(false)?;
     Ok(desk.store()?.revoke_code(&code, &reason, &desk.key)?)
 }
 
@@ -267,7 +283,6 @@ pub fn poster_settings(desk: State<'_, Desk>) -> DeskResult<PosterSettings> {
 
 #[tauri::command(async)]
 pub fn set_poster_settings(desk: State<'_, Desk>, settings: PosterSettings) -> DeskResult<PosterSettings> {
-    desk.require_admin()?;
     Ok(desk.store()?.set_poster_settings(&settings)?)
 }
 
@@ -300,7 +315,6 @@ pub fn save_posters(
     on_progress: tauri::ipc::Channel<u32>,
 ) -> DeskResult<Option<String>> {
     use std::sync::atomic::Ordering;
-    desk.context(false)?;
     let inputs = {
         let mut store = desk.store()?;
         let mut inputs = store.poster_inputs(&venue_ids, &desk.key, landscape, shanghai_today())?;
@@ -340,6 +354,7 @@ pub fn save_posters(
         }
     };
     std::fs::write(&path, bytes).map_err(placecode::Error::from)?;
+    desk.saved_files.lock().map_err(|_| DeskError::Internal("saved files lock poisoned".into()))?.insert(path.clone());
     Ok(Some(path.to_string_lossy().into_owned()))
 }
 
@@ -363,10 +378,16 @@ pub fn cancel_posters(desk: State<'_, Desk>) {
     desk.cancel_posters.store(true, std::sync::atomic::Ordering::SeqCst);
 }
 
-/// Opens a saved poster in the system's viewer, to print from there.
+/// Opens a poster this desk saved in the system's viewer, to print from there. Nothing else:
+/// a path from the window could otherwise start any program the system would open.
 #[tauri::command(async)]
-pub fn open_file(app: tauri::AppHandle, path: String) -> DeskResult<()> {
+pub fn open_file(app: tauri::AppHandle, desk: State<'_, Desk>, path: String) -> DeskResult<()> {
     use tauri_plugin_opener::OpenerExt;
+    let saved = desk.saved_files.lock().map_err(|_| DeskError::Internal("saved files lock poisoned".into()))?;
+    if !saved.contains(std::path::Path::new(&path)) {
+        return Err(DeskError::Forbidden);
+    }
+    drop(saved);
     app.opener()
         .open_path(path, None::<&str>)
         .map_err(|_| DeskError::Core(placecode::Error::BadFile("无法打开文件：请确认系统装有PDF阅读器".into())))
@@ -387,7 +408,6 @@ pub async fn sync_connect(
     token: String,
     ca_file: Option<String>,
 ) -> DeskResult<placecode::store::SyncStatus> {
-    desk.require_admin()?;
     let name = match desk.store()?.served_venue()? {
         Some(v) => format!("{}登记台", v.name),
         None => "登记台".to_owned(),
@@ -410,7 +430,7 @@ pub fn sync_rejected(desk: State<'_, Desk>) -> DeskResult<Vec<placecode::store::
 /// Puts a record the server refused back in the queue (signed-in operator; audited).
 #[tauri::command]
 pub fn sync_retry(desk: State<'_, Desk>, id: String) -> DeskResult<placecode::store::SyncStatus> {
-    let operator = desk.operator()?.clone().ok_or(DeskError::SignedOut)?;
+    let operator = desk.signed_in()?;
     desk.store()?.retry_rejected(&id, Some(&operator.id))?;
     desk.sync.wake();
     desk.sync.status().map_err(DeskError::Sync)
@@ -419,8 +439,7 @@ pub fn sync_retry(desk: State<'_, Desk>, id: String) -> DeskResult<placecode::st
 /// Discards a record the server refused, with a note (admin only; audited).
 #[tauri::command]
 pub fn sync_discard(desk: State<'_, Desk>, id: String, note: String) -> DeskResult<placecode::store::SyncStatus> {
-    desk.require_admin()?;
-    let operator = desk.operator()?.clone().ok_or(DeskError::SignedOut)?;
+    let operator = desk.signed_in()?;
     desk.store()?.discard_rejected(&id, &note, Some(&operator.id))?;
     desk.sync.status().map_err(DeskError::Sync)
 }
@@ -466,7 +485,6 @@ pub fn truck_board(desk: State<'_, Desk>) -> DeskResult<placecode::store::TripBo
 /// The overdue threshold (admin only).
 #[tauri::command]
 pub fn truck_set_overdue_hours(desk: State<'_, Desk>, hours: i64) -> DeskResult<placecode::store::TripBoard> {
-    desk.require_admin()?;
     let mut store = desk.store()?;
     store.set_overdue_hours(hours)?;
     Ok(store.trip_board(chrono::Utc::now())?)

@@ -1,5 +1,6 @@
 //! The desk app's shell: window, state and thin command adapters over the `placecode` core.
 
+mod access;
 mod commands;
 mod error;
 
@@ -23,8 +24,10 @@ pub struct Desk {
     fonts: Mutex<Option<std::sync::Arc<placecode::poster::FontSet>>>,
     /// Set by 取消 while posters are being made.
     cancel_posters: std::sync::atomic::AtomicBool,
-    /// The operator signed in at this desk (登记员), if any.
-    operator: Mutex<Option<placecode::store::Operator>>,
+    /// The operator signed in at this desk (登记员), if any, and since when idle.
+    session: Mutex<access::Session>,
+    /// Files this desk saved (posters): the only ones `open_file` opens.
+    saved_files: Mutex<std::collections::HashSet<PathBuf>>,
     /// Background sync with the central server, on its own connection to the database.
     sync: std::sync::Arc<placecode::sync_client::SyncEngine>,
 }
@@ -34,13 +37,15 @@ impl Desk {
         let db = data_dir.join("desk.sqlite3");
         let store = Store::open(&db)?;
         let key = placecode::keys::load_or_create(&data_dir.join("desk-signing.key"))?;
+        let idle = store.idle_minutes()?;
         Ok(Desk {
             sync: placecode::sync_client::SyncEngine::new(&db),
             store: Mutex::new(store),
             key,
             fonts: Mutex::new(None),
             cancel_posters: std::sync::atomic::AtomicBool::new(false),
-            operator: Mutex::new(None),
+            session: Mutex::new(access::Session::new(idle)),
+            saved_files: Mutex::new(Default::default()),
         })
     }
 
@@ -54,21 +59,33 @@ impl Desk {
         Ok(fonts)
     }
 
-    fn require_admin(&self) -> DeskResult<()> {
-        match self.operator()?.as_ref() {
-            Some(o) if o.is_admin => Ok(()),
-            Some(_) => Err(DeskError::Forbidden),
-            None => Err(DeskError::SignedOut),
-        }
+    fn session(&self) -> DeskResult<std::sync::MutexGuard<'_, access::Session>> {
+        self.session.lock().map_err(|_| DeskError::Internal("session lock poisoned".into()))
     }
 
-    fn operator(&self) -> DeskResult<std::sync::MutexGuard<'_, Option<placecode::store::Operator>>> {
-        self.operator.lock().map_err(|_| DeskError::Internal("operator lock poisoned".into()))
+    /// The operator signed in, if any.
+    fn operator(&self) -> DeskResult<Option<placecode::store::Operator>> {
+        Ok(self.session()?.operator().cloned())
+    }
+
+    /// The operator signed in, or `SignedOut`.
+    fn signed_in(&self) -> DeskResult<placecode::store::Operator> {
+        self.operator()?.ok_or(DeskError::SignedOut)
+    }
+
+    /// The gate every command passes before it runs: the idle sign-out, then the table of who
+    /// may call what ([`access::COMMANDS`]).
+    pub fn admit(&self, command: &str) -> DeskResult<()> {
+        let access = access::access(command);
+        let mut session = self.session()?;
+        session.touch(std::time::Instant::now(), access != Some(access::Access::Open));
+        let no_operators = access == Some(access::Access::Setup) && self.store()?.operators()?.is_empty();
+        access::permit(access, session.operator(), no_operators)
     }
 
     /// Who is at the desk and when: every check-in names its operator (R6, R11).
     fn context(&self, trip_code_checked: bool) -> DeskResult<placecode::store::CheckInContext> {
-        let operator = self.operator()?.clone().ok_or(DeskError::SignedOut)?;
+        let operator = self.signed_in()?;
         Ok(placecode::store::CheckInContext {
             operator_id: operator.id,
             trip_code_checked,
@@ -90,7 +107,76 @@ fn data_dir(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
     }
 }
 
+/// Registers the desk's commands and lists their names, from one list: a test checks that the
+/// names are exactly those of the access table.
+macro_rules! desk_commands {
+    ($($name:ident),* $(,)?) => {
+        #[cfg(test)]
+        const REGISTERED: &[&str] = &[$(stringify!($name)),*];
+        fn command_handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$(commands::$name),*]
+        }
+    };
+}
+
+desk_commands![
+    catalog,
+    list_venues,
+    register_venue,
+    update_venue,
+    set_served_venue,
+    served_venue,
+    import_venues_csv,
+    operators,
+    add_operator,
+    sign_in,
+    sign_out,
+    current_operator,
+    change_pin,
+    session_settings,
+    set_idle_minutes,
+    check_in_by_id,
+    check_in_by_last4,
+    check_in_person,
+    declare,
+    register_manual,
+    report_incident,
+    release_visit,
+    incident_places,
+    undecided_results,
+    advance_incident,
+    incidents,
+    today,
+    import_risk_csv,
+    risk_status,
+    set_risk_max_age,
+    venue_codes,
+    issue_code,
+    revoke_code,
+    check_code,
+    check_code_image,
+    poster_settings,
+    set_poster_settings,
+    poster_preview,
+    save_posters,
+    cancel_posters,
+    open_file,
+    sync_status,
+    sync_connect,
+    sync_now,
+    sync_rejected,
+    sync_retry,
+    sync_discard,
+    truck_destinations,
+    truck_find_crew,
+    truck_open_trip,
+    truck_record_arrival,
+    truck_board,
+    truck_set_overdue_hours,
+];
+
 pub fn run() {
+    let handler = command_handler();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
@@ -106,61 +192,97 @@ pub fn run() {
             app.manage(desk);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::catalog,
-            commands::list_venues,
-            commands::register_venue,
-            commands::update_venue,
-            commands::set_served_venue,
-            commands::served_venue,
-            commands::import_venues_csv,
-            commands::operators,
-            commands::add_operator,
-            commands::sign_in,
-            commands::sign_out,
-            commands::current_operator,
-            commands::check_in_by_id,
-            commands::check_in_by_last4,
-            commands::check_in_person,
-            commands::declare,
-            commands::register_manual,
-            commands::report_incident,
-            commands::release_visit,
-            commands::incident_places,
-            commands::undecided_results,
-            commands::advance_incident,
-            commands::incidents,
-            commands::today,
-            commands::import_risk_csv,
-            commands::risk_status,
-            commands::set_risk_max_age,
-            commands::venue_codes,
-            commands::issue_code,
-            commands::revoke_code,
-            commands::check_code,
-            commands::check_code_image,
-            commands::poster_settings,
-            commands::set_poster_settings,
-            commands::poster_preview,
-            commands::save_posters,
-            commands::cancel_posters,
-            commands::open_file,
-            commands::sync_status,
-            commands::sync_connect,
-            commands::sync_now,
-            commands::sync_rejected,
-            commands::sync_retry,
-            commands::sync_discard,
-            commands::truck_destinations,
-            commands::truck_find_crew,
-            commands::truck_open_trip,
-            commands::truck_record_arrival,
-            commands::truck_board,
-            commands::truck_set_overdue_hours,
-        ])
+        .invoke_handler(move |invoke| {
+            // Every call passes the gate first; a refused one never reaches its command.
+            let verdict = invoke.message.webview().state::<Desk>().admit(invoke.message.command());
+            match verdict {
+                Ok(()) => handler(invoke),
+                Err(e) => {
+                    invoke.resolver.reject(e);
+                    true
+                }
+            }
+        })
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {
         eprintln!("placecode-desk: cannot start: {e}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use access::Access;
+
+    /// Every registered command has a line in the access table, and every line a command.
+    #[test]
+    fn the_access_table_names_exactly_the_registered_commands() {
+        let mut registered: Vec<&str> = REGISTERED.to_vec();
+        let mut table: Vec<&str> = access::COMMANDS.iter().map(|(n, _)| *n).collect();
+        registered.sort_unstable();
+        table.sort_unstable();
+        assert_eq!(registered, table);
+    }
+
+    fn outcome(desk: &Desk, command: &str) -> &'static str {
+        match desk.admit(command) {
+            Ok(()) => "ok",
+            Err(DeskError::SignedOut) => "signed_out",
+            Err(DeskError::Forbidden) => "forbidden",
+            Err(_) => "other",
+        }
+    }
+
+    /// A real desk (its own database file), walked command by command: signed out, as an
+    /// operator and as the administrator, on a new desk and on one with operators.
+    #[test]
+    fn every_command_signed_out_as_operator_and_as_administrator() {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = Desk::open(dir.path().to_path_buf()).unwrap();
+        // A new desk: only the sign-in screen's commands and adding the first operator.
+        for (name, access) in access::COMMANDS {
+            let expected = match access {
+                Access::Open | Access::Setup => "ok",
+                Access::Operator | Access::Admin => "signed_out",
+            };
+            assert_eq!(outcome(&desk, name), expected, "new desk, signed out: {name}");
+        }
+        let admin = desk.store().unwrap().add_operator("张敏", "246813").unwrap();
+        let clerk = desk.store().unwrap().add_operator("李娜", "135792").unwrap();
+        let now = std::time::Instant::now();
+        for (who, op) in [("signed out", None), ("operator", Some(&clerk)), ("administrator", Some(&admin))] {
+            match op {
+                Some(op) => desk.session().unwrap().sign_in(op.clone(), now),
+                None => desk.session().unwrap().sign_out(),
+            }
+            for (name, access) in access::COMMANDS {
+                let expected = match (access, who) {
+                    (Access::Open, _) => "ok",
+                    (_, "signed out") => "signed_out",
+                    (Access::Operator, _) => "ok",
+                    (Access::Setup | Access::Admin, "administrator") => "ok",
+                    (Access::Setup | Access::Admin, _) => "forbidden",
+                };
+                assert_eq!(outcome(&desk, name), expected, "{who}: {name}");
+            }
+        }
+        // The administrator-only work, by name, as the issue lists it.
+        desk.session().unwrap().sign_in(clerk.clone(), now);
+        for name in [
+            "add_operator",
+            "import_risk_csv",
+            "sync_connect",
+            "set_idle_minutes",
+            "register_venue",
+            "import_venues_csv",
+            "set_served_venue",
+            "sync_discard",
+        ] {
+            assert_eq!(outcome(&desk, name), "forbidden", "{name}");
+        }
+        for name in ["unknown", "check_in_by_id "] {
+            assert_eq!(outcome(&desk, name), "forbidden", "{name}");
+        }
     }
 }

@@ -19,8 +19,31 @@ pub(crate) const RISK_KEY: &str = "risk_key";
 pub(crate) const RISK_AS_OF: &str = "risk_as_of";
 const RISK_MAX_AGE_HOURS: &str = "risk_max_age_hours";
 const REPEAT_WINDOW: &str = "repeat_window_seconds";
+const IDLE_MINUTES: &str = "idle_minutes";
+/// Minutes without a command before the desk signs its operator out.
+pub const DEFAULT_IDLE_MINUTES: u32 = 10;
 pub const DEFAULT_RISK_MAX_AGE_HOURS: i64 = 24;
 const PIN_ROUNDS: u32 = 60_000;
+const SIGN_IN_FAILURES: &str = "sign_in.failures";
+const SIGN_IN_LOCKED_UNTIL: &str = "sign_in.locked_until";
+/// Wrong PINs in a row before the desk makes the next try wait.
+pub const SIGN_IN_FREE_TRIES: u32 = 5;
+
+/// How long the desk refuses sign-in after `failures` wrong tries in a row: nothing for the
+/// first [`SIGN_IN_FREE_TRIES`], then 30 s, doubling with each further wrong try, up to an hour.
+pub fn sign_in_lockout(failures: u32) -> Option<Duration> {
+    let over = failures.checked_sub(SIGN_IN_FREE_TRIES)?;
+    Some(Duration::seconds((30_i64 << over.min(7)).min(3600)))
+}
+
+/// "30秒", "4分钟" (rounded up): how long to wait, as the clerk reads it.
+fn wait_text(seconds: i64) -> String {
+    if seconds < 60 {
+        format!("{seconds}秒")
+    } else {
+        format!("{}分钟", (seconds + 59) / 60)
+    }
+}
 
 /// China Standard Time: no daylight saving, so a fixed offset is exact.
 pub fn shanghai() -> FixedOffset {
@@ -184,10 +207,7 @@ impl Store {
     /// Adds a desk operator. The first one is the desk's administrator.
     pub fn add_operator(&mut self, name: &str, pin: &str) -> Result<Operator> {
         let name = validate::person_name(name).map_err(|m| field_err("name", format!("姓名：{m}")))?;
-        let pin = normalize::compact(pin);
-        if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(field_err("pin", "PIN：应为4至8位数字"));
-        }
+        let pin = validate::pin(pin).map_err(|m| field_err("pin", format!("PIN：{m}")))?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let exists: bool =
             tx.query_row("SELECT EXISTS (SELECT 1 FROM operators WHERE name = ?1)", [&name], |r| r.get(0))?;
@@ -206,7 +226,18 @@ impl Store {
     }
 
     /// Signs an operator in by name and PIN. The reason never says which of the two was wrong.
-    pub fn sign_in(&self, name: &str, pin: &str) -> Result<Operator> {
+    /// After [`SIGN_IN_FREE_TRIES`] wrong tries in a row (any name: one guesser tries them all)
+    /// the desk refuses every try for a while that doubles with each further wrong try, up to an
+    /// hour; the count lives in the database, so closing the app does not reset it.
+    pub fn sign_in(&self, name: &str, pin: &str, now: DateTime<Utc>) -> Result<Operator> {
+        let failures: u32 = setting(&self.conn, SIGN_IN_FAILURES)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        let locked_until =
+            setting(&self.conn, SIGN_IN_LOCKED_UNTIL)?.and_then(|v| DateTime::parse_from_rfc3339(&v).ok());
+        if let Some(until) = locked_until.filter(|u| *u > now) {
+            // Rounded up: "1秒" until the very end, never "0秒".
+            let seconds = ((until.with_timezone(&Utc) - now).num_milliseconds() + 999) / 1000;
+            return Err(field_err("pin", format!("连续输错{failures}次，请{}后再试", wait_text(seconds))));
+        }
         let name = normalize::clean(name);
         let row: Option<(String, bool, Vec<u8>, Vec<u8>)> = self
             .conn
@@ -214,19 +245,60 @@ impl Store {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
             .optional()?;
-        let wrong = || field_err("pin", "姓名或PIN不对");
-        let (id, is_admin, salt, hash) = row.ok_or_else(wrong)?;
-        if pin_hash(&normalize::compact(pin), &salt).as_slice() != hash.as_slice() {
-            return Err(wrong());
+        match row {
+            Some((id, is_admin, salt, hash)) if pin_hash(&normalize::compact(pin), &salt).as_slice() == hash.as_slice() => {
+                set_setting(&self.conn, SIGN_IN_FAILURES, "0")?;
+                Ok(Operator { id, name, is_admin })
+            }
+            _ => {
+                let failures = failures.saturating_add(1);
+                set_setting(&self.conn, SIGN_IN_FAILURES, &failures.to_string())?;
+                match sign_in_lockout(failures) {
+                    Some(wait) => {
+                        set_setting(&self.conn, SIGN_IN_LOCKED_UNTIL, &rfc3339(now + wait))?;
+                        Err(field_err(
+                            "pin",
+                            format!("姓名或PIN不对；已连续输错{failures}次，请{}后再试", wait_text(wait.num_seconds())),
+                        ))
+                    }
+                    None => Err(field_err("pin", "姓名或PIN不对")),
+                }
+            }
         }
-        Ok(Operator { id, name, is_admin })
+    }
+
+    /// An operator changes their own PIN: the current one, then the new one (the same rule as
+    /// a new operator's).
+    pub fn change_pin(&mut self, operator_id: &str, current: &str, new: &str) -> Result<()> {
+        let row: Option<(Vec<u8>, Vec<u8>)> = self
+            .conn
+            .query_row("SELECT pin_salt, pin_hash FROM operators WHERE id = ?1", [operator_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let (salt, hash) = row.ok_or(Error::NotFound("登记员"))?;
+        if pin_hash(&normalize::compact(current), &salt).as_slice() != hash.as_slice() {
+            return Err(field_err("current", "当前PIN：不对"));
+        }
+        let new = validate::pin(new).map_err(|m| field_err("pin", format!("新PIN：{m}")))?;
+        let salt = random_bytes::<16>()?;
+        self.conn.execute(
+            "UPDATE operators SET pin_salt = ?2, pin_hash = ?3 WHERE id = ?1",
+            params![operator_id, salt.as_slice(), pin_hash(&new, &salt).as_slice()],
+        )?;
+        Ok(())
     }
 
     // ---- risk list ---------------------------------------------------------------------------
 
     /// Imports a risk-list CSV. `replace` clears the cache first (a full list); otherwise rows
     /// update the entries they name (an increment). Nothing is kept of a file that fails.
+    /// A desk connected to the centre takes the centre's list only: a file cannot replace or
+    /// change it (else one CSV would turn everyone green until the next full pull).
     pub fn import_risk(&mut self, bytes: &[u8], replace: bool, now: DateTime<Utc>) -> Result<RiskImportReport> {
+        if self.enrolment()?.is_some() {
+            return Err(field_err("file", "风险名单：本台已连接中心，名单由中心下发，不能从文件导入"));
+        }
         let key = self.risk_key()?;
         let (rows, report) = risk::parse_csv(bytes, &key, now.with_timezone(&shanghai()).date_naive())?;
         let stamp = rfc3339(now);
@@ -400,6 +472,19 @@ impl Store {
             return Err(field_err("repeat_window_seconds", "重复登记提醒时限：应为0至1800秒"));
         }
         set_setting(&self.conn, REPEAT_WINDOW, &seconds.to_string())
+    }
+
+    /// Minutes without a command before the desk signs its operator out (default 10).
+    pub fn idle_minutes(&self) -> Result<u32> {
+        Ok(setting(&self.conn, IDLE_MINUTES)?.and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_IDLE_MINUTES))
+    }
+
+    /// Sets the idle sign-out (the administrator's setting): 1 to 120 minutes; never off.
+    pub fn set_idle_minutes(&mut self, minutes: i64) -> Result<u32> {
+        let m = u32::try_from(minutes).ok().filter(|m| (1..=120).contains(m));
+        let m = m.ok_or_else(|| field_err("idle_minutes", "无操作自动退出：应为1至120分钟"))?;
+        set_setting(&self.conn, IDLE_MINUTES, &m.to_string())?;
+        Ok(m)
     }
 
     /// A scan of a known person: checked in, unless they were checked in at this venue within

@@ -204,7 +204,7 @@ mod codes;
 mod outbox;
 mod truck;
 
-pub use checkin::{shanghai, CheckInContext, Incident, IncidentInput, IncidentPlaces, IncidentStatus, Operator};
+pub use checkin::{shanghai, sign_in_lockout, DEFAULT_IDLE_MINUTES, SIGN_IN_FREE_TRIES, CheckInContext, Incident, IncidentInput, IncidentPlaces, IncidentStatus, Operator};
 pub use codes::{CodeCheck, PosterSettings, VenueCode};
 pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};
 pub use truck::{

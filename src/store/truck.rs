@@ -237,14 +237,19 @@ impl Store {
         if q.is_empty() {
             return Err(invalid("query", "请输入车牌号或证件号"));
         }
+        // By the whole plate, or by a crew member's whole document number: never by a part of
+        // one (a query "1" would list every crew's numbers and phones).
         let plate = identity::plate(&q).ok();
+        let has_member = |crew: &[TruckDeclarationInput]| {
+            crew.iter().any(|m| crate::normalize::compact(&m.document_number).to_ascii_uppercase() == q)
+        };
         let since = rfc3339(Utc::now() - Duration::hours(48));
         let mut stmt = self.conn.prepare(
             "SELECT id, plate, crew, at FROM predeclarations
-             WHERE confirmed_trip_id IS NULL AND at >= ?3 AND (plate = ?1 OR (?1 IS NULL AND instr(crew, ?2) > 0))
+             WHERE confirmed_trip_id IS NULL AND at >= ?2 AND (plate = ?1 OR ?1 IS NULL)
              ORDER BY at",
         )?;
-        let rows = stmt.query_map(params![plate, q, since], |r| {
+        let rows = stmt.query_map(params![plate, since], |r| {
             let crew: String = r.get(2)?;
             Ok(PreDeclaration {
                 id: r.get(0)?,
@@ -258,6 +263,9 @@ impl Store {
         let mut predeclarations: Vec<PreDeclaration> = Vec::new();
         for p in rows {
             let p = p?;
+            if plate.is_none() && !has_member(&p.crew) {
+                continue;
+            }
             match predeclarations.iter_mut().find(|q| q.plate == p.plate) {
                 Some(q) => {
                     q.id = format!("{},{}", q.id, p.id);
@@ -270,19 +278,21 @@ impl Store {
                 None => predeclarations.push(p),
             }
         }
-        let previous: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT crew FROM trips WHERE origin = 'local' AND (plate = ?1 OR (?1 IS NULL AND instr(crew, ?2) > 0))
-                 ORDER BY entered_at DESC LIMIT 1",
-                params![plate, q],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let previous = previous
-            .and_then(|c| serde_json::from_str::<Vec<StoredMember>>(&c).ok())
-            .map(|m| m.into_iter().map(|m| m.input).collect())
-            .unwrap_or_default();
+        // The last crew of this plate, or of the last trip this person was on (the newest 500).
+        let mut stmt = self.conn.prepare(
+            "SELECT crew FROM trips WHERE origin = 'local' AND (plate = ?1 OR ?1 IS NULL)
+             ORDER BY entered_at DESC LIMIT 500",
+        )?;
+        let mut previous = Vec::new();
+        for crew in stmt.query_map(params![plate], |r| r.get::<_, String>(0))? {
+            let crew: Vec<TruckDeclarationInput> = serde_json::from_str::<Vec<StoredMember>>(&crew?)
+                .map(|m| m.into_iter().map(|m| m.input).collect())
+                .unwrap_or_default();
+            if plate.is_some() || has_member(&crew) {
+                previous = crew;
+                break;
+            }
+        }
         Ok(CrewLookup { predeclarations, previous })
     }
 
@@ -632,4 +642,36 @@ pub(crate) fn apply_predeclaration(tx: &Connection, b: &serde_json::Value) -> Re
         params![s("id"), s("plate"), s("venue_id"), crew, at],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DRIVER: &str = "410203199001011235";
+
+    /// A crew is found by its whole plate or a member's whole document number, never by a part
+    /// of one: "1" and the first 17 digits find nothing, not every crew's numbers and phones.
+    #[test]
+    fn crews_are_found_by_whole_plate_or_whole_number_only() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::open(&dir.path().join("d.sqlite3")).unwrap_or_else(|e| panic!("{e}"));
+        let body = serde_json::json!({
+            "id": "p1", "plate": "豫A67890", "venue_id": "v", "at": rfc3339(Utc::now()),
+            "crew": [{ "name": "王强", "document_number": DRIVER, "plate": "豫A67890", "phone": "13800001111",
+                       "origin": "郑州", "entry_point": "", "expected_return": "", "expected_departure": "",
+                       "symptoms": false, "visited_risk_area": false }],
+        });
+        apply_predeclaration(&store.conn, &body).unwrap_or_else(|e| panic!("{e}"));
+        let found = |q: &str| store.find_crew(q).unwrap_or_else(|e| panic!("{e}")).predeclarations.len();
+        assert_eq!(found("豫A67890"), 1);
+        assert_eq!(found("豫a 67890"), 1, "plate typed loosely");
+        assert_eq!(found(DRIVER), 1);
+        assert_eq!(found(&DRIVER.to_lowercase()), 1);
+        for part in ["1", "4102", &DRIVER[..17], "A67890", "13800001111", "王强", "' OR 1=1 --", "%", "😀"] {
+            assert_eq!(found(part), 0, "{part}");
+        }
+        let e = store.find_crew("  ").unwrap_err();
+        assert_eq!(e.code(), "invalid");
+    }
 }

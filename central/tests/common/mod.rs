@@ -221,7 +221,7 @@ pub async fn test_desk(s: &Server, dir: &std::path::Path, name: &str, kind: &str
         )
         .unwrap();
     store.set_served_venue(&venue.id).unwrap();
-    let op = store.add_operator("张敏", "2468").unwrap();
+    let op = store.add_operator("张敏", "246813").unwrap();
     let engine = placecode::sync_client::SyncEngine::new(&db);
     let token = placecode_central::enrol::make_token(&s.pool, &[], &["gulou".into()], "").await.unwrap();
     engine.enrol(&s.base, &token, name, None, &key).await.unwrap();
