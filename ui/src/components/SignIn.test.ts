@@ -24,8 +24,8 @@ describe('SignIn: a new desk', () => {
     render(SignIn, { onsignedin: vi.fn() });
     expect(await screen.findByRole('heading', { name: '创建第一个登记员（管理员）' })).toBeInTheDocument();
     expect(screen.getByLabelText('姓名')).toBe(screen.getByTestId('first-operator-name'));
-    expect(screen.getByLabelText('PIN（4至8位数字）')).toHaveAttribute('type', 'password');
-    expect(screen.getByLabelText('PIN（4至8位数字）')).toHaveAttribute('inputmode', 'numeric');
+    expect(screen.getByLabelText('PIN（6至12位数字）')).toHaveAttribute('type', 'password');
+    expect(screen.getByLabelText('PIN（6至12位数字）')).toHaveAttribute('inputmode', 'numeric');
     expect(screen.getByLabelText('确认PIN')).toBe(screen.getByTestId('first-operator-pin2'));
     expect(screen.queryByTestId('signin-operator')).not.toBeInTheDocument();
   });
@@ -37,11 +37,11 @@ describe('SignIn: a new desk', () => {
     render(SignIn, { onsignedin });
 
     await user.type(await screen.findByTestId('first-operator-name'), '张敏');
-    await user.type(screen.getByTestId('first-operator-pin'), '2468');
-    await user.type(screen.getByTestId('first-operator-pin2'), '2468');
+    await user.type(screen.getByTestId('first-operator-pin'), '246813');
+    await user.type(screen.getByTestId('first-operator-pin2'), '246813');
     await user.click(screen.getByTestId('first-operator-submit'));
 
-    expect(api.addOperator).toHaveBeenCalledWith('张敏', '2468');
+    expect(api.addOperator).toHaveBeenCalledWith('张敏', '246813');
     await waitFor(() => expect(onsignedin).toHaveBeenCalledWith(zhang));
   });
 
@@ -50,7 +50,7 @@ describe('SignIn: a new desk', () => {
     render(SignIn, { onsignedin: vi.fn() });
 
     await user.type(await screen.findByTestId('first-operator-name'), '张敏');
-    await user.type(screen.getByTestId('first-operator-pin'), '2468');
+    await user.type(screen.getByTestId('first-operator-pin'), '246813');
     await user.type(screen.getByTestId('first-operator-pin2'), '2469{Enter}');
 
     expect(await screen.findByTestId('error-pin2')).toHaveTextContent('确认PIN：两次输入的PIN不一致');
@@ -93,9 +93,9 @@ describe('SignIn: operators exist', () => {
     expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['请选择', '张敏', '李娜']);
     expect(screen.getByTestId('signin-pin')).toHaveAttribute('type', 'password');
     await user.selectOptions(select, '李娜');
-    await user.type(screen.getByTestId('signin-pin'), '1357{Enter}');
+    await user.type(screen.getByTestId('signin-pin'), '135792{Enter}');
 
-    expect(api.signIn).toHaveBeenCalledWith('李娜', '1357');
+    expect(api.signIn).toHaveBeenCalledWith('李娜', '135792');
     await waitFor(() => expect(onsignedin).toHaveBeenCalledWith(li));
   });
 

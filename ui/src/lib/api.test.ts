@@ -119,8 +119,8 @@ describe('commands', () => {
     const incident = { held_at: '东门临时隔离区', reported_to: '所在社区' };
 
     await operators();
-    await addOperator('张敏', '2468');
-    await signIn('张敏', '2468');
+    await addOperator('张敏', '246813');
+    await signIn('张敏', '246813');
     await signOut();
     await currentOperator();
     await checkInById('11010519491231002X', true);
@@ -137,8 +137,8 @@ describe('commands', () => {
 
     expect(invokeMock.mock.calls).toEqual([
       ['operators', undefined],
-      ['add_operator', { name: '张敏', pin: '2468' }],
-      ['sign_in', { name: '张敏', pin: '2468' }],
+      ['add_operator', { name: '张敏', pin: '246813' }],
+      ['sign_in', { name: '张敏', pin: '246813' }],
       ['sign_out', undefined],
       ['current_operator', undefined],
       ['check_in_by_id', { idNumber: '11010519491231002X', tripCodeChecked: true }],

@@ -28,6 +28,7 @@ import type {
   ReleaseReason,
   RiskImportReport,
   RiskStatus,
+  SessionSettings,
   SyncStatus,
   TodaySummary,
   TripBoard,
@@ -109,6 +110,21 @@ export function signOut(): Promise<void> {
 
 export function currentOperator(): Promise<Operator | null> {
   return call<Operator | null>('current_operator');
+}
+
+/** The signed-in operator changes their own PIN (field errors on `current` or `pin`). */
+export function changePin(current: string, pin: string): Promise<void> {
+  return call<void>('change_pin', { current, pin });
+}
+
+/** After how many idle minutes the desk signs its operator out. */
+export function sessionSettings(): Promise<SessionSettings> {
+  return call<SessionSettings>('session_settings');
+}
+
+/** Sets the idle sign-out, 1 to 120 minutes (administrator). */
+export function setIdleMinutes(minutes: number): Promise<SessionSettings> {
+  return call<SessionSettings>('set_idle_minutes', { minutes });
 }
 
 // ---- check-in (登记台) -----------------------------------------------------------------------

@@ -10,6 +10,8 @@ export interface TabDef<Id extends string = string> {
   testid: string;
   /** The panel works for the signed-in operator; without one it shows the sign-in form. */
   signedIn: boolean;
+  /** Only the desk's administrator may use the panel; others see why not. */
+  admin: boolean;
 }
 
 /**
@@ -18,14 +20,14 @@ export interface TabDef<Id extends string = string> {
  * desks (货车) comes last, so that the others keep their shortcuts wherever it is hidden.
  */
 export const TABS = [
-  { id: 'checkin', label: 'nav.checkin', testid: 'nav-checkin', signedIn: true },
-  { id: 'register', label: 'nav.register', testid: 'nav-register', signedIn: false },
-  { id: 'venues', label: 'nav.venues', testid: 'nav-venues', signedIn: false },
-  { id: 'import', label: 'nav.import', testid: 'nav-import', signedIn: false },
-  { id: 'today', label: 'nav.today', testid: 'nav-today', signedIn: true },
-  { id: 'incidents', label: 'nav.incidents', testid: 'nav-incidents', signedIn: true },
-  { id: 'settings', label: 'nav.settings', testid: 'nav-settings', signedIn: true },
-  { id: 'trucks', label: 'nav.trucks', testid: 'nav-trucks', signedIn: true },
+  { id: 'checkin', label: 'nav.checkin', testid: 'nav-checkin', signedIn: true, admin: false },
+  { id: 'register', label: 'nav.register', testid: 'nav-register', signedIn: true, admin: true },
+  { id: 'venues', label: 'nav.venues', testid: 'nav-venues', signedIn: true, admin: false },
+  { id: 'import', label: 'nav.import', testid: 'nav-import', signedIn: true, admin: true },
+  { id: 'today', label: 'nav.today', testid: 'nav-today', signedIn: true, admin: false },
+  { id: 'incidents', label: 'nav.incidents', testid: 'nav-incidents', signedIn: true, admin: false },
+  { id: 'settings', label: 'nav.settings', testid: 'nav-settings', signedIn: true, admin: false },
+  { id: 'trucks', label: 'nav.trucks', testid: 'nav-trucks', signedIn: true, admin: false },
 ] as const satisfies readonly TabDef[];
 
 export type TabId = (typeof TABS)[number]['id'];

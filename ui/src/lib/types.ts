@@ -31,6 +31,7 @@ export type { PreDeclaration } from './bindings/PreDeclaration';
 export type { RejectedRecord } from './bindings/RejectedRecord';
 export type { RiskImportReport } from './bindings/RiskImportReport';
 export type { RiskStatus } from './bindings/RiskStatus';
+export type { SessionSettings } from './bindings/SessionSettings';
 export type { RowNote } from './bindings/RowNote';
 export type { SyncError } from './bindings/SyncError';
 export type { SyncProgress } from './bindings/SyncProgress';
