@@ -15,7 +15,7 @@ export GSETTINGS_BACKEND := memory
 APT_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev \
 	libssl-dev libxdo-dev build-essential pkg-config file xvfb xauth webkit2gtk-driver \
 	fonts-noto-cjk fonts-hanazono imagemagick x11-utils xdotool poppler-utils zbar-tools \
-	postgresql chromium chromium-driver openssl
+	postgresql chromium chromium-driver openssl libdbus-1-dev gnome-keyring dbus
 TAURI_DRIVER_VERSION := 2.1.0
 DESK_BIN := target/debug/placecode-desk
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp"
@@ -89,8 +89,12 @@ lint: apt-deps ui
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+# The tests run in a D-Bus session with a throw-away gnome-keyring: the desk database's key is
+# kept in a real OS keystore, as on a laptop (and a test checks that it is).
+KEYRING := scripts/with-keyring.sh env PLACECODE_EXPECT_KEYSTORE=1
+
 test-rust: apt-deps ui pg
-	DATABASE_URL=$$(scripts/pg.sh url) $(CARGO) test --workspace --exclude placecode-e2e
+	DATABASE_URL=$$(scripts/pg.sh url) $(KEYRING) $(CARGO) test --workspace --exclude placecode-e2e
 
 test-ui: node-deps
 	cd ui && $(NPM) run check
@@ -98,7 +102,7 @@ test-ui: node-deps
 
 test-e2e: deps app pg
 	$(CARGO) build -p placecode-central
-	DATABASE_URL=$$(scripts/pg.sh url) $(XVFB) $(CARGO) test -p placecode-e2e --tests -- --test-threads=1
+	DATABASE_URL=$$(scripts/pg.sh url) $(KEYRING) $(XVFB) $(CARGO) test -p placecode-e2e --tests -- --test-threads=1
 
 test: deps lint test-rust test-ui test-e2e
 	@echo "make test: all checks passed"

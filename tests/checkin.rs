@@ -16,6 +16,12 @@ struct Desk {
 fn desk() -> Desk {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("desk.sqlite3")).unwrap();
+    let ctx = seed(&mut store);
+    Desk { _dir: dir, store, ctx }
+}
+
+/// A served venue and its first operator in `store`; the context of a check-in there.
+fn seed(store: &mut Store) -> CheckInContext {
     let venue = store
         .register_venue(
             &VenueInput {
@@ -32,13 +38,12 @@ fn desk() -> Desk {
         .unwrap();
     store.set_served_venue(&venue.id).unwrap();
     let op = store.add_operator("张敏", "246813").unwrap();
-    let ctx = CheckInContext {
+    CheckInContext {
         operator_id: op.id,
         trip_code_checked: true,
         code: None,
         now: Utc.with_ymd_and_hms(2026, 11, 27, 2, 30, 0).unwrap(),
-    };
-    Desk { _dir: dir, store, ctx }
+    }
 }
 
 fn person(name: &str, id: &str) -> DeclarationInput {
@@ -181,20 +186,132 @@ fn r7_red_on_the_risk_list_is_refused_and_reported() {
     assert_eq!(e.unwrap_err().to_string(), "绿码人员无需上报");
 }
 
+/// The database file and its WAL, as a thief who copies them reads them.
+fn raw_bytes(path: &std::path::Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(path).unwrap();
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    bytes.extend(std::fs::read(wal).unwrap_or_default());
+    bytes
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// The desk's database is encrypted: no SQLite header, no ID number, name or phone in its
+/// bytes; plain SQLite cannot read it; the desk reopens it with its key.
+#[test]
+fn r12_the_desk_database_is_encrypted_at_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.sqlite3");
+    let mut store = Store::open(&path).unwrap();
+    let ctx = seed(&mut store);
+    let mut p = person("欧阳𠮷祥", A);
+    p.phone = "13912345678".into();
+    store.declare(&p, &ctx).unwrap();
+    store.import_risk(format!("{B},红,密接\n").as_bytes(), false, ctx.now).unwrap();
+    let bytes = raw_bytes(&path);
+    assert!(!bytes.starts_with(b"SQLite format 3"));
+    for needle in [A, B, "欧阳", "13912345678", "鼓楼区幸福养老院", "密接"] {
+        assert!(!contains(&bytes, needle), "{needle} readable in the file");
+    }
+    drop(store);
+    let plain = rusqlite::Connection::open(&path).unwrap();
+    assert!(plain.query_row("SELECT count(*) FROM people", [], |r| r.get::<_, i64>(0)).is_err());
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.visit_count().unwrap(), 1);
+}
+
+/// A desk from before encryption: its plain database is encrypted in place at the first start
+/// with nothing lost (the same visits, people, schema version), and no plain copy is left.
+#[test]
+fn r12_a_plain_database_is_encrypted_in_place_with_nothing_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.sqlite3");
+    let mut old = Store::open_unencrypted(&path).unwrap();
+    let ctx = seed(&mut old);
+    old.declare(&person("王芳", A), &ctx).unwrap();
+    old.declare(&person("李娜", B), &ctx).unwrap();
+    let version = old.schema_version().unwrap();
+    assert!(contains(&raw_bytes(&path), A), "the old file is plain");
+    drop(old);
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.visit_count().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), version);
+    assert_eq!(store.sign_in("张敏", "246813", ctx.now).unwrap().name, "张敏");
+    let today = store.today("", ctx.now).unwrap();
+    assert_eq!(today.total, 2);
+    let bytes = raw_bytes(&path);
+    assert!(!bytes.starts_with(b"SQLite format 3"));
+    assert!(!contains(&bytes, A) && !contains(&bytes, B) && !contains(&bytes, "王芳"));
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(!names.iter().any(|n| n.to_string_lossy().contains("encrypting")), "{names:?}");
+}
+
+/// A key that does not fit, or no key at all for an encrypted file, is an error that says so:
+/// never a new empty database in its place.
+#[test]
+fn r12_a_wrong_or_missing_key_is_refused_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.sqlite3");
+    let mut store = Store::open(&path).unwrap();
+    let ctx = seed(&mut store);
+    store.declare(&person("王芳", A), &ctx).unwrap();
+    drop(store);
+    let key_file = dir.path().join(placecode::store::dbkey::KEY_FILE);
+    if key_file.exists() {
+        std::fs::write(&key_file, "00".repeat(32)).unwrap();
+        let e = Store::open(&path).err().unwrap();
+        assert_eq!(e.to_string(), "数据库密钥与数据文件不符：请联系管理员，不要删除数据文件");
+        std::fs::remove_file(&key_file).unwrap();
+        let e = Store::open(&path).err().unwrap();
+        assert!(e.to_string().starts_with("无法取得数据库密钥："), "{e}");
+    }
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size > 0 && !raw_bytes(&path).starts_with(b"SQLite format 3"));
+}
+
+/// Where an OS keystore runs (`make test` runs the tests in a D-Bus session with gnome-keyring
+/// and sets PLACECODE_EXPECT_KEYSTORE), the key is kept there and nothing key-like lies beside
+/// the database; a second open finds the same key.
+#[test]
+fn r12_the_key_is_kept_in_the_os_keystore_where_one_runs() {
+    use placecode::store::dbkey::{self, KeySource};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.sqlite3");
+    let mut store = Store::open(&path).unwrap();
+    let ctx = seed(&mut store);
+    store.declare(&person("王芳", A), &ctx).unwrap();
+    drop(store);
+    let (_, source) = dbkey::load_or_create(&path, true).unwrap();
+    if std::env::var_os("PLACECODE_EXPECT_KEYSTORE").is_some() {
+        assert_eq!(source, KeySource::Keystore);
+        assert!(!dir.path().join(dbkey::KEY_FILE).exists());
+    } else {
+        // Without one, the documented fallback: the key file beside the database, 0600.
+        #[cfg(unix)]
+        if let KeySource::File(f) = &source {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(f).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+    assert_eq!(Store::open(&path).unwrap().visit_count().unwrap(), 1);
+}
+
 #[test]
 fn r7_the_cache_holds_no_id_number_in_clear() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("desk.sqlite3");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = Store::open_unencrypted(&path).unwrap();
     store.import_risk(format!("{A},红,密接\n").as_bytes(), false, Utc::now()).unwrap();
     drop(store);
-    let conn = rusqlite::Connection::open(&path).unwrap();
+    // Even read with the key (here: a plain file), the cache holds a keyed hash only.
+    let conn = placecode::store::raw_connection(&path).unwrap();
     let blob: Vec<u8> = conn.query_row("SELECT id_hash FROM risk_entries", [], |r| r.get(0)).unwrap();
     assert_eq!(blob.len(), 32);
-    let bytes = std::fs::read(&path).unwrap();
-    let wal = std::fs::read(path.with_extension("sqlite3-wal")).unwrap_or_default();
-    let needle = A.as_bytes();
-    assert!(!bytes.windows(needle.len()).any(|w| w == needle) && !wal.windows(needle.len()).any(|w| w == needle));
+    assert!(!contains(&raw_bytes(&path), A));
 }
 
 /// On a desk connected to the centre, the centre's list wins: a CSV (full or increment) is
@@ -351,7 +468,10 @@ fn wrong_pins_lock_the_desk_out_with_back_off() {
     let e = store.sign_in("张敏", "246813", t0 + Duration::seconds(10)).unwrap_err();
     assert_eq!(e.to_string(), "连续输错5次，请20秒后再试", "the right PIN waits too");
     let t1 = t0 + Duration::seconds(31);
-    assert_eq!(store.sign_in("张敏", "000001", t1).unwrap_err().to_string(), "姓名或PIN不对；已连续输错6次，请1分钟后再试");
+    assert_eq!(
+        store.sign_in("张敏", "000001", t1).unwrap_err().to_string(),
+        "姓名或PIN不对；已连续输错6次，请1分钟后再试"
+    );
     let t2 = t1 + Duration::seconds(61);
     assert!(store.sign_in("张敏", "246813", t2).is_ok());
     assert_eq!(store.sign_in("张敏", "999999", t2).unwrap_err().to_string(), "姓名或PIN不对", "count reset");
@@ -413,7 +533,7 @@ fn r7_a_raised_colour_sticks_on_rescan_by_id_and_last_four() {
     assert_eq!(d.store.declare(&person("李秀英", ELDER), &later).unwrap().colour, Colour::Yellow);
     // The visit carries the raise to the centre (the first one only: a kept colour is not fresh).
     let raised: Vec<Option<String>> = {
-        let conn = rusqlite::Connection::open(d._dir.path().join("desk.sqlite3")).unwrap();
+        let conn = placecode::store::raw_connection(&d._dir.path().join("desk.sqlite3")).unwrap();
         let mut stmt = conn.prepare("SELECT raised_colour FROM visits ORDER BY at, rowid").unwrap();
         stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
     };

@@ -62,7 +62,7 @@ fn sigkill_mid_write_loses_nothing_that_was_committed() {
         child.wait().unwrap();
         let last = last.expect("the child committed something");
 
-        let conn = rusqlite::Connection::open(&db).unwrap();
+        let conn = placecode::store::raw_connection(&db).unwrap();
         let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
         assert_eq!(check, "ok", "round {round}");
         drop(conn);

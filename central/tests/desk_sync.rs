@@ -328,7 +328,7 @@ async fn dropped_connections_500s_and_a_slow_link_lose_and_double_nothing(pool: 
 async fn assert_exactly_once_for_desk(pool: &PgPool, db: &Path) -> usize {
     let desk_id = Store::open(db).unwrap().desk_id().unwrap();
     let desk = uuid::Uuid::parse_str(&desk_id).unwrap();
-    let conn = rusqlite::Connection::open(db).unwrap();
+    let conn = placecode::store::raw_connection(db).unwrap();
     let rows: Vec<(String, String)> = conn
         .prepare("SELECT record, state FROM outbox")
         .unwrap()
@@ -421,13 +421,15 @@ async fn the_desk_killed_mid_sync_resumes_from_its_outbox(pool: PgPool) {
         child.wait().unwrap();
         drop(BufReader::new(out).lines());
         kills += 1;
-        let conn = rusqlite::Connection::open(&db).unwrap();
+        let conn = placecode::store::raw_connection(&db).unwrap();
         let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
         assert_eq!(check, "ok");
     }
     let before: i64 = sqlx::query_scalar("SELECT count(*) FROM records").fetch_one(&pool).await.unwrap();
-    let total: i64 =
-        rusqlite::Connection::open(&db).unwrap().query_row("SELECT count(*) FROM outbox", [], |r| r.get(0)).unwrap();
+    let total: i64 = placecode::store::raw_connection(&db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+        .unwrap();
     assert!(before > 0 && before < total, "the kills landed mid-backlog: {before} of {total} through");
     drain(&engine, Duration::from_secs(120)).await;
     let n = assert_exactly_once(&pool, &db).await;

@@ -246,7 +246,9 @@ impl Store {
             })
             .optional()?;
         match row {
-            Some((id, is_admin, salt, hash)) if pin_hash(&normalize::compact(pin), &salt).as_slice() == hash.as_slice() => {
+            Some((id, is_admin, salt, hash))
+                if pin_hash(&normalize::compact(pin), &salt).as_slice() == hash.as_slice() =>
+            {
                 set_setting(&self.conn, SIGN_IN_FAILURES, "0")?;
                 Ok(Operator { id, name, is_admin })
             }

@@ -204,7 +204,10 @@ mod codes;
 mod outbox;
 mod truck;
 
-pub use checkin::{shanghai, sign_in_lockout, DEFAULT_IDLE_MINUTES, SIGN_IN_FREE_TRIES, CheckInContext, Incident, IncidentInput, IncidentPlaces, IncidentStatus, Operator};
+pub use checkin::{
+    shanghai, sign_in_lockout, CheckInContext, Incident, IncidentInput, IncidentPlaces, IncidentStatus, Operator,
+    DEFAULT_IDLE_MINUTES, SIGN_IN_FREE_TRIES,
+};
 pub use codes::{CodeCheck, PosterSettings, VenueCode};
 pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};
 pub use truck::{
@@ -224,18 +227,49 @@ pub mod codes_defaults {
     pub const SUPERVISION_PHONE: &str = super::codes::DEFAULT_SUPERVISION_PHONE;
 }
 
+pub mod dbkey;
+
 pub struct Store {
     conn: Connection,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database file and brings its schema up to date.
+    /// Opens (creating if needed) the encrypted database file and brings its schema up to
+    /// date. The key comes from the system keystore (see [`dbkey`]); a plain database from an
+    /// older desk is encrypted in place first, with nothing lost.
     pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let state = file_state(path)?;
+        let (key, _) = dbkey::load_or_create(path, state == FileState::Encrypted)?;
+        if state == FileState::Plain {
+            encrypt_in_place(path, &key)?;
+        }
+        Store::open_with(path, Some(&key))
+    }
+
+    /// Opens a database without encryption, as desks before encryption kept it. For tests of
+    /// the migration only.
+    #[doc(hidden)]
+    pub fn open_unencrypted(path: &Path) -> Result<Store> {
+        Store::open_with(path, None)
+    }
+
+    fn open_with(path: &Path, key: Option<&dbkey::DbKey>) -> Result<Store> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
         create_private(path)?;
         let mut conn = Connection::open(path)?;
+        if let Some(key) = key {
+            conn.pragma_update(None, "key", key.pragma())?;
+            // A wrong key shows at the first read ("file is not a database").
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+                .map_err(|_| Error::BadFile("数据库密钥与数据文件不符：请联系管理员，不要删除数据文件".into()))?;
+        }
+        // Deleted records (retention) are overwritten, not left in free pages.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         // WAL lets readers run beside the writer. NORMAL syncs at checkpoints, not at every
         // commit: a committed check-in survives a crash or kill of the app (the WAL is on disk),
         // and only a power cut can lose the last moments. A laptop's battery makes that rare,
@@ -390,6 +424,74 @@ impl Store {
 
 /// The database holds names and ID numbers (R12): the file is readable by its owner only (an
 /// older, wider file is narrowed), and SQLite gives its -wal and -shm files the same permissions.
+/// A bare connection to the desk database at `path`, keyed as the desk keys it: for tests and
+/// diagnostics that read tables directly. The desk itself goes through [`Store::open`].
+#[doc(hidden)]
+pub fn raw_connection(path: &Path) -> Result<Connection> {
+    let state = file_state(path)?;
+    let conn = Connection::open(path)?;
+    if state != FileState::Plain {
+        let (key, _) = dbkey::load_or_create(path, state == FileState::Encrypted)?;
+        conn.pragma_update(None, "key", key.pragma())?;
+    }
+    Ok(conn)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileState {
+    /// No file yet, or an empty one.
+    New,
+    /// A plain SQLite database (a desk from before encryption).
+    Plain,
+    Encrypted,
+}
+
+fn file_state(path: &Path) -> Result<FileState> {
+    use std::io::Read;
+    let mut head = [0u8; 16];
+    let n = match std::fs::File::open(path) {
+        Ok(mut f) => f.read(&mut head)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(match n {
+        0 => FileState::New,
+        _ if &head == b"SQLite format 3\0" => FileState::Plain,
+        _ => FileState::Encrypted,
+    })
+}
+
+/// Encrypts a plain database in place: every table copied into a new encrypted file
+/// (`sqlcipher_export`), checked, then put in the old one's place; the old WAL goes with it.
+/// A crash before the rename leaves the plain file as it was, to be encrypted at the next start.
+fn encrypt_in_place(path: &Path, key: &dbkey::DbKey) -> Result<()> {
+    let tmp = path.with_extension("encrypting");
+    let _ = std::fs::remove_file(&tmp);
+    create_private(&tmp)?;
+    {
+        let conn = Connection::open(path)?;
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        conn.execute("ATTACH DATABASE ?1 AS enc KEY ?2", params![tmp.to_string_lossy(), key.pragma()])?;
+        conn.query_row("SELECT sqlcipher_export('enc')", [], |_| Ok(()))?;
+        conn.execute_batch(&format!("PRAGMA enc.user_version = {version}; DETACH DATABASE enc;"))?;
+        let check = Connection::open(&tmp)?;
+        check.pragma_update(None, "key", key.pragma())?;
+        let copied: i64 = check.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if copied != version {
+            return Err(Error::BadFile("数据库加密迁移失败：请联系管理员".into()));
+        }
+    }
+    std::fs::File::open(&tmp)?.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let _ = std::fs::remove_file(side);
+    }
+    Ok(())
+}
+
 fn create_private(path: &Path) -> Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

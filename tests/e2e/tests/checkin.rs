@@ -316,5 +316,13 @@ async fn commands_called_from_the_page_pass_the_gate() -> WebDriverResult<()> {
         assert_eq!(desk.invoke("sign_in", json!({ "name": OPERATOR, "pin": "000001" })).await?, Err("invalid".into()));
     }
     assert_eq!(desk.invoke("sign_in", json!({ "name": OPERATOR, "pin": PIN })).await?, Err("invalid".into()));
-    desk.quit().await
+    desk.quit().await?;
+
+    // What the app wrote is encrypted, its key in the OS keystore when one runs.
+    let head = std::fs::read(data.join("desk.sqlite3")).expect("database file");
+    assert!(!head.starts_with(b"SQLite format 3"));
+    if std::env::var_os("PLACECODE_EXPECT_KEYSTORE").is_some() {
+        assert!(!data.join(placecode::store::dbkey::KEY_FILE).exists());
+    }
+    Ok(())
 }
