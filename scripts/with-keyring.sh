@@ -7,6 +7,8 @@ if [ "${1:-}" = "--inside" ]; then
     shift
     eval "$(printf 'placecode-test' | gnome-keyring-daemon --unlock --components=secrets)"
     export GNOME_KEYRING_CONTROL
+    # No accessibility bus in a test session (WebKit asks for one and logs when it is missing).
+    export NO_AT_BRIDGE=1
     exec "$@"
 fi
 data=$(mktemp -d)

@@ -300,6 +300,75 @@ fn r12_the_key_is_kept_in_the_os_keystore_where_one_runs() {
     assert_eq!(Store::open(&path).unwrap().visit_count().unwrap(), 1);
 }
 
+/// Every byte of the database as the desk itself reads it (decrypted with its key): a plain
+/// copy made by SQLCipher's export.
+fn decrypted_bytes(path: &std::path::Path) -> Vec<u8> {
+    let plain = path.with_extension("plain");
+    let conn = placecode::store::raw_connection(path).unwrap();
+    conn.execute("ATTACH DATABASE ?1 AS p KEY ''", [plain.to_string_lossy()]).unwrap();
+    conn.query_row("SELECT sqlcipher_export('p')", [], |_| Ok(())).unwrap();
+    conn.execute_batch("DETACH DATABASE p").unwrap();
+    let bytes = std::fs::read(&plain).unwrap();
+    std::fs::remove_file(&plain).unwrap();
+    bytes
+}
+
+/// 保存期限: 29 days on, the person seen only on the first day is gone (visit, person, the
+/// outbox copy), read even with the key; the person seen on day 20 is still there.
+#[test]
+fn r12_past_the_retention_window_nothing_of_a_person_remains() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.sqlite3");
+    let mut store = Store::open(&path).unwrap();
+    // The outbox stamps records with the real clock: the test's day 0 is today.
+    let ctx = CheckInContext { now: Utc::now(), ..seed(&mut store) };
+    let mut old = person("欧阳𠮷祥", A);
+    old.phone = "13912345678".into();
+    store.declare(&old, &ctx).unwrap();
+    let day20 = CheckInContext { now: ctx.now + Duration::days(20), ..ctx.clone() };
+    store.declare(&person("李娜", B), &day20).unwrap();
+    assert_eq!(store.purge_expired(ctx.now + Duration::days(27)).unwrap(), placecode::store::PurgeReport::default());
+    assert!(contains(&decrypted_bytes(&path), A), "the check below can fail");
+
+    let report = store.purge_expired(ctx.now + Duration::days(29)).unwrap();
+    assert_eq!((report.visits, report.people), (1, 1));
+    assert!(report.outbox >= 1, "{report:?}");
+    assert_eq!(store.visit_count().unwrap(), 1);
+    drop(store);
+    let bytes = decrypted_bytes(&path);
+    for gone in [A, "欧阳", "13912345678"] {
+        assert!(!contains(&bytes, gone), "{gone} still in the database");
+    }
+    assert!(contains(&bytes, B) && contains(&bytes, "李娜"), "the current person stays");
+    assert!(!contains(&raw_bytes(&path), B), "and stays encrypted");
+}
+
+/// On a desk connected to the centre, a visit not yet sent is kept past the window (the centre
+/// must get it); the window is the administrator's, 7 to 180 days.
+#[test]
+fn r12_a_connected_desk_keeps_what_the_centre_has_not_received() {
+    let mut d = desk();
+    d.store.declare(&person("王芳", A), &d.ctx).unwrap();
+    let enrolment = placecode::store::Enrolment {
+        server_url: "https://centre.example".into(),
+        credential: "c".repeat(40),
+        ca_file: None,
+        desk_name: "东门".into(),
+        venues: vec![],
+        districts: vec![],
+    };
+    d.store.save_enrolment(&enrolment, &"ab".repeat(32)).unwrap();
+    let report = d.store.purge_expired(d.ctx.now + Duration::days(60)).unwrap();
+    assert_eq!((report.visits, report.people, report.outbox), (0, 0, 0));
+    assert_eq!(d.store.visit_count().unwrap(), 1);
+    for bad in [6, 181, -1] {
+        let e = d.store.set_retention_days(bad).unwrap_err();
+        assert_eq!(field_of(&e), ("invalid", "retention_days".into(), "保存期限：应为7至180天".into()));
+    }
+    assert_eq!(d.store.retention_days().unwrap(), 28);
+    assert_eq!(d.store.set_retention_days(7).unwrap(), 7);
+}
+
 #[test]
 fn r7_the_cache_holds_no_id_number_in_clear() {
     let dir = tempfile::tempdir().unwrap();

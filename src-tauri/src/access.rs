@@ -74,6 +74,7 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("import_risk_csv", Access::Admin),
     ("set_risk_max_age", Access::Admin),
     ("set_idle_minutes", Access::Admin),
+    ("set_retention_days", Access::Admin),
     // The centre.
     ("sync_now", Access::Operator),
     ("sync_rejected", Access::Operator),

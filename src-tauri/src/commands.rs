@@ -95,23 +95,44 @@ pub fn change_pin(desk: State<'_, Desk>, current: String, pin: String) -> DeskRe
     Ok(desk.store()?.change_pin(&op.id, &current, &pin)?)
 }
 
-/// What the window needs to know of the session: after how long idle it is signed out.
+/// The desk's session and retention settings, as the window shows them.
 #[derive(serde::Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SessionSettings {
+    /// Minutes without a command before the operator is signed out.
     pub idle_minutes: u32,
+    /// Days a record of a person is kept (保存期限).
+    pub retention_days: u32,
+}
+
+fn session_settings_of(desk: &Desk) -> DeskResult<SessionSettings> {
+    let store = desk.store()?;
+    Ok(SessionSettings {
+        idle_minutes: store.idle_minutes()?,
+        retention_days: u32::try_from(store.retention_days()?).unwrap_or(0),
+    })
 }
 
 #[tauri::command(async)]
 pub fn session_settings(desk: State<'_, Desk>) -> DeskResult<SessionSettings> {
-    Ok(SessionSettings { idle_minutes: desk.store()?.idle_minutes()? })
+    session_settings_of(&desk)
 }
 
 #[tauri::command(async)]
 pub fn set_idle_minutes(desk: State<'_, Desk>, minutes: i64) -> DeskResult<SessionSettings> {
     let m = desk.store()?.set_idle_minutes(minutes)?;
     desk.session()?.set_idle_minutes(m);
-    Ok(SessionSettings { idle_minutes: m })
+    session_settings_of(&desk)
+}
+
+/// A shorter window deletes what is now past it at once.
+#[tauri::command(async)]
+pub fn set_retention_days(desk: State<'_, Desk>, days: i64) -> DeskResult<SessionSettings> {
+    let mut store = desk.store()?;
+    store.set_retention_days(days)?;
+    store.purge_expired(chrono::Utc::now())?;
+    drop(store);
+    session_settings_of(&desk)
 }
 
 // ---- check-in (登记台) --------------------------------------------------------------------------

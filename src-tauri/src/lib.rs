@@ -35,7 +35,9 @@ pub struct Desk {
 impl Desk {
     pub fn open(data_dir: PathBuf) -> placecode::Result<Desk> {
         let db = data_dir.join("desk.sqlite3");
-        let store = Store::open(&db)?;
+        let mut store = Store::open(&db)?;
+        // 保存期限: what is past the retention window goes before anyone signs in.
+        store.purge_expired(chrono::Utc::now())?;
         let key = placecode::keys::load_or_create(&data_dir.join("desk-signing.key"))?;
         let idle = store.idle_minutes()?;
         Ok(Desk {
@@ -135,6 +137,7 @@ desk_commands![
     change_pin,
     session_settings,
     set_idle_minutes,
+    set_retention_days,
     check_in_by_id,
     check_in_by_last4,
     check_in_person,
@@ -190,6 +193,15 @@ pub fn run() {
             });
             tauri::async_runtime::spawn(desk.sync.clone().run());
             app.manage(desk);
+            // And every hour while the desk runs (a desk may stay open for weeks).
+            let handle = app.handle().clone();
+            std::thread::spawn(move || loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+                let desk = handle.state::<Desk>();
+                if let Err(e) = desk.store().and_then(|mut s| Ok(s.purge_expired(chrono::Utc::now())?)) {
+                    eprintln!("placecode-desk: retention purge failed: {}", CommandError::from(&e).code);
+                }
+            });
             Ok(())
         })
         .invoke_handler(move |invoke| {

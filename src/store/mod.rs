@@ -202,6 +202,7 @@ const SERVED_VENUE: &str = "served_venue_id";
 mod checkin;
 mod codes;
 mod outbox;
+mod retention;
 mod truck;
 
 pub use checkin::{
@@ -210,6 +211,7 @@ pub use checkin::{
 };
 pub use codes::{CodeCheck, PosterSettings, VenueCode};
 pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};
+pub use retention::{PurgeReport, DEFAULT_RETENTION_DAYS};
 pub use truck::{
     Arrival, CrewLookup, CrewMember, Destination, PreDeclaration, Trip, TripBoard, TripInput, TripResult, TripStatus,
     DEFAULT_OVERDUE_HOURS,

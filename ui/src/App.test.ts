@@ -287,7 +287,7 @@ describe('App: signing in', () => {
   it('signs the operator out after the idle time, and a key press starts it again', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     try {
-      vi.mocked(api.sessionSettings).mockResolvedValue({ idle_minutes: 2 });
+      vi.mocked(api.sessionSettings).mockResolvedValue({ idle_minutes: 2, retention_days: 28 });
       render(App);
       const input = await screen.findByTestId('checkin-input');
       await vi.advanceTimersByTimeAsync(100_000);

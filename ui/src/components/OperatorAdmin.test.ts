@@ -14,7 +14,7 @@ const clerk = operator({ id: 'op-2', name: '李娜', is_admin: false });
 beforeEach(() => {
   vi.resetAllMocks();
   vi.mocked(api.operators).mockResolvedValue([admin, clerk]);
-  vi.mocked(api.sessionSettings).mockResolvedValue({ idle_minutes: 10 });
+  vi.mocked(api.sessionSettings).mockResolvedValue({ idle_minutes: 10, retention_days: 28 });
 });
 
 describe('OperatorAdmin', () => {
@@ -88,10 +88,14 @@ describe('OperatorAdmin', () => {
           fields: [{ field: 'idle_minutes', message: '无操作自动退出：应为1至120分钟' }],
         }),
       )
-      .mockResolvedValueOnce({ idle_minutes: 5 });
+      .mockResolvedValueOnce({ idle_minutes: 5, retention_days: 28 });
     render(OperatorAdmin, { operator: admin, onsignedout: vi.fn(), onidlechange });
     const box = await screen.findByTestId('idle-minutes');
     await waitFor(() => expect(box).toHaveValue('10'));
+    await user.clear(box);
+    await user.type(box, '十分钟{Enter}');
+    expect(await screen.findByTestId('error-idle_minutes')).toHaveTextContent('应为1至120分钟');
+    expect(api.setIdleMinutes).not.toHaveBeenCalled();
     await user.clear(box);
     await user.type(box, '0{Enter}');
     expect(await screen.findByTestId('error-idle_minutes')).toHaveTextContent('应为1至120分钟');
@@ -101,6 +105,7 @@ describe('OperatorAdmin', () => {
     expect(await screen.findByTestId('idle-minutes-saved')).toHaveTextContent('已保存：5 分钟无操作自动退出');
     expect(api.setIdleMinutes).toHaveBeenLastCalledWith(5);
     expect(onidlechange).toHaveBeenCalledWith(5);
+    expect(screen.getByTestId('retention-days')).toHaveValue('28');
   });
 
   it('shows an operator no idle setting, but lets them change their own PIN', async () => {

@@ -122,6 +122,11 @@ export function sessionSettings(): Promise<SessionSettings> {
   return call<SessionSettings>('session_settings');
 }
 
+/** Sets 保存期限, 7 to 180 days (administrator); what is past a shorter window goes at once. */
+export function setRetentionDays(days: number): Promise<SessionSettings> {
+  return call<SessionSettings>('set_retention_days', { days });
+}
+
 /** Sets the idle sign-out, 1 to 120 minutes (administrator). */
 export function setIdleMinutes(minutes: number): Promise<SessionSettings> {
   return call<SessionSettings>('set_idle_minutes', { minutes });

@@ -671,6 +671,11 @@ const zhCN = {
     idleHint: '登记台这么长时间没有操作，就退出登录，屏幕上的个人信息随之清除。',
     idleSave: '保存',
     idleSaved: '已保存：{minutes} 分钟无操作自动退出',
+    idleInvalid: '无操作自动退出：应为1至120分钟',
+    retentionLabel: '保存期限（天）',
+    retentionHint: '登记记录和个人信息保存这么多天后自动删除；未上传到中心的记录会等上传后再删除。',
+    retentionInvalid: '保存期限：应为7至180天',
+    retentionSaved: '已保存：个人信息保存 {days} 天后删除',
   },
   errors: {
     internal: '操作失败，请重试',
