@@ -186,6 +186,19 @@ fn r7_red_on_the_risk_list_is_refused_and_reported() {
     assert_eq!(e.unwrap_err().to_string(), "绿码人员无需上报");
 }
 
+/// Marks the desk as connected to a centre (an enrolment, no server needed).
+fn connect(store: &mut Store) {
+    let enrolment = placecode::store::Enrolment {
+        server_url: "https://centre.example".into(),
+        credential: "c".repeat(40),
+        ca_file: None,
+        desk_name: "东门".into(),
+        venues: vec![],
+        districts: vec![],
+    };
+    store.save_enrolment(&enrolment, &"ab".repeat(32)).unwrap();
+}
+
 /// The database file and its WAL, as a thief who copies them reads them.
 fn raw_bytes(path: &std::path::Path) -> Vec<u8> {
     let mut bytes = std::fs::read(path).unwrap();
@@ -349,15 +362,7 @@ fn r12_past_the_retention_window_nothing_of_a_person_remains() {
 fn r12_a_connected_desk_keeps_what_the_centre_has_not_received() {
     let mut d = desk();
     d.store.declare(&person("王芳", A), &d.ctx).unwrap();
-    let enrolment = placecode::store::Enrolment {
-        server_url: "https://centre.example".into(),
-        credential: "c".repeat(40),
-        ca_file: None,
-        desk_name: "东门".into(),
-        venues: vec![],
-        districts: vec![],
-    };
-    d.store.save_enrolment(&enrolment, &"ab".repeat(32)).unwrap();
+    connect(&mut d.store);
     let report = d.store.purge_expired(d.ctx.now + Duration::days(60)).unwrap();
     assert_eq!((report.visits, report.people, report.outbox), (0, 0, 0));
     assert_eq!(d.store.visit_count().unwrap(), 1);
@@ -388,15 +393,7 @@ fn r7_the_cache_holds_no_id_number_in_clear() {
 #[test]
 fn a_connected_desk_refuses_a_risk_file() {
     let mut d = desk();
-    let enrolment = placecode::store::Enrolment {
-        server_url: "https://centre.example".into(),
-        credential: "c".repeat(40),
-        ca_file: None,
-        desk_name: "东门".into(),
-        venues: vec![],
-        districts: vec![],
-    };
-    d.store.save_enrolment(&enrolment, &"ab".repeat(32)).unwrap();
+    connect(&mut d.store);
     for replace in [true, false] {
         let e = d.store.import_risk(format!("{A},绿,\n").as_bytes(), replace, d.ctx.now).unwrap_err();
         assert_eq!(
