@@ -60,7 +60,7 @@ async fn database() -> PgPool {
     sqlx::query("CREATE DATABASE placecode_bench").execute(&admin).await.expect("create");
     let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
     let pool = placecode_central::db::connect(&format!("{base}/placecode_bench"), 24).await.expect("bench db");
-    placecode_central::db::maintain_partitions(&pool, 28).await.expect("partitions");
+    placecode_central::db::maintain_partitions(&pool, 28, 365).await.expect("partitions");
     pool
 }
 

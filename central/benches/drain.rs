@@ -66,7 +66,7 @@ async fn main() {
     sqlx::query("CREATE DATABASE placecode_drain").execute(&admin).await.expect("create");
     let base_url = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
     let pool = placecode_central::db::connect(&format!("{base_url}/placecode_drain"), 16).await.expect("db");
-    placecode_central::db::maintain_partitions(&pool, 28).await.expect("partitions");
+    placecode_central::db::maintain_partitions(&pool, 28, 365).await.expect("partitions");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let cfg = ServeConfig {

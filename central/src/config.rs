@@ -16,6 +16,9 @@ pub struct Config {
     /// Visits older than this many days are purged.
     #[arg(long, env = "PLACECODE_RETENTION_DAYS", default_value_t = 28)]
     pub retention_days: i64,
+    /// The audit log (who traced whom, who cleared a colour) is kept this many days.
+    #[arg(long, env = "PLACECODE_AUDIT_DAYS", default_value_t = 365)]
+    pub audit_days: i64,
     /// Database connections in the pool.
     #[arg(long, env = "PLACECODE_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,

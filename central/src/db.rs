@@ -26,8 +26,10 @@ fn partition_name(day: NaiveDate) -> String {
 
 /// Makes sure a partition exists for every day from `retention_days` ago to two days ahead, and
 /// drops the partitions of days older than that: purging a day is dropping a table, whatever its
-/// size. Rows in the default partition older than the cut-off are deleted. Returns the dropped days.
-pub async fn maintain_partitions(pool: &PgPool, retention_days: i64) -> Result<Vec<String>> {
+/// size. Rows in the default partition older than the cut-off are deleted, and so is everything
+/// else of a person with no visit left (see [`purge_people`]); the audit log is kept
+/// `audit_days`. Returns the dropped days.
+pub async fn maintain_partitions(pool: &PgPool, retention_days: i64, audit_days: i64) -> Result<Vec<String>> {
     let today = Utc::now().date_naive();
     let oldest = today - Duration::days(retention_days);
     let mut tx = pool.begin().await?;
@@ -81,8 +83,40 @@ pub async fn maintain_partitions(pool: &PgPool, retention_days: i64) -> Result<V
     // A raised colour past its end no longer applies anywhere (desks check the end themselves).
     sqlx::query("DELETE FROM raised WHERE until < now()").execute(&mut *tx).await?;
     sqlx::query("DELETE FROM phone_raised WHERE until < now()").execute(&mut *tx).await?;
+    purge_people(&mut tx, cutoff, audit_days).await?;
     tx.commit().await?;
     Ok(dropped)
+}
+
+/// 保存期限 beyond the visits: a person with no visit left and not updated since the cut-off
+/// is deleted (document number, name, address, phone), with the phones' links to them and the
+/// phones that have no one left; closed incidents (handed over or released) last updated before
+/// the cut-off go with their steps. Open incidents stay until closed. The audit log (who traced
+/// whom) is kept longer, `audit_days`, and then deleted too.
+async fn purge_people(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    cutoff: Option<chrono::DateTime<Utc>>,
+    audit_days: i64,
+) -> Result<()> {
+    for sql in [
+        "DELETE FROM incident_events e USING incidents i WHERE e.incident_id = i.id
+           AND i.updated_at < $1 AND i.status IN ('handed_over', 'released')",
+        "DELETE FROM incidents WHERE updated_at < $1 AND status IN ('handed_over', 'released')",
+        "DELETE FROM phone_people pp WHERE pp.added_at < $1
+           AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.person_id = pp.person_id AND v.at >= $1)",
+        "DELETE FROM people p WHERE p.updated_at < $1
+           AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.person_id = p.id)
+           AND NOT EXISTS (SELECT 1 FROM phone_people pp WHERE pp.person_id = p.id)",
+        "DELETE FROM phones ph WHERE ph.seen_at < $1
+           AND NOT EXISTS (SELECT 1 FROM phone_people pp WHERE pp.phone_id = ph.id)",
+    ] {
+        sqlx::query(sql).bind(cutoff).execute(&mut **tx).await?;
+    }
+    sqlx::query("DELETE FROM audit_log WHERE at < now() - make_interval(days => $1)")
+        .bind(i32::try_from(audit_days).unwrap_or(i32::MAX))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Binds the database to the server secret: the first start records the secret's fingerprint;

@@ -108,7 +108,7 @@ pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()
     let keys = Keys::load_or_create(&config.secret_file)?;
     let pool = db::connect(&config.database_url, config.db_connections).await?;
     db::check_secret(&pool, &keys).await?;
-    db::maintain_partitions(&pool, config.retention_days).await?;
+    db::maintain_partitions(&pool, config.retention_days, config.audit_days).await?;
     let app = App::new(pool.clone(), keys, &config.public_url, &serve);
     let listener = tokio::net::TcpListener::bind(&serve.listen).await?;
     tracing::info!(listen = %serve.listen, public = %config.public_url, "placecode-central serving");
@@ -117,18 +117,18 @@ pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()
     // The maintenance loop runs beside the server and ends with it.
     tokio::select! {
         r = server => r?,
-        _ = maintenance(pool, config.retention_days) => {}
+        _ = maintenance(pool, config.retention_days, config.audit_days) => {}
     }
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn maintenance(pool: PgPool, retention_days: i64) {
+async fn maintenance(pool: PgPool, retention_days: i64, audit_days: i64) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     tick.tick().await;
     loop {
         tick.tick().await;
-        match db::maintain_partitions(&pool, retention_days).await {
+        match db::maintain_partitions(&pool, retention_days, audit_days).await {
             Ok(dropped) if !dropped.is_empty() => tracing::info!(?dropped, "purged old visits"),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "partition maintenance"),

@@ -139,7 +139,7 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         Some(Command::Serve(s)) => return placecode_central::serve(cfg, s).await,
         Some(Command::Migrate) => {
             let pool = db::connect(&cfg.database_url, 2).await?;
-            db::maintain_partitions(&pool, cfg.retention_days).await?;
+            db::maintain_partitions(&pool, cfg.retention_days, cfg.audit_days).await?;
             println!("migrated");
             return Ok(());
         }
@@ -197,7 +197,7 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
             print(serde_json::to_value(s)?);
         }
         Admin::Purge => {
-            let dropped = db::maintain_partitions(&pool, cfg.retention_days).await?;
+            let dropped = db::maintain_partitions(&pool, cfg.retention_days, cfg.audit_days).await?;
             print(serde_json::json!({ "dropped": dropped }));
         }
     }

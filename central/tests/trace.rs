@@ -120,7 +120,7 @@ async fn old_days_are_dropped_whole(pool: PgPool) {
     let before = partitions(pool.clone()).await;
     // 29 + today + 2 ahead, and the default.
     assert_eq!(before, 29 + 2 + 1);
-    let dropped = placecode_central::db::maintain_partitions(&pool, 14).await.unwrap();
+    let dropped = placecode_central::db::maintain_partitions(&pool, 14, 365).await.unwrap();
     assert_eq!(dropped.len(), 14);
     let left: Vec<chrono::DateTime<Utc>> =
         sqlx::query_scalar("SELECT at FROM visits ORDER BY at").fetch_all(&pool).await.unwrap();
@@ -129,6 +129,66 @@ async fn old_days_are_dropped_whole(pool: PgPool) {
     let changes: i64 =
         sqlx::query_scalar("SELECT count(*) FROM changes WHERE kind = 'phone_visit'").fetch_one(&pool).await.unwrap();
     assert_eq!(changes, 1, "the old check-in's pull change went with it");
+}
+
+/// A plain-text dump of this test's database, as a backup or a copy would hold it.
+async fn pg_dump(pool: &PgPool) -> String {
+    let db: String = sqlx::query_scalar("SELECT current_database()").fetch_one(pool).await.unwrap();
+    let base = std::env::var("DATABASE_URL").unwrap();
+    let url = format!("{}/{db}", base.rsplit_once('/').unwrap().0);
+    let out = std::process::Command::new("pg_dump").args(["--data-only", "--dbname", &url]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// 保存期限 at the centre: after the retention window, nothing of a person seen only before it is
+/// left anywhere in a dump of the database (document number, name, phone; their phone's link,
+/// a closed incident and its steps); a person seen yesterday stays; the audit log is kept for its
+/// own, longer period.
+#[sqlx::test]
+async fn r12_past_retention_nothing_of_a_person_is_left_in_a_dump(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (mall, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let now = Utc::now();
+    let (gone, stays) = (resident_id(40), resident_id(1));
+    let mut old = visit_record(mall, &gone, "欧阳旧人", now - Duration::days(40));
+    old.body["person"]["phone"] = json!("13911112222");
+    desk.push(&[old, visit_record(mall, &stays, "李现在", now - Duration::days(1))]).await;
+    // The clock moved on 40 days for the old person's record, a phone that declared them, a
+    // closed incident with its step, and audit entries of 20 and 400 days.
+    let exec = |sql: &'static str| {
+        let pool = pool.clone();
+        async move { sqlx::query(sql).execute(&pool).await.unwrap() }
+    };
+    sqlx::query("UPDATE people SET updated_at = now() - interval '40 days' WHERE document_number = $1")
+        .bind(&gone)
+        .execute(&pool)
+        .await
+        .unwrap();
+    exec("INSERT INTO phones (id, created_at, seen_at) VALUES ('00000000-0000-7000-8000-000000000001', now() - interval '40 days', now() - interval '40 days')").await;
+    sqlx::query("INSERT INTO phone_people (phone_id, person_id, added_at) SELECT '00000000-0000-7000-8000-000000000001', id, now() - interval '40 days' FROM people WHERE document_number = $1")
+        .bind(&gone)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO incidents (id, visit_id, venue_id, desk_id, colour, reason, held_at, reported_to, status, at, updated_at)
+                 VALUES (gen_random_uuid(), gen_random_uuid(), $1, gen_random_uuid(), 'red', '欧阳旧人发热', '门卫室', '社区', 'handed_over', now() - interval '40 days', now() - interval '40 days')")
+        .bind(mall)
+        .execute(&pool)
+        .await
+        .unwrap();
+    exec("INSERT INTO incident_events (id, incident_id, status, note, at) SELECT gen_random_uuid(), id, 'handed_over', '120送欧阳旧人', at FROM incidents").await;
+    exec("INSERT INTO audit_log (at, actor, action, params, results) VALUES (now() - interval '400 days', 'tracer:old', 'trace', '{}', 1), (now() - interval '20 days', 'tracer:kept', 'trace', '{}', 1)").await;
+
+    let before = pg_dump(&pool).await;
+    assert!(before.contains(&gone) && before.contains("欧阳旧人") && before.contains("13911112222"), "the check can fail");
+    placecode_central::db::maintain_partitions(&pool, 28, 365).await.unwrap();
+    let after = pg_dump(&pool).await;
+    for left in [gone.as_str(), "欧阳旧人", "13911112222", "00000000-0000-7000-8000-000000000001", "tracer:old"] {
+        assert!(!after.contains(left), "{left} is still in the dump");
+    }
+    assert!(after.contains(&stays) && after.contains("李现在") && after.contains("tracer:kept"));
 }
 
 #[sqlx::test]

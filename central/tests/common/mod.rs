@@ -34,7 +34,7 @@ impl Server {
     }
 
     pub async fn start_with(pool: PgPool, cfg: ServeConfig) -> Server {
-        placecode_central::db::maintain_partitions(&pool, 28).await.expect("partitions");
+        placecode_central::db::maintain_partitions(&pool, 28, 365).await.expect("partitions");
         let keys = Keys::from_secret(&[42u8; 32]);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
