@@ -514,29 +514,35 @@ fn operators_sign_in_by_name_and_pin() {
     assert_eq!(d.store.operators().unwrap().len(), 2, "nothing half-saved");
 }
 
-/// Wrong PINs in a row (under any name) make the desk wait: 30 s after the fifth, doubling
-/// after each further one; the right PIN during the wait is refused too; a wait that has passed
-/// lets the right PIN in and resets the count. The count survives reopening the database.
+/// Wrong PINs in a row for one operator make that operator's sign-in wait: 30 s after the
+/// fifth, doubling after each further one; the right PIN during the wait is refused too; a wait
+/// that has passed lets the right PIN in and resets the count. The count survives reopening the
+/// database. Another operator is not held up, and unknown names count for no one.
 #[test]
-fn wrong_pins_lock_the_desk_out_with_back_off() {
+fn wrong_pins_lock_an_operator_out_with_back_off() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("d.sqlite3");
     let mut store = Store::open(&db).unwrap();
     store.add_operator("张敏", "246813").unwrap();
+    store.add_operator("李娜", "135792").unwrap();
     let t0 = Utc::now();
+    for _ in 0..10 {
+        assert_eq!(store.sign_in("谁", "999999", t0).unwrap_err().to_string(), "姓名或PIN不对");
+    }
     for _ in 0..4 {
         assert_eq!(store.sign_in("张敏", "999999", t0).unwrap_err().to_string(), "姓名或PIN不对");
     }
-    let e = store.sign_in("谁", "999999", t0).unwrap_err();
-    assert_eq!(field_of(&e), ("invalid", "pin".into(), "姓名或PIN不对；已连续输错5次，请30秒后再试".into()));
+    let e = store.sign_in("张敏", "999999", t0).unwrap_err();
+    assert_eq!(field_of(&e), ("invalid", "pin".into(), "姓名或PIN不对；张敏已连续输错5次，请30秒后再试".into()));
+    assert_eq!(store.sign_in("李娜", "135792", t0).unwrap().name, "李娜", "another operator signs in");
     drop(store);
     let store = Store::open(&db).unwrap();
     let e = store.sign_in("张敏", "246813", t0 + Duration::seconds(10)).unwrap_err();
-    assert_eq!(e.to_string(), "连续输错5次，请20秒后再试", "the right PIN waits too");
+    assert_eq!(e.to_string(), "张敏已连续输错5次，请20秒后再试", "the right PIN waits too");
     let t1 = t0 + Duration::seconds(31);
     assert_eq!(
         store.sign_in("张敏", "000001", t1).unwrap_err().to_string(),
-        "姓名或PIN不对；已连续输错6次，请1分钟后再试"
+        "姓名或PIN不对；张敏已连续输错6次，请1分钟后再试"
     );
     let t2 = t1 + Duration::seconds(61);
     assert!(store.sign_in("张敏", "246813", t2).is_ok());
@@ -555,6 +561,8 @@ fn an_operator_changes_their_own_pin() {
     let e = d.store.change_pin(&op.id, "246813", "1234").unwrap_err();
     assert_eq!(field_of(&e), ("invalid", "pin".into(), "新PIN：应为6至12位数字".into()));
     assert!(d.store.sign_in("张敏", "246813", d.ctx.now).is_ok(), "a refused change keeps the PIN");
+    let e = d.store.change_pin(&op.id, "246813", "２４６８１３").unwrap_err();
+    assert_eq!(field_of(&e), ("invalid", "pin".into(), "新PIN：与当前PIN相同，请换一个".into()));
     d.store.change_pin(&op.id, "246813", "864213").unwrap();
     assert!(d.store.sign_in("张敏", "246813", d.ctx.now).is_err());
     assert_eq!(d.store.sign_in("张敏", "864213", d.ctx.now).unwrap().id, op.id);

@@ -182,7 +182,10 @@ async fn r12_past_retention_nothing_of_a_person_is_left_in_a_dump(pool: PgPool) 
     exec("INSERT INTO audit_log (at, actor, action, params, results) VALUES (now() - interval '400 days', 'tracer:old', 'trace', '{}', 1), (now() - interval '20 days', 'tracer:kept', 'trace', '{}', 1)").await;
 
     let before = pg_dump(&pool).await;
-    assert!(before.contains(&gone) && before.contains("欧阳旧人") && before.contains("13911112222"), "the check can fail");
+    assert!(
+        before.contains(&gone) && before.contains("欧阳旧人") && before.contains("13911112222"),
+        "the check can fail"
+    );
     placecode_central::db::maintain_partitions(&pool, 28, 365).await.unwrap();
     let after = pg_dump(&pool).await;
     for left in [gone.as_str(), "欧阳旧人", "13911112222", "00000000-0000-7000-8000-000000000001", "tracer:old"] {

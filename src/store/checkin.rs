@@ -226,18 +226,12 @@ impl Store {
     }
 
     /// Signs an operator in by name and PIN. The reason never says which of the two was wrong.
-    /// After [`SIGN_IN_FREE_TRIES`] wrong tries in a row (any name: one guesser tries them all)
-    /// the desk refuses every try for a while that doubles with each further wrong try, up to an
-    /// hour; the count lives in the database, so closing the app does not reset it.
+    /// After [`SIGN_IN_FREE_TRIES`] wrong tries in a row for one operator, that operator's
+    /// sign-in waits for a while that doubles with each further wrong try, up to an hour; the
+    /// other operators are not held up (a guesser at the desk cannot lock everyone out). The
+    /// count lives in the database, so closing the app does not reset it. A name that is no
+    /// operator's is simply wrong: there is no PIN to guess.
     pub fn sign_in(&self, name: &str, pin: &str, now: DateTime<Utc>) -> Result<Operator> {
-        let failures: u32 = setting(&self.conn, SIGN_IN_FAILURES)?.and_then(|v| v.parse().ok()).unwrap_or(0);
-        let locked_until =
-            setting(&self.conn, SIGN_IN_LOCKED_UNTIL)?.and_then(|v| DateTime::parse_from_rfc3339(&v).ok());
-        if let Some(until) = locked_until.filter(|u| *u > now) {
-            // Rounded up: "1秒" until the very end, never "0秒".
-            let seconds = ((until.with_timezone(&Utc) - now).num_milliseconds() + 999) / 1000;
-            return Err(field_err("pin", format!("连续输错{failures}次，请{}后再试", wait_text(seconds))));
-        }
         let name = normalize::clean(name);
         let row: Option<(String, bool, Vec<u8>, Vec<u8>)> = self
             .conn
@@ -245,27 +239,33 @@ impl Store {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
             .optional()?;
-        match row {
-            Some((id, is_admin, salt, hash))
-                if pin_hash(&normalize::compact(pin), &salt).as_slice() == hash.as_slice() =>
-            {
-                set_setting(&self.conn, SIGN_IN_FAILURES, "0")?;
-                Ok(Operator { id, name, is_admin })
+        let Some((id, is_admin, salt, hash)) = row else {
+            return Err(field_err("pin", "姓名或PIN不对"));
+        };
+        let failures_key = format!("{SIGN_IN_FAILURES}.{id}");
+        let locked_key = format!("{SIGN_IN_LOCKED_UNTIL}.{id}");
+        let failures: u32 = setting(&self.conn, &failures_key)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        let locked_until = setting(&self.conn, &locked_key)?.and_then(|v| DateTime::parse_from_rfc3339(&v).ok());
+        if let Some(until) = locked_until.filter(|u| *u > now) {
+            // Rounded up: "1秒" until the very end, never "0秒".
+            let seconds = ((until.with_timezone(&Utc) - now).num_milliseconds() + 999) / 1000;
+            return Err(field_err("pin", format!("{name}已连续输错{failures}次，请{}后再试", wait_text(seconds))));
+        }
+        if pin_hash(&normalize::compact(pin), &salt).as_slice() == hash.as_slice() {
+            set_setting(&self.conn, &failures_key, "0")?;
+            return Ok(Operator { id, name, is_admin });
+        }
+        let failures = failures.saturating_add(1);
+        set_setting(&self.conn, &failures_key, &failures.to_string())?;
+        match sign_in_lockout(failures) {
+            Some(wait) => {
+                set_setting(&self.conn, &locked_key, &rfc3339(now + wait))?;
+                Err(field_err(
+                    "pin",
+                    format!("姓名或PIN不对；{name}已连续输错{failures}次，请{}后再试", wait_text(wait.num_seconds())),
+                ))
             }
-            _ => {
-                let failures = failures.saturating_add(1);
-                set_setting(&self.conn, SIGN_IN_FAILURES, &failures.to_string())?;
-                match sign_in_lockout(failures) {
-                    Some(wait) => {
-                        set_setting(&self.conn, SIGN_IN_LOCKED_UNTIL, &rfc3339(now + wait))?;
-                        Err(field_err(
-                            "pin",
-                            format!("姓名或PIN不对；已连续输错{failures}次，请{}后再试", wait_text(wait.num_seconds())),
-                        ))
-                    }
-                    None => Err(field_err("pin", "姓名或PIN不对")),
-                }
-            }
+            None => Err(field_err("pin", "姓名或PIN不对")),
         }
     }
 
@@ -283,6 +283,9 @@ impl Store {
             return Err(field_err("current", "当前PIN：不对"));
         }
         let new = validate::pin(new).map_err(|m| field_err("pin", format!("新PIN：{m}")))?;
+        if pin_hash(&new, &salt).as_slice() == hash.as_slice() {
+            return Err(field_err("pin", "新PIN：与当前PIN相同，请换一个"));
+        }
         let salt = random_bytes::<16>()?;
         self.conn.execute(
             "UPDATE operators SET pin_salt = ?2, pin_hash = ?3 WHERE id = ?1",

@@ -33,6 +33,7 @@ describe('OperatorAdmin', () => {
 
     await user.type(screen.getByTestId('operator-add-name'), '王芳');
     await user.type(screen.getByTestId('operator-add-pin'), '864209');
+    await user.type(screen.getByTestId('operator-add-pin2'), '864209');
     await user.click(screen.getByTestId('operator-add-submit'));
 
     expect(api.addOperator).toHaveBeenCalledWith('王芳', '864209');
@@ -49,7 +50,8 @@ describe('OperatorAdmin', () => {
     );
     render(OperatorAdmin, { operator: admin, onsignedout: vi.fn() });
     await user.type(screen.getByTestId('operator-add-name'), '李娜');
-    await user.type(screen.getByTestId('operator-add-pin'), '8642{Enter}');
+    await user.type(screen.getByTestId('operator-add-pin'), '864209');
+    await user.type(screen.getByTestId('operator-add-pin2'), '864209{Enter}');
     expect(await screen.findByTestId('error-name')).toHaveTextContent('姓名：登记员“李娜”已存在');
     expect(screen.getByTestId('operator-add-name')).toHaveFocus();
   });
@@ -59,7 +61,8 @@ describe('OperatorAdmin', () => {
     vi.mocked(api.addOperator).mockRejectedValue(commandError({ code: 'forbidden', message: '需要管理员权限' }));
     render(OperatorAdmin, { operator: admin, onsignedout: vi.fn() });
     await user.type(screen.getByTestId('operator-add-name'), '王芳');
-    await user.type(screen.getByTestId('operator-add-pin'), '8642{Enter}');
+    await user.type(screen.getByTestId('operator-add-pin'), '864209');
+    await user.type(screen.getByTestId('operator-add-pin2'), '864209{Enter}');
     expect(await screen.findByTestId('operator-error')).toHaveTextContent('需要管理员权限');
   });
 

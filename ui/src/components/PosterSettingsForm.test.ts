@@ -22,7 +22,7 @@ describe('PosterSettingsForm', () => {
   it('shows the current values and saves them trimmed', async () => {
     const user = userEvent.setup();
     setPosterSettings.mockResolvedValue({ public_base_url: 'https://qr.kf.gov.cn', supervision_phone: '0371-12345' });
-    render(PosterSettingsForm, { onsignedout: vi.fn() });
+    render(PosterSettingsForm, { admin: true, onsignedout: vi.fn() });
 
     const url = await screen.findByTestId('poster-base-url');
     const phone = screen.getByTestId('poster-phone');
@@ -58,7 +58,7 @@ describe('PosterSettingsForm', () => {
         ],
       }),
     );
-    render(PosterSettingsForm, { onsignedout: vi.fn() });
+    render(PosterSettingsForm, { admin: true, onsignedout: vi.fn() });
     const url = await screen.findByTestId('poster-base-url');
     await user.clear(url);
     await user.type(url, 'http://x{Enter}');
@@ -72,7 +72,7 @@ describe('PosterSettingsForm', () => {
   it('shows that only the administrator may change them', async () => {
     const user = userEvent.setup();
     setPosterSettings.mockRejectedValue(commandError({ code: 'forbidden', message: '只有管理员可以执行此操作' }));
-    render(PosterSettingsForm, { onsignedout: vi.fn() });
+    render(PosterSettingsForm, { admin: true, onsignedout: vi.fn() });
     await user.click(await screen.findByTestId('poster-settings-save'));
 
     expect(await screen.findByTestId('poster-settings-error')).toHaveTextContent('只有管理员可以执行此操作');
@@ -83,9 +83,16 @@ describe('PosterSettingsForm', () => {
     const user = userEvent.setup();
     const onsignedout = vi.fn();
     setPosterSettings.mockRejectedValue(commandError({ code: 'signed_out', message: '请先登录' }));
-    render(PosterSettingsForm, { onsignedout });
+    render(PosterSettingsForm, { admin: true, onsignedout });
     await user.click(await screen.findByTestId('poster-settings-save'));
     await waitFor(() => expect(onsignedout).toHaveBeenCalledTimes(1));
     expect(screen.queryByTestId('poster-settings-error')).not.toBeInTheDocument();
+  });
+
+  it('shows an operator who is not the administrator the settings, unchangeable', async () => {
+    render(PosterSettingsForm, { admin: false, onsignedout: vi.fn() });
+    expect(await screen.findByTestId('poster-settings-admin-only')).toHaveTextContent('只有本台管理员可以更改');
+    expect(await screen.findByTestId('poster-base-url')).toBeDisabled();
+    expect(screen.queryByTestId('poster-settings-save')).not.toBeInTheDocument();
   });
 });

@@ -27,7 +27,7 @@ beforeEach(() => {
 });
 
 function show(onsignedout = vi.fn()) {
-  return render(SyncSettings, { catalog, onsignedout });
+  return render(SyncSettings, { admin: true, catalog, onsignedout });
 }
 
 describe('SyncSettings: not enrolled', () => {
@@ -189,5 +189,12 @@ describe('SyncSettings: enrolled', () => {
     expect(events.listening()).toBe(2);
     unmount();
     expect(events.listening()).toBe(0);
+  });
+
+  it('shows an operator who is not the administrator no connect form', async () => {
+    vi.mocked(api.syncStatus).mockResolvedValue(notEnrolled());
+    render(SyncSettings, { admin: false, catalog, onsignedout: vi.fn() });
+    expect(await screen.findByTestId('sync-admin-only')).toHaveTextContent('只有本台管理员可以更改');
+    expect(screen.queryByTestId('sync-connect-url')).not.toBeInTheDocument();
   });
 });

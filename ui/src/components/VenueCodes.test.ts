@@ -36,8 +36,8 @@ function row(code: string): HTMLElement {
   return found;
 }
 
-function renderPanel(props: Partial<{ onback: () => void; onsignedout: () => void }> = {}) {
-  return render(VenueCodes, { venue: mall, onback: vi.fn(), ...props });
+function renderPanel(props: Partial<{ admin: boolean; onback: () => void; onsignedout: () => void }> = {}) {
+  return render(VenueCodes, { admin: true, venue: mall, onback: vi.fn(), ...props });
 }
 
 describe('VenueCodes', () => {
@@ -214,6 +214,14 @@ describe('VenueCodes', () => {
     renderPanel();
     expect(await screen.findByTestId('codes-empty')).toHaveTextContent('这个场所还没有场所码');
     await waitFor(() => expect(screen.getByTestId('new-code-label')).toHaveFocus());
+  });
+
+  it('lets an operator who is not the administrator preview and save posters, not issue or revoke', async () => {
+    renderPanel({ admin: false });
+    expect(await screen.findAllByTestId('code-preview-button')).not.toHaveLength(0);
+    expect(screen.getAllByTestId('code-save-pdf')).not.toHaveLength(0);
+    expect(screen.queryByTestId('code-revoke')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('new-code-label')).not.toBeInTheDocument();
   });
 });
 

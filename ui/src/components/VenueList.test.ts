@@ -59,7 +59,7 @@ function row(id: string): HTMLElement {
 
 describe('VenueList', () => {
   it('lists venues with catalog labels and the count', async () => {
-    render(VenueList, { catalog });
+    render(VenueList, { admin: true, catalog });
     expect(await screen.findAllByTestId('venue-row')).toHaveLength(3);
     expect(listVenues).toHaveBeenCalledWith('');
     expect(screen.getByText('共 3 个场所')).toBeInTheDocument();
@@ -75,7 +75,7 @@ describe('VenueList', () => {
   it('shows the search box only once the first results are in', async () => {
     const pending = deferred<Venue[]>();
     listVenues.mockReturnValue(pending.promise);
-    render(VenueList, { catalog });
+    render(VenueList, { admin: true, catalog });
 
     expect(screen.getByText('正在查询…')).toBeInTheDocument();
     expect(screen.queryByTestId('venue-search')).not.toBeInTheDocument();
@@ -86,7 +86,7 @@ describe('VenueList', () => {
   });
 
   it('shows the manager names and phones as the backend masked them, never in full', async () => {
-    const { container } = render(VenueList, { catalog });
+    const { container } = render(VenueList, { admin: true, catalog });
     await screen.findAllByTestId('venue-row');
 
     expect(within(row('v-mall')).getByText('王**')).toBeInTheDocument();
@@ -104,7 +104,7 @@ describe('VenueList', () => {
 
   it('searches as the clerk types, once the typing pauses', async () => {
     const user = userEvent.setup();
-    render(VenueList, { catalog });
+    render(VenueList, { admin: true, catalog });
     await screen.findAllByTestId('venue-row');
     listVenues.mockClear();
     listVenues.mockResolvedValue([hotel]);
@@ -121,7 +121,7 @@ describe('VenueList', () => {
 
   it('searches at once on Enter', async () => {
     const user = userEvent.setup();
-    render(VenueList, { catalog });
+    render(VenueList, { admin: true, catalog });
     await screen.findAllByTestId('venue-row');
     listVenues.mockClear();
 
@@ -133,7 +133,7 @@ describe('VenueList', () => {
 
   it('says so when nothing matches', async () => {
     const user = userEvent.setup();
-    render(VenueList, { catalog });
+    render(VenueList, { admin: true, catalog });
     await screen.findAllByTestId('venue-row');
     listVenues.mockResolvedValue([]);
 
@@ -146,7 +146,7 @@ describe('VenueList', () => {
 
   it('says so when no venue is registered yet', async () => {
     listVenues.mockResolvedValue([]);
-    render(VenueList, { catalog });
+    render(VenueList, { admin: true, catalog });
     expect(await screen.findByText('尚未登记任何场所。')).toBeInTheDocument();
   });
 
@@ -155,7 +155,7 @@ describe('VenueList', () => {
     const onservedchange = vi.fn();
     const served = { ...mall, served: true };
     setServedVenue.mockResolvedValue(served);
-    render(VenueList, { catalog, onservedchange });
+    render(VenueList, { admin: true, catalog, onservedchange });
     await screen.findAllByTestId('venue-row');
 
     // The served venue has a badge instead of the button.
@@ -173,7 +173,7 @@ describe('VenueList', () => {
   it('shows a failure to set the served venue', async () => {
     const user = userEvent.setup();
     setServedVenue.mockRejectedValue(commandError({ code: 'not_found', message: '未找到该场所' }));
-    render(VenueList, { catalog });
+    render(VenueList, { admin: true, catalog });
     await screen.findAllByTestId('venue-row');
 
     await user.click(within(row('v-mall')).getByTestId('venue-set-served'));
@@ -183,7 +183,7 @@ describe('VenueList', () => {
 
   it('"编辑" opens the form with the full values, and saving returns to the list', async () => {
     const user = userEvent.setup();
-    render(VenueList, { catalog });
+    render(VenueList, { admin: true, catalog });
     await screen.findAllByTestId('venue-row');
 
     await user.click(within(row('v-mall')).getByTestId('venue-edit'));
@@ -208,7 +208,7 @@ describe('VenueList', () => {
 
   it('"取消" leaves the venue unchanged', async () => {
     const user = userEvent.setup();
-    render(VenueList, { catalog });
+    render(VenueList, { admin: true, catalog });
     await screen.findAllByTestId('venue-row');
 
     await user.click(within(row('v-hotel')).getByTestId('venue-edit'));
@@ -222,7 +222,7 @@ describe('VenueList', () => {
   it('"场所码" opens the venue’s codes, and 返回 comes back to the row', async () => {
     const user = userEvent.setup();
     vi.mocked(api.venueCodes).mockResolvedValue([venueCode({ venue_id: 'v-hotel', label: '东门' })]);
-    render(VenueList, { catalog });
+    render(VenueList, { admin: true, catalog });
     await screen.findAllByTestId('venue-row');
 
     await user.click(within(row('v-hotel')).getByTestId('venue-codes'));
@@ -250,7 +250,7 @@ describe('VenueList: 批量打印海报', () => {
     vi.mocked(api.venueCodes).mockImplementation(async (id) =>
       id === 'v-mall' ? [venueCode({ label: '东门' }), venueCode({ label: '西门' })] : [],
     );
-    render(VenueList, { catalog });
+    render(VenueList, { admin: true, catalog });
     await screen.findAllByTestId('venue-row');
     const print = screen.getByTestId('venue-print-selected');
     expect(print).toHaveTextContent('生成海报（0个场所）');
@@ -288,7 +288,7 @@ describe('VenueList: 批量打印海报', () => {
     const pending = deferred<string | null>();
     vi.mocked(api.savePosters).mockReturnValue(pending.promise);
     vi.mocked(api.venueCodes).mockResolvedValue([]);
-    render(VenueList, { catalog });
+    render(VenueList, { admin: true, catalog });
     await screen.findAllByTestId('venue-row');
 
     await user.click(screen.getByTestId('venue-select-all'));
@@ -315,7 +315,7 @@ describe('VenueList: 批量打印海报', () => {
     const user = userEvent.setup();
     vi.mocked(api.savePosters).mockResolvedValue('/tmp/a.pdf');
     vi.mocked(api.venueCodes).mockResolvedValue([]);
-    render(VenueList, { catalog });
+    render(VenueList, { admin: true, catalog });
     await screen.findAllByTestId('venue-row');
     await user.click(screen.getByTestId('venue-select-all'));
 
@@ -334,7 +334,7 @@ describe('VenueList: 批量打印海报', () => {
     vi.mocked(api.savePosters)
       .mockRejectedValueOnce(commandError({ code: 'storage', message: '无法写入文件' }))
       .mockRejectedValueOnce(commandError({ code: 'signed_out', message: '请先登录：选择登记员并输入PIN' }));
-    render(VenueList, { catalog, onsignedout });
+    render(VenueList, { admin: true, catalog, onsignedout });
     await screen.findAllByTestId('venue-row');
     await user.click(within(row('v-mall')).getByTestId('venue-select'));
 
@@ -344,5 +344,13 @@ describe('VenueList: 批量打印海报', () => {
     await user.click(screen.getByTestId('venue-print-selected'));
     await waitFor(() => expect(onsignedout).toHaveBeenCalledTimes(1));
     expect(screen.getByTestId('list-error')).toHaveTextContent('请先登录');
+  });
+
+  it('shows an operator who is not the administrator no edit and no 设为本台场所', async () => {
+    render(VenueList, { admin: false, catalog });
+    expect(await screen.findAllByTestId('venue-row')).toHaveLength(3);
+    expect(screen.queryByTestId('venue-edit')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('venue-set-served')).not.toBeInTheDocument();
+    expect(screen.getAllByTestId('venue-codes')).toHaveLength(3);
   });
 });

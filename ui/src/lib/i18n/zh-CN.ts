@@ -158,6 +158,8 @@ const zhCN = {
     venue: '场所',
     entrance: '入口',
     imageLabel: '或选择海报照片（PNG或JPEG）',
+    imageButton: '选择照片…',
+    noImage: '未选择照片',
   },
   posterSettings: {
     title: '海报设置',
@@ -619,6 +621,7 @@ const zhCN = {
   },
   settings: {
     title: '设置',
+    adminOnly: '只有本台管理员可以更改这一项。',
   },
   risk: {
     title: '风险名单',
@@ -641,6 +644,7 @@ const zhCN = {
     colReasons: '原因',
     allImported: '所有行均已导入。',
     maxAgeLabel: '过期提醒（小时）',
+    maxAgeInvalid: '风险名单有效期：应为1至720小时',
     maxAgeHint: '名单超过这个时长未更新，登记结果上会提示“风险名单已过期”。',
     maxAgeSave: '保存',
     maxAgeSaved: '已保存：超过 {hours} 小时未更新即提示过期',
