@@ -484,6 +484,11 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
     let (row, answers, truck, relation) = match checked {
         Ok(c) => c,
         Err(placecode::Error::Invalid(errors)) => {
+            // A second tap of a form whose first tap was stored meanwhile: what changed (this
+            // phone now holds the person, so 关系 is asked) is no reason to refuse; show the first.
+            if let Some((id, code)) = done(app, phone, form.once).await? {
+                return Ok(see_other(app, &result_path(&code, id)));
+            }
             let n = nonce();
             let shown = Form { values: fields, errors: &errors };
             let token = csrf(app, phone);
