@@ -320,7 +320,7 @@ async fn main() {
         let t = Instant::now();
         placecode_central::trace::person(
             &pool,
-            &keys.risk,
+            &keys,
             "bench",
             &placecode_central::trace::PersonQuery {
                 id_number: number.clone(),
@@ -334,7 +334,7 @@ async fn main() {
         let t = Instant::now();
         let rows = placecode_central::trace::overlap(
             &pool,
-            &keys.risk,
+            &keys,
             "bench",
             &placecode_central::trace::OverlapQuery { id_number: number, hours: 2 },
             Utc::now(),

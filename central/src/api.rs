@@ -71,7 +71,7 @@ pub async fn push(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Re
     let now = Utc::now();
     let desk = auth::desk(&app.pool, &headers, now).await?;
     let req: PushRequest = parse(&body)?;
-    let results = pushing::push(&app.pool, &app.keys.risk, &desk, req.records, now).await?;
+    let results = pushing::push(&app.pool, &app.keys, &desk, req.records, now).await?;
     Ok(answer(&PushResponse { results, server_time: Utc::now() }))
 }
 
@@ -96,13 +96,13 @@ pub async fn pull(State(app): State<App>, headers: HeaderMap, Query(q): Query<Pu
 pub async fn trace_person(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {
     let actor = auth::tracer(&app.pool, &headers).await?;
     let q: trace::PersonQuery = parse(&body)?;
-    Ok(answer(&serde_json::json!({ "visits": trace::person(&app.pool, &app.keys.risk, &actor, &q).await? })))
+    Ok(answer(&serde_json::json!({ "visits": trace::person(&app.pool, &app.keys, &actor, &q).await? })))
 }
 
 pub async fn trace_venue(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {
     let actor = auth::tracer(&app.pool, &headers).await?;
     let q: trace::VenueQuery = parse(&body)?;
-    Ok(answer(&serde_json::json!({ "visits": trace::venue(&app.pool, &actor, &q).await? })))
+    Ok(answer(&serde_json::json!({ "visits": trace::venue(&app.pool, &app.keys, &actor, &q).await? })))
 }
 
 /// 监管: open, closed and overdue trips by checkpoint and destination (tracer credential).
@@ -115,6 +115,6 @@ pub async fn trips(State(app): State<App>, headers: HeaderMap, body: Bytes) -> R
 pub async fn trace_overlap(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {
     let actor = auth::tracer(&app.pool, &headers).await?;
     let q: trace::OverlapQuery = parse(&body)?;
-    let rows = trace::overlap(&app.pool, &app.keys.risk, &actor, &q, Utc::now()).await?;
+    let rows = trace::overlap(&app.pool, &app.keys, &actor, &q, Utc::now()).await?;
     Ok(answer(&serde_json::json!({ "overlaps": rows })))
 }

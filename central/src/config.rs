@@ -10,6 +10,11 @@ pub struct Config {
     /// File holding the server secret (64 hex characters); made (0600) if missing.
     #[arg(long, env = "PLACECODE_SECRET_FILE", default_value = "central-secret.key")]
     pub secret_file: PathBuf,
+    /// File holding the keys that seal people's personal fields (made 0600 if missing; see
+    /// `fields.rs` for rotation). Kept apart from the database and its backups. Default:
+    /// `central-data.key` beside the secret file.
+    #[arg(long, env = "PLACECODE_DATA_KEY_FILE")]
+    pub data_key_file: Option<PathBuf>,
     /// The address printed into QR codes (scheme and host), as phones reach this server.
     #[arg(long, env = "PLACECODE_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
     pub public_url: String,
@@ -22,6 +27,13 @@ pub struct Config {
     /// Database connections in the pool.
     #[arg(long, env = "PLACECODE_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,
+}
+
+impl Config {
+    /// The data key file: as set, or `central-data.key` beside the secret file.
+    pub fn data_key_path(&self) -> PathBuf {
+        self.data_key_file.clone().unwrap_or_else(|| self.secret_file.with_file_name("central-data.key"))
+    }
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -50,6 +62,8 @@ pub struct Keys {
     pub risk: [u8; 32],
     /// Signs the phone cookie and the forms' CSRF tokens.
     pub cookie: [u8; 32],
+    /// Seal people's document numbers, names, addresses and phones (from their own file).
+    pub data: crate::fields::DataKeys,
 }
 
 impl std::fmt::Debug for Keys {
@@ -59,8 +73,26 @@ impl std::fmt::Debug for Keys {
 }
 
 impl Keys {
+    /// Keys from a secret alone, the data key derived from it too: for tests and benchmarks.
+    /// A server reads its data keys from their own file ([`Keys::load_or_create`]).
     pub fn from_secret(secret: &[u8]) -> Keys {
-        Keys { risk: derive(secret, b"risk-list v1"), cookie: derive(secret, b"phone-cookie v1") }
+        Keys {
+            risk: derive(secret, b"risk-list v1"),
+            cookie: derive(secret, b"phone-cookie v1"),
+            data: crate::fields::DataKeys::single(0, derive(secret, b"people-fields v1")),
+        }
+    }
+
+    /// The server's keys: the secret file's, and the data keys from theirs (both made if missing).
+    pub fn for_server(secret: &Path, data: &Path) -> std::io::Result<Keys> {
+        let keys = Keys::load_or_create(secret)?;
+        Ok(Keys { data: crate::fields::DataKeys::load(data, true)?, ..keys })
+    }
+
+    /// An admin command's keys: both files must exist (see [`Keys::load`]).
+    pub fn for_admin(secret: &Path, data: &Path) -> std::io::Result<Keys> {
+        let keys = Keys::load(secret)?;
+        Ok(Keys { data: crate::fields::DataKeys::load(data, false)?, ..keys })
     }
 
     /// Reads the secret file, or makes one readable by its owner only.
@@ -103,7 +135,7 @@ fn derive(secret: &[u8], purpose: &[u8]) -> [u8; 32] {
     placecode::risk::id_hash(secret, std::str::from_utf8(purpose).unwrap_or_default())
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);

@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod enrol;
 pub mod error;
+pub mod fields;
 pub mod people;
 pub mod phone;
 pub mod pull;
@@ -105,9 +106,14 @@ pub fn router(app: App) -> Router {
 /// Serves until SIGINT or SIGTERM, then lets requests in flight finish. Partitions are kept and
 /// old visits purged every hour.
 pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()> {
-    let keys = Keys::load_or_create(&config.secret_file)?;
+    let keys = Keys::for_server(&config.secret_file, &config.data_key_path())?;
     let pool = db::connect(&config.database_url, config.db_connections).await?;
     db::check_secret(&pool, &keys).await?;
+    // People stored in clear by an older server are sealed before serving.
+    let (resealed, _) = people::reseal(&pool, &keys).await?;
+    if resealed > 0 {
+        tracing::info!(resealed, "sealed people's personal fields");
+    }
     db::maintain_partitions(&pool, config.retention_days, config.audit_days).await?;
     let app = App::new(pool.clone(), keys, &config.public_url, &serve);
     let listener = tokio::net::TcpListener::bind(&serve.listen).await?;

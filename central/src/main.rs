@@ -69,6 +69,12 @@ enum Admin {
     Trace(Trace),
     /// Drop the days of visits older than the retention and prepare the coming days now.
     Purge,
+    /// Put a new data key first in the data key file (PLACECODE_DATA_KEY_FILE). Restart every
+    /// server, then run `reseal`.
+    RotateDataKey,
+    /// Seal every personal field still in clear or under an older data key with the current
+    /// one, then remove the keys no value uses any more.
+    Reseal,
     /// 货车闭环 supervision: open, closed and overdue trips by checkpoint and destination.
     Trips {
         #[arg(long)]
@@ -147,11 +153,13 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
     };
     let pool = db::connect(&cfg.database_url, 2).await?;
     let secret = cfg.secret_file.clone();
+    let data_key_file = cfg.data_key_path();
     let keys = || {
         let pool = pool.clone();
         let secret = secret.clone();
+        let data_key_file = data_key_file.clone();
         async move {
-            let k = Keys::load(&secret)?;
+            let k = Keys::for_admin(&secret, &data_key_file)?;
             db::check_secret(&pool, &k).await?;
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>(k)
         }
@@ -179,16 +187,17 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         }
         Admin::Trace(Trace::Person { id_number, from, to }) => {
             let rows =
-                trace::person(&pool, &keys().await?.risk, &actor, &trace::PersonQuery { id_number, from, to }).await?;
+                trace::person(&pool, &keys().await?, &actor, &trace::PersonQuery { id_number, from, to }).await?;
             print(serde_json::json!({ "visits": rows }));
         }
         Admin::Trace(Trace::Venue { venue, from, to }) => {
-            let rows = trace::venue(&pool, &actor, &trace::VenueQuery { venue_id: venue, from, to }).await?;
+            let rows =
+                trace::venue(&pool, &keys().await?, &actor, &trace::VenueQuery { venue_id: venue, from, to }).await?;
             print(serde_json::json!({ "visits": rows }));
         }
         Admin::Trace(Trace::Overlap { id_number, hours }) => {
             let q = trace::OverlapQuery { id_number, hours };
-            let rows = trace::overlap(&pool, &keys().await?.risk, &actor, &q, Utc::now()).await?;
+            let rows = trace::overlap(&pool, &keys().await?, &actor, &q, Utc::now()).await?;
             print(serde_json::json!({ "overlaps": rows }));
         }
         Admin::Trips { checkpoint, destination, status, overdue_hours } => {
@@ -199,6 +208,18 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         Admin::Purge => {
             let dropped = db::maintain_partitions(&pool, cfg.retention_days, cfg.audit_days).await?;
             print(serde_json::json!({ "dropped": dropped }));
+        }
+        Admin::RotateDataKey => {
+            keys().await?;
+            let rotated = placecode_central::fields::DataKeys::rotate(&cfg.data_key_path())?;
+            print(serde_json::json!({ "current": format!("{:08x}", rotated.current()),
+                "next": "restart every server, then run `admin reseal`" }));
+        }
+        Admin::Reseal => {
+            let mut k = keys().await?;
+            let (resealed, used) = placecode_central::people::reseal(&pool, &k).await?;
+            k.data.retain(&cfg.data_key_path(), &used)?;
+            print(serde_json::json!({ "resealed": resealed, "current": format!("{:08x}", k.data.current()) }));
         }
     }
     Ok(())

@@ -1,5 +1,6 @@
 //! People, keyed by the HMAC of their document number (the risk key): the one table with
-//! personal data. Visits point here by id.
+//! personal data, its document number, name, address and phone sealed (`fields.rs`). Visits
+//! point here by id.
 
 use std::collections::HashMap;
 
@@ -45,14 +46,14 @@ pub enum Source {
 /// keeps the known one; from a phone, details on file are kept) and answers their ids by hash.
 pub async fn upsert(
     tx: &mut Transaction<'_, Postgres>,
-    risk_key: &[u8; 32],
+    keys: &crate::Keys,
     rows: Vec<PersonRow>,
     source: Source,
 ) -> Result<HashMap<Vec<u8>, i64>> {
     // One row per person: PostgreSQL refuses to update the same row twice in one statement.
     let mut latest: HashMap<Vec<u8>, PersonRow> = HashMap::new();
     for r in rows {
-        let h = placecode::risk::id_hash(risk_key, &r.document_number).to_vec();
+        let h = placecode::risk::id_hash(&keys.risk, &r.document_number).to_vec();
         match latest.get(&h) {
             Some(old) if old.seen > r.seen => {}
             _ => {
@@ -64,14 +65,15 @@ pub async fn upsert(
     let (mut kind, mut number, mut last4, mut name, mut address, mut phone, mut seen) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     for (h, r) in latest {
-        hashes.push(h);
+        let seal = |field: &str, v: &str| keys.data.seal(field, &h, v);
+        number.push(seal("document_number", &r.document_number)?);
+        name.push(seal("name", &r.name)?);
+        address.push(seal("address", &r.address)?);
+        phone.push(r.phone.as_deref().map(|p| seal("phone", p)).transpose()?);
         kind.push(r.document_kind);
-        number.push(r.document_number);
         last4.push(r.last4);
-        name.push(r.name);
-        address.push(r.address);
-        phone.push(r.phone);
         seen.push(r.seen);
+        hashes.push(h);
     }
     let out: Vec<(Vec<u8>, i64)> = sqlx::query_as(
         "INSERT INTO people AS p (id_hash, document_kind, document_number, last4, name, address, phone, updated_at)
@@ -99,4 +101,70 @@ pub async fn upsert(
     .fetch_all(&mut **tx)
     .await?;
     Ok(out.into_iter().collect())
+}
+
+/// A person's sealed fields, opened: the columns as a query selects them, with the person's hash.
+pub fn open_fields(
+    keys: &crate::fields::DataKeys,
+    id_hash: &[u8],
+    name: &mut String,
+    document_number: &mut String,
+    phone: &mut Option<String>,
+) -> Result<()> {
+    *name = keys.open("name", id_hash, name)?;
+    *document_number = keys.open("document_number", id_hash, document_number)?;
+    if let Some(p) = phone.as_mut() {
+        *p = keys.open("phone", id_hash, p)?;
+    }
+    Ok(())
+}
+
+/// Seals every personal field not yet sealed under the current data key (values from before
+/// encryption, or under an older key), a thousand people at a time; answers how many people
+/// were resealed and the key ids still in use afterwards.
+pub async fn reseal(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<(u64, Vec<u32>)> {
+    let prefix = format!("pc1.{:08x}.%", keys.data.current());
+    let mut done = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        type Row = (i64, Vec<u8>, String, String, String, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, id_hash, document_number, name, address, phone FROM people
+             WHERE (document_number <> '' AND document_number NOT LIKE $1) OR (name <> '' AND name NOT LIKE $1)
+                OR (address <> '' AND address NOT LIKE $1) OR (phone IS NOT NULL AND phone NOT LIKE $1)
+             ORDER BY id LIMIT 1000 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(&prefix)
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for (id, h, number, name, address, phone) in &rows {
+            let again = |field: &str, v: &str| -> Result<String> {
+                if keys.data.is_current(v) {
+                    Ok(v.to_owned())
+                } else {
+                    keys.data.seal(field, h, &keys.data.open(field, h, v)?)
+                }
+            };
+            sqlx::query("UPDATE people SET document_number = $2, name = $3, address = $4, phone = $5 WHERE id = $1")
+                .bind(id)
+                .bind(again("document_number", number)?)
+                .bind(again("name", name)?)
+                .bind(again("address", address)?)
+                .bind(phone.as_deref().map(|p| again("phone", p)).transpose()?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        done += rows.len() as u64;
+    }
+    let used: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT split_part(v, '.', 2) FROM people,
+             LATERAL unnest(ARRAY[document_number, name, address, phone]) AS v WHERE v LIKE 'pc1.%'",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok((done, used.iter().filter_map(|id| u32::from_str_radix(id, 16).ok()).collect()))
 }

@@ -34,7 +34,7 @@ struct Item {
 
 pub async fn push(
     pool: &PgPool,
-    risk_key: &[u8; 32],
+    keys: &crate::Keys,
     desk: &Desk,
     records: Vec<Record>,
     now: DateTime<Utc>,
@@ -141,7 +141,7 @@ pub async fn push(
             Valid::Truck(venue, b) => {
                 write_truck(&mut tx, desk, venue, it.record.kind, &b).await?;
                 if it.record.kind == RecordKind::TruckTrip {
-                    crate::trips::record_trip(&mut tx, risk_key, desk.id, it.id, &b).await?;
+                    crate::trips::record_trip(&mut tx, &keys.risk, desk.id, it.id, &b).await?;
                 } else {
                     crate::trips::record_arrival(&mut tx, desk.id, it.id, &b).await?;
                 }
@@ -149,7 +149,7 @@ pub async fn push(
         }
         results[i] = Some(result);
     }
-    write_visits(&mut tx, risk_key, desk, visits).await?;
+    write_visits(&mut tx, keys, desk, visits).await?;
     tx.commit().await?;
     Ok(results.into_iter().map(|r| r.unwrap_or_else(|| status("", PushStatus::Rejected))).collect())
 }
@@ -525,7 +525,7 @@ pub async fn change<T: serde::Serialize>(
 /// People are upserted by keyed hash; visits and their pull changes go in with one statement each.
 async fn write_visits(
     tx: &mut Transaction<'_, Postgres>,
-    risk_key: &[u8; 32],
+    keys: &crate::Keys,
     desk: &Desk,
     visits: Vec<(Uuid, serde_json::Value, (VisitBody, sync::CheckedVisit))>,
 ) -> Result<()> {
@@ -534,7 +534,7 @@ async fn write_visits(
     }
     let people = crate::people::upsert(
         tx,
-        risk_key,
+        keys,
         visits.iter().map(|(_, _, (b, c))| crate::people::PersonRow::from_checked(c, b.at)).collect(),
         crate::people::Source::Desk,
     )
@@ -554,7 +554,7 @@ async fn write_visits(
     let mut bodies = Vec::with_capacity(n);
     let mut raises = Vec::new();
     for (id, body, (b, c)) in visits {
-        let hash = placecode::risk::id_hash(risk_key, &c.document_number);
+        let hash = placecode::risk::id_hash(&keys.risk, &c.document_number);
         if let Some(r) = b.raised {
             raises.push((hash.to_vec(), r));
         }

@@ -21,6 +21,17 @@ pub struct TracedVisit {
     pub phone: Option<String>,
     pub colour: String,
     pub source: String,
+    /// The person's keyed hash: opens their sealed fields; never sent.
+    #[serde(skip)]
+    pub id_hash: Vec<u8>,
+}
+
+impl TracedVisit {
+    fn opened(mut self, keys: &crate::fields::DataKeys) -> Result<TracedVisit> {
+        let h = std::mem::take(&mut self.id_hash);
+        crate::people::open_fields(keys, &h, &mut self.name, &mut self.document_number, &mut self.phone)?;
+        Ok(self)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -61,7 +72,7 @@ pub struct Overlap {
 }
 
 const SELECT: &str = "SELECT v.id AS visit_id, v.at, v.venue_id, ve.name AS venue_name, p.name, p.document_number,
-    p.phone, v.colour, v.source FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN venues ve ON ve.id = v.venue_id";
+    p.phone, v.colour, v.source, p.id_hash FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN venues ve ON ve.id = v.venue_id";
 
 fn id_hash(key: &[u8; 32], raw: &str) -> Result<Vec<u8>> {
     let today = placecode::sync::shanghai_date(Utc::now());
@@ -106,9 +117,9 @@ fn masked(raw: &str) -> String {
     placecode::mask::id_number(&placecode::normalize::compact(raw).to_ascii_uppercase())
 }
 
-pub async fn person(pool: &PgPool, key: &[u8; 32], actor: &str, q: &PersonQuery) -> Result<Vec<TracedVisit>> {
+pub async fn person(pool: &PgPool, keys: &crate::Keys, actor: &str, q: &PersonQuery) -> Result<Vec<TracedVisit>> {
     window(q.from, q.to)?;
-    let h = id_hash(key, &q.id_number)?;
+    let h = id_hash(&keys.risk, &q.id_number)?;
     let rows: Vec<TracedVisit> = sqlx::query_as(&format!(
         "{SELECT} WHERE v.person_id = (SELECT id FROM people WHERE id_hash = $1) AND v.at >= $2 AND v.at < $3
          ORDER BY v.at"
@@ -120,10 +131,10 @@ pub async fn person(pool: &PgPool, key: &[u8; 32], actor: &str, q: &PersonQuery)
     .await?;
     let params = serde_json::json!({"id_number": masked(&q.id_number), "from": q.from, "to": q.to});
     audit(pool, actor, "trace_person", params, rows.len()).await?;
-    Ok(rows)
+    rows.into_iter().map(|r| r.opened(&keys.data)).collect()
 }
 
-pub async fn venue(pool: &PgPool, actor: &str, q: &VenueQuery) -> Result<Vec<TracedVisit>> {
+pub async fn venue(pool: &PgPool, keys: &crate::Keys, actor: &str, q: &VenueQuery) -> Result<Vec<TracedVisit>> {
     window(q.from, q.to)?;
     let rows: Vec<TracedVisit> =
         sqlx::query_as(&format!("{SELECT} WHERE v.venue_id = $1 AND v.at >= $2 AND v.at < $3 ORDER BY v.at"))
@@ -133,14 +144,14 @@ pub async fn venue(pool: &PgPool, actor: &str, q: &VenueQuery) -> Result<Vec<Tra
             .fetch_all(pool)
             .await?;
     audit(pool, actor, "trace_venue", serde_json::to_value(q).unwrap_or_default(), rows.len()).await?;
-    Ok(rows)
+    rows.into_iter().map(|r| r.opened(&keys.data)).collect()
 }
 
 /// 时空伴随: everyone at the same venue within `hours` of one of the person's visits in the last
 /// 14 days. Each of the person's visits is one index range scan on (venue_id, at).
 pub async fn overlap(
     pool: &PgPool,
-    key: &[u8; 32],
+    keys: &crate::Keys,
     actor: &str,
     q: &OverlapQuery,
     now: DateTime<Utc>,
@@ -150,13 +161,13 @@ pub async fn overlap(
             field: "hours".into(), message: "时间间隔：应为1至72小时".into()
         });
     }
-    let h = id_hash(key, &q.id_number)?;
+    let h = id_hash(&keys.risk, &q.id_number)?;
     let rows: Vec<Overlap> = sqlx::query_as(
         "WITH me AS (SELECT id FROM people WHERE id_hash = $1),
          mine AS (SELECT v.id, v.venue_id, v.at FROM visits v, me
                   WHERE v.person_id = me.id AND v.at >= $2 - interval '14 days' AND v.at <= $2)
          SELECT DISTINCT ON (o.id) o.id AS visit_id, o.at, o.venue_id, ve.name AS venue_name, p.name,
-             p.document_number, p.phone, o.colour, o.source, m.id AS near_visit_id,
+             p.document_number, p.phone, o.colour, o.source, p.id_hash, m.id AS near_visit_id,
              (abs(extract(epoch FROM o.at - m.at)) / 60.0)::float8 AS minutes_apart
          FROM mine m
          JOIN visits o ON o.venue_id = m.venue_id
@@ -173,7 +184,7 @@ pub async fn overlap(
     .await?;
     let params = serde_json::json!({"id_number": masked(&q.id_number), "hours": q.hours});
     audit(pool, actor, "trace_overlap", params, rows.len()).await?;
-    Ok(rows)
+    rows.into_iter().map(|o| Ok(Overlap { visit: o.visit.opened(&keys.data)?, ..o })).collect()
 }
 
 /// Makes a tracer's token (追溯查询凭证).

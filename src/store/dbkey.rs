@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+#[cfg(feature = "keystore")]
 const SERVICE: &str = "placecode-desk";
 pub const KEY_FILE: &str = "desk-db.key";
 

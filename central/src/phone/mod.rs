@@ -187,6 +187,8 @@ pub(crate) struct Known {
     relation: String,
     /// The link is the person's own (see `declare`).
     verified: bool,
+    /// Opens the sealed name and number.
+    id_hash: Vec<u8>,
 }
 
 impl Known {
@@ -206,14 +208,20 @@ fn who(number: &str, relation: &str) -> String {
 }
 
 async fn known(app: &App, phone: Uuid) -> Result<Vec<Known>, CentralError> {
-    Ok(sqlx::query_as::<_, Known>(
-        "SELECT p.id, p.name, p.last4, p.document_number AS number, r.colour, pp.relation, pp.verified
+    let rows = sqlx::query_as::<_, Known>(
+        "SELECT p.id, p.name, p.last4, p.document_number AS number, r.colour, pp.relation, pp.verified, p.id_hash
          FROM phone_people pp JOIN people p ON p.id = pp.person_id LEFT JOIN risk r ON r.id_hash = p.id_hash
          WHERE pp.phone_id = $1 ORDER BY pp.added_at, p.id",
     )
     .bind(phone)
     .fetch_all(&app.pool)
-    .await?)
+    .await?;
+    rows.into_iter()
+        .map(|mut k| {
+            crate::people::open_fields(&app.keys.data, &k.id_hash, &mut k.name, &mut k.number, &mut None)?;
+            Ok(k)
+        })
+        .collect()
 }
 
 fn action_path(code: &str) -> String {
@@ -522,11 +530,12 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
     .fetch_one(&mut *tx)
     .await?;
     let source = if verified { crate::people::Source::Desk } else { crate::people::Source::Phone };
-    let ids = crate::people::upsert(&mut tx, &app.keys.risk, vec![row], source).await?;
+    let ids = crate::people::upsert(&mut tx, &app.keys, vec![row], source).await?;
     let person = ids.get(&hash).copied().ok_or_else(|| CentralError::Internal("person not upserted".into()))?;
     // The name on file (a phone never renames anyone): shown, and sent to the venue's desks.
-    let name: String =
+    let sealed: String =
         sqlx::query_scalar("SELECT name FROM people WHERE id = $1").bind(person).fetch_one(&mut *tx).await?;
+    let name = app.keys.data.open("name", &hash, &sealed)?;
     sqlx::query(
         "INSERT INTO phone_people (phone_id, person_id, relation, verified) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
     )

@@ -35,7 +35,7 @@ impl Server {
 
     pub async fn start_with(pool: PgPool, cfg: ServeConfig) -> Server {
         placecode_central::db::maintain_partitions(&pool, 28, 365).await.expect("partitions");
-        let keys = Keys::from_secret(&[42u8; 32]);
+        let keys = test_keys();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let base = format!("http://{addr}");
@@ -243,4 +243,41 @@ pub async fn last4(phone: &reqwest::Client, url: &str, digits: &str) -> String {
         .text()
         .await
         .expect("html")
+}
+
+/// The keys every test server runs with.
+pub fn test_keys() -> Keys {
+    Keys::from_secret(&[42u8; 32])
+}
+
+/// A person on file as the server reads them (sealed fields opened).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnFile {
+    pub document_number: String,
+    pub name: String,
+    pub address: String,
+    pub phone: Option<String>,
+}
+
+/// Everyone on file, in the order they were stored, their sealed fields opened with the test
+/// server's keys (the raw columns hold only sealed values).
+pub async fn people_on_file(pool: &PgPool) -> Vec<OnFile> {
+    let keys = test_keys();
+    type Row = (Vec<u8>, String, String, String, Option<String>);
+    let rows: Vec<Row> =
+        sqlx::query_as("SELECT id_hash, document_number, name, address, phone FROM people ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .expect("people");
+    rows.into_iter()
+        .map(|(h, number, name, address, phone)| {
+            let open = |f: &str, v: &str| keys.data.open(f, &h, v).expect("a sealed field opens");
+            OnFile {
+                document_number: open("document_number", &number),
+                name: open("name", &name),
+                address: open("address", &address),
+                phone: phone.map(|p| open("phone", &p)),
+            }
+        })
+        .collect()
 }
