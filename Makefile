@@ -115,6 +115,7 @@ bindings:
 bench: bench-central
 	$(CARGO) bench -p placecode --bench checkin
 	$(CARGO) bench -p placecode --bench poster
+	$(CARGO) bench -p placecode --bench risk_attack
 
 # The central server against its PostgreSQL: phone check-ins driven by wrk, push ingest, and
 # tracing over 10 million visits (about 5 minutes; uses its own database, placecode_bench).

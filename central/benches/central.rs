@@ -111,6 +111,8 @@ async fn main() {
         rate_ip_per_minute: 10_000_000,
         rate_code_per_minute: 10_000_000,
         trust_proxy: false,
+        proxy_hops: 1,
+        request_timeout_secs: 30,
         overdue_hours: 12,
     };
     let app = App::new(pool.clone(), keys.clone(), &base, &cfg);

@@ -74,6 +74,8 @@ async fn main() {
         rate_ip_per_minute: 1_000_000,
         rate_code_per_minute: 1_000_000,
         trust_proxy: false,
+        proxy_hops: 1,
+        request_timeout_secs: 30,
         overdue_hours: 12,
     };
     let app = App::new(pool.clone(), Keys::from_secret(&[3u8; 32]), &base, &cfg);

@@ -53,6 +53,13 @@ pub struct ServeConfig {
     /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
     #[arg(long, env = "PLACECODE_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
+    /// With PLACECODE_TRUST_PROXY: how many proxies of our own stand in front (each appends one
+    /// X-Forwarded-For entry; the client is that many from the right).
+    #[arg(long, env = "PLACECODE_PROXY_HOPS", default_value_t = 1)]
+    pub proxy_hops: usize,
+    /// Seconds one request may take, its body included; longer ones are cut off with 408.
+    #[arg(long, env = "PLACECODE_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout_secs: u64,
 }
 
 /// Keys derived from the one server secret, each for one purpose.

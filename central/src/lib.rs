@@ -37,7 +37,10 @@ pub struct AppInner {
     pub keys: Keys,
     pub public_url: String,
     pub secure_cookies: bool,
-    pub trust_proxy: bool,
+    /// Proxies of our own in front of the server (X-Forwarded-For entries to count from the right).
+    pub trusted_hops: usize,
+    /// How long one request may take, body included.
+    pub request_timeout: std::time::Duration,
     pub overdue_hours: i64,
     pub ip_limiter: ratelimit::Limiter,
     pub code_limiter: ratelimit::Limiter,
@@ -57,7 +60,8 @@ impl App {
             keys,
             public_url: public_url.trim_end_matches('/').to_owned(),
             secure_cookies: public_url.to_ascii_lowercase().starts_with("https://"),
-            trust_proxy: serve.trust_proxy,
+            trusted_hops: if serve.trust_proxy { serve.proxy_hops.max(1) } else { 0 },
+            request_timeout: std::time::Duration::from_secs(serve.request_timeout_secs.max(1)),
             overdue_hours: serve.overdue_hours,
             ip_limiter: ratelimit::Limiter::new(serve.rate_ip_per_minute),
             code_limiter: ratelimit::Limiter::new(serve.rate_code_per_minute),
@@ -100,7 +104,15 @@ pub fn router(app: App) -> Router {
         .route("/c/{code}/r/{id}", get(phone::result))
         .route("/checkpoints", get(phone::checkpoints))
         .layer(axum::extract::DefaultBodyLimit::max(phone::MAX_FORM_BYTES));
-    api.merge(pages).fallback(phone::not_found).with_state(app)
+    // A request (its body included) that takes longer than this is cut off with 408: a client
+    // that sends a byte a minute holds no connection and no database slot for long.
+    api.merge(pages)
+        .fallback(phone::not_found)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            app.request_timeout,
+        ))
+        .with_state(app)
 }
 
 /// Serves until SIGINT or SIGTERM, then lets requests in flight finish. Partitions are kept and

@@ -38,9 +38,58 @@ impl Limiter {
     }
 }
 
+/// The key a client's requests are counted under. Behind `trusted_hops` proxies of our own
+/// (0: none, the peer is the client), the client is the entry those proxies appended to
+/// `X-Forwarded-For`, counted from the right: what a client writes there itself stands to the
+/// left and is never believed. An IPv6 client is counted by its /64 (one household or phone
+/// holds a whole /64, and could otherwise take a fresh address for every request).
+pub fn client_key(peer: std::net::IpAddr, forwarded_for: Option<&str>, trusted_hops: usize) -> String {
+    let from_proxy = (trusted_hops > 0)
+        .then(|| forwarded_for)
+        .flatten()
+        .and_then(|xff| {
+            let hops: Vec<&str> = xff.split(',').map(str::trim).collect();
+            hops.len().checked_sub(trusted_hops).and_then(|i| hops.get(i).copied())
+        })
+        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok());
+    match from_proxy.unwrap_or(peer) {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_client_is_counted_by_what_our_proxy_saw_and_ipv6_by_its_64() {
+        let proxy: std::net::IpAddr = "10.0.0.2".parse().unwrap_or_else(|_| unreachable!());
+        // No proxy trusted: the header is ignored, whatever it says.
+        assert_eq!(client_key(proxy, Some("1.2.3.4"), 0), "10.0.0.2");
+        // One proxy: the entry it appended (the rightmost), not what the client wrote before it.
+        assert_eq!(client_key(proxy, Some("6.6.6.6, 203.0.113.9"), 1), "203.0.113.9");
+        assert_eq!(client_key(proxy, Some("203.0.113.9"), 1), "203.0.113.9");
+        // Two proxies (a CDN, then ours): the second from the right.
+        assert_eq!(client_key(proxy, Some("6.6.6.6, 203.0.113.9, 198.51.100.1"), 2), "203.0.113.9");
+        // Fewer entries than hops, or garbage: the peer.
+        assert_eq!(client_key(proxy, Some("203.0.113.9"), 2), "10.0.0.2");
+        assert_eq!(client_key(proxy, Some("<script>"), 1), "10.0.0.2");
+        assert_eq!(client_key(proxy, None, 1), "10.0.0.2");
+        // IPv6: one /64 is one client, however many addresses it uses.
+        let a = client_key("2001:db8:1:2:aaaa::1".parse().unwrap_or_else(|_| unreachable!()), None, 0);
+        let b = client_key("2001:db8:1:2:ffff:1:2:3".parse().unwrap_or_else(|_| unreachable!()), None, 0);
+        assert_eq!(a, b);
+        assert_eq!(a, "2001:db8:1:2::/64");
+        assert_ne!(a, client_key("2001:db8:1:3::1".parse().unwrap_or_else(|_| unreachable!()), None, 0));
+        assert_eq!(client_key("::ffff:1.2.3.4".parse().unwrap_or_else(|_| unreachable!()), None, 0), "1.2.3.4");
+    }
 
     #[test]
     fn a_bucket_empties_and_others_are_untouched() {

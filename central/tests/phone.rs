@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use placecode::venue::CodeKind;
+use placecode_central::ServeConfig;
 use sqlx::PgPool;
 
 fn phone_client() -> reqwest::Client {
@@ -264,6 +265,47 @@ async fn too_many_requests_from_one_address_slow_down(pool: PgPool) {
         statuses.push(reqwest::get(&url).await.unwrap().status().as_u16());
     }
     assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429]);
+}
+
+/// Behind our own proxy, a client that writes its own X-Forwarded-For gets no fresh bucket: the
+/// entry the proxy appended (the rightmost) is the one counted.
+#[sqlx::test]
+async fn a_forged_forwarded_for_gets_no_fresh_bucket(pool: PgPool) {
+    let cfg = ServeConfig { trust_proxy: true, ..serve_config(3) };
+    let s = Server::start_with(pool.clone(), cfg).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let url = s.url(&format!("/c/{code}"));
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let forged = format!("10.9.9.{i}, 203.0.113.7");
+        statuses.push(http.get(&url).header("x-forwarded-for", forged).send().await.unwrap().status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+    let other = http.get(&url).header("x-forwarded-for", "203.0.113.8").send().await.unwrap();
+    assert_eq!(other.status(), 200, "another client has its own bucket");
+}
+
+/// A client that sends its body a trickle at a time is cut off (408) when the request has taken
+/// the configured time, instead of holding a connection for ever.
+#[sqlx::test]
+async fn a_slow_body_is_cut_off(pool: PgPool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let cfg = ServeConfig { request_timeout_secs: 1, ..serve_config(100) };
+    let s = Server::start_with(pool.clone(), cfg).await;
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /c/x HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nname="
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = vec![0u8; 256];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), conn.read(&mut answer)).await.unwrap().unwrap();
+    let text = String::from_utf8_lossy(&answer[..n]).to_string();
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
 
 #[sqlx::test]

@@ -104,13 +104,8 @@ fn message(app: &App, status: StatusCode, title: &str, text: &str) -> Response {
 }
 
 fn client(app: &App, peer: SocketAddr, headers: &HeaderMap) -> String {
-    if app.trust_proxy {
-        if let Some(ip) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|s| s.split(',').next())
-        {
-            return ip.trim().to_owned();
-        }
-    }
-    peer.ip().to_string()
+    let xff = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    crate::ratelimit::client_key(peer.ip(), xff, app.trusted_hops)
 }
 
 /// A venue code that phones may use: on the server, signed by its desk, not revoked, approved.

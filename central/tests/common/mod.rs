@@ -24,6 +24,8 @@ pub fn serve_config(rate_ip: u32) -> ServeConfig {
         rate_ip_per_minute: rate_ip,
         rate_code_per_minute: 100_000,
         trust_proxy: false,
+        proxy_hops: 1,
+        request_timeout_secs: 30,
         overdue_hours: 12,
     }
 }
