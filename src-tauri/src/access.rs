@@ -23,6 +23,8 @@ pub enum Access {
     Operator,
     /// The desk's administrator: operators, venues, the risk list, settings, the centre.
     Admin,
+    /// A signed-in operator changing their own PIN (allowed even when it must be changed).
+    ChangePin,
 }
 
 /// Every command of the desk and who may call it. `lib.rs` registers exactly these.
@@ -67,7 +69,7 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("advance_incident", Access::Operator),
     ("incidents", Access::Operator),
     ("today", Access::Operator),
-    ("change_pin", Access::Operator),
+    ("change_pin", Access::ChangePin),
     // The risk list: read by all, replaced by the administrator only (and never on a desk the
     // centre feeds: the core refuses that).
     ("risk_status", Access::Operator),
@@ -101,6 +103,9 @@ pub fn permit(access: Option<Access>, who: Option<&Operator>, no_operators: bool
     match (access, who) {
         (None, _) => Err(DeskError::Forbidden),
         (Some(Access::Open), _) => Ok(()),
+        // A PIN from before the rule: changing it is the one thing to do first.
+        (Some(Access::ChangePin), Some(_)) => Ok(()),
+        (Some(_), Some(op)) if op.must_change_pin => Err(DeskError::PinChangeRequired),
         (Some(Access::Setup), _) if no_operators => Ok(()),
         (Some(Access::Setup | Access::Admin), Some(op)) if op.is_admin => Ok(()),
         (Some(Access::Setup | Access::Admin), Some(_)) => Err(DeskError::Forbidden),
@@ -135,6 +140,13 @@ impl Session {
         self.operator = None;
     }
 
+    /// The operator changed their PIN: whatever else they may do is open again.
+    pub fn pin_changed(&mut self) {
+        if let Some(op) = self.operator.as_mut() {
+            op.must_change_pin = false;
+        }
+    }
+
     pub fn set_idle_minutes(&mut self, m: u32) {
         self.idle_limit = minutes(m);
     }
@@ -161,7 +173,7 @@ mod tests {
     use super::*;
 
     fn op(is_admin: bool) -> Operator {
-        Operator { id: "o".into(), name: "张敏".into(), is_admin }
+        Operator { id: "o".into(), name: "张敏".into(), is_admin, must_change_pin: false }
     }
 
     fn code(r: Result<(), DeskError>) -> &'static str {
@@ -189,6 +201,17 @@ mod tests {
         assert_eq!(code(permit(Some(Access::Setup), Some(&op(true)), false)), "ok");
         // No operators yet opens setup only, not the administrator's other commands.
         assert_eq!(code(permit(Some(Access::Admin), None, true)), "signed_out");
+    }
+
+    #[test]
+    fn an_operator_with_an_old_pin_may_only_change_it() {
+        let weak = Operator { must_change_pin: true, ..op(true) };
+        assert!(permit(access("change_pin"), Some(&weak), false).is_ok());
+        assert!(permit(access("current_operator"), Some(&weak), false).is_ok());
+        for name in ["today", "check_in_by_id", "add_operator", "import_risk_csv"] {
+            assert!(matches!(permit(access(name), Some(&weak), false), Err(DeskError::PinChangeRequired)), "{name}");
+        }
+        assert_eq!(code(permit(access("change_pin"), None, false)), "signed_out");
     }
 
     #[test]

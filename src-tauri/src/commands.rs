@@ -88,11 +88,13 @@ pub fn current_operator(desk: State<'_, Desk>) -> DeskResult<Option<Operator>> {
     desk.operator()
 }
 
-/// The signed-in operator changes their own PIN.
+/// The signed-in operator changes their own PIN; the operator as now signed in.
 #[tauri::command(async)]
-pub fn change_pin(desk: State<'_, Desk>, current: String, pin: String) -> DeskResult<()> {
+pub fn change_pin(desk: State<'_, Desk>, current: String, pin: String) -> DeskResult<Operator> {
     let op = desk.signed_in()?;
-    Ok(desk.store()?.change_pin(&op.id, &current, &pin)?)
+    desk.store()?.change_pin(&op.id, &current, &pin)?;
+    desk.session()?.pin_changed();
+    desk.signed_in()
 }
 
 /// The desk's session and retention settings, as the window shows them.

@@ -18,6 +18,10 @@ pub enum DeskError {
     #[error("需要管理员权限")]
     Forbidden,
 
+    /// The operator signed in with a PIN made before the rule and must change it first.
+    #[error("请先修改PIN（6至12位数字）：“设置”→“修改我的PIN”")]
+    PinChangeRequired,
+
     /// Sync with the central server failed; the message says why in Chinese.
     #[error("{}", .0.message())]
     Sync(placecode::sync_client::Failure),
@@ -32,7 +36,7 @@ pub enum DeskError {
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CommandError {
     /// Stable, for the UI to branch on: invalid, duplicate, near_duplicate, not_found,
-    /// bad_file, storage, io, signed_out, forbidden, internal.
+    /// bad_file, storage, io, signed_out, forbidden, pin_change_required, internal.
     pub code: String,
     pub message: String,
     /// With `invalid`: every bad field and its reason.
@@ -54,6 +58,7 @@ impl From<&DeskError> for CommandError {
             }
             DeskError::SignedOut => ("signed_out", Vec::new(), Vec::new()),
             DeskError::Forbidden => ("forbidden", Vec::new(), Vec::new()),
+            DeskError::PinChangeRequired => ("pin_change_required", Vec::new(), Vec::new()),
             DeskError::Internal(_) => ("internal", Vec::new(), Vec::new()),
             DeskError::Sync(f) => {
                 // A refusal of what was typed names its field, as the form shows it.

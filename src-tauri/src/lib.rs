@@ -256,7 +256,7 @@ mod tests {
         for (name, access) in access::COMMANDS {
             let expected = match access {
                 Access::Open | Access::Setup => "ok",
-                Access::Operator | Access::Admin => "signed_out",
+                Access::Operator | Access::Admin | Access::ChangePin => "signed_out",
             };
             assert_eq!(outcome(&desk, name), expected, "new desk, signed out: {name}");
         }
@@ -271,6 +271,8 @@ mod tests {
             for (name, access) in access::COMMANDS {
                 let expected = match (access, who) {
                     (Access::Open, _) => "ok",
+                    (Access::ChangePin, "signed out") => "signed_out",
+                    (Access::ChangePin, _) => "ok",
                     (_, "signed out") => "signed_out",
                     (Access::Operator, _) => "ok",
                     (Access::Setup | Access::Admin, "administrator") => "ok",

@@ -67,6 +67,9 @@ pub struct Operator {
     pub id: String,
     pub name: String,
     pub is_admin: bool,
+    /// Signed in with a PIN made before today's rule (6 to 12 digits, not guessable): nothing
+    /// but changing it is allowed until it is changed.
+    pub must_change_pin: bool,
 }
 
 /// 临时隔离 → 已上报 → 已闭环转运; or 已放行 (let go with a recorded reason), which ends it.
@@ -200,7 +203,9 @@ impl Store {
 
     pub fn operators(&self) -> Result<Vec<Operator>> {
         let mut stmt = self.conn.prepare("SELECT id, name, is_admin FROM operators ORDER BY created_at")?;
-        let rows = stmt.query_map([], |r| Ok(Operator { id: r.get(0)?, name: r.get(1)?, is_admin: r.get(2)? }))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Operator { id: r.get(0)?, name: r.get(1)?, is_admin: r.get(2)?, must_change_pin: false })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -222,7 +227,7 @@ impl Store {
             params![id, name, is_admin, salt.as_slice(), pin_hash(&pin, &salt).as_slice(), super::now()],
         )?;
         tx.commit()?;
-        Ok(Operator { id, name, is_admin })
+        Ok(Operator { id, name, is_admin, must_change_pin: false })
     }
 
     /// Signs an operator in by name and PIN. The reason never says which of the two was wrong.
@@ -253,7 +258,8 @@ impl Store {
         }
         if pin_hash(&normalize::compact(pin), &salt).as_slice() == hash.as_slice() {
             set_setting(&self.conn, &failures_key, "0")?;
-            return Ok(Operator { id, name, is_admin });
+            let must_change_pin = validate::pin(pin).is_err();
+            return Ok(Operator { id, name, is_admin, must_change_pin });
         }
         let failures = failures.saturating_add(1);
         set_setting(&self.conn, &failures_key, &failures.to_string())?;
@@ -1067,4 +1073,31 @@ pub(super) fn insert_visit(
     ])?;
     super::outbox::enqueue_visit(conn, &id)?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An operator whose PIN was made before the 6-digit rule signs in, told to change it; the
+    /// new PIN follows the rule, and then the flag is gone.
+    #[test]
+    fn a_pin_from_before_the_rule_signs_in_and_must_be_changed() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut store = Store::open(&dir.path().join("d.sqlite3")).unwrap_or_else(|e| panic!("{e}"));
+        let salt = [7u8; 16];
+        store
+            .conn
+            .execute(
+                "INSERT INTO operators (id, name, is_admin, pin_salt, pin_hash, created_at) VALUES ('o', '张敏', 1, ?1, ?2, ?3)",
+                params![salt.as_slice(), pin_hash("2468", &salt).as_slice(), super::super::now()],
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let now = Utc::now();
+        let op = store.sign_in("张敏", "2468", now).unwrap_or_else(|e| panic!("{e}"));
+        assert!(op.must_change_pin);
+        assert!(store.change_pin("o", "2468", "1357").is_err());
+        store.change_pin("o", "2468", "135792").unwrap_or_else(|e| panic!("{e}"));
+        assert!(!store.sign_in("张敏", "135792", now).unwrap_or_else(|e| panic!("{e}")).must_change_pin);
+    }
 }

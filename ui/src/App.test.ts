@@ -284,6 +284,24 @@ describe('App: signing in', () => {
     expect(await screen.findAllByTestId('venue-row')).toHaveLength(2);
   });
 
+  it('asks an operator with a PIN from before the rule to change it before anything else', async () => {
+    const user = userEvent.setup();
+    const weak = operator({ id: 'op-2', name: '李娜', is_admin: false, must_change_pin: true });
+    vi.mocked(api.currentOperator).mockResolvedValue(weak);
+    vi.mocked(api.changePin).mockResolvedValue({ ...weak, must_change_pin: false });
+    render(App);
+    expect(await screen.findByTestId('pin-first')).toHaveTextContent('请先修改PIN');
+    await user.click(screen.getByTestId('nav-today'));
+    expect(await screen.findByTestId('pin-first')).toBeInTheDocument();
+    expect(api.today).not.toHaveBeenCalled();
+    await user.type(screen.getByTestId('pin-change-current'), '2468');
+    await user.type(screen.getByTestId('pin-change-pin'), '864209');
+    await user.type(screen.getByTestId('pin-change-pin2'), '864209{Enter}');
+    expect(api.changePin).toHaveBeenCalledWith('2468', '864209');
+    expect(await screen.findByTestId('today-total')).toBeInTheDocument();
+    expect(screen.queryByTestId('pin-first')).not.toBeInTheDocument();
+  });
+
   it('signs the operator out after the idle time, and a key press starts it again', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     try {

@@ -117,7 +117,7 @@ describe('OperatorAdmin', () => {
       .mockRejectedValueOnce(
         commandError({ code: 'invalid', message: '当前PIN：不对', fields: [{ field: 'current', message: '当前PIN：不对' }] }),
       )
-      .mockResolvedValueOnce(undefined);
+      .mockResolvedValueOnce(clerk);
     render(OperatorAdmin, { operator: clerk, onsignedout: vi.fn() });
     await screen.findAllByTestId('operator-row');
     expect(screen.queryByTestId('idle-minutes')).not.toBeInTheDocument();

@@ -112,9 +112,9 @@ export function currentOperator(): Promise<Operator | null> {
   return call<Operator | null>('current_operator');
 }
 
-/** The signed-in operator changes their own PIN (field errors on `current` or `pin`). */
-export function changePin(current: string, pin: string): Promise<void> {
-  return call<void>('change_pin', { current, pin });
+/** The signed-in operator changes their own PIN (field errors on `current` or `pin`); answers the operator as now signed in. */
+export function changePin(current: string, pin: string): Promise<Operator> {
+  return call<Operator>('change_pin', { current, pin });
 }
 
 /** After how many idle minutes the desk signs its operator out. */

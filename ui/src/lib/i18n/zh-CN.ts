@@ -665,6 +665,8 @@ const zhCN = {
     added: '已添加登记员：{name}',
     adminOnly: '只有管理员可以添加登记员。',
     changeTitle: '修改我的PIN',
+    mustChangeTitle: '请先修改PIN',
+    mustChangeIntro: '您的PIN是按旧规则设置的（少于6位或容易猜到）。改成6至12位、不易猜到的数字后才能继续登记。',
     currentPin: '当前PIN',
     newPin: '新PIN（6至12位数字）',
     newPin2: '确认新PIN',
