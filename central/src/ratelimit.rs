@@ -45,7 +45,7 @@ impl Limiter {
 /// holds a whole /64, and could otherwise take a fresh address for every request).
 pub fn client_key(peer: std::net::IpAddr, forwarded_for: Option<&str>, trusted_hops: usize) -> String {
     let from_proxy = (trusted_hops > 0)
-        .then(|| forwarded_for)
+        .then_some(forwarded_for)
         .flatten()
         .and_then(|xff| {
             let hops: Vec<&str> = xff.split(',').map(str::trim).collect();
