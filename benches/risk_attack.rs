@@ -83,7 +83,7 @@ fn main() {
         YEARS.count()
     );
     println!(
-        "projected cost of the whole space: {cpu_seconds:.0} CPU-seconds = {:.4} CPU-years (goal: >= 1000 CPU-years)",
+        "projected cost of the whole space: {cpu_seconds:.0} CPU-seconds = {:.1e} CPU-years (goal: >= 1000 CPU-years)",
         cpu_seconds / (365.25 * 86_400.0)
     );
     assert_eq!(found, PLANTED, "the attack finds every planted entry");
