@@ -319,14 +319,19 @@ pub async fn start_signed_in(data: &Path) -> WebDriverResult<Desk> {
 
 /// Signs the operator in on the check-in tab.
 pub async fn sign_in(desk: &Desk) -> WebDriverResult<()> {
+    sign_in_as(desk, OPERATOR, PIN).await
+}
+
+/// Signs `name` in with `pin` on the check-in tab.
+pub async fn sign_in_as(desk: &Desk, name: &str, pin_typed: &str) -> WebDriverResult<()> {
     desk.testid("nav-checkin").await?.click().await?;
     thirtyfour::components::SelectElement::new(&desk.testid("signin-operator").await?)
         .await?
-        .select_by_value(OPERATOR)
+        .select_by_value(name)
         .await?;
     let pin = desk.testid("signin-pin").await?;
-    pin.send_keys(PIN).await?;
+    pin.send_keys(pin_typed).await?;
     pin.send_keys(Key::Enter).await?;
-    desk.wait_text("current-operator", OPERATOR).await?;
+    desk.wait_text("current-operator", name).await?;
     Ok(())
 }

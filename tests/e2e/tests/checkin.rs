@@ -326,3 +326,31 @@ async fn commands_called_from_the_page_pass_the_gate() -> WebDriverResult<()> {
     }
     Ok(())
 }
+
+/// A clerk (not the administrator) signs in through the window: settings show the risk list's
+/// status and their own PIN change, but no connect form, no import and no poster settings to
+/// save; 场所登记 says it is the administrator's.
+#[tokio::test]
+async fn a_clerk_sees_no_administrator_controls() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("desk");
+    let (mut store, _, _) =
+        seed_desk(&data, &[venue("general", "market", "西司门农贸市场", "鼓楼区西司门街12号")], true);
+    store.add_operator("李娜", "135792").expect("clerk");
+    drop(store);
+    let desk = Desk::start(&data).await?;
+    sign_in_as(&desk, "李娜", "135792").await?;
+    desk.testid("nav-settings").await?.click().await?;
+    desk.testid("risk-admin-only").await?;
+    desk.testid("sync-admin-only").await?;
+    desk.testid("poster-settings-admin-only").await?;
+    desk.testid("pin-change-current").await?;
+    assert!(desk.all_testid("sync-connect-url").await?.is_empty());
+    assert!(desk.all_testid("risk-file").await?.is_empty());
+    assert!(desk.all_testid("poster-settings-save").await?.is_empty());
+    desk.screenshot("31-clerk-settings").await?;
+    desk.testid("nav-register").await?.click().await?;
+    desk.wait_text("admin-only", "管理员").await?;
+    desk.screenshot("32-clerk-register").await?;
+    desk.quit().await
+}
