@@ -90,7 +90,7 @@ fn default_limit() -> i64 {
 pub async fn pull(State(app): State<App>, headers: HeaderMap, Query(q): Query<PullQuery>) -> Result<Response> {
     let now = Utc::now();
     let desk = auth::desk(&app.pool, &headers, now).await?;
-    Ok(answer(&pulling::pull(&app.pool, &desk, q.cursor, q.limit, now).await?))
+    Ok(answer(&pulling::pull(&app.pool, &app.keys, &desk, q.cursor, q.limit, now).await?))
 }
 
 pub async fn trace_person(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {

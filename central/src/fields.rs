@@ -153,6 +153,23 @@ impl DataKeys {
     }
 }
 
+impl DataKeys {
+    /// A pull change's body sealed whole (a check-in carries a name and a document number):
+    /// `{"sealed": "pc1.…"}`, bound to its kind.
+    pub fn seal_body(&self, kind: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
+        Ok(serde_json::json!({ "sealed": self.seal(&format!("change.{kind}"), b"", &body.to_string())? }))
+    }
+
+    /// A change's body as desks receive it: opened when sealed, as stored otherwise.
+    pub fn open_body(&self, kind: &str, body: serde_json::Value) -> Result<serde_json::Value> {
+        match body.get("sealed").and_then(|s| s.as_str()) {
+            Some(sealed) => serde_json::from_str(&self.open(&format!("change.{kind}"), b"", sealed)?)
+                .map_err(|e| CentralError::Internal(e.to_string())),
+            None => Ok(body),
+        }
+    }
+}
+
 /// The key id a stored value is sealed under, if it is sealed.
 pub fn key_id(stored: &str) -> Option<u32> {
     let rest = stored.strip_prefix(PREFIX)?;

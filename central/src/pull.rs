@@ -10,7 +10,14 @@ use crate::error::Result;
 
 pub const MAX_LIMIT: i64 = 5000;
 
-pub async fn pull(pool: &PgPool, desk: &Desk, cursor: i64, limit: i64, now: DateTime<Utc>) -> Result<PullResponse> {
+pub async fn pull(
+    pool: &PgPool,
+    keys: &crate::Keys,
+    desk: &Desk,
+    cursor: i64,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> Result<PullResponse> {
     let limit = limit.clamp(1, MAX_LIMIT);
     let venues: Vec<Uuid> = desk.venues.iter().copied().collect();
     // One more than asked tells whether there is more.
@@ -29,7 +36,10 @@ pub async fn pull(pool: &PgPool, desk: &Desk, cursor: i64, limit: i64, now: Date
     rows.truncate(limit as usize);
     let cursor = rows.last().map_or(cursor.max(0), |r| r.0);
     Ok(PullResponse {
-        changes: rows.into_iter().map(|(seq, kind, body)| Change { seq, kind, body }).collect(),
+        changes: rows
+            .into_iter()
+            .map(|(seq, kind, body)| Ok(Change { seq, body: keys.data.open_body(&kind, body)?, kind }))
+            .collect::<Result<_>>()?,
         cursor,
         more,
         server_time: now,

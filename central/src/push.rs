@@ -609,6 +609,7 @@ async fn write_visits(
     if !shared.is_empty() {
         let (venues, bodies): (Vec<Uuid>, Vec<serde_json::Value>) =
             venue.iter().zip(bodies).filter(|(v, _)| shared.contains(v)).map(|(v, b)| (*v, b)).unzip();
+        let bodies = bodies.iter().map(|b| keys.data.seal_body("visit", b)).collect::<Result<Vec<_>>>()?;
         sqlx::query(
             "INSERT INTO changes (kind, venue_id, origin_desk, body)
              SELECT 'visit', u.venue, $3, u.body FROM UNNEST($1::uuid[], $2::jsonb[]) AS u(venue, body)",

@@ -267,6 +267,25 @@ async fn too_many_requests_from_one_address_slow_down(pool: PgPool) {
     assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429]);
 }
 
+/// A phone check-in leaves no name or ID number in clear anywhere in a dump (the person's
+/// record and the change the venue's desks pull are both sealed); the desk pulls it readable.
+#[sqlx::test]
+async fn a_phone_check_in_leaves_nothing_in_clear_in_a_dump(pool: PgPool) {
+    let (_s, desk, url) = market(&pool).await;
+    let phone = phone_client();
+    let id = resident_id(7007);
+    let body = declaration(&form(&phone, &url).await, "欧阳𠮷祥", &id);
+    assert_eq!(phone.post(&url).form(&body).send().await.unwrap().status(), 200);
+    let dump = pg_dump(&pool).await;
+    for clear in [id.as_str(), "欧阳"] {
+        assert!(!dump.contains(clear), "{clear} in clear in the dump");
+    }
+    let pulled = desk.pull(0).await;
+    let visit = pulled.changes.iter().find(|c| c.kind == "phone_visit").expect("the phone visit");
+    assert_eq!(visit.body["person"]["name"], "欧阳𠮷祥");
+    assert_eq!(visit.body["person"]["document_number"], id.as_str());
+}
+
 /// Behind our own proxy, a client that writes its own X-Forwarded-For gets no fresh bucket: the
 /// entry the proxy appended (the rightmost) is the one counted.
 #[sqlx::test]

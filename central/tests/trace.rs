@@ -131,16 +131,6 @@ async fn old_days_are_dropped_whole(pool: PgPool) {
     assert_eq!(changes, 1, "the old check-in's pull change went with it");
 }
 
-/// A plain-text dump of this test's database, as a backup or a copy would hold it.
-async fn pg_dump(pool: &PgPool) -> String {
-    let db: String = sqlx::query_scalar("SELECT current_database()").fetch_one(pool).await.unwrap();
-    let base = std::env::var("DATABASE_URL").unwrap();
-    let url = format!("{}/{db}", base.rsplit_once('/').unwrap().0);
-    let out = std::process::Command::new("pg_dump").args(["--data-only", "--dbname", &url]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// 保存期限 at the centre: after the retention window, nothing of a person seen only before it is
 /// left anywhere in a dump of the database (document number, name, phone; their phone's link,
 /// a closed incident and its steps); a person seen yesterday stays; the audit log is kept for its

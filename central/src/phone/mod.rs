@@ -561,7 +561,7 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
     }
     let who = Some(who(&number, &relation));
     let person = Person { id: person, hash, name, number, risk, kept, answers, plate, who, verified };
-    let shown = check_in(&mut tx, s, phone, &[person], "declaration", now).await?;
+    let shown = check_in(&mut tx, &app.keys.data, s, phone, &[person], "declaration", now).await?;
     finish(app, tx, s, result, &shown).await
 }
 
@@ -637,7 +637,7 @@ async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Respon
     let Some(result) = claim(&mut tx, s, form, now).await? else {
         return already(app, tx, form).await;
     };
-    let shown = check_in(&mut tx, s, phone, &chosen, "last4", now).await?;
+    let shown = check_in(&mut tx, &app.keys.data, s, phone, &chosen, "last4", now).await?;
     finish(app, tx, s, result, &shown).await
 }
 
@@ -666,6 +666,7 @@ struct Person {
 /// person's own answers, never the risk list's reason.
 async fn check_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    keys: &crate::fields::DataKeys,
     s: &Served,
     phone: Uuid,
     people: &[Person],
@@ -696,11 +697,15 @@ async fn check_in(
         colours.push(d.colour.key());
         healths.push(d.health_code.key());
         reasons.push(d.reasons.join("\u{1f}"));
-        bodies.push(serde_json::json!({
-            "id": id, "venue_id": s.venue_id, "code": s.code, "way_in": way_in, "at": now,
-            "colour": d.colour, "health_code": d.health_code, "reasons": d.reasons,
-            "person": {"name": p.name, "document_number": p.number},
-        }));
+        // Sealed at rest like the person's record; opened when a desk pulls it.
+        bodies.push(keys.seal_body(
+            "phone_visit",
+            &serde_json::json!({
+                "id": id, "venue_id": s.venue_id, "code": s.code, "way_in": way_in, "at": now,
+                "colour": d.colour, "health_code": d.health_code, "reasons": d.reasons,
+                "person": {"name": p.name, "document_number": p.number},
+            }),
+        )?);
         shown.push(Shown {
             colour: d.colour,
             name_masked: placecode::mask::name(&p.name),

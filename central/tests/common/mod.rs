@@ -283,3 +283,13 @@ pub async fn people_on_file(pool: &PgPool) -> Vec<OnFile> {
         })
         .collect()
 }
+
+/// A plain-text dump of this test's database, as a backup or a copy would hold it.
+pub async fn pg_dump(pool: &PgPool) -> String {
+    let db: String = sqlx::query_scalar("SELECT current_database()").fetch_one(pool).await.unwrap();
+    let base = std::env::var("DATABASE_URL").unwrap();
+    let url = format!("{}/{db}", base.rsplit_once('/').unwrap().0);
+    let out = std::process::Command::new("pg_dump").args(["--data-only", "--dbname", &url]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
