@@ -90,12 +90,6 @@ impl Keys {
         }
     }
 
-    /// The server's keys: the secret file's, and the data keys from theirs (both made if missing).
-    pub fn for_server(secret: &Path, data: &Path) -> std::io::Result<Keys> {
-        let keys = Keys::load_or_create(secret)?;
-        Ok(Keys { data: crate::fields::DataKeys::load(data, true)?, ..keys })
-    }
-
     /// An admin command's keys: both files must exist (see [`Keys::load`]).
     pub fn for_admin(secret: &Path, data: &Path) -> std::io::Result<Keys> {
         let keys = Keys::load(secret)?;

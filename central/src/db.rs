@@ -140,3 +140,35 @@ pub async fn check_secret(pool: &PgPool, keys: &crate::Keys) -> Result<()> {
         })
     }
 }
+
+/// The data keys for this database: made (with the file) only while the database holds nothing
+/// sealed; otherwise the file must be there and hold every key a value is sealed under. A
+/// missing or wrong file stops the server with what to do, instead of sealing new values with
+/// a new key while the old ones can no longer be opened.
+pub async fn data_keys(pool: &PgPool, path: &std::path::Path) -> Result<crate::fields::DataKeys> {
+    let used: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT split_part(v, '.', 2) FROM people,
+             LATERAL unnest(ARRAY[document_number, name, address, phone]) AS v WHERE v LIKE 'pc1.%'",
+    )
+    .fetch_all(pool)
+    .await?;
+    let refuse = |what: String| crate::CentralError::Invalid { field: "data_key_file".into(), message: what };
+    if !used.is_empty() && !path.exists() {
+        return Err(refuse(format!(
+            "no data key file at {}, but this database holds values sealed with its keys \
+             (restore the file, or set PLACECODE_DATA_KEY_FILE to it)",
+            path.display()
+        )));
+    }
+    let keys = crate::fields::DataKeys::load(path, true).map_err(|e| refuse(e.to_string()))?;
+    let missing: Vec<&String> =
+        used.iter().filter(|id| u32::from_str_radix(id, 16).map_or(true, |id| !keys.has(id))).collect();
+    if !missing.is_empty() {
+        return Err(refuse(format!(
+            "the data key file {} lacks the keys {missing:?} that values in this database are sealed with \
+             (restore the file that holds them)",
+            path.display()
+        )));
+    }
+    Ok(keys)
+}

@@ -83,6 +83,11 @@ impl DataKeys {
         self.keys.iter().map(|(id, k)| format!("{id:08x}:{}\n", hex::encode(k))).collect()
     }
 
+    /// Whether the key `id` is here.
+    pub fn has(&self, id: u32) -> bool {
+        self.keys.iter().any(|(k, _)| *k == id)
+    }
+
     /// The current key's id.
     pub fn current(&self) -> u32 {
         self.keys[0].0

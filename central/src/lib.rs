@@ -103,7 +103,8 @@ pub fn router(app: App) -> Router {
         .route("/C/{code}", get(phone::show).post(phone::submit))
         .route("/c/{code}/r/{id}", get(phone::result))
         .route("/checkpoints", get(phone::checkpoints))
-        .layer(axum::extract::DefaultBodyLimit::max(phone::MAX_FORM_BYTES));
+        .layer(axum::extract::DefaultBodyLimit::max(phone::MAX_FORM_BYTES))
+        .layer(axum::middleware::map_response_with_state(app.clone(), phone::too_large));
     // A request (its body included) that takes longer than this is cut off with 408: a client
     // that sends a byte a minute holds no connection and no database slot for long.
     api.merge(pages)
@@ -118,9 +119,10 @@ pub fn router(app: App) -> Router {
 /// Serves until SIGINT or SIGTERM, then lets requests in flight finish. Partitions are kept and
 /// old visits purged every hour.
 pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()> {
-    let keys = Keys::for_server(&config.secret_file, &config.data_key_path())?;
     let pool = db::connect(&config.database_url, config.db_connections).await?;
+    let keys = Keys::load_or_create(&config.secret_file)?;
     db::check_secret(&pool, &keys).await?;
+    let keys = Keys { data: db::data_keys(&pool, &config.data_key_path()).await?, ..keys };
     // People stored in clear by an older server are sealed before serving.
     let (resealed, _) = people::reseal(&pool, &keys).await?;
     if resealed > 0 {

@@ -132,7 +132,13 @@ async fn main() -> std::process::ExitCode {
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("错误：{e}");
+            // The operator at the console gets the cause too (a migration that does not match,
+            // a missing key); nothing here names a person.
+            match e.downcast_ref::<placecode_central::CentralError>() {
+                Some(placecode_central::CentralError::Internal(detail)) => eprintln!("错误：{e}（{detail}）"),
+                Some(placecode_central::CentralError::Database(db)) => eprintln!("错误：{e}（{db}）"),
+                _ => eprintln!("错误：{e}"),
+            }
             std::process::ExitCode::FAILURE
         }
     }

@@ -306,6 +306,20 @@ async fn a_forged_forwarded_for_gets_no_fresh_bucket(pool: PgPool) {
     assert_eq!(other.status(), 200, "another client has its own bucket");
 }
 
+/// A form far larger than the page sends is refused with the page's own Chinese message, not the
+/// framework's English one.
+#[sqlx::test]
+async fn an_oversized_form_is_refused_in_chinese(pool: PgPool) {
+    let (_s, _desk, url) = market(&pool).await;
+    let phone = phone_client();
+    let big = format!("name={}", "a".repeat(1_000_000));
+    let res =
+        phone.post(&url).header("content-type", "application/x-www-form-urlencoded").body(big).send().await.unwrap();
+    assert_eq!(res.status(), 413);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("提交的内容过长") && !html.contains("length limit"), "{html}");
+}
+
 /// A client that sends its body a trickle at a time is cut off (408) when the request has taken
 /// the configured time, instead of holding a connection for ever.
 #[sqlx::test]

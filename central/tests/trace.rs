@@ -237,7 +237,17 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
     assert!(pg_dump(&pool).await.contains("李娜"));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("data.key");
+    // A server started without its data key file, or with another one, refuses to run rather
+    // than seal new values with a new key.
+    let e = placecode_central::db::data_keys(&pool, &path).await.unwrap_err().to_string();
+    assert!(e.contains("no data key file"), "{e}");
+    assert!(!path.exists(), "no new key was made");
+    DataKeys::load(&path, true).unwrap();
+    let e = placecode_central::db::data_keys(&pool, &path).await.unwrap_err().to_string();
+    assert!(e.contains("lacks the keys [\"00000000\"]"), "{e}");
+    std::fs::remove_file(&path).unwrap();
     s.keys.data.save(&path).unwrap();
+    assert!(placecode_central::db::data_keys(&pool, &path).await.is_ok());
     let mut keys = placecode_central::Keys { data: DataKeys::load(&path, false).unwrap(), ..s.keys.clone() };
     let (resealed, used) = placecode_central::people::reseal(&pool, &keys).await.unwrap();
     assert_eq!((resealed, used), (1, vec![0]));

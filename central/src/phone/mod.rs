@@ -816,6 +816,16 @@ pub async fn checkpoints(State(app): State<App>) -> Response {
 }
 
 /// Anything else a phone might open.
+/// A form larger than the page ever sends (the body limit's plain-text refusal) gets the same
+/// Chinese page as any other refusal.
+pub async fn too_large(State(app): State<App>, res: Response) -> Response {
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        message(&app, StatusCode::PAYLOAD_TOO_LARGE, t::TITLE, t::TOO_LARGE)
+    } else {
+        res
+    }
+}
+
 pub async fn not_found(State(app): State<App>) -> Response {
     message(&app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::BAD_CODE_BODY)
 }
