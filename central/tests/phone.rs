@@ -267,6 +267,42 @@ async fn too_many_requests_from_one_address_slow_down(pool: PgPool) {
     assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429]);
 }
 
+/// Two people on one phone share the last four digits: the four digits alone make the phone ask
+/// whom it means; ticking one checks in that one only.
+#[sqlx::test]
+async fn shared_last_four_digits_on_one_phone_ask_whom(pool: PgPool) {
+    let (_s, _desk, url) = market(&pool).await;
+    let phone = phone_client();
+    let (a, b) = ("410204199003070017", "410204198501190017");
+    phone.post(&url).form(&declaration(&form(&phone, &url).await, "张伟", a)).send().await.unwrap();
+    let html = phone.get(format!("{url}?new=1")).send().await.unwrap().text().await.unwrap();
+    let mut second = declaration(&csrf(&html), "李强", b);
+    second.extend([("new", "1".into()), ("relation", "配偶".into())]);
+    assert_eq!(phone.post(&url).form(&second).send().await.unwrap().status(), 200);
+    let visits = || async { count(&pool, "SELECT count(*) FROM visits").await };
+    assert_eq!(visits().await, 2);
+    let returning = |with: Option<&'static str>| {
+        let (phone, url) = (phone.clone(), url.clone());
+        async move {
+            let t = csrf(&phone.get(&url).send().await.unwrap().text().await.unwrap());
+            let mut f = vec![("csrf", t.csrf), ("once", t.once), ("action", "last4".into()), ("last4", "0017".into())];
+            if let Some(w) = with {
+                f.push(("with", w.into()));
+            }
+            phone.post(&url).form(&f).send().await.unwrap()
+        }
+    };
+    let res = returning(None).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("本机有不止一人是这四位"));
+    assert_eq!(visits().await, 2, "nobody was checked in on a guess");
+    let res = returning(Some("2")).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("李*") && !html.contains("张*"), "{html}");
+    assert_eq!(visits().await, 3);
+}
+
 /// A phone check-in leaves no name or ID number in clear anywhere in a dump (the person's
 /// record and the change the venue's desks pull are both sealed); the desk pulls it readable.
 #[sqlx::test]

@@ -611,9 +611,16 @@ async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Respon
         if placecode::identity::last4(&last4).is_err() {
             return Ok(again(t::LAST4_BAD));
         }
-        match people.iter().find(|p| p.last4 == last4) {
-            Some(p) => p.id,
-            None => return Ok(again(t::LAST4_UNKNOWN)),
+        // Two people on one phone may share the last four digits (a family): then the one
+        // ticked is meant, and with none ticked the phone asks instead of picking one.
+        let matching: Vec<&Known> = people.iter().filter(|p| p.last4 == last4).collect();
+        match matching.as_slice() {
+            [] => return Ok(again(t::LAST4_UNKNOWN)),
+            [one] => one.id,
+            several => match several.iter().find(|p| ticked.contains(&p.id)) {
+                Some(p) => p.id,
+                None => return Ok(again(t::LAST4_SHARED)),
+            },
         }
     };
     let mut tx = app.pool.begin().await?;

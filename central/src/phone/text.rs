@@ -86,3 +86,4 @@ pub const CHECKPOINTS_INTRO: &str =
     "货车司乘人员可在到达卡口前打开对应卡口的码，提前完成申报；到达后向工作人员报车牌号确认。";
 pub const CHECKPOINTS_NONE: &str = "暂无已发布的卡口码。";
 pub const TOO_LARGE: &str = "提交的内容过长，请返回重新填写。";
+pub const LAST4_SHARED: &str = "身份证后四位：本机有不止一人是这四位，请在下面勾选要登记的人";
