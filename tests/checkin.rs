@@ -269,19 +269,24 @@ fn r12_a_plain_database_is_encrypted_in_place_with_nothing_lost() {
 fn r12_a_wrong_or_missing_key_is_refused_not_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("desk.sqlite3");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = Store::open_with_key_file(&path).unwrap();
     let ctx = seed(&mut store);
     store.declare(&person("王芳", A), &ctx).unwrap();
     drop(store);
     let key_file = dir.path().join(placecode::store::dbkey::KEY_FILE);
-    if key_file.exists() {
-        std::fs::write(&key_file, "00".repeat(32)).unwrap();
-        let e = Store::open(&path).err().unwrap();
-        assert_eq!(e.to_string(), "数据库密钥与数据文件不符：请联系管理员，不要删除数据文件");
-        std::fs::remove_file(&key_file).unwrap();
-        let e = Store::open(&path).err().unwrap();
-        assert!(e.to_string().starts_with("无法取得数据库密钥："), "{e}");
-    }
+    let key = std::fs::read_to_string(&key_file).unwrap();
+    std::fs::write(&key_file, "00".repeat(32)).unwrap();
+    let e = Store::open_with_key_file(&path).err().unwrap();
+    assert_eq!(e.to_string(), "数据库密钥与数据文件不符：请联系管理员，不要删除数据文件");
+    std::fs::remove_file(&key_file).unwrap();
+    let e = Store::open_with_key_file(&path).err().unwrap();
+    assert_eq!(e.to_string(), "无法取得数据库密钥：找不到密钥文件。请联系管理员，不要删除数据文件");
+    // Nor does the keystore (if one runs) hand out a new key for a file that has one elsewhere.
+    let e = Store::open(&path).err().unwrap();
+    assert!(e.to_string().starts_with("无法取得数据库密钥："), "{e}");
+    assert!(!key_file.exists(), "no new key file was made");
+    std::fs::write(&key_file, key).unwrap();
+    assert_eq!(Store::open(&path).unwrap().visit_count().unwrap(), 1, "the right key reads it again");
     let size = std::fs::metadata(&path).unwrap().len();
     assert!(size > 0 && !raw_bytes(&path).starts_with(b"SQLite format 3"));
 }

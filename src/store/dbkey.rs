@@ -60,6 +60,12 @@ fn key_error(reason: &str) -> Error {
 /// The key of the database at `db`, made on first use. `exists` says whether an encrypted
 /// database is already there (then a missing key is an error, never a new key).
 pub fn load_or_create(db: &Path, exists: bool) -> Result<(DbKey, KeySource)> {
+    load_or_create_with(db, exists, std::env::var("PLACECODE_KEYSTORE").is_ok_and(|v| v == "file"))
+}
+
+/// As [`load_or_create`]; `file_only` keeps the key in the file beside the database whatever
+/// keystore runs (what `PLACECODE_KEYSTORE=file` asks for).
+pub fn load_or_create_with(db: &Path, exists: bool, file_only: bool) -> Result<(DbKey, KeySource)> {
     let dir = db.parent().unwrap_or(Path::new("."));
     let file = dir.join(KEY_FILE);
     match std::fs::read_to_string(&file) {
@@ -69,7 +75,6 @@ pub fn load_or_create(db: &Path, exists: bool) -> Result<(DbKey, KeySource)> {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
         Err(_) => {}
     }
-    let file_only = std::env::var("PLACECODE_KEYSTORE").is_ok_and(|v| v == "file");
     if file_only {
         if exists {
             return Err(key_error("找不到密钥文件"));

@@ -240,11 +240,22 @@ impl Store {
     /// date. The key comes from the system keystore (see [`dbkey`]); a plain database from an
     /// older desk is encrypted in place first, with nothing lost.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_keyed(path, std::env::var("PLACECODE_KEYSTORE").is_ok_and(|v| v == "file"))
+    }
+
+    /// As [`Store::open`], the key kept in the file beside the database whatever keystore runs
+    /// (tests of a wrong or missing key file).
+    #[doc(hidden)]
+    pub fn open_with_key_file(path: &Path) -> Result<Store> {
+        Store::open_keyed(path, true)
+    }
+
+    fn open_keyed(path: &Path, file_only: bool) -> Result<Store> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
         let state = file_state(path)?;
-        let (key, _) = dbkey::load_or_create(path, state == FileState::Encrypted)?;
+        let (key, _) = dbkey::load_or_create_with(path, state == FileState::Encrypted, file_only)?;
         if state == FileState::Plain {
             encrypt_in_place(path, &key)?;
         }
