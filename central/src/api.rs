@@ -109,7 +109,7 @@ pub async fn trace_venue(State(app): State<App>, headers: HeaderMap, body: Bytes
 pub async fn trips(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {
     let actor = auth::tracer(&app.pool, &headers).await?;
     let q: trace_trips::TripQuery = parse(&body)?;
-    Ok(answer(&trace_trips::supervise(&app.pool, &actor, &q, app.overdue_hours, Utc::now()).await?))
+    Ok(answer(&trace_trips::supervise(&app.pool, &app.keys, &actor, &q, app.overdue_hours, Utc::now()).await?))
 }
 
 pub async fn trace_overlap(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {

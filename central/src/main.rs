@@ -208,7 +208,8 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         }
         Admin::Trips { checkpoint, destination, status, overdue_hours } => {
             let q = placecode_central::trips::TripQuery { checkpoint, destination, status };
-            let s = placecode_central::trips::supervise(&pool, &actor, &q, overdue_hours, Utc::now()).await?;
+            let s = placecode_central::trips::supervise(&pool, &keys().await?, &actor, &q, overdue_hours, Utc::now())
+                .await?;
             print(serde_json::to_value(s)?);
         }
         Admin::Purge => {

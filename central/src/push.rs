@@ -139,11 +139,11 @@ pub async fn push(
             Valid::Incident(venue, b) => write_incident(&mut tx, desk, it.id, venue, &b).await?,
             Valid::IncidentEvent(id, b) => write_incident_event(&mut tx, id, &b).await?,
             Valid::Truck(venue, b) => {
-                write_truck(&mut tx, desk, venue, it.record.kind, &b).await?;
+                write_truck(&mut tx, keys, desk, venue, it.record.kind, &b).await?;
                 if it.record.kind == RecordKind::TruckTrip {
-                    crate::trips::record_trip(&mut tx, &keys.risk, desk.id, it.id, &b).await?;
+                    crate::trips::record_trip(&mut tx, keys, desk.id, it.id, &b).await?;
                 } else {
-                    crate::trips::record_arrival(&mut tx, desk.id, it.id, &b).await?;
+                    crate::trips::record_arrival(&mut tx, keys, desk.id, it.id, &b).await?;
                 }
             }
         }
@@ -484,12 +484,15 @@ async fn write_incident_event(tx: &mut Transaction<'_, Postgres>, incident: Uuid
 
 async fn write_truck(
     tx: &mut Transaction<'_, Postgres>,
+    keys: &crate::Keys,
     desk: &Desk,
     venue: Uuid,
     kind: RecordKind,
     b: &TruckBody,
 ) -> Result<()> {
     let body = serde_json::to_value(b).map_err(|e| CentralError::Internal(e.to_string()))?;
+    // The crew's documents and phones, sealed like a person's record (kept as the desk sent it).
+    let body = keys.data.seal_body("truck_record", &body)?;
     let plate = placecode::identity::plate(&b.plate).unwrap_or_default();
     sqlx::query("INSERT INTO truck_records (id, kind, desk_id, venue_id, plate, body, at) VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6)")
         .bind(kind.key())

@@ -58,18 +58,29 @@ fn latest_departure(b: &TruckBody) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-async fn publish(tx: &mut Transaction<'_, Postgres>, trip: Uuid) -> Result<()> {
+async fn publish(tx: &mut Transaction<'_, Postgres>, keys: &crate::Keys, trip: Uuid) -> Result<()> {
     let state: TripState = sqlx::query_as(&format!("{STATE} WHERE t.id = $1")).bind(trip).fetch_one(&mut **tx).await?;
+    let state = state.opened(&keys.data)?;
+    let body = serde_json::to_value(&state).map_err(|e| CentralError::Internal(e.to_string()))?;
+    let sealed = keys.data.seal_body("trip", &body)?;
     for venue in [state.checkpoint_venue_id, state.destination_venue_id] {
-        crate::push::change(tx, "trip", Some(venue), None, &state).await?;
+        crate::push::change(tx, "trip", Some(venue), None, &sealed).await?;
     }
     Ok(())
+}
+
+impl TripState {
+    /// The crew as stored is sealed (names and phones); opened for the desks and supervision.
+    fn opened(mut self, keys: &crate::fields::DataKeys) -> Result<TripState> {
+        self.crew = keys.open_body("trip_crew", std::mem::take(&mut self.crew))?;
+        Ok(self)
+    }
 }
 
 /// An entry at a checkpoint: the trip opens, and an arrival that came first is matched to it.
 pub async fn record_trip(
     tx: &mut Transaction<'_, Postgres>,
-    risk_key: &[u8; 32],
+    keys: &crate::Keys,
     desk: Uuid,
     id: Uuid,
     b: &TruckBody,
@@ -91,7 +102,7 @@ pub async fn record_trip(
     .bind(checkpoint)
     .bind(destination)
     .bind(desk)
-    .bind(crew_json(b, risk_key))
+    .bind(keys.data.seal_body("trip_crew", &crew_json(b, &keys.risk))?)
     .bind(placecode::sync::pass_number(&b.pass_number).unwrap_or_default())
     .bind(b.at)
     .bind(latest_departure(b))
@@ -118,12 +129,18 @@ pub async fn record_trip(
             .execute(&mut **tx)
             .await?;
     }
-    publish(tx, id).await
+    publish(tx, keys, id).await
 }
 
 /// An arrival at a destination: it closes the trip it names, or the latest open trip of the same
 /// plate to this destination; with none, it is kept as an arrival without a known entry.
-pub async fn record_arrival(tx: &mut Transaction<'_, Postgres>, desk: Uuid, id: Uuid, b: &TruckBody) -> Result<()> {
+pub async fn record_arrival(
+    tx: &mut Transaction<'_, Postgres>,
+    keys: &crate::Keys,
+    desk: Uuid,
+    id: Uuid,
+    b: &TruckBody,
+) -> Result<()> {
     let plate = placecode::identity::plate(&b.plate).unwrap_or_else(|_| b.plate.clone());
     let venue = Uuid::parse_str(&b.venue_id).map_err(|_| CentralError::Internal("venue".into()))?;
     let named = b.trip_id.as_deref().and_then(|t| Uuid::parse_str(t).ok());
@@ -155,7 +172,7 @@ pub async fn record_arrival(tx: &mut Transaction<'_, Postgres>, desk: Uuid, id: 
             .bind(id)
             .execute(&mut **tx)
             .await?;
-        publish(tx, t).await?;
+        publish(tx, keys, t).await?;
     }
     Ok(())
 }
@@ -200,6 +217,7 @@ pub struct Supervision {
 /// `overdue_hours` of entry), and arrivals that match no entry. Audited like tracing.
 pub async fn supervise(
     pool: &PgPool,
+    keys: &crate::Keys,
     actor: &str,
     q: &TripQuery,
     overdue_hours: i64,
@@ -226,6 +244,7 @@ pub async fn supervise(
     let (mut open, mut closed, mut overdue) = (0, 0, 0);
     let mut trips = Vec::new();
     for t in rows {
+        let t = t.opened(&keys.data)?;
         let s = match (t.arrived_at, t.entered_at < cutoff) {
             (Some(_), _) => {
                 closed += 1;

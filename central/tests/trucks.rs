@@ -100,7 +100,9 @@ async fn a_trip_closes_on_both_desks(pool: PgPool) {
     assert_eq!(board.closed.len(), 2, "{:?}", board.closed);
     assert_eq!(board.open.len(), 3);
     // And in supervision.
-    let sup = placecode_central::trips::supervise(&pool, "test", &Default::default(), 12, Utc::now()).await.unwrap();
+    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
+        .await
+        .unwrap();
     assert_eq!((sup.open, sup.closed, sup.overdue), (3, 2, 0));
     assert_eq!(sup.trips.iter().find(|t| t.trip.plate == "豫B12345").unwrap().trip.pass_number, "HN2026112700001");
 }
@@ -132,6 +134,7 @@ async fn overdue_trips_and_arrivals_without_entry_are_listed(pool: PgPool) {
     cp.engine.sync_once().await.unwrap();
     let sup = placecode_central::trips::supervise(
         &pool,
+        &test_keys(),
         "test",
         &placecode_central::trips::TripQuery { status: Some("overdue".into()), ..Default::default() },
         12,
@@ -146,7 +149,9 @@ async fn overdue_trips_and_arrivals_without_entry_are_listed(pool: PgPool) {
     let a = dest.store().record_arrival("豫C55555", &dest.ctx).unwrap();
     assert!(a.flagged);
     dest.engine.sync_once().await.unwrap();
-    let sup = placecode_central::trips::supervise(&pool, "test", &Default::default(), 12, Utc::now()).await.unwrap();
+    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
+        .await
+        .unwrap();
     assert_eq!(sup.unmatched_arrivals.len(), 1);
     assert_eq!(sup.unmatched_arrivals[0].plate, "豫C55555");
     // An ID number with no trip cannot be flagged without a plate.
@@ -221,6 +226,11 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
     dest.engine.sync_once().await.unwrap();
     cp.engine.sync_once().await.unwrap();
     assert_eq!(cp.store().trip(&trip.id, Utc::now()).unwrap().status, TripStatus::Closed);
+    // The centre's copy (truck records, the trip, the changes the desks pulled) is sealed.
+    let dump = pg_dump(&pool).await;
+    for clear in [number.as_str(), number2.as_str(), "孙师傅", "周师傅", "13837800088"] {
+        assert!(!dump.contains(clear), "{clear} in clear in the dump");
+    }
 }
 
 #[sqlx::test]

@@ -551,12 +551,13 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
             .bind(Uuid::now_v7())
             .bind(s.venue_id)
             .bind(plate)
-            .bind(&body)
+            .bind(app.keys.data.seal_body("truck_record", &body)?)
             .bind(now)
             .execute(&mut *tx)
             .await?;
         // The checkpoint's desks pull it, so staff find the crew by plate and confirm.
         let change = serde_json::json!({"id": Uuid::now_v7(), "venue_id": s.venue_id, "plate": plate, "crew": [input], "at": now});
+        let change = app.keys.data.seal_body("pre_declaration", &change)?;
         crate::push::change(&mut tx, "pre_declaration", Some(s.venue_id), None, &change).await?;
     }
     let who = Some(who(&number, &relation));
