@@ -134,7 +134,8 @@ fn r7_red_on_the_risk_list_is_refused_and_reported() {
 
     let r = d.store.declare(&person("王芳", A), &d.ctx).unwrap();
     assert_eq!((r.colour, r.health_code), (Colour::Red, Colour::Red));
-    assert_eq!(r.reasons, ["风险人员名单为红码：密切接触者"]);
+    // The desk keeps who is listed, not why: the reason stays with the epidemic office.
+    assert_eq!(r.reasons, ["风险人员名单为红码"]);
     assert!(!r.risk_stale);
 
     let incident = d
@@ -409,10 +410,34 @@ fn a_connected_desk_refuses_a_risk_file() {
     assert_eq!(d.store.risk_status(d.ctx.now).unwrap().entries, 0);
 }
 
+/// A stolen desk holds as little of the list as the door needs: yellow and red entries by keyed
+/// hash, no reasons, no green entries; a green row removes a listed person.
+#[test]
+fn r12_the_desk_keeps_no_reasons_and_no_green_entries() {
+    let mut d = desk();
+    let csv = format!("{A},红,密切接触者\n{B},绿,已解除\n{ELDER},黄,次密接\n");
+    d.store.import_risk(csv.as_bytes(), true, d.ctx.now).unwrap();
+    assert_eq!(d.store.risk_entry_count().unwrap(), 2);
+    d.store.import_risk(format!("{ELDER},绿,核酸阴性\n").as_bytes(), false, d.ctx.now).unwrap();
+    assert_eq!(d.store.risk_entry_count().unwrap(), 1, "a green row removes the entry");
+    let path = d._dir.path().join("desk.sqlite3");
+    let conn = placecode::store::raw_connection(&path).unwrap();
+    let reasons: Vec<String> = conn
+        .prepare("SELECT reason FROM risk_entries")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(reasons, [""]);
+    let r = d.store.declare(&person("王芳", A), &d.ctx).unwrap();
+    assert_eq!(r.colour, Colour::Red);
+}
+
 #[test]
 fn stale_risk_list_is_flagged() {
     let mut d = desk();
-    d.store.import_risk(format!("{A},绿,\n").as_bytes(), false, d.ctx.now).unwrap();
+    d.store.import_risk(format!("{A},红,\n").as_bytes(), false, d.ctx.now).unwrap();
     d.store.set_risk_max_age_hours(12).unwrap();
     let later = CheckInContext { now: d.ctx.now + chrono::Duration::hours(13), ..d.ctx.clone() };
     let r = d.store.declare(&person("王芳", A), &later).unwrap();

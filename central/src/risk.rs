@@ -31,13 +31,15 @@ pub async fn import(pool: &PgPool, risk_key: &[u8; 32], csv: &[u8], replace: boo
     .execute(&mut *tx)
     .await?;
     sqlx::query(
+        // Desks get who is yellow or red, never why (a stolen desk must not give the reasons away);
+        // a green entry reaches them as a removal.
         "INSERT INTO changes (kind, body)
-         SELECT 'risk', jsonb_build_object('id_hash_hex', encode(u.h, 'hex'), 'colour', u.c, 'reason', u.r)
-         FROM UNNEST($1::bytea[], $2::text[], $3::text[]) AS u(h, c, r)",
+         SELECT CASE WHEN u.c = 'green' THEN 'risk_removed' ELSE 'risk' END,
+             jsonb_build_object('id_hash_hex', encode(u.h, 'hex'), 'colour', u.c)
+         FROM UNNEST($1::bytea[], $2::text[]) AS u(h, c)",
     )
     .bind(&hashes)
     .bind(&colours)
-    .bind(&reasons)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

@@ -135,6 +135,22 @@ pub struct Incident {
     pub sync_state: String,
 }
 
+/// What the desk keeps of a risk-list entry: yellow and red only (green is the same as not
+/// listed, so a green row removes the entry) and never the reason. A stolen desk then holds as
+/// little of the list as the door needs: who is yellow or red, by keyed hash.
+pub(crate) fn store_risk_entry(tx: &Connection, hash: &[u8], colour: Colour, stamp: &str) -> Result<()> {
+    if colour == Colour::Green {
+        tx.prepare_cached("DELETE FROM risk_entries WHERE id_hash = ?1")?.execute([hash])?;
+    } else {
+        tx.prepare_cached(
+            "INSERT INTO risk_entries (id_hash, colour, reason, updated_at) VALUES (?1, ?2, '', ?3)
+             ON CONFLICT (id_hash) DO UPDATE SET colour = excluded.colour, reason = '', updated_at = excluded.updated_at",
+        )?
+        .execute(params![hash, colour.key(), stamp])?;
+    }
+    Ok(())
+}
+
 fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut b = [0u8; N];
     getrandom::getrandom(&mut b).map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
@@ -317,15 +333,8 @@ impl Store {
         if replace {
             tx.execute("DELETE FROM risk_entries", [])?;
         }
-        {
-            let mut stmt = tx.prepare(
-                "INSERT INTO risk_entries (id_hash, colour, reason, updated_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id_hash) DO UPDATE SET colour = excluded.colour, reason = excluded.reason,
-                    updated_at = excluded.updated_at",
-            )?;
-            for row in &rows {
-                stmt.execute(params![row.hash.as_slice(), row.colour.key(), row.reason, stamp])?;
-            }
+        for row in &rows {
+            store_risk_entry(&tx, &row.hash, row.colour, &stamp)?;
         }
         set_setting(&tx, RISK_AS_OF, &stamp)?;
         tx.commit()?;

@@ -195,6 +195,10 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE visits ADD COLUMN raised_until TEXT;
     -- A yellow or red person let go without a report: the reason (R7: never silently).
     ALTER TABLE incidents ADD COLUMN note TEXT NOT NULL DEFAULT '';",
+    // 8: the desk keeps yellow and red risk entries only, and no reasons (what a stolen desk
+    // gives away is who is listed, not why; green is the same as not listed).
+    "DELETE FROM risk_entries WHERE colour = 'green';
+    UPDATE risk_entries SET reason = '' WHERE reason <> '';",
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";

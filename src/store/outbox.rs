@@ -441,13 +441,10 @@ impl Store {
             let s = |k: &str| b.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
             match c.kind.as_str() {
                 "risk" => {
-                    let Ok(hash) = hex::decode(s("id_hash_hex")) else { continue };
-                    tx.prepare_cached(
-                        "INSERT INTO risk_entries (id_hash, colour, reason, updated_at) VALUES (?1, ?2, ?3, ?4)
-                         ON CONFLICT (id_hash) DO UPDATE SET colour = excluded.colour, reason = excluded.reason,
-                            updated_at = excluded.updated_at",
-                    )?
-                    .execute(params![hash, s("colour"), s("reason"), stamp])?;
+                    let (Ok(hash), Some(colour)) = (hex::decode(s("id_hash_hex")), Colour::parse(&s("colour"))) else {
+                        continue;
+                    };
+                    super::checkin::store_risk_entry(&tx, &hash, colour, &stamp)?;
                 }
                 "risk_removed" => {
                     if let Ok(hash) = hex::decode(s("id_hash_hex")) {
