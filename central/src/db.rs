@@ -146,12 +146,7 @@ pub async fn check_secret(pool: &PgPool, keys: &crate::Keys) -> Result<()> {
 /// missing or wrong file stops the server with what to do, instead of sealing new values with
 /// a new key while the old ones can no longer be opened.
 pub async fn data_keys(pool: &PgPool, path: &std::path::Path) -> Result<crate::fields::DataKeys> {
-    let used: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT split_part(v, '.', 2) FROM people,
-             LATERAL unnest(ARRAY[document_number, name, address, phone]) AS v WHERE v LIKE 'pc1.%'",
-    )
-    .fetch_all(pool)
-    .await?;
+    let used = crate::people::sealed_key_ids(pool).await?;
     let refuse = |what: String| crate::CentralError::Invalid { field: "data_key_file".into(), message: what };
     if !used.is_empty() && !path.exists() {
         return Err(refuse(format!(

@@ -160,11 +160,16 @@ pub async fn reseal(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<(u64, Vec
         tx.commit().await?;
         done += rows.len() as u64;
     }
-    let used: Vec<String> = sqlx::query_scalar(
+    let used = sealed_key_ids(pool).await?;
+    Ok((done, used.iter().filter_map(|id| u32::from_str_radix(id, 16).ok()).collect()))
+}
+
+/// The ids (as stored, 8 hex digits) of the data keys that values in the database are sealed under.
+pub async fn sealed_key_ids(pool: &sqlx::PgPool) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
         "SELECT DISTINCT split_part(v, '.', 2) FROM people,
              LATERAL unnest(ARRAY[document_number, name, address, phone]) AS v WHERE v LIKE 'pc1.%'",
     )
     .fetch_all(pool)
-    .await?;
-    Ok((done, used.iter().filter_map(|id| u32::from_str_radix(id, 16).ok()).collect()))
+    .await?)
 }
