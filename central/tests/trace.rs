@@ -254,9 +254,25 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
     assert!(!pg_dump(&pool).await.contains("李娜"));
     assert_eq!(trace_person(&s, &b).await["visits"][0]["name"], "李娜");
 
+    // A body sealed whole under the old key (a pull change) keeps that key through a rotation.
+    sqlx::query("INSERT INTO changes (kind, venue_id, body) VALUES ('phone_visit', $1, $2)")
+        .bind(mall)
+        .bind(s.keys.data.seal_body("phone_visit", &json!({"person": {"name": "欧阳𠮷祥"}})).unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
     keys.data = DataKeys::rotate(&path).unwrap();
     let (resealed, used) = placecode_central::people::reseal(&pool, &keys).await.unwrap();
     assert_eq!(resealed, 2);
+    let mut expected = vec![0, keys.data.current()];
+    let mut got = used.clone();
+    expected.sort_unstable();
+    got.sort_unstable();
+    assert_eq!(got, expected, "the old key stays while the change sealed under it is kept");
+    keys.data.retain(&path, &used).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 2);
+    sqlx::query("DELETE FROM changes").execute(&pool).await.unwrap();
+    let (_, used) = placecode_central::people::reseal(&pool, &keys).await.unwrap();
     assert_eq!(used, vec![keys.data.current()]);
     keys.data.retain(&path, &used).unwrap();
     let current = format!("{:08x}", keys.data.current());
