@@ -13,20 +13,27 @@ pub fn load_or_create(path: &Path) -> Result<SigningKey> {
         Ok(bytes) => parse(&bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = SigningKey::generate()?;
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options.open(path)?;
-            file.write_all(format!("{:08x}:{}\n", key.id, hex::encode(key.secret())).as_bytes())?;
-            file.sync_all()?;
+            write_new_private(path, format!("{:08x}:{}\n", key.id, hex::encode(key.secret())).as_bytes())?;
             Ok(key)
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Writes a new file readable by its owner only (0600 on Unix), its folder made if needed, and
+/// synced to disk; an existing file is never overwritten. For key files.
+pub fn write_new_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(())
 }
 
 fn parse(bytes: &[u8]) -> Result<SigningKey> {

@@ -9,7 +9,6 @@
 //! database yet: a keystore that is missing later is an error, never a new key that would
 //! leave the records unreadable.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -119,16 +118,7 @@ fn from_keystore(dir: &Path, file: &Path, exists: bool) -> Result<(DbKey, KeySou
 
 fn create_file(file: &Path) -> Result<(DbKey, KeySource)> {
     let key = DbKey::generate()?;
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options.open(file)?;
-    f.write_all(format!("{}\n", hex::encode(key.0)).as_bytes())?;
-    f.sync_all()?;
+    crate::keys::write_new_private(file, format!("{}\n", hex::encode(key.0)).as_bytes())?;
     eprintln!("placecode: no OS keystore; the database key is kept in {KEY_FILE} beside the database");
     Ok((key, KeySource::File(file.to_owned())))
 }
