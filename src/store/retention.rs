@@ -1,6 +1,6 @@
 //! 保存期限 (R12): what the desk deletes when its retention ends. Personal data is kept for the
 //! configured window (default 28 days) and then deleted, with the space it took overwritten
-//! (`secure_delete`) and the file compacted.
+//! (`secure_delete`); the file is compacted when enough of it is free.
 //!
 //! Nothing is deleted that the centre has not received: on a desk connected to the centre a
 //! visit, incident or trip still waiting to be sent (or refused and not yet dealt with) stays
@@ -97,10 +97,17 @@ impl Store {
         tx.execute("DELETE FROM raised_colours WHERE until < ?1", params![rfc3339(now)])?;
         tx.commit()?;
         if report.total() > 0 {
-            // The freed pages were overwritten (secure_delete); VACUUM gives the space back and
-            // leaves no old page in the file or its WAL.
-            self.conn.execute_batch("VACUUM")?;
+            // What was deleted is already overwritten (secure_delete, in the file and its WAL);
+            // the checkpoint folds the WAL in and empties it. VACUUM rewrites the whole file with
+            // the store locked (seconds on a large desk, the door waiting), so it runs only when
+            // a quarter of the file or more is free pages, to give the space back.
             self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            let pages: i64 = self.conn.pragma_query_value(None, "page_count", |r| r.get(0))?;
+            let free: i64 = self.conn.pragma_query_value(None, "freelist_count", |r| r.get(0))?;
+            if free * 4 >= pages {
+                self.conn.execute_batch("VACUUM")?;
+                self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            }
         }
         Ok(report)
     }
