@@ -1,6 +1,16 @@
-//! The risk-person list (风险人员名单) as the desk caches it: colours keyed by an HMAC of the ID
-//! number, so the cache never holds an ID number in clear (R12). The key is made on the desk's
-//! first start; at enrolment it is replaced by the central server's key (issue: sync).
+//! The risk-person list (风险人员名单) as the desk caches it (R12, docs/security.md).
+//!
+//! The central server keys the list by an HMAC of the ID number ([`id_hash`]); every enrolled
+//! desk holds that key, and resident ID numbers are a small space, so a list of HMACs on a stolen
+//! desk would give the list away in minutes. The desk therefore holds only **door tags**: a few
+//! bits ([`Epoch::bits`]) of a memory-hard hash (Argon2id, [`TAG_MEMORY_KIB`]) of the HMAC under
+//! a salt that changes with every epoch. Many ID numbers share each tag, so a tag that matches
+//! means "possibly listed": the desk asks the centre which colour, if any, belongs to this very
+//! number ([`crate::sync::RiskConfirmRequest`]), and only when it cannot reach the centre does
+//! it act on the tag alone, saying so. Someone holding the desk's database and its keys can hash
+//! every ID number of a region, at the cost of one Argon2id each, and learns for each entry only
+//! a crowd of candidates; which one is listed only the centre can tell, one audited, rate-limited
+//! question at a time.
 
 use hmac::{Hmac, Mac};
 use serde::Serialize;
@@ -16,6 +26,141 @@ pub fn id_hash(key: &[u8], number: &str) -> [u8; 32] {
     mac.update(number.as_bytes());
     mac.finalize().into_bytes().into()
 }
+
+/// Argon2id memory per door tag, in KiB: 16 MiB, about 7 ms on one core of the reference machine
+/// (docs/BENCHMARKS.md). The door spends it once per check-in.
+pub const TAG_MEMORY_KIB: u32 = 16 * 1024;
+/// Argon2id passes per door tag.
+pub const TAG_PASSES: u32 = 1;
+/// The share of check-ins whose tag matches an entry of someone else that an epoch aims at: the
+/// bits are chosen from the list's size so that about one person in 400 is "possibly listed".
+const TARGET_FALSE_MATCHES: f64 = 1.0 / 400.0;
+pub const MIN_TAG_BITS: u8 = 16;
+pub const MAX_TAG_BITS: u8 = 32;
+
+/// How many bits of the door tag an epoch keeps for a list of `entries` yellow and red entries:
+/// as few as keep false matches near [`TARGET_FALSE_MATCHES`]. Fewer bits, bigger crowds of ID
+/// numbers per tag: the fewer entries, the better each is hidden.
+pub fn tag_bits(entries: usize) -> u8 {
+    let wanted = (entries.max(1) as f64 / TARGET_FALSE_MATCHES).log2().ceil();
+    (wanted as u8).clamp(MIN_TAG_BITS, MAX_TAG_BITS)
+}
+
+/// One generation of door tags: its number, salt and width. The centre starts a new one when the
+/// list is replaced and at a set interval; a desk that receives it drops every older tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Epoch {
+    pub epoch: i64,
+    pub salt_hex: String,
+    pub bits: u8,
+}
+
+impl Epoch {
+    /// A new epoch with a random salt, sized for `entries`.
+    pub fn new(epoch: i64, entries: usize) -> Result<Epoch> {
+        let mut salt = [0u8; 32];
+        getrandom::getrandom(&mut salt).map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+        Ok(Epoch { epoch, salt_hex: hex::encode(salt), bits: tag_bits(entries) })
+    }
+
+    /// A salt of at least 16 bytes and a width the desk knows: anything else is refused whole.
+    pub fn is_valid(&self) -> bool {
+        self.salt().is_ok()
+    }
+
+    fn salt(&self) -> Result<Vec<u8>> {
+        match hex::decode(&self.salt_hex) {
+            Ok(s) if s.len() >= 16 && (MIN_TAG_BITS..=MAX_TAG_BITS).contains(&self.bits) => Ok(s),
+            _ => Err(Error::BadFile("风险名单：中心下发的批次参数不对".into())),
+        }
+    }
+
+    /// The door tag of the person whose [`id_hash`] is `hash`.
+    pub fn tag(&self, hash: &[u8; 32]) -> Result<u32> {
+        let salt = self.salt()?;
+        door_tag(&salt, self.bits, hash)
+    }
+
+    /// The door tags of many people, on every core (a list of 10,000 takes seconds).
+    pub fn tags(&self, hashes: &[[u8; 32]]) -> Result<Vec<u32>> {
+        let salt = self.salt()?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = hashes.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = hashes
+                .chunks(chunk)
+                .map(|part| {
+                    let salt = &salt;
+                    scope.spawn(move || part.iter().map(|h| door_tag(salt, self.bits, h)).collect::<Result<Vec<u32>>>())
+                })
+                .collect();
+            let mut out = Vec::with_capacity(hashes.len());
+            for p in parts {
+                out.extend(p.join().map_err(|_| Error::Io(std::io::Error::other("door tag thread")))??);
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// The first `bits` bits of Argon2id(password: the ID hash, salt: the epoch's salt).
+fn door_tag(salt: &[u8], bits: u8, hash: &[u8; 32]) -> Result<u32> {
+    let params = argon2::Params::new(TAG_MEMORY_KIB, TAG_PASSES, 1, Some(8))
+        .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    let mut out = [0u8; 8];
+    argon.hash_password_into(hash, salt, &mut out).map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+    let top = u32::from_be_bytes([out[0], out[1], out[2], out[3]]);
+    Ok(if bits >= 32 { top } else { top >> (32 - u32::from(bits)) })
+}
+
+/// The door tags of yellow and red entries, as an epoch carries them whole (compact: two lists
+/// of numbers).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct TagSnapshot {
+    pub red: Vec<u32>,
+    pub yellow: Vec<u32>,
+}
+
+impl TagSnapshot {
+    /// From (tag, colour) pairs: a tag shared by a red and a yellow entry counts as red; green
+    /// entries are left out.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (u32, Colour)>) -> TagSnapshot {
+        let mut best = std::collections::BTreeMap::new();
+        for (tag, colour) in pairs {
+            if colour != Colour::Green {
+                let c = best.entry(tag).or_insert(colour);
+                *c = (*c).max(colour);
+            }
+        }
+        let mut s = TagSnapshot::default();
+        for (tag, colour) in best {
+            if colour == Colour::Red {
+                s.red.push(tag);
+            } else {
+                s.yellow.push(tag);
+            }
+        }
+        s
+    }
+
+    pub fn pairs(&self) -> impl Iterator<Item = (u32, Colour)> + '_ {
+        self.red.iter().map(|t| (*t, Colour::Red)).chain(self.yellow.iter().map(|t| (*t, Colour::Yellow)))
+    }
+}
+
+/// Questions about one person ("is this number listed?") the centre answers one desk in an hour.
+/// A desk asks only when a door tag matches: about one check-in in 400, plus the people really
+/// listed. A thief with a desk's credential names at most this many candidates an hour, audited.
+pub const CONFIRM_PER_HOUR: i64 = 120;
+
+/// The reason shown with a colour the centre confirmed for this number.
+pub const CONFIRMED: &str = "已与中心核实";
+/// The reason shown when the door tag matched and the centre could not be asked: the person is
+/// held as listed until someone checks (a tag is shared by many ID numbers).
+pub const UNCONFIRMED: &str = "可能匹配，未能联网向中心核实，请向疫情防控部门核实后处置";
+/// The reason shown when the tag of a list imported on this desk (no centre) matched.
+pub const LOCAL_MATCH: &str = "可能匹配（本台导入的名单），请向疫情防控部门核实后处置";
 
 /// A row of the risk-list CSV, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +283,59 @@ mod tests {
         assert_eq!(report.rejected[1].reasons, ["颜色：应为绿、黄或红"]);
         let dump = format!("{report:?}");
         assert!(!dump.contains("110105194912310021") && !dump.contains("410202199003070014"));
+    }
+
+    fn epoch(bits: u8) -> Epoch {
+        Epoch { epoch: 1, salt_hex: "ab".repeat(32), bits }
+    }
+
+    #[test]
+    fn door_tags_depend_on_salt_and_number_and_keep_their_bits() {
+        let a = id_hash(b"k", "410204199003070012");
+        let b = id_hash(b"k", "410204199003070039");
+        let e = epoch(22);
+        let t = e.tag(&a).unwrap();
+        assert_eq!(t, e.tag(&a).unwrap(), "the same number gives the same tag");
+        assert!(t < 1 << 22, "22 bits: {t}");
+        let other = Epoch { salt_hex: "cd".repeat(32), ..e.clone() };
+        assert_ne!(t, other.tag(&a).unwrap(), "a new epoch's salt gives new tags");
+        assert_ne!(t, e.tag(&b).unwrap());
+        assert_eq!(e.tags(&[a, b, a]).unwrap(), vec![t, e.tag(&b).unwrap(), t], "in order, on every core");
+        assert_eq!(epoch(32).tag(&a).unwrap() >> 10, t, "a narrower tag is the top of a wider one");
+    }
+
+    #[test]
+    fn a_bad_epoch_is_refused_not_used() {
+        let h = id_hash(b"k", "1");
+        for bad in [
+            Epoch { salt_hex: "zz".into(), ..epoch(22) },
+            Epoch { salt_hex: "ab".into(), ..epoch(22) },
+            epoch(8),
+            epoch(40),
+        ] {
+            assert_eq!(bad.tag(&h).unwrap_err().code(), "bad_file", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn bits_grow_with_the_list_so_false_matches_stay_near_one_in_400() {
+        assert_eq!(tag_bits(0), MIN_TAG_BITS);
+        assert_eq!(tag_bits(10), MIN_TAG_BITS);
+        assert_eq!(tag_bits(10_000), 22);
+        assert_eq!(tag_bits(200_000), 27);
+        assert_eq!(tag_bits(usize::MAX), MAX_TAG_BITS);
+        for n in [1_000usize, 10_000, 100_000] {
+            let false_share = n as f64 / f64::from(1u32 << tag_bits(n));
+            assert!(false_share <= 1.0 / 400.0 && false_share > 1.0 / 800.0, "{n}: {false_share}");
+        }
+    }
+
+    #[test]
+    fn a_snapshot_keeps_the_higher_colour_of_a_shared_tag_and_no_green() {
+        let s =
+            TagSnapshot::from_pairs([(5, Colour::Yellow), (5, Colour::Red), (7, Colour::Yellow), (9, Colour::Green)]);
+        assert_eq!(s, TagSnapshot { red: vec![5], yellow: vec![7] });
+        assert_eq!(s.pairs().collect::<Vec<_>>(), vec![(5, Colour::Red), (7, Colour::Yellow)]);
     }
 
     #[test]

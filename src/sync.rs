@@ -200,6 +200,39 @@ pub struct PullResponse {
     pub server_time: DateTime<Utc>,
 }
 
+/// Change kind: a new epoch of door tags with every yellow and red tag (`risk::Epoch`): the desk
+/// drops all it had and takes these. Replaces the whole history of the list.
+pub const CHANGE_RISK_EPOCH: &str = "risk_epoch";
+/// Change kind: one door tag's colour within an epoch (green: no longer listed).
+pub const CHANGE_RISK_TAG: &str = "risk_tag";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskEpochBody {
+    #[serde(flatten)]
+    pub epoch: crate::risk::Epoch,
+    pub tags: crate::risk::TagSnapshot,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskTagBody {
+    pub epoch: i64,
+    pub tag: u32,
+    pub colour: crate::decision::Colour,
+}
+
+/// `POST /api/v1/risk/confirm`: a desk whose door tag matched asks whether this person is listed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RiskConfirmRequest {
+    /// [`crate::risk::id_hash`] of the document number, hex.
+    pub id_hash_hex: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskConfirmResponse {
+    /// Yellow or red when listed; absent when not.
+    pub colour: Option<crate::decision::Colour>,
+}
+
 /// Every error the API answers: a stable code and a Chinese message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {

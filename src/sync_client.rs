@@ -488,6 +488,48 @@ impl SyncEngine {
     }
 }
 
+/// How long the door waits for the centre to confirm a matching door tag before it holds the
+/// person as listed (`risk::UNCONFIRMED`).
+pub const CONFIRM_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Asks the centre whether the person whose [`crate::risk::id_hash`] is `hash` is on the risk
+/// list (a door tag matched): `Some(Some(colour))` listed, `Some(None)` not, `None` no answer in
+/// [`CONFIRM_TIMEOUT`]. Blocking: it runs on a thread of its own, so it can be called from any
+/// thread of the desk, async runtime or not. This is the desk's [`crate::store::RiskConfirm`].
+pub fn confirm_risk(e: &Enrolment, hash: &[u8; 32]) -> Option<Option<crate::decision::Colour>> {
+    let e = e.clone();
+    let body = crate::sync::RiskConfirmRequest { id_hash_hex: hex::encode(hash) };
+    let asked = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+        rt.block_on(async {
+            let client = reqwest::Client::builder()
+                .timeout(CONFIRM_TIMEOUT)
+                .user_agent(concat!("placecode-desk/", env!("CARGO_PKG_VERSION")));
+            let client = match e.ca_file.as_deref() {
+                Some(path) => {
+                    client.add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(path).ok()?).ok()?)
+                }
+                None => client,
+            }
+            .build()
+            .ok()?;
+            let res = client
+                .post(format!("{}/api/v1/risk/confirm", e.server_url))
+                .bearer_auth(&e.credential)
+                .json(&body)
+                .send()
+                .await
+                .ok()?;
+            if !res.status().is_success() {
+                return None;
+            }
+            let answer: crate::sync::RiskConfirmResponse = res.json().await.ok()?;
+            Some(answer.colour.filter(|c| *c != crate::decision::Colour::Green))
+        })
+    });
+    asked.join().ok().flatten()
+}
+
 /// Full jitter: uniformly random between zero and the exponential bound.
 pub fn backoff(failures: u32) -> Duration {
     let bound = BACKOFF_MIN.saturating_mul(1u32 << failures.min(10).saturating_sub(1)).min(BACKOFF_MAX);

@@ -63,6 +63,7 @@ fn person(name: &str, id: &str) -> DeclarationInput {
 const A: &str = "410202199003070014";
 const B: &str = "410202198501190014";
 const ELDER: &str = "11010519491231002X";
+const CHILD: &str = "410204201003150025";
 
 #[test]
 fn valid_test_numbers() {
@@ -135,7 +136,7 @@ fn r7_red_on_the_risk_list_is_refused_and_reported() {
     let r = d.store.declare(&person("王芳", A), &d.ctx).unwrap();
     assert_eq!((r.colour, r.health_code), (Colour::Red, Colour::Red));
     // The desk keeps who is listed, not why: the reason stays with the epidemic office.
-    assert_eq!(r.reasons, ["风险人员名单为红码"]);
+    assert_eq!(r.reasons, [format!("风险人员名单为红码：{}", placecode::risk::LOCAL_MATCH)]);
     assert!(!r.risk_stale);
 
     let incident = d
@@ -380,18 +381,35 @@ fn r12_a_connected_desk_keeps_what_the_centre_has_not_received() {
     assert_eq!(d.store.set_retention_days(7).unwrap(), 7);
 }
 
+/// A stolen desk holds door tags, not the keyed hashes a thief could match against every ID
+/// number: a few bits per entry (16 for a short list), the HMAC nowhere in the file.
 #[test]
-fn r7_the_cache_holds_no_id_number_in_clear() {
+fn r12_the_desk_holds_door_tags_not_hashes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("desk.sqlite3");
     let mut store = Store::open_unencrypted(&path).unwrap();
     store.import_risk(format!("{A},红,密接\n").as_bytes(), false, Utc::now()).unwrap();
     drop(store);
-    // Even read with the key (here: a plain file), the cache holds a keyed hash only.
+    // Even read with the key (here: a plain file), the list is a tag and an epoch.
     let conn = placecode::store::raw_connection(&path).unwrap();
-    let blob: Vec<u8> = conn.query_row("SELECT id_hash FROM risk_entries", [], |r| r.get(0)).unwrap();
-    assert_eq!(blob.len(), 32);
-    assert!(!contains(&raw_bytes(&path), A));
+    let (tag, colour): (i64, String) =
+        conn.query_row("SELECT tag, colour FROM risk_tags", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!(colour, "red");
+    let epoch: placecode::risk::Epoch = serde_json::from_str(
+        &conn.query_row("SELECT value FROM settings WHERE key = 'risk_epoch'", [], |r| r.get::<_, String>(0)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(epoch.bits, 16);
+    assert!((0..1 << 16).contains(&tag));
+    let key: String = conn.query_row("SELECT value FROM settings WHERE key = 'risk_key'", [], |r| r.get(0)).unwrap();
+    let hash = placecode::risk::id_hash(&hex::decode(key).unwrap(), A);
+    assert_eq!(i64::from(epoch.tag(&hash).unwrap()), tag);
+    let tables: i64 =
+        conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'risk_entries'", [], |r| r.get(0)).unwrap();
+    assert_eq!(tables, 0);
+    let bytes = raw_bytes(&path);
+    assert!(!contains(&bytes, A));
+    assert!(!bytes.windows(32).any(|w| w == hash), "the HMAC of the listed number is not in the file");
 }
 
 /// On a desk connected to the centre, the centre's list wins: a CSV (full or increment) is
@@ -410,8 +428,9 @@ fn a_connected_desk_refuses_a_risk_file() {
     assert_eq!(d.store.risk_status(d.ctx.now).unwrap().entries, 0);
 }
 
-/// A stolen desk holds as little of the list as the door needs: yellow and red entries by keyed
-/// hash, no reasons, no green entries; a green row removes a listed person.
+/// A stolen desk holds as little of the list as the door needs: yellow and red tags, no
+/// reasons, no green entries; a green row removes a listed person; a full list starts a new
+/// epoch whose tags replace the old ones.
 #[test]
 fn r12_the_desk_keeps_no_reasons_and_no_green_entries() {
     let mut d = desk();
@@ -422,16 +441,99 @@ fn r12_the_desk_keeps_no_reasons_and_no_green_entries() {
     assert_eq!(d.store.risk_entry_count().unwrap(), 1, "a green row removes the entry");
     let path = d._dir.path().join("desk.sqlite3");
     let conn = placecode::store::raw_connection(&path).unwrap();
-    let reasons: Vec<String> = conn
-        .prepare("SELECT reason FROM risk_entries")
+    let columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('risk_tags')")
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()
         .map(|r| r.unwrap())
         .collect();
-    assert_eq!(reasons, [""]);
+    assert_eq!(columns, ["tag", "colour"]);
+    let epoch = |c: &rusqlite::Connection| -> String {
+        c.query_row("SELECT value FROM settings WHERE key = 'risk_epoch'", [], |r| r.get(0)).unwrap()
+    };
+    let before = epoch(&conn);
     let r = d.store.declare(&person("王芳", A), &d.ctx).unwrap();
     assert_eq!(r.colour, Colour::Red);
+    assert_eq!(r.reasons[0], format!("风险人员名单为红码：{}", placecode::risk::LOCAL_MATCH));
+    d.store.import_risk(format!("{B},黄,\n").as_bytes(), true, d.ctx.now).unwrap();
+    assert_ne!(epoch(&conn), before, "a full list is a new epoch: a new salt");
+    assert_eq!(d.store.risk_entry_count().unwrap(), 1);
+}
+
+/// The door with a list from the centre: a tag that matches means "possibly listed", and the
+/// desk asks the centre about this very number. Listed: the centre's colour. Not listed (a
+/// stranger who shares the tag, or a list changed since): green. No answer: the tag's colour,
+/// saying it is unconfirmed. A tag of an older epoch is ignored; a new epoch replaces all.
+#[test]
+fn r7_a_matching_tag_is_confirmed_with_the_centre() {
+    use std::sync::{Arc, Mutex};
+    let mut d = desk();
+    connect(&mut d.store);
+    let key = hex::decode("ab".repeat(32)).unwrap();
+    let epoch = placecode::risk::Epoch { epoch: 3, salt_hex: "5a".repeat(32), bits: 16 };
+    let tag_of = |n: &str| epoch.tag(&placecode::risk::id_hash(&key, n)).unwrap();
+    let snapshot = placecode::risk::TagSnapshot::from_pairs([
+        (tag_of(A), Colour::Red),
+        (tag_of(B), Colour::Yellow),
+        (tag_of(ELDER), Colour::Yellow),
+    ]);
+    let change = |seq, kind: &str, body: serde_json::Value| placecode::sync::Change { seq, kind: kind.into(), body };
+    let body = serde_json::to_value(placecode::sync::RiskEpochBody { epoch: epoch.clone(), tags: snapshot }).unwrap();
+    d.store.apply_changes(&[change(1, "risk_epoch", body)], 1).unwrap();
+    assert_eq!(d.store.risk_entry_count().unwrap(), 3);
+
+    let asked: Arc<Mutex<Vec<[u8; 32]>>> = Arc::default();
+    let answer: Arc<Mutex<Option<Option<Colour>>>> = Arc::default();
+    let (a, q) = (answer.clone(), asked.clone());
+    d.store.set_risk_confirm(Box::new(move |e, hash| {
+        assert_eq!(e.server_url, "https://centre.example");
+        q.lock().unwrap().push(*hash);
+        *a.lock().unwrap()
+    }));
+    let lookup = |d: &mut Desk, n: &str| match d.store.check_in_by_id(n, &d.ctx).unwrap() {
+        Lookup::CheckedIn { result } => (result.colour, result.reasons),
+        Lookup::Unknown { .. } => (Colour::Green, vec![]),
+        other => panic!("{other:?}"),
+    };
+    *answer.lock().unwrap() = Some(Some(Colour::Red));
+    assert_eq!(lookup(&mut d, A), (Colour::Red, vec![format!("风险人员名单为红码：{}", placecode::risk::CONFIRMED)]));
+    assert_eq!(asked.lock().unwrap().as_slice(), [placecode::risk::id_hash(&key, A)], "asked about this number");
+    *answer.lock().unwrap() = Some(None);
+    assert_eq!(lookup(&mut d, B), (Colour::Green, vec![]), "the centre says not listed: green");
+    *answer.lock().unwrap() = None;
+    let (colour, reasons) = lookup(&mut d, ELDER);
+    assert_eq!(colour, Colour::Yellow, "offline, the tag stands");
+    assert_eq!(reasons, [format!("风险人员名单为黄码：{}", placecode::risk::UNCONFIRMED)]);
+    assert_eq!(lookup(&mut d, CHILD), (Colour::Green, vec![]));
+    assert_eq!(asked.lock().unwrap().len(), 3, "one question per person; none for a tag not listed");
+
+    // A tag change of another epoch is stale; this epoch's green clears the tag.
+    let tag = |epoch, n, colour| {
+        serde_json::to_value(placecode::sync::RiskTagBody { epoch, tag: tag_of(n), colour }).unwrap()
+    };
+    d.store.apply_changes(&[change(2, "risk_tag", tag(2, A, Colour::Green))], 2).unwrap();
+    assert_eq!(d.store.risk_entry_count().unwrap(), 3);
+    d.store.apply_changes(&[change(3, "risk_tag", tag(3, A, Colour::Green))], 3).unwrap();
+    assert_eq!(d.store.risk_entry_count().unwrap(), 2);
+    // A new epoch: everything before goes.
+    let next = placecode::risk::Epoch { epoch: 4, salt_hex: "77".repeat(32), bits: 20 };
+    let body = serde_json::to_value(placecode::sync::RiskEpochBody {
+        epoch: next,
+        tags: placecode::risk::TagSnapshot { red: vec![1, 2, 3], yellow: vec![] },
+    })
+    .unwrap();
+    d.store.apply_changes(&[change(4, "risk_epoch", body)], 4).unwrap();
+    assert_eq!(d.store.risk_entry_count().unwrap(), 3);
+    // A malformed epoch is skipped, not half-applied.
+    let bad = json_body(r#"{"epoch": 5, "salt_hex": "zz", "bits": 99, "tags": {"red": [], "yellow": []}}"#);
+    d.store.apply_changes(&[change(5, "risk_epoch", bad)], 5).unwrap();
+    *answer.lock().unwrap() = Some(None);
+    assert!(d.store.check_in_by_id(A, &d.ctx).is_ok(), "a bad epoch is never used");
+}
+
+fn json_body(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).unwrap()
 }
 
 #[test]

@@ -93,6 +93,18 @@ pub async fn pull(State(app): State<App>, headers: HeaderMap, Query(q): Query<Pu
     Ok(answer(&pulling::pull(&app.pool, &app.keys, &desk, q.cursor, q.limit, now).await?))
 }
 
+/// A desk whose door tag matched asks whether this person is listed (`risk::confirm`).
+pub async fn risk_confirm(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {
+    let desk = auth::desk(&app.pool, &headers, Utc::now()).await?;
+    let req: placecode::sync::RiskConfirmRequest = parse(&body)?;
+    let hash = hex::decode(&req.id_hash_hex).ok().filter(|h| h.len() == 32).ok_or_else(|| CentralError::Invalid {
+        field: "id_hash_hex".into(),
+        message: "id_hash_hex：应为64位十六进制".into(),
+    })?;
+    let colour = crate::risk::confirm(&app.pool, desk.id, &hash).await?;
+    Ok(answer(&placecode::sync::RiskConfirmResponse { colour }))
+}
+
 pub async fn trace_person(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {
     let actor = auth::tracer(&app.pool, &headers).await?;
     let q: trace::PersonQuery = parse(&body)?;

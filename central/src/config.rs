@@ -24,6 +24,10 @@ pub struct Config {
     /// The audit log (who traced whom, who cleared a colour) is kept this many days.
     #[arg(long, env = "PLACECODE_AUDIT_DAYS", default_value_t = 365)]
     pub audit_days: i64,
+    /// Days between risk-list epochs: desks get a new salt and new door tags, and whatever a
+    /// stolen desk's tags allowed to be worked out stops matching.
+    #[arg(long, env = "PLACECODE_RISK_EPOCH_DAYS", default_value_t = crate::risk::DEFAULT_EPOCH_DAYS)]
+    pub risk_epoch_days: i64,
     /// Database connections in the pool.
     #[arg(long, env = "PLACECODE_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,

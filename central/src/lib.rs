@@ -81,6 +81,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/trace/venue"),
     ("post", "/api/v1/trace/overlap"),
     ("post", "/api/v1/trips"),
+    ("post", "/api/v1/risk/confirm"),
 ];
 
 pub fn router(app: App) -> Router {
@@ -95,6 +96,7 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/trace/venue", post(api::trace_venue))
         .route("/api/v1/trace/overlap", post(api::trace_overlap))
         .route("/api/v1/trips", post(api::trips))
+        .route("/api/v1/risk/confirm", post(api::risk_confirm))
         .layer(axum::extract::DefaultBodyLimit::max(placecode::sync::MAX_BODY_BYTES))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         .layer(tower_http::compression::CompressionLayer::new());
@@ -129,6 +131,8 @@ pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()
         tracing::info!(resealed, "sealed people's personal fields");
     }
     db::maintain_partitions(&pool, config.retention_days, config.audit_days).await?;
+    // The first epoch of door tags (also after an upgrade from HMACs sent to desks).
+    risk::rotate_if_due(&pool, config.risk_epoch_days, chrono::Utc::now()).await?;
     let app = App::new(pool.clone(), keys, &config.public_url, &serve);
     let listener = tokio::net::TcpListener::bind(&serve.listen).await?;
     tracing::info!(listen = %serve.listen, public = %config.public_url, "placecode-central serving");
@@ -137,21 +141,24 @@ pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()
     // The maintenance loop runs beside the server and ends with it.
     tokio::select! {
         r = server => r?,
-        _ = maintenance(pool, config.retention_days, config.audit_days) => {}
+        _ = maintenance(pool, config) => {}
     }
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn maintenance(pool: PgPool, retention_days: i64, audit_days: i64) {
+async fn maintenance(pool: PgPool, config: Config) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     tick.tick().await;
     loop {
         tick.tick().await;
-        match db::maintain_partitions(&pool, retention_days, audit_days).await {
+        match db::maintain_partitions(&pool, config.retention_days, config.audit_days).await {
             Ok(dropped) if !dropped.is_empty() => tracing::info!(?dropped, "purged old visits"),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "partition maintenance"),
+        }
+        if let Err(e) = risk::rotate_if_due(&pool, config.risk_epoch_days, chrono::Utc::now()).await {
+            tracing::error!(error = %e, "risk epoch");
         }
     }
 }

@@ -69,6 +69,8 @@ enum Admin {
     Trace(Trace),
     /// Drop the days of visits older than the retention and prepare the coming days now.
     Purge,
+    /// Start a new epoch of the risk list's door tags now (new salt, every desk gets new tags).
+    RotateRiskEpoch,
     /// Put a new data key first in the data key file (PLACECODE_DATA_KEY_FILE). Restart every
     /// server, then run `reseal`.
     RotateDataKey,
@@ -215,6 +217,10 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         Admin::Purge => {
             let dropped = db::maintain_partitions(&pool, cfg.retention_days, cfg.audit_days).await?;
             print(serde_json::json!({ "dropped": dropped }));
+        }
+        Admin::RotateRiskEpoch => {
+            let e = risk::rotate(&pool).await?;
+            print(serde_json::json!({ "epoch": e.epoch, "bits": e.bits }));
         }
         Admin::RotateDataKey => {
             keys().await?;

@@ -1,48 +1,205 @@
 //! The provincial risk-person list (风险人员名单): imported by an administrator, stored as keyed
-//! hashes only, and every change given a cursor position for desks to pull.
+//! hashes only, and sent to desks as door tags of the current epoch (`placecode::risk`): never
+//! the hashes themselves, never the reasons.
 
-use chrono::Utc;
-use placecode::risk::RiskImportReport;
-use sqlx::PgPool;
+use chrono::{DateTime, Duration, Utc};
+use placecode::decision::Colour;
+use placecode::risk::{Epoch, RiskImportReport, TagSnapshot};
+use placecode::sync::{RiskEpochBody, RiskTagBody, CHANGE_RISK_EPOCH, CHANGE_RISK_TAG};
+use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::error::{CentralError, Result};
 
-/// Imports a CSV (身份证号, 颜色, 原因): added to the list, or replacing it whole.
+pub use placecode::risk::CONFIRM_PER_HOUR;
+/// Days between epochs, unless `PLACECODE_RISK_EPOCH_DAYS` says otherwise.
+pub const DEFAULT_EPOCH_DAYS: i64 = 7;
+
+const RISK_KINDS: &str = "('risk', 'risk_removed', 'risk_reset', 'risk_epoch', 'risk_tag')";
+
+/// The epoch desks are on, if one was started.
+pub async fn current_epoch(pool: &PgPool) -> Result<Option<(Epoch, DateTime<Utc>)>> {
+    let row: Option<(i64, Vec<u8>, i16, DateTime<Utc>)> =
+        sqlx::query_as("SELECT epoch, salt, bits, started_at FROM risk_epochs ORDER BY epoch DESC LIMIT 1")
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(|(epoch, salt, bits, at)| {
+        (Epoch { epoch, salt_hex: hex::encode(salt), bits: u8::try_from(bits).unwrap_or(0) }, at)
+    }))
+}
+
+/// Door tags on the blocking pool: a list of 10,000 takes about a minute of CPU.
+async fn tags_of(epoch: &Epoch, hashes: Vec<[u8; 32]>) -> Result<Vec<u32>> {
+    let epoch = epoch.clone();
+    tokio::task::spawn_blocking(move || epoch.tags(&hashes))
+        .await
+        .map_err(|e| CentralError::Internal(e.to_string()))?
+        .map_err(|e| CentralError::Internal(e.to_string()))
+}
+
+fn hash32(h: &[u8]) -> Option<[u8; 32]> {
+    <[u8; 32]>::try_from(h).ok()
+}
+
+/// Starts a new epoch: a new salt, a width for the list's size, every yellow and red entry's tag
+/// computed again, one change carrying them all, and every older risk change deleted. The list
+/// is locked against imports meanwhile (the phone page still reads it).
+pub async fn rotate(pool: &PgPool) -> Result<Epoch> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("LOCK TABLE risk IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+    let rows: Vec<(Vec<u8>, String)> =
+        sqlx::query_as("SELECT id_hash, colour FROM risk WHERE colour <> 'green'").fetch_all(&mut *tx).await?;
+    let (hashes, colours): (Vec<[u8; 32]>, Vec<Colour>) =
+        rows.iter().filter_map(|(h, c)| Some((hash32(h)?, Colour::parse(c)?))).unzip();
+    let fresh = Epoch::new(0, hashes.len()).map_err(|e| CentralError::Internal(e.to_string()))?;
+    let tags = tags_of(&fresh, hashes.clone()).await?;
+    let salt = hex::decode(&fresh.salt_hex).map_err(|e| CentralError::Internal(e.to_string()))?;
+    let (number,): (i64,) = sqlx::query_as("INSERT INTO risk_epochs (salt, bits) VALUES ($1, $2) RETURNING epoch")
+        .bind(&salt)
+        .bind(i16::from(fresh.bits))
+        .fetch_one(&mut *tx)
+        .await?;
+    let epoch = Epoch { epoch: number, ..fresh };
+    sqlx::query("UPDATE risk SET tag = NULL").execute(&mut *tx).await?;
+    let raw: Vec<Vec<u8>> = hashes.iter().map(|h| h.to_vec()).collect();
+    let wide: Vec<i64> = tags.iter().map(|t| i64::from(*t)).collect();
+    sqlx::query("UPDATE risk SET tag = u.t FROM UNNEST($1::bytea[], $2::bigint[]) AS u(h, t) WHERE risk.id_hash = u.h")
+        .bind(&raw)
+        .bind(&wide)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(&format!("DELETE FROM changes WHERE kind IN {RISK_KINDS}")).execute(&mut *tx).await?;
+    let body = RiskEpochBody { epoch: epoch.clone(), tags: TagSnapshot::from_pairs(tags.into_iter().zip(colours)) };
+    sqlx::query("INSERT INTO changes (kind, body) VALUES ($1, $2)")
+        .bind(CHANGE_RISK_EPOCH)
+        .bind(sqlx::types::Json(&body))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::info!(epoch = epoch.epoch, bits = epoch.bits, entries = raw.len(), "risk list: new epoch");
+    Ok(epoch)
+}
+
+/// Starts the first epoch, or a new one when the current is `days` old.
+pub async fn rotate_if_due(pool: &PgPool, days: i64, now: DateTime<Utc>) -> Result<Option<Epoch>> {
+    match current_epoch(pool).await? {
+        Some((_, started)) if now - started < Duration::days(days) => Ok(None),
+        _ => Ok(Some(rotate(pool).await?)),
+    }
+}
+
+/// Imports a CSV (身份证号, 颜色, 原因): added to the list, or replacing it whole (a new epoch).
 pub async fn import(pool: &PgPool, risk_key: &[u8; 32], csv: &[u8], replace: bool) -> Result<RiskImportReport> {
     let today = placecode::sync::shanghai_date(Utc::now());
     let (rows, report) = placecode::risk::parse_csv(csv, risk_key, today)
         .map_err(|e| CentralError::Invalid { field: "file".into(), message: e.to_string() })?;
+    let epoch = match current_epoch(pool).await? {
+        Some((e, _)) if !replace => Some(e),
+        _ => None,
+    };
+    // Tags are computed before the transaction; the epoch is checked again inside it.
+    let tags = match &epoch {
+        Some(e) => Some(tags_of(e, rows.iter().map(|r| r.hash).collect()).await?),
+        None => None,
+    };
     let hashes: Vec<Vec<u8>> = rows.iter().map(|r| r.hash.to_vec()).collect();
     let colours: Vec<&str> = rows.iter().map(|r| r.colour.key()).collect();
     let reasons: Vec<&str> = rows.iter().map(|r| r.reason.as_str()).collect();
     let mut tx = pool.begin().await?;
+    sqlx::query("LOCK TABLE risk IN EXCLUSIVE MODE").execute(&mut *tx).await?;
     if replace {
         sqlx::query("DELETE FROM risk").execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO changes (kind, body) VALUES ('risk_reset', '{}')").execute(&mut *tx).await?;
     }
+    let still: Option<(i64,)> =
+        sqlx::query_as("SELECT epoch FROM risk_epochs ORDER BY epoch DESC LIMIT 1").fetch_optional(&mut *tx).await?;
+    let tagged = match (&epoch, tags) {
+        (Some(e), Some(t)) if still.map(|s| s.0) == Some(e.epoch) => Some((e.epoch, t)),
+        _ => None,
+    };
+    let wide: Option<Vec<i64>> = tagged.as_ref().map(|(_, t)| t.iter().map(|x| i64::from(*x)).collect());
     sqlx::query(
-        "INSERT INTO risk (id_hash, colour, reason)
-         SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::text[])
-         ON CONFLICT (id_hash) DO UPDATE SET colour = EXCLUDED.colour, reason = EXCLUDED.reason, updated_at = now()",
+        "INSERT INTO risk (id_hash, colour, reason, tag)
+         SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::bigint[])
+         ON CONFLICT (id_hash) DO UPDATE SET colour = EXCLUDED.colour, reason = EXCLUDED.reason,
+             tag = EXCLUDED.tag, updated_at = now()",
     )
     .bind(&hashes)
     .bind(&colours)
     .bind(&reasons)
+    .bind(match &wide {
+        Some(w) => w.iter().copied().map(Some).collect::<Vec<Option<i64>>>(),
+        None => vec![None; hashes.len()],
+    })
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        // Desks get who is yellow or red, never why (a stolen desk must not give the reasons away);
-        // a green entry reaches them as a removal.
-        "INSERT INTO changes (kind, body)
-         SELECT CASE WHEN u.c = 'green' THEN 'risk_removed' ELSE 'risk' END,
-             jsonb_build_object('id_hash_hex', encode(u.h, 'hex'), 'colour', u.c)
-         FROM UNNEST($1::bytea[], $2::text[]) AS u(h, c)",
-    )
-    .bind(&hashes)
-    .bind(&colours)
-    .execute(&mut *tx)
-    .await?;
+    let rotate_after = match tagged {
+        Some((number, _)) => {
+            publish_tags(&mut tx, number, wide.as_deref().unwrap_or_default()).await?;
+            false
+        }
+        None => true,
+    };
     tx.commit().await?;
+    if rotate_after {
+        rotate(pool).await?;
+    }
     tracing::info!(imported = report.imported, rejected = report.rejected.len(), replace, "risk list imported");
     Ok(report)
+}
+
+/// One change per touched tag: the highest colour of the entries that share it now (green: none
+/// is listed any more).
+async fn publish_tags(tx: &mut Transaction<'_, Postgres>, epoch: i64, tags: &[i64]) -> Result<()> {
+    let mut touched = tags.to_vec();
+    touched.sort_unstable();
+    touched.dedup();
+    let now: Vec<(i64, i32)> = sqlx::query_as(
+        "SELECT t, COALESCE(max(CASE r.colour WHEN 'red' THEN 2 WHEN 'yellow' THEN 1 ELSE 0 END), 0)
+         FROM UNNEST($1::bigint[]) AS t LEFT JOIN risk r ON r.tag = t GROUP BY t",
+    )
+    .bind(&touched)
+    .fetch_all(&mut **tx)
+    .await?;
+    let bodies: Vec<serde_json::Value> = now
+        .into_iter()
+        .filter_map(|(tag, level)| {
+            let colour = [Colour::Green, Colour::Yellow, Colour::Red][level.clamp(0, 2) as usize];
+            serde_json::to_value(RiskTagBody { epoch, tag: u32::try_from(tag).ok()?, colour }).ok()
+        })
+        .collect();
+    sqlx::query("INSERT INTO changes (kind, body) SELECT $1, b FROM UNNEST($2::jsonb[]) AS b")
+        .bind(CHANGE_RISK_TAG)
+        .bind(&bodies)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// A desk whose door tag matched asks about one person: the colour if yellow or red, nothing if
+/// not listed. Audited, and limited per desk per hour across every server ([`CONFIRM_PER_HOUR`]):
+/// a stolen desk that asks about every candidate of every tag is slowed to a crawl and seen.
+pub async fn confirm(pool: &PgPool, desk: uuid::Uuid, id_hash: &[u8]) -> Result<Option<Colour>> {
+    let actor = format!("desk:{desk}");
+    let mut tx = pool.begin().await?;
+    // One desk's questions are counted one at a time (concurrent ones cannot all pass the limit).
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))").bind(&actor).execute(&mut *tx).await?;
+    let (asked,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM audit_log WHERE actor = $1 AND action = 'risk_confirm' AND at > now() - interval '1 hour'",
+    )
+    .bind(&actor)
+    .fetch_one(&mut *tx)
+    .await?;
+    if asked >= CONFIRM_PER_HOUR {
+        tracing::warn!(%desk, asked, "risk questions over the hourly limit");
+        return Err(CentralError::SlowDown);
+    }
+    let colour: Option<(String,)> =
+        sqlx::query_as("SELECT colour FROM risk WHERE id_hash = $1").bind(id_hash).fetch_optional(&mut *tx).await?;
+    let colour = colour.and_then(|(c,)| Colour::parse(&c)).filter(|c| *c != Colour::Green);
+    sqlx::query("INSERT INTO audit_log (actor, action, params, results) VALUES ($1, 'risk_confirm', '{}', $2)")
+        .bind(&actor)
+        .bind(i64::from(colour.is_some()))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(colour)
 }

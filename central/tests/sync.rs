@@ -305,34 +305,3 @@ async fn enrolment_tokens_work_once(pool: PgPool) {
     let bad = placecode_central::enrol::make_token(&pool, &[], &["nowhere".into()], "").await;
     assert!(bad.is_err());
 }
-
-#[sqlx::test]
-async fn pull_pages_through_risk_changes_in_order(pool: PgPool) {
-    let s = Server::start(pool.clone()).await;
-    let desk = s.desk(&["gulou"], &[]).await;
-    let csv: String = (0..2500).map(|i| format!("{},红,密接\n", resident_id(i))).collect();
-    placecode_central::risk::import(&pool, &s.keys.risk, csv.as_bytes(), false).await.unwrap();
-    let mut cursor = 0;
-    let mut seen = 0;
-    loop {
-        let p = desk.pull(cursor).await;
-        seen += p.changes.iter().filter(|c| c.kind == "risk").count();
-        assert!(p.changes.windows(2).all(|w| w[0].seq < w[1].seq));
-        cursor = p.cursor;
-        if !p.more {
-            break;
-        }
-    }
-    assert_eq!(seen, 2500);
-    let first = desk.pull(0).await.changes.into_iter().find(|c| c.kind == "risk").unwrap();
-    let expected = hex::encode(placecode::risk::id_hash(&s.keys.risk, &resident_id(0)));
-    assert_eq!(first.body["id_hash_hex"], expected);
-    // A full replacement tells desks to empty their cache first.
-    placecode_central::risk::import(&pool, &s.keys.risk, format!("{},黄,\n", resident_id(5)).as_bytes(), true)
-        .await
-        .unwrap();
-    let after = desk.pull(cursor).await;
-    assert_eq!(after.changes[0].kind, "risk_reset");
-    assert_eq!(after.changes.len(), 2);
-    assert_eq!(count(&pool, "SELECT count(*) FROM risk").await, 1);
-}

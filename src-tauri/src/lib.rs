@@ -38,6 +38,8 @@ impl Desk {
         let mut store = Store::open(&db)?;
         // 保存期限: what is past the retention window goes before anyone signs in.
         store.purge_expired(chrono::Utc::now())?;
+        // A matching door tag is confirmed with the centre, when the desk is connected to one.
+        store.set_risk_confirm(Box::new(placecode::sync_client::confirm_risk));
         let key = placecode::keys::load_or_create(&data_dir.join("desk-signing.key"))?;
         let idle = store.idle_minutes()?;
         Ok(Desk {

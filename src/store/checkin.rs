@@ -135,19 +135,88 @@ pub struct Incident {
     pub sync_state: String,
 }
 
-/// What the desk keeps of a risk-list entry: yellow and red only (green is the same as not
-/// listed, so a green row removes the entry) and never the reason. A stolen desk then holds as
-/// little of the list as the door needs: who is yellow or red, by keyed hash.
-pub(crate) fn store_risk_entry(tx: &Connection, hash: &[u8], colour: Colour, stamp: &str) -> Result<()> {
+const RISK_EPOCH: &str = "risk_epoch";
+
+/// Asks the centre whether the person with this [`risk::id_hash`] is listed, for a desk whose
+/// door tag matched: `Some(Some(colour))` listed, `Some(None)` not listed, `None` no answer
+/// (offline, refused, too slow). Given the desk's enrolment; set by the desk's shell.
+pub type RiskConfirm = Box<dyn Fn(&super::outbox::Enrolment, &[u8; 32]) -> Option<Option<Colour>> + Send>;
+
+/// The centre's last answer about one person, and when it came.
+pub(super) struct RiskAnswer {
+    hash: [u8; 32],
+    at: std::time::Instant,
+    answer: Option<Option<Colour>>,
+}
+
+/// How long an answer about one person is reused (a declaration form between two decisions).
+const RISK_ANSWER_REUSE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The tag colour as the desk keeps it: yellow and red only (green is the same as not listed)
+/// and never the reason.
+fn store_tag(tx: &Connection, tag: u32, colour: Colour) -> Result<()> {
     if colour == Colour::Green {
-        tx.prepare_cached("DELETE FROM risk_entries WHERE id_hash = ?1")?.execute([hash])?;
+        tx.prepare_cached("DELETE FROM risk_tags WHERE tag = ?1")?.execute([tag])?;
     } else {
         tx.prepare_cached(
-            "INSERT INTO risk_entries (id_hash, colour, reason, updated_at) VALUES (?1, ?2, '', ?3)
-             ON CONFLICT (id_hash) DO UPDATE SET colour = excluded.colour, reason = '', updated_at = excluded.updated_at",
+            "INSERT INTO risk_tags (tag, colour) VALUES (?1, ?2)
+             ON CONFLICT (tag) DO UPDATE SET colour = excluded.colour",
         )?
-        .execute(params![hash, colour.key(), stamp])?;
+        .execute(params![tag, colour.key()])?;
     }
+    Ok(())
+}
+
+pub(crate) fn risk_epoch(conn: &Connection) -> Result<Option<risk::Epoch>> {
+    Ok(setting(conn, RISK_EPOCH)?.and_then(|v| serde_json::from_str(&v).ok()))
+}
+
+/// Takes a new epoch whole: every tag of before goes.
+pub(crate) fn install_risk_epoch(tx: &Connection, epoch: &risk::Epoch, tags: &risk::TagSnapshot) -> Result<()> {
+    tx.execute("DELETE FROM risk_tags", [])?;
+    for (tag, colour) in tags.pairs() {
+        store_tag(tx, tag, colour)?;
+    }
+    set_setting(tx, RISK_EPOCH, &serde_json::to_string(epoch).unwrap_or_default())
+}
+
+/// One tag's new colour; a tag of another epoch than the desk's is stale and ignored.
+pub(crate) fn apply_risk_tag(tx: &Connection, body: &crate::sync::RiskTagBody) -> Result<()> {
+    if risk_epoch(tx)?.is_some_and(|e| e.epoch == body.epoch) {
+        store_tag(tx, body.tag, body.colour)?;
+    }
+    Ok(())
+}
+
+/// Forgets the list (a desk enrolling takes the centre's).
+pub(crate) fn clear_risk_list(tx: &Connection) -> Result<()> {
+    tx.execute("DELETE FROM risk_tags", [])?;
+    tx.execute("DELETE FROM settings WHERE key = ?1", [RISK_EPOCH])?;
+    Ok(())
+}
+
+/// Migration 9: the HMAC-keyed entries of an older desk become door tags of a new local epoch
+/// (an enrolled desk gets the centre's epoch at its next pull), and the HMACs are dropped.
+pub(super) fn risk_entries_to_tags(tx: &Connection) -> Result<()> {
+    let exists: bool =
+        tx.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'risk_entries')", [], |r| r.get(0))?;
+    if !exists {
+        return Ok(());
+    }
+    let rows: Vec<(Vec<u8>, String)> = tx
+        .prepare("SELECT id_hash, colour FROM risk_entries")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let (hashes, colours): (Vec<[u8; 32]>, Vec<Colour>) = rows
+        .into_iter()
+        .filter_map(|(h, c)| Some((<[u8; 32]>::try_from(h.as_slice()).ok()?, Colour::parse(&c)?)))
+        .unzip();
+    if !hashes.is_empty() {
+        let epoch = risk::Epoch::new(0, hashes.len())?;
+        let tags = epoch.tags(&hashes)?;
+        install_risk_epoch(tx, &epoch, &risk::TagSnapshot::from_pairs(tags.into_iter().zip(colours)))?;
+    }
+    tx.execute_batch("DROP TABLE risk_entries")?;
     Ok(())
 }
 
@@ -318,8 +387,9 @@ impl Store {
 
     // ---- risk list ---------------------------------------------------------------------------
 
-    /// Imports a risk-list CSV. `replace` clears the cache first (a full list); otherwise rows
-    /// update the entries they name (an increment). Nothing is kept of a file that fails.
+    /// Imports a risk-list CSV. `replace` starts a new epoch with these rows alone (a full list);
+    /// otherwise rows update the tags they hash to (an increment; a green row clears its tag).
+    /// Nothing is kept of a file that fails.
     /// A desk connected to the centre takes the centre's list only: a file cannot replace or
     /// change it (else one CSV would turn everyone green until the next full pull).
     pub fn import_risk(&mut self, bytes: &[u8], replace: bool, now: DateTime<Utc>) -> Result<RiskImportReport> {
@@ -328,21 +398,41 @@ impl Store {
         }
         let key = self.risk_key()?;
         let (rows, report) = risk::parse_csv(bytes, &key, now.with_timezone(&shanghai()).date_naive())?;
+        let hashes: Vec<[u8; 32]> = rows.iter().map(|r| r.hash).collect();
+        let current = risk_epoch(&self.conn)?;
         let stamp = rfc3339(now);
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if replace {
-            tx.execute("DELETE FROM risk_entries", [])?;
+        match current.filter(|_| !replace) {
+            Some(epoch) => {
+                let tags = epoch.tags(&hashes)?;
+                let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                for (tag, row) in tags.into_iter().zip(&rows) {
+                    store_tag(&tx, tag, row.colour)?;
+                }
+                set_setting(&tx, RISK_AS_OF, &stamp)?;
+                tx.commit()?;
+            }
+            None => {
+                let listed = rows.iter().filter(|r| r.colour != Colour::Green).count();
+                let epoch = risk::Epoch::new(risk_epoch(&self.conn)?.map_or(1, |e| e.epoch + 1), listed)?;
+                let tags = epoch.tags(&hashes)?;
+                let snapshot = risk::TagSnapshot::from_pairs(tags.into_iter().zip(rows.iter().map(|r| r.colour)));
+                let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                install_risk_epoch(&tx, &epoch, &snapshot)?;
+                set_setting(&tx, RISK_AS_OF, &stamp)?;
+                tx.commit()?;
+            }
         }
-        for row in &rows {
-            store_risk_entry(&tx, &row.hash, row.colour, &stamp)?;
-        }
-        set_setting(&tx, RISK_AS_OF, &stamp)?;
-        tx.commit()?;
         Ok(report)
     }
 
+    /// How many door tags are listed (about the number of yellow and red entries).
     pub fn risk_entry_count(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT count(*) FROM risk_entries", [], |r| r.get(0))?)
+        Ok(self.conn.query_row("SELECT count(*) FROM risk_tags", [], |r| r.get(0))?)
+    }
+
+    /// Lets the desk ask the centre about a person whose door tag matched.
+    pub fn set_risk_confirm(&mut self, confirm: RiskConfirm) {
+        self.risk_confirm = Some(confirm);
     }
 
     pub fn set_risk_max_age_hours(&mut self, hours: i64) -> Result<()> {
@@ -373,15 +463,40 @@ impl Store {
         Ok((as_of, stale))
     }
 
+    /// The risk list's colour for a person, if listed. A door tag that matches means "possibly
+    /// listed": an enrolled desk asks the centre about this very number; without an answer the
+    /// tag's colour stands, and the reason says it was not confirmed.
     pub(super) fn risk_for(&self, key: &[u8], id_number: &str) -> Result<Option<RiskEntry>> {
+        let Some(epoch) = risk_epoch(&self.conn)? else { return Ok(None) };
         let hash = risk::id_hash(key, id_number);
-        Ok(self
+        let tag = epoch.tag(&hash)?;
+        let colour: Option<String> = self
             .conn
-            .query_row("SELECT colour, reason FROM risk_entries WHERE id_hash = ?1", [hash.as_slice()], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
-            .optional()?
-            .and_then(|(c, reason)| Colour::parse(&c).map(|colour| RiskEntry { colour, reason })))
+            .prepare_cached("SELECT colour FROM risk_tags WHERE tag = ?1")?
+            .query_row([tag], |r| r.get(0))
+            .optional()?;
+        let Some(colour) = colour.as_deref().and_then(Colour::parse) else { return Ok(None) };
+        if self.enrolment()?.is_none() {
+            return Ok(Some(RiskEntry { colour, reason: risk::LOCAL_MATCH.into() }));
+        }
+        Ok(match self.ask_centre(&hash)? {
+            Some(Some(colour)) => Some(RiskEntry { colour, reason: risk::CONFIRMED.into() }),
+            Some(None) => None,
+            None => Some(RiskEntry { colour, reason: risk::UNCONFIRMED.into() }),
+        })
+    }
+
+    /// The centre's answer about one person, reused for [`RISK_ANSWER_REUSE`].
+    fn ask_centre(&self, hash: &[u8; 32]) -> Result<Option<Option<Colour>>> {
+        let (Some(ask), Some(e)) = (&self.risk_confirm, self.enrolment()?) else { return Ok(None) };
+        if let Some(last) = self.risk_answer.borrow().as_ref() {
+            if last.hash == *hash && last.at.elapsed() < RISK_ANSWER_REUSE {
+                return Ok(last.answer);
+            }
+        }
+        let answer = ask(&e, hash);
+        *self.risk_answer.borrow_mut() = Some(RiskAnswer { hash: *hash, at: std::time::Instant::now(), answer });
+        Ok(answer)
     }
 
     /// A colour kept for this person from an earlier check-in, here or pulled from the centre.

@@ -199,6 +199,13 @@ const MIGRATIONS: &[&str] = &[
     // gives away is who is listed, not why; green is the same as not listed).
     "DELETE FROM risk_entries WHERE colour = 'green';
     UPDATE risk_entries SET reason = '' WHERE reason <> '';",
+    // 9: the risk list as door tags (`risk::Epoch`): a few bits of a memory-hard hash per entry,
+    // no longer the HMAC a stolen desk could match against every ID number in minutes. The
+    // entries of before are turned into tags by `migrate`, then dropped.
+    "CREATE TABLE risk_tags (
+        tag    INTEGER PRIMARY KEY,
+        colour TEXT NOT NULL
+    );",
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";
@@ -211,7 +218,7 @@ mod truck;
 
 pub use checkin::{
     shanghai, sign_in_lockout, CheckInContext, Incident, IncidentInput, IncidentPlaces, IncidentStatus, Operator,
-    DEFAULT_IDLE_MINUTES, SIGN_IN_FREE_TRIES,
+    RiskConfirm, DEFAULT_IDLE_MINUTES, SIGN_IN_FREE_TRIES,
 };
 pub use codes::{CodeCheck, PosterSettings, VenueCode};
 pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};
@@ -237,6 +244,10 @@ pub mod dbkey;
 
 pub struct Store {
     conn: Connection,
+    /// Asks the centre about a person whose door tag matched (set by the desk's shell).
+    risk_confirm: Option<checkin::RiskConfirm>,
+    /// The last answer, so one check-in (which decides twice: before and after a form) asks once.
+    risk_answer: std::cell::RefCell<Option<checkin::RiskAnswer>>,
 }
 
 impl Store {
@@ -296,7 +307,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
-        let store = Store { conn };
+        let store = Store { conn, risk_confirm: None, risk_answer: Default::default() };
         store.desk_id()?;
         Ok(store)
     }
@@ -534,6 +545,9 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     for sql in MIGRATIONS.iter().skip(current) {
         tx.execute_batch(sql)?;
     }
+    if current < 9 && MIGRATIONS.len() >= 9 {
+        checkin::risk_entries_to_tags(&tx)?;
+    }
     if current < MIGRATIONS.len() {
         tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;
     }
@@ -722,6 +736,44 @@ mod tests {
         assert!(names_similar("大润发超市", "大润发超巿"));
         assert!(!names_similar("大润发超市", "新玛特购物广场"));
         assert!(!names_similar("", "新玛特"));
+    }
+
+    /// An older desk's risk entries (HMACs) become door tags of a local epoch, keep their colour
+    /// at the door, and the HMACs are gone.
+    #[test]
+    fn migration_9_turns_risk_hashes_into_door_tags() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("desk.sqlite3");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..8] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 8).unwrap();
+            let key = [7u8; 32];
+            set_setting(&conn, checkin::RISK_KEY, &hex::encode(key)).unwrap();
+            for (n, colour) in [("410202199003070014", "red"), ("11010519491231002X", "yellow")] {
+                conn.execute(
+                    "INSERT INTO risk_entries (id_hash, colour, reason, updated_at) VALUES (?1, ?2, '', 't')",
+                    params![crate::risk::id_hash(&key, n).to_vec(), colour],
+                )
+                .unwrap();
+            }
+        }
+        let store = Store::open_unencrypted(&path).unwrap();
+        assert_eq!(store.risk_entry_count().unwrap(), 2);
+        let key = store.risk_key().unwrap();
+        let red = store.risk_for(&key, "410202199003070014").unwrap().unwrap();
+        assert_eq!(red.colour, crate::decision::Colour::Red);
+        assert_eq!(
+            store.risk_for(&key, "11010519491231002X").unwrap().unwrap().colour,
+            crate::decision::Colour::Yellow
+        );
+        let gone: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'risk_entries'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(gone, 0);
     }
 
     /// A desk that typed in truck crews before migration 6 had their visits refused by the

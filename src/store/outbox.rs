@@ -233,7 +233,7 @@ impl Store {
         set_setting(&tx, DISTRICTS, &serde_json::to_string(&e.districts).unwrap_or_default())?;
         set_setting(&tx, super::checkin::RISK_KEY, &hex::encode(key))?;
         set_setting(&tx, CURSOR, "0")?;
-        tx.execute("DELETE FROM risk_entries", [])?;
+        super::checkin::clear_risk_list(&tx)?;
         tx.commit()?;
         Ok(())
     }
@@ -440,19 +440,16 @@ impl Store {
             let b = &c.body;
             let s = |k: &str| b.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
             match c.kind.as_str() {
-                "risk" => {
-                    let (Ok(hash), Some(colour)) = (hex::decode(s("id_hash_hex")), Colour::parse(&s("colour"))) else {
+                crate::sync::CHANGE_RISK_EPOCH => {
+                    let Ok(e) = serde_json::from_value::<crate::sync::RiskEpochBody>(b.clone()) else { continue };
+                    if !e.epoch.is_valid() {
                         continue;
-                    };
-                    super::checkin::store_risk_entry(&tx, &hash, colour, &stamp)?;
-                }
-                "risk_removed" => {
-                    if let Ok(hash) = hex::decode(s("id_hash_hex")) {
-                        tx.execute("DELETE FROM risk_entries WHERE id_hash = ?1", [hash])?;
                     }
+                    super::checkin::install_risk_epoch(&tx, &e.epoch, &e.tags)?;
                 }
-                "risk_reset" => {
-                    tx.execute("DELETE FROM risk_entries", [])?;
+                crate::sync::CHANGE_RISK_TAG => {
+                    let Ok(t) = serde_json::from_value::<crate::sync::RiskTagBody>(b.clone()) else { continue };
+                    super::checkin::apply_risk_tag(&tx, &t)?;
                 }
                 "raised" => {
                     let (Ok(hash), Some(colour)) = (hex::decode(s("id_hash_hex")), Colour::parse(&s("colour"))) else {

@@ -1,0 +1,197 @@
+//! The risk list between the centre and its desks, against a real PostgreSQL: desks get door
+//! tags of one epoch (never the keyed hashes, never the reasons), each replacement or interval
+//! starts a new epoch that compacts the history, and a desk whose tag matched asks the centre
+//! about the one person, audited and limited.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use common::*;
+use placecode::checkin::Lookup;
+use placecode::decision::Colour;
+use placecode::risk::{id_hash, tag_bits, Epoch};
+use placecode::sync::{Change, RiskEpochBody, RiskTagBody};
+use serde_json::json;
+use sqlx::PgPool;
+
+async fn import(s: &Server, csv: &str, replace: bool) {
+    placecode_central::risk::import(&s.pool, &s.keys.risk, csv.as_bytes(), replace).await.unwrap();
+}
+
+fn risk_changes(changes: &[Change]) -> Vec<&Change> {
+    changes.iter().filter(|c| c.kind.starts_with("risk")).collect()
+}
+
+async fn pull_all(desk: &Desk) -> Vec<Change> {
+    let (mut cursor, mut all) = (0, Vec::new());
+    loop {
+        let p = desk.pull(cursor).await;
+        all.extend(p.changes);
+        cursor = p.cursor;
+        if !p.more {
+            return all;
+        }
+    }
+}
+
+#[sqlx::test]
+async fn desks_get_door_tags_of_one_epoch_never_hashes_or_reasons(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let desk = s.desk(&["gulou"], &[]).await;
+    let csv: String =
+        (0..300).map(|i| format!("{},{},密切接触者\n", resident_id(i), ["红", "黄"][i as usize % 2])).collect();
+    import(&s, &csv, false).await;
+    let all = pull_all(&desk).await;
+    let risk = risk_changes(&all);
+    assert_eq!(risk.len(), 1, "the first import starts an epoch: one change with every tag");
+    assert_eq!(risk[0].kind, "risk_epoch");
+    let body: RiskEpochBody = serde_json::from_value(risk[0].body.clone()).unwrap();
+    assert_eq!(body.epoch.bits, tag_bits(300));
+    let n = body.tags.red.len() + body.tags.yellow.len();
+    assert!((290..=300).contains(&n), "a tag shared by two entries is sent once: {n}");
+    let tag0 = body.epoch.tag(&id_hash(&s.keys.risk, &resident_id(0))).unwrap();
+    assert!(body.tags.red.contains(&tag0));
+    let text = serde_json::to_string(&all).unwrap();
+    assert!(!text.contains("密切接触者"), "no reasons");
+    for i in [0, 1, 299] {
+        assert!(!text.contains(&hex::encode(id_hash(&s.keys.risk, &resident_id(i)))), "no keyed hashes");
+    }
+
+    // An increment: one change per touched tag, in this epoch.
+    import(&s, &format!("{},黄,\n{},绿,解除\n", resident_id(1000), resident_id(0)), false).await;
+    let more = desk.pull(all.last().unwrap().seq).await.changes;
+    let mut tags: Vec<RiskTagBody> = more.iter().map(|c| serde_json::from_value(c.body.clone()).unwrap()).collect();
+    tags.sort_by_key(|t| t.colour);
+    assert!(more.iter().all(|c| c.kind == "risk_tag"));
+    let tag_new = body.epoch.tag(&id_hash(&s.keys.risk, &resident_id(1000))).unwrap();
+    assert_eq!(tags.len(), 2);
+    assert!(tags.contains(&RiskTagBody { epoch: body.epoch.epoch, tag: tag_new, colour: Colour::Yellow }));
+    assert!(tags.contains(&RiskTagBody { epoch: body.epoch.epoch, tag: tag0, colour: Colour::Green }));
+
+    // A replacement is a new epoch, and the history is compacted: a desk enrolling now pulls
+    // one snapshot, not every change since the first list.
+    import(&s, &format!("{},红,\n", resident_id(7)), true).await;
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM changes WHERE kind LIKE 'risk%'").fetch_all(&pool).await.unwrap();
+    assert_eq!(kinds, ["risk_epoch"]);
+    let late = s.desk(&["gulou"], &[]).await;
+    let got = pull_all(&late).await;
+    let risk = risk_changes(&got);
+    assert_eq!(risk.len(), 1);
+    let second: RiskEpochBody = serde_json::from_value(risk[0].body.clone()).unwrap();
+    assert!(second.epoch.epoch > body.epoch.epoch);
+    assert_ne!(second.epoch.salt_hex, body.epoch.salt_hex);
+    assert_eq!(second.tags.red, [second.epoch.tag(&id_hash(&s.keys.risk, &resident_id(7))).unwrap()]);
+
+    // Epochs also turn over with time.
+    let now = Utc::now();
+    assert!(placecode_central::risk::rotate_if_due(&pool, 7, now).await.unwrap().is_none());
+    let third = placecode_central::risk::rotate_if_due(&pool, 7, now + chrono::Duration::days(8)).await.unwrap();
+    assert!(third.is_some_and(|e| e.epoch > second.epoch.epoch));
+}
+
+async fn confirm(s: &Server, desk: &Desk, body: serde_json::Value) -> reqwest::Response {
+    s.http.post(s.url("/api/v1/risk/confirm")).bearer_auth(&desk.credential).json(&body).send().await.unwrap()
+}
+
+#[sqlx::test]
+async fn confirm_answers_enrolled_desks_one_person_at_a_time_audited_and_limited(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let desk = s.desk(&["gulou"], &[]).await;
+    import(&s, &format!("{},红,密接\n{},绿,解除\n", resident_id(1), resident_id(2)), false).await;
+    let ask = |n: u64| json!({ "id_hash_hex": hex::encode(id_hash(&s.keys.risk, &resident_id(n))) });
+    let colour = |v: serde_json::Value| v["colour"].clone();
+    let res = confirm(&s, &desk, ask(1)).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(colour(res.json().await.unwrap()), json!("red"), "listed: the colour, no reason");
+    assert_eq!(colour(confirm(&s, &desk, ask(2)).await.json().await.unwrap()), json!(null), "green: not listed");
+    assert_eq!(colour(confirm(&s, &desk, ask(3)).await.json().await.unwrap()), json!(null));
+    for bad in [json!({"id_hash_hex": "zz"}), json!({"id_hash_hex": "ab"}), json!({"id_hash_hex": "' OR 1=1 --"})] {
+        let res = confirm(&s, &desk, bad).await;
+        assert_eq!(res.status(), 400);
+        let e: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(
+            (e["code"].as_str(), e["message"].as_str()),
+            (Some("invalid"), Some("id_hash_hex：应为64位十六进制"))
+        );
+    }
+    // Without a desk credential, nothing.
+    let res = s.http.post(s.url("/api/v1/risk/confirm")).json(&ask(1)).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'risk_confirm' AND actor = $1")
+            .bind(format!("desk:{}", desk.id))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 3);
+    // The limit: an hour's questions per desk, counted in the database (every replica).
+    sqlx::query(
+        "INSERT INTO audit_log (actor, action, params, results)
+         SELECT $1, 'risk_confirm', '{}', 0 FROM generate_series(1, $2)",
+    )
+    .bind(format!("desk:{}", desk.id))
+    .bind(placecode_central::risk::CONFIRM_PER_HOUR as i32 - 3)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let res = confirm(&s, &desk, ask(1)).await;
+    assert_eq!(res.status(), 429);
+    let other = s.desk(&["gulou"], &[]).await;
+    assert_eq!(confirm(&s, &other, ask(1)).await.status(), 200, "another desk has its own budget");
+    // A revoked (stolen) desk gets no answer.
+    placecode_central::enrol::revoke_desk(&pool, other.id).await.unwrap();
+    assert_eq!(confirm(&s, &other, ask(1)).await.status(), 401);
+}
+
+/// The desk's real store and sync client: the list pulled as tags, a listed person confirmed
+/// red by the centre, a person taken off the list since the last pull let in (the centre says
+/// not listed), and with no centre to ask, no wait longer than the timeout.
+#[sqlx::test]
+async fn a_desk_confirms_a_matching_tag_with_the_centre(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = test_desk(&s, dir.path(), "鼓楼超市", "general", "鼓楼区中山路1号").await;
+    let (listed, cleared) = (resident_id(11), resident_id(12));
+    import(&s, &format!("{listed},红,密接\n{cleared},红,密接\n"), false).await;
+    d.engine.sync_once().await.unwrap();
+    let mut store = d.store();
+    assert_eq!(store.risk_entry_count().unwrap(), 2);
+    store.set_risk_confirm(Box::new(placecode::sync_client::confirm_risk));
+    // The store blocks while it asks: off the runtime that serves the centre in this test.
+    let run = |mut store: placecode::Store, n: &str| {
+        let (ctx, n) = (d.ctx.clone(), n.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let lookup = store.check_in_by_id(&n, &ctx).unwrap();
+            (store, lookup)
+        })
+    };
+    let (store, lookup) = run(store, &listed).await.unwrap();
+    match lookup {
+        Lookup::CheckedIn { result } => {
+            assert_eq!(result.colour, Colour::Red);
+            assert_eq!(result.reasons, [format!("风险人员名单为红码：{}", placecode::risk::CONFIRMED)]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Cleared at the centre; this desk has not pulled since: its tag still matches.
+    import(&s, &format!("{cleared},绿,解除\n"), false).await;
+    let (store, lookup) = run(store, &cleared).await.unwrap();
+    assert!(matches!(lookup, Lookup::Unknown { .. }), "the centre says not listed");
+    let asked: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'risk_confirm'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(asked, 2);
+
+    // Nobody to ask: no answer, within the timeout.
+    let mut gone = store.enrolment().unwrap().unwrap();
+    gone.server_url = "http://127.0.0.1:9".into();
+    let started = Instant::now();
+    let answer = placecode::sync_client::confirm_risk(&gone, &id_hash(&s.keys.risk, &listed));
+    assert_eq!(answer, None);
+    assert!(started.elapsed() < placecode::sync_client::CONFIRM_TIMEOUT + Duration::from_secs(1));
+    let _ = Epoch::new(0, 0);
+}
