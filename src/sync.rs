@@ -206,11 +206,37 @@ pub const CHANGE_RISK_EPOCH: &str = "risk_epoch";
 /// Change kind: one door tag's colour within an epoch (green: no longer listed).
 pub const CHANGE_RISK_TAG: &str = "risk_tag";
 
+/// Change kind: the colour kept for the people whose door tag is `tag` (赋色保持 raised at another
+/// desk or on a phone), within an epoch. Green: none is kept any more.
+pub const CHANGE_RAISED_TAG: &str = "raised_tag";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RiskEpochBody {
     #[serde(flatten)]
     pub epoch: crate::risk::Epoch,
     pub tags: crate::risk::TagSnapshot,
+    /// The colours kept for people (赋色保持) in this epoch's tags.
+    #[serde(default)]
+    pub raised: Vec<RaisedTag>,
+}
+
+/// A kept colour by door tag: the highest colour and the latest end of the people who share it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RaisedTag {
+    pub tag: u32,
+    pub colour: crate::decision::Colour,
+    pub until: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RaisedTagBody {
+    pub epoch: i64,
+    #[serde(flatten)]
+    pub raised: RaisedTag,
+    /// Someone with this tag was cleared by the epidemic office: a desk also drops the colour it
+    /// kept itself for people of this tag.
+    #[serde(default)]
+    pub cleared: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -231,6 +257,9 @@ pub struct RiskConfirmRequest {
 pub struct RiskConfirmResponse {
     /// Yellow or red when listed; absent when not.
     pub colour: Option<crate::decision::Colour>,
+    /// The colour kept for this person (赋色保持), if any.
+    #[serde(default)]
+    pub raised: Option<crate::decision::Raised>,
 }
 
 /// Every error the API answers: a stable code and a Chinese message.

@@ -492,11 +492,11 @@ impl SyncEngine {
 /// person as listed (`risk::UNCONFIRMED`).
 pub const CONFIRM_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Asks the centre whether the person whose [`crate::risk::id_hash`] is `hash` is on the risk
-/// list (a door tag matched): `Some(Some(colour))` listed, `Some(None)` not, `None` no answer in
+/// Asks the centre about the person whose [`crate::risk::id_hash`] is `hash` (a door tag
+/// matched): on the risk list or not, a colour kept or not; `None`: no answer in
 /// [`CONFIRM_TIMEOUT`]. Blocking: it runs on a thread of its own, so it can be called from any
 /// thread of the desk, async runtime or not. This is the desk's [`crate::store::RiskConfirm`].
-pub fn confirm_risk(e: &Enrolment, hash: &[u8; 32]) -> Option<Option<crate::decision::Colour>> {
+pub fn confirm_risk(e: &Enrolment, hash: &[u8; 32]) -> Option<crate::sync::RiskConfirmResponse> {
     let e = e.clone();
     let body = crate::sync::RiskConfirmRequest { id_hash_hex: hex::encode(hash) };
     let asked = std::thread::spawn(move || {
@@ -523,8 +523,10 @@ pub fn confirm_risk(e: &Enrolment, hash: &[u8; 32]) -> Option<Option<crate::deci
             if !res.status().is_success() {
                 return None;
             }
-            let answer: crate::sync::RiskConfirmResponse = res.json().await.ok()?;
-            Some(answer.colour.filter(|c| *c != crate::decision::Colour::Green))
+            let mut answer: crate::sync::RiskConfirmResponse = res.json().await.ok()?;
+            answer.colour = answer.colour.filter(|c| *c != crate::decision::Colour::Green);
+            answer.raised = answer.raised.filter(|r| r.colour != crate::decision::Colour::Green);
+            Some(answer)
         })
     });
     asked.join().ok().flatten()

@@ -479,17 +479,20 @@ fn r7_a_matching_tag_is_confirmed_with_the_centre() {
         (tag_of(ELDER), Colour::Yellow),
     ]);
     let change = |seq, kind: &str, body: serde_json::Value| placecode::sync::Change { seq, kind: kind.into(), body };
-    let body = serde_json::to_value(placecode::sync::RiskEpochBody { epoch: epoch.clone(), tags: snapshot }).unwrap();
+    let body =
+        serde_json::to_value(placecode::sync::RiskEpochBody { epoch: epoch.clone(), tags: snapshot, raised: vec![] })
+            .unwrap();
     d.store.apply_changes(&[change(1, "risk_epoch", body)], 1).unwrap();
     assert_eq!(d.store.risk_entry_count().unwrap(), 3);
 
     let asked: Arc<Mutex<Vec<[u8; 32]>>> = Arc::default();
     let answer: Arc<Mutex<Option<Option<Colour>>>> = Arc::default();
-    let (a, q) = (answer.clone(), asked.clone());
+    let raised: Arc<Mutex<Option<placecode::decision::Raised>>> = Arc::default();
+    let (a, q, k) = (answer.clone(), asked.clone(), raised.clone());
     d.store.set_risk_confirm(Box::new(move |e, hash| {
         assert_eq!(e.server_url, "https://centre.example");
         q.lock().unwrap().push(*hash);
-        *a.lock().unwrap()
+        a.lock().unwrap().map(|colour| placecode::sync::RiskConfirmResponse { colour, raised: *k.lock().unwrap() })
     }));
     let lookup = |d: &mut Desk, n: &str| match d.store.check_in_by_id(n, &d.ctx).unwrap() {
         Lookup::CheckedIn { result } => (result.colour, result.reasons),
@@ -521,6 +524,7 @@ fn r7_a_matching_tag_is_confirmed_with_the_centre() {
     let body = serde_json::to_value(placecode::sync::RiskEpochBody {
         epoch: next,
         tags: placecode::risk::TagSnapshot { red: vec![1, 2, 3], yellow: vec![] },
+        raised: vec![],
     })
     .unwrap();
     d.store.apply_changes(&[change(4, "risk_epoch", body)], 4).unwrap();
@@ -530,6 +534,47 @@ fn r7_a_matching_tag_is_confirmed_with_the_centre() {
     d.store.apply_changes(&[change(5, "risk_epoch", bad)], 5).unwrap();
     *answer.lock().unwrap() = Some(None);
     assert!(d.store.check_in_by_id(A, &d.ctx).is_ok(), "a bad epoch is never used");
+}
+
+/// Colours kept for people raised elsewhere arrive as door tags: held (offline) or confirmed with
+/// the centre like a risk-list match; a clearing by tag also drops what this desk raised itself.
+#[test]
+fn r7_colours_kept_elsewhere_arrive_as_tags_and_a_clearing_reaches_this_desks_own() {
+    use placecode::sync::{Change, RaisedTag, RaisedTagBody, RiskEpochBody};
+    let mut d = desk();
+    connect(&mut d.store);
+    let key = hex::decode("ab".repeat(32)).unwrap();
+    let epoch = placecode::risk::Epoch { epoch: 1, salt_hex: "5a".repeat(32), bits: 16 };
+    let tag_of = |n: &str| epoch.tag(&placecode::risk::id_hash(&key, n)).unwrap();
+    let until = d.ctx.now + Duration::days(10);
+    let raised = vec![RaisedTag { tag: tag_of(B), colour: Colour::Yellow, until }];
+    let body = serde_json::to_value(RiskEpochBody { epoch: epoch.clone(), tags: Default::default(), raised }).unwrap();
+    d.store.apply_changes(&[Change { seq: 1, kind: "risk_epoch".into(), body }], 1).unwrap();
+    // B was made yellow at another desk: held here too (no centre to ask in this test).
+    let r = d.store.declare(&person("李四", B), &d.ctx).unwrap();
+    assert_eq!(r.colour, Colour::Yellow);
+    assert!(r.reasons[0].starts_with("近期已判定为黄码"), "{:?}", r.reasons);
+    // A declares a fever here: kept here by keyed hash, with its tag.
+    let mut fever = person("王芳", A);
+    fever.temperature_normal = Some(false);
+    fever.temperature = "38.2".into();
+    assert_eq!(d.store.declare(&fever, &d.ctx).unwrap().colour, Colour::Yellow);
+    d.ctx.now += Duration::minutes(10);
+    let again = d.store.check_in_by_id(A, &d.ctx).unwrap();
+    assert!(matches!(&again, Lookup::CheckedIn { result } if result.colour == Colour::Yellow), "{again:?}");
+    // The epidemic office clears A: the centre sends A's tag, cleared.
+    let cleared = RaisedTagBody {
+        epoch: 1,
+        raised: RaisedTag { tag: tag_of(A), colour: Colour::Green, until: d.ctx.now },
+        cleared: true,
+    };
+    let body = serde_json::to_value(cleared).unwrap();
+    d.store.apply_changes(&[Change { seq: 2, kind: "raised_tag".into(), body }], 2).unwrap();
+    d.ctx.now += Duration::minutes(10);
+    match d.store.check_in_by_id(A, &d.ctx).unwrap() {
+        Lookup::CheckedIn { result } => assert_eq!(result.colour, Colour::Green, "{:?}", result.reasons),
+        other => panic!("{other:?}"),
+    }
 }
 
 fn json_body(s: &str) -> serde_json::Value {

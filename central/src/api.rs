@@ -101,8 +101,7 @@ pub async fn risk_confirm(State(app): State<App>, headers: HeaderMap, body: Byte
         field: "id_hash_hex".into(),
         message: "id_hash_hex：应为64位十六进制".into(),
     })?;
-    let colour = crate::risk::confirm(&app.pool, desk.id, &hash).await?;
-    Ok(answer(&placecode::sync::RiskConfirmResponse { colour }))
+    Ok(answer(&crate::risk::confirm(&app.pool, desk.id, &hash).await?))
 }
 
 pub async fn trace_person(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {

@@ -8,32 +8,40 @@ use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::error::{CentralError, Result};
 
-/// Keeps raised colours for people (by hash) and publishes each to every desk.
+/// Keeps raised colours for people (by hash) and publishes each to every desk by door tag (the
+/// tags' kept colours after the change; never the hash).
 pub async fn keep(tx: &mut Transaction<'_, Postgres>, raises: &[(Vec<u8>, Raised)]) -> Result<()> {
     if raises.is_empty() {
         return Ok(());
     }
+    let epoch = crate::risk::current_epoch(&mut **tx).await?.map(|(e, _)| e);
+    let tags: Vec<Option<i64>> = match &epoch {
+        Some(e) => {
+            let hashes = raises.iter().filter_map(|(h, _)| <[u8; 32]>::try_from(h.as_slice()).ok()).collect();
+            crate::risk::tags_of(e, hashes).await?.into_iter().map(|t| Some(i64::from(t))).collect()
+        }
+        None => vec![None; raises.len()],
+    };
     let hashes: Vec<&[u8]> = raises.iter().map(|(h, _)| h.as_slice()).collect();
     let colours: Vec<&str> = raises.iter().map(|(_, r)| r.colour.key()).collect();
     let until: Vec<DateTime<Utc>> = raises.iter().map(|(_, r)| r.until).collect();
     sqlx::query(
-        "WITH kept AS (
-            INSERT INTO raised AS k (id_hash, colour, until)
-            SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::timestamptz[])
-            ON CONFLICT (id_hash) DO UPDATE SET
-                colour = CASE WHEN EXCLUDED.colour = 'red' OR k.colour = 'red' THEN 'red' ELSE EXCLUDED.colour END,
-                until = GREATEST(k.until, EXCLUDED.until), updated_at = now()
-            RETURNING id_hash, colour, until)
-         INSERT INTO changes (kind, body)
-         SELECT 'raised', jsonb_build_object('id_hash_hex', encode(id_hash, 'hex'), 'colour', colour,
-             'until', to_char(until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))
-         FROM kept",
+        "INSERT INTO raised AS k (id_hash, colour, until, tag)
+         SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::timestamptz[], $4::bigint[])
+         ON CONFLICT (id_hash) DO UPDATE SET
+             colour = CASE WHEN EXCLUDED.colour = 'red' OR k.colour = 'red' THEN 'red' ELSE EXCLUDED.colour END,
+             until = GREATEST(k.until, EXCLUDED.until), tag = EXCLUDED.tag, updated_at = now()",
     )
     .bind(&hashes)
     .bind(&colours)
     .bind(&until)
+    .bind(&tags)
     .execute(&mut **tx)
     .await?;
+    if let Some(e) = epoch {
+        let touched: Vec<i64> = tags.into_iter().flatten().collect();
+        crate::risk::publish_raised_tags(tx, e.epoch, &touched, false).await?;
+    }
     Ok(())
 }
 
@@ -96,13 +104,14 @@ pub async fn clear(pool: &PgPool, risk_key: &[u8; 32], actor: &str, id_number: &
     }
     let hash = placecode::risk::id_hash(risk_key, &number).to_vec();
     let mut tx = pool.begin().await?;
-    let removed = sqlx::query("DELETE FROM raised WHERE id_hash = $1").bind(&hash).execute(&mut *tx).await?;
-    let cleared = removed.rows_affected() > 0;
-    if cleared {
-        sqlx::query("INSERT INTO changes (kind, body) VALUES ('raised_cleared', jsonb_build_object('id_hash_hex', encode($1, 'hex')))")
-            .bind(&hash)
-            .execute(&mut *tx)
-            .await?;
+    let removed: Option<(Option<i64>,)> = sqlx::query_as("DELETE FROM raised WHERE id_hash = $1 RETURNING tag")
+        .bind(&hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let cleared = removed.is_some();
+    // Desks hear of it by tag: what is still kept for that tag, and that someone was cleared.
+    if let (Some((Some(tag),)), Some((e, _))) = (removed, crate::risk::current_epoch(&mut *tx).await?) {
+        crate::risk::publish_raised_tags(&mut tx, e.epoch, &[tag], true).await?;
     }
     sqlx::query("INSERT INTO audit_log (actor, action, params, results) VALUES ($1, 'clear_colour', $2, $3)")
         .bind(actor)

@@ -5,7 +5,10 @@
 use chrono::{DateTime, Duration, Utc};
 use placecode::decision::Colour;
 use placecode::risk::{Epoch, RiskImportReport, TagSnapshot};
-use placecode::sync::{RiskEpochBody, RiskTagBody, CHANGE_RISK_EPOCH, CHANGE_RISK_TAG};
+use placecode::sync::{
+    RaisedTag, RaisedTagBody, RiskConfirmResponse, RiskEpochBody, RiskTagBody, CHANGE_RAISED_TAG, CHANGE_RISK_EPOCH,
+    CHANGE_RISK_TAG,
+};
 use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::error::{CentralError, Result};
@@ -14,13 +17,13 @@ pub use placecode::risk::CONFIRM_PER_HOUR;
 /// Days between epochs, unless `PLACECODE_RISK_EPOCH_DAYS` says otherwise.
 pub const DEFAULT_EPOCH_DAYS: i64 = 7;
 
-const RISK_KINDS: &str = "('risk', 'risk_removed', 'risk_reset', 'risk_epoch', 'risk_tag')";
+const RISK_KINDS: &str = "('risk', 'risk_removed', 'risk_reset', 'risk_epoch', 'risk_tag', 'raised_tag')";
 
 /// The epoch desks are on, if one was started.
-pub async fn current_epoch(pool: &PgPool) -> Result<Option<(Epoch, DateTime<Utc>)>> {
+pub async fn current_epoch<'e>(db: impl sqlx::PgExecutor<'e>) -> Result<Option<(Epoch, DateTime<Utc>)>> {
     let row: Option<(i64, Vec<u8>, i16, DateTime<Utc>)> =
         sqlx::query_as("SELECT epoch, salt, bits, started_at FROM risk_epochs ORDER BY epoch DESC LIMIT 1")
-            .fetch_optional(pool)
+            .fetch_optional(db)
             .await?;
     Ok(row.map(|(epoch, salt, bits, at)| {
         (Epoch { epoch, salt_hex: hex::encode(salt), bits: u8::try_from(bits).unwrap_or(0) }, at)
@@ -28,7 +31,7 @@ pub async fn current_epoch(pool: &PgPool) -> Result<Option<(Epoch, DateTime<Utc>
 }
 
 /// Door tags on the blocking pool: a list of 10,000 takes about a minute of CPU.
-async fn tags_of(epoch: &Epoch, hashes: Vec<[u8; 32]>) -> Result<Vec<u32>> {
+pub(crate) async fn tags_of(epoch: &Epoch, hashes: Vec<[u8; 32]>) -> Result<Vec<u32>> {
     let epoch = epoch.clone();
     tokio::task::spawn_blocking(move || epoch.tags(&hashes))
         .await
@@ -40,18 +43,24 @@ fn hash32(h: &[u8]) -> Option<[u8; 32]> {
     <[u8; 32]>::try_from(h).ok()
 }
 
-/// Starts a new epoch: a new salt, a width for the list's size, every yellow and red entry's tag
-/// computed again, one change carrying them all, and every older risk change deleted. The list
-/// is locked against imports meanwhile (the phone page still reads it).
+/// Starts a new epoch: a new salt, a width for the list's size, every yellow and red entry's and
+/// every kept colour's tag computed again, one change carrying them all, and every older risk
+/// change deleted. The list is locked against imports meanwhile (the phone page still reads it).
 pub async fn rotate(pool: &PgPool) -> Result<Epoch> {
     let mut tx = pool.begin().await?;
-    sqlx::query("LOCK TABLE risk IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+    sqlx::query("LOCK TABLE risk, raised IN EXCLUSIVE MODE").execute(&mut *tx).await?;
     let rows: Vec<(Vec<u8>, String)> =
         sqlx::query_as("SELECT id_hash, colour FROM risk WHERE colour <> 'green'").fetch_all(&mut *tx).await?;
     let (hashes, colours): (Vec<[u8; 32]>, Vec<Colour>) =
         rows.iter().filter_map(|(h, c)| Some((hash32(h)?, Colour::parse(c)?))).unzip();
-    let fresh = Epoch::new(0, hashes.len()).map_err(|e| CentralError::Internal(e.to_string()))?;
-    let tags = tags_of(&fresh, hashes.clone()).await?;
+    let kept: Vec<(Vec<u8>, String, DateTime<Utc>)> =
+        sqlx::query_as("SELECT id_hash, colour, until FROM raised WHERE until > now()").fetch_all(&mut *tx).await?;
+    let kept: Vec<([u8; 32], Colour, DateTime<Utc>)> =
+        kept.iter().filter_map(|(h, c, u)| Some((hash32(h)?, Colour::parse(c)?, *u))).collect();
+    let fresh = Epoch::new(0, hashes.len() + kept.len()).map_err(|e| CentralError::Internal(e.to_string()))?;
+    let all: Vec<[u8; 32]> = hashes.iter().copied().chain(kept.iter().map(|k| k.0)).collect();
+    let mut tags = tags_of(&fresh, all).await?;
+    let kept_tags = tags.split_off(hashes.len());
     let salt = hex::decode(&fresh.salt_hex).map_err(|e| CentralError::Internal(e.to_string()))?;
     let (number,): (i64,) = sqlx::query_as("INSERT INTO risk_epochs (salt, bits) VALUES ($1, $2) RETURNING epoch")
         .bind(&salt)
@@ -59,30 +68,100 @@ pub async fn rotate(pool: &PgPool) -> Result<Epoch> {
         .fetch_one(&mut *tx)
         .await?;
     let epoch = Epoch { epoch: number, ..fresh };
-    sqlx::query("UPDATE risk SET tag = NULL").execute(&mut *tx).await?;
-    let raw: Vec<Vec<u8>> = hashes.iter().map(|h| h.to_vec()).collect();
-    let wide: Vec<i64> = tags.iter().map(|t| i64::from(*t)).collect();
-    sqlx::query("UPDATE risk SET tag = u.t FROM UNNEST($1::bytea[], $2::bigint[]) AS u(h, t) WHERE risk.id_hash = u.h")
+    for (table, hs, ts) in [("risk", &hashes, &tags), ("raised", &kept.iter().map(|k| k.0).collect(), &kept_tags)] {
+        let raw: Vec<Vec<u8>> = hs.iter().map(|h| h.to_vec()).collect();
+        let wide: Vec<i64> = ts.iter().map(|t| i64::from(*t)).collect();
+        sqlx::query(&format!("UPDATE {table} SET tag = NULL")).execute(&mut *tx).await?;
+        sqlx::query(&format!(
+            "UPDATE {table} SET tag = u.t FROM UNNEST($1::bytea[], $2::bigint[]) AS u(h, t) WHERE {table}.id_hash = u.h"
+        ))
         .bind(&raw)
         .bind(&wide)
         .execute(&mut *tx)
         .await?;
+    }
     sqlx::query(&format!("DELETE FROM changes WHERE kind IN {RISK_KINDS}")).execute(&mut *tx).await?;
-    let body = RiskEpochBody { epoch: epoch.clone(), tags: TagSnapshot::from_pairs(tags.into_iter().zip(colours)) };
+    let mut raised: std::collections::BTreeMap<u32, RaisedTag> = Default::default();
+    for (tag, (_, colour, until)) in kept_tags.iter().zip(&kept) {
+        let r = raised.entry(*tag).or_insert(RaisedTag { tag: *tag, colour: *colour, until: *until });
+        r.colour = r.colour.max(*colour);
+        r.until = r.until.max(*until);
+    }
+    let body = RiskEpochBody {
+        epoch: epoch.clone(),
+        tags: TagSnapshot::from_pairs(tags.into_iter().zip(colours)),
+        raised: raised.into_values().collect(),
+    };
     sqlx::query("INSERT INTO changes (kind, body) VALUES ($1, $2)")
         .bind(CHANGE_RISK_EPOCH)
         .bind(sqlx::types::Json(&body))
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    tracing::info!(epoch = epoch.epoch, bits = epoch.bits, entries = raw.len(), "risk list: new epoch");
+    tracing::info!(
+        epoch = epoch.epoch,
+        bits = epoch.bits,
+        entries = hashes.len(),
+        kept = kept.len(),
+        "risk list: new epoch"
+    );
     Ok(epoch)
 }
 
-/// Starts the first epoch, or a new one when the current is `days` old.
+/// One change per touched tag of kept colours: the highest colour and latest end of the people
+/// who share it now (green: none any more). `cleared`: someone of the tag was cleared.
+pub(crate) async fn publish_raised_tags(
+    tx: &mut Transaction<'_, Postgres>,
+    epoch: i64,
+    tags: &[i64],
+    cleared: bool,
+) -> Result<()> {
+    let mut touched = tags.to_vec();
+    touched.sort_unstable();
+    touched.dedup();
+    let now: Vec<(i64, i32, Option<DateTime<Utc>>)> = sqlx::query_as(
+        "SELECT t, COALESCE(max(CASE r.colour WHEN 'red' THEN 2 WHEN 'yellow' THEN 1 ELSE 0 END), 0), max(r.until)
+         FROM UNNEST($1::bigint[]) AS t LEFT JOIN raised r ON r.tag = t AND r.until > now() GROUP BY t",
+    )
+    .bind(&touched)
+    .fetch_all(&mut **tx)
+    .await?;
+    let bodies: Vec<serde_json::Value> = now
+        .into_iter()
+        .filter_map(|(tag, level, until)| {
+            let colour = [Colour::Green, Colour::Yellow, Colour::Red][level.clamp(0, 2) as usize];
+            let raised = RaisedTag { tag: u32::try_from(tag).ok()?, colour, until: until.unwrap_or_else(Utc::now) };
+            serde_json::to_value(RaisedTagBody { epoch, raised, cleared }).ok()
+        })
+        .collect();
+    sqlx::query("INSERT INTO changes (kind, body) SELECT $1, b FROM UNNEST($2::jsonb[]) AS b")
+        .bind(CHANGE_RAISED_TAG)
+        .bind(&bodies)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Tags in use: yellow and red entries and live kept colours (what the width is sized for).
+async fn tagged_count<'e>(db: impl sqlx::PgExecutor<'e>) -> Result<usize> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM risk WHERE colour <> 'green') + (SELECT count(*) FROM raised WHERE until > now())",
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// Starts the first epoch, or a new one when the current is `days` old or the list has grown
+/// past what its width was chosen for (false matches would grow with it).
 pub async fn rotate_if_due(pool: &PgPool, days: i64, now: DateTime<Utc>) -> Result<Option<Epoch>> {
     match current_epoch(pool).await? {
-        Some((_, started)) if now - started < Duration::days(days) => Ok(None),
+        Some((e, started))
+            if now - started < Duration::days(days)
+                && placecode::risk::tag_bits(tagged_count(pool).await?) <= e.bits =>
+        {
+            Ok(None)
+        }
         _ => Ok(Some(rotate(pool).await?)),
     }
 }
@@ -92,8 +171,11 @@ pub async fn import(pool: &PgPool, risk_key: &[u8; 32], csv: &[u8], replace: boo
     let today = placecode::sync::shanghai_date(Utc::now());
     let (rows, report) = placecode::risk::parse_csv(csv, risk_key, today)
         .map_err(|e| CentralError::Invalid { field: "file".into(), message: e.to_string() })?;
+    // An increment goes out as tag changes in the current epoch, unless the list outgrows the
+    // epoch's width: then (as for a replacement) a new epoch is started.
+    let listed = rows.iter().filter(|r| r.colour != Colour::Green).count();
     let epoch = match current_epoch(pool).await? {
-        Some((e, _)) if !replace => Some(e),
+        Some((e, _)) if !replace && placecode::risk::tag_bits(tagged_count(pool).await? + listed) <= e.bits => Some(e),
         _ => None,
     };
     // Tags are computed before the transaction; the epoch is checked again inside it.
@@ -175,9 +257,9 @@ async fn publish_tags(tx: &mut Transaction<'_, Postgres>, epoch: i64, tags: &[i6
 }
 
 /// A desk whose door tag matched asks about one person: the colour if yellow or red, nothing if
-/// not listed. Audited, and limited per desk per hour across every server ([`CONFIRM_PER_HOUR`]):
+/// not listed, and the colour kept for them, if any. Audited, and limited per desk per hour across every server ([`CONFIRM_PER_HOUR`]):
 /// a stolen desk that asks about every candidate of every tag is slowed to a crawl and seen.
-pub async fn confirm(pool: &PgPool, desk: uuid::Uuid, id_hash: &[u8]) -> Result<Option<Colour>> {
+pub async fn confirm(pool: &PgPool, desk: uuid::Uuid, id_hash: &[u8]) -> Result<RiskConfirmResponse> {
     let actor = format!("desk:{desk}");
     let mut tx = pool.begin().await?;
     // One desk's questions are counted one at a time (concurrent ones cannot all pass the limit).
@@ -195,11 +277,12 @@ pub async fn confirm(pool: &PgPool, desk: uuid::Uuid, id_hash: &[u8]) -> Result<
     let colour: Option<(String,)> =
         sqlx::query_as("SELECT colour FROM risk WHERE id_hash = $1").bind(id_hash).fetch_optional(&mut *tx).await?;
     let colour = colour.and_then(|(c,)| Colour::parse(&c)).filter(|c| *c != Colour::Green);
+    let raised = crate::raised::for_hash(&mut tx, id_hash, None).await?.filter(|r| r.until > Utc::now());
     sqlx::query("INSERT INTO audit_log (actor, action, params, results) VALUES ($1, 'risk_confirm', '{}', $2)")
         .bind(&actor)
-        .bind(i64::from(colour.is_some()))
+        .bind(i64::from(colour.is_some() || raised.is_some()))
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(colour)
+    Ok(RiskConfirmResponse { colour, raised })
 }

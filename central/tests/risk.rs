@@ -108,6 +108,14 @@ async fn confirm_answers_enrolled_desks_one_person_at_a_time_audited_and_limited
     assert_eq!(colour(res.json().await.unwrap()), json!("red"), "listed: the colour, no reason");
     assert_eq!(colour(confirm(&s, &desk, ask(2)).await.json().await.unwrap()), json!(null), "green: not listed");
     assert_eq!(colour(confirm(&s, &desk, ask(3)).await.json().await.unwrap()), json!(null));
+    // A colour kept for the person (raised elsewhere) comes with the answer.
+    sqlx::query("INSERT INTO raised (id_hash, colour, until) VALUES ($1, 'yellow', now() + interval '3 days')")
+        .bind(id_hash(&s.keys.risk, &resident_id(3)).to_vec())
+        .execute(&pool)
+        .await
+        .unwrap();
+    let answer: serde_json::Value = confirm(&s, &desk, ask(3)).await.json().await.unwrap();
+    assert_eq!((answer["colour"].clone(), answer["raised"]["colour"].clone()), (json!(null), json!("yellow")));
     for bad in [json!({"id_hash_hex": "zz"}), json!({"id_hash_hex": "ab"}), json!({"id_hash_hex": "' OR 1=1 --"})] {
         let res = confirm(&s, &desk, bad).await;
         assert_eq!(res.status(), 400);
@@ -126,14 +134,14 @@ async fn confirm_answers_enrolled_desks_one_person_at_a_time_audited_and_limited
             .fetch_one(&pool)
             .await
             .unwrap();
-    assert_eq!(audited, 3);
+    assert_eq!(audited, 4);
     // The limit: an hour's questions per desk, counted in the database (every replica).
     sqlx::query(
         "INSERT INTO audit_log (actor, action, params, results)
          SELECT $1, 'risk_confirm', '{}', 0 FROM generate_series(1, $2)",
     )
     .bind(format!("desk:{}", desk.id))
-    .bind(placecode_central::risk::CONFIRM_PER_HOUR as i32 - 3)
+    .bind(placecode_central::risk::CONFIRM_PER_HOUR as i32 - 4)
     .execute(&pool)
     .await
     .unwrap();

@@ -59,6 +59,15 @@ async fn r7_a_yellow_raised_at_one_desk_holds_at_another_and_on_the_phone_until_
         sqlx::query_scalar("SELECT count(*) FROM raised WHERE colour = 'yellow'").fetch_one(&pool).await.unwrap();
     assert_eq!(kept, 1, "the centre keeps the colour");
 
+    // Desks hear of it by door tag, never by the person's keyed hash.
+    let by_hash: i64 = sqlx::query_scalar("SELECT count(*) FROM changes WHERE body::text LIKE '%id_hash%'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let by_tag: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM changes WHERE kind = 'raised_tag'").fetch_one(&pool).await.unwrap();
+    assert_eq!((by_hash, by_tag), (0, 1));
+
     // Desk B, after its pull: the same person declaring nothing risky is yellow.
     b.engine.sync_once().await.unwrap();
     let (colour, reasons) = colour_by_id(&b);

@@ -137,16 +137,26 @@ pub struct Incident {
 
 const RISK_EPOCH: &str = "risk_epoch";
 
-/// Asks the centre whether the person with this [`risk::id_hash`] is listed, for a desk whose
-/// door tag matched: `Some(Some(colour))` listed, `Some(None)` not listed, `None` no answer
-/// (offline, refused, too slow). Given the desk's enrolment; set by the desk's shell.
-pub type RiskConfirm = Box<dyn Fn(&super::outbox::Enrolment, &[u8; 32]) -> Option<Option<Colour>> + Send>;
+/// Asks the centre about the person with this [`risk::id_hash`], for a desk whose door tag
+/// matched: whether listed and whether a colour is kept for them; `None`: no answer (offline,
+/// refused, too slow). Given the desk's enrolment; set by the desk's shell.
+pub type RiskConfirm =
+    Box<dyn Fn(&super::outbox::Enrolment, &[u8; 32]) -> Option<crate::sync::RiskConfirmResponse> + Send>;
 
 /// The centre's last answer about one person, and when it came.
 pub(super) struct RiskAnswer {
     hash: [u8; 32],
     at: std::time::Instant,
-    answer: Option<Option<Colour>>,
+    answer: Option<crate::sync::RiskConfirmResponse>,
+}
+
+/// The last door tag computed (one check-in looks a person up in the list and in kept colours,
+/// before and after a form: one Argon2id).
+pub(super) struct TagMemo {
+    salt_hex: String,
+    bits: u8,
+    hash: [u8; 32],
+    tag: u32,
 }
 
 /// How long an answer about one person is reused (a declaration form between two decisions).
@@ -171,13 +181,47 @@ pub(crate) fn risk_epoch(conn: &Connection) -> Result<Option<risk::Epoch>> {
     Ok(setting(conn, RISK_EPOCH)?.and_then(|v| serde_json::from_str(&v).ok()))
 }
 
-/// Takes a new epoch whole: every tag of before goes.
-pub(crate) fn install_risk_epoch(tx: &Connection, epoch: &risk::Epoch, tags: &risk::TagSnapshot) -> Result<()> {
+/// A kept colour from the centre, by tag (green: none kept any more).
+fn store_raised_tag(tx: &Connection, r: &crate::sync::RaisedTag) -> Result<()> {
+    if r.colour == Colour::Green {
+        tx.prepare_cached("DELETE FROM raised_tags WHERE tag = ?1")?.execute([r.tag])?;
+    } else {
+        tx.prepare_cached(
+            "INSERT INTO raised_tags (tag, colour, until) VALUES (?1, ?2, ?3)
+             ON CONFLICT (tag) DO UPDATE SET colour = excluded.colour, until = excluded.until",
+        )?
+        .execute(params![r.tag, r.colour.key(), rfc3339(r.until)])?;
+    }
+    Ok(())
+}
+
+/// Takes a new epoch whole: every tag of before goes, and the colours this desk kept itself are
+/// tagged again under the new salt (so a clearing by tag reaches them).
+pub(crate) fn install_risk_epoch(tx: &Connection, e: &crate::sync::RiskEpochBody) -> Result<()> {
     tx.execute("DELETE FROM risk_tags", [])?;
-    for (tag, colour) in tags.pairs() {
+    tx.execute("DELETE FROM raised_tags", [])?;
+    for (tag, colour) in e.tags.pairs() {
         store_tag(tx, tag, colour)?;
     }
-    set_setting(tx, RISK_EPOCH, &serde_json::to_string(epoch).unwrap_or_default())
+    for r in &e.raised {
+        store_raised_tag(tx, r)?;
+    }
+    set_setting(tx, RISK_EPOCH, &serde_json::to_string(&e.epoch).unwrap_or_default())?;
+    tag_local_raises(tx)
+}
+
+/// Tags the colours this desk kept itself under the current epoch (a new epoch, migration 10).
+pub(super) fn tag_local_raises(tx: &Connection) -> Result<()> {
+    let Some(epoch) = risk_epoch(tx)? else { return Ok(()) };
+    let local: Vec<Vec<u8>> = tx
+        .prepare("SELECT id_hash FROM raised_colours")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let hashes: Vec<[u8; 32]> = local.iter().filter_map(|h| <[u8; 32]>::try_from(h.as_slice()).ok()).collect();
+    for (hash, tag) in hashes.iter().zip(epoch.tags(&hashes)?) {
+        tx.execute("UPDATE raised_colours SET tag = ?2 WHERE id_hash = ?1", params![hash.as_slice(), tag])?;
+    }
+    Ok(())
 }
 
 /// One tag's new colour; a tag of another epoch than the desk's is stale and ignored.
@@ -188,9 +232,21 @@ pub(crate) fn apply_risk_tag(tx: &Connection, body: &crate::sync::RiskTagBody) -
     Ok(())
 }
 
-/// Forgets the list (a desk enrolling takes the centre's).
+/// A kept colour from the centre; a clearing also drops what this desk kept for that tag.
+pub(crate) fn apply_raised_tag(tx: &Connection, body: &crate::sync::RaisedTagBody) -> Result<()> {
+    if risk_epoch(tx)?.is_some_and(|e| e.epoch == body.epoch) {
+        store_raised_tag(tx, &body.raised)?;
+        if body.cleared {
+            tx.execute("DELETE FROM raised_colours WHERE tag = ?1", [body.raised.tag])?;
+        }
+    }
+    Ok(())
+}
+
+/// Forgets the list and the centre's kept colours (a desk enrolling takes the centre's).
 pub(crate) fn clear_risk_list(tx: &Connection) -> Result<()> {
     tx.execute("DELETE FROM risk_tags", [])?;
+    tx.execute("DELETE FROM raised_tags", [])?;
     tx.execute("DELETE FROM settings WHERE key = ?1", [RISK_EPOCH])?;
     Ok(())
 }
@@ -213,8 +269,8 @@ pub(super) fn risk_entries_to_tags(tx: &Connection) -> Result<()> {
         .unzip();
     if !hashes.is_empty() {
         let epoch = risk::Epoch::new(0, hashes.len())?;
-        let tags = epoch.tags(&hashes)?;
-        install_risk_epoch(tx, &epoch, &risk::TagSnapshot::from_pairs(tags.into_iter().zip(colours)))?;
+        let tags = risk::TagSnapshot::from_pairs(epoch.tags(&hashes)?.into_iter().zip(colours));
+        install_risk_epoch(tx, &crate::sync::RiskEpochBody { epoch, tags, raised: vec![] })?;
     }
     tx.execute_batch("DROP TABLE risk_entries")?;
     Ok(())
@@ -415,9 +471,9 @@ impl Store {
                 let listed = rows.iter().filter(|r| r.colour != Colour::Green).count();
                 let epoch = risk::Epoch::new(risk_epoch(&self.conn)?.map_or(1, |e| e.epoch + 1), listed)?;
                 let tags = epoch.tags(&hashes)?;
-                let snapshot = risk::TagSnapshot::from_pairs(tags.into_iter().zip(rows.iter().map(|r| r.colour)));
+                let tags = risk::TagSnapshot::from_pairs(tags.into_iter().zip(rows.iter().map(|r| r.colour)));
                 let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                install_risk_epoch(&tx, &epoch, &snapshot)?;
+                install_risk_epoch(&tx, &crate::sync::RiskEpochBody { epoch, tags, raised: vec![] })?;
                 set_setting(&tx, RISK_AS_OF, &stamp)?;
                 tx.commit()?;
             }
@@ -467,9 +523,8 @@ impl Store {
     /// listed": an enrolled desk asks the centre about this very number; without an answer the
     /// tag's colour stands, and the reason says it was not confirmed.
     pub(super) fn risk_for(&self, key: &[u8], id_number: &str) -> Result<Option<RiskEntry>> {
-        let Some(epoch) = risk_epoch(&self.conn)? else { return Ok(None) };
         let hash = risk::id_hash(key, id_number);
-        let tag = epoch.tag(&hash)?;
+        let Some(tag) = self.door_tag(&hash)? else { return Ok(None) };
         let colour: Option<String> = self
             .conn
             .prepare_cached("SELECT colour FROM risk_tags WHERE tag = ?1")?
@@ -480,38 +535,76 @@ impl Store {
             return Ok(Some(RiskEntry { colour, reason: risk::LOCAL_MATCH.into() }));
         }
         Ok(match self.ask_centre(&hash)? {
-            Some(Some(colour)) => Some(RiskEntry { colour, reason: risk::CONFIRMED.into() }),
-            Some(None) => None,
+            Some(answer) => answer.colour.map(|colour| RiskEntry { colour, reason: risk::CONFIRMED.into() }),
             None => Some(RiskEntry { colour, reason: risk::UNCONFIRMED.into() }),
         })
     }
 
+    /// The person's door tag in the desk's epoch, if it has one (computed once per person in a
+    /// row).
+    fn door_tag(&self, hash: &[u8; 32]) -> Result<Option<u32>> {
+        let Some(epoch) = risk_epoch(&self.conn)? else { return Ok(None) };
+        if let Some(m) = self.tag_memo.borrow().as_ref() {
+            if m.hash == *hash && m.salt_hex == epoch.salt_hex && m.bits == epoch.bits {
+                return Ok(Some(m.tag));
+            }
+        }
+        let tag = epoch.tag(hash)?;
+        *self.tag_memo.borrow_mut() = Some(TagMemo { salt_hex: epoch.salt_hex, bits: epoch.bits, hash: *hash, tag });
+        Ok(Some(tag))
+    }
+
     /// The centre's answer about one person, reused for [`RISK_ANSWER_REUSE`].
-    fn ask_centre(&self, hash: &[u8; 32]) -> Result<Option<Option<Colour>>> {
+    fn ask_centre(&self, hash: &[u8; 32]) -> Result<Option<crate::sync::RiskConfirmResponse>> {
         let (Some(ask), Some(e)) = (&self.risk_confirm, self.enrolment()?) else { return Ok(None) };
         if let Some(last) = self.risk_answer.borrow().as_ref() {
             if last.hash == *hash && last.at.elapsed() < RISK_ANSWER_REUSE {
-                return Ok(last.answer);
+                return Ok(last.answer.clone());
             }
         }
         let answer = ask(&e, hash);
-        *self.risk_answer.borrow_mut() = Some(RiskAnswer { hash: *hash, at: std::time::Instant::now(), answer });
+        *self.risk_answer.borrow_mut() =
+            Some(RiskAnswer { hash: *hash, at: std::time::Instant::now(), answer: answer.clone() });
         Ok(answer)
     }
 
-    /// A colour kept for this person from an earlier check-in, here or pulled from the centre.
+    /// A colour kept for this person: raised at this desk (exact, by keyed hash: the desk holds
+    /// these people's numbers anyway), or at another desk or phone (by door tag from the centre,
+    /// confirmed with the centre like a risk-list match; without an answer the tag's colour
+    /// stands). The higher colour, the later end.
     pub(super) fn raised_for(&self, key: &[u8], id_number: &str) -> Result<Option<Raised>> {
         let hash = risk::id_hash(key, id_number);
-        Ok(self
+        let row = |r: &rusqlite::Row| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?));
+        let parse = |(c, until): (String, String)| {
+            let until = DateTime::parse_from_rfc3339(&until).ok()?.with_timezone(&Utc);
+            Some(Raised { colour: Colour::parse(&c)?, until })
+        };
+        let here = self
             .conn
-            .query_row("SELECT colour, until FROM raised_colours WHERE id_hash = ?1", [hash.as_slice()], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
+            .prepare_cached("SELECT colour, until FROM raised_colours WHERE id_hash = ?1")?
+            .query_row([hash.as_slice()], row)
             .optional()?
-            .and_then(|(c, until)| {
-                let until = DateTime::parse_from_rfc3339(&until).ok()?.with_timezone(&Utc);
-                Some(Raised { colour: Colour::parse(&c)?, until })
-            }))
+            .and_then(parse);
+        let tagged = match self.door_tag(&hash)? {
+            Some(tag) => self
+                .conn
+                .prepare_cached("SELECT colour, until FROM raised_tags WHERE tag = ?1")?
+                .query_row([tag], row)
+                .optional()?
+                .and_then(parse),
+            None => None,
+        };
+        let elsewhere = match tagged {
+            Some(t) => match self.ask_centre(&hash)? {
+                Some(answer) => answer.raised,
+                None => Some(t),
+            },
+            None => None,
+        };
+        Ok([here, elsewhere]
+            .into_iter()
+            .flatten()
+            .reduce(|a, b| Raised { colour: a.colour.max(b.colour), until: a.until.max(b.until) }))
     }
 
     /// The door's decision for a person (R7): the risk list and what they declared, then a colour
@@ -1139,15 +1232,20 @@ pub(super) struct Door<'a> {
     pub id_number: &'a str,
 }
 
-/// Keeps a raised colour for a person (the higher colour, the later end).
-pub(crate) fn keep_raised(conn: &Connection, hash: &[u8], raised: &Raised, stamp: &str) -> Result<()> {
+/// Keeps a colour raised at this desk for a person (the higher colour, the later end), with the
+/// person's door tag so that a clearing by tag from the centre reaches it.
+pub(crate) fn keep_raised(conn: &Connection, hash: &[u8; 32], raised: &Raised, stamp: &str) -> Result<()> {
+    let tag = match risk_epoch(conn)? {
+        Some(e) => Some(e.tag(hash)?),
+        None => None,
+    };
     conn.prepare_cached(
-        "INSERT INTO raised_colours (id_hash, colour, until, updated_at) VALUES (?1, ?2, ?3, ?4)
+        "INSERT INTO raised_colours (id_hash, colour, until, updated_at, tag) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (id_hash) DO UPDATE SET
             colour = CASE WHEN excluded.colour = 'red' OR raised_colours.colour = 'red' THEN 'red' ELSE excluded.colour END,
-            until = max(raised_colours.until, excluded.until), updated_at = excluded.updated_at",
+            until = max(raised_colours.until, excluded.until), updated_at = excluded.updated_at, tag = excluded.tag",
     )?
-    .execute(params![hash, raised.colour.key(), rfc3339(raised.until), stamp])?;
+    .execute(params![hash.as_slice(), raised.colour.key(), rfc3339(raised.until), stamp, tag])?;
     Ok(())
 }
 

@@ -206,6 +206,16 @@ const MIGRATIONS: &[&str] = &[
         tag    INTEGER PRIMARY KEY,
         colour TEXT NOT NULL
     );",
+    // 10: colours kept for people raised elsewhere (another desk, a phone) arrive as door tags
+    // too; those raised here keep their keyed hash (the desk holds these people's numbers anyway)
+    // and get their tag, so that a clearing by tag reaches them.
+    "CREATE TABLE raised_tags (
+        tag    INTEGER PRIMARY KEY,
+        colour TEXT NOT NULL,
+        until  TEXT NOT NULL
+    );
+    ALTER TABLE raised_colours ADD COLUMN tag INTEGER;
+    CREATE INDEX raised_colours_tag ON raised_colours (tag);",
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";
@@ -248,6 +258,7 @@ pub struct Store {
     risk_confirm: Option<checkin::RiskConfirm>,
     /// The last answer, so one check-in (which decides twice: before and after a form) asks once.
     risk_answer: std::cell::RefCell<Option<checkin::RiskAnswer>>,
+    tag_memo: std::cell::RefCell<Option<checkin::TagMemo>>,
 }
 
 impl Store {
@@ -307,7 +318,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
-        let store = Store { conn, risk_confirm: None, risk_answer: Default::default() };
+        let store = Store { conn, risk_confirm: None, risk_answer: Default::default(), tag_memo: Default::default() };
         store.desk_id()?;
         Ok(store)
     }
@@ -547,6 +558,9 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     }
     if current < 9 && MIGRATIONS.len() >= 9 {
         checkin::risk_entries_to_tags(&tx)?;
+    }
+    if current < 10 && MIGRATIONS.len() >= 10 {
+        checkin::tag_local_raises(&tx)?;
     }
     if current < MIGRATIONS.len() {
         tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;

@@ -6,7 +6,6 @@ use rusqlite::{params, Connection, TransactionBehavior};
 use serde::Serialize;
 
 use super::{rfc3339, set_setting, setting, Store};
-use crate::decision::{Colour, Raised};
 use crate::error::{Error, FieldError, Result};
 use crate::sync::{Change, PushResult, PushStatus, Record, RecordKind};
 
@@ -445,24 +444,15 @@ impl Store {
                     if !e.epoch.is_valid() {
                         continue;
                     }
-                    super::checkin::install_risk_epoch(&tx, &e.epoch, &e.tags)?;
+                    super::checkin::install_risk_epoch(&tx, &e)?;
                 }
                 crate::sync::CHANGE_RISK_TAG => {
                     let Ok(t) = serde_json::from_value::<crate::sync::RiskTagBody>(b.clone()) else { continue };
                     super::checkin::apply_risk_tag(&tx, &t)?;
                 }
-                "raised" => {
-                    let (Ok(hash), Some(colour)) = (hex::decode(s("id_hash_hex")), Colour::parse(&s("colour"))) else {
-                        continue;
-                    };
-                    let Ok(until) = DateTime::parse_from_rfc3339(&s("until")) else { continue };
-                    let raised = Raised { colour, until: until.with_timezone(&Utc) };
-                    super::checkin::keep_raised(&tx, &hash, &raised, &stamp)?;
-                }
-                "raised_cleared" => {
-                    if let Ok(hash) = hex::decode(s("id_hash_hex")) {
-                        tx.execute("DELETE FROM raised_colours WHERE id_hash = ?1", [hash])?;
-                    }
+                crate::sync::CHANGE_RAISED_TAG => {
+                    let Ok(t) = serde_json::from_value::<crate::sync::RaisedTagBody>(b.clone()) else { continue };
+                    super::checkin::apply_raised_tag(&tx, &t)?;
                 }
                 "venue_decision" => {
                     tx.execute(

@@ -95,6 +95,7 @@ impl Store {
         tx.execute(&format!("DELETE FROM arrivals WHERE at < ?1 AND {done}"), [&cutoff])?;
         tx.execute("DELETE FROM predeclarations WHERE at < ?1", [&cutoff])?;
         tx.execute("DELETE FROM raised_colours WHERE until < ?1", params![rfc3339(now)])?;
+        tx.execute("DELETE FROM raised_tags WHERE until < ?1", params![rfc3339(now)])?;
         tx.commit()?;
         if report.total() > 0 {
             // What was deleted is already overwritten (secure_delete, in the file and its WAL);
