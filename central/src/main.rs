@@ -185,7 +185,7 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         Admin::TracerToken { name } => println!("{}", trace::make_tracer(&pool, &name).await?),
         Admin::ImportRisk { file, replace } => {
             let bytes = std::fs::read(&file)?;
-            let report = risk::import(&pool, &keys().await?.risk, &bytes, replace).await?;
+            let report = risk::import(&pool, &keys().await?, &bytes, replace).await?;
             print(serde_json::to_value(report)?);
         }
         Admin::ClearColour { id_number, note } => {

@@ -174,6 +174,7 @@ pub async fn sealed_key_ids(pool: &sqlx::PgPool) -> Result<Vec<String>> {
              UNION ALL SELECT body->>'sealed' FROM changes
              UNION ALL SELECT crew->>'sealed' FROM trips
              UNION ALL SELECT body->>'sealed' FROM truck_records
+             UNION ALL SELECT reason FROM risk
          ) s WHERE v LIKE 'pc1.%'",
     )
     .fetch_all(pool)

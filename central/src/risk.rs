@@ -167,9 +167,10 @@ pub async fn rotate_if_due(pool: &PgPool, days: i64, now: DateTime<Utc>) -> Resu
 }
 
 /// Imports a CSV (身份证号, 颜色, 原因): added to the list, or replacing it whole (a new epoch).
-pub async fn import(pool: &PgPool, risk_key: &[u8; 32], csv: &[u8], replace: bool) -> Result<RiskImportReport> {
+/// The reasons are sealed with the data key (never read by the server, kept for the record).
+pub async fn import(pool: &PgPool, keys: &crate::Keys, csv: &[u8], replace: bool) -> Result<RiskImportReport> {
     let today = placecode::sync::shanghai_date(Utc::now());
-    let (rows, report) = placecode::risk::parse_csv(csv, risk_key, today)
+    let (rows, report) = placecode::risk::parse_csv(csv, &keys.risk, today)
         .map_err(|e| CentralError::Invalid { field: "file".into(), message: e.to_string() })?;
     // An increment goes out as tag changes in the current epoch, unless the list outgrows the
     // epoch's width: then (as for a replacement) a new epoch is started.
@@ -185,7 +186,8 @@ pub async fn import(pool: &PgPool, risk_key: &[u8; 32], csv: &[u8], replace: boo
     };
     let hashes: Vec<Vec<u8>> = rows.iter().map(|r| r.hash.to_vec()).collect();
     let colours: Vec<&str> = rows.iter().map(|r| r.colour.key()).collect();
-    let reasons: Vec<&str> = rows.iter().map(|r| r.reason.as_str()).collect();
+    let reasons: Vec<String> =
+        rows.iter().map(|r| keys.data.seal("risk.reason", &r.hash, &r.reason)).collect::<Result<_>>()?;
     let mut tx = pool.begin().await?;
     sqlx::query("LOCK TABLE risk IN EXCLUSIVE MODE").execute(&mut *tx).await?;
     if replace {

@@ -296,9 +296,7 @@ async fn a_printed_posters_qr_checks_a_phone_in(pool: PgPool) {
 
     // A red person on the same phone is refused.
     let red = resident_id(7002);
-    placecode_central::risk::import(&pool, &s.keys.risk, format!("{red},红,密切接触者\n").as_bytes(), false)
-        .await
-        .unwrap();
+    placecode_central::risk::import(&pool, &s.keys, format!("{red},红,密切接触者\n").as_bytes(), false).await.unwrap();
     d.goto(&format!("{scanned}?new=1")).await.unwrap();
     wait_for(d, "#relation").await;
     d.find(By::Css("#relation option:nth-child(2)")).await.unwrap().click().await.unwrap();
@@ -467,9 +465,7 @@ async fn a_small_phone_with_large_text_checks_in_once_and_always_sees_the_clock(
     clock_in_view(d, "family").await;
     shot(d, "phone-9b-family-mixed-small-large-text").await;
     let red = resident_id(9011);
-    placecode_central::risk::import(&pool, &s.keys.risk, format!("{red},红,密切接触者\n").as_bytes(), false)
-        .await
-        .unwrap();
+    placecode_central::risk::import(&pool, &s.keys, format!("{red},红,密切接触者\n").as_bytes(), false).await.unwrap();
     d.goto(&format!("{url}?new=1")).await.unwrap();
     wait_for(d, "#relation").await;
     d.find(By::Css("#relation option:nth-child(4)")).await.unwrap().click().await.unwrap();

@@ -205,9 +205,7 @@ async fn a_red_person_is_refused_entry(pool: PgPool) {
     let mut desk = s.desk(&["gulou"], &[]).await;
     let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
     let red = resident_id(3003);
-    placecode_central::risk::import(&pool, &s.keys.risk, format!("{red},红,密切接触者\n").as_bytes(), false)
-        .await
-        .unwrap();
+    placecode_central::risk::import(&pool, &s.keys, format!("{red},红,密切接触者\n").as_bytes(), false).await.unwrap();
     let phone = phone_client();
     let url = s.url(&format!("/C/{code}"));
     let token = form(&phone, &url).await;

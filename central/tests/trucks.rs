@@ -239,7 +239,7 @@ async fn a_red_crew_member_opens_no_trip(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
     let dest = test_desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
     let cp = test_desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
-    placecode_central::risk::import(&pool, &s.keys.risk, format!("{},红,密接\n", resident_id(2)).as_bytes(), false)
+    placecode_central::risk::import(&pool, &s.keys, format!("{},红,密接\n", resident_id(2)).as_bytes(), false)
         .await
         .unwrap();
     cp.engine.sync_once().await.unwrap();
