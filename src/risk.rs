@@ -165,6 +165,9 @@ pub const LOCAL_MATCH: &str = "可能匹配（本台导入的名单），请向�
 /// A row of the risk-list CSV, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RiskRow {
+    /// The normalized document number (the centre hashes it again under its own key); never
+    /// stored in clear.
+    pub number: String,
     pub hash: [u8; 32],
     pub colour: Colour,
     pub reason: String,
@@ -238,7 +241,7 @@ pub fn parse_csv(bytes: &[u8], key: &[u8], today: chrono::NaiveDate) -> Result<(
             report.rejected.push(note(line, &masked, &format!("原因：不能超过{REASON_MAX}个字")));
             continue;
         }
-        rows.push(RiskRow { hash: id_hash(key, &id.number), colour, reason });
+        rows.push(RiskRow { hash: id_hash(key, &id.number), number: id.number, colour, reason });
     }
     if report.total == 0 {
         return Err(Error::BadFile("文件中没有数据行（应为：身份证号,颜色,原因）".into()));

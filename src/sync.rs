@@ -249,8 +249,9 @@ pub struct RiskTagBody {
 /// `POST /api/v1/risk/confirm`: a desk whose door tag matched asks whether this person is listed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RiskConfirmRequest {
-    /// [`crate::risk::id_hash`] of the document number, hex.
-    pub id_hash_hex: String,
+    /// The person's document number, as the desk has it at the door (the centre finds people by
+    /// a keyed hash only it knows, so it is asked with the number itself, over TLS).
+    pub document_number: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

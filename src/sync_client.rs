@@ -492,13 +492,13 @@ impl SyncEngine {
 /// person as listed (`risk::UNCONFIRMED`).
 pub const CONFIRM_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Asks the centre about the person whose [`crate::risk::id_hash`] is `hash` (a door tag
-/// matched): on the risk list or not, a colour kept or not; `None`: no answer in
-/// [`CONFIRM_TIMEOUT`]. Blocking: it runs on a thread of its own, so it can be called from any
-/// thread of the desk, async runtime or not. This is the desk's [`crate::store::RiskConfirm`].
-pub fn confirm_risk(e: &Enrolment, hash: &[u8; 32]) -> Option<crate::sync::RiskConfirmResponse> {
+/// Asks the centre about the person with this document number (a door tag matched): on the
+/// risk list or not, a colour kept or not; `None`: no answer in [`CONFIRM_TIMEOUT`]. Blocking: it
+/// runs on a thread of its own, so it can be called from any thread of the desk, async runtime
+/// or not. This is the desk's [`crate::store::RiskConfirm`].
+pub fn confirm_risk(e: &Enrolment, number: &str) -> Option<crate::sync::RiskConfirmResponse> {
     let e = e.clone();
-    let body = crate::sync::RiskConfirmRequest { id_hash_hex: hex::encode(hash) };
+    let body = crate::sync::RiskConfirmRequest { document_number: number.to_owned() };
     let asked = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
         rt.block_on(async {

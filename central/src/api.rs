@@ -97,11 +97,12 @@ pub async fn pull(State(app): State<App>, headers: HeaderMap, Query(q): Query<Pu
 pub async fn risk_confirm(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {
     let desk = auth::desk(&app.pool, &headers, Utc::now()).await?;
     let req: placecode::sync::RiskConfirmRequest = parse(&body)?;
-    let hash = hex::decode(&req.id_hash_hex).ok().filter(|h| h.len() == 32).ok_or_else(|| CentralError::Invalid {
-        field: "id_hash_hex".into(),
-        message: "id_hash_hex：应为64位十六进制".into(),
-    })?;
-    Ok(answer(&crate::risk::confirm(&app.pool, desk.id, &hash).await?))
+    let number = trace::document_number(&req.document_number)
+        .map_err(|_| CentralError::Invalid {
+            field: "document_number".into(), message: "证件号：格式不对".into()
+        })?;
+    let person = app.keys.person(&number);
+    Ok(answer(&crate::risk::confirm(&app.pool, &app.keys, desk.id, &person).await?))
 }
 
 pub async fn trace_person(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {

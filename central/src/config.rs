@@ -69,8 +69,12 @@ pub struct ServeConfig {
 /// Keys derived from the one server secret, each for one purpose.
 #[derive(Clone)]
 pub struct Keys {
-    /// HMAC key of document numbers: the risk list and `people.id_hash`. Given to desks at enrolment.
+    /// The desks' HMAC key of document numbers (given at enrolment): the input of door tags and
+    /// of crew matching. At the centre it finds only entries from before the lookup key.
     pub risk: [u8; 32],
+    /// The server's own HMAC key of document numbers, never given out: `people.id_hash`, and the
+    /// risk list and kept colours at the centre. A dump matched with a desk's key finds no one.
+    pub lookup: [u8; 32],
     /// Signs the phone cookie and the forms' CSRF tokens.
     pub cookie: [u8; 32],
     /// Seal people's document numbers, names, addresses and phones (from their own file).
@@ -83,12 +87,46 @@ impl std::fmt::Debug for Keys {
     }
 }
 
+/// A person's two keyed hashes (see [`Keys::person`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonKey {
+    /// Under the server's lookup key: where their rows are found.
+    pub lookup: Vec<u8>,
+    /// Under the desks' key: the input of their door tag.
+    pub desk: [u8; 32],
+}
+
 impl Keys {
+    /// A document number's hashes: where the server finds the person, and what desks hash.
+    pub fn person(&self, number: &str) -> PersonKey {
+        PersonKey {
+            lookup: placecode::risk::id_hash(&self.lookup, number).to_vec(),
+            desk: placecode::risk::id_hash(&self.risk, number),
+        }
+    }
+
+    /// The desk hash sealed for the row found by `lookup` (the centre computes tags from it).
+    pub fn seal_tag_input(&self, p: &PersonKey) -> crate::error::Result<String> {
+        self.data.seal("tag_input", &p.lookup, &hex::encode(p.desk))
+    }
+
+    /// The desk hash of a row: its sealed `tag_input`, or (a row from before the lookup key) its
+    /// own `id_hash`.
+    pub fn tag_input(&self, id_hash: &[u8], tag_input: Option<&str>) -> crate::error::Result<Option<[u8; 32]>> {
+        Ok(match tag_input {
+            Some(sealed) => {
+                hex::decode(self.data.open("tag_input", id_hash, sealed)?).ok().and_then(|h| h.try_into().ok())
+            }
+            None => id_hash.try_into().ok(),
+        })
+    }
+
     /// Keys from a secret alone, the data key derived from it too: for tests and benchmarks.
     /// A server reads its data keys from their own file ([`Keys::load_or_create`]).
     pub fn from_secret(secret: &[u8]) -> Keys {
         Keys {
             risk: derive(secret, b"risk-list v1"),
+            lookup: derive(secret, b"lookup v1"),
             cookie: derive(secret, b"phone-cookie v1"),
             data: crate::fields::DataKeys::single(0, derive(secret, b"people-fields v1")),
         }

@@ -125,6 +125,11 @@ pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()
     let keys = Keys::load_or_create(&config.secret_file)?;
     db::check_secret(&pool, &keys).await?;
     let keys = Keys { data: db::data_keys(&pool, &config.data_key_path()).await?, ..keys };
+    // People found by the desks' hash under an older server move to the lookup key.
+    let moved = people::rekey(&pool, &keys).await?;
+    if moved > 0 {
+        tracing::info!(moved, "people moved to the lookup key");
+    }
     // People stored in clear by an older server are sealed before serving.
     let (resealed, _) = people::reseal(&pool, &keys).await?;
     if resealed > 0 {
@@ -132,7 +137,15 @@ pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()
     }
     db::maintain_partitions(&pool, config.retention_days, config.audit_days).await?;
     // The first epoch of door tags (also after an upgrade from HMACs sent to desks).
-    risk::rotate_if_due(&pool, config.risk_epoch_days, chrono::Utc::now()).await?;
+    risk::rotate_if_due(&pool, &keys, config.risk_epoch_days, chrono::Utc::now()).await?;
+    let (legacy,): (i64,) = sqlx::query_as("SELECT count(*) FROM risk WHERE legacy").fetch_one(&pool).await?;
+    if legacy > 0 {
+        tracing::warn!(
+            legacy,
+            "risk entries from before the lookup key: import the list again (admin import-risk --replace)"
+        );
+    }
+    let keys_for_maintenance = keys.clone();
     let app = App::new(pool.clone(), keys, &config.public_url, &serve);
     let listener = tokio::net::TcpListener::bind(&serve.listen).await?;
     tracing::info!(listen = %serve.listen, public = %config.public_url, "placecode-central serving");
@@ -141,13 +154,13 @@ pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()
     // The maintenance loop runs beside the server and ends with it.
     tokio::select! {
         r = server => r?,
-        _ = maintenance(pool, config) => {}
+        _ = maintenance(pool, keys_for_maintenance, config) => {}
     }
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn maintenance(pool: PgPool, config: Config) {
+async fn maintenance(pool: PgPool, keys: Keys, config: Config) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     tick.tick().await;
     loop {
@@ -157,7 +170,7 @@ async fn maintenance(pool: PgPool, config: Config) {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "partition maintenance"),
         }
-        if let Err(e) = risk::rotate_if_due(&pool, config.risk_epoch_days, chrono::Utc::now()).await {
+        if let Err(e) = risk::rotate_if_due(&pool, &keys, config.risk_epoch_days, chrono::Utc::now()).await {
             tracing::error!(error = %e, "risk epoch");
         }
     }

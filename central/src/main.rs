@@ -189,8 +189,7 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
             print(serde_json::to_value(report)?);
         }
         Admin::ClearColour { id_number, note } => {
-            let cleared =
-                placecode_central::raised::clear(&pool, &keys().await?.risk, &actor, &id_number, &note).await?;
+            let cleared = placecode_central::raised::clear(&pool, &keys().await?, &actor, &id_number, &note).await?;
             print(serde_json::json!({ "cleared": cleared }));
         }
         Admin::Trace(Trace::Person { id_number, from, to }) => {
@@ -219,7 +218,7 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
             print(serde_json::json!({ "dropped": dropped }));
         }
         Admin::RotateRiskEpoch => {
-            let e = risk::rotate(&pool).await?;
+            let e = risk::rotate(&pool, &keys().await?).await?;
             print(serde_json::json!({ "epoch": e.epoch, "bits": e.bits }));
         }
         Admin::RotateDataKey => {

@@ -52,8 +52,11 @@ pub async fn upsert(
 ) -> Result<HashMap<Vec<u8>, i64>> {
     // One row per person: PostgreSQL refuses to update the same row twice in one statement.
     let mut latest: HashMap<Vec<u8>, PersonRow> = HashMap::new();
+    let mut persons = Vec::with_capacity(rows.len());
     for r in rows {
-        let h = placecode::risk::id_hash(&keys.risk, &r.document_number).to_vec();
+        let person = keys.person(&r.document_number);
+        let h = person.lookup.clone();
+        persons.push(person);
         match latest.get(&h) {
             Some(old) if old.seen > r.seen => {}
             _ => {
@@ -100,7 +103,107 @@ pub async fn upsert(
     .bind(source == Source::Desk)
     .fetch_all(&mut **tx)
     .await?;
+    adopt_legacy(tx, keys, &persons).await?;
     Ok(out.into_iter().collect())
+}
+
+/// Rows from before the lookup key (risk entries, kept colours, a phone's own colours, found
+/// by the desks' hash) of these people move to their lookup hash, their desk hash sealed.
+pub async fn adopt_legacy(
+    tx: &mut Transaction<'_, Postgres>,
+    keys: &crate::Keys,
+    persons: &[crate::config::PersonKey],
+) -> Result<()> {
+    let desk: Vec<Vec<u8>> = persons.iter().map(|p| p.desk.to_vec()).collect();
+    let (legacy,): (bool,) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM risk WHERE legacy AND id_hash = ANY($1))
+             OR EXISTS (SELECT 1 FROM raised WHERE legacy AND id_hash = ANY($1))
+             OR EXISTS (SELECT 1 FROM phone_raised WHERE legacy AND id_hash = ANY($1))",
+    )
+    .bind(&desk)
+    .fetch_one(&mut **tx)
+    .await?;
+    if !legacy {
+        return Ok(());
+    }
+    for p in persons {
+        let sealed = keys.seal_tag_input(p)?;
+        for table in ["risk", "raised"] {
+            // A row already under the lookup hash (imported since) wins over the old one.
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE legacy AND id_hash = $1 AND EXISTS (SELECT 1 FROM {table} WHERE id_hash = $2)"
+            ))
+            .bind(p.desk.as_slice())
+            .bind(&p.lookup)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query(&format!(
+                "UPDATE {table} SET id_hash = $2, tag_input = $3, legacy = false WHERE legacy AND id_hash = $1"
+            ))
+            .bind(p.desk.as_slice())
+            .bind(&p.lookup)
+            .bind(&sealed)
+            .execute(&mut **tx)
+            .await?;
+        }
+        sqlx::query(
+            "DELETE FROM phone_raised o WHERE o.legacy AND o.id_hash = $1
+                 AND EXISTS (SELECT 1 FROM phone_raised n WHERE n.phone_id = o.phone_id AND n.id_hash = $2)",
+        )
+        .bind(p.desk.as_slice())
+        .bind(&p.lookup)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("UPDATE phone_raised SET id_hash = $2, legacy = false WHERE legacy AND id_hash = $1")
+            .bind(p.desk.as_slice())
+            .bind(&p.lookup)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// People stored under the desks' hash by an older server move to the lookup hash, their fields
+/// sealed again for it, and their risk entries and kept colours with them; a thousand at a time.
+/// Answers how many people moved.
+pub async fn rekey(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<u64> {
+    let mut done = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        type Row = (i64, Vec<u8>, String, String, String, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, id_hash, document_number, name, address, phone FROM people WHERE hash_v = 0
+             ORDER BY id LIMIT 1000 FOR UPDATE SKIP LOCKED",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        let mut persons = Vec::with_capacity(rows.len());
+        for (id, old, number, name, address, phone) in &rows {
+            let number = keys.data.open("document_number", old, number)?;
+            let person = keys.person(&number);
+            let again = |field: &str, v: &str| keys.data.seal(field, &person.lookup, &keys.data.open(field, old, v)?);
+            sqlx::query(
+                "UPDATE people SET id_hash = $2, document_number = $3, name = $4, address = $5, phone = $6, hash_v = 1
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(&person.lookup)
+            .bind(keys.data.seal("document_number", &person.lookup, &number)?)
+            .bind(again("name", name)?)
+            .bind(again("address", address)?)
+            .bind(phone.as_deref().map(|p| again("phone", p)).transpose()?)
+            .execute(&mut *tx)
+            .await?;
+            persons.push(person);
+        }
+        adopt_legacy(&mut tx, keys, &persons).await?;
+        tx.commit().await?;
+        done += rows.len() as u64;
+    }
+    Ok(done)
 }
 
 /// A person's sealed fields, opened: the columns as a query selects them, with the person's hash.
@@ -175,6 +278,8 @@ pub async fn sealed_key_ids(pool: &sqlx::PgPool) -> Result<Vec<String>> {
              UNION ALL SELECT crew->>'sealed' FROM trips
              UNION ALL SELECT body->>'sealed' FROM truck_records
              UNION ALL SELECT reason FROM risk
+             UNION ALL SELECT tag_input FROM risk
+             UNION ALL SELECT tag_input FROM raised
          ) s WHERE v LIKE 'pc1.%'",
     )
     .fetch_all(pool)

@@ -557,11 +557,14 @@ async fn write_visits(
     let mut bodies = Vec::with_capacity(n);
     let mut raises = Vec::new();
     for (id, body, (b, c)) in visits {
-        let hash = placecode::risk::id_hash(&keys.risk, &c.document_number);
+        let person_key = keys.person(&c.document_number);
+        let pid = people
+            .get(&person_key.lookup)
+            .copied()
+            .ok_or_else(|| CentralError::Internal("person not upserted".into()))?;
         if let Some(r) = b.raised {
-            raises.push((hash.to_vec(), r));
+            raises.push((person_key, r));
         }
-        let pid = people.get(&hash[..]).copied().ok_or_else(|| CentralError::Internal("person not upserted".into()))?;
         ids.push(id);
         at.push(b.at);
         person.push(pid);
@@ -598,7 +601,7 @@ async fn write_visits(
     .execute(&mut **tx)
     .await?;
     // A colour a desk raised sticks for the person everywhere (R7).
-    crate::raised::keep(tx, &raises).await?;
+    crate::raised::keep(tx, keys, &raises).await?;
     // Other desks at the same venue see these check-ins at their next pull; a venue with one
     // desk (the usual case) writes no change at all.
     let shared: std::collections::HashSet<Uuid> =

@@ -8,34 +8,43 @@ use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::error::{CentralError, Result};
 
-/// Keeps raised colours for people (by hash) and publishes each to every desk by door tag (the
-/// tags' kept colours after the change; never the hash).
-pub async fn keep(tx: &mut Transaction<'_, Postgres>, raises: &[(Vec<u8>, Raised)]) -> Result<()> {
+/// Keeps raised colours for people (by their lookup hash, the desk hash sealed beside it) and
+/// publishes each to every desk by door tag (the tags' kept colours after the change; never a
+/// hash).
+pub async fn keep(
+    tx: &mut Transaction<'_, Postgres>,
+    keys: &crate::Keys,
+    raises: &[(crate::config::PersonKey, Raised)],
+) -> Result<()> {
     if raises.is_empty() {
         return Ok(());
     }
     let epoch = crate::risk::current_epoch(&mut **tx).await?.map(|(e, _)| e);
     let tags: Vec<Option<i64>> = match &epoch {
-        Some(e) => {
-            let hashes = raises.iter().filter_map(|(h, _)| <[u8; 32]>::try_from(h.as_slice()).ok()).collect();
-            crate::risk::tags_of(e, hashes).await?.into_iter().map(|t| Some(i64::from(t))).collect()
-        }
+        Some(e) => crate::risk::tags_of(e, raises.iter().map(|(p, _)| p.desk).collect())
+            .await?
+            .into_iter()
+            .map(|t| Some(i64::from(t)))
+            .collect(),
         None => vec![None; raises.len()],
     };
-    let hashes: Vec<&[u8]> = raises.iter().map(|(h, _)| h.as_slice()).collect();
+    let hashes: Vec<&[u8]> = raises.iter().map(|(p, _)| p.lookup.as_slice()).collect();
+    let inputs: Vec<String> = raises.iter().map(|(p, _)| keys.seal_tag_input(p)).collect::<Result<_>>()?;
     let colours: Vec<&str> = raises.iter().map(|(_, r)| r.colour.key()).collect();
     let until: Vec<DateTime<Utc>> = raises.iter().map(|(_, r)| r.until).collect();
     sqlx::query(
-        "INSERT INTO raised AS k (id_hash, colour, until, tag)
-         SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::timestamptz[], $4::bigint[])
+        "INSERT INTO raised AS k (id_hash, colour, until, tag, tag_input)
+         SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::timestamptz[], $4::bigint[], $5::text[])
          ON CONFLICT (id_hash) DO UPDATE SET
              colour = CASE WHEN EXCLUDED.colour = 'red' OR k.colour = 'red' THEN 'red' ELSE EXCLUDED.colour END,
-             until = GREATEST(k.until, EXCLUDED.until), tag = EXCLUDED.tag, updated_at = now()",
+             until = GREATEST(k.until, EXCLUDED.until), tag = EXCLUDED.tag, tag_input = EXCLUDED.tag_input,
+             updated_at = now()",
     )
     .bind(&hashes)
     .bind(&colours)
     .bind(&until)
     .bind(&tags)
+    .bind(&inputs)
     .execute(&mut **tx)
     .await?;
     if let Some(e) = epoch {
@@ -46,18 +55,21 @@ pub async fn keep(tx: &mut Transaction<'_, Postgres>, raises: &[(Vec<u8>, Raised
 }
 
 /// The colour kept for a person as this phone sees it: the centre's, and the one this phone's
-/// own unverified declarations raised (the higher colour, the later end).
+/// own unverified declarations raised (the higher colour, the later end). Rows from before the
+/// lookup key are found by the desks' hash.
 pub async fn for_hash(
     tx: &mut Transaction<'_, Postgres>,
-    hash: &[u8],
+    person: &crate::config::PersonKey,
     phone: Option<uuid::Uuid>,
 ) -> Result<Option<Raised>> {
     let rows: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT colour, until FROM raised WHERE id_hash = $1
-         UNION ALL SELECT colour, until FROM phone_raised WHERE id_hash = $1 AND phone_id = $2",
+        "SELECT colour, until FROM raised WHERE id_hash = $1 OR (legacy AND id_hash = $3)
+         UNION ALL SELECT colour, until FROM phone_raised
+             WHERE (id_hash = $1 OR (legacy AND id_hash = $3)) AND phone_id = $2",
     )
-    .bind(hash)
+    .bind(&person.lookup)
     .bind(phone)
+    .bind(person.desk.as_slice())
     .fetch_all(&mut **tx)
     .await?;
     Ok(rows
@@ -90,7 +102,7 @@ pub async fn keep_on_phone(
 
 /// The epidemic office clears a person's raised colour: removed here and on every desk at its
 /// next pull. The note (why) is required and audited with the actor; the ID number is not logged.
-pub async fn clear(pool: &PgPool, risk_key: &[u8; 32], actor: &str, id_number: &str, note: &str) -> Result<bool> {
+pub async fn clear(pool: &PgPool, keys: &crate::Keys, actor: &str, id_number: &str, note: &str) -> Result<bool> {
     let today = placecode::sync::shanghai_date(Utc::now());
     let number = placecode::identity::resident_id(id_number, today)
         .map(|id| id.number)
@@ -102,16 +114,19 @@ pub async fn clear(pool: &PgPool, risk_key: &[u8; 32], actor: &str, id_number: &
             field: "note".into(), message: "解除说明：请写明依据，2至200个字".into()
         });
     }
-    let hash = placecode::risk::id_hash(risk_key, &number).to_vec();
+    let person = keys.person(&number);
     let mut tx = pool.begin().await?;
-    let removed: Option<(Option<i64>,)> = sqlx::query_as("DELETE FROM raised WHERE id_hash = $1 RETURNING tag")
-        .bind(&hash)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let cleared = removed.is_some();
+    let removed: Vec<(Option<i64>,)> =
+        sqlx::query_as("DELETE FROM raised WHERE id_hash = $1 OR (legacy AND id_hash = $2) RETURNING tag")
+            .bind(&person.lookup)
+            .bind(person.desk.as_slice())
+            .fetch_all(&mut *tx)
+            .await?;
+    let cleared = !removed.is_empty();
     // Desks hear of it by tag: what is still kept for that tag, and that someone was cleared.
-    if let (Some((Some(tag),)), Some((e, _))) = (removed, crate::risk::current_epoch(&mut *tx).await?) {
-        crate::risk::publish_raised_tags(&mut tx, e.epoch, &[tag], true).await?;
+    let tags: Vec<i64> = removed.into_iter().filter_map(|(t,)| t).collect();
+    if let (false, Some((e, _))) = (tags.is_empty(), crate::risk::current_epoch(&mut *tx).await?) {
+        crate::risk::publish_raised_tags(&mut tx, e.epoch, &tags, true).await?;
     }
     sqlx::query("INSERT INTO audit_log (actor, action, params, results) VALUES ($1, 'clear_colour', $2, $3)")
         .bind(actor)

@@ -39,28 +39,39 @@ pub(crate) async fn tags_of(epoch: &Epoch, hashes: Vec<[u8; 32]>) -> Result<Vec<
         .map_err(|e| CentralError::Internal(e.to_string()))
 }
 
-fn hash32(h: &[u8]) -> Option<[u8; 32]> {
-    <[u8; 32]>::try_from(h).ok()
-}
-
 /// Starts a new epoch: a new salt, a width for the list's size, every yellow and red entry's and
 /// every kept colour's tag computed again, one change carrying them all, and every older risk
 /// change deleted. The list is locked against imports meanwhile (the phone page still reads it).
-pub async fn rotate(pool: &PgPool) -> Result<Epoch> {
+pub async fn rotate(pool: &PgPool, keys: &crate::Keys) -> Result<Epoch> {
     let mut tx = pool.begin().await?;
     sqlx::query("LOCK TABLE risk, raised IN EXCLUSIVE MODE").execute(&mut *tx).await?;
-    let rows: Vec<(Vec<u8>, String)> =
-        sqlx::query_as("SELECT id_hash, colour FROM risk WHERE colour <> 'green'").fetch_all(&mut *tx).await?;
-    let (hashes, colours): (Vec<[u8; 32]>, Vec<Colour>) =
-        rows.iter().filter_map(|(h, c)| Some((hash32(h)?, Colour::parse(c)?))).unzip();
-    let kept: Vec<(Vec<u8>, String, DateTime<Utc>)> =
-        sqlx::query_as("SELECT id_hash, colour, until FROM raised WHERE until > now()").fetch_all(&mut *tx).await?;
-    let kept: Vec<([u8; 32], Colour, DateTime<Utc>)> =
-        kept.iter().filter_map(|(h, c, u)| Some((hash32(h)?, Colour::parse(c)?, *u))).collect();
-    let fresh = Epoch::new(0, hashes.len() + kept.len()).map_err(|e| CentralError::Internal(e.to_string()))?;
-    let all: Vec<[u8; 32]> = hashes.iter().copied().chain(kept.iter().map(|k| k.0)).collect();
+    // Each row's desk hash (the tag's input) and where the row is (its id_hash).
+    let rows: Vec<(Vec<u8>, String, Option<String>)> =
+        sqlx::query_as("SELECT id_hash, colour, tag_input FROM risk WHERE colour <> 'green'")
+            .fetch_all(&mut *tx)
+            .await?;
+    let mut listed = Vec::with_capacity(rows.len());
+    for (h, c, input) in &rows {
+        if let (Some(desk), Some(colour)) = (keys.tag_input(h, input.as_deref())?, Colour::parse(c)) {
+            listed.push((h.clone(), desk, colour));
+        }
+    }
+    type KeptRow = (Vec<u8>, String, DateTime<Utc>, Option<String>);
+    let kept_rows: Vec<KeptRow> =
+        sqlx::query_as("SELECT id_hash, colour, until, tag_input FROM raised WHERE until > now()")
+            .fetch_all(&mut *tx)
+            .await?;
+    let mut kept = Vec::with_capacity(kept_rows.len());
+    for (h, c, until, input) in &kept_rows {
+        if let (Some(desk), Some(colour)) = (keys.tag_input(h, input.as_deref())?, Colour::parse(c)) {
+            kept.push((h.clone(), desk, colour, *until));
+        }
+    }
+    let colours: Vec<Colour> = listed.iter().map(|l| l.2).collect();
+    let fresh = Epoch::new(0, listed.len() + kept.len()).map_err(|e| CentralError::Internal(e.to_string()))?;
+    let all: Vec<[u8; 32]> = listed.iter().map(|l| l.1).chain(kept.iter().map(|k| k.1)).collect();
     let mut tags = tags_of(&fresh, all).await?;
-    let kept_tags = tags.split_off(hashes.len());
+    let kept_tags = tags.split_off(listed.len());
     let salt = hex::decode(&fresh.salt_hex).map_err(|e| CentralError::Internal(e.to_string()))?;
     let (number,): (i64,) = sqlx::query_as("INSERT INTO risk_epochs (salt, bits) VALUES ($1, $2) RETURNING epoch")
         .bind(&salt)
@@ -68,21 +79,22 @@ pub async fn rotate(pool: &PgPool) -> Result<Epoch> {
         .fetch_one(&mut *tx)
         .await?;
     let epoch = Epoch { epoch: number, ..fresh };
-    for (table, hs, ts) in [("risk", &hashes, &tags), ("raised", &kept.iter().map(|k| k.0).collect(), &kept_tags)] {
-        let raw: Vec<Vec<u8>> = hs.iter().map(|h| h.to_vec()).collect();
+    let listed_at: Vec<Vec<u8>> = listed.iter().map(|l| l.0.clone()).collect();
+    let kept_at: Vec<Vec<u8>> = kept.iter().map(|k| k.0.clone()).collect();
+    for (table, raw, ts) in [("risk", &listed_at, &tags), ("raised", &kept_at, &kept_tags)] {
         let wide: Vec<i64> = ts.iter().map(|t| i64::from(*t)).collect();
         sqlx::query(&format!("UPDATE {table} SET tag = NULL")).execute(&mut *tx).await?;
         sqlx::query(&format!(
             "UPDATE {table} SET tag = u.t FROM UNNEST($1::bytea[], $2::bigint[]) AS u(h, t) WHERE {table}.id_hash = u.h"
         ))
-        .bind(&raw)
+        .bind(raw)
         .bind(&wide)
         .execute(&mut *tx)
         .await?;
     }
     sqlx::query(&format!("DELETE FROM changes WHERE kind IN {RISK_KINDS}")).execute(&mut *tx).await?;
     let mut raised: std::collections::BTreeMap<u32, RaisedTag> = Default::default();
-    for (tag, (_, colour, until)) in kept_tags.iter().zip(&kept) {
+    for (tag, (_, _, colour, until)) in kept_tags.iter().zip(&kept) {
         let r = raised.entry(*tag).or_insert(RaisedTag { tag: *tag, colour: *colour, until: *until });
         r.colour = r.colour.max(*colour);
         r.until = r.until.max(*until);
@@ -101,7 +113,7 @@ pub async fn rotate(pool: &PgPool) -> Result<Epoch> {
     tracing::info!(
         epoch = epoch.epoch,
         bits = epoch.bits,
-        entries = hashes.len(),
+        entries = listed.len(),
         kept = kept.len(),
         "risk list: new epoch"
     );
@@ -154,7 +166,7 @@ async fn tagged_count<'e>(db: impl sqlx::PgExecutor<'e>) -> Result<usize> {
 
 /// Starts the first epoch, or a new one when the current is `days` old or the list has grown
 /// past what its width was chosen for (false matches would grow with it).
-pub async fn rotate_if_due(pool: &PgPool, days: i64, now: DateTime<Utc>) -> Result<Option<Epoch>> {
+pub async fn rotate_if_due(pool: &PgPool, keys: &crate::Keys, days: i64, now: DateTime<Utc>) -> Result<Option<Epoch>> {
     match current_epoch(pool).await? {
         Some((e, started))
             if now - started < Duration::days(days)
@@ -162,7 +174,7 @@ pub async fn rotate_if_due(pool: &PgPool, days: i64, now: DateTime<Utc>) -> Resu
         {
             Ok(None)
         }
-        _ => Ok(Some(rotate(pool).await?)),
+        _ => Ok(Some(rotate(pool, keys).await?)),
     }
 }
 
@@ -172,6 +184,7 @@ pub async fn import(pool: &PgPool, keys: &crate::Keys, csv: &[u8], replace: bool
     let today = placecode::sync::shanghai_date(Utc::now());
     let (rows, report) = placecode::risk::parse_csv(csv, &keys.risk, today)
         .map_err(|e| CentralError::Invalid { field: "file".into(), message: e.to_string() })?;
+
     // An increment goes out as tag changes in the current epoch, unless the list outgrows the
     // epoch's width: then (as for a replacement) a new epoch is started.
     let listed = rows.iter().filter(|r| r.colour != Colour::Green).count();
@@ -184,14 +197,25 @@ pub async fn import(pool: &PgPool, keys: &crate::Keys, csv: &[u8], replace: bool
         Some(e) => Some(tags_of(e, rows.iter().map(|r| r.hash).collect()).await?),
         None => None,
     };
-    let hashes: Vec<Vec<u8>> = rows.iter().map(|r| r.hash.to_vec()).collect();
+    // Where each entry is found (the lookup key, the server's own) and its tag's input (the
+    // desks' hash), sealed.
+    let persons: Vec<crate::config::PersonKey> = rows.iter().map(|r| keys.person(&r.number)).collect();
+    let hashes: Vec<Vec<u8>> = persons.iter().map(|p| p.lookup.clone()).collect();
+    let inputs: Vec<String> = persons.iter().map(|p| keys.seal_tag_input(p)).collect::<Result<_>>()?;
     let colours: Vec<&str> = rows.iter().map(|r| r.colour.key()).collect();
-    let reasons: Vec<String> =
-        rows.iter().map(|r| keys.data.seal("risk.reason", &r.hash, &r.reason)).collect::<Result<_>>()?;
+    let reasons: Vec<String> = persons
+        .iter()
+        .zip(&rows)
+        .map(|(p, r)| keys.data.seal("risk.reason", &p.lookup, &r.reason))
+        .collect::<Result<_>>()?;
     let mut tx = pool.begin().await?;
     sqlx::query("LOCK TABLE risk IN EXCLUSIVE MODE").execute(&mut *tx).await?;
     if replace {
         sqlx::query("DELETE FROM risk").execute(&mut *tx).await?;
+    } else {
+        // The same people's rows from before the lookup key give way to these.
+        let desk: Vec<Vec<u8>> = persons.iter().map(|p| p.desk.to_vec()).collect();
+        sqlx::query("DELETE FROM risk WHERE legacy AND id_hash = ANY($1)").bind(&desk).execute(&mut *tx).await?;
     }
     let still: Option<(i64,)> =
         sqlx::query_as("SELECT epoch FROM risk_epochs ORDER BY epoch DESC LIMIT 1").fetch_optional(&mut *tx).await?;
@@ -201,10 +225,10 @@ pub async fn import(pool: &PgPool, keys: &crate::Keys, csv: &[u8], replace: bool
     };
     let wide: Option<Vec<i64>> = tagged.as_ref().map(|(_, t)| t.iter().map(|x| i64::from(*x)).collect());
     sqlx::query(
-        "INSERT INTO risk (id_hash, colour, reason, tag)
-         SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::bigint[])
+        "INSERT INTO risk (id_hash, colour, reason, tag, tag_input)
+         SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::bigint[], $5::text[])
          ON CONFLICT (id_hash) DO UPDATE SET colour = EXCLUDED.colour, reason = EXCLUDED.reason,
-             tag = EXCLUDED.tag, updated_at = now()",
+             tag = EXCLUDED.tag, tag_input = EXCLUDED.tag_input, legacy = false, updated_at = now()",
     )
     .bind(&hashes)
     .bind(&colours)
@@ -213,6 +237,7 @@ pub async fn import(pool: &PgPool, keys: &crate::Keys, csv: &[u8], replace: bool
         Some(w) => w.iter().copied().map(Some).collect::<Vec<Option<i64>>>(),
         None => vec![None; hashes.len()],
     })
+    .bind(&inputs)
     .execute(&mut *tx)
     .await?;
     let rotate_after = match tagged {
@@ -224,7 +249,7 @@ pub async fn import(pool: &PgPool, keys: &crate::Keys, csv: &[u8], replace: bool
     };
     tx.commit().await?;
     if rotate_after {
-        rotate(pool).await?;
+        rotate(pool, keys).await?;
     }
     tracing::info!(imported = report.imported, rejected = report.rejected.len(), replace, "risk list imported");
     Ok(report)
@@ -258,10 +283,27 @@ async fn publish_tags(tx: &mut Transaction<'_, Postgres>, epoch: i64, tags: &[i6
     Ok(())
 }
 
+/// The list's colour for a person (rows from before the lookup key found by the desks' hash).
+pub async fn listed(tx: &mut Transaction<'_, Postgres>, person: &crate::config::PersonKey) -> Result<Option<Colour>> {
+    let colour: Option<String> = sqlx::query_scalar(
+        "SELECT colour FROM risk WHERE id_hash = $1 OR (legacy AND id_hash = $2) ORDER BY legacy LIMIT 1",
+    )
+    .bind(&person.lookup)
+    .bind(person.desk.as_slice())
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(colour.as_deref().and_then(Colour::parse))
+}
+
 /// A desk whose door tag matched asks about one person: the colour if yellow or red, nothing if
 /// not listed, and the colour kept for them, if any. Audited, and limited per desk per hour across every server ([`CONFIRM_PER_HOUR`]):
 /// a stolen desk that asks about every candidate of every tag is slowed to a crawl and seen.
-pub async fn confirm(pool: &PgPool, desk: uuid::Uuid, id_hash: &[u8]) -> Result<RiskConfirmResponse> {
+pub async fn confirm(
+    pool: &PgPool,
+    keys: &crate::Keys,
+    desk: uuid::Uuid,
+    person: &crate::config::PersonKey,
+) -> Result<RiskConfirmResponse> {
     let actor = format!("desk:{desk}");
     let mut tx = pool.begin().await?;
     // One desk's questions are counted one at a time (concurrent ones cannot all pass the limit).
@@ -276,10 +318,9 @@ pub async fn confirm(pool: &PgPool, desk: uuid::Uuid, id_hash: &[u8]) -> Result<
         tracing::warn!(%desk, asked, "risk questions over the hourly limit");
         return Err(CentralError::SlowDown);
     }
-    let colour: Option<(String,)> =
-        sqlx::query_as("SELECT colour FROM risk WHERE id_hash = $1").bind(id_hash).fetch_optional(&mut *tx).await?;
-    let colour = colour.and_then(|(c,)| Colour::parse(&c)).filter(|c| *c != Colour::Green);
-    let raised = crate::raised::for_hash(&mut tx, id_hash, None).await?.filter(|r| r.until > Utc::now());
+    let colour = listed(&mut tx, person).await?.filter(|c| *c != Colour::Green);
+    let raised = crate::raised::for_hash(&mut tx, person, None).await?.filter(|r| r.until > Utc::now());
+    let _ = keys;
     sqlx::query("INSERT INTO audit_log (actor, action, params, results) VALUES ($1, 'risk_confirm', '{}', $2)")
         .bind(&actor)
         .bind(i64::from(colour.is_some() || raised.is_some()))

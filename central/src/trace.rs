@@ -75,20 +75,28 @@ const SELECT: &str = "SELECT v.id AS visit_id, v.at, v.venue_id, ve.name AS venu
     p.phone, v.colour, v.source, p.id_hash FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN venues ve ON ve.id = v.venue_id";
 
 fn id_hash(key: &[u8; 32], raw: &str) -> Result<Vec<u8>> {
+    Ok(placecode::risk::id_hash(key, &document_number(raw)?).to_vec())
+}
+
+/// A document number as typed: a resident ID checked and normalized; another document (5 to 32
+/// letters and digits) uppercased.
+pub fn document_number(raw: &str) -> Result<String> {
     let today = placecode::sync::shanghai_date(Utc::now());
     // Resident IDs are checked and normalized; other documents match as typed, uppercased.
-    let number = placecode::identity::resident_id(raw, today)
+    placecode::identity::resident_id(raw, today)
         .map(|id| id.number)
         .or_else(|e| {
             let s = placecode::normalize::compact(raw).to_ascii_uppercase();
-            if s.chars().all(|c| c.is_ascii_digit()) || s.is_empty() {
+            if s.chars().all(|c| c.is_ascii_digit())
+                || !(5..=32).contains(&s.len())
+                || !s.chars().all(|c| c.is_ascii_alphanumeric())
+            {
                 Err(e)
             } else {
                 Ok(s)
             }
         })
-        .map_err(|m| CentralError::Invalid { field: "id_number".into(), message: format!("证件号：{m}") })?;
-    Ok(placecode::risk::id_hash(key, &number).to_vec())
+        .map_err(|m| CentralError::Invalid { field: "id_number".into(), message: format!("证件号：{m}") })
 }
 
 fn window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<()> {
@@ -119,7 +127,7 @@ fn masked(raw: &str) -> String {
 
 pub async fn person(pool: &PgPool, keys: &crate::Keys, actor: &str, q: &PersonQuery) -> Result<Vec<TracedVisit>> {
     window(q.from, q.to)?;
-    let h = id_hash(&keys.risk, &q.id_number)?;
+    let h = id_hash(&keys.lookup, &q.id_number)?;
     let rows: Vec<TracedVisit> = sqlx::query_as(&format!(
         "{SELECT} WHERE v.person_id = (SELECT id FROM people WHERE id_hash = $1) AND v.at >= $2 AND v.at < $3
          ORDER BY v.at"
@@ -161,7 +169,7 @@ pub async fn overlap(
             field: "hours".into(), message: "时间间隔：应为1至72小时".into()
         });
     }
-    let h = id_hash(&keys.risk, &q.id_number)?;
+    let h = id_hash(&keys.lookup, &q.id_number)?;
     let rows: Vec<Overlap> = sqlx::query_as(
         "WITH me AS (SELECT id FROM people WHERE id_hash = $1),
          mine AS (SELECT v.id, v.venue_id, v.at FROM visits v, me

@@ -151,7 +151,7 @@ async fn r12_past_retention_nothing_of_a_person_is_left_in_a_dump(pool: PgPool) 
         let pool = pool.clone();
         async move { sqlx::query(sql).execute(&pool).await.unwrap() }
     };
-    let old_hash = placecode::risk::id_hash(&s.keys.risk, &gone).to_vec();
+    let old_hash = placecode::risk::id_hash(&s.keys.lookup, &gone).to_vec();
     sqlx::query("UPDATE people SET updated_at = now() - interval '40 days' WHERE id_hash = $1")
         .bind(&old_hash)
         .execute(&pool)
@@ -227,7 +227,7 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
 
     // A person written in clear (by a server from before encryption), then sealed.
     desk.push(&[visit_record(mall, &b, "李娜", Utc::now())]).await;
-    let hb = placecode::risk::id_hash(&s.keys.risk, &b);
+    let hb = placecode::risk::id_hash(&s.keys.lookup, &b);
     sqlx::query("UPDATE people SET name = '李娜', document_number = $1 WHERE id_hash = $2")
         .bind(&b)
         .bind(&hb[..])
@@ -282,7 +282,7 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
     let sealed_under: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT split_part(name, '.', 2) FROM people").fetch_all(&pool).await.unwrap();
     assert_eq!(sealed_under, vec![current]);
-    let ha = placecode::risk::id_hash(&keys.risk, &a);
+    let ha = placecode::risk::id_hash(&keys.lookup, &a);
     let name: String =
         sqlx::query_scalar("SELECT name FROM people WHERE id_hash = $1").bind(&ha[..]).fetch_one(&pool).await.unwrap();
     assert_eq!(keys.data.open("name", &ha, &name).unwrap(), "欧阳𠮷祥");

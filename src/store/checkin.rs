@@ -137,11 +137,10 @@ pub struct Incident {
 
 const RISK_EPOCH: &str = "risk_epoch";
 
-/// Asks the centre about the person with this [`risk::id_hash`], for a desk whose door tag
+/// Asks the centre about the person with this document number, for a desk whose door tag
 /// matched: whether listed and whether a colour is kept for them; `None`: no answer (offline,
 /// refused, too slow). Given the desk's enrolment; set by the desk's shell.
-pub type RiskConfirm =
-    Box<dyn Fn(&super::outbox::Enrolment, &[u8; 32]) -> Option<crate::sync::RiskConfirmResponse> + Send>;
+pub type RiskConfirm = Box<dyn Fn(&super::outbox::Enrolment, &str) -> Option<crate::sync::RiskConfirmResponse> + Send>;
 
 /// The centre's last answer about one person, and when it came.
 pub(super) struct RiskAnswer {
@@ -534,7 +533,7 @@ impl Store {
         if self.enrolment()?.is_none() {
             return Ok(Some(RiskEntry { colour, reason: risk::LOCAL_MATCH.into() }));
         }
-        Ok(match self.ask_centre(&hash)? {
+        Ok(match self.ask_centre(&hash, id_number)? {
             Some(answer) => answer.colour.map(|colour| RiskEntry { colour, reason: risk::CONFIRMED.into() }),
             None => Some(RiskEntry { colour, reason: risk::UNCONFIRMED.into() }),
         })
@@ -555,14 +554,14 @@ impl Store {
     }
 
     /// The centre's answer about one person, reused for [`RISK_ANSWER_REUSE`].
-    fn ask_centre(&self, hash: &[u8; 32]) -> Result<Option<crate::sync::RiskConfirmResponse>> {
+    fn ask_centre(&self, hash: &[u8; 32], number: &str) -> Result<Option<crate::sync::RiskConfirmResponse>> {
         let (Some(ask), Some(e)) = (&self.risk_confirm, self.enrolment()?) else { return Ok(None) };
         if let Some(last) = self.risk_answer.borrow().as_ref() {
             if last.hash == *hash && last.at.elapsed() < RISK_ANSWER_REUSE {
                 return Ok(last.answer.clone());
             }
         }
-        let answer = ask(&e, hash);
+        let answer = ask(&e, number);
         *self.risk_answer.borrow_mut() =
             Some(RiskAnswer { hash: *hash, at: std::time::Instant::now(), answer: answer.clone() });
         Ok(answer)
@@ -595,7 +594,7 @@ impl Store {
             None => None,
         };
         let elsewhere = match tagged {
-            Some(t) => match self.ask_centre(&hash)? {
+            Some(t) => match self.ask_centre(&hash, id_number)? {
                 Some(answer) => answer.raised,
                 None => Some(t),
             },

@@ -510,7 +510,8 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
         .execute(&mut *tx)
         .await?;
     let number = row.document_number.clone();
-    let hash = placecode::risk::id_hash(&app.keys.risk, &number).to_vec();
+    let key = app.keys.person(&number);
+    let hash = key.lookup.clone();
     // Is this the person's own phone? Yes when the centre did not know them (this phone declared
     // them first) or this phone's link to them is verified; no when someone typed an ID number
     // already on file. Only the person's own phone updates their details and raises a colour
@@ -540,9 +541,8 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
     .bind(verified)
     .execute(&mut *tx)
     .await?;
-    let risk: Option<String> =
-        sqlx::query_scalar("SELECT colour FROM risk WHERE id_hash = $1").bind(&hash).fetch_optional(&mut *tx).await?;
-    let kept = crate::raised::for_hash(&mut tx, &hash, Some(phone)).await?;
+    let risk = crate::risk::listed(&mut tx, &key).await?.map(|c| c.key().to_owned());
+    let kept = crate::raised::for_hash(&mut tx, &key, Some(phone)).await?;
     let plate = truck.as_ref().map(|(plate, _)| plate.clone());
     if let Some((plate, input)) = &truck {
         let body =
@@ -561,8 +561,8 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
         crate::push::change(&mut tx, "pre_declaration", Some(s.venue_id), None, &change).await?;
     }
     let who = Some(who(&number, &relation));
-    let person = Person { id: person, hash, name, number, risk, kept, answers, plate, who, verified };
-    let shown = check_in(&mut tx, &app.keys.data, s, phone, &[person], "declaration", now).await?;
+    let person = Person { id: person, key, name, number, risk, kept, answers, plate, who, verified };
+    let shown = check_in(&mut tx, &app.keys, s, phone, &[person], "declaration", now).await?;
     finish(app, tx, s, result, &shown).await
 }
 
@@ -627,11 +627,11 @@ async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Respon
     let mut tx = app.pool.begin().await?;
     let mut chosen = Vec::new();
     for p in people.iter().filter(|p| p.id == main || ticked.contains(&p.id)) {
-        let hash = placecode::risk::id_hash(&app.keys.risk, &p.number).to_vec();
-        let kept = crate::raised::for_hash(&mut tx, &hash, Some(phone)).await?;
+        let key = app.keys.person(&p.number);
+        let kept = crate::raised::for_hash(&mut tx, &key, Some(phone)).await?;
         chosen.push(Person {
             id: p.id,
-            hash,
+            key,
             name: p.name.clone(),
             number: p.number.clone(),
             risk: p.colour.clone(),
@@ -645,15 +645,15 @@ async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Respon
     let Some(result) = claim(&mut tx, s, form, now).await? else {
         return already(app, tx, form).await;
     };
-    let shown = check_in(&mut tx, &app.keys.data, s, phone, &chosen, "last4", now).await?;
+    let shown = check_in(&mut tx, &app.keys, s, phone, &chosen, "last4", now).await?;
     finish(app, tx, s, result, &shown).await
 }
 
 /// One person being checked in from a phone.
 struct Person {
     id: i64,
-    /// The keyed hash of the document number.
-    hash: Vec<u8>,
+    /// The keyed hashes of the document number.
+    key: crate::config::PersonKey,
     name: String,
     number: String,
     /// The risk list's colour for them, if listed.
@@ -674,13 +674,14 @@ struct Person {
 /// person's own answers, never the risk list's reason.
 async fn check_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    keys: &crate::fields::DataKeys,
+    all_keys: &crate::Keys,
     s: &Served,
     phone: Uuid,
     people: &[Person],
     way_in: &str,
     now: chrono::DateTime<Utc>,
 ) -> Result<Vec<Shown>, CentralError> {
+    let keys = &all_keys.data;
     let mut shown = Vec::with_capacity(people.len());
     let (mut ids, mut persons, mut colours, mut healths, mut reasons, mut bodies) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
@@ -692,9 +693,9 @@ async fn check_in(
         if fresh.colour != Colour::Green {
             if let Some(r) = decision::Raised::after(&fresh, p.kept.as_ref(), now) {
                 if p.verified {
-                    raises.push((p.hash.clone(), r));
+                    raises.push((p.key.clone(), r));
                 } else {
-                    local.push((p.hash.clone(), r));
+                    local.push((p.key.lookup.clone(), r));
                 }
             }
         }
@@ -744,7 +745,7 @@ async fn check_in(
     .bind(&bodies)
     .execute(&mut **tx)
     .await?;
-    crate::raised::keep(tx, &raises).await?;
+    crate::raised::keep(tx, all_keys, &raises).await?;
     for (hash, r) in &local {
         crate::raised::keep_on_phone(tx, phone, hash, r).await?;
     }

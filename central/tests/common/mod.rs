@@ -37,9 +37,9 @@ impl Server {
 
     pub async fn start_with(pool: PgPool, cfg: ServeConfig) -> Server {
         placecode_central::db::maintain_partitions(&pool, 28, 365).await.expect("partitions");
-        // As `serve` does at start: the first epoch of door tags.
-        placecode_central::risk::rotate_if_due(&pool, 7, Utc::now()).await.expect("risk epoch");
         let keys = test_keys();
+        // As `serve` does at start: the first epoch of door tags.
+        placecode_central::risk::rotate_if_due(&pool, &keys, 7, Utc::now()).await.expect("risk epoch");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let base = format!("http://{addr}");
