@@ -141,14 +141,24 @@ pub(crate) async fn publish_raised_tags(
     let bodies: Vec<serde_json::Value> = now
         .into_iter()
         .filter_map(|(tag, level, until)| {
-            let colour = [Colour::Green, Colour::Yellow, Colour::Red][level.clamp(0, 2) as usize];
+            let colour = level_colour(level);
             let raised = RaisedTag { tag: u32::try_from(tag).ok()?, colour, until: until.unwrap_or_else(Utc::now) };
             serde_json::to_value(RaisedTagBody { epoch, raised, cleared }).ok()
         })
         .collect();
+    append_changes(tx, CHANGE_RAISED_TAG, &bodies).await
+}
+
+/// A colour from the SQL levels the tag queries compute (0 green, 1 yellow, 2 red).
+fn level_colour(level: i32) -> Colour {
+    [Colour::Green, Colour::Yellow, Colour::Red][level.clamp(0, 2) as usize]
+}
+
+/// Appends changes of one kind for every desk.
+async fn append_changes(tx: &mut Transaction<'_, Postgres>, kind: &str, bodies: &[serde_json::Value]) -> Result<()> {
     sqlx::query("INSERT INTO changes (kind, body) SELECT $1, b FROM UNNEST($2::jsonb[]) AS b")
-        .bind(CHANGE_RAISED_TAG)
-        .bind(&bodies)
+        .bind(kind)
+        .bind(bodies)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -271,16 +281,10 @@ async fn publish_tags(tx: &mut Transaction<'_, Postgres>, epoch: i64, tags: &[i6
     let bodies: Vec<serde_json::Value> = now
         .into_iter()
         .filter_map(|(tag, level)| {
-            let colour = [Colour::Green, Colour::Yellow, Colour::Red][level.clamp(0, 2) as usize];
-            serde_json::to_value(RiskTagBody { epoch, tag: u32::try_from(tag).ok()?, colour }).ok()
+            serde_json::to_value(RiskTagBody { epoch, tag: u32::try_from(tag).ok()?, colour: level_colour(level) }).ok()
         })
         .collect();
-    sqlx::query("INSERT INTO changes (kind, body) SELECT $1, b FROM UNNEST($2::jsonb[]) AS b")
-        .bind(CHANGE_RISK_TAG)
-        .bind(&bodies)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    append_changes(tx, CHANGE_RISK_TAG, &bodies).await
 }
 
 /// The list's colour for a person (rows from before the lookup key found by the desks' hash).
