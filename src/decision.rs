@@ -79,11 +79,16 @@ pub struct HealthAnswers {
     pub temperature: Option<f32>,
 }
 
-/// A risk-list entry as the desk caches it.
+/// A risk-list entry as the door sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RiskEntry {
     pub colour: Colour,
     pub reason: String,
+    /// The list names this very person: the centre's own list, or the centre confirmed it. A
+    /// desk's door tag that matched without confirmation (offline, or a list imported on the
+    /// desk, whose tags many numbers share) is shown and acted on, but never kept ([`raise`]):
+    /// a stranger who shares a tag must not stay red for 14 days everywhere.
+    pub confirmed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -122,6 +127,23 @@ pub fn decide(risk: Option<&RiskEntry>, answers: &HealthAnswers) -> Decision {
         raise(Colour::Yellow, "申报到过疫情严重地区或中高风险地区".into());
     }
     Decision { colour, reasons, health_code }
+}
+
+/// The colour this check-in leaves kept for the person (赋色保持), if any: from the fresh causes
+/// (what they declared now, and a confirmed risk-list entry) merged with what was kept before
+/// (see [`Raised::after`]). One rule for the desk and the phone page.
+pub fn raise(
+    risk: Option<&RiskEntry>,
+    kept: Option<&Raised>,
+    answers: &HealthAnswers,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Raised> {
+    let fresh = decide(risk.filter(|r| r.confirmed), answers);
+    if fresh.colour == Colour::Green {
+        None
+    } else {
+        Raised::after(&fresh, kept, now)
+    }
 }
 
 /// How long a raised colour is kept when nobody clears it (days).
@@ -186,7 +208,21 @@ mod tests {
     use super::*;
 
     fn listed(colour: Colour) -> RiskEntry {
-        RiskEntry { colour, reason: "密接".into() }
+        RiskEntry { colour, reason: "密接".into(), confirmed: true }
+    }
+
+    #[test]
+    fn r7_an_unconfirmed_match_is_shown_but_never_kept() {
+        let now = chrono::Utc::now();
+        let maybe = RiskEntry { colour: Colour::Red, reason: "可能匹配".into(), confirmed: false };
+        let d = decide_at(Some(&maybe), None, &HealthAnswers::default(), now);
+        assert_eq!(d.colour, Colour::Red, "held red at the door");
+        assert_eq!(raise(Some(&maybe), None, &HealthAnswers::default(), now), None, "nothing kept");
+        let sure = RiskEntry { confirmed: true, ..maybe.clone() };
+        assert_eq!(raise(Some(&sure), None, &HealthAnswers::default(), now).map(|r| r.colour), Some(Colour::Red));
+        // What the person declared is kept whatever the match.
+        let fever = HealthAnswers { symptoms: true, ..HealthAnswers::default() };
+        assert_eq!(raise(Some(&maybe), None, &fever, now).map(|r| r.colour), Some(Colour::Yellow));
     }
 
     #[test]

@@ -368,9 +368,24 @@ impl SyncEngine {
                 }
             }
         }
-        if let Some(f) = failure {
-            return Err(f);
+        // The risk list comes first: a push the server keeps refusing (a 5xx on one batch) must
+        // not also keep the desk from pulling. A revoked credential, a wrong clock or no link
+        // stop both.
+        match failure {
+            None => {}
+            Some(f @ (Failure::Server(_) | Failure::SlowDown(_))) => {
+                let _ = self.pull(client, e, &mut report).await;
+                return Err(f);
+            }
+            Some(f) => return Err(f),
         }
+        self.pull(client, e, &mut report).await?;
+        self.with_store(|s| s.mark_sync_ok(Utc::now()))?;
+        Ok(report)
+    }
+
+    /// Pulls every change after the desk's cursor, applying each page with its cursor.
+    async fn pull(&self, client: &reqwest::Client, e: &Enrolment, report: &mut Report) -> Result<(), Failure> {
         let mut cursor = self.with_store(|s| s.pull_cursor())?;
         loop {
             let res =
@@ -381,11 +396,9 @@ impl SyncEngine {
             self.with_store(|s| s.apply_changes(&page.changes, next))?;
             cursor = next;
             if !page.more {
-                break;
+                return Ok(());
             }
         }
-        self.with_store(|s| s.mark_sync_ok(Utc::now()))?;
-        Ok(report)
     }
 
     /// One request with the desk's credential and clock; measures the clock offset.

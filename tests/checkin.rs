@@ -428,6 +428,18 @@ fn a_connected_desk_refuses_a_risk_file() {
     assert_eq!(d.store.risk_status(d.ctx.now).unwrap().entries, 0);
 }
 
+/// A desk that had a list of its own and then connects shows no list (stale) until the centre's
+/// arrives, not "updated at …" with nothing in it.
+#[test]
+fn enrolling_leaves_the_list_stale_until_the_centres_arrives() {
+    let mut d = desk();
+    d.store.import_risk(format!("{A},红,\n").as_bytes(), true, d.ctx.now).unwrap();
+    assert!(!d.store.risk_status(d.ctx.now).unwrap().stale);
+    connect(&mut d.store);
+    let status = d.store.risk_status(d.ctx.now).unwrap();
+    assert_eq!((status.as_of, status.stale, status.entries), (None, true, 0));
+}
+
 /// A stolen desk holds as little of the list as the door needs: yellow and red tags, no
 /// reasons, no green entries; a green row removes a listed person; a full list starts a new
 /// epoch whose tags replace the old ones.
@@ -459,6 +471,13 @@ fn r12_the_desk_keeps_no_reasons_and_no_green_entries() {
     d.store.import_risk(format!("{B},黄,\n").as_bytes(), true, d.ctx.now).unwrap();
     assert_ne!(epoch(&conn), before, "a full list is a new epoch: a new salt");
     assert_eq!(d.store.risk_entry_count().unwrap(), 1);
+    // A's match on this desk's own list (tags many numbers share) was shown, not kept: off the
+    // list, A is green.
+    d.ctx.now += Duration::minutes(10);
+    match d.store.check_in_by_id(A, &d.ctx).unwrap() {
+        Lookup::CheckedIn { result } => assert_eq!(result.colour, Colour::Green, "{:?}", result.reasons),
+        other => panic!("{other:?}"),
+    }
 }
 
 /// The door with a list from the centre: a tag that matches means "possibly listed", and the
@@ -510,6 +529,20 @@ fn r7_a_matching_tag_is_confirmed_with_the_centre() {
     assert_eq!(reasons, [format!("风险人员名单为黄码：{}", placecode::risk::UNCONFIRMED)]);
     assert_eq!(lookup(&mut d, CHILD), (Colour::Green, vec![]));
     assert_eq!(asked.lock().unwrap().len(), 3, "one question per person; none for a tag not listed");
+    // The centre did not answer: for a minute the door does not wait on it again.
+    d.ctx.now += Duration::minutes(5);
+    let (colour, _) = lookup(&mut d, A);
+    assert_eq!((colour, asked.lock().unwrap().len()), (Colour::Red, 3), "held, without asking");
+    // An unconfirmed match keeps nothing: once the centre answers "not listed", ELDER is green
+    // (a stranger who shares a tag must not stay yellow for 14 days).
+    d.store
+        .set_risk_confirm(Box::new(|_, _| Some(placecode::sync::RiskConfirmResponse { colour: None, raised: None })));
+    d.ctx.now += Duration::minutes(5);
+    match d.store.check_in_by_id(ELDER, &d.ctx).unwrap() {
+        Lookup::CheckedIn { result } => assert_eq!(result.colour, Colour::Green, "{:?}", result.reasons),
+        Lookup::Repeat { .. } => panic!("five minutes later is not a repeat"),
+        other => panic!("{other:?}"),
+    }
 
     // A tag change of another epoch is stale; this epoch's green clears the tag.
     let tag = |epoch, n, colour| {

@@ -19,6 +19,16 @@ pub async fn keep(
     if raises.is_empty() {
         return Ok(());
     }
+    // One row per person (a batch may hold two raising visits of one person: PostgreSQL refuses
+    // to update a row twice in one statement), merged by the core's rule.
+    let mut merged: Vec<(crate::config::PersonKey, Raised)> = Vec::with_capacity(raises.len());
+    for (p, r) in raises {
+        match merged.iter_mut().find(|(q, _)| q.lookup == p.lookup) {
+            Some((_, m)) => *m = Raised { colour: m.colour.max(r.colour), until: m.until.max(r.until) },
+            None => merged.push((p.clone(), *r)),
+        }
+    }
+    let raises = merged.as_slice();
     let epoch = crate::risk::current_epoch(&mut **tx).await?.map(|(e, _)| e);
     let tags: Vec<Option<i64>> = match &epoch {
         Some(e) => crate::risk::tags_of(e, raises.iter().map(|(p, _)| p.desk).collect())

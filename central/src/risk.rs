@@ -302,12 +302,8 @@ pub async fn listed(tx: &mut Transaction<'_, Postgres>, person: &crate::config::
 /// A desk whose door tag matched asks about one person: the colour if yellow or red, nothing if
 /// not listed, and the colour kept for them, if any. Audited, and limited per desk per hour across every server ([`CONFIRM_PER_HOUR`]):
 /// a stolen desk that asks about every candidate of every tag is slowed to a crawl and seen.
-pub async fn confirm(
-    pool: &PgPool,
-    keys: &crate::Keys,
-    desk: uuid::Uuid,
-    person: &crate::config::PersonKey,
-) -> Result<RiskConfirmResponse> {
+pub async fn confirm(pool: &PgPool, keys: &crate::Keys, desk: uuid::Uuid, number: &str) -> Result<RiskConfirmResponse> {
+    let person = &keys.person(number);
     let actor = format!("desk:{desk}");
     let mut tx = pool.begin().await?;
     // One desk's questions are counted one at a time (concurrent ones cannot all pass the limit).
@@ -324,9 +320,10 @@ pub async fn confirm(
     }
     let colour = listed(&mut tx, person).await?.filter(|c| *c != Colour::Green);
     let raised = crate::raised::for_hash(&mut tx, person, None).await?.filter(|r| r.until > Utc::now());
-    let _ = keys;
-    sqlx::query("INSERT INTO audit_log (actor, action, params, results) VALUES ($1, 'risk_confirm', '{}', $2)")
+    // Whom the desk asked about, masked as everywhere in the audit log.
+    sqlx::query("INSERT INTO audit_log (actor, action, params, results) VALUES ($1, 'risk_confirm', $2, $3)")
         .bind(&actor)
+        .bind(serde_json::json!({ "document_number": placecode::mask::id_number(number) }))
         .bind(i64::from(colour.is_some() || raised.is_some()))
         .execute(&mut *tx)
         .await?;

@@ -135,6 +135,13 @@ async fn confirm_answers_enrolled_desks_one_person_at_a_time_audited_and_limited
             .await
             .unwrap();
     assert_eq!(audited, 4);
+    let params: Vec<String> = sqlx::query_scalar("SELECT params::text FROM audit_log WHERE action = 'risk_confirm'")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let one = resident_id(1);
+    assert!(params.iter().any(|p| p.contains(&placecode::mask::id_number(&one))), "{params:?}");
+    assert!(params.iter().all(|p| !p.contains(&one)), "masked, as everywhere in the audit log");
     // The limit: an hour's questions per desk, counted in the database (every replica).
     sqlx::query(
         "INSERT INTO audit_log (actor, action, params, results)

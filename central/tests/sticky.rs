@@ -141,6 +141,31 @@ async fn a_desk_cannot_push_a_raise_beyond_the_period_or_a_green_one(pool: PgPoo
     assert_eq!(kept, ["yellow"]);
 }
 
+/// A desk offline for a while scans one person twice, each time raising a colour: one batch
+/// carries both. It is stored (merged), not refused with a 500 the desk would resend forever
+/// (which kept such a desk from ever pulling the risk list).
+#[sqlx::test]
+async fn two_raising_visits_of_one_person_in_one_batch_are_merged(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, _) = desk.venue_with_code("鼓楼超市", placecode::venue::CodeKind::General).await;
+    let now = Utc::now();
+    let records: Vec<_> = [("yellow", 10), ("red", 14)]
+        .into_iter()
+        .enumerate()
+        .map(|(i, (colour, days))| {
+            let mut v = visit_record(venue, ME, "赵强", now + chrono::Duration::minutes(i as i64));
+            v.body["colour"] = serde_json::json!(colour);
+            v.body["raised"] = serde_json::json!({"colour": colour, "until": now + chrono::Duration::days(days)});
+            v
+        })
+        .collect();
+    let res = desk.push(&records).await;
+    assert!(res.results.iter().all(|r| r.status == PushStatus::Stored), "{:?}", res.results);
+    let kept: Vec<String> = sqlx::query_scalar("SELECT colour FROM raised").fetch_all(&pool).await.unwrap();
+    assert_eq!(kept, ["red"], "the higher colour");
+}
+
 /// A release at the door (not reported) reaches the centre with its reason and the operator.
 #[sqlx::test]
 async fn r7_a_release_at_the_door_reaches_the_centre(pool: PgPool) {

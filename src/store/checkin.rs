@@ -160,6 +160,9 @@ pub(super) struct TagMemo {
 
 /// How long an answer about one person is reused (a declaration form between two decisions).
 const RISK_ANSWER_REUSE: std::time::Duration = std::time::Duration::from_secs(120);
+/// After a question went unanswered, how long the door does not ask again (a centre that hangs
+/// would otherwise hold every matching person for the whole timeout).
+const RISK_ASK_PAUSE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The tag colour as the desk keeps it: yellow and red only (green is the same as not listed)
 /// and never the reason.
@@ -246,7 +249,8 @@ pub(crate) fn apply_raised_tag(tx: &Connection, body: &crate::sync::RaisedTagBod
 pub(crate) fn clear_risk_list(tx: &Connection) -> Result<()> {
     tx.execute("DELETE FROM risk_tags", [])?;
     tx.execute("DELETE FROM raised_tags", [])?;
-    tx.execute("DELETE FROM settings WHERE key = ?1", [RISK_EPOCH])?;
+    // Not loaded until the centre's arrives: the status bar says so, not "updated at …".
+    tx.execute("DELETE FROM settings WHERE key IN (?1, ?2)", [RISK_EPOCH, RISK_AS_OF])?;
     Ok(())
 }
 
@@ -488,6 +492,7 @@ impl Store {
     /// Lets the desk ask the centre about a person whose door tag matched.
     pub fn set_risk_confirm(&mut self, confirm: RiskConfirm) {
         self.risk_confirm = Some(confirm);
+        *self.risk_answer.borrow_mut() = None;
     }
 
     pub fn set_risk_max_age_hours(&mut self, hours: i64) -> Result<()> {
@@ -531,11 +536,13 @@ impl Store {
             .optional()?;
         let Some(colour) = colour.as_deref().and_then(Colour::parse) else { return Ok(None) };
         if self.enrolment()?.is_none() {
-            return Ok(Some(RiskEntry { colour, reason: risk::LOCAL_MATCH.into() }));
+            return Ok(Some(RiskEntry { colour, reason: risk::LOCAL_MATCH.into(), confirmed: false }));
         }
         Ok(match self.ask_centre(&hash, id_number)? {
-            Some(answer) => answer.colour.map(|colour| RiskEntry { colour, reason: risk::CONFIRMED.into() }),
-            None => Some(RiskEntry { colour, reason: risk::UNCONFIRMED.into() }),
+            Some(answer) => {
+                answer.colour.map(|colour| RiskEntry { colour, reason: risk::CONFIRMED.into(), confirmed: true })
+            }
+            None => Some(RiskEntry { colour, reason: risk::UNCONFIRMED.into(), confirmed: false }),
         })
     }
 
@@ -559,6 +566,9 @@ impl Store {
         if let Some(last) = self.risk_answer.borrow().as_ref() {
             if last.hash == *hash && last.at.elapsed() < RISK_ANSWER_REUSE {
                 return Ok(last.answer.clone());
+            }
+            if last.answer.is_none() && last.at.elapsed() < RISK_ASK_PAUSE {
+                return Ok(None);
             }
         }
         let answer = ask(&e, number);
@@ -618,8 +628,7 @@ impl Store {
     ) -> Result<(decision::Decision, Option<Raised>)> {
         let risk = self.risk_for(key, id_number)?;
         let kept = self.raised_for(key, id_number)?;
-        let fresh = decision::decide(risk.as_ref(), answers);
-        let raise = if fresh.colour == Colour::Green { None } else { Raised::after(&fresh, kept.as_ref(), now) };
+        let raise = decision::raise(risk.as_ref(), kept.as_ref(), answers, now);
         Ok((decision::decide_at(risk.as_ref(), kept.as_ref(), answers, now), raise))
     }
 

@@ -687,16 +687,18 @@ async fn check_in(
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     let (mut raises, mut local) = (Vec::new(), Vec::new());
     for p in people {
-        let entry = p.risk.as_deref().and_then(Colour::parse).map(|colour| RiskEntry { colour, reason: String::new() });
+        // The centre's own list names the person exactly.
+        let entry = p.risk.as_deref().and_then(Colour::parse).map(|colour| RiskEntry {
+            colour,
+            reason: String::new(),
+            confirmed: true,
+        });
         // The same rule as the desk's door: fresh causes, then a colour kept from before.
-        let fresh = decision::decide(entry.as_ref(), &p.answers);
-        if fresh.colour != Colour::Green {
-            if let Some(r) = decision::Raised::after(&fresh, p.kept.as_ref(), now) {
-                if p.verified {
-                    raises.push((p.key.clone(), r));
-                } else {
-                    local.push((p.key.lookup.clone(), r));
-                }
+        if let Some(r) = decision::raise(entry.as_ref(), p.kept.as_ref(), &p.answers, now) {
+            if p.verified {
+                raises.push((p.key.clone(), r));
+            } else {
+                local.push((p.key.lookup.clone(), r));
             }
         }
         let d = decision::decide_at(entry.as_ref(), p.kept.as_ref(), &p.answers, now);
