@@ -195,6 +195,8 @@ pub struct RiskStatus {
     /// After how many hours the list counts as stale (configurable per desk).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub max_age_hours: i64,
+    /// The desk is connected to a centre: the list comes from it and no file can change it.
+    pub from_centre: bool,
 }
 
 pub const REASON_MAX: usize = 60;

@@ -509,7 +509,13 @@ impl Store {
     /// The risk list's state for the status bar and the settings screen.
     pub fn risk_status(&self, now: DateTime<Utc>) -> Result<RiskStatus> {
         let (as_of, stale) = self.risk_freshness(now)?;
-        Ok(RiskStatus { as_of, stale, entries: self.risk_entry_count()?, max_age_hours: self.risk_max_age_hours()? })
+        Ok(RiskStatus {
+            as_of,
+            stale,
+            entries: self.risk_entry_count()?,
+            max_age_hours: self.risk_max_age_hours()?,
+            from_centre: self.enrolment()?.is_some(),
+        })
     }
 
     /// When the risk list was last loaded, and whether that is too long ago.

@@ -125,4 +125,15 @@ describe('RiskList', () => {
     expect(screen.queryByLabelText('过期提醒（小时）')).not.toBeInTheDocument();
     expect(screen.queryByTestId('risk-file')).not.toBeInTheDocument();
   });
+
+  it('on a desk connected to a centre, says the list comes from the centre and offers no file', async () => {
+    vi.mocked(api.riskStatus).mockResolvedValueOnce(
+      riskStatus({ stale: true, as_of: null, entries: 0, from_centre: true }),
+    );
+    render(RiskList, { admin: true, onsignedout: vi.fn() });
+    expect(await screen.findByTestId('risk-status')).toHaveTextContent('尚未收到中心下发的风险名单');
+    expect(screen.getByTestId('risk-from-centre')).toHaveTextContent('风险名单由中心下发');
+    expect(screen.queryByTestId('risk-file')).not.toBeInTheDocument();
+    expect(screen.getByLabelText('过期提醒（小时）')).toBeInTheDocument();
+  });
 });

@@ -152,7 +152,7 @@ export function incident(overrides: Partial<Incident> = {}): Incident {
 }
 
 export function riskStatus(overrides: Partial<RiskStatus> = {}): RiskStatus {
-  return { as_of: '2026-11-27T00:00:00Z', stale: false, entries: 1234, max_age_hours: 24, ...overrides };
+  return { as_of: '2026-11-27T00:00:00Z', stale: false, entries: 1234, max_age_hours: 24, from_centre: false, ...overrides };
 }
 
 /** An enrolled desk, online, with nothing waiting. */

@@ -15,4 +15,8 @@ stale: boolean, entries: number,
 /**
  * After how many hours the list counts as stale (configurable per desk).
  */
-max_age_hours: number, };
+max_age_hours: number, 
+/**
+ * The desk is connected to a centre: the list comes from it and no file can change it.
+ */
+from_centre: boolean, };
