@@ -311,6 +311,8 @@ pub enum Lookup {
 
 /// Shown for a person recorded by ID number alone (a listed stranger stopped at the door).
 pub const NAME_UNKNOWN: &str = "（姓名未登记）";
+/// Someone recorded by ID number alone (held at the door) who is now let in: the form first.
+pub const NAMELESS_DECLARE_FIRST: &str = "此人此前仅按身份证号登记，请扫描或输入完整身份证号，填写首次申报";
 
 /// A second scan of the same person at the same venue within this many seconds asks first.
 pub const DEFAULT_REPEAT_WINDOW_SECONDS: i64 = 120;

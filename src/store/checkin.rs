@@ -649,25 +649,31 @@ impl Store {
     pub fn check_in_by_id(&mut self, raw: &str, ctx: &CheckInContext) -> Result<Lookup> {
         let today = ctx.now.with_timezone(&shanghai()).date_naive();
         let id = identity::resident_id(raw, today).map_err(|m| field_err("id_number", format!("身份证号：{m}")))?;
-        let person: Option<String> =
-            self.conn.query_row("SELECT id FROM people WHERE id_number = ?1", [&id.number], |r| r.get(0)).optional()?;
+        let person: Option<(String, String)> = self
+            .conn
+            .query_row("SELECT id, name FROM people WHERE id_number = ?1", [&id.number], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
         match person {
-            Some(pid) => self.check_in_unless_repeat(&pid, WayIn::IdNumber, ctx),
-            None => {
+            Some((pid, name)) if !name.is_empty() => self.check_in_unless_repeat(&pid, WayIn::IdNumber, ctx),
+            known => {
                 // The risk list (and a kept colour) before any form (R7): a listed stranger is
                 // recorded and shown red or yellow at once, by ID number alone; nobody fills a
-                // form first, and Esc cannot leave without a decision.
+                // form first, and Esc cannot leave without a decision. Someone recorded that way
+                // before and now clear (a match the centre did not confirm) fills the form.
                 let key = self.risk_key()?;
                 let (flagged, _) = self.door_decision(&key, &id.number, &HealthAnswers::default(), ctx.now)?;
                 if flagged.colour == Colour::Green {
                     return Ok(Lookup::Unknown { id_number: id.number });
                 }
-                let pid = self.conn.query_row(
-                    "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, '', '', NULL, ?5, ?5) RETURNING id",
-                    params![uuid::Uuid::now_v7().to_string(), id.number, id.last4(), id.birth_year(), rfc3339(ctx.now)],
-                    |r| r.get::<_, String>(0),
-                )?;
+                let pid = match known {
+                    Some((pid, _)) => pid,
+                    None => self.conn.query_row(
+                        "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, '', '', NULL, ?5, ?5) RETURNING id",
+                        params![uuid::Uuid::now_v7().to_string(), id.number, id.last4(), id.birth_year(), rfc3339(ctx.now)],
+                        |r| r.get::<_, String>(0),
+                    )?,
+                };
                 Ok(Lookup::CheckedIn { result: self.check_in_person(&pid, WayIn::IdNumber, ctx)? })
             }
         }
@@ -767,6 +773,10 @@ impl Store {
             .ok_or(Error::NotFound("登记人员"))?;
         let key = self.risk_key()?;
         let (decision, raise) = self.door_decision(&key, &id_number, &HealthAnswers::default(), ctx.now)?;
+        if name.is_empty() && decision.colour == Colour::Green {
+            // Recorded by ID number alone when held at the door; let in, they declare first.
+            return Err(field_err("id_number", checkin::NAMELESS_DECLARE_FIRST));
+        }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let door = Door { decision: &decision, raise: raise.as_ref(), key: &key, id_number: &id_number };
         let visit_id = insert_visit(&tx, person_id, &venue.id, way_in, None, None, &door, ctx)?;
