@@ -161,8 +161,9 @@ pub(super) struct TagMemo {
 /// How long an answer about one person is reused (a declaration form between two decisions).
 const RISK_ANSWER_REUSE: std::time::Duration = std::time::Duration::from_secs(120);
 /// After a question went unanswered, how long the door does not ask again (a centre that hangs
-/// would otherwise hold every matching person for the whole timeout).
-const RISK_ASK_PAUSE: std::time::Duration = std::time::Duration::from_secs(60);
+/// would otherwise hold every matching person for the whole timeout). Short: a centre that is
+/// back is asked again soon.
+const RISK_ASK_PAUSE: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// The tag colour as the desk keeps it: yellow and red only (green is the same as not listed)
 /// and never the reason.
@@ -570,11 +571,13 @@ impl Store {
     fn ask_centre(&self, hash: &[u8; 32], number: &str) -> Result<Option<crate::sync::RiskConfirmResponse>> {
         let (Some(ask), Some(e)) = (&self.risk_confirm, self.enrolment()?) else { return Ok(None) };
         if let Some(last) = self.risk_answer.borrow().as_ref() {
-            if last.hash == *hash && last.at.elapsed() < RISK_ANSWER_REUSE {
-                return Ok(last.answer.clone());
-            }
-            if last.answer.is_none() && last.at.elapsed() < RISK_ASK_PAUSE {
-                return Ok(None);
+            // An answer is reused for the same person; no answer only pauses asking briefly.
+            match &last.answer {
+                Some(answer) if last.hash == *hash && last.at.elapsed() < RISK_ANSWER_REUSE => {
+                    return Ok(Some(answer.clone()))
+                }
+                None if last.at.elapsed() < RISK_ASK_PAUSE => return Ok(None),
+                _ => {}
             }
         }
         let answer = ask(&e, number);
