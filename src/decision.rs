@@ -158,6 +158,12 @@ pub struct Raised {
 }
 
 impl Raised {
+    /// Two kept colours of one person as one: the higher colour, the later end (赋色保持's one
+    /// merge rule, on the desk, at the centre and in what the centre sends).
+    pub fn merge(self, other: Raised) -> Raised {
+        Raised { colour: self.colour.max(other.colour), until: self.until.max(other.until) }
+    }
+
     /// What a decision from fresh causes (the risk list, this declaration) leaves behind: its
     /// colour for [`RAISED_KEEP_DAYS`], merged with what was already kept (the higher colour,
     /// the later end). A colour shown only because it was kept is not fresh and extends nothing.
@@ -167,10 +173,7 @@ impl Raised {
             return kept;
         }
         let new = Raised { colour: fresh.colour, until: now + chrono::Duration::days(RAISED_KEEP_DAYS) };
-        Some(match kept {
-            Some(k) => Raised { colour: k.colour.max(new.colour), until: k.until.max(new.until) },
-            None => new,
-        })
+        Some(kept.map_or(new, |k| k.merge(new)))
     }
 
     /// Whether a pushed raise is believable: a colour above green kept for at most the period

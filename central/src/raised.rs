@@ -24,7 +24,7 @@ pub async fn keep(
     let mut merged: Vec<(crate::config::PersonKey, Raised)> = Vec::with_capacity(raises.len());
     for (p, r) in raises {
         match merged.iter_mut().find(|(q, _)| q.lookup == p.lookup) {
-            Some((_, m)) => *m = Raised { colour: m.colour.max(r.colour), until: m.until.max(r.until) },
+            Some((_, m)) => *m = m.merge(*r),
             None => merged.push((p.clone(), *r)),
         }
     }
@@ -85,7 +85,7 @@ pub async fn for_hash(
     Ok(rows
         .into_iter()
         .filter_map(|(c, until)| Some(Raised { colour: Colour::parse(&c)?, until }))
-        .reduce(|a, b| Raised { colour: a.colour.max(b.colour), until: a.until.max(b.until) }))
+        .reduce(Raised::merge))
 }
 
 /// Keeps a colour raised by an unverified declaration for that phone only.

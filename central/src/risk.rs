@@ -3,7 +3,7 @@
 //! the hashes themselves, never the reasons.
 
 use chrono::{DateTime, Duration, Utc};
-use placecode::decision::Colour;
+use placecode::decision::{Colour, Raised};
 use placecode::risk::{Epoch, RiskImportReport, TagSnapshot};
 use placecode::sync::{
     RaisedTag, RaisedTagBody, RiskConfirmResponse, RiskEpochBody, RiskTagBody, CHANGE_RAISED_TAG, CHANGE_RISK_EPOCH,
@@ -93,16 +93,15 @@ pub async fn rotate(pool: &PgPool, keys: &crate::Keys) -> Result<Epoch> {
         .await?;
     }
     sqlx::query(&format!("DELETE FROM changes WHERE kind IN {RISK_KINDS}")).execute(&mut *tx).await?;
-    let mut raised: std::collections::BTreeMap<u32, RaisedTag> = Default::default();
+    let mut raised: std::collections::BTreeMap<u32, Raised> = Default::default();
     for (tag, (_, _, colour, until)) in kept_tags.iter().zip(&kept) {
-        let r = raised.entry(*tag).or_insert(RaisedTag { tag: *tag, colour: *colour, until: *until });
-        r.colour = r.colour.max(*colour);
-        r.until = r.until.max(*until);
+        let r = Raised { colour: *colour, until: *until };
+        raised.entry(*tag).and_modify(|m| *m = m.merge(r)).or_insert(r);
     }
     let body = RiskEpochBody {
         epoch: epoch.clone(),
         tags: TagSnapshot::from_pairs(tags.into_iter().zip(colours)),
-        raised: raised.into_values().collect(),
+        raised: raised.into_iter().map(|(tag, r)| RaisedTag { tag, colour: r.colour, until: r.until }).collect(),
     };
     sqlx::query("INSERT INTO changes (kind, body) VALUES ($1, $2)")
         .bind(CHANGE_RISK_EPOCH)

@@ -619,10 +619,7 @@ impl Store {
             },
             None => None,
         };
-        Ok([here, elsewhere]
-            .into_iter()
-            .flatten()
-            .reduce(|a, b| Raised { colour: a.colour.max(b.colour), until: a.until.max(b.until) }))
+        Ok([here, elsewhere].into_iter().flatten().reduce(Raised::merge))
     }
 
     /// The door's decision for a person (R7): the risk list and what they declared, then a colour
