@@ -631,10 +631,14 @@ impl Store {
         id_number: &str,
         answers: &HealthAnswers,
         now: DateTime<Utc>,
-    ) -> Result<(decision::Decision, Option<Raised>)> {
+    ) -> Result<(decision::Decision, Option<Keep>)> {
         let risk = self.risk_for(key, id_number)?;
         let kept = self.raised_for(key, id_number)?;
-        let raise = decision::raise(risk.as_ref(), kept.as_ref(), answers, now);
+        let raise = match decision::raise(risk.as_ref(), kept.as_ref(), answers, now) {
+            // The tag the lookups above computed (remembered), for keeping the colour.
+            Some(raised) => Some(Keep { raised, tag: self.door_tag(&risk::id_hash(key, id_number))? }),
+            None => None,
+        };
         Ok((decision::decide_at(risk.as_ref(), kept.as_ref(), answers, now), raise))
     }
 
@@ -1251,18 +1255,21 @@ fn upsert_person(conn: &Connection, d: &Declaration, stamp: &str) -> Result<Stri
 /// for the person and carried to the centre), and who it is (for the keyed hash).
 pub(super) struct Door<'a> {
     pub decision: &'a decision::Decision,
-    pub raise: Option<&'a Raised>,
+    pub raise: Option<&'a Keep>,
     pub key: &'a [u8],
     pub id_number: &'a str,
 }
 
-/// Keeps a colour raised at this desk for a person (the higher colour, the later end), with the
-/// person's door tag so that a clearing by tag from the centre reaches it.
-pub(crate) fn keep_raised(conn: &Connection, hash: &[u8; 32], raised: &Raised, stamp: &str) -> Result<()> {
-    let tag = match risk_epoch(conn)? {
-        Some(e) => Some(e.tag(hash)?),
-        None => None,
-    };
+/// A colour this check-in keeps for the person, with their door tag in the desk's epoch (none
+/// without one), so that a clearing by tag from the centre reaches it.
+pub(super) struct Keep {
+    pub raised: Raised,
+    pub tag: Option<u32>,
+}
+
+/// Keeps a colour raised at this desk for a person (the higher colour, the later end).
+fn keep_raised(conn: &Connection, hash: &[u8; 32], keep: &Keep, stamp: &str) -> Result<()> {
+    let (raised, tag) = (&keep.raised, keep.tag);
     conn.prepare_cached(
         "INSERT INTO raised_colours (id_hash, colour, until, updated_at, tag) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (id_hash) DO UPDATE SET
@@ -1314,8 +1321,8 @@ pub(super) fn insert_visit(
         reasons,
         rfc3339(ctx.now),
         desk_id,
-        door.raise.map(|r| r.colour.key()),
-        door.raise.map(|r| rfc3339(r.until))
+        door.raise.map(|r| r.raised.colour.key()),
+        door.raise.map(|r| rfc3339(r.raised.until))
     ])?;
     super::outbox::enqueue_visit(conn, &id)?;
     Ok(id)
