@@ -88,6 +88,57 @@ impl Desk {
         self.driver.query(By::Css(format!("[data-testid='{id}']"))).first().await
     }
 
+    /// Runs `act` on the element with this `data-testid`, finding it again when the page
+    /// replaced it between the find and the action (Svelte re-renders a block when its state
+    /// changes, and WebKitWebDriver then answers "stale element reference").
+    pub async fn on<T, F, Fut>(&self, id: &str, act: F) -> WebDriverResult<T>
+    where
+        F: Fn(WebElement) -> Fut,
+        Fut: std::future::Future<Output = WebDriverResult<T>>,
+    {
+        let mut tries = 0;
+        loop {
+            let element = self.testid(id).await?;
+            match act(element).await {
+                Err(e)
+                    if tries < 20
+                        && matches!(e.as_inner(), thirtyfour::error::WebDriverErrorInner::StaleElementReference(_)) =>
+                {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    /// Types into the element with this `data-testid` (Enter and other keys included).
+    pub async fn keys(&self, id: &str, keys: impl Into<TypingData>) -> WebDriverResult<()> {
+        let text = keys.into().to_string();
+        self.on(id, |e| {
+            let text = text.clone();
+            async move { e.send_keys(text).await }
+        })
+        .await
+    }
+
+    pub async fn click(&self, id: &str) -> WebDriverResult<()> {
+        self.on(id, |e| async move { e.click().await }).await
+    }
+
+    pub async fn clear(&self, id: &str) -> WebDriverResult<()> {
+        self.on(id, |e| async move { e.clear().await }).await
+    }
+
+    pub async fn attr(&self, id: &str, name: &str) -> WebDriverResult<Option<String>> {
+        self.on(id, |e| async move { e.attr(name).await }).await
+    }
+
+    /// The value of an input, "" when it has none.
+    pub async fn value(&self, id: &str) -> WebDriverResult<String> {
+        self.on(id, |e| async move { Ok(e.value().await?.unwrap_or_default()) }).await
+    }
+
     pub async fn all_testid(&self, id: &str) -> WebDriverResult<Vec<WebElement>> {
         self.driver.find_all(By::Css(format!("[data-testid='{id}']"))).await
     }
@@ -324,7 +375,7 @@ pub async fn sign_in(desk: &Desk) -> WebDriverResult<()> {
 
 /// Signs `name` in with `pin` on the check-in tab.
 pub async fn sign_in_as(desk: &Desk, name: &str, pin_typed: &str) -> WebDriverResult<()> {
-    desk.testid("nav-checkin").await?.click().await?;
+    desk.click("nav-checkin").await?;
     thirtyfour::components::SelectElement::new(&desk.testid("signin-operator").await?)
         .await?
         .select_by_value(name)

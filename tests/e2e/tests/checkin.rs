@@ -35,28 +35,25 @@ fn seed(data: &Path, people: &[(&str, &str)]) {
 
 /// Types into the check-in box as a scanner or a person would, Enter included.
 async fn scan(desk: &Desk, text: &str) -> WebDriverResult<()> {
-    let input = desk.testid("checkin-input").await?;
-    input.send_keys(format!("{text}\u{E007}")).await
+    desk.keys("checkin-input", format!("{text}\u{E007}")).await
 }
 
 async fn result_colour(desk: &Desk) -> WebDriverResult<String> {
-    let screen = desk.testid("result-screen").await?;
-    Ok(screen.attr("data-colour").await?.unwrap_or_default())
+    Ok(desk.attr("result-screen", "data-colour").await?.unwrap_or_default())
 }
 
 /// Answers a person's three questions (是否到过疫情严重地区, 是否接触过疑似病人, 体温是否正常)
 /// from the keyboard, Y or N each: nothing is answered for them (R5).
 async fn answer(desk: &Desk, prefix: &str, keys: [&str; 3]) -> WebDriverResult<()> {
     for (q, k) in ["visited-risk-area", "contact", "temperature-normal"].into_iter().zip(keys) {
-        desk.testid(&format!("{prefix}-{q}")).await?.send_keys(k).await?;
+        desk.keys(&format!("{prefix}-{q}"), k).await?;
     }
     Ok(())
 }
 
 async fn type_into(desk: &Desk, id: &str, text: &str) -> WebDriverResult<()> {
-    let e = desk.testid(id).await?;
-    e.clear().await?;
-    e.send_keys(text).await
+    desk.clear(id).await?;
+    desk.keys(id, text).await
 }
 
 #[tokio::test]
@@ -71,18 +68,17 @@ async fn r5_first_visit_then_returning_by_four_digits_and_shared_digits_told_apa
 
     // First visit: the full number opens the declaration with it filled in.
     scan(&desk, "11010519491231002x").await?;
-    let id_field = desk.testid("declare-id-number").await?;
-    assert_eq!(id_field.value().await?.unwrap_or_default(), ELDER);
+    assert_eq!(desk.value("declare-id-number").await?, ELDER);
     type_into(&desk, "declare-name", "李秀英").await?;
     type_into(&desk, "declare-address", "鼓楼区中山路18号院3号楼").await?;
     type_into(&desk, "declare-temperature", "36.5").await?;
     // Enter with the questions unanswered: each is named, nothing is stored.
-    desk.testid("declare-temperature").await?.send_keys(Key::Enter).await?;
+    desk.keys("declare-temperature", Key::Enter).await?;
     let missing = desk.wait_text("declare-visited-risk-area-error", "请选择").await?;
     assert!(missing.contains("请选择“是”或“否”"), "{missing:?}");
     answer(&desk, "declare", ["n", "n", "y"]).await?;
     desk.screenshot("11-declaration").await?;
-    desk.testid("declare-temperature").await?.send_keys(Key::Enter).await?;
+    desk.keys("declare-temperature", Key::Enter).await?;
     assert_eq!(result_colour(&desk).await?, "green");
     assert_eq!(desk.text("result-name").await?, "李**");
     assert!(desk.text("result-id").await?.contains("002X"));
@@ -103,7 +99,7 @@ async fn r5_first_visit_then_returning_by_four_digits_and_shared_digits_told_apa
     assert!(asked.contains("李**"), "{asked:?}");
     desk.screenshot("12a-repeat-asked").await?;
     let typed = Instant::now();
-    desk.testid("checkin-input").await?.send_keys(Key::Enter).await?;
+    desk.keys("checkin-input", Key::Enter).await?;
     assert_eq!(result_colour(&desk).await?, "green");
     eprintln!("returning check-in: keys sent to result on screen in {} ms", typed.elapsed().as_millis());
     assert_eq!(desk.text("result-name").await?, "李**");
@@ -138,13 +134,13 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
     sign_in(&desk).await?;
     desk.testid("checkin-input").await?;
 
-    desk.testid("nav-settings").await?.click().await?;
-    desk.testid("risk-file").await?.send_keys(csv.to_string_lossy()).await?;
+    desk.click("nav-settings").await?;
+    desk.keys("risk-file", csv.to_string_lossy()).await?;
     let summary = desk.wait_text("risk-summary", "1").await?;
     assert!(summary.contains('1'), "{summary:?}");
     desk.screenshot("14-risk-import").await?;
 
-    desk.testid("nav-checkin").await?.click().await?;
+    desk.click("nav-checkin").await?;
     // The risk list before any form: a listed stranger is red at once, recorded by ID number.
     scan(&desk, WANG).await?;
     assert_eq!(result_colour(&desk).await?, "red");
@@ -160,27 +156,27 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
     // Keyboard only: Enter opens 拒绝并上报, the two fields, Enter reports. A fresh database
     // fills in nothing (no place or recipient from another desk or venue).
     desk.driver.action_chain().send_keys(Key::Enter).perform().await?;
-    assert_eq!(desk.testid("incident-held-at").await?.value().await?.unwrap_or_default(), "");
-    assert_eq!(desk.testid("incident-reported-to").await?.value().await?.unwrap_or_default(), "");
+    assert_eq!(desk.value("incident-held-at").await?, "");
+    assert_eq!(desk.value("incident-reported-to").await?, "");
     type_into(&desk, "incident-held-at", "东门临时隔离点").await?;
     type_into(&desk, "incident-reported-to", "西司门社区").await?;
-    desk.testid("incident-reported-to").await?.send_keys(Key::Enter).await?;
+    desk.keys("incident-reported-to", Key::Enter).await?;
     let message = desk.wait_text("checkin-message", "上报").await?;
     assert!(message.contains("（姓名未登记）"), "{message:?}");
 
-    desk.testid("nav-incidents").await?.click().await?;
+    desk.click("nav-incidents").await?;
     let row = desk.wait_text("incident-row", "东门临时隔离点").await?;
     assert!(row.contains("姓名未登记") && row.contains("东门临时隔离点") && row.contains("西司门社区"), "{row:?}");
     desk.screenshot("16-incidents").await?;
 
     // A fever raises a green health code to yellow.
-    desk.testid("nav-checkin").await?.click().await?;
+    desk.click("nav-checkin").await?;
     scan(&desk, LIU).await?;
     type_into(&desk, "declare-name", "刘洋").await?;
     type_into(&desk, "declare-address", "鼓楼区中山路18号院").await?;
     type_into(&desk, "declare-temperature", "38.2").await?;
     answer(&desk, "declare", ["n", "n", "y"]).await?;
-    desk.testid("declare-submit").await?.click().await?;
+    desk.click("declare-submit").await?;
     assert_eq!(result_colour(&desk).await?, "yellow");
     desk.screenshot("17-result-yellow").await?;
 
@@ -191,7 +187,7 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
     desk.driver.action_chain().send_keys("2").perform().await?;
     type_into(&desk, "release-note", "复测36.9℃").await?;
     desk.screenshot("17a-release-reason").await?;
-    desk.testid("release-note").await?.send_keys(Key::Enter).await?;
+    desk.keys("release-note", Key::Enter).await?;
     let message = desk.wait_text("checkin-message", "未上报离开").await?;
     assert!(message.contains("工作人员核实后放行：复测36.9℃"), "{message:?}");
 
@@ -199,7 +195,7 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
     // the raised colour kept (R7).
     scan(&desk, LIU).await?;
     desk.wait_text("repeat", "已在本场所登记过").await?;
-    desk.testid("checkin-input").await?.send_keys(Key::Enter).await?;
+    desk.keys("checkin-input", Key::Enter).await?;
     assert_eq!(result_colour(&desk).await?, "yellow");
     assert!(desk.text("result-reasons").await?.contains("近期已判定为黄码"));
     desk.screenshot("17b-rescan-still-yellow").await?;
@@ -208,7 +204,7 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
     desk.driver.action_chain().send_keys(Key::Enter).perform().await?;
     desk.wait_text("checkin-message", "误扫").await?;
 
-    desk.testid("nav-incidents").await?.click().await?;
+    desk.click("nav-incidents").await?;
     desk.wait_text("incident-row", "东门").await?;
     let rows = desk.all_testid("incident-row").await?;
     let mut texts = Vec::new();
@@ -229,15 +225,15 @@ async fn r6_guardian_registers_two_children_at_once() -> WebDriverResult<()> {
     sign_in(&desk).await?;
     desk.testid("checkin-input").await?;
     // F4 in the scan box opens 手工登记.
-    desk.testid("checkin-input").await?.send_keys(Key::F4).await?;
-    desk.testid("manual-helper-guardian").await?.click().await?;
+    desk.keys("checkin-input", Key::F4).await?;
+    desk.click("manual-helper-guardian").await?;
     type_into(&desk, "guardian-name", "张伟").await?;
     type_into(&desk, "guardian-relation", "父亲").await?;
     type_into(&desk, "guardian-phone", "13837800009").await?;
     for (i, (name, id)) in [("张小明", "410202201501080012"), ("张小红", "410202201801070027")].into_iter().enumerate()
     {
         if i > 0 {
-            desk.testid("manual-add").await?.click().await?;
+            desk.click("manual-add").await?;
         }
         type_into(&desk, &format!("person-{i}-name"), name).await?;
         type_into(&desk, &format!("person-{i}-id-number"), id).await?;
@@ -245,13 +241,13 @@ async fn r6_guardian_registers_two_children_at_once() -> WebDriverResult<()> {
         answer(&desk, &format!("person-{i}"), ["n", "n", "y"]).await?;
     }
     desk.screenshot("18-manual-guardian").await?;
-    desk.testid("manual-submit").await?.click().await?;
+    desk.click("manual-submit").await?;
     desk.testid("result-screen").await?;
     assert_eq!(desk.all_testid("result-item").await?.len(), 2);
     desk.screenshot("19-manual-results").await?;
     desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
 
-    desk.testid("nav-today").await?.click().await?;
+    desk.click("nav-today").await?;
     desk.wait_text("today-total", "2").await?;
     let rows = desk.all_testid("today-row").await?;
     assert_eq!(rows.len(), 2);
@@ -265,11 +261,11 @@ async fn r6_guardian_registers_two_children_at_once() -> WebDriverResult<()> {
 async fn a_new_desk_creates_its_first_operator() -> WebDriverResult<()> {
     let dir = tempfile::tempdir().expect("temp dir");
     let desk = Desk::start(&dir.path().join("desk")).await?;
-    desk.testid("nav-checkin").await?.click().await?;
+    desk.click("nav-checkin").await?;
     type_into(&desk, "first-operator-name", "张敏").await?;
     type_into(&desk, "first-operator-pin", "246813").await?;
     type_into(&desk, "first-operator-pin2", "246813").await?;
-    desk.testid("first-operator-submit").await?.click().await?;
+    desk.click("first-operator-submit").await?;
     let who = desk.wait_text("current-operator", "张敏").await?;
     assert!(who.contains("张敏"), "{who:?}");
     desk.quit().await
@@ -342,7 +338,7 @@ async fn a_clerk_sees_no_administrator_controls() -> WebDriverResult<()> {
     drop(store);
     let desk = Desk::start(&data).await?;
     sign_in_as(&desk, "李娜", "135792").await?;
-    desk.testid("nav-settings").await?.click().await?;
+    desk.click("nav-settings").await?;
     desk.testid("risk-admin-only").await?;
     desk.testid("sync-admin-only").await?;
     desk.testid("poster-settings-admin-only").await?;
@@ -351,7 +347,7 @@ async fn a_clerk_sees_no_administrator_controls() -> WebDriverResult<()> {
     assert!(desk.all_testid("risk-file").await?.is_empty());
     assert!(desk.all_testid("poster-settings-save").await?.is_empty());
     desk.screenshot("31-clerk-settings").await?;
-    desk.testid("nav-register").await?.click().await?;
+    desk.click("nav-register").await?;
     desk.wait_text("admin-only", "管理员").await?;
     desk.screenshot("32-clerk-register").await?;
     desk.quit().await

@@ -40,25 +40,22 @@ async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult
     let desk = Desk::start_with_env(&data, &[("PLACECODE_SAVE_DIR", &saved)]).await?;
     sign_in(&desk).await?;
 
-    desk.testid("nav-venues").await?.click().await?;
+    desk.click("nav-venues").await?;
     desk.testid("venue-search").await?;
     let row =
         desk.driver.query(By::XPath("//*[@data-testid='venue-row'][contains(., '西司门农贸市场')]")).first().await?;
     row.find(By::Css("[data-testid='venue-codes']")).await?.click().await?;
     desk.testid("codes-panel").await?;
-    let label = desk.testid("new-code-label").await?;
-    label.send_keys("东门").await?;
-    label.send_keys(Key::Enter).await?;
-    let code_row = desk.testid("code-row").await?;
-    let code = code_row.attr("data-code").await?.unwrap_or_default();
+    desk.keys("new-code-label", "东门").await?;
+    desk.keys("new-code-label", Key::Enter).await?;
+    let code = desk.attr("code-row", "data-code").await?.unwrap_or_default();
     assert_eq!(code.len(), 34, "{code:?}");
 
-    desk.testid("code-preview-button").await?.click().await?;
-    let img = desk.testid("code-preview-image").await?;
-    assert!(img.attr("src").await?.unwrap_or_default().starts_with("data:image/png;base64,"));
+    desk.click("code-preview-button").await?;
+    assert!(desk.attr("code-preview-image", "src").await?.unwrap_or_default().starts_with("data:image/png;base64,"));
     desk.screenshot("30-codes-preview").await?;
 
-    desk.testid("code-save-pdf").await?.click().await?;
+    desk.click("code-save-pdf").await?;
     let result = desk.wait_text("save-result", ".pdf").await?;
     let pdf = std::fs::read_dir(&saved)
         .expect("saved")
@@ -73,27 +70,25 @@ async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult
     assert!(parsed.verify(&key), "the printed code verifies with the desk's key");
 
     // Verify by typing the code, then revoke it and verify again.
-    desk.testid("nav-settings").await?.click().await?;
-    let verify = desk.testid("verify-input").await?;
-    verify.send_keys(format!("{}\u{E007}", code.to_lowercase())).await?;
+    desk.click("nav-settings").await?;
+    desk.keys("verify-input", format!("{}\u{E007}", code.to_lowercase())).await?;
     let verdict = desk.wait_text("verify-verdict", "有效").await?;
     assert!(verdict.contains("西司门农贸市场") && verdict.contains("东门"), "{verdict:?}");
     desk.screenshot("31-verify").await?;
     // The same check from a picture of the printed poster.
     let photo = pdf.with_extension("p1.png");
-    desk.testid("verify-image").await?.send_keys(photo.to_string_lossy()).await?;
+    desk.keys("verify-image", photo.to_string_lossy()).await?;
     let verdict = desk.wait_text("verify-verdict", "有效").await?;
     assert!(verdict.contains("东门"), "{verdict:?}");
 
-    desk.testid("nav-venues").await?.click().await?;
+    desk.click("nav-venues").await?;
     desk.testid("venue-search").await?;
     let row =
         desk.driver.query(By::XPath("//*[@data-testid='venue-row'][contains(., '西司门农贸市场')]")).first().await?;
     row.find(By::Css("[data-testid='venue-codes']")).await?.click().await?;
-    desk.testid("code-revoke").await?.click().await?;
-    let reason = desk.testid("revoke-reason").await?;
-    reason.send_keys("海报被撕毁").await?;
-    desk.testid("revoke-submit").await?.click().await?;
+    desk.click("code-revoke").await?;
+    desk.keys("revoke-reason", "海报被撕毁").await?;
+    desk.click("revoke-submit").await?;
     desk.wait_text("codes-panel", "已作废").await?;
     let codes: Vec<String> = {
         let mut v = Vec::new();
@@ -106,10 +101,9 @@ async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult
     assert!(codes.contains(&code));
     desk.screenshot("32-codes-revoked").await?;
 
-    desk.testid("nav-settings").await?.click().await?;
-    let verify = desk.testid("verify-input").await?;
-    verify.clear().await?;
-    verify.send_keys(format!("{url}\u{E007}")).await?;
+    desk.click("nav-settings").await?;
+    desk.clear("verify-input").await?;
+    desk.keys("verify-input", format!("{url}\u{E007}")).await?;
     let verdict = desk.wait_text("verify-verdict", "已作废").await?;
     assert!(verdict.contains("海报被撕毁"), "{verdict:?}");
 
@@ -117,9 +111,9 @@ async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult
     for f in std::fs::read_dir(&saved).expect("saved").flatten() {
         std::fs::remove_file(f.path()).expect("clear");
     }
-    desk.testid("nav-venues").await?.click().await?;
-    desk.testid("venue-select-all").await?.click().await?;
-    desk.testid("venue-print-selected").await?.click().await?;
+    desk.click("nav-venues").await?;
+    desk.click("venue-select-all").await?;
+    desk.click("venue-print-selected").await?;
     desk.wait_text("save-result", ".pdf").await?;
     desk.screenshot("33-bulk-saved").await?;
     let pdf = std::fs::read_dir(&saved).expect("saved").flatten().map(|e| e.path()).next().expect("bulk PDF");

@@ -72,8 +72,7 @@ async fn pending_rows(desk: &Desk) -> WebDriverResult<i64> {
 async fn wait_tone(desk: &Desk, tone: &str, secs: u64) -> WebDriverResult<()> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
-        let bar = desk.testid("sync-bar").await?;
-        if bar.attr("data-tone").await?.as_deref() == Some(tone) {
+        if desk.attr("sync-bar", "data-tone").await?.as_deref() == Some(tone) {
             return Ok(());
         }
         assert!(Instant::now() < deadline, "sync bar never became {tone}: {}", desk.text("sync-bar").await?);
@@ -94,44 +93,41 @@ async fn offline_check_ins_drain_to_the_server_when_it_returns() -> WebDriverRes
     sign_in(&desk).await?;
     assert!(desk.text("sync-bar").await?.contains("未接入中心"));
     // Connect in settings: the server address and the one-time token, Enter.
-    desk.testid("nav-settings").await?.click().await?;
-    let url = desk.testid("sync-connect-url").await?;
-    url.send_keys(format!("http://127.0.0.1:{}", central.port)).await?;
-    let t = desk.testid("sync-connect-token").await?;
-    t.send_keys(&token).await?;
-    t.send_keys(Key::Enter).await?;
+    desk.click("nav-settings").await?;
+    desk.keys("sync-connect-url", format!("http://127.0.0.1:{}", central.port)).await?;
+    desk.keys("sync-connect-token", &token).await?;
+    desk.keys("sync-connect-token", Key::Enter).await?;
     desk.wait_text("sync-server-url", &format!("127.0.0.1:{}", central.port)).await?;
     wait_tone(&desk, "ok", 30).await?;
     desk.screenshot("40-sync-connected").await?;
 
     // The server goes away; the desk carries on.
     central.stop();
-    desk.testid("nav-checkin").await?.click().await?;
+    desk.click("nav-checkin").await?;
     for (i, id) in [WANG, LIU, WANG].into_iter().enumerate() {
-        let input = desk.testid("checkin-input").await?;
-        input.send_keys(format!("{id}\u{E007}")).await?;
+        desk.keys("checkin-input", format!("{id}\u{E007}")).await?;
         if i == 2 {
             // The same person moments later: the desk asks, Enter records it again.
             desk.testid("repeat").await?;
-            desk.testid("checkin-input").await?.send_keys(Key::Enter).await?;
+            desk.keys("checkin-input", Key::Enter).await?;
         }
         desk.testid("result-screen").await?;
         desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
     }
     backlog(&data, 3000);
-    desk.testid("sync-now").await?.click().await?;
+    desk.click("sync-now").await?;
     desk.wait_text("sync-error", "无法连接中心服务器").await?;
     desk.wait_text("sync-pending", "3003").await?;
     desk.wait_text("sync-state", "离线").await?;
     desk.screenshot("41-sync-offline-backlog").await?;
     // Today's list marks them 未同步.
-    desk.testid("nav-today").await?.click().await?;
+    desk.click("nav-today").await?;
     desk.testid("today-row").await?;
     assert!(pending_rows(&desk).await? >= 3, "offline check-ins are marked 未同步");
 
     // Back online: the backlog drains while the strip shows its progress.
     central.restart();
-    desk.testid("sync-now").await?.click().await?;
+    desk.click("sync-now").await?;
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut saw_progress = false;
     loop {
@@ -143,8 +139,7 @@ async fn offline_check_ins_drain_to_the_server_when_it_returns() -> WebDriverRes
             saw_progress = true;
             desk.screenshot("42-sync-draining").await?;
         }
-        let bar = desk.testid("sync-bar").await?;
-        if bar.attr("data-tone").await?.as_deref() == Some("ok") {
+        if desk.attr("sync-bar", "data-tone").await?.as_deref() == Some("ok") {
             break;
         }
         assert!(Instant::now() < deadline, "backlog did not drain: {}", desk.text("sync-bar").await?);

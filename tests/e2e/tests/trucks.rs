@@ -27,11 +27,10 @@ async fn seed(data: &Path, central: &Central, name: &str, kind: &str, address: &
 
 /// 立即同步, then waits until nothing is pending.
 async fn sync_now(desk: &Desk) -> WebDriverResult<()> {
-    desk.testid("sync-now").await?.click().await?;
+    desk.click("sync-now").await?;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let bar = desk.testid("sync-bar").await?;
-        if bar.attr("data-tone").await?.as_deref() == Some("ok") {
+        if desk.attr("sync-bar", "data-tone").await?.as_deref() == Some("ok") {
             return Ok(());
         }
         assert!(Instant::now() < deadline, "sync did not finish: {}", desk.text("sync-bar").await?);
@@ -41,8 +40,8 @@ async fn sync_now(desk: &Desk) -> WebDriverResult<()> {
 
 /// Opens the truck tab again, so its board reloads.
 async fn trucks(desk: &Desk) -> WebDriverResult<()> {
-    desk.testid("nav-checkin").await?.click().await?;
-    desk.testid("nav-trucks").await?.click().await
+    desk.click("nav-checkin").await?;
+    desk.click("nav-trucks").await
 }
 
 async fn wait_row(desk: &Desk, row: &str, needle: &str) -> WebDriverResult<()> {
@@ -102,18 +101,16 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
     let cp = Desk::start(&cp_dir).await?;
     sign_in(&cp).await?;
     sync_now(&cp).await?;
-    cp.testid("nav-trucks").await?.click().await?;
-    let find = cp.testid("truck-find").await?;
-    find.send_keys(format!("{PLATE}\u{E007}")).await?;
-    cp.testid("truck-confirm-predeclaration").await?.click().await?;
-    assert_eq!(cp.testid("crew-0-name").await?.value().await?.unwrap_or_default(), "孙建军");
-    let destination = cp.testid("truck-destination").await?;
-    destination.send_keys("物流").await?;
+    cp.click("nav-trucks").await?;
+    cp.keys("truck-find", format!("{PLATE}\u{E007}")).await?;
+    cp.click("truck-confirm-predeclaration").await?;
+    assert_eq!(cp.value("crew-0-name").await?, "孙建军");
+    cp.keys("truck-destination", "物流").await?;
     cp.testid("truck-destination-option").await?;
-    destination.send_keys(Key::Enter).await?;
+    cp.keys("truck-destination", Key::Enter).await?;
     cp.testid("truck-destination-chosen").await?;
     cp.screenshot("50-truck-checkpoint-confirm").await?;
-    cp.testid("truck-open").await?.click().await?;
+    cp.click("truck-open").await?;
     cp.wait_text("truck-notice", PLATE).await?;
     wait_row(&cp, "truck-open-row", PLATE).await?;
     sync_now(&cp).await?;
@@ -122,10 +119,9 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
     let dest = Desk::start(&dest_dir).await?;
     sign_in(&dest).await?;
     sync_now(&dest).await?;
-    dest.testid("nav-trucks").await?.click().await?;
+    dest.click("nav-trucks").await?;
     wait_row(&dest, "truck-expected-row", PLATE).await?;
-    let arrival = dest.testid("truck-arrival-input").await?;
-    arrival.send_keys(format!("{PLATE}\u{E007}")).await?;
+    dest.keys("truck-arrival-input", format!("{PLATE}\u{E007}")).await?;
     dest.wait_text("truck-arrival-matched", PLATE).await?;
     dest.screenshot("51-truck-destination-arrived").await?;
     sync_now(&dest).await?;

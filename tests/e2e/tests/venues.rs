@@ -24,7 +24,7 @@ const MARKET: Form = Form {
 };
 
 async fn fill(desk: &Desk, f: &Form<'_>) -> WebDriverResult<()> {
-    desk.testid("nav-register").await?.click().await?;
+    desk.click("nav-register").await?;
     for (id, value) in [("venue-kind", f.kind), ("venue-category", f.category), ("venue-district", f.district)] {
         SelectElement::new(&desk.testid(id).await?).await?.select_by_value(value).await?;
     }
@@ -34,19 +34,18 @@ async fn fill(desk: &Desk, f: &Form<'_>) -> WebDriverResult<()> {
         ("venue-manager-name", f.manager_name),
         ("venue-manager-phone", f.manager_phone),
     ] {
-        let input = desk.testid(id).await?;
-        input.clear().await?;
-        input.send_keys(value).await?;
+        desk.clear(id).await?;
+        desk.keys(id, value).await?;
     }
     Ok(())
 }
 
 async fn submit_by_enter(desk: &Desk) -> WebDriverResult<()> {
-    desk.testid("venue-manager-phone").await?.send_keys(Key::Enter).await
+    desk.keys("venue-manager-phone", Key::Enter).await
 }
 
 async fn listed_names(desk: &Desk) -> WebDriverResult<Vec<String>> {
-    desk.testid("nav-venues").await?.click().await?;
+    desk.click("nav-venues").await?;
     desk.testid("venue-search").await?;
     let mut names = Vec::new();
     for cell in desk.all_testid("venue-row-name").await? {
@@ -61,7 +60,7 @@ async fn r3_register_restart_and_duplicate() -> WebDriverResult<()> {
     let data = dir.path().join("desk");
 
     let desk = start_signed_in(&data).await?;
-    desk.testid("nav-register").await?.click().await?;
+    desk.click("nav-register").await?;
     desk.screenshot("01-register-empty").await?;
     fill(&desk, &MARKET).await?;
     submit_by_enter(&desk).await?;
@@ -128,7 +127,7 @@ async fn near_duplicate_is_confirmed_and_served_venue_is_shown() -> WebDriverRes
     submit_by_enter(&desk).await?;
     desk.testid("venue-confirm-similar").await?;
     desk.screenshot("06-register-similar").await?;
-    desk.testid("venue-confirm-similar").await?.click().await?;
+    desk.click("venue-confirm-similar").await?;
     desk.wait_text("form-success", "西司门农贸市场北区").await?;
     assert_eq!(listed_names(&desk).await?.len(), 2);
 
@@ -152,8 +151,8 @@ async fn csv_import_reports_rejected_rows() -> WebDriverResult<()> {
     assert!(!lossy);
     std::fs::write(&csv, &gbk).expect("write csv");
     let desk = start_signed_in(&dir.path().join("desk")).await?;
-    desk.testid("nav-import").await?.click().await?;
-    desk.testid("import-file").await?.send_keys(csv.to_string_lossy()).await?;
+    desk.click("nav-import").await?;
+    desk.keys("import-file", csv.to_string_lossy()).await?;
     let summary = desk.wait_text("import-summary", "驳回").await?;
     assert!(summary.contains("导入 1") && summary.contains("驳回 1"), "{summary:?}");
     let rejected = desk.text("import-rejected-row").await?;
