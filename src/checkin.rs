@@ -251,6 +251,56 @@ pub fn incident_step_note(raw: &str) -> Result<String> {
     note_rule(raw, Some("请写明这一步做了什么（至少2个字），如“已电话告知西司门社区”"))
 }
 
+/// What became of a truck's trip other than its arrival being recorded at the destination (R9):
+/// the checkpoint's staff confirmed the arrival another way (到达核验), the truck was turned back
+/// (劝返), or the entry was a mistake (作废). Each is final, recorded with a note and synced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum TripResolution {
+    /// 到达核验: the arrival confirmed by the checkpoint (a call to the crew or the destination).
+    Verified,
+    /// 劝返: turned back at or after the checkpoint (a crew not all green is turned back at entry).
+    TurnedBack,
+    /// 作废: entered by mistake.
+    Cancelled,
+}
+
+impl TripResolution {
+    pub fn key(self) -> &'static str {
+        match self {
+            TripResolution::Verified => "verified",
+            TripResolution::TurnedBack => "turned_back",
+            TripResolution::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<TripResolution> {
+        [TripResolution::Verified, TripResolution::TurnedBack, TripResolution::Cancelled]
+            .into_iter()
+            .find(|r| r.key() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TripResolution::Verified => "到达核验",
+            TripResolution::TurnedBack => "劝返",
+            TripResolution::Cancelled => "作废",
+        }
+    }
+}
+
+/// The note a trip's resolution records, required for each (how the arrival was confirmed, why
+/// the truck was turned back, why the entry is void): one rule for the desk and the centre.
+pub fn trip_resolution_note(resolution: TripResolution, raw: &str) -> Result<String> {
+    let why = match resolution {
+        TripResolution::Verified => "请写明如何核实到达（至少2个字），如“电话联系司机，已到达目的地”",
+        TripResolution::TurnedBack => "请写明劝返原因（至少2个字），如“司机体温37.8℃”",
+        TripResolution::Cancelled => "请写明作废原因（至少2个字），如“车牌录错”",
+    };
+    note_rule(raw, Some(why))
+}
+
 /// A short note: at most [`RELEASE_NOTE_MAX`] characters, no markup characters, and when
 /// `required` says why, at least two real characters (not "..").
 fn note_rule(raw: &str, required: Option<&str>) -> Result<String> {
@@ -445,6 +495,34 @@ mod tests {
             e => panic!("{e:?}"),
         }
         assert_eq!(helper(&HelperInput::Operator).unwrap(), Helper::Operator);
+    }
+
+    #[test]
+    fn r9_every_trip_resolution_needs_its_own_note() {
+        use TripResolution::*;
+        for (r, why) in [
+            (Verified, "说明：请写明如何核实到达（至少2个字），如“电话联系司机，已到达目的地”"),
+            (TurnedBack, "说明：请写明劝返原因（至少2个字），如“司机体温37.8℃”"),
+            (Cancelled, "说明：请写明作废原因（至少2个字），如“车牌录错”"),
+        ] {
+            for (note, message) in [
+                ("", why),
+                (" ．. ", why),
+                ("车牌<录错", "说明：含有不允许的字符“<”"),
+                ("车牌'; DROP TABLE trips;--", "说明：含有不允许的字符“;”"),
+                (&"错".repeat(10_240)[..], "说明：不能超过60个字（现为10240个）"),
+            ] {
+                match trip_resolution_note(r, note).unwrap_err() {
+                    Error::Invalid(f) => assert_eq!((f[0].field.as_str(), f[0].message.as_str()), ("note", message)),
+                    e => panic!("{e:?}"),
+                }
+            }
+            assert_eq!(TripResolution::from_key(r.key()), Some(r));
+        }
+        // Full-width forms are folded; rare characters and emoji are kept.
+        assert_eq!(trip_resolution_note(Cancelled, "　车牌录错ＡＢ　").unwrap(), "车牌录错AB");
+        assert_eq!(trip_resolution_note(TurnedBack, "司机𠈌发热🤒").unwrap(), "司机𠈌发热🤒");
+        assert_eq!(TripResolution::from_key("arrived"), None);
     }
 
     #[test]

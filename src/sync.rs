@@ -61,6 +61,7 @@ pub enum RecordKind {
     IncidentEvent,
     TruckTrip,
     TruckArrival,
+    TripUpdate,
 }
 
 impl RecordKind {
@@ -74,6 +75,7 @@ impl RecordKind {
             RecordKind::IncidentEvent => "incident_event",
             RecordKind::TruckTrip => "truck_trip",
             RecordKind::TruckArrival => "truck_arrival",
+            RecordKind::TripUpdate => "trip_update",
         }
     }
 
@@ -84,7 +86,7 @@ impl RecordKind {
             RecordKind::Venue | RecordKind::Code | RecordKind::CodeRevoked => 0,
             RecordKind::Incident | RecordKind::IncidentEvent => 1,
             RecordKind::Visit => 2,
-            RecordKind::TruckTrip | RecordKind::TruckArrival => 3,
+            RecordKind::TruckTrip | RecordKind::TruckArrival | RecordKind::TripUpdate => 3,
         }
     }
 }
@@ -388,6 +390,79 @@ pub struct TruckBody {
     #[serde(default)]
     pub pass_number: String,
     pub at: DateTime<Utc>,
+}
+
+/// A trip resolved at its checkpoint (kind `trip_update`): 到达核验, 劝返 or 作废, with the note.
+/// Queued after the trip it names, so the centre always has the trip first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TripUpdateBody {
+    /// The checkpoint (only it resolves its trips).
+    pub venue_id: String,
+    pub trip_id: String,
+    pub resolution: checkin::TripResolution,
+    pub note: String,
+    /// Who resolved it (the signed-in operator's name).
+    #[serde(default)]
+    pub operator: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Checks a trip update with the desk's rule for the note; answers the venue and the trip.
+pub fn check_trip_update(b: &TripUpdateBody, now: DateTime<Utc>) -> Result<(uuid::Uuid, uuid::Uuid), Refusal> {
+    let venue = uuid::Uuid::parse_str(&b.venue_id).map_err(|_| refuse("venue_id", "场所编号格式不对"))?;
+    let trip = uuid::Uuid::parse_str(&b.trip_id).map_err(|_| refuse("trip_id", "行程编号格式不对"))?;
+    check_time(b.at, now, "at")?;
+    let note = checkin::trip_resolution_note(b.resolution, &b.note).map_err(first)?;
+    if note != b.note {
+        return Err(refuse("note", "说明：应为整理后的文字"));
+    }
+    text("operator", "操作员", b.operator.as_deref().unwrap_or(""), 60)?;
+    Ok((venue, trip))
+}
+
+/// A trip as the centre publishes it to the checkpoint's and the destination's desks (change
+/// kind `trip`): the crew masked but reachable by phone, and what became of the trip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TripChange {
+    pub trip_id: String,
+    pub plate: String,
+    pub checkpoint_venue_id: String,
+    #[serde(default)]
+    pub checkpoint_name: Option<String>,
+    pub destination_venue_id: String,
+    #[serde(default)]
+    pub destination_name: Option<String>,
+    #[serde(default)]
+    pub crew: Vec<TripCrew>,
+    #[serde(default)]
+    pub pass_number: String,
+    pub entered_at: DateTime<Utc>,
+    #[serde(default)]
+    pub expected_departure: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub arrived_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub resolution: Option<checkin::TripResolution>,
+    #[serde(default)]
+    pub resolved_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub resolution_note: String,
+}
+
+/// A crew member in a published trip.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TripCrew {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub document_masked: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub origin: String,
+    /// The desk key's HMAC of the document number: the destination finds the trip by an ID.
+    #[serde(default)]
+    pub id_hash_hex: String,
 }
 
 /// Why a record is refused: the field and a Chinese reason.

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use placecode::sync::{
     self, CodeBody, CodeRevokedBody, IncidentBody, IncidentEventBody, PushResult, PushStatus, Record, RecordKind,
-    Refusal, TruckBody, VenueBody, VenueDecision, VisitBody,
+    Refusal, TripUpdateBody, TruckBody, VenueBody, VenueDecision, VisitBody,
 };
 use placecode::venue::CodeKind;
 use sqlx::{PgPool, Postgres, Transaction};
@@ -24,6 +24,7 @@ enum Valid {
     Incident(Uuid, IncidentBody),
     IncidentEvent(Uuid, IncidentEventBody),
     Truck(Uuid, TruckBody),
+    TripUpdate(Uuid, Uuid, TripUpdateBody),
 }
 
 struct Item {
@@ -146,6 +147,7 @@ pub async fn push(
                     crate::trips::record_arrival(&mut tx, keys, desk.id, it.id, &b).await?;
                 }
             }
+            Valid::TripUpdate(venue, trip, b) => crate::trips::resolve(&mut tx, keys, venue, trip, &b).await?,
         }
         results[i] = Some(result);
     }
@@ -324,6 +326,15 @@ impl<'a> Context<'a> {
                     }
                 }
                 Ok(Valid::Truck(venue, b))
+            }
+            RecordKind::TripUpdate => {
+                let b: TripUpdateBody = sync::body(r)?;
+                let (venue, trip) = sync::check_trip_update(&b, now)?;
+                self.may_write(venue)?;
+                if self.venue_kind(venue) != Some(CodeKind::Checkpoint) {
+                    return Err(sync::refuse("venue_id", "货车行程只能由登记入口的交通卡口处理"));
+                }
+                Ok(Valid::TripUpdate(venue, trip, b))
             }
         }
     }

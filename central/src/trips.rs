@@ -2,7 +2,8 @@
 //! two are different desks. Both desks pull each change of a trip they are part of.
 
 use chrono::{DateTime, Duration, Utc};
-use placecode::sync::TruckBody;
+use placecode::checkin::TripResolution;
+use placecode::sync::{TripChange, TripUpdateBody, TruckBody};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
@@ -23,12 +24,17 @@ pub struct TripState {
     pub entered_at: DateTime<Utc>,
     pub expected_departure: Option<DateTime<Utc>>,
     pub arrived_at: Option<DateTime<Utc>>,
+    /// 到达核验 (verified), 劝返 (turned_back) or 作废 (cancelled), from the checkpoint.
+    pub resolution: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Sealed as stored ({note, operator}); opened for desks and supervision.
+    pub resolution_note: Option<serde_json::Value>,
 }
 
 const STATE: &str =
     "SELECT t.id AS trip_id, t.plate, t.checkpoint_venue AS checkpoint_venue_id, c.name AS checkpoint_name,
     t.destination_venue AS destination_venue_id, d.name AS destination_name, t.crew, t.pass_number, t.entered_at,
-    t.expected_departure, t.arrived_at
+    t.expected_departure, t.arrived_at, t.resolution, t.resolved_at, t.resolution_note
     FROM trips t LEFT JOIN venues c ON c.id = t.checkpoint_venue LEFT JOIN venues d ON d.id = t.destination_venue";
 
 /// Crew as the other desk and supervision need it: names, documents masked, phones (to reach an
@@ -61,7 +67,7 @@ fn latest_departure(b: &TruckBody) -> Option<DateTime<Utc>> {
 async fn publish(tx: &mut Transaction<'_, Postgres>, keys: &crate::Keys, trip: Uuid) -> Result<()> {
     let state: TripState = sqlx::query_as(&format!("{STATE} WHERE t.id = $1")).bind(trip).fetch_one(&mut **tx).await?;
     let state = state.opened(&keys.data)?;
-    let body = serde_json::to_value(&state).map_err(|e| CentralError::Internal(e.to_string()))?;
+    let body = serde_json::to_value(state.change()).map_err(|e| CentralError::Internal(e.to_string()))?;
     let sealed = keys.data.seal_body("trip", &body)?;
     for venue in [state.checkpoint_venue_id, state.destination_venue_id] {
         crate::push::change(tx, "trip", Some(venue), None, &sealed).await?;
@@ -73,7 +79,73 @@ impl TripState {
     /// The crew as stored is sealed (names and phones); opened for the desks and supervision.
     fn opened(mut self, keys: &crate::fields::DataKeys) -> Result<TripState> {
         self.crew = keys.open_body("trip_crew", std::mem::take(&mut self.crew))?;
+        if let Some(note) = self.resolution_note.take() {
+            self.resolution_note = Some(keys.open_body("trip_note", note)?);
+        }
         Ok(self)
+    }
+
+    /// The trip as the core's record type for the desks.
+    fn change(&self) -> TripChange {
+        let note = self.resolution_note.as_ref().and_then(|n| n.get("note")).and_then(|n| n.as_str());
+        TripChange {
+            trip_id: self.trip_id.to_string(),
+            plate: self.plate.clone(),
+            checkpoint_venue_id: self.checkpoint_venue_id.to_string(),
+            checkpoint_name: self.checkpoint_name.clone(),
+            destination_venue_id: self.destination_venue_id.to_string(),
+            destination_name: self.destination_name.clone(),
+            crew: serde_json::from_value(self.crew.clone()).unwrap_or_default(),
+            pass_number: self.pass_number.clone(),
+            entered_at: self.entered_at,
+            expected_departure: self.expected_departure,
+            arrived_at: self.arrived_at,
+            resolution: self.resolution.as_deref().and_then(TripResolution::from_key),
+            resolved_at: self.resolved_at,
+            resolution_note: note.unwrap_or_default().to_owned(),
+        }
+    }
+
+    /// open, overdue (no arrival `overdue_hours` after entry), closed (arrived), or the
+    /// checkpoint's resolution (verified, turned_back, cancelled).
+    fn status(&self, cutoff: DateTime<Utc>) -> &'static str {
+        match (self.arrived_at, self.resolution.as_deref().and_then(TripResolution::from_key)) {
+            (Some(_), _) => "closed",
+            (None, Some(r)) => r.key(),
+            (None, None) if self.entered_at < cutoff => "overdue",
+            (None, None) => "open",
+        }
+    }
+}
+
+/// 到达核验, 劝返 or 作废 from the checkpoint that opened the trip: applied once to a trip still
+/// in transit (a trip already arrived or resolved keeps what happened first) and published to
+/// both desks. The note and the operator are sealed.
+pub async fn resolve(
+    tx: &mut Transaction<'_, Postgres>,
+    keys: &crate::Keys,
+    venue: Uuid,
+    trip: Uuid,
+    b: &TripUpdateBody,
+) -> Result<()> {
+    let note = serde_json::json!({ "note": b.note, "operator": b.operator });
+    let done: Option<Uuid> = sqlx::query_scalar(
+        "UPDATE trips SET resolution = $3, resolved_at = $4, resolution_note = $5
+         WHERE id = $1 AND checkpoint_venue = $2 AND arrived_at IS NULL AND resolution IS NULL RETURNING id",
+    )
+    .bind(trip)
+    .bind(venue)
+    .bind(b.resolution.key())
+    .bind(b.at)
+    .bind(keys.data.seal_body("trip_note", &note)?)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match done {
+        Some(t) => publish(tx, keys, t).await,
+        None => {
+            tracing::info!(trip = %trip, "trip update for a trip unknown here or already ended: kept as a record only");
+            Ok(())
+        }
     }
 }
 
@@ -145,7 +217,7 @@ pub async fn record_arrival(
     let venue = Uuid::parse_str(&b.venue_id).map_err(|_| CentralError::Internal("venue".into()))?;
     let named = b.trip_id.as_deref().and_then(|t| Uuid::parse_str(t).ok());
     let trip: Option<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM trips WHERE destination_venue = $1 AND arrived_at IS NULL
+        "SELECT id FROM trips WHERE destination_venue = $1 AND arrived_at IS NULL AND resolution IS NULL
            AND (id = $2 OR ($2 IS NULL AND plate = $3 AND entered_at <= $4 + interval '1 hour'
                 AND entered_at >= $4 - interval '72 hours'))
          ORDER BY entered_at DESC LIMIT 1",
@@ -181,7 +253,8 @@ pub async fn record_arrival(
 pub struct TripQuery {
     pub checkpoint: Option<Uuid>,
     pub destination: Option<Uuid>,
-    /// open, closed, overdue, unmatched (arrivals without a known entry), or all.
+    /// open, overdue, closed, verified, turned_back, cancelled, unmatched (arrivals without a
+    /// known entry), or all.
     #[serde(default)]
     pub status: Option<String>,
 }
@@ -190,7 +263,7 @@ pub struct TripQuery {
 pub struct SupervisedTrip {
     #[serde(flatten)]
     pub trip: TripState,
-    /// open, closed or overdue.
+    /// open, overdue, closed, verified, turned_back or cancelled.
     pub status: String,
 }
 
@@ -209,6 +282,11 @@ pub struct Supervision {
     pub open: i64,
     pub closed: i64,
     pub overdue: i64,
+    /// 到达核验 by the checkpoint.
+    pub verified: i64,
+    /// 劝返, at entry or after.
+    pub turned_back: i64,
+    pub cancelled: i64,
     pub trips: Vec<SupervisedTrip>,
     pub unmatched_arrivals: Vec<UnmatchedArrival>,
 }
@@ -224,10 +302,12 @@ pub async fn supervise(
     now: DateTime<Utc>,
 ) -> Result<Supervision> {
     let status = q.status.clone().unwrap_or_else(|| "all".into());
-    if !["all", "open", "closed", "overdue", "unmatched"].contains(&status.as_str()) {
+    const STATUSES: [&str; 8] =
+        ["all", "open", "overdue", "closed", "verified", "turned_back", "cancelled", "unmatched"];
+    if !STATUSES.contains(&status.as_str()) {
         return Err(CentralError::Invalid {
             field: "status".into(),
-            message: "状态：应为 open、closed、overdue、unmatched 或 all".into(),
+            message: "状态：应为 open、overdue、closed、verified、turned_back、cancelled、unmatched 或 all".into(),
         });
     }
     let since = now - Duration::days(14);
@@ -241,24 +321,12 @@ pub async fn supervise(
     .fetch_all(pool)
     .await?;
     let cutoff = now - Duration::hours(overdue_hours);
-    let (mut open, mut closed, mut overdue) = (0, 0, 0);
+    let mut counts: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
     let mut trips = Vec::new();
     for t in rows {
         let t = t.opened(&keys.data)?;
-        let s = match (t.arrived_at, t.entered_at < cutoff) {
-            (Some(_), _) => {
-                closed += 1;
-                "closed"
-            }
-            (None, true) => {
-                overdue += 1;
-                "overdue"
-            }
-            (None, false) => {
-                open += 1;
-                "open"
-            }
-        };
+        let s = t.status(cutoff);
+        *counts.entry(s).or_default() += 1;
         if status == "all" || status == s {
             trips.push(SupervisedTrip { trip: t, status: s.into() });
         }
@@ -285,5 +353,16 @@ pub async fn supervise(
         .bind((trips.len() + unmatched_arrivals.len()) as i64)
         .execute(pool)
         .await?;
-    Ok(Supervision { overdue_hours, open, closed, overdue, trips, unmatched_arrivals })
+    let n = |s: &str| counts.get(s).copied().unwrap_or(0);
+    Ok(Supervision {
+        overdue_hours,
+        open: n("open"),
+        closed: n("closed"),
+        overdue: n("overdue"),
+        verified: n("verified"),
+        turned_back: n("turned_back"),
+        cancelled: n("cancelled"),
+        trips,
+        unmatched_arrivals,
+    })
 }

@@ -9,6 +9,7 @@ use chrono::Utc;
 use common::*;
 use placecode::checkin::TruckDeclarationInput;
 use placecode::store::{TripInput, TripStatus};
+use placecode::sync::RecordKind;
 use sqlx::PgPool;
 
 fn member(name: &str, seed: u64, plate: &str) -> TruckDeclarationInput {
@@ -234,7 +235,7 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
 }
 
 #[sqlx::test]
-async fn a_red_crew_member_opens_no_trip(pool: PgPool) {
+async fn a_red_crew_member_is_turned_back(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(pool.clone()).await;
     let dest = test_desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
@@ -251,8 +252,38 @@ async fn a_red_crew_member_opens_no_trip(pool: PgPool) {
         predeclaration_id: None,
     };
     let r = cp.store().open_trip(&input, &cp.ctx).unwrap();
-    assert!(r.trip.is_none());
+    // The truck does not enter: its trip is recorded as 劝返 at entry, naming the crew.
+    let trip = r.trip.expect("a trip turned back at entry");
+    assert_eq!(trip.status, TripStatus::TurnedBack);
+    assert!(trip.resolution_note.contains("红码"), "{:?}", trip.resolution_note);
+    assert_eq!(trip.crew.len(), 2);
     assert_eq!(r.results[1].colour, placecode::decision::Colour::Red);
+    // The red member is reported through refuse-and-report; the trip names the incident.
+    let incident = cp
+        .store()
+        .report_incident(
+            &r.results[1].visit_id,
+            &placecode::store::IncidentInput {
+                held_at: "卡口临时留观点".into(), reported_to: "县疾控中心".into()
+            },
+            &cp.ctx,
+        )
+        .unwrap();
+    assert_eq!(cp.store().trip(&trip.id, Utc::now()).unwrap().incident_ids, vec![incident.id]);
+    let board = cp.store().trip_board(Utc::now()).unwrap();
+    assert_eq!((board.open.len(), board.overdue.len(), board.ended.len()), (0, 0, 1));
+    // Not in transit: the same truck may come back (with a green crew) later.
+    assert!(cp.store().find_crew("豫B22222").unwrap().open_trip.is_none());
+    cp.engine.sync_once().await.unwrap();
+    assert!(cp.store().rejected_records().unwrap().is_empty(), "{:?}", cp.store().rejected_records().unwrap());
+    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!((sup.open, sup.turned_back), (0, 1));
+    assert_eq!(sup.trips[0].status, "turned_back");
+    // The destination learns the truck is not coming.
+    dest.engine.sync_once().await.unwrap();
+    assert!(dest.store().trip_board(Utc::now()).unwrap().expected_arrivals.is_empty());
     // Bad input names every field; nothing is saved.
     let bad = TripInput {
         plate: "12345".into(),
@@ -272,4 +303,159 @@ async fn a_red_crew_member_opens_no_trip(pool: PgPool) {
         other => panic!("{other:?}"),
     }
     assert_eq!(cp.store().visit_count().unwrap(), before);
+}
+
+/// One trip in transit per truck and per person; 到达核验, 作废 and 劝返 each need a note, are
+/// final, reach the centre and the destination; only the checkpoint that opened a trip can end it.
+#[sqlx::test]
+async fn one_trip_in_transit_per_truck_and_what_became_of_it(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(pool.clone()).await;
+    let dest = test_desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
+    let cp = test_desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
+    cp.engine.sync_once().await.unwrap();
+    let trip_input = |plate: &str, seeds: &[u64]| TripInput {
+        plate: plate.into(),
+        crew: seeds.iter().map(|&n| member("张师傅", n, plate)).collect(),
+        pass_number: String::new(),
+        destination_id: dest.venue_id.clone(),
+        predeclaration_id: None,
+    };
+    let first = cp.store().open_trip(&trip_input("豫B30001", &[31, 32]), &cp.ctx).unwrap().trip.unwrap();
+
+    // The same truck again, as a tired clerk would enter it: warned, nothing stored.
+    let visits = cp.store().visit_count().unwrap();
+    let fields = |r: placecode::Result<placecode::store::TripResult>| match r {
+        Err(placecode::Error::Invalid(f)) => f.into_iter().map(|e| (e.field, e.message)).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    let f = fields(cp.store().open_trip(&trip_input("豫b 30001", &[33]), &cp.ctx));
+    assert_eq!(f[0].0, "plate");
+    assert!(f[0].1.contains("在途行程") && f[0].1.contains("鼓楼物流园"), "{f:?}");
+    // A crew member of the first truck on another truck.
+    let f = fields(cp.store().open_trip(&trip_input("豫B30002", &[34, 32]), &cp.ctx));
+    assert_eq!(f[0].0, "crew.1.document_number");
+    assert!(f[0].1.contains("豫B30001"), "{f:?}");
+    assert_eq!(cp.store().visit_count().unwrap(), visits);
+    // Looking the plate up offers the trip in transit.
+    assert_eq!(cp.store().find_crew("豫B30001").unwrap().open_trip.map(|t| t.id), Some(first.id.clone()));
+
+    // Each resolution needs a note (named), and is final.
+    use placecode::checkin::TripResolution;
+    use placecode::store::TripResolveInput;
+    let resolve = |id: &str, r: TripResolution, note: &str| {
+        cp.store().resolve_trip(&TripResolveInput { trip_id: id.into(), resolution: r, note: note.into() }, &cp.ctx)
+    };
+    for note in ["", " ", "..", "<script>", &"长".repeat(61)] {
+        match resolve(&first.id, TripResolution::Cancelled, note) {
+            Err(placecode::Error::Invalid(f)) => assert_eq!(f[0].field, "note", "{note:?}"),
+            other => panic!("{note:?}: {other:?}"),
+        }
+    }
+    let cancelled = resolve(&first.id, TripResolution::Cancelled, "车牌录错").unwrap();
+    assert_eq!(cancelled.status, TripStatus::Cancelled);
+    match resolve(&first.id, TripResolution::Verified, "电话确认已到达") {
+        Err(placecode::Error::Invalid(f)) => assert_eq!(f[0].field, "trip"),
+        other => panic!("{other:?}"),
+    }
+    assert!(resolve("no-such-trip", TripResolution::Verified, "电话确认").is_err());
+    // Once resolved, the truck may enter again.
+    let second = cp.store().open_trip(&trip_input("豫B30001", &[31, 32]), &cp.ctx).unwrap().trip.unwrap();
+    let third = cp.store().open_trip(&trip_input("豫B30003", &[35]), &cp.ctx).unwrap().trip.unwrap();
+    let verified = resolve(&second.id, TripResolution::Verified, "电话联系司机，已到达").unwrap();
+    assert_eq!(verified.status, TripStatus::Verified);
+    assert_eq!(
+        resolve(&third.id, TripResolution::TurnedBack, "目的地不接收，掉头返回").unwrap().status,
+        TripStatus::TurnedBack
+    );
+    let board = cp.store().trip_board(Utc::now()).unwrap();
+    assert_eq!((board.open.len(), board.closed.len(), board.ended.len()), (0, 1, 2));
+
+    cp.engine.sync_once().await.unwrap();
+    assert!(cp.store().rejected_records().unwrap().is_empty(), "{:?}", cp.store().rejected_records().unwrap());
+    assert!(cp.store().trip_board(Utc::now()).unwrap().ended.iter().all(|t| t.sync_state == "synced"));
+    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!((sup.open, sup.verified, sup.cancelled, sup.turned_back), (0, 1, 1, 1));
+    let at_centre = sup.trips.iter().find(|t| t.status == "verified").unwrap();
+    assert_eq!(at_centre.trip.resolution_note.as_ref().unwrap()["note"], verified.resolution_note.as_str());
+    assert!(verified.resolution_note.starts_with("电话联系司机"));
+    assert_eq!(at_centre.trip.resolution_note.as_ref().unwrap()["operator"], "张敏");
+    // The destination expects none of them, and knows why.
+    dest.engine.sync_once().await.unwrap();
+    let board = dest.store().trip_board(Utc::now()).unwrap();
+    assert!(board.expected_arrivals.is_empty(), "{:?}", board.expected_arrivals);
+    assert_eq!(dest.store().trip(&third.id, Utc::now()).unwrap().resolution_note, "目的地不接收,掉头返回");
+    // The turned-back truck turning up anyway is flagged (an arrival with no trip in transit),
+    // for supervision to see.
+    assert!(dest.store().record_arrival("豫B30003", &dest.ctx).unwrap().flagged);
+    // Notes are sealed at rest.
+    let dump = pg_dump(&pool).await;
+    for clear in ["车牌录错", "电话联系司机", "掉头返回"] {
+        assert!(!dump.contains(clear), "{clear} in clear in the dump");
+    }
+}
+
+/// Attack: a desk cannot end another checkpoint's trip, by its own venue or by the checkpoint's.
+#[sqlx::test]
+async fn only_the_checkpoint_that_opened_a_trip_ends_it(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(pool.clone()).await;
+    let dest = test_desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
+    let cp = test_desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
+    let other = test_desk(&s, &dir.path().join("o"), "西环收费站卡口", "checkpoint", "鼓楼区西环路收费站").await;
+    cp.engine.sync_once().await.unwrap();
+    let input = TripInput {
+        plate: "豫B40001".into(),
+        crew: vec![member("张师傅", 41, "豫B40001")],
+        pass_number: String::new(),
+        destination_id: dest.venue_id.clone(),
+        predeclaration_id: None,
+    };
+    let trip = cp.store().open_trip(&input, &cp.ctx).unwrap().trip.unwrap();
+    cp.engine.sync_once().await.unwrap();
+    let update = |venue: &str| {
+        record(
+            RecordKind::TripUpdate,
+            serde_json::json!({"venue_id": venue, "trip_id": trip.id, "resolution": "cancelled",
+                               "note": "冒充作废", "at": Utc::now()}),
+        )
+    };
+    let push_as = |who: &TestDesk, rec: placecode::sync::Record| {
+        let credential = who.store().enrolment().unwrap().unwrap().credential;
+        let http = s.http.clone();
+        let url = s.url("/api/v1/push");
+        async move {
+            let res = http
+                .post(url)
+                .bearer_auth(credential)
+                .header("x-desk-time", Utc::now().to_rfc3339())
+                .json(&serde_json::json!({"batch_id": uuid::Uuid::now_v7().to_string(), "records": [rec]}))
+                .send()
+                .await
+                .unwrap();
+            let body: placecode::sync::PushResponse = res.json().await.unwrap();
+            body.results.into_iter().next().unwrap()
+        }
+    };
+    // The destination, naming the checkpoint's venue: not its venue.
+    let r = push_as(&dest, update(&cp.venue_id)).await;
+    assert_eq!(r.status, placecode::sync::PushStatus::Rejected, "{r:?}");
+    // The destination, naming its own venue: a destination does not end trips.
+    let r = push_as(&dest, update(&dest.venue_id)).await;
+    assert_eq!((r.status, r.field.as_deref()), (placecode::sync::PushStatus::Rejected, Some("venue_id")), "{r:?}");
+    // Another checkpoint, naming its own venue: stored as its record, the trip untouched.
+    other.engine.sync_once().await.unwrap();
+    let r = push_as(&other, update(&other.venue_id)).await;
+    assert_eq!(r.status, placecode::sync::PushStatus::Stored, "{r:?}");
+    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!((sup.open, sup.cancelled), (1, 0));
+    // A note that is not the core's rule is refused.
+    let mut bad = update(&cp.venue_id);
+    bad.body["note"] = serde_json::json!("<b>x</b>");
+    let r = push_as(&cp, bad).await;
+    assert_eq!((r.status, r.field.as_deref()), (placecode::sync::PushStatus::Rejected, Some("note")), "{r:?}");
 }

@@ -88,6 +88,7 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("truck_find_crew", Access::Operator),
     ("truck_open_trip", Access::Operator),
     ("truck_record_arrival", Access::Operator),
+    ("truck_resolve_trip", Access::Operator),
     ("truck_board", Access::Operator),
     ("truck_set_overdue_hours", Access::Admin),
 ];

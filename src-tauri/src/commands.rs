@@ -500,6 +500,18 @@ pub fn truck_record_arrival(desk: State<'_, Desk>, query: String) -> DeskResult<
     Ok(arrival)
 }
 
+/// 到达核验, 劝返 or 作废 for a trip this checkpoint opened (signed-in operator, a note required).
+#[tauri::command]
+pub fn truck_resolve_trip(
+    desk: State<'_, Desk>,
+    input: placecode::store::TripResolveInput,
+) -> DeskResult<placecode::store::Trip> {
+    let ctx = desk.context(true)?;
+    let trip = desk.store()?.resolve_trip(&input, &ctx)?;
+    desk.sync.wake();
+    Ok(trip)
+}
+
 #[tauri::command]
 pub fn truck_board(desk: State<'_, Desk>) -> DeskResult<placecode::store::TripBoard> {
     Ok(desk.store()?.trip_board(chrono::Utc::now())?)

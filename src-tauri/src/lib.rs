@@ -176,6 +176,7 @@ desk_commands![
     truck_find_crew,
     truck_open_trip,
     truck_record_arrival,
+    truck_resolve_trip,
     truck_board,
     truck_set_overdue_hours,
 ];

@@ -216,6 +216,12 @@ const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE raised_colours ADD COLUMN tag INTEGER;
     CREATE INDEX raised_colours_tag ON raised_colours (tag);",
+    // 11: what became of a trip besides an arrival (到达核验, 劝返, 作废), and the crew's visits
+    // (a crew turned back at entry: their incidents are found through them).
+    "ALTER TABLE trips ADD COLUMN resolution TEXT;
+    ALTER TABLE trips ADD COLUMN resolved_at TEXT;
+    ALTER TABLE trips ADD COLUMN resolution_note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE trips ADD COLUMN visit_ids TEXT NOT NULL DEFAULT '';",
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";
@@ -234,8 +240,8 @@ pub use codes::{CodeCheck, PosterSettings, VenueCode};
 pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};
 pub use retention::{PurgeReport, DEFAULT_RETENTION_DAYS};
 pub use truck::{
-    Arrival, CrewLookup, CrewMember, Destination, PreDeclaration, Trip, TripBoard, TripInput, TripResult, TripStatus,
-    DEFAULT_OVERDUE_HOURS,
+    Arrival, CrewLookup, CrewMember, Destination, PreDeclaration, Trip, TripBoard, TripInput, TripResolveInput,
+    TripResult, TripStatus, DEFAULT_OVERDUE_HOURS,
 };
 
 /// For benchmarks that write a backlog in bulk: queues a visit exactly as a check-in does.

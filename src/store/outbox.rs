@@ -179,6 +179,7 @@ fn kind_label(kind: &str) -> &'static str {
         "incident_event" => "异常处置进展",
         "truck_trip" => "货车入口登记",
         "truck_arrival" => "货车到达登记",
+        "trip_update" => "货车行程处理",
         _ => "记录",
     }
 }
@@ -199,6 +200,10 @@ fn summary(record: &Record) -> String {
         RecordKind::Incident => format!("{} {}", s("colour"), s("reason")),
         RecordKind::IncidentEvent => s("status"),
         RecordKind::TruckTrip | RecordKind::TruckArrival => s("plate"),
+        RecordKind::TripUpdate => {
+            let r = b.get("resolution").and_then(|v| v.as_str()).and_then(crate::checkin::TripResolution::from_key);
+            r.map(|r| r.label()).unwrap_or("").to_owned()
+        }
     }
 }
 
@@ -282,12 +287,18 @@ impl Store {
             .execute(params![ids, stamp])?;
         tx.prepare_cached("UPDATE visits SET sync_state = 'synced' WHERE id IN (SELECT value FROM json_each(?1))")?
             .execute([&ids])?;
-        for table in ["trips", "arrivals"] {
-            tx.prepare_cached(&format!(
-                "UPDATE {table} SET sync_state = 'synced' WHERE id IN (SELECT value FROM json_each(?1))"
-            ))?
+        tx.prepare_cached("UPDATE arrivals SET sync_state = 'synced' WHERE id IN (SELECT value FROM json_each(?1))")?
             .execute([&ids])?;
-        }
+        // A trip is synced once its entry and every update of it (到达核验, 劝返, 作废) are.
+        tx.prepare_cached(
+            "UPDATE trips SET sync_state = 'synced' WHERE id IN (
+                SELECT value FROM json_each(?1)
+                UNION SELECT json_extract(record, '$.body.trip_id') FROM outbox
+                    WHERE id IN (SELECT value FROM json_each(?1)) AND +kind = 'trip_update')
+             AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending'
+                AND (p.id = trips.id OR (p.kind = 'trip_update' AND json_extract(p.record, '$.body.trip_id') = trips.id)))",
+        )?
+        .execute([&ids])?;
         for incident in incidents {
             tx.prepare_cached(
                 "UPDATE incidents SET sync_state = 'synced' WHERE id = ?1 AND NOT EXISTS (

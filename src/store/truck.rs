@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::checkin::{insert_visit, shanghai, CheckInContext, Door};
 use super::{outbox, rfc3339, set_setting, setting, Store};
-use crate::checkin::{self, CheckInResult, TruckDeclarationInput, WayIn};
+use crate::checkin::{self, CheckInResult, TripResolution, TruckDeclarationInput, WayIn};
 use crate::decision::Colour;
 use crate::error::{Error, FieldError, Result};
 use crate::identity::{self, DocumentKind};
@@ -40,8 +40,22 @@ pub struct TripInput {
 #[serde(rename_all = "snake_case")]
 pub enum TripStatus {
     Open,
+    /// The destination recorded the arrival (闭环).
     Closed,
     Overdue,
+    /// 到达核验: the checkpoint confirmed the arrival another way.
+    Verified,
+    /// 劝返: turned back (a crew not all green is turned back at entry).
+    TurnedBack,
+    /// 作废: entered by mistake.
+    Cancelled,
+}
+
+impl TripStatus {
+    /// Still expected somewhere: open or overdue.
+    pub fn in_transit(self) -> bool {
+        matches!(self, TripStatus::Open | TripStatus::Overdue)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,16 +82,32 @@ pub struct Trip {
     pub expected_departure: Option<String>,
     pub arrived_at: Option<String>,
     pub status: TripStatus,
+    pub resolved_at: Option<String>,
+    /// Why it was resolved (到达核验, 劝返, 作废), as recorded.
+    pub resolution_note: String,
+    /// This desk's incidents for the crew (a crew turned back at entry is reported member by
+    /// member through refuse-and-report).
+    pub incident_ids: Vec<String>,
     pub sync_state: String,
 }
 
-/// The trip, when every crew member was green; each member's result either way (a yellow or red
-/// member goes through refuse-and-report like any check-in, and no trip opens).
+/// The trip and each member's result. With every member green the trip is open; otherwise it is
+/// recorded as 劝返 (turned back at entry), and each yellow or red member goes through
+/// refuse-and-report like any check-in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TripResult {
     pub trip: Option<Trip>,
     pub results: Vec<CheckInResult>,
+}
+
+/// What a checkpoint's staff do with a trip still in transit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TripResolveInput {
+    pub trip_id: String,
+    pub resolution: TripResolution,
+    pub note: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -104,6 +134,9 @@ pub struct CrewLookup {
     pub predeclarations: Vec<PreDeclaration>,
     /// The crew of this truck's last trip through this checkpoint (a returning truck).
     pub previous: Vec<TruckDeclarationInput>,
+    /// This truck's trip still in transit, if any: it must be resolved before the truck enters
+    /// again (one open trip per plate).
+    pub open_trip: Option<Trip>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -129,7 +162,10 @@ pub struct TripBoard {
     /// At a destination: trips declaring it, not yet arrived.
     pub expected_arrivals: Vec<Trip>,
     pub arrivals_today: Vec<Arrival>,
+    /// Arrived (闭环) or confirmed by the checkpoint (到达核验).
     pub closed: Vec<Trip>,
+    /// Turned back (劝返) or void (作废).
+    pub ended: Vec<Trip>,
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> Error {
@@ -145,7 +181,10 @@ struct StoredMember {
 
 const TRIP_COLUMNS: &str =
     "id, plate, checkpoint_name, destination_id, destination_name, crew, pass_number, entered_at,
-    expected_departure, arrived_at, sync_state";
+    expected_departure, arrived_at, sync_state, resolution, resolved_at, resolution_note, visit_ids";
+
+/// A trip still in transit: no arrival and not resolved.
+const IN_TRANSIT: &str = "arrived_at IS NULL AND resolution IS NULL";
 
 fn trip_from_row(r: &rusqlite::Row, now: DateTime<Utc>, overdue_hours: i64) -> rusqlite::Result<Trip> {
     let crew_json: String = r.get(5)?;
@@ -153,11 +192,17 @@ fn trip_from_row(r: &rusqlite::Row, now: DateTime<Utc>, overdue_hours: i64) -> r
     let entered_at: String = r.get(7)?;
     let arrived_at: Option<String> = r.get(9)?;
     let entered = DateTime::parse_from_rfc3339(&entered_at).map(|t| t.with_timezone(&Utc)).unwrap_or(now);
-    let status = match arrived_at {
-        Some(_) => TripStatus::Closed,
-        None if now - entered > Duration::hours(overdue_hours) => TripStatus::Overdue,
-        None => TripStatus::Open,
+    let resolution: Option<String> = r.get(11)?;
+    let status = match (arrived_at.is_some(), resolution.as_deref().and_then(TripResolution::from_key)) {
+        (true, _) => TripStatus::Closed,
+        (false, Some(TripResolution::Verified)) => TripStatus::Verified,
+        (false, Some(TripResolution::TurnedBack)) => TripStatus::TurnedBack,
+        (false, Some(TripResolution::Cancelled)) => TripStatus::Cancelled,
+        (false, None) if now - entered > Duration::hours(overdue_hours) => TripStatus::Overdue,
+        (false, None) => TripStatus::Open,
     };
+    // Visit ids here; turned into this desk's incident ids by `with_incidents`.
+    let visits: String = r.get(14)?;
     Ok(Trip {
         id: r.get(0)?,
         plate: r.get(1)?,
@@ -178,8 +223,41 @@ fn trip_from_row(r: &rusqlite::Row, now: DateTime<Utc>, overdue_hours: i64) -> r
         expected_departure: r.get(8)?,
         arrived_at,
         status,
+        resolved_at: r.get(12)?,
+        resolution_note: r.get(13)?,
+        incident_ids: visits.split_whitespace().map(str::to_owned).collect(),
         sync_state: r.get(10)?,
     })
+}
+
+/// Replaces the crew's visit ids that `trip_from_row` left in `incident_ids` by the incidents
+/// recorded for them.
+fn with_incidents(conn: &Connection, mut trip: Trip) -> Result<Trip> {
+    let mut ids = Vec::new();
+    let mut stmt = conn.prepare_cached("SELECT id FROM incidents WHERE visit_id = ?1")?;
+    for visit in &trip.incident_ids {
+        if let Some(id) = stmt.query_row([visit], |r| r.get::<_, String>(0)).optional()? {
+            ids.push(id);
+        }
+    }
+    trip.incident_ids = ids;
+    Ok(trip)
+}
+
+/// A stored time as staff read it: Beijing time, month-day hour:minute.
+fn local_time(stamp: &str) -> String {
+    DateTime::parse_from_rfc3339(stamp)
+        .map(|t| t.with_timezone(&shanghai()).format("%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn to_body<T: Serialize>(body: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(body).map_err(|e| Error::BadFile(e.to_string()))
+}
+
+/// The signed-in operator's name, as the centre records who did what.
+fn operator_name(conn: &Connection, ctx: &CheckInContext) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT name FROM operators WHERE id = ?1", [&ctx.operator_id], |r| r.get(0)).optional()?)
 }
 
 /// Upserts a crew member as a person (any document kind) and returns their id. A crew member has
@@ -293,7 +371,29 @@ impl Store {
                 break;
             }
         }
-        Ok(CrewLookup { predeclarations, previous })
+        let open_trip = match &plate {
+            Some(p) => self.open_trip_of(p, Utc::now())?,
+            None => None,
+        };
+        Ok(CrewLookup { predeclarations, previous, open_trip })
+    }
+
+    /// The plate's trip still in transit (entered in the last 14 days), newest first.
+    fn open_trip_of(&self, plate: &str, now: DateTime<Utc>) -> Result<Option<Trip>> {
+        let hours = self.overdue_hours()?;
+        let since = rfc3339(now - Duration::days(14));
+        let trip = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {TRIP_COLUMNS} FROM trips WHERE plate = ?1 AND {IN_TRANSIT} AND entered_at >= ?2
+                     ORDER BY entered_at DESC LIMIT 1"
+                ),
+                params![plate, since],
+                |r| trip_from_row(r, now, hours),
+            )
+            .optional()?;
+        trip.map(|t| with_incidents(&self.conn, t)).transpose()
     }
 
     /// 入口登记 at a checkpoint: every crew member's declaration (R5) checked, each decided like a
@@ -352,6 +452,41 @@ impl Store {
             _ => return Err(Error::Invalid(errors)),
         };
         let key = self.risk_key()?;
+        // One trip in transit per truck and per person: the one before must be resolved first.
+        if let Some(open) = self.open_trip_of(&plate, ctx.now)? {
+            return Err(invalid(
+                "plate",
+                format!(
+                    "车牌号：该车已有在途行程（{} 入口，去往{}），请先在该行程上登记到达核验、劝返或作废",
+                    local_time(&open.entered_at),
+                    open.destination_name
+                ),
+            ));
+        }
+        let since = rfc3339(ctx.now - Duration::days(14));
+        for (i, (_, d)) in declared.iter().enumerate() {
+            let hash = hex::encode(crate::risk::id_hash(&key, &d.document_number));
+            let other: Option<String> = self
+                .conn
+                .query_row(
+                    &format!(
+                        "SELECT plate FROM trips WHERE {IN_TRANSIT} AND entered_at >= ?2 AND instr(crew_hashes, ?1) > 0
+                         LIMIT 1"
+                    ),
+                    params![hash, since],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(other) = other {
+                errors.push(FieldError {
+                    field: format!("crew.{i}.document_number"),
+                    message: format!("证件号：此人在另一辆在途货车（{other}）上，请先处理该行程"),
+                });
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
         let mut decided = Vec::new();
         let mut raises = Vec::new();
         for (c, d) in declared {
@@ -369,7 +504,7 @@ impl Store {
             let door = Door { decision: dec, raise: raise.as_ref(), key: &key, id_number: &d.document_number };
             visits.push(insert_visit(&tx, &person, &venue.id, WayIn::Declaration, None, Some(&answers), &door, ctx)?);
         }
-        let trip_id = if all_green {
+        let trip_id = {
             let id = outbox::new_id();
             let members: Vec<StoredMember> =
                 decided.iter().map(|(c, _, dec)| StoredMember { input: c.clone(), colour: dec.colour }).collect();
@@ -382,10 +517,21 @@ impl Store {
                 .map(|t| rfc3339(t.with_timezone(&Utc)));
             let hashes: Vec<String> =
                 decided.iter().map(|(_, d, _)| hex::encode(crate::risk::id_hash(&key, &d.document_number))).collect();
+            // A crew not all green does not enter: the trip is recorded as turned back at entry,
+            // naming the crew, and their incidents are reported member by member.
+            let worst = decided.iter().map(|(_, _, dec)| dec.colour).max().unwrap_or(Colour::Green);
+            let turned_back = match all_green {
+                true => None,
+                false => Some(checkin::trip_resolution_note(
+                    TripResolution::TurnedBack,
+                    &format!("入口劝返：司乘人员有{}", worst.label()),
+                )?),
+            };
             tx.execute(
                 "INSERT INTO trips (id, plate, checkpoint_venue_id, checkpoint_name, destination_id, destination_name,
-                    crew, pass_number, entered_at, expected_departure, origin, crew_hashes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'local', ?11)",
+                    crew, pass_number, entered_at, expected_departure, origin, crew_hashes, resolution, resolved_at,
+                    resolution_note, visit_ids)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'local', ?11, ?12, ?13, ?14, ?15)",
                 params![
                     id,
                     plate,
@@ -397,24 +543,44 @@ impl Store {
                     pass,
                     stamp,
                     departure,
-                    hashes.join(" ")
+                    hashes.join(" "),
+                    turned_back.as_ref().map(|_| TripResolution::TurnedBack.key()),
+                    turned_back.as_ref().map(|_| &stamp),
+                    turned_back.clone().unwrap_or_default(),
+                    visits.join(" "),
                 ],
             )?;
-            for pre in input.predeclaration_id.iter().flat_map(|p| p.split(',')) {
-                tx.execute("UPDATE predeclarations SET confirmed_trip_id = ?2 WHERE id = ?1", params![pre, id])?;
+            if all_green {
+                for pre in input.predeclaration_id.iter().flat_map(|p| p.split(',')) {
+                    tx.execute("UPDATE predeclarations SET confirmed_trip_id = ?2 WHERE id = ?1", params![pre, id])?;
+                }
             }
-            let body = serde_json::json!({
-                "venue_id": venue.id, "plate": plate, "destination_venue_id": destination.id, "trip_id": id,
-                "crew": decided.iter().map(|(c, _, _)| c).collect::<Vec<_>>(), "pass_number": pass, "at": stamp,
-            });
-            outbox::enqueue(&tx, &id, RecordKind::TruckTrip, body)?;
+            let body = crate::sync::TruckBody {
+                venue_id: venue.id.clone(),
+                plate: plate.clone(),
+                destination_venue_id: Some(destination.id.clone()),
+                trip_id: Some(id.clone()),
+                crew: decided.iter().map(|(c, _, _)| c.clone()).collect(),
+                pass_number: pass.clone(),
+                at: ctx.now,
+            };
+            outbox::enqueue(&tx, &id, RecordKind::TruckTrip, to_body(&body)?)?;
+            if let Some(note) = turned_back {
+                let update = crate::sync::TripUpdateBody {
+                    venue_id: venue.id.clone(),
+                    trip_id: id.clone(),
+                    resolution: TripResolution::TurnedBack,
+                    note,
+                    operator: operator_name(&tx, ctx)?,
+                    at: ctx.now,
+                };
+                outbox::enqueue(&tx, &outbox::new_id(), RecordKind::TripUpdate, to_body(&update)?)?;
+            }
             Some(id)
-        } else {
-            None
         };
         tx.commit()?;
         let mut results = Vec::new();
-        for ((_, d, dec), vid) in decided.iter().zip(visits) {
+        for ((_, d, dec), vid) in decided.iter().zip(visits.clone()) {
             results.push(self.result(
                 vid,
                 dec,
@@ -440,6 +606,48 @@ impl Store {
             })
             .optional()?
             .ok_or(Error::NotFound("行程"))
+            .and_then(|t| with_incidents(&self.conn, t))
+    }
+
+    /// 到达核验, 劝返 or 作废 for a trip this checkpoint opened that is still in transit: final,
+    /// with the note the core's rule asks for, and queued for the centre in the same transaction.
+    pub fn resolve_trip(&mut self, input: &TripResolveInput, ctx: &CheckInContext) -> Result<Trip> {
+        let venue = self.served_venue()?.ok_or(Error::NotFound("本台服务场所"))?;
+        let note = checkin::trip_resolution_note(input.resolution, &input.note)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: Option<(String, Option<String>, Option<String>)> = tx
+            .query_row(
+                "SELECT checkpoint_venue_id, arrived_at, resolution FROM trips WHERE id = ?1 AND origin = 'local'",
+                [&input.trip_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((checkpoint, arrived, resolution)) = found else {
+            return Err(Error::NotFound("本台登记的行程"));
+        };
+        if checkpoint != venue.id {
+            return Err(invalid("trip", "该行程不是本台服务场所登记的"));
+        }
+        if arrived.is_some() || resolution.is_some() {
+            return Err(invalid("trip", "该行程已闭环或已处理，不能再改变"));
+        }
+        let stamp = rfc3339(ctx.now);
+        tx.execute(
+            "UPDATE trips SET resolution = ?2, resolved_at = ?3, resolution_note = ?4, sync_state = 'pending'
+             WHERE id = ?1",
+            params![input.trip_id, input.resolution.key(), stamp, note],
+        )?;
+        let update = crate::sync::TripUpdateBody {
+            venue_id: venue.id.clone(),
+            trip_id: input.trip_id.clone(),
+            resolution: input.resolution,
+            note,
+            operator: operator_name(&tx, ctx)?,
+            at: ctx.now,
+        };
+        outbox::enqueue(&tx, &outbox::new_id(), RecordKind::TripUpdate, to_body(&update)?)?;
+        tx.commit()?;
+        self.trip(&input.trip_id, ctx.now)
     }
 
     /// 到达登记 at a destination, in one action: a plate or a crew member's document number. The
@@ -459,7 +667,7 @@ impl Store {
         let found: Option<(String, String)> = self
             .conn
             .query_row(
-                "SELECT id, plate FROM trips WHERE destination_id = ?1 AND arrived_at IS NULL
+                "SELECT id, plate FROM trips WHERE destination_id = ?1 AND arrived_at IS NULL AND resolution IS NULL
                    AND (plate = ?2 OR (?2 IS NULL AND instr(crew_hashes, ?3) > 0)) ORDER BY entered_at DESC LIMIT 1",
                 params![venue.id, plate, hash],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -510,9 +718,9 @@ impl Store {
             .into_iter()
             .map(|t| {
                 let here_is_destination = t.destination_id == vid;
-                (t, here_is_destination)
+                with_incidents(&self.conn, t).map(|t| (t, here_is_destination))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let mut board = TripBoard {
             overdue_hours: hours,
             open: Vec::new(),
@@ -521,24 +729,28 @@ impl Store {
             expected_arrivals: Vec::new(),
             arrivals_today: Vec::new(),
             closed: Vec::new(),
+            ended: Vec::new(),
         };
         for (t, at_destination) in trips {
+            let ended = matches!(t.status, TripStatus::TurnedBack | TripStatus::Cancelled);
             if at_destination {
-                if t.arrived_at.is_none() {
+                if t.status.in_transit() {
                     board.expected_arrivals.push(t.clone());
                 }
             } else {
-                if t.expected_departure.is_some() {
+                if t.expected_departure.is_some() && !ended {
                     board.expected_departures.push(t.clone());
                 }
                 match t.status {
                     TripStatus::Overdue => board.overdue.push(t.clone()),
                     TripStatus::Open => board.open.push(t.clone()),
-                    TripStatus::Closed => {}
+                    _ => {}
                 }
             }
-            if t.status == TripStatus::Closed {
+            if matches!(t.status, TripStatus::Closed | TripStatus::Verified) {
                 board.closed.push(t);
+            } else if ended {
+                board.ended.push(t);
             }
         }
         board.overdue.sort_by(|a, b| a.entered_at.cmp(&b.entered_at));
@@ -562,57 +774,52 @@ impl Store {
     }
 }
 
-/// Applies a trip's state pulled from the central server (the other desk's half of the loop).
+/// Applies a trip's state pulled from the central server (the other desk's half of the loop, or
+/// what became of it: an arrival, 到达核验, 劝返, 作废). What happened first stays.
 pub(crate) fn apply_trip(tx: &Connection, b: &serde_json::Value) -> Result<()> {
-    let s = |k: &str| b.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
-    let id = s("trip_id");
-    if id.is_empty() {
-        return Ok(());
-    }
-    let crew: Vec<StoredMember> = b["crew"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|m| StoredMember {
-                    input: TruckDeclarationInput {
-                        name: m["name"].as_str().unwrap_or("").into(),
-                        document_number: m["document_masked"].as_str().unwrap_or("").into(),
-                        phone: m["phone"].as_str().unwrap_or("").into(),
-                        origin: m["origin"].as_str().unwrap_or("").into(),
-                        ..Default::default()
-                    },
-                    colour: Colour::Green,
-                })
-                .collect()
+    let Ok(t) = crate::sync::TripChange::deserialize(b) else { return Ok(()) };
+    let crew: Vec<StoredMember> = t
+        .crew
+        .iter()
+        .map(|m| StoredMember {
+            input: TruckDeclarationInput {
+                name: m.name.clone(),
+                document_number: m.document_masked.clone(),
+                phone: m.phone.clone(),
+                origin: m.origin.clone(),
+                ..Default::default()
+            },
+            colour: Colour::Green,
         })
-        .unwrap_or_default();
+        .collect();
     let crew = serde_json::to_string(&crew).unwrap_or_else(|_| "[]".into());
-    let hashes: Vec<&str> =
-        b["crew"].as_array().into_iter().flatten().filter_map(|m| m["id_hash_hex"].as_str()).collect();
-    let at = |k: &str| {
-        b.get(k)
-            .and_then(|v| v.as_str())
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| rfc3339(t.with_timezone(&Utc)))
-    };
+    let hashes: Vec<&str> = t.crew.iter().map(|m| m.id_hash_hex.as_str()).filter(|h| !h.is_empty()).collect();
     tx.execute(
         "INSERT INTO trips (id, plate, checkpoint_venue_id, checkpoint_name, destination_id, destination_name, crew,
-            pass_number, entered_at, expected_departure, arrived_at, origin, sync_state, crew_hashes)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'central', 'synced', ?12)
-         ON CONFLICT (id) DO UPDATE SET arrived_at = COALESCE(trips.arrived_at, excluded.arrived_at)",
+            pass_number, entered_at, expected_departure, arrived_at, origin, sync_state, crew_hashes, resolution,
+            resolved_at, resolution_note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'central', 'synced', ?12, ?13, ?14, ?15)
+         ON CONFLICT (id) DO UPDATE SET arrived_at = COALESCE(trips.arrived_at, excluded.arrived_at),
+            resolution = COALESCE(trips.resolution, excluded.resolution),
+            resolved_at = COALESCE(trips.resolved_at, excluded.resolved_at),
+            resolution_note = CASE WHEN trips.resolution IS NULL THEN excluded.resolution_note
+                ELSE trips.resolution_note END",
         params![
-            id,
-            s("plate"),
-            s("checkpoint_venue_id"),
-            s("checkpoint_name"),
-            s("destination_venue_id"),
-            s("destination_name"),
+            t.trip_id,
+            t.plate,
+            t.checkpoint_venue_id,
+            t.checkpoint_name.unwrap_or_default(),
+            t.destination_venue_id,
+            t.destination_name.unwrap_or_default(),
             crew,
-            s("pass_number"),
-            at("entered_at").unwrap_or_default(),
-            at("expected_departure"),
-            at("arrived_at"),
+            t.pass_number,
+            rfc3339(t.entered_at),
+            t.expected_departure.map(rfc3339),
+            t.arrived_at.map(rfc3339),
             hashes.join(" "),
+            t.resolution.map(|r| r.key()),
+            t.resolved_at.map(rfc3339),
+            t.resolution_note,
         ],
     )?;
     Ok(())

@@ -2,4 +2,13 @@
 import type { CrewMember } from "./CrewMember";
 import type { TripStatus } from "./TripStatus";
 
-export type Trip = { id: string, plate: string, checkpoint_name: string, destination_id: string, destination_name: string, crew: Array<CrewMember>, pass_number: string, entered_at: string, expected_departure: string | null, arrived_at: string | null, status: TripStatus, sync_state: string, };
+export type Trip = { id: string, plate: string, checkpoint_name: string, destination_id: string, destination_name: string, crew: Array<CrewMember>, pass_number: string, entered_at: string, expected_departure: string | null, arrived_at: string | null, status: TripStatus, resolved_at: string | null, 
+/**
+ * Why it was resolved (到达核验, 劝返, 作废), as recorded.
+ */
+resolution_note: string, 
+/**
+ * This desk's incidents for the crew (a crew turned back at entry is reported member by
+ * member through refuse-and-report).
+ */
+incident_ids: Array<string>, sync_state: string, };

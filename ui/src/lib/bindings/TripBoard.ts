@@ -10,4 +10,12 @@ expected_departures: Array<Trip>,
 /**
  * At a destination: trips declaring it, not yet arrived.
  */
-expected_arrivals: Array<Trip>, arrivals_today: Array<Arrival>, closed: Array<Trip>, };
+expected_arrivals: Array<Trip>, arrivals_today: Array<Arrival>, 
+/**
+ * Arrived (闭环) or confirmed by the checkpoint (到达核验).
+ */
+closed: Array<Trip>, 
+/**
+ * Turned back (劝返) or void (作废).
+ */
+ended: Array<Trip>, };

@@ -3,7 +3,8 @@ import type { CheckInResult } from "./CheckInResult";
 import type { Trip } from "./Trip";
 
 /**
- * The trip, when every crew member was green; each member's result either way (a yellow or red
- * member goes through refuse-and-report like any check-in, and no trip opens).
+ * The trip and each member's result. With every member green the trip is open; otherwise it is
+ * recorded as 劝返 (turned back at entry), and each yellow or red member goes through
+ * refuse-and-report like any check-in.
  */
 export type TripResult = { trip: Trip | null, results: Array<CheckInResult>, };
