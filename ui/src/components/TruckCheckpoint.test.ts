@@ -11,6 +11,7 @@ import {
   crewMember,
   destination,
   incident,
+  invalid,
   operator,
   predeclaration,
   result,
@@ -74,7 +75,7 @@ describe('TruckCheckpoint: from a phone pre-declaration to an open trip', () => 
       plate: '豫B12345',
       crew: [truckMember(), truckMember({ name: '钱伟', document_number: '410203198805050011', phone: '13912345678' })],
     });
-    truckFindCrew.mockResolvedValue({ predeclarations: [pre], previous: [] });
+    truckFindCrew.mockResolvedValue({ predeclarations: [pre], previous: [], open_trip: null });
     const opened = trip({ plate: '豫B12345', destination_name: wantong.name, crew: [crewMember(), crewMember({ name_masked: '钱*' })] });
     truckOpenTrip.mockResolvedValue({ trip: opened, results: [result(), result()] });
     renderCheckpoint();
@@ -143,7 +144,7 @@ describe('TruckCheckpoint: from a phone pre-declaration to an open trip', () => 
 
   it('keeps a destination already picked when a pre-declaration is confirmed, and goes to the crew', async () => {
     const user = userEvent.setup();
-    truckFindCrew.mockResolvedValue({ predeclarations: [predeclaration({ id: 'pre-2' })], previous: [] });
+    truckFindCrew.mockResolvedValue({ predeclarations: [predeclaration({ id: 'pre-2' })], previous: [], open_trip: null });
     renderCheckpoint();
     await pickDestination(user, '鼎盛');
 
@@ -159,6 +160,7 @@ describe('TruckCheckpoint: from a phone pre-declaration to an open trip', () => 
     truckFindCrew.mockResolvedValue({
       predeclarations: [],
       previous: [truckMember({ symptoms: true, expected_departure: '2026-10-01', document_kind: 'passport', document_number: 'E12345678' })],
+      open_trip: null,
     });
     renderCheckpoint();
 
@@ -178,7 +180,7 @@ describe('TruckCheckpoint: from a phone pre-declaration to an open trip', () => 
 
   it('says when nobody declared the plate, and puts the plate in the form', async () => {
     const user = userEvent.setup();
-    truckFindCrew.mockResolvedValue({ predeclarations: [], previous: [] });
+    truckFindCrew.mockResolvedValue({ predeclarations: [], previous: [], open_trip: null });
     renderCheckpoint();
 
     await user.type($('truck-find'), '豫c54321{Enter}');
@@ -451,8 +453,10 @@ describe('TruckCheckpoint: the board', () => {
     expect(openRow).toHaveTextContent('豫A11111');
     expect(openRow).toHaveTextContent('2026-11-27 14:03');
     expect(openRow).toHaveTextContent('HN2026001');
-    // Open trips show the crew masked, without phones.
-    expect(openRow).not.toHaveTextContent('13837812345');
+    // Open trips show the crew's phones too: any truck in transit may need a call.
+    expect(within(openRow).getAllByTestId('trip-phone')[0]).toHaveTextContent('13837812345');
+    // The counts are above the form, with a jump to the board.
+    expect($('truck-board-summary')).toHaveTextContent('超时未到达 1 辆 · 在途 1 辆');
     expect(within(openRow).getByTestId('trip-sync')).toHaveTextContent('已同步');
     const leaving = within(departures).getByTestId('truck-departure-row');
     expect(within(leaving).getByTestId('trip-departure')).toHaveTextContent('2026-11-28 18:00');
@@ -523,5 +527,85 @@ describe('TruckCheckpoint: the board', () => {
     truckBoard.mockRejectedValue(commandError({ code: 'storage', message: '数据库错误，请重试' }));
     renderCheckpoint();
     expect(await screen.findByTestId('truck-board-error')).toHaveTextContent('数据库错误，请重试');
+  });
+});
+
+describe('TruckCheckpoint: a truck still in transit', () => {
+  const truckResolveTrip = vi.mocked(api.truckResolveTrip);
+
+  it('shows the trip in transit when its plate is looked up, and records 作废 with a note', async () => {
+    const user = userEvent.setup();
+    const open = trip({ id: 'trip-open', plate: '豫B30001', crew: [crewMember(), crewMember({ name_masked: '钱*' })] });
+    truckFindCrew.mockResolvedValue({ predeclarations: [], previous: [truckMember()], open_trip: open });
+    renderCheckpoint();
+    await user.type($('truck-find'), '豫B30001{Enter}');
+    const warning = await screen.findByTestId('truck-open-trip');
+    expect(warning).toHaveTextContent('该车已有在途行程');
+    expect(warning).toHaveTextContent('开封市万通物流有限公司');
+    expect(warning).toHaveTextContent('赵*、钱*');
+
+    await user.click($('truck-open-trip-cancelled'));
+    const panel = await screen.findByTestId('trip-resolve');
+    expect(panel).toHaveTextContent('作废：豫B30001');
+    expect(panel).toHaveTextContent('登记后不能撤销');
+    await waitFor(() => expect($('trip-resolve-note')).toHaveFocus());
+    // Enter with no note: the backend's rule names the field; nothing changes.
+    truckResolveTrip.mockRejectedValueOnce(invalid('note', '说明：请写明作废原因（至少2个字），如“车牌录错”'));
+    await user.keyboard('{Enter}');
+    expect(await screen.findByTestId('error-note')).toHaveTextContent('请写明作废原因');
+    truckResolveTrip.mockResolvedValueOnce({ ...open, status: 'cancelled', resolution_note: '车牌录错' });
+    await user.type($('trip-resolve-note'), '车牌录错{Enter}');
+    expect(truckResolveTrip).toHaveBeenLastCalledWith({ trip_id: 'trip-open', resolution: 'cancelled', note: '车牌录错' });
+    expect(await screen.findByTestId('truck-notice')).toHaveTextContent('已登记作废：豫B30001');
+    expect(screen.queryByTestId('trip-resolve')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('truck-open-trip')).not.toBeInTheDocument();
+    await waitFor(() => expect($('truck-find')).toHaveFocus());
+  });
+
+  it('leaves the trip as it was on Esc, and resolves from the board', async () => {
+    const user = userEvent.setup();
+    const open = trip({ id: 'trip-b', plate: '豫A11111' });
+    truckBoard.mockResolvedValue(tripBoard({ open: [open] }));
+    renderCheckpoint();
+    const row = await screen.findByTestId('truck-open-row');
+    await user.click(within(row).getByTestId('trip-verified'));
+    await screen.findByTestId('trip-resolve');
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('trip-resolve')).not.toBeInTheDocument();
+    expect(truckResolveTrip).not.toHaveBeenCalled();
+
+    await user.click(within($('truck-open-row')).getByTestId('trip-turned_back'));
+    truckResolveTrip.mockResolvedValueOnce({ ...open, status: 'turned_back', resolution_note: '掉头返回' });
+    await user.type(await screen.findByTestId('trip-resolve-note'), '掉头返回{Enter}');
+    expect(truckResolveTrip).toHaveBeenLastCalledWith({ trip_id: 'trip-b', resolution: 'turned_back', note: '掉头返回' });
+    expect(await screen.findByTestId('truck-notice')).toHaveTextContent('已登记劝返：豫A11111');
+  });
+
+  it('lists turned-back and void trips with their note and incidents', async () => {
+    truckBoard.mockResolvedValue(
+      tripBoard({
+        ended: [trip({ plate: '豫B22222', status: 'turned_back', resolution_note: '入口劝返:司乘人员有红码', incident_ids: ['i-1'] })],
+      }),
+    );
+    renderCheckpoint();
+    const row = await screen.findByTestId('truck-ended-row');
+    expect(within(row).getByTestId('trip-status')).toHaveTextContent('劝返');
+    expect(within(row).getByTestId('trip-note')).toHaveTextContent('入口劝返:司乘人员有红码');
+    expect(within(row).getByTestId('trip-incidents')).toHaveTextContent('异常处置 1 条');
+  });
+
+  it('turns a crew not all green back: the result screen, to refuse and report', async () => {
+    const user = userEvent.setup();
+    truckFindCrew.mockResolvedValue({ predeclarations: [predeclaration({ plate: '豫B22222' })], previous: [], open_trip: null });
+    truckOpenTrip.mockResolvedValue({
+      trip: trip({ plate: '豫B22222', status: 'turned_back' }),
+      results: [result(), result({ colour: 'red', reasons: ['风险人员名单'] })],
+    });
+    renderCheckpoint();
+    await user.type($('truck-find'), '豫B22222{Enter}');
+    await user.click(await screen.findByTestId('truck-confirm-predeclaration'));
+    await pickDestination(user, '万通');
+    await user.click($('truck-open'));
+    expect(await screen.findByTestId('result-screen')).toHaveAttribute('data-colour', 'red');
   });
 });

@@ -31,8 +31,10 @@ import type {
   SessionSettings,
   SyncStatus,
   TodaySummary,
+  Trip,
   TripBoard,
   TripInput,
+  TripResolveInput,
   TripResult,
   Venue,
   VenueCode,
@@ -303,8 +305,9 @@ export function truckFindCrew(query: string): Promise<CrewLookup> {
 }
 
 /**
- * Checks in every crew member and opens the trip; `trip` is null (no trip opened) when anyone is
- * not green. Field errors: plate, destination_id, pass_number, crew, crew.<i>.<key>.
+ * Checks in every crew member and opens the trip; when anyone is not green the trip is recorded as
+ * turned back (status turned_back) and the results go to refuse-and-report. Field errors: plate
+ * (a trip of this truck still in transit), destination_id, pass_number, crew, crew.<i>.<key>.
  */
 export function truckOpenTrip(input: TripInput): Promise<TripResult> {
   return call<TripResult>('truck_open_trip', { input });
@@ -313,6 +316,14 @@ export function truckOpenTrip(input: TripInput): Promise<TripResult> {
 /** A truck at its destination, by plate or ID number: closes its trip, or flags it without one. */
 export function truckRecordArrival(query: string): Promise<Arrival> {
   return call<Arrival>('truck_record_arrival', { query });
+}
+
+/**
+ * 到达核验, 劝返 or 作废 for a trip this checkpoint opened that is still in transit; final. Field
+ * errors: note (required), trip (already ended).
+ */
+export function truckResolveTrip(input: TripResolveInput): Promise<Trip> {
+  return call<Trip>('truck_resolve_trip', { input });
 }
 
 /** The trips this desk follows (open, overdue, leaving, expected, arrived, closed). */

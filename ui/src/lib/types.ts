@@ -41,6 +41,8 @@ export type { Trip } from './bindings/Trip';
 export type { TripBoard } from './bindings/TripBoard';
 export type { TripInput } from './bindings/TripInput';
 export type { TripResult } from './bindings/TripResult';
+export type { TripResolveInput } from './bindings/TripResolveInput';
+export type { TripResolution } from './bindings/TripResolution';
 export type { TripStatus } from './bindings/TripStatus';
 export type { TruckDeclarationInput } from './bindings/TruckDeclarationInput';
 export type { Venue } from './bindings/Venue';

@@ -307,6 +307,9 @@ export function trip(overrides: Partial<Trip> = {}): Trip {
     expected_departure: null,
     arrived_at: null,
     status: 'open',
+    resolved_at: null,
+    resolution_note: '',
+    incident_ids: [],
     sync_state: 'pending',
     ...overrides,
   };
@@ -326,6 +329,7 @@ export function tripBoard(overrides: Partial<TripBoard> = {}): TripBoard {
     expected_arrivals: [],
     arrivals_today: [],
     closed: [],
+    ended: [],
     ...overrides,
   };
 }
