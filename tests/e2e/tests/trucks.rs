@@ -138,6 +138,53 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(v["closed"], 1, "{out}");
     assert_eq!(v["trips"][0]["plate"], PLATE);
+
+    // The truck comes back: its last crew is offered, the new trip opens.
+    enter_again(&cp).await?;
+    cp.wait_text("truck-notice", "已登记入口").await?;
+    wait_row(&cp, "truck-open-row", PLATE).await?;
+    // A tired clerk enters it once more: refused, naming the trip in transit; nothing stored.
+    enter_again(&cp).await?;
+    let refused = cp.wait_text("error-plate", "在途行程").await?;
+    assert!(refused.contains("鼓楼物流园"), "{refused:?}");
+    // Looking the plate up shows that trip and what can be done with it: 作废 with a note.
+    cp.clear("truck-find").await?;
+    cp.keys("truck-find", format!("{PLATE}\u{E007}")).await?;
+    cp.testid("truck-open-trip").await?;
+    cp.screenshot("53-truck-in-transit-found").await?;
+    cp.click("truck-open-trip-cancelled").await?;
+    cp.keys("trip-resolve-note", Key::Enter).await?;
+    cp.wait_text("error-note", "请写明作废原因").await?;
+    cp.keys("trip-resolve-note", "重复登记\u{E007}").await?;
+    cp.wait_text("truck-notice", "已登记作废").await?;
+    // The refusal no longer holds: it is gone from the entry form.
+    assert_eq!(cp.text("error-plate").await?, "");
+    wait_row(&cp, "truck-ended-row", "重复登记").await?;
+    cp.screenshot("54-truck-cancelled").await?;
+    sync_now(&cp).await?;
+    let out = central.admin(&["trips", "--status", "cancelled"]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!((v["cancelled"].as_i64(), v["trips"][0]["plate"].as_str()), (Some(1), Some(PLATE)), "{out}");
+    // The destination no longer expects it.
+    sync_now(&dest).await?;
+    trucks(&dest).await?;
+    assert!(dest.all_testid("truck-expected-row").await?.is_empty(), "the void trip is not expected");
     dest.quit().await?;
     cp.quit().await
+}
+
+/// Looks the plate up, takes the truck's last crew and the destination, and submits.
+async fn enter_again(cp: &Desk) -> WebDriverResult<()> {
+    cp.clear("truck-find").await?;
+    cp.keys("truck-find", format!("{PLATE}\u{E007}")).await?;
+    cp.click("truck-use-previous").await?;
+    cp.keys("truck-destination", "物流").await?;
+    cp.testid("truck-destination-option").await?;
+    cp.keys("truck-destination", Key::Enter).await?;
+    cp.testid("truck-destination-chosen").await?;
+    // The crew's answers are asked anew each time.
+    for q in ["crew-0-symptoms", "crew-0-risk-area"] {
+        cp.keys(q, "n").await?;
+    }
+    cp.click("truck-open").await
 }

@@ -538,6 +538,11 @@ describe('TruckCheckpoint: a truck still in transit', () => {
     const open = trip({ id: 'trip-open', plate: '豫B30001', crew: [crewMember(), crewMember({ name_masked: '钱*' })] });
     truckFindCrew.mockResolvedValue({ predeclarations: [], previous: [truckMember()], open_trip: open });
     renderCheckpoint();
+    // The clerk first tried to enter the truck: refused for the trip in transit.
+    truckOpenTrip.mockRejectedValueOnce(invalid('plate', '车牌号：该车已有在途行程（11-27 14:03 入口，去往开封市万通物流有限公司）'));
+    await user.type($('truck-plate'), '豫b30001');
+    await user.click($('truck-open'));
+    expect(await screen.findByTestId('error-plate')).toHaveTextContent('在途行程');
     await user.type($('truck-find'), '豫B30001{Enter}');
     const warning = await screen.findByTestId('truck-open-trip');
     expect(warning).toHaveTextContent('该车已有在途行程');
@@ -559,7 +564,9 @@ describe('TruckCheckpoint: a truck still in transit', () => {
     expect(await screen.findByTestId('truck-notice')).toHaveTextContent('已登记作废：豫B30001');
     expect(screen.queryByTestId('trip-resolve')).not.toBeInTheDocument();
     expect(screen.queryByTestId('truck-open-trip')).not.toBeInTheDocument();
-    await waitFor(() => expect($('truck-find')).toHaveFocus());
+    // The refused entry is ready again: its refusal gone, the focus on 登记入口.
+    expect(screen.queryByTestId('error-plate')).not.toBeInTheDocument();
+    await waitFor(() => expect($('truck-open')).toHaveFocus());
   });
 
   it('leaves the trip as it was on Esc, and resolves from the board', async () => {

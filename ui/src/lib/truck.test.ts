@@ -10,6 +10,7 @@ import {
   looksLikePlate,
   maskName,
   newCrewDraft,
+  samePlate,
   tripInput,
   withCrew,
 } from './truck';
@@ -148,5 +149,14 @@ describe('the 货车 tab', () => {
     expect(shortcutTab(alt('Digit1'))).toBe('checkin');
     expect(shortcutTab(alt('Digit3'))).toBe('venues');
     expect(shortcutTab(alt('Digit8'))).toBe('trucks');
+  });
+});
+
+describe('samePlate', () => {
+  it('treats a plate typed loosely as the same truck, and nothing as no truck', () => {
+    expect(samePlate('豫b 30001', '豫B30001')).toBe(true);
+    expect(samePlate('豫B·30001', '豫B30001')).toBe(true);
+    expect(samePlate('豫B30002', '豫B30001')).toBe(false);
+    expect(samePlate('', '')).toBe(false);
   });
 });

@@ -163,3 +163,9 @@ export function hoursSince(iso: string, now: number): number {
 export function looksLikePlate(query: string): boolean {
   return /^[\u4e00-\u9fff]/.test(query.trim());
 }
+
+/** Whether two plates as typed are the same truck (case, spaces and the middle dot ignored). */
+export function samePlate(a: string, b: string): boolean {
+  const norm = (p: string) => p.replace(/[\s·•.-]/g, '').toUpperCase();
+  return norm(a) !== '' && norm(a) === norm(b);
+}
