@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::decision::{Colour, HealthAnswers};
-use crate::error::{FormCheck, Result};
+use crate::error::{FieldError, FormCheck, Result};
 use crate::identity::{self, ResidentId};
 use crate::validate;
 
@@ -249,6 +249,27 @@ pub fn release_note(reason: ReleaseReason, raw: &str) -> Result<String> {
 /// step is never taken by a stray Enter.
 pub fn incident_step_note(raw: &str) -> Result<String> {
     note_rule(raw, Some("请写明这一步做了什么（至少2个字），如“已电话告知西司门社区”"))
+}
+
+/// The longest 临时隔离点 or 上报对象.
+pub const INCIDENT_PLACE_MAX: usize = 60;
+
+/// A 临时隔离点 or 上报对象 as the report records it and the administrator lists it: required,
+/// at most [`INCIDENT_PLACE_MAX`] characters, no markup characters. One rule for the report form, the
+/// administrator's list and the centre.
+pub fn incident_place(field: &str, label: &str, raw: &str) -> std::result::Result<String, FieldError> {
+    let v = crate::normalize::clean(raw);
+    let n = v.chars().count();
+    let message = if n == 0 {
+        format!("{label}：必填")
+    } else if n > INCIDENT_PLACE_MAX {
+        format!("{label}：不能超过{INCIDENT_PLACE_MAX}个字（现为{n}个）")
+    } else if let Some(c) = v.chars().find(|c| "<>;{}\\".contains(*c) || c.is_control()) {
+        format!("{label}：含有不允许的字符“{c}”")
+    } else {
+        return Ok(v);
+    };
+    Err(FieldError { field: field.into(), message })
 }
 
 /// What became of a truck's trip other than its arrival being recorded at the destination (R9):

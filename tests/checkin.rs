@@ -871,7 +871,12 @@ fn r7_a_release_is_recorded_with_its_reason_once() {
 #[test]
 fn incident_places_belong_to_the_desk_and_the_venue() {
     let mut d = desk();
-    assert_eq!(d.store.incident_places().unwrap(), Default::default());
+    let usual = vec!["所在社区".to_owned(), "疫情防控办".to_owned()];
+    let nothing_used = |p: placecode::store::IncidentPlaces| {
+        assert!(p.held_at.is_empty(), "{p:?}");
+        assert_eq!(p.reported_to, ["所在社区", "疫情防控办"], "only the usual recipients");
+    };
+    nothing_used(d.store.incident_places().unwrap());
     let mut fever = person("李秀英", ELDER);
     fever.temperature = "38.5".into();
     let r = d.store.declare(&fever, &d.ctx).unwrap();
@@ -880,7 +885,7 @@ fn incident_places_belong_to_the_desk_and_the_venue() {
     let places = d.store.incident_places().unwrap();
     assert_eq!(
         (places.held_at, places.reported_to),
-        (vec!["东门临时隔离点".to_owned()], vec!["西司门社区".to_owned()])
+        (vec!["东门临时隔离点".to_owned()], [usual, vec!["西司门社区".to_owned()]].concat())
     );
     // Another venue on the same desk: nothing carried over.
     let other = d
@@ -899,7 +904,7 @@ fn incident_places_belong_to_the_desk_and_the_venue() {
         )
         .unwrap();
     d.store.set_served_venue(&other.id).unwrap();
-    assert_eq!(d.store.incident_places().unwrap(), Default::default());
+    nothing_used(d.store.incident_places().unwrap());
 }
 
 /// A second scan of the same person moments later asks first (a double scan records nothing);
@@ -984,4 +989,68 @@ fn r7_undecided_results_come_back_until_decided() {
     assert!(again.undecided_results(d.ctx.now + chrono::Duration::hours(13)).unwrap().is_empty());
     d.store.release_visit(&yellow.visit_id, ReleaseReason::VerifiedByStaff, "复测36.9℃", &d.ctx).unwrap();
     assert!(d.store.undecided_results(d.ctx.now).unwrap().is_empty());
+}
+
+/// The administrator's list of isolation points and recipients: offered first, checked by the
+/// report's rule line by line (nothing saved when one is wrong), kept per venue; with no list,
+/// the usual recipients for the venue's kind (a checkpoint's are not a community's).
+#[test]
+fn incident_places_come_from_the_venues_own_list() {
+    use placecode::store::IncidentPlaceList;
+    let mut d = desk();
+    let fresh = d.store.incident_places().unwrap();
+    assert_eq!((fresh.held_at.len(), fresh.configured), (0, false));
+    assert_eq!(fresh.reported_to, ["所在社区", "疫情防控办"]);
+
+    let list = |held: &[&str], reported: &[&str]| IncidentPlaceList {
+        held_at: held.iter().map(|s| s.to_string()).collect(),
+        reported_to: reported.iter().map(|s| s.to_string()).collect(),
+    };
+    let long = "隔".repeat(10_240);
+    for (bad, field, message) in [
+        (list(&["东门留观点", "<script>"], &[]), "held_at.1", "临时隔离点：含有不允许的字符“<”"),
+        (list(&[], &["社区", "", "x'; DROP TABLE incidents;--"]), "reported_to.2", "上报对象：含有不允许的字符“;”"),
+        (list(&[&long], &[]), "held_at.0", "临时隔离点：不能超过60个字（现为10240个）"),
+    ] {
+        let e = d.store.set_incident_place_list(&bad).unwrap_err();
+        assert_eq!(field_of(&e), ("invalid", field.into(), message.into()));
+    }
+    let eleven: Vec<String> = (0..11).map(|i| format!("留观点{i}")).collect();
+    let e = d.store.set_incident_place_list(&IncidentPlaceList { held_at: eleven, reported_to: vec![] }).unwrap_err();
+    assert_eq!(field_of(&e).1, "held_at");
+    assert_eq!(d.store.incident_place_list().unwrap(), IncidentPlaceList::default(), "nothing half-saved");
+
+    // Blank lines and repeats dropped; full-width folded; rare characters and emoji kept.
+    let saved = d
+        .store
+        .set_incident_place_list(&list(
+            &[" 东门临时隔离区 ", "", "东门临时隔离区", "𠈌楼留观室😷"],
+            &["西司门社区", "鼓楼区疫情防控指挥部"],
+        ))
+        .unwrap();
+    assert_eq!(saved.held_at, ["东门临时隔离区", "𠈌楼留观室😷"]);
+    let places = d.store.incident_places().unwrap();
+    assert!(places.configured);
+    assert_eq!(places.reported_to, ["西司门社区", "鼓楼区疫情防控指挥部"], "no generic recipients once listed");
+
+    // Another venue served by this desk has none of them.
+    let other = d
+        .store
+        .register_venue(
+            &VenueInput {
+                kind: "checkpoint".into(),
+                category: "logistics".into(),
+                name: "开封东收费站卡口".into(),
+                district: "gulou".into(),
+                address: "鼓楼区连霍高速开封东出口".into(),
+                manager_name: "王建国".into(),
+                manager_phone: "13837800001".into(),
+            },
+            false,
+        )
+        .unwrap();
+    d.store.set_served_venue(&other.id).unwrap();
+    let at_checkpoint = d.store.incident_places().unwrap();
+    assert!(at_checkpoint.held_at.is_empty());
+    assert_eq!(at_checkpoint.reported_to, ["疫情防控指挥部", "县疾控中心"]);
 }

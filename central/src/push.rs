@@ -283,8 +283,14 @@ impl<'a> Context<'a> {
                 Uuid::parse_str(&b.visit_id).map_err(|_| sync::refuse("visit_id", "登记记录编号格式不对"))?;
                 self.may_write(venue)?;
                 sync::text("reason", "原因", &b.reason, 200)?;
-                sync::text("held_at", "隔离点", &b.held_at, 100)?;
-                sync::text("reported_to", "上报对象", &b.reported_to, 100)?;
+                // The report form's rule (a release carries neither).
+                for (key, label, v) in
+                    [("held_at", "临时隔离点", &b.held_at), ("reported_to", "上报对象", &b.reported_to)]
+                {
+                    if !v.is_empty() && placecode::checkin::incident_place(key, label, v)? != *v {
+                        return Err(sync::refuse(key, format!("{label}：应为整理后的文字")));
+                    }
+                }
                 if placecode::store::IncidentStatus::from_key(&b.status).is_none() {
                     return Err(sync::refuse("status", "状态不对"));
                 }

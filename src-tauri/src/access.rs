@@ -65,6 +65,8 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("report_incident", Access::Operator),
     ("release_visit", Access::Operator),
     ("incident_places", Access::Operator),
+    ("incident_place_list", Access::Operator),
+    ("set_incident_place_list", Access::Admin),
     ("undecided_results", Access::Operator),
     ("advance_incident", Access::Operator),
     ("incidents", Access::Operator),

@@ -73,6 +73,7 @@ fn typescript_bindings_are_up_to_date() {
         render::<Trip>(&cfg),
         render::<TripInput>(&cfg),
         render::<TripResult>(&cfg),
+        render::<placecode::store::IncidentPlaceList>(&cfg),
         render::<placecode::store::TripResolveInput>(&cfg),
         render::<placecode::checkin::TripResolution>(&cfg),
         render::<Destination>(&cfg),

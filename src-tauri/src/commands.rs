@@ -208,6 +208,21 @@ pub fn incident_places(desk: State<'_, Desk>) -> DeskResult<placecode::store::In
     Ok(desk.store()?.incident_places()?)
 }
 
+/// The administrator's list of 临时隔离点 and 上报对象 for the served venue (everyone sees it).
+#[tauri::command]
+pub fn incident_place_list(desk: State<'_, Desk>) -> DeskResult<placecode::store::IncidentPlaceList> {
+    Ok(desk.store()?.incident_place_list()?)
+}
+
+/// Replaces that list (administrator only).
+#[tauri::command]
+pub fn set_incident_place_list(
+    desk: State<'_, Desk>,
+    list: placecode::store::IncidentPlaceList,
+) -> DeskResult<placecode::store::IncidentPlaceList> {
+    Ok(desk.store()?.set_incident_place_list(&list)?)
+}
+
 /// Leaving a yellow or red screen without a report: the reason is recorded with the operator.
 #[tauri::command(async)]
 pub fn release_visit(

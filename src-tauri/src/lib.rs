@@ -148,6 +148,8 @@ desk_commands![
     report_incident,
     release_visit,
     incident_places,
+    incident_place_list,
+    set_incident_place_list,
     undecided_results,
     advance_incident,
     incidents,

@@ -292,15 +292,29 @@ fn pin_hash(pin: &str, salt: &[u8]) -> [u8; 32] {
     out
 }
 
-/// Isolation points and recipients used before at the served venue, most recent first: offered
-/// as choices on the report form. They live in this desk's database only (a new database or
-/// another venue offers none), and nothing is filled in for the operator.
+/// Isolation points and recipients offered as choices on the report form: the administrator's
+/// list for the served venue, then those used before at it (most recent first); with no list of
+/// recipients, the usual ones for the venue's kind (a checkpoint reports to the 指挥部, not a
+/// community). They live in this desk's database only (a new database or another venue offers
+/// none of another's), and nothing is filled in for the operator.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct IncidentPlaces {
     pub held_at: Vec<String>,
     pub reported_to: Vec<String>,
+    /// The administrator has listed this venue's places.
+    pub configured: bool,
 }
+
+/// The administrator's list for the served venue: at most [`PLACE_LIST_MAX`] of each, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct IncidentPlaceList {
+    pub held_at: Vec<String>,
+    pub reported_to: Vec<String>,
+}
+
+pub const PLACE_LIST_MAX: usize = 10;
 
 /// How a yellow or red visit was handled: reported (with the isolation point and recipient) or
 /// released (with the reason).
@@ -911,25 +925,12 @@ impl Store {
 
     /// 拒绝并上报: one action on a yellow or red result (R7).
     pub fn report_incident(&mut self, visit_id: &str, input: &IncidentInput, ctx: &CheckInContext) -> Result<Incident> {
-        let held_at = normalize::clean(&input.held_at);
-        let reported_to = normalize::clean(&input.reported_to);
-        let mut errors = Vec::new();
-        for (key, label, v) in [("held_at", "临时隔离点", &held_at), ("reported_to", "上报对象", &reported_to)]
-        {
-            let n = v.chars().count();
-            if n == 0 {
-                errors.push(FieldError { field: key.into(), message: format!("{label}：必填") });
-            } else if n > 60 {
-                errors.push(FieldError { field: key.into(), message: format!("{label}：不能超过60个字") });
-            } else if let Some(c) = v.chars().find(|c| "<>;{}\\".contains(*c) || c.is_control()) {
-                errors.push(FieldError {
-                    field: key.into(), message: format!("{label}：含有不允许的字符“{c}”")
-                });
-            }
-        }
-        if !errors.is_empty() {
-            return Err(Error::Invalid(errors));
-        }
+        let held_at = checkin::incident_place("held_at", "临时隔离点", &input.held_at);
+        let reported_to = checkin::incident_place("reported_to", "上报对象", &input.reported_to);
+        let (held_at, reported_to) = match (held_at, reported_to) {
+            (Ok(h), Ok(r)) => (h, r),
+            (h, r) => return Err(Error::Invalid([h.err(), r.err()].into_iter().flatten().collect())),
+        };
         let handling = Handling { held_at, reported_to, status: IncidentStatus::Isolated, note: String::new() };
         self.record_incident(visit_id, &handling, ctx)
     }
@@ -1082,7 +1083,8 @@ impl Store {
     /// The isolation points and recipients reported before at the served venue (up to five each).
     pub fn incident_places(&self) -> Result<IncidentPlaces> {
         let Some(venue) = self.served_venue()? else { return Ok(IncidentPlaces::default()) };
-        let list = |column: &str| -> Result<Vec<String>> {
+        let listed = self.incident_place_list()?;
+        let used = |column: &str| -> Result<Vec<String>> {
             let mut stmt = self.conn.prepare(&format!(
                 "SELECT i.{column} FROM incidents i JOIN visits v ON v.id = i.visit_id
                  WHERE v.venue_id = ?1 AND i.status <> 'released' AND i.{column} <> ''
@@ -1091,7 +1093,86 @@ impl Store {
             let rows = stmt.query_map([&venue.id], |r| r.get(0))?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         };
-        Ok(IncidentPlaces { held_at: list("held_at")?, reported_to: list("reported_to")? })
+        let usual: &[&str] = match venue.kind {
+            crate::venue::CodeKind::Checkpoint => &["疫情防控指挥部", "县疾控中心"],
+            _ => &["所在社区", "疫情防控办"],
+        };
+        let configured = !listed.held_at.is_empty() || !listed.reported_to.is_empty();
+        let merge = |mut list: Vec<String>, more: Vec<String>| {
+            for v in more {
+                if !list.contains(&v) {
+                    list.push(v);
+                }
+            }
+            list
+        };
+        let mut reported_to = merge(listed.reported_to.clone(), used("reported_to")?);
+        if listed.reported_to.is_empty() {
+            reported_to = merge(usual.iter().map(|s| s.to_string()).collect(), reported_to);
+        }
+        Ok(IncidentPlaces { held_at: merge(listed.held_at, used("held_at")?), reported_to, configured })
+    }
+
+    /// The administrator's list of 临时隔离点 and 上报对象 for the served venue.
+    pub fn incident_place_list(&self) -> Result<IncidentPlaceList> {
+        let Some(venue) = self.served_venue()? else { return Ok(IncidentPlaceList::default()) };
+        let mut stmt = self
+            .conn
+            .prepare("SELECT kind, value FROM incident_place_list WHERE venue_id = ?1 ORDER BY kind, position")?;
+        let mut list = IncidentPlaceList::default();
+        for row in stmt.query_map([&venue.id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            let (kind, value) = row?;
+            match kind.as_str() {
+                "held_at" => list.held_at.push(value),
+                _ => list.reported_to.push(value),
+            }
+        }
+        Ok(list)
+    }
+
+    /// Replaces the served venue's list (the administrator's): each entry by the report's rule,
+    /// named by its place in the list; blank lines and repeats dropped; at most
+    /// [`PLACE_LIST_MAX`] of each. Nothing is saved unless all are right.
+    pub fn set_incident_place_list(&mut self, list: &IncidentPlaceList) -> Result<IncidentPlaceList> {
+        let venue = self.served_venue()?.ok_or(Error::NotFound("本台服务场所"))?;
+        let mut errors = Vec::new();
+        let mut clean = |key: &str, label: &str, values: &[String]| {
+            let mut out: Vec<String> = Vec::new();
+            for (i, raw) in values.iter().enumerate() {
+                if normalize::clean(raw).is_empty() {
+                    continue;
+                }
+                match checkin::incident_place(&format!("{key}.{i}"), label, raw) {
+                    Ok(v) if !out.contains(&v) => out.push(v),
+                    Ok(_) => {}
+                    Err(e) => errors.push(e),
+                }
+            }
+            if out.len() > PLACE_LIST_MAX {
+                errors.push(FieldError {
+                    field: key.into(),
+                    message: format!("{label}：最多{PLACE_LIST_MAX}个（现为{}个）", out.len()),
+                });
+            }
+            out
+        };
+        let held_at = clean("held_at", "临时隔离点", &list.held_at);
+        let reported_to = clean("reported_to", "上报对象", &list.reported_to);
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM incident_place_list WHERE venue_id = ?1", [&venue.id])?;
+        for (kind, values) in [("held_at", &held_at), ("reported_to", &reported_to)] {
+            for (i, v) in values.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO incident_place_list (venue_id, kind, value, position) VALUES (?1, ?2, ?3, ?4)",
+                    params![venue.id, kind, v, i as i64],
+                )?;
+            }
+        }
+        tx.commit()?;
+        self.incident_place_list()
     }
 
     pub fn incident(&self, id: &str) -> Result<Incident> {

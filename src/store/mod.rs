@@ -222,6 +222,14 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE trips ADD COLUMN resolved_at TEXT;
     ALTER TABLE trips ADD COLUMN resolution_note TEXT NOT NULL DEFAULT '';
     ALTER TABLE trips ADD COLUMN visit_ids TEXT NOT NULL DEFAULT '';",
+    // 12: the administrator's list of 临时隔离点 and 上报对象 per venue, offered on the report form.
+    "CREATE TABLE incident_place_list (
+        venue_id TEXT NOT NULL,
+        kind     TEXT NOT NULL,
+        value    TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (venue_id, kind, value)
+    );",
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";
@@ -233,8 +241,8 @@ mod retention;
 mod truck;
 
 pub use checkin::{
-    shanghai, sign_in_lockout, CheckInContext, Incident, IncidentInput, IncidentPlaces, IncidentStatus, Operator,
-    RiskConfirm, DEFAULT_IDLE_MINUTES, SIGN_IN_FREE_TRIES,
+    shanghai, sign_in_lockout, CheckInContext, Incident, IncidentInput, IncidentPlaceList, IncidentPlaces,
+    IncidentStatus, Operator, RiskConfirm, DEFAULT_IDLE_MINUTES, SIGN_IN_FREE_TRIES,
 };
 pub use codes::{CodeCheck, PosterSettings, VenueCode};
 pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};

@@ -16,7 +16,7 @@ const incidentPlaces = vi.mocked(api.incidentPlaces);
 
 beforeEach(() => {
   vi.resetAllMocks();
-  incidentPlaces.mockResolvedValue({ held_at: [], reported_to: [] });
+  incidentPlaces.mockResolvedValue({ held_at: [], reported_to: [], configured: false });
 });
 
 afterEach(() => {
@@ -112,6 +112,8 @@ describe('ResultScreen: yellow and red', () => {
   it('Enter opens the report form; submitting reports with the visit id and the fields', async () => {
     const user = userEvent.setup();
     reportIncident.mockResolvedValue(incident());
+    // A venue with no list of its own: the usual recipients for its kind, from the backend.
+    incidentPlaces.mockResolvedValue({ held_at: [], reported_to: ['所在社区', '疫情防控办'], configured: false });
     const { onclose } = renderResult([red]);
 
     await user.keyboard('{Enter}');
@@ -135,7 +137,7 @@ describe('ResultScreen: yellow and red', () => {
 
   it('fills in nothing; places used before at this venue are offered as choices', async () => {
     const user = userEvent.setup();
-    incidentPlaces.mockResolvedValue({ held_at: ['东门临时隔离区'], reported_to: ['西司门社区'] });
+    incidentPlaces.mockResolvedValue({ held_at: ['东门临时隔离区'], reported_to: ['西司门社区'], configured: false });
     reportIncident.mockResolvedValue(incident());
     renderResult([red]);
     await user.keyboard('{Enter}');
@@ -148,6 +150,17 @@ describe('ResultScreen: yellow and red', () => {
     await user.click(screen.getByRole('button', { name: '西司门社区' }));
     await user.keyboard('{Enter}');
     expect(reportIncident).toHaveBeenCalledWith('visit-red', { held_at: '东门临时隔离区', reported_to: '西司门社区' });
+  });
+
+  it("offers the administrator's list as this venue's, and nothing it did not send", async () => {
+    const user = userEvent.setup();
+    incidentPlaces.mockResolvedValue({ held_at: ['卡口东侧留观点'], reported_to: ['县疫情防控指挥部'], configured: true });
+    renderResult([red]);
+    await user.keyboard('{Enter}');
+    const choices = await screen.findAllByTestId('incident-choice-reported-to');
+    expect(choices.map((c) => c.textContent?.trim())).toEqual(['县疫情防控指挥部']);
+    expect(screen.getAllByText('本场所清单：')).toHaveLength(2);
+    expect(screen.queryByRole('button', { name: '所在社区' })).not.toBeInTheDocument();
   });
 
   it('shows field errors under their fields and an unknown key in a banner', async () => {

@@ -19,6 +19,7 @@ import type {
   ImportReport,
   Incident,
   IncidentInput,
+  IncidentPlaceList,
   IncidentPlaces,
   IncidentStatus,
   Lookup,
@@ -178,9 +179,25 @@ export function undecidedResults(): Promise<CheckInResult[]> {
   return call<CheckInResult[]>('undecided_results');
 }
 
-/** Isolation points and recipients used before at the served venue (this desk's own data). */
+/**
+ * Isolation points and recipients to offer on the report form: the administrator's list, those used
+ * before at the served venue, the usual recipients for its kind (this desk's own data).
+ */
 export function incidentPlaces(): Promise<IncidentPlaces> {
   return call<IncidentPlaces>('incident_places');
+}
+
+/** The administrator's list of isolation points and recipients for the served venue. */
+export function incidentPlaceList(): Promise<IncidentPlaceList> {
+  return call<IncidentPlaceList>('incident_place_list');
+}
+
+/**
+ * Replaces that list (administrator only). Field errors: held_at.<i>, reported_to.<i> (a line),
+ * held_at, reported_to (too many).
+ */
+export function setIncidentPlaceList(list: IncidentPlaceList): Promise<IncidentPlaceList> {
+  return call<IncidentPlaceList>('set_incident_place_list', { list });
 }
 
 /** Leaving a yellow or red result without a report: the reason is recorded (never silently). */

@@ -22,6 +22,7 @@ export type { ImportReport } from './bindings/ImportReport';
 export type { Incident } from './bindings/Incident';
 export type { IncidentInput } from './bindings/IncidentInput';
 export type { IncidentPlaces } from './bindings/IncidentPlaces';
+export type { IncidentPlaceList } from './bindings/IncidentPlaceList';
 export type { IncidentStatus } from './bindings/IncidentStatus';
 export type { ReleaseReason } from './bindings/ReleaseReason';
 export type { Lookup } from './bindings/Lookup';
