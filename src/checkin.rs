@@ -119,7 +119,7 @@ pub fn stored_home_address(raw: &str) -> Result<String, String> {
     if let Some(c) =
         s.chars().find(|&c| !(validate::is_han(c) || c.is_ascii_alphanumeric() || " ()（）·-—_#/,.、".contains(c)))
     {
-        return Err(format!("含有不允许的字符“{c}”"));
+        return Err(crate::normalize::forbidden(c));
     }
     Ok(s)
 }
@@ -265,7 +265,7 @@ pub fn incident_place(field: &str, label: &str, raw: &str) -> std::result::Resul
     } else if n > INCIDENT_PLACE_MAX {
         format!("{label}：不能超过{INCIDENT_PLACE_MAX}个字（现为{n}个）")
     } else if let Some(c) = v.chars().find(|c| "<>;{}\\".contains(*c) || c.is_control()) {
-        format!("{label}：含有不允许的字符“{c}”")
+        format!("{label}：{}", crate::normalize::forbidden(c))
     } else {
         return Ok(v);
     };
@@ -332,7 +332,7 @@ fn note_rule(raw: &str, required: Option<&str>) -> Result<String> {
         Some(why) if words < 2 => Err(why.to_owned()),
         _ if n > RELEASE_NOTE_MAX => Err(format!("不能超过{RELEASE_NOTE_MAX}个字（现为{n}个）")),
         _ => match note.chars().find(|c| "<>;{}\\".contains(*c) || c.is_control()) {
-            Some(c) => Err(format!("含有不允许的字符“{c}”")),
+            Some(c) => Err(crate::normalize::forbidden(c)),
             None => Ok(()),
         },
     };
@@ -772,7 +772,7 @@ pub fn place(raw: &str) -> Result<String, String> {
         return Err(format!("不能超过{PLACE_MAX}个字（现为{n}个）"));
     }
     if let Some(c) = s.chars().find(|&c| !(validate::is_han(c) || c.is_ascii_alphanumeric() || " ·-()".contains(c))) {
-        return Err(format!("含有不允许的字符“{c}”"));
+        return Err(crate::normalize::forbidden(c));
     }
     Ok(s)
 }

@@ -58,7 +58,7 @@ pub fn resident_id(raw: &str, today: NaiveDate) -> Result<ResidentId, String> {
         return Err("15位的第一代身份证已停止使用，请填写18位号码".into());
     }
     if let Some(c) = s.chars().find(|c| !c.is_ascii_alphanumeric()) {
-        return Err(format!("含有不允许的字符“{c}”"));
+        return Err(crate::normalize::forbidden(c));
     }
     if s.len() != 18 {
         return Err(format!("应为18位，现为{}位", s.chars().count()));
@@ -136,7 +136,7 @@ pub fn document(kind: DocumentKind, raw: &str, today: NaiveDate) -> Result<Strin
         return Err("必填".into());
     }
     if let Some(c) = s.chars().find(|c| !c.is_ascii_alphanumeric()) {
-        return Err(format!("含有不允许的字符“{c}”"));
+        return Err(crate::normalize::forbidden(c));
     }
     let ok = match kind {
         // Chinese passports: E/G + 8 digits, or E + letter + 7 digits; foreign ones vary: 5 to 17
@@ -202,7 +202,7 @@ pub fn plate(raw: &str) -> Result<String, String> {
         _ => (rest, None),
     };
     if let Some(c) = serial.iter().find(|c| !serial_ok(c)) {
-        return Err(format!("含有不允许的字符“{c}”"));
+        return Err(crate::normalize::forbidden(*c));
     }
     match (serial.len(), suffix) {
         (5, None) | (4, Some(_)) => Ok(s),

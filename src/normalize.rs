@@ -3,8 +3,13 @@
 
 /// Full-width ASCII (U+FF01..U+FF5E) to half-width, the ideographic space to a space, and the
 /// many look-alike middle dots to U+00B7 (the dot in minority names such as 买买提·艾力).
+///
+/// Invisible formatting characters are dropped: the bidirectional overrides and isolates (a note
+/// "录入\u{202E}误错" would show as something else than it says), zero-width spaces, the BOM and
+/// the soft hyphen. The zero-width joiners that emoji sequences need are kept.
 pub fn to_half_width(s: &str) -> String {
     s.chars()
+        .filter(|c| !invisible_format(*c))
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200A}' => ' ',
@@ -12,6 +17,32 @@ pub fn to_half_width(s: &str) -> String {
             _ => c,
         })
         .collect()
+}
+
+fn invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// "含有不允许的字符“<”", naming an invisible character by its code ("U+0007") so the message
+/// says something.
+pub fn forbidden(c: char) -> String {
+    if c.is_control() || (c.is_whitespace() && c != ' ') {
+        format!("含有不允许的字符（U+{:04X}）", c as u32)
+    } else {
+        format!("含有不允许的字符“{c}”")
+    }
 }
 
 /// Half-width, trimmed, inner runs of whitespace collapsed to one space.
@@ -41,6 +72,17 @@ pub fn comparable(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invisible_formatting_is_dropped_and_forbidden_characters_are_named() {
+        assert_eq!(clean("录入\u{202E}误错\u{200B}\u{FEFF}"), "录入误错");
+        assert_eq!(clean("\u{2066}车牌\u{2069}录错\u{00AD}"), "车牌录错");
+        // Emoji sequences keep their joiner.
+        assert_eq!(clean("👨\u{200D}👩\u{200D}👧"), "👨\u{200D}👩\u{200D}👧");
+        assert_eq!(forbidden('<'), "含有不允许的字符“<”");
+        assert_eq!(forbidden('\u{7}'), "含有不允许的字符（U+0007）");
+        assert_eq!(forbidden('\n'), "含有不允许的字符（U+000A）");
+    }
 
     #[test]
     fn full_width_digits_letters_and_spaces_become_half_width() {

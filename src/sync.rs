@@ -489,11 +489,27 @@ pub fn body<T: serde::de::DeserializeOwned>(record: &Record) -> Result<T, Refusa
     T::deserialize(&record.body).map_err(|e| refuse("body", format!("记录内容格式不对：{}", serde_reason(&e))))
 }
 
-/// serde's message without the input echoed back (it may hold personal data).
+/// serde's reason in Chinese, naming the field or value it is about but never echoing the input
+/// (it may hold personal data).
 fn serde_reason(e: &serde_json::Error) -> String {
     let s = e.to_string();
     let s = s.split(" at line").next().unwrap_or(&s);
-    s.chars().take(120).collect()
+    // The first `quoted` name in serde's message: the missing field's.
+    let quoted = || s.split('`').nth(1).map(|q| q.chars().take(40).collect::<String>()).unwrap_or_default();
+    if s.starts_with("missing field") {
+        format!("缺少字段 {}", quoted())
+    } else if s.starts_with("unknown variant") || s.starts_with("unknown field") {
+        // The names serde expected come from the record's type, not from the input.
+        let expected: String = s.split("expected ").nth(1).unwrap_or("").replace('`', "").chars().take(120).collect();
+        let what = if s.starts_with("unknown field") { "有不认识的字段" } else { "有不是可选的取值" };
+        format!("{what}（应为 {}）", expected.trim_start_matches("one of "))
+    } else if s.starts_with("invalid type") {
+        "某个字段的类型不对".into()
+    } else if s.starts_with("invalid length") || s.starts_with("invalid value") {
+        "某个字段的取值不对".into()
+    } else {
+        "无法读取".into()
+    }
 }
 
 /// A checked visit: the normalized document number and name, ready to store.
@@ -742,6 +758,20 @@ mod tests {
         assert_eq!(e.field, "body");
         assert!(e.message.starts_with("记录内容格式不对") && !e.message.contains("王建国秘密"), "{}", e.message);
         assert_eq!(record_id("not-a-uuid").unwrap_err().field, "id");
+        // In Chinese, naming what the type expects, never the value sent.
+        let update = |body| Record { kind: RecordKind::TripUpdate, body, ..r.clone() };
+        let e = body::<TripUpdateBody>(&update(json!({"venue_id": "v", "trip_id": "t", "resolution": "王建国秘密",
+            "note": "n", "at": "2026-11-29T00:00:00Z"})))
+        .unwrap_err();
+        assert_eq!(e.message, "记录内容格式不对：有不是可选的取值（应为 verified, turned_back, cancelled）");
+        let e = body::<TripUpdateBody>(&update(json!({"venue_id": "v", "trip_id": "t", "resolution": "verified",
+            "at": "2026-11-29T00:00:00Z"})))
+        .unwrap_err();
+        assert_eq!(e.message, "记录内容格式不对：缺少字段 note");
+        let e = body::<TripUpdateBody>(&update(json!({"venue_id": 1, "trip_id": "t", "resolution": "verified",
+            "note": "n", "at": "2026-11-29T00:00:00Z"})))
+        .unwrap_err();
+        assert_eq!(e.message, "记录内容格式不对：某个字段的类型不对");
     }
 
     #[test]

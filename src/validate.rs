@@ -83,7 +83,7 @@ fn only(s: &str, allowed: impl Fn(char) -> bool) -> Result<(), String> {
         None => Ok(()),
         Some(c) if c.is_control() => Err("含有不可见的控制字符".into()),
         Some(c) if c.is_whitespace() => Err("不能含有空格".into()),
-        Some(c) => Err(format!("含有不允许的字符“{c}”")),
+        Some(c) => Err(crate::normalize::forbidden(c)),
     }
 }
 

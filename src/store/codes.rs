@@ -56,7 +56,7 @@ fn label(raw: &str) -> Result<String> {
         return Err(bad(format!("不能超过{LABEL_MAX}个字")));
     }
     if let Some(c) = s.chars().find(|&c| !(validate::is_han(c) || c.is_ascii_alphanumeric() || " -#·()".contains(c))) {
-        return Err(bad(format!("含有不允许的字符“{c}”")));
+        return Err(bad(crate::normalize::forbidden(c)));
     }
     Ok(s)
 }
