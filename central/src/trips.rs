@@ -216,11 +216,13 @@ pub async fn record_arrival(
     let plate = placecode::identity::plate(&b.plate).unwrap_or_else(|_| b.plate.clone());
     let venue = Uuid::parse_str(&b.venue_id).map_err(|_| CentralError::Internal("venue".into()))?;
     let named = b.trip_id.as_deref().and_then(|t| Uuid::parse_str(t).ok());
-    let trip: Option<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM trips WHERE destination_venue = $1 AND arrived_at IS NULL AND resolution IS NULL
+    // The trip in transit; else one its checkpoint ended (an arrival after 劝返 or 作废 is linked
+    // to it, and listed for supervision, but does not close it).
+    let trip: Option<(Uuid, Option<String>)> = sqlx::query_as(
+        "SELECT id, resolution FROM trips WHERE destination_venue = $1 AND arrived_at IS NULL
            AND (id = $2 OR ($2 IS NULL AND plate = $3 AND entered_at <= $4 + interval '1 hour'
                 AND entered_at >= $4 - interval '72 hours'))
-         ORDER BY entered_at DESC LIMIT 1",
+         ORDER BY resolution IS NOT NULL, entered_at DESC LIMIT 1",
     )
     .bind(venue)
     .bind(named)
@@ -233,11 +235,12 @@ pub async fn record_arrival(
         .bind(&plate)
         .bind(venue)
         .bind(desk)
-        .bind(trip)
+        .bind(trip.as_ref().map(|(t, _)| *t))
         .bind(b.at)
         .execute(&mut **tx)
         .await?;
-    if let Some(t) = trip {
+    let closes = |r: &Option<String>| r.is_none() || r.as_deref() == Some(TripResolution::Verified.key());
+    if let Some((t, _)) = trip.filter(|(_, r)| closes(r)) {
         sqlx::query("UPDATE trips SET arrived_at = $2, arrival_id = $3 WHERE id = $1")
             .bind(t)
             .bind(b.at)
@@ -274,6 +277,10 @@ pub struct UnmatchedArrival {
     pub venue_id: Uuid,
     pub venue_name: Option<String>,
     pub at: DateTime<Utc>,
+    /// The trip the checkpoint had turned back or voided before this arrival, if that is why.
+    pub trip_id: Option<Uuid>,
+    /// turned_back or cancelled; none: no known entry.
+    pub trip_resolution: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -333,9 +340,11 @@ pub async fn supervise(
     }
     let unmatched_arrivals: Vec<UnmatchedArrival> = if status == "all" || status == "unmatched" {
         sqlx::query_as(
-            "SELECT a.id AS arrival_id, a.plate, a.venue_id, v.name AS venue_name, a.at FROM arrivals a
-             LEFT JOIN venues v ON v.id = a.venue_id
-             WHERE a.trip_id IS NULL AND a.at >= $1 AND ($2::uuid IS NULL OR a.venue_id = $2) ORDER BY a.at DESC",
+            "SELECT a.id AS arrival_id, a.plate, a.venue_id, v.name AS venue_name, a.at, a.trip_id,
+                t.resolution AS trip_resolution
+             FROM arrivals a LEFT JOIN venues v ON v.id = a.venue_id LEFT JOIN trips t ON t.id = a.trip_id
+             WHERE (a.trip_id IS NULL OR (t.arrived_at IS NULL AND t.resolution IN ('turned_back', 'cancelled')))
+               AND a.at >= $1 AND ($2::uuid IS NULL OR a.venue_id = $2) ORDER BY a.at DESC",
         )
         .bind(since)
         .bind(q.destination)

@@ -60,6 +60,7 @@ async fn a_trip_closes_on_both_desks(pool: PgPool) {
             pass_number: if i == 0 { "HN2026112700001".into() } else { String::new() },
             destination_id: dest.venue_id.clone(),
             predeclaration_id: None,
+            turned_back_checked: false,
         };
         let r = cp.store().open_trip(&input, &cp.ctx).unwrap();
         let trip = r.trip.expect("all green: the trip opens");
@@ -126,6 +127,7 @@ async fn overdue_trips_and_arrivals_without_entry_are_listed(pool: PgPool) {
         pass_number: String::new(),
         destination_id: dest.venue_id.clone(),
         predeclaration_id: None,
+        turned_back_checked: false,
     };
     cp.store().open_trip(&input, &late).unwrap().trip.unwrap();
     let board = cp.store().trip_board(Utc::now()).unwrap();
@@ -215,6 +217,7 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
         pass_number: String::new(),
         destination_id: dest.venue_id.clone(),
         predeclaration_id: Some(pre.id.clone()),
+        turned_back_checked: false,
     };
     let trip = cp.store().open_trip(&input, &cp.ctx).unwrap().trip.unwrap();
     assert!(cp.store().find_crew("豫B88888").unwrap().predeclarations.is_empty(), "confirmed once");
@@ -250,15 +253,33 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
         pass_number: String::new(),
         destination_id: dest.venue_id.clone(),
         predeclaration_id: None,
+        turned_back_checked: false,
     };
     let r = cp.store().open_trip(&input, &cp.ctx).unwrap();
-    // The truck does not enter: its trip is recorded as 劝返 at entry, naming the crew.
-    let trip = r.trip.expect("a trip turned back at entry");
-    assert_eq!(trip.status, TripStatus::TurnedBack);
-    assert!(trip.resolution_note.contains("红码"), "{:?}", trip.resolution_note);
+    // The truck waits for the clerk's decision on the red member: nothing goes to the centre yet,
+    // and the truck cannot be entered again meanwhile.
+    let trip = r.trip.expect("a trip held at entry");
+    assert_eq!(trip.status, TripStatus::Held);
     assert_eq!(trip.crew.len(), 2);
     assert_eq!(r.results[1].colour, placecode::decision::Colour::Red);
-    // The red member is reported through refuse-and-report; the trip names the incident.
+    let again = cp.store().open_trip(&input, &cp.ctx).unwrap_err();
+    assert!(
+        matches!(&again, placecode::Error::Invalid(f) if f[0].field == "plate" && f[0].message.contains("尚未处置")),
+        "{again:?}"
+    );
+    let resolve = placecode::store::TripResolveInput {
+        trip_id: trip.id.clone(),
+        resolution: placecode::checkin::TripResolution::Cancelled,
+        note: "想绕过处置".into(),
+    };
+    assert!(cp.store().resolve_trip(&resolve, &cp.ctx).is_err(), "a held trip is decided on the result screen only");
+    cp.engine.sync_once().await.unwrap();
+    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
+        .await
+        .unwrap();
+    assert!(sup.trips.is_empty(), "nothing at the centre before the decision");
+    // The red member is reported through refuse-and-report: the truck is turned back, naming
+    // the incident.
     let incident = cp
         .store()
         .report_incident(
@@ -269,11 +290,37 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
             &cp.ctx,
         )
         .unwrap();
-    assert_eq!(cp.store().trip(&trip.id, Utc::now()).unwrap().incident_ids, vec![incident.id]);
+    let trip = cp.store().trip(&trip.id, Utc::now()).unwrap();
+    assert_eq!(trip.status, TripStatus::TurnedBack);
+    assert!(trip.resolution_note.contains("红码"), "{:?}", trip.resolution_note);
+    assert_eq!(trip.incident_ids, vec![incident.id]);
     let board = cp.store().trip_board(Utc::now()).unwrap();
     assert_eq!((board.open.len(), board.overdue.len(), board.ended.len()), (0, 0, 1));
-    // Not in transit: the same truck may come back (with a green crew) later.
-    assert!(cp.store().find_crew("豫B22222").unwrap().open_trip.is_none());
+    // Looking the truck up, or the red member, tells it was turned back; the red member is not
+    // offered again with the last crew.
+    let found = cp.store().find_crew("豫B22222").unwrap();
+    assert!(found.open_trip.is_none());
+    assert_eq!(found.turned_back.as_ref().map(|t| t.id.as_str()), Some(trip.id.as_str()));
+    assert_eq!(found.previous.len(), 1);
+    assert_eq!(found.left_out.len(), 1);
+    assert_eq!(found.left_out[0].colour, placecode::decision::Colour::Red);
+    assert!(cp.store().find_crew(&resident_id(2)).unwrap().turned_back.is_some());
+    // The same truck back at once with another crew: the clerk is asked to check first.
+    let back =
+        TripInput { crew: vec![member("张甲", 1, "豫B22222"), member("王丙", 5, "豫B22222")], ..input.clone() };
+    match cp.store().open_trip(&back, &cp.ctx) {
+        Err(placecode::Error::Invalid(f)) => {
+            assert_eq!(f[0].field, "turned_back_checked");
+            assert!(f[0].message.contains("被劝返") && f[0].message.contains("豫B22222"), "{f:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The driver alone on another truck: asked too (he shared the cab).
+    let other_truck =
+        TripInput { plate: "豫B22223".into(), crew: vec![member("张甲", 1, "豫B22223")], ..input.clone() };
+    assert!(
+        matches!(cp.store().open_trip(&other_truck, &cp.ctx), Err(placecode::Error::Invalid(f)) if f[0].field == "turned_back_checked")
+    );
     cp.engine.sync_once().await.unwrap();
     assert!(cp.store().rejected_records().unwrap().is_empty(), "{:?}", cp.store().rejected_records().unwrap());
     let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
@@ -281,9 +328,24 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
         .unwrap();
     assert_eq!((sup.open, sup.turned_back), (0, 1));
     assert_eq!(sup.trips[0].status, "turned_back");
-    // The destination learns the truck is not coming.
+    // The destination learns the truck is not coming; if it comes anyway, the arrival is
+    // flagged, linked to the trip turned back, and shown to supervision.
     dest.engine.sync_once().await.unwrap();
     assert!(dest.store().trip_board(Utc::now()).unwrap().expected_arrivals.is_empty());
+    let a = dest.store().record_arrival("豫B22222", &dest.ctx).unwrap();
+    assert!(a.flagged);
+    assert_eq!(a.trip.as_ref().map(|t| t.status), Some(TripStatus::TurnedBack));
+    dest.engine.sync_once().await.unwrap();
+    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(sup.unmatched_arrivals.len(), 1);
+    assert_eq!(sup.unmatched_arrivals[0].trip_resolution.as_deref(), Some("turned_back"));
+    assert_eq!(sup.turned_back, 1, "the arrival does not close a trip turned back");
+    // Checked by the clerk, the truck enters with its new crew.
+    let checked = TripInput { turned_back_checked: true, ..back };
+    assert_eq!(cp.store().open_trip(&checked, &cp.ctx).unwrap().trip.unwrap().status, TripStatus::Open);
+
     // Bad input names every field; nothing is saved.
     let bad = TripInput {
         plate: "12345".into(),
@@ -291,6 +353,7 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
         pass_number: "通行证!".into(),
         destination_id: "nowhere".into(),
         predeclaration_id: None,
+        turned_back_checked: false,
     };
     let before = cp.store().visit_count().unwrap();
     match cp.store().open_trip(&bad, &cp.ctx) {
@@ -320,6 +383,7 @@ async fn one_trip_in_transit_per_truck_and_what_became_of_it(pool: PgPool) {
         pass_number: String::new(),
         destination_id: dest.venue_id.clone(),
         predeclaration_id: None,
+        turned_back_checked: false,
     };
     let first = cp.store().open_trip(&trip_input("豫B30001", &[31, 32]), &cp.ctx).unwrap().trip.unwrap();
 
@@ -412,6 +476,7 @@ async fn only_the_checkpoint_that_opened_a_trip_ends_it(pool: PgPool) {
         pass_number: String::new(),
         destination_id: dest.venue_id.clone(),
         predeclaration_id: None,
+        turned_back_checked: false,
     };
     let trip = cp.store().open_trip(&input, &cp.ctx).unwrap().trip.unwrap();
     cp.engine.sync_once().await.unwrap();
@@ -458,4 +523,44 @@ async fn only_the_checkpoint_that_opened_a_trip_ends_it(pool: PgPool) {
     bad.body["note"] = serde_json::json!("<b>x</b>");
     let r = push_as(&cp, bad).await;
     assert_eq!((r.status, r.field.as_deref()), (placecode::sync::PushStatus::Rejected, Some("note")), "{r:?}");
+}
+
+/// A red member let go by the clerk (误扫, 核实后放行) is not a truck turned back: once every
+/// yellow or red member is released, the trip opens and reaches the centre as an entry.
+#[sqlx::test]
+async fn a_crew_member_released_by_the_clerk_lets_the_truck_in(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(pool.clone()).await;
+    let dest = test_desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
+    let cp = test_desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
+    cp.engine.sync_once().await.unwrap();
+    let mut feverish = member("李乙", 52, "豫B52525");
+    feverish.symptoms = Some(true);
+    let input = TripInput {
+        plate: "豫B52525".into(),
+        crew: vec![member("张甲", 51, "豫B52525"), feverish],
+        destination_id: dest.venue_id.clone(),
+        ..Default::default()
+    };
+    let r = cp.store().open_trip(&input, &cp.ctx).unwrap();
+    let trip = r.trip.unwrap();
+    assert_eq!(trip.status, TripStatus::Held);
+    assert_ne!(r.results[1].colour, placecode::decision::Colour::Green);
+    cp.store()
+        .release_visit(
+            &r.results[1].visit_id,
+            placecode::checkin::ReleaseReason::VerifiedByStaff,
+            "复测体温36.6℃",
+            &cp.ctx,
+        )
+        .unwrap();
+    assert_eq!(cp.store().trip(&trip.id, Utc::now()).unwrap().status, TripStatus::Open);
+    cp.engine.sync_once().await.unwrap();
+    assert!(cp.store().rejected_records().unwrap().is_empty(), "{:?}", cp.store().rejected_records().unwrap());
+    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!((sup.open, sup.turned_back), (1, 0));
+    dest.engine.sync_once().await.unwrap();
+    assert_eq!(dest.store().trip_board(Utc::now()).unwrap().expected_arrivals.len(), 1);
 }

@@ -995,6 +995,8 @@ impl Store {
             "reported_to": h.reported_to, "status": h.status.key(), "at": stamp, "note": h.note, "operator": operator,
         });
         super::outbox::enqueue(&tx, &id, crate::sync::RecordKind::Incident, body)?;
+        // A truck's crew member: the last decision on the crew settles the trip (劝返 or open).
+        super::truck::settle_held_trip(&tx, visit_id, ctx)?;
         tx.commit()?;
         self.incident(&id)
     }

@@ -216,12 +216,14 @@ const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE raised_colours ADD COLUMN tag INTEGER;
     CREATE INDEX raised_colours_tag ON raised_colours (tag);",
-    // 11: what became of a trip besides an arrival (到达核验, 劝返, 作废), and the crew's visits
-    // (a crew turned back at entry: their incidents are found through them).
+    // 11: what became of a trip besides an arrival (到达核验, 劝返, 作废; 'held' while a crew not
+    // all green waits for the clerk's decision), the crew's visits (their incidents are found
+    // through them) and the phone pre-declarations it confirms once decided.
     "ALTER TABLE trips ADD COLUMN resolution TEXT;
     ALTER TABLE trips ADD COLUMN resolved_at TEXT;
     ALTER TABLE trips ADD COLUMN resolution_note TEXT NOT NULL DEFAULT '';
-    ALTER TABLE trips ADD COLUMN visit_ids TEXT NOT NULL DEFAULT '';",
+    ALTER TABLE trips ADD COLUMN visit_ids TEXT NOT NULL DEFAULT '';
+    ALTER TABLE trips ADD COLUMN predeclaration_ids TEXT NOT NULL DEFAULT '';",
     // 12: the administrator's list of 临时隔离点 and 上报对象 per venue, offered on the report form.
     "CREATE TABLE incident_place_list (
         venue_id TEXT NOT NULL,

@@ -33,12 +33,19 @@ pub struct TripInput {
     pub destination_id: String,
     /// The phone pre-declaration being confirmed, if any.
     pub predeclaration_id: Option<String>,
+    /// The clerk checked that this truck (or a member of its crew) was turned back in the last
+    /// 24 hours and lets it enter anyway; without it such an entry is refused, naming the trip.
+    #[serde(default)]
+    pub turned_back_checked: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum TripStatus {
+    /// A crew not all green at entry, waiting for the clerk's decision on each yellow or red
+    /// member (拒绝并上报 turns the truck back; releasing them all lets it in).
+    Held,
     Open,
     /// The destination recorded the arrival (闭环).
     Closed,
@@ -55,6 +62,30 @@ impl TripStatus {
     /// Still expected somewhere: open or overdue.
     pub fn in_transit(self) -> bool {
         matches!(self, TripStatus::Open | TripStatus::Overdue)
+    }
+}
+
+/// The local mark of a trip whose crew waits for the clerk's decision (never synced).
+const HELD: &str = "held";
+
+/// A trip turned back this many hours ago still asks the clerk to check before the truck or a
+/// member of its crew enters again.
+pub const TURNED_BACK_RECHECK_HOURS: i64 = 24;
+
+impl TripStatus {
+    fn of(arrived: bool, resolution: Option<&str>, overdue: bool) -> TripStatus {
+        match (arrived, resolution) {
+            (true, _) => TripStatus::Closed,
+            (false, Some(HELD)) => TripStatus::Held,
+            (false, Some(r)) => match TripResolution::from_key(r) {
+                Some(TripResolution::Verified) => TripStatus::Verified,
+                Some(TripResolution::TurnedBack) => TripStatus::TurnedBack,
+                Some(TripResolution::Cancelled) => TripStatus::Cancelled,
+                None => TripStatus::Open,
+            },
+            (false, None) if overdue => TripStatus::Overdue,
+            (false, None) => TripStatus::Open,
+        }
     }
 }
 
@@ -137,6 +168,10 @@ pub struct CrewLookup {
     /// This truck's trip still in transit, if any: it must be resolved before the truck enters
     /// again (one open trip per plate).
     pub open_trip: Option<Trip>,
+    /// This truck's (or this person's) trip turned back in the last 24 hours, if any.
+    pub turned_back: Option<Trip>,
+    /// Members of the previous crew not offered again: yellow or red then (masked, with the colour).
+    pub left_out: Vec<CrewMember>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -146,8 +181,15 @@ pub struct Arrival {
     pub plate: String,
     pub at: String,
     pub trip: Option<Trip>,
-    /// No known entry: recorded and reported to the central server.
+    /// No known entry, or the checkpoint had turned the truck back or voided its trip: recorded
+    /// and reported to the central server.
     pub flagged: bool,
+    /// The arrival record's own: pending until the centre has it.
+    pub sync_state: String,
+}
+
+fn arrival_flagged(trip: &Option<Trip>) -> bool {
+    trip.as_ref().is_none_or(|t| matches!(t.status, TripStatus::TurnedBack | TripStatus::Cancelled))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -183,8 +225,8 @@ const TRIP_COLUMNS: &str =
     "id, plate, checkpoint_name, destination_id, destination_name, crew, pass_number, entered_at,
     expected_departure, arrived_at, sync_state, resolution, resolved_at, resolution_note, visit_ids";
 
-/// A trip still in transit: no arrival and not resolved.
-const IN_TRANSIT: &str = "arrived_at IS NULL AND resolution IS NULL";
+/// A trip still in transit (no arrival, not resolved) or waiting for the decision on its crew.
+const IN_TRANSIT: &str = "arrived_at IS NULL AND (resolution IS NULL OR resolution = 'held')";
 
 fn trip_from_row(r: &rusqlite::Row, now: DateTime<Utc>, overdue_hours: i64) -> rusqlite::Result<Trip> {
     let crew_json: String = r.get(5)?;
@@ -193,14 +235,8 @@ fn trip_from_row(r: &rusqlite::Row, now: DateTime<Utc>, overdue_hours: i64) -> r
     let arrived_at: Option<String> = r.get(9)?;
     let entered = DateTime::parse_from_rfc3339(&entered_at).map(|t| t.with_timezone(&Utc)).unwrap_or(now);
     let resolution: Option<String> = r.get(11)?;
-    let status = match (arrived_at.is_some(), resolution.as_deref().and_then(TripResolution::from_key)) {
-        (true, _) => TripStatus::Closed,
-        (false, Some(TripResolution::Verified)) => TripStatus::Verified,
-        (false, Some(TripResolution::TurnedBack)) => TripStatus::TurnedBack,
-        (false, Some(TripResolution::Cancelled)) => TripStatus::Cancelled,
-        (false, None) if now - entered > Duration::hours(overdue_hours) => TripStatus::Overdue,
-        (false, None) => TripStatus::Open,
-    };
+    let status =
+        TripStatus::of(arrived_at.is_some(), resolution.as_deref(), now - entered > Duration::hours(overdue_hours));
     // Visit ids here; turned into this desk's incident ids by `with_incidents`.
     let visits: String = r.get(14)?;
     Ok(Trip {
@@ -209,15 +245,7 @@ fn trip_from_row(r: &rusqlite::Row, now: DateTime<Utc>, overdue_hours: i64) -> r
         checkpoint_name: r.get(2)?,
         destination_id: r.get(3)?,
         destination_name: r.get(4)?,
-        crew: crew
-            .iter()
-            .map(|m| CrewMember {
-                name_masked: crate::mask::name(&m.input.name),
-                document_masked: crate::mask::id_number(&m.input.document_number),
-                phone: m.input.phone.clone(),
-                colour: m.colour,
-            })
-            .collect(),
+        crew: crew.iter().map(member_shown).collect(),
         pass_number: r.get(6)?,
         entered_at,
         expected_departure: r.get(8)?,
@@ -228,6 +256,15 @@ fn trip_from_row(r: &rusqlite::Row, now: DateTime<Utc>, overdue_hours: i64) -> r
         incident_ids: visits.split_whitespace().map(str::to_owned).collect(),
         sync_state: r.get(10)?,
     })
+}
+
+fn member_shown(m: &StoredMember) -> CrewMember {
+    CrewMember {
+        name_masked: crate::mask::name(&m.input.name),
+        document_masked: crate::mask::id_number(&m.input.document_number),
+        phone: m.input.phone.clone(),
+        colour: m.colour,
+    }
 }
 
 /// Replaces the crew's visit ids that `trip_from_row` left in `incident_ids` by the incidents
@@ -362,20 +399,52 @@ impl Store {
              ORDER BY entered_at DESC LIMIT 500",
         )?;
         let mut previous = Vec::new();
+        let mut left_out = Vec::new();
         for crew in stmt.query_map(params![plate], |r| r.get::<_, String>(0))? {
-            let crew: Vec<TruckDeclarationInput> = serde_json::from_str::<Vec<StoredMember>>(&crew?)
-                .map(|m| m.into_iter().map(|m| m.input).collect())
-                .unwrap_or_default();
-            if plate.is_some() || has_member(&crew) {
-                previous = crew;
+            let crew: Vec<StoredMember> = serde_json::from_str(&crew?).unwrap_or_default();
+            let inputs: Vec<TruckDeclarationInput> = crew.iter().map(|m| m.input.clone()).collect();
+            if plate.is_some() || has_member(&inputs) {
+                // A member who was yellow or red is not put back into the form by one click.
+                for m in crew {
+                    if m.colour == Colour::Green {
+                        previous.push(m.input);
+                    } else {
+                        left_out.push(member_shown(&m));
+                    }
+                }
                 break;
             }
         }
+        let now = Utc::now();
         let open_trip = match &plate {
-            Some(p) => self.open_trip_of(p, Utc::now())?,
+            Some(p) => self.open_trip_of(p, now)?,
             None => None,
         };
-        Ok(CrewLookup { predeclarations, previous, open_trip })
+        let hash = match plate {
+            Some(_) => None,
+            None => Some(hex::encode(crate::risk::id_hash(&self.risk_key()?, &q))),
+        };
+        let turned_back = self.turned_back_of(plate.as_deref(), hash.as_deref(), now)?;
+        Ok(CrewLookup { predeclarations, previous, open_trip, turned_back, left_out })
+    }
+
+    /// The trip of this plate, or with this crew member (by keyed hash), turned back in the last
+    /// [`TURNED_BACK_RECHECK_HOURS`] hours, newest first.
+    fn turned_back_of(&self, plate: Option<&str>, hash: Option<&str>, now: DateTime<Utc>) -> Result<Option<Trip>> {
+        let hours = self.overdue_hours()?;
+        let since = rfc3339(now - Duration::hours(TURNED_BACK_RECHECK_HOURS));
+        let trip = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {TRIP_COLUMNS} FROM trips WHERE resolution = 'turned_back' AND resolved_at >= ?3
+                       AND (plate = ?1 OR instr(crew_hashes, ?2) > 0) ORDER BY resolved_at DESC LIMIT 1"
+                ),
+                params![plate, hash.unwrap_or("-"), since],
+                |r| trip_from_row(r, now, hours),
+            )
+            .optional()?;
+        trip.map(|t| with_incidents(&self.conn, t)).transpose()
     }
 
     /// The plate's trip still in transit (entered in the last 14 days), newest first.
@@ -454,14 +523,18 @@ impl Store {
         let key = self.risk_key()?;
         // One trip in transit per truck and per person: the one before must be resolved first.
         if let Some(open) = self.open_trip_of(&plate, ctx.now)? {
-            return Err(invalid(
-                "plate",
-                format!(
+            let message = match open.status {
+                TripStatus::Held => format!(
+                    "车牌号：该车 {} 入口登记的司乘人员有黄码或红码，尚未处置：请先在结果页拒绝并上报或记录放行原因",
+                    local_time(&open.entered_at)
+                ),
+                _ => format!(
                     "车牌号：该车已有在途行程（{} 入口，去往{}），请先在该行程上登记到达核验、劝返或作废",
                     local_time(&open.entered_at),
                     open.destination_name
                 ),
-            ));
+            };
+            return Err(invalid("plate", message));
         }
         let since = rfc3339(ctx.now - Duration::days(14));
         for (i, (_, d)) in declared.iter().enumerate() {
@@ -486,6 +559,27 @@ impl Store {
         }
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
+        }
+        // Turned back lately (the truck, or anyone of this crew): the clerk checks first.
+        if !input.turned_back_checked {
+            let mut back = self.turned_back_of(Some(&plate), None, ctx.now)?;
+            for (_, d) in &declared {
+                if back.is_none() {
+                    let hash = hex::encode(crate::risk::id_hash(&key, &d.document_number));
+                    back = self.turned_back_of(None, Some(&hash), ctx.now)?;
+                }
+            }
+            if let Some(t) = back {
+                return Err(invalid(
+                    "turned_back_checked",
+                    format!(
+                        "该车或其司乘人员于 {} 在本卡口被劝返（{}，车牌{}）：请核实本次司乘人员后勾选“已核实劝返记录”再登记",
+                        local_time(t.resolved_at.as_deref().unwrap_or(&t.entered_at)),
+                        t.resolution_note,
+                        t.plate
+                    ),
+                ));
+            }
         }
         let mut decided = Vec::new();
         let mut raises = Vec::new();
@@ -517,21 +611,13 @@ impl Store {
                 .map(|t| rfc3339(t.with_timezone(&Utc)));
             let hashes: Vec<String> =
                 decided.iter().map(|(_, d, _)| hex::encode(crate::risk::id_hash(&key, &d.document_number))).collect();
-            // A crew not all green does not enter: the trip is recorded as turned back at entry,
-            // naming the crew, and their incidents are reported member by member.
-            let worst = decided.iter().map(|(_, _, dec)| dec.colour).max().unwrap_or(Colour::Green);
-            let turned_back = match all_green {
-                true => None,
-                false => Some(checkin::trip_resolution_note(
-                    TripResolution::TurnedBack,
-                    &format!("入口劝返：司乘人员有{}", worst.label()),
-                )?),
-            };
+            // A crew not all green waits for the clerk's decision on each yellow or red member
+            // (`settle_held_trip`): nothing goes to the centre until then.
             tx.execute(
                 "INSERT INTO trips (id, plate, checkpoint_venue_id, checkpoint_name, destination_id, destination_name,
-                    crew, pass_number, entered_at, expected_departure, origin, crew_hashes, resolution, resolved_at,
-                    resolution_note, visit_ids)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'local', ?11, ?12, ?13, ?14, ?15)",
+                    crew, pass_number, entered_at, expected_departure, origin, crew_hashes, resolution, visit_ids,
+                    predeclaration_ids)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'local', ?11, ?12, ?13, ?14)",
                 params![
                     id,
                     plate,
@@ -544,37 +630,13 @@ impl Store {
                     stamp,
                     departure,
                     hashes.join(" "),
-                    turned_back.as_ref().map(|_| TripResolution::TurnedBack.key()),
-                    turned_back.as_ref().map(|_| &stamp),
-                    turned_back.clone().unwrap_or_default(),
+                    (!all_green).then_some(HELD),
                     visits.join(" "),
+                    input.predeclaration_id.clone().unwrap_or_default(),
                 ],
             )?;
             if all_green {
-                for pre in input.predeclaration_id.iter().flat_map(|p| p.split(',')) {
-                    tx.execute("UPDATE predeclarations SET confirmed_trip_id = ?2 WHERE id = ?1", params![pre, id])?;
-                }
-            }
-            let body = crate::sync::TruckBody {
-                venue_id: venue.id.clone(),
-                plate: plate.clone(),
-                destination_venue_id: Some(destination.id.clone()),
-                trip_id: Some(id.clone()),
-                crew: decided.iter().map(|(c, _, _)| c.clone()).collect(),
-                pass_number: pass.clone(),
-                at: ctx.now,
-            };
-            outbox::enqueue(&tx, &id, RecordKind::TruckTrip, to_body(&body)?)?;
-            if let Some(note) = turned_back {
-                let update = crate::sync::TripUpdateBody {
-                    venue_id: venue.id.clone(),
-                    trip_id: id.clone(),
-                    resolution: TripResolution::TurnedBack,
-                    note,
-                    operator: operator_name(&tx, ctx)?,
-                    at: ctx.now,
-                };
-                outbox::enqueue(&tx, &outbox::new_id(), RecordKind::TripUpdate, to_body(&update)?)?;
+                enter(&tx, &id)?;
             }
             Some(id)
         };
@@ -628,6 +690,9 @@ impl Store {
         if checkpoint != venue.id {
             return Err(invalid("trip", "该行程不是本台服务场所登记的"));
         }
+        if resolution.as_deref() == Some(HELD) {
+            return Err(invalid("trip", "该车司乘人员尚未处置：请先在结果页拒绝并上报或记录放行原因"));
+        }
         if arrived.is_some() || resolution.is_some() {
             return Err(invalid("trip", "该行程已闭环或已处理，不能再改变"));
         }
@@ -664,18 +729,26 @@ impl Store {
         }
         let plate = identity::plate(&q).ok();
         let hash = hex::encode(crate::risk::id_hash(&self.risk_key()?, &q));
-        let found: Option<(String, String)> = self
+        // The trip in transit; else one the checkpoint ended (a truck turned back arriving anyway
+        // is linked to that trip, and flagged).
+        let since = rfc3339(ctx.now - Duration::hours(72));
+        let found: Option<(String, String, Option<String>)> = self
             .conn
             .query_row(
-                "SELECT id, plate FROM trips WHERE destination_id = ?1 AND arrived_at IS NULL AND resolution IS NULL
-                   AND (plate = ?2 OR (?2 IS NULL AND instr(crew_hashes, ?3) > 0)) ORDER BY entered_at DESC LIMIT 1",
-                params![venue.id, plate, hash],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                "SELECT id, plate, resolution FROM trips WHERE destination_id = ?1 AND arrived_at IS NULL
+                   AND (resolution IS NULL OR entered_at >= ?4)
+                   AND (plate = ?2 OR (?2 IS NULL AND instr(crew_hashes, ?3) > 0))
+                 ORDER BY resolution IS NOT NULL, entered_at DESC LIMIT 1",
+                params![venue.id, plate, hash, since],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let (trip_id, plate) = match (found, plate) {
-            (Some((id, p)), _) => (Some(id), p),
-            (None, Some(p)) => (None, p),
+        let closes = |resolution: &Option<String>| {
+            resolution.is_none() || resolution.as_deref() == Some(TripResolution::Verified.key())
+        };
+        let (trip_id, plate, closing) = match (found, plate) {
+            (Some((id, p, r)), _) => (Some(id), p, closes(&r)),
+            (None, Some(p)) => (None, p, false),
             (None, None) => {
                 return Err(invalid("query", "未找到该证件号的在途行程；请输入车牌号登记到达"));
             }
@@ -687,19 +760,25 @@ impl Store {
             "INSERT INTO arrivals (id, plate, venue_id, trip_id, at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![id, plate, venue.id, trip_id, stamp],
         )?;
-        if let Some(t) = &trip_id {
+        if let (Some(t), true) = (&trip_id, closing) {
             tx.execute("UPDATE trips SET arrived_at = ?2 WHERE id = ?1", params![t, stamp])?;
         }
-        let body = serde_json::json!({
-            "venue_id": venue.id, "plate": plate, "trip_id": trip_id, "crew": [], "at": stamp,
-        });
-        outbox::enqueue(&tx, &id, RecordKind::TruckArrival, body)?;
+        let body = crate::sync::TruckBody {
+            venue_id: venue.id.clone(),
+            plate: plate.clone(),
+            destination_venue_id: None,
+            trip_id: trip_id.clone(),
+            crew: Vec::new(),
+            pass_number: String::new(),
+            at: ctx.now,
+        };
+        outbox::enqueue(&tx, &id, RecordKind::TruckArrival, to_body(&body)?)?;
         tx.commit()?;
         let trip = match &trip_id {
             Some(t) => Some(self.trip(t, ctx.now)?),
             None => None,
         };
-        Ok(Arrival { id, plate, at: stamp, flagged: trip.is_none(), trip })
+        Ok(Arrival { id, plate, at: stamp, flagged: arrival_flagged(&trip), trip, sync_state: "pending".into() })
     }
 
     /// What the truck screen lists (last 14 days).
@@ -743,7 +822,7 @@ impl Store {
                 }
                 match t.status {
                     TripStatus::Overdue => board.overdue.push(t.clone()),
-                    TripStatus::Open => board.open.push(t.clone()),
+                    TripStatus::Open | TripStatus::Held => board.open.push(t.clone()),
                     _ => {}
                 }
             }
@@ -757,21 +836,115 @@ impl Store {
         board.expected_departures.sort_by(|a, b| a.expected_departure.cmp(&b.expected_departure));
         let day = now.with_timezone(&shanghai()).date_naive().and_hms_opt(0, 0, 0);
         let start = day.and_then(|d| d.and_local_timezone(shanghai()).single()).map(|d| rfc3339(d.with_timezone(&Utc)));
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, plate, at, trip_id FROM arrivals WHERE venue_id = ?1 AND at >= ?2 ORDER BY at DESC")?;
-        let arrivals: Vec<(String, String, String, Option<String>)> = stmt
-            .query_map(params![vid, start.unwrap_or_default()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        let mut stmt = self.conn.prepare(
+            "SELECT id, plate, at, trip_id, sync_state FROM arrivals WHERE venue_id = ?1 AND at >= ?2 ORDER BY at DESC",
+        )?;
+        let arrivals: Vec<(String, String, String, Option<String>, String)> = stmt
+            .query_map(params![vid, start.unwrap_or_default()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
             .collect::<Result<_, _>>()?;
-        for (id, plate, at, trip_id) in arrivals {
+        for (id, plate, at, trip_id, sync_state) in arrivals {
             let trip = match trip_id {
                 Some(t) => self.trip(&t, now).ok(),
                 None => None,
             };
-            board.arrivals_today.push(Arrival { id, plate, at, flagged: trip.is_none(), trip });
+            board.arrivals_today.push(Arrival { id, plate, at, flagged: arrival_flagged(&trip), trip, sync_state });
         }
         Ok(board)
     }
+}
+
+/// Queues a trip's entry for the centre (and confirms the phone pre-declarations it took in), from
+/// the trip as stored: at entry when the whole crew is green, or once the clerk let every yellow
+/// or red member go.
+fn enter(tx: &Connection, trip_id: &str) -> Result<()> {
+    let (venue, plate, destination, crew, pass, entered, pre): (
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+    ) = tx.query_row(
+        "SELECT checkpoint_venue_id, plate, destination_id, crew, pass_number, entered_at, predeclaration_ids
+             FROM trips WHERE id = ?1",
+        [trip_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+    )?;
+    let crew: Vec<StoredMember> = serde_json::from_str(&crew).map_err(|e| Error::BadFile(e.to_string()))?;
+    let at = DateTime::parse_from_rfc3339(&entered).map_err(|e| Error::BadFile(e.to_string()))?.with_timezone(&Utc);
+    for p in pre.split(',').filter(|p| !p.is_empty()) {
+        tx.execute("UPDATE predeclarations SET confirmed_trip_id = ?2 WHERE id = ?1", params![p, trip_id])?;
+    }
+    let body = crate::sync::TruckBody {
+        venue_id: venue,
+        plate,
+        destination_venue_id: Some(destination),
+        trip_id: Some(trip_id.to_owned()),
+        crew: crew.into_iter().map(|m| m.input).collect(),
+        pass_number: pass,
+        at,
+    };
+    outbox::enqueue(tx, trip_id, RecordKind::TruckTrip, to_body(&body)?)
+}
+
+/// A decision (report or release) on a crew member of a trip held at entry: once every yellow or
+/// red member of the crew is decided, a report on any of them turns the truck back (劝返, the
+/// entry and the resolution queued for the centre), and releases of them all let it in.
+pub(crate) fn settle_held_trip(tx: &Connection, visit_id: &str, ctx: &CheckInContext) -> Result<()> {
+    let held: Option<(String, String, String)> = tx
+        .query_row(
+            "SELECT id, visit_ids, checkpoint_venue_id FROM trips WHERE resolution = 'held' AND instr(visit_ids, ?1) > 0",
+            [visit_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((trip_id, visits, venue_id)) = held else { return Ok(()) };
+    let mut reported = Vec::new();
+    let mut worst = Colour::Green;
+    for visit in visits.split_whitespace() {
+        let (colour, status): (String, Option<String>) = tx.query_row(
+            "SELECT v.colour, i.status FROM visits v LEFT JOIN incidents i ON i.visit_id = v.id WHERE v.id = ?1",
+            [visit],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if colour == Colour::Green.key() {
+            continue;
+        }
+        match status.as_deref() {
+            None => return Ok(()), // someone still undecided
+            Some("released") => {}
+            Some(_) => {
+                reported.push(visit.to_owned());
+                worst = worst.max(Colour::parse(&colour).unwrap_or(Colour::Red));
+            }
+        }
+    }
+    if reported.is_empty() {
+        tx.execute("UPDATE trips SET resolution = NULL WHERE id = ?1", [&trip_id])?;
+        return enter(tx, &trip_id);
+    }
+    let note = checkin::trip_resolution_note(
+        TripResolution::TurnedBack,
+        &format!("入口劝返：司乘人员有{}，已上报", worst.label()),
+    )?;
+    let stamp = rfc3339(ctx.now);
+    tx.execute(
+        "UPDATE trips SET resolution = ?2, resolved_at = ?3, resolution_note = ?4 WHERE id = ?1",
+        params![trip_id, TripResolution::TurnedBack.key(), stamp, note],
+    )?;
+    enter(tx, &trip_id)?;
+    let update = crate::sync::TripUpdateBody {
+        venue_id: venue_id.clone(),
+        trip_id: trip_id.clone(),
+        resolution: TripResolution::TurnedBack,
+        note,
+        operator: operator_name(tx, ctx)?,
+        at: ctx.now,
+    };
+    outbox::enqueue(tx, &outbox::new_id(), RecordKind::TripUpdate, to_body(&update)?)
 }
 
 /// Applies a trip's state pulled from the central server (the other desk's half of the loop, or

@@ -12,6 +12,7 @@ import {
   destination,
   incident,
   invalid,
+  syncStatus,
   operator,
   predeclaration,
   result,
@@ -21,6 +22,7 @@ import {
 } from '../test/fixtures';
 import type { Operator, TripInput } from '../lib/types';
 import TruckCheckpoint from './TruckCheckpoint.svelte';
+import { mockSyncEvents } from '../test/syncEvents';
 
 const truckFindCrew = vi.mocked(api.truckFindCrew);
 const truckOpenTrip = vi.mocked(api.truckOpenTrip);
@@ -75,7 +77,7 @@ describe('TruckCheckpoint: from a phone pre-declaration to an open trip', () => 
       plate: '豫B12345',
       crew: [truckMember(), truckMember({ name: '钱伟', document_number: '410203198805050011', phone: '13912345678' })],
     });
-    truckFindCrew.mockResolvedValue({ predeclarations: [pre], previous: [], open_trip: null });
+    truckFindCrew.mockResolvedValue({ predeclarations: [pre], previous: [], open_trip: null, turned_back: null, left_out: [] });
     const opened = trip({ plate: '豫B12345', destination_name: wantong.name, crew: [crewMember(), crewMember({ name_masked: '钱*' })] });
     truckOpenTrip.mockResolvedValue({ trip: opened, results: [result(), result()] });
     renderCheckpoint();
@@ -127,6 +129,7 @@ describe('TruckCheckpoint: from a phone pre-declaration to an open trip', () => 
       pass_number: '',
       destination_id: 'dest-1',
       predeclaration_id: 'pre-1',
+      turned_back_checked: false,
     });
     await waitFor(() =>
       expect($('truck-notice')).toHaveTextContent('已登记入口：豫B12345 → 开封市万通物流有限公司，司乘2人。'),
@@ -144,7 +147,7 @@ describe('TruckCheckpoint: from a phone pre-declaration to an open trip', () => 
 
   it('keeps a destination already picked when a pre-declaration is confirmed, and goes to the crew', async () => {
     const user = userEvent.setup();
-    truckFindCrew.mockResolvedValue({ predeclarations: [predeclaration({ id: 'pre-2' })], previous: [], open_trip: null });
+    truckFindCrew.mockResolvedValue({ predeclarations: [predeclaration({ id: 'pre-2' })], previous: [], open_trip: null, turned_back: null, left_out: [] });
     renderCheckpoint();
     await pickDestination(user, '鼎盛');
 
@@ -161,6 +164,8 @@ describe('TruckCheckpoint: from a phone pre-declaration to an open trip', () => 
       predeclarations: [],
       previous: [truckMember({ symptoms: true, expected_departure: '2026-10-01', document_kind: 'passport', document_number: 'E12345678' })],
       open_trip: null,
+      turned_back: null,
+      left_out: [],
     });
     renderCheckpoint();
 
@@ -180,7 +185,7 @@ describe('TruckCheckpoint: from a phone pre-declaration to an open trip', () => 
 
   it('says when nobody declared the plate, and puts the plate in the form', async () => {
     const user = userEvent.setup();
-    truckFindCrew.mockResolvedValue({ predeclarations: [], previous: [], open_trip: null });
+    truckFindCrew.mockResolvedValue({ predeclarations: [], previous: [], open_trip: null, turned_back: null, left_out: [] });
     renderCheckpoint();
 
     await user.type($('truck-find'), '豫c54321{Enter}');
@@ -536,7 +541,7 @@ describe('TruckCheckpoint: a truck still in transit', () => {
   it('shows the trip in transit when its plate is looked up, and records 作废 with a note', async () => {
     const user = userEvent.setup();
     const open = trip({ id: 'trip-open', plate: '豫B30001', crew: [crewMember(), crewMember({ name_masked: '钱*' })] });
-    truckFindCrew.mockResolvedValue({ predeclarations: [], previous: [truckMember()], open_trip: open });
+    truckFindCrew.mockResolvedValue({ predeclarations: [], previous: [truckMember()], open_trip: open, turned_back: null, left_out: [] });
     renderCheckpoint();
     // The clerk first tried to enter the truck: refused for the trip in transit.
     truckOpenTrip.mockRejectedValueOnce(invalid('plate', '车牌号：该车已有在途行程（11-27 14:03 入口，去往开封市万通物流有限公司）'));
@@ -603,7 +608,7 @@ describe('TruckCheckpoint: a truck still in transit', () => {
 
   it('turns a crew not all green back: the result screen, to refuse and report', async () => {
     const user = userEvent.setup();
-    truckFindCrew.mockResolvedValue({ predeclarations: [predeclaration({ plate: '豫B22222' })], previous: [], open_trip: null });
+    truckFindCrew.mockResolvedValue({ predeclarations: [predeclaration({ plate: '豫B22222' })], previous: [], open_trip: null, turned_back: null, left_out: [] });
     truckOpenTrip.mockResolvedValue({
       trip: trip({ plate: '豫B22222', status: 'turned_back' }),
       results: [result(), result({ colour: 'red', reasons: ['风险人员名单'] })],
@@ -614,5 +619,78 @@ describe('TruckCheckpoint: a truck still in transit', () => {
     await pickDestination(user, '万通');
     await user.click($('truck-open'));
     expect(await screen.findByTestId('result-screen')).toHaveAttribute('data-colour', 'red');
+  });
+});
+
+describe('TruckCheckpoint: a truck turned back lately', () => {
+  it('says so on lookup, leaves out the red member, and sends the check only when ticked', async () => {
+    const user = userEvent.setup();
+    const back = trip({
+      id: 'trip-back',
+      plate: '豫B22222',
+      status: 'turned_back',
+      resolved_at: '2026-11-27T06:00:00Z',
+      resolution_note: '入口劝返:司乘人员有红码,已上报',
+      crew: [crewMember({ name_masked: '张*' }), crewMember({ name_masked: '李*', colour: 'red' })],
+    });
+    truckFindCrew.mockResolvedValue({
+      predeclarations: [],
+      previous: [truckMember({ name: '张甲' })],
+      open_trip: null,
+      turned_back: back,
+      left_out: [crewMember({ name_masked: '李*', colour: 'red' })],
+    });
+    renderCheckpoint();
+    await user.type($('truck-find'), '豫B22222{Enter}');
+    const warning = await screen.findByTestId('truck-turned-back');
+    expect(warning).toHaveTextContent('在本卡口被劝返');
+    expect(warning).toHaveTextContent('李*（红码）');
+    expect($('truck-left-out')).toHaveTextContent('未带入：李*（红码）');
+    // The check is asked in the form, unticked.
+    const check = $('truck-turned-back-checked');
+    expect(check).not.toBeChecked();
+    await user.click($('truck-use-previous'));
+    await user.click(check);
+    truckOpenTrip.mockResolvedValue({ trip: trip({ plate: '豫B22222' }), results: [result()] });
+    await pickDestination(user, '万通');
+    await user.click($('truck-open'));
+    expect(sent().turned_back_checked).toBe(true);
+  });
+
+  it("shows the backend's refusal at the check when the truck was typed in without a lookup", async () => {
+    const user = userEvent.setup();
+    truckOpenTrip.mockRejectedValue(
+      invalid('turned_back_checked', '该车或其司乘人员于 11-27 14:00 在本卡口被劝返（入口劝返:司乘人员有红码），请核实本次司乘人员后勾选“已核实劝返记录”再登记'),
+    );
+    renderCheckpoint();
+    await user.type($('truck-plate'), '豫B22222');
+    await user.click($('truck-open'));
+    expect(await screen.findByTestId('error-turned_back_checked')).toHaveTextContent('在本卡口被劝返');
+    expect($('truck-turned-back-checked')).toHaveFocus();
+  });
+
+  it('shows a trip held for the decision on its crew without actions', async () => {
+    truckBoard.mockResolvedValue(tripBoard({ open: [trip({ plate: '豫B52525', status: 'held' })] }));
+    renderCheckpoint();
+    const row = await screen.findByTestId('truck-open-row');
+    expect(within(row).getByTestId('trip-held')).toHaveTextContent('待处置');
+    expect(within(row).queryByTestId('trip-cancelled')).not.toBeInTheDocument();
+  });
+});
+
+describe('TruckCheckpoint: the board follows the syncs', () => {
+  it('reloads the board when a sync sent or received something, not on every status', async () => {
+    const events = mockSyncEvents();
+    renderCheckpoint();
+    await waitFor(() => expect(truckBoard).toHaveBeenCalledTimes(1));
+    await waitFor(() => expect(events.listening()).toBe(1));
+    const status = syncStatus({ last_ok_at: '2026-11-27T06:00:00Z', pending: 2 });
+    events.emit(status);
+    events.emit({ ...status, syncing: true });
+    expect(truckBoard).toHaveBeenCalledTimes(1);
+    events.emit({ ...status, pending: 0, last_ok_at: '2026-11-27T06:00:05Z' });
+    await waitFor(() => expect(truckBoard).toHaveBeenCalledTimes(2));
+    events.emit({ ...status, pending: 0, last_ok_at: '2026-11-27T06:00:05Z' });
+    expect(truckBoard).toHaveBeenCalledTimes(2);
   });
 });

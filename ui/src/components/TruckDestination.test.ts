@@ -64,6 +64,22 @@ describe('TruckDestination: recording an arrival', () => {
     expect(screen.queryByTestId('truck-arrival-matched')).not.toBeInTheDocument();
   });
 
+  it('flags a truck the checkpoint had turned back, saying when and why', async () => {
+    const user = userEvent.setup();
+    const back = trip({
+      plate: '豫B22222',
+      status: 'turned_back',
+      resolved_at: '2026-11-27T06:00:00Z',
+      resolution_note: '入口劝返:司乘人员有红码,已上报',
+    });
+    truckRecordArrival.mockResolvedValue(arrival({ plate: '豫B22222', trip: back, flagged: true }));
+    renderDesk();
+    await user.type(box(), '豫B22222{Enter}');
+    expect(await screen.findByTestId('truck-arrival-flagged')).toHaveTextContent(
+      '豫B22222：该车已于 2026-11-27 14:00 被卡口劝返（入口劝返:司乘人员有红码,已上报），到达已标记并上报中心',
+    );
+  });
+
   it('does nothing on Enter in an empty box', async () => {
     const user = userEvent.setup();
     renderDesk();

@@ -221,6 +221,7 @@ describe('commands', () => {
       pass_number: '',
       destination_id: 'dest-1',
       predeclaration_id: 'pre-1',
+      turned_back_checked: false,
     };
     await truckDestinations('万通');
     await truckDestinations('');
@@ -250,7 +251,7 @@ describe('commands', () => {
     };
     invokeMock.mockRejectedValueOnce(error);
     await expect(
-      truckOpenTrip({ plate: '豫B12345', crew: [], pass_number: '', destination_id: '', predeclaration_id: null }),
+      truckOpenTrip({ plate: '豫B12345', crew: [], pass_number: '', destination_id: '', predeclaration_id: null, turned_back_checked: false }),
     ).rejects.toEqual(error);
     invokeMock.mockRejectedValueOnce({ code: 'forbidden', message: '只有管理员可以修改' });
     await expect(truckSetOverdueHours(6)).rejects.toMatchObject({ code: 'forbidden', fields: [], similar: [] });

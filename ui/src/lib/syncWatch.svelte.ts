@@ -10,17 +10,22 @@ import type { SyncStatus } from './types';
 export function followSyncStatus(cb: (s: SyncStatus) => void): () => void {
   let stopped = false;
   let unlisten: (() => void) | undefined;
-  onSyncStatus((s) => {
-    if (!stopped) cb(s);
-  }).then(
-    (stop) => {
-      if (stopped) stop();
-      else unlisten = stop;
-    },
-    () => {
-      // No events to hear (outside Tauri): the status stays as loaded and as commands return it.
-    },
-  );
+  // Outside Tauri (component tests) there may be no listener at all: the status then stays as
+  // loaded and as commands return it.
+  Promise.resolve()
+    .then(() =>
+      onSyncStatus((s) => {
+        if (!stopped) cb(s);
+      }),
+    )
+    .then(
+      (stop) => {
+        if (typeof stop !== 'function') return;
+        if (stopped) stop();
+        else unlisten = stop;
+      },
+      () => {},
+    );
   return () => {
     stopped = true;
     unlisten?.();

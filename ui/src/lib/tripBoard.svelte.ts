@@ -1,13 +1,16 @@
 import { truckBoard } from './api';
 import { toCommandError } from './errors';
-import type { TripBoard } from './types';
+import { followSyncStatus } from './syncWatch.svelte';
+import type { SyncStatus, TripBoard } from './types';
 
 /** How often an open truck screen asks for the board again (trips arrive, become overdue). */
 export const BOARD_REFRESH_MS = 60_000;
 
 /**
- * The trip board of a truck screen: loaded at once, again every minute and after each action;
- * only the latest answer counts. `onMount(() => board.start())` starts and stops it. Reactive.
+ * The trip board of a truck screen: loaded at once, again every minute, after each action and
+ * after each sync that sent or received something (so 同步 and the other desk's half agree with
+ * the header); only the latest answer counts. `onMount(() => board.start())` starts and stops it.
+ * Reactive.
  */
 export class TripBoardWatch {
   board = $state<TripBoard | null>(null);
@@ -44,9 +47,24 @@ export class TripBoardWatch {
     this.error = null;
   };
 
+  /** A sync ended with something new: what was sent (pending) or when it last succeeded. */
+  #synced = (s: SyncStatus): void => {
+    const mark = `${s.last_ok_at ?? ''}|${s.pending}`;
+    if (s.syncing || mark === this.#lastSync) return;
+    const first = this.#lastSync === null;
+    this.#lastSync = mark;
+    if (!first) void this.load();
+  };
+
+  #lastSync: string | null = null;
+
   start = (): (() => void) => {
     void this.load();
     const timer = setInterval(() => void this.load(), BOARD_REFRESH_MS);
-    return () => clearInterval(timer);
+    const stopFollowing = followSyncStatus(this.#synced);
+    return () => {
+      clearInterval(timer);
+      stopFollowing();
+    };
   };
 }

@@ -32,6 +32,8 @@ export interface TripDraft {
   crew: CrewDraft[];
   /** The phone pre-declaration this entry confirms. */
   predeclaration_id: string | null;
+  /** The clerk checked that this truck or its crew was turned back lately (已核实劝返记录). */
+  turned_back_checked: boolean;
 }
 
 export type TruckMode =
@@ -78,6 +80,7 @@ export function blankTrip(): TripDraft {
     destinationText: '',
     crew: [newCrewDraft()],
     predeclaration_id: null,
+    turned_back_checked: false,
   };
 }
 
@@ -122,6 +125,7 @@ export function tripInput(draft: TripDraft): TripInput {
     pass_number: draft.pass_number.trim(),
     destination_id: draft.destination?.id ?? '',
     predeclaration_id: draft.predeclaration_id,
+    turned_back_checked: draft.turned_back_checked,
   };
 }
 

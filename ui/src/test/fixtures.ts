@@ -317,7 +317,7 @@ export function trip(overrides: Partial<Trip> = {}): Trip {
 
 export function arrival(overrides: Partial<Arrival> = {}): Arrival {
   const t = overrides.trip === undefined ? trip({ status: 'closed', arrived_at: AT }) : overrides.trip;
-  return { id: `arrival-${next++}`, plate: t?.plate ?? '豫B12345', at: AT, trip: t, flagged: t === null, ...overrides };
+  return { id: `arrival-${next++}`, plate: t?.plate ?? '豫B12345', at: AT, trip: t, flagged: t === null, sync_state: 'pending', ...overrides };
 }
 
 export function tripBoard(overrides: Partial<TripBoard> = {}): TripBoard {

@@ -3,6 +3,11 @@ import type { Trip } from "./Trip";
 
 export type Arrival = { id: string, plate: string, at: string, trip: Trip | null, 
 /**
- * No known entry: recorded and reported to the central server.
+ * No known entry, or the checkpoint had turned the truck back or voided its trip: recorded
+ * and reported to the central server.
  */
-flagged: boolean, };
+flagged: boolean, 
+/**
+ * The arrival record's own: pending until the centre has it.
+ */
+sync_state: string, };

@@ -20,4 +20,9 @@ destination_id: string,
 /**
  * The phone pre-declaration being confirmed, if any.
  */
-predeclaration_id: string | null, };
+predeclaration_id: string | null, 
+/**
+ * The clerk checked that this truck (or a member of its crew) was turned back in the last
+ * 24 hours and lets it enter anyway; without it such an entry is refused, naming the trip.
+ */
+turned_back_checked: boolean, };

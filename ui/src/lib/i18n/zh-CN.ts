@@ -450,6 +450,7 @@ const zhCN = {
       hours: '{n}小时',
       none: '—',
       status: {
+        held: '待处置',
         open: '在途',
         closed: '已闭环',
         overdue: '超时',
@@ -466,6 +467,13 @@ const zhCN = {
       summaryJump: '查看行程',
       flagged: '无入口登记',
       matched: '已闭环',
+    },
+    turnedBack: {
+      title: '该车或其司乘人员 {time} 在本卡口被劝返',
+      line: '{plate}：{note}；司乘：{names}',
+      leftOut: '上次随车人员中未带入：{names}（当时为黄码或红码）',
+      checkTitle: '劝返记录',
+      check: '已核实劝返记录，本次司乘人员已复核',
     },
     openTrip: {
       title: '该车已有在途行程，须先处理才能再次登记入口',
@@ -501,6 +509,7 @@ const zhCN = {
       busy: '正在登记…',
       matched: '已闭环：{plate}，来自{checkpoint}，入口登记于 {time}',
       flagged: '{plate}：无入口登记记录，已标记并上报中心',
+      afterEnded: '{plate}：该车已于 {time} 被卡口{status}（{note}），到达已标记并上报中心',
     },
   },
   colours: {
