@@ -251,6 +251,12 @@ pub fn incident_step_note(raw: &str) -> Result<String> {
     note_rule(raw, Some("请写明这一步做了什么（至少2个字），如“已电话告知西司门社区”"))
 }
 
+/// Why the administrator exports a day's check-ins in full (names, numbers, phones): required,
+/// recorded with the export.
+pub fn export_reason(raw: &str) -> Result<String> {
+    note_rule(raw, Some("导出完整信息须写明用途（至少2个字），如“区疾控中心流调需要”"))
+}
+
 /// The longest 临时隔离点 or 上报对象.
 pub const INCIDENT_PLACE_MAX: usize = 60;
 

@@ -7,6 +7,7 @@ pub mod checkin;
 pub mod code;
 pub mod decision;
 pub mod error;
+pub mod export;
 pub mod identity;
 pub mod import;
 pub mod keys;

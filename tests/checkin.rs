@@ -1054,3 +1054,58 @@ fn incident_places_come_from_the_venues_own_list() {
     assert!(at_checkpoint.held_at.is_empty());
     assert_eq!(at_checkpoint.reported_to, ["疫情防控指挥部", "县疾控中心"]);
 }
+
+/// 登记名单 of any day within the retention window, and its workbook: masked for any operator;
+/// in full only with a reason; every export recorded; read back by an independent xlsx reader.
+#[test]
+fn r11_a_days_check_ins_export_to_xlsx_masked_or_in_full_with_a_reason() {
+    use calamine::{Reader, Xlsx};
+    let mut d = desk();
+    let yesterday = CheckInContext { now: Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 0).unwrap(), ..d.ctx.clone() };
+    let mut wang = person("王芳", A);
+    wang.address = "鼓楼区中山路18号院3号楼".into();
+    wang.phone = "13837800001".into();
+    d.store.declare(&wang, &yesterday).unwrap();
+    d.store.declare(&person("刘洋", B), &d.ctx).unwrap();
+    let day = yesterday.now.with_timezone(&placecode::store::shanghai()).date_naive();
+
+    // Another day's list, not today's.
+    let list = d.store.visits_on(day, "", d.ctx.now).unwrap();
+    assert_eq!((list.total, list.visits[0].masked_name.as_str()), (1, "王*"));
+    let future = d.store.visits_on(day + Duration::days(2), "", d.ctx.now).unwrap_err();
+    assert_eq!(field_of(&future), ("invalid", "date".into(), "日期：不能晚于今天".into()));
+    let gone = d.store.visits_on(day - Duration::days(40), "", d.ctx.now).unwrap_err();
+    assert_eq!(field_of(&gone).1, "date");
+
+    let cells = |bytes: Vec<u8>| -> Vec<Vec<String>> {
+        let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("登记名单").unwrap();
+        range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+    };
+    let masked = d.store.export_day(day, None, &d.ctx).unwrap();
+    assert_eq!(masked.file_name(), "2026-11-26-鼓楼区幸福养老院-登记名单.xlsx");
+    let rows = cells(placecode::export::xlsx(&masked).unwrap());
+    assert!(rows[0][0].contains("共1人次") && rows[0][0].contains("已遮挡"), "{:?}", rows[0]);
+    assert_eq!(rows[2][..3], ["时间".to_owned(), "姓名".into(), "证件号".into()]);
+    assert_eq!(rows[3][1], "王*");
+    assert_eq!(rows[3][2], placecode::mask::id_number(A));
+    assert!(!rows.concat().iter().any(|c| c.contains(A) || c.contains("王芳") || c.contains("中山路")));
+
+    // In full: a reason first, by the note rule; then the numbers, phones and addresses as text.
+    for bad in ["", "..", "<script>"] {
+        assert_eq!(field_of(&d.store.export_day(day, Some(bad), &d.ctx).unwrap_err()).1, "note", "{bad:?}");
+    }
+    let full = d.store.export_day(day, Some("区疾控中心流调需要"), &d.ctx).unwrap();
+    assert_eq!(full.file_name(), "2026-11-26-鼓楼区幸福养老院-登记名单-完整信息.xlsx");
+    let rows = cells(placecode::export::xlsx(&full).unwrap());
+    assert_eq!(rows[3][1..5], ["王芳".to_owned(), A.into(), "13837800001".into(), wang.address.clone()]);
+    assert_eq!(rows[3][5], "绿码");
+    // Every export is on record, with who and why; the refused ones are not.
+    let audit = d.store.export_audit().unwrap();
+    assert_eq!(audit.len(), 2);
+    assert_eq!(
+        (audit[0].operator.as_deref(), audit[0].full, audit[0].reason.as_str()),
+        (Some("张敏"), true, "区疾控中心流调需要")
+    );
+    assert_eq!((audit[1].full, audit[1].rows, audit[1].day.as_str()), (false, 1, "2026-11-26"));
+}

@@ -273,6 +273,10 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
         note: "想绕过处置".into(),
     };
     assert!(cp.store().resolve_trip(&resolve, &cp.ctx).is_err(), "a held trip is decided on the result screen only");
+    // However long ago, the board offers the undecided red member again.
+    let later = Utc::now() + chrono::Duration::days(2);
+    let again = cp.store().held_results(&trip.id, later).unwrap();
+    assert_eq!(again.iter().map(|r| r.visit_id.as_str()).collect::<Vec<_>>(), [r.results[1].visit_id.as_str()]);
     cp.engine.sync_once().await.unwrap();
     let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
         .await
@@ -292,6 +296,7 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
         .unwrap();
     let trip = cp.store().trip(&trip.id, Utc::now()).unwrap();
     assert_eq!(trip.status, TripStatus::TurnedBack);
+    assert!(cp.store().held_results(&trip.id, Utc::now()).is_err(), "decided: no longer held");
     assert!(trip.resolution_note.contains("红码"), "{:?}", trip.resolution_note);
     assert_eq!(trip.incident_ids, vec![incident.id]);
     let board = cp.store().trip_board(Utc::now()).unwrap();

@@ -65,6 +65,9 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("report_incident", Access::Operator),
     ("release_visit", Access::Operator),
     ("incident_places", Access::Operator),
+    ("day_visits", Access::Operator),
+    ("export_day", Access::Operator),
+    ("export_day_full", Access::Admin),
     ("incident_place_list", Access::Operator),
     ("set_incident_place_list", Access::Admin),
     ("undecided_results", Access::Operator),
@@ -91,6 +94,7 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("truck_open_trip", Access::Operator),
     ("truck_record_arrival", Access::Operator),
     ("truck_resolve_trip", Access::Operator),
+    ("truck_held_results", Access::Operator),
     ("truck_board", Access::Operator),
     ("truck_set_overdue_hours", Access::Admin),
 ];

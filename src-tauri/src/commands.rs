@@ -256,6 +256,59 @@ pub fn today(desk: State<'_, Desk>, query: String) -> DeskResult<TodaySummary> {
     Ok(desk.store()?.today(&query, chrono::Utc::now())?)
 }
 
+/// "2026-11-27" as a day; anything else is the field's error.
+fn parse_day(date: &str) -> DeskResult<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").map_err(|_| {
+        DeskError::Core(placecode::Error::Invalid(vec![placecode::FieldError {
+            field: "date".into(),
+            message: "日期：请按“2026-11-27”的格式输入".into(),
+        }]))
+    })
+}
+
+/// 登记名单 of a day (Beijing time) within the retention window, searched like today's.
+#[tauri::command(async)]
+pub fn day_visits(desk: State<'_, Desk>, date: String, query: String) -> DeskResult<TodaySummary> {
+    Ok(desk.store()?.visits_on(parse_day(&date)?, &query, chrono::Utc::now())?)
+}
+
+/// Saves a day's check-ins as an Excel workbook, masked (any operator), where the operator
+/// chooses; recorded. Returns the saved path, or nothing when the dialog was cancelled.
+#[tauri::command(async)]
+pub fn export_day(app: tauri::AppHandle, desk: State<'_, Desk>, date: String) -> DeskResult<Option<String>> {
+    save_export(&app, &desk, &date, None)
+}
+
+/// The same in full (names, document numbers, phones, addresses): the administrator only, with
+/// the reason recorded.
+#[tauri::command(async)]
+pub fn export_day_full(
+    app: tauri::AppHandle,
+    desk: State<'_, Desk>,
+    date: String,
+    reason: String,
+) -> DeskResult<Option<String>> {
+    save_export(&app, &desk, &date, Some(&reason))
+}
+
+fn save_export(app: &tauri::AppHandle, desk: &Desk, date: &str, reason: Option<&str>) -> DeskResult<Option<String>> {
+    let day = parse_day(date)?;
+    let ctx = desk.context(true)?;
+    if let Some(r) = reason {
+        // Refused before the dialog opens.
+        placecode::checkin::export_reason(r)?;
+    }
+    let venue = desk.store()?.served_venue()?.map(|v| v.name).unwrap_or_default();
+    let file_name = placecode::export::file_name(day, &venue, reason.is_some());
+    let Some(path) = choose_save_path(app, &file_name, ("Excel工作簿", "xlsx"))? else {
+        return Ok(None);
+    };
+    let export = desk.store()?.export_day(day, reason, &ctx)?;
+    std::fs::write(&path, placecode::export::xlsx(&export)?).map_err(placecode::Error::from)?;
+    desk.saved_files.lock().map_err(|_| DeskError::Internal("saved files lock poisoned".into()))?.insert(path.clone());
+    Ok(Some(path.to_string_lossy().into_owned()))
+}
+
 // ---- risk list (风险人员名单) ---------------------------------------------------------------------
 
 /// The CSV is the raw body; the header `x-replace: 1` makes it a full replacement.
@@ -374,7 +427,8 @@ pub fn save_posters(
         format!("场所码海报-{}张", inputs.len())
     };
     let file_name = format!("{name}.{}", if png { "png" } else { "pdf" });
-    let Some(path) = choose_save_path(&app, &file_name, png)? else {
+    let filter = if png { ("PNG图片", "png") } else { ("PDF文件", "pdf") };
+    let Some(path) = choose_save_path(&app, &file_name, filter)? else {
         return Ok(None);
     };
     let fonts = desk.fonts()?;
@@ -398,12 +452,15 @@ pub fn save_posters(
 
 /// `PLACECODE_SAVE_DIR` answers the save dialog (tests, kiosk setups); otherwise the operator
 /// chooses in the native dialog.
-fn choose_save_path(app: &tauri::AppHandle, file_name: &str, png: bool) -> DeskResult<Option<std::path::PathBuf>> {
+fn choose_save_path(
+    app: &tauri::AppHandle,
+    file_name: &str,
+    (label, ext): (&str, &str),
+) -> DeskResult<Option<std::path::PathBuf>> {
     if let Some(dir) = std::env::var_os("PLACECODE_SAVE_DIR").filter(|d| !d.is_empty()) {
         return Ok(Some(std::path::PathBuf::from(dir).join(file_name)));
     }
     use tauri_plugin_dialog::DialogExt;
-    let (label, ext) = if png { ("PNG图片", "png") } else { ("PDF文件", "pdf") };
     let chosen = app.dialog().file().set_file_name(file_name).add_filter(label, &[ext]).blocking_save_file();
     match chosen {
         None => Ok(None),
@@ -426,9 +483,11 @@ pub fn open_file(app: tauri::AppHandle, desk: State<'_, Desk>, path: String) -> 
         return Err(DeskError::Forbidden);
     }
     drop(saved);
-    app.opener()
-        .open_path(path, None::<&str>)
-        .map_err(|_| DeskError::Core(placecode::Error::BadFile("无法打开文件：请确认系统装有PDF阅读器".into())))
+    app.opener().open_path(path, None::<&str>).map_err(|_| {
+        DeskError::Core(placecode::Error::BadFile(
+            "无法打开文件：请确认系统装有能打开它的程序（PDF阅读器或电子表格）".into(),
+        ))
+    })
 }
 
 // ---- sync with the central server (中心服务器) ---------------------------------------------------
@@ -513,6 +572,15 @@ pub fn truck_record_arrival(desk: State<'_, Desk>, query: String) -> DeskResult<
     let arrival = desk.store()?.record_arrival(&query, &ctx)?;
     desk.sync.wake();
     Ok(arrival)
+}
+
+/// The undecided yellow and red results of a truck held at entry, to decide them again.
+#[tauri::command]
+pub fn truck_held_results(
+    desk: State<'_, Desk>,
+    trip_id: String,
+) -> DeskResult<Vec<placecode::checkin::CheckInResult>> {
+    Ok(desk.store()?.held_results(&trip_id, chrono::Utc::now())?)
 }
 
 /// 到达核验, 劝返 or 作废 for a trip this checkpoint opened (signed-in operator, a note required).

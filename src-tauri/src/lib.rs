@@ -179,6 +179,10 @@ desk_commands![
     truck_open_trip,
     truck_record_arrival,
     truck_resolve_trip,
+    truck_held_results,
+    day_visits,
+    export_day,
+    export_day_full,
     truck_board,
     truck_set_overdue_hours,
 ];

@@ -1040,16 +1040,33 @@ impl Store {
     /// nobody decided on (no report, no release): a sign-out, a restart or a crash must not leave
     /// one behind, so the check-in screen shows them again until each is decided (R7).
     pub fn undecided_results(&self, now: DateTime<Utc>) -> Result<Vec<CheckInResult>> {
+        self.undecided(&rfc3339(now - Duration::hours(12)), None, now)
+    }
+
+    /// The undecided yellow and red results of a truck's crew held at entry (a trip of status
+    /// held), however long ago: the board offers them again, so a held truck is never stuck.
+    pub fn held_results(&self, trip_id: &str, now: DateTime<Utc>) -> Result<Vec<CheckInResult>> {
+        let visits: Option<String> = self
+            .conn
+            .query_row("SELECT visit_ids FROM trips WHERE id = ?1 AND resolution = 'held'", [trip_id], |r| r.get(0))
+            .optional()?;
+        let visits = visits.ok_or(Error::NotFound("待处置的行程"))?;
+        self.undecided("", Some(&visits), now)
+    }
+
+    /// Yellow and red results at the served venue since `since` with no decision; only those of
+    /// the visits in `only` (space-separated ids) when given.
+    fn undecided(&self, since: &str, only: Option<&str>, now: DateTime<Utc>) -> Result<Vec<CheckInResult>> {
         let Some(venue) = self.served_venue()? else { return Ok(Vec::new()) };
-        let since = rfc3339(now - Duration::hours(12));
         let mut stmt = self.conn.prepare(
             "SELECT v.id, v.colour, v.health_code, v.reasons, p.name, p.id_number, v.way_in, v.at
              FROM visits v JOIN people p ON p.id = v.person_id
              WHERE v.venue_id = ?1 AND v.colour <> 'green' AND v.operator_id IS NOT NULL AND v.at >= ?2
+               AND (?3 IS NULL OR instr(?3, v.id) > 0)
                AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.visit_id = v.id)
              ORDER BY v.at",
         )?;
-        let rows = stmt.query_map(params![venue.id, since], |r| {
+        let rows = stmt.query_map(params![venue.id, since, only], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -1221,7 +1238,26 @@ impl Store {
     /// Today's check-ins (Asia/Shanghai day), masked, with counts; `query` searches the name,
     /// the last four ID characters or the time (HH:MM).
     pub fn today(&self, query: &str, now: DateTime<Utc>) -> Result<TodaySummary> {
-        let day: NaiveDate = now.with_timezone(&shanghai()).date_naive();
+        self.visits_on(now.with_timezone(&shanghai()).date_naive(), query, now)
+    }
+
+    /// A day still within the retention window, and not after today (Beijing time).
+    fn check_day(&self, day: NaiveDate, now: DateTime<Utc>) -> Result<()> {
+        let today = now.with_timezone(&shanghai()).date_naive();
+        let days = self.retention_days()?;
+        if day > today {
+            return Err(field_err("date", "日期：不能晚于今天"));
+        }
+        if day < today - Duration::days(days) {
+            return Err(field_err("date", format!("日期：早于保存期限（{days}天），这一天的记录已删除")));
+        }
+        Ok(())
+    }
+
+    /// A day's check-ins at this desk (Beijing time), counted and masked, newest first; searched
+    /// by name, last four or time (HH:MM).
+    pub fn visits_on(&self, day: NaiveDate, query: &str, now: DateTime<Utc>) -> Result<TodaySummary> {
+        self.check_day(day, now)?;
         let start = day
             .and_hms_opt(0, 0, 0)
             .and_then(|t| t.and_local_timezone(shanghai()).single())
@@ -1298,6 +1334,96 @@ impl Store {
             });
         }
         Ok(summary)
+    }
+
+    /// A day's check-ins for the workbook (登记名单), oldest first: masked, or in full for the
+    /// administrator with a reason. Every export is recorded (who, when, which day, masked or
+    /// full, why, how many rows); the reason follows the note rule.
+    pub fn export_day(
+        &mut self,
+        day: NaiveDate,
+        full_reason: Option<&str>,
+        ctx: &CheckInContext,
+    ) -> Result<crate::export::DayExport> {
+        self.check_day(day, ctx.now)?;
+        let reason = match full_reason {
+            Some(raw) => Some(checkin::export_reason(raw)?),
+            None => None,
+        };
+        let venue_name = self.served_venue()?.map(|v| v.name).unwrap_or_default();
+        let start = day
+            .and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(shanghai()).single())
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or(Error::NotFound("日期"))?;
+        let end = start + Duration::days(1);
+        let full = reason.is_some();
+        let mut stmt = self.conn.prepare(
+            "SELECT v.at, p.name, p.id_number, p.phone, p.address, v.colour, v.way_in, o.name, v.helper,
+                    v.trip_code_checked
+             FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN operators o ON o.id = v.operator_id
+             WHERE v.at >= ?1 AND v.at < ?2 ORDER BY v.at",
+        )?;
+        let rows = stmt
+            .query_map(params![rfc3339(start), rfc3339(end)], |r| {
+                let at: String = r.get(0)?;
+                let name: String = r.get(1)?;
+                let number: String = r.get(2)?;
+                let helper: Option<String> = r.get(8)?;
+                Ok(crate::export::ExportRow {
+                    time: DateTime::parse_from_rfc3339(&at)
+                        .map(|t| t.with_timezone(&shanghai()).format("%H:%M:%S").to_string())
+                        .unwrap_or(at),
+                    name: if full { name.clone() } else { shown_name(&name) },
+                    document: if full { number.clone() } else { mask::id_number(&number) },
+                    phone: if full { r.get::<_, Option<String>>(3)?.unwrap_or_default() } else { String::new() },
+                    address: if full { r.get(4)? } else { String::new() },
+                    colour: Colour::parse(&r.get::<_, String>(5)?).unwrap_or(Colour::Red),
+                    way_in: WayIn::parse(&r.get::<_, String>(6)?).unwrap_or(WayIn::Manual),
+                    operator: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                    helped_by: helper
+                        .and_then(|h| serde_json::from_str::<Helper>(&h).ok())
+                        .map(|h| match h {
+                            Helper::Operator => "登记员".to_owned(),
+                            Helper::Guardian { name, relation, .. } => format!("{relation} {}", mask::name(&name)),
+                        })
+                        .unwrap_or_default(),
+                    trip_code_checked: r.get(9)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(stmt);
+        self.conn.execute(
+            "INSERT INTO export_audit (at, operator_id, day, full, reason, rows) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                rfc3339(ctx.now),
+                ctx.operator_id,
+                day.to_string(),
+                full,
+                reason.clone().unwrap_or_default(),
+                rows.len() as i64
+            ],
+        )?;
+        Ok(crate::export::DayExport { date: day, venue_name, full, rows })
+    }
+
+    /// The exports recorded, newest first (who exported which day, and why when in full).
+    pub fn export_audit(&self) -> Result<Vec<crate::export::ExportRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT e.at, o.name, e.day, e.full, e.reason, e.rows FROM export_audit e
+             LEFT JOIN operators o ON o.id = e.operator_id ORDER BY e.at DESC, e.rowid DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(crate::export::ExportRecord {
+                at: r.get(0)?,
+                operator: r.get(1)?,
+                day: r.get(2)?,
+                full: r.get(3)?,
+                reason: r.get(4)?,
+                rows: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn visit_count(&self) -> Result<i64> {

@@ -224,13 +224,23 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE trips ADD COLUMN resolution_note TEXT NOT NULL DEFAULT '';
     ALTER TABLE trips ADD COLUMN visit_ids TEXT NOT NULL DEFAULT '';
     ALTER TABLE trips ADD COLUMN predeclaration_ids TEXT NOT NULL DEFAULT '';",
-    // 12: the administrator's list of 临时隔离点 and 上报对象 per venue, offered on the report form.
+    // 12: the administrator's list of 临时隔离点 and 上报对象 per venue, offered on the report form;
+    // the record of every export of a day's check-ins.
     "CREATE TABLE incident_place_list (
         venue_id TEXT NOT NULL,
         kind     TEXT NOT NULL,
         value    TEXT NOT NULL,
         position INTEGER NOT NULL,
         PRIMARY KEY (venue_id, kind, value)
+    );
+    -- Every export of a day's check-ins: who, when, which day, masked or full and why.
+    CREATE TABLE export_audit (
+        at          TEXT NOT NULL,
+        operator_id TEXT NOT NULL,
+        day         TEXT NOT NULL,
+        full        INTEGER NOT NULL,
+        reason      TEXT NOT NULL,
+        rows        INTEGER NOT NULL
     );",
 ];
 

@@ -88,6 +88,7 @@ impl Store {
             params![cutoff, connected],
         )?;
         tx.execute("DELETE FROM outbox_audit WHERE at < ?1", [&cutoff])?;
+        tx.execute("DELETE FROM export_audit WHERE at < ?1", [&cutoff])?;
         report.trips = tx.execute(
             &format!("DELETE FROM trips WHERE entered_at < ?1 AND ({done} OR origin = 'central')"),
             [&cutoff],

@@ -159,3 +159,65 @@ describe('after a sync', () => {
     await waitFor(() => expect(screen.getAllByText('已同步').length).toBeGreaterThan(0));
   });
 });
+
+describe('TodayList: another day, Excel and print', () => {
+  it('shows the day before, back to today, and refuses a date that is not one', async () => {
+    const user = userEvent.setup();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-27T04:00:00Z'));
+    today.mockResolvedValue(todaySummary([pending]));
+    vi.mocked(api.dayVisits).mockResolvedValue(todaySummary([synced]));
+    render(TodayList, { onsignedout: vi.fn() });
+    expect(await screen.findByTestId('today-day')).toHaveValue('2026-11-27');
+    await user.click(screen.getByTestId('today-prev'));
+    await waitFor(() => expect(api.dayVisits).toHaveBeenLastCalledWith('2026-11-26', ''));
+    expect(screen.getByRole('heading', { level: 2 })).toHaveTextContent('2026-11-26 登记');
+    expect(screen.getByTestId('today-day')).toHaveValue('2026-11-26');
+    await user.click(screen.getByTestId('today-back'));
+    expect(screen.getByRole('heading', { level: 2 })).toHaveTextContent('今日登记');
+    await user.clear(screen.getByTestId('today-day'));
+    await user.type(screen.getByTestId('today-day'), '11月26日{Enter}');
+    expect(await screen.findByTestId('error-date')).toHaveTextContent('请按“2026-11-27”的格式输入');
+    // The backend's reason for a day past the retention window shows under the field too.
+    vi.mocked(api.dayVisits).mockRejectedValueOnce(
+      commandError({ code: 'invalid', message: '日期：早于保存期限（28天），这一天的记录已删除', fields: [{ field: 'date', message: '日期：早于保存期限（28天），这一天的记录已删除' }] }),
+    );
+    await user.clear(screen.getByTestId('today-day'));
+    await user.type(screen.getByTestId('today-day'), '2026-09-01{Enter}');
+    expect(await screen.findByTestId('error-date')).toHaveTextContent('早于保存期限');
+    vi.useRealTimers();
+  });
+
+  it('saves the shown day as a masked workbook and offers to open it', async () => {
+    const user = userEvent.setup();
+    today.mockResolvedValue(todaySummary([pending]));
+    vi.mocked(api.exportDay).mockResolvedValue('/home/clerk/2026-11-27-鼓楼区幸福养老院-登记名单.xlsx');
+    render(TodayList, { onsignedout: vi.fn() });
+    await user.click(await screen.findByTestId('today-export'));
+    expect(api.exportDay).toHaveBeenCalledWith(expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/));
+    expect(await screen.findByTestId('today-exported')).toHaveTextContent('登记名单.xlsx');
+    await user.click(screen.getByTestId('today-open-export'));
+    expect(api.openFile).toHaveBeenCalledWith('/home/clerk/2026-11-27-鼓楼区幸福养老院-登记名单.xlsx');
+    // No full export for an operator who is not the administrator.
+    expect(screen.queryByTestId('today-export-full-open')).not.toBeInTheDocument();
+  });
+
+  it('asks the administrator why before a full export, and shows the refusal under the reason', async () => {
+    const user = userEvent.setup();
+    today.mockResolvedValue(todaySummary([pending]));
+    const full = vi.mocked(api.exportDayFull);
+    full.mockRejectedValueOnce(
+      commandError({ code: 'invalid', message: '说明：导出完整信息须写明用途（至少2个字）', fields: [{ field: 'note', message: '说明：导出完整信息须写明用途（至少2个字）' }] }),
+    );
+    render(TodayList, { admin: true, onsignedout: vi.fn() });
+    await user.click(await screen.findByTestId('today-export-full-open'));
+    expect(screen.getByTestId('today-export-full')).toHaveTextContent('每次导出都会记录操作员和用途');
+    await user.click(screen.getByTestId('today-export-full-save'));
+    expect(await screen.findByTestId('error-note')).toHaveTextContent('须写明用途');
+    full.mockResolvedValueOnce('/tmp/x-完整信息.xlsx');
+    await user.type(screen.getByTestId('today-export-reason'), '区疾控中心流调需要{Enter}');
+    expect(full).toHaveBeenLastCalledWith(expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), '区疾控中心流调需要');
+    expect(await screen.findByTestId('today-exported')).toHaveTextContent('完整信息.xlsx');
+    expect(screen.queryByTestId('today-export-full')).not.toBeInTheDocument();
+  });
+});

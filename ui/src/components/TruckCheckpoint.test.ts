@@ -675,6 +675,10 @@ describe('TruckCheckpoint: a truck turned back lately', () => {
     const row = await screen.findByTestId('truck-open-row');
     expect(within(row).getByTestId('trip-held')).toHaveTextContent('待处置');
     expect(within(row).queryByTestId('trip-cancelled')).not.toBeInTheDocument();
+    // 处置 brings its undecided members back to the result screen.
+    vi.mocked(api.truckHeldResults).mockResolvedValue([result({ colour: 'red', reasons: ['风险人员名单'] })]);
+    await userEvent.setup().click(within(row).getByTestId('trip-decide'));
+    expect(await screen.findByTestId('result-screen')).toHaveAttribute('data-colour', 'red');
   });
 });
 

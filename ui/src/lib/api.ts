@@ -187,6 +187,29 @@ export function incidentPlaces(): Promise<IncidentPlaces> {
   return call<IncidentPlaces>('incident_places');
 }
 
+/** A day's check-ins (2026-11-27, Beijing time), counted and masked. Field error: date. */
+export function dayVisits(date: string, query: string): Promise<TodaySummary> {
+  return call<TodaySummary>('day_visits', { date, query });
+}
+
+/** Saves a day's check-ins as a masked Excel workbook; the path, or null when cancelled. */
+export function exportDay(date: string): Promise<string | null> {
+  return call<string | null>('export_day', { date });
+}
+
+/**
+ * The same in full (the administrator only), with the reason recorded. Field errors: date, note
+ * (the reason).
+ */
+export function exportDayFull(date: string, reason: string): Promise<string | null> {
+  return call<string | null>('export_day_full', { date, reason });
+}
+
+/** The undecided yellow and red results of a truck held at entry. */
+export function truckHeldResults(tripId: string): Promise<CheckInResult[]> {
+  return call<CheckInResult[]>('truck_held_results', { tripId });
+}
+
 /** The administrator's list of isolation points and recipients for the served venue. */
 export function incidentPlaceList(): Promise<IncidentPlaceList> {
   return call<IncidentPlaceList>('incident_place_list');

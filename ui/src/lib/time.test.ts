@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockTime, dateTime, shortDateTime } from './time';
+import { addDays, clockTime, dateTime, shanghaiDay, shortDateTime } from './time';
 
 describe('Shanghai times', () => {
   it('shows UTC times as China Standard Time, whatever the machine’s zone', () => {
@@ -22,5 +22,16 @@ describe('Shanghai times', () => {
   it('returns an empty string for something that is not a time', () => {
     expect(clockTime('')).toBe('');
     expect(dateTime('昨天')).toBe('');
+  });
+});
+
+describe('days', () => {
+  it('is the Shanghai day, and steps across months and years', () => {
+    expect(shanghaiDay(new Date('2026-11-26T16:30:00Z'))).toBe('2026-11-27');
+    expect(shanghaiDay(new Date('2026-11-26T15:59:00Z'))).toBe('2026-11-26');
+    expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
+    expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
+    expect(addDays('2026-11-27x', 1)).toBeNull();
+    expect(addDays('', 1)).toBeNull();
   });
 });

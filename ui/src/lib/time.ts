@@ -37,3 +37,18 @@ export function shortDateTime(iso: string, now: Date = new Date()): string {
   const hm = clockTime(iso, false);
   return sameDay ? hm : `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${hm}`;
 }
+
+/** The Shanghai day of `now` as 2026-11-27. */
+export function shanghaiDay(now: Date = new Date()): string {
+  const d = new Date(now.getTime() + SHANGHAI_OFFSET_MS);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+/** The day `n` days after `day` (2026-11-27), or null when `day` is not such a day. */
+export function addDays(day: string, n: number): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day.trim());
+  if (!m) return null;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + n));
+  if (Number.isNaN(d.getTime())) return null;
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
