@@ -1052,7 +1052,7 @@ fn incident_places_come_from_the_venues_own_list() {
     d.store.set_served_venue(&other.id).unwrap();
     let at_checkpoint = d.store.incident_places().unwrap();
     assert!(at_checkpoint.held_at.is_empty());
-    assert_eq!(at_checkpoint.reported_to, ["疫情防控指挥部", "县疾控中心"]);
+    assert_eq!(at_checkpoint.reported_to, ["疫情防控指挥部", "疾控中心"]);
 }
 
 /// 登记名单 of any day within the retention window, and its workbook: masked for any operator;

@@ -3,3 +3,8 @@
 ALTER TABLE trips ADD COLUMN resolution TEXT;
 ALTER TABLE trips ADD COLUMN resolved_at TIMESTAMPTZ;
 ALTER TABLE trips ADD COLUMN resolution_note JSONB;
+-- The desk that resolved it (only the desk that opened a trip may), and why supervision should
+-- look at a trip: a crew member the centre finds yellow or red with no decision recorded at the
+-- checkpoint.
+ALTER TABLE trips ADD COLUMN resolved_desk UUID;
+ALTER TABLE trips ADD COLUMN flag TEXT;

@@ -122,6 +122,7 @@ pub async fn push(
     .collect();
 
     let mut visits = Vec::new();
+    let mut entered = Vec::new();
     for (i, it, v) in valid {
         if !inserted.contains(&it.id) {
             results[i] = Some(status(&it.record.id, PushStatus::Duplicate));
@@ -143,15 +144,19 @@ pub async fn push(
                 write_truck(&mut tx, keys, desk, venue, it.record.kind, &b).await?;
                 if it.record.kind == RecordKind::TruckTrip {
                     crate::trips::record_trip(&mut tx, keys, desk.id, it.id, &b).await?;
+                    entered.push((it.id, venue, b));
                 } else {
                     crate::trips::record_arrival(&mut tx, keys, desk.id, it.id, &b).await?;
                 }
             }
-            Valid::TripUpdate(venue, trip, b) => crate::trips::resolve(&mut tx, keys, venue, trip, &b).await?,
+            Valid::TripUpdate(venue, trip, b) => crate::trips::resolve(&mut tx, keys, desk.id, venue, trip, &b).await?,
         }
         results[i] = Some(result);
     }
     write_visits(&mut tx, keys, desk, visits).await?;
+    // Once this batch's visits and incidents are in: entries whose crew the centre finds yellow
+    // or red with no decision recorded at the checkpoint are flagged for supervision.
+    crate::trips::flag_undecided(&mut tx, keys, &entered).await?;
     tx.commit().await?;
     Ok(results.into_iter().map(|r| r.unwrap_or_else(|| status("", PushStatus::Rejected))).collect())
 }

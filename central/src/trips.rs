@@ -29,13 +29,20 @@ pub struct TripState {
     pub resolved_at: Option<DateTime<Utc>>,
     /// Sealed as stored ({note, operator}); opened for desks and supervision.
     pub resolution_note: Option<serde_json::Value>,
+    /// The desk that resolved it (the one that opened it).
+    pub resolved_desk_name: Option<String>,
+    /// Why supervision should look: a crew member the centre finds yellow or red with no
+    /// decision (report or release) recorded at the checkpoint.
+    pub flag: Option<String>,
 }
 
 const STATE: &str =
     "SELECT t.id AS trip_id, t.plate, t.checkpoint_venue AS checkpoint_venue_id, c.name AS checkpoint_name,
     t.destination_venue AS destination_venue_id, d.name AS destination_name, t.crew, t.pass_number, t.entered_at,
-    t.expected_departure, t.arrived_at, t.resolution, t.resolved_at, t.resolution_note
-    FROM trips t LEFT JOIN venues c ON c.id = t.checkpoint_venue LEFT JOIN venues d ON d.id = t.destination_venue";
+    t.expected_departure, t.arrived_at, t.resolution, t.resolved_at, t.resolution_note, r.name AS resolved_desk_name,
+    t.flag
+    FROM trips t LEFT JOIN venues c ON c.id = t.checkpoint_venue LEFT JOIN venues d ON d.id = t.destination_venue
+    LEFT JOIN desks r ON r.id = t.resolved_desk";
 
 /// Crew as the other desk and supervision need it: names, documents masked, phones (to reach an
 /// overdue crew), plate.
@@ -118,26 +125,30 @@ impl TripState {
     }
 }
 
-/// 到达核验, 劝返 or 作废 from the checkpoint that opened the trip: applied once to a trip still
-/// in transit (a trip already arrived or resolved keeps what happened first) and published to
-/// both desks. The note and the operator are sealed.
+/// 到达核验, 劝返 or 作废 from the desk that opened the trip (another desk, even at the same
+/// checkpoint, changes nothing): applied once to a trip still in transit (a trip already arrived
+/// or resolved keeps what happened first) and published to both desks. The note and the
+/// operator the desk names are sealed; the desk is recorded.
 pub async fn resolve(
     tx: &mut Transaction<'_, Postgres>,
     keys: &crate::Keys,
+    desk: Uuid,
     venue: Uuid,
     trip: Uuid,
     b: &TripUpdateBody,
 ) -> Result<()> {
     let note = serde_json::json!({ "note": b.note, "operator": b.operator });
     let done: Option<Uuid> = sqlx::query_scalar(
-        "UPDATE trips SET resolution = $3, resolved_at = $4, resolution_note = $5
-         WHERE id = $1 AND checkpoint_venue = $2 AND arrived_at IS NULL AND resolution IS NULL RETURNING id",
+        "UPDATE trips SET resolution = $3, resolved_at = $4, resolution_note = $5, resolved_desk = $6
+         WHERE id = $1 AND checkpoint_venue = $2 AND checkpoint_desk = $6 AND arrived_at IS NULL AND resolution IS NULL
+         RETURNING id",
     )
     .bind(trip)
     .bind(venue)
     .bind(b.resolution.key())
     .bind(b.at)
     .bind(keys.data.seal_body("trip_note", &note)?)
+    .bind(desk)
     .fetch_optional(&mut **tx)
     .await?;
     match done {
@@ -202,6 +213,57 @@ pub async fn record_trip(
             .await?;
     }
     publish(tx, keys, id).await
+}
+
+/// For each entry of this batch: crew members the centre's own rule (its risk list, colours kept,
+/// their declared answers) finds yellow or red, with no decision (a report or a release) recorded
+/// at the checkpoint for a visit of theirs within two hours of the entry. A desk that opened such
+/// a trip without the clerk's decision (a forged or altered desk, or a list the desk did not yet
+/// have) is flagged for supervision, not refused: the truck may well be on the road.
+pub async fn flag_undecided(
+    tx: &mut Transaction<'_, Postgres>,
+    keys: &crate::Keys,
+    entered: &[(Uuid, Uuid, TruckBody)],
+) -> Result<()> {
+    use placecode::decision::{self, Colour, RiskEntry};
+    for (trip, venue, b) in entered {
+        let today = placecode::sync::shanghai_date(b.at);
+        let mut undecided = Vec::new();
+        for c in &b.crew {
+            let Ok(d) = placecode::checkin::truck_declaration(c, today, "") else { continue };
+            let person = keys.person(&d.document_number);
+            let entry = crate::risk::listed(tx, &person).await?.map(|colour| RiskEntry {
+                colour,
+                reason: String::new(),
+                confirmed: true,
+            });
+            let kept = crate::raised::for_hash(tx, &person, None).await?;
+            let colour = decision::decide_at(entry.as_ref(), kept.as_ref(), &d.answers, b.at).colour;
+            if colour == Colour::Green {
+                continue;
+            }
+            let decided: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM incidents i JOIN visits v ON v.id = i.visit_id
+                   JOIN people p ON p.id = v.person_id
+                   WHERE i.venue_id = $1 AND (p.id_hash = $2 OR p.id_hash = $3)
+                     AND v.at BETWEEN $4 - interval '2 hours' AND $4 + interval '2 hours')",
+            )
+            .bind(venue)
+            .bind(&person.lookup)
+            .bind(person.desk.as_slice())
+            .bind(b.at)
+            .fetch_one(&mut **tx)
+            .await?;
+            if !decided {
+                undecided.push(format!("{}（{}）", placecode::mask::name(&d.name), colour.label()));
+            }
+        }
+        if !undecided.is_empty() {
+            let flag = format!("司乘人员{}在中心为黄码或红码，卡口无拒绝上报或放行记录", undecided.join("、"));
+            sqlx::query("UPDATE trips SET flag = $2 WHERE id = $1").bind(trip).bind(flag).execute(&mut **tx).await?;
+        }
+    }
+    Ok(())
 }
 
 /// An arrival at a destination: it closes the trip it names, or the latest open trip of the same
@@ -294,6 +356,8 @@ pub struct Supervision {
     /// 劝返, at entry or after.
     pub turned_back: i64,
     pub cancelled: i64,
+    /// Trips with a flag (see [`TripState::flag`]), whatever their status.
+    pub flagged: i64,
     pub trips: Vec<SupervisedTrip>,
     pub unmatched_arrivals: Vec<UnmatchedArrival>,
 }
@@ -334,6 +398,9 @@ pub async fn supervise(
         let t = t.opened(&keys.data)?;
         let s = t.status(cutoff);
         *counts.entry(s).or_default() += 1;
+        if t.flag.is_some() {
+            *counts.entry("flagged").or_default() += 1;
+        }
         if status == "all" || status == s {
             trips.push(SupervisedTrip { trip: t, status: s.into() });
         }
@@ -371,6 +438,7 @@ pub async fn supervise(
         verified: n("verified"),
         turned_back: n("turned_back"),
         cancelled: n("cancelled"),
+        flagged: n("flagged"),
         trips,
         unmatched_arrivals,
     })

@@ -331,8 +331,9 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
     let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
         .await
         .unwrap();
-    assert_eq!((sup.open, sup.turned_back), (0, 1));
+    assert_eq!((sup.open, sup.turned_back, sup.flagged), (0, 1, 0));
     assert_eq!(sup.trips[0].status, "turned_back");
+    assert_eq!(sup.trips[0].trip.flag, None, "the red member's report is on record");
     // The destination learns the truck is not coming; if it comes anyway, the arrival is
     // flagged, linked to the trip turned back, and shown to supervision.
     dest.engine.sync_once().await.unwrap();
@@ -565,7 +566,55 @@ async fn a_crew_member_released_by_the_clerk_lets_the_truck_in(pool: PgPool) {
     let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
         .await
         .unwrap();
-    assert_eq!((sup.open, sup.turned_back), (1, 0));
+    assert_eq!((sup.open, sup.turned_back, sup.flagged), (1, 0, 0), "the release is on record");
     dest.engine.sync_once().await.unwrap();
     assert_eq!(dest.store().trip_board(Utc::now()).unwrap().expected_arrivals.len(), 1);
+}
+
+/// Attack: a second desk enrolled at the same checkpoint (a lane's desk, or a stolen one) opens a
+/// trip for a red-listed person with no decision, and tells the centre another desk's truck was
+/// turned back. The first is flagged for supervision; the second changes nothing.
+#[sqlx::test]
+async fn a_second_desk_at_the_checkpoint_cannot_launder_a_red_crew_or_end_anothers_trip(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(pool.clone()).await;
+    let dest = test_desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
+    let cp = test_desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
+    placecode_central::risk::import(&pool, &s.keys, format!("{},红,密接\n", resident_id(62)).as_bytes(), false)
+        .await
+        .unwrap();
+    cp.engine.sync_once().await.unwrap();
+    let green = TripInput {
+        plate: "豫B61616".into(),
+        crew: vec![member("张甲", 61, "豫B61616")],
+        destination_id: dest.venue_id.clone(),
+        ..Default::default()
+    };
+    let trip = cp.store().open_trip(&green, &cp.ctx).unwrap().trip.unwrap();
+    cp.engine.sync_once().await.unwrap();
+
+    let venue: uuid::Uuid = cp.venue_id.parse().unwrap();
+    let rogue = s.desk(&[], &[venue]).await;
+    let forged = record(
+        RecordKind::TruckTrip,
+        serde_json::json!({"venue_id": venue, "plate": "豫B62626", "destination_venue_id": dest.venue_id,
+            "trip_id": uuid::Uuid::now_v7(), "crew": [member("李乙", 62, "豫B62626")], "pass_number": "", "at": Utc::now()}),
+    );
+    let spoof = record(
+        RecordKind::TripUpdate,
+        serde_json::json!({"venue_id": venue, "trip_id": trip.id, "resolution": "turned_back",
+            "note": "入口劝返:司乘人员有红码,已上报", "operator": "张敏", "at": Utc::now()}),
+    );
+    let res = rogue.push(&[forged, spoof]).await;
+    assert!(res.results.iter().all(|r| r.status == placecode::sync::PushStatus::Stored), "{:?}", res.results);
+    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
+        .await
+        .unwrap();
+    let by_plate = |p: &str| sup.trips.iter().find(|t| t.trip.plate == p).unwrap();
+    // The green truck is still open: only the desk that opened it can end it.
+    assert_eq!(by_plate("豫B61616").status, "open");
+    // The red-listed passenger's truck is open, but flagged for supervision.
+    let flag = by_plate("豫B62626").trip.flag.clone().unwrap_or_default();
+    assert!(flag.contains("李*（红码）") && flag.contains("无拒绝上报或放行记录"), "{flag:?}");
+    assert_eq!(sup.flagged, 1);
 }

@@ -1113,7 +1113,7 @@ impl Store {
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         };
         let usual: &[&str] = match venue.kind {
-            crate::venue::CodeKind::Checkpoint => &["疫情防控指挥部", "县疾控中心"],
+            crate::venue::CodeKind::Checkpoint => &["疫情防控指挥部", "疾控中心"],
             _ => &["所在社区", "疫情防控办"],
         };
         let configured = !listed.held_at.is_empty() || !listed.reported_to.is_empty();

@@ -525,7 +525,7 @@ impl Store {
         if let Some(open) = self.open_trip_of(&plate, ctx.now)? {
             let message = match open.status {
                 TripStatus::Held => format!(
-                    "车牌号：该车 {} 入口登记的司乘人员有黄码或红码，尚未处置：请先在结果页拒绝并上报或记录放行原因",
+                    "车牌号：该车 {} 入口登记的司乘人员有黄码或红码，尚未处置：请在下方“在途车辆”中点该车的“处置”，拒绝并上报或记录放行原因",
                     local_time(&open.entered_at)
                 ),
                 _ => format!(
@@ -539,22 +539,23 @@ impl Store {
         let since = rfc3339(ctx.now - Duration::days(14));
         for (i, (_, d)) in declared.iter().enumerate() {
             let hash = hex::encode(crate::risk::id_hash(&key, &d.document_number));
-            let other: Option<String> = self
+            let other: Option<(String, Option<String>)> = self
                 .conn
                 .query_row(
                     &format!(
-                        "SELECT plate FROM trips WHERE {IN_TRANSIT} AND entered_at >= ?2 AND instr(crew_hashes, ?1) > 0
-                         LIMIT 1"
+                        "SELECT plate, resolution FROM trips WHERE {IN_TRANSIT} AND entered_at >= ?2
+                           AND instr(crew_hashes, ?1) > 0 LIMIT 1"
                     ),
                     params![hash, since],
-                    |r| r.get(0),
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            if let Some(other) = other {
-                errors.push(FieldError {
-                    field: format!("crew.{i}.document_number"),
-                    message: format!("证件号：此人在另一辆在途货车（{other}）上，请先处理该行程"),
-                });
+            if let Some((other, resolution)) = other {
+                let message = match resolution.as_deref() {
+                    Some(HELD) => format!("证件号：此人在货车{other}上，该车司乘人员待处置（在“货车”行程中点“处置”）"),
+                    _ => format!("证件号：此人在另一辆在途货车（{other}）上，请先处理该行程"),
+                };
+                errors.push(FieldError { field: format!("crew.{i}.document_number"), message });
             }
         }
         if !errors.is_empty() {

@@ -464,7 +464,7 @@ const zhCN = {
       colActions: '处理',
       decide: '处置（拒绝并上报或放行）',
       incidents: '异常处置 {n} 条',
-      summary: '超时未到达 {overdue} 辆 · 在途 {open} 辆',
+      summary: '超时未到达 {overdue} 辆 · 在途 {open} 辆 · 待处置 {held} 辆',
       summaryJump: '查看行程',
       flagged: '无入口登记',
       matched: '已闭环',
@@ -472,7 +472,7 @@ const zhCN = {
     turnedBack: {
       title: '该车或其司乘人员 {time} 在本卡口被劝返',
       line: '{plate}：{note}；司乘：{names}',
-      leftOut: '上次随车人员中未带入：{names}（当时为黄码或红码）',
+      leftOut: '上次随车人员中未带入：{names}',
       checkTitle: '劝返记录',
       check: '已核实劝返记录，本次司乘人员已复核',
     },
@@ -510,7 +510,8 @@ const zhCN = {
       busy: '正在登记…',
       matched: '已闭环：{plate}，来自{checkpoint}，入口登记于 {time}',
       flagged: '{plate}：无入口登记记录，已标记并上报中心',
-      afterEnded: '{plate}：该车已于 {time} 被卡口{status}（{note}），到达已标记并上报中心',
+      afterEnded:
+        '{plate}：该车已于 {time} 被卡口{status}（{note}），到达已标记并上报中心。请让车辆在场外等候，勿卸货，联系入口卡口和所在地疫情防控部门核实后再处理。',
     },
   },
   colours: {
