@@ -221,7 +221,9 @@ async fn r6_guardian_registers_two_children_at_once() -> WebDriverResult<()> {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("desk");
     seed(&data, &[]);
-    let desk = Desk::start(&data).await?;
+    let saved = dir.path().join("saved");
+    std::fs::create_dir_all(&saved).expect("saved dir");
+    let desk = Desk::start_with_env(&data, &[("PLACECODE_SAVE_DIR", &saved)]).await?;
     sign_in(&desk).await?;
     desk.testid("checkin-input").await?;
     // F4 in the scan box opens 手工登记.
@@ -254,6 +256,35 @@ async fn r6_guardian_registers_two_children_at_once() -> WebDriverResult<()> {
     let today = desk.text("today-row").await?;
     assert!(today.contains("未同步") && today.contains("父亲"), "{today:?}");
     desk.screenshot("20-today").await?;
+
+    // The day's list as an Excel workbook: masked, then in full with a reason (administrator).
+    let cells = |path: &std::path::Path| -> Vec<String> {
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook(path).expect("xlsx");
+        let range = book.worksheet_range("登记名单").expect("sheet");
+        range.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect()
+    };
+    desk.click("today-export").await?;
+    let shown = desk.wait_text("today-exported", "登记名单.xlsx").await?;
+    let masked = std::fs::read_dir(&saved).expect("saved").flatten().map(|e| e.path()).next().expect("a workbook");
+    assert!(shown.contains(&*masked.to_string_lossy()), "{shown:?}");
+    let all = cells(&masked);
+    assert!(all.iter().any(|c| c.contains("共2人次")), "{all:?}");
+    assert!(!all.iter().any(|c| c.contains("张小明") || c.contains("410202201501080012")), "{all:?}");
+    desk.click("today-export-full-open").await?;
+    desk.keys("today-export-reason", Key::Enter).await?;
+    desk.wait_text("error-note", "须写明用途").await?;
+    desk.keys("today-export-reason", "区疾控中心流调需要\u{E007}").await?;
+    desk.wait_text("today-exported", "完整信息.xlsx").await?;
+    desk.screenshot("21-today-exported").await?;
+    let full = std::fs::read_dir(&saved)
+        .expect("saved")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("完整信息"))
+        .expect("the full workbook");
+    let all = cells(&full);
+    assert!(all.iter().any(|c| c == "张小明") && all.iter().any(|c| c == "410202201501080012"), "{all:?}");
     desk.quit().await
 }
 
