@@ -334,6 +334,25 @@ fn shown_name(name: &str) -> String {
     }
 }
 
+/// A Beijing-time day as UTC instants: its start, and the next day's.
+fn day_bounds(day: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+    let start = day
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(shanghai()).single())
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or(Error::NotFound("日期"))?;
+    Ok((start, start + Duration::days(1)))
+}
+
+/// Who registered the person for them, as lists show it: 登记员, or the guardian masked with
+/// the relation ("父亲 张*").
+fn helped_by(stored: Option<String>) -> Option<String> {
+    stored.and_then(|h| serde_json::from_str::<Helper>(&h).ok()).map(|h| match h {
+        Helper::Operator => "登记员".to_owned(),
+        Helper::Guardian { name, relation, .. } => format!("{relation} {}", mask::name(&name)),
+    })
+}
+
 fn field_err(field: &str, message: impl Into<String>) -> Error {
     Error::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
 }
@@ -1258,12 +1277,7 @@ impl Store {
     /// by name, last four or time (HH:MM).
     pub fn visits_on(&self, day: NaiveDate, query: &str, now: DateTime<Utc>) -> Result<TodaySummary> {
         self.check_day(day, now)?;
-        let start = day
-            .and_hms_opt(0, 0, 0)
-            .and_then(|t| t.and_local_timezone(shanghai()).single())
-            .map(|t| t.with_timezone(&Utc))
-            .ok_or(Error::NotFound("日期"))?;
-        let end = start + Duration::days(1);
+        let (start, end) = day_bounds(day)?;
         let mut stmt = self.conn.prepare(
             "SELECT v.id, v.at, p.name, p.id_number, v.colour, v.way_in, o.name, v.helper, v.trip_code_checked,
                     v.sync_state
@@ -1314,12 +1328,7 @@ impl Store {
             if sync_state != "synced" {
                 summary.pending_sync += 1;
             }
-            let helped_by = helper.and_then(|h| serde_json::from_str::<Helper>(&h).ok()).map(|h| match h {
-                Helper::Operator => "登记员".to_owned(),
-                Helper::Guardian { name, relation, .. } => {
-                    format!("{relation} {}", mask::name(&name))
-                }
-            });
+            let helped_by = helped_by(helper);
             summary.visits.push(VisitRow {
                 id,
                 at,
@@ -1351,12 +1360,7 @@ impl Store {
             None => None,
         };
         let venue_name = self.served_venue()?.map(|v| v.name).unwrap_or_default();
-        let start = day
-            .and_hms_opt(0, 0, 0)
-            .and_then(|t| t.and_local_timezone(shanghai()).single())
-            .map(|t| t.with_timezone(&Utc))
-            .ok_or(Error::NotFound("日期"))?;
-        let end = start + Duration::days(1);
+        let (start, end) = day_bounds(day)?;
         let full = reason.is_some();
         let mut stmt = self.conn.prepare(
             "SELECT v.at, p.name, p.id_number, p.phone, p.address, v.colour, v.way_in, o.name, v.helper,
@@ -1381,13 +1385,7 @@ impl Store {
                     colour: Colour::parse(&r.get::<_, String>(5)?).unwrap_or(Colour::Red),
                     way_in: WayIn::parse(&r.get::<_, String>(6)?).unwrap_or(WayIn::Manual),
                     operator: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
-                    helped_by: helper
-                        .and_then(|h| serde_json::from_str::<Helper>(&h).ok())
-                        .map(|h| match h {
-                            Helper::Operator => "登记员".to_owned(),
-                            Helper::Guardian { name, relation, .. } => format!("{relation} {}", mask::name(&name)),
-                        })
-                        .unwrap_or_default(),
+                    helped_by: helped_by(helper).unwrap_or_default(),
                     trip_code_checked: r.get(9)?,
                 })
             })?
