@@ -125,6 +125,39 @@ describe('App', () => {
     expect(screen.getByTestId('checkin-input')).toHaveFocus();
   });
 
+  it('F1 shows the help of the screen shown; Esc or F1 closes it and the desk has the focus again', async () => {
+    const user = userEvent.setup();
+    render(App);
+    await screen.findByTestId('checkin-input');
+    await user.keyboard('{F1}');
+    expect(screen.getByTestId('help-panel')).toHaveTextContent('帮助：登记台');
+    expect(screen.getByTestId('help-body')).toHaveTextContent('按 F4 手工登记');
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('help-panel')).not.toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId('checkin-input')).toHaveFocus());
+    await user.keyboard('{Alt>}5{/Alt}');
+    await user.keyboard('{F1}');
+    expect(screen.getByTestId('help-panel')).toHaveTextContent('帮助：今日登记');
+    await user.keyboard('{F1}');
+    expect(screen.queryByTestId('help-panel')).not.toBeInTheDocument();
+  });
+
+  it('Ctrl+= and Ctrl+- zoom the whole desk, Ctrl+0 restores it, and the level is remembered', async () => {
+    const user = userEvent.setup();
+    localStorage.removeItem('placecode.zoom');
+    render(App);
+    await screen.findByTestId('checkin-input');
+    const zoom = () => document.documentElement.style.getPropertyValue('--zoom');
+    await user.keyboard('{Control>}={/Control}');
+    await user.keyboard('{Control>}={/Control}');
+    expect(zoom()).toBe('1.25');
+    expect(localStorage.getItem('placecode.zoom')).toBe('1.25');
+    await user.keyboard('{Control>}-{/Control}');
+    expect(zoom()).toBe('1.1');
+    await user.keyboard('{Control>}0{/Control}');
+    expect(zoom()).toBe('1');
+  });
+
   it('switches tabs by clicking and with the arrow keys', async () => {
     const user = userEvent.setup();
     render(App);

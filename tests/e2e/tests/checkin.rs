@@ -285,6 +285,17 @@ async fn r6_guardian_registers_two_children_at_once() -> WebDriverResult<()> {
         .expect("the full workbook");
     let all = cells(&full);
     assert!(all.iter().any(|c| c == "张小明") && all.iter().any(|c| c == "410202201501080012"), "{all:?}");
+
+    // F1: the help of the screen shown; Esc closes it.
+    desk.driver.action_chain().send_keys(Key::F1).perform().await?;
+    desk.wait_text("help-panel", "帮助：今日登记").await?;
+    desk.screenshot("22-help").await?;
+    desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !desk.all_testid("help-panel").await?.is_empty() {
+        assert!(Instant::now() < deadline, "help did not close on Esc");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     desk.quit().await
 }
 
