@@ -234,9 +234,13 @@ impl ReleaseReason {
 pub const RELEASE_NOTE_MAX: usize = 60;
 
 /// The release as it is recorded and synced: the reason's label, then the note (required for
-/// 其他 and for 工作人员核实后放行). The desk and the centre check it with this one rule.
-pub fn release_note(reason: ReleaseReason, raw: &str) -> Result<String> {
+/// 其他 and for 工作人员核实后放行, and for any release of a red person: a red is never let go by
+/// three keys). The desk and the centre check it with this one rule.
+pub fn release_note(reason: ReleaseReason, colour: crate::decision::Colour, raw: &str) -> Result<String> {
     let required = match reason {
+        ReleaseReason::Misscan if colour == crate::decision::Colour::Red => {
+            Some("红码人员按“误扫”放行也须写明扫错了什么（至少2个字），如“扫成了同行人的证件”")
+        }
         ReleaseReason::Misscan => None,
         ReleaseReason::VerifiedByStaff => Some("核实后放行须写明核实了什么（至少2个字），如“复测体温36.8℃”"),
         ReleaseReason::Other => Some("选择“其他”时请写明原因（至少2个字）"),
@@ -554,12 +558,25 @@ mod tests {
 
     #[test]
     fn r7_a_release_names_its_reason_and_other_needs_a_note() {
-        assert_eq!(release_note(ReleaseReason::Misscan, "").unwrap(), "误扫（扫错了人或证件）");
+        use crate::decision::Colour::{Red, Yellow};
+        assert_eq!(release_note(ReleaseReason::Misscan, Yellow, "").unwrap(), "误扫（扫错了人或证件）");
+        // A red is never let go without a word.
+        match release_note(ReleaseReason::Misscan, Red, " ").unwrap_err() {
+            Error::Invalid(f) => assert_eq!(
+                (f[0].field.as_str(), f[0].message.as_str()),
+                ("note", "说明：红码人员按“误扫”放行也须写明扫错了什么（至少2个字），如“扫成了同行人的证件”")
+            ),
+            e => panic!("{e:?}"),
+        }
         assert_eq!(
-            release_note(ReleaseReason::VerifiedByStaff, " 核实为同名 ").unwrap(),
+            release_note(ReleaseReason::Misscan, Red, "扫成了同行人").unwrap(),
+            "误扫（扫错了人或证件）：扫成了同行人"
+        );
+        assert_eq!(
+            release_note(ReleaseReason::VerifiedByStaff, Yellow, " 核实为同名 ").unwrap(),
             "工作人员核实后放行：核实为同名"
         );
-        match release_note(ReleaseReason::VerifiedByStaff, "").unwrap_err() {
+        match release_note(ReleaseReason::VerifiedByStaff, Yellow, "").unwrap_err() {
             Error::Invalid(f) => {
                 assert_eq!(f[0].message, "说明：核实后放行须写明核实了什么（至少2个字），如“复测体温36.8℃”")
             }
@@ -571,12 +588,12 @@ mod tests {
             ("<b>家属", "说明：含有不允许的字符“<”"),
             (&"很".repeat(10_240)[..], "说明：不能超过60个字（现为10240个）"),
         ] {
-            match release_note(ReleaseReason::Other, note).unwrap_err() {
+            match release_note(ReleaseReason::Other, Yellow, note).unwrap_err() {
                 Error::Invalid(f) => assert_eq!((f[0].field.as_str(), f[0].message.as_str()), ("note", message)),
                 e => panic!("{e:?}"),
             }
         }
-        assert_eq!(release_note(ReleaseReason::Other, "家属𠈌陪同😀").unwrap(), "其他：家属𠈌陪同😀");
+        assert_eq!(release_note(ReleaseReason::Other, Red, "家属𠈌陪同😀").unwrap(), "其他：家属𠈌陪同😀");
         match incident_step_note(" . ").unwrap_err() {
             Error::Invalid(f) => assert_eq!(
                 (f[0].field.as_str(), f[0].message.as_str()),

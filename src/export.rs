@@ -138,3 +138,46 @@ pub fn xlsx(export: &DayExport) -> Result<Vec<u8>> {
     sheet.set_freeze_panes(3, 0).map_err(xlsx_error)?;
     book.save_to_buffer().map_err(xlsx_error)
 }
+
+/// Writes a workbook readable by its owner only (0600 on Unix, also when it replaces a file the
+/// operator chose to overwrite): it holds people's check-ins.
+pub fn save(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_workbook_is_private_to_its_owner_even_over_an_existing_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("a.xlsx");
+        std::fs::write(&path, b"old").unwrap_or_else(|e| panic!("{e}"));
+        save(&path, b"new").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(std::fs::read(&path).unwrap_or_default(), b"new");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
+            assert_eq!(mode, 0o600);
+        }
+        assert_eq!(
+            file_name(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap_or_default(), "A/B:C*", true),
+            "2026-11-27-ABC-登记名单-完整信息.xlsx"
+        );
+    }
+}

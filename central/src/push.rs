@@ -300,6 +300,13 @@ impl<'a> Context<'a> {
                     return Err(sync::refuse("status", "状态不对"));
                 }
                 sync::text("note", "说明", &b.note, 200)?;
+                // The desk's release rule: a red is never let go without a word.
+                if b.status == "released"
+                    && b.colour == placecode::decision::Colour::Red
+                    && b.note == placecode::checkin::ReleaseReason::Misscan.label()
+                {
+                    return Err(sync::refuse("note", "说明：红码人员放行须写明原因"));
+                }
                 sync::text("operator", "操作员", b.operator.as_deref().unwrap_or(""), 60)?;
                 sync::check_time(b.at, Utc::now(), "at")?;
                 Ok(Valid::Incident(venue, b))

@@ -215,11 +215,14 @@ pub async fn record_trip(
     publish(tx, keys, id).await
 }
 
-/// For each entry of this batch: crew members the centre's own rule (its risk list, colours kept,
-/// their declared answers) finds yellow or red, with no decision (a report or a release) recorded
-/// at the checkpoint for a visit of theirs within two hours of the entry. A desk that opened such
-/// a trip without the clerk's decision (a forged or altered desk, or a list the desk did not yet
-/// have) is flagged for supervision, not refused: the truck may well be on the road.
+/// For each entry of this batch, what supervision should look at: crew members the centre's own
+/// rule (its risk list, colours kept, their declared answers) finds yellow or red and
+/// - with no decision (a report or a release) recorded at the checkpoint for their visit at this
+///   entry (a forged or altered desk, or a list the desk did not yet have);
+/// - let go by the checkpoint (a release: the reason is shown), since a listed person entered;
+/// - reported, while the truck was not turned back.
+///
+/// Flagged, not refused: the truck may well be on the road.
 pub async fn flag_undecided(
     tx: &mut Transaction<'_, Postgres>,
     keys: &crate::Keys,
@@ -228,7 +231,10 @@ pub async fn flag_undecided(
     use placecode::decision::{self, Colour, RiskEntry};
     for (trip, venue, b) in entered {
         let today = placecode::sync::shanghai_date(b.at);
-        let mut undecided = Vec::new();
+        let resolution: Option<String> =
+            sqlx::query_scalar("SELECT resolution FROM trips WHERE id = $1").bind(trip).fetch_one(&mut **tx).await?;
+        let turned_back = resolution.as_deref() == Some(TripResolution::TurnedBack.key());
+        let mut notes = Vec::new();
         for c in &b.crew {
             let Ok(d) = placecode::checkin::truck_declaration(c, today, "") else { continue };
             let person = keys.person(&d.document_number);
@@ -242,24 +248,31 @@ pub async fn flag_undecided(
             if colour == Colour::Green {
                 continue;
             }
-            let decided: bool = sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM incidents i JOIN visits v ON v.id = i.visit_id
+            // The decision on this person's visit at this very entry (the desk records the crew's
+            // visits at the entry's instant), not an earlier one at the same checkpoint.
+            let decision: Option<(String, String)> = sqlx::query_as(
+                "SELECT i.status, i.note FROM incidents i JOIN visits v ON v.id = i.visit_id
                    JOIN people p ON p.id = v.person_id
                    WHERE i.venue_id = $1 AND (p.id_hash = $2 OR p.id_hash = $3)
-                     AND v.at BETWEEN $4 - interval '2 hours' AND $4 + interval '2 hours')",
+                     AND v.at BETWEEN $4 - interval '1 minute' AND $4 + interval '1 minute'
+                   ORDER BY i.at DESC LIMIT 1",
             )
             .bind(venue)
             .bind(&person.lookup)
             .bind(person.desk.as_slice())
             .bind(b.at)
-            .fetch_one(&mut **tx)
+            .fetch_optional(&mut **tx)
             .await?;
-            if !decided {
-                undecided.push(format!("{}（{}）", placecode::mask::name(&d.name), colour.label()));
+            let who = format!("{}（{}）", placecode::mask::name(&d.name), colour.label());
+            match decision {
+                None => notes.push(format!("{who}无拒绝上报或放行记录")),
+                Some((status, note)) if status == "released" => notes.push(format!("{who}经卡口放行：{note}")),
+                Some(_) if !turned_back => notes.push(format!("{who}已上报，车辆却未劝返")),
+                Some(_) => {}
             }
         }
-        if !undecided.is_empty() {
-            let flag = format!("司乘人员{}在中心为黄码或红码，卡口无拒绝上报或放行记录", undecided.join("、"));
+        if !notes.is_empty() {
+            let flag = format!("司乘人员在中心为黄码或红码：{}", notes.join("；"));
             sqlx::query("UPDATE trips SET flag = $2 WHERE id = $1").bind(trip).bind(flag).execute(&mut **tx).await?;
         }
     }

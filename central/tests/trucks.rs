@@ -566,7 +566,10 @@ async fn a_crew_member_released_by_the_clerk_lets_the_truck_in(pool: PgPool) {
     let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
         .await
         .unwrap();
-    assert_eq!((sup.open, sup.turned_back, sup.flagged), (1, 0, 0), "the release is on record");
+    assert_eq!((sup.open, sup.turned_back, sup.flagged), (1, 0, 1));
+    // A listed or feverish person entered: supervision sees who and why.
+    let flag = sup.trips[0].trip.flag.clone().unwrap_or_default();
+    assert!(flag.contains("李*") && flag.contains("经卡口放行：工作人员核实后放行：复测体温36.6℃"), "{flag:?}");
     dest.engine.sync_once().await.unwrap();
     assert_eq!(dest.store().trip_board(Utc::now()).unwrap().expected_arrivals.len(), 1);
 }
@@ -615,6 +618,59 @@ async fn a_second_desk_at_the_checkpoint_cannot_launder_a_red_crew_or_end_anothe
     assert_eq!(by_plate("豫B61616").status, "open");
     // The red-listed passenger's truck is open, but flagged for supervision.
     let flag = by_plate("豫B62626").trip.flag.clone().unwrap_or_default();
-    assert!(flag.contains("李*（红码）") && flag.contains("无拒绝上报或放行记录"), "{flag:?}");
+    assert!(flag.contains("李*（红码）无拒绝上报或放行记录"), "{flag:?}");
     assert_eq!(sup.flagged, 1);
+
+    // The real checkpoint reports the red person and turns a truck back; minutes later the rogue
+    // desk puts the same person on another truck: that earlier report does not cover it.
+    let red_crew = TripInput {
+        plate: "豫B63636".into(),
+        crew: vec![member("李乙", 62, "豫B63636")],
+        destination_id: dest.venue_id.clone(),
+        ..Default::default()
+    };
+    let r = cp.store().open_trip(&red_crew, &cp.ctx).unwrap();
+    cp.store()
+        .report_incident(
+            &r.results[0].visit_id,
+            &placecode::store::IncidentInput { held_at: "卡口留观点".into(), reported_to: "疾控中心".into() },
+            &cp.ctx,
+        )
+        .unwrap();
+    cp.engine.sync_once().await.unwrap();
+    let later = Utc::now() + chrono::Duration::minutes(3);
+    let again = record(
+        RecordKind::TruckTrip,
+        serde_json::json!({"venue_id": venue, "plate": "豫B64646", "destination_venue_id": dest.venue_id,
+            "trip_id": uuid::Uuid::now_v7(), "crew": [member("李乙", 62, "豫B64646")], "pass_number": "", "at": later}),
+    );
+    // With a release it wrote itself, as a rogue desk would.
+    let visit = visit_record(venue, &resident_id(62), "李乙", later);
+    let release = record(
+        RecordKind::Incident,
+        serde_json::json!({"visit_id": visit.id, "venue_id": venue, "colour": "red", "reason": "风险人员名单",
+            "held_at": "", "reported_to": "", "status": "released", "note": "误扫（扫错了人或证件）", "at": later}),
+    );
+    let res = rogue.push(std::slice::from_ref(&release)).await;
+    assert_eq!(
+        res.results[0].field.as_deref(),
+        Some("note"),
+        "a red released with no word is refused: {:?}",
+        res.results
+    );
+    let mut worded = release;
+    worded.id = uuid::Uuid::now_v7().to_string();
+    worded.body["note"] = serde_json::json!("误扫（扫错了人或证件）：看错了");
+    let res = rogue.push(&[worded, visit, again]).await;
+    assert!(res.results.iter().all(|r| r.status == placecode::sync::PushStatus::Stored), "{:?}", res.results);
+    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
+        .await
+        .unwrap();
+    let flag = sup.trips.iter().find(|t| t.trip.plate == "豫B64646").unwrap().trip.flag.clone().unwrap_or_default();
+    assert!(flag.contains("李*（红码）经卡口放行：误扫（扫错了人或证件）：看错了"), "{flag:?}");
+    assert_eq!(
+        sup.trips.iter().find(|t| t.trip.plate == "豫B63636").unwrap().trip.flag,
+        None,
+        "reported and turned back"
+    );
 }

@@ -304,7 +304,7 @@ fn save_export(app: &tauri::AppHandle, desk: &Desk, date: &str, reason: Option<&
         return Ok(None);
     };
     let export = desk.store()?.export_day(day, reason, &ctx)?;
-    std::fs::write(&path, placecode::export::xlsx(&export)?).map_err(placecode::Error::from)?;
+    placecode::export::save(&path, &placecode::export::xlsx(&export)?)?;
     desk.saved_files.lock().map_err(|_| DeskError::Internal("saved files lock poisoned".into()))?.insert(path.clone());
     Ok(Some(path.to_string_lossy().into_owned()))
 }

@@ -963,7 +963,10 @@ impl Store {
         note: &str,
         ctx: &CheckInContext,
     ) -> Result<Incident> {
-        let note = checkin::release_note(reason, note)?;
+        let colour: Option<String> =
+            self.conn.query_row("SELECT colour FROM visits WHERE id = ?1", [visit_id], |r| r.get(0)).optional()?;
+        let colour = colour.as_deref().and_then(Colour::parse).ok_or(Error::NotFound("登记记录"))?;
+        let note = checkin::release_note(reason, colour, note)?;
         let handling =
             Handling { held_at: String::new(), reported_to: String::new(), status: IncidentStatus::Released, note };
         self.record_incident(visit_id, &handling, ctx)

@@ -193,11 +193,13 @@ describe('App', () => {
     const user = userEvent.setup();
     render(App);
     await screen.findByTestId('checkin-input');
-    await user.keyboard('{F2}');
+    // Not assumed: unticked until the clerk ticks it (F2).
     expect(screen.getByTestId('trip-code-checked')).not.toBeChecked();
+    await user.keyboard('{F2}');
+    expect(screen.getByTestId('trip-code-checked')).toBeChecked();
     await user.keyboard('{Alt>}5{/Alt}');
     await user.keyboard('{Alt>}1{/Alt}');
-    expect(screen.getByTestId('trip-code-checked')).not.toBeChecked();
+    expect(screen.getByTestId('trip-code-checked')).toBeChecked();
   });
 
   it('updates the header when another venue is set as served', async () => {

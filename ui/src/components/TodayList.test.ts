@@ -185,6 +185,11 @@ describe('TodayList: another day, Excel and print', () => {
     await user.clear(screen.getByTestId('today-day'));
     await user.type(screen.getByTestId('today-day'), '2026-09-01{Enter}');
     expect(await screen.findByTestId('error-date')).toHaveTextContent('早于保存期限');
+    // The day refused changes nothing shown: heading and list stay today's.
+    expect(screen.getByTestId('today-title')).toHaveTextContent('今日登记（2026-11-27）');
+    expect(screen.getAllByTestId('today-row')).toHaveLength(1);
+    // Today has no day after it.
+    expect(screen.getByTestId('today-next')).toBeDisabled();
     vi.useRealTimers();
   });
 

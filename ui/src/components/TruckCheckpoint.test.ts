@@ -672,7 +672,10 @@ describe('TruckCheckpoint: a truck turned back lately', () => {
   it('shows a trip held for the decision on its crew without actions', async () => {
     truckBoard.mockResolvedValue(tripBoard({ open: [trip({ plate: '豫B52525', status: 'held' })] }));
     renderCheckpoint();
-    const row = await screen.findByTestId('truck-open-row');
+    // Its own list, above the others, not among the trucks in transit.
+    const row = await screen.findByTestId('truck-held-row');
+    expect(screen.queryByTestId('truck-open-row')).not.toBeInTheDocument();
+    expect($('truck-board-summary')).toHaveTextContent('在途 0 辆 · 待处置 1 辆');
     expect(within(row).getByTestId('trip-held')).toHaveTextContent('待处置');
     expect(within(row).queryByTestId('trip-cancelled')).not.toBeInTheDocument();
     // 处置 brings its undecided members back to the result screen.

@@ -32,6 +32,11 @@ describe('days', () => {
     expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
     expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
     expect(addDays('2026-11-27x', 1)).toBeNull();
+    expect(addDays('２０２６－１１－２８', 0)).toBe('2026-11-28');
+    expect(addDays('2026年11月8日', 0)).toBe('2026-11-08');
+    expect(addDays('2026/11/27', -1)).toBe('2026-11-26');
+    expect(addDays('2026-02-29', 0)).toBeNull();
+    expect(addDays('2026-13-45', 0)).toBeNull();
     expect(addDays('', 1)).toBeNull();
   });
 });

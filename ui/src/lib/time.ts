@@ -44,11 +44,17 @@ export function shanghaiDay(now: Date = new Date()): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 }
 
-/** The day `n` days after `day` (2026-11-27), or null when `day` is not such a day. */
+/**
+ * The day `n` days after `day`, or null when `day` is not a real day. Typed loosely: full-width
+ * digits, 2026/11/27, 2026.11.27 or 2026年11月27日 mean 2026-11-27; 2026-02-29 is no day.
+ */
 export function addDays(day: string, n: number): string | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day.trim());
+  const half = day.trim().replace(/[\uFF10-\uFF19\uFF0D\uFF0F\uFF0E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
+  const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(half);
   if (!m) return null;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + n));
-  if (Number.isNaN(d.getTime())) return null;
+  const [y, mo, da] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const exact = new Date(Date.UTC(y, mo - 1, da));
+  if (exact.getUTCFullYear() !== y || exact.getUTCMonth() !== mo - 1 || exact.getUTCDate() !== da) return null;
+  const d = new Date(Date.UTC(y, mo - 1, da + n));
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 }
