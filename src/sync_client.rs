@@ -202,6 +202,12 @@ impl SyncEngine {
         self.wake.notify_one();
     }
 
+    /// A record was queued and need not leave at once (a check-in goes with the next sync): the
+    /// screens hear what now waits, so the header's 未同步 and the lists agree.
+    pub fn written(&self) {
+        self.changed();
+    }
+
     fn client(ca_file: Option<&str>) -> Result<reqwest::Client, Failure> {
         let mut b = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
@@ -485,7 +491,12 @@ impl SyncEngine {
                     failures = 0;
                     IDLE
                 }
-                Err(Failure::NotEnrolled) => IDLE,
+                // Not connected: the screens still hear of what waits (the header and the lists
+                // agree on 未同步 after each check-in).
+                Err(Failure::NotEnrolled) => {
+                    self.changed();
+                    IDLE
+                }
                 Err(Failure::SlowDown(s)) => Duration::from_secs(s),
                 Err(f) if f.retryable() => {
                     failures = failures.saturating_add(1);

@@ -233,3 +233,29 @@ fn csv_import_bad_files() {
     assert_eq!(import_venues(&mut store, &big).unwrap_err().code(), "bad_file");
     assert!(store.venues("").unwrap().is_empty());
 }
+
+/// A desk not connected to a centre: each wake tells the screens what waits, so the header's
+/// 未同步 agrees with the lists after a check-in (it stayed at the count of the start).
+#[tokio::test]
+async fn an_unconnected_desk_reports_what_waits_after_each_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.sqlite3");
+    let mut store = Store::open(&path).unwrap();
+    store.register_venue(&input("大商新玛特", "中山路中段18号"), false).unwrap();
+    drop(store);
+    let engine = placecode::sync_client::SyncEngine::new(&path);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    engine.on_change(move |s| {
+        let _ = tx.send(s.pending);
+    });
+    let task = tokio::spawn(engine.clone().run());
+    assert_eq!(tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await.unwrap(), Some(1));
+    // Another record (a second venue), then a wake as every write command does.
+    Store::open(&path).unwrap().register_venue(&input("鼓楼农贸市场", "西司门街12号"), false).unwrap();
+    engine.wake();
+    let mut last = 0;
+    while last != 2 {
+        last = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await.unwrap().unwrap();
+    }
+    task.abort();
+}

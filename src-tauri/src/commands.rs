@@ -142,7 +142,9 @@ pub fn set_retention_days(desk: State<'_, Desk>, days: i64) -> DeskResult<Sessio
 #[tauri::command(async)]
 pub fn check_in_by_id(desk: State<'_, Desk>, id_number: String, trip_code_checked: bool) -> DeskResult<Lookup> {
     let ctx = desk.context(trip_code_checked)?;
-    Ok(desk.store()?.check_in_by_id(&id_number, &ctx)?)
+    let lookup = desk.store()?.check_in_by_id(&id_number, &ctx)?;
+    queued(&desk);
+    Ok(lookup)
 }
 
 #[tauri::command(async)]
@@ -153,7 +155,9 @@ pub fn check_in_by_last4(
     trip_code_checked: bool,
 ) -> DeskResult<Lookup> {
     let ctx = desk.context(trip_code_checked)?;
-    Ok(desk.store()?.check_in_by_last4(&digits, birth_year, &ctx)?)
+    let lookup = desk.store()?.check_in_by_last4(&digits, birth_year, &ctx)?;
+    queued(&desk);
+    Ok(lookup)
 }
 
 /// After several people matched the last four digits and the operator picked one.
@@ -167,13 +171,17 @@ pub fn check_in_person(
     way_in: Option<WayIn>,
 ) -> DeskResult<CheckInResult> {
     let ctx = desk.context(trip_code_checked)?;
-    Ok(desk.store()?.check_in_person(&person_id, way_in.unwrap_or(WayIn::Last4), &ctx)?)
+    let result = desk.store()?.check_in_person(&person_id, way_in.unwrap_or(WayIn::Last4), &ctx)?;
+    queued(&desk);
+    Ok(result)
 }
 
 #[tauri::command(async)]
 pub fn declare(desk: State<'_, Desk>, input: DeclarationInput, trip_code_checked: bool) -> DeskResult<CheckInResult> {
     let ctx = desk.context(trip_code_checked)?;
-    Ok(desk.store()?.declare(&input, &ctx)?)
+    let result = desk.store()?.declare(&input, &ctx)?;
+    queued(&desk);
+    Ok(result)
 }
 
 #[tauri::command(async)]
@@ -184,7 +192,9 @@ pub fn register_manual(
     trip_code_checked: bool,
 ) -> DeskResult<Vec<CheckInResult>> {
     let ctx = desk.context(trip_code_checked)?;
-    Ok(desk.store()?.register_manual(&helper, &people, &ctx)?)
+    let results = desk.store()?.register_manual(&helper, &people, &ctx)?;
+    queued(&desk);
+    Ok(results)
 }
 
 // ---- incidents (异常处置) -----------------------------------------------------------------------
@@ -192,7 +202,10 @@ pub fn register_manual(
 #[tauri::command(async)]
 pub fn report_incident(desk: State<'_, Desk>, visit_id: String, input: IncidentInput) -> DeskResult<Incident> {
     let ctx = desk.context(false)?;
-    Ok(desk.store()?.report_incident(&visit_id, &input, &ctx)?)
+    let incident = desk.store()?.report_incident(&visit_id, &input, &ctx)?;
+    // A report is urgent: it leaves now (and a held truck's entry with it).
+    desk.sync.wake();
+    Ok(incident)
 }
 
 /// Yellow or red results nobody decided on (after a sign-out, a restart or a crash).
@@ -232,7 +245,16 @@ pub fn release_visit(
     note: String,
 ) -> DeskResult<Incident> {
     let ctx = desk.context(false)?;
-    Ok(desk.store()?.release_visit(&visit_id, reason, &note, &ctx)?)
+    let incident = desk.store()?.release_visit(&visit_id, reason, &note, &ctx)?;
+    desk.sync.wake();
+    Ok(incident)
+}
+
+/// A check-in was queued: the screens hear what now waits, off the command's thread (the door's
+/// answer never waits on the sync engine's store).
+fn queued(desk: &Desk) {
+    let engine = desk.sync.clone();
+    std::thread::spawn(move || engine.written());
 }
 
 #[tauri::command(async)]

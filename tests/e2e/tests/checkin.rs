@@ -255,6 +255,9 @@ async fn r6_guardian_registers_two_children_at_once() -> WebDriverResult<()> {
     assert_eq!(rows.len(), 2);
     let today = desk.text("today-row").await?;
     assert!(today.contains("未同步") && today.contains("父亲"), "{today:?}");
+    // The header agrees that records wait (it heard of the check-ins without a sync).
+    let bar = desk.wait_text("sync-bar", "未同步 3 条").await?;
+    assert!(bar.contains("未同步 3 条"), "the venue and the two children: {bar:?}");
     desk.screenshot("20-today").await?;
 
     // The day's list as an Excel workbook: masked, then in full with a reason (administrator).
