@@ -29,6 +29,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub enum Failure {
     /// No answer: no network, server down, connection dropped, timeout. Retried.
     Unreachable(String),
+    /// No answer to an enrolment at this address (nothing is enrolled, nothing waits to go).
+    /// Retryable like `Unreachable`.
+    EnrolUnreachable(String),
     /// The server failed (5xx) or sent something unreadable. Retried.
     Server(u16),
     /// Too many requests. Retried after the server's delay.
@@ -50,7 +53,7 @@ pub enum Failure {
 impl Failure {
     pub fn code(&self) -> &'static str {
         match self {
-            Failure::Unreachable(_) => "unreachable",
+            Failure::Unreachable(_) | Failure::EnrolUnreachable(_) => "unreachable",
             Failure::Server(_) => "server_error",
             Failure::SlowDown(_) => "slow_down",
             Failure::Revoked => "desk_revoked",
@@ -66,6 +69,9 @@ impl Failure {
     pub fn message(&self) -> String {
         match self {
             Failure::Unreachable(_) => "无法连接中心服务器：记录已保存在本机，网络恢复后自动上传".into(),
+            Failure::EnrolUnreachable(base) => {
+                format!("无法连接中心服务器 {base}：请检查服务器地址是否正确、本机网络是否连通，再接入")
+            }
             Failure::Server(s) => format!("中心服务器暂时出错（{s}），稍后自动重试"),
             Failure::SlowDown(s) => format!("中心服务器繁忙，{s}秒后自动重试"),
             Failure::Revoked => "本登记台的凭证已被中心吊销，已停止同步；请联系管理员重新接入".into(),
@@ -80,7 +86,14 @@ impl Failure {
 
     /// Whether trying again later can help (otherwise the staff must act).
     pub fn retryable(&self) -> bool {
-        matches!(self, Failure::Unreachable(_) | Failure::Server(_) | Failure::SlowDown(_) | Failure::Local(_))
+        matches!(
+            self,
+            Failure::Unreachable(_)
+                | Failure::EnrolUnreachable(_)
+                | Failure::Server(_)
+                | Failure::SlowDown(_)
+                | Failure::Local(_)
+        )
     }
 
     fn view(&self) -> SyncError {
@@ -247,7 +260,12 @@ impl SyncEngine {
             app_version: env!("CARGO_PKG_VERSION").into(),
         };
         let client = Self::client(ca_file)?;
-        let res = client.post(format!("{base}/api/v1/enrol")).json(&req).send().await.map_err(transport)?;
+        // Not "saved here, sent later": nothing is enrolled until the centre answers.
+        let res =
+            client.post(format!("{base}/api/v1/enrol")).json(&req).send().await.map_err(|e| match transport(e) {
+                Failure::Unreachable(_) => Failure::EnrolUnreachable(base.clone()),
+                other => other,
+            })?;
         let status = res.status();
         if !status.is_success() {
             let e: crate::sync::ApiError = res.json().await.map_err(transport)?;

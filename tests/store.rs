@@ -259,3 +259,20 @@ async fn an_unconnected_desk_reports_what_waits_after_each_write() {
     }
     task.abort();
 }
+
+/// A wrong centre address at enrolment says so, not "saved here, sent when the network is back".
+#[tokio::test]
+async fn enrolling_at_an_address_that_does_not_answer_says_what_to_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.sqlite3");
+    drop(Store::open(&path).unwrap());
+    let key = placecode::keys::load_or_create(&dir.path().join("k")).unwrap();
+    let engine = placecode::sync_client::SyncEngine::new(&path);
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let e = engine.enrol(&format!("http://127.0.0.1:{port}"), "ABCD-EFGH", "前台", None, &key).await.unwrap_err();
+    assert_eq!(e.code(), "unreachable");
+    assert!(e.retryable(), "a lost answer at enrolment is tried again with the same token");
+    assert!(e.message().contains("请检查服务器地址") && !e.message().contains("网络恢复后自动上传"), "{}", e.message());
+    assert!(!Store::open(&path).unwrap().sync_status().unwrap().enrolled);
+}
