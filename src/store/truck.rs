@@ -431,36 +431,33 @@ impl Store {
     /// The trip of this plate, or with this crew member (by keyed hash), turned back in the last
     /// [`TURNED_BACK_RECHECK_HOURS`] hours, newest first.
     fn turned_back_of(&self, plate: Option<&str>, hash: Option<&str>, now: DateTime<Utc>) -> Result<Option<Trip>> {
-        let hours = self.overdue_hours()?;
         let since = rfc3339(now - Duration::hours(TURNED_BACK_RECHECK_HOURS));
-        let trip = self
-            .conn
-            .query_row(
-                &format!(
-                    "SELECT {TRIP_COLUMNS} FROM trips WHERE resolution = 'turned_back' AND resolved_at >= ?3
-                       AND (plate = ?1 OR instr(crew_hashes, ?2) > 0) ORDER BY resolved_at DESC LIMIT 1"
-                ),
-                params![plate, hash.unwrap_or("-"), since],
-                |r| trip_from_row(r, now, hours),
-            )
-            .optional()?;
-        trip.map(|t| with_incidents(&self.conn, t)).transpose()
+        self.first_trip(
+            "resolution = 'turned_back' AND resolved_at >= ?3 AND (plate = ?1 OR instr(crew_hashes, ?2) > 0)
+             ORDER BY resolved_at DESC LIMIT 1",
+            params![plate, hash.unwrap_or("-"), since],
+            now,
+        )
     }
 
     /// The plate's trip still in transit (entered in the last 14 days), newest first.
     fn open_trip_of(&self, plate: &str, now: DateTime<Utc>) -> Result<Option<Trip>> {
-        let hours = self.overdue_hours()?;
         let since = rfc3339(now - Duration::days(14));
+        self.first_trip(
+            &format!("plate = ?1 AND {IN_TRANSIT} AND entered_at >= ?2 ORDER BY entered_at DESC LIMIT 1"),
+            params![plate, since],
+            now,
+        )
+    }
+
+    /// The first trip that `condition` (what follows WHERE) finds, as the screens show it.
+    fn first_trip(&self, condition: &str, params: impl rusqlite::Params, now: DateTime<Utc>) -> Result<Option<Trip>> {
+        let hours = self.overdue_hours()?;
         let trip = self
             .conn
-            .query_row(
-                &format!(
-                    "SELECT {TRIP_COLUMNS} FROM trips WHERE plate = ?1 AND {IN_TRANSIT} AND entered_at >= ?2
-                     ORDER BY entered_at DESC LIMIT 1"
-                ),
-                params![plate, since],
-                |r| trip_from_row(r, now, hours),
-            )
+            .query_row(&format!("SELECT {TRIP_COLUMNS} FROM trips WHERE {condition}"), params, |r| {
+                trip_from_row(r, now, hours)
+            })
             .optional()?;
         trip.map(|t| with_incidents(&self.conn, t)).transpose()
     }
@@ -521,6 +518,9 @@ impl Store {
             _ => return Err(Error::Invalid(errors)),
         };
         let key = self.risk_key()?;
+        // Each member's keyed hash, as trips hold them (one per member, in the crew's order).
+        let hashes: Vec<String> =
+            declared.iter().map(|(_, d)| hex::encode(crate::risk::id_hash(&key, &d.document_number))).collect();
         // One trip in transit per truck and per person: the one before must be resolved first.
         if let Some(open) = self.open_trip_of(&plate, ctx.now)? {
             let message = match open.status {
@@ -537,8 +537,7 @@ impl Store {
             return Err(invalid("plate", message));
         }
         let since = rfc3339(ctx.now - Duration::days(14));
-        for (i, (_, d)) in declared.iter().enumerate() {
-            let hash = hex::encode(crate::risk::id_hash(&key, &d.document_number));
+        for (i, hash) in hashes.iter().enumerate() {
             let other: Option<(String, Option<String>)> = self
                 .conn
                 .query_row(
@@ -564,10 +563,9 @@ impl Store {
         // Turned back lately (the truck, or anyone of this crew): the clerk checks first.
         if !input.turned_back_checked {
             let mut back = self.turned_back_of(Some(&plate), None, ctx.now)?;
-            for (_, d) in &declared {
+            for hash in &hashes {
                 if back.is_none() {
-                    let hash = hex::encode(crate::risk::id_hash(&key, &d.document_number));
-                    back = self.turned_back_of(None, Some(&hash), ctx.now)?;
+                    back = self.turned_back_of(None, Some(hash), ctx.now)?;
                 }
             }
             if let Some(t) = back {
@@ -610,8 +608,6 @@ impl Store {
                 .max()
                 .and_then(|t| t.and_local_timezone(shanghai()).single())
                 .map(|t| rfc3339(t.with_timezone(&Utc)));
-            let hashes: Vec<String> =
-                decided.iter().map(|(_, d, _)| hex::encode(crate::risk::id_hash(&key, &d.document_number))).collect();
             // A crew not all green waits for the clerk's decision on each yellow or red member
             // (`settle_held_trip`): nothing goes to the centre until then.
             tx.execute(
@@ -662,14 +658,7 @@ impl Store {
     }
 
     pub fn trip(&self, id: &str, now: DateTime<Utc>) -> Result<Trip> {
-        let hours = self.overdue_hours()?;
-        self.conn
-            .query_row(&format!("SELECT {TRIP_COLUMNS} FROM trips WHERE id = ?1"), [id], |r| {
-                trip_from_row(r, now, hours)
-            })
-            .optional()?
-            .ok_or(Error::NotFound("行程"))
-            .and_then(|t| with_incidents(&self.conn, t))
+        self.first_trip("id = ?1", [id], now)?.ok_or(Error::NotFound("行程"))
     }
 
     /// 到达核验, 劝返 or 作废 for a trip this checkpoint opened that is still in transit: final,
