@@ -34,7 +34,7 @@ const MIDDLE_DOT: char = '\u{00B7}';
 pub fn venue(input: &VenueInput) -> Result<ValidVenue> {
     let mut f = FormCheck::new("");
     let kind = f.field(KIND.0, KIND.1, choice(&input.kind, CodeKind::parse));
-    let category = f.field(CATEGORY.0, CATEGORY.1, choice(&input.category, Category::parse));
+    let category = f.field(CATEGORY.0, CATEGORY.1, category(&input.category, CodeKind::parse(&input.kind)));
     let district = f.field(DISTRICT.0, DISTRICT.1, choice(&input.district, District::parse));
     let name = f.field(NAME.0, NAME.1, venue_name(&input.name));
     let address = f.field(ADDRESS.0, ADDRESS.1, address(&input.address, district));
@@ -51,6 +51,19 @@ pub fn venue(input: &VenueInput) -> Result<ValidVenue> {
             manager_phone: manager_phone?,
         })
     })
+}
+
+/// 场所类型: a checkpoint needs none (交通卡口 is chosen for it when left empty; one registered
+/// earlier under another category keeps it), and no other venue may claim 交通卡口.
+fn category(raw: &str, kind: Option<CodeKind>) -> Result<Category, String> {
+    let checkpoint = kind == Some(CodeKind::Checkpoint);
+    if checkpoint && raw.trim().is_empty() {
+        return Ok(Category::Checkpoint);
+    }
+    match choice(raw, Category::parse)? {
+        Category::Checkpoint if !checkpoint => Err("“交通卡口”只用于专属场所码·交通卡口，请选择其他类型".into()),
+        c => Ok(c),
+    }
 }
 
 fn choice<T>(raw: &str, parse: fn(&str) -> Option<T>) -> Result<T, String> {
@@ -415,6 +428,24 @@ mod tests {
         assert_eq!(f[0].1, "码的类型：请选择");
         assert_eq!(f[3].1, "场所名称：必填");
         assert_eq!(f[6].1, "联系电话：必填");
+    }
+
+    #[test]
+    fn a_checkpoint_has_its_own_category_and_no_other_venue_claims_it() {
+        let mut i = good();
+        i.kind = "checkpoint".into();
+        i.category = String::new();
+        assert_eq!(venue(&i).unwrap().category, Category::Checkpoint, "chosen for a checkpoint left empty");
+        i.category = "交通卡口（疫情防控检查站）".into();
+        assert_eq!(venue(&i).unwrap().category, Category::Checkpoint, "full-width brackets");
+        i.category = "logistics".into();
+        assert_eq!(venue(&i).unwrap().category, Category::Logistics, "registered before 交通卡口 existed");
+        let mut g = good();
+        g.category = "checkpoint".into();
+        let f = fields(venue(&g).unwrap_err());
+        assert_eq!(f, [("category".into(), "场所类型：“交通卡口”只用于专属场所码·交通卡口，请选择其他类型".into())]);
+        g.kind = "destination".into();
+        assert_eq!(fields(venue(&g).unwrap_err())[0].0, "category", "a destination is not a checkpoint");
     }
 
     #[test]

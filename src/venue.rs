@@ -45,7 +45,8 @@ labelled_enum! {
 }
 
 labelled_enum! {
-    /// R2: the venue categories that must post a code.
+    /// R2: the 24 venue categories that must post a code, and the one category a checkpoint
+    /// (交通卡口, R9) has: it is not a place people gather, and no other venue may claim it.
     Category {
         Institution = "institution": "机关企事业单位",
         Mall = "mall": "商场超市",
@@ -71,6 +72,7 @@ labelled_enum! {
         Religious = "religious": "宗教场所",
         Community = "community": "居民社区(小区)",
         Other = "other": "其他人员易聚集场所",
+        Checkpoint = "checkpoint": "交通卡口(疫情防控检查站)",
     }
 }
 
@@ -194,10 +196,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn r2_has_all_24_categories_with_distinct_keys() {
-        assert_eq!(Category::ALL.len(), 24);
+    fn r2_has_all_24_categories_and_the_checkpoints_with_distinct_keys() {
+        assert_eq!(Category::ALL.len(), 25);
         let keys: std::collections::HashSet<_> = Category::ALL.iter().map(|c| c.key()).collect();
-        assert_eq!(keys.len(), 24);
+        assert_eq!(keys.len(), 25);
     }
 
     #[test]

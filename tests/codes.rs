@@ -113,3 +113,19 @@ fn poster_settings_are_checked_and_used_for_every_poster() {
     assert!(store.poster_input(&inputs[0].code, false, chrono::NaiveDate::default()).is_err());
     assert!(store.poster_input(&revoked.code, false, chrono::NaiveDate::default()).is_ok());
 }
+
+/// A checkpoint gets its code as it is registered (so the centre publishes it for crews to
+/// declare ahead), once; other venues get none until someone issues one.
+#[test]
+fn a_checkpoint_is_published_with_its_code_once() {
+    let (_d, mut store, venue, key) = setup("checkpoint");
+    let v = store.venue(&venue).unwrap();
+    let code = store.publish_checkpoint(&v, &key).unwrap().expect("a checkpoint code");
+    assert_eq!((code.kind, code.label.as_str()), (CodeKind::Checkpoint, placecode::store::CHECKPOINT_LABEL));
+    assert!(store.publish_checkpoint(&v, &key).unwrap().is_none(), "not twice");
+    assert_eq!(store.codes(&venue).unwrap().len(), 1);
+    let (_d, mut store, venue, key) = setup("destination");
+    let v = store.venue(&venue).unwrap();
+    assert!(store.publish_checkpoint(&v, &key).unwrap().is_none());
+    assert!(store.codes(&venue).unwrap().is_empty());
+}

@@ -35,9 +35,11 @@ enum Command {
 enum Admin {
     /// Make a one-time enrolment token (24 h) for venues and/or districts.
     EnrolToken {
+        /// A venue's id the desk may serve (repeat for several).
         #[arg(long = "venue")]
         venues: Vec<Uuid>,
-        #[arg(long = "district")]
+        /// A district or county the desk may register venues in (repeat for several).
+        #[arg(long = "district", value_parser = district_keys())]
         districts: Vec<String>,
         #[arg(long, default_value = "")]
         note: String,
@@ -172,7 +174,10 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>(k)
         }
     };
-    let print = |v: serde_json::Value| println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    let print = |mut v: serde_json::Value| {
+        local_times(&mut v);
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())
+    };
     let actor = format!("admin-cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
     match admin {
         Admin::EnrolToken { venues, districts, note } => {
@@ -235,4 +240,40 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The district keys `--district` takes, each with its name in `--help`.
+fn district_keys() -> clap::builder::PossibleValuesParser {
+    placecode::venue::District::ALL
+        .iter()
+        .map(|d| clap::builder::PossibleValue::new(d.key()).help(d.label()))
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// What the administrator reads is in Beijing time (as the desks show it); the JSON API keeps
+/// UTC. Every RFC 3339 time in the output is rewritten with its +08:00 offset.
+fn local_times(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => {
+            if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+                *s = t.with_timezone(&placecode::store::shanghai()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(local_times),
+        serde_json::Value::Object(o) => o.values_mut().for_each(local_times),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_administrator_reads_beijing_time() {
+        let mut v =
+            serde_json::json!({"trips": [{"entered_at": "2026-11-29T02:30:00.123Z", "plate": "豫B12345"}], "n": 3});
+        super::local_times(&mut v);
+        assert_eq!(v["trips"][0]["entered_at"], "2026-11-29T10:30:00+08:00");
+        assert_eq!(v["trips"][0]["plate"], "豫B12345");
+    }
 }

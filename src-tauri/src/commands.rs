@@ -23,7 +23,10 @@ pub fn list_venues(desk: State<'_, Desk>, query: String) -> DeskResult<Vec<Venue
 
 #[tauri::command(async)]
 pub fn register_venue(desk: State<'_, Desk>, input: VenueInput, confirm_similar: bool) -> DeskResult<Venue> {
-    Ok(desk.store()?.register_venue(&input, confirm_similar)?)
+    let mut store = desk.store()?;
+    let venue = store.register_venue(&input, confirm_similar)?;
+    store.publish_checkpoint(&venue, &desk.key)?;
+    Ok(venue)
 }
 
 #[tauri::command(async)]

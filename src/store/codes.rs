@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::{get, now, set_setting, setting, Store};
 use crate::code::{self, SigningKey};
 use crate::error::{Error, FieldError, Result};
-use crate::venue::CodeKind;
+use crate::venue::{CodeKind, Venue};
 use crate::{normalize, validate};
 
 const CODE_SERIAL: &str = "code_serial";
@@ -43,6 +43,9 @@ pub struct CodeCheck {
     /// A plain Chinese verdict for the operator.
     pub verdict: String,
 }
+
+/// The entrance name of the code a checkpoint gets at registration.
+pub const CHECKPOINT_LABEL: &str = "卡口";
 
 fn label(raw: &str) -> Result<String> {
     let s = normalize::clean(raw);
@@ -81,6 +84,24 @@ fn code_from_row(r: &Row) -> rusqlite::Result<VenueCode> {
 
 impl Store {
     /// Issues a signed code for one entrance of a venue; the kind follows the venue's.
+    /// A checkpoint's code is issued as it is registered: the centre publishes checkpoint codes
+    /// (the phone page's 卡口列表), so crews can declare before they arrive, and a checkpoint
+    /// prints no poster that would otherwise make someone issue one. Other venues: nothing.
+    pub fn publish_checkpoint(&mut self, venue: &Venue, key: &SigningKey) -> Result<Option<VenueCode>> {
+        if venue.kind != CodeKind::Checkpoint {
+            return Ok(None);
+        }
+        let issued: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM codes WHERE venue_id = ?1 AND revoked_at IS NULL)",
+            [&venue.id],
+            |r| r.get(0),
+        )?;
+        if issued {
+            return Ok(None);
+        }
+        self.issue_code(&venue.id, CHECKPOINT_LABEL, key).map(Some)
+    }
+
     pub fn issue_code(&mut self, venue_id: &str, entrance: &str, key: &SigningKey) -> Result<VenueCode> {
         let entrance = label(entrance)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

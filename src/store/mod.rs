@@ -256,7 +256,7 @@ pub use checkin::{
     shanghai, sign_in_lockout, CheckInContext, Incident, IncidentInput, IncidentPlaceList, IncidentPlaces,
     IncidentStatus, Operator, RiskConfirm, DEFAULT_IDLE_MINUTES, SIGN_IN_FREE_TRIES,
 };
-pub use codes::{CodeCheck, PosterSettings, VenueCode};
+pub use codes::{CodeCheck, PosterSettings, VenueCode, CHECKPOINT_LABEL};
 pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};
 pub use retention::{PurgeReport, DEFAULT_RETENTION_DAYS};
 pub use truck::{

@@ -72,6 +72,8 @@ const zhCN = {
     cancel: '取消',
     saving: '正在保存…',
     success: '已登记：{name}',
+    successCheckpoint:
+      '已登记：{name}。卡口码已签发，同步到中心后列入手机上的“卡口列表”（/checkpoints），司乘人员可提前申报。',
     saved: '已保存：{name}',
     fixFields: '请按提示修改标红的项目。',
     similarTitle: '发现相似场所，请确认是否重复登记',
