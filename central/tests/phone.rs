@@ -39,10 +39,6 @@ async fn form(phone: &reqwest::Client, url: &str) -> Tokens {
     csrf(&phone.get(url).send().await.unwrap().text().await.unwrap())
 }
 
-async fn count(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
-}
-
 fn declaration(t: &Tokens, name: &str, id: &str) -> Vec<(&'static str, String)> {
     vec![
         ("csrf", t.csrf.clone()),
@@ -408,40 +404,77 @@ async fn checkpoint_codes_are_published_and_crews_declare_ahead(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
     let mut desk = s.desk(&["gulou"], &[]).await;
     let (_, code) = desk.venue_with_code("开封东收费站卡口", CodeKind::Checkpoint).await;
-    desk.venue_with_code("鼓楼物流园", CodeKind::Destination).await;
+    let (park, _) = desk.venue_with_code("鼓楼物流园", CodeKind::Destination).await;
     let list = reqwest::get(s.url("/checkpoints")).await.unwrap().text().await.unwrap();
     assert!(list.contains("开封东收费站卡口") && list.contains(&code) && !list.contains("鼓楼物流园"), "{list}");
     let phone = phone_client();
     let url = s.url(&format!("/c/{code}"));
     let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("车牌号") && html.contains("入豫地"));
+    // The crew is asked where the truck goes, among the registered destinations.
+    assert!(html.contains("车牌号") && html.contains("入豫地") && html.contains("目的地场所"));
+    assert!(html.contains(&format!("<option value=\"{park}\">鼓楼物流园</option>")), "{html}");
     let token = csrf(&html);
-    let form = [
+    let number = resident_id(5005);
+    let park = park.to_string();
+    let form = vec![
         ("csrf", token.csrf.as_str()),
         ("once", token.once.as_str()),
         ("action", "declare"),
         ("name", "孙师傅"),
         ("document_kind", "resident_id"),
-        ("document_number", &resident_id(5005)),
-        ("plate", "豫B12345"),
+        ("document_number", number.as_str()),
+        ("plate", "豫b12345"),
         ("phone", "13837800009"),
         ("origin", "郑州"),
         ("entry_point", "开封东"),
+        ("destination", ""),
         ("symptoms", "no"),
         ("visited_risk_area", "no"),
     ];
+    // No destination chosen: asked, nothing stored.
+    let res = phone.post(&url).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("目的地场所：请选择"));
+    let mut forged = form.clone();
+    forged[10] = ("destination", "00000000-0000-7000-8000-000000000000");
+    let res = phone.post(&url).form(&forged).send().await.unwrap();
+    assert_eq!(res.status(), 422, "a venue that is not a registered destination");
+    assert!(res.text().await.unwrap().contains("目的地场所：不在列表中"));
+    assert_eq!(count(&pool, "SELECT count(*) FROM truck_records").await, 0);
+    let mut form = form;
+    form[10] = ("destination", park.as_str());
     let res = phone.post(&url).form(&form).send().await.unwrap();
     assert_eq!(res.status(), 200);
     // A pre-declaration names the plate and what to do at the checkpoint; it never says 通行.
     let html = res.text().await.unwrap();
     assert!(html.contains("已预申报 · 到卡口报车牌 豫B12345 确认") && !html.contains("通行"), "{html}");
+    assert!(html.contains("还不是登记"), "{html}");
     let plate: String = sqlx::query_scalar("SELECT plate FROM truck_records WHERE kind = 'pre_declaration'")
         .fetch_one(&pool)
         .await
         .unwrap();
     assert_eq!(plate, "豫B12345");
+    // Not a visit until the checkpoint confirms it (nothing for tracing, nothing at the desks
+    // but the pre-declaration).
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 0);
+    assert_eq!(count(&pool, "SELECT count(*) FROM changes WHERE kind = 'phone_visit'").await, 0);
+    assert_eq!(count(&pool, "SELECT count(*) FROM changes WHERE kind = 'pre_declaration'").await, 1);
+    // 同车人员申报: a link (and its QR) that opens the form with the truck filled in.
+    let share = html.split("<a href=\"").find(|a| a.contains("?same=")).and_then(|a| a.split('"').next()).unwrap();
+    assert!(html.contains("<svg") && share.starts_with(&s.url(&format!("/c/{code}?same="))), "{html}");
+    let co = phone_client();
+    let page = co.get(share).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("已带入同车人员申报") && page.contains("value=\"豫B12345\""), "{page}");
+    assert!(page.contains(&format!("<option value=\"{park}\" selected>")) && page.contains("value=\"郑州\""));
+    assert!(!page.contains("孙") && !page.contains(&number) && !page.contains("13837800009"), "never the person");
+    // A guessed or altered token fills in nothing.
+    let guessed = format!("{}?same={}", url, "0".repeat(32));
+    let page = co.get(&guessed).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("豫B12345") && !page.contains("已带入"));
+    let page = co.get(format!("{url}?same=%27%3Cscript%3E")).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("<script>") && !page.contains("已带入"));
     let fresh = csrf(&phone.get(&url).send().await.unwrap().text().await.unwrap());
-    let mut bad = form.to_vec();
+    let mut bad = form.clone();
     bad[1] = ("once", fresh.once.as_str());
     bad[6] = ("plate", "12345");
     let res = phone.post(&url).form(&bad).send().await.unwrap();
@@ -660,6 +693,7 @@ async fn a_crews_bad_document_kind_is_refused_and_yellow_says_what_to_do(pool: P
             ("phone", "13837800009".into()),
             ("origin", "郑州".into()),
             ("entry_point", "开封东".into()),
+            ("destination", "other".into()),
             ("symptoms", symptoms.into()),
             ("visited_risk_area", "no".into()),
         ]

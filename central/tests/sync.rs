@@ -11,10 +11,6 @@ use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-async fn count(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.expect("count")
-}
-
 #[sqlx::test]
 async fn the_same_batch_three_times_is_stored_once(pool: PgPool) {
     let s = Server::start(pool.clone()).await;

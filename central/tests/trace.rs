@@ -189,10 +189,6 @@ async fn r12_past_retention_nothing_of_a_person_is_left_in_a_dump(pool: PgPool) 
     assert_eq!(traced["visits"][0]["name"], "李现在");
 }
 
-async fn count(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
-}
-
 /// A tracer's query for one person's visits over the last 30 days.
 async fn trace_person(s: &Server, id_number: &str) -> Value {
     let token = placecode_central::trace::make_tracer(&s.pool, "test").await.unwrap();

@@ -172,6 +172,8 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
     let code = store.issue_code(&cp.venue_id, "1号通道", &key).unwrap().code;
     drop(store);
     cp.engine.sync_once().await.unwrap();
+    dest.engine.sync_once().await.unwrap();
+    let dest_id = dest.venue_id.clone();
     // On the phone, before arriving: the published checkpoint code.
     let phone = reqwest::Client::builder().cookie_store(true).build().unwrap();
     let url = s.url(&format!("/c/{code}"));
@@ -189,6 +191,7 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
         ("phone", "13837800088"),
         ("origin", "郑州"),
         ("entry_point", "开封东"),
+        ("destination", dest_id.as_str()),
         ("symptoms", "no"),
         ("visited_risk_area", "no"),
     ];
@@ -210,6 +213,10 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
     assert_eq!(found.predeclarations.len(), 1, "one truck, two phones");
     let pre = &found.predeclarations[0];
     assert_eq!(pre.crew.len(), 2);
+    // Where the crew said it goes is offered with it.
+    assert_eq!(pre.destination.as_ref().map(|d| d.id.as_str()), Some(dest.venue_id.as_str()));
+    // Declared, not yet a visit: nothing to trace until the checkpoint confirms.
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 0);
     assert_eq!(pre.crew[0].document_number, number);
     let input = TripInput {
         plate: pre.plate.clone(),
@@ -221,6 +228,12 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
     };
     let trip = cp.store().open_trip(&input, &cp.ctx).unwrap().trip.unwrap();
     assert!(cp.store().find_crew("豫B88888").unwrap().predeclarations.is_empty(), "confirmed once");
+    cp.engine.sync_once().await.unwrap();
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM visits WHERE source = 'desk'").await,
+        2,
+        "confirmed: the crew's visits"
+    );
     // A returning truck: its last crew is offered.
     assert_eq!(cp.store().find_crew("豫B88888").unwrap().previous.len(), 2);
     cp.engine.sync_once().await.unwrap();

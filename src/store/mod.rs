@@ -242,6 +242,9 @@ const MIGRATIONS: &[&str] = &[
         reason      TEXT NOT NULL,
         rows        INTEGER NOT NULL
     );",
+    // 13: where a phone pre-declaration says the truck is going (a destination venue's id; empty
+    // when the crew chose 不在列表中).
+    "ALTER TABLE predeclarations ADD COLUMN destination_id TEXT NOT NULL DEFAULT '';",
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";

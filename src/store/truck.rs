@@ -157,6 +157,8 @@ pub struct PreDeclaration {
     pub plate: String,
     pub crew: Vec<TruckDeclarationInput>,
     pub at: String,
+    /// Where the crew said the truck is going, when it is a destination this desk knows.
+    pub destination: Option<Destination>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -360,17 +362,24 @@ impl Store {
         };
         let since = rfc3339(Utc::now() - Duration::hours(48));
         let mut stmt = self.conn.prepare(
-            "SELECT id, plate, crew, at FROM predeclarations
-             WHERE confirmed_trip_id IS NULL AND at >= ?2 AND (plate = ?1 OR ?1 IS NULL)
-             ORDER BY at",
+            "SELECT p.id, p.plate, p.crew, p.at, d.id, d.name, d.address FROM predeclarations p
+             LEFT JOIN (SELECT id, name, address FROM venues WHERE kind = 'destination'
+                        UNION SELECT id, name, address FROM destinations) d ON d.id = p.destination_id
+             WHERE p.confirmed_trip_id IS NULL AND p.at >= ?2 AND (p.plate = ?1 OR ?1 IS NULL)
+             ORDER BY p.at",
         )?;
         let rows = stmt.query_map(params![plate, since], |r| {
             let crew: String = r.get(2)?;
+            let destination = match r.get::<_, Option<String>>(4)? {
+                Some(id) => Some(Destination { id, name: r.get(5)?, address: r.get(6)? }),
+                None => None,
+            };
             Ok(PreDeclaration {
                 id: r.get(0)?,
                 plate: r.get(1)?,
                 crew: serde_json::from_str(&crew).unwrap_or_default(),
                 at: r.get(3)?,
+                destination,
             })
         })?;
         // Each crew member declares on their own phone: one pre-declaration per truck, its crew
@@ -384,6 +393,9 @@ impl Store {
             match predeclarations.iter_mut().find(|q| q.plate == p.plate) {
                 Some(q) => {
                     q.id = format!("{},{}", q.id, p.id);
+                    if q.destination.is_none() {
+                        q.destination = p.destination;
+                    }
                     for m in p.crew {
                         if !q.crew.iter().any(|c| c.document_number == m.document_number) {
                             q.crew.push(m);
@@ -1008,8 +1020,9 @@ pub(crate) fn apply_predeclaration(tx: &Connection, b: &serde_json::Value) -> Re
         .map(|t| rfc3339(t.with_timezone(&Utc)))
         .unwrap_or_default();
     tx.execute(
-        "INSERT INTO predeclarations (id, plate, venue_id, crew, at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-        params![s("id"), s("plate"), s("venue_id"), crew, at],
+        "INSERT INTO predeclarations (id, plate, venue_id, crew, at, destination_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+        params![s("id"), s("plate"), s("venue_id"), crew, at, s("destination_id")],
     )?;
     Ok(())
 }

@@ -53,7 +53,8 @@ padding:.75rem 1rem;margin:.625rem 0}.result{min-height:100vh;color:#fff;text-al
 .who-green{background:#0a8f45;color:#fff;border:3px solid #fff}.who-yellow{background:#ffd84d;color:#111;border:3px solid #111}\
 .who-red{background:#8e0000;color:#fff;border:3px solid #fff}.badge{font-weight:800}a.tel{white-space:nowrap;font-weight:700}\
 #id_number{font-size:min(1.375rem,5.2vw);font-variant-numeric:tabular-nums}.help{background:rgba(0,0,0,.18);border-radius:10px;padding:.75rem;margin:1rem 0;font-size:1.125rem;text-align:left}\
-.result a{color:inherit}.live{font-size:1.06rem}ul.list{padding:0;list-style:none}";
+.result a{color:inherit}.qr{background:#fff;padding:.5rem;border-radius:8px;max-width:16rem;margin:.5rem auto}\
+.qr svg{display:block;width:100%;height:auto}.live{font-size:1.06rem}ul.list{padding:0;list-style:none}";
 
 const CLOCK: &str = "(function(){var e=document.getElementById('clock'),r=document.getElementById('result'),\
 x=r?Date.now()+Number(r.getAttribute('data-remaining')):0;function p(n){return(n<10?'0':'')+n}\
@@ -141,6 +142,26 @@ impl Form<'_> {
             let _ = write!(out, "<div class=\"err\">{}</div>", esc(m));
         }
     }
+    /// A list to choose from, with nothing chosen until the person chooses.
+    fn select(&self, out: &mut String, key: &str, label: &str, options: &[(String, String)]) {
+        let (v, bad) = (self.value(key), self.error(key));
+        let _ = write!(
+            out,
+            "<label for=\"{key}\">{}</label><select id=\"{key}\" name=\"{key}\"{}><option value=\"\">{}</option>",
+            esc(label),
+            if bad.is_some() { " class=\"bad\" aria-invalid=\"true\"" } else { "" },
+            t::CHOOSE
+        );
+        for (value, shown) in options {
+            let chosen = if v == value { " selected" } else { "" };
+            let _ = write!(out, "<option value=\"{}\"{chosen}>{}</option>", esc(value), esc(shown));
+        }
+        out.push_str("</select>");
+        if let Some(m) = bad {
+            let _ = write!(out, "<div class=\"err\">{}</div>", esc(m));
+        }
+    }
+
     /// A yes/no question with nothing chosen until the person chooses (R5: asked, not assumed).
     fn yes_no(&self, out: &mut String, key: &str, label: &str) {
         let v = self.value(key);
@@ -260,11 +281,25 @@ pub fn declaration(nonce: &str, venue: &str, h: &Hidden, f: &Form, for_other: bo
 }
 
 /// The 专属场所码 declaration (R5, R9) for a truck crew member.
-pub fn truck_declaration(nonce: &str, venue: &str, kind_label: &str, h: &Hidden, f: &Form) -> String {
+/// A crew member's declaration. At a checkpoint it is a pre-declaration: `destinations` (the
+/// registered destination venues, and 不在列表中 as "other") are asked, and `shared` says the
+/// truck's details came from another member's declaration.
+pub fn truck_declaration(
+    nonce: &str,
+    venue: &str,
+    kind_label: &str,
+    h: &Hidden,
+    f: &Form,
+    destinations: Option<&[(String, String)]>,
+    shared: bool,
+) -> String {
     use placecode::identity::DocumentKind as D;
     let mut b = String::with_capacity(5000);
     head(&mut b, venue, kind_label);
     let _ = write!(b, "<p class=\"note\">{}</p>", t::TRUCK_INTRO);
+    if shared {
+        let _ = write!(b, "<p class=\"card\" id=\"shared\">{}</p>", t::SHARED_NOTE);
+    }
     f.banner(&mut b);
     form_open(&mut b, h, "declare");
     f.text(&mut b, "name", t::NAME, "text", "autocomplete=\"name\" maxlength=\"60\" required");
@@ -294,6 +329,11 @@ pub fn truck_declaration(nonce: &str, venue: &str, kind_label: &str, h: &Hidden,
     f.text(&mut b, "phone", t::PHONE, "tel", "autocomplete=\"tel\" maxlength=\"13\" required");
     f.text(&mut b, "origin", t::ORIGIN, "text", "maxlength=\"40\" required");
     f.text(&mut b, "entry_point", t::ENTRY_POINT, "text", "maxlength=\"40\" required");
+    if let Some(list) = destinations {
+        let mut options = list.to_vec();
+        options.push((OTHER_DESTINATION.to_owned(), t::DESTINATION_OTHER.to_owned()));
+        f.select(&mut b, "destination", t::DESTINATION, &options);
+    }
     f.text(&mut b, "expected_return", t::EXPECTED_RETURN, "datetime-local", "");
     f.text(&mut b, "expected_departure", t::EXPECTED_DEPARTURE, "datetime-local", "");
     f.yes_no(&mut b, "symptoms", checkin::SYMPTOMS);
@@ -302,6 +342,9 @@ pub fn truck_declaration(nonce: &str, venue: &str, kind_label: &str, h: &Hidden,
     b.push_str("</main>");
     page(nonce, t::TITLE, "", &b, Script::Form)
 }
+
+/// The destination choice of a crew who do not find theirs in the list.
+pub const OTHER_DESTINATION: &str = "other";
 
 /// A returning phone: four digits, and every person this phone holds to tick.
 pub fn returning(
@@ -351,6 +394,9 @@ pub struct Shown {
     /// Who they are on this phone: birth year and relation (1942年生，父母).
     #[serde(default)]
     pub who: Option<String>,
+    /// A pre-declaration's 同车人员申报 link: the checkpoint's form with this truck filled in.
+    #[serde(default)]
+    pub share: Option<String>,
 }
 
 /// The venue as the result page names it.
@@ -396,6 +442,7 @@ pub fn result(nonce: &str, v: &ResultVenue, at_local: &str, remaining_ms: i64, p
         // Each person in their own colour, with who they are and whether they may enter, so a
         // family with mixed colours is told apart at a glance.
         let may = match (p.colour, v.kind) {
+            (Colour::Green, CodeKind::Checkpoint) => t::CONFIRM_AT_CHECKPOINT,
             (Colour::Green, _) => t::MAY_ENTER,
             (_, CodeKind::Checkpoint) => t::CHECK_AT_CHECKPOINT,
             _ => t::MAY_NOT_ENTER,
@@ -419,6 +466,21 @@ pub fn result(nonce: &str, v: &ResultVenue, at_local: &str, remaining_ms: i64, p
         b.push_str("</div>");
     }
     let _ = write!(b, "<div>{}：{}</div><p class=\"live\">{}</p>", t::CHECKED_IN_AT, esc(at_local), t::LIVE_HINT);
+    if v.kind == CodeKind::Checkpoint && plate.is_some() {
+        let _ = write!(b, "<p class=\"help\" id=\"not-yet\">{}</p>", t::PREDECLARED_NOTE);
+    }
+    if let Some(url) = people.iter().find_map(|p| p.share.as_deref()) {
+        // Drawn by the core from the link itself; nothing in it comes from the page's input.
+        let qr = placecode::poster::qr_svg(url).unwrap_or_default();
+        let _ = write!(
+            b,
+            "<div class=\"help share\" id=\"share\"><b>{}</b><p>{}</p><div class=\"qr\">{qr}</div><p><a href=\"{}\">{}</a></p></div>",
+            t::SHARE_TITLE,
+            t::SHARE_HINT,
+            esc(url),
+            t::SHARE_LINK
+        );
+    }
     if worst != Colour::Green {
         let phone = v
             .supervision_phone

@@ -168,6 +168,8 @@ async fn admit(app: &App, peer: SocketAddr, headers: &HeaderMap, code: &str) -> 
 #[derive(serde::Deserialize)]
 pub struct ShowQuery {
     new: Option<String>,
+    /// A 同车人员申报 link's token: the truck's details from another member's pre-declaration.
+    same: Option<String>,
 }
 
 /// A person this phone has declared.
@@ -250,9 +252,27 @@ pub async fn show(
             Err(e) => return server_error(&app, e),
         }
     };
+    let destinations = match destinations(&app, &s).await {
+        Ok(d) => d,
+        Err(e) => return server_error(&app, e),
+    };
+    let shared = match q.same.as_deref().filter(|_| s.kind == CodeKind::Checkpoint) {
+        Some(token) => match shared(&app, &s, token).await {
+            Ok(v) => v,
+            Err(e) => return server_error(&app, e),
+        },
+        None => Vec::new(),
+    };
     let n = nonce();
-    let view = View { csrf: &csrf(&app, phone), once: &Uuid::now_v7().to_string(), new: q.new.is_some() };
-    let body = page_for(&n, &s, &view, &people, &Form::default(), None, "");
+    let view = View {
+        csrf: &csrf(&app, phone),
+        once: &Uuid::now_v7().to_string(),
+        new: q.new.is_some(),
+        destinations: destinations.as_deref(),
+        shared: !shared.is_empty(),
+    };
+    let form = Form { values: &shared, errors: &[] };
+    let body = page_for(&n, &s, &view, &people, &form, None, "");
     respond(&app, StatusCode::OK, &n, body, fresh.then_some(phone))
 }
 
@@ -262,6 +282,98 @@ struct View<'a> {
     csrf: &'a str,
     once: &'a str,
     new: bool,
+    /// A checkpoint's form asks the destination among these (id, name).
+    destinations: Option<&'a [(String, String)]>,
+    /// The truck's details came from a 同车人员申报 link.
+    shared: bool,
+}
+
+/// At a checkpoint, the registered destination venues a crew chooses from; elsewhere none.
+async fn destinations(app: &App, s: &Served) -> Result<Option<Vec<(String, String)>>, CentralError> {
+    if s.kind != CodeKind::Checkpoint {
+        return Ok(None);
+    }
+    let rows: Vec<(Uuid, String)> = sqlx::query_as(
+        "SELECT id, name FROM venues WHERE kind = 'destination' AND status = 'approved' ORDER BY name, id LIMIT 500",
+    )
+    .fetch_all(&app.pool)
+    .await?;
+    Ok(Some(rows.into_iter().map(|(id, name)| (id.to_string(), name)).collect()))
+}
+
+/// The destination a crew chose: a registered destination venue (id, name), `None` for
+/// 不在列表中, or the form's reason.
+async fn chosen_destination(
+    app: &App,
+    raw: &str,
+) -> Result<Result<Option<(Uuid, String)>, &'static str>, CentralError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(Err(t::DESTINATION_MISSING));
+    }
+    if raw == html::OTHER_DESTINATION {
+        return Ok(Ok(None));
+    }
+    let Ok(id) = Uuid::parse_str(raw) else {
+        return Ok(Err(t::DESTINATION_BAD));
+    };
+    let name: Option<String> =
+        sqlx::query_scalar("SELECT name FROM venues WHERE id = $1 AND kind = 'destination' AND status = 'approved'")
+            .bind(id)
+            .fetch_optional(&app.pool)
+            .await?;
+    Ok(name.map(|n| Some((id, n))).ok_or(t::DESTINATION_BAD))
+}
+
+/// The truck's details a 同车人员申报 link fills in: only at the checkpoint it was made for,
+/// for one day; an unknown or old token fills in nothing.
+async fn shared(app: &App, s: &Served, token: &str) -> Result<Vec<(String, String)>, CentralError> {
+    if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(Vec::new());
+    }
+    let body: Option<serde_json::Value> = sqlx::query_scalar(
+        "SELECT body FROM truck_shares WHERE token = $1 AND venue_id = $2 AND at > now() - interval '1 day'",
+    )
+    .bind(token)
+    .bind(s.venue_id)
+    .fetch_optional(&app.pool)
+    .await?;
+    let Some(body) = body else { return Ok(Vec::new()) };
+    let body = app.keys.data.open_body("truck_share", body)?;
+    Ok(SHARED_FIELDS
+        .iter()
+        .filter_map(|k| body.get(*k).and_then(|v| v.as_str()).map(|v| ((*k).to_owned(), v.to_owned())))
+        .collect())
+}
+
+/// What a 同车人员申报 link fills in: the truck's, never a person's.
+const SHARED_FIELDS: [&str; 6] =
+    ["plate", "origin", "entry_point", "destination", "expected_departure", "expected_return"];
+
+/// Makes the 同车人员申报 link for a crew member's pre-declaration.
+async fn share(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    app: &App,
+    s: &Served,
+    plate: &str,
+    fields: &[(String, String)],
+) -> Result<String, CentralError> {
+    let mut body: serde_json::Map<String, serde_json::Value> = SHARED_FIELDS
+        .iter()
+        .filter_map(|k| fields.iter().find(|(f, _)| f == k).map(|(_, v)| ((*k).to_owned(), v.trim().into())))
+        .collect();
+    body.insert("plate".into(), plate.into());
+    let mut raw = [0u8; 16];
+    getrandom::getrandom(&mut raw).map_err(|e| CentralError::Internal(e.to_string()))?;
+    let token = hex::encode(raw);
+    sqlx::query("DELETE FROM truck_shares WHERE at < now() - interval '1 day'").execute(&mut **tx).await?;
+    sqlx::query("INSERT INTO truck_shares (token, venue_id, body) VALUES ($1, $2, $3)")
+        .bind(&token)
+        .bind(s.venue_id)
+        .bind(app.keys.data.seal_body("truck_share", &serde_json::Value::Object(body))?)
+        .execute(&mut **tx)
+        .await?;
+    Ok(format!("{}{}?same={token}", app.public_url, action_path(&s.code)))
 }
 
 fn page_for(
@@ -282,7 +394,7 @@ fn page_for(
             html::returning(n, &s.venue, &hidden, &list, last4_error, last4)
         }
         CodeKind::General => html::declaration(n, &s.venue, &hidden, form, !people.is_empty()),
-        k => html::truck_declaration(n, &s.venue, k.label(), &hidden, form),
+        k => html::truck_declaration(n, &s.venue, k.label(), &hidden, form, view.destinations, view.shared),
     }
 }
 
@@ -330,7 +442,7 @@ struct Submitted<'a> {
 
 impl Submitted<'_> {
     fn view<'v>(&'v self, csrf: &'v str, once: &'v str) -> View<'v> {
-        View { csrf, once, new: self.new }
+        View { csrf, once, new: self.new, destinations: None, shared: false }
     }
 }
 
@@ -470,6 +582,18 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
             // A tampered form: never taken for a resident ID.
             checked = also_invalid(checked, "document_kind", t::DOCUMENT_KIND_BAD);
         }
+        // Before the truck arrives: where it is going (the checkpoint's staff confirm it).
+        let destination = if s.kind == CodeKind::Checkpoint {
+            match chosen_destination(app, &get("destination")).await? {
+                Ok(d) => d,
+                Err(m) => {
+                    checked = also_invalid(checked, "destination", m);
+                    None
+                }
+            }
+        } else {
+            None
+        };
         checked.map(|d| {
             let last4 = d.document_number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
             let row = PersonRow {
@@ -481,7 +605,7 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
                 phone: Some(d.phone),
                 seen: now,
             };
-            (row, d.answers, Some((d.plate, input)), t::SELF.to_owned())
+            (row, d.answers, Some((d.plate, input, destination)), t::SELF.to_owned())
         })
     };
     let (row, answers, truck, relation) = match checked {
@@ -496,7 +620,9 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
             let shown = Form { values: fields, errors: &errors };
             let token = csrf(app, phone);
             let once = form.once.to_string();
-            let page = page_for(&n, s, &form.view(&token, &once), &people, &shown, None, "");
+            let destinations = destinations(app, s).await?;
+            let view = View { destinations: destinations.as_deref(), ..form.view(&token, &once) };
+            let page = page_for(&n, s, &view, &people, &shown, None, "");
             return Ok(respond(app, StatusCode::UNPROCESSABLE_ENTITY, &n, page, None));
         }
         Err(e) => return Err(CentralError::Internal(e.to_string())),
@@ -543,10 +669,20 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
     .await?;
     let risk = crate::risk::listed(&mut tx, &key).await?.map(|c| c.key().to_owned());
     let kept = crate::raised::for_hash(&mut tx, &key, Some(phone)).await?;
-    let plate = truck.as_ref().map(|(plate, _)| plate.clone());
-    if let Some((plate, input)) = &truck {
-        let body =
-            serde_json::json!({"venue_id": s.venue_id, "plate": plate, "crew": [input], "at": now, "code": s.code});
+    let plate = truck.as_ref().map(|(plate, ..)| plate.clone());
+    // At a checkpoint a crew member's declaration is a pre-declaration: the checkpoint's desks
+    // pull it, staff find the crew by plate and confirm it, and only that entry is a visit.
+    let mut share_url = None;
+    let predeclared = s.kind == CodeKind::Checkpoint && truck.is_some();
+    if let (true, Some((plate, input, destination))) = (predeclared, &truck) {
+        let (destination_id, destination_name) = match destination {
+            Some((id, name)) => (Some(*id), name.as_str()),
+            None => (None, ""),
+        };
+        let body = serde_json::json!({
+            "venue_id": s.venue_id, "plate": plate, "crew": [input], "at": now, "code": s.code,
+            "destination_id": destination_id, "destination_name": destination_name,
+        });
         sqlx::query("INSERT INTO truck_records (id, kind, desk_id, venue_id, plate, body, at) VALUES ($1, 'pre_declaration', NULL, $2, $3, $4, $5)")
             .bind(Uuid::now_v7())
             .bind(s.venue_id)
@@ -555,14 +691,21 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        // The checkpoint's desks pull it, so staff find the crew by plate and confirm.
-        let change = serde_json::json!({"id": Uuid::now_v7(), "venue_id": s.venue_id, "plate": plate, "crew": [input], "at": now});
+        let change = serde_json::json!({
+            "id": Uuid::now_v7(), "venue_id": s.venue_id, "plate": plate, "crew": [input], "at": now,
+            "destination_id": destination_id,
+        });
         let change = app.keys.data.seal_body("pre_declaration", &change)?;
         crate::push::change(&mut tx, "pre_declaration", Some(s.venue_id), None, &change).await?;
+        share_url = Some(share(&mut tx, app, s, plate, fields).await?);
     }
     let who = Some(who(&number, &relation));
     let person = Person { id: person, key, name, number, risk, kept, answers, plate, who, verified };
-    let shown = check_in(&mut tx, &app.keys, s, phone, &[person], "declaration", now).await?;
+    let mut shown =
+        check_in(&mut tx, &app.keys, s, phone, &[person], (!predeclared).then_some("declaration"), now).await?;
+    if let Some(first) = shown.first_mut() {
+        first.share = share_url;
+    }
     finish(app, tx, s, result, &shown).await
 }
 
@@ -645,7 +788,7 @@ async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Respon
     let Some(result) = claim(&mut tx, s, form, now).await? else {
         return already(app, tx, form).await;
     };
-    let shown = check_in(&mut tx, &app.keys, s, phone, &chosen, "last4", now).await?;
+    let shown = check_in(&mut tx, &app.keys, s, phone, &chosen, Some("last4"), now).await?;
     finish(app, tx, s, result, &shown).await
 }
 
@@ -669,8 +812,8 @@ struct Person {
     verified: bool,
 }
 
-/// Decides each person's colour with the core's rule and writes the visits and the changes that
-/// the venue's desks pull. The phone is shown the colour and the reasons that come from the
+/// Decides each person's colour with the core's rule and, for a check-in (`way_in`), writes the
+/// visits and the changes that the venue's desks pull. A pre-declaration (`None`) writes none. The phone is shown the colour and the reasons that come from the
 /// person's own answers, never the risk list's reason.
 async fn check_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
@@ -678,7 +821,7 @@ async fn check_in(
     s: &Served,
     phone: Uuid,
     people: &[Person],
-    way_in: &str,
+    way_in: Option<&str>,
     now: chrono::DateTime<Utc>,
 ) -> Result<Vec<Shown>, CentralError> {
     let keys = &all_keys.data;
@@ -725,9 +868,12 @@ async fn check_in(
             reasons: decision::decide_at(None, p.kept.as_ref(), &p.answers, now).reasons,
             plate: p.plate.clone(),
             who: p.who.clone(),
+            share: None,
         });
     }
-    sqlx::query(
+    // A pre-declaration is not a visit: the checkpoint's confirmation is.
+    if let Some(way_in) = way_in {
+        sqlx::query(
         "WITH v AS (
             INSERT INTO visits (id, at, person_id, venue_id, code, source, way_in, colour, health_code, reasons)
             SELECT u.id, $1, u.person, $2, $3, 'phone', $4, u.colour, u.health, string_to_array(u.reasons, chr(31))
@@ -747,6 +893,7 @@ async fn check_in(
     .bind(&bodies)
     .execute(&mut **tx)
     .await?;
+    }
     crate::raised::keep(tx, all_keys, &raises).await?;
     for (hash, r) in &local {
         crate::raised::keep_on_phone(tx, phone, hash, r).await?;

@@ -64,8 +64,21 @@ pub const PREDECLARED_YELLOW: &str =
     "已预申报 · 黄码：到达卡口时主动向工作人员出示此页、报车牌 {plate}，听从安排；途中不要下车停留";
 pub const PREDECLARED_RED: &str =
     "已预申报 · 红码：请立即拨打12345报告；到达卡口时向工作人员出示此页、报车牌 {plate}，听从安排；途中不要下车停留";
+/// A pre-declaration is not a check-in: said under its result.
+pub const PREDECLARED_NOTE: &str =
+    "这是预申报，还不是登记：到达卡口后由工作人员核对车牌和人员并确认，确认后才记入行程。";
+pub const DESTINATION: &str = "目的地场所";
+pub const DESTINATION_OTHER: &str = "不在列表中（到卡口告诉工作人员）";
+pub const DESTINATION_MISSING: &str = "目的地场所：请选择；列表中没有时选“不在列表中”";
+pub const DESTINATION_BAD: &str = "目的地场所：不在列表中，请重新选择";
+pub const SHARE_TITLE: &str = "同车人员申报";
+pub const SHARE_HINT: &str =
+    "同车的其他人员请用自己的手机扫下面的码（或打开此链接）申报：车牌、来源地、入豫地和目的地已填好。一天内有效。";
+pub const SHARE_LINK: &str = "同车人员申报链接";
+pub const SHARED_NOTE: &str = "已带入同车人员申报的车牌、来源地、入豫地和目的地，请核对并填写本人信息。";
 pub const MIXED_SAY: &str = "部分人员不能进入：请看下方每人的颜色，不能进入的人请到登记台，按工作人员指引等候";
 pub const MAY_ENTER: &str = "可以进入";
+pub const CONFIRM_AT_CHECKPOINT: &str = "到卡口报车牌确认";
 pub const CHECK_AT_CHECKPOINT: &str = "到卡口听从安排";
 pub const IF_WRONG_TRUCK: &str = "如对结果有疑问：到达卡口时向工作人员说明，由其核实后处理。";
 pub const MAY_NOT_ENTER: &str = "不能进入";

@@ -80,6 +80,13 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
         html[i..].split('"').next().unwrap_or("").to_owned()
     };
     let (csrf, once) = (hidden("csrf"), hidden("once"));
+    // The crew chooses where the truck goes among the registered destinations.
+    let park = html
+        .split("<option value=\"")
+        .find(|o| o.contains("\">鼓楼物流园</option>"))
+        .and_then(|o| o.split('"').next())
+        .expect("the destination offered on the phone")
+        .to_owned();
     let form = [
         ("csrf", csrf.as_str()),
         ("once", once.as_str()),
@@ -91,11 +98,17 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
         ("phone", "13837800088"),
         ("origin", "郑州"),
         ("entry_point", "开封东"),
+        ("destination", park.as_str()),
         ("symptoms", "no"),
         ("visited_risk_area", "no"),
     ];
     let res = phone.post(&url).form(&form).send().await.expect("declare");
     assert_eq!(res.status().as_u16(), 200);
+    let result = res.text().await.expect("result");
+    assert!(
+        result.contains(&format!("已预申报 · 到卡口报车牌 {PLATE} 确认")) && result.contains("还不是登记"),
+        "{result}"
+    );
 
     // At the checkpoint: find by plate, confirm in one action, pick the destination, Enter.
     let cp = Desk::start(&cp_dir).await?;
@@ -105,10 +118,8 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
     cp.keys("truck-find", format!("{PLATE}\u{E007}")).await?;
     cp.click("truck-confirm-predeclaration").await?;
     assert_eq!(cp.value("crew-0-name").await?, "孙建军");
-    cp.keys("truck-destination", "物流").await?;
-    cp.testid("truck-destination-option").await?;
-    cp.keys("truck-destination", Key::Enter).await?;
-    cp.testid("truck-destination-chosen").await?;
+    // The destination the crew declared is taken with it.
+    cp.wait_text("truck-destination-chosen", "鼓楼物流园").await?;
     cp.screenshot("50-truck-checkpoint-confirm").await?;
     cp.click("truck-open").await?;
     cp.wait_text("truck-notice", PLATE).await?;

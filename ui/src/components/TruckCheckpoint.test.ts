@@ -158,6 +158,18 @@ describe('TruckCheckpoint: from a phone pre-declaration to an open trip', () => 
     expect($('crew-0-name')).toHaveFocus();
   });
 
+  it('takes the destination the crew declared on the phone, and goes to the crew', async () => {
+    const user = userEvent.setup();
+    truckFindCrew.mockResolvedValue({ predeclarations: [predeclaration({ destination: dingsheng })], previous: [], open_trip: null, turned_back: null, left_out: [] });
+    renderCheckpoint();
+
+    await user.type($('truck-find'), '豫B12345{Enter}');
+    await user.click(await screen.findByTestId('truck-confirm-predeclaration'));
+
+    expect($('truck-destination')).toHaveValue(dingsheng.name);
+    expect($('crew-0-name')).toHaveFocus();
+  });
+
   it('brings the previous crew of a returning truck, asking the health questions and times again', async () => {
     const user = userEvent.setup();
     truckFindCrew.mockResolvedValue({
@@ -192,6 +204,23 @@ describe('TruckCheckpoint: from a phone pre-declaration to an open trip', () => 
 
     expect(await screen.findByTestId('truck-notice')).toHaveTextContent('没有找到“豫c54321”的预申报或上次登记，请直接填写。');
     expect($('truck-plate')).toHaveValue('豫C54321');
+  });
+
+  it('puts a document number nobody declared in the driver’s 证件号, and the driver’s trip facts in a passenger’s', async () => {
+    const user = userEvent.setup();
+    truckFindCrew.mockResolvedValue({ predeclarations: [], previous: [], open_trip: null, turned_back: null, left_out: [] });
+    renderCheckpoint();
+
+    await user.type($('truck-find'), '41020319900101123x{Enter}');
+    await screen.findByTestId('truck-notice');
+    expect($('crew-0-document-number')).toHaveValue('41020319900101123X');
+    expect($('truck-plate')).toHaveValue('');
+    await user.type($('crew-0-origin'), '郑州');
+    await user.type($('crew-0-entry-point'), '开封东');
+    await user.click(screen.getByTestId('truck-add-member'));
+    expect($('crew-1-origin')).toHaveValue('郑州');
+    expect($('crew-1-entry-point')).toHaveValue('开封东');
+    expect($('crew-1-name')).toHaveValue('');
   });
 
   it('shows a bad plate or number under the find box', async () => {

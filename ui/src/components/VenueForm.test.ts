@@ -18,7 +18,7 @@ beforeEach(() => {
 
 /** What a clerk types, with full-width digits and brackets as a Chinese IME produces them. */
 const typed: VenueInput = {
-  kind: 'checkpoint',
+  kind: 'destination',
   category: 'mall',
   name: '鼓楼区ＫＦＣ（中山店）',
   district: 'gulou',
@@ -28,7 +28,7 @@ const typed: VenueInput = {
 };
 
 async function fillForm(user: ReturnType<typeof userEvent.setup>, values: VenueInput = typed) {
-  await user.selectOptions(screen.getByLabelText('码的类型'), '专属场所码·交通卡口');
+  await user.selectOptions(screen.getByLabelText('码的类型'), '专属场所码·目的地场所');
   await user.selectOptions(screen.getByLabelText('场所类型'), '商场超市');
   await user.type(screen.getByLabelText('场所名称'), values.name);
   await user.selectOptions(screen.getByLabelText('所在辖区'), '鼓楼区');
@@ -62,6 +62,26 @@ describe('VenueForm (register)', () => {
 
     expect(registerVenue).toHaveBeenCalledTimes(1);
     expect(registerVenue).toHaveBeenCalledWith(typed, false);
+  });
+
+  it('gives a checkpoint its own category, offered to no other venue, and says its code is published', async () => {
+    const user = userEvent.setup();
+    registerVenue.mockResolvedValue(venue({ name: '开封东卡口', kind: 'checkpoint', category: 'checkpoint' }));
+    render(VenueForm, { catalog });
+    const category = screen.getByLabelText('场所类型');
+    expect(screen.queryByRole('option', { name: '交通卡口(疫情防控检查站)' })).toBeNull();
+    await user.selectOptions(category, '商场超市');
+    await user.selectOptions(screen.getByLabelText('码的类型'), '专属场所码·交通卡口');
+    expect(category).toHaveValue('checkpoint');
+    expect(screen.queryByRole('option', { name: '商场超市' })).toBeNull();
+    // Back to a venue: 交通卡口 is not kept for it.
+    await user.selectOptions(screen.getByLabelText('码的类型'), '场所码');
+    expect(category).toHaveValue('');
+    await user.selectOptions(screen.getByLabelText('码的类型'), '专属场所码·交通卡口');
+    await user.type(screen.getByLabelText('场所名称'), '开封东卡口');
+    await user.keyboard('{Enter}');
+    expect(registerVenue).toHaveBeenCalledWith(expect.objectContaining({ kind: 'checkpoint', category: 'checkpoint' }), false);
+    expect(await screen.findByTestId('form-success')).toHaveTextContent('卡口码已签发');
   });
 
   it('submits with Enter on a select box too', async () => {

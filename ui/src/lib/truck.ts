@@ -68,6 +68,23 @@ export function blankMember(plate = ''): TruckDeclarationInput {
   };
 }
 
+/**
+ * Another member of the same truck: the trip's facts (来源地, 入豫地, the expected times) are
+ * the driver's, brought in for the clerk to check rather than typed again.
+ */
+export function nextMember(draft: TripDraft): TruckDeclarationInput {
+  const driver = draft.crew[0]?.member;
+  const m = blankMember(draft.plate);
+  if (driver === undefined) return m;
+  return {
+    ...m,
+    origin: driver.origin,
+    entry_point: driver.entry_point,
+    expected_return: driver.expected_return,
+    expected_departure: driver.expected_departure,
+  };
+}
+
 export function newCrewDraft(member: TruckDeclarationInput = blankMember()): CrewDraft {
   return { key: nextKey++, member };
 }
@@ -166,6 +183,11 @@ export function hoursSince(iso: string, now: number): number {
 /** A Chinese plate starts with the province's character (豫B12345); an ID number does not. */
 export function looksLikePlate(query: string): boolean {
   return /^[\u4e00-\u9fff]/.test(query.trim());
+}
+
+/** A document number as typed into the find box (letters and digits, 6 to 20), not a plate. */
+export function looksLikeDocument(query: string): boolean {
+  return /^[0-9A-Za-z]{6,20}$/.test(query.replace(/\s/g, ''));
 }
 
 /** Whether two plates as typed are the same truck (case, spaces and the middle dot ignored). */

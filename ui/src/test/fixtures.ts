@@ -37,6 +37,7 @@ export const catalog: Catalog = {
     { value: 'restaurant', label: '餐厅饭店' },
     { value: 'community', label: '居民社区(小区)' },
     { value: 'other', label: '其他人员易聚集场所' },
+    { value: 'checkpoint', label: '交通卡口(疫情防控检查站)' },
   ],
   districts: [
     { value: 'gulou', label: '鼓楼区' },
@@ -287,7 +288,7 @@ export function truckMember(overrides: Partial<TruckDeclarationInput> = {}): Tru
 }
 
 export function predeclaration(overrides: Partial<PreDeclaration> = {}): PreDeclaration {
-  return { id: `pre-${next++}`, plate: '豫B12345', crew: [truckMember()], at: AT, ...overrides };
+  return { id: `pre-${next++}`, plate: '豫B12345', crew: [truckMember()], at: AT, destination: null, ...overrides };
 }
 
 export function crewMember(overrides: Partial<CrewMember> = {}): CrewMember {
