@@ -452,7 +452,11 @@ pub fn render_with(
             return Ok(None);
         }
     }
+    write_pdf(fonts, &pages).map(Some)
+}
 
+/// Pages into one PDF, each font embedded once as a subset of the glyphs the pages use.
+fn write_pdf(fonts: &FontSet, pages: &[Page]) -> Result<Vec<u8>> {
     let mut remappers: Vec<GlyphRemapper> = (0..FONT_FILES.len()).map(|_| GlyphRemapper::new()).collect();
     let mut to_unicode: Vec<BTreeMap<u16, char>> = vec![BTreeMap::new(); FONT_FILES.len()];
     for run in pages.iter().flat_map(runs) {
@@ -593,7 +597,78 @@ pub fn render_with(
         }
         pdf.cmap(cmap_ref, &cmap.finish());
     }
-    Ok(Some(pdf.finish()))
+    Ok(pdf.finish())
+}
+
+/// What a QR on a 货车通行单 holds: this prefix and the trip's id. A destination desk's scanner
+/// types it into the arrival box like a plate.
+pub const TRIP_QR_PREFIX: &str = "PCTRIP:";
+
+/// A 货车通行单 (pass slip) the checkpoint prints for a truck it let in: the destination scans
+/// its QR on arrival. The crew are masked: the slip travels in the cab.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlipInput {
+    pub trip_id: String,
+    pub checkpoint: String,
+    pub plate: String,
+    pub destination: String,
+    /// 入口时间, Beijing time as shown.
+    pub entered: String,
+    pub pass_number: String,
+    /// Each member: masked name and masked document number.
+    pub crew: Vec<(String, String)>,
+}
+
+/// A6 portrait, in points.
+const A6: (f32, f32) = (297.64, 419.53);
+
+/// The 货车通行单 as a one-page A6 PDF.
+pub fn render_slip(fonts: &FontSet, slip: &SlipInput) -> Result<Vec<u8>> {
+    let t = Typesetter { fonts };
+    let (w, h) = A6;
+    let (colour, _) = scheme(CodeKind::Checkpoint);
+    let dark = [0.06, 0.15, 0.11];
+    let grey = [0.30, 0.33, 0.32];
+    let mut page = Page { width: w, height: h, items: Vec::new() };
+    fill_rect(&mut page, colour, 0.0, h - 44.0, w, 44.0);
+    t.text(&mut page, BOLD, "货车入口通行单", 20.0, w / 2.0, h - 29.0, true, [1.0, 1.0, 1.0])?;
+    let (size, lines) = t.fit(REGULAR, &slip.checkpoint, w - 40.0, &[11.0, 9.0], 2)?;
+    let mut y = h - 62.0;
+    for l in &lines {
+        t.text(&mut page, REGULAR, l, size, w / 2.0, y, true, grey)?;
+        y -= size * 1.3;
+    }
+    t.text(&mut page, BOLD, &slip.plate, 30.0, w / 2.0, y - 28.0, true, dark)?;
+    y -= 52.0;
+    let line = |page: &mut Page, label: &str, value: &str, y: &mut f32| -> Result<()> {
+        let (size, lines) = t.fit(REGULAR, &format!("{label}：{value}"), w - 40.0, &[11.0, 9.5, 8.0], 2)?;
+        for l in &lines {
+            t.text(page, REGULAR, l, size, 20.0, *y, false, dark)?;
+            *y -= size * 1.35;
+        }
+        Ok(())
+    };
+    line(&mut page, "目的地", &slip.destination, &mut y)?;
+    line(&mut page, "入口时间", &slip.entered, &mut y)?;
+    if !slip.pass_number.is_empty() {
+        line(&mut page, "通行证号", &slip.pass_number, &mut y)?;
+    }
+    t.text(&mut page, REGULAR, &format!("司乘人员（{}人）：", slip.crew.len()), 11.0, 20.0, y, false, dark)?;
+    y -= 14.0;
+    // One member a line; two a line for a large crew, so the QR keeps its room.
+    let per_line = if slip.crew.len() > 4 { 2 } else { 1 };
+    for pair in slip.crew.chunks(per_line) {
+        let text: Vec<String> = pair.iter().map(|(n, id)| format!("{n} {id}")).collect();
+        t.text(&mut page, REGULAR, &text.join("    "), 10.0, 32.0, y, false, dark)?;
+        y -= 13.0;
+    }
+    let code = qr(&format!("{TRIP_QR_PREFIX}{}", slip.trip_id))?;
+    let side = 150.0_f32.min(y - 50.0).max(96.0);
+    let qr_y = y - 6.0 - side;
+    draw_qr(&mut page, &code, (w - side) / 2.0, qr_y, side);
+    t.text(&mut page, REGULAR, "到达目的地时出示本单：目的地场所扫码或输入车牌", 9.0, w / 2.0, 30.0, true, grey)?;
+    t.text(&mut page, REGULAR, "登记到达，行程闭环。途中不要下车停留。", 9.0, w / 2.0, 18.0, true, grey)?;
+    write_pdf(fonts, &[page])
 }
 
 fn runs(page: &Page) -> impl Iterator<Item = &Run> {

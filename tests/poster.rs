@@ -167,3 +167,34 @@ fn r4_png_is_the_same_poster_and_its_qr_decodes() {
         assert!(code::parse(&decoded).unwrap().verify(&key));
     }
 }
+
+/// 货车通行单: an A6 page naming the plate, the destination and the crew masked, with a QR the
+/// destination's scanner types as the trip's id.
+#[test]
+fn a_truck_pass_slip_is_a6_masked_and_its_qr_names_the_trip() {
+    let fonts = FontSet::discover().expect("fonts");
+    let dir = tempfile::tempdir().unwrap();
+    let slip = placecode::poster::SlipInput {
+        trip_id: "01936b2e-8c2f-7a51-9d3e-0123456789ab".into(),
+        checkpoint: "开封东收费站卡口".into(),
+        plate: "豫B12345".into(),
+        destination: "鼓楼物流园（五一路8号）".into(),
+        entered: "2026-11-29 10:30".into(),
+        pass_number: "HN2026112900001".into(),
+        crew: vec![("孙**".into(), "410***********0014".into()), ("𠈌*".into(), "E1234****".into())],
+    };
+    let pdf = placecode::poster::render_slip(&fonts, &slip).unwrap();
+    let path = dir.path().join("slip.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let info = run("pdfinfo", &[path.to_str().unwrap()]);
+    assert!(info.contains("297.64 x 419.53 pts") && info.contains("Pages:           1"), "{info}");
+    let text = run("pdftotext", &[path.to_str().unwrap(), "-"]);
+    for want in ["货车入口通行单", "豫B12345", "鼓楼物流园", "2026-11-29 10:30", "孙**", "司乘人员（2人）"]
+    {
+        assert!(text.contains(want), "{want} in {text}");
+    }
+    assert_eq!(decode(&path, 1, 150), ["PCTRIP:01936b2e-8c2f-7a51-9d3e-0123456789ab"]);
+    if let Some(out) = std::env::var_os("PLACECODE_SLIP_OUT") {
+        std::fs::copy(&path, out).unwrap();
+    }
+}

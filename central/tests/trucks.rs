@@ -238,11 +238,24 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
     assert_eq!(cp.store().find_crew("豫B88888").unwrap().previous.len(), 2);
     cp.engine.sync_once().await.unwrap();
     dest.engine.sync_once().await.unwrap();
-    let arrival = dest.store().record_arrival("豫B88888", &dest.ctx).unwrap();
+    // The 货车通行单: the crew masked, its QR the trip; the destination scans it on arrival.
+    let slip = cp.store().trip_slip(&trip.id, Utc::now()).unwrap();
+    assert_eq!((slip.plate.as_str(), slip.destination.as_str(), slip.crew.len()), ("豫B88888", "鼓楼物流园", 2));
+    assert!(slip.crew.iter().all(|(name, id)| name.contains('*') && id.contains('*') && !id.contains(&number[..10])));
+    assert!(dest.store().trip_slip(&trip.id, Utc::now()).is_err(), "only the checkpoint that let it in prints it");
+    let unknown = dest.store().record_arrival("PCTRIP:00000000-0000-7000-8000-000000000000", &dest.ctx).unwrap_err();
+    assert!(unknown.to_string().contains("未找到这张通行单") || format!("{unknown:?}").contains("未找到这张通行单"));
+    let other = test_desk(&s, &dir.path().join("o"), "祥符物流园", "destination", "鼓楼区五一路99号").await;
+    assert!(other.store().record_arrival(&format!("PCTRIP:{}", slip.trip_id), &other.ctx).is_err());
+    // As a scanner types it (lower case, a full-width colon from an IME).
+    let scanned = format!("pctrip：{}", slip.trip_id);
+    let arrival = dest.store().record_arrival(&scanned, &dest.ctx).unwrap();
     assert_eq!(arrival.trip.unwrap().id, trip.id);
+    assert!(cp.store().trip_slip(&trip.id, Utc::now()).is_ok(), "the checkpoint has not heard yet");
     dest.engine.sync_once().await.unwrap();
     cp.engine.sync_once().await.unwrap();
     assert_eq!(cp.store().trip(&trip.id, Utc::now()).unwrap().status, TripStatus::Closed);
+    assert!(cp.store().trip_slip(&trip.id, Utc::now()).is_err(), "no slip for a trip that arrived");
     // The centre's copy (truck records, the trip, the changes the desks pulled) is sealed.
     let dump = pg_dump(&pool).await;
     for clear in [number.as_str(), number2.as_str(), "孙师傅", "周师傅", "13837800088"] {

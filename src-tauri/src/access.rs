@@ -94,6 +94,7 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("truck_open_trip", Access::Operator),
     ("truck_record_arrival", Access::Operator),
     ("truck_resolve_trip", Access::Operator),
+    ("truck_trip_slip", Access::Operator),
     ("truck_held_results", Access::Operator),
     ("truck_board", Access::Operator),
     ("truck_set_overdue_hours", Access::Admin),

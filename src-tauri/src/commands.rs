@@ -608,6 +608,23 @@ pub fn truck_held_results(
     Ok(desk.store()?.held_results(&trip_id, chrono::Utc::now())?)
 }
 
+/// 货车通行单: the A6 slip of a trip this checkpoint let in and that is in transit (crew masked,
+/// a QR of the trip for the destination's scanner), saved where the operator chooses, to open
+/// and print. Returns the path, or nothing when the dialog was cancelled.
+#[tauri::command(async)]
+pub fn truck_trip_slip(app: tauri::AppHandle, desk: State<'_, Desk>, trip_id: String) -> DeskResult<Option<String>> {
+    let slip = desk.store()?.trip_slip(&trip_id, chrono::Utc::now())?;
+    let stamp: String = slip.entered.chars().filter(char::is_ascii_digit).collect();
+    let file_name = format!("货车通行单-{}-{stamp}.pdf", slip.plate);
+    let Some(path) = choose_save_path(&app, &file_name, ("PDF文件", "pdf"))? else {
+        return Ok(None);
+    };
+    let pdf = placecode::poster::render_slip(&*desk.fonts()?, &slip)?;
+    placecode::export::save(&path, &pdf)?;
+    desk.saved_files.lock().map_err(|_| DeskError::Internal("saved files lock poisoned".into()))?.insert(path.clone());
+    Ok(Some(path.to_string_lossy().into_owned()))
+}
+
 /// 到达核验, 劝返 or 作废 for a trip this checkpoint opened (signed-in operator, a note required).
 #[tauri::command]
 pub fn truck_resolve_trip(

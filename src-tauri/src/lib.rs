@@ -179,6 +179,7 @@ desk_commands![
     truck_open_trip,
     truck_record_arrival,
     truck_resolve_trip,
+    truck_trip_slip,
     truck_held_results,
     day_visits,
     export_day,

@@ -669,6 +669,31 @@ impl Store {
         Ok(TripResult { trip, results })
     }
 
+    /// The 货车通行单 of a trip this checkpoint let in and that is still in transit.
+    pub fn trip_slip(&self, id: &str, now: DateTime<Utc>) -> Result<crate::poster::SlipInput> {
+        let local: Option<bool> =
+            self.conn.query_row("SELECT origin = 'local' FROM trips WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+        if local != Some(true) {
+            return Err(Error::NotFound("本卡口登记的行程"));
+        }
+        let trip = self.trip(id, now)?;
+        if !trip.status.in_transit() {
+            return Err(invalid("trip_id", "只能为在途的行程打印通行单（该行程已到达、待处置或已结束）"));
+        }
+        let entered = DateTime::parse_from_rfc3339(&trip.entered_at)
+            .map(|t| t.with_timezone(&shanghai()).format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default();
+        Ok(crate::poster::SlipInput {
+            trip_id: trip.id,
+            checkpoint: trip.checkpoint_name,
+            plate: trip.plate,
+            destination: trip.destination_name,
+            entered,
+            pass_number: trip.pass_number,
+            crew: trip.crew.into_iter().map(|m| (m.name_masked, m.document_masked)).collect(),
+        })
+    }
+
     pub fn trip(&self, id: &str, now: DateTime<Utc>) -> Result<Trip> {
         self.first_trip("id = ?1", [id], now)?.ok_or(Error::NotFound("行程"))
     }
@@ -725,9 +750,28 @@ impl Store {
         if venue.kind != CodeKind::Destination {
             return Err(invalid("venue", "本台服务场所不是目的地场所，不能登记货车到达"));
         }
-        let q = crate::normalize::compact(query).to_ascii_uppercase();
+        let mut q = crate::normalize::compact(query).to_ascii_uppercase();
         if q.is_empty() {
             return Err(invalid("query", "请输入车牌号或证件号"));
+        }
+        // A 货车通行单's QR, as the scanner types it: the trip's plate, once the trip is known
+        // to be going here.
+        if let Some(id) = q.strip_prefix(crate::poster::TRIP_QR_PREFIX) {
+            let trip: Option<(String, String, String)> = self
+                .conn
+                .query_row(
+                    "SELECT plate, destination_id, destination_name FROM trips WHERE id = ?1",
+                    [id.to_ascii_lowercase()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            q = match trip {
+                None => return Err(invalid("query", "未找到这张通行单的行程（可能尚未同步）：请输入车牌号登记到达")),
+                Some((_, dest, name)) if dest != venue.id => {
+                    return Err(invalid("query", format!("这张通行单的目的地是{name}，不是本场所：请核实车辆去向")))
+                }
+                Some((plate, ..)) => plate,
+            };
         }
         let plate = identity::plate(&q).ok();
         let hash = hex::encode(crate::risk::id_hash(&self.risk_key()?, &q));

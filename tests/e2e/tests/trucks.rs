@@ -111,7 +111,9 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
     );
 
     // At the checkpoint: find by plate, confirm in one action, pick the destination, Enter.
-    let cp = Desk::start(&cp_dir).await?;
+    let saved = dir.path().join("saved");
+    std::fs::create_dir_all(&saved).expect("save dir");
+    let cp = Desk::start_with_env(&cp_dir, &[("PLACECODE_SAVE_DIR", &saved)]).await?;
     sign_in(&cp).await?;
     sync_now(&cp).await?;
     cp.click("nav-trucks").await?;
@@ -124,6 +126,18 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
     cp.click("truck-open").await?;
     cp.wait_text("truck-notice", PLATE).await?;
     wait_row(&cp, "truck-open-row", PLATE).await?;
+    // The 货车通行单 for the driver: a PDF whose QR an independent decoder reads as the trip.
+    cp.click("truck-notice-slip").await?;
+    cp.wait_text("truck-notice", "货车通行单已保存").await?;
+    let slip = std::fs::read_dir(&saved)
+        .expect("saved")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .expect("the slip's PDF");
+    let text = run_tool("pdftotext", &[slip.as_os_str(), std::ffi::OsStr::new("-")]);
+    assert!(text.contains(PLATE) && text.contains("鼓楼物流园") && !text.contains("孙建军"), "{text}");
+    let scanned = qr_text(&slip);
+    assert!(scanned.starts_with("PCTRIP:"), "{scanned}");
     sync_now(&cp).await?;
 
     // At the destination: the trip is expected; the arrival is one action.
@@ -132,7 +146,8 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
     sync_now(&dest).await?;
     dest.click("nav-trucks").await?;
     wait_row(&dest, "truck-expected-row", PLATE).await?;
-    dest.keys("truck-arrival-input", format!("{PLATE}\u{E007}")).await?;
+    // The scanner reads the slip and types what it holds, then Enter.
+    dest.keys("truck-arrival-input", format!("{scanned}\u{E007}")).await?;
     dest.wait_text("truck-arrival-matched", PLATE).await?;
     dest.screenshot("51-truck-destination-arrived").await?;
     sync_now(&dest).await?;
@@ -198,4 +213,22 @@ async fn enter_again(cp: &Desk) -> WebDriverResult<()> {
         cp.keys(q, "n").await?;
     }
     cp.click("truck-open").await
+}
+
+fn run_tool(cmd: &str, args: &[&std::ffi::OsStr]) -> String {
+    let out = std::process::Command::new(cmd).args(args).output().unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// What zbarimg reads from the first page of a PDF drawn at 150 dpi.
+fn qr_text(pdf: &std::path::Path) -> String {
+    let png = pdf.with_extension("slip");
+    run_tool(
+        "pdftoppm",
+        &["-r".as_ref(), "150".as_ref(), "-png".as_ref(), "-singlefile".as_ref(), pdf.as_os_str(), png.as_os_str()],
+    );
+    run_tool("zbarimg", &["-q".as_ref(), "--raw".as_ref(), png.with_extension("slip.png").as_os_str()])
+        .trim()
+        .to_owned()
 }

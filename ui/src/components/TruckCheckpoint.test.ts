@@ -143,6 +143,28 @@ describe('TruckCheckpoint: from a phone pre-declaration to an open trip', () => 
     expect(screen.queryByTestId('result-screen')).not.toBeInTheDocument();
     // The board is asked again after the trip opened.
     await waitFor(() => expect(truckBoard).toHaveBeenCalledTimes(2));
+    // 通行单 for the truck just entered: saved, then opened to print.
+    vi.mocked(api.truckTripSlip).mockResolvedValue('/tmp/货车通行单-豫B12345.pdf');
+    await user.click($('truck-notice-slip'));
+    expect(api.truckTripSlip).toHaveBeenCalledWith(opened.id);
+    await waitFor(() => expect($('truck-notice')).toHaveTextContent('豫B12345 的货车通行单已保存：/tmp/货车通行单-豫B12345.pdf'));
+    await user.click($('truck-open-slip'));
+    expect(api.openFile).toHaveBeenCalledWith('/tmp/货车通行单-豫B12345.pdf');
+  });
+
+  it('prints the 通行单 of a trip in transit from the board, and says why one cannot be printed', async () => {
+    const user = userEvent.setup();
+    const open = trip({ id: 'trip-9', plate: '豫C67890', status: 'open' });
+    truckBoard.mockResolvedValue(tripBoard({ open: [open] }));
+    vi.mocked(api.truckTripSlip).mockRejectedValueOnce(
+      commandError({ code: 'invalid', message: '只能为在途的行程打印通行单（该行程已到达、待处置或已结束）' }),
+    );
+    renderCheckpoint();
+    const row = await screen.findByTestId('truck-open-row');
+    await user.click(within(row).getByTestId('trip-slip'));
+    expect(api.truckTripSlip).toHaveBeenCalledWith('trip-9');
+    await waitFor(() => expect($('truck-notice')).toHaveTextContent('只能为在途的行程打印通行单'));
+    expect(screen.queryByTestId('truck-open-slip')).not.toBeInTheDocument();
   });
 
   it('keeps a destination already picked when a pre-declaration is confirmed, and goes to the crew', async () => {

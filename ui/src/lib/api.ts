@@ -362,6 +362,14 @@ export function truckRecordArrival(query: string): Promise<Arrival> {
  * 到达核验, 劝返 or 作废 for a trip this checkpoint opened that is still in transit; final. Field
  * errors: note (required), trip (already ended).
  */
+/**
+ * 货车通行单: the A6 slip (PDF) of a trip in transit, saved where the operator chooses. Resolves
+ * with the saved path; null when the dialog was closed.
+ */
+export function truckTripSlip(tripId: string): Promise<string | null> {
+  return call<string | null>('truck_trip_slip', { tripId });
+}
+
 export function truckResolveTrip(input: TripResolveInput): Promise<Trip> {
   return call<Trip>('truck_resolve_trip', { input });
 }
