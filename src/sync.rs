@@ -647,6 +647,126 @@ pub fn check_truck(b: &TruckBody, now: DateTime<Utc>) -> Result<uuid::Uuid, Refu
     Ok(venue)
 }
 
+/// A refuse-and-report or a release (kind `incident`): the report form's rules, the same as the
+/// desk's. Answers the venue.
+pub fn check_incident(b: &IncidentBody) -> Result<uuid::Uuid, Refusal> {
+    let venue = uuid::Uuid::parse_str(&b.venue_id).map_err(|_| refuse("venue_id", "场所编号格式不对"))?;
+    uuid::Uuid::parse_str(&b.visit_id).map_err(|_| refuse("visit_id", "登记记录编号格式不对"))?;
+    text("reason", "原因", &b.reason, 200)?;
+    // The report form's rule (a release carries neither).
+    for (key, label, v) in [("held_at", "临时隔离点", &b.held_at), ("reported_to", "上报对象", &b.reported_to)]
+    {
+        if !v.is_empty() && checkin::incident_place(key, label, v)? != *v {
+            return Err(refuse(key, format!("{label}：应为整理后的文字")));
+        }
+    }
+    if crate::store::IncidentStatus::from_key(&b.status).is_none() {
+        return Err(refuse("status", "状态不对"));
+    }
+    text("note", "说明", &b.note, 200)?;
+    // The desk's release rule: a red is never let go without a word.
+    if b.status == "released" && b.colour == Colour::Red && b.note == checkin::ReleaseReason::Misscan.label() {
+        return Err(refuse("note", "说明：红码人员放行须写明原因"));
+    }
+    text("operator", "操作员", b.operator.as_deref().unwrap_or(""), 60)?;
+    Ok(venue)
+}
+
+/// A step of an incident's handling (kind `incident_event`): answers the venue and the incident.
+pub fn check_incident_event(b: &IncidentEventBody) -> Result<(uuid::Uuid, uuid::Uuid), Refusal> {
+    let venue = uuid::Uuid::parse_str(&b.venue_id).map_err(|_| refuse("venue_id", "场所编号格式不对"))?;
+    let incident = uuid::Uuid::parse_str(&b.incident_id).map_err(|_| refuse("incident_id", "异常记录编号格式不对"))?;
+    text("status", "状态", &b.status, 20)?;
+    text("note", "备注", &b.note, 200)?;
+    Ok((venue, incident))
+}
+
+/// A code revoked (kind `code_revoked`): well formed, with its reason; the signature is checked
+/// by the caller, which holds the desk's key.
+pub fn check_code_revoked(b: &CodeRevokedBody) -> Result<crate::code::ParsedCode, Refusal> {
+    let parsed = crate::code::parse(&b.code).map_err(|m| refuse("code", format!("场所码：{m}")))?;
+    text("reason", "停用原因", &b.reason, 200)?;
+    Ok(parsed)
+}
+
+/// Everything a record's content must satisfy, whoever wrote it: the rules the centre checks
+/// before it looks at who may write what, and the rules a desk checks before it sends again a
+/// record the centre refused and the clerk corrected.
+pub fn check_content(r: &Record, now: DateTime<Utc>) -> Result<(), Refusal> {
+    check_time(r.written_at, now, "written_at")?;
+    match r.kind {
+        RecordKind::Venue => check_venue(&body(r)?).map(drop),
+        RecordKind::Code => check_code(&body(r)?).map(drop),
+        RecordKind::CodeRevoked => check_code_revoked(&body(r)?).map(drop),
+        RecordKind::Visit => check_visit(&body(r)?, now).map(drop),
+        RecordKind::Incident => {
+            let b: IncidentBody = body(r)?;
+            check_time(b.at, now, "at")?;
+            check_incident(&b).map(drop)
+        }
+        RecordKind::IncidentEvent => check_incident_event(&body(r)?).map(drop),
+        RecordKind::TruckTrip | RecordKind::TruckArrival => check_truck(&body(r)?, now).map(drop),
+        RecordKind::TripUpdate => check_trip_update(&body(r)?, now).map(drop),
+    }
+}
+
+/// The fields a clerk may correct in a refused record: what a person typed, never an id, a
+/// time, a document number (another number is another person) or a choice from a list.
+pub const CORRECTABLE: &[&str] = &[
+    "name",
+    "address",
+    "phone",
+    "origin",
+    "entry_point",
+    "reason",
+    "note",
+    "held_at",
+    "reported_to",
+    "plate",
+    "pass_number",
+    "label",
+    "manager_name",
+    "manager_phone",
+    "supervision_phone",
+];
+
+/// Corrects the refused `field` of a record (a path as the refusal names it: `person.address`,
+/// `crew.1.origin`, `note`) to `value`, and checks the whole record again by
+/// [`check_content`]. Refused when the field itself is still wrong; otherwise the corrected
+/// record, and the next field refused if another one is (a crew of two refused for the same
+/// reason is corrected member by member).
+pub fn correct(r: &Record, field: &str, value: &str, now: DateTime<Utc>) -> Result<(Record, Option<Refusal>), Refusal> {
+    let mut fixed = r.clone();
+    let at = correctable_value(&mut fixed.body, field)
+        .ok_or_else(|| refuse("value", "该项不能在登记台更正：请放弃该记录，重新登记"))?;
+    *at = serde_json::Value::String(crate::normalize::clean(value));
+    match check_content(&fixed, now) {
+        Ok(()) => Ok((fixed, None)),
+        Err(e) if e.field == field => Err(refuse("value", e.message)),
+        Err(next) => Ok((fixed, Some(next))),
+    }
+}
+
+/// Whether [`correct`] can change the refused `field` of this record.
+pub fn correctable(r: &Record, field: &str) -> bool {
+    correctable_value(&mut r.body.clone(), field).is_some()
+}
+
+/// The text at `field` (`crew.1.origin`) when it is one a clerk may correct.
+fn correctable_value<'a>(body: &'a mut serde_json::Value, field: &str) -> Option<&'a mut serde_json::Value> {
+    if !CORRECTABLE.contains(&field.rsplit('.').next().unwrap_or("")) {
+        return None;
+    }
+    let mut at = body;
+    for part in field.split('.') {
+        at = match part.parse::<usize>() {
+            Ok(i) => at.get_mut(i),
+            Err(_) => at.get_mut(part),
+        }?;
+    }
+    at.is_string().then_some(at)
+}
+
 /// 电子通行证号: optional; letters and digits, up to 40.
 pub fn pass_number(raw: &str) -> Result<String, Refusal> {
     let s = crate::normalize::compact(raw).to_ascii_uppercase();
@@ -680,6 +800,47 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-27T08:00:00Z").unwrap().with_timezone(&Utc)
+    }
+
+    /// A walk-up crew refused for its origin (the bug of an older desk that wrote 来源地：…):
+    /// corrected on the member's own field by the truck rule, and only there.
+    #[test]
+    fn a_refused_crew_members_origin_is_corrected_by_the_truck_rule() {
+        let member = json!({
+            "name": "孙建军", "document_kind": "resident_id", "document_number": "410202199003070014",
+            "plate": "豫B88888", "phone": "13837800088", "origin": "来源地：郑州", "entry_point": "开封东",
+            "expected_return": "", "expected_departure": "", "symptoms": false, "visited_risk_area": false,
+        });
+        let record = Record {
+            id: "0193a000-0000-7000-8000-0000000000aa".into(),
+            kind: RecordKind::TruckTrip,
+            written_at: now(),
+            clock_offset_ms: 0,
+            body: json!({
+                "venue_id": "0193a000-0000-7000-8000-000000000001", "plate": "豫B88888",
+                "destination_venue_id": "0193a000-0000-7000-8000-000000000002",
+                "crew": [member.clone(), member], "pass_number": "", "at": "2026-11-27T07:00:00Z",
+            }),
+        };
+        let refused = check_content(&record, now()).unwrap_err();
+        assert_eq!(refused.field, "crew.0.origin");
+        assert!(correctable(&record, "crew.0.origin"));
+        // Still bad: the same rule says why, on the value being corrected.
+        let again = correct(&record, "crew.0.origin", "郑州<script>", now()).unwrap_err();
+        assert_eq!(again.field, "value");
+        assert!(again.message.starts_with("来源地："), "{}", again.message);
+        // The first member fixed, the second is refused next, by its own field.
+        let (fixed, next) = correct(&record, "crew.0.origin", "郑州", now()).unwrap();
+        assert_eq!(fixed.body["crew"][0]["origin"], "郑州");
+        assert_eq!(next.map(|n| n.field).as_deref(), Some("crew.1.origin"));
+        let (fixed, next) = correct(&fixed, "crew.1.origin", "郑州", now()).unwrap();
+        assert!(next.is_none());
+        check_content(&fixed, now()).unwrap();
+        // Never an id, a document number, a time, or a path that is not there.
+        for field in ["venue_id", "crew.0.document_number", "at", "crew.5.origin", "crew.0.origin.x", "crew"] {
+            assert!(!correctable(&record, field), "{field}");
+            assert_eq!(correct(&record, field, "x", now()).unwrap_err().field, "value");
+        }
     }
 
     fn visit(person: serde_json::Value) -> VisitBody {

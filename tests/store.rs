@@ -276,3 +276,55 @@ async fn enrolling_at_an_address_that_does_not_answer_says_what_to_check() {
     assert!(e.message().contains("请检查服务器地址") && !e.message().contains("网络恢复后自动上传"), "{}", e.message());
     assert!(!Store::open(&path).unwrap().sync_status().unwrap().enrolled);
 }
+
+/// 被中心退回 → 更正: the refused field is corrected by the same rule the centre applies, and
+/// the record goes again; a bad correction changes nothing and says why; an id or a document
+/// number is never corrected at the desk. Each correction is audited by field, not by value.
+#[test]
+fn a_refused_record_is_corrected_by_the_centres_rule_and_queued_again() {
+    use placecode::sync::{PushResult, PushStatus};
+    let (_d, mut store) = open();
+    store.register_venue(&input("大商新玛特", "中山路中段18号"), false).unwrap();
+    let row = store.outbox_batch((0, 0), 10).unwrap().remove(0);
+    let refuse = |store: &mut Store, field: &str| {
+        let r = PushResult {
+            id: row.id.clone(),
+            status: PushStatus::Rejected,
+            field: Some(field.into()),
+            reason: Some("详细地址：含有不允许的字符".into()),
+            decision: None,
+        };
+        store.outbox_ack(&[r], chrono::Utc::now()).unwrap();
+    };
+    refuse(&mut store, "address");
+    let rejected = store.rejected_records().unwrap();
+    assert_eq!(rejected.len(), 1);
+    assert!(rejected[0].correctable);
+    let now = chrono::Utc::now();
+    // Refused again by the rule, naming the field; nothing changes.
+    for bad in ["<script>中山路</script>", &"中山路".repeat(3400), "中山路\u{0007}18号", "🏠"] {
+        match store.correct_rejected(&row.id, bad, None, now) {
+            Err(Error::Invalid(f)) => {
+                assert_eq!(f[0].field, "value");
+                assert!(f[0].message.starts_with("详细地址："), "{}", f[0].message);
+            }
+            other => panic!("{bad}: {other:?}"),
+        }
+        assert_eq!(store.rejected_records().unwrap().len(), 1, "nothing half-saved");
+    }
+    store.correct_rejected(&row.id, "中山路中段１８号院", None, now).unwrap();
+    assert!(store.rejected_records().unwrap().is_empty());
+    let again = store.outbox_batch((0, 0), 10).unwrap().remove(0);
+    assert_eq!(again.id, row.id, "the same record, queued again");
+    assert!(again.record.contains("中山路中段18号院"), "normalized: {}", again.record);
+    // An id, a choice or a document number is not corrected here.
+    refuse(&mut store, "venue_id");
+    assert!(!store.rejected_records().unwrap()[0].correctable);
+    match store.correct_rejected(&row.id, "x", None, now) {
+        Err(Error::Invalid(f)) => assert!(f[0].message.contains("不能在登记台更正"), "{f:?}"),
+        other => panic!("{other:?}"),
+    }
+    refuse(&mut store, "district");
+    assert!(!store.rejected_records().unwrap()[0].correctable);
+    assert_eq!(store.correct_rejected("nope", "x", None, now).unwrap_err().code(), "not_found");
+}

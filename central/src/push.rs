@@ -268,12 +268,10 @@ impl<'a> Context<'a> {
             }
             RecordKind::CodeRevoked => {
                 let b: CodeRevokedBody = sync::body(r)?;
-                let parsed =
-                    placecode::code::parse(&b.code).map_err(|m| sync::refuse("code", format!("场所码：{m}")))?;
+                let parsed = sync::check_code_revoked(&b)?;
                 if !parsed.verify(&self.desk.code_key) {
                     return Err(sync::refuse("code", "只能停用本登记台签发的码"));
                 }
-                sync::text("reason", "停用原因", &b.reason, 200)?;
                 Ok(Valid::CodeRevoked(CodeRevokedBody { code: parsed.code, ..b }))
             }
             RecordKind::Visit => {
@@ -284,41 +282,15 @@ impl<'a> Context<'a> {
             }
             RecordKind::Incident => {
                 let b: IncidentBody = sync::body(r)?;
-                let venue = Uuid::parse_str(&b.venue_id).map_err(|_| sync::refuse("venue_id", "场所编号格式不对"))?;
-                Uuid::parse_str(&b.visit_id).map_err(|_| sync::refuse("visit_id", "登记记录编号格式不对"))?;
+                let venue = sync::check_incident(&b)?;
                 self.may_write(venue)?;
-                sync::text("reason", "原因", &b.reason, 200)?;
-                // The report form's rule (a release carries neither).
-                for (key, label, v) in
-                    [("held_at", "临时隔离点", &b.held_at), ("reported_to", "上报对象", &b.reported_to)]
-                {
-                    if !v.is_empty() && placecode::checkin::incident_place(key, label, v)? != *v {
-                        return Err(sync::refuse(key, format!("{label}：应为整理后的文字")));
-                    }
-                }
-                if placecode::store::IncidentStatus::from_key(&b.status).is_none() {
-                    return Err(sync::refuse("status", "状态不对"));
-                }
-                sync::text("note", "说明", &b.note, 200)?;
-                // The desk's release rule: a red is never let go without a word.
-                if b.status == "released"
-                    && b.colour == placecode::decision::Colour::Red
-                    && b.note == placecode::checkin::ReleaseReason::Misscan.label()
-                {
-                    return Err(sync::refuse("note", "说明：红码人员放行须写明原因"));
-                }
-                sync::text("operator", "操作员", b.operator.as_deref().unwrap_or(""), 60)?;
                 sync::check_time(b.at, Utc::now(), "at")?;
                 Ok(Valid::Incident(venue, b))
             }
             RecordKind::IncidentEvent => {
                 let b: IncidentEventBody = sync::body(r)?;
-                let venue = Uuid::parse_str(&b.venue_id).map_err(|_| sync::refuse("venue_id", "场所编号格式不对"))?;
-                let incident =
-                    Uuid::parse_str(&b.incident_id).map_err(|_| sync::refuse("incident_id", "异常记录编号格式不对"))?;
+                let (venue, incident) = sync::check_incident_event(&b)?;
                 self.may_write(venue)?;
-                sync::text("status", "状态", &b.status, 20)?;
-                sync::text("note", "备注", &b.note, 200)?;
                 Ok(Valid::IncidentEvent(incident, b))
             }
             RecordKind::TruckTrip | RecordKind::TruckArrival => {

@@ -86,6 +86,7 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("sync_now", Access::Operator),
     ("sync_rejected", Access::Operator),
     ("sync_retry", Access::Operator),
+    ("sync_correct", Access::Operator),
     ("sync_discard", Access::Admin),
     ("sync_connect", Access::Admin),
     // Trucks.

@@ -558,6 +558,17 @@ pub fn sync_retry(desk: State<'_, Desk>, id: String) -> DeskResult<placecode::st
     desk.sync.status().map_err(DeskError::Sync)
 }
 
+/// 更正: corrects the refused field of a record the server refused, checked again by the same
+/// rules, and puts it back in the queue (signed-in operator; audited).
+#[tauri::command]
+pub fn sync_correct(desk: State<'_, Desk>, id: String, value: String) -> DeskResult<placecode::store::SyncStatus> {
+    let operator = desk.signed_in()?;
+    // Another field refused next stays in the list with its reason: the screen reloads it.
+    desk.store()?.correct_rejected(&id, &value, Some(&operator.id), chrono::Utc::now())?;
+    desk.sync.wake();
+    desk.sync.status().map_err(DeskError::Sync)
+}
+
 /// Discards a record the server refused, with a note (admin only; audited).
 #[tauri::command]
 pub fn sync_discard(desk: State<'_, Desk>, id: String, note: String) -> DeskResult<placecode::store::SyncStatus> {

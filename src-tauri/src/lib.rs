@@ -173,6 +173,7 @@ desk_commands![
     sync_now,
     sync_rejected,
     sync_retry,
+    sync_correct,
     sync_discard,
     truck_destinations,
     truck_find_crew,

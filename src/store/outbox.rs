@@ -2,7 +2,7 @@
 //! record it carries; acknowledgements; records set aside; and the changes pulled from the server.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
 use super::{rfc3339, set_setting, setting, Store};
@@ -146,6 +146,8 @@ pub struct RejectedRecord {
     pub field: Option<String>,
     pub reason: String,
     pub written_at: String,
+    /// The refused field is text the clerk may correct here (更正), checked again before it goes.
+    pub correctable: bool,
 }
 
 /// The desk's enrolment, as kept in its settings.
@@ -391,8 +393,14 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (id, kind, record, field, reason, written_at) = row?;
-            let summary = serde_json::from_str::<Record>(&record).map(|r| summary(&r)).unwrap_or_default();
+            let parsed = serde_json::from_str::<Record>(&record).ok();
+            let summary = parsed.as_ref().map(summary).unwrap_or_default();
+            let correctable = match (&parsed, &field) {
+                (Some(r), Some(f)) => crate::sync::correctable(r, f),
+                _ => false,
+            };
             out.push(RejectedRecord {
+                correctable,
                 id,
                 kind_label: kind_label(&kind).into(),
                 kind,
@@ -409,6 +417,48 @@ impl Store {
     /// venue was enrolled). Audited.
     pub fn retry_rejected(&mut self, id: &str, operator_id: Option<&str>) -> Result<()> {
         self.settle_rejected(id, "pending", "retry", "", operator_id)
+    }
+
+    /// Corrects the refused field of a rejected record to `value` and checks the whole record
+    /// again by the same rules the centre applies. All good: back in the queue. The field still
+    /// wrong: nothing changes and the reason names it. Another field refused: the correction is
+    /// kept and the record stays here, refused for that field (answered, to correct next).
+    /// Audited (which field, never the value).
+    pub fn correct_rejected(
+        &mut self,
+        id: &str,
+        value: &str,
+        operator_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<FieldError>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: Option<(String, Option<String>)> = tx
+            .query_row("SELECT record, field FROM outbox WHERE id = ?1 AND state = 'rejected'", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let (record, field) = found.ok_or(Error::NotFound("被拒收的记录"))?;
+        let record: Record = serde_json::from_str(&record).map_err(|e| Error::BadFile(e.to_string()))?;
+        let invalid = |m: String| Error::Invalid(vec![FieldError { field: "value".into(), message: m }]);
+        let field = field.ok_or_else(|| invalid("中心未指明退回的项目：请放弃该记录，重新登记".into()))?;
+        let (fixed, next) = crate::sync::correct(&record, &field, value, now).map_err(|r| invalid(r.message))?;
+        let json = serde_json::to_string(&fixed).map_err(|e| Error::BadFile(e.to_string()))?;
+        match &next {
+            None => tx.execute(
+                "UPDATE outbox SET record = ?2, state = 'pending', field = NULL, reason = NULL WHERE id = ?1",
+                params![id, json],
+            )?,
+            Some(n) => tx.execute(
+                "UPDATE outbox SET record = ?2, field = ?3, reason = ?4 WHERE id = ?1",
+                params![id, json, n.field, n.message],
+            )?,
+        };
+        tx.execute(
+            "INSERT INTO outbox_audit (at, record_id, action, note, operator_id) VALUES (?1, ?2, 'correct', ?3, ?4)",
+            params![super::now(), id, field, operator_id],
+        )?;
+        tx.commit()?;
+        Ok(next)
     }
 
     /// Discards a rejected record with a note. Audited; the record stays on the desk.

@@ -123,8 +123,9 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
     // The destination the crew declared is taken with it.
     cp.wait_text("truck-destination-chosen", "鼓楼物流园").await?;
     cp.screenshot("50-truck-checkpoint-confirm").await?;
-    cp.click("truck-open").await?;
-    cp.wait_text("truck-notice", PLATE).await?;
+    // The focus waits in the crew's first field: Enter there enters the truck.
+    cp.keys("crew-0-name", Key::Enter).await?;
+    cp.wait_text("truck-notice", "已登记入口").await?;
     wait_row(&cp, "truck-open-row", PLATE).await?;
     // The 货车通行单 for the driver: a PDF whose QR an independent decoder reads as the trip.
     cp.click("truck-notice-slip").await?;

@@ -139,6 +139,53 @@ describe('RejectedRecords', () => {
     expect(api.syncDiscard).not.toHaveBeenCalled();
   });
 
+  it('更正 corrects the refused text field: Enter sends it, the backend’s reason stays under it, Esc leaves it', async () => {
+    const user = userEvent.setup();
+    const crew = rejectedRecord({
+      id: 'rec-crew',
+      kind: 'truck_trip',
+      kind_label: '货车入口',
+      summary: '豫B12345 · 孙**',
+      field: 'crew.0.origin',
+      reason: '来源地：含有不允许的字符“<”',
+      correctable: true,
+    });
+    vi.mocked(api.syncRejected).mockResolvedValue([crew, venueRecord]);
+    show();
+    await screen.findAllByTestId('rejected-row');
+    // Only a text field can be corrected here.
+    expect(within(row('rec-venue')).queryByTestId('rejected-correct')).toBeNull();
+    await user.click(within(row('rec-crew')).getByTestId('rejected-correct'));
+    const box = screen.getByTestId('rejected-value');
+    expect(box).toHaveFocus();
+    expect(screen.getByLabelText('来源地（更正后重新发送）')).toBe(box);
+    // Nothing typed: asked here, the backend is not called.
+    await user.keyboard('{Enter}');
+    expect(api.syncCorrect).not.toHaveBeenCalled();
+    expect(screen.getByTestId('error-value')).toHaveTextContent('请填写更正后的内容');
+    vi.mocked(api.syncCorrect).mockRejectedValueOnce(invalid('value', '来源地：含有不允许的字符“>”'));
+    await user.type(box, '郑州>{Enter}');
+    expect(api.syncCorrect).toHaveBeenCalledWith('rec-crew', '郑州>');
+    await waitFor(() => expect(screen.getByTestId('error-value')).toHaveTextContent('来源地：含有不允许的字符“>”'));
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('rejected-value')).toBeNull();
+    expect(within(row('rec-crew')).getByTestId('rejected-correct')).toHaveFocus();
+    // Corrected, and the next member refused for the same: its box opens at once.
+    vi.mocked(api.syncCorrect).mockResolvedValueOnce(syncStatus());
+    const next = { ...crew, field: 'crew.1.origin', reason: '来源地：含有不允许的字符“:”' };
+    vi.mocked(api.syncRejected).mockResolvedValueOnce([next, venueRecord]);
+    await user.keyboard('{Enter}');
+    await user.type(screen.getByTestId('rejected-value'), '郑州市{Enter}');
+    expect(api.syncCorrect).toHaveBeenLastCalledWith('rec-crew', '郑州市');
+    expect(await screen.findByTestId('rejected-notice')).toHaveTextContent('该记录还有一项需更正：来源地：含有不允许的字符“:”');
+    await waitFor(() => expect(screen.getByTestId('rejected-value')).toHaveFocus());
+    // The last one: the list is asked again and the record has gone to the queue.
+    vi.mocked(api.syncCorrect).mockResolvedValueOnce(syncStatus());
+    vi.mocked(api.syncRejected).mockResolvedValueOnce([venueRecord]);
+    await user.type(screen.getByTestId('rejected-value'), '郑州市{Enter}');
+    expect(await screen.findByTestId('rejected-notice')).toHaveTextContent('已更正并重新加入发送队列：豫B12345 · 孙**');
+  });
+
   it('shows a failed retry', async () => {
     const user = userEvent.setup();
     vi.mocked(api.syncRetry).mockRejectedValue(commandError({ code: 'not_found', message: '没有这条被退回的记录' }));

@@ -416,6 +416,11 @@ export function syncRetry(id: string): Promise<SyncStatus> {
 }
 
 /** Discards a refused record (放弃); `note` (required, up to 200 characters) goes to the audit trail. */
+/** 更正: the refused field of a refused record set to `value`, checked again and queued. */
+export function syncCorrect(id: string, value: string): Promise<SyncStatus> {
+  return call<SyncStatus>('sync_correct', { id, value });
+}
+
 export function syncDiscard(id: string, note: string): Promise<SyncStatus> {
   return call<SyncStatus>('sync_discard', { id, note });
 }

@@ -203,6 +203,7 @@ export function rejectedRecord(overrides: Partial<RejectedRecord> = {}): Rejecte
     field: 'venue_id',
     reason: '场所：本台未获准为该场所登记',
     written_at: AT,
+    correctable: false,
     ...overrides,
   };
 }

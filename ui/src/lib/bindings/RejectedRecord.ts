@@ -7,4 +7,8 @@ export type RejectedRecord = { id: string, kind: string, kind_label: string,
 /**
  * What the record is about, masked (王** 410***********002X, 鼓楼超市).
  */
-summary: string, field: string | null, reason: string, written_at: string, };
+summary: string, field: string | null, reason: string, written_at: string, 
+/**
+ * The refused field is text the clerk may correct here (更正), checked again before it goes.
+ */
+correctable: boolean, };

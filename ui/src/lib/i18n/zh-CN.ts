@@ -389,6 +389,7 @@ const zhCN = {
     usePrevious: '带入上次人员',
     usePreviousLabel: '带入上次人员：{names}',
     prefilled: '已带入{plate}的{n}名司乘人员，请核对，选择目的地后按 Enter 提交。',
+    prefilledReady: '已带入{plate}的{n}名司乘人员，目的地已选，请核对后按 Enter 提交。',
     form: {
       title: '入口登记',
       plate: '车牌号',
@@ -608,7 +609,7 @@ const zhCN = {
   },
   rejected: {
     title: '被中心退回的记录',
-    intro: '中心服务器拒收的记录不会自动重发。请核对退回原因：可“重新发送”，或填写原因后“放弃”（放弃的记录和原因都会记入审计记录）。',
+    intro: '中心服务器拒收的记录不会自动重发。请核对退回原因：可“更正”退回的项目后重新发送（按与中心相同的规则检查），可“重新发送”，或填写原因后“放弃”（更正、放弃都会记入审计记录）。',
     loading: '正在读取被退回的记录…',
     empty: '没有被中心退回的记录。',
     caption: '被中心退回的记录',
@@ -628,6 +629,15 @@ const zhCN = {
     cancel: '取消（Esc）',
     busy: '正在处理…',
     retried: '已重新加入发送队列：{summary}',
+    correct: '更正',
+    correctLabel: '更正：{summary}',
+    correctValue: '{label}（更正后重新发送）',
+    correctField: '退回的项目',
+    correctRequired: '请填写更正后的内容',
+    correctPlaceholder: '输入正确的内容，按 Enter 更正并重新发送',
+    correctSubmit: '更正并重新发送',
+    corrected: '已更正并重新加入发送队列：{summary}',
+    correctedNext: '已更正：{summary}。该记录还有一项需更正：{reason}',
     discarded: '已放弃：{summary}',
   },
   today: {
