@@ -534,7 +534,7 @@ const zhCN = {
     },
     arrival: {
       label: '车牌号、证件号或通行单',
-      placeholder: '输入车牌号或证件号，或扫货车通行单，按 Enter 登记到达',
+      placeholder: '输入车牌号、证件号，或扫通行单',
       submit: '登记到达',
       busy: '正在登记…',
       matched: '已闭环：{plate}，来自{checkpoint}，入口登记于 {time}',
