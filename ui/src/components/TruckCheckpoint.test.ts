@@ -670,6 +670,8 @@ describe('TruckCheckpoint: a truck still in transit', () => {
     await pickDestination(user, '万通');
     await user.click($('truck-open'));
     expect(await screen.findByTestId('result-screen')).toHaveAttribute('data-colour', 'red');
+    // The truck is named on the screen the clerk decides on.
+    expect($('result-plate')).toHaveTextContent('货车 豫B22222');
   });
 });
 

@@ -40,7 +40,7 @@ export type TruckMode =
   /** The find box, the entry form and the board. */
   | { kind: 'form' }
   /** Someone of the crew is not green: the result screen, to refuse and report (R7). */
-  | { kind: 'result'; results: CheckInResult[] };
+  | { kind: 'result'; results: CheckInResult[]; plate?: string };
 
 export interface TruckDeskState {
   mode: TruckMode;

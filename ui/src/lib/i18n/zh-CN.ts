@@ -316,6 +316,7 @@ const zhCN = {
     busy: '正在提交…',
   },
   result: {
+    plate: '货车 {plate}',
     green: '绿码 · 请通行',
     yellow: '黄码 · 禁止进入',
     red: '红码 · 禁止进入',
