@@ -46,10 +46,10 @@ describe('IncidentList', () => {
       expect(r.getByText(text)).toBeInTheDocument();
     }
     expect(r.getByTestId('incident-status')).toHaveTextContent('临时隔离');
-    expect(r.getByTestId('incident-sync')).toHaveTextContent('未同步');
+    expect(r.getByTestId('incident-sync')).toHaveTextContent('待上报中心');
     expect(within(row('i-reported')).getByTestId('incident-status')).toHaveTextContent('已上报');
     expect(within(row('i-closed')).getByTestId('incident-status')).toHaveTextContent('已闭环转运');
-    expect(within(row('i-closed')).getByTestId('incident-sync')).toHaveTextContent('已同步');
+    expect(within(row('i-closed')).getByTestId('incident-sync')).toHaveTextContent('中心已收到');
   });
 
   it('moves an incident one step on, and none past 已闭环转运', async () => {

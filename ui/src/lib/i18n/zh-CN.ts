@@ -709,6 +709,8 @@ const zhCN = {
     colOperator: '登记员',
     colStatus: '状态',
     colSync: '同步',
+    syncPending: '待上报中心',
+    syncDone: '中心已收到',
     status: {
       isolated: '临时隔离',
       reported: '已上报',
