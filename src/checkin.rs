@@ -170,27 +170,67 @@ impl WayIn {
 pub enum HelperInput {
     /// The operator signed in at the desk.
     Operator,
-    /// A guardian: a parent for children, a child for an elderly parent.
-    Guardian { name: String, relation: String, phone: String },
+    /// A guardian: a parent for children, a child for an elderly parent. Who the guardian is to
+    /// each person is asked per person (an elderly father and a son registered together).
+    Guardian { name: String, phone: String, document_number: String },
 }
 
+/// Who helped, as each visit records it: for a guardian, their relation to that very person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Helper {
     Operator,
-    Guardian { name: String, relation: String, phone: String },
+    Guardian {
+        name: String,
+        relation: String,
+        phone: String,
+        /// The guardian's resident ID number (none on visits recorded before it was asked).
+        #[serde(default)]
+        document_number: String,
+    },
 }
 
 pub const RELATION_MAX: usize = 10;
 
-pub fn helper(input: &HelperInput) -> Result<Helper> {
+/// The helper of each person registered by hand: `relations` holds, per person, who the guardian
+/// is to them (父亲, 女儿); for the operator it is not asked. Every bad field is reported at
+/// once; a person's relation as `dependents.<i>.relation`.
+pub fn helpers(
+    input: &HelperInput,
+    relations: &[String],
+    people: usize,
+    today: chrono::NaiveDate,
+) -> Result<Vec<Helper>> {
     match input {
-        HelperInput::Operator => Ok(Helper::Operator),
-        HelperInput::Guardian { name, relation, phone } => {
+        HelperInput::Operator => Ok(vec![Helper::Operator; people]),
+        HelperInput::Guardian { name, phone, document_number } => {
             let mut f = FormCheck::new("");
             let name = f.field("guardian_name", "监护人姓名", validate::person_name(name));
-            let relation = f.field("guardian_relation", "与被登记人关系", guardian_relation(relation));
             let phone = f.field("guardian_phone", "监护人手机号", validate::mobile(phone));
-            f.finish(|| Some(Helper::Guardian { name: name?, relation: relation?, phone: phone? }))
+            let number = f.field(
+                "guardian_document_number",
+                "监护人身份证号",
+                crate::identity::document(crate::identity::DocumentKind::ResidentId, document_number, today),
+            );
+            let relations: Vec<Option<String>> = (0..people)
+                .map(|i| {
+                    let raw = relations.get(i).map_or("", String::as_str);
+                    f.field(&format!("dependents.{i}.relation"), "监护人身份", guardian_relation(raw))
+                })
+                .collect();
+            f.finish(|| {
+                let (name, phone, number) = (name?, phone?, number?);
+                relations
+                    .into_iter()
+                    .map(|relation| {
+                        Some(Helper::Guardian {
+                            name: name.clone(),
+                            relation: relation?,
+                            phone: phone.clone(),
+                            document_number: number.clone(),
+                        })
+                    })
+                    .collect()
+            })
         }
     }
 }
@@ -513,19 +553,42 @@ mod tests {
     }
 
     #[test]
-    fn r6_guardian_needs_name_relation_and_mobile() {
-        let ok = helper(&HelperInput::Guardian {
+    fn r6_a_guardian_needs_name_mobile_id_number_and_a_relation_per_person() {
+        let guardian = HelperInput::Guardian {
             name: "张伟".into(),
-            relation: "父亲".into(),
             phone: "13837800001".into(),
-        });
-        assert!(matches!(ok, Ok(Helper::Guardian { .. })));
-        match helper(&HelperInput::Guardian { name: "".into(), relation: "<x>".into(), phone: "0371-23456789".into() })
-        {
-            Err(Error::Invalid(f)) => assert_eq!(f.len(), 3),
+            document_number: "41020319800101001X".into(),
+        };
+        let relations = ["儿子".to_owned(), "父亲".to_owned()];
+        let ok = helpers(&guardian, &relations, 2, today()).unwrap();
+        assert!(matches!(&ok[0], Helper::Guardian { relation, .. } if relation == "儿子"));
+        assert!(matches!(&ok[1], Helper::Guardian { relation, document_number, .. }
+            if relation == "父亲" && document_number == "41020319800101001X"));
+        let bad = HelperInput::Guardian {
+            name: "".into(),
+            phone: "0371-23456789".into(),
+            document_number: "410203198001010011".into(),
+        };
+        match helpers(&bad, &["<x>".to_owned()], 2, today()) {
+            Err(Error::Invalid(f)) => {
+                let keys: Vec<&str> = f.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(
+                    keys,
+                    [
+                        "guardian_name",
+                        "guardian_phone",
+                        "guardian_document_number",
+                        "dependents.0.relation",
+                        "dependents.1.relation"
+                    ]
+                );
+                assert!(f[2].message.starts_with("监护人身份证号："), "{}", f[2].message);
+                assert!(f[3].message.starts_with("监护人身份："), "{}", f[3].message);
+                assert_eq!(f[4].message, "监护人身份：必填");
+            }
             e => panic!("{e:?}"),
         }
-        assert_eq!(helper(&HelperInput::Operator).unwrap(), Helper::Operator);
+        assert_eq!(helpers(&HelperInput::Operator, &[], 2, today()).unwrap(), [Helper::Operator, Helper::Operator]);
     }
 
     #[test]

@@ -631,37 +631,54 @@ fn stale_risk_list_is_flagged() {
 }
 
 #[test]
-fn r6_guardian_registers_two_children_at_once_or_nothing() {
+fn r6_a_guardian_registers_a_child_and_an_elderly_father_each_with_their_own_relation_or_nothing() {
     let mut d = desk();
-    let guardian =
-        HelperInput::Guardian { name: "张伟".into(), relation: "父亲".into(), phone: "13837800009".into() };
-    let kids = [person("张小明", "410202201501080012"), person("张小红", "410202201801070027")];
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
-    for k in &kids {
-        placecode::identity::resident_id(&k.id_number, today).unwrap();
-    }
-    // One bad child: nothing saved, the reason names which one.
-    let mut bad = kids.clone();
+    let guardian = HelperInput::Guardian {
+        name: "张伟".into(),
+        phone: "13837800009".into(),
+        document_number: "410203198001010036".into(),
+    };
+    let family = [person("张小明", "410202201501080012"), person("张老汉", ELDER)];
+    // Who the guardian is to each: the child's father, the old man's son.
+    let relations = ["父亲".to_owned(), "儿子".to_owned()];
+    // One bad person: nothing saved, the reason names which one.
+    let mut bad = family.clone();
     bad[1].name = "张😀".into();
-    match d.store.register_manual(&guardian, &bad, &d.ctx).unwrap_err() {
+    match d.store.register_manual(&guardian, &bad, &relations, &d.ctx).unwrap_err() {
         Error::Invalid(f) => {
             assert_eq!(f[0].field, "dependents.1.name");
             assert_eq!(f[0].message, "第2位：姓名：含有不允许的字符“😀”");
         }
         e => panic!("{e:?}"),
     }
+    // A relation missing for the second person, a bad guardian number: both named, nothing saved.
+    let no_number = HelperInput::Guardian {
+        name: "张伟".into(),
+        phone: "13837800009".into(),
+        document_number: "410203198001010037".into(),
+    };
+    match d.store.register_manual(&no_number, &family, &relations[..1], &d.ctx).unwrap_err() {
+        Error::Invalid(f) => {
+            let keys: Vec<&str> = f.iter().map(|e| e.field.as_str()).collect();
+            assert_eq!(keys, ["guardian_document_number", "dependents.1.relation"], "{f:?}");
+            assert_eq!(f[1].message, "第2位：监护人身份：必填");
+        }
+        e => panic!("{e:?}"),
+    }
     assert_eq!(d.store.visit_count().unwrap(), 0);
 
-    let results = d.store.register_manual(&guardian, &kids, &d.ctx).unwrap();
+    let results = d.store.register_manual(&guardian, &family, &relations, &d.ctx).unwrap();
     assert_eq!(results.len(), 2);
     assert!(results.iter().all(|r| r.way_in == WayIn::Manual && r.colour == Colour::Green));
     let today = d.store.today("", d.ctx.now).unwrap();
     assert_eq!((today.total, today.by_manual, today.pending_sync), (2, 2, 2));
-    assert_eq!(today.visits[0].helped_by.as_deref(), Some("父亲 张*"));
-    // The same child twice in one go is refused.
-    let twice = [kids[0].clone(), kids[0].clone()];
-    assert!(d.store.register_manual(&guardian, &twice, &d.ctx).is_err());
-    assert!(d.store.register_manual(&HelperInput::Operator, &[], &d.ctx).is_err());
+    let mut helped: Vec<_> = today.visits.iter().filter_map(|v| v.helped_by.clone()).collect();
+    helped.sort();
+    assert_eq!(helped, ["儿子 张*", "父亲 张*"], "each person their own relation");
+    // The same person twice in one go is refused.
+    let twice = [family[0].clone(), family[0].clone()];
+    assert!(d.store.register_manual(&guardian, &twice, &relations, &d.ctx).is_err());
+    assert!(d.store.register_manual(&HelperInput::Operator, &[], &[], &d.ctx).is_err());
 }
 
 #[test]

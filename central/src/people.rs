@@ -268,8 +268,9 @@ pub async fn reseal(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<(u64, Vec
 }
 
 /// The ids (as stored, 8 hex digits) of the data keys that values in the database are sealed
-/// under: people's fields, and the bodies sealed whole (pull changes, trip crews and notes, truck
-/// records), which are not resealed but age out with retention, so their keys are kept until then.
+/// under: people's fields, and the values sealed whole (pull changes, trip crews and notes, truck
+/// records and shares, who helped on a visit), which are not resealed but age out with
+/// retention, so their keys are kept until then.
 pub async fn sealed_key_ids(pool: &sqlx::PgPool) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar(
         "SELECT DISTINCT split_part(v, '.', 2) FROM (
@@ -278,6 +279,8 @@ pub async fn sealed_key_ids(pool: &sqlx::PgPool) -> Result<Vec<String>> {
              UNION ALL SELECT crew->>'sealed' FROM trips
              UNION ALL SELECT resolution_note->>'sealed' FROM trips
              UNION ALL SELECT body->>'sealed' FROM truck_records
+             UNION ALL SELECT body->>'sealed' FROM truck_shares
+             UNION ALL SELECT helper FROM visits WHERE helper LIKE 'pc1.%'
              UNION ALL SELECT reason FROM risk
              UNION ALL SELECT tag_input FROM risk
              UNION ALL SELECT tag_input FROM raised

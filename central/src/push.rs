@@ -575,7 +575,11 @@ async fn write_visits(
         colour.push(b.colour.key());
         health.push(b.health_code.key());
         reasons.push(b.reasons.join("\u{1f}"));
-        helper.push(b.helper);
+        // Who helped (a guardian's name, ID number and phone) is personal: sealed like a person.
+        helper.push(match b.helper.as_deref().filter(|h| !h.is_empty()) {
+            Some(h) => Some(keys.data.seal("visit.helper", id.as_bytes(), h)?),
+            None => None,
+        });
         operator.push(b.operator);
         bodies.push(serde_json::json!({"id": id, "visit": body}));
     }

@@ -211,8 +211,22 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
     let (mall, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
     let (a, b) = (resident_id(11), resident_id(12));
     desk.push(&[visit_record(mall, &a, "欧阳𠮷祥", Utc::now())]).await;
+    // A child registered by hand by a guardian: who helped is personal too.
+    let mut helped = visit_record(mall, &resident_id(13), "张小明", Utc::now());
+    helped.body["way_in"] = json!("manual");
+    let guardian = placecode::checkin::Helper::Guardian {
+        name: "张卫国".into(),
+        relation: "父亲".into(),
+        phone: "13912345678".into(),
+        document_number: "410203198001010036".into(),
+    };
+    helped.body["helper"] = json!(serde_json::to_string(&guardian).unwrap());
+    let pushed = desk.push(&[helped]).await;
+    assert_eq!(pushed.results[0].status, placecode::sync::PushStatus::Stored, "{:?}", pushed.results);
     let dump = pg_dump(&pool).await;
-    for clear in [a.as_str(), "欧阳", "13837800002", "开封市鼓楼区中山路1号"] {
+    for clear in
+        [a.as_str(), "欧阳", "13837800002", "开封市鼓楼区中山路1号", "张卫国", "410203198001010036", "13912345678"]
+    {
         assert!(!dump.contains(clear), "{clear} in clear in the dump");
     }
     assert!(dump.contains("pc1."), "sealed values are there");
@@ -259,7 +273,7 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
         .unwrap();
     keys.data = DataKeys::rotate(&path).unwrap();
     let (resealed, used) = placecode_central::people::reseal(&pool, &keys).await.unwrap();
-    assert_eq!(resealed, 2);
+    assert_eq!(resealed, 3, "the three people");
     let mut expected = vec![0, keys.data.current()];
     let mut got = used.clone();
     expected.sort_unstable();
@@ -267,7 +281,9 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
     assert_eq!(got, expected, "the old key stays while the change sealed under it is kept");
     keys.data.retain(&path, &used).unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 2);
+    // The change and the guardian on the child's visit age out with retention.
     sqlx::query("DELETE FROM changes").execute(&pool).await.unwrap();
+    sqlx::query("DELETE FROM visits WHERE helper IS NOT NULL").execute(&pool).await.unwrap();
     let (_, used) = placecode_central::people::reseal(&pool, &keys).await.unwrap();
     assert_eq!(used, vec![keys.data.current()]);
     keys.data.retain(&path, &used).unwrap();

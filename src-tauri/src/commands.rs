@@ -192,10 +192,11 @@ pub fn register_manual(
     desk: State<'_, Desk>,
     helper: HelperInput,
     people: Vec<DeclarationInput>,
+    relations: Vec<String>,
     trip_code_checked: bool,
 ) -> DeskResult<Vec<CheckInResult>> {
     let ctx = desk.context(trip_code_checked)?;
-    let results = desk.store()?.register_manual(&helper, &people, &ctx)?;
+    let results = desk.store()?.register_manual(&helper, &people, &relations, &ctx)?;
     queued(&desk);
     Ok(results)
 }

@@ -825,16 +825,19 @@ impl Store {
     pub fn declare(&mut self, input: &DeclarationInput, ctx: &CheckInContext) -> Result<CheckInResult> {
         let today = ctx.now.with_timezone(&shanghai()).date_naive();
         let d = checkin::declaration(input, today, "")?;
-        let mut results = self.check_in_declared(vec![d], WayIn::Declaration, None, ctx)?;
+        let mut results = self.check_in_declared(vec![d], WayIn::Declaration, &[], ctx)?;
         results.pop().ok_or(Error::NotFound("登记结果"))
     }
 
     /// 手工登记 (R6): one or more people who cannot scan, helped by the operator or a guardian,
     /// all checked or none saved.
+    /// 手工登记 (R6): `relations` says, per person, who the guardian is to them (when a
+    /// guardian registers them).
     pub fn register_manual(
         &mut self,
         helper: &HelperInput,
         people: &[DeclarationInput],
+        relations: &[String],
         ctx: &CheckInContext,
     ) -> Result<Vec<CheckInResult>> {
         if people.is_empty() {
@@ -845,7 +848,8 @@ impl Store {
         }
         let today = ctx.now.with_timezone(&shanghai()).date_naive();
         let mut errors = Vec::new();
-        let helper = checkin::helper(helper).map_err(|e| collect(&mut errors, e)).ok();
+        let helpers =
+            checkin::helpers(helper, relations, people.len(), today).map_err(|e| collect(&mut errors, e)).ok();
         let mut declared = Vec::new();
         for (i, p) in people.iter().enumerate() {
             let prefix = format!("dependents.{i}.");
@@ -863,7 +867,7 @@ impl Store {
                 });
             }
         }
-        if !errors.is_empty() || helper.is_none() {
+        if !errors.is_empty() || helpers.is_none() {
             // People numbered from 1 in messages, as staff count them.
             for e in &mut errors {
                 if let Some(rest) = e.field.strip_prefix("dependents.") {
@@ -874,14 +878,15 @@ impl Store {
             }
             return Err(Error::Invalid(errors));
         }
-        self.check_in_declared(declared, WayIn::Manual, helper.as_ref(), ctx)
+        let helpers = helpers.unwrap_or_default();
+        self.check_in_declared(declared, WayIn::Manual, &helpers, ctx)
     }
 
     fn check_in_declared(
         &mut self,
         declared: Vec<Declaration>,
         way_in: WayIn,
-        helper: Option<&Helper>,
+        helpers: &[Helper],
         ctx: &CheckInContext,
     ) -> Result<Vec<CheckInResult>> {
         let venue = self.served_venue_required()?;
@@ -892,10 +897,11 @@ impl Store {
             decided.push((d, decision, raise));
         }
         let stamp = rfc3339(ctx.now);
-        let helper_json = helper.map(serde_json::to_string).transpose().map_err(|e| Error::BadFile(e.to_string()))?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut visits = Vec::new();
-        for (d, decision, raise) in &decided {
+        for (i, (d, decision, raise)) in decided.iter().enumerate() {
+            let helper_json =
+                helpers.get(i).map(serde_json::to_string).transpose().map_err(|e| Error::BadFile(e.to_string()))?;
             let person_id = upsert_person(&tx, d, &stamp)?;
             let answers = serde_json::to_string(&d.answers).map_err(|e| Error::BadFile(e.to_string()))?;
             let door = Door { decision, raise: raise.as_ref(), key: &key, id_number: &d.id.number };

@@ -217,7 +217,7 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
 }
 
 #[tokio::test]
-async fn r6_guardian_registers_two_children_at_once() -> WebDriverResult<()> {
+async fn r6_guardian_registers_a_child_and_an_elderly_father_at_once() -> WebDriverResult<()> {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("desk");
     seed(&data, &[]);
@@ -230,16 +230,24 @@ async fn r6_guardian_registers_two_children_at_once() -> WebDriverResult<()> {
     desk.keys("checkin-input", Key::F4).await?;
     desk.click("manual-helper-guardian").await?;
     type_into(&desk, "guardian-name", "张伟").await?;
-    type_into(&desk, "guardian-relation", "父亲").await?;
+    type_into(&desk, "guardian-document-number", "410203198001010036").await?;
     type_into(&desk, "guardian-phone", "13837800009").await?;
-    for (i, (name, id)) in [("张小明", "410202201501080012"), ("张小红", "410202201801070027")].into_iter().enumerate()
+    // Who the guardian is to each: the child's father, the old man's son.
+    for (i, (relation, name, id)) in
+        [("父亲", "张小明", "410202201501080012"), ("儿子", "张老汉", "11010519491231002X")].into_iter().enumerate()
     {
         if i > 0 {
             desk.click("manual-add").await?;
         }
+        type_into(&desk, &format!("person-{i}-relation"), relation).await?;
         type_into(&desk, &format!("person-{i}-name"), name).await?;
         type_into(&desk, &format!("person-{i}-id-number"), id).await?;
-        type_into(&desk, &format!("person-{i}-address"), "鼓楼区中山路18号院").await?;
+        if i == 0 {
+            type_into(&desk, "person-0-address", "鼓楼区中山路18号院").await?;
+        } else {
+            // The family's address came along.
+            assert_eq!(desk.value("person-1-address").await?, "鼓楼区中山路18号院");
+        }
         answer(&desk, &format!("person-{i}"), ["n", "n", "y"]).await?;
     }
     desk.screenshot("18-manual-guardian").await?;
@@ -253,11 +261,24 @@ async fn r6_guardian_registers_two_children_at_once() -> WebDriverResult<()> {
     desk.wait_text("today-total", "2").await?;
     let rows = desk.all_testid("today-row").await?;
     assert_eq!(rows.len(), 2);
-    let today = desk.text("today-row").await?;
-    assert!(today.contains("未同步") && today.contains("父亲"), "{today:?}");
+    let mut helped = Vec::new();
+    for row in rows {
+        let text: String =
+            desk.driver.execute("return arguments[0].innerText", vec![row.to_json()?]).await?.convert()?;
+        assert!(text.contains("未同步"), "{text:?}");
+        helped.push(if text.contains("父亲 张*") {
+            "父亲"
+        } else if text.contains("儿子 张*") {
+            "儿子"
+        } else {
+            ""
+        });
+    }
+    helped.sort();
+    assert_eq!(helped, ["儿子", "父亲"], "each person their own relation");
     // The header agrees that records wait (it heard of the check-ins without a sync).
     let bar = desk.wait_text("sync-bar", "未同步 3 条").await?;
-    assert!(bar.contains("未同步 3 条"), "the venue and the two children: {bar:?}");
+    assert!(bar.contains("未同步 3 条"), "the venue and the two people: {bar:?}");
     desk.screenshot("20-today").await?;
 
     // The day's list as an Excel workbook: masked, then in full with a reason (administrator).

@@ -471,7 +471,7 @@ describe('CheckInDesk: first-time declaration', () => {
 });
 
 describe('CheckInDesk: manual registration', () => {
-  it('F4 opens it; a guardian registers two children at once; all results on one screen', async () => {
+  it('F4 opens it; a guardian registers a child and an elderly father at once, each with their own relation; all results on one screen', async () => {
     const user = userEvent.setup();
     registerManual.mockResolvedValue([
       result({ visit_id: 'v-a', masked_name: '张*', masked_id: '410***********0011', way_in: 'manual' }),
@@ -484,9 +484,10 @@ describe('CheckInDesk: manual registration', () => {
 
     await user.click(screen.getByTestId('manual-helper-guardian'));
     await user.type(screen.getByTestId('guardian-name'), '张伟');
-    await user.type(screen.getByTestId('guardian-relation'), '父亲');
+    await user.type(screen.getByTestId('guardian-document-number'), '410203198001010036');
     await user.type(screen.getByTestId('guardian-phone'), '13837800001');
 
+    await user.type(screen.getByTestId('person-0-relation'), '父亲');
     await user.type(screen.getByTestId('person-0-name'), '张小');
     await user.type(screen.getByTestId('person-0-id-number'), '410205201503070011');
     await user.type(screen.getByTestId('person-0-address'), '鼓楼区中山路18号');
@@ -494,9 +495,11 @@ describe('CheckInDesk: manual registration', () => {
 
     await user.keyboard('{Alt>}n{/Alt}');
     expect(screen.getByTestId('person-1-name')).toHaveFocus();
-    await user.keyboard('张小二');
-    await user.type(screen.getByTestId('person-1-id-number'), '410205201806090022');
-    await user.type(screen.getByTestId('person-1-address'), '鼓楼区中山路18号');
+    await user.keyboard('张老汉');
+    await user.type(screen.getByTestId('person-1-relation'), '儿子');
+    await user.type(screen.getByTestId('person-1-id-number'), '410205195006090022');
+    // The family's address came along; it can be changed.
+    expect(screen.getByTestId('person-1-address')).toHaveValue('鼓楼区中山路18号');
     await user.type(screen.getByTestId('person-1-temperature'), '37.8');
     await answer(user, 'person-1', ['n', 'n', 'n']);
     await user.click(screen.getByTestId('manual-submit'));
@@ -513,11 +516,12 @@ describe('CheckInDesk: manual registration', () => {
       ...more,
     });
     expect(registerManual).toHaveBeenCalledWith(
-      { by: 'guardian', name: '张伟', relation: '父亲', phone: '13837800001' },
+      { by: 'guardian', name: '张伟', phone: '13837800001', document_number: '410203198001010036' },
       [
         child('张小', '410205201503070011'),
-        child('张小二', '410205201806090022', { temperature: '37.8', temperature_normal: false }),
+        child('张老汉', '410205195006090022', { temperature: '37.8', temperature_normal: false }),
       ],
+      ['父亲', '儿子'],
       false,
     );
 
@@ -538,7 +542,7 @@ describe('CheckInDesk: manual registration', () => {
         code: 'invalid',
         message: '第2位：姓名：必填',
         fields: [
-          { field: 'guardian_relation', message: '与被登记人关系：必填' },
+          { field: 'dependents.0.relation', message: '第1位：监护人身份：必填' },
           { field: 'dependents.1.name', message: '第2位：姓名：必填' },
           { field: 'dependents', message: '请至少登记一人' },
         ],
@@ -557,10 +561,10 @@ describe('CheckInDesk: manual registration', () => {
     expect(within(second).getByTestId('error-dependents.1.name')).toBe(error);
     expect(within(second).getByTestId('person-1-name')).toHaveAttribute('aria-invalid', 'true');
     expect(screen.getByTestId('person-0-name')).not.toHaveAttribute('aria-invalid');
-    expect(screen.getByTestId('error-guardian_relation')).toHaveTextContent('与被登记人关系：必填');
+    expect(screen.getByTestId('error-dependents.0.relation')).toHaveTextContent('第1位：监护人身份：必填');
     expect(screen.getByTestId('manual-error')).toHaveTextContent('请至少登记一人');
     // The first field in error on screen gets the focus.
-    expect(screen.getByTestId('guardian-relation')).toHaveFocus();
+    expect(screen.getByTestId('person-0-relation')).toHaveFocus();
   });
 
   it('registers by the operator by default, removes a person, and Esc goes back', async () => {

@@ -115,7 +115,7 @@ describe('commands', () => {
       temperature_normal: true,
       temperature: '36.6',
     };
-    const helper = { by: 'guardian', name: '张伟', relation: '父亲', phone: '13837800001' } as const;
+    const helper = { by: 'guardian', name: '张伟', phone: '13837800001', document_number: '410203198001010036' } as const;
     const incident = { held_at: '东门临时隔离区', reported_to: '所在社区' };
 
     await operators();
@@ -128,7 +128,7 @@ describe('commands', () => {
     await checkInByLast4('002X', 1949, true);
     await checkInPerson('p-1', true);
     await declare(person, false);
-    await registerManual(helper, [person], true);
+    await registerManual(helper, [person], ['父亲'], true);
     await reportIncident('visit-1', incident);
     await advanceIncident('i-1', 'handed_over', '已交社区转运');
     await incidents();
@@ -146,7 +146,7 @@ describe('commands', () => {
       ['check_in_by_last4', { digits: '002X', birthYear: 1949, tripCodeChecked: true }],
       ['check_in_person', { personId: 'p-1', tripCodeChecked: true, wayIn: null }],
       ['declare', { input: person, tripCodeChecked: false }],
-      ['register_manual', { helper, people: [person], tripCodeChecked: true }],
+      ['register_manual', { helper, people: [person], relations: ['父亲'], tripCodeChecked: true }],
       ['report_incident', { visitId: 'visit-1', input: incident }],
       ['advance_incident', { id: 'i-1', status: 'handed_over', note: '已交社区转运' }],
       ['incidents', undefined],

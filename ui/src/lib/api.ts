@@ -158,13 +158,17 @@ export function declare(input: DeclarationInput, tripCodeChecked: boolean): Prom
   return call<CheckInResult>('declare', { input, tripCodeChecked });
 }
 
-/** 手工登记: one or more people registered by the operator or a guardian (R6). */
+/**
+ * 手工登记: one or more people registered by the operator or a guardian (R6); `relations` says,
+ * per person, who the guardian is to them (empty for the operator).
+ */
 export function registerManual(
   helper: HelperInput,
   people: DeclarationInput[],
+  relations: string[],
   tripCodeChecked: boolean,
 ): Promise<CheckInResult[]> {
-  return call<CheckInResult[]>('register_manual', { helper, people, tripCodeChecked });
+  return call<CheckInResult[]>('register_manual', { helper, people, relations, tripCodeChecked });
 }
 
 // ---- incidents (异常处置) --------------------------------------------------------------------

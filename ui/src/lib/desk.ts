@@ -4,7 +4,7 @@ import type { Candidate, CheckInResult, DeclarationInput, Lookup } from './types
 
 export interface GuardianDraft {
   name: string;
-  relation: string;
+  document_number: string;
   phone: string;
 }
 
@@ -12,6 +12,8 @@ export interface GuardianDraft {
 export interface PersonDraft {
   key: number;
   person: DeclarationInput;
+  /** Who the guardian is to this person (父亲, 儿子), asked when a guardian registers them. */
+  relation: string;
 }
 
 export interface ManualDraft {

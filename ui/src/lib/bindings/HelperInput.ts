@@ -3,4 +3,4 @@
 /**
  * Who helped a person who cannot scan (R6).
  */
-export type HelperInput = { "by": "operator" } | { "by": "guardian", name: string, relation: string, phone: string, };
+export type HelperInput = { "by": "operator" } | { "by": "guardian", name: string, phone: string, document_number: string, };
