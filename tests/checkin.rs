@@ -713,6 +713,26 @@ fn field_of(e: &placecode::Error) -> (&'static str, String, String) {
     }
 }
 
+/// 停用: the administrator stops an operator; only someone who knows the PIN learns it; the
+/// administrator is never stopped; 启用 lets them in again.
+#[test]
+fn a_stopped_operator_cannot_sign_in_until_started_again() {
+    let mut d = desk();
+    let now = d.ctx.now;
+    let admin = d.store.operators().unwrap().remove(0);
+    let clerk = d.store.add_operator("李四", "135792").unwrap();
+    assert!(d.store.set_operator_disabled(&clerk.id, true).unwrap().disabled);
+    let e = d.store.sign_in("李四", "135792", now).unwrap_err();
+    assert_eq!(field_of(&e), ("invalid", "pin".into(), "登记员“李四”已被管理员停用，请联系管理员".into()));
+    assert_eq!(d.store.sign_in("李四", "000000", now).unwrap_err().to_string(), "姓名或PIN不对", "no PIN, no news");
+    let e = d.store.set_operator_disabled(&admin.id, true).unwrap_err();
+    assert_eq!(field_of(&e), ("invalid", "operator".into(), "不能停用管理员".into()));
+    assert_eq!(d.store.set_operator_disabled("nobody", true).unwrap_err().code(), "not_found");
+    assert!(d.store.operators().unwrap().iter().any(|o| o.id == clerk.id && o.disabled));
+    assert!(!d.store.set_operator_disabled(&clerk.id, false).unwrap().disabled);
+    assert_eq!(d.store.sign_in("李四", "135792", now).unwrap().id, clerk.id);
+}
+
 #[test]
 fn operators_sign_in_by_name_and_pin() {
     let mut d = desk();

@@ -75,6 +75,7 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("incidents", Access::Operator),
     ("today", Access::Operator),
     ("change_pin", Access::ChangePin),
+    ("set_operator_disabled", Access::Admin),
     // The risk list: read by all, replaced by the administrator only (and never on a desk the
     // centre feeds: the core refuses that).
     ("risk_status", Access::Operator),
@@ -182,7 +183,7 @@ mod tests {
     use super::*;
 
     fn op(is_admin: bool) -> Operator {
-        Operator { id: "o".into(), name: "张敏".into(), is_admin, must_change_pin: false }
+        Operator { id: "o".into(), name: "张敏".into(), is_admin, must_change_pin: false, disabled: false }
     }
 
     fn code(r: Result<(), DeskError>) -> &'static str {

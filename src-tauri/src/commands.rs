@@ -91,6 +91,12 @@ pub fn current_operator(desk: State<'_, Desk>) -> DeskResult<Option<Operator>> {
     desk.operator()
 }
 
+/// 停用 / 启用 an operator (administrator only; never the administrator).
+#[tauri::command(async)]
+pub fn set_operator_disabled(desk: State<'_, Desk>, id: String, disabled: bool) -> DeskResult<Operator> {
+    Ok(desk.store()?.set_operator_disabled(&id, disabled)?)
+}
+
 /// The signed-in operator changes their own PIN; the operator as now signed in.
 #[tauri::command(async)]
 pub fn change_pin(desk: State<'_, Desk>, current: String, pin: String) -> DeskResult<Operator> {

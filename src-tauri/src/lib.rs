@@ -134,6 +134,7 @@ desk_commands![
     operators,
     add_operator,
     sign_in,
+    set_operator_disabled,
     sign_out,
     current_operator,
     change_pin,

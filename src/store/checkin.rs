@@ -70,6 +70,9 @@ pub struct Operator {
     /// Signed in with a PIN made before today's rule (6 to 12 digits, not guessable): nothing
     /// but changing it is allowed until it is changed.
     pub must_change_pin: bool,
+    /// 已停用: stopped by the administrator; cannot sign in.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 /// 临时隔离 → 已上报 → 已闭环转运; or 已放行 (let go with a recorded reason), which ends it.
@@ -380,9 +383,17 @@ impl Store {
     // ---- operators -------------------------------------------------------------------------
 
     pub fn operators(&self) -> Result<Vec<Operator>> {
-        let mut stmt = self.conn.prepare("SELECT id, name, is_admin FROM operators ORDER BY created_at")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, name, is_admin, disabled_at IS NOT NULL FROM operators ORDER BY created_at")?;
         let rows = stmt.query_map([], |r| {
-            Ok(Operator { id: r.get(0)?, name: r.get(1)?, is_admin: r.get(2)?, must_change_pin: false })
+            Ok(Operator {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                is_admin: r.get(2)?,
+                must_change_pin: false,
+                disabled: r.get(3)?,
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -405,7 +416,7 @@ impl Store {
             params![id, name, is_admin, salt.as_slice(), pin_hash(&pin, &salt).as_slice(), super::now()],
         )?;
         tx.commit()?;
-        Ok(Operator { id, name, is_admin, must_change_pin: false })
+        Ok(Operator { id, name, is_admin, must_change_pin: false, disabled: false })
     }
 
     /// Signs an operator in by name and PIN. The reason never says which of the two was wrong.
@@ -416,13 +427,17 @@ impl Store {
     /// operator's is simply wrong: there is no PIN to guess.
     pub fn sign_in(&self, name: &str, pin: &str, now: DateTime<Utc>) -> Result<Operator> {
         let name = normalize::clean(name);
-        let row: Option<(String, bool, Vec<u8>, Vec<u8>)> = self
+        /// id, is_admin, PIN salt and hash, stopped.
+        type Row = (String, bool, Vec<u8>, Vec<u8>, bool);
+        let row: Option<Row> = self
             .conn
-            .query_row("SELECT id, is_admin, pin_salt, pin_hash FROM operators WHERE name = ?1", [&name], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
+            .query_row(
+                "SELECT id, is_admin, pin_salt, pin_hash, disabled_at IS NOT NULL FROM operators WHERE name = ?1",
+                [&name],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
             .optional()?;
-        let Some((id, is_admin, salt, hash)) = row else {
+        let Some((id, is_admin, salt, hash, disabled)) = row else {
             return Err(field_err("pin", "姓名或PIN不对"));
         };
         let failures_key = format!("{SIGN_IN_FAILURES}.{id}");
@@ -436,8 +451,12 @@ impl Store {
         }
         if pin_hash(&normalize::compact(pin), &salt).as_slice() == hash.as_slice() {
             set_setting(&self.conn, &failures_key, "0")?;
+            // Said only to whoever knows the PIN: a name alone learns nothing.
+            if disabled {
+                return Err(field_err("pin", format!("登记员“{name}”已被管理员停用，请联系管理员")));
+            }
             let must_change_pin = validate::pin(pin).is_err();
-            return Ok(Operator { id, name, is_admin, must_change_pin });
+            return Ok(Operator { id, name, is_admin, must_change_pin, disabled });
         }
         let failures = failures.saturating_add(1);
         set_setting(&self.conn, &failures_key, &failures.to_string())?;
@@ -451,6 +470,24 @@ impl Store {
             }
             None => Err(field_err("pin", "姓名或PIN不对")),
         }
+    }
+
+    /// 停用 / 启用: the administrator stops an operator from signing in (the records they made
+    /// stay theirs) or lets them again. The administrator is never stopped.
+    pub fn set_operator_disabled(&mut self, id: &str, disabled: bool) -> Result<Operator> {
+        let admin: bool = self
+            .conn
+            .query_row("SELECT is_admin FROM operators WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .ok_or(Error::NotFound("登记员"))?;
+        if admin && disabled {
+            return Err(field_err("operator", "不能停用管理员"));
+        }
+        self.conn.execute(
+            "UPDATE operators SET disabled_at = CASE WHEN ?2 THEN COALESCE(disabled_at, ?3) END WHERE id = ?1",
+            params![id, disabled, super::now()],
+        )?;
+        self.operators()?.into_iter().find(|o| o.id == id).ok_or(Error::NotFound("登记员"))
     }
 
     /// An operator changes their own PIN: the current one, then the new one (the same rule as

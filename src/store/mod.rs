@@ -245,6 +245,9 @@ const MIGRATIONS: &[&str] = &[
     // 13: where a phone pre-declaration says the truck is going (a destination venue's id; empty
     // when the crew chose 不在列表中).
     "ALTER TABLE predeclarations ADD COLUMN destination_id TEXT NOT NULL DEFAULT '';",
+    // 14: an operator the administrator stopped (停用): kept for the records they made, never
+    // signed in again until started again.
+    "ALTER TABLE operators ADD COLUMN disabled_at TEXT;",
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";

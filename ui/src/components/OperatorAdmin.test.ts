@@ -21,7 +21,29 @@ describe('OperatorAdmin', () => {
   it('lists the operators, marking the administrator', async () => {
     render(OperatorAdmin, { operator: admin, onsignedout: vi.fn() });
     const rows = await screen.findAllByTestId('operator-row');
-    expect(rows.map((r) => r.textContent?.replace(/\s+/g, ''))).toEqual(['张敏管理员当前登录', '李娜']);
+    expect(rows.map((r) => r.textContent?.replace(/\s+/g, ''))).toEqual(['张敏管理员当前登录', '李娜停用']);
+  });
+
+  it('lets the administrator stop an operator and start them again, never the administrator', async () => {
+    const user = userEvent.setup();
+    render(OperatorAdmin, { operator: admin, onsignedout: vi.fn() });
+    const rows = await screen.findAllByTestId('operator-row');
+    expect(rows[0]!.querySelector('[data-testid="operator-disable"]')).toBeNull();
+    vi.mocked(api.setOperatorDisabled).mockResolvedValueOnce({ ...clerk, disabled: true });
+    await user.click(screen.getByRole('button', { name: '停用登记员 李娜（不能再登录，已有记录保留）' }));
+    expect(api.setOperatorDisabled).toHaveBeenCalledWith('op-2', true);
+    expect(await screen.findByTestId('operator-notice')).toHaveTextContent('已停用登记员：李娜');
+    expect(screen.getByTestId('operator-disabled')).toHaveTextContent('已停用');
+    vi.mocked(api.setOperatorDisabled).mockResolvedValueOnce({ ...clerk, disabled: false });
+    await user.click(screen.getByTestId('operator-enable'));
+    expect(api.setOperatorDisabled).toHaveBeenLastCalledWith('op-2', false);
+    await waitFor(() => expect(screen.queryByTestId('operator-disabled')).toBeNull());
+  });
+
+  it('offers a clerk no 停用', async () => {
+    render(OperatorAdmin, { operator: clerk, onsignedout: vi.fn() });
+    await screen.findAllByTestId('operator-row');
+    expect(screen.queryByTestId('operator-disable')).toBeNull();
   });
 
   it('lets the administrator add an operator', async () => {

@@ -95,6 +95,11 @@ export function operators(): Promise<Operator[]> {
   return call<Operator[]>('operators');
 }
 
+/** 停用 / 启用 an operator (the administrator; never the administrator). */
+export function setOperatorDisabled(id: string, disabled: boolean): Promise<Operator> {
+  return call<Operator>('set_operator_disabled', { id, disabled });
+}
+
 /**
  * Adds an operator. On a new desk anyone may add the first one, who becomes the administrator
  * and is signed in at once; later ones need the administrator signed in ("forbidden").

@@ -72,7 +72,7 @@ export function venue(overrides: Partial<Venue> = {}): Venue {
 }
 
 export function operator(overrides: Partial<Operator> = {}): Operator {
-  return { id: 'op-1', name: '张敏', is_admin: true, must_change_pin: false, ...overrides };
+  return { id: 'op-1', name: '张敏', is_admin: true, must_change_pin: false, disabled: false, ...overrides };
 }
 
 /** 2026-11-27 14:03:22 in Shanghai. */

@@ -5,4 +5,8 @@ export type Operator = { id: string, name: string, is_admin: boolean,
  * Signed in with a PIN made before today's rule (6 to 12 digits, not guessable): nothing
  * but changing it is allowed until it is changed.
  */
-must_change_pin: boolean, };
+must_change_pin: boolean, 
+/**
+ * 已停用: stopped by the administrator; cannot sign in.
+ */
+disabled: boolean, };
