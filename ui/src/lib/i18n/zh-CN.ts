@@ -732,6 +732,15 @@ const zhCN = {
   },
   settings: {
     title: '设置',
+    sections: '设置的各部分',
+    section: {
+      sync: '中心服务器',
+      risk: '风险名单',
+      verify: '场所码核验',
+      poster: '海报',
+      places: '隔离点与上报对象',
+      operators: '登记员与安全',
+    },
     adminOnly: '只有本台管理员可以更改这一项。',
   },
   incidentPlaces: {
