@@ -842,6 +842,28 @@ pub struct TruckDeclaration {
     pub answers: HealthAnswers,
 }
 
+impl TruckDeclaration {
+    /// The declaration as it is stored and sent on: every field as the rules normalized it
+    /// (invisible characters dropped, widths folded), never as typed.
+    pub fn normalized(&self) -> TruckDeclarationInput {
+        let time =
+            |t: Option<chrono::NaiveDateTime>| t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default();
+        TruckDeclarationInput {
+            name: self.name.clone(),
+            document_kind: Some(self.document_kind),
+            document_number: self.document_number.clone(),
+            plate: self.plate.clone(),
+            phone: self.phone.clone(),
+            origin: self.origin.clone(),
+            entry_point: self.entry_point.clone(),
+            expected_return: time(self.expected_return),
+            expected_departure: time(self.expected_departure),
+            symptoms: Some(self.answers.symptoms),
+            visited_risk_area: Some(self.answers.visited_risk_area),
+        }
+    }
+}
+
 pub const PLACE_MAX: usize = 40;
 
 /// 来源地 / 入豫地: a place name, 2 to 40 characters of Chinese, letters, digits and spaces.

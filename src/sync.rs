@@ -632,19 +632,22 @@ pub fn check_code(b: &CodeBody) -> Result<(uuid::Uuid, crate::code::ParsedCode),
 }
 
 /// Checks a truck record's crew with the core's truck declaration (R5).
-pub fn check_truck(b: &TruckBody, now: DateTime<Utc>) -> Result<uuid::Uuid, Refusal> {
+/// Answers the venue and the record as the rules normalized it (plate, pass number, each
+/// member's fields), which is what is stored: never the text as sent.
+pub fn check_truck(b: &TruckBody, now: DateTime<Utc>) -> Result<(uuid::Uuid, TruckBody), Refusal> {
     let venue = uuid::Uuid::parse_str(&b.venue_id).map_err(|_| refuse("venue_id", "场所编号格式不对"))?;
     check_time(b.at, now, "at")?;
-    identity::plate(&b.plate).map_err(|m| refuse("plate", format!("车牌号：{m}")))?;
+    let plate = identity::plate(&b.plate).map_err(|m| refuse("plate", format!("车牌号：{m}")))?;
     if b.crew.len() > 10 {
         return Err(refuse("crew", "随车人员最多10人"));
     }
-    pass_number(&b.pass_number)?;
+    let pass = pass_number(&b.pass_number)?;
     let today = shanghai_date(b.at);
+    let mut crew = Vec::with_capacity(b.crew.len());
     for (i, c) in b.crew.iter().enumerate() {
-        checkin::truck_declaration(c, today, &format!("crew.{i}.")).map_err(first)?;
+        crew.push(checkin::truck_declaration(c, today, &format!("crew.{i}.")).map_err(first)?.normalized());
     }
-    Ok(venue)
+    Ok((venue, TruckBody { plate, pass_number: pass, crew, ..b.clone() }))
 }
 
 /// A refuse-and-report or a release (kind `incident`): the report form's rules, the same as the

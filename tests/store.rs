@@ -328,3 +328,28 @@ fn a_refused_record_is_corrected_by_the_centres_rule_and_queued_again() {
     assert!(!store.rejected_records().unwrap()[0].correctable);
     assert_eq!(store.correct_rejected("nope", "x", None, now).unwrap_err().code(), "not_found");
 }
+
+/// A venue refused by the centre, then edited: the edit supersedes the refused record, so
+/// 重新发送 can no longer send the old one over the edit.
+#[test]
+fn editing_a_refused_venue_supersedes_the_refused_record() {
+    use placecode::sync::{PushResult, PushStatus};
+    let (_d, mut store) = open();
+    let v = store.register_venue(&input("大商新玛特", "中山路中段18号"), false).unwrap();
+    let row = store.outbox_batch((0, 0), 10).unwrap().remove(0);
+    let refused = PushResult {
+        id: row.id.clone(),
+        status: PushStatus::Rejected,
+        field: Some("district".into()),
+        reason: Some("所在辖区：本登记台无权登记该辖区的场所".into()),
+        decision: None,
+    };
+    store.outbox_ack(&[refused], chrono::Utc::now()).unwrap();
+    assert_eq!(store.rejected_records().unwrap().len(), 1);
+    store.update_venue(&v.id, &input("大商新玛特", "中山路中段18号院"), false).unwrap();
+    assert!(store.rejected_records().unwrap().is_empty(), "superseded by the edit");
+    assert_eq!(store.retry_rejected(&row.id, None).unwrap_err().code(), "not_found");
+    let pending = store.outbox_batch((0, 0), 10).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert!(pending[0].record.contains("中山路中段18号院"));
+}

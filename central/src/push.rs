@@ -180,8 +180,9 @@ struct Context<'a> {
     desk: &'a Desk,
     /// Venues this desk may write for, including those it registers in this batch.
     writable: HashSet<Uuid>,
-    /// Venues already on the server: their kind and the desk that registered them.
-    known_venues: HashMap<Uuid, (CodeKind, Uuid)>,
+    /// Venues already on the server: their kind, the desk that registered them and their
+    /// district.
+    known_venues: HashMap<Uuid, (CodeKind, Uuid, String)>,
     batch_venues: HashMap<Uuid, CodeKind>,
     /// Destinations named by truck trips in this batch: whether each is an approved 目的地场所.
     destinations: HashMap<Uuid, bool>,
@@ -199,12 +200,15 @@ impl<'a> Context<'a> {
         }
         venue_ids.sort();
         venue_ids.dedup();
-        let rows: Vec<(Uuid, String, Uuid)> = sqlx::query_as("SELECT id, kind, desk_id FROM venues WHERE id = ANY($1)")
-            .bind(&venue_ids)
-            .fetch_all(&mut **tx)
-            .await?;
-        let known_venues =
-            rows.into_iter().filter_map(|(id, kind, d)| Some((id, (CodeKind::parse(&kind)?, d)))).collect();
+        let rows: Vec<(Uuid, String, Uuid, String)> =
+            sqlx::query_as("SELECT id, kind, desk_id, district FROM venues WHERE id = ANY($1)")
+                .bind(&venue_ids)
+                .fetch_all(&mut **tx)
+                .await?;
+        let known_venues = rows
+            .into_iter()
+            .filter_map(|(id, kind, d, district)| Some((id, (CodeKind::parse(&kind)?, d, district))))
+            .collect();
         let named: Vec<Uuid> = items
             .iter()
             .filter(|(_, it)| it.record.kind == RecordKind::TruckTrip)
@@ -232,7 +236,7 @@ impl<'a> Context<'a> {
     }
 
     fn venue_kind(&self, venue: Uuid) -> Option<CodeKind> {
-        self.batch_venues.get(&venue).copied().or_else(|| self.known_venues.get(&venue).map(|(k, _)| *k))
+        self.batch_venues.get(&venue).copied().or_else(|| self.known_venues.get(&venue).map(|(k, ..)| *k))
     }
 
     fn check(&mut self, r: &Record, now: DateTime<Utc>) -> Result<Valid, Refusal> {
@@ -241,9 +245,15 @@ impl<'a> Context<'a> {
             RecordKind::Venue => {
                 let b: VenueBody = sync::body(r)?;
                 let (id, v, phone) = sync::check_venue(&b)?;
+                let in_districts = self.desk.districts.iter().any(|d| d == v.district.key());
                 let allowed = match self.known_venues.get(&id) {
-                    Some((_, owner)) => *owner == self.desk.id || self.writable.contains(&id),
-                    None => self.writable.contains(&id) || self.desk.districts.iter().any(|d| d == v.district.key()),
+                    // An update by its desk: it stays in its district, or moves into one the
+                    // desk may register in (never into another district by an edit or a resend).
+                    Some((_, owner, district)) => {
+                        (*owner == self.desk.id || self.writable.contains(&id))
+                            && (district == v.district.key() || in_districts)
+                    }
+                    None => self.writable.contains(&id) || in_districts,
                 };
                 if !allowed {
                     return Err(sync::refuse("district", "本登记台无权登记该辖区的场所"));
@@ -295,7 +305,7 @@ impl<'a> Context<'a> {
             }
             RecordKind::TruckTrip | RecordKind::TruckArrival => {
                 let b: TruckBody = sync::body(r)?;
-                let venue = sync::check_truck(&b, now)?;
+                let (venue, b) = sync::check_truck(&b, now)?;
                 self.may_write(venue)?;
                 let (want, what) = if r.kind == RecordKind::TruckTrip {
                     (CodeKind::Checkpoint, "货车入口登记只能在交通卡口")

@@ -425,7 +425,8 @@ async fn checkpoint_codes_are_published_and_crews_declare_ahead(pool: PgPool) {
         ("document_number", number.as_str()),
         ("plate", "豫b12345"),
         ("phone", "13837800009"),
-        ("origin", "郑州"),
+        // A right-to-left override would show 州郑: dropped, as every rule's normalization does.
+        ("origin", "郑\u{202e}州"),
         ("entry_point", "开封东"),
         ("destination", ""),
         ("symptoms", "no"),
@@ -459,6 +460,10 @@ async fn checkpoint_codes_are_published_and_crews_declare_ahead(pool: PgPool) {
     assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 0);
     assert_eq!(count(&pool, "SELECT count(*) FROM changes WHERE kind = 'phone_visit'").await, 0);
     assert_eq!(count(&pool, "SELECT count(*) FROM changes WHERE kind = 'pre_declaration'").await, 1);
+    let pulled = desk.pull(0).await;
+    let pre = pulled.changes.iter().find(|c| c.kind == "pre_declaration").expect("the pre-declaration");
+    assert_eq!(pre.body["crew"][0]["origin"], "郑州", "stored as normalized, never as typed");
+    assert_eq!(pre.body["crew"][0]["plate"], "豫B12345");
     // 同车人员申报: a link (and its QR) that opens the form with the truck filled in.
     let share = html.split("<a href=\"").find(|a| a.contains("?same=")).and_then(|a| a.split('"').next()).unwrap();
     assert!(html.contains("<svg") && share.starts_with(&s.url(&format!("/c/{code}?same="))), "{html}");

@@ -112,6 +112,17 @@ async fn a_desk_cannot_write_for_another_desks_venue(pool: PgPool) {
     let takeover = venue_record(venue_a, "改名超市", CodeKind::General);
     let res = b.push(&[outside, takeover]).await;
     assert!(res.results.iter().all(|r| r.status == PushStatus::Rejected), "{res:?}");
+    // Nor does its own desk move a venue into a district it may not register in (an edit, or
+    // the resend of an older record that was refused for that very reason).
+    let mut moved = venue_record(venue_a, "鼓楼超市", CodeKind::General);
+    moved.body["district"] = serde_json::json!("longting");
+    moved.body["address"] = serde_json::json!("龙亭区中山路100号");
+    let res = a.push(&[moved]).await;
+    assert_eq!(res.results[0].status, PushStatus::Rejected, "{res:?}");
+    assert_eq!(res.results[0].field.as_deref(), Some("district"));
+    let district: String =
+        sqlx::query_scalar("SELECT district FROM venues WHERE id = $1").bind(venue_a).fetch_one(&pool).await.unwrap();
+    assert_eq!(district, "gulou");
     // A second desk enrolled for the venue by name may write for it.
     let c = s.desk(&[], &[venue_a]).await;
     let res = c.push(&[visit_record(venue_a, &resident_id(2), "李四", Utc::now())]).await;

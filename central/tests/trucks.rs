@@ -251,6 +251,12 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
     let scanned = format!("pctrip：{}", slip.trip_id);
     let arrival = dest.store().record_arrival(&scanned, &dest.ctx).unwrap();
     assert_eq!(arrival.trip.unwrap().id, trip.id);
+    // Scanned again (a double read), or the plate typed again: said so, nothing recorded.
+    for again in [scanned.as_str(), "豫B88888"] {
+        let e = dest.store().record_arrival(again, &dest.ctx).unwrap_err();
+        assert!(format!("{e:?}").contains("已闭环），无需重复登记"), "{e:?}");
+    }
+    assert_eq!(dest.store().trip_board(Utc::now()).unwrap().arrivals_today.len(), 1, "one arrival, no false flag");
     assert!(cp.store().trip_slip(&trip.id, Utc::now()).is_ok(), "the checkpoint has not heard yet");
     dest.engine.sync_once().await.unwrap();
     cp.engine.sync_once().await.unwrap();

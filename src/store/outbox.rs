@@ -12,6 +12,27 @@ use crate::sync::{Change, PushResult, PushStatus, Record, RecordKind};
 /// Queues a record for the server. Call it inside the writer's transaction.
 pub(crate) fn enqueue(conn: &Connection, id: &str, kind: RecordKind, body: serde_json::Value) -> Result<()> {
     let now = Utc::now();
+    if kind == RecordKind::Venue {
+        // A venue edited after the centre refused an earlier record of it: the refused record is
+        // superseded (sending it again would undo the edit at the centre). Audited.
+        if let Some(venue) = body.get("venue_id").and_then(|v| v.as_str()) {
+            let stale: Vec<String> = conn
+                .prepare_cached(
+                    "SELECT id FROM outbox WHERE kind = 'venue' AND state = 'rejected'
+                       AND json_extract(record, '$.body.venue_id') = ?1",
+                )?
+                .query_map([venue], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for old in stale {
+                conn.execute("UPDATE outbox SET state = 'discarded' WHERE id = ?1", [&old])?;
+                conn.execute(
+                    "INSERT INTO outbox_audit (at, record_id, action, note, operator_id)
+                     VALUES (?1, ?2, 'superseded', '场所已修改，以新的记录为准', NULL)",
+                    params![rfc3339(now), old],
+                )?;
+            }
+        }
+    }
     let record = Record { id: id.to_owned(), kind, written_at: now, clock_offset_ms: 0, body };
     let text = serde_json::to_string(&record).map_err(|e| Error::BadFile(e.to_string()))?;
     conn.prepare_cached(

@@ -792,6 +792,24 @@ impl Store {
         let closes = |resolution: &Option<String>| {
             resolution.is_none() || resolution.as_deref() == Some(TripResolution::Verified.key())
         };
+        if found.is_none() {
+            // Arrived here already (a scanner read the slip twice, a clerk typed the plate again):
+            // said so, and nothing recorded, rather than an arrival "with no entry" for supervision.
+            let since = rfc3339(ctx.now - Duration::hours(24));
+            let closed: Option<String> = self
+                .conn
+                .query_row(
+                    "SELECT arrived_at FROM trips WHERE destination_id = ?1 AND arrived_at >= ?4
+                       AND (plate = ?2 OR (?2 IS NULL AND instr(crew_hashes, ?3) > 0))
+                     ORDER BY arrived_at DESC LIMIT 1",
+                    params![venue.id, plate, hash, since],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(at) = closed {
+                return Err(invalid("query", format!("该车已于 {} 登记到达（已闭环），无需重复登记", local_time(&at))));
+            }
+        }
         let (trip_id, plate, closing) = match (found, plate) {
             (Some((id, p, r)), _) => (Some(id), p, closes(&r)),
             (None, Some(p)) => (None, p, false),

@@ -350,19 +350,21 @@ async fn shared(app: &App, s: &Served, token: &str) -> Result<Vec<(String, Strin
 const SHARED_FIELDS: [&str; 6] =
     ["plate", "origin", "entry_point", "destination", "expected_departure", "expected_return"];
 
-/// Makes the 同车人员申报 link for a crew member's pre-declaration.
+/// Makes the 同车人员申报 link for a crew member's pre-declaration: the truck's details as the
+/// rules normalized them, and the destination chosen.
 async fn share(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     app: &App,
     s: &Served,
-    plate: &str,
-    fields: &[(String, String)],
+    crew: &placecode::checkin::TruckDeclarationInput,
+    destination: Option<Uuid>,
 ) -> Result<String, CentralError> {
-    let mut body: serde_json::Map<String, serde_json::Value> = SHARED_FIELDS
-        .iter()
-        .filter_map(|k| fields.iter().find(|(f, _)| f == k).map(|(_, v)| ((*k).to_owned(), v.trim().into())))
-        .collect();
-    body.insert("plate".into(), plate.into());
+    let destination = destination.map_or_else(|| html::OTHER_DESTINATION.to_owned(), |d| d.to_string());
+    let body = serde_json::json!({
+        "plate": crew.plate, "origin": crew.origin, "entry_point": crew.entry_point,
+        "destination": destination, "expected_departure": crew.expected_departure,
+        "expected_return": crew.expected_return,
+    });
     let mut raw = [0u8; 16];
     getrandom::getrandom(&mut raw).map_err(|e| CentralError::Internal(e.to_string()))?;
     let token = hex::encode(raw);
@@ -370,7 +372,7 @@ async fn share(
     sqlx::query("INSERT INTO truck_shares (token, venue_id, body) VALUES ($1, $2, $3)")
         .bind(&token)
         .bind(s.venue_id)
-        .bind(app.keys.data.seal_body("truck_share", &serde_json::Value::Object(body))?)
+        .bind(app.keys.data.seal_body("truck_share", &body)?)
         .execute(&mut **tx)
         .await?;
     Ok(format!("{}{}?same={token}", app.public_url, action_path(&s.code)))
@@ -595,6 +597,8 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
             None
         };
         checked.map(|d| {
+            // Stored and sent on as the rules normalized it, never as typed.
+            let crew = d.normalized();
             let last4 = d.document_number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
             let row = PersonRow {
                 document_kind: d.document_kind.key(),
@@ -605,7 +609,7 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
                 phone: Some(d.phone),
                 seen: now,
             };
-            (row, d.answers, Some((d.plate, input, destination)), t::SELF.to_owned())
+            (row, d.answers, Some((d.plate, crew, destination)), t::SELF.to_owned())
         })
     };
     let (row, answers, truck, relation) = match checked {
@@ -697,7 +701,7 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
         });
         let change = app.keys.data.seal_body("pre_declaration", &change)?;
         crate::push::change(&mut tx, "pre_declaration", Some(s.venue_id), None, &change).await?;
-        share_url = Some(share(&mut tx, app, s, plate, fields).await?);
+        share_url = Some(share(&mut tx, app, s, input, destination.as_ref().map(|(id, _)| *id)).await?);
     }
     let who = Some(who(&number, &relation));
     let person = Person { id: person, key, name, number, risk, kept, answers, plate, who, verified };

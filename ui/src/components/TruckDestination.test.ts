@@ -59,7 +59,7 @@ describe('TruckDestination: recording an arrival', () => {
 
     expect(truckRecordArrival).toHaveBeenCalledWith('410202199003070014');
     expect(await screen.findByTestId('truck-arrival-flagged')).toHaveTextContent(
-      '豫E55555：无入口登记记录，已标记并上报中心',
+      '豫E55555：本场所没有该车的入口登记（可能去往其他目的地，或卡口记录尚未同步）。到达已记录并报中心核实，请核对车辆去向。',
     );
     expect(screen.queryByTestId('truck-arrival-matched')).not.toBeInTheDocument();
   });

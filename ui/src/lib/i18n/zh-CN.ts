@@ -541,7 +541,7 @@ const zhCN = {
       submit: '登记到达',
       busy: '正在登记…',
       matched: '已闭环：{plate}，来自{checkpoint}，入口登记于 {time}',
-      flagged: '{plate}：无入口登记记录，已标记并上报中心',
+      flagged: '{plate}：本场所没有该车的入口登记（可能去往其他目的地，或卡口记录尚未同步）。到达已记录并报中心核实，请核对车辆去向。',
       afterEnded:
         '{plate}：该车已于 {time} 被卡口{status}（{note}），到达已标记并上报中心。请让车辆在场外等候，勿卸货，联系入口卡口和所在地疫情防控部门核实后再处理。',
     },
