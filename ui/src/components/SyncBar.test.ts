@@ -89,6 +89,15 @@ describe('SyncBar', () => {
     expect(strip).toHaveAttribute('data-tone', 'error');
   });
 
+  it('opens the refused records from the refused count', async () => {
+    vi.mocked(api.syncStatus).mockResolvedValue(syncStatus({ rejected: 2 }));
+    const onrejected = vi.fn();
+    render(SyncBar, { onrejected });
+    const chip = await screen.findByRole('button', { name: /被中心退回 2 条：打开退回记录/ });
+    await userEvent.setup().click(chip);
+    expect(onrejected).toHaveBeenCalledTimes(1);
+  });
+
   it('shows a progress bar while a backlog drains', async () => {
     vi.mocked(api.syncStatus).mockResolvedValue(
       syncStatus({ syncing: true, pending: 80, progress: { done: 40, total: 120 } }),

@@ -574,6 +574,7 @@ const zhCN = {
     oldest: '最早一条已等待{age}',
     nothingPending: '无待同步记录',
     rejectedCount: '被中心退回 {n} 条',
+    rejectedOpen: '被中心退回 {n} 条：打开退回记录，可更正、重新发送或放弃',
     syncing: '正在同步…',
     progress: '正在发送 {done}/{total}',
     progressLabel: '积压记录发送进度',
