@@ -460,9 +460,22 @@ pub struct TripCrew {
     pub phone: String,
     #[serde(default)]
     pub origin: String,
-    /// The desk key's HMAC of the document number: the destination finds the trip by an ID.
+    /// The first [`TRIP_HASH_HEX`] hex digits of the desk key's HMAC of the document number:
+    /// enough for the destination to find the trip by an ID among those it expects, never
+    /// enough to name the person (every desk holds the key).
     #[serde(default)]
     pub id_hash_hex: String,
+}
+
+/// How much of a crew member's keyed hash a trip carries to the other desk: 16 bits. With the
+/// last four digits that a masked number shows, about 150 ID numbers of Henan share both.
+pub const TRIP_HASH_HEX: usize = 4;
+
+/// A document number as a trip shows it to the other desk: its last four digits only.
+pub fn trip_document(number: &str) -> String {
+    let n = number.chars().count();
+    let tail: String = number.chars().skip(n.saturating_sub(4)).collect();
+    format!("{}{tail}", "*".repeat(n.saturating_sub(4)))
 }
 
 /// Why a record is refused: the field and a Chinese reason.

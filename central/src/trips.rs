@@ -51,10 +51,11 @@ fn crew_json(b: &TruckBody, risk_key: &[u8; 32]) -> serde_json::Value {
         b.crew
             .iter()
             .map(|c| {
+                let hash = hex::encode(placecode::risk::id_hash(risk_key, &c.document_number));
                 serde_json::json!({
-                    "name": c.name, "document_masked": placecode::mask::id_number(&c.document_number),
+                    "name": c.name, "document_masked": placecode::sync::trip_document(&c.document_number),
                     "phone": c.phone, "origin": c.origin,
-                    "id_hash_hex": hex::encode(placecode::risk::id_hash(risk_key, &c.document_number)),
+                    "id_hash_hex": hash[..placecode::sync::TRIP_HASH_HEX],
                 })
             })
             .collect(),
@@ -371,6 +372,8 @@ pub struct Supervision {
     pub cancelled: i64,
     /// Trips with a flag (see [`TripState::flag`]), whatever their status.
     pub flagged: i64,
+    /// Arrivals that match no entry (listed in `unmatched_arrivals`).
+    pub unmatched: i64,
     pub trips: Vec<SupervisedTrip>,
     pub unmatched_arrivals: Vec<UnmatchedArrival>,
 }
@@ -452,6 +455,7 @@ pub async fn supervise(
         turned_back: n("turned_back"),
         cancelled: n("cancelled"),
         flagged: n("flagged"),
+        unmatched: unmatched_arrivals.len() as i64,
         trips,
         unmatched_arrivals,
     })

@@ -407,11 +407,14 @@ async fn checkpoint_codes_are_published_and_crews_declare_ahead(pool: PgPool) {
     let (park, _) = desk.venue_with_code("鼓楼物流园", CodeKind::Destination).await;
     let list = reqwest::get(s.url("/checkpoints")).await.unwrap().text().await.unwrap();
     assert!(list.contains("开封东收费站卡口") && list.contains(&code) && !list.contains("鼓楼物流园"), "{list}");
+    // Named with where it is: a look-alike name shows its district and address.
+    assert!(list.contains("鼓楼区 鼓楼区中山路100号"), "{list}");
     let phone = phone_client();
     let url = s.url(&format!("/c/{code}"));
     let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
     // The crew is asked where the truck goes, among the registered destinations.
     assert!(html.contains("车牌号") && html.contains("入豫地") && html.contains("目的地场所"));
+    assert!(html.contains("提交预申报") && !html.contains("提交并登记"), "a pre-declaration is not a check-in");
     assert!(html.contains(&format!("<option value=\"{park}\">鼓楼物流园</option>")), "{html}");
     let token = csrf(&html);
     let number = resident_id(5005);
@@ -446,10 +449,14 @@ async fn checkpoint_codes_are_published_and_crews_declare_ahead(pool: PgPool) {
     form[10] = ("destination", park.as_str());
     let res = phone.post(&url).form(&form).send().await.unwrap();
     assert_eq!(res.status(), 200);
+    let result_at = result_url(&res);
     // A pre-declaration names the plate and what to do at the checkpoint; it never says 通行.
     let html = res.text().await.unwrap();
     assert!(html.contains("已预申报 · 到卡口报车牌 豫B12345 确认") && !html.contains("通行"), "{html}");
-    assert!(html.contains("还不是登记"), "{html}");
+    assert!(
+        html.contains("还不是登记") && html.contains("申报时间") && html.contains("目的地场所：鼓楼物流园"),
+        "{html}"
+    );
     let plate: String = sqlx::query_scalar("SELECT plate FROM truck_records WHERE kind = 'pre_declaration'")
         .fetch_one(&pool)
         .await
@@ -472,6 +479,20 @@ async fn checkpoint_codes_are_published_and_crews_declare_ahead(pool: PgPool) {
     assert!(page.contains("已带入同车人员申报") && page.contains("value=\"豫B12345\""), "{page}");
     assert!(page.contains(&format!("<option value=\"{park}\" selected>")) && page.contains("value=\"郑州\""));
     assert!(!page.contains("孙") && !page.contains(&number) && !page.contains("13837800009"), "never the person");
+    // The driver reopens the result after its live minutes: what to do and the link are still
+    // there (a pre-declaration is no pass at a door).
+    sqlx::query("UPDATE phone_results SET at = at - interval '10 minutes'").execute(&pool).await.unwrap();
+    let later = phone.get(&result_at).send().await.unwrap();
+    assert_eq!(later.status(), 200);
+    let later = later.text().await.unwrap();
+    assert!(
+        later.contains("到卡口报车牌 豫B12345 确认") && later.contains("同车人员申报") && later.contains("<svg"),
+        "{later}"
+    );
+    // A repeated parameter is read, not refused in English.
+    let twice = co.get(format!("{url}?same=a&same=b")).send().await.unwrap();
+    assert_eq!(twice.status(), 200);
+    assert!(twice.text().await.unwrap().contains("提交预申报"));
     // A guessed or altered token fills in nothing.
     let guessed = format!("{}?same={}", url, "0".repeat(32));
     let page = co.get(&guessed).send().await.unwrap().text().await.unwrap();

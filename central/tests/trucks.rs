@@ -89,6 +89,11 @@ async fn a_trip_closes_on_both_desks(pool: PgPool) {
     let board = dest.store().trip_board(Utc::now()).unwrap();
     assert_eq!(board.expected_arrivals.len(), plates.len());
     assert_eq!(board.expected_arrivals.iter().find(|t| t.plate == "豫B12345").unwrap().crew.len(), 3);
+    // The destination sees each member's last four digits only, and a 16-bit part of the keyed
+    // hash: enough to find the trip by an ID, never enough to work out the number.
+    let expected = board.expected_arrivals.iter().find(|t| t.plate == "豫BD12345").unwrap();
+    let shown = &expected.crew[0].document_masked;
+    assert!(shown.starts_with("**************") && shown.ends_with(&resident_id(100)[14..]), "{shown}");
 
     // Arrival in one action, by plate or by a crew member's ID number.
     let a = dest.store().record_arrival("豫b12345", &dest.ctx).unwrap();

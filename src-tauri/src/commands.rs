@@ -602,7 +602,8 @@ pub fn truck_open_trip(
     desk: State<'_, Desk>,
     input: placecode::store::TripInput,
 ) -> DeskResult<placecode::store::TripResult> {
-    let ctx = desk.context(true)?;
+    // The truck form asks no 行程码 check: the crew's visits do not claim one.
+    let ctx = desk.context(false)?;
     let result = desk.store()?.open_trip(&input, &ctx)?;
     desk.sync.wake();
     Ok(result)

@@ -228,6 +228,12 @@ const TRIP_COLUMNS: &str =
     expected_departure, arrived_at, sync_state, resolution, resolved_at, resolution_note, visit_ids";
 
 /// A trip still in transit (no arrival, not resolved) or waiting for the decision on its crew.
+/// A trip with this crew member (`?3`, the full keyed hash): this desk's own trips hold full
+/// hashes; a trip from the centre holds their first [`crate::sync::TRIP_HASH_HEX`] digits.
+const CREW_MEMBER: &str = "(instr(crew_hashes, ?3) > 0
+    OR instr(' ' || crew_hashes || ' ', ' ' || substr(?3, 1, 4) || ' ') > 0)";
+const _: () = assert!(crate::sync::TRIP_HASH_HEX == 4, "CREW_MEMBER takes the first 4 digits");
+
 const IN_TRANSIT: &str = "arrived_at IS NULL AND (resolution IS NULL OR resolution = 'held')";
 
 fn trip_from_row(r: &rusqlite::Row, now: DateTime<Utc>, overdue_hours: i64) -> rusqlite::Result<Trip> {
@@ -781,10 +787,12 @@ impl Store {
         let found: Option<(String, String, Option<String>)> = self
             .conn
             .query_row(
-                "SELECT id, plate, resolution FROM trips WHERE destination_id = ?1 AND arrived_at IS NULL
-                   AND (resolution IS NULL OR entered_at >= ?4)
-                   AND (plate = ?2 OR (?2 IS NULL AND instr(crew_hashes, ?3) > 0))
-                 ORDER BY resolution IS NOT NULL, entered_at DESC LIMIT 1",
+                &format!(
+                    "SELECT id, plate, resolution FROM trips WHERE destination_id = ?1 AND arrived_at IS NULL
+                       AND (resolution IS NULL OR entered_at >= ?4)
+                       AND (plate = ?2 OR (?2 IS NULL AND {CREW_MEMBER}))
+                     ORDER BY resolution IS NOT NULL, entered_at DESC LIMIT 1"
+                ),
                 params![venue.id, plate, hash, since],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
@@ -799,9 +807,11 @@ impl Store {
             let closed: Option<String> = self
                 .conn
                 .query_row(
-                    "SELECT arrived_at FROM trips WHERE destination_id = ?1 AND arrived_at >= ?4
-                       AND (plate = ?2 OR (?2 IS NULL AND instr(crew_hashes, ?3) > 0))
-                     ORDER BY arrived_at DESC LIMIT 1",
+                    &format!(
+                        "SELECT arrived_at FROM trips WHERE destination_id = ?1 AND arrived_at >= ?4
+                           AND (plate = ?2 OR (?2 IS NULL AND {CREW_MEMBER}))
+                         ORDER BY arrived_at DESC LIMIT 1"
+                    ),
                     params![venue.id, plate, hash, since],
                     |r| r.get(0),
                 )

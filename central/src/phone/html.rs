@@ -338,7 +338,8 @@ pub fn truck_declaration(
     f.text(&mut b, "expected_departure", t::EXPECTED_DEPARTURE, "datetime-local", "");
     f.yes_no(&mut b, "symptoms", checkin::SYMPTOMS);
     f.yes_no(&mut b, "visited_risk_area", checkin::RISK_AREA_TRUCK);
-    submit_button(&mut b, t::SUBMIT);
+    // At a checkpoint it is a pre-declaration, not a check-in.
+    submit_button(&mut b, if destinations.is_some() { t::SUBMIT_PREDECLARATION } else { t::SUBMIT });
     b.push_str("</main>");
     page(nonce, t::TITLE, "", &b, Script::Form)
 }
@@ -397,6 +398,9 @@ pub struct Shown {
     /// A pre-declaration's 同车人员申报 link: the checkpoint's form with this truck filled in.
     #[serde(default)]
     pub share: Option<String>,
+    /// A pre-declaration's destination as chosen (its name, or 不在列表中).
+    #[serde(default)]
+    pub destination: Option<String>,
 }
 
 /// The venue as the result page names it.
@@ -465,22 +469,16 @@ pub fn result(nonce: &str, v: &ResultVenue, at_local: &str, remaining_ms: i64, p
         }
         b.push_str("</div>");
     }
-    let _ = write!(b, "<div>{}：{}</div><p class=\"live\">{}</p>", t::CHECKED_IN_AT, esc(at_local), t::LIVE_HINT);
-    if v.kind == CodeKind::Checkpoint && plate.is_some() {
+    let predeclared = v.kind == CodeKind::Checkpoint && plate.is_some();
+    let when = if predeclared { t::DECLARED_AT } else { t::CHECKED_IN_AT };
+    let _ = write!(b, "<div>{when}：{}</div><p class=\"live\">{}</p>", esc(at_local), t::LIVE_HINT);
+    if predeclared {
+        if let Some(d) = people.iter().find_map(|p| p.destination.as_deref()) {
+            let _ = write!(b, "<div id=\"destination\">{}：{}</div>", t::DESTINATION, esc(d));
+        }
         let _ = write!(b, "<p class=\"help\" id=\"not-yet\">{}</p>", t::PREDECLARED_NOTE);
     }
-    if let Some(url) = people.iter().find_map(|p| p.share.as_deref()) {
-        // Drawn by the core from the link itself; nothing in it comes from the page's input.
-        let qr = placecode::poster::qr_svg(url).unwrap_or_default();
-        let _ = write!(
-            b,
-            "<div class=\"help share\" id=\"share\"><b>{}</b><p>{}</p><div class=\"qr\">{qr}</div><p><a href=\"{}\">{}</a></p></div>",
-            t::SHARE_TITLE,
-            t::SHARE_HINT,
-            esc(url),
-            t::SHARE_LINK
-        );
-    }
+    share_block(&mut b, people);
     if worst != Colour::Green {
         let phone = v
             .supervision_phone
@@ -494,6 +492,42 @@ pub fn result(nonce: &str, v: &ResultVenue, at_local: &str, remaining_ms: i64, p
 }
 
 /// A result reopened after its few minutes: no colour, only when it was and what to do.
+/// 同车人员申报: the link and its QR, when the result has one.
+fn share_block(b: &mut String, people: &[Shown]) {
+    if let Some(url) = people.iter().find_map(|p| p.share.as_deref()) {
+        // Drawn by the core from the link itself; nothing in it comes from the page's input.
+        let qr = placecode::poster::qr_svg(url).unwrap_or_default();
+        let _ = write!(
+            b,
+            "<div class=\"help share\" id=\"share\"><b>{}</b><p>{}</p><div class=\"qr\">{qr}</div><p><a href=\"{}\">{}</a></p></div>",
+            t::SHARE_TITLE,
+            t::SHARE_HINT,
+            esc(url),
+            t::SHARE_LINK
+        );
+    }
+}
+
+/// A pre-declaration reopened after its live minutes: no colour to show at a door (the
+/// checkpoint confirms by plate), but what to do, and the 同车人员申报 link for the rest of the
+/// crew, for the day it is valid.
+pub fn predeclared_later(nonce: &str, venue: &str, at_local: &str, people: &[Shown], back: &str) -> String {
+    let plate = people.iter().find_map(|p| p.plate.as_deref()).unwrap_or("");
+    let mut b = format!(
+        "<main id=\"predeclared\"><div class=\"venue\">{}</div><h1>{}{}{}</h1><p>{}：{}</p><p class=\"note\">{}</p>",
+        esc(venue),
+        t::PREDECLARED,
+        esc(plate),
+        t::CONFIRM,
+        t::DECLARED_AT,
+        esc(at_local),
+        t::PREDECLARED_NOTE
+    );
+    share_block(&mut b, people);
+    let _ = write!(b, "<p><a href=\"{}\">{}</a></p></main>", esc(back), t::AGAIN);
+    page(nonce, t::TITLE, "", &b, Script::None)
+}
+
 pub fn expired(nonce: &str, venue: &str, at_local: &str, back: &str) -> String {
     let b = format!(
         "<main id=\"expired\"><div class=\"venue\">{}</div><h1>{}</h1><p>{}：{}</p><p>{}</p><p><a href=\"{}\">{}</a></p></main>",
@@ -509,6 +543,7 @@ pub fn expired(nonce: &str, venue: &str, at_local: &str, back: &str) -> String {
 }
 
 /// The published list of checkpoint codes (R9).
+/// `rows`: the checkpoint's name, its district and address, and its code.
 pub fn checkpoints(nonce: &str, rows: &[(String, String, String)], base: &str) -> String {
     let mut b = String::with_capacity(2000);
     let _ = write!(b, "<main><h1>{}</h1><p class=\"note\">{}</p>", t::CHECKPOINTS_TITLE, t::CHECKPOINTS_INTRO);

@@ -7,7 +7,7 @@ pub mod text;
 use std::net::SocketAddr;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -165,11 +165,25 @@ async fn admit(app: &App, peer: SocketAddr, headers: &HeaderMap, code: &str) -> 
     served(app, code).await
 }
 
-#[derive(serde::Deserialize)]
+/// What a code's page may be asked: `?new` (someone else on this phone), `?same=` (a 同车人员申报 link).
 pub struct ShowQuery {
     new: Option<String>,
     /// A 同车人员申报 link's token: the truck's details from another member's pre-declaration.
     same: Option<String>,
+}
+
+impl ShowQuery {
+    fn parse(raw: &str) -> ShowQuery {
+        let mut q = ShowQuery { new: None, same: None };
+        for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
+            match k.as_ref() {
+                "new" if q.new.is_none() => q.new = Some(v.into_owned()),
+                "same" if q.same.is_none() => q.same = Some(v.into_owned()),
+                _ => {}
+            }
+        }
+        q
+    }
 }
 
 /// A person this phone has declared.
@@ -232,7 +246,7 @@ fn result_path(code: &str, id: Uuid) -> String {
 pub async fn show(
     State(app): State<App>,
     Path(code): Path<String>,
-    Query(q): Query<ShowQuery>,
+    RawQuery(query): RawQuery,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
@@ -240,6 +254,9 @@ pub async fn show(
         Ok(s) => s,
         Err(r) => return r,
     };
+    // Read leniently: the first of each parameter, anything else ignored (never the framework's
+    // English refusal of a repeated or unknown parameter).
+    let q = ShowQuery::parse(query.as_deref().unwrap_or(""));
     let (phone, fresh) = match phone_from_cookie(&app, &headers) {
         Some(p) => (p, false),
         None => (Uuid::now_v7(), true),
@@ -709,6 +726,12 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
         check_in(&mut tx, &app.keys, s, phone, &[person], (!predeclared).then_some("declaration"), now).await?;
     if let Some(first) = shown.first_mut() {
         first.share = share_url;
+        if predeclared {
+            first.destination = Some(match &truck {
+                Some((_, _, Some((_, name)))) => name.clone(),
+                _ => t::DESTINATION_OTHER.to_owned(),
+            });
+        }
     }
     finish(app, tx, s, result, &shown).await
 }
@@ -873,6 +896,7 @@ async fn check_in(
             plate: p.plate.clone(),
             who: p.who.clone(),
             share: None,
+            destination: None,
         });
     }
     // A pre-declaration is not a visit: the checkpoint's confirmation is.
@@ -941,6 +965,12 @@ pub async fn result(State(app): State<App>, Path((code, id)): Path<(String, Stri
     let expired = Utc::now() > ends;
     let at = at.with_timezone(&placecode::store::shanghai()).format("%Y-%m-%d %H:%M:%S").to_string();
     if expired {
+        // A pre-declaration is no pass at a door: later it still says what to do, and keeps the
+        // link for the rest of the crew.
+        if s.kind == CodeKind::Checkpoint && shown.iter().any(|p| p.plate.is_some()) {
+            let body = html::predeclared_later(&n, &s.venue, &at, &shown, &action_path(&s.code));
+            return respond(&app, StatusCode::OK, &n, body, None);
+        }
         let body = html::expired(&n, &s.venue, &at, &action_path(&s.code));
         return respond(&app, StatusCode::GONE, &n, body, None);
     }
@@ -961,14 +991,28 @@ pub async fn result(State(app): State<App>, Path((code, id)): Path<(String, Stri
 
 /// R9: the published checkpoint codes, so crews can declare before they arrive.
 pub async fn checkpoints(State(app): State<App>) -> Response {
-    let rows: Result<Vec<(String, String, String)>, sqlx::Error> = sqlx::query_as(
-        "SELECT v.name, c.label, c.code FROM codes c JOIN venues v ON v.id = c.venue_id
-         WHERE c.kind = 'checkpoint' AND c.revoked_at IS NULL AND v.status = 'approved' ORDER BY v.name, c.label",
+    // One code per checkpoint (its first), named with its district and address: a desk cannot
+    // fill the list with codes, and a look-alike name shows where it is.
+    let rows: Result<Vec<(String, String, String, String)>, sqlx::Error> = sqlx::query_as(
+        "SELECT DISTINCT ON (v.id) v.name, v.district, v.address, c.code FROM codes c JOIN venues v ON v.id = c.venue_id
+         WHERE c.kind = 'checkpoint' AND c.revoked_at IS NULL AND v.status = 'approved'
+         ORDER BY v.id, c.created_at, c.code",
     )
     .fetch_all(&app.pool)
-    .await;
+    .await
+    .map(|mut rows: Vec<(String, String, String, String)>| {
+        rows.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+        rows
+    });
     match rows {
         Ok(rows) => {
+            let rows: Vec<(String, String, String)> = rows
+                .into_iter()
+                .map(|(name, district, address, code)| {
+                    let district = placecode::venue::District::parse(&district).map_or("", |d| d.label());
+                    (name, format!("{district} {address}"), code)
+                })
+                .collect();
             let n = nonce();
             let page = html::checkpoints(&n, &rows, "");
             respond(&app, StatusCode::OK, &n, page, None)

@@ -32,6 +32,8 @@ pub const ENTRY_POINT: &str = "入豫地";
 pub const EXPECTED_RETURN: &str = "预计返豫时间（选填）";
 pub const EXPECTED_DEPARTURE: &str = "预计离豫时间（选填）";
 pub const SUBMIT: &str = "提交并登记";
+pub const SUBMIT_PREDECLARATION: &str = "提交预申报";
+pub const DECLARED_AT: &str = "申报时间";
 pub const FIX_ERRORS: &str = "请修改标红的内容后再提交：";
 
 pub const WELCOME_BACK: &str = "欢迎再次登记";
