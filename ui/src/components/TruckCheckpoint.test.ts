@@ -226,6 +226,8 @@ describe('TruckCheckpoint: from a phone pre-declaration to an open trip', () => 
 
     expect(await screen.findByTestId('truck-notice')).toHaveTextContent('没有找到“豫c54321”的预申报或上次登记，请直接填写。');
     expect($('truck-plate')).toHaveValue('豫C54321');
+    // The form takes over at the first thing still to fill.
+    await waitFor(() => expect($('truck-destination')).toHaveFocus());
   });
 
   it('puts a document number nobody declared in the driver’s 证件号, and the driver’s trip facts in a passenger’s', async () => {
@@ -237,6 +239,7 @@ describe('TruckCheckpoint: from a phone pre-declaration to an open trip', () => 
     await screen.findByTestId('truck-notice');
     expect($('crew-0-document-number')).toHaveValue('41020319900101123X');
     expect($('truck-plate')).toHaveValue('');
+    await waitFor(() => expect($('truck-plate')).toHaveFocus());
     await user.type($('crew-0-origin'), '郑州');
     await user.type($('crew-0-entry-point'), '开封东');
     await user.click(screen.getByTestId('truck-add-member'));
@@ -752,5 +755,10 @@ describe('TruckCheckpoint: the board follows the syncs', () => {
     await waitFor(() => expect(truckBoard).toHaveBeenCalledTimes(2));
     events.emit({ ...status, pending: 0, last_ok_at: '2026-11-27T06:00:05Z' });
     expect(truckBoard).toHaveBeenCalledTimes(2);
+    // Every sync that ends reloads it, even one whose counts look the same (a trip sent while
+    // another waited): a row never stays 未同步 after the header says nothing waits.
+    events.emit({ ...status, pending: 0, last_ok_at: '2026-11-27T06:00:05Z', syncing: true });
+    events.emit({ ...status, pending: 0, last_ok_at: '2026-11-27T06:00:05Z' });
+    await waitFor(() => expect(truckBoard).toHaveBeenCalledTimes(3));
   });
 });

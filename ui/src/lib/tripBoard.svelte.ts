@@ -47,16 +47,23 @@ export class TripBoardWatch {
     this.error = null;
   };
 
-  /** A sync ended with something new: what was sent (pending) or when it last succeeded. */
+  /**
+   * A sync ended, or something changed: what waits (pending) or when it last succeeded. Every
+   * end of a sync reloads, so a row's 同步 never stays 未同步 after the header says nothing waits.
+   */
   #synced = (s: SyncStatus): void => {
+    const ended = this.#syncing && !s.syncing;
+    this.#syncing = s.syncing;
+    if (s.syncing) return;
     const mark = `${s.last_ok_at ?? ''}|${s.pending}`;
-    if (s.syncing || mark === this.#lastSync) return;
     const first = this.#lastSync === null;
+    const changed = mark !== this.#lastSync;
     this.#lastSync = mark;
-    if (!first) void this.load();
+    if (!first && (changed || ended)) void this.load();
   };
 
   #lastSync: string | null = null;
+  #syncing = false;
 
   start = (): (() => void) => {
     void this.load();
