@@ -838,6 +838,7 @@ mod tests {
             served: false,
             created_at: String::new(),
             updated_at: String::new(),
+            rejected: None,
         };
         let posters: Vec<PosterInput> = (0..5)
             .map(|i| {
@@ -941,6 +942,7 @@ mod tests {
             served: false,
             created_at: String::new(),
             updated_at: String::new(),
+            rejected: None,
         }
     }
 

@@ -159,6 +159,9 @@ pub struct Venue {
     /// UTC, RFC 3339.
     pub created_at: String,
     pub updated_at: String,
+    /// The centre refused the registration (驳回): its reason. No code of it works on a phone,
+    /// so the desk prints none.
+    pub rejected: Option<String>,
 }
 
 /// One choice in a fixed list, for the UI's select boxes.

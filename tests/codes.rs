@@ -129,3 +129,22 @@ fn a_checkpoint_is_published_with_its_code_once() {
     assert!(store.publish_checkpoint(&v, &key).unwrap().is_none());
     assert!(store.codes(&venue).unwrap().is_empty());
 }
+
+/// A venue the centre refused (驳回) gets no code and prints no poster, saying why.
+#[test]
+fn a_venue_the_centre_refused_prints_nothing() {
+    let (_d, mut store, venue, key) = setup("general");
+    let code = store.issue_code(&venue, "正门", &key).unwrap();
+    let decision = placecode::sync::Change {
+        seq: 1,
+        kind: "venue_decision".into(),
+        body: serde_json::json!({"venue_id": venue, "status": "rejected", "reason": "重复登记：一所一码"}),
+    };
+    store.apply_changes(&[decision], 1).unwrap();
+    assert_eq!(store.venue(&venue).unwrap().rejected.as_deref(), Some("重复登记：一所一码"));
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+    let e = store.poster_input(&code.code, false, today).unwrap_err().to_string();
+    assert!(e.contains("未通过中心审核（重复登记：一所一码）"), "{e}");
+    assert!(store.poster_inputs(std::slice::from_ref(&venue), &key, false, today).is_err());
+    assert!(store.issue_code(&venue, "东门", &key).is_err());
+}

@@ -23,6 +23,7 @@ fn venue(kind: CodeKind, name: &str) -> Venue {
         served: false,
         created_at: String::new(),
         updated_at: String::new(),
+        rejected: None,
     }
 }
 

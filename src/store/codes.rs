@@ -44,6 +44,17 @@ pub struct CodeCheck {
     pub verdict: String,
 }
 
+/// A venue the centre refused prints no poster and gets no code: no phone could use them.
+fn refuse_rejected(venue: &Venue) -> Result<()> {
+    match &venue.rejected {
+        Some(reason) => Err(Error::BadFile(format!(
+            "“{}”未通过中心审核（{reason}）：此场所的码在手机上不能使用，请修改登记信息或联系主管部门",
+            venue.name
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The entrance name of the code a checkpoint gets at registration.
 pub const CHECKPOINT_LABEL: &str = "卡口";
 
@@ -106,6 +117,7 @@ impl Store {
         let entrance = label(entrance)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let venue = get(&tx, venue_id)?;
+        refuse_rejected(&venue)?;
         let taken: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM codes WHERE venue_id = ?1 AND label = ?2 AND revoked_at IS NULL)",
             params![venue_id, entrance],
@@ -311,6 +323,7 @@ impl Store {
         let mut out = Vec::new();
         for id in venue_ids {
             let venue = get(&self.conn, id)?;
+            refuse_rejected(&venue)?;
             let mut codes: Vec<VenueCode> = self.codes(id)?.into_iter().filter(|c| c.revoked_at.is_none()).collect();
             if codes.is_empty() {
                 codes.push(self.issue_code(id, "正门", key)?);
@@ -342,6 +355,7 @@ impl Store {
         if c.revoked_at.is_some() {
             return Err(Error::BadFile("该场所码已作废，不能再打印".into()));
         }
+        refuse_rejected(&get(&self.conn, &c.venue_id)?)?;
         Ok(crate::poster::PosterInput {
             url: code::url(&settings.public_base_url, &c.code),
             venue: get(&self.conn, &c.venue_id)?,

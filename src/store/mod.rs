@@ -627,7 +627,8 @@ fn address_key(v: &ValidVenue) -> String {
 
 const SELECT_VENUE: &str = "SELECT v.id, v.kind, v.category, v.name, v.district, v.address, v.manager_name,
         v.manager_phone, v.created_at, v.updated_at,
-        v.id = (SELECT value FROM settings WHERE key = 'served_venue_id') AS served
+        v.id = (SELECT value FROM settings WHERE key = 'served_venue_id') AS served,
+        CASE WHEN v.review_status = 'rejected' THEN COALESCE(v.review_reason, '') END AS rejected
     FROM venues v";
 
 fn venue_from_row(r: &Row) -> rusqlite::Result<Venue> {
@@ -653,6 +654,7 @@ fn venue_from_row(r: &Row) -> rusqlite::Result<Venue> {
         created_at: r.get(8)?,
         updated_at: r.get(9)?,
         served: r.get::<_, Option<bool>>(10)?.unwrap_or(false),
+        rejected: r.get(11)?,
     })
 }
 

@@ -58,6 +58,12 @@ function row(id: string): HTMLElement {
 }
 
 describe('VenueList', () => {
+  it('marks a venue the centre refused, with its reason', async () => {
+    listVenues.mockResolvedValue([venue({ id: 'v-9', name: '重复的卡口', rejected: '重复登记：一所一码' })]);
+    render(VenueList, { catalog, admin: true });
+    expect(await screen.findByTestId('venue-rejected')).toHaveTextContent('中心驳回：重复登记：一所一码');
+  });
+
   it('lists venues with catalog labels and the count', async () => {
     render(VenueList, { admin: true, catalog });
     expect(await screen.findAllByTestId('venue-row')).toHaveLength(3);

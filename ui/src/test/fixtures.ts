@@ -67,6 +67,7 @@ export function venue(overrides: Partial<Venue> = {}): Venue {
     served: false,
     created_at: '2024-05-01T08:00:00Z',
     updated_at: '2024-05-01T08:00:00Z',
+    rejected: null,
     ...overrides,
   };
 }

@@ -22,4 +22,9 @@ served: boolean,
 /**
  * UTC, RFC 3339.
  */
-created_at: string, updated_at: string, };
+created_at: string, updated_at: string, 
+/**
+ * The centre refused the registration (驳回): its reason. No code of it works on a phone,
+ * so the desk prints none.
+ */
+rejected: string | null, };

@@ -101,6 +101,7 @@ const zhCN = {
     editLabel: '编辑：{name}',
     setServed: '设为本台场所',
     setServedLabel: '设为本台场所：{name}',
+    rejected: '中心驳回：{reason}。此场所的码不能使用，请修改登记信息。',
     servedBadge: '本台场所',
     servedChanged: '本台服务场所已设为：{name}',
     codes: '场所码',
