@@ -242,6 +242,7 @@ async fn a_printed_posters_qr_checks_a_phone_in(pool: PgPool) {
         served: true,
         created_at: String::new(),
         updated_at: String::new(),
+        rejected: None,
     };
     let poster = PosterInput {
         url: placecode::code::url(&s.base, &code),
