@@ -30,6 +30,7 @@ fn input(key: &SigningKey, i: u64) -> PosterInput {
             served: false,
             created_at: String::new(),
             updated_at: String::new(),
+            rejected: None,
         },
         supervision_phone: "0371-23456789".into(),
         issued: chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap_or_default(),
