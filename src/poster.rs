@@ -270,16 +270,12 @@ pub fn qr(url: &str) -> Result<QrCode> {
     Err(Error::BadFile("网址太长，二维码超过7版，请缩短公共网址".into()))
 }
 
-/// The QR for `text` as an SVG element (one path of the dark modules' runs, a white quiet zone
-/// of 4 modules), for a screen or a small printed slip, scaled by its container. Error
-/// correction M: shown large and clean, not posted outdoors like a poster.
-pub fn qr_svg(text: &str) -> Result<String> {
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
-        .map_err(|_| Error::BadFile("内容太长，无法生成二维码".into()))?;
+/// The runs of dark modules of a QR, row by row: (row, first column, length). A run becomes
+/// one rectangle on a poster or one path segment on screen.
+fn dark_runs(code: &QrCode) -> Vec<(usize, usize, usize)> {
     let n = code.width();
     let colors = code.to_colors();
-    let side = n + 8;
-    let mut d = String::with_capacity(n * n);
+    let mut runs = Vec::new();
     for row in 0..n {
         let mut col = 0;
         while col < n {
@@ -288,12 +284,26 @@ pub fn qr_svg(text: &str) -> Result<String> {
                 while col < n && colors[row * n + col] == qrcode::Color::Dark {
                     col += 1;
                 }
-                d.push_str(&format!("M{} {}h{}v1h-{}z", start + 4, row + 4, col - start, col - start));
+                runs.push((row, start, col - start));
             } else {
                 col += 1;
             }
         }
     }
+    runs
+}
+
+/// The QR for `text` as an SVG element (one path of the dark modules' runs, a white quiet zone
+/// of 4 modules), for a screen or a small printed slip, scaled by its container. Error
+/// correction M: shown large and clean, not posted outdoors like a poster.
+pub fn qr_svg(text: &str) -> Result<String> {
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+        .map_err(|_| Error::BadFile("内容太长，无法生成二维码".into()))?;
+    let side = code.width() + 8;
+    let d: String = dark_runs(&code)
+        .into_iter()
+        .map(|(row, start, len)| format!("M{} {}h{len}v1h-{len}z", start + 4, row + 4))
+        .collect();
     Ok(format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" shape-rendering=\"crispEdges\" role=\"img\">\
 <rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/><path d=\"{d}\" fill=\"#000\"/></svg>"
@@ -302,27 +312,13 @@ pub fn qr_svg(text: &str) -> Result<String> {
 
 /// Draws the QR with its quiet zone (4 modules) as a white square of side `side` at (x, y).
 fn draw_qr(page: &mut Page, code: &QrCode, x: f32, y: f32, side: f32) {
-    let n = code.width();
-    let module = side / (n + 8) as f32;
+    let module = side / (code.width() + 8) as f32;
     fill_rect(page, [1.0, 1.0, 1.0], x, y, side, side);
-    let colors = code.to_colors();
-    for row in 0..n {
-        // Runs of dark modules in a row become one rectangle.
-        let mut col = 0;
-        while col < n {
-            if colors[row * n + col] == qrcode::Color::Dark {
-                let start = col;
-                while col < n && colors[row * n + col] == qrcode::Color::Dark {
-                    col += 1;
-                }
-                let top = y + side - (row + 4) as f32 * module;
-                // A hair of overlap so viewers do not show seams between modules.
-                let (rx, ry) = (x + (start + 4) as f32 * module, top - module - 0.05);
-                fill_rect(page, [0.0; 3], rx, ry, (col - start) as f32 * module + 0.05, module + 0.1);
-            } else {
-                col += 1;
-            }
-        }
+    for (row, start, len) in dark_runs(code) {
+        let top = y + side - (row + 4) as f32 * module;
+        // A hair of overlap so viewers do not show seams between modules.
+        let (rx, ry) = (x + (start + 4) as f32 * module, top - module - 0.05);
+        fill_rect(page, [0.0; 3], rx, ry, len as f32 * module + 0.05, module + 0.1);
     }
 }
 
