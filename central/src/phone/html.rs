@@ -514,15 +514,18 @@ fn share_block(b: &mut String, people: &[Shown]) {
 pub fn predeclared_later(nonce: &str, venue: &str, at_local: &str, people: &[Shown], back: &str) -> String {
     let plate = people.iter().find_map(|p| p.plate.as_deref()).unwrap_or("");
     let mut b = format!(
-        "<main id=\"predeclared\"><div class=\"venue\">{}</div><h1>{}{}{}</h1><p>{}：{}</p><p class=\"note\">{}</p>",
+        "<main id=\"predeclared\"><div class=\"venue\">{}</div><h1>{}{}{}</h1><p>{}：{}</p>",
         esc(venue),
         t::PREDECLARED,
         esc(plate),
         t::CONFIRM,
         t::DECLARED_AT,
         esc(at_local),
-        t::PREDECLARED_NOTE
     );
+    if let Some(d) = people.iter().find_map(|p| p.destination.as_deref()) {
+        let _ = write!(b, "<p id=\"destination\">{}：{}</p>", t::DESTINATION, esc(d));
+    }
+    let _ = write!(b, "<p class=\"note\">{}</p>", t::PREDECLARED_NOTE);
     share_block(&mut b, people);
     let _ = write!(b, "<p><a href=\"{}\">{}</a></p></main>", esc(back), t::AGAIN);
     page(nonce, t::TITLE, "", &b, Script::None)

@@ -115,3 +115,21 @@ describe('IncidentList', () => {
     expect(await screen.findByText('暂无异常记录。')).toBeInTheDocument();
   });
 });
+
+describe('IncidentList follows the syncs', () => {
+  it('says 中心已收到 once a sync has sent the report, without leaving the screen', async () => {
+    const { mockSyncEvents } = await import('../test/syncEvents');
+    const { syncStatus } = await import('../test/fixtures');
+    const events = mockSyncEvents();
+    vi.mocked(api.incidents).mockResolvedValueOnce([open]);
+    render(IncidentList, { onsignedout: vi.fn() });
+    expect(await screen.findByTestId('incident-sync')).toHaveTextContent('待上报中心');
+    await waitFor(() => expect(events.listening()).toBe(1));
+    vi.mocked(api.incidents).mockResolvedValue([{ ...open, sync_state: 'synced' }]);
+    const waiting = syncStatus({ pending: 1, last_ok_at: '2026-11-27T06:00:00Z' });
+    events.emit(waiting);
+    events.emit({ ...waiting, syncing: true });
+    events.emit({ ...waiting, pending: 0, last_ok_at: '2026-11-27T06:00:05Z' });
+    await waitFor(() => expect(screen.getByTestId('incident-sync')).toHaveTextContent('中心已收到'));
+  });
+});

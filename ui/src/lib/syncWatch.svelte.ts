@@ -76,3 +76,23 @@ export class SyncWatch {
     }
   }
 }
+
+/**
+ * Calls `cb` whenever a sync ends or what waits changes (the records pending, the last success):
+ * a list showing each row's 同步 loads again, so no row stays 未同步 after the header says
+ * nothing waits. Not for the first status heard. Returns the function that stops it.
+ */
+export function followSyncEnds(cb: () => void): () => void {
+  let last: string | null = null;
+  let syncing = false;
+  return followSyncStatus((s) => {
+    const ended = syncing && !s.syncing;
+    syncing = s.syncing;
+    if (s.syncing) return;
+    const mark = `${s.last_ok_at ?? ''}|${s.pending}`;
+    const first = last === null;
+    const changed = mark !== last;
+    last = mark;
+    if (!first && (changed || ended)) cb();
+  });
+}

@@ -1,7 +1,7 @@
 import { truckBoard } from './api';
 import { toCommandError } from './errors';
-import { followSyncStatus } from './syncWatch.svelte';
-import type { SyncStatus, TripBoard } from './types';
+import { followSyncEnds } from './syncWatch.svelte';
+import type { TripBoard } from './types';
 
 /** How often an open truck screen asks for the board again (trips arrive, become overdue). */
 export const BOARD_REFRESH_MS = 60_000;
@@ -47,28 +47,10 @@ export class TripBoardWatch {
     this.error = null;
   };
 
-  /**
-   * A sync ended, or something changed: what waits (pending) or when it last succeeded. Every
-   * end of a sync reloads, so a row's 同步 never stays 未同步 after the header says nothing waits.
-   */
-  #synced = (s: SyncStatus): void => {
-    const ended = this.#syncing && !s.syncing;
-    this.#syncing = s.syncing;
-    if (s.syncing) return;
-    const mark = `${s.last_ok_at ?? ''}|${s.pending}`;
-    const first = this.#lastSync === null;
-    const changed = mark !== this.#lastSync;
-    this.#lastSync = mark;
-    if (!first && (changed || ended)) void this.load();
-  };
-
-  #lastSync: string | null = null;
-  #syncing = false;
-
   start = (): (() => void) => {
     void this.load();
     const timer = setInterval(() => void this.load(), BOARD_REFRESH_MS);
-    const stopFollowing = followSyncStatus(this.#synced);
+    const stopFollowing = followSyncEnds(() => void this.load());
     return () => {
       clearInterval(timer);
       stopFollowing();
