@@ -227,13 +227,13 @@ const TRIP_COLUMNS: &str =
     "id, plate, checkpoint_name, destination_id, destination_name, crew, pass_number, entered_at,
     expected_departure, arrived_at, sync_state, resolution, resolved_at, resolution_note, visit_ids";
 
-/// A trip still in transit (no arrival, not resolved) or waiting for the decision on its crew.
 /// A trip with this crew member (`?3`, the full keyed hash): this desk's own trips hold full
 /// hashes; a trip from the centre holds their first [`crate::sync::TRIP_HASH_HEX`] digits.
 const CREW_MEMBER: &str = "(instr(crew_hashes, ?3) > 0
     OR instr(' ' || crew_hashes || ' ', ' ' || substr(?3, 1, 4) || ' ') > 0)";
 const _: () = assert!(crate::sync::TRIP_HASH_HEX == 4, "CREW_MEMBER takes the first 4 digits");
 
+/// A trip still in transit (no arrival, not resolved) or waiting for the decision on its crew.
 const IN_TRANSIT: &str = "arrived_at IS NULL AND (resolution IS NULL OR resolution = 'held')";
 
 fn trip_from_row(r: &rusqlite::Row, now: DateTime<Utc>, overdue_hours: i64) -> rusqlite::Result<Trip> {
