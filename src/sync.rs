@@ -48,6 +48,9 @@ pub struct EnrolResponse {
     /// Districts in which the desk may register new venues.
     pub districts: Vec<String>,
     pub server_time: DateTime<Utc>,
+    /// The address the centre's phone pages are published at (what posters must print).
+    #[serde(default)]
+    pub public_url: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

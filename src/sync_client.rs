@@ -283,7 +283,10 @@ impl SyncEngine {
             venues: e.venues,
             districts: e.districts,
         };
-        self.with_store(|s| s.save_enrolment(&enrolment, &e.risk_key_hex))?;
+        self.with_store(|s| {
+            s.save_enrolment(&enrolment, &e.risk_key_hex)?;
+            s.adopt_public_url(&e.public_url).map(drop)
+        })?;
         self.set_live(|l| {
             l.error = None;
             l.online = Some(true);

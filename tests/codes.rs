@@ -148,3 +148,16 @@ fn a_venue_the_centre_refused_prints_nothing() {
     assert!(store.poster_inputs(std::slice::from_ref(&venue), &key, false, today).is_err());
     assert!(store.issue_code(&venue, "东门", &key).is_err());
 }
+
+/// At enrolment the centre's public address becomes the posters' 公共网址, unless the
+/// administrator chose one, and only an address a poster may print (https, short).
+#[test]
+fn enrolment_brings_the_centres_public_address_to_the_posters() {
+    let (_d, mut store, _venue, _key) = setup("general");
+    assert!(!store.adopt_public_url("http://127.0.0.1:8080").unwrap(), "not https");
+    assert!(!store.adopt_public_url("https://a-very-long-host-name.placecode.kaifeng.gov.cn").unwrap(), "too long");
+    assert!(store.adopt_public_url("https://m.kfcode.cn/").unwrap());
+    assert_eq!(store.poster_settings().unwrap().public_base_url, "https://m.kfcode.cn");
+    assert!(!store.adopt_public_url("https://other.cn").unwrap(), "once chosen, kept");
+    assert_eq!(store.poster_settings().unwrap().public_base_url, "https://m.kfcode.cn");
+}

@@ -64,6 +64,7 @@ pub async fn enrol(State(app): State<App>, body: Bytes) -> Result<Response> {
     let req: EnrolRequest = parse(&body)?;
     let mut res = enrolment::enrol(&app.pool, &req).await?;
     res.risk_key_hex = hex::encode(app.keys.risk);
+    res.public_url = app.public_url.clone();
     Ok(answer(&res))
 }
 

@@ -116,6 +116,7 @@ pub async fn enrol(pool: &PgPool, req: &EnrolRequest) -> Result<EnrolResponse> {
         venues: all.iter().map(Uuid::to_string).collect(),
         districts,
         server_time: now,
+        public_url: String::new(),
     })
 }
 

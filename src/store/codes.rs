@@ -44,6 +44,20 @@ pub struct CodeCheck {
     pub verdict: String,
 }
 
+/// 公共网址 as a poster may print it: https, a host name, at most 40 characters.
+fn public_url(raw: &str) -> std::result::Result<String, String> {
+    let url = normalize::compact(raw).trim_end_matches('/').to_ascii_lowercase();
+    let host = url.strip_prefix("https://").unwrap_or("");
+    if host.is_empty() || !host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:/".contains(c)) || !host.contains('.')
+    {
+        Err("公共网址：应为https://开头的网址，如https://placecode.kaifeng.gov.cn".into())
+    } else if url.len() > 40 {
+        Err("公共网址：不能超过40个字符，否则二维码过密，远处扫不出".into())
+    } else {
+        Ok(url)
+    }
+}
+
 /// A venue the centre refused prints no poster and gets no code: no phone could use them.
 fn refuse_rejected(venue: &Venue) -> Result<()> {
     match &venue.rejected {
@@ -264,24 +278,27 @@ impl Store {
 
     /// Checks and saves the poster settings. The address must be plain https (any phone scanner
     /// opens it) and short enough that the QR stays at version 7 or below.
+    /// At enrolment: the address the centre publishes its phone pages at becomes the posters'
+    /// 公共网址, unless the administrator chose one, or it is not one a poster may print (the
+    /// default would otherwise print codes for another server). Answers whether it was taken.
+    pub fn adopt_public_url(&mut self, url: &str) -> Result<bool> {
+        if setting(&self.conn, PUBLIC_BASE_URL)?.is_some() {
+            return Ok(false);
+        }
+        match public_url(url) {
+            Ok(url) => {
+                set_setting(&self.conn, PUBLIC_BASE_URL, &url)?;
+                Ok(true)
+            }
+            Err(_) => Ok(false),
+        }
+    }
+
     pub fn set_poster_settings(&mut self, input: &PosterSettings) -> Result<PosterSettings> {
         let mut errors = Vec::new();
-        let url = normalize::compact(&input.public_base_url).trim_end_matches('/').to_ascii_lowercase();
-        let host = url.strip_prefix("https://").unwrap_or("");
-        if host.is_empty()
-            || !host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:/".contains(c))
-            || !host.contains('.')
-        {
-            errors.push(FieldError {
-                field: "public_base_url".into(),
-                message: "公共网址：应为https://开头的网址，如https://placecode.kaifeng.gov.cn".into(),
-            });
-        } else if url.len() > 40 {
-            errors.push(FieldError {
-                field: "public_base_url".into(),
-                message: "公共网址：不能超过40个字符，否则二维码过密，远处扫不出".into(),
-            });
-        }
+        let url = public_url(&input.public_base_url)
+            .map_err(|m| errors.push(FieldError { field: "public_base_url".into(), message: m }))
+            .unwrap_or_default();
         let phone = validate::supervision_phone(&input.supervision_phone).unwrap_or_else(|m| {
             errors.push(FieldError { field: "supervision_phone".into(), message: format!("监督电话：{m}") });
             String::new()
