@@ -25,6 +25,13 @@ pub fn id_number(s: &str) -> String {
     chars.iter().enumerate().map(|(i, &c)| if i < 3 || i >= n - 4 { c } else { '*' }).collect()
 }
 
+/// A document number with its last four only (11010519491231002X → **************002X), as a
+/// trip shows its crew to the other desk: the region's digits would narrow a keyed hash's search.
+pub fn last_four(s: &str) -> String {
+    let n = s.chars().count();
+    s.chars().enumerate().map(|(i, c)| if i + 4 >= n { c } else { '*' }).collect()
+}
+
 /// 13837800001 → 138****0001; 0371-23456789 → 0371-****6789.
 pub fn phone(s: &str) -> String {
     if let Some(local) = s.strip_prefix("0371-") {
@@ -50,6 +57,8 @@ mod tests {
         assert_eq!(super::id_number("H1234"), "*****");
         assert_eq!(super::id_number("E12345678"), "*****5678");
         assert_eq!(super::id_number("H12345678"), "*****5678");
+        assert_eq!(super::last_four("11010519491231002X"), "**************002X");
+        assert_eq!(super::last_four("123"), "123");
         assert_eq!(super::phone("13837800001"), "138****0001");
         assert_eq!(super::phone("0371-23456789"), "0371-****6789");
     }

@@ -474,13 +474,6 @@ pub struct TripCrew {
 /// last four digits that a masked number shows, about 150 ID numbers of Henan share both.
 pub const TRIP_HASH_HEX: usize = 4;
 
-/// A document number as a trip shows it to the other desk: its last four digits only.
-pub fn trip_document(number: &str) -> String {
-    let n = number.chars().count();
-    let tail: String = number.chars().skip(n.saturating_sub(4)).collect();
-    format!("{}{tail}", "*".repeat(n.saturating_sub(4)))
-}
-
 /// Why a record is refused: the field and a Chinese reason.
 pub type Refusal = FieldError;
 

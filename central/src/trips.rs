@@ -53,7 +53,7 @@ fn crew_json(b: &TruckBody, risk_key: &[u8; 32]) -> serde_json::Value {
             .map(|c| {
                 let hash = hex::encode(placecode::risk::id_hash(risk_key, &c.document_number));
                 serde_json::json!({
-                    "name": c.name, "document_masked": placecode::sync::trip_document(&c.document_number),
+                    "name": c.name, "document_masked": placecode::mask::last_four(&c.document_number),
                     "phone": c.phone, "origin": c.origin,
                     "id_hash_hex": hash[..placecode::sync::TRIP_HASH_HEX],
                 })
