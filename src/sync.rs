@@ -661,8 +661,9 @@ pub fn check_truck(b: &TruckBody, now: DateTime<Utc>) -> Result<(uuid::Uuid, Tru
 
 /// A refuse-and-report or a release (kind `incident`): the report form's rules, the same as the
 /// desk's. Answers the venue.
-pub fn check_incident(b: &IncidentBody) -> Result<uuid::Uuid, Refusal> {
+pub fn check_incident(b: &IncidentBody, now: DateTime<Utc>) -> Result<uuid::Uuid, Refusal> {
     let venue = uuid::Uuid::parse_str(&b.venue_id).map_err(|_| refuse("venue_id", "场所编号格式不对"))?;
+    check_time(b.at, now, "at")?;
     uuid::Uuid::parse_str(&b.visit_id).map_err(|_| refuse("visit_id", "登记记录编号格式不对"))?;
     text("reason", "原因", &b.reason, 200)?;
     // The report form's rule (a release carries neither).
@@ -685,9 +686,12 @@ pub fn check_incident(b: &IncidentBody) -> Result<uuid::Uuid, Refusal> {
 }
 
 /// A step of an incident's handling (kind `incident_event`): answers the venue and the incident.
-pub fn check_incident_event(b: &IncidentEventBody) -> Result<(uuid::Uuid, uuid::Uuid), Refusal> {
+/// A step of an incident (kind `incident_event`): well formed and in time. That the incident
+/// is really at the venue named is the caller's to check (the centre holds the incident).
+pub fn check_incident_event(b: &IncidentEventBody, now: DateTime<Utc>) -> Result<(uuid::Uuid, uuid::Uuid), Refusal> {
     let venue = uuid::Uuid::parse_str(&b.venue_id).map_err(|_| refuse("venue_id", "场所编号格式不对"))?;
     let incident = uuid::Uuid::parse_str(&b.incident_id).map_err(|_| refuse("incident_id", "异常记录编号格式不对"))?;
+    check_time(b.at, now, "at")?;
     text("status", "状态", &b.status, 20)?;
     text("note", "备注", &b.note, 200)?;
     Ok((venue, incident))
@@ -711,12 +715,8 @@ pub fn check_content(r: &Record, now: DateTime<Utc>) -> Result<(), Refusal> {
         RecordKind::Code => check_code(&body(r)?).map(drop),
         RecordKind::CodeRevoked => check_code_revoked(&body(r)?).map(drop),
         RecordKind::Visit => check_visit(&body(r)?, now).map(drop),
-        RecordKind::Incident => {
-            let b: IncidentBody = body(r)?;
-            check_time(b.at, now, "at")?;
-            check_incident(&b).map(drop)
-        }
-        RecordKind::IncidentEvent => check_incident_event(&body(r)?).map(drop),
+        RecordKind::Incident => check_incident(&body(r)?, now).map(drop),
+        RecordKind::IncidentEvent => check_incident_event(&body(r)?, now).map(drop),
         RecordKind::TruckTrip | RecordKind::TruckArrival => check_truck(&body(r)?, now).map(drop),
         RecordKind::TripUpdate => check_trip_update(&body(r)?, now).map(drop),
     }

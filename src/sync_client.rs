@@ -252,6 +252,9 @@ impl SyncEngine {
             return Err(Failure::Refused("接入码：必填".into()));
         }
         let desk_id = self.with_store(|s| s.desk_id())?;
+        // Enrolled here already (a new token for more venues): the desk shows its current
+        // credential, without which the centre replaces no enrolled desk.
+        let current = self.with_store(|s| s.enrolment())?.filter(|e| e.server_url == base).map(|e| e.credential);
         let req = EnrolRequest {
             token,
             desk_id,
@@ -261,11 +264,14 @@ impl SyncEngine {
         };
         let client = Self::client(ca_file)?;
         // Not "saved here, sent later": nothing is enrolled until the centre answers.
-        let res =
-            client.post(format!("{base}/api/v1/enrol")).json(&req).send().await.map_err(|e| match transport(e) {
-                Failure::Unreachable(_) => Failure::EnrolUnreachable(base.clone()),
-                other => other,
-            })?;
+        let mut post = client.post(format!("{base}/api/v1/enrol")).json(&req);
+        if let Some(c) = current {
+            post = post.bearer_auth(c);
+        }
+        let res = post.send().await.map_err(|e| match transport(e) {
+            Failure::Unreachable(_) => Failure::EnrolUnreachable(base.clone()),
+            other => other,
+        })?;
         let status = res.status();
         if !status.is_success() {
             let e: crate::sync::ApiError = res.json().await.map_err(transport)?;
@@ -298,6 +304,8 @@ impl SyncEngine {
     /// Pushes everything waiting, then pulls everything new.
     pub async fn sync_once(&self) -> Result<Report, Failure> {
         let enrolment = self.with_store(|s| s.enrolment())?.ok_or(Failure::NotEnrolled)?;
+        // An enrolment made before http was refused: nothing more leaves in clear.
+        server_url(&enrolment.server_url)?;
         let client = Self::client(enrolment.ca_file.as_deref())?;
         let total = self.with_store(|s| s.outbox_counts())?.0;
         self.set_live(|l| {
@@ -607,13 +615,32 @@ pub fn server_url(raw: &str) -> Result<String, Failure> {
     let s = crate::normalize::compact(raw);
     let s = s.trim_end_matches('/');
     let lower = s.to_ascii_lowercase();
-    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
-    match rest {
-        Some(host) if !host.is_empty() && !host.contains('/') && !host.contains(' ') => Ok(s.to_owned()),
-        _ => {
-            Err(Failure::Refused("服务器地址：应为 https://主机名[:端口]，如 https://placecode.kaifeng.gov.cn".into()))
-        }
+    let bad = || Failure::Refused("服务器地址：应为 https://主机名[:端口]，如 https://placecode.kaifeng.gov.cn".into());
+    let (secure, host) = match (lower.strip_prefix("https://"), lower.strip_prefix("http://")) {
+        (Some(h), _) => (true, h),
+        (None, Some(h)) => (false, h),
+        _ => return Err(bad()),
+    };
+    if host.is_empty() || host.contains('/') || host.contains(' ') {
+        return Err(bad());
     }
+    // The token, the credential, the risk key and people's ID numbers travel on this line:
+    // never in clear, except to a server on this very machine.
+    if !secure && !loopback(host) {
+        return Err(Failure::Refused(
+            "服务器地址：须以 https:// 开头（http 只用于本机测试），否则身份证号等将以明文传输".into(),
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// `localhost`, 127.0.0.0/8 or `[::1]`, with or without a port.
+fn loopback(host_port: &str) -> bool {
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.rsplit_once(':').map_or(host_port, |(h, _)| h),
+    };
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -636,9 +663,21 @@ mod tests {
     #[test]
     fn server_addresses_are_checked() {
         assert_eq!(server_url(" https://placecode.kaifeng.gov.cn/ ").unwrap(), "https://placecode.kaifeng.gov.cn");
-        assert_eq!(server_url("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080");
+        assert_eq!(server_url("https://10.0.0.5:8443").unwrap(), "https://10.0.0.5:8443");
+        // In clear only to this very machine.
+        for local in ["http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080", "http://127.0.0.2"] {
+            assert_eq!(server_url(local).unwrap(), local);
+        }
         for bad in ["", "placecode.kaifeng.gov.cn", "ftp://x", "https://", "https://a/b", "javascript:alert(1)"] {
             assert!(server_url(bad).is_err(), "{bad}");
+        }
+        for clear in
+            ["http://placecode.kaifeng.gov.cn", "http://10.0.0.5:8080", "http://localhost.evil.cn", "http://[::2]:80"]
+        {
+            match server_url(clear) {
+                Err(Failure::Refused(m)) => assert!(m.contains("https://"), "{clear}: {m}"),
+                other => panic!("{clear}: {other:?}"),
+            }
         }
     }
 }

@@ -110,10 +110,12 @@ async fn main() {
         listen: String::new(),
         rate_ip_per_minute: 10_000_000,
         rate_code_per_minute: 10_000_000,
-        trust_proxy: false,
-        proxy_hops: 1,
-        request_timeout_secs: 30,
         overdue_hours: 12,
+        // Every request a new person from one address: the phone page's daily limits lifted.
+        phone_new_ids_per_day: i32::MAX,
+        address_new_ids_per_day: i32::MAX,
+        address_on_file_per_day: i32::MAX,
+        ..ServeConfig::default()
     };
     let app = App::new(pool.clone(), keys.clone(), &base, &cfg);
     tokio::spawn(async move {
@@ -127,7 +129,8 @@ async fn main() {
     let http = reqwest::Client::builder().cookie_store(true).build().expect("client");
 
     // A desk, its venue and code.
-    let token = placecode_central::enrol::make_token(&pool, &[], &["gulou".into()], "bench").await.expect("token");
+    let token =
+        placecode_central::enrol::make_token(&pool, &[], &["gulou".into()], None, "bench").await.expect("token");
     let key = SigningKey::generate().expect("key");
     let enrol: serde_json::Value = http
         .post(format!("{base}/api/v1/enrol"))
@@ -317,17 +320,19 @@ async fn main() {
     let mut overlap_ms = Vec::new();
     let mut person_ms = Vec::new();
     let mut found = 0usize;
+    let actor = placecode_central::audit::Actor::cli("bench");
     for s in &samples {
         let number = resident_id_in("410203", *s as u64);
         let t = Instant::now();
         placecode_central::trace::person(
             &pool,
             &keys,
-            "bench",
+            &actor,
             &placecode_central::trace::PersonQuery {
                 id_number: number.clone(),
                 from: Utc::now() - chrono::Duration::days(14),
                 to: Utc::now(),
+                purpose: "bench".into(),
             },
         )
         .await
@@ -337,14 +342,14 @@ async fn main() {
         let rows = placecode_central::trace::overlap(
             &pool,
             &keys,
-            "bench",
-            &placecode_central::trace::OverlapQuery { id_number: number, hours: 2 },
+            &actor,
+            &placecode_central::trace::OverlapQuery { id_number: number, hours: 2, purpose: "bench".into() },
             Utc::now(),
         )
         .await
         .expect("overlap");
         overlap_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        found += rows.len();
+        found += rows.rows.len();
     }
     let stats = |v: &mut Vec<f64>| {
         v.sort_by(|a, b| a.total_cmp(b));

@@ -27,7 +27,7 @@ fn record(kind: RecordKind, body: serde_json::Value) -> Record {
 async fn main() -> Result<()> {
     let base = std::env::var("PLACECODE_PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
     let pool = sqlx::PgPool::connect(&std::env::var("DATABASE_URL")?).await?;
-    let token = placecode_central::enrol::make_token(&pool, &[], &["gulou".into()], "演示登记台").await?;
+    let token = placecode_central::enrol::make_token(&pool, &[], &["gulou".into()], None, "演示登记台").await?;
     let key = SigningKey::generate()?;
     let http = reqwest::Client::new();
     let enrol = EnrolRequest {

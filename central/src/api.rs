@@ -1,14 +1,19 @@
 //! The JSON API's handlers: thin, each one authenticates, parses and calls its module.
 
+use std::net::SocketAddr;
+
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Extension, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use placecode::sync::{EnrolRequest, PushRequest, PushResponse};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::audit::Actor;
+use crate::auth::{Desk, Tracer};
 use crate::error::{CentralError, Result};
 use crate::{auth, enrol as enrolment, pull as pulling, push as pushing, trace, trips as trace_trips, App};
 
@@ -60,19 +65,67 @@ pub async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
-pub async fn enrol(State(app): State<App>, body: Bytes) -> Result<Response> {
+/// More requests in flight than the server serves at once: refused now, to be tried again.
+pub async fn overloaded(_: tower::BoxError) -> Response {
+    let mut res = (
+        StatusCode::SERVICE_UNAVAILABLE,
+        axum::Json(placecode::sync::ApiError {
+            code: "busy".into(), message: "服务器繁忙，请稍后再试".into()
+        }),
+    )
+        .into_response();
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    res
+}
+
+/// A desk's routes: its credential is checked before its body is read.
+pub async fn desk_first(State(app): State<App>, mut req: Request, next: Next) -> Result<Response> {
+    let desk = auth::desk(&app.pool, req.headers(), Utc::now()).await?;
+    req.extensions_mut().insert(desk);
+    Ok(next.run(req).await)
+}
+
+/// A tracer's routes: the credential and its scope (the route's last segment) are checked
+/// before the body is read.
+pub async fn tracer_first(State(app): State<App>, mut req: Request, next: Next) -> Result<Response> {
+    let scope = req.uri().path().rsplit('/').next().unwrap_or_default().to_owned();
+    let tracer = auth::tracer(&app.pool, req.headers(), &scope).await?;
+    req.extensions_mut().insert(tracer);
+    Ok(next.run(req).await)
+}
+
+/// Who is tracing, for the audit log: the tracer, from which address, why. Their queries are
+/// limited per hour across every server (counted in the audit log itself).
+async fn tracing_actor(app: &App, t: &Tracer, peer: SocketAddr, headers: &HeaderMap, purpose: &str) -> Result<Actor> {
+    let actor = Actor {
+        name: format!("tracer:{}:{}", t.id, t.name),
+        source: app.client(peer, headers),
+        purpose: crate::audit::purpose(purpose)?,
+    };
+    let (asked,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM audit_log WHERE actor = $1 AND at > now() - interval '1 hour'")
+            .bind(&actor.name)
+            .fetch_one(&app.pool)
+            .await?;
+    if asked >= app.tracer_per_hour {
+        tracing::warn!(tracer = %t.id, asked, "tracing queries over the hourly limit");
+        return Err(CentralError::SlowDown);
+    }
+    Ok(actor)
+}
+
+/// Enrolment. Re-enrolling a desk already enrolled takes its current credential as the bearer.
+pub async fn enrol(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {
     let req: EnrolRequest = parse(&body)?;
-    let mut res = enrolment::enrol(&app.pool, &req).await?;
+    let mut res = enrolment::enrol(&app.pool, &req, auth::bearer(&headers)).await?;
     res.risk_key_hex = hex::encode(app.keys.risk);
     res.public_url = app.public_url.clone();
     Ok(answer(&res))
 }
 
-pub async fn push(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {
-    let now = Utc::now();
-    let desk = auth::desk(&app.pool, &headers, now).await?;
+pub async fn push(State(app): State<App>, Extension(desk): Extension<Desk>, body: Bytes) -> Result<Response> {
     let req: PushRequest = parse(&body)?;
-    let results = pushing::push(&app.pool, &app.keys, &desk, req.records, now).await?;
+    let results = pushing::push(&app.pool, &app.keys, &desk, req.records, Utc::now()).await?;
     Ok(answer(&PushResponse { results, server_time: Utc::now() }))
 }
 
@@ -88,15 +141,16 @@ fn default_limit() -> i64 {
     1000
 }
 
-pub async fn pull(State(app): State<App>, headers: HeaderMap, Query(q): Query<PullQuery>) -> Result<Response> {
-    let now = Utc::now();
-    let desk = auth::desk(&app.pool, &headers, now).await?;
-    Ok(answer(&pulling::pull(&app.pool, &app.keys, &desk, q.cursor, q.limit, now).await?))
+pub async fn pull(
+    State(app): State<App>,
+    Extension(desk): Extension<Desk>,
+    Query(q): Query<PullQuery>,
+) -> Result<Response> {
+    Ok(answer(&pulling::pull(&app.pool, &app.keys, &desk, q.cursor, q.limit, Utc::now()).await?))
 }
 
 /// A desk whose door tag matched asks whether this person is listed (`risk::confirm`).
-pub async fn risk_confirm(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {
-    let desk = auth::desk(&app.pool, &headers, Utc::now()).await?;
+pub async fn risk_confirm(State(app): State<App>, Extension(desk): Extension<Desk>, body: Bytes) -> Result<Response> {
     let req: placecode::sync::RiskConfirmRequest = parse(&body)?;
     let number = trace::document_number(&req.document_number)
         .map_err(|_| CentralError::Invalid {
@@ -105,28 +159,54 @@ pub async fn risk_confirm(State(app): State<App>, headers: HeaderMap, body: Byte
     Ok(answer(&crate::risk::confirm(&app.pool, &app.keys, desk.id, &number).await?))
 }
 
-pub async fn trace_person(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {
-    let actor = auth::tracer(&app.pool, &headers).await?;
+pub async fn trace_person(
+    State(app): State<App>,
+    Extension(t): Extension<Tracer>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
     let q: trace::PersonQuery = parse(&body)?;
-    Ok(answer(&serde_json::json!({ "visits": trace::person(&app.pool, &app.keys, &actor, &q).await? })))
+    let actor = tracing_actor(&app, &t, peer, &headers, &q.purpose).await?;
+    let page = trace::person(&app.pool, &app.keys, &actor, &q).await?;
+    Ok(answer(&serde_json::json!({ "visits": page.rows, "truncated": page.truncated })))
 }
 
-pub async fn trace_venue(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {
-    let actor = auth::tracer(&app.pool, &headers).await?;
+pub async fn trace_venue(
+    State(app): State<App>,
+    Extension(t): Extension<Tracer>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
     let q: trace::VenueQuery = parse(&body)?;
-    Ok(answer(&serde_json::json!({ "visits": trace::venue(&app.pool, &app.keys, &actor, &q).await? })))
+    let actor = tracing_actor(&app, &t, peer, &headers, &q.purpose).await?;
+    let page = trace::venue(&app.pool, &app.keys, &actor, &q).await?;
+    Ok(answer(&serde_json::json!({ "visits": page.rows, "truncated": page.truncated })))
 }
 
 /// 监管: open, closed and overdue trips by checkpoint and destination (tracer credential).
-pub async fn trips(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {
-    let actor = auth::tracer(&app.pool, &headers).await?;
+pub async fn trips(
+    State(app): State<App>,
+    Extension(t): Extension<Tracer>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
     let q: trace_trips::TripQuery = parse(&body)?;
+    let actor = tracing_actor(&app, &t, peer, &headers, &q.purpose).await?;
     Ok(answer(&trace_trips::supervise(&app.pool, &app.keys, &actor, &q, app.overdue_hours, Utc::now()).await?))
 }
 
-pub async fn trace_overlap(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {
-    let actor = auth::tracer(&app.pool, &headers).await?;
+pub async fn trace_overlap(
+    State(app): State<App>,
+    Extension(t): Extension<Tracer>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
     let q: trace::OverlapQuery = parse(&body)?;
-    let rows = trace::overlap(&app.pool, &app.keys, &actor, &q, Utc::now()).await?;
-    Ok(answer(&serde_json::json!({ "overlaps": rows })))
+    let actor = tracing_actor(&app, &t, peer, &headers, &q.purpose).await?;
+    let page = trace::overlap(&app.pool, &app.keys, &actor, &q, Utc::now()).await?;
+    Ok(answer(&serde_json::json!({ "overlaps": page.rows, "truncated": page.truncated })))
 }

@@ -20,7 +20,7 @@ pub fn new_secret(prefix: &str) -> Result<String> {
     Ok(format!("{prefix}{}", hex::encode(b)))
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 
@@ -80,13 +80,29 @@ pub async fn desk(pool: &PgPool, headers: &HeaderMap, now: DateTime<Utc>) -> Res
     })
 }
 
-/// Authenticates a tracer (追溯查询) for the tracing API; returns their name for the audit log.
-pub async fn tracer(pool: &PgPool, headers: &HeaderMap) -> Result<String> {
+/// What a tracing credential may ask (`admin tracer-token --scope`).
+pub const TRACER_SCOPES: &[&str] = &["person", "venue", "overlap", "trips"];
+
+/// A tracer (追溯查询) as a request sees them.
+#[derive(Debug, Clone)]
+pub struct Tracer {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// Authenticates a tracer for one kind of query: refused when unknown, revoked or expired
+/// (all alike: 401), or when the credential's scopes do not include `scope` (403).
+pub async fn tracer(pool: &PgPool, headers: &HeaderMap, scope: &str) -> Result<Tracer> {
     let token = bearer(headers).ok_or(CentralError::Unauthorized)?;
-    let name: Option<String> =
-        sqlx::query_scalar("SELECT name FROM tracers WHERE token_hash = $1 AND revoked_at IS NULL")
-            .bind(hash_secret(token))
-            .fetch_optional(pool)
-            .await?;
-    name.ok_or(CentralError::Unauthorized)
+    let row: Option<(Uuid, String, Vec<String>)> = sqlx::query_as(
+        "SELECT id, name, scopes FROM tracers WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()",
+    )
+    .bind(hash_secret(token))
+    .fetch_optional(pool)
+    .await?;
+    let (id, name, scopes) = row.ok_or(CentralError::Unauthorized)?;
+    if !scopes.iter().any(|s| s == scope) {
+        return Err(CentralError::OutOfScope);
+    }
+    Ok(Tracer { id, name })
 }

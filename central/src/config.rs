@@ -64,6 +64,44 @@ pub struct ServeConfig {
     /// Seconds one request may take, its body included; longer ones are cut off with 408.
     #[arg(long, env = "PLACECODE_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// Requests served at once; more are refused at once with 503 (and Retry-After) rather
+    /// than queued until every one of them is late.
+    #[arg(long, env = "PLACECODE_MAX_CONCURRENT", default_value_t = 512)]
+    pub max_concurrent: usize,
+    /// Tracing queries per tracer and hour, across every server (counted in the audit log).
+    #[arg(long, env = "PLACECODE_TRACER_PER_HOUR", default_value_t = 120)]
+    pub tracer_per_hour: i64,
+    /// ID numbers one phone may declare for the first time per day (a family's, not a city's).
+    #[arg(long, env = "PLACECODE_PHONE_NEW_IDS", default_value_t = 5)]
+    pub phone_new_ids_per_day: i32,
+    /// New ID numbers declared per client address and day. Many phones share an address
+    /// (carrier NAT, a venue's Wi-Fi), so this is high; it stops a script, not a crowd.
+    #[arg(long, env = "PLACECODE_ADDRESS_NEW_IDS", default_value_t = 300)]
+    pub address_new_ids_per_day: i32,
+    /// ID numbers already on file declared from phones not linked to them, per client address
+    /// and day: the look-up attack. Crossing it is refused and flagged for supervision.
+    #[arg(long, env = "PLACECODE_ADDRESS_ON_FILE", default_value_t = 20)]
+    pub address_on_file_per_day: i32,
+}
+
+impl Default for ServeConfig {
+    /// The defaults `serve` runs with, from no flags and no environment.
+    fn default() -> ServeConfig {
+        ServeConfig {
+            listen: "127.0.0.1:8080".into(),
+            rate_ip_per_minute: 120,
+            rate_code_per_minute: 3000,
+            overdue_hours: placecode::store::DEFAULT_OVERDUE_HOURS,
+            trust_proxy: false,
+            proxy_hops: 1,
+            request_timeout_secs: 30,
+            max_concurrent: 512,
+            tracer_per_hour: 120,
+            phone_new_ids_per_day: 5,
+            address_new_ids_per_day: 300,
+            address_on_file_per_day: 20,
+        }
+    }
 }
 
 /// Keys derived from the one server secret, each for one purpose.
@@ -189,7 +227,19 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::Keys;
+    use super::{Keys, ServeConfig};
+
+    /// `ServeConfig::default()` (tests, benchmarks) is what `serve` runs with unconfigured.
+    #[test]
+    fn the_default_is_what_serve_runs_with() {
+        #[derive(clap::Parser)]
+        struct Serve {
+            #[command(flatten)]
+            serve: ServeConfig,
+        }
+        let parsed = <Serve as clap::Parser>::parse_from(["serve"]).serve;
+        assert_eq!(format!("{parsed:?}"), format!("{:?}", ServeConfig::default()));
+    }
 
     /// An admin command run without the server's secret fails instead of making a new one (a
     /// risk list hashed with a new secret would match nobody: everyone on it would be green).

@@ -112,10 +112,17 @@ async fn purge_people(
     ] {
         sqlx::query(sql).bind(cutoff).execute(&mut **tx).await?;
     }
-    sqlx::query("DELETE FROM audit_log WHERE at < now() - make_interval(days => $1)")
-        .bind(i32::try_from(audit_days).unwrap_or(i32::MAX))
+    // The phone page's daily counts are needed for the day; the flags (client addresses) are
+    // kept as long as the audit log.
+    sqlx::query("DELETE FROM declare_counts WHERE day < (now() AT TIME ZONE 'Asia/Shanghai')::date - 1")
         .execute(&mut **tx)
         .await?;
+    for sql in [
+        "DELETE FROM audit_log WHERE at < now() - make_interval(days => $1)",
+        "DELETE FROM abuse_flags WHERE last_at < now() - make_interval(days => $1)",
+    ] {
+        sqlx::query(sql).bind(i32::try_from(audit_days).unwrap_or(i32::MAX)).execute(&mut **tx).await?;
+    }
     Ok(())
 }
 

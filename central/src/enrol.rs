@@ -8,8 +8,15 @@ use uuid::Uuid;
 use crate::auth::{hash_secret, new_secret};
 use crate::error::{CentralError, Result};
 
-/// Makes a one-time enrolment token for venues and/or districts, valid for 24 hours.
-pub async fn make_token(pool: &PgPool, venues: &[Uuid], districts: &[String], note: &str) -> Result<String> {
+/// Makes a one-time enrolment token for venues and/or districts, valid for 24 hours. A token
+/// that names a desk (`desk`) re-enrols that desk, also after its revocation, and no other.
+pub async fn make_token(
+    pool: &PgPool,
+    venues: &[Uuid],
+    districts: &[String],
+    desk: Option<Uuid>,
+    note: &str,
+) -> Result<String> {
     for d in districts {
         if placecode::venue::District::parse(d).is_none() {
             return Err(CentralError::Invalid {
@@ -17,26 +24,38 @@ pub async fn make_token(pool: &PgPool, venues: &[Uuid], districts: &[String], no
             });
         }
     }
-    if venues.is_empty() && districts.is_empty() {
+    if venues.is_empty() && districts.is_empty() && desk.is_none() {
         return Err(CentralError::Invalid { field: "venue".into(), message: "请指定场所或辖区".into() });
     }
     let token = new_secret("pce_")?;
     sqlx::query(
-        "INSERT INTO enrol_tokens (token_hash, districts, venue_ids, note, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO enrol_tokens (token_hash, districts, venue_ids, note, expires_at, desk_id) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(hash_secret(&token))
     .bind(districts)
     .bind(venues)
     .bind(note)
     .bind(Utc::now() + Duration::hours(24))
+    .bind(desk)
     .execute(pool)
     .await?;
+    let params = serde_json::json!({"venues": venues, "districts": districts, "desk": desk, "note": note});
+    crate::audit::write(pool, &crate::audit::Actor::cli(note), "enrol_token", params, 1).await?;
     Ok(token)
 }
 
+/// An enrolment token: districts, venues, the desk it names, the desk that used it.
+type TokenRow = (Vec<String>, Vec<Uuid>, Option<Uuid>, Option<Uuid>);
+
 /// A token works once; the same desk may present it again within its 24 hours (its answer was
 /// lost on the way) and gets a fresh credential, the earlier one no longer valid.
-pub async fn enrol(pool: &PgPool, req: &EnrolRequest) -> Result<EnrolResponse> {
+///
+/// A desk already enrolled is never taken over by someone who merely knows its id: its
+/// credential and key are replaced only when the request carries its current credential
+/// (`bearer`: the desk adds venues with a new token), when this very token enrolled it before
+/// (the retry above), or when the token names it (the administrator's `enrol-token --desk`,
+/// also the only way back after revocation).
+pub async fn enrol(pool: &PgPool, req: &EnrolRequest, bearer: Option<&str>) -> Result<EnrolResponse> {
     let desk_id = Uuid::parse_str(&req.desk_id)
         .map_err(|_| CentralError::Invalid {
             field: "desk_id".into(), message: "登记台编号格式不对".into()
@@ -51,17 +70,44 @@ pub async fn enrol(pool: &PgPool, req: &EnrolRequest) -> Result<EnrolResponse> {
         })?;
     let now = Utc::now();
     let mut tx = pool.begin().await?;
-    let row: Option<(Vec<String>, Vec<Uuid>)> = sqlx::query_as(
-        "UPDATE enrol_tokens SET used_at = $2, used_by = $3
-         WHERE token_hash = $1 AND expires_at > $2 AND (used_at IS NULL OR used_by = $3)
-         RETURNING districts, venue_ids",
+    let token_hash = hash_secret(req.token.trim());
+    let row: Option<TokenRow> = sqlx::query_as(
+        "SELECT districts, venue_ids, desk_id, used_by FROM enrol_tokens
+         WHERE token_hash = $1 AND expires_at > $2 AND (used_at IS NULL OR used_by = $3) FOR UPDATE",
     )
-    .bind(hash_secret(req.token.trim()))
+    .bind(&token_hash)
     .bind(now)
     .bind(desk_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let (districts, venues) = row.ok_or(CentralError::TokenInvalid)?;
+    let (districts, venues, named, used_by) = row.ok_or(CentralError::TokenInvalid)?;
+    // A token made for one desk enrols no other.
+    if named.is_some_and(|d| d != desk_id) {
+        return Err(CentralError::TokenInvalid);
+    }
+    let existing: Option<(Vec<u8>, Option<chrono::DateTime<Utc>>)> =
+        sqlx::query_as("SELECT credential_hash, revoked_at FROM desks WHERE id = $1 FOR UPDATE")
+            .bind(desk_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some((credential_hash, revoked_at)) = existing {
+        let named_here = named == Some(desk_id);
+        if revoked_at.is_some() && !named_here {
+            return Err(CentralError::DeskRevoked);
+        }
+        let own_credential = bearer.is_some_and(|b| hash_secret(b) == credential_hash);
+        let retry = used_by == Some(desk_id);
+        if revoked_at.is_none() && !(own_credential || retry || named_here) {
+            tracing::warn!(desk = %desk_id, "enrolment over an enrolled desk refused");
+            return Err(CentralError::DeskEnrolled);
+        }
+    }
+    sqlx::query("UPDATE enrol_tokens SET used_at = $2, used_by = $3 WHERE token_hash = $1")
+        .bind(&token_hash)
+        .bind(now)
+        .bind(desk_id)
+        .execute(&mut *tx)
+        .await?;
     let credential = new_secret("pcd_")?;
     let key_taken: Option<Uuid> = sqlx::query_scalar("SELECT id FROM desks WHERE code_key_id = $1 AND id <> $2")
         .bind(i64::from(req.code_key.id))
@@ -74,15 +120,15 @@ pub async fn enrol(pool: &PgPool, req: &EnrolRequest) -> Result<EnrolResponse> {
             message: "签码密钥编号已被另一登记台使用，请重新生成密钥".into(),
         });
     }
-    // Re-enrolling a desk (a new token) replaces its credential and key; a revoked desk stays revoked.
-    let revoked: Option<Option<chrono::DateTime<Utc>>> = sqlx::query_scalar(
+    // Re-enrolling a desk (allowed above) replaces its credential and key; a token naming a
+    // revoked desk lifts the revocation.
+    sqlx::query(
         "INSERT INTO desks (id, name, credential_hash, code_key_id, code_key_secret, districts, app_version)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, credential_hash = EXCLUDED.credential_hash,
              code_key_id = EXCLUDED.code_key_id, code_key_secret = EXCLUDED.code_key_secret,
              districts = ARRAY(SELECT DISTINCT unnest(desks.districts || EXCLUDED.districts)),
-             app_version = EXCLUDED.app_version
-         RETURNING revoked_at",
+             app_version = EXCLUDED.app_version, revoked_at = NULL",
     )
     .bind(desk_id)
     .bind(req.desk_name.trim())
@@ -91,11 +137,8 @@ pub async fn enrol(pool: &PgPool, req: &EnrolRequest) -> Result<EnrolResponse> {
     .bind(&secret[..])
     .bind(&districts)
     .bind(&req.app_version)
-    .fetch_optional(&mut *tx)
+    .execute(&mut *tx)
     .await?;
-    if matches!(revoked, Some(Some(_))) {
-        return Err(CentralError::DeskRevoked);
-    }
     sqlx::query("INSERT INTO desk_venues (desk_id, venue_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING")
         .bind(desk_id)
         .bind(&venues)
@@ -120,7 +163,7 @@ pub async fn enrol(pool: &PgPool, req: &EnrolRequest) -> Result<EnrolResponse> {
     })
 }
 
-pub async fn revoke_desk(pool: &PgPool, desk: Uuid) -> Result<()> {
+pub async fn revoke_desk(pool: &PgPool, desk: Uuid, actor: &crate::audit::Actor) -> Result<()> {
     let n = sqlx::query("UPDATE desks SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
         .bind(desk)
         .execute(pool)
@@ -130,5 +173,5 @@ pub async fn revoke_desk(pool: &PgPool, desk: Uuid) -> Result<()> {
         return Err(CentralError::NotFound("该登记台（或已吊销）"));
     }
     tracing::info!(desk = %desk, "desk revoked");
-    Ok(())
+    crate::audit::write(pool, actor, "revoke_desk", serde_json::json!({"desk": desk}), 1).await
 }

@@ -15,6 +15,10 @@ pub enum CentralError {
     Unauthorized,
     #[error("接入码无效、已使用或已过期")]
     TokenInvalid,
+    #[error("该登记台已接入中心：只有它本身（带现有凭证）或指明它的新接入码才能重新接入")]
+    DeskEnrolled,
+    #[error("该追溯查询凭证无权进行此类查询")]
+    OutOfScope,
     #[error("本登记台无权写入该场所的记录")]
     VenueNotEnrolled,
     #[error("登记台时钟与服务器相差{0}小时以上，请先校准时钟")]
@@ -42,6 +46,8 @@ impl CentralError {
             CentralError::DeskRevoked => "desk_revoked",
             CentralError::Unauthorized => "unauthorized",
             CentralError::TokenInvalid => "token_invalid",
+            CentralError::DeskEnrolled => "desk_enrolled",
+            CentralError::OutOfScope => "out_of_scope",
             CentralError::VenueNotEnrolled => "venue_not_enrolled",
             CentralError::ClockSkew(_) => "clock_skew",
             CentralError::BatchTooLarge(_) => "batch_too_large",
@@ -59,7 +65,10 @@ impl CentralError {
             CentralError::DeskUnknown | CentralError::DeskRevoked | CentralError::Unauthorized => {
                 StatusCode::UNAUTHORIZED
             }
-            CentralError::TokenInvalid | CentralError::VenueNotEnrolled => StatusCode::FORBIDDEN,
+            CentralError::TokenInvalid | CentralError::VenueNotEnrolled | CentralError::OutOfScope => {
+                StatusCode::FORBIDDEN
+            }
+            CentralError::DeskEnrolled => StatusCode::CONFLICT,
             CentralError::ClockSkew(_) => StatusCode::CONFLICT,
             CentralError::BatchTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             CentralError::BadRequest(_) | CentralError::Invalid { .. } => StatusCode::BAD_REQUEST,

@@ -3,6 +3,7 @@
 //! library (`placecode`), the same code the desk runs.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -44,6 +45,13 @@ pub struct AppInner {
     pub overdue_hours: i64,
     pub ip_limiter: ratelimit::Limiter,
     pub code_limiter: ratelimit::Limiter,
+    /// Requests served at once (the rest are refused with 503).
+    pub max_concurrent: usize,
+    pub tracer_per_hour: i64,
+    /// The phone page's daily limits on new ID numbers (see [`ServeConfig`]).
+    pub phone_new_ids_per_day: i32,
+    pub address_new_ids_per_day: i32,
+    pub address_on_file_per_day: i32,
 }
 
 impl std::ops::Deref for App {
@@ -65,7 +73,18 @@ impl App {
             overdue_hours: serve.overdue_hours,
             ip_limiter: ratelimit::Limiter::new(serve.rate_ip_per_minute),
             code_limiter: ratelimit::Limiter::new(serve.rate_code_per_minute),
+            max_concurrent: serve.max_concurrent.max(1),
+            tracer_per_hour: serve.tracer_per_hour,
+            phone_new_ids_per_day: serve.phone_new_ids_per_day,
+            address_new_ids_per_day: serve.address_new_ids_per_day,
+            address_on_file_per_day: serve.address_on_file_per_day,
         }))
+    }
+
+    /// The client a request is counted under (see [`ratelimit::client_key`]).
+    pub fn client(&self, peer: std::net::SocketAddr, headers: &axum::http::HeaderMap) -> String {
+        let xff = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        ratelimit::client_key(peer.ip(), xff, self.trusted_hops)
     }
 }
 
@@ -85,18 +104,25 @@ pub const API_ROUTES: &[(&str, &str)] = &[
 ];
 
 pub fn router(app: App) -> Router {
+    // A desk's and a tracer's requests are authenticated before their bodies are read.
+    let desk_api = Router::new()
+        .route("/api/v1/push", post(api::push))
+        .route("/api/v1/pull", get(api::pull))
+        .route("/api/v1/risk/confirm", post(api::risk_confirm))
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), api::desk_first));
+    let tracer_api = Router::new()
+        .route("/api/v1/trace/person", post(api::trace_person))
+        .route("/api/v1/trace/venue", post(api::trace_venue))
+        .route("/api/v1/trace/overlap", post(api::trace_overlap))
+        .route("/api/v1/trips", post(api::trips))
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), api::tracer_first));
     let api = Router::new()
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/enrol", post(api::enrol))
-        .route("/api/v1/push", post(api::push))
-        .route("/api/v1/pull", get(api::pull))
-        .route("/api/v1/trace/person", post(api::trace_person))
-        .route("/api/v1/trace/venue", post(api::trace_venue))
-        .route("/api/v1/trace/overlap", post(api::trace_overlap))
-        .route("/api/v1/trips", post(api::trips))
-        .route("/api/v1/risk/confirm", post(api::risk_confirm))
+        .merge(desk_api)
+        .merge(tracer_api)
         .layer(axum::extract::DefaultBodyLimit::max(placecode::sync::MAX_BODY_BYTES))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         .layer(tower_http::compression::CompressionLayer::new());
@@ -108,13 +134,20 @@ pub fn router(app: App) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(phone::MAX_FORM_BYTES))
         .layer(axum::middleware::map_response_with_state(app.clone(), phone::too_large));
     // A request (its body included) that takes longer than this is cut off with 408: a client
-    // that sends a byte a minute holds no connection and no database slot for long.
+    // that sends a byte a minute holds no connection and no database slot for long. Past
+    // `max_concurrent` requests in flight, more are refused at once with 503 instead of queued.
+    let overload = tower::ServiceBuilder::new()
+        .layer(axum::error_handling::HandleErrorLayer::new(api::overloaded))
+        .load_shed()
+        // One count for the whole server: `Router::layer` wraps each route on its own.
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(app.max_concurrent));
     api.merge(pages)
         .fallback(phone::not_found)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             app.request_timeout,
         ))
+        .layer(overload)
         .with_state(app)
 }
 

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
+use placecode_central::audit::Actor;
 use placecode_central::{db, enrol, risk, trace, Config, Keys, ServeConfig};
 use uuid::Uuid;
 
@@ -41,6 +42,10 @@ enum Admin {
         /// A district or county the desk may register venues in (repeat for several).
         #[arg(long = "district", value_parser = district_keys())]
         districts: Vec<String>,
+        /// Re-enrol this desk (its id, from its 同步 screen): the only way back after
+        /// `revoke-desk`, and the way to give an enrolled desk a new credential without it.
+        #[arg(long)]
+        desk: Option<Uuid>,
         #[arg(long, default_value = "")]
         note: String,
     },
@@ -50,7 +55,23 @@ enum Admin {
     TracerToken {
         #[arg(long)]
         name: String,
+        /// Days until it expires (1 to 365).
+        #[arg(long, default_value_t = trace::TRACER_DAYS)]
+        days: i64,
+        /// What it may query: person, venue, overlap, trips (repeat; none: all four).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
     },
+    /// List the tracing credentials (never their tokens): scopes, expiry, revocation.
+    Tracers,
+    /// End a tracing credential at once.
+    RevokeTracer { tracer: Uuid },
+    /// What the phone page flagged: addresses and phones that crossed its daily limits on new
+    /// ID numbers (the last 7 days).
+    Flags,
+    /// Forget a phone (its cookie, from `flags`): it is a new phone at its next visit, holding
+    /// no one.
+    RevokePhone { phone: Uuid },
     /// Import the risk-person list (CSV: 身份证号,颜色,原因), adding to it or replacing it.
     ImportRisk {
         file: std::path::PathBuf,
@@ -81,6 +102,9 @@ enum Admin {
     Reseal,
     /// 货车闭环 supervision: open, closed and overdue trips by checkpoint and destination.
     Trips {
+        /// Why (查询用途), written to the audit log.
+        #[arg(long)]
+        purpose: String,
         #[arg(long)]
         checkpoint: Option<Uuid>,
         #[arg(long)]
@@ -97,6 +121,9 @@ enum Admin {
 enum Trace {
     /// Every visit of a person in a window.
     Person {
+        /// Why (查询用途: a case number), written to the audit log.
+        #[arg(long)]
+        purpose: String,
         #[arg(long)]
         id_number: String,
         #[arg(long)]
@@ -106,6 +133,9 @@ enum Trace {
     },
     /// Everyone at a venue in a window.
     Venue {
+        /// Why (查询用途), written to the audit log.
+        #[arg(long)]
+        purpose: String,
         #[arg(long)]
         venue: Uuid,
         #[arg(long)]
@@ -115,6 +145,9 @@ enum Trace {
     },
     /// Everyone who overlapped a person at any venue within N hours over the last 14 days.
     Overlap {
+        /// Why (查询用途), written to the audit log.
+        #[arg(long)]
+        purpose: String,
         #[arg(long)]
         id_number: String,
         #[arg(long, default_value_t = 2)]
@@ -178,66 +211,117 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         local_times(&mut v);
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())
     };
-    let actor = format!("admin-cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
-    match admin {
-        Admin::EnrolToken { venues, districts, note } => {
-            println!("{}", enrol::make_token(&pool, &venues, &districts, &note).await?);
+    let actor = Actor::cli("");
+    // Every command is audited: those that audit themselves (with what they touched) return
+    // None here; the others name their action, parameters and count.
+    let audited: Option<(&str, serde_json::Value, usize)> = match admin {
+        Admin::EnrolToken { venues, districts, desk, note } => {
+            println!("{}", enrol::make_token(&pool, &venues, &districts, desk, &note).await?);
+            None
         }
         Admin::RevokeDesk { desk } => {
-            enrol::revoke_desk(&pool, desk).await?;
+            enrol::revoke_desk(&pool, desk, &actor).await?;
             println!("revoked {desk}");
+            None
         }
-        Admin::TracerToken { name } => println!("{}", trace::make_tracer(&pool, &name).await?),
+        Admin::TracerToken { name, days, scopes } => {
+            println!("{}", trace::make_tracer(&pool, &name, days, &scopes).await?);
+            None
+        }
+        Admin::Tracers => {
+            let list = trace::tracers(&pool).await?;
+            let n = list.len();
+            print(serde_json::json!({ "tracers": list }));
+            Some(("list_tracers", serde_json::json!({}), n))
+        }
+        Admin::RevokeTracer { tracer } => {
+            trace::revoke_tracer(&pool, tracer, &actor).await?;
+            println!("revoked {tracer}");
+            None
+        }
+        Admin::Flags => {
+            let flags = placecode_central::phone::flags(&pool).await?;
+            let n = flags.len();
+            print(serde_json::json!({ "flags": flags }));
+            Some(("list_flags", serde_json::json!({}), n))
+        }
+        Admin::RevokePhone { phone } => {
+            placecode_central::phone::revoke(&pool, phone).await?;
+            println!("revoked {phone}");
+            Some(("revoke_phone", serde_json::json!({ "phone": phone }), 1))
+        }
         Admin::ImportRisk { file, replace } => {
             let bytes = std::fs::read(&file)?;
             let report = risk::import(&pool, &keys().await?, &bytes, replace).await?;
-            print(serde_json::to_value(report)?);
+            let report = serde_json::to_value(report)?;
+            print(report.clone());
+            Some(("import_risk", serde_json::json!({ "replace": replace, "report": report }), 1))
         }
         Admin::ClearColour { id_number, note } => {
-            let cleared = placecode_central::raised::clear(&pool, &keys().await?, &actor, &id_number, &note).await?;
+            let cleared =
+                placecode_central::raised::clear(&pool, &keys().await?, &Actor::cli(&note), &id_number, &note).await?;
             print(serde_json::json!({ "cleared": cleared }));
+            None
         }
-        Admin::Trace(Trace::Person { id_number, from, to }) => {
-            let rows =
-                trace::person(&pool, &keys().await?, &actor, &trace::PersonQuery { id_number, from, to }).await?;
-            print(serde_json::json!({ "visits": rows }));
+        Admin::Trace(Trace::Person { purpose, id_number, from, to }) => {
+            let a = Actor::cli(&placecode_central::audit::purpose(&purpose)?);
+            let q = trace::PersonQuery { id_number, from, to, purpose };
+            let page = trace::person(&pool, &keys().await?, &a, &q).await?;
+            print(serde_json::json!({ "visits": page.rows, "truncated": page.truncated }));
+            None
         }
-        Admin::Trace(Trace::Venue { venue, from, to }) => {
-            let rows =
-                trace::venue(&pool, &keys().await?, &actor, &trace::VenueQuery { venue_id: venue, from, to }).await?;
-            print(serde_json::json!({ "visits": rows }));
+        Admin::Trace(Trace::Venue { purpose, venue, from, to }) => {
+            let a = Actor::cli(&placecode_central::audit::purpose(&purpose)?);
+            let q = trace::VenueQuery { venue_id: venue, from, to, purpose };
+            let page = trace::venue(&pool, &keys().await?, &a, &q).await?;
+            print(serde_json::json!({ "visits": page.rows, "truncated": page.truncated }));
+            None
         }
-        Admin::Trace(Trace::Overlap { id_number, hours }) => {
-            let q = trace::OverlapQuery { id_number, hours };
-            let rows = trace::overlap(&pool, &keys().await?, &actor, &q, Utc::now()).await?;
-            print(serde_json::json!({ "overlaps": rows }));
+        Admin::Trace(Trace::Overlap { purpose, id_number, hours }) => {
+            let a = Actor::cli(&placecode_central::audit::purpose(&purpose)?);
+            let q = trace::OverlapQuery { id_number, hours, purpose };
+            let page = trace::overlap(&pool, &keys().await?, &a, &q, Utc::now()).await?;
+            print(serde_json::json!({ "overlaps": page.rows, "truncated": page.truncated }));
+            None
         }
-        Admin::Trips { checkpoint, destination, status, overdue_hours } => {
-            let q = placecode_central::trips::TripQuery { checkpoint, destination, status };
-            let s = placecode_central::trips::supervise(&pool, &keys().await?, &actor, &q, overdue_hours, Utc::now())
-                .await?;
+        Admin::Trips { purpose, checkpoint, destination, status, overdue_hours } => {
+            let a = Actor::cli(&placecode_central::audit::purpose(&purpose)?);
+            let q = placecode_central::trips::TripQuery { checkpoint, destination, status, purpose };
+            let s =
+                placecode_central::trips::supervise(&pool, &keys().await?, &a, &q, overdue_hours, Utc::now()).await?;
             print(serde_json::to_value(s)?);
+            None
         }
         Admin::Purge => {
             let dropped = db::maintain_partitions(&pool, cfg.retention_days, cfg.audit_days).await?;
+            let n = dropped.len();
             print(serde_json::json!({ "dropped": dropped }));
+            Some(("purge", serde_json::json!({ "retention_days": cfg.retention_days }), n))
         }
         Admin::RotateRiskEpoch => {
             let e = risk::rotate(&pool, &keys().await?).await?;
             print(serde_json::json!({ "epoch": e.epoch, "bits": e.bits }));
+            Some(("rotate_risk_epoch", serde_json::json!({ "epoch": e.epoch }), 1))
         }
         Admin::RotateDataKey => {
             keys().await?;
             let rotated = placecode_central::fields::DataKeys::rotate(&cfg.data_key_path())?;
-            print(serde_json::json!({ "current": format!("{:08x}", rotated.current()),
+            let current = format!("{:08x}", rotated.current());
+            print(serde_json::json!({ "current": current,
                 "next": "restart every server, then run `admin reseal`" }));
+            Some(("rotate_data_key", serde_json::json!({ "current": current }), 1))
         }
         Admin::Reseal => {
             let mut k = keys().await?;
             let (resealed, used) = placecode_central::people::reseal(&pool, &k).await?;
             k.data.retain(&cfg.data_key_path(), &used)?;
-            print(serde_json::json!({ "resealed": resealed, "current": format!("{:08x}", k.data.current()) }));
+            let current = format!("{:08x}", k.data.current());
+            print(serde_json::json!({ "resealed": resealed, "current": current }));
+            Some(("reseal", serde_json::json!({ "current": current }), usize::try_from(resealed).unwrap_or(0)))
         }
+    };
+    if let Some((action, params, n)) = audited {
+        placecode_central::audit::write(&pool, &actor, action, params, n).await?;
     }
     Ok(())
 }

@@ -153,7 +153,7 @@ pub async fn push(
         }
         results[i] = Some(result);
     }
-    write_visits(&mut tx, keys, desk, visits).await?;
+    write_visits(&mut tx, keys, desk, visits, now).await?;
     // Once this batch's visits and incidents are in: entries whose crew the centre finds yellow
     // or red with no decision recorded at the checkpoint are flagged for supervision.
     crate::trips::flag_undecided(&mut tx, keys, &entered).await?;
@@ -186,6 +186,10 @@ struct Context<'a> {
     batch_venues: HashMap<Uuid, CodeKind>,
     /// Destinations named by truck trips in this batch: whether each is an approved 目的地场所.
     destinations: HashMap<Uuid, bool>,
+    /// The venue of each incident this batch's steps name (held at the centre) ...
+    known_incidents: HashMap<Uuid, Uuid>,
+    /// ... and of each incident reported in this batch.
+    batch_incidents: HashMap<Uuid, Uuid>,
 }
 
 impl<'a> Context<'a> {
@@ -224,7 +228,27 @@ impl<'a> Context<'a> {
         .await?
         .into_iter()
         .collect();
-        Ok(Context { desk, writable: desk.venues.clone(), known_venues, batch_venues: HashMap::new(), destinations })
+        let stepped: Vec<Uuid> = items
+            .iter()
+            .filter(|(_, it)| it.record.kind == RecordKind::IncidentEvent)
+            .filter_map(|(_, it)| it.record.body.get("incident_id")?.as_str().and_then(|s| Uuid::parse_str(s).ok()))
+            .collect();
+        let known_incidents =
+            sqlx::query_as::<_, (Uuid, Uuid)>("SELECT id, venue_id FROM incidents WHERE id = ANY($1)")
+                .bind(&stepped)
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .collect();
+        Ok(Context {
+            desk,
+            writable: desk.venues.clone(),
+            known_venues,
+            batch_venues: HashMap::new(),
+            destinations,
+            known_incidents,
+            batch_incidents: HashMap::new(),
+        })
     }
 
     fn may_write(&self, venue: Uuid) -> Result<(), Refusal> {
@@ -292,15 +316,23 @@ impl<'a> Context<'a> {
             }
             RecordKind::Incident => {
                 let b: IncidentBody = sync::body(r)?;
-                let venue = sync::check_incident(&b)?;
+                let venue = sync::check_incident(&b, now)?;
                 self.may_write(venue)?;
-                sync::check_time(b.at, Utc::now(), "at")?;
+                if let Ok(id) = Uuid::parse_str(&r.id) {
+                    self.batch_incidents.insert(id, venue);
+                }
                 Ok(Valid::Incident(venue, b))
             }
             RecordKind::IncidentEvent => {
                 let b: IncidentEventBody = sync::body(r)?;
-                let (venue, incident) = sync::check_incident_event(&b)?;
+                let (venue, incident) = sync::check_incident_event(&b, now)?;
                 self.may_write(venue)?;
+                // The step belongs to the incident's own venue, not to whichever venue it names.
+                match self.batch_incidents.get(&incident).or_else(|| self.known_incidents.get(&incident)) {
+                    Some(at) if *at == venue => {}
+                    Some(_) => return Err(sync::refuse("incident_id", "该异常记录不属于所填场所")),
+                    None => return Err(sync::refuse("incident_id", "该异常记录尚未上报中心")),
+                }
                 Ok(Valid::IncidentEvent(incident, b))
             }
             RecordKind::TruckTrip | RecordKind::TruckArrival => {
@@ -542,14 +574,18 @@ async fn write_visits(
     keys: &crate::Keys,
     desk: &Desk,
     visits: Vec<(Uuid, serde_json::Value, (VisitBody, sync::CheckedVisit))>,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     if visits.is_empty() {
         return Ok(());
     }
+    // Newest details win, by when the desk saw the person, but never by a time still to come:
+    // a desk's clock (or a crafted record) up to a day ahead would otherwise beat every later
+    // genuine update.
     let people = crate::people::upsert(
         tx,
         keys,
-        visits.iter().map(|(_, _, (b, c))| crate::people::PersonRow::from_checked(c, b.at)).collect(),
+        visits.iter().map(|(_, _, (b, c))| crate::people::PersonRow::from_checked(c, b.at.min(now))).collect(),
         crate::people::Source::Desk,
     )
     .await?;

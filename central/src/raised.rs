@@ -112,7 +112,13 @@ pub async fn keep_on_phone(
 
 /// The epidemic office clears a person's raised colour: removed here and on every desk at its
 /// next pull. The note (why) is required and audited with the actor; the ID number is not logged.
-pub async fn clear(pool: &PgPool, keys: &crate::Keys, actor: &str, id_number: &str, note: &str) -> Result<bool> {
+pub async fn clear(
+    pool: &PgPool,
+    keys: &crate::Keys,
+    actor: &crate::audit::Actor,
+    id_number: &str,
+    note: &str,
+) -> Result<bool> {
     let today = placecode::sync::shanghai_date(Utc::now());
     let number = placecode::identity::resident_id(id_number, today)
         .map(|id| id.number)
@@ -138,12 +144,8 @@ pub async fn clear(pool: &PgPool, keys: &crate::Keys, actor: &str, id_number: &s
     if let (false, Some((e, _))) = (tags.is_empty(), crate::risk::current_epoch(&mut *tx).await?) {
         crate::risk::publish_raised_tags(&mut tx, e.epoch, &tags, true).await?;
     }
-    sqlx::query("INSERT INTO audit_log (actor, action, params, results) VALUES ($1, 'clear_colour', $2, $3)")
-        .bind(actor)
-        .bind(serde_json::json!({ "id_number": placecode::mask::id_number(&number), "note": note }))
-        .bind(i64::from(cleared))
-        .execute(&mut *tx)
-        .await?;
+    let params = serde_json::json!({ "id_number": placecode::mask::id_number(&number), "note": note });
+    crate::audit::write(&mut *tx, actor, "clear_colour", params, usize::from(cleared)).await?;
     tx.commit().await?;
     Ok(cleared)
 }

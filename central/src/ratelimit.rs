@@ -5,6 +5,13 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
+/// Buckets kept at most; past it the full ones are forgotten, and if that is not enough, half
+/// of the rest (a forgotten client starts with a full bucket: memory stays bounded whatever
+/// the keys, at the price of letting some clients start over).
+const MAX_BUCKETS: usize = 100_000;
+/// Longer keys are cut: a key is ours (an address or a parsed code), never a client's text.
+const MAX_KEY: usize = 64;
+
 pub struct Limiter {
     per_minute: f64,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
@@ -20,11 +27,22 @@ impl Limiter {
     pub fn allow(&self, key: &str) -> bool {
         let now = Instant::now();
         let Ok(mut map) = self.buckets.lock() else { return true };
-        if map.len() > 100_000 {
+        if map.len() >= MAX_BUCKETS {
             // Forget full buckets: they would allow the next request anyway.
             let cap = self.per_minute;
             map.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * cap / 60.0 < cap);
+            if map.len() >= MAX_BUCKETS / 2 {
+                let mut n = 0usize;
+                map.retain(|_, _| {
+                    n += 1;
+                    n.is_multiple_of(2)
+                });
+            }
         }
+        let key = match key.char_indices().nth(MAX_KEY) {
+            Some((i, _)) => key.get(..i).unwrap_or(key),
+            None => key,
+        };
         let (tokens, at) = map.entry(key.to_owned()).or_insert((self.per_minute, now));
         let refill = now.duration_since(*at).as_secs_f64() * self.per_minute / 60.0;
         *tokens = (*tokens + refill).min(self.per_minute);
@@ -89,6 +107,17 @@ mod tests {
         assert_eq!(a, "2001:db8:1:2::/64");
         assert_ne!(a, client_key("2001:db8:1:3::1".parse().unwrap_or_else(|_| unreachable!()), None, 0));
         assert_eq!(client_key("::ffff:1.2.3.4".parse().unwrap_or_else(|_| unreachable!()), None, 0), "1.2.3.4");
+    }
+
+    #[test]
+    fn memory_stays_bounded_whatever_the_keys() {
+        let l = Limiter::new(1);
+        for i in 0..(MAX_BUCKETS * 3) {
+            l.allow(&format!("{i}-{}", "x".repeat(i % 200)));
+        }
+        let map = l.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        assert!(map.len() <= MAX_BUCKETS, "{}", map.len());
+        assert!(map.keys().all(|k| k.chars().count() <= MAX_KEY));
     }
 
     #[test]

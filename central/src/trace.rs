@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::audit::Actor;
 use crate::error::{CentralError, Result};
 
 /// A visit as tracing shows it: the screen's purpose is to find and reach people, so identity
@@ -21,6 +22,10 @@ pub struct TracedVisit {
     pub phone: Option<String>,
     pub colour: String,
     pub source: String,
+    /// False for a visit declared on a phone that is not the person's own (someone typed an ID
+    /// number already on file): perhaps not the person at all. Such visits never start an
+    /// overlap search.
+    pub verified: bool,
     /// The person's keyed hash: opens their sealed fields; never sent.
     #[serde(skip)]
     pub id_hash: Vec<u8>,
@@ -39,6 +44,9 @@ pub struct PersonQuery {
     pub id_number: String,
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
+    /// 查询用途, required (written to the audit log).
+    #[serde(default)]
+    pub purpose: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -46,6 +54,9 @@ pub struct VenueQuery {
     pub venue_id: Uuid,
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
+    /// 查询用途, required (written to the audit log).
+    #[serde(default)]
+    pub purpose: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -54,6 +65,9 @@ pub struct OverlapQuery {
     /// Within how many hours of the person's visit (default 2).
     #[serde(default = "two")]
     pub hours: i64,
+    /// 查询用途, required (written to the audit log).
+    #[serde(default)]
+    pub purpose: String,
 }
 
 fn two() -> i64 {
@@ -72,7 +86,7 @@ pub struct Overlap {
 }
 
 const SELECT: &str = "SELECT v.id AS visit_id, v.at, v.venue_id, ve.name AS venue_name, p.name, p.document_number,
-    p.phone, v.colour, v.source, p.id_hash FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN venues ve ON ve.id = v.venue_id";
+    p.phone, v.colour, v.source, v.verified, p.id_hash FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN venues ve ON ve.id = v.venue_id";
 
 fn id_hash(key: &[u8; 32], raw: &str) -> Result<Vec<u8>> {
     Ok(placecode::risk::id_hash(key, &document_number(raw)?).to_vec())
@@ -109,15 +123,27 @@ fn window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<()> {
     Ok(())
 }
 
-async fn audit(pool: &PgPool, actor: &str, action: &str, params: serde_json::Value, results: usize) -> Result<()> {
-    sqlx::query("INSERT INTO audit_log (actor, action, params, results) VALUES ($1, $2, $3, $4)")
-        .bind(actor)
-        .bind(action)
-        .bind(params)
-        .bind(results as i64)
-        .execute(pool)
-        .await?;
-    Ok(())
+/// At most this many rows answer one query; `truncated` says there were more (narrow the window).
+pub const ROW_CAP: usize = 2000;
+
+/// One query's answer: at most [`ROW_CAP`] rows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub truncated: bool,
+}
+
+impl<T> Page<T> {
+    fn of(mut rows: Vec<T>) -> Page<T> {
+        let truncated = rows.len() > ROW_CAP;
+        rows.truncate(ROW_CAP);
+        Page { rows, truncated }
+    }
+}
+
+/// The cap as SQL's LIMIT: one row more than is answered, to know that there were more.
+fn limit() -> i64 {
+    (ROW_CAP + 1) as i64
 }
 
 /// The audit log keeps who was traced as a masked number, not in clear.
@@ -125,45 +151,50 @@ fn masked(raw: &str) -> String {
     placecode::mask::id_number(&placecode::normalize::compact(raw).to_ascii_uppercase())
 }
 
-pub async fn person(pool: &PgPool, keys: &crate::Keys, actor: &str, q: &PersonQuery) -> Result<Vec<TracedVisit>> {
+pub async fn person(pool: &PgPool, keys: &crate::Keys, actor: &Actor, q: &PersonQuery) -> Result<Page<TracedVisit>> {
     window(q.from, q.to)?;
     let h = id_hash(&keys.lookup, &q.id_number)?;
     let rows: Vec<TracedVisit> = sqlx::query_as(&format!(
         "{SELECT} WHERE v.person_id = (SELECT id FROM people WHERE id_hash = $1) AND v.at >= $2 AND v.at < $3
-         ORDER BY v.at"
+         ORDER BY v.at LIMIT $4"
     ))
     .bind(h)
     .bind(q.from)
     .bind(q.to)
+    .bind(limit())
     .fetch_all(pool)
     .await?;
+    let page = Page::of(rows);
     let params = serde_json::json!({"id_number": masked(&q.id_number), "from": q.from, "to": q.to});
-    audit(pool, actor, "trace_person", params, rows.len()).await?;
-    rows.into_iter().map(|r| r.opened(&keys.data)).collect()
+    crate::audit::write(pool, actor, "trace_person", params, page.rows.len()).await?;
+    opened(page, &keys.data)
 }
 
-pub async fn venue(pool: &PgPool, keys: &crate::Keys, actor: &str, q: &VenueQuery) -> Result<Vec<TracedVisit>> {
+pub async fn venue(pool: &PgPool, keys: &crate::Keys, actor: &Actor, q: &VenueQuery) -> Result<Page<TracedVisit>> {
     window(q.from, q.to)?;
     let rows: Vec<TracedVisit> =
-        sqlx::query_as(&format!("{SELECT} WHERE v.venue_id = $1 AND v.at >= $2 AND v.at < $3 ORDER BY v.at"))
+        sqlx::query_as(&format!("{SELECT} WHERE v.venue_id = $1 AND v.at >= $2 AND v.at < $3 ORDER BY v.at LIMIT $4"))
             .bind(q.venue_id)
             .bind(q.from)
             .bind(q.to)
+            .bind(limit())
             .fetch_all(pool)
             .await?;
-    audit(pool, actor, "trace_venue", serde_json::to_value(q).unwrap_or_default(), rows.len()).await?;
-    rows.into_iter().map(|r| r.opened(&keys.data)).collect()
+    let page = Page::of(rows);
+    let params = serde_json::json!({"venue_id": q.venue_id, "from": q.from, "to": q.to});
+    crate::audit::write(pool, actor, "trace_venue", params, page.rows.len()).await?;
+    opened(page, &keys.data)
 }
 
-/// 时空伴随: everyone at the same venue within `hours` of one of the person's visits in the last
-/// 14 days. Each of the person's visits is one index range scan on (venue_id, at).
+/// 时空伴随: everyone at the same venue within `hours` of one of the person's verified visits in
+/// the last 14 days. Each of the person's visits is one index range scan on (venue_id, at).
 pub async fn overlap(
     pool: &PgPool,
     keys: &crate::Keys,
-    actor: &str,
+    actor: &Actor,
     q: &OverlapQuery,
     now: DateTime<Utc>,
-) -> Result<Vec<Overlap>> {
+) -> Result<Page<Overlap>> {
     if !(1..=72).contains(&q.hours) {
         return Err(CentralError::Invalid {
             field: "hours".into(), message: "时间间隔：应为1至72小时".into()
@@ -173,9 +204,9 @@ pub async fn overlap(
     let rows: Vec<Overlap> = sqlx::query_as(
         "WITH me AS (SELECT id FROM people WHERE id_hash = $1),
          mine AS (SELECT v.id, v.venue_id, v.at FROM visits v, me
-                  WHERE v.person_id = me.id AND v.at >= $2 - interval '14 days' AND v.at <= $2)
+                  WHERE v.person_id = me.id AND v.verified AND v.at >= $2 - interval '14 days' AND v.at <= $2)
          SELECT DISTINCT ON (o.id) o.id AS visit_id, o.at, o.venue_id, ve.name AS venue_name, p.name,
-             p.document_number, p.phone, o.colour, o.source, p.id_hash, m.id AS near_visit_id,
+             p.document_number, p.phone, o.colour, o.source, o.verified, p.id_hash, m.id AS near_visit_id,
              (abs(extract(epoch FROM o.at - m.at)) / 60.0)::float8 AS minutes_apart
          FROM mine m
          JOIN visits o ON o.venue_id = m.venue_id
@@ -183,27 +214,100 @@ pub async fn overlap(
          JOIN people p ON p.id = o.person_id
          LEFT JOIN venues ve ON ve.id = o.venue_id
          WHERE o.person_id <> (SELECT id FROM me)
-         ORDER BY o.id, abs(extract(epoch FROM o.at - m.at))",
+         ORDER BY o.id, abs(extract(epoch FROM o.at - m.at))
+         LIMIT $4",
     )
     .bind(h)
     .bind(now)
     .bind(q.hours as i32)
+    .bind(limit())
     .fetch_all(pool)
     .await?;
+    let page = Page::of(rows);
     let params = serde_json::json!({"id_number": masked(&q.id_number), "hours": q.hours});
-    audit(pool, actor, "trace_overlap", params, rows.len()).await?;
-    rows.into_iter().map(|o| Ok(Overlap { visit: o.visit.opened(&keys.data)?, ..o })).collect()
+    crate::audit::write(pool, actor, "trace_overlap", params, page.rows.len()).await?;
+    let rows = page.rows.into_iter().map(|o| Ok(Overlap { visit: o.visit.opened(&keys.data)?, ..o }));
+    Ok(Page { rows: rows.collect::<Result<Vec<_>>>()?, truncated: page.truncated })
 }
 
-/// Makes a tracer's token (追溯查询凭证).
-pub async fn make_tracer(pool: &PgPool, name: &str) -> Result<String> {
+fn opened(page: Page<TracedVisit>, keys: &crate::fields::DataKeys) -> Result<Page<TracedVisit>> {
+    let rows = page.rows.into_iter().map(|r| r.opened(keys)).collect::<Result<Vec<_>>>()?;
+    Ok(Page { rows, truncated: page.truncated })
+}
+
+/// How long a tracing credential lasts unless the administrator says otherwise.
+pub const TRACER_DAYS: i64 = 30;
+
+/// Makes a tracer's token (追溯查询凭证), valid for `days` (1 to 365) and for the queries
+/// named in `scopes` (of [`crate::auth::TRACER_SCOPES`]; none named: all).
+pub async fn make_tracer(pool: &PgPool, name: &str, days: i64, scopes: &[String]) -> Result<String> {
     placecode::sync::text("name", "姓名", name, 40).map_err(CentralError::invalid)?;
+    if name.trim().is_empty() {
+        return Err(CentralError::Invalid { field: "name".into(), message: "姓名：必填".into() });
+    }
+    if !(1..=365).contains(&days) {
+        return Err(CentralError::Invalid { field: "days".into(), message: "有效期：应为1至365天".into() });
+    }
+    let scopes: Vec<String> = if scopes.is_empty() {
+        crate::auth::TRACER_SCOPES.iter().map(|s| (*s).to_owned()).collect()
+    } else {
+        scopes.to_vec()
+    };
+    if let Some(bad) = scopes.iter().find(|s| !crate::auth::TRACER_SCOPES.contains(&s.as_str())) {
+        return Err(CentralError::Invalid {
+            field: "scope".into(),
+            message: format!("查询范围：不认识“{bad}”（可选 person、venue、overlap、trips）"),
+        });
+    }
     let token = crate::auth::new_secret("pct_")?;
-    sqlx::query("INSERT INTO tracers (id, name, token_hash) VALUES ($1, $2, $3)")
-        .bind(Uuid::now_v7())
-        .bind(name)
-        .bind(crate::auth::hash_secret(&token))
-        .execute(pool)
-        .await?;
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO tracers (id, name, token_hash, expires_at, scopes) VALUES ($1, $2, $3, now() + make_interval(days => $4), $5)",
+    )
+    .bind(id)
+    .bind(name.trim())
+    .bind(crate::auth::hash_secret(&token))
+    .bind(days as i32)
+    .bind(&scopes)
+    .execute(pool)
+    .await?;
+    crate::audit::write(
+        pool,
+        &Actor::cli(""),
+        "tracer_token",
+        serde_json::json!({"tracer": id, "name": name.trim(), "days": days, "scopes": scopes}),
+        1,
+    )
+    .await?;
     Ok(token)
+}
+
+/// A tracer as the administrator lists them (never the token).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct TracerInfo {
+    pub id: Uuid,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+pub async fn tracers(pool: &PgPool) -> Result<Vec<TracerInfo>> {
+    Ok(sqlx::query_as("SELECT id, name, scopes, created_at, expires_at, revoked_at FROM tracers ORDER BY created_at")
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Ends a tracer's credential at once (`admin revoke-tracer`); audited.
+pub async fn revoke_tracer(pool: &PgPool, id: Uuid, actor: &Actor) -> Result<()> {
+    let n = sqlx::query("UPDATE tracers SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
+        .bind(id)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(CentralError::NotFound("该追溯查询凭证（或已吊销）"));
+    }
+    crate::audit::write(pool, actor, "revoke_tracer", serde_json::json!({"tracer": id}), 1).await
 }

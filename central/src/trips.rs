@@ -336,6 +336,9 @@ pub struct TripQuery {
     /// known entry), or all.
     #[serde(default)]
     pub status: Option<String>,
+    /// 查询用途, required of the API (written to the audit log).
+    #[serde(default)]
+    pub purpose: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -383,7 +386,7 @@ pub struct Supervision {
 pub async fn supervise(
     pool: &PgPool,
     keys: &crate::Keys,
-    actor: &str,
+    actor: &crate::audit::Actor,
     q: &TripQuery,
     overdue_hours: i64,
     now: DateTime<Utc>,
@@ -439,12 +442,8 @@ pub async fn supervise(
     if status == "unmatched" {
         trips.clear();
     }
-    sqlx::query("INSERT INTO audit_log (actor, action, params, results) VALUES ($1, 'supervise_trips', $2, $3)")
-        .bind(actor)
-        .bind(serde_json::to_value(q).unwrap_or_default())
-        .bind((trips.len() + unmatched_arrivals.len()) as i64)
-        .execute(pool)
-        .await?;
+    let params = serde_json::json!({"checkpoint": q.checkpoint, "destination": q.destination, "status": q.status});
+    crate::audit::write(pool, actor, "supervise_trips", params, trips.len() + unmatched_arrivals.len()).await?;
     let n = |s: &str| counts.get(s).copied().unwrap_or(0);
     Ok(Supervision {
         overdue_hours,

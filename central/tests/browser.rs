@@ -327,12 +327,12 @@ async fn a_printed_posters_qr_checks_a_phone_in(pool: PgPool) {
     }
 
     // The visits are found by a tracing query.
-    let token = placecode_central::trace::make_tracer(&pool, "疾控中心").await.unwrap();
+    let token = placecode_central::trace::make_tracer(&pool, "疾控中心", 30, &[]).await.unwrap();
     let res = s
         .http
         .post(s.url("/api/v1/trace/person"))
         .bearer_auth(&token)
-        .json(&json!({"id_number": me, "from": Utc::now() - chrono::Duration::hours(1), "to": Utc::now() + chrono::Duration::hours(1)}))
+        .json(&json!({"purpose": "流调测试", "id_number": me, "from": Utc::now() - chrono::Duration::hours(1), "to": Utc::now() + chrono::Duration::hours(1)}))
         .send()
         .await
         .unwrap();

@@ -279,7 +279,7 @@ async fn drain(engine: &SyncEngine, limit: Duration) -> (u32, u32) {
 }
 
 async fn enrol(engine: &SyncEngine, pool: &PgPool, url: &str, key: &SigningKey) {
-    let token = placecode_central::enrol::make_token(pool, &[], &["gulou".into()], "").await.unwrap();
+    let token = placecode_central::enrol::make_token(pool, &[], &["gulou".into()], None, "").await.unwrap();
     engine.enrol(url, &token, "东门登记台", None, key).await.unwrap();
 }
 
@@ -300,7 +300,7 @@ async fn dropped_connections_500s_and_a_slow_link_lose_and_double_nothing(pool: 
         let (db, key) = desk_with_backlog(&desk_dir, 150, run + 1);
         let engine = SyncEngine::new(&db);
         // Enrolment crosses the faulty link too: a lost answer is retried with the same token.
-        let token = placecode_central::enrol::make_token(&pool, &[], &["gulou".into()], "").await.unwrap();
+        let token = placecode_central::enrol::make_token(&pool, &[], &["gulou".into()], None, "").await.unwrap();
         let mut tries = 0;
         while let Err(f) = engine.enrol(&url, &token, "东门登记台", None, &key).await {
             assert!(f.retryable(), "{f:?}");
@@ -481,9 +481,10 @@ async fn two_desks_at_one_venue_see_each_others_check_ins(pool: PgPool) {
     std::fs::create_dir_all(&b_dir).unwrap();
     let b_db = b_dir.join("desk.sqlite3");
     let b_key = placecode::keys::load_or_create(&b_dir.join("k")).unwrap();
-    let token = placecode_central::enrol::make_token(&pool, &[uuid::Uuid::parse_str(&venue.id).unwrap()], &[], "")
-        .await
-        .unwrap();
+    let token =
+        placecode_central::enrol::make_token(&pool, &[uuid::Uuid::parse_str(&venue.id).unwrap()], &[], None, "")
+            .await
+            .unwrap();
     let b = SyncEngine::new(&b_db);
     b.enrol(&url, &token, "西门登记台", None, &b_key).await.unwrap();
     b.sync_once().await.unwrap();

@@ -8,14 +8,6 @@ use placecode::venue::CodeKind;
 use placecode_central::ServeConfig;
 use sqlx::PgPool;
 
-fn phone_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .user_agent("Mozilla/5.0 (Linux; Android 10) AppleWebKit/537.36 MicroMessenger/8.0.40")
-        .build()
-        .unwrap()
-}
-
 /// A server with one desk and a market's general code: the server, the desk, and the code's page.
 async fn market(pool: &PgPool) -> (Server, Desk, String) {
     let s = Server::start(pool.clone()).await;
@@ -23,36 +15,6 @@ async fn market(pool: &PgPool) -> (Server, Desk, String) {
     let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
     let url = s.url(&format!("/c/{code}"));
     (s, desk, url)
-}
-
-/// Sets one field of a form body.
-fn set(body: &mut [(&'static str, String)], key: &str, value: &str) {
-    for (k, v) in body.iter_mut() {
-        if *k == key {
-            *v = value.into();
-        }
-    }
-}
-
-/// A fresh form's tokens (each form may be sent once).
-async fn form(phone: &reqwest::Client, url: &str) -> Tokens {
-    csrf(&phone.get(url).send().await.unwrap().text().await.unwrap())
-}
-
-fn declaration(t: &Tokens, name: &str, id: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("csrf", t.csrf.clone()),
-        ("once", t.once.clone()),
-        ("action", "declare".into()),
-        ("name", name.into()),
-        ("id_number", id.into()),
-        ("address", "开封市鼓楼区中山路1号".into()),
-        ("phone", "13837800003".into()),
-        ("visited_risk_area", "no".into()),
-        ("contact_with_suspected", "no".into()),
-        ("temperature_normal", "yes".into()),
-        ("temperature", "36.5".into()),
-    ]
 }
 
 #[sqlx::test]

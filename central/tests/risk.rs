@@ -157,7 +157,9 @@ async fn confirm_answers_enrolled_desks_one_person_at_a_time_audited_and_limited
     let other = s.desk(&["gulou"], &[]).await;
     assert_eq!(confirm(&s, &other, ask(1)).await.status(), 200, "another desk has its own budget");
     // A revoked (stolen) desk gets no answer.
-    placecode_central::enrol::revoke_desk(&pool, other.id).await.unwrap();
+    placecode_central::enrol::revoke_desk(&pool, other.id, &placecode_central::audit::Actor::cli("test"))
+        .await
+        .unwrap();
     assert_eq!(confirm(&s, &other, ask(1)).await.status(), 401);
 }
 

@@ -95,11 +95,19 @@ async fn r7_a_yellow_raised_at_one_desk_holds_at_another_and_on_the_phone_until_
     assert!(html.contains("data-colour=\"yellow\""), "{html}");
 
     // The epidemic office clears it: audited, and every desk and the phone turn green.
-    let err = placecode_central::raised::clear(&pool, &s.keys, "admin-cli:test", ME, "").await.unwrap_err();
-    assert!(err.to_string().contains("解除说明") || format!("{err:?}").contains("note"), "{err:?}");
-    assert!(placecode_central::raised::clear(&pool, &s.keys, "admin-cli:test", ME, "核酸阴性，社区解除")
+    let err = placecode_central::raised::clear(&pool, &s.keys, &placecode_central::audit::Actor::cli("test"), ME, "")
         .await
-        .unwrap());
+        .unwrap_err();
+    assert!(err.to_string().contains("解除说明") || format!("{err:?}").contains("note"), "{err:?}");
+    assert!(placecode_central::raised::clear(
+        &pool,
+        &s.keys,
+        &placecode_central::audit::Actor::cli("test"),
+        ME,
+        "核酸阴性，社区解除"
+    )
+    .await
+    .unwrap());
     let audit: String =
         sqlx::query_scalar("SELECT params::text FROM audit_log WHERE action = 'clear_colour' AND results = 1")
             .fetch_one(&pool)

@@ -81,7 +81,7 @@ async fn a_revoked_desk_is_refused(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
     let mut desk = s.desk(&["gulou"], &[]).await;
     let (venue, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
-    placecode_central::enrol::revoke_desk(&pool, desk.id).await.unwrap();
+    placecode_central::enrol::revoke_desk(&pool, desk.id, &placecode_central::audit::Actor::cli("test")).await.unwrap();
     let body = serde_json::to_vec(
         &json!({"batch_id": "b", "records": [visit_record(venue, &resident_id(1), "张三", Utc::now())]}),
     )
@@ -300,7 +300,7 @@ async fn batches_travel_gzipped_both_ways(pool: PgPool) {
 #[sqlx::test]
 async fn enrolment_tokens_work_once(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
-    let token = placecode_central::enrol::make_token(&pool, &[], &["gulou".into()], "").await.unwrap();
+    let token = placecode_central::enrol::make_token(&pool, &[], &["gulou".into()], None, "").await.unwrap();
     let key = placecode::code::SigningKey::generate().unwrap();
     let req = |desk: Uuid| json!({"token": token, "desk_id": desk, "desk_name": "东门", "code_key": {"id": key.id, "secret_hex": hex::encode(key.secret())}});
     let first = s.http.post(s.url("/api/v1/enrol")).json(&req(Uuid::now_v7())).send().await.unwrap();
@@ -311,6 +311,6 @@ async fn enrolment_tokens_work_once(pool: PgPool) {
     let again = s.http.post(s.url("/api/v1/enrol")).json(&req(Uuid::now_v7())).send().await.unwrap();
     assert_eq!(again.status(), 403);
     assert_eq!(again.json::<placecode::sync::ApiError>().await.unwrap().code, "token_invalid");
-    let bad = placecode_central::enrol::make_token(&pool, &[], &["nowhere".into()], "").await;
+    let bad = placecode_central::enrol::make_token(&pool, &[], &["nowhere".into()], None, "").await;
     assert!(bad.is_err());
 }

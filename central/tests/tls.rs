@@ -97,7 +97,7 @@ async fn an_unverifiable_certificate_is_refused_and_the_configured_ca_is_trusted
     let key = placecode::keys::load_or_create(&desk_dir.join("k")).unwrap();
     placecode::Store::open(&db).unwrap();
     let engine = SyncEngine::new(&db);
-    let token = placecode_central::enrol::make_token(&pool, &[], &["gulou".into()], "").await.unwrap();
+    let token = placecode_central::enrol::make_token(&pool, &[], &["gulou".into()], None, "").await.unwrap();
 
     let refused = engine.enrol(&url, &token, "东门登记台", None, &key).await.unwrap_err();
     assert_eq!(refused, Failure::Certificate);

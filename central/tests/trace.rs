@@ -37,9 +37,10 @@ async fn person_venue_and_overlap_queries_are_answered_and_audited(pool: PgPool)
         visit_record(mall, &resident_id(5), "旧客戊", now - Duration::days(20) + Duration::minutes(10)),
     ];
     assert!(desk.push(&recs).await.results.iter().all(|r| r.status == PushStatus::Stored));
-    let token = placecode_central::trace::make_tracer(&pool, "疾控中心张医生").await.unwrap();
+    let token = placecode_central::trace::make_tracer(&pool, "疾控中心张医生", 30, &[]).await.unwrap();
 
-    let (status, body) = post(&s, "/api/v1/trace/overlap", &token, json!({"id_number": case, "hours": 2})).await;
+    let (status, body) =
+        post(&s, "/api/v1/trace/overlap", &token, json!({"purpose": "流调测试", "id_number": case, "hours": 2})).await;
     assert_eq!(status, 200, "{body}");
     let mut names: Vec<&str> =
         body["overlaps"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
@@ -50,7 +51,7 @@ async fn person_venue_and_overlap_queries_are_answered_and_audited(pool: PgPool)
         &s,
         "/api/v1/trace/person",
         &token,
-        json!({"id_number": case, "from": now - Duration::days(30), "to": now}),
+        json!({"purpose": "流调测试", "id_number": case, "from": now - Duration::days(30), "to": now}),
     )
     .await;
     assert_eq!(body["visits"].as_array().unwrap().len(), 3);
@@ -60,30 +61,40 @@ async fn person_venue_and_overlap_queries_are_answered_and_audited(pool: PgPool)
         &s,
         "/api/v1/trace/venue",
         &token,
-        json!({"venue_id": mall, "from": now - Duration::hours(31), "to": now}),
+        json!({"purpose": "流调测试", "venue_id": mall, "from": now - Duration::hours(31), "to": now}),
     )
     .await;
     assert_eq!(body["visits"].as_array().unwrap().len(), 3);
 
     // Without a tracing credential: refused, nothing shown.
-    let (status, body) =
-        post(&s, "/api/v1/trace/person", "pct_wrong", json!({"id_number": case, "from": now, "to": now})).await;
+    let (status, body) = post(
+        &s,
+        "/api/v1/trace/person",
+        "pct_wrong",
+        json!({"purpose": "流调测试", "id_number": case, "from": now, "to": now}),
+    )
+    .await;
     assert_eq!((status, body["code"].as_str()), (401, Some("unauthorized")));
-    let (status, _) = post(&s, "/api/v1/trace/overlap", &desk.credential, json!({"id_number": case})).await;
+    let (status, _) =
+        post(&s, "/api/v1/trace/overlap", &desk.credential, json!({"purpose": "流调测试", "id_number": case})).await;
     assert_eq!(status, 401);
     // Bad input gets the field's reason.
-    let (status, body) = post(&s, "/api/v1/trace/overlap", &token, json!({"id_number": "123", "hours": 2})).await;
+    let (status, body) =
+        post(&s, "/api/v1/trace/overlap", &token, json!({"purpose": "流调测试", "id_number": "123", "hours": 2})).await;
     assert_eq!(status, 400);
     assert!(body["message"].as_str().unwrap().starts_with("证件号："), "{body}");
 
     // Every answered query is in the audit log, with who asked and a masked number.
-    let audit: Vec<(String, String, Value, i64)> =
-        sqlx::query_as("SELECT actor, action, params, results FROM audit_log ORDER BY id")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let audit: Vec<(String, String, Value, i64, String, String)> = sqlx::query_as(
+        "SELECT actor, action, params, results, source, purpose FROM audit_log WHERE action IN ('trace_person', 'trace_venue', 'trace_overlap') ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
     assert_eq!(audit.len(), 3);
-    assert_eq!(audit[0].0, "疾控中心张医生");
+    assert!(audit[0].0.starts_with("tracer:") && audit[0].0.ends_with(":疾控中心张医生"), "{}", audit[0].0);
+    // From where, and why.
+    assert_eq!((audit[0].4.as_str(), audit[0].5.as_str()), ("127.0.0.1", "流调测试"));
     assert_eq!((audit[0].1.as_str(), audit[0].3), ("trace_overlap", 2));
     let logged = audit[0].2["id_number"].as_str().unwrap();
     assert!(logged.contains('*') && !logged.contains(&case[6..14]), "{logged}");
@@ -191,9 +202,9 @@ async fn r12_past_retention_nothing_of_a_person_is_left_in_a_dump(pool: PgPool) 
 
 /// A tracer's query for one person's visits over the last 30 days.
 async fn trace_person(s: &Server, id_number: &str) -> Value {
-    let token = placecode_central::trace::make_tracer(&s.pool, "test").await.unwrap();
+    let token = placecode_central::trace::make_tracer(&s.pool, "test", 30, &[]).await.unwrap();
     let now = Utc::now();
-    let body = json!({ "id_number": id_number, "from": now - Duration::days(30), "to": now + Duration::days(1) });
+    let body = json!({ "purpose": "流调测试", "id_number": id_number, "from": now - Duration::days(30), "to": now + Duration::days(1) });
     let (status, answer) = post(s, "/api/v1/trace/person", &token, body).await;
     assert_eq!(status, 200, "{answer}");
     answer
@@ -339,7 +350,7 @@ async fn the_openapi_document_is_true(pool: PgPool) {
     let (mall, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
     let now = Utc::now();
     let case = resident_id(9);
-    let token = placecode_central::trace::make_tracer(&pool, "审计").await.unwrap();
+    let token = placecode_central::trace::make_tracer(&pool, "审计", 30, &[]).await.unwrap();
     let push_body = json!({"batch_id": "b", "records": [visit_record(mall, &case, "张三", now), {"id": "x", "kind": "visit", "written_at": now, "body": {}}]});
     let calls: Vec<(&str, &str, Option<&str>, Option<Value>)> = vec![
         ("post", "/api/v1/push", Some(&desk.credential), Some(push_body)),
@@ -357,17 +368,21 @@ async fn the_openapi_document_is_true(pool: PgPool) {
             "post",
             "/api/v1/trace/person",
             Some(&token),
-            Some(json!({"id_number": case, "from": now - Duration::hours(1), "to": now + Duration::hours(1)})),
+            Some(
+                json!({"purpose": "流调测试", "id_number": case, "from": now - Duration::hours(1), "to": now + Duration::hours(1)}),
+            ),
         ),
         (
             "post",
             "/api/v1/trace/venue",
             Some(&token),
-            Some(json!({"venue_id": mall, "from": now - Duration::hours(1), "to": now + Duration::hours(1)})),
+            Some(
+                json!({"purpose": "流调测试", "venue_id": mall, "from": now - Duration::hours(1), "to": now + Duration::hours(1)}),
+            ),
         ),
-        ("post", "/api/v1/trace/overlap", Some(&token), Some(json!({"id_number": case}))),
-        ("post", "/api/v1/trace/overlap", None, Some(json!({"id_number": case}))),
-        ("post", "/api/v1/trips", Some(&token), Some(json!({"status": "open"}))),
+        ("post", "/api/v1/trace/overlap", Some(&token), Some(json!({"purpose": "流调测试", "id_number": case}))),
+        ("post", "/api/v1/trace/overlap", None, Some(json!({"purpose": "流调测试", "id_number": case}))),
+        ("post", "/api/v1/trips", Some(&token), Some(json!({"status": "open", "purpose": "流调测试"}))),
         ("post", "/api/v1/trips", Some(&token), Some(json!({"status": "lost"}))),
     ];
     for (method, path, auth, body) in calls {

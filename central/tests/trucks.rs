@@ -72,13 +72,13 @@ async fn a_trip_closes_on_both_desks(pool: PgPool) {
     // Every crew typed in at the checkpoint reaches the centre: nothing refused, and a trace of
     // a driver and of the passport holder finds their entry.
     assert!(cp.store().rejected_records().unwrap().is_empty(), "{:?}", cp.store().rejected_records().unwrap());
-    let tracer = placecode_central::trace::make_tracer(&pool, "疾控中心").await.unwrap();
+    let tracer = placecode_central::trace::make_tracer(&pool, "疾控中心", 30, &[]).await.unwrap();
     for number in [resident_id(0), "E12345678".to_owned()] {
         let res = s
             .http
             .post(s.url("/api/v1/trace/person"))
             .bearer_auth(&tracer)
-            .json(&serde_json::json!({"id_number": number, "from": Utc::now() - chrono::Duration::hours(1), "to": Utc::now() + chrono::Duration::hours(1)}))
+            .json(&serde_json::json!({"purpose": "流调测试", "id_number": number, "from": Utc::now() - chrono::Duration::hours(1), "to": Utc::now() + chrono::Duration::hours(1)}))
             .send()
             .await
             .unwrap();
@@ -107,9 +107,16 @@ async fn a_trip_closes_on_both_desks(pool: PgPool) {
     assert_eq!(board.closed.len(), 2, "{:?}", board.closed);
     assert_eq!(board.open.len(), 3);
     // And in supervision.
-    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
-        .await
-        .unwrap();
+    let sup = placecode_central::trips::supervise(
+        &pool,
+        &test_keys(),
+        &placecode_central::audit::Actor::cli("test"),
+        &Default::default(),
+        12,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!((sup.open, sup.closed, sup.overdue), (3, 2, 0));
     assert_eq!(sup.trips.iter().find(|t| t.trip.plate == "豫B12345").unwrap().trip.pass_number, "HN2026112700001");
 }
@@ -143,7 +150,7 @@ async fn overdue_trips_and_arrivals_without_entry_are_listed(pool: PgPool) {
     let sup = placecode_central::trips::supervise(
         &pool,
         &test_keys(),
-        "test",
+        &placecode_central::audit::Actor::cli("test"),
         &placecode_central::trips::TripQuery { status: Some("overdue".into()), ..Default::default() },
         12,
         Utc::now(),
@@ -157,9 +164,16 @@ async fn overdue_trips_and_arrivals_without_entry_are_listed(pool: PgPool) {
     let a = dest.store().record_arrival("豫C55555", &dest.ctx).unwrap();
     assert!(a.flagged);
     dest.engine.sync_once().await.unwrap();
-    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
-        .await
-        .unwrap();
+    let sup = placecode_central::trips::supervise(
+        &pool,
+        &test_keys(),
+        &placecode_central::audit::Actor::cli("test"),
+        &Default::default(),
+        12,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(sup.unmatched_arrivals.len(), 1);
     assert_eq!(sup.unmatched_arrivals[0].plate, "豫C55555");
     // An ID number with no trip cannot be flagged without a plate.
@@ -315,9 +329,16 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
     let again = cp.store().held_results(&trip.id, later).unwrap();
     assert_eq!(again.iter().map(|r| r.visit_id.as_str()).collect::<Vec<_>>(), [r.results[1].visit_id.as_str()]);
     cp.engine.sync_once().await.unwrap();
-    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
-        .await
-        .unwrap();
+    let sup = placecode_central::trips::supervise(
+        &pool,
+        &test_keys(),
+        &placecode_central::audit::Actor::cli("test"),
+        &Default::default(),
+        12,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     assert!(sup.trips.is_empty(), "nothing at the centre before the decision");
     // The red member is reported through refuse-and-report: the truck is turned back, naming
     // the incident.
@@ -365,9 +386,16 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
     );
     cp.engine.sync_once().await.unwrap();
     assert!(cp.store().rejected_records().unwrap().is_empty(), "{:?}", cp.store().rejected_records().unwrap());
-    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
-        .await
-        .unwrap();
+    let sup = placecode_central::trips::supervise(
+        &pool,
+        &test_keys(),
+        &placecode_central::audit::Actor::cli("test"),
+        &Default::default(),
+        12,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!((sup.open, sup.turned_back, sup.flagged), (0, 1, 0));
     assert_eq!(sup.trips[0].status, "turned_back");
     assert_eq!(sup.trips[0].trip.flag, None, "the red member's report is on record");
@@ -379,9 +407,16 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
     assert!(a.flagged);
     assert_eq!(a.trip.as_ref().map(|t| t.status), Some(TripStatus::TurnedBack));
     dest.engine.sync_once().await.unwrap();
-    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
-        .await
-        .unwrap();
+    let sup = placecode_central::trips::supervise(
+        &pool,
+        &test_keys(),
+        &placecode_central::audit::Actor::cli("test"),
+        &Default::default(),
+        12,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(sup.unmatched_arrivals.len(), 1);
     assert_eq!(sup.unmatched_arrivals[0].trip_resolution.as_deref(), Some("turned_back"));
     assert_eq!(sup.turned_back, 1, "the arrival does not close a trip turned back");
@@ -481,9 +516,16 @@ async fn one_trip_in_transit_per_truck_and_what_became_of_it(pool: PgPool) {
     cp.engine.sync_once().await.unwrap();
     assert!(cp.store().rejected_records().unwrap().is_empty(), "{:?}", cp.store().rejected_records().unwrap());
     assert!(cp.store().trip_board(Utc::now()).unwrap().ended.iter().all(|t| t.sync_state == "synced"));
-    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
-        .await
-        .unwrap();
+    let sup = placecode_central::trips::supervise(
+        &pool,
+        &test_keys(),
+        &placecode_central::audit::Actor::cli("test"),
+        &Default::default(),
+        12,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!((sup.open, sup.verified, sup.cancelled, sup.turned_back), (0, 1, 1, 1));
     let at_centre = sup.trips.iter().find(|t| t.status == "verified").unwrap();
     assert_eq!(at_centre.trip.resolution_note.as_ref().unwrap()["note"], verified.resolution_note.as_str());
@@ -526,7 +568,7 @@ async fn only_the_checkpoint_that_opened_a_trip_ends_it(pool: PgPool) {
     let update = |venue: &str| {
         record(
             RecordKind::TripUpdate,
-            serde_json::json!({"venue_id": venue, "trip_id": trip.id, "resolution": "cancelled",
+            serde_json::json!({"purpose": "流调测试", "venue_id": venue, "trip_id": trip.id, "resolution": "cancelled",
                                "note": "冒充作废", "at": Utc::now()}),
         )
     };
@@ -557,9 +599,16 @@ async fn only_the_checkpoint_that_opened_a_trip_ends_it(pool: PgPool) {
     other.engine.sync_once().await.unwrap();
     let r = push_as(&other, update(&other.venue_id)).await;
     assert_eq!(r.status, placecode::sync::PushStatus::Stored, "{r:?}");
-    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
-        .await
-        .unwrap();
+    let sup = placecode_central::trips::supervise(
+        &pool,
+        &test_keys(),
+        &placecode_central::audit::Actor::cli("test"),
+        &Default::default(),
+        12,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!((sup.open, sup.cancelled), (1, 0));
     // A note that is not the core's rule is refused.
     let mut bad = update(&cp.venue_id);
@@ -600,9 +649,16 @@ async fn a_crew_member_released_by_the_clerk_lets_the_truck_in(pool: PgPool) {
     assert_eq!(cp.store().trip(&trip.id, Utc::now()).unwrap().status, TripStatus::Open);
     cp.engine.sync_once().await.unwrap();
     assert!(cp.store().rejected_records().unwrap().is_empty(), "{:?}", cp.store().rejected_records().unwrap());
-    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
-        .await
-        .unwrap();
+    let sup = placecode_central::trips::supervise(
+        &pool,
+        &test_keys(),
+        &placecode_central::audit::Actor::cli("test"),
+        &Default::default(),
+        12,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!((sup.open, sup.turned_back, sup.flagged), (1, 0, 1));
     // A listed or feverish person entered: supervision sees who and why.
     let flag = sup.trips[0].trip.flag.clone().unwrap_or_default();
@@ -637,19 +693,26 @@ async fn a_second_desk_at_the_checkpoint_cannot_launder_a_red_crew_or_end_anothe
     let rogue = s.desk(&[], &[venue]).await;
     let forged = record(
         RecordKind::TruckTrip,
-        serde_json::json!({"venue_id": venue, "plate": "豫B62626", "destination_venue_id": dest.venue_id,
+        serde_json::json!({"purpose": "流调测试", "venue_id": venue, "plate": "豫B62626", "destination_venue_id": dest.venue_id,
             "trip_id": uuid::Uuid::now_v7(), "crew": [member("李乙", 62, "豫B62626")], "pass_number": "", "at": Utc::now()}),
     );
     let spoof = record(
         RecordKind::TripUpdate,
-        serde_json::json!({"venue_id": venue, "trip_id": trip.id, "resolution": "turned_back",
+        serde_json::json!({"purpose": "流调测试", "venue_id": venue, "trip_id": trip.id, "resolution": "turned_back",
             "note": "入口劝返:司乘人员有红码,已上报", "operator": "张敏", "at": Utc::now()}),
     );
     let res = rogue.push(&[forged, spoof]).await;
     assert!(res.results.iter().all(|r| r.status == placecode::sync::PushStatus::Stored), "{:?}", res.results);
-    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
-        .await
-        .unwrap();
+    let sup = placecode_central::trips::supervise(
+        &pool,
+        &test_keys(),
+        &placecode_central::audit::Actor::cli("test"),
+        &Default::default(),
+        12,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     let by_plate = |p: &str| sup.trips.iter().find(|t| t.trip.plate == p).unwrap();
     // The green truck is still open: only the desk that opened it can end it.
     assert_eq!(by_plate("豫B61616").status, "open");
@@ -678,7 +741,7 @@ async fn a_second_desk_at_the_checkpoint_cannot_launder_a_red_crew_or_end_anothe
     let later = Utc::now() + chrono::Duration::minutes(3);
     let again = record(
         RecordKind::TruckTrip,
-        serde_json::json!({"venue_id": venue, "plate": "豫B64646", "destination_venue_id": dest.venue_id,
+        serde_json::json!({"purpose": "流调测试", "venue_id": venue, "plate": "豫B64646", "destination_venue_id": dest.venue_id,
             "trip_id": uuid::Uuid::now_v7(), "crew": [member("李乙", 62, "豫B64646")], "pass_number": "", "at": later}),
     );
     // With a release it wrote itself, as a rogue desk would.
@@ -700,9 +763,16 @@ async fn a_second_desk_at_the_checkpoint_cannot_launder_a_red_crew_or_end_anothe
     worded.body["note"] = serde_json::json!("误扫（扫错了人或证件）：看错了");
     let res = rogue.push(&[worded, visit, again]).await;
     assert!(res.results.iter().all(|r| r.status == placecode::sync::PushStatus::Stored), "{:?}", res.results);
-    let sup = placecode_central::trips::supervise(&pool, &test_keys(), "test", &Default::default(), 12, Utc::now())
-        .await
-        .unwrap();
+    let sup = placecode_central::trips::supervise(
+        &pool,
+        &test_keys(),
+        &placecode_central::audit::Actor::cli("test"),
+        &Default::default(),
+        12,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     let flag = sup.trips.iter().find(|t| t.trip.plate == "豫B64646").unwrap().trip.flag.clone().unwrap_or_default();
     assert!(flag.contains("李*（红码）经卡口放行：误扫（扫错了人或证件）：看错了"), "{flag:?}");
     assert_eq!(

@@ -2,7 +2,10 @@
 //! first visit, four digits after that, and the result in full-screen colour.
 
 pub mod html;
+pub mod limits;
 pub mod text;
+
+pub use limits::{flags, revoke};
 
 use std::net::SocketAddr;
 
@@ -24,7 +27,19 @@ use crate::App;
 use html::{Form, Shown};
 use text as t;
 
+/// The phone's cookie. Over https it is a `__Host-` cookie: Secure, for this host and path `/`
+/// only, so no other host under the same domain can plant one (a phone fixed to an attacker's
+/// cookie would hand them whoever registers on it).
 const COOKIE: &str = "pc_phone";
+const HOST_COOKIE: &str = "__Host-pc_phone";
+
+fn cookie_name(app: &App) -> &'static str {
+    if app.secure_cookies {
+        HOST_COOKIE
+    } else {
+        COOKIE
+    }
+}
 /// A phone is remembered for 400 days (the longest browsers keep a cookie).
 const COOKIE_MAX_AGE: u32 = 400 * 24 * 3600;
 /// Form bodies are small; anything bigger is not a person typing.
@@ -50,7 +65,8 @@ fn constant_eq(a: &str, b: &str) -> bool {
 fn phone_from_cookie(app: &App, headers: &HeaderMap) -> Option<Uuid> {
     for value in headers.get_all(header::COOKIE) {
         for part in value.to_str().ok()?.split(';') {
-            if let Some(v) = part.trim().strip_prefix("pc_phone=") {
+            let value = part.trim().strip_prefix(cookie_name(app)).and_then(|r| r.strip_prefix('='));
+            if let Some(v) = value {
                 let (id, sig) = v.split_once('.')?;
                 if constant_eq(&sign(&app.keys.cookie, id), sig) {
                     return Uuid::parse_str(id).ok();
@@ -87,7 +103,8 @@ fn respond(app: &App, status: StatusCode, nonce: &str, body: String, phone: Opti
     }
     if let Some(id) = phone {
         let cookie = format!(
-            "{COOKIE}={id}.{}; Max-Age={COOKIE_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax{}",
+            "{}={id}.{}; Max-Age={COOKIE_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax{}",
+            cookie_name(app),
             sign(&app.keys.cookie, &id.to_string()),
             if app.secure_cookies { "; Secure" } else { "" }
         );
@@ -101,11 +118,6 @@ fn respond(app: &App, status: StatusCode, nonce: &str, body: String, phone: Opti
 fn message(app: &App, status: StatusCode, title: &str, text: &str) -> Response {
     let n = nonce();
     respond(app, status, &n, html::message(&n, title, text), None)
-}
-
-fn client(app: &App, peer: SocketAddr, headers: &HeaderMap) -> String {
-    let xff = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    crate::ratelimit::client_key(peer.ip(), xff, app.trusted_hops)
 }
 
 /// A venue code that phones may use: on the server, signed by its desk, not revoked, approved.
@@ -157,12 +169,18 @@ fn limited(app: &App, who: &str, code: &str) -> Option<Response> {
 }
 
 /// Rate limits, then the code: the page to show instead when either says no.
+///
+/// A malformed code is refused before any bucket is touched; a code's bucket is keyed by the
+/// code as parsed (case, dashes and look-alike letters of one code share it), and only a request
+/// its client's own bucket let through takes from it, so one client cannot empty a venue's.
 async fn admit(app: &App, peer: SocketAddr, headers: &HeaderMap, code: &str) -> Result<Served, Response> {
-    let who = client(app, peer, headers);
-    if let Some(r) = limited(app, &who, code) {
+    let parsed = placecode::code::parse(code)
+        .map_err(|_| message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::BAD_CODE_BODY))?;
+    let who = app.client(peer, headers);
+    if let Some(r) = limited(app, &who, &parsed.code) {
         return Err(r);
     }
-    served(app, code).await
+    served(app, &parsed.code).await
 }
 
 /// What a code's page may be asked: `?new` (someone else on this phone), `?same=` (a 同车人员申报 link).
@@ -257,7 +275,16 @@ pub async fn show(
     // Read leniently: the first of each parameter, anything else ignored (never the framework's
     // English refusal of a repeated or unknown parameter).
     let q = ShowQuery::parse(query.as_deref().unwrap_or(""));
-    let (phone, fresh) = match phone_from_cookie(&app, &headers) {
+    // A phone the administrator revoked is a new phone from now on.
+    let cookie = match phone_from_cookie(&app, &headers) {
+        Some(p) => match limits::revoked(&app.pool, p).await {
+            Ok(false) => Some(p),
+            Ok(true) => None,
+            Err(e) => return server_error(&app, e),
+        },
+        None => None,
+    };
+    let (phone, fresh) = match cookie {
         Some(p) => (p, false),
         None => (Uuid::now_v7(), true),
     };
@@ -437,13 +464,19 @@ pub async fn submit(
     let Ok(once) = Uuid::parse_str(get("once")) else {
         return message(&app, StatusCode::FORBIDDEN, t::TITLE, t::STALE_FORM);
     };
+    match limits::revoked(&app.pool, phone).await {
+        Ok(false) => {}
+        Ok(true) => return message(&app, StatusCode::FORBIDDEN, t::TITLE, t::STALE_FORM),
+        Err(e) => return server_error(&app, e),
+    }
     // The same form sent again (a double tap, a reload of the POST): the first result, no new visit.
     match done(&app, phone, once).await {
         Ok(Some((id, code))) => return see_other(&app, &result_path(&code, id)),
         Ok(None) => {}
         Err(e) => return server_error(&app, e),
     }
-    let form = Submitted { phone, once, fields: &fields, new: get("new") == "1" };
+    let client = app.client(peer, &headers);
+    let form = Submitted { phone, once, fields: &fields, new: get("new") == "1", client: &client };
     let result = match get("action") {
         "last4" if s.kind == CodeKind::General => returning(&app, &s, &form).await,
         _ => declare(&app, &s, &form).await,
@@ -457,6 +490,8 @@ struct Submitted<'a> {
     once: Uuid,
     fields: &'a [(String, String)],
     new: bool,
+    /// The client address, as the rate limits count it.
+    client: &'a str,
 }
 
 impl Submitted<'_> {
@@ -648,6 +683,24 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
         }
         Err(e) => return Err(CentralError::Internal(e.to_string())),
     };
+    // A number this phone does not hold yet is counted against the phone's and the address's
+    // limits (a number already on file, from a phone not linked to it, counts harder).
+    let (on_file, held): (bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM people WHERE id_hash = $1),
+                EXISTS (SELECT 1 FROM phone_people pp JOIN people p ON p.id = pp.person_id
+                        WHERE p.id_hash = $1 AND pp.phone_id = $2)",
+    )
+    .bind(&app.keys.person(&row.document_number).lookup)
+    .bind(phone)
+    .fetch_one(&app.pool)
+    .await?;
+    if !held {
+        if let Some(refusal) = limits::admit_new_id(app, phone, form.client, on_file, today).await? {
+            let mut r = message(app, StatusCode::TOO_MANY_REQUESTS, t::TITLE, refusal);
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
+            return Ok(r);
+        }
+    }
     let mut tx = app.pool.begin().await?;
     let Some(result) = claim(&mut tx, s, form, now).await? else {
         return already(app, tx, form).await;
@@ -853,8 +906,8 @@ async fn check_in(
 ) -> Result<Vec<Shown>, CentralError> {
     let keys = &all_keys.data;
     let mut shown = Vec::with_capacity(people.len());
-    let (mut ids, mut persons, mut colours, mut healths, mut reasons, mut bodies) =
-        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut ids, mut persons, mut colours, mut healths, mut reasons, mut bodies, mut verified) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     let (mut raises, mut local) = (Vec::new(), Vec::new());
     for p in people {
         // The centre's own list names the person exactly.
@@ -875,6 +928,8 @@ async fn check_in(
         let id = Uuid::now_v7();
         ids.push(id);
         persons.push(p.id);
+        // Declared from a phone that is not the person's own: kept apart in tracing.
+        verified.push(p.verified);
         colours.push(d.colour.key());
         healths.push(d.health_code.key());
         reasons.push(d.reasons.join("\u{1f}"));
@@ -903,9 +958,10 @@ async fn check_in(
     if let Some(way_in) = way_in {
         sqlx::query(
         "WITH v AS (
-            INSERT INTO visits (id, at, person_id, venue_id, code, source, way_in, colour, health_code, reasons)
-            SELECT u.id, $1, u.person, $2, $3, 'phone', $4, u.colour, u.health, string_to_array(u.reasons, chr(31))
-            FROM UNNEST($5::uuid[], $6::bigint[], $7::text[], $8::text[], $9::text[]) AS u(id, person, colour, health, reasons)
+            INSERT INTO visits (id, at, person_id, venue_id, code, source, way_in, colour, health_code, reasons, verified)
+            SELECT u.id, $1, u.person, $2, $3, 'phone', $4, u.colour, u.health, string_to_array(u.reasons, chr(31)), u.verified
+            FROM UNNEST($5::uuid[], $6::bigint[], $7::text[], $8::text[], $9::text[], $11::bool[])
+                AS u(id, person, colour, health, reasons, verified)
             RETURNING 1)
          INSERT INTO changes (kind, venue_id, body) SELECT 'phone_visit', $2, b FROM UNNEST($10::jsonb[]) AS b",
     )
@@ -919,6 +975,7 @@ async fn check_in(
     .bind(&healths)
     .bind(&reasons)
     .bind(&bodies)
+    .bind(&verified)
     .execute(&mut **tx)
     .await?;
     }

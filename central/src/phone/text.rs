@@ -10,6 +10,9 @@ pub const REVOKED_TITLE: &str = "此码已停用";
 pub const REVOKED_BODY: &str = "这个场所码已停用，请扫描场所张贴的新码，或到登记台人工登记。";
 pub const REJECTED_VENUE_BODY: &str = "该场所未通过审核，此码不能使用。请到登记台人工登记。";
 pub const SLOW_DOWN: &str = "操作过于频繁，请稍等片刻再试。";
+pub const PHONE_FULL: &str = "本手机已为8人登记过，不能再为更多人登记。请到登记台由工作人员人工登记。";
+pub const PHONE_NEW_IDS: &str = "本手机今天登记的新证件号已达上限。请到登记台由工作人员人工登记。";
+pub const ADDRESS_NEW_IDS: &str = "您所在的网络今天登记的新证件号已达上限。请到登记台由工作人员人工登记。";
 pub const STALE_FORM: &str = "页面已过期，请重新扫码后再提交。";
 pub const SERVER_ERROR: &str = "服务器暂时无法处理，请稍后重试，或到登记台人工登记。";
 

@@ -23,10 +23,8 @@ pub fn serve_config(rate_ip: u32) -> ServeConfig {
         listen: "127.0.0.1:0".into(),
         rate_ip_per_minute: rate_ip,
         rate_code_per_minute: 100_000,
-        trust_proxy: false,
-        proxy_hops: 1,
-        request_timeout_secs: 30,
         overdue_hours: 12,
+        ..ServeConfig::default()
     }
 }
 
@@ -62,7 +60,8 @@ impl Server {
     /// Enrols a new desk for a district (and venues), with a fresh signing key.
     pub async fn desk(&self, districts: &[&str], venues: &[Uuid]) -> Desk {
         let districts: Vec<String> = districts.iter().map(|s| s.to_string()).collect();
-        let token = placecode_central::enrol::make_token(&self.pool, venues, &districts, "test").await.expect("token");
+        let token =
+            placecode_central::enrol::make_token(&self.pool, venues, &districts, None, "test").await.expect("token");
         let key = SigningKey::generate().expect("key");
         let id = Uuid::now_v7();
         let req = EnrolRequest {
@@ -227,7 +226,7 @@ pub async fn test_desk(s: &Server, dir: &std::path::Path, name: &str, kind: &str
     store.set_served_venue(&venue.id).unwrap();
     let op = store.add_operator("张敏", "246813").unwrap();
     let engine = placecode::sync_client::SyncEngine::new(&db);
-    let token = placecode_central::enrol::make_token(&s.pool, &[], &["gulou".into()], "").await.unwrap();
+    let token = placecode_central::enrol::make_token(&s.pool, &[], &["gulou".into()], None, "").await.unwrap();
     engine.enrol(&s.base, &token, name, None, &key).await.unwrap();
     engine.sync_once().await.unwrap();
     let ctx =
@@ -286,11 +285,16 @@ pub async fn people_on_file(pool: &PgPool) -> Vec<OnFile> {
         .collect()
 }
 
-/// A plain-text dump of this test's database, as a backup or a copy would hold it.
-pub async fn pg_dump(pool: &PgPool) -> String {
+/// The URL of this test's own database (for the server binary and the PostgreSQL tools).
+pub async fn db_url(pool: &PgPool) -> String {
     let db: String = sqlx::query_scalar("SELECT current_database()").fetch_one(pool).await.unwrap();
     let base = std::env::var("DATABASE_URL").unwrap();
-    let url = format!("{}/{db}", base.rsplit_once('/').unwrap().0);
+    format!("{}/{db}", base.rsplit_once('/').unwrap().0)
+}
+
+/// A plain-text dump of this test's database, as a backup or a copy would hold it.
+pub async fn pg_dump(pool: &PgPool) -> String {
+    let url = db_url(pool).await;
     let out = std::process::Command::new("pg_dump").args(["--data-only", "--dbname", &url]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
@@ -299,4 +303,44 @@ pub async fn pg_dump(pool: &PgPool) -> String {
 /// One number a query counts.
 pub async fn count(pool: &sqlx::PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.expect("count")
+}
+
+/// A phone's browser: it keeps its cookie.
+pub fn phone_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .user_agent("Mozilla/5.0 (Linux; Android 10) AppleWebKit/537.36 MicroMessenger/8.0.40")
+        .build()
+        .unwrap()
+}
+
+/// Sets one field of a form body.
+pub fn set(body: &mut [(&'static str, String)], key: &str, value: &str) {
+    for (k, v) in body.iter_mut() {
+        if *k == key {
+            *v = value.into();
+        }
+    }
+}
+
+/// A fresh form's tokens (each form may be sent once).
+pub async fn form(phone: &reqwest::Client, url: &str) -> Tokens {
+    csrf(&phone.get(url).send().await.unwrap().text().await.unwrap())
+}
+
+/// A first-visit declaration form for a general code.
+pub fn declaration(t: &Tokens, name: &str, id: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("csrf", t.csrf.clone()),
+        ("once", t.once.clone()),
+        ("action", "declare".into()),
+        ("name", name.into()),
+        ("id_number", id.into()),
+        ("address", "开封市鼓楼区中山路1号".into()),
+        ("phone", "13837800003".into()),
+        ("visited_risk_area", "no".into()),
+        ("contact_with_suspected", "no".into()),
+        ("temperature_normal", "yes".into()),
+        ("temperature", "36.5".into()),
+    ]
 }
