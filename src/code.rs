@@ -62,7 +62,9 @@ impl SigningKey {
         mac.update(body);
         let full = mac.finalize().into_bytes();
         let mut out = [0u8; MAC];
-        out.copy_from_slice(&full[..MAC]);
+        for (o, f) in out.iter_mut().zip(full) {
+            *o = f;
+        }
         out
     }
 
@@ -154,13 +156,18 @@ fn encode(bytes: &[u8; CODE_BYTES]) -> String {
         bits += 8;
         while bits >= 5 {
             bits -= 5;
-            out.push(ALPHABET[((acc >> bits) & 31) as usize] as char);
+            out.push(symbol(acc >> bits));
         }
     }
     if bits > 0 {
-        out.push(ALPHABET[((acc << (5 - bits)) & 31) as usize] as char);
+        out.push(symbol(acc << (5 - bits)));
     }
     out
+}
+
+/// The base32 symbol of the low five bits.
+fn symbol(v: u32) -> char {
+    ALPHABET.get((v & 31) as usize).map_or('0', |&a| a as char)
 }
 
 fn decode(s: &str) -> Result<[u8; CODE_BYTES], String> {
@@ -179,8 +186,8 @@ fn decode(s: &str) -> Result<[u8; CODE_BYTES], String> {
         bits += 5;
         if bits >= 8 {
             bits -= 8;
-            if n < CODE_BYTES {
-                out[n] = (acc >> bits) as u8;
+            if let Some(o) = out.get_mut(n) {
+                *o = (acc >> bits) as u8;
             }
             n += 1;
         }

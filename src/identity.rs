@@ -60,19 +60,20 @@ pub fn resident_id(raw: &str, today: NaiveDate) -> Result<ResidentId, String> {
     if let Some(c) = s.chars().find(|c| !c.is_ascii_alphanumeric()) {
         return Err(crate::normalize::forbidden(c));
     }
-    if s.len() != 18 {
+    let Ok(b) = <[u8; 18]>::try_from(s.as_bytes()) else {
         return Err(format!("应为18位，现为{}位", s.chars().count()));
-    }
-    let b = s.as_bytes();
-    if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
+    };
+    let [body @ .., check] = b;
+    if !body.iter().all(u8::is_ascii_digit) || !(check.is_ascii_digit() || check == b'X') {
         return Err("前17位应为数字，最后一位为数字或X".into());
     }
-    let province = (b[0] - b'0') * 10 + (b[1] - b'0');
-    if !PROVINCES.contains(&province) {
+    // Every one of the 17 is a digit now.
+    let digit = |i: usize| body.get(i).map_or(0, |d| u32::from(d - b'0'));
+    let number = |from: usize, to: usize| (from..to).fold(0u32, |n, i| n * 10 + digit(i));
+    if !PROVINCES.contains(&(number(0, 2) as u8)) {
         return Err("前两位不是有效的省份代码".into());
     }
-    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
-    let birth = NaiveDate::from_ymd_opt(num(6..10) as i32, num(10..12), num(12..14))
+    let birth = NaiveDate::from_ymd_opt(number(6, 10) as i32, number(10, 12), number(12, 14))
         .ok_or_else(|| "出生日期不存在（第7至14位）".to_string())?;
     if birth > today {
         return Err("出生日期在今天之后（第7至14位）".into());
@@ -80,8 +81,8 @@ pub fn resident_id(raw: &str, today: NaiveDate) -> Result<ResidentId, String> {
     if birth.year() < 1900 {
         return Err("出生日期早于1900年（第7至14位）".into());
     }
-    let sum: u32 = b[..17].iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
-    if CHECK[(sum % 11) as usize] != b[17] {
+    let sum: u32 = body.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    if CHECK.get((sum % 11) as usize) != Some(&check) {
         return Err("校验位不对，请核对号码是否输错".into());
     }
     Ok(ResidentId { number: s, birth_date: birth })
@@ -144,9 +145,8 @@ pub fn document(kind: DocumentKind, raw: &str, today: NaiveDate) -> Result<Strin
         DocumentKind::Passport => (5..=17).contains(&s.len()) && s.bytes().any(|b| b.is_ascii_digit()),
         // 回乡证: H or M, then 8 digits (10 for older cards).
         DocumentKind::HkMacaoPermit => {
-            matches!(s.as_bytes()[0], b'H' | b'M')
-                && matches!(s.len(), 9 | 11)
-                && s[1..].bytes().all(|b| b.is_ascii_digit())
+            let mut b = s.bytes();
+            matches!(b.next(), Some(b'H' | b'M')) && matches!(s.len(), 9 | 11) && b.all(|b| b.is_ascii_digit())
         }
         // 台胞证: 8 digits (older cards: 10 characters with a letter).
         DocumentKind::TaiwanPermit => {
@@ -187,18 +187,23 @@ pub fn plate(raw: &str) -> Result<String, String> {
     }
     // Embassy (使) plates: 3 digits for the mission then 3 digits, 使 at the start or the end.
     let embassy = |body: &[char]| body.len() == 6 && body.iter().all(char::is_ascii_digit);
-    if chars[0] == '使' && embassy(&chars[1..]) || chars.last() == Some(&'使') && embassy(&chars[..chars.len() - 1]) {
-        return Ok(s);
+    match chars.as_slice() {
+        ['使', body @ ..] | [body @ .., '使'] if embassy(body) => return Ok(s),
+        _ => {}
     }
-    if !PLATE_PROVINCES.contains(chars[0]) {
+    let (province, authority, rest) = match chars.as_slice() {
+        [p, a, rest @ ..] => (*p, *a, rest),
+        [p] => (*p, ' ', &[][..]),
+        [] => return Err("必填".into()),
+    };
+    if !PLATE_PROVINCES.contains(province) {
         return Err("第一位应为省份简称（如豫）".into());
     }
-    if chars.len() < 2 || !chars[1].is_ascii_uppercase() {
+    if !authority.is_ascii_uppercase() {
         return Err("第二位应为发牌机关字母（如开封为B）".into());
     }
-    let rest = &chars[2..];
-    let (serial, suffix) = match rest.last() {
-        Some(c @ ('挂' | '学' | '警' | '港' | '澳' | '领')) => (&rest[..rest.len() - 1], Some(*c)),
+    let (serial, suffix) = match rest {
+        [serial @ .., c @ ('挂' | '学' | '警' | '港' | '澳' | '领')] => (serial, Some(*c)),
         _ => (rest, None),
     };
     if let Some(c) = serial.iter().find(|c| !serial_ok(c)) {
@@ -209,9 +214,14 @@ pub fn plate(raw: &str) -> Result<String, String> {
         (5, Some(c)) => Err(format!("“{c}”字车牌在省份简称和字母之后应为4位")),
         // New-energy plates: D/F (and A-K for small cars) in the first or last position.
         (6, None) => {
-            let small = matches!(serial[0], 'A'..='K')
-                && serial[1..].iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase());
-            let large = matches!(serial[5], 'D' | 'F') && serial[..5].iter().all(char::is_ascii_digit);
+            let small = match serial {
+                ['A'..='K', rest @ ..] => rest.iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()),
+                _ => false,
+            };
+            let large = match serial {
+                [digits @ .., 'D' | 'F'] => digits.iter().all(char::is_ascii_digit),
+                _ => false,
+            };
             if small || large {
                 Ok(s)
             } else {

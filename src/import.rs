@@ -78,8 +78,13 @@ pub fn parse_venues(text: &str) -> Result<ParsedCsv> {
     for (slot, (_, names)) in index.iter_mut().zip(COLUMNS) {
         *slot = header_keys.iter().position(|h| names.iter().any(|n| crate::normalize::comparable(n) == *h));
     }
-    let missing: Vec<&str> =
-        COLUMNS.iter().zip(&index).skip(1).filter(|(_, i)| i.is_none()).map(|((_, names), _)| names[0]).collect();
+    let missing: Vec<&str> = COLUMNS
+        .iter()
+        .zip(&index)
+        .skip(1)
+        .filter(|(_, i)| i.is_none())
+        .filter_map(|((_, names), _)| names.first().copied())
+        .collect();
     if !missing.is_empty() {
         return Err(Error::BadFile(format!("缺少列：{}。第一行应为表头", missing.join("、"))));
     }

@@ -265,7 +265,8 @@ pub fn pin(raw: &str) -> Result<String, String> {
     if !(6..=12).contains(&pin.chars().count()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
         return Err("应为6至12位数字".into());
     }
-    let steps: Vec<i16> = pin.as_bytes().windows(2).map(|w| i16::from(w[1]) - i16::from(w[0])).collect();
+    let steps: Vec<i16> =
+        pin.as_bytes().iter().zip(pin.as_bytes().iter().skip(1)).map(|(a, b)| i16::from(*b) - i16::from(*a)).collect();
     let all = |ok: &dyn Fn(i16) -> bool| steps.iter().all(|&s| ok(s));
     // 000000; 123456 and 789012 (up, wrapping); 654321 and 210987 (down, wrapping).
     if all(&|s| s == 0) || all(&|s| s == 1 || s == -9) || all(&|s| s == -1 || s == 9) {
@@ -376,12 +377,12 @@ fn strip_country(d: &str) -> &str {
 fn is_mobile(d: &str) -> bool {
     d.len() == 11
         && d.starts_with('1')
-        && matches!(d.as_bytes()[1], b'3'..=b'9')
+        && matches!(d.as_bytes().get(1), Some(b'3'..=b'9'))
         && d.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn is_local(d: &str) -> bool {
-    d.len() == 8 && matches!(d.as_bytes()[0], b'2'..=b'9') && d.bytes().all(|b| b.is_ascii_digit())
+    d.len() == 8 && matches!(d.as_bytes().first(), Some(b'2'..=b'9')) && d.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]

@@ -90,7 +90,7 @@ impl DataKeys {
 
     /// The current key's id.
     pub fn current(&self) -> u32 {
-        self.keys[0].0
+        self.keys.first().map_or(0, |(id, _)| *id)
     }
 
     /// Puts a new key first in `path` (written whole, then renamed over the old file).
@@ -121,7 +121,7 @@ impl DataKeys {
         if plain.is_empty() {
             return Ok(String::new());
         }
-        let (id, key) = self.keys[0];
+        let (id, key) = *self.keys.first().ok_or_else(|| CentralError::Internal("no data key".into()))?;
         let mut nonce = [0u8; 24];
         getrandom::getrandom(&mut nonce).map_err(|e| CentralError::Internal(e.to_string()))?;
         let sealed = XChaCha20Poly1305::new(&key.into())

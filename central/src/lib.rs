@@ -1,6 +1,8 @@
 //! placecode-central: the server desks sync to and the page every printed QR opens. It holds no
 //! rule of its own: venues, codes, declarations, identities and colours are checked by the core
 //! library (`placecode`), the same code the desk runs.
+// Everything here handles what the network sends: no unwrap, no unchecked index.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
 pub mod api;
 pub mod audit;

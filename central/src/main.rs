@@ -1,4 +1,5 @@
 //! `placecode-central`: serve, or run an administrator's command.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};

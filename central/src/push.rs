@@ -49,14 +49,14 @@ pub async fn push(
     for (i, record) in records.into_iter().enumerate() {
         let rid = record.id.clone();
         match sync::record_id(&rid) {
-            Err(r) => results[i] = Some(rejected(&rid, r)),
+            Err(r) => answer(&mut results, i, rejected(&rid, r)),
             Ok(id) => {
                 let digest = record.digest();
                 match seen.get(&id) {
                     // The same id twice in one batch: the second is the first's echo, or a conflict.
                     Some(d) => {
-                        results[i] =
-                            Some(status(&rid, if *d == digest { PushStatus::Duplicate } else { PushStatus::Conflict }))
+                        let s = if *d == digest { PushStatus::Duplicate } else { PushStatus::Conflict };
+                        answer(&mut results, i, status(&rid, s))
                     }
                     None => {
                         seen.insert(id, digest);
@@ -80,10 +80,10 @@ pub async fn push(
     let mut fresh = Vec::with_capacity(items.len());
     for (i, it) in items {
         match known.get(&it.id) {
-            Some(d) if d[..] == it.digest[..] => results[i] = Some(status(&it.record.id, PushStatus::Duplicate)),
+            Some(d) if *d == it.digest => answer(&mut results, i, status(&it.record.id, PushStatus::Duplicate)),
             Some(_) => {
                 tracing::warn!(desk = %desk.id, record = %it.id, "record conflict: same id, different content");
-                results[i] = Some(status(&it.record.id, PushStatus::Conflict))
+                answer(&mut results, i, status(&it.record.id, PushStatus::Conflict))
             }
             None => fresh.push((i, it)),
         }
@@ -97,7 +97,7 @@ pub async fn push(
     for (i, it) in fresh {
         match ctx.check(&it.record, now) {
             Ok(v) => valid.push((i, it, v)),
-            Err(r) => results[i] = Some(rejected(&it.record.id, r)),
+            Err(r) => answer(&mut results, i, rejected(&it.record.id, r)),
         }
     }
 
@@ -125,7 +125,7 @@ pub async fn push(
     let mut entered = Vec::new();
     for (i, it, v) in valid {
         if !inserted.contains(&it.id) {
-            results[i] = Some(status(&it.record.id, PushStatus::Duplicate));
+            answer(&mut results, i, status(&it.record.id, PushStatus::Duplicate));
             continue;
         }
         let mut result = status(&it.record.id, PushStatus::Stored);
@@ -151,7 +151,7 @@ pub async fn push(
             }
             Valid::TripUpdate(venue, trip, b) => crate::trips::resolve(&mut tx, keys, desk.id, venue, trip, &b).await?,
         }
-        results[i] = Some(result);
+        answer(&mut results, i, result);
     }
     write_visits(&mut tx, keys, desk, visits, now).await?;
     // Once this batch's visits and incidents are in: entries whose crew the centre finds yellow
@@ -159,6 +159,13 @@ pub async fn push(
     crate::trips::flag_undecided(&mut tx, keys, &entered).await?;
     tx.commit().await?;
     Ok(results.into_iter().map(|r| r.unwrap_or_else(|| status("", PushStatus::Rejected))).collect())
+}
+
+/// The answer for the batch's `i`th record.
+fn answer(results: &mut [Option<PushResult>], i: usize, r: PushResult) {
+    if let Some(slot) = results.get_mut(i) {
+        *slot = Some(r);
+    }
 }
 
 fn status(id: &str, status: PushStatus) -> PushResult {

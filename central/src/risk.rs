@@ -150,7 +150,11 @@ pub(crate) async fn publish_raised_tags(
 
 /// A colour from the SQL levels the tag queries compute (0 green, 1 yellow, 2 red).
 fn level_colour(level: i32) -> Colour {
-    [Colour::Green, Colour::Yellow, Colour::Red][level.clamp(0, 2) as usize]
+    match level {
+        i32::MIN..=0 => Colour::Green,
+        1 => Colour::Yellow,
+        _ => Colour::Red,
+    }
 }
 
 /// Appends changes of one kind for every desk.
