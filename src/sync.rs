@@ -500,7 +500,7 @@ pub fn body<T: serde::de::DeserializeOwned>(record: &Record) -> Result<T, Refusa
 
 /// serde's reason in Chinese, naming the field or value it is about but never echoing the input
 /// (it may hold personal data).
-fn serde_reason(e: &serde_json::Error) -> String {
+pub fn serde_reason(e: &serde_json::Error) -> String {
     let s = e.to_string();
     let s = s.split(" at line").next().unwrap_or(&s);
     // The first `quoted` name in serde's message: the missing field's.
@@ -517,7 +517,7 @@ fn serde_reason(e: &serde_json::Error) -> String {
     } else if s.starts_with("invalid length") || s.starts_with("invalid value") {
         "某个字段的取值不对".into()
     } else {
-        "无法读取".into()
+        "某个字段的取值无法读取（如时间应为 2026-11-29T08:00:00Z）".into()
     }
 }
 

@@ -32,17 +32,11 @@ fn answer<T: Serialize>(value: &T) -> Response {
 /// Parses a JSON body, answering `{code, message}` instead of a bare rejection.
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| {
-        let what = match e.classify() {
+        CentralError::BadRequest(match e.classify() {
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "不是有效的JSON".to_string(),
-            _ => {
-                let s = e.to_string();
-                format!(
-                    "字段不对（{}）",
-                    s.split(" at line").next().unwrap_or("").chars().take(100).collect::<String>()
-                )
-            }
-        };
-        CentralError::BadRequest(what)
+            // In Chinese, naming the field but never echoing the input (the desk's rule).
+            _ => placecode::sync::serde_reason(&e),
+        })
     })
 }
 
@@ -209,4 +203,27 @@ pub async fn trace_overlap(
     let actor = tracing_actor(&app, &t, peer, &headers, &q.purpose).await?;
     let page = trace::overlap(&app.pool, &app.keys, &actor, &q, Utc::now()).await?;
     Ok(answer(&serde_json::json!({ "overlaps": page.rows, "truncated": page.truncated })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_of_the_wrong_shape_is_refused_in_chinese_without_echoing_it() {
+        let cases: [(&[u8], &str); 4] = [
+            (b"{", "不是有效的JSON"),
+            (br#"{"from": "2026-11-29T00:00:00Z", "to": "2026-11-29T01:00:00Z"}"#, "缺少字段 id_number"),
+            (br#"{"id_number": 410202198001010011, "from": 1, "to": 2}"#, "某个字段的类型不对"),
+            (br#"{"id_number": "x", "from": "<script>", "to": "y"}"#, "某个字段的取值无法读取"),
+        ];
+        for (body, want) in cases {
+            match parse::<trace::PersonQuery>(body) {
+                Err(CentralError::BadRequest(m)) => {
+                    assert!(m.contains(want) && !m.contains("script"), "{m}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
 }
