@@ -62,6 +62,30 @@ pub async fn write<'e, E: PgExecutor<'e>>(
     Ok(())
 }
 
+/// One row of the audit log, as `admin audit` lists it.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct Entry {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor: String,
+    pub action: String,
+    pub source: String,
+    pub purpose: String,
+    pub params: serde_json::Value,
+    pub results: i64,
+}
+
+/// The newest `limit` rows (at most 1,000), optionally of one action.
+pub async fn recent(pool: &sqlx::PgPool, action: Option<&str>, limit: i64) -> Result<Vec<Entry>> {
+    Ok(sqlx::query_as(
+        "SELECT at, actor, action, source, purpose, params, results FROM audit_log
+         WHERE $1::text IS NULL OR action = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(action)
+    .bind(limit.clamp(1, 1000))
+    .fetch_all(pool)
+    .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

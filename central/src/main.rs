@@ -67,6 +67,16 @@ enum Admin {
     Tracers,
     /// End a tracing credential at once.
     RevokeTracer { tracer: Uuid },
+    /// The audit log, newest first: who traced whom (masked), from where, why; every admin
+    /// command; the desks' risk questions.
+    Audit {
+        /// Only this action (trace_person, trace_venue, trace_overlap, supervise_trips,
+        /// risk_confirm, clear_colour, enrol_token, revoke_desk, tracer_token, revoke_tracer, ...).
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
     /// What the phone page flagged: addresses and phones that crossed its daily limits on new
     /// ID numbers (the last 7 days).
     Flags,
@@ -239,6 +249,12 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
             trace::revoke_tracer(&pool, tracer, &actor).await?;
             println!("revoked {tracer}");
             None
+        }
+        Admin::Audit { action, limit } => {
+            let rows = placecode_central::audit::recent(&pool, action.as_deref(), limit).await?;
+            let n = rows.len();
+            print(serde_json::json!({ "audit": rows }));
+            Some(("read_audit", serde_json::json!({ "action": action }), n))
         }
         Admin::Flags => {
             let flags = placecode_central::phone::flags(&pool).await?;

@@ -341,6 +341,17 @@ async fn attack_5_tracing_credentials_expire_are_scoped_limited_and_audited(pool
     let actions: Vec<&str> = admin.iter().map(|(a, _)| a.as_str()).collect();
     assert_eq!(actions, ["tracer_token", "tracer_token", "tracer_token", "revoke_tracer"]);
     assert!(admin.iter().all(|(_, source)| source == "cli"));
+    // The administrator reads the log (and that reading is audited too).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_placecode-central"))
+        .args(["admin", "audit", "--action", "trace_overlap"])
+        .env("DATABASE_URL", db_url(&pool).await)
+        .output()
+        .unwrap();
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = listed["audit"].as_array().unwrap();
+    assert_eq!(rows.len(), 4, "{listed}");
+    assert!(rows.iter().all(|r| r["purpose"] == "流调2026-7" && r["source"] == "127.0.0.1"), "{listed}");
+    assert_eq!(count(&pool, "SELECT count(*) FROM audit_log WHERE action = 'read_audit'").await, 1);
 }
 
 /// 6. Incident steps: one naming another venue's incident is refused, and so is a time out of
