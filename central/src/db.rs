@@ -5,11 +5,17 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use crate::error::Result;
 
+/// A transaction left open (by a bug, or a client gone mid-request) is ended by PostgreSQL after
+/// this long, its locks released, instead of holding a desk's row for ever.
+const IDLE_IN_TRANSACTION: &str = "30s";
+
 pub async fn connect(url: &str, max: u32) -> Result<PgPool> {
+    let options: sqlx::postgres::PgConnectOptions = url.parse()?;
+    let options = options.options([("idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION)]);
     let pool = PgPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(std::time::Duration::from_secs(10))
-        .connect(url)
+        .connect_with(options)
         .await?;
     migrate(&pool).await?;
     Ok(pool)

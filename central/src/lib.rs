@@ -24,6 +24,7 @@ pub mod trips;
 
 use std::sync::Arc;
 
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use sqlx::PgPool;
@@ -145,12 +146,28 @@ pub fn router(app: App) -> Router {
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(app.max_concurrent));
     api.merge(pages)
         .fallback(phone::not_found)
+        .layer(axum::middleware::from_fn(finish_what_starts))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             app.request_timeout,
         ))
         .layer(overload)
         .with_state(app)
+}
+
+/// A request's work runs in a task of its own, so that a client gone mid-request (a phone off
+/// 3G, a desk's dropped link) or the timeout cancels only the waiting, never a transaction half
+/// begun: a `BEGIN` sent and then abandoned would return its connection to the pool still inside
+/// the transaction, and the next statement on it (a desk's `last_seen_at`) would hold its row
+/// lock until the connection died.
+async fn finish_what_starts(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    match tokio::spawn(next.run(req)).await {
+        Ok(res) => res,
+        Err(e) => {
+            tracing::error!(error = %e, "request task");
+            CentralError::Internal("request task".into()).into_response()
+        }
+    }
 }
 
 /// Serves until SIGINT or SIGTERM, then lets requests in flight finish. Partitions are kept and
