@@ -162,8 +162,8 @@ pub async fn trace_person(
 ) -> Result<Response> {
     let q: trace::PersonQuery = parse(&body)?;
     let actor = tracing_actor(&app, &t, peer, &headers, &q.purpose).await?;
-    let page = trace::person(&app.pool, &app.keys, &actor, &q).await?;
-    Ok(answer(&serde_json::json!({ "visits": page.rows, "truncated": page.truncated })))
+    let (page, details) = trace::person(&app.pool, &app.keys, &actor, &q).await?;
+    Ok(answer(&serde_json::json!({ "visits": page.rows, "truncated": page.truncated, "details": details })))
 }
 
 pub async fn trace_venue(

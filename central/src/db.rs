@@ -115,6 +115,8 @@ async fn purge_people(
            AND NOT EXISTS (SELECT 1 FROM phone_people pp WHERE pp.person_id = p.id)",
         "DELETE FROM phones ph WHERE ph.seen_at < $1
            AND NOT EXISTS (SELECT 1 FROM phone_people pp WHERE pp.phone_id = ph.id)",
+        // What each source said: kept for the window (the current details stay on `people`).
+        "DELETE FROM person_details WHERE seen_at < $1",
     ] {
         sqlx::query(sql).bind(cutoff).execute(&mut **tx).await?;
     }

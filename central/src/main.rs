@@ -283,8 +283,8 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         Admin::Trace(Trace::Person { purpose, id_number, from, to }) => {
             let a = Actor::cli(&placecode_central::audit::purpose(&purpose)?);
             let q = trace::PersonQuery { id_number, from, to, purpose };
-            let page = trace::person(&pool, &keys().await?, &a, &q).await?;
-            print(serde_json::json!({ "visits": page.rows, "truncated": page.truncated }));
+            let (page, details) = trace::person(&pool, &keys().await?, &a, &q).await?;
+            print(serde_json::json!({ "visits": page.rows, "truncated": page.truncated, "details": details }));
             None
         }
         Admin::Trace(Trace::Venue { purpose, venue, from, to }) => {

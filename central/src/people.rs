@@ -34,16 +34,73 @@ impl PersonRow {
 }
 
 /// Who says what a person's details are. A desk's operator saw the person (and their
-/// document); a phone page only knows that someone typed the number, so a phone's details never
-/// replace details already on file (knowing someone's ID number must not let anyone rename them).
+/// document), and the person's own phone speaks for them; another phone only knows that someone
+/// typed the number, so its details never replace details already on file (knowing someone's ID
+/// number must not let anyone rename them). What each source said is kept apart
+/// (`person_details`), whoever wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
-    Desk,
-    Phone,
+    Desk(uuid::Uuid),
+    OwnPhone(uuid::Uuid),
+    Phone(uuid::Uuid),
 }
 
-/// Inserts or refreshes people (from a desk, the newest details win and an empty address or phone
-/// keeps the known one; from a phone, details on file are kept) and answers their ids by hash.
+impl Source {
+    /// May this source's details become the ones on file?
+    fn trusted(self) -> bool {
+        !matches!(self, Source::Phone(_))
+    }
+
+    /// As `person_details.source` names it: `desk:<id>`, `phone:<id>` (the person's own), or
+    /// `unverified_phone:<id>` (a phone that typed a number already on file).
+    fn label(self) -> String {
+        match self {
+            Source::Desk(id) => format!("desk:{id}"),
+            Source::OwnPhone(id) => format!("phone:{id}"),
+            Source::Phone(id) => format!("unverified_phone:{id}"),
+        }
+    }
+}
+
+/// What one source said of a person, and when (tracing shows every source).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Details {
+    pub source: String,
+    pub name: String,
+    pub address: String,
+    pub phone: Option<String>,
+    pub seen_at: DateTime<Utc>,
+}
+
+/// The sealed value of one source's details: name, address and phone.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SealedDetails {
+    name: String,
+    address: String,
+    phone: Option<String>,
+}
+
+/// Every source's details of a person, newest first.
+pub async fn details(pool: &sqlx::PgPool, keys: &crate::Keys, id_hash: &[u8]) -> Result<Vec<Details>> {
+    let rows: Vec<(String, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT d.source, d.details, d.seen_at FROM person_details d JOIN people p ON p.id = d.person_id
+         WHERE p.id_hash = $1 ORDER BY d.seen_at DESC",
+    )
+    .bind(id_hash)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(source, sealed, seen_at)| {
+            let d: SealedDetails = serde_json::from_str(&keys.data.open("details", id_hash, &sealed)?)
+                .map_err(|e| crate::CentralError::Internal(e.to_string()))?;
+            Ok(Details { source, name: d.name, address: d.address, phone: d.phone, seen_at })
+        })
+        .collect()
+}
+
+/// Inserts or refreshes people (from a desk or the person's own phone, the newest details win and
+/// an empty address or phone keeps the known one; from another phone, details on file are kept),
+/// keeps what this source said in `person_details`, and answers their ids by hash.
 pub async fn upsert(
     tx: &mut Transaction<'_, Postgres>,
     keys: &crate::Keys,
@@ -67,7 +124,11 @@ pub async fn upsert(
     let mut hashes = Vec::with_capacity(latest.len());
     let (mut kind, mut number, mut last4, mut name, mut address, mut phone, mut seen) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let mut said = Vec::with_capacity(latest.len());
     for (h, r) in latest {
+        let details = SealedDetails { name: r.name.clone(), address: r.address.clone(), phone: r.phone.clone() };
+        let details = serde_json::to_string(&details).map_err(|e| crate::CentralError::Internal(e.to_string()))?;
+        said.push(keys.data.seal("details", &h, &details)?);
         let seal = |field: &str, v: &str| keys.data.seal(field, &h, v);
         number.push(seal("document_number", &r.document_number)?);
         name.push(seal("name", &r.name)?);
@@ -100,11 +161,25 @@ pub async fn upsert(
     .bind(&address)
     .bind(&phone)
     .bind(&seen)
-    .bind(source == Source::Desk)
+    .bind(source.trusted())
     .fetch_all(&mut **tx)
     .await?;
+    let ids: HashMap<Vec<u8>, i64> = out.into_iter().collect();
+    let person_ids: Vec<i64> = hashes.iter().map(|h| ids.get(h).copied().unwrap_or_default()).collect();
+    sqlx::query(
+        "INSERT INTO person_details AS d (person_id, source, details, seen_at)
+         SELECT u.id, $2, u.details, u.seen FROM UNNEST($1::bigint[], $3::text[], $4::timestamptz[]) AS u(id, details, seen)
+         ON CONFLICT (person_id, source) DO UPDATE SET details = EXCLUDED.details, seen_at = EXCLUDED.seen_at
+             WHERE EXCLUDED.seen_at >= d.seen_at",
+    )
+    .bind(&person_ids)
+    .bind(source.label())
+    .bind(&said)
+    .bind(&seen)
+    .execute(&mut **tx)
+    .await?;
     adopt_legacy(tx, keys, &persons).await?;
-    Ok(out.into_iter().collect())
+    Ok(ids)
 }
 
 /// Rows from before the lookup key (risk entries, kept colours, a phone's own colours, found
@@ -223,8 +298,8 @@ pub fn open_fields(
 }
 
 /// Seals every personal field not yet sealed under the current data key (values from before
-/// encryption, or under an older key), a thousand people at a time; answers how many people
-/// were resealed and the key ids still in use afterwards.
+/// encryption, or under an older key), a thousand people at a time, and each source's details
+/// of them; answers how many people were resealed and the key ids still in use afterwards.
 pub async fn reseal(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<(u64, Vec<u32>)> {
     let prefix = format!("pc1.{:08x}.%", keys.data.current());
     let mut done = 0;
@@ -263,6 +338,29 @@ pub async fn reseal(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<(u64, Vec
         tx.commit().await?;
         done += rows.len() as u64;
     }
+    // What each source said, sealed for the same person.
+    loop {
+        let mut tx = pool.begin().await?;
+        let rows: Vec<(i64, String, Vec<u8>, String)> = sqlx::query_as(
+            "SELECT d.person_id, d.source, p.id_hash, d.details FROM person_details d JOIN people p ON p.id = d.person_id
+             WHERE d.details NOT LIKE $1 ORDER BY d.person_id LIMIT 1000 FOR UPDATE OF d SKIP LOCKED",
+        )
+        .bind(&prefix)
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for (person, source, h, sealed) in &rows {
+            sqlx::query("UPDATE person_details SET details = $3 WHERE person_id = $1 AND source = $2")
+                .bind(person)
+                .bind(source)
+                .bind(keys.data.seal("details", h, &keys.data.open("details", h, sealed)?)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+    }
     let used = sealed_key_ids(pool).await?;
     Ok((done, used.iter().filter_map(|id| u32::from_str_radix(id, 16).ok()).collect()))
 }
@@ -270,7 +368,7 @@ pub async fn reseal(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<(u64, Vec
 /// The ids (as stored, 8 hex digits) of the data keys that values in the database are sealed
 /// under: people's fields, and the values sealed whole (pull changes, trip crews and notes, truck
 /// records and shares, who helped on a visit), which are not resealed but age out with
-/// retention, so their keys are kept until then.
+/// retention, so their keys are kept until then; and each source's details of a person.
 pub async fn sealed_key_ids(pool: &sqlx::PgPool) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar(
         "SELECT DISTINCT split_part(v, '.', 2) FROM (
@@ -284,6 +382,7 @@ pub async fn sealed_key_ids(pool: &sqlx::PgPool) -> Result<Vec<String>> {
              UNION ALL SELECT reason FROM risk
              UNION ALL SELECT tag_input FROM risk
              UNION ALL SELECT tag_input FROM raised
+             UNION ALL SELECT details FROM person_details
          ) s WHERE v LIKE 'pc1.%'",
     )
     .fetch_all(pool)

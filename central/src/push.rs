@@ -593,7 +593,7 @@ async fn write_visits(
         tx,
         keys,
         visits.iter().map(|(_, _, (b, c))| crate::people::PersonRow::from_checked(c, b.at.min(now))).collect(),
-        crate::people::Source::Desk,
+        crate::people::Source::Desk(desk.id),
     )
     .await?;
     let n = visits.len();

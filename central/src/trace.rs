@@ -151,14 +151,20 @@ fn masked(raw: &str) -> String {
     placecode::mask::id_number(&placecode::normalize::compact(raw).to_ascii_uppercase())
 }
 
-pub async fn person(pool: &PgPool, keys: &crate::Keys, actor: &Actor, q: &PersonQuery) -> Result<Page<TracedVisit>> {
+/// A person's visits in the window, and what each source (desk or phone) said their details are.
+pub async fn person(
+    pool: &PgPool,
+    keys: &crate::Keys,
+    actor: &Actor,
+    q: &PersonQuery,
+) -> Result<(Page<TracedVisit>, Vec<crate::people::Details>)> {
     window(q.from, q.to)?;
     let h = id_hash(&keys.lookup, &q.id_number)?;
     let rows: Vec<TracedVisit> = sqlx::query_as(&format!(
         "{SELECT} WHERE v.person_id = (SELECT id FROM people WHERE id_hash = $1) AND v.at >= $2 AND v.at < $3
          ORDER BY v.at LIMIT $4"
     ))
-    .bind(h)
+    .bind(&h)
     .bind(q.from)
     .bind(q.to)
     .bind(limit())
@@ -167,7 +173,8 @@ pub async fn person(pool: &PgPool, keys: &crate::Keys, actor: &Actor, q: &Person
     let page = Page::of(rows);
     let params = serde_json::json!({"id_number": masked(&q.id_number), "from": q.from, "to": q.to});
     crate::audit::write(pool, actor, "trace_person", params, page.rows.len()).await?;
-    opened(page, &keys.data)
+    let details = crate::people::details(pool, keys, &h).await?;
+    Ok((opened(page, &keys.data)?, details))
 }
 
 pub async fn venue(pool: &PgPool, keys: &crate::Keys, actor: &Actor, q: &VenueQuery) -> Result<Page<TracedVisit>> {

@@ -270,6 +270,27 @@ async fn attack_4_a_visit_dated_ahead_does_not_win_the_details(pool: PgPool) {
         (on_file[0].name.as_str(), on_file[0].address.as_str(), on_file[0].phone.as_deref()),
         ("李秀兰", "开封市鼓楼区中山路1号", Some("13837800002"))
     );
+    // What each desk said is kept apart, with when: tracing sees the rogue desk's rename.
+    let token = placecode_central::trace::make_tracer(&pool, "疾控中心", 30, &[]).await.unwrap();
+    let now = Utc::now();
+    let traced = trace(
+        &s,
+        &token,
+        "/api/v1/trace/person",
+        json!({"purpose": "核对", "id_number": person,
+        "from": now - Duration::hours(1), "to": now + Duration::hours(1)}),
+    )
+    .await;
+    let said: Vec<(String, String)> = traced["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["source"].as_str().unwrap().to_owned(), d["name"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        said,
+        [(format!("desk:{}", honest.id), "李秀兰".into()), (format!("desk:{}", rogue.id), "冒名者".into())]
+    );
 }
 
 async fn trace(s: &Server, token: &str, path: &str, body: Value) -> Value {

@@ -295,7 +295,14 @@ async fn rows_from_before_the_lookup_key_move_to_it(pool: PgPool) {
         phone: None,
         seen: Utc::now(),
     };
-    placecode_central::people::upsert(&mut tx, keys, vec![row], placecode_central::people::Source::Desk).await.unwrap();
+    placecode_central::people::upsert(
+        &mut tx,
+        keys,
+        vec![row],
+        placecode_central::people::Source::Desk(uuid::Uuid::nil()),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     assert!(!pg_dump(&pool).await.contains(&hex::encode(pb.desk)), "B moved when B appeared");
     let legacy: i64 = sqlx::query_scalar("SELECT count(*) FROM risk WHERE legacy").fetch_one(&pool).await.unwrap();

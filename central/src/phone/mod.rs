@@ -725,7 +725,7 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
     .bind(phone)
     .fetch_one(&mut *tx)
     .await?;
-    let source = if verified { crate::people::Source::Desk } else { crate::people::Source::Phone };
+    let source = if verified { crate::people::Source::OwnPhone(phone) } else { crate::people::Source::Phone(phone) };
     let ids = crate::people::upsert(&mut tx, &app.keys, vec![row], source).await?;
     let person = ids.get(&hash).copied().ok_or_else(|| CentralError::Internal("person not upserted".into()))?;
     // The name on file (a phone never renames anyone): shown, and sent to the venue's desks.
