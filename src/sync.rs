@@ -193,7 +193,7 @@ pub struct PushResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Change {
     pub seq: i64,
-    pub kind: String,
+    pub kind: ChangeKind,
     pub body: serde_json::Value,
 }
 
@@ -205,15 +205,78 @@ pub struct PullResponse {
     pub server_time: DateTime<Utc>,
 }
 
-/// Change kind: a new epoch of door tags with every yellow and red tag (`risk::Epoch`): the desk
-/// drops all it had and takes these. Replaces the whole history of the list.
-pub const CHANGE_RISK_EPOCH: &str = "risk_epoch";
-/// Change kind: one door tag's colour within an epoch (green: no longer listed).
-pub const CHANGE_RISK_TAG: &str = "risk_tag";
+/// What a pulled change is: one type for the centre that writes it and the desk that applies
+/// it. On the wire (and in the centre's `changes.kind`) its snake_case key; a kind a newer
+/// centre sends and this desk does not know is `Unknown` and skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// A new epoch of door tags with every yellow and red tag (`risk::Epoch`): the desk drops all
+    /// it had and takes these. Replaces the whole history of the list.
+    RiskEpoch,
+    /// One door tag's colour within an epoch (green: no longer listed).
+    RiskTag,
+    /// The colour kept for the people whose door tag is `tag` (赋色保持 raised at another desk or
+    /// on a phone), within an epoch. Green: none is kept any more.
+    RaisedTag,
+    /// The centre's review of a venue (approved or rejected, with the reason).
+    VenueDecision,
+    /// A check-in on a phone at one of the desk's venues.
+    PhoneVisit,
+    /// Another desk's check-in at a venue this desk serves too.
+    Visit,
+    /// A truck trip bound for (or opened at) one of the desk's venues.
+    Trip,
+    /// A registered destination venue (for the checkpoint's list).
+    Destination,
+    /// A crew member's pre-declaration at a checkpoint.
+    PreDeclaration,
+    /// Another desk's incident at a shared venue (kept at the centre; desks do not apply it).
+    Incident,
+    #[serde(other)]
+    Unknown,
+}
 
-/// Change kind: the colour kept for the people whose door tag is `tag` (赋色保持 raised at another
-/// desk or on a phone), within an epoch. Green: none is kept any more.
-pub const CHANGE_RAISED_TAG: &str = "raised_tag";
+impl ChangeKind {
+    pub const ALL: [ChangeKind; 10] = [
+        ChangeKind::RiskEpoch,
+        ChangeKind::RiskTag,
+        ChangeKind::RaisedTag,
+        ChangeKind::VenueDecision,
+        ChangeKind::PhoneVisit,
+        ChangeKind::Visit,
+        ChangeKind::Trip,
+        ChangeKind::Destination,
+        ChangeKind::PreDeclaration,
+        ChangeKind::Incident,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ChangeKind::RiskEpoch => "risk_epoch",
+            ChangeKind::RiskTag => "risk_tag",
+            ChangeKind::RaisedTag => "raised_tag",
+            ChangeKind::VenueDecision => "venue_decision",
+            ChangeKind::PhoneVisit => "phone_visit",
+            ChangeKind::Visit => "visit",
+            ChangeKind::Trip => "trip",
+            ChangeKind::Destination => "destination",
+            ChangeKind::PreDeclaration => "pre_declaration",
+            ChangeKind::Incident => "incident",
+            ChangeKind::Unknown => "unknown",
+        }
+    }
+
+    /// The kind of a stored key; `Unknown` for any other.
+    pub fn from_key(key: &str) -> ChangeKind {
+        ChangeKind::ALL.into_iter().find(|k| k.key() == key).unwrap_or(ChangeKind::Unknown)
+    }
+
+    /// A change of the risk list itself (the desk notes when its list was last brought up to date).
+    pub fn is_risk_list(self) -> bool {
+        matches!(self, ChangeKind::RiskEpoch | ChangeKind::RiskTag)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RiskEpochBody {
@@ -803,6 +866,22 @@ pub fn text(field: &str, label: &str, s: &str, max: usize) -> Result<(), Refusal
 /// The code kind for a code's venue must match the code: a checkpoint code at a checkpoint.
 pub fn code_matches_venue(code: CodeKind, venue: CodeKind) -> bool {
     code == venue
+}
+
+#[cfg(test)]
+mod change_kind_tests {
+    use super::ChangeKind;
+
+    #[test]
+    fn a_change_kind_is_its_key_on_the_wire_and_an_unknown_one_is_skipped() {
+        for k in ChangeKind::ALL {
+            assert_eq!(serde_json::to_value(k).ok(), Some(serde_json::Value::String(k.key().into())));
+            assert_eq!(ChangeKind::from_key(k.key()), k);
+        }
+        let later: ChangeKind = serde_json::from_str("\"occupancy\"").unwrap_or(ChangeKind::RiskTag);
+        assert_eq!(later, ChangeKind::Unknown);
+        assert_eq!(ChangeKind::from_key("'; DROP TABLE changes; --"), ChangeKind::Unknown);
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use chrono::{Duration, TimeZone, Utc};
 use placecode::checkin::{DeclarationInput, HelperInput, Lookup, WayIn};
 use placecode::decision::Colour;
 use placecode::store::{CheckInContext, IncidentInput, IncidentStatus};
+use placecode::sync::ChangeKind;
 use placecode::venue::VenueInput;
 use placecode::{Error, Store};
 
@@ -497,11 +498,11 @@ fn r7_a_matching_tag_is_confirmed_with_the_centre() {
         (tag_of(B), Colour::Yellow),
         (tag_of(ELDER), Colour::Yellow),
     ]);
-    let change = |seq, kind: &str, body: serde_json::Value| placecode::sync::Change { seq, kind: kind.into(), body };
+    let change = |seq, kind: ChangeKind, body: serde_json::Value| placecode::sync::Change { seq, kind, body };
     let body =
         serde_json::to_value(placecode::sync::RiskEpochBody { epoch: epoch.clone(), tags: snapshot, raised: vec![] })
             .unwrap();
-    d.store.apply_changes(&[change(1, "risk_epoch", body)], 1).unwrap();
+    d.store.apply_changes(&[change(1, ChangeKind::RiskEpoch, body)], 1).unwrap();
     assert_eq!(d.store.risk_entry_count().unwrap(), 3);
 
     let asked: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -550,9 +551,9 @@ fn r7_a_matching_tag_is_confirmed_with_the_centre() {
     let tag = |epoch, n, colour| {
         serde_json::to_value(placecode::sync::RiskTagBody { epoch, tag: tag_of(n), colour }).unwrap()
     };
-    d.store.apply_changes(&[change(2, "risk_tag", tag(2, A, Colour::Green))], 2).unwrap();
+    d.store.apply_changes(&[change(2, ChangeKind::RiskTag, tag(2, A, Colour::Green))], 2).unwrap();
     assert_eq!(d.store.risk_entry_count().unwrap(), 3);
-    d.store.apply_changes(&[change(3, "risk_tag", tag(3, A, Colour::Green))], 3).unwrap();
+    d.store.apply_changes(&[change(3, ChangeKind::RiskTag, tag(3, A, Colour::Green))], 3).unwrap();
     assert_eq!(d.store.risk_entry_count().unwrap(), 2);
     // A new epoch: everything before goes.
     let next = placecode::risk::Epoch { epoch: 4, salt_hex: "77".repeat(32), bits: 20 };
@@ -562,11 +563,11 @@ fn r7_a_matching_tag_is_confirmed_with_the_centre() {
         raised: vec![],
     })
     .unwrap();
-    d.store.apply_changes(&[change(4, "risk_epoch", body)], 4).unwrap();
+    d.store.apply_changes(&[change(4, ChangeKind::RiskEpoch, body)], 4).unwrap();
     assert_eq!(d.store.risk_entry_count().unwrap(), 3);
     // A malformed epoch is skipped, not half-applied.
     let bad = json_body(r#"{"epoch": 5, "salt_hex": "zz", "bits": 99, "tags": {"red": [], "yellow": []}}"#);
-    d.store.apply_changes(&[change(5, "risk_epoch", bad)], 5).unwrap();
+    d.store.apply_changes(&[change(5, ChangeKind::RiskEpoch, bad)], 5).unwrap();
     *answer.lock().unwrap() = Some(None);
     assert!(d.store.check_in_by_id(A, &d.ctx).is_ok(), "a bad epoch is never used");
 }
@@ -584,7 +585,7 @@ fn r7_colours_kept_elsewhere_arrive_as_tags_and_a_clearing_reaches_this_desks_ow
     let until = d.ctx.now + Duration::days(10);
     let raised = vec![RaisedTag { tag: tag_of(B), colour: Colour::Yellow, until }];
     let body = serde_json::to_value(RiskEpochBody { epoch: epoch.clone(), tags: Default::default(), raised }).unwrap();
-    d.store.apply_changes(&[Change { seq: 1, kind: "risk_epoch".into(), body }], 1).unwrap();
+    d.store.apply_changes(&[Change { seq: 1, kind: ChangeKind::RiskEpoch, body }], 1).unwrap();
     // B was made yellow at another desk: held here too (no centre to ask in this test).
     let r = d.store.declare(&person("李四", B), &d.ctx).unwrap();
     assert_eq!(r.colour, Colour::Yellow);
@@ -604,7 +605,7 @@ fn r7_colours_kept_elsewhere_arrive_as_tags_and_a_clearing_reaches_this_desks_ow
         cleared: true,
     };
     let body = serde_json::to_value(cleared).unwrap();
-    d.store.apply_changes(&[Change { seq: 2, kind: "raised_tag".into(), body }], 2).unwrap();
+    d.store.apply_changes(&[Change { seq: 2, kind: ChangeKind::RaisedTag, body }], 2).unwrap();
     d.ctx.now += Duration::minutes(10);
     match d.store.check_in_by_id(A, &d.ctx).unwrap() {
         Lookup::CheckedIn { result } => assert_eq!(result.colour, Colour::Green, "{:?}", result.reasons),

@@ -137,7 +137,7 @@ fn a_venue_the_centre_refused_prints_nothing() {
     let code = store.issue_code(&venue, "正门", &key).unwrap();
     let decision = placecode::sync::Change {
         seq: 1,
-        kind: "venue_decision".into(),
+        kind: placecode::sync::ChangeKind::VenueDecision,
         body: serde_json::json!({"venue_id": venue, "status": "rejected", "reason": "重复登记：一所一码"}),
     };
     store.apply_changes(&[decision], 1).unwrap();

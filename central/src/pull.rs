@@ -1,7 +1,7 @@
 //! Pull (`docs/sync.md`): the changes a desk has not applied yet, in order, after its cursor.
 
 use chrono::{DateTime, Utc};
-use placecode::sync::{Change, PullResponse};
+use placecode::sync::{Change, ChangeKind, PullResponse};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -38,7 +38,9 @@ pub async fn pull(
     Ok(PullResponse {
         changes: rows
             .into_iter()
-            .map(|(seq, kind, body)| Ok(Change { seq, body: keys.data.open_body(&kind, body)?, kind }))
+            .map(|(seq, kind, body)| {
+                Ok(Change { seq, body: keys.data.open_body(&kind, body)?, kind: ChangeKind::from_key(&kind) })
+            })
             .collect::<Result<_>>()?,
         cursor,
         more,

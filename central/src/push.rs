@@ -431,13 +431,13 @@ async fn write_venue(
         .execute(&mut **tx)
         .await?;
     let decision = VenueDecision { venue_id: id.to_string(), status: status.into(), reason };
-    change(tx, "venue_decision", Some(id), None, &decision).await?;
+    change(tx, sync::ChangeKind::VenueDecision, Some(id), None, &decision).await?;
     if v.kind == CodeKind::Destination && status == "approved" {
         // Every checkpoint desk needs the list of destinations to name a trip's.
         let body = serde_json::json!({
             "venue_id": id, "name": v.name, "address": v.address, "district": v.district.key(),
         });
-        change(tx, "destination", None, None, &body).await?;
+        change(tx, sync::ChangeKind::Destination, None, None, &body).await?;
     }
     Ok(decision)
 }
@@ -510,7 +510,7 @@ async fn write_incident(
     .bind(&b.operator)
     .execute(&mut **tx)
     .await?;
-    change(tx, "incident", Some(venue), Some(desk.id), b).await
+    change(tx, sync::ChangeKind::Incident, Some(venue), Some(desk.id), b).await
 }
 
 async fn write_incident_event(tx: &mut Transaction<'_, Postgres>, incident: Uuid, b: &IncidentEventBody) -> Result<()> {
@@ -559,14 +559,14 @@ async fn write_truck(
 /// Appends a change for desks to pull (`venue` None: for every desk).
 pub async fn change<T: serde::Serialize>(
     tx: &mut Transaction<'_, Postgres>,
-    kind: &str,
+    kind: sync::ChangeKind,
     venue: Option<Uuid>,
     origin: Option<Uuid>,
     body: &T,
 ) -> Result<()> {
     let body = serde_json::to_value(body).map_err(|e| CentralError::Internal(e.to_string()))?;
     sqlx::query("INSERT INTO changes (kind, venue_id, origin_desk, body) VALUES ($1, $2, $3, $4)")
-        .bind(kind)
+        .bind(kind.key())
         .bind(venue)
         .bind(origin)
         .bind(body)
@@ -673,14 +673,16 @@ async fn write_visits(
     if !shared.is_empty() {
         let (venues, bodies): (Vec<Uuid>, Vec<serde_json::Value>) =
             venue.iter().zip(bodies).filter(|(v, _)| shared.contains(v)).map(|(v, b)| (*v, b)).unzip();
-        let bodies = bodies.iter().map(|b| keys.data.seal_body("visit", b)).collect::<Result<Vec<_>>>()?;
+        let kind = sync::ChangeKind::Visit.key();
+        let bodies = bodies.iter().map(|b| keys.data.seal_body(kind, b)).collect::<Result<Vec<_>>>()?;
         sqlx::query(
             "INSERT INTO changes (kind, venue_id, origin_desk, body)
-             SELECT 'visit', u.venue, $3, u.body FROM UNNEST($1::uuid[], $2::jsonb[]) AS u(venue, body)",
+             SELECT $4, u.venue, $3, u.body FROM UNNEST($1::uuid[], $2::jsonb[]) AS u(venue, body)",
         )
         .bind(&venues)
         .bind(&bodies)
         .bind(desk.id)
+        .bind(kind)
         .execute(&mut **tx)
         .await?;
     }

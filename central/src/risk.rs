@@ -5,10 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use placecode::decision::{Colour, Raised};
 use placecode::risk::{Epoch, RiskImportReport, TagSnapshot};
-use placecode::sync::{
-    RaisedTag, RaisedTagBody, RiskConfirmResponse, RiskEpochBody, RiskTagBody, CHANGE_RAISED_TAG, CHANGE_RISK_EPOCH,
-    CHANGE_RISK_TAG,
-};
+use placecode::sync::{ChangeKind, RaisedTag, RaisedTagBody, RiskConfirmResponse, RiskEpochBody, RiskTagBody};
 use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::error::{CentralError, Result};
@@ -104,7 +101,7 @@ pub async fn rotate(pool: &PgPool, keys: &crate::Keys) -> Result<Epoch> {
         raised: raised.into_iter().map(|(tag, r)| RaisedTag { tag, colour: r.colour, until: r.until }).collect(),
     };
     sqlx::query("INSERT INTO changes (kind, body) VALUES ($1, $2)")
-        .bind(CHANGE_RISK_EPOCH)
+        .bind(ChangeKind::RiskEpoch.key())
         .bind(sqlx::types::Json(&body))
         .execute(&mut *tx)
         .await?;
@@ -145,7 +142,7 @@ pub(crate) async fn publish_raised_tags(
             serde_json::to_value(RaisedTagBody { epoch, raised, cleared }).ok()
         })
         .collect();
-    append_changes(tx, CHANGE_RAISED_TAG, &bodies).await
+    append_changes(tx, ChangeKind::RaisedTag, &bodies).await
 }
 
 /// A colour from the SQL levels the tag queries compute (0 green, 1 yellow, 2 red).
@@ -158,9 +155,13 @@ fn level_colour(level: i32) -> Colour {
 }
 
 /// Appends changes of one kind for every desk.
-async fn append_changes(tx: &mut Transaction<'_, Postgres>, kind: &str, bodies: &[serde_json::Value]) -> Result<()> {
+async fn append_changes(
+    tx: &mut Transaction<'_, Postgres>,
+    kind: ChangeKind,
+    bodies: &[serde_json::Value],
+) -> Result<()> {
     sqlx::query("INSERT INTO changes (kind, body) SELECT $1, b FROM UNNEST($2::jsonb[]) AS b")
-        .bind(kind)
+        .bind(kind.key())
         .bind(bodies)
         .execute(&mut **tx)
         .await?;
@@ -287,7 +288,7 @@ async fn publish_tags(tx: &mut Transaction<'_, Postgres>, epoch: i64, tags: &[i6
             serde_json::to_value(RiskTagBody { epoch, tag: u32::try_from(tag).ok()?, colour: level_colour(level) }).ok()
         })
         .collect();
-    append_changes(tx, CHANGE_RISK_TAG, &bodies).await
+    append_changes(tx, ChangeKind::RiskTag, &bodies).await
 }
 
 /// The list's colour for a person (rows from before the lookup key found by the desks' hash).

@@ -76,9 +76,9 @@ async fn publish(tx: &mut Transaction<'_, Postgres>, keys: &crate::Keys, trip: U
     let state: TripState = sqlx::query_as(&format!("{STATE} WHERE t.id = $1")).bind(trip).fetch_one(&mut **tx).await?;
     let state = state.opened(&keys.data)?;
     let body = serde_json::to_value(state.change()).map_err(|e| CentralError::Internal(e.to_string()))?;
-    let sealed = keys.data.seal_body("trip", &body)?;
+    let sealed = keys.data.seal_body(placecode::sync::ChangeKind::Trip.key(), &body)?;
     for venue in [state.checkpoint_venue_id, state.destination_venue_id] {
-        crate::push::change(tx, "trip", Some(venue), None, &sealed).await?;
+        crate::push::change(tx, placecode::sync::ChangeKind::Trip, Some(venue), None, &sealed).await?;
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use placecode::sync::ChangeKind;
 use placecode::venue::CodeKind;
 use placecode_central::ServeConfig;
 use sqlx::PgPool;
@@ -81,7 +82,7 @@ async fn first_visit_declares_then_four_digits_suffice(pool: PgPool) {
 
     // The venue's desk pulls both phone check-ins.
     let pulled = desk.pull(0).await;
-    assert_eq!(pulled.changes.iter().filter(|c| c.kind == "phone_visit").count(), 2);
+    assert_eq!(pulled.changes.iter().filter(|c| c.kind == ChangeKind::PhoneVisit).count(), 2);
 }
 
 #[sqlx::test]
@@ -273,7 +274,7 @@ async fn a_phone_check_in_leaves_nothing_in_clear_in_a_dump(pool: PgPool) {
         assert!(!dump.contains(clear), "{clear} in clear in the dump");
     }
     let pulled = desk.pull(0).await;
-    let visit = pulled.changes.iter().find(|c| c.kind == "phone_visit").expect("the phone visit");
+    let visit = pulled.changes.iter().find(|c| c.kind == ChangeKind::PhoneVisit).expect("the phone visit");
     assert_eq!(visit.body["person"]["name"], "欧阳𠮷祥");
     assert_eq!(visit.body["person"]["document_number"], id.as_str());
 }
@@ -430,7 +431,7 @@ async fn checkpoint_codes_are_published_and_crews_declare_ahead(pool: PgPool) {
     assert_eq!(count(&pool, "SELECT count(*) FROM changes WHERE kind = 'phone_visit'").await, 0);
     assert_eq!(count(&pool, "SELECT count(*) FROM changes WHERE kind = 'pre_declaration'").await, 1);
     let pulled = desk.pull(0).await;
-    let pre = pulled.changes.iter().find(|c| c.kind == "pre_declaration").expect("the pre-declaration");
+    let pre = pulled.changes.iter().find(|c| c.kind == ChangeKind::PreDeclaration).expect("the pre-declaration");
     assert_eq!(pre.body["crew"][0]["origin"], "郑州", "stored as normalized, never as typed");
     assert_eq!(pre.body["crew"][0]["plate"], "豫B12345");
     // 同车人员申报: a link (and its QR) that opens the form with the truck filled in.
@@ -656,7 +657,11 @@ async fn a_phone_never_overwrites_details_on_file(pool: PgPool) {
     );
     // The desks pull the name on file too.
     let pulled = desk.pull(0).await;
-    assert!(pulled.changes.iter().filter(|c| c.kind == "phone_visit").all(|c| c.body["person"]["name"] == "李秀兰"));
+    assert!(pulled
+        .changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::PhoneVisit)
+        .all(|c| c.body["person"]["name"] == "李秀兰"));
 }
 
 /// Truck crews: a tampered document kind is refused (never taken for a resident ID), and a

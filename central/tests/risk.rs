@@ -5,6 +5,7 @@
 
 mod common;
 
+use placecode::sync::ChangeKind;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -21,7 +22,7 @@ async fn import(s: &Server, csv: &str, replace: bool) {
 }
 
 fn risk_changes(changes: &[Change]) -> Vec<&Change> {
-    changes.iter().filter(|c| c.kind.starts_with("risk")).collect()
+    changes.iter().filter(|c| c.kind.is_risk_list()).collect()
 }
 
 async fn pull_all(desk: &Desk) -> Vec<Change> {
@@ -46,7 +47,7 @@ async fn desks_get_door_tags_of_one_epoch_never_hashes_or_reasons(pool: PgPool) 
     let all = pull_all(&desk).await;
     let risk = risk_changes(&all);
     assert_eq!(risk.len(), 1, "the first import starts an epoch: one change with every tag");
-    assert_eq!(risk[0].kind, "risk_epoch");
+    assert_eq!(risk[0].kind, ChangeKind::RiskEpoch);
     let body: RiskEpochBody = serde_json::from_value(risk[0].body.clone()).unwrap();
     assert_eq!(body.epoch.bits, tag_bits(300));
     let n = body.tags.red.len() + body.tags.yellow.len();
@@ -65,7 +66,7 @@ async fn desks_get_door_tags_of_one_epoch_never_hashes_or_reasons(pool: PgPool) 
     let more = desk.pull(all.last().unwrap().seq).await.changes;
     let mut tags: Vec<RiskTagBody> = more.iter().map(|c| serde_json::from_value(c.body.clone()).unwrap()).collect();
     tags.sort_by_key(|t| t.colour);
-    assert!(more.iter().all(|c| c.kind == "risk_tag"));
+    assert!(more.iter().all(|c| c.kind == ChangeKind::RiskTag));
     let tag_new = body.epoch.tag(&id_hash(&s.keys.risk, &resident_id(1000))).unwrap();
     assert_eq!(tags.len(), 2);
     assert!(tags.contains(&RiskTagBody { epoch: body.epoch.epoch, tag: tag_new, colour: Colour::Yellow }));

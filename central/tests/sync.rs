@@ -5,6 +5,7 @@ mod common;
 
 use chrono::Utc;
 use common::*;
+use placecode::sync::ChangeKind;
 use placecode::sync::{PushStatus, RecordKind};
 use placecode::venue::CodeKind;
 use serde_json::json;
@@ -129,7 +130,7 @@ async fn a_desk_cannot_write_for_another_desks_venue(pool: PgPool) {
     assert_eq!(res.results[0].status, PushStatus::Stored);
     // ... and desk A sees C's check-in at its next pull, but not its own.
     let changes = a.pull(0).await;
-    let visits: Vec<_> = changes.changes.iter().filter(|c| c.kind == "visit").collect();
+    let visits: Vec<_> = changes.changes.iter().filter(|c| c.kind == ChangeKind::Visit).collect();
     assert_eq!(visits.len(), 1);
     assert_eq!(visits[0].body["visit"]["person"]["name"], "李四");
 }
@@ -180,7 +181,7 @@ async fn one_code_per_place_city_wide(pool: PgPool) {
     assert!(d.reason.contains("一所一码"), "{}", d.reason);
     // The rejecting decision reaches the desk by pull too.
     let pulled = b.pull(0).await;
-    assert!(pulled.changes.iter().any(|c| c.kind == "venue_decision" && c.body["status"] == "rejected"));
+    assert!(pulled.changes.iter().any(|c| c.kind == ChangeKind::VenueDecision && c.body["status"] == "rejected"));
 }
 
 #[sqlx::test]

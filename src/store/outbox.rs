@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{rfc3339, set_setting, setting, Store};
 use crate::error::{Error, FieldError, Result};
-use crate::sync::{Change, PushResult, PushStatus, Record, RecordKind};
+use crate::sync::{Change, ChangeKind, PushResult, PushStatus, Record, RecordKind};
 
 /// Queues a record for the server. Call it inside the writer's transaction.
 pub(crate) fn enqueue(conn: &Connection, id: &str, kind: RecordKind, body: serde_json::Value) -> Result<()> {
@@ -520,37 +520,37 @@ impl Store {
         for c in changes {
             let b = &c.body;
             let s = |k: &str| b.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
-            match c.kind.as_str() {
-                crate::sync::CHANGE_RISK_EPOCH => {
+            match c.kind {
+                ChangeKind::RiskEpoch => {
                     let Ok(e) = serde_json::from_value::<crate::sync::RiskEpochBody>(b.clone()) else { continue };
                     if !e.epoch.is_valid() {
                         continue;
                     }
                     super::checkin::install_risk_epoch(&tx, &e)?;
                 }
-                crate::sync::CHANGE_RISK_TAG => {
+                ChangeKind::RiskTag => {
                     let Ok(t) = serde_json::from_value::<crate::sync::RiskTagBody>(b.clone()) else { continue };
                     super::checkin::apply_risk_tag(&tx, &t)?;
                 }
-                crate::sync::CHANGE_RAISED_TAG => {
+                ChangeKind::RaisedTag => {
                     let Ok(t) = serde_json::from_value::<crate::sync::RaisedTagBody>(b.clone()) else { continue };
                     super::checkin::apply_raised_tag(&tx, &t)?;
                 }
-                "venue_decision" => {
+                ChangeKind::VenueDecision => {
                     tx.execute(
                         "UPDATE venues SET review_status = ?2, review_reason = ?3 WHERE id = ?1",
                         params![s("venue_id"), s("status"), s("reason")],
                     )?;
                 }
-                "phone_visit" => apply_visit(&tx, b, &s("id"), "phone")?,
-                "trip" => super::truck::apply_trip(&tx, b)?,
-                "destination" => super::truck::apply_destination(&tx, b)?,
-                "pre_declaration" => super::truck::apply_predeclaration(&tx, b)?,
-                "visit" => apply_visit(&tx, &b["visit"], &s("id"), "desk")?,
-                _ => {}
+                ChangeKind::PhoneVisit => apply_visit(&tx, b, &s("id"), "phone")?,
+                ChangeKind::Trip => super::truck::apply_trip(&tx, b)?,
+                ChangeKind::Destination => super::truck::apply_destination(&tx, b)?,
+                ChangeKind::PreDeclaration => super::truck::apply_predeclaration(&tx, b)?,
+                ChangeKind::Visit => apply_visit(&tx, &b["visit"], &s("id"), "desk")?,
+                ChangeKind::Incident | ChangeKind::Unknown => {}
             }
         }
-        if changes.iter().any(|c| c.kind.starts_with("risk")) {
+        if changes.iter().any(|c| c.kind.is_risk_list()) {
             set_setting(&tx, super::checkin::RISK_AS_OF, &stamp)?;
         }
         set_setting(&tx, CURSOR, &cursor.to_string())?;

@@ -17,6 +17,7 @@ use chrono::Utc;
 use hmac::{Hmac, Mac};
 use placecode::checkin::{DeclarationInput, TruckDeclarationInput};
 use placecode::decision::{self, Colour, HealthAnswers, RiskEntry};
+use placecode::sync::ChangeKind;
 use placecode::venue::CodeKind;
 use sha2::Sha256;
 use uuid::Uuid;
@@ -769,8 +770,8 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
             "id": Uuid::now_v7(), "venue_id": s.venue_id, "plate": plate, "crew": [input], "at": now,
             "destination_id": destination_id,
         });
-        let change = app.keys.data.seal_body("pre_declaration", &change)?;
-        crate::push::change(&mut tx, "pre_declaration", Some(s.venue_id), None, &change).await?;
+        let change = app.keys.data.seal_body(ChangeKind::PreDeclaration.key(), &change)?;
+        crate::push::change(&mut tx, ChangeKind::PreDeclaration, Some(s.venue_id), None, &change).await?;
         share_url = Some(share(&mut tx, app, s, input, destination.as_ref().map(|(id, _)| *id)).await?);
     }
     let who = Some(who(&number, &relation));
@@ -935,7 +936,7 @@ async fn check_in(
         reasons.push(d.reasons.join("\u{1f}"));
         // Sealed at rest like the person's record; opened when a desk pulls it.
         bodies.push(keys.seal_body(
-            "phone_visit",
+            ChangeKind::PhoneVisit.key(),
             &serde_json::json!({
                 "id": id, "venue_id": s.venue_id, "code": s.code, "way_in": way_in, "at": now,
                 "colour": d.colour, "health_code": d.health_code, "reasons": d.reasons,
@@ -963,7 +964,7 @@ async fn check_in(
             FROM UNNEST($5::uuid[], $6::bigint[], $7::text[], $8::text[], $9::text[], $11::bool[])
                 AS u(id, person, colour, health, reasons, verified)
             RETURNING 1)
-         INSERT INTO changes (kind, venue_id, body) SELECT 'phone_visit', $2, b FROM UNNEST($10::jsonb[]) AS b",
+         INSERT INTO changes (kind, venue_id, body) SELECT $12, $2, b FROM UNNEST($10::jsonb[]) AS b",
     )
     .bind(now)
     .bind(s.venue_id)
@@ -976,6 +977,7 @@ async fn check_in(
     .bind(&reasons)
     .bind(&bodies)
     .bind(&verified)
+    .bind(ChangeKind::PhoneVisit.key())
     .execute(&mut **tx)
     .await?;
     }
