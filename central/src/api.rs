@@ -59,17 +59,75 @@ pub async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
-/// More requests in flight than the server serves at once: refused now, to be tried again.
+/// More requests in flight than the server serves at once: refused now, to be tried again
+/// (the answer is worded by [`refusals_in_chinese`]).
 pub async fn overloaded(_: tower::BoxError) -> Response {
-    let mut res = (
-        StatusCode::SERVICE_UNAVAILABLE,
-        axum::Json(placecode::sync::ApiError {
-            code: "busy".into(), message: "服务器繁忙，请稍后再试".into()
-        }),
-    )
-        .into_response();
+    let mut res = StatusCode::SERVICE_UNAVAILABLE.into_response();
     res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
     res
+}
+
+/// One client address holds at most its share of the requests in flight (429 beyond): a script
+/// that opens slow requests from one address cannot hold every slot.
+pub async fn one_clients_share(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let who = app.client(peer, req.headers());
+    let Some(_slot) = app.in_flight.enter(&who) else {
+        let mut res = StatusCode::TOO_MANY_REQUESTS.into_response();
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return res;
+    };
+    next.run(req).await
+}
+
+/// An API path that does not exist.
+pub async fn no_such_route() -> Response {
+    StatusCode::NOT_FOUND.into_response()
+}
+
+/// Every refusal the framework or a layer makes (a body over the limit, a query that does not
+/// parse, a wrong method, a timeout, the server busy) answered as the server's own are: under
+/// /api/ and the probes `{code, message}` in Chinese, elsewhere the phone pages' Chinese page
+/// (a busy one retrying by itself).
+pub async fn refusals_in_chinese(State(app): State<App>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let api = path.starts_with("/api/") || path == "/healthz" || path == "/readyz";
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let kind = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let ours = if api { kind.starts_with("application/json") } else { kind.starts_with("text/html") };
+    if ours {
+        return res;
+    }
+    let (code, message) = match status {
+        StatusCode::BAD_REQUEST | StatusCode::UNSUPPORTED_MEDIA_TYPE | StatusCode::UNPROCESSABLE_ENTITY => {
+            ("bad_request", "请求格式不对")
+        }
+        StatusCode::NOT_FOUND => ("not_found", "未找到该地址"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "不支持该请求方法"),
+        StatusCode::REQUEST_TIMEOUT => ("timeout", "请求超时，请重试"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "请求内容过大（最多4 MiB）"),
+        StatusCode::TOO_MANY_REQUESTS => ("slow_down", "请求过于频繁，请稍后再试"),
+        StatusCode::SERVICE_UNAVAILABLE => ("busy", "服务器繁忙，请稍后再试"),
+        _ => ("error", "请求未能处理，请稍后重试"),
+    };
+    let retry = res.headers().get(header::RETRY_AFTER).cloned();
+    let mut out = if api {
+        (status, axum::Json(placecode::sync::ApiError { code: code.into(), message: message.into() })).into_response()
+    } else {
+        crate::phone::refusal(&app, status)
+    };
+    if let Some(r) = retry {
+        out.headers_mut().insert(header::RETRY_AFTER, r);
+    }
+    out
 }
 
 /// A desk's routes: its credential is checked before its body is read.
@@ -80,30 +138,50 @@ pub async fn desk_first(State(app): State<App>, mut req: Request, next: Next) ->
 }
 
 /// A tracer's routes: the credential and its scope (the route's last segment) are checked
-/// before the body is read.
-pub async fn tracer_first(State(app): State<App>, mut req: Request, next: Next) -> Result<Response> {
+/// before the body is read. A query outside the credential's scopes is refused and audited; an
+/// unknown, revoked or expired credential is refused and logged with the address.
+pub async fn tracer_first(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response> {
     let scope = req.uri().path().rsplit('/').next().unwrap_or_default().to_owned();
-    let tracer = auth::tracer(&app.pool, req.headers(), &scope).await?;
+    let source = app.client(peer, req.headers());
+    let tracer = match auth::tracer(&app.pool, req.headers()).await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::warn!(%source, "tracing refused: unknown, revoked or expired credential");
+            return Err(e);
+        }
+    };
+    if !tracer.scopes.contains(&scope) {
+        let actor = Actor { name: tracer.actor_name(), source, purpose: String::new() };
+        crate::audit::write(&app.pool, &actor, "trace_refused", serde_json::json!({"scope": scope}), 0).await?;
+        return Err(CentralError::OutOfScope);
+    }
     req.extensions_mut().insert(tracer);
     Ok(next.run(req).await)
 }
 
 /// Who is tracing, for the audit log: the tracer, from which address, why. Their queries are
-/// limited per hour across every server (counted in the audit log itself).
+/// limited per hour across every server (counted in the audit log itself); a query over the
+/// limit is refused and audited too.
 async fn tracing_actor(app: &App, t: &Tracer, peer: SocketAddr, headers: &HeaderMap, purpose: &str) -> Result<Actor> {
-    let actor = Actor {
-        name: format!("tracer:{}:{}", t.id, t.name),
-        source: app.client(peer, headers),
-        purpose: crate::audit::purpose(purpose)?,
-    };
-    let (asked,): (i64,) =
-        sqlx::query_as("SELECT count(*) FROM audit_log WHERE actor = $1 AND at > now() - interval '1 hour'")
-            .bind(&actor.name)
-            .fetch_one(&app.pool)
-            .await?;
+    let source = app.client(peer, headers);
+    let purpose = crate::audit::purpose(purpose)?;
+    let actor = Actor { name: t.actor_name(), source, purpose };
+    let (asked,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM audit_log WHERE actor = $1 AND action <> 'trace_refused' AND at > now() - interval '1 hour'",
+    )
+    .bind(&actor.name)
+    .fetch_one(&app.pool)
+    .await?;
     if asked >= app.tracer_per_hour {
         tracing::warn!(tracer = %t.id, asked, "tracing queries over the hourly limit");
-        return Err(CentralError::SlowDown);
+        crate::audit::write(&app.pool, &actor, "trace_refused", serde_json::json!({"over_hourly_limit": asked}), 0)
+            .await?;
+        return Err(CentralError::TooManyQueries);
     }
     Ok(actor)
 }

@@ -20,19 +20,24 @@ pub struct Actor {
 impl Actor {
     /// The administrator at the server's console.
     pub fn cli(purpose: &str) -> Actor {
-        Actor {
-            name: format!("admin-cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())),
-            source: "cli".into(),
-            purpose: purpose.to_owned(),
-        }
+        Actor { name: format!("admin-cli:{}", console_user()), source: "cli".into(), purpose: purpose.to_owned() }
     }
 }
 
-/// 查询用途: what a tracing query is for (a case number, an outbreak), 2 to 100 characters.
+/// Who runs the command: the person behind sudo, else the login.
+fn console_user() -> String {
+    ["SUDO_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// 查询用途: what a tracing query is for (a case number, an outbreak), 2 to 100 characters, at
+/// least two of them letters or digits.
 pub fn purpose(raw: &str) -> Result<String> {
     let p = placecode::normalize::clean(raw);
     placecode::sync::text("purpose", "查询用途", &p, 100).map_err(CentralError::invalid)?;
-    if p.chars().count() < 2 {
+    if p.chars().filter(|c| c.is_alphanumeric()).count() < 2 {
         return Err(CentralError::Invalid {
             field: "purpose".into(),
             message: "查询用途：必填，请写明为何查询（如流调编号），2至100个字".into(),
@@ -93,7 +98,7 @@ mod tests {
     #[test]
     fn a_purpose_is_required_and_bounded() {
         assert_eq!(purpose(" 流调2026-118号 ").ok().as_deref(), Some("流调2026-118号"));
-        for bad in ["", " ", "查", &"查".repeat(101)] {
+        for bad in ["", " ", "查", "。。", "--", &"查".repeat(101)] {
             match purpose(bad) {
                 Err(CentralError::Invalid { field, .. }) => assert_eq!(field, "purpose", "{bad:?}"),
                 other => panic!("{bad:?}: {other:?}"),

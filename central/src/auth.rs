@@ -88,11 +88,19 @@ pub const TRACER_SCOPES: &[&str] = &["person", "venue", "overlap", "trips"];
 pub struct Tracer {
     pub id: Uuid,
     pub name: String,
+    pub scopes: Vec<String>,
 }
 
-/// Authenticates a tracer for one kind of query: refused when unknown, revoked or expired
-/// (all alike: 401), or when the credential's scopes do not include `scope` (403).
-pub async fn tracer(pool: &PgPool, headers: &HeaderMap, scope: &str) -> Result<Tracer> {
+impl Tracer {
+    /// As the audit log names them.
+    pub fn actor_name(&self) -> String {
+        format!("tracer:{}:{}", self.id, self.name)
+    }
+}
+
+/// Authenticates a tracer: refused when unknown, revoked or expired (all alike: 401). What the
+/// credential may ask is the caller's to check (`scopes`).
+pub async fn tracer(pool: &PgPool, headers: &HeaderMap) -> Result<Tracer> {
     let token = bearer(headers).ok_or(CentralError::Unauthorized)?;
     let row: Option<(Uuid, String, Vec<String>)> = sqlx::query_as(
         "SELECT id, name, scopes FROM tracers WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()",
@@ -101,8 +109,5 @@ pub async fn tracer(pool: &PgPool, headers: &HeaderMap, scope: &str) -> Result<T
     .fetch_optional(pool)
     .await?;
     let (id, name, scopes) = row.ok_or(CentralError::Unauthorized)?;
-    if !scopes.iter().any(|s| s == scope) {
-        return Err(CentralError::OutOfScope);
-    }
-    Ok(Tracer { id, name })
+    Ok(Tracer { id, name, scopes })
 }

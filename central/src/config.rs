@@ -68,6 +68,10 @@ pub struct ServeConfig {
     /// than queued until every one of them is late.
     #[arg(long, env = "PLACECODE_MAX_CONCURRENT", default_value_t = 512)]
     pub max_concurrent: usize,
+    /// Requests one client address may have in flight at once (a slow-body script holds no
+    /// more than this; many phones behind one carrier address still fit).
+    #[arg(long, env = "PLACECODE_MAX_PER_CLIENT", default_value_t = 64)]
+    pub max_per_client: u32,
     /// Tracing queries per tracer and hour, across every server (counted in the audit log).
     #[arg(long, env = "PLACECODE_TRACER_PER_HOUR", default_value_t = 120)]
     pub tracer_per_hour: i64,
@@ -96,6 +100,7 @@ impl Default for ServeConfig {
             proxy_hops: 1,
             request_timeout_secs: 30,
             max_concurrent: 512,
+            max_per_client: 64,
             tracer_per_hour: 120,
             phone_new_ids_per_day: 5,
             address_new_ids_per_day: 300,

@@ -24,6 +24,25 @@ pub async fn make_token(
             });
         }
     }
+    // Only what the centre knows: a token for a desk or a venue that is not there would enrol a
+    // desk holding nothing but the risk key.
+    if let Some(d) = desk {
+        let known: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM desks WHERE id = $1)").bind(d).fetch_one(pool).await?;
+        if !known {
+            return Err(CentralError::Invalid {
+                field: "desk".into(),
+                message: format!("登记台：中心没有编号为{d}的登记台"),
+            });
+        }
+    }
+    let known: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM venues WHERE id = ANY($1)").bind(venues).fetch_all(pool).await?;
+    if let Some(v) = venues.iter().find(|v| !known.contains(v)) {
+        return Err(CentralError::Invalid {
+            field: "venue".into(), message: format!("场所：中心没有编号为{v}的场所")
+        });
+    }
     if venues.is_empty() && districts.is_empty() && desk.is_none() {
         return Err(CentralError::Invalid { field: "venue".into(), message: "请指定场所或辖区".into() });
     }

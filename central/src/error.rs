@@ -33,6 +33,8 @@ pub enum CentralError {
     NotFound(&'static str),
     #[error("请求过于频繁，请稍后再试")]
     SlowDown,
+    #[error("本凭证一小时内的查询次数已达上限，请一小时后再试")]
+    TooManyQueries,
     #[error("服务器数据库错误，请稍后重试")]
     Database(#[from] sqlx::Error),
     #[error("服务器内部错误，请稍后重试")]
@@ -54,7 +56,7 @@ impl CentralError {
             CentralError::BadRequest(_) => "bad_request",
             CentralError::Invalid { .. } => "invalid",
             CentralError::NotFound(_) => "not_found",
-            CentralError::SlowDown => "slow_down",
+            CentralError::SlowDown | CentralError::TooManyQueries => "slow_down",
             CentralError::Database(_) => "database",
             CentralError::Internal(_) => "internal",
         }
@@ -73,7 +75,7 @@ impl CentralError {
             CentralError::BatchTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             CentralError::BadRequest(_) | CentralError::Invalid { .. } => StatusCode::BAD_REQUEST,
             CentralError::NotFound(_) => StatusCode::NOT_FOUND,
-            CentralError::SlowDown => StatusCode::TOO_MANY_REQUESTS,
+            CentralError::SlowDown | CentralError::TooManyQueries => StatusCode::TOO_MANY_REQUESTS,
             CentralError::Database(_) | CentralError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -93,8 +95,14 @@ impl IntoResponse for CentralError {
         }
         let mut res = (self.status(), axum::Json(ApiError { code: self.code().into(), message: self.to_string() }))
             .into_response();
-        if matches!(self, CentralError::SlowDown) {
-            res.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("10"));
+        match self {
+            CentralError::SlowDown => {
+                res.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("10"));
+            }
+            CentralError::TooManyQueries => {
+                res.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("3600"));
+            }
+            _ => {}
         }
         res
     }

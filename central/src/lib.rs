@@ -50,6 +50,8 @@ pub struct AppInner {
     pub code_limiter: ratelimit::Limiter,
     /// Requests served at once (the rest are refused with 503).
     pub max_concurrent: usize,
+    /// Requests in flight per client address.
+    pub in_flight: std::sync::Arc<ratelimit::InFlight>,
     pub tracer_per_hour: i64,
     /// The phone page's daily limits on new ID numbers (see [`ServeConfig`]).
     pub phone_new_ids_per_day: i32,
@@ -77,6 +79,7 @@ impl App {
             ip_limiter: ratelimit::Limiter::new(serve.rate_ip_per_minute),
             code_limiter: ratelimit::Limiter::new(serve.rate_code_per_minute),
             max_concurrent: serve.max_concurrent.max(1),
+            in_flight: ratelimit::InFlight::new(serve.max_per_client),
             tracer_per_hour: serve.tracer_per_hour,
             phone_new_ids_per_day: serve.phone_new_ids_per_day,
             address_new_ids_per_day: serve.address_new_ids_per_day,
@@ -120,10 +123,9 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/trips", post(api::trips))
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), api::tracer_first));
     let api = Router::new()
-        .route("/healthz", get(api::healthz))
-        .route("/readyz", get(api::readyz))
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/enrol", post(api::enrol))
+        .route("/api/{*rest}", axum::routing::any(api::no_such_route))
         .merge(desk_api)
         .merge(tracer_api)
         .layer(axum::extract::DefaultBodyLimit::max(placecode::sync::MAX_BODY_BYTES))
@@ -138,13 +140,16 @@ pub fn router(app: App) -> Router {
         .layer(axum::middleware::map_response_with_state(app.clone(), phone::too_large));
     // A request (its body included) that takes longer than this is cut off with 408: a client
     // that sends a byte a minute holds no connection and no database slot for long. Past
-    // `max_concurrent` requests in flight, more are refused at once with 503 instead of queued.
+    // `max_concurrent` requests in flight, more are refused at once with 503 instead of queued;
+    // one client address holds at most `max_per_client` of them (429 beyond). Every refusal the
+    // framework makes is answered in Chinese, JSON under /api/ and a page elsewhere.
     let overload = tower::ServiceBuilder::new()
         .layer(axum::error_handling::HandleErrorLayer::new(api::overloaded))
         .load_shed()
         // One count for the whole server: `Router::layer` wraps each route on its own.
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(app.max_concurrent));
-    api.merge(pages)
+    let served = api
+        .merge(pages)
         .fallback(phone::not_found)
         .layer(axum::middleware::from_fn(finish_what_starts))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -152,6 +157,13 @@ pub fn router(app: App) -> Router {
             app.request_timeout,
         ))
         .layer(overload)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), api::one_clients_share));
+    // The orchestrator's probes answer whatever the load: a flooded server is busy, not dead.
+    Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz))
+        .merge(served)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), api::refusals_in_chinese))
         .with_state(app)
 }
 

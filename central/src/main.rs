@@ -270,9 +270,15 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         Admin::ImportRisk { file, replace } => {
             let bytes = std::fs::read(&file)?;
             let report = risk::import(&pool, &keys().await?, &bytes, replace).await?;
+            let (imported, rejected) = (report.imported, report.rejected.len());
             let report = serde_json::to_value(report)?;
             print(report.clone());
-            Some(("import_risk", serde_json::json!({ "replace": replace, "report": report }), 1))
+            let params = serde_json::json!({ "replace": replace, "imported": imported, "rejected": rejected });
+            placecode_central::audit::write(&pool, &actor, "import_risk", params, imported).await?;
+            if imported == 0 && rejected > 0 {
+                return Err("没有导入任何一行：每一行都被拒绝（见上方 rejected）".into());
+            }
+            None
         }
         Admin::ClearColour { id_number, note } => {
             let cleared =

@@ -56,6 +56,49 @@ impl Limiter {
     }
 }
 
+/// Requests in flight per client: one client (a slow-body script from one address) holds at
+/// most `cap` of the server's slots, so it cannot hold them all.
+pub struct InFlight {
+    cap: u32,
+    by_client: Mutex<HashMap<String, u32>>,
+}
+
+/// A client's slot, given back when the request ends (whichever way it ends).
+pub struct Slot {
+    of: std::sync::Arc<InFlight>,
+    key: String,
+}
+
+impl InFlight {
+    pub fn new(cap: u32) -> std::sync::Arc<InFlight> {
+        std::sync::Arc::new(InFlight { cap: cap.max(1), by_client: Mutex::new(HashMap::new()) })
+    }
+
+    /// A slot for `key`, or `None` when it holds `cap` already.
+    pub fn enter(self: &std::sync::Arc<Self>, key: &str) -> Option<Slot> {
+        let Ok(mut map) = self.by_client.lock() else { return None };
+        let n = map.entry(key.to_owned()).or_insert(0);
+        if *n >= self.cap {
+            return None;
+        }
+        *n += 1;
+        Some(Slot { of: self.clone(), key: key.to_owned() })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut map) = self.of.by_client.lock() {
+            if let Some(n) = map.get_mut(&self.key) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    map.remove(&self.key);
+                }
+            }
+        }
+    }
+}
+
 /// The key a client's requests are counted under. Behind `trusted_hops` proxies of our own
 /// (0: none, the peer is the client), the client is the entry those proxies appended to
 /// `X-Forwarded-For`, counted from the right: what a client writes there itself stands to the
@@ -118,6 +161,19 @@ mod tests {
         let map = l.buckets.lock().unwrap_or_else(|e| e.into_inner());
         assert!(map.len() <= MAX_BUCKETS, "{}", map.len());
         assert!(map.keys().all(|k| k.chars().count() <= MAX_KEY));
+    }
+
+    #[test]
+    fn a_client_holds_at_most_its_share_of_slots_and_gets_them_back() {
+        let f = InFlight::new(2);
+        let (a, b) = (f.enter("1.2.3.4"), f.enter("1.2.3.4"));
+        assert!(a.is_some() && b.is_some());
+        assert!(f.enter("1.2.3.4").is_none());
+        assert!(f.enter("5.6.7.8").is_some(), "another client is not held up");
+        drop(a);
+        assert!(f.enter("1.2.3.4").is_some());
+        drop(b);
+        assert!(f.by_client.lock().map(|m| m.get("1.2.3.4").copied()).unwrap_or_default().is_none());
     }
 
     #[test]

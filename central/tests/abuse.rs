@@ -116,7 +116,10 @@ async fn attack_1_bulk_look_ups_are_refused_and_flagged(pool: PgPool) {
         let (status, html) = post_form(&phone, &url, &declaration(&form(&phone, &url).await, "某某", id)).await;
         answers.push(status);
         if status == 429 {
-            assert!(html.contains("您所在的网络今天登记的新证件号已达上限") && html.contains("登记台"), "{html}");
+            assert!(
+                html.contains("您所在的网络今天为已在中心登记过的证件号提交的次数已达上限") && html.contains("登记台"),
+                "{html}"
+            );
             assert!(!html.contains("data-colour"), "no colour for a refused look-up: {html}");
         }
     }
@@ -240,6 +243,13 @@ async fn attack_3_a_known_desk_id_and_a_spare_token_take_over_nothing(pool: PgPo
     let (status, body) = enrol(&s, &enrol_request(&plain, desk.id), Some(&renewed.credential)).await;
     assert_eq!((status, body["code"].as_str()), (401, Some("desk_revoked")), "{body}");
     let other = Uuid::now_v7();
+    // A token for a desk (or a venue) the centre does not know is not made.
+    for (venues, named) in [(vec![], Some(other)), (vec![other], None)] {
+        match placecode_central::enrol::make_token(&pool, &venues, &[], named, "").await {
+            Err(placecode_central::CentralError::Invalid { field, .. }) => assert!(field == "desk" || field == "venue"),
+            wrong => panic!("{wrong:?}"),
+        }
+    }
     let named = placecode_central::enrol::make_token(&pool, &[], &[], Some(desk.id), "重新接入").await.unwrap();
     let (status, _) = enrol(&s, &enrol_request(&named, other), None).await;
     assert_eq!(status, 403, "a token naming one desk enrols no other");
@@ -328,6 +338,8 @@ async fn attack_5_tracing_credentials_expire_are_scoped_limited_and_audited(pool
         statuses.push(trace_status(&s, &scoped, "/api/v1/trace/overlap", person.clone()).await.0);
     }
     assert_eq!(statuses, [200, 200, 200, 429]);
+    // The refused ones are in the log too: out of scope, and over the hour's limit.
+    assert_eq!(count(&pool, "SELECT count(*) FROM audit_log WHERE action = 'trace_refused'").await, 2);
     let audited: Vec<(String, String)> =
         sqlx::query_as("SELECT source, purpose FROM audit_log WHERE action = 'trace_overlap'")
             .fetch_all(&pool)
@@ -447,24 +459,98 @@ async fn attack_7_no_body_is_read_before_the_credential_and_overload_is_refused(
     assert!(text.starts_with("HTTP/1.1 401"), "{text}");
     assert!(started.elapsed() < StdDuration::from_secs(2), "{:?}", started.elapsed());
 
-    // One slow push holds the only slot; the next request is refused at once.
+    // One slow push holds the only slot; the next request is refused at once, in Chinese: JSON
+    // under /api/, a page that retries by itself elsewhere. The probes still answer.
     let desk = s.desk(&["gulou"], &[]).await;
+    let trickle = |credential: &str| {
+        format!(
+            "POST /api/v1/push HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             Authorization: Bearer {credential}\r\nContent-Length: 1000\r\n\r\n{{\"records\": ["
+        )
+    };
     let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
-    let trickle = format!(
-        "POST /api/v1/push HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Authorization: Bearer {}\r\nContent-Length: 1000\r\n\r\n{{\"records\": [",
-        desk.credential
-    );
-    slow.write_all(trickle.as_bytes()).await.unwrap();
+    slow.write_all(trickle(&desk.credential).as_bytes()).await.unwrap();
     tokio::time::sleep(StdDuration::from_millis(200)).await;
-    let res = s.http.get(s.url("/healthz")).send().await.unwrap();
+    let res = s.http.get(s.url("/api/v1/openapi.json")).send().await.unwrap();
     assert_eq!(res.status(), 503);
     assert!(res.headers().contains_key("retry-after"));
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body["code"], "busy");
+    assert_eq!((body["code"].as_str(), body["message"].as_str()), (Some("busy"), Some("服务器繁忙，请稍后再试")));
+    let res = s.http.get(s.url("/c/0123456789ABCDEFGHJKMNPQRSTVWXYZ01")).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers().get("refresh").and_then(|v| v.to_str().ok()), Some("5"));
+    let html = res.text().await.unwrap();
+    assert!(html.contains("排队中") && html.contains("自动重试"), "{html}");
+    assert_eq!(s.http.get(s.url("/healthz")).send().await.unwrap().status(), 200);
     drop(slow);
     tokio::time::sleep(StdDuration::from_millis(200)).await;
-    assert_eq!(s.http.get(s.url("/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(s.http.get(s.url("/api/v1/openapi.json")).send().await.unwrap().status(), 200);
+}
+
+/// 7. One client cannot hold every slot: past its share of requests in flight it is refused
+/// (429) while other clients are served.
+#[sqlx::test]
+async fn attack_7_one_client_holds_only_its_share_of_the_server(pool: PgPool) {
+    let cfg = ServeConfig { max_per_client: 2, trust_proxy: true, request_timeout_secs: 5, ..serve_config(100_000) };
+    let s = Server::start_with(pool.clone(), cfg).await;
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST /c/X HTTP/1.1\r\nHost: {addr}\r\nX-Forwarded-For: 203.0.113.5\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nname="
+        );
+        c.write_all(head.as_bytes()).await.unwrap();
+        held.push(c);
+    }
+    tokio::time::sleep(StdDuration::from_millis(200)).await;
+    let from = |ip: &'static str| s.http.get(s.url("/checkpoints")).header("x-forwarded-for", ip).send();
+    let res = from("203.0.113.5").await.unwrap();
+    assert_eq!(res.status(), 429);
+    assert!(res.text().await.unwrap().contains("排队中"));
+    assert_eq!(from("198.51.100.9").await.unwrap().status(), 200, "another client is served");
+    drop(held);
+    tokio::time::sleep(StdDuration::from_millis(200)).await;
+    assert_eq!(from("203.0.113.5").await.unwrap().status(), 200, "its slots come back");
+}
+
+/// What the framework refuses (a body over the limit, a query that does not parse, a wrong
+/// method, a route that does not exist, a timeout) is answered in Chinese: JSON under /api/.
+#[sqlx::test]
+async fn attack_7_the_frameworks_refusals_are_answered_in_chinese(pool: PgPool) {
+    let cfg = ServeConfig { request_timeout_secs: 1, ..serve_config(100_000) };
+    let s = Server::start_with(pool.clone(), cfg).await;
+    let desk = s.desk(&["gulou"], &[]).await;
+    let json = |res: reqwest::Response| async move {
+        let status = res.status().as_u16();
+        let body: Value = res.json().await.unwrap_or_else(|e| panic!("{status}: not JSON ({e})"));
+        (
+            status,
+            body["code"].as_str().unwrap_or_default().to_owned(),
+            body["message"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    let big = vec![b' '; 5 * 1024 * 1024];
+    let res = desk.http.post(s.url("/api/v1/push")).bearer_auth(&desk.credential).body(big).send().await.unwrap();
+    assert_eq!(json(res).await, (413, "too_large".into(), "请求内容过大（最多4 MiB）".into()));
+    let res = desk.http.get(s.url("/api/v1/pull?cursor=abc")).bearer_auth(&desk.credential).send().await.unwrap();
+    assert_eq!(json(res).await, (400, "bad_request".into(), "请求格式不对".into()));
+    let res = s.http.get(s.url("/api/v1/enrol")).send().await.unwrap();
+    assert_eq!(json(res).await, (405, "method_not_allowed".into(), "不支持该请求方法".into()));
+    let res = s.http.get(s.url("/api/v1/nope")).send().await.unwrap();
+    assert_eq!(json(res).await, (404, "not_found".into(), "未找到该地址".into()));
+    // A body that never comes: 408, in words.
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/enrol HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
+    );
+    c.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(StdDuration::from_secs(5), c.read_to_end(&mut answer)).await;
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408") && text.contains("请求超时"), "{text}");
 }
 
 /// 8. Cleartext and cookies: the desk refuses an http:// server (except this machine); over

@@ -60,7 +60,11 @@ pub async fn admit_new_id(
     .bind(attempts)
     .execute(&app.pool)
     .await?;
-    Ok(Some(if kind == "phone_new_ids" { t::PHONE_NEW_IDS } else { t::ADDRESS_NEW_IDS }))
+    Ok(Some(match kind {
+        "on_file" => t::ADDRESS_ON_FILE,
+        "phone_new_ids" => t::PHONE_NEW_IDS,
+        _ => t::ADDRESS_NEW_IDS,
+    }))
 }
 
 /// One more new ID number for `who` today (and one more on file); answers both counts. Counted

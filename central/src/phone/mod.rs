@@ -1049,7 +1049,16 @@ pub async fn result(State(app): State<App>, Path((code, id)): Path<(String, Stri
 }
 
 /// R9: the published checkpoint codes, so crews can declare before they arrive.
-pub async fn checkpoints(State(app): State<App>) -> Response {
+pub async fn checkpoints(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if !app.ip_limiter.allow(&app.client(peer, &headers)) {
+        let mut r = message(&app, StatusCode::TOO_MANY_REQUESTS, t::TITLE, t::SLOW_DOWN);
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+        return r;
+    }
     // One code per checkpoint (its first), named with its district and address: a desk cannot
     // fill the list with codes, and a look-alike name shows where it is.
     let rows: Result<Vec<(String, String, String, String)>, sqlx::Error> = sqlx::query_as(
@@ -1089,6 +1098,23 @@ pub async fn too_large(State(app): State<App>, res: Response) -> Response {
     } else {
         res
     }
+}
+
+/// The page for a refusal the server's own limits made (busy, too many at once, too slow): a
+/// busy page tries again by itself after a few seconds (排队中).
+pub fn refusal(app: &App, status: StatusCode) -> Response {
+    let (title, text) = match status {
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => (t::BUSY_TITLE, t::BUSY),
+        StatusCode::REQUEST_TIMEOUT => (t::TITLE, t::TIMED_OUT),
+        StatusCode::PAYLOAD_TOO_LARGE => (t::TITLE, t::TOO_LARGE),
+        StatusCode::NOT_FOUND => (t::BAD_CODE_TITLE, t::BAD_CODE_BODY),
+        _ => (t::TITLE, t::STALE_FORM),
+    };
+    let mut res = message(app, status, title, text);
+    if title == t::BUSY_TITLE {
+        res.headers_mut().insert("refresh", HeaderValue::from_static("5"));
+    }
+    res
 }
 
 pub async fn not_found(State(app): State<App>) -> Response {

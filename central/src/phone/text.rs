@@ -12,7 +12,12 @@ pub const REJECTED_VENUE_BODY: &str = "该场所未通过审核，此码不能�
 pub const SLOW_DOWN: &str = "操作过于频繁，请稍等片刻再试。";
 pub const PHONE_FULL: &str = "本手机已为8人登记过，不能再为更多人登记。请到登记台由工作人员人工登记。";
 pub const PHONE_NEW_IDS: &str = "本手机今天登记的新证件号已达上限。请到登记台由工作人员人工登记。";
+pub const ADDRESS_ON_FILE: &str =
+    "您所在的网络今天为已在中心登记过的证件号提交的次数已达上限。请到登记台由工作人员人工登记。";
 pub const ADDRESS_NEW_IDS: &str = "您所在的网络今天登记的新证件号已达上限。请到登记台由工作人员人工登记。";
+pub const BUSY_TITLE: &str = "排队中";
+pub const BUSY: &str = "现在登记的人很多，页面将在5秒后自动重试，请稍候。也可到登记台人工登记。";
+pub const TIMED_OUT: &str = "网络太慢，这次没有完成。请重新扫码再试，或到登记台人工登记。";
 pub const STALE_FORM: &str = "页面已过期，请重新扫码后再提交。";
 pub const SERVER_ERROR: &str = "服务器暂时无法处理，请稍后重试，或到登记台人工登记。";
 
