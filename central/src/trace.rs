@@ -124,7 +124,7 @@ fn window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<()> {
 }
 
 /// At most this many rows answer one query; `truncated` says there were more (narrow the window).
-pub const ROW_CAP: usize = 2000;
+pub const ROW_CAP: usize = 10_000;
 
 /// One query's answer: at most [`ROW_CAP`] rows.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -317,4 +317,18 @@ pub async fn revoke_tracer(pool: &PgPool, id: Uuid, actor: &Actor) -> Result<()>
         return Err(CentralError::NotFound("该追溯查询凭证（或已吊销）"));
     }
     crate::audit::write(pool, actor, "revoke_tracer", serde_json::json!({"tracer": id}), 1).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_is_capped_and_says_so() {
+        let capped = Page::of(vec![0u8; ROW_CAP + 1]);
+        assert_eq!((capped.rows.len(), capped.truncated), (ROW_CAP, true));
+        let whole = Page::of(vec![0u8; 3]);
+        assert_eq!((whole.rows.len(), whole.truncated), (3, false));
+        assert_eq!(limit(), (ROW_CAP + 1) as i64);
+    }
 }

@@ -160,6 +160,8 @@ async fn offline_check_ins_drain_to_the_server_when_it_returns() -> WebDriverRes
     let out = central.admin(&[
         "trace",
         "person",
+        "--purpose",
+        "流调核对",
         "--id-number",
         WANG,
         "--from",
@@ -174,6 +176,8 @@ async fn offline_check_ins_drain_to_the_server_when_it_returns() -> WebDriverRes
     let out = central.admin(&[
         "trace",
         "venue",
+        "--purpose",
+        "流调核对",
         "--venue",
         &venue,
         "--from",

@@ -169,7 +169,7 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
     assert!(cp.all_testid("truck-open-row").await?.is_empty(), "no trip left open");
 
     // And in supervision on the server.
-    let out = central.admin(&["trips", "--status", "closed"]);
+    let out = central.admin(&["trips", "--purpose", "闭环核对", "--status", "closed"]);
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(v["closed"], 1, "{out}");
     assert_eq!(v["trips"][0]["plate"], PLATE);
@@ -197,7 +197,7 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
     wait_row(&cp, "truck-ended-row", "重复登记").await?;
     cp.screenshot("54-truck-cancelled").await?;
     sync_now(&cp).await?;
-    let out = central.admin(&["trips", "--status", "cancelled"]);
+    let out = central.admin(&["trips", "--purpose", "闭环核对", "--status", "cancelled"]);
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!((v["cancelled"].as_i64(), v["trips"][0]["plate"].as_str()), (Some(1), Some(PLATE)), "{out}");
     // The destination no longer expects it.
