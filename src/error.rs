@@ -40,9 +40,22 @@ pub enum Error {
 
     #[error("文件读写失败，请检查磁盘空间和权限")]
     Io(#[from] std::io::Error),
+
+    /// A failure of the program itself (a value that would not serialize). The detail stays in
+    /// logs; people see a generic message.
+    #[error("内部错误，请重试；如仍失败，请联系管理员")]
+    Internal(String),
 }
 
 impl Error {
+    /// The fields an `Invalid` error names, in order (none for other errors).
+    pub fn fields(&self) -> Vec<&str> {
+        match self {
+            Error::Invalid(errors) => errors.iter().map(|f| f.field.as_str()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// A stable code the UI can branch on.
     pub fn code(&self) -> &'static str {
         match self {
@@ -53,6 +66,7 @@ impl Error {
             Error::BadFile(_) => "bad_file",
             Error::Storage(_) => "storage",
             Error::Io(_) => "io",
+            Error::Internal(_) => "internal",
         }
     }
 

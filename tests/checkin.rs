@@ -161,7 +161,8 @@ fn r7_red_on_the_risk_list_is_refused_and_reported() {
     let stray = d.store.advance_incident(&incident.id, IncidentStatus::Reported, "", d.ctx.now).unwrap_err();
     assert!(matches!(stray, Error::Invalid(ref f) if f[0].field == "note"), "{stray:?}");
     d.store.advance_incident(&incident.id, IncidentStatus::HandedOver, "已交社区转运", d.ctx.now).unwrap();
-    assert!(d.store.advance_incident(&incident.id, IncidentStatus::Reported, "已电话告知", d.ctx.now).is_err());
+    let e = d.store.advance_incident(&incident.id, IncidentStatus::Reported, "已电话告知", d.ctx.now).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["status"]));
 
     // A later, open incident is listed before the closed one.
     let y = d.store.declare(&person("刘洋", B), &d.ctx).unwrap();
@@ -628,7 +629,8 @@ fn stale_risk_list_is_flagged() {
     let status = d.store.risk_status(later.now).unwrap();
     assert_eq!((status.entries, status.max_age_hours, status.stale), (1, 12, true));
     assert!(!d.store.risk_status(d.ctx.now).unwrap().stale);
-    assert!(d.store.set_risk_max_age_hours(0).is_err());
+    let e = d.store.set_risk_max_age_hours(0).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["risk_max_age_hours"]));
 }
 
 #[test]
@@ -678,8 +680,10 @@ fn r6_a_guardian_registers_a_child_and_an_elderly_father_each_with_their_own_rel
     assert_eq!(helped, ["儿子 张*", "父亲 张*"], "each person their own relation");
     // The same person twice in one go is refused.
     let twice = [family[0].clone(), family[0].clone()];
-    assert!(d.store.register_manual(&guardian, &twice, &relations, &d.ctx).is_err());
-    assert!(d.store.register_manual(&HelperInput::Operator, &[], &[], &d.ctx).is_err());
+    let e = d.store.register_manual(&guardian, &twice, &relations, &d.ctx).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["dependents.1.id_number"]));
+    let e = d.store.register_manual(&HelperInput::Operator, &[], &[], &d.ctx).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["dependents"]));
 }
 
 #[test]
@@ -814,7 +818,8 @@ fn an_operator_changes_their_own_pin() {
     let e = d.store.change_pin(&op.id, "246813", "２４６８１３").unwrap_err();
     assert_eq!(field_of(&e), ("invalid", "pin".into(), "新PIN：与当前PIN相同，请换一个".into()));
     d.store.change_pin(&op.id, "246813", "864213").unwrap();
-    assert!(d.store.sign_in("张敏", "246813", d.ctx.now).is_err());
+    let e = d.store.sign_in("张敏", "246813", d.ctx.now).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["pin"]));
     assert_eq!(d.store.sign_in("张敏", "864213", d.ctx.now).unwrap().id, op.id);
 }
 
@@ -898,10 +903,12 @@ fn r7_a_release_is_recorded_with_its_reason_once() {
         &d.ctx,
     );
     assert!(matches!(again, Err(Error::Invalid(f)) if f[0].message.contains("已处置")));
-    assert!(d.store.advance_incident(&released.id, IncidentStatus::HandedOver, "已交社区转运", d.ctx.now).is_err());
+    let e = d.store.advance_incident(&released.id, IncidentStatus::HandedOver, "已交社区转运", d.ctx.now).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["status"]));
     // A green visit has nothing to release.
     let green = d.store.declare(&person("王芳", A), &d.ctx).unwrap();
-    assert!(d.store.release_visit(&green.visit_id, ReleaseReason::Misscan, "", &d.ctx).is_err());
+    let e = d.store.release_visit(&green.visit_id, ReleaseReason::Misscan, "", &d.ctx).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["visit"]));
 }
 
 /// The report form's choices are this desk's own, per venue: a new database offers none, and

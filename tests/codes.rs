@@ -53,7 +53,8 @@ fn revoked_code_names_its_replacement_and_checks_say_so() {
     let check = store.check_code(&old.code, &key).unwrap();
     assert_eq!(check.verdict, format!("已作废的场所码（海报被撕毁）：请改用新码 {}", new.code));
     assert!(store.check_code(&new.code, &key).unwrap().verdict.starts_with("有效"));
-    assert!(store.revoke_code(&old.code, "again", &key).is_err());
+    let e = store.revoke_code(&old.code, "again", &key).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["code"]));
     let codes = store.codes(&venue).unwrap();
     assert_eq!(codes[0].code, new.code, "active first");
     assert_eq!(codes[1].replaced_by.as_deref(), Some(new.code.as_str()));
@@ -110,7 +111,8 @@ fn poster_settings_are_checked_and_used_for_every_poster() {
     store.issue_code(&venue, "东门", &key).unwrap();
     assert_eq!(store.poster_inputs(&[venue], &key, true, chrono::NaiveDate::default()).unwrap().len(), 2);
     let revoked = store.revoke_code(&inputs[0].code, "损坏", &key).unwrap();
-    assert!(store.poster_input(&inputs[0].code, false, chrono::NaiveDate::default()).is_err());
+    let e = store.poster_input(&inputs[0].code, false, chrono::NaiveDate::default()).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["code"]));
     assert!(store.poster_input(&revoked.code, false, chrono::NaiveDate::default()).is_ok());
 }
 
@@ -145,8 +147,10 @@ fn a_venue_the_centre_refused_prints_nothing() {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
     let e = store.poster_input(&code.code, false, today).unwrap_err().to_string();
     assert!(e.contains("未通过中心审核（重复登记：一所一码）"), "{e}");
-    assert!(store.poster_inputs(std::slice::from_ref(&venue), &key, false, today).is_err());
-    assert!(store.issue_code(&venue, "东门", &key).is_err());
+    let e = store.poster_inputs(std::slice::from_ref(&venue), &key, false, today).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["venue"]));
+    let e = store.issue_code(&venue, "东门", &key).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["venue"]));
 }
 
 /// At enrolment the centre's public address becomes the posters' 公共网址, unless the

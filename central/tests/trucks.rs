@@ -177,7 +177,8 @@ async fn overdue_trips_and_arrivals_without_entry_are_listed(pool: PgPool) {
     assert_eq!(sup.unmatched_arrivals.len(), 1);
     assert_eq!(sup.unmatched_arrivals[0].plate, "豫C55555");
     // An ID number with no trip cannot be flagged without a plate.
-    assert!(dest.store().record_arrival(&resident_id(999), &dest.ctx).is_err());
+    let e = dest.store().record_arrival(&resident_id(999), &dest.ctx).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["query"]));
 }
 
 #[sqlx::test]
@@ -261,11 +262,13 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
     let slip = cp.store().trip_slip(&trip.id, Utc::now()).unwrap();
     assert_eq!((slip.plate.as_str(), slip.destination.as_str(), slip.crew.len()), ("豫B88888", "鼓楼物流园", 2));
     assert!(slip.crew.iter().all(|(name, id)| name.contains('*') && id.contains('*') && !id.contains(&number[..10])));
-    assert!(dest.store().trip_slip(&trip.id, Utc::now()).is_err(), "only the checkpoint that let it in prints it");
+    let e = dest.store().trip_slip(&trip.id, Utc::now()).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("not_found", Vec::<&str>::new()));
     let unknown = dest.store().record_arrival("PCTRIP:00000000-0000-7000-8000-000000000000", &dest.ctx).unwrap_err();
     assert!(unknown.to_string().contains("未找到这张通行单") || format!("{unknown:?}").contains("未找到这张通行单"));
     let other = test_desk(&s, &dir.path().join("o"), "祥符物流园", "destination", "鼓楼区五一路99号").await;
-    assert!(other.store().record_arrival(&format!("PCTRIP:{}", slip.trip_id), &other.ctx).is_err());
+    let e = other.store().record_arrival(&format!("PCTRIP:{}", slip.trip_id), &other.ctx).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["query"]));
     // As a scanner types it (lower case, a full-width colon from an IME).
     let scanned = format!("pctrip：{}", slip.trip_id);
     let arrival = dest.store().record_arrival(&scanned, &dest.ctx).unwrap();
@@ -280,7 +283,8 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
     dest.engine.sync_once().await.unwrap();
     cp.engine.sync_once().await.unwrap();
     assert_eq!(cp.store().trip(&trip.id, Utc::now()).unwrap().status, TripStatus::Closed);
-    assert!(cp.store().trip_slip(&trip.id, Utc::now()).is_err(), "no slip for a trip that arrived");
+    let e = cp.store().trip_slip(&trip.id, Utc::now()).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["trip_id"]));
     // The centre's copy (truck records, the trip, the changes the desks pulled) is sealed.
     let dump = pg_dump(&pool).await;
     for clear in [number.as_str(), number2.as_str(), "孙师傅", "周师傅", "13837800088"] {
@@ -323,7 +327,8 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
         resolution: placecode::checkin::TripResolution::Cancelled,
         note: "想绕过处置".into(),
     };
-    assert!(cp.store().resolve_trip(&resolve, &cp.ctx).is_err(), "a held trip is decided on the result screen only");
+    let e = cp.store().resolve_trip(&resolve, &cp.ctx).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["trip"]));
     // However long ago, the board offers the undecided red member again.
     let later = Utc::now() + chrono::Duration::days(2);
     let again = cp.store().held_results(&trip.id, later).unwrap();
@@ -354,7 +359,8 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
         .unwrap();
     let trip = cp.store().trip(&trip.id, Utc::now()).unwrap();
     assert_eq!(trip.status, TripStatus::TurnedBack);
-    assert!(cp.store().held_results(&trip.id, Utc::now()).is_err(), "decided: no longer held");
+    let e = cp.store().held_results(&trip.id, Utc::now()).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("not_found", Vec::<&str>::new()));
     assert!(trip.resolution_note.contains("红码"), "{:?}", trip.resolution_note);
     assert_eq!(trip.incident_ids, vec![incident.id]);
     let board = cp.store().trip_board(Utc::now()).unwrap();
@@ -500,7 +506,8 @@ async fn one_trip_in_transit_per_truck_and_what_became_of_it(pool: PgPool) {
         Err(placecode::Error::Invalid(f)) => assert_eq!(f[0].field, "trip"),
         other => panic!("{other:?}"),
     }
-    assert!(resolve("no-such-trip", TripResolution::Verified, "电话确认").is_err());
+    let e = resolve("no-such-trip", TripResolution::Verified, "电话确认").unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("not_found", Vec::<&str>::new()));
     // Once resolved, the truck may enter again.
     let second = cp.store().open_trip(&trip_input("豫B30001", &[31, 32]), &cp.ctx).unwrap().trip.unwrap();
     let third = cp.store().open_trip(&trip_input("豫B30003", &[35]), &cp.ctx).unwrap().trip.unwrap();

@@ -85,7 +85,9 @@ impl Serialize for DeskError {
         match self {
             // Only the kind of failure is logged: the detail of a storage or I/O error names
             // no person, but a field error may echo what was typed.
-            DeskError::Core(e @ (placecode::Error::Storage(_) | placecode::Error::Io(_))) => {
+            DeskError::Core(
+                e @ (placecode::Error::Storage(_) | placecode::Error::Io(_) | placecode::Error::Internal(_)),
+            ) => {
                 eprintln!("placecode-desk: {}: {e:?}", e.code());
             }
             DeskError::Internal(detail) => eprintln!("placecode-desk: internal: {detail}"),

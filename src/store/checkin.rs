@@ -938,9 +938,9 @@ impl Store {
         let mut visits = Vec::new();
         for (i, (d, decision, raise)) in decided.iter().enumerate() {
             let helper_json =
-                helpers.get(i).map(serde_json::to_string).transpose().map_err(|e| Error::BadFile(e.to_string()))?;
+                helpers.get(i).map(serde_json::to_string).transpose().map_err(|e| Error::Internal(e.to_string()))?;
             let person_id = upsert_person(&tx, d, &stamp)?;
-            let answers = serde_json::to_string(&d.answers).map_err(|e| Error::BadFile(e.to_string()))?;
+            let answers = serde_json::to_string(&d.answers).map_err(|e| Error::Internal(e.to_string()))?;
             let door = Door { decision, raise: raise.as_ref(), key: &key, id_number: &d.id.number };
             let vid =
                 insert_visit(&tx, &person_id, &venue.id, way_in, helper_json.as_deref(), Some(&answers), &door, ctx)?;
@@ -1553,7 +1553,7 @@ pub(super) fn insert_visit(
         .query_row("SELECT value FROM settings WHERE key = ?1", [DESK_ID], |r| r.get(0))
         .optional()?
         .unwrap_or_default();
-    let reasons = serde_json::to_string(&decision.reasons).map_err(|e| Error::BadFile(e.to_string()))?;
+    let reasons = serde_json::to_string(&decision.reasons).map_err(|e| Error::Internal(e.to_string()))?;
     let mut stmt = conn.prepare_cached(
         "INSERT INTO visits (id, person_id, venue_id, code, way_in, operator_id, helper, declaration,
             trip_code_checked, colour, health_code, reasons, at, desk_id, raised_colour, raised_until)

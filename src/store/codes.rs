@@ -61,10 +61,13 @@ fn public_url(raw: &str) -> std::result::Result<String, String> {
 /// A venue the centre refused prints no poster and gets no code: no phone could use them.
 fn refuse_rejected(venue: &Venue) -> Result<()> {
     match &venue.rejected {
-        Some(reason) => Err(Error::BadFile(format!(
-            "“{}”未通过中心审核（{reason}）：此场所的码在手机上不能使用，请修改登记信息或联系主管部门",
-            venue.name
-        ))),
+        Some(reason) => Err(Error::invalid(
+            "venue",
+            format!(
+                "“{}”未通过中心审核（{reason}）：此场所的码在手机上不能使用，请修改登记信息或联系主管部门",
+                venue.name
+            ),
+        )),
         None => Ok(()),
     }
 }
@@ -167,7 +170,7 @@ impl Store {
         }
         let old = self.code(code)?;
         if old.revoked_at.is_some() {
-            return Err(Error::BadFile("该场所码已作废".into()));
+            return Err(Error::invalid("code", "该场所码已作废"));
         }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let stamp = now();
@@ -370,7 +373,7 @@ impl Store {
         let settings = self.poster_settings()?;
         let c = self.code(code)?;
         if c.revoked_at.is_some() {
-            return Err(Error::BadFile("该场所码已作废，不能再打印".into()));
+            return Err(Error::invalid("code", "该场所码已作废，不能再打印"));
         }
         refuse_rejected(&get(&self.conn, &c.venue_id)?)?;
         Ok(crate::poster::PosterInput {

@@ -34,7 +34,7 @@ pub(crate) fn enqueue(conn: &Connection, id: &str, kind: RecordKind, body: serde
         }
     }
     let record = Record { id: id.to_owned(), kind, written_at: now, clock_offset_ms: 0, body };
-    let text = serde_json::to_string(&record).map_err(|e| Error::BadFile(e.to_string()))?;
+    let text = serde_json::to_string(&record).map_err(|e| Error::Internal(e.to_string()))?;
     conn.prepare_cached(
         "INSERT INTO outbox (id, kind, priority, record, created_at, state) VALUES (?1, ?2, ?3, ?4, ?5, 'pending')",
     )?
@@ -288,7 +288,7 @@ impl Store {
             .filter(|r| matches!(r.status, PushStatus::Stored | PushStatus::Duplicate))
             .map(|r| r.id.as_str())
             .collect();
-        let ids = serde_json::to_string(&acked).map_err(|e| Error::BadFile(e.to_string()))?;
+        let ids = serde_json::to_string(&acked).map_err(|e| Error::Internal(e.to_string()))?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Set-based: one statement per table for a whole batch, so the write lock is short and
         // check-ins at the desk do not wait behind a large acknowledgement.
@@ -459,11 +459,11 @@ impl Store {
             })
             .optional()?;
         let (record, field) = found.ok_or(Error::NotFound("被拒收的记录"))?;
-        let record: Record = serde_json::from_str(&record).map_err(|e| Error::BadFile(e.to_string()))?;
+        let record: Record = serde_json::from_str(&record).map_err(|e| Error::Internal(e.to_string()))?;
         let invalid = |m: String| Error::Invalid(vec![FieldError { field: "value".into(), message: m }]);
         let field = field.ok_or_else(|| invalid("中心未指明退回的项目：请放弃该记录，重新登记".into()))?;
         let (fixed, next) = crate::sync::correct(&record, &field, value, now).map_err(|r| invalid(r.message))?;
-        let json = serde_json::to_string(&fixed).map_err(|e| Error::BadFile(e.to_string()))?;
+        let json = serde_json::to_string(&fixed).map_err(|e| Error::Internal(e.to_string()))?;
         match &next {
             None => tx.execute(
                 "UPDATE outbox SET record = ?2, state = 'pending', field = NULL, reason = NULL WHERE id = ?1",

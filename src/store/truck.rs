@@ -297,7 +297,7 @@ fn local_time(stamp: &str) -> String {
 }
 
 fn to_body<T: Serialize>(body: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(body).map_err(|e| Error::BadFile(e.to_string()))
+    serde_json::to_value(body).map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// The signed-in operator's name, as the centre records who did what.
@@ -611,7 +611,7 @@ impl Store {
         let mut visits = Vec::new();
         for ((_, d, dec), raise) in decided.iter().zip(&raises) {
             let person = upsert_member(&tx, d, &stamp)?;
-            let answers = serde_json::to_string(&d.answers).map_err(|e| Error::BadFile(e.to_string()))?;
+            let answers = serde_json::to_string(&d.answers).map_err(|e| Error::Internal(e.to_string()))?;
             let door = Door { decision: dec, raise: raise.as_ref(), key: &key, id_number: &d.document_number };
             visits.push(insert_visit(&tx, &person, &venue.id, WayIn::Declaration, None, Some(&answers), &door, ctx)?);
         }
@@ -619,7 +619,7 @@ impl Store {
             let id = outbox::new_id();
             let members: Vec<StoredMember> =
                 decided.iter().map(|(c, _, dec)| StoredMember { input: c.clone(), colour: dec.colour }).collect();
-            let crew = serde_json::to_string(&members).map_err(|e| Error::BadFile(e.to_string()))?;
+            let crew = serde_json::to_string(&members).map_err(|e| Error::Internal(e.to_string()))?;
             let departure = decided
                 .iter()
                 .filter_map(|(_, d, _)| d.expected_departure)
@@ -947,8 +947,8 @@ fn enter(tx: &Connection, trip_id: &str) -> Result<()> {
         [trip_id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
     )?;
-    let crew: Vec<StoredMember> = serde_json::from_str(&crew).map_err(|e| Error::BadFile(e.to_string()))?;
-    let at = DateTime::parse_from_rfc3339(&entered).map_err(|e| Error::BadFile(e.to_string()))?.with_timezone(&Utc);
+    let crew: Vec<StoredMember> = serde_json::from_str(&crew).map_err(|e| Error::Internal(e.to_string()))?;
+    let at = DateTime::parse_from_rfc3339(&entered).map_err(|e| Error::Internal(e.to_string()))?.with_timezone(&Utc);
     for p in pre.split(',').filter(|p| !p.is_empty()) {
         tx.execute("UPDATE predeclarations SET confirmed_trip_id = ?2 WHERE id = ?1", params![p, trip_id])?;
     }
