@@ -231,55 +231,65 @@ pub async fn risk_confirm(State(app): State<App>, Extension(desk): Extension<Des
     Ok(answer(&crate::risk::confirm(&app.pool, &app.keys, desk.id, &number).await?))
 }
 
-pub async fn trace_person(
-    State(app): State<App>,
-    Extension(t): Extension<Tracer>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response> {
-    let q: trace::PersonQuery = parse(&body)?;
-    let actor = tracing_actor(&app, &t, peer, &headers, &q.purpose).await?;
-    let (page, details) = trace::person(&app.pool, &app.keys, &actor, &q).await?;
+/// A tracing query as its handler takes it: the tracer (authenticated before the body was
+/// read), the query parsed from the body, and who asks from where and why (limited per hour).
+pub struct Traced<Q> {
+    query: Q,
+    actor: Actor,
+}
+
+/// A tracing query's stated purpose (查询用途).
+pub trait Purposed {
+    fn purpose(&self) -> &str;
+}
+
+macro_rules! purposed {
+    ($($t:ty),*) => {$(impl Purposed for $t {
+        fn purpose(&self) -> &str {
+            &self.purpose
+        }
+    })*};
+}
+purposed!(trace::PersonQuery, trace::VenueQuery, trace::OverlapQuery, trace_trips::TripQuery);
+
+impl<Q: DeserializeOwned + Purposed + Send> axum::extract::FromRequest<App> for Traced<Q> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, app: &App) -> std::result::Result<Self, Response> {
+        let tracer =
+            req.extensions().get::<Tracer>().cloned().ok_or_else(|| CentralError::Unauthorized.into_response())?;
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0)
+            .ok_or_else(|| CentralError::Internal("no peer address".into()).into_response())?;
+        let headers = req.headers().clone();
+        let body = Bytes::from_request(req, app).await.map_err(IntoResponse::into_response)?;
+        let query: Q = parse(&body).map_err(IntoResponse::into_response)?;
+        let actor =
+            tracing_actor(app, &tracer, peer, &headers, query.purpose()).await.map_err(IntoResponse::into_response)?;
+        Ok(Traced { query, actor })
+    }
+}
+
+pub async fn trace_person(State(app): State<App>, t: Traced<trace::PersonQuery>) -> Result<Response> {
+    let (page, details) = trace::person(&app.pool, &app.keys, &t.actor, &t.query).await?;
     Ok(answer(&serde_json::json!({ "visits": page.rows, "truncated": page.truncated, "details": details })))
 }
 
-pub async fn trace_venue(
-    State(app): State<App>,
-    Extension(t): Extension<Tracer>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response> {
-    let q: trace::VenueQuery = parse(&body)?;
-    let actor = tracing_actor(&app, &t, peer, &headers, &q.purpose).await?;
-    let page = trace::venue(&app.pool, &app.keys, &actor, &q).await?;
+pub async fn trace_venue(State(app): State<App>, t: Traced<trace::VenueQuery>) -> Result<Response> {
+    let page = trace::venue(&app.pool, &app.keys, &t.actor, &t.query).await?;
     Ok(answer(&serde_json::json!({ "visits": page.rows, "truncated": page.truncated })))
 }
 
 /// 监管: open, closed and overdue trips by checkpoint and destination (tracer credential).
-pub async fn trips(
-    State(app): State<App>,
-    Extension(t): Extension<Tracer>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response> {
-    let q: trace_trips::TripQuery = parse(&body)?;
-    let actor = tracing_actor(&app, &t, peer, &headers, &q.purpose).await?;
-    Ok(answer(&trace_trips::supervise(&app.pool, &app.keys, &actor, &q, app.overdue_hours, Utc::now()).await?))
+pub async fn trips(State(app): State<App>, t: Traced<trace_trips::TripQuery>) -> Result<Response> {
+    let now = Utc::now();
+    Ok(answer(&trace_trips::supervise(&app.pool, &app.keys, &t.actor, &t.query, app.overdue_hours, now).await?))
 }
 
-pub async fn trace_overlap(
-    State(app): State<App>,
-    Extension(t): Extension<Tracer>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response> {
-    let q: trace::OverlapQuery = parse(&body)?;
-    let actor = tracing_actor(&app, &t, peer, &headers, &q.purpose).await?;
-    let page = trace::overlap(&app.pool, &app.keys, &actor, &q, Utc::now()).await?;
+pub async fn trace_overlap(State(app): State<App>, t: Traced<trace::OverlapQuery>) -> Result<Response> {
+    let page = trace::overlap(&app.pool, &app.keys, &t.actor, &t.query, Utc::now()).await?;
     Ok(answer(&serde_json::json!({ "overlaps": page.rows, "truncated": page.truncated })))
 }
 

@@ -72,15 +72,7 @@ async fn attack_1_an_id_number_typed_on_another_phone_gets_no_reason_and_stays_a
         .unwrap();
     assert_eq!(visits, [(true,), (false,)], "the stranger's visit is marked unverified");
     let token = placecode_central::trace::make_tracer(&pool, "疾控中心", 30, &[]).await.unwrap();
-    let now = Utc::now();
-    let traced = trace(
-        &s,
-        &token,
-        "/api/v1/trace/person",
-        json!({"purpose": "流调2026-118", "id_number": victim,
-        "from": now - Duration::hours(1), "to": now + Duration::hours(1)}),
-    )
-    .await;
+    let traced = trace_person_this_hour(&s, &token, &victim).await;
     let flags: Vec<(Option<&str>, bool)> = traced["visits"]
         .as_array()
         .unwrap()
@@ -282,15 +274,7 @@ async fn attack_4_a_visit_dated_ahead_does_not_win_the_details(pool: PgPool) {
     );
     // What each desk said is kept apart, with when: tracing sees the rogue desk's rename.
     let token = placecode_central::trace::make_tracer(&pool, "疾控中心", 30, &[]).await.unwrap();
-    let now = Utc::now();
-    let traced = trace(
-        &s,
-        &token,
-        "/api/v1/trace/person",
-        json!({"purpose": "核对", "id_number": person,
-        "from": now - Duration::hours(1), "to": now + Duration::hours(1)}),
-    )
-    .await;
+    let traced = trace_person_this_hour(&s, &token, &person).await;
     let said: Vec<(String, String)> = traced["details"]
         .as_array()
         .unwrap()
@@ -301,6 +285,14 @@ async fn attack_4_a_visit_dated_ahead_does_not_win_the_details(pool: PgPool) {
         said,
         [(format!("desk:{}", honest.id), "李秀兰".into()), (format!("desk:{}", rogue.id), "冒名者".into())]
     );
+}
+
+/// A person's visits within an hour either side of now, and every source's details of them.
+async fn trace_person_this_hour(s: &Server, token: &str, id_number: &str) -> Value {
+    let now = Utc::now();
+    let window = json!({"purpose": "流调2026-118", "id_number": id_number,
+        "from": now - Duration::hours(1), "to": now + Duration::hours(1)});
+    trace(s, token, "/api/v1/trace/person", window).await
 }
 
 async fn trace(s: &Server, token: &str, path: &str, body: Value) -> Value {

@@ -107,16 +107,7 @@ async fn a_trip_closes_on_both_desks(pool: PgPool) {
     assert_eq!(board.closed.len(), 2, "{:?}", board.closed);
     assert_eq!(board.open.len(), 3);
     // And in supervision.
-    let sup = placecode_central::trips::supervise(
-        &pool,
-        &test_keys(),
-        &placecode_central::audit::Actor::cli("test"),
-        &Default::default(),
-        12,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let sup = supervision(&pool).await;
     assert_eq!((sup.open, sup.closed, sup.overdue), (3, 2, 0));
     assert_eq!(sup.trips.iter().find(|t| t.trip.plate == "豫B12345").unwrap().trip.pass_number, "HN2026112700001");
 }
@@ -164,16 +155,7 @@ async fn overdue_trips_and_arrivals_without_entry_are_listed(pool: PgPool) {
     let a = dest.store().record_arrival("豫C55555", &dest.ctx).unwrap();
     assert!(a.flagged);
     dest.engine.sync_once().await.unwrap();
-    let sup = placecode_central::trips::supervise(
-        &pool,
-        &test_keys(),
-        &placecode_central::audit::Actor::cli("test"),
-        &Default::default(),
-        12,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let sup = supervision(&pool).await;
     assert_eq!(sup.unmatched_arrivals.len(), 1);
     assert_eq!(sup.unmatched_arrivals[0].plate, "豫C55555");
     // An ID number with no trip cannot be flagged without a plate.
@@ -334,16 +316,7 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
     let again = cp.store().held_results(&trip.id, later).unwrap();
     assert_eq!(again.iter().map(|r| r.visit_id.as_str()).collect::<Vec<_>>(), [r.results[1].visit_id.as_str()]);
     cp.engine.sync_once().await.unwrap();
-    let sup = placecode_central::trips::supervise(
-        &pool,
-        &test_keys(),
-        &placecode_central::audit::Actor::cli("test"),
-        &Default::default(),
-        12,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let sup = supervision(&pool).await;
     assert!(sup.trips.is_empty(), "nothing at the centre before the decision");
     // The red member is reported through refuse-and-report: the truck is turned back, naming
     // the incident.
@@ -392,16 +365,7 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
     );
     cp.engine.sync_once().await.unwrap();
     assert!(cp.store().rejected_records().unwrap().is_empty(), "{:?}", cp.store().rejected_records().unwrap());
-    let sup = placecode_central::trips::supervise(
-        &pool,
-        &test_keys(),
-        &placecode_central::audit::Actor::cli("test"),
-        &Default::default(),
-        12,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let sup = supervision(&pool).await;
     assert_eq!((sup.open, sup.turned_back, sup.flagged), (0, 1, 0));
     assert_eq!(sup.trips[0].status, "turned_back");
     assert_eq!(sup.trips[0].trip.flag, None, "the red member's report is on record");
@@ -413,16 +377,7 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
     assert!(a.flagged);
     assert_eq!(a.trip.as_ref().map(|t| t.status), Some(TripStatus::TurnedBack));
     dest.engine.sync_once().await.unwrap();
-    let sup = placecode_central::trips::supervise(
-        &pool,
-        &test_keys(),
-        &placecode_central::audit::Actor::cli("test"),
-        &Default::default(),
-        12,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let sup = supervision(&pool).await;
     assert_eq!(sup.unmatched_arrivals.len(), 1);
     assert_eq!(sup.unmatched_arrivals[0].trip_resolution.as_deref(), Some("turned_back"));
     assert_eq!(sup.turned_back, 1, "the arrival does not close a trip turned back");
@@ -523,16 +478,7 @@ async fn one_trip_in_transit_per_truck_and_what_became_of_it(pool: PgPool) {
     cp.engine.sync_once().await.unwrap();
     assert!(cp.store().rejected_records().unwrap().is_empty(), "{:?}", cp.store().rejected_records().unwrap());
     assert!(cp.store().trip_board(Utc::now()).unwrap().ended.iter().all(|t| t.sync_state == "synced"));
-    let sup = placecode_central::trips::supervise(
-        &pool,
-        &test_keys(),
-        &placecode_central::audit::Actor::cli("test"),
-        &Default::default(),
-        12,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let sup = supervision(&pool).await;
     assert_eq!((sup.open, sup.verified, sup.cancelled, sup.turned_back), (0, 1, 1, 1));
     let at_centre = sup.trips.iter().find(|t| t.status == "verified").unwrap();
     assert_eq!(at_centre.trip.resolution_note.as_ref().unwrap()["note"], verified.resolution_note.as_str());
@@ -606,16 +552,7 @@ async fn only_the_checkpoint_that_opened_a_trip_ends_it(pool: PgPool) {
     other.engine.sync_once().await.unwrap();
     let r = push_as(&other, update(&other.venue_id)).await;
     assert_eq!(r.status, placecode::sync::PushStatus::Stored, "{r:?}");
-    let sup = placecode_central::trips::supervise(
-        &pool,
-        &test_keys(),
-        &placecode_central::audit::Actor::cli("test"),
-        &Default::default(),
-        12,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let sup = supervision(&pool).await;
     assert_eq!((sup.open, sup.cancelled), (1, 0));
     // A note that is not the core's rule is refused.
     let mut bad = update(&cp.venue_id);
@@ -656,16 +593,7 @@ async fn a_crew_member_released_by_the_clerk_lets_the_truck_in(pool: PgPool) {
     assert_eq!(cp.store().trip(&trip.id, Utc::now()).unwrap().status, TripStatus::Open);
     cp.engine.sync_once().await.unwrap();
     assert!(cp.store().rejected_records().unwrap().is_empty(), "{:?}", cp.store().rejected_records().unwrap());
-    let sup = placecode_central::trips::supervise(
-        &pool,
-        &test_keys(),
-        &placecode_central::audit::Actor::cli("test"),
-        &Default::default(),
-        12,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let sup = supervision(&pool).await;
     assert_eq!((sup.open, sup.turned_back, sup.flagged), (1, 0, 1));
     // A listed or feverish person entered: supervision sees who and why.
     let flag = sup.trips[0].trip.flag.clone().unwrap_or_default();
@@ -710,16 +638,7 @@ async fn a_second_desk_at_the_checkpoint_cannot_launder_a_red_crew_or_end_anothe
     );
     let res = rogue.push(&[forged, spoof]).await;
     assert!(res.results.iter().all(|r| r.status == placecode::sync::PushStatus::Stored), "{:?}", res.results);
-    let sup = placecode_central::trips::supervise(
-        &pool,
-        &test_keys(),
-        &placecode_central::audit::Actor::cli("test"),
-        &Default::default(),
-        12,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let sup = supervision(&pool).await;
     let by_plate = |p: &str| sup.trips.iter().find(|t| t.trip.plate == p).unwrap();
     // The green truck is still open: only the desk that opened it can end it.
     assert_eq!(by_plate("豫B61616").status, "open");
@@ -770,16 +689,7 @@ async fn a_second_desk_at_the_checkpoint_cannot_launder_a_red_crew_or_end_anothe
     worded.body["note"] = serde_json::json!("误扫（扫错了人或证件）：看错了");
     let res = rogue.push(&[worded, visit, again]).await;
     assert!(res.results.iter().all(|r| r.status == placecode::sync::PushStatus::Stored), "{:?}", res.results);
-    let sup = placecode_central::trips::supervise(
-        &pool,
-        &test_keys(),
-        &placecode_central::audit::Actor::cli("test"),
-        &Default::default(),
-        12,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let sup = supervision(&pool).await;
     let flag = sup.trips.iter().find(|t| t.trip.plate == "豫B64646").unwrap().trip.flag.clone().unwrap_or_default();
     assert!(flag.contains("李*（红码）经卡口放行：误扫（扫错了人或证件）：看错了"), "{flag:?}");
     assert_eq!(
@@ -787,4 +697,10 @@ async fn a_second_desk_at_the_checkpoint_cannot_launder_a_red_crew_or_end_anothe
         None,
         "reported and turned back"
     );
+}
+
+/// What supervision sees of every trip (the administrator's view, 12 hours to overdue).
+async fn supervision(pool: &PgPool) -> placecode_central::trips::Supervision {
+    let actor = placecode_central::audit::Actor::cli("test");
+    placecode_central::trips::supervise(pool, &test_keys(), &actor, &Default::default(), 12, Utc::now()).await.unwrap()
 }
