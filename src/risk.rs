@@ -201,6 +201,23 @@ pub struct RiskStatus {
 
 pub const REASON_MAX: usize = 60;
 
+/// A whole-list replacement takes effect only when every row was taken: a file with a bad row (a
+/// wrong encoding, a truncated or hand-edited export) must not empty or shorten the list
+/// everyone is checked against. The desk's import and the centre's run this same rule.
+pub fn replacement_complete(report: &RiskImportReport) -> std::result::Result<(), String> {
+    if report.rejected.is_empty() && report.imported > 0 {
+        return Ok(());
+    }
+    let lines: Vec<String> =
+        report.rejected.iter().take(3).map(|r| format!("第{}行：{}", r.line, r.reasons.join("；"))).collect();
+    Err(format!(
+        "风险名单：整表替换须每一行都有效，{}行中有{}行被拒绝（{}），名单未改动。请改正后重新导入",
+        report.total,
+        report.rejected.len(),
+        if lines.is_empty() { "没有数据行".to_owned() } else { lines.join("，") }
+    ))
+}
+
 /// Reads a risk-list CSV (身份证号, 颜色, 原因; UTF-8 or GBK; a header row is optional).
 pub fn parse_csv(bytes: &[u8], key: &[u8], today: chrono::NaiveDate) -> Result<(Vec<RiskRow>, RiskImportReport)> {
     let text = crate::import::decode(bytes)?;

@@ -130,9 +130,16 @@ fn r5_two_people_sharing_last_four_are_told_apart() {
 fn r7_red_on_the_risk_list_is_refused_and_reported() {
     let mut d = desk();
     let csv = format!("身份证号,颜色,原因\n{A},红码,密切接触者\n{B},黄,次密接\nbad,红,\n");
-    let report = d.store.import_risk(csv.as_bytes(), true, d.ctx.now).unwrap();
+    let report = d.store.import_risk(csv.as_bytes(), false, d.ctx.now).unwrap();
     assert_eq!((report.total, report.imported, report.rejected.len()), (3, 2, 1));
     assert_eq!(d.store.risk_entry_count().unwrap(), 2);
+    // A replacement takes effect only whole: a file with a bad row (or none good) changes nothing.
+    for bad in [format!("{A},红,密接\nbad,红,\n"), "bad,红,\n".to_owned()] {
+        let e = d.store.import_risk(bad.as_bytes(), true, d.ctx.now).unwrap_err();
+        assert_eq!((e.code(), e.fields()), ("invalid", vec!["file"]));
+        assert!(e.to_string().contains("名单未改动") && e.to_string().contains("第"), "{e}");
+        assert_eq!(d.store.risk_entry_count().unwrap(), 2);
+    }
 
     let r = d.store.declare(&person("王芳", A), &d.ctx).unwrap();
     assert_eq!((r.colour, r.health_code), (Colour::Red, Colour::Red));

@@ -72,12 +72,12 @@ pub struct Details {
     pub seen_at: DateTime<Utc>,
 }
 
-/// The sealed value of one source's details: name, address and phone.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct SealedDetails {
-    name: String,
-    address: String,
-    phone: Option<String>,
+/// One source's details of a person: name, address and phone (sealed as one value).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Said {
+    pub name: String,
+    pub address: String,
+    pub phone: Option<String>,
 }
 
 /// Every source's details of a person, newest first.
@@ -91,11 +91,16 @@ pub async fn details(pool: &sqlx::PgPool, keys: &crate::Keys, id_hash: &[u8]) ->
     .await?;
     rows.into_iter()
         .map(|(source, sealed, seen_at)| {
-            let d: SealedDetails = serde_json::from_str(&keys.data.open("details", id_hash, &sealed)?)
-                .map_err(|e| crate::CentralError::Internal(e.to_string()))?;
+            let d = open_details(&keys.data, id_hash, &sealed)?;
             Ok(Details { source, name: d.name, address: d.address, phone: d.phone, seen_at })
         })
         .collect()
+}
+
+/// What one source said (a `person_details.details` value), opened.
+pub fn open_details(keys: &crate::fields::DataKeys, id_hash: &[u8], sealed: &str) -> Result<Said> {
+    serde_json::from_str(&keys.open("details", id_hash, sealed)?)
+        .map_err(|e| crate::CentralError::Internal(e.to_string()))
 }
 
 /// Inserts or refreshes people (from a desk or the person's own phone, the newest details win and
@@ -126,7 +131,7 @@ pub async fn upsert(
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     let mut said = Vec::with_capacity(latest.len());
     for (h, r) in latest {
-        let details = SealedDetails { name: r.name.clone(), address: r.address.clone(), phone: r.phone.clone() };
+        let details = Said { name: r.name.clone(), address: r.address.clone(), phone: r.phone.clone() };
         let details = serde_json::to_string(&details).map_err(|e| crate::CentralError::Internal(e.to_string()))?;
         said.push(keys.data.seal("details", &h, &details)?);
         let seal = |field: &str, v: &str| keys.data.seal(field, &h, v);

@@ -198,6 +198,10 @@ pub async fn import(pool: &PgPool, keys: &crate::Keys, csv: &[u8], replace: bool
     let today = placecode::sync::shanghai_date(Utc::now());
     let (rows, report) = placecode::risk::parse_csv(csv, &keys.risk, today)
         .map_err(|e| CentralError::Invalid { field: "file".into(), message: e.to_string() })?;
+    if replace {
+        placecode::risk::replacement_complete(&report)
+            .map_err(|message| CentralError::Invalid { field: "file".into(), message })?;
+    }
 
     // An increment goes out as tag changes in the current epoch, unless the list outgrows the
     // epoch's width: then (as for a replacement) a new epoch is started.

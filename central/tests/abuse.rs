@@ -54,7 +54,10 @@ async fn attack_1_an_id_number_typed_on_another_phone_gets_no_reason_and_stays_a
     assert_eq!(status, 200);
     assert!(html.contains("data-colour=\"red\""), "the colour alone: {html}");
     assert!(!html.contains("密切接触者") && !html.contains("流调") && !html.contains("风险人员名单"), "{html}");
-    assert!(!html.contains("冒*"), "the name on file, never the typed one: {html}");
+    assert!(html.contains("冒**") && !html.contains("李*"), "the name it typed, never the one on file: {html}");
+    // Coming back with four digits, the stranger's phone still lists only what it typed.
+    let again = last4(&stranger, &park_url, &victim[14..]).await;
+    assert!(again.contains("冒**") && !again.contains("李*"), "{again}");
     let on_file = people_on_file(&pool).await;
     assert_eq!(on_file.len(), 1);
     assert_eq!(
@@ -70,7 +73,7 @@ async fn attack_1_an_id_number_typed_on_another_phone_gets_no_reason_and_stays_a
         .fetch_all(&pool)
         .await
         .unwrap();
-    assert_eq!(visits, [(true,), (false,)], "the stranger's visit is marked unverified");
+    assert_eq!(visits, [(true,), (false,), (false,)], "the stranger's visits are marked unverified");
     let token = placecode_central::trace::make_tracer(&pool, "疾控中心", 30, &[]).await.unwrap();
     let traced = trace_person_this_hour(&s, &token, &victim).await;
     let flags: Vec<(Option<&str>, bool)> = traced["visits"]
@@ -79,7 +82,7 @@ async fn attack_1_an_id_number_typed_on_another_phone_gets_no_reason_and_stays_a
         .iter()
         .map(|v| (v["venue_name"].as_str(), v["verified"].as_bool().unwrap()))
         .collect();
-    assert_eq!(flags, [(Some("鼓楼超市"), true), (Some("龙亭公园"), false)]);
+    assert_eq!(flags, [(Some("鼓楼超市"), true), (Some("龙亭公园"), false), (Some("龙亭公园"), false)]);
     // 时空伴随 starts from the person's own visits only: the bystander at the park is not named.
     let overlaps =
         trace(&s, &token, "/api/v1/trace/overlap", json!({"purpose": "流调2026-118", "id_number": victim})).await;

@@ -310,3 +310,23 @@ async fn rows_from_before_the_lookup_key_move_to_it(pool: PgPool) {
     assert_eq!(legacy, 0);
     let _ = id_hash;
 }
+
+/// A replacement of the list takes effect only whole: a file with a bad row, or with none good,
+/// is refused and the list stays as it was (a truncated export must not turn everyone green).
+#[sqlx::test]
+async fn a_replacement_with_a_bad_row_changes_nothing(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let red = resident_id(4400);
+    import(&s, &format!("{red},红,密接\n"), true).await;
+    for bad in [format!("{},黄,次密接\nnot-a-number,红,\n", resident_id(4401)), "not-a-number,红,\n".to_owned()] {
+        match placecode_central::risk::import(&pool, &s.keys, bad.as_bytes(), true).await {
+            Err(placecode_central::CentralError::Invalid { field, message }) => {
+                assert_eq!(field, "file");
+                assert!(message.contains("名单未改动"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(count(&pool, "SELECT count(*) FROM risk").await, 1);
+        assert_eq!(count(&pool, "SELECT count(*) FROM risk WHERE colour = 'red'").await, 1);
+    }
+}

@@ -528,6 +528,9 @@ impl Store {
         }
         let key = self.risk_key()?;
         let (rows, report) = risk::parse_csv(bytes, &key, now.with_timezone(&shanghai()).date_naive())?;
+        if replace {
+            risk::replacement_complete(&report).map_err(|m| field_err("file", m))?;
+        }
         let hashes: Vec<[u8; 32]> = rows.iter().map(|r| r.hash).collect();
         let current = risk_epoch(&self.conn)?;
         let stamp = rfc3339(now);

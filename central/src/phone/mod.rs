@@ -209,7 +209,14 @@ impl ShowQuery {
 #[derive(sqlx::FromRow)]
 pub(crate) struct Known {
     id: i64,
+    /// The name on file (sent to the venue's desks).
     name: String,
+    /// What this phone shows: the name on file, or, on a phone that is not the person's own,
+    /// the name this phone typed (a stranger who typed a number learns nothing of the person).
+    #[sqlx(default)]
+    shown: String,
+    /// What a phone that is not the person's own typed, sealed.
+    typed: Option<String>,
     last4: String,
     number: String,
     colour: Option<String>,
@@ -224,7 +231,7 @@ pub(crate) struct Known {
 impl Known {
     /// How lists name the person: masked name, birth year and relation, never the ID number.
     fn label(&self) -> String {
-        format!("{}（{}）", placecode::mask::name(&self.name), who(&self.number, &self.relation))
+        format!("{}（{}）", placecode::mask::name(&self.shown), who(&self.number, &self.relation))
     }
 }
 
@@ -239,8 +246,11 @@ fn who(number: &str, relation: &str) -> String {
 
 async fn known(app: &App, phone: Uuid) -> Result<Vec<Known>, CentralError> {
     let rows = sqlx::query_as::<_, Known>(
-        "SELECT p.id, p.name, p.last4, p.document_number AS number, r.colour, pp.relation, pp.verified, p.id_hash
+        "SELECT p.id, p.name, p.last4, p.document_number AS number, r.colour, pp.relation, pp.verified, p.id_hash,
+             d.details AS typed
          FROM phone_people pp JOIN people p ON p.id = pp.person_id LEFT JOIN risk r ON r.id_hash = p.id_hash
+         LEFT JOIN person_details d ON NOT pp.verified AND d.person_id = p.id
+             AND d.source = 'unverified_phone:' || pp.phone_id::text
          WHERE pp.phone_id = $1 ORDER BY pp.added_at, p.id",
     )
     .bind(phone)
@@ -249,6 +259,10 @@ async fn known(app: &App, phone: Uuid) -> Result<Vec<Known>, CentralError> {
     rows.into_iter()
         .map(|mut k| {
             crate::people::open_fields(&app.keys.data, &k.id_hash, &mut k.name, &mut k.number, &mut None)?;
+            k.shown = match &k.typed {
+                Some(sealed) => crate::people::open_details(&app.keys.data, &k.id_hash, sealed)?.name,
+                None => k.name.clone(),
+            };
             Ok(k)
         })
         .collect()
@@ -727,6 +741,7 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
     .fetch_one(&mut *tx)
     .await?;
     let source = if verified { crate::people::Source::OwnPhone(phone) } else { crate::people::Source::Phone(phone) };
+    let typed_name = row.name.clone();
     let ids = crate::people::upsert(&mut tx, &app.keys, vec![row], source).await?;
     let person = ids.get(&hash).copied().ok_or_else(|| CentralError::Internal("person not upserted".into()))?;
     // The name on file (a phone never renames anyone): shown, and sent to the venue's desks.
@@ -775,7 +790,9 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
         share_url = Some(share(&mut tx, app, s, input, destination.as_ref().map(|(id, _)| *id)).await?);
     }
     let who = Some(who(&number, &relation));
-    let person = Person { id: person, key, name, number, risk, kept, answers, plate, who, verified };
+    // The person's own phone shows the name on file; another phone the name it typed.
+    let shown = if verified { name.clone() } else { typed_name };
+    let person = Person { id: person, key, name, shown, number, risk, kept, answers, plate, who, verified };
     let mut shown =
         check_in(&mut tx, &app.keys, s, phone, &[person], (!predeclared).then_some("declaration"), now).await?;
     if let Some(first) = shown.first_mut() {
@@ -857,6 +874,7 @@ async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Respon
             id: p.id,
             key,
             name: p.name.clone(),
+            shown: p.shown.clone(),
             number: p.number.clone(),
             risk: p.colour.clone(),
             kept,
@@ -878,7 +896,10 @@ struct Person {
     id: i64,
     /// The keyed hashes of the document number.
     key: crate::config::PersonKey,
+    /// The name on file (what the venue's desks are sent).
     name: String,
+    /// The name this phone shows (see [`Known::shown`]).
+    shown: String,
     number: String,
     /// The risk list's colour for them, if listed.
     risk: Option<String>,
@@ -945,7 +966,7 @@ async fn check_in(
         )?);
         shown.push(Shown {
             colour: d.colour,
-            name_masked: placecode::mask::name(&p.name),
+            name_masked: placecode::mask::name(&p.shown),
             id_masked: placecode::mask::id_number(&p.number),
             // The person's own answers and a kept colour's end; never the risk list's reason.
             reasons: decision::decide_at(None, p.kept.as_ref(), &p.answers, now).reasons,
