@@ -26,6 +26,14 @@ pub struct TracedVisit {
     /// number already on file): perhaps not the person at all. Such visits never start an
     /// overlap search.
     pub verified: bool,
+    /// For a visit that is not verified: what the declaring phone typed (name, address, phone),
+    /// perhaps the person who was really there.
+    #[sqlx(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared: Option<crate::people::Said>,
+    /// What that phone typed, sealed; opened into `declared`.
+    #[serde(skip)]
+    pub typed: Option<String>,
     /// The person's keyed hash: opens their sealed fields; never sent.
     #[serde(skip)]
     pub id_hash: Vec<u8>,
@@ -35,6 +43,9 @@ impl TracedVisit {
     fn opened(mut self, keys: &crate::fields::DataKeys) -> Result<TracedVisit> {
         let h = std::mem::take(&mut self.id_hash);
         crate::people::open_fields(keys, &h, &mut self.name, &mut self.document_number, &mut self.phone)?;
+        if let Some(sealed) = self.typed.take() {
+            self.declared = Some(crate::people::open_details(keys, &h, &sealed)?);
+        }
         Ok(self)
     }
 }
@@ -86,7 +97,10 @@ pub struct Overlap {
 }
 
 const SELECT: &str = "SELECT v.id AS visit_id, v.at, v.venue_id, ve.name AS venue_name, p.name, p.document_number,
-    p.phone, v.colour, v.source, v.verified, p.id_hash FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN venues ve ON ve.id = v.venue_id";
+    p.phone, v.colour, v.source, v.verified, d.details AS typed, p.id_hash
+    FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN venues ve ON ve.id = v.venue_id
+    LEFT JOIN person_details d ON NOT v.verified AND d.person_id = v.person_id
+        AND d.source = 'unverified_phone:' || v.phone_id::text";
 
 fn id_hash(key: &[u8; 32], raw: &str) -> Result<Vec<u8>> {
     Ok(placecode::risk::id_hash(key, &document_number(raw)?).to_vec())
@@ -213,13 +227,15 @@ pub async fn overlap(
          mine AS (SELECT v.id, v.venue_id, v.at FROM visits v, me
                   WHERE v.person_id = me.id AND v.verified AND v.at >= $2 - interval '14 days' AND v.at <= $2)
          SELECT DISTINCT ON (o.id) o.id AS visit_id, o.at, o.venue_id, ve.name AS venue_name, p.name,
-             p.document_number, p.phone, o.colour, o.source, o.verified, p.id_hash, m.id AS near_visit_id,
-             (abs(extract(epoch FROM o.at - m.at)) / 60.0)::float8 AS minutes_apart
+             p.document_number, p.phone, o.colour, o.source, o.verified, d.details AS typed, p.id_hash,
+             m.id AS near_visit_id, (abs(extract(epoch FROM o.at - m.at)) / 60.0)::float8 AS minutes_apart
          FROM mine m
          JOIN visits o ON o.venue_id = m.venue_id
              AND o.at BETWEEN m.at - make_interval(hours => $3) AND m.at + make_interval(hours => $3)
          JOIN people p ON p.id = o.person_id
          LEFT JOIN venues ve ON ve.id = o.venue_id
+         LEFT JOIN person_details d ON NOT o.verified AND d.person_id = o.person_id
+             AND d.source = 'unverified_phone:' || o.phone_id::text
          WHERE o.person_id <> (SELECT id FROM me)
          ORDER BY o.id, abs(extract(epoch FROM o.at - m.at))
          LIMIT $4",

@@ -83,6 +83,14 @@ async fn attack_1_an_id_number_typed_on_another_phone_gets_no_reason_and_stays_a
         .map(|v| (v["venue_name"].as_str(), v["verified"].as_bool().unwrap()))
         .collect();
     assert_eq!(flags, [(Some("鼓楼超市"), true), (Some("龙亭公园"), false), (Some("龙亭公园"), false)]);
+    // Beside the person on file, what the declaring phone typed: perhaps who was really there.
+    let declared = &traced["visits"][1]["declared"];
+    assert_eq!(
+        (declared["name"].as_str(), declared["phone"].as_str()),
+        (Some("冒名者"), Some("13000000000")),
+        "{traced}"
+    );
+    assert!(traced["visits"][0].get("declared").is_none(), "a verified visit has none");
     // 时空伴随 starts from the person's own visits only: the bystander at the park is not named.
     let overlaps =
         trace(&s, &token, "/api/v1/trace/overlap", json!({"purpose": "流调2026-118", "id_number": victim})).await;

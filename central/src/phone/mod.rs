@@ -980,8 +980,10 @@ async fn check_in(
     if let Some(way_in) = way_in {
         sqlx::query(
         "WITH v AS (
-            INSERT INTO visits (id, at, person_id, venue_id, code, source, way_in, colour, health_code, reasons, verified)
-            SELECT u.id, $1, u.person, $2, $3, 'phone', $4, u.colour, u.health, string_to_array(u.reasons, chr(31)), u.verified
+            INSERT INTO visits (id, at, person_id, venue_id, code, source, way_in, colour, health_code, reasons, verified,
+                phone_id)
+            SELECT u.id, $1, u.person, $2, $3, 'phone', $4, u.colour, u.health, string_to_array(u.reasons, chr(31)), u.verified,
+                $13
             FROM UNNEST($5::uuid[], $6::bigint[], $7::text[], $8::text[], $9::text[], $11::bool[])
                 AS u(id, person, colour, health, reasons, verified)
             RETURNING 1)
@@ -999,6 +1001,7 @@ async fn check_in(
     .bind(&bodies)
     .bind(&verified)
     .bind(ChangeKind::PhoneVisit.key())
+    .bind(phone)
     .execute(&mut **tx)
     .await?;
     }
