@@ -30,6 +30,37 @@ pub struct DeclarationInput {
     pub temperature: String,
 }
 
+/// A form's fields as a browser sends them (urlencoded pairs): the first value of `key`.
+pub fn form_value(fields: &[(String, String)], key: &str) -> String {
+    fields.iter().find(|(k, _)| k == key).map_or(String::new(), |(_, v)| v.clone())
+}
+
+/// A yes/no answer as a form sends it (`yes`, `no`); `None` when the person did not answer.
+pub fn form_answer(fields: &[(String, String)], key: &str) -> Option<bool> {
+    match fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()) {
+        Some("yes") => Some(true),
+        Some("no") => Some(false),
+        _ => None,
+    }
+}
+
+impl DeclarationInput {
+    /// The phone page's form, field by field (anything else in it is ignored).
+    pub fn from_form(fields: &[(String, String)]) -> DeclarationInput {
+        let get = |k: &str| form_value(fields, k);
+        DeclarationInput {
+            name: get("name"),
+            id_number: get("id_number"),
+            address: get("address"),
+            phone: get("phone"),
+            visited_risk_area: form_answer(fields, "visited_risk_area"),
+            contact_with_suspected: form_answer(fields, "contact_with_suspected"),
+            temperature_normal: form_answer(fields, "temperature_normal"),
+            temperature: get("temperature"),
+        }
+    }
+}
+
 /// A declaration that passed every rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Declaration {
@@ -480,6 +511,33 @@ pub struct TodaySummary {
 }
 
 #[cfg(test)]
+mod form_tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn a_phone_form_becomes_the_input_the_rules_check() {
+        let f = form(&[
+            ("name", "李秀兰"),
+            ("name", "second"),
+            ("visited_risk_area", "no"),
+            ("temperature_normal", "maybe"),
+        ]);
+        let d = DeclarationInput::from_form(&f);
+        assert_eq!(d.name, "李秀兰", "the first value of a repeated field");
+        assert_eq!((d.visited_risk_area, d.temperature_normal, d.contact_with_suspected), (Some(false), None, None));
+        let t = TruckDeclarationInput::from_form(&form(&[("document_kind", "passport"), ("symptoms", "yes")]));
+        assert_eq!((t.document_kind, t.symptoms), (Some(crate::identity::DocumentKind::Passport), Some(true)));
+        // A tampered kind is no kind at all (never taken for a resident ID).
+        let t = TruckDeclarationInput::from_form(&form(&[("document_kind", "<script>")]));
+        assert_eq!(t.document_kind, None);
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::Error;
@@ -825,6 +883,27 @@ pub struct TruckDeclarationInput {
     pub symptoms: Option<bool>,
     /// 是否到过中高风险地区
     pub visited_risk_area: Option<bool>,
+}
+
+impl TruckDeclarationInput {
+    /// The checkpoint's phone form, field by field. A document kind that is not one of the
+    /// list's keys is `None` (the rule then refuses it, never taking it for a resident ID).
+    pub fn from_form(fields: &[(String, String)]) -> TruckDeclarationInput {
+        let get = |k: &str| form_value(fields, k);
+        TruckDeclarationInput {
+            name: get("name"),
+            document_kind: serde_json::from_value(serde_json::Value::String(get("document_kind"))).ok(),
+            document_number: get("document_number"),
+            plate: get("plate"),
+            phone: get("phone"),
+            origin: get("origin"),
+            entry_point: get("entry_point"),
+            expected_return: get("expected_return"),
+            expected_departure: get("expected_departure"),
+            symptoms: form_answer(fields, "symptoms"),
+            visited_risk_area: form_answer(fields, "visited_risk_area"),
+        }
+    }
 }
 
 /// A truck crew member's declaration that passed every rule.

@@ -585,33 +585,15 @@ fn see_other(app: &App, to: &str) -> Response {
     r
 }
 
-/// A yes/no answer as the form sent it: `None` when the person did not answer.
-fn answer(fields: &[(String, String)], key: &str) -> Option<bool> {
-    match fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()) {
-        Some("yes") => Some(true),
-        Some("no") => Some(false),
-        _ => None,
-    }
-}
-
 /// A first visit (or another person on this phone): the declaration of the code's kind.
 async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response, CentralError> {
     let (phone, fields) = (form.phone, form.fields);
     let now = Utc::now();
     let today = placecode::sync::shanghai_date(now);
-    let get = |k: &str| fields.iter().find(|(key, _)| key == k).map_or(String::new(), |(_, v)| v.clone());
+    let get = |k: &str| placecode::checkin::form_value(fields, k);
     let people = if s.kind == CodeKind::General { known(app, phone).await? } else { Vec::new() };
     let checked = if s.kind == CodeKind::General {
-        let input = DeclarationInput {
-            name: get("name"),
-            id_number: get("id_number"),
-            address: get("address"),
-            phone: get("phone"),
-            visited_risk_area: answer(fields, "visited_risk_area"),
-            contact_with_suspected: answer(fields, "contact_with_suspected"),
-            temperature_normal: answer(fields, "temperature_normal"),
-            temperature: get("temperature"),
-        };
+        let input = DeclarationInput::from_form(fields);
         let mut checked = placecode::checkin::declaration(&input, today, "");
         // Someone else on a phone that already holds people: who they are to its owner.
         let relation = if people.is_empty() { Some(t::SELF.to_owned()) } else { relation(&get("relation")) };
@@ -632,22 +614,9 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
         })
     } else {
         let kind = get("document_kind");
-        let document_kind = serde_json::from_value(serde_json::Value::String(kind.clone())).ok();
-        let input = TruckDeclarationInput {
-            name: get("name"),
-            document_kind,
-            document_number: get("document_number"),
-            plate: get("plate"),
-            phone: get("phone"),
-            origin: get("origin"),
-            entry_point: get("entry_point"),
-            expected_return: get("expected_return"),
-            expected_departure: get("expected_departure"),
-            symptoms: answer(fields, "symptoms"),
-            visited_risk_area: answer(fields, "visited_risk_area"),
-        };
+        let input = TruckDeclarationInput::from_form(fields);
         let mut checked = placecode::checkin::truck_declaration(&input, today, "");
-        if document_kind.is_none() && !kind.is_empty() {
+        if input.document_kind.is_none() && !kind.is_empty() {
             // A tampered form: never taken for a resident ID.
             checked = also_invalid(checked, "document_kind", t::DOCUMENT_KIND_BAD);
         }
