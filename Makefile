@@ -21,7 +21,7 @@ DESK_BIN := target/debug/placecode-desk
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp"
 
 .PHONY: admin-central demo-central bench help deps apt-deps node-deps tauri-driver ui app run test lint test-rust test-ui test-e2e bindings \
-	pg run-central bench-central
+	pg run-central bench-central fuzz fuzz-api
 
 help:
 	@echo "make run    build and open the desk app (installs what is missing)"
@@ -122,3 +122,15 @@ bench: bench-central
 bench-central: pg
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 	DATABASE_URL=$$(scripts/pg.sh url) $(CARGO) bench -p placecode-central --bench central
+
+# Fuzzing (docs/ROBUSTNESS.md). `make fuzz`: every cargo-fuzz target of fuzz/ on the nightly
+# toolchain, FUZZ_SECONDS each (FUZZ_TARGETS="identity csv_risk" for some); installs cargo-fuzz
+# if missing. `make fuzz-api`: schemathesis against the central server's API, on its own
+# PostgreSQL cluster (port 55691) and loopback port (18691), stopped at the end.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_TARGETS)
+
+fuzz-api: apt-deps
+	scripts/fuzz-api.sh
