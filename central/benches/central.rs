@@ -180,7 +180,8 @@ async fn main() {
 
     // 1. Phone check-in, returning visitor: a phone (its cookie) declares once, then wrk sends
     // its four digits.
-    let phone = reqwest::Client::new();
+    // Not following the redirect: the answer itself says whether the check-in was stored.
+    let phone = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     let first = phone.get(format!("{base}/c/{code}")).send().await.expect("page");
     let jar_cookie = first
         .headers()
@@ -305,13 +306,14 @@ async fn main() {
     sqlx::query("ANALYZE people").execute(&pool).await.expect("analyze");
     let total: i64 = sqlx::query_scalar("SELECT count(*) FROM visits").fetch_one(&pool).await.expect("count");
     println!("loaded {total} visits in {:.0} s", started.elapsed().as_secs_f64());
-    // Tracing looks people up by keyed hash; give the sampled people real hashes of their numbers.
+    // Tracing looks people up by the server's lookup key; give the sampled people real hashes of
+    // their numbers.
     let samples: Vec<i64> = (0..30).map(|i| ids.0 + 1 + i * 6151).collect();
     for s in &samples {
         let number = resident_id_in("410203", *s as u64);
         sqlx::query("UPDATE people SET id_hash = $2, document_number = $3 WHERE id = $1")
             .bind(s)
-            .bind(placecode::risk::id_hash(&keys.risk, &number).to_vec())
+            .bind(keys.person(&number).lookup)
             .bind(&number)
             .execute(&pool)
             .await

@@ -50,7 +50,9 @@ pub async fn readyz(State(app): State<App>) -> Response {
         Ok(_) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+            let not_ready =
+                placecode::sync::ApiError { code: "not_ready".into(), message: "数据库不可用".into() };
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(not_ready)).into_response()
         }
     }
 }

@@ -479,11 +479,6 @@ pub async fn submit(
     let Ok(once) = Uuid::parse_str(get("once")) else {
         return message(&app, StatusCode::FORBIDDEN, t::TITLE, t::STALE_FORM);
     };
-    match limits::revoked(&app.pool, phone).await {
-        Ok(false) => {}
-        Ok(true) => return message(&app, StatusCode::FORBIDDEN, t::TITLE, t::STALE_FORM),
-        Err(e) => return server_error(&app, e),
-    }
     // The same form sent again (a double tap, a reload of the POST): the first result, no new visit.
     match done(&app, phone, once).await {
         Ok(Some((id, code))) => return see_other(&app, &result_path(&code, id)),
@@ -689,10 +684,19 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
     let Some(result) = claim(&mut tx, s, form, now).await? else {
         return already(app, tx, form).await;
     };
-    sqlx::query("INSERT INTO phones (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET seen_at = now()")
-        .bind(phone)
-        .execute(&mut *tx)
-        .await?;
+    // A phone the administrator revoked declares no one (its four digits find no one either:
+    // revoking took its people away).
+    let live: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO phones (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET seen_at = now()
+         WHERE phones.revoked_at IS NULL RETURNING id",
+    )
+    .bind(phone)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if live.is_none() {
+        tx.rollback().await?;
+        return Ok(message(app, StatusCode::FORBIDDEN, t::TITLE, t::STALE_FORM));
+    }
     let number = row.document_number.clone();
     let key = app.keys.person(&number);
     let hash = key.lookup.clone();
