@@ -44,11 +44,21 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Ready when the database answers.
+/// Ready when the database answers within 2 s (a probe's timeout is short; the pool's own wait
+/// for a connection is 10 s).
 pub async fn readyz(State(app): State<App>) -> Response {
-    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&app.pool).await {
-        Ok(_) => (StatusCode::OK, "ready").into_response(),
-        Err(e) => {
+    let answer = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&app.pool),
+    )
+    .await;
+    match answer {
+        Ok(Ok(_)) => (StatusCode::OK, "ready").into_response(),
+        failed => {
+            let e = match failed {
+                Ok(Err(e)) => e.to_string(),
+                _ => "no answer within 2 s".to_owned(),
+            };
             tracing::warn!(error = %e, "not ready");
             let not_ready =
                 placecode::sync::ApiError { code: "not_ready".into(), message: "数据库不可用".into() };

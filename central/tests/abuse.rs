@@ -605,7 +605,11 @@ async fn attack_8_no_cleartext_host_only_cookies_and_a_revoked_phone(pool: PgPoo
             .await;
     assert_eq!(status, 200);
     let id: Uuid = sqlx::query_scalar("SELECT phone_id FROM phone_people").fetch_one(&pool).await.unwrap();
+    let result: String = sqlx::query_scalar("SELECT id::text FROM phone_results").fetch_one(&pool).await.unwrap();
+    let result_url = format!("{plain_url}/r/{result}");
+    assert_eq!(phone.get(&result_url).send().await.unwrap().status(), 200);
     placecode_central::phone::revoke(&pool, id).await.unwrap();
+    assert_eq!(phone.get(&result_url).send().await.unwrap().status(), 404, "its results are gone with it");
     let html = phone.get(&plain_url).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("name=\"id_number\"") && !html.contains("李**"), "a new phone's first visit: {html}");
     assert_eq!(count(&pool, "SELECT count(*) FROM phone_people").await, 0);

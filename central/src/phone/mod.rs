@@ -1001,7 +1001,9 @@ pub async fn result(State(app): State<App>, Path((code, id)): Path<(String, Stri
         return message(&app, StatusCode::NOT_FOUND, t::TITLE, t::RESULT_GONE);
     };
     let row: Result<Option<(chrono::DateTime<Utc>, serde_json::Value)>, sqlx::Error> = sqlx::query_as(
-        "SELECT at, shown FROM phone_results WHERE id = $1 AND phone_id = $2 AND code = $3 AND at > now() - interval '1 day'",
+        "SELECT r.at, r.shown FROM phone_results r WHERE r.id = $1 AND r.phone_id = $2 AND r.code = $3
+           AND r.at > now() - interval '1 day'
+           AND NOT EXISTS (SELECT 1 FROM phones p WHERE p.id = r.phone_id AND p.revoked_at IS NOT NULL)",
     )
     .bind(id)
     .bind(phone)
