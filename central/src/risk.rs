@@ -329,11 +329,9 @@ pub async fn confirm(pool: &PgPool, keys: &crate::Keys, desk: uuid::Uuid, number
     let colour = listed(&mut tx, person).await?.filter(|c| *c != Colour::Green);
     let raised = crate::raised::for_hash(&mut tx, person, None).await?.filter(|r| r.until > Utc::now());
     // Whom the desk asked about, masked as everywhere in the audit log.
-    sqlx::query("INSERT INTO audit_log (actor, action, params, results) VALUES ($1, 'risk_confirm', $2, $3)")
-        .bind(&actor)
-        .bind(serde_json::json!({ "document_number": placecode::mask::id_number(number) }))
-        .bind(i64::from(colour.is_some() || raised.is_some()))
-        .execute(&mut *tx)
+    let asker = crate::audit::Actor { name: actor, source: String::new(), purpose: String::new() };
+    let params = serde_json::json!({ "document_number": placecode::mask::id_number(number) });
+    crate::audit::write(&mut *tx, &asker, "risk_confirm", params, usize::from(colour.is_some() || raised.is_some()))
         .await?;
     tx.commit().await?;
     Ok(RiskConfirmResponse { colour, raised })
