@@ -136,8 +136,7 @@ pub fn router(app: App) -> Router {
         .route("/C/{code}", get(phone::show).post(phone::submit))
         .route("/c/{code}/r/{id}", get(phone::result))
         .route("/checkpoints", get(phone::checkpoints))
-        .layer(axum::extract::DefaultBodyLimit::max(phone::MAX_FORM_BYTES))
-        .layer(axum::middleware::map_response_with_state(app.clone(), phone::too_large));
+        .layer(axum::extract::DefaultBodyLimit::max(phone::MAX_FORM_BYTES));
     // A request (its body included) that takes longer than this is cut off with 408: a client
     // that sends a byte a minute holds no connection and no database slot for long. Past
     // `max_concurrent` requests in flight, more are refused at once with 503 instead of queued;

@@ -290,26 +290,27 @@ pub async fn show(
     // Read leniently: the first of each parameter, anything else ignored (never the framework's
     // English refusal of a repeated or unknown parameter).
     let q = ShowQuery::parse(query.as_deref().unwrap_or(""));
-    // A phone the administrator revoked is a new phone from now on.
-    let cookie = match phone_from_cookie(&app, &headers) {
-        Some(p) => match limits::revoked(&app.pool, p).await {
+    let cookie = phone_from_cookie(&app, &headers);
+    let people = match cookie.filter(|_| s.kind == CodeKind::General) {
+        Some(p) => match known(&app, p).await {
+            Ok(people) => people,
+            Err(e) => return server_error(&app, e),
+        },
+        None => Vec::new(),
+    };
+    // A phone the administrator revoked is a new phone from now on. Revoking takes its people
+    // away, so only a phone that holds no one needs asking.
+    let cookie = match cookie {
+        Some(p) if people.is_empty() => match limits::revoked(&app.pool, p).await {
             Ok(false) => Some(p),
             Ok(true) => None,
             Err(e) => return server_error(&app, e),
         },
-        None => None,
+        other => other,
     };
     let (phone, fresh) = match cookie {
         Some(p) => (p, false),
         None => (Uuid::now_v7(), true),
-    };
-    let people = if fresh || s.kind != CodeKind::General {
-        Vec::new()
-    } else {
-        match known(&app, phone).await {
-            Ok(p) => p,
-            Err(e) => return server_error(&app, e),
-        }
     };
     let destinations = match destinations(&app, &s).await {
         Ok(d) => d,
@@ -1088,19 +1089,9 @@ pub async fn checkpoints(
     }
 }
 
-/// Anything else a phone might open.
-/// A form larger than the page ever sends (the body limit's plain-text refusal) gets the same
-/// Chinese page as any other refusal.
-pub async fn too_large(State(app): State<App>, res: Response) -> Response {
-    if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        message(&app, StatusCode::PAYLOAD_TOO_LARGE, t::TITLE, t::TOO_LARGE)
-    } else {
-        res
-    }
-}
-
-/// The page for a refusal the server's own limits made (busy, too many at once, too slow): a
-/// busy page tries again by itself after a few seconds (排队中).
+/// The page for a refusal the server or the framework made (busy, too many at once, too slow, a
+/// form larger than the page ever sends): a busy page tries again by itself after a few seconds
+/// (排队中).
 pub fn refusal(app: &App, status: StatusCode) -> Response {
     let (title, text) = match status {
         StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => (t::BUSY_TITLE, t::BUSY),
@@ -1116,6 +1107,7 @@ pub fn refusal(app: &App, status: StatusCode) -> Response {
     res
 }
 
+/// Anything else a phone might open.
 pub async fn not_found(State(app): State<App>) -> Response {
     message(&app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::BAD_CODE_BODY)
 }
