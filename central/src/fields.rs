@@ -175,6 +175,25 @@ impl DataKeys {
     }
 }
 
+impl DataKeys {
+    /// Why a visit had its colour, sealed for that visit (health data about a person: a
+    /// risk-list match, a temperature); `None` when there is no reason.
+    pub fn seal_reasons(&self, visit: &uuid::Uuid, reasons: &[String]) -> Result<Option<String>> {
+        if reasons.is_empty() {
+            return Ok(None);
+        }
+        self.seal(REASONS, visit.as_bytes(), &reasons.join("\u{1f}")).map(Some)
+    }
+
+    /// The reasons [`DataKeys::seal_reasons`] sealed for `visit`.
+    pub fn open_reasons(&self, visit: &uuid::Uuid, sealed: &str) -> Result<Vec<String>> {
+        let text = self.open(REASONS, visit.as_bytes(), sealed)?;
+        Ok(text.split('\u{1f}').filter(|r| !r.is_empty()).map(str::to_owned).collect())
+    }
+}
+
+const REASONS: &str = "visit.reasons";
+
 /// The key id a stored value is sealed under, if it is sealed.
 pub fn key_id(stored: &str) -> Option<u32> {
     let rest = stored.strip_prefix(PREFIX)?;

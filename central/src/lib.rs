@@ -208,6 +208,16 @@ pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()
             "risk entries from before the lookup key: import the list again (admin import-risk --replace)"
         );
     }
+    // Visits' reasons from before they were sealed: told, not sealed here (a scan of every
+    // visit must not hold up the start).
+    let told = pool.clone();
+    tokio::spawn(async move {
+        let clear: Result<bool, _> =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM visits WHERE reasons <> '{}')").fetch_one(&told).await;
+        if let Ok(true) = clear {
+            tracing::warn!("visits with reasons in clear (from an older server): run `admin reseal` to seal them");
+        }
+    });
     let keys_for_maintenance = keys.clone();
     let app = App::new(pool.clone(), keys, &config.public_url, &serve);
     let listener = tokio::net::TcpListener::bind(&serve.listen).await?;

@@ -303,8 +303,8 @@ pub fn open_fields(
 }
 
 /// Seals every personal field not yet sealed under the current data key (values from before
-/// encryption, or under an older key), a thousand people at a time, and each source's details
-/// of them; answers how many people were resealed and the key ids still in use afterwards.
+/// encryption, or under an older key), a thousand people at a time, each source's details of
+/// them, and visits' reasons still in clear (sealed once; they age out with retention); answers how many people were resealed and the key ids still in use afterwards.
 pub async fn reseal(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<(u64, Vec<u32>)> {
     let prefix = format!("pc1.{:08x}.%", keys.data.current());
     let mut done = 0;
@@ -366,14 +366,36 @@ pub async fn reseal(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<(u64, Vec
         }
         tx.commit().await?;
     }
+    // Visits' reasons kept in clear by a server from before they were sealed.
+    loop {
+        let mut tx = pool.begin().await?;
+        let rows: Vec<(uuid::Uuid, DateTime<Utc>, Vec<String>)> = sqlx::query_as(
+            "SELECT id, at, reasons FROM visits WHERE reasons <> '{}' LIMIT 1000 FOR UPDATE SKIP LOCKED",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for (id, at, reasons) in &rows {
+            sqlx::query("UPDATE visits SET sealed_reasons = $3, reasons = '{}' WHERE id = $1 AND at = $2")
+                .bind(id)
+                .bind(at)
+                .bind(keys.data.seal_reasons(id, reasons)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+    }
     let used = sealed_key_ids(pool).await?;
     Ok((done, used.iter().filter_map(|id| u32::from_str_radix(id, 16).ok()).collect()))
 }
 
 /// The ids (as stored, 8 hex digits) of the data keys that values in the database are sealed
 /// under: people's fields, and the values sealed whole (pull changes, trip crews and notes, truck
-/// records and shares, who helped on a visit), which are not resealed but age out with
-/// retention, so their keys are kept until then; and each source's details of a person.
+/// records and shares, who helped on a visit and why it had its colour, a phone's result page for
+/// its day), which are not resealed but age out with retention, so their keys are kept until
+/// then; and each source's details of a person.
 pub async fn sealed_key_ids(pool: &sqlx::PgPool) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar(
         "SELECT DISTINCT split_part(v, '.', 2) FROM (
@@ -384,6 +406,8 @@ pub async fn sealed_key_ids(pool: &sqlx::PgPool) -> Result<Vec<String>> {
              UNION ALL SELECT body->>'sealed' FROM truck_records
              UNION ALL SELECT body->>'sealed' FROM truck_shares
              UNION ALL SELECT helper FROM visits WHERE helper LIKE 'pc1.%'
+             UNION ALL SELECT sealed_reasons FROM visits WHERE sealed_reasons IS NOT NULL
+             UNION ALL SELECT shown->>'sealed' FROM phone_results
              UNION ALL SELECT reason FROM risk
              UNION ALL SELECT tag_input FROM risk
              UNION ALL SELECT tag_input FROM raised

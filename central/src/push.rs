@@ -627,7 +627,7 @@ async fn write_visits(
         way_in.push(b.way_in);
         colour.push(b.colour.key());
         health.push(b.health_code.key());
-        reasons.push(b.reasons.join("\u{1f}"));
+        reasons.push(keys.data.seal_reasons(&id, &b.reasons)?);
         // Who helped (a guardian's name, ID number and phone) is personal: sealed like a person.
         helper.push(match b.helper.as_deref().filter(|h| !h.is_empty()) {
             Some(h) => Some(keys.data.seal("visit.helper", id.as_bytes(), h)?),
@@ -637,9 +637,10 @@ async fn write_visits(
         bodies.push(serde_json::json!({"id": id, "visit": body}));
     }
     sqlx::query(
-        "INSERT INTO visits (id, at, person_id, venue_id, code, source, desk_id, way_in, colour, health_code, reasons, helper, operator)
+        "INSERT INTO visits (id, at, person_id, venue_id, code, source, desk_id, way_in, colour, health_code,
+             sealed_reasons, helper, operator)
          SELECT u.id, u.at, u.person, u.venue, u.code, 'desk', $12, u.way_in, u.colour, u.health,
-             string_to_array(u.reasons, chr(31)), u.helper, u.operator
+             u.reasons, u.helper, u.operator
          FROM UNNEST($1::uuid[], $2::timestamptz[], $3::bigint[], $4::uuid[], $5::text[], $6::text[], $7::text[],
              $8::text[], $9::text[], $10::text[], $11::text[])
              AS u(id, at, person, venue, code, way_in, colour, health, reasons, helper, operator)",

@@ -267,16 +267,23 @@ async fn a_phone_check_in_leaves_nothing_in_clear_in_a_dump(pool: PgPool) {
     let (_s, desk, url) = market(&pool).await;
     let phone = phone_client();
     let id = resident_id(7007);
-    let body = declaration(&form(&phone, &url).await, "欧阳𠮷祥", &id);
-    assert_eq!(phone.post(&url).form(&body).send().await.unwrap().status(), 200);
+    let mut body = declaration(&form(&phone, &url).await, "欧阳𠮷祥", &id);
+    // With a fever: the reason the page gives is health data, sealed with the visit.
+    set(&mut body, "temperature_normal", "no");
+    set(&mut body, "temperature", "38.6");
+    let page = phone.post(&url).form(&body).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("达到发热标准"), "the phone is told why");
     let dump = pg_dump(&pool).await;
-    for clear in [id.as_str(), "欧阳"] {
-        assert!(!dump.contains(clear), "{clear} in clear in the dump");
+    for clear in [id.as_str(), "欧阳", "发热"] {
+        let line = dump.lines().find(|l| l.contains(clear));
+        assert!(line.is_none(), "{clear} in clear in the dump: {line:?}");
     }
     let pulled = desk.pull(0).await;
     let visit = pulled.changes.iter().find(|c| c.kind == ChangeKind::PhoneVisit).expect("the phone visit");
     assert_eq!(visit.body["person"]["name"], "欧阳𠮷祥");
     assert_eq!(visit.body["person"]["document_number"], id.as_str());
+    assert_eq!(visit.body["reasons"][0], "体温38.6℃，达到发热标准");
 }
 
 /// Behind our own proxy, a client that writes its own X-Forwarded-For gets no fresh bucket: the

@@ -3,12 +3,13 @@
 
 mod common;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use common::*;
 use placecode::sync::PushStatus;
 use placecode::venue::CodeKind;
 use serde_json::{json, Value};
 use sqlx::PgPool;
+use uuid::Uuid;
 
 async fn post(s: &Server, path: &str, token: &str, body: Value) -> (u16, Value) {
     let res = s.http.post(s.url(path)).bearer_auth(token).json(&body).send().await.unwrap();
@@ -232,12 +233,22 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
         document_number: "410203198001010036".into(),
     };
     helped.body["helper"] = json!(serde_json::to_string(&guardian).unwrap());
+    // Why the door showed yellow is health data: sealed with the visit.
+    helped.body["colour"] = json!("yellow");
+    helped.body["reasons"] = json!(["体温38.6℃，达到发热标准"]);
     let pushed = desk.push(&[helped]).await;
     assert_eq!(pushed.results[0].status, placecode::sync::PushStatus::Stored, "{:?}", pushed.results);
     let dump = pg_dump(&pool).await;
-    for clear in
-        [a.as_str(), "欧阳", "13837800002", "开封市鼓楼区中山路1号", "张卫国", "410203198001010036", "13912345678"]
-    {
+    for clear in [
+        a.as_str(),
+        "欧阳",
+        "13837800002",
+        "开封市鼓楼区中山路1号",
+        "张卫国",
+        "410203198001010036",
+        "13912345678",
+        "发热",
+    ] {
         assert!(!dump.contains(clear), "{clear} in clear in the dump");
     }
     assert!(dump.contains("pc1."), "sealed values are there");
@@ -255,7 +266,20 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
         .execute(&pool)
         .await
         .unwrap();
-    assert!(pg_dump(&pool).await.contains("李娜"));
+    // And a visit's reasons kept in clear by a server from before they were sealed.
+    let (visit, at, sealed): (Uuid, DateTime<Utc>, String) =
+        sqlx::query_as("SELECT id, at, sealed_reasons FROM visits WHERE sealed_reasons IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(s.keys.data.open_reasons(&visit, &sealed).unwrap(), ["体温38.6℃，达到发热标准"]);
+    sqlx::query("UPDATE visits SET reasons = ARRAY['体温39.1℃，达到发热标准'], sealed_reasons = NULL WHERE id = $1")
+        .bind(visit)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let dump = pg_dump(&pool).await;
+    assert!(dump.contains("李娜") && dump.contains("39.1"));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("data.key");
     // A server started without its data key file, or with another one, refuses to run rather
@@ -272,7 +296,18 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
     let mut keys = placecode_central::Keys { data: DataKeys::load(&path, false).unwrap(), ..s.keys.clone() };
     let (resealed, used) = placecode_central::people::reseal(&pool, &keys).await.unwrap();
     assert_eq!((resealed, used), (1, vec![0]));
-    assert!(!pg_dump(&pool).await.contains("李娜"));
+    let dump = pg_dump(&pool).await;
+    assert!(!dump.contains("李娜") && !dump.contains("39.1"));
+    let (reasons, sealed): (Vec<String>, String) =
+        sqlx::query_as("SELECT reasons, sealed_reasons FROM visits WHERE id = $1 AND at = $2")
+            .bind(visit)
+            .bind(at)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(reasons.is_empty());
+    assert_eq!(keys.data.open_reasons(&visit, &sealed).unwrap(), ["体温39.1℃，达到发热标准"]);
+    assert!(keys.data.open_reasons(&Uuid::now_v7(), &sealed).is_err(), "bound to its visit");
     assert_eq!(trace_person(&s, &b).await["visits"][0]["name"], "李娜");
 
     // A body sealed whole under the old key (a pull change) keeps that key through a rotation.

@@ -511,6 +511,9 @@ impl Submitted<'_> {
     }
 }
 
+/// The field a result page's contents are sealed as, bound to the result's id.
+const RESULT_FIELD: &str = "phone_result";
+
 /// The result already stored for this phone's form, if any.
 async fn done(app: &App, phone: Uuid, once: Uuid) -> Result<Option<(Uuid, String)>, CentralError> {
     Ok(sqlx::query_as("SELECT id, code FROM phone_results WHERE phone_id = $1 AND form_token = $2")
@@ -551,9 +554,13 @@ async fn finish(
     result: Uuid,
     shown: &[Shown],
 ) -> Result<Response, CentralError> {
+    // What the page shows (masked names, a colour and why: health data) is sealed for the day
+    // it is kept.
+    let text = serde_json::to_string(shown).map_err(|e| CentralError::Internal(e.to_string()))?;
+    let sealed = app.keys.data.seal(RESULT_FIELD, result.as_bytes(), &text)?;
     sqlx::query("UPDATE phone_results SET shown = $2 WHERE id = $1")
         .bind(result)
-        .bind(serde_json::to_value(shown).map_err(|e| CentralError::Internal(e.to_string()))?)
+        .bind(serde_json::json!({ "sealed": sealed }))
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -928,7 +935,7 @@ async fn check_in(
         verified.push(p.verified);
         colours.push(d.colour.key());
         healths.push(d.health_code.key());
-        reasons.push(d.reasons.join("\u{1f}"));
+        reasons.push(keys.seal_reasons(&id, &d.reasons)?);
         // Sealed at rest like the person's record; opened when a desk pulls it.
         bodies.push(keys.seal_body(
             ChangeKind::PhoneVisit.key(),
@@ -953,31 +960,31 @@ async fn check_in(
     // A pre-declaration is not a visit: the checkpoint's confirmation is.
     if let Some(way_in) = way_in {
         sqlx::query(
-        "WITH v AS (
-            INSERT INTO visits (id, at, person_id, venue_id, code, source, way_in, colour, health_code, reasons, verified,
-                phone_id)
-            SELECT u.id, $1, u.person, $2, $3, 'phone', $4, u.colour, u.health, string_to_array(u.reasons, chr(31)), u.verified,
+            "WITH v AS (
+            INSERT INTO visits (id, at, person_id, venue_id, code, source, way_in, colour, health_code, sealed_reasons,
+                verified, phone_id)
+            SELECT u.id, $1, u.person, $2, $3, 'phone', $4, u.colour, u.health, u.reasons, u.verified,
                 $13
             FROM UNNEST($5::uuid[], $6::bigint[], $7::text[], $8::text[], $9::text[], $11::bool[])
                 AS u(id, person, colour, health, reasons, verified)
             RETURNING 1)
          INSERT INTO changes (kind, venue_id, body) SELECT $12, $2, b FROM UNNEST($10::jsonb[]) AS b",
-    )
-    .bind(now)
-    .bind(s.venue_id)
-    .bind(&s.code)
-    .bind(way_in)
-    .bind(&ids)
-    .bind(&persons)
-    .bind(&colours)
-    .bind(&healths)
-    .bind(&reasons)
-    .bind(&bodies)
-    .bind(&verified)
-    .bind(ChangeKind::PhoneVisit.key())
-    .bind(phone)
-    .execute(&mut **tx)
-    .await?;
+        )
+        .bind(now)
+        .bind(s.venue_id)
+        .bind(&s.code)
+        .bind(way_in)
+        .bind(&ids)
+        .bind(&persons)
+        .bind(&colours)
+        .bind(&healths)
+        .bind(&reasons)
+        .bind(&bodies)
+        .bind(&verified)
+        .bind(ChangeKind::PhoneVisit.key())
+        .bind(phone)
+        .execute(&mut **tx)
+        .await?;
     }
     crate::raised::keep(tx, all_keys, &raises).await?;
     for (hash, r) in &local {
@@ -1016,7 +1023,14 @@ pub async fn result(State(app): State<App>, Path((code, id)): Path<(String, Stri
         Ok(None) => return message(&app, StatusCode::NOT_FOUND, t::TITLE, t::RESULT_GONE),
         Err(e) => return server_error(&app, e.into()),
     };
-    let Ok(shown) = serde_json::from_value::<Vec<Shown>>(shown) else {
+    let shown = match shown.get("sealed").and_then(|v| v.as_str()) {
+        Some(sealed) => {
+            app.keys.data.open(RESULT_FIELD, id.as_bytes(), sealed).ok().and_then(|t| serde_json::from_str(&t).ok())
+        }
+        // Stored by a server from before results were sealed (kept one day).
+        None => serde_json::from_value::<Vec<Shown>>(shown).ok(),
+    };
+    let Some(shown) = shown else {
         return message(&app, StatusCode::NOT_FOUND, t::TITLE, t::RESULT_GONE);
     };
     let n = nonce();
