@@ -15,6 +15,7 @@ pub mod identity;
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 pub mod import;
 pub mod keys;
+pub mod keystore;
 pub mod mask;
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 pub mod normalize;

@@ -329,6 +329,45 @@ fn r12_the_key_is_kept_in_the_os_keystore_where_one_runs() {
     assert_eq!(Store::open(&path).unwrap().visit_count().unwrap(), 1);
 }
 
+/// The code-signing key lives where the database key does: in the keystore where one runs (a
+/// key file from before is moved into it and removed; the same key signs afterwards), else in
+/// its 0600 file beside the database. Never a new key for a desk that has one.
+#[test]
+fn r12_the_signing_key_lives_where_the_database_key_does() {
+    use placecode::keys::{self, SIGNING_KEY_FILE};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(SIGNING_KEY_FILE);
+    // A desk from before: its key in a file, then its database opened (the key's place settled).
+    let old = keys::load_or_create(&file).unwrap();
+    drop(Store::open(&dir.path().join("desk.sqlite3")).unwrap());
+    let key = keys::for_desk(dir.path()).unwrap();
+    assert_eq!((key.id, key.secret()), (old.id, old.secret()), "the same key signs after the move");
+    let again = keys::for_desk(dir.path()).unwrap();
+    assert_eq!((again.id, again.secret()), (old.id, old.secret()));
+    if std::env::var_os("PLACECODE_EXPECT_KEYSTORE").is_some() {
+        assert!(!file.exists(), "moved into the keystore: no key file left beside the database");
+        // A stray copy of another key does not replace the one in the keystore.
+        let stray = keys::load_or_create(&file).unwrap();
+        assert_ne!(stray.secret(), old.secret());
+        assert_eq!(keys::for_desk(dir.path()).unwrap().secret(), old.secret());
+    } else {
+        assert!(file.exists(), "without a keystore the file stays");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+    // A new desk: a new key, kept in the same place on the next start.
+    let fresh = tempfile::tempdir().unwrap();
+    drop(Store::open(&fresh.path().join("desk.sqlite3")).unwrap());
+    let a = keys::for_desk(fresh.path()).unwrap();
+    let b = keys::for_desk(fresh.path()).unwrap();
+    assert_eq!((a.id, a.secret()), (b.id, b.secret()));
+    assert_ne!(a.secret(), old.secret());
+    assert_eq!(fresh.path().join(SIGNING_KEY_FILE).exists(), std::env::var_os("PLACECODE_EXPECT_KEYSTORE").is_none());
+}
+
 /// Every byte of the database as the desk itself reads it (decrypted with its key): a plain
 /// copy made by SQLCipher's export.
 fn decrypted_bytes(path: &std::path::Path) -> Vec<u8> {

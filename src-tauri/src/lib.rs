@@ -18,7 +18,7 @@ pub use error::{CommandError, DeskError, DeskResult};
 /// What every command can reach.
 pub struct Desk {
     store: Mutex<Store>,
-    /// This desk's code-signing key, from its own file beside the database.
+    /// This desk's code-signing key, kept where the database key is (`placecode::keys::for_desk`).
     key: placecode::code::SigningKey,
     /// The poster fonts, read on first use (about 70 MB).
     fonts: Mutex<Option<std::sync::Arc<placecode::poster::FontSet>>>,
@@ -40,7 +40,7 @@ impl Desk {
         store.purge_expired(chrono::Utc::now())?;
         // A matching door tag is confirmed with the centre, when the desk is connected to one.
         store.set_risk_confirm(Box::new(placecode::sync_client::confirm_risk));
-        let key = placecode::keys::load_or_create(&data_dir.join("desk-signing.key"))?;
+        let key = placecode::keys::for_desk(&data_dir)?;
         let idle = store.idle_minutes()?;
         Ok(Desk {
             sync: placecode::sync_client::SyncEngine::new(&db),

@@ -90,7 +90,7 @@ fn fail(e: &Error) -> ExitCode {
 
 fn open(args: &Args) -> Result<(Store, SigningKey), Error> {
     let store = Store::open(&args.data.join("desk.sqlite3"))?;
-    let key = placecode::keys::load_or_create(&args.data.join("desk-signing.key"))?;
+    let key = placecode::keys::for_desk(&args.data)?;
     Ok((store, key))
 }
 

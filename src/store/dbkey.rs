@@ -13,8 +13,6 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-#[cfg(feature = "keystore")]
-const SERVICE: &str = "placecode-desk";
 pub const KEY_FILE: &str = "desk-db.key";
 
 /// Where the key lives.
@@ -59,7 +57,7 @@ fn key_error(reason: &str) -> Error {
 /// The key of the database at `db`, made on first use. `exists` says whether an encrypted
 /// database is already there (then a missing key is an error, never a new key).
 pub fn load_or_create(db: &Path, exists: bool) -> Result<(DbKey, KeySource)> {
-    load_or_create_with(db, exists, std::env::var("PLACECODE_KEYSTORE").is_ok_and(|v| v == "file"))
+    load_or_create_with(db, exists, crate::keystore::file_only())
 }
 
 /// As [`load_or_create`]; `file_only` keeps the key in the file beside the database whatever
@@ -83,36 +81,23 @@ pub fn load_or_create_with(db: &Path, exists: bool, file_only: bool) -> Result<(
     from_keystore(dir, &file, exists)
 }
 
-#[cfg(not(feature = "keystore"))]
-fn from_keystore(_dir: &Path, file: &Path, exists: bool) -> Result<(DbKey, KeySource)> {
-    if exists {
-        return Err(key_error("找不到密钥文件"));
-    }
-    create_file(file)
-}
-
-#[cfg(feature = "keystore")]
 fn from_keystore(dir: &Path, file: &Path, exists: bool) -> Result<(DbKey, KeySource)> {
-    let account = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned()).to_string_lossy().into_owned();
-    let entry = keyring::Entry::new(SERVICE, &account);
-    match entry.as_ref().map(|e| e.get_password()) {
-        Ok(Ok(text)) => {
+    use crate::keystore::{self, Held};
+    match keystore::get(dir, "") {
+        Held::Value(text) => {
             DbKey::parse(&text).map(|k| (k, KeySource::Keystore)).ok_or_else(|| key_error("系统密钥库中的密钥已损坏"))
         }
-        Ok(Err(keyring::Error::NoEntry)) if exists => Err(key_error("系统密钥库中没有本台的密钥")),
-        Ok(Err(keyring::Error::NoEntry)) => {
+        Held::Nothing if exists => Err(key_error("系统密钥库中没有本台的密钥")),
+        Held::Nothing => {
             let key = DbKey::generate()?;
-            let stored =
-                entry.as_ref().ok().map(|e| e.set_password(&hex::encode(key.0)).and_then(|()| e.get_password()));
-            match stored {
-                // Read back before use: a keystore that accepts but forgets would lose the records.
-                Some(Ok(back)) if back == hex::encode(key.0) => Ok((key, KeySource::Keystore)),
-                _ => create_file(file),
+            if keystore::put(dir, "", &hex::encode(key.0)) {
+                Ok((key, KeySource::Keystore))
+            } else {
+                create_file(file)
             }
         }
-        // No keystore here (no Secret Service, a locked or absent collection).
-        _ if exists => Err(key_error("系统密钥库不可用")),
-        _ => create_file(file),
+        Held::Unavailable if exists => Err(key_error("系统密钥库不可用")),
+        Held::Unavailable => create_file(file),
     }
 }
 

@@ -13,8 +13,8 @@ const PLATE: &str = "豫B88888";
 async fn seed(data: &Path, central: &Central, name: &str, kind: &str, address: &str) -> (String, Option<String>) {
     std::fs::create_dir_all(data).expect("dir");
     let db = data.join("desk.sqlite3");
-    let key = placecode::keys::load_or_create(&data.join("desk-signing.key")).expect("key");
     let (mut store, venues, _) = seed_desk(data, &[venue(kind, "logistics", name, address)], true);
+    let key = placecode::keys::for_desk(data).expect("key");
     let venue = venues.into_iter().next().expect("venue");
     let code = (kind == "checkpoint").then(|| store.issue_code(&venue.id, "1号通道", &key).expect("code").code);
     drop(store);
