@@ -197,6 +197,54 @@ fn r7_red_on_the_risk_list_is_refused_and_reported() {
     assert_eq!(e.unwrap_err().to_string(), "绿码人员无需上报");
 }
 
+/// One type from the desk's store to the centre: every record the desk queues (a venue, codes
+/// issued and revoked, a check-in, its report and a later step) parses as its kind's body type,
+/// reads back exactly as sent, and passes the centre's content check.
+#[test]
+fn every_queued_record_is_its_kinds_type_and_passes_the_centres_check() {
+    use placecode::sync::{check_content, Body, Record, RecordKind};
+    let mut d = desk();
+    d.ctx.now = Utc::now();
+    let key = placecode::keys::load_or_create(&d._dir.path().join("k")).unwrap();
+    let venue = d.store.served_venue().unwrap().unwrap();
+    let code = d.store.issue_code(&venue.id, "东门", &key).unwrap();
+    d.store.revoke_code(&code.code, "海报破损", &key).unwrap();
+    d.store.import_risk(format!("身份证号,颜色,原因\n{A},红码,密切接触者\n").as_bytes(), false, d.ctx.now).unwrap();
+    let r = d.store.declare(&person("欧阳𠮷祥", A), &d.ctx).unwrap();
+    let incident = d
+        .store
+        .report_incident(
+            &r.visit_id,
+            &IncidentInput { held_at: "东门临时隔离点".into(), reported_to: "社区".into() },
+            &d.ctx,
+        )
+        .unwrap();
+    d.store.advance_incident(&incident.id, IncidentStatus::HandedOver, "已交社区转运", d.ctx.now).unwrap();
+    let rows = d.store.outbox_batch((0, 0), 100).unwrap();
+    let mut kinds = Vec::new();
+    for row in rows {
+        let record: Record = serde_json::from_str(&row.record).unwrap();
+        let body = Body::parse(&record).unwrap_or_else(|e| panic!("{:?}: {e:?}", record.kind));
+        assert_eq!(body.kind(), record.kind);
+        assert_eq!(body.to_value().unwrap(), record.body, "{:?} reads back as sent", record.kind);
+        check_content(&record, Utc::now()).unwrap_or_else(|e| panic!("{:?}: {e:?}", record.kind));
+        kinds.push(record.kind);
+    }
+    kinds.sort_by_key(|k| k.key());
+    kinds.dedup();
+    assert_eq!(
+        kinds,
+        [
+            RecordKind::Code,
+            RecordKind::CodeRevoked,
+            RecordKind::Incident,
+            RecordKind::IncidentEvent,
+            RecordKind::Venue,
+            RecordKind::Visit
+        ]
+    );
+}
+
 /// Marks the desk as connected to a centre (an enrolment, no server needed).
 fn connect(store: &mut Store) {
     let enrolment = placecode::store::Enrolment {

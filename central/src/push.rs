@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use placecode::sync::{
-    self, CodeBody, CodeRevokedBody, IncidentBody, IncidentEventBody, PushResult, PushStatus, Record, RecordKind,
-    Refusal, TripUpdateBody, TruckBody, VenueBody, VenueDecision, VisitBody,
+    self, Body, CodeRevokedBody, IncidentBody, IncidentEventBody, PushResult, PushStatus, Record, RecordKind, Refusal,
+    TripUpdateBody, TruckBody, VenueDecision, VisitBody,
 };
 use placecode::venue::CodeKind;
 use sqlx::{PgPool, Postgres, Transaction};
@@ -272,9 +272,8 @@ impl<'a> Context<'a> {
 
     fn check(&mut self, r: &Record, now: DateTime<Utc>) -> Result<Valid, Refusal> {
         sync::check_time(r.written_at, now, "written_at")?;
-        match r.kind {
-            RecordKind::Venue => {
-                let b: VenueBody = sync::body(r)?;
+        match Body::parse(r)? {
+            Body::Venue(b) => {
                 let (id, v, phone) = sync::check_venue(&b)?;
                 let in_districts = self.desk.districts.iter().any(|d| d == v.district.key());
                 let allowed = match self.known_venues.get(&id) {
@@ -293,8 +292,7 @@ impl<'a> Context<'a> {
                 self.batch_venues.insert(id, v.kind);
                 Ok(Valid::Venue(id, v, phone))
             }
-            RecordKind::Code => {
-                let b: CodeBody = sync::body(r)?;
+            Body::Code(b) => {
                 let (venue, parsed) = sync::check_code(&b)?;
                 self.may_write(venue)?;
                 if !parsed.verify(&self.desk.code_key) {
@@ -307,31 +305,27 @@ impl<'a> Context<'a> {
                 }
                 Ok(Valid::Code(venue, parsed, placecode::normalize::clean(&b.label)))
             }
-            RecordKind::CodeRevoked => {
-                let b: CodeRevokedBody = sync::body(r)?;
+            Body::CodeRevoked(b) => {
                 let parsed = sync::check_code_revoked(&b)?;
                 if !parsed.verify(&self.desk.code_key) {
                     return Err(sync::refuse("code", "只能停用本登记台签发的码"));
                 }
                 Ok(Valid::CodeRevoked(CodeRevokedBody { code: parsed.code, ..b }))
             }
-            RecordKind::Visit => {
-                let b: VisitBody = sync::body(r)?;
+            Body::Visit(b) => {
                 let checked = sync::check_visit(&b, now)?;
                 self.may_write(checked.venue)?;
-                Ok(Valid::Visit(Box::new((b, checked))))
+                Ok(Valid::Visit(Box::new((*b, checked))))
             }
-            RecordKind::Incident => {
-                let b: IncidentBody = sync::body(r)?;
+            Body::Incident(b) => {
                 let venue = sync::check_incident(&b, now)?;
                 self.may_write(venue)?;
                 if let Ok(id) = Uuid::parse_str(&r.id) {
                     self.batch_incidents.insert(id, venue);
                 }
-                Ok(Valid::Incident(venue, b))
+                Ok(Valid::Incident(venue, *b))
             }
-            RecordKind::IncidentEvent => {
-                let b: IncidentEventBody = sync::body(r)?;
+            Body::IncidentEvent(b) => {
                 let (venue, incident) = sync::check_incident_event(&b, now)?;
                 self.may_write(venue)?;
                 // The step belongs to the incident's own venue, not to whichever venue it names.
@@ -342,8 +336,7 @@ impl<'a> Context<'a> {
                 }
                 Ok(Valid::IncidentEvent(incident, b))
             }
-            RecordKind::TruckTrip | RecordKind::TruckArrival => {
-                let b: TruckBody = sync::body(r)?;
+            Body::TruckTrip(b) | Body::TruckArrival(b) => {
                 let (venue, b) = sync::check_truck(&b, now)?;
                 self.may_write(venue)?;
                 let (want, what) = if r.kind == RecordKind::TruckTrip {
@@ -366,14 +359,13 @@ impl<'a> Context<'a> {
                 }
                 Ok(Valid::Truck(venue, b))
             }
-            RecordKind::TripUpdate => {
-                let b: TripUpdateBody = sync::body(r)?;
+            Body::TripUpdate(b) => {
                 let (venue, trip) = sync::check_trip_update(&b, now)?;
                 self.may_write(venue)?;
                 if self.venue_kind(venue) != Some(CodeKind::Checkpoint) {
                     return Err(sync::refuse("venue_id", "货车行程只能由登记入口的交通卡口处理"));
                 }
-                Ok(Valid::TripUpdate(venue, trip, b))
+                Ok(Valid::TripUpdate(venue, trip, *b))
             }
         }
     }

@@ -12,6 +12,7 @@ use crate::checkin::{
 use crate::decision::{self, Colour, HealthAnswers, Raised, RiskEntry};
 use crate::error::{Error, FieldError, Result};
 use crate::risk::{self, RiskImportReport, RiskStatus};
+use crate::sync::{Body, IncidentBody, IncidentEventBody};
 use crate::{identity, mask, normalize, validate};
 
 const DESK_ID: &str = "desk_id";
@@ -1020,12 +1021,14 @@ impl Store {
 
     /// The one decision recorded for a yellow or red visit: a report or a release.
     fn record_incident(&mut self, visit_id: &str, h: &Handling, ctx: &CheckInContext) -> Result<Incident> {
-        let (colour, reasons): (String, String) = self
+        let (colour, reasons): (Colour, String) = self
             .conn
-            .query_row("SELECT colour, reasons FROM visits WHERE id = ?1", [visit_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row("SELECT colour, reasons FROM visits WHERE id = ?1", [visit_id], |r| {
+                Ok((super::outbox::keyed(r, 0)?, r.get(1)?))
+            })
             .optional()?
             .ok_or(Error::NotFound("登记记录"))?;
-        if colour == Colour::Green.key() {
+        if colour == Colour::Green {
             return Err(field_err("visit", "绿码人员无需上报"));
         }
         let reason = serde_json::from_str::<Vec<String>>(&reasons).unwrap_or_default().join("；");
@@ -1040,7 +1043,7 @@ impl Store {
             params![
                 id,
                 visit_id,
-                colour,
+                colour.key(),
                 reason,
                 h.held_at,
                 h.reported_to,
@@ -1058,11 +1061,19 @@ impl Store {
             params![visit_id, ctx.operator_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let body = serde_json::json!({
-            "visit_id": visit_id, "venue_id": venue_id, "colour": colour, "reason": reason, "held_at": h.held_at,
-            "reported_to": h.reported_to, "status": h.status.key(), "at": stamp, "note": h.note, "operator": operator,
-        });
-        super::outbox::enqueue(&tx, &id, crate::sync::RecordKind::Incident, body)?;
+        let body = IncidentBody {
+            visit_id: visit_id.to_owned(),
+            venue_id,
+            colour,
+            reason,
+            held_at: h.held_at.clone(),
+            reported_to: h.reported_to.clone(),
+            status: h.status.key().into(),
+            at: ctx.now,
+            note: h.note.clone(),
+            operator,
+        };
+        super::outbox::enqueue(&tx, &id, Body::Incident(Box::new(body)))?;
         // A truck's crew member: the last decision on the crew settles the trip (劝返 or open).
         super::truck::settle_held_trip(&tx, visit_id, ctx)?;
         tx.commit()?;
@@ -1096,10 +1107,8 @@ impl Store {
             [id],
             |r| r.get(0),
         )?;
-        let body = serde_json::json!({
-            "incident_id": id, "venue_id": venue_id, "status": to.key(), "note": note, "at": rfc3339(now),
-        });
-        super::outbox::enqueue(&tx, &super::outbox::new_id(), crate::sync::RecordKind::IncidentEvent, body)?;
+        let body = IncidentEventBody { incident_id: id.to_owned(), venue_id, status: to.key().into(), note, at: now };
+        super::outbox::enqueue(&tx, &super::outbox::new_id(), Body::IncidentEvent(body))?;
         tx.commit()?;
         self.incident(id)
     }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::{get, now, set_setting, setting, Store};
 use crate::code::{self, SigningKey};
 use crate::error::{Error, FieldError, Result};
+use crate::sync::{Body, CodeBody, CodeRevokedBody};
 use crate::venue::{CodeKind, Venue};
 use crate::{normalize, validate};
 
@@ -152,8 +153,8 @@ impl Store {
             "INSERT INTO codes (code, venue_id, kind, label, key_id, serial, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![code, venue_id, venue.kind.key(), entrance, key.id, serial as i64, now()],
         )?;
-        let body = serde_json::json!({"code": code, "venue_id": venue_id, "label": entrance});
-        super::outbox::enqueue(&tx, &super::outbox::new_id(), crate::sync::RecordKind::Code, body)?;
+        let body = CodeBody { code: code.clone(), venue_id: venue_id.to_owned(), label: entrance.clone() };
+        super::outbox::enqueue(&tx, &super::outbox::new_id(), Body::Code(body))?;
         tx.commit()?;
         self.code(&code)
     }
@@ -185,10 +186,10 @@ impl Store {
             params![new, old.venue_id, old.kind.key(), old.label, key.id, serial as i64, stamp],
         )?;
         tx.execute("UPDATE codes SET replaced_by = ?2 WHERE code = ?1", params![old.code, new])?;
-        let issued = serde_json::json!({"code": new, "venue_id": old.venue_id, "label": old.label});
-        super::outbox::enqueue(&tx, &super::outbox::new_id(), crate::sync::RecordKind::Code, issued)?;
-        let revoked = serde_json::json!({"code": old.code, "reason": reason, "replaced_by": new});
-        super::outbox::enqueue(&tx, &super::outbox::new_id(), crate::sync::RecordKind::CodeRevoked, revoked)?;
+        let issued = CodeBody { code: new.clone(), venue_id: old.venue_id.clone(), label: old.label.clone() };
+        super::outbox::enqueue(&tx, &super::outbox::new_id(), Body::Code(issued))?;
+        let revoked = CodeRevokedBody { code: old.code.clone(), reason, replaced_by: Some(new.clone()) };
+        super::outbox::enqueue(&tx, &super::outbox::new_id(), Body::CodeRevoked(revoked))?;
         tx.commit()?;
         self.code(&new)
     }
@@ -319,12 +320,7 @@ impl Store {
                 tx.prepare("SELECT id FROM venues")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
             for id in ids {
                 let venue = super::get(&tx, &id)?;
-                super::outbox::enqueue(
-                    &tx,
-                    &super::outbox::new_id(),
-                    crate::sync::RecordKind::Venue,
-                    super::outbox::venue_body(&tx, &venue)?,
-                )?;
+                super::outbox::enqueue(&tx, &super::outbox::new_id(), super::outbox::venue_body(&tx, &venue)?)?;
             }
         }
         tx.commit()?;

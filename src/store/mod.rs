@@ -389,7 +389,7 @@ impl Store {
             return Err(Error::NotFound("场所"));
         }
         let venue = get(&tx, id)?;
-        outbox::enqueue(&tx, &outbox::new_id(), crate::sync::RecordKind::Venue, outbox::venue_body(&tx, &venue)?)?;
+        outbox::enqueue(&tx, &outbox::new_id(), outbox::venue_body(&tx, &venue)?)?;
         tx.commit()?;
         Ok(venue)
     }
@@ -698,7 +698,7 @@ fn insert(tx: &Transaction, v: &ValidVenue) -> Result<Venue> {
         &now(),
     )?;
     let venue = get(tx, &id)?;
-    outbox::enqueue(tx, &outbox::new_id(), crate::sync::RecordKind::Venue, outbox::venue_body(tx, &venue)?)?;
+    outbox::enqueue(tx, &outbox::new_id(), outbox::venue_body(tx, &venue)?)?;
     Ok(venue)
 }
 

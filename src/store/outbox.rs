@@ -7,15 +7,19 @@ use serde::Serialize;
 
 use super::{rfc3339, set_setting, setting, Store};
 use crate::error::{Error, FieldError, Result};
-use crate::sync::{Change, ChangeKind, PushResult, PushStatus, Record, RecordKind};
+use crate::sync::{
+    Body, Change, ChangeKind, PersonBody, PushResult, PushStatus, Record, RecordKind, VenueBody, VisitBody,
+};
 
-/// Queues a record for the server. Call it inside the writer's transaction.
-pub(crate) fn enqueue(conn: &Connection, id: &str, kind: RecordKind, body: serde_json::Value) -> Result<()> {
+/// Queues a record for the server, its kind the body's. Call it inside the writer's transaction.
+pub(crate) fn enqueue(conn: &Connection, id: &str, body: Body) -> Result<()> {
     let now = Utc::now();
-    if kind == RecordKind::Venue {
+    let kind = body.kind();
+    if let Body::Venue(v) = &body {
         // A venue edited after the centre refused an earlier record of it: the refused record is
         // superseded (sending it again would undo the edit at the centre). Audited.
-        if let Some(venue) = body.get("venue_id").and_then(|v| v.as_str()) {
+        {
+            let venue = &v.venue_id;
             let stale: Vec<String> = conn
                 .prepare_cached(
                     "SELECT id FROM outbox WHERE kind = 'venue' AND state = 'rejected'
@@ -33,6 +37,7 @@ pub(crate) fn enqueue(conn: &Connection, id: &str, kind: RecordKind, body: serde
             }
         }
     }
+    let body = body.to_value().map_err(|e| Error::Internal(e.to_string()))?;
     let record = Record { id: id.to_owned(), kind, written_at: now, clock_offset_ms: 0, body };
     let text = serde_json::to_string(&record).map_err(|e| Error::Internal(e.to_string()))?;
     conn.prepare_cached(
@@ -49,12 +54,27 @@ pub(crate) fn new_id() -> String {
 
 /// The venue record: the registration as typed, normalized, with the supervision phone the
 /// desk's posters print (the phone page names it on a yellow or red result).
-pub(crate) fn venue_body(conn: &Connection, v: &crate::venue::Venue) -> Result<serde_json::Value> {
-    Ok(serde_json::json!({
-        "venue_id": v.id, "kind": v.kind.key(), "category": v.category.key(), "name": v.name,
-        "district": v.district.key(), "address": v.address, "manager_name": v.manager_name,
-        "manager_phone": v.manager_phone, "supervision_phone": super::codes::supervision_phone(conn)?,
-    }))
+pub(crate) fn venue_body(conn: &Connection, v: &crate::venue::Venue) -> Result<Body> {
+    Ok(Body::Venue(Box::new(VenueBody {
+        venue_id: v.id.clone(),
+        input: crate::venue::VenueInput {
+            kind: v.kind.key().into(),
+            category: v.category.key().into(),
+            name: v.name.clone(),
+            district: v.district.key().into(),
+            address: v.address.clone(),
+            manager_name: v.manager_name.clone(),
+            manager_phone: v.manager_phone.clone(),
+        },
+        supervision_phone: super::codes::supervision_phone(conn)?,
+    })))
+}
+
+/// Column `i`, stored as its wire key (a colour, a document kind, an RFC 3339 time), as its type.
+pub(crate) fn keyed<T: serde::de::DeserializeOwned>(r: &rusqlite::Row, i: usize) -> rusqlite::Result<T> {
+    let key: String = r.get(i)?;
+    serde_json::from_value(serde_json::Value::String(key))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 /// A visit record: the check-in with the person as the desk knows them.
@@ -69,32 +89,32 @@ pub(crate) fn enqueue_visit(conn: &Connection, visit_id: &str) -> Result<()> {
         |r| {
             let reasons: String = r.get(7)?;
             let raised = match (r.get::<_, Option<String>>(15)?, r.get::<_, Option<String>>(16)?) {
-                (Some(colour), Some(until)) => serde_json::json!({"colour": colour, "until": until}),
-                _ => serde_json::Value::Null,
+                (Some(_), Some(_)) => Some(crate::decision::Raised { colour: keyed(r, 15)?, until: keyed(r, 16)? }),
+                _ => None,
             };
-            Ok(serde_json::json!({
-                "venue_id": r.get::<_, String>(0)?,
-                "code": r.get::<_, Option<String>>(1)?.filter(|c| !c.is_empty()),
-                "way_in": r.get::<_, String>(2)?,
-                "operator": r.get::<_, Option<String>>(3)?,
-                "helper": r.get::<_, Option<String>>(4)?,
-                "colour": r.get::<_, String>(5)?,
-                "health_code": r.get::<_, String>(6)?,
-                "reasons": serde_json::from_str::<Vec<String>>(&reasons).unwrap_or_default(),
-                "at": r.get::<_, String>(8)?,
-                "trip_code_checked": r.get::<_, bool>(9)?,
-                "raised": raised,
-                "person": {
-                    "document_kind": r.get::<_, String>(14)?,
-                    "document_number": r.get::<_, String>(10)?,
-                    "name": r.get::<_, String>(11)?,
-                    "address": r.get::<_, String>(12)?,
-                    "phone": r.get::<_, Option<String>>(13)?,
+            Ok(VisitBody {
+                venue_id: r.get(0)?,
+                code: r.get::<_, Option<String>>(1)?.filter(|c| !c.is_empty()),
+                way_in: r.get(2)?,
+                operator: r.get(3)?,
+                helper: r.get(4)?,
+                colour: keyed(r, 5)?,
+                health_code: keyed(r, 6)?,
+                reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+                at: keyed(r, 8)?,
+                trip_code_checked: r.get(9)?,
+                raised,
+                person: PersonBody {
+                    document_kind: keyed(r, 14)?,
+                    document_number: r.get(10)?,
+                    name: r.get(11)?,
+                    address: r.get(12)?,
+                    phone: r.get(13)?,
                 },
-            }))
+            })
         },
     )?;
-    enqueue(conn, visit_id, RecordKind::Visit, body)
+    enqueue(conn, visit_id, Body::Visit(Box::new(body)))
 }
 
 /// A queued record as the sync client reads it.

@@ -12,7 +12,7 @@ use crate::checkin::{self, CheckInResult, TripResolution, TruckDeclarationInput,
 use crate::decision::Colour;
 use crate::error::{Error, FieldError, Result};
 use crate::identity::{self, DocumentKind};
-use crate::sync::RecordKind;
+use crate::sync::Body;
 use crate::venue::CodeKind;
 
 const OVERDUE_HOURS: &str = "truck.overdue_hours";
@@ -294,10 +294,6 @@ fn local_time(stamp: &str) -> String {
     DateTime::parse_from_rfc3339(stamp)
         .map(|t| t.with_timezone(&shanghai()).format("%m-%d %H:%M").to_string())
         .unwrap_or_default()
-}
-
-fn to_body<T: Serialize>(body: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(body).map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// The signed-in operator's name, as the centre records who did what.
@@ -743,7 +739,7 @@ impl Store {
             operator: operator_name(&tx, ctx)?,
             at: ctx.now,
         };
-        outbox::enqueue(&tx, &outbox::new_id(), RecordKind::TripUpdate, to_body(&update)?)?;
+        outbox::enqueue(&tx, &outbox::new_id(), Body::TripUpdate(Box::new(update)))?;
         tx.commit()?;
         self.trip(&input.trip_id, ctx.now)
     }
@@ -846,7 +842,7 @@ impl Store {
             pass_number: String::new(),
             at: ctx.now,
         };
-        outbox::enqueue(&tx, &id, RecordKind::TruckArrival, to_body(&body)?)?;
+        outbox::enqueue(&tx, &id, Body::TruckArrival(Box::new(body)))?;
         tx.commit()?;
         let trip = match &trip_id {
             Some(t) => Some(self.trip(t, ctx.now)?),
@@ -961,7 +957,7 @@ fn enter(tx: &Connection, trip_id: &str) -> Result<()> {
         pass_number: pass,
         at,
     };
-    outbox::enqueue(tx, trip_id, RecordKind::TruckTrip, to_body(&body)?)
+    outbox::enqueue(tx, trip_id, Body::TruckTrip(Box::new(body)))
 }
 
 /// A decision (report or release) on a crew member of a trip held at entry: once every yellow or
@@ -1018,7 +1014,7 @@ pub(crate) fn settle_held_trip(tx: &Connection, visit_id: &str, ctx: &CheckInCon
         operator: operator_name(tx, ctx)?,
         at: ctx.now,
     };
-    outbox::enqueue(tx, &outbox::new_id(), RecordKind::TripUpdate, to_body(&update)?)
+    outbox::enqueue(tx, &outbox::new_id(), Body::TripUpdate(Box::new(update)))
 }
 
 /// Applies a trip's state pulled from the central server (the other desk's half of the loop, or
