@@ -8,6 +8,49 @@ use crate::error::{FieldError, FormCheck, Result};
 use crate::identity::{self, ResidentId};
 use crate::validate;
 
+/// China Standard Time: no daylight saving, so a fixed offset is exact.
+pub fn shanghai() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("+08:00 is a valid offset"))
+}
+
+/// A trip with no arrival this many hours after entry is overdue (the desk's setting and the
+/// central server's flag both start here).
+pub const DEFAULT_OVERDUE_HOURS: i64 = 12;
+
+/// 临时隔离 → 已上报 → 已闭环转运; or 已放行 (let go with a recorded reason), which ends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStatus {
+    Isolated,
+    Reported,
+    HandedOver,
+    Released,
+}
+
+impl IncidentStatus {
+    pub fn key(self) -> &'static str {
+        match self {
+            IncidentStatus::Isolated => "isolated",
+            IncidentStatus::Reported => "reported",
+            IncidentStatus::HandedOver => "handed_over",
+            IncidentStatus::Released => "released",
+        }
+    }
+
+    /// A status as stored or synced; `None` for anything else (the centre refuses it).
+    pub fn from_key(s: &str) -> Option<IncidentStatus> {
+        [IncidentStatus::Isolated, IncidentStatus::Reported, IncidentStatus::HandedOver, IncidentStatus::Released]
+            .into_iter()
+            .find(|k| k.key() == s)
+    }
+
+    /// A stored status; anything else reads as the first step.
+    pub fn parse(s: &str) -> IncidentStatus {
+        IncidentStatus::from_key(s).unwrap_or(IncidentStatus::Isolated)
+    }
+}
+
 /// 场所码 declaration (R5), as typed at the desk or on the phone page.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

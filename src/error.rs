@@ -35,6 +35,7 @@ pub enum Error {
     BadFile(String),
 
     /// The database failed. The detail stays in logs; people see a generic message.
+    #[cfg(feature = "desk")]
     #[error("数据库错误，请重试；如仍失败，请联系管理员")]
     Storage(#[from] rusqlite::Error),
 
@@ -64,6 +65,7 @@ impl Error {
             Error::NearDuplicate(_) => "near_duplicate",
             Error::NotFound(_) => "not_found",
             Error::BadFile(_) => "bad_file",
+            #[cfg(feature = "desk")]
             Error::Storage(_) => "storage",
             Error::Io(_) => "io",
             Error::Internal(_) => "internal",

@@ -5,7 +5,6 @@
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::store::Store;
 use crate::venue::VenueInput;
 
 /// A note on one row of the file: why it was rejected, or what to check.
@@ -129,18 +128,6 @@ pub fn parse_venues(text: &str) -> Result<ParsedCsv> {
         rows.push((line, input));
     }
     Ok(ParsedCsv { rows, broken })
-}
-
-/// Decodes, parses and imports a venue CSV into the store.
-pub fn import_venues(store: &mut Store, bytes: &[u8]) -> Result<ImportReport> {
-    let text = decode(bytes)?;
-    let ParsedCsv { rows, broken } = parse_venues(&text)?;
-    let broken_count = broken.len();
-    let mut report = store.import_venues(rows)?;
-    report.total += broken_count;
-    report.rejected.extend(broken);
-    report.rejected.sort_by_key(|n| n.line);
-    Ok(report)
 }
 
 #[cfg(test)]

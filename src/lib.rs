@@ -9,21 +9,28 @@ pub mod checkin;
 pub mod code;
 pub mod decision;
 pub mod error;
+#[cfg(feature = "desk")]
 pub mod export;
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 pub mod identity;
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 pub mod import;
+#[cfg(feature = "desk")]
 pub mod keys;
+#[cfg(feature = "desk")]
 pub mod keystore;
 pub mod mask;
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 pub mod normalize;
+#[cfg(feature = "desk")]
 pub mod poster;
+pub mod qr;
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 pub mod risk;
+#[cfg(feature = "desk")]
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 pub mod scan;
+#[cfg(feature = "desk")]
 pub mod store;
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 pub mod sync;
@@ -34,4 +41,5 @@ pub mod validate;
 pub mod venue;
 
 pub use error::{Error, FieldError, FormCheck, Result};
+#[cfg(feature = "desk")]
 pub use store::Store;

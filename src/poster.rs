@@ -14,6 +14,7 @@ use qrcode::{EcLevel, QrCode};
 use subsetter::GlyphRemapper;
 
 use crate::error::{Error, Result};
+use crate::qr::dark_runs;
 use crate::venue::{CodeKind, Venue};
 
 /// A4 in points.
@@ -268,46 +269,6 @@ pub fn qr(url: &str) -> Result<QrCode> {
         }
     }
     Err(Error::BadFile("网址太长，二维码超过7版，请缩短公共网址".into()))
-}
-
-/// The runs of dark modules of a QR, row by row: (row, first column, length). A run becomes
-/// one rectangle on a poster or one path segment on screen.
-fn dark_runs(code: &QrCode) -> Vec<(usize, usize, usize)> {
-    let n = code.width();
-    let colors = code.to_colors();
-    let mut runs = Vec::new();
-    for row in 0..n {
-        let mut col = 0;
-        while col < n {
-            if colors[row * n + col] == qrcode::Color::Dark {
-                let start = col;
-                while col < n && colors[row * n + col] == qrcode::Color::Dark {
-                    col += 1;
-                }
-                runs.push((row, start, col - start));
-            } else {
-                col += 1;
-            }
-        }
-    }
-    runs
-}
-
-/// The QR for `text` as an SVG element (one path of the dark modules' runs, a white quiet zone
-/// of 4 modules), for a screen or a small printed slip, scaled by its container. Error
-/// correction M: shown large and clean, not posted outdoors like a poster.
-pub fn qr_svg(text: &str) -> Result<String> {
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
-        .map_err(|_| Error::BadFile("内容太长，无法生成二维码".into()))?;
-    let side = code.width() + 8;
-    let d: String = dark_runs(&code)
-        .into_iter()
-        .map(|(row, start, len)| format!("M{} {}h{len}v1h-{len}z", start + 4, row + 4))
-        .collect();
-    Ok(format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" shape-rendering=\"crispEdges\" role=\"img\">\
-<rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/><path d=\"{d}\" fill=\"#000\"/></svg>"
-    ))
 }
 
 /// Draws the QR with its quiet zone (4 modules) as a white square of side `side` at (x, y).
@@ -793,7 +754,7 @@ mod tests {
     #[test]
     fn the_svg_qr_decodes_to_its_text() {
         let text = "https://placecode.kaifeng.gov.cn/c/CP2K9X4M7Q8R3T5V?same=0123456789abcdef";
-        let svg = qr_svg(text).unwrap();
+        let svg = crate::qr::svg(text).unwrap();
         let side: u32 = svg.split("viewBox=\"0 0 ").nth(1).and_then(|r| r.split(' ').next()).unwrap().parse().unwrap();
         let scale = 6;
         let mut img = image::GrayImage::from_pixel(side * scale, side * scale, image::Luma([255]));
@@ -813,7 +774,7 @@ mod tests {
         let mut png = Vec::new();
         img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
         assert_eq!(crate::scan::qr_texts(&png).unwrap(), [text]);
-        assert!(qr_svg(&"X".repeat(5000)).is_err());
+        assert!(crate::qr::svg(&"X".repeat(5000)).is_err());
     }
 
     #[test]

@@ -721,7 +721,7 @@ pub fn check_visit(v: &VisitBody, now: DateTime<Utc>) -> Result<CheckedVisit, Re
 
 /// The calendar day in Kaifeng at `at`.
 pub fn shanghai_date(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&crate::store::shanghai()).date_naive()
+    at.with_timezone(&crate::checkin::shanghai()).date_naive()
 }
 
 /// A record's time: not more than a day in the future of the server's clock (a desk clock off by
@@ -797,7 +797,7 @@ pub fn check_incident(b: &IncidentBody, now: DateTime<Utc>) -> Result<uuid::Uuid
             return Err(refuse(key, format!("{label}：应为整理后的文字")));
         }
     }
-    if crate::store::IncidentStatus::from_key(&b.status).is_none() {
+    if crate::checkin::IncidentStatus::from_key(&b.status).is_none() {
         return Err(refuse("status", "状态不对"));
     }
     text("note", "说明", &b.note, 200)?;

@@ -1,6 +1,5 @@
 //! The store against a real SQLite file: R3 registration, 一所一码, edits, search, CSV import.
 
-use placecode::import::import_venues;
 use placecode::venue::{Category, District, VenueInput};
 use placecode::{Error, Store};
 
@@ -188,7 +187,7 @@ fn csv_import_gbk_with_row_by_row_report() {
     let (gb18030, _, lossy) = encoding_rs::GB18030.encode(&text);
     assert!(!lossy);
     assert_ne!(gbk.as_ref(), gb18030.as_ref());
-    let report = import_venues(&mut store, &gb18030).unwrap();
+    let report = store.import_venues_csv(&gb18030).unwrap();
     assert_eq!(report.total, 7);
     assert_eq!(report.imported, 3);
     let rejected: Vec<_> = report.rejected.iter().map(|r| (r.line, r.name.as_str())).collect();
@@ -217,20 +216,20 @@ fn csv_import_plain_gbk_and_utf8_bom() {
     let text = "场所类型,场所名称,所在辖区,详细地址,负责人姓名,联系电话\n商场超市,乙超市,鼓楼区,中山路2号,王建国,13837800001\n";
     let (gbk, _, lossy) = encoding_rs::GBK.encode(text);
     assert!(!lossy);
-    assert_eq!(import_venues(&mut store, &gbk).unwrap().imported, 1);
+    assert_eq!(store.import_venues_csv(&gbk).unwrap().imported, 1);
     let mut bom = b"\xEF\xBB\xBF".to_vec();
     bom.extend_from_slice(text.replace("乙", "丙").as_bytes());
-    assert_eq!(import_venues(&mut store, &bom).unwrap().imported, 1);
+    assert_eq!(store.import_venues_csv(&bom).unwrap().imported, 1);
     assert_eq!(store.venues("").unwrap().len(), 2);
 }
 
 #[test]
 fn csv_import_bad_files() {
     let (_d, mut store) = open();
-    assert_eq!(import_venues(&mut store, b"").unwrap_err().code(), "bad_file");
-    assert_eq!(import_venues(&mut store, &[0xFF, 0xFE, 0x00, 0x81]).unwrap_err().code(), "bad_file");
+    assert_eq!(store.import_venues_csv(b"").unwrap_err().code(), "bad_file");
+    assert_eq!(store.import_venues_csv(&[0xFF, 0xFE, 0x00, 0x81]).unwrap_err().code(), "bad_file");
     let big = vec![b'a'; placecode::import::MAX_FILE_BYTES + 1];
-    assert_eq!(import_venues(&mut store, &big).unwrap_err().code(), "bad_file");
+    assert_eq!(store.import_venues_csv(&big).unwrap_err().code(), "bad_file");
     assert!(store.venues("").unwrap().is_empty());
 }
 

@@ -123,7 +123,7 @@ enum Admin {
         /// open, closed, overdue, unmatched or all
         #[arg(long)]
         status: Option<String>,
-        #[arg(long, env = "PLACECODE_OVERDUE_HOURS", default_value_t = placecode::store::DEFAULT_OVERDUE_HOURS)]
+        #[arg(long, env = "PLACECODE_OVERDUE_HOURS", default_value_t = placecode::checkin::DEFAULT_OVERDUE_HOURS)]
         overdue_hours: i64,
     },
 }
@@ -364,7 +364,9 @@ fn local_times(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::String(s) => {
             if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-                *s = t.with_timezone(&placecode::store::shanghai()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+                *s = t
+                    .with_timezone(&placecode::checkin::shanghai())
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
             }
         }
         serde_json::Value::Array(a) => a.iter_mut().for_each(local_times),

@@ -68,7 +68,7 @@ fn latest_departure(b: &TruckBody) -> Option<DateTime<Utc>> {
         .iter()
         .filter_map(|c| placecode::checkin::expected_time(&c.expected_departure, today).ok().flatten())
         .max()
-        .and_then(|t| t.and_local_timezone(placecode::store::shanghai()).single())
+        .and_then(|t| t.and_local_timezone(placecode::checkin::shanghai()).single())
         .map(|t| t.with_timezone(&Utc))
 }
 

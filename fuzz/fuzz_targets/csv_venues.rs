@@ -1,4 +1,4 @@
-//! A venue CSV as the desk imports it (`import::import_venues`: decode UTF-8/GBK, read the rows,
+//! A venue CSV as the desk imports it (`Store::import_venues_csv`: decode UTF-8/GBK, read the rows,
 //! check each with the registration form's rules, store it with the duplicate checks) into a
 //! throw-away unencrypted store. Invariants: the report adds up, and a venue that passed, sent
 //! as the desk's venue record (keys and normalized text), passes the same rule again unchanged.
@@ -53,7 +53,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let (store, runs) = guard.as_mut().expect("a store");
     *runs += 1;
-    match import::import_venues(store, data) {
+    match store.import_venues_csv(data) {
         Ok(report) => {
             assert_eq!(report.imported + report.rejected.len(), report.total, "report adds up: {report:?}");
             assert!(report.warnings.len() <= report.imported);

@@ -50,7 +50,7 @@ pub fn import_venues_csv(desk: State<'_, Desk>, request: Request<'_>) -> DeskRes
     let InvokeBody::Raw(bytes) = request.body() else {
         return Err(DeskError::Core(placecode::Error::BadFile("请选择CSV文件".into())));
     };
-    Ok(placecode::import::import_venues(&mut *desk.store()?, bytes)?)
+    Ok(desk.store()?.import_venues_csv(bytes)?)
 }
 
 // ---- operators (登记员) -------------------------------------------------------------------------

@@ -118,7 +118,7 @@ fn run(args: &Args) -> Result<ExitCode, Error> {
             let file = args.positional.get(1).ok_or_else(|| Error::BadFile("请指定CSV文件".into()))?;
             let bytes = std::fs::read(file)?;
             let (mut store, _) = open(args)?;
-            let report = placecode::import::import_venues(&mut store, &bytes)?;
+            let report = store.import_venues_csv(&bytes)?;
             println!("共{}行，导入{}行，驳回{}行", report.total, report.imported, report.rejected.len());
             for r in &report.rejected {
                 println!("第{}行 {}：{}", r.line, r.name, r.reasons.join("；"));
@@ -169,7 +169,7 @@ fn poster(args: &Args) -> Result<ExitCode, Error> {
     let mut rejected = false;
     if let Some(csv) = &args.csv {
         let before: std::collections::HashSet<String> = store.venues("")?.into_iter().map(|v| v.id).collect();
-        let report = placecode::import::import_venues(&mut store, &std::fs::read(csv)?)?;
+        let report = store.import_venues_csv(&std::fs::read(csv)?)?;
         for r in &report.rejected {
             eprintln!("第{}行 {}：{}", r.line, r.name, r.reasons.join("；"));
         }

@@ -1,6 +1,6 @@
 //! The desk's check-in records: operators, people, the risk cache, visits and incidents.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
@@ -46,10 +46,7 @@ fn wait_text(seconds: i64) -> String {
     }
 }
 
-/// China Standard Time: no daylight saving, so a fixed offset is exact.
-pub fn shanghai() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("+08:00 is a valid offset"))
-}
+pub use crate::checkin::{shanghai, IncidentStatus};
 
 /// Who is at the desk and how the person is being checked in.
 #[derive(Debug, Clone)]
@@ -74,39 +71,6 @@ pub struct Operator {
     /// 已停用: stopped by the administrator; cannot sign in.
     #[serde(default)]
     pub disabled: bool,
-}
-
-/// 临时隔离 → 已上报 → 已闭环转运; or 已放行 (let go with a recorded reason), which ends it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum IncidentStatus {
-    Isolated,
-    Reported,
-    HandedOver,
-    Released,
-}
-
-impl IncidentStatus {
-    pub fn key(self) -> &'static str {
-        match self {
-            IncidentStatus::Isolated => "isolated",
-            IncidentStatus::Reported => "reported",
-            IncidentStatus::HandedOver => "handed_over",
-            IncidentStatus::Released => "released",
-        }
-    }
-
-    /// A status as stored or synced; `None` for anything else (the centre refuses it).
-    pub fn from_key(s: &str) -> Option<IncidentStatus> {
-        [IncidentStatus::Isolated, IncidentStatus::Reported, IncidentStatus::HandedOver, IncidentStatus::Released]
-            .into_iter()
-            .find(|k| k.key() == s)
-    }
-
-    fn parse(s: &str) -> IncidentStatus {
-        IncidentStatus::from_key(s).unwrap_or(IncidentStatus::Isolated)
-    }
 }
 
 /// What the operator records when refusing and reporting (R7).

@@ -451,7 +451,19 @@ impl Store {
     }
 
     /// Imports validated rows in one transaction; each row is all or nothing.
-    pub(crate) fn import_venues(&mut self, rows: Vec<(u64, VenueInput)>) -> Result<crate::import::ImportReport> {
+    /// Decodes, parses and imports a venue CSV (UTF-8 or GBK, as exported).
+    pub fn import_venues_csv(&mut self, bytes: &[u8]) -> Result<crate::import::ImportReport> {
+        let text = crate::import::decode(bytes)?;
+        let crate::import::ParsedCsv { rows, broken } = crate::import::parse_venues(&text)?;
+        let broken_count = broken.len();
+        let mut report = self.import_venues(rows)?;
+        report.total += broken_count;
+        report.rejected.extend(broken);
+        report.rejected.sort_by_key(|n| n.line);
+        Ok(report)
+    }
+
+    fn import_venues(&mut self, rows: Vec<(u64, VenueInput)>) -> Result<crate::import::ImportReport> {
         use crate::import::{ImportReport, RowNote};
         let mut report = ImportReport { total: rows.len(), ..Default::default() };
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -16,9 +16,7 @@ use crate::sync::Body;
 use crate::venue::CodeKind;
 
 const OVERDUE_HOURS: &str = "truck.overdue_hours";
-/// A trip with no arrival this many hours after entry is overdue (the desk's setting and the
-/// central server's flag both start here).
-pub const DEFAULT_OVERDUE_HOURS: i64 = 12;
+pub use crate::checkin::DEFAULT_OVERDUE_HOURS;
 
 /// What the checkpoint's staff submit to open a trip.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -496,7 +496,7 @@ pub fn result(nonce: &str, v: &ResultVenue, at_local: &str, remaining_ms: i64, p
 fn share_block(b: &mut String, people: &[Shown]) {
     if let Some(url) = people.iter().find_map(|p| p.share.as_deref()) {
         // Drawn by the core from the link itself; nothing in it comes from the page's input.
-        let qr = placecode::poster::qr_svg(url).unwrap_or_default();
+        let qr = placecode::qr::svg(url).unwrap_or_default();
         let _ = write!(
             b,
             "<div class=\"help share\" id=\"share\"><b>{}</b><p>{}</p><div class=\"qr\">{qr}</div><p><a href=\"{}\">{}</a></p></div>",

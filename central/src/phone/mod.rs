@@ -1036,7 +1036,7 @@ pub async fn result(State(app): State<App>, Path((code, id)): Path<(String, Stri
     let n = nonce();
     let ends = at + chrono::Duration::minutes(RESULT_LIVE_MINUTES);
     let expired = Utc::now() > ends;
-    let at = at.with_timezone(&placecode::store::shanghai()).format("%Y-%m-%d %H:%M:%S").to_string();
+    let at = at.with_timezone(&placecode::checkin::shanghai()).format("%Y-%m-%d %H:%M:%S").to_string();
     if expired {
         // A pre-declaration is no pass at a door: later it still says what to do, and keeps the
         // link for the rest of the crew.
