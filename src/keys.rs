@@ -2,7 +2,9 @@
 //! file does not carry the power to sign codes. It lives where the database key does: in the
 //! operating system's keystore ([`crate::keystore`]) on a desk whose database key is there,
 //! otherwise in `desk-signing.key` beside the database (mode 0600). A key file from before the
-//! keystore was used is moved into it on first start.
+//! keystore was used is moved into it on first start. The database records which key its codes
+//! are signed with, so a new database never takes over a key the keystore kept for a data folder
+//! deleted at the same place (its serial numbers would be signed again).
 
 use std::io::Write;
 use std::path::Path;
@@ -16,9 +18,21 @@ pub const SIGNING_KEY_FILE: &str = "desk-signing.key";
 /// The keystore entry's secret name.
 const SIGNING: &str = "signing";
 
-/// The signing key of the desk whose data folder is `dir` (its database opened first, so its
-/// database key's place is settled), made on first start.
-pub fn for_desk(dir: &Path) -> Result<SigningKey> {
+/// The signing key of the desk whose data folder is `dir` and whose database is `store` (opened
+/// first, so its database key's place is settled), made on first start, and recorded in the
+/// database as the key its codes are signed with.
+pub fn for_store(dir: &Path, store: &mut crate::Store) -> Result<SigningKey> {
+    let bound = store.signing_key_id()?;
+    let key = for_desk(dir, bound)?;
+    if bound != Some(key.id) {
+        store.bind_signing_key(key.id)?;
+    }
+    Ok(key)
+}
+
+/// The key for the database whose codes are signed with `bound` (`None`: a database that has
+/// not met a key yet).
+fn for_desk(dir: &Path, bound: Option<u32>) -> Result<SigningKey> {
     let file = dir.join(SIGNING_KEY_FILE);
     if keystore::file_only() || dir.join(crate::store::dbkey::KEY_FILE).exists() {
         return load_or_create(&file);
@@ -28,40 +42,47 @@ pub fn for_desk(dir: &Path) -> Result<SigningKey> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(e.into()),
     };
-    match keystore::get(dir, SIGNING) {
-        Held::Value(text) => {
-            let key = parse(text.as_bytes())?;
-            // A file left by a move that stopped half-way holds the same key: remove it.
-            if on_disk.is_some_and(|k| (k.id, k.secret()) == (key.id, key.secret())) {
-                std::fs::remove_file(&file)?;
-            }
-            Ok(key)
-        }
-        Held::Nothing => {
-            let moved = on_disk.is_some();
-            let key = match on_disk {
-                Some(k) => k,
-                None => SigningKey::generate()?,
-            };
-            if keystore::put(dir, SIGNING, &text(&key)) {
-                if moved {
-                    std::fs::remove_file(&file)?;
-                }
-            } else if !moved {
-                write_new_private(&file, text(&key).as_bytes())?;
-            }
-            Ok(key)
-        }
+    let held = match keystore::get(dir, SIGNING) {
+        Held::Value(text) => Some(parse(text.as_bytes())?),
+        Held::Nothing => None,
         // The database key came from the keystore a moment ago; a key file is still usable.
-        Held::Unavailable => match on_disk {
-            Some(k) => Ok(k),
-            None => Err(Error::BadFile("系统密钥库不可用，无法取得签码密钥：请联系管理员".into())),
-        },
+        Held::Unavailable => {
+            return on_disk.ok_or_else(|| Error::BadFile("系统密钥库不可用，无法取得签码密钥：请联系管理员".into()))
+        }
+    };
+    if let (Some(k), Some(bound)) = (held, bound) {
+        match &on_disk {
+            // A key file of the key this database's codes are signed with, the keystore holding
+            // another: the file's key is the one (moved in below).
+            Some(f) if f.id == bound && k.id != bound => {}
+            // A file left by a move that stopped half-way holds the same key: removed.
+            Some(f) if f.id == k.id => {
+                std::fs::remove_file(&file)?;
+                return Ok(k);
+            }
+            _ => return Ok(k),
+        }
     }
+    // A key file from before the keystore is moved in. Otherwise a new key: for a new database
+    // the keystore may still hold the key of a data folder deleted at the same place, which
+    // would sign the same serial numbers again.
+    let key = match on_disk {
+        Some(f) => f,
+        None => SigningKey::generate()?,
+    };
+    if keystore::put(dir, SIGNING, &text(&key)) {
+        if file.exists() {
+            std::fs::remove_file(&file)?;
+        }
+    } else if !file.exists() {
+        write_new_private(&file, format!("{}\n", text(&key)).as_bytes())?;
+    }
+    Ok(key)
 }
 
+/// A key as stored: its id and secret in hex.
 fn text(key: &SigningKey) -> String {
-    format!("{:08x}:{}\n", key.id, hex::encode(key.secret()))
+    format!("{:08x}:{}", key.id, hex::encode(key.secret()))
 }
 
 /// Loads the key at `path`, or makes one and writes it there (mode 0600) on first start.
@@ -70,7 +91,7 @@ pub fn load_or_create(path: &Path) -> Result<SigningKey> {
         Ok(bytes) => parse(&bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = SigningKey::generate()?;
-            write_new_private(path, text(&key).as_bytes())?;
+            write_new_private(path, format!("{}\n", text(&key)).as_bytes())?;
             Ok(key)
         }
         Err(e) => Err(e.into()),

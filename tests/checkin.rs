@@ -379,41 +379,56 @@ fn r12_the_key_is_kept_in_the_os_keystore_where_one_runs() {
 
 /// The code-signing key lives where the database key does: in the keystore where one runs (a
 /// key file from before is moved into it and removed; the same key signs afterwards), else in
-/// its 0600 file beside the database. Never a new key for a desk that has one.
+/// its 0600 file beside the database. Never a new key for a desk that has one, and never an old
+/// key for a new database: a folder deleted and made again at the same place gets a new key, so
+/// no code is signed twice.
 #[test]
 fn r12_the_signing_key_lives_where_the_database_key_does() {
     use placecode::keys::{self, SIGNING_KEY_FILE};
+    let keystore = std::env::var_os("PLACECODE_EXPECT_KEYSTORE").is_some();
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join(SIGNING_KEY_FILE);
-    // A desk from before: its key in a file, then its database opened (the key's place settled).
+    let data = dir.path().join("desk");
+    let file = data.join(SIGNING_KEY_FILE);
+    let db = data.join("desk.sqlite3");
+    // A desk from before: its key in a file, a code signed with it.
     let old = keys::load_or_create(&file).unwrap();
-    drop(Store::open(&dir.path().join("desk.sqlite3")).unwrap());
-    let key = keys::for_desk(dir.path()).unwrap();
+    let mut store = Store::open(&db).unwrap();
+    seed(&mut store);
+    let venue = store.served_venue().unwrap().unwrap();
+    let first = store.issue_code(&venue.id, "东门", &old).unwrap().code;
+    drop(store);
+    let mut store = Store::open(&db).unwrap();
+    let key = keys::for_store(&data, &mut store).unwrap();
     assert_eq!((key.id, key.secret()), (old.id, old.secret()), "the same key signs after the move");
-    let again = keys::for_desk(dir.path()).unwrap();
+    assert!(store.check_code(&first, &key).unwrap().verified, "the code printed before still verifies");
+    let again = keys::for_store(&data, &mut store).unwrap();
     assert_eq!((again.id, again.secret()), (old.id, old.secret()));
-    if std::env::var_os("PLACECODE_EXPECT_KEYSTORE").is_some() {
-        assert!(!file.exists(), "moved into the keystore: no key file left beside the database");
+    assert_eq!(file.exists(), !keystore, "moved into the keystore where one runs");
+    if keystore {
         // A stray copy of another key does not replace the one in the keystore.
         let stray = keys::load_or_create(&file).unwrap();
         assert_ne!(stray.secret(), old.secret());
-        assert_eq!(keys::for_desk(dir.path()).unwrap().secret(), old.secret());
+        assert_eq!(keys::for_store(&data, &mut store).unwrap().secret(), old.secret());
+        std::fs::remove_file(&file).unwrap();
     } else {
-        assert!(file.exists(), "without a keystore the file stays");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
         }
     }
-    // A new desk: a new key, kept in the same place on the next start.
-    let fresh = tempfile::tempdir().unwrap();
-    drop(Store::open(&fresh.path().join("desk.sqlite3")).unwrap());
-    let a = keys::for_desk(fresh.path()).unwrap();
-    let b = keys::for_desk(fresh.path()).unwrap();
-    assert_eq!((a.id, a.secret()), (b.id, b.secret()));
-    assert_ne!(a.secret(), old.secret());
-    assert_eq!(fresh.path().join(SIGNING_KEY_FILE).exists(), std::env::var_os("PLACECODE_EXPECT_KEYSTORE").is_none());
+    drop(store);
+    // The folder deleted and made again at the same place: a new database gets a new key, so
+    // its first code is not the old desk's first code again.
+    std::fs::remove_dir_all(&data).unwrap();
+    let mut store = Store::open(&db).unwrap();
+    seed(&mut store);
+    let fresh = keys::for_store(&data, &mut store).unwrap();
+    assert_ne!(fresh.secret(), old.secret());
+    let venue = store.served_venue().unwrap().unwrap();
+    assert_ne!(store.issue_code(&venue.id, "正门", &fresh).unwrap().code, first);
+    assert_eq!(keys::for_store(&data, &mut store).unwrap().secret(), fresh.secret(), "kept on the next start");
+    assert_eq!(file.exists(), !keystore);
 }
 
 /// Every byte of the database as the desk itself reads it (decrypted with its key): a plain

@@ -40,7 +40,7 @@ impl Desk {
         store.purge_expired(chrono::Utc::now())?;
         // A matching door tag is confirmed with the centre, when the desk is connected to one.
         store.set_risk_confirm(Box::new(placecode::sync_client::confirm_risk));
-        let key = placecode::keys::for_desk(&data_dir)?;
+        let key = placecode::keys::for_store(&data_dir, &mut store)?;
         let idle = store.idle_minutes()?;
         Ok(Desk {
             sync: placecode::sync_client::SyncEngine::new(&db),

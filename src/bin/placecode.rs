@@ -89,8 +89,8 @@ fn fail(e: &Error) -> ExitCode {
 }
 
 fn open(args: &Args) -> Result<(Store, SigningKey), Error> {
-    let store = Store::open(&args.data.join("desk.sqlite3"))?;
-    let key = placecode::keys::for_desk(&args.data)?;
+    let mut store = Store::open(&args.data.join("desk.sqlite3"))?;
+    let key = placecode::keys::for_store(&args.data, &mut store)?;
     Ok((store, key))
 }
 

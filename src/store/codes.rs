@@ -232,6 +232,29 @@ impl Store {
     }
 }
 
+const SIGNING_KEY_ID: &str = "code.signing_key_id";
+
+impl Store {
+    /// The id of the key this database's codes are signed with: recorded when a key is first
+    /// used with it, or, for a database from before, the key of its latest code. `None`: a new
+    /// database that has never met a key.
+    pub fn signing_key_id(&self) -> Result<Option<u32>> {
+        if let Some(id) = setting(&self.conn, SIGNING_KEY_ID)?.and_then(|s| s.parse().ok()) {
+            return Ok(Some(id));
+        }
+        Ok(self
+            .conn
+            .query_row("SELECT key_id FROM codes ORDER BY serial DESC LIMIT 1", [], |r| r.get::<_, i64>(0))
+            .optional()?
+            .and_then(|id| u32::try_from(id).ok()))
+    }
+
+    /// Records that this database's codes are signed with the key `id` from now on.
+    pub fn bind_signing_key(&mut self, id: u32) -> Result<()> {
+        set_setting(&self.conn, SIGNING_KEY_ID, &id.to_string())
+    }
+}
+
 fn next_serial(conn: &rusqlite::Connection) -> Result<u64> {
     let n = setting(conn, CODE_SERIAL)?.and_then(|s| s.parse::<u64>().ok()).unwrap_or(0) + 1;
     set_setting(conn, CODE_SERIAL, &n.to_string())?;

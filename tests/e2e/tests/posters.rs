@@ -64,7 +64,9 @@ async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult
         .find(|p| p.extension().is_some_and(|e| e == "pdf"));
     let pdf = pdf.unwrap_or_else(|| panic!("no PDF saved; screen says {result:?}"));
     let url = qr_of(&pdf, 1);
-    let key = placecode::keys::for_desk(&data).expect("desk key");
+    let mut store = placecode::Store::open(&data.join("desk.sqlite3")).expect("the desk's store");
+    let key = placecode::keys::for_store(&data, &mut store).expect("desk key");
+    drop(store);
     let parsed = placecode::code::parse(&url).expect("a venue code URL");
     assert_eq!(parsed.code, code);
     assert!(parsed.verify(&key), "the printed code verifies with the desk's key");

@@ -14,7 +14,7 @@ async fn seed(data: &Path, central: &Central, name: &str, kind: &str, address: &
     std::fs::create_dir_all(data).expect("dir");
     let db = data.join("desk.sqlite3");
     let (mut store, venues, _) = seed_desk(data, &[venue(kind, "logistics", name, address)], true);
-    let key = placecode::keys::for_desk(data).expect("key");
+    let key = placecode::keys::for_store(data, &mut store).expect("key");
     let venue = venues.into_iter().next().expect("venue");
     let code = (kind == "checkpoint").then(|| store.issue_code(&venue.id, "1号通道", &key).expect("code").code);
     drop(store);
