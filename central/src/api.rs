@@ -144,7 +144,7 @@ pub async fn refusals_in_chinese(State(app): State<App>, req: Request, next: Nex
 
 /// A desk's routes: its credential is checked before its body is read.
 pub async fn desk_first(State(app): State<App>, mut req: Request, next: Next) -> Result<Response> {
-    let desk = auth::desk(&app.pool, req.headers(), Utc::now()).await?;
+    let desk = auth::desk(&app.pool, &app.keys.data, req.headers(), Utc::now()).await?;
     req.extensions_mut().insert(desk);
     Ok(next.run(req).await)
 }
@@ -201,7 +201,7 @@ async fn tracing_actor(app: &App, t: &Tracer, peer: SocketAddr, headers: &Header
 /// Enrolment. Re-enrolling a desk already enrolled takes its current credential as the bearer.
 pub async fn enrol(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response> {
     let req: EnrolRequest = parse(&body)?;
-    let mut res = enrolment::enrol(&app.pool, &req, auth::bearer(&headers)).await?;
+    let mut res = enrolment::enrol(&app.pool, &app.keys.data, &req, auth::bearer(&headers)).await?;
     res.risk_key_hex = hex::encode(app.keys.risk);
     res.public_url = app.public_url.clone();
     Ok(answer(&res))

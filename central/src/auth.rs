@@ -35,20 +35,26 @@ pub struct Desk {
     pub clock_offset_ms: Option<i64>,
 }
 
-/// id, code key id, code key secret, districts, revoked at.
-type DeskRow = (Uuid, i64, Vec<u8>, Vec<String>, Option<DateTime<Utc>>);
+/// id, code key id, code key sealed (or, from before, in clear), districts, revoked at.
+type DeskRow = (Uuid, i64, Option<String>, Option<Vec<u8>>, Vec<String>, Option<DateTime<Utc>>);
 
 /// Authenticates a desk and measures its clock (`docs/sync.md`): refused when revoked, unknown,
 /// or its clock is a day or more off.
-pub async fn desk(pool: &PgPool, headers: &HeaderMap, now: DateTime<Utc>) -> Result<Desk> {
+pub async fn desk(
+    pool: &PgPool,
+    keys: &crate::fields::DataKeys,
+    headers: &HeaderMap,
+    now: DateTime<Utc>,
+) -> Result<Desk> {
     let token = bearer(headers).ok_or(CentralError::DeskUnknown)?;
     let row: Option<DeskRow> = sqlx::query_as(
-        "SELECT id, code_key_id, code_key_secret, districts, revoked_at FROM desks WHERE credential_hash = $1",
+        "SELECT id, code_key_id, code_key_sealed, code_key_secret, districts, revoked_at FROM desks
+         WHERE credential_hash = $1",
     )
     .bind(hash_secret(token))
     .fetch_optional(pool)
     .await?;
-    let (id, key_id, secret, districts, revoked) = row.ok_or(CentralError::DeskUnknown)?;
+    let (id, key_id, sealed, clear, districts, revoked) = row.ok_or(CentralError::DeskUnknown)?;
     if revoked.is_some() {
         return Err(CentralError::DeskRevoked);
     }
@@ -70,7 +76,11 @@ pub async fn desk(pool: &PgPool, headers: &HeaderMap, now: DateTime<Utc>) -> Res
         .bind(offset)
         .execute(pool)
         .await?;
-    let secret: [u8; 32] = secret.try_into().map_err(|_| CentralError::Internal("desk key length".into()))?;
+    let secret = match (sealed, clear) {
+        (Some(sealed), _) => keys.open_code_key(id, &sealed)?,
+        (None, Some(clear)) => clear.try_into().map_err(|_| CentralError::Internal("desk key length".into()))?,
+        (None, None) => return Err(CentralError::Internal("desk without a code key".into())),
+    };
     Ok(Desk {
         id,
         code_key: placecode::code::SigningKey::new(key_id as u32, secret),

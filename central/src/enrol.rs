@@ -74,7 +74,12 @@ type TokenRow = (Vec<String>, Vec<Uuid>, Option<Uuid>, Option<Uuid>);
 /// (`bearer`: the desk adds venues with a new token), when this very token enrolled it before
 /// (the retry above), or when the token names it (the administrator's `enrol-token --desk`,
 /// also the only way back after revocation).
-pub async fn enrol(pool: &PgPool, req: &EnrolRequest, bearer: Option<&str>) -> Result<EnrolResponse> {
+pub async fn enrol(
+    pool: &PgPool,
+    keys: &crate::fields::DataKeys,
+    req: &EnrolRequest,
+    bearer: Option<&str>,
+) -> Result<EnrolResponse> {
     let desk_id = Uuid::parse_str(&req.desk_id)
         .map_err(|_| CentralError::Invalid {
             field: "desk_id".into(), message: "登记台编号格式不对".into()
@@ -142,10 +147,10 @@ pub async fn enrol(pool: &PgPool, req: &EnrolRequest, bearer: Option<&str>) -> R
     // Re-enrolling a desk (allowed above) replaces its credential and key; a token naming a
     // revoked desk lifts the revocation.
     sqlx::query(
-        "INSERT INTO desks (id, name, credential_hash, code_key_id, code_key_secret, districts, app_version)
+        "INSERT INTO desks (id, name, credential_hash, code_key_id, code_key_sealed, districts, app_version)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, credential_hash = EXCLUDED.credential_hash,
-             code_key_id = EXCLUDED.code_key_id, code_key_secret = EXCLUDED.code_key_secret,
+             code_key_id = EXCLUDED.code_key_id, code_key_sealed = EXCLUDED.code_key_sealed, code_key_secret = NULL,
              districts = ARRAY(SELECT DISTINCT unnest(desks.districts || EXCLUDED.districts)),
              app_version = EXCLUDED.app_version, revoked_at = NULL",
     )
@@ -153,7 +158,8 @@ pub async fn enrol(pool: &PgPool, req: &EnrolRequest, bearer: Option<&str>) -> R
     .bind(req.desk_name.trim())
     .bind(hash_secret(&credential))
     .bind(i64::from(req.code_key.id))
-    .bind(&secret[..])
+    // The desk's signing secret, sealed like personal data: a dump signs no code.
+    .bind(keys.seal_code_key(desk_id, &secret)?)
     .bind(&districts)
     .bind(&req.app_version)
     .execute(&mut *tx)

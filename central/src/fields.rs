@@ -194,6 +194,33 @@ impl DataKeys {
 
 const REASONS: &str = "visit.reasons";
 
+impl DataKeys {
+    /// A desk's code-signing secret, sealed for that desk.
+    pub fn seal_code_key(&self, desk: uuid::Uuid, secret: &[u8; 32]) -> Result<String> {
+        self.seal(CODE_KEY, desk.as_bytes(), &hex::encode(secret))
+    }
+
+    /// The secret [`DataKeys::seal_code_key`] sealed for `desk`.
+    pub fn open_code_key(&self, desk: uuid::Uuid, sealed: &str) -> Result<[u8; 32]> {
+        let text = self.open(CODE_KEY, desk.as_bytes(), sealed)?;
+        hex::decode(text)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| CentralError::Internal("a sealed code key does not open".into()))
+    }
+
+    /// An incident's text (why the person was stopped, what was done, a step's note), sealed
+    /// for that incident as `field`.
+    pub fn seal_incident(&self, field: &str, incident: uuid::Uuid, text: &str) -> Result<String> {
+        self.seal(field, incident.as_bytes(), text)
+    }
+}
+
+const CODE_KEY: &str = "desk.code_key";
+/// The fields of an incident's sealed texts.
+pub const INCIDENT_REASON: &str = "incident.reason";
+pub const INCIDENT_NOTE: &str = "incident.note";
+
 /// The key id a stored value is sealed under, if it is sealed.
 pub fn key_id(stored: &str) -> Option<u32> {
     let rest = stored.strip_prefix(PREFIX)?;

@@ -208,14 +208,14 @@ pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()
             "risk entries from before the lookup key: import the list again (admin import-risk --replace)"
         );
     }
-    // Visits' reasons from before they were sealed: told, not sealed here (a scan of every
-    // visit must not hold up the start).
-    let told = pool.clone();
+    // What an older server kept in clear (visits' reasons, incidents, desks' code keys) is
+    // sealed in the background: a scan of every visit must not hold up the start.
+    let (sealing, sealing_keys) = (pool.clone(), keys.clone());
     tokio::spawn(async move {
-        let clear: Result<bool, _> =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM visits WHERE reasons <> '{}')").fetch_one(&told).await;
-        if let Ok(true) = clear {
-            tracing::warn!("visits with reasons in clear (from an older server): run `admin reseal` to seal them");
+        match people::seal_records(&sealing, &sealing_keys).await {
+            Ok(0) => {}
+            Ok(sealed) => tracing::info!(sealed, "sealed records an older server kept in clear"),
+            Err(e) => tracing::warn!(error = %e, "sealing records kept in clear failed; `admin reseal` retries"),
         }
     });
     let keys_for_maintenance = keys.clone();

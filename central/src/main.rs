@@ -336,10 +336,13 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         }
         Admin::Reseal => {
             let mut k = keys().await?;
+            // Visits' reasons, incidents and desks' code keys first, then people (whose pass
+            // answers which keys are still in use).
+            let sealed = placecode_central::people::seal_records(&pool, &k).await?;
             let (resealed, used) = placecode_central::people::reseal(&pool, &k).await?;
             k.data.retain(&cfg.data_key_path(), &used)?;
             let current = format!("{:08x}", k.data.current());
-            print(serde_json::json!({ "resealed": resealed, "current": current }));
+            print(serde_json::json!({ "resealed": resealed, "records": sealed, "current": current }));
             Some(("reseal", serde_json::json!({ "current": current }), usize::try_from(resealed).unwrap_or(0)))
         }
     };

@@ -303,8 +303,8 @@ pub fn open_fields(
 }
 
 /// Seals every personal field not yet sealed under the current data key (values from before
-/// encryption, or under an older key), a thousand people at a time, each source's details of
-/// them, and visits' reasons still in clear (sealed once; they age out with retention); answers how many people were resealed and the key ids still in use afterwards.
+/// encryption, or under an older key), a thousand people at a time, and each source's details
+/// of them; answers how many people were resealed and the key ids still in use afterwards.
 pub async fn reseal(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<(u64, Vec<u32>)> {
     let prefix = format!("pc1.{:08x}.%", keys.data.current());
     let mut done = 0;
@@ -366,7 +366,18 @@ pub async fn reseal(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<(u64, Vec
         }
         tx.commit().await?;
     }
-    // Visits' reasons kept in clear by a server from before they were sealed.
+    let used = sealed_key_ids(pool).await?;
+    Ok((done, used.iter().filter_map(|id| u32::from_str_radix(id, 16).ok()).collect()))
+}
+
+/// Seals what an older server kept in clear besides people, and reseals under the current key
+/// what is kept for long: visits' reasons (sealed once; they age out with retention),
+/// incidents' reasons and notes and their steps' notes, and the desks' code-signing secrets.
+/// Answers how many values it sealed. Run at start in the background, and by `admin reseal`.
+pub async fn seal_records(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<u64> {
+    let data = &keys.data;
+    let prefix = format!("pc1.{:08x}.%", data.current());
+    let mut done = 0;
     loop {
         let mut tx = pool.begin().await?;
         let rows: Vec<(uuid::Uuid, DateTime<Utc>, Vec<String>)> = sqlx::query_as(
@@ -381,14 +392,74 @@ pub async fn reseal(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<(u64, Vec
             sqlx::query("UPDATE visits SET sealed_reasons = $3, reasons = '{}' WHERE id = $1 AND at = $2")
                 .bind(id)
                 .bind(at)
-                .bind(keys.data.seal_reasons(id, reasons)?)
+                .bind(data.seal_reasons(id, reasons)?)
                 .execute(&mut *tx)
                 .await?;
         }
         tx.commit().await?;
+        done += rows.len() as u64;
     }
-    let used = sealed_key_ids(pool).await?;
-    Ok((done, used.iter().filter_map(|id| u32::from_str_radix(id, 16).ok()).collect()))
+    let mut tx = pool.begin().await?;
+    let incidents: Vec<(uuid::Uuid, String, String)> = sqlx::query_as(
+        "SELECT id, reason, note FROM incidents
+         WHERE (reason <> '' AND reason NOT LIKE $1) OR (note <> '' AND note NOT LIKE $1) FOR UPDATE",
+    )
+    .bind(&prefix)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (id, reason, note) in &incidents {
+        let again = |field: &str, v: &str| -> Result<String> {
+            if data.is_current(v) {
+                Ok(v.to_owned())
+            } else {
+                data.seal_incident(field, *id, &data.open(field, id.as_bytes(), v)?)
+            }
+        };
+        sqlx::query("UPDATE incidents SET reason = $2, note = $3 WHERE id = $1")
+            .bind(id)
+            .bind(again(crate::fields::INCIDENT_REASON, reason)?)
+            .bind(again(crate::fields::INCIDENT_NOTE, note)?)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let steps: Vec<(uuid::Uuid, uuid::Uuid, String)> = sqlx::query_as(
+        "SELECT id, incident_id, note FROM incident_events WHERE note <> '' AND note NOT LIKE $1 FOR UPDATE",
+    )
+    .bind(&prefix)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (id, incident, note) in &steps {
+        let field = crate::fields::INCIDENT_NOTE;
+        sqlx::query("UPDATE incident_events SET note = $2 WHERE id = $1")
+            .bind(id)
+            .bind(data.seal_incident(field, *incident, &data.open(field, incident.as_bytes(), note)?)?)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let desks: Vec<(uuid::Uuid, Option<String>, Option<Vec<u8>>)> = sqlx::query_as(
+        "SELECT id, code_key_sealed, code_key_secret FROM desks
+         WHERE code_key_secret IS NOT NULL OR code_key_sealed NOT LIKE $1 FOR UPDATE",
+    )
+    .bind(&prefix)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (id, sealed, clear) in &desks {
+        let secret = match (sealed, clear) {
+            (Some(sealed), _) => data.open_code_key(*id, sealed)?,
+            (None, Some(clear)) => clear
+                .as_slice()
+                .try_into()
+                .map_err(|_| crate::error::CentralError::Internal("desk key length".into()))?,
+            (None, None) => continue,
+        };
+        sqlx::query("UPDATE desks SET code_key_sealed = $2, code_key_secret = NULL WHERE id = $1")
+            .bind(id)
+            .bind(data.seal_code_key(*id, &secret)?)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(done + (incidents.len() + steps.len() + desks.len()) as u64)
 }
 
 /// The ids (as stored, 8 hex digits) of the data keys that values in the database are sealed
@@ -408,6 +479,10 @@ pub async fn sealed_key_ids(pool: &sqlx::PgPool) -> Result<Vec<String>> {
              UNION ALL SELECT helper FROM visits WHERE helper LIKE 'pc1.%'
              UNION ALL SELECT sealed_reasons FROM visits WHERE sealed_reasons IS NOT NULL
              UNION ALL SELECT shown->>'sealed' FROM phone_results
+             UNION ALL SELECT reason FROM incidents
+             UNION ALL SELECT note FROM incidents
+             UNION ALL SELECT note FROM incident_events
+             UNION ALL SELECT code_key_sealed FROM desks
              UNION ALL SELECT reason FROM risk
              UNION ALL SELECT tag_input FROM risk
              UNION ALL SELECT tag_input FROM raised

@@ -138,8 +138,8 @@ pub async fn push(
             }
             Valid::CodeRevoked(b) => revoke_code(&mut tx, desk, &b, it.record.written_at).await?,
             Valid::Visit(b) => visits.push((it.id, it.record.body, *b)),
-            Valid::Incident(venue, b) => write_incident(&mut tx, desk, it.id, venue, &b).await?,
-            Valid::IncidentEvent(id, b) => write_incident_event(&mut tx, id, &b).await?,
+            Valid::Incident(venue, b) => write_incident(&mut tx, keys, desk, it.id, venue, &b).await?,
+            Valid::IncidentEvent(id, b) => write_incident_event(&mut tx, keys, id, &b).await?,
             Valid::Truck(venue, b) => {
                 write_truck(&mut tx, keys, desk, venue, it.record.kind, &b).await?;
                 if it.record.kind == RecordKind::TruckTrip {
@@ -475,8 +475,11 @@ async fn revoke_code(
     Ok(())
 }
 
+/// An incident, its reason and note sealed (health data about the person stopped); the change
+/// other desks pull is sealed whole.
 async fn write_incident(
     tx: &mut Transaction<'_, Postgres>,
+    keys: &crate::Keys,
     desk: &Desk,
     id: Uuid,
     venue: Uuid,
@@ -492,26 +495,33 @@ async fn write_incident(
     .bind(venue)
     .bind(desk.id)
     .bind(b.colour.key())
-    .bind(&b.reason)
+    .bind(keys.data.seal_incident(crate::fields::INCIDENT_REASON, id, &b.reason)?)
     .bind(&b.held_at)
     .bind(&b.reported_to)
     .bind(&b.status)
     .bind(b.at)
     .bind(id)
-    .bind(&b.note)
+    .bind(keys.data.seal_incident(crate::fields::INCIDENT_NOTE, id, &b.note)?)
     .bind(&b.operator)
     .execute(&mut **tx)
     .await?;
-    change(tx, sync::ChangeKind::Incident, Some(venue), Some(desk.id), b).await
+    let body = serde_json::to_value(b).map_err(|e| CentralError::Internal(e.to_string()))?;
+    let sealed = keys.data.seal_body(sync::ChangeKind::Incident.key(), &body)?;
+    change(tx, sync::ChangeKind::Incident, Some(venue), Some(desk.id), &sealed).await
 }
 
-async fn write_incident_event(tx: &mut Transaction<'_, Postgres>, incident: Uuid, b: &IncidentEventBody) -> Result<()> {
+async fn write_incident_event(
+    tx: &mut Transaction<'_, Postgres>,
+    keys: &crate::Keys,
+    incident: Uuid,
+    b: &IncidentEventBody,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO incident_events (id, incident_id, status, note, at) VALUES (gen_random_uuid(), $1, $2, $3, $4)",
     )
     .bind(incident)
     .bind(&b.status)
-    .bind(&b.note)
+    .bind(keys.data.seal_incident(crate::fields::INCIDENT_NOTE, incident, &b.note)?)
     .bind(b.at)
     .execute(&mut **tx)
     .await?;

@@ -251,8 +251,8 @@ pub async fn flag_undecided(
             }
             // The decision on this person's visit at this very entry (the desk records the crew's
             // visits at the entry's instant), not an earlier one at the same checkpoint.
-            let decision: Option<(String, String)> = sqlx::query_as(
-                "SELECT i.status, i.note FROM incidents i JOIN visits v ON v.id = i.visit_id
+            let decision: Option<(String, Uuid, String)> = sqlx::query_as(
+                "SELECT i.status, i.id, i.note FROM incidents i JOIN visits v ON v.id = i.visit_id
                    JOIN people p ON p.id = v.person_id
                    WHERE i.venue_id = $1 AND (p.id_hash = $2 OR p.id_hash = $3)
                      AND v.at BETWEEN $4 - interval '1 minute' AND $4 + interval '1 minute'
@@ -267,7 +267,10 @@ pub async fn flag_undecided(
             let who = format!("{}（{}）", placecode::mask::name(&d.name), colour.label());
             match decision {
                 None => notes.push(format!("{who}无拒绝上报或放行记录")),
-                Some((status, note)) if status == "released" => notes.push(format!("{who}经卡口放行：{note}")),
+                Some((status, incident, note)) if status == "released" => {
+                    let note = keys.data.open(crate::fields::INCIDENT_NOTE, incident.as_bytes(), &note)?;
+                    notes.push(format!("{who}经卡口放行：{note}"))
+                }
                 Some(_) if !turned_back => notes.push(format!("{who}已上报，车辆却未劝返")),
                 Some(_) => {}
             }

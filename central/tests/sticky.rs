@@ -174,7 +174,8 @@ async fn two_raising_visits_of_one_person_in_one_batch_are_merged(pool: PgPool) 
     assert_eq!(kept, ["red"], "the higher colour");
 }
 
-/// A release at the door (not reported) reaches the centre with its reason and the operator.
+/// A release at the door (not reported) reaches the centre with its reason and the operator;
+/// the incident's reason and note are sealed at rest (a dump shows neither).
 #[sqlx::test]
 async fn r7_a_release_at_the_door_reaches_the_centre(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
@@ -185,12 +186,20 @@ async fn r7_a_release_at_the_door_reaches_the_centre(pool: PgPool) {
     let r = a.store().declare(&declaration(true), &ctx).unwrap();
     a.store().release_visit(&r.visit_id, placecode::checkin::ReleaseReason::Misscan, "", &ctx).unwrap();
     a.engine.sync_once().await.unwrap();
-    let (status, note, operator): (String, String, Option<String>) =
-        sqlx::query_as("SELECT status, note, operator FROM incidents").fetch_one(&pool).await.unwrap();
+    let (status, id, note, reason, operator): (String, uuid::Uuid, String, String, Option<String>) =
+        sqlx::query_as("SELECT status, id, note, reason, operator FROM incidents").fetch_one(&pool).await.unwrap();
+    let note = s.keys.data.open(placecode_central::fields::INCIDENT_NOTE, id.as_bytes(), &note).unwrap();
     assert_eq!(
         (status.as_str(), note.as_str(), operator.as_deref()),
         ("released", "误扫（扫错了人或证件）", Some("张敏"))
     );
+    let reason = s.keys.data.open(placecode_central::fields::INCIDENT_REASON, id.as_bytes(), &reason).unwrap();
+    assert!(!reason.is_empty());
+    let dump = pg_dump(&pool).await;
+    for clear in ["误扫", reason.as_str()] {
+        let line = dump.lines().find(|l| l.contains(clear));
+        assert!(line.is_none(), "{clear} in clear in the dump: {line:?}");
+    }
     assert!(a.store().rejected_records().unwrap().is_empty());
 }
 

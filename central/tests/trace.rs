@@ -252,6 +252,7 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
         assert!(!dump.contains(clear), "{clear} in clear in the dump");
     }
     assert!(dump.contains("pc1."), "sealed values are there");
+    assert!(!dump.contains(&hex::encode(desk.key.secret())), "the desk's code-signing secret is sealed");
     let traced = trace_person(&s, &a).await;
     assert_eq!(traced["visits"][0]["name"], "欧阳𠮷祥");
     assert_eq!(traced["visits"][0]["document_number"], a.as_str());
@@ -294,6 +295,20 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
     s.keys.data.save(&path).unwrap();
     assert!(placecode_central::db::data_keys(&pool, &path).await.is_ok());
     let mut keys = placecode_central::Keys { data: DataKeys::load(&path, false).unwrap(), ..s.keys.clone() };
+    // And a desk's code key kept in clear by an older server: its pushes still verify.
+    sqlx::query("UPDATE desks SET code_key_secret = $2, code_key_sealed = NULL WHERE id = $1")
+        .bind(desk.id)
+        .bind(&desk.key.secret()[..])
+        .execute(&pool)
+        .await
+        .unwrap();
+    desk.push(&[visit_record(mall, &resident_id(14), "王五", Utc::now())]).await;
+    assert!(pg_dump(&pool).await.contains(&hex::encode(desk.key.secret())));
+    // The visit's reasons and the desk's key.
+    assert_eq!(placecode_central::people::seal_records(&pool, &keys).await.unwrap(), 2);
+    assert!(!pg_dump(&pool).await.contains(&hex::encode(desk.key.secret())));
+    let pushed = desk.push(&[visit_record(mall, &resident_id(15), "赵六", Utc::now())]).await;
+    assert_eq!(pushed.results[0].status, PushStatus::Stored, "the desk is authenticated with its key sealed");
     let (resealed, used) = placecode_central::people::reseal(&pool, &keys).await.unwrap();
     assert_eq!((resealed, used), (1, vec![0]));
     let dump = pg_dump(&pool).await;
@@ -318,8 +333,10 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
         .await
         .unwrap();
     keys.data = DataKeys::rotate(&path).unwrap();
+    // The desk's code key moves to the new key: desks are kept for good, not aged out.
+    assert_eq!(placecode_central::people::seal_records(&pool, &keys).await.unwrap(), 1);
     let (resealed, used) = placecode_central::people::reseal(&pool, &keys).await.unwrap();
-    assert_eq!(resealed, 3, "the three people");
+    assert_eq!(resealed, 5, "the five people");
     let mut expected = vec![0, keys.data.current()];
     let mut got = used.clone();
     expected.sort_unstable();
