@@ -29,6 +29,11 @@ pub enum DeskError {
     /// Something the operator cannot act on; the detail is logged, not shown.
     #[error("操作失败，请重试；如仍失败，请重启登记台")]
     Internal(String),
+
+    /// The desk could not open its data at start (its key missing from the keystore, a folder
+    /// copied from another computer): why, in Chinese. Nothing works until that is fixed.
+    #[error("无法打开本台数据：{0}")]
+    Unopened(String),
 }
 
 /// What crosses to the UI when a command fails.
@@ -36,7 +41,7 @@ pub enum DeskError {
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CommandError {
     /// Stable, for the UI to branch on: invalid, duplicate, near_duplicate, not_found,
-    /// bad_file, storage, io, signed_out, forbidden, pin_change_required, internal.
+    /// bad_file, storage, io, signed_out, forbidden, pin_change_required, internal, unopened.
     pub code: String,
     pub message: String,
     /// With `invalid`: every bad field and its reason.
@@ -60,6 +65,7 @@ impl From<&DeskError> for CommandError {
             DeskError::Forbidden => ("forbidden", Vec::new(), Vec::new()),
             DeskError::PinChangeRequired => ("pin_change_required", Vec::new(), Vec::new()),
             DeskError::Internal(_) => ("internal", Vec::new(), Vec::new()),
+            DeskError::Unopened(_) => ("unopened", Vec::new(), Vec::new()),
             DeskError::Sync(f) => {
                 // A refusal of what was typed names its field, as the form shows it.
                 let message = f.message();

@@ -190,6 +190,12 @@ desk_commands![
     truck_set_overdue_hours,
 ];
 
+/// The title of the desk's window and its dialogs.
+const WINDOW_TITLE: &str = "开封市场所码 · 登记台";
+
+/// Why the desk could not open its data at start (see [`run`]).
+struct Unopened(String);
+
 pub fn run() {
     let handler = command_handler();
     let result = tauri::Builder::default()
@@ -197,7 +203,25 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             let dir = data_dir(app)?;
-            let desk = Desk::open(dir).map_err(|e| format!("无法打开数据库：{e}"))?;
+            let desk = match Desk::open(dir) {
+                Ok(desk) => desk,
+                Err(e) => {
+                    // A desk that cannot open its data (its key gone from the keystore, a folder
+                    // copied from another computer) says why and what not to do, instead of
+                    // vanishing; every command answers the same until it is restarted.
+                    let reason = e.to_string();
+                    eprintln!("placecode-desk: cannot open the desk's data: {}", e.code());
+                    let handle = app.handle().clone();
+                    use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+                    app.dialog()
+                        .message(DeskError::Unopened(reason.clone()).to_string())
+                        .title(WINDOW_TITLE)
+                        .kind(MessageDialogKind::Error)
+                        .show(move |_| handle.exit(1));
+                    app.manage(Unopened(reason));
+                    return Ok(());
+                }
+            };
             // Sync runs beside the UI and tells it every change of its status.
             let handle = app.handle().clone();
             desk.sync.on_change(move |status| {
@@ -218,7 +242,11 @@ pub fn run() {
         })
         .invoke_handler(move |invoke| {
             // Every call passes the gate first; a refused one never reaches its command.
-            let verdict = invoke.message.webview().state::<Desk>().admit(invoke.message.command());
+            let webview = invoke.message.webview();
+            let verdict = match (webview.try_state::<Desk>(), webview.try_state::<Unopened>()) {
+                (Some(desk), _) => desk.admit(invoke.message.command()),
+                (None, why) => Err(DeskError::Unopened(why.map_or_else(String::new, |w| w.0.clone()))),
+            };
             match verdict {
                 Ok(()) => handler(invoke),
                 Err(e) => {

@@ -337,6 +337,34 @@ async fn a_new_desk_creates_its_first_operator() -> WebDriverResult<()> {
     desk.quit().await
 }
 
+/// A data folder copied to another place (or a desk whose key left the keystore) cannot be
+/// opened: the desk stays up and says why, every command answers the same, and nothing in the
+/// folder is changed or deleted.
+#[tokio::test]
+async fn a_desk_that_cannot_open_its_data_says_why() -> WebDriverResult<()> {
+    use serde_json::json;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("desk");
+    let (store, _, _) = seed_desk(&data, &[venue("general", "market", "西司门农贸市场", "鼓楼区西司门街12号")], true);
+    drop(store);
+    let copy = dir.path().join("copied");
+    std::fs::create_dir_all(&copy).expect("copy dir");
+    for entry in std::fs::read_dir(&data).expect("data").flatten() {
+        std::fs::copy(entry.path(), copy.join(entry.file_name())).expect("copy");
+    }
+    let before = std::fs::read(copy.join("desk.sqlite3")).expect("db");
+    let desk = Desk::start(&copy).await?;
+    for (cmd, args) in
+        [("served_venue", json!({})), ("operators", json!({})), ("sign_in", json!({ "name": OPERATOR, "pin": PIN }))]
+    {
+        assert_eq!(desk.invoke(cmd, args).await?, Err("unopened".into()), "{cmd}");
+    }
+    desk.screenshot("05-unopened").await?;
+    desk.quit().await?;
+    assert_eq!(std::fs::read(copy.join("desk.sqlite3")).expect("db"), before, "nothing changed");
+    Ok(())
+}
+
 /// The gate sits in the real IPC path: script in the window calling commands directly gets
 /// signed_out without an operator, forbidden for the administrator's work as a clerk, and
 /// the clerk's own work goes through; wrong PINs lock the desk out.
