@@ -35,6 +35,22 @@ impl ResidentId {
     }
 }
 
+/// The last four characters of a normalized document number of any kind: what a returning
+/// visitor types (R5), and how the desk and the centre file the person to find them by it.
+pub fn last_four_of(number: &str) -> String {
+    let n = number.chars().count();
+    number.chars().skip(n.saturating_sub(4)).collect()
+}
+
+/// The year of birth a resident ID number carries (its 7th to 10th digits); `None` for another
+/// document or a number without one.
+pub fn birth_year_of(kind: DocumentKind, number: &str) -> Option<i32> {
+    if kind != DocumentKind::ResidentId || number.len() != 18 {
+        return None;
+    }
+    number.get(6..10).filter(|y| y.bytes().all(|b| b.is_ascii_digit())).and_then(|y| y.parse().ok())
+}
+
 /// 身份证后四位 as a returning visitor types it (R5), at the desk or on a phone: four digits, the
 /// last of which may be X (either case; full-width accepted).
 pub fn last4(raw: &str) -> Result<String, String> {
@@ -254,6 +270,21 @@ pub fn is_fever(celsius: f32) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    /// The last four and the birth year, one rule for every document and both ends.
+    #[test]
+    fn last_four_and_birth_year_of_any_document() {
+        assert_eq!(last_four_of("11010519491231002X"), "002X");
+        assert_eq!(last_four_of("E12345678"), "5678");
+        assert_eq!(last_four_of("12"), "12", "shorter than four: the whole");
+        assert_eq!(last_four_of(""), "");
+        assert_eq!(last_four_of("护照𠮷😀12"), "𠮷😀12", "characters, not bytes");
+        assert_eq!(birth_year_of(DocumentKind::ResidentId, "11010519491231002X"), Some(1949));
+        assert_eq!(birth_year_of(DocumentKind::Passport, "11010519491231002X"), None);
+        assert_eq!(birth_year_of(DocumentKind::ResidentId, "110105"), None);
+        assert_eq!(birth_year_of(DocumentKind::ResidentId, "110105ABCD1231002X"), None);
+        assert_eq!(birth_year_of(DocumentKind::ResidentId, "110105１９４９1231002"), None, "not 18 bytes");
+    }
     use super::*;
 
     fn today() -> NaiveDate {

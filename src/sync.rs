@@ -410,6 +410,22 @@ pub struct VisitBody {
     pub raised: Option<crate::decision::Raised>,
 }
 
+/// A check-in a phone made at one of the desk's venues, as the desk pulls it (change
+/// `phone_visit`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PhoneVisitChange {
+    pub id: String,
+    #[serde(flatten)]
+    pub visit: VisitBody,
+}
+
+/// A check-in another desk made at one of this desk's venues, as it pushed it (change `visit`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeskVisitChange {
+    pub id: String,
+    pub visit: VisitBody,
+}
+
 /// 异常处置 (kind `incident`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IncidentBody {
@@ -707,7 +723,7 @@ pub fn check_visit(v: &VisitBody, now: DateTime<Utc>) -> Result<CheckedVisit, Re
     }
     let today = shanghai_date(v.at);
     let (number, name, address, phone) = check_person(&v.person, today, v.colour == Colour::Green)?;
-    let last4 = number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    let last4 = identity::last_four_of(&number);
     Ok(CheckedVisit {
         venue,
         document_kind: v.person.document_kind,

@@ -138,6 +138,22 @@ impl ValidVenue {
     }
 }
 
+/// A valid venue as its desk sends it (keys and normalized text): the venue record's form,
+/// which the same rule takes again unchanged.
+impl From<&ValidVenue> for VenueInput {
+    fn from(v: &ValidVenue) -> VenueInput {
+        VenueInput {
+            kind: v.kind.key().into(),
+            category: v.category.key().into(),
+            name: v.name.clone(),
+            district: v.district.key().into(),
+            address: v.address.clone(),
+            manager_name: v.manager_name.clone(),
+            manager_phone: v.manager_phone.clone(),
+        }
+    }
+}
+
 /// A registered venue as stored and shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -162,6 +178,21 @@ pub struct Venue {
     /// The centre refused the registration (驳回): its reason. No code of it works on a phone,
     /// so the desk prints none.
     pub rejected: Option<String>,
+}
+
+impl Venue {
+    /// The registration as validated (what the venue record carries).
+    pub fn valid(&self) -> ValidVenue {
+        ValidVenue {
+            kind: self.kind,
+            category: self.category,
+            name: self.name.clone(),
+            district: self.district,
+            address: self.address.clone(),
+            manager_name: self.manager_name.clone(),
+            manager_phone: self.manager_phone.clone(),
+        }
+    }
 }
 
 /// One choice in a fixed list, for the UI's select boxes.

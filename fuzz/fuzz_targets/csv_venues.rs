@@ -26,15 +26,7 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(parsed) = import::parse_venues(&text) {
             for (_, input) in &parsed.rows {
                 if let Ok(v) = placecode::validate::venue(input) {
-                    let sent = VenueInput {
-                        kind: v.kind.key().into(),
-                        category: v.category.key().into(),
-                        name: v.name.clone(),
-                        district: v.district.key().into(),
-                        address: v.address.clone(),
-                        manager_name: v.manager_name.clone(),
-                        manager_phone: v.manager_phone.clone(),
-                    };
+                    let sent = VenueInput::from(&v);
                     let again = placecode::validate::venue(&sent)
                         .unwrap_or_else(|e| panic!("a valid venue refused when sent again: {e:?}"));
                     assert_eq!(again, v, "venue normalization idempotent");

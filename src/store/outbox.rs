@@ -57,15 +57,7 @@ pub(crate) fn new_id() -> String {
 pub(crate) fn venue_body(conn: &Connection, v: &crate::venue::Venue) -> Result<Body> {
     Ok(Body::Venue(Box::new(VenueBody {
         venue_id: v.id.clone(),
-        input: crate::venue::VenueInput {
-            kind: v.kind.key().into(),
-            category: v.category.key().into(),
-            name: v.name.clone(),
-            district: v.district.key().into(),
-            address: v.address.clone(),
-            manager_name: v.manager_name.clone(),
-            manager_phone: v.manager_phone.clone(),
-        },
+        input: crate::venue::VenueInput::from(&v.valid()),
         supervision_phone: super::codes::supervision_phone(conn)?,
     })))
 }
@@ -562,11 +554,17 @@ impl Store {
                         params![s("venue_id"), s("status"), s("reason")],
                     )?;
                 }
-                ChangeKind::PhoneVisit => apply_visit(&tx, b, &s("id"), "phone")?,
+                ChangeKind::PhoneVisit => {
+                    let Ok(c) = serde_json::from_value::<crate::sync::PhoneVisitChange>(b.clone()) else { continue };
+                    apply_visit(&tx, &c.visit, &c.id, "phone")?;
+                }
                 ChangeKind::Trip => super::truck::apply_trip(&tx, b)?,
                 ChangeKind::Destination => super::truck::apply_destination(&tx, b)?,
                 ChangeKind::PreDeclaration => super::truck::apply_predeclaration(&tx, b)?,
-                ChangeKind::Visit => apply_visit(&tx, &b["visit"], &s("id"), "desk")?,
+                ChangeKind::Visit => {
+                    let Ok(c) = serde_json::from_value::<crate::sync::DeskVisitChange>(b.clone()) else { continue };
+                    apply_visit(&tx, &c.visit, &c.id, "desk")?;
+                }
                 ChangeKind::Incident | ChangeKind::Unknown => {}
             }
         }
@@ -581,25 +579,18 @@ impl Store {
 
 /// A check-in made elsewhere at one of this desk's venues (a phone, another desk): stored as
 /// synced, with the person, so this desk's lists and lookups know them.
-fn apply_visit(tx: &Connection, v: &serde_json::Value, id: &str, source: &str) -> Result<()> {
-    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_owned();
-    let venue = s("venue_id");
-    let known: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM venues WHERE id = ?1)", [&venue], |r| r.get(0))?;
-    if id.is_empty() || !known {
+fn apply_visit(tx: &Connection, v: &VisitBody, id: &str, source: &str) -> Result<()> {
+    let known: bool =
+        tx.query_row("SELECT EXISTS (SELECT 1 FROM venues WHERE id = ?1)", [&v.venue_id], |r| r.get(0))?;
+    let p = &v.person;
+    if id.is_empty() || !known || p.document_number.is_empty() {
         return Ok(());
     }
-    let p = &v["person"];
-    let number = p["document_number"].as_str().unwrap_or("").to_owned();
-    let name = p["name"].as_str().unwrap_or("").to_owned();
-    if number.is_empty() {
-        return Ok(());
-    }
-    let last4: String = number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-    let birth_year: i64 = number.get(6..10).and_then(|y| y.parse().ok()).unwrap_or(0);
     let stamp = super::now();
     let person: String = tx.query_row(
-        "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+        "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at,
+            document_kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)
          ON CONFLICT (id_number) DO UPDATE SET
             name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE people.name END,
             address = CASE WHEN excluded.address <> '' THEN excluded.address ELSE people.address END,
@@ -607,27 +598,40 @@ fn apply_visit(tx: &Connection, v: &serde_json::Value, id: &str, source: &str) -
          RETURNING id",
         params![
             new_id(),
-            number,
-            last4,
-            birth_year,
-            name,
-            p["address"].as_str().unwrap_or(""),
-            p["phone"].as_str(),
-            stamp
+            p.document_number,
+            crate::identity::last_four_of(&p.document_number),
+            crate::identity::birth_year_of(p.document_kind, &p.document_number).unwrap_or(0),
+            p.name,
+            p.address,
+            p.phone,
+            stamp,
+            p.document_kind.key()
         ],
         |r| r.get(0),
     )?;
-    let reasons = serde_json::to_string(&v["reasons"]).unwrap_or_else(|_| "[]".into());
-    let way_in = match s("way_in").as_str() {
-        w @ ("id_number" | "last4" | "declaration" | "manual") => w.to_owned(),
-        _ => "declaration".into(),
+    let reasons = serde_json::to_string(&v.reasons).map_err(|e| Error::Internal(e.to_string()))?;
+    // The ways in a desk records; a phone's own (扫码) is stored as a declaration.
+    let way_in = match crate::checkin::WayIn::parse(&v.way_in) {
+        Some(w) => w.key(),
+        None => crate::checkin::WayIn::Declaration.key(),
     };
     tx.execute(
         "INSERT INTO visits (id, person_id, venue_id, code, way_in, operator_id, helper, declaration,
             trip_code_checked, colour, health_code, reasons, at, desk_id, sync_state)
          VALUES (?1, ?2, ?3, ?4, ?5, NULL, NULL, NULL, 0, ?6, ?7, ?8, ?9, ?10, 'synced')
          ON CONFLICT (id) DO NOTHING",
-        params![id, person, venue, v["code"].as_str(), way_in, s("colour"), s("health_code"), reasons, s("at"), source],
+        params![
+            id,
+            person,
+            v.venue_id,
+            v.code,
+            way_in,
+            v.colour.key(),
+            v.health_code.key(),
+            reasons,
+            rfc3339(v.at),
+            source
+        ],
     )?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use super::{outbox, rfc3339, set_setting, setting, Store};
 use crate::checkin::{self, CheckInResult, TripResolution, TruckDeclarationInput, WayIn};
 use crate::decision::Colour;
 use crate::error::{Error, FieldError, Result};
-use crate::identity::{self, DocumentKind};
+use crate::identity;
 use crate::sync::Body;
 use crate::venue::CodeKind;
 
@@ -303,11 +303,8 @@ fn operator_name(conn: &Connection, ctx: &CheckInContext) -> Result<Option<Strin
 /// no home address here: their origin (来源地) is the trip's, so a person already known keeps
 /// the address they declared and a new one has none.
 fn upsert_member(conn: &Connection, m: &checkin::TruckDeclaration, stamp: &str) -> Result<String> {
-    let last4: String = m.document_number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-    let birth_year: i64 = match m.document_kind {
-        DocumentKind::ResidentId => m.document_number.get(6..10).and_then(|y| y.parse().ok()).unwrap_or(0),
-        _ => 0,
-    };
+    let last4 = identity::last_four_of(&m.document_number);
+    let birth_year = identity::birth_year_of(m.document_kind, &m.document_number).unwrap_or(0);
     Ok(conn.query_row(
         "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at,
             document_kind)

@@ -237,8 +237,7 @@ impl Known {
 
 /// Birth year (from a resident ID) and relation: 1942年生，父母.
 fn who(number: &str, relation: &str) -> String {
-    let born = number.get(6..10).filter(|y| number.len() == 18 && y.bytes().all(|b| b.is_ascii_digit()));
-    match born {
+    match placecode::identity::birth_year_of(placecode::identity::DocumentKind::ResidentId, number) {
         Some(y) => format!("{y}年生，{relation}"),
         None => relation.to_owned(),
     }
@@ -638,7 +637,7 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
         checked.map(|d| {
             // Stored and sent on as the rules normalized it, never as typed.
             let crew = d.normalized();
-            let last4 = d.document_number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+            let last4 = placecode::identity::last_four_of(&d.document_number);
             let row = PersonRow {
                 document_kind: d.document_kind.key(),
                 document_number: d.document_number,
