@@ -165,3 +165,45 @@ fn enrolment_brings_the_centres_public_address_to_the_posters() {
     assert!(!store.adopt_public_url("https://other.cn").unwrap(), "once chosen, kept");
     assert_eq!(store.poster_settings().unwrap().public_base_url, "https://m.kfcode.cn");
 }
+
+/// A database restored from a backup never signs again a code it signed after the backup: the
+/// serial is at least the time in milliseconds, so two venues' posters never carry one code.
+#[test]
+fn a_restored_backup_signs_no_code_twice() {
+    let (dir, mut store, venue, key) = setup("general");
+    store.issue_code(&venue, "东门", &key).unwrap();
+    drop(store);
+    let db = dir.path().join("desk.sqlite3");
+    let backup = dir.path().join("backup.sqlite3");
+    std::fs::copy(&db, &backup).unwrap();
+    let mut store = Store::open(&db).unwrap();
+    let after_backup = store.issue_code(&venue, "南门", &key).unwrap().code;
+    drop(store);
+    std::fs::copy(&backup, &db).unwrap();
+    for side in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(format!("desk.sqlite3{side}")));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    let mut store = Store::open(&db).unwrap();
+    let restored = store.issue_code(&venue, "北门", &key).unwrap().code;
+    assert_ne!(restored, after_backup);
+    let (a, b) = (placecode::code::parse(&after_backup).unwrap(), placecode::code::parse(&restored).unwrap());
+    assert!(b.serial > a.serial, "{} then {}", a.serial, b.serial);
+}
+
+/// After its key is rotated, the desk still verifies its codes of the old key from its own
+/// records (all characters, the signature included); another key's code it never issued stays
+/// "not verifiable offline".
+#[test]
+fn codes_of_an_earlier_key_verify_from_the_desks_records() {
+    let (_d, mut store, venue, old) = setup("general");
+    let code = store.issue_code(&venue, "东门", &old).unwrap().code;
+    let new = SigningKey::generate().unwrap();
+    let check = store.check_code(&code, &new).unwrap();
+    assert!(check.verified && check.known.is_some(), "{check:?}");
+    assert!(check.verdict.starts_with("有效"), "{}", check.verdict);
+    let stranger = old.sign(CodeKind::General, 999_999);
+    let check = store.check_code(&stranger, &new).unwrap();
+    assert!(!check.verified && check.known.is_none());
+    assert!(check.verdict.starts_with("其他登记台签发"), "{}", check.verdict);
+}

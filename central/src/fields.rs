@@ -220,6 +220,9 @@ const CODE_KEY: &str = "desk.code_key";
 /// The fields of an incident's sealed texts.
 pub const INCIDENT_REASON: &str = "incident.reason";
 pub const INCIDENT_NOTE: &str = "incident.note";
+/// The fields of a venue's manager, sealed for the venue.
+pub const MANAGER_NAME: &str = "venue.manager_name";
+pub const MANAGER_PHONE: &str = "venue.manager_phone";
 
 /// The key id a stored value is sealed under, if it is sealed.
 pub fn key_id(stored: &str) -> Option<u32> {

@@ -372,7 +372,8 @@ pub async fn reseal(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<(u64, Vec
 
 /// Seals what an older server kept in clear besides people, and reseals under the current key
 /// what is kept for long: visits' reasons (sealed once; they age out with retention),
-/// incidents' reasons and notes and their steps' notes, and the desks' code-signing secrets.
+/// incidents' reasons and notes and their steps' notes, venues' managers, and the desks'
+/// code-signing secrets.
 /// Answers how many values it sealed. Run at start in the background, and by `admin reseal`.
 pub async fn seal_records(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<u64> {
     let data = &keys.data;
@@ -436,6 +437,29 @@ pub async fn seal_records(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<u64
             .execute(&mut *tx)
             .await?;
     }
+    let venues: Vec<(uuid::Uuid, String, String)> = sqlx::query_as(
+        "SELECT id, manager_name, manager_phone FROM venues
+         WHERE (manager_name <> '' AND manager_name NOT LIKE $1) OR (manager_phone <> '' AND manager_phone NOT LIKE $1)
+         FOR UPDATE",
+    )
+    .bind(&prefix)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (id, name, phone) in &venues {
+        let again = |field: &str, v: &str| -> Result<String> {
+            if data.is_current(v) {
+                Ok(v.to_owned())
+            } else {
+                data.seal(field, id.as_bytes(), &data.open(field, id.as_bytes(), v)?)
+            }
+        };
+        sqlx::query("UPDATE venues SET manager_name = $2, manager_phone = $3 WHERE id = $1")
+            .bind(id)
+            .bind(again(crate::fields::MANAGER_NAME, name)?)
+            .bind(again(crate::fields::MANAGER_PHONE, phone)?)
+            .execute(&mut *tx)
+            .await?;
+    }
     let desks: Vec<(uuid::Uuid, Option<String>, Option<Vec<u8>>)> = sqlx::query_as(
         "SELECT id, code_key_sealed, code_key_secret FROM desks
          WHERE code_key_secret IS NOT NULL OR code_key_sealed NOT LIKE $1 FOR UPDATE",
@@ -459,7 +483,7 @@ pub async fn seal_records(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<u64
             .await?;
     }
     tx.commit().await?;
-    Ok(done + (incidents.len() + steps.len() + desks.len()) as u64)
+    Ok(done + (incidents.len() + steps.len() + venues.len() + desks.len()) as u64)
 }
 
 /// The ids (as stored, 8 hex digits) of the data keys that values in the database are sealed
@@ -483,6 +507,8 @@ pub async fn sealed_key_ids(pool: &sqlx::PgPool) -> Result<Vec<String>> {
              UNION ALL SELECT note FROM incidents
              UNION ALL SELECT note FROM incident_events
              UNION ALL SELECT code_key_sealed FROM desks
+             UNION ALL SELECT manager_name FROM venues
+             UNION ALL SELECT manager_phone FROM venues
              UNION ALL SELECT reason FROM risk
              UNION ALL SELECT tag_input FROM risk
              UNION ALL SELECT tag_input FROM raised

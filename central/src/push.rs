@@ -131,7 +131,7 @@ pub async fn push(
         let mut result = status(&it.record.id, PushStatus::Stored);
         match v {
             Valid::Venue(vid, venue, phone) => {
-                result.decision = Some(write_venue(&mut tx, desk, vid, &venue, phone.as_deref()).await?)
+                result.decision = Some(write_venue(&mut tx, keys, desk, vid, &venue, phone.as_deref()).await?)
             }
             Valid::Code(venue, parsed, label) => {
                 write_code(&mut tx, desk, venue, &parsed, &label, it.record.written_at).await?
@@ -197,6 +197,8 @@ struct Context<'a> {
     known_incidents: HashMap<Uuid, Uuid>,
     /// ... and of each incident reported in this batch.
     batch_incidents: HashMap<Uuid, Uuid>,
+    /// The venue each code this batch issues is already on record for.
+    known_codes: HashMap<String, Uuid>,
 }
 
 impl<'a> Context<'a> {
@@ -235,6 +237,18 @@ impl<'a> Context<'a> {
         .await?
         .into_iter()
         .collect();
+        let issued: Vec<String> = items
+            .iter()
+            .filter(|(_, it)| it.record.kind == RecordKind::Code)
+            .filter_map(|(_, it)| it.record.body.get("code")?.as_str().and_then(|c| placecode::code::parse(c).ok()))
+            .map(|p| p.code)
+            .collect();
+        let known_codes = sqlx::query_as::<_, (String, Uuid)>("SELECT code, venue_id FROM codes WHERE code = ANY($1)")
+            .bind(&issued)
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .collect();
         let stepped: Vec<Uuid> = items
             .iter()
             .filter(|(_, it)| it.record.kind == RecordKind::IncidentEvent)
@@ -255,6 +269,7 @@ impl<'a> Context<'a> {
             destinations,
             known_incidents,
             batch_incidents: HashMap::new(),
+            known_codes,
         })
     }
 
@@ -303,11 +318,24 @@ impl<'a> Context<'a> {
                     Some(_) => return Err(sync::refuse("code", "场所码类型与场所的码类型不一致")),
                     None => return Err(sync::refuse("venue_id", "场所尚未登记到中心")),
                 }
+                // One code, one venue: the same code again for another venue (a desk restored
+                // from a backup signing a serial it signed before) is refused, never stored
+                // over nor silently dropped.
+                if self.known_codes.get(&parsed.code).is_some_and(|v| *v != venue) {
+                    return Err(sync::refuse(
+                        "code",
+                        "该场所码编号已用于另一场所（本台数据可能是从备份恢复的）：请作废本码后重新生成",
+                    ));
+                }
+                self.known_codes.insert(parsed.code.clone(), venue);
                 Ok(Valid::Code(venue, parsed, placecode::normalize::clean(&b.label)))
             }
             Body::CodeRevoked(b) => {
                 let parsed = sync::check_code_revoked(&b)?;
-                if !parsed.verify(&self.desk.code_key) {
+                // A code of this desk's current key must verify; one of an older key (before the
+                // desk's key was rotated) cannot, and is revoked only where the centre has it on
+                // record as this desk's (`revoke_code`).
+                if parsed.key_id == self.desk.code_key.id && !parsed.verify(&self.desk.code_key) {
                     return Err(sync::refuse("code", "只能停用本登记台签发的码"));
                 }
                 Ok(Valid::CodeRevoked(CodeRevokedBody { code: parsed.code, ..b }))
@@ -371,9 +399,11 @@ impl<'a> Context<'a> {
     }
 }
 
-/// R3 review: the same rules as the desk, and 一所一码 across the whole city.
+/// R3 review: the same rules as the desk, and 一所一码 across the whole city. The manager's name
+/// and phone are personal: sealed, bound to the venue.
 async fn write_venue(
     tx: &mut Transaction<'_, Postgres>,
+    keys: &crate::Keys,
     desk: &Desk,
     id: Uuid,
     v: &placecode::venue::ValidVenue,
@@ -409,8 +439,8 @@ async fn write_venue(
     .bind(&v.name)
     .bind(v.district.key())
     .bind(&v.address)
-    .bind(&v.manager_name)
-    .bind(&v.manager_phone)
+    .bind(keys.data.seal(crate::fields::MANAGER_NAME, id.as_bytes(), &v.manager_name)?)
+    .bind(keys.data.seal(crate::fields::MANAGER_PHONE, id.as_bytes(), &v.manager_phone)?)
     .bind(&key)
     .bind(status)
     .bind(&reason)

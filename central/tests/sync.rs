@@ -165,6 +165,61 @@ async fn forged_and_foreign_codes_never_reach_a_phone(pool: PgPool) {
     assert_eq!(count(&pool, "SELECT count(*) FROM codes").await, 1);
 }
 
+/// One code, one venue: a code the centre has for one venue, sent again for another (a desk
+/// restored from a backup signs a serial it signed before), is refused with its reason and
+/// changes nothing. After the desk's key is rotated, it still revokes its codes of the old key;
+/// another desk revokes none of them, and a forged code of the current key is refused.
+#[sqlx::test]
+async fn a_code_sent_again_for_another_venue_is_refused_and_old_keys_codes_are_revoked(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (a, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let b = Uuid::now_v7();
+    let again = record(RecordKind::Code, json!({"code": code, "venue_id": b, "label": "正门"}));
+    let res = desk.push(&[venue_record(b, "鼓楼饭店", CodeKind::General), again]).await;
+    assert_eq!(res.results[0].status, PushStatus::Stored);
+    assert_eq!(res.results[1].status, PushStatus::Rejected, "{res:?}");
+    assert!(res.results[1].reason.as_deref().unwrap().contains("已用于另一场所"), "{res:?}");
+    let on_record: Uuid =
+        sqlx::query_scalar("SELECT venue_id FROM codes WHERE code = $1").bind(&code).fetch_one(&pool).await.unwrap();
+    assert_eq!(on_record, a);
+
+    // Another desk cannot revoke it (it is not on record as that desk's).
+    let other = s.desk(&["gulou"], &[]).await;
+    let res = other.push(&[record(RecordKind::CodeRevoked, json!({"code": code, "reason": "海报损坏"}))]).await;
+    assert_eq!(res.results[0].status, PushStatus::Stored);
+    let revoked = || async {
+        sqlx::query_scalar::<_, bool>("SELECT revoked_at IS NOT NULL FROM codes WHERE code = $1")
+            .bind(&code)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    assert!(!revoked().await, "another desk revoked nothing");
+
+    // The desk's key rotated (as a re-enrolment with a new key does).
+    let new = placecode::code::SigningKey::generate().unwrap();
+    sqlx::query("UPDATE desks SET code_key_id = $2, code_key_sealed = $3 WHERE id = $1")
+        .bind(desk.id)
+        .bind(i64::from(new.id))
+        .bind(s.keys.data.seal_code_key(desk.id, new.secret()).unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut forged = new.sign(CodeKind::General, 5);
+    let last = if forged.ends_with('0') { "1" } else { "0" };
+    forged.replace_range(forged.len() - 1.., last);
+    let res = desk
+        .push(&[
+            record(RecordKind::CodeRevoked, json!({"code": forged, "reason": "海报损坏"})),
+            record(RecordKind::CodeRevoked, json!({"code": code, "reason": "海报损坏"})),
+        ])
+        .await;
+    assert_eq!(res.results[0].status, PushStatus::Rejected, "{res:?}");
+    assert_eq!(res.results[1].status, PushStatus::Stored, "{res:?}");
+    assert!(revoked().await, "the desk revoked its code of the old key");
+}
+
 #[sqlx::test]
 async fn one_code_per_place_city_wide(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
