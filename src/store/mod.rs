@@ -254,15 +254,17 @@ const SERVED_VENUE: &str = "served_venue_id";
 
 mod checkin;
 mod codes;
+mod incidents;
 mod outbox;
 mod retention;
 mod truck;
 
 pub use checkin::{
-    shanghai, sign_in_lockout, CheckInContext, Incident, IncidentInput, IncidentPlaceList, IncidentPlaces,
-    IncidentStatus, Operator, RiskConfirm, DEFAULT_IDLE_MINUTES, SIGN_IN_FREE_TRIES,
+    shanghai, sign_in_lockout, CheckInContext, IncidentStatus, Operator, RiskConfirm, DEFAULT_IDLE_MINUTES,
+    SIGN_IN_FREE_TRIES,
 };
 pub use codes::{CodeCheck, PosterSettings, VenueCode, CHECKPOINT_LABEL};
+pub use incidents::{Incident, IncidentInput, IncidentPlaceList, IncidentPlaces};
 pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};
 pub use retention::{PurgeReport, DEFAULT_RETENTION_DAYS};
 pub use truck::{
