@@ -255,16 +255,15 @@ const SERVED_VENUE: &str = "served_venue_id";
 mod checkin;
 mod codes;
 mod incidents;
+mod operators;
 mod outbox;
 mod retention;
 mod truck;
 
-pub use checkin::{
-    shanghai, sign_in_lockout, CheckInContext, IncidentStatus, Operator, RiskConfirm, DEFAULT_IDLE_MINUTES,
-    SIGN_IN_FREE_TRIES,
-};
+pub use checkin::{shanghai, CheckInContext, IncidentStatus, RiskConfirm, DEFAULT_IDLE_MINUTES};
 pub use codes::{CodeCheck, PosterSettings, VenueCode, CHECKPOINT_LABEL};
 pub use incidents::{Incident, IncidentInput, IncidentPlaceList, IncidentPlaces};
+pub use operators::{sign_in_lockout, Operator, SIGN_IN_FREE_TRIES};
 pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};
 pub use retention::{PurgeReport, DEFAULT_RETENTION_DAYS};
 pub use truck::{
