@@ -50,22 +50,19 @@ fn for_desk(dir: &Path, bound: Option<u32>) -> Result<SigningKey> {
             return on_disk.ok_or_else(|| Error::BadFile("系统密钥库不可用，无法取得签码密钥：请联系管理员".into()))
         }
     };
+    // The keystore holds the key this database's codes are signed with: kept (a file left by a
+    // move that stopped half-way, holding the same key, is removed).
     if let (Some(k), Some(bound)) = (held, bound) {
-        match &on_disk {
-            // A key file of the key this database's codes are signed with, the keystore holding
-            // another: the file's key is the one (moved in below).
-            Some(f) if f.id == bound && k.id != bound => {}
-            // A file left by a move that stopped half-way holds the same key: removed.
-            Some(f) if f.id == k.id => {
+        if k.id == bound {
+            if on_disk.is_some_and(|f| f.id == k.id) {
                 std::fs::remove_file(&file)?;
-                return Ok(k);
             }
-            _ => return Ok(k),
+            return Ok(k);
         }
     }
-    // A key file from before the keystore is moved in. Otherwise a new key: for a new database
-    // the keystore may still hold the key of a data folder deleted at the same place, which
-    // would sign the same serial numbers again.
+    // Otherwise a key file from before the keystore is moved in, or a new key is made: the
+    // keystore holds no key for this folder, or another database's (one deleted at the same
+    // place, or a newer one this database was restored over), which must not sign for this one.
     let key = match on_disk {
         Some(f) => f,
         None => SigningKey::generate()?,

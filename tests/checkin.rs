@@ -418,6 +418,8 @@ fn r12_the_signing_key_lives_where_the_database_key_does() {
         }
     }
     drop(store);
+    let backup = dir.path().join("backup.sqlite3");
+    std::fs::copy(&db, &backup).unwrap();
     // The folder deleted and made again at the same place: a new database gets a new key, so
     // its first code is not the old desk's first code again.
     std::fs::remove_dir_all(&data).unwrap();
@@ -429,6 +431,19 @@ fn r12_the_signing_key_lives_where_the_database_key_does() {
     assert_ne!(store.issue_code(&venue.id, "正门", &fresh).unwrap().code, first);
     assert_eq!(keys::for_store(&data, &mut store).unwrap().secret(), fresh.secret(), "kept on the next start");
     assert_eq!(file.exists(), !keystore);
+    drop(store);
+    if keystore {
+        // The older database restored over the newer one never signs with the newer one's key.
+        for side in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(data.join(format!("desk.sqlite3{side}")));
+        }
+        std::fs::copy(&backup, &db).unwrap();
+        let mut store = Store::open(&db).unwrap();
+        let restored = keys::for_store(&data, &mut store).unwrap();
+        assert_ne!(restored.secret(), fresh.secret());
+        assert_ne!(restored.secret(), old.secret());
+        assert_eq!(keys::for_store(&data, &mut store).unwrap().secret(), restored.secret());
+    }
 }
 
 /// Every byte of the database as the desk itself reads it (decrypted with its key): a plain

@@ -197,8 +197,9 @@ struct Context<'a> {
     known_incidents: HashMap<Uuid, Uuid>,
     /// ... and of each incident reported in this batch.
     batch_incidents: HashMap<Uuid, Uuid>,
-    /// The venue each code this batch issues is already on record for.
-    known_codes: HashMap<String, Uuid>,
+    /// The venue and desk each code this batch issues or revokes is on record for (and the
+    /// codes this batch issues, as they pass).
+    known_codes: HashMap<String, (Uuid, Uuid)>,
 }
 
 impl<'a> Context<'a> {
@@ -237,18 +238,20 @@ impl<'a> Context<'a> {
         .await?
         .into_iter()
         .collect();
-        let issued: Vec<String> = items
+        let named_codes: Vec<String> = items
             .iter()
-            .filter(|(_, it)| it.record.kind == RecordKind::Code)
+            .filter(|(_, it)| matches!(it.record.kind, RecordKind::Code | RecordKind::CodeRevoked))
             .filter_map(|(_, it)| it.record.body.get("code")?.as_str().and_then(|c| placecode::code::parse(c).ok()))
             .map(|p| p.code)
             .collect();
-        let known_codes = sqlx::query_as::<_, (String, Uuid)>("SELECT code, venue_id FROM codes WHERE code = ANY($1)")
-            .bind(&issued)
-            .fetch_all(&mut **tx)
-            .await?
-            .into_iter()
-            .collect();
+        let known_codes =
+            sqlx::query_as::<_, (String, Uuid, Uuid)>("SELECT code, venue_id, desk_id FROM codes WHERE code = ANY($1)")
+                .bind(&named_codes)
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(|(code, venue, desk)| (code, (venue, desk)))
+                .collect();
         let stepped: Vec<Uuid> = items
             .iter()
             .filter(|(_, it)| it.record.kind == RecordKind::IncidentEvent)
@@ -321,22 +324,24 @@ impl<'a> Context<'a> {
                 // One code, one venue: the same code again for another venue (a desk restored
                 // from a backup signing a serial it signed before) is refused, never stored
                 // over nor silently dropped.
-                if self.known_codes.get(&parsed.code).is_some_and(|v| *v != venue) {
+                if self.known_codes.get(&parsed.code).is_some_and(|(v, _)| *v != venue) {
                     return Err(sync::refuse(
                         "code",
                         "该场所码编号已用于另一场所（本台数据可能是从备份恢复的）：请作废本码后重新生成",
                     ));
                 }
-                self.known_codes.insert(parsed.code.clone(), venue);
+                self.known_codes.entry(parsed.code.clone()).or_insert((venue, self.desk.id));
                 Ok(Valid::Code(venue, parsed, placecode::normalize::clean(&b.label)))
             }
             Body::CodeRevoked(b) => {
                 let parsed = sync::check_code_revoked(&b)?;
-                // A code of this desk's current key must verify; one of an older key (before the
-                // desk's key was rotated) cannot, and is revoked only where the centre has it on
-                // record as this desk's (`revoke_code`).
-                if parsed.key_id == self.desk.code_key.id && !parsed.verify(&self.desk.code_key) {
-                    return Err(sync::refuse("code", "只能停用本登记台签发的码"));
+                // A desk revokes only codes the centre has on record as its own (all 34
+                // characters, the signature included; a code of an older key, from before the
+                // desk's key was rotated, too). Anything else is refused, never answered stored
+                // while the poster stays live.
+                let own = self.known_codes.get(&parsed.code).is_some_and(|(_, d)| *d == self.desk.id);
+                if !own || (parsed.key_id == self.desk.code_key.id && !parsed.verify(&self.desk.code_key)) {
+                    return Err(sync::refuse("code", "只能停用本登记台签发、并已上报中心的场所码"));
                 }
                 Ok(Valid::CodeRevoked(CodeRevokedBody { code: parsed.code, ..b }))
             }

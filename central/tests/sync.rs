@@ -168,7 +168,8 @@ async fn forged_and_foreign_codes_never_reach_a_phone(pool: PgPool) {
 /// One code, one venue: a code the centre has for one venue, sent again for another (a desk
 /// restored from a backup signs a serial it signed before), is refused with its reason and
 /// changes nothing. After the desk's key is rotated, it still revokes its codes of the old key;
-/// another desk revokes none of them, and a forged code of the current key is refused.
+/// another desk's revocation, of a code the centre has not seen, or of a forged code of the
+/// current key is refused.
 #[sqlx::test]
 async fn a_code_sent_again_for_another_venue_is_refused_and_old_keys_codes_are_revoked(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
@@ -184,10 +185,15 @@ async fn a_code_sent_again_for_another_venue_is_refused_and_old_keys_codes_are_r
         sqlx::query_scalar("SELECT venue_id FROM codes WHERE code = $1").bind(&code).fetch_one(&pool).await.unwrap();
     assert_eq!(on_record, a);
 
-    // Another desk cannot revoke it (it is not on record as that desk's).
+    // Another desk cannot revoke it (it is not on record as that desk's): refused, never
+    // answered stored while the poster stays live; nor a code the centre has not seen.
     let other = s.desk(&["gulou"], &[]).await;
+    let unseen = desk.key.sign(CodeKind::General, 424_242);
     let res = other.push(&[record(RecordKind::CodeRevoked, json!({"code": code, "reason": "海报损坏"}))]).await;
-    assert_eq!(res.results[0].status, PushStatus::Stored);
+    assert_eq!(res.results[0].status, PushStatus::Rejected, "{res:?}");
+    assert!(res.results[0].reason.as_deref().unwrap().contains("只能停用本登记台签发"), "{res:?}");
+    let res = desk.push(&[record(RecordKind::CodeRevoked, json!({"code": unseen, "reason": "海报损坏"}))]).await;
+    assert_eq!(res.results[0].status, PushStatus::Rejected, "{res:?}");
     let revoked = || async {
         sqlx::query_scalar::<_, bool>("SELECT revoked_at IS NOT NULL FROM codes WHERE code = $1")
             .bind(&code)
