@@ -152,6 +152,16 @@ impl DataKeys {
         String::from_utf8(plain).map_err(|_| broken())
     }
 
+    /// `stored` sealed under the current key: as it is when it already is (or empty), else
+    /// opened (a value in clear from before encryption reads as it is) and sealed again.
+    pub fn reseal(&self, field: &str, id_hash: &[u8], stored: &str) -> Result<String> {
+        if self.is_current(stored) {
+            Ok(stored.to_owned())
+        } else {
+            self.seal(field, id_hash, &self.open(field, id_hash, stored)?)
+        }
+    }
+
     /// Whether `stored` is sealed under the current key (or empty): nothing to reseal.
     pub fn is_current(&self, stored: &str) -> bool {
         stored.is_empty() || stored.starts_with(&format!("{PREFIX}{:08x}.", self.current()))

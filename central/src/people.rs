@@ -324,13 +324,7 @@ pub async fn reseal(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<(u64, Vec
             break;
         }
         for (id, h, number, name, address, phone) in &rows {
-            let again = |field: &str, v: &str| -> Result<String> {
-                if keys.data.is_current(v) {
-                    Ok(v.to_owned())
-                } else {
-                    keys.data.seal(field, h, &keys.data.open(field, h, v)?)
-                }
-            };
+            let again = |field: &str, v: &str| keys.data.reseal(field, h, v);
             sqlx::query("UPDATE people SET document_number = $2, name = $3, address = $4, phone = $5 WHERE id = $1")
                 .bind(id)
                 .bind(again("document_number", number)?)
@@ -409,13 +403,7 @@ pub async fn seal_records(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<u64
     .fetch_all(&mut *tx)
     .await?;
     for (id, reason, note) in &incidents {
-        let again = |field: &str, v: &str| -> Result<String> {
-            if data.is_current(v) {
-                Ok(v.to_owned())
-            } else {
-                data.seal_incident(field, *id, &data.open(field, id.as_bytes(), v)?)
-            }
-        };
+        let again = |field: &str, v: &str| data.reseal(field, id.as_bytes(), v);
         sqlx::query("UPDATE incidents SET reason = $2, note = $3 WHERE id = $1")
             .bind(id)
             .bind(again(crate::fields::INCIDENT_REASON, reason)?)
@@ -433,7 +421,7 @@ pub async fn seal_records(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<u64
         let field = crate::fields::INCIDENT_NOTE;
         sqlx::query("UPDATE incident_events SET note = $2 WHERE id = $1")
             .bind(id)
-            .bind(data.seal_incident(field, *incident, &data.open(field, incident.as_bytes(), note)?)?)
+            .bind(data.reseal(field, incident.as_bytes(), note)?)
             .execute(&mut *tx)
             .await?;
     }
@@ -446,13 +434,7 @@ pub async fn seal_records(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<u64
     .fetch_all(&mut *tx)
     .await?;
     for (id, name, phone) in &venues {
-        let again = |field: &str, v: &str| -> Result<String> {
-            if data.is_current(v) {
-                Ok(v.to_owned())
-            } else {
-                data.seal(field, id.as_bytes(), &data.open(field, id.as_bytes(), v)?)
-            }
-        };
+        let again = |field: &str, v: &str| data.reseal(field, id.as_bytes(), v);
         sqlx::query("UPDATE venues SET manager_name = $2, manager_phone = $3 WHERE id = $1")
             .bind(id)
             .bind(again(crate::fields::MANAGER_NAME, name)?)

@@ -282,7 +282,7 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
         .await
         .unwrap();
     let dump = pg_dump(&pool).await;
-    assert!(dump.contains("李娜") && dump.contains("39.1"));
+    assert!(dump.contains("李娜") && dump.contains("39.1℃"));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("data.key");
     // A server started without its data key file, or with another one, refuses to run rather
@@ -314,7 +314,7 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
     let (resealed, used) = placecode_central::people::reseal(&pool, &keys).await.unwrap();
     assert_eq!((resealed, used), (1, vec![0]));
     let dump = pg_dump(&pool).await;
-    assert!(!dump.contains("李娜") && !dump.contains("39.1"));
+    assert!(!dump.contains("李娜") && !dump.contains("39.1℃"));
     let (reasons, sealed): (Vec<String>, String) =
         sqlx::query_as("SELECT reasons, sealed_reasons FROM visits WHERE id = $1 AND at = $2")
             .bind(visit)
