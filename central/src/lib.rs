@@ -208,8 +208,8 @@ pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()
             "risk entries from before the lookup key: import the list again (admin import-risk --replace)"
         );
     }
-    // What an older server kept in clear (visits' reasons, incidents, desks' code keys) is
-    // sealed in the background: a scan of every visit must not hold up the start.
+    // What an older server kept in clear (visits' reasons, incidents, venues' managers, desks'
+    // code keys) is sealed in the background: a scan of every visit must not hold up the start.
     let (sealing, sealing_keys) = (pool.clone(), keys.clone());
     tokio::spawn(async move {
         match people::seal_records(&sealing, &sealing_keys).await {

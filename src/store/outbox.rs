@@ -531,7 +531,6 @@ impl Store {
         let stamp = super::now();
         for c in changes {
             let b = &c.body;
-            let s = |k: &str| b.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
             match c.kind {
                 ChangeKind::RiskEpoch => {
                     let Ok(e) = serde_json::from_value::<crate::sync::RiskEpochBody>(b.clone()) else { continue };
@@ -549,9 +548,10 @@ impl Store {
                     super::checkin::apply_raised_tag(&tx, &t)?;
                 }
                 ChangeKind::VenueDecision => {
+                    let Ok(d) = serde_json::from_value::<crate::sync::VenueDecision>(b.clone()) else { continue };
                     tx.execute(
                         "UPDATE venues SET review_status = ?2, review_reason = ?3 WHERE id = ?1",
-                        params![s("venue_id"), s("status"), s("reason")],
+                        params![d.venue_id, d.status, d.reason],
                     )?;
                 }
                 ChangeKind::PhoneVisit => {
