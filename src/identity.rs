@@ -270,6 +270,7 @@ pub fn is_fever(celsius: f32) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     /// The last four and the birth year, one rule for every document and both ends.
     #[test]
@@ -285,7 +286,6 @@ mod tests {
         assert_eq!(birth_year_of(DocumentKind::ResidentId, "110105ABCD1231002X"), None);
         assert_eq!(birth_year_of(DocumentKind::ResidentId, "110105１９４９1231002"), None, "not 18 bytes");
     }
-    use super::*;
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()

@@ -76,11 +76,7 @@ pub async fn desk(
         .bind(offset)
         .execute(pool)
         .await?;
-    let secret = match (sealed, clear) {
-        (Some(sealed), _) => keys.open_code_key(id, &sealed)?,
-        (None, Some(clear)) => clear.try_into().map_err(|_| CentralError::Internal("desk key length".into()))?,
-        (None, None) => return Err(CentralError::Internal("desk without a code key".into())),
-    };
+    let secret = keys.code_key(id, sealed.as_deref(), clear.as_deref())?;
     Ok(Desk {
         id,
         code_key: placecode::code::SigningKey::new(key_id as u32, secret),

@@ -210,24 +210,23 @@ impl DataKeys {
         self.seal(CODE_KEY, desk.as_bytes(), &hex::encode(secret))
     }
 
-    /// The secret [`DataKeys::seal_code_key`] sealed for `desk`.
-    pub fn open_code_key(&self, desk: uuid::Uuid, sealed: &str) -> Result<[u8; 32]> {
-        let text = self.open(CODE_KEY, desk.as_bytes(), sealed)?;
-        hex::decode(text)
-            .ok()
+    /// A desk's code-signing secret as its row holds it: `sealed` by
+    /// [`DataKeys::seal_code_key`], or, from an older server, `clear`.
+    pub fn code_key(&self, desk: uuid::Uuid, sealed: Option<&str>, clear: Option<&[u8]>) -> Result<[u8; 32]> {
+        let bytes = match (sealed, clear) {
+            (Some(sealed), _) => hex::decode(self.open(CODE_KEY, desk.as_bytes(), sealed)?).ok(),
+            (None, Some(clear)) => Some(clear.to_vec()),
+            (None, None) => None,
+        };
+        bytes
             .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| CentralError::Internal("a sealed code key does not open".into()))
-    }
-
-    /// An incident's text (why the person was stopped, what was done, a step's note), sealed
-    /// for that incident as `field`.
-    pub fn seal_incident(&self, field: &str, incident: uuid::Uuid, text: &str) -> Result<String> {
-        self.seal(field, incident.as_bytes(), text)
+            .ok_or_else(|| CentralError::Internal("a desk's code key is missing or broken".into()))
     }
 }
 
 const CODE_KEY: &str = "desk.code_key";
-/// The fields of an incident's sealed texts.
+/// The fields of an incident's sealed texts (why the person was stopped, what was done, a
+/// step's note), each sealed for its incident.
 pub const INCIDENT_REASON: &str = "incident.reason";
 pub const INCIDENT_NOTE: &str = "incident.note";
 /// The fields of a venue's manager, sealed for the venue.

@@ -450,14 +450,7 @@ pub async fn seal_records(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<u64
     .fetch_all(&mut *tx)
     .await?;
     for (id, sealed, clear) in &desks {
-        let secret = match (sealed, clear) {
-            (Some(sealed), _) => data.open_code_key(*id, sealed)?,
-            (None, Some(clear)) => clear
-                .as_slice()
-                .try_into()
-                .map_err(|_| crate::error::CentralError::Internal("desk key length".into()))?,
-            (None, None) => continue,
-        };
+        let secret = data.code_key(*id, sealed.as_deref(), clear.as_deref())?;
         sqlx::query("UPDATE desks SET code_key_sealed = $2, code_key_secret = NULL WHERE id = $1")
             .bind(id)
             .bind(data.seal_code_key(*id, &secret)?)

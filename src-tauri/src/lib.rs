@@ -18,7 +18,7 @@ pub use error::{CommandError, DeskError, DeskResult};
 /// What every command can reach.
 pub struct Desk {
     store: Mutex<Store>,
-    /// This desk's code-signing key, kept where the database key is (`placecode::keys::for_desk`).
+    /// This desk's code-signing key, kept where the database key is (`placecode::keys::for_store`).
     key: placecode::code::SigningKey,
     /// The poster fonts, read on first use (about 70 MB).
     fonts: Mutex<Option<std::sync::Arc<placecode::poster::FontSet>>>,

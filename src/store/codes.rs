@@ -218,8 +218,8 @@ impl Store {
         // A code this desk signed with an earlier key (before its key was rotated) is on its
         // records, all 34 characters, signature included: as good as verified.
         let known = self.code(&parsed.code).optional_not_found()?;
-        let verified = (ours && parsed.verify(key)) || (!ours && known.is_some());
-        let known = if verified { known } else { None };
+        let verified = if ours { parsed.verify(key) } else { known.is_some() };
+        let known = known.filter(|_| verified);
         let verdict = match (&known, verified, ours) {
             (_, false, true) => "伪造或被篡改的场所码：签名不符，请勿使用".to_owned(),
             (_, false, false) => "其他登记台签发的场所码：本机无法离线核验，联网后由中心核验".to_owned(),

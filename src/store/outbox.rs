@@ -18,23 +18,20 @@ pub(crate) fn enqueue(conn: &Connection, id: &str, body: Body) -> Result<()> {
     if let Body::Venue(v) = &body {
         // A venue edited after the centre refused an earlier record of it: the refused record is
         // superseded (sending it again would undo the edit at the centre). Audited.
-        {
-            let venue = &v.venue_id;
-            let stale: Vec<String> = conn
-                .prepare_cached(
-                    "SELECT id FROM outbox WHERE kind = 'venue' AND state = 'rejected'
-                       AND json_extract(record, '$.body.venue_id') = ?1",
-                )?
-                .query_map([venue], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            for old in stale {
-                conn.execute("UPDATE outbox SET state = 'discarded' WHERE id = ?1", [&old])?;
-                conn.execute(
-                    "INSERT INTO outbox_audit (at, record_id, action, note, operator_id)
-                     VALUES (?1, ?2, 'superseded', '场所已修改，以新的记录为准', NULL)",
-                    params![rfc3339(now), old],
-                )?;
-            }
+        let stale: Vec<String> = conn
+            .prepare_cached(
+                "SELECT id FROM outbox WHERE kind = 'venue' AND state = 'rejected'
+                   AND json_extract(record, '$.body.venue_id') = ?1",
+            )?
+            .query_map([&v.venue_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for old in stale {
+            conn.execute("UPDATE outbox SET state = 'discarded' WHERE id = ?1", [&old])?;
+            conn.execute(
+                "INSERT INTO outbox_audit (at, record_id, action, note, operator_id)
+                 VALUES (?1, ?2, 'superseded', '场所已修改，以新的记录为准', NULL)",
+                params![rfc3339(now), old],
+            )?;
         }
     }
     let body = body.to_value().map_err(|e| Error::Internal(e.to_string()))?;
