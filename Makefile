@@ -113,9 +113,9 @@ bindings:
 
 # Benchmarks (release build); figures go to docs/BENCHMARKS.md with the machine and date.
 bench: bench-central
-	$(CARGO) bench -p placecode --bench checkin
-	$(CARGO) bench -p placecode --bench poster
-	$(CARGO) bench -p placecode --bench risk_attack
+	$(CARGO) bench -p placecode-store --bench checkin
+	$(CARGO) bench -p placecode-poster --bench poster
+	$(CARGO) bench -p placecode-store --bench risk_attack
 
 # The central server against its PostgreSQL: phone check-ins driven by wrk, push ingest, and
 # tracing over 10 million visits (about 5 minutes; uses its own database, placecode_bench).

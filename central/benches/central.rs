@@ -12,10 +12,10 @@ use std::process::Command;
 use std::time::Instant;
 
 use chrono::Utc;
-use placecode::code::SigningKey;
-use placecode::sync::{PushResponse, Record, RecordKind};
-use placecode::venue::CodeKind;
 use placecode_central::{App, Keys, ServeConfig};
+use placecode_core::code::SigningKey;
+use placecode_core::sync::{PushResponse, Record, RecordKind};
+use placecode_core::venue::CodeKind;
 use serde_json::json;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;

@@ -5,12 +5,12 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use placecode::checkin::DeclarationInput;
-use placecode::store::CheckInContext;
-use placecode::sync_client::SyncEngine;
-use placecode::venue::VenueInput;
-use placecode::Store;
 use placecode_central::{App, Keys, ServeConfig};
+use placecode_core::checkin::DeclarationInput;
+use placecode_core::venue::VenueInput;
+use placecode_store::CheckInContext;
+use placecode_store::Store;
+use placecode_sync_client::SyncEngine;
 use sqlx::postgres::PgPoolOptions;
 
 const BACKLOG: u64 = 1_000_000;
@@ -92,7 +92,7 @@ async fn main() {
 
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("desk.sqlite3");
-    let key = placecode::keys::load_or_create(&dir.path().join("k")).expect("key");
+    let key = placecode_store::keys::load_or_create(&dir.path().join("k")).expect("key");
     let mut store = Store::open(&db).expect("store");
     let venue = store
         .register_venue(
@@ -140,7 +140,7 @@ async fn main() {
                          SELECT ?1, id, ?2, 'last4', ?3, 1, 'green', 'green', '[]', ?4, 'bench' FROM people WHERE id_number = ?5",
                         rusqlite::params![vid, venue.id, op.id, at, number],
                     )?;
-                    placecode::store::bench_enqueue_visit(tx, &vid)?;
+                    placecode_store::bench_enqueue_visit(tx, &vid)?;
                 }
                 Ok(())
             })

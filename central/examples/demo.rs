@@ -11,9 +11,9 @@
 //! PLACECODE_PUBLIC_URL (default http://127.0.0.1:8080).
 
 use chrono::Utc;
-use placecode::code::SigningKey;
-use placecode::sync::{CodeKeyWire, EnrolRequest, EnrolResponse, PushResponse, Record, RecordKind};
-use placecode::venue::CodeKind;
+use placecode_core::code::SigningKey;
+use placecode_core::sync::{CodeKeyWire, EnrolRequest, EnrolResponse, PushResponse, Record, RecordKind};
+use placecode_core::venue::CodeKind;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -41,7 +41,7 @@ async fn main() -> Result<()> {
         http.post(format!("{base}/api/v1/enrol")).json(&enrol).send().await?.error_for_status()?.json().await?;
     let serial = Utc::now().timestamp().unsigned_abs();
     // Each run its own venues (一所一码 would refuse a second market of the same name and address).
-    let run = Utc::now().with_timezone(&placecode::store::shanghai()).format("%H%M%S").to_string();
+    let run = Utc::now().with_timezone(&placecode_store::shanghai()).format("%H%M%S").to_string();
     let mut records = Vec::new();
     let mut codes = Vec::new();
     for (i, (kind, category, name, address)) in [
@@ -75,12 +75,12 @@ async fn main() -> Result<()> {
         .json()
         .await?;
     for r in &res.results {
-        if r.status != placecode::sync::PushStatus::Stored {
+        if r.status != placecode_core::sync::PushStatus::Stored {
             return Err(format!("the server did not store a demo record: {r:?}").into());
         }
     }
     for (name, code) in codes {
-        println!("{name}: {}", placecode::code::url(&base, &code));
+        println!("{name}: {}", placecode_core::code::url(&base, &code));
     }
     println!("货车预申报: {base}/checkpoints");
     Ok(())

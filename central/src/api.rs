@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use placecode::sync::{EnrolRequest, PushRequest, PushResponse};
+use placecode_core::sync::{EnrolRequest, PushRequest, PushResponse};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -35,7 +35,7 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
         CentralError::BadRequest(match e.classify() {
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "不是有效的JSON".to_string(),
             // In Chinese, naming the field but never echoing the input (the desk's rule).
-            _ => placecode::sync::serde_reason(&e),
+            _ => placecode_core::sync::serde_reason(&e),
         })
     })
 }
@@ -61,7 +61,7 @@ pub async fn readyz(State(app): State<App>) -> Response {
             };
             tracing::warn!(error = %e, "not ready");
             let not_ready =
-                placecode::sync::ApiError { code: "not_ready".into(), message: "数据库不可用".into() };
+                placecode_core::sync::ApiError { code: "not_ready".into(), message: "数据库不可用".into() };
             (StatusCode::SERVICE_UNAVAILABLE, axum::Json(not_ready)).into_response()
         }
     }
@@ -132,7 +132,8 @@ pub async fn refusals_in_chinese(State(app): State<App>, req: Request, next: Nex
     };
     let retry = res.headers().get(header::RETRY_AFTER).cloned();
     let mut out = if api {
-        (status, axum::Json(placecode::sync::ApiError { code: code.into(), message: message.into() })).into_response()
+        (status, axum::Json(placecode_core::sync::ApiError { code: code.into(), message: message.into() }))
+            .into_response()
     } else {
         crate::phone::refusal(&app, status)
     };
@@ -235,7 +236,7 @@ pub async fn pull(
 
 /// A desk whose door tag matched asks whether this person is listed (`risk::confirm`).
 pub async fn risk_confirm(State(app): State<App>, Extension(desk): Extension<Desk>, body: Bytes) -> Result<Response> {
-    let req: placecode::sync::RiskConfirmRequest = parse(&body)?;
+    let req: placecode_core::sync::RiskConfirmRequest = parse(&body)?;
     let number = trace::document_number(&req.document_number)
         .map_err(|_| CentralError::Invalid {
             field: "document_number".into(), message: "证件号：格式不对".into()

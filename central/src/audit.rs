@@ -35,8 +35,8 @@ fn console_user() -> String {
 /// 查询用途: what a tracing query is for (a case number, an outbreak), 2 to 100 characters, at
 /// least two of them letters or digits.
 pub fn purpose(raw: &str) -> Result<String> {
-    let p = placecode::normalize::clean(raw);
-    placecode::sync::text("purpose", "查询用途", &p, 100).map_err(CentralError::invalid)?;
+    let p = placecode_core::normalize::clean(raw);
+    placecode_core::sync::text("purpose", "查询用途", &p, 100).map_err(CentralError::invalid)?;
     if p.chars().filter(|c| c.is_alphanumeric()).count() < 2 {
         return Err(CentralError::Invalid {
             field: "purpose".into(),

@@ -28,7 +28,7 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 #[derive(Debug, Clone)]
 pub struct Desk {
     pub id: Uuid,
-    pub code_key: placecode::code::SigningKey,
+    pub code_key: placecode_core::code::SigningKey,
     pub districts: Vec<String>,
     pub venues: HashSet<Uuid>,
     /// Server time minus desk time, from `X-Desk-Time`, when the desk sent it.
@@ -64,7 +64,7 @@ pub async fn desk(
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         .map(|t| (now - t.with_timezone(&Utc)).num_milliseconds());
     if let Some(o) = offset {
-        if o.abs() >= placecode::sync::CLOCK_REFUSE_MS {
+        if o.abs() >= placecode_core::sync::CLOCK_REFUSE_MS {
             return Err(CentralError::ClockSkew(24));
         }
     }
@@ -79,7 +79,7 @@ pub async fn desk(
     let secret = keys.code_key(id, sealed.as_deref(), clear.as_deref())?;
     Ok(Desk {
         id,
-        code_key: placecode::code::SigningKey::new(key_id as u32, secret),
+        code_key: placecode_core::code::SigningKey::new(key_id as u32, secret),
         districts,
         venues: venues.into_iter().collect(),
         clock_offset_ms: offset,

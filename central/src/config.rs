@@ -52,7 +52,7 @@ pub struct ServeConfig {
     #[arg(long, env = "PLACECODE_RATE_CODE", default_value_t = 3000)]
     pub rate_code_per_minute: u32,
     /// A truck trip with no arrival this many hours after entry is overdue.
-    #[arg(long, env = "PLACECODE_OVERDUE_HOURS", default_value_t = placecode::checkin::DEFAULT_OVERDUE_HOURS)]
+    #[arg(long, env = "PLACECODE_OVERDUE_HOURS", default_value_t = placecode_core::checkin::DEFAULT_OVERDUE_HOURS)]
     pub overdue_hours: i64,
     /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
     #[arg(long, env = "PLACECODE_TRUST_PROXY", default_value_t = false)]
@@ -95,7 +95,7 @@ impl Default for ServeConfig {
             listen: "127.0.0.1:8080".into(),
             rate_ip_per_minute: 120,
             rate_code_per_minute: 3000,
-            overdue_hours: placecode::checkin::DEFAULT_OVERDUE_HOURS,
+            overdue_hours: placecode_core::checkin::DEFAULT_OVERDUE_HOURS,
             trust_proxy: false,
             proxy_hops: 1,
             request_timeout_secs: 30,
@@ -143,8 +143,8 @@ impl Keys {
     /// A document number's hashes: where the server finds the person, and what desks hash.
     pub fn person(&self, number: &str) -> PersonKey {
         PersonKey {
-            lookup: placecode::risk::id_hash(&self.lookup, number).to_vec(),
-            desk: placecode::risk::id_hash(&self.risk, number),
+            lookup: placecode_core::risk::id_hash(&self.lookup, number).to_vec(),
+            desk: placecode_core::risk::id_hash(&self.risk, number),
         }
     }
 
@@ -218,7 +218,7 @@ impl Keys {
 }
 
 fn derive(secret: &[u8], purpose: &[u8]) -> [u8; 32] {
-    placecode::risk::id_hash(secret, std::str::from_utf8(purpose).unwrap_or_default())
+    placecode_core::risk::id_hash(secret, std::str::from_utf8(purpose).unwrap_or_default())
 }
 
 pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -137,7 +137,7 @@ async fn purge_people(
 /// Binds the database to the server secret: the first start records the secret's fingerprint;
 /// later, a server or admin command with another secret is refused with what to do.
 pub async fn check_secret(pool: &PgPool, keys: &crate::Keys) -> Result<()> {
-    let fingerprint = hex::encode(&placecode::risk::id_hash(&keys.risk, "placecode-secret-fingerprint")[..16]);
+    let fingerprint = hex::encode(&placecode_core::risk::id_hash(&keys.risk, "placecode-secret-fingerprint")[..16]);
     sqlx::query("INSERT INTO server_meta (key, value) VALUES ('secret_fingerprint', $1) ON CONFLICT (key) DO NOTHING")
         .bind(&fingerprint)
         .execute(pool)

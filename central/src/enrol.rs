@@ -1,7 +1,7 @@
 //! Desk enrolment: an administrator's one-time token becomes a desk's own credential.
 
 use chrono::{Duration, Utc};
-use placecode::sync::{EnrolRequest, EnrolResponse};
+use placecode_core::sync::{EnrolRequest, EnrolResponse};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -18,7 +18,7 @@ pub async fn make_token(
     note: &str,
 ) -> Result<String> {
     for d in districts {
-        if placecode::venue::District::parse(d).is_none() {
+        if placecode_core::venue::District::parse(d).is_none() {
             return Err(CentralError::Invalid {
                 field: "district".into(), message: format!("所在辖区：不认识“{d}”")
             });
@@ -84,7 +84,7 @@ pub async fn enrol(
         .map_err(|_| CentralError::Invalid {
             field: "desk_id".into(), message: "登记台编号格式不对".into()
         })?;
-    placecode::sync::text("desk_name", "登记台名称", &req.desk_name, 60).map_err(CentralError::invalid)?;
+    placecode_core::sync::text("desk_name", "登记台名称", &req.desk_name, 60).map_err(CentralError::invalid)?;
     if req.desk_name.trim().is_empty() {
         return Err(CentralError::Invalid { field: "desk_name".into(), message: "登记台名称：必填".into() });
     }

@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use placecode::sync::ApiError;
+use placecode_core::sync::ApiError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CentralError {
@@ -80,7 +80,7 @@ impl CentralError {
         }
     }
 
-    pub fn invalid(f: placecode::FieldError) -> Self {
+    pub fn invalid(f: placecode_core::FieldError) -> Self {
         CentralError::Invalid { field: f.field, message: f.message }
     }
 }

@@ -128,7 +128,7 @@ pub fn router(app: App) -> Router {
         .route("/api/{*rest}", axum::routing::any(api::no_such_route))
         .merge(desk_api)
         .merge(tracer_api)
-        .layer(axum::extract::DefaultBodyLimit::max(placecode::sync::MAX_BODY_BYTES))
+        .layer(axum::extract::DefaultBodyLimit::max(placecode_core::sync::MAX_BODY_BYTES))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         .layer(tower_http::compression::CompressionLayer::new());
     let pages = Router::new()

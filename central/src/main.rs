@@ -123,7 +123,7 @@ enum Admin {
         /// open, closed, overdue, unmatched or all
         #[arg(long)]
         status: Option<String>,
-        #[arg(long, env = "PLACECODE_OVERDUE_HOURS", default_value_t = placecode::checkin::DEFAULT_OVERDUE_HOURS)]
+        #[arg(long, env = "PLACECODE_OVERDUE_HOURS", default_value_t = placecode_core::checkin::DEFAULT_OVERDUE_HOURS)]
         overdue_hours: i64,
     },
 }
@@ -354,7 +354,7 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
 
 /// The district keys `--district` takes, each with its name in `--help`.
 fn district_keys() -> clap::builder::PossibleValuesParser {
-    placecode::venue::District::ALL
+    placecode_core::venue::District::ALL
         .iter()
         .map(|d| clap::builder::PossibleValue::new(d.key()).help(d.label()))
         .collect::<Vec<_>>()
@@ -368,7 +368,7 @@ fn local_times(v: &mut serde_json::Value) {
         serde_json::Value::String(s) => {
             if let Ok(t) = DateTime::parse_from_rfc3339(s) {
                 *s = t
-                    .with_timezone(&placecode::checkin::shanghai())
+                    .with_timezone(&placecode_core::checkin::shanghai())
                     .to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
             }
         }

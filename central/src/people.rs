@@ -20,7 +20,7 @@ pub struct PersonRow {
 }
 
 impl PersonRow {
-    pub fn from_checked(c: &placecode::sync::CheckedVisit, seen: DateTime<Utc>) -> PersonRow {
+    pub fn from_checked(c: &placecode_core::sync::CheckedVisit, seen: DateTime<Utc>) -> PersonRow {
         PersonRow {
             document_kind: c.document_kind.key(),
             document_number: c.document_number.clone(),

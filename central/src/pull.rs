@@ -1,7 +1,7 @@
 //! Pull (`docs/sync.md`): the changes a desk has not applied yet, in order, after its cursor.
 
 use chrono::{DateTime, Utc};
-use placecode::sync::{Change, ChangeKind, PullResponse};
+use placecode_core::sync::{Change, ChangeKind, PullResponse};
 use sqlx::PgPool;
 use uuid::Uuid;
 

@@ -4,11 +4,11 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use placecode::sync::{
+use placecode_core::sync::{
     self, Body, CodeRevokedBody, IncidentBody, IncidentEventBody, PushResult, PushStatus, Record, RecordKind, Refusal,
     TripUpdateBody, TruckBody, VenueDecision, VisitBody,
 };
-use placecode::venue::CodeKind;
+use placecode_core::venue::CodeKind;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
@@ -17,8 +17,8 @@ use crate::error::{CentralError, Result};
 
 /// A record that passed its checks, ready to write.
 enum Valid {
-    Venue(Uuid, placecode::venue::ValidVenue, Option<String>),
-    Code(Uuid, placecode::code::ParsedCode, String),
+    Venue(Uuid, placecode_core::venue::ValidVenue, Option<String>),
+    Code(Uuid, placecode_core::code::ParsedCode, String),
     CodeRevoked(CodeRevokedBody),
     Visit(Box<(VisitBody, sync::CheckedVisit)>),
     Incident(Uuid, IncidentBody),
@@ -241,7 +241,9 @@ impl<'a> Context<'a> {
         let named_codes: Vec<String> = items
             .iter()
             .filter(|(_, it)| matches!(it.record.kind, RecordKind::Code | RecordKind::CodeRevoked))
-            .filter_map(|(_, it)| it.record.body.get("code")?.as_str().and_then(|c| placecode::code::parse(c).ok()))
+            .filter_map(|(_, it)| {
+                it.record.body.get("code")?.as_str().and_then(|c| placecode_core::code::parse(c).ok())
+            })
             .map(|p| p.code)
             .collect();
         let known_codes =
@@ -331,7 +333,7 @@ impl<'a> Context<'a> {
                     ));
                 }
                 self.known_codes.entry(parsed.code.clone()).or_insert((venue, self.desk.id));
-                Ok(Valid::Code(venue, parsed, placecode::normalize::clean(&b.label)))
+                Ok(Valid::Code(venue, parsed, placecode_core::normalize::clean(&b.label)))
             }
             Body::CodeRevoked(b) => {
                 let parsed = sync::check_code_revoked(&b)?;
@@ -411,7 +413,7 @@ async fn write_venue(
     keys: &crate::Keys,
     desk: &Desk,
     id: Uuid,
-    v: &placecode::venue::ValidVenue,
+    v: &placecode_core::venue::ValidVenue,
     supervision_phone: Option<&str>,
 ) -> Result<VenueDecision> {
     let key = v.dedup_key();
@@ -473,7 +475,7 @@ async fn write_code(
     tx: &mut Transaction<'_, Postgres>,
     desk: &Desk,
     venue: Uuid,
-    code: &placecode::code::ParsedCode,
+    code: &placecode_core::code::ParsedCode,
     label: &str,
     at: DateTime<Utc>,
 ) -> Result<()> {
@@ -580,7 +582,7 @@ async fn write_truck(
     let body = serde_json::to_value(b).map_err(|e| CentralError::Internal(e.to_string()))?;
     // The crew's documents and phones, sealed like a person's record (kept as the desk sent it).
     let body = keys.data.seal_body("truck_record", &body)?;
-    let plate = placecode::identity::plate(&b.plate).unwrap_or_default();
+    let plate = placecode_core::identity::plate(&b.plate).unwrap_or_default();
     sqlx::query("INSERT INTO truck_records (id, kind, desk_id, venue_id, plate, body, at) VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6)")
         .bind(kind.key())
         .bind(desk.id)
@@ -660,7 +662,7 @@ async fn write_visits(
         at.push(b.at);
         person.push(pid);
         venue.push(c.venue);
-        code.push(b.code.as_deref().and_then(|s| placecode::code::parse(s).ok()).map(|p| p.code));
+        code.push(b.code.as_deref().and_then(|s| placecode_core::code::parse(s).ok()).map(|p| p.code));
         way_in.push(b.way_in);
         colour.push(b.colour.key());
         health.push(b.health_code.key());

@@ -3,7 +3,7 @@
 //! epidemic office through `admin clear-colour` (audited).
 
 use chrono::{DateTime, Utc};
-use placecode::decision::{Colour, Raised};
+use placecode_core::decision::{Colour, Raised};
 use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::error::{CentralError, Result};
@@ -119,12 +119,14 @@ pub async fn clear(
     id_number: &str,
     note: &str,
 ) -> Result<bool> {
-    let today = placecode::sync::shanghai_date(Utc::now());
-    let number = placecode::identity::resident_id(id_number, today)
+    let today = placecode_core::sync::shanghai_date(Utc::now());
+    let number = placecode_core::identity::resident_id(id_number, today)
         .map(|id| id.number)
-        .or_else(|_| placecode::identity::document(placecode::identity::DocumentKind::Passport, id_number, today))
+        .or_else(|_| {
+            placecode_core::identity::document(placecode_core::identity::DocumentKind::Passport, id_number, today)
+        })
         .map_err(|m| CentralError::Invalid { field: "id_number".into(), message: format!("证件号：{m}") })?;
-    let note = placecode::normalize::clean(note);
+    let note = placecode_core::normalize::clean(note);
     if note.chars().count() < 2 || note.chars().count() > 200 {
         return Err(CentralError::Invalid {
             field: "note".into(), message: "解除说明：请写明依据，2至200个字".into()
@@ -144,7 +146,7 @@ pub async fn clear(
     if let (false, Some((e, _))) = (tags.is_empty(), crate::risk::current_epoch(&mut *tx).await?) {
         crate::risk::publish_raised_tags(&mut tx, e.epoch, &tags, true).await?;
     }
-    let params = serde_json::json!({ "id_number": placecode::mask::id_number(&number), "note": note });
+    let params = serde_json::json!({ "id_number": placecode_core::mask::id_number(&number), "note": note });
     crate::audit::write(&mut *tx, actor, "clear_colour", params, usize::from(cleared)).await?;
     tx.commit().await?;
     Ok(cleared)

@@ -1,16 +1,16 @@
 //! The provincial risk-person list (风险人员名单): imported by an administrator, stored as keyed
-//! hashes only, and sent to desks as door tags of the current epoch (`placecode::risk`): never
+//! hashes only, and sent to desks as door tags of the current epoch (`placecode_core::risk`): never
 //! the hashes themselves, never the reasons.
 
 use chrono::{DateTime, Duration, Utc};
-use placecode::decision::{Colour, Raised};
-use placecode::risk::{Epoch, RiskImportReport, TagSnapshot};
-use placecode::sync::{ChangeKind, RaisedTag, RaisedTagBody, RiskConfirmResponse, RiskEpochBody, RiskTagBody};
+use placecode_core::decision::{Colour, Raised};
+use placecode_core::risk::{Epoch, RiskImportReport, TagSnapshot};
+use placecode_core::sync::{ChangeKind, RaisedTag, RaisedTagBody, RiskConfirmResponse, RiskEpochBody, RiskTagBody};
 use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::error::{CentralError, Result};
 
-pub use placecode::risk::CONFIRM_PER_HOUR;
+pub use placecode_core::risk::CONFIRM_PER_HOUR;
 /// Days between epochs, unless `PLACECODE_RISK_EPOCH_DAYS` says otherwise.
 pub const DEFAULT_EPOCH_DAYS: i64 = 7;
 
@@ -184,7 +184,7 @@ pub async fn rotate_if_due(pool: &PgPool, keys: &crate::Keys, days: i64, now: Da
     match current_epoch(pool).await? {
         Some((e, started))
             if now - started < Duration::days(days)
-                && placecode::risk::tag_bits(tagged_count(pool).await?) <= e.bits =>
+                && placecode_core::risk::tag_bits(tagged_count(pool).await?) <= e.bits =>
         {
             Ok(None)
         }
@@ -195,11 +195,11 @@ pub async fn rotate_if_due(pool: &PgPool, keys: &crate::Keys, days: i64, now: Da
 /// Imports a CSV (身份证号, 颜色, 原因): added to the list, or replacing it whole (a new epoch).
 /// The reasons are sealed with the data key (never read by the server, kept for the record).
 pub async fn import(pool: &PgPool, keys: &crate::Keys, csv: &[u8], replace: bool) -> Result<RiskImportReport> {
-    let today = placecode::sync::shanghai_date(Utc::now());
-    let (rows, report) = placecode::risk::parse_csv(csv, &keys.risk, today)
+    let today = placecode_core::sync::shanghai_date(Utc::now());
+    let (rows, report) = placecode_core::risk::parse_csv(csv, &keys.risk, today)
         .map_err(|e| CentralError::Invalid { field: "file".into(), message: e.to_string() })?;
     if replace {
-        placecode::risk::replacement_complete(&report)
+        placecode_core::risk::replacement_complete(&report)
             .map_err(|message| CentralError::Invalid { field: "file".into(), message })?;
     }
 
@@ -207,7 +207,9 @@ pub async fn import(pool: &PgPool, keys: &crate::Keys, csv: &[u8], replace: bool
     // epoch's width: then (as for a replacement) a new epoch is started.
     let listed = rows.iter().filter(|r| r.colour != Colour::Green).count();
     let epoch = match current_epoch(pool).await? {
-        Some((e, _)) if !replace && placecode::risk::tag_bits(tagged_count(pool).await? + listed) <= e.bits => Some(e),
+        Some((e, _)) if !replace && placecode_core::risk::tag_bits(tagged_count(pool).await? + listed) <= e.bits => {
+            Some(e)
+        }
         _ => None,
     };
     // Tags are computed before the transaction; the epoch is checked again inside it.
@@ -330,7 +332,7 @@ pub async fn confirm(pool: &PgPool, keys: &crate::Keys, desk: uuid::Uuid, number
     let raised = crate::raised::for_hash(&mut tx, person, None).await?.filter(|r| r.until > Utc::now());
     // Whom the desk asked about, masked as everywhere in the audit log.
     let asker = crate::audit::Actor { name: actor, source: String::new(), purpose: String::new() };
-    let params = serde_json::json!({ "document_number": placecode::mask::id_number(number) });
+    let params = serde_json::json!({ "document_number": placecode_core::mask::id_number(number) });
     crate::audit::write(&mut *tx, &asker, "risk_confirm", params, usize::from(colour.is_some() || raised.is_some()))
         .await?;
     tx.commit().await?;

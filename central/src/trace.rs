@@ -103,18 +103,18 @@ const SELECT: &str = "SELECT v.id AS visit_id, v.at, v.venue_id, ve.name AS venu
         AND d.source = 'unverified_phone:' || v.phone_id::text";
 
 fn id_hash(key: &[u8; 32], raw: &str) -> Result<Vec<u8>> {
-    Ok(placecode::risk::id_hash(key, &document_number(raw)?).to_vec())
+    Ok(placecode_core::risk::id_hash(key, &document_number(raw)?).to_vec())
 }
 
 /// A document number as typed: a resident ID checked and normalized; another document (5 to 32
 /// letters and digits) uppercased.
 pub fn document_number(raw: &str) -> Result<String> {
-    let today = placecode::sync::shanghai_date(Utc::now());
+    let today = placecode_core::sync::shanghai_date(Utc::now());
     // Resident IDs are checked and normalized; other documents match as typed, uppercased.
-    placecode::identity::resident_id(raw, today)
+    placecode_core::identity::resident_id(raw, today)
         .map(|id| id.number)
         .or_else(|e| {
-            let s = placecode::normalize::compact(raw).to_ascii_uppercase();
+            let s = placecode_core::normalize::compact(raw).to_ascii_uppercase();
             if s.chars().all(|c| c.is_ascii_digit())
                 || !(5..=32).contains(&s.len())
                 || !s.chars().all(|c| c.is_ascii_alphanumeric())
@@ -162,7 +162,7 @@ fn limit() -> i64 {
 
 /// The audit log keeps who was traced as a masked number, not in clear.
 fn masked(raw: &str) -> String {
-    placecode::mask::id_number(&placecode::normalize::compact(raw).to_ascii_uppercase())
+    placecode_core::mask::id_number(&placecode_core::normalize::compact(raw).to_ascii_uppercase())
 }
 
 /// A person's visits in the window, and what each source (desk or phone) said their details are.
@@ -264,7 +264,7 @@ pub const TRACER_DAYS: i64 = 30;
 /// Makes a tracer's token (追溯查询凭证), valid for `days` (1 to 365) and for the queries
 /// named in `scopes` (of [`crate::auth::TRACER_SCOPES`]; none named: all).
 pub async fn make_tracer(pool: &PgPool, name: &str, days: i64, scopes: &[String]) -> Result<String> {
-    placecode::sync::text("name", "姓名", name, 40).map_err(CentralError::invalid)?;
+    placecode_core::sync::text("name", "姓名", name, 40).map_err(CentralError::invalid)?;
     if name.trim().is_empty() {
         return Err(CentralError::Invalid { field: "name".into(), message: "姓名：必填".into() });
     }

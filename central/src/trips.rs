@@ -2,8 +2,8 @@
 //! two are different desks. Both desks pull each change of a trip they are part of.
 
 use chrono::{DateTime, Duration, Utc};
-use placecode::checkin::TripResolution;
-use placecode::sync::{TripChange, TripUpdateBody, TruckBody};
+use placecode_core::checkin::TripResolution;
+use placecode_core::sync::{TripChange, TripUpdateBody, TruckBody};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
@@ -51,11 +51,11 @@ fn crew_json(b: &TruckBody, risk_key: &[u8; 32]) -> serde_json::Value {
         b.crew
             .iter()
             .map(|c| {
-                let hash = hex::encode(placecode::risk::id_hash(risk_key, &c.document_number));
+                let hash = hex::encode(placecode_core::risk::id_hash(risk_key, &c.document_number));
                 serde_json::json!({
-                    "name": c.name, "document_masked": placecode::mask::last_four(&c.document_number),
+                    "name": c.name, "document_masked": placecode_core::mask::last_four(&c.document_number),
                     "phone": c.phone, "origin": c.origin,
-                    "id_hash_hex": hash[..placecode::sync::TRIP_HASH_HEX],
+                    "id_hash_hex": hash[..placecode_core::sync::TRIP_HASH_HEX],
                 })
             })
             .collect(),
@@ -63,12 +63,12 @@ fn crew_json(b: &TruckBody, risk_key: &[u8; 32]) -> serde_json::Value {
 }
 
 fn latest_departure(b: &TruckBody) -> Option<DateTime<Utc>> {
-    let today = placecode::sync::shanghai_date(b.at);
+    let today = placecode_core::sync::shanghai_date(b.at);
     b.crew
         .iter()
-        .filter_map(|c| placecode::checkin::expected_time(&c.expected_departure, today).ok().flatten())
+        .filter_map(|c| placecode_core::checkin::expected_time(&c.expected_departure, today).ok().flatten())
         .max()
-        .and_then(|t| t.and_local_timezone(placecode::checkin::shanghai()).single())
+        .and_then(|t| t.and_local_timezone(placecode_core::checkin::shanghai()).single())
         .map(|t| t.with_timezone(&Utc))
 }
 
@@ -76,9 +76,9 @@ async fn publish(tx: &mut Transaction<'_, Postgres>, keys: &crate::Keys, trip: U
     let state: TripState = sqlx::query_as(&format!("{STATE} WHERE t.id = $1")).bind(trip).fetch_one(&mut **tx).await?;
     let state = state.opened(&keys.data)?;
     let body = serde_json::to_value(state.change()).map_err(|e| CentralError::Internal(e.to_string()))?;
-    let sealed = keys.data.seal_body(placecode::sync::ChangeKind::Trip.key(), &body)?;
+    let sealed = keys.data.seal_body(placecode_core::sync::ChangeKind::Trip.key(), &body)?;
     for venue in [state.checkpoint_venue_id, state.destination_venue_id] {
-        crate::push::change(tx, placecode::sync::ChangeKind::Trip, Some(venue), None, &sealed).await?;
+        crate::push::change(tx, placecode_core::sync::ChangeKind::Trip, Some(venue), None, &sealed).await?;
     }
     Ok(())
 }
@@ -169,7 +169,7 @@ pub async fn record_trip(
     id: Uuid,
     b: &TruckBody,
 ) -> Result<()> {
-    let plate = placecode::identity::plate(&b.plate).unwrap_or_else(|_| b.plate.clone());
+    let plate = placecode_core::identity::plate(&b.plate).unwrap_or_else(|_| b.plate.clone());
     let checkpoint = Uuid::parse_str(&b.venue_id).map_err(|_| CentralError::Internal("venue".into()))?;
     let destination = b
         .destination_venue_id
@@ -187,7 +187,7 @@ pub async fn record_trip(
     .bind(destination)
     .bind(desk)
     .bind(keys.data.seal_body("trip_crew", &crew_json(b, &keys.risk))?)
-    .bind(placecode::sync::pass_number(&b.pass_number).unwrap_or_default())
+    .bind(placecode_core::sync::pass_number(&b.pass_number).unwrap_or_default())
     .bind(b.at)
     .bind(latest_departure(b))
     .execute(&mut **tx)
@@ -229,15 +229,15 @@ pub async fn flag_undecided(
     keys: &crate::Keys,
     entered: &[(Uuid, Uuid, TruckBody)],
 ) -> Result<()> {
-    use placecode::decision::{self, Colour, RiskEntry};
+    use placecode_core::decision::{self, Colour, RiskEntry};
     for (trip, venue, b) in entered {
-        let today = placecode::sync::shanghai_date(b.at);
+        let today = placecode_core::sync::shanghai_date(b.at);
         let resolution: Option<String> =
             sqlx::query_scalar("SELECT resolution FROM trips WHERE id = $1").bind(trip).fetch_one(&mut **tx).await?;
         let turned_back = resolution.as_deref() == Some(TripResolution::TurnedBack.key());
         let mut notes = Vec::new();
         for c in &b.crew {
-            let Ok(d) = placecode::checkin::truck_declaration(c, today, "") else { continue };
+            let Ok(d) = placecode_core::checkin::truck_declaration(c, today, "") else { continue };
             let person = keys.person(&d.document_number);
             let entry = crate::risk::listed(tx, &person).await?.map(|colour| RiskEntry {
                 colour,
@@ -264,7 +264,7 @@ pub async fn flag_undecided(
             .bind(b.at)
             .fetch_optional(&mut **tx)
             .await?;
-            let who = format!("{}（{}）", placecode::mask::name(&d.name), colour.label());
+            let who = format!("{}（{}）", placecode_core::mask::name(&d.name), colour.label());
             match decision {
                 None => notes.push(format!("{who}无拒绝上报或放行记录")),
                 Some((status, incident, note)) if status == "released" => {
@@ -292,7 +292,7 @@ pub async fn record_arrival(
     id: Uuid,
     b: &TruckBody,
 ) -> Result<()> {
-    let plate = placecode::identity::plate(&b.plate).unwrap_or_else(|_| b.plate.clone());
+    let plate = placecode_core::identity::plate(&b.plate).unwrap_or_else(|_| b.plate.clone());
     let venue = Uuid::parse_str(&b.venue_id).map_err(|_| CentralError::Internal("venue".into()))?;
     let named = b.trip_id.as_deref().and_then(|t| Uuid::parse_str(t).ok());
     // The trip in transit; else one its checkpoint ended (an arrival after 劝返 or 作废 is linked

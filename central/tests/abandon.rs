@@ -7,8 +7,8 @@ use std::time::Duration as StdDuration;
 
 use chrono::Utc;
 use common::*;
-use placecode::sync::PushStatus;
-use placecode::venue::CodeKind;
+use placecode_core::sync::PushStatus;
+use placecode_core::venue::CodeKind;
 use sqlx::PgPool;
 
 #[sqlx::test]
@@ -73,7 +73,7 @@ async fn requests_abandoned_under_load_leave_no_transaction_and_desks_still_sync
                 .send()
                 .await
                 .expect("a push after the load is answered");
-            let answer: placecode::sync::PushResponse = res.json().await.unwrap();
+            let answer: placecode_core::sync::PushResponse = res.json().await.unwrap();
             answer.results[0].status
         });
     }

@@ -8,10 +8,10 @@ use std::time::Duration as StdDuration;
 
 use chrono::{Duration, Utc};
 use common::*;
-use placecode::code::SigningKey;
-use placecode::sync::{EnrolRequest, EnrolResponse, PushStatus, RecordKind};
-use placecode::venue::CodeKind;
 use placecode_central::ServeConfig;
+use placecode_core::code::SigningKey;
+use placecode_core::sync::{EnrolRequest, EnrolResponse, PushStatus, RecordKind};
+use placecode_core::venue::CodeKind;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -195,7 +195,7 @@ fn enrol_request(token: &str, desk: Uuid) -> EnrolRequest {
         token: token.into(),
         desk_id: desk.to_string(),
         desk_name: "冒名登记台".into(),
-        code_key: placecode::sync::CodeKeyWire { id: key.id, secret_hex: hex::encode(key.secret()) },
+        code_key: placecode_core::sync::CodeKeyWire { id: key.id, secret_hex: hex::encode(key.secret()) },
         app_version: "test".into(),
     }
 }
@@ -397,7 +397,7 @@ async fn attack_6_an_incident_step_is_checked_against_its_incidents_venue(pool: 
     let s = Server::start(pool.clone()).await;
     let mut owner = s.desk(&["gulou"], &[]).await;
     let (venue, _) = owner.venue_with_code("鼓楼超市", CodeKind::General).await;
-    let incident = placecode::sync::Record {
+    let incident = placecode_core::sync::Record {
         id: Uuid::now_v7().to_string(),
         ..record(
             RecordKind::Incident,
@@ -561,11 +561,11 @@ async fn attack_7_the_frameworks_refusals_are_answered_in_chinese(pool: PgPool) 
 /// another host is not honoured, and a phone the administrator revoked holds no one.
 #[sqlx::test]
 async fn attack_8_no_cleartext_host_only_cookies_and_a_revoked_phone(pool: PgPool) {
-    match placecode::sync_client::server_url("http://placecode.kaifeng.gov.cn") {
-        Err(placecode::sync_client::Failure::Refused(m)) => assert!(m.contains("https://"), "{m}"),
+    match placecode_sync_client::server_url("http://placecode.kaifeng.gov.cn") {
+        Err(placecode_sync_client::Failure::Refused(m)) => assert!(m.contains("https://"), "{m}"),
         other => panic!("{other:?}"),
     }
-    assert!(placecode::sync_client::server_url("http://127.0.0.1:8080").is_ok());
+    assert!(placecode_sync_client::server_url("http://127.0.0.1:8080").is_ok());
 
     // A server whose public address is https (behind its TLS proxy).
     let s = Server::start_with(pool.clone(), serve_config(100_000)).await;

@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::*;
-use placecode::poster::{render, FontSet, PosterInput};
-use placecode::sync::RecordKind;
-use placecode::venue::{Category, CodeKind, District, Venue};
+use placecode_core::sync::RecordKind;
+use placecode_core::venue::{Category, CodeKind, District, Venue};
+use placecode_poster::{render, FontSet, PosterInput};
 use serde_json::json;
 use sqlx::PgPool;
 use thirtyfour::prelude::*;
@@ -226,7 +226,7 @@ async fn a_printed_posters_qr_checks_a_phone_in(pool: PgPool) {
             record(RecordKind::Code, json!({"code": code, "venue_id": venue_id, "label": "正门"})),
         ])
         .await;
-    assert!(res.results.iter().all(|r| r.status == placecode::sync::PushStatus::Stored));
+    assert!(res.results.iter().all(|r| r.status == placecode_core::sync::PushStatus::Stored));
     // The desk prints the poster for the server's public address.
     let venue = Venue {
         id: venue_id.to_string(),
@@ -245,12 +245,12 @@ async fn a_printed_posters_qr_checks_a_phone_in(pool: PgPool) {
         rejected: None,
     };
     let poster = PosterInput {
-        url: placecode::code::url(&s.base, &code),
+        url: placecode_core::code::url(&s.base, &code),
         code: code.clone(),
         label: "正门".into(),
         venue,
         supervision_phone: "0371-23456789".into(),
-        issued: placecode::sync::shanghai_date(Utc::now()),
+        issued: placecode_core::sync::shanghai_date(Utc::now()),
         landscape: false,
     };
     let fonts = FontSet::discover().expect("fonts (make deps)");

@@ -15,13 +15,13 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::resident_id;
-use placecode::checkin::DeclarationInput;
-use placecode::code::SigningKey;
-use placecode::store::{CheckInContext, IncidentInput, IncidentStatus};
-use placecode::sync::Record;
-use placecode::sync_client::{Failure, SyncEngine};
-use placecode::venue::VenueInput;
-use placecode::Store;
+use placecode_core::checkin::DeclarationInput;
+use placecode_core::code::SigningKey;
+use placecode_core::sync::Record;
+use placecode_core::venue::VenueInput;
+use placecode_store::Store;
+use placecode_store::{CheckInContext, IncidentInput, IncidentStatus};
+use placecode_sync_client::{Failure, SyncEngine};
 use sqlx::PgPool;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -201,7 +201,7 @@ async fn relay(mut client: TcpStream, target: u16, fault: u8, counts: &FaultCoun
 /// and moved on once), all made offline.
 fn desk_with_backlog(dir: &Path, n: u64, seed: u64) -> (PathBuf, SigningKey) {
     let db = dir.join("desk.sqlite3");
-    let key = placecode::keys::load_or_create(&dir.join("desk-signing.key")).unwrap();
+    let key = placecode_store::keys::load_or_create(&dir.join("desk-signing.key")).unwrap();
     let mut store = Store::open(&db).unwrap();
     let venue = store
         .register_venue(
@@ -328,7 +328,7 @@ async fn dropped_connections_500s_and_a_slow_link_lose_and_double_nothing(pool: 
 async fn assert_exactly_once_for_desk(pool: &PgPool, db: &Path) -> usize {
     let desk_id = Store::open(db).unwrap().desk_id().unwrap();
     let desk = uuid::Uuid::parse_str(&desk_id).unwrap();
-    let conn = placecode::store::raw_connection(db).unwrap();
+    let conn = placecode_store::raw_connection(db).unwrap();
     let rows: Vec<(String, String)> = conn
         .prepare("SELECT record, state FROM outbox")
         .unwrap()
@@ -421,12 +421,12 @@ async fn the_desk_killed_mid_sync_resumes_from_its_outbox(pool: PgPool) {
         child.wait().unwrap();
         drop(BufReader::new(out).lines());
         kills += 1;
-        let conn = placecode::store::raw_connection(&db).unwrap();
+        let conn = placecode_store::raw_connection(&db).unwrap();
         let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
         assert_eq!(check, "ok");
     }
     let before: i64 = sqlx::query_scalar("SELECT count(*) FROM records").fetch_one(&pool).await.unwrap();
-    let total: i64 = placecode::store::raw_connection(&db)
+    let total: i64 = placecode_store::raw_connection(&db)
         .unwrap()
         .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
         .unwrap();
@@ -480,7 +480,7 @@ async fn two_desks_at_one_venue_see_each_others_check_ins(pool: PgPool) {
     let b_dir = dir.path().join("b");
     std::fs::create_dir_all(&b_dir).unwrap();
     let b_db = b_dir.join("desk.sqlite3");
-    let b_key = placecode::keys::load_or_create(&b_dir.join("k")).unwrap();
+    let b_key = placecode_store::keys::load_or_create(&b_dir.join("k")).unwrap();
     let token =
         placecode_central::enrol::make_token(&pool, &[uuid::Uuid::parse_str(&venue.id).unwrap()], &[], None, "")
             .await

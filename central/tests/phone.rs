@@ -4,9 +4,9 @@
 mod common;
 
 use common::*;
-use placecode::sync::ChangeKind;
-use placecode::venue::CodeKind;
 use placecode_central::ServeConfig;
+use placecode_core::sync::ChangeKind;
+use placecode_core::venue::CodeKind;
 use sqlx::PgPool;
 
 /// A server with one desk and a market's general code: the server, the desk, and the code's page.
@@ -362,7 +362,7 @@ async fn bad_unknown_and_revoked_codes_get_a_clear_page(pool: PgPool) {
         .unwrap()
         .contains("未在中心登记"));
     let revoke =
-        record(placecode::sync::RecordKind::CodeRevoked, serde_json::json!({"code": code, "reason": "海报损坏"}));
+        record(placecode_core::sync::RecordKind::CodeRevoked, serde_json::json!({"code": code, "reason": "海报损坏"}));
     desk.push(&[revoke]).await;
     let res = reqwest::get(s.url(&format!("/c/{code}"))).await.unwrap();
     assert_eq!(res.status(), 410);

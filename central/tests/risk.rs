@@ -5,15 +5,15 @@
 
 mod common;
 
-use placecode::sync::ChangeKind;
+use placecode_core::sync::ChangeKind;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::*;
-use placecode::checkin::Lookup;
-use placecode::decision::Colour;
-use placecode::risk::{id_hash, tag_bits, Epoch};
-use placecode::sync::{Change, RiskEpochBody, RiskTagBody};
+use placecode_core::checkin::Lookup;
+use placecode_core::decision::Colour;
+use placecode_core::risk::{id_hash, tag_bits, Epoch};
+use placecode_core::sync::{Change, RiskEpochBody, RiskTagBody};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -141,7 +141,7 @@ async fn confirm_answers_enrolled_desks_one_person_at_a_time_audited_and_limited
         .await
         .unwrap();
     let one = resident_id(1);
-    assert!(params.iter().any(|p| p.contains(&placecode::mask::id_number(&one))), "{params:?}");
+    assert!(params.iter().any(|p| p.contains(&placecode_core::mask::id_number(&one))), "{params:?}");
     assert!(params.iter().all(|p| !p.contains(&one)), "masked, as everywhere in the audit log");
     // The limit: an hour's questions per desk, counted in the database (every replica).
     sqlx::query(
@@ -177,9 +177,9 @@ async fn a_desk_confirms_a_matching_tag_with_the_centre(pool: PgPool) {
     d.engine.sync_once().await.unwrap();
     let mut store = d.store();
     assert_eq!(store.risk_entry_count().unwrap(), 2);
-    store.set_risk_confirm(Box::new(placecode::sync_client::confirm_risk));
+    store.set_risk_confirm(Box::new(placecode_sync_client::confirm_risk));
     // The store blocks while it asks: off the runtime that serves the centre in this test.
-    let run = |mut store: placecode::Store, n: &str| {
+    let run = |mut store: placecode_store::Store, n: &str| {
         let (ctx, n) = (d.ctx.clone(), n.to_owned());
         tokio::task::spawn_blocking(move || {
             let lookup = store.check_in_by_id(&n, &ctx).unwrap();
@@ -190,7 +190,7 @@ async fn a_desk_confirms_a_matching_tag_with_the_centre(pool: PgPool) {
     match lookup {
         Lookup::CheckedIn { result } => {
             assert_eq!(result.colour, Colour::Red);
-            assert_eq!(result.reasons, [format!("风险人员名单为红码：{}", placecode::risk::CONFIRMED)]);
+            assert_eq!(result.reasons, [format!("风险人员名单为红码：{}", placecode_core::risk::CONFIRMED)]);
         }
         other => panic!("{other:?}"),
     }
@@ -208,9 +208,9 @@ async fn a_desk_confirms_a_matching_tag_with_the_centre(pool: PgPool) {
     let mut gone = store.enrolment().unwrap().unwrap();
     gone.server_url = "http://127.0.0.1:9".into();
     let started = Instant::now();
-    let answer = placecode::sync_client::confirm_risk(&gone, &listed);
+    let answer = placecode_sync_client::confirm_risk(&gone, &listed);
     assert_eq!(answer, None);
-    assert!(started.elapsed() < placecode::sync_client::CONFIRM_TIMEOUT + Duration::from_secs(1));
+    assert!(started.elapsed() < placecode_sync_client::CONFIRM_TIMEOUT + Duration::from_secs(1));
     let _ = Epoch::new(0, 0);
 }
 

@@ -7,9 +7,9 @@ mod common;
 
 use chrono::Utc;
 use common::*;
-use placecode::checkin::{DeclarationInput, Lookup};
-use placecode::decision::Colour;
-use placecode::sync::PushStatus;
+use placecode_core::checkin::{DeclarationInput, Lookup};
+use placecode_core::decision::Colour;
+use placecode_core::sync::PushStatus;
 use sqlx::PgPool;
 
 const ME: &str = "410202199003070014";
@@ -76,7 +76,7 @@ async fn r7_a_yellow_raised_at_one_desk_holds_at_another_and_on_the_phone_until_
 
     // The phone page: a first declaration with every answer 否 is yellow too.
     let mut phone_desk = s.desk(&["gulou"], &[]).await;
-    let (_, code) = phone_desk.venue_with_code("鼓楼书店", placecode::venue::CodeKind::General).await;
+    let (_, code) = phone_desk.venue_with_code("鼓楼书店", placecode_core::venue::CodeKind::General).await;
     let phone = reqwest::Client::builder().cookie_store(true).build().unwrap();
     let url = s.url(&format!("/c/{code}"));
     let t = csrf(&phone.get(&url).send().await.unwrap().text().await.unwrap());
@@ -126,7 +126,7 @@ async fn r7_a_yellow_raised_at_one_desk_holds_at_another_and_on_the_phone_until_
 async fn a_desk_cannot_push_a_raise_beyond_the_period_or_a_green_one(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
     let mut desk = s.desk(&["gulou"], &[]).await;
-    let (venue, _) = desk.venue_with_code("鼓楼超市", placecode::venue::CodeKind::General).await;
+    let (venue, _) = desk.venue_with_code("鼓楼超市", placecode_core::venue::CodeKind::General).await;
     let now = Utc::now();
     let mut records = Vec::new();
     for (colour, days) in [("red", 30), ("green", 1), ("yellow", 14)] {
@@ -156,7 +156,7 @@ async fn a_desk_cannot_push_a_raise_beyond_the_period_or_a_green_one(pool: PgPoo
 async fn two_raising_visits_of_one_person_in_one_batch_are_merged(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
     let mut desk = s.desk(&["gulou"], &[]).await;
-    let (venue, _) = desk.venue_with_code("鼓楼超市", placecode::venue::CodeKind::General).await;
+    let (venue, _) = desk.venue_with_code("鼓楼超市", placecode_core::venue::CodeKind::General).await;
     let now = Utc::now();
     let records: Vec<_> = [("yellow", 10), ("red", 14)]
         .into_iter()
@@ -184,7 +184,7 @@ async fn r7_a_release_at_the_door_reaches_the_centre(pool: PgPool) {
     let mut ctx = a.ctx.clone();
     ctx.now = Utc::now();
     let r = a.store().declare(&declaration(true), &ctx).unwrap();
-    a.store().release_visit(&r.visit_id, placecode::checkin::ReleaseReason::Misscan, "", &ctx).unwrap();
+    a.store().release_visit(&r.visit_id, placecode_core::checkin::ReleaseReason::Misscan, "", &ctx).unwrap();
     a.engine.sync_once().await.unwrap();
     let (status, id, note, reason, operator): (String, uuid::Uuid, String, String, Option<String>) =
         sqlx::query_as("SELECT status, id, note, reason, operator FROM incidents").fetch_one(&pool).await.unwrap();
@@ -209,7 +209,7 @@ async fn r7_a_release_at_the_door_reaches_the_centre(pool: PgPool) {
 async fn a_refused_stranger_syncs_by_id_number_alone(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
     let mut desk = s.desk(&["gulou"], &[]).await;
-    let (venue, _) = desk.venue_with_code("鼓楼超市", placecode::venue::CodeKind::General).await;
+    let (venue, _) = desk.venue_with_code("鼓楼超市", placecode_core::venue::CodeKind::General).await;
     let mut red = visit_record(venue, ME, "", Utc::now());
     red.body["colour"] = serde_json::json!("red");
     red.body["health_code"] = serde_json::json!("red");

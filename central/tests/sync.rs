@@ -5,9 +5,9 @@ mod common;
 
 use chrono::Utc;
 use common::*;
-use placecode::sync::ChangeKind;
-use placecode::sync::{PushStatus, RecordKind};
-use placecode::venue::CodeKind;
+use placecode_core::sync::ChangeKind;
+use placecode_core::sync::{PushStatus, RecordKind};
+use placecode_core::venue::CodeKind;
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -89,13 +89,13 @@ async fn a_revoked_desk_is_refused(pool: PgPool) {
     .unwrap();
     let res = desk.push_raw(body).await;
     assert_eq!(res.status(), 401);
-    let e: placecode::sync::ApiError = res.json().await.unwrap();
+    let e: placecode_core::sync::ApiError = res.json().await.unwrap();
     assert_eq!(e.code, "desk_revoked");
     assert!(e.message.contains("吊销"));
     let pull = s.http.get(s.url("/api/v1/pull")).bearer_auth(&desk.credential).send().await.unwrap();
     assert_eq!(pull.status(), 401);
     let unknown = s.http.get(s.url("/api/v1/pull")).bearer_auth("pcd_nothing").send().await.unwrap();
-    assert_eq!(unknown.json::<placecode::sync::ApiError>().await.unwrap().code, "desk_unknown");
+    assert_eq!(unknown.json::<placecode_core::sync::ApiError>().await.unwrap().code, "desk_unknown");
     assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 0);
 }
 
@@ -141,7 +141,7 @@ async fn forged_and_foreign_codes_never_reach_a_phone(pool: PgPool) {
     let mut desk = s.desk(&["gulou"], &[]).await;
     let (venue, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
     // Signed by a key the server never saw.
-    let stranger = placecode::code::SigningKey::generate().unwrap();
+    let stranger = placecode_core::code::SigningKey::generate().unwrap();
     let forged = stranger.sign(CodeKind::General, 1);
     // A real code with one character changed.
     let mut altered = desk.key.sign(CodeKind::General, 77);
@@ -204,7 +204,7 @@ async fn a_code_sent_again_for_another_venue_is_refused_and_old_keys_codes_are_r
     assert!(!revoked().await, "another desk revoked nothing");
 
     // The desk's key rotated (as a re-enrolment with a new key does).
-    let new = placecode::code::SigningKey::generate().unwrap();
+    let new = placecode_core::code::SigningKey::generate().unwrap();
     sqlx::query("UPDATE desks SET code_key_id = $2, code_key_sealed = $3 WHERE id = $1")
         .bind(desk.id)
         .bind(i64::from(new.id))
@@ -252,13 +252,13 @@ async fn bad_requests_get_a_reason_and_store_nothing(pool: PgPool) {
     let (venue, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
     let res = desk.push_raw(b"{not json".to_vec()).await;
     assert_eq!(res.status(), 400);
-    let e: placecode::sync::ApiError = res.json().await.unwrap();
+    let e: placecode_core::sync::ApiError = res.json().await.unwrap();
     assert_eq!(e.code, "bad_request");
     assert!(e.message.contains("JSON"));
     let res = desk.push_raw(br#"{"batch_id": 1}"#.to_vec()).await;
     assert_eq!(res.status(), 400);
     // Over 4 MB.
-    let big = vec![b' '; placecode::sync::MAX_BODY_BYTES + 10];
+    let big = vec![b' '; placecode_core::sync::MAX_BODY_BYTES + 10];
     let res = desk.push_raw(big).await;
     assert_eq!(res.status(), 413);
     // Over 5,000 records.
@@ -266,7 +266,7 @@ async fn bad_requests_get_a_reason_and_store_nothing(pool: PgPool) {
     let body = serde_json::to_vec(&json!({"batch_id": "b", "records": many})).unwrap();
     let res = desk.push_raw(body).await;
     assert_eq!(res.status(), 413);
-    assert_eq!(res.json::<placecode::sync::ApiError>().await.unwrap().code, "batch_too_large");
+    assert_eq!(res.json::<placecode_core::sync::ApiError>().await.unwrap().code, "batch_too_large");
     // A desk clock a day off is refused until fixed.
     let res = s
         .http
@@ -354,7 +354,7 @@ async fn batches_travel_gzipped_both_ways(pool: PgPool) {
     let mut text = String::new();
     std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&res.bytes().await.unwrap()[..]), &mut text)
         .unwrap();
-    let answer: placecode::sync::PushResponse = serde_json::from_str(&text).unwrap();
+    let answer: placecode_core::sync::PushResponse = serde_json::from_str(&text).unwrap();
     assert!(answer.results.iter().all(|r| r.status == PushStatus::Stored));
     assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 2000);
 }
@@ -363,16 +363,16 @@ async fn batches_travel_gzipped_both_ways(pool: PgPool) {
 async fn enrolment_tokens_work_once(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
     let token = placecode_central::enrol::make_token(&pool, &[], &["gulou".into()], None, "").await.unwrap();
-    let key = placecode::code::SigningKey::generate().unwrap();
+    let key = placecode_core::code::SigningKey::generate().unwrap();
     let req = |desk: Uuid| json!({"token": token, "desk_id": desk, "desk_name": "东门", "code_key": {"id": key.id, "secret_hex": hex::encode(key.secret())}});
     let first = s.http.post(s.url("/api/v1/enrol")).json(&req(Uuid::now_v7())).send().await.unwrap();
     assert_eq!(first.status(), 200);
-    let body: placecode::sync::EnrolResponse = first.json().await.unwrap();
+    let body: placecode_core::sync::EnrolResponse = first.json().await.unwrap();
     assert_eq!(body.risk_key_hex, hex::encode(s.keys.risk));
     assert_eq!(body.districts, vec!["gulou".to_string()]);
     let again = s.http.post(s.url("/api/v1/enrol")).json(&req(Uuid::now_v7())).send().await.unwrap();
     assert_eq!(again.status(), 403);
-    assert_eq!(again.json::<placecode::sync::ApiError>().await.unwrap().code, "token_invalid");
+    assert_eq!(again.json::<placecode_core::sync::ApiError>().await.unwrap().code, "token_invalid");
     let bad = placecode_central::enrol::make_token(&pool, &[], &["nowhere".into()], None, "").await;
     assert!(
         matches!(bad, Err(placecode_central::CentralError::Invalid { ref field, .. }) if field == "district"),

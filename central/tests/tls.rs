@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use common::*;
-use placecode::sync_client::{Failure, SyncEngine};
+use placecode_sync_client::{Failure, SyncEngine};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use sqlx::PgPool;
@@ -94,8 +94,8 @@ async fn an_unverifiable_certificate_is_refused_and_the_configured_ca_is_trusted
     let desk_dir = dir.path().join("desk");
     std::fs::create_dir_all(&desk_dir).unwrap();
     let db = desk_dir.join("desk.sqlite3");
-    let key = placecode::keys::load_or_create(&desk_dir.join("k")).unwrap();
-    placecode::Store::open(&db).unwrap();
+    let key = placecode_store::keys::load_or_create(&desk_dir.join("k")).unwrap();
+    placecode_store::Store::open(&db).unwrap();
     let engine = SyncEngine::new(&db);
     let token = placecode_central::enrol::make_token(&pool, &[], &["gulou".into()], None, "").await.unwrap();
 

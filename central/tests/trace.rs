@@ -5,8 +5,8 @@ mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::*;
-use placecode::sync::PushStatus;
-use placecode::venue::CodeKind;
+use placecode_core::sync::PushStatus;
+use placecode_core::venue::CodeKind;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -163,7 +163,7 @@ async fn r12_past_retention_nothing_of_a_person_is_left_in_a_dump(pool: PgPool) 
         let pool = pool.clone();
         async move { sqlx::query(sql).execute(&pool).await.unwrap() }
     };
-    let old_hash = placecode::risk::id_hash(&s.keys.lookup, &gone).to_vec();
+    let old_hash = placecode_core::risk::id_hash(&s.keys.lookup, &gone).to_vec();
     sqlx::query("UPDATE people SET updated_at = now() - interval '40 days' WHERE id_hash = $1")
         .bind(&old_hash)
         .execute(&pool)
@@ -226,7 +226,7 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
     // A child registered by hand by a guardian: who helped is personal too.
     let mut helped = visit_record(mall, &resident_id(13), "张小明", Utc::now());
     helped.body["way_in"] = json!("manual");
-    let guardian = placecode::checkin::Helper::Guardian {
+    let guardian = placecode_core::checkin::Helper::Guardian {
         name: "张卫国".into(),
         relation: "父亲".into(),
         phone: "13912345678".into(),
@@ -237,7 +237,7 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
     helped.body["colour"] = json!("yellow");
     helped.body["reasons"] = json!(["体温38.6℃，达到发热标准"]);
     let pushed = desk.push(&[helped]).await;
-    assert_eq!(pushed.results[0].status, placecode::sync::PushStatus::Stored, "{:?}", pushed.results);
+    assert_eq!(pushed.results[0].status, placecode_core::sync::PushStatus::Stored, "{:?}", pushed.results);
     let dump = pg_dump(&pool).await;
     for clear in [
         a.as_str(),
@@ -262,7 +262,7 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
 
     // A person written in clear (by a server from before encryption), then sealed.
     desk.push(&[visit_record(mall, &b, "李娜", Utc::now())]).await;
-    let hb = placecode::risk::id_hash(&s.keys.lookup, &b);
+    let hb = placecode_core::risk::id_hash(&s.keys.lookup, &b);
     sqlx::query("UPDATE people SET name = '李娜', document_number = $1 WHERE id_hash = $2")
         .bind(&b)
         .bind(&hb[..])
@@ -360,7 +360,7 @@ async fn r12_personal_fields_are_sealed_at_rest_and_the_key_rotates(pool: PgPool
     let sealed_under: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT split_part(name, '.', 2) FROM people").fetch_all(&pool).await.unwrap();
     assert_eq!(sealed_under, vec![current]);
-    let ha = placecode::risk::id_hash(&keys.lookup, &a);
+    let ha = placecode_core::risk::id_hash(&keys.lookup, &a);
     let name: String =
         sqlx::query_scalar("SELECT name FROM people WHERE id_hash = $1").bind(&ha[..]).fetch_one(&pool).await.unwrap();
     assert_eq!(keys.data.open("name", &ha, &name).unwrap(), "欧阳𠮷祥");

@@ -7,9 +7,9 @@ mod common;
 
 use chrono::Utc;
 use common::*;
-use placecode::checkin::TruckDeclarationInput;
-use placecode::store::{TripInput, TripStatus};
-use placecode::sync::RecordKind;
+use placecode_core::checkin::TruckDeclarationInput;
+use placecode_core::sync::RecordKind;
+use placecode_store::{TripInput, TripStatus};
 use sqlx::PgPool;
 
 fn member(name: &str, seed: u64, plate: &str) -> TruckDeclarationInput {
@@ -49,7 +49,7 @@ async fn a_trip_closes_on_both_desks(pool: PgPool) {
             // A co-driver with a passport, typed in at the checkpoint.
             crew.push(TruckDeclarationInput {
                 name: "Chan Tai Man".into(),
-                document_kind: Some(placecode::identity::DocumentKind::Passport),
+                document_kind: Some(placecode_core::identity::DocumentKind::Passport),
                 document_number: "E12345678".into(),
                 ..member("x", 399, plate)
             });
@@ -170,7 +170,7 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
     let dest = test_desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
     let cp = test_desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
     let mut store = cp.store();
-    let key = placecode::keys::load_or_create(&dir.path().join("c/k")).unwrap();
+    let key = placecode_store::keys::load_or_create(&dir.path().join("c/k")).unwrap();
     let code = store.issue_code(&cp.venue_id, "1号通道", &key).unwrap().code;
     drop(store);
     cp.engine.sync_once().await.unwrap();
@@ -243,7 +243,10 @@ async fn a_crew_declares_on_a_phone_and_the_checkpoint_confirms(pool: PgPool) {
     // The 货车通行单: the crew masked, its QR the trip; the destination scans it on arrival.
     let slip = cp.store().trip_slip(&trip.id, Utc::now()).unwrap();
     assert_eq!((slip.plate.as_str(), slip.destination.as_str(), slip.crew.len()), ("豫B88888", "鼓楼物流园", 2));
-    assert!(slip.crew.iter().all(|(name, id)| name.contains('*') && id.contains('*') && !id.contains(&number[..10])));
+    assert!(slip
+        .crew
+        .iter()
+        .all(|m| m.name.contains('*') && m.document.contains('*') && !m.document.contains(&number[..10])));
     let e = dest.store().trip_slip(&trip.id, Utc::now()).unwrap_err();
     assert_eq!((e.code(), e.fields()), ("not_found", Vec::<&str>::new()));
     let unknown = dest.store().record_arrival("PCTRIP:00000000-0000-7000-8000-000000000000", &dest.ctx).unwrap_err();
@@ -298,15 +301,15 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
     let trip = r.trip.expect("a trip held at entry");
     assert_eq!(trip.status, TripStatus::Held);
     assert_eq!(trip.crew.len(), 2);
-    assert_eq!(r.results[1].colour, placecode::decision::Colour::Red);
+    assert_eq!(r.results[1].colour, placecode_core::decision::Colour::Red);
     let again = cp.store().open_trip(&input, &cp.ctx).unwrap_err();
     assert!(
-        matches!(&again, placecode::Error::Invalid(f) if f[0].field == "plate" && f[0].message.contains("尚未处置")),
+        matches!(&again, placecode_store::Error::Rule(placecode_core::Error::Invalid(f)) if f[0].field == "plate" && f[0].message.contains("尚未处置")),
         "{again:?}"
     );
-    let resolve = placecode::store::TripResolveInput {
+    let resolve = placecode_store::TripResolveInput {
         trip_id: trip.id.clone(),
-        resolution: placecode::checkin::TripResolution::Cancelled,
+        resolution: placecode_core::checkin::TripResolution::Cancelled,
         note: "想绕过处置".into(),
     };
     let e = cp.store().resolve_trip(&resolve, &cp.ctx).unwrap_err();
@@ -324,7 +327,7 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
         .store()
         .report_incident(
             &r.results[1].visit_id,
-            &placecode::store::IncidentInput {
+            &placecode_store::IncidentInput {
                 held_at: "卡口临时留观点".into(), reported_to: "县疾控中心".into()
             },
             &cp.ctx,
@@ -345,13 +348,13 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
     assert_eq!(found.turned_back.as_ref().map(|t| t.id.as_str()), Some(trip.id.as_str()));
     assert_eq!(found.previous.len(), 1);
     assert_eq!(found.left_out.len(), 1);
-    assert_eq!(found.left_out[0].colour, placecode::decision::Colour::Red);
+    assert_eq!(found.left_out[0].colour, placecode_core::decision::Colour::Red);
     assert!(cp.store().find_crew(&resident_id(2)).unwrap().turned_back.is_some());
     // The same truck back at once with another crew: the clerk is asked to check first.
     let back =
         TripInput { crew: vec![member("张甲", 1, "豫B22222"), member("王丙", 5, "豫B22222")], ..input.clone() };
     match cp.store().open_trip(&back, &cp.ctx) {
-        Err(placecode::Error::Invalid(f)) => {
+        Err(placecode_store::Error::Rule(placecode_core::Error::Invalid(f))) => {
             assert_eq!(f[0].field, "turned_back_checked");
             assert!(f[0].message.contains("被劝返") && f[0].message.contains("豫B22222"), "{f:?}");
         }
@@ -361,7 +364,7 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
     let other_truck =
         TripInput { plate: "豫B22223".into(), crew: vec![member("张甲", 1, "豫B22223")], ..input.clone() };
     assert!(
-        matches!(cp.store().open_trip(&other_truck, &cp.ctx), Err(placecode::Error::Invalid(f)) if f[0].field == "turned_back_checked")
+        matches!(cp.store().open_trip(&other_truck, &cp.ctx), Err(placecode_store::Error::Rule(placecode_core::Error::Invalid(f))) if f[0].field == "turned_back_checked")
     );
     cp.engine.sync_once().await.unwrap();
     assert!(cp.store().rejected_records().unwrap().is_empty(), "{:?}", cp.store().rejected_records().unwrap());
@@ -396,7 +399,7 @@ async fn a_red_crew_member_is_turned_back(pool: PgPool) {
     };
     let before = cp.store().visit_count().unwrap();
     match cp.store().open_trip(&bad, &cp.ctx) {
-        Err(placecode::Error::Invalid(f)) => {
+        Err(placecode_store::Error::Rule(placecode_core::Error::Invalid(f))) => {
             let fields: Vec<_> = f.iter().map(|e| e.field.as_str()).collect();
             for want in ["plate", "pass_number", "destination_id", "crew.0.name"] {
                 assert!(fields.contains(&want), "{want} in {fields:?}");
@@ -428,8 +431,10 @@ async fn one_trip_in_transit_per_truck_and_what_became_of_it(pool: PgPool) {
 
     // The same truck again, as a tired clerk would enter it: warned, nothing stored.
     let visits = cp.store().visit_count().unwrap();
-    let fields = |r: placecode::Result<placecode::store::TripResult>| match r {
-        Err(placecode::Error::Invalid(f)) => f.into_iter().map(|e| (e.field, e.message)).collect::<Vec<_>>(),
+    let fields = |r: placecode_store::Result<placecode_store::TripResult>| match r {
+        Err(placecode_store::Error::Rule(placecode_core::Error::Invalid(f))) => {
+            f.into_iter().map(|e| (e.field, e.message)).collect::<Vec<_>>()
+        }
         other => panic!("{other:?}"),
     };
     let f = fields(cp.store().open_trip(&trip_input("豫b 30001", &[33]), &cp.ctx));
@@ -444,21 +449,23 @@ async fn one_trip_in_transit_per_truck_and_what_became_of_it(pool: PgPool) {
     assert_eq!(cp.store().find_crew("豫B30001").unwrap().open_trip.map(|t| t.id), Some(first.id.clone()));
 
     // Each resolution needs a note (named), and is final.
-    use placecode::checkin::TripResolution;
-    use placecode::store::TripResolveInput;
+    use placecode_core::checkin::TripResolution;
+    use placecode_store::TripResolveInput;
     let resolve = |id: &str, r: TripResolution, note: &str| {
         cp.store().resolve_trip(&TripResolveInput { trip_id: id.into(), resolution: r, note: note.into() }, &cp.ctx)
     };
     for note in ["", " ", "..", "<script>", &"长".repeat(61)] {
         match resolve(&first.id, TripResolution::Cancelled, note) {
-            Err(placecode::Error::Invalid(f)) => assert_eq!(f[0].field, "note", "{note:?}"),
+            Err(placecode_store::Error::Rule(placecode_core::Error::Invalid(f))) => {
+                assert_eq!(f[0].field, "note", "{note:?}")
+            }
             other => panic!("{note:?}: {other:?}"),
         }
     }
     let cancelled = resolve(&first.id, TripResolution::Cancelled, "车牌录错").unwrap();
     assert_eq!(cancelled.status, TripStatus::Cancelled);
     match resolve(&first.id, TripResolution::Verified, "电话确认已到达") {
-        Err(placecode::Error::Invalid(f)) => assert_eq!(f[0].field, "trip"),
+        Err(placecode_store::Error::Rule(placecode_core::Error::Invalid(f))) => assert_eq!(f[0].field, "trip"),
         other => panic!("{other:?}"),
     }
     let e = resolve("no-such-trip", TripResolution::Verified, "电话确认").unwrap_err();
@@ -525,7 +532,7 @@ async fn only_the_checkpoint_that_opened_a_trip_ends_it(pool: PgPool) {
                                "note": "冒充作废", "at": Utc::now()}),
         )
     };
-    let push_as = |who: &TestDesk, rec: placecode::sync::Record| {
+    let push_as = |who: &TestDesk, rec: placecode_core::sync::Record| {
         let credential = who.store().enrolment().unwrap().unwrap().credential;
         let http = s.http.clone();
         let url = s.url("/api/v1/push");
@@ -538,27 +545,27 @@ async fn only_the_checkpoint_that_opened_a_trip_ends_it(pool: PgPool) {
                 .send()
                 .await
                 .unwrap();
-            let body: placecode::sync::PushResponse = res.json().await.unwrap();
+            let body: placecode_core::sync::PushResponse = res.json().await.unwrap();
             body.results.into_iter().next().unwrap()
         }
     };
     // The destination, naming the checkpoint's venue: not its venue.
     let r = push_as(&dest, update(&cp.venue_id)).await;
-    assert_eq!(r.status, placecode::sync::PushStatus::Rejected, "{r:?}");
+    assert_eq!(r.status, placecode_core::sync::PushStatus::Rejected, "{r:?}");
     // The destination, naming its own venue: a destination does not end trips.
     let r = push_as(&dest, update(&dest.venue_id)).await;
-    assert_eq!((r.status, r.field.as_deref()), (placecode::sync::PushStatus::Rejected, Some("venue_id")), "{r:?}");
+    assert_eq!((r.status, r.field.as_deref()), (placecode_core::sync::PushStatus::Rejected, Some("venue_id")), "{r:?}");
     // Another checkpoint, naming its own venue: stored as its record, the trip untouched.
     other.engine.sync_once().await.unwrap();
     let r = push_as(&other, update(&other.venue_id)).await;
-    assert_eq!(r.status, placecode::sync::PushStatus::Stored, "{r:?}");
+    assert_eq!(r.status, placecode_core::sync::PushStatus::Stored, "{r:?}");
     let sup = supervision(&pool).await;
     assert_eq!((sup.open, sup.cancelled), (1, 0));
     // A note that is not the core's rule is refused.
     let mut bad = update(&cp.venue_id);
     bad.body["note"] = serde_json::json!("<b>x</b>");
     let r = push_as(&cp, bad).await;
-    assert_eq!((r.status, r.field.as_deref()), (placecode::sync::PushStatus::Rejected, Some("note")), "{r:?}");
+    assert_eq!((r.status, r.field.as_deref()), (placecode_core::sync::PushStatus::Rejected, Some("note")), "{r:?}");
 }
 
 /// A red member let go by the clerk (误扫, 核实后放行) is not a truck turned back: once every
@@ -581,11 +588,11 @@ async fn a_crew_member_released_by_the_clerk_lets_the_truck_in(pool: PgPool) {
     let r = cp.store().open_trip(&input, &cp.ctx).unwrap();
     let trip = r.trip.unwrap();
     assert_eq!(trip.status, TripStatus::Held);
-    assert_ne!(r.results[1].colour, placecode::decision::Colour::Green);
+    assert_ne!(r.results[1].colour, placecode_core::decision::Colour::Green);
     cp.store()
         .release_visit(
             &r.results[1].visit_id,
-            placecode::checkin::ReleaseReason::VerifiedByStaff,
+            placecode_core::checkin::ReleaseReason::VerifiedByStaff,
             "复测体温36.6℃",
             &cp.ctx,
         )
@@ -637,7 +644,7 @@ async fn a_second_desk_at_the_checkpoint_cannot_launder_a_red_crew_or_end_anothe
             "note": "入口劝返:司乘人员有红码,已上报", "operator": "张敏", "at": Utc::now()}),
     );
     let res = rogue.push(&[forged, spoof]).await;
-    assert!(res.results.iter().all(|r| r.status == placecode::sync::PushStatus::Stored), "{:?}", res.results);
+    assert!(res.results.iter().all(|r| r.status == placecode_core::sync::PushStatus::Stored), "{:?}", res.results);
     let sup = supervision(&pool).await;
     let by_plate = |p: &str| sup.trips.iter().find(|t| t.trip.plate == p).unwrap();
     // The green truck is still open: only the desk that opened it can end it.
@@ -659,7 +666,7 @@ async fn a_second_desk_at_the_checkpoint_cannot_launder_a_red_crew_or_end_anothe
     cp.store()
         .report_incident(
             &r.results[0].visit_id,
-            &placecode::store::IncidentInput { held_at: "卡口留观点".into(), reported_to: "疾控中心".into() },
+            &placecode_store::IncidentInput { held_at: "卡口留观点".into(), reported_to: "疾控中心".into() },
             &cp.ctx,
         )
         .unwrap();
@@ -688,7 +695,7 @@ async fn a_second_desk_at_the_checkpoint_cannot_launder_a_red_crew_or_end_anothe
     worded.id = uuid::Uuid::now_v7().to_string();
     worded.body["note"] = serde_json::json!("误扫（扫错了人或证件）：看错了");
     let res = rogue.push(&[worded, visit, again]).await;
-    assert!(res.results.iter().all(|r| r.status == placecode::sync::PushStatus::Stored), "{:?}", res.results);
+    assert!(res.results.iter().all(|r| r.status == placecode_core::sync::PushStatus::Stored), "{:?}", res.results);
     let sup = supervision(&pool).await;
     let flag = sup.trips.iter().find(|t| t.trip.plate == "豫B64646").unwrap().trip.flag.clone().unwrap_or_default();
     assert!(flag.contains("李*（红码）经卡口放行：误扫（扫错了人或证件）：看错了"), "{flag:?}");

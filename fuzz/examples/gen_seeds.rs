@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use placecode::venue::CodeKind;
+use placecode_core::venue::CodeKind;
 use serde_json::json;
 
 fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) {
@@ -28,7 +28,7 @@ fn main() {
     let today = placecode_fuzz::today();
     let ids = [resident_id("41020219900307001"), resident_id("41020419851231123"), resident_id("11010519491231002")];
     for id in &ids {
-        placecode::identity::resident_id(id, today).expect("a valid seed ID");
+        placecode_core::identity::resident_id(id, today).expect("a valid seed ID");
     }
     let general = key.sign(CodeKind::General, 1);
     let checkpoint = key.sign(CodeKind::Checkpoint, 42);
@@ -39,8 +39,8 @@ fn main() {
     write(&d, "general", &general);
     write(&d, "checkpoint", &checkpoint);
     write(&d, "destination", &destination);
-    write(&d, "url", placecode::code::url("https://placecode.kaifeng.gov.cn", &general));
-    write(&d, "url_lower", placecode::code::url("http://127.0.0.1:8080", &checkpoint).to_lowercase());
+    write(&d, "url", placecode_core::code::url("https://placecode.kaifeng.gov.cn", &general));
+    write(&d, "url_lower", placecode_core::code::url("http://127.0.0.1:8080", &checkpoint).to_lowercase());
     write(&d, "dashes_spaces", format!(" {}-{} {}\n", &general[..10], &general[10..20], &general[20..]));
     write(&d, "confusable", general.replace('0', "O").replace('1', "I"));
     write(&d, "fullwidth", general.chars().map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap_or(c)).collect::<String>());
@@ -126,8 +126,8 @@ fn main() {
     for (i, (kind, body)) in bodies.iter().enumerate() {
         let record = json!({"id": format!("0193a000-0000-7000-8000-00000000{i:04x}"), "kind": kind,
             "written_at": at, "clock_offset_ms": -1200, "body": body});
-        let checked: placecode::sync::Record = serde_json::from_value(record.clone()).expect("a record");
-        placecode::sync::check_content(&checked, placecode_fuzz::now())
+        let checked: placecode_core::sync::Record = serde_json::from_value(record.clone()).expect("a record");
+        placecode_core::sync::check_content(&checked, placecode_fuzz::now())
             .unwrap_or_else(|e| panic!("seed {kind} refused: {e:?}"));
         write(&d, &format!("record_{kind}"), serde_json::to_vec(&record).expect("json"));
         records.push(record);
@@ -195,7 +195,7 @@ fn main() {
             .unwrap_or_default()
     };
     let body = form(&[("name", "王建国"), ("id_number", &ids[0]), ("address", "开封市鼓楼区中山路1号")]);
-    let input = placecode::checkin::DeclarationInput {
+    let input = placecode_core::checkin::DeclarationInput {
         name: field(&body, "name"),
         id_number: field(&body, "id_number"),
         address: field(&body, "address"),
@@ -205,7 +205,7 @@ fn main() {
         temperature_normal: Some(true),
         temperature: "36.5".into(),
     };
-    placecode::checkin::declaration(&input, today, "").expect("the seed declaration passes");
+    placecode_core::checkin::declaration(&input, today, "").expect("the seed declaration passes");
 
     // csv_venues
     let d = root.join("csv_venues");
@@ -238,8 +238,8 @@ fn main() {
 
     // scan_qr: a poster's QR, 4 pixels a module with its quiet zone, as PNG and JPEG.
     let d = root.join("scan_qr");
-    let url = placecode::code::url("https://placecode.kaifeng.gov.cn", &general);
-    let qr = placecode::poster::qr(&url).expect("a poster QR");
+    let url = placecode_core::code::url("https://placecode.kaifeng.gov.cn", &general);
+    let qr = placecode_poster::qr(&url).expect("a poster QR");
     let (n, scale, quiet) = (qr.width() as u32, 4u32, 4u32);
     let colors = qr.to_colors();
     let side = (n + 2 * quiet) * scale;
@@ -253,7 +253,7 @@ fn main() {
     let mut jpeg = Vec::new();
     img.write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg).expect("jpeg");
     for (name, bytes) in [("poster.png", &png), ("poster.jpg", &jpeg)] {
-        let found = placecode::scan::one_code(bytes).expect("the seed QR scans");
+        let found = placecode_poster::scan::one_code(bytes).expect("the seed QR scans");
         assert_eq!(found, url, "{name}");
         write(&d, name, bytes);
     }
@@ -264,6 +264,6 @@ fn main() {
 fn encode_gbk(s: &str) -> Vec<u8> {
     let (out, _, unmappable) = encoding_rs::GBK.encode(s);
     assert!(!unmappable);
-    assert_eq!(placecode::import::decode(&out).ok().as_deref(), Some(s), "GBK round trip");
+    assert_eq!(placecode_core::import::decode(&out).ok().as_deref(), Some(s), "GBK round trip");
     out.into_owned()
 }

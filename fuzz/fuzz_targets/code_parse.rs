@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use placecode::code::{self, SigningKey, CODE_CHARS};
+use placecode_core::code::{self, SigningKey, CODE_CHARS};
 
 fuzz_target!(|data: &[u8]| {
     let Some(input) = placecode_fuzz::text(data) else { return };

@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::{arbitrary, fuzz_target};
-use placecode::code::{self, SigningKey};
-use placecode::venue::CodeKind;
+use placecode_core::code::{self, SigningKey};
+use placecode_core::venue::CodeKind;
 
 #[derive(Debug, arbitrary::Arbitrary)]
 struct Input {

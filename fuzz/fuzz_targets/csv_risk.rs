@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use placecode::risk;
+use placecode_core::risk;
 
 fuzz_target!(|data: &[u8]| {
     let today = placecode_fuzz::today();
@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(report.imported, rows.len());
     assert_eq!(report.imported + report.rejected.len(), report.total, "report adds up: {report:?}");
     for row in &rows {
-        assert_eq!(placecode::identity::resident_id(&row.number, today).map(|id| id.number).as_ref(), Ok(&row.number));
+        assert_eq!(placecode_core::identity::resident_id(&row.number, today).map(|id| id.number).as_ref(), Ok(&row.number));
         assert_eq!(row.hash, risk::id_hash(placecode_fuzz::RISK_KEY, &row.number));
         assert!(row.reason.chars().count() <= risk::REASON_MAX);
     }

@@ -7,9 +7,9 @@
 use std::sync::Mutex;
 
 use libfuzzer_sys::fuzz_target;
-use placecode::import;
-use placecode::venue::VenueInput;
-use placecode::Store;
+use placecode_core::import;
+use placecode_core::venue::VenueInput;
+use placecode_store::Store;
 
 static STORE: Mutex<Option<(Store, usize)>> = Mutex::new(None);
 
@@ -25,9 +25,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = import::decode(data) {
         if let Ok(parsed) = import::parse_venues(&text) {
             for (_, input) in &parsed.rows {
-                if let Ok(v) = placecode::validate::venue(input) {
+                if let Ok(v) = placecode_core::validate::venue(input) {
                     let sent = VenueInput::from(&v);
-                    let again = placecode::validate::venue(&sent)
+                    let again = placecode_core::validate::venue(&sent)
                         .unwrap_or_else(|e| panic!("a valid venue refused when sent again: {e:?}"));
                     assert_eq!(again, v, "venue normalization idempotent");
                 }
@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(report.imported + report.rejected.len(), report.total, "report adds up: {report:?}");
             assert!(report.warnings.len() <= report.imported);
         }
-        Err(placecode::Error::BadFile(_)) => {}
+        Err(placecode_store::Error::Rule(placecode_core::Error::BadFile(_))) => {}
         Err(e) => panic!("import failed with something other than a bad file: {e:?}"),
     }
 });

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use placecode::identity::{self, DocumentKind};
+use placecode_core::identity::{self, DocumentKind};
 
 fuzz_target!(|data: &[u8]| {
     let Some(raw) = placecode_fuzz::text(data) else { return };
@@ -36,10 +36,10 @@ fuzz_target!(|data: &[u8]| {
         let _ = identity::is_fever(t);
     }
     // What a rejected number shows on screen (risk import, trips).
-    let compact = placecode::normalize::compact(raw);
-    let masked = placecode::mask::id_number(&compact);
+    let compact = placecode_core::normalize::compact(raw);
+    let masked = placecode_core::mask::id_number(&compact);
     assert_eq!(masked.chars().count(), compact.chars().count());
-    let _ = placecode::mask::last_four(raw);
-    let _ = placecode::mask::phone(raw);
-    let _ = placecode::mask::name(raw);
+    let _ = placecode_core::mask::last_four(raw);
+    let _ = placecode_core::mask::phone(raw);
+    let _ = placecode_core::mask::name(raw);
 });

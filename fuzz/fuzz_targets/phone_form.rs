@@ -7,9 +7,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use placecode::checkin::{self, DeclarationInput, TruckDeclarationInput};
-use placecode::identity::DocumentKind;
-use placecode::sync::{self, PersonBody};
+use placecode_core::checkin::{self, DeclarationInput, TruckDeclarationInput};
+use placecode_core::identity::DocumentKind;
+use placecode_core::sync::{self, PersonBody};
 
 fuzz_target!(|data: &[u8]| {
     if data.len() > 16 * 1024 {

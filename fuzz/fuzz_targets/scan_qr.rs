@@ -3,12 +3,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use placecode::scan;
+use placecode_poster::scan;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(texts) = scan::qr_texts(data) {
         for t in &texts {
-            let _ = placecode::code::parse(t);
+            let _ = placecode_core::code::parse(t);
         }
     }
 });

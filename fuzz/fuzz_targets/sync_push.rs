@@ -9,7 +9,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use placecode::sync::{self, PushRequest, Record, RecordKind, TruckBody};
+use placecode_core::sync::{self, PushRequest, Record, RecordKind, TruckBody};
 
 fuzz_target!(|data: &[u8]| {
     let now = placecode_fuzz::now();

@@ -2,7 +2,7 @@
 //! found today reproduces tomorrow (a target that read the real clock would not).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use placecode::code::SigningKey;
+use placecode_core::code::SigningKey;
 
 /// "Now" for every target: the morning of 2026-11-29 in Kaifeng.
 pub fn now() -> DateTime<Utc> {
@@ -11,7 +11,7 @@ pub fn now() -> DateTime<Utc> {
 
 /// Today in Kaifeng, as the centre computes it from [`now`].
 pub fn today() -> NaiveDate {
-    placecode::sync::shanghai_date(now())
+    placecode_core::sync::shanghai_date(now())
 }
 
 /// The desk key the seed codes were signed with (the same as the core's unit tests).

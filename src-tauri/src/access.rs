@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use placecode::store::Operator;
+use placecode_store::Operator;
 
 use crate::DeskError;
 

@@ -4,19 +4,19 @@
 
 use std::path::PathBuf;
 
-use placecode::checkin::{
+use placecode_core::checkin::{
     Candidate, CheckInResult, DeclarationInput, HelperInput, Lookup, TodaySummary, VisitRow, WayIn,
 };
-use placecode::decision::{Colour, HealthAnswers};
-use placecode::import::{ImportReport, RowNote};
-use placecode::risk::{RiskImportReport, RiskStatus};
-use placecode::store::{
+use placecode_core::decision::{Colour, HealthAnswers};
+use placecode_core::import::{ImportReport, RowNote};
+use placecode_core::risk::{RiskImportReport, RiskStatus};
+use placecode_core::venue::{Catalog, Category, Choice, CodeKind, District, Venue, VenueInput};
+use placecode_core::FieldError;
+use placecode_store::{
     Arrival, CodeCheck, CrewLookup, CrewMember, Destination, Incident, IncidentInput, IncidentStatus, Operator,
     PosterSettings, PreDeclaration, RejectedRecord, SyncError, SyncProgress, SyncStatus, Trip, TripBoard, TripInput,
     TripResult, TripStatus, VenueCode,
 };
-use placecode::venue::{Catalog, Category, Choice, CodeKind, District, Venue, VenueInput};
-use placecode::FieldError;
 use ts_rs::{Config, TS};
 
 use crate::CommandError;
@@ -54,8 +54,8 @@ fn typescript_bindings_are_up_to_date() {
         render::<Operator>(&cfg),
         render::<IncidentStatus>(&cfg),
         render::<IncidentInput>(&cfg),
-        render::<placecode::checkin::ReleaseReason>(&cfg),
-        render::<placecode::store::IncidentPlaces>(&cfg),
+        render::<placecode_core::checkin::ReleaseReason>(&cfg),
+        render::<placecode_store::IncidentPlaces>(&cfg),
         render::<Incident>(&cfg),
         render::<RiskImportReport>(&cfg),
         render::<RiskStatus>(&cfg),
@@ -66,16 +66,16 @@ fn typescript_bindings_are_up_to_date() {
         render::<SyncProgress>(&cfg),
         render::<SyncStatus>(&cfg),
         render::<RejectedRecord>(&cfg),
-        render::<placecode::identity::DocumentKind>(&cfg),
-        render::<placecode::checkin::TruckDeclarationInput>(&cfg),
+        render::<placecode_core::identity::DocumentKind>(&cfg),
+        render::<placecode_core::checkin::TruckDeclarationInput>(&cfg),
         render::<TripStatus>(&cfg),
         render::<CrewMember>(&cfg),
         render::<Trip>(&cfg),
         render::<TripInput>(&cfg),
         render::<TripResult>(&cfg),
-        render::<placecode::store::IncidentPlaceList>(&cfg),
-        render::<placecode::store::TripResolveInput>(&cfg),
-        render::<placecode::checkin::TripResolution>(&cfg),
+        render::<placecode_store::IncidentPlaceList>(&cfg),
+        render::<placecode_store::TripResolveInput>(&cfg),
+        render::<placecode_core::checkin::TripResolution>(&cfg),
         render::<Destination>(&cfg),
         render::<PreDeclaration>(&cfg),
         render::<CrewLookup>(&cfg),

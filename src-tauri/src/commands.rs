@@ -1,11 +1,11 @@
 //! Tauri commands: each one unpacks its arguments, calls the core and returns. No rules here.
 //! `async` commands run off the main thread, so a slow disk never freezes the window.
 
-use placecode::checkin::{CheckInResult, DeclarationInput, HelperInput, Lookup, TodaySummary, WayIn};
-use placecode::import::ImportReport;
-use placecode::risk::{RiskImportReport, RiskStatus};
-use placecode::store::{CodeCheck, Incident, IncidentInput, IncidentStatus, Operator, PosterSettings, VenueCode};
-use placecode::venue::{Catalog, Venue, VenueInput};
+use placecode_core::checkin::{CheckInResult, DeclarationInput, HelperInput, Lookup, TodaySummary, WayIn};
+use placecode_core::import::ImportReport;
+use placecode_core::risk::{RiskImportReport, RiskStatus};
+use placecode_core::venue::{Catalog, Venue, VenueInput};
+use placecode_store::{CodeCheck, Incident, IncidentInput, IncidentStatus, Operator, PosterSettings, VenueCode};
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 
@@ -48,7 +48,7 @@ pub fn served_venue(desk: State<'_, Desk>) -> DeskResult<Option<Venue>> {
 #[tauri::command(async)]
 pub fn import_venues_csv(desk: State<'_, Desk>, request: Request<'_>) -> DeskResult<ImportReport> {
     let InvokeBody::Raw(bytes) = request.body() else {
-        return Err(DeskError::Core(placecode::Error::BadFile("请选择CSV文件".into())));
+        return Err(DeskError::Core(placecode_core::Error::BadFile("请选择CSV文件".into())));
     };
     Ok(desk.store()?.import_venues_csv(bytes)?)
 }
@@ -227,13 +227,13 @@ pub fn undecided_results(desk: State<'_, Desk>) -> DeskResult<Vec<CheckInResult>
 
 /// Isolation points and recipients used before at the served venue, offered on the report form.
 #[tauri::command(async)]
-pub fn incident_places(desk: State<'_, Desk>) -> DeskResult<placecode::store::IncidentPlaces> {
+pub fn incident_places(desk: State<'_, Desk>) -> DeskResult<placecode_store::IncidentPlaces> {
     Ok(desk.store()?.incident_places()?)
 }
 
 /// The administrator's list of 临时隔离点 and 上报对象 for the served venue (everyone sees it).
 #[tauri::command]
-pub fn incident_place_list(desk: State<'_, Desk>) -> DeskResult<placecode::store::IncidentPlaceList> {
+pub fn incident_place_list(desk: State<'_, Desk>) -> DeskResult<placecode_store::IncidentPlaceList> {
     Ok(desk.store()?.incident_place_list()?)
 }
 
@@ -241,8 +241,8 @@ pub fn incident_place_list(desk: State<'_, Desk>) -> DeskResult<placecode::store
 #[tauri::command]
 pub fn set_incident_place_list(
     desk: State<'_, Desk>,
-    list: placecode::store::IncidentPlaceList,
-) -> DeskResult<placecode::store::IncidentPlaceList> {
+    list: placecode_store::IncidentPlaceList,
+) -> DeskResult<placecode_store::IncidentPlaceList> {
     Ok(desk.store()?.set_incident_place_list(&list)?)
 }
 
@@ -251,7 +251,7 @@ pub fn set_incident_place_list(
 pub fn release_visit(
     desk: State<'_, Desk>,
     visit_id: String,
-    reason: placecode::checkin::ReleaseReason,
+    reason: placecode_core::checkin::ReleaseReason,
     note: String,
 ) -> DeskResult<Incident> {
     let ctx = desk.context(false)?;
@@ -291,7 +291,7 @@ pub fn today(desk: State<'_, Desk>, query: String) -> DeskResult<TodaySummary> {
 /// "2026-11-27" as a day; anything else is the field's error.
 fn parse_day(date: &str) -> DeskResult<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").map_err(|_| {
-        DeskError::Core(placecode::Error::Invalid(vec![placecode::FieldError {
+        DeskError::Core(placecode_core::Error::Invalid(vec![placecode_core::FieldError {
             field: "date".into(),
             message: "日期：请按“2026-11-27”的格式输入".into(),
         }]))
@@ -328,15 +328,15 @@ fn save_export(app: &tauri::AppHandle, desk: &Desk, date: &str, reason: Option<&
     let ctx = desk.context(true)?;
     if let Some(r) = reason {
         // Refused before the dialog opens.
-        placecode::checkin::export_reason(r)?;
+        placecode_core::checkin::export_reason(r)?;
     }
     let venue = desk.store()?.served_venue()?.map(|v| v.name).unwrap_or_default();
-    let file_name = placecode::export::file_name(day, &venue, reason.is_some());
+    let file_name = placecode_store::export::file_name(day, &venue, reason.is_some());
     let Some(path) = choose_save_path(app, &file_name, ("Excel工作簿", "xlsx"))? else {
         return Ok(None);
     };
     let export = desk.store()?.export_day(day, reason, &ctx)?;
-    placecode::export::save(&path, &placecode::export::xlsx(&export)?)?;
+    placecode_store::export::save(&path, &placecode_store::export::xlsx(&export)?)?;
     desk.saved_files.lock().map_err(|_| DeskError::Internal("saved files lock poisoned".into()))?.insert(path.clone());
     Ok(Some(path.to_string_lossy().into_owned()))
 }
@@ -347,7 +347,7 @@ fn save_export(app: &tauri::AppHandle, desk: &Desk, date: &str, reason: Option<&
 #[tauri::command(async)]
 pub fn import_risk_csv(desk: State<'_, Desk>, request: Request<'_>) -> DeskResult<RiskImportReport> {
     let InvokeBody::Raw(bytes) = request.body() else {
-        return Err(DeskError::Core(placecode::Error::BadFile("请选择CSV文件".into())));
+        return Err(DeskError::Core(placecode_core::Error::BadFile("请选择CSV文件".into())));
     };
     let replace = request.headers().get("x-replace").is_some_and(|v| v.as_bytes() == b"1");
     Ok(desk.store()?.import_risk(bytes, replace, chrono::Utc::now())?)
@@ -394,9 +394,10 @@ pub fn check_code(desk: State<'_, Desk>, input: String) -> DeskResult<CodeCheck>
 #[tauri::command(async)]
 pub fn check_code_image(desk: State<'_, Desk>, request: Request<'_>) -> DeskResult<CodeCheck> {
     let InvokeBody::Raw(bytes) = request.body() else {
-        return Err(DeskError::Core(placecode::Error::BadFile("请选择海报的照片（PNG或JPEG）".into())));
+        return Err(DeskError::Core(placecode_core::Error::BadFile("请选择海报的照片（PNG或JPEG）".into())));
     };
-    Ok(desk.store()?.check_code_image(bytes, &desk.key)?)
+    let text = placecode_poster::scan::one_code(bytes)?;
+    Ok(desk.store()?.check_code(&text, &desk.key)?)
 }
 
 #[tauri::command(async)]
@@ -410,14 +411,14 @@ pub fn set_poster_settings(desk: State<'_, Desk>, settings: PosterSettings) -> D
 }
 
 fn shanghai_today() -> chrono::NaiveDate {
-    chrono::Utc::now().with_timezone(&placecode::store::shanghai()).date_naive()
+    chrono::Utc::now().with_timezone(&placecode_store::shanghai()).date_naive()
 }
 
 /// The poster of one code as a PNG data URL, for the preview.
 #[tauri::command(async)]
 pub fn poster_preview(desk: State<'_, Desk>, code: String, landscape: bool) -> DeskResult<String> {
     let input = desk.store()?.poster_input(&code, landscape, shanghai_today())?;
-    let png = placecode::poster::render_png(&*desk.fonts()?, &input, 60.0)?;
+    let png = placecode_poster::render_png(&*desk.fonts()?, &input, 60.0)?;
     use base64::Engine;
     Ok(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png)))
 }
@@ -447,11 +448,13 @@ pub fn save_posters(
         inputs
     };
     let Some(first) = inputs.first() else {
-        return Err(DeskError::Core(placecode::Error::BadFile("请先选择场所或场所码".into())));
+        return Err(DeskError::Core(placecode_core::Error::BadFile("请先选择场所或场所码".into())));
     };
     let png = format == "png";
     if png && inputs.len() != 1 {
-        return Err(DeskError::Core(placecode::Error::BadFile("PNG图片一次只能保存一张海报，多张请存为PDF".into())));
+        return Err(DeskError::Core(placecode_core::Error::BadFile(
+            "PNG图片一次只能保存一张海报，多张请存为PDF".into(),
+        )));
     }
     let name = if inputs.len() == 1 {
         format!("场所码海报-{}-{}", first.venue.name, first.label)
@@ -466,18 +469,18 @@ pub fn save_posters(
     let fonts = desk.fonts()?;
     desk.cancel_posters.store(false, Ordering::SeqCst);
     let bytes = if png {
-        placecode::poster::render_png(&fonts, first, 150.0)?
+        placecode_poster::render_png(&fonts, first, 150.0)?
     } else {
         let mut progress = |done: usize| {
             let _ = on_progress.send(done as u32);
             !desk.cancel_posters.load(Ordering::SeqCst)
         };
-        match placecode::poster::render_with(&fonts, &inputs, &mut progress)? {
+        match placecode_poster::render_with(&fonts, &inputs, &mut progress)? {
             Some(pdf) => pdf,
             None => return Ok(None),
         }
     };
-    std::fs::write(&path, bytes).map_err(placecode::Error::from)?;
+    std::fs::write(&path, bytes).map_err(placecode_core::Error::from)?;
     desk.saved_files.lock().map_err(|_| DeskError::Internal("saved files lock poisoned".into()))?.insert(path.clone());
     Ok(Some(path.to_string_lossy().into_owned()))
 }
@@ -516,7 +519,7 @@ pub fn open_file(app: tauri::AppHandle, desk: State<'_, Desk>, path: String) -> 
     }
     drop(saved);
     app.opener().open_path(path, None::<&str>).map_err(|_| {
-        DeskError::Core(placecode::Error::BadFile(
+        DeskError::Core(placecode_core::Error::BadFile(
             "无法打开文件：请确认系统装有能打开它的程序（PDF阅读器或电子表格）".into(),
         ))
     })
@@ -525,7 +528,7 @@ pub fn open_file(app: tauri::AppHandle, desk: State<'_, Desk>, path: String) -> 
 // ---- sync with the central server (中心服务器) ---------------------------------------------------
 
 #[tauri::command]
-pub fn sync_status(desk: State<'_, Desk>) -> DeskResult<placecode::store::SyncStatus> {
+pub fn sync_status(desk: State<'_, Desk>) -> DeskResult<placecode_store::SyncStatus> {
     desk.sync.status().map_err(DeskError::Sync)
 }
 
@@ -536,7 +539,7 @@ pub async fn sync_connect(
     url: String,
     token: String,
     ca_file: Option<String>,
-) -> DeskResult<placecode::store::SyncStatus> {
+) -> DeskResult<placecode_store::SyncStatus> {
     let name = match desk.store()?.served_venue()? {
         Some(v) => format!("{}登记台", v.name),
         None => "登记台".to_owned(),
@@ -546,19 +549,19 @@ pub async fn sync_connect(
 
 /// 立即同步: wakes the background sync; progress arrives as `sync-status` events.
 #[tauri::command]
-pub fn sync_now(desk: State<'_, Desk>) -> DeskResult<placecode::store::SyncStatus> {
+pub fn sync_now(desk: State<'_, Desk>) -> DeskResult<placecode_store::SyncStatus> {
     desk.sync.wake();
     desk.sync.status().map_err(DeskError::Sync)
 }
 
 #[tauri::command]
-pub fn sync_rejected(desk: State<'_, Desk>) -> DeskResult<Vec<placecode::store::RejectedRecord>> {
+pub fn sync_rejected(desk: State<'_, Desk>) -> DeskResult<Vec<placecode_store::RejectedRecord>> {
     Ok(desk.store()?.rejected_records()?)
 }
 
 /// Puts a record the server refused back in the queue (signed-in operator; audited).
 #[tauri::command]
-pub fn sync_retry(desk: State<'_, Desk>, id: String) -> DeskResult<placecode::store::SyncStatus> {
+pub fn sync_retry(desk: State<'_, Desk>, id: String) -> DeskResult<placecode_store::SyncStatus> {
     let operator = desk.signed_in()?;
     desk.store()?.retry_rejected(&id, Some(&operator.id))?;
     desk.sync.wake();
@@ -568,7 +571,7 @@ pub fn sync_retry(desk: State<'_, Desk>, id: String) -> DeskResult<placecode::st
 /// 更正: corrects the refused field of a record the server refused, checked again by the same
 /// rules, and puts it back in the queue (signed-in operator; audited).
 #[tauri::command]
-pub fn sync_correct(desk: State<'_, Desk>, id: String, value: String) -> DeskResult<placecode::store::SyncStatus> {
+pub fn sync_correct(desk: State<'_, Desk>, id: String, value: String) -> DeskResult<placecode_store::SyncStatus> {
     let operator = desk.signed_in()?;
     // Another field refused next stays in the list with its reason: the screen reloads it.
     desk.store()?.correct_rejected(&id, &value, Some(&operator.id), chrono::Utc::now())?;
@@ -578,7 +581,7 @@ pub fn sync_correct(desk: State<'_, Desk>, id: String, value: String) -> DeskRes
 
 /// Discards a record the server refused, with a note (admin only; audited).
 #[tauri::command]
-pub fn sync_discard(desk: State<'_, Desk>, id: String, note: String) -> DeskResult<placecode::store::SyncStatus> {
+pub fn sync_discard(desk: State<'_, Desk>, id: String, note: String) -> DeskResult<placecode_store::SyncStatus> {
     let operator = desk.signed_in()?;
     desk.store()?.discard_rejected(&id, &note, Some(&operator.id))?;
     desk.sync.status().map_err(DeskError::Sync)
@@ -587,12 +590,12 @@ pub fn sync_discard(desk: State<'_, Desk>, id: String, note: String) -> DeskResu
 // ---- 货车闭环 (trucks) ----------------------------------------------------------------------
 
 #[tauri::command]
-pub fn truck_destinations(desk: State<'_, Desk>, query: String) -> DeskResult<Vec<placecode::store::Destination>> {
+pub fn truck_destinations(desk: State<'_, Desk>, query: String) -> DeskResult<Vec<placecode_store::Destination>> {
     Ok(desk.store()?.destinations(&query)?)
 }
 
 #[tauri::command]
-pub fn truck_find_crew(desk: State<'_, Desk>, query: String) -> DeskResult<placecode::store::CrewLookup> {
+pub fn truck_find_crew(desk: State<'_, Desk>, query: String) -> DeskResult<placecode_store::CrewLookup> {
     Ok(desk.store()?.find_crew(&query)?)
 }
 
@@ -600,8 +603,8 @@ pub fn truck_find_crew(desk: State<'_, Desk>, query: String) -> DeskResult<place
 #[tauri::command]
 pub fn truck_open_trip(
     desk: State<'_, Desk>,
-    input: placecode::store::TripInput,
-) -> DeskResult<placecode::store::TripResult> {
+    input: placecode_store::TripInput,
+) -> DeskResult<placecode_store::TripResult> {
     // The truck form asks no 行程码 check: the crew's visits do not claim one.
     let ctx = desk.context(false)?;
     let result = desk.store()?.open_trip(&input, &ctx)?;
@@ -611,7 +614,7 @@ pub fn truck_open_trip(
 
 /// 到达登记 at a destination, by plate or document number (signed-in operator).
 #[tauri::command]
-pub fn truck_record_arrival(desk: State<'_, Desk>, query: String) -> DeskResult<placecode::store::Arrival> {
+pub fn truck_record_arrival(desk: State<'_, Desk>, query: String) -> DeskResult<placecode_store::Arrival> {
     let ctx = desk.context(true)?;
     let arrival = desk.store()?.record_arrival(&query, &ctx)?;
     desk.sync.wake();
@@ -623,7 +626,7 @@ pub fn truck_record_arrival(desk: State<'_, Desk>, query: String) -> DeskResult<
 pub fn truck_held_results(
     desk: State<'_, Desk>,
     trip_id: String,
-) -> DeskResult<Vec<placecode::checkin::CheckInResult>> {
+) -> DeskResult<Vec<placecode_core::checkin::CheckInResult>> {
     Ok(desk.store()?.held_results(&trip_id, chrono::Utc::now())?)
 }
 
@@ -638,8 +641,8 @@ pub fn truck_trip_slip(app: tauri::AppHandle, desk: State<'_, Desk>, trip_id: St
     let Some(path) = choose_save_path(&app, &file_name, ("PDF文件", "pdf"))? else {
         return Ok(None);
     };
-    let pdf = placecode::poster::render_slip(&*desk.fonts()?, &slip)?;
-    placecode::export::save(&path, &pdf)?;
+    let pdf = placecode_poster::render_slip(&*desk.fonts()?, &slip)?;
+    placecode_store::export::save(&path, &pdf)?;
     desk.saved_files.lock().map_err(|_| DeskError::Internal("saved files lock poisoned".into()))?.insert(path.clone());
     Ok(Some(path.to_string_lossy().into_owned()))
 }
@@ -648,8 +651,8 @@ pub fn truck_trip_slip(app: tauri::AppHandle, desk: State<'_, Desk>, trip_id: St
 #[tauri::command]
 pub fn truck_resolve_trip(
     desk: State<'_, Desk>,
-    input: placecode::store::TripResolveInput,
-) -> DeskResult<placecode::store::Trip> {
+    input: placecode_store::TripResolveInput,
+) -> DeskResult<placecode_store::Trip> {
     let ctx = desk.context(true)?;
     let trip = desk.store()?.resolve_trip(&input, &ctx)?;
     desk.sync.wake();
@@ -657,13 +660,13 @@ pub fn truck_resolve_trip(
 }
 
 #[tauri::command]
-pub fn truck_board(desk: State<'_, Desk>) -> DeskResult<placecode::store::TripBoard> {
+pub fn truck_board(desk: State<'_, Desk>) -> DeskResult<placecode_store::TripBoard> {
     Ok(desk.store()?.trip_board(chrono::Utc::now())?)
 }
 
 /// The overdue threshold (admin only).
 #[tauri::command]
-pub fn truck_set_overdue_hours(desk: State<'_, Desk>, hours: i64) -> DeskResult<placecode::store::TripBoard> {
+pub fn truck_set_overdue_hours(desk: State<'_, Desk>, hours: i64) -> DeskResult<placecode_store::TripBoard> {
     let mut store = desk.store()?;
     store.set_overdue_hours(hours)?;
     Ok(store.trip_board(chrono::Utc::now())?)

@@ -1,14 +1,18 @@
 //! The error the UI receives: `{code, message, fields, similar}`. The message is Chinese and
 //! meant for the operator; internals (SQL, paths) go to the log, never to the screen.
 
-use placecode::venue::Venue;
-use placecode::FieldError;
+use placecode_core::venue::Venue;
+use placecode_core::FieldError;
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
     #[error(transparent)]
-    Core(#[from] placecode::Error),
+    Core(#[from] placecode_core::Error),
+
+    /// The store's error: a rule's refusal passed on, or the database failing.
+    #[error(transparent)]
+    Store(#[from] placecode_store::Error),
 
     /// A check-in needs an operator signed in at the desk, so every record names who made it.
     #[error("请先登录：选择登记员并输入PIN")]
@@ -24,7 +28,7 @@ pub enum DeskError {
 
     /// Sync with the central server failed; the message says why in Chinese.
     #[error("{}", .0.message())]
-    Sync(placecode::sync_client::Failure),
+    Sync(placecode_sync_client::Failure),
 
     /// Something the operator cannot act on; the detail is logged, not shown.
     #[error("操作失败，请重试；如仍失败，请重启登记台")]
@@ -53,14 +57,15 @@ pub struct CommandError {
 impl From<&DeskError> for CommandError {
     fn from(e: &DeskError) -> Self {
         let (code, fields, similar) = match e {
-            DeskError::Core(core) => {
-                let (fields, similar) = match core {
-                    placecode::Error::Invalid(fields) => (fields.clone(), Vec::new()),
-                    placecode::Error::NearDuplicate(similar) => (Vec::new(), similar.clone()),
+            DeskError::Core(rule) | DeskError::Store(placecode_store::Error::Rule(rule)) => {
+                let (fields, similar) = match rule {
+                    placecode_core::Error::Invalid(fields) => (fields.clone(), Vec::new()),
+                    placecode_core::Error::NearDuplicate(similar) => (Vec::new(), similar.clone()),
                     _ => (Vec::new(), Vec::new()),
                 };
-                (core.code(), fields, similar)
+                (rule.code(), fields, similar)
             }
+            DeskError::Store(e @ placecode_store::Error::Storage(_)) => (e.code(), Vec::new(), Vec::new()),
             DeskError::SignedOut => ("signed_out", Vec::new(), Vec::new()),
             DeskError::Forbidden => ("forbidden", Vec::new(), Vec::new()),
             DeskError::PinChangeRequired => ("pin_change_required", Vec::new(), Vec::new()),
@@ -74,7 +79,7 @@ impl From<&DeskError> for CommandError {
                     .find(|(label, _)| message.contains(label))
                     .map(|(_, key)| key);
                 let fields = match (f, field) {
-                    (placecode::sync_client::Failure::Refused(_), Some(key)) => {
+                    (placecode_sync_client::Failure::Refused(_), Some(key)) => {
                         vec![FieldError { field: (*key).to_owned(), message: message.clone() }]
                     }
                     _ => Vec::new(),
@@ -91,9 +96,13 @@ impl Serialize for DeskError {
         match self {
             // Only the kind of failure is logged: the detail of a storage or I/O error names
             // no person, but a field error may echo what was typed.
-            DeskError::Core(
-                e @ (placecode::Error::Storage(_) | placecode::Error::Io(_) | placecode::Error::Internal(_)),
-            ) => {
+            DeskError::Core(e @ (placecode_core::Error::Io(_) | placecode_core::Error::Internal(_)))
+            | DeskError::Store(placecode_store::Error::Rule(
+                e @ (placecode_core::Error::Io(_) | placecode_core::Error::Internal(_)),
+            )) => {
+                eprintln!("placecode-desk: {}: {e:?}", e.code());
+            }
+            DeskError::Store(e @ placecode_store::Error::Storage(_)) => {
                 eprintln!("placecode-desk: {}: {e:?}", e.code());
             }
             DeskError::Internal(detail) => eprintln!("placecode-desk: internal: {detail}"),
@@ -111,7 +120,7 @@ mod tests {
 
     #[test]
     fn invalid_input_serializes_code_message_and_fields() {
-        let e = DeskError::from(placecode::Error::invalid("manager_phone", "联系电话：必填"));
+        let e = DeskError::from(placecode_core::Error::invalid("manager_phone", "联系电话：必填"));
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(
             json,
@@ -126,7 +135,7 @@ mod tests {
 
     #[test]
     fn storage_errors_hide_their_detail() {
-        let e = DeskError::from(placecode::Error::Storage(rusqlite_error()));
+        let e = DeskError::from(placecode_store::Error::Storage(rusqlite_error()));
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["code"], "storage");
         assert_eq!(json["message"], "数据库错误，请重试；如仍失败，请联系管理员");

@@ -10,7 +10,7 @@ mod bindings;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use placecode::Store;
+use placecode_store::Store;
 use tauri::Manager;
 
 pub use error::{CommandError, DeskError, DeskResult};
@@ -18,10 +18,10 @@ pub use error::{CommandError, DeskError, DeskResult};
 /// What every command can reach.
 pub struct Desk {
     store: Mutex<Store>,
-    /// This desk's code-signing key, kept where the database key is (`placecode::keys::for_store`).
-    key: placecode::code::SigningKey,
+    /// This desk's code-signing key, kept where the database key is (`placecode_store::keys::for_store`).
+    key: placecode_core::code::SigningKey,
     /// The poster fonts, read on first use (about 70 MB).
-    fonts: Mutex<Option<std::sync::Arc<placecode::poster::FontSet>>>,
+    fonts: Mutex<Option<std::sync::Arc<placecode_poster::FontSet>>>,
     /// Set by 取消 while posters are being made.
     cancel_posters: std::sync::atomic::AtomicBool,
     /// The operator signed in at this desk (登记员), if any, and since when idle.
@@ -29,21 +29,21 @@ pub struct Desk {
     /// Files this desk saved (posters): the only ones `open_file` opens.
     saved_files: Mutex<std::collections::HashSet<PathBuf>>,
     /// Background sync with the central server, on its own connection to the database.
-    sync: std::sync::Arc<placecode::sync_client::SyncEngine>,
+    sync: std::sync::Arc<placecode_sync_client::SyncEngine>,
 }
 
 impl Desk {
-    pub fn open(data_dir: PathBuf) -> placecode::Result<Desk> {
+    pub fn open(data_dir: PathBuf) -> placecode_store::Result<Desk> {
         let db = data_dir.join("desk.sqlite3");
         let mut store = Store::open(&db)?;
         // 保存期限: what is past the retention window goes before anyone signs in.
         store.purge_expired(chrono::Utc::now())?;
         // A matching door tag is confirmed with the centre, when the desk is connected to one.
-        store.set_risk_confirm(Box::new(placecode::sync_client::confirm_risk));
-        let key = placecode::keys::for_store(&data_dir, &mut store)?;
+        store.set_risk_confirm(Box::new(placecode_sync_client::confirm_risk));
+        let key = placecode_store::keys::for_store(&data_dir, &mut store)?;
         let idle = store.idle_minutes()?;
         Ok(Desk {
-            sync: placecode::sync_client::SyncEngine::new(&db),
+            sync: placecode_sync_client::SyncEngine::new(&db),
             store: Mutex::new(store),
             key,
             fonts: Mutex::new(None),
@@ -53,12 +53,12 @@ impl Desk {
         })
     }
 
-    fn fonts(&self) -> DeskResult<std::sync::Arc<placecode::poster::FontSet>> {
+    fn fonts(&self) -> DeskResult<std::sync::Arc<placecode_poster::FontSet>> {
         let mut slot = self.fonts.lock().map_err(|_| DeskError::Internal("font lock poisoned".into()))?;
         if let Some(f) = slot.as_ref() {
             return Ok(f.clone());
         }
-        let fonts = std::sync::Arc::new(placecode::poster::FontSet::discover()?);
+        let fonts = std::sync::Arc::new(placecode_poster::FontSet::discover()?);
         *slot = Some(fonts.clone());
         Ok(fonts)
     }
@@ -68,12 +68,12 @@ impl Desk {
     }
 
     /// The operator signed in, if any.
-    fn operator(&self) -> DeskResult<Option<placecode::store::Operator>> {
+    fn operator(&self) -> DeskResult<Option<placecode_store::Operator>> {
         Ok(self.session()?.operator().cloned())
     }
 
     /// The operator signed in, or `SignedOut`.
-    fn signed_in(&self) -> DeskResult<placecode::store::Operator> {
+    fn signed_in(&self) -> DeskResult<placecode_store::Operator> {
         self.operator()?.ok_or(DeskError::SignedOut)
     }
 
@@ -88,9 +88,9 @@ impl Desk {
     }
 
     /// Who is at the desk and when: every check-in names its operator (R6, R11).
-    fn context(&self, trip_code_checked: bool) -> DeskResult<placecode::store::CheckInContext> {
+    fn context(&self, trip_code_checked: bool) -> DeskResult<placecode_store::CheckInContext> {
         let operator = self.signed_in()?;
-        Ok(placecode::store::CheckInContext {
+        Ok(placecode_store::CheckInContext {
             operator_id: operator.id,
             trip_code_checked,
             code: None,

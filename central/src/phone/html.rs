@@ -3,9 +3,9 @@
 //! interpolated goes through `esc`.
 
 use super::text as t;
-use placecode::checkin;
-use placecode::decision::Colour;
-use placecode::venue::CodeKind;
+use placecode_core::checkin;
+use placecode_core::decision::Colour;
+use placecode_core::venue::CodeKind;
 use std::fmt::Write;
 
 pub fn esc(s: &str) -> String {
@@ -109,7 +109,7 @@ pub fn message(nonce: &str, title: &str, text: &str) -> String {
 #[derive(Default)]
 pub struct Form<'a> {
     pub values: &'a [(String, String)],
-    pub errors: &'a [placecode::FieldError],
+    pub errors: &'a [placecode_core::FieldError],
 }
 
 impl Form<'_> {
@@ -242,7 +242,7 @@ pub fn declaration(nonce: &str, venue: &str, h: &Hidden, f: &Form, for_other: bo
         head(&mut b, venue, t::FOR_OTHER_TITLE);
         let _ = write!(b, "<p class=\"note\">{}</p>", t::FOR_OTHER_NOTE);
     } else {
-        head(&mut b, venue, placecode::venue::CodeKind::General.label());
+        head(&mut b, venue, placecode_core::venue::CodeKind::General.label());
         let _ = write!(b, "<p class=\"note\">{}</p>", t::FIRST_VISIT);
     }
     f.banner(&mut b);
@@ -293,7 +293,7 @@ pub fn truck_declaration(
     destinations: Option<&[(String, String)]>,
     shared: bool,
 ) -> String {
-    use placecode::identity::DocumentKind as D;
+    use placecode_core::identity::DocumentKind as D;
     let mut b = String::with_capacity(5000);
     head(&mut b, venue, kind_label);
     let _ = write!(b, "<p class=\"note\">{}</p>", t::TRUCK_INTRO);
@@ -364,8 +364,8 @@ pub fn returning(
     }
     form_open(&mut b, h, "last4");
     let values = [("last4".to_owned(), last4.to_owned())];
-    let errors: Vec<placecode::FieldError> =
-        error.map(|m| placecode::FieldError { field: "last4".into(), message: m.into() }).into_iter().collect();
+    let errors: Vec<placecode_core::FieldError> =
+        error.map(|m| placecode_core::FieldError { field: "last4".into(), message: m.into() }).into_iter().collect();
     let f = Form { values: &values, errors: &errors };
     f.with_x(&mut b, "last4", t::LAST4, "maxlength=\"4\"");
     let _ = write!(b, "<p class=\"note\">{}</p>", if people.len() > 1 { t::LAST4_OR_TICK } else { t::LAST4_HINT });
@@ -496,7 +496,7 @@ pub fn result(nonce: &str, v: &ResultVenue, at_local: &str, remaining_ms: i64, p
 fn share_block(b: &mut String, people: &[Shown]) {
     if let Some(url) = people.iter().find_map(|p| p.share.as_deref()) {
         // Drawn by the core from the link itself; nothing in it comes from the page's input.
-        let qr = placecode::qr::svg(url).unwrap_or_default();
+        let qr = placecode_core::qr::svg(url).unwrap_or_default();
         let _ = write!(
             b,
             "<div class=\"help share\" id=\"share\"><b>{}</b><p>{}</p><div class=\"qr\">{qr}</div><p><a href=\"{}\">{}</a></p></div>",

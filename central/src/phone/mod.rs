@@ -15,10 +15,10 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use hmac::{Hmac, Mac};
-use placecode::checkin::{DeclarationInput, TruckDeclarationInput};
-use placecode::decision::{self, Colour, HealthAnswers, RiskEntry};
-use placecode::sync::ChangeKind;
-use placecode::venue::CodeKind;
+use placecode_core::checkin::{DeclarationInput, TruckDeclarationInput};
+use placecode_core::decision::{self, Colour, HealthAnswers, RiskEntry};
+use placecode_core::sync::ChangeKind;
+use placecode_core::venue::CodeKind;
 use sha2::Sha256;
 use uuid::Uuid;
 
@@ -131,7 +131,7 @@ struct Served {
 }
 
 async fn served(app: &App, raw: &str) -> Result<Served, Response> {
-    let parsed = placecode::code::parse(raw)
+    let parsed = placecode_core::code::parse(raw)
         .map_err(|_| message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::BAD_CODE_BODY))?;
     let row: Option<(String, bool, Uuid, String, String, Option<String>)> = sqlx::query_as(
         "SELECT c.kind, c.revoked_at IS NOT NULL, v.id, v.name, v.status, v.supervision_phone
@@ -175,7 +175,7 @@ fn limited(app: &App, who: &str, code: &str) -> Option<Response> {
 /// code as parsed (case, dashes and look-alike letters of one code share it), and only a request
 /// its client's own bucket let through takes from it, so one client cannot empty a venue's.
 async fn admit(app: &App, peer: SocketAddr, headers: &HeaderMap, code: &str) -> Result<Served, Response> {
-    let parsed = placecode::code::parse(code)
+    let parsed = placecode_core::code::parse(code)
         .map_err(|_| message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::BAD_CODE_BODY))?;
     let who = app.client(peer, headers);
     if let Some(r) = limited(app, &who, &parsed.code) {
@@ -231,13 +231,13 @@ pub(crate) struct Known {
 impl Known {
     /// How lists name the person: masked name, birth year and relation, never the ID number.
     fn label(&self) -> String {
-        format!("{}（{}）", placecode::mask::name(&self.shown), who(&self.number, &self.relation))
+        format!("{}（{}）", placecode_core::mask::name(&self.shown), who(&self.number, &self.relation))
     }
 }
 
 /// Birth year (from a resident ID) and relation: 1942年生，父母.
 fn who(number: &str, relation: &str) -> String {
-    match placecode::identity::birth_year_of(placecode::identity::DocumentKind::ResidentId, number) {
+    match placecode_core::identity::birth_year_of(placecode_core::identity::DocumentKind::ResidentId, number) {
         Some(y) => format!("{y}年生，{relation}"),
         None => relation.to_owned(),
     }
@@ -415,7 +415,7 @@ async fn share(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     app: &App,
     s: &Served,
-    crew: &placecode::checkin::TruckDeclarationInput,
+    crew: &placecode_core::checkin::TruckDeclarationInput,
     destination: Option<Uuid>,
 ) -> Result<String, CentralError> {
     let destination = destination.map_or_else(|| html::OTHER_DESTINATION.to_owned(), |d| d.to_string());
@@ -591,12 +591,12 @@ fn see_other(app: &App, to: &str) -> Response {
 async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response, CentralError> {
     let (phone, fields) = (form.phone, form.fields);
     let now = Utc::now();
-    let today = placecode::sync::shanghai_date(now);
-    let get = |k: &str| placecode::checkin::form_value(fields, k);
+    let today = placecode_core::sync::shanghai_date(now);
+    let get = |k: &str| placecode_core::checkin::form_value(fields, k);
     let people = if s.kind == CodeKind::General { known(app, phone).await? } else { Vec::new() };
     let checked = if s.kind == CodeKind::General {
         let input = DeclarationInput::from_form(fields);
-        let mut checked = placecode::checkin::declaration(&input, today, "");
+        let mut checked = placecode_core::checkin::declaration(&input, today, "");
         // Someone else on a phone that already holds people: who they are to its owner.
         let relation = if people.is_empty() { Some(t::SELF.to_owned()) } else { relation(&get("relation")) };
         if relation.is_none() {
@@ -617,7 +617,7 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
     } else {
         let kind = get("document_kind");
         let input = TruckDeclarationInput::from_form(fields);
-        let mut checked = placecode::checkin::truck_declaration(&input, today, "");
+        let mut checked = placecode_core::checkin::truck_declaration(&input, today, "");
         if input.document_kind.is_none() && !kind.is_empty() {
             // A tampered form: never taken for a resident ID.
             checked = also_invalid(checked, "document_kind", t::DOCUMENT_KIND_BAD);
@@ -637,7 +637,7 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
         checked.map(|d| {
             // Stored and sent on as the rules normalized it, never as typed.
             let crew = d.normalized();
-            let last4 = placecode::identity::last_four_of(&d.document_number);
+            let last4 = placecode_core::identity::last_four_of(&d.document_number);
             let row = PersonRow {
                 document_kind: d.document_kind.key(),
                 document_number: d.document_number,
@@ -652,7 +652,7 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
     };
     let (row, answers, truck, relation) = match checked {
         Ok(c) => c,
-        Err(placecode::Error::Invalid(errors)) => {
+        Err(placecode_core::Error::Invalid(errors)) => {
             // A second tap of a form whose first tap was stored meanwhile: what changed (this
             // phone now holds the person, so 关系 is asked) is no reason to refuse; show the first.
             if let Some((id, code)) = done(app, phone, form.once).await? {
@@ -788,14 +788,14 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
 }
 
 /// A check that passed or failed, with one more field error the page itself found.
-fn also_invalid<T>(checked: placecode::Result<T>, field: &str, message: &str) -> placecode::Result<T> {
-    let e = placecode::FieldError { field: field.into(), message: message.into() };
+fn also_invalid<T>(checked: placecode_core::Result<T>, field: &str, message: &str) -> placecode_core::Result<T> {
+    let e = placecode_core::FieldError { field: field.into(), message: message.into() };
     match checked {
-        Err(placecode::Error::Invalid(mut errors)) => {
+        Err(placecode_core::Error::Invalid(mut errors)) => {
             errors.push(e);
-            Err(placecode::Error::Invalid(errors))
+            Err(placecode_core::Error::Invalid(errors))
         }
-        _ => Err(placecode::Error::Invalid(vec![e])),
+        _ => Err(placecode_core::Error::Invalid(vec![e])),
     }
 }
 
@@ -812,7 +812,7 @@ async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Respon
     let last4: String = fields
         .iter()
         .find(|(k, _)| k == "last4")
-        .map_or(String::new(), |(_, v)| placecode::identity::last4(v).unwrap_or_else(|_| v.trim().to_owned()));
+        .map_or(String::new(), |(_, v)| placecode_core::identity::last4(v).unwrap_or_else(|_| v.trim().to_owned()));
     let people = known(app, phone).await?;
     let again = |error: &str| {
         let n = nonce();
@@ -830,7 +830,7 @@ async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Respon
             None => return Ok(again(t::LAST4_NEEDED)),
         }
     } else {
-        if placecode::identity::last4(&last4).is_err() {
+        if placecode_core::identity::last4(&last4).is_err() {
             return Ok(again(t::LAST4_BAD));
         }
         // Two people on one phone may share the last four digits (a family): then the one
@@ -946,8 +946,8 @@ async fn check_in(
         )?);
         shown.push(Shown {
             colour: d.colour,
-            name_masked: placecode::mask::name(&p.shown),
-            id_masked: placecode::mask::id_number(&p.number),
+            name_masked: placecode_core::mask::name(&p.shown),
+            id_masked: placecode_core::mask::id_number(&p.number),
             // The person's own answers and a kept colour's end; never the risk list's reason.
             reasons: decision::decide_at(None, p.kept.as_ref(), &p.answers, now).reasons,
             plate: p.plate.clone(),
@@ -1035,7 +1035,7 @@ pub async fn result(State(app): State<App>, Path((code, id)): Path<(String, Stri
     let n = nonce();
     let ends = at + chrono::Duration::minutes(RESULT_LIVE_MINUTES);
     let expired = Utc::now() > ends;
-    let at = at.with_timezone(&placecode::checkin::shanghai()).format("%Y-%m-%d %H:%M:%S").to_string();
+    let at = at.with_timezone(&placecode_core::checkin::shanghai()).format("%Y-%m-%d %H:%M:%S").to_string();
     if expired {
         // A pre-declaration is no pass at a door: later it still says what to do, and keeps the
         // link for the rest of the crew.
@@ -1090,7 +1090,7 @@ pub async fn checkpoints(
             let rows: Vec<(String, String, String)> = rows
                 .into_iter()
                 .map(|(name, district, address, code)| {
-                    let district = placecode::venue::District::parse(&district).map_or("", |d| d.label());
+                    let district = placecode_core::venue::District::parse(&district).map_or("", |d| d.label());
                     (name, format!("{district} {address}"), code)
                 })
                 .collect();

@@ -3,10 +3,10 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, Utc};
-use placecode::code::SigningKey;
-use placecode::sync::{EnrolRequest, EnrolResponse, PushResponse, Record, RecordKind};
-use placecode::venue::CodeKind;
 use placecode_central::{App, Keys, ServeConfig};
+use placecode_core::code::SigningKey;
+use placecode_core::sync::{EnrolRequest, EnrolResponse, PushResponse, Record, RecordKind};
+use placecode_core::venue::CodeKind;
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -68,7 +68,7 @@ impl Server {
             token,
             desk_id: id.to_string(),
             desk_name: "测试登记台".into(),
-            code_key: placecode::sync::CodeKeyWire { id: key.id, secret_hex: hex::encode(key.secret()) },
+            code_key: placecode_core::sync::CodeKeyWire { id: key.id, secret_hex: hex::encode(key.secret()) },
             app_version: "test".into(),
         };
         let res = self.http.post(self.url("/api/v1/enrol")).json(&req).send().await.expect("enrol");
@@ -112,7 +112,7 @@ impl Desk {
         res.json().await.expect("push json")
     }
 
-    pub async fn pull(&self, cursor: i64) -> placecode::sync::PullResponse {
+    pub async fn pull(&self, cursor: i64) -> placecode_core::sync::PullResponse {
         let res = self
             .http
             .get(format!("{}/api/v1/pull?cursor={cursor}", self.base))
@@ -133,7 +133,7 @@ impl Desk {
         let c = record(RecordKind::Code, json!({"code": code, "venue_id": venue, "label": "正门"}));
         let res = self.push(&[v, c]).await;
         for r in &res.results {
-            assert_eq!(r.status, placecode::sync::PushStatus::Stored, "{r:?}");
+            assert_eq!(r.status, placecode_core::sync::PushStatus::Stored, "{r:?}");
         }
         assert_eq!(res.results[0].decision.as_ref().map(|d| d.status.as_str()), Some("approved"));
         (venue, code)
@@ -193,25 +193,25 @@ pub fn csrf(html: &str) -> Tokens {
 /// one registered venue it serves and an operator signed in.
 pub struct TestDesk {
     pub db: std::path::PathBuf,
-    pub engine: std::sync::Arc<placecode::sync_client::SyncEngine>,
-    pub ctx: placecode::store::CheckInContext,
+    pub engine: std::sync::Arc<placecode_sync_client::SyncEngine>,
+    pub ctx: placecode_store::CheckInContext,
     pub venue_id: String,
 }
 
 impl TestDesk {
-    pub fn store(&self) -> placecode::Store {
-        placecode::Store::open(&self.db).unwrap()
+    pub fn store(&self) -> placecode_store::Store {
+        placecode_store::Store::open(&self.db).unwrap()
     }
 }
 
 pub async fn test_desk(s: &Server, dir: &std::path::Path, name: &str, kind: &str, address: &str) -> TestDesk {
     std::fs::create_dir_all(dir).unwrap();
     let db = dir.join("desk.sqlite3");
-    let key = placecode::keys::load_or_create(&dir.join("k")).unwrap();
-    let mut store = placecode::Store::open(&db).unwrap();
+    let key = placecode_store::keys::load_or_create(&dir.join("k")).unwrap();
+    let mut store = placecode_store::Store::open(&db).unwrap();
     let venue = store
         .register_venue(
-            &placecode::venue::VenueInput {
+            &placecode_core::venue::VenueInput {
                 kind: kind.into(),
                 category: "logistics".into(),
                 name: name.into(),
@@ -225,12 +225,12 @@ pub async fn test_desk(s: &Server, dir: &std::path::Path, name: &str, kind: &str
         .unwrap();
     store.set_served_venue(&venue.id).unwrap();
     let op = store.add_operator("张敏", "246813").unwrap();
-    let engine = placecode::sync_client::SyncEngine::new(&db);
+    let engine = placecode_sync_client::SyncEngine::new(&db);
     let token = placecode_central::enrol::make_token(&s.pool, &[], &["gulou".into()], None, "").await.unwrap();
     engine.enrol(&s.base, &token, name, None, &key).await.unwrap();
     engine.sync_once().await.unwrap();
     let ctx =
-        placecode::store::CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: Utc::now() };
+        placecode_store::CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: Utc::now() };
     TestDesk { db, engine, ctx, venue_id: venue.id }
 }
 

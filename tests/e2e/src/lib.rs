@@ -332,8 +332,8 @@ pub const OPERATOR: &str = "张敏";
 pub const PIN: &str = "246813";
 
 /// A venue in 鼓楼区 to register in a test desk.
-pub fn venue(kind: &str, category: &str, name: &str, address: &str) -> placecode::venue::VenueInput {
-    placecode::venue::VenueInput {
+pub fn venue(kind: &str, category: &str, name: &str, address: &str) -> placecode_core::venue::VenueInput {
+    placecode_core::venue::VenueInput {
         kind: kind.into(),
         category: category.into(),
         name: name.into(),
@@ -348,10 +348,10 @@ pub fn venue(kind: &str, category: &str, name: &str, address: &str) -> placecode
 /// is the one the desk serves when `serve` is set.
 pub fn seed_desk(
     data: &Path,
-    venues: &[placecode::venue::VenueInput],
+    venues: &[placecode_core::venue::VenueInput],
     serve: bool,
-) -> (placecode::Store, Vec<placecode::venue::Venue>, placecode::store::Operator) {
-    let mut store = placecode::Store::open(&data.join("desk.sqlite3")).expect("open the desk database");
+) -> (placecode_store::Store, Vec<placecode_core::venue::Venue>, placecode_store::Operator) {
+    let mut store = placecode_store::Store::open(&data.join("desk.sqlite3")).expect("open the desk database");
     let registered: Vec<_> = venues.iter().map(|v| store.register_venue(v, false).expect("venue")).collect();
     if let (true, Some(first)) = (serve, registered.first()) {
         store.set_served_venue(&first.id).expect("served venue");

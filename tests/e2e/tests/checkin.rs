@@ -3,8 +3,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use placecode::store::CheckInContext;
 use placecode_e2e::*;
+use placecode_store::CheckInContext;
 
 const ELDER: &str = "11010519491231002X";
 // Two valid numbers sharing the last four characters 0014 (born 1990 and 1985).
@@ -20,7 +20,7 @@ fn seed(data: &Path, people: &[(&str, &str)]) {
     let earlier = chrono::Utc::now() - chrono::Duration::minutes(10);
     let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: earlier };
     for (name, id) in people {
-        let input = placecode::checkin::DeclarationInput {
+        let input = placecode_core::checkin::DeclarationInput {
             name: (*name).into(),
             id_number: (*id).into(),
             address: "鼓楼区中山路18号院".into(),
@@ -414,7 +414,7 @@ async fn commands_called_from_the_page_pass_the_gate() -> WebDriverResult<()> {
     let head = std::fs::read(data.join("desk.sqlite3")).expect("database file");
     assert!(!head.starts_with(b"SQLite format 3"));
     if std::env::var_os("PLACECODE_EXPECT_KEYSTORE").is_some() {
-        assert!(!data.join(placecode::store::dbkey::KEY_FILE).exists());
+        assert!(!data.join(placecode_store::dbkey::KEY_FILE).exists());
     }
     Ok(())
 }

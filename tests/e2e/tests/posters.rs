@@ -64,10 +64,10 @@ async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult
         .find(|p| p.extension().is_some_and(|e| e == "pdf"));
     let pdf = pdf.unwrap_or_else(|| panic!("no PDF saved; screen says {result:?}"));
     let url = qr_of(&pdf, 1);
-    let mut store = placecode::Store::open(&data.join("desk.sqlite3")).expect("the desk's store");
-    let key = placecode::keys::for_store(&data, &mut store).expect("desk key");
+    let mut store = placecode_store::Store::open(&data.join("desk.sqlite3")).expect("the desk's store");
+    let key = placecode_store::keys::for_store(&data, &mut store).expect("desk key");
     drop(store);
-    let parsed = placecode::code::parse(&url).expect("a venue code URL");
+    let parsed = placecode_core::code::parse(&url).expect("a venue code URL");
     assert_eq!(parsed.code, code);
     assert!(parsed.verify(&key), "the printed code verifies with the desk's key");
 
@@ -123,6 +123,6 @@ async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult
         String::from_utf8_lossy(&Command::new("pdfinfo").arg(&pdf).output().expect("pdfinfo").stdout).into_owned();
     assert!(info.contains("Pages:           2"), "one active code each: {info}");
     let second = qr_of(&pdf, 2);
-    assert!(placecode::code::parse(&second).expect("code").verify(&key));
+    assert!(placecode_core::code::parse(&second).expect("code").verify(&key));
     desk.quit().await
 }

@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use placecode::store::CheckInContext;
 use placecode_e2e::*;
+use placecode_store::CheckInContext;
 
 const WANG: &str = "410202199003070014";
 const LIU: &str = "410202198501190014";
@@ -19,7 +19,7 @@ fn seed(data: &Path) -> String {
     let earlier = chrono::Utc::now() - chrono::Duration::minutes(10);
     let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: earlier };
     for (name, id) in [("王芳", WANG), ("刘洋", LIU)] {
-        let input = placecode::checkin::DeclarationInput {
+        let input = placecode_core::checkin::DeclarationInput {
             name: name.into(),
             id_number: id.into(),
             address: "鼓楼区中山路18号院".into(),
@@ -35,13 +35,13 @@ fn seed(data: &Path) -> String {
 
 /// A week's backlog at the desk, made through the core on its own connection while the app runs.
 fn backlog(data: &Path, n: u64) {
-    let mut store = placecode::Store::open(&data.join("desk.sqlite3")).expect("open");
+    let mut store = placecode_store::Store::open(&data.join("desk.sqlite3")).expect("open");
     let op = store.operators().expect("ops").remove(0);
     for i in 0..n {
         let ctx =
             CheckInContext { operator_id: op.id.clone(), trip_code_checked: true, code: None, now: chrono::Utc::now() };
         let number = valid_id(i);
-        let input = placecode::checkin::DeclarationInput {
+        let input = placecode_core::checkin::DeclarationInput {
             name: "赵六".into(),
             id_number: number,
             address: "鼓楼区中山路18号院".into(),

@@ -14,12 +14,12 @@ async fn seed(data: &Path, central: &Central, name: &str, kind: &str, address: &
     std::fs::create_dir_all(data).expect("dir");
     let db = data.join("desk.sqlite3");
     let (mut store, venues, _) = seed_desk(data, &[venue(kind, "logistics", name, address)], true);
-    let key = placecode::keys::for_store(data, &mut store).expect("key");
+    let key = placecode_store::keys::for_store(data, &mut store).expect("key");
     let venue = venues.into_iter().next().expect("venue");
     let code = (kind == "checkpoint").then(|| store.issue_code(&venue.id, "1号通道", &key).expect("code").code);
     drop(store);
     let token = central.admin(&["enrol-token", "--district", "gulou"]);
-    let engine = placecode::sync_client::SyncEngine::new(&db);
+    let engine = placecode_sync_client::SyncEngine::new(&db);
     engine.enrol(&format!("http://127.0.0.1:{}", central.port), &token, name, None, &key).await.expect("enrol");
     engine.sync_once().await.expect("sync");
     (venue.id, code)

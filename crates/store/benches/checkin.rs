@@ -1,0 +1,215 @@
+//! Check-in benchmarks (issue: check-in desk). Run with `make bench`.
+//!
+//! - Risk-list import: 10,000 rows from CSV (parse, validate, HMAC, door tag, upsert). A city's
+//!   list is thousands of people; each row costs one memory-hard door tag (`risk::Epoch`), so the
+//!   import runs on every core.
+//! - Check-in decision (lookup with the door tag + colour + write) with 1,000,000 visits and a
+//!   10,000-entry risk list in the database, against the same check-ins on an empty database
+//!   with no list as the baseline.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use placecode_core::venue::VenueInput;
+use placecode_store::CheckInContext;
+use placecode_store::Store;
+
+const RISK_ROWS: usize = 10_000;
+const PEOPLE: usize = 100_000;
+const VISITS: usize = 1_000_000;
+const CHECKINS: usize = 5_000;
+
+/// A valid resident ID number, the n-th of a deterministic sequence.
+fn id_number(n: usize) -> String {
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    // A scrambled walk over (birth year, day, sequence): distinct for every n below 29,200,000,
+    // and spread like a real population, so last four digits collide as often as they do.
+    let m = (n as u64 * 7919) % (80 * 365 * 1000);
+    let (year, day, seq) = (1940 + m % 80, (m / 80) % 365, m / (80 * 365));
+    let date = chrono::NaiveDate::from_yo_opt(year as i32, day as u32 + 1).expect("a day of the year");
+    let body = format!("410202{}{seq:03}", date.format("%Y%m%d"));
+    let sum: u32 = body.bytes().zip(W).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+fn venue() -> VenueInput {
+    VenueInput {
+        kind: "general".into(),
+        category: "railway_station".into(),
+        name: "开封火车站".into(),
+        district: "yuwangtai".into(),
+        address: "中山路南段1号".into(),
+        manager_name: "王建国".into(),
+        manager_phone: "13837800001".into(),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+struct Desk {
+    _dir: tempfile::TempDir,
+    store: Store,
+    ctx: CheckInContext,
+}
+
+fn desk() -> Desk {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("desk.sqlite3")).expect("open");
+    let v = store.register_venue(&venue(), false).expect("venue");
+    store.set_served_venue(&v.id).expect("served");
+    let op = store.add_operator("张敏", "246813").expect("operator");
+    let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: Utc::now() };
+    Desk { _dir: dir, store, ctx }
+}
+
+/// Seeds `people` people (declared through the real path) and `visits` visit rows.
+fn seed(d: &mut Desk, people: usize, visits: usize) {
+    for n in 0..people {
+        let input = placecode_core::checkin::DeclarationInput {
+            name: "李秀英".into(),
+            id_number: id_number(n),
+            address: "中山路18号".into(),
+            visited_risk_area: Some(false),
+            contact_with_suspected: Some(false),
+            temperature_normal: Some(true),
+            ..Default::default()
+        };
+        if n < 1000 || n == people - 1 {
+            d.store.declare(&input, &d.ctx).expect("declare");
+        } else {
+            d.store
+                .with_transaction(|tx| {
+                    tx.execute(
+                        "INSERT INTO people (id, id_number, last4, birth_year, name, address, created_at, updated_at)
+                         VALUES (?1, ?2, substr(?2, 15), CAST(substr(?2, 7, 4) AS INTEGER), '李秀英', '中山路18号', ?3, ?3)",
+                        rusqlite::params![uuid::Uuid::now_v7().to_string(), input.id_number, d.ctx.now.to_rfc3339()],
+                    )?;
+                    Ok(())
+                })
+                .expect("person");
+        }
+    }
+    let copies = visits.saturating_sub(d.store.visit_count().expect("count") as usize);
+    d.store
+        .with_transaction(|tx| {
+            let (venue_id, operator_id): (String, String) =
+                tx.query_row("SELECT venue_id, operator_id FROM visits LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let ids: Vec<String> =
+                tx.prepare("SELECT id FROM people")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let mut stmt = tx.prepare(
+                "INSERT INTO visits (id, person_id, venue_id, way_in, operator_id, trip_code_checked, colour,
+                    health_code, reasons, at, desk_id)
+                 VALUES (?1, ?2, ?3, 'last4', ?4, 1, 'green', 'green', '[]', ?5, 'bench')",
+            )?;
+            let at = (d.ctx.now - chrono::Duration::days(3)).to_rfc3339();
+            for i in 0..copies {
+                stmt.execute(rusqlite::params![
+                    uuid::Uuid::now_v7().to_string(),
+                    ids[i % ids.len()],
+                    venue_id,
+                    operator_id,
+                    at
+                ])?;
+            }
+            Ok(())
+        })
+        .expect("visits");
+}
+
+fn import_risk(d: &mut Desk, rows: usize) -> Duration {
+    let mut csv = String::with_capacity(rows * 32);
+    for n in 0..rows {
+        let colour = ["红码", "黄码", "绿码"][n % 3];
+        csv.push_str(&format!("{},{colour},测试\n", id_number(n)));
+    }
+    let t = Instant::now();
+    let report = d.store.import_risk(csv.as_bytes(), true, d.ctx.now).expect("import");
+    let took = t.elapsed();
+    assert_eq!(report.imported, rows, "every generated row is valid");
+    took
+}
+
+/// Check-ins of known people, half by full ID number and half by the last four digits.
+fn check_ins(d: &mut Desk, people: usize) -> Vec<Duration> {
+    let mut times = Vec::with_capacity(CHECKINS);
+    let mut choices = 0;
+    for i in 0..CHECKINS {
+        let n = (i * 7919) % 1000; // people declared through the real path
+        let _ = people;
+        let id = id_number(n);
+        // Three minutes apart: each is a new check-in, not a repeat scan (the repeat check still
+        // runs and is measured).
+        d.ctx.now += chrono::Duration::minutes(3);
+        let t = Instant::now();
+        let lookup = if i % 2 == 0 {
+            d.store.check_in_by_id(&id, &d.ctx)
+        } else {
+            // A returning visitor: four digits; where several match, the operator picks one.
+            match d.store.check_in_by_last4(&id[14..], None, &d.ctx) {
+                Ok(placecode_core::checkin::Lookup::Choose { candidates }) => {
+                    choices += 1;
+                    let pick = &candidates[0].person_id;
+                    d.store
+                        .check_in_person(pick, placecode_core::checkin::WayIn::Last4, &d.ctx)
+                        .map(|result| placecode_core::checkin::Lookup::CheckedIn { result })
+                }
+                other => other,
+            }
+        };
+        times.push(t.elapsed());
+        assert!(matches!(lookup, Ok(placecode_core::checkin::Lookup::CheckedIn { .. })), "{lookup:?}");
+    }
+    eprintln!("{choices} of {} four-digit check-ins needed a choice", CHECKINS / 2);
+    times.sort();
+    times
+}
+
+fn row(name: &str, t: &[Duration]) -> String {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    format!(
+        "| {name} | {} | {:.3} | {:.3} | {:.3} | {:.3} |",
+        t.len(),
+        ms(percentile(t, 0.5)),
+        ms(percentile(t, 0.99)),
+        ms(percentile(t, 0.999)),
+        ms(*t.last().expect("samples"))
+    )
+}
+
+fn main() {
+    let mut out = Vec::new();
+
+    let mut empty = desk();
+    seed(&mut empty, 1000, 0);
+    let baseline = check_ins(&mut empty, 1000);
+
+    let mut full = desk();
+    let t = Instant::now();
+    seed(&mut full, PEOPLE, VISITS);
+    eprintln!("seeded {PEOPLE} people and {VISITS} visits in {:.1} s", t.elapsed().as_secs_f64());
+    let import = import_risk(&mut full, RISK_ROWS);
+    let loaded = check_ins(&mut full, PEOPLE);
+
+    out.push(format!(
+        "Risk-list import, {RISK_ROWS} rows (full replacement): {:.2} s ({:.0} rows/s)",
+        import.as_secs_f64(),
+        RISK_ROWS as f64 / import.as_secs_f64()
+    ));
+    out.push(String::new());
+    out.push("| check-in (lookup + colour + write) | samples | p50 ms | p99 ms | p99.9 ms | max ms |".into());
+    out.push("|---|---|---|---|---|---|".into());
+    out.push(row("baseline: empty database (1,000 people, no risk list)", &baseline));
+    out.push(row(
+        &format!(
+            "{} visits, {} people, {} risk entries",
+            full.store.visit_count().expect("count") - loaded.len() as i64,
+            PEOPLE,
+            full.store.risk_entry_count().expect("count")
+        ),
+        &loaded,
+    ));
+    let text = out.join("\n");
+    println!("{text}");
+}
