@@ -313,7 +313,7 @@ impl<'a> Context<'a> {
                 Ok(Valid::Venue(id, v, phone))
             }
             Body::Code(b) => {
-                let (venue, parsed) = sync::check_code(&b)?;
+                let (venue, parsed, label) = sync::check_code(&b)?;
                 self.may_write(venue)?;
                 if !parsed.verify(&self.desk.code_key) {
                     return Err(sync::refuse("code", "场所码签名校验不通过：不是本登记台签发的码"));
@@ -333,7 +333,7 @@ impl<'a> Context<'a> {
                     ));
                 }
                 self.known_codes.entry(parsed.code.clone()).or_insert((venue, self.desk.id));
-                Ok(Valid::Code(venue, parsed, placecode_core::normalize::clean(&b.label)))
+                Ok(Valid::Code(venue, parsed, label))
             }
             Body::CodeRevoked(b) => {
                 let parsed = sync::check_code_revoked(&b)?;
@@ -372,7 +372,7 @@ impl<'a> Context<'a> {
                 Ok(Valid::IncidentEvent(incident, b))
             }
             Body::TruckTrip(b) | Body::TruckArrival(b) => {
-                let (venue, b) = sync::check_truck(&b, now)?;
+                let (venue, b) = sync::check_truck(&b, r.kind, now)?;
                 self.may_write(venue)?;
                 let (want, what) = if r.kind == RecordKind::TruckTrip {
                     (CodeKind::Checkpoint, "货车入口登记只能在交通卡口")
@@ -383,9 +383,6 @@ impl<'a> Context<'a> {
                     return Err(sync::refuse("venue_id", what));
                 }
                 if r.kind == RecordKind::TruckTrip {
-                    if b.crew.is_empty() {
-                        return Err(sync::refuse("crew", "请至少登记一名司乘人员"));
-                    }
                     let dest = b.destination_venue_id.as_deref().and_then(|d| Uuid::parse_str(d).ok());
                     match dest.and_then(|d| self.destinations.get(&d)) {
                         Some(true) => {}

@@ -411,7 +411,7 @@ async fn attack_6_an_incident_step_is_checked_against_its_incidents_venue(pool: 
     let step = |venue: Uuid, at: Value| {
         record(
             RecordKind::IncidentEvent,
-            json!({"incident_id": incident.id, "venue_id": venue, "status": "released", "note": "已放行", "at": at}),
+            json!({"incident_id": incident.id, "venue_id": venue, "status": "reported", "note": "已电话告知社区", "at": at}),
         )
     };
     let res = other

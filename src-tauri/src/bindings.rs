@@ -29,7 +29,7 @@ fn render<T: TS + 'static>(cfg: &Config) -> (String, String) {
 #[test]
 fn typescript_bindings_are_up_to_date() {
     let cfg = Config::default();
-    let files = [
+    let mut files = vec![
         render::<CodeKind>(&cfg),
         render::<Category>(&cfg),
         render::<District>(&cfg),
@@ -83,6 +83,7 @@ fn typescript_bindings_are_up_to_date() {
         render::<TripBoard>(&cfg),
         render::<crate::commands::SessionSettings>(&cfg),
     ];
+    files.push(("limits.ts".into(), limits()));
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings");
     let update = std::env::var_os("UPDATE_BINDINGS").is_some();
     let mut stale = Vec::new();
@@ -99,4 +100,23 @@ fn typescript_bindings_are_up_to_date() {
         stale.is_empty(),
         "stale TypeScript bindings {stale:?}: run `UPDATE_BINDINGS=1 cargo test -p placecode-desk bindings`"
     );
+}
+
+/// The core's limits the forms show and cap their fields at, so the UI never restates a number
+/// the rules hold.
+fn limits() -> String {
+    use placecode_core::{checkin, code};
+    let limits = [
+        ("MANUAL_MAX_PEOPLE", checkin::MANUAL_MAX_PEOPLE, "people one manual registration takes"),
+        ("CREW_MAX", checkin::CREW_MAX, "crew members of a truck entering at a checkpoint"),
+        ("LABEL_MAX", code::LABEL_MAX, "characters of an entrance label"),
+        ("REVOKE_REASON_MAX", code::REVOKE_REASON_MAX, "characters of the reason a code is revoked"),
+        ("NOTE_MAX", checkin::RELEASE_NOTE_MAX, "characters of a release's or an incident step's note"),
+        ("INCIDENT_PLACE_MAX", checkin::INCIDENT_PLACE_MAX, "characters of a 临时隔离点 or 上报对象"),
+    ];
+    let mut out = String::from("// Generated from the core's rules by src-tauri/src/bindings.rs: do not edit.\n");
+    for (name, value, what) in limits {
+        out.push_str(&format!("\n/** The most {what}. */\nexport const {name} = {value};\n"));
+    }
+    out
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::decision::{Colour, HealthAnswers};
-use crate::error::{FieldError, FormCheck, Result};
+use crate::error::{Error, FieldError, FormCheck, Result};
 use crate::identity::{self, ResidentId};
 use crate::validate;
 
@@ -363,6 +363,77 @@ pub fn release_note(reason: ReleaseReason, colour: crate::decision::Colour, raw:
     Ok(if note.is_empty() { reason.label().to_owned() } else { format!("{}：{note}", reason.label()) })
 }
 
+/// A release as recorded (what [`release_note`] made of a reason and a note), checked again where
+/// it is received: a reason's label, alone or followed by `：` and a note that passes the same
+/// rule for the same colour. The one rule the desk records by and the centre checks.
+pub fn check_release_note(recorded: &str, colour: crate::decision::Colour) -> Result<()> {
+    for reason in [ReleaseReason::Misscan, ReleaseReason::VerifiedByStaff, ReleaseReason::Other] {
+        let label = reason.label();
+        let note = match recorded.strip_prefix(label) {
+            Some("") => "",
+            Some(rest) => match rest.strip_prefix('：') {
+                Some(note) => note,
+                None => continue,
+            },
+            None => continue,
+        };
+        return if release_note(reason, colour, note)? == recorded {
+            Ok(())
+        } else {
+            Err(Error::invalid("note", "说明：应为整理后的文字"))
+        };
+    }
+    Err(Error::invalid("note", "说明：不是登记台的放行原因"))
+}
+
+/// The handling an incident record carries, as the desk records it and the centre checks it: a
+/// report (隔离 and 上报, with both places by [`incident_place`] and no note) or a release (no
+/// places, the note by [`check_release_note`]). Later steps are incident events.
+pub fn check_incident_handling(
+    status: &str,
+    colour: crate::decision::Colour,
+    held_at: &str,
+    reported_to: &str,
+    note: &str,
+) -> Result<()> {
+    let place = |key: &str, label: &str, v: &str| match incident_place(key, label, v) {
+        Ok(clean) if clean == v => Ok(()),
+        Ok(_) => Err(Error::invalid(key, format!("{label}：应为整理后的文字"))),
+        Err(e) => Err(Error::Invalid(vec![e])),
+    };
+    match IncidentStatus::from_key(status) {
+        Some(IncidentStatus::Isolated) => {
+            place("held_at", "临时隔离点", held_at)?;
+            place("reported_to", "上报对象", reported_to)?;
+            if note.is_empty() {
+                Ok(())
+            } else {
+                Err(Error::invalid("note", "说明：上报时不填"))
+            }
+        }
+        Some(IncidentStatus::Released) if held_at.is_empty() && reported_to.is_empty() => {
+            check_release_note(note, colour)
+        }
+        Some(IncidentStatus::Released) => Err(Error::invalid("held_at", "临时隔离点：放行时不填")),
+        _ => Err(Error::invalid("status", "状态：应为隔离上报或放行")),
+    }
+}
+
+/// An incident's next step (kind `incident_event`), as the desk records it and the centre checks
+/// it: 已上报 or 已闭环转运 (a release is its own record), with its note by
+/// [`incident_step_note`].
+pub fn check_incident_step(status: &str, note: &str) -> Result<()> {
+    match IncidentStatus::from_key(status) {
+        Some(IncidentStatus::Reported | IncidentStatus::HandedOver) => {}
+        _ => return Err(Error::invalid("status", "状态：应为已上报或已闭环转运")),
+    }
+    if incident_step_note(note)? == note {
+        Ok(())
+    } else {
+        Err(Error::invalid("note", "说明：应为整理后的文字"))
+    }
+}
+
 /// The note an incident's next step records (已上报 to whom, 已闭环转运 to where): required, so a
 /// step is never taken by a stray Enter.
 pub fn incident_step_note(raw: &str) -> Result<String> {
@@ -373,6 +444,22 @@ pub fn incident_step_note(raw: &str) -> Result<String> {
 /// recorded with the export.
 pub fn export_reason(raw: &str) -> Result<String> {
     note_rule(raw, Some("导出完整信息须写明用途（至少2个字），如“区疾控中心流调需要”"))
+}
+
+/// The most people one manual registration takes (a carer and the elderly or children with them).
+pub const MANUAL_MAX_PEOPLE: usize = 20;
+
+/// The most people a truck carries through a checkpoint (司乘人员).
+pub const CREW_MAX: usize = 10;
+
+/// 司乘人员 of a truck entering at a checkpoint, as the desk's form takes it and the centre
+/// receives it: one to [`CREW_MAX`] people.
+pub fn crew_size(n: usize) -> std::result::Result<(), String> {
+    if (1..=CREW_MAX).contains(&n) {
+        Ok(())
+    } else {
+        Err(format!("应为1至{CREW_MAX}人"))
+    }
 }
 
 /// The longest 临时隔离点 or 上报对象.

@@ -111,6 +111,47 @@ impl ParsedCode {
     }
 }
 
+/// The longest entrance label (入口名称) a code carries.
+pub const LABEL_MAX: usize = 20;
+
+/// 入口名称 of a code (正门, 东门, 2号通道), as the desk's form takes it and the centre receives
+/// it: required, at most [`LABEL_MAX`] characters, Chinese characters, letters, digits and
+/// ` -#·()` only (it is printed on the poster). Answers the label normalized.
+pub fn entrance_label(raw: &str) -> Result<String, String> {
+    let s = crate::normalize::clean(raw);
+    let n = s.chars().count();
+    if n == 0 {
+        return Err("必填，如“正门”“东门”“2号通道”".into());
+    }
+    if n > LABEL_MAX {
+        return Err(format!("不能超过{LABEL_MAX}个字"));
+    }
+    if let Some(c) =
+        s.chars().find(|&c| !(crate::validate::is_han(c) || c.is_ascii_alphanumeric() || " -#·()".contains(c)))
+    {
+        return Err(crate::normalize::forbidden(c));
+    }
+    Ok(s)
+}
+
+/// The longest reason a code is revoked for (作废原因).
+pub const REVOKE_REASON_MAX: usize = 60;
+
+/// 作废原因: why a code was revoked (poster stolen, damaged, copied elsewhere), as the desk's form
+/// takes it and the centre receives it: required, at most [`REVOKE_REASON_MAX`] characters, no
+/// control characters. Answers the reason normalized.
+pub fn revoke_reason(raw: &str) -> Result<String, String> {
+    let s = crate::normalize::clean(raw);
+    let n = s.chars().count();
+    if n == 0 || n > REVOKE_REASON_MAX {
+        return Err(format!("必填，不超过{REVOKE_REASON_MAX}个字"));
+    }
+    if let Some(c) = s.chars().find(|c| c.is_control()) {
+        return Err(crate::normalize::forbidden(c));
+    }
+    Ok(s)
+}
+
 /// Reads a code typed, pasted or decoded from a QR: a bare code or a URL ending in `/c/{code}`,
 /// any letter case, spaces and dashes ignored. Fails with a Chinese reason.
 pub fn parse(input: &str) -> Result<ParsedCode, String> {

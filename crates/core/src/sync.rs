@@ -770,25 +770,29 @@ pub fn check_venue(b: &VenueBody) -> Result<(uuid::Uuid, crate::venue::ValidVenu
 
 /// Checks a pushed code: well formed and of the venue's kind; its signature is checked by the
 /// caller, which holds the desk's key.
-pub fn check_code(b: &CodeBody) -> Result<(uuid::Uuid, crate::code::ParsedCode), Refusal> {
+/// A code issued (kind `code`): well formed, its entrance label by the desk's rule. Answers the
+/// venue, the code and the label normalized; the signature is checked by the caller, which holds
+/// the desk's key.
+pub fn check_code(b: &CodeBody) -> Result<(uuid::Uuid, crate::code::ParsedCode, String), Refusal> {
     let venue = uuid::Uuid::parse_str(&b.venue_id).map_err(|_| refuse("venue_id", "场所编号格式不对"))?;
     let parsed = crate::code::parse(&b.code).map_err(|m| refuse("code", format!("场所码：{m}")))?;
-    let label = crate::normalize::clean(&b.label);
-    if label.chars().count() > 40 {
-        return Err(refuse("label", "入口名称：不能超过40个字"));
-    }
-    Ok((venue, parsed))
+    let label = crate::code::entrance_label(&b.label).map_err(|m| refuse("label", format!("入口名称：{m}")))?;
+    Ok((venue, parsed, label))
 }
 
 /// Checks a truck record's crew with the core's truck declaration (R5).
 /// Answers the venue and the record as the rules normalized it (plate, pass number, each
 /// member's fields), which is what is stored: never the text as sent.
-pub fn check_truck(b: &TruckBody, now: DateTime<Utc>) -> Result<(uuid::Uuid, TruckBody), Refusal> {
+/// An entry (kind `truck_trip`) carries its crew, one to [`checkin::CREW_MAX`] people, as the
+/// checkpoint's form takes it; an arrival (`truck_arrival`) names the truck, not its crew.
+pub fn check_truck(b: &TruckBody, kind: RecordKind, now: DateTime<Utc>) -> Result<(uuid::Uuid, TruckBody), Refusal> {
     let venue = uuid::Uuid::parse_str(&b.venue_id).map_err(|_| refuse("venue_id", "场所编号格式不对"))?;
     check_time(b.at, now, "at")?;
     let plate = identity::plate(&b.plate).map_err(|m| refuse("plate", format!("车牌号：{m}")))?;
-    if b.crew.len() > 10 {
-        return Err(refuse("crew", "随车人员最多10人"));
+    if kind == RecordKind::TruckTrip {
+        checkin::crew_size(b.crew.len()).map_err(|m| refuse("crew", format!("司乘人员：{m}")))?;
+    } else if b.crew.len() > checkin::CREW_MAX {
+        return Err(refuse("crew", format!("司乘人员：最多{}人", checkin::CREW_MAX)));
     }
     let pass = pass_number(&b.pass_number)?;
     let today = shanghai_date(b.at);
@@ -806,34 +810,18 @@ pub fn check_incident(b: &IncidentBody, now: DateTime<Utc>) -> Result<uuid::Uuid
     check_time(b.at, now, "at")?;
     uuid::Uuid::parse_str(&b.visit_id).map_err(|_| refuse("visit_id", "登记记录编号格式不对"))?;
     text("reason", "原因", &b.reason, 200)?;
-    // The report form's rule (a release carries neither).
-    for (key, label, v) in [("held_at", "临时隔离点", &b.held_at), ("reported_to", "上报对象", &b.reported_to)]
-    {
-        if !v.is_empty() && checkin::incident_place(key, label, v)? != *v {
-            return Err(refuse(key, format!("{label}：应为整理后的文字")));
-        }
-    }
-    if crate::checkin::IncidentStatus::from_key(&b.status).is_none() {
-        return Err(refuse("status", "状态不对"));
-    }
-    text("note", "说明", &b.note, 200)?;
-    // The desk's release rule: a red is never let go without a word.
-    if b.status == "released" && b.colour == Colour::Red && b.note == checkin::ReleaseReason::Misscan.label() {
-        return Err(refuse("note", "说明：红码人员放行须写明原因"));
-    }
+    checkin::check_incident_handling(&b.status, b.colour, &b.held_at, &b.reported_to, &b.note).map_err(first)?;
     text("operator", "操作员", b.operator.as_deref().unwrap_or(""), 60)?;
     Ok(venue)
 }
 
-/// A step of an incident's handling (kind `incident_event`): answers the venue and the incident.
 /// A step of an incident (kind `incident_event`): well formed and in time. That the incident
 /// is really at the venue named is the caller's to check (the centre holds the incident).
 pub fn check_incident_event(b: &IncidentEventBody, now: DateTime<Utc>) -> Result<(uuid::Uuid, uuid::Uuid), Refusal> {
     let venue = uuid::Uuid::parse_str(&b.venue_id).map_err(|_| refuse("venue_id", "场所编号格式不对"))?;
     let incident = uuid::Uuid::parse_str(&b.incident_id).map_err(|_| refuse("incident_id", "异常记录编号格式不对"))?;
     check_time(b.at, now, "at")?;
-    text("status", "状态", &b.status, 20)?;
-    text("note", "备注", &b.note, 200)?;
+    checkin::check_incident_step(&b.status, &b.note).map_err(first)?;
     Ok((venue, incident))
 }
 
@@ -841,7 +829,7 @@ pub fn check_incident_event(b: &IncidentEventBody, now: DateTime<Utc>) -> Result
 /// by the caller, which holds the desk's key.
 pub fn check_code_revoked(b: &CodeRevokedBody) -> Result<crate::code::ParsedCode, Refusal> {
     let parsed = crate::code::parse(&b.code).map_err(|m| refuse("code", format!("场所码：{m}")))?;
-    text("reason", "停用原因", &b.reason, 200)?;
+    crate::code::revoke_reason(&b.reason).map_err(|m| refuse("reason", format!("作废原因：{m}")))?;
     Ok(parsed)
 }
 
@@ -857,7 +845,7 @@ pub fn check_content(r: &Record, now: DateTime<Utc>) -> Result<(), Refusal> {
         Body::Visit(b) => check_visit(&b, now).map(drop),
         Body::Incident(b) => check_incident(&b, now).map(drop),
         Body::IncidentEvent(b) => check_incident_event(&b, now).map(drop),
-        Body::TruckTrip(b) | Body::TruckArrival(b) => check_truck(&b, now).map(drop),
+        Body::TruckTrip(b) | Body::TruckArrival(b) => check_truck(&b, r.kind, now).map(drop),
         Body::TripUpdate(b) => check_trip_update(&b, now).map(drop),
     }
 }

@@ -610,8 +610,8 @@ impl Store {
         if people.is_empty() {
             return Err(field_err("dependents", "请至少登记一人"));
         }
-        if people.len() > 20 {
-            return Err(field_err("dependents", "一次最多登记20人"));
+        if people.len() > checkin::MANUAL_MAX_PEOPLE {
+            return Err(field_err("dependents", format!("一次最多登记{}人", checkin::MANUAL_MAX_PEOPLE)));
         }
         let today = ctx.now.with_timezone(&shanghai()).date_naive();
         let mut errors = Vec::new();

@@ -13,7 +13,6 @@ use placecode_core::FieldError;
 use placecode_core::{normalize, validate};
 
 const CODE_SERIAL: &str = "code_serial";
-pub const LABEL_MAX: usize = 20;
 
 /// A code as the desk keeps it (场所码 or 专属场所码, one per entrance).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,21 +77,7 @@ fn refuse_rejected(venue: &Venue) -> Result<()> {
 pub const CHECKPOINT_LABEL: &str = "卡口";
 
 fn label(raw: &str) -> Result<String> {
-    let s = normalize::clean(raw);
-    let n = s.chars().count();
-    let bad = |m: String| {
-        Error::invalid_fields(vec![FieldError { field: "label".into(), message: format!("入口名称：{m}") }])
-    };
-    if n == 0 {
-        return Err(bad("必填，如“正门”“东门”“2号通道”".into()));
-    }
-    if n > LABEL_MAX {
-        return Err(bad(format!("不能超过{LABEL_MAX}个字")));
-    }
-    if let Some(c) = s.chars().find(|&c| !(validate::is_han(c) || c.is_ascii_alphanumeric() || " -#·()".contains(c))) {
-        return Err(bad(placecode_core::normalize::forbidden(c)));
-    }
-    Ok(s)
+    code::entrance_label(raw).map_err(|m| Error::invalid("label", format!("入口名称：{m}")))
 }
 
 const SELECT_CODE: &str = "SELECT c.code, c.venue_id, v.name, c.kind, c.label, c.created_at, c.revoked_at,
@@ -164,13 +149,7 @@ impl Store {
     /// Revokes a code (poster stolen, damaged, copied elsewhere) and issues its replacement for
     /// the same entrance. Visits made with the old code keep pointing at the venue.
     pub fn revoke_code(&mut self, code: &str, reason: &str, key: &SigningKey) -> Result<VenueCode> {
-        let reason = normalize::clean(reason);
-        if reason.is_empty() || reason.chars().count() > 60 {
-            return Err(Error::invalid_fields(vec![FieldError {
-                field: "reason".into(),
-                message: "作废原因：必填，不超过60个字".into(),
-            }]));
-        }
+        let reason = code::revoke_reason(reason).map_err(|m| Error::invalid("reason", format!("作废原因：{m}")))?;
         let old = self.code(code)?;
         if old.revoked_at.is_some() {
             return Err(Error::invalid("code", "该场所码已作废"));

@@ -493,8 +493,8 @@ impl Store {
                 message: "目的地场所：请从已登记的目的地场所中选择".into(),
             });
         }
-        if input.crew.is_empty() || input.crew.len() > 10 {
-            errors.push(FieldError { field: "crew".into(), message: "司乘人员：应为1至10人".into() });
+        if let Err(m) = checkin::crew_size(input.crew.len()) {
+            errors.push(FieldError { field: "crew".into(), message: format!("司乘人员：{m}") });
         }
         let mut declared = Vec::new();
         let mut seen = std::collections::HashSet::new();

@@ -1,6 +1,7 @@
 // What the check-in desk (登记台) is showing, kept by App while other tabs are open so a
 // half-typed declaration or a result waiting for the operator is still there on return.
 import type { Candidate, CheckInResult, DeclarationInput, Lookup } from './types';
+import { MANUAL_MAX_PEOPLE as MAX_PEOPLE } from './bindings/limits';
 
 export interface GuardianDraft {
   name: string;
@@ -46,8 +47,8 @@ export function blankDesk(): DeskState {
   return { mode: { kind: 'idle' }, typed: '' };
 }
 
-/** At most this many people in one manual registration (the backend's limit). */
-export const MANUAL_MAX_PEOPLE = 20;
+/** At most this many people in one manual registration: the core's limit, generated. */
+export const MANUAL_MAX_PEOPLE = MAX_PEOPLE;
 
 const FULL_WIDTH_DIGIT = /[\uFF10-\uFF19]/g;
 

@@ -10,9 +10,10 @@ import type {
   TripInput,
   TruckDeclarationInput,
 } from './types';
+import { CREW_MAX } from './bindings/limits';
 
-/** At most this many people in one truck's crew (the backend's limit). */
-export const TRUCK_MAX_CREW = 10;
+/** At most this many people in one truck's crew: the core's limit, generated. */
+export const TRUCK_MAX_CREW = CREW_MAX;
 
 /** One crew member in the form, with a key that stays while others are removed. */
 export interface CrewDraft {
