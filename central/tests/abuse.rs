@@ -562,7 +562,9 @@ async fn attack_7_the_frameworks_refusals_are_answered_in_chinese(pool: PgPool) 
 #[sqlx::test]
 async fn attack_8_no_cleartext_host_only_cookies_and_a_revoked_phone(pool: PgPool) {
     match placecode_sync_client::server_url("http://placecode.kaifeng.gov.cn") {
-        Err(placecode_sync_client::Failure::Refused(m)) => assert!(m.contains("https://"), "{m}"),
+        Err(placecode_sync_client::Failure::Refused { field: Some("url"), message: m }) => {
+            assert!(m.contains("https://"), "{m}")
+        }
         other => panic!("{other:?}"),
     }
     assert!(placecode_sync_client::server_url("http://127.0.0.1:8080").is_ok());

@@ -1,5 +1,5 @@
 //! Tauri commands: each one unpacks its arguments, calls the core and returns. No rules here.
-//! `async` commands run off the main thread, so a slow disk never freezes the window.
+//! Every command runs off the main thread (`async`), so a slow disk never freezes the window.
 
 use placecode_core::checkin::{CheckInResult, DeclarationInput, HelperInput, Lookup, TodaySummary, WayIn};
 use placecode_core::import::ImportReport;
@@ -11,7 +11,7 @@ use tauri::State;
 
 use crate::{Desk, DeskError, DeskResult};
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn catalog() -> Catalog {
     Catalog::get()
 }
@@ -64,20 +64,14 @@ pub fn operators(desk: State<'_, Desk>) -> DeskResult<Vec<Operator>> {
 /// one, the desk's administrator, is signed in at once.
 #[tauri::command(async)]
 pub fn add_operator(desk: State<'_, Desk>, name: String, pin: String) -> DeskResult<Operator> {
-    let mut store = desk.store()?;
-    let first = store.operators()?.is_empty();
-    let op = store.add_operator(&name, &pin)?;
-    if first {
-        desk.session()?.sign_in(op.clone(), std::time::Instant::now());
-    }
-    Ok(op)
+    let mut session = desk.session()?;
+    Ok(session.add_operator(&mut *desk.store()?, &name, &pin, std::time::Instant::now())?)
 }
 
 #[tauri::command(async)]
 pub fn sign_in(desk: State<'_, Desk>, name: String, pin: String) -> DeskResult<Operator> {
-    let op = desk.store()?.sign_in(&name, &pin, chrono::Utc::now())?;
-    desk.session()?.sign_in(op.clone(), std::time::Instant::now());
-    Ok(op)
+    let mut session = desk.session()?;
+    Ok(session.sign_in_with_pin(&mut *desk.store()?, &name, &pin, chrono::Utc::now(), std::time::Instant::now())?)
 }
 
 #[tauri::command(async)]
@@ -100,10 +94,8 @@ pub fn set_operator_disabled(desk: State<'_, Desk>, id: String, disabled: bool) 
 /// The signed-in operator changes their own PIN; the operator as now signed in.
 #[tauri::command(async)]
 pub fn change_pin(desk: State<'_, Desk>, current: String, pin: String) -> DeskResult<Operator> {
-    let op = desk.signed_in()?;
-    desk.store()?.change_pin(&op.id, &current, &pin)?;
-    desk.session()?.pin_changed();
-    desk.signed_in()
+    let mut session = desk.session()?;
+    Ok(session.change_pin(&mut *desk.store()?, &current, &pin)?)
 }
 
 /// The desk's session and retention settings, as the window shows them.
@@ -150,7 +142,7 @@ pub fn set_retention_days(desk: State<'_, Desk>, days: i64) -> DeskResult<Sessio
 
 #[tauri::command(async)]
 pub fn check_in_by_id(desk: State<'_, Desk>, id_number: String, trip_code_checked: bool) -> DeskResult<Lookup> {
-    let ctx = desk.context(trip_code_checked)?;
+    let ctx = desk.check_in(trip_code_checked)?;
     let lookup = desk.store()?.check_in_by_id(&id_number, &ctx)?;
     queued(&desk);
     Ok(lookup)
@@ -163,7 +155,7 @@ pub fn check_in_by_last4(
     birth_year: Option<i32>,
     trip_code_checked: bool,
 ) -> DeskResult<Lookup> {
-    let ctx = desk.context(trip_code_checked)?;
+    let ctx = desk.check_in(trip_code_checked)?;
     let lookup = desk.store()?.check_in_by_last4(&digits, birth_year, &ctx)?;
     queued(&desk);
     Ok(lookup)
@@ -179,7 +171,7 @@ pub fn check_in_person(
     trip_code_checked: bool,
     way_in: Option<WayIn>,
 ) -> DeskResult<CheckInResult> {
-    let ctx = desk.context(trip_code_checked)?;
+    let ctx = desk.check_in(trip_code_checked)?;
     let result = desk.store()?.check_in_person(&person_id, way_in.unwrap_or(WayIn::Last4), &ctx)?;
     queued(&desk);
     Ok(result)
@@ -187,7 +179,7 @@ pub fn check_in_person(
 
 #[tauri::command(async)]
 pub fn declare(desk: State<'_, Desk>, input: DeclarationInput, trip_code_checked: bool) -> DeskResult<CheckInResult> {
-    let ctx = desk.context(trip_code_checked)?;
+    let ctx = desk.check_in(trip_code_checked)?;
     let result = desk.store()?.declare(&input, &ctx)?;
     queued(&desk);
     Ok(result)
@@ -201,7 +193,7 @@ pub fn register_manual(
     relations: Vec<String>,
     trip_code_checked: bool,
 ) -> DeskResult<Vec<CheckInResult>> {
-    let ctx = desk.context(trip_code_checked)?;
+    let ctx = desk.check_in(trip_code_checked)?;
     let results = desk.store()?.register_manual(&helper, &people, &relations, &ctx)?;
     queued(&desk);
     Ok(results)
@@ -211,7 +203,7 @@ pub fn register_manual(
 
 #[tauri::command(async)]
 pub fn report_incident(desk: State<'_, Desk>, visit_id: String, input: IncidentInput) -> DeskResult<Incident> {
-    let ctx = desk.context(false)?;
+    let ctx = desk.acting()?;
     let incident = desk.store()?.report_incident(&visit_id, &input, &ctx)?;
     // A report is urgent: it leaves now (and a held truck's entry with it).
     desk.sync.wake();
@@ -221,7 +213,7 @@ pub fn report_incident(desk: State<'_, Desk>, visit_id: String, input: IncidentI
 /// Yellow or red results nobody decided on (after a sign-out, a restart or a crash).
 #[tauri::command(async)]
 pub fn undecided_results(desk: State<'_, Desk>) -> DeskResult<Vec<CheckInResult>> {
-    let ctx = desk.context(false)?;
+    let ctx = desk.acting()?;
     Ok(desk.store()?.undecided_results(ctx.now)?)
 }
 
@@ -232,13 +224,13 @@ pub fn incident_places(desk: State<'_, Desk>) -> DeskResult<placecode_store::Inc
 }
 
 /// The administrator's list of 临时隔离点 and 上报对象 for the served venue (everyone sees it).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn incident_place_list(desk: State<'_, Desk>) -> DeskResult<placecode_store::IncidentPlaceList> {
     Ok(desk.store()?.incident_place_list()?)
 }
 
 /// Replaces that list (administrator only).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn set_incident_place_list(
     desk: State<'_, Desk>,
     list: placecode_store::IncidentPlaceList,
@@ -254,7 +246,7 @@ pub fn release_visit(
     reason: placecode_core::checkin::ReleaseReason,
     note: String,
 ) -> DeskResult<Incident> {
-    let ctx = desk.context(false)?;
+    let ctx = desk.acting()?;
     let incident = desk.store()?.release_visit(&visit_id, reason, &note, &ctx)?;
     desk.sync.wake();
     Ok(incident)
@@ -274,7 +266,7 @@ pub fn advance_incident(
     status: IncidentStatus,
     note: String,
 ) -> DeskResult<Incident> {
-    let ctx = desk.context(false)?;
+    let ctx = desk.acting()?;
     Ok(desk.store()?.advance_incident(&id, status, &note, ctx.now)?)
 }
 
@@ -325,7 +317,7 @@ pub fn export_day_full(
 
 fn save_export(app: &tauri::AppHandle, desk: &Desk, date: &str, reason: Option<&str>) -> DeskResult<Option<String>> {
     let day = parse_day(date)?;
-    let ctx = desk.context(true)?;
+    let ctx = desk.acting()?;
     if let Some(r) = reason {
         // Refused before the dialog opens.
         placecode_core::checkin::export_reason(r)?;
@@ -503,7 +495,7 @@ fn choose_save_path(
     }
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn cancel_posters(desk: State<'_, Desk>) {
     desk.cancel_posters.store(true, std::sync::atomic::Ordering::SeqCst);
 }
@@ -515,7 +507,7 @@ pub fn open_file(app: tauri::AppHandle, desk: State<'_, Desk>, path: String) -> 
     use tauri_plugin_opener::OpenerExt;
     let saved = desk.saved_files.lock().map_err(|_| DeskError::Internal("saved files lock poisoned".into()))?;
     if !saved.contains(std::path::Path::new(&path)) {
-        return Err(DeskError::Forbidden);
+        return Err(placecode_store::session::Denied::Forbidden.into());
     }
     drop(saved);
     app.opener().open_path(path, None::<&str>).map_err(|_| {
@@ -527,7 +519,7 @@ pub fn open_file(app: tauri::AppHandle, desk: State<'_, Desk>, path: String) -> 
 
 // ---- sync with the central server (中心服务器) ---------------------------------------------------
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn sync_status(desk: State<'_, Desk>) -> DeskResult<placecode_store::SyncStatus> {
     desk.sync.status().map_err(DeskError::Sync)
 }
@@ -548,19 +540,19 @@ pub async fn sync_connect(
 }
 
 /// 立即同步: wakes the background sync; progress arrives as `sync-status` events.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn sync_now(desk: State<'_, Desk>) -> DeskResult<placecode_store::SyncStatus> {
     desk.sync.wake();
     desk.sync.status().map_err(DeskError::Sync)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn sync_rejected(desk: State<'_, Desk>) -> DeskResult<Vec<placecode_store::RejectedRecord>> {
     Ok(desk.store()?.rejected_records()?)
 }
 
 /// Puts a record the server refused back in the queue (signed-in operator; audited).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn sync_retry(desk: State<'_, Desk>, id: String) -> DeskResult<placecode_store::SyncStatus> {
     let operator = desk.signed_in()?;
     desk.store()?.retry_rejected(&id, Some(&operator.id))?;
@@ -570,7 +562,7 @@ pub fn sync_retry(desk: State<'_, Desk>, id: String) -> DeskResult<placecode_sto
 
 /// 更正: corrects the refused field of a record the server refused, checked again by the same
 /// rules, and puts it back in the queue (signed-in operator; audited).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn sync_correct(desk: State<'_, Desk>, id: String, value: String) -> DeskResult<placecode_store::SyncStatus> {
     let operator = desk.signed_in()?;
     // Another field refused next stays in the list with its reason: the screen reloads it.
@@ -580,7 +572,7 @@ pub fn sync_correct(desk: State<'_, Desk>, id: String, value: String) -> DeskRes
 }
 
 /// Discards a record the server refused, with a note (admin only; audited).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn sync_discard(desk: State<'_, Desk>, id: String, note: String) -> DeskResult<placecode_store::SyncStatus> {
     let operator = desk.signed_in()?;
     desk.store()?.discard_rejected(&id, &note, Some(&operator.id))?;
@@ -589,40 +581,40 @@ pub fn sync_discard(desk: State<'_, Desk>, id: String, note: String) -> DeskResu
 
 // ---- 货车闭环 (trucks) ----------------------------------------------------------------------
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn truck_destinations(desk: State<'_, Desk>, query: String) -> DeskResult<Vec<placecode_store::Destination>> {
     Ok(desk.store()?.destinations(&query)?)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn truck_find_crew(desk: State<'_, Desk>, query: String) -> DeskResult<placecode_store::CrewLookup> {
     Ok(desk.store()?.find_crew(&query)?)
 }
 
 /// 入口登记 at a checkpoint (signed-in operator); a trip opens when every crew member is green.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn truck_open_trip(
     desk: State<'_, Desk>,
     input: placecode_store::TripInput,
 ) -> DeskResult<placecode_store::TripResult> {
     // The truck form asks no 行程码 check: the crew's visits do not claim one.
-    let ctx = desk.context(false)?;
+    let ctx = desk.acting()?;
     let result = desk.store()?.open_trip(&input, &ctx)?;
     desk.sync.wake();
     Ok(result)
 }
 
 /// 到达登记 at a destination, by plate or document number (signed-in operator).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn truck_record_arrival(desk: State<'_, Desk>, query: String) -> DeskResult<placecode_store::Arrival> {
-    let ctx = desk.context(true)?;
+    let ctx = desk.acting()?;
     let arrival = desk.store()?.record_arrival(&query, &ctx)?;
     desk.sync.wake();
     Ok(arrival)
 }
 
 /// The undecided yellow and red results of a truck held at entry, to decide them again.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn truck_held_results(
     desk: State<'_, Desk>,
     trip_id: String,
@@ -648,24 +640,24 @@ pub fn truck_trip_slip(app: tauri::AppHandle, desk: State<'_, Desk>, trip_id: St
 }
 
 /// 到达核验, 劝返 or 作废 for a trip this checkpoint opened (signed-in operator, a note required).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn truck_resolve_trip(
     desk: State<'_, Desk>,
     input: placecode_store::TripResolveInput,
 ) -> DeskResult<placecode_store::Trip> {
-    let ctx = desk.context(true)?;
+    let ctx = desk.acting()?;
     let trip = desk.store()?.resolve_trip(&input, &ctx)?;
     desk.sync.wake();
     Ok(trip)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn truck_board(desk: State<'_, Desk>) -> DeskResult<placecode_store::TripBoard> {
     Ok(desk.store()?.trip_board(chrono::Utc::now())?)
 }
 
 /// The overdue threshold (admin only).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn truck_set_overdue_hours(desk: State<'_, Desk>, hours: i64) -> DeskResult<placecode_store::TripBoard> {
     let mut store = desk.store()?;
     store.set_overdue_hours(hours)?;

@@ -14,18 +14,6 @@ pub enum DeskError {
     #[error(transparent)]
     Store(#[from] placecode_store::Error),
 
-    /// A check-in needs an operator signed in at the desk, so every record names who made it.
-    #[error("请先登录：选择登记员并输入PIN")]
-    SignedOut,
-
-    /// Only the desk's administrator may do this.
-    #[error("需要管理员权限")]
-    Forbidden,
-
-    /// The operator signed in with a PIN made before the rule and must change it first.
-    #[error("请先修改PIN（6至12位数字）：“设置”→“修改我的PIN”")]
-    PinChangeRequired,
-
     /// Sync with the central server failed; the message says why in Chinese.
     #[error("{}", .0.message())]
     Sync(placecode_sync_client::Failure),
@@ -65,21 +53,15 @@ impl From<&DeskError> for CommandError {
                 };
                 (rule.code(), fields, similar)
             }
-            DeskError::Store(e @ placecode_store::Error::Storage(_)) => (e.code(), Vec::new(), Vec::new()),
-            DeskError::SignedOut => ("signed_out", Vec::new(), Vec::new()),
-            DeskError::Forbidden => ("forbidden", Vec::new(), Vec::new()),
-            DeskError::PinChangeRequired => ("pin_change_required", Vec::new(), Vec::new()),
+            DeskError::Store(e @ (placecode_store::Error::Storage(_) | placecode_store::Error::Denied(_))) => {
+                (e.code(), Vec::new(), Vec::new())
+            }
             DeskError::Internal(_) => ("internal", Vec::new(), Vec::new()),
             DeskError::Unopened(_) => ("unopened", Vec::new(), Vec::new()),
             DeskError::Sync(f) => {
                 // A refusal of what was typed names its field, as the form shows it.
-                let message = f.message();
-                let field = [("服务器地址", "url"), ("接入码", "token"), ("CA证书", "ca_file")]
-                    .iter()
-                    .find(|(label, _)| message.contains(label))
-                    .map(|(_, key)| key);
-                let fields = match (f, field) {
-                    (placecode_sync_client::Failure::Refused(_), Some(key)) => {
+                let fields = match f {
+                    placecode_sync_client::Failure::Refused { field: Some(key), message } => {
                         vec![FieldError { field: (*key).to_owned(), message: message.clone() }]
                     }
                     _ => Vec::new(),
@@ -109,6 +91,12 @@ impl Serialize for DeskError {
             _ => {}
         }
         CommandError::from(self).serialize(s)
+    }
+}
+
+impl From<placecode_store::session::Denied> for DeskError {
+    fn from(d: placecode_store::session::Denied) -> Self {
+        DeskError::Store(d.into())
     }
 }
 

@@ -10,6 +10,7 @@ mod bindings;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use placecode_store::session::Session;
 use placecode_store::Store;
 use tauri::Manager;
 
@@ -25,7 +26,7 @@ pub struct Desk {
     /// Set by 取消 while posters are being made.
     cancel_posters: std::sync::atomic::AtomicBool,
     /// The operator signed in at this desk (登记员), if any, and since when idle.
-    session: Mutex<access::Session>,
+    session: Mutex<Session>,
     /// Files this desk saved (posters): the only ones `open_file` opens.
     saved_files: Mutex<std::collections::HashSet<PathBuf>>,
     /// Background sync with the central server, on its own connection to the database.
@@ -48,7 +49,7 @@ impl Desk {
             key,
             fonts: Mutex::new(None),
             cancel_posters: std::sync::atomic::AtomicBool::new(false),
-            session: Mutex::new(access::Session::new(idle)),
+            session: Mutex::new(Session::new(idle)),
             saved_files: Mutex::new(Default::default()),
         })
     }
@@ -63,7 +64,7 @@ impl Desk {
         Ok(fonts)
     }
 
-    fn session(&self) -> DeskResult<std::sync::MutexGuard<'_, access::Session>> {
+    fn session(&self) -> DeskResult<std::sync::MutexGuard<'_, Session>> {
         self.session.lock().map_err(|_| DeskError::Internal("session lock poisoned".into()))
     }
 
@@ -72,30 +73,28 @@ impl Desk {
         Ok(self.session()?.operator().cloned())
     }
 
-    /// The operator signed in, or `SignedOut`.
+    /// The operator signed in, or `signed_out`.
     fn signed_in(&self) -> DeskResult<placecode_store::Operator> {
-        self.operator()?.ok_or(DeskError::SignedOut)
+        Ok(self.session()?.signed_in()?.clone())
     }
 
-    /// The gate every command passes before it runs: the idle sign-out, then the table of who
-    /// may call what ([`access::COMMANDS`]).
+    /// The gate every command passes before it runs: the table of what each command needs
+    /// ([`access::COMMANDS`]), judged by the session (the idle sign-out, then who may).
+    /// The session is always locked before the store.
     pub fn admit(&self, command: &str) -> DeskResult<()> {
-        let access = access::access(command);
         let mut session = self.session()?;
-        session.touch(std::time::Instant::now(), access != Some(access::Access::Open));
-        let no_operators = access == Some(access::Access::Setup) && self.store()?.operators()?.is_empty();
-        access::permit(access, session.operator(), no_operators)
+        let store = self.store()?;
+        Ok(session.admit(access::access(command), &store, std::time::Instant::now())?)
     }
 
-    /// Who is at the desk and when: every check-in names its operator (R6, R11).
-    fn context(&self, trip_code_checked: bool) -> DeskResult<placecode_store::CheckInContext> {
-        let operator = self.signed_in()?;
-        Ok(placecode_store::CheckInContext {
-            operator_id: operator.id,
-            trip_code_checked,
-            code: None,
-            now: chrono::Utc::now(),
-        })
+    /// Who acts and when: every record names its operator (R6, R11).
+    fn acting(&self) -> DeskResult<placecode_store::CheckInContext> {
+        Ok(self.session()?.acting(chrono::Utc::now())?)
+    }
+
+    /// A check-in's context: who, when, and whether the person's trip code was checked.
+    fn check_in(&self, trip_code_checked: bool) -> DeskResult<placecode_store::CheckInContext> {
+        Ok(placecode_store::CheckInContext { trip_code_checked, ..self.acting()? })
     }
 
     fn store(&self) -> DeskResult<std::sync::MutexGuard<'_, Store>> {
@@ -280,8 +279,7 @@ mod tests {
     fn outcome(desk: &Desk, command: &str) -> &'static str {
         match desk.admit(command) {
             Ok(()) => "ok",
-            Err(DeskError::SignedOut) => "signed_out",
-            Err(DeskError::Forbidden) => "forbidden",
+            Err(DeskError::Store(e @ placecode_store::Error::Denied(_))) => e.code(),
             Err(_) => "other",
         }
     }

@@ -15,6 +15,10 @@ pub enum Error {
     /// The database failed. The detail stays in logs; people see a generic message.
     #[error("数据库错误，请重试；如仍失败，请联系管理员")]
     Storage(#[from] rusqlite::Error),
+
+    /// Nobody may do this now: signed out, not the administrator, a PIN to change first.
+    #[error(transparent)]
+    Denied(#[from] crate::session::Denied),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -31,6 +35,7 @@ impl Error {
         match self {
             Error::Rule(e) => e.code(),
             Error::Storage(_) => "storage",
+            Error::Denied(d) => d.code(),
         }
     }
 
@@ -38,7 +43,7 @@ impl Error {
     pub fn fields(&self) -> Vec<&str> {
         match self {
             Error::Rule(e) => e.fields(),
-            Error::Storage(_) => Vec::new(),
+            Error::Storage(_) | Error::Denied(_) => Vec::new(),
         }
     }
 
@@ -46,7 +51,7 @@ impl Error {
     pub fn rule(&self) -> Option<&Rule> {
         match self {
             Error::Rule(e) => Some(e),
-            Error::Storage(_) => None,
+            Error::Storage(_) | Error::Denied(_) => None,
         }
     }
 

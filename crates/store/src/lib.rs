@@ -9,6 +9,7 @@ pub mod error;
 pub mod export;
 pub mod keys;
 pub mod keystore;
+pub mod session;
 
 pub use error::{Error, Result};
 use placecode_core::normalize;

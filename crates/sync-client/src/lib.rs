@@ -45,7 +45,12 @@ pub enum Failure {
     Certificate,
     /// Not enrolled yet, or bad input to enrolment.
     NotEnrolled,
-    Refused(String),
+    /// What was typed to connect was refused (by this desk's check or by the centre): the
+    /// reason, and the form's field it names (`url`, `token`, `ca_file`) when it names one.
+    Refused {
+        field: Option<&'static str>,
+        message: String,
+    },
     /// The local database failed.
     Local(String),
 }
@@ -61,7 +66,7 @@ impl Failure {
             Failure::ClockSkew => "clock_skew",
             Failure::Certificate => "certificate",
             Failure::NotEnrolled => "not_enrolled",
-            Failure::Refused(_) => "refused",
+            Failure::Refused { .. } => "refused",
             Failure::Local(_) => "storage",
         }
     }
@@ -79,7 +84,7 @@ impl Failure {
             Failure::ClockSkew => "本机时钟与中心服务器相差一天以上，已停止同步；请先校准本机时间".into(),
             Failure::Certificate => "中心服务器的证书无效或不受信任；如使用自建证书，请在设置中指定CA证书文件".into(),
             Failure::NotEnrolled => "尚未接入中心服务器".into(),
-            Failure::Refused(m) => m.clone(),
+            Failure::Refused { message, .. } => message.clone(),
             Failure::Local(_) => "本机数据库出错，请重试；如仍失败，请联系管理员".into(),
         }
     }
@@ -229,9 +234,9 @@ impl SyncEngine {
             .pool_max_idle_per_host(0)
             .user_agent(concat!("placecode-desk/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = ca_file.filter(|p| !p.is_empty()) {
-            let pem = std::fs::read(path).map_err(|_| Failure::Refused(format!("无法读取CA证书文件：{path}")))?;
+            let pem = std::fs::read(path).map_err(|_| refused("ca_file", format!("无法读取CA证书文件：{path}")))?;
             let cert = reqwest::Certificate::from_pem(&pem)
-                .map_err(|_| Failure::Refused("CA证书文件格式不对（应为PEM）".into()))?;
+                .map_err(|_| refused("ca_file", "CA证书文件格式不对（应为PEM）"))?;
             b = b.add_root_certificate(cert);
         }
         b.build().map_err(|e| Failure::Local(e.to_string()))
@@ -249,7 +254,7 @@ impl SyncEngine {
         let base = server_url(url)?;
         let token = placecode_core::normalize::compact(token);
         if token.is_empty() {
-            return Err(Failure::Refused("接入码：必填".into()));
+            return Err(refused("token", "接入码：必填"));
         }
         let desk_id = self.with_store(|s| s.desk_id())?;
         // Enrolled here already (a new token for more venues): the desk shows its current
@@ -277,7 +282,9 @@ impl SyncEngine {
             let e: placecode_core::sync::ApiError = res.json().await.map_err(transport)?;
             return Err(match e.code.as_str() {
                 "desk_revoked" => Failure::Revoked,
-                _ => Failure::Refused(e.message),
+                // The token was not one the centre issued, or names another desk.
+                "token_invalid" | "desk_enrolled" => refused("token", e.message),
+                _ => Failure::Refused { field: None, message: e.message },
             });
         }
         let e: EnrolResponse = res.json().await.map_err(transport)?;
@@ -610,12 +617,16 @@ fn transport(e: reqwest::Error) -> Failure {
     Failure::Unreachable(if e.is_connect() { "connect".into() } else { "transport".into() })
 }
 
+fn refused(field: &'static str, message: impl Into<String>) -> Failure {
+    Failure::Refused { field: Some(field), message: message.into() }
+}
+
 /// Checks the server address typed in settings: http(s)://host[:port], no path.
 pub fn server_url(raw: &str) -> Result<String, Failure> {
     let s = placecode_core::normalize::compact(raw);
     let s = s.trim_end_matches('/');
     let lower = s.to_ascii_lowercase();
-    let bad = || Failure::Refused("服务器地址：应为 https://主机名[:端口]，如 https://placecode.kaifeng.gov.cn".into());
+    let bad = || refused("url", "服务器地址：应为 https://主机名[:端口]，如 https://placecode.kaifeng.gov.cn");
     let (secure, host) = match (lower.strip_prefix("https://"), lower.strip_prefix("http://")) {
         (Some(h), _) => (true, h),
         (None, Some(h)) => (false, h),
@@ -627,8 +638,9 @@ pub fn server_url(raw: &str) -> Result<String, Failure> {
     // The token, the credential, the risk key and people's ID numbers travel on this line:
     // never in clear, except to a server on this very machine.
     if !secure && !loopback(host) {
-        return Err(Failure::Refused(
-            "服务器地址：须以 https:// 开头（http 只用于本机测试），否则身份证号等将以明文传输".into(),
+        return Err(refused(
+            "url",
+            "服务器地址：须以 https:// 开头（http 只用于本机测试），否则身份证号等将以明文传输",
         ));
     }
     Ok(s.to_owned())
@@ -675,7 +687,9 @@ mod tests {
             ["http://placecode.kaifeng.gov.cn", "http://10.0.0.5:8080", "http://localhost.evil.cn", "http://[::2]:80"]
         {
             match server_url(clear) {
-                Err(Failure::Refused(m)) => assert!(m.contains("https://"), "{clear}: {m}"),
+                Err(Failure::Refused { field: Some("url"), message: m }) => {
+                    assert!(m.contains("https://"), "{clear}: {m}")
+                }
                 other => panic!("{clear}: {other:?}"),
             }
         }
