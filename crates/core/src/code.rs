@@ -319,7 +319,7 @@ mod tests {
         assert_eq!(parse("https://example.com/x").unwrap_err(), "这个网址不是场所码");
         assert!(parse(&format!("{}<{}", &code[..10], &code[11..])).unwrap_err().contains("无效字符“<”"));
         assert!(parse(&"😀".repeat(34)).unwrap_err().contains("无效字符"));
-        assert!(parse(&"A".repeat(10_240)).is_err());
+        assert_eq!(parse(&"A".repeat(10_240)).unwrap_err(), "场所码过长：应为34位，现为10240位");
     }
 
     #[test]

@@ -1095,6 +1095,6 @@ mod tests {
     fn free_text_has_a_length_and_no_control_characters() {
         assert!(text("note", "备注", "正常'\"<>&😀𠀀", 20).is_ok());
         assert!(text("note", "备注", &"长".repeat(201), 200).unwrap_err().message.contains("不能超过200个字"));
-        assert!(text("note", "备注", "a\u{0}b", 20).is_err());
+        assert_eq!(text("note", "备注", "a\u{0}b", 20), Err(refuse("note", "备注：含有控制字符")));
     }
 }

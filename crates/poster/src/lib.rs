@@ -661,7 +661,7 @@ pub fn render_png(fonts: &FontSet, poster: &PosterInput, dpi: f32) -> Result<Vec
             }
         }
     }
-    pixmap.encode_png().map_err(|e| Error::BadFile(format!("PNG编码失败：{e}")))
+    pixmap.encode_png().map_err(|e| Error::Internal(format!("PNG编码失败：{e}")))
 }
 
 /// Glyph outlines from font units to image pixels.
@@ -719,7 +719,7 @@ mod tests {
             qrcode::Version::Normal(v) => assert!(v <= 7, "version {v}"),
             other => panic!("{other:?}"),
         }
-        assert!(qr(&"X".repeat(400)).is_err());
+        assert!(matches!(qr(&"X".repeat(400)), Err(Error::BadFile(_))), "too long for a poster QR");
     }
 
     /// The SVG's runs, drawn back into a PNG, decode to the text (an independent decoder).
@@ -746,7 +746,7 @@ mod tests {
         let mut png = Vec::new();
         img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
         assert_eq!(crate::scan::qr_texts(&png).unwrap(), [text]);
-        assert!(placecode_core::qr::svg(&"X".repeat(5000)).is_err());
+        assert_eq!(placecode_core::qr::svg(&"X".repeat(5000)).unwrap_err().to_string(), "内容太长，无法生成二维码");
     }
 
     #[test]

@@ -747,26 +747,33 @@ impl Store {
         )?;
         let q = normalize::clean(query);
         let mut summary = TodaySummary::default();
+        // A visit as listed, with what the search looks in (the name, the whole number).
+        struct Listed {
+            name: String,
+            id_number: String,
+            visit: VisitRow,
+        }
         let rows = stmt.query_map(params![rfc3339(start), rfc3339(end)], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, Option<String>>(7)?,
-                r.get::<_, bool>(8)?,
-                r.get::<_, String>(9)?,
-            ))
+            let name: String = r.get(2)?;
+            let id_number: String = r.get(3)?;
+            let visit = VisitRow {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                masked_name: shown_name(&name),
+                masked_id: mask::id_number(&id_number),
+                colour: Colour::parse(&r.get::<_, String>(4)?).unwrap_or(Colour::Red),
+                way_in: WayIn::parse(&r.get::<_, String>(5)?).unwrap_or(WayIn::Manual),
+                operator_name: r.get(6)?,
+                helped_by: helped_by(r.get(7)?),
+                trip_code_checked: r.get(8)?,
+                sync_state: r.get(9)?,
+            };
+            Ok(Listed { name, id_number, visit })
         })?;
         for row in rows {
-            let (id, at, name, id_number, colour, way_in, operator_name, helper, trip, sync_state) = row?;
-            let colour = Colour::parse(&colour).unwrap_or(Colour::Red);
-            let way_in = WayIn::parse(&way_in).unwrap_or(WayIn::Manual);
-            let local =
-                DateTime::parse_from_rfc3339(&at).map(|t| t.with_timezone(&shanghai()).format("%H:%M").to_string());
+            let Listed { name, id_number, visit } = row?;
+            let local = DateTime::parse_from_rfc3339(&visit.at)
+                .map(|t| t.with_timezone(&shanghai()).format("%H:%M").to_string());
             let matches = q.is_empty()
                 || name.contains(&q)
                 || id_number.ends_with(&q.to_ascii_uppercase())
@@ -775,33 +782,21 @@ impl Store {
                 continue;
             }
             summary.total += 1;
-            match colour {
+            match visit.colour {
                 Colour::Green => summary.green += 1,
                 Colour::Yellow => summary.yellow += 1,
                 Colour::Red => summary.red += 1,
             }
-            match way_in {
+            match visit.way_in {
                 WayIn::IdNumber => summary.by_id_number += 1,
                 WayIn::Last4 => summary.by_last4 += 1,
                 WayIn::Declaration => summary.by_declaration += 1,
                 WayIn::Manual => summary.by_manual += 1,
             }
-            if sync_state != "synced" {
+            if visit.sync_state != "synced" {
                 summary.pending_sync += 1;
             }
-            let helped_by = helped_by(helper);
-            summary.visits.push(VisitRow {
-                id,
-                at,
-                masked_name: shown_name(&name),
-                masked_id: mask::id_number(&id_number),
-                colour,
-                way_in,
-                operator_name,
-                helped_by,
-                trip_code_checked: trip,
-                sync_state,
-            });
+            summary.visits.push(visit);
         }
         Ok(summary)
     }

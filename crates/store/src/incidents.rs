@@ -232,36 +232,23 @@ impl Store {
                AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.visit_id = v.id)
              ORDER BY v.at",
         )?;
-        let rows = stmt.query_map(params![venue.id, since, only], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-            ))
-        })?;
         let (risk_as_of, risk_stale) = self.risk_freshness(now)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, colour, health, reasons, name, number, way_in, at) = row?;
-            out.push(CheckInResult {
-                visit_id: id,
-                colour: Colour::parse(&colour).unwrap_or(Colour::Red),
-                health_code: Colour::parse(&health).unwrap_or(Colour::Green),
-                reasons: serde_json::from_str(&reasons).unwrap_or_default(),
-                masked_name: shown_name(&name),
-                masked_id: mask::id_number(&number),
+        let rows = stmt.query_map(params![venue.id, since, only], |r| {
+            Ok(CheckInResult {
+                visit_id: r.get(0)?,
+                colour: Colour::parse(&r.get::<_, String>(1)?).unwrap_or(Colour::Red),
+                health_code: Colour::parse(&r.get::<_, String>(2)?).unwrap_or(Colour::Green),
+                reasons: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
+                masked_name: shown_name(&r.get::<_, String>(4)?),
+                masked_id: mask::id_number(&r.get::<_, String>(5)?),
                 venue_name: venue.name.clone(),
-                way_in: WayIn::parse(&way_in).unwrap_or(WayIn::IdNumber),
-                at,
+                way_in: WayIn::parse(&r.get::<_, String>(6)?).unwrap_or(WayIn::IdNumber),
+                at: r.get(7)?,
                 risk_stale,
                 risk_as_of: risk_as_of.clone(),
-            });
-        }
+            })
+        })?;
+        let out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(out)
     }
 

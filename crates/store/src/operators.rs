@@ -208,7 +208,7 @@ mod tests {
         let now = Utc::now();
         let op = store.sign_in("张敏", "2468", now).unwrap_or_else(|e| panic!("{e}"));
         assert!(op.must_change_pin);
-        assert!(store.change_pin("o", "2468", "1357").is_err());
+        assert_eq!(store.change_pin("o", "2468", "1357").unwrap_err().fields(), ["pin"], "a new PIN of four digits");
         store.change_pin("o", "2468", "135792").unwrap_or_else(|e| panic!("{e}"));
         assert!(!store.sign_in("张敏", "135792", now).unwrap_or_else(|e| panic!("{e}")).must_change_pin);
     }

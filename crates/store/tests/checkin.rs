@@ -1,7 +1,7 @@
 //! The check-in desk (R5 to R8, R11) against a real SQLite file.
 
 use chrono::{Duration, TimeZone, Utc};
-use placecode_core::checkin::{DeclarationInput, HelperInput, Lookup, WayIn};
+use placecode_core::checkin::{HelperInput, Lookup, WayIn};
 use placecode_core::decision::Colour;
 use placecode_core::sync::ChangeKind;
 use placecode_core::venue::VenueInput;
@@ -27,13 +27,7 @@ fn seed(store: &mut Store) -> CheckInContext {
     let venue = store
         .register_venue(
             &VenueInput {
-                kind: "general".into(),
-                category: "elderly_care".into(),
-                name: "鼓楼区幸福养老院".into(),
-                district: "gulou".into(),
-                address: "中山路18号".into(),
-                manager_name: "王建国".into(),
-                manager_phone: "13837800001".into(),
+                category: "elderly_care".into(), ..common::venue_input("鼓楼区幸福养老院", "中山路18号")
             },
             false,
         )
@@ -48,18 +42,8 @@ fn seed(store: &mut Store) -> CheckInContext {
     }
 }
 
-fn person(name: &str, id: &str) -> DeclarationInput {
-    DeclarationInput {
-        name: name.into(),
-        id_number: id.into(),
-        address: "鼓楼区中山路18号院".into(),
-        phone: String::new(),
-        visited_risk_area: Some(false),
-        contact_with_suspected: Some(false),
-        temperature_normal: Some(true),
-        temperature: "36.5".into(),
-    }
-}
+mod common;
+use common::person;
 
 // Two valid numbers that share the last four characters 0014, born 1990 and 1985.
 const A: &str = "410202199003070014";

@@ -11,16 +11,10 @@ use placecode_store::Store;
 
 const CHILD: &str = "PLACECODE_CRASH_CHILD_DB";
 
+mod common;
+
 fn venue(n: usize) -> VenueInput {
-    VenueInput {
-        kind: "general".into(),
-        category: "mall".into(),
-        name: format!("第{n}号超市"),
-        district: "gulou".into(),
-        address: format!("中山路{n}号"),
-        manager_name: "王建国".into(),
-        manager_phone: "13837800001".into(),
-    }
+    common::venue_input(&format!("第{n}号超市"), &format!("中山路{n}号"))
 }
 
 /// The child's work: register venues until killed, printing each number once committed.

@@ -1,20 +1,11 @@
 //! The store against a real SQLite file: R3 registration, 一所一码, edits, search, CSV import.
 
-use placecode_core::venue::{Category, District, VenueInput};
+use placecode_core::venue::{Category, District};
 use placecode_core::Error as Rule;
 use placecode_store::{Error, Store};
 
-fn input(name: &str, address: &str) -> VenueInput {
-    VenueInput {
-        kind: "general".into(),
-        category: "mall".into(),
-        name: name.into(),
-        district: "gulou".into(),
-        address: address.into(),
-        manager_name: "王建国".into(),
-        manager_phone: "13837800001".into(),
-    }
-}
+mod common;
+use common::venue_input as input;
 
 fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();

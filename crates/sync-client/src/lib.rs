@@ -681,7 +681,7 @@ mod tests {
             assert_eq!(server_url(local).unwrap(), local);
         }
         for bad in ["", "placecode.kaifeng.gov.cn", "ftp://x", "https://", "https://a/b", "javascript:alert(1)"] {
-            assert!(server_url(bad).is_err(), "{bad}");
+            assert!(matches!(server_url(bad), Err(Failure::Refused { field: Some("url"), .. })), "{bad}");
         }
         for clear in
             ["http://placecode.kaifeng.gov.cn", "http://10.0.0.5:8080", "http://localhost.evil.cn", "http://[::2]:80"]

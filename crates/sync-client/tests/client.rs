@@ -1,19 +1,12 @@
 //! The sync client against the desk's real store, without a centre (the centre's own tests,
 //! `central/tests/`, run it against a real server and PostgreSQL).
 
-use placecode_core::venue::VenueInput;
 use placecode_store::Store;
 
-fn input(name: &str, address: &str) -> VenueInput {
-    VenueInput {
-        kind: "general".into(),
-        category: "mall".into(),
-        name: name.into(),
-        district: "gulou".into(),
-        address: address.into(),
-        manager_name: "王建国".into(),
-        manager_phone: "13837800001".into(),
-    }
+/// Registers a supermarket, as the administrator's CSV import does.
+fn register(path: &std::path::Path, name: &str, address: &str) {
+    let csv = format!("场所类型,场所名称,所在辖区,详细地址,负责人姓名,联系电话\n商场超市,{name},鼓楼区,{address},王建国,13837800001\n");
+    assert_eq!(Store::open(path).unwrap().import_venues_csv(csv.as_bytes()).unwrap().imported, 1);
 }
 
 /// A desk not connected to a centre: each wake tells the screens what waits, so the header's
@@ -22,9 +15,7 @@ fn input(name: &str, address: &str) -> VenueInput {
 async fn an_unconnected_desk_reports_what_waits_after_each_write() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("desk.sqlite3");
-    let mut store = Store::open(&path).unwrap();
-    store.register_venue(&input("大商新玛特", "中山路中段18号"), false).unwrap();
-    drop(store);
+    register(&path, "大商新玛特", "中山路中段18号");
     let engine = placecode_sync_client::SyncEngine::new(&path);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     engine.on_change(move |s| {
@@ -33,7 +24,7 @@ async fn an_unconnected_desk_reports_what_waits_after_each_write() {
     let task = tokio::spawn(engine.clone().run());
     assert_eq!(tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await.unwrap(), Some(1));
     // Another record (a second venue), then a wake as every write command does.
-    Store::open(&path).unwrap().register_venue(&input("鼓楼农贸市场", "西司门街12号"), false).unwrap();
+    register(&path, "鼓楼农贸市场", "西司门街12号");
     engine.wake();
     let mut last = 0;
     while last != 2 {
