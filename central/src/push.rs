@@ -460,9 +460,12 @@ async fn write_venue(
     change(tx, sync::ChangeKind::VenueDecision, Some(id), None, &decision).await?;
     if v.kind == CodeKind::Destination && status == "approved" {
         // Every checkpoint desk needs the list of destinations to name a trip's.
-        let body = serde_json::json!({
-            "venue_id": id, "name": v.name, "address": v.address, "district": v.district.key(),
-        });
+        let body = sync::DestinationChange {
+            venue_id: id.to_string(),
+            name: v.name.clone(),
+            address: v.address.clone(),
+            district: v.district.key().into(),
+        };
         change(tx, sync::ChangeKind::Destination, None, None, &body).await?;
     }
     Ok(decision)

@@ -761,10 +761,15 @@ async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        let change = serde_json::json!({
-            "id": Uuid::now_v7(), "venue_id": s.venue_id, "plate": plate, "crew": [input], "at": now,
-            "destination_id": destination_id,
-        });
+        let change = placecode_core::sync::PreDeclarationChange {
+            id: Uuid::now_v7().to_string(),
+            venue_id: s.venue_id.to_string(),
+            plate: plate.clone(),
+            crew: vec![input.clone()],
+            at: now,
+            destination_id: destination_id.map(|d| d.to_string()),
+        };
+        let change = serde_json::to_value(&change).map_err(|e| crate::error::CentralError::Internal(e.to_string()))?;
         let change = app.keys.data.seal_body(ChangeKind::PreDeclaration.key(), &change)?;
         crate::push::change(&mut tx, ChangeKind::PreDeclaration, Some(s.venue_id), None, &change).await?;
         share_url = Some(share(&mut tx, app, s, input, destination.as_ref().map(|(id, _)| *id)).await?);

@@ -502,6 +502,32 @@ pub fn check_trip_update(b: &TripUpdateBody, now: DateTime<Utc>) -> Result<(uuid
     Ok((venue, trip))
 }
 
+/// A destination venue the centre approved, as every checkpoint desk lists it to name a trip's
+/// destination (change kind `destination`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DestinationChange {
+    pub venue_id: String,
+    pub name: String,
+    pub address: String,
+    /// The district's key.
+    pub district: String,
+}
+
+/// A crew member's declaration on their own phone at a checkpoint (change kind
+/// `pre_declaration`, sealed at the centre): the checkpoint's desks find it by plate and confirm
+/// it; only the confirmed entry is a visit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreDeclarationChange {
+    pub id: String,
+    pub venue_id: String,
+    pub plate: String,
+    pub crew: Vec<checkin::TruckDeclarationInput>,
+    pub at: DateTime<Utc>,
+    /// The destination the crew named, when it is one the centre knows.
+    #[serde(default)]
+    pub destination_id: Option<String>,
+}
+
 /// A trip as the centre publishes it to the checkpoint's and the destination's desks (change
 /// kind `trip`): the crew masked but reachable by phone, and what became of the trip.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -265,14 +265,17 @@ mod incidents;
 mod operators;
 mod outbox;
 mod retention;
+mod risk;
 mod truck;
+mod visits;
 
-pub use checkin::{shanghai, CheckInContext, IncidentStatus, RiskConfirm, DEFAULT_IDLE_MINUTES};
+pub use checkin::{shanghai, CheckInContext, IncidentStatus, DEFAULT_IDLE_MINUTES};
 pub use codes::{CodeCheck, PosterSettings, VenueCode, CHECKPOINT_LABEL};
 pub use incidents::{Incident, IncidentInput, IncidentPlaceList, IncidentPlaces};
 pub use operators::{sign_in_lockout, Operator, SIGN_IN_FREE_TRIES};
 pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};
 pub use retention::{PurgeReport, DEFAULT_RETENTION_DAYS};
+pub use risk::{RiskConfirm, DEFAULT_RISK_MAX_AGE_HOURS};
 pub use truck::{
     Arrival, CrewLookup, CrewMember, Destination, PreDeclaration, Trip, TripBoard, TripInput, TripResolveInput,
     TripResult, TripStatus, DEFAULT_OVERDUE_HOURS,
@@ -295,10 +298,10 @@ pub mod dbkey;
 pub struct Store {
     conn: Connection,
     /// Asks the centre about a person whose door tag matched (set by the desk's shell).
-    risk_confirm: Option<checkin::RiskConfirm>,
+    risk_confirm: Option<risk::RiskConfirm>,
     /// The last answer, so one check-in (which decides twice: before and after a form) asks once.
-    risk_answer: std::cell::RefCell<Option<checkin::RiskAnswer>>,
-    tag_memo: std::cell::RefCell<Option<checkin::TagMemo>>,
+    risk_answer: std::cell::RefCell<Option<risk::RiskAnswer>>,
+    tag_memo: std::cell::RefCell<Option<risk::TagMemo>>,
 }
 
 impl Store {
@@ -609,10 +612,10 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         tx.execute_batch(sql)?;
     }
     if current < 9 && MIGRATIONS.len() >= 9 {
-        checkin::risk_entries_to_tags(&tx)?;
+        risk::risk_entries_to_tags(&tx)?;
     }
     if current < 10 && MIGRATIONS.len() >= 10 {
-        checkin::tag_local_raises(&tx)?;
+        risk::tag_local_raises(&tx)?;
     }
     if current < MIGRATIONS.len() {
         tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;
@@ -820,7 +823,7 @@ mod tests {
             }
             conn.pragma_update(None, "user_version", 8).unwrap();
             let key = [7u8; 32];
-            set_setting(&conn, checkin::RISK_KEY, &hex::encode(key)).unwrap();
+            set_setting(&conn, risk::RISK_KEY, &hex::encode(key)).unwrap();
             for (n, colour) in [("410202199003070014", "red"), ("11010519491231002X", "yellow")] {
                 conn.execute(
                     "INSERT INTO risk_entries (id_hash, colour, reason, updated_at) VALUES (?1, ?2, '', 't')",

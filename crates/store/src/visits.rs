@@ -1,0 +1,199 @@
+//! The day's visits as the desk lists and exports them: today's list with its counts, another
+//! day's, and the workbook (masked, or in full with a recorded reason).
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rusqlite::params;
+
+use super::checkin::{field_err, shown_name, CheckInContext};
+use super::{rfc3339, Store};
+use crate::error::{Error, Result};
+use placecode_core::checkin::shanghai;
+use placecode_core::checkin::{self, Helper, TodaySummary, VisitRow, WayIn};
+use placecode_core::decision::Colour;
+use placecode_core::{mask, normalize};
+
+/// A Beijing-time day as UTC instants: its start, and the next day's.
+pub(super) fn day_bounds(day: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+    let start = day
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(shanghai()).single())
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or(Error::not_found("日期"))?;
+    Ok((start, start + Duration::days(1)))
+}
+
+/// Who registered the person for them, as lists show it: 登记员, or the guardian masked with
+/// the relation ("父亲 张*").
+pub(super) fn helped_by(stored: Option<String>) -> Option<String> {
+    stored.and_then(|h| serde_json::from_str::<Helper>(&h).ok()).map(|h| match h {
+        Helper::Operator => "登记员".to_owned(),
+        Helper::Guardian { name, relation, .. } => format!("{relation} {}", mask::name(&name)),
+    })
+}
+
+impl Store {
+    /// Today's check-ins (Asia/Shanghai day), masked, with counts; `query` searches the name,
+    /// the last four ID characters or the time (HH:MM).
+    pub fn today(&self, query: &str, now: DateTime<Utc>) -> Result<TodaySummary> {
+        self.visits_on(now.with_timezone(&shanghai()).date_naive(), query, now)
+    }
+
+    /// A day still within the retention window, and not after today (Beijing time).
+    fn check_day(&self, day: NaiveDate, now: DateTime<Utc>) -> Result<()> {
+        let today = now.with_timezone(&shanghai()).date_naive();
+        let days = self.retention_days()?;
+        if day > today {
+            return Err(field_err("date", "日期：不能晚于今天"));
+        }
+        if day < today - Duration::days(days) {
+            return Err(field_err("date", format!("日期：早于保存期限（{days}天），这一天的记录已删除")));
+        }
+        Ok(())
+    }
+
+    /// A day's check-ins at this desk (Beijing time), counted and masked, newest first; searched
+    /// by name, last four or time (HH:MM).
+    pub fn visits_on(&self, day: NaiveDate, query: &str, now: DateTime<Utc>) -> Result<TodaySummary> {
+        self.check_day(day, now)?;
+        let (start, end) = day_bounds(day)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT v.id, v.at, p.name, p.id_number, v.colour, v.way_in, o.name, v.helper, v.trip_code_checked,
+                    v.sync_state
+             FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN operators o ON o.id = v.operator_id
+             WHERE v.at >= ?1 AND v.at < ?2 ORDER BY v.at DESC",
+        )?;
+        let q = normalize::clean(query);
+        let mut summary = TodaySummary::default();
+        // A visit as listed, with what the search looks in (the name, the whole number).
+        struct Listed {
+            name: String,
+            id_number: String,
+            visit: VisitRow,
+        }
+        let rows = stmt.query_map(params![rfc3339(start), rfc3339(end)], |r| {
+            let name: String = r.get(2)?;
+            let id_number: String = r.get(3)?;
+            let visit = VisitRow {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                masked_name: shown_name(&name),
+                masked_id: mask::id_number(&id_number),
+                colour: Colour::parse(&r.get::<_, String>(4)?).unwrap_or(Colour::Red),
+                way_in: WayIn::parse(&r.get::<_, String>(5)?).unwrap_or(WayIn::Manual),
+                operator_name: r.get(6)?,
+                helped_by: helped_by(r.get(7)?),
+                trip_code_checked: r.get(8)?,
+                sync_state: r.get(9)?,
+            };
+            Ok(Listed { name, id_number, visit })
+        })?;
+        for row in rows {
+            let Listed { name, id_number, visit } = row?;
+            let local = DateTime::parse_from_rfc3339(&visit.at)
+                .map(|t| t.with_timezone(&shanghai()).format("%H:%M").to_string());
+            let matches = q.is_empty()
+                || name.contains(&q)
+                || id_number.ends_with(&q.to_ascii_uppercase())
+                || local.as_deref().is_ok_and(|t| t.starts_with(&q));
+            if !matches {
+                continue;
+            }
+            summary.total += 1;
+            match visit.colour {
+                Colour::Green => summary.green += 1,
+                Colour::Yellow => summary.yellow += 1,
+                Colour::Red => summary.red += 1,
+            }
+            match visit.way_in {
+                WayIn::IdNumber => summary.by_id_number += 1,
+                WayIn::Last4 => summary.by_last4 += 1,
+                WayIn::Declaration => summary.by_declaration += 1,
+                WayIn::Manual => summary.by_manual += 1,
+            }
+            if visit.sync_state != "synced" {
+                summary.pending_sync += 1;
+            }
+            summary.visits.push(visit);
+        }
+        Ok(summary)
+    }
+
+    /// A day's check-ins for the workbook (登记名单), oldest first: masked, or in full for the
+    /// administrator with a reason. Every export is recorded (who, when, which day, masked or
+    /// full, why, how many rows); the reason follows the note rule.
+    pub fn export_day(
+        &mut self,
+        day: NaiveDate,
+        full_reason: Option<&str>,
+        ctx: &CheckInContext,
+    ) -> Result<crate::export::DayExport> {
+        self.check_day(day, ctx.now)?;
+        let reason = match full_reason {
+            Some(raw) => Some(checkin::export_reason(raw)?),
+            None => None,
+        };
+        let venue_name = self.served_venue()?.map(|v| v.name).unwrap_or_default();
+        let (start, end) = day_bounds(day)?;
+        let full = reason.is_some();
+        let mut stmt = self.conn.prepare(
+            "SELECT v.at, p.name, p.id_number, p.phone, p.address, v.colour, v.way_in, o.name, v.helper,
+                    v.trip_code_checked
+             FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN operators o ON o.id = v.operator_id
+             WHERE v.at >= ?1 AND v.at < ?2 ORDER BY v.at",
+        )?;
+        let rows = stmt
+            .query_map(params![rfc3339(start), rfc3339(end)], |r| {
+                let at: String = r.get(0)?;
+                let name: String = r.get(1)?;
+                let number: String = r.get(2)?;
+                let helper: Option<String> = r.get(8)?;
+                Ok(crate::export::ExportRow {
+                    time: DateTime::parse_from_rfc3339(&at)
+                        .map(|t| t.with_timezone(&shanghai()).format("%H:%M:%S").to_string())
+                        .unwrap_or(at),
+                    name: if full { name.clone() } else { shown_name(&name) },
+                    document: if full { number.clone() } else { mask::id_number(&number) },
+                    phone: if full { r.get::<_, Option<String>>(3)?.unwrap_or_default() } else { String::new() },
+                    address: if full { r.get(4)? } else { String::new() },
+                    colour: Colour::parse(&r.get::<_, String>(5)?).unwrap_or(Colour::Red),
+                    way_in: WayIn::parse(&r.get::<_, String>(6)?).unwrap_or(WayIn::Manual),
+                    operator: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                    helped_by: helped_by(helper).unwrap_or_default(),
+                    trip_code_checked: r.get(9)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(stmt);
+        self.conn.execute(
+            "INSERT INTO export_audit (at, operator_id, day, full, reason, rows) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                rfc3339(ctx.now),
+                ctx.operator_id,
+                day.to_string(),
+                full,
+                reason.clone().unwrap_or_default(),
+                rows.len() as i64
+            ],
+        )?;
+        Ok(crate::export::DayExport { date: day, venue_name, full, rows })
+    }
+
+    /// The exports recorded, newest first (who exported which day, and why when in full).
+    pub fn export_audit(&self) -> Result<Vec<crate::export::ExportRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT e.at, o.name, e.day, e.full, e.reason, e.rows FROM export_audit e
+             LEFT JOIN operators o ON o.id = e.operator_id ORDER BY e.at DESC, e.rowid DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(crate::export::ExportRecord {
+                at: r.get(0)?,
+                operator: r.get(1)?,
+                day: r.get(2)?,
+                full: r.get(3)?,
+                reason: r.get(4)?,
+                rows: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
