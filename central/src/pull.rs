@@ -1,14 +1,35 @@
-//! Pull (`docs/sync.md`): the changes a desk has not applied yet, in order, after its cursor.
+//! The changes desks pull (`docs/sync.md`): appended by whatever changes what a desk must know
+//! (a venue decided, a visit elsewhere, a trip, the risk list), and read by each desk in order
+//! after its cursor.
 
 use chrono::{DateTime, Utc};
 use placecode_core::sync::{Change, ChangeKind, PullResponse};
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::auth::Desk;
-use crate::error::Result;
+use crate::error::{CentralError, Result};
 
 pub const MAX_LIMIT: i64 = 5000;
+
+/// Appends a change for desks to pull (`venue` None: for every desk).
+pub async fn append<T: serde::Serialize>(
+    tx: &mut Transaction<'_, Postgres>,
+    kind: ChangeKind,
+    venue: Option<Uuid>,
+    origin: Option<Uuid>,
+    body: &T,
+) -> Result<()> {
+    let body = serde_json::to_value(body).map_err(|e| CentralError::Internal(e.to_string()))?;
+    sqlx::query("INSERT INTO changes (kind, venue_id, origin_desk, body) VALUES ($1, $2, $3, $4)")
+        .bind(kind.key())
+        .bind(venue)
+        .bind(origin)
+        .bind(body)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
 
 pub async fn pull(
     pool: &PgPool,

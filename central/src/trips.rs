@@ -78,7 +78,7 @@ async fn publish(tx: &mut Transaction<'_, Postgres>, keys: &crate::Keys, trip: U
     let body = serde_json::to_value(state.change()).map_err(|e| CentralError::Internal(e.to_string()))?;
     let sealed = keys.data.seal_body(placecode_core::sync::ChangeKind::Trip.key(), &body)?;
     for venue in [state.checkpoint_venue_id, state.destination_venue_id] {
-        crate::push::change(tx, placecode_core::sync::ChangeKind::Trip, Some(venue), None, &sealed).await?;
+        crate::pull::append(tx, placecode_core::sync::ChangeKind::Trip, Some(venue), None, &sealed).await?;
     }
     Ok(())
 }

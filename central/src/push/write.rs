@@ -1,0 +1,320 @@
+//! Writing what passed: each record kind to its tables (personal fields sealed), and the
+//! changes other desks pull.
+
+use chrono::{DateTime, Utc};
+use placecode_core::sync::{
+    self, CodeRevokedBody, IncidentBody, IncidentEventBody, RecordKind, TruckBody, VenueDecision, VisitBody,
+};
+use placecode_core::venue::CodeKind;
+use sqlx::{Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::auth::Desk;
+use crate::error::{CentralError, Result};
+
+/// R3 review: the same rules as the desk, and 一所一码 across the whole city. The manager's name
+/// and phone are personal: sealed, bound to the venue.
+pub(super) async fn write_venue(
+    tx: &mut Transaction<'_, Postgres>,
+    keys: &crate::Keys,
+    desk: &Desk,
+    id: Uuid,
+    v: &placecode_core::venue::ValidVenue,
+    supervision_phone: Option<&str>,
+) -> Result<VenueDecision> {
+    let key = v.dedup_key();
+    let twin: Option<(String, String)> =
+        sqlx::query_as("SELECT name, address FROM venues WHERE dedup_key = $1 AND status = 'approved' AND id <> $2")
+            .bind(&key)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (status, reason) = match twin {
+        Some((name, address)) => {
+            ("rejected", format!("重复登记：该场所已登记为“{name}”（{address}），一所一码，不能重复登记"))
+        }
+        None => ("approved", String::new()),
+    };
+    sqlx::query(
+        "INSERT INTO venues (id, desk_id, kind, category, name, district, address, manager_name, manager_phone,
+             dedup_key, status, reason, supervision_phone)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, category = EXCLUDED.category, name = EXCLUDED.name,
+             district = EXCLUDED.district, address = EXCLUDED.address, manager_name = EXCLUDED.manager_name,
+             manager_phone = EXCLUDED.manager_phone, dedup_key = EXCLUDED.dedup_key, status = EXCLUDED.status,
+             reason = EXCLUDED.reason, supervision_phone = COALESCE(EXCLUDED.supervision_phone, venues.supervision_phone),
+             updated_at = now()",
+    )
+    .bind(id)
+    .bind(desk.id)
+    .bind(v.kind.key())
+    .bind(v.category.key())
+    .bind(&v.name)
+    .bind(v.district.key())
+    .bind(&v.address)
+    .bind(keys.data.seal(crate::fields::MANAGER_NAME, id.as_bytes(), &v.manager_name)?)
+    .bind(keys.data.seal(crate::fields::MANAGER_PHONE, id.as_bytes(), &v.manager_phone)?)
+    .bind(&key)
+    .bind(status)
+    .bind(&reason)
+    .bind(supervision_phone)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("INSERT INTO desk_venues (desk_id, venue_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(desk.id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    let decision = VenueDecision { venue_id: id.to_string(), status: status.into(), reason };
+    crate::pull::append(tx, sync::ChangeKind::VenueDecision, Some(id), None, &decision).await?;
+    if v.kind == CodeKind::Destination && status == "approved" {
+        // Every checkpoint desk needs the list of destinations to name a trip's.
+        let body = sync::DestinationChange {
+            venue_id: id.to_string(),
+            name: v.name.clone(),
+            address: v.address.clone(),
+            district: v.district.key().into(),
+        };
+        crate::pull::append(tx, sync::ChangeKind::Destination, None, None, &body).await?;
+    }
+    Ok(decision)
+}
+
+pub(super) async fn write_code(
+    tx: &mut Transaction<'_, Postgres>,
+    desk: &Desk,
+    venue: Uuid,
+    code: &placecode_core::code::ParsedCode,
+    label: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO codes (code, venue_id, desk_id, kind, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (code) DO NOTHING",
+    )
+    .bind(&code.code)
+    .bind(venue)
+    .bind(desk.id)
+    .bind(code.kind.key())
+    .bind(label)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn revoke_code(
+    tx: &mut Transaction<'_, Postgres>,
+    desk: &Desk,
+    b: &CodeRevokedBody,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE codes SET revoked_at = $3, replaced_by = $4 WHERE code = $1 AND desk_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(&b.code)
+    .bind(desk.id)
+    .bind(at)
+    .bind(&b.replaced_by)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// An incident, its reason and note sealed (health data about the person stopped); the change
+/// other desks pull is sealed whole.
+pub(super) async fn write_incident(
+    tx: &mut Transaction<'_, Postgres>,
+    keys: &crate::Keys,
+    desk: &Desk,
+    id: Uuid,
+    venue: Uuid,
+    b: &IncidentBody,
+) -> Result<()> {
+    let visit = Uuid::parse_str(&b.visit_id).unwrap_or_default();
+    sqlx::query(
+        "INSERT INTO incidents (id, visit_id, venue_id, desk_id, colour, reason, held_at, reported_to, status, at, updated_at,
+             note, operator)
+         VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $11, $12)",
+    )
+    .bind(visit)
+    .bind(venue)
+    .bind(desk.id)
+    .bind(b.colour.key())
+    .bind(keys.data.seal(crate::fields::INCIDENT_REASON, id.as_bytes(), &b.reason)?)
+    .bind(&b.held_at)
+    .bind(&b.reported_to)
+    .bind(&b.status)
+    .bind(b.at)
+    .bind(id)
+    .bind(keys.data.seal(crate::fields::INCIDENT_NOTE, id.as_bytes(), &b.note)?)
+    .bind(&b.operator)
+    .execute(&mut **tx)
+    .await?;
+    let body = serde_json::to_value(b).map_err(|e| CentralError::Internal(e.to_string()))?;
+    let sealed = keys.data.seal_body(sync::ChangeKind::Incident.key(), &body)?;
+    crate::pull::append(tx, sync::ChangeKind::Incident, Some(venue), Some(desk.id), &sealed).await
+}
+
+pub(super) async fn write_incident_event(
+    tx: &mut Transaction<'_, Postgres>,
+    keys: &crate::Keys,
+    incident: Uuid,
+    b: &IncidentEventBody,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO incident_events (id, incident_id, status, note, at) VALUES (gen_random_uuid(), $1, $2, $3, $4)",
+    )
+    .bind(incident)
+    .bind(&b.status)
+    .bind(keys.data.seal(crate::fields::INCIDENT_NOTE, incident.as_bytes(), &b.note)?)
+    .bind(b.at)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE incidents SET status = $2, updated_at = $3 WHERE id = $1 AND updated_at <= $3")
+        .bind(incident)
+        .bind(&b.status)
+        .bind(b.at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn write_truck(
+    tx: &mut Transaction<'_, Postgres>,
+    keys: &crate::Keys,
+    desk: &Desk,
+    venue: Uuid,
+    kind: RecordKind,
+    b: &TruckBody,
+) -> Result<()> {
+    let body = serde_json::to_value(b).map_err(|e| CentralError::Internal(e.to_string()))?;
+    // The crew's documents and phones, sealed like a person's record (kept as the desk sent it).
+    let body = keys.data.seal_body("truck_record", &body)?;
+    let plate = placecode_core::identity::plate(&b.plate).unwrap_or_default();
+    sqlx::query("INSERT INTO truck_records (id, kind, desk_id, venue_id, plate, body, at) VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6)")
+        .bind(kind.key())
+        .bind(desk.id)
+        .bind(venue)
+        .bind(plate)
+        .bind(body)
+        .bind(b.at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// People are upserted by keyed hash; visits and their pull changes go in with one statement each.
+pub(super) async fn write_visits(
+    tx: &mut Transaction<'_, Postgres>,
+    keys: &crate::Keys,
+    desk: &Desk,
+    visits: Vec<(Uuid, serde_json::Value, (VisitBody, sync::CheckedVisit))>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if visits.is_empty() {
+        return Ok(());
+    }
+    // Newest details win, by when the desk saw the person, but never by a time still to come:
+    // a desk's clock (or a crafted record) up to a day ahead would otherwise beat every later
+    // genuine update.
+    let people = crate::people::upsert(
+        tx,
+        keys,
+        visits.iter().map(|(_, _, (b, c))| crate::people::PersonRow::from_checked(c, b.at.min(now))).collect(),
+        crate::people::Source::Desk(desk.id),
+    )
+    .await?;
+    let n = visits.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut at = Vec::with_capacity(n);
+    let mut person = Vec::with_capacity(n);
+    let mut venue = Vec::with_capacity(n);
+    let mut code = Vec::with_capacity(n);
+    let mut way_in = Vec::with_capacity(n);
+    let mut colour = Vec::with_capacity(n);
+    let mut health = Vec::with_capacity(n);
+    let mut reasons = Vec::with_capacity(n);
+    let mut helper = Vec::with_capacity(n);
+    let mut operator = Vec::with_capacity(n);
+    let mut bodies = Vec::with_capacity(n);
+    let mut raises = Vec::new();
+    for (id, body, (b, c)) in visits {
+        let person_key = keys.person(&c.document_number);
+        let pid = people
+            .get(&person_key.lookup)
+            .copied()
+            .ok_or_else(|| CentralError::Internal("person not upserted".into()))?;
+        if let Some(r) = b.raised {
+            raises.push((person_key, r));
+        }
+        ids.push(id);
+        at.push(b.at);
+        person.push(pid);
+        venue.push(c.venue);
+        code.push(b.code.as_deref().and_then(|s| placecode_core::code::parse(s).ok()).map(|p| p.code));
+        way_in.push(b.way_in);
+        colour.push(b.colour.key());
+        health.push(b.health_code.key());
+        reasons.push(keys.data.seal_reasons(&id, &b.reasons)?);
+        // Who helped (a guardian's name, ID number and phone) is personal: sealed like a person.
+        helper.push(match b.helper.as_deref().filter(|h| !h.is_empty()) {
+            Some(h) => Some(keys.data.seal("visit.helper", id.as_bytes(), h)?),
+            None => None,
+        });
+        operator.push(b.operator);
+        bodies.push(serde_json::json!({"id": id, "visit": body}));
+    }
+    sqlx::query(
+        "INSERT INTO visits (id, at, person_id, venue_id, code, source, desk_id, way_in, colour, health_code,
+             sealed_reasons, helper, operator)
+         SELECT u.id, u.at, u.person, u.venue, u.code, 'desk', $12, u.way_in, u.colour, u.health,
+             u.reasons, u.helper, u.operator
+         FROM UNNEST($1::uuid[], $2::timestamptz[], $3::bigint[], $4::uuid[], $5::text[], $6::text[], $7::text[],
+             $8::text[], $9::text[], $10::text[], $11::text[])
+             AS u(id, at, person, venue, code, way_in, colour, health, reasons, helper, operator)",
+    )
+    .bind(&ids)
+    .bind(&at)
+    .bind(&person)
+    .bind(&venue)
+    .bind(&code)
+    .bind(&way_in)
+    .bind(&colour)
+    .bind(&health)
+    .bind(&reasons)
+    .bind(&helper)
+    .bind(&operator)
+    .bind(desk.id)
+    .execute(&mut **tx)
+    .await?;
+    // A colour a desk raised sticks for the person everywhere (R7).
+    crate::raised::keep(tx, keys, &raises).await?;
+    // Other desks at the same venue see these check-ins at their next pull; a venue with one
+    // desk (the usual case) writes no change at all.
+    let shared: std::collections::HashSet<Uuid> =
+        sqlx::query_scalar("SELECT DISTINCT venue_id FROM desk_venues WHERE venue_id = ANY($1) AND desk_id <> $2")
+            .bind(&venue)
+            .bind(desk.id)
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .collect();
+    if !shared.is_empty() {
+        let (venues, bodies): (Vec<Uuid>, Vec<serde_json::Value>) =
+            venue.iter().zip(bodies).filter(|(v, _)| shared.contains(v)).map(|(v, b)| (*v, b)).unzip();
+        let kind = sync::ChangeKind::Visit.key();
+        let bodies = bodies.iter().map(|b| keys.data.seal_body(kind, b)).collect::<Result<Vec<_>>>()?;
+        sqlx::query(
+            "INSERT INTO changes (kind, venue_id, origin_desk, body)
+             SELECT $4, u.venue, $3, u.body FROM UNNEST($1::uuid[], $2::jsonb[]) AS u(venue, body)",
+        )
+        .bind(&venues)
+        .bind(&bodies)
+        .bind(desk.id)
+        .bind(kind)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
