@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::audit::Actor;
-use crate::auth::{Desk, Tracer};
+use crate::auth::{EnrolledDesk, Tracer};
 use crate::error::{CentralError, Result};
 use crate::{auth, enrol as enrolment, pull as pulling, push as pushing, trace, trips as trace_trips, App};
 
@@ -208,7 +208,7 @@ pub async fn enrol(State(app): State<App>, headers: HeaderMap, body: Bytes) -> R
     Ok(answer(&res))
 }
 
-pub async fn push(State(app): State<App>, Extension(desk): Extension<Desk>, body: Bytes) -> Result<Response> {
+pub async fn push(State(app): State<App>, Extension(desk): Extension<EnrolledDesk>, body: Bytes) -> Result<Response> {
     let req: PushRequest = parse(&body)?;
     let results = pushing::push(&app.pool, &app.keys, &desk, req.records, Utc::now()).await?;
     Ok(answer(&PushResponse { results, server_time: Utc::now() }))
@@ -228,14 +228,18 @@ fn default_limit() -> i64 {
 
 pub async fn pull(
     State(app): State<App>,
-    Extension(desk): Extension<Desk>,
+    Extension(desk): Extension<EnrolledDesk>,
     Query(q): Query<PullQuery>,
 ) -> Result<Response> {
     Ok(answer(&pulling::pull(&app.pool, &app.keys, &desk, q.cursor, q.limit, Utc::now()).await?))
 }
 
 /// A desk whose door tag matched asks whether this person is listed (`risk::confirm`).
-pub async fn risk_confirm(State(app): State<App>, Extension(desk): Extension<Desk>, body: Bytes) -> Result<Response> {
+pub async fn risk_confirm(
+    State(app): State<App>,
+    Extension(desk): Extension<EnrolledDesk>,
+    body: Bytes,
+) -> Result<Response> {
     let req: placecode_core::sync::RiskConfirmRequest = parse(&body)?;
     let number = trace::document_number(&req.document_number)
         .map_err(|_| CentralError::Invalid {

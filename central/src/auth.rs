@@ -26,7 +26,7 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// An enrolled desk, as a request sees it.
 #[derive(Debug, Clone)]
-pub struct Desk {
+pub struct EnrolledDesk {
     pub id: Uuid,
     pub code_key: placecode_core::code::SigningKey,
     pub districts: Vec<String>,
@@ -45,7 +45,7 @@ pub async fn desk(
     keys: &crate::fields::DataKeys,
     headers: &HeaderMap,
     now: DateTime<Utc>,
-) -> Result<Desk> {
+) -> Result<EnrolledDesk> {
     let token = bearer(headers).ok_or(CentralError::DeskUnknown)?;
     let row: Option<DeskRow> = sqlx::query_as(
         "SELECT id, code_key_id, code_key_sealed, code_key_secret, districts, revoked_at FROM desks
@@ -77,7 +77,7 @@ pub async fn desk(
         .execute(pool)
         .await?;
     let secret = keys.code_key(id, sealed.as_deref(), clear.as_deref())?;
-    Ok(Desk {
+    Ok(EnrolledDesk {
         id,
         code_key: placecode_core::code::SigningKey::new(key_id as u32, secret),
         districts,

@@ -7,7 +7,7 @@ use placecode_core::sync::{Change, ChangeKind, PullResponse};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::auth::Desk;
+use crate::auth::EnrolledDesk;
 use crate::error::{CentralError, Result};
 
 pub const MAX_LIMIT: i64 = 5000;
@@ -34,7 +34,7 @@ pub async fn append<T: serde::Serialize>(
 pub async fn pull(
     pool: &PgPool,
     keys: &crate::Keys,
-    desk: &Desk,
+    desk: &EnrolledDesk,
     cursor: i64,
     limit: i64,
     now: DateTime<Utc>,

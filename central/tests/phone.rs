@@ -10,7 +10,7 @@ use placecode_core::venue::CodeKind;
 use sqlx::PgPool;
 
 /// A server with one desk and a market's general code: the server, the desk, and the code's page.
-async fn market(pool: &PgPool) -> (Server, Desk, String) {
+async fn market(pool: &PgPool) -> (Server, DeskClient, String) {
     let s = Server::start(pool.clone()).await;
     let mut desk = s.desk(&["gulou"], &[]).await;
     let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;

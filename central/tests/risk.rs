@@ -25,7 +25,7 @@ fn risk_changes(changes: &[Change]) -> Vec<&Change> {
     changes.iter().filter(|c| c.kind.is_risk_list()).collect()
 }
 
-async fn pull_all(desk: &Desk) -> Vec<Change> {
+async fn pull_all(desk: &DeskClient) -> Vec<Change> {
     let (mut cursor, mut all) = (0, Vec::new());
     loop {
         let p = desk.pull(cursor).await;
@@ -95,7 +95,7 @@ async fn desks_get_door_tags_of_one_epoch_never_hashes_or_reasons(pool: PgPool) 
     assert!(third.is_some_and(|e| e.epoch > second.epoch.epoch));
 }
 
-async fn confirm(s: &Server, desk: &Desk, body: serde_json::Value) -> reqwest::Response {
+async fn confirm(s: &Server, desk: &DeskClient, body: serde_json::Value) -> reqwest::Response {
     s.http.post(s.url("/api/v1/risk/confirm")).bearer_auth(&desk.credential).json(&body).send().await.unwrap()
 }
 

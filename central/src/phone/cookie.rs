@@ -8,7 +8,6 @@ use uuid::Uuid;
 
 use crate::App;
 
-
 /// The phone's cookie. Over https it is a `__Host-` cookie: Secure, for this host and path `/`
 /// only, so no other host under the same domain can plant one (a phone fixed to an attacker's
 /// cookie would hand them whoever registers on it).

@@ -10,14 +10,14 @@ use placecode_core::venue::CodeKind;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::auth::Desk;
+use crate::auth::EnrolledDesk;
 use crate::error::Result;
 
 use super::*;
 
 /// What the checks need from the database, loaded once per batch.
 pub(super) struct Context<'a> {
-    desk: &'a Desk,
+    desk: &'a EnrolledDesk,
     /// Venues this desk may write for, including those it registers in this batch.
     writable: HashSet<Uuid>,
     /// Venues already on the server: their kind, the desk that registered them and their
@@ -38,7 +38,7 @@ pub(super) struct Context<'a> {
 impl<'a> Context<'a> {
     pub(super) async fn load(
         tx: &mut Transaction<'_, Postgres>,
-        desk: &'a Desk,
+        desk: &'a EnrolledDesk,
         items: &[(usize, Item)],
     ) -> Result<Context<'a>> {
         let mut venue_ids: Vec<Uuid> = desk.venues.iter().copied().collect();

@@ -11,7 +11,7 @@ use placecode_core::sync::{
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::auth::Desk;
+use crate::auth::EnrolledDesk;
 use crate::error::{CentralError, Result};
 
 mod check;
@@ -41,7 +41,7 @@ struct Item {
 pub async fn push(
     pool: &PgPool,
     keys: &crate::Keys,
-    desk: &Desk,
+    desk: &EnrolledDesk,
     records: Vec<Record>,
     now: DateTime<Utc>,
 ) -> Result<Vec<PushResult>> {

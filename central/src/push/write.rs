@@ -9,7 +9,7 @@ use placecode_core::venue::CodeKind;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::auth::Desk;
+use crate::auth::EnrolledDesk;
 use crate::error::{CentralError, Result};
 
 /// R3 review: the same rules as the desk, and 一所一码 across the whole city. The manager's name
@@ -17,7 +17,7 @@ use crate::error::{CentralError, Result};
 pub(super) async fn write_venue(
     tx: &mut Transaction<'_, Postgres>,
     keys: &crate::Keys,
-    desk: &Desk,
+    desk: &EnrolledDesk,
     id: Uuid,
     v: &placecode_core::venue::ValidVenue,
     supervision_phone: Option<&str>,
@@ -82,7 +82,7 @@ pub(super) async fn write_venue(
 
 pub(super) async fn write_code(
     tx: &mut Transaction<'_, Postgres>,
-    desk: &Desk,
+    desk: &EnrolledDesk,
     venue: Uuid,
     code: &placecode_core::code::ParsedCode,
     label: &str,
@@ -105,7 +105,7 @@ pub(super) async fn write_code(
 
 pub(super) async fn revoke_code(
     tx: &mut Transaction<'_, Postgres>,
-    desk: &Desk,
+    desk: &EnrolledDesk,
     b: &CodeRevokedBody,
     at: DateTime<Utc>,
 ) -> Result<()> {
@@ -126,7 +126,7 @@ pub(super) async fn revoke_code(
 pub(super) async fn write_incident(
     tx: &mut Transaction<'_, Postgres>,
     keys: &crate::Keys,
-    desk: &Desk,
+    desk: &EnrolledDesk,
     id: Uuid,
     venue: Uuid,
     b: &IncidentBody,
@@ -183,7 +183,7 @@ pub(super) async fn write_incident_event(
 pub(super) async fn write_truck(
     tx: &mut Transaction<'_, Postgres>,
     keys: &crate::Keys,
-    desk: &Desk,
+    desk: &EnrolledDesk,
     venue: Uuid,
     kind: RecordKind,
     b: &TruckBody,
@@ -208,7 +208,7 @@ pub(super) async fn write_truck(
 pub(super) async fn write_visits(
     tx: &mut Transaction<'_, Postgres>,
     keys: &crate::Keys,
-    desk: &Desk,
+    desk: &EnrolledDesk,
     visits: Vec<(Uuid, serde_json::Value, (VisitBody, sync::CheckedVisit))>,
     now: DateTime<Utc>,
 ) -> Result<()> {

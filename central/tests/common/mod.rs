@@ -58,7 +58,7 @@ impl Server {
     }
 
     /// Enrols a new desk for a district (and venues), with a fresh signing key.
-    pub async fn desk(&self, districts: &[&str], venues: &[Uuid]) -> Desk {
+    pub async fn desk(&self, districts: &[&str], venues: &[Uuid]) -> DeskClient {
         let districts: Vec<String> = districts.iter().map(|s| s.to_string()).collect();
         let token =
             placecode_central::enrol::make_token(&self.pool, venues, &districts, None, "test").await.expect("token");
@@ -74,11 +74,11 @@ impl Server {
         let res = self.http.post(self.url("/api/v1/enrol")).json(&req).send().await.expect("enrol");
         assert_eq!(res.status(), 200, "enrol: {}", res.text().await.unwrap_or_default());
         let e: EnrolResponse = res.json().await.expect("enrol json");
-        Desk { id, key, credential: e.credential, base: self.base.clone(), http: self.http.clone(), serial: 0 }
+        DeskClient { id, key, credential: e.credential, base: self.base.clone(), http: self.http.clone(), serial: 0 }
     }
 }
 
-pub struct Desk {
+pub struct DeskClient {
     pub id: Uuid,
     pub key: SigningKey,
     pub credential: String,
@@ -91,7 +91,7 @@ pub fn record(kind: RecordKind, body: serde_json::Value) -> Record {
     Record { id: Uuid::now_v7().to_string(), kind, written_at: Utc::now(), clock_offset_ms: 0, body }
 }
 
-impl Desk {
+impl DeskClient {
     pub async fn push_raw(&self, body: Vec<u8>) -> reqwest::Response {
         self.http
             .post(format!("{}/api/v1/push", self.base))

@@ -48,24 +48,24 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-struct Desk {
+struct Fixture {
     _dir: tempfile::TempDir,
     store: Store,
     ctx: CheckInContext,
 }
 
-fn desk() -> Desk {
+fn desk() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(&dir.path().join("desk.sqlite3")).expect("open");
     let v = store.register_venue(&venue(), false).expect("venue");
     store.set_served_venue(&v.id).expect("served");
     let op = store.add_operator("张敏", "246813").expect("operator");
     let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: Utc::now() };
-    Desk { _dir: dir, store, ctx }
+    Fixture { _dir: dir, store, ctx }
 }
 
 /// Seeds `people` people (declared through the real path) and `visits` visit rows.
-fn seed(d: &mut Desk, people: usize, visits: usize) {
+fn seed(d: &mut Fixture, people: usize, visits: usize) {
     for n in 0..people {
         let input = placecode_core::checkin::DeclarationInput {
             name: "李秀英".into(),
@@ -118,7 +118,7 @@ fn seed(d: &mut Desk, people: usize, visits: usize) {
         .expect("visits");
 }
 
-fn import_risk(d: &mut Desk, rows: usize) -> Duration {
+fn import_risk(d: &mut Fixture, rows: usize) -> Duration {
     let mut csv = String::with_capacity(rows * 32);
     for n in 0..rows {
         let colour = ["红码", "黄码", "绿码"][n % 3];
@@ -132,7 +132,7 @@ fn import_risk(d: &mut Desk, rows: usize) -> Duration {
 }
 
 /// Check-ins of known people, half by full ID number and half by the last four digits.
-fn check_ins(d: &mut Desk, people: usize) -> Vec<Duration> {
+fn check_ins(d: &mut Fixture, people: usize) -> Vec<Duration> {
     let mut times = Vec::with_capacity(CHECKINS);
     let mut choices = 0;
     for i in 0..CHECKINS {

@@ -9,17 +9,17 @@ use placecode_core::Error as Rule;
 use placecode_store::{CheckInContext, IncidentInput, IncidentStatus};
 use placecode_store::{Error, Store};
 
-struct Desk {
+struct Fixture {
     _dir: tempfile::TempDir,
     store: Store,
     ctx: CheckInContext,
 }
 
-fn desk() -> Desk {
+fn desk() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("desk.sqlite3")).unwrap();
     let ctx = seed(&mut store);
-    Desk { _dir: dir, store, ctx }
+    Fixture { _dir: dir, store, ctx }
 }
 
 /// A served venue and its first operator in `store`; the context of a check-in there.
@@ -627,7 +627,7 @@ fn r7_a_matching_tag_is_confirmed_with_the_centre() {
         q.lock().unwrap().push(number.to_owned());
         a.lock().unwrap().map(|colour| placecode_core::sync::RiskConfirmResponse { colour, raised: *k.lock().unwrap() })
     }));
-    let lookup = |d: &mut Desk, n: &str| match d.store.check_in_by_id(n, &d.ctx).unwrap() {
+    let lookup = |d: &mut Fixture, n: &str| match d.store.check_in_by_id(n, &d.ctx).unwrap() {
         Lookup::CheckedIn { result } => (result.colour, result.reasons),
         Lookup::Unknown { .. } => (Colour::Green, vec![]),
         other => panic!("{other:?}"),

@@ -43,20 +43,20 @@ fn wait_for_port(port: u16, deadline: Instant) -> bool {
 }
 
 /// A running desk app under WebDriver.
-pub struct Desk {
+pub struct DeskApp {
     pub driver: WebDriver,
     tauri_driver: Child,
 }
 
-impl Desk {
+impl DeskApp {
     /// Starts the app on the database in `data_dir` and waits for its first screen.
-    pub async fn start(data_dir: &Path) -> WebDriverResult<Desk> {
-        Desk::start_with_env(data_dir, &[]).await
+    pub async fn start(data_dir: &Path) -> WebDriverResult<DeskApp> {
+        DeskApp::start_with_env(data_dir, &[]).await
     }
 
     /// [`Desk::start`] with more environment for the app (e.g. `PLACECODE_SAVE_DIR`, which
     /// answers the native save dialog that WebDriver cannot reach).
-    pub async fn start_with_env(data_dir: &Path, env: &[(&str, &Path)]) -> WebDriverResult<Desk> {
+    pub async fn start_with_env(data_dir: &Path, env: &[(&str, &Path)]) -> WebDriverResult<DeskApp> {
         let port = free_port();
         let native_port = free_port();
         let log = std::fs::File::create(data_dir.with_extension("tauri-driver.log")).expect("driver log");
@@ -78,7 +78,7 @@ impl Desk {
         caps.set("browserName", "wry")?;
         caps.set("tauri:options", serde_json::json!({ "application": app_binary(), "args": [] }))?;
         let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps).await?;
-        let desk = Desk { driver, tauri_driver: guard.0.take().expect("driver child") };
+        let desk = DeskApp { driver, tauri_driver: guard.0.take().expect("driver child") };
         desk.testid("nav-register").await?;
         Ok(desk)
     }
@@ -211,7 +211,7 @@ impl Desk {
     }
 }
 
-impl Drop for Desk {
+impl Drop for DeskApp {
     fn drop(&mut self) {
         terminate(&mut self.tauri_driver);
     }
@@ -361,20 +361,20 @@ pub fn seed_desk(
 }
 
 /// A new desk in `data` with its administrator only (no venue yet), started and signed in.
-pub async fn start_signed_in(data: &Path) -> WebDriverResult<Desk> {
+pub async fn start_signed_in(data: &Path) -> WebDriverResult<DeskApp> {
     drop(seed_desk(data, &[], false));
-    let desk = Desk::start(data).await?;
+    let desk = DeskApp::start(data).await?;
     sign_in(&desk).await?;
     Ok(desk)
 }
 
 /// Signs the operator in on the check-in tab.
-pub async fn sign_in(desk: &Desk) -> WebDriverResult<()> {
+pub async fn sign_in(desk: &DeskApp) -> WebDriverResult<()> {
     sign_in_as(desk, OPERATOR, PIN).await
 }
 
 /// Signs `name` in with `pin` on the check-in tab.
-pub async fn sign_in_as(desk: &Desk, name: &str, pin_typed: &str) -> WebDriverResult<()> {
+pub async fn sign_in_as(desk: &DeskApp, name: &str, pin_typed: &str) -> WebDriverResult<()> {
     desk.click("nav-checkin").await?;
     thirtyfour::components::SelectElement::new(&desk.testid("signin-operator").await?)
         .await?

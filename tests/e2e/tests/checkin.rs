@@ -34,24 +34,24 @@ fn seed(data: &Path, people: &[(&str, &str)]) {
 }
 
 /// Types into the check-in box as a scanner or a person would, Enter included.
-async fn scan(desk: &Desk, text: &str) -> WebDriverResult<()> {
+async fn scan(desk: &DeskApp, text: &str) -> WebDriverResult<()> {
     desk.keys("checkin-input", format!("{text}\u{E007}")).await
 }
 
-async fn result_colour(desk: &Desk) -> WebDriverResult<String> {
+async fn result_colour(desk: &DeskApp) -> WebDriverResult<String> {
     Ok(desk.attr("result-screen", "data-colour").await?.unwrap_or_default())
 }
 
 /// Answers a person's three questions (是否到过疫情严重地区, 是否接触过疑似病人, 体温是否正常)
 /// from the keyboard, Y or N each: nothing is answered for them (R5).
-async fn answer(desk: &Desk, prefix: &str, keys: [&str; 3]) -> WebDriverResult<()> {
+async fn answer(desk: &DeskApp, prefix: &str, keys: [&str; 3]) -> WebDriverResult<()> {
     for (q, k) in ["visited-risk-area", "contact", "temperature-normal"].into_iter().zip(keys) {
         desk.keys(&format!("{prefix}-{q}"), k).await?;
     }
     Ok(())
 }
 
-async fn type_into(desk: &Desk, id: &str, text: &str) -> WebDriverResult<()> {
+async fn type_into(desk: &DeskApp, id: &str, text: &str) -> WebDriverResult<()> {
     desk.clear(id).await?;
     desk.keys(id, text).await
 }
@@ -61,7 +61,7 @@ async fn r5_first_visit_then_returning_by_four_digits_and_shared_digits_told_apa
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("desk");
     seed(&data, &[("王芳", WANG), ("刘洋", LIU)]);
-    let desk = Desk::start(&data).await?;
+    let desk = DeskApp::start(&data).await?;
     sign_in(&desk).await?;
     desk.testid("checkin-input").await?;
     desk.screenshot("10-checkin-ready").await?;
@@ -130,7 +130,7 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
     seed(&data, &[]);
     let csv = dir.path().join("risk.csv");
     std::fs::write(&csv, format!("身份证号,颜色,原因\n{WANG},红码,密切接触者\n123,红,\n")).expect("csv");
-    let desk = Desk::start(&data).await?;
+    let desk = DeskApp::start(&data).await?;
     sign_in(&desk).await?;
     desk.testid("checkin-input").await?;
 
@@ -223,7 +223,7 @@ async fn r6_guardian_registers_a_child_and_an_elderly_father_at_once() -> WebDri
     seed(&data, &[]);
     let saved = dir.path().join("saved");
     std::fs::create_dir_all(&saved).expect("saved dir");
-    let desk = Desk::start_with_env(&data, &[("PLACECODE_SAVE_DIR", &saved)]).await?;
+    let desk = DeskApp::start_with_env(&data, &[("PLACECODE_SAVE_DIR", &saved)]).await?;
     sign_in(&desk).await?;
     desk.testid("checkin-input").await?;
     // F4 in the scan box opens 手工登记.
@@ -326,7 +326,7 @@ async fn r6_guardian_registers_a_child_and_an_elderly_father_at_once() -> WebDri
 #[tokio::test]
 async fn a_new_desk_creates_its_first_operator() -> WebDriverResult<()> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let desk = Desk::start(&dir.path().join("desk")).await?;
+    let desk = DeskApp::start(&dir.path().join("desk")).await?;
     desk.click("nav-checkin").await?;
     type_into(&desk, "first-operator-name", "张敏").await?;
     type_into(&desk, "first-operator-pin", "246813").await?;
@@ -353,7 +353,7 @@ async fn a_desk_that_cannot_open_its_data_says_why() -> WebDriverResult<()> {
         std::fs::copy(entry.path(), copy.join(entry.file_name())).expect("copy");
     }
     let before = std::fs::read(copy.join("desk.sqlite3")).expect("db");
-    let desk = Desk::start(&copy).await?;
+    let desk = DeskApp::start(&copy).await?;
     for (cmd, args) in
         [("served_venue", json!({})), ("operators", json!({})), ("sign_in", json!({ "name": OPERATOR, "pin": PIN }))]
     {
@@ -377,7 +377,7 @@ async fn commands_called_from_the_page_pass_the_gate() -> WebDriverResult<()> {
         seed_desk(&data, &[venue("general", "market", "西司门农贸市场", "鼓楼区西司门街12号")], true);
     store.add_operator("李娜", "135792").expect("second operator");
     drop(store);
-    let desk = Desk::start(&data).await?;
+    let desk = DeskApp::start(&data).await?;
     desk.testid("signin-operator").await?;
 
     assert_eq!(desk.invoke("today", json!({ "query": "" })).await?, Err("signed_out".into()));
@@ -430,7 +430,7 @@ async fn a_clerk_sees_no_administrator_controls() -> WebDriverResult<()> {
         seed_desk(&data, &[venue("general", "market", "西司门农贸市场", "鼓楼区西司门街12号")], true);
     store.add_operator("李娜", "135792").expect("clerk");
     drop(store);
-    let desk = Desk::start(&data).await?;
+    let desk = DeskApp::start(&data).await?;
     sign_in_as(&desk, "李娜", "135792").await?;
     desk.click("nav-settings").await?;
     desk.testid("risk-admin-only").await?;

@@ -37,7 +37,7 @@ async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult
     let saved = dir.path().join("saved");
     std::fs::create_dir_all(&saved).expect("save dir");
     seed(&data);
-    let desk = Desk::start_with_env(&data, &[("PLACECODE_SAVE_DIR", &saved)]).await?;
+    let desk = DeskApp::start_with_env(&data, &[("PLACECODE_SAVE_DIR", &saved)]).await?;
     sign_in(&desk).await?;
 
     desk.click("nav-venues").await?;

@@ -61,7 +61,7 @@ fn valid_id(seed: u64) -> String {
     format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
 }
 
-async fn pending_rows(desk: &Desk) -> WebDriverResult<i64> {
+async fn pending_rows(desk: &DeskApp) -> WebDriverResult<i64> {
     let n = desk
         .driver
         .execute("return document.querySelectorAll(\"[data-testid='today-row'][data-sync='pending']\").length", vec![])
@@ -69,7 +69,7 @@ async fn pending_rows(desk: &Desk) -> WebDriverResult<i64> {
     Ok(n.json().as_i64().unwrap_or(-1))
 }
 
-async fn wait_tone(desk: &Desk, tone: &str, secs: u64) -> WebDriverResult<()> {
+async fn wait_tone(desk: &DeskApp, tone: &str, secs: u64) -> WebDriverResult<()> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         if desk.attr("sync-bar", "data-tone").await?.as_deref() == Some(tone) {
@@ -89,7 +89,7 @@ async fn offline_check_ins_drain_to_the_server_when_it_returns() -> WebDriverRes
     let mut central = Central::start(&db, free_port(), dir.path());
     let token = central.admin(&["enrol-token", "--district", "gulou"]);
 
-    let desk = Desk::start(&data).await?;
+    let desk = DeskApp::start(&data).await?;
     sign_in(&desk).await?;
     assert!(desk.text("sync-bar").await?.contains("未接入中心"));
     // Connect in settings: the server address and the one-time token, Enter.

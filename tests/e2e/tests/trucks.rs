@@ -26,7 +26,7 @@ async fn seed(data: &Path, central: &Central, name: &str, kind: &str, address: &
 }
 
 /// 立即同步, then waits until nothing is pending.
-async fn sync_now(desk: &Desk) -> WebDriverResult<()> {
+async fn sync_now(desk: &DeskApp) -> WebDriverResult<()> {
     desk.click("sync-now").await?;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -39,12 +39,12 @@ async fn sync_now(desk: &Desk) -> WebDriverResult<()> {
 }
 
 /// Opens the truck tab again, so its board reloads.
-async fn trucks(desk: &Desk) -> WebDriverResult<()> {
+async fn trucks(desk: &DeskApp) -> WebDriverResult<()> {
     desk.click("nav-checkin").await?;
     desk.click("nav-trucks").await
 }
 
-async fn wait_row(desk: &Desk, row: &str, needle: &str) -> WebDriverResult<()> {
+async fn wait_row(desk: &DeskApp, row: &str, needle: &str) -> WebDriverResult<()> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         for r in desk.all_testid(row).await? {
@@ -113,7 +113,7 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
     // At the checkpoint: find by plate, confirm in one action, pick the destination, Enter.
     let saved = dir.path().join("saved");
     std::fs::create_dir_all(&saved).expect("save dir");
-    let cp = Desk::start_with_env(&cp_dir, &[("PLACECODE_SAVE_DIR", &saved)]).await?;
+    let cp = DeskApp::start_with_env(&cp_dir, &[("PLACECODE_SAVE_DIR", &saved)]).await?;
     sign_in(&cp).await?;
     sync_now(&cp).await?;
     cp.click("nav-trucks").await?;
@@ -150,7 +150,7 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
     sync_now(&cp).await?;
 
     // At the destination: the trip is expected; the arrival is one action.
-    let dest = Desk::start(&dest_dir).await?;
+    let dest = DeskApp::start(&dest_dir).await?;
     sign_in(&dest).await?;
     sync_now(&dest).await?;
     dest.click("nav-trucks").await?;
@@ -209,7 +209,7 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
 }
 
 /// Looks the plate up, takes the truck's last crew and the destination, and submits.
-async fn enter_again(cp: &Desk) -> WebDriverResult<()> {
+async fn enter_again(cp: &DeskApp) -> WebDriverResult<()> {
     cp.clear("truck-find").await?;
     cp.keys("truck-find", format!("{PLATE}\u{E007}")).await?;
     cp.click("truck-use-previous").await?;

@@ -23,7 +23,7 @@ const MARKET: Form = Form {
     manager_phone: "１３８ ３７８０ ０００１",
 };
 
-async fn fill(desk: &Desk, f: &Form<'_>) -> WebDriverResult<()> {
+async fn fill(desk: &DeskApp, f: &Form<'_>) -> WebDriverResult<()> {
     desk.click("nav-register").await?;
     for (id, value) in [("venue-kind", f.kind), ("venue-category", f.category), ("venue-district", f.district)] {
         SelectElement::new(&desk.testid(id).await?).await?.select_by_value(value).await?;
@@ -40,11 +40,11 @@ async fn fill(desk: &Desk, f: &Form<'_>) -> WebDriverResult<()> {
     Ok(())
 }
 
-async fn submit_by_enter(desk: &Desk) -> WebDriverResult<()> {
+async fn submit_by_enter(desk: &DeskApp) -> WebDriverResult<()> {
     desk.keys("venue-manager-phone", Key::Enter).await
 }
 
-async fn listed_names(desk: &Desk) -> WebDriverResult<Vec<String>> {
+async fn listed_names(desk: &DeskApp) -> WebDriverResult<Vec<String>> {
     desk.click("nav-venues").await?;
     desk.testid("venue-search").await?;
     let mut names = Vec::new();
@@ -77,7 +77,7 @@ async fn r3_register_restart_and_duplicate() -> WebDriverResult<()> {
     desk.quit().await?;
 
     // The database outlives the process.
-    let desk = Desk::start(&data).await?;
+    let desk = DeskApp::start(&data).await?;
     sign_in(&desk).await?;
     assert_eq!(listed_names(&desk).await?, ["西司门农贸市场"]);
 
