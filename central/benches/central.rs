@@ -8,6 +8,8 @@
 //!
 //! Uses its own database `placecode_bench` in the cluster at DATABASE_URL (dropped first).
 
+mod common;
+
 use std::process::Command;
 use std::time::Instant;
 
@@ -17,7 +19,6 @@ use placecode_core::code::SigningKey;
 use placecode_core::sync::{PushResponse, Record, RecordKind};
 use placecode_core::venue::CodeKind;
 use serde_json::json;
-use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -54,14 +55,7 @@ fn visit(venue: Uuid, seed: u64) -> Record {
 }
 
 async fn database() -> PgPool {
-    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL (make bench-central sets it)");
-    let admin = PgPoolOptions::new().max_connections(1).connect(&url).await.expect("connect");
-    sqlx::query("DROP DATABASE IF EXISTS placecode_bench WITH (FORCE)").execute(&admin).await.expect("drop");
-    sqlx::query("CREATE DATABASE placecode_bench").execute(&admin).await.expect("create");
-    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
-    let pool = placecode_central::db::connect(&format!("{base}/placecode_bench"), 24).await.expect("bench db");
-    placecode_central::db::maintain_partitions(&pool, 28, 365).await.expect("partitions");
-    pool
+    common::fresh_database("placecode_bench", 24).await
 }
 
 struct Wrk {

@@ -2,6 +2,8 @@
 //! drains to the central server over loopback, while the desk keeps checking people in on its
 //! own connection. Baseline in the same run: check-in latency with no sync running.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -11,7 +13,6 @@ use placecode_core::venue::VenueInput;
 use placecode_store::CheckInContext;
 use placecode_store::Store;
 use placecode_sync_client::SyncEngine;
-use sqlx::postgres::PgPoolOptions;
 
 const BACKLOG: u64 = 1_000_000;
 
@@ -60,13 +61,7 @@ fn p(v: &mut [f64], q: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let admin = PgPoolOptions::new().max_connections(1).connect(&url).await.expect("connect");
-    sqlx::query("DROP DATABASE IF EXISTS placecode_drain WITH (FORCE)").execute(&admin).await.expect("drop");
-    sqlx::query("CREATE DATABASE placecode_drain").execute(&admin).await.expect("create");
-    let base_url = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
-    let pool = placecode_central::db::connect(&format!("{base_url}/placecode_drain"), 16).await.expect("db");
-    placecode_central::db::maintain_partitions(&pool, 28, 365).await.expect("partitions");
+    let pool = common::fresh_database("placecode_drain", 16).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let cfg = ServeConfig {

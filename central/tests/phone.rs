@@ -62,20 +62,10 @@ async fn first_visit_declares_then_four_digits_suffice(pool: PgPool) {
     let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("身份证后四位") && !html.contains("name=\"id_number\""), "{html}");
     let token = csrf(&html);
-    let wrong = phone
-        .post(&url)
-        .form(&[("csrf", token.csrf.as_str()), ("once", &token.once), ("action", "last4"), ("last4", "0000")])
-        .send()
-        .await
-        .unwrap();
+    let wrong = phone.post(&url).form(&token.last4("0000", &[])).send().await.unwrap();
     assert_eq!(wrong.status(), 422);
     assert!(wrong.text().await.unwrap().contains("本机没有登记过"));
-    let ok = phone
-        .post(&url)
-        .form(&[("csrf", token.csrf.as_str()), ("once", &token.once), ("action", "last4"), ("last4", &id[14..])])
-        .send()
-        .await
-        .unwrap();
+    let ok = phone.post(&url).form(&token.last4(&id[14..], &[])).send().await.unwrap();
     assert_eq!(ok.status(), 200);
     assert!(ok.text().await.unwrap().contains("data-colour=\"green\""));
     assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE way_in = 'last4'").await, 1);
@@ -122,18 +112,7 @@ async fn a_parent_checks_in_a_child_too(pool: PgPool) {
     let token = csrf(&html);
     // People are ticked by their place on the phone, never by a database id.
     assert!(html.contains("name=\"with\" value=\"2\"") && html.contains("name=\"with\" value=\"1\""), "{html}");
-    let res = phone
-        .post(&url)
-        .form(&[
-            ("csrf", token.csrf.as_str()),
-            ("once", &token.once),
-            ("action", "last4"),
-            ("last4", &parent[14..]),
-            ("with", "2"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = phone.post(&url).form(&token.last4(&parent[14..], &["2"])).send().await.unwrap();
     let html = res.text().await.unwrap();
     assert_eq!(html.matches("class=\"who ").count(), 2, "{html}");
     assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE way_in = 'last4'").await, 2);
@@ -143,18 +122,7 @@ async fn a_parent_checks_in_a_child_too(pool: PgPool) {
     let other = resident_id(2002);
     stranger_phone.post(&url).form(&declaration(&t2, "李四", &other)).send().await.unwrap();
     let t2 = form(&stranger_phone, &url).await;
-    let res = stranger_phone
-        .post(&url)
-        .form(&[
-            ("csrf", t2.csrf.as_str()),
-            ("once", &t2.once),
-            ("action", "last4"),
-            ("last4", &other[14..]),
-            ("with", "2"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = stranger_phone.post(&url).form(&t2.last4(&other[14..], &["2"])).send().await.unwrap();
     assert_eq!(res.text().await.unwrap().matches("class=\"who ").count(), 1);
 }
 
@@ -519,17 +487,7 @@ async fn one_tap_one_check_in_a_double_tap_and_a_reload_store_nothing_more(pool:
     assert_eq!(phone.post(&url).form(&stale).send().await.unwrap().status(), 403);
     // A new form is a new check-in.
     let token = form(&phone, &url).await;
-    let res = phone
-        .post(&url)
-        .form(&[
-            ("csrf", token.csrf.as_str()),
-            ("once", &token.once),
-            ("action", "last4"),
-            ("last4", &resident_id(6006)[14..]),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = phone.post(&url).form(&token.last4(&resident_id(6006)[14..], &[])).send().await.unwrap();
     assert_ne!(result_url(&res), result_url(&a));
     assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 2);
 }
@@ -572,12 +530,7 @@ async fn last_four_ending_in_x_and_ticking_people_instead(pool: PgPool) {
     assert!(html.contains("inputmode=\"numeric\"") && html.contains("class=\"xkey\""), "{html}");
     let token = csrf(&html);
     let lower = x[14..].to_ascii_lowercase();
-    let res = phone
-        .post(&url)
-        .form(&[("csrf", token.csrf.as_str()), ("once", &token.once), ("action", "last4"), ("last4", &lower)])
-        .send()
-        .await
-        .unwrap();
+    let res = phone.post(&url).form(&token.last4(&lower, &[])).send().await.unwrap();
     assert!(res.text().await.unwrap().contains("data-colour=\"green\""));
     // A second person on the phone; then ticking both is enough, since the owner is ticked.
     let t = csrf(&phone.get(format!("{url}?new=1")).send().await.unwrap().text().await.unwrap());
@@ -585,27 +538,10 @@ async fn last_four_ending_in_x_and_ticking_people_instead(pool: PgPool) {
     other.extend([("new", "1".into()), ("relation", "配偶".into())]);
     phone.post(&url).form(&other).send().await.unwrap();
     let t = form(&phone, &url).await;
-    let only_spouse = phone
-        .post(&url)
-        .form(&[("csrf", t.csrf.as_str()), ("once", &t.once), ("action", "last4"), ("last4", ""), ("with", "2")])
-        .send()
-        .await
-        .unwrap();
+    let only_spouse = phone.post(&url).form(&t.last4("", &["2"])).send().await.unwrap();
     assert_eq!(only_spouse.status(), 422);
     assert!(only_spouse.text().await.unwrap().contains("请输入其中一人的身份证后四位"));
-    let both = phone
-        .post(&url)
-        .form(&[
-            ("csrf", t.csrf.as_str()),
-            ("once", &t.once),
-            ("action", "last4"),
-            ("last4", ""),
-            ("with", "1"),
-            ("with", "2"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let both = phone.post(&url).form(&t.last4("", &["1", "2"])).send().await.unwrap();
     assert_eq!(both.status(), 200);
     assert_eq!(both.text().await.unwrap().matches("class=\"who ").count(), 2);
     assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE way_in = 'last4'").await, 3);

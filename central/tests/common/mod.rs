@@ -189,6 +189,17 @@ pub fn csrf(html: &str) -> Tokens {
     Tokens { csrf: hidden(html, "csrf"), once: hidden(html, "once") }
 }
 
+impl Tokens {
+    /// A returning phone's form: four digits, and the people ticked to come along by their
+    /// place on the phone.
+    pub fn last4<'a>(&'a self, digits: &'a str, with: &[&'a str]) -> Vec<(&'a str, &'a str)> {
+        let mut f =
+            vec![("csrf", self.csrf.as_str()), ("once", self.once.as_str()), ("action", "last4"), ("last4", digits)];
+        f.extend(with.iter().map(|w| ("with", *w)));
+        f
+    }
+}
+
 /// A desk as the app runs it: its own SQLite store and sync client, enrolled for Gulou, with
 /// one registered venue it serves and an operator signed in.
 pub struct TestDesk {

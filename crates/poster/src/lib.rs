@@ -753,22 +753,7 @@ mod tests {
     fn rendering_can_be_cancelled_between_pages() {
         let Ok(fonts) = FontSet::discover() else { return };
         let key = placecode_core::code::SigningKey::new(1, [3; 32]);
-        let venue = placecode_core::venue::Venue {
-            id: "v".into(),
-            kind: CodeKind::General,
-            category: placecode_core::venue::Category::Mall,
-            name: "甲超市".into(),
-            district: placecode_core::venue::District::Gulou,
-            address: "中山路1号".into(),
-            manager_name: String::new(),
-            manager_phone: String::new(),
-            manager_name_masked: String::new(),
-            manager_phone_masked: String::new(),
-            served: false,
-            created_at: String::new(),
-            updated_at: String::new(),
-            rejected: None,
-        };
+        let venue = sample_venue("甲超市");
         let posters: Vec<PosterInput> = (0..5)
             .map(|i| {
                 let code = key.sign(CodeKind::General, i);

@@ -386,3 +386,16 @@ pub async fn sign_in_as(desk: &DeskApp, name: &str, pin_typed: &str) -> WebDrive
     desk.wait_text("current-operator", name).await?;
     Ok(())
 }
+
+/// A first declaration as a person makes it at the door: all answers no, no temperature taken.
+pub fn declaration(name: &str, id_number: &str) -> placecode_core::checkin::DeclarationInput {
+    placecode_core::checkin::DeclarationInput {
+        name: name.into(),
+        id_number: id_number.into(),
+        address: "鼓楼区中山路18号院".into(),
+        visited_risk_area: Some(false),
+        contact_with_suspected: Some(false),
+        temperature_normal: Some(true),
+        ..Default::default()
+    }
+}

@@ -20,15 +20,7 @@ fn seed(data: &Path, people: &[(&str, &str)]) {
     let earlier = chrono::Utc::now() - chrono::Duration::minutes(10);
     let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: earlier };
     for (name, id) in people {
-        let input = placecode_core::checkin::DeclarationInput {
-            name: (*name).into(),
-            id_number: (*id).into(),
-            address: "鼓楼区中山路18号院".into(),
-            visited_risk_area: Some(false),
-            contact_with_suspected: Some(false),
-            temperature_normal: Some(true),
-            ..Default::default()
-        };
+        let input = placecode_e2e::declaration(name, id);
         store.declare(&input, &ctx).expect("declare");
     }
 }

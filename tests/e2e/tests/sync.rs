@@ -19,15 +19,7 @@ fn seed(data: &Path) -> String {
     let earlier = chrono::Utc::now() - chrono::Duration::minutes(10);
     let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: earlier };
     for (name, id) in [("王芳", WANG), ("刘洋", LIU)] {
-        let input = placecode_core::checkin::DeclarationInput {
-            name: name.into(),
-            id_number: id.into(),
-            address: "鼓楼区中山路18号院".into(),
-            visited_risk_area: Some(false),
-            contact_with_suspected: Some(false),
-            temperature_normal: Some(true),
-            ..Default::default()
-        };
+        let input = placecode_e2e::declaration(name, id);
         store.declare(&input, &ctx).expect("declare");
     }
     venue.id
@@ -41,15 +33,7 @@ fn backlog(data: &Path, n: u64) {
         let ctx =
             CheckInContext { operator_id: op.id.clone(), trip_code_checked: true, code: None, now: chrono::Utc::now() };
         let number = valid_id(i);
-        let input = placecode_core::checkin::DeclarationInput {
-            name: "赵六".into(),
-            id_number: number,
-            address: "鼓楼区中山路18号院".into(),
-            visited_risk_area: Some(false),
-            contact_with_suspected: Some(false),
-            temperature_normal: Some(true),
-            ..Default::default()
-        };
+        let input = placecode_e2e::declaration("赵六", &number);
         store.declare(&input, &ctx).expect("declare");
     }
 }
