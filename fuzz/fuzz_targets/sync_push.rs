@@ -32,8 +32,8 @@ fuzz_target!(|data: &[u8]| {
             Ok(()) => {
                 if matches!(r.kind, RecordKind::TruckTrip | RecordKind::TruckArrival) {
                     let b: TruckBody = sync::body(r).expect("checked body parses");
-                    let (_, normalized) = sync::check_truck(&b, now).expect("checked truck");
-                    let (_, twice) = sync::check_truck(&normalized, now)
+                    let (_, normalized) = sync::check_truck(&b, r.kind, now).expect("checked truck");
+                    let (_, twice) = sync::check_truck(&normalized, r.kind, now)
                         .unwrap_or_else(|e| panic!("normalized truck refused: {e:?}"));
                     assert_eq!(twice.crew, normalized.crew, "crew normalization idempotent");
                     assert_eq!(twice.plate, normalized.plate);
