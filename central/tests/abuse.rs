@@ -437,6 +437,27 @@ async fn attack_6_an_incident_step_is_checked_against_its_incidents_venue(pool: 
     // The incident's own desk may step it.
     let res = owner.push(&[step(venue, json!(Utc::now()))]).await;
     assert_eq!(res.results[0].status, PushStatus::Stored, "{res:?}");
+    // Forward only: 已闭环转运, then a later "已上报" (which no desk makes) is kept as a step and
+    // does not reopen the incident.
+    let to = |status: &str, minutes: i64| {
+        record(
+            RecordKind::IncidentEvent,
+            json!({"incident_id": incident.id, "venue_id": venue, "status": status, "note": "已电话告知社区",
+                   "at": Utc::now() + chrono::Duration::minutes(minutes)}),
+        )
+    };
+    let res = owner.push(&[to("handed_over", 1), to("reported", 2)]).await;
+    assert!(res.results.iter().all(|r| r.status == PushStatus::Stored), "{res:?}");
+    let status: String = sqlx::query_scalar("SELECT status FROM incidents").fetch_one(&pool).await.unwrap();
+    assert_eq!(status, "handed_over");
+    // A green person has no incident: refused, naming the colour.
+    let green = record(
+        RecordKind::Incident,
+        json!({"visit_id": Uuid::now_v7(), "venue_id": venue, "colour": "green", "reason": "",
+               "held_at": "临时隔离室", "reported_to": "社区", "status": "isolated", "at": Utc::now()}),
+    );
+    let res = owner.push(&[green]).await;
+    assert_eq!((res.results[0].status, res.results[0].field.as_deref()), (PushStatus::Rejected, Some("colour")));
 }
 
 /// 7. Work before authentication: a push without a valid credential is refused before its body

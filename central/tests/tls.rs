@@ -103,7 +103,13 @@ async fn an_unverifiable_certificate_is_refused_and_the_configured_ca_is_trusted
     assert_eq!(refused, Failure::Certificate);
     assert!(refused.message().contains("证书"), "{}", refused.message());
     let missing = engine.enrol(&url, &token, "东门登记台", Some("/nonexistent/ca.pem"), &key).await.unwrap_err();
-    assert!(missing.message().contains("CA证书文件"), "{}", missing.message());
+    assert!(matches!(missing, Failure::Refused { field: Some("ca_file"), .. }), "{missing:?}");
+    // A file that holds no certificate (a key, a text file) is named as the CA field's problem,
+    // not taken for an empty trust list that fails as "cannot connect".
+    let text = dir.path().join("not-a-cert.txt");
+    std::fs::write(&text, "placecode-desk\n").unwrap();
+    let not_pem = engine.enrol(&url, &token, "东门登记台", text.to_str(), &key).await.unwrap_err();
+    assert!(matches!(not_pem, Failure::Refused { field: Some("ca_file"), .. }), "{not_pem:?}");
 
     let ca = dir.path().join("ca.pem");
     let status = engine.enrol(&url, &token, "东门登记台", ca.to_str(), &key).await.unwrap();

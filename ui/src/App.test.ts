@@ -357,6 +357,39 @@ describe('App: signing in', () => {
     }
   });
 
+  it('clears the screen when the desk signed its operator out on its own, without waiting for a click', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      render(App);
+      await screen.findByTestId('checkin-input');
+      expect(screen.getByTestId('current-operator')).not.toHaveTextContent('未登录');
+      // The desk's own clock signed the operator out (a limit lowered, a longer pause).
+      vi.mocked(api.currentOperator).mockResolvedValue(null);
+      await vi.advanceTimersByTimeAsync(16_000);
+      await waitFor(() => expect(screen.getByTestId('current-operator')).toHaveTextContent('未登录'));
+      expect(await screen.findByTestId('signin-operator')).toBeInTheDocument();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('follows a raised idle limit at once, not at the next click', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      vi.mocked(api.sessionSettings).mockResolvedValue({ idle_minutes: 1, retention_days: 28 });
+      render(App);
+      await screen.findByTestId('checkin-input');
+      // Raised to 30 minutes elsewhere (the administrator's settings in this window or a command).
+      vi.mocked(api.sessionSettings).mockResolvedValue({ idle_minutes: 30, retention_days: 28 });
+      await vi.advanceTimersByTimeAsync(16_000);
+      await vi.advanceTimersByTimeAsync(120_000);
+      expect(api.signOut).not.toHaveBeenCalled();
+      expect(screen.getByTestId('current-operator')).not.toHaveTextContent('未登录');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('signs in with the chosen operator and PIN', async () => {
     const user = userEvent.setup();
     vi.mocked(api.currentOperator).mockResolvedValue(null);

@@ -2,6 +2,7 @@
 //! changes other desks pull.
 
 use chrono::{DateTime, Utc};
+use placecode_core::checkin::IncidentStatus;
 use placecode_core::sync::{
     self, CodeRevokedBody, IncidentBody, IncidentEventBody, RecordKind, TruckBody, VenueDecision, VisitBody,
 };
@@ -171,12 +172,19 @@ pub(super) async fn write_incident_event(
     .bind(b.at)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE incidents SET status = $2, updated_at = $3 WHERE id = $1 AND updated_at <= $3")
-        .bind(incident)
-        .bind(&b.status)
-        .bind(b.at)
-        .execute(&mut **tx)
-        .await?;
+    // Forward only, whatever order the steps arrive in: a step back (which no desk makes) is kept
+    // as a step and changes nothing.
+    let order: Vec<&str> = IncidentStatus::ALL.iter().map(|s| s.key()).collect();
+    sqlx::query(
+        "UPDATE incidents SET status = $2, updated_at = GREATEST(updated_at, $3)
+         WHERE id = $1 AND array_position($4::text[], status) < array_position($4::text[], $2)",
+    )
+    .bind(incident)
+    .bind(&b.status)
+    .bind(b.at)
+    .bind(&order)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

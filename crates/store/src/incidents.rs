@@ -117,8 +117,8 @@ impl Store {
             })
             .optional()?
             .ok_or(Error::not_found("登记记录"))?;
-        if colour == Colour::Green {
-            return Err(field_err("visit", "绿码人员无需上报"));
+        if !checkin::needs_handling(colour) {
+            return Err(field_err("visit", checkin::NO_HANDLING));
         }
         let reason = serde_json::from_str::<Vec<String>>(&reasons).unwrap_or_default().join("；");
         let id = uuid::Uuid::now_v7().to_string();

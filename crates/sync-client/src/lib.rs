@@ -235,9 +235,15 @@ impl SyncEngine {
             .user_agent(concat!("placecode-desk/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = ca_file.filter(|p| !p.is_empty()) {
             let pem = std::fs::read(path).map_err(|_| refused("ca_file", format!("无法读取CA证书文件：{path}")))?;
-            let cert = reqwest::Certificate::from_pem(&pem)
-                .map_err(|_| refused("ca_file", "CA证书文件格式不对（应为PEM）"))?;
-            b = b.add_root_certificate(cert);
+            // A file with no certificate in it (a key, a text file) is refused here, not taken
+            // for an empty trust list that fails later as "cannot connect".
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default();
+            if certs.is_empty() {
+                return Err(refused("ca_file", "CA证书文件格式不对（应为PEM格式的证书）"));
+            }
+            for cert in certs {
+                b = b.add_root_certificate(cert);
+            }
         }
         b.build().map_err(|e| Failure::Local(e.to_string()))
     }

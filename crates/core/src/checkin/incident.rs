@@ -19,6 +19,10 @@ pub enum IncidentStatus {
 }
 
 impl IncidentStatus {
+    /// Every status, in the order an incident moves through them (never back).
+    pub const ALL: [IncidentStatus; 4] =
+        [IncidentStatus::Isolated, IncidentStatus::Reported, IncidentStatus::HandedOver, IncidentStatus::Released];
+
     pub fn key(self) -> &'static str {
         match self {
             IncidentStatus::Isolated => "isolated",
@@ -30,9 +34,7 @@ impl IncidentStatus {
 
     /// A status as stored or synced; `None` for anything else (the centre refuses it).
     pub fn from_key(s: &str) -> Option<IncidentStatus> {
-        [IncidentStatus::Isolated, IncidentStatus::Reported, IncidentStatus::HandedOver, IncidentStatus::Released]
-            .into_iter()
-            .find(|k| k.key() == s)
+        IncidentStatus::ALL.into_iter().find(|k| k.key() == s)
     }
 
     /// A stored status; anything else reads as the first step.
@@ -106,6 +108,14 @@ pub fn check_release_note(recorded: &str, colour: crate::decision::Colour) -> Re
     Err(Error::invalid("note", "说明：不是登记台的放行原因"))
 }
 
+/// Whether a person of this colour is reported or released at the door: yellow and red only.
+pub fn needs_handling(colour: crate::decision::Colour) -> bool {
+    colour != crate::decision::Colour::Green
+}
+
+/// Why a green person has no incident.
+pub const NO_HANDLING: &str = "绿码人员无需上报";
+
 /// The handling an incident record carries, as the desk records it and the centre checks it: a
 /// report (隔离 and 上报, with both places by [`incident_place`] and no note) or a release (no
 /// places, the note by [`check_release_note`]). Later steps are incident events.
@@ -116,6 +126,9 @@ pub fn check_incident_handling(
     reported_to: &str,
     note: &str,
 ) -> Result<()> {
+    if !needs_handling(colour) {
+        return Err(Error::invalid("colour", NO_HANDLING));
+    }
     let place = |key: &str, label: &str, v: &str| match incident_place(key, label, v) {
         Ok(clean) if clean == v => Ok(()),
         Ok(_) => Err(Error::invalid(key, format!("{label}：应为整理后的文字"))),
