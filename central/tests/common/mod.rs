@@ -248,15 +248,7 @@ pub async fn test_desk(s: &Server, dir: &std::path::Path, name: &str, kind: &str
 /// A phone's four digits on a venue's page, through a fresh form; the result page's HTML.
 pub async fn last4(phone: &reqwest::Client, url: &str, digits: &str) -> String {
     let t = csrf(&phone.get(url).send().await.expect("page").text().await.expect("html"));
-    phone
-        .post(url)
-        .form(&[("csrf", t.csrf.as_str()), ("once", &t.once), ("action", "last4"), ("last4", digits)])
-        .send()
-        .await
-        .expect("post")
-        .text()
-        .await
-        .expect("html")
+    phone.post(url).form(&t.last4(digits, &[])).send().await.expect("post").text().await.expect("html")
 }
 
 /// The keys every test server runs with.
