@@ -52,8 +52,17 @@ async fn desks_get_door_tags_of_one_epoch_never_hashes_or_reasons(pool: PgPool) 
     assert_eq!(body.epoch.bits, tag_bits(300));
     let n = body.tags.red.len() + body.tags.yellow.len();
     assert!((290..=300).contains(&n), "a tag shared by two entries is sent once: {n}");
-    let tag0 = body.epoch.tag(&id_hash(&s.keys.risk, &resident_id(0))).unwrap();
+    // A listed red entry whose tag no other entry shares (a few of 300 share one: the tag's
+    // width is chosen so that a door matches someone else's about once in 400).
+    let tag_of = |i: u64| body.epoch.tag(&id_hash(&s.keys.risk, &resident_id(i))).unwrap();
+    let lone = (0..300u64)
+        .step_by(2)
+        .find(|&i| (0..300u64).filter(|&j| tag_of(j) == tag_of(i)).count() == 1)
+        .expect("a red entry with a tag of its own");
+    let tag0 = tag_of(lone);
     assert!(body.tags.red.contains(&tag0));
+    // And a person not listed whose tag is not on the list either.
+    let newcomer = (1000..).find(|&i| (0..300u64).all(|j| tag_of(j) != tag_of(i))).expect("an unlisted tag");
     let text = serde_json::to_string(&all).unwrap();
     assert!(!text.contains("密切接触者"), "no reasons");
     assert!(!pg_dump(&pool).await.contains("密切接触者"), "the reasons are sealed at rest");
@@ -62,12 +71,12 @@ async fn desks_get_door_tags_of_one_epoch_never_hashes_or_reasons(pool: PgPool) 
     }
 
     // An increment: one change per touched tag, in this epoch.
-    import(&s, &format!("{},黄,\n{},绿,解除\n", resident_id(1000), resident_id(0)), false).await;
+    import(&s, &format!("{},黄,\n{},绿,解除\n", resident_id(newcomer), resident_id(lone)), false).await;
     let more = desk.pull(all.last().unwrap().seq).await.changes;
     let mut tags: Vec<RiskTagBody> = more.iter().map(|c| serde_json::from_value(c.body.clone()).unwrap()).collect();
     tags.sort_by_key(|t| t.colour);
     assert!(more.iter().all(|c| c.kind == ChangeKind::RiskTag));
-    let tag_new = body.epoch.tag(&id_hash(&s.keys.risk, &resident_id(1000))).unwrap();
+    let tag_new = tag_of(newcomer);
     assert_eq!(tags.len(), 2);
     assert!(tags.contains(&RiskTagBody { epoch: body.epoch.epoch, tag: tag_new, colour: Colour::Yellow }));
     assert!(tags.contains(&RiskTagBody { epoch: body.epoch.epoch, tag: tag0, colour: Colour::Green }));
