@@ -15,6 +15,7 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("sign_in", Access::Open),
     ("sign_out", Access::Open),
     ("current_operator", Access::Open),
+    ("still_here", Access::Operator),
     ("served_venue", Access::Open),
     ("sync_status", Access::Open),
     ("session_settings", Access::Open),

@@ -80,6 +80,13 @@ pub fn sign_out(desk: State<'_, Desk>) -> DeskResult<()> {
     Ok(())
 }
 
+/// The operator is at the desk (typing, clicking) though nothing was sent yet: the gate starts
+/// the idle time again, so a long form is not cut short by the idle sign-out. Nothing else.
+#[tauri::command(async)]
+pub fn still_here() -> DeskResult<()> {
+    Ok(())
+}
+
 #[tauri::command(async)]
 pub fn current_operator(desk: State<'_, Desk>) -> DeskResult<Option<Operator>> {
     desk.operator()

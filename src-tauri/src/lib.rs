@@ -136,6 +136,7 @@ desk_commands![
     set_operator_disabled,
     sign_out,
     current_operator,
+    still_here,
     change_pin,
     session_settings,
     set_idle_minutes,

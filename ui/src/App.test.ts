@@ -373,6 +373,24 @@ describe('App: signing in', () => {
     }
   });
 
+  it('tells the desk the operator is typing, at most every 20 seconds, so a long form is not cut short', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      render(App);
+      const input = await screen.findByTestId('checkin-input');
+      vi.mocked(api.reportActivity).mockClear();
+      await vi.advanceTimersByTimeAsync(21_000);
+      input.dispatchEvent(new KeyboardEvent('keydown', { key: '1', bubbles: true }));
+      input.dispatchEvent(new KeyboardEvent('keydown', { key: '2', bubbles: true }));
+      expect(api.reportActivity).toHaveBeenCalledTimes(1);
+      await vi.advanceTimersByTimeAsync(21_000);
+      input.dispatchEvent(new KeyboardEvent('keydown', { key: '3', bubbles: true }));
+      expect(api.reportActivity).toHaveBeenCalledTimes(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('follows a raised idle limit at once, not at the next click', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     try {

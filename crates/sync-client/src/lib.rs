@@ -234,7 +234,7 @@ impl SyncEngine {
             .pool_max_idle_per_host(0)
             .user_agent(concat!("placecode-desk/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = ca_file.filter(|p| !p.is_empty()) {
-            let pem = std::fs::read(path).map_err(|_| refused("ca_file", format!("无法读取CA证书文件：{path}")))?;
+            let pem = read_ca_file(path)?;
             // A file with no certificate in it (a key, a text file) is refused here, not taken
             // for an empty trust list that fails later as "cannot connect".
             let certs = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default();
@@ -623,6 +623,30 @@ fn transport(e: reqwest::Error) -> Failure {
     Failure::Unreachable(if e.is_connect() { "connect".into() } else { "transport".into() })
 }
 
+/// The most a CA file may hold: a bundle of trusted roots is a few hundred kB.
+const CA_FILE_MAX: u64 = 1024 * 1024;
+
+/// A CA file's bytes: a regular file of at most [`CA_FILE_MAX`] (a device such as /dev/zero, a
+/// pipe or a huge file is refused, never read without end).
+fn read_ca_file(path: &str) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    let unreadable = || refused("ca_file", format!("无法读取CA证书文件：{path}"));
+    let file = std::fs::File::open(path).map_err(|_| unreadable())?;
+    let meta = file.metadata().map_err(|_| unreadable())?;
+    if !meta.is_file() {
+        return Err(unreadable());
+    }
+    if meta.len() > CA_FILE_MAX {
+        return Err(refused("ca_file", "CA证书文件过大（超过1MB），请确认选择的是证书文件"));
+    }
+    let mut pem = Vec::new();
+    file.take(CA_FILE_MAX + 1).read_to_end(&mut pem).map_err(|_| unreadable())?;
+    if pem.len() as u64 > CA_FILE_MAX {
+        return Err(refused("ca_file", "CA证书文件过大（超过1MB），请确认选择的是证书文件"));
+    }
+    Ok(pem)
+}
+
 fn refused(field: &'static str, message: impl Into<String>) -> Failure {
     Failure::Refused { field: Some(field), message: message.into() }
 }
@@ -676,6 +700,26 @@ mod tests {
         let late: Vec<_> = (0..50).map(|_| backoff(12)).collect();
         assert!(late.iter().any(|d| *d > Duration::from_secs(30)), "grows");
         assert!(late.windows(2).any(|w| w[0] != w[1]), "jittered");
+    }
+
+    /// A CA file is a regular file of at most 1 MB: a device, a folder or a huge file is refused
+    /// under its field, never read without end.
+    #[test]
+    fn ca_files_are_bounded_regular_files() {
+        let field = |r: Result<Vec<u8>, Failure>| match r {
+            Err(Failure::Refused { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(read_ca_file("/dev/zero")), Some("ca_file"));
+        assert_eq!(field(read_ca_file("/")), Some("ca_file"));
+        assert_eq!(field(read_ca_file("/nonexistent/ca.pem")), Some("ca_file"));
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.pem");
+        std::fs::write(&big, vec![b'A'; 1024 * 1024 + 1]).unwrap();
+        assert_eq!(field(read_ca_file(big.to_str().unwrap())), Some("ca_file"));
+        let small = dir.path().join("ca.pem");
+        std::fs::write(&small, b"-----BEGIN CERTIFICATE-----").unwrap();
+        assert_eq!(read_ca_file(small.to_str().unwrap()).unwrap().len(), 27);
     }
 
     #[test]

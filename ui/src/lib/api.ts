@@ -116,6 +116,11 @@ export function signOut(): Promise<void> {
   return call<void>('sign_out');
 }
 
+/** The operator is typing or clicking at the desk: the desk's idle time starts again. */
+export function reportActivity(): Promise<void> {
+  return call<void>('still_here');
+}
+
 export function currentOperator(): Promise<Operator | null> {
   return call<Operator | null>('current_operator');
 }
