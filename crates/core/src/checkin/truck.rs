@@ -13,6 +13,9 @@ use crate::validate;
 /// central server's flag both start here).
 pub const DEFAULT_OVERDUE_HOURS: i64 = 12;
 
+/// Why a crew member is refused who was declared already (one person, one place on the crew).
+pub const CREW_REPEATED: &str = "证件号：与前面登记的人重复";
+
 /// The most people a truck carries through a checkpoint (司乘人员).
 pub const CREW_MAX: usize = 10;
 

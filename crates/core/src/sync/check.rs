@@ -255,8 +255,13 @@ pub fn check_truck(b: &TruckBody, kind: RecordKind, now: DateTime<Utc>) -> Resul
     let pass = pass_number(&b.pass_number)?;
     let today = shanghai_date(b.at);
     let mut crew = Vec::with_capacity(b.crew.len());
+    let mut seen = std::collections::HashSet::new();
     for (i, c) in b.crew.iter().enumerate() {
-        crew.push(checkin::truck_declaration(c, today, &format!("crew.{i}.")).map_err(first)?.normalized());
+        let d = checkin::truck_declaration(c, today, &format!("crew.{i}.")).map_err(first)?;
+        if !seen.insert(d.document_number.clone()) {
+            return Err(refuse(&format!("crew.{i}.document_number"), checkin::CREW_REPEATED));
+        }
+        crew.push(d.normalized());
     }
     Ok((venue, TruckBody { plate, pass_number: pass, crew, ..b.clone() }))
 }

@@ -601,6 +601,8 @@ mod tests {
             "plate": "豫B88888", "phone": "13837800088", "origin": "来源地：郑州", "entry_point": "开封东",
             "expected_return": "", "expected_departure": "", "symptoms": false, "visited_risk_area": false,
         });
+        let mut other = member.clone();
+        other["document_number"] = "11010519491231002X".into();
         let record = Record {
             id: "0193a000-0000-7000-8000-0000000000aa".into(),
             kind: RecordKind::TruckTrip,
@@ -609,7 +611,7 @@ mod tests {
             body: json!({
                 "venue_id": "0193a000-0000-7000-8000-000000000001", "plate": "豫B88888",
                 "destination_venue_id": "0193a000-0000-7000-8000-000000000002",
-                "crew": [member.clone(), member], "pass_number": "", "at": "2026-11-27T07:00:00Z",
+                "crew": [member.clone(), other], "pass_number": "", "at": "2026-11-27T07:00:00Z",
             }),
         };
         let refused = check_content(&record, now()).unwrap_err();
@@ -631,6 +633,42 @@ mod tests {
             assert!(!correctable(&record, field), "{field}");
             assert_eq!(correct(&record, field, "x", now()).unwrap_err().field, "value");
         }
+    }
+
+    /// A truck's entry carries 1 to 10 crew, the checkpoint form's rule; an arrival names the
+    /// truck and carries none.
+    #[test]
+    fn a_trucks_entry_carries_one_to_ten_crew() {
+        let member = |i: usize| {
+            json!({
+                "name": "孙建军", "document_kind": "passport", "document_number": format!("E123456{i:02}"),
+                "plate": "豫B88888", "phone": "13837800088", "origin": "郑州", "entry_point": "开封东",
+                "expected_return": "", "expected_departure": "", "symptoms": false, "visited_risk_area": false,
+            })
+        };
+        let record = |kind: RecordKind, n: usize| Record {
+            id: "0193a000-0000-7000-8000-0000000000ab".into(),
+            kind,
+            written_at: now(),
+            clock_offset_ms: 0,
+            body: json!({
+                "venue_id": "0193a000-0000-7000-8000-000000000001", "plate": "豫B88888",
+                "destination_venue_id": "0193a000-0000-7000-8000-000000000002",
+                "crew": (0..n).map(member).collect::<Vec<_>>(), "pass_number": "", "at": "2026-11-27T07:00:00Z",
+            }),
+        };
+        let field = |r: Record| check_content(&r, now()).err().map(|e| (e.field, e.message));
+        let refused = Some(("crew".to_owned(), format!("司乘人员：应为1至{}人", checkin::CREW_MAX)));
+        assert_eq!(field(record(RecordKind::TruckTrip, 0)), refused);
+        assert_eq!(field(record(RecordKind::TruckTrip, 1)), None);
+        assert_eq!(field(record(RecordKind::TruckTrip, 10)), None);
+        assert_eq!(field(record(RecordKind::TruckTrip, 11)), refused);
+        assert_eq!(field(record(RecordKind::TruckArrival, 0)), None);
+        assert_eq!(field(record(RecordKind::TruckArrival, 11)).map(|f| f.0).as_deref(), Some("crew"));
+        // One person, one place on the crew: the desk's rule.
+        let mut twice = record(RecordKind::TruckTrip, 2);
+        twice.body["crew"][1]["document_number"] = "E12345600".into();
+        assert_eq!(field(twice), Some(("crew.1.document_number".to_owned(), checkin::CREW_REPEATED.to_owned())));
     }
 
     fn visit(person: serde_json::Value) -> VisitBody {

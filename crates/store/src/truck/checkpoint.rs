@@ -191,7 +191,7 @@ impl Store {
                     if !seen.insert(d.document_number.clone()) {
                         errors.push(FieldError {
                             field: format!("crew.{i}.document_number"),
-                            message: "证件号：与前面登记的人重复".into(),
+                            message: checkin::CREW_REPEATED.into(),
                         });
                     }
                     c.document_number = d.document_number.clone();
