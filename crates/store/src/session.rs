@@ -117,13 +117,7 @@ impl Session {
             self.last_active = now;
         }
     }
-}
 
-fn minutes(m: u32) -> Duration {
-    Duration::from_secs(u64::from(m) * 60)
-}
-
-impl Session {
     /// The gate a command passes before it runs: an operator idle past the limit is signed out,
     /// then [`permit`] decides. Open commands (the header polling its sync status) do not count
     /// as activity.
@@ -176,6 +170,10 @@ impl Session {
         self.pin_changed();
         Ok(self.signed_in()?.clone())
     }
+}
+
+fn minutes(m: u32) -> Duration {
+    Duration::from_secs(u64::from(m) * 60)
 }
 
 #[cfg(test)]

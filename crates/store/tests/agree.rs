@@ -188,7 +188,7 @@ fn release_notes_are_accepted_by_the_desk_exactly_when_the_centre_accepts_them()
     let mut f = Fixture::new();
     let visit = f.red_visit();
     f.store.release_visit(&visit, ReleaseReason::Other, "家属陪同离开", &f.ctx).unwrap();
-    for reason in [ReleaseReason::Misscan, ReleaseReason::VerifiedByStaff, ReleaseReason::Other] {
+    for reason in ReleaseReason::ALL {
         let release = |f: &mut Fixture, note: &str| {
             let visit = f.red_visit();
             f.store.release_visit(&visit, reason, note, &f.ctx).map(drop)

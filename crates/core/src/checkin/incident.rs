@@ -58,6 +58,8 @@ pub enum ReleaseReason {
 }
 
 impl ReleaseReason {
+    pub const ALL: [ReleaseReason; 3] = [ReleaseReason::Misscan, ReleaseReason::VerifiedByStaff, ReleaseReason::Other];
+
     pub fn label(self) -> &'static str {
         match self {
             ReleaseReason::Misscan => "误扫（扫错了人或证件）",
@@ -89,7 +91,7 @@ pub fn release_note(reason: ReleaseReason, colour: crate::decision::Colour, raw:
 /// it is received: a reason's label, alone or followed by `：` and a note that passes the same
 /// rule for the same colour. The one rule the desk records by and the centre checks.
 pub fn check_release_note(recorded: &str, colour: crate::decision::Colour) -> Result<()> {
-    for reason in [ReleaseReason::Misscan, ReleaseReason::VerifiedByStaff, ReleaseReason::Other] {
+    for reason in ReleaseReason::ALL {
         let label = reason.label();
         let note = match recorded.strip_prefix(label) {
             Some("") => "",
@@ -99,11 +101,7 @@ pub fn check_release_note(recorded: &str, colour: crate::decision::Colour) -> Re
             },
             None => continue,
         };
-        return if release_note(reason, colour, note)? == recorded {
-            Ok(())
-        } else {
-            Err(Error::invalid("note", "说明：应为整理后的文字"))
-        };
+        return as_recorded("note", "说明", release_note(reason, colour, note)?, recorded);
     }
     Err(Error::invalid("note", "说明：不是登记台的放行原因"))
 }
@@ -130,8 +128,7 @@ pub fn check_incident_handling(
         return Err(Error::invalid("colour", NO_HANDLING));
     }
     let place = |key: &str, label: &str, v: &str| match incident_place(key, label, v) {
-        Ok(clean) if clean == v => Ok(()),
-        Ok(_) => Err(Error::invalid(key, format!("{label}：应为整理后的文字"))),
+        Ok(made) => as_recorded(key, label, made, v),
         Err(e) => Err(Error::Invalid(vec![e])),
     };
     match IncidentStatus::from_key(status) {
@@ -160,10 +157,16 @@ pub fn check_incident_step(status: &str, note: &str) -> Result<()> {
         Some(IncidentStatus::Reported | IncidentStatus::HandedOver) => {}
         _ => return Err(Error::invalid("status", "状态：应为已上报或已闭环转运")),
     }
-    if incident_step_note(note)? == note {
+    as_recorded("note", "说明", incident_step_note(note)?, note)
+}
+
+/// A received text is what the desk's rule made of it (`made`), not merely something the rule
+/// would accept after cleaning: the record keeps what the desk showed.
+fn as_recorded(field: &str, label: &str, made: String, received: &str) -> Result<()> {
+    if made == received {
         Ok(())
     } else {
-        Err(Error::invalid("note", "说明：应为整理后的文字"))
+        Err(Error::invalid(field, format!("{label}：应为整理后的文字")))
     }
 }
 
