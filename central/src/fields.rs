@@ -171,8 +171,9 @@ impl DataKeys {
 impl DataKeys {
     /// A pull change's body sealed whole (a check-in carries a name and a document number):
     /// `{"sealed": "pc1.…"}`, bound to its kind.
-    pub fn seal_body(&self, kind: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
-        Ok(serde_json::json!({ "sealed": self.seal(&format!("change.{kind}"), b"", &body.to_string())? }))
+    pub fn seal_body<T: serde::Serialize + ?Sized>(&self, kind: &str, body: &T) -> Result<serde_json::Value> {
+        let text = serde_json::to_string(body).map_err(|e| CentralError::Internal(e.to_string()))?;
+        Ok(serde_json::json!({ "sealed": self.seal(&format!("change.{kind}"), b"", &text)? }))
     }
 
     /// A change's body as desks receive it: opened when sealed, as stored otherwise.

@@ -75,8 +75,7 @@ fn latest_departure(b: &TruckBody) -> Option<DateTime<Utc>> {
 async fn publish(tx: &mut Transaction<'_, Postgres>, keys: &crate::Keys, trip: Uuid) -> Result<()> {
     let state: TripState = sqlx::query_as(&format!("{STATE} WHERE t.id = $1")).bind(trip).fetch_one(&mut **tx).await?;
     let state = state.opened(&keys.data)?;
-    let body = serde_json::to_value(state.change()).map_err(|e| CentralError::Internal(e.to_string()))?;
-    let sealed = keys.data.seal_body(placecode_core::sync::ChangeKind::Trip.key(), &body)?;
+    let sealed = keys.data.seal_body(placecode_core::sync::ChangeKind::Trip.key(), &state.change())?;
     for venue in [state.checkpoint_venue_id, state.destination_venue_id] {
         crate::pull::append(tx, placecode_core::sync::ChangeKind::Trip, Some(venue), None, &sealed).await?;
     }

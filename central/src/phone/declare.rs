@@ -289,7 +289,6 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
             at: now,
             destination_id: destination_id.map(|d| d.to_string()),
         };
-        let change = serde_json::to_value(&change).map_err(|e| crate::error::CentralError::Internal(e.to_string()))?;
         let change = app.keys.data.seal_body(ChangeKind::PreDeclaration.key(), &change)?;
         crate::pull::append(&mut tx, ChangeKind::PreDeclaration, Some(s.venue_id), None, &change).await?;
         share_url = Some(share(&mut tx, app, s, input, destination.as_ref().map(|(id, _)| *id)).await?);

@@ -152,8 +152,7 @@ pub(super) async fn write_incident(
     .bind(&b.operator)
     .execute(&mut **tx)
     .await?;
-    let body = serde_json::to_value(b).map_err(|e| CentralError::Internal(e.to_string()))?;
-    let sealed = keys.data.seal_body(sync::ChangeKind::Incident.key(), &body)?;
+    let sealed = keys.data.seal_body(sync::ChangeKind::Incident.key(), b)?;
     crate::pull::append(tx, sync::ChangeKind::Incident, Some(venue), Some(desk.id), &sealed).await
 }
 
@@ -196,9 +195,8 @@ pub(super) async fn write_truck(
     kind: RecordKind,
     b: &TruckBody,
 ) -> Result<()> {
-    let body = serde_json::to_value(b).map_err(|e| CentralError::Internal(e.to_string()))?;
     // The crew's documents and phones, sealed like a person's record (kept as the desk sent it).
-    let body = keys.data.seal_body("truck_record", &body)?;
+    let body = keys.data.seal_body("truck_record", b)?;
     let plate = placecode_core::identity::plate(&b.plate).unwrap_or_default();
     sqlx::query("INSERT INTO truck_records (id, kind, desk_id, venue_id, plate, body, at) VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6)")
         .bind(kind.key())

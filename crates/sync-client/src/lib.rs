@@ -631,14 +631,12 @@ const CA_FILE_MAX: u64 = 1024 * 1024;
 fn read_ca_file(path: &str) -> Result<Vec<u8>, Failure> {
     use std::io::Read;
     let unreadable = || refused("ca_file", format!("无法读取CA证书文件：{path}"));
-    let file = std::fs::File::open(path).map_err(|_| unreadable())?;
-    let meta = file.metadata().map_err(|_| unreadable())?;
-    if !meta.is_file() {
+    // Asked before opening: opening a named pipe for reading waits for a writer.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return Err(unreadable());
     }
-    if meta.len() > CA_FILE_MAX {
-        return Err(refused("ca_file", "CA证书文件过大（超过1MB），请确认选择的是证书文件"));
-    }
+    let file = std::fs::File::open(path).map_err(|_| unreadable())?;
+    // Read one byte past the limit: a larger file (or one growing meanwhile) is seen as such.
     let mut pem = Vec::new();
     file.take(CA_FILE_MAX + 1).read_to_end(&mut pem).map_err(|_| unreadable())?;
     if pem.len() as u64 > CA_FILE_MAX {
@@ -714,6 +712,12 @@ mod tests {
         assert_eq!(field(read_ca_file("/")), Some("ca_file"));
         assert_eq!(field(read_ca_file("/nonexistent/ca.pem")), Some("ca_file"));
         let dir = tempfile::tempdir().unwrap();
+        #[cfg(unix)]
+        {
+            let fifo = dir.path().join("pipe");
+            assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+            assert_eq!(field(read_ca_file(fifo.to_str().unwrap())), Some("ca_file"), "a pipe is not waited on");
+        }
         let big = dir.path().join("big.pem");
         std::fs::write(&big, vec![b'A'; 1024 * 1024 + 1]).unwrap();
         assert_eq!(field(read_ca_file(big.to_str().unwrap())), Some("ca_file"));
