@@ -7,6 +7,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod batch;
 pub mod config;
 pub mod db;
 pub mod enrol;
@@ -57,6 +58,10 @@ pub struct AppInner {
     pub phone_new_ids_per_day: i32,
     pub address_new_ids_per_day: i32,
     pub address_on_file_per_day: i32,
+    /// The venue codes, held in memory once [`App::hold_codes`] is called (see `phone/served.rs`).
+    pub codes: Arc<phone::served::Codes>,
+    /// The door's statements, batched (started on first use).
+    door: std::sync::OnceLock<phone::door::Door>,
 }
 
 impl std::ops::Deref for App {
@@ -84,7 +89,31 @@ impl App {
             phone_new_ids_per_day: serve.phone_new_ids_per_day,
             address_new_ids_per_day: serve.address_new_ids_per_day,
             address_on_file_per_day: serve.address_on_file_per_day,
+            codes: Arc::default(),
+            door: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// The door's batched statements (see `phone/door.rs`).
+    pub fn door(&self) -> &phone::door::Door {
+        self.door.get_or_init(|| phone::door::Door::start(&self.pool, &self.keys))
+    }
+
+    /// Holds the venue codes in memory and follows their changes (every process serving phones
+    /// does; without it each page reads its code from the database).
+    pub fn hold_codes(&self) {
+        self.codes.start(self.pool.clone());
+        // The phone page's buckets are split among the processes heard on the same channel.
+        let app = Arc::downgrade(&self.0);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                let Some(app) = app.upgrade() else { return };
+                let n = app.codes.replicas();
+                app.ip_limiter.share(n);
+                app.code_limiter.share(n);
+            }
+        });
     }
 
     /// The client a request is counted under (see [`ratelimit::client_key`]).
@@ -220,6 +249,7 @@ pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()
     });
     let keys_for_maintenance = keys.clone();
     let app = App::new(pool.clone(), keys, &config.public_url, &serve);
+    app.hold_codes();
     let listener = tokio::net::TcpListener::bind(&serve.listen).await?;
     tracing::info!(listen = %serve.listen, public = %config.public_url, "placecode-central serving");
     let server = axum::serve(listener, router(app).into_make_service_with_connect_info::<std::net::SocketAddr>())

@@ -68,7 +68,7 @@ pub async fn keep(
 /// own unverified declarations raised (the higher colour, the later end). Rows from before the
 /// lookup key are found by the desks' hash.
 pub async fn for_hash(
-    tx: &mut Transaction<'_, Postgres>,
+    db: impl sqlx::PgExecutor<'_>,
     person: &crate::config::PersonKey,
     phone: Option<uuid::Uuid>,
 ) -> Result<Option<Raised>> {
@@ -80,7 +80,7 @@ pub async fn for_hash(
     .bind(&person.lookup)
     .bind(phone)
     .bind(person.desk.as_slice())
-    .fetch_all(&mut **tx)
+    .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()

@@ -1,7 +1,8 @@
-//! Token buckets in memory, per client address and per venue code: enough for one server
-//! process (several processes behind a balancer would each allow the rate).
+//! Token buckets in memory, per client address and per venue code. Several server processes
+//! behind a balancer each allow their share of the rate ([`Limiter::share`]).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -13,23 +14,37 @@ const MAX_BUCKETS: usize = 100_000;
 const MAX_KEY: usize = 64;
 
 pub struct Limiter {
-    per_minute: f64,
+    per_minute: u32,
+    /// The server processes sharing the rate (see [`Limiter::share`]).
+    shared_by: AtomicU32,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
 }
 
 impl Limiter {
     pub fn new(per_minute: u32) -> Limiter {
-        Limiter { per_minute: f64::from(per_minute.max(1)), buckets: Mutex::new(HashMap::new()) }
+        Limiter { per_minute: per_minute.max(1), shared_by: AtomicU32::new(1), buckets: Mutex::new(HashMap::new()) }
+    }
+
+    /// Several processes behind a balancer that spreads requests evenly (nginx's round robin)
+    /// each see their share of every client's requests: each allows its share of the rate, so
+    /// together they allow the rate, with no shared counter to ask on every request.
+    pub fn share(&self, processes: u32) {
+        self.shared_by.store(processes.max(1), Ordering::Relaxed);
+    }
+
+    /// What this process allows a minute.
+    pub fn per_minute(&self) -> f64 {
+        f64::from((self.per_minute / self.shared_by.load(Ordering::Relaxed).max(1)).max(1))
     }
 
     /// Takes one token for `key`; false when the bucket is empty. A bucket holds one minute's
     /// worth, so short bursts (a family checking in together) pass.
     pub fn allow(&self, key: &str) -> bool {
         let now = Instant::now();
+        let cap = self.per_minute();
         let Ok(mut map) = self.buckets.lock() else { return true };
         if map.len() >= MAX_BUCKETS {
             // Forget full buckets: they would allow the next request anyway.
-            let cap = self.per_minute;
             map.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * cap / 60.0 < cap);
             if map.len() >= MAX_BUCKETS / 2 {
                 let mut n = 0usize;
@@ -43,9 +58,9 @@ impl Limiter {
             Some((i, _)) => key.get(..i).unwrap_or(key),
             None => key,
         };
-        let (tokens, at) = map.entry(key.to_owned()).or_insert((self.per_minute, now));
-        let refill = now.duration_since(*at).as_secs_f64() * self.per_minute / 60.0;
-        *tokens = (*tokens + refill).min(self.per_minute);
+        let (tokens, at) = map.entry(key.to_owned()).or_insert((cap, now));
+        let refill = now.duration_since(*at).as_secs_f64() * cap / 60.0;
+        *tokens = (*tokens + refill).min(cap);
         *at = now;
         if *tokens >= 1.0 {
             *tokens -= 1.0;
@@ -128,6 +143,20 @@ pub fn client_key(peer: std::net::IpAddr, forwarded_for: Option<&str>, trusted_h
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn processes_behind_one_balancer_each_allow_their_share() {
+        let alone = Limiter::new(120);
+        assert_eq!((0..200).filter(|_| alone.allow("10.0.0.9")).count(), 120);
+        // Three processes: each allows a third of a client's minute, so the three allow it once.
+        let one_of_three = Limiter::new(120);
+        one_of_three.share(3);
+        assert_eq!((0..200).filter(|_| one_of_three.allow("10.0.0.9")).count(), 40);
+        // Never nothing at all, whatever the count.
+        let tiny = Limiter::new(2);
+        tiny.share(50);
+        assert_eq!((0..10).filter(|_| tiny.allow("10.0.0.9")).count(), 1);
+    }
 
     #[test]
     fn a_client_is_counted_by_what_our_proxy_saw_and_ipv6_by_its_64() {

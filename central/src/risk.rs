@@ -329,7 +329,7 @@ pub async fn confirm(pool: &PgPool, keys: &crate::Keys, desk: uuid::Uuid, number
         return Err(CentralError::SlowDown);
     }
     let colour = listed(&mut tx, person).await?.filter(|c| *c != Colour::Green);
-    let raised = crate::raised::for_hash(&mut tx, person, None).await?.filter(|r| r.until > Utc::now());
+    let raised = crate::raised::for_hash(&mut *tx, person, None).await?.filter(|r| r.until > Utc::now());
     // Whom the desk asked about, masked as everywhere in the audit log.
     let asker = crate::audit::Actor { name: actor, source: String::new(), purpose: String::new() };
     let params = serde_json::json!({ "document_number": placecode_core::mask::id_number(number) });

@@ -243,7 +243,7 @@ pub async fn flag_undecided(
                 reason: String::new(),
                 confirmed: true,
             });
-            let kept = crate::raised::for_hash(tx, &person, None).await?;
+            let kept = crate::raised::for_hash(&mut **tx, &person, None).await?;
             let colour = decision::decide_at(entry.as_ref(), kept.as_ref(), &d.answers, b.at).colour;
             if colour == Colour::Green {
                 continue;

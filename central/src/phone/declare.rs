@@ -208,9 +208,6 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
         }
     }
     let mut tx = app.pool.begin().await?;
-    let Some(result) = claim(&mut tx, s, form, now).await? else {
-        return already(app, tx, form).await;
-    };
     // A phone the administrator revoked declares no one (its four digits find no one either:
     // revoking took its people away).
     let live: Option<Uuid> = sqlx::query_scalar(
@@ -258,7 +255,7 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
     .execute(&mut *tx)
     .await?;
     let risk = crate::risk::listed(&mut tx, &key).await?.map(|c| c.key().to_owned());
-    let kept = crate::raised::for_hash(&mut tx, &key, Some(phone)).await?;
+    let kept = crate::raised::for_hash(&mut *tx, &key, Some(phone)).await?;
     let plate = truck.as_ref().map(|(plate, ..)| plate.clone());
     // At a checkpoint a crew member's declaration is a pre-declaration: the checkpoint's desks
     // pull it, staff find the crew by plate and confirm it, and only that entry is a visit.
@@ -297,9 +294,8 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
     // The person's own phone shows the name on file; another phone the name it typed.
     let shown = if verified { name.clone() } else { typed_name };
     let person = Person { id: person, key, name, shown, number, risk, kept, answers, plate, who, verified };
-    let mut shown =
-        check_in(&mut tx, &app.keys, s, phone, &[person], (!predeclared).then_some("declaration"), now).await?;
-    if let Some(first) = shown.first_mut() {
+    let mut decided = decide(&app.keys, s, &[person], (!predeclared).then_some("declaration"), now)?;
+    if let Some(first) = decided.shown.first_mut() {
         first.share = share_url;
         if predeclared {
             first.destination = Some(match &truck {
@@ -308,7 +304,17 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
             });
         }
     }
-    finish(app, tx, s, result, &shown).await
+    // The form's token is claimed with the visit: a request with the same token that got there
+    // first (this one waited for its commit) leaves this one nothing to write.
+    let write = decided.write(app, s, form, now)?;
+    let result = write.result;
+    if !door::store(&mut *tx, std::slice::from_ref(&write)).await?.contains(&result) {
+        tx.rollback().await?;
+        return already(app, form).await;
+    }
+    keep(&mut tx, &app.keys, phone, &decided).await?;
+    tx.commit().await?;
+    Ok(see_other(app, &result_path(&s.code, result)))
 }
 
 /// A check that passed or failed, with one more field error the page itself found.

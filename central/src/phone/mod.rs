@@ -1,8 +1,10 @@
 //! The page every printed QR opens (`/c/{code}`, R4, R5, R7, R11): the declaration on a phone's
 //! first visit, four digits after that, and the result in full-screen colour.
 
+pub mod door;
 pub mod html;
 pub mod limits;
+pub mod served;
 pub mod text;
 
 pub use limits::{flags, revoke};
@@ -41,7 +43,7 @@ fn respond(app: &App, status: StatusCode, nonce: &str, body: String, phone: Opti
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     if let Ok(v) = HeaderValue::from_str(&format!(
         "default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; img-src 'self'; \
-         form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+         connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     )) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
@@ -73,36 +75,25 @@ fn message(app: &App, status: StatusCode, title: &str, text: &str) -> Response {
 }
 
 /// A venue code that phones may use: on the server, signed by its desk, not revoked, approved.
-struct Served {
-    venue_id: Uuid,
-    venue: String,
-    kind: CodeKind,
-    code: String,
-    supervision_phone: Option<String>,
-}
+type Served = served::Entry;
 
 async fn served(app: &App, raw: &str) -> Result<Served, Response> {
     let parsed = placecode_core::code::parse(raw)
         .map_err(|_| message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::BAD_CODE_BODY))?;
-    let row: Option<(String, bool, Uuid, String, String, Option<String>)> = sqlx::query_as(
-        "SELECT c.kind, c.revoked_at IS NOT NULL, v.id, v.name, v.status, v.supervision_phone
-         FROM codes c JOIN venues v ON v.id = c.venue_id WHERE c.code = $1",
-    )
-    .bind(&parsed.code)
-    .fetch_optional(&app.pool)
-    .await
-    .map_err(|e| server_error(app, e.into()))?;
-    let Some((kind, revoked, venue_id, venue, status, supervision_phone)) = row else {
-        return Err(message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::UNKNOWN_CODE_BODY));
+    let found = app.codes.find(&app.pool, &parsed.code).await.map_err(|e| server_error(app, e.into()))?;
+    let s = match found {
+        served::Found::Code(s) => s,
+        served::Found::Unknown => {
+            return Err(message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::UNKNOWN_CODE_BODY))
+        }
     };
-    if revoked {
+    if s.revoked {
         return Err(message(app, StatusCode::GONE, t::REVOKED_TITLE, t::REVOKED_BODY));
     }
-    if status != "approved" {
+    if !s.approved {
         return Err(message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::REJECTED_VENUE_BODY));
     }
-    let kind = CodeKind::parse(&kind).unwrap_or(CodeKind::General);
-    Ok(Served { venue_id, venue, kind, code: parsed.code, supervision_phone })
+    Ok(s)
 }
 
 fn server_error(app: &App, e: CentralError) -> Response {
@@ -157,8 +148,10 @@ impl ShowQuery {
 }
 
 /// A person this phone has declared.
-#[derive(sqlx::FromRow)]
-pub(crate) struct Known {
+#[derive(sqlx::FromRow, Clone)]
+pub struct Known {
+    /// The phone that declared them.
+    phone: Uuid,
     id: i64,
     /// The name on file (sent to the venue's desks).
     name: String,
@@ -177,9 +170,29 @@ pub(crate) struct Known {
     verified: bool,
     /// Opens the sealed name and number.
     id_hash: Vec<u8>,
+    /// A colour kept for them at the centre, and one this phone's own declarations raised.
+    kept_colour: Option<String>,
+    kept_until: Option<chrono::DateTime<Utc>>,
+    phone_colour: Option<String>,
+    phone_until: Option<chrono::DateTime<Utc>>,
 }
 
 impl Known {
+    /// The colour kept for them as this phone sees it: the centre's and the one this phone
+    /// raised, the higher colour and the later end (the core's merge).
+    fn kept(&self) -> Option<placecode_core::decision::Raised> {
+        let raised = |c: &Option<String>, until: Option<chrono::DateTime<Utc>>| {
+            Some(placecode_core::decision::Raised {
+                colour: placecode_core::decision::Colour::parse(c.as_deref()?)?,
+                until: until?,
+            })
+        };
+        match (raised(&self.kept_colour, self.kept_until), raised(&self.phone_colour, self.phone_until)) {
+            (Some(a), Some(b)) => Some(a.merge(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// How lists name the person: masked name, birth year and relation, never the ID number.
     fn label(&self) -> String {
         format!("{}（{}）", placecode_core::mask::name(&self.shown), who(&self.number, &self.relation))
@@ -195,27 +208,7 @@ fn who(number: &str, relation: &str) -> String {
 }
 
 async fn known(app: &App, phone: Uuid) -> Result<Vec<Known>, CentralError> {
-    let rows = sqlx::query_as::<_, Known>(
-        "SELECT p.id, p.name, p.last4, p.document_number AS number, r.colour, pp.relation, pp.verified, p.id_hash,
-             d.details AS typed
-         FROM phone_people pp JOIN people p ON p.id = pp.person_id LEFT JOIN risk r ON r.id_hash = p.id_hash
-         LEFT JOIN person_details d ON NOT pp.verified AND d.person_id = p.id
-             AND d.source = 'unverified_phone:' || pp.phone_id::text
-         WHERE pp.phone_id = $1 ORDER BY pp.added_at, p.id",
-    )
-    .bind(phone)
-    .fetch_all(&app.pool)
-    .await?;
-    rows.into_iter()
-        .map(|mut k| {
-            crate::people::open_fields(&app.keys.data, &k.id_hash, &mut k.name, &mut k.number, &mut None)?;
-            k.shown = match &k.typed {
-                Some(sealed) => crate::people::open_details(&app.keys.data, &k.id_hash, sealed)?.name,
-                None => k.name.clone(),
-            };
-            Ok(k)
-        })
-        .collect()
+    app.door().known(phone).await
 }
 
 fn action_path(code: &str) -> String {
@@ -340,17 +333,19 @@ pub async fn submit(
     let Ok(once) = Uuid::parse_str(get("once")) else {
         return message(&app, StatusCode::FORBIDDEN, t::TITLE, t::STALE_FORM);
     };
-    // The same form sent again (a double tap, a reload of the POST): the first result, no new visit.
-    match done(&app, phone, once).await {
-        Ok(Some((id, code))) => return see_other(&app, &result_path(&code, id)),
-        Ok(None) => {}
-        Err(e) => return server_error(&app, e),
-    }
     let client = app.client(peer, &headers);
     let form = Submitted { phone, once, fields: &fields, new: get("new") == "1", client: &client };
     let result = match get("action") {
+        // The same form sent again (a double tap, a reload of the POST) finds its token claimed
+        // when it stores: the first result, no new visit.
         "last4" if s.kind == CodeKind::General => returning(&app, &s, &form).await,
-        _ => declare(&app, &s, &form).await,
+        // A declaration writes the person before its check-in: a form sent again is answered
+        // with its first result before anything is written.
+        _ => match done(&app, phone, once).await {
+            Ok(Some((id, code))) => return see_other(&app, &result_path(&code, id)),
+            Ok(None) => declare(&app, &s, &form).await,
+            Err(e) => Err(e),
+        },
     };
     result.unwrap_or_else(|e| server_error(&app, e))
 }
@@ -383,57 +378,8 @@ async fn done(app: &App, phone: Uuid, once: Uuid) -> Result<Option<(Uuid, String
         .await?)
 }
 
-/// Claims the form's token inside the check-in's transaction. `None`: another request with the
-/// same token got there first (it waited for that one's commit): show its result instead.
-async fn claim(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    s: &Served,
-    form: &Submitted<'_>,
-    now: chrono::DateTime<Utc>,
-) -> Result<Option<Uuid>, CentralError> {
-    let id = Uuid::now_v7();
-    let claimed: Option<Uuid> = sqlx::query_scalar(
-        "INSERT INTO phone_results (id, phone_id, form_token, code, at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (phone_id, form_token) DO NOTHING RETURNING id",
-    )
-    .bind(id)
-    .bind(form.phone)
-    .bind(form.once)
-    .bind(&s.code)
-    .bind(now)
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(claimed)
-}
-
-/// Stores what the result page shows, commits, and sends the phone there (post/redirect/get).
-async fn finish(
-    app: &App,
-    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
-    s: &Served,
-    result: Uuid,
-    shown: &[Shown],
-) -> Result<Response, CentralError> {
-    // What the page shows (masked names, a colour and why: health data) is sealed for the day
-    // it is kept.
-    let text = serde_json::to_string(shown).map_err(|e| CentralError::Internal(e.to_string()))?;
-    let sealed = app.keys.data.seal(RESULT_FIELD, result.as_bytes(), &text)?;
-    sqlx::query("UPDATE phone_results SET shown = $2 WHERE id = $1")
-        .bind(result)
-        .bind(serde_json::json!({ "sealed": sealed }))
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(see_other(app, &result_path(&s.code, result)))
-}
-
 /// The first result of a form whose token was claimed by a request running at the same time.
-async fn already(
-    app: &App,
-    tx: sqlx::Transaction<'_, sqlx::Postgres>,
-    form: &Submitted<'_>,
-) -> Result<Response, CentralError> {
-    tx.rollback().await?;
+async fn already(app: &App, form: &Submitted<'_>) -> Result<Response, CentralError> {
     match done(app, form.phone, form.once).await? {
         Some((id, code)) => Ok(see_other(app, &result_path(&code, id))),
         None => Ok(message(app, StatusCode::CONFLICT, t::TITLE, t::STALE_FORM)),
@@ -562,6 +508,8 @@ pub async fn checkpoints(
 /// form larger than the page ever sends): a busy page tries again by itself after a few seconds
 /// (排队中).
 pub fn refusal(app: &App, status: StatusCode) -> Response {
+    // A door never shows a server error for being busy: the excess is told to wait (429).
+    let status = if status == StatusCode::SERVICE_UNAVAILABLE { StatusCode::TOO_MANY_REQUESTS } else { status };
     let (title, text) = match status {
         StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => (t::BUSY_TITLE, t::BUSY),
         StatusCode::REQUEST_TIMEOUT => (t::TITLE, t::TIMED_OUT),

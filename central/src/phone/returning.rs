@@ -56,30 +56,43 @@ pub(super) async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Re
             },
         }
     };
-    let mut tx = app.pool.begin().await?;
     let mut chosen = Vec::new();
     for p in people.iter().filter(|p| p.id == main || ticked.contains(&p.id)) {
-        let key = app.keys.person(&p.number);
-        let kept = crate::raised::for_hash(&mut tx, &key, Some(phone)).await?;
         chosen.push(Person {
             id: p.id,
-            key,
+            key: app.keys.person(&p.number),
             name: p.name.clone(),
             shown: p.shown.clone(),
             number: p.number.clone(),
             risk: p.colour.clone(),
-            kept,
+            kept: p.kept(),
             answers: HealthAnswers::default(),
             plate: None,
             who: Some(who(&p.number, &p.relation)),
             verified: p.verified,
         });
     }
-    let Some(result) = claim(&mut tx, s, form, now).await? else {
-        return already(app, tx, form).await;
+    let decided = decide(&app.keys, s, &chosen, Some("last4"), now)?;
+    // The usual check-in raises no colour: it is stored with the other phones' check-ins of the
+    // moment, in one statement. A colour to keep is written with its check-in in one transaction.
+    let write = decided.write(app, s, form, now)?;
+    let result = write.result;
+    let stored = if decided.raises_nothing() {
+        app.door().store(write).await?
+    } else {
+        let mut tx = app.pool.begin().await?;
+        let stored = door::store(&mut *tx, std::slice::from_ref(&write)).await?.contains(&result);
+        if stored {
+            keep(&mut tx, &app.keys, phone, &decided).await?;
+            tx.commit().await?;
+        }
+        stored
     };
-    let shown = check_in(&mut tx, &app.keys, s, phone, &chosen, Some("last4"), now).await?;
-    finish(app, tx, s, result, &shown).await
+    if stored {
+        Ok(see_other(app, &result_path(&s.code, result)))
+    } else {
+        already(app, form).await
+    }
 }
 
 /// One person being checked in from a phone.
@@ -105,23 +118,67 @@ pub(super) struct Person {
     pub(super) verified: bool,
 }
 
-/// Decides each person's colour with the core's rule and, for a check-in (`way_in`), writes the
-/// visits and the changes that the venue's desks pull. A pre-declaration (`None`) writes none. The phone is shown the colour and the reasons that come from the
-/// person's own answers, never the risk list's reason.
-pub(super) async fn check_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+/// Each person's colour, decided by the core's rule, and what storing the check-in writes.
+pub(super) struct Decided {
+    /// What the phone's result page shows, one per person.
+    pub(super) shown: Vec<Shown>,
+    way_in: Option<String>,
+    visits: Vec<door::Visit>,
+    /// Colours that follow the person (their own phone) and colours kept on this phone only.
+    raises: Vec<(crate::config::PersonKey, decision::Raised)>,
+    local: Vec<(Vec<u8>, decision::Raised)>,
+}
+
+impl Decided {
+    pub(super) fn raises_nothing(&self) -> bool {
+        self.raises.is_empty() && self.local.is_empty()
+    }
+
+    /// What storing the form writes: its result (what the page shows, sealed for the day it is
+    /// kept: masked names, a colour and why are health data) and its visits.
+    pub(super) fn write(
+        &self,
+        app: &App,
+        s: &Served,
+        form: &Submitted<'_>,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<door::Write, CentralError> {
+        let result = Uuid::now_v7();
+        let text = serde_json::to_string(&self.shown).map_err(|e| CentralError::Internal(e.to_string()))?;
+        let shown = serde_json::json!({ "sealed": app.keys.data.seal(RESULT_FIELD, result.as_bytes(), &text)? });
+        Ok(door::Write {
+            result,
+            phone: form.phone,
+            once: form.once,
+            code: s.code.clone(),
+            venue: s.venue_id,
+            at: now,
+            shown,
+            way_in: self.way_in.clone(),
+            visits: self.visits.clone(),
+        })
+    }
+}
+
+/// Decides each person's colour with the core's rule: for a check-in (`way_in`) the visits and
+/// the changes that the venue's desks pull; a pre-declaration (`None`) has none. The phone is
+/// shown the colour and the reasons that come from the person's own answers, never the risk
+/// list's reason.
+pub(super) fn decide(
     all_keys: &crate::Keys,
     s: &Served,
-    phone: Uuid,
     people: &[Person],
     way_in: Option<&str>,
     now: chrono::DateTime<Utc>,
-) -> Result<Vec<Shown>, CentralError> {
+) -> Result<Decided, CentralError> {
     let keys = &all_keys.data;
-    let mut shown = Vec::with_capacity(people.len());
-    let (mut ids, mut persons, mut colours, mut healths, mut reasons, mut bodies, mut verified) =
-        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-    let (mut raises, mut local) = (Vec::new(), Vec::new());
+    let mut d = Decided {
+        shown: Vec::with_capacity(people.len()),
+        way_in: way_in.map(str::to_owned),
+        visits: vec![],
+        raises: vec![],
+        local: vec![],
+    };
     for p in people {
         // The centre's own list names the person exactly.
         let entry = p.risk.as_deref().and_then(Colour::parse).map(|colour| RiskEntry {
@@ -132,31 +189,14 @@ pub(super) async fn check_in(
         // The same rule as the desk's door: fresh causes, then a colour kept from before.
         if let Some(r) = decision::raise(entry.as_ref(), p.kept.as_ref(), &p.answers, now) {
             if p.verified {
-                raises.push((p.key.clone(), r));
+                d.raises.push((p.key.clone(), r));
             } else {
-                local.push((p.key.lookup.clone(), r));
+                d.local.push((p.key.lookup.clone(), r));
             }
         }
-        let d = decision::decide_at(entry.as_ref(), p.kept.as_ref(), &p.answers, now);
-        let id = Uuid::now_v7();
-        ids.push(id);
-        persons.push(p.id);
-        // Declared from a phone that is not the person's own: kept apart in tracing.
-        verified.push(p.verified);
-        colours.push(d.colour.key());
-        healths.push(d.health_code.key());
-        reasons.push(keys.seal_reasons(&id, &d.reasons)?);
-        // Sealed at rest like the person's record; opened when a desk pulls it.
-        bodies.push(keys.seal_body(
-            ChangeKind::PhoneVisit.key(),
-            &serde_json::json!({
-                "id": id, "venue_id": s.venue_id, "code": s.code, "way_in": way_in, "at": now,
-                "colour": d.colour, "health_code": d.health_code, "reasons": d.reasons,
-                "person": {"name": p.name, "document_number": p.number},
-            }),
-        )?);
-        shown.push(Shown {
-            colour: d.colour,
+        let decided = decision::decide_at(entry.as_ref(), p.kept.as_ref(), &p.answers, now);
+        d.shown.push(Shown {
+            colour: decided.colour,
             name_masked: placecode_core::mask::name(&p.shown),
             id_masked: placecode_core::mask::id_number(&p.number),
             // The person's own answers and a kept colour's end; never the risk list's reason.
@@ -166,39 +206,43 @@ pub(super) async fn check_in(
             share: None,
             destination: None,
         });
+        // A pre-declaration is not a visit: the checkpoint's confirmation is.
+        if way_in.is_none() {
+            continue;
+        }
+        let id = Uuid::now_v7();
+        d.visits.push(door::Visit {
+            id,
+            person: p.id,
+            colour: decided.colour.key(),
+            health: decided.health_code.key(),
+            reasons: keys.seal_reasons(&id, &decided.reasons)?,
+            // Declared from a phone that is not the person's own: kept apart in tracing.
+            verified: p.verified,
+            // Sealed at rest like the person's record; opened when a desk pulls it.
+            body: keys.seal_body(
+                ChangeKind::PhoneVisit.key(),
+                &serde_json::json!({
+                    "id": id, "venue_id": s.venue_id, "code": s.code, "way_in": way_in, "at": now,
+                    "colour": decided.colour, "health_code": decided.health_code, "reasons": decided.reasons,
+                    "person": {"name": p.name, "document_number": p.number},
+                }),
+            )?,
+        });
     }
-    // A pre-declaration is not a visit: the checkpoint's confirmation is.
-    if let Some(way_in) = way_in {
-        sqlx::query(
-            "WITH v AS (
-            INSERT INTO visits (id, at, person_id, venue_id, code, source, way_in, colour, health_code, sealed_reasons,
-                verified, phone_id)
-            SELECT u.id, $1, u.person, $2, $3, 'phone', $4, u.colour, u.health, u.reasons, u.verified,
-                $13
-            FROM UNNEST($5::uuid[], $6::bigint[], $7::text[], $8::text[], $9::text[], $11::bool[])
-                AS u(id, person, colour, health, reasons, verified)
-            RETURNING 1)
-         INSERT INTO changes (kind, venue_id, body) SELECT $12, $2, b FROM UNNEST($10::jsonb[]) AS b",
-        )
-        .bind(now)
-        .bind(s.venue_id)
-        .bind(&s.code)
-        .bind(way_in)
-        .bind(&ids)
-        .bind(&persons)
-        .bind(&colours)
-        .bind(&healths)
-        .bind(&reasons)
-        .bind(&bodies)
-        .bind(&verified)
-        .bind(ChangeKind::PhoneVisit.key())
-        .bind(phone)
-        .execute(&mut **tx)
-        .await?;
-    }
-    crate::raised::keep(tx, all_keys, &raises).await?;
-    for (hash, r) in &local {
+    Ok(d)
+}
+
+/// Keeps the colours the check-in raised (in the check-in's transaction).
+pub(super) async fn keep(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    all_keys: &crate::Keys,
+    phone: Uuid,
+    d: &Decided,
+) -> Result<(), CentralError> {
+    crate::raised::keep(tx, all_keys, &d.raises).await?;
+    for (hash, r) in &d.local {
         crate::raised::keep_on_phone(tx, phone, hash, r).await?;
     }
-    Ok(shown)
+    Ok(())
 }

@@ -1,0 +1,234 @@
+//! The venue codes phones may open, held in memory so that the page a printed QR opens costs no
+//! database read for its code, and a forged or unknown code costs none at all.
+//!
+//! Every code is loaded at start with its venue. PostgreSQL tells every server process of each
+//! change (a trigger on `codes` and `venues` notifies [`CHANNEL`]), and the process reloads
+//! that code or that venue's codes: several processes behind a balancer see a revocation within
+//! milliseconds of each other. While the notifications cannot be trusted (not yet loaded, or the
+//! listening connection was lost and changes may have been missed) every lookup reads the
+//! database, as it would without the cache.
+//!
+//! A code the cache does not hold is read from the database only within a small budget
+//! ([`MISSES_PER_MINUTE`]): a code pushed a moment ago, not yet announced, is still found; a flood
+//! of forged codes is refused without touching the database.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use placecode_core::venue::CodeKind;
+use sqlx::postgres::PgListener;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::ratelimit::Limiter;
+
+/// The channel the `codes` and `venues` triggers notify (migration 0016).
+pub const CHANNEL: &str = "placecode_served";
+/// Codes missing from the cache looked up in the database, per minute, for the whole process.
+pub const MISSES_PER_MINUTE: u32 = 6_000;
+/// How often each process announces itself on [`CHANNEL`] to prove its listener still hears.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+
+/// A venue code as phones see it: its venue, whether it is revoked, whether the venue is approved.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub venue_id: Uuid,
+    pub venue: String,
+    pub kind: CodeKind,
+    pub code: String,
+    pub supervision_phone: Option<String>,
+    pub revoked: bool,
+    pub approved: bool,
+}
+
+type Row = (String, String, bool, Uuid, String, String, Option<String>);
+
+const SELECT: &str = "SELECT c.code, c.kind, c.revoked_at IS NOT NULL, v.id, v.name, v.status, v.supervision_phone
+     FROM codes c JOIN venues v ON v.id = c.venue_id";
+
+impl Entry {
+    fn from_row((code, kind, revoked, venue_id, venue, status, supervision_phone): Row) -> (String, Entry) {
+        let kind = CodeKind::parse(&kind).unwrap_or(CodeKind::General);
+        let approved = status == "approved";
+        (code.clone(), Entry { venue_id, venue, kind, code, supervision_phone, revoked, approved })
+    }
+}
+
+/// What a lookup found.
+pub enum Found {
+    Code(Entry),
+    /// No such code on the server.
+    Unknown,
+}
+
+pub struct Codes {
+    /// True while the map holds every code and every change since has been applied.
+    warm: AtomicBool,
+    map: RwLock<HashMap<String, Entry>>,
+    misses: Limiter,
+    listener: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// This process, as its announcements name it.
+    me: Uuid,
+    /// The processes heard announcing themselves, and when.
+    peers: std::sync::Mutex<HashMap<Uuid, Instant>>,
+}
+
+impl Default for Codes {
+    fn default() -> Self {
+        Codes::new(MISSES_PER_MINUTE)
+    }
+}
+
+impl Codes {
+    /// An empty, cold cache that looks up at most `misses_per_minute` codes it does not hold.
+    pub fn new(misses_per_minute: u32) -> Codes {
+        Codes {
+            warm: AtomicBool::new(false),
+            map: RwLock::new(HashMap::new()),
+            misses: Limiter::new(misses_per_minute),
+            listener: std::sync::Mutex::new(None),
+            me: Uuid::now_v7(),
+            peers: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The server processes sharing this database that announced themselves lately (this one
+    /// included; 1 when nothing is heard).
+    pub fn replicas(&self) -> u32 {
+        let Ok(mut peers) = self.peers.lock() else { return 1 };
+        peers.retain(|_, at| at.elapsed() < HEARTBEAT * 3);
+        u32::try_from(peers.len()).unwrap_or(u32::MAX).max(1)
+    }
+
+    /// Whether lookups are answered from memory.
+    pub fn warm(&self) -> bool {
+        self.warm.load(Ordering::Acquire)
+    }
+
+    /// The code (canonical form), from memory when the cache is warm, else from the database.
+    pub async fn find(&self, pool: &PgPool, code: &str) -> Result<Found, sqlx::Error> {
+        if self.warm() {
+            if let Some(e) = self.map.read().ok().and_then(|m| m.get(code).cloned()) {
+                return Ok(Found::Code(e));
+            }
+            // Not announced (yet): looked up only within the budget.
+            if !self.misses.allow("miss") {
+                return Ok(Found::Unknown);
+            }
+        }
+        let row: Option<Row> =
+            sqlx::query_as(&format!("{SELECT} WHERE c.code = $1")).bind(code).fetch_optional(pool).await?;
+        Ok(match row {
+            Some(r) => Found::Code(Entry::from_row(r).1),
+            None => Found::Unknown,
+        })
+    }
+
+    /// Starts listening for changes and loads every code; reconnects and reloads whenever the
+    /// connection is lost. Ends with [`Codes::stop`] (or with the runtime).
+    pub fn start(self: &Arc<Self>, pool: PgPool) {
+        let codes = Arc::downgrade(self);
+        let task = tokio::spawn(async move {
+            loop {
+                let Some(c) = codes.upgrade() else { return };
+                if let Err(e) = c.follow(&pool).await {
+                    tracing::warn!(error = %e, "venue code cache: reading the database directly until it reloads");
+                }
+                c.warm.store(false, Ordering::Release);
+                drop(c);
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        });
+        if let Ok(mut l) = self.listener.lock() {
+            if let Some(old) = l.replace(task) {
+                old.abort();
+            }
+        }
+    }
+
+    /// Stops listening (the cache goes cold: lookups read the database) and waits for the
+    /// listening connection to close.
+    pub async fn stop(&self) {
+        self.warm.store(false, Ordering::Release);
+        let task = self.listener.lock().ok().and_then(|mut l| l.take());
+        if let Some(t) = task {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+
+    /// Listens, loads everything, then applies each change until the connection is lost or
+    /// falls silent.
+    async fn follow(&self, pool: &PgPool) -> Result<(), String> {
+        let mut listener = PgListener::connect_with(pool).await.map_err(|e| e.to_string())?;
+        listener.listen(CHANNEL).await.map_err(|e| e.to_string())?;
+        // Listening before loading: a change committed during the load is announced after it.
+        let rows: Vec<Row> = sqlx::query_as(SELECT).fetch_all(pool).await.map_err(|e| e.to_string())?;
+        let all: HashMap<String, Entry> = rows.into_iter().map(Entry::from_row).collect();
+        let n = all.len();
+        if let Ok(mut m) = self.map.write() {
+            *m = all;
+        }
+        self.warm.store(true, Ordering::Release);
+        tracing::info!(codes = n, "venue codes held in memory");
+        let heard = std::sync::Mutex::new(Instant::now());
+        // `try_recv` answers None when the connection was lost: what was announced meanwhile is
+        // gone, so the cache goes cold and everything is loaded again.
+        let changes = async {
+            while let Some(n) = listener.try_recv().await.map_err(|e| e.to_string())? {
+                if let Ok(mut h) = heard.lock() {
+                    *h = Instant::now();
+                }
+                self.apply(pool, n.payload()).await.map_err(|e| e.to_string())?;
+            }
+            Err("the listening connection was lost".to_owned())
+        };
+        // A connection that dies silently (a network that drops packets) never says so: each
+        // process announces itself every few seconds, and a listener that hears nothing, not
+        // even its own announcements, is given up.
+        let heartbeat = async {
+            loop {
+                tokio::time::sleep(HEARTBEAT).await;
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(format!("ping:{}", self.me))
+                    .execute(pool)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let silent = heard.lock().map(|h| h.elapsed()).unwrap_or_default();
+                if silent > HEARTBEAT * 3 {
+                    return Err(format!("nothing heard for {} s", silent.as_secs()));
+                }
+            }
+        };
+        tokio::select! {
+            r = changes => r,
+            r = heartbeat => r,
+        }
+    }
+
+    /// Reloads what one notification names: `code:<code>` or `venue:<id>`; `ping:<process>`
+    /// counts a process.
+    async fn apply(&self, pool: &PgPool, payload: &str) -> Result<(), sqlx::Error> {
+        if let Some(Ok(process)) = payload.strip_prefix("ping:").map(Uuid::parse_str) {
+            if let Ok(mut peers) = self.peers.lock() {
+                peers.insert(process, Instant::now());
+            }
+            return Ok(());
+        }
+        // Codes and venues are never deleted: what the database answers replaces what was held.
+        let rows: Vec<Row> = if let Some(code) = payload.strip_prefix("code:") {
+            sqlx::query_as(&format!("{SELECT} WHERE c.code = $1")).bind(code).fetch_all(pool).await?
+        } else if let Some(Ok(venue)) = payload.strip_prefix("venue:").map(Uuid::parse_str) {
+            sqlx::query_as(&format!("{SELECT} WHERE c.venue_id = $1")).bind(venue).fetch_all(pool).await?
+        } else {
+            return Ok(());
+        };
+        if let Ok(mut m) = self.map.write() {
+            m.extend(rows.into_iter().map(Entry::from_row));
+        }
+        Ok(())
+    }
+}
