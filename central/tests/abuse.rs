@@ -462,7 +462,8 @@ async fn attack_6_an_incident_step_is_checked_against_its_incidents_venue(pool: 
 
 /// 7. Work before authentication: a push without a valid credential is refused before its body
 /// is read (a client announcing 4 MB and sending 10 bytes gets 401 at once, not after the
-/// timeout); past the concurrency limit a request is refused with 503 at once.
+/// timeout); past the concurrency limit a request is refused at once (503 for the API, 429 and a
+/// page that retries by itself at a door).
 #[sqlx::test]
 async fn attack_7_no_body_is_read_before_the_credential_and_overload_is_refused(pool: PgPool) {
     let cfg = ServeConfig { max_concurrent: 1, request_timeout_secs: 5, ..serve_config(100_000) };
@@ -500,8 +501,10 @@ async fn attack_7_no_body_is_read_before_the_credential_and_overload_is_refused(
     assert!(res.headers().contains_key("retry-after"));
     let body: Value = res.json().await.unwrap();
     assert_eq!((body["code"].as_str(), body["message"].as_str()), (Some("busy"), Some("服务器繁忙，请稍后再试")));
+    // A door is told to wait, never shown a server error.
     let res = s.http.get(s.url("/c/0123456789ABCDEFGHJKMNPQRSTVWXYZ01")).send().await.unwrap();
-    assert_eq!(res.status(), 503);
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
     assert_eq!(res.headers().get("refresh").and_then(|v| v.to_str().ok()), Some("5"));
     let html = res.text().await.unwrap();
     assert!(html.contains("排队中") && html.contains("自动重试"), "{html}");

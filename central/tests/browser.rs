@@ -488,3 +488,57 @@ async fn a_small_phone_with_large_text_checks_in_once_and_always_sees_the_clock(
         driver.quit().await.ok();
     }
 }
+
+/// At a rush the server refuses what it cannot serve at once. The phone is told to wait (429,
+/// never a server error), says so on its button, and sends the same form again by itself when
+/// told: one check-in, stored once, with nobody pressing anything.
+#[sqlx::test]
+async fn a_busy_door_tells_the_phone_to_wait_and_it_sends_again_by_itself(pool: PgPool) {
+    use tokio::io::AsyncWriteExt;
+    let cfg = placecode_central::ServeConfig { max_concurrent: 1, request_timeout_secs: 20, ..serve_config(100_000) };
+    let s = Server::start_with(pool.clone(), cfg).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("鼓楼区西司门农贸市场", CodeKind::General).await;
+    let url = s.url(&format!("/c/{code}"));
+    let chrome = phone_browser(390, 844, 16).await;
+    let d = chrome.driver.as_ref().expect("driver");
+    d.goto(&url).await.expect("open");
+    wait_for(d, "#id_number").await;
+    let me = resident_id(4242);
+    declare(d, "李秀英", &me).await;
+    wait_for(d, "#result").await;
+    d.goto(&url).await.unwrap();
+    wait_for(d, "#last4").await;
+    fill(d, "last4", &me[14..]).await;
+
+    // A slow desk push holds the only slot the server has.
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/push HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Authorization: Bearer {}\r\nContent-Length: 1000\r\n\r\n{{\"records\": [",
+        desk.credential
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    submit(d).await;
+    let deadline = Instant::now() + Duration::from_secs(4);
+    let waiting = loop {
+        let label = d.find(By::Id("send")).await.unwrap().text().await.unwrap();
+        if label.contains("排队中") || Instant::now() > deadline {
+            break label;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(waiting.contains("排队中") && waiting.contains("5秒后自动重试"), "{waiting}");
+    shot(d, "phone-busy-waits").await;
+    assert_eq!(visits(&pool).await, 1, "nothing stored while told to wait");
+    // The rush passes; the phone sends again by itself.
+    drop(slow);
+    let result = wait_for(d, "#result").await;
+    assert_eq!(result.attr("data-colour").await.unwrap().as_deref(), Some("green"));
+    assert_eq!(visits(&pool).await, 2, "the retried form is one check-in");
+    if let Some(driver) = chrome.driver.clone() {
+        driver.quit().await.ok();
+    }
+}

@@ -62,10 +62,20 @@ function f(){if(x&&Date.now()>x){location.reload();return}var d=new Date(Date.no
 p(d.getUTCDate())+' '+p(d.getUTCHours())+':'+p(d.getUTCMinutes())+':'+p(d.getUTCSeconds())}f();setInterval(f,1000)})();";
 
 /// Forms: one tap sends once (the button turns 提交中 and stays disabled until the page is left);
-/// an X key for number pads that have none.
+/// an X key for number pads that have none. A form is sent in the background where the browser
+/// can: when the server is busy (排队中) the phone waits as it is told (Retry-After, shown on the
+/// button) and sends the same form again by itself, for up to two minutes; the form's one-time
+/// token makes each retry safe. A check-in goes to its result page; any other answer (a field to
+/// correct) is the form sent the usual way, so its page shows as the server made it.
 const FORM: &str = "(function(){var f=document.querySelector('form'),b=f&&f.querySelector('button[type=submit]'),sent=0;\
 if(f)f.addEventListener('submit',function(e){if(sent){e.preventDefault();return}sent=1;b.disabled=true;\
-b.textContent=b.getAttribute('data-busy')});window.addEventListener('pageshow',function(){sent=0;if(b){b.disabled=false;\
+b.textContent=b.getAttribute('data-busy');if(!window.fetch||!window.URLSearchParams||!window.FormData)return;\
+e.preventDefault();var body=new URLSearchParams(new FormData(f)).toString(),tries=0;(function go(){\
+fetch(f.action,{method:'POST',body:body,credentials:'same-origin',headers:{'Content-Type':'application/x-www-form-urlencoded'}})\
+.then(function(r){if((r.status==429||r.status==503)&&tries<24){tries++;var s=parseInt(r.headers.get('Retry-After'),10)||5;\
+b.textContent=b.getAttribute('data-wait').replace('N',s);setTimeout(go,s*1000);return}\
+if(r.redirected&&r.ok){location.replace(r.url);return}f.submit()}).catch(function(){f.submit()})})()});\
+window.addEventListener('pageshow',function(){sent=0;if(b){b.disabled=false;\
 b.textContent=b.getAttribute('data-label')}});document.querySelectorAll('button.xkey').forEach(function(k){\
 k.addEventListener('click',function(){var i=document.getElementById(k.getAttribute('data-for'));\
 var v=i.value.replace(/[xX\\s]/g,'');if(v.length>=i.maxLength)v=v.slice(0,i.maxLength-1);i.value=v+'X';i.focus()})})})();";
@@ -229,8 +239,9 @@ fn form_open(out: &mut String, h: &Hidden, what: &str) {
 fn submit_button(out: &mut String, label: &str) {
     let _ = write!(
         out,
-        "<button type=\"submit\" id=\"send\" data-label=\"{label}\" data-busy=\"{}\">{label}</button></form>",
-        t::SENDING
+        "<button type=\"submit\" id=\"send\" data-label=\"{label}\" data-busy=\"{}\" data-wait=\"{}\">{label}</button></form>",
+        t::SENDING,
+        t::WAITING
     );
 }
 

@@ -55,6 +55,8 @@ pub const LAST4_OR_TICK: &str = "输入其中一人的身份证后四位，或�
 pub const WHO: &str = "要登记的人（可多选）";
 pub const X_KEY: &str = "输入字母X";
 pub const SENDING: &str = "提交中…";
+/// On the button while a busy server is waited for (N: the seconds).
+pub const WAITING: &str = "排队中，N秒后自动重试…";
 pub const SELF: &str = "本人";
 pub const RELATION: &str = "与本机机主的关系";
 pub const RELATIONS: &[&str] =
