@@ -63,6 +63,10 @@ struct Wrk {
     p50_ms: f64,
     p99_ms: f64,
     non_2xx: u64,
+    requests: u64,
+    max_ms: f64,
+    /// Socket errors and timeouts (wrk's "Socket errors" line).
+    errors: u64,
 }
 
 fn ms(s: &str) -> f64 {
@@ -91,7 +95,16 @@ fn wrk(url: &str, script: Option<&std::path::Path>, connections: u32, secs: u32)
     let p50 = field("50%").map(|l| ms(l.split_whitespace().nth(1).unwrap_or(""))).unwrap_or(0.0);
     let p99 = field("99%").map(|l| ms(l.split_whitespace().nth(1).unwrap_or(""))).unwrap_or(0.0);
     let non_2xx = field("Non-2xx").and_then(|l| l.rsplit(' ').next()?.parse().ok()).unwrap_or(0);
-    Wrk { rps, p50_ms: p50, p99_ms: p99, non_2xx }
+    let requests = text
+        .lines()
+        .find(|l| l.contains(" requests in "))
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
+    let max_ms = field("Latency").map(|l| ms(l.split_whitespace().nth(3).unwrap_or(""))).unwrap_or(0.0);
+    let errors = field("Socket errors:")
+        .map(|l| l.split(',').filter_map(|p| p.split_whitespace().last()?.parse::<u64>().ok()).sum())
+        .unwrap_or(0);
+    Wrk { rps, p50_ms: p50, p99_ms: p99, non_2xx, requests, max_ms, errors }
 }
 
 #[tokio::main]
@@ -109,9 +122,14 @@ async fn main() {
         phone_new_ids_per_day: i32::MAX,
         address_new_ids_per_day: i32::MAX,
         address_on_file_per_day: i32::MAX,
+        // wrk's connections all come from 127.0.0.1: counted as many phones, not one client.
+        max_per_client: 100_000,
         ..ServeConfig::default()
     };
     let app = App::new(pool.clone(), keys.clone(), &base, &cfg);
+    // As `serve` does: the venue codes held in memory.
+    app.hold_codes();
+    let codes = app.codes.clone();
     tokio::spawn(async move {
         axum::serve(
             listener,
@@ -171,6 +189,13 @@ async fn main() {
         },
     ];
     push(setup).await;
+    for _ in 0..100 {
+        if codes.warm() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(codes.warm(), "the venue codes are held in memory");
 
     // 1. Phone check-in, returning visitor: a phone (its cookie) declares once, then wrk sends
     // its four digits.
@@ -221,16 +246,20 @@ async fn main() {
         &script,
         format!(
             "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\nwrk.headers[\"Cookie\"] = \"{jar_cookie}\"\n\
-             local n = 0\nrequest = function()\n  n = n + 1\n  local once = string.format(\"%08x-%04x-4%03x-8%03x-%04x%08x\", math.random(0, 2147483647), n % 65536, math.random(0, 4095), math.random(0, 4095), math.random(0, 65535), math.random(0, 2147483647))\n  return wrk.format(nil, nil, nil, \"{body}\" .. once)\nend\n"
+             local threads = 0\nfunction setup(thread)\n  threads = threads + 1\n  thread:set(\"tid\", threads)\nend\n\
+             local n = 0\nrequest = function()\n  n = n + 1\n  local once = string.format(\"%08x-0000-4000-8000-%04x%08x\", math.random(0, 2147483647), tid, n)\n  return wrk.format(nil, nil, nil, \"{body}\" .. once)\nend\n"
         ),
     )
     .expect("lua");
     let url = format!("{base}/c/{code}");
     let (base2, url2, script2) = (base.clone(), url.clone(), script.clone());
-    let (health, phone) = tokio::task::spawn_blocking(move || {
+    // A forged code: well formed, signed by no desk the centre knows.
+    let forged = format!("{base}/c/{}", SigningKey::generate().expect("key").sign(CodeKind::General, 1));
+    let (health, phone, forged) = tokio::task::spawn_blocking(move || {
         let health = wrk(&format!("{base2}/healthz"), None, 32, 10);
         let phone = wrk(&url2, Some(&script2), 32, 20);
-        (health, phone)
+        let forged = wrk(&forged, None, 32, 10);
+        (health, phone, forged)
     })
     .await
     .expect("wrk");
@@ -246,9 +275,43 @@ async fn main() {
         health.rps, health.p50_ms, health.p99_ms
     );
     println!(
-        "phone check-in (four digits): {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, non-2xx {}, visits written {checked_in}",
-        phone.rps, phone.p50_ms, phone.p99_ms, phone.non_2xx
+        "phone check-in (four digits): {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, non-2xx {}, visits written {checked_in} \
+         for {} requests",
+        phone.rps, phone.p50_ms, phone.p99_ms, phone.non_2xx, phone.requests
     );
+
+    println!(
+        "forged code (refused with 404): {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, answered 404 {} of {}",
+        forged.rps, forged.p50_ms, forged.p99_ms, forged.non_2xx, forged.requests
+    );
+
+    // 1b. Overload: far more phones at once than the server serves at once (1,536 connections
+    // against 512 requests in flight). The excess is told to wait (排队中); every check-in
+    // acknowledged (303) is stored, and nothing else is (a shed form stored nothing).
+    let before: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM visits WHERE way_in = 'last4'").fetch_one(&pool).await.expect("count");
+    let (url3, script3) = (url.clone(), script.clone());
+    let over = tokio::task::spawn_blocking(move || wrk(&url3, Some(&script3), 1536, 15)).await.expect("wrk");
+    let after: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM visits WHERE way_in = 'last4'").fetch_one(&pool).await.expect("count");
+    let accepted = over.requests - over.non_2xx;
+    println!(
+        "overload, 1,536 connections for 15 s: offered {:.0} req/s, checked in {:.0}/s, told to wait {:.0}/s, \
+         p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, other errors {}; visits written {} for {accepted} acknowledged",
+        over.rps,
+        accepted as f64 / 15.0,
+        over.non_2xx as f64 / 15.0,
+        over.p50_ms,
+        over.p99_ms,
+        over.max_ms,
+        over.errors,
+        after - before,
+    );
+
+    // `PLACECODE_BENCH_ONLY=phone`: the door's figures alone (a quicker loop while tuning it).
+    if std::env::var("PLACECODE_BENCH_ONLY").is_ok_and(|v| v == "phone") {
+        return;
+    }
 
     // 2. Push ingest, batches of 1,000, four desks' worth of concurrency.
     let batches: Vec<Vec<Record>> =
