@@ -107,6 +107,69 @@ fn wrk(url: &str, script: Option<&std::path::Path>, connections: u32, secs: u32)
     Wrk { rps, p50_ms: p50, p99_ms: p99, non_2xx, requests, max_ms, errors }
 }
 
+/// What an open-loop run saw.
+struct OpenLoop {
+    accepted: u64,
+    waiting: u64,
+    server_errors: u64,
+    failed: u64,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+/// Phones arriving at `rate` a second for `secs` seconds, each sending its four digits once
+/// (a new one-time token each), answered or not: the load does not wait for the server.
+async fn open_loop(url: &str, cookie: &str, body: &str, rate: u32, secs: u32) -> OpenLoop {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(10))
+        .pool_max_idle_per_host(4096)
+        .build()
+        .expect("client");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Option<u16>, f64)>();
+    let started = tokio::time::Instant::now();
+    let total = u64::from(rate) * u64::from(secs);
+    for i in 0..total {
+        let due = started + std::time::Duration::from_secs_f64(i as f64 / f64::from(rate));
+        tokio::time::sleep_until(due).await;
+        let (client, tx) = (client.clone(), tx.clone());
+        let (url, cookie) = (url.to_owned(), cookie.to_owned());
+        let form = format!("{body}{:08x}-0000-4000-8000-{i:012x}", 3);
+        tokio::spawn(async move {
+            let t = Instant::now();
+            let status = client
+                .post(&url)
+                .header("cookie", cookie)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form)
+                .send()
+                .await
+                .ok()
+                .map(|r| r.status().as_u16());
+            let _ = tx.send((status, t.elapsed().as_secs_f64() * 1000.0));
+        });
+    }
+    drop(tx);
+    let (mut accepted, mut waiting, mut server_errors, mut failed) = (0, 0, 0, 0);
+    let mut latencies = Vec::with_capacity(total as usize);
+    while let Some((status, ms)) = rx.recv().await {
+        match status {
+            Some(303) => accepted += 1,
+            Some(429) => waiting += 1,
+            Some(s) if s >= 500 => server_errors += 1,
+            Some(_) => {}
+            None => failed += 1,
+        }
+        if status.is_some() {
+            latencies.push(ms);
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| latencies.get(((latencies.len() as f64 - 1.0) * q) as usize).copied().unwrap_or(0.0);
+    OpenLoop { accepted, waiting, server_errors, failed, p50_ms: at(0.5), p99_ms: at(0.99), max_ms: at(1.0) }
+}
+
 #[tokio::main]
 async fn main() {
     let pool = database().await;
@@ -241,16 +304,21 @@ async fn main() {
         .await
         .expect("last4");
     assert_eq!(check.status(), 303, "four digits check in");
-    let script = std::env::temp_dir().join("placecode-bench-last4.lua");
-    std::fs::write(
-        &script,
-        format!(
-            "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\nwrk.headers[\"Cookie\"] = \"{jar_cookie}\"\n\
-             local threads = 0\nfunction setup(thread)\n  threads = threads + 1\n  thread:set(\"tid\", threads)\nend\n\
-             local n = 0\nrequest = function()\n  n = n + 1\n  local once = string.format(\"%08x-0000-4000-8000-%04x%08x\", math.random(0, 2147483647), tid, n)\n  return wrk.format(nil, nil, nil, \"{body}\" .. once)\nend\n"
-        ),
-    )
-    .expect("lua");
+    // Each run of wrk its own script: a run, a thread and a request count name each token.
+    let script_for = |run: u32| {
+        let path = std::env::temp_dir().join(format!("placecode-bench-last4-{run}.lua"));
+        std::fs::write(
+            &path,
+            format!(
+                "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\nwrk.headers[\"Cookie\"] = \"{jar_cookie}\"\n\
+                 local threads = 0\nfunction setup(thread)\n  threads = threads + 1\n  thread:set(\"tid\", threads)\nend\n\
+                 local n = 0\nrequest = function()\n  n = n + 1\n  local once = string.format(\"{run:08x}-0000-4000-8000-%04x%08x\", tid, n)\n  return wrk.format(nil, nil, nil, \"{body}\" .. once)\nend\n"
+            ),
+        )
+        .expect("lua");
+        path
+    };
+    let script = script_for(1);
     let url = format!("{base}/c/{code}");
     let (base2, url2, script2) = (base.clone(), url.clone(), script.clone());
     // A forged code: well formed, signed by no desk the centre knows.
@@ -290,7 +358,7 @@ async fn main() {
     // acknowledged (303) is stored, and nothing else is (a shed form stored nothing).
     let before: i64 =
         sqlx::query_scalar("SELECT count(*) FROM visits WHERE way_in = 'last4'").fetch_one(&pool).await.expect("count");
-    let (url3, script3) = (url.clone(), script.clone());
+    let (url3, script3) = (url.clone(), script_for(2));
     let over = tokio::task::spawn_blocking(move || wrk(&url3, Some(&script3), 1536, 15)).await.expect("wrk");
     let after: i64 =
         sqlx::query_scalar("SELECT count(*) FROM visits WHERE way_in = 'last4'").fetch_one(&pool).await.expect("count");
@@ -306,6 +374,29 @@ async fn main() {
         over.max_ms,
         over.errors,
         after - before,
+    );
+
+    // 1c. Three times capacity, open loop: phones arrive at three times the rate the phone step
+    // measured whatever the server answers (a phone told to wait comes back later, not here).
+    let rate = (phone.rps * 3.0).max(100.0) as u32;
+    let before: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM visits WHERE way_in = 'last4'").fetch_one(&pool).await.expect("count");
+    let o = open_loop(&url, &jar_cookie, &body, rate, 15).await;
+    let after: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM visits WHERE way_in = 'last4'").fetch_one(&pool).await.expect("count");
+    println!(
+        "3x capacity, open loop, {rate} arrivals/s for 15 s: checked in {:.0}/s, told to wait {:.0}/s, 5xx {}, \
+         failed to connect or timed out {}; answered p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; \
+         visits written {} for {} acknowledged",
+        o.accepted as f64 / 15.0,
+        o.waiting as f64 / 15.0,
+        o.server_errors,
+        o.failed,
+        o.p50_ms,
+        o.p99_ms,
+        o.max_ms,
+        after - before,
+        o.accepted,
     );
 
     // `PLACECODE_BENCH_ONLY=phone`: the door's figures alone (a quicker loop while tuning it).
