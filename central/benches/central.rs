@@ -107,12 +107,17 @@ fn wrk(url: &str, script: Option<&std::path::Path>, connections: u32, secs: u32)
     Wrk { rps, p50_ms: p50, p99_ms: p99, non_2xx, requests, max_ms, errors }
 }
 
+/// Phones mid-request at once in the open-loop run.
+const OPEN_LOOP_IN_FLIGHT: usize = 1024;
+
 /// What an open-loop run saw.
 struct OpenLoop {
     accepted: u64,
     waiting: u64,
     server_errors: u64,
     failed: u64,
+    /// Arrivals the generator could not send (all its slots busy).
+    unsent: u64,
     p50_ms: f64,
     p99_ms: f64,
     max_ms: f64,
@@ -123,16 +128,24 @@ struct OpenLoop {
 async fn open_loop(url: &str, cookie: &str, body: &str, rate: u32, secs: u32) -> OpenLoop {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(10))
-        .pool_max_idle_per_host(4096)
+        .timeout(std::time::Duration::from_secs(5))
+        .pool_max_idle_per_host(OPEN_LOOP_IN_FLIGHT)
         .build()
         .expect("client");
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Option<u16>, f64)>();
     let started = tokio::time::Instant::now();
     let total = u64::from(rate) * u64::from(secs);
+    // At most this many phones mid-request at once: past it an arrival is not sent (counted), so
+    // the generator cannot bury the machine under sockets of its own.
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(OPEN_LOOP_IN_FLIGHT));
+    let mut unsent = 0;
     for i in 0..total {
         let due = started + std::time::Duration::from_secs_f64(i as f64 / f64::from(rate));
         tokio::time::sleep_until(due).await;
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            unsent += 1;
+            continue;
+        };
         let (client, tx) = (client.clone(), tx.clone());
         let (url, cookie) = (url.to_owned(), cookie.to_owned());
         let form = format!("{body}{:08x}-0000-4000-8000-{i:012x}", 3);
@@ -148,6 +161,7 @@ async fn open_loop(url: &str, cookie: &str, body: &str, rate: u32, secs: u32) ->
                 .ok()
                 .map(|r| r.status().as_u16());
             let _ = tx.send((status, t.elapsed().as_secs_f64() * 1000.0));
+            drop(slot);
         });
     }
     drop(tx);
@@ -167,7 +181,7 @@ async fn open_loop(url: &str, cookie: &str, body: &str, rate: u32, secs: u32) ->
     }
     latencies.sort_by(f64::total_cmp);
     let at = |q: f64| latencies.get(((latencies.len() as f64 - 1.0) * q) as usize).copied().unwrap_or(0.0);
-    OpenLoop { accepted, waiting, server_errors, failed, p50_ms: at(0.5), p99_ms: at(0.99), max_ms: at(1.0) }
+    OpenLoop { accepted, waiting, server_errors, failed, unsent, p50_ms: at(0.5), p99_ms: at(0.99), max_ms: at(1.0) }
 }
 
 #[tokio::main]
@@ -321,39 +335,76 @@ async fn main() {
     let script = script_for(1);
     let url = format!("{base}/c/{code}");
     let (base2, url2, script2) = (base.clone(), url.clone(), script.clone());
-    // A forged code: well formed, signed by no desk the centre knows.
-    let forged = format!("{base}/c/{}", SigningKey::generate().expect("key").sign(CodeKind::General, 1));
-    let (health, phone, forged) = tokio::task::spawn_blocking(move || {
-        let health = wrk(&format!("{base2}/healthz"), None, 32, 10);
-        let phone = wrk(&url2, Some(&script2), 32, 20);
-        let forged = wrk(&forged, None, 32, 10);
-        (health, phone, forged)
-    })
-    .await
-    .expect("wrk");
-    let checked_in: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM visits WHERE way_in = 'last4'").fetch_one(&pool).await.expect("count");
-    println!(
-        "machine: {} cores; date {}",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        Utc::now().date_naive()
-    );
-    println!(
-        "baseline GET /healthz: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
-        health.rps, health.p50_ms, health.p99_ms
-    );
-    println!(
-        "phone check-in (four digits): {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, non-2xx {}, visits written {checked_in} \
-         for {} requests",
-        phone.rps, phone.p50_ms, phone.p99_ms, phone.non_2xx, phone.requests
-    );
+    // `PLACECODE_BENCH_ONLY=phone` or `=push`: one part alone (a quicker loop while tuning it).
+    let only = std::env::var("PLACECODE_BENCH_ONLY").unwrap_or_default();
+    let capacity = if only == "push" {
+        0.0
+    } else {
+        // A forged code: well formed, signed by no desk the centre knows.
+        let forged = format!("{base}/c/{}", SigningKey::generate().expect("key").sign(CodeKind::General, 1));
+        let (health, phone, forged) = tokio::task::spawn_blocking(move || {
+            let health = wrk(&format!("{base2}/healthz"), None, 32, 10);
+            let phone = wrk(&url2, Some(&script2), 32, 20);
+            let forged = wrk(&forged, None, 32, 10);
+            (health, phone, forged)
+        })
+        .await
+        .expect("wrk");
+        let checked_in: i64 = sqlx::query_scalar("SELECT count(*) FROM visits WHERE way_in = 'last4'")
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        println!(
+            "machine: {} cores; date {}",
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            Utc::now().date_naive()
+        );
+        println!(
+            "baseline GET /healthz: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
+            health.rps, health.p50_ms, health.p99_ms
+        );
+        println!(
+            "phone check-in (four digits): {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, non-2xx {}, visits written {checked_in} \
+             for {} requests",
+            phone.rps, phone.p50_ms, phone.p99_ms, phone.non_2xx, phone.requests
+        );
 
-    println!(
-        "forged code (refused with 404): {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, answered 404 {} of {}",
-        forged.rps, forged.p50_ms, forged.p99_ms, forged.non_2xx, forged.requests
-    );
+        println!(
+            "forged code (refused with 404): {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, answered 404 {} of {}",
+            forged.rps, forged.p50_ms, forged.p99_ms, forged.non_2xx, forged.requests
+        );
+        phone.rps
+    };
 
-    // 1b. Overload: far more phones at once than the server serves at once (1,536 connections
+    // 2. Push ingest, batches of 1,000, four desks' worth of concurrency.
+    let batches: Vec<Vec<Record>> =
+        (0..60u64).map(|b| (0..1000u64).map(|i| visit(venue, 1_000 + b * 1000 + i)).collect()).collect();
+    let rounds = if only == "phone" { 0 } else { 1 };
+    for (label, rounds) in
+        [("push ingest (new records)", rounds), ("baseline: the same batches again (duplicates)", rounds)]
+    {
+        if rounds == 0 {
+            continue;
+        }
+        let started = Instant::now();
+        let mut stored = 0usize;
+        for _ in 0..rounds {
+            for chunk in batches.chunks(4) {
+                let answers = futures_join(chunk.iter().map(|b| push(b.clone())).collect()).await;
+                stored += answers.iter().map(|a| a.results.len()).sum::<usize>();
+            }
+        }
+        let secs = started.elapsed().as_secs_f64();
+        println!("{label}: {stored} records in {secs:.2} s = {:.0} records/s", stored as f64 / secs);
+    }
+
+    if only == "push" {
+        return;
+    }
+
+    // After push ingest: what an overload leaves behind (connections closing, tuples to vacuum)
+    // would slow it.
+    // 2b. Overload: far more phones at once than the server serves at once (1,536 connections
     // against 512 requests in flight). The excess is told to wait (排队中); every check-in
     // acknowledged (303) is stored, and nothing else is (a shed form stored nothing).
     let before: i64 =
@@ -376,9 +427,9 @@ async fn main() {
         after - before,
     );
 
-    // 1c. Three times capacity, open loop: phones arrive at three times the rate the phone step
+    // 2c. Three times capacity, open loop: phones arrive at three times the rate the phone step
     // measured whatever the server answers (a phone told to wait comes back later, not here).
-    let rate = (phone.rps * 3.0).max(100.0) as u32;
+    let rate = (capacity * 3.0).max(100.0) as u32;
     let before: i64 =
         sqlx::query_scalar("SELECT count(*) FROM visits WHERE way_in = 'last4'").fetch_one(&pool).await.expect("count");
     let o = open_loop(&url, &jar_cookie, &body, rate, 15).await;
@@ -386,12 +437,13 @@ async fn main() {
         sqlx::query_scalar("SELECT count(*) FROM visits WHERE way_in = 'last4'").fetch_one(&pool).await.expect("count");
     println!(
         "3x capacity, open loop, {rate} arrivals/s for 15 s: checked in {:.0}/s, told to wait {:.0}/s, 5xx {}, \
-         failed to connect or timed out {}; answered p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; \
-         visits written {} for {} acknowledged",
+         failed to connect or timed out {}, not sent (1,024 already waiting) {}; answered p50 {:.2} ms, \
+         p99 {:.2} ms, max {:.2} ms; visits written {} for {} acknowledged",
         o.accepted as f64 / 15.0,
         o.waiting as f64 / 15.0,
         o.server_errors,
         o.failed,
+        o.unsent,
         o.p50_ms,
         o.p99_ms,
         o.max_ms,
@@ -399,25 +451,8 @@ async fn main() {
         o.accepted,
     );
 
-    // `PLACECODE_BENCH_ONLY=phone`: the door's figures alone (a quicker loop while tuning it).
-    if std::env::var("PLACECODE_BENCH_ONLY").is_ok_and(|v| v == "phone") {
+    if only == "phone" {
         return;
-    }
-
-    // 2. Push ingest, batches of 1,000, four desks' worth of concurrency.
-    let batches: Vec<Vec<Record>> =
-        (0..60u64).map(|b| (0..1000u64).map(|i| visit(venue, 1_000 + b * 1000 + i)).collect()).collect();
-    for (label, rounds) in [("push ingest (new records)", 1), ("baseline: the same batches again (duplicates)", 1)] {
-        let started = Instant::now();
-        let mut stored = 0usize;
-        for _ in 0..rounds {
-            for chunk in batches.chunks(4) {
-                let answers = futures_join(chunk.iter().map(|b| push(b.clone())).collect()).await;
-                stored += answers.iter().map(|a| a.results.len()).sum::<usize>();
-            }
-        }
-        let secs = started.elapsed().as_secs_f64();
-        println!("{label}: {stored} records in {secs:.2} s = {:.0} records/s", stored as f64 / secs);
     }
 
     // 3. The overlap query over 10 million visits: 200,000 people, 2,000 venues, 14 days.
@@ -475,7 +510,7 @@ async fn main() {
         let number = resident_id_in("410203", *s as u64);
         let t = Instant::now();
         placecode_central::trace::person(
-            &pool,
+            placecode_central::db::Db::one(&pool),
             &keys,
             &actor,
             &placecode_central::trace::PersonQuery {
@@ -490,7 +525,7 @@ async fn main() {
         person_ms.push(t.elapsed().as_secs_f64() * 1000.0);
         let t = Instant::now();
         let rows = placecode_central::trace::overlap(
-            &pool,
+            placecode_central::db::Db::one(&pool),
             &keys,
             &actor,
             &placecode_central::trace::OverlapQuery { id_number: number, hours: 2, purpose: "bench".into() },

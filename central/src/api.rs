@@ -290,23 +290,23 @@ impl<Q: DeserializeOwned + Purposed + Send> axum::extract::FromRequest<App> for 
 }
 
 pub async fn trace_person(State(app): State<App>, t: Traced<trace::PersonQuery>) -> Result<Response> {
-    let (page, details) = trace::person(&app.pool, &app.keys, &t.actor, &t.query).await?;
+    let (page, details) = trace::person(app.db(), &app.keys, &t.actor, &t.query).await?;
     Ok(answer(&serde_json::json!({ "visits": page.rows, "truncated": page.truncated, "details": details })))
 }
 
 pub async fn trace_venue(State(app): State<App>, t: Traced<trace::VenueQuery>) -> Result<Response> {
-    let page = trace::venue(&app.pool, &app.keys, &t.actor, &t.query).await?;
+    let page = trace::venue(app.db(), &app.keys, &t.actor, &t.query).await?;
     Ok(answer(&serde_json::json!({ "visits": page.rows, "truncated": page.truncated })))
 }
 
 /// 监管: open, closed and overdue trips by checkpoint and destination (tracer credential).
 pub async fn trips(State(app): State<App>, t: Traced<trace_trips::TripQuery>) -> Result<Response> {
     let now = Utc::now();
-    Ok(answer(&trace_trips::supervise(&app.pool, &app.keys, &t.actor, &t.query, app.overdue_hours, now).await?))
+    Ok(answer(&trace_trips::supervise(app.db(), &app.keys, &t.actor, &t.query, app.overdue_hours, now).await?))
 }
 
 pub async fn trace_overlap(State(app): State<App>, t: Traced<trace::OverlapQuery>) -> Result<Response> {
-    let page = trace::overlap(&app.pool, &app.keys, &t.actor, &t.query, Utc::now()).await?;
+    let page = trace::overlap(app.db(), &app.keys, &t.actor, &t.query, Utc::now()).await?;
     Ok(answer(&serde_json::json!({ "overlaps": page.rows, "truncated": page.truncated })))
 }
 

@@ -31,6 +31,11 @@ pub struct Config {
     /// Database connections in the pool.
     #[arg(long, env = "PLACECODE_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,
+    /// A streaming replica of the database for tracing and supervision's reads (their audit
+    /// records are still written to the primary), so a city-wide trace cannot slow the door.
+    /// Unset: everything on DATABASE_URL.
+    #[arg(long, env = "PLACECODE_TRACE_DATABASE_URL")]
+    pub trace_database_url: Option<String>,
 }
 
 impl Config {

@@ -28,6 +28,33 @@ pub async fn connect(url: &str, max: u32) -> Result<PgPool> {
     Ok(pool)
 }
 
+/// Where a query goes: statements that write to the primary, tracing's reads to `reads` (a
+/// streaming replica when one is configured, so a city-wide trace cannot slow the door).
+#[derive(Clone, Copy)]
+pub struct Db<'a> {
+    pub primary: &'a PgPool,
+    pub reads: &'a PgPool,
+}
+
+impl<'a> Db<'a> {
+    /// Everything on one database.
+    pub fn one(pool: &'a PgPool) -> Db<'a> {
+        Db { primary: pool, reads: pool }
+    }
+}
+
+/// A pool on a read-only streaming replica: no migrations (the primary's reach it), named
+/// `placecode-trace` in `pg_stat_activity`.
+pub async fn connect_replica(url: &str, max: u32) -> Result<PgPool> {
+    let options: sqlx::postgres::PgConnectOptions = url.parse()?;
+    let options = options.application_name("placecode-trace").options([("plan_cache_mode", "force_generic_plan")]);
+    Ok(PgPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect_with(options)
+        .await?)
+}
+
 pub async fn migrate(pool: &PgPool) -> Result<()> {
     sqlx::migrate!("./migrations").run(pool).await.map_err(|e| crate::CentralError::Internal(e.to_string()))?;
     Ok(())

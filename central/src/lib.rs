@@ -39,6 +39,8 @@ pub struct App(Arc<AppInner>);
 
 pub struct AppInner {
     pub pool: PgPool,
+    /// Where tracing reads (a streaming replica, or the primary: see [`App::db`]).
+    pub reads: PgPool,
     pub keys: Keys,
     pub public_url: String,
     pub secure_cookies: bool,
@@ -73,7 +75,13 @@ impl std::ops::Deref for App {
 
 impl App {
     pub fn new(pool: PgPool, keys: Keys, public_url: &str, serve: &ServeConfig) -> App {
+        App::with_reads(pool.clone(), pool, keys, public_url, serve)
+    }
+
+    /// A server whose tracing reads from `reads` (a streaming replica's pool).
+    pub fn with_reads(pool: PgPool, reads: PgPool, keys: Keys, public_url: &str, serve: &ServeConfig) -> App {
         App(Arc::new(AppInner {
+            reads,
             pool,
             keys,
             public_url: public_url.trim_end_matches('/').to_owned(),
@@ -92,6 +100,11 @@ impl App {
             codes: Arc::default(),
             door: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// Tracing's reads on `reads` (a replica when one is configured), writes on the primary.
+    pub fn db(&self) -> db::Db<'_> {
+        db::Db { primary: &self.pool, reads: &self.reads }
     }
 
     /// The door's batched statements (see `phone/door.rs`).
@@ -248,7 +261,14 @@ pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()
         }
     });
     let keys_for_maintenance = keys.clone();
-    let app = App::new(pool.clone(), keys, &config.public_url, &serve);
+    let reads = match &config.trace_database_url {
+        Some(url) => {
+            tracing::info!("tracing reads from the replica");
+            db::connect_replica(url, config.db_connections).await?
+        }
+        None => pool.clone(),
+    };
+    let app = App::with_reads(pool.clone(), reads, keys, &config.public_url, &serve);
     app.hold_codes();
     let listener = tokio::net::TcpListener::bind(&serve.listen).await?;
     tracing::info!(listen = %serve.listen, public = %config.public_url, "placecode-central serving");

@@ -289,29 +289,37 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         Admin::Trace(Trace::Person { purpose, id_number, from, to }) => {
             let a = Actor::cli(&placecode_central::audit::purpose(&purpose)?);
             let q = trace::PersonQuery { id_number, from, to, purpose };
-            let (page, details) = trace::person(&pool, &keys().await?, &a, &q).await?;
+            let (page, details) = trace::person(placecode_central::db::Db::one(&pool), &keys().await?, &a, &q).await?;
             print(serde_json::json!({ "visits": page.rows, "truncated": page.truncated, "details": details }));
             None
         }
         Admin::Trace(Trace::Venue { purpose, venue, from, to }) => {
             let a = Actor::cli(&placecode_central::audit::purpose(&purpose)?);
             let q = trace::VenueQuery { venue_id: venue, from, to, purpose };
-            let page = trace::venue(&pool, &keys().await?, &a, &q).await?;
+            let page = trace::venue(placecode_central::db::Db::one(&pool), &keys().await?, &a, &q).await?;
             print(serde_json::json!({ "visits": page.rows, "truncated": page.truncated }));
             None
         }
         Admin::Trace(Trace::Overlap { purpose, id_number, hours }) => {
             let a = Actor::cli(&placecode_central::audit::purpose(&purpose)?);
             let q = trace::OverlapQuery { id_number, hours, purpose };
-            let page = trace::overlap(&pool, &keys().await?, &a, &q, Utc::now()).await?;
+            let page =
+                trace::overlap(placecode_central::db::Db::one(&pool), &keys().await?, &a, &q, Utc::now()).await?;
             print(serde_json::json!({ "overlaps": page.rows, "truncated": page.truncated }));
             None
         }
         Admin::Trips { purpose, checkpoint, destination, status, overdue_hours } => {
             let a = Actor::cli(&placecode_central::audit::purpose(&purpose)?);
             let q = placecode_central::trips::TripQuery { checkpoint, destination, status, purpose };
-            let s =
-                placecode_central::trips::supervise(&pool, &keys().await?, &a, &q, overdue_hours, Utc::now()).await?;
+            let s = placecode_central::trips::supervise(
+                placecode_central::db::Db::one(&pool),
+                &keys().await?,
+                &a,
+                &q,
+                overdue_hours,
+                Utc::now(),
+            )
+            .await?;
             print(serde_json::to_value(s)?);
             None
         }

@@ -7,6 +7,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::audit::Actor;
+use crate::db::Db;
 use crate::error::{CentralError, Result};
 
 /// A visit as tracing shows it: the screen's purpose is to find and reach people, so identity
@@ -167,7 +168,7 @@ fn masked(raw: &str) -> String {
 
 /// A person's visits in the window, and what each source (desk or phone) said their details are.
 pub async fn person(
-    pool: &PgPool,
+    db: Db<'_>,
     keys: &crate::Keys,
     actor: &Actor,
     q: &PersonQuery,
@@ -182,16 +183,16 @@ pub async fn person(
     .bind(q.from)
     .bind(q.to)
     .bind(limit())
-    .fetch_all(pool)
+    .fetch_all(db.reads)
     .await?;
     let page = Page::of(rows);
     let params = serde_json::json!({"id_number": masked(&q.id_number), "from": q.from, "to": q.to});
-    crate::audit::write(pool, actor, "trace_person", params, page.rows.len()).await?;
-    let details = crate::people::details(pool, keys, &h).await?;
+    crate::audit::write(db.primary, actor, "trace_person", params, page.rows.len()).await?;
+    let details = crate::people::details(db.reads, keys, &h).await?;
     Ok((opened(page, &keys.data)?, details))
 }
 
-pub async fn venue(pool: &PgPool, keys: &crate::Keys, actor: &Actor, q: &VenueQuery) -> Result<Page<TracedVisit>> {
+pub async fn venue(db: Db<'_>, keys: &crate::Keys, actor: &Actor, q: &VenueQuery) -> Result<Page<TracedVisit>> {
     window(q.from, q.to)?;
     let rows: Vec<TracedVisit> =
         sqlx::query_as(&format!("{SELECT} WHERE v.venue_id = $1 AND v.at >= $2 AND v.at < $3 ORDER BY v.at LIMIT $4"))
@@ -199,18 +200,18 @@ pub async fn venue(pool: &PgPool, keys: &crate::Keys, actor: &Actor, q: &VenueQu
             .bind(q.from)
             .bind(q.to)
             .bind(limit())
-            .fetch_all(pool)
+            .fetch_all(db.reads)
             .await?;
     let page = Page::of(rows);
     let params = serde_json::json!({"venue_id": q.venue_id, "from": q.from, "to": q.to});
-    crate::audit::write(pool, actor, "trace_venue", params, page.rows.len()).await?;
+    crate::audit::write(db.primary, actor, "trace_venue", params, page.rows.len()).await?;
     opened(page, &keys.data)
 }
 
 /// 时空伴随: everyone at the same venue within `hours` of one of the person's verified visits in
 /// the last 14 days. Each of the person's visits is one index range scan on (venue_id, at).
 pub async fn overlap(
-    pool: &PgPool,
+    db: Db<'_>,
     keys: &crate::Keys,
     actor: &Actor,
     q: &OverlapQuery,
@@ -244,11 +245,11 @@ pub async fn overlap(
     .bind(now)
     .bind(q.hours as i32)
     .bind(limit())
-    .fetch_all(pool)
+    .fetch_all(db.reads)
     .await?;
     let page = Page::of(rows);
     let params = serde_json::json!({"id_number": masked(&q.id_number), "hours": q.hours});
-    crate::audit::write(pool, actor, "trace_overlap", params, page.rows.len()).await?;
+    crate::audit::write(db.primary, actor, "trace_overlap", params, page.rows.len()).await?;
     let rows = page.rows.into_iter().map(|o| Ok(Overlap { visit: o.visit.opened(&keys.data)?, ..o }));
     Ok(Page { rows: rows.collect::<Result<Vec<_>>>()?, truncated: page.truncated })
 }

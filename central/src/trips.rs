@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use placecode_core::checkin::TripResolution;
 use placecode_core::sync::{TripChange, TripUpdateBody, TruckBody};
 use serde::{Deserialize, Serialize};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::error::{CentralError, Result};
@@ -386,7 +386,7 @@ pub struct Supervision {
 /// 监管: trips by checkpoint and destination, open, closed and overdue (no arrival within
 /// `overdue_hours` of entry), and arrivals that match no entry. Audited like tracing.
 pub async fn supervise(
-    pool: &PgPool,
+    db: crate::db::Db<'_>,
     keys: &crate::Keys,
     actor: &crate::audit::Actor,
     q: &TripQuery,
@@ -410,7 +410,7 @@ pub async fn supervise(
     .bind(since)
     .bind(q.checkpoint)
     .bind(q.destination)
-    .fetch_all(pool)
+    .fetch_all(db.reads)
     .await?;
     let cutoff = now - Duration::hours(overdue_hours);
     let mut counts: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
@@ -436,7 +436,7 @@ pub async fn supervise(
         )
         .bind(since)
         .bind(q.destination)
-        .fetch_all(pool)
+        .fetch_all(db.reads)
         .await?
     } else {
         Vec::new()
@@ -445,7 +445,7 @@ pub async fn supervise(
         trips.clear();
     }
     let params = serde_json::json!({"checkpoint": q.checkpoint, "destination": q.destination, "status": q.status});
-    crate::audit::write(pool, actor, "supervise_trips", params, trips.len() + unmatched_arrivals.len()).await?;
+    crate::audit::write(db.primary, actor, "supervise_trips", params, trips.len() + unmatched_arrivals.len()).await?;
     let n = |s: &str| counts.get(s).copied().unwrap_or(0);
     Ok(Supervision {
         overdue_hours,

@@ -139,7 +139,7 @@ async fn overdue_trips_and_arrivals_without_entry_are_listed(pool: PgPool) {
     assert_eq!(board.expected_departures.len(), 1);
     cp.engine.sync_once().await.unwrap();
     let sup = placecode_central::trips::supervise(
-        &pool,
+        placecode_central::db::Db::one(&pool),
         &test_keys(),
         &placecode_central::audit::Actor::cli("test"),
         &placecode_central::trips::TripQuery { status: Some("overdue".into()), ..Default::default() },
@@ -709,5 +709,14 @@ async fn a_second_desk_at_the_checkpoint_cannot_launder_a_red_crew_or_end_anothe
 /// What supervision sees of every trip (the administrator's view, 12 hours to overdue).
 async fn supervision(pool: &PgPool) -> placecode_central::trips::Supervision {
     let actor = placecode_central::audit::Actor::cli("test");
-    placecode_central::trips::supervise(pool, &test_keys(), &actor, &Default::default(), 12, Utc::now()).await.unwrap()
+    placecode_central::trips::supervise(
+        placecode_central::db::Db::one(pool),
+        &test_keys(),
+        &actor,
+        &Default::default(),
+        12,
+        Utc::now(),
+    )
+    .await
+    .unwrap()
 }
