@@ -77,6 +77,10 @@ pub struct ServeConfig {
     /// more than this; many phones behind one carrier address still fit).
     #[arg(long, env = "PLACECODE_MAX_PER_CLIENT", default_value_t = 64)]
     pub max_per_client: u32,
+    /// Desks' pulls, traces and supervision queries in flight at once, together; more are asked
+    /// to come back (503 and Retry-After), so at a rush they yield to check-ins.
+    #[arg(long, env = "PLACECODE_MAX_BACKGROUND", default_value_t = 32)]
+    pub max_background: usize,
     /// Tracing queries per tracer and hour, across every server (counted in the audit log).
     #[arg(long, env = "PLACECODE_TRACER_PER_HOUR", default_value_t = 120)]
     pub tracer_per_hour: i64,
@@ -106,6 +110,7 @@ impl Default for ServeConfig {
             request_timeout_secs: 30,
             max_concurrent: 512,
             max_per_client: 64,
+            max_background: 32,
             tracer_per_hour: 120,
             phone_new_ids_per_day: 5,
             address_new_ids_per_day: 300,

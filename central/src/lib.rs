@@ -53,6 +53,8 @@ pub struct AppInner {
     pub code_limiter: ratelimit::Limiter,
     /// Requests served at once (the rest are refused with 503).
     pub max_concurrent: usize,
+    /// Pulls, traces and supervision queries served at once (see [`ServeConfig::max_background`]).
+    pub max_background: usize,
     /// Requests in flight per client address.
     pub in_flight: std::sync::Arc<ratelimit::InFlight>,
     pub tracer_per_hour: i64,
@@ -92,6 +94,7 @@ impl App {
             ip_limiter: ratelimit::Limiter::new(serve.rate_ip_per_minute),
             code_limiter: ratelimit::Limiter::new(serve.rate_code_per_minute),
             max_concurrent: serve.max_concurrent.max(1),
+            max_background: serve.max_background.max(1),
             in_flight: ratelimit::InFlight::new(serve.max_per_client),
             tracer_per_hour: serve.tracer_per_hour,
             phone_new_ids_per_day: serve.phone_new_ids_per_day,
@@ -152,10 +155,19 @@ pub const API_ROUTES: &[(&str, &str)] = &[
 ];
 
 pub fn router(app: App) -> Router {
+    // What can wait (a desk's pull, a trace, supervision) shares a few slots of its own, so that at
+    // a rush it yields to check-ins and desks' pushes instead of taking their slots.
+    let background = tower::limit::GlobalConcurrencyLimitLayer::new(app.max_background);
+    let yields = || {
+        tower::ServiceBuilder::new()
+            .layer(axum::error_handling::HandleErrorLayer::new(api::overloaded))
+            .load_shed()
+            .layer(background.clone())
+    };
     // A desk's and a tracer's requests are authenticated before their bodies are read.
     let desk_api = Router::new()
         .route("/api/v1/push", post(api::push))
-        .route("/api/v1/pull", get(api::pull))
+        .route("/api/v1/pull", get(api::pull).layer(yields()))
         .route("/api/v1/risk/confirm", post(api::risk_confirm))
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), api::desk_first));
     let tracer_api = Router::new()
@@ -163,6 +175,7 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/trace/venue", post(api::trace_venue))
         .route("/api/v1/trace/overlap", post(api::trace_overlap))
         .route("/api/v1/trips", post(api::trips))
+        .route_layer(yields())
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), api::tracer_first));
     let api = Router::new()
         .route("/api/v1/openapi.json", get(api::openapi))

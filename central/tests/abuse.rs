@@ -640,3 +640,55 @@ async fn attack_8_no_cleartext_host_only_cookies_and_a_revoked_phone(pool: PgPoo
     assert!(html.contains("name=\"id_number\"") && !html.contains("李**"), "a new phone's first visit: {html}");
     assert_eq!(count(&pool, "SELECT count(*) FROM phone_people").await, 0);
 }
+
+/// 7. What can wait yields at a rush: pulls, traces and supervision share a few slots of their
+/// own; when they are taken, more are asked to come back (503, Retry-After) while phones and
+/// desks' pushes are still served.
+#[sqlx::test]
+async fn attack_7_traces_and_pulls_cannot_take_the_doors_slots(pool: PgPool) {
+    let cfg = ServeConfig { max_background: 1, request_timeout_secs: 10, ..serve_config(100_000) };
+    let s = Server::start_with(pool.clone(), cfg).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let tracer = placecode_central::trace::make_tracer(&s.pool, "流调员", 1, &[]).await.unwrap();
+    // A tracer's slow query (its body sent a byte at a time) holds the one background slot.
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/trace/person HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Authorization: Bearer {tracer}\r\nContent-Length: 1000\r\n\r\n{{\"purpose\": "
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(StdDuration::from_millis(200)).await;
+    // Another trace and a desk's pull wait their turn.
+    let res = s
+        .http
+        .post(s.url("/api/v1/trace/venue"))
+        .bearer_auth(&tracer)
+        .json(&json!({"purpose": "流调测试", "venue_id": venue, "from": Utc::now() - Duration::days(1), "to": Utc::now()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    let res = s.http.get(s.url("/api/v1/pull?cursor=0")).bearer_auth(&desk.credential).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"].as_str(), Some("busy"));
+    // A trace without a credential is refused as before, taking no slot.
+    let res = s.http.post(s.url("/api/v1/trace/venue")).bearer_auth("pct_wrong").json(&json!({})).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    // The door and the desks' pushes are served meanwhile.
+    let phone = phone_client();
+    let url = s.url(&format!("/c/{code}"));
+    let t = form(&phone, &url).await;
+    let r = phone.post(&url).form(&declaration(&t, "王建国", &resident_id(31))).send().await.unwrap();
+    assert_eq!(r.status(), 200, "the phone reached its result");
+    let pushed = desk.push(&[visit_record(venue, &resident_id(32), "李秀英", Utc::now())]).await;
+    assert_eq!(pushed.results[0].status, PushStatus::Stored);
+    // The slot given back, pulls are served again.
+    drop(slow);
+    tokio::time::sleep(StdDuration::from_millis(200)).await;
+    let res = s.http.get(s.url("/api/v1/pull?cursor=0")).bearer_auth(&desk.credential).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
