@@ -29,22 +29,32 @@ async fn revoked(codes: &Codes, pool: &PgPool, code: &str) -> Option<bool> {
     }
 }
 
-#[sqlx::test]
-async fn held_codes_follow_revocations_and_forged_codes_touch_no_database(pool: PgPool) {
+/// A server with a desk's venue and code, and a cache of the codes loaded (five misses a minute).
+async fn held(pool: &PgPool) -> (Server, DeskClient, String, Arc<Codes>) {
     let s = Server::start(pool.clone()).await;
     let mut desk = s.desk(&["gulou"], &[]).await;
     let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
     let codes = Arc::new(Codes::new(5));
     codes.start(pool.clone());
     until("the cache is loaded", async || codes.warm()).await;
+    (s, desk, code, codes)
+}
+
+async fn revoke(desk: &DeskClient, code: &str) {
+    let revoke =
+        record(placecode_core::sync::RecordKind::CodeRevoked, serde_json::json!({"code": code, "reason": "海报损坏"}));
+    desk.push(&[revoke]).await;
+}
+
+#[sqlx::test]
+async fn held_codes_follow_revocations_and_forged_codes_touch_no_database(pool: PgPool) {
+    let (_s, mut desk, code, codes) = held(&pool).await;
     assert_eq!(revoked(&codes, &pool, &code).await, Some(false));
 
     // A code pushed after the load is announced and held.
     let (_, later) = desk.venue_with_code("鼓楼药房", CodeKind::General).await;
     // A revocation reaches the cache without a restart.
-    let revoke =
-        record(placecode_core::sync::RecordKind::CodeRevoked, serde_json::json!({"code": code, "reason": "海报损坏"}));
-    desk.push(&[revoke]).await;
+    revoke(&desk, &code).await;
     until("the revocation is held", async || revoked(&codes, &pool, &code).await == Some(true)).await;
 
     // With no database at all, held codes are still answered, and forged ones past the small
@@ -69,12 +79,7 @@ async fn held_codes_follow_revocations_and_forged_codes_touch_no_database(pool: 
 
 #[sqlx::test]
 async fn a_lost_listening_connection_reloads_what_it_missed(pool: PgPool) {
-    let s = Server::start(pool.clone()).await;
-    let mut desk = s.desk(&["gulou"], &[]).await;
-    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
-    let codes = Arc::new(Codes::new(5));
-    codes.start(pool.clone());
-    until("the cache is loaded", async || codes.warm()).await;
+    let (_s, desk, code, codes) = held(&pool).await;
     // The listening connection is killed and the code revoked while it is down: that
     // announcement is lost, so the cache must go cold and load everything again.
     let killed: Vec<bool> = sqlx::query_scalar(
@@ -86,9 +91,7 @@ async fn a_lost_listening_connection_reloads_what_it_missed(pool: PgPool) {
     .unwrap();
     assert_eq!(killed, vec![true], "one listening connection");
     until("the cache goes cold", async || !codes.warm()).await;
-    let revoke =
-        record(placecode_core::sync::RecordKind::CodeRevoked, serde_json::json!({"code": code, "reason": "海报损坏"}));
-    desk.push(&[revoke]).await;
+    revoke(&desk, &code).await;
     // Cold, lookups read the database; warm again, the reload holds what was missed.
     assert_eq!(revoked(&codes, &pool, &code).await, Some(true));
     until("reloaded", async || codes.warm()).await;
