@@ -521,6 +521,15 @@ async fn a_busy_door_tells_the_phone_to_wait_and_it_sends_again_by_itself(pool: 
     );
     slow.write_all(head.as_bytes()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
+    // Where the page sends its form, and what it hears back.
+    d.execute(
+        "sessionStorage.setItem('sent','[]');var f0=window.fetch;window.fetch=function(u,o){return f0(u,o)\
+         .then(function(r){var s=JSON.parse(sessionStorage.getItem('sent'));s.push([String(u),r.status]);\
+         sessionStorage.setItem('sent',JSON.stringify(s));return r})}",
+        vec![],
+    )
+    .await
+    .unwrap();
     submit(d).await;
     let deadline = Instant::now() + Duration::from_secs(4);
     let waiting = loop {
@@ -530,14 +539,30 @@ async fn a_busy_door_tells_the_phone_to_wait_and_it_sends_again_by_itself(pool: 
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert!(waiting.contains("排队中") && waiting.contains("5秒后自动重试"), "{waiting}");
+    assert!(waiting.contains("排队中") && waiting.contains("秒后自动重试"), "{waiting}");
     shot(d, "phone-busy-waits").await;
+    // The button counts down.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let later = d.find(By::Id("send")).await.unwrap().text().await.unwrap();
+    assert!(later != waiting && later.contains("秒后自动重试"), "{waiting} then {later}");
     assert_eq!(visits(&pool).await, 1, "nothing stored while told to wait");
     // The rush passes; the phone sends again by itself.
     drop(slow);
     let result = wait_for(d, "#result").await;
     assert_eq!(result.attr("data-colour").await.unwrap().as_deref(), Some("green"));
     assert_eq!(visits(&pool).await, 2, "the retried form is one check-in");
+    // The same form went to the code's address each time: told to wait, then its result.
+    let path = format!("/c/{code}");
+    let sent: Vec<(String, u16)> = d
+        .execute("return JSON.parse(sessionStorage.getItem('sent')||'[]')", vec![])
+        .await
+        .unwrap()
+        .convert()
+        .unwrap_or_default();
+    assert!(sent.len() >= 2, "{sent:?}");
+    assert!(sent.iter().all(|(u, _)| u.ends_with(&path)), "{sent:?}");
+    assert_eq!(sent.first().map(|(_, s)| *s), Some(429), "{sent:?}");
+    assert_eq!(sent.last().map(|(_, s)| *s), Some(200), "{sent:?}");
     if let Some(driver) = chrome.driver.clone() {
         driver.quit().await.ok();
     }

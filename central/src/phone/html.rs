@@ -63,18 +63,20 @@ p(d.getUTCDate())+' '+p(d.getUTCHours())+':'+p(d.getUTCMinutes())+':'+p(d.getUTC
 
 /// Forms: one tap sends once (the button turns 提交中 and stays disabled until the page is left);
 /// an X key for number pads that have none. A form is sent in the background where the browser
-/// can: when the server is busy (排队中) the phone waits as it is told (Retry-After, shown on the
-/// button) and sends the same form again by itself, for up to two minutes; the form's one-time
-/// token makes each retry safe. A check-in goes to its result page; any other answer (a field to
-/// correct) is the form sent the usual way, so its page shows as the server made it.
+/// can: when the door is busy (its answer carries `x-placecode-wait`, see `phone::BUSY_WAIT`) the
+/// button counts down 排队中，N秒后自动重试… and the phone sends the same form again by itself,
+/// for up to two minutes; the form's one-time token makes each resend safe. A check-in goes to
+/// its result page; any other answer (a field to correct, a limit reached) is the form sent the
+/// usual way, so its page shows as the server made it. The form's address is read as an
+/// attribute: `f.action` would be the form's field named `action`.
 const FORM: &str = "(function(){var f=document.querySelector('form'),b=f&&f.querySelector('button[type=submit]'),sent=0;\
 if(f)f.addEventListener('submit',function(e){if(sent){e.preventDefault();return}sent=1;b.disabled=true;\
 b.textContent=b.getAttribute('data-busy');if(!window.fetch||!window.URLSearchParams||!window.FormData)return;\
-e.preventDefault();var body=new URLSearchParams(new FormData(f)).toString(),tries=0;(function go(){\
-fetch(f.action,{method:'POST',body:body,credentials:'same-origin',headers:{'Content-Type':'application/x-www-form-urlencoded'}})\
-.then(function(r){if((r.status==429||r.status==503)&&tries<24){tries++;var s=parseInt(r.headers.get('Retry-After'),10)||5;\
-b.textContent=b.getAttribute('data-wait').replace('N',s);setTimeout(go,s*1000);return}\
-if(r.redirected&&r.ok){location.replace(r.url);return}f.submit()}).catch(function(){f.submit()})})()});\
+e.preventDefault();var to=f.getAttribute('action')||location.pathname,body=new URLSearchParams(new FormData(f)).toString(),tries=0;\
+function later(s){b.textContent=b.getAttribute('data-wait').replace('N',s);setTimeout(s>1?function(){later(s-1)}:go,1000)}\
+function go(){fetch(to,{method:'POST',body:body,credentials:'same-origin',headers:{'Content-Type':'application/x-www-form-urlencoded'}})\
+.then(function(r){var w=parseInt(r.headers.get('X-Placecode-Wait'),10);if(w>0&&tries<24){tries++;later(Math.min(w,30));return}\
+if(r.redirected&&r.ok){location.replace(r.url);return}f.submit()}).catch(function(){f.submit()})}go()});\
 window.addEventListener('pageshow',function(){sent=0;if(b){b.disabled=false;\
 b.textContent=b.getAttribute('data-label')}});document.querySelectorAll('button.xkey').forEach(function(k){\
 k.addEventListener('click',function(){var i=document.getElementById(k.getAttribute('data-for'));\

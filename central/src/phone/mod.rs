@@ -520,9 +520,15 @@ pub fn refusal(app: &App, status: StatusCode) -> Response {
     let mut res = message(app, status, title, text);
     if title == t::BUSY_TITLE {
         res.headers_mut().insert("refresh", HeaderValue::from_static("5"));
+        // What the form's script waits on before it sends the same form again: only this
+        // answer (a limit reached or a rate exceeded is a page to read, not a queue).
+        res.headers_mut().insert(BUSY_WAIT, HeaderValue::from_static("5"));
     }
     res
 }
+
+/// The header of a busy door's answer: the seconds to wait before sending the form again.
+pub const BUSY_WAIT: &str = "x-placecode-wait";
 
 /// Anything else a phone might open.
 pub async fn not_found(State(app): State<App>) -> Response {
