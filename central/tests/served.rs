@@ -23,9 +23,10 @@ async fn until(what: &str, mut ok: impl AsyncFnMut() -> bool) {
 }
 
 async fn revoked(codes: &Codes, pool: &PgPool, code: &str) -> Option<bool> {
-    match codes.find(pool, code).await.expect("find") {
+    let parsed = placecode_core::code::parse(code).expect("a code");
+    match codes.find(pool, &parsed).await.expect("find") {
         Found::Code(e) => Some(e.revoked),
-        Found::Unknown => None,
+        Found::Unknown | Found::Forged => None,
     }
 }
 
@@ -57,24 +58,40 @@ async fn held_codes_follow_revocations_and_forged_codes_touch_no_database(pool: 
     revoke(&desk, &code).await;
     until("the revocation is held", async || revoked(&codes, &pool, &code).await == Some(true)).await;
 
-    // With no database at all, held codes are still answered, and forged ones past the small
-    // budget are refused without an attempt to reach it.
+    // With no database at all, held codes are still answered. Codes made up under a key no desk
+    // has are refused without an attempt to reach it; made up under a real desk's key id, only
+    // the small budget's lookups try.
     let gone = sqlx::postgres::PgPoolOptions::new().connect_with((*pool.connect_options()).clone()).await.unwrap();
     gone.close().await;
     until("the later code is held", async || revoked(&codes, &gone, &later).await == Some(false)).await;
-    let mut errors = 0;
-    for serial in 0..1_000u64 {
-        let forged = placecode_core::code::SigningKey::generate().unwrap().sign(CodeKind::General, serial);
-        let parsed = placecode_core::code::parse(&forged).unwrap();
-        match codes.find(&gone, &parsed.code).await {
-            Ok(Found::Unknown) => {}
-            Ok(Found::Code(_)) => panic!("a forged code was found"),
-            Err(_) => errors += 1,
+    let forge = async |key: &placecode_core::code::SigningKey| {
+        let (mut forged, mut unknown, mut errors) = (0, 0, 0);
+        for serial in 0..1_000u64 {
+            let made = placecode_core::code::parse(&key.sign(CodeKind::General, serial)).unwrap();
+            match codes.find(&gone, &made).await {
+                Ok(Found::Forged) => forged += 1,
+                Ok(Found::Unknown) => unknown += 1,
+                Ok(Found::Code(_)) => panic!("a made-up code was found"),
+                Err(_) => errors += 1,
+            }
         }
-    }
-    assert_eq!(errors, 5, "only the budget's five lookups went to the database");
+        (forged, unknown, errors)
+    };
+    assert_eq!(forge(&placecode_core::code::SigningKey::generate().unwrap()).await, (1_000, 0, 0));
+    let under_real_id = placecode_core::code::SigningKey::new(desk.key.id, [7u8; 32]);
+    assert_eq!(forge(&under_real_id).await, (0, 995, 5), "only the budget's five lookups went to the database");
     codes.stop().await;
     assert!(!codes.warm());
+}
+
+/// A code deleted in the database (a script, an administrator at psql) goes from every cache.
+#[sqlx::test]
+async fn a_code_deleted_in_the_database_is_forgotten(pool: PgPool) {
+    let (_s, _desk, code, codes) = held(&pool).await;
+    assert_eq!(revoked(&codes, &pool, &code).await, Some(false));
+    sqlx::query("DELETE FROM codes WHERE code = $1").bind(&code).execute(&pool).await.unwrap();
+    until("the deleted code is gone", async || revoked(&codes, &pool, &code).await.is_none()).await;
+    codes.stop().await;
 }
 
 #[sqlx::test]

@@ -80,12 +80,13 @@ type Served = served::Entry;
 async fn served(app: &App, raw: &str) -> Result<Served, Response> {
     let parsed = placecode_core::code::parse(raw)
         .map_err(|_| message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::BAD_CODE_BODY))?;
-    let found = app.codes.find(&app.pool, &parsed.code).await.map_err(|e| server_error(app, e.into()))?;
+    let found = app.codes.find(&app.pool, &parsed).await.map_err(|e| server_error(app, e.into()))?;
     let s = match found {
         served::Found::Code(s) => s,
         served::Found::Unknown => {
             return Err(message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::UNKNOWN_CODE_BODY))
         }
+        served::Found::Forged => return Err(message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::BAD_CODE_BODY)),
     };
     if s.revoked {
         return Err(message(app, StatusCode::GONE, t::REVOKED_TITLE, t::REVOKED_BODY));

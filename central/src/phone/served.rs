@@ -8,15 +8,18 @@
 //! listening connection was lost and changes may have been missed) every lookup reads the
 //! database, as it would without the cache.
 //!
-//! A code the cache does not hold is read from the database only within a small budget
-//! ([`MISSES_PER_MINUTE`]): a code pushed a moment ago, not yet announced, is still found; a flood
-//! of forged codes is refused without touching the database.
+//! The key ids of the enrolled desks are held too. A code the cache does not hold is refused at
+//! once when no enrolled desk has its key id (anyone can make a well-formed code, but not one of a
+//! desk's key); otherwise it is read from the database within a small budget
+//! ([`MISSES_PER_MINUTE`]): a code pushed a moment ago, not yet announced, is still found, and a
+//! flood of codes made up under a real desk's key id reaches the database at most that often.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use placecode_core::code::ParsedCode;
 use placecode_core::venue::CodeKind;
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
@@ -45,6 +48,9 @@ pub struct Entry {
 
 type Row = (String, String, bool, Uuid, String, String, Option<String>);
 
+/// The key ids of the desks whose codes may be genuine.
+const DESK_KEYS: &str = "SELECT code_key_id FROM desks WHERE revoked_at IS NULL";
+
 const SELECT: &str = "SELECT c.code, c.kind, c.revoked_at IS NOT NULL, v.id, v.name, v.status, v.supervision_phone
      FROM codes c JOIN venues v ON v.id = c.venue_id";
 
@@ -61,12 +67,16 @@ pub enum Found {
     Code(Entry),
     /// No such code on the server.
     Unknown,
+    /// No enrolled desk has the code's key id: made up, or damaged.
+    Forged,
 }
 
 pub struct Codes {
     /// True while the map holds every code and every change since has been applied.
     warm: AtomicBool,
     map: RwLock<HashMap<String, Entry>>,
+    /// The code-signing key ids of the enrolled desks that are not revoked.
+    keys: RwLock<HashSet<u32>>,
     misses: Limiter,
     listener: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// This process, as its announcements name it.
@@ -87,6 +97,7 @@ impl Codes {
         Codes {
             warm: AtomicBool::new(false),
             map: RwLock::new(HashMap::new()),
+            keys: RwLock::new(HashSet::new()),
             misses: Limiter::new(misses_per_minute),
             listener: std::sync::Mutex::new(None),
             me: Uuid::now_v7(),
@@ -107,11 +118,15 @@ impl Codes {
         self.warm.load(Ordering::Acquire)
     }
 
-    /// The code (canonical form), from memory when the cache is warm, else from the database.
-    pub async fn find(&self, pool: &PgPool, code: &str) -> Result<Found, sqlx::Error> {
+    /// The code, from memory when the cache is warm, else from the database.
+    pub async fn find(&self, pool: &PgPool, parsed: &ParsedCode) -> Result<Found, sqlx::Error> {
+        let code = parsed.code.as_str();
         if self.warm() {
             if let Some(e) = self.map.read().ok().and_then(|m| m.get(code).cloned()) {
                 return Ok(Found::Code(e));
+            }
+            if !self.keys.read().is_ok_and(|k| k.contains(&parsed.key_id)) {
+                return Ok(Found::Forged);
             }
             // Not announced (yet): looked up only within the budget.
             if !self.misses.allow("miss") {
@@ -167,9 +182,13 @@ impl Codes {
         // Listening before loading: a change committed during the load is announced after it.
         let rows: Vec<Row> = sqlx::query_as(SELECT).fetch_all(pool).await.map_err(|e| e.to_string())?;
         let all: HashMap<String, Entry> = rows.into_iter().map(Entry::from_row).collect();
+        let keys: Vec<i64> = sqlx::query_scalar(DESK_KEYS).fetch_all(pool).await.map_err(|e| e.to_string())?;
         let n = all.len();
         if let Ok(mut m) = self.map.write() {
             *m = all;
+        }
+        if let Ok(mut k) = self.keys.write() {
+            *k = keys.into_iter().filter_map(|k| u32::try_from(k).ok()).collect();
         }
         self.warm.store(true, Ordering::Release);
         tracing::info!(codes = n, "venue codes held in memory");
@@ -209,25 +228,49 @@ impl Codes {
         }
     }
 
-    /// Reloads what one notification names: `code:<code>` or `venue:<id>`; `ping:<process>`
-    /// counts a process.
+    /// Reloads what one notification names: `code:<code>`, `venue:<id>` or `desk:<key id>`;
+    /// `ping:<process>` counts a process.
     async fn apply(&self, pool: &PgPool, payload: &str) -> Result<(), sqlx::Error> {
-        if let Some(Ok(process)) = payload.strip_prefix("ping:").map(Uuid::parse_str) {
-            if let Ok(mut peers) = self.peers.lock() {
-                peers.insert(process, Instant::now());
+        let (kind, what) = payload.split_once(':').unwrap_or((payload, ""));
+        match kind {
+            "ping" => {
+                if let (Ok(process), Ok(mut peers)) = (Uuid::parse_str(what), self.peers.lock()) {
+                    peers.insert(process, Instant::now());
+                }
             }
-            return Ok(());
-        }
-        // Codes and venues are never deleted: what the database answers replaces what was held.
-        let rows: Vec<Row> = if let Some(code) = payload.strip_prefix("code:") {
-            sqlx::query_as(&format!("{SELECT} WHERE c.code = $1")).bind(code).fetch_all(pool).await?
-        } else if let Some(Ok(venue)) = payload.strip_prefix("venue:").map(Uuid::parse_str) {
-            sqlx::query_as(&format!("{SELECT} WHERE c.venue_id = $1")).bind(venue).fetch_all(pool).await?
-        } else {
-            return Ok(());
-        };
-        if let Ok(mut m) = self.map.write() {
-            m.extend(rows.into_iter().map(Entry::from_row));
+            // What the database answers replaces what was held; a code it no longer holds goes.
+            "code" => {
+                let rows: Vec<Row> =
+                    sqlx::query_as(&format!("{SELECT} WHERE c.code = $1")).bind(what).fetch_all(pool).await?;
+                if let Ok(mut m) = self.map.write() {
+                    m.remove(what);
+                    m.extend(rows.into_iter().map(Entry::from_row));
+                }
+            }
+            "venue" => {
+                let Ok(venue) = Uuid::parse_str(what) else { return Ok(()) };
+                let rows: Vec<Row> =
+                    sqlx::query_as(&format!("{SELECT} WHERE c.venue_id = $1")).bind(venue).fetch_all(pool).await?;
+                if let Ok(mut m) = self.map.write() {
+                    m.retain(|_, e| e.venue_id != venue);
+                    m.extend(rows.into_iter().map(Entry::from_row));
+                }
+            }
+            "desk" => {
+                let Ok(key) = what.parse::<u32>() else { return Ok(()) };
+                let live: bool = sqlx::query_scalar(&format!("SELECT EXISTS ({DESK_KEYS} AND code_key_id = $1)"))
+                    .bind(i64::from(key))
+                    .fetch_one(pool)
+                    .await?;
+                if let Ok(mut k) = self.keys.write() {
+                    if live {
+                        k.insert(key);
+                    } else {
+                        k.remove(&key);
+                    }
+                }
+            }
+            _ => {}
         }
         Ok(())
     }
