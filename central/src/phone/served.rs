@@ -1,9 +1,9 @@
 //! The venue codes phones may open, held in memory so that the page a printed QR opens costs no
-//! database read for its code, and a forged or unknown code costs none at all.
+//! database read for its code, and a code made up under a key no desk has costs none at all.
 //!
 //! Every code is loaded at start with its venue. PostgreSQL tells every server process of each
-//! change (a trigger on `codes` and `venues` notifies [`CHANNEL`]), and the process reloads
-//! that code or that venue's codes: several processes behind a balancer see a revocation within
+//! change (triggers on `codes`, `venues` and `desks` notify [`CHANNEL`], a deleted row included),
+//! and the process reloads that code, that venue's codes or that desk's key id: several processes behind a balancer see a revocation within
 //! milliseconds of each other. While the notifications cannot be trusted (not yet loaded, or the
 //! listening connection was lost and changes may have been missed) every lookup reads the
 //! database, as it would without the cache.
@@ -22,12 +22,12 @@ use std::time::{Duration, Instant};
 use placecode_core::code::ParsedCode;
 use placecode_core::venue::CodeKind;
 use sqlx::postgres::PgListener;
-use sqlx::PgPool;
+use sqlx::{ConnectOptions, PgPool};
 use uuid::Uuid;
 
 use crate::ratelimit::Limiter;
 
-/// The channel the `codes` and `venues` triggers notify (migration 0016).
+/// The channel the `codes`, `venues` and `desks` triggers notify (migration 0016).
 pub const CHANNEL: &str = "placecode_served";
 /// Codes missing from the cache looked up in the database, per minute, for the whole process.
 pub const MISSES_PER_MINUTE: u32 = 6_000;
@@ -206,14 +206,16 @@ impl Codes {
         };
         // A connection that dies silently (a network that drops packets) never says so: each
         // process announces itself every few seconds, and a listener that hears nothing, not
-        // even its own announcements, is given up.
+        // even its own announcements, is given up. The announcements go over a connection of
+        // their own: at a rush, waiting for one of the pool's must not pass for silence.
+        let mut announcer = (*pool.connect_options()).clone().connect().await.map_err(|e| e.to_string())?;
         let heartbeat = async {
             loop {
                 tokio::time::sleep(HEARTBEAT).await;
                 sqlx::query("SELECT pg_notify($1, $2)")
                     .bind(CHANNEL)
                     .bind(format!("ping:{}", self.me))
-                    .execute(pool)
+                    .execute(&mut announcer)
                     .await
                     .map_err(|e| e.to_string())?;
                 let silent = heard.lock().map(|h| h.elapsed()).unwrap_or_default();
