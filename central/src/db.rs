@@ -1,7 +1,7 @@
 //! The PostgreSQL pool, migrations, and the day partitions of `visits` (retention).
 
 use chrono::{Duration, NaiveDate, Utc};
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::error::Result;
 
@@ -10,22 +10,24 @@ use crate::error::Result;
 const IDLE_IN_TRANSACTION: &str = "30s";
 
 pub async fn connect(url: &str, max: u32) -> Result<PgPool> {
-    let options: sqlx::postgres::PgConnectOptions = url.parse()?;
+    let options: PgConnectOptions = url.parse()?;
+    let pool = open(options.options([("idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION)]), max).await?;
+    migrate(&pool).await?;
+    Ok(pool)
+}
+
+/// A pool of the server's connections to `options`.
+async fn open(options: PgConnectOptions, max: u32) -> Result<PgPool> {
     // Generic plans: the server's statements are the same few, run thousands of times a second
     // with different values, and planning each run again cost PostgreSQL more than running it
     // (a quarter of the door's throughput, measured in `make bench-central`). Visits' day
     // partitions are still pruned when each statement runs.
-    let options = options.options([
-        ("idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION),
-        ("plan_cache_mode", "force_generic_plan"),
-    ]);
-    let pool = PgPoolOptions::new()
+    let options = options.options([("plan_cache_mode", "force_generic_plan")]);
+    Ok(PgPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(std::time::Duration::from_secs(10))
         .connect_with(options)
-        .await?;
-    migrate(&pool).await?;
-    Ok(pool)
+        .await?)
 }
 
 /// Where a query goes: statements that write to the primary, tracing's reads to `reads` (a
@@ -46,13 +48,8 @@ impl<'a> Db<'a> {
 /// A pool on a read-only streaming replica: no migrations (the primary's reach it), named
 /// `placecode-trace` in `pg_stat_activity`.
 pub async fn connect_replica(url: &str, max: u32) -> Result<PgPool> {
-    let options: sqlx::postgres::PgConnectOptions = url.parse()?;
-    let options = options.application_name("placecode-trace").options([("plan_cache_mode", "force_generic_plan")]);
-    Ok(PgPoolOptions::new()
-        .max_connections(max)
-        .acquire_timeout(std::time::Duration::from_secs(10))
-        .connect_with(options)
-        .await?)
+    let options: PgConnectOptions = url.parse()?;
+    open(options.application_name("placecode-trace"), max).await
 }
 
 pub async fn migrate(pool: &PgPool) -> Result<()> {

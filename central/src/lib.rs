@@ -123,7 +123,7 @@ impl App {
         let app = Arc::downgrade(&self.0);
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                tokio::time::sleep(phone::served::HEARTBEAT).await;
                 let Some(app) = app.upgrade() else { return };
                 let n = app.codes.replicas();
                 app.ip_limiter.share(n);

@@ -306,13 +306,13 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
     }
     // The form's token is claimed with the visit: a request with the same token that got there
     // first (this one waited for its commit) leaves this one nothing to write.
-    let write = decided.write(app, s, form, now)?;
+    let (write, raised) = decided.write(app, s, form, now)?;
     let result = write.result;
     if !door::store(&mut *tx, std::slice::from_ref(&write)).await?.contains(&result) {
         tx.rollback().await?;
         return already(app, form).await;
     }
-    keep(&mut tx, &app.keys, phone, &decided).await?;
+    keep(&mut tx, &app.keys, phone, &raised).await?;
     tx.commit().await?;
     Ok(see_other(app, &result_path(&s.code, result)))
 }

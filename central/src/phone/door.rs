@@ -93,7 +93,6 @@ pub struct Write {
     pub visits: Vec<Visit>,
 }
 
-#[derive(Clone)]
 pub struct Visit {
     pub id: Uuid,
     pub person: i64,

@@ -512,7 +512,7 @@ pub fn refusal(app: &App, status: StatusCode) -> Response {
     // A door never shows a server error for being busy: the excess is told to wait (429).
     let status = if status == StatusCode::SERVICE_UNAVAILABLE { StatusCode::TOO_MANY_REQUESTS } else { status };
     let (title, text) = match status {
-        StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => (t::BUSY_TITLE, t::BUSY),
+        StatusCode::TOO_MANY_REQUESTS => (t::BUSY_TITLE, t::BUSY),
         StatusCode::REQUEST_TIMEOUT => (t::TITLE, t::TIMED_OUT),
         StatusCode::PAYLOAD_TOO_LARGE => (t::TITLE, t::TOO_LARGE),
         StatusCode::NOT_FOUND => (t::BAD_CODE_TITLE, t::BAD_CODE_BODY),

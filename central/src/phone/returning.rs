@@ -75,15 +75,15 @@ pub(super) async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Re
     let decided = decide(&app.keys, s, &chosen, Some("last4"), now)?;
     // The usual check-in raises no colour: it is stored with the other phones' check-ins of the
     // moment, in one statement. A colour to keep is written with its check-in in one transaction.
-    let write = decided.write(app, s, form, now)?;
+    let (write, raised) = decided.write(app, s, form, now)?;
     let result = write.result;
-    let stored = if decided.raises_nothing() {
+    let stored = if raised.is_empty() {
         app.door().store(write).await?
     } else {
         let mut tx = app.pool.begin().await?;
         let stored = door::store(&mut *tx, std::slice::from_ref(&write)).await?.contains(&result);
         if stored {
-            keep(&mut tx, &app.keys, phone, &decided).await?;
+            keep(&mut tx, &app.keys, phone, &raised).await?;
             tx.commit().await?;
         }
         stored
@@ -124,29 +124,38 @@ pub(super) struct Decided {
     pub(super) shown: Vec<Shown>,
     way_in: Option<String>,
     visits: Vec<door::Visit>,
-    /// Colours that follow the person (their own phone) and colours kept on this phone only.
+    raised: ToKeep,
+}
+
+/// The colours a check-in raised: those that follow the person (their own phone) and those kept
+/// on this phone only.
+#[derive(Default)]
+pub(super) struct ToKeep {
     raises: Vec<(crate::config::PersonKey, decision::Raised)>,
     local: Vec<(Vec<u8>, decision::Raised)>,
 }
 
-impl Decided {
-    pub(super) fn raises_nothing(&self) -> bool {
+impl ToKeep {
+    pub(super) fn is_empty(&self) -> bool {
         self.raises.is_empty() && self.local.is_empty()
     }
+}
 
+impl Decided {
     /// What storing the form writes: its result (what the page shows, sealed for the day it is
-    /// kept: masked names, a colour and why are health data) and its visits.
+    /// kept: masked names, a colour and why are health data) and its visits; and the colours to
+    /// keep with it.
     pub(super) fn write(
-        &self,
+        self,
         app: &App,
         s: &Served,
         form: &Submitted<'_>,
         now: chrono::DateTime<Utc>,
-    ) -> Result<door::Write, CentralError> {
+    ) -> Result<(door::Write, ToKeep), CentralError> {
         let result = Uuid::now_v7();
         let text = serde_json::to_string(&self.shown).map_err(|e| CentralError::Internal(e.to_string()))?;
         let shown = serde_json::json!({ "sealed": app.keys.data.seal(RESULT_FIELD, result.as_bytes(), &text)? });
-        Ok(door::Write {
+        let write = door::Write {
             result,
             phone: form.phone,
             once: form.once,
@@ -154,9 +163,10 @@ impl Decided {
             venue: s.venue_id,
             at: now,
             shown,
-            way_in: self.way_in.clone(),
-            visits: self.visits.clone(),
-        })
+            way_in: self.way_in,
+            visits: self.visits,
+        };
+        Ok((write, self.raised))
     }
 }
 
@@ -176,8 +186,7 @@ pub(super) fn decide(
         shown: Vec::with_capacity(people.len()),
         way_in: way_in.map(str::to_owned),
         visits: vec![],
-        raises: vec![],
-        local: vec![],
+        raised: ToKeep::default(),
     };
     for p in people {
         // The centre's own list names the person exactly.
@@ -189,9 +198,9 @@ pub(super) fn decide(
         // The same rule as the desk's door: fresh causes, then a colour kept from before.
         if let Some(r) = decision::raise(entry.as_ref(), p.kept.as_ref(), &p.answers, now) {
             if p.verified {
-                d.raises.push((p.key.clone(), r));
+                d.raised.raises.push((p.key.clone(), r));
             } else {
-                d.local.push((p.key.lookup.clone(), r));
+                d.raised.local.push((p.key.lookup.clone(), r));
             }
         }
         let decided = decision::decide_at(entry.as_ref(), p.kept.as_ref(), &p.answers, now);
@@ -238,10 +247,10 @@ pub(super) async fn keep(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     all_keys: &crate::Keys,
     phone: Uuid,
-    d: &Decided,
+    raised: &ToKeep,
 ) -> Result<(), CentralError> {
-    crate::raised::keep(tx, all_keys, &d.raises).await?;
-    for (hash, r) in &d.local {
+    crate::raised::keep(tx, all_keys, &raised.raises).await?;
+    for (hash, r) in &raised.local {
         crate::raised::keep_on_phone(tx, phone, hash, r).await?;
     }
     Ok(())

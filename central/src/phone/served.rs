@@ -32,7 +32,7 @@ pub const CHANNEL: &str = "placecode_served";
 /// Codes missing from the cache looked up in the database, per minute, for the whole process.
 pub const MISSES_PER_MINUTE: u32 = 6_000;
 /// How often each process announces itself on [`CHANNEL`] to prove its listener still hears.
-const HEARTBEAT: Duration = Duration::from_secs(5);
+pub const HEARTBEAT: Duration = Duration::from_secs(5);
 
 /// A venue code as phones see it: its venue, whether it is revoked, whether the venue is approved.
 #[derive(Debug, Clone)]
