@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod batch;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod enrol;
 pub mod error;
@@ -50,6 +51,8 @@ pub struct AppInner {
     pub request_timeout: std::time::Duration,
     pub overdue_hours: i64,
     pub ip_limiter: ratelimit::Limiter,
+    /// The console's sign-in attempts per client address.
+    pub console_limiter: ratelimit::Limiter,
     pub code_limiter: ratelimit::Limiter,
     /// Requests served at once (the rest are refused with 503).
     pub max_concurrent: usize,
@@ -92,6 +95,7 @@ impl App {
             request_timeout: std::time::Duration::from_secs(serve.request_timeout_secs.max(1)),
             overdue_hours: serve.overdue_hours,
             ip_limiter: ratelimit::Limiter::new(serve.rate_ip_per_minute),
+            console_limiter: ratelimit::Limiter::new(console::SIGN_INS_PER_MINUTE),
             code_limiter: ratelimit::Limiter::new(serve.rate_code_per_minute),
             max_concurrent: serve.max_concurrent.max(1),
             max_background: serve.max_background.max(1),
@@ -192,6 +196,9 @@ pub fn router(app: App) -> Router {
         .route("/c/{code}/r/{id}", get(phone::result))
         .route("/checkpoints", get(phone::checkpoints))
         .layer(axum::extract::DefaultBodyLimit::max(phone::MAX_FORM_BYTES));
+    // The supervision console waits behind check-ins at a rush, as tracing does.
+    let console =
+        console::routes().route_layer(yields()).layer(axum::extract::DefaultBodyLimit::max(phone::MAX_FORM_BYTES));
     // A request (its body included) that takes longer than this is cut off with 408: a client
     // that sends a byte a minute holds no connection and no database slot for long. Past
     // `max_concurrent` requests in flight, more are refused at once with 503 instead of queued;
@@ -204,6 +211,7 @@ pub fn router(app: App) -> Router {
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(app.max_concurrent));
     let served = api
         .merge(pages)
+        .merge(console)
         .fallback(phone::not_found)
         .layer(axum::middleware::from_fn(finish_what_starts))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use placecode_central::audit::Actor;
-use placecode_central::{db, enrol, risk, trace, Config, Keys, ServeConfig};
+use placecode_central::{console, db, enrol, risk, trace, Config, Keys, ServeConfig};
 use uuid::Uuid;
 
 #[derive(Parser)]
@@ -126,6 +126,30 @@ enum Admin {
         #[arg(long, env = "PLACECODE_OVERDUE_HOURS", default_value_t = placecode_core::checkin::DEFAULT_OVERDUE_HOURS)]
         overdue_hours: i64,
     },
+    /// Make a user of the supervision console (/console). The password is read from
+    /// PLACECODE_CONSOLE_PASSWORD, else from the first line of standard input; the answer holds
+    /// the TOTP secret to enter in the user's authenticator app, shown this once.
+    ConsoleUserAdd {
+        /// The user name they sign in with (3 to 32 of a-z 0-9 . _ -).
+        #[arg(long)]
+        login: String,
+        /// Their name as pages show it.
+        #[arg(long)]
+        name: String,
+        /// city (市级监管), district (区县监管: one district) or tracer (流调人员).
+        #[arg(long, value_parser = ["city", "district", "tracer"])]
+        role: String,
+        /// The district a district supervisor sees.
+        #[arg(long, value_parser = district_keys())]
+        district: Option<String>,
+    },
+    /// Disable a console user: they cannot sign in, and their open sessions end at once.
+    ConsoleUserDisable {
+        #[arg(long)]
+        login: String,
+    },
+    /// The console's users (never a password hash or a secret), with when each was last seen.
+    ConsoleUsers,
 }
 
 #[derive(Subcommand)]
@@ -322,6 +346,35 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
             .await?;
             print(serde_json::to_value(s)?);
             None
+        }
+        Admin::ConsoleUserAdd { login, name, role, district } => {
+            let role = console::account::Role::parse(&role, district.as_deref())?;
+            let password = match std::env::var("PLACECODE_CONSOLE_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    use std::io::IsTerminal;
+                    if std::io::stdin().is_terminal() {
+                        eprint!("新用户的密码（至少{}个字符）：", console::account::PASSWORD_MIN);
+                    }
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let created = console::account::add(&pool, &keys().await?, &actor, &login, &name, role, &password).await?;
+            print(serde_json::to_value(created)?);
+            None
+        }
+        Admin::ConsoleUserDisable { login } => {
+            console::account::disable(&pool, &actor, &login).await?;
+            println!("disabled {login}");
+            None
+        }
+        Admin::ConsoleUsers => {
+            let users = console::account::list(&pool).await?;
+            let n = users.len();
+            print(serde_json::json!({ "users": users }));
+            Some(("list_console_users", serde_json::json!({}), n))
         }
         Admin::Purge => {
             let dropped = db::maintain_partitions(&pool, cfg.retention_days, cfg.audit_days).await?;

@@ -366,8 +366,8 @@ pub async fn reseal(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<(u64, Vec
 
 /// Seals what an older server kept in clear besides people, and reseals under the current key
 /// what is kept for long: visits' reasons (sealed once; they age out with retention),
-/// incidents' reasons and notes and their steps' notes, venues' managers, and the desks'
-/// code-signing secrets.
+/// incidents' reasons and notes and their steps' notes, venues' managers, the desks'
+/// code-signing secrets, and the console users' TOTP secrets.
 /// Answers how many values it sealed. Run at start in the background, and by `admin reseal`.
 pub async fn seal_records(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<u64> {
     let data = &keys.data;
@@ -457,8 +457,21 @@ pub async fn seal_records(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<u64
             .execute(&mut *tx)
             .await?;
     }
+    // The console users' second-factor secrets.
+    let users: Vec<(uuid::Uuid, String)> =
+        sqlx::query_as("SELECT id, totp_sealed FROM console_users WHERE totp_sealed NOT LIKE $1 FOR UPDATE")
+            .bind(&prefix)
+            .fetch_all(&mut *tx)
+            .await?;
+    for (id, sealed) in &users {
+        sqlx::query("UPDATE console_users SET totp_sealed = $2 WHERE id = $1")
+            .bind(id)
+            .bind(data.reseal(crate::console::account::TOTP_FIELD, id.as_bytes(), sealed)?)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
-    Ok(done + (incidents.len() + steps.len() + venues.len() + desks.len()) as u64)
+    Ok(done + (incidents.len() + steps.len() + venues.len() + desks.len() + users.len()) as u64)
 }
 
 /// The ids (as stored, 8 hex digits) of the data keys that values in the database are sealed
@@ -488,6 +501,7 @@ pub async fn sealed_key_ids(pool: &sqlx::PgPool) -> Result<Vec<String>> {
              UNION ALL SELECT tag_input FROM risk
              UNION ALL SELECT tag_input FROM raised
              UNION ALL SELECT details FROM person_details
+             UNION ALL SELECT totp_sealed FROM console_users
          ) s WHERE v LIKE 'pc1.%'",
     )
     .fetch_all(pool)

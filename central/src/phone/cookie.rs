@@ -26,19 +26,19 @@ pub(super) fn cookie_name(app: &App) -> &'static str {
 /// A phone is remembered for 400 days (the longest browsers keep a cookie).
 pub(super) const COOKIE_MAX_AGE: u32 = 400 * 24 * 3600;
 
-pub(super) fn nonce() -> String {
+pub(crate) fn nonce() -> String {
     let mut b = [0u8; 16];
     let _ = getrandom::getrandom(&mut b);
     hex::encode(b)
 }
 
-pub(super) fn sign(key: &[u8; 32], what: &str) -> String {
+pub(crate) fn sign(key: &[u8; 32], what: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     mac.update(what.as_bytes());
     hex::encode(mac.finalize().into_bytes().get(..16).unwrap_or_default())
 }
 
-pub(super) fn constant_eq(a: &str, b: &str) -> bool {
+pub(crate) fn constant_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -24,7 +24,7 @@ use crate::App;
 use html::{Form, Shown};
 use text as t;
 
-mod cookie;
+pub(crate) mod cookie;
 mod declare;
 mod returning;
 
@@ -35,11 +35,30 @@ use returning::*;
 /// Form bodies are small; anything bigger is not a person typing.
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
 
-/// An HTML response with the security headers: a CSP allowing only this response's inline
-/// style and script, no framing, no referrer, never cached (it may show personal data).
+/// An HTML response with the security headers (see [`strict_headers`]), and the phone's cookie
+/// when it is given one.
 fn respond(app: &App, status: StatusCode, nonce: &str, body: String, phone: Option<Uuid>) -> Response {
     let mut res = (status, body).into_response();
     let h = res.headers_mut();
+    strict_headers(app, h, nonce);
+    if let Some(id) = phone {
+        let cookie = format!(
+            "{}={id}.{}; Max-Age={COOKIE_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax{}",
+            cookie_name(app),
+            sign(&app.keys.cookie, &id.to_string()),
+            if app.secure_cookies { "; Secure" } else { "" }
+        );
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            h.insert(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// The headers of every page the server renders (the phone's and the console's): a CSP allowing
+/// only this response's inline style and script, no framing, no referrer, never cached (it may
+/// show personal data), HSTS over https.
+pub(crate) fn strict_headers(app: &App, h: &mut HeaderMap, nonce: &str) {
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     if let Ok(v) = HeaderValue::from_str(&format!(
         "default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; img-src 'self'; \
@@ -55,18 +74,6 @@ fn respond(app: &App, status: StatusCode, nonce: &str, body: String, phone: Opti
     if app.secure_cookies {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }
-    if let Some(id) = phone {
-        let cookie = format!(
-            "{}={id}.{}; Max-Age={COOKIE_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax{}",
-            cookie_name(app),
-            sign(&app.keys.cookie, &id.to_string()),
-            if app.secure_cookies { "; Secure" } else { "" }
-        );
-        if let Ok(v) = HeaderValue::from_str(&cookie) {
-            h.insert(header::SET_COOKIE, v);
-        }
-    }
-    res
 }
 
 fn message(app: &App, status: StatusCode, title: &str, text: &str) -> Response {

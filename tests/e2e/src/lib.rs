@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 
 pub use thirtyfour::prelude::*;
 
+/// How long [`DeskApp::wait_text`] waits: a first poster or slip loads the fonts, which on a
+/// loaded two-core machine (two desks, the centre and PostgreSQL at once) has taken over 10 s.
+pub const WAIT_TEXT: Duration = Duration::from_secs(30);
+
 /// The workspace's target folder.
 pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
@@ -153,14 +157,19 @@ impl DeskApp {
         Ok(value.json().as_str().unwrap_or_default().trim().to_owned())
     }
 
-    /// Waits until `testid` shows text containing `needle`, returning the text.
+    /// Waits until `testid` shows text containing `needle`, returning the text; fails the test
+    /// with what it shows instead when [`WAIT_TEXT`] passes first.
     pub async fn wait_text(&self, id: &str, needle: &str) -> WebDriverResult<String> {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + WAIT_TEXT;
         loop {
             let text = self.text(id).await?;
-            if text.contains(needle) || Instant::now() > deadline {
+            if text.contains(needle) {
                 return Ok(text);
             }
+            assert!(
+                Instant::now() < deadline,
+                "`{id}` did not show {needle:?} within {WAIT_TEXT:?}; it shows {text:?}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

@@ -1,0 +1,501 @@
+//! The supervision console (R10, R11) for the district and city offices, served under
+//! `/console`: sign-in with a password and a TOTP code, and pages by role. Pages are askama
+//! templates (`central/templates/console/`, escaped by the template engine) with the phone
+//! page's strict headers; every view and every export is audited.
+
+pub mod account;
+pub mod coverage;
+pub mod text;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::Utc;
+use placecode_core::venue::District;
+
+use crate::audit;
+use crate::phone::cookie::{constant_eq, nonce, sign};
+use crate::App;
+use account::{Refused, Role, User};
+use text as t;
+
+/// The console's routes (the caller adds the background slots and the body limit).
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/console", get(home))
+        .route("/console/", get(home))
+        .route("/console/login", get(login_page).post(login_submit))
+        .route("/console/logout", post(logout))
+        .route("/console/coverage", get(coverage_page))
+        .route("/console/coverage.xlsx", get(coverage_export))
+}
+
+/// Sign-in attempts per client address and minute, before any password is hashed.
+pub const SIGN_INS_PER_MINUTE: u32 = 20;
+
+const STYLE: &str = "*{box-sizing:border-box}body{margin:0;font:15px/1.5 -apple-system,'PingFang SC','Noto Sans CJK SC',\
+'Microsoft YaHei',sans-serif;color:#1d2330;background:#f3f5f8}.top{display:flex;gap:1.25rem;align-items:center;\
+background:#1f3a5f;color:#fff;padding:.6rem 1.25rem}.product{font-weight:700;font-size:1.1rem;margin-right:1rem}\
+.top nav{display:flex;gap:1rem;flex:1}.top a{color:#dfe8f5;text-decoration:none;padding:.2rem .1rem}\
+.top a[aria-current]{color:#fff;border-bottom:2px solid #fff}.who{opacity:.9}form.inline{display:inline;margin:0}\
+button.link{background:none;border:1px solid #9fb3cc;color:#fff;border-radius:4px;padding:.2rem .7rem;cursor:pointer;font:inherit}\
+main{padding:1.25rem;max-width:75rem;margin:0 auto}h1{font-size:1.4rem;margin:.25rem 0 .75rem}\
+.card{background:#fff;border-radius:8px;padding:1.25rem 1.5rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}\
+.narrow{max-width:26rem;margin:3rem auto}label{display:block;margin:.8rem 0 .25rem;font-weight:600}\
+input[type=text],input[type=password],select{width:100%;font:inherit;padding:.55rem .6rem;border:1px solid #98a2b3;border-radius:6px}\
+select{width:auto;min-width:10rem}button,.button{display:inline-block;font:inherit;background:#1f6feb;color:#fff;border:0;\
+border-radius:6px;padding:.6rem 1.2rem;cursor:pointer;text-decoration:none}.narrow button{width:100%;margin-top:1.2rem}\
+.small{padding:.35rem .9rem}.hint{color:#5b6474;font-size:.9rem;margin:.25rem 0}.note{background:#eef4ff;padding:.5rem .75rem;border-radius:6px}\
+.error{background:#fdecec;color:#a4161a;padding:.5rem .75rem;border-radius:6px;font-weight:600}\
+.bar{display:flex;gap:.75rem;align-items:center;margin:.75rem 0;flex-wrap:wrap}table{border-collapse:collapse;width:100%;\
+background:#fff;font-variant-numeric:tabular-nums}th,td{border-bottom:1px solid #e3e7ee;padding:.45rem .6rem;text-align:left}\
+th{background:#e9eef5;position:sticky;top:0}td.n{text-align:right}tr.sub td{font-weight:700;background:#f7f9fc}\
+:focus-visible{outline:3px solid #f4b400;outline-offset:1px}";
+
+/// The frame every page shares: title, the user and their menu.
+struct Chrome<'a> {
+    lang: &'static str,
+    product: &'static str,
+    title: &'a str,
+    nonce: String,
+    style: &'static str,
+    user: Option<&'a User>,
+    /// (address, label, is this page) for what the role may open.
+    nav: Vec<(&'static str, &'static str, bool)>,
+    csrf: String,
+    sign_out: &'static str,
+}
+
+impl<'a> Chrome<'a> {
+    fn new(app: &App, title: &'a str, session: Option<&'a Session>, here: &str) -> Chrome<'a> {
+        let user = session.map(|s| &s.user);
+        let mut nav = Vec::new();
+        if user.is_some_and(|u| u.role.supervises().is_some()) {
+            nav.push(("/console/coverage", t::NAV_COVERAGE, here == "/console/coverage"));
+        }
+        Chrome {
+            lang: t::LANG,
+            product: t::PRODUCT,
+            title,
+            nonce: nonce(),
+            style: STYLE,
+            user,
+            nav,
+            csrf: session.map(|s| csrf(app, &s.token)).unwrap_or_default(),
+            sign_out: t::SIGN_OUT,
+        }
+    }
+}
+
+/// A signed-in browser: who, and the cookie's token (for the forms' CSRF tokens).
+pub struct Session {
+    pub user: User,
+    token: String,
+}
+
+fn cookie_name(app: &App) -> &'static str {
+    if app.secure_cookies {
+        "__Host-pc_console"
+    } else {
+        "pc_console"
+    }
+}
+
+/// The session cookie: this host only, never sent by another site's form or script.
+fn session_cookie(app: &App, token: &str) -> String {
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict{}",
+        cookie_name(app),
+        if app.secure_cookies { "; Secure" } else { "" }
+    )
+}
+
+fn cookie_token<'h>(app: &App, headers: &'h HeaderMap) -> Option<&'h str> {
+    let name = cookie_name(app);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|part| part.trim().strip_prefix(name)?.strip_prefix('='))
+        .filter(|v| v.starts_with("pcs_") && v.len() <= 64)
+}
+
+fn csrf(app: &App, token: &str) -> String {
+    sign(&app.keys.cookie, &format!("console-csrf|{token}"))
+}
+
+/// A form sent from another site is refused: its `Origin` must be this host (browsers send it
+/// with every POST); where a browser sends none, `Sec-Fetch-Site` must not say cross-site.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    match headers.get(header::ORIGIN).map(|o| o.to_str()) {
+        Some(Ok(origin)) => host.is_some_and(|host| {
+            origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")) == Some(host)
+        }),
+        Some(Err(_)) => false,
+        None => headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|s| s == "same-origin" || s == "none"),
+    }
+}
+
+fn render(app: &App, status: StatusCode, nonce: &str, html: askama::Result<String>) -> Response {
+    match html {
+        Ok(body) => {
+            let mut res = (status, body).into_response();
+            crate::phone::strict_headers(app, res.headers_mut(), nonce);
+            res
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "console template");
+            (StatusCode::INTERNAL_SERVER_ERROR, t::ERROR_TITLE).into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/message.html")]
+struct MessagePage<'a> {
+    chrome: Chrome<'a>,
+    text: &'a str,
+}
+
+fn message(app: &App, status: StatusCode, session: Option<&Session>, title: &str, text: &str) -> Response {
+    let page = MessagePage { chrome: Chrome::new(app, title, session, ""), text };
+    render(app, status, &page.chrome.nonce, page.render())
+}
+
+fn server_error(app: &App, session: Option<&Session>, e: crate::CentralError) -> Response {
+    tracing::error!(error = %e, "console");
+    message(app, StatusCode::INTERNAL_SERVER_ERROR, session, t::ERROR_TITLE, &e.to_string())
+}
+
+fn see_other(to: &str, cookie: Option<String>) -> Response {
+    let mut res = StatusCode::SEE_OTHER.into_response();
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        h.insert(header::LOCATION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(v) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        h.insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// The session of this request, or the answer to give instead (the sign-in page).
+async fn signed_in(app: &App, headers: &HeaderMap) -> Result<Session, Response> {
+    let Some(token) = cookie_token(app, headers) else {
+        return Err(see_other("/console/login", None));
+    };
+    match account::session(&app.pool, token, Utc::now()).await {
+        Ok(Some(user)) => Ok(Session { user, token: token.to_owned() }),
+        Ok(None) => Err(see_other("/console/login?expired", None)),
+        Err(e) => Err(server_error(app, None, e)),
+    }
+}
+
+fn form(body: &[u8]) -> HashMap<String, String> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+async fn home(State(app): State<App>, headers: HeaderMap) -> Response {
+    match signed_in(&app, &headers).await {
+        Ok(s) if s.user.role.supervises().is_some() => see_other("/console/coverage", None),
+        Ok(s) => message(&app, StatusCode::OK, Some(&s), t::PRODUCT, t::FORBIDDEN),
+        Err(r) => r,
+    }
+}
+
+struct LoginText {
+    sign_in_title: &'static str,
+    login: &'static str,
+    password: &'static str,
+    code: &'static str,
+    code_hint: &'static str,
+    sign_in: &'static str,
+}
+
+const LOGIN_TEXT: LoginText = LoginText {
+    sign_in_title: t::SIGN_IN_TITLE,
+    login: t::LOGIN_LABEL,
+    password: t::PASSWORD_LABEL,
+    code: t::CODE_LABEL,
+    code_hint: t::CODE_HINT,
+    sign_in: t::SIGN_IN,
+};
+
+#[derive(Template)]
+#[template(path = "console/login.html")]
+struct LoginPage<'a> {
+    chrome: Chrome<'a>,
+    t: LoginText,
+    note: Option<&'a str>,
+    error: Option<&'a str>,
+    login: &'a str,
+}
+
+fn login_form(app: &App, status: StatusCode, note: Option<&str>, error: Option<&str>, login: &str) -> Response {
+    let page = LoginPage { chrome: Chrome::new(app, t::SIGN_IN, None, ""), t: LOGIN_TEXT, note, error, login };
+    render(app, status, &page.chrome.nonce, page.render())
+}
+
+async fn login_page(State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let note = if q.contains_key("expired") {
+        Some(t::EXPIRED)
+    } else if q.contains_key("out") {
+        Some(t::SIGNED_OUT)
+    } else {
+        None
+    };
+    login_form(&app, StatusCode::OK, note, None, "")
+}
+
+async fn login_submit(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !same_origin(&headers) {
+        return message(&app, StatusCode::FORBIDDEN, None, t::FORBIDDEN_TITLE, t::FOREIGN_FORM);
+    }
+    let f = form(&body);
+    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
+    // What was typed is shown back only as a plausible name (never a password, never markup
+    // beyond what the template escapes).
+    let typed: String = get("login").chars().take(64).collect();
+    let who = app.client(peer, &headers);
+    if !app.console_limiter.allow(&who) {
+        let mut r = login_form(&app, StatusCode::TOO_MANY_REQUESTS, None, Some(t::SIGN_IN_BUSY), &typed);
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        return r;
+    }
+    let password: String = get("password").chars().take(account::PASSWORD_MAX + 1).collect();
+    match account::sign_in(&app.pool, &app.keys, &typed, &password, get("code"), &who, Utc::now()).await {
+        Ok(Ok((user, token))) => {
+            let to = if user.role.supervises().is_some() { "/console/coverage" } else { "/console" };
+            see_other(to, Some(session_cookie(&app, &token)))
+        }
+        Ok(Err(Refused::Wrong)) => login_form(&app, StatusCode::UNAUTHORIZED, None, Some(t::SIGN_IN_WRONG), &typed),
+        Ok(Err(Refused::Locked)) => {
+            login_form(&app, StatusCode::TOO_MANY_REQUESTS, None, Some(t::SIGN_IN_LOCKED), &typed)
+        }
+        Err(e) => server_error(&app, None, e),
+    }
+}
+
+async fn logout(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let f = form(&body);
+    let sent = f.get("csrf").map(String::as_str).unwrap_or_default();
+    if !same_origin(&headers) || !constant_eq(sent, &csrf(&app, &session.token)) {
+        return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FOREIGN_FORM);
+    }
+    let who = app.client(peer, &headers);
+    if let Err(e) = account::sign_out(&app.pool, &session.user, &session.token, &who, Utc::now()).await {
+        return server_error(&app, Some(&session), e);
+    }
+    let gone = format!("{}; Max-Age=0", session_cookie(&app, ""));
+    see_other("/console/login?out", Some(gone))
+}
+
+/// The district a supervisor's page shows: their own for a district's supervisor, whatever
+/// they chose (or all) for the city's; `Err` for a role that does not supervise venues.
+fn scope(user: &User, asked: Option<&str>) -> Result<Option<District>, ()> {
+    match user.role.supervises() {
+        None => Err(()),
+        Some(Some(own)) => Ok(Some(own)),
+        Some(None) => Ok(asked.and_then(District::parse)),
+    }
+}
+
+struct CoverageText {
+    note: &'static str,
+    all_districts: &'static str,
+    show: &'static str,
+    export: &'static str,
+    empty: &'static str,
+    as_of: &'static str,
+    headers: [&'static str; 8],
+}
+
+#[derive(Template)]
+#[template(path = "console/coverage.html")]
+struct CoveragePage<'a> {
+    chrome: Chrome<'a>,
+    t: CoverageText,
+    /// (key, label, chosen), for the city's supervisors only.
+    districts: Option<Vec<(&'static str, &'static str, bool)>>,
+    export: String,
+    at: String,
+    rows: Vec<(coverage::Row, bool)>,
+    total: coverage::Row,
+}
+
+fn beijing(at: chrono::DateTime<Utc>) -> String {
+    at.with_timezone(&placecode_core::checkin::shanghai()).format("%Y-%m-%d %H:%M").to_string()
+}
+
+async fn coverage_page(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(district) = scope(&session.user, q.get("district").map(String::as_str)) else {
+        return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
+    };
+    let table = match coverage::table(&app.reads, district, Utc::now()).await {
+        Ok(table) => table,
+        Err(e) => return server_error(&app, Some(&session), e),
+    };
+    let actor = session.user.actor(&app.client(peer, &headers), "");
+    let params = serde_json::json!({ "district": district.map(District::key) });
+    if let Err(e) = audit::write(&app.pool, &actor, "console_coverage", params, table.rows.len()).await {
+        return server_error(&app, Some(&session), e);
+    }
+    let districts = (session.user.role == Role::City)
+        .then(|| District::ALL.iter().map(|d| (d.key(), d.label(), Some(*d) == district)).collect());
+    let export = match district {
+        Some(d) => format!("/console/coverage.xlsx?district={}", d.key()),
+        None => "/console/coverage.xlsx".into(),
+    };
+    let rows = table
+        .rows
+        .into_iter()
+        .map(|l| match l {
+            coverage::Line::Row(r) => (r, false),
+            coverage::Line::Subtotal(r) => (r, true),
+        })
+        .collect();
+    let page = CoveragePage {
+        chrome: Chrome::new(&app, t::COVERAGE_TITLE, Some(&session), "/console/coverage"),
+        t: CoverageText {
+            note: t::COVERAGE_NOTE,
+            all_districts: t::ALL_DISTRICTS,
+            show: t::SHOW,
+            export: t::EXPORT_XLSX,
+            empty: t::NO_VENUES,
+            as_of: t::AS_OF,
+            headers: t::COVERAGE_HEADERS,
+        },
+        districts,
+        export,
+        at: beijing(table.at),
+        rows,
+        total: table.total,
+    };
+    render(&app, StatusCode::OK, &page.chrome.nonce, page.render())
+}
+
+/// The coverage table as an Excel workbook, for the same scope as the page; audited.
+async fn coverage_export(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(district) = scope(&session.user, q.get("district").map(String::as_str)) else {
+        return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
+    };
+    let now = Utc::now();
+    let book = match coverage::table(&app.reads, district, now).await.and_then(|table| {
+        let n = table.rows.len();
+        coverage::xlsx(&table).map(|b| (b, n))
+    }) {
+        Ok(b) => b,
+        Err(e) => return server_error(&app, Some(&session), e),
+    };
+    let actor = session.user.actor(&app.client(peer, &headers), "");
+    let params = serde_json::json!({ "table": "coverage", "district": district.map(District::key) });
+    if let Err(e) = audit::write(&app.pool, &actor, "console_export", params, book.1).await {
+        return server_error(&app, Some(&session), e);
+    }
+    let scope_label = district.map_or(t::ALL_DISTRICTS, District::label);
+    let stamp = now.with_timezone(&placecode_core::checkin::shanghai()).format("%Y%m%d-%H%M");
+    xlsx_response(&format!("{}-{scope_label}-{stamp}.xlsx", t::COVERAGE_FILE), book.0)
+}
+
+/// A workbook to download, named in Chinese (RFC 6266's `filename*`), never cached.
+fn xlsx_response(file_name: &str, bytes: Vec<u8>) -> Response {
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    );
+    let encoded: String = file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"coverage.xlsx\"; filename*=UTF-8''{encoded}"))
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn a_form_from_another_site_is_refused() {
+        assert!(same_origin(&headers(&[("host", "jg.example.cn"), ("origin", "https://jg.example.cn")])));
+        assert!(same_origin(&headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080")])));
+        assert!(same_origin(&headers(&[("host", "jg.example.cn")])));
+        assert!(same_origin(&headers(&[("host", "jg.example.cn"), ("sec-fetch-site", "same-origin")])));
+        for bad in [
+            headers(&[("host", "jg.example.cn"), ("origin", "https://evil.example")]),
+            headers(&[("host", "jg.example.cn"), ("origin", "https://jg.example.cn.evil.example")]),
+            headers(&[("host", "jg.example.cn"), ("origin", "null")]),
+            headers(&[("origin", "https://jg.example.cn")]),
+            headers(&[("host", "jg.example.cn"), ("sec-fetch-site", "cross-site")]),
+            headers(&[("host", "jg.example.cn"), ("sec-fetch-site", "same-site")]),
+        ] {
+            assert!(!same_origin(&bad), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Every text of the supervision console (zh-CN), in one place.
+
+pub const LANG: &str = "zh-CN";
+pub const PRODUCT: &str = "场所码监管平台";
+/// How authenticator apps name the account's issuer (in the `otpauth://` address, URL-safe).
+pub const TOTP_ISSUER_URL: &str = "placecode";
+
+pub const ROLE_CITY: &str = "市级监管";
+pub const ROLE_DISTRICT: &str = "监管";
+pub const ROLE_TRACER: &str = "流调人员";
+pub const BAD_ROLE: &str = "角色：只能是 city（市级监管）、district（区县监管）或 tracer（流调人员）";
+pub const BAD_DISTRICT: &str = "辖区：不是开封市的区县";
+pub const DISTRICT_REQUIRED: &str = "辖区：区县监管必须指定辖区";
+pub const DISTRICT_ONLY_FOR_DISTRICT: &str = "辖区：只有区县监管才指定辖区";
+pub const BAD_LOGIN: &str = "用户名：3至32个英文字母、数字或 . _ -";
+pub const LOGIN_TAKEN: &str = "用户名：已有同名用户";
+pub const NAME: &str = "姓名";
+pub const NAME_REQUIRED: &str = "姓名：必填";
+pub const THE_USER: &str = "该用户";
+pub const PASSWORD_CONTROL: &str = "密码：不能含控制字符（如制表符）";
+pub const PASSWORD_WEAK: &str = "密码：太容易猜到（至少5种不同字符，且不能包含用户名）";
+
+pub fn password_length(n: usize) -> String {
+    format!("密码：须为{}至{}个字符（现为{n}个）", super::account::PASSWORD_MIN, super::account::PASSWORD_MAX)
+}
+
+// Sign-in.
+pub const SIGN_IN: &str = "登录";
+pub const SIGN_IN_TITLE: &str = "登录监管平台";
+pub const LOGIN_LABEL: &str = "用户名";
+pub const PASSWORD_LABEL: &str = "密码";
+pub const CODE_LABEL: &str = "动态验证码";
+pub const CODE_HINT: &str = "身份验证器应用中显示的6位数字";
+pub const SIGN_IN_WRONG: &str = "用户名、密码或动态验证码不正确";
+pub const SIGN_IN_LOCKED: &str = "该用户名连续登录失败次数过多，已暂停登录15分钟";
+pub const SIGN_IN_BUSY: &str = "登录请求过多，请稍后再试";
+pub const SIGNED_OUT: &str = "已退出登录";
+pub const EXPIRED: &str = "登录已过期，请重新登录";
+pub const SIGN_OUT: &str = "退出";
+pub const FOREIGN_FORM: &str = "请求来源不对：请从本平台的页面提交";
+pub const FORBIDDEN_TITLE: &str = "无权查看";
+pub const FORBIDDEN: &str = "您的角色无权查看此页面。";
+pub const NOT_FOUND_TITLE: &str = "页面不存在";
+pub const NOT_FOUND: &str = "没有这个页面。";
+pub const ERROR_TITLE: &str = "出错了";
+
+// Navigation.
+pub const NAV_COVERAGE: &str = "覆盖情况";
+
+// Coverage (R10).
+pub const COVERAGE_TITLE: &str = "场所码覆盖情况";
+pub const COVERAGE_NOTE: &str =
+    "按辖区和场所类型统计：已登记的场所、审核通过、已发码（有未作废的场所码）、近24小时和近7天有登记的场所数。";
+pub const ALL_DISTRICTS: &str = "全部辖区";
+pub const SHOW: &str = "查看";
+pub const EXPORT_XLSX: &str = "导出Excel";
+pub const TOTAL: &str = "合计";
+pub const SUBTOTAL: &str = "小计";
+pub const NO_VENUES: &str = "暂无登记的场所。";
+pub const AS_OF: &str = "统计时间";
+pub const COVERAGE_HEADERS: [&str; 8] =
+    ["辖区", "场所类型", "已登记", "审核通过", "已发码", "发码率", "近24小时有登记", "近7天有登记"];
+pub const COVERAGE_SHEET: &str = "覆盖情况";
+pub const COVERAGE_FILE: &str = "场所码覆盖情况";

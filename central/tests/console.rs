@@ -1,0 +1,325 @@
+//! The supervision console over HTTP, as a browser and as an attacker would use it: sign-in with
+//! a password and a TOTP code, roles and districts on pages and exports, sessions, CSRF, the
+//! audit log. (The same flows in a real Chromium are in `browser.rs`.)
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::*;
+use placecode_central::audit::Actor;
+use placecode_central::console::account::{self, Role};
+use placecode_core::sync::RecordKind;
+use placecode_core::venue::{CodeKind, District};
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+const PASSWORD: &str = "鼓楼区疫情防控2026！";
+
+/// A console user made as the administrator's CLI makes one; answers the TOTP secret.
+async fn user(s: &Server, login: &str, role: Role) -> String {
+    let created = account::add(&s.pool, &s.keys, &Actor::cli(""), login, "张敏", role, PASSWORD).await.expect("user");
+    created.totp_secret
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+}
+
+/// Signs in; answers the status and the page (a 303 to the console on success).
+async fn sign_in(s: &Server, b: &reqwest::Client, login: &str, password: &str, code: &str) -> (u16, String) {
+    let res = b
+        .post(s.url("/console/login"))
+        .header("origin", &s.base)
+        .form(&[("login", login), ("password", password), ("code", code)])
+        .send()
+        .await
+        .expect("sign in");
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap_or_default())
+}
+
+fn code_now(secret: &str) -> String {
+    account::totp_code(secret, Utc::now()).expect("code")
+}
+
+/// A code of another 30 s window than the one just used (a code is taken once).
+fn code_next(secret: &str) -> String {
+    account::totp_code(secret, Utc::now() + Duration::seconds(30)).expect("code")
+}
+
+async fn get(s: &Server, b: &reqwest::Client, path: &str) -> (u16, String) {
+    let res = b.get(s.url(path)).send().await.expect("get");
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap_or_default())
+}
+
+/// Venues in two districts: 鼓楼区 with a code and a check-in today, 龙亭区 with a code only,
+/// and one in 鼓楼区 whose code was revoked.
+async fn venues(s: &Server) {
+    let mut gulou = s.desk(&["gulou"], &[]).await;
+    let (mall, _) = gulou.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let (_, revoked) = gulou.venue_with_code("鼓楼书店", CodeKind::General).await;
+    sqlx::query("UPDATE codes SET revoked_at = now() WHERE code = $1").bind(&revoked).execute(&s.pool).await.unwrap();
+    gulou.push(&[visit_record(mall, &resident_id(1), "李秀英", Utc::now() - Duration::hours(2))]).await;
+    let mut longting = s.desk(&["longting"], &[]).await;
+    let venue = Uuid::now_v7();
+    let mut v = venue_record(venue, "龙亭农贸市场", CodeKind::General);
+    v.body["district"] = json!("longting");
+    v.body["category"] = json!("market");
+    v.body["address"] = json!("龙亭区北门大街1号");
+    longting.serial += 1;
+    let code = longting.key.sign(CodeKind::General, longting.serial);
+    let c = record(RecordKind::Code, json!({"code": code, "venue_id": venue, "label": "正门"}));
+    let res = longting.push(&[v, c]).await;
+    assert!(res.results.iter().all(|r| r.status == placecode_core::sync::PushStatus::Stored), "{res:?}");
+}
+
+/// The cells of a coverage page's rows, as text.
+fn rows(html: &str) -> Vec<Vec<String>> {
+    html.split("data-testid=\"coverage-row\">")
+        .skip(1)
+        .map(|row| {
+            let row = row.split("</tr>").next().unwrap_or_default();
+            row.split("<td")
+                .skip(1)
+                .map(|c| {
+                    c.split_once('>')
+                        .map(|x| x.1)
+                        .unwrap_or_default()
+                        .split("</td>")
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[sqlx::test]
+async fn a_city_supervisor_signs_in_with_a_password_and_a_code_and_reads_coverage(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    venues(&s).await;
+    let secret = user(&s, "zhangmin", Role::City).await;
+    let b = browser();
+    // Not signed in: every page leads to the sign-in page.
+    let res = b.get(s.url("/console/coverage")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/console/login");
+    let (status, page) = get(&s, &b, "/console/login").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("登录监管平台") && page.contains("动态验证码"), "{page}");
+
+    let res = b
+        .post(s.url("/console/login"))
+        .header("origin", &s.base)
+        .form(&[("login", " ZhangMin "), ("password", PASSWORD), ("code", &code_now(&secret))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/console/coverage");
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with("pc_console=pcs_") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+
+    let res = b.get(s.url("/console/coverage")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let page = res.text().await.unwrap();
+    assert!(page.contains("张敏 · 市级监管"), "{page}");
+    let r = rows(&page);
+    // 鼓楼区 商场超市: 2 registered, 2 approved, 1 with a live code (50%), 1 active today and this week.
+    assert!(r.contains(&["鼓楼区", "商场超市", "2", "2", "1", "50%", "1", "1"].map(String::from).to_vec()), "{r:?}");
+    assert!(r.contains(&["龙亭区", "农贸市场", "1", "1", "1", "100%", "0", "0"].map(String::from).to_vec()), "{r:?}");
+    assert!(page.contains("data-testid=\"coverage-total\">"), "{page}");
+    // The city supervisor may narrow to one district.
+    let (_, only) = get(&s, &b, "/console/coverage?district=longting").await;
+    assert!(rows(&only).iter().all(|r| r[0] == "龙亭区"), "{:?}", rows(&only));
+
+    // The export: the same table, Chinese headers, read back from the workbook.
+    let res = b.get(s.url("/console/coverage.xlsx")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''%E5%9C%BA"));
+    let cells = read_xlsx(&res.bytes().await.unwrap());
+    assert_eq!(cells[0][..3], ["辖区", "场所类型", "已登记"].map(String::from));
+    assert!(
+        cells.iter().any(|r| r[..6] == ["鼓楼区", "商场超市", "2", "2", "1", "50%"].map(String::from)),
+        "{cells:?}"
+    );
+    assert_eq!(cells.last().map(|r| r[0].as_str()), Some("合计"));
+
+    // Each view and the export are in the audit log, under the user's name.
+    let audited: Vec<(String, String)> =
+        sqlx::query_as("SELECT actor, action FROM audit_log WHERE actor LIKE 'console:%' ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let actions: Vec<&str> = audited.iter().map(|(_, a)| a.as_str()).collect();
+    assert_eq!(actions, ["console_sign_in", "console_coverage", "console_coverage", "console_export"]);
+    assert!(audited.iter().all(|(who, _)| who == "console:zhangmin"));
+
+    // 退出 ends the session on the server: the old cookie opens nothing.
+    let (_, page) = get(&s, &b, "/console/coverage").await;
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_owned();
+    let res = b.post(s.url("/console/logout")).header("origin", &s.base).form(&[("csrf", &csrf)]).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/console/login?out");
+    let stolen = cookie.split(';').next().unwrap().to_owned();
+    let res = browser().get(s.url("/console/coverage")).header("cookie", &stolen).send().await.unwrap();
+    assert_eq!(res.status(), 303, "a signed-out session's cookie still works");
+}
+
+fn read_xlsx(bytes: &[u8]) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let sheet = book.worksheet_range("覆盖情况").expect("sheet");
+    sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+}
+
+#[sqlx::test]
+async fn a_district_supervisor_sees_only_their_district_and_a_tracer_no_coverage(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    venues(&s).await;
+    let secret = user(&s, "longting.jg", Role::District(District::Longting)).await;
+    let b = browser();
+    assert_eq!(sign_in(&s, &b, "longting.jg", PASSWORD, &code_now(&secret)).await.0, 303);
+    for path in ["/console/coverage", "/console/coverage?district=gulou"] {
+        let (status, page) = get(&s, &b, path).await;
+        assert_eq!(status, 200);
+        let r = rows(&page);
+        assert!(!r.is_empty() && r.iter().all(|r| r[0] == "龙亭区"), "{path}: {r:?}");
+        assert!(!page.contains("鼓楼"), "{path} shows another district");
+    }
+    let res = b.get(s.url("/console/coverage.xlsx?district=gulou")).send().await.unwrap();
+    let cells = read_xlsx(&res.bytes().await.unwrap());
+    assert!(cells.iter().skip(1).all(|r| r[0] == "龙亭区" || r[0] == "合计"), "{cells:?}");
+    assert!(!cells.iter().flatten().any(|c| c.contains("鼓楼")), "{cells:?}");
+
+    let secret = user(&s, "liudiao", Role::Tracer).await;
+    let t = browser();
+    let res = t
+        .post(s.url("/console/login"))
+        .header("origin", &s.base)
+        .form(&[("login", "liudiao"), ("password", PASSWORD), ("code", &code_now(&secret))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/console");
+    for path in ["/console/coverage", "/console/coverage.xlsx"] {
+        let (status, page) = get(&s, &t, path).await;
+        assert_eq!(status, 403, "{path}");
+        assert!(page.contains("无权查看"), "{page}");
+    }
+}
+
+#[sqlx::test]
+async fn wrong_passwords_codes_and_replays_are_refused_alike_and_a_name_locks(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let secret = user(&s, "zhangmin", Role::City).await;
+    let b = browser();
+    let wrong = "用户名、密码或动态验证码不正确";
+    // A wrong password with the right code; the right password with a wrong code; an unknown
+    // name: one answer, no hint which part was wrong.
+    for (login, password, code) in [
+        ("zhangmin", "鼓楼区疫情防控2025！", code_now(&secret)),
+        ("zhangmin", PASSWORD, "000000".to_owned()),
+        ("nobody", PASSWORD, code_now(&secret)),
+        ("<script>alert(1)</script>", "x' OR '1'='1", "' OR 1=1".to_owned()),
+    ] {
+        let (status, page) = sign_in(&s, &b, login, password, &code).await;
+        assert_eq!(status, 401, "{login}");
+        assert!(page.contains(wrong), "{page}");
+        assert!(!page.contains("<script>alert"), "the typed name is shown escaped");
+    }
+    // The right code once signs in; the same code again (seen over a shoulder) does not.
+    let code = code_now(&secret);
+    assert_eq!(sign_in(&s, &b, "zhangmin", PASSWORD, &code).await.0, 303);
+    let (status, _) = sign_in(&s, &browser(), "zhangmin", PASSWORD, &code).await;
+    assert_eq!(status, 401, "a TOTP code was accepted twice");
+    // Five failures in a row lock the name for 15 minutes, right password or not; an unknown
+    // name locks the same way, so a lock tells nothing about who exists.
+    let other = user(&s, "wangli", Role::City).await;
+    for name in ["wangli", "nobody2"] {
+        for _ in 0..5 {
+            assert_eq!(sign_in(&s, &b, name, "wrong password!!", "123456").await.0, 401);
+        }
+        let (status, page) = sign_in(&s, &b, name, PASSWORD, &code_now(&other)).await;
+        assert_eq!(status, 429, "{name}");
+        assert!(page.contains("已暂停登录15分钟"), "{page}");
+    }
+    let refused: i64 = count(&pool, "SELECT count(*) FROM audit_log WHERE action = 'console_sign_in_refused'").await;
+    assert!(refused >= 16, "{refused}");
+}
+
+#[sqlx::test]
+async fn a_foreign_form_a_missing_token_and_a_disabled_user_get_nothing(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let secret = user(&s, "zhangmin", Role::City).await;
+    // Signing in from another site's form.
+    let res = browser()
+        .post(s.url("/console/login"))
+        .header("origin", "https://evil.example")
+        .form(&[("login", "zhangmin"), ("password", PASSWORD), ("code", &code_now(&secret))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let b = browser();
+    assert_eq!(sign_in(&s, &b, "zhangmin", PASSWORD, &code_now(&secret)).await.0, 303);
+    // 退出 without the page's token, or from another site, does nothing.
+    for (origin, csrf) in
+        [(s.base.as_str(), ""), (s.base.as_str(), "0123456789abcdef0123456789abcdef"), ("https://evil.example", "")]
+    {
+        let res =
+            b.post(s.url("/console/logout")).header("origin", origin).form(&[("csrf", csrf)]).send().await.unwrap();
+        assert_eq!(res.status(), 403, "{origin} {csrf}");
+    }
+    assert_eq!(get(&s, &b, "/console/coverage").await.0, 200, "still signed in");
+    // A forged cookie opens nothing.
+    let res = browser().get(s.url("/console/coverage")).header("cookie", "pc_console=pcs_0000").send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    // Disabled by the administrator: the open session ends at once, and no new one starts.
+    account::disable(&pool, &Actor::cli(""), "zhangmin").await.unwrap();
+    let res = b.get(s.url("/console/coverage")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/console/login?expired");
+    assert_eq!(sign_in(&s, &browser(), "zhangmin", PASSWORD, &code_next(&secret)).await.0, 401);
+    // Nothing about the user is kept in clear: the TOTP secret is sealed, the password hashed.
+    let (hash, sealed): (String, String) =
+        sqlx::query_as("SELECT password_hash, totp_sealed FROM console_users").fetch_one(&pool).await.unwrap();
+    assert!(hash.starts_with("$argon2id$") && !hash.contains(PASSWORD));
+    assert!(sealed.starts_with("pc1.") && !sealed.contains(&secret), "{sealed}");
+}
+
+#[sqlx::test]
+async fn a_user_is_made_only_with_a_sound_name_role_and_password(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let add = |login: &'static str, pw: &'static str| {
+        let (pool, keys) = (s.pool.clone(), s.keys.clone());
+        async move { account::add(&pool, &keys, &Actor::cli(""), login, "张敏", Role::City, pw).await }
+    };
+    assert!(add("zhangmin", PASSWORD).await.is_ok());
+    for (login, pw, field) in [
+        ("zhangmin", PASSWORD, "login"),
+        ("ZHANGMIN", PASSWORD, "login"),
+        ("张敏", PASSWORD, "login"),
+        ("wangli", "short", "password"),
+        ("wangli", "wangli-wangli-2026", "password"),
+    ] {
+        match add(login, pw).await {
+            Err(placecode_central::CentralError::Invalid { field: f, message }) => {
+                assert_eq!(f, field, "{login} {pw}: {message}");
+            }
+            other => panic!("{login} {pw}: {other:?}"),
+        }
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM console_users").await, 1, "nothing half-saved");
+    assert_eq!(count(&pool, "SELECT count(*) FROM audit_log WHERE action = 'console_user_add'").await, 1);
+}
