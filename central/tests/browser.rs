@@ -47,6 +47,40 @@ fn out_dir() -> PathBuf {
 /// A phone: `width`×`height` CSS pixels, touch, WeChat's Android user agent, and the text size
 /// the person chose (`font_px` is the browser's default font size: 16 normal, 24 for 150%).
 async fn phone_browser(width: u32, height: u32, font_px: u32) -> Chrome {
+    chromium(|caps| {
+        caps.add_experimental_option(
+            "mobileEmulation",
+            json!({
+                "deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0, "touch": true, "mobile": true},
+                "userAgent": "Mozilla/5.0 (Linux; Android 12; V2145A) AppleWebKit/537.36 (KHTML, like Gecko) \
+Version/4.0 Chrome/101.0.4951.74 Mobile Safari/537.36 XWEB/5061 MMWEBSDK/20230405 MicroMessenger/8.0.35.2360 WeChat/arm64"
+            }),
+        )
+        .expect("mobile emulation");
+        caps.add_experimental_option(
+            "prefs",
+            json!({"webkit": {"webprefs": {"default_font_size": font_px, "default_fixed_font_size": font_px * 13 / 16}}}),
+        )
+        .expect("text size");
+    })
+    .await
+}
+
+/// An office's desktop browser, saving downloads into `downloads` without asking.
+async fn office_browser(downloads: &std::path::Path) -> Chrome {
+    chromium(|caps| {
+        caps.add_arg("--window-size=1280,900").expect("size");
+        caps.add_experimental_option(
+            "prefs",
+            json!({"download": {"default_directory": downloads, "prompt_for_download": false}}),
+        )
+        .expect("downloads");
+    })
+    .await
+}
+
+/// Headless Chromium through chromedriver, with `configure`'s capabilities.
+async fn chromium(configure: impl FnOnce(&mut thirtyfour::ChromeCapabilities)) -> Chrome {
     let port = free_port();
     let process = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
         .arg(format!("--port={port}"))
@@ -75,20 +109,7 @@ async fn phone_browser(width: u32, height: u32, font_px: u32) -> Chrome {
         caps.add_arg(arg).expect("arg");
     }
     caps.add_arg(&format!("--user-data-dir={}", profile.display())).expect("profile");
-    caps.add_experimental_option(
-        "mobileEmulation",
-        json!({
-            "deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0, "touch": true, "mobile": true},
-            "userAgent": "Mozilla/5.0 (Linux; Android 12; V2145A) AppleWebKit/537.36 (KHTML, like Gecko) \
-Version/4.0 Chrome/101.0.4951.74 Mobile Safari/537.36 XWEB/5061 MMWEBSDK/20230405 MicroMessenger/8.0.35.2360 WeChat/arm64"
-        }),
-    )
-    .expect("mobile emulation");
-    caps.add_experimental_option(
-        "prefs",
-        json!({"webkit": {"webprefs": {"default_font_size": font_px, "default_fixed_font_size": font_px * 13 / 16}}}),
-    )
-    .expect("text size");
+    configure(&mut caps);
     if let Ok(bin) = std::env::var("CHROMIUM") {
         caps.set_binary(&bin).expect("binary");
     } else if std::path::Path::new("/usr/bin/chromium").exists() {
@@ -563,6 +584,86 @@ async fn a_busy_door_tells_the_phone_to_wait_and_it_sends_again_by_itself(pool: 
     assert!(sent.iter().all(|(u, _)| u.ends_with(&path)), "{sent:?}");
     assert_eq!(sent.first().map(|(_, s)| *s), Some(429), "{sent:?}");
     assert_eq!(sent.last().map(|(_, s)| *s), Some(200), "{sent:?}");
+    if let Some(driver) = chrome.driver.clone() {
+        driver.quit().await.ok();
+    }
+}
+
+/// The supervision console in an office's browser: the sign-in page (password and the code of
+/// an authenticator app), the coverage table, its Excel export downloaded and read back, 退出.
+#[sqlx::test]
+async fn a_supervisor_signs_in_reads_coverage_and_downloads_it(pool: PgPool) {
+    use placecode_central::console::account::{self, Role};
+    let s = Server::start(pool.clone()).await;
+    venues_in_two_districts(&s).await;
+    let password = "鼓楼区疫情防控2026！";
+    let created = account::add(
+        &pool,
+        &s.keys,
+        &placecode_central::audit::Actor::cli(""),
+        "zhangmin",
+        "张敏",
+        Role::City,
+        password,
+    )
+    .await
+    .expect("user");
+    let downloads = tempfile_dir();
+    let chrome = office_browser(&downloads).await;
+    let d = chrome.driver.as_ref().expect("driver");
+    d.goto(s.url("/console")).await.expect("open");
+    wait_for(d, "#login").await;
+    assert!(d.current_url().await.unwrap().as_str().ends_with("/console/login"));
+    shot(d, "console-sign-in").await;
+    // A wrong code first: the page says so, keeps the name, and forgets the password.
+    fill(d, "login", "zhangmin").await;
+    fill(d, "password", password).await;
+    fill(d, "code", "000000").await;
+    submit(d).await;
+    let error = wait_for(d, "[data-testid=login-error]").await.text().await.unwrap();
+    assert_eq!(error, "用户名、密码或动态验证码不正确");
+    assert_eq!(d.find(By::Id("login")).await.unwrap().value().await.unwrap().as_deref(), Some("zhangmin"));
+    assert_eq!(d.find(By::Id("password")).await.unwrap().value().await.unwrap().as_deref(), Some(""));
+    fill(d, "password", password).await;
+    fill(d, "code", &account::totp_code(&created.totp_secret, Utc::now()).expect("code")).await;
+    submit(d).await;
+    wait_for(d, "[data-testid=coverage-table]").await;
+    let page = text(d).await;
+    assert!(page.contains("张敏 · 市级监管") && page.contains("场所码覆盖情况"), "{page}");
+    let row = d.find(By::Css("[data-testid=coverage-row]")).await.unwrap().text().await.unwrap();
+    assert!(row.starts_with("鼓楼区") && row.contains("商场超市"), "{row}");
+    shot(d, "console-coverage").await;
+
+    // 导出Excel: the browser saves the workbook; it reads back with the same rows.
+    d.find(By::Css("[data-testid=coverage-export]")).await.unwrap().click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let saved = loop {
+        let done = std::fs::read_dir(&downloads)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "xlsx"));
+        if let Some(p) = done {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "no workbook downloaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let name = saved.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("场所码覆盖情况-全部辖区-"), "{name}");
+    use calamine::Reader;
+    let mut book = calamine::open_workbook::<calamine::Xlsx<_>, _>(&saved).expect("xlsx");
+    let sheet = book.worksheet_range("覆盖情况").expect("sheet");
+    let cells: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(cells[0][..5], ["辖区", "场所类型", "已登记", "审核通过", "已发码"].map(String::from));
+    assert!(cells.iter().any(|r| r[..5] == ["龙亭区", "农贸市场", "1", "1", "1"].map(String::from)), "{cells:?}");
+
+    // 退出: back to the sign-in page, and the console is closed to this browser.
+    d.find(By::Css("[data-testid=console-sign-out]")).await.unwrap().click().await.unwrap();
+    let note = wait_for(d, "[data-testid=login-note]").await.text().await.unwrap();
+    assert_eq!(note, "已退出登录");
+    d.goto(s.url("/console/coverage")).await.unwrap();
+    wait_for(d, "#login").await;
     if let Some(driver) = chrome.driver.clone() {
         driver.quit().await.ok();
     }

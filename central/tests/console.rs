@@ -8,11 +8,8 @@ use chrono::{Duration, Utc};
 use common::*;
 use placecode_central::audit::Actor;
 use placecode_central::console::account::{self, Role};
-use placecode_core::sync::RecordKind;
-use placecode_core::venue::{CodeKind, District};
-use serde_json::json;
+use placecode_core::venue::District;
 use sqlx::PgPool;
-use uuid::Uuid;
 
 const PASSWORD: &str = "鼓楼区疫情防控2026！";
 
@@ -54,27 +51,6 @@ async fn get(s: &Server, b: &reqwest::Client, path: &str) -> (u16, String) {
     (status, res.text().await.unwrap_or_default())
 }
 
-/// Venues in two districts: 鼓楼区 with a code and a check-in today, 龙亭区 with a code only,
-/// and one in 鼓楼区 whose code was revoked.
-async fn venues(s: &Server) {
-    let mut gulou = s.desk(&["gulou"], &[]).await;
-    let (mall, _) = gulou.venue_with_code("鼓楼超市", CodeKind::General).await;
-    let (_, revoked) = gulou.venue_with_code("鼓楼书店", CodeKind::General).await;
-    sqlx::query("UPDATE codes SET revoked_at = now() WHERE code = $1").bind(&revoked).execute(&s.pool).await.unwrap();
-    gulou.push(&[visit_record(mall, &resident_id(1), "李秀英", Utc::now() - Duration::hours(2))]).await;
-    let mut longting = s.desk(&["longting"], &[]).await;
-    let venue = Uuid::now_v7();
-    let mut v = venue_record(venue, "龙亭农贸市场", CodeKind::General);
-    v.body["district"] = json!("longting");
-    v.body["category"] = json!("market");
-    v.body["address"] = json!("龙亭区北门大街1号");
-    longting.serial += 1;
-    let code = longting.key.sign(CodeKind::General, longting.serial);
-    let c = record(RecordKind::Code, json!({"code": code, "venue_id": venue, "label": "正门"}));
-    let res = longting.push(&[v, c]).await;
-    assert!(res.results.iter().all(|r| r.status == placecode_core::sync::PushStatus::Stored), "{res:?}");
-}
-
 /// The cells of a coverage page's rows, as text.
 fn rows(html: &str) -> Vec<Vec<String>> {
     html.split("data-testid=\"coverage-row\">")
@@ -100,7 +76,7 @@ fn rows(html: &str) -> Vec<Vec<String>> {
 #[sqlx::test]
 async fn a_city_supervisor_signs_in_with_a_password_and_a_code_and_reads_coverage(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
-    venues(&s).await;
+    venues_in_two_districts(&s).await;
     let secret = user(&s, "zhangmin", Role::City).await;
     let b = browser();
     // Not signed in: every page leads to the sign-in page.
@@ -186,7 +162,7 @@ fn read_xlsx(bytes: &[u8]) -> Vec<Vec<String>> {
 #[sqlx::test]
 async fn a_district_supervisor_sees_only_their_district_and_a_tracer_no_coverage(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
-    venues(&s).await;
+    venues_in_two_districts(&s).await;
     let secret = user(&s, "longting.jg", Role::District(District::Longting)).await;
     let b = browser();
     assert_eq!(sign_in(&s, &b, "longting.jg", PASSWORD, &code_now(&secret)).await.0, 303);

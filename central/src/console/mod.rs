@@ -153,6 +153,9 @@ fn render(app: &App, status: StatusCode, nonce: &str, html: askama::Result<Strin
         Ok(body) => {
             let mut res = (status, body).into_response();
             crate::phone::strict_headers(app, res.headers_mut(), nonce);
+            // The console's forms must carry their origin (see `same_origin`): under the phone
+            // page's `no-referrer` a browser sends `Origin: null`. No address leaves the site.
+            res.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
             res
         }
         Err(e) => {

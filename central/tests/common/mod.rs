@@ -347,3 +347,24 @@ pub fn declaration(t: &Tokens, name: &str, id: &str) -> Vec<(&'static str, Strin
         ("temperature", "36.5".into()),
     ]
 }
+
+/// Venues in two districts: 鼓楼区 with a code and a check-in today, 龙亭区 with a code only,
+/// and one in 鼓楼区 whose code was revoked.
+pub async fn venues_in_two_districts(s: &Server) {
+    let mut gulou = s.desk(&["gulou"], &[]).await;
+    let (mall, _) = gulou.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let (_, revoked) = gulou.venue_with_code("鼓楼书店", CodeKind::General).await;
+    sqlx::query("UPDATE codes SET revoked_at = now() WHERE code = $1").bind(&revoked).execute(&s.pool).await.unwrap();
+    gulou.push(&[visit_record(mall, &resident_id(1), "李秀英", Utc::now() - chrono::Duration::hours(2))]).await;
+    let mut longting = s.desk(&["longting"], &[]).await;
+    let venue = Uuid::now_v7();
+    let mut v = venue_record(venue, "龙亭农贸市场", CodeKind::General);
+    v.body["district"] = json!("longting");
+    v.body["category"] = json!("market");
+    v.body["address"] = json!("龙亭区北门大街1号");
+    longting.serial += 1;
+    let code = longting.key.sign(CodeKind::General, longting.serial);
+    let c = record(RecordKind::Code, json!({"code": code, "venue_id": venue, "label": "正门"}));
+    let res = longting.push(&[v, c]).await;
+    assert!(res.results.iter().all(|r| r.status == placecode_core::sync::PushStatus::Stored), "{res:?}");
+}
