@@ -184,18 +184,7 @@ async fn tracing_actor(app: &App, t: &Tracer, peer: SocketAddr, headers: &Header
     let source = app.client(peer, headers);
     let purpose = crate::audit::purpose(purpose)?;
     let actor = Actor { name: t.actor_name(), source, purpose };
-    let (asked,): (i64,) = sqlx::query_as(
-        "SELECT count(*) FROM audit_log WHERE actor = $1 AND action <> 'trace_refused' AND at > now() - interval '1 hour'",
-    )
-    .bind(&actor.name)
-    .fetch_one(&app.pool)
-    .await?;
-    if asked >= app.tracer_per_hour {
-        tracing::warn!(tracer = %t.id, asked, "tracing queries over the hourly limit");
-        crate::audit::write(&app.pool, &actor, "trace_refused", serde_json::json!({"over_hourly_limit": asked}), 0)
-            .await?;
-        return Err(CentralError::TooManyQueries);
-    }
+    crate::trace::within_hourly_limit(&app.pool, &actor, app.tracer_per_hour).await?;
     Ok(actor)
 }
 

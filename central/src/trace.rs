@@ -166,6 +166,24 @@ fn masked(raw: &str) -> String {
     placecode_core::mask::id_number(&placecode_core::normalize::compact(raw).to_ascii_uppercase())
 }
 
+/// One tracer's queries are limited per hour across every server (counted in the audit log
+/// itself, the API's and the console's alike); a query over the limit is refused and audited too.
+pub async fn within_hourly_limit(pool: &PgPool, actor: &Actor, per_hour: i64) -> Result<()> {
+    let (asked,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM audit_log WHERE actor = $1 AND (action LIKE 'trace\\_%' OR action = 'supervise_trips')
+         AND action <> 'trace_refused' AND at > now() - interval '1 hour'",
+    )
+    .bind(&actor.name)
+    .fetch_one(pool)
+    .await?;
+    if asked >= per_hour {
+        tracing::warn!(actor = %actor.name, asked, "tracing queries over the hourly limit");
+        crate::audit::write(pool, actor, "trace_refused", serde_json::json!({"over_hourly_limit": asked}), 0).await?;
+        return Err(CentralError::TooManyQueries);
+    }
+    Ok(())
+}
+
 /// A person's visits in the window, and what each source (desk or phone) said their details are.
 pub async fn person(
     db: Db<'_>,

@@ -658,6 +658,16 @@ async fn a_supervisor_signs_in_reads_coverage_and_downloads_it(pool: PgPool) {
     assert_eq!(cells[0][..5], ["辖区", "场所类型", "已登记", "审核通过", "已发码"].map(String::from));
     assert!(cells.iter().any(|r| r[..5] == ["龙亭区", "农贸市场", "1", "1", "1"].map(String::from)), "{cells:?}");
 
+    // 流调查询 with a purpose: the visits, masked for the city's supervisor, and a timeline.
+    d.find(By::Css("a[href='/console/trace']")).await.unwrap().click().await.unwrap();
+    fill(d, "id_number", &resident_id(1)).await;
+    fill(d, "purpose", "流调2026-118号").await;
+    d.find(By::Css("[data-testid=trace-run]")).await.unwrap().click().await.unwrap();
+    let row = wait_for(d, "[data-testid=trace-row]").await.text().await.unwrap();
+    assert!(row.contains("鼓楼超市") && row.contains("李**") && !row.contains(&resident_id(1)), "{row}");
+    wait_for(d, "[data-testid=trace-timeline]").await;
+    shot(d, "console-trace").await;
+
     // 退出: back to the sign-in page, and the console is closed to this browser.
     d.find(By::Css("[data-testid=console-sign-out]")).await.unwrap().click().await.unwrap();
     let note = wait_for(d, "[data-testid=login-note]").await.text().await.unwrap();

@@ -187,7 +187,7 @@ async fn a_district_supervisor_sees_only_their_district_and_a_tracer_no_coverage
         .send()
         .await
         .unwrap();
-    assert_eq!(res.headers()["location"], "/console");
+    assert_eq!(res.headers()["location"], "/console/trace");
     for path in ["/console/coverage", "/console/coverage.xlsx"] {
         let (status, page) = get(&s, &t, path).await;
         assert_eq!(status, 403, "{path}");
@@ -298,4 +298,165 @@ async fn a_user_is_made_only_with_a_sound_name_role_and_password(pool: PgPool) {
     }
     assert_eq!(count(&pool, "SELECT count(*) FROM console_users").await, 1, "nothing half-saved");
     assert_eq!(count(&pool, "SELECT count(*) FROM audit_log WHERE action = 'console_user_add'").await, 1);
+}
+
+/// Signs a new user of `role` in; answers their browser.
+async fn signed_in(s: &Server, login: &str, role: Role) -> reqwest::Client {
+    let secret = user(s, login, role).await;
+    let b = browser();
+    assert_eq!(sign_in(s, &b, login, PASSWORD, &code_now(&secret)).await.0, 303);
+    b
+}
+
+/// The CSRF token of the console page at `path`.
+async fn page_csrf(s: &Server, b: &reqwest::Client, path: &str) -> String {
+    let (_, page) = get(s, b, path).await;
+    page.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("csrf").to_owned()
+}
+
+async fn trace(s: &Server, b: &reqwest::Client, csrf: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    let mut form = vec![("csrf", csrf)];
+    form.extend_from_slice(fields);
+    let res = b.post(s.url("/console/trace")).header("origin", &s.base).form(&form).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap_or_default())
+}
+
+#[sqlx::test]
+async fn a_tracer_traces_with_a_purpose_sees_people_in_full_and_is_audited(pool: PgPool) {
+    let mut cfg = serve_config(100_000);
+    cfg.tracer_per_hour = 3;
+    let s = Server::start_with(pool.clone(), cfg).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (mall, _) = desk.venue_with_code("鼓楼超市", placecode_core::venue::CodeKind::General).await;
+    let (case, contact) = (resident_id(11), resident_id(12));
+    let now = Utc::now();
+    desk.push(&[
+        visit_record(mall, &case, "病例甲", now - Duration::hours(30)),
+        visit_record(mall, &contact, "接触乙", now - Duration::hours(29)),
+    ])
+    .await;
+    let b = signed_in(&s, "liudiao", Role::Tracer).await;
+    // A tracer lands on the tracing page; there is no coverage for them in the menu.
+    let res = b.get(s.url("/console")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/console/trace");
+    let (_, page) = get(&s, &b, "/console/trace").await;
+    assert!(page.contains("流调查询") && !page.contains("/console/coverage"), "{page}");
+    let csrf = page_csrf(&s, &b, "/console/trace").await;
+    let today = placecode_core::sync::shanghai_date(now);
+    let from = (today - chrono::Days::new(3)).to_string();
+    let to = today.to_string();
+
+    // No purpose: refused, naming the field, and nothing is traced or counted.
+    let (status, page) = trace(
+        &s,
+        &b,
+        &csrf,
+        &[("kind", "person"), ("id_number", &case), ("from", &from), ("to", &to), ("purpose", " ")],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(page.contains("查询用途：必填") && page.contains("id=\"purpose\" name=\"purpose\""), "{page}");
+    // A bad number: refused with its reason.
+    let (status, page) = trace(
+        &s,
+        &b,
+        &csrf,
+        &[
+            ("kind", "person"),
+            ("id_number", "<script>1</script>"),
+            ("from", &from),
+            ("to", &to),
+            ("purpose", "流调2026-118号"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(page.contains("证件号：") && !page.contains("<script>1"), "{page}");
+    assert_eq!(count(&pool, "SELECT count(*) FROM audit_log WHERE action LIKE 'trace%'").await, 0);
+
+    // The person's visits: in full (the tracer's purpose is to reach people), with a timeline.
+    let (status, page) = trace(
+        &s,
+        &b,
+        &csrf,
+        &[("kind", "person"), ("id_number", &case), ("from", &from), ("to", &to), ("purpose", "流调2026-118号")],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(&case) && page.contains("病例甲") && page.contains("鼓楼超市"), "{page}");
+    assert!(page.contains("data-testid=\"trace-timeline\""), "{page}");
+    // Who overlapped them: the contact, an hour apart.
+    let (status, page) = trace(
+        &s,
+        &b,
+        &csrf,
+        &[("kind", "overlap"), ("id_number", &case), ("hours", "2"), ("purpose", "流调2026-118号")],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(&contact) && page.contains("接触乙") && page.contains("<td class=\"n\">60</td>"), "{page}");
+    let audited: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT actor, action, purpose FROM audit_log WHERE action LIKE 'trace%' ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        audited,
+        [("trace_person", 1), ("trace_overlap", 1)].map(|(a, _)| (
+            "console:liudiao".to_owned(),
+            a.to_owned(),
+            "流调2026-118号".to_owned()
+        ))
+    );
+    // The audit keeps who was traced masked, never in clear.
+    assert_eq!(count(&pool, &format!("SELECT count(*) FROM audit_log WHERE params::text LIKE '%{case}%'")).await, 0);
+
+    // Without the page's token, or past the hourly limit (shared with the tracing API): refused.
+    let (status, _) = trace(
+        &s,
+        &b,
+        "",
+        &[("kind", "person"), ("id_number", &case), ("from", &from), ("to", &to), ("purpose", "流调2026-118号")],
+    )
+    .await;
+    assert_eq!(status, 403);
+    let ask =
+        [("kind", "person"), ("id_number", case.as_str()), ("from", &from), ("to", &to), ("purpose", "流调2026-118号")];
+    assert_eq!(trace(&s, &b, &csrf, &ask).await.0, 200);
+    let (status, page) = trace(&s, &b, &csrf, &ask).await;
+    assert_eq!(status, 429, "{page}");
+    assert!(page.contains("查询次数已达上限"), "{page}");
+    assert_eq!(count(&pool, "SELECT count(*) FROM audit_log WHERE action = 'trace_refused'").await, 1);
+}
+
+#[sqlx::test]
+async fn the_city_sees_traces_masked_and_a_district_not_at_all(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (mall, _) = desk.venue_with_code("鼓楼超市", placecode_core::venue::CodeKind::General).await;
+    let case = resident_id(21);
+    desk.push(&[visit_record(mall, &case, "病例甲", Utc::now() - Duration::hours(3))]).await;
+    let city = signed_in(&s, "zhangmin", Role::City).await;
+    let csrf = page_csrf(&s, &city, "/console/trace").await;
+    let today = placecode_core::sync::shanghai_date(Utc::now()).to_string();
+    let (status, page) = trace(
+        &s,
+        &city,
+        &csrf,
+        &[("kind", "person"), ("id_number", &case), ("from", &today), ("to", &today), ("purpose", "市指挥部核查")],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("鼓楼超市") && page.contains("已脱敏"), "{page}");
+    // The rows are masked (the form keeps the number the supervisor typed).
+    let table = page.split("<tbody>").nth(1).unwrap_or_default();
+    assert!(!table.contains(&case) && !table.contains("病例甲") && !table.contains("13837800002"), "{table}");
+    assert!(table.contains(&placecode_core::mask::id_number(&case)) && table.contains("138****0002"), "{table}");
+
+    let district = signed_in(&s, "gulou.jg", Role::District(District::Gulou)).await;
+    let (status, _) = get(&s, &district, "/console/trace").await;
+    assert_eq!(status, 403);
+    let (status, _) = trace(&s, &district, "x", &[("kind", "person"), ("id_number", &case), ("purpose", "看看")]).await;
+    assert_eq!(status, 403);
 }

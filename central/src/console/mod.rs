@@ -6,6 +6,7 @@
 pub mod account;
 pub mod coverage;
 pub mod text;
+pub mod traces;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<App> {
         .route("/console/logout", post(logout))
         .route("/console/coverage", get(coverage_page))
         .route("/console/coverage.xlsx", get(coverage_export))
+        .route("/console/trace", get(traces::show).post(traces::run))
 }
 
 /// Sign-in attempts per client address and minute, before any password is hashed.
@@ -57,7 +59,7 @@ border-radius:6px;padding:.6rem 1.2rem;cursor:pointer;text-decoration:none}.narr
 .bar{display:flex;gap:.75rem;align-items:center;margin:.75rem 0;flex-wrap:wrap}table{border-collapse:collapse;width:100%;\
 background:#fff;font-variant-numeric:tabular-nums}th,td{border-bottom:1px solid #e3e7ee;padding:.45rem .6rem;text-align:left}\
 th{background:#e9eef5;position:sticky;top:0}td.n{text-align:right}tr.sub td{font-weight:700;background:#f7f9fc}\
-:focus-visible{outline:3px solid #f4b400;outline-offset:1px}";
+:focus-visible{outline:3px solid #f4b400;outline-offset:1px}.query{margin-bottom:1rem}.kinds{border:0;padding:0;margin:0;display:flex;gap:1.5rem}.kinds label{font-weight:400;margin:0}.grid{display:grid;grid-template-columns:2fr 1fr 1fr 1fr;gap:0 1rem}input[type=date],input[type=number]{width:100%;font:inherit;padding:.5rem .6rem;border:1px solid #98a2b3;border-radius:6px}[aria-invalid=true]{border-color:#a4161a;outline:2px solid #a4161a}.query button{margin-top:1rem}.mono{font-family:ui-monospace,monospace}.dot{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;margin-right:.35rem;vertical-align:baseline}.dot.green{background:#0a8f45}.dot.yellow{background:#e0a800}.dot.red{background:#c40d0d}h2{font-size:1.15rem;margin:1.25rem 0 .5rem}.timeline{list-style:none;padding:0;border-left:3px solid #c9d3e0;margin-left:.5rem}.timeline>li{padding:0 0 .75rem 1rem}.timeline .day{font-weight:700}.timeline ol{list-style:none;padding:.25rem 0 0 0;margin:0}";
 
 /// The frame every page shares: title, the user and their menu.
 struct Chrome<'a> {
@@ -79,6 +81,9 @@ impl<'a> Chrome<'a> {
         let mut nav = Vec::new();
         if user.is_some_and(|u| u.role.supervises().is_some()) {
             nav.push(("/console/coverage", t::NAV_COVERAGE, here == "/console/coverage"));
+        }
+        if user.is_some_and(|u| traces::sees(u.role).is_some()) {
+            nav.push(("/console/trace", t::NAV_TRACE, here == "/console/trace"));
         }
         Chrome {
             lang: t::LANG,
@@ -207,14 +212,22 @@ async fn signed_in(app: &App, headers: &HeaderMap) -> Result<Session, Response> 
     }
 }
 
+/// The first page a role opens.
+fn landing(user: &User) -> &'static str {
+    if user.role.supervises().is_some() {
+        "/console/coverage"
+    } else {
+        "/console/trace"
+    }
+}
+
 fn form(body: &[u8]) -> HashMap<String, String> {
     form_urlencoded::parse(body).into_owned().collect()
 }
 
 async fn home(State(app): State<App>, headers: HeaderMap) -> Response {
     match signed_in(&app, &headers).await {
-        Ok(s) if s.user.role.supervises().is_some() => see_other("/console/coverage", None),
-        Ok(s) => message(&app, StatusCode::OK, Some(&s), t::PRODUCT, t::FORBIDDEN),
+        Ok(s) => see_other(landing(&s.user), None),
         Err(r) => r,
     }
 }
@@ -285,10 +298,7 @@ async fn login_submit(
     }
     let password: String = get("password").chars().take(account::PASSWORD_MAX + 1).collect();
     match account::sign_in(&app.pool, &app.keys, &typed, &password, get("code"), &who, Utc::now()).await {
-        Ok(Ok((user, token))) => {
-            let to = if user.role.supervises().is_some() { "/console/coverage" } else { "/console" };
-            see_other(to, Some(session_cookie(&app, &token)))
-        }
+        Ok(Ok((user, token))) => see_other(landing(&user), Some(session_cookie(&app, &token))),
         Ok(Err(Refused::Wrong)) => login_form(&app, StatusCode::UNAUTHORIZED, None, Some(t::SIGN_IN_WRONG), &typed),
         Ok(Err(Refused::Locked)) => {
             login_form(&app, StatusCode::TOO_MANY_REQUESTS, None, Some(t::SIGN_IN_LOCKED), &typed)

@@ -46,6 +46,7 @@ pub const ERROR_TITLE: &str = "出错了";
 
 // Navigation.
 pub const NAV_COVERAGE: &str = "覆盖情况";
+pub const NAV_TRACE: &str = "流调查询";
 
 // Coverage (R10).
 pub const COVERAGE_TITLE: &str = "场所码覆盖情况";
@@ -62,3 +63,30 @@ pub const COVERAGE_HEADERS: [&str; 8] =
     ["辖区", "场所类型", "已登记", "审核通过", "已发码", "发码率", "近24小时有登记", "近7天有登记"];
 pub const COVERAGE_SHEET: &str = "覆盖情况";
 pub const COVERAGE_FILE: &str = "场所码覆盖情况";
+
+// Tracing (R11).
+pub const TRACE_TITLE: &str = "流调查询";
+pub const TRACE_NOTE: &str = "每次查询都记入审计日志（查询人、来源、用途、结果数）。请只为流调任务查询。";
+pub const TRACE_PERSON: &str = "某人的行程";
+pub const TRACE_OVERLAP: &str = "时空伴随（近14天同场所前后N小时）";
+pub const TRACE_ID_NUMBER: &str = "证件号";
+pub const TRACE_FROM: &str = "开始日期";
+pub const TRACE_TO: &str = "结束日期";
+pub const TRACE_HOURS: &str = "前后小时数";
+pub const TRACE_PURPOSE: &str = "查询用途";
+pub const TRACE_PURPOSE_HINT: &str = "必填，如流调编号“流调2026-118号”";
+pub const TRACE_RUN: &str = "查询";
+pub const TRACE_HEADERS: [&str; 8] = ["时间", "场所", "姓名", "证件号", "电话", "颜色", "来源", "备注"];
+pub const TRACE_APART: &str = "相隔（分钟）";
+pub const TRACE_NONE: &str = "没有查到记录。";
+pub const TRACE_TRUNCATED: &str = "结果过多，只显示前10000条：请缩小时间范围。";
+pub const TRACE_MASKED: &str = "您的角色看到的姓名、证件号和电话已脱敏；流调人员可见完整信息。";
+pub const TRACE_TIMELINE: &str = "时间线";
+pub const TRACE_UNVERIFIED: &str = "他人手机代报，未核验";
+pub const TRACE_BAD_DATE: &str = "请填写日期（年-月-日）";
+pub const TRACE_BAD_HOURS: &str = "前后小时数：应为1至72的整数";
+pub const GREEN: &str = "绿码";
+pub const YELLOW: &str = "黄码";
+pub const RED: &str = "红码";
+pub const SOURCE_PHONE: &str = "手机扫码";
+pub const SOURCE_DESK: &str = "登记台";
