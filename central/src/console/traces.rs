@@ -99,6 +99,9 @@ const TEXT: TraceText = TraceText {
     unverified: t::TRACE_UNVERIFIED,
 };
 
+/// A Beijing date and that day's visits: (time, venue, colour).
+type Day = (String, Vec<(String, String, &'static str)>);
+
 #[derive(Template)]
 #[template(path = "console/trace.html")]
 struct TracePage<'a> {
@@ -113,7 +116,7 @@ struct TracePage<'a> {
     overlap: bool,
     truncated: bool,
     /// The person's visits by day (Beijing dates), for the timeline.
-    days: Vec<(String, Vec<(String, String, &'static str)>)>,
+    days: Vec<Day>,
 }
 
 fn page(app: &App, status: StatusCode, session: &Session, asked: Asked, outcome: Outcome) -> Response {
@@ -124,7 +127,7 @@ fn page(app: &App, status: StatusCode, session: &Session, asked: Asked, outcome:
         Outcome::Refused(field, message) => (None, false, Some(message), field),
     };
     let overlap = asked.kind == "overlap";
-    let mut days: Vec<(String, Vec<(String, String, &'static str)>)> = Vec::new();
+    let mut days: Vec<Day> = Vec::new();
     if !overlap {
         for r in rows.iter().flatten() {
             let (day, time) = r.at.split_once(' ').unwrap_or((&r.at, ""));
