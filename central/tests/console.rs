@@ -454,9 +454,19 @@ async fn the_city_sees_traces_masked_and_a_district_not_at_all(pool: PgPool) {
     assert!(!table.contains(&case) && !table.contains("病例甲") && !table.contains("13837800002"), "{table}");
     assert!(table.contains(&placecode_core::mask::id_number(&case)) && table.contains("138****0002"), "{table}");
 
+    // The audit log shows the query, its purpose and whom it traced (masked), to the city.
+    let (status, page) = get(&s, &city, "/console/audit?action=trace_person").await;
+    assert_eq!(status, 200);
+    let first = page.split("data-testid=\"audit-row\">").nth(1).unwrap_or_default();
+    assert!(first.contains("console:zhangmin") && first.contains("查询某人行程") && first.contains("市指挥部核查"), "{first}");
+    assert!(first.contains(&placecode_core::mask::id_number(&case)) && !page.contains(&case), "{first}");
+    let (_, hostile) = get(&s, &city, "/console/audit?action=%3Cscript%3E").await;
+    assert!(!hostile.contains("<script>") && hostile.contains("data-testid=\"audit-row\""), "an unknown action shows all");
+
     let district = signed_in(&s, "gulou.jg", Role::District(District::Gulou)).await;
     let (status, _) = get(&s, &district, "/console/trace").await;
     assert_eq!(status, 403);
+    assert_eq!(get(&s, &district, "/console/audit").await.0, 403);
     let (status, _) = trace(&s, &district, "x", &[("kind", "person"), ("id_number", &case), ("purpose", "看看")]).await;
     assert_eq!(status, 403);
 }

@@ -37,6 +37,7 @@ pub fn routes() -> Router<App> {
         .route("/console/coverage", get(coverage_page))
         .route("/console/coverage.xlsx", get(coverage_export))
         .route("/console/trace", get(traces::show).post(traces::run))
+        .route("/console/audit", get(audit_page))
 }
 
 /// Sign-in attempts per client address and minute, before any password is hashed.
@@ -59,7 +60,7 @@ border-radius:6px;padding:.6rem 1.2rem;cursor:pointer;text-decoration:none}.narr
 .bar{display:flex;gap:.75rem;align-items:center;margin:.75rem 0;flex-wrap:wrap}table{border-collapse:collapse;width:100%;\
 background:#fff;font-variant-numeric:tabular-nums}th,td{border-bottom:1px solid #e3e7ee;padding:.45rem .6rem;text-align:left}\
 th{background:#e9eef5;position:sticky;top:0}td.n{text-align:right}tr.sub td{font-weight:700;background:#f7f9fc}\
-:focus-visible{outline:3px solid #f4b400;outline-offset:1px}.query{margin-bottom:1rem}.kinds{border:0;padding:0;margin:0;display:flex;gap:1.5rem}.kinds label{font-weight:400;margin:0}.grid{display:grid;grid-template-columns:2fr 1fr 1fr 1fr;gap:0 1rem}input[type=date],input[type=number]{width:100%;font:inherit;padding:.5rem .6rem;border:1px solid #98a2b3;border-radius:6px}[aria-invalid=true]{border-color:#a4161a;outline:2px solid #a4161a}.query button{margin-top:1rem}.mono{font-family:ui-monospace,monospace}.dot{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;margin-right:.35rem;vertical-align:baseline}.dot.green{background:#0a8f45}.dot.yellow{background:#e0a800}.dot.red{background:#c40d0d}h2{font-size:1.15rem;margin:1.25rem 0 .5rem}.timeline{list-style:none;padding:0;border-left:3px solid #c9d3e0;margin-left:.5rem}.timeline>li{padding:0 0 .75rem 1rem}.timeline .day{font-weight:700}.timeline ol{list-style:none;padding:.25rem 0 0 0;margin:0}";
+:focus-visible{outline:3px solid #f4b400;outline-offset:1px}.query{margin-bottom:1rem}.kinds{border:0;padding:0;margin:0;display:flex;gap:1.5rem}.kinds label{font-weight:400;margin:0}.grid{display:grid;grid-template-columns:2fr 1fr 1fr 1fr;gap:0 1rem}input[type=date],input[type=number]{width:100%;font:inherit;padding:.5rem .6rem;border:1px solid #98a2b3;border-radius:6px}[aria-invalid=true]{border-color:#a4161a;outline:2px solid #a4161a}.query button{margin-top:1rem}.mono{font-family:ui-monospace,monospace}.dot{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;margin-right:.35rem;vertical-align:baseline}.dot.green{background:#0a8f45}.dot.yellow{background:#e0a800}.dot.red{background:#c40d0d}h2{font-size:1.15rem;margin:1.25rem 0 .5rem}.timeline{list-style:none;padding:0;border-left:3px solid #c9d3e0;margin-left:.5rem}.timeline>li{padding:0 0 .75rem 1rem}.timeline .day{font-weight:700}.timeline ol{list-style:none;padding:.25rem 0 0 0;margin:0}.small-text{font-size:.8rem;max-width:24rem;overflow-wrap:anywhere}";
 
 /// The frame every page shares: title, the user and their menu.
 struct Chrome<'a> {
@@ -84,6 +85,9 @@ impl<'a> Chrome<'a> {
         }
         if user.is_some_and(|u| traces::sees(u.role).is_some()) {
             nav.push(("/console/trace", t::NAV_TRACE, here == "/console/trace"));
+        }
+        if user.is_some_and(|u| u.role == Role::City) {
+            nav.push(("/console/audit", t::NAV_AUDIT, here == "/console/audit"));
         }
         Chrome {
             lang: t::LANG,
@@ -453,6 +457,88 @@ async fn coverage_export(
     let scope_label = district.map_or(t::ALL_DISTRICTS, District::label);
     let stamp = now.with_timezone(&placecode_core::checkin::shanghai()).format("%Y%m%d-%H%M");
     xlsx_response(&format!("{}-{scope_label}-{stamp}.xlsx", t::COVERAGE_FILE), book.0)
+}
+
+struct AuditText {
+    note: &'static str,
+    action: &'static str,
+    all_actions: &'static str,
+    show: &'static str,
+    headers: [&'static str; 7],
+}
+
+/// One audit row as shown (times in Beijing time).
+struct AuditRow {
+    at: String,
+    actor: String,
+    action: String,
+    purpose: String,
+    params: String,
+    results: i64,
+    source: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/audit.html")]
+struct AuditPage<'a> {
+    chrome: Chrome<'a>,
+    t: AuditText,
+    actions: Vec<(&'static str, &'static str, bool)>,
+    rows: Vec<AuditRow>,
+}
+
+/// The audit log, newest first: for the city's supervisors only, and itself audited.
+async fn audit_page(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if session.user.role != Role::City {
+        return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
+    }
+    // Only an action from the list filters; anything else typed into the address shows all.
+    let action = q.get("action").and_then(|a| t::AUDIT_ACTIONS.iter().find(|(k, _)| k == a)).map(|(k, _)| *k);
+    let actor = session.user.actor(&app.client(peer, &headers), "");
+    let read = audit::write(&app.pool, &actor, "read_audit", serde_json::json!({ "action": action }), 0).await;
+    let entries = match read {
+        Ok(()) => audit::recent(&app.pool, action, 500).await,
+        Err(e) => Err(e),
+    };
+    let entries = match entries {
+        Ok(e) => e,
+        Err(e) => return server_error(&app, Some(&session), e),
+    };
+    let label = |a: &str| t::AUDIT_ACTIONS.iter().find(|(k, _)| *k == a).map_or_else(|| a.to_owned(), |(_, l)| (*l).to_owned());
+    let rows = entries
+        .into_iter()
+        .map(|e| AuditRow {
+            at: beijing(e.at),
+            actor: e.actor,
+            action: label(&e.action),
+            purpose: e.purpose,
+            params: if e.params.as_object().is_some_and(|o| o.is_empty()) { String::new() } else { e.params.to_string() },
+            results: e.results,
+            source: e.source,
+        })
+        .collect();
+    let page = AuditPage {
+        chrome: Chrome::new(&app, t::AUDIT_TITLE, Some(&session), "/console/audit"),
+        t: AuditText {
+            note: t::AUDIT_NOTE,
+            action: t::AUDIT_ACTION,
+            all_actions: t::AUDIT_ALL,
+            show: t::SHOW,
+            headers: t::AUDIT_HEADERS,
+        },
+        actions: t::AUDIT_ACTIONS.iter().map(|(k, l)| (*k, *l, Some(*k) == action)).collect(),
+        rows,
+    };
+    render(&app, StatusCode::OK, &page.chrome.nonce, page.render())
 }
 
 /// A workbook to download, named in Chinese (RFC 6266's `filename*`), never cached.

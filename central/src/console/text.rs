@@ -47,6 +47,7 @@ pub const ERROR_TITLE: &str = "出错了";
 // Navigation.
 pub const NAV_COVERAGE: &str = "覆盖情况";
 pub const NAV_TRACE: &str = "流调查询";
+pub const NAV_AUDIT: &str = "审计日志";
 
 // Coverage (R10).
 pub const COVERAGE_TITLE: &str = "场所码覆盖情况";
@@ -90,3 +91,25 @@ pub const YELLOW: &str = "黄码";
 pub const RED: &str = "红码";
 pub const SOURCE_PHONE: &str = "手机扫码";
 pub const SOURCE_DESK: &str = "登记台";
+
+// The audit log (city supervisors only).
+pub const AUDIT_TITLE: &str = "审计日志";
+pub const AUDIT_NOTE: &str = "谁在何时、从哪里、为何查询或导出了什么（最近500条，被查询人只记脱敏证件号）。查看本页也记入审计。";
+pub const AUDIT_ACTION: &str = "操作";
+pub const AUDIT_ALL: &str = "全部操作";
+pub const AUDIT_HEADERS: [&str; 7] = ["时间", "操作人", "操作", "用途", "参数", "结果数", "来源"];
+/// The actions worth filtering by, with their names.
+pub const AUDIT_ACTIONS: [(&str, &str); 12] = [
+    ("trace_person", "查询某人行程"),
+    ("trace_venue", "查询场所人员"),
+    ("trace_overlap", "时空伴随查询"),
+    ("trace_refused", "拒绝的查询"),
+    ("supervise_trips", "货车闭环查询"),
+    ("console_sign_in", "控制台登录"),
+    ("console_sign_in_refused", "控制台登录失败"),
+    ("console_export", "导出Excel"),
+    ("console_coverage", "查看覆盖情况"),
+    ("console_user_add", "新建控制台用户"),
+    ("console_user_disable", "停用控制台用户"),
+    ("clear_colour", "赋色解除"),
+];
