@@ -367,7 +367,7 @@ pub async fn reseal(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<(u64, Vec
 /// Seals what an older server kept in clear besides people, and reseals under the current key
 /// what is kept for long: visits' reasons (sealed once; they age out with retention),
 /// incidents' reasons and notes and their steps' notes, venues' managers, the desks'
-/// code-signing secrets, and the console users' TOTP secrets.
+/// code-signing secrets, the console users' TOTP secrets and the listed places' contacts.
 /// Answers how many values it sealed. Run at start in the background, and by `admin reseal`.
 pub async fn seal_records(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<u64> {
     let data = &keys.data;
@@ -470,8 +470,9 @@ pub async fn seal_records(pool: &sqlx::PgPool, keys: &crate::Keys) -> Result<u64
             .execute(&mut *tx)
             .await?;
     }
+    let places = crate::console::places::reseal(&mut tx, data, &prefix).await?;
     tx.commit().await?;
-    Ok(done + (incidents.len() + steps.len() + venues.len() + desks.len() + users.len()) as u64)
+    Ok(done + (incidents.len() + steps.len() + venues.len() + desks.len() + users.len()) as u64 + places)
 }
 
 /// The ids (as stored, 8 hex digits) of the data keys that values in the database are sealed
@@ -502,6 +503,8 @@ pub async fn sealed_key_ids(pool: &sqlx::PgPool) -> Result<Vec<String>> {
              UNION ALL SELECT tag_input FROM raised
              UNION ALL SELECT details FROM person_details
              UNION ALL SELECT totp_sealed FROM console_users
+             UNION ALL SELECT contact_name FROM reference_places
+             UNION ALL SELECT contact_phone FROM reference_places
          ) s WHERE v LIKE 'pc1.%'",
     )
     .fetch_all(pool)

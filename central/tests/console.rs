@@ -458,10 +458,16 @@ async fn the_city_sees_traces_masked_and_a_district_not_at_all(pool: PgPool) {
     let (status, page) = get(&s, &city, "/console/audit?action=trace_person").await;
     assert_eq!(status, 200);
     let first = page.split("data-testid=\"audit-row\">").nth(1).unwrap_or_default();
-    assert!(first.contains("console:zhangmin") && first.contains("查询某人行程") && first.contains("市指挥部核查"), "{first}");
+    assert!(
+        first.contains("console:zhangmin") && first.contains("查询某人行程") && first.contains("市指挥部核查"),
+        "{first}"
+    );
     assert!(first.contains(&placecode_core::mask::id_number(&case)) && !page.contains(&case), "{first}");
     let (_, hostile) = get(&s, &city, "/console/audit?action=%3Cscript%3E").await;
-    assert!(!hostile.contains("<script>") && hostile.contains("data-testid=\"audit-row\""), "an unknown action shows all");
+    assert!(
+        !hostile.contains("<script>") && hostile.contains("data-testid=\"audit-row\""),
+        "an unknown action shows all"
+    );
 
     let district = signed_in(&s, "gulou.jg", Role::District(District::Gulou)).await;
     let (status, _) = get(&s, &district, "/console/trace").await;
@@ -469,4 +475,184 @@ async fn the_city_sees_traces_masked_and_a_district_not_at_all(pool: PgPool) {
     assert_eq!(get(&s, &district, "/console/audit").await.0, 403);
     let (status, _) = trace(&s, &district, "x", &[("kind", "person"), ("id_number", &case), ("purpose", "看看")]).await;
     assert_eq!(status, 403);
+}
+
+async fn upload(s: &Server, b: &reqwest::Client, csrf: &str, name: &str, bytes: Vec<u8>) -> (u16, String) {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_owned())
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+    let res = b.post(s.url("/console/places/import")).header("origin", &s.base).multipart(form).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap_or_default())
+}
+
+/// The rows of the places-without-a-code table: (name, status, reminders).
+fn missing_rows(html: &str) -> Vec<(String, String, String)> {
+    html.split("data-testid=\"places-row\">")
+        .skip(1)
+        .map(|row| {
+            let cells: Vec<String> = row
+                .split("</tr>")
+                .next()
+                .unwrap_or_default()
+                .split("<td")
+                .skip(1)
+                .map(|c| {
+                    c.split_once('>')
+                        .map(|x| x.1)
+                        .unwrap_or_default()
+                        .split("</td>")
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .collect();
+            (cells[2].clone(), cells[6].clone(), cells[7].clone())
+        })
+        .collect()
+}
+
+#[sqlx::test]
+async fn the_regulators_list_finds_places_without_a_code_and_reminders_are_logged(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    venues_in_two_districts(&s).await;
+    // 龙亭农贸市场's code is ten days old and no one has checked in there: a silent code.
+    sqlx::query("UPDATE codes SET created_at = now() - interval '10 days' FROM venues v WHERE v.id = codes.venue_id AND v.name = '龙亭农贸市场'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let city = signed_in(&s, "zhangmin", Role::City).await;
+    let csrf = page_csrf(&s, &city, "/console/places").await;
+    // The list as Excel in China saves a CSV: GBK, names written with other spaces and widths.
+    let csv = "场所名称,详细地址,所在辖区,场所类型,联系人,联系电话\n\
+               鼓楼 超市,鼓楼区中山路１００号,鼓楼区,商场超市,王建国,13837800001\n\
+               鼓楼书店,鼓楼区中山路100号,鼓楼区,商场超市,李华,13837800005\n\
+               龙亭花店,龙亭区北门大街9号,龙亭区,网吧,赵敏,13837800006\n\
+               郑州商店,二七路1号,郑州市,商场超市,钱七,13837800007\n\
+               龙亭花店,龙亭区北门大街9号,龙亭区,,赵敏,13837800006\n\
+               <script>alert(1)</script>,龙亭区北门大街10号,龙亭区,其他人员易聚集场所,,\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(csv);
+    let (status, page) = upload(&s, &city, &csrf, "应赋码场所.csv", gbk.into_owned()).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("6 行，新增 4，更新 0，未导入 2"), "{page}");
+    assert!(page.contains("所在辖区：“郑州市”不是开封市的区县") && page.contains("与第4行是同一场所"), "{page}");
+    assert!(page.contains("“网吧”不是本系统的场所类型"), "{page}");
+    assert!(!page.contains("<script>alert"), "a name is shown escaped");
+    // The supermarket has a live code: not listed. The bookshop's code was revoked; the flower
+    // shop never registered.
+    let rows = missing_rows(&page);
+    let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(names, ["鼓楼书店", "&#60;script&#62;alert(1)&#60;/script&#62;", "龙亭花店"], "{rows:?}");
+    assert_eq!(rows[0].1, "已登记，未发码");
+    assert_eq!(rows[2].1, "未登记");
+    assert!(
+        page.contains(
+            "data-testid=\"silent-row\"><td>龙亭区</td><td>农贸市场</td><td>龙亭农贸市场</td><td>王建国</td>"
+        ),
+        "{page}"
+    );
+    // Contacts are sealed at rest.
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM reference_places WHERE contact_phone LIKE '138%' OR contact_name = '李华'")
+            .await,
+        0
+    );
+
+    // A reminder by phone, logged with who and how.
+    let id = page.split("/remind\"").next().and_then(|r| r.rsplit('/').next()).unwrap().to_owned();
+    let res = city
+        .post(s.url(&format!("/console/places/{id}/remind")))
+        .header("origin", &s.base)
+        .form(&[("csrf", csrf.as_str()), ("how", "phone"), ("note", "已电话通知负责人，约定三日内登记")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let (_, page) = get(&s, &city, "/console/places?reminded").await;
+    assert!(page.contains("已记录催办"), "{page}");
+    assert!(page.contains("电话 · zhangmin"), "{page}");
+    assert_eq!(missing_rows(&page)[0].2, "1");
+    // A reminder of an unknown kind, or for a place that does not exist: refused.
+    let res = city
+        .post(s.url(&format!("/console/places/{id}/remind")))
+        .header("origin", &s.base)
+        .form(&[("csrf", csrf.as_str()), ("how", "carrier-pigeon"), ("note", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let res = city
+        .post(s.url(&format!("/console/places/{}/remind", uuid::Uuid::now_v7())))
+        .header("origin", &s.base)
+        .form(&[("csrf", csrf.as_str()), ("how", "phone"), ("note", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    // The export: contacts masked by default, in full when asked; both audited.
+    let res = city.get(s.url("/console/places.xlsx")).send().await.unwrap();
+    let masked = read_sheet(&res.bytes().await.unwrap(), "无码场所");
+    assert_eq!(masked[0][..4], ["辖区", "场所类型", "场所名称", "详细地址"].map(String::from));
+    assert!(masked.iter().any(|r| r[2] == "鼓楼书店" && r[4] == "李*" && r[5] == "138****0005"), "{masked:?}");
+    let res = city.get(s.url("/console/places.xlsx?full=1")).send().await.unwrap();
+    let full = read_sheet(&res.bytes().await.unwrap(), "无码场所");
+    assert!(full.iter().any(|r| r[2] == "鼓楼书店" && r[4] == "李华" && r[5] == "13837800005"), "{full:?}");
+    let exports: Vec<serde_json::Value> =
+        sqlx::query_scalar("SELECT params FROM audit_log WHERE action = 'console_export' ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(exports.iter().map(|p| p["full"].as_bool()).collect::<Vec<_>>(), [Some(false), Some(true)]);
+
+    // A district's supervisor: their own district only, for the list, the import and reminders.
+    let longting = signed_in(&s, "longting.jg", Role::District(District::Longting)).await;
+    let (_, page) = get(&s, &longting, "/console/places?district=gulou").await;
+    let names: Vec<String> = missing_rows(&page).into_iter().map(|r| r.0).collect();
+    assert!(names.iter().all(|n| !n.contains("鼓楼")) && names.contains(&"龙亭花店".to_owned()), "{names:?}");
+    let lcsrf = page_csrf(&s, &longting, "/console/places").await;
+    let res = longting
+        .post(s.url(&format!("/console/places/{id}/remind")))
+        .header("origin", &s.base)
+        .form(&[("csrf", lcsrf.as_str()), ("how", "phone"), ("note", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404, "another district's place");
+    // Their own list as a spreadsheet: a 鼓楼区 row is refused.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (r, row) in [
+        ["场所名称", "所在辖区", "详细地址"],
+        ["龙亭药店", "龙亭区", "北门大街20号"],
+        ["鼓楼药店", "鼓楼区", "中山路20号"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    let (status, page) = upload(&s, &longting, &lcsrf, "list.xlsx", book.save_to_buffer().unwrap()).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("2 行，新增 1，更新 0，未导入 1") && page.contains("不属于您的辖区"), "{page}");
+    // A file that is neither: refused whole, nothing saved.
+    let before = count(&pool, "SELECT count(*) FROM reference_places").await;
+    let (status, page) = upload(&s, &longting, &lcsrf, "x.xlsx", b"PK\x03\x04 not really a zip".to_vec()).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("无法读取该Excel文件"), "{page}");
+    let (status, _) = upload(&s, &longting, "", "list.csv", b"a".to_vec()).await;
+    assert_eq!(status, 403, "no token");
+    assert_eq!(count(&pool, "SELECT count(*) FROM reference_places").await, before);
+    // A tracer has no such page.
+    let tracer = signed_in(&s, "liudiao", Role::Tracer).await;
+    assert_eq!(get(&s, &tracer, "/console/places").await.0, 403);
+}
+
+fn read_sheet(bytes: &[u8], name: &str) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let sheet = book.worksheet_range(name).expect("sheet");
+    sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
 }

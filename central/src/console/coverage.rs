@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use placecode_core::venue::{Category, District};
 
 use super::text as t;
-use crate::error::{CentralError, Result};
+use crate::error::Result;
 
 /// One district × category.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -126,37 +126,28 @@ fn arrange(counted: Vec<Counted>, at: DateTime<Utc>) -> Table {
 
 /// The table as an Excel workbook, with its Chinese headers.
 pub fn xlsx(table: &Table) -> Result<Vec<u8>> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    let bad = |e: rust_xlsxwriter::XlsxError| CentralError::Internal(format!("xlsx: {e}"));
-    sheet.set_name(t::COVERAGE_SHEET).map_err(bad)?;
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    for (c, h) in (0u16..).zip(t::COVERAGE_HEADERS) {
-        sheet.write_string_with_format(0, c, h, &bold).map_err(bad)?;
-    }
+    use super::export::{Cell, Sheet};
     let lines = table.rows.iter().map(|l| match l {
         Line::Row(r) => (r, false),
         Line::Subtotal(r) => (r, true),
     });
-    let mut row_no = 0u32;
-    for (r, strong) in lines.chain(std::iter::once((&table.total, true))) {
-        row_no += 1;
-        let f = if strong { bold.clone() } else { rust_xlsxwriter::Format::new() };
-        sheet.write_string_with_format(row_no, 0, &r.district, &f).map_err(bad)?;
-        sheet.write_string_with_format(row_no, 1, &r.category, &f).map_err(bad)?;
-        for (c, n) in [(2u16, r.registered), (3, r.approved), (4, r.with_codes)] {
-            sheet.write_number_with_format(row_no, c, n as f64, &f).map_err(bad)?;
-        }
-        sheet.write_string_with_format(row_no, 5, r.issued_share(), &f).map_err(bad)?;
-        for (c, n) in [(6u16, r.active_day), (7, r.active_week)] {
-            sheet.write_number_with_format(row_no, c, n as f64, &f).map_err(bad)?;
-        }
-    }
-    sheet.set_column_width(0, 14).map_err(bad)?;
-    sheet.set_column_width(1, 22).map_err(bad)?;
-    sheet.set_column_range_width(2, 7, 14).map_err(bad)?;
-    sheet.set_freeze_panes(1, 0).map_err(bad)?;
-    book.save_to_buffer().map_err(bad)
+    let rows = lines
+        .chain(std::iter::once((&table.total, true)))
+        .map(|(r, strong)| {
+            let cells: Vec<Cell> = vec![
+                r.district.as_str().into(),
+                r.category.as_str().into(),
+                r.registered.into(),
+                r.approved.into(),
+                r.with_codes.into(),
+                r.issued_share().into(),
+                r.active_day.into(),
+                r.active_week.into(),
+            ];
+            (cells, strong)
+        })
+        .collect();
+    super::export::workbook(vec![Sheet { name: t::COVERAGE_SHEET, headers: &t::COVERAGE_HEADERS, rows }])
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 
 pub mod account;
 pub mod coverage;
+pub mod export;
+pub mod places;
 pub mod text;
 pub mod traces;
 
@@ -38,6 +40,14 @@ pub fn routes() -> Router<App> {
         .route("/console/coverage.xlsx", get(coverage_export))
         .route("/console/trace", get(traces::show).post(traces::run))
         .route("/console/audit", get(audit_page))
+        .route("/console/places", get(places::show))
+        .route(
+            "/console/places/import",
+            post(places::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(placecode_core::import::MAX_FILE_BYTES + 64 * 1024)),
+        )
+        .route("/console/places/{id}/remind", post(places::remind_one))
+        .route("/console/places.xlsx", get(places::export))
 }
 
 /// Sign-in attempts per client address and minute, before any password is hashed.
@@ -82,6 +92,9 @@ impl<'a> Chrome<'a> {
         let mut nav = Vec::new();
         if user.is_some_and(|u| u.role.supervises().is_some()) {
             nav.push(("/console/coverage", t::NAV_COVERAGE, here == "/console/coverage"));
+        }
+        if user.is_some_and(|u| u.role.supervises().is_some()) {
+            nav.push(("/console/places", t::NAV_PLACES, here == "/console/places"));
         }
         if user.is_some_and(|u| traces::sees(u.role).is_some()) {
             nav.push(("/console/trace", t::NAV_TRACE, here == "/console/trace"));
@@ -513,7 +526,8 @@ async fn audit_page(
         Ok(e) => e,
         Err(e) => return server_error(&app, Some(&session), e),
     };
-    let label = |a: &str| t::AUDIT_ACTIONS.iter().find(|(k, _)| *k == a).map_or_else(|| a.to_owned(), |(_, l)| (*l).to_owned());
+    let label =
+        |a: &str| t::AUDIT_ACTIONS.iter().find(|(k, _)| *k == a).map_or_else(|| a.to_owned(), |(_, l)| (*l).to_owned());
     let rows = entries
         .into_iter()
         .map(|e| AuditRow {
@@ -521,7 +535,11 @@ async fn audit_page(
             actor: e.actor,
             action: label(&e.action),
             purpose: e.purpose,
-            params: if e.params.as_object().is_some_and(|o| o.is_empty()) { String::new() } else { e.params.to_string() },
+            params: if e.params.as_object().is_some_and(|o| o.is_empty()) {
+                String::new()
+            } else {
+                e.params.to_string()
+            },
             results: e.results,
             source: e.source,
         })
@@ -559,7 +577,8 @@ fn xlsx_response(file_name: &str, bytes: Vec<u8>) -> Response {
             }
         })
         .collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"coverage.xlsx\"; filename*=UTF-8''{encoded}"))
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("attachment; filename=\"placecode.xlsx\"; filename*=UTF-8''{encoded}"))
     {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

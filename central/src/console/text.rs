@@ -48,6 +48,7 @@ pub const ERROR_TITLE: &str = "出错了";
 pub const NAV_COVERAGE: &str = "覆盖情况";
 pub const NAV_TRACE: &str = "流调查询";
 pub const NAV_AUDIT: &str = "审计日志";
+pub const NAV_PLACES: &str = "无码场所";
 
 // Coverage (R10).
 pub const COVERAGE_TITLE: &str = "场所码覆盖情况";
@@ -94,7 +95,8 @@ pub const SOURCE_DESK: &str = "登记台";
 
 // The audit log (city supervisors only).
 pub const AUDIT_TITLE: &str = "审计日志";
-pub const AUDIT_NOTE: &str = "谁在何时、从哪里、为何查询或导出了什么（最近500条，被查询人只记脱敏证件号）。查看本页也记入审计。";
+pub const AUDIT_NOTE: &str =
+    "谁在何时、从哪里、为何查询或导出了什么（最近500条，被查询人只记脱敏证件号）。查看本页也记入审计。";
 pub const AUDIT_ACTION: &str = "操作";
 pub const AUDIT_ALL: &str = "全部操作";
 pub const AUDIT_HEADERS: [&str; 7] = ["时间", "操作人", "操作", "用途", "参数", "结果数", "来源"];
@@ -113,3 +115,53 @@ pub const AUDIT_ACTIONS: [(&str, &str); 12] = [
     ("console_user_disable", "停用控制台用户"),
     ("clear_colour", "赋色解除"),
 ];
+
+// Places without a code (R10).
+pub const PLACES_TITLE: &str = "无码场所与催办";
+pub const PLACES_NOTE: &str = "导入市场监管部门的应赋码场所名单（CSV 或 Excel，UTF-8 或 GBK），按辖区、名称和地址与已登记场所匹配；仍没有有效场所码的列在下面，逐一催办并记录。";
+pub const PLACES_IMPORT: &str = "导入应赋码场所名单";
+pub const PLACES_FILE: &str = "名单文件";
+pub const PLACES_FILE_HINT: &str = "第一行为表头，须有“场所名称”“所在辖区”“详细地址”，可有“场所类型”“联系人”“联系电话”";
+pub const PLACES_UPLOAD: &str = "导入";
+pub const PLACES_BAD_XLSX: &str = "名单文件：无法读取该Excel文件，请另存为 .xlsx 或 CSV 后再导入";
+pub const PLACES_TOO_BIG: &str = "名单文件：过大（超过20MB），请分成几个文件导入";
+pub const PLACES_NO_FILE: &str = "名单文件：请选择要导入的文件";
+pub const PLACES_DISTRICT: &str = "所在辖区";
+pub const PLACES_NOT_A_DISTRICT: &str = "不是开封市的区县";
+pub const PLACES_OTHER_DISTRICT: &str = "不属于您的辖区，未导入";
+pub const PLACES_NAME: &str = "场所名称";
+pub const PLACES_ADDRESS: &str = "详细地址";
+pub const PLACES_CONTACT: &str = "联系人或电话";
+pub const REQUIRED: &str = "必填";
+pub const PLACES_NO_CATEGORY: &str = "未填场所类型，按“其他人员易聚集场所”统计";
+pub const PLACES_UNKNOWN_CATEGORY: &str = "不是本系统的场所类型，按“其他人员易聚集场所”统计";
+pub const PLACES_SAME_AS: &str = "与第";
+pub const PLACES_SAME_AS_END: &str = "行是同一场所，未重复导入";
+pub const PLACES_IMPORTED: &str = "导入完成";
+pub const PLACES_UNREGISTERED: &str = "未登记";
+pub const PLACES_NOT_APPROVED: &str = "已登记，未通过审核";
+pub const PLACES_NO_CODE: &str = "已登记，未发码";
+pub const PLACES_NONE: &str = "名单上的场所都已有有效场所码（或尚未导入名单）。";
+pub const PLACES_SHEET: &str = "无码场所";
+pub const PLACES_HEADERS: [&str; 9] =
+    ["辖区", "场所类型", "场所名称", "详细地址", "联系人", "联系电话", "状态", "催办次数", "最近催办"];
+pub const PLACES_LIST: &str = "仍无场所码的场所";
+pub const PLACES_EXPORT: &str = "导出Excel（联系方式脱敏）";
+pub const PLACES_EXPORT_FULL: &str = "导出Excel（完整联系方式）";
+pub const PLACES_FILE_NAME: &str = "无码场所与沉默场所";
+pub const PLACES_SHOWN_FIRST: &str = "只显示前1000个，请导出Excel查看全部或按辖区查看。";
+pub const THE_PLACE: &str = "该场所";
+pub const REMIND: &str = "记录催办";
+pub const REMIND_HOW_LABEL: &str = "方式";
+pub const REMIND_NOTE: &str = "催办说明";
+pub const REMIND_NOTE_HINT: &str = "如：已电话通知负责人，约定三日内登记";
+pub const REMIND_BAD_HOW: &str = "方式：请选择电话、上门、书面通知或短信";
+pub const REMIND_DONE: &str = "已记录催办";
+pub const REMIND_HOW: [(&str, &str); 4] =
+    [("phone", "电话"), ("visit", "上门"), ("notice", "书面通知"), ("sms", "短信")];
+pub const SILENT_TITLE: &str = "已发码但7天无登记";
+pub const SILENT_NOTE: &str = "有效场所码发放超过7天、近7天没有任何登记的场所：码可能没有张贴，或场所已停业。";
+pub const SILENT_NONE: &str = "没有沉默的场所。";
+pub const SILENT_SHEET: &str = "7天无登记";
+pub const SILENT_HEADERS: [&str; 7] = ["辖区", "场所类型", "场所名称", "负责人", "联系电话", "发码时间", "最近登记"];
+pub const NEVER: &str = "从未";

@@ -38,7 +38,7 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ("name", &["场所名称", "name"]),
     ("district", &["所在辖区", "辖区", "district"]),
     ("address", &["详细地址", "地址", "address"]),
-    ("manager_name", &["负责人姓名", "负责人", "manager_name"]),
+    ("manager_name", &["负责人姓名", "负责人", "联系人", "manager_name"]),
     ("manager_phone", &["联系电话", "电话", "manager_phone"]),
 ];
 
@@ -70,9 +70,35 @@ pub struct ParsedCsv {
 
 /// Reads the rows of a venue CSV. A row with the wrong number of cells is rejected by itself.
 pub fn parse_venues(text: &str) -> Result<ParsedCsv> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|_| Error::BadFile("无法读取表头，请确认是CSV文件".into()))?.clone();
-    let header_keys: Vec<String> = headers.iter().map(crate::normalize::comparable).collect();
+    parse_csv(text, &["category", "name", "district", "address", "manager_name", "manager_phone"])
+}
+
+/// Reads the market regulator's list of places that should have a code (CSV): name, district
+/// and address required; category and contact when the list has them.
+pub fn parse_places(text: &str) -> Result<ParsedCsv> {
+    parse_csv(text, PLACE_COLUMNS)
+}
+
+/// The same list from a spreadsheet's cells (the first row its headers; lines counted from 1).
+pub fn places_from_cells(cells: Vec<Vec<String>>) -> Result<ParsedCsv> {
+    let mut rows = cells.into_iter();
+    let headers = rows.next().ok_or_else(|| Error::BadFile("表格是空的：第一行应为表头".into()))?;
+    let index = columns(&headers, PLACE_COLUMNS)?;
+    let mut parsed = ParsedCsv::default();
+    for (line, cells) in (2u64..).zip(rows) {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        parsed.rows.push((line, input(&index, |i| cells.get(i).map(String::as_str))));
+    }
+    Ok(parsed)
+}
+
+const PLACE_COLUMNS: &[&str] = &["name", "district", "address"];
+
+/// Where each of [`COLUMNS`] is among `headers`; a `required` one missing is a bad file.
+fn columns(headers: &[String], required: &[&str]) -> Result<[Option<usize>; 7]> {
+    let header_keys: Vec<String> = headers.iter().map(|h| crate::normalize::comparable(h)).collect();
     let mut index = [None; 7];
     for (slot, (_, names)) in index.iter_mut().zip(COLUMNS) {
         *slot = header_keys.iter().position(|h| names.iter().any(|n| crate::normalize::comparable(n) == *h));
@@ -80,14 +106,38 @@ pub fn parse_venues(text: &str) -> Result<ParsedCsv> {
     let missing: Vec<&str> = COLUMNS
         .iter()
         .zip(&index)
-        .skip(1)
-        .filter(|(_, i)| i.is_none())
+        .filter(|((key, _), i)| i.is_none() && required.contains(key))
         .filter_map(|((_, names), _)| names.first().copied())
         .collect();
     if !missing.is_empty() {
         return Err(Error::BadFile(format!("缺少列：{}。第一行应为表头", missing.join("、"))));
     }
+    Ok(index)
+}
 
+/// A row's cells as a form submission.
+fn input<'c>(index: &[Option<usize>; 7], cell: impl Fn(usize) -> Option<&'c str>) -> VenueInput {
+    let at = |i: Option<usize>| i.and_then(&cell).unwrap_or("").to_owned();
+    VenueInput {
+        kind: index[0].map_or_else(|| "general".to_owned(), |i| cell(i).unwrap_or("").to_owned()),
+        category: at(index[1]),
+        name: at(index[2]),
+        district: at(index[3]),
+        address: at(index[4]),
+        manager_name: at(index[5]),
+        manager_phone: at(index[6]),
+    }
+}
+
+fn parse_csv(text: &str, required: &[&str]) -> Result<ParsedCsv> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|_| Error::BadFile("无法读取表头，请确认是CSV文件".into()))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let index = columns(&headers, required)?;
     let mut rows = Vec::new();
     let mut broken = Vec::new();
     for record in reader.records() {
@@ -107,16 +157,7 @@ pub fn parse_venues(text: &str) -> Result<ParsedCsv> {
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").to_owned();
-        let input = VenueInput {
-            kind: index[0].map_or_else(|| "general".to_owned(), |i| record.get(i).unwrap_or("").to_owned()),
-            category: cell(index[1]),
-            name: cell(index[2]),
-            district: cell(index[3]),
-            address: cell(index[4]),
-            manager_name: cell(index[5]),
-            manager_phone: cell(index[6]),
-        };
+        let input = input(&index, |i| record.get(i));
         if record.len() != headers.len() {
             broken.push(RowNote {
                 line,
@@ -152,6 +193,33 @@ mod tests {
     fn missing_columns_are_named() {
         let e = parse_venues("场所名称,详细地址\n超市,中山路1号\n").unwrap_err();
         assert_eq!(e.to_string(), "缺少列：场所类型、所在辖区、负责人姓名、联系电话。第一行应为表头");
+    }
+
+    #[test]
+    fn the_regulators_list_needs_name_district_and_address_only() {
+        let csv = "名称,地址,辖区\n甲超市,中山路1号,鼓楼区\n";
+        assert!(parse_places(csv).is_err(), "名称 is not a header of ours");
+        let csv = "场所名称,详细地址,辖区,联系人,联系电话\n甲超市,中山路1号,鼓楼区,王建国,13837800001\n,,,,\n";
+        let ParsedCsv { rows, broken } = parse_places(csv).unwrap();
+        assert!(broken.is_empty());
+        assert_eq!(rows.len(), 1);
+        let (line, r) = &rows[0];
+        assert_eq!((*line, r.name.as_str(), r.district.as_str(), r.category.as_str()), (2, "甲超市", "鼓楼区", ""));
+        assert_eq!((r.manager_name.as_str(), r.manager_phone.as_str()), ("王建国", "13837800001"));
+        let e = parse_places("场所名称,联系电话\n甲超市,1\n").unwrap_err();
+        assert_eq!(e.to_string(), "缺少列：所在辖区、详细地址。第一行应为表头");
+        let cells = vec![
+            vec!["场所名称".to_owned(), "所在辖区".into(), "详细地址".into(), "场所类型".into()],
+            vec!["乙市场".into(), "龙亭区".into(), "北门大街1号".into(), "农贸市场".into()],
+            vec![String::new(); 4],
+            vec!["丙药店".into(), "龙亭区".into()],
+        ];
+        let ParsedCsv { rows, .. } = places_from_cells(cells).unwrap();
+        assert_eq!(
+            rows.iter().map(|(l, r)| (*l, r.name.as_str(), r.address.as_str())).collect::<Vec<_>>(),
+            [(2, "乙市场", "北门大街1号"), (4, "丙药店", "")]
+        );
+        assert!(places_from_cells(vec![]).is_err());
     }
 
     #[test]

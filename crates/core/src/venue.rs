@@ -129,13 +129,15 @@ impl ValidVenue {
     /// 一所一码: two submissions are the same venue when name, district and address agree
     /// once spaces, letter case and character width are ignored.
     pub fn dedup_key(&self) -> String {
-        format!(
-            "{}|{}|{}",
-            self.district.key(),
-            crate::normalize::comparable(&self.name),
-            crate::normalize::comparable(&self.address)
-        )
+        place_key(self.district, &self.name, &self.address)
     }
+}
+
+/// The key two records of one place share (一所一码): its district, and its name and address
+/// once spaces, letter case and character width are ignored. Venues are deduplicated by it, and
+/// the market regulator's list of places that should have a code is matched to venues by it.
+pub fn place_key(district: District, name: &str, address: &str) -> String {
+    format!("{}|{}|{}", district.key(), crate::normalize::comparable(name), crate::normalize::comparable(address))
 }
 
 /// A valid venue as its desk sends it (keys and normalized text): the venue record's form,
