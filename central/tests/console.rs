@@ -112,8 +112,8 @@ async fn a_city_supervisor_signs_in_with_a_password_and_a_code_and_reads_coverag
     assert!(page.contains("张敏 · 市级监管"), "{page}");
     let r = rows(&page);
     // 鼓楼区 商场超市: 2 registered, 2 approved, 1 with a live code (50%), 1 active today and this week.
-    assert!(r.contains(&["鼓楼区", "商场超市", "2", "2", "1", "50%", "1", "1"].map(String::from).to_vec()), "{r:?}");
-    assert!(r.contains(&["龙亭区", "农贸市场", "1", "1", "1", "100%", "0", "0"].map(String::from).to_vec()), "{r:?}");
+    assert!(r.contains(&["鼓楼区", "商场超市", "2", "2", "1", "50%", "1", "1", "0", "0", "—"].map(String::from).to_vec()), "{r:?}");
+    assert!(r.contains(&["龙亭区", "农贸市场", "1", "1", "1", "100%", "0", "0", "0", "0", "—"].map(String::from).to_vec()), "{r:?}");
     assert!(page.contains("data-testid=\"coverage-total\">"), "{page}");
     // The city supervisor may narrow to one district.
     let (_, only) = get(&s, &b, "/console/coverage?district=longting").await;
@@ -540,17 +540,22 @@ async fn the_regulators_list_finds_places_without_a_code_and_reminders_are_logge
     assert!(!page.contains("<script>alert"), "a name is shown escaped");
     // The supermarket has a live code: not listed. The bookshop's code was revoked; the flower
     // shop never registered.
-    let rows = missing_rows(&page);
-    let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
-    assert_eq!(names, ["鼓楼书店", "&#60;script&#62;alert(1)&#60;/script&#62;", "龙亭花店"], "{rows:?}");
-    assert_eq!(rows[0].1, "已登记，未发码");
-    assert_eq!(rows[2].1, "未登记");
+    let listed = missing_rows(&page);
+    let names: Vec<&str> = listed.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(names, ["鼓楼书店", "&#60;script&#62;alert(1)&#60;/script&#62;", "龙亭花店"], "{listed:?}");
+    assert_eq!(listed[0].1, "已登记，未发码");
+    assert_eq!(listed[2].1, "未登记");
     assert!(
         page.contains(
             "data-testid=\"silent-row\"><td>龙亭区</td><td>农贸市场</td><td>龙亭农贸市场</td><td>王建国</td>"
         ),
         "{page}"
     );
+    // Coverage now counts the list: of the two 鼓楼区 shops on it, the supermarket has a code.
+    let (_, cov) = get(&s, &city, "/console/coverage").await;
+    let r = rows(&cov);
+    assert!(r.contains(&["鼓楼区", "商场超市", "2", "2", "1", "50%", "1", "1", "2", "1", "50%"].map(String::from).to_vec()), "{r:?}");
+    assert!(r.iter().any(|r| r[..2] == ["龙亭区", "其他人员易聚集场所"] && r[8..] == ["2", "0", "0%"]), "{r:?}");
     // Contacts are sealed at rest.
     assert_eq!(
         count(&pool, "SELECT count(*) FROM reference_places WHERE contact_phone LIKE '138%' OR contact_name = '李华'")

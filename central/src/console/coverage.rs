@@ -1,5 +1,6 @@
 //! Coverage (R10): for every district × category, the venues registered, approved, with a code
-//! issued, and with check-ins in the last 24 hours and 7 days.
+//! issued, and with check-ins in the last 24 hours and 7 days; and of the places on the
+//! regulator's list, how many have a venue with a live code.
 
 use chrono::{DateTime, Utc};
 use placecode_core::venue::{Category, District};
@@ -17,9 +18,20 @@ pub struct Row {
     pub with_codes: i64,
     pub active_day: i64,
     pub active_week: i64,
+    /// Places on the regulator's list (应赋码), and those with a venue holding a live code.
+    pub listed: i64,
+    pub listed_coded: i64,
 }
 
 impl Row {
+    /// 名单覆盖率: places on the list that have a live code.
+    pub fn listed_share(&self) -> String {
+        if self.listed == 0 {
+            return "—".into();
+        }
+        format!("{}%", self.listed_coded * 100 / self.listed)
+    }
+
     /// 发码率: venues with a code among those approved, as a whole percentage.
     pub fn issued_share(&self) -> String {
         if self.approved == 0 {
@@ -34,6 +46,8 @@ impl Row {
         self.with_codes += r.with_codes;
         self.active_day += r.active_day;
         self.active_week += r.active_week;
+        self.listed += r.listed;
+        self.listed_coded += r.listed_coded;
     }
 }
 
@@ -52,7 +66,7 @@ pub enum Line {
     Subtotal(Row),
 }
 
-type Counted = (String, String, i64, i64, i64, i64, i64);
+type Counted = (String, String, i64, i64, i64, i64, i64, i64, i64);
 
 /// The coverage of one district (`Some`) or of all of them, read from `db` (the tracing replica
 /// when there is one).
@@ -61,16 +75,28 @@ pub async fn table(db: &sqlx::PgPool, district: Option<District>, now: DateTime<
         "WITH active AS (
              SELECT venue_id, max(at) AS last_at FROM visits
              WHERE at > $2 - interval '7 days' AND at <= $2 GROUP BY venue_id
+         ), registered AS (
+             SELECT v.district, v.category, count(*) AS registered,
+                    count(*) FILTER (WHERE v.status = 'approved') AS approved,
+                    count(*) FILTER (WHERE v.status = 'approved' AND EXISTS
+                        (SELECT 1 FROM codes c WHERE c.venue_id = v.id AND c.revoked_at IS NULL)) AS with_codes,
+                    count(a.venue_id) FILTER (WHERE a.last_at > $2 - interval '24 hours') AS active_day,
+                    count(a.venue_id) AS active_week, 0 AS listed, 0 AS listed_coded
+             FROM venues v LEFT JOIN active a ON a.venue_id = v.id
+             WHERE $1::text IS NULL OR v.district = $1
+             GROUP BY v.district, v.category
+         ), listed AS (
+             SELECT p.district, p.category, 0, 0, 0, 0, 0, count(*),
+                    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM venues v JOIN codes c ON c.venue_id = v.id
+                        WHERE v.dedup_key = p.place_key AND v.status = 'approved' AND c.revoked_at IS NULL))
+             FROM reference_places p
+             WHERE $1::text IS NULL OR p.district = $1
+             GROUP BY p.district, p.category
          )
-         SELECT v.district, v.category, count(*),
-                count(*) FILTER (WHERE v.status = 'approved'),
-                count(*) FILTER (WHERE v.status = 'approved' AND EXISTS
-                    (SELECT 1 FROM codes c WHERE c.venue_id = v.id AND c.revoked_at IS NULL)),
-                count(a.venue_id) FILTER (WHERE a.last_at > $2 - interval '24 hours'),
-                count(a.venue_id)
-         FROM venues v LEFT JOIN active a ON a.venue_id = v.id
-         WHERE $1::text IS NULL OR v.district = $1
-         GROUP BY v.district, v.category",
+         SELECT district, category, sum(registered)::bigint, sum(approved)::bigint, sum(with_codes)::bigint,
+                sum(active_day)::bigint, sum(active_week)::bigint, sum(listed)::bigint, sum(listed_coded)::bigint
+         FROM (SELECT * FROM registered UNION ALL SELECT * FROM listed) x
+         GROUP BY district, category",
     )
     .bind(district.map(District::key))
     .bind(now)
@@ -95,7 +121,7 @@ fn arrange(counted: Vec<Counted>, at: DateTime<Utc>) -> Table {
     });
     let mut table = Table { at, ..Table::default() };
     let mut current: Option<(String, Row)> = None;
-    for (district, category, registered, approved, with_codes, active_day, active_week) in counted {
+    for (district, category, registered, approved, with_codes, active_day, active_week, listed, listed_coded) in counted {
         let row = Row {
             district: District::parse(&district).map_or_else(|| district.clone(), |d| d.label().to_owned()),
             category: Category::parse(&category).map_or(category, |c| c.label().to_owned()),
@@ -104,6 +130,8 @@ fn arrange(counted: Vec<Counted>, at: DateTime<Utc>) -> Table {
             with_codes,
             active_day,
             active_week,
+            listed,
+            listed_coded,
         };
         if current.as_ref().is_some_and(|(d, _)| *d != district) {
             if let Some((_, sub)) = current.take() {
@@ -143,6 +171,9 @@ pub fn xlsx(table: &Table) -> Result<Vec<u8>> {
                 r.issued_share().into(),
                 r.active_day.into(),
                 r.active_week.into(),
+                r.listed.into(),
+                r.listed_coded.into(),
+                r.listed_share().into(),
             ];
             (cells, strong)
         })
@@ -155,7 +186,7 @@ mod tests {
     use super::*;
 
     fn counted(d: &str, c: &str, n: i64) -> Counted {
-        (d.into(), c.into(), n, n, n - 1, 1, 2)
+        (d.into(), c.into(), n, n, n - 1, 1, 2, n + 1, n - 1)
     }
 
     #[test]
@@ -182,6 +213,7 @@ mod tests {
         assert_eq!(shown, expected);
         assert_eq!((t.total.registered, t.total.with_codes, t.total.district.as_str()), (10, 7, "合计"));
         assert_eq!(t.total.issued_share(), "70%");
+        assert_eq!((t.total.listed, t.total.listed_share()), (13, "53%".to_owned()));
         assert_eq!(Row::default().issued_share(), "—");
     }
 }

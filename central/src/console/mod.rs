@@ -364,7 +364,7 @@ struct CoverageText {
     export: &'static str,
     empty: &'static str,
     as_of: &'static str,
-    headers: [&'static str; 8],
+    headers: [&'static str; 11],
 }
 
 #[derive(Template)]

@@ -61,8 +61,19 @@ pub const TOTAL: &str = "合计";
 pub const SUBTOTAL: &str = "小计";
 pub const NO_VENUES: &str = "暂无登记的场所。";
 pub const AS_OF: &str = "统计时间";
-pub const COVERAGE_HEADERS: [&str; 8] =
-    ["辖区", "场所类型", "已登记", "审核通过", "已发码", "发码率", "近24小时有登记", "近7天有登记"];
+pub const COVERAGE_HEADERS: [&str; 11] = [
+    "辖区",
+    "场所类型",
+    "已登记",
+    "审核通过",
+    "已发码",
+    "发码率",
+    "近24小时有登记",
+    "近7天有登记",
+    "名单应赋码",
+    "名单已赋码",
+    "名单覆盖率",
+];
 pub const COVERAGE_SHEET: &str = "覆盖情况";
 pub const COVERAGE_FILE: &str = "场所码覆盖情况";
 
