@@ -289,6 +289,17 @@ pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()
         }
         None => pool.clone(),
     };
+    // The console's activity counts are folded every minute.
+    let folding = pool.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = console::activity::fold(&folding).await {
+                tracing::warn!(error = %e, "folding activity counts");
+            }
+        }
+    });
     let app = App::with_reads(pool.clone(), reads, keys, &config.public_url, &serve);
     app.hold_codes();
     let listener = tokio::net::TcpListener::bind(&serve.listen).await?;

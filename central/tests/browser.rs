@@ -658,6 +658,23 @@ async fn a_supervisor_signs_in_reads_coverage_and_downloads_it(pool: PgPool) {
     assert_eq!(cells[0][..5], ["辖区", "场所类型", "已登记", "审核通过", "已发码"].map(String::from));
     assert!(cells.iter().any(|r| r[..5] == ["龙亭区", "农贸市场", "1", "1", "1"].map(String::from)), "{cells:?}");
 
+    // 登记动态: ECharts draws each chart on a canvas, from the server's own copy of the library.
+    d.find(By::Css("a[href='/console/activity']")).await.unwrap().click().await.unwrap();
+    for chart in ["chart-hours", "chart-days", "chart-ways", "chart-areas"] {
+        wait_for(d, &format!("#{chart} canvas")).await;
+    }
+    let drawn: bool = d
+        .execute(
+            "return echarts.getInstanceByDom(document.getElementById('chart-days')).getOption().series.length === 3",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    assert!(drawn, "the days chart has its three colours");
+    shot(d, "console-activity").await;
+
     // 流调查询 with a purpose: the visits, masked for the city's supervisor, and a timeline.
     d.find(By::Css("a[href='/console/trace']")).await.unwrap().click().await.unwrap();
     fill(d, "id_number", &resident_id(1)).await;

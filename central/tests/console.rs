@@ -112,8 +112,14 @@ async fn a_city_supervisor_signs_in_with_a_password_and_a_code_and_reads_coverag
     assert!(page.contains("张敏 · 市级监管"), "{page}");
     let r = rows(&page);
     // 鼓楼区 商场超市: 2 registered, 2 approved, 1 with a live code (50%), 1 active today and this week.
-    assert!(r.contains(&["鼓楼区", "商场超市", "2", "2", "1", "50%", "1", "1", "0", "0", "—"].map(String::from).to_vec()), "{r:?}");
-    assert!(r.contains(&["龙亭区", "农贸市场", "1", "1", "1", "100%", "0", "0", "0", "0", "—"].map(String::from).to_vec()), "{r:?}");
+    assert!(
+        r.contains(&["鼓楼区", "商场超市", "2", "2", "1", "50%", "1", "1", "0", "0", "—"].map(String::from).to_vec()),
+        "{r:?}"
+    );
+    assert!(
+        r.contains(&["龙亭区", "农贸市场", "1", "1", "1", "100%", "0", "0", "0", "0", "—"].map(String::from).to_vec()),
+        "{r:?}"
+    );
     assert!(page.contains("data-testid=\"coverage-total\">"), "{page}");
     // The city supervisor may narrow to one district.
     let (_, only) = get(&s, &b, "/console/coverage?district=longting").await;
@@ -554,7 +560,10 @@ async fn the_regulators_list_finds_places_without_a_code_and_reminders_are_logge
     // Coverage now counts the list: of the two 鼓楼区 shops on it, the supermarket has a code.
     let (_, cov) = get(&s, &city, "/console/coverage").await;
     let r = rows(&cov);
-    assert!(r.contains(&["鼓楼区", "商场超市", "2", "2", "1", "50%", "1", "1", "2", "1", "50%"].map(String::from).to_vec()), "{r:?}");
+    assert!(
+        r.contains(&["鼓楼区", "商场超市", "2", "2", "1", "50%", "1", "1", "2", "1", "50%"].map(String::from).to_vec()),
+        "{r:?}"
+    );
     assert!(r.iter().any(|r| r[..2] == ["龙亭区", "其他人员易聚集场所"] && r[8..] == ["2", "0", "0%"]), "{r:?}");
     // Contacts are sealed at rest.
     assert_eq!(
@@ -660,4 +669,90 @@ fn read_sheet(bytes: &[u8], name: &str) -> Vec<Vec<String>> {
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
     let sheet = book.worksheet_range(name).expect("sheet");
     sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+}
+
+/// The rows of one activity table: (label, green, yellow, red, total).
+fn activity_rows(html: &str, chart: &str) -> Vec<Vec<String>> {
+    html.split(&format!("data-testid=\"{chart}-row\">"))
+        .skip(1)
+        .map(|row| {
+            row.split("</tr>")
+                .next()
+                .unwrap_or_default()
+                .split("<td")
+                .skip(1)
+                .map(|c| {
+                    c.split_once('>')
+                        .map(|x| x.1)
+                        .unwrap_or_default()
+                        .split("</td>")
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[sqlx::test]
+async fn activity_counts_check_ins_by_hour_day_way_and_area_and_folding_keeps_them(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    venues_in_two_districts(&s).await;
+    let mut desk = s.desk(&["longting"], &[]).await;
+    let venue = uuid::Uuid::now_v7();
+    let mut v = venue_record(venue, "龙亭小学", placecode_core::venue::CodeKind::General);
+    v.body["district"] = serde_json::json!("longting");
+    v.body["category"] = serde_json::json!("school");
+    v.body["address"] = serde_json::json!("龙亭区北门大街2号");
+    let mut red = visit_record(venue, &resident_id(31), "王五", Utc::now() - Duration::days(3));
+    red.body["colour"] = serde_json::json!("red");
+    red.body["health_code"] = serde_json::json!("red");
+    red.body["reasons"] = serde_json::json!(["健康码红码"]);
+    let mut manual = visit_record(venue, &resident_id(32), "赵六", Utc::now() - Duration::days(3));
+    manual.body["way_in"] = serde_json::json!("manual");
+    manual.body["helper"] = serde_json::json!("张老师（工作人员）");
+    let res = desk.push(&[v, red, manual]).await;
+    assert!(res.results.iter().all(|r| r.status == placecode_core::sync::PushStatus::Stored), "{res:?}");
+    let city = signed_in(&s, "zhangmin", Role::City).await;
+    for round in ["as appended", "after folding"] {
+        let (status, page) = get(&s, &city, "/console/activity").await;
+        assert_eq!(status, 200);
+        // The last 24 hours: the one check-in at 鼓楼超市 two hours ago.
+        let hours = activity_rows(&page, "chart-hours");
+        assert_eq!(hours.len(), 24);
+        assert_eq!(hours.iter().map(|r| r[4].parse::<i64>().unwrap()).sum::<i64>(), 1, "{round}: {hours:?}");
+        // The 14 days: three check-ins, one of them red.
+        let days = activity_rows(&page, "chart-days");
+        assert_eq!(days.len(), 14);
+        let sum = |col: usize| days.iter().map(|r| r[col].parse::<i64>().unwrap()).sum::<i64>();
+        assert_eq!((sum(1), sum(2), sum(3), sum(4)), (2, 0, 1, 3), "{round}: {days:?}");
+        // By way in and by district, over the week.
+        let ways = activity_rows(&page, "chart-ways");
+        assert_eq!(
+            ways,
+            [["手机扫码", "0", "0", "0", "0"], ["登记台", "1", "0", "1", "2"], ["手工登记", "1", "0", "0", "1"]]
+                .map(|r| r.map(String::from).to_vec()),
+            "{round}"
+        );
+        let areas = activity_rows(&page, "chart-areas");
+        assert_eq!(
+            areas,
+            [["鼓楼区", "1", "0", "0", "1"], ["龙亭区", "1", "0", "1", "2"]].map(|r| r.map(String::from).to_vec()),
+            "{round}"
+        );
+        assert!(page.contains("<script src=\"/console/assets/echarts.min.js\" nonce="), "{page}");
+        placecode_central::console::activity::fold(&pool).await.unwrap();
+        assert_eq!(count(&pool, "SELECT count(*) FROM activity_new").await, 0);
+    }
+    // A district's supervisor sees its categories, not the other district.
+    let longting = signed_in(&s, "longting.jg", Role::District(District::Longting)).await;
+    let (_, page) = get(&s, &longting, "/console/activity?district=gulou").await;
+    let areas = activity_rows(&page, "chart-areas");
+    assert_eq!(areas, [["学校及校外培训机构", "1", "0", "1", "2"]].map(|r| r.map(String::from).to_vec()));
+    assert_eq!(activity_rows(&page, "chart-hours").iter().map(|r| r[4].parse::<i64>().unwrap()).sum::<i64>(), 0);
+    // The chart library is served from the server itself.
+    let res = city.get(s.url("/console/assets/echarts.min.js")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
 }

@@ -121,7 +121,8 @@ fn arrange(counted: Vec<Counted>, at: DateTime<Utc>) -> Table {
     });
     let mut table = Table { at, ..Table::default() };
     let mut current: Option<(String, Row)> = None;
-    for (district, category, registered, approved, with_codes, active_day, active_week, listed, listed_coded) in counted {
+    for (district, category, registered, approved, with_codes, active_day, active_week, listed, listed_coded) in counted
+    {
         let row = Row {
             district: District::parse(&district).map_or_else(|| district.clone(), |d| d.label().to_owned()),
             category: Category::parse(&category).map_or(category, |c| c.label().to_owned()),

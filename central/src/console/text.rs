@@ -49,6 +49,7 @@ pub const NAV_COVERAGE: &str = "覆盖情况";
 pub const NAV_TRACE: &str = "流调查询";
 pub const NAV_AUDIT: &str = "审计日志";
 pub const NAV_PLACES: &str = "无码场所";
+pub const NAV_ACTIVITY: &str = "登记动态";
 
 // Coverage (R10).
 pub const COVERAGE_TITLE: &str = "场所码覆盖情况";
@@ -176,3 +177,18 @@ pub const SILENT_NONE: &str = "没有沉默的场所。";
 pub const SILENT_SHEET: &str = "7天无登记";
 pub const SILENT_HEADERS: [&str; 7] = ["辖区", "场所类型", "场所名称", "负责人", "联系电话", "发码时间", "最近登记"];
 pub const NEVER: &str = "从未";
+
+// Activity (R10).
+pub const ACTIVITY_TITLE: &str = "登记动态";
+pub const ACTIVITY_NOTE: &str = "扫码和登记台登记的人次，按颜色分；每分钟汇总一次。图下可展开数据表。";
+pub const ACTIVITY_BY_HOUR: &str = "近24小时（按小时）";
+pub const ACTIVITY_BY_DAY: &str = "近14天（按天）";
+pub const ACTIVITY_BY_WAY: &str = "登记方式（近7天）";
+pub const ACTIVITY_BY_DISTRICT: &str = "各辖区（近7天）";
+pub const ACTIVITY_BY_CATEGORY: &str = "各类场所（近7天）";
+pub const ACTIVITY_HEADERS: [&str; 5] = ["数据表", "绿码", "黄码", "红码", "合计"];
+pub const ACTIVITY_NO_CHARTS: &str =
+    "图表组件未随本服务器构建（运行 make deps 后重新构建服务器），请展开下面的数据表。";
+pub const WAY_PHONE: &str = "手机扫码";
+pub const WAY_DESK: &str = "登记台";
+pub const WAY_MANUAL: &str = "手工登记";
