@@ -699,7 +699,7 @@ fn activity_rows(html: &str, chart: &str) -> Vec<Vec<String>> {
 async fn activity_counts_check_ins_by_hour_day_way_and_area_and_folding_keeps_them(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
     venues_in_two_districts(&s).await;
-    let mut desk = s.desk(&["longting"], &[]).await;
+    let desk = s.desk(&["longting"], &[]).await;
     let venue = uuid::Uuid::now_v7();
     let mut v = venue_record(venue, "龙亭小学", placecode_core::venue::CodeKind::General);
     v.body["district"] = serde_json::json!("longting");

@@ -62,12 +62,27 @@ impl Series {
 
     /// (label, green, yellow, red, total) for the table under the chart.
     pub fn rows(&self) -> Vec<(String, i64, i64, i64, i64)> {
-        (0..self.labels.len())
-            .map(|i| {
-                let (g, y, r) = (self.green[i], self.yellow[i], self.red[i]);
-                (self.labels[i].clone(), g, y, r, g + y + r)
-            })
+        self.labels
+            .iter()
+            .zip(&self.green)
+            .zip(&self.yellow)
+            .zip(&self.red)
+            .map(|(((l, g), y), r)| (l.clone(), *g, *y, *r, g + y + r))
             .collect()
+    }
+
+    /// The same without the labels whose counts are all zero.
+    fn without_empty(self) -> Series {
+        let mut kept = Series::default();
+        for (label, g, y, r, n) in self.rows() {
+            if n > 0 {
+                kept.labels.push(label);
+                kept.green.push(g);
+                kept.yellow.push(y);
+                kept.red.push(r);
+            }
+        }
+        kept
     }
 }
 
@@ -144,16 +159,7 @@ pub async fn charts(db: &PgPool, district: Option<District>, now: DateTime<Utc>)
         }
     }
     // Areas with nothing in the week are left out of the chart (and the table).
-    let keep: Vec<usize> = (0..charts.areas.labels.len())
-        .filter(|&i| charts.areas.green[i] + charts.areas.yellow[i] + charts.areas.red[i] > 0)
-        .collect();
-    let pick = |v: &[i64]| keep.iter().map(|&i| v[i]).collect::<Vec<_>>();
-    charts.areas = Series {
-        labels: keep.iter().map(|&i| charts.areas.labels[i].clone()).collect(),
-        green: pick(&charts.areas.green),
-        yellow: pick(&charts.areas.yellow),
-        red: pick(&charts.areas.red),
-    };
+    charts.areas = charts.areas.without_empty();
     Ok(charts)
 }
 
@@ -272,5 +278,8 @@ mod tests {
         s.add(1, "purple", 5);
         s.add(7, "green", 9);
         assert_eq!(s.rows(), [("a".to_owned(), 3, 0, 1, 4), ("b".to_owned(), 0, 2, 0, 2)]);
+        let mut t = Series::with_labels(vec!["x".into(), "y".into()]);
+        t.add(1, "red", 1);
+        assert_eq!(t.without_empty().rows(), [("y".to_owned(), 0, 0, 1, 1)]);
     }
 }
