@@ -79,8 +79,14 @@ async fn main() -> Result<()> {
     stored(&res)?;
     // Two weeks of check-ins at more venues, in three districts (one desk each).
     for (district, venues) in [
-        ("gulou", &[("mall", "鼓楼大润发", "鼓楼区中山路100号"), ("restaurant", "第一楼包子馆", "鼓楼区寺后街8号")][..]),
-        ("longting", &[("scenic_spot", "清明上河园", "龙亭区龙亭西路5号"), ("school", "龙亭实验小学", "龙亭区北门大街20号")][..]),
+        (
+            "gulou",
+            &[("mall", "鼓楼大润发", "鼓楼区中山路100号"), ("restaurant", "第一楼包子馆", "鼓楼区寺后街8号")][..],
+        ),
+        (
+            "longting",
+            &[("scenic_spot", "清明上河园", "龙亭区龙亭西路5号"), ("school", "龙亭实验小学", "龙亭区北门大街20号")][..],
+        ),
         ("shunhe", &[("hotel", "顺河宾馆", "顺河回族区东大街30号")][..]),
     ] {
         let token = placecode_central::enrol::make_token(&pool, &[], &[district.into()], None, "演示登记台").await?;

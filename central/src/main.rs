@@ -334,7 +334,7 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         }
         Admin::Trips { purpose, checkpoint, destination, status, overdue_hours } => {
             let a = Actor::cli(&placecode_central::audit::purpose(&purpose)?);
-            let q = placecode_central::trips::TripQuery { checkpoint, destination, status, purpose };
+            let q = placecode_central::trips::TripQuery { checkpoint, destination, status, purpose, district: None };
             let s = placecode_central::trips::supervise(
                 placecode_central::db::Db::one(&pool),
                 &keys().await?,

@@ -341,6 +341,9 @@ pub struct TripQuery {
     /// 查询用途, required of the API (written to the audit log).
     #[serde(default)]
     pub purpose: String,
+    /// Only trips entering or bound for a venue of this district (a district's supervisor).
+    #[serde(default)]
+    pub district: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -405,11 +408,13 @@ pub async fn supervise(
     let since = now - Duration::days(14);
     let rows: Vec<TripState> = sqlx::query_as(&format!(
         "{STATE} WHERE t.entered_at >= $1 AND ($2::uuid IS NULL OR t.checkpoint_venue = $2)
-           AND ($3::uuid IS NULL OR t.destination_venue = $3) ORDER BY t.entered_at DESC LIMIT 5000"
+           AND ($3::uuid IS NULL OR t.destination_venue = $3)
+           AND ($4::text IS NULL OR c.district = $4 OR d.district = $4) ORDER BY t.entered_at DESC LIMIT 5000"
     ))
     .bind(since)
     .bind(q.checkpoint)
     .bind(q.destination)
+    .bind(&q.district)
     .fetch_all(db.reads)
     .await?;
     let cutoff = now - Duration::hours(overdue_hours);
@@ -432,10 +437,12 @@ pub async fn supervise(
                 t.resolution AS trip_resolution
              FROM arrivals a LEFT JOIN venues v ON v.id = a.venue_id LEFT JOIN trips t ON t.id = a.trip_id
              WHERE (a.trip_id IS NULL OR (t.arrived_at IS NULL AND t.resolution IN ('turned_back', 'cancelled')))
-               AND a.at >= $1 AND ($2::uuid IS NULL OR a.venue_id = $2) ORDER BY a.at DESC",
+               AND a.at >= $1 AND ($2::uuid IS NULL OR a.venue_id = $2) AND ($3::text IS NULL OR v.district = $3)
+             ORDER BY a.at DESC",
         )
         .bind(since)
         .bind(q.destination)
+        .bind(&q.district)
         .fetch_all(db.reads)
         .await?
     } else {
@@ -444,7 +451,8 @@ pub async fn supervise(
     if status == "unmatched" {
         trips.clear();
     }
-    let params = serde_json::json!({"checkpoint": q.checkpoint, "destination": q.destination, "status": q.status});
+    let params = serde_json::json!({"checkpoint": q.checkpoint, "destination": q.destination, "status": q.status,
+        "district": q.district});
     crate::audit::write(db.primary, actor, "supervise_trips", params, trips.len() + unmatched_arrivals.len()).await?;
     let n = |s: &str| counts.get(s).copied().unwrap_or(0);
     Ok(Supervision {

@@ -756,3 +756,81 @@ async fn activity_counts_check_ins_by_hour_day_way_and_area_and_folding_keeps_th
     assert_eq!(res.status(), 200);
     assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
 }
+
+#[sqlx::test]
+async fn trucks_on_the_road_and_open_incidents_are_supervised_by_district(pool: PgPool) {
+    use placecode_core::sync::{PushStatus, RecordKind};
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(pool.clone()).await;
+    // A trip from the checkpoint to the logistics park, entered 20 hours ago: overdue (12 h).
+    let dest = test_desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
+    let cp = test_desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
+    let crew = vec![placecode_core::checkin::TruckDeclarationInput {
+        name: "孙建军".into(),
+        document_kind: None,
+        document_number: resident_id(41),
+        plate: "豫B12345".into(),
+        phone: "13837841041".into(),
+        origin: "郑州市".into(),
+        entry_point: "开封东收费站".into(),
+        expected_return: String::new(),
+        expected_departure: String::new(),
+        symptoms: Some(false),
+        visited_risk_area: Some(false),
+    }];
+    let input = placecode_store::TripInput {
+        plate: "豫B12345".into(),
+        crew,
+        pass_number: String::new(),
+        destination_id: dest.venue_id.clone(),
+        predeclaration_id: None,
+        turned_back_checked: false,
+    };
+    cp.store().open_trip(&input, &cp.ctx).unwrap().trip.expect("the trip opens");
+    cp.engine.sync_once().await.unwrap();
+    sqlx::query("UPDATE trips SET entered_at = now() - interval '20 hours'").execute(&pool).await.unwrap();
+    // A red incident at a 鼓楼区 venue, reported to the community.
+    let mut owner = s.desk(&["gulou"], &[]).await;
+    let (venue, _) = owner.venue_with_code("鼓楼超市", placecode_core::venue::CodeKind::General).await;
+    let incident = record(
+        RecordKind::Incident,
+        serde_json::json!({"visit_id": uuid::Uuid::now_v7(), "venue_id": venue, "colour": "red", "reason": "风险人员名单为红码",
+               "held_at": "东门临时隔离点", "reported_to": "社区", "status": "isolated", "at": Utc::now() - Duration::hours(1)}),
+    );
+    let step = record(
+        RecordKind::IncidentEvent,
+        serde_json::json!({"incident_id": incident.id, "venue_id": venue, "status": "reported", "note": "已电话报告社区卫生服务中心", "at": Utc::now()}),
+    );
+    let res = owner.push(&[incident, step]).await;
+    assert!(res.results.iter().all(|r| r.status == PushStatus::Stored), "{res:?}");
+
+    let city = signed_in(&s, "zhangmin", Role::City).await;
+    let (status, page) = get(&s, &city, "/console/trucks").await;
+    assert_eq!(status, 200);
+    let row =
+        page.split("data-testid=\"trucks-row\"").nth(1).unwrap_or_default().split("</tr>").next().unwrap_or_default();
+    assert!(row.contains("class=\"alert\"") && row.contains("豫B12345") && row.contains("超时未到"), "{row}");
+    assert!(row.contains("孙建军 13837841041"), "an overdue crew's phone is there to call: {row}");
+    let (status, page) = get(&s, &city, "/console/incidents").await;
+    assert_eq!(status, 200);
+    let row = page.split("data-testid=\"incidents-row\">").nth(1).unwrap_or_default();
+    assert!(
+        row.contains("鼓楼超市")
+            && row.contains("红码")
+            && row.contains("风险人员名单为红码")
+            && row.contains("已上报"),
+        "{row}"
+    );
+    assert!(row.contains("已电话报告社区卫生服务中心") && row.contains("东门临时隔离点"), "{row}");
+    // Another district's supervisor sees neither the trip nor the incident.
+    let longting = signed_in(&s, "longting.jg", Role::District(District::Longting)).await;
+    let (_, page) = get(&s, &longting, "/console/trucks?district=gulou").await;
+    assert!(!page.contains("豫B12345") && !page.contains("13837841041"), "{page}");
+    let (_, page) = get(&s, &longting, "/console/incidents?district=gulou").await;
+    assert!(!page.contains("鼓楼超市") && page.contains("没有未结的异常处置"), "{page}");
+    // A tracer has neither page; both views are audited.
+    let tracer = signed_in(&s, "liudiao", Role::Tracer).await;
+    assert_eq!(get(&s, &tracer, "/console/trucks").await.0, 403);
+    assert_eq!(get(&s, &tracer, "/console/incidents").await.0, 403);
+    assert_eq!(count(&pool, "SELECT count(*) FROM audit_log WHERE actor = 'console:zhangmin' AND action IN ('supervise_trips', 'console_incidents')").await, 2);
+}

@@ -10,6 +10,7 @@ pub mod export;
 pub mod places;
 pub mod text;
 pub mod traces;
+pub mod trucks;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -42,6 +43,8 @@ pub fn routes() -> Router<App> {
         .route("/console/trace", get(traces::show).post(traces::run))
         .route("/console/audit", get(audit_page))
         .route("/console/activity", get(activity::show))
+        .route("/console/trucks", get(trucks::trucks))
+        .route("/console/incidents", get(trucks::incidents))
         .route("/console/assets/echarts.min.js", get(activity::echarts))
         .route("/console/places", get(places::show))
         .route(
@@ -73,7 +76,7 @@ border-radius:6px;padding:.6rem 1.2rem;cursor:pointer;text-decoration:none}.narr
 .bar{display:flex;gap:.75rem;align-items:center;margin:.75rem 0;flex-wrap:wrap}table{border-collapse:collapse;width:100%;\
 background:#fff;font-variant-numeric:tabular-nums}th,td{border-bottom:1px solid #e3e7ee;padding:.45rem .6rem;text-align:left}\
 th{background:#e9eef5;position:sticky;top:0}td.n{text-align:right}tr.sub td{font-weight:700;background:#f7f9fc}\
-:focus-visible{outline:3px solid #f4b400;outline-offset:1px}.query{margin-bottom:1rem}.kinds{border:0;padding:0;margin:0;display:flex;gap:1.5rem}.kinds label{font-weight:400;margin:0}.grid{display:grid;grid-template-columns:2fr 1fr 1fr 1fr;gap:0 1rem}input[type=date],input[type=number]{width:100%;font:inherit;padding:.5rem .6rem;border:1px solid #98a2b3;border-radius:6px}[aria-invalid=true]{border-color:#a4161a;outline:2px solid #a4161a}.query button{margin-top:1rem}.mono{font-family:ui-monospace,monospace}.dot{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;margin-right:.35rem;vertical-align:baseline}.dot.green{background:#0a8f45}.dot.yellow{background:#e0a800}.dot.red{background:#c40d0d}h2{font-size:1.15rem;margin:1.25rem 0 .5rem}.timeline{list-style:none;padding:0;border-left:3px solid #c9d3e0;margin-left:.5rem}.timeline>li{padding:0 0 .75rem 1rem}.timeline .day{font-weight:700}.timeline ol{list-style:none;padding:.25rem 0 0 0;margin:0}.small-text{font-size:.8rem;max-width:24rem;overflow-wrap:anywhere}.panels{display:grid;grid-template-columns:repeat(auto-fit,minmax(34rem,1fr));gap:1rem}.panel h2{margin-top:0}.chart{height:18rem}details{margin-top:.5rem}summary{cursor:pointer;color:#1f6feb}";
+:focus-visible{outline:3px solid #f4b400;outline-offset:1px}.query{margin-bottom:1rem}.kinds{border:0;padding:0;margin:0;display:flex;gap:1.5rem}.kinds label{font-weight:400;margin:0}.grid{display:grid;grid-template-columns:2fr 1fr 1fr 1fr;gap:0 1rem}input[type=date],input[type=number]{width:100%;font:inherit;padding:.5rem .6rem;border:1px solid #98a2b3;border-radius:6px}[aria-invalid=true]{border-color:#a4161a;outline:2px solid #a4161a}.query button{margin-top:1rem}.mono{font-family:ui-monospace,monospace}.dot{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;margin-right:.35rem;vertical-align:baseline}.dot.green{background:#0a8f45}.dot.yellow{background:#e0a800}.dot.red{background:#c40d0d}h2{font-size:1.15rem;margin:1.25rem 0 .5rem}.timeline{list-style:none;padding:0;border-left:3px solid #c9d3e0;margin-left:.5rem}.timeline>li{padding:0 0 .75rem 1rem}.timeline .day{font-weight:700}.timeline ol{list-style:none;padding:.25rem 0 0 0;margin:0}.small-text{font-size:.8rem;max-width:24rem;overflow-wrap:anywhere}.panels{display:grid;grid-template-columns:repeat(auto-fit,minmax(34rem,1fr));gap:1rem}.panel h2{margin-top:0}.chart{height:18rem}details{margin-top:.5rem}summary{cursor:pointer;color:#1f6feb}.counts{display:flex;gap:.75rem;list-style:none;padding:0;flex-wrap:wrap}.counts li{background:#fff;border-radius:8px;padding:.5rem 1rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}.counts span{display:block;color:#5b6474;font-size:.85rem}.counts b{font-size:1.4rem}tr.alert td{background:#fff4e5}";
 
 /// The frame every page shares: title, the user and their menu.
 struct Chrome<'a> {
@@ -99,6 +102,8 @@ impl<'a> Chrome<'a> {
         if user.is_some_and(|u| u.role.supervises().is_some()) {
             nav.push(("/console/activity", t::NAV_ACTIVITY, here == "/console/activity"));
             nav.push(("/console/places", t::NAV_PLACES, here == "/console/places"));
+            nav.push(("/console/trucks", t::NAV_TRUCKS, here == "/console/trucks"));
+            nav.push(("/console/incidents", t::NAV_INCIDENTS, here == "/console/incidents"));
         }
         if user.is_some_and(|u| traces::sees(u.role).is_some()) {
             nav.push(("/console/trace", t::NAV_TRACE, here == "/console/trace"));

@@ -50,6 +50,8 @@ pub const NAV_TRACE: &str = "流调查询";
 pub const NAV_AUDIT: &str = "审计日志";
 pub const NAV_PLACES: &str = "无码场所";
 pub const NAV_ACTIVITY: &str = "登记动态";
+pub const NAV_TRUCKS: &str = "货车闭环";
+pub const NAV_INCIDENTS: &str = "异常处置";
 
 // Coverage (R10).
 pub const COVERAGE_TITLE: &str = "场所码覆盖情况";
@@ -192,3 +194,34 @@ pub const ACTIVITY_NO_CHARTS: &str =
 pub const WAY_PHONE: &str = "手机扫码";
 pub const WAY_DESK: &str = "登记台";
 pub const WAY_MANUAL: &str = "手工登记";
+
+// Trucks (R9) and incidents (R7).
+pub const NONE: &str = "暂无。";
+pub const PEOPLE: &str = "人";
+pub const TRUCKS_TITLE: &str = "货车闭环";
+pub const TRUCKS_PURPOSE: &str = "监管平台：货车闭环";
+pub const TRUCKS_NOTE: &str = "近14天从卡口入境的货车：在途、超时未到达（列出司乘电话以便联系）、已闭环，按卡口和日期统计闭环数；以及到达目的地却找不到入境记录的车辆。";
+pub const TRUCKS_COUNTS: [&str; 6] = ["在途", "超时未到", "已闭环", "卡口已处理", "需关注", "无入境记录的到达"];
+pub const TRUCKS_TRIPS: &str = "行程（超时的在前）";
+pub const TRUCKS_TRIP_HEADERS: [&str; 6] = ["车牌", "入境卡口", "目的地", "入境时间", "状态", "司乘人员"];
+pub const TRUCKS_LOOPS: &str = "每日闭环（按卡口）";
+pub const TRUCKS_LOOP_HEADERS: [&str; 3] = ["到达日期", "入境卡口", "闭环车次"];
+pub const TRUCKS_UNMATCHED: &str = "无入境记录的到达";
+pub const TRUCKS_UNMATCHED_HEADERS: [&str; 3] = ["到达时间", "车牌", "目的地"];
+pub const TRIP_STATUS: [(&str, &str); 6] = [
+    ("open", "在途"),
+    ("overdue", "超时未到"),
+    ("closed", "已闭环"),
+    ("verified", "卡口核验到达"),
+    ("turned_back", "已劝返"),
+    ("cancelled", "已作废"),
+];
+pub const TRIP_STATUS_OTHER: &str = "其他";
+pub const INCIDENTS_TITLE: &str = "未结的异常处置";
+pub const INCIDENTS_NOTE: &str =
+    "登记台对黄码、红码人员的处置：临时隔离 → 已上报 → 已闭环转运。这里列出还没有闭环转运或放行的，附每一步的记录。";
+pub const INCIDENTS_NONE: &str = "没有未结的异常处置。";
+pub const INCIDENTS_HEADERS: [&str; 7] = ["发生时间", "辖区", "场所", "颜色", "原因", "临时隔离地点", "进展"];
+pub const INCIDENTS_SUMMARY_HEADERS: [&str; 3] = ["辖区", "临时隔离", "已上报"];
+pub const INCIDENT_STATUS: [(&str, &str); 4] =
+    [("isolated", "临时隔离"), ("reported", "已上报"), ("handed_over", "已闭环转运"), ("released", "已放行")];

@@ -1,0 +1,267 @@
+//! Trucks and incidents (R9, R7) for supervisors: trips open, overdue (with the crew's phones, to
+//! reach them) and closed by checkpoint and day, arrivals that match no entry; and the yellow and
+//! red incidents still open, by district, with their steps.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use placecode_core::checkin::IncidentStatus;
+use placecode_core::venue::District;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::text as t;
+use super::{beijing, render, Chrome, Role};
+use crate::error::Result;
+use crate::trips::{self, TripQuery};
+use crate::App;
+
+/// A trip as the page shows it.
+struct TripRow {
+    plate: String,
+    checkpoint: String,
+    destination: String,
+    entered: String,
+    status: &'static str,
+    overdue: bool,
+    /// Crew: name and phone, for trips still on the road; the count otherwise.
+    crew: String,
+}
+
+struct TrucksText {
+    note: &'static str,
+    counts: [&'static str; 6],
+    trips: &'static str,
+    trip_headers: [&'static str; 6],
+    loops: &'static str,
+    loop_headers: [&'static str; 3],
+    unmatched: &'static str,
+    unmatched_headers: [&'static str; 3],
+    none: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "console/trucks.html")]
+struct TrucksPage<'a> {
+    chrome: Chrome<'a>,
+    t: TrucksText,
+    districts: Option<Vec<(&'static str, &'static str, bool)>>,
+    all_districts: &'static str,
+    show: &'static str,
+    counts: [i64; 6],
+    trips: Vec<TripRow>,
+    loops: Vec<(String, String, i64)>,
+    unmatched: Vec<(String, String, String)>,
+}
+
+fn status_label(s: &str) -> &'static str {
+    t::TRIP_STATUS.iter().find(|(k, _)| *k == s).map_or(t::TRIP_STATUS_OTHER, |(_, l)| l)
+}
+
+pub async fn trucks(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let session = match super::signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(district) = super::scope(&session.user, q.get("district").map(String::as_str)) else {
+        return super::message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
+    };
+    let actor = session.user.actor(&app.client(peer, &headers), t::TRUCKS_PURPOSE);
+    let query = TripQuery { district: district.map(|d| d.key().to_owned()), ..TripQuery::default() };
+    let now = Utc::now();
+    let s = match trips::supervise(app.db(), &app.keys, &actor, &query, app.overdue_hours, now).await {
+        Ok(s) => s,
+        Err(e) => return super::server_error(&app, Some(&session), e),
+    };
+    let mut loops: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut rows = Vec::new();
+    for st in &s.trips {
+        let trip = &st.trip;
+        let checkpoint = trip.checkpoint_name.clone().unwrap_or_default();
+        if let Some(arrived) = trip.arrived_at {
+            let day = arrived.with_timezone(&placecode_core::checkin::shanghai()).format("%Y-%m-%d").to_string();
+            *loops.entry((day, checkpoint.clone())).or_default() += 1;
+        }
+        let on_road = st.status == "open" || st.status == "overdue";
+        let crew: Vec<placecode_core::sync::TripCrew> = serde_json::from_value(trip.crew.clone()).unwrap_or_default();
+        let crew = if on_road {
+            crew.iter().map(|c| format!("{} {}", c.name, c.phone)).collect::<Vec<_>>().join("；")
+        } else {
+            format!("{}{}", crew.len(), t::PEOPLE)
+        };
+        rows.push(TripRow {
+            plate: trip.plate.clone(),
+            checkpoint,
+            destination: trip.destination_name.clone().unwrap_or_default(),
+            entered: beijing(trip.entered_at),
+            status: status_label(&st.status),
+            overdue: st.status == "overdue",
+            crew,
+        });
+    }
+    // Overdue first: those are the ones to chase.
+    rows.sort_by_key(|r| !r.overdue);
+    let page = TrucksPage {
+        chrome: Chrome::new(&app, t::TRUCKS_TITLE, Some(&session), "/console/trucks"),
+        t: TrucksText {
+            note: t::TRUCKS_NOTE,
+            counts: t::TRUCKS_COUNTS,
+            trips: t::TRUCKS_TRIPS,
+            trip_headers: t::TRUCKS_TRIP_HEADERS,
+            loops: t::TRUCKS_LOOPS,
+            loop_headers: t::TRUCKS_LOOP_HEADERS,
+            unmatched: t::TRUCKS_UNMATCHED,
+            unmatched_headers: t::TRUCKS_UNMATCHED_HEADERS,
+            none: t::NONE,
+        },
+        districts: (session.user.role == Role::City)
+            .then(|| District::ALL.iter().map(|d| (d.key(), d.label(), Some(*d) == district)).collect()),
+        all_districts: t::ALL_DISTRICTS,
+        show: t::SHOW,
+        counts: [s.open, s.overdue, s.closed, s.turned_back + s.cancelled + s.verified, s.flagged, s.unmatched],
+        trips: rows,
+        loops: loops.into_iter().rev().map(|((day, checkpoint), n)| (day, checkpoint, n)).collect(),
+        unmatched: s
+            .unmatched_arrivals
+            .iter()
+            .map(|a| (beijing(a.at), a.plate.clone(), a.venue_name.clone().unwrap_or_default()))
+            .collect(),
+    };
+    render(&app, StatusCode::OK, &page.chrome.nonce, page.render())
+}
+
+/// An incident still open, as the page shows it.
+pub struct Incident {
+    pub district: String,
+    pub venue: String,
+    pub colour: &'static str,
+    pub colour_label: &'static str,
+    pub reason: String,
+    pub held_at: String,
+    pub status: &'static str,
+    pub at: String,
+    /// (when, step, note), oldest first.
+    pub steps: Vec<(String, &'static str, String)>,
+}
+
+type IncidentRow = (Uuid, Option<String>, Option<String>, String, String, String, String, DateTime<Utc>);
+
+/// The incidents not yet released or handed over, newest first (at most 1,000).
+pub async fn open_incidents(db: &PgPool, keys: &crate::Keys, district: Option<District>) -> Result<Vec<Incident>> {
+    let rows: Vec<IncidentRow> = sqlx::query_as(
+        "SELECT i.id, v.district, v.name, i.colour, i.reason, i.held_at, i.status, i.at
+         FROM incidents i LEFT JOIN venues v ON v.id = i.venue_id
+         WHERE i.status IN ('isolated', 'reported') AND ($1::text IS NULL OR v.district = $1)
+         ORDER BY i.at DESC LIMIT 1000",
+    )
+    .bind(district.map(District::key))
+    .fetch_all(db)
+    .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+    let events: Vec<(Uuid, String, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT incident_id, status, note, at FROM incident_events WHERE incident_id = ANY($1) ORDER BY at",
+    )
+    .bind(&ids)
+    .fetch_all(db)
+    .await?;
+    let label =
+        |s: &str| t::INCIDENT_STATUS.iter().find(|(k, _)| *k == IncidentStatus::parse(s).key()).map_or("", |(_, l)| *l);
+    let mut steps: HashMap<Uuid, Vec<(String, &'static str, String)>> = HashMap::new();
+    for (id, status, note, at) in events {
+        let note = keys.data.open(crate::fields::INCIDENT_NOTE, id.as_bytes(), &note)?;
+        steps.entry(id).or_default().push((beijing(at), label(&status), note));
+    }
+    rows.into_iter()
+        .map(|(id, district, venue, colour, reason, held_at, status, at)| {
+            let (colour, colour_label) = if colour == "red" { ("red", t::RED) } else { ("yellow", t::YELLOW) };
+            Ok(Incident {
+                district: district
+                    .as_deref()
+                    .and_then(District::parse)
+                    .map_or_else(|| district.clone().unwrap_or_default(), |d| d.label().to_owned()),
+                venue: venue.unwrap_or_default(),
+                colour,
+                colour_label,
+                reason: keys.data.open(crate::fields::INCIDENT_REASON, id.as_bytes(), &reason)?,
+                held_at,
+                status: label(&status),
+                at: beijing(at),
+                steps: steps.remove(&id).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "console/incidents.html")]
+struct IncidentsPage<'a> {
+    chrome: Chrome<'a>,
+    note: &'static str,
+    headers: [&'static str; 7],
+    none: &'static str,
+    districts: Option<Vec<(&'static str, &'static str, bool)>>,
+    all_districts: &'static str,
+    show: &'static str,
+    /// (district, isolated, reported) counts.
+    summary: Vec<(String, i64, i64)>,
+    summary_headers: [&'static str; 3],
+    incidents: Vec<Incident>,
+}
+
+pub async fn incidents(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let session = match super::signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(district) = super::scope(&session.user, q.get("district").map(String::as_str)) else {
+        return super::message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
+    };
+    let list = match open_incidents(&app.reads, &app.keys, district).await {
+        Ok(l) => l,
+        Err(e) => return super::server_error(&app, Some(&session), e),
+    };
+    let actor = session.user.actor(&app.client(peer, &headers), "");
+    let params = serde_json::json!({ "district": district.map(District::key) });
+    if let Err(e) = crate::audit::write(&app.pool, &actor, "console_incidents", params, list.len()).await {
+        return super::server_error(&app, Some(&session), e);
+    }
+    let mut summary: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let isolated = t::INCIDENT_STATUS.first().map_or("", |(_, l)| *l);
+    for i in &list {
+        let e = summary.entry(i.district.clone()).or_default();
+        if i.status == isolated {
+            e.0 += 1;
+        } else {
+            e.1 += 1;
+        }
+    }
+    let page = IncidentsPage {
+        chrome: Chrome::new(&app, t::INCIDENTS_TITLE, Some(&session), "/console/incidents"),
+        note: t::INCIDENTS_NOTE,
+        headers: t::INCIDENTS_HEADERS,
+        none: t::INCIDENTS_NONE,
+        districts: (session.user.role == Role::City)
+            .then(|| District::ALL.iter().map(|d| (d.key(), d.label(), Some(*d) == district)).collect()),
+        all_districts: t::ALL_DISTRICTS,
+        show: t::SHOW,
+        summary: summary.into_iter().map(|(d, (a, b))| (d, a, b)).collect(),
+        summary_headers: t::INCIDENTS_SUMMARY_HEADERS,
+        incidents: list,
+    };
+    render(&app, StatusCode::OK, &page.chrome.nonce, page.render())
+}
