@@ -122,6 +122,7 @@ bench: bench-central
 bench-central: pg
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 	DATABASE_URL=$$(scripts/pg.sh url) $(CARGO) bench -p placecode-central --bench central
+	DATABASE_URL=$$(scripts/pg.sh url) $(CARGO) bench -p placecode-central --bench console
 
 # Fuzzing (docs/ROBUSTNESS.md). `make fuzz`: every cargo-fuzz target of fuzz/ on the nightly
 # toolchain, FUZZ_SECONDS each (FUZZ_TARGETS="identity csv_risk" for some); installs cargo-fuzz
