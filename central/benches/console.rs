@@ -99,13 +99,12 @@ async fn main() {
     }
     let folded = activity::fold(&pool).await.expect("fold");
     // The regulator's list: 10,000 places registered as venues, 50,000 not, contacts sealed.
-    let matched: Vec<(String, String, String, String, String)> = sqlx::query_as(
-        "SELECT dedup_key, district, category, name, address FROM venues ORDER BY id LIMIT $1",
-    )
-    .bind((LISTED - 50_000) as i64)
-    .fetch_all(&pool)
-    .await
-    .expect("matched");
+    let matched: Vec<(String, String, String, String, String)> =
+        sqlx::query_as("SELECT dedup_key, district, category, name, address FROM venues ORDER BY id LIMIT $1")
+            .bind((LISTED - 50_000) as i64)
+            .fetch_all(&pool)
+            .await
+            .expect("matched");
     let mut rows: Vec<(String, String, String, String, String)> = matched;
     for g in 0..50_000usize {
         rows.push((
@@ -153,11 +152,17 @@ async fn main() {
     .await;
     let table = timed("coverage table, whole city", || coverage::table(&pool, None, now)).await.expect("coverage");
     println!("  {} rows, {} venues with a live code", table.rows.len(), table.total.with_codes);
-    timed("coverage table, one district", || coverage::table(&pool, Some(District::Gulou), now)).await.expect("coverage");
+    timed("coverage table, one district", || coverage::table(&pool, Some(District::Gulou), now))
+        .await
+        .expect("coverage");
     let charts = timed("activity charts, whole city", || activity::charts(&pool, None, now)).await.expect("charts");
     println!("  {} check-ins in the 14 days' chart", charts.days.rows().iter().map(|r| r.4).sum::<i64>());
-    timed("activity charts, one district", || activity::charts(&pool, Some(District::Gulou), now)).await.expect("charts");
-    let missing = timed("places without a code, first 1,000", || places::missing(&pool, &keys, None, 1000)).await.expect("missing");
+    timed("activity charts, one district", || activity::charts(&pool, Some(District::Gulou), now))
+        .await
+        .expect("charts");
+    let missing = timed("places without a code, first 1,000", || places::missing(&pool, &keys, None, 1000))
+        .await
+        .expect("missing");
     assert_eq!(missing.len(), 1000);
     timed("silent venues, first 1,000", || places::silent(&pool, &keys, None, now, 1000)).await.expect("silent");
     let (bytes, n) = timed("Excel export of places without a code and silent venues", || async {

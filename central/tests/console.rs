@@ -331,7 +331,7 @@ async fn trace(s: &Server, b: &reqwest::Client, csrf: &str, fields: &[(&str, &st
 #[sqlx::test]
 async fn a_tracer_traces_with_a_purpose_sees_people_in_full_and_is_audited(pool: PgPool) {
     let mut cfg = serve_config(100_000);
-    cfg.tracer_per_hour = 3;
+    cfg.tracer_per_hour = 5;
     let s = Server::start_with(pool.clone(), cfg).await;
     let mut desk = s.desk(&["gulou"], &[]).await;
     let (mall, _) = desk.venue_with_code("鼓楼超市", placecode_core::venue::CodeKind::General).await;
@@ -418,6 +418,28 @@ async fn a_tracer_traces_with_a_purpose_sees_people_in_full_and_is_audited(pool:
     // The audit keeps who was traced masked, never in clear.
     assert_eq!(count(&pool, &format!("SELECT count(*) FROM audit_log WHERE params::text LIKE '%{case}%'")).await, 0);
 
+    // 导出Excel: masked unless the tracer asks for people in full; a query each, audited.
+    let export = |full: &'static str| {
+        let (s, b, csrf, case, from, to) = (&s, &b, csrf.clone(), case.clone(), from.clone(), to.clone());
+        async move {
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("kind", "person"),
+                ("id_number", case.as_str()),
+                ("from", from.as_str()),
+                ("to", to.as_str()),
+                ("purpose", "流调2026-118号"),
+                ("export", "1"),
+                ("full", full),
+            ];
+            let res = b.post(s.url("/console/trace")).header("origin", &s.base).form(&form).send().await.unwrap();
+            read_sheet(&res.bytes().await.unwrap(), "流调查询")
+        }
+    };
+    let masked = export("0").await;
+    assert_eq!(masked[1][3], placecode_core::mask::id_number(&case), "{masked:?}");
+    let full = export("1").await;
+    assert_eq!((full[1][2].as_str(), full[1][3].as_str()), ("病例甲", case.as_str()), "{full:?}");
     // Without the page's token, or past the hourly limit (shared with the tracing API): refused.
     let (status, _) = trace(
         &s,
@@ -469,6 +491,11 @@ async fn the_city_sees_traces_masked_and_a_district_not_at_all(pool: PgPool) {
         "{first}"
     );
     assert!(first.contains(&placecode_core::mask::id_number(&case)) && !page.contains(&case), "{first}");
+    let res = city.get(s.url("/console/audit.xlsx?action=trace_person")).send().await.unwrap();
+    let rows = read_sheet(&res.bytes().await.unwrap(), "审计日志");
+    assert_eq!(rows[0][..3], ["时间", "操作人", "操作"].map(String::from));
+    assert!(rows.iter().skip(1).all(|r| r[2] == "查询某人行程") && rows.len() == 2, "{rows:?}");
+    assert_eq!(get(&s, &district_of(&s).await, "/console/audit.xlsx").await.0, 403);
     let (_, hostile) = get(&s, &city, "/console/audit?action=%3Cscript%3E").await;
     assert!(
         !hostile.contains("<script>") && hostile.contains("data-testid=\"audit-row\""),
@@ -751,6 +778,10 @@ async fn activity_counts_check_ins_by_hour_day_way_and_area_and_folding_keeps_th
     let areas = activity_rows(&page, "chart-areas");
     assert_eq!(areas, [["学校及校外培训机构", "1", "0", "1", "2"]].map(|r| r.map(String::from).to_vec()));
     assert_eq!(activity_rows(&page, "chart-hours").iter().map(|r| r[4].parse::<i64>().unwrap()).sum::<i64>(), 0);
+    // The four tables as a workbook.
+    let res = city.get(s.url("/console/activity.xlsx")).send().await.unwrap();
+    let ways = read_sheet(&res.bytes().await.unwrap(), "登记方式");
+    assert_eq!(ways[2], ["登记台", "1", "0", "1", "2"].map(String::from).to_vec(), "{ways:?}");
     // The chart library is served from the server itself.
     let res = city.get(s.url("/console/assets/echarts.min.js")).send().await.unwrap();
     assert_eq!(res.status(), 200);
@@ -822,6 +853,16 @@ async fn trucks_on_the_road_and_open_incidents_are_supervised_by_district(pool: 
         "{row}"
     );
     assert!(row.contains("已电话报告社区卫生服务中心") && row.contains("东门临时隔离点"), "{row}");
+    // Exports: the crew's phone masked unless asked for in full; the incident with its steps.
+    let res = city.get(s.url("/console/trucks.xlsx")).send().await.unwrap();
+    let trips = read_sheet(&res.bytes().await.unwrap(), "行程");
+    assert!(trips[1][5].contains("孙建军 138****1041"), "{trips:?}");
+    let res = city.get(s.url("/console/trucks.xlsx?full=1")).send().await.unwrap();
+    let trips = read_sheet(&res.bytes().await.unwrap(), "行程");
+    assert!(trips[1][5].contains("孙建军 13837841041"), "{trips:?}");
+    let res = city.get(s.url("/console/incidents.xlsx")).send().await.unwrap();
+    let rows = read_sheet(&res.bytes().await.unwrap(), "未结的异常处置");
+    assert!(rows[1][6].starts_with("已上报") && rows[1][6].contains("已电话报告社区卫生服务中心"), "{rows:?}");
     // Another district's supervisor sees neither the trip nor the incident.
     let longting = signed_in(&s, "longting.jg", Role::District(District::Longting)).await;
     let (_, page) = get(&s, &longting, "/console/trucks?district=gulou").await;
@@ -832,5 +873,22 @@ async fn trucks_on_the_road_and_open_incidents_are_supervised_by_district(pool: 
     let tracer = signed_in(&s, "liudiao", Role::Tracer).await;
     assert_eq!(get(&s, &tracer, "/console/trucks").await.0, 403);
     assert_eq!(get(&s, &tracer, "/console/incidents").await.0, 403);
-    assert_eq!(count(&pool, "SELECT count(*) FROM audit_log WHERE actor = 'console:zhangmin' AND action IN ('supervise_trips', 'console_incidents')").await, 2);
+    assert_eq!(count(&pool, "SELECT count(*) FROM audit_log WHERE actor = 'console:zhangmin' AND action IN ('supervise_trips', 'console_incidents')").await, 4);
+    let full: Vec<serde_json::Value> =
+        sqlx::query_scalar("SELECT params FROM audit_log WHERE action = 'console_export' ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        full.iter()
+            .map(|p| (p["table"].as_str().unwrap_or_default().to_owned(), p["full"].as_bool()))
+            .collect::<Vec<_>>(),
+        [("trucks".to_owned(), Some(false)), ("trucks".to_owned(), Some(true)), ("incidents".to_owned(), Some(false))]
+    );
+}
+
+/// A fresh district supervisor's browser (龙亭区).
+async fn district_of(s: &Server) -> reqwest::Client {
+    signed_in(s, &format!("lt{}", &uuid::Uuid::now_v7().simple().to_string()[20..]), Role::District(District::Longting))
+        .await
 }

@@ -185,6 +185,8 @@ struct ActivityPage<'a> {
     script: &'static str,
     legend: String,
     missing: &'static str,
+    export: String,
+    export_label: &'static str,
 }
 
 /// Draws every `[data-chart]` from the JSON beside it; says so where ECharts is not there.
@@ -247,8 +249,53 @@ pub async fn show(
         script: SCRIPT,
         legend: serde_json::to_string(&[t::GREEN, t::YELLOW, t::RED]).unwrap_or_default(),
         missing: t::ACTIVITY_NO_CHARTS,
+        export: district.map_or_else(
+            || "/console/activity.xlsx".into(),
+            |d| format!("/console/activity.xlsx?district={}", d.key()),
+        ),
+        export_label: t::EXPORT,
     };
     render(&app, StatusCode::OK, &page.chrome.nonce, page.render())
+}
+
+/// The four tables as one workbook (audited).
+pub async fn export(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    use super::export::{Cell, Sheet};
+    let session = match super::signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(district) = super::scope(&session.user, q.get("district").map(String::as_str)) else {
+        return super::message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
+    };
+    let now = Utc::now();
+    let charts = match charts(&app.reads, district, now).await {
+        Ok(c) => c,
+        Err(e) => return super::server_error(&app, Some(&session), e),
+    };
+    let sheet = |name, s: &Series| Sheet {
+        name,
+        headers: &t::ACTIVITY_HEADERS,
+        rows: s
+            .rows()
+            .into_iter()
+            .map(|(l, g, y, r, n)| (vec![Cell::from(l), g.into(), y.into(), r.into(), n.into()], false))
+            .collect(),
+    };
+    let area = if district.is_none() { t::ACTIVITY_SHEET_DISTRICTS } else { t::ACTIVITY_SHEET_CATEGORIES };
+    let book = super::export::workbook(vec![
+        sheet(t::ACTIVITY_SHEET_HOURS, &charts.hours),
+        sheet(t::ACTIVITY_SHEET_DAYS, &charts.days),
+        sheet(t::ACTIVITY_SHEET_WAYS, &charts.ways),
+        sheet(area, &charts.areas),
+    ]);
+    super::audited_xlsx(&app, &session, peer, &headers, "activity", district, false, 0, book, t::ACTIVITY_TITLE, now)
+        .await
 }
 
 /// Apache ECharts, built into the server (see `build.rs`); cached for a day.

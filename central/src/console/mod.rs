@@ -43,6 +43,10 @@ pub fn routes() -> Router<App> {
         .route("/console/trace", get(traces::show).post(traces::run))
         .route("/console/audit", get(audit_page))
         .route("/console/activity", get(activity::show))
+        .route("/console/activity.xlsx", get(activity::export))
+        .route("/console/trucks.xlsx", get(trucks::trucks_export))
+        .route("/console/incidents.xlsx", get(trucks::incidents_export))
+        .route("/console/audit.xlsx", get(audit_export))
         .route("/console/trucks", get(trucks::trucks))
         .route("/console/incidents", get(trucks::incidents))
         .route("/console/assets/echarts.min.js", get(activity::echarts))
@@ -76,7 +80,7 @@ border-radius:6px;padding:.6rem 1.2rem;cursor:pointer;text-decoration:none}.narr
 .bar{display:flex;gap:.75rem;align-items:center;margin:.75rem 0;flex-wrap:wrap}table{border-collapse:collapse;width:100%;\
 background:#fff;font-variant-numeric:tabular-nums}th,td{border-bottom:1px solid #e3e7ee;padding:.45rem .6rem;text-align:left}\
 th{background:#e9eef5;position:sticky;top:0}td.n{text-align:right}tr.sub td{font-weight:700;background:#f7f9fc}\
-:focus-visible{outline:3px solid #f4b400;outline-offset:1px}.query{margin-bottom:1rem}.kinds{border:0;padding:0;margin:0;display:flex;gap:1.5rem}.kinds label{font-weight:400;margin:0}.grid{display:grid;grid-template-columns:2fr 1fr 1fr 1fr;gap:0 1rem}input[type=date],input[type=number]{width:100%;font:inherit;padding:.5rem .6rem;border:1px solid #98a2b3;border-radius:6px}[aria-invalid=true]{border-color:#a4161a;outline:2px solid #a4161a}.query button{margin-top:1rem}.mono{font-family:ui-monospace,monospace}.dot{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;margin-right:.35rem;vertical-align:baseline}.dot.green{background:#0a8f45}.dot.yellow{background:#e0a800}.dot.red{background:#c40d0d}h2{font-size:1.15rem;margin:1.25rem 0 .5rem}.timeline{list-style:none;padding:0;border-left:3px solid #c9d3e0;margin-left:.5rem}.timeline>li{padding:0 0 .75rem 1rem}.timeline .day{font-weight:700}.timeline ol{list-style:none;padding:.25rem 0 0 0;margin:0}.small-text{font-size:.8rem;max-width:24rem;overflow-wrap:anywhere}.panels{display:grid;grid-template-columns:repeat(auto-fit,minmax(34rem,1fr));gap:1rem}.panel h2{margin-top:0}.chart{height:18rem}details{margin-top:.5rem}summary{cursor:pointer;color:#1f6feb}.counts{display:flex;gap:.75rem;list-style:none;padding:0;flex-wrap:wrap}.counts li{background:#fff;border-radius:8px;padding:.5rem 1rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}.counts span{display:block;color:#5b6474;font-size:.85rem}.counts b{font-size:1.4rem}tr.alert td{background:#fff4e5}";
+:focus-visible{outline:3px solid #f4b400;outline-offset:1px}.query{margin-bottom:1rem}.kinds{border:0;padding:0;margin:0;display:flex;gap:1.5rem}.kinds label{font-weight:400;margin:0}.grid{display:grid;grid-template-columns:2fr 1fr 1fr 1fr;gap:0 1rem}input[type=date],input[type=number]{width:100%;font:inherit;padding:.5rem .6rem;border:1px solid #98a2b3;border-radius:6px}[aria-invalid=true]{border-color:#a4161a;outline:2px solid #a4161a}.query button{margin-top:1rem}.mono{font-family:ui-monospace,monospace}.dot{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;margin-right:.35rem;vertical-align:baseline}.dot.green{background:#0a8f45}.dot.yellow{background:#e0a800}.dot.red{background:#c40d0d}h2{font-size:1.15rem;margin:1.25rem 0 .5rem}.timeline{list-style:none;padding:0;border-left:3px solid #c9d3e0;margin-left:.5rem}.timeline>li{padding:0 0 .75rem 1rem}.timeline .day{font-weight:700}.timeline ol{list-style:none;padding:.25rem 0 0 0;margin:0}.small-text{font-size:.8rem;max-width:24rem;overflow-wrap:anywhere}.panels{display:grid;grid-template-columns:repeat(auto-fit,minmax(34rem,1fr));gap:1rem}.panel h2{margin-top:0}.chart{height:18rem}details{margin-top:.5rem}summary{cursor:pointer;color:#1f6feb}.counts{display:flex;gap:.75rem;list-style:none;padding:0;flex-wrap:wrap}.counts li{background:#fff;border-radius:8px;padding:.5rem 1rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}.counts span{display:block;color:#5b6474;font-size:.85rem}.counts b{font-size:1.4rem}tr.alert td{background:#fff4e5}.inline-check{display:inline;font-weight:400;margin-left:1rem}";
 
 /// The frame every page shares: title, the user and their menu.
 struct Chrome<'a> {
@@ -464,21 +468,77 @@ async fn coverage_export(
         return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
     };
     let now = Utc::now();
-    let book = match coverage::table(&app.reads, district, now).await.and_then(|table| {
-        let n = table.rows.len();
-        coverage::xlsx(&table).map(|b| (b, n))
-    }) {
-        Ok(b) => b,
+    let (book, n) = match coverage::table(&app.reads, district, now).await {
+        Ok(table) => (coverage::xlsx(&table), table.rows.len()),
         Err(e) => return server_error(&app, Some(&session), e),
     };
-    let actor = session.user.actor(&app.client(peer, &headers), "");
-    let params = serde_json::json!({ "table": "coverage", "district": district.map(District::key) });
-    if let Err(e) = audit::write(&app.pool, &actor, "console_export", params, book.1).await {
-        return server_error(&app, Some(&session), e);
+    audited_xlsx(&app, &session, peer, &headers, "coverage", district, false, n, book, t::COVERAGE_FILE, now).await
+}
+
+/// The newest 500 rows of the audit log, as the page lists them (city supervisors only).
+async fn audit_rows(app: &App, action: Option<&str>) -> crate::Result<Vec<AuditRow>> {
+    let label =
+        |a: &str| t::AUDIT_ACTIONS.iter().find(|(k, _)| *k == a).map_or_else(|| a.to_owned(), |(_, l)| (*l).to_owned());
+    Ok(audit::recent(&app.pool, action, 500)
+        .await?
+        .into_iter()
+        .map(|e| AuditRow {
+            at: beijing(e.at),
+            actor: e.actor,
+            action: label(&e.action),
+            purpose: e.purpose,
+            params: if e.params.as_object().is_some_and(|o| o.is_empty()) {
+                String::new()
+            } else {
+                e.params.to_string()
+            },
+            results: e.results,
+            source: e.source,
+        })
+        .collect())
+}
+
+/// Only an action from the list filters; anything else typed into the address shows all.
+fn audit_action(q: &HashMap<String, String>) -> Option<&'static str> {
+    q.get("action").and_then(|a| t::AUDIT_ACTIONS.iter().find(|(k, _)| k == a)).map(|(k, _)| *k)
+}
+
+async fn audit_export(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    use export::{Cell, Sheet};
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if session.user.role != Role::City {
+        return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
     }
-    let scope_label = district.map_or(t::ALL_DISTRICTS, District::label);
-    let stamp = now.with_timezone(&placecode_core::checkin::shanghai()).format("%Y%m%d-%H%M");
-    xlsx_response(&format!("{}-{scope_label}-{stamp}.xlsx", t::COVERAGE_FILE), book.0)
+    let rows = match audit_rows(&app, audit_action(&q)).await {
+        Ok(r) => r,
+        Err(e) => return server_error(&app, Some(&session), e),
+    };
+    let n = rows.len();
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            let cells: Vec<Cell> = vec![
+                r.at.into(),
+                r.actor.into(),
+                r.action.into(),
+                r.purpose.into(),
+                r.params.into(),
+                r.results.into(),
+                r.source.into(),
+            ];
+            (cells, false)
+        })
+        .collect();
+    let book = export::workbook(vec![Sheet { name: t::AUDIT_SHEET, headers: &t::AUDIT_HEADERS, rows }]);
+    audited_xlsx(&app, &session, peer, &headers, "audit", None, false, n, book, t::AUDIT_TITLE, Utc::now()).await
 }
 
 struct AuditText {
@@ -506,6 +566,8 @@ struct AuditPage<'a> {
     chrome: Chrome<'a>,
     t: AuditText,
     actions: Vec<(&'static str, &'static str, bool)>,
+    export: String,
+    export_label: &'static str,
     rows: Vec<AuditRow>,
 }
 
@@ -523,36 +585,17 @@ async fn audit_page(
     if session.user.role != Role::City {
         return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
     }
-    // Only an action from the list filters; anything else typed into the address shows all.
-    let action = q.get("action").and_then(|a| t::AUDIT_ACTIONS.iter().find(|(k, _)| k == a)).map(|(k, _)| *k);
+    let action = audit_action(&q);
     let actor = session.user.actor(&app.client(peer, &headers), "");
     let read = audit::write(&app.pool, &actor, "read_audit", serde_json::json!({ "action": action }), 0).await;
-    let entries = match read {
-        Ok(()) => audit::recent(&app.pool, action, 500).await,
+    let rows = match read {
+        Ok(()) => audit_rows(&app, action).await,
         Err(e) => Err(e),
     };
-    let entries = match entries {
-        Ok(e) => e,
+    let rows = match rows {
+        Ok(r) => r,
         Err(e) => return server_error(&app, Some(&session), e),
     };
-    let label =
-        |a: &str| t::AUDIT_ACTIONS.iter().find(|(k, _)| *k == a).map_or_else(|| a.to_owned(), |(_, l)| (*l).to_owned());
-    let rows = entries
-        .into_iter()
-        .map(|e| AuditRow {
-            at: beijing(e.at),
-            actor: e.actor,
-            action: label(&e.action),
-            purpose: e.purpose,
-            params: if e.params.as_object().is_some_and(|o| o.is_empty()) {
-                String::new()
-            } else {
-                e.params.to_string()
-            },
-            results: e.results,
-            source: e.source,
-        })
-        .collect();
     let page = AuditPage {
         chrome: Chrome::new(&app, t::AUDIT_TITLE, Some(&session), "/console/audit"),
         t: AuditText {
@@ -563,9 +606,41 @@ async fn audit_page(
             headers: t::AUDIT_HEADERS,
         },
         actions: t::AUDIT_ACTIONS.iter().map(|(k, l)| (*k, *l, Some(*k) == action)).collect(),
+        export: action.map_or_else(|| "/console/audit.xlsx".into(), |a| format!("/console/audit.xlsx?action={a}")),
+        export_label: t::EXPORT,
         rows,
     };
     render(&app, StatusCode::OK, &page.chrome.nonce, page.render())
+}
+
+/// A workbook made for `session`, audited (`console_export` with its table, district, whether
+/// contacts are in full, and its rows) and sent as a download named after `title`.
+#[allow(clippy::too_many_arguments)]
+async fn audited_xlsx(
+    app: &App,
+    session: &Session,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    table: &str,
+    district: Option<District>,
+    full: bool,
+    rows: usize,
+    book: crate::Result<Vec<u8>>,
+    title: &str,
+    now: chrono::DateTime<Utc>,
+) -> Response {
+    let bytes = match book {
+        Ok(b) => b,
+        Err(e) => return server_error(app, Some(session), e),
+    };
+    let actor = session.user.actor(&app.client(peer, headers), "");
+    let params = serde_json::json!({ "table": table, "district": district.map(District::key), "full": full });
+    if let Err(e) = audit::write(&app.pool, &actor, "console_export", params, rows).await {
+        return server_error(app, Some(session), e);
+    }
+    let scope_label = district.map_or(t::ALL_DISTRICTS, District::label);
+    let stamp = now.with_timezone(&placecode_core::checkin::shanghai()).format("%Y%m%d-%H%M");
+    xlsx_response(&format!("{title}-{scope_label}-{stamp}.xlsx"), bytes)
 }
 
 /// A workbook to download, named in Chinese (RFC 6266's `filename*`), never cached.

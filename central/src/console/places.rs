@@ -663,18 +663,25 @@ pub async fn export(
         let n = missing.len() + silent.len();
         Ok::<_, CentralError>((xlsx(&missing, &silent, full)?, n))
     };
-    let (bytes, n) = match book.await {
-        Ok(b) => b,
-        Err(e) => return super::server_error(&app, Some(&session), e),
-    };
-    let actor = session.user.actor(&app.client(peer, &headers), "");
-    let params = serde_json::json!({ "table": "places", "district": district.map(District::key), "full": full });
-    if let Err(e) = audit::write(&app.pool, &actor, "console_export", params, n).await {
-        return super::server_error(&app, Some(&session), e);
+    match book.await {
+        Ok((bytes, n)) => {
+            super::audited_xlsx(
+                &app,
+                &session,
+                peer,
+                &headers,
+                "places",
+                district,
+                full,
+                n,
+                Ok(bytes),
+                t::PLACES_FILE_NAME,
+                now,
+            )
+            .await
+        }
+        Err(e) => super::server_error(&app, Some(&session), e),
     }
-    let scope_label = district.map_or(t::ALL_DISTRICTS, District::label);
-    let stamp = now.with_timezone(&placecode_core::checkin::shanghai()).format("%Y%m%d-%H%M");
-    super::xlsx_response(&format!("{}-{scope_label}-{stamp}.xlsx", t::PLACES_FILE_NAME), bytes)
 }
 
 #[cfg(test)]

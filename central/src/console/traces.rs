@@ -75,6 +75,8 @@ struct TraceText {
     none: &'static str,
     truncated: &'static str,
     masked: &'static str,
+    export: &'static str,
+    full: &'static str,
     timeline: &'static str,
     unverified: &'static str,
 }
@@ -95,6 +97,8 @@ const TEXT: TraceText = TraceText {
     none: t::TRACE_NONE,
     truncated: t::TRACE_TRUNCATED,
     masked: t::TRACE_MASKED,
+    export: t::TRACE_EXPORT,
+    full: t::TRACE_EXPORT_FULL,
     timeline: t::TRACE_TIMELINE,
     unverified: t::TRACE_UNVERIFIED,
 };
@@ -207,7 +211,17 @@ pub async fn run(
         purpose: get("purpose", 200),
     };
     let source = app.client(peer, &headers);
+    // 导出Excel: masked unless a tracer asks for people in full (audited either way).
+    let export = f.get("export").is_some_and(|v| v == "1");
+    let full = identity == Identity::Full && f.get("full").is_some_and(|v| v == "1");
+    let identity = if export && !full { Identity::Masked } else { identity };
     match query(&app, &session, &asked, &source, identity).await {
+        Ok((rows, _)) if export => {
+            let n = rows.len();
+            let book = workbook(rows, asked.kind == "overlap");
+            let title = if asked.kind == "overlap" { t::TRACE_OVERLAP_FILE } else { t::TRACE_PERSON_FILE };
+            super::audited_xlsx(&app, &session, peer, &headers, "trace", None, full, n, book, title, Utc::now()).await
+        }
         Ok((rows, truncated)) => page(&app, StatusCode::OK, &session, asked, Outcome::Answer(rows, truncated)),
         Err(CentralError::Invalid { field, message }) => {
             page(&app, StatusCode::BAD_REQUEST, &session, asked, Outcome::Refused(field, message))
@@ -266,6 +280,35 @@ async fn query(
     let (page, _) = trace::person(app.db(), keys, &actor, &q).await?;
     let rows = page.rows.into_iter().map(|v| shown(v, identity, String::new())).collect();
     Ok((rows, page.truncated))
+}
+
+/// The answer as a workbook, with the table's headers.
+fn workbook(rows: Vec<Shown>, overlap: bool) -> crate::Result<Vec<u8>> {
+    use super::export::{Cell, Sheet};
+    let mut headers: Vec<&str> = t::TRACE_HEADERS.to_vec();
+    if overlap {
+        headers.push(t::TRACE_APART);
+    }
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            let mut cells: Vec<Cell> = vec![
+                r.at.into(),
+                r.venue.into(),
+                r.name.into(),
+                r.id_number.into(),
+                r.phone.into(),
+                r.colour_label.into(),
+                r.source.into(),
+                if r.unverified { t::TRACE_UNVERIFIED } else { "" }.into(),
+            ];
+            if overlap {
+                cells.push(r.apart.into());
+            }
+            (cells, false)
+        })
+        .collect();
+    super::export::workbook(vec![Sheet { name: t::TRACE_TITLE, headers: &headers, rows }])
 }
 
 fn shown(v: TracedVisit, identity: Identity, apart: String) -> Shown {

@@ -43,6 +43,8 @@ struct TrucksText {
     unmatched: &'static str,
     unmatched_headers: [&'static str; 3],
     none: &'static str,
+    export: &'static str,
+    export_full: &'static str,
 }
 
 #[derive(Template)]
@@ -53,6 +55,8 @@ struct TrucksPage<'a> {
     districts: Option<Vec<(&'static str, &'static str, bool)>>,
     all_districts: &'static str,
     show: &'static str,
+    export: String,
+    export_full: String,
     counts: [i64; 6],
     trips: Vec<TripRow>,
     loops: Vec<(String, String, i64)>,
@@ -61,6 +65,60 @@ struct TrucksPage<'a> {
 
 fn status_label(s: &str) -> &'static str {
     t::TRIP_STATUS.iter().find(|(k, _)| *k == s).map_or(t::TRIP_STATUS_OTHER, |(_, l)| l)
+}
+
+/// What the trucks page and its export show.
+struct Trucks {
+    counts: [i64; 6],
+    trips: Vec<TripRow>,
+    loops: Vec<(String, String, i64)>,
+    unmatched: Vec<(String, String, String)>,
+}
+
+/// The trips of the last 14 days in `district` (audited as `supervise_trips`); the crew's phones
+/// of trips still on the road in full when `phones`, masked otherwise.
+async fn gather(app: &App, actor: &crate::audit::Actor, district: Option<District>, phones: bool) -> Result<Trucks> {
+    let query = TripQuery { district: district.map(|d| d.key().to_owned()), ..TripQuery::default() };
+    let s = trips::supervise(app.db(), &app.keys, actor, &query, app.overdue_hours, Utc::now()).await?;
+    let mut loops: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut rows = Vec::new();
+    for st in &s.trips {
+        let trip = &st.trip;
+        let checkpoint = trip.checkpoint_name.clone().unwrap_or_default();
+        if let Some(arrived) = trip.arrived_at {
+            let day = arrived.with_timezone(&placecode_core::checkin::shanghai()).format("%Y-%m-%d").to_string();
+            *loops.entry((day, checkpoint.clone())).or_default() += 1;
+        }
+        let on_road = st.status == "open" || st.status == "overdue";
+        let crew: Vec<placecode_core::sync::TripCrew> = serde_json::from_value(trip.crew.clone()).unwrap_or_default();
+        let crew = if on_road {
+            let phone = |p: &str| if phones { p.to_owned() } else { placecode_core::mask::phone(p) };
+            crew.iter().map(|c| format!("{} {}", c.name, phone(&c.phone))).collect::<Vec<_>>().join("；")
+        } else {
+            format!("{}{}", crew.len(), t::PEOPLE)
+        };
+        rows.push(TripRow {
+            plate: trip.plate.clone(),
+            checkpoint,
+            destination: trip.destination_name.clone().unwrap_or_default(),
+            entered: beijing(trip.entered_at),
+            status: status_label(&st.status),
+            overdue: st.status == "overdue",
+            crew,
+        });
+    }
+    // Overdue first: those are the ones to chase.
+    rows.sort_by_key(|r| !r.overdue);
+    Ok(Trucks {
+        counts: [s.open, s.overdue, s.closed, s.turned_back + s.cancelled + s.verified, s.flagged, s.unmatched],
+        trips: rows,
+        loops: loops.into_iter().rev().map(|((day, checkpoint), n)| (day, checkpoint, n)).collect(),
+        unmatched: s
+            .unmatched_arrivals
+            .iter()
+            .map(|a| (beijing(a.at), a.plate.clone(), a.venue_name.clone().unwrap_or_default()))
+            .collect(),
+    })
 }
 
 pub async fn trucks(
@@ -77,40 +135,11 @@ pub async fn trucks(
         return super::message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
     };
     let actor = session.user.actor(&app.client(peer, &headers), t::TRUCKS_PURPOSE);
-    let query = TripQuery { district: district.map(|d| d.key().to_owned()), ..TripQuery::default() };
-    let now = Utc::now();
-    let s = match trips::supervise(app.db(), &app.keys, &actor, &query, app.overdue_hours, now).await {
-        Ok(s) => s,
+    let data = match gather(&app, &actor, district, true).await {
+        Ok(d) => d,
         Err(e) => return super::server_error(&app, Some(&session), e),
     };
-    let mut loops: BTreeMap<(String, String), i64> = BTreeMap::new();
-    let mut rows = Vec::new();
-    for st in &s.trips {
-        let trip = &st.trip;
-        let checkpoint = trip.checkpoint_name.clone().unwrap_or_default();
-        if let Some(arrived) = trip.arrived_at {
-            let day = arrived.with_timezone(&placecode_core::checkin::shanghai()).format("%Y-%m-%d").to_string();
-            *loops.entry((day, checkpoint.clone())).or_default() += 1;
-        }
-        let on_road = st.status == "open" || st.status == "overdue";
-        let crew: Vec<placecode_core::sync::TripCrew> = serde_json::from_value(trip.crew.clone()).unwrap_or_default();
-        let crew = if on_road {
-            crew.iter().map(|c| format!("{} {}", c.name, c.phone)).collect::<Vec<_>>().join("；")
-        } else {
-            format!("{}{}", crew.len(), t::PEOPLE)
-        };
-        rows.push(TripRow {
-            plate: trip.plate.clone(),
-            checkpoint,
-            destination: trip.destination_name.clone().unwrap_or_default(),
-            entered: beijing(trip.entered_at),
-            status: status_label(&st.status),
-            overdue: st.status == "overdue",
-            crew,
-        });
-    }
-    // Overdue first: those are the ones to chase.
-    rows.sort_by_key(|r| !r.overdue);
+    let query = district.map(|d| format!("district={}&", d.key())).unwrap_or_default();
     let page = TrucksPage {
         chrome: Chrome::new(&app, t::TRUCKS_TITLE, Some(&session), "/console/trucks"),
         t: TrucksText {
@@ -123,21 +152,73 @@ pub async fn trucks(
             unmatched: t::TRUCKS_UNMATCHED,
             unmatched_headers: t::TRUCKS_UNMATCHED_HEADERS,
             none: t::NONE,
+            export: t::EXPORT_MASKED,
+            export_full: t::EXPORT_FULL,
         },
         districts: (session.user.role == Role::City)
             .then(|| District::ALL.iter().map(|d| (d.key(), d.label(), Some(*d) == district)).collect()),
         all_districts: t::ALL_DISTRICTS,
         show: t::SHOW,
-        counts: [s.open, s.overdue, s.closed, s.turned_back + s.cancelled + s.verified, s.flagged, s.unmatched],
-        trips: rows,
-        loops: loops.into_iter().rev().map(|((day, checkpoint), n)| (day, checkpoint, n)).collect(),
-        unmatched: s
-            .unmatched_arrivals
-            .iter()
-            .map(|a| (beijing(a.at), a.plate.clone(), a.venue_name.clone().unwrap_or_default()))
-            .collect(),
+        export: format!("/console/trucks.xlsx?{query}"),
+        export_full: format!("/console/trucks.xlsx?{query}full=1"),
+        counts: data.counts,
+        trips: data.trips,
+        loops: data.loops,
+        unmatched: data.unmatched,
     };
     render(&app, StatusCode::OK, &page.chrome.nonce, page.render())
+}
+
+/// The three tables as a workbook: crew phones masked unless `full=1` (audited either way).
+pub async fn trucks_export(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    use super::export::{Cell, Sheet};
+    let session = match super::signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(district) = super::scope(&session.user, q.get("district").map(String::as_str)) else {
+        return super::message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
+    };
+    let full = q.get("full").is_some_and(|f| f == "1");
+    let actor = session.user.actor(&app.client(peer, &headers), t::TRUCKS_PURPOSE);
+    let data = match gather(&app, &actor, district, full).await {
+        Ok(d) => d,
+        Err(e) => return super::server_error(&app, Some(&session), e),
+    };
+    let n = data.trips.len();
+    let text = |v: Vec<String>| (v.into_iter().map(Cell::from).collect::<Vec<_>>(), false);
+    let book = super::export::workbook(vec![
+        Sheet {
+            name: t::TRUCKS_TRIPS_SHEET,
+            headers: &t::TRUCKS_TRIP_HEADERS,
+            rows: data
+                .trips
+                .into_iter()
+                .map(|r| text(vec![r.plate, r.checkpoint, r.destination, r.entered, r.status.into(), r.crew]))
+                .collect(),
+        },
+        Sheet {
+            name: t::TRUCKS_LOOPS_SHEET,
+            headers: &t::TRUCKS_LOOP_HEADERS,
+            rows: data
+                .loops
+                .into_iter()
+                .map(|(d, c, n)| (vec![Cell::from(d), Cell::from(c), Cell::from(n)], false))
+                .collect(),
+        },
+        Sheet {
+            name: t::TRUCKS_UNMATCHED_SHEET,
+            headers: &t::TRUCKS_UNMATCHED_HEADERS,
+            rows: data.unmatched.into_iter().map(|(a, p, v)| text(vec![a, p, v])).collect(),
+        },
+    ]);
+    super::audited_xlsx(&app, &session, peer, &headers, "trucks", district, full, n, book, t::TRUCKS_TITLE, Utc::now())
+        .await
 }
 
 /// An incident still open, as the page shows it.
@@ -212,6 +293,8 @@ struct IncidentsPage<'a> {
     districts: Option<Vec<(&'static str, &'static str, bool)>>,
     all_districts: &'static str,
     show: &'static str,
+    export_label: &'static str,
+    export: String,
     /// (district, isolated, reported) counts.
     summary: Vec<(String, i64, i64)>,
     summary_headers: [&'static str; 3],
@@ -259,9 +342,68 @@ pub async fn incidents(
             .then(|| District::ALL.iter().map(|d| (d.key(), d.label(), Some(*d) == district)).collect()),
         all_districts: t::ALL_DISTRICTS,
         show: t::SHOW,
+        export_label: t::EXPORT,
+        export: district.map_or_else(
+            || "/console/incidents.xlsx".into(),
+            |d| format!("/console/incidents.xlsx?district={}", d.key()),
+        ),
         summary: summary.into_iter().map(|(d, (a, b))| (d, a, b)).collect(),
         summary_headers: t::INCIDENTS_SUMMARY_HEADERS,
         incidents: list,
     };
     render(&app, StatusCode::OK, &page.chrome.nonce, page.render())
+}
+
+/// The open incidents as a workbook, their steps in one cell (audited).
+pub async fn incidents_export(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    use super::export::{Cell, Sheet};
+    let session = match super::signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(district) = super::scope(&session.user, q.get("district").map(String::as_str)) else {
+        return super::message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
+    };
+    let list = match open_incidents(&app.reads, &app.keys, district).await {
+        Ok(l) => l,
+        Err(e) => return super::server_error(&app, Some(&session), e),
+    };
+    let n = list.len();
+    let rows = list
+        .into_iter()
+        .map(|i| {
+            let steps: Vec<String> = i.steps.iter().map(|(at, step, note)| format!("{at} {step}：{note}")).collect();
+            let progress = std::iter::once(i.status.to_owned()).chain(steps).collect::<Vec<_>>().join("\n");
+            let cells: Vec<Cell> = vec![
+                i.at.into(),
+                i.district.into(),
+                i.venue.into(),
+                i.colour_label.into(),
+                i.reason.into(),
+                i.held_at.into(),
+                progress.into(),
+            ];
+            (cells, false)
+        })
+        .collect();
+    let book = super::export::workbook(vec![Sheet { name: t::INCIDENTS_SHEET, headers: &t::INCIDENTS_HEADERS, rows }]);
+    super::audited_xlsx(
+        &app,
+        &session,
+        peer,
+        &headers,
+        "incidents",
+        district,
+        false,
+        n,
+        book,
+        t::INCIDENTS_TITLE,
+        Utc::now(),
+    )
+    .await
 }
