@@ -67,6 +67,23 @@ pub async fn write<'e, E: PgExecutor<'e>>(
     Ok(())
 }
 
+/// What the administrator and the console read is in Beijing time (as the desks show it); the
+/// JSON API keeps UTC. Every RFC 3339 time in `v` is rewritten with its +08:00 offset.
+pub fn beijing_times(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => {
+            if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+                *s = t
+                    .with_timezone(&placecode_core::checkin::shanghai())
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(beijing_times),
+        serde_json::Value::Object(o) => o.values_mut().for_each(beijing_times),
+        _ => {}
+    }
+}
+
 /// One row of the audit log, as `admin audit` lists it.
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Entry {

@@ -243,7 +243,7 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         }
     };
     let print = |mut v: serde_json::Value| {
-        local_times(&mut v);
+        placecode_central::audit::beijing_times(&mut v);
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())
     };
     let actor = Actor::cli("");
@@ -422,30 +422,13 @@ fn district_keys() -> clap::builder::PossibleValuesParser {
         .into()
 }
 
-/// What the administrator reads is in Beijing time (as the desks show it); the JSON API keeps
-/// UTC. Every RFC 3339 time in the output is rewritten with its +08:00 offset.
-fn local_times(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::String(s) => {
-            if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-                *s = t
-                    .with_timezone(&placecode_core::checkin::shanghai())
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
-            }
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(local_times),
-        serde_json::Value::Object(o) => o.values_mut().for_each(local_times),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_administrator_reads_beijing_time() {
         let mut v =
             serde_json::json!({"trips": [{"entered_at": "2026-11-29T02:30:00.123Z", "plate": "豫B12345"}], "n": 3});
-        super::local_times(&mut v);
+        placecode_central::audit::beijing_times(&mut v);
         assert_eq!(v["trips"][0]["entered_at"], "2026-11-29T10:30:00+08:00");
         assert_eq!(v["trips"][0]["plate"], "豫B12345");
     }

@@ -580,7 +580,7 @@ async fn the_regulators_list_finds_places_without_a_code_and_reminders_are_logge
     assert_eq!(listed[2].1, "未登记");
     assert!(
         page.contains(
-            "data-testid=\"silent-row\"><td>龙亭区</td><td>农贸市场</td><td>龙亭农贸市场</td><td>王建国</td>"
+            "data-testid=\"silent-row\"><td class=\"nw\">龙亭区</td><td>农贸市场</td><td>龙亭农贸市场</td><td>王建国</td>"
         ),
         "{page}"
     );
@@ -611,7 +611,7 @@ async fn the_regulators_list_finds_places_without_a_code_and_reminders_are_logge
     assert_eq!(res.status(), 303);
     let (_, page) = get(&s, &city, "/console/places?reminded").await;
     assert!(page.contains("已记录催办"), "{page}");
-    assert!(page.contains("电话 · zhangmin"), "{page}");
+    assert!(page.contains("电话 · zhangmin：已电话通知负责人,约定三日内登记"), "{page}");
     assert_eq!(missing_rows(&page)[0].2, "1");
     // A reminder of an unknown kind, or for a place that does not exist: refused.
     let res = city

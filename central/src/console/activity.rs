@@ -167,6 +167,8 @@ pub async fn charts(db: &PgPool, district: Option<District>, now: DateTime<Utc>)
 struct Panel {
     id: &'static str,
     title: &'static str,
+    /// What the table's first column holds.
+    first: &'static str,
     kind: &'static str,
     data: String,
     rows: Vec<(String, i64, i64, i64, i64)>,
@@ -185,6 +187,7 @@ struct ActivityPage<'a> {
     script: &'static str,
     legend: String,
     missing: &'static str,
+    empty: &'static str,
     export: String,
     export_label: &'static str,
 }
@@ -194,6 +197,7 @@ const SCRIPT: &str = "(function(){var L=JSON.parse(document.getElementById('lege
 document.querySelectorAll('[data-chart]').forEach(function(el){\
 if(!window.echarts){el.textContent=el.getAttribute('data-missing');return}\
 var d=JSON.parse(document.getElementById(el.id+'-data').textContent),bar=el.getAttribute('data-kind')==='bar';\
+if(!d.green.concat(d.yellow,d.red).some(function(n){return n>0})){el.textContent=el.getAttribute('data-empty');el.className+=' empty';return}\
 var s=[['green',L[0],'#0a8f45'],['yellow',L[1],'#e0a800'],['red',L[2],'#c40d0d']].map(function(c){\
 return{name:c[1],type:bar?'bar':'line',stack:'n',data:d[c[0]],itemStyle:{color:c[2]},areaStyle:bar?undefined:{opacity:.25},\
 smooth:!bar,emphasis:{focus:'series'}}});\
@@ -223,10 +227,14 @@ pub async fn show(
     if let Err(e) = audit::write(&app.pool, &actor, "console_activity", params, 0).await {
         return super::server_error(&app, Some(&session), e);
     }
-    let area_title = if district.is_none() { t::ACTIVITY_BY_DISTRICT } else { t::ACTIVITY_BY_CATEGORY };
-    let panel = |id, title, kind, s: &Series| Panel {
+    let (area_title, area_first) = match district {
+        None => (t::ACTIVITY_BY_DISTRICT, t::ACTIVITY_DISTRICT),
+        Some(_) => (t::ACTIVITY_BY_CATEGORY, t::ACTIVITY_CATEGORY),
+    };
+    let panel = |id, title, first, kind, s: &Series| Panel {
         id,
         title,
+        first,
         kind,
         // Inside a JSON script element: `<` is written as an escape, so no text closes it.
         data: serde_json::to_string(s).unwrap_or_default().replace('<', "\\u003c"),
@@ -241,14 +249,15 @@ pub async fn show(
         all_districts: t::ALL_DISTRICTS,
         show: t::SHOW,
         panels: vec![
-            panel("chart-hours", t::ACTIVITY_BY_HOUR, "bar", &charts.hours),
-            panel("chart-days", t::ACTIVITY_BY_DAY, "bar", &charts.days),
-            panel("chart-ways", t::ACTIVITY_BY_WAY, "bar", &charts.ways),
-            panel("chart-areas", area_title, "bar", &charts.areas),
+            panel("chart-hours", t::ACTIVITY_BY_HOUR, t::ACTIVITY_HOUR, "bar", &charts.hours),
+            panel("chart-days", t::ACTIVITY_BY_DAY, t::ACTIVITY_DAY, "bar", &charts.days),
+            panel("chart-ways", t::ACTIVITY_BY_WAY, t::ACTIVITY_WAY, "bar", &charts.ways),
+            panel("chart-areas", area_title, area_first, "bar", &charts.areas),
         ],
         script: SCRIPT,
         legend: serde_json::to_string(&[t::GREEN, t::YELLOW, t::RED]).unwrap_or_default(),
         missing: t::ACTIVITY_NO_CHARTS,
+        empty: t::ACTIVITY_EMPTY,
         export: district.map_or_else(
             || "/console/activity.xlsx".into(),
             |d| format!("/console/activity.xlsx?district={}", d.key()),

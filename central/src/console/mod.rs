@@ -60,8 +60,9 @@ pub fn routes() -> Router<App> {
         .route("/console/places.xlsx", get(places::export))
 }
 
-/// Sign-in attempts per client address and minute, before any password is hashed.
-pub const SIGN_INS_PER_MINUTE: u32 = 20;
+/// Sign-in attempts per client address and minute, before any password is hashed: enough for a
+/// district office behind one address, too few to spray passwords (each name also locks alone).
+pub const SIGN_INS_PER_MINUTE: u32 = 60;
 
 const STYLE: &str = "*{box-sizing:border-box}body{margin:0;font:15px/1.5 -apple-system,'PingFang SC','Noto Sans CJK SC',\
 'Microsoft YaHei',sans-serif;color:#1d2330;background:#f3f5f8}.top{display:flex;gap:1.25rem;align-items:center;\
@@ -80,7 +81,7 @@ border-radius:6px;padding:.6rem 1.2rem;cursor:pointer;text-decoration:none}.narr
 .bar{display:flex;gap:.75rem;align-items:center;margin:.75rem 0;flex-wrap:wrap}table{border-collapse:collapse;width:100%;\
 background:#fff;font-variant-numeric:tabular-nums}th,td{border-bottom:1px solid #e3e7ee;padding:.45rem .6rem;text-align:left}\
 th{background:#e9eef5;position:sticky;top:0}td.n{text-align:right}tr.sub td{font-weight:700;background:#f7f9fc}\
-:focus-visible{outline:3px solid #f4b400;outline-offset:1px}.query{margin-bottom:1rem}.kinds{border:0;padding:0;margin:0;display:flex;gap:1.5rem}.kinds label{font-weight:400;margin:0}.grid{display:grid;grid-template-columns:2fr 1fr 1fr 1fr;gap:0 1rem}input[type=date],input[type=number]{width:100%;font:inherit;padding:.5rem .6rem;border:1px solid #98a2b3;border-radius:6px}[aria-invalid=true]{border-color:#a4161a;outline:2px solid #a4161a}.query button{margin-top:1rem}.mono{font-family:ui-monospace,monospace}.dot{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;margin-right:.35rem;vertical-align:baseline}.dot.green{background:#0a8f45}.dot.yellow{background:#e0a800}.dot.red{background:#c40d0d}h2{font-size:1.15rem;margin:1.25rem 0 .5rem}.timeline{list-style:none;padding:0;border-left:3px solid #c9d3e0;margin-left:.5rem}.timeline>li{padding:0 0 .75rem 1rem}.timeline .day{font-weight:700}.timeline ol{list-style:none;padding:.25rem 0 0 0;margin:0}.small-text{font-size:.8rem;max-width:24rem;overflow-wrap:anywhere}.panels{display:grid;grid-template-columns:repeat(auto-fit,minmax(34rem,1fr));gap:1rem}.panel h2{margin-top:0}.chart{height:18rem}details{margin-top:.5rem}summary{cursor:pointer;color:#1f6feb}.counts{display:flex;gap:.75rem;list-style:none;padding:0;flex-wrap:wrap}.counts li{background:#fff;border-radius:8px;padding:.5rem 1rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}.counts span{display:block;color:#5b6474;font-size:.85rem}.counts b{font-size:1.4rem}tr.alert td{background:#fff4e5}.inline-check{display:inline;font-weight:400;margin-left:1rem}";
+:focus-visible{outline:3px solid #f4b400;outline-offset:1px}.query{margin-bottom:1rem}.kinds{border:0;padding:0;margin:0;display:flex;gap:1.5rem}.kinds label{font-weight:400;margin:0}.grid{display:grid;grid-template-columns:2fr 1fr 1fr 1fr;gap:0 1rem}input[type=date],input[type=number]{width:100%;font:inherit;padding:.5rem .6rem;border:1px solid #98a2b3;border-radius:6px}[aria-invalid=true]{border-color:#a4161a;outline:2px solid #a4161a}.query button{margin-top:1rem}.mono{font-family:ui-monospace,monospace}.dot{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;margin-right:.35rem;vertical-align:baseline}.dot.green{background:#0a8f45}.dot.yellow{background:#e0a800}.dot.red{background:#c40d0d}h2{font-size:1.15rem;margin:1.25rem 0 .5rem}.timeline{list-style:none;padding:0;border-left:3px solid #c9d3e0;margin-left:.5rem}.timeline>li{padding:0 0 .75rem 1rem}.timeline .day{font-weight:700}.timeline ol{list-style:none;padding:.25rem 0 0 0;margin:0}.small-text{font-size:.8rem;max-width:24rem;overflow-wrap:anywhere}.panels{display:grid;grid-template-columns:repeat(auto-fit,minmax(34rem,1fr));gap:1rem}.panel h2{margin-top:0}.chart{height:18rem}.chart.empty{display:flex;align-items:center;justify-content:center;color:#5b6474}details{margin-top:.5rem}summary{cursor:pointer;color:#1f6feb}.counts{display:flex;gap:.75rem;list-style:none;padding:0;flex-wrap:wrap}.counts li{background:#fff;border-radius:8px;padding:.5rem 1rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}.counts span{display:block;color:#5b6474;font-size:.85rem}.counts b{font-size:1.4rem}tr.alert td{background:#fff4e5}.inline-check{display:inline;font-weight:400;margin-left:1rem}.nw{white-space:nowrap}form.remind{display:flex;flex-direction:column;gap:.3rem;min-width:14rem}";
 
 /// The frame every page shares: title, the user and their menu.
 struct Chrome<'a> {
@@ -322,6 +323,12 @@ async fn login_submit(
     let typed: String = get("login").chars().take(64).collect();
     let who = app.client(peer, &headers);
     if !app.console_limiter.allow(&who) {
+        let actor =
+            audit::Actor { name: format!("console:{}", typed.trim()), source: who.clone(), purpose: String::new() };
+        let params = serde_json::json!({ "over_address_limit": true });
+        if let Err(e) = audit::write(&app.pool, &actor, "console_sign_in_refused", params, 0).await {
+            return server_error(&app, None, e);
+        }
         let mut r = login_form(&app, StatusCode::TOO_MANY_REQUESTS, None, Some(t::SIGN_IN_BUSY), &typed);
         r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
         return r;
@@ -640,7 +647,8 @@ async fn audited_xlsx(
     }
     let scope_label = district.map_or(t::ALL_DISTRICTS, District::label);
     let stamp = now.with_timezone(&placecode_core::checkin::shanghai()).format("%Y%m%d-%H%M");
-    xlsx_response(&format!("{title}-{scope_label}-{stamp}.xlsx"), bytes)
+    let full = if full { t::FILE_FULL } else { "" };
+    xlsx_response(&format!("{title}-{scope_label}{full}-{stamp}.xlsx"), bytes)
 }
 
 /// A workbook to download, named in Chinese (RFC 6266's `filename*`), never cached.

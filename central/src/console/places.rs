@@ -79,6 +79,27 @@ fn parse(bytes: &[u8]) -> Result<ParsedCsv> {
 /// A row checked: (place key, district, category, name, address, contact name, contact phone).
 type Checked = (String, District, Category, String, String, String, String);
 
+/// A district as lists write it: its key or name, or its name without 区, 县 or 回族区 (龙亭,
+/// 顺河区), as long as that names one district only.
+fn district(raw: &str) -> Option<District> {
+    if let Some(d) = District::parse(raw) {
+        return Some(d);
+    }
+    let short = |s: &str| {
+        let s = placecode_core::normalize::comparable(s);
+        ["回族区", "区", "县"].iter().find_map(|x| s.strip_suffix(x).map(str::to_owned)).unwrap_or(s)
+    };
+    let typed = short(raw);
+    if typed.is_empty() {
+        return None;
+    }
+    let mut found = District::ALL.iter().filter(|d| short(d.label()) == typed);
+    match (found.next(), found.next()) {
+        (Some(d), None) => Some(*d),
+        _ => None,
+    }
+}
+
 fn check(
     row: &placecode_core::venue::VenueInput,
     scope: Option<District>,
@@ -87,8 +108,9 @@ fn check(
     let (mut reasons, mut notes) = (Vec::new(), Vec::new());
     let name = clean(&row.name);
     let address = clean(&row.address);
-    let district = District::parse(&row.district);
+    let district = district(&row.district);
     match district {
+        None if clean(&row.district).is_empty() => reasons.push(t::PLACES_DISTRICT_REQUIRED.into()),
         None => reasons.push(format!("{}：“{}”{}", t::PLACES_DISTRICT, clean(&row.district), t::PLACES_NOT_A_DISTRICT)),
         Some(d) if scope.is_some_and(|s| s != d) => reasons.push(t::PLACES_OTHER_DISTRICT.into()),
         Some(_) => {}
@@ -220,20 +242,21 @@ type MissingRow = (
     Option<DateTime<Utc>>,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 
 /// The places of the list (in `scope`) that have no venue with a live code, at most `limit`.
 pub async fn missing(db: &PgPool, keys: &Keys, scope: Option<District>, limit: i64) -> Result<Vec<Missing>> {
     let rows: Vec<MissingRow> = sqlx::query_as(
         "SELECT p.id, p.district, p.category, p.name, p.address, p.place_key, p.contact_name, p.contact_phone,
-                v.status, coalesce(v.coded, false), coalesce(r.n, 0), r.at, r.how, r.actor
+                v.status, coalesce(v.coded, false), coalesce(r.n, 0), r.at, r.how, r.actor, r.note
          FROM reference_places p
          LEFT JOIN LATERAL (
              SELECT v.status, EXISTS (SELECT 1 FROM codes c WHERE c.venue_id = v.id AND c.revoked_at IS NULL) AS coded
              FROM venues v WHERE v.dedup_key = p.place_key ORDER BY (v.status = 'approved') DESC LIMIT 1
          ) v ON true
          LEFT JOIN LATERAL (
-             SELECT count(*) OVER () AS n, at, how, actor FROM reminders WHERE place_id = p.id ORDER BY at DESC LIMIT 1
+             SELECT count(*) OVER () AS n, at, how, actor, note FROM reminders WHERE place_id = p.id ORDER BY at DESC LIMIT 1
          ) r ON true
          WHERE ($1::text IS NULL OR p.district = $1) AND NOT (v.status IS NOT DISTINCT FROM 'approved' AND coalesce(v.coded, false))
          ORDER BY p.district, p.category, p.name LIMIT $2",
@@ -243,7 +266,7 @@ pub async fn missing(db: &PgPool, keys: &Keys, scope: Option<District>, limit: i
     .fetch_all(db)
     .await?;
     rows.into_iter()
-        .map(|(id, district, category, name, address, key, contact, phone, status, coded, n, at, how, actor)| {
+        .map(|(id, district, category, name, address, key, contact, phone, status, coded, n, at, how, actor, note)| {
             Ok(Missing {
                 id,
                 district: District::parse(&district).map_or(district, |d| d.label().to_owned()),
@@ -261,11 +284,9 @@ pub async fn missing(db: &PgPool, keys: &Keys, scope: Option<District>, limit: i
                 last: at.map(|at| {
                     let how =
                         how.as_deref().and_then(|h| t::REMIND_HOW.iter().find(|(k, _)| *k == h)).map_or("", |(_, l)| l);
-                    format!(
-                        "{} {how} · {}",
-                        super::beijing(at),
-                        actor.unwrap_or_default().trim_start_matches("console:")
-                    )
+                    let who = actor.unwrap_or_default();
+                    let note = note.filter(|n| !n.is_empty()).map(|n| format!("：{n}")).unwrap_or_default();
+                    format!("{} {how} · {}{note}", super::beijing(at), who.trim_start_matches("console:"))
                 }),
             })
         })
@@ -718,15 +739,33 @@ mod tests {
     }
 
     #[test]
+    fn a_district_is_found_as_lists_write_it() {
+        for (typed, d) in [
+            ("龙亭", District::Longting),
+            ("顺河区", District::Shunhe),
+            ("顺河回族区", District::Shunhe),
+            ("ｇｕｌｏｕ", District::Gulou),
+            ("杞县", District::Qixian),
+            ("杞", District::Qixian),
+        ] {
+            assert_eq!(district(typed), Some(d), "{typed}");
+        }
+        for bad in ["", "区", "郑州", "开封", "鼓楼区鼓楼区"] {
+            assert_eq!(district(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn a_row_with_a_fault_names_it() {
         let cases = [
             (row("郑州市", "商场超市", "甲", "乙"), "所在辖区：“郑州市”不是开封市的区县"),
+            (row(" ", "商场超市", "甲", "乙"), "所在辖区：必填"),
             (row("鼓楼区", "", "", "中山路1号"), "场所名称：必填"),
             (row("鼓楼区", "", "甲", &"路".repeat(101)), "详细地址：不能超过100个字（现为101个）"),
             (row("longting", "", "甲", "乙"), "不属于您的辖区"),
         ];
         for (r, reason) in cases {
-            let (ok, reasons, _) = check(&r, Some(District::Gulou).filter(|_| r.district != "郑州市"));
+            let (ok, reasons, _) = check(&r, Some(District::Gulou).filter(|_| r.district == "longting"));
             assert!(ok.is_none(), "{reason}");
             assert!(reasons.iter().any(|x| x.starts_with(reason)), "{reasons:?} should say {reason}");
         }

@@ -115,7 +115,7 @@ pub const AUDIT_ACTION: &str = "操作";
 pub const AUDIT_ALL: &str = "全部操作";
 pub const AUDIT_HEADERS: [&str; 7] = ["时间", "操作人", "操作", "用途", "参数", "结果数", "来源"];
 /// The actions worth filtering by, with their names.
-pub const AUDIT_ACTIONS: [(&str, &str); 12] = [
+pub const AUDIT_ACTIONS: [(&str, &str); 26] = [
     ("trace_person", "查询某人行程"),
     ("trace_venue", "查询场所人员"),
     ("trace_overlap", "时空伴随查询"),
@@ -128,6 +128,20 @@ pub const AUDIT_ACTIONS: [(&str, &str); 12] = [
     ("console_user_add", "新建控制台用户"),
     ("console_user_disable", "停用控制台用户"),
     ("clear_colour", "赋色解除"),
+    ("console_sign_out", "控制台退出"),
+    ("read_audit", "查看审计日志"),
+    ("console_activity", "查看登记动态"),
+    ("console_places", "查看无码场所"),
+    ("console_incidents", "查看异常处置"),
+    ("import_places", "导入应赋码名单"),
+    ("remind_place", "记录催办"),
+    ("list_console_users", "列出控制台用户"),
+    ("enrol_token", "生成接入码"),
+    ("revoke_desk", "吊销登记台"),
+    ("tracer_token", "生成追溯查询凭证"),
+    ("revoke_tracer", "吊销追溯查询凭证"),
+    ("import_risk", "导入风险人员名单"),
+    ("risk_confirm", "登记台风险核查"),
 ];
 
 // Places without a code (R10).
@@ -242,3 +256,11 @@ pub const TRACE_EXPORT: &str = "导出Excel";
 pub const TRACE_EXPORT_FULL: &str = "导出时含完整姓名、证件号和电话（默认脱敏）";
 pub const TRACE_PERSON_FILE: &str = "流调-行程";
 pub const TRACE_OVERLAP_FILE: &str = "流调-时空伴随";
+pub const FILE_FULL: &str = "-含完整信息";
+pub const PLACES_DISTRICT_REQUIRED: &str = "所在辖区：必填";
+pub const ACTIVITY_HOUR: &str = "时间";
+pub const ACTIVITY_DAY: &str = "日期";
+pub const ACTIVITY_WAY: &str = "登记方式";
+pub const ACTIVITY_DISTRICT: &str = "辖区";
+pub const ACTIVITY_CATEGORY: &str = "场所类型";
+pub const ACTIVITY_EMPTY: &str = "暂无数据";

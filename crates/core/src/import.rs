@@ -130,6 +130,9 @@ fn input<'c>(index: &[Option<usize>; 7], cell: impl Fn(usize) -> Option<&'c str>
 }
 
 fn parse_csv(text: &str, required: &[&str]) -> Result<ParsedCsv> {
+    // Excel writes CRLF; the reader numbers such lines one short, and a clerk fixing "line 4"
+    // would look at the wrong row. Line ends are made LF first.
+    let text = text.replace("\r\n", "\n");
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
@@ -193,6 +196,21 @@ mod tests {
     fn missing_columns_are_named() {
         let e = parse_venues("场所名称,详细地址\n超市,中山路1号\n").unwrap_err();
         assert_eq!(e.to_string(), "缺少列：场所类型、所在辖区、负责人姓名、联系电话。第一行应为表头");
+    }
+
+    #[test]
+    fn lines_are_counted_as_excel_numbers_its_rows_whatever_the_line_endings() {
+        for end in ["\n", "\r\n"] {
+            let csv =
+                ["场所名称,详细地址,所在辖区", "甲,中山路1号,鼓楼区", "乙,中山路2号,鼓楼区", "丙,中山路3号,鼓楼区", ""]
+                    .join(end);
+            let ParsedCsv { rows, .. } = parse_places(&csv).unwrap();
+            assert_eq!(
+                rows.iter().map(|(l, r)| (*l, r.name.as_str())).collect::<Vec<_>>(),
+                [(2, "甲"), (3, "乙"), (4, "丙")],
+                "{end:?}"
+            );
+        }
     }
 
     #[test]
