@@ -21,8 +21,20 @@ CREATE TABLE activity_new (
     n        BIGINT NOT NULL
 );
 
+-- When each venue last had a check-in (coverage's "active in 24 hours / 7 days", the silent
+-- venues): appended and folded the same way.
+CREATE TABLE venue_seen (
+    venue_id UUID PRIMARY KEY,
+    last_at  TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE venue_seen_new (
+    venue_id UUID NOT NULL,
+    last_at  TIMESTAMPTZ NOT NULL
+);
+
 CREATE FUNCTION placecode_activity() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    INSERT INTO venue_seen_new (venue_id, last_at) SELECT venue_id, max(at) FROM stored GROUP BY venue_id;
     INSERT INTO activity_new (hour, district, category, colour, way, n)
     SELECT date_trunc('hour', s.at), coalesce(v.district, ''), coalesce(v.category, ''), s.colour,
            CASE WHEN s.source = 'phone' THEN 'phone' WHEN s.way_in = 'manual' THEN 'manual' ELSE 'desk' END,
@@ -37,6 +49,7 @@ CREATE TRIGGER visits_activity AFTER INSERT ON visits REFERENCING NEW TABLE AS s
     FOR EACH STATEMENT EXECUTE FUNCTION placecode_activity();
 
 -- The visits stored before this migration.
+INSERT INTO venue_seen (venue_id, last_at) SELECT venue_id, max(at) FROM visits GROUP BY venue_id;
 INSERT INTO activity (hour, district, category, colour, way, n)
 SELECT date_trunc('hour', s.at), coalesce(v.district, ''), coalesce(v.category, ''), s.colour,
        CASE WHEN s.source = 'phone' THEN 'phone' WHEN s.way_in = 'manual' THEN 'manual' ELSE 'desk' END,

@@ -19,9 +19,17 @@ use crate::audit;
 use crate::error::Result;
 use crate::App;
 
-/// Folds the counts appended since the last fold into `activity` (every minute, by every
-/// server process: a row is taken by one of them only). Answers how many it folded.
+/// Folds the counts appended since the last fold into `activity`, and the venues' last
+/// check-ins into `venue_seen` (every minute, by every server process: a row is taken by one of
+/// them only). Answers how many hourly counts it folded.
 pub async fn fold(pool: &PgPool) -> Result<u64> {
+    sqlx::query(
+        "WITH gone AS (DELETE FROM venue_seen_new RETURNING *)
+         INSERT INTO venue_seen (venue_id, last_at) SELECT venue_id, max(last_at) FROM gone GROUP BY venue_id
+         ON CONFLICT (venue_id) DO UPDATE SET last_at = greatest(venue_seen.last_at, EXCLUDED.last_at)",
+    )
+    .execute(pool)
+    .await?;
     let folded = sqlx::query(
         "WITH gone AS (DELETE FROM activity_new RETURNING *)
          INSERT INTO activity (hour, district, category, colour, way, n)

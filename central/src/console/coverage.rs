@@ -73,8 +73,9 @@ type Counted = (String, String, i64, i64, i64, i64, i64, i64, i64);
 pub async fn table(db: &sqlx::PgPool, district: Option<District>, now: DateTime<Utc>) -> Result<Table> {
     let counted: Vec<Counted> = sqlx::query_as(
         "WITH active AS (
-             SELECT venue_id, max(at) AS last_at FROM visits
-             WHERE at > $2 - interval '7 days' AND at <= $2 GROUP BY venue_id
+             SELECT venue_id, max(last_at) AS last_at
+             FROM (SELECT * FROM venue_seen UNION ALL SELECT * FROM venue_seen_new) s
+             GROUP BY venue_id HAVING max(last_at) > $2 - interval '7 days'
          ), registered AS (
              SELECT v.district, v.category, count(*) AS registered,
                     count(*) FILTER (WHERE v.status = 'approved') AS approved,

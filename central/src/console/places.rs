@@ -353,12 +353,17 @@ pub async fn silent(
     limit: i64,
 ) -> Result<Vec<Silent>> {
     let rows: Vec<SilentRow> = sqlx::query_as(
-        "SELECT v.id, v.district, v.category, v.name, v.manager_name, v.manager_phone, min(c.created_at),
-                (SELECT max(x.at) FROM visits x WHERE x.venue_id = v.id AND x.at > $2 - interval '60 days' AND x.at <= $2)
+        "WITH seen AS (
+             SELECT venue_id, max(last_at) AS last_at
+             FROM (SELECT * FROM venue_seen UNION ALL SELECT * FROM venue_seen_new) s GROUP BY venue_id
+         )
+         SELECT v.id, v.district, v.category, v.name, v.manager_name, v.manager_phone, min(c.created_at), max(s.last_at)
          FROM venues v JOIN codes c ON c.venue_id = v.id AND c.revoked_at IS NULL
+         LEFT JOIN seen s ON s.venue_id = v.id
          WHERE v.status = 'approved' AND ($1::text IS NULL OR v.district = $1)
-           AND NOT EXISTS (SELECT 1 FROM visits x WHERE x.venue_id = v.id AND x.at > $2 - interval '7 days' AND x.at <= $2)
-         GROUP BY v.id HAVING min(c.created_at) < $2 - interval '7 days'
+         GROUP BY v.id
+         HAVING min(c.created_at) < $2 - interval '7 days'
+            AND coalesce(max(s.last_at), '-infinity') <= $2 - interval '7 days'
          ORDER BY v.district, v.category, v.name LIMIT $3",
     )
     .bind(scope.map(District::key))
