@@ -16,8 +16,10 @@ use crate::Keys;
 pub const IDLE: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
 /// And after this long in all, however busy.
 pub const LONGEST: chrono::TimeDelta = chrono::TimeDelta::hours(12);
-/// Failed sign-ins of one login name before it is locked for [`LOCKED_FOR`].
+/// Failed sign-ins of one login name from one address before it is locked there for
+/// [`LOCKED_FOR`]; and from anywhere, before it is locked everywhere.
 pub const FAILURES: i32 = 5;
+pub const FAILURES_EVERYWHERE: i32 = 30;
 pub const LOCKED_FOR: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
 pub const PASSWORD_MIN: usize = 12;
 pub const PASSWORD_MAX: usize = 128;
@@ -296,8 +298,8 @@ pub enum Refused {
 }
 
 /// Signs in with name, password and TOTP code: the session's cookie token on success. Every
-/// attempt is audited; a name is locked after [`FAILURES`] failures in a row, whether it exists or
-/// not.
+/// attempt is audited; a name is locked after [`FAILURES`] failures in a row from one address (or
+/// [`FAILURES_EVERYWHERE`] from any), whether it exists or not.
 pub async fn sign_in(
     pool: &PgPool,
     keys: &Keys,
@@ -310,17 +312,6 @@ pub async fn sign_in(
     let Ok(name) = login(raw_login) else {
         return Ok(Err(Refused::Wrong));
     };
-    let locked: Option<DateTime<Utc>> =
-        sqlx::query_scalar("SELECT locked_until FROM console_failures WHERE login = $1 AND locked_until > $2")
-            .bind(&name)
-            .bind(now)
-            .fetch_optional(pool)
-            .await?;
-    let refused_actor = Actor { name: format!("console:{name}"), source: source.to_owned(), purpose: String::new() };
-    if locked.is_some() {
-        audit::write(pool, &refused_actor, "console_sign_in_refused", serde_json::json!({ "locked": true }), 0).await?;
-        return Ok(Err(Refused::Locked));
-    }
     type Row = (Uuid, String, String, String, Option<String>, String, String, i64);
     let row: Option<Row> = sqlx::query_as(
         "SELECT id, login, name, role, district, password_hash, totp_sealed, totp_last_step FROM console_users
@@ -329,6 +320,25 @@ pub async fn sign_in(
     .bind(&name)
     .fetch_optional(pool)
     .await?;
+    // Failures are counted for the name from this address (5 lock it there) and for the name
+    // from anywhere (30 lock it everywhere): someone elsewhere who knows a name cannot lock its
+    // owner out with five tries, and a guesser spread over many addresses is still stopped.
+    let keys_counted = [format!("{name}|{source}"), name.clone()];
+    let locked: Option<DateTime<Utc>> = sqlx::query_scalar(
+        "SELECT max(locked_until) FROM console_failures WHERE login = ANY($1) AND locked_until > $2",
+    )
+    .bind(&keys_counted[..])
+    .bind(now)
+    .fetch_one(pool)
+    .await?;
+    // The log names who was tried only when such a user exists: a password typed into the name
+    // field of a failed sign-in must not end up in the log.
+    let tried = if row.is_some() { format!("console:{name}") } else { t::UNKNOWN_LOGIN.to_owned() };
+    let refused_actor = Actor { name: tried, source: source.to_owned(), purpose: String::new() };
+    if locked.is_some() {
+        audit::write(pool, &refused_actor, "console_sign_in_refused", serde_json::json!({ "locked": true }), 0).await?;
+        return Ok(Err(Refused::Locked));
+    }
     let stored = row.as_ref().map_or_else(|| decoy().to_owned(), |r| r.5.clone());
     let pw_ok = {
         let pw = pw.to_owned();
@@ -358,26 +368,29 @@ pub async fn sign_in(
         }
     }
     let Some(user) = signed_in else {
-        sqlx::query(
-            "INSERT INTO console_failures (login, failures, last_at) VALUES ($1, 1, $2)
-             ON CONFLICT (login) DO UPDATE SET
-                failures = CASE WHEN console_failures.failures + 1 >= $3 THEN 0 ELSE console_failures.failures + 1 END,
-                locked_until = CASE WHEN console_failures.failures + 1 >= $3 THEN $2 + $4 ELSE console_failures.locked_until END,
-                last_at = $2",
-        )
-        .bind(&name)
-        .bind(now)
-        .bind(FAILURES)
-        .bind(LOCKED_FOR)
-        .execute(pool)
-        .await?;
+        for (key, limit) in keys_counted.iter().zip([FAILURES, FAILURES_EVERYWHERE]) {
+            sqlx::query(
+                "INSERT INTO console_failures (login, failures, last_at) VALUES ($1, 1, $2)
+                 ON CONFLICT (login) DO UPDATE SET
+                    failures = CASE WHEN console_failures.failures + 1 >= $3 THEN 0 ELSE console_failures.failures + 1 END,
+                    locked_until = CASE WHEN console_failures.failures + 1 >= $3 THEN $2 + $4
+                                        ELSE console_failures.locked_until END,
+                    last_at = $2",
+            )
+            .bind(key)
+            .bind(now)
+            .bind(limit)
+            .bind(LOCKED_FOR)
+            .execute(pool)
+            .await?;
+        }
         audit::write(pool, &refused_actor, "console_sign_in_refused", serde_json::json!({ "locked": false }), 0)
             .await?;
         return Ok(Err(Refused::Wrong));
     };
     let token = crate::auth::new_secret("pcs_")?;
     let mut tx = pool.begin().await?;
-    sqlx::query("DELETE FROM console_failures WHERE login = $1").bind(&user.login).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM console_failures WHERE login = ANY($1)").bind(&keys_counted[..]).execute(&mut *tx).await?;
     sqlx::query(
         "INSERT INTO console_sessions (token_hash, user_id, created_at, last_seen_at, source) VALUES ($1, $2, $3, $3, $4)",
     )

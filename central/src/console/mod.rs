@@ -41,6 +41,7 @@ pub fn routes() -> Router<App> {
         .route("/console/coverage", get(coverage_page))
         .route("/console/coverage.xlsx", get(coverage_export))
         .route("/console/trace", get(traces::show).post(traces::run))
+        .route("/console/{*rest}", axum::routing::any(not_found))
         .route("/console/audit", get(audit_page))
         .route("/console/activity", get(activity::show))
         .route("/console/activity.xlsx", get(activity::export))
@@ -243,6 +244,15 @@ async fn signed_in(app: &App, headers: &HeaderMap) -> Result<Session, Response> 
     }
 }
 
+/// An address under /console that is no page: said in the console's own words.
+async fn not_found(State(app): State<App>, headers: HeaderMap) -> Response {
+    let session = match cookie_token(&app, &headers) {
+        Some(_) => signed_in(&app, &headers).await.ok(),
+        None => None,
+    };
+    message(&app, StatusCode::NOT_FOUND, session.as_ref(), t::NOT_FOUND_TITLE, t::NOT_FOUND)
+}
+
 /// The first page a role opens.
 fn landing(user: &User) -> &'static str {
     if user.role.supervises().is_some() {
@@ -323,8 +333,8 @@ async fn login_submit(
     let typed: String = get("login").chars().take(64).collect();
     let who = app.client(peer, &headers);
     if !app.console_limiter.allow(&who) {
-        let actor =
-            audit::Actor { name: format!("console:{}", typed.trim()), source: who.clone(), purpose: String::new() };
+        // Not the typed name: a password typed into the name field must not reach the log.
+        let actor = audit::Actor { name: t::ADDRESS_LIMITED.into(), source: who.clone(), purpose: String::new() };
         let params = serde_json::json!({ "over_address_limit": true });
         if let Err(e) = audit::write(&app.pool, &actor, "console_sign_in_refused", params, 0).await {
             return server_error(&app, None, e);

@@ -43,6 +43,9 @@ pub async fn reseal(
     Ok(rows.len() as u64)
 }
 
+/// Rows one file may hold (a district's list; a city's is imported district by district).
+pub const MAX_ROWS: usize = 50_000;
+
 /// What an import did.
 #[derive(Debug, Default, serde::Serialize)]
 pub struct Imported {
@@ -106,8 +109,7 @@ fn check(
 ) -> (Option<Checked>, Vec<String>, Vec<String>) {
     use placecode_core::normalize::{clean, compact};
     let (mut reasons, mut notes) = (Vec::new(), Vec::new());
-    let name = clean(&row.name);
-    let address = clean(&row.address);
+    let (name, address) = (clean(&row.name), clean(&row.address));
     let district = district(&row.district);
     match district {
         None if clean(&row.district).is_empty() => reasons.push(t::PLACES_DISTRICT_REQUIRED.into()),
@@ -115,15 +117,23 @@ fn check(
         Some(d) if scope.is_some_and(|s| s != d) => reasons.push(t::PLACES_OTHER_DISTRICT.into()),
         Some(_) => {}
     }
-    for (field, label, value, max) in
-        [("name", t::PLACES_NAME, &name, 50), ("address", t::PLACES_ADDRESS, &address, 100)]
-    {
-        if value.is_empty() {
-            reasons.push(format!("{label}：{}", t::REQUIRED));
-        } else if let Err(e) = placecode_core::sync::text(field, label, value, max) {
-            reasons.push(e.message);
+    // The name and address are held to the rules a venue's are (one rule, one place): a place
+    // on the list is a venue that should register.
+    use placecode_core::validate;
+    let name = match validate::venue_name(&row.name) {
+        Ok(n) => n,
+        Err(e) => {
+            reasons.push(format!("{}：{e}", t::PLACES_NAME));
+            name
         }
-    }
+    };
+    let address = match validate::address(&row.address, district) {
+        Ok(a) => a,
+        Err(e) => {
+            reasons.push(format!("{}：{e}", t::PLACES_ADDRESS));
+            address
+        }
+    };
     let category = Category::parse(&row.category).unwrap_or_else(|| {
         let typed = clean(&row.category);
         notes.push(if typed.is_empty() {
@@ -134,10 +144,17 @@ fn check(
         Category::Other
     });
     let contact = clean(&row.manager_name).chars().take(20).collect::<String>();
-    let phone = compact(&row.manager_phone).chars().take(20).collect::<String>();
-    if let Some(c) = contact.chars().chain(phone.chars()).find(|c| c.is_control()) {
-        reasons.push(format!("{}：{}", t::PLACES_CONTACT, placecode_core::normalize::forbidden(c)));
+    if let Some(c) = contact.chars().find(|c| c.is_control() || "<>\"'`;".contains(*c)) {
+        reasons.push(format!("{}：{}", t::PLACES_CONTACT_NAME, placecode_core::normalize::forbidden(c)));
     }
+    // A phone, when there is one, is a mobile or a Kaifeng landline, as a venue's is.
+    let phone = match compact(&row.manager_phone) {
+        p if p.is_empty() => p,
+        p => validate::phone(&p).unwrap_or_else(|e| {
+            reasons.push(format!("{}：{e}", t::PLACES_CONTACT_PHONE));
+            p
+        }),
+    };
     match district {
         Some(d) if reasons.is_empty() => {
             let key = placecode_core::venue::place_key(d, &name, &address);
@@ -157,6 +174,9 @@ pub async fn import(
     bytes: &[u8],
 ) -> Result<Imported> {
     let ParsedCsv { rows, broken } = parse(bytes)?;
+    if rows.len() + broken.len() > MAX_ROWS {
+        return Err(CentralError::Invalid { field: "file".into(), message: t::PLACES_TOO_MANY.into() });
+    }
     let mut report = Imported { total: rows.len() + broken.len(), rejected: broken, ..Imported::default() };
     let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     let now = Utc::now();
@@ -458,6 +478,7 @@ const EXPORTED: i64 = 200_000;
 
 struct PlacesText {
     note: &'static str,
+    more: &'static str,
     imported: &'static str,
     import: &'static str,
     file_hint: &'static str,
@@ -483,6 +504,7 @@ struct PlacesText {
 
 const TEXT: PlacesText = PlacesText {
     note: t::PLACES_NOTE,
+    more: t::PLACES_MORE_ROWS,
     imported: t::PLACES_IMPORTED,
     import: t::PLACES_IMPORT,
     file_hint: t::PLACES_FILE_HINT,
@@ -613,8 +635,10 @@ pub async fn upload(
                 _ => {}
             },
             Ok(None) => break,
-            Err(_) => {
-                let said = Said { error: Some(t::PLACES_TOO_BIG.into()), ..Said::default() };
+            Err(e) => {
+                let too_big = e.status() == StatusCode::PAYLOAD_TOO_LARGE;
+                let message = if too_big { t::PLACES_TOO_BIG } else { t::PLACES_BAD_UPLOAD };
+                let said = Said { error: Some(message.into()), ..Said::default() };
                 return page(&app, StatusCode::BAD_REQUEST, &session, scope, said).await;
             }
         }
@@ -715,6 +739,18 @@ mod tests {
     use super::*;
     use placecode_core::venue::VenueInput;
 
+    #[test]
+    fn a_contact_phone_is_a_phone() {
+        let mut r = row("鼓楼区", "", "甲超市", "中山路1号");
+        r.manager_phone = "javascript:alert(1)".into();
+        let (ok, reasons, _) = check(&r, None);
+        assert!(ok.is_none() && reasons.iter().any(|x| x.starts_with("联系电话：")), "{reasons:?}");
+        r.manager_phone = "0371 2345 6789".into();
+        assert_eq!(check(&r, None).0.map(|c| c.6), Some("0371-23456789".to_owned()));
+        r.manager_phone = String::new();
+        assert_eq!(check(&r, None).0.map(|c| c.6), Some(String::new()));
+    }
+
     fn row(district: &str, category: &str, name: &str, address: &str) -> VenueInput {
         VenueInput {
             kind: "general".into(),
@@ -765,8 +801,10 @@ mod tests {
         let cases = [
             (row("郑州市", "商场超市", "甲", "乙"), "所在辖区：“郑州市”不是开封市的区县"),
             (row(" ", "商场超市", "甲", "乙"), "所在辖区：必填"),
-            (row("鼓楼区", "", "", "中山路1号"), "场所名称：必填"),
-            (row("鼓楼区", "", "甲", &"路".repeat(101)), "详细地址：不能超过100个字（现为101个）"),
+            (row("鼓楼区", "", "", "中山路1号"), "场所名称："),
+            (row("鼓楼区", "", "<script>", "中山路1号"), "场所名称："),
+            (row("鼓楼区", "", "甲超市", &"路".repeat(101)), "详细地址："),
+            (row("longting", "", "甲超市", "鼓楼区中山路1号"), "详细地址：写的是鼓楼区"),
             (row("longting", "", "甲", "乙"), "不属于您的辖区"),
         ];
         for (r, reason) in cases {

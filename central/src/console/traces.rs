@@ -208,7 +208,7 @@ pub async fn run(
         from: get("from", 10),
         to: get("to", 10),
         hours: get("hours", 3),
-        purpose: get("purpose", 200),
+        purpose: get("purpose", 1000),
     };
     let source = app.client(peer, &headers);
     // 导出Excel: masked unless a tracer asks for people in full (audited either way).
