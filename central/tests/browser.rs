@@ -658,6 +658,31 @@ async fn a_supervisor_signs_in_reads_coverage_and_downloads_it(pool: PgPool) {
     assert_eq!(cells[0][..5], ["辖区", "场所类型", "已登记", "审核通过", "已发码"].map(String::from));
     assert!(cells.iter().any(|r| r[..5] == ["龙亭区", "农贸市场", "1", "1", "1"].map(String::from)), "{cells:?}");
 
+    // 无码场所: the regulator's list, saved by Excel as GBK, picked in the file chooser.
+    let list = downloads.join("应赋码场所名单.csv");
+    let csv = "场所名称,详细地址,所在辖区,场所类型,联系人,联系电话\r\n\
+               鼓楼超市,鼓楼区中山路100号,鼓楼区,商场超市,王建国,13837800001\r\n\
+               龙亭花店,龙亭区北门大街9号,龙亭,花店,赵敏,13837800006\r\n";
+    std::fs::write(&list, encoding_rs::GBK.encode(csv).0).expect("list");
+    d.find(By::Css("a[href='/console/places']")).await.unwrap().click().await.unwrap();
+    d.find(By::Id("file")).await.unwrap().send_keys(list.to_str().unwrap()).await.unwrap();
+    d.find(By::Css("[data-testid=places-upload]")).await.unwrap().click().await.unwrap();
+    let report = wait_for(d, "[data-testid=places-report]").await.text().await.unwrap();
+    assert!(report.contains("2 行，新增 2") && report.contains("“花店”不是本系统的场所类型"), "{report}");
+    let row = wait_for(d, "[data-testid=places-row]").await;
+    let shown = row.text().await.unwrap();
+    assert!(shown.contains("龙亭花店") && shown.contains("未登记") && shown.contains("13837800006"), "{shown}");
+    assert!(!text(d).await.contains("鼓楼超市"), "the supermarket has a live code");
+    // 记录催办 under the row: how, a note, Enter.
+    row.find(By::Css("summary")).await.unwrap().click().await.unwrap();
+    row.find(By::Css("select[name=how]")).await.unwrap().send_keys("上门").await.unwrap();
+    row.find(By::Css("input[name=note]")).await.unwrap().send_keys("已上门告知负责人\u{E007}").await.unwrap();
+    let done = wait_for(d, "[data-testid=places-done]").await.text().await.unwrap();
+    assert_eq!(done, "已记录催办");
+    let shown = wait_for(d, "[data-testid=places-row]").await.text().await.unwrap();
+    assert!(shown.contains("上门 · zhangmin：已上门告知负责人"), "{shown}");
+    shot(d, "console-places").await;
+
     // 登记动态: ECharts draws each chart on a canvas, from the server's own copy of the library.
     d.find(By::Css("a[href='/console/activity']")).await.unwrap().click().await.unwrap();
     for chart in ["chart-hours", "chart-days", "chart-ways", "chart-areas"] {
@@ -684,6 +709,13 @@ async fn a_supervisor_signs_in_reads_coverage_and_downloads_it(pool: PgPool) {
     assert!(row.contains("鼓楼超市") && row.contains("李**") && !row.contains(&resident_id(1)), "{row}");
     wait_for(d, "[data-testid=trace-timeline]").await;
     shot(d, "console-trace").await;
+    // The trace is in the audit log with its purpose, the person masked.
+    d.find(By::Css("a[href='/console/audit']")).await.unwrap().click().await.unwrap();
+    let first = wait_for(d, "[data-testid=audit-row]").await;
+    let audit = text(d).await;
+    assert!(audit.contains("查询某人行程") && audit.contains("流调2026-118号"), "{audit}");
+    assert!(!audit.contains(&resident_id(1)), "the audit shows the person masked");
+    drop(first);
 
     // 退出: back to the sign-in page, and the console is closed to this browser.
     d.find(By::Css("[data-testid=console-sign-out]")).await.unwrap().click().await.unwrap();

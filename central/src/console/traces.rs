@@ -39,6 +39,9 @@ pub enum Identity {
 struct Asked {
     kind: String,
     id_number: String,
+    /// 场所: a venue's name (or part of it) for a venue's people.
+    venue: String,
+    venue_id: String,
     from: String,
     to: String,
     hours: String,
@@ -63,6 +66,9 @@ struct TraceText {
     note: &'static str,
     kind_person: &'static str,
     kind_overlap: &'static str,
+    kind_venue: &'static str,
+    venue: &'static str,
+    venue_hint: &'static str,
     id_number: &'static str,
     from: &'static str,
     to: &'static str,
@@ -85,6 +91,9 @@ const TEXT: TraceText = TraceText {
     note: t::TRACE_NOTE,
     kind_person: t::TRACE_PERSON,
     kind_overlap: t::TRACE_OVERLAP,
+    kind_venue: t::TRACE_VENUE,
+    venue: t::TRACE_VENUE_LABEL,
+    venue_hint: t::TRACE_VENUE_HINT,
     id_number: t::TRACE_ID_NUMBER,
     from: t::TRACE_FROM,
     to: t::TRACE_TO,
@@ -115,6 +124,8 @@ struct TracePage<'a> {
     masked: bool,
     error: Option<String>,
     field: String,
+    /// Venues to choose from: (id, name and address).
+    choices: Vec<(String, String)>,
     /// None before a query runs.
     rows: Option<Vec<Shown>>,
     overlap: bool,
@@ -129,6 +140,20 @@ fn page(app: &App, status: StatusCode, session: &Session, asked: Asked, outcome:
         Outcome::Form => (None, false, None, String::new()),
         Outcome::Answer(rows, truncated) => (Some(rows), truncated, None, String::new()),
         Outcome::Refused(field, message) => (None, false, Some(message), field),
+    };
+    // Several venues hold the typed name: they are offered as buttons.
+    let (error, choices) = match (field.as_str(), error) {
+        ("venue_choices", Some(list)) => {
+            let many: Vec<(uuid::Uuid, String, String)> = serde_json::from_str(&list).unwrap_or_default();
+            let more = many.len() > 10;
+            let choices: Vec<(String, String)> = many
+                .into_iter()
+                .take(10)
+                .map(|(id, name, address)| (id.to_string(), format!("{name}（{address}）")))
+                .collect();
+            (Some(if more { t::TRACE_VENUE_MANY_MORE } else { t::TRACE_VENUE_MANY }.to_owned()), choices)
+        }
+        (_, e) => (e, Vec::new()),
     };
     let overlap = asked.kind == "overlap";
     let mut days: Vec<Day> = Vec::new();
@@ -150,6 +175,7 @@ fn page(app: &App, status: StatusCode, session: &Session, asked: Asked, outcome:
         masked,
         error,
         field,
+        choices,
         rows,
         overlap,
         truncated,
@@ -203,8 +229,14 @@ pub async fn run(
     }
     let get = |k: &str, max: usize| f.get(k).map(|v| v.chars().take(max).collect::<String>()).unwrap_or_default();
     let asked = Asked {
-        kind: if get("kind", 10) == "overlap" { "overlap".into() } else { "person".into() },
+        kind: match get("kind", 10).as_str() {
+            "overlap" => "overlap".into(),
+            "venue" => "venue".into(),
+            _ => "person".into(),
+        },
         id_number: get("id_number", 40),
+        venue: get("venue", 100),
+        venue_id: get("venue_id", 40),
         from: get("from", 10),
         to: get("to", 10),
         hours: get("hours", 3),
@@ -219,7 +251,11 @@ pub async fn run(
         Ok((rows, _)) if export => {
             let n = rows.len();
             let book = workbook(rows, asked.kind == "overlap");
-            let title = if asked.kind == "overlap" { t::TRACE_OVERLAP_FILE } else { t::TRACE_PERSON_FILE };
+            let title = match asked.kind.as_str() {
+                "overlap" => t::TRACE_OVERLAP_FILE,
+                "venue" => t::TRACE_VENUE_FILE,
+                _ => t::TRACE_PERSON_FILE,
+            };
             super::audited_xlsx(&app, &session, peer, &headers, "trace", None, full, n, book, title, Utc::now()).await
         }
         Ok((rows, truncated)) => page(&app, StatusCode::OK, &session, asked, Outcome::Answer(rows, truncated)),
@@ -230,6 +266,32 @@ pub async fn run(
             page(&app, StatusCode::TOO_MANY_REQUESTS, &session, asked, Outcome::Refused(String::new(), e.to_string()))
         }
         Err(e) => super::server_error(&app, Some(&session), e),
+    }
+}
+
+/// The venue asked for: the one chosen from a list (`venue_id`), or the only venue whose name
+/// holds what was typed; several are offered to choose from (as the error's list).
+async fn venue(app: &App, asked: &Asked) -> Result<uuid::Uuid, CentralError> {
+    if let Ok(id) = uuid::Uuid::parse_str(asked.venue_id.trim()) {
+        return Ok(id);
+    }
+    let typed = placecode_core::normalize::clean(&asked.venue);
+    if typed.chars().count() < 2 {
+        return Err(CentralError::Invalid { field: "venue".into(), message: t::TRACE_VENUE_REQUIRED.into() });
+    }
+    let like = format!("%{}%", typed.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let found: Vec<(uuid::Uuid, String, String)> =
+        sqlx::query_as("SELECT id, name, address FROM venues WHERE name ILIKE $1 ORDER BY name LIMIT 11")
+            .bind(&like)
+            .fetch_all(&app.reads)
+            .await?;
+    match found.as_slice() {
+        [] => Err(CentralError::Invalid { field: "venue".into(), message: t::TRACE_VENUE_NONE.into() }),
+        [(id, _, _)] => Ok(*id),
+        many => Err(CentralError::Invalid {
+            field: "venue_choices".into(),
+            message: serde_json::to_string(many).unwrap_or_default(),
+        }),
     }
 }
 
@@ -257,10 +319,20 @@ async fn query(
     identity: Identity,
 ) -> Result<(Vec<Shown>, bool), CentralError> {
     let purpose = crate::audit::purpose(&asked.purpose)?;
-    // The number is checked before anything counts against the hour.
-    trace::document_number(&asked.id_number)?;
     let actor = session.user.actor(source, &purpose);
     let keys = &app.keys;
+    if asked.kind == "venue" {
+        let venue = venue(app, asked).await?;
+        let from = day_start("from", t::TRACE_FROM, &asked.from)?;
+        let to = day_start("to", t::TRACE_TO, &asked.to)? + chrono::TimeDelta::days(1);
+        let q = trace::VenueQuery { venue_id: venue, from, to, purpose: purpose.clone() };
+        trace::within_hourly_limit(&app.pool, &actor, app.tracer_per_hour).await?;
+        let page = trace::venue(app.db(), keys, &actor, &q).await?;
+        let rows = page.rows.into_iter().map(|v| shown(v, identity, String::new())).collect();
+        return Ok((rows, page.truncated));
+    }
+    // The number is checked before anything counts against the hour.
+    trace::document_number(&asked.id_number)?;
     if asked.kind == "overlap" {
         let hours: i64 = asked
             .hours
