@@ -142,6 +142,10 @@ enum Admin {
         /// The district a district supervisor sees.
         #[arg(long, value_parser = district_keys())]
         district: Option<String>,
+        /// Also write the secret's QR code (for the authenticator app to scan) to this SVG file
+        /// (0600). In a terminal, the QR code is drawn on standard error too.
+        #[arg(long)]
+        qr_file: Option<std::path::PathBuf>,
     },
     /// Disable a console user: they cannot sign in, and their open sessions end at once.
     ConsoleUserDisable {
@@ -347,7 +351,7 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
             print(serde_json::to_value(s)?);
             None
         }
-        Admin::ConsoleUserAdd { login, name, role, district } => {
+        Admin::ConsoleUserAdd { login, name, role, district, qr_file } => {
             let role = console::account::Role::parse(&role, district.as_deref())?;
             let password = match std::env::var("PLACECODE_CONSOLE_PASSWORD") {
                 Ok(p) => p,
@@ -362,6 +366,24 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
                 }
             };
             let created = console::account::add(&pool, &keys().await?, &actor, &login, &name, role, &password).await?;
+            {
+                use std::io::IsTerminal;
+                if std::io::stderr().is_terminal() {
+                    eprintln!(
+                        "用身份验证器应用扫描（或手动输入 totp_secret）：\n{}",
+                        placecode_core::qr::terminal(&created.otpauth)?
+                    );
+                }
+            }
+            if let Some(path) = qr_file {
+                // The QR holds the secret: readable by its owner only.
+                use std::io::Write;
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create(true).truncate(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                options.open(&path)?.write_all(placecode_core::qr::svg(&created.otpauth)?.as_bytes())?;
+            }
             print(serde_json::to_value(created)?);
             None
         }
