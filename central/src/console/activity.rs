@@ -14,7 +14,7 @@ use placecode_core::venue::{Category, District};
 use sqlx::PgPool;
 
 use super::text as t;
-use super::{render, Chrome, Role};
+use super::{render, Chrome};
 use crate::audit;
 use crate::error::Result;
 use crate::App;
@@ -219,12 +219,9 @@ pub async fn show(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let session = match super::signed_in(&app, &headers).await {
+    let (session, district) = match super::supervisor(&app, &headers, q.get("district").map(String::as_str)).await {
         Ok(s) => s,
         Err(r) => return r,
-    };
-    let Ok(district) = super::scope(&session.user, q.get("district").map(String::as_str)) else {
-        return super::message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
     };
     let charts = match charts(&app.reads, district, Utc::now()).await {
         Ok(c) => c,
@@ -252,8 +249,7 @@ pub async fn show(
         chrome: Chrome::new(&app, t::ACTIVITY_TITLE, Some(&session), "/console/activity"),
         note: t::ACTIVITY_NOTE,
         headers: t::ACTIVITY_HEADERS,
-        districts: (session.user.role == Role::City)
-            .then(|| District::ALL.iter().map(|d| (d.key(), d.label(), Some(*d) == district)).collect()),
+        districts: super::district_choices(&session.user, district),
         all_districts: t::ALL_DISTRICTS,
         show: t::SHOW,
         panels: vec![
@@ -266,10 +262,7 @@ pub async fn show(
         legend: serde_json::to_string(&[t::GREEN, t::YELLOW, t::RED]).unwrap_or_default(),
         missing: t::ACTIVITY_NO_CHARTS,
         empty: t::ACTIVITY_EMPTY,
-        export: district.map_or_else(
-            || "/console/activity.xlsx".into(),
-            |d| format!("/console/activity.xlsx?district={}", d.key()),
-        ),
+        export: super::export_link("/console/activity.xlsx", district, false),
         export_label: t::EXPORT,
     };
     render(&app, StatusCode::OK, &page.chrome.nonce, page.render())
@@ -283,12 +276,9 @@ pub async fn export(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     use super::export::{Cell, Sheet};
-    let session = match super::signed_in(&app, &headers).await {
+    let (session, district) = match super::supervisor(&app, &headers, q.get("district").map(String::as_str)).await {
         Ok(s) => s,
         Err(r) => return r,
-    };
-    let Ok(district) = super::scope(&session.user, q.get("district").map(String::as_str)) else {
-        return super::message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
     };
     let now = Utc::now();
     let charts = match charts(&app.reads, district, now).await {

@@ -377,6 +377,40 @@ async fn logout(
     see_other("/console/login?out", Some(gone))
 }
 
+/// The session, and the district its page is held to; or the answer to give instead.
+pub(super) async fn supervisor(
+    app: &App,
+    headers: &HeaderMap,
+    asked: Option<&str>,
+) -> Result<(Session, Option<District>), Response> {
+    let session = signed_in(app, headers).await?;
+    match scope(&session.user, asked) {
+        Ok(d) => Ok((session, d)),
+        Err(()) => Err(message(app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN)),
+    }
+}
+
+/// A page's export address for `district`, with contacts in full when `full`.
+pub(super) fn export_link(path: &str, district: Option<District>, full: bool) -> String {
+    let mut query: Vec<String> = district.map(|d| format!("district={}", d.key())).into_iter().collect();
+    if full {
+        query.push("full=1".into());
+    }
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", query.join("&"))
+    }
+}
+
+/// The districts a city supervisor may narrow a page to: (key, label, chosen); none for others.
+pub(super) fn district_choices(
+    user: &User,
+    chosen: Option<District>,
+) -> Option<Vec<(&'static str, &'static str, bool)>> {
+    (user.role == Role::City).then(|| District::ALL.iter().map(|d| (d.key(), d.label(), Some(*d) == chosen)).collect())
+}
+
 /// The district a supervisor's page shows: their own for a district's supervisor, whatever
 /// they chose (or all) for the city's; `Err` for a role that does not supervise venues.
 fn scope(user: &User, asked: Option<&str>) -> Result<Option<District>, ()> {
@@ -420,12 +454,9 @@ async fn coverage_page(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let session = match signed_in(&app, &headers).await {
+    let (session, district) = match supervisor(&app, &headers, q.get("district").map(String::as_str)).await {
         Ok(s) => s,
         Err(r) => return r,
-    };
-    let Ok(district) = scope(&session.user, q.get("district").map(String::as_str)) else {
-        return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
     };
     let table = match coverage::table(&app.reads, district, Utc::now()).await {
         Ok(table) => table,
@@ -436,12 +467,8 @@ async fn coverage_page(
     if let Err(e) = audit::write(&app.pool, &actor, "console_coverage", params, table.rows.len()).await {
         return server_error(&app, Some(&session), e);
     }
-    let districts = (session.user.role == Role::City)
-        .then(|| District::ALL.iter().map(|d| (d.key(), d.label(), Some(*d) == district)).collect());
-    let export = match district {
-        Some(d) => format!("/console/coverage.xlsx?district={}", d.key()),
-        None => "/console/coverage.xlsx".into(),
-    };
+    let districts = district_choices(&session.user, district);
+    let export = export_link("/console/coverage.xlsx", district, false);
     let rows = table
         .rows
         .into_iter()
@@ -477,12 +504,9 @@ async fn coverage_export(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let session = match signed_in(&app, &headers).await {
+    let (session, district) = match supervisor(&app, &headers, q.get("district").map(String::as_str)).await {
         Ok(s) => s,
         Err(r) => return r,
-    };
-    let Ok(district) = scope(&session.user, q.get("district").map(String::as_str)) else {
-        return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
     };
     let now = Utc::now();
     let (book, n) = match coverage::table(&app.reads, district, now).await {

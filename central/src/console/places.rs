@@ -468,7 +468,7 @@ use axum::extract::{ConnectInfo, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use super::{constant_eq, csrf, form, message, render, same_origin, see_other, signed_in, Chrome, Role, Session};
+use super::{constant_eq, csrf, form, message, render, same_origin, see_other, Chrome, Session};
 use crate::App;
 
 /// Rows a page shows at most (the export has them all).
@@ -567,34 +567,19 @@ async fn page(
         Ok(l) => l,
         Err(e) => return super::server_error(app, Some(session), e),
     };
-    let query = district.map(|d| format!("district={}&", d.key())).unwrap_or_default();
     let p = PlacesPage {
         chrome: Chrome::new(app, t::PLACES_TITLE, Some(session), "/console/places"),
         t: TEXT,
         done: said.done,
         error: said.error,
         report: said.report,
-        districts: (session.user.role == Role::City)
-            .then(|| District::ALL.iter().map(|d| (d.key(), d.label(), Some(*d) == district)).collect()),
-        export: format!("/console/places.xlsx?{query}"),
-        export_full: format!("/console/places.xlsx?{query}full=1"),
+        districts: super::district_choices(&session.user, district),
+        export: super::export_link("/console/places.xlsx", district, false),
+        export_full: super::export_link("/console/places.xlsx", district, true),
         missing,
         silent,
     };
     render(app, status, &p.chrome.nonce, p.render())
-}
-
-/// The session, and the district its page is held to; or the answer to give instead.
-async fn supervisor(
-    app: &App,
-    headers: &HeaderMap,
-    asked: Option<&str>,
-) -> Result<(Session, Option<District>), Response> {
-    let session = signed_in(app, headers).await?;
-    match super::scope(&session.user, asked) {
-        Ok(d) => Ok((session, d)),
-        Err(()) => Err(message(app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN)),
-    }
 }
 
 pub async fn show(
@@ -603,7 +588,7 @@ pub async fn show(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let (session, district) = match supervisor(&app, &headers, q.get("district").map(String::as_str)).await {
+    let (session, district) = match super::supervisor(&app, &headers, q.get("district").map(String::as_str)).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -622,7 +607,7 @@ pub async fn upload(
     headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Response {
-    let (session, scope) = match supervisor(&app, &headers, None).await {
+    let (session, scope) = match super::supervisor(&app, &headers, None).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -669,7 +654,7 @@ pub async fn remind_one(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (session, scope) = match supervisor(&app, &headers, None).await {
+    let (session, scope) = match super::supervisor(&app, &headers, None).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -701,7 +686,7 @@ pub async fn export(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let (session, district) = match supervisor(&app, &headers, q.get("district").map(String::as_str)).await {
+    let (session, district) = match super::supervisor(&app, &headers, q.get("district").map(String::as_str)).await {
         Ok(s) => s,
         Err(r) => return r,
     };

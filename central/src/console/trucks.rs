@@ -16,7 +16,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::text as t;
-use super::{beijing, render, Chrome, Role};
+use super::{beijing, render, Chrome};
 use crate::error::Result;
 use crate::trips::{self, TripQuery};
 use crate::App;
@@ -127,19 +127,15 @@ pub async fn trucks(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let session = match super::signed_in(&app, &headers).await {
+    let (session, district) = match super::supervisor(&app, &headers, q.get("district").map(String::as_str)).await {
         Ok(s) => s,
         Err(r) => return r,
-    };
-    let Ok(district) = super::scope(&session.user, q.get("district").map(String::as_str)) else {
-        return super::message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
     };
     let actor = session.user.actor(&app.client(peer, &headers), t::TRUCKS_PURPOSE);
     let data = match gather(&app, &actor, district, true).await {
         Ok(d) => d,
         Err(e) => return super::server_error(&app, Some(&session), e),
     };
-    let query = district.map(|d| format!("district={}&", d.key())).unwrap_or_default();
     let page = TrucksPage {
         chrome: Chrome::new(&app, t::TRUCKS_TITLE, Some(&session), "/console/trucks"),
         t: TrucksText {
@@ -155,12 +151,11 @@ pub async fn trucks(
             export: t::EXPORT_MASKED,
             export_full: t::EXPORT_FULL,
         },
-        districts: (session.user.role == Role::City)
-            .then(|| District::ALL.iter().map(|d| (d.key(), d.label(), Some(*d) == district)).collect()),
+        districts: super::district_choices(&session.user, district),
         all_districts: t::ALL_DISTRICTS,
         show: t::SHOW,
-        export: format!("/console/trucks.xlsx?{query}"),
-        export_full: format!("/console/trucks.xlsx?{query}full=1"),
+        export: super::export_link("/console/trucks.xlsx", district, false),
+        export_full: super::export_link("/console/trucks.xlsx", district, true),
         counts: data.counts,
         trips: data.trips,
         loops: data.loops,
@@ -177,12 +172,9 @@ pub async fn trucks_export(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     use super::export::{Cell, Sheet};
-    let session = match super::signed_in(&app, &headers).await {
+    let (session, district) = match super::supervisor(&app, &headers, q.get("district").map(String::as_str)).await {
         Ok(s) => s,
         Err(r) => return r,
-    };
-    let Ok(district) = super::scope(&session.user, q.get("district").map(String::as_str)) else {
-        return super::message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
     };
     let full = q.get("full").is_some_and(|f| f == "1");
     let actor = session.user.actor(&app.client(peer, &headers), t::TRUCKS_PURPOSE);
@@ -307,12 +299,9 @@ pub async fn incidents(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let session = match super::signed_in(&app, &headers).await {
+    let (session, district) = match super::supervisor(&app, &headers, q.get("district").map(String::as_str)).await {
         Ok(s) => s,
         Err(r) => return r,
-    };
-    let Ok(district) = super::scope(&session.user, q.get("district").map(String::as_str)) else {
-        return super::message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
     };
     let list = match open_incidents(&app.reads, &app.keys, district).await {
         Ok(l) => l,
@@ -338,15 +327,11 @@ pub async fn incidents(
         note: t::INCIDENTS_NOTE,
         headers: t::INCIDENTS_HEADERS,
         none: t::INCIDENTS_NONE,
-        districts: (session.user.role == Role::City)
-            .then(|| District::ALL.iter().map(|d| (d.key(), d.label(), Some(*d) == district)).collect()),
+        districts: super::district_choices(&session.user, district),
         all_districts: t::ALL_DISTRICTS,
         show: t::SHOW,
         export_label: t::EXPORT,
-        export: district.map_or_else(
-            || "/console/incidents.xlsx".into(),
-            |d| format!("/console/incidents.xlsx?district={}", d.key()),
-        ),
+        export: super::export_link("/console/incidents.xlsx", district, false),
         summary: summary.into_iter().map(|(d, (a, b))| (d, a, b)).collect(),
         summary_headers: t::INCIDENTS_SUMMARY_HEADERS,
         incidents: list,
@@ -362,12 +347,9 @@ pub async fn incidents_export(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     use super::export::{Cell, Sheet};
-    let session = match super::signed_in(&app, &headers).await {
+    let (session, district) = match super::supervisor(&app, &headers, q.get("district").map(String::as_str)).await {
         Ok(s) => s,
         Err(r) => return r,
-    };
-    let Ok(district) = super::scope(&session.user, q.get("district").map(String::as_str)) else {
-        return super::message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FORBIDDEN);
     };
     let list = match open_incidents(&app.reads, &app.keys, district).await {
         Ok(l) => l,
