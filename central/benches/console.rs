@@ -58,7 +58,8 @@ async fn main() {
     sqlx::query(
         "INSERT INTO venues (id, desk_id, kind, category, name, district, address, manager_name, manager_phone, dedup_key, status)
          SELECT gen_random_uuid(), $1, 'general', ($3::text[])[1 + g % 25], '场所' || g, ($2::text[])[1 + g % 10],
-                '地址' || g, '', '', 'k' || g, CASE WHEN g % 10 = 0 THEN 'rejected' ELSE 'approved' END
+                '中山路' || g || '号', '', '', ($2::text[])[1 + g % 10] || '|场所' || g || '|中山路' || g || '号',
+                CASE WHEN g % 10 = 0 THEN 'rejected' ELSE 'approved' END
          FROM generate_series(1, $4) g",
     )
     .bind(desk)
@@ -70,8 +71,8 @@ async fn main() {
     .expect("venues");
     sqlx::query(
         "INSERT INTO codes (code, venue_id, desk_id, kind, label, created_at)
-         SELECT 'C' || dedup_key, id, $1, 'general', '正门', now() - interval '30 days' FROM venues
-         WHERE status = 'approved' AND substr(dedup_key, 2)::int % 9 <> 0",
+         SELECT 'C' || id, id, $1, 'general', '正门', now() - interval '30 days' FROM venues
+         WHERE status = 'approved' AND substr(name, 3)::int % 9 <> 0",
     )
     .bind(desk)
     .execute(&pool)
@@ -99,12 +100,13 @@ async fn main() {
     }
     let folded = activity::fold(&pool).await.expect("fold");
     // The regulator's list: 10,000 places registered as venues, 50,000 not, contacts sealed.
-    let matched: Vec<(String, String, String, String, String)> =
-        sqlx::query_as("SELECT dedup_key, district, category, name, address FROM venues ORDER BY id LIMIT $1")
-            .bind((LISTED - 50_000) as i64)
-            .fetch_all(&pool)
-            .await
-            .expect("matched");
+    let matched: Vec<(String, String, String, String, String)> = sqlx::query_as(
+        "SELECT 'listed|' || dedup_key, district, category, name, address FROM venues ORDER BY id LIMIT $1",
+    )
+    .bind((LISTED - 50_000) as i64)
+    .fetch_all(&pool)
+    .await
+    .expect("matched");
     let mut rows: Vec<(String, String, String, String, String)> = matched;
     for g in 0..50_000usize {
         rows.push((
@@ -121,8 +123,8 @@ async fn main() {
     let col = |i: usize| rows.iter().map(|r| [&r.0, &r.1, &r.2, &r.3, &r.4][i].clone()).collect::<Vec<String>>();
     sqlx::query(
         "INSERT INTO reference_places (id, place_key, district, category, name, address, contact_name, contact_phone,
-             imported_at, imported_by)
-         SELECT gen_random_uuid(), k, d, c, n, a, cn, cp, now(), 'bench'
+             imported_at, imported_by, name_key, address_key)
+         SELECT gen_random_uuid(), k, d, c, n, a, cn, cp, now(), 'bench', n, a
          FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(k, d, c, n, a, cn, cp)",
     )
     .bind(col(0))

@@ -1,8 +1,12 @@
 -- The market regulator's list of places that should have a code (R10), matched to venues by
--- the core's place key (district, name and address, normalized). Contacts are sealed.
+-- the core's listed key (`venue::listed_key`): the district and name as venues' keys hold them,
+-- and the address past its city and district, which the venue's address ends with. Contacts
+-- are sealed.
 CREATE TABLE reference_places (
     id            UUID PRIMARY KEY,
     place_key     TEXT NOT NULL UNIQUE,
+    name_key      TEXT NOT NULL,
+    address_key   TEXT NOT NULL,
     district      TEXT NOT NULL,
     category      TEXT NOT NULL,
     name          TEXT NOT NULL,
@@ -25,5 +29,5 @@ CREATE TABLE reminders (
 );
 CREATE INDEX reminders_place ON reminders (place_id, at);
 
--- Matching the list to venues by their key.
-CREATE INDEX venues_dedup_key ON venues (dedup_key);
+-- Matching the list to venues: by the district and name parts of their key.
+CREATE INDEX venues_district_name ON venues (split_part(dedup_key, '|', 1), split_part(dedup_key, '|', 2));

@@ -113,6 +113,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn times_read_in_beijing_time() {
+        let mut v =
+            serde_json::json!({"from": "2026-11-16T16:00:00Z", "to": "2026-11-30T16:00:00.5Z", "id_number": "410***"});
+        beijing_times(&mut v);
+        assert_eq!(v["from"], "2026-11-17T00:00:00+08:00");
+        assert_eq!(v["to"], "2026-12-01T00:00:00+08:00");
+        assert_eq!(v["id_number"], "410***");
+    }
+
+    #[test]
     fn a_purpose_is_required_and_bounded() {
         assert_eq!(purpose(" 流调2026-118号 ").ok().as_deref(), Some("流调2026-118号"));
         for bad in ["", " ", "查", "。。", "--", &"查".repeat(101)] {

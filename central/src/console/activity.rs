@@ -130,7 +130,7 @@ pub async fn charts(db: &PgPool, district: Option<District>, now: DateTime<Utc>)
 
     let hour_labels: Vec<String> = (0..24)
         .rev()
-        .map(|h| (this_hour - Duration::hours(h)).with_timezone(&tz).format("%H:00").to_string())
+        .map(|h| (this_hour - Duration::hours(h)).with_timezone(&tz).format("%m-%d %H:00").to_string())
         .collect();
     let day_labels: Vec<String> =
         (0..14).map(|d| (first_day + chrono::Days::new(d)).format("%m-%d").to_string()).collect();
@@ -285,22 +285,33 @@ pub async fn export(
         Ok(c) => c,
         Err(e) => return super::server_error(&app, Some(&session), e),
     };
-    let sheet = |name, s: &Series| Sheet {
-        name,
-        headers: &t::ACTIVITY_HEADERS,
-        rows: s
-            .rows()
-            .into_iter()
-            .map(|(l, g, y, r, n)| (vec![Cell::from(l), g.into(), y.into(), r.into(), n.into()], false))
-            .collect(),
+    let named = |first: &'static str| {
+        let mut h = t::ACTIVITY_HEADERS;
+        h[0] = first;
+        h
     };
+    let area_first = if district.is_none() { t::ACTIVITY_DISTRICT } else { t::ACTIVITY_CATEGORY };
     let area = if district.is_none() { t::ACTIVITY_SHEET_DISTRICTS } else { t::ACTIVITY_SHEET_CATEGORIES };
-    let book = super::export::workbook(vec![
-        sheet(t::ACTIVITY_SHEET_HOURS, &charts.hours),
-        sheet(t::ACTIVITY_SHEET_DAYS, &charts.days),
-        sheet(t::ACTIVITY_SHEET_WAYS, &charts.ways),
-        sheet(area, &charts.areas),
-    ]);
+    let tables = [
+        (t::ACTIVITY_SHEET_HOURS, named(t::ACTIVITY_HOUR), &charts.hours),
+        (t::ACTIVITY_SHEET_DAYS, named(t::ACTIVITY_DAY), &charts.days),
+        (t::ACTIVITY_SHEET_WAYS, named(t::ACTIVITY_WAY), &charts.ways),
+        (area, named(area_first), &charts.areas),
+    ];
+    let book = super::export::workbook(
+        tables
+            .iter()
+            .map(|(name, header, s)| Sheet {
+                name,
+                headers: &header[..],
+                rows: s
+                    .rows()
+                    .into_iter()
+                    .map(|(l, g, y, r, n)| (vec![Cell::from(l), g.into(), y.into(), r.into(), n.into()], false))
+                    .collect(),
+            })
+            .collect(),
+    );
     super::audited_xlsx(&app, &session, peer, &headers, "activity", district, false, 0, book, t::ACTIVITY_TITLE, now)
         .await
 }

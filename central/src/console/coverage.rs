@@ -71,7 +71,7 @@ type Counted = (String, String, i64, i64, i64, i64, i64, i64, i64);
 /// The coverage of one district (`Some`) or of all of them, read from `db` (the tracing replica
 /// when there is one).
 pub async fn table(db: &sqlx::PgPool, district: Option<District>, now: DateTime<Utc>) -> Result<Table> {
-    let counted: Vec<Counted> = sqlx::query_as(
+    let counted: Vec<Counted> = sqlx::query_as(&format!(
         "WITH active AS (
              SELECT venue_id, max(last_at) AS last_at
              FROM (SELECT * FROM venue_seen UNION ALL SELECT * FROM venue_seen_new) s
@@ -89,7 +89,7 @@ pub async fn table(db: &sqlx::PgPool, district: Option<District>, now: DateTime<
          ), listed AS (
              SELECT p.district, p.category, 0, 0, 0, 0, 0, count(*),
                     count(*) FILTER (WHERE EXISTS (SELECT 1 FROM venues v JOIN codes c ON c.venue_id = v.id
-                        WHERE v.dedup_key = p.place_key AND v.status = 'approved' AND c.revoked_at IS NULL))
+                        WHERE {is_the_place} AND v.status = 'approved' AND c.revoked_at IS NULL))
              FROM reference_places p
              WHERE $1::text IS NULL OR p.district = $1
              GROUP BY p.district, p.category
@@ -98,7 +98,8 @@ pub async fn table(db: &sqlx::PgPool, district: Option<District>, now: DateTime<
                 sum(active_day)::bigint, sum(active_week)::bigint, sum(listed)::bigint, sum(listed_coded)::bigint
          FROM (SELECT * FROM registered UNION ALL SELECT * FROM listed) x
          GROUP BY district, category",
-    )
+        is_the_place = super::places::IS_THE_PLACE
+    ))
     .bind(district.map(District::key))
     .bind(now)
     .fetch_all(db)

@@ -531,7 +531,9 @@ async fn audit_rows(app: &App, action: Option<&str>) -> crate::Result<Vec<AuditR
             params: if e.params.as_object().is_some_and(|o| o.is_empty()) {
                 String::new()
             } else {
-                e.params.to_string()
+                let mut p = e.params;
+                audit::beijing_times(&mut p);
+                p.to_string()
             },
             results: e.results,
             source: e.source,

@@ -14,6 +14,12 @@ use crate::audit::{self, Actor};
 use crate::error::{CentralError, Result};
 use crate::Keys;
 
+/// A venue `v` that is the listed place `p` (`venue::listed_key`): the same district and name,
+/// and an address that ends with the place's (past its city and district).
+pub(crate) const IS_THE_PLACE: &str = "split_part(v.dedup_key, '|', 1) = p.district
+    AND split_part(v.dedup_key, '|', 2) = p.name_key
+    AND right(split_part(v.dedup_key, '|', 3), length(p.address_key)) = p.address_key";
+
 /// Contacts are sealed, bound to the place's key.
 const CONTACT_NAME: &str = "place.contact_name";
 const CONTACT_PHONE: &str = "place.contact_phone";
@@ -79,8 +85,8 @@ fn parse(bytes: &[u8]) -> Result<ParsedCsv> {
     placecode_core::import::parse_places(&text).map_err(bad)
 }
 
-/// A row checked: (place key, district, category, name, address, contact name, contact phone).
-type Checked = (String, District, Category, String, String, String, String);
+/// A row checked: (its key, district, category, name, address, contact name, contact phone).
+type Checked = (placecode_core::venue::ListedKey, District, Category, String, String, String, String);
 
 /// A district as lists write it: its key or name, or its name without 区, 县 or 回族区 (龙亭,
 /// 顺河区), as long as that names one district only.
@@ -157,7 +163,7 @@ fn check(
     };
     match district {
         Some(d) if reasons.is_empty() => {
-            let key = placecode_core::venue::place_key(d, &name, &address);
+            let key = placecode_core::venue::listed_key(d, &name, &address);
             (Some((key, d, category, name, address, contact, phone)), reasons, notes)
         }
         _ => (None, reasons, notes),
@@ -189,32 +195,34 @@ pub async fn import(
             report.rejected.push(note(reasons));
             continue;
         };
-        if let Some(first) = seen.get(&key) {
+        if let Some(first) = seen.get(&key.key) {
             report.rejected.push(note(vec![format!("{}{first}{}", t::PLACES_SAME_AS, t::PLACES_SAME_AS_END)]));
             continue;
         }
-        seen.insert(key.clone(), *line);
+        seen.insert(key.key.clone(), *line);
         if !notes.is_empty() {
             report.notes.push(note(notes));
         }
         let inserted: bool = sqlx::query_scalar(
             "INSERT INTO reference_places (id, place_key, district, category, name, address, contact_name, contact_phone,
-                 imported_at, imported_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 imported_at, imported_by, name_key, address_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (place_key) DO UPDATE SET category = EXCLUDED.category, contact_name = EXCLUDED.contact_name,
                  contact_phone = EXCLUDED.contact_phone, imported_at = EXCLUDED.imported_at, imported_by = EXCLUDED.imported_by
              RETURNING xmax = 0",
         )
         .bind(Uuid::now_v7())
-        .bind(&key)
+        .bind(&key.key)
         .bind(district.key())
         .bind(category.key())
         .bind(&name)
         .bind(&address)
-        .bind(keys.data.seal(CONTACT_NAME, key.as_bytes(), &contact)?)
-        .bind(keys.data.seal(CONTACT_PHONE, key.as_bytes(), &phone)?)
+        .bind(keys.data.seal(CONTACT_NAME, key.key.as_bytes(), &contact)?)
+        .bind(keys.data.seal(CONTACT_PHONE, key.key.as_bytes(), &phone)?)
         .bind(now)
         .bind(&actor.name)
+        .bind(&key.name)
+        .bind(&key.address)
         .fetch_one(&mut *tx)
         .await?;
         if inserted {
@@ -267,20 +275,20 @@ type MissingRow = (
 
 /// The places of the list (in `scope`) that have no venue with a live code, at most `limit`.
 pub async fn missing(db: &PgPool, keys: &Keys, scope: Option<District>, limit: i64) -> Result<Vec<Missing>> {
-    let rows: Vec<MissingRow> = sqlx::query_as(
+    let rows: Vec<MissingRow> = sqlx::query_as(&format!(
         "SELECT p.id, p.district, p.category, p.name, p.address, p.place_key, p.contact_name, p.contact_phone,
                 v.status, coalesce(v.coded, false), coalesce(r.n, 0), r.at, r.how, r.actor, r.note
          FROM reference_places p
          LEFT JOIN LATERAL (
              SELECT v.status, EXISTS (SELECT 1 FROM codes c WHERE c.venue_id = v.id AND c.revoked_at IS NULL) AS coded
-             FROM venues v WHERE v.dedup_key = p.place_key ORDER BY (v.status = 'approved') DESC LIMIT 1
+             FROM venues v WHERE {IS_THE_PLACE} ORDER BY (v.status = 'approved') DESC LIMIT 1
          ) v ON true
          LEFT JOIN LATERAL (
              SELECT count(*) OVER () AS n, at, how, actor, note FROM reminders WHERE place_id = p.id ORDER BY at DESC LIMIT 1
          ) r ON true
          WHERE ($1::text IS NULL OR p.district = $1) AND NOT (v.status IS NOT DISTINCT FROM 'approved' AND coalesce(v.coded, false))
-         ORDER BY p.district, p.category, p.name LIMIT $2",
-    )
+         ORDER BY p.district, p.category, p.name LIMIT $2"
+    ))
     .bind(scope.map(District::key))
     .bind(limit)
     .fetch_all(db)
@@ -757,7 +765,8 @@ mod tests {
             (d, c, name.as_str(), phone.as_str()),
             (District::Gulou, Category::Mall, "鼓楼 超市", "13837800001")
         );
-        assert_eq!(key, placecode_core::venue::place_key(District::Gulou, "鼓楼超市", "中山路100号"));
+        assert_eq!(key, placecode_core::venue::listed_key(District::Gulou, "鼓楼超市", "开封市鼓楼区中山路100号"));
+        assert_eq!((key.name.as_str(), key.address.as_str()), ("鼓楼超市", "中山路100号"));
         // An unknown category is counted as 其他 and said so; the row is kept.
         let (ok, _, notes) = check(&row("gulou", "网吧", "星空网吧", "中山路1号"), None);
         assert_eq!(ok.map(|o| o.2), Some(Category::Other));

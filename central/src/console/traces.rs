@@ -247,7 +247,8 @@ pub async fn run(
     let export = f.get("export").is_some_and(|v| v == "1");
     let full = identity == Identity::Full && f.get("full").is_some_and(|v| v == "1");
     let identity = if export && !full { Identity::Masked } else { identity };
-    match query(&app, &session, &asked, &source, identity).await {
+    let mut asked = asked;
+    match query(&app, &session, &mut asked, &source, identity).await {
         Ok((rows, _)) if export => {
             let n = rows.len();
             let book = workbook(rows, asked.kind == "overlap");
@@ -271,9 +272,15 @@ pub async fn run(
 
 /// The venue asked for: the one chosen from a list (`venue_id`), or the only venue whose name
 /// holds what was typed; several are offered to choose from (as the error's list).
-async fn venue(app: &App, asked: &Asked) -> Result<uuid::Uuid, CentralError> {
+async fn venue(app: &App, asked: &Asked) -> Result<(uuid::Uuid, String), CentralError> {
+    use placecode_core::normalize::comparable;
+    // A venue chosen from the list stays chosen while the name typed is still part of its name.
     if let Ok(id) = uuid::Uuid::parse_str(asked.venue_id.trim()) {
-        return Ok(id);
+        let name: Option<String> =
+            sqlx::query_scalar("SELECT name FROM venues WHERE id = $1").bind(id).fetch_optional(&app.reads).await?;
+        if let Some(name) = name.filter(|n| comparable(n).contains(&comparable(&asked.venue))) {
+            return Ok((id, name));
+        }
     }
     let typed = placecode_core::normalize::clean(&asked.venue);
     if typed.chars().count() < 2 {
@@ -287,7 +294,7 @@ async fn venue(app: &App, asked: &Asked) -> Result<uuid::Uuid, CentralError> {
             .await?;
     match found.as_slice() {
         [] => Err(CentralError::Invalid { field: "venue".into(), message: t::TRACE_VENUE_NONE.into() }),
-        [(id, _, _)] => Ok(*id),
+        [(id, name, _)] => Ok((*id, name.clone())),
         many => Err(CentralError::Invalid {
             field: "venue_choices".into(),
             message: serde_json::to_string(many).unwrap_or_default(),
@@ -314,7 +321,7 @@ fn day_start(field: &str, label: &str, raw: &str) -> Result<DateTime<Utc>, Centr
 async fn query(
     app: &App,
     session: &Session,
-    asked: &Asked,
+    asked: &mut Asked,
     source: &str,
     identity: Identity,
 ) -> Result<(Vec<Shown>, bool), CentralError> {
@@ -322,7 +329,9 @@ async fn query(
     let actor = session.user.actor(source, &purpose);
     let keys = &app.keys;
     if asked.kind == "venue" {
-        let venue = venue(app, asked).await?;
+        // The venue found is shown in the form and kept for the next query or export.
+        let (venue, name) = venue(app, asked).await?;
+        (asked.venue, asked.venue_id) = (name, venue.to_string());
         let from = day_start("from", t::TRACE_FROM, &asked.from)?;
         let to = day_start("to", t::TRACE_TO, &asked.to)? + chrono::TimeDelta::days(1);
         let q = trace::VenueQuery { venue_id: venue, from, to, purpose: purpose.clone() };

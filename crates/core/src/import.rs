@@ -143,11 +143,14 @@ fn parse_csv(text: &str, required: &[&str]) -> Result<ParsedCsv> {
     let index = columns(&headers, required)?;
     let mut rows = Vec::new();
     let mut broken = Vec::new();
+    // Excel numbers rows, the reader numbers lines: a cell with a line break in it (Alt+Enter)
+    // makes one row two lines, so every later row is told by its line less those breaks.
+    let mut breaks = 0u64;
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = e.position().map(|p| p.line()).unwrap_or(0).saturating_sub(breaks);
                 broken.push(RowNote {
                     line,
                     name: String::new(),
@@ -156,7 +159,8 @@ fn parse_csv(text: &str, required: &[&str]) -> Result<ParsedCsv> {
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = record.position().map(|p| p.line()).unwrap_or(0).saturating_sub(breaks);
+        breaks += record.iter().map(|c| c.matches('\n').count() as u64).sum::<u64>();
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -204,6 +208,21 @@ mod tests {
             let csv =
                 ["场所名称,详细地址,所在辖区", "甲,中山路1号,鼓楼区", "乙,中山路2号,鼓楼区", "丙,中山路3号,鼓楼区", ""]
                     .join(end);
+            let ParsedCsv { rows, .. } = parse_places(&csv).unwrap();
+            assert_eq!(
+                rows.iter().map(|(l, r)| (*l, r.name.as_str())).collect::<Vec<_>>(),
+                [(2, "甲"), (3, "乙"), (4, "丙")],
+                "{end:?}"
+            );
+            // A cell with a line break in it (Excel's Alt+Enter) is one row.
+            let csv = [
+                "场所名称,详细地址,所在辖区",
+                "甲,\"中山路1号\n东门\",鼓楼区",
+                "乙,\"中山路2号\r\n\r\n西门\",鼓楼区",
+                "丙,中山路3号,鼓楼区",
+                "",
+            ]
+            .join(end);
             let ParsedCsv { rows, .. } = parse_places(&csv).unwrap();
             assert_eq!(
                 rows.iter().map(|(l, r)| (*l, r.name.as_str())).collect::<Vec<_>>(),

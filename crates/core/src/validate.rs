@@ -208,6 +208,12 @@ pub fn address(raw: &str, district: Option<District>) -> Result<String, String> 
     Ok(s)
 }
 
+/// An address past its province, city and district (开封市龙亭区北门大街20号 → 北门大街20号): the
+/// part two writings of one address share.
+pub fn address_tail(raw: &str) -> String {
+    strip_admin(&normalize::clean(raw)).1
+}
+
 /// Drops the province, the city and a district or county at the start of an address; answers
 /// the district named, if any, and what remains.
 fn strip_admin(s: &str) -> (Option<District>, String) {
@@ -496,6 +502,11 @@ mod tests {
         assert_eq!(address("鼓楼区中山路", d).unwrap_err(), "缺少门牌号或标志性建筑（如“中山路18号”“某某小区东门”）");
         assert_eq!(address("鼓楼区那边", d).unwrap_err(), "缺少路、街、村等位置信息，无法找到这个地址");
         assert_eq!(address("龙亭区中山路18号", d).unwrap_err(), "写的是龙亭区，与所在辖区“鼓楼区”不一致");
+        for written in
+            ["开封市龙亭区北门大街20号", "河南省开封市 龙亭区北门大街20号", "龙亭区北门大街20号", "北门大街20号"]
+        {
+            assert_eq!(address_tail(written), "北门大街20号", "{written}");
+        }
         assert_eq!(address("中山路18号<b>", d).unwrap_err(), "含有不允许的字符“<”");
         assert_eq!(address("中山路18号'; DROP TABLE venues;--", d).unwrap_err(), "含有不允许的字符“'”");
         assert!(address(&"路".repeat(10_000), d).unwrap_err().starts_with("不能超过120个字"));

@@ -133,11 +133,27 @@ impl ValidVenue {
     }
 }
 
-/// The key two records of one place share (一所一码): its district, and its name and address
-/// once spaces, letter case and character width are ignored. Venues are deduplicated by it, and
-/// the market regulator's list of places that should have a code is matched to venues by it.
+/// The key two records of one venue share (一所一码): its district, and its name and address
+/// once spaces, letter case and character width are ignored.
 pub fn place_key(district: District, name: &str, address: &str) -> String {
     format!("{}|{}|{}", district.key(), crate::normalize::comparable(name), crate::normalize::comparable(address))
+}
+
+/// A place on the market regulator's list, keyed to be matched to venues: the district, the name
+/// as [`place_key`] compares it, and the address past its province, city and district (lists
+/// write 开封市龙亭区北门大街20号 where the venue wrote 龙亭区北门大街20号). A venue is the place
+/// when its key's district and name are these and its address ends with this address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedKey {
+    pub key: String,
+    pub name: String,
+    pub address: String,
+}
+
+pub fn listed_key(district: District, name: &str, address: &str) -> ListedKey {
+    let name = crate::normalize::comparable(name);
+    let address = crate::normalize::comparable(&crate::validate::address_tail(address));
+    ListedKey { key: format!("{}|{name}|{address}", district.key()), name, address }
 }
 
 /// A valid venue as its desk sends it (keys and normalized text): the venue record's form,
