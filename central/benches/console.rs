@@ -171,7 +171,7 @@ async fn main() {
         let missing = places::missing(&pool, &keys, None, 200_000).await.expect("missing");
         let silent = places::silent(&pool, &keys, None, now, 200_000).await.expect("silent");
         let n = missing.len() + silent.len();
-        (places::xlsx(&missing, &silent, false).expect("xlsx"), n)
+        (places::xlsx(&missing, &silent, &[], false).expect("xlsx"), n)
     })
     .await;
     println!("  {n} rows, {} KB", bytes.len() / 1024);

@@ -695,7 +695,16 @@ async fn the_regulators_list_finds_places_without_a_code_and_reminders_are_logge
     assert_eq!(masked[0][..4], ["辖区", "场所类型", "场所名称", "详细地址"].map(String::from));
     assert!(masked.iter().any(|r| r[2] == "鼓楼书店" && r[4] == "李*" && r[5] == "138****0005"), "{masked:?}");
     let res = city.get(s.url("/console/places.xlsx?full=1")).send().await.unwrap();
-    let full = read_sheet(&res.bytes().await.unwrap(), "无码场所");
+    let bytes = res.bytes().await.unwrap();
+    // Every reminder, with who, how and the note, in a sheet of its own.
+    let log = read_sheet(&bytes, "催办记录");
+    assert_eq!(log[0], ["时间", "辖区", "场所名称", "方式", "催办人", "说明"].map(String::from).to_vec());
+    assert_eq!(
+        log[1][2..],
+        ["鼓楼书店", "电话", "zhangmin", "已电话通知负责人,约定三日内登记"].map(String::from),
+        "{log:?}"
+    );
+    let full = read_sheet(&bytes, "无码场所");
     assert!(full.iter().any(|r| r[2] == "鼓楼书店" && r[4] == "李华" && r[5] == "13837800005"), "{full:?}");
     let exports: Vec<serde_json::Value> =
         sqlx::query_scalar("SELECT params FROM audit_log WHERE action = 'console_export' ORDER BY id")

@@ -40,16 +40,8 @@ pub fn routes() -> Router<App> {
         .route("/console/logout", post(logout))
         .route("/console/coverage", get(coverage_page))
         .route("/console/coverage.xlsx", get(coverage_export))
-        .route("/console/trace", get(traces::show).post(traces::run))
-        .route("/console/{*rest}", axum::routing::any(not_found))
-        .route("/console/audit", get(audit_page))
         .route("/console/activity", get(activity::show))
         .route("/console/activity.xlsx", get(activity::export))
-        .route("/console/trucks.xlsx", get(trucks::trucks_export))
-        .route("/console/incidents.xlsx", get(trucks::incidents_export))
-        .route("/console/audit.xlsx", get(audit_export))
-        .route("/console/trucks", get(trucks::trucks))
-        .route("/console/incidents", get(trucks::incidents))
         .route("/console/assets/echarts.min.js", get(activity::echarts))
         .route("/console/places", get(places::show))
         .route(
@@ -59,30 +51,22 @@ pub fn routes() -> Router<App> {
         )
         .route("/console/places/{id}/remind", post(places::remind_one))
         .route("/console/places.xlsx", get(places::export))
+        .route("/console/trucks", get(trucks::trucks))
+        .route("/console/trucks.xlsx", get(trucks::trucks_export))
+        .route("/console/incidents", get(trucks::incidents))
+        .route("/console/incidents.xlsx", get(trucks::incidents_export))
+        .route("/console/trace", get(traces::show).post(traces::run))
+        .route("/console/audit", get(audit_page))
+        .route("/console/audit.xlsx", get(audit_export))
+        .route("/console/{*rest}", axum::routing::any(not_found))
 }
 
 /// Sign-in attempts per client address and minute, before any password is hashed: enough for a
 /// district office behind one address, too few to spray passwords (each name also locks alone).
 pub const SIGN_INS_PER_MINUTE: u32 = 60;
 
-const STYLE: &str = "*{box-sizing:border-box}body{margin:0;font:15px/1.5 -apple-system,'PingFang SC','Noto Sans CJK SC',\
-'Microsoft YaHei',sans-serif;color:#1d2330;background:#f3f5f8}.top{display:flex;gap:1.25rem;align-items:center;\
-background:#1f3a5f;color:#fff;padding:.6rem 1.25rem}.product{font-weight:700;font-size:1.1rem;margin-right:1rem}\
-.top nav{display:flex;gap:1rem;flex:1}.top a{color:#dfe8f5;text-decoration:none;padding:.2rem .1rem}\
-.top a[aria-current]{color:#fff;border-bottom:2px solid #fff}.who{opacity:.9}form.inline{display:inline;margin:0}\
-button.link{background:none;border:1px solid #9fb3cc;color:#fff;border-radius:4px;padding:.2rem .7rem;cursor:pointer;font:inherit}\
-main{padding:1.25rem;max-width:75rem;margin:0 auto}h1{font-size:1.4rem;margin:.25rem 0 .75rem}\
-.card{background:#fff;border-radius:8px;padding:1.25rem 1.5rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}\
-.narrow{max-width:26rem;margin:3rem auto}label{display:block;margin:.8rem 0 .25rem;font-weight:600}\
-input[type=text],input[type=password],select{width:100%;font:inherit;padding:.55rem .6rem;border:1px solid #98a2b3;border-radius:6px}\
-select{width:auto;min-width:10rem}button,.button{display:inline-block;font:inherit;background:#1f6feb;color:#fff;border:0;\
-border-radius:6px;padding:.6rem 1.2rem;cursor:pointer;text-decoration:none}.narrow button{width:100%;margin-top:1.2rem}\
-.small{padding:.35rem .9rem}.hint{color:#5b6474;font-size:.9rem;margin:.25rem 0}.note{background:#eef4ff;padding:.5rem .75rem;border-radius:6px}\
-.error{background:#fdecec;color:#a4161a;padding:.5rem .75rem;border-radius:6px;font-weight:600}\
-.bar{display:flex;gap:.75rem;align-items:center;margin:.75rem 0;flex-wrap:wrap}table{border-collapse:collapse;width:100%;\
-background:#fff;font-variant-numeric:tabular-nums}th,td{border-bottom:1px solid #e3e7ee;padding:.45rem .6rem;text-align:left}\
-th{background:#e9eef5;position:sticky;top:0}td.n{text-align:right}tr.sub td{font-weight:700;background:#f7f9fc}\
-:focus-visible{outline:3px solid #f4b400;outline-offset:1px}.query{margin-bottom:1rem}.kinds{border:0;padding:0;margin:0;display:flex;gap:1.5rem}.kinds label{font-weight:400;margin:0}.grid{display:grid;grid-template-columns:2fr 1fr 1fr 1fr;gap:0 1rem}input[type=date],input[type=number]{width:100%;font:inherit;padding:.5rem .6rem;border:1px solid #98a2b3;border-radius:6px}[aria-invalid=true]{border-color:#a4161a;outline:2px solid #a4161a}.query button{margin-top:1rem}.mono{font-family:ui-monospace,monospace}.dot{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;margin-right:.35rem;vertical-align:baseline}.dot.green{background:#0a8f45}.dot.yellow{background:#e0a800}.dot.red{background:#c40d0d}h2{font-size:1.15rem;margin:1.25rem 0 .5rem}.timeline{list-style:none;padding:0;border-left:3px solid #c9d3e0;margin-left:.5rem}.timeline>li{padding:0 0 .75rem 1rem}.timeline .day{font-weight:700}.timeline ol{list-style:none;padding:.25rem 0 0 0;margin:0}.small-text{font-size:.8rem;max-width:24rem;overflow-wrap:anywhere}.panels{display:grid;grid-template-columns:repeat(auto-fit,minmax(34rem,1fr));gap:1rem}.panel h2{margin-top:0}.chart{height:18rem}.chart.empty{display:flex;align-items:center;justify-content:center;color:#5b6474}details{margin-top:.5rem}summary{cursor:pointer;color:#1f6feb}.counts{display:flex;gap:.75rem;list-style:none;padding:0;flex-wrap:wrap}.counts li{background:#fff;border-radius:8px;padding:.5rem 1rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}.counts span{display:block;color:#5b6474;font-size:.85rem}.counts b{font-size:1.4rem}tr.alert td{background:#fff4e5}.inline-check{display:inline;font-weight:400;margin-left:1rem}.nw{white-space:nowrap}.choices{display:flex;flex-wrap:wrap;gap:.5rem}.choice{background:#e9eef5;color:#1d2330}form.remind{display:flex;flex-direction:column;gap:.3rem;min-width:14rem}";
+/// The console's one style sheet, inlined in each page under its CSP nonce.
+const STYLE: &str = include_str!("../../templates/console/console.css");
 
 /// The frame every page shares: title, the user and their menu.
 struct Chrome<'a> {
@@ -104,8 +88,6 @@ impl<'a> Chrome<'a> {
         let mut nav = Vec::new();
         if user.is_some_and(|u| u.role.supervises().is_some()) {
             nav.push(("/console/coverage", t::NAV_COVERAGE, here == "/console/coverage"));
-        }
-        if user.is_some_and(|u| u.role.supervises().is_some()) {
             nav.push(("/console/activity", t::NAV_ACTIVITY, here == "/console/activity"));
             nav.push(("/console/places", t::NAV_PLACES, here == "/console/places"));
             nav.push(("/console/trucks", t::NAV_TRUCKS, here == "/console/trucks"));

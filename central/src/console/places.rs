@@ -414,8 +414,43 @@ pub async fn silent(
         .collect()
 }
 
-/// Both lists as one workbook (contacts masked unless `full`).
-pub fn xlsx(missing: &[Missing], silent: &[Silent], full: bool) -> Result<Vec<u8>> {
+/// One reminder as the log shows it.
+#[derive(Debug, Clone)]
+pub struct Reminder {
+    pub at: String,
+    pub district: String,
+    pub place: String,
+    pub how: &'static str,
+    pub who: String,
+    pub note: String,
+}
+
+/// Every reminder to the listed places in `scope`, newest first (at most `limit`).
+pub async fn reminders(db: &PgPool, scope: Option<District>, limit: i64) -> Result<Vec<Reminder>> {
+    let rows: Vec<(DateTime<Utc>, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT r.at, p.district, p.name, r.how, r.actor, r.note FROM reminders r JOIN reference_places p ON p.id = r.place_id
+         WHERE $1::text IS NULL OR p.district = $1 ORDER BY r.at DESC LIMIT $2",
+    )
+    .bind(scope.map(District::key))
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, district, place, how, who, note)| Reminder {
+            at: super::beijing(at),
+            district: District::parse(&district).map_or(district, |d| d.label().to_owned()),
+            place,
+            how: t::REMIND_HOW.iter().find(|(k, _)| *k == how).map_or("", |(_, l)| *l),
+            who: who.trim_start_matches("console:").to_owned(),
+            note,
+        })
+        .collect())
+}
+
+/// The lists as one workbook: places without a code, silent venues (contacts masked unless
+/// `full`), and every reminder.
+pub fn xlsx(missing: &[Missing], silent: &[Silent], reminders: &[Reminder], full: bool) -> Result<Vec<u8>> {
     use placecode_core::mask;
     let show = |name: &str, phone: &str| {
         if full {
@@ -459,9 +494,24 @@ pub fn xlsx(missing: &[Missing], silent: &[Silent], full: bool) -> Result<Vec<u8
             (cells, false)
         })
         .collect();
+    let reminder_rows = reminders
+        .iter()
+        .map(|r| {
+            let cells: Vec<Cell> = vec![
+                r.at.as_str().into(),
+                r.district.as_str().into(),
+                r.place.as_str().into(),
+                r.how.into(),
+                r.who.as_str().into(),
+                r.note.as_str().into(),
+            ];
+            (cells, false)
+        })
+        .collect();
     super::export::workbook(vec![
         Sheet { name: t::PLACES_SHEET, headers: &t::PLACES_HEADERS, rows: missing_rows },
         Sheet { name: t::SILENT_SHEET, headers: &t::SILENT_HEADERS, rows: silent_rows },
+        Sheet { name: t::REMINDERS_SHEET, headers: &t::REMINDERS_HEADERS, rows: reminder_rows },
     ])
 }
 
@@ -703,8 +753,9 @@ pub async fn export(
     let book = async {
         let missing = missing(&app.reads, &app.keys, district, EXPORTED).await?;
         let silent = silent(&app.reads, &app.keys, district, now, EXPORTED).await?;
+        let reminders = reminders(&app.reads, district, EXPORTED).await?;
         let n = missing.len() + silent.len();
-        Ok::<_, CentralError>((xlsx(&missing, &silent, full)?, n))
+        Ok::<_, CentralError>((xlsx(&missing, &silent, &reminders, full)?, n))
     };
     match book.await {
         Ok((bytes, n)) => {
