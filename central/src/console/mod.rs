@@ -151,6 +151,11 @@ fn csrf(app: &App, token: &str) -> String {
     sign(&app.keys.cookie, &format!("console-csrf|{token}"))
 }
 
+/// A signed-in form really sent from this console: this host's origin and the session's token.
+fn sent_from_here(app: &App, session: &Session, headers: &HeaderMap, token: &str) -> bool {
+    same_origin(headers) && constant_eq(token, &csrf(app, &session.token))
+}
+
 /// A form sent from another site is refused: its `Origin` must be this host (browsers send it
 /// with every POST); where a browser sends none, `Sec-Fetch-Site` must not say cross-site.
 fn same_origin(headers: &HeaderMap) -> bool {
@@ -348,7 +353,7 @@ async fn logout(
     };
     let f = form(&body);
     let sent = f.get("csrf").map(String::as_str).unwrap_or_default();
-    if !same_origin(&headers) || !constant_eq(sent, &csrf(&app, &session.token)) {
+    if !sent_from_here(&app, &session, &headers, sent) {
         return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FOREIGN_FORM);
     }
     let who = app.client(peer, &headers);

@@ -526,7 +526,7 @@ use axum::extract::{ConnectInfo, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use super::{constant_eq, csrf, form, message, render, same_origin, see_other, Chrome, Session};
+use super::{form, message, render, see_other, Chrome, Session};
 use crate::App;
 
 /// Rows a page shows at most (the export has them all).
@@ -686,7 +686,7 @@ pub async fn upload(
             }
         }
     }
-    if !same_origin(&headers) || !constant_eq(&token, &csrf(&app, &session.token)) {
+    if !super::sent_from_here(&app, &session, &headers, &token) {
         return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FOREIGN_FORM);
     }
     let Some(bytes) = file.filter(|b| !b.is_empty()) else {
@@ -718,7 +718,7 @@ pub async fn remind_one(
     };
     let f = form(&body);
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
-    if !same_origin(&headers) || !constant_eq(get("csrf"), &csrf(&app, &session.token)) {
+    if !super::sent_from_here(&app, &session, &headers, get("csrf")) {
         return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FOREIGN_FORM);
     }
     let Ok(place) = Uuid::parse_str(&place) else {

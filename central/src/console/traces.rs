@@ -14,7 +14,7 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use super::text as t;
-use super::{constant_eq, csrf, form, message, render, same_origin, signed_in, Chrome, Role, Session};
+use super::{form, message, render, signed_in, Chrome, Role, Session};
 use crate::error::CentralError;
 use crate::trace::{self, TracedVisit};
 use crate::App;
@@ -224,7 +224,7 @@ pub async fn run(
     };
     let f: HashMap<String, String> = form(&body);
     let sent = f.get("csrf").map(String::as_str).unwrap_or_default();
-    if !same_origin(&headers) || !constant_eq(sent, &csrf(&app, &session.token)) {
+    if !super::sent_from_here(&app, &session, &headers, sent) {
         return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FOREIGN_FORM);
     }
     let get = |k: &str, max: usize| f.get(k).map(|v| v.chars().take(max).collect::<String>()).unwrap_or_default();
