@@ -15,13 +15,13 @@ export GSETTINGS_BACKEND := memory
 APT_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev \
 	libssl-dev libxdo-dev build-essential pkg-config file xvfb xauth webkit2gtk-driver \
 	fonts-noto-cjk fonts-hanazono imagemagick x11-utils xdotool poppler-utils zbar-tools \
-	postgresql chromium chromium-driver openssl libdbus-1-dev gnome-keyring dbus nginx
+	postgresql chromium chromium-driver openssl libdbus-1-dev gnome-keyring dbus nginx rpm
 TAURI_DRIVER_VERSION := 2.1.0
 DESK_BIN := target/debug/placecode-desk
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp"
 
 .PHONY: admin-central demo-central bench help deps apt-deps node-deps tauri-driver ui app run test lint test-rust test-ui test-e2e bindings \
-	pg run-central bench-central fuzz fuzz-api
+	pg run-central bench-central fuzz fuzz-api bundle bundle-debug
 
 help:
 	@echo "make run    build and open the desk app (installs what is missing)"
@@ -60,6 +60,26 @@ run: app
 		echo "No display: starting the app under Xvfb (a virtual screen)"; \
 		$(XVFB) $(DESK_BIN); \
 	else $(DESK_BIN); fi
+
+# Installable packages of the desk (Tauri's bundler, @tauri-apps/cli pinned in ui/package.json):
+# `make bundle` writes target/release/bundle/deb/placecode-desk_<version>_amd64.deb and
+# target/release/bundle/rpm/placecode-desk-<version>-1.x86_64.rpm (a cold release build takes
+# about 12 minutes on 2 cores). The bundler wants its configuration beside the desk's own
+# Cargo.toml, so a copy is written to src-tauri/ for the run and removed after.
+TAURI_CLI := ui/node_modules/.bin/tauri
+define tauri_bundle
+	node packaging/bundle-conf.mjs
+	TAURI_APP_PATH=src-tauri TAURI_FRONTEND_PATH=ui $(TAURI_CLI) bundle --ci --bundles deb,rpm $(1); \
+		rc=$$?; rm -f src-tauri/tauri.conf.json; exit $$rc
+endef
+
+bundle: apt-deps ui
+	$(CARGO) build --release -p placecode-desk
+	$(call tauri_bundle,)
+
+# The same packages from the debug build, for the package test in `make test` (seconds, not minutes).
+bundle-debug: app
+	$(call tauri_bundle,--debug)
 
 # A private PostgreSQL cluster on 127.0.0.1:55432 (scripts/pg.sh): the central server's tests
 # make one database each in it; `make run-central` keeps its data there.
@@ -100,8 +120,12 @@ test-ui: node-deps
 	cd ui && $(NPM) run check
 	cd ui && $(NPM) test
 
-test-e2e: deps app pg
+# The package test (tests/e2e/tests/package.rs) installs the debug .deb with apt, starts the
+# installed program and removes it again: it needs root or password-less sudo.
+test-e2e: deps bundle-debug pg
 	$(CARGO) build -p placecode-central
+	PLACECODE_DEB=$$(ls -t $(CURDIR)/target/debug/bundle/deb/placecode-desk_*_amd64.deb | head -1) \
+	PLACECODE_RPM=$$(ls -t $(CURDIR)/target/debug/bundle/rpm/placecode-desk-*.x86_64.rpm | head -1) \
 	DATABASE_URL=$$(scripts/pg.sh url) $(KEYRING) $(XVFB) $(CARGO) test -p placecode-e2e --tests -- --test-threads=1
 
 test: deps lint test-rust test-ui test-e2e

@@ -23,6 +23,8 @@ pub struct Desk {
     key: placecode_core::code::SigningKey,
     /// The poster fonts, read on first use (about 70 MB).
     fonts: Mutex<Option<std::sync::Arc<placecode_poster::FontSet>>>,
+    /// Where an installed package keeps the fonts it ships (the app's resource folder).
+    font_dir: Option<PathBuf>,
     /// Set by 取消 while posters are being made.
     cancel_posters: std::sync::atomic::AtomicBool,
     /// The operator signed in at this desk (登记员), if any, and since when idle.
@@ -48,6 +50,7 @@ impl Desk {
             store: Mutex::new(store),
             key,
             fonts: Mutex::new(None),
+            font_dir: None,
             cancel_posters: std::sync::atomic::AtomicBool::new(false),
             session: Mutex::new(Session::new(idle)),
             saved_files: Mutex::new(Default::default()),
@@ -59,7 +62,7 @@ impl Desk {
         if let Some(f) = slot.as_ref() {
             return Ok(f.clone());
         }
-        let fonts = std::sync::Arc::new(placecode_poster::FontSet::discover()?);
+        let fonts = std::sync::Arc::new(placecode_poster::FontSet::discover_with(self.font_dir.as_deref())?);
         *slot = Some(fonts.clone());
         Ok(fonts)
     }
@@ -204,7 +207,7 @@ pub fn run() {
         .setup(|app| {
             let dir = data_dir(app)?;
             let desk = match Desk::open(dir) {
-                Ok(desk) => desk,
+                Ok(desk) => Desk { font_dir: app.path().resource_dir().ok().map(|d| d.join("fonts")), ..desk },
                 Err(e) => {
                     // A desk that cannot open its data (its key gone from the keystore, a folder
                     // copied from another computer) says why and what not to do, instead of

@@ -32,6 +32,8 @@ const MM: f32 = 72.0 / 25.4;
 /// The fonts a poster is set in, found once and shared.
 pub struct FontSet {
     faces: Vec<Face>,
+    /// The folder the regular face was read from.
+    folder: PathBuf,
 }
 
 struct Face {
@@ -58,10 +60,17 @@ impl FontSet {
     /// Looks in `$PLACECODE_FONT_DIR`, then `fonts/` beside the program (where the build puts
     /// the fonts it ships), then the system's font folders.
     pub fn discover() -> Result<FontSet> {
+        FontSet::discover_with(None)
+    }
+
+    /// As [`FontSet::discover`], with the installed package's own font folder (the desk's
+    /// resource folder: `/usr/lib/placecode-desk/fonts` from the .deb and .rpm) looked in first.
+    pub fn discover_with(installed: Option<&Path>) -> Result<FontSet> {
         let mut dirs: Vec<PathBuf> = Vec::new();
         if let Some(d) = std::env::var_os("PLACECODE_FONT_DIR") {
             dirs.push(d.into());
         }
+        dirs.extend(installed.map(Path::to_path_buf));
         if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
             dirs.push(exe_dir.join("fonts"));
             dirs.push(exe_dir.join("../fonts"));
@@ -69,15 +78,24 @@ impl FontSet {
         dirs.push("/usr/share/fonts/opentype/noto".into());
         dirs.push("/usr/share/fonts/truetype/hanazono".into());
         let mut faces = Vec::new();
-        for (file, index, name, cff) in FONT_FILES {
+        let mut folder = PathBuf::new();
+        for (i, (file, index, name, cff)) in FONT_FILES.into_iter().enumerate() {
             let path = dirs.iter().map(|d| d.join(file)).find(|p| p.exists()).ok_or_else(|| {
                 Error::BadFile(format!("找不到海报字体 {file}：请重新安装本软件（或运行 make deps）"))
             })?;
+            if i == REGULAR {
+                folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            }
             let data = std::fs::read(&path)?;
             ttf_parser::Face::parse(&data, index).map_err(|_| Error::BadFile(format!("海报字体 {file} 已损坏")))?;
             faces.push(Face { data: Arc::new(data), index, name, cff });
         }
-        Ok(FontSet { faces })
+        Ok(FontSet { faces, folder })
+    }
+
+    /// The folder the fonts were found in (the regular face's).
+    pub fn folder(&self) -> &Path {
+        &self.folder
     }
 
     fn face(&self, i: usize) -> ttf_parser::Face<'_> {
@@ -747,6 +765,25 @@ mod tests {
         img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
         assert_eq!(crate::scan::qr_texts(&png).unwrap(), [text]);
         assert_eq!(placecode_core::qr::svg(&"X".repeat(5000)).unwrap_err().to_string(), "内容太长，无法生成二维码");
+    }
+
+    #[test]
+    fn an_installed_packages_own_fonts_come_before_the_systems() {
+        let Ok(system) = FontSet::discover() else { return };
+        let installed = tempfile::tempdir().unwrap();
+        for (file, ..) in FONT_FILES {
+            let found = [system.folder().to_path_buf(), "/usr/share/fonts/truetype/hanazono".into()]
+                .into_iter()
+                .map(|d| d.join(file))
+                .find(|p| p.exists())
+                .unwrap();
+            std::fs::copy(found, installed.path().join(file)).unwrap();
+        }
+        let fonts = FontSet::discover_with(Some(installed.path())).unwrap();
+        assert_eq!(fonts.folder(), installed.path());
+        // A folder without them (a package whose fonts were removed) falls back to the system's.
+        let empty = tempfile::tempdir().unwrap();
+        assert_eq!(FontSet::discover_with(Some(empty.path())).unwrap().folder(), system.folder());
     }
 
     #[test]

@@ -61,12 +61,20 @@ impl DeskApp {
     /// [`Desk::start`] with more environment for the app (e.g. `PLACECODE_SAVE_DIR`, which
     /// answers the native save dialog that WebDriver cannot reach).
     pub async fn start_with_env(data_dir: &Path, env: &[(&str, &Path)]) -> WebDriverResult<DeskApp> {
+        let mut env = env.to_vec();
+        env.push(("PLACECODE_DATA_DIR", data_dir));
+        DeskApp::start_program(&app_binary(), &data_dir.with_extension("tauri-driver.log"), &env).await
+    }
+
+    /// Starts `program` (the desk as built, or as a package installed it) with only `env` added
+    /// to this process's environment, logging tauri-driver to `log`, and waits for its first
+    /// screen.
+    pub async fn start_program(program: &Path, log: &Path, env: &[(&str, &Path)]) -> WebDriverResult<DeskApp> {
         let port = free_port();
         let native_port = free_port();
-        let log = std::fs::File::create(data_dir.with_extension("tauri-driver.log")).expect("driver log");
+        let log = std::fs::File::create(log).expect("driver log");
         let tauri_driver = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .env("PLACECODE_DATA_DIR", data_dir)
             .env("GSETTINGS_BACKEND", "memory")
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::from(log.try_clone().expect("driver log")))
@@ -80,7 +88,7 @@ impl DeskApp {
 
         let mut caps = Capabilities::new();
         caps.set("browserName", "wry")?;
-        caps.set("tauri:options", serde_json::json!({ "application": app_binary(), "args": [] }))?;
+        caps.set("tauri:options", serde_json::json!({ "application": program, "args": [] }))?;
         let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps).await?;
         let desk = DeskApp { driver, tauri_driver: guard.0.take().expect("driver child") };
         desk.testid("nav-register").await?;
@@ -250,6 +258,21 @@ fn terminate(child: &mut Child) {
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// The text of the QR code on page `page` of a PDF, read by tools the desk does not use
+/// (poppler's pdftoppm, then zbar's zbarimg); "" when none is found.
+pub fn qr_of(pdf: &Path, page: u32) -> String {
+    let png = pdf.with_extension(format!("p{page}"));
+    let ok = Command::new("pdftoppm")
+        .args(["-r", "100", "-png", "-singlefile", "-f", &page.to_string(), "-l", &page.to_string()])
+        .arg(pdf)
+        .arg(&png)
+        .status()
+        .expect("pdftoppm");
+    assert!(ok.success());
+    let out = Command::new("zbarimg").args(["-q", "--raw"]).arg(png.with_extension(format!("p{page}.png"))).output();
+    String::from_utf8_lossy(&out.expect("zbarimg").stdout).trim().to_owned()
 }
 
 // ---- the central server, for tests of sync and trucks ----------------------------------------

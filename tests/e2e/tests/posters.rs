@@ -17,19 +17,6 @@ fn seed(data: &Path) {
     );
 }
 
-fn qr_of(pdf: &Path, page: u32) -> String {
-    let png = pdf.with_extension(format!("p{page}"));
-    let ok = Command::new("pdftoppm")
-        .args(["-r", "100", "-png", "-singlefile", "-f", &page.to_string(), "-l", &page.to_string()])
-        .arg(pdf)
-        .arg(&png)
-        .status()
-        .expect("pdftoppm");
-    assert!(ok.success());
-    let out = Command::new("zbarimg").args(["-q", "--raw"]).arg(png.with_extension(format!("p{page}.png"))).output();
-    String::from_utf8_lossy(&out.expect("zbarimg").stdout).trim().to_owned()
-}
-
 #[tokio::test]
 async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult<()> {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -1,0 +1,205 @@
+//! The desk as an IT office installs it: the .deb that `make bundle` writes is installed with
+//! apt, the installed program is started from its menu entry's command with a new user's empty
+//! data folder, a clerk creates the administrator, registers the venue and saves its first
+//! poster (with the fonts the package ships), and the package is removed cleanly, leaving the
+//! user's data. The .rpm is read with rpm (it cannot be installed on Debian).
+//!
+//! `make test-e2e` builds the packages from the debug build (`make bundle-debug`) and names them
+//! in PLACECODE_DEB and PLACECODE_RPM. Installing needs root or password-less sudo.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use placecode_e2e::*;
+use thirtyfour::components::SelectElement;
+
+const PACKAGE: &str = "placecode-desk";
+const PROGRAM: &str = "/usr/bin/placecode-desk";
+const FONTS: &str = "/usr/lib/placecode-desk/fonts";
+
+fn package_file(var: &str) -> PathBuf {
+    let path = std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| panic!("{var} names the package to test: run `make test-e2e`, which builds it"));
+    assert!(path.is_file(), "{} not found", path.display());
+    path.canonicalize().expect("absolute package path")
+}
+
+/// The desk's version, as tauri.conf.json gives it to the bundler.
+fn version() -> String {
+    let conf = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tauri.conf.json"))
+        .expect("tauri.conf.json");
+    let conf: serde_json::Value = serde_json::from_str(&conf).expect("tauri.conf.json is JSON");
+    conf["version"].as_str().expect("a version").to_owned()
+}
+
+fn run(program: &str, args: &[&str]) -> Output {
+    Command::new(program).args(args).output().unwrap_or_else(|e| panic!("{program}: {e}"))
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// Runs a command as root: directly when this is root, else through `sudo -n`.
+fn as_root(args: &[&str]) -> Output {
+    let root = String::from_utf8_lossy(&run("id", &["-u"]).stdout).trim() == "0";
+    let out = if root { run(args[0], &args[1..]) } else { run("sudo", &[&["-n"], args].concat()) };
+    assert!(out.status.success(), "{args:?} failed: {}", text(&out));
+    out
+}
+
+fn installed() -> bool {
+    let out = run("dpkg-query", &["-W", "-f=${Status}", PACKAGE]);
+    String::from_utf8_lossy(&out.stdout).contains("install ok installed")
+}
+
+/// Removes the package however the test ends, so a failed run leaves nothing installed.
+struct Installed;
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        if installed() {
+            let _ = Command::new("sh")
+                .args([
+                    "-c",
+                    &format!("[ \"$(id -u)\" = 0 ] && dpkg --purge {PACKAGE} || sudo -n dpkg --purge {PACKAGE}"),
+                ])
+                .status();
+        }
+    }
+}
+
+#[test]
+fn the_packages_declare_what_they_need_and_carry_the_fonts() {
+    let deb = package_file("PLACECODE_DEB");
+    let deb = deb.to_str().expect("path");
+    let field = |f: &str| String::from_utf8_lossy(&run("dpkg-deb", &["-f", deb, f]).stdout).trim().to_owned();
+    assert_eq!(field("Package"), PACKAGE);
+    assert_eq!(field("Version"), version(), "the package's version is the desk's");
+    let depends = field("Depends");
+    for dep in ["libwebkit2gtk-4.1-0", "libgtk-3-0"] {
+        assert_eq!(depends.matches(dep).count(), 1, "Depends names {dep} once: {depends}");
+    }
+    assert!(field("Description").contains("场所码登记台"), "{}", field("Description"));
+
+    let files = text(&run("dpkg-deb", &["-c", deb]));
+    for want in [
+        "./usr/bin/placecode-desk",
+        "./usr/share/applications/placecode-desk.desktop",
+        "./usr/share/icons/hicolor/128x128/apps/placecode-desk.png",
+        "./usr/lib/placecode-desk/fonts/NotoSansCJK-Regular.ttc",
+        "./usr/lib/placecode-desk/fonts/NotoSansCJK-Bold.ttc",
+        "./usr/lib/placecode-desk/fonts/HanaMinB.ttf",
+    ] {
+        assert!(
+            files.lines().any(|l| l.ends_with(want) || l.ends_with(want.trim_start_matches("./"))),
+            "{want} not in the .deb:\n{files}"
+        );
+    }
+
+    let rpm = package_file("PLACECODE_RPM");
+    let rpm = rpm.to_str().expect("path");
+    let requires = text(&run("rpm", &["-qpR", rpm]));
+    assert!(requires.contains("libwebkit2gtk-4.1.so.0") && requires.contains("libgtk-3.so.0"), "{requires}");
+    let listed = text(&run("rpm", &["-qpl", rpm]));
+    for want in
+        [PROGRAM, "/usr/share/applications/placecode-desk.desktop", "/usr/lib/placecode-desk/fonts/HanaMinB.ttf"]
+    {
+        assert!(listed.lines().any(|l| l == want), "{want} not in the .rpm:\n{listed}");
+    }
+    let name = text(&run("rpm", &["-qp", "--qf", "%{NAME} %{VERSION}", rpm]));
+    assert_eq!(name, format!("{PACKAGE} {}", version()));
+}
+
+#[tokio::test]
+async fn an_installed_desk_starts_registers_its_venue_prints_and_uninstalls() -> WebDriverResult<()> {
+    let deb = package_file("PLACECODE_DEB");
+    let _cleanup = Installed;
+    if installed() {
+        as_root(&["dpkg", "--purge", PACKAGE]);
+    }
+    // As an IT office would: apt resolves the declared dependencies (here already present).
+    as_root(&["apt-get", "install", "-y", "-qq", "--no-install-recommends", deb.to_str().expect("path")]);
+    assert!(installed(), "dpkg does not list {PACKAGE} as installed");
+
+    // The menu entry names the program in Chinese and starts the installed binary.
+    let entry = std::fs::read_to_string("/usr/share/applications/placecode-desk.desktop").expect("desktop entry");
+    assert!(entry.lines().any(|l| l == "Name=场所码登记台"), "{entry}");
+    assert!(entry.lines().any(|l| l == "Exec=placecode-desk"), "{entry}");
+    for font in ["NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc", "HanaMinB.ttf"] {
+        assert!(Path::new(FONTS).join(font).is_file(), "{font} not installed in {FONTS}");
+    }
+
+    // A new user: no data folder set, so the desk uses the system's own place for app data.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home_data = dir.path().join("xdg-data");
+    let saved = dir.path().join("saved");
+    std::fs::create_dir_all(&saved).expect("save dir");
+    let desk = DeskApp::start_program(
+        Path::new(PROGRAM),
+        &dir.path().join("tauri-driver.log"),
+        &[("XDG_DATA_HOME", &home_data), ("PLACECODE_SAVE_DIR", &saved)],
+    )
+    .await?;
+    desk.click("nav-checkin").await?;
+    desk.testid("first-operator-name").await?;
+    desk.screenshot("90-installed-first-screen").await?;
+    for (id, value) in
+        [("first-operator-name", "张敏"), ("first-operator-pin", "246813"), ("first-operator-pin2", "246813")]
+    {
+        desk.keys(id, value).await?;
+    }
+    desk.click("first-operator-submit").await?;
+    desk.wait_text("current-operator", "张敏").await?;
+
+    desk.click("nav-register").await?;
+    for (id, value) in [("venue-kind", "general"), ("venue-category", "market"), ("venue-district", "gulou")] {
+        SelectElement::new(&desk.testid(id).await?).await?.select_by_value(value).await?;
+    }
+    for (id, value) in [
+        ("venue-name", "西司门农贸市场"),
+        ("venue-address", "鼓楼区西司门街12号"),
+        ("venue-manager-name", "王建国"),
+        ("venue-manager-phone", "13837800001"),
+    ] {
+        desk.keys(id, value).await?;
+    }
+    desk.keys("venue-manager-phone", Key::Enter).await?;
+    desk.wait_text("form-success", "西司门农贸市场").await?;
+
+    // Its first poster, drawn with the fonts the package installed.
+    desk.click("nav-venues").await?;
+    desk.click("venue-codes").await?;
+    desk.keys("new-code-label", "正门").await?;
+    desk.keys("new-code-label", Key::Enter).await?;
+    let code = desk.attr("code-row", "data-code").await?.unwrap_or_default();
+    desk.click("code-save-pdf").await?;
+    let result = desk.wait_text("save-result", ".pdf").await?;
+    let pdf = std::fs::read_dir(&saved)
+        .expect("saved")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .unwrap_or_else(|| panic!("no PDF saved; the screen says {result:?}"));
+    let url = qr_of(&pdf, 1);
+    assert_eq!(placecode_core::code::parse(&url).map(|p| p.code).ok(), Some(code), "the poster's QR: {url:?}");
+    let fonts = text(&run("pdffonts", &[pdf.to_str().expect("path")]));
+    assert!(fonts.contains("NotoSansCJKsc"), "the poster embeds the Chinese font:\n{fonts}");
+    desk.screenshot("91-installed-venue-codes").await?;
+    desk.quit().await?;
+
+    // The data went where the system keeps a user's app data, encrypted.
+    let db = home_data.join("cn.placecode.desk/desk.sqlite3");
+    let bytes = std::fs::read(&db).unwrap_or_else(|e| panic!("{}: {e}", db.display()));
+    assert!(!bytes.starts_with(b"SQLite format 3"), "the database is encrypted");
+
+    // Removed cleanly: the program and what it shipped go, the user's data stays.
+    as_root(&["apt-get", "remove", "-y", "-qq", PACKAGE]);
+    assert!(!installed());
+    for gone in [PROGRAM, FONTS, "/usr/lib/placecode-desk", "/usr/share/applications/placecode-desk.desktop"] {
+        assert!(!Path::new(gone).exists(), "{gone} is left after removal");
+    }
+    assert!(db.is_file(), "removing the program keeps the user's data");
+    Ok(())
+}
