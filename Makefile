@@ -15,7 +15,8 @@ export GSETTINGS_BACKEND := memory
 APT_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev \
 	libssl-dev libxdo-dev build-essential pkg-config file xvfb xauth webkit2gtk-driver \
 	fonts-noto-cjk fonts-hanazono imagemagick x11-utils xdotool poppler-utils zbar-tools \
-	postgresql chromium chromium-driver openssl libdbus-1-dev gnome-keyring dbus nginx rpm
+	postgresql chromium chromium-driver openssl libdbus-1-dev gnome-keyring dbus nginx rpm \
+	cups cups-client printer-driver-cups-pdf
 TAURI_DRIVER_VERSION := 2.1.0
 DESK_BIN := target/debug/placecode-desk
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp"

@@ -30,6 +30,8 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("save_posters", Access::Operator),
     ("cancel_posters", Access::Operator),
     ("open_file", Access::Operator),
+    ("print_setup", Access::Operator),
+    ("print_posters", Access::Operator),
     ("register_venue", Access::Admin),
     ("update_venue", Access::Admin),
     ("import_venues_csv", Access::Admin),

@@ -82,6 +82,9 @@ fn typescript_bindings_are_up_to_date() {
         render::<Arrival>(&cfg),
         render::<TripBoard>(&cfg),
         render::<crate::commands::SessionSettings>(&cfg),
+        render::<placecode_poster::printer::Printer>(&cfg),
+        render::<placecode_poster::printer::PrintJob>(&cfg),
+        render::<crate::commands::PrintSetup>(&cfg),
     ];
     files.push(("limits.ts".into(), limits()));
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings");
@@ -113,6 +116,7 @@ fn limits() -> String {
         ("REVOKE_REASON_MAX", code::REVOKE_REASON_MAX, "characters of the reason a code is revoked"),
         ("NOTE_MAX", checkin::RELEASE_NOTE_MAX, "characters of a release's or an incident step's note"),
         ("INCIDENT_PLACE_MAX", checkin::INCIDENT_PLACE_MAX, "characters of a 临时隔离点 or 上报对象"),
+        ("PRINT_COPIES_MAX", placecode_poster::printer::MAX_COPIES as usize, "copies of each poster in one print"),
     ];
     let mut out = String::from("// Generated from the core's rules by src-tauri/src/bindings.rs: do not edit.\n");
     for (name, value, what) in limits {

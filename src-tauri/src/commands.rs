@@ -422,10 +422,46 @@ pub fn poster_preview(desk: State<'_, Desk>, code: String, landscape: bool) -> D
     Ok(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png)))
 }
 
-/// Makes posters and saves them where the operator chooses (the native save dialog): the given
-/// codes, or every active code of the given venues (a venue without one gets 正门). `format` is
-/// "pdf" (one page per poster) or "png" (one poster). Progress goes to `on_progress` as pages
-/// done; `cancel_posters` stops it. Returns the saved path, or nothing when cancelled.
+/// What a request for posters prints: the given codes, and every active code of the given venues
+/// (a venue without one gets 正门). At least one.
+fn poster_inputs(
+    desk: &Desk,
+    venue_ids: &[String],
+    codes: &[String],
+    landscape: bool,
+) -> DeskResult<Vec<placecode_poster::PosterInput>> {
+    let mut store = desk.store()?;
+    let mut inputs = store.poster_inputs(venue_ids, &desk.key, landscape, shanghai_today())?;
+    for code in codes {
+        inputs.push(store.poster_input(code, landscape, shanghai_today())?);
+    }
+    if inputs.is_empty() {
+        return Err(DeskError::Core(placecode_core::Error::BadFile("请先选择场所或场所码".into())));
+    }
+    Ok(inputs)
+}
+
+/// One PDF of the posters, a page each, telling `on_progress` the pages done; nothing when
+/// `cancel_posters` stopped it.
+fn render_posters(
+    desk: &Desk,
+    inputs: &[placecode_poster::PosterInput],
+    on_progress: &tauri::ipc::Channel<u32>,
+) -> DeskResult<Option<Vec<u8>>> {
+    use std::sync::atomic::Ordering;
+    let fonts = desk.fonts()?;
+    desk.cancel_posters.store(false, Ordering::SeqCst);
+    let mut progress = |done: usize| {
+        let _ = on_progress.send(done as u32);
+        !desk.cancel_posters.load(Ordering::SeqCst)
+    };
+    Ok(placecode_poster::render_with(&fonts, inputs, &mut progress)?)
+}
+
+/// Makes posters and saves them where the operator chooses (the native save dialog): see
+/// [`poster_inputs`]. `format` is "pdf" (one page per poster) or "png" (one poster). Progress
+/// goes to `on_progress` as pages done; `cancel_posters` stops it. Returns the saved path, or
+/// nothing when cancelled.
 #[tauri::command(async)]
 #[allow(clippy::too_many_arguments)]
 pub fn save_posters(
@@ -437,18 +473,8 @@ pub fn save_posters(
     format: String,
     on_progress: tauri::ipc::Channel<u32>,
 ) -> DeskResult<Option<String>> {
-    use std::sync::atomic::Ordering;
-    let inputs = {
-        let mut store = desk.store()?;
-        let mut inputs = store.poster_inputs(&venue_ids, &desk.key, landscape, shanghai_today())?;
-        for code in &codes {
-            inputs.push(store.poster_input(code, landscape, shanghai_today())?);
-        }
-        inputs
-    };
-    let Some(first) = inputs.first() else {
-        return Err(DeskError::Core(placecode_core::Error::BadFile("请先选择场所或场所码".into())));
-    };
+    let inputs = poster_inputs(&desk, &venue_ids, &codes, landscape)?;
+    let first = &inputs[0];
     let png = format == "png";
     if png && inputs.len() != 1 {
         return Err(DeskError::Core(placecode_core::Error::BadFile(
@@ -465,16 +491,10 @@ pub fn save_posters(
     let Some(path) = choose_save_path(&app, &file_name, filter)? else {
         return Ok(None);
     };
-    let fonts = desk.fonts()?;
-    desk.cancel_posters.store(false, Ordering::SeqCst);
     let bytes = if png {
-        placecode_poster::render_png(&fonts, first, 150.0)?
+        placecode_poster::render_png(&*desk.fonts()?, first, 150.0)?
     } else {
-        let mut progress = |done: usize| {
-            let _ = on_progress.send(done as u32);
-            !desk.cancel_posters.load(Ordering::SeqCst)
-        };
-        match placecode_poster::render_with(&fonts, &inputs, &mut progress)? {
+        match render_posters(&desk, &inputs, &on_progress)? {
             Some(pdf) => pdf,
             None => return Ok(None),
         }
@@ -482,6 +502,56 @@ pub fn save_posters(
     std::fs::write(&path, bytes).map_err(placecode_core::Error::from)?;
     desk.saved_files.lock().map_err(|_| DeskError::Internal("saved files lock poisoned".into()))?.insert(path.clone());
     Ok(Some(path.to_string_lossy().into_owned()))
+}
+
+/// The printers the system's print service offers, and the printer and copies this desk chose
+/// last (the printer only while it is still offered; else the system's default).
+#[derive(Debug, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct PrintSetup {
+    pub printers: Vec<placecode_poster::printer::Printer>,
+    pub printer: Option<String>,
+    pub copies: u32,
+}
+
+#[tauri::command(async)]
+pub fn print_setup(desk: State<'_, Desk>) -> DeskResult<PrintSetup> {
+    let printers = placecode_poster::printer::printers()?;
+    let last = desk.store()?.print_choice()?;
+    let printer = last
+        .printer
+        .filter(|p| printers.iter().any(|q| &q.name == p))
+        .or_else(|| printers.iter().find(|p| p.is_default).or(printers.first()).map(|p| p.name.clone()));
+    Ok(PrintSetup { printers, printer, copies: last.copies })
+}
+
+/// 打印: the posters of [`poster_inputs`] straight to a printer, `copies` of each, A4, each page
+/// in its poster's orientation; the printer and copies are remembered for next time. Nothing is
+/// printed when cancelled.
+#[tauri::command(async)]
+#[allow(clippy::too_many_arguments)]
+pub fn print_posters(
+    desk: State<'_, Desk>,
+    venue_ids: Vec<String>,
+    codes: Vec<String>,
+    landscape: bool,
+    printer: String,
+    copies: u32,
+    on_progress: tauri::ipc::Channel<u32>,
+) -> DeskResult<Option<placecode_poster::printer::PrintJob>> {
+    // Checked before minutes of rendering, and again by the print itself.
+    placecode_poster::printer::check(&printer, copies, &placecode_poster::printer::printers()?)?;
+    let inputs = poster_inputs(&desk, &venue_ids, &codes, landscape)?;
+    let title = match inputs.as_slice() {
+        [one] => format!("场所码海报-{}-{}", one.venue.name, one.label),
+        many => format!("场所码海报-{}张", many.len()),
+    };
+    let Some(pdf) = render_posters(&desk, &inputs, &on_progress)? else {
+        return Ok(None);
+    };
+    let job = placecode_poster::printer::print_pdf(&pdf, inputs.len() as u32, &printer, copies, &title)?;
+    desk.store()?.remember_print_choice(&printer, copies)?;
+    Ok(Some(job))
 }
 
 /// `PLACECODE_SAVE_DIR` answers the save dialog (tests, kiosk setups); otherwise the operator

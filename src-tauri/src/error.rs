@@ -33,7 +33,7 @@ pub enum DeskError {
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CommandError {
     /// Stable, for the UI to branch on: invalid, duplicate, near_duplicate, not_found,
-    /// bad_file, storage, io, signed_out, forbidden, pin_change_required, internal, unopened.
+    /// bad_file, printer, storage, io, signed_out, forbidden, pin_change_required, internal, unopened.
     pub code: String,
     pub message: String,
     /// With `invalid`: every bad field and its reason.

@@ -172,6 +172,8 @@ desk_commands![
     save_posters,
     cancel_posters,
     open_file,
+    print_setup,
+    print_posters,
     sync_status,
     sync_connect,
     sync_now,

@@ -37,6 +37,10 @@ pub enum Error {
     #[error("文件读写失败，请检查磁盘空间和权限")]
     Io(#[from] std::io::Error),
 
+    /// The system's print service refused a print or cannot be reached (the reason in Chinese).
+    #[error("{0}")]
+    Printer(String),
+
     /// A failure of the program itself (a value that would not serialize). The detail stays in
     /// logs; people see a generic message.
     #[error("内部错误，请重试；如仍失败，请联系管理员")]
@@ -61,6 +65,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::BadFile(_) => "bad_file",
             Error::Io(_) => "io",
+            Error::Printer(_) => "printer",
             Error::Internal(_) => "internal",
         }
     }

@@ -21,6 +21,7 @@ use placecode_core::venue::CodeKind;
 use placecode_core::{Error, Result};
 
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
+pub mod printer;
 pub mod scan;
 
 /// A4 in points.

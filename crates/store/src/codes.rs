@@ -280,12 +280,39 @@ pub struct PosterSettings {
     pub supervision_phone: String,
 }
 
+/// The printer and number of copies this desk printed posters with last, offered again next
+/// time (打印 remembers per desk).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PrintChoice {
+    pub printer: Option<String>,
+    pub copies: u32,
+}
+
+const PRINTER: &str = "printer";
+const PRINT_COPIES: &str = "print_copies";
+
 /// The supervision phone the posters print.
 pub(crate) fn supervision_phone(conn: &rusqlite::Connection) -> Result<String> {
     Ok(setting(conn, SUPERVISION_PHONE)?.unwrap_or_else(|| DEFAULT_SUPERVISION_PHONE.into()))
 }
 
 impl Store {
+    /// The printer and copies last printed with (one copy, and no printer, before the first).
+    pub fn print_choice(&self) -> Result<PrintChoice> {
+        let copies = setting(&self.conn, PRINT_COPIES)?.and_then(|c| c.parse().ok()).unwrap_or(1);
+        Ok(PrintChoice { printer: setting(&self.conn, PRINTER)?, copies })
+    }
+
+    /// Remembers a print that the print service accepted (the caller has checked both values).
+    pub fn remember_print_choice(&mut self, printer: &str, copies: u32) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        set_setting(&tx, PRINTER, printer)?;
+        set_setting(&tx, PRINT_COPIES, &copies.to_string())?;
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn poster_settings(&self) -> Result<PosterSettings> {
         Ok(PosterSettings {
             public_base_url: setting(&self.conn, PUBLIC_BASE_URL)?.unwrap_or_else(|| DEFAULT_BASE_URL.into()),

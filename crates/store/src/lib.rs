@@ -270,7 +270,7 @@ mod truck;
 mod visits;
 
 pub use checkin::{shanghai, CheckInContext, IncidentStatus, DEFAULT_IDLE_MINUTES};
-pub use codes::{CodeCheck, PosterSettings, VenueCode, CHECKPOINT_LABEL};
+pub use codes::{CodeCheck, PosterSettings, PrintChoice, VenueCode, CHECKPOINT_LABEL};
 pub use incidents::{Incident, IncidentInput, IncidentPlaceList, IncidentPlaces};
 pub use operators::{sign_in_lockout, Operator, SIGN_IN_FREE_TRIES};
 pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};

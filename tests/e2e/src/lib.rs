@@ -268,11 +268,142 @@ pub fn qr_of(pdf: &Path, page: u32) -> String {
         .args(["-r", "100", "-png", "-singlefile", "-f", &page.to_string(), "-l", &page.to_string()])
         .arg(pdf)
         .arg(&png)
+        // A PDF that went through a printer has Type 3 fonts that poppler grumbles about.
+        .stderr(Stdio::null())
         .status()
         .expect("pdftoppm");
     assert!(ok.success());
     let out = Command::new("zbarimg").args(["-q", "--raw"]).arg(png.with_extension(format!("p{page}.png"))).output();
     String::from_utf8_lossy(&out.expect("zbarimg").stdout).trim().to_owned()
+}
+
+// ---- a printer: a private CUPS with a PDF printer, for tests of printing --------------------
+
+/// A CUPS scheduler of the test's own (its own folder and socket, nothing of the system's CUPS
+/// touched) with one printer, `queue`, that prints to PDF files (Debian's cups-pdf). A client
+/// reaches it with `CUPS_SERVER` set to [`PrivateCups::socket`]. Needs root, as cups-pdf does.
+pub struct PrivateCups {
+    dir: tempfile::TempDir,
+    cupsd: Child,
+    pub queue: String,
+    started: std::time::SystemTime,
+}
+
+impl PrivateCups {
+    pub fn start(queue: &str) -> PrivateCups {
+        let dir = tempfile::tempdir().expect("cups dir");
+        let d = dir.path().to_path_buf();
+        let d = d.as_path();
+        for sub in ["root", "spool", "cache", "state", "log"] {
+            std::fs::create_dir_all(d.join(sub)).expect("cups folder");
+        }
+        let p = |s: &str| d.join(s).display().to_string();
+        std::fs::write(
+            d.join("root/cupsd.conf"),
+            format!(
+                "Listen {}\nLogLevel warn\nWebInterface No\nBrowsing Off\n<Location />\n  Order allow,deny\n  Allow all\n</Location>\n",
+                p("cups.sock")
+            ),
+        )
+        .expect("cupsd.conf");
+        std::fs::write(
+            d.join("root/cups-files.conf"),
+            format!(
+                "ServerRoot {}\nRequestRoot {}\nCacheDir {}\nStateDir {}\nTempDir {}\nErrorLog {}\nAccessLog {}\nPageLog {}\nSystemGroup root\n",
+                p("root"),
+                p("spool"),
+                p("cache"),
+                p("state"),
+                p("spool"),
+                p("log/error_log"),
+                p("log/access_log"),
+                p("log/page_log"),
+            ),
+        )
+        .expect("cups-files.conf");
+        let cupsd = Command::new("/usr/sbin/cupsd")
+            .arg("-f")
+            .arg("-c")
+            .arg(d.join("root/cupsd.conf"))
+            .arg("-s")
+            .arg(d.join("root/cups-files.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cupsd (make deps installs cups)");
+        let cups = PrivateCups { cupsd, queue: queue.to_owned(), started: std::time::SystemTime::now(), dir };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !cups.socket().exists() {
+            assert!(
+                Instant::now() < deadline,
+                "cupsd did not start: {:?}",
+                std::fs::read_to_string(d.join("log/error_log"))
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let ok = Command::new("lpadmin")
+            .env("CUPS_SERVER", cups.socket())
+            .args([
+                "-p",
+                queue,
+                "-E",
+                "-v",
+                &format!("cups-pdf:/{queue}"),
+                "-P",
+                "/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd",
+            ])
+            .status()
+            .expect("lpadmin");
+        assert!(ok.success(), "lpadmin could not add the PDF printer");
+        let ok =
+            Command::new("lpadmin").env("CUPS_SERVER", cups.socket()).args(["-d", queue]).status().expect("lpadmin");
+        assert!(ok.success());
+        cups
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("cups.sock")
+    }
+
+    /// The PDF cups-pdf wrote for CUPS request `job` ("queue-3"), waiting up to 30 s for it.
+    /// cups-pdf writes it, with no settings file of its own, to /var/spool/cups-pdf/<user>/.
+    pub fn printed(&self, job: &str) -> PathBuf {
+        let n = job.rsplit('-').next().expect("a request id");
+        let suffix = format!("-job_{n}.pdf");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let found = std::fs::read_dir("/var/spool/cups-pdf")
+                .into_iter()
+                .flatten()
+                .flatten()
+                .flat_map(|user| std::fs::read_dir(user.path()).into_iter().flatten().flatten())
+                .map(|e| e.path())
+                .find(|p| {
+                    p.to_string_lossy().ends_with(&suffix)
+                        && std::fs::metadata(p).and_then(|m| m.modified()).is_ok_and(|t| t >= self.started)
+                });
+            if let Some(path) = found {
+                // Written by ghostscript: wait until it stops growing.
+                let mut size = 0;
+                loop {
+                    std::thread::sleep(Duration::from_millis(300));
+                    let now = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                    if now > 0 && now == size {
+                        return path;
+                    }
+                    size = now;
+                }
+            }
+            assert!(Instant::now() < deadline, "no PDF printed for {job}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for PrivateCups {
+    fn drop(&mut self) {
+        terminate(&mut self.cupsd);
+    }
 }
 
 // ---- the central server, for tests of sync and trucks ----------------------------------------

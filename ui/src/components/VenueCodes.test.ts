@@ -223,6 +223,77 @@ describe('VenueCodes', () => {
     expect(screen.queryByTestId('code-revoke')).not.toBeInTheDocument();
     expect(screen.queryByTestId('new-code-label')).not.toBeInTheDocument();
   });
+
+  it('打印 sends the poster to the printer chosen, with the copies typed; Esc closes without printing', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.printSetup).mockResolvedValue({
+      printers: [
+        { name: '前台打印机', is_default: true },
+        { name: 'HP_LaserJet', is_default: false },
+      ],
+      printer: 'HP_LaserJet',
+      copies: 3,
+    });
+    vi.mocked(api.printPosters).mockResolvedValue({ printer: 'HP_LaserJet', job: 'HP_LaserJet-7', pages: 1, copies: 2 });
+    renderPanel();
+    await user.click(within(await waitForRow(EAST)).getByTestId('code-print'));
+
+    // The last choice is offered again; the default is marked.
+    const printer = await screen.findByTestId('print-printer');
+    await waitFor(() => expect(printer).toHaveValue('HP_LaserJet'));
+    expect(printer).toHaveFocus();
+    expect(screen.getByRole('option', { name: '前台打印机（系统默认）' })).toBeInTheDocument();
+    expect(screen.getByTestId('print-copies')).toHaveValue(3);
+
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('print-panel')).not.toBeInTheDocument();
+    expect(api.printPosters).not.toHaveBeenCalled();
+    expect(within(row(EAST)).getByTestId('code-print')).toHaveFocus();
+
+    await user.click(within(row(EAST)).getByTestId('code-print'));
+    const copies = await screen.findByTestId('print-copies');
+    await waitFor(() => expect(copies).toHaveValue(3));
+    // Out of range: said under the field, and 打印 waits.
+    await user.clear(copies);
+    await user.type(copies, '0');
+    expect(screen.getByTestId('error-copies')).toHaveTextContent('份数：请填1到50之间的整数');
+    expect(screen.getByTestId('print-submit')).toBeDisabled();
+    await user.clear(copies);
+    await user.type(copies, '2{Enter}');
+
+    expect(api.printPosters).toHaveBeenCalledWith([], [EAST], false, 'HP_LaserJet', 2, expect.any(Function));
+    expect(await screen.findByTestId('print-result')).toHaveTextContent(
+      '已送往打印机“HP_LaserJet”：1张海报，每张2份（打印任务 HP_LaserJet-7）',
+    );
+    // Handed over: the panel closes, back to the row's 打印.
+    await waitFor(() => expect(screen.queryByTestId('print-panel')).not.toBeInTheDocument());
+    expect(within(row(EAST)).getByTestId('code-print')).toHaveFocus();
+  });
+
+  it('says when the machine has no printer, and when the print service refuses', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.printSetup).mockResolvedValueOnce({ printers: [], printer: null, copies: 1 });
+    renderPanel();
+    await user.click(within(await waitForRow(EAST)).getByTestId('code-print'));
+    expect(await screen.findByTestId('print-none')).toHaveTextContent('本机没有可用的打印机');
+    expect(screen.queryByTestId('print-submit')).not.toBeInTheDocument();
+    await user.click(screen.getByTestId('print-close'));
+
+    vi.mocked(api.printSetup).mockResolvedValueOnce({
+      printers: [{ name: '前台打印机', is_default: true }],
+      printer: '前台打印机',
+      copies: 1,
+    });
+    vi.mocked(api.printPosters).mockRejectedValueOnce(
+      commandError({ code: 'printer', message: '该打印机暂停接收任务：请在系统的打印机设置中恢复' }),
+    );
+    await user.click(within(row(EAST)).getByTestId('code-print'));
+    await waitFor(() => expect(screen.getByTestId('print-printer')).toHaveValue('前台打印机'));
+    await user.click(screen.getByTestId('print-submit'));
+    expect(await screen.findByTestId('poster-error')).toHaveTextContent('该打印机暂停接收任务');
+    // The panel stays, to choose another printer or try again.
+    expect(screen.getByTestId('print-panel')).toBeInTheDocument();
+  });
 });
 
 async function waitForRow(code: string): Promise<HTMLElement> {

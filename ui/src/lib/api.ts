@@ -25,6 +25,8 @@ import type {
   Lookup,
   Operator,
   PosterSettings,
+  PrintJob,
+  PrintSetup,
   RejectedRecord,
   ReleaseReason,
   RiskImportReport,
@@ -334,7 +336,34 @@ export function savePosters(
   return call<string | null>('save_posters', { venueIds, codes, landscape, format, onProgress: channel });
 }
 
-/** Stops the save of posters under way; it then resolves with null. */
+/**
+ * The printers the system's print service (CUPS) offers, and the printer and copies to offer:
+ * this desk's last choice while its printer is still there, else the system's default.
+ */
+export function printSetup(): Promise<PrintSetup> {
+  return call<PrintSetup>('print_setup');
+}
+
+/**
+ * Makes the posters as `savePosters` does and sends them straight to `printer`, `copies` of
+ * each, A4. Resolves with the print job; null when 取消 stopped it before anything was printed.
+ * Rejects with code "printer" when the print service refuses, "invalid" naming printer or
+ * copies.
+ */
+export function printPosters(
+  venueIds: string[],
+  codes: string[],
+  landscape: boolean,
+  printer: string,
+  copies: number,
+  onProgress: (done: number) => void,
+): Promise<PrintJob | null> {
+  const channel = new Channel<number>();
+  channel.onmessage = onProgress;
+  return call<PrintJob | null>('print_posters', { venueIds, codes, landscape, printer, copies, onProgress: channel });
+}
+
+/** Stops the save or print of posters under way; it then resolves with null. */
 export function cancelPosters(): Promise<void> {
   return call<void>('cancel_posters');
 }

@@ -1,5 +1,6 @@
-import { cancelPosters, openFile, savePosters, venueCodes, type PosterFormat } from './api';
+import { cancelPosters, openFile, printPosters, savePosters, venueCodes, type PosterFormat } from './api';
 import { toCommandError } from './errors';
+import type { PrintJob } from './types';
 
 /** What to make posters of, and how. */
 export interface PosterRequest {
@@ -25,9 +26,15 @@ export async function countPosters(request: PosterRequest): Promise<number | nul
   }
 }
 
+/** Where 打印 sends posters. */
+export interface PrintTarget {
+  printer: string;
+  copies: number;
+}
+
 /**
- * Saving posters through the save dialog, one save at a time: how far it is, 取消, and where the
- * file went, to open it. Reactive; PosterSave shows it.
+ * Saving posters through the save dialog, or printing them, one at a time: how far it is, 取消,
+ * and where the file or the print went. Reactive; PosterSave shows it.
  */
 export class PosterJob {
   /** A save is under way (the dialog is open, or posters are being made). */
@@ -42,13 +49,19 @@ export class PosterJob {
   cancelling = $state(false);
   /** Where the last save went. */
   saved = $state<string | null>(null);
-  /** The last save ended without a file: the dialog was closed, or 取消. */
+  /** The last print, as the print service accepted it. */
+  printed = $state<PrintJob | null>(null);
+  /** The last save or print ended without a file or a print: the dialog was closed, or 取消. */
   notSaved = $state(false);
-  /** What the last save, or opening its file, failed with. */
+  /** Whether the job under way, or the last, prints (else it saves). */
+  printing = $state(false);
+  /** What the last save or print, or opening its file, failed with. */
   error = $state<string | null>(null);
+  /** The fields the last print's refusal named (printer, copies). */
+  fields = $state<string[]>([]);
 
   #onsignedout: (() => void) | undefined;
-  #run = 0;
+  #generation = 0;
 
   /** `onsignedout`: where a signed_out error goes instead of `error`. */
   constructor(onsignedout?: () => void) {
@@ -56,32 +69,62 @@ export class PosterJob {
   }
 
   /** Makes and saves the posters; resolves when the save is over, whatever its outcome. */
-  save = async (request: PosterRequest): Promise<void> => {
+  save = (request: PosterRequest): Promise<void> =>
+    this.#run(request, false, async (progress) => {
+      const path = await savePosters(request.venueIds, request.codes, request.landscape, request.format, progress);
+      if (path === null) this.notSaved = true;
+      else this.saved = path;
+    });
+
+  /** Makes the posters and prints them; resolves when the print is handed over, or failed. */
+  print = (request: PosterRequest, target: PrintTarget): Promise<void> =>
+    this.#run({ ...request, format: 'pdf' }, true, async (progress) => {
+      const job = await printPosters(
+        request.venueIds,
+        request.codes,
+        request.landscape,
+        target.printer,
+        target.copies,
+        progress,
+      );
+      if (job === null) this.notSaved = true;
+      else this.printed = job;
+    });
+
+  #run = async (
+    request: PosterRequest,
+    printing: boolean,
+    act: (progress: (done: number) => void) => Promise<void>,
+  ): Promise<void> => {
     if (this.running) return;
-    const run = ++this.#run;
+    const run = ++this.#generation;
     this.running = true;
+    this.printing = printing;
     this.format = request.format;
     this.done = null;
     this.total = request.venueIds.length === 0 ? request.codes.length : null;
     this.cancelling = false;
     this.saved = null;
+    this.printed = null;
     this.notSaved = false;
     this.error = null;
+    this.fields = [];
     if (this.total === null) {
       void countPosters(request).then((n) => {
-        if (run === this.#run && this.running) this.total = n;
+        if (run === this.#generation && this.running) this.total = n;
       });
     }
     try {
-      const path = await savePosters(request.venueIds, request.codes, request.landscape, request.format, (done) => {
-        if (run === this.#run) this.done = Math.max(done, this.done ?? 0);
+      await act((done) => {
+        if (run === this.#generation) this.done = Math.max(done, this.done ?? 0);
       });
-      if (path === null) this.notSaved = true;
-      else this.saved = path;
     } catch (raw) {
       const e = toCommandError(raw);
       if (e.code === 'signed_out' && this.#onsignedout) this.#onsignedout();
-      else this.error = e.message;
+      else {
+        this.error = e.message;
+        this.fields = e.fields.map((f) => f.field);
+      }
     } finally {
       this.running = false;
       this.cancelling = false;
@@ -115,7 +158,9 @@ export class PosterJob {
   forget = (): void => {
     if (this.running) return;
     this.saved = null;
+    this.printed = null;
     this.notSaved = false;
     this.error = null;
+    this.fields = [];
   };
 }

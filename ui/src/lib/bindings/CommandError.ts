@@ -8,7 +8,7 @@ import type { Venue } from "./Venue";
 export type CommandError = { 
 /**
  * Stable, for the UI to branch on: invalid, duplicate, near_duplicate, not_found,
- * bad_file, storage, io, signed_out, forbidden, pin_change_required, internal, unopened.
+ * bad_file, printer, storage, io, signed_out, forbidden, pin_change_required, internal, unopened.
  */
 code: string, message: string, 
 /**

@@ -17,3 +17,6 @@ export const NOTE_MAX = 60;
 
 /** The most characters of a 临时隔离点 or 上报对象. */
 export const INCIDENT_PLACE_MAX = 60;
+
+/** The most copies of each poster in one print. */
+export const PRINT_COPIES_MAX = 50;

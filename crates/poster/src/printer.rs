@@ -1,0 +1,209 @@
+//! Printing posters straight to a printer through CUPS, the print service of Linux desktops
+//! (Debian, Ubuntu, UOS, Kylin) and of macOS: the printers it offers, and a PDF handed to one of
+//! them with `lp`, the CUPS client those systems carry. The PDF goes through `lp`'s standard
+//! input, so nothing is left in a temporary file; no shell is involved, and only a printer that
+//! CUPS lists is accepted, so a name from the window cannot become an option of `lp`.
+//!
+//! `CUPS_SERVER` chooses the CUPS server, as for every CUPS client (tests run their own).
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use placecode_core::{Error, Result};
+use serde::Serialize;
+
+/// At most this many copies of each poster in one print.
+pub const MAX_COPIES: u32 = 50;
+
+/// A printer CUPS offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Printer {
+    /// The queue's name, as CUPS knows it.
+    pub name: String,
+    /// The system's default printer.
+    pub is_default: bool,
+}
+
+/// A print handed to CUPS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PrintJob {
+    pub printer: String,
+    /// CUPS's request id ("办公室-12"), to find the job in the system's print queue.
+    pub job: String,
+    /// Posters in the file.
+    pub pages: u32,
+    pub copies: u32,
+}
+
+const NO_CUPS: &str = "本机没有打印服务（CUPS）：请先安装打印机，或保存为PDF后在别处打印";
+
+fn cups(program: &str) -> Command {
+    let mut c = Command::new(program);
+    // Messages in English whatever the desktop's language, so they can be read here; what the
+    // clerk sees is this module's Chinese.
+    c.env("LC_ALL", "C").env("LANG", "C").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c
+}
+
+fn run(mut command: Command) -> Result<String> {
+    let out = command.output().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::Printer(NO_CUPS.into()),
+        _ => Error::Printer(format!("无法启动打印服务：{e}")),
+    })?;
+    if !out.status.success() {
+        return Err(refusal(&String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// CUPS's complaint, told in Chinese.
+fn refusal(stderr: &str) -> Error {
+    let s = stderr.to_ascii_lowercase();
+    let reason = if s.contains("scheduler is not running")
+        || s.contains("connection refused")
+        || s.contains("bad file descriptor")
+    {
+        "打印服务（CUPS）没有运行：请重启电脑或联系管理员".to_owned()
+    } else if s.contains("not accepting") {
+        "该打印机暂停接收任务：请在系统的打印机设置中恢复".to_owned()
+    } else if s.contains("does not exist") || s.contains("unknown destination") || s.contains("not found") {
+        "打印机不存在：请重新选择".to_owned()
+    } else {
+        format!("打印失败：{}", stderr.trim().chars().take(200).collect::<String>())
+    };
+    Error::Printer(reason)
+}
+
+fn lpstat(option: &str) -> Result<String> {
+    let mut c = cups("lpstat");
+    c.arg(option);
+    run(c)
+}
+
+/// The printers CUPS offers, the default first; none when it has none. An error when the print
+/// service is missing or not running (`lpstat -e` alone lists nothing then, as if there were no
+/// printer).
+pub fn printers() -> Result<Vec<Printer>> {
+    if lpstat("-r")?.contains("not running") {
+        return Err(refusal("scheduler is not running"));
+    }
+    let default =
+        lpstat("-d").ok().and_then(|d| d.trim().strip_prefix("system default destination: ").map(str::to_owned));
+    let mut list: Vec<Printer> = lpstat("-e")?
+        .lines()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| Printer { name: n.to_owned(), is_default: default.as_deref() == Some(n) })
+        .collect();
+    list.sort_by_key(|p| !p.is_default);
+    Ok(list)
+}
+
+/// Checks the printer and the number of copies a clerk chose: the printer must be one CUPS
+/// offers now; copies 1 to [`MAX_COPIES`].
+pub fn check(printer: &str, copies: u32, offered: &[Printer]) -> Result<()> {
+    let mut errors = Vec::new();
+    if printer.trim().is_empty() {
+        errors.push(placecode_core::FieldError {
+            field: "printer".into(), message: "打印机：请选择打印机".into()
+        });
+    } else if !offered.iter().any(|p| p.name == printer) {
+        errors.push(placecode_core::FieldError {
+            field: "printer".into(),
+            message: "打印机：本机没有这台打印机，请重新选择".into(),
+        });
+    }
+    if !(1..=MAX_COPIES).contains(&copies) {
+        errors.push(placecode_core::FieldError {
+            field: "copies".into(),
+            message: format!("份数：请填1到{MAX_COPIES}之间的数"),
+        });
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(errors))
+    }
+}
+
+/// Sends a PDF of `pages` A4 posters to `printer`, `copies` of each, titled `title` in the
+/// print queue. Each page keeps its own orientation (a landscape poster is a landscape page).
+pub fn print_pdf(pdf: &[u8], pages: u32, printer: &str, copies: u32, title: &str) -> Result<PrintJob> {
+    check(printer, copies, &printers()?)?;
+    let mut child = {
+        let mut c = cups("lp");
+        c.args(["-d", printer, "-n", &copies.to_string(), "-o", "media=A4", "-t", title, "--", "-"])
+            .stdin(Stdio::piped());
+        c.spawn().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::Printer(NO_CUPS.into()),
+            _ => Error::Printer(format!("无法启动打印服务：{e}")),
+        })?
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        // A refusal closes the pipe early; what `lp` says then is the reason to report.
+        let _ = stdin.write_all(pdf);
+    }
+    let out = child.wait_with_output().map_err(|e| Error::Printer(format!("打印服务没有回应：{e}")))?;
+    if !out.status.success() {
+        return Err(refusal(&String::from_utf8_lossy(&out.stderr)));
+    }
+    // "request id is 办公室-12 (1 file(s))"
+    let said = String::from_utf8_lossy(&out.stdout);
+    let job = said
+        .split_whitespace()
+        .skip_while(|w| *w != "is")
+        .nth(1)
+        .map(str::to_owned)
+        .ok_or_else(|| Error::Printer(format!("打印服务的回答无法识别：{}", said.trim())))?;
+    Ok(PrintJob { printer: printer.to_owned(), job, pages, copies })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offered() -> Vec<Printer> {
+        vec![
+            Printer { name: "前台".into(), is_default: true },
+            Printer { name: "HP_LaserJet".into(), is_default: false },
+        ]
+    }
+
+    #[test]
+    fn a_printer_must_be_one_cups_offers_and_copies_within_limits() {
+        assert!(check("前台", 1, &offered()).is_ok());
+        assert!(check("HP_LaserJet", MAX_COPIES, &offered()).is_ok());
+        for (printer, copies, fields) in [
+            ("", 1, vec!["printer"]),
+            ("  ", 1, vec!["printer"]),
+            ("-o", 1, vec!["printer"]),
+            ("前台 ", 1, vec!["printer"]),
+            ("前台; rm -rf /", 1, vec!["printer"]),
+            ("前台", 0, vec!["copies"]),
+            ("前台", MAX_COPIES + 1, vec!["copies"]),
+            ("😀", u32::MAX, vec!["printer", "copies"]),
+        ] {
+            let e = check(printer, copies, &offered()).unwrap_err();
+            assert_eq!(e.code(), "invalid", "{printer:?} {copies}");
+            assert_eq!(e.fields(), fields, "{printer:?} {copies}");
+        }
+        let long = "打".repeat(10_000);
+        assert_eq!(check(&long, 1, &offered()).unwrap_err().fields(), ["printer"]);
+    }
+
+    #[test]
+    fn cups_complaints_are_told_in_chinese() {
+        for (stderr, says) in [
+            ("lpstat: Scheduler is not running.", "没有运行"),
+            ("lp: Destination \"X\" is not accepting jobs.", "暂停"),
+            ("lp: The printer or class does not exist.", "不存在"),
+            ("lp: something else", "打印失败"),
+        ] {
+            let e = refusal(stderr);
+            assert_eq!(e.code(), "printer");
+            assert!(e.to_string().contains(says), "{stderr} → {e}");
+        }
+    }
+}
