@@ -31,6 +31,8 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("cancel_posters", Access::Operator),
     ("open_file", Access::Operator),
     ("print_setup", Access::Operator),
+    ("setup_pending", Access::Operator),
+    ("finish_setup", Access::Admin),
     ("print_posters", Access::Operator),
     ("register_venue", Access::Admin),
     ("update_venue", Access::Admin),

@@ -44,6 +44,18 @@ pub fn served_venue(desk: State<'_, Desk>) -> DeskResult<Option<Venue>> {
     Ok(desk.store()?.served_venue()?)
 }
 
+/// Whether the administrator of this new desk is still to be walked through its first steps.
+#[tauri::command(async)]
+pub fn setup_pending(desk: State<'_, Desk>) -> DeskResult<bool> {
+    Ok(desk.store()?.setup_pending()?)
+}
+
+/// The first steps are done, or put off to 设置.
+#[tauri::command(async)]
+pub fn finish_setup(desk: State<'_, Desk>) -> DeskResult<()> {
+    Ok(desk.store()?.finish_setup()?)
+}
+
 /// The CSV arrives as the raw request body (a Uint8Array on the JS side), not as JSON numbers.
 #[tauri::command(async)]
 pub fn import_venues_csv(desk: State<'_, Desk>, request: Request<'_>) -> DeskResult<ImportReport> {

@@ -174,6 +174,8 @@ desk_commands![
     open_file,
     print_setup,
     print_posters,
+    setup_pending,
+    finish_setup,
     sync_status,
     sync_connect,
     sync_now,

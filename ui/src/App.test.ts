@@ -289,6 +289,34 @@ describe('App: signing in', () => {
     expect(screen.getByTestId('current-operator')).toHaveTextContent('登记员：张敏');
   });
 
+  it('walks the first administrator of a new desk through its first steps; a tab leaves them', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.currentOperator).mockResolvedValue(null);
+    vi.mocked(api.servedVenue).mockResolvedValue(null);
+    vi.mocked(api.operators).mockResolvedValue([]);
+    vi.mocked(api.addOperator).mockResolvedValue(zhang);
+    vi.mocked(api.setupPending).mockResolvedValue(true);
+    render(App);
+    await waitFor(() => expect(screen.getByTestId('first-operator-name')).toHaveFocus());
+    await user.keyboard('张敏');
+    await user.type(screen.getByTestId('first-operator-pin'), '246813');
+    await user.type(screen.getByTestId('first-operator-pin2'), '246813{Enter}');
+
+    expect(await screen.findByTestId('first-run')).toHaveTextContent('开始使用本登记台');
+    await waitFor(() => expect(screen.getByLabelText('码的类型')).toHaveFocus());
+    expect(screen.queryByTestId('checkin-input')).not.toBeInTheDocument();
+
+    await user.click(screen.getByTestId('nav-today'));
+    expect(screen.queryByTestId('first-run')).not.toBeInTheDocument();
+  });
+
+  it('does not show the first steps to a clerk, or once the desk is set up', async () => {
+    vi.mocked(api.setupPending).mockResolvedValue(false);
+    render(App);
+    expect(await screen.findByTestId('checkin-input')).toBeInTheDocument();
+    expect(screen.queryByTestId('first-run')).not.toBeInTheDocument();
+  });
+
   it('shows the sign-in form on every tab, and reads nothing signed out', async () => {
     const user = userEvent.setup();
     vi.mocked(api.currentOperator).mockResolvedValue(null);

@@ -258,6 +258,7 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";
+const SETUP_DONE: &str = "setup_done_at";
 
 mod checkin;
 mod codes;
@@ -445,6 +446,22 @@ impl Store {
         set_setting(&tx, SERVED_VENUE, id)?;
         tx.commit()?;
         Ok(Venue { served: true, ..venue })
+    }
+
+    /// 开始使用: a new desk walks its administrator through its first steps (the venue it serves,
+    /// its first poster, the centre) until they are done or put off. A desk that already holds
+    /// venues (one set up before the guide existed, or from a list) never sees it.
+    pub fn setup_pending(&self) -> Result<bool> {
+        if setting(&self.conn, SETUP_DONE)?.is_some() {
+            return Ok(false);
+        }
+        let venues: i64 = self.conn.query_row("SELECT count(*) FROM venues", [], |r| r.get(0))?;
+        Ok(venues == 0)
+    }
+
+    /// The guide is over (finished, or put off to 设置): it is not shown again.
+    pub fn finish_setup(&mut self) -> Result<()> {
+        set_setting(&self.conn, SETUP_DONE, &chrono::Utc::now().to_rfc3339())
     }
 
     pub fn served_venue(&self) -> Result<Option<Venue>> {

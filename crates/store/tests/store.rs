@@ -301,3 +301,25 @@ fn editing_a_refused_venue_supersedes_the_refused_record() {
     assert_eq!(pending.len(), 1);
     assert!(pending[0].record.contains("中山路中段18号院"));
 }
+
+/// 开始使用: a new desk's guide stays until it is finished or put off, survives a restart, and
+/// is never shown to a desk that already holds venues.
+#[test]
+fn the_first_steps_guide_is_for_a_new_desk_until_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.sqlite3");
+    let mut store = Store::open(&path).unwrap();
+    assert!(store.setup_pending().unwrap());
+    drop(store);
+    store = Store::open(&path).unwrap();
+    assert!(store.setup_pending().unwrap(), "a restart before finishing keeps it");
+    store.finish_setup().unwrap();
+    assert!(!store.setup_pending().unwrap());
+    drop(store);
+    assert!(!Store::open(&path).unwrap().setup_pending().unwrap(), "finished is kept");
+
+    // A desk set up from a list (or before the guide existed) does not see it.
+    let (_dir, mut older) = open();
+    older.register_venue(&input("鼓楼区便民超市", "鼓楼区书店街1号"), false).unwrap();
+    assert!(!older.setup_pending().unwrap());
+}

@@ -1,8 +1,8 @@
 //! The desk as an IT office installs it: the .deb that `make bundle` writes is installed with
 //! apt, the installed program is started from its menu entry's command with a new user's empty
-//! data folder, a clerk creates the administrator, registers the venue and saves its first
-//! poster (with the fonts the package ships), and the package is removed cleanly, leaving the
-//! user's data. The .rpm is read with rpm (it cannot be installed on Debian).
+//! data folder, a clerk creates the administrator and is walked through 开始使用 (the venue this
+//! desk serves, its first poster with the fonts the package ships, the centre), and the package
+//! is removed cleanly, leaving the user's data. The .rpm is read with rpm (it cannot be installed on Debian).
 //!
 //! `make test-e2e` builds the packages from the debug build (`make bundle-debug`) and names them
 //! in PLACECODE_DEB and PLACECODE_RPM. Installing needs root or password-less sudo.
@@ -113,7 +113,7 @@ fn the_packages_declare_what_they_need_and_carry_the_fonts() {
 }
 
 #[tokio::test]
-async fn an_installed_desk_starts_registers_its_venue_prints_and_uninstalls() -> WebDriverResult<()> {
+async fn an_installed_desk_is_set_up_from_an_empty_folder_and_uninstalls() -> WebDriverResult<()> {
     let deb = package_file("PLACECODE_DEB");
     let _cleanup = Installed;
     if installed() {
@@ -153,7 +153,9 @@ async fn an_installed_desk_starts_registers_its_venue_prints_and_uninstalls() ->
     desk.click("first-operator-submit").await?;
     desk.wait_text("current-operator", "张敏").await?;
 
-    desk.click("nav-register").await?;
+    // 开始使用: the new desk's administrator is walked through its first steps.
+    desk.wait_text("first-run", "开始使用本登记台").await?;
+    desk.screenshot("92-first-run-venue").await?;
     for (id, value) in [("venue-kind", "general"), ("venue-category", "market"), ("venue-district", "gulou")] {
         SelectElement::new(&desk.testid(id).await?).await?.select_by_value(value).await?;
     }
@@ -166,16 +168,14 @@ async fn an_installed_desk_starts_registers_its_venue_prints_and_uninstalls() ->
         desk.keys(id, value).await?;
     }
     desk.keys("venue-manager-phone", Key::Enter).await?;
-    desk.wait_text("form-success", "西司门农贸市场").await?;
+    // Registered, and the served venue at once.
+    desk.wait_text("served-venue", "西司门农贸市场").await?;
+    desk.wait_text("first-run", "已设为本台服务场所").await?;
 
-    // Its first poster, drawn with the fonts the package installed.
-    desk.click("nav-venues").await?;
-    desk.click("venue-codes").await?;
-    desk.keys("new-code-label", "正门").await?;
-    desk.keys("new-code-label", Key::Enter).await?;
-    let code = desk.attr("code-row", "data-code").await?.unwrap_or_default();
-    desk.click("code-save-pdf").await?;
+    // Its first poster, drawn with the fonts the package installed: the 正门 code is made too.
+    desk.click("first-run-save").await?;
     let result = desk.wait_text("save-result", ".pdf").await?;
+    desk.screenshot("93-first-run-poster").await?;
     let pdf = std::fs::read_dir(&saved)
         .expect("saved")
         .flatten()
@@ -183,7 +183,18 @@ async fn an_installed_desk_starts_registers_its_venue_prints_and_uninstalls() ->
         .find(|p| p.extension().is_some_and(|e| e == "pdf"))
         .unwrap_or_else(|| panic!("no PDF saved; the screen says {result:?}"));
     let url = qr_of(&pdf, 1);
-    assert_eq!(placecode_core::code::parse(&url).map(|p| p.code).ok(), Some(code), "the poster's QR: {url:?}");
+    assert!(placecode_core::code::parse(&url).is_ok(), "the poster's QR: {url:?}");
+    desk.click("first-run-next").await?;
+    desk.testid("first-run-finish").await?;
+    desk.screenshot("94-first-run-centre").await?;
+    desk.click("first-run-finish").await?;
+    // Done: the desk opens on 登记台.
+    desk.testid("checkin-input").await?;
+    assert!(desk.all_testid("first-run").await?.is_empty());
+    desk.click("nav-venues").await?;
+    desk.click("venue-codes").await?;
+    let code = desk.attr("code-row", "data-code").await?.unwrap_or_default();
+    assert_eq!(placecode_core::code::parse(&url).map(|p| p.code).ok(), Some(code), "the poster is of the 正门 code");
     let fonts = text(&run("pdffonts", &[pdf.to_str().expect("path")]));
     assert!(fonts.contains("NotoSansCJKsc"), "the poster embeds the Chinese font:\n{fonts}");
     desk.screenshot("91-installed-venue-codes").await?;

@@ -86,6 +86,16 @@ export function servedVenue(): Promise<Venue | null> {
   return call<Venue | null>('served_venue');
 }
 
+/** Whether this new desk's administrator is still to be walked through its first steps (开始使用). */
+export function setupPending(): Promise<boolean> {
+  return call<boolean>('setup_pending');
+}
+
+/** The first steps are done, or put off to 设置: the guide is not shown again. */
+export function finishSetup(): Promise<void> {
+  return call<void>('finish_setup');
+}
+
 /** Sends the file's bytes as the raw request body. */
 export function importVenuesCsv(bytes: Uint8Array): Promise<ImportReport> {
   return call<ImportReport>('import_venues_csv', bytes);
