@@ -22,7 +22,7 @@ DESK_BIN := target/debug/placecode-desk
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp"
 
 .PHONY: admin-central demo-central bench help deps apt-deps node-deps tauri-driver ui app run test lint test-rust test-ui test-e2e bindings \
-	pg run-central bench-central fuzz fuzz-api bundle bundle-debug
+	pg run-central bench-central bench-desk fuzz fuzz-api bundle bundle-debug
 
 help:
 	@echo "make run    build and open the desk app (installs what is missing)"
@@ -148,6 +148,13 @@ bench-central: pg
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 	DATABASE_URL=$$(scripts/pg.sh url) $(CARGO) bench -p placecode-central --bench central
 	DATABASE_URL=$$(scripts/pg.sh url) $(CARGO) bench -p placecode-central --bench console
+
+# The desk's start-up time and its memory under an hour of check-ins (release build, under Xvfb;
+# PLACECODE_BENCH_MINUTES=10 for a shorter run). Figures go to docs/BENCHMARKS.md.
+bench-desk: deps ui
+	$(CARGO) build --release -p placecode-desk
+	$(CARGO) build -p placecode-desk
+	$(KEYRING) $(XVFB) $(CARGO) bench -p placecode-e2e --bench desk
 
 # Fuzzing (docs/ROBUSTNESS.md). `make fuzz`: every cargo-fuzz target of fuzz/ on the nightly
 # toolchain, FUZZ_SECONDS each (FUZZ_TARGETS="identity csv_risk" for some); installs cargo-fuzz

@@ -97,11 +97,20 @@ pub fn resident_id(raw: &str, today: NaiveDate) -> Result<ResidentId, String> {
     if birth.year() < 1900 {
         return Err("出生日期早于1900年（第7至14位）".into());
     }
-    let sum: u32 = body.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
-    if CHECK.get((sum % 11) as usize) != Some(&check) {
+    if check_character(&body) != Some(char::from(check)) {
         return Err("校验位不对，请核对号码是否输错".into());
     }
     Ok(ResidentId { number: s, birth_date: birth })
+}
+
+/// GB 11643's check character (ISO 7064 MOD 11-2) of a resident ID's first 17 digits; none when
+/// they are not 17 ASCII digits.
+pub fn check_character(body: &[u8]) -> Option<char> {
+    if body.len() != 17 || !body.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let sum: u32 = body.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    CHECK.get((sum % 11) as usize).map(|&c| char::from(c))
 }
 
 /// The kinds of document a truck crew member may hold (R5: 证件号).
@@ -273,6 +282,17 @@ mod tests {
     use super::*;
 
     /// The last four and the birth year, one rule for every document and both ends.
+    #[test]
+    fn the_check_character_is_gb_11643s() {
+        assert_eq!(check_character(b"11010519491231002"), Some('X'));
+        assert_eq!(check_character(b"41020219900307001"), Some('4'));
+        for bad in
+            [&b"1101051949123100"[..], b"110105194912310021", b"1101051949123100X", "１1010519491231002".as_bytes()]
+        {
+            assert_eq!(check_character(bad), None, "{bad:?}");
+        }
+    }
+
     #[test]
     fn last_four_and_birth_year_of_any_document() {
         assert_eq!(last_four_of("11010519491231002X"), "002X");

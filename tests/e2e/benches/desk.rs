@@ -1,0 +1,153 @@
+//! The desk's start-up time and memory (`make bench-desk`, release build under Xvfb):
+//! - start-up: from asking WebKitWebDriver to launch the program to its first screen usable
+//!   (the navigation present), on an encrypted database of a served venue with 1,000 people
+//!   already declared; each run a new process; the median and the worst of the runs.
+//! - memory: the proportional set size (PSS) of every process of the desk (the program, WebKit's
+//!   web and network processes) while a clerk checks people in by scanning their ID numbers,
+//!   read every minute for `PLACECODE_BENCH_MINUTES` (60; the goal: at most 300 MB after an hour).
+//!
+//! Baseline in the same run: the same start-up of the debug build (`target/debug`).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use placecode_e2e::*;
+use placecode_store::CheckInContext;
+
+const PEOPLE: usize = 1_000;
+const STARTS: usize = 7;
+
+/// `n` valid resident ID numbers of 鼓楼区 (410204), born on distinct days.
+fn numbers(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let born =
+                chrono::NaiveDate::from_ymd_opt(1950, 1, 1).expect("date") + chrono::Duration::days(i as i64 * 9);
+            let body = format!("410204{}{:03}", born.format("%Y%m%d"), 100 + i % 800);
+            let check = placecode_core::identity::check_character(body.as_bytes()).expect("17 digits");
+            format!("{body}{check}")
+        })
+        .collect()
+}
+
+fn seed(data: &Path, people: &[String]) {
+    let (mut store, _, op) = seed_desk(data, &[venue("general", "market", "西司门农贸市场", "西司门街12号")], true);
+    let earlier = chrono::Utc::now() - chrono::Duration::hours(2);
+    let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: earlier };
+    for (i, id) in people.iter().enumerate() {
+        store.declare(&declaration(&format!("访客{i}"), id), &ctx).expect("declare");
+    }
+}
+
+/// PSS in kB of `pid` and every process below it.
+fn pss_tree(pid: u32) -> u64 {
+    let mut total = 0;
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        let rollup = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).unwrap_or_default();
+        total += rollup
+            .lines()
+            .find(|l| l.starts_with("Pss:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        let children = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")).unwrap_or_default();
+        todo.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+    }
+    total
+}
+
+/// The desk's own process: the program launched under this run's WebKitWebDriver.
+fn desk_pid(program: &Path) -> Option<u32> {
+    let name = program.file_name()?.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc").ok()?.flatten().filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok()).find(|pid| {
+        std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
+            .is_ok_and(|c| c.split('\0').next().is_some_and(|exe| exe.ends_with(&name) && exe.contains("target")))
+    })
+}
+
+async fn start_once(program: &Path, data: &Path) -> WebDriverResult<(Duration, DeskApp)> {
+    let log = data.with_extension("driver.log");
+    let env = [("PLACECODE_DATA_DIR", data)];
+    let t = Instant::now();
+    let desk = DeskApp::start_program(program, &log, &env).await?;
+    Ok((t.elapsed(), desk))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn startups(program: &Path, data: &Path) -> WebDriverResult<Vec<Duration>> {
+    // One start first, not counted: the system's file cache then holds the program and WebKit.
+    let (_, desk) = start_once(program, data).await?;
+    desk.quit().await?;
+    let mut times = Vec::new();
+    for _ in 0..STARTS {
+        let (t, desk) = start_once(program, data).await?;
+        times.push(t);
+        desk.quit().await?;
+    }
+    times.sort();
+    Ok(times)
+}
+
+#[tokio::main]
+async fn main() -> WebDriverResult<()> {
+    let release = target_dir().join("release/placecode-desk");
+    let debug = target_dir().join("debug/placecode-desk");
+    assert!(release.exists(), "{} missing: `make bench-desk` builds it", release.display());
+    let minutes: u64 = std::env::var("PLACECODE_BENCH_MINUTES").ok().and_then(|m| m.parse().ok()).unwrap_or(60);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("desk");
+    let people = numbers(PEOPLE);
+    seed(&data, &people);
+
+    let mut programs: Vec<(&str, PathBuf)> = vec![("release", release.clone())];
+    if debug.exists() {
+        programs.push(("debug (baseline)", debug));
+    }
+    for (label, program) in &programs {
+        let times = startups(program, &data).await?;
+        println!(
+            "start-up, {label}: median {:.0} ms, best {:.0} ms, worst {:.0} ms ({} starts, a served venue, {PEOPLE} people)",
+            ms(times[times.len() / 2]),
+            ms(times[0]),
+            ms(times[times.len() - 1]),
+            times.len()
+        );
+    }
+
+    let (_, desk) = start_once(&release, &data).await?;
+    let pid = desk_pid(&release).expect("the desk's process");
+    sign_in(&desk).await?;
+    desk.testid("checkin-input").await?;
+    println!("memory at start (signed in): {} MB PSS", pss_tree(pid) / 1024);
+    let end = Instant::now() + Duration::from_secs(minutes * 60);
+    let mut next_report = Instant::now() + Duration::from_secs(60);
+    let mut done = 0usize;
+    let mut peak = 0;
+    while Instant::now() < end {
+        let id = &people[done % people.len()];
+        desk.keys("checkin-input", format!("{id}\u{E007}")).await?;
+        desk.testid("result-screen").await?;
+        desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
+        while !desk.all_testid("result-screen").await?.is_empty() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        done += 1;
+        if Instant::now() >= next_report {
+            let pss = pss_tree(pid);
+            peak = peak.max(pss);
+            println!("  after {done} check-ins: {} MB PSS", pss / 1024);
+            next_report += Duration::from_secs(60);
+        }
+    }
+    let pss = pss_tree(pid);
+    println!(
+        "memory after {minutes} min of check-ins ({done} check-ins by scanned ID number): {} MB PSS (peak {} MB)",
+        pss / 1024,
+        peak.max(pss) / 1024
+    );
+    desk.quit().await
+}
