@@ -82,6 +82,8 @@ fn the_packages_declare_what_they_need_and_carry_the_fonts() {
         assert_eq!(depends.matches(dep).count(), 1, "Depends names {dep} once: {depends}");
     }
     assert!(field("Description").contains("场所码登记台"), "{}", field("Description"));
+    // 打印 speaks to CUPS through its client programs (lp, lpstat).
+    assert_eq!(field("Recommends"), "cups-client");
 
     let files = text(&run("dpkg-deb", &["-c", deb]));
     for want in [
