@@ -10,5 +10,6 @@ conf.bundle.icon = conf.bundle.icon.map(up);
 for (const kind of ["deb", "rpm"]) {
   const t = conf.bundle.linux?.[kind];
   if (t?.desktopTemplate) t.desktopTemplate = up(t.desktopTemplate);
+  for (const [to, from] of Object.entries(t?.files ?? {})) t.files[to] = up(from);
 }
 writeFileSync("src-tauri/tauri.conf.json", JSON.stringify(conf, null, 2) + "\n");

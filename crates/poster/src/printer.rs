@@ -65,7 +65,7 @@ fn refusal(stderr: &str) -> Error {
         || s.contains("connection refused")
         || s.contains("bad file descriptor")
     {
-        "打印服务（CUPS）没有运行：请重启电脑或联系管理员".to_owned()
+        "打印服务（CUPS）没有运行：请重启电脑或联系管理员；也可以点“保存PDF”后在别处打印".to_owned()
     } else if s.contains("not accepting") {
         "该打印机暂停接收任务：请在系统的打印机设置中恢复".to_owned()
     } else if s.contains("does not exist") || s.contains("unknown destination") || s.contains("not found") {

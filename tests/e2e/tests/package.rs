@@ -78,7 +78,9 @@ fn the_packages_declare_what_they_need_and_carry_the_fonts() {
     assert_eq!(field("Package"), PACKAGE);
     assert_eq!(field("Version"), version(), "the package's version is the desk's");
     let depends = field("Depends");
-    for dep in ["libwebkit2gtk-4.1-0", "libgtk-3-0"] {
+    // WebKitGTK and GTK (the bundler's), and what the program itself links: D-Bus (the keyring)
+    // and OpenSSL's libcrypto (the encrypted database), named as Debian 12 and Ubuntu 24.04 do.
+    for dep in ["libwebkit2gtk-4.1-0", "libgtk-3-0", "libdbus-1-3", "libssl3 | libssl3t64"] {
         assert_eq!(depends.matches(dep).count(), 1, "Depends names {dep} once: {depends}");
     }
     assert!(field("Description").contains("场所码登记台"), "{}", field("Description"));
@@ -93,6 +95,8 @@ fn the_packages_declare_what_they_need_and_carry_the_fonts() {
         "./usr/lib/placecode-desk/fonts/NotoSansCJK-Regular.ttc",
         "./usr/lib/placecode-desk/fonts/NotoSansCJK-Bold.ttc",
         "./usr/lib/placecode-desk/fonts/HanaMinB.ttf",
+        // The fonts' licence (SIL OFL 1.1) travels with them.
+        "./usr/share/doc/placecode-desk/copyright",
     ] {
         assert!(
             files.lines().any(|l| l.ends_with(want) || l.ends_with(want.trim_start_matches("./"))),
@@ -103,7 +107,9 @@ fn the_packages_declare_what_they_need_and_carry_the_fonts() {
     let rpm = package_file("PLACECODE_RPM");
     let rpm = rpm.to_str().expect("path");
     let requires = text(&run("rpm", &["-qpR", rpm]));
-    assert!(requires.contains("libwebkit2gtk-4.1.so.0") && requires.contains("libgtk-3.so.0"), "{requires}");
+    for req in ["libwebkit2gtk-4.1.so.0", "libgtk-3.so.0", "dbus-libs", "openssl-libs"] {
+        assert!(requires.lines().any(|l| l.starts_with(req)), "{req} not required by the .rpm:\n{requires}");
+    }
     let listed = text(&run("rpm", &["-qpl", rpm]));
     for want in
         [PROGRAM, "/usr/share/applications/placecode-desk.desktop", "/usr/lib/placecode-desk/fonts/HanaMinB.ttf"]
@@ -129,6 +135,8 @@ async fn an_installed_desk_is_set_up_from_an_empty_folder_and_uninstalls() -> We
     let entry = std::fs::read_to_string("/usr/share/applications/placecode-desk.desktop").expect("desktop entry");
     assert!(entry.lines().any(|l| l == "Name=场所码登记台"), "{entry}");
     assert!(entry.lines().any(|l| l == "Exec=placecode-desk"), "{entry}");
+    let copyright = std::fs::read_to_string("/usr/share/doc/placecode-desk/copyright").expect("copyright");
+    assert!(copyright.contains("SIL OPEN FONT LICENSE Version 1.1"), "the fonts' licence is installed");
     for font in ["NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc", "HanaMinB.ttf"] {
         assert!(Path::new(FONTS).join(font).is_file(), "{font} not installed in {FONTS}");
     }

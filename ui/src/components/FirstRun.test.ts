@@ -58,12 +58,16 @@ describe('FirstRun (开始使用)', () => {
     await user.click(screen.getByTestId('first-run-next'));
     expect(screen.getByTestId('first-run-step-centre')).toHaveAttribute('aria-current', 'step');
     expect(screen.queryByTestId('first-run-later')).not.toBeInTheDocument();
+    // 上一步 goes back to the poster, and on again.
+    await user.click(screen.getByTestId('first-run-back'));
+    expect(screen.getByTestId('first-run-step-poster')).toHaveAttribute('aria-current', 'step');
+    await user.click(screen.getByTestId('first-run-next'));
     await user.click(screen.getByTestId('first-run-finish'));
     expect(api.finishSetup).toHaveBeenCalledTimes(1);
     expect(props.onfinish).toHaveBeenCalledTimes(1);
   });
 
-  it('稍后 puts the rest off to 设置 at any step', async () => {
+  it('跳过 puts the rest off, from any step', async () => {
     const user = userEvent.setup();
     const props = renderGuide();
     await user.click(screen.getByTestId('first-run-later'));
