@@ -305,8 +305,11 @@ describe('App: signing in', () => {
     expect(await screen.findByTestId('first-run')).toHaveTextContent('开始使用本登记台');
     await waitFor(() => expect(screen.getByLabelText('码的类型')).toHaveFocus());
     expect(screen.queryByTestId('checkin-input')).not.toBeInTheDocument();
+    // No tab is shown as open while the guide is.
+    expect(screen.getAllByRole('tab').filter((tab) => tab.getAttribute('aria-selected') === 'true')).toHaveLength(0);
 
     await user.click(screen.getByTestId('nav-today'));
+    expect(screen.getByTestId('nav-today')).toHaveAttribute('aria-selected', 'true');
     expect(screen.queryByTestId('first-run')).not.toBeInTheDocument();
   });
 
