@@ -6,8 +6,9 @@
 //!
 //! `CUPS_SERVER` chooses the CUPS server, as for every CUPS client (tests run their own).
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::io::{Read, Write};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use placecode_core::{Error, Result};
 use serde::Serialize;
@@ -47,11 +48,56 @@ fn cups(program: &str) -> Command {
     c
 }
 
-fn run(mut command: Command) -> Result<String> {
-    let out = command.output().map_err(|e| match e.kind() {
+/// How long the print service may take over one request (a scheduler that accepts connections
+/// and never answers would otherwise hold the clerk's print, and the desk's command, for ever).
+const ANSWER_WITHIN: Duration = Duration::from_secs(20);
+
+/// Runs a CUPS client to the end, with `input` on its standard input, and gives up after
+/// `within`: the program is killed and the clerk told the service did not answer.
+fn exec(mut command: Command, input: Option<&[u8]>, within: Duration) -> Result<Output> {
+    if input.is_some() {
+        command.stdin(Stdio::piped());
+    }
+    let mut child = command.spawn().map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::Printer(NO_CUPS.into()),
         _ => Error::Printer(format!("无法启动打印服务：{e}")),
     })?;
+    // Written and read beside the wait, so a full pipe never stalls either side. A refusal
+    // closes standard input early; what the program says then is the reason to report.
+    if let (Some(mut stdin), Some(data)) = (child.stdin.take(), input) {
+        let data = data.to_vec();
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(&data);
+        });
+    }
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let deadline = Instant::now() + within;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            Ok(None) | Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Error::Printer("打印服务没有回应：请稍后再试，或点“保存PDF”后在别处打印".into()));
+            }
+        }
+    };
+    Ok(Output { status, stdout: stdout.join().unwrap_or_default(), stderr: stderr.join().unwrap_or_default() })
+}
+
+fn run(command: Command) -> Result<String> {
+    let out = exec(command, None, ANSWER_WITHIN)?;
     if !out.status.success() {
         return Err(refusal(&String::from_utf8_lossy(&out.stderr)));
     }
@@ -132,20 +178,9 @@ pub fn check(printer: &str, copies: u32, offered: &[Printer]) -> Result<()> {
 /// print queue. Each page keeps its own orientation (a landscape poster is a landscape page).
 pub fn print_pdf(pdf: &[u8], pages: u32, printer: &str, copies: u32, title: &str) -> Result<PrintJob> {
     check(printer, copies, &printers()?)?;
-    let mut child = {
-        let mut c = cups("lp");
-        c.args(["-d", printer, "-n", &copies.to_string(), "-o", "media=A4", "-t", title, "--", "-"])
-            .stdin(Stdio::piped());
-        c.spawn().map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::Printer(NO_CUPS.into()),
-            _ => Error::Printer(format!("无法启动打印服务：{e}")),
-        })?
-    };
-    if let Some(mut stdin) = child.stdin.take() {
-        // A refusal closes the pipe early; what `lp` says then is the reason to report.
-        let _ = stdin.write_all(pdf);
-    }
-    let out = child.wait_with_output().map_err(|e| Error::Printer(format!("打印服务没有回应：{e}")))?;
+    let mut lp = cups("lp");
+    lp.args(["-d", printer, "-n", &copies.to_string(), "-o", "media=A4", "-t", title, "--", "-"]);
+    let out = exec(lp, Some(pdf), ANSWER_WITHIN)?;
     if !out.status.success() {
         return Err(refusal(&String::from_utf8_lossy(&out.stderr)));
     }
@@ -191,6 +226,24 @@ mod tests {
         }
         let long = "打".repeat(10_000);
         assert_eq!(check(&long, 1, &offered()).unwrap_err().fields(), ["printer"]);
+    }
+
+    #[test]
+    fn a_print_service_that_never_answers_is_given_up_on() {
+        let started = Instant::now();
+        let mut hung = Command::new("sleep");
+        hung.arg("30").stdout(Stdio::piped()).stderr(Stdio::piped());
+        let e = exec(hung, Some(&[0u8; 1 << 20]), Duration::from_millis(300)).unwrap_err();
+        assert_eq!(e.code(), "printer");
+        assert!(e.to_string().contains("没有回应"), "{e}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+
+        // One that answers: its output, a megabyte through standard input and back.
+        let mut cat = Command::new("cat");
+        cat.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let out = exec(cat, Some(&vec![b'x'; 1 << 20]), Duration::from_secs(10)).unwrap();
+        assert!(out.status.success());
+        assert_eq!(out.stdout.len(), 1 << 20);
     }
 
     #[test]
