@@ -434,22 +434,39 @@ pub fn poster_preview(desk: State<'_, Desk>, code: String, landscape: bool) -> D
     Ok(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png)))
 }
 
-/// What a request for posters prints: the given codes, and every active code of the given venues
-/// (a venue without one gets 正门). At least one.
+/// What a request for posters prints: the given codes, and every active code of the given venues,
+/// each once. A venue without a code gets 正门, made here, when the administrator asks; a clerk
+/// (who may not issue codes) is told to ask for one. At least one poster, at most
+/// [`placecode_poster::MAX_POSTERS`].
 fn poster_inputs(
     desk: &Desk,
     venue_ids: &[String],
     codes: &[String],
     landscape: bool,
 ) -> DeskResult<Vec<placecode_poster::PosterInput>> {
+    let may_issue = desk.signed_in()?.is_admin;
+    let once = |list: &[String]| {
+        let mut seen = std::collections::HashSet::new();
+        list.iter().filter(|x| seen.insert(x.as_str())).cloned().collect::<Vec<String>>()
+    };
+    let (venue_ids, codes) = (once(venue_ids), once(codes));
     let mut store = desk.store()?;
-    let mut inputs = store.poster_inputs(venue_ids, &desk.key, landscape, shanghai_today())?;
-    for code in codes {
+    if !may_issue {
+        for id in &venue_ids {
+            if store.codes(id)?.iter().all(|c| c.revoked_at.is_some()) {
+                let name = store.venue(id)?.name;
+                return Err(DeskError::Core(placecode_core::Error::invalid(
+                    "venue_ids",
+                    format!("“{name}”还没有场所码：请管理员先为它生成（登记员只能打印已有的场所码）"),
+                )));
+            }
+        }
+    }
+    let mut inputs = store.poster_inputs(&venue_ids, &desk.key, landscape, shanghai_today())?;
+    for code in &codes {
         inputs.push(store.poster_input(code, landscape, shanghai_today())?);
     }
-    if inputs.is_empty() {
-        return Err(DeskError::Core(placecode_core::Error::BadFile("请先选择场所或场所码".into())));
-    }
+    placecode_poster::check_count(inputs.len())?;
     Ok(inputs)
 }
 
@@ -516,30 +533,29 @@ pub fn save_posters(
     Ok(Some(path.to_string_lossy().into_owned()))
 }
 
-/// The printers the system's print service offers, and the printer and copies this desk chose
-/// last (the printer only while it is still offered; else the system's default).
+/// The printers the system's print service offers, and the one to offer: the printer this desk
+/// printed on last while it is still offered, else the system's default.
 #[derive(Debug, serde::Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct PrintSetup {
     pub printers: Vec<placecode_poster::printer::Printer>,
     pub printer: Option<String>,
-    pub copies: u32,
 }
 
 #[tauri::command(async)]
 pub fn print_setup(desk: State<'_, Desk>) -> DeskResult<PrintSetup> {
     let printers = placecode_poster::printer::printers()?;
-    let last = desk.store()?.print_choice()?;
-    let printer = last
-        .printer
+    let printer = desk
+        .store()?
+        .last_printer()?
         .filter(|p| printers.iter().any(|q| &q.name == p))
         .or_else(|| printers.iter().find(|p| p.is_default).or(printers.first()).map(|p| p.name.clone()));
-    Ok(PrintSetup { printers, printer, copies: last.copies })
+    Ok(PrintSetup { printers, printer })
 }
 
 /// 打印: the posters of [`poster_inputs`] straight to a printer, `copies` of each, A4, each page
-/// in its poster's orientation; the printer and copies are remembered for next time. Nothing is
-/// printed when cancelled.
+/// in its poster's orientation; the printer is remembered for next time. Nothing is printed when
+/// cancelled.
 #[tauri::command(async)]
 #[allow(clippy::too_many_arguments)]
 pub fn print_posters(
@@ -554,6 +570,7 @@ pub fn print_posters(
     // Checked before minutes of rendering, and again by the print itself.
     placecode_poster::printer::check(&printer, copies, &placecode_poster::printer::printers()?)?;
     let inputs = poster_inputs(&desk, &venue_ids, &codes, landscape)?;
+    placecode_poster::printer::check_sheets(inputs.len(), copies)?;
     let title = match inputs.as_slice() {
         [one] => format!("场所码海报-{}-{}", one.venue.name, one.label),
         many => format!("场所码海报-{}张", many.len()),
@@ -562,7 +579,7 @@ pub fn print_posters(
         return Ok(None);
     };
     let job = placecode_poster::printer::print_pdf(&pdf, inputs.len() as u32, &printer, copies, &title)?;
-    desk.store()?.remember_print_choice(&printer, copies)?;
+    desk.store()?.remember_printer(&printer)?;
     Ok(Some(job))
 }
 

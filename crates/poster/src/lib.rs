@@ -24,6 +24,21 @@ use placecode_core::{Error, Result};
 pub mod printer;
 pub mod scan;
 
+/// At most this many posters in one file or one print (a district office's few hundred venues
+/// fit; a list of one code repeated thousands of times does not).
+pub const MAX_POSTERS: usize = 1_000;
+
+/// A request makes at least one poster and at most [`MAX_POSTERS`].
+pub fn check_count(posters: usize) -> Result<()> {
+    match posters {
+        0 => Err(Error::invalid("venue_ids", "请先选择场所或场所码")),
+        n if n > MAX_POSTERS => {
+            Err(Error::invalid("venue_ids", format!("一次最多{MAX_POSTERS}张海报，这次选了{n}张：请分批生成")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A4 in points.
 pub const A4: (f32, f32) = (595.28, 841.89);
 /// The printed width of the QR symbol, without its quiet zone.

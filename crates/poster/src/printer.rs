@@ -16,6 +16,21 @@ use serde::Serialize;
 /// At most this many copies of each poster in one print.
 pub const MAX_COPIES: u32 = 50;
 
+/// At most this many sheets (posters × copies) in one print: about four reams.
+pub const MAX_SHEETS: u64 = 2_000;
+
+/// A print of `posters` posters, `copies` of each, stays within [`MAX_SHEETS`].
+pub fn check_sheets(posters: usize, copies: u32) -> Result<()> {
+    let sheets = (posters as u64).saturating_mul(u64::from(copies));
+    if sheets > MAX_SHEETS {
+        return Err(Error::invalid(
+            "copies",
+            format!("份数：{posters}张海报每张{copies}份，共{sheets}张纸，超过一次打印的上限{MAX_SHEETS}张：请减少份数或分批打印"),
+        ));
+    }
+    Ok(())
+}
+
 /// A printer CUPS offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -116,8 +131,10 @@ fn refusal(stderr: &str) -> Error {
         "该打印机暂停接收任务：请在系统的打印机设置中恢复".to_owned()
     } else if s.contains("does not exist") || s.contains("unknown destination") || s.contains("not found") {
         "打印机不存在：请重新选择".to_owned()
+    } else if s.contains("forbidden") || s.contains("not authorized") {
+        "打印机拒绝了这次打印（没有权限）：请联系管理员检查打印机设置".to_owned()
     } else {
-        format!("打印失败：{}", stderr.trim().chars().take(200).collect::<String>())
+        "打印失败：打印服务拒绝了这次打印，请检查打印机后重试，或点“保存PDF”后在别处打印".to_owned()
     };
     Error::Printer(reason)
 }
@@ -252,11 +269,26 @@ mod tests {
             ("lpstat: Scheduler is not running.", "没有运行"),
             ("lp: Destination \"X\" is not accepting jobs.", "暂停"),
             ("lp: The printer or class does not exist.", "不存在"),
+            ("lp: Forbidden", "没有权限"),
             ("lp: something else", "打印失败"),
         ] {
             let e = refusal(stderr);
             assert_eq!(e.code(), "printer");
             assert!(e.to_string().contains(says), "{stderr} → {e}");
+            assert!(!e.to_string().contains("lp"), "no CUPS English reaches the clerk: {e}");
         }
+    }
+
+    #[test]
+    fn a_print_is_at_most_so_many_sheets() {
+        assert!(check_sheets(40, 50).is_ok());
+        assert!(check_sheets(2_000, 1).is_ok());
+        for (posters, copies) in [(41, 50), (2_001, 1), (usize::MAX, MAX_COPIES)] {
+            let e = check_sheets(posters, copies).unwrap_err();
+            assert_eq!((e.code(), e.fields()), ("invalid", vec!["copies"]), "{posters} × {copies}");
+        }
+        assert_eq!(crate::check_count(0).unwrap_err().fields(), ["venue_ids"]);
+        assert!(crate::check_count(crate::MAX_POSTERS).is_ok());
+        assert!(crate::check_count(crate::MAX_POSTERS + 1).unwrap_err().to_string().contains("一次最多1000张"));
     }
 }

@@ -280,17 +280,7 @@ pub struct PosterSettings {
     pub supervision_phone: String,
 }
 
-/// The printer and number of copies this desk printed posters with last, offered again next
-/// time (打印 remembers per desk).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct PrintChoice {
-    pub printer: Option<String>,
-    pub copies: u32,
-}
-
 const PRINTER: &str = "printer";
-const PRINT_COPIES: &str = "print_copies";
 
 /// The supervision phone the posters print.
 pub(crate) fn supervision_phone(conn: &rusqlite::Connection) -> Result<String> {
@@ -298,19 +288,16 @@ pub(crate) fn supervision_phone(conn: &rusqlite::Connection) -> Result<String> {
 }
 
 impl Store {
-    /// The printer and copies last printed with (one copy, and no printer, before the first).
-    pub fn print_choice(&self) -> Result<PrintChoice> {
-        let copies = setting(&self.conn, PRINT_COPIES)?.and_then(|c| c.parse().ok()).unwrap_or(1);
-        Ok(PrintChoice { printer: setting(&self.conn, PRINTER)?, copies })
+    /// The printer this desk last printed posters on, offered again next time (打印 remembers
+    /// it per desk). The number of copies is not remembered: every print starts at one, so a
+    /// clerk who presses Enter never prints fifty because someone did once.
+    pub fn last_printer(&self) -> Result<Option<String>> {
+        setting(&self.conn, PRINTER)
     }
 
-    /// Remembers a print that the print service accepted (the caller has checked both values).
-    pub fn remember_print_choice(&mut self, printer: &str, copies: u32) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        set_setting(&tx, PRINTER, printer)?;
-        set_setting(&tx, PRINT_COPIES, &copies.to_string())?;
-        tx.commit()?;
-        Ok(())
+    /// Remembers the printer of a print the print service accepted (the caller checked it).
+    pub fn remember_printer(&mut self, printer: &str) -> Result<()> {
+        set_setting(&self.conn, PRINTER, printer)
     }
 
     pub fn poster_settings(&self) -> Result<PosterSettings> {

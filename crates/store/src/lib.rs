@@ -259,6 +259,16 @@ const MIGRATIONS: &[&str] = &[
 
 const SERVED_VENUE: &str = "served_venue_id";
 const SETUP_DONE: &str = "setup_done_at";
+const SETUP_STARTED: &str = "setup_started_at";
+
+/// The first operator of a desk with no venues: its guide (开始使用) begins.
+fn begin_setup(conn: &Connection) -> Result<()> {
+    let venues: i64 = conn.query_row("SELECT count(*) FROM venues", [], |r| r.get(0))?;
+    if venues == 0 {
+        set_setting(conn, SETUP_STARTED, &now())?;
+    }
+    Ok(())
+}
 
 mod checkin;
 mod codes;
@@ -271,7 +281,7 @@ mod truck;
 mod visits;
 
 pub use checkin::{shanghai, CheckInContext, IncidentStatus, DEFAULT_IDLE_MINUTES};
-pub use codes::{CodeCheck, PosterSettings, PrintChoice, VenueCode, CHECKPOINT_LABEL};
+pub use codes::{CodeCheck, PosterSettings, VenueCode, CHECKPOINT_LABEL};
 pub use incidents::{Incident, IncidentInput, IncidentPlaceList, IncidentPlaces};
 pub use operators::{sign_in_lockout, Operator, SIGN_IN_FREE_TRIES};
 pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};
@@ -449,14 +459,11 @@ impl Store {
     }
 
     /// 开始使用: a new desk walks its administrator through its first steps (the venue it serves,
-    /// its first poster, the centre) until they are done or put off. A desk that already holds
-    /// venues (one set up before the guide existed, or from a list) never sees it.
+    /// its first poster, the centre) until they are done or put off, across restarts and
+    /// sign-outs. It begins when the first operator is made on a desk with no venues; a desk that
+    /// already held venues then (set up before the guide existed, or from a list) never sees it.
     pub fn setup_pending(&self) -> Result<bool> {
-        if setting(&self.conn, SETUP_DONE)?.is_some() {
-            return Ok(false);
-        }
-        let venues: i64 = self.conn.query_row("SELECT count(*) FROM venues", [], |r| r.get(0))?;
-        Ok(venues == 0)
+        Ok(setting(&self.conn, SETUP_STARTED)?.is_some() && setting(&self.conn, SETUP_DONE)?.is_none())
     }
 
     /// The guide is over (finished, or put off to 设置): it is not shown again.

@@ -86,6 +86,9 @@ impl Store {
             "INSERT INTO operators (id, name, is_admin, pin_salt, pin_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![id, name, is_admin, salt.as_slice(), pin_hash(&pin, &salt).as_slice(), super::now()],
         )?;
+        if is_admin {
+            super::begin_setup(&tx)?;
+        }
         tx.commit()?;
         Ok(Operator { id, name, is_admin, must_change_pin: false, disabled: false })
     }

@@ -302,24 +302,31 @@ fn editing_a_refused_venue_supersedes_the_refused_record() {
     assert!(pending[0].record.contains("中山路中段18号院"));
 }
 
-/// 开始使用: a new desk's guide stays until it is finished or put off, survives a restart, and
-/// is never shown to a desk that already holds venues.
+/// 开始使用: a new desk's guide begins with its first operator, stays until it is finished or
+/// put off (across restarts, and after the served venue is registered), and is never shown to
+/// a desk that held venues before its first operator.
 #[test]
 fn the_first_steps_guide_is_for_a_new_desk_until_finished() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("desk.sqlite3");
     let mut store = Store::open(&path).unwrap();
+    assert!(!store.setup_pending().unwrap(), "no administrator yet");
+    store.add_operator("张敏", "246813").unwrap();
     assert!(store.setup_pending().unwrap());
+    store.add_operator("李娜", "135792").unwrap();
+    let venue = store.register_venue(&input("西司门农贸市场", "鼓楼区西司门街12号"), false).unwrap();
+    store.set_served_venue(&venue.id).unwrap();
     drop(store);
     store = Store::open(&path).unwrap();
-    assert!(store.setup_pending().unwrap(), "a restart before finishing keeps it");
+    assert!(store.setup_pending().unwrap(), "a restart halfway keeps it");
     store.finish_setup().unwrap();
     assert!(!store.setup_pending().unwrap());
     drop(store);
     assert!(!Store::open(&path).unwrap().setup_pending().unwrap(), "finished is kept");
 
-    // A desk set up from a list (or before the guide existed) does not see it.
+    // A desk set up from a list before anyone signed in does not see it.
     let (_dir, mut older) = open();
     older.register_venue(&input("鼓楼区便民超市", "鼓楼区书店街1号"), false).unwrap();
+    older.add_operator("张敏", "246813").unwrap();
     assert!(!older.setup_pending().unwrap());
 }

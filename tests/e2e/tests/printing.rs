@@ -71,7 +71,7 @@ async fn posters_print_straight_to_a_cups_printer() -> WebDriverResult<()> {
     // unscaled), and its QR still reads. The panel offers the last copies again.
     desk.click("code-landscape").await?;
     desk.click("code-print").await?;
-    assert_eq!(desk.value("print-copies").await?, "2", "the desk remembers the copies");
+    assert_eq!(desk.value("print-copies").await?, "1", "every print starts at one copy");
     desk.clear("print-copies").await?;
     desk.keys("print-copies", "1").await?;
     desk.click("print-submit").await?;
@@ -94,6 +94,12 @@ async fn posters_print_straight_to_a_cups_printer() -> WebDriverResult<()> {
         let refused = desk.invoke("print_posters", args).await?;
         assert_eq!(refused, Err("invalid".to_owned()), "{printer:?} × {copies} ({field})");
     }
+    // Nor does one code listed thousands of times make thousands of posters.
+    let many = vec![code.clone(); 5_000];
+    let args = json!({ "venueIds": [], "codes": many, "landscape": false, "printer": "placecode-e2e",
+        "copies": 50, "onProgress": "__CHANNEL__:0" });
+    let printed = desk.invoke("print_posters", args).await?.expect("one poster, printed once");
+    assert_eq!((printed["pages"].as_u64(), printed["copies"].as_u64()), (Some(1), Some(50)), "{printed}");
     assert!(!Path::new("/tmp/pwned").exists());
     desk.quit().await
 }
@@ -114,5 +120,27 @@ async fn a_desk_without_a_running_print_service_says_so() -> WebDriverResult<()>
     assert!(desk.all_testid("print-submit").await?.is_empty(), "no 打印 without a printer");
     desk.screenshot("42-print-no-service").await?;
     desk.click("print-close").await?;
+    desk.quit().await
+}
+
+/// Only the administrator issues codes: a clerk prints the codes a venue has, and printing or
+/// saving a venue that has none asks for one instead of making it.
+#[tokio::test]
+async fn a_clerk_prints_only_the_codes_there_are() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("desk");
+    let saved = dir.path().join("saved");
+    std::fs::create_dir_all(&saved).expect("save dir");
+    let (mut store, venues, _) = seed_desk(&data, &[venue("general", "market", "鼓楼夜市管理处", "书店街66号")], false);
+    store.add_operator("李娜", "135792").expect("a clerk");
+    drop(store);
+    let desk = DeskApp::start_with_env(&data, &[("PLACECODE_SAVE_DIR", &saved)]).await?;
+    sign_in_as(&desk, "李娜", "135792").await?;
+    let args = json!({ "venueIds": [venues[0].id], "codes": [], "landscape": false, "format": "pdf",
+        "onProgress": "__CHANNEL__:0" });
+    assert_eq!(desk.invoke("save_posters", args).await?, Err("invalid".to_owned()));
+    let codes = desk.invoke("venue_codes", json!({ "venueId": venues[0].id })).await?;
+    assert_eq!(codes, Ok(json!([])), "no code was made by the clerk");
+    assert_eq!(std::fs::read_dir(&saved).expect("saved").count(), 0, "nothing saved");
     desk.quit().await
 }

@@ -81,7 +81,6 @@ describe('FirstRun (开始使用)', () => {
     vi.mocked(api.printSetup).mockResolvedValue({
       printers: [{ name: '前台', is_default: true }],
       printer: '前台',
-      copies: 1,
     });
     vi.mocked(api.printPosters).mockResolvedValue({ printer: '前台', job: '前台-1', pages: 1, copies: 1 });
     renderGuide();

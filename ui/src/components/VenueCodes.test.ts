@@ -232,7 +232,6 @@ describe('VenueCodes', () => {
         { name: 'HP_LaserJet', is_default: false },
       ],
       printer: 'HP_LaserJet',
-      copies: 3,
     });
     vi.mocked(api.printPosters).mockResolvedValue({ printer: 'HP_LaserJet', job: 'HP_LaserJet-7', pages: 1, copies: 2 });
     renderPanel();
@@ -243,7 +242,8 @@ describe('VenueCodes', () => {
     await waitFor(() => expect(printer).toHaveValue('HP_LaserJet'));
     expect(printer).toHaveFocus();
     expect(screen.getByRole('option', { name: '前台打印机（系统默认）' })).toBeInTheDocument();
-    expect(screen.getByTestId('print-copies')).toHaveValue(3);
+    // Copies start at one each time.
+    expect(screen.getByTestId('print-copies')).toHaveValue(1);
 
     await user.keyboard('{Escape}');
     expect(screen.queryByTestId('print-panel')).not.toBeInTheDocument();
@@ -252,7 +252,7 @@ describe('VenueCodes', () => {
 
     await user.click(within(row(EAST)).getByTestId('code-print'));
     const copies = await screen.findByTestId('print-copies');
-    await waitFor(() => expect(copies).toHaveValue(3));
+    await waitFor(() => expect(copies).toHaveValue(1));
     // Out of range: said under the field, and 打印 waits.
     await user.clear(copies);
     await user.type(copies, '0');
@@ -272,7 +272,7 @@ describe('VenueCodes', () => {
 
   it('says when the machine has no printer, and when the print service refuses', async () => {
     const user = userEvent.setup();
-    vi.mocked(api.printSetup).mockResolvedValueOnce({ printers: [], printer: null, copies: 1 });
+    vi.mocked(api.printSetup).mockResolvedValueOnce({ printers: [], printer: null });
     renderPanel();
     await user.click(within(await waitForRow(EAST)).getByTestId('code-print'));
     expect(await screen.findByTestId('print-none')).toHaveTextContent('本机没有可用的打印机');
@@ -282,7 +282,6 @@ describe('VenueCodes', () => {
     vi.mocked(api.printSetup).mockResolvedValueOnce({
       printers: [{ name: '前台打印机', is_default: true }],
       printer: '前台打印机',
-      copies: 1,
     });
     vi.mocked(api.printPosters).mockRejectedValueOnce(
       commandError({ code: 'printer', message: '该打印机暂停接收任务：请在系统的打印机设置中恢复' }),

@@ -2,7 +2,7 @@
 import type { Printer } from "./Printer";
 
 /**
- * The printers the system's print service offers, and the printer and copies this desk chose
- * last (the printer only while it is still offered; else the system's default).
+ * The printers the system's print service offers, and the one to offer: the printer this desk
+ * printed on last while it is still offered, else the system's default.
  */
-export type PrintSetup = { printers: Array<Printer>, printer: string | null, copies: number, };
+export type PrintSetup = { printers: Array<Printer>, printer: string | null, };
