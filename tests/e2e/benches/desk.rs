@@ -34,27 +34,40 @@ fn seed(data: &Path, people: &[String]) {
     let (mut store, _, op) = seed_desk(data, &[venue("general", "market", "西司门农贸市场", "西司门街12号")], true);
     let earlier = chrono::Utc::now() - chrono::Duration::hours(2);
     let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: earlier };
+    const SURNAMES: [char; 10] = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴'];
+    const GIVEN: [char; 10] = ['伟', '芳', '娜', '敏', '静', '强', '磊', '洋', '艳', '勇'];
     for (i, id) in people.iter().enumerate() {
-        store.declare(&declaration(&format!("访客{i}"), id), &ctx).expect("declare");
+        let name: String = [SURNAMES[i % 10], GIVEN[i / 10 % 10], GIVEN[i / 100 % 10]].iter().collect();
+        store.declare(&declaration(&name, id), &ctx).expect("declare");
     }
 }
 
-/// PSS in kB of `pid` and every process below it.
-fn pss_tree(pid: u32) -> u64 {
-    let mut total = 0;
+/// PSS in kB of `pid` and every process below it, each with its name.
+fn pss_each(pid: u32) -> Vec<(String, u64)> {
+    let mut each = Vec::new();
     let mut todo = vec![pid];
     while let Some(p) = todo.pop() {
         let rollup = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).unwrap_or_default();
-        total += rollup
+        let pss = rollup
             .lines()
             .find(|l| l.starts_with("Pss:"))
             .and_then(|l| l.split_whitespace().nth(1))
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0);
+        let name = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default().trim().to_owned();
+        each.push((name, pss));
         let children = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")).unwrap_or_default();
         todo.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
     }
-    total
+    each
+}
+
+fn pss_tree(pid: u32) -> u64 {
+    pss_each(pid).iter().map(|(_, kb)| kb).sum()
+}
+
+fn breakdown(pid: u32) -> String {
+    pss_each(pid).iter().map(|(name, kb)| format!("{name} {} MB", kb / 1024)).collect::<Vec<_>>().join(", ")
 }
 
 /// The desk's own process: the program launched under this run's WebKitWebDriver.
@@ -122,7 +135,7 @@ async fn main() -> WebDriverResult<()> {
     let pid = desk_pid(&release).expect("the desk's process");
     sign_in(&desk).await?;
     desk.testid("checkin-input").await?;
-    println!("memory at start (signed in): {} MB PSS", pss_tree(pid) / 1024);
+    println!("memory at start (signed in): {} MB PSS ({})", pss_tree(pid) / 1024, breakdown(pid));
     let end = Instant::now() + Duration::from_secs(minutes * 60);
     let mut next_report = Instant::now() + Duration::from_secs(60);
     let mut done = 0usize;
@@ -145,9 +158,10 @@ async fn main() -> WebDriverResult<()> {
     }
     let pss = pss_tree(pid);
     println!(
-        "memory after {minutes} min of check-ins ({done} check-ins by scanned ID number): {} MB PSS (peak {} MB)",
+        "memory after {minutes} min of check-ins ({done} check-ins by scanned ID number): {} MB PSS (peak {} MB; {})",
         pss / 1024,
-        peak.max(pss) / 1024
+        peak.max(pss) / 1024,
+        breakdown(pid)
     );
     desk.quit().await
 }

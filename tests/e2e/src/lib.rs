@@ -260,6 +260,17 @@ fn terminate(child: &mut Child) {
     let _ = child.wait();
 }
 
+/// The PDF the desk saved into `dir` (its `PLACECODE_SAVE_DIR`); fails the test with what the
+/// screen said when there is none.
+pub fn saved_pdf(dir: &Path, screen_said: &str) -> PathBuf {
+    std::fs::read_dir(dir)
+        .expect("the save folder")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .unwrap_or_else(|| panic!("no PDF saved; the screen says {screen_said:?}"))
+}
+
 /// The text of the QR code on page `page` of a PDF, read by tools the desk does not use
 /// (poppler's pdftoppm, then zbar's zbarimg); "" when none is found.
 pub fn qr_of(pdf: &Path, page: u32) -> String {

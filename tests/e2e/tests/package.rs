@@ -186,12 +186,7 @@ async fn an_installed_desk_is_set_up_from_an_empty_folder_and_uninstalls() -> We
     desk.click("first-run-save").await?;
     let result = desk.wait_text("save-result", ".pdf").await?;
     desk.screenshot("93-first-run-poster").await?;
-    let pdf = std::fs::read_dir(&saved)
-        .expect("saved")
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "pdf"))
-        .unwrap_or_else(|| panic!("no PDF saved; the screen says {result:?}"));
+    let pdf = saved_pdf(&saved, &result);
     let url = qr_of(&pdf, 1);
     assert!(placecode_core::code::parse(&url).is_ok(), "the poster's QR: {url:?}");
     desk.click("first-run-next").await?;

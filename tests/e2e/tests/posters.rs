@@ -44,12 +44,7 @@ async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult
 
     desk.click("code-save-pdf").await?;
     let result = desk.wait_text("save-result", ".pdf").await?;
-    let pdf = std::fs::read_dir(&saved)
-        .expect("saved")
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "pdf"));
-    let pdf = pdf.unwrap_or_else(|| panic!("no PDF saved; screen says {result:?}"));
+    let pdf = saved_pdf(&saved, &result);
     let url = qr_of(&pdf, 1);
     let mut store = placecode_store::Store::open(&data.join("desk.sqlite3")).expect("the desk's store");
     let key = placecode_store::keys::for_store(&data, &mut store).expect("desk key");
