@@ -450,6 +450,8 @@ fn poster_inputs(
         list.iter().filter(|x| seen.insert(x.as_str())).cloned().collect::<Vec<String>>()
     };
     let (venue_ids, codes) = (once(venue_ids), once(codes));
+    // Each venue makes one poster at least: too many is refused before any code is issued.
+    placecode_poster::check_count(venue_ids.len() + codes.len())?;
     let mut store = desk.store()?;
     if !may_issue {
         for id in &venue_ids {
