@@ -93,6 +93,16 @@ describe('FirstRun (开始使用)', () => {
     expect(screen.queryByTestId('print-panel')).not.toBeInTheDocument();
   });
 
+  it('goes on from the poster when taken up again with the venue registered', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.savePosters).mockResolvedValue('/home/clerk/场所码海报-西司门农贸市场-正门.pdf');
+    render(FirstRun, { catalog, served: { ...market, served: true }, onserved: vi.fn(), onfinish: vi.fn(), onsignedout: vi.fn() });
+    expect(screen.getByTestId('first-run-step-poster')).toHaveAttribute('aria-current', 'step');
+    expect(screen.queryByLabelText('场所名称')).not.toBeInTheDocument();
+    await user.click(screen.getByTestId('first-run-save'));
+    expect(api.savePosters).toHaveBeenCalledWith(['v-market'], [], false, 'pdf', expect.any(Function));
+  });
+
   it('says when the venue was registered but could not be made the served one', async () => {
     const user = userEvent.setup();
     vi.mocked(api.setServedVenue).mockRejectedValue(commandError({ code: 'storage', message: '存储失败' }));
