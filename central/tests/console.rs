@@ -522,15 +522,18 @@ async fn the_city_sees_traces_masked_and_a_district_not_at_all(pool: PgPool) {
     let mut desk = s.desk(&["gulou"], &[]).await;
     let (mall, _) = desk.venue_with_code("鼓楼超市", placecode_core::venue::CodeKind::General).await;
     let case = resident_id(21);
-    desk.push(&[visit_record(mall, &case, "病例甲", Utc::now() - Duration::hours(3))]).await;
+    let visited = Utc::now() - Duration::hours(3);
+    desk.push(&[visit_record(mall, &case, "病例甲", visited)]).await;
     let city = signed_in(&s, "zhangmin", Role::City).await;
     let csrf = page_csrf(&s, &city, "/console/trace").await;
+    // From the visit's day in Beijing, which is yesterday's between midnight and 03:00.
+    let from = placecode_core::sync::shanghai_date(visited).to_string();
     let today = placecode_core::sync::shanghai_date(Utc::now()).to_string();
     let (status, page) = trace(
         &s,
         &city,
         &csrf,
-        &[("kind", "person"), ("id_number", &case), ("from", &today), ("to", &today), ("purpose", "市指挥部核查")],
+        &[("kind", "person"), ("id_number", &case), ("from", &from), ("to", &today), ("purpose", "市指挥部核查")],
     )
     .await;
     assert_eq!(status, 200, "{page}");
