@@ -85,17 +85,8 @@ fn exec(mut command: Command, input: Option<&[u8]>, within: Duration) -> Result<
             let _ = stdin.write_all(&data);
         });
     }
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut p) = pipe {
-                let _ = p.read_to_end(&mut bytes);
-            }
-            bytes
-        })
-    };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
     let deadline = Instant::now() + within;
     let status = loop {
         match child.try_wait() {
@@ -109,6 +100,17 @@ fn exec(mut command: Command, input: Option<&[u8]>, within: Duration) -> Result<
         }
     };
     Ok(Output { status, stdout: stdout.join().unwrap_or_default(), stderr: stderr.join().unwrap_or_default() })
+}
+
+/// Reads a child's pipe to its end on a thread of its own.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut p) = pipe {
+            let _ = p.read_to_end(&mut bytes);
+        }
+        bytes
+    })
 }
 
 fn run(command: Command) -> Result<String> {
@@ -139,26 +141,27 @@ fn refusal(stderr: &str) -> Error {
     Error::Printer(reason)
 }
 
-fn lpstat(option: &str) -> Result<String> {
-    let mut c = cups("lpstat");
-    c.arg(option);
-    run(c)
-}
-
 /// The printers CUPS offers, the default first; none when it has none. An error when the print
 /// service is missing or not running (`lpstat -e` alone lists nothing then, as if there were no
-/// printer).
+/// printer). One `lpstat` answers all three: the scheduler's state, the default, the queues.
 pub fn printers() -> Result<Vec<Printer>> {
-    if lpstat("-r")?.contains("not running") {
+    let mut lpstat = cups("lpstat");
+    lpstat.args(["-r", "-d", "-e"]);
+    listed(&run(lpstat)?)
+}
+
+/// The printers in what `lpstat -r -d -e` said.
+fn listed(said: &str) -> Result<Vec<Printer>> {
+    if said.contains("scheduler is not running") {
         return Err(refusal("scheduler is not running"));
     }
-    let default =
-        lpstat("-d").ok().and_then(|d| d.trim().strip_prefix("system default destination: ").map(str::to_owned));
-    let mut list: Vec<Printer> = lpstat("-e")?
+    let default = said.lines().find_map(|l| l.strip_prefix("system default destination: ")).map(str::trim);
+    // A queue's name has no spaces (CUPS allows none); the status lines all do.
+    let mut list: Vec<Printer> = said
         .lines()
         .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(|n| Printer { name: n.to_owned(), is_default: default.as_deref() == Some(n) })
+        .filter(|l| !l.is_empty() && !l.contains(char::is_whitespace))
+        .map(|n| Printer { name: n.to_owned(), is_default: default == Some(n) })
         .collect();
     list.sort_by_key(|p| !p.is_default);
     Ok(list)
@@ -167,28 +170,18 @@ pub fn printers() -> Result<Vec<Printer>> {
 /// Checks the printer and the number of copies a clerk chose: the printer must be one CUPS
 /// offers now; copies 1 to [`MAX_COPIES`].
 pub fn check(printer: &str, copies: u32, offered: &[Printer]) -> Result<()> {
-    let mut errors = Vec::new();
-    if printer.trim().is_empty() {
-        errors.push(placecode_core::FieldError {
-            field: "printer".into(), message: "打印机：请选择打印机".into()
-        });
+    let mut f = placecode_core::FormCheck::new("");
+    let chosen = if printer.trim().is_empty() {
+        Err("请选择打印机".to_owned())
     } else if !offered.iter().any(|p| p.name == printer) {
-        errors.push(placecode_core::FieldError {
-            field: "printer".into(),
-            message: "打印机：本机没有这台打印机，请重新选择".into(),
-        });
-    }
-    if !(1..=MAX_COPIES).contains(&copies) {
-        errors.push(placecode_core::FieldError {
-            field: "copies".into(),
-            message: format!("份数：请填1到{MAX_COPIES}之间的数"),
-        });
-    }
-    if errors.is_empty() {
-        Ok(())
+        Err("本机没有这台打印机，请重新选择".to_owned())
     } else {
-        Err(Error::Invalid(errors))
-    }
+        Ok(())
+    };
+    f.field("printer", "打印机", chosen);
+    let in_range = (1..=MAX_COPIES).contains(&copies);
+    f.field("copies", "份数", if in_range { Ok(()) } else { Err(format!("请填1到{MAX_COPIES}之间的数")) });
+    f.finish(|| Some(()))
 }
 
 /// Sends a PDF of `pages` A4 posters to `printer`, `copies` of each, titled `title` in the
@@ -261,6 +254,17 @@ mod tests {
         let out = exec(cat, Some(&vec![b'x'; 1 << 20]), Duration::from_secs(10)).unwrap();
         assert!(out.status.success());
         assert_eq!(out.stdout.len(), 1 << 20);
+    }
+
+    #[test]
+    fn printers_are_read_from_one_lpstat_answer() {
+        let two = "scheduler is running\nsystem default destination: office\n前台\noffice\n";
+        assert_eq!(
+            listed(two).unwrap(),
+            [Printer { name: "office".into(), is_default: true }, Printer { name: "前台".into(), is_default: false }]
+        );
+        assert_eq!(listed("scheduler is running\nno system default destination\n").unwrap(), []);
+        assert_eq!(listed("scheduler is not running\n").unwrap_err().code(), "printer");
     }
 
     #[test]
