@@ -91,10 +91,13 @@ pub struct User {
     pub role: Role,
 }
 
+/// How the audit log and the reminders name a console user: this, then the login.
+pub const ACTOR_PREFIX: &str = "console:";
+
 impl User {
     /// As the audit log names them, from where.
     pub fn actor(&self, source: &str, purpose: &str) -> Actor {
-        Actor { name: format!("console:{}", self.login), source: source.to_owned(), purpose: purpose.to_owned() }
+        Actor { name: format!("{ACTOR_PREFIX}{}", self.login), source: source.to_owned(), purpose: purpose.to_owned() }
     }
 }
 

@@ -310,15 +310,24 @@ pub async fn missing(db: &PgPool, keys: &Keys, scope: Option<District>, limit: i
                 },
                 reminders: n,
                 last: at.map(|at| {
-                    let how =
-                        how.as_deref().and_then(|h| t::REMIND_HOW.iter().find(|(k, _)| *k == h)).map_or("", |(_, l)| l);
-                    let who = actor.unwrap_or_default();
+                    let how = how_label(how.as_deref().unwrap_or_default());
+                    let who = reminded_by(actor.as_deref().unwrap_or_default());
                     let note = note.filter(|n| !n.is_empty()).map(|n| format!("：{n}")).unwrap_or_default();
-                    format!("{} {how} · {}{note}", super::beijing(at), who.trim_start_matches("console:"))
+                    format!("{} {how} · {who}{note}", super::beijing(at))
                 }),
             })
         })
         .collect()
+}
+
+/// A way of reminding (phone, visit…) as the pages say it; "" for one no longer offered.
+fn how_label(how: &str) -> &'static str {
+    t::REMIND_HOW.iter().find(|(k, _)| *k == how).map_or("", |(_, label)| label)
+}
+
+/// Who reminded, by their console login (the audit log's actor without its prefix).
+fn reminded_by(actor: &str) -> &str {
+    actor.trim_start_matches(super::account::ACTOR_PREFIX)
 }
 
 /// Logs a reminder to a place in `scope` (电话, 上门, 书面通知 or 短信) with a note.
@@ -441,8 +450,8 @@ pub async fn reminders(db: &PgPool, scope: Option<District>, limit: i64) -> Resu
             at: super::beijing(at),
             district: District::parse(&district).map_or(district, |d| d.label().to_owned()),
             place,
-            how: t::REMIND_HOW.iter().find(|(k, _)| *k == how).map_or("", |(_, l)| *l),
-            who: who.trim_start_matches("console:").to_owned(),
+            how: how_label(&how),
+            who: reminded_by(&who).to_owned(),
             note,
         })
         .collect())
