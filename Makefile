@@ -65,7 +65,7 @@ run: app
 # Installable packages of the desk (Tauri's bundler, @tauri-apps/cli pinned in ui/package.json):
 # `make bundle` writes target/release/bundle/deb/placecode-desk_<version>_amd64.deb and
 # target/release/bundle/rpm/placecode-desk-<version>-1.x86_64.rpm (a cold release build takes
-# about 12 minutes on 2 cores). The bundler wants its configuration beside the desk's own
+# about 9 minutes on 2 cores). The bundler wants its configuration beside the desk's own
 # Cargo.toml, so a copy is written to src-tauri/ for the run and removed after.
 TAURI_CLI := ui/node_modules/.bin/tauri
 define tauri_bundle

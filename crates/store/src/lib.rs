@@ -468,7 +468,7 @@ impl Store {
 
     /// The guide is over (finished, or put off to 设置): it is not shown again.
     pub fn finish_setup(&mut self) -> Result<()> {
-        set_setting(&self.conn, SETUP_DONE, &chrono::Utc::now().to_rfc3339())
+        set_setting(&self.conn, SETUP_DONE, &now())
     }
 
     pub fn served_venue(&self) -> Result<Option<Venue>> {

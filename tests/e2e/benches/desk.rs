@@ -70,12 +70,12 @@ fn breakdown(pid: u32) -> String {
     pss_each(pid).iter().map(|(name, kb)| format!("{name} {} MB", kb / 1024)).collect::<Vec<_>>().join(", ")
 }
 
-/// The desk's own process: the program launched under this run's WebKitWebDriver.
+/// The desk's own process: `program` exactly as WebKitWebDriver was asked to launch it (the
+/// debug build, also named placecode-desk, is not it).
 fn desk_pid(program: &Path) -> Option<u32> {
-    let name = program.file_name()?.to_string_lossy().into_owned();
     std::fs::read_dir("/proc").ok()?.flatten().filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok()).find(|pid| {
         std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
-            .is_ok_and(|c| c.split('\0').next().is_some_and(|exe| exe.ends_with(&name) && exe.contains("target")))
+            .is_ok_and(|c| c.split('\0').next().is_some_and(|exe| Path::new(exe) == program))
     })
 }
 
