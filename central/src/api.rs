@@ -237,6 +237,64 @@ pub async fn risk_confirm(
     Ok(answer(&crate::risk::confirm(&app.pool, &app.keys, desk.id, &number).await?))
 }
 
+#[derive(serde::Deserialize)]
+pub struct LatestQuery {
+    format: String,
+    arch: String,
+}
+
+/// The newest desk release for the asking desk's package format and architecture (`null` when
+/// none is published). The desk decides whether it is newer than itself.
+pub async fn latest_release(
+    State(app): State<App>,
+    Extension(_desk): Extension<EnrolledDesk>,
+    Query(q): Query<LatestQuery>,
+) -> Result<Response> {
+    let format = placecode_core::release::PackageFormat::parse(&q.format).ok_or_else(|| CentralError::Invalid {
+        field: "format".into(),
+        message: "安装包格式：应为 deb 或 rpm".into(),
+    })?;
+    Ok(answer(&crate::releases::latest(&app.pool, format, &q.arch).await?))
+}
+
+/// A release's package, by the file name its signature names, sent in slices as they are read
+/// (a hundred desks updating hold a slice each, not a package each).
+pub async fn release_package(
+    State(app): State<App>,
+    Extension(_desk): Extension<EnrolledDesk>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Result<Response> {
+    let release = crate::releases::find(&app.pool, &file).await?.ok_or(CentralError::NotFound("该版本"))?;
+    let size = i64::try_from(release.size).map_err(|_| CentralError::Internal("package size".into()))?;
+    let name = release.file_name();
+    let pool = app.pool.clone();
+    let slices = futures_util::stream::unfold(0i64, move |offset| {
+        let (pool, release) = (pool.clone(), release.clone());
+        async move {
+            if offset >= size {
+                return None;
+            }
+            match crate::releases::slice(&pool, &release, offset, crate::releases::SLICE_BYTES).await {
+                Ok(bytes) if !bytes.is_empty() => {
+                    let next = offset + bytes.len() as i64;
+                    Some((Ok(Bytes::from(bytes)), next))
+                }
+                // Withdrawn meanwhile, or a database failure: the body ends short and the desk,
+                // which knows the size and the hash, discards what it got.
+                _ => Some((Err(std::io::Error::other("release slice")), size)),
+            }
+        }
+    });
+    let mut res = axum::body::Body::from_stream(slices).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
 /// A tracing query as its handler takes it: the tracer (authenticated before the body was
 /// read), the query parsed from the body, and who asks from where and why (limited per hour).
 pub struct Traced<Q> {

@@ -20,6 +20,7 @@ pub mod pull;
 pub mod push;
 pub mod raised;
 pub mod ratelimit;
+pub mod releases;
 pub mod risk;
 pub mod trace;
 pub mod trips;
@@ -156,6 +157,8 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/trace/overlap"),
     ("post", "/api/v1/trips"),
     ("post", "/api/v1/risk/confirm"),
+    ("get", "/api/v1/releases/latest"),
+    ("get", "/api/v1/releases/{file}"),
 ];
 
 pub fn router(app: App) -> Router {
@@ -173,6 +176,13 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/push", post(api::push))
         .route("/api/v1/pull", get(api::pull).layer(yields()))
         .route("/api/v1/risk/confirm", post(api::risk_confirm))
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), api::desk_first));
+    // Desk releases: a package is sent as stored, not compressed again; fetching one waits
+    // behind check-ins as pulls do.
+    let releases = Router::new()
+        .route("/api/v1/releases/latest", get(api::latest_release))
+        .route("/api/v1/releases/{file}", get(api::release_package))
+        .route_layer(yields())
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), api::desk_first));
     let tracer_api = Router::new()
         .route("/api/v1/trace/person", post(api::trace_person))
@@ -210,6 +220,7 @@ pub fn router(app: App) -> Router {
         // One count for the whole server: `Router::layer` wraps each route on its own.
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(app.max_concurrent));
     let served = api
+        .merge(releases)
         .merge(pages)
         .merge(console)
         .fallback(phone::not_found)

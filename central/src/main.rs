@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use placecode_central::audit::Actor;
-use placecode_central::{console, db, enrol, risk, trace, Config, Keys, ServeConfig};
+use placecode_central::{console, db, enrol, releases, risk, trace, Config, Keys, ServeConfig};
 use uuid::Uuid;
 
 #[derive(Parser)]
@@ -154,6 +154,27 @@ enum Admin {
     },
     /// The console's users (never a password hash or a secret), with when each was last seen.
     ConsoleUsers,
+    /// Publish a desk release: the package as the bundler named it
+    /// (placecode-desk_1.2.0_amd64.deb), signed with `tauri signer sign` (the signature in
+    /// <package>.sig). It is checked with the release key first; desks offered it check again.
+    PublishRelease {
+        package: std::path::PathBuf,
+        /// The release key's public half (the .pub file `tauri signer generate` wrote).
+        #[arg(long, env = "PLACECODE_RELEASE_PUBKEY")]
+        public_key: std::path::PathBuf,
+        /// The signature file, when not beside the package.
+        #[arg(long)]
+        signature: Option<std::path::PathBuf>,
+        /// 更新说明 shown to the desks' administrators (or --notes-file).
+        #[arg(long, default_value = "")]
+        notes: String,
+        #[arg(long)]
+        notes_file: Option<std::path::PathBuf>,
+    },
+    /// Withdraw a published desk version (desks not yet updated are offered the newest left).
+    WithdrawRelease { version: String },
+    /// The published desk releases, newest first.
+    Releases,
 }
 
 #[derive(Subcommand)]
@@ -257,6 +278,30 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         Admin::EnrolToken { venues, districts, desk, note } => {
             println!("{}", enrol::make_token(&pool, &venues, &districts, desk, &note).await?);
             None
+        }
+        Admin::PublishRelease { package, public_key, signature, notes, notes_file } => {
+            let notes = match notes_file {
+                Some(f) => std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?,
+                None => notes,
+            };
+            let r = releases::publish(&pool, &package, signature.as_deref(), &public_key, &notes, &actor).await?;
+            print(serde_json::json!({ "published": r.file_name(), "size": r.size, "sha256": r.sha256 }));
+            None
+        }
+        Admin::WithdrawRelease { version } => {
+            let n = releases::withdraw(&pool, &version, &actor).await?;
+            println!("withdrawn {version} ({n})");
+            None
+        }
+        Admin::Releases => {
+            let list = releases::list(&pool).await?;
+            let n = list.len();
+            let shown: Vec<_> = list
+                .iter()
+                .map(|r| serde_json::json!({ "file": r.file_name(), "notes": r.notes, "size": r.size, "sha256": r.sha256, "published_at": r.published_at }))
+                .collect();
+            print(serde_json::json!({ "releases": shown }));
+            Some(("list_releases", serde_json::json!({}), n))
         }
         Admin::RevokeDesk { desk } => {
             enrol::revoke_desk(&pool, desk, &actor).await?;

@@ -41,6 +41,11 @@ pub enum Error {
     #[error("{0}")]
     Printer(String),
 
+    /// A desk release that must not be installed: its signature does not verify, it names
+    /// another file, it is not newer (the reason in Chinese).
+    #[error("{0}")]
+    Release(String),
+
     /// A failure of the program itself (a value that would not serialize). The detail stays in
     /// logs; people see a generic message.
     #[error("内部错误，请重试；如仍失败，请联系管理员")]
@@ -66,6 +71,7 @@ impl Error {
             Error::BadFile(_) => "bad_file",
             Error::Io(_) => "io",
             Error::Printer(_) => "printer",
+            Error::Release(_) => "release",
             Error::Internal(_) => "internal",
         }
     }

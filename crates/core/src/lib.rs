@@ -19,6 +19,7 @@ pub mod mask;
 pub mod normalize;
 pub mod print;
 pub mod qr;
+pub mod release;
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 pub mod risk;
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]

@@ -558,6 +558,88 @@ impl SyncEngine {
 /// person as listed (`risk::UNCONFIRMED`).
 pub const CONFIRM_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// How long a package may take to arrive: 60 MB over a slow link.
+const PACKAGE_TIMEOUT: Duration = Duration::from_secs(3600);
+
+impl SyncEngine {
+    /// The newest desk release the centre publishes for this package format (`None`: none).
+    pub async fn latest_release(
+        &self,
+        format: placecode_core::release::PackageFormat,
+    ) -> Result<Option<placecode_core::release::Release>, Failure> {
+        let e = self.with_store(|s| s.enrolment())?.ok_or(Failure::NotEnrolled)?;
+        server_url(&e.server_url)?;
+        let client = Self::client(e.ca_file.as_deref())?;
+        let url =
+            format!("{}/api/v1/releases/latest?format={}&arch={}", e.server_url, format.as_str(), format.this_arch());
+        self.send(client.get(url), &e).await?.json().await.map_err(transport)
+    }
+
+    /// Downloads `release`'s package to `dest` (a new file, 0600) and checks it: its size and
+    /// hash (a broken download), then its signature with the release key this desk trusts and
+    /// the file name the signature names (a forged or relabelled package). On any failure the
+    /// file is removed; what stays at `dest` is a package the key's holder signed.
+    pub async fn fetch_release(
+        &self,
+        release: &placecode_core::release::Release,
+        key: &minisign_verify::PublicKey,
+        dest: &Path,
+    ) -> Result<(), Failure> {
+        // The signature is looked at before anything is downloaded.
+        let verifier = placecode_core::release::Verifier::new(key, release).map_err(|e| refused_release(&e))?;
+        if release.size > placecode_core::release::MAX_PACKAGE_BYTES {
+            return Err(Failure::Refused { field: None, message: "更新包过大，已拒绝".into() });
+        }
+        let e = self.with_store(|s| s.enrolment())?.ok_or(Failure::NotEnrolled)?;
+        server_url(&e.server_url)?;
+        let client = Self::client(e.ca_file.as_deref())?;
+        let url = format!("{}/api/v1/releases/{}", e.server_url, verifier.file_name());
+        let result = async {
+            let mut res = self.send(client.get(url).timeout(PACKAGE_TIMEOUT), &e).await?;
+            let mut file = new_private_file(dest).map_err(|e| Failure::Local(e.to_string()))?;
+            let mut hash = <sha2::Sha256 as sha2::Digest>::new();
+            let mut got: u64 = 0;
+            while let Some(chunk) = res.chunk().await.map_err(transport)? {
+                got += chunk.len() as u64;
+                if got > release.size {
+                    return Err(Failure::Refused {
+                        field: None, message: "更新包比发布时大，已拒绝".into()
+                    });
+                }
+                sha2::Digest::update(&mut hash, &chunk);
+                file.write_all(&chunk).map_err(|e| Failure::Local(e.to_string()))?;
+            }
+            file.sync_all().map_err(|e| Failure::Local(e.to_string()))?;
+            if got != release.size || hex::encode(sha2::Digest::finalize(hash)) != release.sha256 {
+                return Err(Failure::Refused {
+                    field: None, message: "更新包下载不完整或已损坏，请稍后重试".into()
+                });
+            }
+            let mut read = std::fs::File::open(dest).map_err(|e| Failure::Local(e.to_string()))?;
+            verifier.check(&mut read).map_err(|e| refused_release(&e))
+        }
+        .await;
+        if result.is_err() {
+            let _ = std::fs::remove_file(dest);
+        }
+        result
+    }
+}
+
+fn refused_release(e: &placecode_core::Error) -> Failure {
+    Failure::Refused { field: None, message: e.to_string() }
+}
+
+/// A new file only its owner reads (a file already there is replaced).
+fn new_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let _ = std::fs::remove_file(path);
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path)
+}
+
 /// Asks the centre about the person with this document number (a door tag matched): on the
 /// risk list or not, a colour kept or not; `None`: no answer in [`CONFIRM_TIMEOUT`]. Blocking: it
 /// runs on a thread of its own, so it can be called from any thread of the desk, async runtime

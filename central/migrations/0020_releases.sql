@@ -1,0 +1,17 @@
+-- Desk releases (docs/updates.md): packages signed where they were built, published by an
+-- administrator (`placecode-central admin publish-release`), fetched by the desks. A package is
+-- read in slices as it is sent, so it is stored outside the row's page and uncompressed
+-- (a package is compressed already): a slice is then read without reading the rest.
+CREATE TABLE desk_releases (
+    format       TEXT NOT NULL CHECK (format IN ('deb', 'rpm')),
+    arch         TEXT NOT NULL,
+    version      TEXT NOT NULL,
+    notes        TEXT NOT NULL,
+    signature    TEXT NOT NULL,
+    sha256       TEXT NOT NULL,
+    size         BIGINT NOT NULL,
+    package      BYTEA NOT NULL,
+    published_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (format, arch, version)
+);
+ALTER TABLE desk_releases ALTER COLUMN package SET STORAGE EXTERNAL;

@@ -1,0 +1,310 @@
+//! Desk releases: which package is which, whether one is newer, and whether its signature holds.
+//!
+//! A release is signed where it is built, with a key the centre never holds (`tauri signer
+//! generate` / `tauri signer sign`: minisign, Ed25519 over a BLAKE2b hash of the file). The
+//! desk trusts the public key its own package installed, so a centre that is broken into can
+//! withhold releases but cannot make a desk install anything the key's holder did not sign.
+//! The signature's trusted comment names the file it was made for (`file:placecode-desk_1.2.0_
+//! amd64.deb`), and both the centre (when a release is published) and the desk (before it
+//! installs) hold that name to the release's version, format and architecture: a signed older
+//! package offered as a newer one, or an .rpm offered as a .deb, is refused.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The largest package a centre accepts and a desk downloads (today's is about 60 MB).
+pub const MAX_PACKAGE_BYTES: u64 = 300 * 1024 * 1024;
+/// Release notes are a few lines for the administrator.
+pub const MAX_NOTES_CHARS: usize = 2000;
+/// The package's name, as the bundler names its files.
+pub const PACKAGE: &str = "placecode-desk";
+
+/// The kind of package a desk was installed from, and so the kind it updates with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum PackageFormat {
+    Deb,
+    Rpm,
+}
+
+impl PackageFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PackageFormat::Deb => "deb",
+            PackageFormat::Rpm => "rpm",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PackageFormat> {
+        match s {
+            "deb" => Some(PackageFormat::Deb),
+            "rpm" => Some(PackageFormat::Rpm),
+            _ => None,
+        }
+    }
+
+    /// This machine's architecture as this format spells it (`amd64` for a .deb, `x86_64` for
+    /// an .rpm).
+    pub fn this_arch(self) -> &'static str {
+        match (self, std::env::consts::ARCH) {
+            (PackageFormat::Deb, "x86_64") => "amd64",
+            (PackageFormat::Deb, "aarch64") => "arm64",
+            (_, arch) => arch,
+        }
+    }
+}
+
+/// A published release as the centre describes it to a desk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Release {
+    pub version: String,
+    pub format: PackageFormat,
+    pub arch: String,
+    /// 更新说明, as the publisher wrote it.
+    pub notes: String,
+    pub published_at: chrono::DateTime<chrono::Utc>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub size: u64,
+    /// Hex SHA-256 of the package: a broken download is told from a forged one.
+    pub sha256: String,
+    /// The `.sig` file's text as `tauri signer sign` wrote it.
+    pub signature: String,
+}
+
+impl Release {
+    /// The file name this release's signature must name.
+    pub fn file_name(&self) -> String {
+        file_name(self.format, &self.version, &self.arch)
+    }
+}
+
+/// The file name the bundler gives a package: `placecode-desk_1.2.0_amd64.deb`,
+/// `placecode-desk-1.2.0-1.x86_64.rpm`.
+pub fn file_name(format: PackageFormat, version: &str, arch: &str) -> String {
+    match format {
+        PackageFormat::Deb => format!("{PACKAGE}_{version}_{arch}.deb"),
+        PackageFormat::Rpm => format!("{PACKAGE}-{version}-1.{arch}.rpm"),
+    }
+}
+
+/// What a package's file name says: its format, version and architecture. A name the bundler
+/// would not have given (another package, a version that is not semver, a path) is `None`.
+pub fn parse_file_name(name: &str) -> Option<(PackageFormat, String, String)> {
+    let (format, v, arch) = if let Some(rest) = name.strip_suffix(".deb") {
+        let rest = rest.strip_prefix(&format!("{PACKAGE}_"))?;
+        let (version, arch) = rest.rsplit_once('_')?;
+        (PackageFormat::Deb, version, arch)
+    } else if let Some(rest) = name.strip_suffix(".rpm") {
+        let rest = rest.strip_prefix(&format!("{PACKAGE}-"))?;
+        let (rest, arch) = rest.rsplit_once('.')?;
+        let version = rest.strip_suffix("-1")?;
+        (PackageFormat::Rpm, version, arch)
+    } else {
+        return None;
+    };
+    let arch_ok = !arch.is_empty() && arch.len() <= 16 && arch.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    (arch_ok && version(v).is_ok()).then(|| (format, v.to_owned(), arch.to_owned()))
+}
+
+/// A release's version: semver (`1.2.0`, `1.3.0-rc.1`), at most 32 characters.
+pub fn version(v: &str) -> Result<semver::Version> {
+    if v.len() > 32 {
+        return Err(Error::invalid("version", "版本号：过长"));
+    }
+    semver::Version::parse(v).map_err(|_| Error::invalid("version", "版本号：格式不对（应如 1.2.0）"))
+}
+
+/// Whether `offered` is newer than `current` (a version that does not parse is never newer).
+pub fn is_newer(current: &str, offered: &str) -> bool {
+    matches!((version(current), version(offered)), (Ok(c), Ok(o)) if o > c)
+}
+
+/// The release notes as stored: trimmed, at most [`MAX_NOTES_CHARS`], no control characters but
+/// line breaks.
+pub fn notes(text: &str) -> Result<String> {
+    let text = text.trim().replace("\r\n", "\n");
+    if text.chars().count() > MAX_NOTES_CHARS {
+        return Err(Error::invalid("notes", format!("更新说明：不能超过{MAX_NOTES_CHARS}字")));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(Error::invalid("notes", "更新说明：含有控制字符"));
+    }
+    Ok(text)
+}
+
+fn refused(message: &str) -> Error {
+    Error::Release(message.to_owned())
+}
+
+/// A key or signature as `tauri signer` writes it (the minisign text, base64-encoded), or the
+/// minisign text itself.
+fn minisign_text(s: &str) -> Option<String> {
+    use base64::Engine;
+    let s = s.trim();
+    if s.starts_with("untrusted comment:") {
+        return Some(s.to_owned());
+    }
+    let bytes = base64::engine::general_purpose::STANDARD.decode(s).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+/// The public key a desk trusts, from its file's text.
+pub fn public_key(text: &str) -> Result<minisign_verify::PublicKey> {
+    minisign_text(text)
+        .and_then(|t| minisign_verify::PublicKey::decode(&t).ok())
+        .ok_or_else(|| refused("更新公钥的格式不对（应为 tauri signer generate 生成的 .pub 文件）"))
+}
+
+/// Checks a package's signature as its bytes go by, so a 60 MB package is never held whole.
+pub struct Verifier {
+    key: minisign_verify::PublicKey,
+    signature: minisign_verify::Signature,
+    expected_file: String,
+}
+
+impl Verifier {
+    /// Ready to check the package of `release` against `key`: the signature must parse and
+    /// name the release's own file.
+    pub fn new(key: &minisign_verify::PublicKey, release: &Release) -> Result<Verifier> {
+        let signature = minisign_text(&release.signature)
+            .and_then(|t| minisign_verify::Signature::decode(&t).ok())
+            .ok_or_else(|| refused("更新包的签名格式不对"))?;
+        let expected_file = release.file_name();
+        // The file's name is always there; `version:` only where the signer was told it
+        // (`tauri signer sign --app-version`, which `tauri build` does by itself).
+        let said = |key: &str| signature.trusted_comment().split('\t').find_map(|part| part.strip_prefix(key));
+        let version_ok = said("version:").is_none_or(|v| v == release.version);
+        if said("file:") != Some(expected_file.as_str()) || !version_ok {
+            return Err(refused("更新包的签名不是为这个版本做的（签名中的文件名与版本不符）"));
+        }
+        Ok(Verifier { key: key.clone(), signature, expected_file })
+    }
+
+    /// Checks the whole package, read from `package`.
+    pub fn check(&self, package: &mut impl std::io::Read) -> Result<()> {
+        let mut stream =
+            self.key.verify_stream(&self.signature).map_err(|_| refused("更新包的签名与更新公钥不符，已拒绝"))?;
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = package.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            stream.update(&buf[..n]);
+        }
+        stream
+            .finalize()
+            .map_err(|_| refused("更新包的签名验证失败：文件被改动过，或不是用本系统的发布密钥签名的，已拒绝"))
+    }
+
+    pub fn file_name(&self) -> &str {
+        &self.expected_file
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_round_trip_and_strangers_are_refused() {
+        for (f, arch) in [(PackageFormat::Deb, "amd64"), (PackageFormat::Rpm, "x86_64")] {
+            let name = file_name(f, "1.2.0-rc.1", arch);
+            assert_eq!(parse_file_name(&name), Some((f, "1.2.0-rc.1".to_owned(), arch.to_owned())));
+        }
+        assert_eq!(file_name(PackageFormat::Deb, "0.1.1", "amd64"), "placecode-desk_0.1.1_amd64.deb");
+        assert_eq!(file_name(PackageFormat::Rpm, "0.1.1", "x86_64"), "placecode-desk-0.1.1-1.x86_64.rpm");
+        for bad in [
+            "placecode-desk_0.1.1_amd64.tar.gz",
+            "other_0.1.1_amd64.deb",
+            "placecode-desk_../../x_amd64.deb",
+            "placecode-desk_0.1_amd64.deb",
+            "placecode-desk_0.1.1_.deb",
+            "placecode-desk_0.1.1_am/d64.deb",
+            "placecode-desk-0.1.1.x86_64.rpm",
+            "placecode-desk_０.1.1_amd64.deb",
+            "placecode-desk_0.1.1_amd64.deb'; DROP TABLE x;--",
+            "",
+        ] {
+            assert_eq!(parse_file_name(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn newer_is_semver_and_nonsense_is_never_newer() {
+        assert!(is_newer("0.1.0", "0.1.1"));
+        assert!(is_newer("0.9.0", "0.10.0"));
+        assert!(is_newer("1.0.0-rc.1", "1.0.0"));
+        assert!(!is_newer("0.1.1", "0.1.1"));
+        assert!(!is_newer("0.1.1", "0.1.0"));
+        assert!(!is_newer("0.1.0", "9.9"));
+        assert!(!is_newer("0.1.0", &"9".repeat(40)));
+        let e = version("１.0.0").unwrap_err();
+        assert_eq!((e.code(), e.fields()), ("invalid", vec!["version"]));
+    }
+
+    #[test]
+    fn notes_are_bounded_and_plain() {
+        assert_eq!(notes("  修复：打印\r\n新增：更新 🚚 𠀀 <b>&  ").unwrap(), "修复：打印\n新增：更新 🚚 𠀀 <b>&");
+        let e = notes(&"字".repeat(MAX_NOTES_CHARS + 1)).unwrap_err();
+        assert_eq!((e.code(), e.fields()), ("invalid", vec!["notes"]));
+        let e = notes("a\u{1b}[31m").unwrap_err();
+        assert_eq!(e.fields(), vec!["notes"]);
+    }
+
+    // A key pair and signatures made with `tauri signer` (0 password) over the bytes
+    // b"placecode test package\n", kept here so the check is tested against the real format.
+    const PUBLIC: &str = include_str!("../tests/release/test-key.pub");
+    const SIG_011: &str = include_str!("../tests/release/placecode-desk_0.1.1_amd64.deb.sig");
+    const PACKAGE_BYTES: &[u8] = b"placecode test package\n";
+
+    fn release(version: &str, signature: &str) -> Release {
+        Release {
+            version: version.into(),
+            format: PackageFormat::Deb,
+            arch: "amd64".into(),
+            notes: String::new(),
+            published_at: chrono::Utc::now(),
+            size: PACKAGE_BYTES.len() as u64,
+            sha256: String::new(),
+            signature: signature.into(),
+        }
+    }
+
+    #[test]
+    fn a_signed_package_verifies_and_a_changed_byte_does_not() {
+        let key = public_key(PUBLIC).unwrap();
+        let v = Verifier::new(&key, &release("0.1.1", SIG_011)).unwrap();
+        v.check(&mut &PACKAGE_BYTES[..]).unwrap();
+        let mut tampered = PACKAGE_BYTES.to_vec();
+        tampered[3] ^= 1;
+        let e = v.check(&mut &tampered[..]).unwrap_err();
+        assert_eq!(e.code(), "release");
+        assert!(e.to_string().contains("签名验证失败"), "{e}");
+    }
+
+    #[test]
+    fn a_signature_for_another_version_or_format_is_refused_before_reading() {
+        let key = public_key(PUBLIC).unwrap();
+        for r in [release("0.1.2", SIG_011), Release { format: PackageFormat::Rpm, ..release("0.1.1", SIG_011) }] {
+            let e = Verifier::new(&key, &r).err().unwrap();
+            assert!(e.to_string().contains("文件名与版本不符"), "{e}");
+        }
+        let e = Verifier::new(&key, &release("0.1.1", "not a signature")).err().unwrap();
+        assert_eq!(e.code(), "release");
+    }
+
+    #[test]
+    fn another_key_is_refused() {
+        let other = include_str!("../tests/release/other-key.pub");
+        let key = public_key(other).unwrap();
+        let v = Verifier::new(&key, &release("0.1.1", SIG_011)).unwrap();
+        let e = v.check(&mut &PACKAGE_BYTES[..]).unwrap_err();
+        assert_eq!(e.code(), "release");
+        assert!(public_key("RWQ garbage").is_err());
+        assert!(public_key("").is_err());
+    }
+}
