@@ -22,7 +22,7 @@ DESK_BIN := target/debug/placecode-desk
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp"
 
 .PHONY: admin-central demo-central bench help deps apt-deps node-deps tauri-driver ui app run test lint test-rust test-ui test-e2e bindings \
-	pg run-central bench-central bench-desk fuzz fuzz-api bundle bundle-debug
+	pg run-central bench-central bench-desk fuzz fuzz-api bundle bundle-debug update-fixture
 
 help:
 	@echo "make run    build and open the desk app (installs what is missing)"
@@ -67,12 +67,17 @@ run: app
 # target/release/bundle/rpm/placecode-desk-<version>-1.x86_64.rpm (a cold release build takes
 # about 9 minutes on 2 cores). The bundler wants its configuration beside the desk's own
 # Cargo.toml, so a copy is written to src-tauri/ for the run and removed after.
+# With UPDATE_PUBKEY=<release key's .pub> (`tauri signer generate`), the packages carry that key
+# and their desks install the releases it signed from their centre (docs/updates.md); without
+# it they are updated by their IT office.
 TAURI_CLI := ui/node_modules/.bin/tauri
+UPDATE_PUBKEY ?=
 define tauri_bundle
-	node packaging/bundle-conf.mjs
-	TAURI_APP_PATH=src-tauri TAURI_FRONTEND_PATH=ui $(TAURI_CLI) bundle --ci --bundles deb,rpm $(1); \
+	PLACECODE_UPDATE_PUBKEY=$(UPDATE_PUBKEY) PLACECODE_VERSION=$(3) node packaging/bundle-conf.mjs
+	TAURI_APP_PATH=src-tauri TAURI_FRONTEND_PATH=ui $(TAURI_CLI) bundle --ci --bundles $(or $(2),deb$(comma)rpm) $(1); \
 		rc=$$?; rm -f src-tauri/tauri.conf.json; exit $$rc
 endef
+comma := ,
 
 bundle: apt-deps ui
 	$(CARGO) build --release -p placecode-desk
@@ -81,6 +86,21 @@ bundle: apt-deps ui
 # The same packages from the debug build, for the package test in `make test` (seconds, not minutes).
 bundle-debug: app
 	$(call tauri_bundle,--debug)
+
+# The update test's fixture (tests/e2e/tests/update.rs): a throw-away release key, and the desk
+# built once more as the next version, packaged as .deb with that key and signed with it. The
+# desk is then built again as itself (the desk crate alone recompiles: seconds).
+UPDATE_TEST := target/update-test
+NEXT_VERSION = $(shell node -p "v=require('./tauri.conf.json').version.split('.');v[2]=+v[2]+1;v.join('.')")
+update-fixture: UPDATE_PUBKEY = $(UPDATE_TEST)/release.key.pub
+update-fixture: app
+	@mkdir -p $(UPDATE_TEST)
+	[ -f $(UPDATE_TEST)/release.key ] || $(TAURI_CLI) signer generate --ci -p '' -w $(UPDATE_TEST)/release.key
+	TAURI_CONFIG='{"version":"$(NEXT_VERSION)"}' $(CARGO) build -p placecode-desk
+	$(call tauri_bundle,--debug,deb,$(NEXT_VERSION))
+	mv target/debug/bundle/deb/placecode-desk_$(NEXT_VERSION)_amd64.deb $(UPDATE_TEST)/
+	$(TAURI_CLI) signer sign -f $(UPDATE_TEST)/release.key -p '' --app-version $(NEXT_VERSION) $(UPDATE_TEST)/placecode-desk_$(NEXT_VERSION)_amd64.deb
+	$(CARGO) build -p placecode-desk
 
 # A private PostgreSQL cluster on 127.0.0.1:55432 (scripts/pg.sh): the central server's tests
 # make one database each in it; `make run-central` keeps its data there.
@@ -123,10 +143,12 @@ test-ui: node-deps
 
 # The package test (tests/e2e/tests/package.rs) installs the debug .deb with apt, starts the
 # installed program and removes it again: it needs root or password-less sudo.
-test-e2e: deps bundle-debug pg
+test-e2e: deps update-fixture pg
+	$(MAKE) bundle-debug UPDATE_PUBKEY=$(UPDATE_TEST)/release.key.pub
 	$(CARGO) build -p placecode-central
 	PLACECODE_DEB=$$(ls -t $(CURDIR)/target/debug/bundle/deb/placecode-desk_*_amd64.deb | head -1) \
 	PLACECODE_RPM=$$(ls -t $(CURDIR)/target/debug/bundle/rpm/placecode-desk-*.x86_64.rpm | head -1) \
+	PLACECODE_UPDATE_DIR=$(CURDIR)/$(UPDATE_TEST) \
 	DATABASE_URL=$$(scripts/pg.sh url) $(KEYRING) $(XVFB) $(CARGO) test -p placecode-e2e --tests -- --test-threads=1
 
 test: deps lint test-rust test-ui test-e2e

@@ -85,6 +85,9 @@ fn typescript_bindings_are_up_to_date() {
         render::<placecode_poster::printer::Printer>(&cfg),
         render::<placecode_poster::printer::PrintJob>(&cfg),
         render::<crate::commands::PrintSetup>(&cfg),
+        render::<placecode_core::release::PackageFormat>(&cfg),
+        render::<placecode_core::release::Release>(&cfg),
+        render::<crate::update::UpdateStatus>(&cfg),
     ];
     files.push(("limits.ts".into(), limits()));
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings");

@@ -632,6 +632,27 @@ pub fn sync_status(desk: State<'_, Desk>) -> DeskResult<placecode_store::SyncSta
     desk.sync.status().map_err(DeskError::Sync)
 }
 
+/// 软件更新: this desk's version and what the centre last offered.
+#[tauri::command(async)]
+pub fn update_status(desk: State<'_, Desk>) -> DeskResult<crate::update::UpdateStatus> {
+    desk.updater()?.status()
+}
+
+/// 检查更新: asks the centre now (admin only).
+#[tauri::command]
+pub async fn update_check(desk: State<'_, Desk>) -> DeskResult<crate::update::UpdateStatus> {
+    desk.updater()?.check(&desk.sync).await
+}
+
+/// 安装并重启: downloads the offered release, checks its signature with this desk's release key,
+/// installs it and restarts the desk into it (admin only). Queued records wait in the database.
+#[tauri::command]
+pub async fn update_install(app: tauri::AppHandle, desk: State<'_, Desk>) -> DeskResult<()> {
+    desk.updater()?.install(&desk.sync).await?;
+    desk.session()?.sign_out();
+    app.restart()
+}
+
 /// Enrols this desk with a one-time token from the administrator (admin only).
 #[tauri::command]
 pub async fn sync_connect(

@@ -3,6 +3,7 @@
 mod access;
 mod commands;
 mod error;
+mod update;
 
 #[cfg(test)]
 mod bindings;
@@ -33,6 +34,8 @@ pub struct Desk {
     saved_files: Mutex<std::collections::HashSet<PathBuf>>,
     /// Background sync with the central server, on its own connection to the database.
     sync: std::sync::Arc<placecode_sync_client::SyncEngine>,
+    /// 软件更新: set up at start, once the app knows its version and resource folder.
+    updater: std::sync::OnceLock<update::Updater>,
 }
 
 impl Desk {
@@ -54,6 +57,7 @@ impl Desk {
             cancel_posters: std::sync::atomic::AtomicBool::new(false),
             session: Mutex::new(Session::new(idle)),
             saved_files: Mutex::new(Default::default()),
+            updater: std::sync::OnceLock::new(),
         })
     }
 
@@ -65,6 +69,10 @@ impl Desk {
         let fonts = std::sync::Arc::new(placecode_poster::FontSet::discover_with(self.font_dir.as_deref())?);
         *slot = Some(fonts.clone());
         Ok(fonts)
+    }
+
+    fn updater(&self) -> DeskResult<&update::Updater> {
+        self.updater.get().ok_or_else(|| DeskError::Internal("updater not set up".into()))
     }
 
     fn session(&self) -> DeskResult<std::sync::MutexGuard<'_, Session>> {
@@ -176,6 +184,9 @@ desk_commands![
     print_posters,
     setup_pending,
     finish_setup,
+    update_status,
+    update_check,
+    update_install,
     sync_status,
     sync_connect,
     sync_now,
@@ -210,8 +221,9 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             let dir = data_dir(app)?;
-            let desk = match Desk::open(dir) {
-                Ok(desk) => Desk { font_dir: app.path().resource_dir().ok().map(|d| d.join("fonts")), ..desk },
+            let resources = app.path().resource_dir().ok();
+            let desk = match Desk::open(dir.clone()) {
+                Ok(desk) => Desk { font_dir: resources.as_ref().map(|d| d.join("fonts")), ..desk },
                 Err(e) => {
                     // A desk that cannot open its data (its key gone from the keystore, a folder
                     // copied from another computer) says why and what not to do, instead of
@@ -235,7 +247,24 @@ pub fn run() {
                 let _ = tauri::Emitter::emit(&handle, "sync-status", status);
             });
             tauri::async_runtime::spawn(desk.sync.clone().run());
+            let version = app.package_info().version.to_string();
+            let updater = update::Updater::new(&version, resources.as_deref(), update::installed_format(), &dir);
+            let _ = desk.updater.set(updater);
             app.manage(desk);
+            // 软件更新: the centre is asked soon after start, then daily.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(update::FIRST_CHECK_AFTER).await;
+                loop {
+                    let desk = handle.state::<Desk>();
+                    if let Ok(u) = desk.updater() {
+                        if let Ok(status) = u.check(&desk.sync).await {
+                            let _ = tauri::Emitter::emit(&handle, "update-status", status);
+                        }
+                    }
+                    tokio::time::sleep(update::CHECK_EVERY).await;
+                }
+            });
             // And every hour while the desk runs (a desk may stay open for weeks).
             let handle = app.handle().clone();
             std::thread::spawn(move || loop {

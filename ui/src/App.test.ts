@@ -41,6 +41,8 @@ beforeEach(() => {
   vi.mocked(api.syncStatus).mockResolvedValue(notEnrolled());
   vi.mocked(api.syncRejected).mockResolvedValue([]);
   mockSyncEvents();
+  vi.mocked(api.onUpdateStatus).mockResolvedValue(() => {});
+  vi.mocked(api.updateStatus).mockResolvedValue({ current: '0.1.0', unavailable: null, checked_at: null, offered: null, error: null, installing: false });
 });
 
 describe('App', () => {

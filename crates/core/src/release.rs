@@ -65,6 +65,7 @@ pub struct Release {
     pub arch: String,
     /// 更新说明, as the publisher wrote it.
     pub notes: String,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub published_at: chrono::DateTime<chrono::Utc>,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,

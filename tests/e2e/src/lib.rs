@@ -4,6 +4,8 @@
 //! Needs a display (`xvfb-run`), `tauri-driver` on PATH and the desk binary built
 //! (`make app`); `make test` arranges all three.
 
+pub mod packages;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

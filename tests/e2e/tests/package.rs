@@ -7,68 +7,13 @@
 //! `make test-e2e` builds the packages from the debug build (`make bundle-debug`) and names them
 //! in PLACECODE_DEB and PLACECODE_RPM. Installing needs root or password-less sudo.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
+use placecode_e2e::packages::*;
 use placecode_e2e::*;
 use thirtyfour::components::SelectElement;
 
-const PACKAGE: &str = "placecode-desk";
-const PROGRAM: &str = "/usr/bin/placecode-desk";
 const FONTS: &str = "/usr/lib/placecode-desk/fonts";
-
-fn package_file(var: &str) -> PathBuf {
-    let path = std::env::var_os(var)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| panic!("{var} names the package to test: run `make test-e2e`, which builds it"));
-    assert!(path.is_file(), "{} not found", path.display());
-    path.canonicalize().expect("absolute package path")
-}
-
-/// The desk's version, as tauri.conf.json gives it to the bundler.
-fn version() -> String {
-    let conf = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tauri.conf.json"))
-        .expect("tauri.conf.json");
-    let conf: serde_json::Value = serde_json::from_str(&conf).expect("tauri.conf.json is JSON");
-    conf["version"].as_str().expect("a version").to_owned()
-}
-
-fn run(program: &str, args: &[&str]) -> Output {
-    Command::new(program).args(args).output().unwrap_or_else(|e| panic!("{program}: {e}"))
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
-
-/// Runs a command as root: directly when this is root, else through `sudo -n`.
-fn as_root(args: &[&str]) -> Output {
-    let root = String::from_utf8_lossy(&run("id", &["-u"]).stdout).trim() == "0";
-    let out = if root { run(args[0], &args[1..]) } else { run("sudo", &[&["-n"], args].concat()) };
-    assert!(out.status.success(), "{args:?} failed: {}", text(&out));
-    out
-}
-
-fn installed() -> bool {
-    let out = run("dpkg-query", &["-W", "-f=${Status}", PACKAGE]);
-    String::from_utf8_lossy(&out.stdout).contains("install ok installed")
-}
-
-/// Removes the package however the test ends, so a failed run leaves nothing installed.
-struct Installed;
-
-impl Drop for Installed {
-    fn drop(&mut self) {
-        if installed() {
-            let _ = Command::new("sh")
-                .args([
-                    "-c",
-                    &format!("[ \"$(id -u)\" = 0 ] && dpkg --purge {PACKAGE} || sudo -n dpkg --purge {PACKAGE}"),
-                ])
-                .status();
-        }
-    }
-}
 
 #[test]
 fn the_packages_declare_what_they_need_and_carry_the_fonts() {
@@ -97,6 +42,8 @@ fn the_packages_declare_what_they_need_and_carry_the_fonts() {
         "./usr/lib/placecode-desk/fonts/HanaMinB.ttf",
         // The fonts' licence (SIL OFL 1.1) travels with them.
         "./usr/share/doc/placecode-desk/copyright",
+        // The release key `make test-e2e` bundled (UPDATE_PUBKEY): the one key its 软件更新 trusts.
+        "./usr/lib/placecode-desk/update-key.pub",
     ] {
         assert!(
             files.lines().any(|l| l.ends_with(want) || l.ends_with(want.trim_start_matches("./"))),

@@ -39,6 +39,7 @@ import type {
   TripInput,
   TripResolveInput,
   TripResult,
+  UpdateStatus,
   Venue,
   VenueCode,
   VenueInput,
@@ -344,6 +345,31 @@ export function savePosters(
   const channel = new Channel<number>();
   channel.onmessage = onProgress;
   return call<string | null>('save_posters', { venueIds, codes, landscape, format, onProgress: channel });
+}
+
+// ---- 软件更新 ---------------------------------------------------------------------------------
+
+/** This desk's version and the newer release its centre last offered. */
+export function updateStatus(): Promise<UpdateStatus> {
+  return call<UpdateStatus>('update_status');
+}
+
+/** Asks the centre now (admin only). */
+export function updateCheck(): Promise<UpdateStatus> {
+  return call<UpdateStatus>('update_check');
+}
+
+/**
+ * Downloads the offered release, checks its signature, installs it and restarts the desk
+ * (admin only). Rejects with code "release" (refused: signature, version) or a sync code.
+ */
+export function updateInstall(): Promise<void> {
+  return call<void>('update_install');
+}
+
+/** Called with each check the desk makes by itself (at start and daily). */
+export function onUpdateStatus(cb: (s: UpdateStatus) => void): Promise<() => void> {
+  return listen<UpdateStatus>('update-status', (event) => cb(event.payload));
 }
 
 /**

@@ -1,0 +1,253 @@
+//! 软件更新: the desk asks its centre for a newer release at start and daily; the administrator
+//! installs it. The package is checked with the release key the desk's own package installed
+//! (`/usr/lib/placecode-desk/update-key.pub`, root's file): the centre cannot sign, and a desk
+//! built without a key (a source build, a package made without `UPDATE_PUBKEY`) is updated by
+//! its IT office, never over the network.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use placecode_core::release::{PackageFormat, Release};
+use serde::Serialize;
+
+use crate::{DeskError, DeskResult};
+
+/// Between two checks while the desk runs.
+pub const CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+/// After start, before the first check (the desk's own start-up comes first).
+pub const FIRST_CHECK_AFTER: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// What 设置 › 软件更新 shows.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct UpdateStatus {
+    /// This desk's version.
+    pub current: String,
+    /// Why this desk cannot update itself (no release key, not installed from a package), if so.
+    pub unavailable: Option<String>,
+    /// When the centre was last asked (whatever the answer).
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// A newer release than this desk, if the centre has one.
+    pub offered: Option<Release>,
+    /// Why the last check or installation failed, in Chinese.
+    pub error: Option<String>,
+    /// An installation is under way (a second one is refused).
+    pub installing: bool,
+}
+
+/// The desk's update state, beside its other state.
+pub struct Updater {
+    current: String,
+    key: Option<minisign_verify::PublicKey>,
+    format: Option<PackageFormat>,
+    download_dir: PathBuf,
+    state: Mutex<UpdateStatus>,
+}
+
+/// The file a package's release key is installed as, in its resource folder.
+pub const KEY_FILE: &str = "update-key.pub";
+
+impl Updater {
+    /// `resources`: the package's resource folder; `installed`: how this binary was packaged.
+    pub fn new(current: &str, resources: Option<&Path>, installed: Option<PackageFormat>, data_dir: &Path) -> Updater {
+        let key = resources
+            .and_then(|dir| std::fs::read_to_string(dir.join(KEY_FILE)).ok())
+            .and_then(|text| placecode_core::release::public_key(&text).ok());
+        let unavailable = match (&key, installed) {
+            (_, None) => Some("本登记台不是从安装包安装的，不能在线更新；请由IT人员安装新版本".to_owned()),
+            (None, _) => Some("本安装包未附带发布公钥，不能在线更新；请由IT人员安装新版本".to_owned()),
+            _ => None,
+        };
+        Updater {
+            current: current.to_owned(),
+            key,
+            format: installed,
+            download_dir: data_dir.join("updates"),
+            state: Mutex::new(UpdateStatus {
+                current: current.to_owned(),
+                unavailable,
+                checked_at: None,
+                offered: None,
+                error: None,
+                installing: false,
+            }),
+        }
+    }
+
+    fn state(&self) -> DeskResult<std::sync::MutexGuard<'_, UpdateStatus>> {
+        self.state.lock().map_err(|_| DeskError::Internal("update lock poisoned".into()))
+    }
+
+    pub fn status(&self) -> DeskResult<UpdateStatus> {
+        Ok(self.state()?.clone())
+    }
+
+    /// Asks the centre (nothing to do when this desk cannot update itself or is not connected).
+    pub async fn check(&self, sync: &placecode_sync_client::SyncEngine) -> DeskResult<UpdateStatus> {
+        let Some(format) = self.format.filter(|_| self.key.is_some()) else { return self.status() };
+        if !matches!(sync.status(), Ok(s) if s.enrolled) {
+            return self.status();
+        }
+        let answer = sync.latest_release(format).await;
+        let mut state = self.state()?;
+        state.checked_at = Some(chrono::Utc::now());
+        match answer {
+            Ok(latest) => {
+                state.offered = latest.filter(|r| placecode_core::release::is_newer(&self.current, &r.version));
+                state.error = None;
+            }
+            Err(f) => state.error = Some(format!("检查更新失败：{}", f.message())),
+        }
+        Ok(state.clone())
+    }
+
+    /// Downloads the offered release, checks it and installs it. Returns when the new version
+    /// is installed (the caller restarts the desk); on failure nothing is installed and the
+    /// reason is kept for the screen.
+    pub async fn install(&self, sync: &placecode_sync_client::SyncEngine) -> DeskResult<()> {
+        let (key, format) = {
+            let mut state = self.state()?;
+            if state.installing {
+                return Err(DeskError::Core(placecode_core::Error::Release("正在安装更新，请稍候".into())));
+            }
+            let (Some(_), Some(key), Some(format)) = (state.offered.as_ref(), self.key.clone(), self.format) else {
+                return Err(DeskError::Core(placecode_core::Error::Release("没有可安装的新版本".into())));
+            };
+            state.installing = true;
+            state.error = None;
+            (key, format)
+        };
+        // What the centre offers now, not what it said at the last check (withdrawn, replaced).
+        let result = match sync.latest_release(format).await {
+            Ok(Some(release)) if placecode_core::release::is_newer(&self.current, &release.version) => {
+                self.state()?.offered = Some(release.clone());
+                self.fetch_and_install(sync, &release, &key, format).await
+            }
+            Ok(_) => {
+                self.state()?.offered = None;
+                Err(DeskError::Core(placecode_core::Error::Release("中心已不再提供新版本".into())))
+            }
+            Err(f) => Err(DeskError::Sync(f)),
+        };
+        let mut state = self.state()?;
+        state.installing = false;
+        if let Err(e) = &result {
+            state.error = Some(e.to_string());
+        }
+        result
+    }
+
+    async fn fetch_and_install(
+        &self,
+        sync: &placecode_sync_client::SyncEngine,
+        release: &Release,
+        key: &minisign_verify::PublicKey,
+        format: PackageFormat,
+    ) -> DeskResult<()> {
+        if release.format != format {
+            return Err(DeskError::Core(placecode_core::Error::Release("中心提供的安装包格式与本机不符".into())));
+        }
+        private_dir(&self.download_dir).map_err(|e| DeskError::Internal(format!("update dir: {e}")))?;
+        let file = self.download_dir.join(release.file_name());
+        sync.fetch_release(release, key, &file).await.map_err(DeskError::Sync)?;
+        let installed = tauri::async_runtime::spawn_blocking({
+            let file = file.clone();
+            move || install_package(format, &file)
+        })
+        .await
+        .map_err(|e| DeskError::Internal(format!("install task: {e}")))?;
+        let _ = std::fs::remove_file(&file);
+        installed
+    }
+}
+
+/// The download folder, readable by this user alone.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    Ok(())
+}
+
+/// Installs a checked package with the system's package manager (which resolves any new
+/// dependency), as root: directly when the desk runs as root, else through `pkexec`, which asks
+/// for an administrator's system password.
+fn install_package(format: PackageFormat, file: &Path) -> DeskResult<()> {
+    let tool: &[&str] = match format {
+        PackageFormat::Deb => &["/usr/bin/apt-get", "install", "-y", "--no-install-recommends"],
+        PackageFormat::Rpm if Path::new("/usr/bin/dnf").exists() => &["/usr/bin/dnf", "install", "-y"],
+        PackageFormat::Rpm => &["/usr/bin/rpm", "-U"],
+    };
+    let as_root = is_root();
+    let mut cmd = if as_root {
+        std::process::Command::new(tool[0])
+    } else {
+        let mut c = std::process::Command::new("pkexec");
+        c.arg(tool[0]);
+        c
+    };
+    cmd.args(&tool[1..]).arg(file).env("DEBIAN_FRONTEND", "noninteractive");
+    cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
+    let out = cmd.output().map_err(|e| {
+        DeskError::Core(placecode_core::Error::Release(if e.kind() == std::io::ErrorKind::NotFound {
+            "本机没有 pkexec（PolicyKit），不能安装更新；请由IT人员安装".to_owned()
+        } else {
+            "无法启动系统的软件安装程序".to_owned()
+        }))
+    })?;
+    if out.status.success() {
+        return Ok(());
+    }
+    // pkexec: 126 when the password prompt was dismissed, 127 when not authorised.
+    let message = match out.status.code() {
+        Some(126) | Some(127) if !as_root => "未获得系统管理员授权，更新未安装".to_owned(),
+        _ => {
+            eprintln!("placecode-desk: package install failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+            "系统的软件安装程序未能安装更新（详见系统日志），本机仍是原版本".to_owned()
+        }
+    };
+    Err(DeskError::Core(placecode_core::Error::Release(message)))
+}
+
+#[cfg(unix)]
+fn is_root() -> bool {
+    // The owner of /proc/self is this process's effective user.
+    std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
+}
+
+#[cfg(not(unix))]
+fn is_root() -> bool {
+    false
+}
+
+/// How this binary was packaged, as the bundler marked it.
+pub fn installed_format() -> Option<PackageFormat> {
+    match tauri::utils::platform::bundle_type()? {
+        tauri::utils::config::BundleType::Deb => Some(PackageFormat::Deb),
+        tauri::utils::config::BundleType::Rpm => Some(PackageFormat::Rpm),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_desk_without_a_key_or_a_package_says_why_and_never_offers() {
+        let dir = tempfile::tempdir().unwrap();
+        let u = Updater::new("0.1.0", None, Some(PackageFormat::Deb), dir.path());
+        assert!(u.status().unwrap().unavailable.unwrap().contains("未附带发布公钥"));
+        let u = Updater::new("0.1.0", Some(dir.path()), None, dir.path());
+        assert!(u.status().unwrap().unavailable.unwrap().contains("不是从安装包安装的"));
+        // A key file that is not a key is no key.
+        std::fs::write(dir.path().join(KEY_FILE), "RWQ not a key").unwrap();
+        let u = Updater::new("0.1.0", Some(dir.path()), Some(PackageFormat::Deb), dir.path());
+        assert!(u.status().unwrap().unavailable.is_some());
+        let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/core/tests/release/test-key.pub");
+        std::fs::copy(key, dir.path().join(KEY_FILE)).unwrap();
+        let u = Updater::new("0.1.0", Some(dir.path()), Some(PackageFormat::Deb), dir.path());
+        assert_eq!(u.status().unwrap().unavailable, None);
+    }
+}
