@@ -22,7 +22,7 @@ DESK_BIN := target/debug/placecode-desk
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp"
 
 .PHONY: admin-central demo-central bench help deps apt-deps node-deps tauri-driver ui app run test lint test-rust test-ui test-e2e bindings \
-	pg run-central bench-central bench-desk fuzz fuzz-api bundle bundle-debug update-fixture
+	pg run-central bench-central bench-desk fuzz fuzz-api bundle bundle-debug update-fixture printpdf-trial
 
 help:
 	@echo "make run    build and open the desk app (installs what is missing)"
@@ -101,6 +101,16 @@ update-fixture: app
 	mv target/debug/bundle/deb/placecode-desk_$(NEXT_VERSION)_amd64.deb $(UPDATE_TEST)/
 	$(TAURI_CLI) signer sign -f $(UPDATE_TEST)/release.key -p '' --app-version $(NEXT_VERSION) $(UPDATE_TEST)/placecode-desk_$(NEXT_VERSION)_amd64.deb
 	$(CARGO) build -p placecode-desk
+
+# printpdf (the design card's PDF library) on a poster's parts, beside the poster as made
+# (docs/decisions.md). Its own target folder: it is not part of the workspace or `make test`.
+printpdf-trial: apt-deps
+	cd tools/printpdf-trial && $(CARGO) build --release
+	@mkdir -p target/printpdf-trial/fonts
+	ln -sf /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc /usr/share/fonts/truetype/hanazono/HanaMinB.ttf target/printpdf-trial/fonts/
+	tools/printpdf-trial/target/release/printpdf-trial target/printpdf-trial/fonts target/printpdf-trial/poster.pdf
+	pdffonts target/printpdf-trial/poster.pdf
+	pdftotext target/printpdf-trial/poster.pdf - | head -5
 
 # A private PostgreSQL cluster on 127.0.0.1:55432 (scripts/pg.sh): the central server's tests
 # make one database each in it; `make run-central` keeps its data there.
