@@ -11,7 +11,11 @@ CREATE TABLE desk_releases (
     sha256       TEXT NOT NULL,
     size         BIGINT NOT NULL,
     package      BYTEA NOT NULL,
+    -- The release key's id (minisign): desks ask for releases of the key they trust.
+    key_id       TEXT NOT NULL,
     published_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    -- Withdrawn releases are kept: a version once published is never published again.
+    withdrawn_at TIMESTAMPTZ,
     PRIMARY KEY (format, arch, version)
 );
 ALTER TABLE desk_releases ALTER COLUMN package SET STORAGE EXTERNAL;

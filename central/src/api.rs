@@ -241,6 +241,8 @@ pub async fn risk_confirm(
 pub struct LatestQuery {
     format: String,
     arch: String,
+    /// The id of the release key the desk trusts: releases signed with another are not offered.
+    key: Option<String>,
 }
 
 /// The newest desk release for the asking desk's package format and architecture (`null` when
@@ -254,7 +256,7 @@ pub async fn latest_release(
         field: "format".into(),
         message: "安装包格式：应为 deb 或 rpm".into(),
     })?;
-    Ok(answer(&crate::releases::latest(&app.pool, format, &q.arch).await?))
+    Ok(answer(&crate::releases::latest(&app.pool, format, &q.arch, q.key.as_deref()).await?))
 }
 
 /// A release's package, by the file name its signature names, sent in slices as they are read

@@ -170,6 +170,10 @@ enum Admin {
         notes: String,
         #[arg(long)]
         notes_file: Option<std::path::PathBuf>,
+        /// The release key is not the one the last release was signed with, on purpose (the
+        /// desks must first get a package carrying the new key).
+        #[arg(long)]
+        new_key: bool,
     },
     /// Withdraw a published desk version (desks not yet updated are offered the newest left).
     WithdrawRelease { version: String },
@@ -279,18 +283,27 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
             println!("{}", enrol::make_token(&pool, &venues, &districts, desk, &note).await?);
             None
         }
-        Admin::PublishRelease { package, public_key, signature, notes, notes_file } => {
+        Admin::PublishRelease { package, public_key, signature, notes, notes_file, new_key } => {
             let notes = match notes_file {
-                Some(f) => std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?,
+                Some(f) => String::from_utf8(releases::read_bounded(&f, 64 * 1024, "notes_file", "更新说明文件")?)
+                    .map_err(|_| "更新说明文件不是UTF-8文本")?,
                 None => notes,
             };
-            let r = releases::publish(&pool, &package, signature.as_deref(), &public_key, &notes, &actor).await?;
-            print(serde_json::json!({ "published": r.file_name(), "size": r.size, "sha256": r.sha256 }));
+            let with = releases::Publication {
+                signature: signature.as_deref(),
+                public_key: &public_key,
+                notes: &notes,
+                new_key,
+            };
+            let r = releases::publish(&pool, &package, &with, &actor).await?;
+            print(
+                serde_json::json!({ "已发布": r.file_name(), "版本": r.version, "大小": r.size, "sha256": r.sha256, "发布公钥": r.key_id }),
+            );
             None
         }
         Admin::WithdrawRelease { version } => {
             let n = releases::withdraw(&pool, &version, &actor).await?;
-            println!("withdrawn {version} ({n})");
+            println!("已撤回 {version}（{n}个安装包）");
             None
         }
         Admin::Releases => {
@@ -298,7 +311,10 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
             let n = list.len();
             let shown: Vec<_> = list
                 .iter()
-                .map(|r| serde_json::json!({ "file": r.file_name(), "notes": r.notes, "size": r.size, "sha256": r.sha256, "published_at": r.published_at }))
+                .map(|l| {
+                    let r = &l.release;
+                    serde_json::json!({ "file": r.file_name(), "version": r.version, "key_id": r.key_id, "notes": r.notes, "size": r.size, "sha256": r.sha256, "published_at": r.published_at, "withdrawn_at": l.withdrawn_at })
+                })
                 .collect();
             print(serde_json::json!({ "releases": shown }));
             Some(("list_releases", serde_json::json!({}), n))

@@ -16,17 +16,23 @@ use crate::error::{CentralError, Result};
 /// A package is sent in slices of this size, one short query each.
 pub const SLICE_BYTES: i64 = 1 << 20;
 
-fn refused(e: placecode_core::Error) -> CentralError {
+/// A refusal of what the administrator gave, naming the option.
+fn refuse(field: &str, message: impl Into<String>) -> CentralError {
+    CentralError::Invalid { field: field.to_owned(), message: message.into() }
+}
+
+fn refused(field: &str, e: placecode_core::Error) -> CentralError {
     match e {
         placecode_core::Error::Invalid(mut fields) if !fields.is_empty() => CentralError::invalid(fields.remove(0)),
-        other => CentralError::BadRequest(other.to_string()),
+        other => refuse(field, other.to_string()),
     }
 }
 
-/// Reads a file the administrator named, at most `limit` bytes.
-fn read_bounded(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {
+/// Reads a regular file the administrator named (not a device, a pipe or a folder), at most
+/// `limit` bytes.
+pub fn read_bounded(path: &Path, limit: u64, field: &str, what: &str) -> Result<Vec<u8>> {
     use std::io::Read;
-    let unreadable = || CentralError::BadRequest(format!("无法读取{what}：{}", path.display()));
+    let unreadable = || refuse(field, format!("无法读取{what}：{}（应为一个普通文件）", path.display()));
     if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return Err(unreadable());
     }
@@ -37,37 +43,56 @@ fn read_bounded(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {
         .read_to_end(&mut bytes)
         .map_err(|_| unreadable())?;
     if bytes.len() as u64 > limit {
-        return Err(CentralError::BadRequest(format!("{what}过大")));
+        return Err(refuse(field, format!("{what}过大（超过{} KB）", limit / 1024)));
     }
     Ok(bytes)
 }
 
-/// Publishes `package` (named as the bundler names it) with its signature (`<package>.sig`
-/// unless named), after checking it with the release key in `public_key`. A version must be
-/// newer than every one published for its format and architecture.
-pub async fn publish(
-    pool: &PgPool,
-    package: &Path,
-    signature: Option<&Path>,
-    public_key: &Path,
-    notes: &str,
-    actor: &Actor,
-) -> Result<Release> {
+/// What `publish` is given besides the package.
+pub struct Publication<'a> {
+    /// The signature file, when not `<package>.sig`.
+    pub signature: Option<&'a Path>,
+    /// The release key's public half.
+    pub public_key: &'a Path,
+    pub notes: &'a str,
+    /// The release key is not the one the last release was signed with, on purpose.
+    pub new_key: bool,
+}
+
+/// Publishes `package` (named as the bundler names it) with its signature, after checking: the
+/// signature with the release key; the package's own name and version against its file name;
+/// a version newer than every one ever published for its format and architecture (withdrawn
+/// ones too); the same release key as the last release unless `new_key`.
+pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, actor: &Actor) -> Result<Release> {
     let name = package.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let (format, version, arch) = release::parse_file_name(name).ok_or_else(|| {
-        CentralError::BadRequest(format!(
-            "安装包的文件名应保持打包时的名字（如 {}），以便与签名核对",
-            release::file_name(PackageFormat::Deb, "1.2.0", "amd64")
-        ))
+        refuse(
+            "package",
+            format!(
+                "安装包的文件名应保持打包时的名字（如 {}），以便与签名核对",
+                release::file_name(PackageFormat::Deb, "1.2.0", "amd64")
+            ),
+        )
     })?;
-    let notes = release::notes(notes).map_err(refused)?;
-    let sig_path = signature.map(Path::to_path_buf).unwrap_or_else(|| package.with_file_name(format!("{name}.sig")));
-    let signature = String::from_utf8(read_bounded(&sig_path, 4096, "签名文件")?)
-        .map_err(|_| CentralError::BadRequest("签名文件格式不对".into()))?;
-    let key_text = String::from_utf8(read_bounded(public_key, 4096, "发布公钥文件")?)
-        .map_err(|_| CentralError::BadRequest("发布公钥文件格式不对".into()))?;
-    let key = release::public_key(&key_text).map_err(refused)?;
-    let bytes = read_bounded(package, release::MAX_PACKAGE_BYTES, "安装包")?;
+    let notes = release::notes(with.notes).map_err(|e| refused("notes", e))?;
+    let sig_path =
+        with.signature.map(Path::to_path_buf).unwrap_or_else(|| package.with_file_name(format!("{name}.sig")));
+    let signature = read_bounded(&sig_path, 4096, "signature", "签名文件").map_err(|_| {
+        refuse(
+            "signature",
+            format!(
+                "读不到签名文件 {}：请先用 tauri signer sign 为安装包签名，或用 --signature 指明签名文件",
+                sig_path.display()
+            ),
+        )
+    })?;
+    let signature =
+        String::from_utf8(signature).map_err(|_| refuse("signature", "签名文件格式不对"))?.trim().to_owned();
+    let key_text = String::from_utf8(read_bounded(with.public_key, 4096, "public_key", "发布公钥文件")?)
+        .map_err(|_| refuse("public_key", "发布公钥文件格式不对"))?;
+    let key = release::public_key(&key_text).map_err(|e| refused("public_key", e))?;
+    let key_id = release::key_id(&key_text).ok_or_else(|| refuse("public_key", "发布公钥文件格式不对"))?;
+    let bytes = read_bounded(package, release::MAX_PACKAGE_BYTES, "package", "安装包")?;
     let mut offered = Release {
         version,
         format,
@@ -79,22 +104,65 @@ pub async fn publish(
             use sha2::Digest;
             hex::encode(sha2::Sha256::digest(&bytes))
         },
-        signature: signature.trim().to_owned(),
+        signature,
+        key_id,
     };
-    release::Verifier::new(&key, &offered).and_then(|v| v.check(&mut &bytes[..])).map_err(refused)?;
-    if let Some(newest) = latest(pool, format, &offered.arch).await? {
-        if !release::is_newer(&newest.version, &offered.version) {
-            return Err(CentralError::BadRequest(format!(
-                "版本号必须高于已发布的最新版本 {}（{} {}）",
-                newest.version,
-                format.as_str(),
-                newest.arch
-            )));
+    release::Verifier::new(&key, &offered)
+        .and_then(|v| v.check(&mut &bytes[..]))
+        .map_err(|e| refused("signature", e))?;
+    // The package must be what its name says: a file renamed instead of rebuilt would be
+    // installed on every desk and offered to them again at once, for ever.
+    match release::package_fields(format, &bytes) {
+        Some((p, v)) if p == release::PACKAGE && v == offered.version => {}
+        Some((p, v)) => {
+            return Err(refuse(
+                "package",
+                format!(
+                    "安装包内是 {p} {v}，与文件名所说的 {} {} 不符：请用新版本号重新打包，不要只改文件名",
+                    release::PACKAGE,
+                    offered.version
+                ),
+            ))
+        }
+        None => {
+            return Err(refuse(
+                "package",
+                format!("这不是登记台的 {} 安装包（读不出其中的包名和版本）", format.as_str()),
+            ))
         }
     }
+    // Every version ever published for this format and architecture, newest first, with the key
+    // each was signed with.
+    let published: Vec<(String, String)> = sqlx::query_as(
+        "SELECT version, key_id FROM desk_releases WHERE format = $1 AND arch = $2 ORDER BY published_at DESC",
+    )
+    .bind(format.as_str())
+    .bind(&offered.arch)
+    .fetch_all(pool)
+    .await?;
+    if let Some((highest, _)) = published
+        .iter()
+        .filter(|(v, _)| !release::is_newer(v, &offered.version))
+        .max_by_key(|(v, _)| release::version(v).ok())
+    {
+        return Err(refuse(
+            "package",
+            format!("版本号必须高于已发布过的版本 {highest}（{} {}，撤回的也算）", format.as_str(), offered.arch),
+        ));
+    }
+    if let Some((_, last_key)) = published.first().filter(|(_, k)| *k != offered.key_id && !with.new_key) {
+        return Err(refuse(
+            "public_key",
+            format!(
+                "发布公钥 {} 与上一版所用的 {last_key} 不同：已安装的登记台只信任原来的公钥，会拒绝这个更新。\
+                 如确已更换发布密钥（须先为各登记台重新安装带新公钥的安装包），请加 --new-key",
+                offered.key_id
+            ),
+        ));
+    }
     offered.published_at = sqlx::query_scalar(
-        "INSERT INTO desk_releases (format, arch, version, notes, signature, sha256, size, package)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING published_at",
+        "INSERT INTO desk_releases (format, arch, version, notes, signature, sha256, size, package, key_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING published_at",
     )
     .bind(format.as_str())
     .bind(&offered.arch)
@@ -104,80 +172,125 @@ pub async fn publish(
     .bind(&offered.sha256)
     .bind(offered.size as i64)
     .bind(&bytes)
+    .bind(&offered.key_id)
     .fetch_one(pool)
     .await?;
     tracing::info!(version = %offered.version, format = format.as_str(), arch = %offered.arch, "desk release published");
-    let what = serde_json::json!({ "file": offered.file_name(), "sha256": offered.sha256 });
+    let what = serde_json::json!({ "file": offered.file_name(), "sha256": offered.sha256, "key_id": offered.key_id });
     crate::audit::write(pool, actor, "publish_release", what, 1).await?;
     Ok(offered)
 }
 
 /// Withdraws a published version (every format and architecture of it): desks that have not
-/// installed it are offered the newest one left.
+/// installed it are offered the newest one left. The release is kept, withdrawn: its version
+/// is never published again.
 pub async fn withdraw(pool: &PgPool, version: &str, actor: &Actor) -> Result<u64> {
-    release::version(version).map_err(refused)?;
-    let n =
-        sqlx::query("DELETE FROM desk_releases WHERE version = $1").bind(version).execute(pool).await?.rows_affected();
+    release::version(version).map_err(|e| refused("version", e))?;
+    let n = sqlx::query("UPDATE desk_releases SET withdrawn_at = now() WHERE version = $1 AND withdrawn_at IS NULL")
+        .bind(version)
+        .execute(pool)
+        .await?
+        .rows_affected();
     if n == 0 {
-        return Err(CentralError::NotFound("该版本"));
+        let known: i64 = sqlx::query_scalar("SELECT count(*) FROM desk_releases WHERE version = $1")
+            .bind(version)
+            .fetch_one(pool)
+            .await?;
+        return Err(if known > 0 {
+            refuse("version", format!("版本 {version} 已撤回过"))
+        } else {
+            CentralError::NotFound("该版本")
+        });
     }
     crate::audit::write(pool, actor, "withdraw_release", serde_json::json!({ "version": version }), n as usize).await?;
     Ok(n)
 }
 
-type Row = (String, String, String, String, String, String, i64, chrono::DateTime<chrono::Utc>);
-
-fn from_row((format, arch, version, notes, signature, sha256, size, published_at): Row) -> Option<Release> {
-    Some(Release {
-        format: PackageFormat::parse(&format)?,
-        arch,
-        version,
-        notes,
-        signature,
-        sha256,
-        size: u64::try_from(size).ok()?,
-        published_at,
-    })
+#[derive(sqlx::FromRow)]
+struct Row {
+    format: String,
+    arch: String,
+    version: String,
+    notes: String,
+    signature: String,
+    sha256: String,
+    size: i64,
+    published_at: chrono::DateTime<chrono::Utc>,
+    key_id: String,
+    withdrawn_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-const COLUMNS: &str = "format, arch, version, notes, signature, sha256, size, published_at";
+impl Row {
+    fn release(self) -> Option<Release> {
+        Some(Release {
+            format: PackageFormat::parse(&self.format)?,
+            arch: self.arch,
+            version: self.version,
+            notes: self.notes,
+            signature: self.signature,
+            sha256: self.sha256,
+            size: u64::try_from(self.size).ok()?,
+            published_at: self.published_at,
+            key_id: self.key_id,
+        })
+    }
+}
 
-/// Every published release, newest first (without the packages).
-pub async fn list(pool: &PgPool) -> Result<Vec<Release>> {
+const COLUMNS: &str = "format, arch, version, notes, signature, sha256, size, published_at, key_id, withdrawn_at";
+
+/// A release as `admin releases` lists it.
+pub struct Listed {
+    pub release: Release,
+    pub withdrawn_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Every release ever published, newest first (without the packages), withdrawn ones too.
+pub async fn list(pool: &PgPool) -> Result<Vec<Listed>> {
     let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM desk_releases ORDER BY published_at DESC"))
         .fetch_all(pool)
         .await?;
-    Ok(rows.into_iter().filter_map(from_row).collect())
-}
-
-/// The newest release for a format and architecture, by version (not by date).
-pub async fn latest(pool: &PgPool, format: PackageFormat, arch: &str) -> Result<Option<Release>> {
-    let rows: Vec<Row> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM desk_releases WHERE format = $1 AND arch = $2"))
-            .bind(format.as_str())
-            .bind(arch)
-            .fetch_all(pool)
-            .await?;
     Ok(rows
         .into_iter()
-        .filter_map(from_row)
+        .filter_map(|r| {
+            let withdrawn_at = r.withdrawn_at;
+            Some(Listed { release: r.release()?, withdrawn_at })
+        })
+        .collect())
+}
+
+/// The newest release not withdrawn for a format and architecture, by version (not by date);
+/// with `key_id`, only those signed with that key (the one the asking desk trusts).
+pub async fn latest(pool: &PgPool, format: PackageFormat, arch: &str, key_id: Option<&str>) -> Result<Option<Release>> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM desk_releases
+         WHERE format = $1 AND arch = $2 AND withdrawn_at IS NULL AND ($3::text IS NULL OR key_id = $3)"
+    ))
+    .bind(format.as_str())
+    .bind(arch)
+    .bind(key_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(Row::release)
         .filter_map(|r| Some((release::version(&r.version).ok()?, r)))
         .max_by(|a, b| a.0.cmp(&b.0))
         .map(|(_, r)| r))
 }
 
-/// The release a file name names, if published.
+/// The release (not withdrawn) a file name names.
 pub async fn find(pool: &PgPool, file: &str) -> Result<Option<Release>> {
     let Some((format, version, arch)) = release::parse_file_name(file) else { return Ok(None) };
     let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM desk_releases WHERE format = $1 AND arch = $2 AND version = $3"
+        "SELECT {COLUMNS} FROM desk_releases
+         WHERE format = $1 AND arch = $2 AND version = $3 AND withdrawn_at IS NULL"
     ))
     .bind(format.as_str())
     .bind(&arch)
     .bind(&version)
     .fetch_optional(pool)
     .await?;
-    Ok(row.and_then(from_row))
+    Ok(row.and_then(Row::release))
 }
 
 /// `len` bytes of a package from `offset` (0-based).

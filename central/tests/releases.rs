@@ -45,12 +45,39 @@ fn sign(secret: &Path, file: &Path) {
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
 }
 
-/// A package of `len` bytes (more than one slice), named as the bundler names it.
+/// A real .deb of the desk's name and `version` (built by dpkg-deb), carrying `len` bytes that
+/// do not compress (so it can be more than one slice), named as the bundler names it.
 fn package(dir: &Path, version: &str, len: usize) -> PathBuf {
-    let path =
-        dir.join(placecode_core::release::file_name(PackageFormat::Deb, version, PackageFormat::Deb.this_arch()));
-    let bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
-    std::fs::write(&path, bytes).unwrap();
+    deb(dir, version, version, len)
+}
+
+/// As [`package`], the file named for `named` while the package inside is `version`.
+fn deb(dir: &Path, version: &str, named: &str, len: usize) -> PathBuf {
+    let root = dir.join(format!("root-{named}"));
+    std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
+    std::fs::create_dir_all(root.join("usr/share/placecode-desk")).unwrap();
+    let control = format!(
+        "Package: placecode-desk\nVersion: {version}\nArchitecture: amd64\nMaintainer: placecode\nDescription: test\n"
+    );
+    std::fs::write(root.join("DEBIAN/control"), control).unwrap();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let bytes: Vec<u8> = (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    std::fs::write(root.join("usr/share/placecode-desk/payload"), bytes).unwrap();
+    let path = dir.join(placecode_core::release::file_name(PackageFormat::Deb, named, PackageFormat::Deb.this_arch()));
+    let ok = Command::new("dpkg-deb")
+        .args(["--root-owner-group", "-Zgzip", "--build"])
+        .arg(&root)
+        .arg(&path)
+        .output()
+        .expect("dpkg-deb");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     path
 }
 
@@ -68,56 +95,88 @@ async fn a_signed_release_reaches_a_desk_and_nothing_else_does(pool: PgPool) {
     let publish = |p: PathBuf, key: PathBuf| {
         let pool = pool.clone();
         let actor = actor.clone();
-        async move { releases::publish(&pool, &p, None, &key, "修复：打印\n新增：软件更新", &actor).await }
+        async move {
+            let with = releases::Publication {
+                signature: None,
+                public_key: &key,
+                notes: "修复：打印\n新增：软件更新",
+                new_key: false,
+            };
+            releases::publish(&pool, &p, &with, &actor).await
+        }
     };
 
     // Published: 2.5 slices of package.
     let v011 = package(tmp.path(), "0.1.1", 2 * releases::SLICE_BYTES as usize + 12_345);
     sign(&secret, &v011);
     let r = publish(v011.clone(), public.clone()).await.unwrap();
-    assert_eq!(
-        (r.version.as_str(), r.format, r.size),
-        ("0.1.1", PackageFormat::Deb, std::fs::metadata(&v011).unwrap().len())
-    );
+    let size = std::fs::metadata(&v011).unwrap().len();
+    assert_eq!((r.version.as_str(), r.format, r.size), ("0.1.1", PackageFormat::Deb, size));
+    assert!(r.size > 2 * releases::SLICE_BYTES as u64, "{}", r.size);
 
-    // Refused at publication, nothing stored: the same version again, an older one, another
-    // key, a package changed after signing, a signature made for another file, a name the
-    // bundler would not give.
+    // Refused at publication, nothing stored: the same version again, another key, a package
+    // changed after signing, a signature made for another file, a name the bundler would not
+    // give, a package whose inside says another version, bytes that are no package, the notes
+    // too long, a device for a file.
     let again = publish(v011.clone(), public.clone()).await.map_err(refusal).unwrap_err();
-    assert!(again.contains("必须高于已发布的最新版本 0.1.1"), "{again}");
+    assert!(again.contains("必须高于已发布过的版本 0.1.1"), "{again}");
     let v012 = package(tmp.path(), "0.1.2", 4096);
     sign(&other_secret, &v012);
     let other = publish(v012.clone(), public.clone()).await.map_err(refusal).unwrap_err();
-    assert!(other.contains("签名") && other.starts_with("bad_request"), "{other}");
+    assert!(other.contains("签名") && other.starts_with("invalid"), "{other}");
+    // Signed and published with another key (the release key lost, or the wrong one at hand):
+    // the desks trust the first, so it is refused unless said on purpose.
+    let changed_key = publish(v012.clone(), other_public.clone()).await.map_err(refusal).unwrap_err();
+    assert!(changed_key.contains("与上一版所用的") && changed_key.contains("--new-key"), "{changed_key}");
     sign(&secret, &v012);
     let mut bytes = std::fs::read(&v012).unwrap();
-    bytes[100] ^= 0x20;
+    let last = bytes.len() - 100;
+    bytes[last] ^= 0x20;
     std::fs::write(&v012, &bytes).unwrap();
     let tampered = publish(v012.clone(), public.clone()).await.map_err(refusal).unwrap_err();
     assert!(tampered.contains("签名验证失败"), "{tampered}");
     let v013 = package(tmp.path(), "0.1.3", 4096);
-    std::fs::copy(
-        v012.with_file_name(format!("{}.sig", v012.file_name().unwrap().to_str().unwrap())),
-        v013.with_file_name(format!("{}.sig", v013.file_name().unwrap().to_str().unwrap())),
-    )
-    .unwrap();
+    let sig_of = |p: &Path| p.with_file_name(format!("{}.sig", p.file_name().unwrap().to_str().unwrap()));
+    std::fs::copy(sig_of(&v012), sig_of(&v013)).unwrap();
     let relabelled = publish(v013.clone(), public.clone()).await.map_err(refusal).unwrap_err();
     assert!(relabelled.contains("文件名与版本不符"), "{relabelled}");
     let renamed = tmp.path().join("desk-latest.deb");
     std::fs::copy(&v011, &renamed).unwrap();
     let name = publish(renamed, public.clone()).await.map_err(refusal).unwrap_err();
     assert!(name.contains("文件名"), "{name}");
-    let long_notes = releases::publish(&pool, &v011, None, &public, &"字".repeat(2001), &actor).await.map_err(refusal);
+    let renamed_version = deb(tmp.path(), "0.1.1", "0.1.4", 4096);
+    sign(&secret, &renamed_version);
+    let inside = publish(renamed_version, public.clone()).await.map_err(refusal).unwrap_err();
+    assert!(inside.contains("安装包内是 placecode-desk 0.1.1"), "{inside}");
+    let noise = tmp.path().join("placecode-desk_0.1.5_amd64.deb");
+    std::fs::write(&noise, vec![7u8; 5000]).unwrap();
+    sign(&secret, &noise);
+    let not_deb = publish(noise, public.clone()).await.map_err(refusal).unwrap_err();
+    assert!(not_deb.contains("不是登记台的 deb 安装包"), "{not_deb}");
+    let long = "字".repeat(2001);
+    let with = releases::Publication { signature: None, public_key: &public, notes: &long, new_key: false };
+    let long_notes = releases::publish(&pool, &v011, &with, &actor).await.map_err(refusal);
     assert!(long_notes.unwrap_err().starts_with("invalid"));
+    let dev = releases::read_bounded(Path::new("/dev/zero"), 1024, "notes_file", "更新说明文件").map_err(refusal);
+    assert!(dev.unwrap_err().contains("普通文件"));
+    let with = releases::Publication {
+        signature: Some(Path::new("/dev/zero")),
+        public_key: &public,
+        notes: "",
+        new_key: false,
+    };
+    let dev_sig = releases::publish(&pool, &v011, &with, &actor).await.map_err(refusal).unwrap_err();
+    assert!(dev_sig.contains("读不到签名文件"), "{dev_sig}");
     assert_eq!(common::count(&pool, "SELECT count(*) FROM desk_releases").await, 1);
-    drop(other_public);
 
     // The desk, through its real sync client, sees it and fetches it; the file is the package.
     let desk = common::test_desk(&s, &tmp.path().join("desk"), "鼓楼物流园", "checkpoint", "鼓楼区南关街1号").await;
-    let offered = desk.engine.latest_release(PackageFormat::Deb).await.unwrap().expect("offered");
+    let key_text = std::fs::read_to_string(&public).unwrap();
+    let key_id = placecode_core::release::key_id(&key_text);
+    let offered = desk.engine.latest_release(PackageFormat::Deb, key_id.as_deref()).await.unwrap().expect("offered");
     assert_eq!(offered, r);
-    assert!(desk.engine.latest_release(PackageFormat::Rpm).await.unwrap().is_none());
-    let key = placecode_core::release::public_key(&std::fs::read_to_string(&public).unwrap()).unwrap();
+    assert!(desk.engine.latest_release(PackageFormat::Rpm, key_id.as_deref()).await.unwrap().is_none());
+    let key = placecode_core::release::public_key(&key_text).unwrap();
     let dest = tmp.path().join("update.deb");
     desk.engine.fetch_release(&offered, &key, &dest).await.unwrap();
     assert_eq!(std::fs::read(&dest).unwrap(), std::fs::read(&v011).unwrap());
@@ -140,15 +199,13 @@ async fn a_signed_release_reaches_a_desk_and_nothing_else_does(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    let new_hash: String =
-        sqlx::query_scalar("SELECT encode(sha256(package), 'hex') FROM desk_releases").fetch_one(&pool).await.unwrap();
-    sqlx::query("UPDATE desk_releases SET sha256 = $1").bind(&new_hash).execute(&pool).await.unwrap();
-    let changed = desk.engine.latest_release(PackageFormat::Deb).await.unwrap().unwrap();
+    sqlx::query("UPDATE desk_releases SET sha256 = encode(sha256(package), 'hex')").execute(&pool).await.unwrap();
+    let changed = desk.engine.latest_release(PackageFormat::Deb, key_id.as_deref()).await.unwrap().unwrap();
     let e = desk.engine.fetch_release(&changed, &key, &dest).await.unwrap_err();
     assert!(e.message().contains("签名验证失败"), "{e:?}");
     assert!(!dest.exists());
     sqlx::query("UPDATE desk_releases SET version = '0.9.0'").execute(&pool).await.unwrap();
-    let relabelled = desk.engine.latest_release(PackageFormat::Deb).await.unwrap().unwrap();
+    let relabelled = desk.engine.latest_release(PackageFormat::Deb, key_id.as_deref()).await.unwrap().unwrap();
     assert_eq!(relabelled.version, "0.9.0");
     let e = desk.engine.fetch_release(&relabelled, &key, &dest).await.unwrap_err();
     assert!(e.message().contains("文件名与版本不符"), "{e:?}");
@@ -172,11 +229,25 @@ async fn a_signed_release_reaches_a_desk_and_nothing_else_does(pool: PgPool) {
         assert_eq!(res.status(), status, "{path}");
     }
 
-    // Withdrawn: nothing offered; audited.
+    // Withdrawn: nothing offered, and it cannot be withdrawn twice; audited.
     assert_eq!(releases::withdraw(&pool, "0.9.0", &actor).await.unwrap(), 1);
-    assert!(desk.engine.latest_release(PackageFormat::Deb).await.unwrap().is_none());
+    assert!(desk.engine.latest_release(PackageFormat::Deb, key_id.as_deref()).await.unwrap().is_none());
+    let twice = releases::withdraw(&pool, "0.9.0", &actor).await.map_err(refusal).unwrap_err();
+    assert!(twice.contains("已撤回过"), "{twice}");
+    let listed = releases::list(&pool).await.unwrap();
+    assert!(listed.len() == 1 && listed[0].withdrawn_at.is_some());
+
+    // A new key on purpose: published, yet a desk trusting the first key is not offered it.
+    let v100 = package(tmp.path(), "1.0.0", 4096);
+    sign(&other_secret, &v100);
+    let with = releases::Publication { signature: None, public_key: &other_public, notes: "", new_key: true };
+    releases::publish(&pool, &v100, &with, &actor).await.unwrap();
+    assert!(desk.engine.latest_release(PackageFormat::Deb, key_id.as_deref()).await.unwrap().is_none());
+    let other_id = placecode_core::release::key_id(&std::fs::read_to_string(&other_public).unwrap());
+    let for_new_key = desk.engine.latest_release(PackageFormat::Deb, other_id.as_deref()).await.unwrap();
+    assert_eq!(for_new_key.map(|r| r.version).as_deref(), Some("1.0.0"));
     let audited =
         common::count(&pool, "SELECT count(*) FROM audit_log WHERE action IN ('publish_release', 'withdraw_release')")
             .await;
-    assert_eq!(audited, 2);
+    assert_eq!(audited, 3);
 }

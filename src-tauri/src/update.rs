@@ -40,6 +40,8 @@ pub struct UpdateStatus {
 pub struct Updater {
     current: String,
     key: Option<minisign_verify::PublicKey>,
+    /// The key's id: the centre offers only releases signed with it.
+    key_id: Option<String>,
     format: Option<PackageFormat>,
     download_dir: PathBuf,
     state: Mutex<UpdateStatus>,
@@ -51,9 +53,16 @@ pub const KEY_FILE: &str = "update-key.pub";
 impl Updater {
     /// `resources`: the package's resource folder; `installed`: how this binary was packaged.
     pub fn new(current: &str, resources: Option<&Path>, installed: Option<PackageFormat>, data_dir: &Path) -> Updater {
-        let key = resources
-            .and_then(|dir| std::fs::read_to_string(dir.join(KEY_FILE)).ok())
-            .and_then(|text| placecode_core::release::public_key(&text).ok());
+        let text = resources.and_then(|dir| std::fs::read_to_string(dir.join(KEY_FILE)).ok());
+        let key = text.as_deref().and_then(|t| placecode_core::release::public_key(t).ok());
+        let key_id = text.as_deref().and_then(placecode_core::release::key_id);
+        let download_dir = data_dir.join("updates");
+        // A download left by a desk closed mid-update (70 MB) goes.
+        if let Ok(entries) = std::fs::read_dir(&download_dir) {
+            for entry in entries.flatten() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
         let unavailable = match (&key, installed) {
             (_, None) => Some("本登记台不是从安装包安装的，不能在线更新；请由IT人员安装新版本".to_owned()),
             (None, _) => Some("本安装包未附带发布公钥，不能在线更新；请由IT人员安装新版本".to_owned()),
@@ -62,8 +71,9 @@ impl Updater {
         Updater {
             current: current.to_owned(),
             key,
+            key_id,
             format: installed,
-            download_dir: data_dir.join("updates"),
+            download_dir,
             state: Mutex::new(UpdateStatus {
                 current: current.to_owned(),
                 unavailable,
@@ -89,7 +99,7 @@ impl Updater {
         if !matches!(sync.status(), Ok(s) if s.enrolled) {
             return self.status();
         }
-        let answer = sync.latest_release(format).await;
+        let answer = sync.latest_release(format, self.key_id.as_deref()).await;
         let mut state = self.state()?;
         state.checked_at = Some(chrono::Utc::now());
         match answer {
@@ -97,7 +107,7 @@ impl Updater {
                 state.offered = latest.filter(|r| placecode_core::release::is_newer(&self.current, &r.version));
                 state.error = None;
             }
-            Err(f) => state.error = Some(format!("检查更新失败：{}", f.message())),
+            Err(f) => state.error = Some(format!("检查更新失败：{}", reason(&f))),
         }
         Ok(state.clone())
     }
@@ -119,7 +129,7 @@ impl Updater {
             (key, format)
         };
         // What the centre offers now, not what it said at the last check (withdrawn, replaced).
-        let result = match sync.latest_release(format).await {
+        let result = match sync.latest_release(format, self.key_id.as_deref()).await {
             Ok(Some(release)) if placecode_core::release::is_newer(&self.current, &release.version) => {
                 self.state()?.offered = Some(release.clone());
                 self.fetch_and_install(sync, &release, &key, format).await
@@ -128,12 +138,15 @@ impl Updater {
                 self.state()?.offered = None;
                 Err(DeskError::Core(placecode_core::Error::Release("中心已不再提供新版本".into())))
             }
-            Err(f) => Err(DeskError::Sync(f)),
+            Err(f) => Err(failed(&f)),
         };
         let mut state = self.state()?;
         state.installing = false;
         if let Err(e) = &result {
             state.error = Some(e.to_string());
+            if e.to_string().contains("撤回") {
+                state.offered = None;
+            }
         }
         result
     }
@@ -150,7 +163,7 @@ impl Updater {
         }
         private_dir(&self.download_dir).map_err(|e| DeskError::Internal(format!("update dir: {e}")))?;
         let file = self.download_dir.join(release.file_name());
-        sync.fetch_release(release, key, &file).await.map_err(DeskError::Sync)?;
+        sync.fetch_release(release, key, &file).await.map_err(|f| failed(&f))?;
         let installed = tauri::async_runtime::spawn_blocking({
             let file = file.clone();
             move || install_package(format, &file)
@@ -160,6 +173,23 @@ impl Updater {
         let _ = std::fs::remove_file(&file);
         installed
     }
+}
+
+/// Why talking to the centre about an update failed, in the clerk's words (the sync's own
+/// wording speaks of records waiting, which is not what happened here).
+fn reason(f: &placecode_sync_client::Failure) -> String {
+    use placecode_sync_client::Failure;
+    match f {
+        Failure::Unreachable(_) => "无法连接中心服务器，请稍后再试".to_owned(),
+        Failure::Server(404) => "这个版本已被中心撤回，请重新检查更新".to_owned(),
+        Failure::Server(_) | Failure::SlowDown(_) => "中心服务器暂时无法提供更新，请稍后再试".to_owned(),
+        other => other.message(),
+    }
+}
+
+/// An installation that failed before anything was installed.
+fn failed(f: &placecode_sync_client::Failure) -> DeskError {
+    DeskError::Core(placecode_core::Error::Release(format!("未安装：{}", reason(f))))
 }
 
 /// The download folder, readable by this user alone.

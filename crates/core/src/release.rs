@@ -73,6 +73,8 @@ pub struct Release {
     pub sha256: String,
     /// The `.sig` file's text as `tauri signer sign` wrote it.
     pub signature: String,
+    /// The id of the key that signed it (as minisign prints it: `D85A50167ECABD62`).
+    pub key_id: String,
 }
 
 impl Release {
@@ -136,6 +138,98 @@ pub fn notes(text: &str) -> Result<String> {
     Ok(text)
 }
 
+/// How far into a package its name and version are looked for: both formats put them first.
+pub const FIELDS_WITHIN: usize = 1 << 20;
+
+/// The package's own name and version, read from its first bytes (at least [`FIELDS_WITHIN`]
+/// of them, or the whole file): a .deb's `control` file (in `control.tar.gz`, as Tauri's bundler
+/// writes it), an .rpm's main header. `None` when the bytes are not such a package.
+pub fn package_fields(format: PackageFormat, bytes: &[u8]) -> Option<(String, String)> {
+    match format {
+        PackageFormat::Deb => deb_fields(bytes),
+        PackageFormat::Rpm => rpm_fields(bytes),
+    }
+}
+
+/// ar archive (`!<arch>`): 60-byte member headers, the size in decimal at 48..58.
+fn deb_fields(bytes: &[u8]) -> Option<(String, String)> {
+    use std::io::Read;
+    let mut at = b"!<arch>\n".len();
+    if !bytes.starts_with(b"!<arch>\n") {
+        return None;
+    }
+    while at + 60 <= bytes.len() {
+        let header = &bytes[at..at + 60];
+        let name = std::str::from_utf8(&header[..16]).ok()?.trim_end().trim_end_matches('/');
+        let size: usize = std::str::from_utf8(&header[48..58]).ok()?.trim().parse().ok()?;
+        let data = bytes.get(at + 60..at + 60 + size)?;
+        if name == "control.tar.gz" {
+            let mut tar = Vec::new();
+            flate2::read::GzDecoder::new(data).take(FIELDS_WITHIN as u64).read_to_end(&mut tar).ok()?;
+            let control = tar_member(&tar, "control")?;
+            let field = |key: &str| control.lines().find_map(|l| l.strip_prefix(key).map(|v| v.trim().to_owned()));
+            return Some((field("Package:")?, field("Version:")?));
+        }
+        at += 60 + size + size % 2;
+    }
+    None
+}
+
+/// A file of a tar archive (`./name` or `name`), as text.
+fn tar_member(tar: &[u8], wanted: &str) -> Option<String> {
+    let mut at = 0;
+    while at + 512 <= tar.len() {
+        let header = &tar[at..at + 512];
+        let end = header[..100].iter().position(|&b| b == 0).unwrap_or(100);
+        let name = std::str::from_utf8(&header[..end]).ok()?;
+        if name.is_empty() {
+            return None;
+        }
+        let size_text = std::str::from_utf8(&header[124..136]).ok()?.trim_matches(|c: char| c == '\0' || c == ' ');
+        let size = usize::from_str_radix(size_text, 8).ok()?;
+        if name.trim_start_matches("./") == wanted {
+            return String::from_utf8(tar.get(at + 512..at + 512 + size)?.to_vec()).ok();
+        }
+        at += 512 + size.div_ceil(512) * 512;
+    }
+    None
+}
+
+/// RPM: a 96-byte lead, the signature header (padded to 8 bytes), then the main header, whose
+/// NAME (1000) and VERSION (1001) are strings in its store.
+fn rpm_fields(bytes: &[u8]) -> Option<(String, String)> {
+    if !bytes.starts_with(&[0xED, 0xAB, 0xEE, 0xDB]) {
+        return None;
+    }
+    let header_at = |at: usize| -> Option<(usize, usize, usize)> {
+        let h = bytes.get(at..at + 16)?;
+        if h[..4] != [0x8E, 0xAD, 0xE8, 0x01] {
+            return None;
+        }
+        let count = u32::from_be_bytes(h[8..12].try_into().ok()?) as usize;
+        let store = u32::from_be_bytes(h[12..16].try_into().ok()?) as usize;
+        Some((count, store, at + 16 + count.checked_mul(16)? + store))
+    };
+    let (_, _, sig_end) = header_at(96)?;
+    let main = sig_end.div_ceil(8) * 8;
+    let (count, _, _) = header_at(main)?;
+    let store_at = main + 16 + count * 16;
+    let string = |tag: u32| -> Option<String> {
+        (0..count).find_map(|i| {
+            let e = bytes.get(main + 16 + i * 16..main + 32 + i * 16)?;
+            let word = |k: usize| u32::from_be_bytes([e[k], e[k + 1], e[k + 2], e[k + 3]]);
+            if word(0) != tag || word(4) != 6 {
+                return None;
+            }
+            let start = store_at + word(8) as usize;
+            let text = bytes.get(start..)?;
+            let end = text.iter().position(|&b| b == 0)?;
+            String::from_utf8(text[..end].to_vec()).ok()
+        })
+    };
+    Some((string(1000)?, string(1001)?))
+}
+
 fn refused(message: &str) -> Error {
     Error::Release(message.to_owned())
 }
@@ -152,11 +246,22 @@ fn minisign_text(s: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
+/// The id minisign gives the key of a public key file or of a signature (the same 8 bytes sit
+/// after the algorithm in both), as it prints it: 16 upper-case hex digits.
+pub fn key_id(text: &str) -> Option<String> {
+    use base64::Engine;
+    let text = minisign_text(text)?;
+    let line = text.lines().nth(1)?.trim();
+    let bytes = base64::engine::general_purpose::STANDARD.decode(line).ok()?;
+    let id: [u8; 8] = bytes.get(2..10)?.try_into().ok()?;
+    Some(format!("{:016X}", u64::from_le_bytes(id)))
+}
+
 /// The public key a desk trusts, from its file's text.
 pub fn public_key(text: &str) -> Result<minisign_verify::PublicKey> {
     minisign_text(text)
         .and_then(|t| minisign_verify::PublicKey::decode(&t).ok())
-        .ok_or_else(|| refused("更新公钥的格式不对（应为 tauri signer generate 生成的 .pub 文件）"))
+        .ok_or_else(|| refused("发布公钥的格式不对（应为 tauri signer generate 生成的 .pub 文件）"))
 }
 
 /// Checks a package's signature as its bytes go by, so a 60 MB package is never held whole.
@@ -186,8 +291,10 @@ impl Verifier {
 
     /// Checks the whole package, read from `package`.
     pub fn check(&self, package: &mut impl std::io::Read) -> Result<()> {
-        let mut stream =
-            self.key.verify_stream(&self.signature).map_err(|_| refused("更新包的签名与更新公钥不符，已拒绝"))?;
+        let mut stream = self
+            .key
+            .verify_stream(&self.signature)
+            .map_err(|_| refused("更新包的签名与本机的发布公钥不符，已拒绝；请联系IT人员"))?;
         let mut buf = vec![0u8; 1 << 16];
         loop {
             let n = package.read(&mut buf)?;
@@ -196,9 +303,9 @@ impl Verifier {
             }
             stream.update(&buf[..n]);
         }
-        stream
-            .finalize()
-            .map_err(|_| refused("更新包的签名验证失败：文件被改动过，或不是用本系统的发布密钥签名的，已拒绝"))
+        stream.finalize().map_err(|_| {
+            refused("更新包的签名验证失败：文件被改动过，或不是用本系统的发布密钥签名的，已拒绝；请联系IT人员")
+        })
     }
 
     pub fn file_name(&self) -> &str {
@@ -272,6 +379,7 @@ mod tests {
             size: PACKAGE_BYTES.len() as u64,
             sha256: String::new(),
             signature: signature.into(),
+            key_id: String::new(),
         }
     }
 
@@ -296,6 +404,32 @@ mod tests {
         }
         let e = Verifier::new(&key, &release("0.1.1", "not a signature")).err().unwrap();
         assert_eq!(e.code(), "release");
+    }
+
+    #[test]
+    fn a_package_says_its_own_name_and_version() {
+        let deb = include_bytes!("../tests/release/tiny_0.2.0_amd64.deb");
+        assert_eq!(package_fields(PackageFormat::Deb, deb), Some(("placecode-desk".into(), "0.2.0".into())));
+        let rpm = include_bytes!("../tests/release/tiny-0.2.0-1.x86_64.rpm");
+        assert_eq!(package_fields(PackageFormat::Rpm, rpm), Some(("placecode-desk".into(), "0.2.0".into())));
+        // The other format, random bytes, a cut-off package: nothing.
+        assert_eq!(package_fields(PackageFormat::Rpm, deb), None);
+        assert_eq!(package_fields(PackageFormat::Deb, rpm), None);
+        assert_eq!(package_fields(PackageFormat::Deb, b"!<arch>\nrandom bytes"), None);
+        assert_eq!(package_fields(PackageFormat::Deb, &deb[..100]), None);
+        assert_eq!(package_fields(PackageFormat::Rpm, &rpm[..200]), None);
+        let noise: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+        assert_eq!(package_fields(PackageFormat::Deb, &noise), None);
+    }
+
+    #[test]
+    fn keys_and_signatures_are_named_by_their_key_id() {
+        // As the public key's own comment names it.
+        assert_eq!(key_id(PUBLIC).as_deref(), Some("D85A50167ECABD62"));
+        assert_eq!(key_id(SIG_011), key_id(PUBLIC));
+        assert_ne!(key_id(include_str!("../tests/release/other-key.pub")), key_id(PUBLIC));
+        assert_eq!(key_id("not a key"), None);
+        assert_eq!(key_id(""), None);
     }
 
     #[test]

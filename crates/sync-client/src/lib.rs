@@ -563,15 +563,21 @@ const PACKAGE_TIMEOUT: Duration = Duration::from_secs(3600);
 
 impl SyncEngine {
     /// The newest desk release the centre publishes for this package format (`None`: none).
+    /// With `key_id`, only releases signed with that key (the one this desk trusts).
     pub async fn latest_release(
         &self,
         format: placecode_core::release::PackageFormat,
+        key_id: Option<&str>,
     ) -> Result<Option<placecode_core::release::Release>, Failure> {
         let e = self.with_store(|s| s.enrolment())?.ok_or(Failure::NotEnrolled)?;
         server_url(&e.server_url)?;
         let client = Self::client(e.ca_file.as_deref())?;
-        let url =
+        let mut url =
             format!("{}/api/v1/releases/latest?format={}&arch={}", e.server_url, format.as_str(), format.this_arch());
+        if let Some(k) = key_id.filter(|k| k.len() == 16 && k.bytes().all(|b| b.is_ascii_hexdigit())) {
+            url.push_str("&key=");
+            url.push_str(k);
+        }
         self.send(client.get(url), &e).await?.json().await.map_err(transport)
     }
 
@@ -616,7 +622,21 @@ impl SyncEngine {
                 });
             }
             let mut read = std::fs::File::open(dest).map_err(|e| Failure::Local(e.to_string()))?;
-            verifier.check(&mut read).map_err(|e| refused_release(&e))
+            verifier.check(&mut read).map_err(|e| refused_release(&e))?;
+            // What the package says it is, as the centre checked at publication.
+            let mut head = Vec::new();
+            let file = std::fs::File::open(dest).map_err(|e| Failure::Local(e.to_string()))?;
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(file, placecode_core::release::FIELDS_WITHIN as u64),
+                &mut head,
+            )
+            .map_err(|e| Failure::Local(e.to_string()))?;
+            match placecode_core::release::package_fields(release.format, &head) {
+                Some((p, v)) if p == placecode_core::release::PACKAGE && v == release.version => Ok(()),
+                _ => Err(Failure::Refused {
+                    field: None, message: "更新包内的包名或版本与发布的不符，已拒绝".into()
+                }),
+            }
         }
         .await;
         if result.is_err() {

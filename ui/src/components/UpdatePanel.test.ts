@@ -18,6 +18,7 @@ const release: Release = {
   size: 61_865_984,
   sha256: 'ab'.repeat(32),
   signature: 'sig',
+  key_id: 'D85A50167ECABD62',
 };
 
 function status(over: Partial<UpdateStatus> = {}): UpdateStatus {

@@ -16,4 +16,8 @@ sha256: string,
 /**
  * The `.sig` file's text as `tauri signer sign` wrote it.
  */
-signature: string, };
+signature: string, 
+/**
+ * The id of the key that signed it (as minisign prints it: `D85A50167ECABD62`).
+ */
+key_id: string, };
