@@ -256,6 +256,13 @@ pub async fn latest_release(
         field: "format".into(),
         message: "安装包格式：应为 deb 或 rpm".into(),
     })?;
+    let name_ok = |s: &str, max: usize| s.len() <= max && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if q.arch.is_empty() || !name_ok(&q.arch, 16) {
+        return Err(CentralError::Invalid { field: "arch".into(), message: "架构：格式不对".into() });
+    }
+    if !q.key.as_deref().is_none_or(|k| name_ok(k, 16)) {
+        return Err(CentralError::Invalid { field: "key".into(), message: "发布公钥编号：格式不对".into() });
+    }
     Ok(answer(&crate::releases::latest(&app.pool, format, &q.arch, q.key.as_deref()).await?))
 }
 

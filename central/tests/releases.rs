@@ -223,7 +223,10 @@ async fn a_signed_release_reaches_a_desk_and_nothing_else_does(pool: PgPool) {
         ("/api/v1/releases/..%2F..%2Fetc%2Fpasswd", 404),
         ("/api/v1/releases/placecode-desk_0.1.1_amd64.deb", 404),
         ("/api/v1/releases/latest?format=exe&arch=amd64", 400),
-        ("/api/v1/releases/latest?format=deb&arch=%27%3B%20DROP%20TABLE%20desks%3B--", 200),
+        ("/api/v1/releases/latest?format=deb&arch=%27%3B%20DROP%20TABLE%20desks%3B--", 400),
+        ("/api/v1/releases/latest?format=deb&arch=amd64%00", 400),
+        ("/api/v1/releases/latest?format=deb&arch=amd64&key=%00", 400),
+        ("/api/v1/releases/latest?format=deb&arch=amd64&key=0000000000000000", 200),
     ] {
         let res = http.get(s.url(path)).bearer_auth(&credential).send().await.unwrap();
         assert_eq!(res.status(), status, "{path}");

@@ -16,6 +16,7 @@ use placecode_store::Store;
 use tauri::Manager;
 
 pub use error::{CommandError, DeskError, DeskResult};
+pub use update::{install_helper, INSTALL_ARG};
 
 /// What every command can reach.
 pub struct Desk {

@@ -104,7 +104,11 @@ impl Updater {
         state.checked_at = Some(chrono::Utc::now());
         match answer {
             Ok(latest) => {
-                state.offered = latest.filter(|r| placecode_core::release::is_newer(&self.current, &r.version));
+                // Notes the centre would not have taken (40 MB, turned-around text) are not shown.
+                state.offered = latest.filter(|r| {
+                    placecode_core::release::is_newer(&self.current, &r.version)
+                        && placecode_core::release::notes(&r.notes).is_ok_and(|n| n == r.notes)
+                });
                 state.error = None;
             }
             Err(f) => state.error = Some(format!("检查更新失败：{}", reason(&f))),
@@ -165,8 +169,8 @@ impl Updater {
         let file = self.download_dir.join(release.file_name());
         sync.fetch_release(release, key, &file).await.map_err(|f| failed(&f))?;
         let installed = tauri::async_runtime::spawn_blocking({
-            let file = file.clone();
-            move || install_package(format, &file)
+            let (file, release) = (file.clone(), release.clone());
+            move || install_package(&file, &release)
         })
         .await
         .map_err(|e| DeskError::Internal(format!("install task: {e}")))?;
@@ -192,52 +196,190 @@ fn failed(f: &placecode_sync_client::Failure) -> DeskError {
     DeskError::Core(placecode_core::Error::Release(format!("未安装：{}", reason(f))))
 }
 
-/// The download folder, readable by this user alone.
+/// The download folder, readable by this user alone (a link put in its place is removed).
 fn private_dir(dir: &Path) -> std::io::Result<()> {
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| !m.is_dir()) {
+        std::fs::remove_file(dir)?;
+    }
     std::fs::create_dir_all(dir)?;
     #[cfg(unix)]
     std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
     Ok(())
 }
 
-/// Installs a checked package with the system's package manager (which resolves any new
-/// dependency), as root: directly when the desk runs as root, else through `pkexec`, which asks
-/// for an administrator's system password.
-fn install_package(format: PackageFormat, file: &Path) -> DeskResult<()> {
-    let tool: &[&str] = match format {
-        PackageFormat::Deb => &["/usr/bin/apt-get", "install", "-y", "--no-install-recommends"],
-        PackageFormat::Rpm if Path::new("/usr/bin/dnf").exists() => &["/usr/bin/dnf", "install", "-y"],
-        PackageFormat::Rpm => &["/usr/bin/rpm", "-U"],
-    };
-    let as_root = is_root();
-    let mut cmd = if as_root {
-        std::process::Command::new(tool[0])
-    } else {
-        let mut c = std::process::Command::new("pkexec");
-        c.arg(tool[0]);
-        c
-    };
-    cmd.args(&tool[1..]).arg(file).env("DEBIAN_FRONTEND", "noninteractive");
-    cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
-    let out = cmd.output().map_err(|e| {
-        DeskError::Core(placecode_core::Error::Release(if e.kind() == std::io::ErrorKind::NotFound {
-            "本机没有 pkexec（PolicyKit），不能安装更新；请由IT人员安装".to_owned()
-        } else {
-            "无法启动系统的软件安装程序".to_owned()
-        }))
-    })?;
-    if out.status.success() {
-        return Ok(());
+/// The argument that makes the desk's own binary the privileged install step:
+/// `placecode-desk --install-update <package> <signature>`, run as root by `pkexec`.
+pub const INSTALL_ARG: &str = "--install-update";
+/// The helper's exit status when it refused the package (its reason on the last line of its
+/// standard error).
+const REFUSED: i32 = 3;
+
+/// Installs a downloaded package as root: directly when the desk runs as root, else through
+/// `pkexec` running this program as [`install_as_root`], which asks for an administrator's
+/// system password. Either way the package is checked again where only root can write, and
+/// that copy is what the package manager installs: a file swapped in the user's folder after
+/// the desk's own check is never installed.
+fn install_package(file: &Path, release: &Release) -> DeskResult<()> {
+    let refused = |m: String| DeskError::Core(placecode_core::Error::Release(m));
+    if is_root() {
+        return install_as_root(file, &release.signature).map_err(refused);
     }
-    // pkexec: 126 when the password prompt was dismissed, 127 when not authorised.
-    let message = match out.status.code() {
-        Some(126) | Some(127) if !as_root => "未获得系统管理员授权，更新未安装".to_owned(),
-        _ => {
-            eprintln!("placecode-desk: package install failed: {}", String::from_utf8_lossy(&out.stderr).trim());
-            "系统的软件安装程序未能安装更新（详见系统日志），本机仍是原版本".to_owned()
-        }
+    let exe = std::env::current_exe().map_err(|e| DeskError::Internal(format!("current exe: {e}")))?;
+    let out = std::process::Command::new("pkexec")
+        .arg(exe)
+        .arg(INSTALL_ARG)
+        .arg(file)
+        .arg(&release.signature)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .map_err(|e| {
+            refused(if e.kind() == std::io::ErrorKind::NotFound {
+                "本机没有 pkexec（PolicyKit），不能安装更新；请由IT人员安装".to_owned()
+            } else {
+                "无法启动系统的软件安装程序".to_owned()
+            })
+        })?;
+    let said = String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or_default().trim().to_owned();
+    match out.status.code() {
+        Some(0) => Ok(()),
+        // pkexec: 126 when the password prompt was dismissed, 127 when not authorised.
+        Some(126) | Some(127) => Err(refused("未获得系统管理员授权，更新未安装".to_owned())),
+        Some(REFUSED) if !said.is_empty() => Err(refused(said)),
+        _ => Err(refused("系统的软件安装程序未能安装更新，本机仍是原版本".to_owned())),
+    }
+}
+
+/// `placecode-desk --install-update <package> <signature>` (as root, from `pkexec`): the exit
+/// status, with the reason on standard error.
+pub fn install_helper(args: &[String]) -> i32 {
+    let [file, signature] = args else {
+        eprintln!("用法：placecode-desk {INSTALL_ARG} <安装包> <签名>");
+        return 2;
     };
-    Err(DeskError::Core(placecode_core::Error::Release(message)))
+    if !is_root() {
+        eprintln!("须以系统管理员身份运行");
+        return 2;
+    }
+    match install_as_root(Path::new(file), signature) {
+        Ok(()) => 0,
+        Err(reason) => {
+            eprintln!("{reason}");
+            REFUSED
+        }
+    }
+}
+
+/// The release key this installed program trusts: `/usr/lib/placecode-desk/update-key.pub`
+/// beside `/usr/bin/placecode-desk` (where its package puts both).
+fn installed_key() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let key = exe.parent()?.parent()?.join("lib").join(placecode_core::release::PACKAGE).join(KEY_FILE);
+    std::fs::read_to_string(key).ok()
+}
+
+/// The version of this program the package manager has installed.
+fn installed_version(format: PackageFormat) -> Option<String> {
+    let out = match format {
+        PackageFormat::Deb => std::process::Command::new("dpkg-query")
+            .args(["-W", "-f=${Version}", placecode_core::release::PACKAGE])
+            .output(),
+        PackageFormat::Rpm => std::process::Command::new("rpm")
+            .args(["-q", "--qf", "%{VERSION}", placecode_core::release::PACKAGE])
+            .output(),
+    }
+    .ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// As root: copies the package into a new folder only root can write, checks that copy (the
+/// signature with the installed release key, the file its signature names, the package's own
+/// name and version, newer than what is installed) and installs it with the package manager,
+/// which resolves any new dependency. The folder goes afterwards.
+fn install_as_root(file: &Path, signature: &str) -> Result<(), String> {
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let (format, version, arch) = placecode_core::release::parse_file_name(name).ok_or("更新包的文件名不对，已拒绝")?;
+    let key_text = installed_key().ok_or("本机没有发布公钥，不能安装更新")?;
+    let key = placecode_core::release::public_key(&key_text).map_err(|e| e.to_string())?;
+    let installed = installed_version(format).unwrap_or_default();
+    if !placecode_core::release::is_newer(&installed, &version) {
+        return Err(format!("更新包的版本 {version} 不比已安装的 {installed} 新，已拒绝"));
+    }
+    let dir = root_only_dir().map_err(|e| format!("无法准备安装目录：{e}"))?;
+    let result = (|| {
+        let copy = dir.join(name);
+        std::fs::copy(file, &copy).map_err(|_| "无法读取下载的更新包".to_owned())?;
+        let release = Release {
+            version: version.clone(),
+            format,
+            arch,
+            notes: String::new(),
+            published_at: chrono::Utc::now(),
+            size: 0,
+            sha256: String::new(),
+            signature: signature.to_owned(),
+            key_id: String::new(),
+        };
+        let verifier = placecode_core::release::Verifier::new(&key, &release).map_err(|e| e.to_string())?;
+        let mut read = std::fs::File::open(&copy).map_err(|_| "无法读取更新包".to_owned())?;
+        verifier.check(&mut read).map_err(|e| e.to_string())?;
+        let bytes = std::fs::read(&copy).map_err(|_| "无法读取更新包".to_owned())?;
+        let head = &bytes[..bytes.len().min(placecode_core::release::FIELDS_WITHIN)];
+        match placecode_core::release::package_fields(format, head) {
+            Some((p, v)) if p == placecode_core::release::PACKAGE && v == version => {}
+            _ => return Err("更新包内的包名或版本与发布的不符，已拒绝".to_owned()),
+        }
+        let tool: &[&str] = match format {
+            PackageFormat::Deb => &["/usr/bin/apt-get", "install", "-y", "--no-install-recommends"],
+            PackageFormat::Rpm if Path::new("/usr/bin/dnf").exists() => &["/usr/bin/dnf", "install", "-y"],
+            PackageFormat::Rpm => &["/usr/bin/rpm", "-U"],
+        };
+        let out = std::process::Command::new(tool[0])
+            .args(&tool[1..])
+            .arg(&copy)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .map_err(|_| "无法启动系统的软件安装程序".to_owned())?;
+        if !out.status.success() {
+            eprintln!("placecode-desk: package install failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+            return Err("系统的软件安装程序未能安装更新，本机仍是原版本".to_owned());
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// A new folder under /var/cache/placecode-desk that only root can write (its parent made so,
+/// a link or a folder of someone else's refused).
+fn root_only_dir() -> std::io::Result<PathBuf> {
+    let parent = Path::new("/var/cache").join(placecode_core::release::PACKAGE);
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    match builder.create(&parent) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    let meta = std::fs::symlink_metadata(&parent)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        if !meta.is_dir() || meta.uid() != 0 || meta.mode() & 0o022 != 0 {
+            return Err(std::io::Error::other("/var/cache/placecode-desk is not root's own folder"));
+        }
+        std::fs::set_permissions(&parent, std::fs::Permissions::from_mode(0o700))?;
+    }
+    let mut id = [0u8; 8];
+    getrandom::getrandom(&mut id).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let dir = parent.join(format!("update-{}", id.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+    builder.create(&dir)?;
+    Ok(dir)
 }
 
 #[cfg(unix)]

@@ -132,7 +132,9 @@ pub fn notes(text: &str) -> Result<String> {
     if text.chars().count() > MAX_NOTES_CHARS {
         return Err(Error::invalid("notes", format!("更新说明：不能超过{MAX_NOTES_CHARS}字")));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    // Control characters, and the marks that turn text around (U+202A..U+202E, U+2066..U+2069).
+    let turning = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if text.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || turning(c)) {
         return Err(Error::invalid("notes", "更新说明：含有控制字符"));
     }
     Ok(text)
@@ -361,6 +363,7 @@ mod tests {
         assert_eq!((e.code(), e.fields()), ("invalid", vec!["notes"]));
         let e = notes("a\u{1b}[31m").unwrap_err();
         assert_eq!(e.fields(), vec!["notes"]);
+        assert!(notes("修复\u{202E}txt.exe").is_err());
     }
 
     // A key pair and signatures made with `tauri signer` (0 password) over the bytes

@@ -560,6 +560,8 @@ pub const CONFIRM_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// How long a package may take to arrive: 60 MB over a slow link.
 const PACKAGE_TIMEOUT: Duration = Duration::from_secs(3600);
+/// The longest a package's download may go without a byte.
+const STALL: Duration = Duration::from_secs(60);
 
 impl SyncEngine {
     /// The newest desk release the centre publishes for this package format (`None`: none).
@@ -578,7 +580,14 @@ impl SyncEngine {
             url.push_str("&key=");
             url.push_str(k);
         }
-        self.send(client.get(url), &e).await?.json().await.map_err(transport)
+        let res = self.send(client.get(url), &e).await?;
+        res.json().await.map_err(|e| {
+            if e.is_decode() {
+                Failure::Refused { field: None, message: "中心服务器关于更新的回答无法读取".into() }
+            } else {
+                transport(e)
+            }
+        })
     }
 
     /// Downloads `release`'s package to `dest` (a new file, 0600) and checks it: its size and
@@ -605,7 +614,13 @@ impl SyncEngine {
             let mut file = new_private_file(dest).map_err(|e| Failure::Local(e.to_string()))?;
             let mut hash = <sha2::Sha256 as sha2::Digest>::new();
             let mut got: u64 = 0;
-            while let Some(chunk) = res.chunk().await.map_err(transport)? {
+            // A link that stalls for a minute is given up on, not waited on for the hour.
+            let stalled = || Failure::Refused {
+                field: None, message: "更新包下载停滞超过1分钟，请稍后再试".into()
+            };
+            while let Some(chunk) =
+                tokio::time::timeout(STALL, res.chunk()).await.map_err(|_| stalled())?.map_err(transport)?
+            {
                 got += chunk.len() as u64;
                 if got > release.size {
                     return Err(Failure::Refused {

@@ -62,21 +62,37 @@ async fn a_desk_updates_itself_from_its_centre_and_refuses_a_changed_package() -
     as_root(&["apt-get", "install", "-y", "-qq", "--no-install-recommends", deb.to_str().expect("path")]);
     assert_eq!(installed_version(), current);
 
-    // The centre, with N+1 published (checked there with the release key first).
+    // The privileged step (what pkexec runs) checks the very file it installs, where only root
+    // writes: a package changed after the desk's own check (a swap in the user's folder), or
+    // one not newer than what is installed, is refused and nothing is installed.
+    let signature = std::fs::read_to_string(next_deb.with_extension("deb.sig")).expect("signature");
     let dir = tempfile::tempdir().expect("temp dir");
+    let swapped = dir.path().join(next_deb.file_name().expect("name"));
+    let mut bytes = std::fs::read(&next_deb).expect("package");
+    let at = bytes.len() - 5000;
+    bytes[at] ^= 1;
+    std::fs::write(&swapped, &bytes).expect("swapped copy");
+    let helper = |file: &Path| run(PROGRAM, &["--install-update", file.to_str().expect("path"), signature.trim()]);
+    let out = helper(&swapped);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(text(&out).contains("签名验证失败"), "{}", text(&out));
+    let out = helper(&deb);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert_eq!(installed_version(), current);
+    assert!(std::fs::read_dir("/var/cache/placecode-desk").map(|d| d.count()).unwrap_or(0) == 0, "no copy is left");
+
+    // The centre, with N+1 published (checked there with the release key first).
     let db = fresh_database();
     let central = Central::start(&db, free_port(), dir.path());
-    let publish = || {
-        central.admin(&[
-            "publish-release",
-            next_deb.to_str().expect("path"),
-            "--public-key",
-            key.to_str().expect("path"),
-            "--notes",
-            "修复：打印机列表\n新增：软件更新",
-        ])
-    };
-    assert!(publish().contains(&next), "published");
+    let published = central.admin(&[
+        "publish-release",
+        next_deb.to_str().expect("path"),
+        "--public-key",
+        key.to_str().expect("path"),
+        "--notes",
+        "修复：打印机列表\n新增：软件更新",
+    ]);
+    assert!(published.contains(&next), "published: {published}");
     let token = central.admin(&["enrol-token", "--district", "gulou"]);
 
     // The installed desk, a new user's folder: the administrator, then 设置.
@@ -103,6 +119,7 @@ async fn a_desk_updates_itself_from_its_centre_and_refuses_a_changed_package() -
     desk.screenshot("95-update-offered").await?;
 
     // The centre broken into: its copy changed (the hash made to match). Refused; N stays.
+    psql(&db, "CREATE TABLE kept AS SELECT package, sha256 FROM desk_releases");
     psql(&db, "UPDATE desk_releases SET package = overlay(package PLACING '\\x00'::bytea FROM 70000)");
     psql(&db, "UPDATE desk_releases SET sha256 = encode(sha256(package), 'hex')");
     desk.click("update-install").await?;
@@ -113,9 +130,8 @@ async fn a_desk_updates_itself_from_its_centre_and_refuses_a_changed_package() -
         std::fs::read_dir(home_data.join("cn.placecode.desk/updates")).expect("updates folder").collect();
     assert!(left.is_empty(), "the refused download is removed");
 
-    // Published again as built: installed, and the desk restarts into it.
-    central.admin(&["withdraw-release", &next]);
-    publish();
+    // The centre's copy repaired: installed, and the desk restarts into it.
+    psql(&db, "UPDATE desk_releases SET package = kept.package, sha256 = kept.sha256 FROM kept");
     desk.click("update-install").await?;
     let deadline = Instant::now() + Duration::from_secs(180);
     while installed_version() != next {
