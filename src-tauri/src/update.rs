@@ -300,6 +300,11 @@ fn installed_version(format: PackageFormat) -> Option<String> {
 fn install_as_root(file: &Path, signature: &str) -> Result<(), String> {
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let (format, version, arch) = placecode_core::release::parse_file_name(name).ok_or("更新包的文件名不对，已拒绝")?;
+    // A regular file, not a link, a pipe (which would hold this root process for ever) or a
+    // device.
+    if !std::fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_file()) {
+        return Err("无法读取下载的更新包（应为一个普通文件），已拒绝".to_owned());
+    }
     let key_text = installed_key().ok_or("本机没有发布公钥，不能安装更新")?;
     let key = placecode_core::release::public_key(&key_text).map_err(|e| e.to_string())?;
     let installed = installed_version(format).unwrap_or_default();
@@ -371,7 +376,7 @@ fn root_only_dir() -> std::io::Result<PathBuf> {
     {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
         if !meta.is_dir() || meta.uid() != 0 || meta.mode() & 0o022 != 0 {
-            return Err(std::io::Error::other("/var/cache/placecode-desk is not root's own folder"));
+            return Err(std::io::Error::other("/var/cache/placecode-desk 不是只有系统管理员可写的目录"));
         }
         std::fs::set_permissions(&parent, std::fs::Permissions::from_mode(0o700))?;
     }

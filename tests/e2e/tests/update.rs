@@ -78,6 +78,13 @@ async fn a_desk_updates_itself_from_its_centre_and_refuses_a_changed_package() -
     assert!(text(&out).contains("签名验证失败"), "{}", text(&out));
     let out = helper(&deb);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    // A pipe in the package's place would hold a root process for ever: refused at once.
+    let fifo = dir.path().join("fifo").join(next_deb.file_name().expect("name"));
+    std::fs::create_dir_all(fifo.parent().expect("parent")).expect("dir");
+    assert!(run("mkfifo", &[fifo.to_str().expect("path")]).status.success());
+    let out = helper(&fifo);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(text(&out).contains("普通文件"), "{}", text(&out));
     assert_eq!(installed_version(), current);
     assert!(std::fs::read_dir("/var/cache/placecode-desk").map(|d| d.count()).unwrap_or(0) == 0, "no copy is left");
 
