@@ -110,27 +110,7 @@ pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, acto
     release::Verifier::new(&key, &offered)
         .and_then(|v| v.check(&mut &bytes[..]))
         .map_err(|e| refused("signature", e))?;
-    // The package must be what its name says: a file renamed instead of rebuilt would be
-    // installed on every desk and offered to them again at once, for ever.
-    match release::package_fields(format, &bytes) {
-        Some((p, v)) if p == release::PACKAGE && v == offered.version => {}
-        Some((p, v)) => {
-            return Err(refuse(
-                "package",
-                format!(
-                    "安装包内是 {p} {v}，与文件名所说的 {} {} 不符：请用新版本号重新打包，不要只改文件名",
-                    release::PACKAGE,
-                    offered.version
-                ),
-            ))
-        }
-        None => {
-            return Err(refuse(
-                "package",
-                format!("这不是登记台的 {} 安装包（读不出其中的包名和版本）", format.as_str()),
-            ))
-        }
-    }
+    release::check_package(format, &bytes, &offered.version).map_err(|e| refused("package", e))?;
     // Every version ever published for this format and architecture, newest first, with the key
     // each was signed with.
     let published: Vec<(String, String)> = sqlx::query_as(

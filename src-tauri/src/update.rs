@@ -329,12 +329,7 @@ fn install_as_root(file: &Path, signature: &str) -> Result<(), String> {
         let verifier = placecode_core::release::Verifier::new(&key, &release).map_err(|e| e.to_string())?;
         let mut read = std::fs::File::open(&copy).map_err(|_| "无法读取更新包".to_owned())?;
         verifier.check(&mut read).map_err(|e| e.to_string())?;
-        let bytes = std::fs::read(&copy).map_err(|_| "无法读取更新包".to_owned())?;
-        let head = &bytes[..bytes.len().min(placecode_core::release::FIELDS_WITHIN)];
-        match placecode_core::release::package_fields(format, head) {
-            Some((p, v)) if p == placecode_core::release::PACKAGE && v == version => {}
-            _ => return Err("更新包内的包名或版本与发布的不符，已拒绝".to_owned()),
-        }
+        placecode_core::release::check_package_file(format, &copy, &version).map_err(|e| e.to_string())?;
         let tool: &[&str] = match format {
             PackageFormat::Deb => &["/usr/bin/apt-get", "install", "-y", "--no-install-recommends"],
             PackageFormat::Rpm if Path::new("/usr/bin/dnf").exists() => &["/usr/bin/dnf", "install", "-y"],

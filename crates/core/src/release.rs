@@ -153,6 +153,27 @@ pub fn package_fields(format: PackageFormat, bytes: &[u8]) -> Option<(String, St
     }
 }
 
+/// The rule the centre (at publication) and the desk (before installing) hold a package to:
+/// its own control data names this program and `version`. A file renamed instead of rebuilt
+/// would otherwise be installed and then offered again, for ever.
+pub fn check_package(format: PackageFormat, head: &[u8], version: &str) -> Result<()> {
+    match package_fields(format, head) {
+        Some((p, v)) if p == PACKAGE && v == version => Ok(()),
+        Some((p, v)) => Err(refused(&format!(
+            "安装包内是 {p} {v}，与发布的 {PACKAGE} {version} 不符：请用新版本号重新打包，不要只改文件名"
+        ))),
+        None => Err(refused(&format!("这不是登记台的 {} 安装包（读不出其中的包名和版本）", format.as_str()))),
+    }
+}
+
+/// [`check_package`] on a file (its first [`FIELDS_WITHIN`] bytes).
+pub fn check_package_file(format: PackageFormat, path: &std::path::Path, version: &str) -> Result<()> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)?.take(FIELDS_WITHIN as u64).read_to_end(&mut head)?;
+    check_package(format, &head, version)
+}
+
 /// ar archive (`!<arch>`): 60-byte member headers, the size in decimal at 48..58.
 fn deb_fields(bytes: &[u8]) -> Option<(String, String)> {
     use std::io::Read;
@@ -423,6 +444,11 @@ mod tests {
         assert_eq!(package_fields(PackageFormat::Rpm, &rpm[..200]), None);
         let noise: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
         assert_eq!(package_fields(PackageFormat::Deb, &noise), None);
+        assert!(check_package(PackageFormat::Deb, deb, "0.2.0").is_ok());
+        let e = check_package(PackageFormat::Deb, deb, "0.2.1").unwrap_err();
+        assert!(e.to_string().contains("安装包内是 placecode-desk 0.2.0"), "{e}");
+        let e = check_package(PackageFormat::Deb, &noise, "0.2.0").unwrap_err();
+        assert_eq!(e.code(), "release");
     }
 
     #[test]

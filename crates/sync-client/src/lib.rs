@@ -639,19 +639,8 @@ impl SyncEngine {
             let mut read = std::fs::File::open(dest).map_err(|e| Failure::Local(e.to_string()))?;
             verifier.check(&mut read).map_err(|e| refused_release(&e))?;
             // What the package says it is, as the centre checked at publication.
-            let mut head = Vec::new();
-            let file = std::fs::File::open(dest).map_err(|e| Failure::Local(e.to_string()))?;
-            std::io::Read::read_to_end(
-                &mut std::io::Read::take(file, placecode_core::release::FIELDS_WITHIN as u64),
-                &mut head,
-            )
-            .map_err(|e| Failure::Local(e.to_string()))?;
-            match placecode_core::release::package_fields(release.format, &head) {
-                Some((p, v)) if p == placecode_core::release::PACKAGE && v == release.version => Ok(()),
-                _ => Err(Failure::Refused {
-                    field: None, message: "更新包内的包名或版本与发布的不符，已拒绝".into()
-                }),
-            }
+            placecode_core::release::check_package_file(release.format, dest, &release.version)
+                .map_err(|e| refused_release(&e))
         }
         .await;
         if result.is_err() {
