@@ -148,9 +148,6 @@ impl Updater {
         state.installing = false;
         if let Err(e) = &result {
             state.error = Some(e.to_string());
-            if e.to_string().contains("撤回") {
-                state.offered = None;
-            }
         }
         result
     }
@@ -167,7 +164,13 @@ impl Updater {
         }
         private_dir(&self.download_dir).map_err(|e| DeskError::Internal(format!("update dir: {e}")))?;
         let file = self.download_dir.join(release.file_name());
-        sync.fetch_release(release, key, &file).await.map_err(|f| failed(&f))?;
+        if let Err(f) = sync.fetch_release(release, key, &file).await {
+            // Withdrawn since it was offered: the offer goes with it.
+            if f == placecode_sync_client::Failure::Server(404) {
+                self.state()?.offered = None;
+            }
+            return Err(failed(&f));
+        }
         let installed = tauri::async_runtime::spawn_blocking({
             let (file, release) = (file.clone(), release.clone());
             move || install_package(&file, &release)

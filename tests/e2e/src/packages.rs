@@ -40,8 +40,7 @@ pub fn as_root(args: &[&str]) -> Output {
 }
 
 pub fn installed() -> bool {
-    let out = run("dpkg-query", &["-W", "-f=${Status}", PACKAGE]);
-    String::from_utf8_lossy(&out.stdout).contains("install ok installed")
+    !installed_version().is_empty()
 }
 
 /// Removes the package however the test ends, so a failed run leaves nothing installed.
