@@ -31,21 +31,11 @@ fn refused(field: &str, e: placecode_core::Error) -> CentralError {
 /// Reads a regular file the administrator named (not a device, a pipe or a folder), at most
 /// `limit` bytes.
 pub fn read_bounded(path: &Path, limit: u64, field: &str, what: &str) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let unreadable = || refuse(field, format!("无法读取{what}：{}（应为一个普通文件）", path.display()));
-    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return Err(unreadable());
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .map_err(|_| unreadable())?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|_| unreadable())?;
-    if bytes.len() as u64 > limit {
-        return Err(refuse(field, format!("{what}过大（超过{} KB）", limit / 1024)));
-    }
-    Ok(bytes)
+    use placecode_core::files::NotRead;
+    placecode_core::files::read_bounded(path, limit).map_err(|e| match e {
+        NotRead::Unreadable => refuse(field, format!("无法读取{what}：{}（应为一个普通文件）", path.display())),
+        NotRead::TooLarge => refuse(field, format!("{what}过大（超过{} KB）", limit / 1024)),
+    })
 }
 
 /// What `publish` is given besides the package.

@@ -10,6 +10,7 @@ pub mod checkin;
 pub mod code;
 pub mod decision;
 pub mod error;
+pub mod files;
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 pub mod identity;
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]

@@ -95,17 +95,22 @@ pub fn load_or_create(path: &Path) -> Result<SigningKey> {
     }
 }
 
+/// Creates a new file readable by its owner only (0600 on Unix); one already there is an error.
+pub fn new_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
 /// Writes a new file readable by its owner only (0600 on Unix), its folder made if needed, and
 /// synced to disk; an existing file is never overwritten. For key files.
 pub fn write_new_private(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
+    let mut file = new_private_file(path)?;
     file.write_all(bytes)?;
     file.sync_all()?;
     Ok(())

@@ -248,6 +248,15 @@ impl SyncEngine {
         b.build().map_err(|e| Failure::Local(e.to_string()))
     }
 
+    /// This desk's enrolment and a client for its centre. An enrolment made before http was
+    /// refused: nothing more leaves in clear.
+    fn connection(&self) -> Result<(Enrolment, reqwest::Client), Failure> {
+        let e = self.with_store(|s| s.enrolment())?.ok_or(Failure::NotEnrolled)?;
+        server_url(&e.server_url)?;
+        let client = Self::client(e.ca_file.as_deref())?;
+        Ok((e, client))
+    }
+
     /// Exchanges a one-time token for this desk's credential and registers its code-signing key.
     pub async fn enrol(
         &self,
@@ -316,10 +325,7 @@ impl SyncEngine {
 
     /// Pushes everything waiting, then pulls everything new.
     pub async fn sync_once(&self) -> Result<Report, Failure> {
-        let enrolment = self.with_store(|s| s.enrolment())?.ok_or(Failure::NotEnrolled)?;
-        // An enrolment made before http was refused: nothing more leaves in clear.
-        server_url(&enrolment.server_url)?;
-        let client = Self::client(enrolment.ca_file.as_deref())?;
+        let (enrolment, client) = self.connection()?;
         let total = self.with_store(|s| s.outbox_counts())?.0;
         self.set_live(|l| {
             l.syncing = true;
@@ -571,9 +577,7 @@ impl SyncEngine {
         format: placecode_core::release::PackageFormat,
         key_id: Option<&str>,
     ) -> Result<Option<placecode_core::release::Release>, Failure> {
-        let e = self.with_store(|s| s.enrolment())?.ok_or(Failure::NotEnrolled)?;
-        server_url(&e.server_url)?;
-        let client = Self::client(e.ca_file.as_deref())?;
+        let (e, client) = self.connection()?;
         let mut url =
             format!("{}/api/v1/releases/latest?format={}&arch={}", e.server_url, format.as_str(), format.this_arch());
         if let Some(k) = key_id.filter(|k| k.len() == 16 && k.bytes().all(|b| b.is_ascii_hexdigit())) {
@@ -605,13 +609,13 @@ impl SyncEngine {
         if release.size > placecode_core::release::MAX_PACKAGE_BYTES {
             return Err(Failure::Refused { field: None, message: "更新包过大，已拒绝".into() });
         }
-        let e = self.with_store(|s| s.enrolment())?.ok_or(Failure::NotEnrolled)?;
-        server_url(&e.server_url)?;
-        let client = Self::client(e.ca_file.as_deref())?;
+        let (e, client) = self.connection()?;
         let url = format!("{}/api/v1/releases/{}", e.server_url, verifier.file_name());
         let result = async {
             let mut res = self.send(client.get(url).timeout(PACKAGE_TIMEOUT), &e).await?;
-            let mut file = new_private_file(dest).map_err(|e| Failure::Local(e.to_string()))?;
+            // A file left there is replaced by a new one only this user reads.
+            let _ = std::fs::remove_file(dest);
+            let mut file = placecode_store::keys::new_private_file(dest).map_err(|e| Failure::Local(e.to_string()))?;
             let mut hash = <sha2::Sha256 as sha2::Digest>::new();
             let mut got: u64 = 0;
             // A link that stalls for a minute is given up on, not waited on for the hour.
@@ -652,16 +656,6 @@ impl SyncEngine {
 
 fn refused_release(e: &placecode_core::Error) -> Failure {
     Failure::Refused { field: None, message: e.to_string() }
-}
-
-/// A new file only its owner reads (a file already there is replaced).
-fn new_private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    let _ = std::fs::remove_file(path);
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    o.open(path)
 }
 
 /// Asks the centre about the person with this document number (a door tag matched): on the
@@ -735,20 +729,11 @@ const CA_FILE_MAX: u64 = 1024 * 1024;
 /// A CA file's bytes: a regular file of at most [`CA_FILE_MAX`] (a device such as /dev/zero, a
 /// pipe or a huge file is refused, never read without end).
 fn read_ca_file(path: &str) -> Result<Vec<u8>, Failure> {
-    use std::io::Read;
-    let unreadable = || refused("ca_file", format!("无法读取CA证书文件：{path}"));
-    // Asked before opening: opening a named pipe for reading waits for a writer.
-    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return Err(unreadable());
-    }
-    let file = std::fs::File::open(path).map_err(|_| unreadable())?;
-    // Read one byte past the limit: a larger file (or one growing meanwhile) is seen as such.
-    let mut pem = Vec::new();
-    file.take(CA_FILE_MAX + 1).read_to_end(&mut pem).map_err(|_| unreadable())?;
-    if pem.len() as u64 > CA_FILE_MAX {
-        return Err(refused("ca_file", "CA证书文件过大（超过1MB），请确认选择的是证书文件"));
-    }
-    Ok(pem)
+    use placecode_core::files::{read_bounded, NotRead};
+    read_bounded(Path::new(path), CA_FILE_MAX).map_err(|e| match e {
+        NotRead::Unreadable => refused("ca_file", format!("无法读取CA证书文件：{path}")),
+        NotRead::TooLarge => refused("ca_file", "CA证书文件过大（超过1MB），请确认选择的是证书文件"),
+    })
 }
 
 fn refused(field: &'static str, message: impl Into<String>) -> Failure {
