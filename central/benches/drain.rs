@@ -39,6 +39,7 @@ fn check_ins(db: &std::path::Path, n: usize, offset: u64) -> Vec<f64> {
         let ctx = CheckInContext { operator_id: op.id.clone(), trip_code_checked: true, code: None, now: Utc::now() };
         let input = DeclarationInput {
             name: "李四".into(),
+            document_kind: None,
             id_number: resident_id(5_000_000 + offset + i as u64),
             address: "开封市鼓楼区中山路1号".into(),
             visited_risk_area: Some(false),

@@ -119,13 +119,7 @@ pub async fn clear(
     id_number: &str,
     note: &str,
 ) -> Result<bool> {
-    let today = placecode_core::sync::shanghai_date(Utc::now());
-    let number = placecode_core::identity::resident_id(id_number, today)
-        .map(|id| id.number)
-        .or_else(|_| {
-            placecode_core::identity::document(placecode_core::identity::DocumentKind::Passport, id_number, today)
-        })
-        .map_err(|m| CentralError::Invalid { field: "id_number".into(), message: format!("证件号：{m}") })?;
+    let number = crate::trace::document_number(id_number)?;
     let note = placecode_core::normalize::clean(note);
     if note.chars().count() < 2 || note.chars().count() > 200 {
         return Err(CentralError::Invalid {

@@ -107,24 +107,11 @@ fn id_hash(key: &[u8; 32], raw: &str) -> Result<Vec<u8>> {
     Ok(placecode_core::risk::id_hash(key, &document_number(raw)?).to_vec())
 }
 
-/// A document number as typed: a resident ID checked and normalized; another document (5 to 32
-/// letters and digits) uppercased.
+/// A document number as typed, of the kind the number tells, checked by that kind's rule.
 pub fn document_number(raw: &str) -> Result<String> {
     let today = placecode_core::sync::shanghai_date(Utc::now());
-    // Resident IDs are checked and normalized; other documents match as typed, uppercased.
-    placecode_core::identity::resident_id(raw, today)
-        .map(|id| id.number)
-        .or_else(|e| {
-            let s = placecode_core::normalize::compact(raw).to_ascii_uppercase();
-            if s.chars().all(|c| c.is_ascii_digit())
-                || !(5..=32).contains(&s.len())
-                || !s.chars().all(|c| c.is_ascii_alphanumeric())
-            {
-                Err(e)
-            } else {
-                Ok(s)
-            }
-        })
+    placecode_core::identity::detect(raw, today)
+        .map(|d| d.number)
         .map_err(|m| CentralError::Invalid { field: "id_number".into(), message: format!("证件号：{m}") })
 }
 

@@ -363,6 +363,49 @@ async fn a_printed_posters_qr_checks_a_phone_in(pool: PgPool) {
     assert!(visits.iter().all(|v| v["source"] == "phone" && v["venue_name"] == "鼓楼超市"));
 }
 
+/// A foreign permanent resident on an ordinary phone: the document kind is chosen from the list,
+/// the keyboard turns to letters for a card that has them, the declaration is green and filed
+/// with its kind, and the next visit needs only the last four.
+#[sqlx::test]
+async fn a_foreign_permanent_resident_declares_and_returns_by_the_last_four(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("清明上河园（南门）", CodeKind::General).await;
+    let url = s.url(&format!("/c/{code}"));
+    let chrome = phone_browser(390, 844, 16).await;
+    let d = chrome.driver.as_ref().expect("driver");
+    d.goto(&url).await.expect("open");
+    wait_for(d, "#document_kind").await;
+    let mode = || async { d.find(By::Id("id_number")).await.unwrap().attr("inputmode").await.unwrap() };
+    assert_eq!(mode().await.as_deref(), Some("numeric"), "a resident ID by default: the number pad");
+    d.find(By::Css("#document_kind option[value='foreign_permanent_resident']")).await.unwrap().click().await.unwrap();
+    assert_eq!(mode().await.as_deref(), Some("text"), "the 2004/2017 card has letters");
+    fill(d, "name", "Anna O'Neil-Smith").await;
+    fill(d, "id_number", "usa410285061515").await;
+    fill(d, "address", "开封市龙亭区中山路北段1号").await;
+    choose(d, "visited_risk_area", "no").await;
+    choose(d, "contact_with_suspected", "no").await;
+    choose(d, "temperature_normal", "yes").await;
+    shot(d, "phone-20-foreign-resident-declares").await;
+    submit(d).await;
+    assert_eq!(wait_for(d, "#result").await.attr("data-colour").await.unwrap().as_deref(), Some("green"));
+    let shown = text(d).await;
+    assert!(shown.contains("1515") && !shown.contains("USA410285061515"), "{shown}");
+    let kinds: Vec<(String,)> = sqlx::query_as("SELECT document_kind FROM people").fetch_all(&pool).await.unwrap();
+    assert_eq!(kinds, [("foreign_permanent_resident".to_owned(),)]);
+
+    d.goto(&url).await.unwrap();
+    wait_for(d, "#last4").await;
+    fill(d, "last4", "1515").await;
+    submit(d).await;
+    assert_eq!(wait_for(d, "#result").await.attr("data-colour").await.unwrap().as_deref(), Some("green"));
+    shot(d, "phone-21-foreign-resident-returns").await;
+    assert_eq!(visits(&pool).await, 2);
+    if let Some(driver) = chrome.driver.clone() {
+        driver.quit().await.ok();
+    }
+}
+
 /// A small phone (320×568) with the text at 150%: questions named when unanswered, a vague
 /// address refused, an ID ending in X typed with the X key, a double tap and a reload storing
 /// one visit, and the clock and bar in view on green, a group, yellow and red.

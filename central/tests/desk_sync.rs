@@ -224,6 +224,7 @@ fn desk_with_backlog(dir: &Path, n: u64, seed: u64) -> (PathBuf, SigningKey) {
         let ctx = CheckInContext { operator_id: op.id.clone(), trip_code_checked: true, code: None, now: Utc::now() };
         let refuse = i % 25 == 0;
         let input = DeclarationInput {
+            document_kind: None,
             name: "王'; DROP TABLE visits;--".chars().take(1).collect::<String>() + "建国",
             id_number: resident_id(seed * 100_000 + i),
             address: "开封市鼓楼区中山路1号".into(),

@@ -34,7 +34,7 @@ async fn first_visit_declares_then_four_digits_suffice(pool: PgPool) {
     let cookie = first.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     let html = first.text().await.unwrap();
-    assert!(html.contains("鼓楼超市") && html.contains("身份证号"));
+    assert!(html.contains("鼓楼超市") && html.contains("证件号码") && html.contains("外国人永久居留身份证"));
     assert!(html.len() < 12_000, "page is {} bytes", html.len());
     let token = csrf(&html);
 
@@ -60,7 +60,7 @@ async fn first_visit_declares_then_four_digits_suffice(pool: PgPool) {
 
     // Second scan: four digits only.
     let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("身份证后四位") && !html.contains("name=\"id_number\""), "{html}");
+    assert!(html.contains("证件号后四位") && !html.contains("name=\"id_number\""), "{html}");
     let token = csrf(&html);
     let wrong = phone.post(&url).form(&token.last4("0000", &[])).send().await.unwrap();
     assert_eq!(wrong.status(), 422);
@@ -73,6 +73,78 @@ async fn first_visit_declares_then_four_digits_suffice(pool: PgPool) {
     // The venue's desk pulls both phone check-ins.
     let pulled = desk.pull(0).await;
     assert_eq!(pulled.changes.iter().filter(|c| c.kind == ChangeKind::PhoneVisit).count(), 2);
+}
+
+/// A foreign permanent resident and a passport holder check in on their phones: each document by
+/// its own rule, filed with its kind, and the return by the last four works for a passport's
+/// letters. A kind the form never offers, and a number of another kind, are refused with the
+/// reason; nothing is saved.
+#[sqlx::test]
+async fn every_document_kind_on_the_phone(pool: PgPool) {
+    let (_s, _desk, url) = market(&pool).await;
+    let with_kind = |t: &Tokens, name: &str, kind: &str, number: &str| {
+        let mut f = declaration(t, name, number);
+        f.push(("document_kind", kind.into()));
+        f
+    };
+    let refused = |res: reqwest::Response| async move {
+        assert_eq!(res.status(), 422);
+        res.text().await.unwrap()
+    };
+    let phone = phone_client();
+    let t = form(&phone, &url).await;
+    let html = refused(
+        phone.post(&url).form(&with_kind(&t, "Anna Müller", "<script>", "941840198506150017")).send().await.unwrap(),
+    )
+    .await;
+    assert!(html.contains("证件类型：不在可选范围内") && !html.contains("<script>"), "{html}");
+    let t = form(&phone, &url).await;
+    let html = refused(
+        phone.post(&url).form(&with_kind(&t, "王芳", "resident_id", "820000198512010026")).send().await.unwrap(),
+    )
+    .await;
+    assert!(html.contains("身份证号：这是港澳台居民居住证的号码"), "{html}");
+    let t = form(&phone, &url).await;
+    let html = refused(
+        phone
+            .post(&url)
+            .form(&with_kind(&t, "Anna Smith", "foreign_permanent_resident", "941840198506150018"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(html.contains("永居证号码：校验位不对"), "{html}");
+    // The choice is kept on the redisplay.
+    assert!(html.contains("<option value=\"foreign_permanent_resident\" selected>"), "{html}");
+    assert_eq!(count(&pool, "SELECT count(*) FROM people").await, 0);
+
+    let t = form(&phone, &url).await;
+    let res = phone
+        .post(&url)
+        .form(&with_kind(&t, "Anna Smith", "foreign_permanent_resident", "941840198506150017"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("data-colour=\"green\""));
+
+    let traveller = phone_client();
+    let t = form(&traveller, &url).await;
+    let res =
+        traveller.post(&url).form(&with_kind(&t, "John O'Neil-Smith", "passport", "x1234567a")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let t = form(&traveller, &url).await;
+    let back = traveller.post(&url).form(&t.last4("567a", &[])).send().await.unwrap();
+    assert_eq!(back.status(), 200);
+    assert!(back.text().await.unwrap().contains("data-colour=\"green\""));
+
+    let kinds: Vec<(String,)> =
+        sqlx::query_as("SELECT document_kind FROM people ORDER BY id").fetch_all(&pool).await.unwrap();
+    assert_eq!(kinds, [("foreign_permanent_resident".to_owned(),), ("passport".to_owned(),)]);
+    let on_file: Vec<String> = people_on_file(&pool).await.into_iter().map(|p| p.document_number).collect();
+    assert_eq!(on_file, ["941840198506150017", "X1234567A"]);
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE way_in = 'last4'").await, 1);
 }
 
 #[sqlx::test]
@@ -540,7 +612,7 @@ async fn last_four_ending_in_x_and_ticking_people_instead(pool: PgPool) {
     let t = form(&phone, &url).await;
     let only_spouse = phone.post(&url).form(&t.last4("", &["2"])).send().await.unwrap();
     assert_eq!(only_spouse.status(), 422);
-    assert!(only_spouse.text().await.unwrap().contains("请输入其中一人的身份证后四位"));
+    assert!(only_spouse.text().await.unwrap().contains("请输入其中一人的证件号码后四位"));
     let both = phone.post(&url).form(&t.last4("", &["1", "2"])).send().await.unwrap();
     assert_eq!(both.status(), 200);
     assert_eq!(both.text().await.unwrap().matches("class=\"who ").count(), 2);

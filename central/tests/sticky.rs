@@ -17,6 +17,7 @@ const ME: &str = "410202199003070014";
 fn declaration(risk_area: bool) -> DeclarationInput {
     DeclarationInput {
         name: "赵强".into(),
+        document_kind: None,
         id_number: ME.into(),
         address: "鼓楼区中山路18号院".into(),
         phone: String::new(),

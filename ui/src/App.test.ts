@@ -175,7 +175,7 @@ describe('App', () => {
 
   it('keeps what was typed in the venue form and in a declaration while another tab is open', async () => {
     const user = userEvent.setup();
-    vi.mocked(api.checkInById).mockResolvedValue({ outcome: 'unknown', id_number: '11010519491231002X' });
+    vi.mocked(api.checkInById).mockResolvedValue({ outcome: 'unknown', id_number: '11010519491231002X', document_kind: 'resident_id' });
     render(App);
     await user.type(await screen.findByTestId('checkin-input'), '11010519491231002X{Enter}');
     await user.type(await screen.findByTestId('declare-name'), '李秀英');
@@ -458,7 +458,7 @@ describe('App: signing in', () => {
 
   it('returns to sign-in when a check-in finds the desk signed out, dropping what was on screen', async () => {
     const user = userEvent.setup();
-    vi.mocked(api.checkInById).mockResolvedValue({ outcome: 'unknown', id_number: '11010519491231002X' });
+    vi.mocked(api.checkInById).mockResolvedValue({ outcome: 'unknown', id_number: '11010519491231002X', document_kind: 'resident_id' });
     vi.mocked(api.declare).mockRejectedValue(
       commandError({ code: 'signed_out', message: '请先登录：选择登记员并输入PIN' }),
     );

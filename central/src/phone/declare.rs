@@ -114,6 +114,9 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
     let today = placecode_core::sync::shanghai_date(now);
     let get = |k: &str| placecode_core::checkin::form_value(fields, k);
     let people = if s.kind == CodeKind::General { known(app, phone).await? } else { Vec::new() };
+    // A kind the form never offers (a tampered form) is refused, never taken for a resident ID.
+    let kind = get("document_kind");
+    let tampered = !kind.is_empty() && placecode_core::identity::DocumentKind::parse(&kind).is_none();
     let checked = if s.kind == CodeKind::General {
         let input = DeclarationInput::from_form(fields);
         let mut checked = placecode_core::checkin::declaration(&input, today, "");
@@ -122,9 +125,12 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
         if relation.is_none() {
             checked = also_invalid(checked, "relation", t::RELATION_MISSING);
         }
+        if tampered {
+            checked = also_invalid(checked, "document_kind", t::DOCUMENT_KIND_BAD);
+        }
         checked.map(|d| {
             let row = PersonRow {
-                document_kind: "resident_id",
+                document_kind: d.id.kind.key(),
                 last4: d.id.last4().to_owned(),
                 document_number: d.id.number,
                 name: d.name,
@@ -135,11 +141,9 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
             (row, d.answers, None, relation.unwrap_or_default())
         })
     } else {
-        let kind = get("document_kind");
         let input = TruckDeclarationInput::from_form(fields);
         let mut checked = placecode_core::checkin::truck_declaration(&input, today, "");
-        if input.document_kind.is_none() && !kind.is_empty() {
-            // A tampered form: never taken for a resident ID.
+        if tampered {
             checked = also_invalid(checked, "document_kind", t::DOCUMENT_KIND_BAD);
         }
         // Before the truck arrives: where it is going (the checkpoint's staff confirm it).

@@ -80,7 +80,9 @@ if(r.redirected&&r.ok){location.replace(r.url);return}f.submit()}).catch(functio
 window.addEventListener('pageshow',function(){sent=0;if(b){b.disabled=false;\
 b.textContent=b.getAttribute('data-label')}});document.querySelectorAll('button.xkey').forEach(function(k){\
 k.addEventListener('click',function(){var i=document.getElementById(k.getAttribute('data-for'));\
-var v=i.value.replace(/[xX\\s]/g,'');if(v.length>=i.maxLength)v=v.slice(0,i.maxLength-1);i.value=v+'X';i.focus()})})})();";
+var v=i.value.replace(/[xX\\s]/g,'');if(v.length>=i.maxLength)v=v.slice(0,i.maxLength-1);i.value=v+'X';i.focus()})});\
+var dk=document.getElementById('document_kind'),dn=document.getElementById('id_number');if(dk&&dn){var kb=function(){\
+dn.inputMode=/^(resident_id|hmt_residence_permit)$/.test(dk.value)?'numeric':'text'};dk.addEventListener('change',kb);kb()}})();";
 
 /// A page's script: none, the result's live clock, or the forms' helper.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -197,6 +199,32 @@ impl Form<'_> {
 
     /// A text box with an X key beside it (ID numbers and their last four end in X for some people,
     /// and a phone's number pad has no X).
+    /// 证件类型: every kind the core checks, a resident ID first; the choice kept on a redisplay,
+    /// and the reason shown when a tampered form named another.
+    fn document_kind(&self, out: &mut String) {
+        let chosen = self.value("document_kind");
+        let bad = self.error("document_kind");
+        let _ = write!(
+            out,
+            "<label for=\"document_kind\">{}</label><select id=\"document_kind\" name=\"document_kind\"{}>",
+            t::DOCUMENT_KIND,
+            if bad.is_some() { " class=\"bad\" aria-invalid=\"true\"" } else { "" },
+        );
+        for d in placecode_core::identity::DocumentKind::ALL {
+            let k = d.key();
+            let _ = write!(
+                out,
+                "<option value=\"{k}\"{}>{}</option>",
+                if chosen == k { " selected" } else { "" },
+                d.label()
+            );
+        }
+        out.push_str("</select>");
+        if let Some(m) = bad {
+            let _ = write!(out, "<div class=\"err\">{}</div>", esc(m));
+        }
+    }
+
     fn with_x(&self, out: &mut String, key: &str, label: &str, extra: &str) {
         let bad = self.error(key);
         let _ = write!(
@@ -280,6 +308,7 @@ pub fn declaration(nonce: &str, venue: &str, h: &Hidden, f: &Form, for_other: bo
         }
     }
     f.text(&mut b, "name", t::NAME, "text", "autocomplete=\"name\" maxlength=\"60\" required");
+    f.document_kind(&mut b);
     f.with_x(&mut b, "id_number", t::ID_NUMBER, "maxlength=\"18\" required");
     f.text(&mut b, "address", t::ADDRESS, "text", "maxlength=\"120\" required");
     let _ = write!(b, "<p class=\"note\">{}</p>", t::ADDRESS_HINT);
@@ -306,7 +335,6 @@ pub fn truck_declaration(
     destinations: Option<&[(String, String)]>,
     shared: bool,
 ) -> String {
-    use placecode_core::identity::DocumentKind as D;
     let mut b = String::with_capacity(5000);
     head(&mut b, venue, kind_label);
     let _ = write!(b, "<p class=\"note\">{}</p>", t::TRUCK_INTRO);
@@ -316,21 +344,7 @@ pub fn truck_declaration(
     f.banner(&mut b);
     form_open(&mut b, h, "declare");
     f.text(&mut b, "name", t::NAME, "text", "autocomplete=\"name\" maxlength=\"60\" required");
-    let chosen = f.value("document_kind");
-    let _ = write!(
-        b,
-        "<label for=\"document_kind\">{}</label><select id=\"document_kind\" name=\"document_kind\">",
-        t::DOCUMENT_KIND
-    );
-    for (k, d) in [
-        ("resident_id", D::ResidentId),
-        ("passport", D::Passport),
-        ("hk_macao_permit", D::HkMacaoPermit),
-        ("taiwan_permit", D::TaiwanPermit),
-    ] {
-        let _ = write!(b, "<option value=\"{k}\"{}>{}</option>", if chosen == k { " selected" } else { "" }, d.label());
-    }
-    b.push_str("</select>");
+    f.document_kind(&mut b);
     f.text(
         &mut b,
         "document_number",

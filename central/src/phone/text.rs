@@ -21,10 +21,10 @@ pub const TIMED_OUT: &str = "网络太慢，这次没有完成。请重新扫码
 pub const STALE_FORM: &str = "页面已过期，请重新扫码后再提交。";
 pub const SERVER_ERROR: &str = "服务器暂时无法处理，请稍后重试，或到登记台人工登记。";
 
-pub const FIRST_VISIT: &str = "首次登记请填写以下信息，下次扫码只需输入身份证后四位。";
+pub const FIRST_VISIT: &str = "首次登记请填写以下信息，下次扫码只需输入证件号码后四位。";
 pub const TRUCK_INTRO: &str = "货车司乘人员请每人填写一份申报。";
 pub const NAME: &str = "姓名";
-pub const ID_NUMBER: &str = "身份证号";
+pub const ID_NUMBER: &str = "证件号码";
 pub const ADDRESS: &str = "住址";
 pub const PHONE: &str = "手机号";
 pub const PHONE_OPTIONAL: &str = "手机号（选填）";
@@ -45,13 +45,13 @@ pub const DECLARED_AT: &str = "申报时间";
 pub const FIX_ERRORS: &str = "请修改标红的内容后再提交：";
 
 pub const WELCOME_BACK: &str = "欢迎再次登记";
-pub const LAST4: &str = "身份证后四位";
-pub const LAST4_HINT: &str = "输入本机登记过的人的身份证后四位";
+pub const LAST4: &str = "证件号后四位";
+pub const LAST4_HINT: &str = "输入本机登记过的人的证件号码后四位";
 pub const CHECK_IN: &str = "登记";
 pub const ADD_PERSON: &str = "为其他人登记（如老人、儿童）";
-pub const LAST4_BAD: &str = "身份证后四位：应为4位数字（最后一位可为X，可点X键输入）";
-pub const LAST4_NEEDED: &str = "请输入其中一人的身份证后四位；勾选了本人时可以不输入";
-pub const LAST4_OR_TICK: &str = "输入其中一人的身份证后四位，或勾选要登记的人（勾选了本人时可以不输入后四位）";
+pub const LAST4_BAD: &str = "证件号后四位：应为证件号码的最后4位，数字或字母（身份证最后一位可为X，可点X键输入）";
+pub const LAST4_NEEDED: &str = "请输入其中一人的证件号码后四位；勾选了本人时可以不输入";
+pub const LAST4_OR_TICK: &str = "输入其中一人的证件号码后四位，或勾选要登记的人（勾选了本人时可以不输入后四位）";
 pub const WHO: &str = "要登记的人（可多选）";
 pub const X_KEY: &str = "输入字母X";
 pub const SENDING: &str = "提交中…";
@@ -97,7 +97,7 @@ pub const MAY_NOT_ENTER: &str = "不能进入";
 pub const IF_WRONG: &str = "如对结果有疑问：请向现场工作人员说明，由其核实后处理，请勿自行离开。";
 pub const SUPERVISION_PHONE: &str = "场所监督电话 ";
 pub const HOTLINE: &str = "也可拨打12345政务服务便民热线。";
-pub const LAST4_UNKNOWN: &str = "身份证后四位：本机没有登记过这个人，请核对，或为其他人登记";
+pub const LAST4_UNKNOWN: &str = "证件号后四位：本机没有登记过这个人，请核对，或为其他人登记";
 
 pub const GREEN_SAY: &str = "通行";
 pub const YELLOW_SAY: &str = "请勿进入，请到登记台出示此页，按工作人员指引就地等候核验";
@@ -111,4 +111,4 @@ pub const CHECKPOINTS_INTRO: &str =
     "货车司乘人员可在到达卡口前打开对应卡口的码，提前完成申报；到达后向工作人员报车牌号确认。";
 pub const CHECKPOINTS_NONE: &str = "暂无已发布的卡口码。";
 pub const TOO_LARGE: &str = "提交的内容过长，请返回重新填写。";
-pub const LAST4_SHARED: &str = "身份证后四位：本机有不止一人是这四位，请在下面勾选要登记的人";
+pub const LAST4_SHARED: &str = "证件号后四位：本机有不止一人是这四位，请在下面勾选要登记的人";

@@ -42,23 +42,28 @@ pub fn last_four_of(number: &str) -> String {
     number.chars().skip(n.saturating_sub(4)).collect()
 }
 
-/// The year of birth a resident ID number carries (its 7th to 10th digits); `None` for another
-/// document or a number without one.
+/// The year of birth a number on GB 11643's pattern carries (its 7th to 10th digits: resident
+/// IDs, 港澳台居民居住证, the 18-digit 永居证); `None` for another document or a number without one.
 pub fn birth_year_of(kind: DocumentKind, number: &str) -> Option<i32> {
-    if kind != DocumentKind::ResidentId || number.len() != 18 {
+    let gb11643 = matches!(
+        kind,
+        DocumentKind::ResidentId | DocumentKind::HmtResidencePermit | DocumentKind::ForeignPermanentResident
+    );
+    if !gb11643 || number.len() != 18 {
         return None;
     }
     number.get(6..10).filter(|y| y.bytes().all(|b| b.is_ascii_digit())).and_then(|y| y.parse().ok())
 }
 
-/// 身份证后四位 as a returning visitor types it (R5), at the desk or on a phone: four digits, the
-/// last of which may be X (either case; full-width accepted).
+/// 证件号后四位 as a returning visitor types it (R5), at the desk or on a phone: the last four
+/// letters or digits of any document (a resident ID's may end in X; either case and full-width
+/// accepted).
 pub fn last4(raw: &str) -> Result<String, String> {
     let s = normalize::compact(raw).to_ascii_uppercase();
-    if s.len() == 4 && s.bytes().enumerate().all(|(i, b)| b.is_ascii_digit() || (i == 3 && b == b'X')) {
+    if s.len() == 4 && s.bytes().all(|b| b.is_ascii_alphanumeric()) {
         Ok(s)
     } else {
-        Err("应为4位数字（最后一位可为X）".into())
+        Err("应为证件号码的最后4位（数字或字母）".into())
     }
 }
 
@@ -113,13 +118,20 @@ pub fn check_character(body: &[u8]) -> Option<char> {
     CHECK.get((sum % 11) as usize).map(|&c| char::from(c))
 }
 
-/// The kinds of document a truck crew member may hold (R5: 证件号).
+/// The kinds of document a person may check in with (R5: 证件号), each with its own check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum DocumentKind {
     /// 居民身份证
     #[serde(rename = "resident_id")]
     ResidentId,
+    /// 港澳台居民居住证 (since 2018: a GB 11643 number whose address code is 810000, 820000 or
+    /// 830000)
+    #[serde(rename = "hmt_residence_permit")]
+    HmtResidencePermit,
+    /// 外国人永久居留身份证 (both generations: 15 characters until 2023, 18 digits since)
+    #[serde(rename = "foreign_permanent_resident")]
+    ForeignPermanentResident,
     /// 护照 (Chinese or foreign)
     #[serde(rename = "passport")]
     Passport,
@@ -132,19 +144,50 @@ pub enum DocumentKind {
 }
 
 impl DocumentKind {
+    /// Every kind, in the order forms offer them.
+    pub const ALL: [DocumentKind; 6] = [
+        DocumentKind::ResidentId,
+        DocumentKind::HmtResidencePermit,
+        DocumentKind::ForeignPermanentResident,
+        DocumentKind::Passport,
+        DocumentKind::HkMacaoPermit,
+        DocumentKind::TaiwanPermit,
+    ];
+
     /// The stored and wire key (the serde name).
     pub fn key(self) -> &'static str {
         match self {
             DocumentKind::ResidentId => "resident_id",
+            DocumentKind::HmtResidencePermit => "hmt_residence_permit",
+            DocumentKind::ForeignPermanentResident => "foreign_permanent_resident",
             DocumentKind::Passport => "passport",
             DocumentKind::HkMacaoPermit => "hk_macao_permit",
             DocumentKind::TaiwanPermit => "taiwan_permit",
         }
     }
 
+    /// The kind of a form's or a record's key; `None` for anything else.
+    pub fn parse(key: &str) -> Option<DocumentKind> {
+        DocumentKind::ALL.into_iter().find(|k| k.key() == key)
+    }
+
+    /// What its number is called in a field's reason ("身份证号：校验位不对").
+    pub fn number_label(self) -> &'static str {
+        match self {
+            DocumentKind::ResidentId => "身份证号",
+            DocumentKind::HmtResidencePermit => "居住证号码",
+            DocumentKind::ForeignPermanentResident => "永居证号码",
+            DocumentKind::Passport => "护照号码",
+            DocumentKind::HkMacaoPermit => "港澳通行证号码",
+            DocumentKind::TaiwanPermit => "台胞证号码",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             DocumentKind::ResidentId => "居民身份证",
+            DocumentKind::HmtResidencePermit => "港澳台居民居住证",
+            DocumentKind::ForeignPermanentResident => "外国人永久居留身份证",
             DocumentKind::Passport => "护照",
             DocumentKind::HkMacaoPermit => "港澳居民来往内地通行证",
             DocumentKind::TaiwanPermit => "台湾居民来往大陆通行证",
@@ -152,43 +195,225 @@ impl DocumentKind {
     }
 }
 
-/// A document number of the given kind, normalized (uppercase, no spaces).
-pub fn document(kind: DocumentKind, raw: &str, today: NaiveDate) -> Result<String, String> {
-    if kind == DocumentKind::ResidentId {
-        return resident_id(raw, today).map(|id| id.number);
+/// A checked document: its kind and its normalized number (uppercase, no spaces or hyphens).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub kind: DocumentKind,
+    pub number: String,
+}
+
+impl Document {
+    /// The last four characters, which a returning visitor types (R5).
+    pub fn last4(&self) -> String {
+        last_four_of(&self.number)
     }
-    let s = normalize::compact(raw).to_ascii_uppercase();
+
+    /// The year of birth the number carries, 0 when it carries none (passports, permits).
+    pub fn birth_year(&self) -> i32 {
+        birth_year_of(self.kind, &self.number).unwrap_or(0)
+    }
+}
+
+/// A document number as typed, normalized: half-width, uppercase, no spaces or hyphens.
+fn compact_number(raw: &str) -> String {
+    normalize::compact(raw).replace('-', "").to_ascii_uppercase()
+}
+
+/// The address codes of 港澳台居民居住证 numbers (国办发〔2018〕81号, 《港澳台居民居住证申领
+/// 发放办法》 art. 6): Hong Kong 810000, Macao 820000, Taiwan 830000.
+const HMT_ADDRESS_CODES: [&str; 3] = ["810000", "820000", "830000"];
+
+/// A document number of the given kind, checked by that kind's rule and normalized.
+pub fn document(kind: DocumentKind, raw: &str, today: NaiveDate) -> Result<String, String> {
+    let s = compact_number(raw);
     if s.is_empty() {
         return Err("必填".into());
     }
     if let Some(c) = s.chars().find(|c| !c.is_ascii_alphanumeric()) {
         return Err(crate::normalize::forbidden(c));
     }
-    let ok = match kind {
-        // Chinese passports: E/G + 8 digits, or E + letter + 7 digits; foreign ones vary: 5 to 17
-        // letters and digits with at least one digit.
-        DocumentKind::Passport => (5..=17).contains(&s.len()) && s.bytes().any(|b| b.is_ascii_digit()),
-        // 回乡证: H or M, then 8 digits (10 for older cards).
-        DocumentKind::HkMacaoPermit => {
-            let mut b = s.bytes();
-            matches!(b.next(), Some(b'H' | b'M')) && matches!(s.len(), 9 | 11) && b.all(|b| b.is_ascii_digit())
+    match kind {
+        DocumentKind::ResidentId => {
+            if s.len() == 18 && HMT_ADDRESS_CODES.iter().any(|p| s.starts_with(p)) {
+                return Err(wrong_kind(DocumentKind::HmtResidencePermit));
+            }
+            if s.len() == 18 && s.starts_with('9')
+                || s.len() == 15 && s.as_bytes().iter().take(3).all(u8::is_ascii_alphabetic)
+            {
+                return Err(wrong_kind(DocumentKind::ForeignPermanentResident));
+            }
+            resident_id(&s, today).map(|id| id.number)
         }
-        // 台胞证: 8 digits (older cards: 10 characters with a letter).
-        DocumentKind::TaiwanPermit => {
-            (s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()))
-                || (s.len() == 10 && s.bytes().all(|b| b.is_ascii_alphanumeric()))
+        DocumentKind::HmtResidencePermit => hmt_residence_permit(&s, today),
+        DocumentKind::ForeignPermanentResident => foreign_permanent_resident(&s, today),
+        DocumentKind::Passport => passport(&s),
+        DocumentKind::HkMacaoPermit => hk_macao_permit(&s),
+        DocumentKind::TaiwanPermit => taiwan_permit(&s),
+    }
+}
+
+/// A document number as a record carries it: its kind's rule, except that a resident ID on GB
+/// 11643's pattern that is a 港澳台居民居住证 is kept as recorded (desks recorded those as
+/// 居民身份证 before the kinds were told apart; a visit already made is never lost to tracing).
+pub fn recorded(kind: DocumentKind, raw: &str, today: NaiveDate) -> Result<String, String> {
+    document(kind, raw, today).or_else(|why| match kind {
+        DocumentKind::ResidentId => resident_id(raw, today).map(|id| id.number).map_err(|_| why),
+        _ => Err(why),
+    })
+}
+
+fn wrong_kind(kind: DocumentKind) -> String {
+    format!("这是{}的号码，请在证件类型中选择“{}”", kind.label(), kind.label())
+}
+
+/// A document number of a kind the number itself tells (a scan at the desk, a tracer's query):
+/// 18 characters on the GB 11643 pattern are a resident ID, a 港澳台居民居住证 (810000, 820000,
+/// 830000) or a new 永居证 (first digit 9); three letters and twelve digits an older 永居证; H or
+/// M and digits a 港澳居民来往内地通行证; eight digits a 台湾居民来往大陆通行证; anything else
+/// with letters and digits a passport. The reason, when refused, is that kind's.
+pub fn detect(raw: &str, today: NaiveDate) -> Result<Document, String> {
+    let s = compact_number(raw);
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let kind = match s.len() {
+        18 if s.starts_with('9') => DocumentKind::ForeignPermanentResident,
+        18 if HMT_ADDRESS_CODES.iter().any(|p| s.starts_with(p)) => DocumentKind::HmtResidencePermit,
+        18 => DocumentKind::ResidentId,
+        15 if s.as_bytes().iter().take(3).all(u8::is_ascii_alphabetic) => DocumentKind::ForeignPermanentResident,
+        15 if digits(&s) => DocumentKind::ResidentId,
+        9 | 11 if (s.starts_with('H') || s.starts_with('M')) && digits(s.get(1..).unwrap_or("")) => {
+            DocumentKind::HkMacaoPermit
         }
-        DocumentKind::ResidentId => unreachable!("handled above"),
+        8 if digits(&s) => DocumentKind::TaiwanPermit,
+        // Seventeen digits and other digit-only numbers are resident IDs mistyped, not passports.
+        _ if digits(&s) => DocumentKind::ResidentId,
+        _ => DocumentKind::Passport,
     };
-    if ok {
-        Ok(s)
+    document(kind, &s, today).map(|number| Document { kind, number })
+}
+
+/// 港澳台居民居住证: 18 characters on GB 11643's pattern (birth date, MOD 11-2 check character)
+/// whose first six digits are 810000 (Hong Kong), 820000 (Macao) or 830000 (Taiwan).
+fn hmt_residence_permit(s: &str, today: NaiveDate) -> Result<String, String> {
+    if s.len() == 18 && !HMT_ADDRESS_CODES.iter().any(|p| s.starts_with(p)) {
+        return Err("港澳台居民居住证号码应以810000（香港）、820000（澳门）或830000（台湾）开头".into());
+    }
+    resident_id(s, today).map(|id| id.number)
+}
+
+/// 外国人永久居留身份证, both generations (国家移民管理局, 《外国人永久居留身份证》 2017 and the
+/// 2023 card's 机读信息规则):
+/// - since 2023-12-01, 18 digits on GB 11643's pattern: 9, the province of issue (2 digits), the
+///   nationality (ISO 3166-1 numeric, 3 digits), the birth date (YYYYMMDD), a sequence (3 digits)
+///   and the MOD 11-2 check character;
+/// - the 2004 and 2017 cards, 15 characters: the nationality (ISO 3166-1 alpha-3), the place of
+///   issue (4 digits, province first), the birth date (YYMMDD), a sequence digit and a check digit
+///   computed as in ICAO Doc 9303 (weights 7, 3, 1; letters A=10 to Z=35).
+fn foreign_permanent_resident(s: &str, today: NaiveDate) -> Result<String, String> {
+    let b = s.as_bytes();
+    // Lengths are checked before any part is read; a missing part reads as empty.
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    let part = |r: std::ops::Range<usize>| b.get(r).unwrap_or(&[]);
+    let text = |r: std::ops::Range<usize>| s.get(r).unwrap_or("");
+    let province = |i: usize| at(i).wrapping_sub(b'0').wrapping_mul(10).wrapping_add(at(i + 1).wrapping_sub(b'0'));
+    match b.len() {
+        18 => {
+            if at(0) != b'9' {
+                return Err("18位永居证号码以9开头".into());
+            }
+            let check = at(17);
+            if !part(0..17).iter().all(u8::is_ascii_digit) || !(check.is_ascii_digit() || check == b'X') {
+                return Err("前17位应为数字，最后一位为数字或X".into());
+            }
+            if !PROVINCES.contains(&province(1)) {
+                return Err("第2、3位不是有效的受理地省份代码".into());
+            }
+            birth_date(text(6..14), today, "第7至14位")?;
+            if check_character(part(0..17)) != Some(char::from(check)) {
+                return Err("校验位不对，请核对号码是否输错".into());
+            }
+            Ok(s.to_owned())
+        }
+        15 => {
+            if !part(0..3).iter().all(u8::is_ascii_uppercase) || !part(3..15).iter().all(u8::is_ascii_digit) {
+                return Err("15位永居证号码应为3个字母（国籍）加12位数字".into());
+            }
+            if !PROVINCES.contains(&province(3)) {
+                return Err("第4、5位不是有效的受理地省份代码".into());
+            }
+            // YYMMDD: the century is the one that puts the date in the past.
+            let recent = birth_date(&format!("20{}", text(7..13)), today, "第8至13位");
+            recent.or_else(|_| birth_date(&format!("19{}", text(7..13)), today, "第8至13位"))?;
+            if icao_check_digit(part(0..14)) != at(14) {
+                return Err("校验位不对，请核对号码是否输错".into());
+            }
+            Ok(s.to_owned())
+        }
+        n => Err(format!("应为18位（2023年12月起的新证）或15位，现为{n}位")),
+    }
+}
+
+/// A birth date YYYYMMDD that exists and is not in the future; `at` names its digits.
+fn birth_date(yyyymmdd: &str, today: NaiveDate, at: &str) -> Result<NaiveDate, String> {
+    let date = NaiveDate::parse_from_str(yyyymmdd, "%Y%m%d").map_err(|_| format!("出生日期不存在（{at}）"))?;
+    if date > today {
+        return Err(format!("出生日期在今天之后（{at}）"));
+    }
+    Ok(date)
+}
+
+/// ICAO Doc 9303 part 3, 4.9: digits count as themselves, A to Z as 10 to 35, `<` as 0; weights
+/// 7, 3, 1 repeating; the sum modulo 10, as an ASCII digit.
+fn icao_check_digit(chars: &[u8]) -> u8 {
+    let value = |c: u8| match c {
+        b'0'..=b'9' => u32::from(c - b'0'),
+        b'A'..=b'Z' => u32::from(c - b'A') + 10,
+        _ => 0,
+    };
+    let sum: u32 = chars.iter().zip([7, 3, 1].into_iter().cycle()).map(|(&c, w)| value(c) * w).sum();
+    b'0' + (sum % 10) as u8
+}
+
+/// 护照: Chinese ordinary passports are E and 8 digits, or E, a letter other than I or O, and 7
+/// digits (G and 8 digits until 2012); foreign passports follow ICAO Doc 9303 with numbers of up
+/// to 9 characters in the machine-readable zone, longer ones printed in full: 5 to 17 letters and
+/// digits with at least one digit.
+fn passport(s: &str) -> Result<String, String> {
+    let b = s.as_bytes();
+    let digits = |t: &[u8]| t.iter().all(u8::is_ascii_digit);
+    let chinese_ok = match b {
+        [b'E' | b'G', rest @ ..] if digits(rest) => true,
+        [b'E', letter, rest @ ..] => letter.is_ascii_uppercase() && !matches!(letter, b'I' | b'O') && digits(rest),
+        _ => false,
+    };
+    if b.len() == 9 && matches!(b.first(), Some(b'E' | b'G')) && !chinese_ok {
+        return Err("中国护照号码为E加8位数字，或E、一个字母（I、O除外）加7位数字".into());
+    }
+    if (5..=17).contains(&b.len()) && b.iter().any(u8::is_ascii_digit) {
+        Ok(s.to_owned())
     } else {
-        Err(match kind {
-            DocumentKind::Passport => "护照号码应为5至17位字母和数字".into(),
-            DocumentKind::HkMacaoPermit => "港澳通行证号码应为H或M加8位（或10位）数字".into(),
-            DocumentKind::TaiwanPermit => "台湾居民通行证号码应为8位数字".into(),
-            DocumentKind::ResidentId => unreachable!("handled above"),
-        })
+        Err("护照号码应为5至17位字母和数字".into())
+    }
+}
+
+/// 港澳居民来往内地通行证 (2013 card and later): H (Hong Kong) or M (Macao) and 8 digits; the card
+/// also prints 2 digits of how often it was renewed, which people often type too (11 in all).
+fn hk_macao_permit(s: &str) -> Result<String, String> {
+    let mut b = s.bytes();
+    if matches!(b.next(), Some(b'H' | b'M')) && matches!(s.len(), 9 | 11) && b.all(|b| b.is_ascii_digit()) {
+        Ok(s.to_owned())
+    } else {
+        Err("港澳通行证号码应为H或M加8位（或10位）数字".into())
+    }
+}
+
+/// 台湾居民来往大陆通行证 (2015 card and later): 8 digits, and 2 digits of how often it was
+/// renewed when typed with them (10); older booklets carried 10 letters and digits.
+fn taiwan_permit(s: &str) -> Result<String, String> {
+    let digits = s.bytes().all(|b| b.is_ascii_digit());
+    if (s.len() == 8 && digits) || s.len() == 10 {
+        Ok(s.to_owned())
+    } else {
+        Err("台湾居民通行证号码应为8位数字（连同换证次数为10位）".into())
     }
 }
 
@@ -391,6 +616,125 @@ mod tests {
         assert_eq!(document(DocumentKind::Passport, "ABCDEFG", t).unwrap_err(), "护照号码应为5至17位字母和数字");
         assert_eq!(document(DocumentKind::Passport, "E1234<5678", t).unwrap_err(), "含有不允许的字符“<”");
         assert_eq!(document(DocumentKind::ResidentId, "11010519491231002X", t).unwrap(), "11010519491231002X");
+    }
+
+    #[test]
+    fn every_kind_by_its_own_rule() {
+        let t = today();
+        let ok = |k: DocumentKind, raw: &str| document(k, raw, t).unwrap_or_else(|e| panic!("{raw}: {e}"));
+        // 港澳台居民居住证: computed check characters, Hong Kong, Macao and Taiwan.
+        assert_eq!(ok(DocumentKind::HmtResidencePermit, "810000199003070015"), "810000199003070015");
+        assert_eq!(
+            ok(DocumentKind::HmtResidencePermit, "８２００００ １９８５１２０１ ００２６"),
+            "820000198512010026"
+        );
+        assert_eq!(ok(DocumentKind::HmtResidencePermit, "830000200002290031"), "830000200002290031");
+        // 永居证, the 2023 card and the 2004/2017 card.
+        assert_eq!(ok(DocumentKind::ForeignPermanentResident, "941840198506150017"), "941840198506150017");
+        assert_eq!(ok(DocumentKind::ForeignPermanentResident, "usa410285061515"), "USA410285061515");
+        assert_eq!(ok(DocumentKind::ForeignPermanentResident, "JPN310099123104"), "JPN310099123104", "born 1999");
+        assert_eq!(ok(DocumentKind::ForeignPermanentResident, "GBR110001010129"), "GBR110001010129", "born 2000");
+        // Chinese passports of every form, foreign passports.
+        for p in [
+            "E12345678",
+            "EA1234567",
+            "G12345678",
+            "C03005988",
+            "K1234567",
+            "123456789",
+            "PA1234567",
+            "X00000000000001",
+        ] {
+            assert_eq!(ok(DocumentKind::Passport, p), p);
+        }
+        assert_eq!(ok(DocumentKind::TaiwanPermit, "1234567801"), "1234567801", "with the renewal count");
+        assert_eq!(ok(DocumentKind::HkMacaoPermit, "M1234567801"), "M1234567801");
+    }
+
+    #[test]
+    fn every_kind_refuses_with_its_reason() {
+        let t = today();
+        let err = |k: DocumentKind, raw: &str| document(k, raw, t).unwrap_err();
+        use DocumentKind as K;
+        assert_eq!(
+            err(K::HmtResidencePermit, "410202199003070014"),
+            "港澳台居民居住证号码应以810000（香港）、820000（澳门）或830000（台湾）开头"
+        );
+        assert_eq!(err(K::HmtResidencePermit, "810000199003070016"), "校验位不对，请核对号码是否输错");
+        assert_eq!(err(K::HmtResidencePermit, "81000019900307001"), "应为18位，现为17位");
+        assert_eq!(
+            err(K::ResidentId, "810000199003070015"),
+            "这是港澳台居民居住证的号码，请在证件类型中选择“港澳台居民居住证”"
+        );
+        assert_eq!(
+            err(K::ResidentId, "941840198506150017"),
+            "这是外国人永久居留身份证的号码，请在证件类型中选择“外国人永久居留身份证”"
+        );
+        assert_eq!(
+            err(K::ResidentId, "USA410285061515"),
+            "这是外国人永久居留身份证的号码，请在证件类型中选择“外国人永久居留身份证”"
+        );
+        assert_eq!(err(K::ForeignPermanentResident, "941840198506150018"), "校验位不对，请核对号码是否输错");
+        assert_eq!(err(K::ForeignPermanentResident, "841840198506150017"), "18位永居证号码以9开头");
+        assert_eq!(err(K::ForeignPermanentResident, "999840198506150011"), "第2、3位不是有效的受理地省份代码");
+        assert_eq!(err(K::ForeignPermanentResident, "941840198502300011"), "出生日期不存在（第7至14位）");
+        assert_eq!(err(K::ForeignPermanentResident, "941840203001010011"), "出生日期在今天之后（第7至14位）");
+        assert_eq!(err(K::ForeignPermanentResident, "USA410285061516"), "校验位不对，请核对号码是否输错");
+        assert_eq!(err(K::ForeignPermanentResident, "USA410285023015"), "出生日期不存在（第8至13位）");
+        assert_eq!(err(K::ForeignPermanentResident, "US1410285061515"), "15位永居证号码应为3个字母（国籍）加12位数字");
+        assert_eq!(err(K::ForeignPermanentResident, "USA990285061515"), "第4、5位不是有效的受理地省份代码");
+        assert_eq!(err(K::ForeignPermanentResident, "USA4102850615"), "应为18位（2023年12月起的新证）或15位，现为13位");
+        assert_eq!(err(K::Passport, "EI1234567"), "中国护照号码为E加8位数字，或E、一个字母（I、O除外）加7位数字");
+        assert_eq!(err(K::Passport, "EAB234567"), "中国护照号码为E加8位数字，或E、一个字母（I、O除外）加7位数字");
+        assert_eq!(err(K::Passport, "E12"), "护照号码应为5至17位字母和数字");
+        assert_eq!(err(K::TaiwanPermit, "1234567"), "台湾居民通行证号码应为8位数字（连同换证次数为10位）");
+        for k in DocumentKind::ALL {
+            assert_eq!(err(k, ""), "必填", "{k:?}");
+            assert_eq!(err(k, "　"), "必填", "{k:?}");
+            assert_eq!(err(k, "E1234😀5678"), "含有不允许的字符“😀”", "{k:?}");
+            assert_eq!(err(k, "E1234𠮷5678"), "含有不允许的字符“𠮷”", "{k:?}");
+            assert_eq!(err(k, "E1'; DROP TABLE people;--"), "含有不允许的字符“'”", "{k:?}");
+            assert_eq!(err(k, "<script>1</script>"), "含有不允许的字符“<”", "{k:?}");
+            assert!(!err(k, &"1".repeat(10_240)).is_empty(), "{k:?}: 10 kB refused");
+            assert_eq!(DocumentKind::parse(k.key()), Some(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), k.key());
+        }
+        assert_eq!(DocumentKind::parse("RESIDENT_ID"), None);
+    }
+
+    #[test]
+    fn the_number_tells_its_kind() {
+        let t = today();
+        let kind = |raw: &str| detect(raw, t).map(|d| d.kind);
+        assert_eq!(kind("11010519491231002x"), Ok(DocumentKind::ResidentId));
+        assert_eq!(kind("810000199003070015"), Ok(DocumentKind::HmtResidencePermit));
+        assert_eq!(kind("941840198506150017"), Ok(DocumentKind::ForeignPermanentResident));
+        assert_eq!(kind("USA410285061515"), Ok(DocumentKind::ForeignPermanentResident));
+        assert_eq!(kind("H12345678"), Ok(DocumentKind::HkMacaoPermit));
+        assert_eq!(kind("12345678"), Ok(DocumentKind::TaiwanPermit));
+        assert_eq!(kind("E12345678"), Ok(DocumentKind::Passport));
+        assert_eq!(kind("X1234567A"), Ok(DocumentKind::Passport));
+        assert_eq!(detect("41020219900307001", t).unwrap_err(), "应为18位，现为17位", "a resident ID mistyped");
+        assert_eq!(detect("410202900307001", t).unwrap_err(), "15位的第一代身份证已停止使用，请填写18位号码");
+        assert_eq!(detect("941840198506150018", t).unwrap_err(), "校验位不对，请核对号码是否输错");
+        let d = detect("941840198506150017", t).unwrap();
+        assert_eq!((d.last4(), d.birth_year()), ("0017".to_owned(), 1985));
+        let d = detect("810000199003070015", t).unwrap();
+        assert_eq!((d.last4(), d.birth_year()), ("0015".to_owned(), 1990));
+        let d = detect("USA410285061515", t).unwrap();
+        assert_eq!((d.last4(), d.birth_year()), ("1515".to_owned(), 0), "YYMMDD: no century, no year");
+        assert_eq!(detect("X1234567A", t).unwrap().last4(), "567A");
+    }
+
+    #[test]
+    fn the_last_four_of_any_document() {
+        assert_eq!(last4("002x").as_deref(), Ok("002X"));
+        assert_eq!(last4("567a").as_deref(), Ok("567A"), "a passport's");
+        assert_eq!(last4("１２３４").as_deref(), Ok("1234"));
+        assert_eq!(last4(" 12 34 ").as_deref(), Ok("1234"));
+        for bad in ["123", "12345", "12😀4", "12<4", "", "𠮷234"] {
+            assert_eq!(last4(bad).unwrap_err(), "应为证件号码的最后4位（数字或字母）", "{bad}");
+        }
     }
 
     #[test]

@@ -218,7 +218,8 @@ pub fn replacement_complete(report: &RiskImportReport) -> std::result::Result<()
     ))
 }
 
-/// Reads a risk-list CSV (身份证号, 颜色, 原因; UTF-8 or GBK; a header row is optional).
+/// Reads a risk-list CSV (证件号码 of any kind, 颜色, 原因; UTF-8 or GBK; a header row is
+/// optional).
 pub fn parse_csv(bytes: &[u8], key: &[u8], today: chrono::NaiveDate) -> Result<(Vec<RiskRow>, RiskImportReport)> {
     let text = crate::import::decode(bytes)?;
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
@@ -235,17 +236,19 @@ pub fn parse_csv(bytes: &[u8], key: &[u8], today: chrono::NaiveDate) -> Result<(
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        if i == 0 && crate::identity::resident_id(cell(0), today).is_err() && cell(0).contains("身份证") {
+        let header = cell(0).contains("身份证") || cell(0).contains("证件");
+        if i == 0 && header && crate::identity::detect(cell(0), today).is_err() {
             continue; // the header
         }
         report.total += 1;
-        let id = match crate::identity::resident_id(cell(0), today) {
+        // Any document the door takes (the list is matched by number alone).
+        let id = match crate::identity::detect(cell(0), today) {
             Ok(id) => id,
             Err(why) => {
                 report.rejected.push(note(
                     line,
                     &crate::mask::id_number(&crate::normalize::compact(cell(0))),
-                    &format!("身份证号：{why}"),
+                    &format!("证件号码：{why}"),
                 ));
                 continue;
             }
@@ -294,14 +297,20 @@ mod tests {
                    11010519491231002x,红码,密接\n\
                    110105194912310021,红,校验位错\n\
                    410202199003070014,蓝,\n\
-                   410202199003070014,黄色,<script>\n";
+                   410202199003070014,黄色,<script>\n\
+                   USA410285061515,黄,永居证\n\
+                   e 1234 5678,红,护照\n\
+                   941840198506150018,红,永居证校验位错\n";
         let (rows, report) = parse_csv(csv.as_bytes(), b"key", today()).unwrap();
-        assert_eq!((report.total, report.imported), (4, 2));
+        assert_eq!((report.total, report.imported), (7, 4));
+        assert_eq!(rows[2].hash, id_hash(b"key", "USA410285061515"), "any document, by its number");
+        assert_eq!(rows[3].hash, id_hash(b"key", "E12345678"));
+        assert_eq!(report.rejected[2].reasons, ["证件号码：校验位不对，请核对号码是否输错"]);
         assert_eq!(rows[0].colour, Colour::Red);
         assert_eq!(rows[0].hash, id_hash(b"key", "11010519491231002X"));
         assert_eq!(rows[1].reason, "<script>", "stored as text, escaped where shown");
         assert_eq!(report.rejected[0].line, 3);
-        assert_eq!(report.rejected[0].reasons, ["身份证号：校验位不对，请核对号码是否输错"]);
+        assert_eq!(report.rejected[0].reasons, ["证件号码：校验位不对，请核对号码是否输错"]);
         assert_eq!(report.rejected[1].reasons, ["颜色：应为绿、黄或红"]);
         let dump = format!("{report:?}");
         assert!(!dump.contains("110105194912310021") && !dump.contains("410202199003070014"));

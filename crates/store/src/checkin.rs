@@ -106,7 +106,7 @@ impl Store {
     /// gets the declaration form with the number filled in.
     pub fn check_in_by_id(&mut self, raw: &str, ctx: &CheckInContext) -> Result<Lookup> {
         let today = ctx.now.with_timezone(&shanghai()).date_naive();
-        let id = identity::resident_id(raw, today).map_err(|m| field_err("id_number", format!("身份证号：{m}")))?;
+        let id = identity::detect(raw, today).map_err(|m| field_err("id_number", format!("证件号码：{m}")))?;
         let person: Option<(String, String)> = self
             .conn
             .query_row("SELECT id, name FROM people WHERE id_number = ?1", [&id.number], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -121,14 +121,22 @@ impl Store {
                 let key = self.risk_key()?;
                 let (flagged, _) = self.door_decision(&key, &id.number, &HealthAnswers::default(), ctx.now)?;
                 if flagged.colour == Colour::Green {
-                    return Ok(Lookup::Unknown { id_number: id.number });
+                    return Ok(Lookup::Unknown { id_number: id.number, document_kind: id.kind });
                 }
                 let pid = match known {
                     Some((pid, _)) => pid,
                     None => self.conn.query_row(
-                        "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at)
-                         VALUES (?1, ?2, ?3, ?4, '', '', NULL, ?5, ?5) RETURNING id",
-                        params![uuid::Uuid::now_v7().to_string(), id.number, id.last4(), id.birth_year(), rfc3339(ctx.now)],
+                        "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at,
+                            document_kind)
+                         VALUES (?1, ?2, ?3, ?4, '', '', NULL, ?5, ?5, ?6) RETURNING id",
+                        params![
+                            uuid::Uuid::now_v7().to_string(),
+                            id.number,
+                            id.last4(),
+                            id.birth_year(),
+                            rfc3339(ctx.now),
+                            id.kind.key()
+                        ],
                         |r| r.get::<_, String>(0),
                     )?,
                 };
@@ -141,7 +149,7 @@ impl Store {
     /// birth year, or by picking one of the masked candidates.
     pub fn check_in_by_last4(&mut self, raw: &str, birth_year: Option<i32>, ctx: &CheckInContext) -> Result<Lookup> {
         let last4 =
-            placecode_core::identity::last4(raw).map_err(|m| field_err("last4", format!("身份证后四位：{m}")))?;
+            placecode_core::identity::last4(raw).map_err(|m| field_err("last4", format!("证件号后四位：{m}")))?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, name, birth_year FROM people WHERE last4 = ?1 AND (?2 IS NULL OR birth_year = ?2)
              ORDER BY updated_at DESC",
@@ -285,7 +293,7 @@ impl Store {
             if !seen.insert(d.id.number.clone()) {
                 errors.push(FieldError {
                     field: format!("dependents.{i}.id_number"),
-                    message: "身份证号：与前面登记的人重复".into(),
+                    message: format!("{}：与前面登记的人重复", d.id.kind.number_label()),
                 });
             }
         }
@@ -394,12 +402,14 @@ fn collect(errors: &mut Vec<FieldError>, e: placecode_core::Error) {
 fn upsert_person(conn: &Connection, d: &Declaration, stamp: &str) -> Result<String> {
     let id = uuid::Uuid::now_v7().to_string();
     Ok(conn.query_row(
-        "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+        "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at,
+            document_kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)
          ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, address = excluded.address,
-            phone = COALESCE(excluded.phone, people.phone), updated_at = excluded.updated_at
+            phone = COALESCE(excluded.phone, people.phone), updated_at = excluded.updated_at,
+            document_kind = excluded.document_kind
          RETURNING id",
-        params![id, d.id.number, d.id.last4(), d.id.birth_year(), d.name, d.address, d.phone, stamp],
+        params![id, d.id.number, d.id.last4(), d.id.birth_year(), d.name, d.address, d.phone, stamp, d.id.kind.key()],
         |r| r.get(0),
     )?)
 }

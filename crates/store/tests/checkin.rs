@@ -81,12 +81,90 @@ fn r5_first_declaration_then_full_id_then_last_four() {
         other => panic!("{other:?}"),
     }
     match d.store.check_in_by_id(A, &d.ctx).unwrap() {
-        Lookup::Unknown { id_number } => assert_eq!(id_number, A),
+        Lookup::Unknown { id_number, document_kind } => {
+            assert_eq!((id_number.as_str(), document_kind), (A, placecode_core::identity::DocumentKind::ResidentId))
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(d.store.check_in_by_last4("9999", None, &d.ctx).unwrap(), Lookup::NoMatch);
-    assert_eq!(d.store.check_in_by_last4("12a4", None, &d.ctx).unwrap_err().code(), "invalid");
+    assert_eq!(
+        d.store.check_in_by_last4("12a4", None, &d.ctx).unwrap(),
+        Lookup::NoMatch,
+        "a passport's may end in letters"
+    );
+    assert_eq!(d.store.check_in_by_last4("12<4", None, &d.ctx).unwrap_err().code(), "invalid");
     assert_eq!(d.store.visit_count().unwrap(), 3);
+}
+
+/// A foreign permanent resident, a Hong Kong resident and a passport holder: each scanned number
+/// opens the form on its own kind, is declared by its kind's rule, returns by its last four, and
+/// goes to the centre with its kind.
+#[test]
+fn every_document_kind_at_the_door() {
+    use placecode_core::identity::DocumentKind as K;
+    let mut d = desk();
+    for (number, kind, last4) in [
+        ("941840198506150017", K::ForeignPermanentResident, "0017"),
+        ("usa410285061515", K::ForeignPermanentResident, "1515"),
+        ("810000199003070015", K::HmtResidencePermit, "0015"),
+        ("H12345678", K::HkMacaoPermit, "5678"),
+        ("x1234567a", K::Passport, "567A"),
+    ] {
+        let (id_number, document_kind) = match d.store.check_in_by_id(number, &d.ctx).unwrap() {
+            Lookup::Unknown { id_number, document_kind } => (id_number, document_kind),
+            other => panic!("{number}: {other:?}"),
+        };
+        assert_eq!(document_kind, kind, "{number}");
+        let input = placecode_core::checkin::DeclarationInput {
+            document_kind: Some(document_kind),
+            id_number,
+            ..person("John Smith", "")
+        };
+        d.store.declare(&input, &d.ctx).unwrap_or_else(|e| panic!("{number}: {e:?}"));
+        let mut later = d.ctx.clone();
+        later.now += Duration::hours(3);
+        match d.store.check_in_by_last4(&last4.to_lowercase(), None, &later).unwrap() {
+            Lookup::CheckedIn { result } => assert_eq!(result.way_in, WayIn::Last4, "{number}"),
+            other => panic!("{number}: {other:?}"),
+        }
+    }
+    // A resident ID chosen for a 居住证 number: refused with the kind to choose, nothing saved.
+    let before = d.store.visit_count().unwrap();
+    let wrong =
+        placecode_core::checkin::DeclarationInput { document_kind: None, ..person("王芳", "820000198512010026") };
+    match d.store.declare(&wrong, &d.ctx).unwrap_err() {
+        Error::Rule(Rule::Invalid(f)) => assert_eq!(
+            (f[0].field.as_str(), f[0].message.as_str()),
+            ("id_number", "身份证号：这是港澳台居民居住证的号码，请在证件类型中选择“港澳台居民居住证”")
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(d.store.visit_count().unwrap(), before);
+    // What the centre receives: every visit's person with its kind, passing the centre's checks.
+    let mut sent = Vec::new();
+    for row in d.store.outbox_batch((0, 0), 100).unwrap() {
+        let record: placecode_core::sync::Record = serde_json::from_str(&row.record).unwrap();
+        if record.kind == placecode_core::sync::RecordKind::Visit {
+            placecode_core::sync::check_content(&record, Utc::now()).unwrap_or_else(|e| panic!("{e:?}"));
+            let p = &record.body["person"];
+            sent.push((
+                p["document_kind"].as_str().unwrap().to_owned(),
+                p["document_number"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    sent.sort();
+    sent.dedup();
+    assert_eq!(
+        sent,
+        [
+            ("foreign_permanent_resident".to_owned(), "941840198506150017".to_owned()),
+            ("foreign_permanent_resident".to_owned(), "USA410285061515".to_owned()),
+            ("hk_macao_permit".to_owned(), "H12345678".to_owned()),
+            ("hmt_residence_permit".to_owned(), "810000199003070015".to_owned()),
+            ("passport".to_owned(), "X1234567A".to_owned()),
+        ]
+    );
 }
 
 #[test]
@@ -658,7 +736,10 @@ fn r7_a_matching_tag_is_confirmed_with_the_centre() {
     d.ctx.now += Duration::minutes(5);
     // Held before by ID number alone, now clear: the first-time form, so the visit has a name
     // (the centre refuses a green visit without one).
-    assert_eq!(d.store.check_in_by_id(ELDER, &d.ctx).unwrap(), Lookup::Unknown { id_number: ELDER.into() });
+    assert_eq!(
+        d.store.check_in_by_id(ELDER, &d.ctx).unwrap(),
+        Lookup::Unknown { id_number: ELDER.into(), document_kind: placecode_core::identity::DocumentKind::ResidentId }
+    );
     let e = d.store.check_in_by_last4(&ELDER[14..], None, &d.ctx).unwrap_err();
     assert_eq!(field_of(&e), ("invalid", "id_number".into(), placecode_core::checkin::NAMELESS_DECLARE_FIRST.into()));
     let r = d.store.declare(&person("孙老伯", ELDER), &d.ctx).unwrap();

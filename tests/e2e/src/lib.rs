@@ -567,6 +567,7 @@ pub async fn sign_in_as(desk: &DeskApp, name: &str, pin_typed: &str) -> WebDrive
 pub fn declaration(name: &str, id_number: &str) -> placecode_core::checkin::DeclarationInput {
     placecode_core::checkin::DeclarationInput {
         name: name.into(),
+        document_kind: None,
         id_number: id_number.into(),
         address: "鼓楼区中山路18号院".into(),
         visited_risk_area: Some(false),

@@ -112,6 +112,22 @@ async fn r5_first_visit_then_returning_by_four_digits_and_shared_digits_told_apa
     assert_eq!(result_colour(&desk).await?, "green");
     let name = desk.text("result-name").await?;
     assert!(second.contains(&name), "picked {name:?} from {second:?}");
+    desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
+
+    // A foreign permanent resident's card of 2023 (18 digits, first 9): the number tells its
+    // kind, and the form opens on it; a Latin name as the passport prints it.
+    desk.testid("checkin-input").await?;
+    scan(&desk, "941840198506150017").await?;
+    assert_eq!(desk.value("declare-document-kind").await?, "foreign_permanent_resident");
+    type_into(&desk, "declare-name", "Anna O'Neil-Smith").await?;
+    type_into(&desk, "declare-address", "鼓楼区中山路18号院3号楼").await?;
+    answer(&desk, "declare", ["n", "n", "y"]).await?;
+    desk.screenshot("14-declaration-foreign-resident").await?;
+    desk.keys("declare-address", Key::Enter).await?;
+    assert_eq!(result_colour(&desk).await?, "green");
+    assert!(desk.text("result-id").await?.contains("0017"));
+    let shown = desk.text("result-name").await?;
+    assert!(shown.starts_with('A') && !shown.contains("nna"), "masked: {shown:?}");
     desk.quit().await
 }
 

@@ -49,7 +49,7 @@ function box(): HTMLInputElement {
 describe('CheckInDesk: the scan box', () => {
   it('is one big box with the instructions, the trip-code check on by default and the manual button', () => {
     renderDesk();
-    expect(box()).toHaveAttribute('placeholder', '刷身份证 / 输入身份证号或后四位，按 Enter');
+    expect(box()).toHaveAttribute('placeholder', '刷身份证 / 输入证件号码或后四位，按 Enter');
     expect(screen.getByTestId('trip-code-checked')).toBeChecked();
     expect(screen.getByLabelText(/已查验行程码/)).toBe(screen.getByTestId('trip-code-checked'));
     expect(screen.getByTestId('manual-open')).toHaveTextContent('手工登记');
@@ -133,7 +133,7 @@ describe('CheckInDesk: the scan box', () => {
 
   it('opens the first-time declaration with the ID number filled in for an unknown number', async () => {
     const user = userEvent.setup();
-    checkInById.mockResolvedValue({ outcome: 'unknown', id_number: ID });
+    checkInById.mockResolvedValue({ outcome: 'unknown', id_number: ID, document_kind: 'resident_id' });
     renderDesk();
 
     await user.type(box(), `${ID.toLowerCase()}{Enter}`);
@@ -193,7 +193,7 @@ describe('CheckInDesk: the scan box', () => {
     await user.type(box(), '4321{Enter}');
 
     expect(await screen.findByTestId('checkin-message')).toHaveTextContent(
-      '没有找到后四位为4321的登记人员，请输入完整身份证号',
+      '没有找到后四位为4321的登记人员，请输入完整证件号码',
     );
     expect(box()).toHaveValue('4321');
     expect(box()).toHaveFocus();
@@ -355,11 +355,46 @@ describe('CheckInDesk: several people with the same last four', () => {
 
 describe('CheckInDesk: first-time declaration', () => {
   async function openDeclaration(user: ReturnType<typeof userEvent.setup>) {
-    checkInById.mockResolvedValue({ outcome: 'unknown', id_number: ID });
+    checkInById.mockResolvedValue({ outcome: 'unknown', id_number: ID, document_kind: 'resident_id' });
     renderDesk();
     await user.type(box(), `${ID}{Enter}`);
     await screen.findByTestId('declare-name');
   }
+
+  it('opens on the kind the scanned number tells, and sends the kind the clerk chose', async () => {
+    const user = userEvent.setup();
+    const permit = '941840198506150017';
+    checkInById.mockResolvedValue({ outcome: 'unknown', id_number: permit, document_kind: 'foreign_permanent_resident' });
+    declare.mockResolvedValue(result({ way_in: 'declaration' }));
+    renderDesk();
+    await user.type(box(), `${permit}{Enter}`);
+    const kind = await screen.findByTestId('declare-document-kind');
+    expect(kind).toHaveValue('foreign_permanent_resident');
+    expect(screen.getByTestId('declare-id-number')).toHaveValue(permit);
+    // Every kind the core checks is offered, by its Chinese name.
+    expect([...kind.querySelectorAll('option')].map((o) => o.textContent)).toEqual([
+      '居民身份证',
+      '港澳台居民居住证',
+      '外国人永久居留身份证',
+      '护照',
+      '港澳居民来往内地通行证',
+      '台湾居民来往大陆通行证',
+    ]);
+    await user.selectOptions(kind, 'passport');
+    await user.clear(screen.getByTestId('declare-id-number'));
+    await user.type(screen.getByTestId('declare-id-number'), 'X1234567A');
+    await user.type(screen.getByTestId('declare-name'), 'John Smith');
+    await user.type(screen.getByTestId('declare-address'), '鼓楼区中山路18号院3号楼');
+    for (const q of ['declare-contact', 'declare-temperature-normal', 'declare-visited-risk-area']) {
+      screen.getByTestId(q).focus();
+      await user.keyboard(q === 'declare-temperature-normal' ? 'y' : 'n');
+    }
+    await user.keyboard('{Enter}');
+    expect(declare).toHaveBeenCalledWith(
+      expect.objectContaining({ name: 'John Smith', document_kind: 'passport', id_number: 'X1234567A' }),
+      true,
+    );
+  });
 
   it('submits the declaration with Enter, answers set from the keyboard, and shows the result', async () => {
     const user = userEvent.setup();
@@ -382,6 +417,7 @@ describe('CheckInDesk: first-time declaration', () => {
     expect(declare).toHaveBeenCalledWith(
       {
         name: '李秀英',
+        document_kind: 'resident_id',
         id_number: ID,
         address: '鼓楼区中山路18号院3号楼',
         phone: '',
@@ -506,6 +542,7 @@ describe('CheckInDesk: manual registration', () => {
 
     const child = (name: string, id: string, more: object = {}) => ({
       name,
+      document_kind: 'resident_id',
       id_number: id,
       address: '鼓楼区中山路18号',
       phone: '',

@@ -102,7 +102,7 @@ describe('TodayList', () => {
     today.mockClear();
     today.mockResolvedValue(todaySummary([synced]));
 
-    await user.type(screen.getByPlaceholderText('搜索姓名、身份证后四位或时间（如 14:05）'), '0011');
+    await user.type(screen.getByPlaceholderText('搜索姓名、证件号码后四位或时间（如 14:05）'), '0011');
 
     await waitFor(() => expect(today).toHaveBeenCalledWith('0011'));
     expect(today).toHaveBeenCalledTimes(1);

@@ -107,6 +107,7 @@ describe('commands', () => {
   it('calls the check-in desk commands by their Rust names with camelCase arguments', async () => {
     const person: DeclarationInput = {
       name: '李秀英',
+      document_kind: 'resident_id',
       id_number: '11010519491231002X',
       address: '鼓楼区中山路18号院3号楼',
       phone: '',

@@ -7,10 +7,17 @@ describe('classify', () => {
     expect(classify(' 0001 ')).toEqual({ kind: 'last4', digits: '0001' });
   });
 
-  it('allows X (either case) as the fourth character only', () => {
+  it('allows X (either case)', () => {
     expect(classify('002x')).toEqual({ kind: 'last4', digits: '002X' });
     expect(classify('002X')).toEqual({ kind: 'last4', digits: '002X' });
-    expect(classify('0x21')).toEqual({ kind: 'id', idNumber: '0x21' });
+    expect(classify('0x21')).toEqual({ kind: 'last4', digits: '0X21' });
+  });
+
+  it('reads four letters or digits of any document as the last four', () => {
+    expect(classify('567a')).toEqual({ kind: 'last4', digits: '567A' });
+    expect(classify('ＡＢ１２')).toEqual({ kind: 'last4', digits: 'AB12' });
+    expect(classify('12-4')).toEqual({ kind: 'id', idNumber: '12-4' });
+    expect(classify('H12345678')).toEqual({ kind: 'id', idNumber: 'H12345678' });
   });
 
   it('accepts full-width digits from a Chinese IME', () => {

@@ -50,19 +50,20 @@ export function blankDesk(): DeskState {
 /** At most this many people in one manual registration: the core's limit, generated. */
 export const MANUAL_MAX_PEOPLE = MAX_PEOPLE;
 
-const FULL_WIDTH_DIGIT = /[\uFF10-\uFF19]/g;
+/** Full-width digits and Latin letters, as a Chinese IME types them. */
+const FULL_WIDTH = /[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]/g;
 
 /**
- * How the desk reads what was typed in the scan box: four characters (digits, the last may be
- * X) are the last four of a returning visitor; anything else is a full ID number for the
- * backend to check. Spaces and full-width digits (a Chinese IME) are allowed.
+ * How the desk reads what was typed in the scan box: four letters or digits are the last four of
+ * a returning visitor (no document number is that short); anything else is a full document
+ * number for the backend to check and tell the kind of. Spaces and full-width characters (a
+ * Chinese IME) are allowed.
  */
 export function classify(typed: string): { kind: 'last4'; digits: string } | { kind: 'id'; idNumber: string } | null {
   const compact = typed
     .replace(/\s+/g, '')
-    .replace(FULL_WIDTH_DIGIT, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
-    .replace(/[ｘＸ]/g, 'X');
+    .replace(FULL_WIDTH, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
   if (compact === '') return null;
-  if (/^\d{3}[\dXx]$/.test(compact)) return { kind: 'last4', digits: compact.toUpperCase() };
+  if (/^[0-9A-Za-z]{4}$/.test(compact)) return { kind: 'last4', digits: compact.toUpperCase() };
   return { kind: 'id', idNumber: compact };
 }

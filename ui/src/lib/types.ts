@@ -71,6 +71,23 @@ export const VENUE_FIELDS = [
 
 export type VenueField = (typeof VENUE_FIELDS)[number];
 
+/** Every kind of document (DocumentKind), in the order the forms offer them: the core's order. */
+export const DOCUMENT_KINDS = [
+  'resident_id',
+  'hmt_residence_permit',
+  'foreign_permanent_resident',
+  'passport',
+  'hk_macao_permit',
+  'taiwan_permit',
+] as const satisfies readonly DocumentKind[];
+// A kind added in the core and not here fails the type check.
+import type { DocumentKind } from './bindings/DocumentKind';
+const _everyKind: Record<DocumentKind, true> = Object.fromEntries(DOCUMENT_KINDS.map((k) => [k, true])) as Record<
+  (typeof DOCUMENT_KINDS)[number],
+  true
+>;
+void _everyKind;
+
 /** The text fields of a declaration (DeclarationInput), in the order the forms show them. */
 export const PERSON_TEXT_FIELDS = ['name', 'id_number', 'address', 'phone', 'temperature'] as const;
 /** The yes/no questions of a declaration (R5). */
@@ -78,7 +95,7 @@ export const PERSON_QUESTIONS = ['visited_risk_area', 'contact_with_suspected', 
 
 export type PersonTextField = (typeof PERSON_TEXT_FIELDS)[number];
 export type PersonQuestion = (typeof PERSON_QUESTIONS)[number];
-export type PersonField = PersonTextField | PersonQuestion;
+export type PersonField = PersonTextField | PersonQuestion | 'document_kind';
 
 /** The text fields of a truck crew member's declaration (TruckDeclarationInput); the plate is the trip's. */
 export type CrewTextField =

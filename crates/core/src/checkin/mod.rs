@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decision::{Colour, HealthAnswers};
 use crate::error::{FormCheck, Result};
-use crate::identity::{self, ResidentId};
+use crate::identity::{self, Document, DocumentKind};
 use crate::validate;
 
 mod incident;
@@ -24,7 +24,10 @@ pub fn shanghai() -> chrono::FixedOffset {
 pub struct DeclarationInput {
     /// 姓名
     pub name: String,
-    /// 身份证号
+    /// 证件类型: a resident ID when not given.
+    #[serde(default)]
+    pub document_kind: Option<crate::identity::DocumentKind>,
+    /// 证件号码 (身份证号 by default)
     pub id_number: String,
     /// 住址
     pub address: String,
@@ -60,6 +63,7 @@ impl DeclarationInput {
         let get = |k: &str| form_value(fields, k);
         DeclarationInput {
             name: get("name"),
+            document_kind: crate::identity::DocumentKind::parse(&get("document_kind")),
             id_number: get("id_number"),
             address: get("address"),
             phone: get("phone"),
@@ -75,7 +79,7 @@ impl DeclarationInput {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Declaration {
     pub name: String,
-    pub id: ResidentId,
+    pub id: Document,
     pub address: String,
     pub phone: Option<String>,
     pub answers: HealthAnswers,
@@ -88,7 +92,9 @@ pub const HOME_ADDRESS_MAX: usize = 120;
 pub fn declaration(input: &DeclarationInput, today: chrono::NaiveDate, prefix: &str) -> Result<Declaration> {
     let mut f = FormCheck::new(prefix);
     let name = f.field("name", "姓名", validate::person_name(&input.name));
-    let id = f.field("id_number", "身份证号", identity::resident_id(&input.id_number, today));
+    let kind = input.document_kind.unwrap_or(DocumentKind::ResidentId);
+    let number = identity::document(kind, &input.id_number, today);
+    let id = f.field("id_number", kind.number_label(), number.map(|number| Document { kind, number }));
     let address = f.field("address", "住址", home_address(&input.address));
     let phone = f.field("phone", "手机号", optional(&input.phone, validate::mobile));
     let visited = f.field("visited_risk_area", VISITED_RISK_AREA, answered(input.visited_risk_area));
@@ -344,8 +350,8 @@ pub struct CheckInResult {
 pub enum Lookup {
     /// Known person: checked in.
     CheckedIn { result: CheckInResult },
-    /// Unknown full ID number: open the declaration form with it filled in.
-    Unknown { id_number: String },
+    /// Unknown full document number: open the declaration form with it and its kind filled in.
+    Unknown { id_number: String, document_kind: crate::identity::DocumentKind },
     /// Several people share these last four digits: ask which one.
     Choose { candidates: Vec<Candidate> },
     /// Nobody has these last four digits.
@@ -444,6 +450,7 @@ mod tests {
     fn good() -> DeclarationInput {
         DeclarationInput {
             name: "李秀英".into(),
+            document_kind: None,
             id_number: "11010519491231002x".into(),
             address: "鼓楼区中山路18号院3号楼".into(),
             phone: String::new(),
@@ -451,6 +458,54 @@ mod tests {
             contact_with_suspected: Some(false),
             temperature_normal: Some(true),
             temperature: "36.6".into(),
+        }
+    }
+
+    /// Every kind of document is declared by its own rule; the reason names the kind's number,
+    /// and a kind that is not chosen is a resident ID.
+    #[test]
+    fn a_declaration_of_every_document_kind() {
+        use crate::identity::DocumentKind as K;
+        for (kind, number, want, year) in [
+            (K::HmtResidencePermit, "810000199003070015", "810000199003070015", 1990),
+            (K::ForeignPermanentResident, "941840198506150017", "941840198506150017", 1985),
+            (K::ForeignPermanentResident, "usa 4102 8506 1515", "USA410285061515", 0),
+            (K::Passport, "x1234567a", "X1234567A", 0),
+            (K::HkMacaoPermit, "H12345678", "H12345678", 0),
+            (K::TaiwanPermit, "12345678", "12345678", 0),
+        ] {
+            let input = DeclarationInput { document_kind: Some(kind), id_number: number.into(), ..good() };
+            let d = declaration(&input, today(), "").unwrap_or_else(|e| panic!("{number}: {e}"));
+            assert_eq!((d.id.kind, d.id.number.as_str(), d.id.birth_year()), (kind, want, year));
+        }
+        let foreign = DeclarationInput {
+            document_kind: Some(K::Passport),
+            name: "John O'Neil-Smith".into(),
+            id_number: "E1".into(),
+            ..good()
+        };
+        assert_eq!(
+            field_error(declaration(&foreign, today(), "")),
+            ["id_number 护照号码：护照号码应为5至17位字母和数字"]
+        );
+        let mistaken = DeclarationInput { id_number: "810000199003070015".into(), ..good() };
+        assert_eq!(
+            field_error(declaration(&mistaken, today(), "")),
+            ["id_number 身份证号：这是港澳台居民居住证的号码，请在证件类型中选择“港澳台居民居住证”"]
+        );
+        // The phone page's form: the kind by its key; an unknown key is no kind at all.
+        let form = |k: &str| DeclarationInput::from_form(&[("document_kind".into(), k.into())]).document_kind;
+        assert_eq!(form("foreign_permanent_resident"), Some(K::ForeignPermanentResident));
+        assert_eq!(form("<script>"), None);
+        assert_eq!(form(""), None);
+    }
+
+    fn field_error(r: Result<Declaration>) -> Vec<String> {
+        match r {
+            Err(crate::Error::Invalid(fields)) => {
+                fields.into_iter().map(|f| format!("{} {}", f.field, f.message)).collect()
+            }
+            other => panic!("expected field errors, got {other:?}"),
         }
     }
 

@@ -114,7 +114,7 @@ impl TruckDeclarationInput {
         let get = |k: &str| form_value(fields, k);
         TruckDeclarationInput {
             name: get("name"),
-            document_kind: serde_json::from_value(serde_json::Value::String(get("document_kind"))).ok(),
+            document_kind: crate::identity::DocumentKind::parse(&get("document_kind")),
             document_number: get("document_number"),
             plate: get("plate"),
             phone: get("phone"),

@@ -139,7 +139,7 @@ pub fn check_person(
     today: NaiveDate,
     admitted: bool,
 ) -> Result<(String, String, String, Option<String>), Refusal> {
-    let number = identity::document(p.document_kind, &p.document_number, today)
+    let number = identity::recorded(p.document_kind, &p.document_number, today)
         .map_err(|m| refuse("person.document_number", format!("{}：{m}", p.document_kind.label())))?;
     // A person stopped at the door by the risk list is recorded by ID number alone.
     let name = if p.name.trim().is_empty() && !admitted {

@@ -21,6 +21,7 @@ pub fn venue_input(name: &str, address: &str) -> VenueInput {
 pub fn person(name: &str, id: &str) -> DeclarationInput {
     DeclarationInput {
         name: name.into(),
+        document_kind: None,
         id_number: id.into(),
         address: "鼓楼区中山路18号院".into(),
         phone: String::new(),

@@ -17,7 +17,7 @@ describe('t', () => {
   });
 
   it('fills in the no-match message of the desk', () => {
-    expect(t('checkin.noMatch', { digits: '1234' })).toBe('没有找到后四位为1234的登记人员，请输入完整身份证号');
+    expect(t('checkin.noMatch', { digits: '1234' })).toBe('没有找到后四位为1234的登记人员，请输入完整证件号码');
   });
 
   it('leaves a placeholder without a value as it is', () => {
