@@ -57,6 +57,9 @@ fn main() {
     write(&d, "passport", "E12345678");
     write(&d, "hk_macao", "H12345678");
     write(&d, "taiwan", "12345678");
+    write(&d, "hmt_residence_permit", "810000199003070015");
+    write(&d, "foreign_permanent_resident_2023", "941840198506150017");
+    write(&d, "foreign_permanent_resident_2017", "USA410285061515");
     for (i, p) in ["豫B12345", "豫b·12345", "豫BD12345", "豫B12345D", "豫B1234挂", "粤Z1234港", "使123456", "沪A1234领"]
         .iter()
         .enumerate()
@@ -196,6 +199,7 @@ fn main() {
     };
     let body = form(&[("name", "王建国"), ("id_number", &ids[0]), ("address", "开封市鼓楼区中山路1号")]);
     let input = placecode_core::checkin::DeclarationInput {
+        document_kind: None,
         name: field(&body, "name"),
         id_number: field(&body, "id_number"),
         address: field(&body, "address"),

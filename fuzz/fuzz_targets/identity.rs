@@ -18,12 +18,17 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(identity::last4(id.last4()).as_deref(), Ok(id.last4()));
         let _ = id.birth_year();
     }
-    for kind in
-        [DocumentKind::ResidentId, DocumentKind::Passport, DocumentKind::HkMacaoPermit, DocumentKind::TaiwanPermit]
-    {
+    for kind in DocumentKind::ALL {
         if let Ok(n) = identity::document(kind, raw, today) {
             assert_eq!(identity::document(kind, &n, today).as_ref(), Ok(&n), "document idempotent: {kind:?}");
+            assert_eq!(identity::recorded(kind, &n, today).as_ref(), Ok(&n), "a record of it passes: {kind:?}");
         }
+    }
+    // The kind a number tells is the kind its own rule accepts, and telling it again agrees.
+    if let Ok(d) = identity::detect(raw, today) {
+        assert_eq!(identity::document(d.kind, &d.number, today).as_ref(), Ok(&d.number), "{d:?}");
+        assert_eq!(identity::detect(&d.number, today).as_ref(), Ok(&d), "detect idempotent");
+        assert_eq!(identity::last4(&d.last4()).as_ref(), Ok(&d.last4()), "its last four are typeable");
     }
     if let Ok(p) = identity::plate(raw) {
         assert_eq!(identity::plate(&p).as_ref(), Ok(&p), "plate idempotent");

@@ -307,7 +307,7 @@ pub fn declaration(nonce: &str, venue: &str, h: &Hidden, f: &Form, for_other: bo
             let _ = write!(b, "<div class=\"err\">{}</div>", esc(m));
         }
     }
-    f.text(&mut b, "name", t::NAME, "text", "autocomplete=\"name\" maxlength=\"60\" required");
+    f.text(&mut b, "name", t::NAME, "text", "autocomplete=\"name\" maxlength=\"80\" required");
     f.document_kind(&mut b);
     f.with_x(&mut b, "id_number", t::ID_NUMBER, "maxlength=\"18\" required");
     f.text(&mut b, "address", t::ADDRESS, "text", "maxlength=\"120\" required");
@@ -343,7 +343,7 @@ pub fn truck_declaration(
     }
     f.banner(&mut b);
     form_open(&mut b, h, "declare");
-    f.text(&mut b, "name", t::NAME, "text", "autocomplete=\"name\" maxlength=\"60\" required");
+    f.text(&mut b, "name", t::NAME, "text", "autocomplete=\"name\" maxlength=\"80\" required");
     f.document_kind(&mut b);
     f.text(
         &mut b,

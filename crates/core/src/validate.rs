@@ -17,8 +17,8 @@ pub const MANAGER_PHONE: (&str, &str) = ("manager_phone", "联系电话");
 
 pub const VENUE_NAME_MAX: usize = 60;
 pub const ADDRESS_MAX: usize = 120;
-pub const PERSON_NAME_CJK_MAX: usize = 20;
-pub const PERSON_NAME_LATIN_MAX: usize = 60;
+pub const PERSON_NAME_CJK_MAX: usize = 30;
+pub const PERSON_NAME_LATIN_MAX: usize = 80;
 
 /// A CJK unified ideograph, including the extensions outside the BMP (rare characters such as
 /// 𠈌 U+2020C and 𡒄 U+21484 appear in real names and places).
@@ -281,10 +281,14 @@ pub fn pin(raw: &str) -> Result<String, String> {
     Ok(pin)
 }
 
-/// A person's name: Chinese (rare characters and the middle dot of minority names allowed) or
-/// Latin letters (foreign names). Digits, symbols, emoji and a mix of scripts are refused.
+/// A person's name as people write it: Chinese (rare characters, and the middle dot of minority
+/// names: 买买提·艾力) or Latin letters as a passport prints them (spaces, hyphens, apostrophes,
+/// and the accented letters of the visual zone: José Müller-O'Neil). What an input method adds is
+/// normalized, not refused: full-width letters, stray spaces between Chinese characters, a full
+/// stop or a dot typed for the middle dot, a typographic apostrophe. Digits, symbols, emoji and a
+/// mix of scripts are refused. Room for real names: 30 Chinese characters, 80 Latin.
 pub fn person_name(raw: &str) -> Result<String, String> {
-    let s = normalize::clean(raw);
+    let s = normalize::clean(&raw.replace(['\u{2019}', '\u{02BC}', '`'], "'"));
     if s.is_empty() {
         return Err("必填".into());
     }
@@ -292,11 +296,12 @@ pub fn person_name(raw: &str) -> Result<String, String> {
         return Err("不能含数字".into());
     }
     let han = s.chars().any(is_han);
-    let latin = s.chars().any(|c| c.is_ascii_alphabetic());
+    let latin = s.chars().any(is_latin_letter);
     if han && latin {
         return Err("请只用汉字或只用拉丁字母书写".into());
     }
     if han {
+        let s: String = s.chars().filter(|&c| c != ' ').map(|c| if c == '.' { MIDDLE_DOT } else { c }).collect();
         only(&s, |c| is_han(c) || c == MIDDLE_DOT)?;
         if s.starts_with(MIDDLE_DOT) || s.ends_with(MIDDLE_DOT) || s.contains("··") {
             return Err("间隔号“·”只能用在名字中间".into());
@@ -308,13 +313,19 @@ pub fn person_name(raw: &str) -> Result<String, String> {
         length(&s, 2, PERSON_NAME_CJK_MAX)?;
         Ok(s)
     } else {
-        only(&s, |c| c.is_ascii_alphabetic() || " -'.".contains(c))?;
-        if s.chars().filter(|c| c.is_ascii_alphabetic()).count() < 2 {
+        only(&s, |c| is_latin_letter(c) || " -'.".contains(c))?;
+        if s.chars().filter(|&c| is_latin_letter(c)).count() < 2 {
             return Err("至少2个字母".into());
         }
         length(&s, 2, PERSON_NAME_LATIN_MAX)?;
         Ok(s)
     }
+}
+
+/// A Latin letter of a name: ASCII, or an accented one of Latin-1 and Latin Extended-A and -B
+/// (é, ü, ñ, ø, ł, ș); not the signs × and ÷ that share that block.
+fn is_latin_letter(c: char) -> bool {
+    c.is_ascii_alphabetic() || (('\u{00C0}'..='\u{024F}').contains(&c) && c.is_alphabetic())
 }
 
 /// A mainland mobile number: 11 digits, 1 then 3 to 9. `+86` and separators are dropped.
@@ -466,10 +477,30 @@ mod tests {
     }
 
     #[test]
-    fn a_space_where_none_belongs_is_named_as_a_space() {
-        assert_eq!(person_name("王 五").unwrap_err(), "不能含有空格");
-        assert_eq!(person_name("王\u{3000}五").unwrap_err(), "不能含有空格");
+    fn names_as_people_write_them_are_normalized_not_refused() {
+        // Stray spaces an input method leaves between Chinese characters.
+        assert_eq!(person_name("王 五").unwrap(), "王五");
+        assert_eq!(person_name("王\u{3000}五").unwrap(), "王五");
+        assert_eq!(person_name("买买提 · 艾力").unwrap(), "买买提·艾力");
+        // A full stop or a katakana dot typed for the middle dot.
+        assert_eq!(person_name("买买提.艾力").unwrap(), "买买提·艾力");
+        assert_eq!(person_name("买买提．艾力").unwrap(), "买买提·艾力");
+        assert_eq!(person_name("买买提・艾力").unwrap(), "买买提·艾力");
+        // Latin names as a passport prints them, accents of the visual zone included.
         assert_eq!(person_name("John Smith").unwrap(), "John Smith");
+        assert_eq!(person_name("José  Müller-O’Neil").unwrap(), "José Müller-O'Neil");
+        assert_eq!(person_name("ØSTERGÅRD ŁUKASZ").unwrap(), "ØSTERGÅRD ŁUKASZ");
+        assert_eq!(person_name("Ｊｏｈｎ　Ｓｍｉｔｈ").unwrap(), "John Smith");
+        // Long real names fit: a Uyghur name in Chinese, a Spanish one in full.
+        assert_eq!(person_name("阿卜杜热合曼·买买提明·艾山江·吐尔逊").unwrap().chars().count(), 19);
+        let long = "María Fernanda de los Ángeles González de la Cruz y Villanueva";
+        assert_eq!(person_name(long).unwrap(), long);
+        // Still refused: signs that share the Latin block, a mix of scripts, digits.
+        assert_eq!(person_name("Ann×Lee").unwrap_err(), "含有不允许的字符“×”");
+        assert_eq!(person_name("王José").unwrap_err(), "请只用汉字或只用拉丁字母书写");
+        assert_eq!(person_name("Jos3").unwrap_err(), "不能含数字");
+        assert_eq!(person_name("王.").unwrap_err(), "间隔号“·”只能用在名字中间");
+        assert_eq!(person_name("王五.").unwrap_err(), "间隔号“·”只能用在名字中间");
     }
 
     #[test]
@@ -528,8 +559,8 @@ mod tests {
         assert_eq!(person_name("·买买提").unwrap_err(), "间隔号“·”只能用在名字中间");
         assert_eq!(person_name("买买提··艾力").unwrap_err(), "间隔号“·”只能用在名字中间");
         assert_eq!(person_name("王Jack").unwrap_err(), "请只用汉字或只用拉丁字母书写");
-        assert_eq!(person_name(&"王".repeat(21)).unwrap_err(), "不能超过20个字（现为21个）");
-        assert!(person_name(&"a".repeat(10_240)).unwrap_err().starts_with("不能超过60个字"));
+        assert_eq!(person_name(&"王".repeat(31)).unwrap_err(), "不能超过30个字（现为31个）");
+        assert!(person_name(&"a".repeat(10_240)).unwrap_err().starts_with("不能超过80个字"));
         assert_eq!(person_name("").unwrap_err(), "必填");
         assert_eq!(person_name("　").unwrap_err(), "必填");
     }

@@ -230,7 +230,8 @@ pub enum Helper {
         name: String,
         relation: String,
         phone: String,
-        /// The guardian's resident ID number (none on visits recorded before it was asked).
+        /// The guardian's document number, of any kind (none on visits recorded before it was
+        /// asked).
         #[serde(default)]
         document_number: String,
     },
@@ -253,10 +254,11 @@ pub fn helpers(
             let mut f = FormCheck::new("");
             let name = f.field("guardian_name", "监护人姓名", validate::person_name(name));
             let phone = f.field("guardian_phone", "监护人手机号", validate::mobile(phone));
+            // Any document the guardian carries, of the kind its number tells.
             let number = f.field(
                 "guardian_document_number",
-                "监护人身份证号",
-                crate::identity::document(crate::identity::DocumentKind::ResidentId, document_number, today),
+                "监护人证件号码",
+                crate::identity::detect(document_number, today).map(|d| d.number),
             );
             let relations: Vec<Option<String>> = (0..people)
                 .map(|i| {
@@ -589,13 +591,23 @@ mod tests {
                         "dependents.1.relation"
                     ]
                 );
-                assert!(f[2].message.starts_with("监护人身份证号："), "{}", f[2].message);
+                assert!(f[2].message.starts_with("监护人证件号码："), "{}", f[2].message);
                 assert!(f[3].message.starts_with("监护人身份："), "{}", f[3].message);
                 assert_eq!(f[4].message, "监护人身份：必填");
             }
             e => panic!("{e:?}"),
         }
         assert_eq!(helpers(&HelperInput::Operator, &[], 2, today()).unwrap(), [Helper::Operator, Helper::Operator]);
+        // A guardian of any document: a foreign parent with a passport, a Hong Kong resident's 居住证.
+        for (number, kept) in [("x1234567a", "X1234567A"), ("810000199003070015", "810000199003070015")] {
+            let guardian = HelperInput::Guardian {
+                name: "Anna Smith".into(),
+                phone: "13837800001".into(),
+                document_number: number.into(),
+            };
+            let got = helpers(&guardian, &["母亲".to_owned()], 1, today()).unwrap();
+            assert!(matches!(&got[0], Helper::Guardian { document_number, .. } if document_number == kept), "{got:?}");
+        }
     }
 
     #[test]
