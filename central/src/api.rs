@@ -108,6 +108,7 @@ pub async fn no_such_route() -> Response {
 pub async fn refusals_in_chinese(State(app): State<App>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let api = path.starts_with("/api/") || path == "/healthz" || path == "/readyz";
+    let lang = crate::phone::text::Lang::pick(None, req.headers());
     let res = next.run(req).await;
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -135,7 +136,7 @@ pub async fn refusals_in_chinese(State(app): State<App>, req: Request, next: Nex
         (status, axum::Json(placecode_core::sync::ApiError { code: code.into(), message: message.into() }))
             .into_response()
     } else {
-        crate::phone::refusal(&app, status)
+        crate::phone::refusal(&app, lang, status)
     };
     if let Some(r) = retry {
         out.headers_mut().insert(header::RETRY_AFTER, r);

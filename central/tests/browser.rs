@@ -47,7 +47,12 @@ fn out_dir() -> PathBuf {
 /// A phone: `width`×`height` CSS pixels, touch, WeChat's Android user agent, and the text size
 /// the person chose (`font_px` is the browser's default font size: 16 normal, 24 for 150%).
 async fn phone_browser(width: u32, height: u32, font_px: u32) -> Chrome {
-    chromium(|caps| {
+    phone_browser_speaking(width, height, font_px, "zh-CN,zh").await
+}
+
+/// A phone whose language settings ask for `languages` (its Accept-Language).
+async fn phone_browser_speaking(width: u32, height: u32, font_px: u32, languages: &'static str) -> Chrome {
+    chromium(move |caps| {
         caps.add_experimental_option(
             "mobileEmulation",
             json!({
@@ -59,7 +64,8 @@ Version/4.0 Chrome/101.0.4951.74 Mobile Safari/537.36 XWEB/5061 MMWEBSDK/2023040
         .expect("mobile emulation");
         caps.add_experimental_option(
             "prefs",
-            json!({"webkit": {"webprefs": {"default_font_size": font_px, "default_fixed_font_size": font_px * 13 / 16}}}),
+            json!({"webkit": {"webprefs": {"default_font_size": font_px, "default_fixed_font_size": font_px * 13 / 16}},
+                   "intl": {"accept_languages": languages}}),
         )
         .expect("text size");
     })
@@ -401,6 +407,56 @@ async fn a_foreign_permanent_resident_declares_and_returns_by_the_last_four(pool
     assert_eq!(wait_for(d, "#result").await.attr("data-colour").await.unwrap().as_deref(), Some("green"));
     shot(d, "phone-21-foreign-resident-returns").await;
     assert_eq!(visits(&pool).await, 2);
+    if let Some(driver) = chrome.driver.clone() {
+        driver.quit().await.ok();
+    }
+}
+
+/// A tourist's phone set to English: the form, its reasons and the result are in English; a
+/// passport holder checks in; the link to 中文 turns the pages Chinese.
+#[sqlx::test]
+async fn a_tourists_phone_in_english_checks_in_with_a_passport(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("清明上河园（南门）", CodeKind::General).await;
+    let url = s.url(&format!("/c/{code}"));
+    let chrome = phone_browser_speaking(390, 844, 16, "en-US,en").await;
+    let d = chrome.driver.as_ref().expect("driver");
+    d.goto(&url).await.expect("open");
+    wait_for(d, "#document_kind").await;
+    let lang: String = d.execute("return document.documentElement.lang", vec![]).await.unwrap().convert().unwrap();
+    assert_eq!(lang, "en");
+    let page = text(d).await;
+    assert!(page.contains("First visit") && page.contains("Send and check in"), "{page}");
+    d.find(By::Css("#document_kind option[value='passport']")).await.unwrap().click().await.unwrap();
+    fill(d, "name", "John O'Neil-Smith").await;
+    fill(d, "id_number", "X1234567").await;
+    fill(d, "address", "开封市龙亭区中山路北段1号").await;
+    choose(d, "visited_risk_area", "no").await;
+    choose(d, "contact_with_suspected", "no").await;
+    submit(d).await;
+    // The question left unanswered is named, in English.
+    wait_for(d, "#errors").await;
+    let page = text(d).await;
+    assert!(page.contains("please choose Yes or No"), "{page}");
+    shot(d, "phone-22-english-question-named").await;
+    choose(d, "temperature_normal", "yes").await;
+    submit(d).await;
+    assert_eq!(wait_for(d, "#result").await.attr("data-colour").await.unwrap().as_deref(), Some("green"));
+    let page = text(d).await;
+    assert!(page.contains("You may enter") && page.contains("Green") && page.contains("4567"), "{page}");
+    assert!(!page.contains("X1234567"), "the number masked: {page}");
+    shot(d, "phone-23-english-result").await;
+
+    // 中文: the same code's page in Chinese, and it stays so.
+    d.goto(&url).await.unwrap();
+    wait_for(d, "#lang").await.click().await.unwrap();
+    wait_for(d, "#last4").await;
+    let lang: String = d.execute("return document.documentElement.lang", vec![]).await.unwrap().convert().unwrap();
+    assert_eq!(lang, "zh-CN");
+    d.goto(&url).await.unwrap();
+    wait_for(d, "#last4").await;
+    assert!(text(d).await.contains("欢迎再次登记"));
     if let Some(driver) = chrome.driver.clone() {
         driver.quit().await.ok();
     }

@@ -147,6 +147,78 @@ async fn every_document_kind_on_the_phone(pool: PgPool) {
     assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE way_in = 'last4'").await, 1);
 }
 
+/// A visitor whose phone speaks English (or German: English reads better than Chinese) gets
+/// every page in English: the form, the reasons of a refused field, the result and its help;
+/// the link to 中文 switches and the choice is kept. What is stored is the same as in Chinese.
+#[sqlx::test]
+async fn a_phone_in_english_reads_every_page_in_english(pool: PgPool) {
+    let (_s, _desk, url) = market(&pool).await;
+    let phone = reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(
+            [(reqwest::header::ACCEPT_LANGUAGE, reqwest::header::HeaderValue::from_static("de-DE,de;q=0.9,en;q=0.8"))]
+                .into_iter()
+                .collect(),
+        )
+        .build()
+        .unwrap();
+    let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("<html lang=\"en\">") && html.contains("First visit") && html.contains("Document type"),
+        "{html}"
+    );
+    assert!(html.contains("Foreign permanent resident ID card") && html.contains("Have you been to an area"), "{html}");
+    assert!(html.contains("href=\"?lang=zh\"") && html.contains(">中文</a>"));
+    assert!(!html.contains("身份证") && !html.contains("提交"), "no Chinese left on the form: {html}");
+    let token = csrf(&html);
+
+    // Refused fields: the core's reasons, in English.
+    let mut bad = declaration(&token, "", "941840198506150018");
+    bad.push(("document_kind", "foreign_permanent_resident".into()));
+    set(&mut bad, "contact_with_suspected", "");
+    let res = phone.post(&url).form(&bad).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Name: required"), "{html}");
+    assert!(html.contains("Permanent residence card number: the check character does not match"), "{html}");
+    assert!(html.contains("please choose Yes or No"), "{html}");
+    assert!(html.contains("<option value=\"foreign_permanent_resident\" selected>"), "{html}");
+
+    let mut good = declaration(&token, "Anna Müller", "941840198506150017");
+    good.push(("document_kind", "foreign_permanent_resident".into()));
+    set(&mut good, "temperature", "37.9");
+    let res = phone.post(&url).form(&good).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("data-colour=\"yellow\"") && html.contains(">Yellow<"), "{html}");
+    assert!(html.contains("Do not enter") && html.contains("Temperature 37.9 ℃: a fever"), "{html}");
+    assert!(html.contains("12345 government service hotline"), "{html}");
+    assert!(html.contains("born 1985, Self"), "who, in English: {html}");
+    let stored: (String,) = sqlx::query_as("SELECT document_kind FROM people").fetch_one(&pool).await.unwrap();
+    assert_eq!(stored.0, "foreign_permanent_resident");
+
+    // The link to 中文: the page and the next ones in Chinese, kept by a cookie.
+    let res = phone.get(format!("{url}?lang=zh")).send().await.unwrap();
+    let cookies: Vec<String> =
+        res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    assert!(cookies.iter().any(|c| c.starts_with("pc_lang=zh;") && c.contains("SameSite=Lax")), "{cookies:?}");
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<html lang=\"zh-CN\">") && html.contains("证件号后四位"), "{html}");
+    let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("欢迎再次登记"), "the choice is kept: {html}");
+    // And back to English.
+    let html = phone.get(format!("{url}?lang=en")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Welcome back") && html.contains("Last four characters"), "{html}");
+    // A bad code, in English too.
+    let html = phone.get(s_url(&url, "/c/NOTACODE")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Invalid venue code"), "{html}");
+}
+
+fn s_url(url: &str, path: &str) -> String {
+    let base = url.split("/c/").next().unwrap_or("");
+    format!("{base}{path}")
+}
+
 #[sqlx::test]
 async fn a_parent_checks_in_a_child_too(pool: PgPool) {
     let s = Server::start(pool.clone()).await;

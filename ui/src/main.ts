@@ -1,6 +1,10 @@
 import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
+import { savedLocale, setLocale } from './lib/i18n';
+
+// The language is chosen before the first screen is drawn (设置 › 界面语言).
+setLocale(savedLocale());
 
 const target = document.getElementById('app');
 if (!target) throw new Error('#app is missing from index.html');

@@ -38,20 +38,20 @@ pub(super) async fn chosen_destination(
 ) -> Result<Result<Option<(Uuid, String)>, &'static str>, CentralError> {
     let raw = raw.trim();
     if raw.is_empty() {
-        return Ok(Err(t::DESTINATION_MISSING));
+        return Ok(Err(t::ZH.destination_missing));
     }
     if raw == html::OTHER_DESTINATION {
         return Ok(Ok(None));
     }
     let Ok(id) = Uuid::parse_str(raw) else {
-        return Ok(Err(t::DESTINATION_BAD));
+        return Ok(Err(t::ZH.destination_bad));
     };
     let name: Option<String> =
         sqlx::query_scalar("SELECT name FROM venues WHERE id = $1 AND kind = 'destination' AND status = 'approved'")
             .bind(id)
             .fetch_optional(&app.pool)
             .await?;
-    Ok(name.map(|n| Some((id, n))).ok_or(t::DESTINATION_BAD))
+    Ok(name.map(|n| Some((id, n))).ok_or(t::ZH.destination_bad))
 }
 
 /// The truck's details a 同车人员申报 link fills in: only at the checkpoint it was made for,
@@ -109,6 +109,7 @@ pub(super) async fn share(
 
 /// A first visit (or another person on this phone): the declaration of the code's kind.
 pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Result<Response, CentralError> {
+    let t = form.lang.texts();
     let (phone, fields) = (form.phone, form.fields);
     let now = Utc::now();
     let today = placecode_core::sync::shanghai_date(now);
@@ -123,10 +124,10 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
         // Someone else on a phone that already holds people: who they are to its owner.
         let relation = if people.is_empty() { Some(t::SELF.to_owned()) } else { relation(&get("relation")) };
         if relation.is_none() {
-            checked = also_invalid(checked, "relation", t::RELATION_MISSING);
+            checked = also_invalid(checked, "relation", t::ZH.relation_missing);
         }
         if tampered {
-            checked = also_invalid(checked, "document_kind", t::DOCUMENT_KIND_BAD);
+            checked = also_invalid(checked, "document_kind", t::ZH.document_kind_bad);
         }
         checked.map(|d| {
             let row = PersonRow {
@@ -144,7 +145,7 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
         let input = TruckDeclarationInput::from_form(fields);
         let mut checked = placecode_core::checkin::truck_declaration(&input, today, "");
         if tampered {
-            checked = also_invalid(checked, "document_kind", t::DOCUMENT_KIND_BAD);
+            checked = also_invalid(checked, "document_kind", t::ZH.document_kind_bad);
         }
         // Before the truck arrives: where it is going (the checkpoint's staff confirm it).
         let destination = if s.kind == CodeKind::Checkpoint {
@@ -183,7 +184,7 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
                 return Ok(see_other(app, &result_path(&code, id)));
             }
             let n = nonce();
-            let shown = Form { values: fields, errors: &errors };
+            let shown = Form { values: fields, errors: &errors, lang: form.lang };
             let token = csrf(app, phone);
             let once = form.once.to_string();
             let destinations = destinations(app, s).await?;
@@ -205,8 +206,8 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
     .fetch_one(&app.pool)
     .await?;
     if !held {
-        if let Some(refusal) = limits::admit_new_id(app, phone, form.client, on_file, today).await? {
-            let mut r = message(app, StatusCode::TOO_MANY_REQUESTS, t::TITLE, refusal);
+        if let Some(refusal) = limits::admit_new_id(app, t, phone, form.client, on_file, today).await? {
+            let mut r = message(app, t, StatusCode::TOO_MANY_REQUESTS, t.title, refusal);
             r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
             return Ok(r);
         }
@@ -223,7 +224,7 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
     .await?;
     if live.is_none() {
         tx.rollback().await?;
-        return Ok(message(app, StatusCode::FORBIDDEN, t::TITLE, t::STALE_FORM));
+        return Ok(message(app, t, StatusCode::FORBIDDEN, t.title, t.stale_form));
     }
     let number = row.document_number.clone();
     let key = app.keys.person(&number);
@@ -294,7 +295,7 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
         crate::pull::append(&mut tx, ChangeKind::PreDeclaration, Some(s.venue_id), None, &change).await?;
         share_url = Some(share(&mut tx, app, s, input, destination.as_ref().map(|(id, _)| *id)).await?);
     }
-    let who = Some(who(&number, &relation));
+    let who = Some(who(&t::ZH, &number, &relation));
     // The person's own phone shows the name on file; another phone the name it typed.
     let shown = if verified { name.clone() } else { typed_name };
     let person = Person { id: person, key, name, shown, number, risk, kept, answers, plate, who, verified };
@@ -304,7 +305,7 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
         if predeclared {
             first.destination = Some(match &truck {
                 Some((_, _, Some((_, name)))) => name.clone(),
-                _ => t::DESTINATION_OTHER.to_owned(),
+                _ => t::ZH.destination_other.to_owned(),
             });
         }
     }

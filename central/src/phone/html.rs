@@ -2,8 +2,7 @@
 //! inline style and one tiny script, both allowed by the response's CSP nonce. Everything
 //! interpolated goes through `esc`.
 
-use super::text as t;
-use placecode_core::checkin;
+use super::text::{self as t, Lang, Texts};
 use placecode_core::decision::Colour;
 use placecode_core::venue::CodeKind;
 use std::fmt::Write;
@@ -28,7 +27,8 @@ pub fn esc(s: &str) -> String {
 // pinned to the top, so they stay in view whatever the text size.
 const STYLE: &str = "*{box-sizing:border-box}html{-webkit-text-size-adjust:100%}\
 body{margin:0;font:1.25rem/1.5 -apple-system,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei',sans-serif;color:#111;\
-background:#f4f5f7}main{max-width:35rem;margin:0 auto;padding:1rem}h1{font-size:1.6rem;margin:.5rem 0}\
+background:#f4f5f7}main{max-width:35rem;margin:0 auto;padding:1rem}\
+a.lang{display:block;max-width:35rem;margin:0 auto;padding:.5rem 1rem 0;text-align:right;font-size:1rem;color:#1a5fb4}h1{font-size:1.6rem;margin:.5rem 0}\
 h2{font-size:1.375rem;margin:.25rem 0 .75rem;color:#333}.venue{font-size:1.375rem;font-weight:700;overflow-wrap:anywhere}\
 label{display:block;margin:.875rem 0 .25rem;font-weight:600}input[type=text],input[type=tel],input[type=datetime-local],\
 select{width:100%;font-size:1.375rem;padding:.75rem;border:2px solid #999;border-radius:8px;background:#fff;color:#111}\
@@ -93,16 +93,28 @@ pub enum Script {
 }
 
 /// A whole page. `nonce` is the response's CSP nonce.
-pub fn page(nonce: &str, title: &str, body_class: &str, body: &str, script: Script) -> String {
+pub fn page(t: &Texts, nonce: &str, title: &str, body_class: &str, body: &str, script: Script) -> String {
     let mut s = String::with_capacity(STYLE.len() + body.len() + 1200);
     let _ = write!(
         s,
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><meta name=\"format-detection\" content=\"telephone=no\">\
-<title>{}</title><style nonce=\"{nonce}\">{STYLE}</style></head><body class=\"{body_class}\">{body}",
-        t::LANG,
+<title>{}</title><style nonce=\"{nonce}\">{STYLE}</style></head><body class=\"{body_class}\">",
+        t.lang,
         esc(title)
     );
+    // The other language, at the top of a form or a message, at the end of a result (whose top
+    // is the colour and the live clock).
+    let (key, name) = t.other_lang;
+    let switch =
+        format!("<a class=\"lang\" id=\"lang\" href=\"?lang={key}\" hreflang=\"{key}\" lang=\"{key}\">{name}</a>");
+    if script == Script::Clock {
+        s.push_str(body);
+        s.push_str(&switch);
+    } else {
+        s.push_str(&switch);
+        s.push_str(body);
+    }
     let js = match script {
         Script::None => "",
         Script::Clock => CLOCK,
@@ -115,8 +127,8 @@ pub fn page(nonce: &str, title: &str, body_class: &str, body: &str, script: Scri
     s
 }
 
-pub fn message(nonce: &str, title: &str, text: &str) -> String {
-    page(nonce, title, "", &format!("<main><h1>{}</h1><p>{}</p></main>", esc(title), esc(text)), Script::None)
+pub fn message(t: &Texts, nonce: &str, title: &str, text: &str) -> String {
+    page(t, nonce, title, "", &format!("<main><h1>{}</h1><p>{}</p></main>", esc(title), esc(text)), Script::None)
 }
 
 /// Values and errors of a form being shown again.
@@ -124,22 +136,25 @@ pub fn message(nonce: &str, title: &str, text: &str) -> String {
 pub struct Form<'a> {
     pub values: &'a [(String, String)],
     pub errors: &'a [placecode_core::FieldError],
+    pub lang: Lang,
 }
 
 impl Form<'_> {
     fn value(&self, key: &str) -> &str {
         self.values.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v.as_str())
     }
-    fn error(&self, key: &str) -> Option<&str> {
-        self.errors.iter().find(|e| e.field == key).map(|e| e.message.as_str())
+    /// A field's reason, in the page's language.
+    fn error(&self, key: &str) -> Option<String> {
+        self.errors.iter().find(|e| e.field == key).map(|e| self.lang.texts().reason(&e.message))
     }
     fn banner(&self, out: &mut String) {
         if self.errors.is_empty() {
             return;
         }
-        let _ = write!(out, "<div class=\"banner\" role=\"alert\" id=\"errors\"><b>{}</b>", t::FIX_ERRORS);
+        let t = self.lang.texts();
+        let _ = write!(out, "<div class=\"banner\" role=\"alert\" id=\"errors\"><b>{}</b>", t.fix_errors);
         for e in self.errors {
-            let _ = write!(out, "<div class=\"err\">{}</div>", esc(&e.message));
+            let _ = write!(out, "<div class=\"err\">{}</div>", esc(&t.reason(&e.message)));
         }
         out.push_str("</div>");
     }
@@ -153,18 +168,19 @@ impl Form<'_> {
             if bad.is_some() { " class=\"bad\" aria-invalid=\"true\"" } else { "" }
         );
         if let Some(m) = bad {
-            let _ = write!(out, "<div class=\"err\">{}</div>", esc(m));
+            let _ = write!(out, "<div class=\"err\">{}</div>", esc(&m));
         }
     }
     /// A list to choose from, with nothing chosen until the person chooses.
     fn select(&self, out: &mut String, key: &str, label: &str, options: &[(String, String)]) {
+        let t = self.lang.texts();
         let (v, bad) = (self.value(key), self.error(key));
         let _ = write!(
             out,
             "<label for=\"{key}\">{}</label><select id=\"{key}\" name=\"{key}\"{}><option value=\"\">{}</option>",
             esc(label),
             if bad.is_some() { " class=\"bad\" aria-invalid=\"true\"" } else { "" },
-            t::CHOOSE
+            t.choose
         );
         for (value, shown) in options {
             let chosen = if v == value { " selected" } else { "" };
@@ -172,12 +188,13 @@ impl Form<'_> {
         }
         out.push_str("</select>");
         if let Some(m) = bad {
-            let _ = write!(out, "<div class=\"err\">{}</div>", esc(m));
+            let _ = write!(out, "<div class=\"err\">{}</div>", esc(&m));
         }
     }
 
     /// A yes/no question with nothing chosen until the person chooses (R5: asked, not assumed).
     fn yes_no(&self, out: &mut String, key: &str, label: &str) {
+        let t = self.lang.texts();
         let v = self.value(key);
         let bad = self.error(key);
         let _ = write!(
@@ -187,12 +204,12 @@ impl Form<'_> {
             if bad.is_some() { " bad" } else { "" },
             esc(label),
             if v == "yes" { " checked" } else { "" },
-            t::YES,
+            t.yes,
             if v == "no" { " checked" } else { "" },
-            t::NO
+            t.no
         );
         if let Some(m) = bad {
-            let _ = write!(out, "<div class=\"err\">{}</div>", esc(m));
+            let _ = write!(out, "<div class=\"err\">{}</div>", esc(&m));
         }
         out.push_str("</fieldset>");
     }
@@ -202,12 +219,13 @@ impl Form<'_> {
     /// 证件类型: every kind the core checks, a resident ID first; the choice kept on a redisplay,
     /// and the reason shown when a tampered form named another.
     fn document_kind(&self, out: &mut String) {
+        let t = self.lang.texts();
         let chosen = self.value("document_kind");
         let bad = self.error("document_kind");
         let _ = write!(
             out,
             "<label for=\"document_kind\">{}</label><select id=\"document_kind\" name=\"document_kind\"{}>",
-            t::DOCUMENT_KIND,
+            t.document_kind,
             if bad.is_some() { " class=\"bad\" aria-invalid=\"true\"" } else { "" },
         );
         for d in placecode_core::identity::DocumentKind::ALL {
@@ -216,16 +234,17 @@ impl Form<'_> {
                 out,
                 "<option value=\"{k}\"{}>{}</option>",
                 if chosen == k { " selected" } else { "" },
-                d.label()
+                t.document_kind(d)
             );
         }
         out.push_str("</select>");
         if let Some(m) = bad {
-            let _ = write!(out, "<div class=\"err\">{}</div>", esc(m));
+            let _ = write!(out, "<div class=\"err\">{}</div>", esc(&m));
         }
     }
 
     fn with_x(&self, out: &mut String, key: &str, label: &str, extra: &str) {
+        let t = self.lang.texts();
         let bad = self.error(key);
         let _ = write!(
             out,
@@ -235,10 +254,10 @@ data-for=\"{key}\" aria-label=\"{}\">X</button></div>",
             esc(label),
             esc(self.value(key)),
             if bad.is_some() { " class=\"bad\" aria-invalid=\"true\"" } else { "" },
-            t::X_KEY
+            t.x_key
         );
         if let Some(m) = bad {
-            let _ = write!(out, "<div class=\"err\">{}</div>", esc(m));
+            let _ = write!(out, "<div class=\"err\">{}</div>", esc(&m));
         }
     }
 }
@@ -266,25 +285,26 @@ fn form_open(out: &mut String, h: &Hidden, what: &str) {
     );
 }
 
-fn submit_button(out: &mut String, label: &str) {
+fn submit_button(t: &Texts, out: &mut String, label: &str) {
     let _ = write!(
         out,
         "<button type=\"submit\" id=\"send\" data-label=\"{label}\" data-busy=\"{}\" data-wait=\"{}\">{label}</button></form>",
-        t::SENDING,
-        t::WAITING
+        t.sending,
+        t.waiting
     );
 }
 
 /// The 场所码 declaration (R5) for a general venue; `for_other` when the phone already holds
 /// people and this one is someone else (a heading says so, and the relation is asked).
 pub fn declaration(nonce: &str, venue: &str, h: &Hidden, f: &Form, for_other: bool) -> String {
+    let t = f.lang.texts();
     let mut b = String::with_capacity(5000);
     if for_other {
-        head(&mut b, venue, t::FOR_OTHER_TITLE);
-        let _ = write!(b, "<p class=\"note\">{}</p>", t::FOR_OTHER_NOTE);
+        head(&mut b, venue, t.for_other_title);
+        let _ = write!(b, "<p class=\"note\">{}</p>", t.for_other_note);
     } else {
-        head(&mut b, venue, placecode_core::venue::CodeKind::General.label());
-        let _ = write!(b, "<p class=\"note\">{}</p>", t::FIRST_VISIT);
+        head(&mut b, venue, t.code_kind(CodeKind::General));
+        let _ = write!(b, "<p class=\"note\">{}</p>", t.first_visit);
     }
     f.banner(&mut b);
     form_open(&mut b, h, "declare");
@@ -295,31 +315,31 @@ pub fn declaration(nonce: &str, venue: &str, h: &Hidden, f: &Form, for_other: bo
         let _ = write!(
             b,
             "<label for=\"relation\">{}</label><select id=\"relation\" name=\"relation\"{}><option value=\"\">{}</option>",
-            t::RELATION,
+            t.relation,
             if bad.is_some() { " class=\"bad\" aria-invalid=\"true\"" } else { "" },
-            t::CHOOSE
+            t.choose
         );
-        for r in t::RELATIONS {
-            let _ = write!(b, "<option{}>{r}</option>", if chosen == *r { " selected" } else { "" });
+        for (r, shown) in t::RELATIONS.iter().zip(t.relations) {
+            let _ = write!(b, "<option value=\"{r}\"{}>{shown}</option>", if chosen == *r { " selected" } else { "" });
         }
         b.push_str("</select>");
         if let Some(m) = bad {
-            let _ = write!(b, "<div class=\"err\">{}</div>", esc(m));
+            let _ = write!(b, "<div class=\"err\">{}</div>", esc(&m));
         }
     }
-    f.text(&mut b, "name", t::NAME, "text", "autocomplete=\"name\" maxlength=\"80\" required");
+    f.text(&mut b, "name", t.name, "text", "autocomplete=\"name\" maxlength=\"80\" required");
     f.document_kind(&mut b);
-    f.with_x(&mut b, "id_number", t::ID_NUMBER, "maxlength=\"18\" required");
-    f.text(&mut b, "address", t::ADDRESS, "text", "maxlength=\"120\" required");
-    let _ = write!(b, "<p class=\"note\">{}</p>", t::ADDRESS_HINT);
-    f.text(&mut b, "phone", t::PHONE_OPTIONAL, "tel", "autocomplete=\"tel\" maxlength=\"13\"");
-    f.yes_no(&mut b, "visited_risk_area", checkin::VISITED_RISK_AREA);
-    f.yes_no(&mut b, "contact_with_suspected", checkin::CONTACT);
-    f.yes_no(&mut b, "temperature_normal", checkin::TEMPERATURE_NORMAL);
-    f.text(&mut b, "temperature", t::TEMPERATURE, "text", "inputmode=\"decimal\" maxlength=\"5\"");
-    submit_button(&mut b, t::SUBMIT);
+    f.with_x(&mut b, "id_number", t.id_number, "maxlength=\"18\" required");
+    f.text(&mut b, "address", t.address, "text", "maxlength=\"120\" required");
+    let _ = write!(b, "<p class=\"note\">{}</p>", t.address_hint);
+    f.text(&mut b, "phone", t.phone_optional, "tel", "autocomplete=\"tel\" maxlength=\"13\"");
+    f.yes_no(&mut b, "visited_risk_area", t.q_visited_risk_area);
+    f.yes_no(&mut b, "contact_with_suspected", t.q_contact);
+    f.yes_no(&mut b, "temperature_normal", t.q_temperature_normal);
+    f.text(&mut b, "temperature", t.temperature, "text", "inputmode=\"decimal\" maxlength=\"5\"");
+    submit_button(t, &mut b, t.submit);
     b.push_str("</main>");
-    page(nonce, t::TITLE, "", &b, Script::Form)
+    page(t, nonce, t.title, "", &b, Script::Form)
 }
 
 /// The 专属场所码 declaration (R5, R9) for a truck crew member.
@@ -335,40 +355,41 @@ pub fn truck_declaration(
     destinations: Option<&[(String, String)]>,
     shared: bool,
 ) -> String {
+    let t = f.lang.texts();
     let mut b = String::with_capacity(5000);
     head(&mut b, venue, kind_label);
-    let _ = write!(b, "<p class=\"note\">{}</p>", t::TRUCK_INTRO);
+    let _ = write!(b, "<p class=\"note\">{}</p>", t.truck_intro);
     if shared {
-        let _ = write!(b, "<p class=\"card\" id=\"shared\">{}</p>", t::SHARED_NOTE);
+        let _ = write!(b, "<p class=\"card\" id=\"shared\">{}</p>", t.shared_note);
     }
     f.banner(&mut b);
     form_open(&mut b, h, "declare");
-    f.text(&mut b, "name", t::NAME, "text", "autocomplete=\"name\" maxlength=\"80\" required");
+    f.text(&mut b, "name", t.name, "text", "autocomplete=\"name\" maxlength=\"80\" required");
     f.document_kind(&mut b);
     f.text(
         &mut b,
         "document_number",
-        t::DOCUMENT_NUMBER,
+        t.document_number,
         "text",
         "maxlength=\"20\" autocapitalize=\"characters\" required",
     );
-    f.text(&mut b, "plate", t::PLATE, "text", "maxlength=\"10\" autocapitalize=\"characters\" required");
-    f.text(&mut b, "phone", t::PHONE, "tel", "autocomplete=\"tel\" maxlength=\"13\" required");
-    f.text(&mut b, "origin", t::ORIGIN, "text", "maxlength=\"40\" required");
-    f.text(&mut b, "entry_point", t::ENTRY_POINT, "text", "maxlength=\"40\" required");
+    f.text(&mut b, "plate", t.plate, "text", "maxlength=\"10\" autocapitalize=\"characters\" required");
+    f.text(&mut b, "phone", t.phone, "tel", "autocomplete=\"tel\" maxlength=\"13\" required");
+    f.text(&mut b, "origin", t.origin, "text", "maxlength=\"40\" required");
+    f.text(&mut b, "entry_point", t.entry_point, "text", "maxlength=\"40\" required");
     if let Some(list) = destinations {
         let mut options = list.to_vec();
-        options.push((OTHER_DESTINATION.to_owned(), t::DESTINATION_OTHER.to_owned()));
-        f.select(&mut b, "destination", t::DESTINATION, &options);
+        options.push((OTHER_DESTINATION.to_owned(), t.destination_other.to_owned()));
+        f.select(&mut b, "destination", t.destination, &options);
     }
-    f.text(&mut b, "expected_return", t::EXPECTED_RETURN, "datetime-local", "");
-    f.text(&mut b, "expected_departure", t::EXPECTED_DEPARTURE, "datetime-local", "");
-    f.yes_no(&mut b, "symptoms", checkin::SYMPTOMS);
-    f.yes_no(&mut b, "visited_risk_area", checkin::RISK_AREA_TRUCK);
+    f.text(&mut b, "expected_return", t.expected_return, "datetime-local", "");
+    f.text(&mut b, "expected_departure", t.expected_departure, "datetime-local", "");
+    f.yes_no(&mut b, "symptoms", t.q_symptoms);
+    f.yes_no(&mut b, "visited_risk_area", t.q_risk_area_truck);
     // At a checkpoint it is a pre-declaration, not a check-in.
-    submit_button(&mut b, if destinations.is_some() { t::SUBMIT_PREDECLARATION } else { t::SUBMIT });
+    submit_button(t, &mut b, if destinations.is_some() { t.submit_predeclaration } else { t.submit });
     b.push_str("</main>");
-    page(nonce, t::TITLE, "", &b, Script::Form)
+    page(t, nonce, t.title, "", &b, Script::Form)
 }
 
 /// The destination choice of a crew who do not find theirs in the list.
@@ -376,6 +397,7 @@ pub const OTHER_DESTINATION: &str = "other";
 
 /// A returning phone: four digits, and every person this phone holds to tick.
 pub fn returning(
+    lang: Lang,
     nonce: &str,
     venue: &str,
     h: &Hidden,
@@ -383,29 +405,33 @@ pub fn returning(
     error: Option<&str>,
     last4: &str,
 ) -> String {
+    let t = lang.texts();
     let mut b = String::with_capacity(3000);
-    head(&mut b, venue, t::WELCOME_BACK);
+    head(&mut b, venue, t.welcome_back);
     if let Some(e) = error {
-        let _ =
-            write!(b, "<div class=\"banner\" role=\"alert\" id=\"errors\"><div class=\"err\">{}</div></div>", esc(e));
+        let _ = write!(
+            b,
+            "<div class=\"banner\" role=\"alert\" id=\"errors\"><div class=\"err\">{}</div></div>",
+            esc(&t.reason(e))
+        );
     }
     form_open(&mut b, h, "last4");
     let values = [("last4".to_owned(), last4.to_owned())];
     let errors: Vec<placecode_core::FieldError> =
         error.map(|m| placecode_core::FieldError { field: "last4".into(), message: m.into() }).into_iter().collect();
-    let f = Form { values: &values, errors: &errors };
-    f.with_x(&mut b, "last4", t::LAST4, "maxlength=\"4\"");
-    let _ = write!(b, "<p class=\"note\">{}</p>", if people.len() > 1 { t::LAST4_OR_TICK } else { t::LAST4_HINT });
+    let f = Form { values: &values, errors: &errors, lang };
+    f.with_x(&mut b, "last4", t.last4, "maxlength=\"4\"");
+    let _ = write!(b, "<p class=\"note\">{}</p>", if people.len() > 1 { t.last4_or_tick } else { t.last4_hint });
     if people.len() > 1 {
-        let _ = write!(b, "<fieldset class=\"pick\"><legend>{}</legend>", t::WHO);
+        let _ = write!(b, "<fieldset class=\"pick\"><legend>{}</legend>", t.who);
         for (id, label) in people {
             let _ = write!(b, "<label><input type=\"checkbox\" name=\"with\" value=\"{id}\"> {}</label>", esc(label));
         }
         b.push_str("</fieldset>");
     }
-    submit_button(&mut b, t::CHECK_IN);
-    let _ = write!(b, "<p><a href=\"{}?new=1\" id=\"add\">{}</a></p></main>", esc(h.action), t::ADD_PERSON);
-    page(nonce, t::TITLE, "", &b, Script::Form)
+    submit_button(t, &mut b, t.check_in);
+    let _ = write!(b, "<p><a href=\"{}?new=1\" id=\"add\">{}</a></p></main>", esc(h.action), t.add_person);
+    page(t, nonce, t.title, "", &b, Script::Form)
 }
 
 /// One checked-in person on the result page (kept with the result, so a reload shows it again).
@@ -444,19 +470,19 @@ pub struct ResultVenue<'a> {
 /// `remaining_ms`: how long the page still shows a colour (counted from when the phone loads it,
 /// so a phone's wrong clock does not matter); a page left open reloads then and shows that it
 /// has expired.
-pub fn result(nonce: &str, v: &ResultVenue, at_local: &str, remaining_ms: i64, people: &[Shown]) -> String {
+pub fn result(t: &Texts, nonce: &str, v: &ResultVenue, at_local: &str, remaining_ms: i64, people: &[Shown]) -> String {
     let worst = people.iter().map(|p| p.colour).max().unwrap_or(Colour::Green);
     let plate = people.iter().find_map(|p| p.plate.as_deref());
     // A checkpoint's pre-declaration is made before the truck arrives: what to do at the
     // checkpoint, never the in-venue wording (a driver on the highway cannot wait "here").
     let say = match (worst, v.kind, plate) {
-        (Colour::Green, CodeKind::Checkpoint, Some(plate)) => format!("{}{}{}", t::PREDECLARED, esc(plate), t::CONFIRM),
-        (Colour::Yellow, CodeKind::Checkpoint, Some(plate)) => t::PREDECLARED_YELLOW.replace("{plate}", &esc(plate)),
-        (Colour::Red, CodeKind::Checkpoint, Some(plate)) => t::PREDECLARED_RED.replace("{plate}", &esc(plate)),
-        (Colour::Green, ..) => t::GREEN_SAY.to_owned(),
-        _ if people.iter().any(|p| p.colour == Colour::Green) => t::MIXED_SAY.to_owned(),
-        (Colour::Yellow, ..) => t::YELLOW_SAY.to_owned(),
-        (Colour::Red, ..) => t::RED_SAY.to_owned(),
+        (Colour::Green, CodeKind::Checkpoint, Some(plate)) => format!("{}{}{}", t.predeclared, esc(plate), t.confirm),
+        (Colour::Yellow, CodeKind::Checkpoint, Some(plate)) => t.predeclared_yellow.replace("{plate}", &esc(plate)),
+        (Colour::Red, CodeKind::Checkpoint, Some(plate)) => t.predeclared_red.replace("{plate}", &esc(plate)),
+        (Colour::Green, ..) => t.green_say.to_owned(),
+        _ if people.iter().any(|p| p.colour == Colour::Green) => t.mixed_say.to_owned(),
+        (Colour::Yellow, ..) => t.yellow_say.to_owned(),
+        (Colour::Red, ..) => t.red_say.to_owned(),
     };
     let mut b = String::with_capacity(2500);
     let _ = write!(
@@ -466,71 +492,71 @@ pub fn result(nonce: &str, v: &ResultVenue, at_local: &str, remaining_ms: i64, p
 <div class=\"venue\">{}</div><div class=\"say\" id=\"say\">{say}</div>",
         worst.key(),
         worst.key(),
-        worst.label(),
+        t.colour(worst),
         esc(v.name),
     );
     for p in people {
         // Each person in their own colour, with who they are and whether they may enter, so a
         // family with mixed colours is told apart at a glance.
         let may = match (p.colour, v.kind) {
-            (Colour::Green, CodeKind::Checkpoint) => t::CONFIRM_AT_CHECKPOINT,
-            (Colour::Green, _) => t::MAY_ENTER,
-            (_, CodeKind::Checkpoint) => t::CHECK_AT_CHECKPOINT,
-            _ => t::MAY_NOT_ENTER,
+            (Colour::Green, CodeKind::Checkpoint) => t.confirm_at_checkpoint,
+            (Colour::Green, _) => t.may_enter,
+            (_, CodeKind::Checkpoint) => t.check_at_checkpoint,
+            _ => t.may_not_enter,
         };
         let _ = write!(
             b,
             "<div class=\"who who-{}\" data-colour=\"{}\"><span class=\"badge\">{} · {may}</span><br>{} {}<br>{}",
             p.colour.key(),
             p.colour.key(),
-            p.colour.label(),
+            t.colour(p.colour),
             esc(&p.name_masked),
-            esc(p.who.as_deref().unwrap_or("")),
+            esc(&p.who.as_deref().map(|w| t.translated_who(w)).unwrap_or_default()),
             esc(&p.id_masked)
         );
         if let Some(plate) = &p.plate {
-            let _ = write!(b, "<div>{}：{}</div>", t::PLATE, esc(plate));
+            let _ = write!(b, "<div>{}：{}</div>", t.plate, esc(plate));
         }
         for r in &p.reasons {
-            let _ = write!(b, "<div>{}</div>", esc(r));
+            let _ = write!(b, "<div>{}</div>", esc(&t.reason(r)));
         }
         b.push_str("</div>");
     }
     let predeclared = v.kind == CodeKind::Checkpoint && plate.is_some();
-    let when = if predeclared { t::DECLARED_AT } else { t::CHECKED_IN_AT };
-    let _ = write!(b, "<div>{when}：{}</div><p class=\"live\">{}</p>", esc(at_local), t::LIVE_HINT);
+    let when = if predeclared { t.declared_at } else { t.checked_in_at };
+    let _ = write!(b, "<div>{when}：{}</div><p class=\"live\">{}</p>", esc(at_local), t.live_hint);
     if predeclared {
         if let Some(d) = people.iter().find_map(|p| p.destination.as_deref()) {
-            let _ = write!(b, "<div id=\"destination\">{}：{}</div>", t::DESTINATION, esc(d));
+            let _ = write!(b, "<div id=\"destination\">{}：{}</div>", t.destination, esc(d));
         }
-        let _ = write!(b, "<p class=\"help\" id=\"not-yet\">{}</p>", t::PREDECLARED_NOTE);
+        let _ = write!(b, "<p class=\"help\" id=\"not-yet\">{}</p>", t.predeclared_note);
     }
-    share_block(&mut b, people);
+    share_block(t, &mut b, people);
     if worst != Colour::Green {
         let phone = v
             .supervision_phone
-            .map(|p| format!("{}<a class=\"tel\" href=\"tel:{}\">{}</a>，", t::SUPERVISION_PHONE, esc(p), esc(p)))
+            .map(|p| format!("{}<a class=\"tel\" href=\"tel:{}\">{}</a>，", t.supervision_phone, esc(p), esc(p)))
             .unwrap_or_default();
-        let if_wrong = if v.kind == CodeKind::Checkpoint { t::IF_WRONG_TRUCK } else { t::IF_WRONG };
-        let _ = write!(b, "<div class=\"help\" id=\"help\">{if_wrong}{phone}{}</div>", t::HOTLINE);
+        let if_wrong = if v.kind == CodeKind::Checkpoint { t.if_wrong_truck } else { t.if_wrong };
+        let _ = write!(b, "<div class=\"help\" id=\"help\">{if_wrong}{phone}{}</div>", t.hotline);
     }
-    let _ = write!(b, "<p><a href=\"{}\">{}</a></p></div>", esc(v.back), t::AGAIN);
-    page(nonce, t::TITLE, "", &b, Script::Clock)
+    let _ = write!(b, "<p><a href=\"{}\">{}</a></p></div>", esc(v.back), t.again);
+    page(t, nonce, t.title, "", &b, Script::Clock)
 }
 
 /// A result reopened after its few minutes: no colour, only when it was and what to do.
 /// 同车人员申报: the link and its QR, when the result has one.
-fn share_block(b: &mut String, people: &[Shown]) {
+fn share_block(t: &Texts, b: &mut String, people: &[Shown]) {
     if let Some(url) = people.iter().find_map(|p| p.share.as_deref()) {
         // Drawn by the core from the link itself; nothing in it comes from the page's input.
         let qr = placecode_core::qr::svg(url).unwrap_or_default();
         let _ = write!(
             b,
             "<div class=\"help share\" id=\"share\"><b>{}</b><p>{}</p><div class=\"qr\">{qr}</div><p><a href=\"{}\">{}</a></p></div>",
-            t::SHARE_TITLE,
-            t::SHARE_HINT,
+            t.share_title,
+            t.share_hint,
             esc(url),
-            t::SHARE_LINK
+            t.share_link
         );
     }
 }
@@ -538,47 +564,47 @@ fn share_block(b: &mut String, people: &[Shown]) {
 /// A pre-declaration reopened after its live minutes: no colour to show at a door (the
 /// checkpoint confirms by plate), but what to do, and the 同车人员申报 link for the rest of the
 /// crew, for the day it is valid.
-pub fn predeclared_later(nonce: &str, venue: &str, at_local: &str, people: &[Shown], back: &str) -> String {
+pub fn predeclared_later(t: &Texts, nonce: &str, venue: &str, at_local: &str, people: &[Shown], back: &str) -> String {
     let plate = people.iter().find_map(|p| p.plate.as_deref()).unwrap_or("");
     let mut b = format!(
         "<main id=\"predeclared\"><div class=\"venue\">{}</div><h1>{}{}{}</h1><p>{}：{}</p>",
         esc(venue),
-        t::PREDECLARED,
+        t.predeclared,
         esc(plate),
-        t::CONFIRM,
-        t::DECLARED_AT,
+        t.confirm,
+        t.declared_at,
         esc(at_local),
     );
     if let Some(d) = people.iter().find_map(|p| p.destination.as_deref()) {
-        let _ = write!(b, "<p id=\"destination\">{}：{}</p>", t::DESTINATION, esc(d));
+        let _ = write!(b, "<p id=\"destination\">{}：{}</p>", t.destination, esc(d));
     }
-    let _ = write!(b, "<p class=\"note\">{}</p>", t::PREDECLARED_NOTE);
-    share_block(&mut b, people);
-    let _ = write!(b, "<p><a href=\"{}\">{}</a></p></main>", esc(back), t::AGAIN);
-    page(nonce, t::TITLE, "", &b, Script::None)
+    let _ = write!(b, "<p class=\"note\">{}</p>", t.predeclared_note);
+    share_block(t, &mut b, people);
+    let _ = write!(b, "<p><a href=\"{}\">{}</a></p></main>", esc(back), t.again);
+    page(t, nonce, t.title, "", &b, Script::None)
 }
 
-pub fn expired(nonce: &str, venue: &str, at_local: &str, back: &str) -> String {
+pub fn expired(t: &Texts, nonce: &str, venue: &str, at_local: &str, back: &str) -> String {
     let b = format!(
         "<main id=\"expired\"><div class=\"venue\">{}</div><h1>{}</h1><p>{}：{}</p><p>{}</p><p><a href=\"{}\">{}</a></p></main>",
         esc(venue),
-        t::EXPIRED_TITLE,
-        t::CHECKED_IN_AT,
+        t.expired_title,
+        t.checked_in_at,
         esc(at_local),
-        t::EXPIRED_BODY,
+        t.expired_body,
         esc(back),
-        t::SCAN_AGAIN
+        t.scan_again
     );
-    page(nonce, t::TITLE, "", &b, Script::None)
+    page(t, nonce, t.title, "", &b, Script::None)
 }
 
 /// The published list of checkpoint codes (R9).
 /// `rows`: the checkpoint's name, its district and address, and its code.
-pub fn checkpoints(nonce: &str, rows: &[(String, String, String)], base: &str) -> String {
+pub fn checkpoints(t: &Texts, nonce: &str, rows: &[(String, String, String)], base: &str) -> String {
     let mut b = String::with_capacity(2000);
-    let _ = write!(b, "<main><h1>{}</h1><p class=\"note\">{}</p>", t::CHECKPOINTS_TITLE, t::CHECKPOINTS_INTRO);
+    let _ = write!(b, "<main><h1>{}</h1><p class=\"note\">{}</p>", t.checkpoints_title, t.checkpoints_intro);
     if rows.is_empty() {
-        let _ = write!(b, "<p>{}</p>", t::CHECKPOINTS_NONE);
+        let _ = write!(b, "<p>{}</p>", t.checkpoints_none);
     }
     b.push_str("<ul class=\"list\">");
     for (name, label, code) in rows {
@@ -592,5 +618,5 @@ pub fn checkpoints(nonce: &str, rows: &[(String, String, String)], base: &str) -
         );
     }
     b.push_str("</ul></main>");
-    page(nonce, t::CHECKPOINTS_TITLE, "", &b, Script::None)
+    page(t, nonce, t.checkpoints_title, "", &b, Script::None)
 }

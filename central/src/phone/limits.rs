@@ -8,7 +8,6 @@ use serde::Serialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::text as t;
 use crate::error::{CentralError, Result};
 use crate::App;
 
@@ -20,6 +19,7 @@ pub const MAX_PEOPLE: i64 = 8;
 /// number (so the declaring phone is not the person's own).
 pub async fn admit_new_id(
     app: &App,
+    t: &'static super::text::Texts,
     phone: Uuid,
     client: &str,
     on_file: bool,
@@ -30,7 +30,7 @@ pub async fn admit_new_id(
         .fetch_one(&app.pool)
         .await?;
     if held >= MAX_PEOPLE {
-        return Ok(Some(t::PHONE_FULL));
+        return Ok(Some(t.phone_full));
     }
     let by_phone = format!("phone:{phone}");
     let by_address = format!("addr:{client}");
@@ -61,9 +61,9 @@ pub async fn admit_new_id(
     .execute(&app.pool)
     .await?;
     Ok(Some(match kind {
-        "on_file" => t::ADDRESS_ON_FILE,
-        "phone_new_ids" => t::PHONE_NEW_IDS,
-        _ => t::ADDRESS_NEW_IDS,
+        "on_file" => t.address_on_file,
+        "phone_new_ids" => t.phone_new_ids,
+        _ => t.address_new_ids,
     }))
 }
 

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::error::CentralError;
 use crate::App;
 use html::{Form, Shown};
-use text as t;
+use text::{Lang, Texts};
 
 pub(crate) mod cookie;
 mod declare;
@@ -76,44 +76,60 @@ pub(crate) fn strict_headers(app: &App, h: &mut HeaderMap, nonce: &str) {
     }
 }
 
-fn message(app: &App, status: StatusCode, title: &str, text: &str) -> Response {
+fn message(app: &App, t: &Texts, status: StatusCode, title: &str, text: &str) -> Response {
     let n = nonce();
-    respond(app, status, &n, html::message(&n, title, text), None)
+    respond(app, status, &n, html::message(t, &n, title, text), None)
+}
+
+/// A page answering a `?lang=` keeps the choice for the phone's next pages.
+fn keep_lang(mut res: Response, chosen: Option<Lang>) -> Response {
+    if let Some(lang) = chosen {
+        let cookie = format!("{}={}; Max-Age={COOKIE_MAX_AGE}; Path=/; SameSite=Lax", text::LANG_COOKIE, lang.key());
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// The `lang` a page was asked for, if it is one of the pages' languages.
+fn asked_lang(query: Option<&str>) -> Option<Lang> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes()).find(|(k, _)| k == "lang").and_then(|(_, v)| Lang::parse(&v))
 }
 
 /// A venue code that phones may use: on the server, signed by its desk, not revoked, approved.
 type Served = served::Entry;
 
-async fn served(app: &App, raw: &str) -> Result<Served, Response> {
+async fn served(app: &App, t: &Texts, raw: &str) -> Result<Served, Response> {
     let parsed = placecode_core::code::parse(raw)
-        .map_err(|_| message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::BAD_CODE_BODY))?;
-    let found = app.codes.find(&app.pool, &parsed).await.map_err(|e| server_error(app, e.into()))?;
+        .map_err(|_| message(app, t, StatusCode::NOT_FOUND, t.bad_code_title, t.bad_code_body))?;
+    let found = app.codes.find(&app.pool, &parsed).await.map_err(|e| server_error(app, t, e.into()))?;
     let s = match found {
         served::Found::Code(s) => s,
         served::Found::Unknown => {
-            return Err(message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::UNKNOWN_CODE_BODY))
+            return Err(message(app, t, StatusCode::NOT_FOUND, t.bad_code_title, t.unknown_code_body))
         }
-        served::Found::Forged => return Err(message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::BAD_CODE_BODY)),
+        served::Found::Forged => return Err(message(app, t, StatusCode::NOT_FOUND, t.bad_code_title, t.bad_code_body)),
     };
     if s.revoked {
-        return Err(message(app, StatusCode::GONE, t::REVOKED_TITLE, t::REVOKED_BODY));
+        return Err(message(app, t, StatusCode::GONE, t.revoked_title, t.revoked_body));
     }
     if !s.approved {
-        return Err(message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::REJECTED_VENUE_BODY));
+        return Err(message(app, t, StatusCode::NOT_FOUND, t.bad_code_title, t.rejected_venue_body));
     }
     Ok(s)
 }
 
-fn server_error(app: &App, e: CentralError) -> Response {
+fn server_error(app: &App, t: &Texts, e: CentralError) -> Response {
     tracing::error!(error = %e, "phone page");
-    message(app, StatusCode::INTERNAL_SERVER_ERROR, t::TITLE, t::SERVER_ERROR)
+    message(app, t, StatusCode::INTERNAL_SERVER_ERROR, t.title, t.server_error)
 }
 
-fn limited(app: &App, who: &str, code: &str) -> Option<Response> {
+fn limited(app: &App, t: &Texts, who: &str, code: &str) -> Option<Response> {
     if app.ip_limiter.allow(who) && app.code_limiter.allow(code) {
         None
     } else {
-        let mut r = message(app, StatusCode::TOO_MANY_REQUESTS, t::TITLE, t::SLOW_DOWN);
+        let mut r = message(app, t, StatusCode::TOO_MANY_REQUESTS, t.title, t.slow_down);
         r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
         Some(r)
     }
@@ -124,14 +140,14 @@ fn limited(app: &App, who: &str, code: &str) -> Option<Response> {
 /// A malformed code is refused before any bucket is touched; a code's bucket is keyed by the
 /// code as parsed (case, dashes and look-alike letters of one code share it), and only a request
 /// its client's own bucket let through takes from it, so one client cannot empty a venue's.
-async fn admit(app: &App, peer: SocketAddr, headers: &HeaderMap, code: &str) -> Result<Served, Response> {
+async fn admit(app: &App, t: &Texts, peer: SocketAddr, headers: &HeaderMap, code: &str) -> Result<Served, Response> {
     let parsed = placecode_core::code::parse(code)
-        .map_err(|_| message(app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::BAD_CODE_BODY))?;
+        .map_err(|_| message(app, t, StatusCode::NOT_FOUND, t.bad_code_title, t.bad_code_body))?;
     let who = app.client(peer, headers);
-    if let Some(r) = limited(app, &who, &parsed.code) {
+    if let Some(r) = limited(app, t, &who, &parsed.code) {
         return Err(r);
     }
-    served(app, &parsed.code).await
+    served(app, t, &parsed.code).await
 }
 
 /// What a code's page may be asked: `?new` (someone else on this phone), `?same=` (a 同车人员申报 link).
@@ -202,17 +218,20 @@ impl Known {
     }
 
     /// How lists name the person: masked name, birth year and relation, never the ID number.
-    fn label(&self) -> String {
-        format!("{}（{}）", placecode_core::mask::name(&self.shown), who(&self.number, &self.relation))
+    fn label(&self, t: &Texts) -> String {
+        let who = who(t, &self.number, &self.relation);
+        if t.lang == text::ZH.lang {
+            format!("{}（{who}）", placecode_core::mask::name(&self.shown))
+        } else {
+            format!("{} ({who})", placecode_core::mask::name(&self.shown))
+        }
     }
 }
 
-/// Birth year (from a resident ID) and relation: 1942年生，父母.
-fn who(number: &str, relation: &str) -> String {
-    match placecode_core::identity::birth_year_of(placecode_core::identity::DocumentKind::ResidentId, number) {
-        Some(y) => format!("{y}年生，{relation}"),
-        None => relation.to_owned(),
-    }
+/// Birth year (from a number on GB 11643's pattern: resident IDs, 居住证, the new 永居证) and
+/// relation: 1942年生，父母.
+fn who(t: &Texts, number: &str, relation: &str) -> String {
+    t.who(placecode_core::identity::birth_year_of(placecode_core::identity::DocumentKind::ResidentId, number), relation)
 }
 
 async fn known(app: &App, phone: Uuid) -> Result<Vec<Known>, CentralError> {
@@ -234,18 +253,32 @@ pub async fn show(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    let s = match admit(&app, peer, &headers, &code).await {
+    let chosen = asked_lang(query.as_deref());
+    let lang = Lang::pick(chosen.map(Lang::key), &headers);
+    keep_lang(show_in(&app, lang, &code, query.as_deref(), peer, &headers).await, chosen)
+}
+
+async fn show_in(
+    app: &App,
+    lang: Lang,
+    code: &str,
+    query: Option<&str>,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> Response {
+    let (app, t) = (app.clone(), lang.texts());
+    let s = match admit(&app, t, peer, headers, code).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     // Read leniently: the first of each parameter, anything else ignored (never the framework's
     // English refusal of a repeated or unknown parameter).
-    let q = ShowQuery::parse(query.as_deref().unwrap_or(""));
-    let cookie = phone_from_cookie(&app, &headers);
+    let q = ShowQuery::parse(query.unwrap_or(""));
+    let cookie = phone_from_cookie(&app, headers);
     let people = match cookie.filter(|_| s.kind == CodeKind::General) {
         Some(p) => match known(&app, p).await {
             Ok(people) => people,
-            Err(e) => return server_error(&app, e),
+            Err(e) => return server_error(&app, t, e),
         },
         None => Vec::new(),
     };
@@ -255,7 +288,7 @@ pub async fn show(
         Some(p) if people.is_empty() => match limits::revoked(&app.pool, p).await {
             Ok(false) => Some(p),
             Ok(true) => None,
-            Err(e) => return server_error(&app, e),
+            Err(e) => return server_error(&app, t, e),
         },
         other => other,
     };
@@ -265,12 +298,12 @@ pub async fn show(
     };
     let destinations = match destinations(&app, &s).await {
         Ok(d) => d,
-        Err(e) => return server_error(&app, e),
+        Err(e) => return server_error(&app, t, e),
     };
     let shared = match q.same.as_deref().filter(|_| s.kind == CodeKind::Checkpoint) {
         Some(token) => match shared(&app, &s, token).await {
             Ok(v) => v,
-            Err(e) => return server_error(&app, e),
+            Err(e) => return server_error(&app, t, e),
         },
         None => Vec::new(),
     };
@@ -282,7 +315,7 @@ pub async fn show(
         destinations: destinations.as_deref(),
         shared: !shared.is_empty(),
     };
-    let form = Form { values: &shared, errors: &[] };
+    let form = Form { values: &shared, errors: &[], lang };
     let body = page_for(&n, &s, &view, &people, &form, None, "");
     respond(&app, StatusCode::OK, &n, body, fresh.then_some(phone))
 }
@@ -313,11 +346,20 @@ fn page_for(
     match s.kind {
         CodeKind::General if !people.is_empty() && !view.new => {
             // Ticked by their place on this phone (1, 2, …), never by a database id.
-            let list: Vec<(usize, String)> = people.iter().enumerate().map(|(i, p)| (i + 1, p.label())).collect();
-            html::returning(n, &s.venue, &hidden, &list, last4_error, last4)
+            let t = form.lang.texts();
+            let list: Vec<(usize, String)> = people.iter().enumerate().map(|(i, p)| (i + 1, p.label(t))).collect();
+            html::returning(form.lang, n, &s.venue, &hidden, &list, last4_error, last4)
         }
         CodeKind::General => html::declaration(n, &s.venue, &hidden, form, !people.is_empty()),
-        k => html::truck_declaration(n, &s.venue, k.label(), &hidden, form, view.destinations, view.shared),
+        k => html::truck_declaration(
+            n,
+            &s.venue,
+            form.lang.texts().code_kind(k),
+            &hidden,
+            form,
+            view.destinations,
+            view.shared,
+        ),
     }
 }
 
@@ -328,7 +370,9 @@ pub async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let s = match admit(&app, peer, &headers, &code).await {
+    let lang = Lang::pick(None, &headers);
+    let t = lang.texts();
+    let s = match admit(&app, t, peer, &headers, &code).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -336,13 +380,13 @@ pub async fn submit(
     let get = |k: &str| fields.iter().find(|(key, _)| key == k).map_or("", |(_, v)| v.as_str());
     // CSRF: the form's token must be this phone's; a stale or foreign form starts over.
     let Some(phone) = phone_from_cookie(&app, &headers).filter(|p| constant_eq(&csrf(&app, *p), get("csrf"))) else {
-        return message(&app, StatusCode::FORBIDDEN, t::TITLE, t::STALE_FORM);
+        return message(&app, t, StatusCode::FORBIDDEN, t.title, t.stale_form);
     };
     let Ok(once) = Uuid::parse_str(get("once")) else {
-        return message(&app, StatusCode::FORBIDDEN, t::TITLE, t::STALE_FORM);
+        return message(&app, t, StatusCode::FORBIDDEN, t.title, t.stale_form);
     };
     let client = app.client(peer, &headers);
-    let form = Submitted { phone, once, fields: &fields, new: get("new") == "1", client: &client };
+    let form = Submitted { phone, once, fields: &fields, new: get("new") == "1", client: &client, lang };
     let result = match get("action") {
         // The same form sent again (a double tap, a reload of the POST) finds its token claimed
         // when it stores: the first result, no new visit.
@@ -355,7 +399,7 @@ pub async fn submit(
             Err(e) => Err(e),
         },
     };
-    result.unwrap_or_else(|e| server_error(&app, e))
+    result.unwrap_or_else(|e| server_error(&app, t, e))
 }
 
 /// A submitted form: whose phone, its one-time token and its fields.
@@ -366,6 +410,8 @@ struct Submitted<'a> {
     new: bool,
     /// The client address, as the rate limits count it.
     client: &'a str,
+    /// The language of the pages answering it.
+    lang: Lang,
 }
 
 impl Submitted<'_> {
@@ -388,9 +434,10 @@ async fn done(app: &App, phone: Uuid, once: Uuid) -> Result<Option<(Uuid, String
 
 /// The first result of a form whose token was claimed by a request running at the same time.
 async fn already(app: &App, form: &Submitted<'_>) -> Result<Response, CentralError> {
+    let t = form.lang.texts();
     match done(app, form.phone, form.once).await? {
         Some((id, code)) => Ok(see_other(app, &result_path(&code, id))),
-        None => Ok(message(app, StatusCode::CONFLICT, t::TITLE, t::STALE_FORM)),
+        None => Ok(message(app, t, StatusCode::CONFLICT, t.title, t.stale_form)),
     }
 }
 
@@ -409,13 +456,25 @@ pub const RESULT_LIVE_MINUTES: i64 = 5;
 /// The result page (post/redirect/get): only the phone that checked in sees it, and only for
 /// [`RESULT_LIVE_MINUTES`]. It is not rate limited per address (it stores nothing, and phones
 /// sharing an address must still see the result of a check-in already stored).
-pub async fn result(State(app): State<App>, Path((code, id)): Path<(String, String)>, headers: HeaderMap) -> Response {
-    let s = match served(&app, &code).await {
+pub async fn result(
+    State(app): State<App>,
+    Path((code, id)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let chosen = asked_lang(query.as_deref());
+    let lang = Lang::pick(chosen.map(Lang::key), &headers);
+    keep_lang(result_in(&app, lang.texts(), &code, &id, &headers).await, chosen)
+}
+
+async fn result_in(app: &App, t: &Texts, code: &str, id: &str, headers: &HeaderMap) -> Response {
+    let app = app.clone();
+    let s = match served(&app, t, code).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let (Some(phone), Ok(id)) = (phone_from_cookie(&app, &headers), Uuid::parse_str(&id)) else {
-        return message(&app, StatusCode::NOT_FOUND, t::TITLE, t::RESULT_GONE);
+    let (Some(phone), Ok(id)) = (phone_from_cookie(&app, headers), Uuid::parse_str(id)) else {
+        return message(&app, t, StatusCode::NOT_FOUND, t.title, t.result_gone);
     };
     let row: Result<Option<(chrono::DateTime<Utc>, serde_json::Value)>, sqlx::Error> = sqlx::query_as(
         "SELECT r.at, r.shown FROM phone_results r WHERE r.id = $1 AND r.phone_id = $2 AND r.code = $3
@@ -429,8 +488,8 @@ pub async fn result(State(app): State<App>, Path((code, id)): Path<(String, Stri
     .await;
     let (at, shown) = match row {
         Ok(Some(r)) => r,
-        Ok(None) => return message(&app, StatusCode::NOT_FOUND, t::TITLE, t::RESULT_GONE),
-        Err(e) => return server_error(&app, e.into()),
+        Ok(None) => return message(&app, t, StatusCode::NOT_FOUND, t.title, t.result_gone),
+        Err(e) => return server_error(&app, t, e.into()),
     };
     let shown = match shown.get("sealed").and_then(|v| v.as_str()) {
         Some(sealed) => {
@@ -440,7 +499,7 @@ pub async fn result(State(app): State<App>, Path((code, id)): Path<(String, Stri
         None => serde_json::from_value::<Vec<Shown>>(shown).ok(),
     };
     let Some(shown) = shown else {
-        return message(&app, StatusCode::NOT_FOUND, t::TITLE, t::RESULT_GONE);
+        return message(&app, t, StatusCode::NOT_FOUND, t.title, t.result_gone);
     };
     let n = nonce();
     let ends = at + chrono::Duration::minutes(RESULT_LIVE_MINUTES);
@@ -450,10 +509,10 @@ pub async fn result(State(app): State<App>, Path((code, id)): Path<(String, Stri
         // A pre-declaration is no pass at a door: later it still says what to do, and keeps the
         // link for the rest of the crew.
         if s.kind == CodeKind::Checkpoint && shown.iter().any(|p| p.plate.is_some()) {
-            let body = html::predeclared_later(&n, &s.venue, &at, &shown, &action_path(&s.code));
+            let body = html::predeclared_later(t, &n, &s.venue, &at, &shown, &action_path(&s.code));
             return respond(&app, StatusCode::OK, &n, body, None);
         }
-        let body = html::expired(&n, &s.venue, &at, &action_path(&s.code));
+        let body = html::expired(t, &n, &s.venue, &at, &action_path(&s.code));
         return respond(&app, StatusCode::GONE, &n, body, None);
     }
     let venue = html::ResultVenue {
@@ -466,7 +525,7 @@ pub async fn result(State(app): State<App>, Path((code, id)): Path<(String, Stri
         &app,
         StatusCode::OK,
         &n,
-        html::result(&n, &venue, &at, (ends - Utc::now()).num_milliseconds().max(0), &shown),
+        html::result(t, &n, &venue, &at, (ends - Utc::now()).num_milliseconds().max(0), &shown),
         None,
     )
 }
@@ -474,11 +533,19 @@ pub async fn result(State(app): State<App>, Path((code, id)): Path<(String, Stri
 /// R9: the published checkpoint codes, so crews can declare before they arrive.
 pub async fn checkpoints(
     State(app): State<App>,
+    RawQuery(query): RawQuery,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    if !app.ip_limiter.allow(&app.client(peer, &headers)) {
-        let mut r = message(&app, StatusCode::TOO_MANY_REQUESTS, t::TITLE, t::SLOW_DOWN);
+    let chosen = asked_lang(query.as_deref());
+    let t = Lang::pick(chosen.map(Lang::key), &headers).texts();
+    keep_lang(checkpoints_in(&app, t, peer, &headers).await, chosen)
+}
+
+async fn checkpoints_in(app: &App, t: &Texts, peer: SocketAddr, headers: &HeaderMap) -> Response {
+    let app = app.clone();
+    if !app.ip_limiter.allow(&app.client(peer, headers)) {
+        let mut r = message(&app, t, StatusCode::TOO_MANY_REQUESTS, t.title, t.slow_down);
         r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
         return r;
     }
@@ -505,28 +572,29 @@ pub async fn checkpoints(
                 })
                 .collect();
             let n = nonce();
-            let page = html::checkpoints(&n, &rows, "");
+            let page = html::checkpoints(t, &n, &rows, "");
             respond(&app, StatusCode::OK, &n, page, None)
         }
-        Err(e) => server_error(&app, e.into()),
+        Err(e) => server_error(&app, t, e.into()),
     }
 }
 
 /// The page for a refusal the server or the framework made (busy, too many at once, too slow, a
 /// form larger than the page ever sends): a busy page tries again by itself after a few seconds
 /// (排队中).
-pub fn refusal(app: &App, status: StatusCode) -> Response {
+pub fn refusal(app: &App, lang: Lang, status: StatusCode) -> Response {
+    let t = lang.texts();
     // A door never shows a server error for being busy: the excess is told to wait (429).
     let status = if status == StatusCode::SERVICE_UNAVAILABLE { StatusCode::TOO_MANY_REQUESTS } else { status };
     let (title, text) = match status {
-        StatusCode::TOO_MANY_REQUESTS => (t::BUSY_TITLE, t::BUSY),
-        StatusCode::REQUEST_TIMEOUT => (t::TITLE, t::TIMED_OUT),
-        StatusCode::PAYLOAD_TOO_LARGE => (t::TITLE, t::TOO_LARGE),
-        StatusCode::NOT_FOUND => (t::BAD_CODE_TITLE, t::BAD_CODE_BODY),
-        _ => (t::TITLE, t::STALE_FORM),
+        StatusCode::TOO_MANY_REQUESTS => (t.busy_title, t.busy),
+        StatusCode::REQUEST_TIMEOUT => (t.title, t.timed_out),
+        StatusCode::PAYLOAD_TOO_LARGE => (t.title, t.too_large),
+        StatusCode::NOT_FOUND => (t.bad_code_title, t.bad_code_body),
+        _ => (t.title, t.stale_form),
     };
-    let mut res = message(app, status, title, text);
-    if title == t::BUSY_TITLE {
+    let mut res = message(app, t, status, title, text);
+    if title == t.busy_title {
         res.headers_mut().insert("refresh", HeaderValue::from_static("5"));
         // What the form's script waits on before it sends the same form again: only this
         // answer (a limit reached or a rate exceeded is a page to read, not a queue).
@@ -539,6 +607,7 @@ pub fn refusal(app: &App, status: StatusCode) -> Response {
 pub const BUSY_WAIT: &str = "x-placecode-wait";
 
 /// Anything else a phone might open.
-pub async fn not_found(State(app): State<App>) -> Response {
-    message(&app, StatusCode::NOT_FOUND, t::BAD_CODE_TITLE, t::BAD_CODE_BODY)
+pub async fn not_found(State(app): State<App>, headers: HeaderMap) -> Response {
+    let t = Lang::pick(None, &headers).texts();
+    message(&app, t, StatusCode::NOT_FOUND, t.bad_code_title, t.bad_code_body)
 }

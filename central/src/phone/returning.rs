@@ -28,7 +28,15 @@ pub(super) async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Re
     let again = |error: &str| {
         let n = nonce();
         let (token, once) = (csrf(app, phone), form.once.to_string());
-        let page = page_for(&n, s, &form.view(&token, &once), &people, &Form::default(), Some(error), &last4);
+        let page = page_for(
+            &n,
+            s,
+            &form.view(&token, &once),
+            &people,
+            &Form { lang: form.lang, ..Form::default() },
+            Some(error),
+            &last4,
+        );
         respond(app, StatusCode::UNPROCESSABLE_ENTITY, &n, page, None)
     };
     let ticked: Vec<usize> = fields.iter().filter(|(k, _)| k == "with").filter_map(|(_, v)| v.parse().ok()).collect();
@@ -38,21 +46,21 @@ pub(super) async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Re
         let owner = people.iter().find(|p| p.relation == t::SELF).map(|p| p.id);
         match owner.filter(|o| ticked.contains(o)) {
             Some(o) => o,
-            None => return Ok(again(t::LAST4_NEEDED)),
+            None => return Ok(again(t::ZH.last4_needed)),
         }
     } else {
         if placecode_core::identity::last4(&last4).is_err() {
-            return Ok(again(t::LAST4_BAD));
+            return Ok(again(t::ZH.last4_bad));
         }
         // Two people on one phone may share the last four digits (a family): then the one
         // ticked is meant, and with none ticked the phone asks instead of picking one.
         let matching: Vec<&Known> = people.iter().filter(|p| p.last4 == last4).collect();
         match matching.as_slice() {
-            [] => return Ok(again(t::LAST4_UNKNOWN)),
+            [] => return Ok(again(t::ZH.last4_unknown)),
             [one] => one.id,
             several => match several.iter().find(|p| ticked.contains(&p.id)) {
                 Some(p) => p.id,
-                None => return Ok(again(t::LAST4_SHARED)),
+                None => return Ok(again(t::ZH.last4_shared)),
             },
         }
     };
@@ -68,7 +76,7 @@ pub(super) async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Re
             kept: p.kept(),
             answers: HealthAnswers::default(),
             plate: None,
-            who: Some(who(&p.number, &p.relation)),
+            who: Some(who(&t::ZH, &p.number, &p.relation)),
             verified: p.verified,
         });
     }

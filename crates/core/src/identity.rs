@@ -183,7 +183,7 @@ impl DocumentKind {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub const fn label(self) -> &'static str {
         match self {
             DocumentKind::ResidentId => "居民身份证",
             DocumentKind::HmtResidencePermit => "港澳台居民居住证",

@@ -233,6 +233,15 @@ fn strip_admin(s: &str) -> (Option<District>, String) {
     (named, rest)
 }
 
+/// The same in Latin letters, as a visitor from abroad writes an address (English, or pinyin as
+/// the street signs print it), matched as whole words in any case.
+const LOCALITY_LATIN: &[&str] = &[
+    "road", "rd", "street", "st", "avenue", "ave", "lane", "ln", "alley", "village", "lu", "jie", "dajie", "hutong",
+    "xiang", "cun", "zhen", "square", "park",
+];
+const SPOT_LATIN: &[&str] =
+    &["no", "hotel", "hostel", "inn", "apartment", "apartments", "building", "bldg", "gate", "station", "hospital"];
+
 /// An address someone could find (a venue's or a person's): past the province, city and
 /// district, a road, street or village, and a number or landmark on it.
 pub fn findable(s: &str) -> Result<(), String> {
@@ -240,7 +249,11 @@ pub fn findable(s: &str) -> Result<(), String> {
     if rest.chars().count() < 2 {
         return Err("只写了辖区，请写明路、街或村，以及门牌号或标志性建筑".into());
     }
-    let has_locality = LOCALITY.iter().any(|w| rest.contains(w))
+    let lower = s.to_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let latin = |list: &[&str]| words.iter().any(|w| list.contains(w));
+    let has_locality = latin(LOCALITY_LATIN)
+        || LOCALITY.iter().any(|w| rest.contains(w))
         || rest
             .chars()
             .zip(rest.chars().skip(1))
@@ -248,7 +261,7 @@ pub fn findable(s: &str) -> Result<(), String> {
     if !has_locality {
         return Err("缺少路、街、村等位置信息，无法找到这个地址".into());
     }
-    if !(rest.chars().any(|c| c.is_ascii_digit()) || SPOT.iter().any(|w| rest.contains(w))) {
+    if !(rest.chars().any(|c| c.is_ascii_digit()) || SPOT.iter().any(|w| rest.contains(w)) || latin(SPOT_LATIN)) {
         return Err("缺少门牌号或标志性建筑（如“中山路18号”“某某小区东门”）".into());
     }
     Ok(())
@@ -541,6 +554,32 @@ mod tests {
         assert_eq!(address("中山路18号<b>", d).unwrap_err(), "含有不允许的字符“<”");
         assert_eq!(address("中山路18号'; DROP TABLE venues;--", d).unwrap_err(), "含有不允许的字符“'”");
         assert!(address(&"路".repeat(10_000), d).unwrap_err().starts_with("不能超过120个字"));
+    }
+
+    /// A visitor from abroad writes the address in English or in pinyin as street signs print it.
+    #[test]
+    fn an_address_in_latin_letters_is_findable_too() {
+        for ok in [
+            "18 Zhongshan Road",
+            "Zhongshan Lu 18",
+            "No. 5, Beimen Dajie",
+            "Kaifeng Hostel, Gulou Street",
+            "Apt 3, 12 Ziyou Rd.",
+        ] {
+            assert_eq!(findable(ok), Ok(()), "{ok}");
+        }
+        // Whole words only: "Stone" is no street, "Hotelier" no hotel.
+        assert_eq!(findable("Stone 18").unwrap_err(), "缺少路、街、村等位置信息，无法找到这个地址");
+        assert_eq!(findable("near the lake").unwrap_err(), "缺少路、街、村等位置信息，无法找到这个地址");
+        assert_eq!(findable("Zhongshan Road").unwrap_err(), "缺少门牌号或标志性建筑（如“中山路18号”“某某小区东门”）");
+        assert_eq!(
+            findable("Zhongshan Road Hotelier").unwrap_err(),
+            "缺少门牌号或标志性建筑（如“中山路18号”“某某小区东门”）"
+        );
+        assert_eq!(
+            crate::checkin::home_address("Kaifeng Hostel, 18 Gulou Street").as_deref(),
+            Ok("Kaifeng Hostel, 18 Gulou Street")
+        );
     }
 
     #[test]

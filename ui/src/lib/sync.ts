@@ -51,5 +51,5 @@ export function waitedFor(iso: string, now: number): string {
 export function pendingText(s: SyncStatus, now: number): string | null {
   if (s.pending <= 0) return null;
   const count = t('sync.pendingCount', { n: s.pending });
-  return s.oldest_pending_at ? `${count}，${t('sync.oldest', { age: waitedFor(s.oldest_pending_at, now) })}` : count;
+  return s.oldest_pending_at ? t('sync.oldest', { count, age: waitedFor(s.oldest_pending_at, now) }) : count;
 }

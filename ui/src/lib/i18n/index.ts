@@ -1,6 +1,7 @@
 // A tiny translation helper. `t('form.success', { name })` looks up a dotted key in the current
 // language and fills in `{name}`. To add a language, write a file shaped like ./zh-CN.ts, typed
 // as `Messages`, and add it to `locales`.
+import en from './en';
 import zhCN from './zh-CN';
 
 type Widen<T> = T extends string
@@ -29,6 +30,7 @@ export type Params = Record<string, string | number>;
 
 const locales = {
   'zh-CN': zhCN,
+  en,
 } satisfies Record<string, Messages>;
 
 export type Locale = keyof typeof locales;
@@ -39,6 +41,31 @@ let currentLocale: Locale = 'zh-CN';
 export function setLocale(locale: Locale): void {
   current = locales[locale];
   currentLocale = locale;
+  if (typeof document !== 'undefined') document.documentElement.lang = locale;
+}
+
+/** Every language the desk speaks, each named in its own words. */
+export const LOCALES: readonly { locale: Locale; name: string }[] = [
+  { locale: 'zh-CN', name: '中文' },
+  { locale: 'en', name: 'English' },
+];
+
+/** Where this desk keeps its choice of language (this laptop's, not an operator's). */
+export const LOCALE_KEY = 'placecode.locale';
+
+/** The language this desk was set to, Chinese unless English was chosen. */
+export function savedLocale(): Locale {
+  try {
+    const saved = globalThis.localStorage?.getItem(LOCALE_KEY);
+    return saved === 'en' ? 'en' : 'zh-CN';
+  } catch {
+    return 'zh-CN';
+  }
+}
+
+/** Keeps the choice; the screens show it once the window is drawn again. */
+export function saveLocale(locale: Locale): void {
+  globalThis.localStorage?.setItem(LOCALE_KEY, locale);
 }
 
 export function locale(): Locale {
