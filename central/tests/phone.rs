@@ -134,6 +134,9 @@ async fn every_document_kind_on_the_phone(pool: PgPool) {
     let res =
         traveller.post(&url).form(&with_kind(&t, "John O'Neil-Smith", "passport", "x1234567a")).send().await.unwrap();
     assert_eq!(res.status(), 200);
+    // A passport's last four may have letters: the keyboard with letters, not the number pad.
+    let html = traveller.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("inputmode=\"text\" id=\"last4\""), "{html}");
     let t = form(&traveller, &url).await;
     let back = traveller.post(&url).form(&t.last4("567a", &[])).send().await.unwrap();
     assert_eq!(back.status(), 200);

@@ -214,8 +214,6 @@ impl Form<'_> {
         out.push_str("</fieldset>");
     }
 
-    /// A text box with an X key beside it (ID numbers and their last four end in X for some people,
-    /// and a phone's number pad has no X).
     /// 证件类型: every kind the core checks, a resident ID first; the choice kept on a redisplay,
     /// and the reason shown when a tampered form named another.
     fn document_kind(&self, out: &mut String) {
@@ -243,15 +241,19 @@ impl Form<'_> {
         }
     }
 
-    fn with_x(&self, out: &mut String, key: &str, label: &str, extra: &str) {
+    /// A text box with an X key beside it (ID numbers and their last four end in X for some people,
+    /// and a phone's number pad has no X); the number pad unless `letters` (a document with
+    /// letters, as a passport's last four may be).
+    fn with_x(&self, out: &mut String, key: &str, label: &str, extra: &str, letters: bool) {
         let t = self.lang.texts();
         let bad = self.error(key);
         let _ = write!(
             out,
-            "<label for=\"{key}\">{}</label><div class=\"row\"><input type=\"text\" inputmode=\"numeric\" id=\"{key}\" \
+            "<label for=\"{key}\">{}</label><div class=\"row\"><input type=\"text\" inputmode=\"{}\" id=\"{key}\" \
 name=\"{key}\" value=\"{}\" autocapitalize=\"characters\" autocomplete=\"off\" {extra}{}><button type=\"button\" class=\"xkey\" \
 data-for=\"{key}\" aria-label=\"{}\">X</button></div>",
             esc(label),
+            if letters { "text" } else { "numeric" },
             esc(self.value(key)),
             if bad.is_some() { " class=\"bad\" aria-invalid=\"true\"" } else { "" },
             t.x_key
@@ -329,7 +331,9 @@ pub fn declaration(nonce: &str, venue: &str, h: &Hidden, f: &Form, for_other: bo
     }
     f.text(&mut b, "name", t.name, "text", "autocomplete=\"name\" maxlength=\"80\" required");
     f.document_kind(&mut b);
-    f.with_x(&mut b, "id_number", t.id_number, "maxlength=\"18\" required");
+    // The keyboard of the kind chosen (the form's script changes it with the choice).
+    let letters = !matches!(f.value("document_kind"), "" | "resident_id" | "hmt_residence_permit");
+    f.with_x(&mut b, "id_number", t.id_number, "maxlength=\"18\" required", letters);
     f.text(&mut b, "address", t.address, "text", "maxlength=\"120\" required");
     let _ = write!(b, "<p class=\"note\">{}</p>", t.address_hint);
     f.text(&mut b, "phone", t.phone_optional, "tel", "autocomplete=\"tel\" maxlength=\"13\"");
@@ -395,16 +399,18 @@ pub fn truck_declaration(
 /// The destination choice of a crew who do not find theirs in the list.
 pub const OTHER_DESTINATION: &str = "other";
 
+/// The last four as typed on a returning phone's form.
+pub struct Last4<'a> {
+    pub typed: &'a str,
+    /// Why it was refused, if it was.
+    pub error: Option<&'a str>,
+    /// The last four of someone on this phone has letters (a passport's): the keyboard with letters.
+    pub letters: bool,
+}
+
 /// A returning phone: four digits, and every person this phone holds to tick.
-pub fn returning(
-    lang: Lang,
-    nonce: &str,
-    venue: &str,
-    h: &Hidden,
-    people: &[(usize, String)],
-    error: Option<&str>,
-    last4: &str,
-) -> String {
+pub fn returning(lang: Lang, nonce: &str, venue: &str, h: &Hidden, people: &[(usize, String)], l: &Last4) -> String {
+    let (error, last4, letters) = (l.error, l.typed, l.letters);
     let t = lang.texts();
     let mut b = String::with_capacity(3000);
     head(&mut b, venue, t.welcome_back);
@@ -420,7 +426,7 @@ pub fn returning(
     let errors: Vec<placecode_core::FieldError> =
         error.map(|m| placecode_core::FieldError { field: "last4".into(), message: m.into() }).into_iter().collect();
     let f = Form { values: &values, errors: &errors, lang };
-    f.with_x(&mut b, "last4", t.last4, "maxlength=\"4\"");
+    f.with_x(&mut b, "last4", t.last4, "maxlength=\"4\"", letters);
     let _ = write!(b, "<p class=\"note\">{}</p>", if people.len() > 1 { t.last4_or_tick } else { t.last4_hint });
     if people.len() > 1 {
         let _ = write!(b, "<fieldset class=\"pick\"><legend>{}</legend>", t.who);

@@ -348,7 +348,9 @@ fn page_for(
             // Ticked by their place on this phone (1, 2, …), never by a database id.
             let t = form.lang.texts();
             let list: Vec<(usize, String)> = people.iter().enumerate().map(|(i, p)| (i + 1, p.label(t))).collect();
-            html::returning(form.lang, n, &s.venue, &hidden, &list, last4_error, last4)
+            let letters = people.iter().any(|p| p.last4.bytes().any(|b| b.is_ascii_alphabetic() && b != b'X'));
+            let typed = html::Last4 { typed: last4, error: last4_error, letters };
+            html::returning(form.lang, n, &s.venue, &hidden, &list, &typed)
         }
         CodeKind::General => html::declaration(n, &s.venue, &hidden, form, !people.is_empty()),
         k => html::truck_declaration(
