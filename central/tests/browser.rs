@@ -448,10 +448,13 @@ async fn a_tourists_phone_in_english_checks_in_with_a_passport(pool: PgPool) {
     assert!(!page.contains("X1234567"), "the number masked: {page}");
     shot(d, "phone-23-english-result").await;
 
-    // 中文: the same code's page in Chinese, and it stays so.
-    d.goto(&url).await.unwrap();
-    wait_for(d, "#lang").await.click().await.unwrap();
-    wait_for(d, "#last4").await;
+    // 中文 on the page for someone else: the same page in Chinese (its query kept), and it stays so.
+    d.goto(&format!("{url}?new=1")).await.unwrap();
+    let link = wait_for(d, "#lang").await;
+    let href = link.attr("href").await.unwrap().unwrap_or_default();
+    assert!(href.contains("new=1") && href.contains("lang=zh"), "{href}");
+    link.click().await.unwrap();
+    wait_for(d, "#relation").await;
     let lang: String = d.execute("return document.documentElement.lang", vec![]).await.unwrap().convert().unwrap();
     assert_eq!(lang, "zh-CN");
     d.goto(&url).await.unwrap();

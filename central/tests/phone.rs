@@ -172,6 +172,7 @@ async fn a_phone_in_english_reads_every_page_in_english(pool: PgPool) {
     );
     assert!(html.contains("Foreign permanent resident ID card") && html.contains("Have you been to an area"), "{html}");
     assert!(html.contains("href=\"?lang=zh\"") && html.contains(">中文</a>"));
+    assert!(html.contains("<option value=\"passport\" selected>"), "a passport first for a reader of English: {html}");
     assert!(!html.contains("身份证") && !html.contains("提交"), "no Chinese left on the form: {html}");
     let token = csrf(&html);
 

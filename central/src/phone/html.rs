@@ -81,7 +81,8 @@ window.addEventListener('pageshow',function(){sent=0;if(b){b.disabled=false;\
 b.textContent=b.getAttribute('data-label')}});document.querySelectorAll('button.xkey').forEach(function(k){\
 k.addEventListener('click',function(){var i=document.getElementById(k.getAttribute('data-for'));\
 var v=i.value.replace(/[xX\\s]/g,'');if(v.length>=i.maxLength)v=v.slice(0,i.maxLength-1);i.value=v+'X';i.focus()})});\
-var dk=document.getElementById('document_kind'),dn=document.getElementById('id_number');if(dk&&dn){var kb=function(){\
+var l=document.getElementById('lang');if(l&&window.URLSearchParams){var q=new URLSearchParams(location.search);\
+q.set('lang',l.getAttribute('hreflang'));l.setAttribute('href','?'+q.toString())}var dk=document.getElementById('document_kind'),dn=document.getElementById('id_number');if(dk&&dn){var kb=function(){\
 dn.inputMode=/^(resident_id|hmt_residence_permit)$/.test(dk.value)?'numeric':'text'};dk.addEventListener('change',kb);kb()}})();";
 
 /// A page's script: none, the result's live clock, or the forms' helper.
@@ -218,7 +219,12 @@ impl Form<'_> {
     /// and the reason shown when a tampered form named another.
     fn document_kind(&self, out: &mut String) {
         let t = self.lang.texts();
-        let chosen = self.value("document_kind");
+        // Nothing chosen yet: a resident ID on a Chinese page, a passport on an English one
+        // (the visitor who reads English most likely carries one).
+        let chosen = match self.value("document_kind") {
+            "" if self.lang == Lang::En => "passport",
+            v => v,
+        };
         let bad = self.error("document_kind");
         let _ = write!(
             out,
@@ -332,7 +338,10 @@ pub fn declaration(nonce: &str, venue: &str, h: &Hidden, f: &Form, for_other: bo
     f.text(&mut b, "name", t.name, "text", "autocomplete=\"name\" maxlength=\"80\" required");
     f.document_kind(&mut b);
     // The keyboard of the kind chosen (the form's script changes it with the choice).
-    let letters = !matches!(f.value("document_kind"), "" | "resident_id" | "hmt_residence_permit");
+    let letters = match f.value("document_kind") {
+        "" => f.lang == Lang::En,
+        k => !matches!(k, "resident_id" | "hmt_residence_permit"),
+    };
     f.with_x(&mut b, "id_number", t.id_number, "maxlength=\"18\" required", letters);
     f.text(&mut b, "address", t.address, "text", "maxlength=\"120\" required");
     let _ = write!(b, "<p class=\"note\">{}</p>", t.address_hint);
@@ -521,7 +530,7 @@ pub fn result(t: &Texts, nonce: &str, v: &ResultVenue, at_local: &str, remaining
             esc(&p.id_masked)
         );
         if let Some(plate) = &p.plate {
-            let _ = write!(b, "<div>{}：{}</div>", t.plate, esc(plate));
+            let _ = write!(b, "<div>{}{}{}</div>", t.plate, t.colon, esc(plate));
         }
         for r in &p.reasons {
             let _ = write!(b, "<div>{}</div>", esc(&t.reason(r)));
@@ -530,10 +539,10 @@ pub fn result(t: &Texts, nonce: &str, v: &ResultVenue, at_local: &str, remaining
     }
     let predeclared = v.kind == CodeKind::Checkpoint && plate.is_some();
     let when = if predeclared { t.declared_at } else { t.checked_in_at };
-    let _ = write!(b, "<div>{when}：{}</div><p class=\"live\">{}</p>", esc(at_local), t.live_hint);
+    let _ = write!(b, "<div>{when}{}{}</div><p class=\"live\">{}</p>", t.colon, esc(at_local), t.live_hint);
     if predeclared {
         if let Some(d) = people.iter().find_map(|p| p.destination.as_deref()) {
-            let _ = write!(b, "<div id=\"destination\">{}：{}</div>", t.destination, esc(d));
+            let _ = write!(b, "<div id=\"destination\">{}{}{}</div>", t.destination, t.colon, esc(d));
         }
         let _ = write!(b, "<p class=\"help\" id=\"not-yet\">{}</p>", t.predeclared_note);
     }
@@ -541,7 +550,9 @@ pub fn result(t: &Texts, nonce: &str, v: &ResultVenue, at_local: &str, remaining
     if worst != Colour::Green {
         let phone = v
             .supervision_phone
-            .map(|p| format!("{}<a class=\"tel\" href=\"tel:{}\">{}</a>，", t.supervision_phone, esc(p), esc(p)))
+            .map(|p| {
+                format!("{}<a class=\"tel\" href=\"tel:{}\">{}</a>{}", t.supervision_phone, esc(p), esc(p), t.comma)
+            })
             .unwrap_or_default();
         let if_wrong = if v.kind == CodeKind::Checkpoint { t.if_wrong_truck } else { t.if_wrong };
         let _ = write!(b, "<div class=\"help\" id=\"help\">{if_wrong}{phone}{}</div>", t.hotline);
@@ -573,16 +584,17 @@ fn share_block(t: &Texts, b: &mut String, people: &[Shown]) {
 pub fn predeclared_later(t: &Texts, nonce: &str, venue: &str, at_local: &str, people: &[Shown], back: &str) -> String {
     let plate = people.iter().find_map(|p| p.plate.as_deref()).unwrap_or("");
     let mut b = format!(
-        "<main id=\"predeclared\"><div class=\"venue\">{}</div><h1>{}{}{}</h1><p>{}：{}</p>",
+        "<main id=\"predeclared\"><div class=\"venue\">{}</div><h1>{}{}{}</h1><p>{}{}{}</p>",
         esc(venue),
         t.predeclared,
         esc(plate),
         t.confirm,
         t.declared_at,
+        t.colon,
         esc(at_local),
     );
     if let Some(d) = people.iter().find_map(|p| p.destination.as_deref()) {
-        let _ = write!(b, "<p id=\"destination\">{}：{}</p>", t.destination, esc(d));
+        let _ = write!(b, "<p id=\"destination\">{}{}{}</p>", t.destination, t.colon, esc(d));
     }
     let _ = write!(b, "<p class=\"note\">{}</p>", t.predeclared_note);
     share_block(t, &mut b, people);
@@ -592,10 +604,11 @@ pub fn predeclared_later(t: &Texts, nonce: &str, venue: &str, at_local: &str, pe
 
 pub fn expired(t: &Texts, nonce: &str, venue: &str, at_local: &str, back: &str) -> String {
     let b = format!(
-        "<main id=\"expired\"><div class=\"venue\">{}</div><h1>{}</h1><p>{}：{}</p><p>{}</p><p><a href=\"{}\">{}</a></p></main>",
+        "<main id=\"expired\"><div class=\"venue\">{}</div><h1>{}</h1><p>{}{}{}</p><p>{}</p><p><a href=\"{}\">{}</a></p></main>",
         esc(venue),
         t.expired_title,
         t.checked_in_at,
+        t.colon,
         esc(at_local),
         t.expired_body,
         esc(back),

@@ -107,6 +107,9 @@ pub struct Texts {
     pub self_label: &'static str,
     /// The other language every page links to: its key and its name in its own words.
     pub other_lang: (&'static str, &'static str),
+    /// Between a label and its value ("登记时间：", "Checked in at: "), and between clauses.
+    pub colon: &'static str,
+    pub comma: &'static str,
     /// The document kinds, in the order of `DocumentKind::ALL`.
     pub document_kinds: [&'static str; 6],
     /// The code kinds: general, checkpoint, destination.
@@ -225,6 +228,8 @@ pub static ZH: Texts = Texts {
     relations: RELATIONS,
     self_label: "本人",
     other_lang: ("en", "English"),
+    colon: "：",
+    comma: "，",
     document_kinds: [
         DocumentKind::ResidentId.label(),
         DocumentKind::HmtResidencePermit.label(),
@@ -345,6 +350,8 @@ pub static EN: Texts = Texts {
     relations: &["Parent", "Child", "Spouse", "Grandparent", "Grandchild", "Brother or sister", "Other relative", "Friend or colleague", "Other"],
     self_label: "Self",
     other_lang: ("zh", "中文"),
+    colon: ": ",
+    comma: ". ",
     document_kinds: [
         "Resident ID card (China)",
         "Residence permit for Hong Kong, Macao and Taiwan residents",
@@ -570,7 +577,7 @@ impl Texts {
         v.extend(self.document_kinds);
         v.extend(self.code_kinds);
         v.extend(self.colours);
-        v.extend([self.other_lang.0, self.other_lang.1]);
+        v.extend([self.other_lang.0, self.other_lang.1, self.colon, self.comma]);
         v
     }
 }
@@ -660,6 +667,25 @@ fn english_reason(zh: &str) -> String {
         (checkin::RISK_AREA_TRUCK, "Been to a medium- or high-risk area"),
     ];
     const REASONS: &[(&str, &str)] = &[
+        ("只写了辖区，请写明路、街或村，以及门牌号或标志性建筑", "only the district is given: add the road, street or village and a house number or landmark"),
+        ("缺少路、街、村等位置信息，无法找到这个地址", "no road, street or village: nobody could find this address (e.g. 18 Zhongshan Road)"),
+        ("缺少门牌号或标志性建筑（如“中山路18号”“某某小区东门”）", "no house number or landmark (e.g. 18 Zhongshan Road, a hotel's name)"),
+        ("不是有效的手机号（11位，以1开头）", "not a mainland China mobile number (11 digits beginning with 1); leave it empty if you have none"),
+        ("不是有效的手机号（第二位应为3至9）", "not a mainland China mobile number (the second digit is 3 to 9)"),
+        ("号码过长", "too long"),
+        ("不能含有空格", "must not contain spaces"),
+        ("含有不可见的控制字符", "contains an invisible control character"),
+        ("港澳通行证号码应为H或M加8位（或10位）数字", "H or M and 8 digits (10 with the renewal count)"),
+        ("台湾居民通行证号码应为8位数字（连同换证次数为10位）", "8 digits (10 with the renewal count)"),
+        ("中国护照号码为E加8位数字，或E、一个字母（I、O除外）加7位数字", "a Chinese passport is E and 8 digits, or E, a letter (not I or O) and 7 digits"),
+        ("这是身份证号码的样式，请在证件类型中选择居民身份证（或居住证、永居证）", "this looks like a Chinese ID number: choose the resident ID card (or a residence permit or permanent resident card) as the document type"),
+        ("18位永居证号码以9开头", "an 18-digit permanent residence card number begins with 9"),
+        ("15位永居证号码应为3个字母（国籍）加12位数字", "3 letters (the nationality) and 12 digits"),
+        ("第2、3位不是有效的受理地省份代码", "digits 2 and 3 are not a province"),
+        ("第4、5位不是有效的受理地省份代码", "digits 4 and 5 are not a province"),
+        ("出生日期不存在（第8至13位）", "the date of birth (characters 8 to 13) does not exist"),
+        ("港澳台居民居住证号码应以810000（香港）、820000（澳门）或830000（台湾）开头", "begins with 810000 (Hong Kong), 820000 (Macao) or 830000 (Taiwan)"),
+        ("应为证件号码的最后4位（数字或字母）", "the last 4 characters of the document number (digits or letters)"),
         ("必填", "required"),
         ("请选择“是”或“否”", "please choose Yes or No"),
         ("校验位不对，请核对号码是否输错", "the check character does not match: please check the number"),
@@ -716,9 +742,26 @@ fn english_reason(zh: &str) -> String {
             }
             return match lookup(REASONS, why) {
                 Some(r) => format!("{l}: {r}"),
-                None => format!("{l}: please check ({why})"),
+                None => match english_reason(why) {
+                    r if r.starts_with("Please check") => format!("{l}: please check ({why})"),
+                    r => format!("{l}: {r}"),
+                },
             };
         }
+    }
+    // Reasons with a value in them.
+    if let Some(rest) = zh.strip_prefix("应为18位，现为").and_then(|r| r.strip_suffix('位')) {
+        return format!("18 characters, not {rest}");
+    }
+    if let Some(rest) = zh.strip_prefix("应为18位（2023年12月起的新证）或15位，现为").and_then(|r| r.strip_suffix('位'))
+    {
+        return format!("18 digits (cards since December 2023) or 15 characters, not {rest}");
+    }
+    if let Some(c) = zh.strip_prefix("含有不允许的字符") {
+        return format!("contains a character that is not allowed {c}");
+    }
+    if let Some((max, now)) = zh.strip_prefix("不能超过").and_then(|r| r.split_once("个字（现为")) {
+        return format!("at most {max} characters (now {})", now.trim_end_matches("个）"));
     }
     if let Some(t) = zh.strip_prefix("体温").and_then(|r| r.strip_suffix("℃，达到发热标准")) {
         return format!("Temperature {t} ℃: a fever");
@@ -804,6 +847,9 @@ mod tests {
             "unknown: kept after an English lead"
         );
         assert_eq!(EN.reason("什么"), "Please check: 什么");
+        assert_eq!(EN.reason("护照号码：应为18位，现为9位"), "Passport number: 18 characters, not 9");
+        assert_eq!(EN.reason("姓名：含有不允许的字符“<”"), "Name: contains a character that is not allowed “<”");
+        assert_eq!(EN.reason("姓名：不能超过80个字（现为81个）"), "Name: at most 80 characters (now 81)");
         assert_eq!(ZH.reason("身份证号：必填"), "身份证号：必填", "Chinese as it is");
         assert_eq!(EN.translated_who("1942年生，父母"), "born 1942, Parent");
         assert_eq!(EN.translated_who("本人"), "Self");

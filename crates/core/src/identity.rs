@@ -223,8 +223,18 @@ fn compact_number(raw: &str) -> String {
 /// 发放办法》 art. 6): Hong Kong 810000, Macao 820000, Taiwan 830000.
 const HMT_ADDRESS_CODES: [&str; 3] = ["810000", "820000", "830000"];
 
-/// A document number of the given kind, checked by that kind's rule and normalized.
+/// A document number of the given kind, checked by that kind's rule and normalized. A number
+/// refused by it that is a valid number of a kind with a shape of its own (not a passport's,
+/// which almost any mistyped number would fit) says which kind to choose.
 pub fn document(kind: DocumentKind, raw: &str, today: NaiveDate) -> Result<String, String> {
+    document_as(kind, raw, today).map_err(|why| match detect(raw, today) {
+        Ok(d) if d.kind != kind && d.kind != DocumentKind::Passport => wrong_kind(d.kind),
+        _ => why,
+    })
+}
+
+/// The rule of `kind` alone.
+fn document_as(kind: DocumentKind, raw: &str, today: NaiveDate) -> Result<String, String> {
     let s = compact_number(raw);
     if s.is_empty() {
         return Err("必填".into());
@@ -283,12 +293,14 @@ pub fn detect(raw: &str, today: NaiveDate) -> Result<Document, String> {
         9 | 11 if (s.starts_with('H') || s.starts_with('M')) && digits(s.get(1..).unwrap_or("")) => {
             DocumentKind::HkMacaoPermit
         }
-        8 if digits(&s) => DocumentKind::TaiwanPermit,
-        // Seventeen digits and other digit-only numbers are resident IDs mistyped, not passports.
-        _ if digits(&s) => DocumentKind::ResidentId,
+        // Eight digits, or ten with the renewal count.
+        8 | 10 if digits(&s) => DocumentKind::TaiwanPermit,
+        // Fifteen to seventeen digits are resident IDs (old or mistyped), not passports; fewer
+        // digits may be a passport's (nine for many countries).
+        15..=17 if digits(&s) => DocumentKind::ResidentId,
         _ => DocumentKind::Passport,
     };
-    document(kind, &s, today).map(|number| Document { kind, number })
+    document_as(kind, &s, today).map(|number| Document { kind, number })
 }
 
 /// 港澳台居民居住证: 18 characters on GB 11643's pattern (birth date, MOD 11-2 check character)
@@ -379,6 +391,19 @@ fn icao_check_digit(chars: &[u8]) -> u8 {
 /// digits with at least one digit.
 fn passport(s: &str) -> Result<String, String> {
     let b = s.as_bytes();
+    // Numbers of another kind's shape are that kind's: a passport is never how they escape their
+    // own rule (a listed permit typed with its renewal count, an old ID number).
+    let all_digits = b.iter().all(u8::is_ascii_digit);
+    let permit = matches!(b.first(), Some(b'H' | b'M')) && b.len() == 11 && b.iter().skip(1).all(u8::is_ascii_digit);
+    if permit {
+        return Err(wrong_kind(DocumentKind::HkMacaoPermit));
+    }
+    if all_digits && b.len() == 10 {
+        return Err(wrong_kind(DocumentKind::TaiwanPermit));
+    }
+    if all_digits && (15..=18).contains(&b.len()) || b.len() == 18 {
+        return Err("这是身份证号码的样式，请在证件类型中选择居民身份证（或居住证、永居证）".into());
+    }
     let digits = |t: &[u8]| t.iter().all(u8::is_ascii_digit);
     let chinese_ok = match b {
         [b'E' | b'G', rest @ ..] if digits(rest) => true,
@@ -396,21 +421,26 @@ fn passport(s: &str) -> Result<String, String> {
 }
 
 /// 港澳居民来往内地通行证 (2013 card and later): H (Hong Kong) or M (Macao) and 8 digits; the card
-/// also prints 2 digits of how often it was renewed, which people often type too (11 in all).
+/// also prints 2 digits of how often it was renewed, which people often type too (11 in all) and a
+/// card reader may give: they are not part of the number, so they are dropped (the same person,
+/// renewed or not, is one number for the risk list and tracing).
 fn hk_macao_permit(s: &str) -> Result<String, String> {
     let mut b = s.bytes();
     if matches!(b.next(), Some(b'H' | b'M')) && matches!(s.len(), 9 | 11) && b.all(|b| b.is_ascii_digit()) {
-        Ok(s.to_owned())
+        Ok(s.get(..9).unwrap_or(s).to_owned())
     } else {
         Err("港澳通行证号码应为H或M加8位（或10位）数字".into())
     }
 }
 
 /// 台湾居民来往大陆通行证 (2015 card and later): 8 digits, and 2 digits of how often it was
-/// renewed when typed with them (10); older booklets carried 10 letters and digits.
+/// renewed when typed with them (10), dropped as for the Hong Kong and Macao permit; older
+/// booklets carried 10 letters and digits, kept as they are.
 fn taiwan_permit(s: &str) -> Result<String, String> {
     let digits = s.bytes().all(|b| b.is_ascii_digit());
-    if (s.len() == 8 && digits) || s.len() == 10 {
+    if (s.len() == 8 || s.len() == 10) && digits {
+        Ok(s.get(..8).unwrap_or(s).to_owned())
+    } else if s.len() == 10 {
         Ok(s.to_owned())
     } else {
         Err("台湾居民通行证号码应为8位数字（连同换证次数为10位）".into())
@@ -647,8 +677,10 @@ mod tests {
         ] {
             assert_eq!(ok(DocumentKind::Passport, p), p);
         }
-        assert_eq!(ok(DocumentKind::TaiwanPermit, "1234567801"), "1234567801", "with the renewal count");
-        assert_eq!(ok(DocumentKind::HkMacaoPermit, "M1234567801"), "M1234567801");
+        // The renewal count is not part of the number: dropped, so a renewed card is the same person.
+        assert_eq!(ok(DocumentKind::TaiwanPermit, "1234567801"), "12345678", "with the renewal count");
+        assert_eq!(ok(DocumentKind::HkMacaoPermit, "M1234567801"), "M12345678");
+        assert_eq!(ok(DocumentKind::TaiwanPermit, "A123456789"), "A123456789", "an old booklet, as it is");
     }
 
     #[test]
@@ -658,8 +690,19 @@ mod tests {
         use DocumentKind as K;
         assert_eq!(
             err(K::HmtResidencePermit, "410202199003070014"),
+            "这是居民身份证的号码，请在证件类型中选择“居民身份证”"
+        );
+        assert_eq!(
+            err(K::HmtResidencePermit, "410202199003070015"),
             "港澳台居民居住证号码应以810000（香港）、820000（澳门）或830000（台湾）开头"
         );
+        // A number of another kind's shape says which kind; not a passport's, which fits nearly any.
+        assert_eq!(err(K::TaiwanPermit, "410202199003070014"), "这是居民身份证的号码，请在证件类型中选择“居民身份证”");
+        assert_eq!(
+            err(K::HkMacaoPermit, "12345678"),
+            "这是台湾居民来往大陆通行证的号码，请在证件类型中选择“台湾居民来往大陆通行证”"
+        );
+        assert_eq!(err(K::HkMacaoPermit, "EA1234567"), "港澳通行证号码应为H或M加8位（或10位）数字");
         assert_eq!(err(K::HmtResidencePermit, "810000199003070016"), "校验位不对，请核对号码是否输错");
         assert_eq!(err(K::HmtResidencePermit, "81000019900307001"), "应为18位，现为17位");
         assert_eq!(
@@ -688,6 +731,24 @@ mod tests {
         assert_eq!(err(K::Passport, "EAB234567"), "中国护照号码为E加8位数字，或E、一个字母（I、O除外）加7位数字");
         assert_eq!(err(K::Passport, "E12"), "护照号码应为5至17位字母和数字");
         assert_eq!(err(K::TaiwanPermit, "1234567"), "台湾居民通行证号码应为8位数字（连同换证次数为10位）");
+        // A passport is no way around another kind's rule: a permit with its renewal count, an old
+        // or a current ID number.
+        assert_eq!(
+            err(K::Passport, "H1234567801"),
+            "这是港澳居民来往内地通行证的号码，请在证件类型中选择“港澳居民来往内地通行证”"
+        );
+        assert_eq!(
+            err(K::Passport, "1234567801"),
+            "这是台湾居民来往大陆通行证的号码，请在证件类型中选择“台湾居民来往大陆通行证”"
+        );
+        assert_eq!(err(K::Passport, "410202199003070014"), "这是居民身份证的号码，请在证件类型中选择“居民身份证”");
+        for id in ["410202900307001", "41020219900307001", "410202199003070015", "41020219900307001X"] {
+            assert_eq!(
+                err(K::Passport, id),
+                "这是身份证号码的样式，请在证件类型中选择居民身份证（或居住证、永居证）",
+                "{id}"
+            );
+        }
         for k in DocumentKind::ALL {
             assert_eq!(err(k, ""), "必填", "{k:?}");
             assert_eq!(err(k, "　"), "必填", "{k:?}");
@@ -712,6 +773,11 @@ mod tests {
         assert_eq!(kind("USA410285061515"), Ok(DocumentKind::ForeignPermanentResident));
         assert_eq!(kind("H12345678"), Ok(DocumentKind::HkMacaoPermit));
         assert_eq!(kind("12345678"), Ok(DocumentKind::TaiwanPermit));
+        assert_eq!(kind("123456789"), Ok(DocumentKind::Passport), "nine digits: a passport (US, Russia)");
+        // One number whatever the renewal count: what the risk list, tracing and the door match.
+        assert_eq!(detect("1234567801", t).map(|d| d.number).as_deref(), Ok("12345678"));
+        assert_eq!(detect("h 12345678 02", t).map(|d| d.number).as_deref(), Ok("H12345678"));
+        assert_eq!(detect("4102021990030700", t).unwrap_err(), "应为18位，现为16位");
         assert_eq!(kind("E12345678"), Ok(DocumentKind::Passport));
         assert_eq!(kind("X1234567A"), Ok(DocumentKind::Passport));
         assert_eq!(detect("41020219900307001", t).unwrap_err(), "应为18位，现为17位", "a resident ID mistyped");

@@ -314,7 +314,9 @@ pub fn person_name(raw: &str) -> Result<String, String> {
         return Err("请只用汉字或只用拉丁字母书写".into());
     }
     if han {
-        let s: String = s.chars().filter(|&c| c != ' ').map(|c| if c == '.' { MIDDLE_DOT } else { c }).collect();
+        // A full stop, half-width or the ideographic one (。), typed for the middle dot.
+        let s: String =
+            s.chars().filter(|&c| c != ' ').map(|c| if c == '.' || c == '。' { MIDDLE_DOT } else { c }).collect();
         only(&s, |c| is_han(c) || c == MIDDLE_DOT)?;
         if s.starts_with(MIDDLE_DOT) || s.ends_with(MIDDLE_DOT) || s.contains("··") {
             return Err("间隔号“·”只能用在名字中间".into());
@@ -498,6 +500,7 @@ mod tests {
         // A full stop or a katakana dot typed for the middle dot.
         assert_eq!(person_name("买买提.艾力").unwrap(), "买买提·艾力");
         assert_eq!(person_name("买买提．艾力").unwrap(), "买买提·艾力");
+        assert_eq!(person_name("买买提。艾力").unwrap(), "买买提·艾力", "a Chinese keyboard's full stop");
         assert_eq!(person_name("买买提・艾力").unwrap(), "买买提·艾力");
         // Latin names as a passport prints them, accents of the visual zone included.
         assert_eq!(person_name("John Smith").unwrap(), "John Smith");
