@@ -1,21 +1,30 @@
 //! Masking of personal data for screens and lists (R12): the surname and the ends of numbers.
 
-/// 王建国 → 王**; 买买提·艾力 → 买*****; John Smith → J*********.
+/// The most stars a masked name shows: a long name does not spill over a list's columns, nor
+/// tell its length.
+pub const NAME_STARS_MAX: usize = 5;
+
+/// 王建国 → 王**; 买买提·艾力 → 买*****; John Smith → J*****.
 pub fn name(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
-        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        Some(first) => std::iter::once(first).chain(chars.take(NAME_STARS_MAX).map(|_| '*')).collect(),
         None => String::new(),
     }
 }
 
 /// 11010519491231002X → 110***********002X: the region's first digits and the last four,
 /// which a returning visitor types. A shorter document (a passport, a permit) shows its last
-/// four only: E12345678 → *****5678.
+/// four only: E12345678 → *****5678; a passport of five to seven characters its last two, so
+/// staff have something to compare (E1234 → ***34).
 pub fn id_number(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
-    if chars.len() <= 7 {
+    if chars.len() <= 4 {
         return "*".repeat(chars.len());
+    }
+    if chars.len() <= 7 {
+        let n = chars.len();
+        return chars.iter().enumerate().map(|(i, &c)| if i >= n - 2 { c } else { '*' }).collect();
     }
     if chars.len() < 15 {
         let n = chars.len();
@@ -54,7 +63,11 @@ mod tests {
         assert_eq!(super::name("𠈌𡒄"), "𠈌*");
         assert_eq!(super::name(""), "");
         assert_eq!(super::id_number("11010519491231002X"), "110***********002X");
-        assert_eq!(super::id_number("H1234"), "*****");
+        assert_eq!(super::id_number("H1234"), "***34");
+        assert_eq!(super::id_number("1234"), "****");
+        assert_eq!(super::name("John Smith"), "J*****", "at most five stars");
+        assert_eq!(super::name("买买提·艾力"), "买*****");
+        assert_eq!(super::name(&"M".repeat(80)), "M*****");
         assert_eq!(super::id_number("E12345678"), "*****5678");
         assert_eq!(super::id_number("H12345678"), "*****5678");
         assert_eq!(super::last_four("11010519491231002X"), "**************002X");

@@ -13,6 +13,7 @@ use placecode_core::checkin::{
     self, Candidate, CheckInResult, Declaration, DeclarationInput, Helper, HelperInput, Lookup, WayIn,
 };
 use placecode_core::decision::{self, Colour, HealthAnswers, Raised};
+use placecode_core::identity::DocumentKind;
 use placecode_core::risk::{self};
 use placecode_core::FieldError;
 use placecode_core::{identity, mask};
@@ -151,23 +152,24 @@ impl Store {
         let last4 =
             placecode_core::identity::last4(raw).map_err(|m| field_err("last4", format!("证件号后四位：{m}")))?;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, birth_year FROM people WHERE last4 = ?1 AND (?2 IS NULL OR birth_year = ?2)
-             ORDER BY updated_at DESC",
+            "SELECT id, name, birth_year, document_kind FROM people
+             WHERE last4 = ?1 AND (?2 IS NULL OR birth_year = ?2) ORDER BY updated_at DESC",
         )?;
-        let found: Vec<(String, String, i32)> = stmt
-            .query_map(params![last4, birth_year], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        let found: Vec<(String, String, i32, String)> = stmt
+            .query_map(params![last4, birth_year], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<Result<_, _>>()?;
         drop(stmt);
         match found.as_slice() {
             [] => Ok(Lookup::NoMatch),
-            [(pid, _, _)] => self.check_in_unless_repeat(pid, WayIn::Last4, ctx),
+            [(pid, ..)] => self.check_in_unless_repeat(pid, WayIn::Last4, ctx),
             many => Ok(Lookup::Choose {
                 candidates: many
                     .iter()
-                    .map(|(id, name, year)| Candidate {
+                    .map(|(id, name, year, kind)| Candidate {
                         person_id: id.clone(),
                         masked_name: mask::name(name),
                         birth_year: *year,
+                        document_kind: DocumentKind::parse(kind).unwrap_or(DocumentKind::ResidentId),
                     })
                     .collect(),
             }),

@@ -294,6 +294,22 @@ describe('CheckInDesk: several people with the same last four', () => {
     expect(screen.getByTestId('result-name')).toHaveTextContent('刘*');
   });
 
+  it('names the document of people whose documents carry no year of birth', async () => {
+    const user = userEvent.setup();
+    const holders = [
+      candidate({ masked_name: '林*', birth_year: 0, document_kind: 'hk_macao_permit' }),
+      candidate({ masked_name: '林*', birth_year: 0, document_kind: 'taiwan_permit' }),
+    ];
+    checkInByLast4.mockResolvedValue({ outcome: 'choose', candidates: holders });
+    renderDesk();
+    await user.type(box(), '5678{Enter}');
+    const items = await screen.findAllByTestId('candidate');
+    expect(items.map((c) => c.textContent?.trim())).toEqual([
+      '1. 林*（港澳居民来往内地通行证）',
+      '2. 林*（台湾居民来往大陆通行证）',
+    ]);
+  });
+
   it('ignores a digit beyond the list', async () => {
     const user = userEvent.setup();
     checkInByLast4.mockResolvedValue({ outcome: 'choose', candidates: [wang, liu] });

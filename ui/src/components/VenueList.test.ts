@@ -32,7 +32,7 @@ const hotel = venue({
   address: '自由路66号',
   manager_name: 'John Smith',
   manager_phone: '0371-23456789',
-  manager_name_masked: 'J*********',
+  manager_name_masked: 'J*****',
   manager_phone_masked: '0371-****6789',
   served: true,
 });
@@ -97,7 +97,7 @@ describe('VenueList', () => {
 
     expect(within(row('v-mall')).getByText('王**')).toBeInTheDocument();
     expect(within(row('v-mall')).getByText('138****0001')).toBeInTheDocument();
-    expect(within(row('v-hotel')).getByText('J*********')).toBeInTheDocument();
+    expect(within(row('v-hotel')).getByText('J*****')).toBeInTheDocument();
     expect(within(row('v-hotel')).getByText('0371-****6789')).toBeInTheDocument();
     expect(within(row('v-rare')).getByText('𠈌**')).toBeInTheDocument();
     expect(within(row('v-rare')).getByText('139****1234')).toBeInTheDocument();

@@ -97,7 +97,7 @@ export function result(overrides: Partial<CheckInResult> = {}): CheckInResult {
 }
 
 export function candidate(overrides: Partial<Candidate> = {}): Candidate {
-  return { person_id: `person-${next++}`, masked_name: '王*', birth_year: 1990, ...overrides };
+  return { person_id: `person-${next++}`, masked_name: '王*', birth_year: 1990, document_kind: 'resident_id', ...overrides };
 }
 
 export function visitRow(overrides: Partial<VisitRow> = {}): VisitRow {

@@ -377,7 +377,10 @@ pub const DEFAULT_REPEAT_WINDOW_SECONDS: i64 = 120;
 pub struct Candidate {
     pub person_id: String,
     pub masked_name: String,
+    /// 0 when the document carries none (a passport, a permit).
     pub birth_year: i32,
+    /// What tells apart people whose documents carry no year.
+    pub document_kind: crate::identity::DocumentKind,
 }
 
 /// One visit in today's list, masked.

@@ -299,7 +299,7 @@ const en: Messages = {
     repeatCancel: 'Don’t check in (Esc)',
     repeatSkipped: 'Not checked in again: {name}.',
     candidate: '{index}. {name} (born {year})',
-    candidateNoYear: '{index}. {name} (no birth year on document)',
+    candidateNoYear: '{index}. {name} ({kind})',
     chooseHint: 'Press 1–{n} to choose · or Tab, type the birth year and press Enter · Esc to cancel',
     birthYear: 'Birth year',
     birthYearPlaceholder: 'e.g. 1990',

@@ -298,7 +298,7 @@ const zhCN = {
     repeatCancel: '不登记（Esc）',
     repeatSkipped: '未重复登记：{name}。',
     candidate: '{index}. {name}（{year}年生）',
-    candidateNoYear: '{index}. {name}（证件上无出生年份）',
+    candidateNoYear: '{index}. {name}（{kind}）',
     chooseHint: '按数字键 1–{n} 选择 · 或按 Tab 输入出生年份后按 Enter · Esc 取消',
     birthYear: '出生年份',
     birthYearPlaceholder: '如 1990',
