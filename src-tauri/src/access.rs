@@ -11,6 +11,7 @@ pub use placecode_store::session::Access;
 pub const COMMANDS: &[(&str, Access)] = &[
     // The sign-in screen and the header.
     ("catalog", Access::Open),
+    ("set_language", Access::Open),
     ("operators", Access::Open),
     ("sign_in", Access::Open),
     ("sign_out", Access::Open),

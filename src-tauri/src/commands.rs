@@ -16,6 +16,17 @@ pub fn catalog() -> Catalog {
     Catalog::get()
 }
 
+/// The screens' language (设置 › 界面语言, kept by the screens): the rules' reasons follow it.
+#[tauri::command(async)]
+pub fn set_language(language: String) -> DeskResult<()> {
+    match language.as_str() {
+        "zh-CN" => crate::error::set_english(false),
+        "en" => crate::error::set_english(true),
+        _ => return Err(placecode_core::Error::invalid("language", "界面语言：不在可选范围内").into()),
+    }
+    Ok(())
+}
+
 #[tauri::command(async)]
 pub fn list_venues(desk: State<'_, Desk>, query: String) -> DeskResult<Vec<Venue>> {
     Ok(desk.store()?.venues(&query)?)

@@ -42,8 +42,34 @@ pub struct CommandError {
     pub similar: Vec<Venue>,
 }
 
+/// The desk's screens speak English (设置 › 界面语言): the rules' reasons go to them in English
+/// too (`placecode_core::english`), as the phone pages show them. Chinese by default.
+static ENGLISH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_english(english: bool) {
+    ENGLISH.store(english, std::sync::atomic::Ordering::Relaxed);
+}
+
 impl From<&DeskError> for CommandError {
     fn from(e: &DeskError) -> Self {
+        CommandError::in_language(e, ENGLISH.load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+impl CommandError {
+    /// The error as the screens show it, in English when they speak it.
+    fn in_language(e: &DeskError, english: bool) -> Self {
+        let mut out = CommandError::chinese(e);
+        if english {
+            out.message = placecode_core::english::english(&out.message);
+            for f in &mut out.fields {
+                f.message = placecode_core::english::english(&f.message);
+            }
+        }
+        out
+    }
+
+    fn chinese(e: &DeskError) -> Self {
         let (code, fields, similar) = match e {
             DeskError::Core(rule) | DeskError::Store(placecode_store::Error::Rule(rule)) => {
                 let (fields, similar) = match rule {
@@ -105,6 +131,26 @@ pub type DeskResult<T> = Result<T, DeskError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_desk_in_english_gets_the_rules_reasons_in_english() {
+        let e = DeskError::Core(placecode_core::Error::Invalid(vec![
+            placecode_core::FieldError { field: "name".into(), message: "姓名：必填".into() },
+            placecode_core::FieldError {
+                field: "dependents.1.id_number".into(),
+                message: "第2位：身份证号：校验位不对，请核对号码是否输错".into(),
+            },
+        ]));
+        let en = CommandError::in_language(&e, true);
+        let messages: Vec<&str> = en.fields.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["Name: required", "Person 2: ID number: the check character does not match: please check the number"]
+        );
+        assert_eq!(en.code, "invalid");
+        let zh = CommandError::in_language(&e, false);
+        assert_eq!(zh.fields[0].message, "姓名：必填");
+    }
 
     #[test]
     fn invalid_input_serializes_code_message_and_fields() {

@@ -136,6 +136,7 @@ macro_rules! desk_commands {
 
 desk_commands![
     catalog,
+    set_language,
     list_venues,
     register_venue,
     update_venue,

@@ -1,10 +1,13 @@
 import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
+import { setLanguage } from './lib/api';
 import { savedLocale, setLocale } from './lib/i18n';
 
-// The language is chosen before the first screen is drawn (设置 › 界面语言).
+// The language is chosen before the first screen is drawn (设置 › 界面语言); the rules' reasons
+// follow it.
 setLocale(savedLocale());
+void setLanguage(savedLocale()).catch(() => {});
 
 const target = document.getElementById('app');
 if (!target) throw new Error('#app is missing from index.html');

@@ -94,6 +94,7 @@ impl Lang {
 
 use placecode_core::checkin;
 use placecode_core::decision::Colour;
+use placecode_core::english;
 use placecode_core::identity::DocumentKind;
 use placecode_core::venue::CodeKind;
 
@@ -353,12 +354,12 @@ pub static EN: Texts = Texts {
     colon: ": ",
     comma: ". ",
     document_kinds: [
-        "Resident ID card (China)",
-        "Residence permit for Hong Kong, Macao and Taiwan residents",
-        "Foreign permanent resident ID card",
-        "Passport",
-        "Mainland travel permit for Hong Kong and Macao residents",
-        "Mainland travel permit for Taiwan residents",
+        english::document_kind_en(DocumentKind::ResidentId),
+        english::document_kind_en(DocumentKind::HmtResidencePermit),
+        english::document_kind_en(DocumentKind::ForeignPermanentResident),
+        english::document_kind_en(DocumentKind::Passport),
+        english::document_kind_en(DocumentKind::HkMacaoPermit),
+        english::document_kind_en(DocumentKind::TaiwanPermit),
     ],
     code_kinds: ["Venue code", "Exclusive venue code · traffic checkpoint", "Exclusive venue code · destination"],
     colours: ["Green", "Yellow", "Red"],
@@ -636,140 +637,24 @@ impl Texts {
         if self.lang != "en" {
             return zh.to_owned();
         }
-        english_reason(zh)
-    }
-}
-
-/// The core's Chinese reasons in English. A field's reason is "标签：原因": the label and the
-/// reason are each looked up; what is not known keeps its Chinese after an English lead.
-fn english_reason(zh: &str) -> String {
-    const LABELS: &[(&str, &str)] = &[
-        ("姓名", "Name"),
-        ("证件号码", "Document number"),
-        ("身份证号", "ID number"),
-        ("居住证号码", "Residence permit number"),
-        ("永居证号码", "Permanent residence card number"),
-        ("护照号码", "Passport number"),
-        ("港澳通行证号码", "Travel permit number"),
-        ("台胞证号码", "Travel permit number"),
-        ("住址", "Address"),
-        ("手机号", "Mobile number"),
-        ("体温", "Temperature"),
-        ("证件类型", "Document type"),
-        ("证件号后四位", "Last four"),
-        ("车牌号", "Plate number"),
-        ("来源地", "Coming from"),
-        ("入豫地", "Where you entered Henan"),
-        (checkin::VISITED_RISK_AREA, "Been to an area with a serious outbreak"),
-        (checkin::CONTACT, "Contact with a suspected case"),
-        (checkin::TEMPERATURE_NORMAL, "Temperature normal"),
-        (checkin::SYMPTOMS, "Fever or cough"),
-        (checkin::RISK_AREA_TRUCK, "Been to a medium- or high-risk area"),
-    ];
-    const REASONS: &[(&str, &str)] = &[
-        ("只写了辖区，请写明路、街或村，以及门牌号或标志性建筑", "only the district is given: add the road, street or village and a house number or landmark"),
-        ("缺少路、街、村等位置信息，无法找到这个地址", "no road, street or village: nobody could find this address (e.g. 18 Zhongshan Road)"),
-        ("缺少门牌号或标志性建筑（如“中山路18号”“某某小区东门”）", "no house number or landmark (e.g. 18 Zhongshan Road, a hotel's name)"),
-        ("不是有效的手机号（11位，以1开头）", "not a mainland China mobile number (11 digits beginning with 1); leave it empty if you have none"),
-        ("不是有效的手机号（第二位应为3至9）", "not a mainland China mobile number (the second digit is 3 to 9)"),
-        ("号码过长", "too long"),
-        ("不能含有空格", "must not contain spaces"),
-        ("含有不可见的控制字符", "contains an invisible control character"),
-        ("港澳通行证号码应为H或M加8位（或10位）数字", "H or M and 8 digits (10 with the renewal count)"),
-        ("台湾居民通行证号码应为8位数字（连同换证次数为10位）", "8 digits (10 with the renewal count)"),
-        ("中国护照号码为E加8位数字，或E、一个字母（I、O除外）加7位数字", "a Chinese passport is E and 8 digits, or E, a letter (not I or O) and 7 digits"),
-        ("这是身份证号码的样式，请在证件类型中选择居民身份证（或居住证、永居证）", "this looks like a Chinese ID number: choose the resident ID card (or a residence permit or permanent resident card) as the document type"),
-        ("18位永居证号码以9开头", "an 18-digit permanent residence card number begins with 9"),
-        ("15位永居证号码应为3个字母（国籍）加12位数字", "3 letters (the nationality) and 12 digits"),
-        ("第2、3位不是有效的受理地省份代码", "digits 2 and 3 are not a province"),
-        ("第4、5位不是有效的受理地省份代码", "digits 4 and 5 are not a province"),
-        ("出生日期不存在（第8至13位）", "the date of birth (characters 8 to 13) does not exist"),
-        ("港澳台居民居住证号码应以810000（香港）、820000（澳门）或830000（台湾）开头", "begins with 810000 (Hong Kong), 820000 (Macao) or 830000 (Taiwan)"),
-        ("应为证件号码的最后4位（数字或字母）", "the last 4 characters of the document number (digits or letters)"),
-        ("必填", "required"),
-        ("请选择“是”或“否”", "please choose Yes or No"),
-        ("校验位不对，请核对号码是否输错", "the check character does not match: please check the number"),
-        ("至少2个字", "at least 2 characters"),
-        ("至少2个字母", "at least 2 letters"),
-        ("不能含数字", "must not contain digits"),
-        ("请只用汉字或只用拉丁字母书写", "write it in Chinese characters or in Latin letters, not both"),
-        ("间隔号“·”只能用在名字中间", "the dot “·” may only stand between parts of a name"),
-        ("护照号码应为5至17位字母和数字", "5 to 17 letters and digits"),
-        ("前17位应为数字，最后一位为数字或X", "17 digits, then a digit or X"),
-        ("出生日期不存在（第7至14位）", "the date of birth (digits 7 to 14) does not exist"),
-        ("出生日期在今天之后（第7至14位）", "the date of birth (digits 7 to 14) is in the future"),
-        ("前两位不是有效的省份代码", "the first two digits are not a province"),
-        (
-            "15位的第一代身份证已停止使用，请填写18位号码",
-            "15-digit first-generation ID cards are no longer valid: give the 18-digit number",
-        ),
-        ("应为11位手机号", "11 digits"),
-        ("应在35.0至42.0℃之间，请复测", "between 35.0 and 42.0 ℃: please measure again"),
-        ("应为数字，如36.5", "a number, such as 36.5"),
-        ("申报接触过疑似病人", "Declared contact with a suspected case"),
-        ("申报有发热、咳嗽等症状或体温异常", "Declared a fever, a cough or an abnormal temperature"),
-        (
-            "申报到过疫情严重地区或中高风险地区",
-            "Declared a visit to an area with a serious outbreak or of medium or high risk",
-        ),
-    ];
-    let lookup = |table: &[(&str, &'static str)], s: &str| table.iter().find(|(k, _)| *k == s).map(|(_, v)| *v);
-    // The pages' own reasons, kept in Chinese with the form and shown in the page's language.
-    let own = [
-        (ZH.relation_missing, EN.relation_missing),
-        (ZH.document_kind_bad, EN.document_kind_bad),
-        (ZH.destination_missing, EN.destination_missing),
-        (ZH.destination_bad, EN.destination_bad),
-        (ZH.destination_other, EN.destination_other),
-        (ZH.last4_needed, EN.last4_needed),
-        (ZH.last4_bad, EN.last4_bad),
-        (ZH.last4_unknown, EN.last4_unknown),
-        (ZH.last4_shared, EN.last4_shared),
-    ];
-    if let Some(en) = lookup(&own, zh) {
-        return en.to_owned();
-    }
-    if let Some(en) = lookup(REASONS, zh) {
-        return en.to_owned();
-    }
-    if let Some((label, why)) = zh.split_once('：') {
-        if let Some(l) = lookup(LABELS, label) {
-            // "这是…的号码，请在证件类型中选择“…”": the kind to choose, named in English.
-            if let Some(kind) = why.strip_prefix("这是").and_then(|w| w.split_once("的号码")).map(|(k, _)| k) {
-                if let Some(k) = DocumentKind::ALL.into_iter().find(|k| k.label() == kind) {
-                    return format!("{l}: this is the number of a {}; choose that document type", EN.document_kind(k));
-                }
-            }
-            return match lookup(REASONS, why) {
-                Some(r) => format!("{l}: {r}"),
-                None => match english_reason(why) {
-                    r if r.starts_with("Please check") => format!("{l}: please check ({why})"),
-                    r => format!("{l}: {r}"),
-                },
-            };
+        // The pages' own reasons, kept in Chinese with the form and shown in the page's language;
+        // the rules' reasons by the core's table.
+        let own = [
+            (ZH.relation_missing, EN.relation_missing),
+            (ZH.document_kind_bad, EN.document_kind_bad),
+            (ZH.destination_missing, EN.destination_missing),
+            (ZH.destination_bad, EN.destination_bad),
+            (ZH.destination_other, EN.destination_other),
+            (ZH.last4_needed, EN.last4_needed),
+            (ZH.last4_bad, EN.last4_bad),
+            (ZH.last4_unknown, EN.last4_unknown),
+            (ZH.last4_shared, EN.last4_shared),
+        ];
+        match own.iter().find(|(z, _)| *z == zh) {
+            Some((_, en)) => (*en).to_owned(),
+            None => placecode_core::english::english(zh),
         }
     }
-    // Reasons with a value in them.
-    if let Some(rest) = zh.strip_prefix("应为18位，现为").and_then(|r| r.strip_suffix('位')) {
-        return format!("18 characters, not {rest}");
-    }
-    if let Some(rest) = zh.strip_prefix("应为18位（2023年12月起的新证）或15位，现为").and_then(|r| r.strip_suffix('位'))
-    {
-        return format!("18 digits (cards since December 2023) or 15 characters, not {rest}");
-    }
-    if let Some(c) = zh.strip_prefix("含有不允许的字符") {
-        return format!("contains a character that is not allowed {c}");
-    }
-    if let Some((max, now)) = zh.strip_prefix("不能超过").and_then(|r| r.split_once("个字（现为")) {
-        return format!("at most {max} characters (now {})", now.trim_end_matches("个）"));
-    }
-    if let Some(t) = zh.strip_prefix("体温").and_then(|r| r.strip_suffix("℃，达到发热标准")) {
-        return format!("Temperature {t} ℃: a fever");
-    }
-    if zh.starts_with("近期已判定为") {
-        return format!("A recent yellow or red is kept until the epidemic office clears it ({zh})");
-    }
-    format!("Please check: {zh}")
 }
 
 #[cfg(test)]
@@ -829,27 +714,11 @@ mod tests {
     }
 
     #[test]
-    fn the_cores_reasons_in_english() {
+    fn reasons_in_the_pages_language() {
+        // The rules' reasons by the core's table (`placecode_core::english`), the pages' own here.
         assert_eq!(EN.reason("身份证号：必填"), "ID number: required");
-        assert_eq!(
-            EN.reason("姓名：请只用汉字或只用拉丁字母书写"),
-            "Name: write it in Chinese characters or in Latin letters, not both"
-        );
-        assert_eq!(
-            EN.reason("身份证号：这是港澳台居民居住证的号码，请在证件类型中选择“港澳台居民居住证”"),
-            "ID number: this is the number of a Residence permit for Hong Kong, Macao and Taiwan residents; choose that document type"
-        );
-        assert_eq!(EN.reason("体温37.8℃，达到发热标准"), "Temperature 37.8 ℃: a fever");
         assert_eq!(EN.reason(ZH.last4_unknown), EN.last4_unknown);
-        assert_eq!(
-            EN.reason("住址：写明路名"),
-            "Address: please check (写明路名)",
-            "unknown: kept after an English lead"
-        );
-        assert_eq!(EN.reason("什么"), "Please check: 什么");
-        assert_eq!(EN.reason("护照号码：应为18位，现为9位"), "Passport number: 18 characters, not 9");
-        assert_eq!(EN.reason("姓名：含有不允许的字符“<”"), "Name: contains a character that is not allowed “<”");
-        assert_eq!(EN.reason("姓名：不能超过80个字（现为81个）"), "Name: at most 80 characters (now 81)");
+        assert_eq!(EN.reason(ZH.document_kind_bad), EN.document_kind_bad);
         assert_eq!(ZH.reason("身份证号：必填"), "身份证号：必填", "Chinese as it is");
         assert_eq!(EN.translated_who("1942年生，父母"), "born 1942, Parent");
         assert_eq!(EN.translated_who("本人"), "Self");

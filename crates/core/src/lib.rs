@@ -9,6 +9,7 @@ pub mod checkin;
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 pub mod code;
 pub mod decision;
+pub mod english;
 pub mod error;
 pub mod files;
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]

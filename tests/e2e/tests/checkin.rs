@@ -480,6 +480,10 @@ async fn the_desk_in_english_checks_in_a_passport_holder() -> WebDriverResult<()
     assert_eq!(desk.value("declare-document-kind").await?, "passport");
     type_into(&desk, "declare-name", "John O'Neil-Smith").await?;
     type_into(&desk, "declare-address", "Kaifeng Hostel, 18 Gulou Street").await?;
+    // The rules' reasons in English too.
+    desk.keys("declare-address", Key::Enter).await?;
+    let missing = desk.wait_text("declare-visited-risk-area-error", "Yes or No").await?;
+    assert!(missing.contains("please choose Yes or No"), "{missing:?}");
     answer(&desk, "declare", ["n", "n", "y"]).await?;
     desk.screenshot("16-declaration-in-english").await?;
     desk.keys("declare-address", Key::Enter).await?;

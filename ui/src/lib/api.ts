@@ -65,6 +65,11 @@ export function catalog(): Promise<Catalog> {
   return call<Catalog>('catalog');
 }
 
+/** The screens' language, so that the reasons the rules give come in it too. */
+export function setLanguage(language: 'zh-CN' | 'en'): Promise<void> {
+  return call<void>('set_language', { language });
+}
+
 /** Venues matching `query` (empty: all). */
 export function listVenues(query: string): Promise<Venue[]> {
   return call<Venue[]>('list_venues', { query });

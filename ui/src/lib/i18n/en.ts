@@ -783,7 +783,7 @@ const en: Messages = {
   },
   language: {
     title: 'Language',
-    hint: 'The language of this desk. The window is drawn again after switching; anything being typed is not kept. Reasons given by the check-in rules stay in Chinese.',
+    hint: 'The language of this desk, also of the reasons the check-in rules give. The window is drawn again after switching; anything being typed is not kept.',
     apply: 'Switch',
   },
   settings: {
