@@ -127,3 +127,21 @@ fn limits() -> String {
     }
     out
 }
+
+/// Every key of the catalogue (code kinds, venue types, districts) has its English name in the
+/// UI's English locale, and no other key is there.
+#[test]
+fn the_catalogue_in_english_names_every_key() {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/i18n/catalog-en.ts");
+    let text = std::fs::read_to_string(&file).expect("catalog-en.ts");
+    let catalog = Catalog::get();
+    let keys: Vec<&str> = [&catalog.kinds, &catalog.categories, &catalog.districts]
+        .into_iter()
+        .flat_map(|list| list.iter().map(|c| c.value.as_str()))
+        .collect();
+    for key in &keys {
+        assert!(text.contains(&format!("    {key}: '")), "{key} has no English name in {}", file.display());
+    }
+    let named = text.lines().filter(|l| l.starts_with("    ") && l.contains(": '")).count();
+    assert_eq!(named, keys.len(), "catalog-en.ts names keys the catalogue does not have");
+}
