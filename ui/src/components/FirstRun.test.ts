@@ -57,6 +57,7 @@ describe('FirstRun (开始使用)', () => {
 
     await user.click(screen.getByTestId('first-run-next'));
     expect(screen.getByTestId('first-run-step-centre')).toHaveAttribute('aria-current', 'step');
+    expect(screen.getByTestId('first-run-step-poster')).toHaveAttribute('data-state', 'done');
     expect(screen.queryByTestId('first-run-later')).not.toBeInTheDocument();
     // 上一步 goes back to the poster, and on again.
     await user.click(screen.getByTestId('first-run-back'));
@@ -65,6 +66,17 @@ describe('FirstRun (开始使用)', () => {
     await user.click(screen.getByTestId('first-run-finish'));
     expect(api.finishSetup).toHaveBeenCalledTimes(1);
     expect(props.onfinish).toHaveBeenCalledTimes(1);
+  });
+
+  it('下一步 without a poster says the poster was skipped, not done', async () => {
+    const user = userEvent.setup();
+    renderGuide();
+    await registerMarket(user);
+    await user.click(await screen.findByTestId('first-run-next'));
+    const poster = screen.getByTestId('first-run-step-poster');
+    expect(poster).toHaveAttribute('data-state', 'skipped');
+    expect(poster).not.toHaveTextContent('✓');
+    expect(poster).toHaveTextContent('已跳过：可稍后在“场所列表”打印');
   });
 
   it('跳过 puts the rest off, from any step', async () => {

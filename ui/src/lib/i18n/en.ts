@@ -184,6 +184,7 @@ const en: Messages = {
       centre: 'Connect to the centre (optional)',
     },
     stepDone: '(done)',
+    stepSkipped: '(skipped: print it later from Venues)',
     stepCurrent: '(current step)',
     venueIntro: 'Register the venue where this check-in desk is (for a road checkpoint or a destination venue, choose the matching “Code type”). Once registered, it becomes the venue this desk serves.',
     posterIntro: '“{name}” is now the venue this desk serves. Now create a venue code for its main entrance and print the poster; without a printer, save it as a PDF and print it elsewhere.',
