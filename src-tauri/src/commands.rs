@@ -9,6 +9,7 @@ use placecode_store::{CodeCheck, Incident, IncidentInput, IncidentStatus, Operat
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 
+use crate::error::spoken;
 use crate::{Desk, DeskError, DeskResult};
 
 #[tauri::command(async)]
@@ -170,12 +171,20 @@ pub fn set_retention_days(desk: State<'_, Desk>, days: i64) -> DeskResult<Sessio
 
 // ---- check-in (登记台) --------------------------------------------------------------------------
 
+/// A lookup's result, as the screens show it.
+fn spoken_lookup(lookup: Lookup) -> Lookup {
+    match lookup {
+        Lookup::CheckedIn { result } => Lookup::CheckedIn { result: spoken(result) },
+        other => other,
+    }
+}
+
 #[tauri::command(async)]
 pub fn check_in_by_id(desk: State<'_, Desk>, id_number: String, trip_code_checked: bool) -> DeskResult<Lookup> {
     let ctx = desk.check_in(trip_code_checked)?;
     let lookup = desk.store()?.check_in_by_id(&id_number, &ctx)?;
     queued(&desk);
-    Ok(lookup)
+    Ok(spoken_lookup(lookup))
 }
 
 #[tauri::command(async)]
@@ -188,7 +197,7 @@ pub fn check_in_by_last4(
     let ctx = desk.check_in(trip_code_checked)?;
     let lookup = desk.store()?.check_in_by_last4(&digits, birth_year, &ctx)?;
     queued(&desk);
-    Ok(lookup)
+    Ok(spoken_lookup(lookup))
 }
 
 /// After several people matched the last four digits and the operator picked one.
@@ -204,7 +213,7 @@ pub fn check_in_person(
     let ctx = desk.check_in(trip_code_checked)?;
     let result = desk.store()?.check_in_person(&person_id, way_in.unwrap_or(WayIn::Last4), &ctx)?;
     queued(&desk);
-    Ok(result)
+    Ok(spoken(result))
 }
 
 #[tauri::command(async)]
@@ -212,7 +221,7 @@ pub fn declare(desk: State<'_, Desk>, input: DeclarationInput, trip_code_checked
     let ctx = desk.check_in(trip_code_checked)?;
     let result = desk.store()?.declare(&input, &ctx)?;
     queued(&desk);
-    Ok(result)
+    Ok(spoken(result))
 }
 
 #[tauri::command(async)]
@@ -226,7 +235,7 @@ pub fn register_manual(
     let ctx = desk.check_in(trip_code_checked)?;
     let results = desk.store()?.register_manual(&helper, &people, &relations, &ctx)?;
     queued(&desk);
-    Ok(results)
+    Ok(results.into_iter().map(spoken).collect())
 }
 
 // ---- incidents (异常处置) -----------------------------------------------------------------------
@@ -244,7 +253,7 @@ pub fn report_incident(desk: State<'_, Desk>, visit_id: String, input: IncidentI
 #[tauri::command(async)]
 pub fn undecided_results(desk: State<'_, Desk>) -> DeskResult<Vec<CheckInResult>> {
     let ctx = desk.acting()?;
-    Ok(desk.store()?.undecided_results(ctx.now)?)
+    Ok(desk.store()?.undecided_results(ctx.now)?.into_iter().map(spoken).collect())
 }
 
 /// Isolation points and recipients used before at the served venue, offered on the report form.
@@ -739,8 +748,9 @@ pub fn truck_open_trip(
 ) -> DeskResult<placecode_store::TripResult> {
     // The truck form asks no 行程码 check: the crew's visits do not claim one.
     let ctx = desk.acting()?;
-    let result = desk.store()?.open_trip(&input, &ctx)?;
+    let mut result = desk.store()?.open_trip(&input, &ctx)?;
     desk.sync.wake();
+    result.results = result.results.into_iter().map(spoken).collect();
     Ok(result)
 }
 
@@ -759,7 +769,7 @@ pub fn truck_held_results(
     desk: State<'_, Desk>,
     trip_id: String,
 ) -> DeskResult<Vec<placecode_core::checkin::CheckInResult>> {
-    Ok(desk.store()?.held_results(&trip_id, chrono::Utc::now())?)
+    Ok(desk.store()?.held_results(&trip_id, chrono::Utc::now())?.into_iter().map(spoken).collect())
 }
 
 /// 货车通行单: the A6 slip of a trip this checkpoint let in and that is in transit (crew masked,

@@ -50,6 +50,24 @@ pub fn set_english(english: bool) {
     ENGLISH.store(english, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// A check-in's result as the screens show it: its reasons (and a name never registered) in
+/// English when they speak it.
+pub fn spoken(r: placecode_core::checkin::CheckInResult) -> placecode_core::checkin::CheckInResult {
+    spoken_in(r, ENGLISH.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+fn spoken_in(mut r: placecode_core::checkin::CheckInResult, english: bool) -> placecode_core::checkin::CheckInResult {
+    if english {
+        for reason in &mut r.reasons {
+            *reason = placecode_core::english::english(reason);
+        }
+        if r.masked_name == placecode_core::checkin::NAME_UNKNOWN {
+            r.masked_name = placecode_core::english::english(&r.masked_name);
+        }
+    }
+    r
+}
+
 impl From<&DeskError> for CommandError {
     fn from(e: &DeskError) -> Self {
         CommandError::in_language(e, ENGLISH.load(std::sync::atomic::Ordering::Relaxed))
@@ -131,6 +149,27 @@ pub type DeskResult<T> = Result<T, DeskError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_desk_in_english_shows_a_results_reasons_in_english() {
+        let result = placecode_core::checkin::CheckInResult {
+            visit_id: "v".into(),
+            colour: placecode_core::decision::Colour::Red,
+            health_code: placecode_core::decision::Colour::Red,
+            reasons: vec!["风险人员名单为红码".into(), "申报接触过疑似病人".into()],
+            masked_name: placecode_core::checkin::NAME_UNKNOWN.into(),
+            masked_id: "110***********002X".into(),
+            venue_name: "开封宾馆".into(),
+            way_in: placecode_core::checkin::WayIn::IdNumber,
+            at: "2026-11-30T08:00:00Z".into(),
+            risk_stale: false,
+            risk_as_of: None,
+        };
+        let en = spoken_in(result.clone(), true);
+        assert_eq!(en.reasons, ["On the risk list as red", "Declared contact with a suspected case"]);
+        assert_eq!(en.masked_name, "(name not registered)");
+        assert_eq!(spoken_in(result.clone(), false), result);
+    }
 
     #[test]
     fn a_desk_in_english_gets_the_rules_reasons_in_english() {

@@ -59,6 +59,9 @@ pub fn english(zh: &str) -> String {
         (crate::checkin::RISK_AREA_TRUCK, "Been to a medium- or high-risk area"),
     ];
     const REASONS: &[(&str, &str)] = &[
+        (crate::checkin::NAME_UNKNOWN, "(name not registered)"),
+        (crate::risk::UNCONFIRMED, "A possible match that could not be confirmed with the centre: check with the epidemic office before acting"),
+        (crate::risk::LOCAL_MATCH, "A possible match (a list imported on this desk): check with the epidemic office before acting"),
         ("只写了辖区，请写明路、街或村，以及门牌号或标志性建筑", "only the district is given: add the road, street or village and a house number or landmark"),
         ("缺少路、街、村等位置信息，无法找到这个地址", "no road, street or village: nobody could find this address (e.g. 18 Zhongshan Road)"),
         ("缺少门牌号或标志性建筑（如“中山路18号”“某某小区东门”）", "no house number or landmark (e.g. 18 Zhongshan Road, a hotel's name)"),
@@ -149,6 +152,21 @@ pub fn english(zh: &str) -> String {
     if let Some(t) = zh.strip_prefix("体温").and_then(|r| r.strip_suffix("℃，达到发热标准")) {
         return format!("Temperature {t} ℃: a fever");
     }
+    // "风险人员名单为红码：密接": the risk list's colour (its reason as listed, in Chinese).
+    if let Some(rest) = zh.strip_prefix("风险人员名单为") {
+        let (colour, why) = rest.split_once('：').unwrap_or((rest, ""));
+        let colour = match colour {
+            "红码" => "red",
+            "黄码" => "yellow",
+            "绿码" => "green",
+            other => other,
+        };
+        return if why.is_empty() {
+            format!("On the risk list as {colour}")
+        } else {
+            format!("On the risk list as {colour}: {why}")
+        };
+    }
     if zh.starts_with("近期已判定为") {
         return format!("A recent yellow or red is kept until the epidemic office clears it ({zh})");
     }
@@ -179,6 +197,13 @@ mod tests {
             "unknown: kept after an English lead"
         );
         assert_eq!(english("什么"), "Please check: 什么");
+        assert_eq!(english("风险人员名单为红码"), "On the risk list as red");
+        assert_eq!(english("风险人员名单为黄码：次密接"), "On the risk list as yellow: 次密接");
+        assert_eq!(english(crate::checkin::NAME_UNKNOWN), "(name not registered)");
+        assert_eq!(
+            english("申报到过疫情严重地区或中高风险地区"),
+            "Declared a visit to an area with a serious outbreak or of medium or high risk"
+        );
         assert_eq!(english("第x位：什么"), "Please check: 第x位：什么");
         for k in DocumentKind::ALL {
             assert!(!document_kind_en(k).is_empty());
