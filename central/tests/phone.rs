@@ -81,7 +81,7 @@ async fn first_visit_declares_then_four_digits_suffice(pool: PgPool) {
 /// reason; nothing is saved.
 #[sqlx::test]
 async fn every_document_kind_on_the_phone(pool: PgPool) {
-    let (_s, _desk, url) = market(&pool).await;
+    let (_s, desk, url) = market(&pool).await;
     let with_kind = |t: &Tokens, name: &str, kind: &str, number: &str| {
         let mut f = declaration(t, name, number);
         f.push(("document_kind", kind.into()));
@@ -148,6 +148,29 @@ async fn every_document_kind_on_the_phone(pool: PgPool) {
     let on_file: Vec<String> = people_on_file(&pool).await.into_iter().map(|p| p.document_number).collect();
     assert_eq!(on_file, ["941840198506150017", "X1234567A"]);
     assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE way_in = 'last4'").await, 1);
+    // The venue's desk is told each person's kind (it files them by it, and its own check-ins of
+    // them go back to the centre under it).
+    let pulled = desk.pull(0).await;
+    let mut kinds: Vec<(String, String)> = pulled
+        .changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::PhoneVisit)
+        .map(|c| {
+            let p = &c.body["person"];
+            (
+                p["document_kind"].as_str().unwrap_or("").to_owned(),
+                p["document_number"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    kinds.dedup();
+    assert_eq!(
+        kinds,
+        [
+            ("foreign_permanent_resident".to_owned(), "941840198506150017".to_owned()),
+            ("passport".to_owned(), "X1234567A".to_owned()),
+        ]
+    );
 }
 
 /// A visitor whose phone speaks English (or German: English reads better than Chinese) gets

@@ -9,7 +9,7 @@ use placecode_store::{CodeCheck, Incident, IncidentInput, IncidentStatus, Operat
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 
-use crate::error::spoken;
+use crate::error::{spoken, spoken_day};
 use crate::{Desk, DeskError, DeskResult};
 
 #[tauri::command(async)]
@@ -316,7 +316,7 @@ pub fn incidents(desk: State<'_, Desk>) -> DeskResult<Vec<Incident>> {
 
 #[tauri::command(async)]
 pub fn today(desk: State<'_, Desk>, query: String) -> DeskResult<TodaySummary> {
-    Ok(desk.store()?.today(&query, chrono::Utc::now())?)
+    Ok(spoken_day(desk.store()?.today(&query, chrono::Utc::now())?))
 }
 
 /// "2026-11-27" as a day; anything else is the field's error.
@@ -332,7 +332,7 @@ fn parse_day(date: &str) -> DeskResult<chrono::NaiveDate> {
 /// 登记名单 of a day (Beijing time) within the retention window, searched like today's.
 #[tauri::command(async)]
 pub fn day_visits(desk: State<'_, Desk>, date: String, query: String) -> DeskResult<TodaySummary> {
-    Ok(desk.store()?.visits_on(parse_day(&date)?, &query, chrono::Utc::now())?)
+    Ok(spoken_day(desk.store()?.visits_on(parse_day(&date)?, &query, chrono::Utc::now())?))
 }
 
 /// Saves a day's check-ins as an Excel workbook, masked (any operator), where the operator

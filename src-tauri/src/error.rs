@@ -68,6 +68,19 @@ fn spoken_in(mut r: placecode_core::checkin::CheckInResult, english: bool) -> pl
     r
 }
 
+/// A day's list as the screens show it: a name never registered named in English when they
+/// speak it.
+pub fn spoken_day(mut day: placecode_core::checkin::TodaySummary) -> placecode_core::checkin::TodaySummary {
+    if ENGLISH.load(std::sync::atomic::Ordering::Relaxed) {
+        for v in &mut day.visits {
+            if v.masked_name == placecode_core::checkin::NAME_UNKNOWN {
+                v.masked_name = placecode_core::english::english(&v.masked_name);
+            }
+        }
+    }
+    day
+}
+
 impl From<&DeskError> for CommandError {
     fn from(e: &DeskError) -> Self {
         CommandError::in_language(e, ENGLISH.load(std::sync::atomic::Ordering::Relaxed))

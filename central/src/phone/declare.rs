@@ -227,6 +227,7 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
         return Ok(message(app, t, StatusCode::FORBIDDEN, t.title, t.stale_form));
     }
     let number = row.document_number.clone();
+    let kind = row.document_kind.to_owned();
     let key = app.keys.person(&number);
     let hash = key.lookup.clone();
     // Is this the person's own phone? Yes when the centre did not know them (this phone declared
@@ -298,7 +299,7 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
     let who = Some(who(&t::ZH, &number, &relation));
     // The person's own phone shows the name on file; another phone the name it typed.
     let shown = if verified { name.clone() } else { typed_name };
-    let person = Person { id: person, key, name, shown, number, risk, kept, answers, plate, who, verified };
+    let person = Person { id: person, key, name, shown, number, kind, risk, kept, answers, plate, who, verified };
     let mut decided = decide(&app.keys, s, &[person], (!predeclared).then_some("declaration"), now)?;
     if let Some(first) = decided.shown.first_mut() {
         first.share = share_url;

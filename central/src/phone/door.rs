@@ -54,7 +54,8 @@ impl Door {
 /// it names anyone a phone holds).
 pub async fn known(pool: &PgPool, keys: &crate::Keys, phones: &[Uuid]) -> Result<Vec<Vec<Known>>, CentralError> {
     let rows = sqlx::query_as::<_, Known>(
-        "SELECT pp.phone_id AS phone, p.id, p.name, p.last4, p.document_number AS number, r.colour, pp.relation,
+        "SELECT pp.phone_id AS phone, p.id, p.name, p.last4, p.document_number AS number, p.document_kind AS kind,
+             r.colour, pp.relation,
              pp.verified, p.id_hash, d.details AS typed, k.colour AS kept_colour, k.until AS kept_until,
              pk.colour AS phone_colour, pk.until AS phone_until
          FROM phone_people pp JOIN people p ON p.id = pp.person_id LEFT JOIN risk r ON r.id_hash = p.id_hash

@@ -187,6 +187,8 @@ pub struct Known {
     typed: Option<String>,
     last4: String,
     number: String,
+    /// Their document's kind (its key).
+    kind: String,
     colour: Option<String>,
     /// Who the person is to the phone's owner: 本人 for the owner.
     relation: String,

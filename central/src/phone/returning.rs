@@ -72,6 +72,7 @@ pub(super) async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Re
             name: p.name.clone(),
             shown: p.shown.clone(),
             number: p.number.clone(),
+            kind: p.kind.clone(),
             risk: p.colour.clone(),
             kept: p.kept(),
             answers: HealthAnswers::default(),
@@ -113,6 +114,8 @@ pub(super) struct Person {
     /// The name this phone shows (see [`Known::shown`]).
     pub(super) shown: String,
     pub(super) number: String,
+    /// The kind of their document (its key): the venue's desks file them by it.
+    pub(super) kind: String,
     /// The risk list's colour for them, if listed.
     pub(super) risk: Option<String>,
     /// A colour kept for them from an earlier check-in (R7).
@@ -242,7 +245,7 @@ pub(super) fn decide(
                 &serde_json::json!({
                     "id": id, "venue_id": s.venue_id, "code": s.code, "way_in": way_in, "at": now,
                     "colour": decided.colour, "health_code": decided.health_code, "reasons": decided.reasons,
-                    "person": {"name": p.name, "document_number": p.number},
+                    "person": {"name": p.name, "document_kind": p.kind, "document_number": p.number},
                 }),
             )?,
         });

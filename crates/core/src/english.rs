@@ -21,6 +21,8 @@ pub const fn document_kind_en(k: DocumentKind) -> &'static str {
 /// keeps its Chinese after an English lead, so nothing is lost.
 pub fn english(zh: &str) -> String {
     const LABELS: &[(&str, &str)] = &[
+        ("PIN", "PIN"),
+        ("新PIN", "New PIN"),
         ("码的类型", "Code type"),
         ("场所类型", "Venue type"),
         ("场所名称", "Venue name"),
@@ -60,6 +62,8 @@ pub fn english(zh: &str) -> String {
     ];
     const REASONS: &[(&str, &str)] = &[
         (crate::checkin::NAME_UNKNOWN, "(name not registered)"),
+        ("应为6至12位数字", "6 to 12 digits"),
+        ("太容易猜到（同一数字或连续数字），请换一个", "too easy to guess (one digit repeated, or a run): choose another"),
         (crate::risk::UNCONFIRMED, "A possible match that could not be confirmed with the centre: check with the epidemic office before acting"),
         (crate::risk::LOCAL_MATCH, "A possible match (a list imported on this desk): check with the epidemic office before acting"),
         ("只写了辖区，请写明路、街或村，以及门牌号或标志性建筑", "only the district is given: add the road, street or village and a house number or landmark"),
@@ -161,6 +165,7 @@ pub fn english(zh: &str) -> String {
             "绿码" => "green",
             other => other,
         };
+        let why = if why == crate::risk::CONFIRMED { "confirmed with the centre" } else { why };
         return if why.is_empty() {
             format!("On the risk list as {colour}")
         } else {
@@ -199,6 +204,11 @@ mod tests {
         assert_eq!(english("什么"), "Please check: 什么");
         assert_eq!(english("风险人员名单为红码"), "On the risk list as red");
         assert_eq!(english("风险人员名单为黄码：次密接"), "On the risk list as yellow: 次密接");
+        assert_eq!(english("风险人员名单为红码：已与中心核实"), "On the risk list as red: confirmed with the centre");
+        assert_eq!(
+            english("PIN：太容易猜到（同一数字或连续数字），请换一个"),
+            "PIN: too easy to guess (one digit repeated, or a run): choose another"
+        );
         assert_eq!(english(crate::checkin::NAME_UNKNOWN), "(name not registered)");
         assert_eq!(
             english("申报到过疫情严重地区或中高风险地区"),

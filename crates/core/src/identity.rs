@@ -401,8 +401,13 @@ fn passport(s: &str) -> Result<String, String> {
     if all_digits && b.len() == 10 {
         return Err(wrong_kind(DocumentKind::TaiwanPermit));
     }
-    if all_digits && (15..=18).contains(&b.len()) || b.len() == 18 {
+    let id_shaped = |n: usize| b.len() == n && b.iter().take(n - 1).all(u8::is_ascii_digit);
+    if all_digits && (15..=18).contains(&b.len()) || id_shaped(18) && matches!(b.last(), Some(b'X')) {
         return Err("这是身份证号码的样式，请在证件类型中选择居民身份证（或居住证、永居证）".into());
+    }
+    // Three letters and twelve digits: the 2004/2017 永居证, whose check it must pass.
+    if b.len() == 15 && b.iter().take(3).all(u8::is_ascii_alphabetic) && b.iter().skip(3).all(u8::is_ascii_digit) {
+        return Err(wrong_kind(DocumentKind::ForeignPermanentResident));
     }
     let digits = |t: &[u8]| t.iter().all(u8::is_ascii_digit);
     let chinese_ok = match b {
@@ -742,6 +747,12 @@ mod tests {
             "这是台湾居民来往大陆通行证的号码，请在证件类型中选择“台湾居民来往大陆通行证”"
         );
         assert_eq!(err(K::Passport, "410202199003070014"), "这是居民身份证的号码，请在证件类型中选择“居民身份证”");
+        // A passport cannot take the old 永居证's shape and skip its check character.
+        assert_eq!(
+            err(K::Passport, "USA410285061516"),
+            "这是外国人永久居留身份证的号码，请在证件类型中选择“外国人永久居留身份证”"
+        );
+        assert_eq!(err(K::Passport, "E12345678901234567"), "护照号码应为5至17位字母和数字");
         for id in ["410202900307001", "41020219900307001", "410202199003070015", "41020219900307001X"] {
             assert_eq!(
                 err(K::Passport, id),

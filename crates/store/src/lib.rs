@@ -255,6 +255,25 @@ const MIGRATIONS: &[&str] = &[
     // 14: an operator the administrator stopped (停用): kept for the records they made, never
     // signed in again until started again.
     "ALTER TABLE operators ADD COLUMN disabled_at TEXT;",
+    // 15: people a phone registered with another document were pulled as 居民身份证 (the centre
+    // did not name the kind), and their visits here were refused by the centre: the kind is put
+    // right by the number's shape (a resident ID has 18 characters) and those visits sent again.
+    "UPDATE people SET document_kind = CASE
+            WHEN id_number GLOB '[HM][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' THEN 'hk_macao_permit'
+            WHEN id_number GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' THEN 'taiwan_permit'
+            WHEN length(id_number) = 15 AND id_number GLOB '[A-Z][A-Z][A-Z]*' THEN 'foreign_permanent_resident'
+            ELSE 'passport' END
+     WHERE document_kind = 'resident_id' AND length(id_number) <> 18;
+    UPDATE outbox SET record = json_set(record, '$.body.person.document_kind', CASE
+            WHEN json_extract(record, '$.body.person.document_number') GLOB '[HM][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' THEN 'hk_macao_permit'
+            WHEN json_extract(record, '$.body.person.document_number') GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' THEN 'taiwan_permit'
+            WHEN length(json_extract(record, '$.body.person.document_number')) = 15 AND json_extract(record, '$.body.person.document_number') GLOB '[A-Z][A-Z][A-Z]*' THEN 'foreign_permanent_resident'
+            ELSE 'passport' END),
+        state = CASE WHEN state = 'rejected' AND field = 'person.document_number' THEN 'pending' ELSE state END,
+        reason = CASE WHEN state = 'rejected' AND field = 'person.document_number' THEN NULL ELSE reason END
+     WHERE kind = 'visit' AND state IN ('pending', 'rejected')
+       AND coalesce(json_extract(record, '$.body.person.document_kind'), 'resident_id') = 'resident_id'
+       AND length(json_extract(record, '$.body.person.document_number')) <> 18;",
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";
@@ -918,5 +937,66 @@ mod tests {
         let (address, kind): (String, String) =
             conn.query_row("SELECT address, document_kind FROM people", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
         assert_eq!((address.as_str(), kind.as_str()), ("", "resident_id"));
+    }
+
+    /// People a phone registered with another document were pulled as 居民身份证, and their
+    /// visits at this desk refused by the centre: the kind is put right by the number's shape and
+    /// the refused visits go again; a resident ID and other records are left alone.
+    #[test]
+    fn migration_15_files_phone_registered_documents_by_their_kind() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..14] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 14).unwrap();
+        for (id, number) in [
+            ("hk", "H12345678"),
+            ("tw", "12345678"),
+            ("pp", "X1234567A"),
+            ("fpr", "USA410285061515"),
+            ("rid", "410202199003070014"),
+        ] {
+            conn.execute(
+                "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at)
+                 VALUES (?1, ?2, '', 0, '王芳', '', NULL, 't', 't')",
+                params![id, number],
+            )
+            .unwrap();
+        }
+        let body = |number: &str| {
+            serde_json::json!({"id": "r", "kind": "visit", "body": {"person": {"document_kind": "resident_id", "document_number": number}}})
+                .to_string()
+        };
+        for (id, number, state, field) in [
+            ("refused", "H12345678", "rejected", "person.document_number"),
+            ("queued", "12345678", "pending", ""),
+            ("resident", "410202199003070014", "rejected", "person.name"),
+        ] {
+            conn.execute(
+                "INSERT INTO outbox (id, kind, priority, record, created_at, state, reason, field)
+                 VALUES (?1, 'visit', 2, ?2, 't', ?3, '居民身份证：应为18位，现为9位', ?4)",
+                params![id, body(number), state, field],
+            )
+            .unwrap();
+        }
+        migrate(&mut conn).unwrap();
+        let kind = |id: &str| -> String {
+            conn.query_row("SELECT document_kind FROM people WHERE id = ?1", [id], |r| r.get(0)).unwrap()
+        };
+        assert_eq!(
+            ["hk", "tw", "pp", "fpr", "rid"].map(kind),
+            ["hk_macao_permit", "taiwan_permit", "passport", "foreign_permanent_resident", "resident_id"]
+        );
+        let row = |id: &str| -> (String, String) {
+            conn.query_row(
+                "SELECT state, json_extract(record, '$.body.person.document_kind') FROM outbox WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+        };
+        assert_eq!(row("refused"), ("pending".into(), "hk_macao_permit".into()));
+        assert_eq!(row("queued"), ("pending".into(), "taiwan_permit".into()));
+        assert_eq!(row("resident"), ("rejected".into(), "resident_id".into()));
     }
 }

@@ -103,7 +103,9 @@ fn apply_visit(tx: &Connection, v: &VisitBody, id: &str, source: &str) -> Result
          ON CONFLICT (id_number) DO UPDATE SET
             name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE people.name END,
             address = CASE WHEN excluded.address <> '' THEN excluded.address ELSE people.address END,
-            phone = COALESCE(excluded.phone, people.phone)
+            phone = COALESCE(excluded.phone, people.phone),
+            document_kind = CASE WHEN excluded.document_kind <> 'resident_id' THEN excluded.document_kind
+                ELSE people.document_kind END
          RETURNING id",
         params![
             new_id(),
