@@ -142,12 +142,22 @@ fn scheme(kind: CodeKind) -> ([f32; 3], &'static str) {
     }
 }
 
+/// The short English line under the header: what a visitor who reads no Chinese does (the page
+/// the code opens speaks English to them).
+fn english_line(kind: CodeKind) -> &'static str {
+    match kind {
+        CodeKind::General => "Venue code · Scan to check in (in English) · Show the result at the entrance",
+        CodeKind::Checkpoint => "Truck crews · Scan to declare before the checkpoint (in English)",
+        CodeKind::Destination => "Truck crews · Scan on arrival at the destination (in English)",
+    }
+}
+
 /// What to do, in four lines, for the people who meet this kind of code.
 fn instructions(kind: CodeKind) -> [&'static str; 4] {
     match kind {
         CodeKind::General => [
             "1. 使用“汴捷办”、微信或支付宝扫描上方二维码",
-            "2. 首次扫码请填写申报信息；再次扫码只需输入身份证后四位",
+            "2. 首次扫码请填写申报信息；再次扫码只需输入证件号码后四位",
             "3. 将登记结果出示给工作人员，绿码通行",
             "4. 没有智能手机的老人、儿童请到登记台由工作人员手工登记",
         ],
@@ -327,8 +337,9 @@ fn lay_out(t: &Typesetter, p: &PosterInput) -> Result<Page> {
     let band = 96.0;
     fill_rect(&mut page, colour, 0.0, h - band, w, band);
     page.items.push(Item::Frame { rgb: colour, width: 6.0, x: 14.0, y: 14.0, w: w - 28.0, h: h - 28.0 });
-    t.text(&mut page, BOLD, title, 36.0, w / 2.0, h - 56.0, true, [1.0, 1.0, 1.0])?;
-    t.text(&mut page, REGULAR, "进入请扫码登记 · 出示结果 · 绿码通行", 15.0, w / 2.0, h - 82.0, true, [1.0, 1.0, 1.0])?;
+    t.text(&mut page, BOLD, title, 36.0, w / 2.0, h - 52.0, true, [1.0, 1.0, 1.0])?;
+    t.text(&mut page, REGULAR, "进入请扫码登记 · 出示结果 · 绿码通行", 15.0, w / 2.0, h - 74.0, true, [1.0, 1.0, 1.0])?;
+    t.text(&mut page, REGULAR, english_line(p.venue.kind), 10.0, w / 2.0, h - 89.0, true, [1.0, 1.0, 1.0])?;
 
     let qr_code = qr(&p.url)?;
     // The symbol itself is 110 mm wide (read from 1.5 m); the quiet zone of 4 modules comes on top.
@@ -875,6 +886,9 @@ mod tests {
                 };
                 assert!(y >= 0.0 && top <= page.height + 0.01, "{name}: off the page at {y}..{top}");
             }
+            // The short English line is there, whole (one run, no fallback face).
+            let texts: Vec<String> = runs(&page).map(|r| r.glyphs.iter().map(|&(_, c)| c).collect()).collect();
+            assert!(texts.iter().any(|t| t == english_line(CodeKind::General)), "{name}: {texts:?}");
             // Text runs do not overlap each other.
             let runs: Vec<&Run> = runs(&page).collect();
             for (i, a) in runs.iter().enumerate() {
