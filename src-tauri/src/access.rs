@@ -49,6 +49,7 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("check_in_by_id", Access::Operator),
     ("check_in_by_last4", Access::Operator),
     ("check_in_person", Access::Operator),
+    ("check_in_picked", Access::Operator),
     ("declare", Access::Operator),
     ("register_manual", Access::Operator),
     ("report_incident", Access::Operator),

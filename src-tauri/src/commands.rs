@@ -200,6 +200,15 @@ pub fn check_in_by_last4(
     Ok(spoken_lookup(lookup))
 }
 
+/// A person picked among several who share the last four: asks first on a repeat, as a scan does.
+#[tauri::command(async)]
+pub fn check_in_picked(desk: State<'_, Desk>, person_id: String, trip_code_checked: bool) -> DeskResult<Lookup> {
+    let ctx = desk.check_in(trip_code_checked)?;
+    let lookup = desk.store()?.check_in_picked(&person_id, &ctx)?;
+    queued(&desk);
+    Ok(spoken_lookup(lookup))
+}
+
 /// After several people matched the last four digits and the operator picked one.
 /// A person picked among several, or confirmed again after a repeat scan (`way_in` as scanned;
 /// a pick is by last four).

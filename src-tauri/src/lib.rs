@@ -157,6 +157,7 @@ desk_commands![
     check_in_by_id,
     check_in_by_last4,
     check_in_person,
+    check_in_picked,
     declare,
     register_manual,
     report_incident,

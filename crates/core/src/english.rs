@@ -172,8 +172,18 @@ pub fn english(zh: &str) -> String {
             format!("On the risk list as {colour}: {why}")
         };
     }
-    if zh.starts_with("近期已判定为") {
-        return format!("A recent yellow or red is kept until the epidemic office clears it ({zh})");
+    // "近期已判定为黄码，2026-12-15 06:57前保持，须经疫情防控部门解除".
+    if let Some((colour, until)) = zh
+        .strip_prefix("近期已判定为")
+        .and_then(|r| r.strip_suffix("前保持，须经疫情防控部门解除"))
+        .and_then(|r| r.split_once('，'))
+    {
+        let colour = match colour {
+            "红码" => "red",
+            "黄码" => "yellow",
+            other => other,
+        };
+        return format!("Recently found {colour}: kept until {until} unless the epidemic office clears it");
     }
     format!("Please check: {zh}")
 }
@@ -210,6 +220,10 @@ mod tests {
             "PIN: too easy to guess (one digit repeated, or a run): choose another"
         );
         assert_eq!(english(crate::checkin::NAME_UNKNOWN), "(name not registered)");
+        assert_eq!(
+            english("近期已判定为黄码，2026-12-15 06:57前保持，须经疫情防控部门解除"),
+            "Recently found yellow: kept until 2026-12-15 06:57 unless the epidemic office clears it"
+        );
         assert_eq!(
             english("申报到过疫情严重地区或中高风险地区"),
             "Declared a visit to an area with a serious outbreak or of medium or high risk"

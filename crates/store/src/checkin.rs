@@ -232,6 +232,12 @@ impl Store {
         }
     }
 
+    /// A person picked among several sharing the last four: like a scan, checked in unless they
+    /// were checked in here within the repeat window (then the operator is asked first).
+    pub fn check_in_picked(&mut self, person_id: &str, ctx: &CheckInContext) -> Result<Lookup> {
+        self.check_in_unless_repeat(person_id, WayIn::Last4, ctx)
+    }
+
     /// Checks in a known person with no new declaration: the colour comes from the risk list.
     pub fn check_in_person(&mut self, person_id: &str, way_in: WayIn, ctx: &CheckInContext) -> Result<CheckInResult> {
         let venue = self.served_venue_required()?;

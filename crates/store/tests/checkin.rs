@@ -187,6 +187,16 @@ fn r5_two_people_sharing_last_four_are_told_apart() {
     let wang = candidates.iter().find(|c| c.birth_year == 1990).unwrap();
     let r = d.store.check_in_person(&wang.person_id, WayIn::Last4, &d.ctx).unwrap();
     assert_eq!(r.masked_name, "王*");
+    // Picked again moments later (a second press): asked first, nothing recorded.
+    let before = d.store.visit_count().unwrap();
+    match d.store.check_in_picked(&wang.person_id, &d.ctx).unwrap() {
+        Lookup::Repeat { masked_name, way_in, .. } => assert_eq!((masked_name.as_str(), way_in), ("王*", WayIn::Last4)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(d.store.visit_count().unwrap(), before);
+    // Picked later, outside the window: checked in.
+    d.ctx.now += chrono::Duration::hours(1);
+    assert!(matches!(d.store.check_in_picked(&wang.person_id, &d.ctx).unwrap(), Lookup::CheckedIn { .. }));
 }
 
 #[test]

@@ -12,6 +12,7 @@ import CheckInDesk from './CheckInDesk.svelte';
 const checkInById = vi.mocked(api.checkInById);
 const checkInByLast4 = vi.mocked(api.checkInByLast4);
 const checkInPerson = vi.mocked(api.checkInPerson);
+const checkInPicked = vi.mocked(api.checkInPicked);
 const declare = vi.mocked(api.declare);
 const registerManual = vi.mocked(api.registerManual);
 
@@ -277,7 +278,7 @@ describe('CheckInDesk: several people with the same last four', () => {
   it('lists them and one digit key picks: 6 keystrokes in all', async () => {
     const user = userEvent.setup();
     checkInByLast4.mockResolvedValue({ outcome: 'choose', candidates: [wang, liu] });
-    checkInPerson.mockResolvedValue(result({ masked_name: '刘*', way_in: 'last4' }));
+    checkInPicked.mockResolvedValue({ outcome: 'checked_in', result: result({ masked_name: '刘*', way_in: 'last4' }) });
     renderDesk();
 
     await user.type(box(), '1234{Enter}');
@@ -289,7 +290,7 @@ describe('CheckInDesk: several people with the same last four', () => {
 
     await user.keyboard('2');
 
-    expect(checkInPerson).toHaveBeenCalledWith('p-liu', true);
+    expect(checkInPicked).toHaveBeenCalledWith('p-liu', true);
     expect(await screen.findByTestId('result-screen')).toHaveAttribute('data-colour', 'green');
     expect(screen.getByTestId('result-name')).toHaveTextContent('刘*');
   });
@@ -310,6 +311,25 @@ describe('CheckInDesk: several people with the same last four', () => {
     ]);
   });
 
+  it('asks first when the one picked was checked in here moments ago, as a scan does', async () => {
+    const user = userEvent.setup();
+    checkInByLast4.mockResolvedValue({ outcome: 'choose', candidates: [wang, liu] });
+    checkInPicked.mockResolvedValue({
+      outcome: 'repeat',
+      person_id: 'p-liu',
+      masked_name: '刘*',
+      masked_id: '410***********0014',
+      way_in: 'last4',
+      last_at: '2026-11-27T08:00:00Z',
+    });
+    renderDesk();
+    await user.type(box(), '1234{Enter}');
+    await screen.findAllByTestId('candidate');
+    await user.keyboard('2');
+    expect(await screen.findByTestId('repeat')).toHaveTextContent('刘*');
+    expect(checkInPerson).not.toHaveBeenCalled();
+  });
+
   it('ignores a digit beyond the list', async () => {
     const user = userEvent.setup();
     checkInByLast4.mockResolvedValue({ outcome: 'choose', candidates: [wang, liu] });
@@ -319,20 +339,20 @@ describe('CheckInDesk: several people with the same last four', () => {
 
     await user.keyboard('3');
 
-    expect(checkInPerson).not.toHaveBeenCalled();
+    expect(checkInPicked).not.toHaveBeenCalled();
     expect(box()).toHaveValue('');
   });
 
   it('picks with a click too', async () => {
     const user = userEvent.setup();
     checkInByLast4.mockResolvedValue({ outcome: 'choose', candidates: [wang, liu] });
-    checkInPerson.mockResolvedValue(result());
+    checkInPicked.mockResolvedValue({ outcome: 'checked_in', result: result() });
     renderDesk();
     await user.type(box(), '1234{Enter}');
 
     await user.click((await screen.findAllByTestId('candidate'))[0]!);
 
-    expect(checkInPerson).toHaveBeenCalledWith('p-wang', true);
+    expect(checkInPicked).toHaveBeenCalledWith('p-wang', true);
   });
 
   it('narrows by birth year: Tab, the year, Enter', async () => {
@@ -349,7 +369,7 @@ describe('CheckInDesk: several people with the same last four', () => {
     await user.keyboard('1990{Enter}');
 
     expect(checkInByLast4).toHaveBeenLastCalledWith('1234', 1990, true);
-    expect(checkInPerson).not.toHaveBeenCalled();
+    expect(checkInPicked).not.toHaveBeenCalled();
     expect(await screen.findByTestId('result-name')).toHaveTextContent('王*');
   });
 
@@ -364,7 +384,7 @@ describe('CheckInDesk: several people with the same last four', () => {
 
     expect(screen.queryByTestId('candidate')).not.toBeInTheDocument();
     await user.keyboard('2');
-    expect(checkInPerson).not.toHaveBeenCalled();
+    expect(checkInPicked).not.toHaveBeenCalled();
     expect(box()).toHaveValue('2');
   });
 });

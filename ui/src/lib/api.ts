@@ -175,10 +175,14 @@ export function checkInByLast4(digits: string, birthYear: number | null, tripCod
   return call<Lookup>('check_in_by_last4', { digits, birthYear, tripCodeChecked });
 }
 
-/** One of the candidates a last-four lookup offered. */
-/** A person picked among several, or recorded again after a repeat scan (`wayIn` as scanned). */
+/** A person recorded again after a repeat scan was confirmed (`wayIn` as scanned). */
 export function checkInPerson(personId: string, tripCodeChecked: boolean, wayIn: WayIn | null = null): Promise<CheckInResult> {
   return call<CheckInResult>('check_in_person', { personId, tripCodeChecked, wayIn });
+}
+
+/** A person picked among several sharing the last four: checked in, or asked first on a repeat. */
+export function checkInPicked(personId: string, tripCodeChecked: boolean): Promise<Lookup> {
+  return call<Lookup>('check_in_picked', { personId, tripCodeChecked });
 }
 
 /** A first-time declaration at the desk (首次登记). */
