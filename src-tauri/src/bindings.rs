@@ -90,6 +90,7 @@ fn typescript_bindings_are_up_to_date() {
         render::<crate::update::UpdateStatus>(&cfg),
     ];
     files.push(("limits.ts".into(), limits()));
+    files.push(("documentKinds.ts".into(), document_kinds()));
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings");
     let update = std::env::var_os("UPDATE_BINDINGS").is_some();
     let mut stale = Vec::new();
@@ -126,6 +127,19 @@ fn limits() -> String {
         out.push_str(&format!("\n/** The most {what}. */\nexport const {name} = {value};\n"));
     }
     out
+}
+
+/// Every kind of document, in the core's order, so the forms never restate the list.
+fn document_kinds() -> String {
+    let keys: Vec<String> =
+        placecode_core::identity::DocumentKind::ALL.iter().map(|k| format!("  '{}',\n", k.key())).collect();
+    format!(
+        "// Generated from the core's rules by src-tauri/src/bindings.rs: do not edit.\n\
+         import type {{ DocumentKind }} from './DocumentKind';\n\n\
+         /** Every kind of document, in the order the forms offer them (the core's `DocumentKind::ALL`). */\n\
+         export const DOCUMENT_KINDS: readonly DocumentKind[] = [\n{}];\n",
+        keys.concat()
+    )
 }
 
 /// Every key of the catalogue (code kinds, venue types, districts) has its English name in the
