@@ -268,19 +268,19 @@ async fn show_in(
     peer: SocketAddr,
     headers: &HeaderMap,
 ) -> Response {
-    let (app, t) = (app.clone(), lang.texts());
-    let s = match admit(&app, t, peer, headers, code).await {
+    let t = lang.texts();
+    let s = match admit(app, t, peer, headers, code).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     // Read leniently: the first of each parameter, anything else ignored (never the framework's
     // English refusal of a repeated or unknown parameter).
     let q = ShowQuery::parse(query.unwrap_or(""));
-    let cookie = phone_from_cookie(&app, headers);
+    let cookie = phone_from_cookie(app, headers);
     let people = match cookie.filter(|_| s.kind == CodeKind::General) {
-        Some(p) => match known(&app, p).await {
+        Some(p) => match known(app, p).await {
             Ok(people) => people,
-            Err(e) => return server_error(&app, t, e),
+            Err(e) => return server_error(app, t, e),
         },
         None => Vec::new(),
     };
@@ -290,7 +290,7 @@ async fn show_in(
         Some(p) if people.is_empty() => match limits::revoked(&app.pool, p).await {
             Ok(false) => Some(p),
             Ok(true) => None,
-            Err(e) => return server_error(&app, t, e),
+            Err(e) => return server_error(app, t, e),
         },
         other => other,
     };
@@ -298,20 +298,20 @@ async fn show_in(
         Some(p) => (p, false),
         None => (Uuid::now_v7(), true),
     };
-    let destinations = match destinations(&app, &s).await {
+    let destinations = match destinations(app, &s).await {
         Ok(d) => d,
-        Err(e) => return server_error(&app, t, e),
+        Err(e) => return server_error(app, t, e),
     };
     let shared = match q.same.as_deref().filter(|_| s.kind == CodeKind::Checkpoint) {
-        Some(token) => match shared(&app, &s, token).await {
+        Some(token) => match shared(app, &s, token).await {
             Ok(v) => v,
-            Err(e) => return server_error(&app, t, e),
+            Err(e) => return server_error(app, t, e),
         },
         None => Vec::new(),
     };
     let n = nonce();
     let view = View {
-        csrf: &csrf(&app, phone),
+        csrf: &csrf(app, phone),
         once: &Uuid::now_v7().to_string(),
         new: q.new.is_some(),
         destinations: destinations.as_deref(),
@@ -319,7 +319,7 @@ async fn show_in(
     };
     let form = Form { values: &shared, errors: &[], lang };
     let body = page_for(&n, &s, &view, &people, &form, None, "");
-    respond(&app, StatusCode::OK, &n, body, fresh.then_some(phone))
+    respond(app, StatusCode::OK, &n, body, fresh.then_some(phone))
 }
 
 /// What every form on a page carries: the phone's CSRF token, the form's one-time token, and
@@ -472,13 +472,12 @@ pub async fn result(
 }
 
 async fn result_in(app: &App, t: &Texts, code: &str, id: &str, headers: &HeaderMap) -> Response {
-    let app = app.clone();
-    let s = match served(&app, t, code).await {
+    let s = match served(app, t, code).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let (Some(phone), Ok(id)) = (phone_from_cookie(&app, headers), Uuid::parse_str(id)) else {
-        return message(&app, t, StatusCode::NOT_FOUND, t.title, t.result_gone);
+    let (Some(phone), Ok(id)) = (phone_from_cookie(app, headers), Uuid::parse_str(id)) else {
+        return message(app, t, StatusCode::NOT_FOUND, t.title, t.result_gone);
     };
     let row: Result<Option<(chrono::DateTime<Utc>, serde_json::Value)>, sqlx::Error> = sqlx::query_as(
         "SELECT r.at, r.shown FROM phone_results r WHERE r.id = $1 AND r.phone_id = $2 AND r.code = $3
@@ -492,8 +491,8 @@ async fn result_in(app: &App, t: &Texts, code: &str, id: &str, headers: &HeaderM
     .await;
     let (at, shown) = match row {
         Ok(Some(r)) => r,
-        Ok(None) => return message(&app, t, StatusCode::NOT_FOUND, t.title, t.result_gone),
-        Err(e) => return server_error(&app, t, e.into()),
+        Ok(None) => return message(app, t, StatusCode::NOT_FOUND, t.title, t.result_gone),
+        Err(e) => return server_error(app, t, e.into()),
     };
     let shown = match shown.get("sealed").and_then(|v| v.as_str()) {
         Some(sealed) => {
@@ -503,7 +502,7 @@ async fn result_in(app: &App, t: &Texts, code: &str, id: &str, headers: &HeaderM
         None => serde_json::from_value::<Vec<Shown>>(shown).ok(),
     };
     let Some(shown) = shown else {
-        return message(&app, t, StatusCode::NOT_FOUND, t.title, t.result_gone);
+        return message(app, t, StatusCode::NOT_FOUND, t.title, t.result_gone);
     };
     let n = nonce();
     let ends = at + chrono::Duration::minutes(RESULT_LIVE_MINUTES);
@@ -514,10 +513,10 @@ async fn result_in(app: &App, t: &Texts, code: &str, id: &str, headers: &HeaderM
         // link for the rest of the crew.
         if s.kind == CodeKind::Checkpoint && shown.iter().any(|p| p.plate.is_some()) {
             let body = html::predeclared_later(t, &n, &s.venue, &at, &shown, &action_path(&s.code));
-            return respond(&app, StatusCode::OK, &n, body, None);
+            return respond(app, StatusCode::OK, &n, body, None);
         }
         let body = html::expired(t, &n, &s.venue, &at, &action_path(&s.code));
-        return respond(&app, StatusCode::GONE, &n, body, None);
+        return respond(app, StatusCode::GONE, &n, body, None);
     }
     let venue = html::ResultVenue {
         name: &s.venue,
@@ -526,7 +525,7 @@ async fn result_in(app: &App, t: &Texts, code: &str, id: &str, headers: &HeaderM
         back: &action_path(&s.code),
     };
     respond(
-        &app,
+        app,
         StatusCode::OK,
         &n,
         html::result(t, &n, &venue, &at, (ends - Utc::now()).num_milliseconds().max(0), &shown),
@@ -547,9 +546,8 @@ pub async fn checkpoints(
 }
 
 async fn checkpoints_in(app: &App, t: &Texts, peer: SocketAddr, headers: &HeaderMap) -> Response {
-    let app = app.clone();
     if !app.ip_limiter.allow(&app.client(peer, headers)) {
-        let mut r = message(&app, t, StatusCode::TOO_MANY_REQUESTS, t.title, t.slow_down);
+        let mut r = message(app, t, StatusCode::TOO_MANY_REQUESTS, t.title, t.slow_down);
         r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
         return r;
     }
@@ -577,9 +575,9 @@ async fn checkpoints_in(app: &App, t: &Texts, peer: SocketAddr, headers: &Header
                 .collect();
             let n = nonce();
             let page = html::checkpoints(t, &n, &rows, "");
-            respond(&app, StatusCode::OK, &n, page, None)
+            respond(app, StatusCode::OK, &n, page, None)
         }
-        Err(e) => server_error(&app, t, e.into()),
+        Err(e) => server_error(app, t, e.into()),
     }
 }
 

@@ -16,6 +16,14 @@ pub const fn document_kind_en(k: DocumentKind) -> &'static str {
     }
 }
 
+/// A colour as a reason names it (红码), in English (red); anything else as it is.
+fn colour_en(zh: &str) -> &str {
+    match crate::decision::Colour::parse(zh) {
+        Some(c) => c.key(),
+        None => zh,
+    }
+}
+
 /// A reason the rules gave (in Chinese), in English. A field's reason is "标签：原因" (a person's
 /// in a group "第2位：标签：原因"): the label and the reason are each looked up; what is not known
 /// keeps its Chinese after an English lead, so nothing is lost.
@@ -159,12 +167,7 @@ pub fn english(zh: &str) -> String {
     // "风险人员名单为红码：密接": the risk list's colour (its reason as listed, in Chinese).
     if let Some(rest) = zh.strip_prefix("风险人员名单为") {
         let (colour, why) = rest.split_once('：').unwrap_or((rest, ""));
-        let colour = match colour {
-            "红码" => "red",
-            "黄码" => "yellow",
-            "绿码" => "green",
-            other => other,
-        };
+        let colour = colour_en(colour);
         let why = if why == crate::risk::CONFIRMED { "confirmed with the centre" } else { why };
         return if why.is_empty() {
             format!("On the risk list as {colour}")
@@ -178,11 +181,7 @@ pub fn english(zh: &str) -> String {
         .and_then(|r| r.strip_suffix("前保持，须经疫情防控部门解除"))
         .and_then(|r| r.split_once('，'))
     {
-        let colour = match colour {
-            "红码" => "red",
-            "黄码" => "yellow",
-            other => other,
-        };
+        let colour = colour_en(colour);
         return format!("Recently found {colour}: kept until {until} unless the epidemic office clears it");
     }
     format!("Please check: {zh}")
