@@ -53,7 +53,18 @@ pub fn set_english(english: bool) {
 /// A check-in's result as the screens show it: its reasons (and a name never registered) in
 /// English when they speak it.
 pub fn spoken(r: placecode_core::checkin::CheckInResult) -> placecode_core::checkin::CheckInResult {
-    spoken_in(r, ENGLISH.load(std::sync::atomic::Ordering::Relaxed))
+    spoken_in(r, speaks_english())
+}
+
+fn speaks_english() -> bool {
+    ENGLISH.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A masked name as the screens show it: only a name never registered has words to translate.
+fn spoken_name(masked: &mut String) {
+    if masked == placecode_core::checkin::NAME_UNKNOWN {
+        *masked = placecode_core::english::english(masked);
+    }
 }
 
 fn spoken_in(mut r: placecode_core::checkin::CheckInResult, english: bool) -> placecode_core::checkin::CheckInResult {
@@ -61,9 +72,7 @@ fn spoken_in(mut r: placecode_core::checkin::CheckInResult, english: bool) -> pl
         for reason in &mut r.reasons {
             *reason = placecode_core::english::english(reason);
         }
-        if r.masked_name == placecode_core::checkin::NAME_UNKNOWN {
-            r.masked_name = placecode_core::english::english(&r.masked_name);
-        }
+        spoken_name(&mut r.masked_name);
     }
     r
 }
@@ -71,11 +80,9 @@ fn spoken_in(mut r: placecode_core::checkin::CheckInResult, english: bool) -> pl
 /// A day's list as the screens show it: a name never registered named in English when they
 /// speak it.
 pub fn spoken_day(mut day: placecode_core::checkin::TodaySummary) -> placecode_core::checkin::TodaySummary {
-    if ENGLISH.load(std::sync::atomic::Ordering::Relaxed) {
+    if speaks_english() {
         for v in &mut day.visits {
-            if v.masked_name == placecode_core::checkin::NAME_UNKNOWN {
-                v.masked_name = placecode_core::english::english(&v.masked_name);
-            }
+            spoken_name(&mut v.masked_name);
         }
     }
     day
@@ -83,7 +90,7 @@ pub fn spoken_day(mut day: placecode_core::checkin::TodaySummary) -> placecode_c
 
 impl From<&DeskError> for CommandError {
     fn from(e: &DeskError) -> Self {
-        CommandError::in_language(e, ENGLISH.load(std::sync::atomic::Ordering::Relaxed))
+        CommandError::in_language(e, speaks_english())
     }
 }
 
