@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use placecode_e2e::*;
 use placecode_store::CheckInContext;
+use thirtyfour::components::SelectElement;
 
 const ELDER: &str = "11010519491231002X";
 // Two valid numbers sharing the last four characters 0014 (born 1990 and 1985).
@@ -342,6 +343,27 @@ async fn a_new_desk_creates_its_first_operator() -> WebDriverResult<()> {
     desk.click("first-operator-submit").await?;
     let who = desk.wait_text("current-operator", "张敏").await?;
     assert!(who.contains("张敏"), "{who:?}");
+    // 开始使用: a venue, then 下一步 with no poster made: the step says it was skipped, not done.
+    desk.wait_text("first-run", "开始使用本登记台").await?;
+    for (id, value) in [("venue-kind", "general"), ("venue-category", "market"), ("venue-district", "gulou")] {
+        SelectElement::new(&desk.testid(id).await?).await?.select_by_value(value).await?;
+    }
+    for (id, value) in [
+        ("venue-name", "西司门农贸市场"),
+        ("venue-address", "鼓楼区西司门街12号"),
+        ("venue-manager-name", "王建国"),
+        ("venue-manager-phone", "13837800001"),
+    ] {
+        desk.keys(id, value).await?;
+    }
+    desk.keys("venue-manager-phone", Key::Enter).await?;
+    desk.wait_text("first-run", "已设为本台服务场所").await?;
+    desk.click("first-run-next").await?;
+    desk.testid("first-run-finish").await?;
+    assert_eq!(desk.attr("first-run-step-poster", "data-state").await?.as_deref(), Some("skipped"));
+    let step = desk.text("first-run-step-poster").await?;
+    assert!(step.contains("已跳过") && !step.contains('✓'), "{step:?}");
+    desk.screenshot("05-first-run-poster-skipped").await?;
     desk.quit().await
 }
 
@@ -469,6 +491,7 @@ async fn the_desk_in_english_checks_in_a_passport_holder() -> WebDriverResult<()
     desk.click("nav-settings").await?;
     desk.click("settings-go-language").await?;
     desk.driver.find(By::Css("[data-testid='language-choice'] option[value='en']")).await?.click().await?;
+    desk.screenshot("15-settings-language").await?;
     desk.click("language-apply").await?;
     // Drawn again in English (the operator is still signed in: the session is the backend's).
     let nav = desk.wait_text("nav-checkin", "Check").await?;
