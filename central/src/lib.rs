@@ -203,6 +203,8 @@ pub fn router(app: App) -> Router {
     let pages = Router::new()
         .route("/c/{code}", get(phone::show).post(phone::submit))
         .route("/C/{code}", get(phone::show).post(phone::submit))
+        .route("/c/{code}/{token}", get(phone::show_rotating))
+        .route("/C/{code}/{token}", get(phone::show_rotating))
         .route("/c/{code}/r/{id}", get(phone::result))
         .route("/checkpoints", get(phone::checkpoints))
         .layer(axum::extract::DefaultBodyLimit::max(phone::MAX_FORM_BYTES));

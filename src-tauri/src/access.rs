@@ -45,6 +45,10 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("issue_code", Access::Admin),
     ("revoke_code", Access::Admin),
     ("set_poster_settings", Access::Admin),
+    // 扫码屏: opened by an operator, it shows the public its rotating code and can do nothing else.
+    ("open_screen", Access::Operator),
+    ("screen_code", Access::Screen),
+    ("set_code_rotating_only", Access::Admin),
     // The door.
     ("check_in_by_id", Access::Operator),
     ("check_in_by_last4", Access::Operator),
@@ -91,6 +95,9 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("truck_board", Access::Operator),
     ("truck_set_overdue_hours", Access::Admin),
 ];
+
+/// The label of the 扫码屏 window.
+pub const SCREEN_WINDOW: &str = "screen";
 
 /// Who may call `command`; `None` for a command not in the table (refused).
 pub fn access(command: &str) -> Option<Access> {

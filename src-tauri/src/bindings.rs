@@ -14,8 +14,8 @@ use placecode_core::venue::{Catalog, Category, Choice, CodeKind, District, Venue
 use placecode_core::FieldError;
 use placecode_store::{
     Arrival, CodeCheck, CrewLookup, CrewMember, Destination, Incident, IncidentInput, IncidentStatus, Operator,
-    PosterSettings, PreDeclaration, RejectedRecord, SyncError, SyncProgress, SyncStatus, Trip, TripBoard, TripInput,
-    TripResult, TripStatus, VenueCode,
+    PosterSettings, PreDeclaration, RejectedRecord, ScreenCode, SyncError, SyncProgress, SyncStatus, Trip, TripBoard,
+    TripInput, TripResult, TripStatus, VenueCode,
 };
 use ts_rs::{Config, TS};
 
@@ -61,6 +61,7 @@ fn typescript_bindings_are_up_to_date() {
         render::<RiskStatus>(&cfg),
         render::<VenueCode>(&cfg),
         render::<CodeCheck>(&cfg),
+        render::<ScreenCode>(&cfg),
         render::<PosterSettings>(&cfg),
         render::<SyncError>(&cfg),
         render::<SyncProgress>(&cfg),

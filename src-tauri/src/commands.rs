@@ -5,7 +5,9 @@ use placecode_core::checkin::{CheckInResult, DeclarationInput, HelperInput, Look
 use placecode_core::import::ImportReport;
 use placecode_core::risk::{RiskImportReport, RiskStatus};
 use placecode_core::venue::{Catalog, Venue, VenueInput};
-use placecode_store::{CodeCheck, Incident, IncidentInput, IncidentStatus, Operator, PosterSettings, VenueCode};
+use placecode_store::{
+    CodeCheck, Incident, IncidentInput, IncidentStatus, Operator, PosterSettings, ScreenCode, VenueCode,
+};
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 
@@ -422,6 +424,49 @@ pub fn issue_code(desk: State<'_, Desk>, venue_id: String, label: String) -> Des
 #[tauri::command(async)]
 pub fn revoke_code(desk: State<'_, Desk>, code: String, reason: String) -> DeskResult<VenueCode> {
     Ok(desk.store()?.revoke_code(&code, &reason, &desk.key)?)
+}
+
+/// 扫码屏: shows `code`'s rotating code, changing every `period` seconds, in a window of its own
+/// (for a second monitor or a screen facing the queue), opening it or bringing it forward.
+#[tauri::command(async)]
+pub fn open_screen(app: tauri::AppHandle, desk: State<'_, Desk>, code: String, period: u32) -> DeskResult<()> {
+    use tauri::Manager;
+    // Refused here, before the window opens, as the screen itself would refuse it.
+    let shown = desk.store()?.screen_code(&code, period, &desk.key, chrono::Utc::now())?;
+    *desk.screen.lock().map_err(|_| DeskError::Internal("screen lock poisoned".into()))? =
+        Some((shown.code, shown.period));
+    if let Some(w) = app.get_webview_window(crate::access::SCREEN_WINDOW) {
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+        return Ok(());
+    }
+    tauri::WebviewWindowBuilder::new(
+        &app,
+        crate::access::SCREEN_WINDOW,
+        tauri::WebviewUrl::App("index.html#screen".into()),
+    )
+    .title(crate::SCREEN_TITLE)
+    .inner_size(760.0, 900.0)
+    .min_inner_size(360.0, 480.0)
+    .build()
+    .map_err(|e| DeskError::Internal(e.to_string()))?;
+    Ok(())
+}
+
+/// What the 扫码屏 window shows now (asked every second by that window, and only by it).
+#[tauri::command(async)]
+pub fn screen_code(desk: State<'_, Desk>) -> DeskResult<ScreenCode> {
+    let screen = desk.screen.lock().map_err(|_| DeskError::Internal("screen lock poisoned".into()))?.clone();
+    let Some((code, period)) = screen else {
+        return Err(placecode_core::Error::invalid("code", "扫码屏尚未打开：请在登记台的场所码页面打开").into());
+    };
+    Ok(desk.store()?.screen_code(&code, period, &desk.key, chrono::Utc::now())?)
+}
+
+/// Whether an entrance takes only its 扫码屏's code (a photo of its poster is then refused).
+#[tauri::command(async)]
+pub fn set_code_rotating_only(desk: State<'_, Desk>, code: String, rotating_only: bool) -> DeskResult<VenueCode> {
+    Ok(desk.store()?.set_code_rotating_only(&code, rotating_only)?)
 }
 
 /// 核验: a typed code, a pasted URL or the text a scanner read from a poster.

@@ -37,6 +37,8 @@ pub struct Desk {
     sync: std::sync::Arc<placecode_sync_client::SyncEngine>,
     /// 软件更新: set up at start, once the app knows its version and resource folder.
     updater: std::sync::OnceLock<update::Updater>,
+    /// 扫码屏: the code its window shows and how often it changes (seconds), once opened.
+    screen: Mutex<Option<(String, u32)>>,
 }
 
 impl Desk {
@@ -59,6 +61,7 @@ impl Desk {
             session: Mutex::new(Session::new(idle)),
             saved_files: Mutex::new(Default::default()),
             updater: std::sync::OnceLock::new(),
+            screen: Mutex::new(None),
         })
     }
 
@@ -93,10 +96,16 @@ impl Desk {
     /// The gate every command passes before it runs: the table of what each command needs
     /// ([`access::COMMANDS`]), judged by the session (the idle sign-out, then who may).
     /// The session is always locked before the store.
-    pub fn admit(&self, command: &str) -> DeskResult<()> {
+    /// Whether the window labelled `window` may call `command` now. The 扫码屏 window faces the
+    /// public: it may ask for its code and nothing else, and no other window may ask for that.
+    pub fn admit(&self, command: &str, window: &str) -> DeskResult<()> {
+        let access = access::access(command);
+        if (window == access::SCREEN_WINDOW) != (access == Some(access::Access::Screen)) {
+            return Err(placecode_store::session::Denied::Forbidden.into());
+        }
         let mut session = self.session()?;
         let store = self.store()?;
-        Ok(session.admit(access::access(command), &store, std::time::Instant::now())?)
+        Ok(session.admit(access, &store, std::time::Instant::now())?)
     }
 
     /// Who acts and when: every record names its operator (R6, R11).
@@ -179,6 +188,9 @@ desk_commands![
     check_code_image,
     poster_settings,
     set_poster_settings,
+    open_screen,
+    screen_code,
+    set_code_rotating_only,
     poster_preview,
     save_posters,
     cancel_posters,
@@ -213,6 +225,8 @@ desk_commands![
 
 /// The title of the desk's window and its dialogs.
 const WINDOW_TITLE: &str = "开封市场所码 · 登记台";
+/// The title of the 扫码屏 window.
+const SCREEN_TITLE: &str = "开封市场所码 · 扫码屏";
 
 /// Why the desk could not open its data at start (see [`run`]).
 struct Unopened(String);
@@ -279,11 +293,19 @@ pub fn run() {
             });
             Ok(())
         })
+        // The 扫码屏 goes with the desk's window: no code keeps rotating on a desk that was closed.
+        .on_window_event(|window, event| {
+            if window.label() == "main" && matches!(event, tauri::WindowEvent::Destroyed) {
+                if let Some(screen) = window.app_handle().get_webview_window(access::SCREEN_WINDOW) {
+                    let _ = screen.destroy();
+                }
+            }
+        })
         .invoke_handler(move |invoke| {
             // Every call passes the gate first; a refused one never reaches its command.
             let webview = invoke.message.webview();
             let verdict = match (webview.try_state::<Desk>(), webview.try_state::<Unopened>()) {
-                (Some(desk), _) => desk.admit(invoke.message.command()),
+                (Some(desk), _) => desk.admit(invoke.message.command(), webview.label()),
                 (None, why) => Err(DeskError::Unopened(why.map_or_else(String::new, |w| w.0.clone()))),
             };
             match verdict {
@@ -317,7 +339,11 @@ mod tests {
     }
 
     fn outcome(desk: &Desk, command: &str) -> &'static str {
-        match desk.admit(command) {
+        outcome_in(desk, command, "main")
+    }
+
+    fn outcome_in(desk: &Desk, command: &str, window: &str) -> &'static str {
+        match desk.admit(command, window) {
             Ok(()) => "ok",
             Err(DeskError::Store(e @ placecode_store::Error::Denied(_))) => e.code(),
             Err(_) => "other",
@@ -335,6 +361,8 @@ mod tests {
             let expected = match access {
                 Access::Open | Access::Setup => "ok",
                 Access::Operator | Access::Admin | Access::ChangePin => "signed_out",
+                // The 扫码屏's own, never the desk window's.
+                Access::Screen => "forbidden",
             };
             assert_eq!(outcome(&desk, name), expected, "new desk, signed out: {name}");
         }
@@ -348,6 +376,7 @@ mod tests {
             }
             for (name, access) in access::COMMANDS {
                 let expected = match (access, who) {
+                    (Access::Screen, _) => "forbidden",
                     (Access::Open, _) => "ok",
                     (Access::ChangePin, "signed out") => "signed_out",
                     (Access::ChangePin, _) => "ok",
@@ -375,6 +404,18 @@ mod tests {
         }
         for name in ["unknown", "check_in_by_id "] {
             assert_eq!(outcome(&desk, name), "forbidden", "{name}");
+        }
+        // The 扫码屏 window faces the public: its own command and nothing else, signed in or not
+        // (a tablet's touch screen must not reach the desk's records).
+        for op in [None, Some(&clerk), Some(&admin)] {
+            match op {
+                Some(op) => desk.session().unwrap().sign_in(op.clone(), now),
+                None => desk.session().unwrap().sign_out(),
+            }
+            for (name, access) in access::COMMANDS {
+                let expected = if *access == Access::Screen { "ok" } else { "forbidden" };
+                assert_eq!(outcome_in(&desk, name, access::SCREEN_WINDOW), expected, "扫码屏: {name}");
+            }
         }
     }
 }

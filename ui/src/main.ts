@@ -1,6 +1,7 @@
 import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
+import CodeScreen from './components/CodeScreen.svelte';
 import { setLanguage } from './lib/api';
 import { savedLocale, setLocale } from './lib/i18n';
 
@@ -12,4 +13,5 @@ void setLanguage(savedLocale()).catch(() => {});
 const target = document.getElementById('app');
 if (!target) throw new Error('#app is missing from index.html');
 
-export default mount(App, { target });
+// The 扫码屏 window loads the same page with #screen: it shows its code and nothing else.
+export default location.hash === '#screen' ? mount(CodeScreen, { target }) : mount(App, { target });

@@ -300,7 +300,7 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
     // The person's own phone shows the name on file; another phone the name it typed.
     let shown = if verified { name.clone() } else { typed_name };
     let person = Person { id: person, key, name, shown, number, kind, risk, kept, answers, plate, who, verified };
-    let mut decided = decide(&app.keys, s, &[person], (!predeclared).then_some("declaration"), now)?;
+    let mut decided = decide(&app.keys, s, &[person], ((!predeclared).then_some("declaration"), form.present()), now)?;
     if let Some(first) = decided.shown.first_mut() {
         first.share = share_url;
         if predeclared {

@@ -91,6 +91,8 @@ pub struct Write {
     pub at: DateTime<Utc>,
     pub shown: serde_json::Value,
     pub way_in: Option<String>,
+    /// Made with a live 扫码屏 code (到场核验).
+    pub present: bool,
     pub visits: Vec<Visit>,
 }
 
@@ -124,22 +126,26 @@ pub async fn store(db: impl sqlx::PgExecutor<'_>, writes: &[Write]) -> Result<Ha
             v.verified.push(x.verified);
             v.phone.push(w.phone);
             v.body.push(&x.body);
+            v.present.push(w.present);
         }
     }
     let claimed: Vec<Uuid> = sqlx::query_scalar(
         "WITH claim AS (
-            INSERT INTO phone_results (id, phone_id, form_token, code, at, shown)
-            SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[], $6::jsonb[])
+            INSERT INTO phone_results (id, phone_id, form_token, code, at, shown, present)
+            SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[], $6::jsonb[],
+                $21::bool[])
             ON CONFLICT (phone_id, form_token) DO NOTHING RETURNING id),
          w AS (
             SELECT * FROM UNNEST($7::uuid[], $8::uuid[], $9::timestamptz[], $10::bigint[], $11::uuid[], $12::text[],
-                $13::text[], $14::text[], $15::text[], $16::text[], $17::bool[], $18::uuid[], $19::jsonb[])
-                AS w(result, id, at, person, venue, code, way_in, colour, health, reasons, verified, phone, body)
+                $13::text[], $14::text[], $15::text[], $16::text[], $17::bool[], $18::uuid[], $19::jsonb[], $22::bool[])
+                AS w(result, id, at, person, venue, code, way_in, colour, health, reasons, verified, phone, body,
+                    present)
             WHERE w.result IN (SELECT id FROM claim)),
          v AS (
             INSERT INTO visits (id, at, person_id, venue_id, code, source, way_in, colour, health_code, sealed_reasons,
-                verified, phone_id)
-            SELECT id, at, person, venue, code, 'phone', way_in, colour, health, reasons, verified, phone FROM w),
+                verified, phone_id, present)
+            SELECT id, at, person, venue, code, 'phone', way_in, colour, health, reasons, verified, phone, present
+            FROM w),
          c AS (INSERT INTO changes (kind, venue_id, body) SELECT $20, venue, body FROM w)
          SELECT id FROM claim",
     )
@@ -163,6 +169,8 @@ pub async fn store(db: impl sqlx::PgExecutor<'_>, writes: &[Write]) -> Result<Ha
     .bind(&v.phone)
     .bind(&v.body)
     .bind(ChangeKind::PhoneVisit.key())
+    .bind(writes.iter().map(|w| w.present).collect::<Vec<_>>())
+    .bind(&v.present)
     .fetch_all(db)
     .await?;
     Ok(claimed.into_iter().collect())
@@ -205,4 +213,5 @@ struct Visits<'a> {
     verified: Vec<bool>,
     phone: Vec<Uuid>,
     body: Vec<&'a serde_json::Value>,
+    present: Vec<bool>,
 }

@@ -280,6 +280,8 @@ pub struct Hidden<'a> {
     pub action: &'a str,
     pub csrf: &'a str,
     pub once: &'a str,
+    /// The proof that the page was opened from a live 扫码屏 code (empty when not).
+    pub present: &'a str,
 }
 
 fn form_open(out: &mut String, h: &Hidden, what: &str) {
@@ -291,6 +293,9 @@ fn form_open(out: &mut String, h: &Hidden, what: &str) {
         esc(h.csrf),
         esc(h.once)
     );
+    if !h.present.is_empty() {
+        let _ = write!(out, "<input type=\"hidden\" name=\"present\" value=\"{}\">", esc(h.present));
+    }
 }
 
 fn submit_button(t: &Texts, out: &mut String, label: &str) {
@@ -478,6 +483,8 @@ pub struct ResultVenue<'a> {
     pub supervision_phone: Option<&'a str>,
     /// The form, for 返回.
     pub back: &'a str,
+    /// Checked in with a live 扫码屏 code (到场核验).
+    pub present: bool,
 }
 
 /// The result (R7): full-screen colour; the colour word, a live clock and a moving bar pinned to
@@ -540,6 +547,9 @@ pub fn result(t: &Texts, nonce: &str, v: &ResultVenue, at_local: &str, remaining
     let predeclared = v.kind == CodeKind::Checkpoint && plate.is_some();
     let when = if predeclared { t.declared_at } else { t.checked_in_at };
     let _ = write!(b, "<div>{when}{}{}</div><p class=\"live\">{}</p>", t.colon, esc(at_local), t.live_hint);
+    if v.present {
+        let _ = write!(b, "<div id=\"present\" class=\"present\">✓ {}</div>", t.present_mark);
+    }
     if predeclared {
         if let Some(d) = people.iter().find_map(|p| p.destination.as_deref()) {
             let _ = write!(b, "<div id=\"destination\">{}{}{}</div>", t.destination, t.colon, esc(d));

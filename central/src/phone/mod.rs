@@ -257,22 +257,82 @@ pub async fn show(
 ) -> Response {
     let chosen = asked_lang(query.as_deref());
     let lang = Lang::pick(chosen.map(Lang::key), &headers);
-    keep_lang(show_in(&app, lang, &code, query.as_deref(), peer, &headers).await, chosen)
+    let page = Page { code: &code, token: None, query: query.as_deref() };
+    keep_lang(show_in(&app, lang, &page, peer, &headers).await, chosen)
 }
 
-async fn show_in(
-    app: &App,
-    lang: Lang,
-    code: &str,
-    query: Option<&str>,
-    peer: SocketAddr,
-    headers: &HeaderMap,
+/// The page a 扫码屏's QR opens (`/c/{code}/{token}`): the code's page, its check-in marked
+/// present (到场核验) when the token is genuine and live.
+pub async fn show_rotating(
+    State(app): State<App>,
+    Path((code, token)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
 ) -> Response {
+    let chosen = asked_lang(query.as_deref());
+    let lang = Lang::pick(chosen.map(Lang::key), &headers);
+    let page = Page { code: &code, token: Some(&token), query: query.as_deref() };
+    keep_lang(show_in(&app, lang, &page, peer, &headers).await, chosen)
+}
+
+/// What a code's page was opened with.
+struct Page<'a> {
+    code: &'a str,
+    /// A 扫码屏's time token.
+    token: Option<&'a str>,
+    query: Option<&'a str>,
+}
+
+/// Whether a 扫码屏 token is genuine (signed by the code's desk with its current key) and live
+/// (within its window and the tolerance, by the desk's clock as last measured): the page to show
+/// instead when it is not.
+async fn rotating(app: &App, t: &Texts, s: &Served, raw: &str) -> Result<(), Response> {
+    use placecode_core::rotating::{self, Stale};
+    let forged = || message(app, t, StatusCode::NOT_FOUND, t.bad_code_title, t.bad_code_body);
+    let token = rotating::parse(raw).map_err(|_| forged())?;
+    let parsed = placecode_core::code::parse(&s.code).map_err(|_| forged())?;
+    let row: Option<(i64, Option<String>, Option<Vec<u8>>, Option<i64>)> = sqlx::query_as(
+        "SELECT code_key_id, code_key_sealed, code_key_secret, clock_offset_ms FROM desks
+         WHERE id = $1 AND revoked_at IS NULL",
+    )
+    .bind(s.desk_id)
+    .fetch_optional(&app.pool)
+    .await
+    .map_err(|e| server_error(app, t, e.into()))?;
+    let Some((key_id, sealed, clear, offset)) = row else { return Err(forged()) };
+    let secret =
+        app.keys.data.code_key(s.desk_id, sealed.as_deref(), clear.as_deref()).map_err(|e| server_error(app, t, e))?;
+    let key = placecode_core::code::SigningKey::new(key_id as u32, secret);
+    if !token.verify(&key, &parsed) {
+        return Err(forged());
+    }
+    match token.live(Utc::now(), offset.unwrap_or(0)) {
+        Ok(()) => Ok(()),
+        Err(Stale::Expired(_)) => {
+            Err(message(app, t, StatusCode::GONE, t.rotating_expired_title, t.rotating_expired_body))
+        }
+        Err(Stale::Early(_)) => Err(message(app, t, StatusCode::GONE, t.rotating_expired_title, t.rotating_early_body)),
+    }
+}
+
+async fn show_in(app: &App, lang: Lang, page: &Page<'_>, peer: SocketAddr, headers: &HeaderMap) -> Response {
     let t = lang.texts();
-    let s = match admit(app, t, peer, headers, code).await {
+    let s = match admit(app, t, peer, headers, page.code).await {
         Ok(s) => s,
         Err(r) => return r,
     };
+    let present = match page.token {
+        Some(token) => match rotating(app, t, &s, token).await {
+            Ok(()) => true,
+            Err(r) => return r,
+        },
+        None if s.rotating_only => {
+            return message(app, t, StatusCode::FORBIDDEN, t.rotating_only_title, t.rotating_only_body)
+        }
+        None => false,
+    };
+    let query = page.query;
     // Read leniently: the first of each parameter, anything else ignored (never the framework's
     // English refusal of a repeated or unknown parameter).
     let q = ShowQuery::parse(query.unwrap_or(""));
@@ -310,8 +370,10 @@ async fn show_in(
         None => Vec::new(),
     };
     let n = nonce();
+    let presence = if present { presence(app, phone, &s.code, Utc::now().timestamp()) } else { String::new() };
     let view = View {
         csrf: &csrf(app, phone),
+        present: &presence,
         once: &Uuid::now_v7().to_string(),
         new: q.new.is_some(),
         destinations: destinations.as_deref(),
@@ -326,6 +388,8 @@ async fn show_in(
 /// whether the phone asked to register someone else.
 struct View<'a> {
     csrf: &'a str,
+    /// The proof the page was opened from a live 扫码屏 code (empty when not).
+    present: &'a str,
     once: &'a str,
     new: bool,
     /// A checkpoint's form asks the destination among these (id, name).
@@ -344,7 +408,7 @@ fn page_for(
     last4: &str,
 ) -> String {
     let action = action_path(&s.code);
-    let hidden = html::Hidden { action: &action, csrf: view.csrf, once: view.once };
+    let hidden = html::Hidden { action: &action, csrf: view.csrf, once: view.once, present: view.present };
     match s.kind {
         CodeKind::General if !people.is_empty() && !view.new => {
             // Ticked by their place on this phone (1, 2, …), never by a database id.
@@ -389,8 +453,22 @@ pub async fn submit(
     let Ok(once) = Uuid::parse_str(get("once")) else {
         return message(&app, t, StatusCode::FORBIDDEN, t.title, t.stale_form);
     };
+    // Opened from a live 扫码屏 code: marked present. An entrance that takes only that code
+    // refuses any other form (a poster's page, a saved link, a proof minutes too old).
+    let present = cookie::present(&app, phone, &s.code, get("present"), Utc::now().timestamp());
+    if s.rotating_only && !present {
+        return message(&app, t, StatusCode::FORBIDDEN, t.rotating_only_title, t.rotating_only_body);
+    }
     let client = app.client(peer, &headers);
-    let form = Submitted { phone, once, fields: &fields, new: get("new") == "1", client: &client, lang };
+    let form = Submitted {
+        phone,
+        once,
+        fields: &fields,
+        new: get("new") == "1",
+        client: &client,
+        lang,
+        present: present.then(|| get("present")).unwrap_or(""),
+    };
     let result = match get("action") {
         // The same form sent again (a double tap, a reload of the POST) finds its token claimed
         // when it stores: the first result, no new visit.
@@ -416,11 +494,18 @@ struct Submitted<'a> {
     client: &'a str,
     /// The language of the pages answering it.
     lang: Lang,
+    /// Its proof of a live 扫码屏 code, when it holds (empty when not).
+    present: &'a str,
 }
 
 impl Submitted<'_> {
     fn view<'v>(&'v self, csrf: &'v str, once: &'v str) -> View<'v> {
-        View { csrf, once, new: self.new, destinations: None, shared: false }
+        View { csrf, present: self.present, once, new: self.new, destinations: None, shared: false }
+    }
+
+    /// Opened from a live 扫码屏 code (到场核验).
+    fn present(&self) -> bool {
+        !self.present.is_empty()
     }
 }
 
@@ -479,8 +564,8 @@ async fn result_in(app: &App, t: &Texts, code: &str, id: &str, headers: &HeaderM
     let (Some(phone), Ok(id)) = (phone_from_cookie(app, headers), Uuid::parse_str(id)) else {
         return message(app, t, StatusCode::NOT_FOUND, t.title, t.result_gone);
     };
-    let row: Result<Option<(chrono::DateTime<Utc>, serde_json::Value)>, sqlx::Error> = sqlx::query_as(
-        "SELECT r.at, r.shown FROM phone_results r WHERE r.id = $1 AND r.phone_id = $2 AND r.code = $3
+    let row: Result<Option<(chrono::DateTime<Utc>, serde_json::Value, bool)>, sqlx::Error> = sqlx::query_as(
+        "SELECT r.at, r.shown, r.present FROM phone_results r WHERE r.id = $1 AND r.phone_id = $2 AND r.code = $3
            AND r.at > now() - interval '1 day'
            AND NOT EXISTS (SELECT 1 FROM phones p WHERE p.id = r.phone_id AND p.revoked_at IS NOT NULL)",
     )
@@ -489,7 +574,7 @@ async fn result_in(app: &App, t: &Texts, code: &str, id: &str, headers: &HeaderM
     .bind(&s.code)
     .fetch_optional(&app.pool)
     .await;
-    let (at, shown) = match row {
+    let (at, shown, present) = match row {
         Ok(Some(r)) => r,
         Ok(None) => return message(app, t, StatusCode::NOT_FOUND, t.title, t.result_gone),
         Err(e) => return server_error(app, t, e.into()),
@@ -523,6 +608,7 @@ async fn result_in(app: &App, t: &Texts, code: &str, id: &str, headers: &HeaderM
         kind: s.kind,
         supervision_phone: s.supervision_phone.as_deref(),
         back: &action_path(&s.code),
+        present,
     };
     respond(
         app,

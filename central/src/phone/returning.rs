@@ -81,7 +81,7 @@ pub(super) async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Re
             verified: p.verified,
         });
     }
-    let decided = decide(&app.keys, s, &chosen, Some("last4"), now)?;
+    let decided = decide(&app.keys, s, &chosen, (Some("last4"), form.present()), now)?;
     // The usual check-in raises no colour: it is stored with the other phones' check-ins of the
     // moment, in one statement. A colour to keep is written with its check-in in one transaction.
     let (write, raised) = decided.write(app, s, form, now)?;
@@ -175,6 +175,7 @@ impl Decided {
             at: now,
             shown,
             way_in: self.way_in,
+            present: form.present(),
             visits: self.visits,
         };
         Ok((write, self.raised))
@@ -189,7 +190,7 @@ pub(super) fn decide(
     all_keys: &crate::Keys,
     s: &Served,
     people: &[Person],
-    way_in: Option<&str>,
+    (way_in, present): (Option<&str>, bool),
     now: chrono::DateTime<Utc>,
 ) -> Result<Decided, CentralError> {
     let keys = &all_keys.data;
@@ -243,7 +244,7 @@ pub(super) fn decide(
             body: keys.seal_body(
                 ChangeKind::PhoneVisit.key(),
                 &serde_json::json!({
-                    "id": id, "venue_id": s.venue_id, "code": s.code, "way_in": way_in, "at": now,
+                    "id": id, "venue_id": s.venue_id, "code": s.code, "way_in": way_in, "at": now, "present": present,
                     "colour": decided.colour, "health_code": decided.health_code, "reasons": decided.reasons,
                     "person": {"name": p.name, "document_kind": p.kind, "document_number": p.number},
                 }),

@@ -44,21 +44,39 @@ pub struct Entry {
     pub supervision_phone: Option<String>,
     pub revoked: bool,
     pub approved: bool,
+    /// The desk that issued it: its key signs the code's 扫码屏 tokens.
+    pub desk_id: Uuid,
+    /// The entrance takes only its 扫码屏's rotating code.
+    pub rotating_only: bool,
 }
 
-type Row = (String, String, bool, Uuid, String, String, Option<String>);
+type Row = (String, String, bool, Uuid, String, String, Option<String>, Uuid, bool);
 
 /// The key ids of the desks whose codes may be genuine.
 const DESK_KEYS: &str = "SELECT code_key_id FROM desks WHERE revoked_at IS NULL";
 
-const SELECT: &str = "SELECT c.code, c.kind, c.revoked_at IS NOT NULL, v.id, v.name, v.status, v.supervision_phone
+const SELECT: &str = "SELECT c.code, c.kind, c.revoked_at IS NOT NULL, v.id, v.name, v.status, v.supervision_phone,
+        c.desk_id, c.rotating_only
      FROM codes c JOIN venues v ON v.id = c.venue_id";
 
 impl Entry {
-    fn from_row((code, kind, revoked, venue_id, venue, status, supervision_phone): Row) -> (String, Entry) {
+    fn from_row(
+        (code, kind, revoked, venue_id, venue, status, supervision_phone, desk_id, rotating_only): Row,
+    ) -> (String, Entry) {
         let kind = CodeKind::parse(&kind).unwrap_or(CodeKind::General);
         let approved = status == "approved";
-        (code.clone(), Entry { venue_id, venue, kind, code, supervision_phone, revoked, approved })
+        let e = Entry {
+            venue_id,
+            venue,
+            kind,
+            code: code.clone(),
+            supervision_phone,
+            revoked,
+            approved,
+            desk_id,
+            rotating_only,
+        };
+        (code, e)
     }
 }
 

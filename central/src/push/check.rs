@@ -170,7 +170,7 @@ impl<'a> Context<'a> {
                     ));
                 }
                 self.known_codes.entry(parsed.code.clone()).or_insert((venue, self.desk.id));
-                Ok(Valid::Code(venue, parsed, label))
+                Ok(Valid::Code(venue, parsed, label, b.rotating_only))
             }
             Body::CodeRevoked(b) => {
                 let parsed = sync::check_code_revoked(&b)?;

@@ -23,7 +23,8 @@ use write::*;
 /// A record that passed its checks, ready to write.
 enum Valid {
     Venue(Uuid, placecode_core::venue::ValidVenue, Option<String>),
-    Code(Uuid, placecode_core::code::ParsedCode, String),
+    /// Venue, code, entrance label, whether the entrance takes only its rotating code.
+    Code(Uuid, placecode_core::code::ParsedCode, String, bool),
     CodeRevoked(CodeRevokedBody),
     Visit(Box<(VisitBody, sync::CheckedVisit)>),
     Incident(Uuid, IncidentBody),
@@ -138,8 +139,8 @@ pub async fn push(
             Valid::Venue(vid, venue, phone) => {
                 result.decision = Some(write_venue(&mut tx, keys, desk, vid, &venue, phone.as_deref()).await?)
             }
-            Valid::Code(venue, parsed, label) => {
-                write_code(&mut tx, desk, venue, &parsed, &label, it.record.written_at).await?
+            Valid::Code(venue, parsed, label, rotating_only) => {
+                write_code(&mut tx, desk, venue, (&parsed, &label, rotating_only), it.record.written_at).await?
             }
             Valid::CodeRevoked(b) => revoke_code(&mut tx, desk, &b, it.record.written_at).await?,
             Valid::Visit(b) => visits.push((it.id, it.record.body, *b)),

@@ -85,13 +85,17 @@ pub(super) async fn write_code(
     tx: &mut Transaction<'_, Postgres>,
     desk: &EnrolledDesk,
     venue: Uuid,
-    code: &placecode_core::code::ParsedCode,
-    label: &str,
+    (code, label, rotating_only): (&placecode_core::code::ParsedCode, &str, bool),
     at: DateTime<Utc>,
 ) -> Result<()> {
+    // The same code sent again (its entrance set to take only the 扫码屏's code, or back) changes
+    // that alone, and only for the desk and venue it is on record for.
     sqlx::query(
-        "INSERT INTO codes (code, venue_id, desk_id, kind, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (code) DO NOTHING",
+        "INSERT INTO codes (code, venue_id, desk_id, kind, label, created_at, rotating_only)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (code) DO UPDATE SET rotating_only = EXCLUDED.rotating_only
+         WHERE codes.desk_id = EXCLUDED.desk_id AND codes.venue_id = EXCLUDED.venue_id
+           AND codes.rotating_only <> EXCLUDED.rotating_only",
     )
     .bind(&code.code)
     .bind(venue)
@@ -99,6 +103,7 @@ pub(super) async fn write_code(
     .bind(code.kind.key())
     .bind(label)
     .bind(at)
+    .bind(rotating_only)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -165,7 +165,10 @@ pub fn parse(input: &str) -> Result<ParsedCode, String> {
         None if upper.contains("://") => return Err("这个网址不是场所码".into()),
         None => upper.as_str(),
     };
+    // A 扫码屏 URL carries its time token after the code (`/C/{code}/{token}`): the code is the
+    // first segment.
     let tail = tail.trim_end_matches('/');
+    let tail = tail.split('/').next().unwrap_or(tail);
     let cleaned: String = tail.chars().filter(|&c| c != '-').collect();
     if cleaned.chars().count() < CODE_CHARS {
         return Err(format!("场所码不完整：应为{CODE_CHARS}位，现为{}位", cleaned.chars().count()));
@@ -189,8 +192,8 @@ pub fn parse(input: &str) -> Result<ParsedCode, String> {
     Ok(ParsedCode { code: encode(&bytes), kind, key_id, serial: u64::from_be_bytes(serial), bytes })
 }
 
-fn encode(bytes: &[u8; CODE_BYTES]) -> String {
-    let mut out = String::with_capacity(CODE_CHARS);
+pub(crate) fn encode<const N: usize>(bytes: &[u8; N]) -> String {
+    let mut out = String::with_capacity((N * 8).div_ceil(5));
     let (mut acc, mut bits) = (0u32, 0u32);
     for &b in bytes {
         acc = (acc << 8) | u32::from(b);
@@ -211,8 +214,9 @@ fn symbol(v: u32) -> char {
     ALPHABET.get((v & 31) as usize).map_or('0', |&a| a as char)
 }
 
-fn decode(s: &str) -> Result<[u8; CODE_BYTES], String> {
-    let mut out = [0u8; CODE_BYTES];
+/// Crockford base32 to `N` bytes (the caller has checked the length).
+pub(crate) fn decode<const N: usize>(s: &str) -> Result<[u8; N], String> {
+    let mut out = [0u8; N];
     let (mut acc, mut bits, mut n) = (0u32, 0u32, 0usize);
     for c in s.chars() {
         let v = match c {

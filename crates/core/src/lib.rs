@@ -24,6 +24,7 @@ pub mod qr;
 pub mod release;
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 pub mod risk;
+pub mod rotating;
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 pub mod sync;
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]

@@ -29,6 +29,8 @@ pub struct VenueCode {
     pub revoked_reason: Option<String>,
     /// The code that took this one's place at the same entrance.
     pub replaced_by: Option<String>,
+    /// The entrance takes only its 扫码屏's rotating code: a photo of its poster is refused.
+    pub rotating_only: bool,
 }
 
 /// What the desk can say about a code (核验).
@@ -43,6 +45,30 @@ pub struct CodeCheck {
     pub known: Option<VenueCode>,
     /// A plain Chinese verdict for the operator.
     pub verdict: String,
+}
+
+/// What the 扫码屏 shows now: its code with the current window's token, as a QR.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ScreenCode {
+    pub venue_name: String,
+    pub label: String,
+    pub code: String,
+    /// What the QR carries: the poster's URL and the token.
+    pub url: String,
+    /// The QR as an SVG element.
+    pub svg: String,
+    /// The window shown (Unix milliseconds, by this desk's clock) and its length in seconds.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub starts_at_ms: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub ends_at_ms: i64,
+    pub period: u32,
+    /// The centre's clock minus this desk's, as measured at the last sync (none when never).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub clock_offset_ms: Option<i64>,
+    /// The entrance takes only this screen's code.
+    pub rotating_only: bool,
 }
 
 /// 公共网址 as a poster may print it: https, a host name, at most 40 characters.
@@ -81,7 +107,7 @@ fn label(raw: &str) -> Result<String> {
 }
 
 const SELECT_CODE: &str = "SELECT c.code, c.venue_id, v.name, c.kind, c.label, c.created_at, c.revoked_at,
-        c.revoked_reason, c.replaced_by
+        c.revoked_reason, c.replaced_by, c.rotating_only
     FROM codes c JOIN venues v ON v.id = c.venue_id";
 
 fn code_from_row(r: &Row) -> rusqlite::Result<VenueCode> {
@@ -95,6 +121,7 @@ fn code_from_row(r: &Row) -> rusqlite::Result<VenueCode> {
         revoked_at: r.get(6)?,
         revoked_reason: r.get(7)?,
         replaced_by: r.get(8)?,
+        rotating_only: r.get(9)?,
     })
 }
 
@@ -140,7 +167,12 @@ impl Store {
             "INSERT INTO codes (code, venue_id, kind, label, key_id, serial, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![code, venue_id, venue.kind.key(), entrance, key.id, serial as i64, now()],
         )?;
-        let body = CodeBody { code: code.clone(), venue_id: venue_id.to_owned(), label: entrance.clone() };
+        let body = CodeBody {
+            code: code.clone(),
+            venue_id: venue_id.to_owned(),
+            label: entrance.clone(),
+            rotating_only: false,
+        };
         super::outbox::enqueue(&tx, &super::outbox::new_id(), Body::Code(body))?;
         tx.commit()?;
         self.code(&code)
@@ -163,16 +195,79 @@ impl Store {
         let serial = next_serial(&tx)?;
         let new = key.sign(old.kind, serial);
         tx.execute(
-            "INSERT INTO codes (code, venue_id, kind, label, key_id, serial, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![new, old.venue_id, old.kind.key(), old.label, key.id, serial as i64, stamp],
+            "INSERT INTO codes (code, venue_id, kind, label, key_id, serial, created_at, rotating_only)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![new, old.venue_id, old.kind.key(), old.label, key.id, serial as i64, stamp, old.rotating_only],
         )?;
         tx.execute("UPDATE codes SET replaced_by = ?2 WHERE code = ?1", params![old.code, new])?;
-        let issued = CodeBody { code: new.clone(), venue_id: old.venue_id.clone(), label: old.label.clone() };
+        let issued = CodeBody {
+            code: new.clone(),
+            venue_id: old.venue_id.clone(),
+            label: old.label.clone(),
+            rotating_only: old.rotating_only,
+        };
         super::outbox::enqueue(&tx, &super::outbox::new_id(), Body::Code(issued))?;
         let revoked = CodeRevokedBody { code: old.code.clone(), reason, replaced_by: Some(new.clone()) };
         super::outbox::enqueue(&tx, &super::outbox::new_id(), Body::CodeRevoked(revoked))?;
         tx.commit()?;
         self.code(&new)
+    }
+
+    /// Sets whether an entrance takes only its 扫码屏's rotating code, and tells the centre (the
+    /// code's record sent again). Setting what it already is sends nothing.
+    pub fn set_code_rotating_only(&mut self, code: &str, rotating_only: bool) -> Result<VenueCode> {
+        let c = self.code(code)?;
+        if c.revoked_at.is_some() {
+            return Err(Error::invalid("code", "该场所码已作废"));
+        }
+        if c.rotating_only == rotating_only {
+            return Ok(c);
+        }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
+            "UPDATE codes SET rotating_only = ?2 WHERE code = ?1 AND revoked_at IS NULL AND rotating_only <> ?2",
+            params![c.code, rotating_only],
+        )?;
+        if changed == 1 {
+            let body =
+                CodeBody { code: c.code.clone(), venue_id: c.venue_id.clone(), label: c.label.clone(), rotating_only };
+            super::outbox::enqueue(&tx, &super::outbox::new_id(), Body::Code(body))?;
+        }
+        tx.commit()?;
+        self.code(&c.code)
+    }
+
+    /// What the 扫码屏 of `code` shows at `now`: the code with the token of the window `now` falls
+    /// in (windows of `period` seconds), signed with this desk's `key`. Offline: nothing but the
+    /// key and the clock. A revoked code shows nothing.
+    pub fn screen_code(
+        &self,
+        code: &str,
+        period: u32,
+        key: &SigningKey,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<ScreenCode> {
+        use placecode_core::rotating;
+        let c = self.code(code)?;
+        if c.revoked_at.is_some() {
+            return Err(Error::invalid("code", "该场所码已作废：请在登记台的场所码页面为新码打开扫码屏"));
+        }
+        let parsed = code::parse(&c.code).map_err(|m| Error::invalid("code", m))?;
+        let window = rotating::Window::at(now, period);
+        let token = rotating::sign(key, &parsed, window).ok_or_else(|| Error::internal("clock outside token range"))?;
+        let url = rotating::url(&self.poster_settings()?.public_base_url, &c.code, &token);
+        Ok(ScreenCode {
+            svg: placecode_core::qr::svg(&url)?,
+            url,
+            venue_name: c.venue_name,
+            label: c.label,
+            code: c.code,
+            starts_at_ms: window.start * 1000,
+            ends_at_ms: window.ends() * 1000,
+            period: window.period,
+            clock_offset_ms: setting(&self.conn, crate::outbox::CLOCK)?.and_then(|v| v.parse().ok()),
+            rotating_only: c.rotating_only,
+        })
     }
 
     pub fn code(&self, code: &str) -> Result<VenueCode> {

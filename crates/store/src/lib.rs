@@ -274,6 +274,8 @@ const MIGRATIONS: &[&str] = &[
      WHERE kind = 'visit' AND state IN ('pending', 'rejected')
        AND coalesce(json_extract(record, '$.body.person.document_kind'), 'resident_id') = 'resident_id'
        AND length(json_extract(record, '$.body.person.document_number')) <> 18;",
+    // 16: an entrance that takes only its 扫码屏's rotating code (a photo of a poster is refused).
+    "ALTER TABLE codes ADD COLUMN rotating_only INTEGER NOT NULL DEFAULT 0;",
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";
@@ -300,7 +302,7 @@ mod truck;
 mod visits;
 
 pub use checkin::{shanghai, CheckInContext, IncidentStatus, DEFAULT_IDLE_MINUTES};
-pub use codes::{CodeCheck, PosterSettings, VenueCode, CHECKPOINT_LABEL};
+pub use codes::{CodeCheck, PosterSettings, ScreenCode, VenueCode, CHECKPOINT_LABEL};
 pub use incidents::{Incident, IncidentInput, IncidentPlaceList, IncidentPlaces};
 pub use operators::{sign_in_lockout, Operator, SIGN_IN_FREE_TRIES};
 pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};

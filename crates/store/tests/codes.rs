@@ -204,3 +204,62 @@ fn codes_of_an_earlier_key_verify_from_the_desks_records() {
     assert!(!check.verified && check.known.is_none());
     assert!(check.verdict.starts_with("其他登记台签发"), "{}", check.verdict);
 }
+
+/// 扫码屏: the screen's code changes with its window and verifies with the desk's key; an
+/// entrance set to take only it tells the centre (its code's record sent again, once per change),
+/// keeps the setting when the code is replaced, and a revoked code shows nothing.
+#[test]
+fn the_screen_code_rotates_and_an_entrance_can_take_only_it() {
+    use placecode_core::rotating;
+    let (_d, mut store, venue, key) = setup("general");
+    let code = store.issue_code(&venue, "正门", &key).unwrap();
+    assert!(!code.rotating_only);
+    let at = chrono::DateTime::from_timestamp(1_800_000_005, 0).unwrap();
+    let a = store.screen_code(&code.code, 30, &key, at).unwrap();
+    let b = store.screen_code(&code.code, 30, &key, at + chrono::Duration::seconds(20)).unwrap();
+    let c = store.screen_code(&code.code, 30, &key, at + chrono::Duration::seconds(30)).unwrap();
+    assert_eq!(a.url, b.url, "one window, one code");
+    assert_ne!(a.url, c.url, "the next window, the next code");
+    assert_eq!((a.starts_at_ms, a.ends_at_ms, a.period), (1_800_000_000_000, 1_800_000_030_000, 30));
+    assert!(a.url.starts_with(&format!("HTTPS://PLACECODE.KAIFENG.GOV.CN/C/{}/", code.code)), "{}", a.url);
+    assert!(a.svg.starts_with("<svg") && a.svg.len() > 1000);
+    let token = rotating::parse(a.url.rsplit('/').next().unwrap()).unwrap();
+    let parsed = placecode_core::code::parse(&a.url).unwrap();
+    assert_eq!(parsed.code, code.code);
+    assert!(token.verify(&key, &parsed));
+    assert_eq!(token.live(at, 0), Ok(()));
+    // A period outside the limits is brought within them.
+    assert_eq!(store.screen_code(&code.code, 1, &key, at).unwrap().period, rotating::PERIOD_MIN);
+    // Unknown codes and hostile input: a reason, nothing shown.
+    for bad in ["", "<script>", "'; DROP TABLE codes;--", &"码".repeat(5000)] {
+        assert!(store.screen_code(bad, 30, &key, at).is_err());
+    }
+
+    let pending = |store: &Store| {
+        store
+            .outbox_batch((0, 0), 1000)
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.record.contains("\"kind\":\"code\"") && r.record.contains(&code.code))
+            .map(|r| r.record)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(pending(&store).len(), 1);
+    let on = store.set_code_rotating_only(&code.code, true).unwrap();
+    assert!(on.rotating_only);
+    // Pressed twice: nothing more to send.
+    store.set_code_rotating_only(&code.code, true).unwrap();
+    let sent = pending(&store);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(sent[1].contains("\"rotating_only\":true"));
+    assert!(store.screen_code(&code.code, 30, &key, at).unwrap().rotating_only);
+    // A replacement keeps the entrance's setting, and its record says so.
+    let new = store.revoke_code(&code.code, "海报被撕毁", &key).unwrap();
+    assert!(new.rotating_only);
+    let e = store.screen_code(&code.code, 30, &key, at).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["code"]));
+    assert!(store.set_code_rotating_only(&code.code, false).is_err(), "a revoked code");
+    let queued = store.outbox_batch((0, 0), 1000).unwrap();
+    assert!(queued.iter().any(|r| r.record.contains(&new.code) && r.record.contains("\"rotating_only\":true")));
+    assert!(!store.set_code_rotating_only(&new.code, false).unwrap().rotating_only);
+}

@@ -31,6 +31,7 @@ import type {
   ReleaseReason,
   RiskImportReport,
   RiskStatus,
+  ScreenCode,
   SessionSettings,
   SyncStatus,
   TodaySummary,
@@ -310,6 +311,21 @@ export function issueCode(venueId: string, label: string): Promise<VenueCode> {
 /** Revokes a code; resolves with its replacement for the same entrance. */
 export function revokeCode(code: string, reason: string): Promise<VenueCode> {
   return call<VenueCode>('revoke_code', { code, reason });
+}
+
+/** 扫码屏: opens (or brings forward) the window showing `code`'s rotating code, changing every `period` seconds. */
+export function openScreen(code: string, period: number): Promise<void> {
+  return call<void>('open_screen', { code, period });
+}
+
+/** What the 扫码屏 window shows now (only that window may ask). */
+export function screenCode(): Promise<ScreenCode> {
+  return call<ScreenCode>('screen_code');
+}
+
+/** Whether an entrance takes only its 扫码屏's code. */
+export function setCodeRotatingOnly(code: string, rotatingOnly: boolean): Promise<VenueCode> {
+  return call<VenueCode>('set_code_rotating_only', { code, rotatingOnly });
 }
 
 /** 核验: a typed code or a pasted URL; the field error's key is "code". */

@@ -53,6 +53,7 @@ export type { TripResolution } from './bindings/TripResolution';
 export type { TripStatus } from './bindings/TripStatus';
 export type { TruckDeclarationInput } from './bindings/TruckDeclarationInput';
 export type { Venue } from './bindings/Venue';
+export type { ScreenCode } from './bindings/ScreenCode';
 export type { VenueCode } from './bindings/VenueCode';
 export type { VenueInput } from './bindings/VenueInput';
 export type { VisitRow } from './bindings/VisitRow';

@@ -225,6 +225,7 @@ export function venueCode(overrides: Partial<VenueCode> = {}): VenueCode {
     revoked_at: null,
     revoked_reason: null,
     replaced_by: null,
+    rotating_only: false,
     ...overrides,
   };
 }

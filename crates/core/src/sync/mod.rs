@@ -358,6 +358,9 @@ pub struct CodeBody {
     pub code: String,
     pub venue_id: String,
     pub label: String,
+    /// The entrance takes only its 扫码屏's rotating code (sent again when the venue changes it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rotating_only: bool,
 }
 
 /// A code the desk revoked (kind `code_revoked`).
@@ -409,6 +412,9 @@ pub struct VisitBody {
     /// A colour this check-in raised, kept for the person until then (R7: 赋色保持).
     #[serde(default)]
     pub raised: Option<crate::decision::Raised>,
+    /// Made with a live 扫码屏 code on the person's phone (到场核验).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub present: bool,
 }
 
 /// A check-in a phone made at one of the desk's venues, as the desk pulls it (change

@@ -98,6 +98,8 @@ pub(crate) fn enqueue_visit(conn: &Connection, visit_id: &str) -> Result<()> {
                 at: keyed(r, 8)?,
                 trip_code_checked: r.get(9)?,
                 raised,
+                // Marked by the centre for a phone's check-in with a 扫码屏 code, never by a desk.
+                present: false,
                 person: PersonBody {
                     document_kind: keyed(r, 14)?,
                     document_number: r.get(10)?,
@@ -204,7 +206,7 @@ const VENUES: &str = "sync.venues";
 const DISTRICTS: &str = "sync.districts";
 const CURSOR: &str = "sync.cursor";
 const LAST_OK: &str = "sync.last_ok_at";
-const CLOCK: &str = "sync.clock_offset_ms";
+pub(crate) const CLOCK: &str = "sync.clock_offset_ms";
 
 impl Store {
     /// The next records to push: venues and codes first, then incidents, check-ins, the rest;

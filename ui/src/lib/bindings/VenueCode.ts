@@ -12,4 +12,8 @@ label: string, created_at: string, revoked_at: string | null, revoked_reason: st
 /**
  * The code that took this one's place at the same entrance.
  */
-replaced_by: string | null, };
+replaced_by: string | null, 
+/**
+ * The entrance takes only its 扫码屏's rotating code: a photo of its poster is refused.
+ */
+rotating_only: boolean, };

@@ -1,0 +1,189 @@
+//! 扫码屏 over HTTP against a real PostgreSQL: a live rotating code checks in and is marked
+//! present; the same code after its window, a forged one, another code's token and another
+//! desk's are refused; an entrance set to take only its screen refuses its poster, a saved link and
+//! a form without a live proof; a desk clock minutes off still works once measured.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::*;
+use placecode_core::code::{self, SigningKey};
+use placecode_core::rotating::{self, Window};
+use placecode_core::sync::{ChangeKind, RecordKind};
+use placecode_core::venue::CodeKind;
+use serde_json::json;
+use sqlx::PgPool;
+
+/// The page a screen's QR opens, for `code` at `at` by the desk's clock.
+fn screen_url(s: &Server, key: &SigningKey, code: &str, at: chrono::DateTime<Utc>) -> String {
+    let parsed = code::parse(code).unwrap();
+    let token = rotating::sign(key, &parsed, Window::at(at, 30)).unwrap();
+    // As the QR carries it: upper case, the base URL included.
+    rotating::url(&s.base, code, &token)
+}
+
+#[sqlx::test]
+async fn a_live_screen_code_checks_in_present_and_an_old_or_forged_one_is_refused(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let (_, other) = desk.venue_with_code("鼓楼书店", CodeKind::General).await;
+    let phone = phone_client();
+
+    // Live: the form carries the proof, the check-in is marked present, the result says so,
+    // and the venue's desks pull it marked.
+    let live = screen_url(&s, &desk.key, &code, Utc::now());
+    let page = phone.get(&live).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("name=\"present\""), "{html}");
+    let t = csrf(&html);
+    let post = s.url(&format!("/c/{code}"));
+    let mut body = declaration(&t, "王建国", &resident_id(7001));
+    body.push(("present", present_of(&html)));
+    let res = phone.post(&post).form(&body).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("id=\"present\"") && html.contains("到场核验"), "{html}");
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE present").await, 1);
+    let pulled = desk.pull(0).await;
+    let visit = pulled.changes.iter().find(|c| c.kind == ChangeKind::PhoneVisit).unwrap();
+    assert_eq!(visit.body["present"], json!(true), "{:?}", visit.body);
+
+    // The poster's page: checked in, not marked.
+    let html = last4(&phone, &post, &resident_id(7001)[14..]).await;
+    assert!(html.contains("data-colour=\"green\"") && !html.contains("id=\"present\""), "{html}");
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE NOT present").await, 1);
+
+    // A photo of the screen, opened five minutes later: refused, with what to do.
+    let old = screen_url(&s, &desk.key, &code, Utc::now() - Duration::minutes(5));
+    let res = phone.get(&old).send().await.unwrap();
+    assert_eq!(res.status(), 410);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("此码已过期") && html.contains("转发的截图或照片不能登记"), "{html}");
+    // In English too.
+    let res = phone_client().get(format!("{old}?lang=en")).send().await.unwrap();
+    assert!(res.text().await.unwrap().contains("This code has expired"));
+
+    // Made up: another key, another code's token, changed characters, nonsense: the bad-code page.
+    let forged = screen_url(&s, &SigningKey::new(desk.key.id, [1u8; 32]), &code, Utc::now());
+    let (base, token) = live.rsplit_once('/').unwrap();
+    let other_token = screen_url(&s, &desk.key, &other, Utc::now()).rsplit_once('/').unwrap().1.to_owned();
+    let mut changed: Vec<char> = token.chars().collect();
+    changed[3] = if changed[3] == 'A' { 'B' } else { 'A' };
+    let changed: String = changed.into_iter().collect();
+    for bad in [
+        forged,
+        format!("{base}/{other_token}"),
+        format!("{base}/{changed}"),
+        format!("{base}/%3Cscript%3E"),
+        format!("{base}/{}", "Z".repeat(10_000)),
+        format!("{base}/'%20OR%201=1--"),
+    ] {
+        let res = phone.get(&bad).send().await.unwrap();
+        assert!(res.status() == 404 || res.status() == 414, "{bad}: {}", res.status());
+        if res.status() == 404 {
+            let html = res.text().await.unwrap();
+            assert!(html.contains("无效的场所码"), "{bad}: {html}");
+        }
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 2);
+}
+
+/// The hidden `present` field of a page.
+fn present_of(html: &str) -> String {
+    let key = "name=\"present\" value=\"";
+    let i = html.find(key).map(|i| i + key.len()).unwrap_or_else(|| panic!("no present field in {html}"));
+    html[i..].split('"').next().unwrap_or_default().to_owned()
+}
+
+#[sqlx::test]
+async fn an_entrance_that_takes_only_its_screen_refuses_posters_and_stale_proofs(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, code) = desk.venue_with_code("清明上河园", CodeKind::General).await;
+    let phone = phone_client();
+    let poster = s.url(&format!("/c/{code}"));
+    // The phone knows the venue already (declared at its poster before the change).
+    let t = form(&phone, &poster).await;
+    let res = phone.post(&poster).form(&declaration(&t, "李娜", &resident_id(7101))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let saved = form(&phone, &poster).await;
+
+    // The desk sets the entrance to its screen only: the code's record sent again.
+    let set = |on: bool| {
+        record(RecordKind::Code, json!({"code": code, "venue_id": venue, "label": "正门", "rotating_only": on}))
+    };
+    let res = desk.push(&[set(true)]).await;
+    assert_eq!(res.results[0].status, placecode_core::sync::PushStatus::Stored, "{res:?}");
+    assert_eq!(count(&pool, "SELECT count(*) FROM codes WHERE rotating_only").await, 1);
+
+    // The poster's page, and a form opened from it before the change: refused, with what to do.
+    let res = phone.get(&poster).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("本入口只接受现场扫码屏上正在显示的码"));
+    let res = phone.post(&poster).form(&saved.last4(&resident_id(7101)[14..], &[])).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+
+    // The screen's page: taken, marked present.
+    let live = screen_url(&s, &desk.key, &code, Utc::now());
+    let html = phone.get(&live).send().await.unwrap().text().await.unwrap();
+    let proof = present_of(&html);
+    let t = csrf(&html);
+    let digits = resident_id(7101)[14..].to_owned();
+    let mut body = t.last4(&digits, &[]);
+    body.push(("present", &proof));
+    let res = phone.post(&poster).form(&body).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("到场核验"));
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE present").await, 1);
+
+    // A proof is this phone's and this code's, and does not last: another phone, a forged one,
+    // one twenty minutes old, all refused.
+    let stranger = phone_client();
+    let t2 = form(&stranger, &live).await;
+    let mut body = declaration(&t2, "赵强", &resident_id(7102));
+    body.push(("present", proof.clone()));
+    assert_eq!(stranger.post(&poster).form(&body).send().await.unwrap().status(), 403);
+    let t = form(&phone, &live).await;
+    let (_, sig) = proof.split_once('.').unwrap();
+    for bad in [format!("{}.{sig}", Utc::now().timestamp() - 20 * 60), "1.0".into(), "x".repeat(5000), String::new()] {
+        let mut body = t.last4(&digits, &[]);
+        body.push(("present", &bad));
+        assert_eq!(phone.post(&poster).form(&body).send().await.unwrap().status(), 403, "{bad}");
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 2);
+
+    // Back to posters: the same code record, unticked.
+    desk.push(&[set(false)]).await;
+    assert_eq!(phone.get(&poster).send().await.unwrap().status(), 200);
+
+    // Another desk cannot set it: the code is not signed with its key.
+    let other = s.desk(&["gulou"], &[]).await;
+    let res = other.push(&[set(true)]).await;
+    assert_eq!(res.results[0].status, placecode_core::sync::PushStatus::Rejected, "{res:?}");
+    assert_eq!(count(&pool, "SELECT count(*) FROM codes WHERE rotating_only").await, 0);
+}
+
+#[sqlx::test]
+async fn a_desk_clock_minutes_off_still_works_once_the_centre_has_measured_it(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let phone = phone_client();
+    // The desk's clock is seven minutes slow: its screen's token is stamped seven minutes ago.
+    let slow = screen_url(&s, &desk.key, &code, Utc::now() - Duration::minutes(7));
+    assert_eq!(phone.get(&slow).send().await.unwrap().status(), 410);
+    // Once a sync has measured it (server minus desk = +7 min), the same screen is live.
+    sqlx::query("UPDATE desks SET clock_offset_ms = $2 WHERE id = $1")
+        .bind(desk.id)
+        .bind(7 * 60 * 1000_i64)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(phone.get(&slow).send().await.unwrap().status(), 200);
+    // A revoked desk's screen is refused.
+    sqlx::query("UPDATE desks SET revoked_at = now() WHERE id = $1").bind(desk.id).execute(&pool).await.unwrap();
+    let live = screen_url(&s, &desk.key, &code, Utc::now());
+    assert_eq!(phone.get(&live).send().await.unwrap().status(), 404);
+}
