@@ -94,6 +94,12 @@ pub fn english(zh: &str) -> String {
         ("港澳台居民居住证号码应以810000（香港）、820000（澳门）或830000（台湾）开头", "begins with 810000 (Hong Kong), 820000 (Macao) or 830000 (Taiwan)"),
         ("应为证件号码的最后4位（数字或字母）", "the last 4 characters of the document number (digits or letters)"),
         ("必填", "required"),
+        ("该场所码已作废", "this code has been revoked"),
+        (
+            "该场所码已作废：请在登记台的场所码页面为新码打开扫码屏",
+            "this code has been revoked: open the code screen of its new code from the venue's codes",
+        ),
+        ("扫码屏尚未打开：请在登记台的场所码页面打开", "the code screen is not open yet: open it from a venue's codes"),
         ("请选择“是”或“否”", "please choose Yes or No"),
         ("校验位不对，请核对号码是否输错", "the check character does not match: please check the number"),
         ("至少2个字", "at least 2 characters"),
@@ -194,6 +200,7 @@ mod tests {
     #[test]
     fn reasons_in_english() {
         assert_eq!(english("身份证号：必填"), "ID number: required");
+        assert_eq!(english("扫码屏尚未打开：请在登记台的场所码页面打开"), "the code screen is not open yet: open it from a venue's codes");
         assert_eq!(english("第2位：姓名：必填"), "Person 2: Name: required");
         assert_eq!(english("第1位：监护人身份：必填"), "Person 1: Relation to the guardian: required");
         assert_eq!(english("联系电话：号码过长"), "Phone: too long");

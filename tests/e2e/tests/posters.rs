@@ -108,3 +108,99 @@ async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult
     assert!(placecode_core::code::parse(&second).expect("code").verify(&key));
     desk.quit().await
 }
+
+/// 扫码屏: a clerk opens the screen of an entrance; its window shows the code with a time token,
+/// its screenshot decodes (zbarimg) to a URL that verifies with the desk's key, and the code
+/// changes when its window ends. The screen's window can ask for its code and nothing else; the
+/// desk's window cannot ask for the screen's code. The administrator sets the entrance to take
+/// only its screen.
+#[tokio::test]
+async fn a_code_screen_rotates_and_its_screenshot_decodes() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("desk");
+    seed(&data);
+    let desk = DeskApp::start(&data).await?;
+    sign_in(&desk).await?;
+    desk.click("nav-venues").await?;
+    desk.testid("venue-search").await?;
+    let row =
+        desk.driver.query(By::XPath("//*[@data-testid='venue-row'][contains(., '西司门农贸市场')]")).first().await?;
+    row.find(By::Css("[data-testid='venue-codes']")).await?.click().await?;
+    desk.testid("codes-panel").await?;
+    desk.keys("new-code-label", "南门").await?;
+    desk.keys("new-code-label", Key::Enter).await?;
+    let code = desk.attr("code-row", "data-code").await?.unwrap_or_default();
+    assert_eq!(code.len(), 34, "{code:?}");
+    assert_eq!(desk.invoke("screen_code", serde_json::json!({})).await?, Err("forbidden".into()));
+
+    thirtyfour::components::SelectElement::new(&desk.testid("screen-period").await?)
+        .await?
+        .select_by_value("15")
+        .await?;
+    let main = desk.driver.window().await?;
+    desk.click("code-screen").await?;
+    desk.wait_text("codes-notice", "扫码屏已打开").await?;
+    desk.screenshot("34-codes-screen-opened").await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let screen = loop {
+        let others: Vec<_> = desk.driver.windows().await?.into_iter().filter(|w| *w != main).collect();
+        if let Some(w) = others.into_iter().next() {
+            break w;
+        }
+        assert!(std::time::Instant::now() < deadline, "no 扫码屏 window appeared");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    desk.driver.switch_to_window(screen).await?;
+    desk.wait_text("screen-venue", "西司门农贸市场").await?;
+    assert_eq!(desk.text("screen-entrance").await?, "南门");
+    let first = desk.attr("screen-qr", "data-url").await?.unwrap_or_default();
+    assert!(first.contains(&format!("/C/{code}/")), "{first}");
+
+    // The picture on the screen is the code: read by an independent decoder from a screenshot.
+    let shot = desk.screenshot("35-code-screen").await?;
+    let read = Command::new("zbarimg").args(["-q", "--raw"]).arg(&shot).output().expect("zbarimg");
+    let read = String::from_utf8_lossy(&read.stdout).trim().to_owned();
+    let mut store = placecode_store::Store::open(&data.join("desk.sqlite3")).expect("the desk's store");
+    let key = placecode_store::keys::for_store(&data, &mut store).expect("desk key");
+    drop(store);
+    let verifies = |url: &str| {
+        let parsed = placecode_core::code::parse(url).expect("a venue code URL");
+        let token = placecode_core::rotating::parse(url.rsplit('/').next().unwrap_or_default()).expect("a token");
+        parsed.verify(&key) && token.verify(&key, &parsed) && token.window.period == 15
+    };
+    // The code may have changed between reading the attribute and the screenshot.
+    assert!(read.contains(&format!("/C/{code}/")) && verifies(&read), "the screen shows {read:?}");
+    assert!(verifies(&first));
+
+    // The window ends: a new code, without anyone touching anything.
+    let next = loop {
+        let now = desk.attr("screen-qr", "data-url").await?.unwrap_or_default();
+        if now != first && !now.is_empty() {
+            break now;
+        }
+        assert!(std::time::Instant::now() < deadline + std::time::Duration::from_secs(20), "the code never changed");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    };
+    assert!(verifies(&next));
+
+    // The screen faces the public: its window reaches nothing else, signed in or not.
+    for (command, args) in [
+        ("today", serde_json::json!({})),
+        ("day_visits", serde_json::json!({"date": "2026-12-01"})),
+        ("sign_out", serde_json::json!({})),
+        ("open_screen", serde_json::json!({"code": code, "period": 10})),
+    ] {
+        assert_eq!(desk.invoke(command, args).await?, Err("forbidden".into()), "{command}");
+    }
+    assert!(desk.invoke("screen_code", serde_json::json!({})).await?.is_ok());
+
+    // The administrator's box: the screen says the entrance takes only it.
+    desk.driver.switch_to_window(main.clone()).await?;
+    desk.click("code-rotating-only").await?;
+    desk.wait_text("codes-notice", "只接受扫码屏").await?;
+    let screen = desk.driver.windows().await?.into_iter().find(|w| *w != main).expect("the screen");
+    desk.driver.switch_to_window(screen).await?;
+    desk.wait_text("screen-only", "本入口只接受本屏上的码").await?;
+    desk.screenshot("36-code-screen-only").await?;
+    desk.quit().await
+}

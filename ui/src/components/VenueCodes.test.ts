@@ -293,6 +293,53 @@ describe('VenueCodes', () => {
     // The panel stays, to choose another printer or try again.
     expect(screen.getByTestId('print-panel')).toBeInTheDocument();
   });
+
+  it('opens the 扫码屏 of a code at the chosen period, and says what it does', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.openScreen).mockResolvedValue(undefined);
+    renderPanel({ admin: false });
+    await screen.findAllByTestId('code-row');
+    await user.selectOptions(screen.getByTestId('screen-period'), '60');
+    await user.click(within(row(EAST)).getByRole('button', { name: '打开扫码屏：东门' }));
+    expect(api.openScreen).toHaveBeenCalledWith(EAST, 60);
+    expect(await screen.findByTestId('codes-notice')).toHaveTextContent('“东门”的扫码屏已打开');
+    expect(screen.getByTestId('codes-notice')).toHaveTextContent('码每60秒更换');
+    // A revoked code has no screen; a clerk sees no 只收扫码屏 box.
+    expect(within(row(MAIN_OLD)).queryByTestId('code-screen')).toBeNull();
+    expect(screen.queryByTestId('code-rotating-only')).toBeNull();
+  });
+
+  it('a failed 扫码屏 says why; signed out sends the clerk to sign in', async () => {
+    const user = userEvent.setup();
+    const onsignedout = vi.fn();
+    vi.mocked(api.openScreen).mockRejectedValueOnce(invalid('code', '该场所码已作废'));
+    renderPanel({ onsignedout });
+    await screen.findAllByTestId('code-row');
+    await user.click(within(row(EAST)).getByTestId('code-screen'));
+    expect(await screen.findByTestId('codes-error')).toHaveTextContent('该场所码已作废');
+    vi.mocked(api.openScreen).mockRejectedValueOnce(commandError({ code: 'signed_out', message: '请先登录' }));
+    await user.click(within(row(EAST)).getByTestId('code-screen'));
+    await waitFor(() => expect(onsignedout).toHaveBeenCalled());
+  });
+
+  it('the administrator sets an entrance to take only its screen; the box shows what is stored', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.setCodeRotatingOnly).mockResolvedValue({ ...east, rotating_only: true });
+    renderPanel();
+    await screen.findAllByTestId('code-row');
+    const box = within(row(EAST)).getByRole('checkbox', { name: /“东门”只接受扫码屏上的码/ });
+    expect(box).not.toBeChecked();
+    venueCodes.mockResolvedValue([{ ...east, rotating_only: true }, mainOld]);
+    await user.click(box);
+    expect(api.setCodeRotatingOnly).toHaveBeenCalledWith(EAST, true);
+    expect(await screen.findByTestId('codes-notice')).toHaveTextContent('“东门”已设为只接受扫码屏上的码');
+    await waitFor(() => expect(within(row(EAST)).getByTestId('code-rotating-only')).toBeChecked());
+    // Refused: the box goes back to what is stored.
+    vi.mocked(api.setCodeRotatingOnly).mockRejectedValueOnce(commandError({ code: 'forbidden', message: '只有管理员可以操作' }));
+    await user.click(within(row(EAST)).getByTestId('code-rotating-only'));
+    expect(await screen.findByTestId('codes-error')).toHaveTextContent('只有管理员可以操作');
+    expect(within(row(EAST)).getByTestId('code-rotating-only')).toBeChecked();
+  });
 });
 
 async function waitForRow(code: string): Promise<HTMLElement> {
