@@ -412,6 +412,48 @@ async fn a_foreign_permanent_resident_declares_and_returns_by_the_last_four(pool
     }
 }
 
+/// 扫码屏 in Chromium: at an entrance that takes only its screen, the poster's page is refused
+/// with what to do; the screen's live code checks the phone in marked present (到场核验); a
+/// photo of the screen opened minutes later is refused.
+#[sqlx::test]
+async fn a_screen_code_checks_in_present_and_a_forwarded_photo_is_refused(pool: PgPool) {
+    use placecode_core::rotating;
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, code) = desk.venue_with_code("清明上河园（南门）", CodeKind::General).await;
+    let only = record(RecordKind::Code, json!({"code": code, "venue_id": venue, "label": "正门", "rotating_only": true}));
+    desk.push(&[only]).await;
+    let screen = |at: chrono::DateTime<Utc>| {
+        let parsed = placecode_core::code::parse(&code).unwrap();
+        rotating::url(&s.base, &code, &rotating::sign(&desk.key, &parsed, rotating::Window::at(at, 30)).unwrap())
+    };
+    let chrome = phone_browser(390, 844, 16).await;
+    let d = chrome.driver.as_ref().expect("driver");
+
+    d.goto(&s.url(&format!("/c/{code}"))).await.expect("open");
+    let shown = text(d).await;
+    assert!(shown.contains("请扫描现场屏幕上的码") && shown.contains("张贴的码或保存的链接不能登记"), "{shown}");
+    shot(d, "phone-40-screen-only-poster-refused").await;
+
+    d.goto(&screen(Utc::now())).await.expect("open");
+    declare(d, "王建国", &resident_id(8801)).await;
+    assert_eq!(wait_for(d, "#result").await.attr("data-colour").await.unwrap().as_deref(), Some("green"));
+    let present = wait_for(d, "#present").await.text().await.unwrap();
+    assert!(present.contains("到场核验"), "{present}");
+    shot(d, "phone-41-screen-present").await;
+
+    d.goto(&screen(Utc::now() - chrono::Duration::minutes(6))).await.expect("open");
+    let shown = text(d).await;
+    assert!(shown.contains("此码已过期") && shown.contains("转发的截图或照片不能登记"), "{shown}");
+    shot(d, "phone-42-screen-photo-refused").await;
+    assert_eq!(visits(&pool).await, 1);
+    let marked: i64 = sqlx::query_scalar("SELECT count(*) FROM visits WHERE present").fetch_one(&pool).await.unwrap();
+    assert_eq!(marked, 1);
+    if let Some(driver) = chrome.driver.clone() {
+        driver.quit().await.ok();
+    }
+}
+
 /// A tourist's phone set to English: the form, its reasons and the result are in English; a
 /// passport holder checks in; the link to 中文 turns the pages Chinese.
 #[sqlx::test]
