@@ -421,7 +421,8 @@ async fn a_screen_code_checks_in_present_and_a_forwarded_photo_is_refused(pool: 
     let s = Server::start(pool.clone()).await;
     let mut desk = s.desk(&["gulou"], &[]).await;
     let (venue, code) = desk.venue_with_code("清明上河园（南门）", CodeKind::General).await;
-    let only = record(RecordKind::Code, json!({"code": code, "venue_id": venue, "label": "正门", "rotating_only": true}));
+    let only =
+        record(RecordKind::Code, json!({"code": code, "venue_id": venue, "label": "正门", "rotating_only": true}));
     desk.push(&[only]).await;
     let screen = |at: chrono::DateTime<Utc>| {
         let parsed = placecode_core::code::parse(&code).unwrap();

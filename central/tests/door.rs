@@ -20,6 +20,7 @@ fn write(code: &str, venue: Uuid, phone: Uuid, once: Uuid, person: i64, way_in: 
         at: Utc::now(),
         shown: serde_json::json!({"sealed": "test"}),
         way_in: way_in.map(str::to_owned),
+        present: false,
         visits: vec![Visit {
             id: Uuid::now_v7(),
             person,

@@ -292,7 +292,9 @@ async fn rotating(app: &App, t: &Texts, s: &Served, raw: &str) -> Result<(), Res
     let forged = || message(app, t, StatusCode::NOT_FOUND, t.bad_code_title, t.bad_code_body);
     let token = rotating::parse(raw).map_err(|_| forged())?;
     let parsed = placecode_core::code::parse(&s.code).map_err(|_| forged())?;
-    let row: Option<(i64, Option<String>, Option<Vec<u8>>, Option<i64>)> = sqlx::query_as(
+    /// Key id, key sealed (or, from before, in clear), clock offset.
+    type KeyRow = (i64, Option<String>, Option<Vec<u8>>, Option<i64>);
+    let row: Option<KeyRow> = sqlx::query_as(
         "SELECT code_key_id, code_key_sealed, code_key_secret, clock_offset_ms FROM desks
          WHERE id = $1 AND revoked_at IS NULL",
     )
@@ -467,7 +469,7 @@ pub async fn submit(
         new: get("new") == "1",
         client: &client,
         lang,
-        present: present.then(|| get("present")).unwrap_or(""),
+        present: if present { get("present") } else { "" },
     };
     let result = match get("action") {
         // The same form sent again (a double tap, a reload of the POST) finds its token claimed

@@ -200,7 +200,10 @@ mod tests {
     #[test]
     fn reasons_in_english() {
         assert_eq!(english("身份证号：必填"), "ID number: required");
-        assert_eq!(english("扫码屏尚未打开：请在登记台的场所码页面打开"), "the code screen is not open yet: open it from a venue's codes");
+        assert_eq!(
+            english("扫码屏尚未打开：请在登记台的场所码页面打开"),
+            "the code screen is not open yet: open it from a venue's codes"
+        );
         assert_eq!(english("第2位：姓名：必填"), "Person 2: Name: required");
         assert_eq!(english("第1位：监护人身份：必填"), "Person 1: Relation to the guardian: required");
         assert_eq!(english("联系电话：号码过长"), "Phone: too long");

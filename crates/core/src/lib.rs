@@ -19,6 +19,7 @@ pub mod import;
 pub mod mask;
 #[cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 pub mod normalize;
+pub mod occupancy;
 pub mod print;
 pub mod qr;
 pub mod release;

@@ -463,6 +463,10 @@ pub(super) fn insert_visit(
     ctx: &CheckInContext,
 ) -> Result<String> {
     let decision = door.decision;
+    // 限流: one let in when the venue is full waits (nothing recorded, nothing half-saved).
+    if decision.colour == placecode_core::decision::Colour::Green {
+        super::occupancy::keep_limit(conn, venue_id, person_id, ctx.now)?;
+    }
     if let Some(raise) = door.raise {
         keep_raised(conn, &risk::id_hash(door.key, door.id_number), raise, &rfc3339(ctx.now))?;
     }

@@ -276,6 +276,16 @@ const MIGRATIONS: &[&str] = &[
        AND length(json_extract(record, '$.body.person.document_number')) <> 18;",
     // 16: an entrance that takes only its 扫码屏's rotating code (a photo of a poster is refused).
     "ALTER TABLE codes ADD COLUMN rotating_only INTEGER NOT NULL DEFAULT 0;",
+    // 17: occupancy and 限流: when a person left (离场), and each venue's limit.
+    "ALTER TABLE visits ADD COLUMN left_at TEXT;
+    CREATE INDEX visits_inside ON visits (venue_id, at) WHERE left_at IS NULL;
+    CREATE TABLE venue_limits (
+        venue_id     TEXT PRIMARY KEY REFERENCES venues (id),
+        capacity     INTEGER NOT NULL,
+        percent      INTEGER NOT NULL,
+        stay_minutes INTEGER NOT NULL,
+        updated_at   TEXT NOT NULL
+    );",
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";
@@ -294,6 +304,7 @@ fn begin_setup(conn: &Connection) -> Result<()> {
 mod checkin;
 mod codes;
 mod incidents;
+mod occupancy;
 mod operators;
 mod outbox;
 mod retention;
@@ -304,6 +315,7 @@ mod visits;
 pub use checkin::{shanghai, CheckInContext, IncidentStatus, DEFAULT_IDLE_MINUTES};
 pub use codes::{CodeCheck, PosterSettings, ScreenCode, VenueCode, CHECKPOINT_LABEL};
 pub use incidents::{Incident, IncidentInput, IncidentPlaceList, IncidentPlaces};
+pub use occupancy::{CheckOut, EntranceCount, Occupancy, DESK_ENTRANCE};
 pub use operators::{sign_in_lockout, Operator, SIGN_IN_FREE_TRIES};
 pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};
 pub use retention::{PurgeReport, DEFAULT_RETENTION_DAYS};

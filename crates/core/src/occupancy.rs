@@ -1,0 +1,149 @@
+//! Occupancy and 限流: how many people are inside a venue now, against its capacity and the share
+//! of it the venue may admit, and who counts as inside.
+//!
+//! A person is inside from a check-in the door let through (green) until they leave: a 离场 scan,
+//! the desk's 离场 key, or, for those who never check out (most people), automatically once their
+//! stay passes the venue's stay limit. A person checked in twice without leaving is one person.
+//! The same rule counts at the desk (in SQL over its visits, checked against [`inside`] by a
+//! property test) and is what the centre will count.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The largest capacity a venue may state (a stadium or a scenic area).
+pub const CAPACITY_MAX: u32 = 1_000_000;
+/// The stay after which someone who never checked out counts as gone, unless the venue sets
+/// another: a market visit, a meal, a museum.
+pub const STAY_DEFAULT_MINUTES: u32 = 180;
+pub const STAY_MIN_MINUTES: u32 = 10;
+pub const STAY_MAX_MINUTES: u32 = 24 * 60;
+
+/// A venue's limit as its administrator sets it (or the centre pushes it): its capacity, the
+/// share of it allowed in now (限流, in percent), and the stay after which people leave by
+/// themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Limit {
+    pub capacity: u32,
+    pub percent: u32,
+    pub stay_minutes: u32,
+}
+
+impl Limit {
+    /// Checks a limit as typed, each field with its Chinese reason.
+    pub fn checked(capacity: i64, percent: i64, stay_minutes: i64) -> Result<Limit, crate::Error> {
+        let mut errors = Vec::new();
+        let mut field = |name: &str, v: i64, lo: i64, hi: i64, label: &str| -> u32 {
+            if (lo..=hi).contains(&v) {
+                u32::try_from(v).unwrap_or(0)
+            } else {
+                errors.push(crate::FieldError { field: name.into(), message: format!("{label}：应为{lo}至{hi}") });
+                0
+            }
+        };
+        let capacity = field("capacity", capacity, 1, i64::from(CAPACITY_MAX), "核定容量（人）");
+        let percent = field("percent", percent, 1, 100, "限流比例（%）");
+        let stay_minutes = field(
+            "stay_minutes",
+            stay_minutes,
+            i64::from(STAY_MIN_MINUTES),
+            i64::from(STAY_MAX_MINUTES),
+            "自动离场时间（分钟）",
+        );
+        if errors.is_empty() {
+            Ok(Limit { capacity, percent, stay_minutes })
+        } else {
+            Err(crate::Error::Invalid(errors))
+        }
+    }
+
+    /// How many may be inside at once: the share of the capacity, rounded down, at least one.
+    pub fn max_inside(&self) -> u32 {
+        let n = u64::from(self.capacity) * u64::from(self.percent) / 100;
+        u32::try_from(n).unwrap_or(u32::MAX).max(1)
+    }
+
+    /// Check-ins before this time have left by themselves.
+    pub fn stay_since(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now - Duration::minutes(i64::from(self.stay_minutes))
+    }
+
+    /// Whether one more person may come in with `inside` people inside.
+    pub fn admits(&self, inside: u32) -> bool {
+        inside < self.max_inside()
+    }
+}
+
+/// What happened at the door, for counting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A check-in the door let through (green); yellow and red do not enter.
+    In { person: String, at: DateTime<Utc> },
+    /// A 离场: closes every earlier check-in of the person.
+    Out { person: String, at: DateTime<Utc> },
+}
+
+/// How many people are inside at `now` after `events` (in any order): each person whose latest
+/// check-in is after their latest 离场 and within the stay.
+pub fn inside(events: &[Event], now: DateTime<Utc>, stay: Duration) -> u32 {
+    use std::collections::HashMap;
+    let mut last_in: HashMap<&str, DateTime<Utc>> = HashMap::new();
+    let mut last_out: HashMap<&str, DateTime<Utc>> = HashMap::new();
+    for e in events {
+        let (map, person, at) = match e {
+            Event::In { person, at } => (&mut last_in, person, at),
+            Event::Out { person, at } => (&mut last_out, person, at),
+        };
+        if *at <= now {
+            let slot = map.entry(person.as_str()).or_insert(*at);
+            if *at > *slot {
+                *slot = *at;
+            }
+        }
+    }
+    let n = last_in.iter().filter(|(p, at)| **at > now - stay && last_out.get(*p).is_none_or(|out| out < *at)).count();
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(min: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + min * 60, 0).unwrap()
+    }
+
+    #[test]
+    fn a_limit_is_checked_field_by_field() {
+        let l = Limit::checked(1000, 50, 120).unwrap();
+        assert_eq!((l.max_inside(), l.admits(499), l.admits(500)), (500, true, false));
+        assert_eq!(Limit::checked(3, 10, 60).unwrap().max_inside(), 1, "never zero");
+        assert_eq!(Limit::checked(1_000_000, 100, 60).unwrap().max_inside(), 1_000_000);
+        let e = Limit::checked(0, 101, 5).unwrap_err();
+        assert_eq!(e.fields(), ["capacity", "percent", "stay_minutes"]);
+        assert!(format!("{e:?}").contains("限流比例（%）：应为1至100"), "{e:?}");
+        assert!(Limit::checked(i64::MAX, -1, i64::MIN).is_err());
+    }
+
+    #[test]
+    fn people_inside_are_counted_once_until_they_leave_or_their_stay_ends() {
+        let stay = Duration::minutes(60);
+        let ev = |p: &str, m: i64, inn: bool| {
+            if inn {
+                Event::In { person: p.into(), at: at(m) }
+            } else {
+                Event::Out { person: p.into(), at: at(m) }
+            }
+        };
+        let events = [ev("a", 0, true), ev("a", 5, true), ev("b", 10, true), ev("b", 20, false), ev("c", 30, true)];
+        assert_eq!(inside(&events, at(31), stay), 2, "a once, b left, c");
+        assert_eq!(inside(&events, at(61), stay), 2, "a's stay runs from the later check-in (until 65)");
+        assert_eq!(inside(&events, at(66), stay), 1, "a gone, c still in");
+        assert_eq!(inside(&events, at(91), stay), 0);
+        // Back after leaving: inside again.
+        let back = [ev("b", 10, true), ev("b", 20, false), ev("b", 25, true)];
+        assert_eq!(inside(&back, at(26), stay), 1);
+        // Events after `now` are not yet.
+        assert_eq!(inside(&events, at(1), stay), 1);
+    }
+}

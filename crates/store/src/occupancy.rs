@@ -1,0 +1,205 @@
+//! Occupancy and 限流 at the desk: a venue's limit, how many are inside now (in total and per
+//! entrance), 离场, and the limit kept at the door (the core's rule, `placecode_core::occupancy`).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::{get, rfc3339, Store};
+use crate::error::{Error, Result};
+use placecode_core::occupancy::Limit;
+
+/// How many are inside at one entrance (its code's label; 登记台 for check-ins with no code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct EntranceCount {
+    pub label: String,
+    pub inside: u32,
+}
+
+/// A venue's occupancy now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Occupancy {
+    pub venue_id: String,
+    pub inside: u32,
+    pub entrances: Vec<EntranceCount>,
+    /// The venue's limit, if it has one.
+    pub limit: Option<Limit>,
+    /// How many may be inside at once under the limit.
+    pub max_inside: Option<u32>,
+    /// No one more may come in now.
+    pub full: bool,
+}
+
+/// Who left (离场).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CheckOut {
+    pub name_masked: String,
+    pub at: String,
+    /// How many are inside after they left.
+    pub inside: u32,
+}
+
+/// The visits that count as inside at `now`: a check-in the door let through (green, or released
+/// by staff after checking) within the stay, not closed by a 离场.
+const INSIDE: &str = "FROM visits v
+    WHERE v.venue_id = ?1 AND v.at > ?2 AND v.at <= ?3 AND v.left_at IS NULL
+      AND (v.colour = 'green'
+           OR EXISTS (SELECT 1 FROM incidents i WHERE i.visit_id = v.id AND i.status = 'released'))";
+
+/// The stay when a venue has no limit: people who never check out leave after it.
+fn stay_of(limit: Option<&Limit>) -> chrono::Duration {
+    chrono::Duration::minutes(i64::from(
+        limit.map_or(placecode_core::occupancy::STAY_DEFAULT_MINUTES, |l| l.stay_minutes),
+    ))
+}
+
+pub(crate) fn limit_of(conn: &Connection, venue_id: &str) -> Result<Option<Limit>> {
+    Ok(conn
+        .query_row("SELECT capacity, percent, stay_minutes FROM venue_limits WHERE venue_id = ?1", [venue_id], |r| {
+            Ok(Limit { capacity: r.get(0)?, percent: r.get(1)?, stay_minutes: r.get(2)? })
+        })
+        .optional()?)
+}
+
+/// How many are inside `venue_id` at `now`.
+pub(crate) fn inside(conn: &Connection, venue_id: &str, limit: Option<&Limit>, now: DateTime<Utc>) -> Result<u32> {
+    let since = now - stay_of(limit);
+    let n: i64 = conn.query_row(
+        &format!("SELECT count(DISTINCT v.person_id) {INSIDE}"),
+        params![venue_id, rfc3339(since), rfc3339(now)],
+        |r| r.get(0),
+    )?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// At the door: a person let in (green) when the venue is at its limit waits, unless they are
+/// already inside (a repeat scan). Nothing is recorded for them.
+pub(crate) fn keep_limit(conn: &Connection, venue_id: &str, person_id: &str, now: DateTime<Utc>) -> Result<()> {
+    let Some(limit) = limit_of(conn, venue_id)? else { return Ok(()) };
+    let since = now - stay_of(Some(&limit));
+    let already: bool = conn.query_row(
+        &format!("SELECT EXISTS (SELECT 1 {INSIDE} AND v.person_id = ?4)"),
+        params![venue_id, rfc3339(since), rfc3339(now), person_id],
+        |r| r.get(0),
+    )?;
+    let n = inside(conn, venue_id, Some(&limit), now)?;
+    if already || limit.admits(n) {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        "venue",
+        format!("已达限流人数（场内{n}人，限{}人）：请来客稍候，有人离场后再登记", limit.max_inside()),
+    ))
+}
+
+impl Store {
+    /// A venue's limit (限流), if it has one.
+    pub fn venue_limit(&self, venue_id: &str) -> Result<Option<Limit>> {
+        get(&self.conn, venue_id)?;
+        limit_of(&self.conn, venue_id)
+    }
+
+    /// Sets a venue's limit (capacity, the share allowed in, the stay after which people leave by
+    /// themselves), or removes it (`None`). Each field is checked with its reason.
+    pub fn set_venue_limit(&mut self, venue_id: &str, limit: Option<(i64, i64, i64)>) -> Result<Option<Limit>> {
+        get(&self.conn, venue_id)?;
+        match limit {
+            None => {
+                self.conn.execute("DELETE FROM venue_limits WHERE venue_id = ?1", [venue_id])?;
+                Ok(None)
+            }
+            Some((capacity, percent, stay)) => {
+                let l = Limit::checked(capacity, percent, stay)?;
+                self.conn.execute(
+                    "INSERT INTO venue_limits (venue_id, capacity, percent, stay_minutes, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (venue_id) DO UPDATE SET capacity = excluded.capacity, percent = excluded.percent,
+                        stay_minutes = excluded.stay_minutes, updated_at = excluded.updated_at",
+                    params![venue_id, l.capacity, l.percent, l.stay_minutes, super::now()],
+                )?;
+                Ok(Some(l))
+            }
+        }
+    }
+
+    /// How many are inside a venue at `now`, in total and per entrance, against its limit.
+    pub fn occupancy(&self, venue_id: &str, now: DateTime<Utc>) -> Result<Occupancy> {
+        get(&self.conn, venue_id)?;
+        let limit = limit_of(&self.conn, venue_id)?;
+        let since = now - stay_of(limit.as_ref());
+        let inside = inside(&self.conn, venue_id, limit.as_ref(), now)?;
+        // Each person at the entrance of their latest check-in.
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT coalesce(c.label, ''), count(*) FROM (
+                SELECT v.person_id, v.code, max(v.at) {INSIDE} GROUP BY v.person_id) p
+             LEFT JOIN codes c ON c.code = p.code
+             GROUP BY 1 ORDER BY 2 DESC, 1"
+        ))?;
+        let entrances = stmt
+            .query_map(params![venue_id, rfc3339(since), rfc3339(now)], |r| {
+                Ok(EntranceCount { label: r.get(0)?, inside: u32::try_from(r.get::<_, i64>(1)?).unwrap_or(0) })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .map(|e| if e.label.is_empty() { EntranceCount { label: DESK_ENTRANCE.into(), ..e } } else { e })
+            .collect();
+        Ok(Occupancy {
+            venue_id: venue_id.to_owned(),
+            inside,
+            entrances,
+            max_inside: limit.map(|l| l.max_inside()),
+            full: limit.is_some_and(|l| !l.admits(inside)),
+            limit,
+        })
+    }
+
+    /// 离场 at the desk: the person (a full document number, or the last four of someone inside)
+    /// leaves `venue_id`; every open check-in of theirs there is closed.
+    pub fn check_out(&mut self, venue_id: &str, raw: &str, now: DateTime<Utc>) -> Result<CheckOut> {
+        get(&self.conn, venue_id)?;
+        let typed = placecode_core::normalize::compact(raw).to_uppercase();
+        if typed.is_empty() {
+            return Err(Error::invalid("query", "请输入证件号码或后四位"));
+        }
+        if typed.chars().count() > 40 {
+            return Err(Error::invalid("query", "证件号码过长"));
+        }
+        let limit = limit_of(&self.conn, venue_id)?;
+        let since = now - stay_of(limit.as_ref());
+        let column = if typed.chars().count() == 4 { "p.last4" } else { "p.id_number" };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT DISTINCT p.id, p.name FROM people p JOIN visits v ON v.person_id = p.id
+             WHERE {column} = ?4 AND v.id IN (SELECT v.id {INSIDE})"
+        ))?;
+        let found = stmt
+            .query_map(params![venue_id, rfc3339(since), rfc3339(now), typed], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let (person, name) = match found.as_slice() {
+            [one] => one.clone(),
+            [] => return Err(Error::invalid("query", "场内没有这位来客（未登记入场、已离场或已超过停留时间）")),
+            many => {
+                return Err(Error::invalid(
+                    "query",
+                    format!("场内有{}人证件后四位相同，请输入完整证件号码", many.len()),
+                ))
+            }
+        };
+        self.conn.execute(
+            "UPDATE visits SET left_at = ?3 WHERE venue_id = ?1 AND person_id = ?2 AND left_at IS NULL",
+            params![venue_id, person, rfc3339(now)],
+        )?;
+        Ok(CheckOut {
+            name_masked: placecode_core::mask::name(&name),
+            at: rfc3339(now),
+            inside: inside(&self.conn, venue_id, limit.as_ref(), now)?,
+        })
+    }
+}
+
+/// The entrance of check-ins made at the desk without a code.
+pub const DESK_ENTRANCE: &str = "登记台";

@@ -1,0 +1,155 @@
+//! Occupancy and 限流 at the desk, on a real SQLite file: the count agrees with the core's rule
+//! under random traffic (check-ins green and yellow, 离场, stays running out); a venue at its
+//! limit makes the next person wait and saves nothing of them; 离场 frees a place.
+
+mod common;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::{person, resident_id, venue_input};
+use placecode_core::occupancy::{inside, Event};
+use placecode_store::{CheckInContext, Store};
+use proptest::prelude::*;
+use rusqlite::params;
+
+fn at(min: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap() + Duration::minutes(min)
+}
+
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A door's traffic: who (one of six), when (minute), what (green in, yellow in, 离场).
+fn traffic() -> impl Strategy<Value = Vec<(u8, i64, u8)>> {
+    prop::collection::vec((0u8..6, 0i64..300, 0u8..3), 0..40)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// The store's count (SQL over its visits) is the core's count, whatever the traffic.
+    #[test]
+    fn the_desks_count_is_the_rules_count(events in traffic(), stay in 10i64..200, now in 0i64..320) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("desk.sqlite3")).unwrap();
+        let venue = store.register_venue(&venue_input("鼓楼区便民超市", "中山路18号"), false).unwrap();
+        store.set_venue_limit(&venue.id, Some((100_000, 100, stay))).unwrap();
+        let people: Vec<(String, String)> = (0..6).map(|i| (format!("p{i}"), resident_id(100 + i))).collect();
+        store.with_transaction(|tx| {
+            for (id, number) in &people {
+                tx.execute(
+                    "INSERT INTO people (id, id_number, last4, birth_year, name, address, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, 1980, '王建国', '中山路18号', '', '')",
+                    params![id, number, &number[14..]],
+                ).map_err(placecode_store::Error::from)?;
+            }
+            Ok(())
+        }).unwrap();
+        let mut sorted = events.clone();
+        sorted.sort_by_key(|e| e.1);
+        let mut model = Vec::new();
+        for (i, (who, min, what)) in sorted.iter().enumerate() {
+            let (pid, number) = &people[usize::from(*who)];
+            match what {
+                0 | 1 => {
+                    let colour = if *what == 0 { "green" } else { "yellow" };
+                    store.with_transaction(|tx| {
+                        tx.execute(
+                            "INSERT INTO visits (id, person_id, venue_id, way_in, trip_code_checked, colour, health_code,
+                                reasons, at, desk_id) VALUES (?1, ?2, ?3, 'id_number', 1, ?4, 'green', '[]', ?5, 'd')",
+                            params![format!("v{i}"), pid, venue.id, colour, stamp(at(*min))],
+                        ).map_err(placecode_store::Error::from)?;
+                        Ok(())
+                    }).unwrap();
+                    if *what == 0 {
+                        model.push(Event::In { person: pid.clone(), at: at(*min) });
+                    }
+                }
+                _ => {
+                    // A 离场 of someone not inside is refused and changes nothing.
+                    let _ = store.check_out(&venue.id, number, at(*min));
+                    model.push(Event::Out { person: pid.clone(), at: at(*min) });
+                }
+            }
+        }
+        // Counted only after the traffic so far (events are in time order up to `now`).
+        if sorted.iter().all(|e| e.1 <= now) {
+            let counted = store.occupancy(&venue.id, at(now)).unwrap().inside;
+            prop_assert_eq!(counted, inside(&model, at(now), Duration::minutes(stay)));
+        }
+        let last = sorted.last().map_or(0, |e| e.1);
+        let counted = store.occupancy(&venue.id, at(last)).unwrap().inside;
+        prop_assert_eq!(counted, inside(&model, at(last), Duration::minutes(stay)));
+    }
+}
+
+fn desk() -> (tempfile::TempDir, Store, String, CheckInContext) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("desk.sqlite3")).unwrap();
+    let venue = store.register_venue(&venue_input("清明上河园", "龙亭西路5号"), false).unwrap();
+    store.set_served_venue(&venue.id).unwrap();
+    let op = store.add_operator("张敏", "246813").unwrap();
+    let ctx = CheckInContext { operator_id: op.id, trip_code_checked: true, code: None, now: at(0) };
+    (dir, store, venue.id, ctx)
+}
+
+#[test]
+fn a_full_venue_makes_the_next_person_wait_and_a_check_out_frees_a_place() {
+    let (_d, mut store, venue, ctx) = desk();
+    let e = store.set_venue_limit(&venue, Some((0, 150, 5))).unwrap_err();
+    assert_eq!(e.fields(), ["capacity", "percent", "stay_minutes"]);
+    // Capacity 4 at 50%: two at once.
+    let limit = store.set_venue_limit(&venue, Some((4, 50, 120))).unwrap().unwrap();
+    assert_eq!(limit.max_inside(), 2);
+    let (a, b, c) = (resident_id(201), resident_id(202), resident_id(203));
+    store.declare(&person("王建国", &a), &ctx).unwrap();
+    store.declare(&person("李娜", &b), &CheckInContext { now: at(1), ..ctx.clone() }).unwrap();
+    let visits = store.visit_count().unwrap();
+    let full = store.occupancy(&venue, at(2)).unwrap();
+    assert_eq!((full.inside, full.max_inside, full.full), (2, Some(2), true));
+    assert_eq!(full.entrances.len(), 1);
+    assert_eq!((full.entrances[0].label.as_str(), full.entrances[0].inside), (placecode_store::DESK_ENTRANCE, 2));
+
+    // The third waits: refused with the numbers, nothing of them saved.
+    let e = store.declare(&person("赵强", &c), &CheckInContext { now: at(2), ..ctx.clone() }).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["venue"]));
+    assert!(e.to_string().contains("已达限流人数（场内2人，限2人）"), "{e}");
+    assert_eq!(store.visit_count().unwrap(), visits);
+    assert!(store.check_out(&venue, &c, at(2)).is_err(), "never came in");
+    // Someone already inside scanned again is not turned away.
+    store.check_in_by_id(&a, &CheckInContext { now: at(3), ..ctx.clone() }).unwrap();
+
+    // 离场 by the last four: a place frees, the third comes in.
+    let out = store.check_out(&venue, &a[14..], at(4)).unwrap();
+    assert_eq!((out.name_masked.as_str(), out.inside), ("王**", 1));
+    assert!(store.check_out(&venue, &a[14..], at(4)).is_err(), "pressed twice: already gone");
+    store.declare(&person("赵强", &c), &CheckInContext { now: at(5), ..ctx.clone() }).unwrap();
+    assert_eq!(store.occupancy(&venue, at(5)).unwrap().inside, 2);
+    // Those who never check out leave after the stay.
+    assert_eq!(store.occupancy(&venue, at(125)).unwrap().inside, 0);
+    // No limit: counted, never full.
+    store.set_venue_limit(&venue, None).unwrap();
+    let free = store.occupancy(&venue, at(6)).unwrap();
+    assert_eq!((free.inside, free.max_inside, free.full), (2, None, false));
+}
+
+#[test]
+fn check_out_refuses_hostile_and_ambiguous_input_with_a_reason() {
+    let (_d, mut store, venue, ctx) = desk();
+    // Two people inside share their last four.
+    store.declare(&person("王建国", "410202199003070014"), &ctx).unwrap();
+    store.declare(&person("李娜", "410202198501190014"), &ctx).unwrap();
+    let e = store.check_out(&venue, "0014", at(1)).unwrap_err();
+    assert_eq!(e.fields(), ["query"]);
+    assert!(e.to_string().contains("场内有2人证件后四位相同"), "{e}");
+    for bad in ["", "   ", "<script>", "'; DROP TABLE visits;--", "😀😀😀😀", "𠀋𠀋𠀋𠀋", &"1".repeat(10_000)]
+    {
+        let e = store.check_out(&venue, bad, at(1)).unwrap_err();
+        assert_eq!((e.code(), e.fields()), ("invalid", vec!["query"]), "{bad}");
+    }
+    // Full-width digits are the same number.
+    let out = store.check_out(&venue, "４１０２０２１９９００３０７００１４", at(1)).unwrap();
+    assert_eq!(out.inside, 1);
+    assert!(store.occupancy(&venue, at(1)).unwrap().entrances.iter().all(|e| e.inside == 1));
+    assert!(store.occupancy("no-such-venue", at(1)).is_err());
+}
