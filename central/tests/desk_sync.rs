@@ -416,7 +416,18 @@ async fn the_desk_killed_mid_sync_resumes_from_its_outbox(pool: PgPool) {
             .spawn()
             .unwrap();
         let out = child.stdout.take().unwrap();
-        tokio::time::sleep(Duration::from_millis(120 + round * 30)).await;
+        // Killed once its pushes are landing (a loaded machine takes longer to start the child,
+        // and a fixed delay there killed it before it sent anything), a little later each round.
+        let landed: i64 = sqlx::query_scalar("SELECT count(*) FROM records").fetch_one(&pool).await.unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            let now: i64 = sqlx::query_scalar("SELECT count(*) FROM records").fetch_one(&pool).await.unwrap();
+            if now > landed {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(round * 30)).await;
         // SIGKILL: mid-request, mid-acknowledgement, or between batches.
         child.kill().unwrap();
         child.wait().unwrap();

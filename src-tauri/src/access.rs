@@ -49,6 +49,10 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("open_screen", Access::Operator),
     ("screen_code", Access::Screen),
     ("set_code_rotating_only", Access::Admin),
+    // Occupancy and 限流 of the venue this desk serves.
+    ("occupancy", Access::Operator),
+    ("check_out", Access::Operator),
+    ("set_venue_limit", Access::Admin),
     // The door.
     ("check_in_by_id", Access::Operator),
     ("check_in_by_last4", Access::Operator),

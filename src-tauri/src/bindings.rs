@@ -13,9 +13,9 @@ use placecode_core::risk::{RiskImportReport, RiskStatus};
 use placecode_core::venue::{Catalog, Category, Choice, CodeKind, District, Venue, VenueInput};
 use placecode_core::FieldError;
 use placecode_store::{
-    Arrival, CodeCheck, CrewLookup, CrewMember, Destination, Incident, IncidentInput, IncidentStatus, Operator,
-    PosterSettings, PreDeclaration, RejectedRecord, ScreenCode, SyncError, SyncProgress, SyncStatus, Trip, TripBoard,
-    TripInput, TripResult, TripStatus, VenueCode,
+    Arrival, CheckOut, CodeCheck, CrewLookup, CrewMember, Destination, EntranceCount, Incident, IncidentInput,
+    IncidentStatus, Occupancy, Operator, PosterSettings, PreDeclaration, RejectedRecord, ScreenCode, SyncError,
+    SyncProgress, SyncStatus, Trip, TripBoard, TripInput, TripResult, TripStatus, VenueCode,
 };
 use ts_rs::{Config, TS};
 
@@ -62,6 +62,11 @@ fn typescript_bindings_are_up_to_date() {
         render::<VenueCode>(&cfg),
         render::<CodeCheck>(&cfg),
         render::<ScreenCode>(&cfg),
+        render::<Occupancy>(&cfg),
+        render::<EntranceCount>(&cfg),
+        render::<CheckOut>(&cfg),
+        render::<placecode_core::occupancy::Limit>(&cfg),
+        render::<crate::commands::LimitInput>(&cfg),
         render::<PosterSettings>(&cfg),
         render::<SyncError>(&cfg),
         render::<SyncProgress>(&cfg),

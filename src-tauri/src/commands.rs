@@ -6,7 +6,8 @@ use placecode_core::import::ImportReport;
 use placecode_core::risk::{RiskImportReport, RiskStatus};
 use placecode_core::venue::{Catalog, Venue, VenueInput};
 use placecode_store::{
-    CodeCheck, Incident, IncidentInput, IncidentStatus, Operator, PosterSettings, ScreenCode, VenueCode,
+    CheckOut, CodeCheck, Incident, IncidentInput, IncidentStatus, Occupancy, Operator, PosterSettings, ScreenCode,
+    VenueCode,
 };
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
@@ -467,6 +468,49 @@ pub fn screen_code(desk: State<'_, Desk>) -> DeskResult<ScreenCode> {
 #[tauri::command(async)]
 pub fn set_code_rotating_only(desk: State<'_, Desk>, code: String, rotating_only: bool) -> DeskResult<VenueCode> {
     Ok(desk.store()?.set_code_rotating_only(&code, rotating_only)?)
+}
+
+/// The venue this desk serves, or why there is none.
+fn served_id(desk: &Desk) -> DeskResult<String> {
+    match desk.store()?.served_venue()? {
+        Some(v) => Ok(v.id),
+        None => Err(placecode_core::Error::invalid("venue", "尚未设置本台服务场所：请在“场所列表”中设置").into()),
+    }
+}
+
+/// How many are inside the venue this desk serves, in total and per entrance, against its limit.
+#[tauri::command(async)]
+pub fn occupancy(desk: State<'_, Desk>) -> DeskResult<Occupancy> {
+    let venue = served_id(&desk)?;
+    Ok(desk.store()?.occupancy(&venue, chrono::Utc::now())?)
+}
+
+/// 离场: the person (a full document number, or the last four of someone inside) leaves.
+#[tauri::command(async)]
+pub fn check_out(desk: State<'_, Desk>, query: String) -> DeskResult<CheckOut> {
+    let venue = served_id(&desk)?;
+    Ok(desk.store()?.check_out(&venue, &query, chrono::Utc::now())?)
+}
+
+/// A limit as the administrator types it: whole numbers, checked by the core's rule.
+#[derive(Debug, serde::Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct LimitInput {
+    #[cfg_attr(test, ts(type = "number"))]
+    pub capacity: i64,
+    #[cfg_attr(test, ts(type = "number"))]
+    pub percent: i64,
+    #[cfg_attr(test, ts(type = "number"))]
+    pub stay_minutes: i64,
+}
+
+/// Sets (or, with none, removes) the limit of the venue this desk serves (限流).
+#[tauri::command(async)]
+pub fn set_venue_limit(desk: State<'_, Desk>, limit: Option<LimitInput>) -> DeskResult<Occupancy> {
+    let venue = served_id(&desk)?;
+    let mut store = desk.store()?;
+    store.set_venue_limit(&venue, limit.map(|l| (l.capacity, l.percent, l.stay_minutes)))?;
+    Ok(store.occupancy(&venue, chrono::Utc::now())?)
 }
 
 /// 核验: a typed code, a pasted URL or the text a scanner read from a poster.

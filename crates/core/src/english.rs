@@ -58,6 +58,9 @@ pub fn english(zh: &str) -> String {
         ("手机号", "Mobile number"),
         ("体温", "Temperature"),
         ("证件类型", "Document type"),
+        ("核定容量（人）", "Capacity (people)"),
+        ("限流比例（%）", "Share allowed (%)"),
+        ("自动离场时间（分钟）", "Counted out after (minutes)"),
         ("证件号后四位", "Last four"),
         ("车牌号", "Plate number"),
         ("来源地", "Coming from"),
@@ -94,6 +97,10 @@ pub fn english(zh: &str) -> String {
         ("港澳台居民居住证号码应以810000（香港）、820000（澳门）或830000（台湾）开头", "begins with 810000 (Hong Kong), 820000 (Macao) or 830000 (Taiwan)"),
         ("应为证件号码的最后4位（数字或字母）", "the last 4 characters of the document number (digits or letters)"),
         ("必填", "required"),
+        ("请输入证件号码或后四位", "enter a document number or its last four"),
+        ("证件号码过长", "the document number is too long"),
+        ("场内没有这位来客（未登记入场、已离场或已超过停留时间）", "nobody inside has this number (never checked in, already left, or counted out after the stay)"),
+        ("尚未设置本台服务场所：请在“场所列表”中设置", "this desk serves no venue yet: set one in the venue list"),
         ("该场所码已作废", "this code has been revoked"),
         (
             "该场所码已作废：请在登记台的场所码页面为新码打开扫码屏",
@@ -161,6 +168,24 @@ pub fn english(zh: &str) -> String {
     {
         return format!("18 digits (cards since December 2023) or 15 characters, not {rest}");
     }
+    if let Some((n, max)) = zh
+        .strip_prefix("已达限流人数（场内")
+        .and_then(|r| r.strip_suffix("人）：请来客稍候，有人离场后再登记"))
+        .and_then(|r| r.split_once("人，限"))
+    {
+        return format!(
+            "The venue is at its limit ({n} inside, limit {max}): ask the visitor to wait until someone leaves"
+        );
+    }
+    if let Some(n) = zh.strip_prefix("场内有").and_then(|r| r.strip_suffix("人证件后四位相同，请输入完整证件号码"))
+    {
+        return format!("{n} people inside share these last four: enter the whole document number");
+    }
+    if let Some((lo, hi)) = zh.strip_prefix("应为").and_then(|r| r.split_once('至')) {
+        if lo.bytes().chain(hi.bytes()).all(|b| b.is_ascii_digit()) && !lo.is_empty() && !hi.is_empty() {
+            return format!("{lo} to {hi}");
+        }
+    }
     if let Some(c) = zh.strip_prefix("含有不允许的字符") {
         return format!("contains a character that is not allowed {c}");
     }
@@ -200,6 +225,15 @@ mod tests {
     #[test]
     fn reasons_in_english() {
         assert_eq!(english("身份证号：必填"), "ID number: required");
+        assert_eq!(english("限流比例（%）：应为1至100"), "Share allowed (%): 1 to 100");
+        assert_eq!(
+            english("已达限流人数（场内2人，限2人）：请来客稍候，有人离场后再登记"),
+            "The venue is at its limit (2 inside, limit 2): ask the visitor to wait until someone leaves"
+        );
+        assert_eq!(
+            english("场内有3人证件后四位相同，请输入完整证件号码"),
+            "3 people inside share these last four: enter the whole document number"
+        );
         assert_eq!(
             english("扫码屏尚未打开：请在登记台的场所码页面打开"),
             "the code screen is not open yet: open it from a venue's codes"

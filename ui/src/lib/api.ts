@@ -11,6 +11,7 @@ import type {
   Arrival,
   Catalog,
   CheckInResult,
+  CheckOut,
   CodeCheck,
   CrewLookup,
   DeclarationInput,
@@ -22,7 +23,9 @@ import type {
   IncidentPlaceList,
   IncidentPlaces,
   IncidentStatus,
+  LimitInput,
   Lookup,
+  Occupancy,
   Operator,
   PosterSettings,
   PrintJob,
@@ -326,6 +329,21 @@ export function screenCode(): Promise<ScreenCode> {
 /** Whether an entrance takes only its 扫码屏's code. */
 export function setCodeRotatingOnly(code: string, rotatingOnly: boolean): Promise<VenueCode> {
   return call<VenueCode>('set_code_rotating_only', { code, rotatingOnly });
+}
+
+/** How many are inside the venue this desk serves, against its limit (限流). */
+export function occupancy(): Promise<Occupancy> {
+  return call<Occupancy>('occupancy');
+}
+
+/** 离场: a full document number, or the last four of someone inside; the field error's key is "query". */
+export function checkOut(query: string): Promise<CheckOut> {
+  return call<CheckOut>('check_out', { query });
+}
+
+/** Sets (or, with null, removes) the served venue's limit; resolves with the occupancy under it. */
+export function setVenueLimit(limit: LimitInput | null): Promise<Occupancy> {
+  return call<Occupancy>('set_venue_limit', { limit });
 }
 
 /** 核验: a typed code or a pasted URL; the field error's key is "code". */
