@@ -90,7 +90,7 @@ pub(crate) fn keep_limit(conn: &Connection, venue_id: &str, person_id: &str, now
         return Ok(());
     }
     Err(Error::invalid(
-        "venue",
+        "occupancy",
         format!("已达限流人数（场内{n}人，限{}人）：请来客稍候，有人离场后再登记", limit.max_inside()),
     ))
 }

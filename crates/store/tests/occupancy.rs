@@ -112,7 +112,7 @@ fn a_full_venue_makes_the_next_person_wait_and_a_check_out_frees_a_place() {
 
     // The third waits: refused with the numbers, nothing of them saved.
     let e = store.declare(&person("赵强", &c), &CheckInContext { now: at(2), ..ctx.clone() }).unwrap_err();
-    assert_eq!((e.code(), e.fields()), ("invalid", vec!["venue"]));
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["occupancy"]));
     assert!(e.to_string().contains("已达限流人数（场内2人，限2人）"), "{e}");
     assert_eq!(store.visit_count().unwrap(), visits);
     assert!(store.check_out(&venue, &c, at(2)).is_err(), "never came in");

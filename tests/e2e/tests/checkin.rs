@@ -529,3 +529,51 @@ async fn the_desk_in_english_checks_in_a_passport_holder() -> WebDriverResult<()
     assert!(kept, "the desk started again in English");
     desk.quit().await
 }
+
+/// 限流 at the door: a venue at its limit shows 已满 in red, the next person's declaration waits
+/// (refused with the numbers, nothing saved), a 离场 by the number frees a place, and the same
+/// declaration then goes through.
+#[tokio::test]
+async fn a_full_venue_makes_the_next_person_wait_until_someone_leaves() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("desk");
+    seed(&data, &[("王芳", WANG), ("刘洋", LIU)]);
+    {
+        let mut store = placecode_store::Store::open(&data.join("desk.sqlite3")).expect("store");
+        let venue = store.served_venue().expect("served").expect("a served venue").id;
+        store.set_venue_limit(&venue, Some((4, 50, 180))).expect("limit");
+    }
+    let desk = DeskApp::start(&data).await?;
+    sign_in(&desk).await?;
+    let count = desk.wait_text("occupancy-inside", "场内 2 人").await?;
+    assert!(count.contains("限 2 人"), "{count:?}");
+    desk.wait_text("occupancy-full", "已满").await?;
+    desk.screenshot("17-occupancy-full").await?;
+
+    scan(&desk, ELDER).await?;
+    type_into(&desk, "declare-name", "李秀英").await?;
+    type_into(&desk, "declare-address", "鼓楼区中山路18号院3号楼").await?;
+    answer(&desk, "declare", ["n", "n", "y"]).await?;
+    desk.keys("declare-address", Key::Enter).await?;
+    let body = || async {
+        let v = desk.driver.execute("return document.body.innerText", vec![]).await?;
+        WebDriverResult::Ok(v.json().as_str().unwrap_or_default().to_owned())
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !body().await?.contains("已达限流人数（场内2人，限2人）") {
+        assert!(Instant::now() < deadline, "no refusal at the limit: {}", body().await?);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    desk.screenshot("18-occupancy-refused").await?;
+    assert!(!body().await?.contains("设为本台场所"), "the refusal is the limit's alone");
+    assert!(desk.all_testid("result-screen").await?.is_empty(), "no result for one who waits");
+
+    // 王芳 leaves; the same form goes through.
+    desk.keys("checkout-query", format!("{WANG}\u{E007}")).await?;
+    desk.wait_text("occupancy-notice", "王* 已离场，场内 1 人").await?;
+    desk.keys("declare-address", Key::Enter).await?;
+    assert_eq!(result_colour(&desk).await?, "green");
+    desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
+    desk.wait_text("occupancy-inside", "场内 2 人").await?;
+    desk.quit().await
+}
