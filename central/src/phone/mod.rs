@@ -276,6 +276,20 @@ pub async fn show_rotating(
     keep_lang(show_in(&app, lang, &page, peer, &headers).await, chosen)
 }
 
+/// How many are inside a venue now, by the core's rule: people whose check-in was let through
+/// (green) within the stay, not closed by a 离场 (the desk counts the same way).
+async fn inside(app: &App, venue: Uuid, limit: &placecode_core::occupancy::Limit) -> Result<u32, CentralError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(DISTINCT person_id) FROM visits
+         WHERE venue_id = $1 AND at > $2 AND at <= now() AND left_at IS NULL AND colour = 'green'",
+    )
+    .bind(venue)
+    .bind(limit.stay_since(Utc::now()))
+    .fetch_one(&app.pool)
+    .await?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
 /// What a code's page was opened with.
 struct Page<'a> {
     code: &'a str,
@@ -460,6 +474,19 @@ pub async fn submit(
     let present = cookie::present(&app, phone, &s.code, get("present"), Utc::now().timestamp());
     if s.rotating_only && !present {
         return message(&app, t, StatusCode::FORBIDDEN, t.rotating_only_title, t.rotating_only_body);
+    }
+    // 限流: at its limit, the venue's next person waits (nothing stored); the page refreshes.
+    if let (Some(limit), CodeKind::General) = (s.limit, s.kind) {
+        match inside(&app, s.venue_id, &limit).await {
+            Ok(n) if !limit.admits(n) => {
+                let body = t.full_body.replace("{n}", &n.to_string()).replace("{max}", &limit.max_inside().to_string());
+                let mut r = message(&app, t, StatusCode::TOO_MANY_REQUESTS, t.full_title, &body);
+                r.headers_mut().insert("refresh", HeaderValue::from_static("30"));
+                return r;
+            }
+            Ok(_) => {}
+            Err(e) => return server_error(&app, t, e),
+        }
     }
     let client = app.client(peer, &headers);
     let form = Submitted {

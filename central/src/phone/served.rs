@@ -48,23 +48,45 @@ pub struct Entry {
     pub desk_id: Uuid,
     /// The entrance takes only its 扫码屏's rotating code.
     pub rotating_only: bool,
+    /// The venue's limit (限流), as its desk set it.
+    pub limit: Option<placecode_core::occupancy::Limit>,
 }
 
-type Row = (String, String, bool, Uuid, String, String, Option<String>, Uuid, bool);
+/// Code, kind, revoked, venue id, name, status, supervision phone, desk, rotating only, and the
+/// venue's capacity, share allowed and stay.
+type Row =
+    (String, String, bool, Uuid, String, String, Option<String>, Uuid, bool, Option<i32>, Option<i32>, Option<i32>);
 
 /// The key ids of the desks whose codes may be genuine.
 const DESK_KEYS: &str = "SELECT code_key_id FROM desks WHERE revoked_at IS NULL";
 
 const SELECT: &str = "SELECT c.code, c.kind, c.revoked_at IS NOT NULL, v.id, v.name, v.status, v.supervision_phone,
-        c.desk_id, c.rotating_only
+        c.desk_id, c.rotating_only, v.capacity, v.limit_percent, v.stay_minutes
      FROM codes c JOIN venues v ON v.id = c.venue_id";
 
 impl Entry {
     fn from_row(
-        (code, kind, revoked, venue_id, venue, status, supervision_phone, desk_id, rotating_only): Row,
+        (
+            code,
+            kind,
+            revoked,
+            venue_id,
+            venue,
+            status,
+            supervision_phone,
+            desk_id,
+            rotating_only,
+            capacity,
+            percent,
+            stay,
+        ): Row,
     ) -> (String, Entry) {
         let kind = CodeKind::parse(&kind).unwrap_or(CodeKind::General);
         let approved = status == "approved";
+        let limit = match (capacity, percent, stay) {
+            (Some(c), Some(p), Some(s)) => placecode_core::occupancy::Limit::checked(c.into(), p.into(), s.into()).ok(),
+            _ => None,
+        };
         let e = Entry {
             venue_id,
             venue,
@@ -75,6 +97,7 @@ impl Entry {
             approved,
             desk_id,
             rotating_only,
+            limit,
         };
         (code, e)
     }

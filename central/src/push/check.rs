@@ -184,6 +184,16 @@ impl<'a> Context<'a> {
                 }
                 Ok(Valid::CodeRevoked(CodeRevokedBody { code: parsed.code, ..b }))
             }
+            Body::VenueLimit(b) => {
+                let (venue, limit) = sync::check_venue_limit(&b)?;
+                self.may_write(venue)?;
+                Ok(Valid::VenueLimit(venue, limit))
+            }
+            Body::Departure(b) => {
+                let (venue, ids) = sync::check_departure(&b, now)?;
+                self.may_write(venue)?;
+                Ok(Valid::Departure(venue, ids, b.at))
+            }
             Body::Visit(b) => {
                 let checked = sync::check_visit(&b, now)?;
                 self.may_write(checked.venue)?;

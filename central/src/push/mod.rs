@@ -31,6 +31,9 @@ enum Valid {
     IncidentEvent(Uuid, IncidentEventBody),
     Truck(Uuid, TruckBody),
     TripUpdate(Uuid, Uuid, TripUpdateBody),
+    VenueLimit(Uuid, Option<placecode_core::occupancy::Limit>),
+    /// Venue, the visits closed, when.
+    Departure(Uuid, Vec<Uuid>, chrono::DateTime<chrono::Utc>),
 }
 
 struct Item {
@@ -129,6 +132,7 @@ pub async fn push(
 
     let mut visits = Vec::new();
     let mut entered = Vec::new();
+    let mut departures = Vec::new();
     for (i, it, v) in valid {
         if !inserted.contains(&it.id) {
             answer(&mut results, i, status(&it.record.id, PushStatus::Duplicate));
@@ -156,10 +160,16 @@ pub async fn push(
                 }
             }
             Valid::TripUpdate(venue, trip, b) => crate::trips::resolve(&mut tx, keys, desk.id, venue, trip, &b).await?,
+            Valid::VenueLimit(venue, limit) => write_venue_limit(&mut tx, venue, limit.as_ref()).await?,
+            // After the batch's visits are in: a 离场 may close a check-in sent with it.
+            Valid::Departure(venue, ids, at) => departures.push((venue, ids, at)),
         }
         answer(&mut results, i, result);
     }
     write_visits(&mut tx, keys, desk, visits, now).await?;
+    for (venue, ids, at) in departures {
+        write_departure(&mut tx, venue, &ids, at).await?;
+    }
     // Once this batch's visits and incidents are in: entries whose crew the centre finds yellow
     // or red with no decision recorded at the checkpoint are flagged for supervision.
     crate::trips::flag_undecided(&mut tx, keys, &entered).await?;

@@ -329,3 +329,36 @@ pub(super) async fn write_visits(
     }
     Ok(())
 }
+
+/// A venue's limit (限流) as its desk set it; none removes it.
+pub(super) async fn write_venue_limit(
+    tx: &mut Transaction<'_, Postgres>,
+    venue: Uuid,
+    limit: Option<&placecode_core::occupancy::Limit>,
+) -> Result<()> {
+    let n = |f: fn(&placecode_core::occupancy::Limit) -> u32| limit.map(|l| i32::try_from(f(l)).unwrap_or(i32::MAX));
+    sqlx::query("UPDATE venues SET capacity = $2, limit_percent = $3, stay_minutes = $4 WHERE id = $1")
+        .bind(venue)
+        .bind(n(|l| l.capacity))
+        .bind(n(|l| l.percent))
+        .bind(n(|l| l.stay_minutes))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// 离场: the check-ins a desk closed, at its venue only, each once (the first 离场 stands).
+pub(super) async fn write_departure(
+    tx: &mut Transaction<'_, Postgres>,
+    venue: Uuid,
+    ids: &[Uuid],
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE visits SET left_at = $3 WHERE venue_id = $1 AND id = ANY($2) AND left_at IS NULL AND at <= $3")
+        .bind(venue)
+        .bind(ids)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

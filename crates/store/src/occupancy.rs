@@ -8,6 +8,8 @@ use serde::Serialize;
 use super::{get, rfc3339, Store};
 use crate::error::{Error, Result};
 use placecode_core::occupancy::Limit;
+use placecode_core::sync::{Body, DepartureBody, VenueLimitBody};
+use rusqlite::TransactionBehavior;
 
 /// How many are inside at one entrance (its code's label; 登记台 for check-ins with no code).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -106,23 +108,27 @@ impl Store {
     /// themselves), or removes it (`None`). Each field is checked with its reason.
     pub fn set_venue_limit(&mut self, venue_id: &str, limit: Option<(i64, i64, i64)>) -> Result<Option<Limit>> {
         get(&self.conn, venue_id)?;
+        let limit = limit.map(|(capacity, percent, stay)| Limit::checked(capacity, percent, stay)).transpose()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         match limit {
             None => {
-                self.conn.execute("DELETE FROM venue_limits WHERE venue_id = ?1", [venue_id])?;
-                Ok(None)
+                tx.execute("DELETE FROM venue_limits WHERE venue_id = ?1", [venue_id])?;
             }
-            Some((capacity, percent, stay)) => {
-                let l = Limit::checked(capacity, percent, stay)?;
-                self.conn.execute(
+            Some(l) => {
+                tx.execute(
                     "INSERT INTO venue_limits (venue_id, capacity, percent, stay_minutes, updated_at)
                      VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (venue_id) DO UPDATE SET capacity = excluded.capacity, percent = excluded.percent,
                         stay_minutes = excluded.stay_minutes, updated_at = excluded.updated_at",
                     params![venue_id, l.capacity, l.percent, l.stay_minutes, super::now()],
                 )?;
-                Ok(Some(l))
             }
         }
+        // The centre keeps the same limit for the venue's phone page.
+        let body = VenueLimitBody { venue_id: venue_id.to_owned(), limit };
+        super::outbox::enqueue(&tx, &super::outbox::new_id(), Body::VenueLimit(body))?;
+        tx.commit()?;
+        Ok(limit)
     }
 
     /// How many are inside a venue at `now`, in total and per entrance, against its limit.
@@ -170,15 +176,16 @@ impl Store {
         let limit = limit_of(&self.conn, venue_id)?;
         let since = now - stay_of(limit.as_ref());
         let column = if typed.chars().count() == 4 { "p.last4" } else { "p.id_number" };
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT DISTINCT p.id, p.name FROM people p JOIN visits v ON v.person_id = p.id
-             WHERE {column} = ?4 AND v.id IN (SELECT v.id {INSIDE})"
-        ))?;
-        let found = stmt
-            .query_map(params![venue_id, rfc3339(since), rfc3339(now), typed], |r| {
+        let found = {
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT DISTINCT p.id, p.name FROM people p JOIN visits v ON v.person_id = p.id
+                 WHERE {column} = ?4 AND v.id IN (SELECT v.id {INSIDE})"
+            ))?;
+            let rows = stmt.query_map(params![venue_id, rfc3339(since), rfc3339(now), typed], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()?
+        };
         let (person, name) = match found.as_slice() {
             [one] => one.clone(),
             [] => return Err(Error::invalid("query", "场内没有这位来客（未登记入场、已离场或已超过停留时间）")),
@@ -189,10 +196,23 @@ impl Store {
                 ))
             }
         };
-        self.conn.execute(
-            "UPDATE visits SET left_at = ?3 WHERE venue_id = ?1 AND person_id = ?2 AND left_at IS NULL",
-            params![venue_id, person, rfc3339(now)],
-        )?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let closed = {
+            let mut stmt = tx.prepare(
+                "UPDATE visits SET left_at = ?3 WHERE venue_id = ?1 AND person_id = ?2 AND left_at IS NULL
+                 RETURNING id",
+            )?;
+            let ids = stmt.query_map(params![venue_id, person, rfc3339(now)], |r| r.get::<_, String>(0))?;
+            ids.collect::<rusqlite::Result<Vec<String>>>()?
+        };
+        // The centre closes the same check-ins (the newest, if there were ever more than a record
+        // carries), so the phone page counts the same people inside.
+        let mut visit_ids = closed;
+        visit_ids.sort_unstable_by(|a, b| b.cmp(a));
+        visit_ids.truncate(placecode_core::sync::DEPARTURE_VISITS_MAX);
+        let body = DepartureBody { venue_id: venue_id.to_owned(), visit_ids, at: now };
+        super::outbox::enqueue(&tx, &super::outbox::new_id(), Body::Departure(body))?;
+        tx.commit()?;
         Ok(CheckOut {
             name_masked: placecode_core::mask::name(&name),
             at: rfc3339(now),

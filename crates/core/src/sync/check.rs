@@ -44,6 +44,8 @@ pub enum Body {
     TruckTrip(Box<TruckBody>),
     TruckArrival(Box<TruckBody>),
     TripUpdate(Box<TripUpdateBody>),
+    VenueLimit(VenueLimitBody),
+    Departure(DepartureBody),
 }
 
 impl Body {
@@ -58,6 +60,8 @@ impl Body {
             Body::TruckTrip(_) => RecordKind::TruckTrip,
             Body::TruckArrival(_) => RecordKind::TruckArrival,
             Body::TripUpdate(_) => RecordKind::TripUpdate,
+            Body::VenueLimit(_) => RecordKind::VenueLimit,
+            Body::Departure(_) => RecordKind::Departure,
         }
     }
 
@@ -73,6 +77,8 @@ impl Body {
             RecordKind::TruckTrip => Body::TruckTrip(body(record)?),
             RecordKind::TruckArrival => Body::TruckArrival(body(record)?),
             RecordKind::TripUpdate => Body::TripUpdate(body(record)?),
+            RecordKind::VenueLimit => Body::VenueLimit(body(record)?),
+            RecordKind::Departure => Body::Departure(body(record)?),
         })
     }
 
@@ -87,6 +93,8 @@ impl Body {
             Body::IncidentEvent(b) => serde_json::to_value(b),
             Body::TruckTrip(b) | Body::TruckArrival(b) => serde_json::to_value(b),
             Body::TripUpdate(b) => serde_json::to_value(b),
+            Body::VenueLimit(b) => serde_json::to_value(b),
+            Body::Departure(b) => serde_json::to_value(b),
         }
     }
 }
@@ -310,7 +318,46 @@ pub fn check_content(r: &Record, now: DateTime<Utc>) -> Result<(), Refusal> {
         Body::IncidentEvent(b) => check_incident_event(&b, now).map(drop),
         Body::TruckTrip(b) | Body::TruckArrival(b) => check_truck(&b, r.kind, now).map(drop),
         Body::TripUpdate(b) => check_trip_update(&b, now).map(drop),
+        Body::VenueLimit(b) => check_venue_limit(&b).map(drop),
+        Body::Departure(b) => check_departure(&b, now).map(drop),
     }
+}
+
+/// A venue's limit, by the core's rule (`occupancy::Limit::checked`). Answers the venue and the
+/// limit.
+pub fn check_venue_limit(b: &VenueLimitBody) -> Result<(uuid::Uuid, Option<crate::occupancy::Limit>), Refusal> {
+    let venue = uuid::Uuid::parse_str(&b.venue_id).map_err(|_| refuse("venue_id", "场所编号格式不对"))?;
+    let limit = match b.limit {
+        None => None,
+        Some(l) => {
+            Some(crate::occupancy::Limit::checked(l.capacity.into(), l.percent.into(), l.stay_minutes.into()).map_err(
+                |e| match e {
+                    crate::Error::Invalid(f) => match f.into_iter().next() {
+                        Some(f) => refuse(&format!("limit.{}", f.field), f.message),
+                        None => refuse("limit", "限流设置不对"),
+                    },
+                    other => refuse("limit", other.to_string()),
+                },
+            )?)
+        }
+    };
+    Ok((venue, limit))
+}
+
+/// 离场: the venue, one to [`DEPARTURE_VISITS_MAX`] visit ids, a time that is not in the future.
+/// Answers the venue and the ids.
+pub fn check_departure(b: &DepartureBody, now: DateTime<Utc>) -> Result<(uuid::Uuid, Vec<uuid::Uuid>), Refusal> {
+    let venue = uuid::Uuid::parse_str(&b.venue_id).map_err(|_| refuse("venue_id", "场所编号格式不对"))?;
+    check_time(b.at, now, "at")?;
+    if b.visit_ids.is_empty() || b.visit_ids.len() > super::DEPARTURE_VISITS_MAX {
+        return Err(refuse("visit_ids", format!("离场应关闭1至{}条登记", super::DEPARTURE_VISITS_MAX)));
+    }
+    let ids = b
+        .visit_ids
+        .iter()
+        .map(|id| uuid::Uuid::parse_str(id).map_err(|_| refuse("visit_ids", "登记编号格式不对")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((venue, ids))
 }
 
 /// The fields a clerk may correct in a refused record: what a person typed, never an id, a

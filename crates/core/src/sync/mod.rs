@@ -66,6 +66,10 @@ pub enum RecordKind {
     TruckTrip,
     TruckArrival,
     TripUpdate,
+    /// A venue's limit (限流) set or removed at its desk.
+    VenueLimit,
+    /// 离场: check-ins closed at the desk.
+    Departure,
 }
 
 impl RecordKind {
@@ -80,6 +84,8 @@ impl RecordKind {
             RecordKind::TruckTrip => "truck_trip",
             RecordKind::TruckArrival => "truck_arrival",
             RecordKind::TripUpdate => "trip_update",
+            RecordKind::VenueLimit => "venue_limit",
+            RecordKind::Departure => "departure",
         }
     }
 
@@ -87,10 +93,10 @@ impl RecordKind {
     /// then incidents (urgent), then check-ins, then the rest.
     pub fn priority(self) -> u8 {
         match self {
-            RecordKind::Venue | RecordKind::Code | RecordKind::CodeRevoked => 0,
+            RecordKind::Venue | RecordKind::Code | RecordKind::CodeRevoked | RecordKind::VenueLimit => 0,
             RecordKind::Incident | RecordKind::IncidentEvent => 1,
             RecordKind::Visit => 2,
-            RecordKind::TruckTrip | RecordKind::TruckArrival | RecordKind::TripUpdate => 3,
+            RecordKind::TruckTrip | RecordKind::TruckArrival | RecordKind::TripUpdate | RecordKind::Departure => 3,
         }
     }
 }
@@ -362,6 +368,26 @@ pub struct CodeBody {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rotating_only: bool,
 }
+
+/// A venue's limit (kind `venue_limit`): set, or removed (`None`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VenueLimitBody {
+    pub venue_id: String,
+    #[serde(default)]
+    pub limit: Option<crate::occupancy::Limit>,
+}
+
+/// 离场 at a desk (kind `departure`): the check-ins it closed (ids of visits the centre holds,
+/// the desk's own or pulled from a phone), and when. No personal data.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DepartureBody {
+    pub venue_id: String,
+    pub visit_ids: Vec<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// The most check-ins one 离场 closes (a person checked in again and again without leaving).
+pub const DEPARTURE_VISITS_MAX: usize = 50;
 
 /// A code the desk revoked (kind `code_revoked`).
 #[derive(Debug, Clone, Serialize, Deserialize)]

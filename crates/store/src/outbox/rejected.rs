@@ -22,6 +22,8 @@ fn kind_label(kind: &str) -> &'static str {
         "truck_trip" => "货车入口登记",
         "truck_arrival" => "货车到达登记",
         "trip_update" => "货车行程处理",
+        "venue_limit" => "限流设置",
+        "departure" => "离场",
         _ => "记录",
     }
 }
@@ -49,6 +51,8 @@ fn summary(record: &Record) -> String {
                 .and_then(placecode_core::checkin::TripResolution::from_key);
             r.map(|r| r.label()).unwrap_or("").to_owned()
         }
+        RecordKind::VenueLimit => b["limit"]["capacity"].as_u64().map(|c| format!("{c}人")).unwrap_or_default(),
+        RecordKind::Departure => s("at"),
     }
 }
 

@@ -1,0 +1,121 @@
+//! 限流 from the desk to the phone page, through the real sync: a desk (its own SQLite store and
+//! sync client) sets its venue's limit and checks two people in; a phone's check-in then waits
+//! (nothing stored); the desk's 离场 reaches the centre and the phone's next check-in is taken.
+
+mod common;
+
+use chrono::Utc;
+use common::*;
+use sqlx::PgPool;
+
+#[sqlx::test]
+async fn a_full_venue_makes_the_phone_wait_until_the_desk_records_a_departure(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = test_desk(&s, dir.path(), "鼓楼区便民超市", "general", "中山路18号").await;
+    let key = placecode_store::keys::load_or_create(&dir.path().join("k")).unwrap();
+    let mut store = d.store();
+    let code = store.issue_code(&d.venue_id, "正门", &key).unwrap().code;
+    store.set_venue_limit(&d.venue_id, Some((2, 100, 120))).unwrap();
+    let (a, b) = (resident_id(9101), resident_id(9102));
+    for (name, id) in [("王建国", &a), ("李娜", &b)] {
+        let input = placecode_core::checkin::DeclarationInput {
+            name: name.into(),
+            document_kind: None,
+            id_number: id.clone(),
+            address: "鼓楼区中山路18号院".into(),
+            phone: String::new(),
+            visited_risk_area: Some(false),
+            contact_with_suspected: Some(false),
+            temperature_normal: Some(true),
+            temperature: "36.5".into(),
+        };
+        store.declare(&input, &placecode_store::CheckInContext { now: Utc::now(), ..d.ctx.clone() }).unwrap();
+    }
+    d.engine.sync_once().await.unwrap();
+    let limit: (Option<i32>, Option<i32>) =
+        sqlx::query_as("SELECT capacity, limit_percent FROM venues").fetch_one(&pool).await.unwrap();
+    assert_eq!(limit, (Some(2), Some(100)));
+
+    // Full: the phone's declaration waits, told why, and nothing is stored.
+    let phone = phone_client();
+    let url = s.url(&format!("/c/{code}"));
+    let t = form(&phone, &url).await;
+    let res = phone.post(&url).form(&declaration(&t, "赵强", &resident_id(9103))).send().await.unwrap();
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.headers()["refresh"], "30");
+    let html = res.text().await.unwrap();
+    assert!(html.contains("场内人数已满") && html.contains("场内2人，限2人"), "{html}");
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE source = 'phone'").await, 0);
+
+    // 王建国 leaves at the desk: the departure reaches the centre and closes his check-in there.
+    store.check_out(&d.venue_id, &a, Utc::now()).unwrap();
+    d.engine.sync_once().await.unwrap();
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE left_at IS NOT NULL").await, 1);
+    let t = form(&phone, &url).await;
+    let res = phone.post(&url).form(&declaration(&t, "赵强", &resident_id(9103))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("data-colour=\"green\""));
+
+    // Full again; the desk removes the limit: the phone is taken.
+    let other = phone_client();
+    let t = form(&other, &url).await;
+    let body = declaration(&t, "孙丽", &resident_id(9104));
+    assert_eq!(other.post(&url).form(&body).send().await.unwrap().status(), 429);
+    store.set_venue_limit(&d.venue_id, None).unwrap();
+    d.engine.sync_once().await.unwrap();
+    // The processes' cache is told of the change; give the notification a moment.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let t = form(&other, &url).await;
+        let res = other.post(&url).form(&declaration(&t, "孙丽", &resident_id(9104))).send().await.unwrap();
+        if res.status() == 200 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the limit was not lifted: {}", res.status());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// A desk cannot close another desk's venue's check-ins, nor set its limit; a departure naming
+/// nonsense is refused with the field.
+#[sqlx::test]
+async fn departures_and_limits_are_the_venues_desks_alone(pool: PgPool) {
+    use placecode_core::sync::{PushStatus, RecordKind};
+    use placecode_core::venue::CodeKind;
+    use serde_json::json;
+    let s = Server::start(pool.clone()).await;
+    let mut owner = s.desk(&["gulou"], &[]).await;
+    let (venue, _) = owner.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let visit = visit_record(venue, &resident_id(9201), "王建国", Utc::now());
+    let visit_id = visit.id.clone();
+    owner.push(&[visit]).await;
+    let stranger = s.desk(&["longting"], &[]).await;
+    let depart = |ids: serde_json::Value| {
+        record(RecordKind::Departure, json!({"venue_id": venue, "visit_ids": ids, "at": Utc::now()}))
+    };
+    let limit = record(
+        RecordKind::VenueLimit,
+        json!({"venue_id": venue, "limit": {"capacity": 1, "percent": 100, "stay_minutes": 60}}),
+    );
+    let res = stranger.push(&[depart(json!([visit_id])), limit]).await;
+    assert!(res.results.iter().all(|r| r.status == PushStatus::Rejected), "{res:?}");
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE left_at IS NOT NULL").await, 0);
+    assert_eq!(count(&pool, "SELECT count(*) FROM venues WHERE capacity IS NOT NULL").await, 0);
+    for (bad, field) in
+        [(json!([]), "visit_ids"), (json!(["<script>"]), "visit_ids"), (json!(vec![visit_id.clone(); 51]), "visit_ids")]
+    {
+        let res = owner.push(&[depart(bad)]).await;
+        assert_eq!(res.results[0].status, PushStatus::Rejected);
+        assert_eq!(res.results[0].field.as_deref(), Some(field));
+    }
+    let bad_limit = record(
+        RecordKind::VenueLimit,
+        json!({"venue_id": venue, "limit": {"capacity": 0, "percent": 100, "stay_minutes": 60}}),
+    );
+    let res = owner.push(&[bad_limit]).await;
+    assert_eq!(res.results[0].field.as_deref(), Some("limit.capacity"), "{res:?}");
+    let res = owner.push(&[depart(json!([visit_id]))]).await;
+    assert_eq!(res.results[0].status, PushStatus::Stored, "{res:?}");
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE left_at IS NOT NULL").await, 1);
+}
