@@ -52,6 +52,7 @@ pub const COMMANDS: &[(&str, Access)] = &[
     // Occupancy and 限流 of the venue this desk serves.
     ("occupancy", Access::Operator),
     ("check_out", Access::Operator),
+    ("queue_view", Access::Operator),
     ("set_venue_limit", Access::Admin),
     // The door.
     ("check_in_by_id", Access::Operator),

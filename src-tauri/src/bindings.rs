@@ -13,9 +13,10 @@ use placecode_core::risk::{RiskImportReport, RiskStatus};
 use placecode_core::venue::{Catalog, Category, Choice, CodeKind, District, Venue, VenueInput};
 use placecode_core::FieldError;
 use placecode_store::{
-    Arrival, CheckOut, CodeCheck, CrewLookup, CrewMember, Destination, EntranceCount, Incident, IncidentInput,
-    IncidentStatus, Occupancy, Operator, PosterSettings, PreDeclaration, RejectedRecord, ScreenCode, SyncError,
-    SyncProgress, SyncStatus, Trip, TripBoard, TripInput, TripResult, TripStatus, VenueCode,
+    Arrival, CheckOut, CodeCheck, CrewLookup, CrewMember, Destination, EntranceCount, EntranceRate, Incident,
+    IncidentInput, IncidentStatus, Occupancy, Operator, PosterSettings, PreDeclaration, Quarter, QueueView,
+    RejectedRecord, ScreenCode, SyncError, SyncProgress, SyncStatus, Trip, TripBoard, TripInput, TripResult,
+    TripStatus, VenueCode,
 };
 use ts_rs::{Config, TS};
 
@@ -65,6 +66,9 @@ fn typescript_bindings_are_up_to_date() {
         render::<Occupancy>(&cfg),
         render::<EntranceCount>(&cfg),
         render::<CheckOut>(&cfg),
+        render::<QueueView>(&cfg),
+        render::<EntranceRate>(&cfg),
+        render::<Quarter>(&cfg),
         render::<placecode_core::occupancy::Limit>(&cfg),
         render::<crate::commands::LimitInput>(&cfg),
         render::<PosterSettings>(&cfg),

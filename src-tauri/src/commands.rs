@@ -6,8 +6,8 @@ use placecode_core::import::ImportReport;
 use placecode_core::risk::{RiskImportReport, RiskStatus};
 use placecode_core::venue::{Catalog, Venue, VenueInput};
 use placecode_store::{
-    CheckOut, CodeCheck, Incident, IncidentInput, IncidentStatus, Occupancy, Operator, PosterSettings, ScreenCode,
-    VenueCode,
+    CheckOut, CodeCheck, Incident, IncidentInput, IncidentStatus, Occupancy, Operator, PosterSettings, QueueView,
+    ScreenCode, VenueCode,
 };
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
@@ -490,6 +490,13 @@ pub fn occupancy(desk: State<'_, Desk>) -> DeskResult<Occupancy> {
 pub fn check_out(desk: State<'_, Desk>, query: String) -> DeskResult<CheckOut> {
     let venue = served_id(&desk)?;
     Ok(desk.store()?.check_out(&venue, &query, chrono::Utc::now())?)
+}
+
+/// 现场情况: the queue at the venue this desk serves, live.
+#[tauri::command(async)]
+pub fn queue_view(desk: State<'_, Desk>) -> DeskResult<QueueView> {
+    let venue = served_id(&desk)?;
+    Ok(desk.store()?.queue(&venue, chrono::Utc::now())?)
 }
 
 /// A limit as the administrator types it: whole numbers, checked by the core's rule.

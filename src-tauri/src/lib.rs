@@ -193,6 +193,7 @@ desk_commands![
     set_code_rotating_only,
     occupancy,
     check_out,
+    queue_view,
     set_venue_limit,
     poster_preview,
     save_posters,

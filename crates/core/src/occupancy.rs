@@ -105,12 +105,92 @@ pub fn inside(events: &[Event], now: DateTime<Utc>, stay: Duration) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// The queue at a desk, from the times of its check-ins.
+///
+/// A desk records when each check-in ended, not when the person stepped up. While people queue,
+/// the next one steps up as the last one is done, so the gap between two check-ins is the time
+/// the second one took; a gap over [`IDLE_GAP_SECS`] means nobody was waiting and is not a
+/// service time.
+pub mod queue {
+    use chrono::{DateTime, Utc};
+
+    /// A gap longer than this between two check-ins at a desk: nobody was waiting.
+    pub const IDLE_GAP_SECS: i64 = 300;
+    /// The window the rates are measured over.
+    pub const WINDOW_MINUTES: i64 = 15;
+    /// The desk was busy this share of the window or more: people are likely waiting; open another
+    /// lane.
+    pub const BUSY_SHARE: f64 = 0.85;
+
+    /// The seconds each check-in took, from check-in times (any order).
+    pub fn service_times(times: &[DateTime<Utc>]) -> Vec<i64> {
+        let mut t = times.to_vec();
+        t.sort_unstable();
+        t.windows(2)
+            .filter_map(|w| match w {
+                [a, b] => Some((*b - *a).num_seconds()),
+                _ => None,
+            })
+            .filter(|s| (0..=IDLE_GAP_SECS).contains(s))
+            .collect()
+    }
+
+    /// The `p`th percentile (0 to 100) by nearest rank; none of nothing.
+    pub fn percentile(values: &[i64], p: u32) -> Option<i64> {
+        let mut v = values.to_vec();
+        v.sort_unstable();
+        let n = v.len();
+        if n == 0 {
+            return None;
+        }
+        let rank = (usize::try_from(p.min(100)).unwrap_or(100) * n).div_ceil(100).max(1);
+        v.get(rank - 1).copied()
+    }
+
+    /// What a desk's last [`WINDOW_MINUTES`] say: check-ins per minute, the share of the time it
+    /// was busy (check-ins × the median time each), and whether another lane should open.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Load {
+        pub per_minute: f64,
+        pub busy_share: f64,
+        pub open_another_lane: bool,
+    }
+
+    pub fn load(recent: usize, median_secs: Option<i64>) -> Load {
+        let window = (WINDOW_MINUTES * 60) as f64;
+        let n = recent as f64;
+        let busy_share = median_secs.map_or(0.0, |m| (n * m as f64 / window).min(1.0));
+        Load { per_minute: n / WINDOW_MINUTES as f64, busy_share, open_another_lane: busy_share >= BUSY_SHARE }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn at(min: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000 + min * 60, 0).unwrap()
+    }
+
+    #[test]
+    fn the_queue_is_read_from_the_gaps_between_check_ins() {
+        use queue::*;
+        let t = |s: i64| DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap();
+        // A queue (20 s, 30 s, 40 s each), a lunch break, then two more.
+        let times = [t(0), t(20), t(50), t(90), t(4000), t(4030)];
+        assert_eq!(service_times(&times), vec![20, 30, 40, 30]);
+        let shuffled = [t(50), t(4030), t(0), t(90), t(20), t(4000)];
+        assert_eq!(service_times(&shuffled), vec![20, 30, 40, 30]);
+        assert_eq!(percentile(&[20, 30, 40, 30], 50), Some(30));
+        assert_eq!(percentile(&[20, 30, 40, 30], 95), Some(40));
+        assert_eq!(percentile(&[], 50), None);
+        assert_eq!(percentile(&[7], 0), Some(7));
+        // 30 check-ins of 30 s in 15 minutes: busy all the time: open another lane.
+        let busy = load(30, Some(30));
+        assert_eq!((busy.per_minute, busy.busy_share, busy.open_another_lane), (2.0, 1.0, true));
+        let calm = load(10, Some(30));
+        assert!(!calm.open_another_lane && (calm.busy_share - 1.0 / 3.0).abs() < 1e-9);
+        assert!(!load(0, None).open_another_lane);
     }
 
     #[test]

@@ -223,3 +223,121 @@ impl Store {
 
 /// The entrance of check-ins made at the desk without a code.
 pub const DESK_ENTRANCE: &str = "登记台";
+
+/// One entrance now: check-ins per minute over the last [`queue::WINDOW_MINUTES`] and how many
+/// are inside who came in by it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct EntranceRate {
+    pub label: String,
+    pub per_minute: f64,
+    pub inside: u32,
+}
+
+/// Check-ins in one quarter hour of the day (local time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Quarter {
+    /// "08:15".
+    pub start: String,
+    pub check_ins: u32,
+}
+
+/// 现场情况: the queue at the venue this desk serves, live.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct QueueView {
+    pub entrances: Vec<EntranceRate>,
+    pub inside: u32,
+    /// The time each check-in at this desk took today (seconds): median and 95th percentile.
+    pub desk_median_secs: Option<u32>,
+    pub desk_p95_secs: Option<u32>,
+    /// This desk's check-ins per minute lately, and the share of the time it was busy.
+    pub desk_per_minute: f64,
+    pub desk_busy_share: f64,
+    /// Busy nearly all the time: people are likely queuing; open another lane.
+    pub open_another_lane: bool,
+    /// Today's check-ins (every entrance, phones included) in quarter hours, from the first.
+    pub day: Vec<Quarter>,
+}
+
+use placecode_core::occupancy::queue;
+
+impl Store {
+    /// 现场情况 of `venue_id` at `now`: per entrance, this desk's pace, the day in quarter hours.
+    pub fn queue(&self, venue_id: &str, now: DateTime<Utc>) -> Result<QueueView> {
+        let occupancy = self.occupancy(venue_id, now)?;
+        let local = now.with_timezone(&super::shanghai());
+        let midnight = local.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
+        let day_start =
+            midnight.and_local_timezone(super::shanghai()).earliest().map_or(now, |t| t.with_timezone(&Utc));
+        let window = now - chrono::Duration::minutes(queue::WINDOW_MINUTES);
+        let mut stmt = self.conn.prepare(
+            "SELECT v.at, coalesce(c.label, ''), v.operator_id IS NOT NULL FROM visits v LEFT JOIN codes c ON c.code = v.code
+             WHERE v.venue_id = ?1 AND v.at >= ?2 AND v.at <= ?3 ORDER BY v.at",
+        )?;
+        let rows = stmt
+            .query_map(params![venue_id, rfc3339(day_start), rfc3339(now)], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows: Vec<(DateTime<Utc>, String, bool)> = rows
+            .into_iter()
+            .filter_map(|(at, label, desk)| {
+                let at = DateTime::parse_from_rfc3339(&at).ok()?.with_timezone(&Utc);
+                Some((at, if label.is_empty() { DESK_ENTRANCE.to_owned() } else { label }, desk))
+            })
+            .collect();
+        let desk_times: Vec<DateTime<Utc>> = rows.iter().filter(|r| r.2).map(|r| r.0).collect();
+        let gaps = queue::service_times(&desk_times);
+        let median = queue::percentile(&gaps, 50);
+        let recent = desk_times.iter().filter(|t| **t > window).count();
+        let load = queue::load(recent, median);
+        let mut entrances: Vec<EntranceRate> = Vec::new();
+        for (_, label, _) in rows.iter().filter(|r| r.0 > window) {
+            match entrances.iter_mut().find(|e| &e.label == label) {
+                Some(e) => e.per_minute += 1.0,
+                None => entrances.push(EntranceRate { label: label.clone(), per_minute: 1.0, inside: 0 }),
+            }
+        }
+        for e in &mut entrances {
+            e.per_minute /= queue::WINDOW_MINUTES as f64;
+        }
+        for o in &occupancy.entrances {
+            match entrances.iter_mut().find(|e| e.label == o.label) {
+                Some(e) => e.inside = o.inside,
+                None => entrances.push(EntranceRate { label: o.label.clone(), per_minute: 0.0, inside: o.inside }),
+            }
+        }
+        // Quarter hours from the first check-in of the day to now, the empty ones included.
+        let quarter = |t: DateTime<Utc>| {
+            use chrono::Timelike;
+            let l = t.with_timezone(&super::shanghai());
+            (l.hour() * 60 + l.minute()) / 15
+        };
+        let mut counts = [0u32; 96];
+        for (at, _, _) in &rows {
+            if let Some(c) = counts.get_mut(quarter(*at) as usize) {
+                *c += 1;
+            }
+        }
+        let first = rows.first().map_or(quarter(now), |r| quarter(r.0));
+        let day = (first..=quarter(now).max(first))
+            .map(|q| Quarter {
+                start: format!("{:02}:{:02}", q / 4, q % 4 * 15),
+                check_ins: counts.get(q as usize).copied().unwrap_or(0),
+            })
+            .collect();
+        let secs = |v: Option<i64>| v.and_then(|s| u32::try_from(s).ok());
+        Ok(QueueView {
+            entrances,
+            inside: occupancy.inside,
+            desk_median_secs: secs(median),
+            desk_p95_secs: secs(queue::percentile(&gaps, 95)),
+            desk_per_minute: load.per_minute,
+            desk_busy_share: load.busy_share,
+            open_another_lane: load.open_another_lane,
+            day,
+        })
+    }
+}

@@ -153,3 +153,36 @@ fn check_out_refuses_hostile_and_ambiguous_input_with_a_reason() {
     assert!(store.occupancy(&venue, at(1)).unwrap().entrances.iter().all(|e| e.inside == 1));
     assert!(store.occupancy("no-such-venue", at(1)).is_err());
 }
+
+/// 现场情况: thirty people checked in at the desk every 30 seconds: 2 a minute, 30 s each, the
+/// desk busy all the time (open another lane); the day in quarter hours, empty ones included.
+#[test]
+fn the_queue_shows_the_desks_pace_and_the_day_in_quarter_hours() {
+    let (_d, mut store, venue, ctx) = desk();
+    let start = Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap(); // 09:00 in Kaifeng
+    store
+        .declare(
+            &person("王建国", &resident_id(300)),
+            &CheckInContext { now: start - Duration::minutes(40), ..ctx.clone() },
+        )
+        .unwrap();
+    for i in 0..30 {
+        let now = start + Duration::seconds(30 * i);
+        store.declare(&person("李娜", &resident_id(301 + i as u64)), &CheckInContext { now, ..ctx.clone() }).unwrap();
+    }
+    let now = start + Duration::seconds(30 * 29 + 10);
+    let q = store.queue(&venue, now).unwrap();
+    assert_eq!((q.desk_median_secs, q.desk_p95_secs), (Some(30), Some(30)));
+    assert_eq!(q.inside, 31);
+    assert!(q.desk_per_minute >= 1.9 && q.open_another_lane, "{q:?}");
+    assert_eq!(q.entrances.len(), 1);
+    assert_eq!(q.entrances[0].label, placecode_store::DESK_ENTRANCE);
+    assert_eq!(q.entrances[0].inside, 31);
+    let day: Vec<(String, u32)> = q.day.iter().map(|d| (d.start.clone(), d.check_ins)).collect();
+    assert_eq!(day, [("08:15".into(), 1), ("08:30".into(), 0), ("08:45".into(), 0), ("09:00".into(), 30)], "{day:?}");
+    // Later, calm: one more after a long pause is no service time, and no lane to open.
+    let later = now + Duration::hours(2);
+    let q = store.queue(&venue, later).unwrap();
+    assert!(!q.open_another_lane && q.desk_per_minute == 0.0);
+    assert!(store.queue("no-such-venue", later).is_err());
+}

@@ -27,6 +27,7 @@ import type {
   Lookup,
   Occupancy,
   Operator,
+  QueueView,
   PosterSettings,
   PrintJob,
   PrintSetup,
@@ -334,6 +335,11 @@ export function setCodeRotatingOnly(code: string, rotatingOnly: boolean): Promis
 /** How many are inside the venue this desk serves, against its limit (限流). */
 export function occupancy(): Promise<Occupancy> {
   return call<Occupancy>('occupancy');
+}
+
+/** 现场情况: the queue at the venue this desk serves, live. */
+export function queueView(): Promise<QueueView> {
+  return call<QueueView>('queue_view');
 }
 
 /** 离场: a full document number, or the last four of someone inside; the field error's key is "query". */

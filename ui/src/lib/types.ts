@@ -55,6 +55,7 @@ export type { TruckDeclarationInput } from './bindings/TruckDeclarationInput';
 export type { Venue } from './bindings/Venue';
 export type { ScreenCode } from './bindings/ScreenCode';
 export type { Occupancy } from './bindings/Occupancy';
+export type { QueueView } from './bindings/QueueView';
 export type { CheckOut } from './bindings/CheckOut';
 export type { LimitInput } from './bindings/LimitInput';
 export type { VenueCode } from './bindings/VenueCode';

@@ -208,6 +208,17 @@ const en: Messages = {
     removed: 'Limit removed',
     notNumber: 'Please enter a whole number',
   },
+  queue: {
+    title: 'At the door now',
+    inside: '{n} inside',
+    rate: '{label}: {rate} a minute, {n} inside',
+    pace: 'Time per person at this desk: median {median} s, 95% within {p95} s; {rate} a minute in the last 15 min',
+    noPace: 'Too few check-ins at this desk today to tell the time per person',
+    lane: 'This desk has been busy nearly all the last 15 minutes ({share}%): the queue may be growing; open another lane.',
+    chart: 'Check-ins per quarter hour today',
+    chartLabel: 'Check-ins per quarter hour today: {points}',
+    none: 'No check-ins yet today',
+  },
   screen: {
     title: 'Code screen',
     scan: 'Scan with your phone to check in',

@@ -191,6 +191,17 @@ const zhCN = {
     removed: '已取消限流',
     notNumber: '请填写整数',
   },
+  queue: {
+    title: '现场情况',
+    inside: '场内 {n} 人',
+    rate: '{label}：每分钟 {rate} 人，场内 {n} 人',
+    pace: '本台每人用时：中位 {median} 秒，95% 在 {p95} 秒内；近15分钟每分钟 {rate} 人',
+    noPace: '本台今天的登记还不够估算每人用时',
+    lane: '本台近15分钟几乎一直在登记（忙碌 {share}%）：排队可能在变长，建议加开一条通道。',
+    chart: '今日每15分钟登记人数',
+    chartLabel: '今日每15分钟登记人数：{points}',
+    none: '今天还没有登记',
+  },
   screen: {
     title: '扫码屏',
     scan: '请用手机扫码登记',
