@@ -68,6 +68,8 @@ pub struct AppInner {
     pub address_on_file_per_day: i32,
     /// The venue codes, held in memory once [`App::hold_codes`] is called (see `phone/served.rs`).
     pub codes: Arc<phone::served::Codes>,
+    /// The desks' code keys and clock offsets for 扫码屏 tokens, held a minute (see `phone`).
+    pub screen_keys: phone::ScreenKeys,
     /// The door's statements, batched (started on first use).
     door: std::sync::OnceLock<phone::door::Door>,
 }
@@ -106,6 +108,7 @@ impl App {
             address_new_ids_per_day: serve.address_new_ids_per_day,
             address_on_file_per_day: serve.address_on_file_per_day,
             codes: Arc::default(),
+            screen_keys: phone::ScreenKeys::default(),
             door: std::sync::OnceLock::new(),
         }))
     }

@@ -168,22 +168,76 @@ async fn an_entrance_that_takes_only_its_screen_refuses_posters_and_stale_proofs
 #[sqlx::test]
 async fn a_desk_clock_minutes_off_still_works_once_the_centre_has_measured_it(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
-    let mut desk = s.desk(&["gulou"], &[]).await;
-    let (_, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
     let phone = phone_client();
-    // The desk's clock is seven minutes slow: its screen's token is stamped seven minutes ago.
-    let slow = screen_url(&s, &desk.key, &code, Utc::now() - Duration::minutes(7));
-    assert_eq!(phone.get(&slow).send().await.unwrap().status(), 410);
-    // Once a sync has measured it (server minus desk = +7 min), the same screen is live.
-    sqlx::query("UPDATE desks SET clock_offset_ms = $2 WHERE id = $1")
-        .bind(desk.id)
-        .bind(7 * 60 * 1000_i64)
-        .execute(&pool)
-        .await
-        .unwrap();
+    let set_offset = |desk: uuid::Uuid, ms: i64| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query("UPDATE desks SET clock_offset_ms = $2 WHERE id = $1")
+                .bind(desk)
+                .bind(ms)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    // Two desks whose clocks are seven minutes slow: their screens' tokens are stamped seven
+    // minutes ago. The centre has measured one of them (server minus desk = +7 min).
+    let mut measured = s.desk(&["gulou"], &[]).await;
+    let (_, code) = measured.venue_with_code("鼓楼超市", CodeKind::General).await;
+    set_offset(measured.id, 7 * 60 * 1000).await;
+    let slow = screen_url(&s, &measured.key, &code, Utc::now() - Duration::minutes(7));
     assert_eq!(phone.get(&slow).send().await.unwrap().status(), 200);
+    let mut unmeasured = s.desk(&["gulou"], &[]).await;
+    let (_, code) = unmeasured.venue_with_code("鼓楼书店", CodeKind::General).await;
+    let slow = screen_url(&s, &unmeasured.key, &code, Utc::now() - Duration::minutes(7));
+    assert_eq!(phone.get(&slow).send().await.unwrap().status(), 410);
     // A revoked desk's screen is refused.
-    sqlx::query("UPDATE desks SET revoked_at = now() WHERE id = $1").bind(desk.id).execute(&pool).await.unwrap();
-    let live = screen_url(&s, &desk.key, &code, Utc::now());
+    let mut revoked = s.desk(&["gulou"], &[]).await;
+    let (_, code) = revoked.venue_with_code("鼓楼药店", CodeKind::General).await;
+    sqlx::query("UPDATE desks SET revoked_at = now() WHERE id = $1").bind(revoked.id).execute(&pool).await.unwrap();
+    let live = screen_url(&s, &revoked.key, &code, Utc::now());
     assert_eq!(phone.get(&live).send().await.unwrap().status(), 404);
+}
+
+/// A flood of made-up tokens and proofs does not empty the code's bucket: they are refused before
+/// it is touched, and the screen's live code still checks a phone in. One proof is one check-in:
+/// sent again with another form, it is refused at an entrance that takes only its screen.
+#[sqlx::test]
+async fn forged_tokens_cannot_shut_a_screen_out_and_a_proof_is_used_once(pool: PgPool) {
+    let cfg = placecode_central::ServeConfig { rate_code_per_minute: 20, ..serve_config(100_000) };
+    let s = Server::start_with(pool.clone(), cfg).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, code) = desk.venue_with_code("清明上河园", CodeKind::General).await;
+    let only =
+        record(RecordKind::Code, json!({"code": code, "venue_id": venue, "label": "正门", "rotating_only": true}));
+    desk.push(&[only]).await;
+    let flood = phone_client();
+    let parsed = code::parse(&code).unwrap();
+    let poster = s.url(&format!("/c/{code}"));
+    for i in 0..60u8 {
+        let forged =
+            rotating::sign(&SigningKey::new(desk.key.id, [i; 32]), &parsed, Window::at(Utc::now(), 30)).unwrap();
+        let res = flood.get(format!("{poster}/{forged}")).send().await.unwrap();
+        assert_eq!(res.status(), 404);
+        // And forms with no proof at the entrance that takes only its screen.
+        let res = flood.post(&poster).form(&[("csrf", "x"), ("once", "y"), ("present", "1.2")]).send().await.unwrap();
+        assert!(res.status() == 403, "{}", res.status());
+    }
+    // The code's bucket (20 a minute) is untouched: a phone at the screen checks in.
+    let phone = phone_client();
+    let live = screen_url(&s, &desk.key, &code, Utc::now());
+    let html = phone.get(&live).send().await.unwrap().text().await.unwrap();
+    let proof = present_of(&html);
+    let t = csrf(&html);
+    let mut body = declaration(&t, "王建国", &resident_id(7301));
+    body.push(("present", proof.clone()));
+    let res = phone.post(&poster).form(&body).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    // The same proof with another form (someone else declared on this phone): refused.
+    let other = form(&phone, &live).await;
+    let mut body = declaration(&other, "李娜", &resident_id(7302));
+    set(&mut body, "once", &other.once);
+    body.push(("present", proof));
+    assert_eq!(phone.post(&poster).form(&body).send().await.unwrap().status(), 403);
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits").await, 1);
 }

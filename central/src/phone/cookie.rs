@@ -59,18 +59,19 @@ pub(super) fn phone_from_cookie(app: &App, headers: &HeaderMap) -> Option<Uuid> 
 }
 
 /// A form's proof that this phone opened `code`'s page with a live 扫码屏 token at `seen` (Unix
-/// seconds): carried by the form, so the check-in it sends is marked present (到场核验).
-pub(super) fn presence(app: &App, phone: Uuid, code: &str, seen: i64) -> String {
-    format!("{seen}.{}", sign(&app.keys.cookie, &format!("present|{phone}|{code}|{seen}")))
+/// seconds): carried by the form, so the check-in it sends is marked present (到场核验). It is
+/// bound to the form's one-time token: one scan, one check-in (of the people ticked on it).
+pub(super) fn presence(app: &App, phone: Uuid, code: &str, seen: i64, once: Uuid) -> String {
+    format!("{seen}.{}", sign(&app.keys.cookie, &format!("present|{phone}|{code}|{seen}|{once}")))
 }
 
 /// Whether a form's `raw` presence proof is this phone's, for this code, and made at most
 /// [`placecode_core::rotating::FORM_SECS`] before `now` (Unix seconds).
-pub(super) fn present(app: &App, phone: Uuid, code: &str, raw: &str, now: i64) -> bool {
+pub(super) fn present(app: &App, phone: Uuid, code: &str, once: Uuid, raw: &str, now: i64) -> bool {
     let Some((seen, _)) = raw.split_once('.') else { return false };
     let Ok(seen) = seen.parse::<i64>() else { return false };
     (now - placecode_core::rotating::FORM_SECS..=now + 5).contains(&seen)
-        && constant_eq(&presence(app, phone, code, seen), raw)
+        && constant_eq(&presence(app, phone, code, seen, once), raw)
 }
 
 pub(super) fn csrf(app: &App, phone: Uuid) -> String {

@@ -125,29 +125,91 @@ fn server_error(app: &App, t: &Texts, e: CentralError) -> Response {
     message(app, t, StatusCode::INTERNAL_SERVER_ERROR, t.title, t.server_error)
 }
 
-fn limited(app: &App, t: &Texts, who: &str, code: &str) -> Option<Response> {
-    if app.ip_limiter.allow(who) && app.code_limiter.allow(code) {
-        None
-    } else {
-        let mut r = message(app, t, StatusCode::TOO_MANY_REQUESTS, t.title, t.slow_down);
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
-        Some(r)
-    }
-}
-
-/// Rate limits, then the code: the page to show instead when either says no.
+/// Rate limits, then the code, then what proves the request genuine: the page to show instead
+/// when any says no.
 ///
-/// A malformed code is refused before any bucket is touched; a code's bucket is keyed by the
-/// code as parsed (case, dashes and look-alike letters of one code share it), and only a request
-/// its client's own bucket let through takes from it, so one client cannot empty a venue's.
-async fn admit(app: &App, t: &Texts, peer: SocketAddr, headers: &HeaderMap, code: &str) -> Result<Served, Response> {
+/// A malformed code is refused before any bucket is touched; the client's own bucket next; then
+/// `genuine` (a live 扫码屏 token, a form's CSRF token and proof of presence, an entrance that
+/// takes only its screen) before the code's bucket, keyed by the code as parsed (case, dashes and
+/// look-alike letters of one code share it): neither one client nor a flood of made-up tokens or
+/// proofs can empty a venue's bucket and shut its door out.
+async fn admit<F, Fut>(
+    app: &App,
+    t: &Texts,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    code: &str,
+    genuine: F,
+) -> Result<(Served, bool), Response>
+where
+    F: FnOnce(Served) -> Fut,
+    Fut: std::future::Future<Output = Result<(Served, bool), Response>>,
+{
     let parsed = placecode_core::code::parse(code)
         .map_err(|_| message(app, t, StatusCode::NOT_FOUND, t.bad_code_title, t.bad_code_body))?;
     let who = app.client(peer, headers);
-    if let Some(r) = limited(app, t, &who, &parsed.code) {
-        return Err(r);
+    if !app.ip_limiter.allow(&who) {
+        return Err(slow_down(app, t));
     }
-    served(app, t, &parsed.code).await
+    let (s, present) = genuine(served(app, t, &parsed.code).await?).await?;
+    if !app.code_limiter.allow(&parsed.code) {
+        return Err(slow_down(app, t));
+    }
+    Ok((s, present))
+}
+
+fn slow_down(app: &App, t: &Texts) -> Response {
+    let mut r = message(app, t, StatusCode::TOO_MANY_REQUESTS, t.title, t.slow_down);
+    r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+    r
+}
+
+/// A desk's code key and clock offset (none when revoked or unknown), and when it was read.
+type HeldKey = (Option<(placecode_core::code::SigningKey, i64)>, std::time::Instant);
+
+/// The desks' code keys and clock offsets, held [`ScreenKeys::HOLD`] per process: a 扫码屏 token
+/// is checked without a database read, and a desk revoked or re-keyed is seen within that time.
+#[derive(Default)]
+pub struct ScreenKeys(std::sync::Mutex<std::collections::HashMap<Uuid, HeldKey>>);
+
+impl ScreenKeys {
+    pub const HOLD: std::time::Duration = std::time::Duration::from_secs(60);
+
+    /// The key and clock offset of `desk` (none when revoked or unknown).
+    async fn get(
+        &self,
+        app: &App,
+        desk: Uuid,
+    ) -> Result<Option<(placecode_core::code::SigningKey, i64)>, CentralError> {
+        if let Ok(held) = self.0.lock() {
+            if let Some((v, at)) = held.get(&desk) {
+                if at.elapsed() < Self::HOLD {
+                    return Ok(v.clone());
+                }
+            }
+        }
+        /// Key id, key sealed (or, from before, in clear), clock offset.
+        type KeyRow = (i64, Option<String>, Option<Vec<u8>>, Option<i64>);
+        let row: Option<KeyRow> = sqlx::query_as(
+            "SELECT code_key_id, code_key_sealed, code_key_secret, clock_offset_ms FROM desks
+             WHERE id = $1 AND revoked_at IS NULL",
+        )
+        .bind(desk)
+        .fetch_optional(&app.pool)
+        .await?;
+        let v = match row {
+            Some((key_id, sealed, clear, offset)) => {
+                let secret = app.keys.data.code_key(desk, sealed.as_deref(), clear.as_deref())?;
+                Some((placecode_core::code::SigningKey::new(key_id as u32, secret), offset.unwrap_or(0)))
+            }
+            None => None,
+        };
+        if let Ok(mut held) = self.0.lock() {
+            // One entry per desk that shows a screen: a few thousand at most.
+            held.insert(desk, (v.clone(), std::time::Instant::now()));
+        }
+        Ok(v)
+    }
 }
 
 /// What a code's page may be asked: `?new` (someone else on this phone), `?same=` (a 同车人员申报 link).
@@ -306,24 +368,12 @@ async fn rotating(app: &App, t: &Texts, s: &Served, raw: &str) -> Result<(), Res
     let forged = || message(app, t, StatusCode::NOT_FOUND, t.bad_code_title, t.bad_code_body);
     let token = rotating::parse(raw).map_err(|_| forged())?;
     let parsed = placecode_core::code::parse(&s.code).map_err(|_| forged())?;
-    /// Key id, key sealed (or, from before, in clear), clock offset.
-    type KeyRow = (i64, Option<String>, Option<Vec<u8>>, Option<i64>);
-    let row: Option<KeyRow> = sqlx::query_as(
-        "SELECT code_key_id, code_key_sealed, code_key_secret, clock_offset_ms FROM desks
-         WHERE id = $1 AND revoked_at IS NULL",
-    )
-    .bind(s.desk_id)
-    .fetch_optional(&app.pool)
-    .await
-    .map_err(|e| server_error(app, t, e.into()))?;
-    let Some((key_id, sealed, clear, offset)) = row else { return Err(forged()) };
-    let secret =
-        app.keys.data.code_key(s.desk_id, sealed.as_deref(), clear.as_deref()).map_err(|e| server_error(app, t, e))?;
-    let key = placecode_core::code::SigningKey::new(key_id as u32, secret);
+    let held = app.screen_keys.get(app, s.desk_id).await.map_err(|e| server_error(app, t, e))?;
+    let Some((key, offset)) = held else { return Err(forged()) };
     if !token.verify(&key, &parsed) {
         return Err(forged());
     }
-    match token.live(Utc::now(), offset.unwrap_or(0)) {
+    match token.live(Utc::now(), offset) {
         Ok(()) => Ok(()),
         Err(Stale::Expired(_)) => {
             Err(message(app, t, StatusCode::GONE, t.rotating_expired_title, t.rotating_expired_body))
@@ -334,19 +384,18 @@ async fn rotating(app: &App, t: &Texts, s: &Served, raw: &str) -> Result<(), Res
 
 async fn show_in(app: &App, lang: Lang, page: &Page<'_>, peer: SocketAddr, headers: &HeaderMap) -> Response {
     let t = lang.texts();
-    let s = match admit(app, t, peer, headers, page.code).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let present = match page.token {
-        Some(token) => match rotating(app, t, &s, token).await {
-            Ok(()) => true,
-            Err(r) => return r,
-        },
-        None if s.rotating_only => {
-            return message(app, t, StatusCode::FORBIDDEN, t.rotating_only_title, t.rotating_only_body)
+    let genuine = |s: Served| async move {
+        match page.token {
+            Some(token) => rotating(app, t, &s, token).await.map(|()| (s, true)),
+            None if s.rotating_only => {
+                Err(message(app, t, StatusCode::FORBIDDEN, t.rotating_only_title, t.rotating_only_body))
+            }
+            None => Ok((s, false)),
         }
-        None => false,
+    };
+    let (s, present) = match admit(app, t, peer, headers, page.code, genuine).await {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     let query = page.query;
     // Read leniently: the first of each parameter, anything else ignored (never the framework's
@@ -386,11 +435,12 @@ async fn show_in(app: &App, lang: Lang, page: &Page<'_>, peer: SocketAddr, heade
         None => Vec::new(),
     };
     let n = nonce();
-    let presence = if present { presence(app, phone, &s.code, Utc::now().timestamp()) } else { String::new() };
+    let once = Uuid::now_v7();
+    let presence = if present { presence(app, phone, &s.code, Utc::now().timestamp(), once) } else { String::new() };
     let view = View {
         csrf: &csrf(app, phone),
         present: &presence,
-        once: &Uuid::now_v7().to_string(),
+        once: &once.to_string(),
         new: q.new.is_some(),
         destinations: destinations.as_deref(),
         shared: !shared.is_empty(),
@@ -456,25 +506,31 @@ pub async fn submit(
 ) -> Response {
     let lang = Lang::pick(None, &headers);
     let t = lang.texts();
-    let s = match admit(&app, t, peer, &headers, &code).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let fields: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
     let get = |k: &str| fields.iter().find(|(key, _)| key == k).map_or("", |(_, v)| v.as_str());
     // CSRF: the form's token must be this phone's; a stale or foreign form starts over.
-    let Some(phone) = phone_from_cookie(&app, &headers).filter(|p| constant_eq(&csrf(&app, *p), get("csrf"))) else {
-        return message(&app, t, StatusCode::FORBIDDEN, t.title, t.stale_form);
-    };
-    let Ok(once) = Uuid::parse_str(get("once")) else {
-        return message(&app, t, StatusCode::FORBIDDEN, t.title, t.stale_form);
-    };
+    let phone = phone_from_cookie(&app, &headers).filter(|p| constant_eq(&csrf(&app, *p), get("csrf")));
+    let once = Uuid::parse_str(get("once")).ok();
     // Opened from a live 扫码屏 code: marked present. An entrance that takes only that code
-    // refuses any other form (a poster's page, a saved link, a proof minutes too old).
-    let present = cookie::present(&app, phone, &s.code, get("present"), Utc::now().timestamp());
-    if s.rotating_only && !present {
-        return message(&app, t, StatusCode::FORBIDDEN, t.rotating_only_title, t.rotating_only_body);
-    }
+    // refuses any other form (a poster's page, a saved link, a proof minutes too old, another
+    // form's) before the code's bucket is touched.
+    let genuine = |s: Served| async {
+        let (Some(phone), Some(once)) = (phone, once) else {
+            return Err(message(&app, t, StatusCode::FORBIDDEN, t.title, t.stale_form));
+        };
+        let present = cookie::present(&app, phone, &s.code, once, get("present"), Utc::now().timestamp());
+        if s.rotating_only && !present {
+            return Err(message(&app, t, StatusCode::FORBIDDEN, t.rotating_only_title, t.rotating_only_body));
+        }
+        Ok((s, present))
+    };
+    let (s, present) = match admit(&app, t, peer, &headers, &code, genuine).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (Some(phone), Some(once)) = (phone, once) else {
+        return message(&app, t, StatusCode::FORBIDDEN, t.title, t.stale_form);
+    };
     // 限流: at its limit, the venue's next person waits (nothing stored); the page refreshes.
     if let (Some(limit), CodeKind::General) = (s.limit, s.kind) {
         match inside(&app, s.venue_id, &limit).await {

@@ -97,6 +97,10 @@ pub fn english(zh: &str) -> String {
         ("港澳台居民居住证号码应以810000（香港）、820000（澳门）或830000（台湾）开头", "begins with 810000 (Hong Kong), 820000 (Macao) or 830000 (Taiwan)"),
         ("应为证件号码的最后4位（数字或字母）", "the last 4 characters of the document number (digits or letters)"),
         ("必填", "required"),
+        (
+            "只收扫码屏：只适用于一般场所的入口；交通卡口和目的地的码要供货车司乘人员提前申报和扫码",
+            "Screen only: for the entrances of general venues only; a checkpoint's and a destination's codes are for truck crews to declare ahead and scan",
+        ),
         ("请输入证件号码或后四位", "enter a document number or its last four"),
         ("证件号码过长", "the document number is too long"),
         ("场内没有这位来客（未登记入场、已离场或已超过停留时间）", "nobody inside has this number (never checked in, already left, or counted out after the stay)"),

@@ -87,6 +87,17 @@ pub fn sign(key: &SigningKey, code: &ParsedCode, window: Window) -> Option<Strin
     Some(crate::code::encode(&bytes))
 }
 
+/// Whether an entrance with a code of `kind` may take only its screen's code (只收扫码屏): a
+/// general venue's. A checkpoint's code is published for crews to declare before they arrive,
+/// and a destination's is scanned by crews arriving: neither may refuse them.
+pub fn may_take_only_the_screen(kind: crate::venue::CodeKind) -> Result<(), String> {
+    if kind == crate::venue::CodeKind::General {
+        Ok(())
+    } else {
+        Err("只收扫码屏：只适用于一般场所的入口；交通卡口和目的地的码要供货车司乘人员提前申报和扫码".into())
+    }
+}
+
 /// The URL a screen's QR carries: the poster's URL and the token.
 pub fn url(base: &str, code: &str, token: &str) -> String {
     format!("{}/{token}", crate::code::url(base, code))

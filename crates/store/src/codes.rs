@@ -223,6 +223,10 @@ impl Store {
         if c.rotating_only == rotating_only {
             return Ok(c);
         }
+        if rotating_only {
+            placecode_core::rotating::may_take_only_the_screen(c.kind)
+                .map_err(|m| Error::invalid("rotating_only", m))?;
+        }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let changed = tx.execute(
             "UPDATE codes SET rotating_only = ?2 WHERE code = ?1 AND revoked_at IS NULL AND rotating_only <> ?2",

@@ -242,6 +242,9 @@ pub fn check_venue(b: &VenueBody) -> Result<(uuid::Uuid, crate::venue::ValidVenu
 pub fn check_code(b: &CodeBody) -> Result<(uuid::Uuid, crate::code::ParsedCode, String), Refusal> {
     let venue = uuid::Uuid::parse_str(&b.venue_id).map_err(|_| refuse("venue_id", "场所编号格式不对"))?;
     let parsed = crate::code::parse(&b.code).map_err(|m| refuse("code", format!("场所码：{m}")))?;
+    if b.rotating_only {
+        crate::rotating::may_take_only_the_screen(parsed.kind).map_err(|m| refuse("rotating_only", m))?;
+    }
     let label = crate::code::entrance_label(&b.label).map_err(|m| refuse("label", format!("入口名称：{m}")))?;
     Ok((venue, parsed, label))
 }
