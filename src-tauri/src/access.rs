@@ -47,6 +47,10 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("set_poster_settings", Access::Admin),
     // 扫码屏: opened by an operator, it shows the public its rotating code and can do nothing else.
     ("open_screen", Access::Operator),
+    ("running_screens", Access::Operator),
+    // At start, before anyone signs in: the screens the desk runs open again.
+    ("reopen_screens", Access::Open),
+    ("stop_screen", Access::Operator),
     ("screen_code", Access::Screen),
     ("set_code_rotating_only", Access::Admin),
     // Occupancy and 限流 of the venue this desk serves.
@@ -100,9 +104,6 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("truck_board", Access::Operator),
     ("truck_set_overdue_hours", Access::Admin),
 ];
-
-/// The label of the 扫码屏 window.
-pub const SCREEN_WINDOW: &str = "screen";
 
 /// Who may call `command`; `None` for a command not in the table (refused).
 pub fn access(command: &str) -> Option<Access> {

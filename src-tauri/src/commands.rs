@@ -428,40 +428,36 @@ pub fn revoke_code(desk: State<'_, Desk>, code: String, reason: String) -> DeskR
 }
 
 /// 扫码屏: shows `code`'s rotating code, changing every `period` seconds, in a window of its own
-/// (for a second monitor or a screen facing the queue), opening it or bringing it forward.
+/// (for a second monitor or a screen facing the queue), one per entrance, opening it or bringing
+/// it forward.
 #[tauri::command(async)]
 pub fn open_screen(app: tauri::AppHandle, desk: State<'_, Desk>, code: String, period: u32) -> DeskResult<()> {
-    use tauri::Manager;
-    // Refused here, before the window opens, as the screen itself would refuse it.
-    let shown = desk.store()?.screen_code(&code, period, &desk.key, chrono::Utc::now())?;
-    *desk.screen.lock().map_err(|_| DeskError::Internal("screen lock poisoned".into()))? =
-        Some((shown.code, shown.period));
-    if let Some(w) = app.get_webview_window(crate::access::SCREEN_WINDOW) {
-        let _ = w.unminimize();
-        let _ = w.set_focus();
-        return Ok(());
-    }
-    tauri::WebviewWindowBuilder::new(
-        &app,
-        crate::access::SCREEN_WINDOW,
-        tauri::WebviewUrl::App("index.html#screen".into()),
-    )
-    .title(crate::SCREEN_TITLE)
-    .inner_size(760.0, 900.0)
-    .min_inner_size(360.0, 480.0)
-    .build()
-    .map_err(|e| DeskError::Internal(e.to_string()))?;
-    Ok(())
+    crate::screens::open(&app, &desk, &code, period)
 }
 
-/// What the 扫码屏 window shows now (asked every second by that window, and only by it).
+/// The codes whose 扫码屏 this desk runs (open now, or opening again at start).
 #[tauri::command(async)]
-pub fn screen_code(desk: State<'_, Desk>) -> DeskResult<ScreenCode> {
-    let screen = desk.screen.lock().map_err(|_| DeskError::Internal("screen lock poisoned".into()))?.clone();
-    let Some((code, period)) = screen else {
-        return Err(placecode_core::Error::invalid("code", "扫码屏尚未打开：请在登记台的场所码页面打开").into());
-    };
-    Ok(desk.store()?.screen_code(&code, period, &desk.key, chrono::Utc::now())?)
+pub fn running_screens(desk: State<'_, Desk>) -> DeskResult<Vec<String>> {
+    crate::screens::running(&desk)
+}
+
+/// At start: the screens this desk runs open again (asked by the desk's window once drawn).
+#[tauri::command(async)]
+pub fn reopen_screens(app: tauri::AppHandle, desk: State<'_, Desk>) -> DeskResult<usize> {
+    crate::screens::reopen(&app, &desk)
+}
+
+/// 关闭扫码屏: stops a code's screen; its window closes and does not open again at start.
+#[tauri::command(async)]
+pub fn stop_screen(app: tauri::AppHandle, desk: State<'_, Desk>, code: String) -> DeskResult<()> {
+    crate::screens::stop(&app, &desk, &code)
+}
+
+/// What the 扫码屏 window asking shows now (asked every second or so by each screen, and only by
+/// the screens).
+#[tauri::command(async)]
+pub fn screen_code(webview: tauri::Webview, desk: State<'_, Desk>) -> DeskResult<ScreenCode> {
+    crate::screens::current(&desk, webview.label())
 }
 
 /// Whether an entrance takes only its 扫码屏's code (a photo of its poster is then refused).

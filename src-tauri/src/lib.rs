@@ -3,6 +3,7 @@
 mod access;
 mod commands;
 mod error;
+mod screens;
 mod update;
 
 #[cfg(test)]
@@ -37,8 +38,8 @@ pub struct Desk {
     sync: std::sync::Arc<placecode_sync_client::SyncEngine>,
     /// 软件更新: set up at start, once the app knows its version and resource folder.
     updater: std::sync::OnceLock<update::Updater>,
-    /// 扫码屏: the code its window shows and how often it changes (seconds), once opened.
-    screen: Mutex<Option<(String, u32)>>,
+    /// The 扫码屏 windows open: each one's code and how often it changes (seconds).
+    screens: screens::Screens,
 }
 
 impl Desk {
@@ -61,7 +62,7 @@ impl Desk {
             session: Mutex::new(Session::new(idle)),
             saved_files: Mutex::new(Default::default()),
             updater: std::sync::OnceLock::new(),
-            screen: Mutex::new(None),
+            screens: Default::default(),
         })
     }
 
@@ -100,7 +101,7 @@ impl Desk {
     /// public: it may ask for its code and nothing else, and no other window may ask for that.
     pub fn admit(&self, command: &str, window: &str) -> DeskResult<()> {
         let access = access::access(command);
-        if (window == access::SCREEN_WINDOW) != (access == Some(access::Access::Screen)) {
+        if screens::is_screen(window) != (access == Some(access::Access::Screen)) {
             return Err(placecode_store::session::Denied::Forbidden.into());
         }
         let mut session = self.session()?;
@@ -190,6 +191,9 @@ desk_commands![
     set_poster_settings,
     open_screen,
     screen_code,
+    running_screens,
+    reopen_screens,
+    stop_screen,
     set_code_rotating_only,
     occupancy,
     check_out,
@@ -297,11 +301,12 @@ pub fn run() {
             });
             Ok(())
         })
-        // The 扫码屏 goes with the desk's window: no code keeps rotating on a desk that was closed.
+        // Closing the desk's own window leaves the screens running (the queue keeps its code).
         .on_window_event(|window, event| {
-            if window.label() == "main" && matches!(event, tauri::WindowEvent::Destroyed) {
-                if let Some(screen) = window.app_handle().get_webview_window(access::SCREEN_WINDOW) {
-                    let _ = screen.destroy();
+            if screens::is_screen(window.label()) && matches!(event, tauri::WindowEvent::Destroyed) {
+                let desk = window.app_handle().state::<Desk>();
+                if let Err(e) = screens::closed(&desk, window.label()) {
+                    eprintln!("placecode-desk: a closed screen was not forgotten: {}", CommandError::from(&e).code);
                 }
             }
         })
@@ -418,7 +423,7 @@ mod tests {
             }
             for (name, access) in access::COMMANDS {
                 let expected = if *access == Access::Screen { "ok" } else { "forbidden" };
-                assert_eq!(outcome_in(&desk, name, access::SCREEN_WINDOW), expected, "扫码屏: {name}");
+                assert_eq!(outcome_in(&desk, name, "screen-TEST"), expected, "扫码屏: {name}");
             }
         }
     }

@@ -13,6 +13,7 @@ use placecode_core::FieldError;
 use placecode_core::{normalize, validate};
 
 const CODE_SERIAL: &str = "code_serial";
+const OPEN_SCREENS: &str = "open_screens";
 
 /// A code as the desk keeps it (场所码 or 专属场所码, one per entrance).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -252,7 +253,15 @@ impl Store {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<ScreenCode> {
         use placecode_core::rotating;
-        let c = self.code(code)?;
+        // A code revoked while its screen shows it: the screen moves on to its replacement for
+        // the same entrance (作废 always issues one), so the queue is never left without a code.
+        let mut c = self.code(code)?;
+        for _ in 0..32 {
+            match (&c.revoked_at, &c.replaced_by) {
+                (Some(_), Some(next)) => c = self.code(next)?,
+                _ => break,
+            }
+        }
         if c.revoked_at.is_some() {
             return Err(Error::invalid("code", "该场所码已作废：请在登记台的场所码页面为新码打开扫码屏"));
         }
@@ -272,6 +281,16 @@ impl Store {
             clock_offset_ms: setting(&self.conn, crate::outbox::CLOCK)?.and_then(|v| v.parse().ok()),
             rotating_only: c.rotating_only,
         })
+    }
+
+    /// The 扫码屏 windows open at this desk (code and period), so they open again at start.
+    pub fn open_screens(&self) -> Result<Vec<(String, u32)>> {
+        Ok(setting(&self.conn, OPEN_SCREENS)?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default())
+    }
+
+    pub fn set_open_screens(&mut self, screens: &[(String, u32)]) -> Result<()> {
+        let v = serde_json::to_string(screens).map_err(|e| Error::internal(e.to_string()))?;
+        set_setting(&self.conn, OPEN_SCREENS, &v)
     }
 
     pub fn code(&self, code: &str) -> Result<VenueCode> {

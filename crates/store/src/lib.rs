@@ -278,6 +278,7 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE codes ADD COLUMN rotating_only INTEGER NOT NULL DEFAULT 0;",
     // 17: occupancy and 限流: when a person left (离场), and each venue's limit.
     "ALTER TABLE visits ADD COLUMN left_at TEXT;
+    ALTER TABLE visits ADD COLUMN present INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX visits_inside ON visits (venue_id, at) WHERE left_at IS NULL;
     CREATE TABLE venue_limits (
         venue_id     TEXT PRIMARY KEY REFERENCES venues (id),

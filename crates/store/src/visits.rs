@@ -58,7 +58,7 @@ impl Store {
         let (start, end) = day_bounds(day)?;
         let mut stmt = self.conn.prepare(
             "SELECT v.id, v.at, p.name, p.id_number, v.colour, v.way_in, o.name, v.helper, v.trip_code_checked,
-                    v.sync_state
+                    v.sync_state, v.present
              FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN operators o ON o.id = v.operator_id
              WHERE v.at >= ?1 AND v.at < ?2 ORDER BY v.at DESC",
         )?;
@@ -84,6 +84,7 @@ impl Store {
                 helped_by: helped_by(r.get(7)?),
                 trip_code_checked: r.get(8)?,
                 sync_state: r.get(9)?,
+                present: r.get(10)?,
             };
             Ok(Listed { name, id_number, visit })
         })?;

@@ -207,7 +207,8 @@ fn codes_of_an_earlier_key_verify_from_the_desks_records() {
 
 /// 扫码屏: the screen's code changes with its window and verifies with the desk's key; an
 /// entrance set to take only it tells the centre (its code's record sent again, once per change),
-/// keeps the setting when the code is replaced, and a revoked code shows nothing.
+/// keeps the setting when the code is replaced, and a screen of a revoked code shows its
+/// replacement.
 #[test]
 fn the_screen_code_rotates_and_an_entrance_can_take_only_it() {
     use placecode_core::rotating;
@@ -256,8 +257,10 @@ fn the_screen_code_rotates_and_an_entrance_can_take_only_it() {
     // A replacement keeps the entrance's setting, and its record says so.
     let new = store.revoke_code(&code.code, "海报被撕毁", &key).unwrap();
     assert!(new.rotating_only);
-    let e = store.screen_code(&code.code, 30, &key, at).unwrap_err();
-    assert_eq!((e.code(), e.fields()), ("invalid", vec!["code"]));
+    // A screen showing the revoked code moves on to its replacement.
+    let moved = store.screen_code(&code.code, 30, &key, at).unwrap();
+    assert_eq!(moved.code, new.code);
+    assert!(moved.url.contains(&new.code));
     assert!(store.set_code_rotating_only(&code.code, false).is_err(), "a revoked code");
     let queued = store.outbox_batch((0, 0), 1000).unwrap();
     assert!(queued.iter().any(|r| r.record.contains(&new.code) && r.record.contains("\"rotating_only\":true")));

@@ -156,21 +156,14 @@ async fn a_code_screen_rotates_and_its_screenshot_decodes() -> WebDriverResult<(
     let first = desk.attr("screen-qr", "data-url").await?.unwrap_or_default();
     assert!(first.contains(&format!("/C/{code}/")), "{first}");
 
-    // The picture on the screen is the code: read by an independent decoder from a screenshot.
+    // The picture on the screen is the code: read by an independent decoder from a screenshot
+    // (checked against the desk's key once it has quit: no second process opens its data while
+    // it runs).
     let shot = desk.screenshot("35-code-screen").await?;
     let read = Command::new("zbarimg").args(["-q", "--raw"]).arg(&shot).output().expect("zbarimg");
     let read = String::from_utf8_lossy(&read.stdout).trim().to_owned();
-    let mut store = placecode_store::Store::open(&data.join("desk.sqlite3")).expect("the desk's store");
-    let key = placecode_store::keys::for_store(&data, &mut store).expect("desk key");
-    drop(store);
-    let verifies = |url: &str| {
-        let parsed = placecode_core::code::parse(url).expect("a venue code URL");
-        let token = placecode_core::rotating::parse(url.rsplit('/').next().unwrap_or_default()).expect("a token");
-        parsed.verify(&key) && token.verify(&key, &parsed) && token.window.period == 15
-    };
-    // The code may have changed between reading the attribute and the screenshot.
-    assert!(read.contains(&format!("/C/{code}/")) && verifies(&read), "the screen shows {read:?}");
-    assert!(verifies(&first));
+    assert!(read.contains(&format!("/C/{code}/")), "the screen shows {read:?}");
+    let mut urls = vec![read, first.clone()];
 
     // The window ends: a new code, without anyone touching anything.
     let next = loop {
@@ -181,7 +174,7 @@ async fn a_code_screen_rotates_and_its_screenshot_decodes() -> WebDriverResult<(
         assert!(std::time::Instant::now() < deadline + std::time::Duration::from_secs(20), "the code never changed");
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     };
-    assert!(verifies(&next));
+    urls.push(next);
 
     // The screen faces the public: its window reaches nothing else, signed in or not.
     for (command, args) in [
@@ -202,5 +195,54 @@ async fn a_code_screen_rotates_and_its_screenshot_decodes() -> WebDriverResult<(
     desk.driver.switch_to_window(screen).await?;
     desk.wait_text("screen-only", "本入口只接受本屏上的码").await?;
     desk.screenshot("36-code-screen-only").await?;
-    desk.quit().await
+
+    // A second entrance gets a screen of its own; the first keeps its code.
+    desk.driver.switch_to_window(main.clone()).await?;
+    desk.keys("new-code-label", "东门").await?;
+    desk.keys("new-code-label", Key::Enter).await?;
+    desk.wait_text("codes-notice", "东门").await?;
+    let east = desk
+        .driver
+        .query(By::XPath("//*[@data-testid='code-row'][contains(., '东门')]//*[@data-testid='code-screen']"))
+        .first()
+        .await?;
+    east.click().await?;
+    desk.wait_text("codes-notice", "“东门”的扫码屏已打开").await?;
+    let screens =
+        |handles: Vec<WindowHandle>, main: &WindowHandle| handles.into_iter().filter(|w| w != main).collect::<Vec<_>>();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while screens(desk.driver.windows().await?, &main).len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "no second screen");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let mut shown = Vec::new();
+    for w in screens(desk.driver.windows().await?, &main) {
+        desk.driver.switch_to_window(w).await?;
+        shown.push(desk.wait_text("screen-entrance", "门").await?);
+    }
+    shown.sort();
+    assert_eq!(shown, ["东门", "南门"]);
+    desk.quit().await?;
+
+    // Started again, the desk opens both screens as they were, nobody signed in.
+    let desk = DeskApp::start(&data).await?;
+    let main = desk.driver.window().await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while screens(desk.driver.windows().await?, &main).len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "the screens did not open again");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    let w = screens(desk.driver.windows().await?, &main).remove(0);
+    desk.driver.switch_to_window(w).await?;
+    urls.push(desk.attr("screen-qr", "data-url").await?.unwrap_or_default());
+    desk.quit().await?;
+
+    let mut store = placecode_store::Store::open(&data.join("desk.sqlite3")).expect("the desk's store");
+    let key = placecode_store::keys::for_store(&data, &mut store).expect("desk key");
+    for url in &urls {
+        let parsed = placecode_core::code::parse(url).expect("a venue code URL");
+        let token = placecode_core::rotating::parse(url.rsplit('/').next().unwrap_or_default()).expect("a token");
+        assert!(parsed.verify(&key) && token.verify(&key, &parsed) && token.window.period == 15, "{url}");
+    }
+    Ok(())
 }

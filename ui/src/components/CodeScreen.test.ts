@@ -47,7 +47,7 @@ describe('CodeScreen', () => {
     expect(screen.getByText('请用手机扫码登记')).toBeInTheDocument();
     expect(screen.getByText('Scan with your phone to check in')).toBeInTheDocument();
     await vi.advanceTimersByTimeAsync(1000);
-    expect(screen.getByTestId('screen-left')).toHaveTextContent('19秒后换码');
+    expect(screen.getByTestId('screen-left')).toHaveTextContent('19秒后换码 · New code in 19 s');
     expect(screen.queryByTestId('screen-clock')).toBeNull();
     expect(screen.queryByTestId('screen-only')).toBeNull();
     await vi.advanceTimersByTimeAsync(20_000);
@@ -57,7 +57,9 @@ describe('CodeScreen', () => {
   it('says when the entrance takes only this screen, and when the clock is off', async () => {
     screenCode.mockResolvedValue(shown(0, { rotating_only: true, clock_offset_ms: -185_000 }));
     render(CodeScreen);
-    expect(await screen.findByTestId('screen-only')).toHaveTextContent('本入口只接受本屏上的码');
+    expect(await screen.findByTestId('screen-only')).toHaveTextContent(
+      '本入口只接受本屏上的码 / This entrance only takes the code on this screen',
+    );
     expect(screen.getByTestId('screen-clock')).toHaveTextContent('本机时钟与中心相差3分钟');
   });
 

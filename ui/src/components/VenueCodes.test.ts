@@ -340,6 +340,19 @@ describe('VenueCodes', () => {
     expect(await screen.findByTestId('codes-error')).toHaveTextContent('只有管理员可以操作');
     expect(within(row(EAST)).getByTestId('code-rotating-only')).toBeChecked();
   });
+
+  it('a running screen is marked on its row and 关闭扫码屏 stops it', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.runningScreens).mockResolvedValue([EAST]);
+    vi.mocked(api.stopScreen).mockResolvedValue(undefined);
+    renderPanel({ admin: false });
+    await screen.findAllByTestId('code-row');
+    expect(within(row(EAST)).getByTestId('code-screen-running')).toHaveTextContent('扫码屏运行中');
+    await user.click(within(row(EAST)).getByRole('button', { name: '关闭扫码屏：东门' }));
+    expect(api.stopScreen).toHaveBeenCalledWith(EAST);
+    expect(await screen.findByTestId('codes-notice')).toHaveTextContent('“东门”的扫码屏已关闭');
+    expect(within(row(EAST)).queryByTestId('code-screen-running')).toBeNull();
+  });
 });
 
 async function waitForRow(code: string): Promise<HTMLElement> {

@@ -322,6 +322,21 @@ export function openScreen(code: string, period: number): Promise<void> {
   return call<void>('open_screen', { code, period });
 }
 
+/** The codes whose 扫码屏 this desk runs (open now, or opening again at start). */
+export function runningScreens(): Promise<string[]> {
+  return call<string[]>('running_screens');
+}
+
+/** At start: the screens this desk runs open again, as they were. */
+export function reopenScreens(): Promise<number> {
+  return call<number>('reopen_screens');
+}
+
+/** 关闭扫码屏: the screen's window closes and does not open again at start. */
+export function stopScreen(code: string): Promise<void> {
+  return call<void>('stop_screen', { code });
+}
+
 /** What the 扫码屏 window shows now (only that window may ask). */
 export function screenCode(): Promise<ScreenCode> {
   return call<ScreenCode>('screen_code');

@@ -112,6 +112,7 @@ export function visitRow(overrides: Partial<VisitRow> = {}): VisitRow {
     helped_by: null,
     trip_code_checked: true,
     sync_state: 'pending',
+    present: false,
     ...overrides,
   };
 }

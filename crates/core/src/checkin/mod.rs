@@ -398,6 +398,8 @@ pub struct VisitRow {
     pub trip_code_checked: bool,
     /// pending | synced
     pub sync_state: String,
+    /// A phone's check-in made with a live 扫码屏 code (到场核验).
+    pub present: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

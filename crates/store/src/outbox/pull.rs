@@ -128,8 +128,8 @@ fn apply_visit(tx: &Connection, v: &VisitBody, id: &str, source: &str) -> Result
     };
     tx.execute(
         "INSERT INTO visits (id, person_id, venue_id, code, way_in, operator_id, helper, declaration,
-            trip_code_checked, colour, health_code, reasons, at, desk_id, sync_state)
-         VALUES (?1, ?2, ?3, ?4, ?5, NULL, NULL, NULL, 0, ?6, ?7, ?8, ?9, ?10, 'synced')
+            trip_code_checked, colour, health_code, reasons, at, desk_id, sync_state, present)
+         VALUES (?1, ?2, ?3, ?4, ?5, NULL, NULL, NULL, 0, ?6, ?7, ?8, ?9, ?10, 'synced', ?11)
          ON CONFLICT (id) DO NOTHING",
         params![
             id,
@@ -141,7 +141,8 @@ fn apply_visit(tx: &Connection, v: &VisitBody, id: &str, source: &str) -> Result
             v.health_code.key(),
             reasons,
             rfc3339(v.at),
-            source
+            source,
+            v.present
         ],
     )?;
     Ok(())

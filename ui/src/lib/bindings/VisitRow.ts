@@ -9,4 +9,8 @@ export type VisitRow = { id: string, at: string, masked_name: string, masked_id:
 /**
  * pending | synced
  */
-sync_state: string, };
+sync_state: string, 
+/**
+ * A phone's check-in made with a live 扫码屏 code (到场核验).
+ */
+present: boolean, };

@@ -72,8 +72,8 @@ export function locale(): Locale {
   return currentLocale;
 }
 
-function lookup(key: string): unknown {
-  let node: unknown = current;
+function lookup(key: string, messages: Messages = current): unknown {
+  let node: unknown = messages;
   for (const part of key.split('.')) {
     if (node === null || typeof node !== 'object') return undefined;
     node = (node as Record<string, unknown>)[part];
@@ -83,7 +83,12 @@ function lookup(key: string): unknown {
 
 /** The text for `key`, with each `{param}` replaced; an unknown key shows as itself. */
 export function t(key: MessageKey, params?: Params): string {
-  const text = lookup(key);
+  return tIn(currentLocale, key, params);
+}
+
+/** [`t`] in a given language, whatever the desk's (the 扫码屏 speaks both to the queue). */
+export function tIn(locale: Locale, key: MessageKey, params?: Params): string {
+  const text = lookup(key, locales[locale]);
   if (typeof text !== 'string') return key;
   if (!params) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) =>

@@ -161,6 +161,10 @@ const zhCN = {
     screenPeriod: '扫码屏换码间隔',
     screenSeconds: '{n}秒',
     screenOpened: '“{label}”的扫码屏已打开：把窗口拖到朝向排队人群的屏幕上。码每{n}秒更换，照片和截图几分钟后失效。',
+    screenRunning: '扫码屏运行中',
+    screenStop: '关闭扫码屏',
+    screenStopLabel: '关闭扫码屏：{label}',
+    screenStopped: '“{label}”的扫码屏已关闭，下次启动也不再打开。',
     rotatingOnly: '只收扫码屏',
     rotatingOnlyLabel: '“{label}”只接受扫码屏上的码（张贴的海报、照片不能登记）',
     rotatingOnlyOn: '“{label}”已设为只接受扫码屏上的码；连接中心后生效。',
@@ -205,7 +209,6 @@ const zhCN = {
   screen: {
     title: '扫码屏',
     scan: '请用手机扫码登记',
-    scanOther: 'Scan with your phone to check in',
     changesIn: '{n}秒后换码',
     rotatingOnly: '本入口只接受本屏上的码',
     loading: '正在生成…',
@@ -750,6 +753,7 @@ const zhCN = {
     discarded: '已放弃：{summary}',
   },
   today: {
+    present: ' · 到场核验',
     title: '今日登记',
     dayTitle: '{day} 登记',
     titleOf: '今日登记（{day}）',
