@@ -35,9 +35,7 @@ fn resident_id_in(region: &str, seed: u64) -> String {
     let day = 1 + (seed % 28);
     let serial = seed % 1000;
     let body = format!("{region}{year}{month:02}{day:02}{serial:03}");
-    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body.bytes().zip(weights).map(|(b, w)| u32::from(b - b'0') * w).sum();
-    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+    format!("{body}{}", placecode_core::identity::check_character(body.as_bytes()).unwrap_or('0'))
 }
 
 fn visit(venue: Uuid, seed: u64) -> Record {

@@ -17,6 +17,26 @@ fn seed(data: &Path) {
     );
 }
 
+/// 场所列表 › 西司门农贸市场 › 场所码.
+async fn open_codes(desk: &DeskApp) -> WebDriverResult<()> {
+    desk.click("nav-venues").await?;
+    desk.testid("venue-search").await?;
+    let row =
+        desk.driver.query(By::XPath("//*[@data-testid='venue-row'][contains(., '西司门农贸市场')]")).first().await?;
+    row.find(By::Css("[data-testid='venue-codes']")).await?.click().await?;
+    desk.testid("codes-panel").await?;
+    Ok(())
+}
+
+/// 新增入口: the first code of the venue's first entrance, as its row shows it.
+async fn issue(desk: &DeskApp, entrance: &str) -> WebDriverResult<String> {
+    desk.keys("new-code-label", entrance).await?;
+    desk.keys("new-code-label", Key::Enter).await?;
+    let code = desk.attr("code-row", "data-code").await?.unwrap_or_default();
+    assert_eq!(code.len(), 34, "{code:?}");
+    Ok(code)
+}
+
 #[tokio::test]
 async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult<()> {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -27,16 +47,8 @@ async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult
     let desk = DeskApp::start_with_env(&data, &[("PLACECODE_SAVE_DIR", &saved)]).await?;
     sign_in(&desk).await?;
 
-    desk.click("nav-venues").await?;
-    desk.testid("venue-search").await?;
-    let row =
-        desk.driver.query(By::XPath("//*[@data-testid='venue-row'][contains(., '西司门农贸市场')]")).first().await?;
-    row.find(By::Css("[data-testid='venue-codes']")).await?.click().await?;
-    desk.testid("codes-panel").await?;
-    desk.keys("new-code-label", "东门").await?;
-    desk.keys("new-code-label", Key::Enter).await?;
-    let code = desk.attr("code-row", "data-code").await?.unwrap_or_default();
-    assert_eq!(code.len(), 34, "{code:?}");
+    open_codes(&desk).await?;
+    let code = issue(&desk, "东门").await?;
 
     desk.click("code-preview-button").await?;
     assert!(desk.attr("code-preview-image", "src").await?.unwrap_or_default().starts_with("data:image/png;base64,"));
@@ -121,16 +133,8 @@ async fn a_code_screen_rotates_and_its_screenshot_decodes() -> WebDriverResult<(
     seed(&data);
     let desk = DeskApp::start(&data).await?;
     sign_in(&desk).await?;
-    desk.click("nav-venues").await?;
-    desk.testid("venue-search").await?;
-    let row =
-        desk.driver.query(By::XPath("//*[@data-testid='venue-row'][contains(., '西司门农贸市场')]")).first().await?;
-    row.find(By::Css("[data-testid='venue-codes']")).await?.click().await?;
-    desk.testid("codes-panel").await?;
-    desk.keys("new-code-label", "南门").await?;
-    desk.keys("new-code-label", Key::Enter).await?;
-    let code = desk.attr("code-row", "data-code").await?.unwrap_or_default();
-    assert_eq!(code.len(), 34, "{code:?}");
+    open_codes(&desk).await?;
+    let code = issue(&desk, "南门").await?;
     assert_eq!(desk.invoke("screen_code", serde_json::json!({})).await?, Err("forbidden".into()));
 
     thirtyfour::components::SelectElement::new(&desk.testid("screen-period").await?)

@@ -34,12 +34,5 @@ pub fn person(name: &str, id: &str) -> DeclarationInput {
 
 /// A valid resident ID number (Kaifeng prefix, born 1980-1999) from a seed.
 pub fn resident_id(seed: u64) -> String {
-    let year = 1980 + (seed / 1000 % 20);
-    let day = 1 + (seed % 28);
-    let serial = seed % 1000;
-    let body = format!("410202{year}01{day:02}{serial:03}");
-    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body.bytes().zip(weights).map(|(b, w)| u32::from(b - b'0') * w).sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{body}{check}")
+    placecode_core::identity::sample_resident_id(seed)
 }
