@@ -214,7 +214,10 @@ pub async fn venue(db: Db<'_>, keys: &crate::Keys, actor: &Actor, q: &VenueQuery
 }
 
 /// 时空伴随: everyone at the same venue within `hours` of one of the person's verified visits in
-/// the last 14 days. Each of the person's visits is one index range scan on (venue_id, at).
+/// the last 14 days, by real stays where a desk recorded a 离场: a visit is taken to last from its
+/// check-in until its 离场, or `hours` when none was recorded, and two overlap when those spans
+/// meet (with no 离场 on either side, that is arriving within `hours` of each other). Each of the
+/// person's visits is one index range scan on (venue_id, at).
 pub async fn overlap(
     db: Db<'_>,
     keys: &crate::Keys,
@@ -230,7 +233,7 @@ pub async fn overlap(
     let h = id_hash(&keys.lookup, &q.id_number)?;
     let rows: Vec<Overlap> = sqlx::query_as(
         "WITH me AS (SELECT id FROM people WHERE id_hash = $1),
-         mine AS (SELECT v.id, v.venue_id, v.at FROM visits v, me
+         mine AS (SELECT v.id, v.venue_id, v.at, v.left_at FROM visits v, me
                   WHERE v.person_id = me.id AND v.verified AND v.at >= $2 - interval '14 days' AND v.at <= $2)
          SELECT DISTINCT ON (o.id) o.id AS visit_id, o.at, o.venue_id, ve.name AS venue_name, p.name,
              p.document_number, p.phone, o.colour, o.source, o.verified, d.details AS typed, p.id_hash,
@@ -238,6 +241,8 @@ pub async fn overlap(
          FROM mine m
          JOIN visits o ON o.venue_id = m.venue_id
              AND o.at BETWEEN m.at - make_interval(hours => $3) AND m.at + make_interval(hours => $3)
+             AND o.at <= coalesce(m.left_at, m.at + make_interval(hours => $3))
+             AND coalesce(o.left_at, o.at + make_interval(hours => $3)) >= m.at
          JOIN people p ON p.id = o.person_id
          LEFT JOIN venues ve ON ve.id = o.venue_id
          LEFT JOIN person_details d ON NOT o.verified AND d.person_id = o.person_id

@@ -101,6 +101,38 @@ async fn person_venue_and_overlap_queries_are_answered_and_audited(pool: PgPool)
     assert!(logged.contains('*') && !logged.contains(&case[6..14]), "{logged}");
 }
 
+/// 时空伴随 by real stays: the case left the market ten minutes after arriving (离场 at the desk);
+/// someone arriving 30 minutes after the case is no contact, someone who arrived before and was
+/// still there is, and someone who left before the case arrived is not.
+#[sqlx::test]
+async fn overlap_uses_real_stays_where_a_departure_was_recorded(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (mall, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let now = Utc::now();
+    let at = |m: i64| now - Duration::hours(3) + Duration::minutes(m);
+    let case = resident_id(11);
+    let visits = [
+        visit_record(mall, &case, "病例甲", at(60)),
+        visit_record(mall, &resident_id(12), "后到乙", at(90)),
+        visit_record(mall, &resident_id(13), "先到丙", at(30)),
+        visit_record(mall, &resident_id(14), "早走丁", at(0)),
+    ];
+    let ids: Vec<String> = visits.iter().map(|v| v.id.clone()).collect();
+    assert!(desk.push(&visits).await.results.iter().all(|r| r.status == PushStatus::Stored));
+    let leave = |id: &str, m: i64| {
+        record(placecode_core::sync::RecordKind::Departure, json!({"venue_id": mall, "visit_ids": [id], "at": at(m)}))
+    };
+    let res = desk.push(&[leave(&ids[0], 70), leave(&ids[3], 20)]).await;
+    assert!(res.results.iter().all(|r| r.status == PushStatus::Stored), "{res:?}");
+    let token = placecode_central::trace::make_tracer(&pool, "疾控中心张医生", 30, &[]).await.unwrap();
+    let (status, body) =
+        post(&s, "/api/v1/trace/overlap", &token, json!({"purpose": "流调测试", "id_number": case, "hours": 2})).await;
+    assert_eq!(status, 200, "{body}");
+    let names: Vec<&str> = body["overlaps"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["先到丙"], "{body}");
+}
+
 #[sqlx::test]
 async fn old_days_are_dropped_whole(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
