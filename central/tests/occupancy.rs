@@ -43,7 +43,9 @@ async fn a_full_venue_makes_the_phone_wait_until_the_desk_records_a_departure(po
     let t = form(&phone, &url).await;
     let res = phone.post(&url).form(&declaration(&t, "赵强", &resident_id(9103))).send().await.unwrap();
     assert_eq!(res.status(), 429);
-    assert_eq!(res.headers()["refresh"], "30");
+    // The form's script sends the same form again by itself (fields, token and proof kept).
+    assert_eq!(res.headers()["x-placecode-wait"], "30");
+    assert!(res.headers().get("refresh").is_none(), "a reload would lose the form");
     let html = res.text().await.unwrap();
     assert!(html.contains("场内人数已满") && html.contains("场内2人，限2人"), "{html}");
     assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE source = 'phone'").await, 0);

@@ -239,6 +239,9 @@ const SCREEN_TITLE: &str = "开封市场所码 · 扫码屏";
 /// Why the desk could not open its data at start (see [`run`]).
 struct Unopened(String);
 
+/// The data folder's lock, held while this desk runs.
+struct DeskLock(#[allow(dead_code)] std::fs::File);
+
 pub fn run() {
     let handler = command_handler();
     let result = tauri::Builder::default()
@@ -246,6 +249,23 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             let dir = data_dir(app)?;
+            // One desk per data folder: a second start (a double click, the desk started again
+            // while it runs) says so and leaves; two processes on one database lose writes.
+            std::fs::create_dir_all(&dir)?;
+            let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join("desk.lock"))?;
+            if lock.try_lock().is_err() {
+                use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+                let handle = app.handle().clone();
+                app.dialog()
+                    .message("登记台已经在运行：请切换到已打开的登记台窗口。\nThe desk is already running: switch to its window.")
+                    .title(WINDOW_TITLE)
+                    .kind(MessageDialogKind::Info)
+                    .show(move |_| handle.exit(0));
+                app.manage(Unopened("登记台已经在运行".into()));
+                return Ok(());
+            }
+            // Held while the desk runs.
+            app.manage(DeskLock(lock));
             let resources = app.path().resource_dir().ok();
             let desk = match Desk::open(dir.clone()) {
                 Ok(desk) => Desk { font_dir: resources.as_ref().map(|d| d.join("fonts")), ..desk },
@@ -301,8 +321,13 @@ pub fn run() {
             });
             Ok(())
         })
-        // Closing the desk's own window leaves the screens running (the queue keeps its code).
+        // Closing the desk's own window quits the desk, its screens with it (they open again at the
+        // next start, until 关闭扫码屏): a desk with no window of its own could not be reached,
+        // and starting it again would be refused.
         .on_window_event(|window, event| {
+            if window.label() == "main" && matches!(event, tauri::WindowEvent::Destroyed) {
+                window.app_handle().exit(0);
+            }
             if screens::is_screen(window.label()) && matches!(event, tauri::WindowEvent::Destroyed) {
                 let desk = window.app_handle().state::<Desk>();
                 if let Err(e) = screens::closed(&desk, window.label()) {

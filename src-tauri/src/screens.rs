@@ -1,9 +1,9 @@
 //! 扫码屏 windows: one per entrance, each showing its own code with a token that changes every
-//! few seconds (`placecode_core::rotating`). A window keeps running while the desk is signed out
-//! or its main window is closed, and follows its code to the replacement when the code is
-//! revoked. The desk runs a screen until the clerk stops it (关闭扫码屏 on the codes page): one
-//! whose window was closed, or that was running when the desk quit or the laptop shut down,
-//! opens again at start, as it was.
+//! few seconds (`placecode_core::rotating`). A window keeps running while the desk is signed out,
+//! and follows its code to the replacement when the code is revoked. The desk runs a screen until
+//! the clerk stops it (关闭扫码屏 on the codes page): one whose window was closed, or that was
+//! running when the desk quit (closing the desk's window quits it) or the laptop shut down, opens
+//! again at start, as it was.
 //!
 //! A screen faces the public: the shell's gate (`Desk::admit`) lets a screen's window call only
 //! `screen_code`, which answers that window's own code and nothing else.

@@ -531,13 +531,16 @@ pub async fn submit(
     let (Some(phone), Some(once)) = (phone, once) else {
         return message(&app, t, StatusCode::FORBIDDEN, t.title, t.stale_form);
     };
-    // 限流: at its limit, the venue's next person waits (nothing stored); the page refreshes.
+    // 限流: at its limit, the venue's next person waits (nothing stored). The form's script sends
+    // the same form again by itself every 30 seconds (its fields, its one-time token and its proof
+    // of presence kept, as at a busy door); without the script the page says why, and the
+    // browser's back button has the form as it was.
     if let (Some(limit), CodeKind::General) = (s.limit, s.kind) {
         match inside(&app, s.venue_id, &limit).await {
             Ok(n) if !limit.admits(n) => {
                 let body = t.full_body.replace("{n}", &n.to_string()).replace("{max}", &limit.max_inside().to_string());
                 let mut r = message(&app, t, StatusCode::TOO_MANY_REQUESTS, t.full_title, &body);
-                r.headers_mut().insert("refresh", HeaderValue::from_static("30"));
+                r.headers_mut().insert(BUSY_WAIT, HeaderValue::from_static("30"));
                 return r;
             }
             Ok(_) => {}

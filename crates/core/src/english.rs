@@ -59,6 +59,7 @@ pub fn english(zh: &str) -> String {
         ("体温", "Temperature"),
         ("证件类型", "Document type"),
         ("核定容量（人）", "Capacity (people)"),
+        ("作废原因", "Reason for revoking"),
         ("限流比例（%）", "Share allowed (%)"),
         ("自动离场时间（分钟）", "Counted out after (minutes)"),
         ("证件号后四位", "Last four"),
@@ -190,6 +191,9 @@ pub fn english(zh: &str) -> String {
             return format!("{lo} to {hi}");
         }
     }
+    if let Some(n) = zh.strip_prefix("必填，不超过").and_then(|r| r.strip_suffix("个字")) {
+        return format!("required, at most {n} characters");
+    }
     if let Some(c) = zh.strip_prefix("含有不允许的字符") {
         return format!("contains a character that is not allowed {c}");
     }
@@ -230,6 +234,7 @@ mod tests {
     fn reasons_in_english() {
         assert_eq!(english("身份证号：必填"), "ID number: required");
         assert_eq!(english("限流比例（%）：应为1至100"), "Share allowed (%): 1 to 100");
+        assert_eq!(english("作废原因：必填，不超过60个字"), "Reason for revoking: required, at most 60 characters");
         assert_eq!(
             english("已达限流人数（场内2人，限2人）：请来客稍候，有人离场后再登记"),
             "The venue is at its limit (2 inside, limit 2): ask the visitor to wait until someone leaves"

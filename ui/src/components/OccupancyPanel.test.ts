@@ -67,7 +67,7 @@ describe('OccupancyPanel', () => {
     await user.click(screen.getByTestId('occupancy-set-limit'));
     await user.type(screen.getByTestId('limit-capacity'), '八百');
     await user.click(screen.getByTestId('limit-save'));
-    expect(await screen.findByTestId('error-capacity')).toHaveTextContent('请填写整数');
+    expect(await screen.findByTestId('error-capacity')).toHaveTextContent('请填写正整数');
     expect(api.setVenueLimit).not.toHaveBeenCalled();
     await user.clear(screen.getByTestId('limit-capacity'));
     await user.type(screen.getByTestId('limit-capacity'), '８００');
@@ -78,5 +78,15 @@ describe('OccupancyPanel', () => {
     await waitFor(() => expect(api.setVenueLimit).toHaveBeenCalledWith({ capacity: 800, percent: 50, stay_minutes: 90 }));
     expect(await screen.findByTestId('occupancy-notice')).toHaveTextContent('最多 400 人同时在场');
     expect(screen.queryByTestId('limit-form')).toBeNull();
+  });
+
+  it('Esc closes the limit form without saving', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.occupancy).mockResolvedValue(occ());
+    render(OccupancyPanel, { admin: true });
+    await user.click(await screen.findByTestId('occupancy-set-limit'));
+    await user.type(screen.getByTestId('limit-capacity'), '{Escape}');
+    expect(screen.queryByTestId('limit-form')).toBeNull();
+    expect(api.setVenueLimit).not.toHaveBeenCalled();
   });
 });

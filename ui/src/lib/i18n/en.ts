@@ -178,6 +178,8 @@ const en: Messages = {
     full: 'Full: ask visitors to wait until someone leaves',
     entrances: 'By entrance: ',
     entrance: '{label} {n}',
+    separator: ', ',
+    deskEntrance: 'Desk',
     limitText: 'Capacity {capacity}, {percent}% allowed, people who never leave are counted out after {stay} min',
     noLimit: 'No limit set',
     out: 'Leave',
@@ -194,7 +196,7 @@ const en: Messages = {
     cancel: 'Close',
     saved: 'Limit saved: at most {max} inside at once',
     removed: 'Limit removed',
-    notNumber: 'Please enter a whole number',
+    notNumber: 'Please enter a positive whole number',
   },
   queue: {
     title: 'At the door now',

@@ -177,6 +177,8 @@ const zhCN = {
     full: '已满：请来客稍候，有人离场后再登记',
     entrances: '各入口：',
     entrance: '{label} {n}人',
+    separator: '，',
+    deskEntrance: '登记台',
     limitText: '核定容量{capacity}人，限流{percent}%，未离场者{stay}分钟后自动离场',
     noLimit: '未设限流',
     out: '离场',
@@ -193,7 +195,7 @@ const zhCN = {
     cancel: '关闭',
     saved: '已保存限流：最多 {max} 人同时在场',
     removed: '已取消限流',
-    notNumber: '请填写整数',
+    notNumber: '请填写正整数',
   },
   queue: {
     title: '现场情况',
