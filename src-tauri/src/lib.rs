@@ -253,7 +253,15 @@ pub fn run() {
             // while it runs) says so and leaves; two processes on one database lose writes.
             std::fs::create_dir_all(&dir)?;
             let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join("desk.lock"))?;
-            if lock.try_lock().is_err() {
+            // A desk restarting itself into an update starts this one just before it exits: give
+            // it a few seconds to let go.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+            let mut locked = lock.try_lock().is_ok();
+            while !locked && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                locked = lock.try_lock().is_ok();
+            }
+            if !locked {
                 use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
                 let handle = app.handle().clone();
                 app.dialog()
