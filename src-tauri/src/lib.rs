@@ -242,6 +242,23 @@ struct Unopened(String);
 /// The data folder's lock, held while this desk runs.
 struct DeskLock(#[allow(dead_code)] std::fs::File);
 
+/// Takes the lock of the data folder `dir` (`desk.lock`), waiting up to `wait` for another desk
+/// to let go; `None` when another desk holds it still.
+fn take_data_lock(dir: &std::path::Path, wait: std::time::Duration) -> std::io::Result<Option<std::fs::File>> {
+    std::fs::create_dir_all(dir)?;
+    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join("desk.lock"))?;
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        if lock.try_lock().is_ok() {
+            return Ok(Some(lock));
+        }
+        if std::time::Instant::now() >= deadline {
+            return Ok(None);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 pub fn run() {
     let handler = command_handler();
     let result = tauri::Builder::default()
@@ -250,19 +267,11 @@ pub fn run() {
         .setup(|app| {
             let dir = data_dir(app)?;
             // One desk per data folder: a second start (a double click, the desk started again
-            // while it runs) says so and leaves; two processes on one database lose writes.
-            std::fs::create_dir_all(&dir)?;
-            let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join("desk.lock"))?;
-            // A desk restarting itself into an update starts this one just before it exits: give
-            // it a few seconds to let go.
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
-            let mut locked = lock.try_lock().is_ok();
-            while !locked && std::time::Instant::now() < deadline {
-                std::thread::sleep(std::time::Duration::from_millis(100));
-                locked = lock.try_lock().is_ok();
-            }
-            if !locked {
-                use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+            // while it runs) says so and leaves; two processes on one database lose writes. A
+            // desk restarting itself into an update starts this one just before it exits: it is
+            // given a few seconds to let go.
+            let lock = take_data_lock(&dir, std::time::Duration::from_secs(8))?;
+            let Some(lock) = lock else {                use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
                 let handle = app.handle().clone();
                 app.dialog()
                     .message("登记台已经在运行：请切换到已打开的登记台窗口。\nThe desk is already running: switch to its window.")
@@ -271,7 +280,7 @@ pub fn run() {
                     .show(move |_| handle.exit(0));
                 app.manage(Unopened("登记台已经在运行".into()));
                 return Ok(());
-            }
+            };
             // Held while the desk runs.
             app.manage(DeskLock(lock));
             let resources = app.path().resource_dir().ok();
@@ -369,6 +378,25 @@ pub fn run() {
 mod tests {
     use super::*;
     use access::Access;
+
+    /// One desk per data folder: the lock is refused while another holds it, and taken once it
+    /// lets go (a desk restarting itself into an update).
+    #[test]
+    fn one_desk_per_data_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = take_data_lock(dir.path(), std::time::Duration::ZERO).unwrap();
+        assert!(first.is_some());
+        let second = take_data_lock(dir.path(), std::time::Duration::from_millis(300)).unwrap();
+        assert!(second.is_none(), "a second desk on the same folder");
+        let other = tempfile::tempdir().unwrap();
+        assert!(take_data_lock(other.path(), std::time::Duration::ZERO).unwrap().is_some(), "another folder");
+        let holder = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            drop(first);
+        });
+        assert!(take_data_lock(dir.path(), std::time::Duration::from_secs(5)).unwrap().is_some(), "after it let go");
+        holder.join().unwrap();
+    }
 
     /// Every registered command has a line in the access table, and every line a command.
     #[test]
