@@ -240,24 +240,7 @@ const SCREEN_TITLE: &str = "开封市场所码 · 扫码屏";
 struct Unopened(String);
 
 /// The data folder's lock, held while this desk runs.
-struct DeskLock(#[allow(dead_code)] std::fs::File);
-
-/// Takes the lock of the data folder `dir` (`desk.lock`), waiting up to `wait` for another desk
-/// to let go; `None` when another desk holds it still.
-fn take_data_lock(dir: &std::path::Path, wait: std::time::Duration) -> std::io::Result<Option<std::fs::File>> {
-    std::fs::create_dir_all(dir)?;
-    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join("desk.lock"))?;
-    let deadline = std::time::Instant::now() + wait;
-    loop {
-        if lock.try_lock().is_ok() {
-            return Ok(Some(lock));
-        }
-        if std::time::Instant::now() >= deadline {
-            return Ok(None);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-}
+struct DeskLock(#[allow(dead_code)] placecode_store::DataLock);
 
 pub fn run() {
     let handler = command_handler();
@@ -270,7 +253,7 @@ pub fn run() {
             // while it runs) says so and leaves; two processes on one database lose writes. A
             // desk restarting itself into an update starts this one just before it exits: it is
             // given a few seconds to let go.
-            let lock = take_data_lock(&dir, std::time::Duration::from_secs(8))?;
+            let lock = placecode_store::lock_data_folder(&dir, std::time::Duration::from_secs(8))?;
             let Some(lock) = lock else {                use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
                 let handle = app.handle().clone();
                 app.dialog()
@@ -384,17 +367,23 @@ mod tests {
     #[test]
     fn one_desk_per_data_folder() {
         let dir = tempfile::tempdir().unwrap();
-        let first = take_data_lock(dir.path(), std::time::Duration::ZERO).unwrap();
+        let first = placecode_store::lock_data_folder(dir.path(), std::time::Duration::ZERO).unwrap();
         assert!(first.is_some());
-        let second = take_data_lock(dir.path(), std::time::Duration::from_millis(300)).unwrap();
+        let second = placecode_store::lock_data_folder(dir.path(), std::time::Duration::from_millis(300)).unwrap();
         assert!(second.is_none(), "a second desk on the same folder");
         let other = tempfile::tempdir().unwrap();
-        assert!(take_data_lock(other.path(), std::time::Duration::ZERO).unwrap().is_some(), "another folder");
+        assert!(
+            placecode_store::lock_data_folder(other.path(), std::time::Duration::ZERO).unwrap().is_some(),
+            "another folder"
+        );
         let holder = std::thread::spawn(move || {
             std::thread::sleep(std::time::Duration::from_millis(300));
             drop(first);
         });
-        assert!(take_data_lock(dir.path(), std::time::Duration::from_secs(5)).unwrap().is_some(), "after it let go");
+        assert!(
+            placecode_store::lock_data_folder(dir.path(), std::time::Duration::from_secs(5)).unwrap().is_some(),
+            "after it let go"
+        );
         holder.join().unwrap();
     }
 

@@ -89,7 +89,19 @@ fn fail(e: &Error) -> ExitCode {
     }
 }
 
+/// The desk's store and key, with the data folder's lock held while the command runs: a desk
+/// running on the same folder is asked to close first (two processes on one database lose
+/// writes).
 fn open(args: &Args) -> Result<(Store, SigningKey), Error> {
+    let Some(lock) = placecode_store::lock_data_folder(&args.data, std::time::Duration::ZERO)? else {
+        return Err(placecode_store::Error::invalid(
+            "data",
+            "登记台正在使用这个数据文件夹：请先关闭登记台，再运行此命令",
+        )
+        .into());
+    };
+    // Held until the process ends.
+    std::mem::forget(lock);
     let mut store = Store::open(&args.data.join("desk.sqlite3"))?;
     let key = placecode_store::keys::for_store(&args.data, &mut store)?;
     Ok((store, key))

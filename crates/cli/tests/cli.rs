@@ -64,3 +64,19 @@ fn import_poster_verify_from_the_command_line() {
     assert_eq!(code, 1);
     assert!(stderr.contains("用法"));
 }
+
+/// While a desk runs on a data folder (it holds `desk.lock`), the command line leaves it alone
+/// and says why: two processes on one database lose writes.
+#[test]
+fn the_command_line_waits_for_a_running_desk() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let lock = placecode_store::lock_data_folder(&data, std::time::Duration::ZERO).unwrap().expect("the lock");
+    let (code, _, stderr) = placecode(&data, &["codes", "no-such-venue"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("登记台正在使用这个数据文件夹"), "{stderr}");
+    assert!(!data.join("desk.sqlite3").exists(), "nothing opened");
+    drop(lock);
+    let (code, _, stderr) = placecode(&data, &["codes", "no-such-venue"]);
+    assert!(stderr.contains("未找到该场所"), "{code}: {stderr}");
+}

@@ -579,6 +579,28 @@ impl Store {
 /// A bare connection to the desk database at `path`, keyed as the desk keys it: for tests and
 /// diagnostics that read tables directly. The desk itself goes through [`Store::open`].
 #[doc(hidden)]
+/// The lock of a desk's data folder (`desk.lock`), held while a desk (or the command line) works
+/// on it: two processes on one database lose writes.
+#[derive(Debug)]
+pub struct DataLock(#[allow(dead_code)] std::fs::File);
+
+/// Takes the lock of the data folder `dir`, waiting up to `wait` for another process to let go
+/// (a desk restarting itself into an update); `None` when another holds it still.
+pub fn lock_data_folder(dir: &Path, wait: std::time::Duration) -> Result<Option<DataLock>> {
+    std::fs::create_dir_all(dir)?;
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join("desk.lock"))?;
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        if file.try_lock().is_ok() {
+            return Ok(Some(DataLock(file)));
+        }
+        if std::time::Instant::now() >= deadline {
+            return Ok(None);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 pub fn raw_connection(path: &Path) -> Result<Connection> {
     let state = file_state(path)?;
     let conn = Connection::open(path)?;
