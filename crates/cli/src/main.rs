@@ -94,11 +94,7 @@ fn fail(e: &Error) -> ExitCode {
 /// writes).
 fn open(args: &Args) -> Result<(Store, SigningKey), Error> {
     let Some(lock) = placecode_store::lock_data_folder(&args.data, std::time::Duration::ZERO)? else {
-        return Err(placecode_store::Error::invalid(
-            "data",
-            "登记台正在使用这个数据文件夹：请先关闭登记台，再运行此命令",
-        )
-        .into());
+        return Err(Error::invalid("data", "登记台正在使用这个数据文件夹：请先关闭登记台，再运行此命令"));
     };
     // Held until the process ends.
     std::mem::forget(lock);
