@@ -406,8 +406,17 @@ async fn the_desk_killed_mid_sync_resumes_from_its_outbox(pool: PgPool) {
     let (db, key) = desk_with_backlog(dir.path(), 12_000, 9);
     let engine = SyncEngine::new(&db);
     enrol(&engine, &pool, &format!("http://127.0.0.1:{port}"), &key).await;
+    let total: i64 = placecode_store::raw_connection(&db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+        .unwrap();
     let mut kills = 0;
     for round in 0..8u64 {
+        // Half the backlog through: enough kills, and enough left to drain after the last.
+        let through: i64 = sqlx::query_scalar("SELECT count(*) FROM records").fetch_one(&pool).await.unwrap();
+        if through > total / 2 {
+            break;
+        }
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "child_syncs_until_killed", "--nocapture", "--test-threads=1"])
             .env(CHILD, &db)
@@ -427,7 +436,7 @@ async fn the_desk_killed_mid_sync_resumes_from_its_outbox(pool: PgPool) {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        tokio::time::sleep(Duration::from_millis(round * 30)).await;
+        tokio::time::sleep(Duration::from_millis(round * 10)).await;
         // SIGKILL: mid-request, mid-acknowledgement, or between batches.
         child.kill().unwrap();
         child.wait().unwrap();
@@ -438,10 +447,7 @@ async fn the_desk_killed_mid_sync_resumes_from_its_outbox(pool: PgPool) {
         assert_eq!(check, "ok");
     }
     let before: i64 = sqlx::query_scalar("SELECT count(*) FROM records").fetch_one(&pool).await.unwrap();
-    let total: i64 = placecode_store::raw_connection(&db)
-        .unwrap()
-        .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
-        .unwrap();
+    assert!(kills >= 1, "no kill landed");
     assert!(before > 0 && before < total, "the kills landed mid-backlog: {before} of {total} through");
     drain(&engine, Duration::from_secs(120)).await;
     let n = assert_exactly_once(&pool, &db).await;
