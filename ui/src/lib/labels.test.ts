@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { admitted, colourLabel, worstColour } from './colour';
-import { isSynced, nextStatus, statusLabel, syncLabel, wayInLabel } from './labels';
+import { entranceLabel, isSynced, nextStatus, statusLabel, syncLabel, wayInLabel, wholeNumber } from './labels';
 
 describe('colours', () => {
   it('picks the worst colour', () => {
@@ -39,5 +39,22 @@ describe('labels', () => {
     expect(nextStatus('reported')).toBe('handed_over');
     expect(nextStatus('handed_over')).toBeNull();
     expect(statusLabel('handed_over')).toBe('已闭环转运');
+  });
+});
+
+describe('wholeNumber', () => {
+  it('reads whole numbers, full-width digits too, within the digits allowed', () => {
+    expect(wholeNumber(' 120 ', 4)).toBe(120);
+    expect(wholeNumber('８００', 4)).toBe(800);
+    expect(wholeNumber('12345', 4)).toBeNull();
+    expect(wholeNumber('1234567', 7)).toBe(1234567);
+    for (const bad of ['', '-5', '1.5', '八百', '1e3', '12 3', '😀']) expect(wholeNumber(bad, 7)).toBeNull();
+  });
+});
+
+describe('entranceLabel', () => {
+  it('names the desk’s own entrance in the desk’s language and leaves a code’s label as it is', () => {
+    expect(entranceLabel('登记台')).toBe('登记台');
+    expect(entranceLabel('南门')).toBe('南门');
   });
 });

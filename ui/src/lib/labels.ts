@@ -1,6 +1,23 @@
 import { t } from './i18n';
 import type { IncidentStatus, WayIn } from './types';
 
+/** The store's entrance of check-ins made at the desk without a code (`DESK_ENTRANCE`). */
+const DESK_ENTRANCE = '登记台';
+
+/** An entrance as the lists show it: the desk's own in the desk's language, a code's as labelled. */
+export function entranceLabel(label: string): string {
+  return label === DESK_ENTRANCE ? t('occupancy.deskEntrance') : label;
+}
+
+/**
+ * A whole number as typed, full-width digits (a Chinese IME) read as digits, at most `maxDigits`
+ * of them; null for anything else (a sign, a decimal point, letters, nothing).
+ */
+export function wholeNumber(text: string, maxDigits: number): number | null {
+  const typed = text.trim().replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
+  return new RegExp(`^\\d{1,${maxDigits}}$`).test(typed) ? Number(typed) : null;
+}
+
 /** 刷证/输入证号, 后四位, 首次申报, 手工登记 */
 export function wayInLabel(way: WayIn): string {
   return t(`wayIn.${way}`);
