@@ -254,7 +254,8 @@ pub fn run() {
             // desk restarting itself into an update starts this one just before it exits: it is
             // given a few seconds to let go.
             let lock = placecode_store::lock_data_folder(&dir, std::time::Duration::from_secs(8))?;
-            let Some(lock) = lock else {                use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+            let Some(lock) = lock else {
+                use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
                 let handle = app.handle().clone();
                 app.dialog()
                     .message("登记台已经在运行：请切换到已打开的登记台窗口。\nThe desk is already running: switch to its window.")

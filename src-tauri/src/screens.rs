@@ -51,9 +51,14 @@ pub fn running(desk: &Desk) -> DeskResult<Vec<String>> {
 /// 关闭扫码屏: stops `code`'s screen (its window closes; it does not open again at start).
 pub fn stop(app: &tauri::AppHandle, desk: &Desk, code: &str) -> DeskResult<()> {
     remember(desk, code, code, None)?;
-    let labels: Vec<String> = lock(desk)?.iter().filter(|(_, (c, _))| c == code).map(|(l, _)| l.clone()).collect();
+    let mut labels = Vec::new();
+    lock(desk)?.retain(|label, (c, _)| {
+        if c == code {
+            labels.push(label.clone());
+        }
+        c != code
+    });
     for label in labels {
-        lock(desk)?.remove(&label);
         if let Some(w) = app.get_webview_window(&label) {
             let _ = w.destroy();
         }

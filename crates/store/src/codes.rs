@@ -244,7 +244,7 @@ impl Store {
 
     /// What the 扫码屏 of `code` shows at `now`: the code with the token of the window `now` falls
     /// in (windows of `period` seconds), signed with this desk's `key`. Offline: nothing but the
-    /// key and the clock. A revoked code shows nothing.
+    /// key and the clock. A revoked code shows its replacement for the same entrance.
     pub fn screen_code(
         &self,
         code: &str,
@@ -278,7 +278,7 @@ impl Store {
             starts_at_ms: window.start * 1000,
             ends_at_ms: window.ends() * 1000,
             period: window.period,
-            clock_offset_ms: setting(&self.conn, crate::outbox::CLOCK)?.and_then(|v| v.parse().ok()),
+            clock_offset_ms: self.clock_offset_ms()?,
             rotating_only: c.rotating_only,
         })
     }

@@ -267,10 +267,7 @@ impl Store {
     /// 现场情况 of `venue_id` at `now`: per entrance, this desk's pace, the day in quarter hours.
     pub fn queue(&self, venue_id: &str, now: DateTime<Utc>) -> Result<QueueView> {
         let occupancy = self.occupancy(venue_id, now)?;
-        let local = now.with_timezone(&super::shanghai());
-        let midnight = local.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
-        let day_start =
-            midnight.and_local_timezone(super::shanghai()).earliest().map_or(now, |t| t.with_timezone(&Utc));
+        let (day_start, _) = super::visits::day_bounds(now.with_timezone(&super::shanghai()).date_naive())?;
         let window = now - chrono::Duration::minutes(queue::WINDOW_MINUTES);
         let mut stmt = self.conn.prepare(
             "SELECT v.at, coalesce(c.label, ''), v.operator_id IS NOT NULL FROM visits v LEFT JOIN codes c ON c.code = v.code

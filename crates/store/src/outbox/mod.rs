@@ -206,7 +206,7 @@ const VENUES: &str = "sync.venues";
 const DISTRICTS: &str = "sync.districts";
 const CURSOR: &str = "sync.cursor";
 const LAST_OK: &str = "sync.last_ok_at";
-pub(crate) const CLOCK: &str = "sync.clock_offset_ms";
+const CLOCK: &str = "sync.clock_offset_ms";
 
 impl Store {
     /// The next records to push: venues and codes first, then incidents, check-ins, the rest;

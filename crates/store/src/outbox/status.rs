@@ -65,9 +65,14 @@ impl Store {
             pending,
             oldest_pending_at,
             rejected,
-            clock_offset_ms: setting(&self.conn, CLOCK)?.and_then(|v| v.parse().ok()),
+            clock_offset_ms: self.clock_offset_ms()?,
             ..SyncStatus::default()
         })
+    }
+
+    /// The centre's clock minus this desk's, as measured at the last sync (none when never).
+    pub fn clock_offset_ms(&self) -> Result<Option<i64>> {
+        Ok(setting(&self.conn, CLOCK)?.and_then(|v| v.parse().ok()))
     }
 
     pub fn set_clock_offset(&mut self, ms: i64) -> Result<()> {
