@@ -549,6 +549,18 @@ async fn a_full_venue_makes_the_next_person_wait_until_someone_leaves() -> WebDr
     assert!(count.contains("限 2 人"), "{count:?}");
     desk.wait_text("occupancy-full", "已满").await?;
     desk.screenshot("17-occupancy-full").await?;
+    // The administrator's limit form shows the limit as set; Esc closes it, nothing saved.
+    desk.click("occupancy-set-limit").await?;
+    assert_eq!(desk.value("limit-capacity").await?, "4");
+    assert_eq!(desk.value("limit-percent").await?, "50");
+    assert_eq!(desk.value("limit-stay_minutes").await?, "180");
+    desk.screenshot("17a-occupancy-limit-form").await?;
+    desk.keys("limit-capacity", Key::Escape).await?;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !desk.all_testid("limit-form").await?.is_empty() {
+        assert!(Instant::now() < deadline, "Esc did not close the limit form");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     scan(&desk, ELDER).await?;
     type_into(&desk, "declare-name", "李秀英").await?;
