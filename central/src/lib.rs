@@ -14,6 +14,7 @@ pub mod db;
 pub mod enrol;
 pub mod error;
 pub mod fields;
+pub mod occupancy;
 pub mod people;
 pub mod phone;
 pub mod pull;

@@ -973,3 +973,139 @@ async fn district_of(s: &Server) -> reqwest::Client {
     signed_in(s, &format!("lt{}", &uuid::Uuid::now_v7().simple().to_string()[20..]), Role::District(District::Longting))
         .await
 }
+
+/// The console's order form, sent as the browser sends it (`origin` this host unless told).
+async fn order(s: &Server, b: &reqwest::Client, csrf: &str, fields: &[(&str, &str)], origin: &str) -> (u16, String) {
+    let mut form = vec![("csrf", csrf)];
+    form.extend_from_slice(fields);
+    let res = b.post(s.url("/console/occupancy/order")).header("origin", origin).form(&form).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap_or_default())
+}
+
+/// The (name, inside, max) of the occupancy page's rows.
+fn occupancy_rows(html: &str) -> Vec<(String, String, String)> {
+    html.split("data-testid=\"occupancy-row\"")
+        .skip(1)
+        .map(|row| {
+            let cells: Vec<String> = row
+                .split("</tr>")
+                .next()
+                .unwrap_or_default()
+                .split("<td")
+                .skip(1)
+                .map(|c| {
+                    c.split_once('>')
+                        .map(|x| x.1)
+                        .unwrap_or_default()
+                        .split("</td>")
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .collect();
+            (cells[2].clone(), cells[7].clone(), cells[6].clone())
+        })
+        .collect()
+}
+
+#[sqlx::test]
+async fn a_districts_limit_order_is_kept_by_the_phone_page_and_the_desk_and_shown_to_supervisors(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = test_desk(&s, dir.path(), "鼓楼区便民超市", "general", "中山路18号").await;
+    let key = placecode_store::keys::load_or_create(&dir.path().join("k")).unwrap();
+    let mut store = d.store();
+    let code = store.issue_code(&d.venue_id, "正门", &key).unwrap().code;
+    // The venue's own limit: 80% of 10, eight at once. Two check in at the desk.
+    store.set_venue_limit(&d.venue_id, Some((10, 80, 120))).unwrap();
+    for (name, seed) in [("王建国", 9201), ("李娜", 9202)] {
+        store
+            .declare(
+                &declaration_input(name, &resident_id(seed)),
+                &placecode_store::CheckInContext { now: Utc::now(), ..d.ctx.clone() },
+            )
+            .unwrap();
+    }
+    d.engine.sync_once().await.unwrap();
+    // A phone checks 赵强 in: three inside.
+    let inside_phone = phone_client();
+    let url = s.url(&format!("/c/{code}"));
+    let t = form(&inside_phone, &url).await;
+    let res = inside_phone.post(&url).form(&declaration(&t, "赵强", &resident_id(9203))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+
+    // 鼓楼区's supervisor sees the venue: three inside, eight allowed.
+    let gulou = signed_in(&s, "gulou.order", Role::District(District::Gulou)).await;
+    let (status, html) = get(&s, &gulou, "/console/occupancy").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(occupancy_rows(&html), [("鼓楼区便民超市".to_owned(), "3".to_owned(), "8".to_owned())]);
+    assert!(html.contains("目前没有限流令"), "{html}");
+
+    // Hostile or mistaken orders: refused with the reason, nothing kept, nothing sent to desks.
+    let csrf = page_csrf(&s, &gulou, "/console/occupancy").await;
+    let other = order(&s, &gulou, &csrf, &[("scope", "longting"), ("percent", "10")], &s.base).await;
+    assert_eq!(other.0, 403, "another district's");
+    assert!(other.1.contains("只能对本辖区下达或解除限流令"), "{}", other.1);
+    assert_eq!(order(&s, &gulou, &csrf, &[("scope", "city"), ("percent", "10")], &s.base).await.0, 403, "the city's");
+    for bad in ["0", "101", "-5", "<script>alert(1)</script>", "三十", "", &"9".repeat(10_000)] {
+        let (status, html) = order(&s, &gulou, &csrf, &[("scope", "gulou"), ("percent", bad)], &s.base).await;
+        assert_eq!(status, 400, "{bad:?}");
+        assert!(html.contains("限流比例（%）：应为1至100") && !html.contains("<script>alert"), "{bad:?}: {html}");
+    }
+    assert_eq!(order(&s, &gulou, &csrf, &[("scope", "鼓楼区"), ("percent", "30")], &s.base).await.0, 400, "a label");
+    assert_eq!(order(&s, &gulou, &csrf, &[("scope", "gulou"), ("percent", "30")], "https://evil.example").await.0, 403);
+    assert_eq!(order(&s, &gulou, "forged", &[("scope", "gulou"), ("percent", "30")], &s.base).await.0, 403);
+    let tracer = signed_in(&s, "tracer.order", Role::Tracer).await;
+    let tracer_csrf = page_csrf(&s, &tracer, "/console/trace").await;
+    assert_eq!(order(&s, &tracer, &tracer_csrf, &[("scope", "gulou"), ("percent", "30")], &s.base).await.0, 403);
+    assert_eq!(count(&pool, "SELECT count(*) FROM limit_orders").await, 0);
+    assert_eq!(count(&pool, "SELECT count(*) FROM changes WHERE kind = 'limit_order'").await, 0);
+
+    // 30% (typed full-width, with its sign): three at once. Audited; the venue is full.
+    let (status, _) = order(&s, &gulou, &csrf, &[("scope", "gulou"), ("percent", "３０％")], &s.base).await;
+    assert_eq!(status, 303);
+    assert_eq!(count(&pool, "SELECT count(*) FROM audit_log WHERE action = 'limit_order'").await, 1);
+    let (_, html) = get(&s, &gulou, "/console/occupancy?ordered").await;
+    assert!(
+        html.contains("限流令已下达") && html.contains("data-testid=\"order-row\"><td>鼓楼区</td><td class=\"n\">30%"),
+        "{html}"
+    );
+    assert_eq!(occupancy_rows(&html), [("鼓楼区便民超市".to_owned(), "3".to_owned(), "3".to_owned())]);
+    assert!(html.contains("class=\"alert\"") && html.contains("data-testid=\"count-full\">1<"), "{html}");
+
+    // The phone page keeps it at once: a new person waits; 赵强's phone, scanning again, does not.
+    let newcomer = phone_client();
+    let t = form(&newcomer, &url).await;
+    let res = newcomer.post(&url).form(&declaration(&t, "孙丽", &resident_id(9204))).send().await.unwrap();
+    assert_eq!(res.status(), 429);
+    assert!(res.text().await.unwrap().contains("场内3人，限3人"));
+    let again = last4(&inside_phone, &url, &resident_id(9203)[14..]).await;
+    assert!(again.contains("data-colour=\"green\""), "already inside: not turned away: {again}");
+
+    // The desk keeps it from its next sync: the order shown, the next person refused.
+    d.engine.sync_once().await.unwrap();
+    let o = store.occupancy(&d.venue_id, Utc::now()).unwrap();
+    assert_eq!((o.ordered, o.max_inside, o.full), (Some(30), Some(3), true));
+    let e = store
+        .declare(
+            &declaration_input("周杰", &resident_id(9205)),
+            &placecode_store::CheckInContext { now: Utc::now(), ..d.ctx.clone() },
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("已达限流人数"), "{e}");
+
+    // The city's supervisor sees the order (and may lift it); 鼓楼区's lifts it: the desk's own
+    // 80% again, at the desk and on the phone.
+    let city = signed_in(&s, "city.order", Role::City).await;
+    let (_, html) = get(&s, &city, "/console/occupancy").await;
+    assert!(html.contains("data-testid=\"order-lift\""), "{html}");
+    assert_eq!(order(&s, &gulou, &csrf, &[("scope", "gulou"), ("lift", "1")], &s.base).await.0, 303);
+    assert_eq!(count(&pool, "SELECT count(*) FROM limit_orders").await, 0);
+    d.engine.sync_once().await.unwrap();
+    let o = store.occupancy(&d.venue_id, Utc::now()).unwrap();
+    assert_eq!((o.ordered, o.max_inside, o.full), (None, Some(8), false));
+    let t = form(&newcomer, &url).await;
+    let res = newcomer.post(&url).form(&declaration(&t, "孙丽", &resident_id(9204))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}

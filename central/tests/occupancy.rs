@@ -19,17 +19,7 @@ async fn a_full_venue_makes_the_phone_wait_until_the_desk_records_a_departure(po
     store.set_venue_limit(&d.venue_id, Some((2, 100, 120))).unwrap();
     let (a, b) = (resident_id(9101), resident_id(9102));
     for (name, id) in [("王建国", &a), ("李娜", &b)] {
-        let input = placecode_core::checkin::DeclarationInput {
-            name: name.into(),
-            document_kind: None,
-            id_number: id.clone(),
-            address: "鼓楼区中山路18号院".into(),
-            phone: String::new(),
-            visited_risk_area: Some(false),
-            contact_with_suspected: Some(false),
-            temperature_normal: Some(true),
-            temperature: "36.5".into(),
-        };
+        let input = declaration_input(name, id);
         store.declare(&input, &placecode_store::CheckInContext { now: Utc::now(), ..d.ctx.clone() }).unwrap();
     }
     d.engine.sync_once().await.unwrap();

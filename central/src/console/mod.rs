@@ -7,6 +7,7 @@ pub mod account;
 pub mod activity;
 pub mod coverage;
 pub mod export;
+pub mod occupancy;
 pub mod places;
 pub mod text;
 pub mod traces;
@@ -55,6 +56,8 @@ pub fn routes() -> Router<App> {
         .route("/console/trucks.xlsx", get(trucks::trucks_export))
         .route("/console/incidents", get(trucks::incidents))
         .route("/console/incidents.xlsx", get(trucks::incidents_export))
+        .route("/console/occupancy", get(occupancy::show))
+        .route("/console/occupancy/order", post(occupancy::order))
         .route("/console/trace", get(traces::show).post(traces::run))
         .route("/console/audit", get(audit_page))
         .route("/console/audit.xlsx", get(audit_export))
@@ -92,6 +95,7 @@ impl<'a> Chrome<'a> {
             nav.push(("/console/places", t::NAV_PLACES, here == "/console/places"));
             nav.push(("/console/trucks", t::NAV_TRUCKS, here == "/console/trucks"));
             nav.push(("/console/incidents", t::NAV_INCIDENTS, here == "/console/incidents"));
+            nav.push(("/console/occupancy", t::NAV_OCCUPANCY, here == "/console/occupancy"));
         }
         if user.is_some_and(|u| traces::sees(u.role).is_some()) {
             nav.push(("/console/trace", t::NAV_TRACE, here == "/console/trace"));

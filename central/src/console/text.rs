@@ -52,6 +52,7 @@ pub const NAV_PLACES: &str = "无码场所";
 pub const NAV_ACTIVITY: &str = "登记动态";
 pub const NAV_TRUCKS: &str = "货车闭环";
 pub const NAV_INCIDENTS: &str = "异常处置";
+pub const NAV_OCCUPANCY: &str = "场内人数";
 
 // Coverage (R10).
 pub const COVERAGE_TITLE: &str = "场所码覆盖情况";
@@ -116,7 +117,7 @@ pub const AUDIT_ACTION: &str = "操作";
 pub const AUDIT_ALL: &str = "全部操作";
 pub const AUDIT_HEADERS: [&str; 7] = ["时间", "操作人", "操作", "用途", "参数", "结果数", "来源"];
 /// The actions worth filtering by, with their names.
-pub const AUDIT_ACTIONS: [(&str, &str); 26] = [
+pub const AUDIT_ACTIONS: [(&str, &str); 29] = [
     ("trace_person", "查询某人行程"),
     ("trace_venue", "查询场所人员"),
     ("trace_overlap", "时空伴随查询"),
@@ -143,6 +144,9 @@ pub const AUDIT_ACTIONS: [(&str, &str); 26] = [
     ("revoke_tracer", "吊销追溯查询凭证"),
     ("import_risk", "导入风险人员名单"),
     ("risk_confirm", "登记台风险核查"),
+    ("console_occupancy", "查看场内人数"),
+    ("limit_order", "下达限流令"),
+    ("limit_order_lifted", "解除限流令"),
 ];
 
 // Places without a code (R10).
@@ -281,3 +285,56 @@ pub const TRACE_VENUE_MANY_MORE: &str = "场所：名称含这些字的场所超
 pub const TRACE_VENUE_FILE: &str = "流调-场所人员";
 pub const REMINDERS_SHEET: &str = "催办记录";
 pub const REMINDERS_HEADERS: [&str; 6] = ["时间", "辖区", "场所名称", "方式", "催办人", "说明"];
+
+// Occupancy and 限流令 (#18).
+pub const OCCUPANCY_TITLE: &str = "场内人数与限流";
+pub const ORDER_CITY: &str = "全市";
+pub const ORDER_BAD_SCOPE: &str = "范围：请选择全市或一个区县";
+pub const ORDER_NOT_YOURS: &str = "只能对本辖区下达或解除限流令。";
+pub const ORDER_DONE: &str = "限流令已下达：手机登记页立即执行，各登记台在下次同步时（联网时约半分钟内）执行。";
+pub const ORDER_LIFTED: &str = "限流令已解除：各场所恢复自设的限流比例。";
+
+pub struct OccupancyText {
+    pub note: &'static str,
+    pub orders_title: &'static str,
+    pub no_orders: &'static str,
+    pub order_headers: [&'static str; 4],
+    pub give: &'static str,
+    pub scope: &'static str,
+    pub percent: &'static str,
+    pub percent_hint: &'static str,
+    pub submit: &'static str,
+    pub lift: &'static str,
+    pub all_districts: &'static str,
+    pub show: &'static str,
+    pub counts: [&'static str; 4],
+    pub list_title: &'static str,
+    pub headers: [&'static str; 9],
+    pub none: &'static str,
+    pub shown_first: &'static str,
+    pub no_capacity: &'static str,
+    pub full: &'static str,
+}
+
+pub const OCCUPANCY_TEXT: OccupancyText = OccupancyText {
+    note: "各场所现在的场内人数（绿码入场、未离场、未超过停留时间的人），对比正在执行的限流上限，已满的排在前面。\
+           限流令规定辖区内场所最多接待核定容量的百分之几；场所自设的比例更低时，仍按自设比例。",
+    orders_title: "限流令",
+    no_orders: "目前没有限流令。",
+    order_headers: ["范围", "比例", "下达时间", "下达人"],
+    give: "下达限流令",
+    scope: "范围",
+    percent: "比例（%）",
+    percent_hint: "1至100：辖区内场所最多接待核定容量的百分之几。同一范围再次下达即替换。",
+    submit: "下达",
+    lift: "解除",
+    all_districts: "全市",
+    show: "查看",
+    counts: ["场内人数", "场所", "已满", "限流令下未填核定容量"],
+    list_title: "各场所",
+    headers: ["辖区", "场所类型", "场所名称", "核定容量", "自设比例", "执行比例", "上限", "场内", "占上限"],
+    none: "没有设了限流、或近一天有登记的场所。",
+    shown_first: "只列出最满的500个场所；上面的合计包括全部场所。",
+    no_capacity: "未填容量",
+    full: "已满",
+};

@@ -338,20 +338,6 @@ pub async fn show_rotating(
     keep_lang(show_in(&app, lang, &page, peer, &headers).await, chosen)
 }
 
-/// How many are inside a venue now, by the core's rule: people whose check-in was let through
-/// (green) within the stay, not closed by a 离场 (the desk counts the same way).
-async fn inside(app: &App, venue: Uuid, limit: &placecode_core::occupancy::Limit) -> Result<u32, CentralError> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT count(DISTINCT person_id) FROM visits
-         WHERE venue_id = $1 AND at > $2 AND at <= now() AND left_at IS NULL AND colour = 'green'",
-    )
-    .bind(venue)
-    .bind(limit.stay_since(Utc::now()))
-    .fetch_one(&app.pool)
-    .await?;
-    Ok(u32::try_from(n).unwrap_or(u32::MAX))
-}
-
 /// What a code's page was opened with.
 struct Page<'a> {
     code: &'a str,
@@ -535,10 +521,12 @@ pub async fn submit(
     // the same form again by itself every 30 seconds (its fields, its one-time token and its proof
     // of presence kept, as at a busy door); without the script the page says why, and the
     // browser's back button has the form as it was.
-    if let (Some(limit), CodeKind::General) = (s.limit, s.kind) {
-        match inside(&app, s.venue_id, &limit).await {
-            Ok(n) if !limit.admits(n) => {
-                let body = t.full_body.replace("{n}", &n.to_string()).replace("{max}", &limit.max_inside().to_string());
+    // Someone of this phone already inside, scanning again, is not turned away (as at the desk).
+    if let (Some(own), CodeKind::General) = (s.limit, s.kind) {
+        match crate::occupancy::at_door(&app.pool, s.venue_id, s.district, own, phone).await {
+            Ok(door) if !door.already && !door.limit.admits(door.inside) => {
+                let (n, max) = (door.inside, door.limit.max_inside());
+                let body = t.full_body.replace("{n}", &n.to_string()).replace("{max}", &max.to_string());
                 let mut r = message(&app, t, StatusCode::TOO_MANY_REQUESTS, t.full_title, &body);
                 r.headers_mut().insert(BUSY_WAIT, HeaderValue::from_static("30"));
                 return r;

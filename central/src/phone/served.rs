@@ -50,18 +50,33 @@ pub struct Entry {
     pub rotating_only: bool,
     /// The venue's limit (限流), as its desk set it.
     pub limit: Option<placecode_core::occupancy::Limit>,
+    /// The venue's district (the 限流令 over it).
+    pub district: Option<placecode_core::venue::District>,
 }
 
-/// Code, kind, revoked, venue id, name, status, supervision phone, desk, rotating only, and the
-/// venue's capacity, share allowed and stay.
-type Row =
-    (String, String, bool, Uuid, String, String, Option<String>, Uuid, bool, Option<i32>, Option<i32>, Option<i32>);
+/// Code, kind, revoked, venue id, name, status, supervision phone, desk, rotating only, the
+/// venue's capacity, share allowed and stay, and its district.
+type Row = (
+    String,
+    String,
+    bool,
+    Uuid,
+    String,
+    String,
+    Option<String>,
+    Uuid,
+    bool,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    String,
+);
 
 /// The key ids of the desks whose codes may be genuine.
 const DESK_KEYS: &str = "SELECT code_key_id FROM desks WHERE revoked_at IS NULL";
 
 const SELECT: &str = "SELECT c.code, c.kind, c.revoked_at IS NOT NULL, v.id, v.name, v.status, v.supervision_phone,
-        c.desk_id, c.rotating_only, v.capacity, v.limit_percent, v.stay_minutes
+        c.desk_id, c.rotating_only, v.capacity, v.limit_percent, v.stay_minutes, v.district
      FROM codes c JOIN venues v ON v.id = c.venue_id";
 
 impl Entry {
@@ -79,6 +94,7 @@ impl Entry {
             capacity,
             percent,
             stay,
+            district,
         ): Row,
     ) -> (String, Entry) {
         let kind = CodeKind::parse(&kind).unwrap_or(CodeKind::General);
@@ -98,6 +114,7 @@ impl Entry {
             desk_id,
             rotating_only,
             limit,
+            district: placecode_core::venue::District::parse(&district),
         };
         (code, e)
     }

@@ -361,3 +361,18 @@ pub async fn venues_in_two_districts(s: &Server) {
     let res = longting.push(&[v, c]).await;
     assert!(res.results.iter().all(|r| r.status == placecode_core::sync::PushStatus::Stored), "{res:?}");
 }
+
+/// A desk's first declaration for `name`: all answers no, temperature normal.
+pub fn declaration_input(name: &str, id_number: &str) -> placecode_core::checkin::DeclarationInput {
+    placecode_core::checkin::DeclarationInput {
+        name: name.into(),
+        document_kind: None,
+        id_number: id_number.into(),
+        address: "鼓楼区中山路18号院".into(),
+        phone: String::new(),
+        visited_risk_area: Some(false),
+        contact_with_suspected: Some(false),
+        temperature_normal: Some(true),
+        temperature: "36.5".into(),
+    }
+}

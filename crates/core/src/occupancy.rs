@@ -74,6 +74,45 @@ impl Limit {
     }
 }
 
+/// A 限流令: the share of their capacity that the venues of a district (or of the whole city) may
+/// admit, given by a district's or the city's office at the centre and pulled by the desks. A
+/// venue admits the smallest of its own share and every order over it ([`Limit::under`]); an
+/// order never raises a venue's own share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Order {
+    /// The district it covers; none: the whole city.
+    pub district: Option<crate::venue::District>,
+    pub percent: u32,
+}
+
+impl Order {
+    /// Checks an order as typed (the share, field `percent`).
+    pub fn checked(district: Option<crate::venue::District>, percent: i64) -> Result<Order, crate::Error> {
+        match u32::try_from(percent) {
+            Ok(p) if (1..=100).contains(&p) => Ok(Order { district, percent: p }),
+            _ => Err(crate::Error::invalid("percent", "限流比例（%）：应为1至100")),
+        }
+    }
+
+    /// Whether the order covers a venue of `district`.
+    pub fn covers(&self, district: crate::venue::District) -> bool {
+        self.district.is_none_or(|d| d == district)
+    }
+
+    /// The strictest share the orders set for a venue of `district`, if any covers it.
+    pub fn strictest(orders: &[Order], district: crate::venue::District) -> Option<u32> {
+        orders.iter().filter(|o| o.covers(district)).map(|o| o.percent).min()
+    }
+}
+
+impl Limit {
+    /// The limit in force: the venue's own share, or an order's where that is smaller.
+    pub fn under(self, ordered: Option<u32>) -> Limit {
+        Limit { percent: ordered.map_or(self.percent, |o| o.min(self.percent)), ..self }
+    }
+}
+
 /// What happened at the door, for counting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -203,6 +242,26 @@ mod tests {
         assert_eq!(e.fields(), ["capacity", "percent", "stay_minutes"]);
         assert!(format!("{e:?}").contains("限流比例（%）：应为1至100"), "{e:?}");
         assert!(Limit::checked(i64::MAX, -1, i64::MIN).is_err());
+    }
+
+    #[test]
+    fn an_order_lowers_a_share_and_never_raises_it() {
+        use crate::venue::District::{Gulou, Longting};
+        let own = Limit::checked(1000, 80, 120).unwrap();
+        let orders = [Order::checked(None, 60).unwrap(), Order::checked(Some(Gulou), 30).unwrap()];
+        assert_eq!(Order::strictest(&orders, Gulou), Some(30), "the district's order is stricter than the city's");
+        assert_eq!(Order::strictest(&orders, Longting), Some(60), "only the city's covers 龙亭区");
+        assert_eq!(Order::strictest(&orders[1..], Longting), None);
+        assert_eq!(own.under(Some(30)).max_inside(), 300);
+        assert_eq!(own.under(Some(95)), own, "an order above the venue's own share changes nothing");
+        assert_eq!(own.under(None), own);
+        assert_eq!(own.under(Some(30)).stay_minutes, 120);
+        for bad in [0, 101, -1, i64::MAX, i64::MIN] {
+            let e = Order::checked(Some(Gulou), bad).unwrap_err();
+            assert_eq!(e.fields(), ["percent"], "{bad}");
+            assert!(e.to_string().contains("限流比例（%）：应为1至100"), "{e}");
+        }
+        assert_eq!(Order::checked(None, 100).unwrap().percent, 100);
     }
 
     #[test]

@@ -287,6 +287,12 @@ const MIGRATIONS: &[&str] = &[
         stay_minutes INTEGER NOT NULL,
         updated_at   TEXT NOT NULL
     );",
+    // 18: the 限流令 in force, pulled from the centre: by district key, or 'city' for the whole city.
+    "CREATE TABLE limit_orders (
+        scope   TEXT PRIMARY KEY,
+        percent INTEGER NOT NULL,
+        set_at  TEXT NOT NULL
+    );",
 ];
 
 const SERVED_VENUE: &str = "served_venue_id";

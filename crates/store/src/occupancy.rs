@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use super::{get, rfc3339, Store};
 use crate::error::{Error, Result};
-use placecode_core::occupancy::Limit;
-use placecode_core::sync::{Body, DepartureBody, VenueLimitBody};
+use placecode_core::occupancy::{Limit, Order};
+use placecode_core::sync::{Body, DepartureBody, LimitOrderBody, VenueLimitBody};
+use placecode_core::venue::District;
 use rusqlite::TransactionBehavior;
 
 /// How many are inside at one entrance (its code's label; 登记台 for check-ins with no code).
@@ -26,9 +27,12 @@ pub struct Occupancy {
     pub venue_id: String,
     pub inside: u32,
     pub entrances: Vec<EntranceCount>,
-    /// The venue's limit, if it has one.
+    /// The venue's limit as its administrator set it, if it has one.
     pub limit: Option<Limit>,
-    /// How many may be inside at once under the limit.
+    /// The strictest 限流令 from the centre over the venue (a share of its capacity), if any.
+    pub ordered: Option<u32>,
+    /// How many may be inside at once under the limit in force (the venue's own, lowered by an
+    /// order). None without a capacity, even under an order.
     pub max_inside: Option<u32>,
     /// No one more may come in now.
     pub full: bool,
@@ -66,6 +70,49 @@ pub(crate) fn limit_of(conn: &Connection, venue_id: &str) -> Result<Option<Limit
         .optional()?)
 }
 
+/// Keeps a 限流令 pulled from the centre (or drops it when lifted). One order per scope: the
+/// latest.
+pub(crate) fn apply_order(conn: &Connection, o: &LimitOrderBody) -> Result<()> {
+    let scope = o.district.map_or(CITY, |d| d.key());
+    match o.percent.map(|p| Order::checked(o.district, p.into())) {
+        Some(Ok(order)) => conn.execute(
+            "INSERT INTO limit_orders (scope, percent, set_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (scope) DO UPDATE SET percent = excluded.percent, set_at = excluded.set_at",
+            params![scope, order.percent, rfc3339(o.at)],
+        )?,
+        // Lifted, or a share out of range (refused whole rather than half-kept).
+        _ => conn.execute("DELETE FROM limit_orders WHERE scope = ?1", [scope])?,
+    };
+    Ok(())
+}
+
+/// The scope of an order over the whole city.
+const CITY: &str = "city";
+
+/// The strictest order over `venue_id` (by its district), if any.
+fn ordered(conn: &Connection, venue_id: &str) -> Result<Option<u32>> {
+    let district: Option<String> =
+        conn.query_row("SELECT district FROM venues WHERE id = ?1", [venue_id], |r| r.get(0)).optional()?;
+    let Some(district) = district.as_deref().and_then(District::parse) else { return Ok(None) };
+    let mut stmt = conn.prepare("SELECT scope, percent FROM limit_orders")?;
+    let orders = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .filter_map(|(scope, p)| {
+            let district = if scope == CITY { None } else { Some(District::parse(&scope)?) };
+            Order::checked(district, p).ok()
+        })
+        .collect::<Vec<_>>();
+    Ok(Order::strictest(&orders, district))
+}
+
+/// The limit in force at `venue_id`: its own, lowered by any order over it.
+pub(crate) fn in_force(conn: &Connection, venue_id: &str) -> Result<Option<Limit>> {
+    let Some(own) = limit_of(conn, venue_id)? else { return Ok(None) };
+    Ok(Some(own.under(ordered(conn, venue_id)?)))
+}
+
 /// How many are inside `venue_id` at `now`.
 pub(crate) fn inside(conn: &Connection, venue_id: &str, limit: Option<&Limit>, now: DateTime<Utc>) -> Result<u32> {
     let since = now - stay_of(limit);
@@ -80,7 +127,7 @@ pub(crate) fn inside(conn: &Connection, venue_id: &str, limit: Option<&Limit>, n
 /// At the door: a person let in (green) when the venue is at its limit waits, unless they are
 /// already inside (a repeat scan). Nothing is recorded for them.
 pub(crate) fn keep_limit(conn: &Connection, venue_id: &str, person_id: &str, now: DateTime<Utc>) -> Result<()> {
-    let Some(limit) = limit_of(conn, venue_id)? else { return Ok(()) };
+    let Some(limit) = in_force(conn, venue_id)? else { return Ok(()) };
     let since = now - stay_of(Some(&limit));
     let already: bool = conn.query_row(
         &format!("SELECT EXISTS (SELECT 1 {INSIDE} AND v.person_id = ?4)"),
@@ -135,6 +182,8 @@ impl Store {
     pub fn occupancy(&self, venue_id: &str, now: DateTime<Utc>) -> Result<Occupancy> {
         get(&self.conn, venue_id)?;
         let limit = limit_of(&self.conn, venue_id)?;
+        let ordered = ordered(&self.conn, venue_id)?;
+        let force = limit.map(|l| l.under(ordered));
         let since = now - stay_of(limit.as_ref());
         let inside = inside(&self.conn, venue_id, limit.as_ref(), now)?;
         // Each person at the entrance of their latest check-in.
@@ -156,9 +205,10 @@ impl Store {
             venue_id: venue_id.to_owned(),
             inside,
             entrances,
-            max_inside: limit.map(|l| l.max_inside()),
-            full: limit.is_some_and(|l| !l.admits(inside)),
+            max_inside: force.map(|l| l.max_inside()),
+            full: force.is_some_and(|l| !l.admits(inside)),
             limit,
+            ordered,
         })
     }
 

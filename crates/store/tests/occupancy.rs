@@ -186,3 +186,57 @@ fn the_queue_shows_the_desks_pace_and_the_day_in_quarter_hours() {
     assert!(!q.open_another_lane && q.desk_per_minute == 0.0);
     assert!(store.queue("no-such-venue", later).is_err());
 }
+
+/// A 限流令 as the centre sends it.
+fn order(seq: i64, district: Option<&str>, percent: Option<u32>) -> placecode_core::sync::Change {
+    placecode_core::sync::Change {
+        seq,
+        kind: placecode_core::sync::ChangeKind::LimitOrder,
+        body: serde_json::json!({ "district": district, "percent": percent, "at": stamp(at(0)) }),
+    }
+}
+
+#[test]
+fn an_order_from_the_centre_lowers_the_limit_and_lifting_it_restores_the_venues_own() {
+    let (_d, mut store, venue, ctx) = desk();
+    // The venue (鼓楼区) admits 80% of 10: eight.
+    store.set_venue_limit(&venue, Some((10, 80, 120))).unwrap();
+    for i in 0..3u32 {
+        store
+            .declare(
+                &person("王建国", &resident_id(300 + u64::from(i))),
+                &CheckInContext { now: at(i64::from(i)), ..ctx.clone() },
+            )
+            .unwrap();
+    }
+    assert_eq!(store.occupancy(&venue, at(4)).unwrap().max_inside, Some(8));
+
+    // The city orders 50%, 鼓楼区 30%, 龙亭区 10% (not this venue's district).
+    store
+        .apply_changes(
+            &[order(1, None, Some(50)), order(2, Some("gulou"), Some(30)), order(3, Some("longting"), Some(10))],
+            3,
+        )
+        .unwrap();
+    let o = store.occupancy(&venue, at(4)).unwrap();
+    assert_eq!((o.ordered, o.max_inside, o.full, o.limit.unwrap().percent), (Some(30), Some(3), true, 80));
+    let e =
+        store.declare(&person("赵强", &resident_id(399)), &CheckInContext { now: at(4), ..ctx.clone() }).unwrap_err();
+    assert!(e.to_string().contains("已达限流人数（场内3人，限3人）"), "{e}");
+
+    // A share out of range is not kept (the district's order is dropped, not half-applied);
+    // an unknown district changes nothing.
+    store.apply_changes(&[order(4, Some("gulou"), Some(0)), order(5, Some("atlantis"), Some(5))], 5).unwrap();
+    assert_eq!(store.occupancy(&venue, at(4)).unwrap().ordered, Some(50));
+    // Lifted: the venue's own share again.
+    store.apply_changes(&[order(6, None, None)], 6).unwrap();
+    let o = store.occupancy(&venue, at(4)).unwrap();
+    assert_eq!((o.ordered, o.max_inside, o.full), (None, Some(8), false));
+    store.declare(&person("赵强", &resident_id(399)), &CheckInContext { now: at(5), ..ctx.clone() }).unwrap();
+
+    // An order over a venue with no capacity set: shown, not counted against.
+    store.set_venue_limit(&venue, None).unwrap();
+    store.apply_changes(&[order(7, Some("gulou"), Some(20))], 7).unwrap();
+    let o = store.occupancy(&venue, at(6)).unwrap();
+    assert_eq!((o.ordered, o.max_inside, o.full), (Some(20), None, false));
+}

@@ -18,6 +18,7 @@ function occ(overrides: Partial<Occupancy> = {}): Occupancy {
       { label: '登记台', inside: 1 },
     ],
     limit: { capacity: 10, percent: 50, stay_minutes: 120 },
+    ordered: null,
     max_inside: 5,
     full: false,
     ...overrides,
@@ -41,6 +42,19 @@ describe('OccupancyPanel', () => {
     vi.mocked(api.occupancy).mockResolvedValue(occ({ inside: 5, full: true }));
     render(OccupancyPanel, { admin: false });
     expect(await screen.findByTestId('occupancy-full')).toHaveTextContent('已满');
+  });
+
+  it('shows an order from the centre, and asks for the capacity where it cannot be counted', async () => {
+    vi.mocked(api.occupancy).mockResolvedValue(occ({ ordered: 30, max_inside: 3, full: true, inside: 3 }));
+    const { unmount } = render(OccupancyPanel, { admin: true });
+    expect(await screen.findByTestId('occupancy-order')).toHaveTextContent('上级限流令：最多接待核定容量的30%');
+    expect(screen.getByTestId('occupancy-order')).not.toHaveTextContent('核定容量，才能');
+    expect(screen.getByTestId('occupancy-inside')).toHaveTextContent('场内 3 人／限 3 人');
+    unmount();
+    vi.mocked(api.occupancy).mockResolvedValue(occ({ ordered: 30, limit: null, max_inside: null }));
+    render(OccupancyPanel, { admin: true });
+    expect(await screen.findByTestId('occupancy-order')).toHaveTextContent('请管理员填写核定容量，才能按限流令计数');
+    expect(screen.queryByTestId('occupancy-full')).toBeNull();
   });
 
   it('离场 by the last four says who left; a refusal is shown under the field', async () => {

@@ -240,12 +240,14 @@ pub enum ChangeKind {
     PreDeclaration,
     /// Another desk's incident at a shared venue (kept at the centre; desks do not apply it).
     Incident,
+    /// A 限流令 given or lifted by a district's or the city's office (`LimitOrderBody`).
+    LimitOrder,
     #[serde(other)]
     Unknown,
 }
 
 impl ChangeKind {
-    pub const ALL: [ChangeKind; 10] = [
+    pub const ALL: [ChangeKind; 11] = [
         ChangeKind::RiskEpoch,
         ChangeKind::RiskTag,
         ChangeKind::RaisedTag,
@@ -256,6 +258,7 @@ impl ChangeKind {
         ChangeKind::Destination,
         ChangeKind::PreDeclaration,
         ChangeKind::Incident,
+        ChangeKind::LimitOrder,
     ];
 
     pub fn key(self) -> &'static str {
@@ -270,6 +273,7 @@ impl ChangeKind {
             ChangeKind::Destination => "destination",
             ChangeKind::PreDeclaration => "pre_declaration",
             ChangeKind::Incident => "incident",
+            ChangeKind::LimitOrder => "limit_order",
             ChangeKind::Unknown => "unknown",
         }
     }
@@ -375,6 +379,17 @@ pub struct VenueLimitBody {
     pub venue_id: String,
     #[serde(default)]
     pub limit: Option<crate::occupancy::Limit>,
+}
+
+/// A 限流令 given or lifted at the centre (change kind `limit_order`, pulled by every desk):
+/// `percent` none lifts the order over `district` (none: the whole city).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitOrderBody {
+    #[serde(default)]
+    pub district: Option<crate::venue::District>,
+    #[serde(default)]
+    pub percent: Option<u32>,
+    pub at: DateTime<Utc>,
 }
 
 /// 离场 at a desk (kind `departure`): the check-ins it closed (ids of visits the centre holds,

@@ -74,6 +74,10 @@ impl Store {
                     };
                     apply_visit(&tx, &c.visit, &c.id, "desk")?;
                 }
+                ChangeKind::LimitOrder => match serde_json::from_value(b.clone()) {
+                    Ok(o) => crate::occupancy::apply_order(&tx, &o)?,
+                    Err(_) => continue,
+                },
                 ChangeKind::Incident | ChangeKind::Unknown => {}
             }
         }

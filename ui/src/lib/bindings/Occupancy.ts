@@ -7,11 +7,16 @@ import type { Limit } from "./Limit";
  */
 export type Occupancy = { venue_id: string, inside: number, entrances: Array<EntranceCount>, 
 /**
- * The venue's limit, if it has one.
+ * The venue's limit as its administrator set it, if it has one.
  */
 limit: Limit | null, 
 /**
- * How many may be inside at once under the limit.
+ * The strictest 限流令 from the centre over the venue (a share of its capacity), if any.
+ */
+ordered: number | null, 
+/**
+ * How many may be inside at once under the limit in force (the venue's own, lowered by an
+ * order). None without a capacity, even under an order.
  */
 max_inside: number | null, 
 /**

@@ -182,6 +182,8 @@ const en: Messages = {
     deskEntrance: 'Desk',
     limitText: 'Capacity {capacity}, {percent}% allowed, people who never leave are counted out after {stay} min',
     noLimit: 'No limit set',
+    ordered: 'Order from the authorities: at most {percent}% of capacity',
+    orderNeedsCapacity: 'The administrator must enter the capacity before the order can be counted',
     out: 'Leave',
     outLabel: 'Leaving: document number or last four',
     outPlaceholder: 'Document number or last four, Enter',

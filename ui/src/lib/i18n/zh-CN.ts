@@ -181,6 +181,8 @@ const zhCN = {
     deskEntrance: '登记台',
     limitText: '核定容量{capacity}人，限流{percent}%，未离场者{stay}分钟后自动离场',
     noLimit: '未设限流',
+    ordered: '上级限流令：最多接待核定容量的{percent}%',
+    orderNeedsCapacity: '请管理员填写核定容量，才能按限流令计数',
     out: '离场',
     outLabel: '离场：证件号码或后四位',
     outPlaceholder: '证件号码或后四位，回车',

@@ -1,0 +1,123 @@
+//! Occupancy and 限流 at the centre: the 限流令 a district's or the city's office gives (kept in
+//! `limit_orders`, sent to every desk as a change), the limit in force at a venue (the core's
+//! `occupancy::Limit::under`, the desk's rule), and how many are inside (the SQL function
+//! `placecode_inside`, migration 0023). The phone page keeps the limit; the console shows it.
+
+use chrono::{DateTime, Utc};
+use placecode_core::occupancy::{Limit, Order};
+use placecode_core::sync::{ChangeKind, LimitOrderBody};
+use placecode_core::venue::District;
+use sqlx::{PgExecutor, PgPool};
+use uuid::Uuid;
+
+use crate::audit::{self, Actor};
+use crate::error::Result;
+
+/// The scope of an order over the whole city.
+pub const CITY: &str = "city";
+
+/// An order in force, as the console lists it.
+#[derive(Debug, Clone)]
+pub struct InForce {
+    pub order: Order,
+    pub set_at: DateTime<Utc>,
+    pub set_by: String,
+}
+
+fn scope_key(district: Option<District>) -> &'static str {
+    district.map_or(CITY, District::key)
+}
+
+/// An order as stored (a row checked again: a scope no longer a district is dropped).
+fn stored(scope: &str, percent: i32) -> Option<Order> {
+    let district = if scope == CITY { None } else { Some(District::parse(scope)?) };
+    Order::checked(district, percent.into()).ok()
+}
+
+/// Every order in force (one per district at most, and one over the city).
+pub async fn orders(db: impl PgExecutor<'_>) -> Result<Vec<InForce>> {
+    let rows: Vec<(String, i32, DateTime<Utc>, String)> =
+        sqlx::query_as("SELECT scope, percent, set_at, set_by FROM limit_orders ORDER BY scope <> 'city', scope")
+            .fetch_all(db)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(scope, percent, set_at, set_by)| {
+            Some(InForce { order: stored(&scope, percent)?, set_at, set_by })
+        })
+        .collect())
+}
+
+/// Gives an order (replacing the one over the same scope) or lifts it (`None`), audited, and
+/// sends it to every desk, in one transaction. The caller has checked the share and that the
+/// actor may order over this scope.
+pub async fn give(pool: &PgPool, actor: &Actor, district: Option<District>, order: Option<Order>) -> Result<()> {
+    let now = Utc::now();
+    let scope = scope_key(district);
+    let mut tx = pool.begin().await?;
+    match order {
+        Some(o) => {
+            sqlx::query(
+                "INSERT INTO limit_orders (scope, percent, set_at, set_by) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (scope) DO UPDATE SET percent = EXCLUDED.percent, set_at = EXCLUDED.set_at,
+                    set_by = EXCLUDED.set_by",
+            )
+            .bind(scope)
+            .bind(i32::try_from(o.percent).unwrap_or(100))
+            .bind(now)
+            .bind(&actor.name)
+            .execute(&mut *tx)
+            .await?;
+        }
+        None => {
+            sqlx::query("DELETE FROM limit_orders WHERE scope = $1").bind(scope).execute(&mut *tx).await?;
+        }
+    }
+    let body = LimitOrderBody { district, percent: order.map(|o| o.percent), at: now };
+    crate::pull::append(&mut tx, ChangeKind::LimitOrder, None, None, &body).await?;
+    let action = if order.is_some() { "limit_order" } else { "limit_order_lifted" };
+    let params = serde_json::json!({ "scope": scope, "percent": order.map(|o| o.percent) });
+    audit::write(&mut *tx, actor, action, params, 0).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The limit in force at a venue of `district` with its own limit `own`: lowered by the orders
+/// over it.
+pub fn in_force(own: Limit, district: Option<District>, orders: &[Order]) -> Limit {
+    own.under(district.and_then(|d| Order::strictest(orders, d)))
+}
+
+/// What the door finds at a venue with a limit: how many are inside, the limit in force, and
+/// whether the phone's own people are inside already (scanned again: not turned away, as at the
+/// desk).
+pub struct AtDoor {
+    pub inside: u32,
+    pub limit: Limit,
+    pub already: bool,
+}
+
+/// The count and the orders in one round trip.
+pub async fn at_door(
+    pool: &PgPool,
+    venue: Uuid,
+    district: Option<District>,
+    own: Limit,
+    phone: Uuid,
+) -> Result<AtDoor> {
+    let (inside, already, scopes, percents): (i64, bool, Vec<String>, Vec<i32>) = sqlx::query_as(
+        "SELECT placecode_inside($1, now(), $2),
+                EXISTS (SELECT 1 FROM visits x JOIN phone_people pp ON pp.person_id = x.person_id
+                         WHERE pp.phone_id = $3 AND x.venue_id = $1 AND x.at > now() - make_interval(mins => $2)
+                           AND x.at <= now() AND x.left_at IS NULL AND x.colour = 'green'),
+                coalesce((SELECT array_agg(scope ORDER BY scope) FROM limit_orders), '{}'),
+                coalesce((SELECT array_agg(percent ORDER BY scope) FROM limit_orders), '{}')",
+    )
+    .bind(venue)
+    .bind(i32::try_from(own.stay_minutes).unwrap_or(i32::MAX))
+    .bind(phone)
+    .fetch_one(pool)
+    .await?;
+    let orders: Vec<Order> = scopes.iter().zip(percents).filter_map(|(scope, p)| stored(scope, p)).collect();
+    Ok(AtDoor { inside: u32::try_from(inside).unwrap_or(u32::MAX), limit: in_force(own, district, &orders), already })
+}
