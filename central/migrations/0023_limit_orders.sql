@@ -18,3 +18,13 @@ LANGUAGE sql STABLE AS $$
      WHERE venue_id = venue AND at > moment - make_interval(mins => stay) AND at <= moment
        AND left_at IS NULL AND colour = 'green'
 $$;
+
+-- A place held at a full-but-one venue for a phone between the limit's check and its check-in
+-- being stored (taken under a lock per venue, released once stored or after a minute): two
+-- phones at the last place cannot both get it. Transient, so not written to the WAL.
+CREATE UNLOGGED TABLE door_holds (
+    venue_id UUID NOT NULL,
+    phone_id UUID NOT NULL,
+    until    TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (venue_id, phone_id)
+);

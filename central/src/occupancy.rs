@@ -88,16 +88,23 @@ pub fn in_force(own: Limit, district: Option<District>, orders: &[Order]) -> Lim
     own.under(district.and_then(|d| Order::strictest(orders, d)))
 }
 
-/// What the door finds at a venue with a limit: how many are inside, the limit in force, and
-/// whether the phone's own people are inside already (scanned again: not turned away, as at the
-/// desk).
-pub struct AtDoor {
-    pub inside: u32,
-    pub limit: Limit,
-    pub already: bool,
+/// How long a place stays held for a phone whose check-in was let past the limit, unless it is
+/// stored (or refused) sooner.
+pub const HOLD_SECS: i32 = 60;
+
+/// What the door decided at a venue with a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtDoor {
+    /// Let in; a place is held for the phone until [`release`] (`held`), or the phone's own
+    /// person is inside already (scanned again: not turned away, as at the desk).
+    In { held: bool },
+    /// At the limit in force: the phone waits.
+    Full { inside: u32, max: u32 },
 }
 
-/// The count and the orders in one round trip.
+/// Decides at the door of a venue with its own limit `own`: counts who is inside (and the places
+/// held for other phones) against the limit in force, under a lock per venue, and holds a place
+/// for `phone` when it may come in.
 pub async fn at_door(
     pool: &PgPool,
     venue: Uuid,
@@ -105,8 +112,11 @@ pub async fn at_door(
     own: Limit,
     phone: Uuid,
 ) -> Result<AtDoor> {
-    let (inside, already, scopes, percents): (i64, bool, Vec<String>, Vec<i32>) = sqlx::query_as(
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 23))").bind(venue).execute(&mut *tx).await?;
+    let (inside, held, already, scopes, percents): (i64, i64, bool, Vec<String>, Vec<i32>) = sqlx::query_as(
         "SELECT placecode_inside($1, now(), $2),
+                (SELECT count(*) FROM door_holds WHERE venue_id = $1 AND phone_id <> $3 AND until > now()),
                 EXISTS (SELECT 1 FROM visits x JOIN phone_people pp ON pp.person_id = x.person_id
                          WHERE pp.phone_id = $3 AND x.venue_id = $1 AND x.at > now() - make_interval(mins => $2)
                            AND x.at <= now() AND x.left_at IS NULL AND x.colour = 'green'),
@@ -116,8 +126,41 @@ pub async fn at_door(
     .bind(venue)
     .bind(i32::try_from(own.stay_minutes).unwrap_or(i32::MAX))
     .bind(phone)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
+    if already {
+        tx.commit().await?;
+        return Ok(AtDoor::In { held: false });
+    }
     let orders: Vec<Order> = scopes.iter().zip(percents).filter_map(|(scope, p)| stored(scope, p)).collect();
-    Ok(AtDoor { inside: u32::try_from(inside).unwrap_or(u32::MAX), limit: in_force(own, district, &orders), already })
+    let limit = in_force(own, district, &orders);
+    let taken = u32::try_from(inside.saturating_add(held)).unwrap_or(u32::MAX);
+    if !limit.admits(taken) {
+        tx.commit().await?;
+        return Ok(AtDoor::Full { inside: u32::try_from(inside).unwrap_or(u32::MAX), max: limit.max_inside() });
+    }
+    sqlx::query(
+        "INSERT INTO door_holds (venue_id, phone_id, until) VALUES ($1, $2, now() + make_interval(secs => $3))
+         ON CONFLICT (venue_id, phone_id) DO UPDATE SET until = EXCLUDED.until",
+    )
+    .bind(venue)
+    .bind(phone)
+    .bind(f64::from(HOLD_SECS))
+    .execute(&mut *tx)
+    .await?;
+    // Expired holds of the venue go while its lock is held.
+    sqlx::query("DELETE FROM door_holds WHERE venue_id = $1 AND until <= now()").bind(venue).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(AtDoor::In { held: true })
+}
+
+/// Gives back the place held for `phone` once its check-in is stored (it counts as inside from
+/// then) or refused.
+pub async fn release(pool: &PgPool, venue: Uuid, phone: Uuid) -> Result<()> {
+    sqlx::query("DELETE FROM door_holds WHERE venue_id = $1 AND phone_id = $2")
+        .bind(venue)
+        .bind(phone)
+        .execute(pool)
+        .await?;
+    Ok(())
 }

@@ -111,3 +111,38 @@ async fn departures_and_limits_are_the_venues_desks_alone(pool: PgPool) {
     assert_eq!(res.results[0].status, PushStatus::Stored, "{res:?}");
     assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE left_at IS NOT NULL").await, 1);
 }
+
+#[sqlx::test]
+async fn phones_racing_for_the_last_place_get_it_once(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = test_desk(&s, dir.path(), "鼓楼区便民超市", "general", "中山路18号").await;
+    let key = placecode_store::keys::load_or_create(&dir.path().join("k")).unwrap();
+    let mut store = d.store();
+    let code = store.issue_code(&d.venue_id, "正门", &key).unwrap().code;
+    // Three at once; two inside: one place left.
+    store.set_venue_limit(&d.venue_id, Some((3, 100, 120))).unwrap();
+    for seed in [9301, 9302] {
+        let input = declaration_input("王建国", &resident_id(seed));
+        store.declare(&input, &placecode_store::CheckInContext { now: Utc::now(), ..d.ctx.clone() }).unwrap();
+    }
+    d.engine.sync_once().await.unwrap();
+    let url = s.url(&format!("/c/{code}"));
+    let mut ready = Vec::new();
+    for i in 0..12u64 {
+        let phone = phone_client();
+        let t = form(&phone, &url).await;
+        ready.push((phone, declaration(&t, "赵强", &resident_id(9310 + i))));
+    }
+    // All sent at once, after every form is open.
+    let mut sends = tokio::task::JoinSet::new();
+    for (phone, body) in ready {
+        let url = url.clone();
+        sends.spawn(async move { phone.post(&url).form(&body).send().await.unwrap().status().as_u16() });
+    }
+    let mut statuses = sends.join_all().await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429]);
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE source = 'phone'").await, 1);
+    assert_eq!(count(&pool, "SELECT count(*) FROM door_holds").await, 0, "the winner's hold was given back");
+}

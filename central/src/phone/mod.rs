@@ -522,16 +522,18 @@ pub async fn submit(
     // of presence kept, as at a busy door); without the script the page says why, and the
     // browser's back button has the form as it was.
     // Someone of this phone already inside, scanning again, is not turned away (as at the desk).
+    // Otherwise a place is held for this phone until its check-in is stored, so two phones at
+    // the last place do not both get it.
+    let mut held = false;
     if let (Some(own), CodeKind::General) = (s.limit, s.kind) {
         match crate::occupancy::at_door(&app.pool, s.venue_id, s.district, own, phone).await {
-            Ok(door) if !door.already && !door.limit.admits(door.inside) => {
-                let (n, max) = (door.inside, door.limit.max_inside());
-                let body = t.full_body.replace("{n}", &n.to_string()).replace("{max}", &max.to_string());
+            Ok(crate::occupancy::AtDoor::Full { inside, max }) => {
+                let body = t.full_body.replace("{n}", &inside.to_string()).replace("{max}", &max.to_string());
                 let mut r = message(&app, t, StatusCode::TOO_MANY_REQUESTS, t.full_title, &body);
                 r.headers_mut().insert(BUSY_WAIT, HeaderValue::from_static("30"));
                 return r;
             }
-            Ok(_) => {}
+            Ok(crate::occupancy::AtDoor::In { held: h }) => held = h,
             Err(e) => return server_error(&app, t, e),
         }
     }
@@ -557,6 +559,11 @@ pub async fn submit(
             Err(e) => Err(e),
         },
     };
+    if held {
+        if let Err(e) = crate::occupancy::release(&app.pool, s.venue_id, phone).await {
+            tracing::warn!(error = %e, "door hold not released; it lapses by itself");
+        }
+    }
     result.unwrap_or_else(|e| server_error(&app, t, e))
 }
 
