@@ -209,6 +209,11 @@ pub fn router(app: App) -> Router {
         .route("/C/{code}", get(phone::show).post(phone::submit))
         .route("/c/{code}/{token}", get(phone::show_rotating))
         .route("/C/{code}/{token}", get(phone::show_rotating))
+        // As typed by hand, with a slash after.
+        .route("/c/{code}/", get(phone::show))
+        .route("/C/{code}/", get(phone::show))
+        .route("/c/{code}/{token}/", get(phone::show_rotating))
+        .route("/C/{code}/{token}/", get(phone::show_rotating))
         .route("/c/{code}/r/{id}", get(phone::result))
         .route("/checkpoints", get(phone::checkpoints))
         .layer(axum::extract::DefaultBodyLimit::max(phone::MAX_FORM_BYTES));

@@ -33,6 +33,8 @@ async fn a_live_screen_code_checks_in_present_and_an_old_or_forged_one_is_refuse
     // Live: the form carries the proof, the check-in is marked present, the result says so,
     // and the venue's desks pull it marked.
     let live = screen_url(&s, &desk.key, &code, Utc::now());
+    // Typed by hand with a slash after: the same page.
+    assert_eq!(phone.get(format!("{live}/")).send().await.unwrap().status(), 200);
     let page = phone.get(&live).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();

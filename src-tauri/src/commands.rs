@@ -424,7 +424,10 @@ pub fn issue_code(desk: State<'_, Desk>, venue_id: String, label: String) -> Des
 /// Revokes a code and returns its replacement for the same entrance.
 #[tauri::command(async)]
 pub fn revoke_code(desk: State<'_, Desk>, code: String, reason: String) -> DeskResult<VenueCode> {
-    Ok(desk.store()?.revoke_code(&code, &reason, &desk.key)?)
+    let replacement = desk.store()?.revoke_code(&code, &reason, &desk.key)?;
+    // A screen of the old code shows the replacement from now (the codes page marks it so).
+    crate::screens::follow(&desk, &code, &replacement.code)?;
+    Ok(replacement)
 }
 
 /// 扫码屏: shows `code`'s rotating code, changing every `period` seconds, in a window of its own

@@ -102,7 +102,7 @@ impl Desk {
     pub fn admit(&self, command: &str, window: &str) -> DeskResult<()> {
         let access = access::access(command);
         if screens::is_screen(window) != (access == Some(access::Access::Screen)) {
-            return Err(placecode_store::session::Denied::Forbidden.into());
+            return Err(placecode_store::session::Denied::WrongWindow.into());
         }
         let mut session = self.session()?;
         let store = self.store()?;
@@ -477,5 +477,32 @@ mod tests {
                 assert_eq!(outcome_in(&desk, name, "screen-TEST"), expected, "扫码屏: {name}");
             }
         }
+        // A running screen of a revoked code runs on with the replacement (the codes page marks
+        // the new row at once, not when the window next asks).
+        let venue = desk
+            .store()
+            .unwrap()
+            .register_venue(
+                &placecode_core::venue::VenueInput {
+                    kind: "general".into(),
+                    category: "mall".into(),
+                    name: "鼓楼区便民超市".into(),
+                    district: "gulou".into(),
+                    address: "中山路18号".into(),
+                    manager_name: "王建国".into(),
+                    manager_phone: "13837800001".into(),
+                },
+                false,
+            )
+            .unwrap();
+        let old = desk.store().unwrap().issue_code(&venue.id, "正门", &desk.key).unwrap().code;
+        desk.store().unwrap().set_open_screens(&[(old.clone(), 30)]).unwrap();
+        let new = desk.store().unwrap().revoke_code(&old, "海报被损坏", &desk.key).unwrap().code;
+        screens::follow(&desk, &old, &new).unwrap();
+        assert_eq!(screens::running(&desk).unwrap(), [new.clone()]);
+        assert_eq!(desk.store().unwrap().open_screens().unwrap(), [(new, 30)], "its period kept");
+        // Said as what it is, not as a missing administrator's right.
+        let said = desk.admit("today", "screen-TEST").unwrap_err().to_string();
+        assert!(said.contains("扫码屏窗口只显示场所码"), "{said}");
     }
 }

@@ -110,6 +110,23 @@ pub fn current(desk: &Desk, label: &str) -> DeskResult<ScreenCode> {
     Ok(shown)
 }
 
+/// `was` is revoked and `now` replaces it: a screen of `was` shows `now` (the window's next
+/// tick draws it).
+pub fn follow(desk: &Desk, was: &str, now: &str) -> DeskResult<()> {
+    let mut moved = None;
+    for (c, period) in lock(desk)?.values_mut() {
+        if c == was {
+            now.clone_into(c);
+            moved = Some(*period);
+        }
+    }
+    let stored = desk.store()?.open_screens()?.into_iter().find(|(c, _)| c == was).map(|(_, p)| p);
+    match moved.or(stored) {
+        Some(period) => remember(desk, now, was, Some(period)),
+        None => Ok(()),
+    }
+}
+
 /// The window labelled `label` is gone (closed by hand, or the desk is quitting): the desk still
 /// runs its screen, which opens again at start or with 扫码屏.
 pub fn closed(desk: &Desk, label: &str) -> DeskResult<()> {

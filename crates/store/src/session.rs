@@ -39,6 +39,10 @@ pub enum Denied {
     #[error("需要管理员权限")]
     Forbidden,
 
+    /// A 扫码屏 window may only show its code, and only a 扫码屏 window asks for it.
+    #[error("此窗口不能执行该操作：扫码屏窗口只显示场所码")]
+    WrongWindow,
+
     /// The operator signed in with a PIN made before the rule and must change it first.
     #[error("请先修改PIN（6至12位数字）：“设置”→“修改我的PIN”")]
     PinChangeRequired,
@@ -49,7 +53,7 @@ impl Denied {
     pub fn code(self) -> &'static str {
         match self {
             Denied::SignedOut => "signed_out",
-            Denied::Forbidden => "forbidden",
+            Denied::Forbidden | Denied::WrongWindow => "forbidden",
             Denied::PinChangeRequired => "pin_change_required",
         }
     }
