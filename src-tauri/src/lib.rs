@@ -499,7 +499,7 @@ mod tests {
         desk.store().unwrap().set_open_screens(&[(old.clone(), 30)]).unwrap();
         let new = desk.store().unwrap().revoke_code(&old, "海报被损坏", &desk.key).unwrap().code;
         screens::follow(&desk, &old, &new).unwrap();
-        assert_eq!(screens::running(&desk).unwrap(), [new.clone()]);
+        assert_eq!(screens::running(&desk).unwrap(), std::slice::from_ref(&new));
         assert_eq!(desk.store().unwrap().open_screens().unwrap(), [(new, 30)], "its period kept");
         // Said as what it is, not as a missing administrator's right.
         let said = desk.admit("today", "screen-TEST").unwrap_err().to_string();
