@@ -189,6 +189,16 @@ async fn a_desk_clock_minutes_off_still_works_once_the_centre_has_measured_it(po
     set_offset(measured.id, 7 * 60 * 1000).await;
     let slow = screen_url(&s, &measured.key, &code, Utc::now() - Duration::minutes(7));
     assert_eq!(phone.get(&slow).send().await.unwrap().status(), 200);
+    // A desk whose clock was set back a day (an insider with the laptop), as measured at its
+    // last sync: a photo of its screen from yesterday stays refused (the centre corrects ten
+    // minutes at most), while its screen, stamping the centre's time, works.
+    let mut set_back = s.desk(&["gulou"], &[]).await;
+    let (_, code) = set_back.venue_with_code("鼓楼餐馆", CodeKind::General).await;
+    set_offset(set_back.id, 24 * 3600 * 1000).await;
+    let yesterday = screen_url(&s, &set_back.key, &code, Utc::now() - Duration::hours(24));
+    assert_eq!(phone.get(&yesterday).send().await.unwrap().status(), 410);
+    let corrected = screen_url(&s, &set_back.key, &code, Utc::now());
+    assert_eq!(phone.get(&corrected).send().await.unwrap().status(), 200);
     let mut unmeasured = s.desk(&["gulou"], &[]).await;
     let (_, code) = unmeasured.venue_with_code("鼓楼书店", CodeKind::General).await;
     let slow = screen_url(&s, &unmeasured.key, &code, Utc::now() - Duration::minutes(7));

@@ -12,8 +12,12 @@
 //!
 //! The desk signs offline with the key it signs its codes with; the centre, which holds every
 //! enrolled desk's key, verifies. A token is taken from [`SKEW_SECS`] before its window until
-//! [`SKEW_SECS`] after it, on the centre's clock corrected by the desk's measured offset: a
-//! desk clock a few minutes off still works, a photo of the screen stops working minutes later.
+//! [`SKEW_SECS`] after it, on the centre's clock. The desk stamps its windows on its own clock
+//! corrected by the offset it measured at its last sync ([`corrected`]), so a desk clock hours
+//! off still works once it has synced; a photo of the screen stops working minutes later. The
+//! centre also takes a token on its clock corrected by the desk's measured offset, but only an
+//! offset up to [`OFFSET_TRUSTED_MS`]: a desk whose clock is set back cannot make old photos of
+//! its screen valid again beyond that.
 
 use chrono::{DateTime, Utc};
 
@@ -26,6 +30,16 @@ pub const PERIOD_MAX: u32 = 300;
 /// How far outside its window a token is still taken: clocks that differ, a phone slow to open
 /// the page. After that a forwarded photo is refused.
 pub const SKEW_SECS: i64 = 120;
+/// The largest desk clock offset the centre corrects a token's time by (a desk that has not
+/// corrected its own stamps, or has not synced since its clock moved).
+pub const OFFSET_TRUSTED_MS: i64 = 10 * 60 * 1000;
+
+/// The time a desk stamps its screen's windows with: its clock corrected by the offset it
+/// measured at its last sync (server minus desk), when it has one.
+pub fn corrected(desk_now: DateTime<Utc>, offset_ms: Option<i64>) -> DateTime<Utc> {
+    desk_now + chrono::Duration::milliseconds(offset_ms.unwrap_or(0))
+}
+
 /// How long after a phone opened the page with a live token its form may still be sent as
 /// present (到场核验): a first declaration takes minutes to type.
 pub const FORM_SECS: i64 = 15 * 60;
@@ -148,6 +162,15 @@ impl Token {
     /// `desk_offset_ms` behind the centre's (server minus desk, as measured at its last sync; 0
     /// when never measured).
     pub fn live(&self, now: DateTime<Utc>, desk_offset_ms: i64) -> Result<(), Stale> {
+        match self.live_at(now, 0) {
+            Err(e) if desk_offset_ms != 0 && desk_offset_ms.abs() <= OFFSET_TRUSTED_MS => {
+                self.live_at(now, desk_offset_ms).map_err(|_| e)
+            }
+            r => r,
+        }
+    }
+
+    fn live_at(&self, now: DateTime<Utc>, desk_offset_ms: i64) -> Result<(), Stale> {
         let desk_now = now.timestamp() - desk_offset_ms.div_euclid(1000);
         if desk_now > self.window.ends() + SKEW_SECS {
             return Err(Stale::Expired(desk_now - self.window.ends()));
@@ -233,6 +256,19 @@ mod tests {
         // And one running ahead.
         let fast = parse(&sign(&key(), &code(), Window::at(at(1_800_000_000 + 300), 30)).unwrap()).unwrap();
         assert_eq!(fast.live(at(1_800_000_005), -300_000), Ok(()));
+        // A desk set back a day (an insider with the laptop) does not make a day-old photo of its
+        // screen valid: an offset past OFFSET_TRUSTED_MS is not corrected for.
+        let yesterday = parse(&sign(&key(), &code(), Window::at(at(1_800_000_000 - 86_400), 30)).unwrap()).unwrap();
+        assert_eq!(yesterday.live(at(1_800_000_005), 86_400_000), Err(Stale::Expired(86_375)));
+        let eleven = parse(&sign(&key(), &code(), Window::at(at(1_800_000_000 - 660), 30)).unwrap()).unwrap();
+        assert!(eleven.live(at(1_800_000_005), 660_000).is_err());
+        assert_eq!(eleven.live(at(1_800_000_005), OFFSET_TRUSTED_MS), Ok(()), "ten minutes: corrected");
+        // A desk that corrects its own stamps is live on the centre's clock, however far off.
+        let desk_clock = at(1_800_000_000 - 5 * 3600);
+        let stamped = corrected(desk_clock, Some(5 * 3600 * 1000));
+        let fixed = parse(&sign(&key(), &code(), Window::at(stamped, 30)).unwrap()).unwrap();
+        assert_eq!(fixed.live(at(1_800_000_005), 5 * 3600 * 1000), Ok(()));
+        assert_eq!(corrected(desk_clock, None), desk_clock);
     }
 
     #[test]

@@ -266,7 +266,11 @@ impl Store {
             return Err(Error::invalid("code", "该场所码已作废：请在登记台的场所码页面为新码打开扫码屏"));
         }
         let parsed = code::parse(&c.code).map_err(|m| Error::invalid("code", m))?;
-        let window = rotating::Window::at(now, period);
+        // Stamped on the centre's time as last measured, so a desk clock far off still works
+        // (the centre corrects by a few minutes at most); the screen counts down on this clock.
+        let offset = self.clock_offset_ms()?;
+        let window = rotating::Window::at(rotating::corrected(now, offset), period);
+        let shift = offset.unwrap_or(0);
         let token = rotating::sign(key, &parsed, window).ok_or_else(|| Error::internal("clock outside token range"))?;
         let url = rotating::url(&self.poster_settings()?.public_base_url, &c.code, &token);
         Ok(ScreenCode {
@@ -275,10 +279,10 @@ impl Store {
             venue_name: c.venue_name,
             label: c.label,
             code: c.code,
-            starts_at_ms: window.start * 1000,
-            ends_at_ms: window.ends() * 1000,
+            starts_at_ms: window.start * 1000 - shift,
+            ends_at_ms: window.ends() * 1000 - shift,
             period: window.period,
-            clock_offset_ms: self.clock_offset_ms()?,
+            clock_offset_ms: offset,
             rotating_only: c.rotating_only,
         })
     }

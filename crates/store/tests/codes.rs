@@ -229,6 +229,16 @@ fn the_screen_code_rotates_and_an_entrance_can_take_only_it() {
     assert_eq!(parsed.code, code.code);
     assert!(token.verify(&key, &parsed));
     assert_eq!(token.live(at, 0), Ok(()));
+    // A desk whose clock is five hours slow (measured at its last sync) stamps the centre's
+    // time, live with no correction at the centre; the window it counts down is on its own clock.
+    store.set_clock_offset(5 * 3600 * 1000).unwrap();
+    let slow_clock = at - chrono::Duration::hours(5);
+    let s = store.screen_code(&code.code, 30, &key, slow_clock).unwrap();
+    let stamped = rotating::parse(s.url.rsplit('/').next().unwrap()).unwrap();
+    assert_eq!(stamped.live(at, 0), Ok(()), "on the centre's clock");
+    assert_eq!(s.starts_at_ms, 1_800_000_000_000 - 5 * 3600 * 1000, "counted down on the desk's");
+    assert_eq!(s.clock_offset_ms, Some(5 * 3600 * 1000), "and the screen warns");
+    store.set_clock_offset(0).unwrap();
     // A period outside the limits is brought within them.
     assert_eq!(store.screen_code(&code.code, 1, &key, at).unwrap().period, rotating::PERIOD_MIN);
     // Unknown codes and hostile input: a reason, nothing shown.
