@@ -58,8 +58,9 @@ impl Store {
         let (start, end) = day_bounds(day)?;
         let mut stmt = self.conn.prepare(
             "SELECT v.id, v.at, p.name, p.id_number, v.colour, v.way_in, o.name, v.helper, v.trip_code_checked,
-                    v.sync_state, v.present
+                    v.sync_state, v.present, c.label
              FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN operators o ON o.id = v.operator_id
+             LEFT JOIN codes c ON c.code = v.code
              WHERE v.at >= ?1 AND v.at < ?2 ORDER BY v.at DESC",
         )?;
         let q = normalize::clean(query);
@@ -85,6 +86,7 @@ impl Store {
                 trip_code_checked: r.get(8)?,
                 sync_state: r.get(9)?,
                 present: r.get(10)?,
+                entrance: r.get(11)?,
             };
             Ok(Listed { name, id_number, visit })
         })?;

@@ -240,3 +240,18 @@ fn an_order_from_the_centre_lowers_the_limit_and_lifting_it_restores_the_venues_
     let o = store.occupancy(&venue, at(6)).unwrap();
     assert_eq!((o.ordered, o.max_inside, o.full), (Some(20), None, false));
 }
+
+#[test]
+fn todays_list_names_the_entrance_of_a_check_in_by_code() {
+    let (d, mut store, venue, ctx) = desk();
+    let key = placecode_store::keys::load_or_create(&d.path().join("k")).unwrap();
+    let south = store.issue_code(&venue, "南门", &key).unwrap().code;
+    let by_code = CheckInContext { code: Some(south), now: Utc::now(), ..ctx.clone() };
+    store.declare(&person("王建国", &resident_id(501)), &by_code).unwrap();
+    store.declare(&person("李娜", &resident_id(502)), &CheckInContext { now: Utc::now(), ..ctx }).unwrap();
+    let day = Utc::now().with_timezone(&placecode_core::checkin::shanghai()).date_naive();
+    let listed = store.visits_on(day, "", Utc::now()).unwrap();
+    let mut entrances: Vec<Option<String>> = listed.visits.iter().map(|v| v.entrance.clone()).collect();
+    entrances.sort();
+    assert_eq!(entrances, [None, Some("南门".to_owned())]);
+}

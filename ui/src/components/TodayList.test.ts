@@ -33,7 +33,15 @@ const synced = visitRow({
   trip_code_checked: false,
   sync_state: 'synced',
 });
-const odd = visitRow({ id: 'r-3', colour: 'red', way_in: 'declaration', sync_state: 'failed', operator_name: null });
+const odd = visitRow({
+  id: 'r-3',
+  colour: 'red',
+  way_in: 'declaration',
+  sync_state: 'failed',
+  operator_name: null,
+  entrance: '南门',
+  present: true,
+});
 
 beforeEach(() => {
   vi.resetAllMocks();
@@ -81,6 +89,12 @@ describe('TodayList', () => {
     expect(second.getByText('手工登记')).toBeInTheDocument();
     expect(second.getByText('父亲 张*')).toBeInTheDocument();
     expect(row('r-2')).not.toHaveTextContent('✓');
+    expect(within(row('r-2')).queryByTestId('today-row-entrance')).toBeNull();
+
+    // A phone's check-in by a code: its entrance, and 到场核验 from a live 扫码屏.
+    const third = within(row('r-3'));
+    expect(third.getByTestId('today-row-entrance')).toHaveTextContent('· 南门');
+    expect(third.getByTestId('today-row-present')).toHaveTextContent('到场核验');
   });
 
   it('shows pending rows as 未同步 and never as synced; only synced rows as 已同步', async () => {

@@ -113,6 +113,7 @@ export function visitRow(overrides: Partial<VisitRow> = {}): VisitRow {
     trip_code_checked: true,
     sync_state: 'pending',
     present: false,
+    entrance: null,
     ...overrides,
   };
 }

@@ -400,6 +400,8 @@ pub struct VisitRow {
     pub sync_state: String,
     /// A phone's check-in made with a live 扫码屏 code (到场核验).
     pub present: bool,
+    /// The entrance (its code's label) of a check-in made by a venue code; none at the desk.
+    pub entrance: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -13,4 +13,8 @@ sync_state: string,
 /**
  * A phone's check-in made with a live 扫码屏 code (到场核验).
  */
-present: boolean, };
+present: boolean, 
+/**
+ * The entrance (its code's label) of a check-in made by a venue code; none at the desk.
+ */
+entrance: string | null, };

@@ -758,6 +758,7 @@ const en: Messages = {
     discarded: 'Discarded: {summary}',
   },
   today: {
+    entrance: ' · {label}',
     present: ' · present',
     title: 'Today',
     dayTitle: 'Check-ins on {day}',

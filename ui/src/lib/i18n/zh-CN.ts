@@ -757,6 +757,7 @@ const zhCN = {
     discarded: '已放弃：{summary}',
   },
   today: {
+    entrance: ' · {label}',
     present: ' · 到场核验',
     title: '今日登记',
     dayTitle: '{day} 登记',
