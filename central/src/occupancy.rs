@@ -102,6 +102,51 @@ pub enum AtDoor {
     Full { inside: u32, max: u32 },
 }
 
+/// Who is inside a venue with its own limit `own`, the places held for phones other than
+/// `phone`, whether `phone`'s people are inside already, and the orders in force.
+struct Counted {
+    inside: u32,
+    held: u32,
+    already: bool,
+    orders: Vec<Order>,
+}
+
+async fn counted(db: impl PgExecutor<'_>, venue: Uuid, own: Limit, phone: Option<Uuid>) -> Result<Counted> {
+    let (inside, held, already, scopes, percents): (i64, i64, bool, Vec<String>, Vec<i32>) = sqlx::query_as(
+        "SELECT placecode_inside($1, now(), $2),
+                (SELECT count(*) FROM door_holds WHERE venue_id = $1 AND phone_id IS DISTINCT FROM $3 AND until > now()),
+                EXISTS (SELECT 1 FROM visits x JOIN phone_people pp ON pp.person_id = x.person_id
+                         WHERE pp.phone_id = $3 AND x.venue_id = $1 AND x.at > now() - make_interval(mins => $2)
+                           AND x.at <= now() AND x.left_at IS NULL AND x.colour = 'green'),
+                coalesce((SELECT array_agg(scope ORDER BY scope) FROM limit_orders), '{}'),
+                coalesce((SELECT array_agg(percent ORDER BY scope) FROM limit_orders), '{}')",
+    )
+    .bind(venue)
+    .bind(i32::try_from(own.stay_minutes).unwrap_or(i32::MAX))
+    .bind(phone)
+    .fetch_one(db)
+    .await?;
+    Ok(Counted {
+        inside: u32::try_from(inside).unwrap_or(u32::MAX),
+        held: u32::try_from(held).unwrap_or(u32::MAX),
+        already,
+        orders: scopes.iter().zip(percents).filter_map(|(scope, p)| stored(scope, p)).collect(),
+    })
+}
+
+/// Whether a venue with its own limit `own` is full now (for the page a phone opens: said before
+/// the form is filled in): `Some((inside, max))` when it is.
+pub async fn full_now(
+    pool: &PgPool,
+    venue: Uuid,
+    district: Option<District>,
+    own: Limit,
+) -> Result<Option<(u32, u32)>> {
+    let c = counted(pool, venue, own, None).await?;
+    let limit = in_force(own, district, &c.orders);
+    Ok((!limit.admits(c.inside.saturating_add(c.held))).then(|| (c.inside, limit.max_inside())))
+}
+
 /// Decides at the door of a venue with its own limit `own`: counts who is inside (and the places
 /// held for other phones) against the limit in force, under a lock per venue, and holds a place
 /// for `phone` when it may come in.
@@ -114,30 +159,15 @@ pub async fn at_door(
 ) -> Result<AtDoor> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 23))").bind(venue).execute(&mut *tx).await?;
-    let (inside, held, already, scopes, percents): (i64, i64, bool, Vec<String>, Vec<i32>) = sqlx::query_as(
-        "SELECT placecode_inside($1, now(), $2),
-                (SELECT count(*) FROM door_holds WHERE venue_id = $1 AND phone_id <> $3 AND until > now()),
-                EXISTS (SELECT 1 FROM visits x JOIN phone_people pp ON pp.person_id = x.person_id
-                         WHERE pp.phone_id = $3 AND x.venue_id = $1 AND x.at > now() - make_interval(mins => $2)
-                           AND x.at <= now() AND x.left_at IS NULL AND x.colour = 'green'),
-                coalesce((SELECT array_agg(scope ORDER BY scope) FROM limit_orders), '{}'),
-                coalesce((SELECT array_agg(percent ORDER BY scope) FROM limit_orders), '{}')",
-    )
-    .bind(venue)
-    .bind(i32::try_from(own.stay_minutes).unwrap_or(i32::MAX))
-    .bind(phone)
-    .fetch_one(&mut *tx)
-    .await?;
-    if already {
+    let c = counted(&mut *tx, venue, own, Some(phone)).await?;
+    if c.already {
         tx.commit().await?;
         return Ok(AtDoor::In { held: false });
     }
-    let orders: Vec<Order> = scopes.iter().zip(percents).filter_map(|(scope, p)| stored(scope, p)).collect();
-    let limit = in_force(own, district, &orders);
-    let taken = u32::try_from(inside.saturating_add(held)).unwrap_or(u32::MAX);
-    if !limit.admits(taken) {
+    let limit = in_force(own, district, &c.orders);
+    if !limit.admits(c.inside.saturating_add(c.held)) {
         tx.commit().await?;
-        return Ok(AtDoor::Full { inside: u32::try_from(inside).unwrap_or(u32::MAX), max: limit.max_inside() });
+        return Ok(AtDoor::Full { inside: c.inside, max: limit.max_inside() });
     }
     sqlx::query(
         "INSERT INTO door_holds (venue_id, phone_id, until) VALUES ($1, $2, now() + make_interval(secs => $3))

@@ -734,6 +734,43 @@ async fn a_busy_door_tells_the_phone_to_wait_and_it_sends_again_by_itself(pool: 
     }
 }
 
+/// A full venue (限流) says so on the page a phone opens, before the form is filled in; sent
+/// anyway, the form waits and says why above its counting-down button.
+#[sqlx::test]
+async fn a_full_venue_says_so_before_and_while_the_phone_waits(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, code) = desk.venue_with_code("鼓楼区西司门农贸市场", CodeKind::General).await;
+    let limit = json!({"venue_id": venue, "limit": {"capacity": 1, "percent": 100, "stay_minutes": 120}});
+    desk.push(&[record(RecordKind::VenueLimit, limit), visit_record(venue, &resident_id(4301), "王建国", Utc::now())])
+        .await;
+    let chrome = phone_browser(390, 844, 16).await;
+    let d = chrome.driver.as_ref().expect("driver");
+    d.goto(&s.url(&format!("/c/{code}"))).await.expect("open");
+    let before = wait_for(d, "#wait-why").await.text().await.unwrap();
+    assert!(before.contains("本场所正在限流：场内1人，限1人"), "{before}");
+    shot(d, "phone-50-full-before").await;
+    declare(d, "李秀英", &resident_id(4302)).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let waiting = loop {
+        let label = d.find(By::Id("send")).await.unwrap().text().await.unwrap();
+        if label.contains("排队中") || Instant::now() > deadline {
+            break label;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(waiting.contains("秒后自动重试"), "{waiting}");
+    // Said just above the button, where the phone's user is looking.
+    let why = d.find(By::Id("wait-now")).await.unwrap().text().await.unwrap();
+    assert!(why.contains("场内1人，限1人") && why.contains("提交后手机会自动排队"), "{why}");
+    d.execute("document.getElementById('send').scrollIntoView({block:'end'})", vec![]).await.unwrap();
+    shot(d, "phone-51-full-waiting").await;
+    assert_eq!(visits(&pool).await, 1, "nothing stored while it waits");
+    if let Some(driver) = chrome.driver.clone() {
+        driver.quit().await.ok();
+    }
+}
+
 /// The supervision console in an office's browser: the sign-in page (password and the code of
 /// an authenticator app), the coverage table, its Excel export downloaded and read back, 退出.
 #[sqlx::test]

@@ -30,12 +30,18 @@ async fn a_full_venue_makes_the_phone_wait_until_the_desk_records_a_departure(po
     // Full: the phone's declaration waits, told why, and nothing is stored.
     let phone = phone_client();
     let url = s.url(&format!("/c/{code}"));
+    let page = phone.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"wait-why\"") && page.contains("场内2人，限2人"), "said before the form: {page}");
     let t = form(&phone, &url).await;
     let res = phone.post(&url).form(&declaration(&t, "赵强", &resident_id(9103))).send().await.unwrap();
     assert_eq!(res.status(), 429);
     // The form's script sends the same form again by itself (fields, token and proof kept).
     assert_eq!(res.headers()["x-placecode-wait"], "30");
     assert!(res.headers().get("refresh").is_none(), "a reload would lose the form");
+    // Why, for the waiting form's script to say above its button (percent-encoded UTF-8).
+    let why = res.headers()["x-placecode-why"].to_str().unwrap().to_owned();
+    let why: String = form_urlencoded::parse(format!("w={why}").as_bytes()).map(|(_, v)| v.into_owned()).collect();
+    assert!(why.contains("本场所正在限流：场内2人，限2人") && why.contains("自动排队"), "{why}");
     let html = res.text().await.unwrap();
     assert!(html.contains("场内人数已满") && html.contains("场内2人，限2人"), "{html}");
     assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE source = 'phone'").await, 0);

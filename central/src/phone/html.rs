@@ -54,7 +54,7 @@ padding:.75rem 1rem;margin:.625rem 0}.result{min-height:100vh;color:#fff;text-al
 .who-red{background:#8e0000;color:#fff;border:3px solid #fff}.badge{font-weight:800}a.tel{white-space:nowrap;font-weight:700}\
 #id_number{font-size:min(1.375rem,5.2vw);font-variant-numeric:tabular-nums}.help{background:rgba(0,0,0,.18);border-radius:10px;padding:.75rem;margin:1rem 0;font-size:1.125rem;text-align:left}\
 .result a{color:inherit}.qr{background:#fff;padding:.5rem;border-radius:8px;max-width:16rem;margin:.5rem auto}\
-.qr svg{display:block;width:100%;height:auto}.live{font-size:1.06rem}ul.list{padding:0;list-style:none}";
+.qr svg{display:block;width:100%;height:auto}.live{font-size:1.06rem}ul.list{padding:0;list-style:none}.wait{background:#fff4e5;color:#6b3d00;border-radius:10px;padding:.75rem;font-weight:600;margin:.75rem 0}";
 
 const CLOCK: &str = "(function(){var e=document.getElementById('clock'),r=document.getElementById('result'),\
 x=r?Date.now()+Number(r.getAttribute('data-remaining')):0;function p(n){return(n<10?'0':'')+n}\
@@ -64,7 +64,8 @@ p(d.getUTCDate())+' '+p(d.getUTCHours())+':'+p(d.getUTCMinutes())+':'+p(d.getUTC
 /// Forms: one tap sends once (the button turns 提交中 and stays disabled until the page is left);
 /// an X key for number pads that have none. A form is sent in the background where the browser
 /// can: when the door is busy (its answer carries `x-placecode-wait`, see `phone::BUSY_WAIT`) the
-/// button counts down 排队中，N秒后自动重试… and the phone sends the same form again by itself,
+/// button counts down 排队中，N秒后自动重试… (with why just above it, `#wait-now`, from
+/// `x-placecode-why` where the answer says: a full venue's count) and the phone sends the same form again by itself,
 /// for up to two minutes; the form's one-time token makes each resend safe. A check-in goes to
 /// its result page; any other answer (a field to correct, a limit reached) is the form sent the
 /// usual way, so its page shows as the server made it. The form's address is read as an
@@ -74,8 +75,11 @@ if(f)f.addEventListener('submit',function(e){if(sent){e.preventDefault();return}
 b.textContent=b.getAttribute('data-busy');if(!window.fetch||!window.URLSearchParams||!window.FormData)return;\
 e.preventDefault();var to=f.getAttribute('action')||location.pathname,body=new URLSearchParams(new FormData(f)).toString(),tries=0;\
 function later(s){b.textContent=b.getAttribute('data-wait').replace('N',s);setTimeout(s>1?function(){later(s-1)}:go,1000)}\
+function why(r){var y=r.headers.get('X-Placecode-Why');if(!y)return;var m=document.getElementById('wait-now');\
+if(!m){m=document.createElement('p');m.id='wait-now';m.className='wait';m.setAttribute('role','status');b.parentNode.insertBefore(m,b)}\
+try{m.textContent=decodeURIComponent(y)}catch(x){}}\
 function go(){fetch(to,{method:'POST',body:body,credentials:'same-origin',headers:{'Content-Type':'application/x-www-form-urlencoded'}})\
-.then(function(r){var w=parseInt(r.headers.get('X-Placecode-Wait'),10);if(w>0&&tries<24){tries++;later(Math.min(w,30));return}\
+.then(function(r){var w=parseInt(r.headers.get('X-Placecode-Wait'),10);if(w>0&&tries<24){tries++;why(r);later(Math.min(w,30));return}\
 if(r.redirected&&r.ok){location.replace(r.url);return}f.submit()}).catch(function(){f.submit()})}go()});\
 window.addEventListener('pageshow',function(){sent=0;if(b){b.disabled=false;\
 b.textContent=b.getAttribute('data-label')}});document.querySelectorAll('button.xkey').forEach(function(k){\
@@ -282,9 +286,14 @@ pub struct Hidden<'a> {
     pub once: &'a str,
     /// The proof that the page was opened from a live 扫码屏 code (empty when not).
     pub present: &'a str,
+    /// Said above the form (the venue is full now), or empty.
+    pub notice: &'a str,
 }
 
 fn form_open(out: &mut String, h: &Hidden, what: &str) {
+    if !h.notice.is_empty() {
+        let _ = write!(out, "<p class=\"wait\" id=\"wait-why\" role=\"status\">{}</p>", esc(h.notice));
+    }
     let _ = write!(
         out,
         "<form method=\"post\" action=\"{}\" autocomplete=\"on\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\

@@ -420,6 +420,19 @@ async fn show_in(app: &App, lang: Lang, page: &Page<'_>, peer: SocketAddr, heade
         },
         None => Vec::new(),
     };
+    // A full venue says so before the form is filled in.
+    let notice = match (s.limit, s.kind) {
+        (Some(own), CodeKind::General) => {
+            match crate::occupancy::full_now(&app.pool, s.venue_id, s.district, own).await {
+                Ok(Some((inside, max))) => {
+                    t.full_wait.replace("{n}", &inside.to_string()).replace("{max}", &max.to_string())
+                }
+                Ok(None) => String::new(),
+                Err(e) => return server_error(app, t, e),
+            }
+        }
+        _ => String::new(),
+    };
     let n = nonce();
     let once = Uuid::now_v7();
     let presence = if present { presence(app, phone, &s.code, Utc::now().timestamp(), once) } else { String::new() };
@@ -430,6 +443,7 @@ async fn show_in(app: &App, lang: Lang, page: &Page<'_>, peer: SocketAddr, heade
         new: q.new.is_some(),
         destinations: destinations.as_deref(),
         shared: !shared.is_empty(),
+        notice: &notice,
     };
     let form = Form { values: &shared, errors: &[], lang };
     let body = page_for(&n, &s, &view, &people, &form, None, "");
@@ -448,6 +462,8 @@ struct View<'a> {
     destinations: Option<&'a [(String, String)]>,
     /// The truck's details came from a 同车人员申报 link.
     shared: bool,
+    /// Said above the form (the venue is full now), or empty.
+    notice: &'a str,
 }
 
 fn page_for(
@@ -460,7 +476,8 @@ fn page_for(
     last4: &str,
 ) -> String {
     let action = action_path(&s.code);
-    let hidden = html::Hidden { action: &action, csrf: view.csrf, once: view.once, present: view.present };
+    let hidden =
+        html::Hidden { action: &action, csrf: view.csrf, once: view.once, present: view.present, notice: view.notice };
     match s.kind {
         CodeKind::General if !people.is_empty() && !view.new => {
             // Ticked by their place on this phone (1, 2, …), never by a database id.
@@ -528,9 +545,14 @@ pub async fn submit(
     if let (Some(own), CodeKind::General) = (s.limit, s.kind) {
         match crate::occupancy::at_door(&app.pool, s.venue_id, s.district, own, phone).await {
             Ok(crate::occupancy::AtDoor::Full { inside, max }) => {
-                let body = t.full_body.replace("{n}", &inside.to_string()).replace("{max}", &max.to_string());
-                let mut r = message(&app, t, StatusCode::TOO_MANY_REQUESTS, t.full_title, &body);
+                let fill = |text: &str| text.replace("{n}", &inside.to_string()).replace("{max}", &max.to_string());
+                let mut r = message(&app, t, StatusCode::TOO_MANY_REQUESTS, t.full_title, &fill(t.full_body));
                 r.headers_mut().insert(BUSY_WAIT, HeaderValue::from_static("30"));
+                // Said above the waiting form by its script (a header carries ASCII only).
+                let why: String = form_urlencoded::byte_serialize(fill(t.full_wait).as_bytes()).collect();
+                if let Ok(v) = HeaderValue::from_str(&why.replace('+', "%20")) {
+                    r.headers_mut().insert(BUSY_WHY, v);
+                }
                 return r;
             }
             Ok(crate::occupancy::AtDoor::In { held: h }) => held = h,
@@ -583,7 +605,7 @@ struct Submitted<'a> {
 
 impl Submitted<'_> {
     fn view<'v>(&'v self, csrf: &'v str, once: &'v str) -> View<'v> {
-        View { csrf, present: self.present, once, new: self.new, destinations: None, shared: false }
+        View { csrf, present: self.present, once, new: self.new, destinations: None, shared: false, notice: "" }
     }
 
     /// Opened from a live 扫码屏 code (到场核验).
@@ -776,6 +798,8 @@ pub fn refusal(app: &App, lang: Lang, status: StatusCode) -> Response {
 
 /// The header of a busy door's answer: the seconds to wait before sending the form again.
 pub const BUSY_WAIT: &str = "x-placecode-wait";
+/// Why the phone waits, percent-encoded (UTF-8), for the waiting form to say.
+pub const BUSY_WHY: &str = "x-placecode-why";
 
 /// Anything else a phone might open.
 pub async fn not_found(State(app): State<App>, headers: HeaderMap) -> Response {

@@ -144,6 +144,8 @@ pub struct Texts {
     /// The venue is at its limit (限流): "{n}" inside, "{max}" allowed.
     pub full_title: &'static str,
     pub full_body: &'static str,
+    /// Above the form while it waits (or when the page opens at a full venue).
+    pub full_wait: &'static str,
     pub rejected_venue_body: &'static str,
     pub slow_down: &'static str,
     pub phone_full: &'static str,
@@ -274,6 +276,7 @@ pub static ZH: Texts = Texts {
     present_mark: "到场核验：已扫描现场扫码屏",
     full_title: "场内人数已满，请稍候",
     full_body: "本场所正在限流（场内{n}人，限{max}人）。请在入口稍候，有人离场后再登记：返回上一页，已填写的内容仍在，手机会每30秒自动重试。",
+    full_wait: "本场所正在限流：场内{n}人，限{max}人。请在入口稍候；提交后手机会自动排队，有人离场即为您登记。",
     rejected_venue_body: "该场所未通过审核，此码不能使用。请到登记台人工登记。",
     slow_down: "操作过于频繁，请稍等片刻再试。",
     phone_full: "本手机已为8人登记过，不能再为更多人登记。请到登记台由工作人员人工登记。",
@@ -404,6 +407,7 @@ pub static EN: Texts = Texts {
     present_mark: "Present: scanned the entrance screen",
     full_title: "The venue is full: please wait",
     full_body: "This venue is limiting entry ({n} inside, limit {max}). Please wait at the entrance until someone leaves: go back to the form, which keeps what you typed; the phone tries again every 30 seconds.",
+    full_wait: "This venue is limiting entry: {n} inside, limit {max}. Please wait at the entrance; once you submit, the phone queues by itself and checks you in as soon as someone leaves.",
     rejected_venue_body: "This venue did not pass review, so its code cannot be used. Please register at the check-in desk.",
     slow_down: "Too many tries. Please wait a moment and try again.",
     phone_full: "This phone has already registered 8 people and cannot register more. Please ask the staff at the check-in desk to register you.",
@@ -521,6 +525,7 @@ impl Texts {
             self.present_mark,
             self.full_title,
             self.full_body,
+            self.full_wait,
             self.rejected_venue_body,
             self.slow_down,
             self.phone_full,
