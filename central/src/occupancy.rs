@@ -21,6 +21,7 @@ pub const CITY: &str = "city";
 pub struct InForce {
     pub order: Order,
     pub set_at: DateTime<Utc>,
+    /// Who gave it: the console user's name and login.
     pub set_by: String,
 }
 
@@ -36,10 +37,13 @@ fn stored(scope: &str, percent: i32) -> Option<Order> {
 
 /// Every order in force (one per district at most, and one over the city).
 pub async fn orders(db: impl PgExecutor<'_>) -> Result<Vec<InForce>> {
-    let rows: Vec<(String, i32, DateTime<Utc>, String)> =
-        sqlx::query_as("SELECT scope, percent, set_at, set_by FROM limit_orders ORDER BY scope <> 'city', scope")
-            .fetch_all(db)
-            .await?;
+    let rows: Vec<(String, i32, DateTime<Utc>, String)> = sqlx::query_as(
+        "SELECT o.scope, o.percent, o.set_at, coalesce(u.name || '（' || u.login || '）', o.set_by)
+             FROM limit_orders o LEFT JOIN console_users u ON 'console:' || u.login = o.set_by
+             ORDER BY o.scope <> 'city', o.scope",
+    )
+    .fetch_all(db)
+    .await?;
     Ok(rows
         .into_iter()
         .filter_map(|(scope, percent, set_at, set_by)| {

@@ -771,6 +771,68 @@ async fn a_full_venue_says_so_before_and_while_the_phone_waits(pool: PgPool) {
     }
 }
 
+/// 场内人数 in an office's browser: 鼓楼区's supervisor sees a venue inside its limit, gives a
+/// 限流令 by the form (the share typed with its sign), sees the venue full, and lifts the order
+/// only through its confirmation.
+#[sqlx::test]
+async fn a_district_supervisor_gives_and_lifts_a_limit_order_in_the_browser(pool: PgPool) {
+    use placecode_central::console::account::{self, Role};
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, _) = desk.venue_with_code("鼓楼区西司门农贸市场", CodeKind::General).await;
+    let limit = json!({"venue_id": venue, "limit": {"capacity": 10, "percent": 80, "stay_minutes": 120}});
+    let inside: Vec<_> = (0..3).map(|i| visit_record(venue, &resident_id(4400 + i), "王建国", Utc::now())).collect();
+    desk.push(&[vec![record(RecordKind::VenueLimit, limit)], inside].concat()).await;
+    let password = "鼓楼区疫情防控2026！";
+    let created = account::add(
+        &pool,
+        &s.keys,
+        &placecode_central::audit::Actor::cli(""),
+        "gulou.jg",
+        "王丽",
+        Role::District(placecode_core::venue::District::Gulou),
+        password,
+    )
+    .await
+    .expect("user");
+    let chrome = office_browser(&tempfile_dir()).await;
+    let d = chrome.driver.as_ref().expect("driver");
+    d.goto(s.url("/console/login")).await.expect("open");
+    fill(d, "login", "gulou.jg").await;
+    fill(d, "password", password).await;
+    fill(d, "code", &account::totp_code(&created.totp_secret, Utc::now()).expect("code")).await;
+    submit(d).await;
+    wait_for(d, "[data-testid=coverage-table]").await;
+    d.goto(s.url("/console/occupancy")).await.expect("open");
+    let row = wait_for(d, "[data-testid=occupancy-row]").await.text().await.unwrap();
+    assert!(row.contains("鼓楼区西司门农贸市场") && row.contains("80%") && row.contains("37%"), "{row}");
+    shot(d, "console-occupancy").await;
+
+    fill(d, "order-percent", "30").await;
+    d.find(By::Css("[data-testid=order-submit]")).await.unwrap().click().await.unwrap();
+    let done = wait_for(d, "[data-testid=occupancy-done]").await.text().await.unwrap();
+    assert!(done.contains("限流令已下达"), "{done}");
+    let order = d.find(By::Css("[data-testid=order-row]")).await.unwrap().text().await.unwrap();
+    assert!(order.contains("鼓楼区") && order.contains("30%") && order.contains("王丽（gulou.jg）"), "{order}");
+    let row = d.find(By::Css("[data-testid=occupancy-row]")).await.unwrap().text().await.unwrap();
+    assert!(row.contains("已满"), "3 inside, 3 allowed: {row}");
+    shot(d, "console-occupancy-ordered").await;
+
+    // 解除 asks first: the confirming button is hidden until 解除 is opened.
+    let confirm = d.find(By::Css("[data-testid=order-lift]")).await.unwrap();
+    assert!(!confirm.is_displayed().await.unwrap());
+    d.find(By::Css("[data-testid=order-lift-open]")).await.unwrap().click().await.unwrap();
+    assert!(confirm.is_displayed().await.unwrap());
+    shot(d, "console-occupancy-lift").await;
+    confirm.click().await.unwrap();
+    let done = wait_for(d, "[data-testid=occupancy-done]").await.text().await.unwrap();
+    assert!(done.contains("限流令已解除"), "{done}");
+    assert!(d.find(By::Css("[data-testid=orders-none]")).await.is_ok());
+    if let Some(driver) = chrome.driver.clone() {
+        driver.quit().await.ok();
+    }
+}
+
 /// The supervision console in an office's browser: the sign-in page (password and the code of
 /// an authenticator app), the coverage table, its Excel export downloaded and read back, 退出.
 #[sqlx::test]

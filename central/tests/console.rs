@@ -1068,7 +1068,9 @@ async fn a_districts_limit_order_is_kept_by_the_phone_page_and_the_desk_and_show
     assert_eq!(count(&pool, "SELECT count(*) FROM audit_log WHERE action = 'limit_order'").await, 1);
     let (_, html) = get(&s, &gulou, "/console/occupancy?ordered").await;
     assert!(
-        html.contains("限流令已下达") && html.contains("data-testid=\"order-row\"><td>鼓楼区</td><td class=\"n\">30%"),
+        html.contains("限流令已下达")
+            && html.contains("data-testid=\"order-row\"><td>鼓楼区</td><td class=\"n\">30%")
+            && html.contains("张敏（gulou.order）"),
         "{html}"
     );
     assert_eq!(occupancy_rows(&html), [("鼓楼区便民超市".to_owned(), "3".to_owned(), "3".to_owned())]);
@@ -1099,7 +1101,7 @@ async fn a_districts_limit_order_is_kept_by_the_phone_page_and_the_desk_and_show
     // 80% again, at the desk and on the phone.
     let city = signed_in(&s, "city.order", Role::City).await;
     let (_, html) = get(&s, &city, "/console/occupancy").await;
-    assert!(html.contains("data-testid=\"order-lift\""), "{html}");
+    assert!(html.contains("data-testid=\"order-lift\"") && html.contains("确认解除鼓楼区的限流令"), "{html}");
     assert_eq!(order(&s, &gulou, &csrf, &[("scope", "gulou"), ("lift", "1")], &s.base).await.0, 303);
     assert_eq!(count(&pool, "SELECT count(*) FROM limit_orders").await, 0);
     d.engine.sync_once().await.unwrap();

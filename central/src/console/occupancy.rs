@@ -207,7 +207,7 @@ async fn page(
             label: o.order.district.map_or(t::ORDER_CITY, District::label),
             percent: o.order.percent,
             set_at: o.set_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
-            set_by: o.set_by.strip_prefix(super::account::ACTOR_PREFIX).unwrap_or(&o.set_by).to_owned(),
+            set_by: o.set_by,
             mine: may_order(role_district, o.order.district.map_or(rule::CITY, District::key)).is_ok(),
         })
         .collect();

@@ -86,7 +86,7 @@ describe('OccupancyPanel', () => {
     await user.clear(screen.getByTestId('limit-capacity'));
     await user.type(screen.getByTestId('limit-capacity'), '８００');
     await user.clear(screen.getByTestId('limit-percent'));
-    await user.type(screen.getByTestId('limit-percent'), '50');
+    await user.type(screen.getByTestId('limit-percent'), '５０％');
     await user.clear(screen.getByTestId('limit-stay_minutes'));
     await user.type(screen.getByTestId('limit-stay_minutes'), '90{Enter}');
     await waitFor(() => expect(api.setVenueLimit).toHaveBeenCalledWith({ capacity: 800, percent: 50, stay_minutes: 90 }));
