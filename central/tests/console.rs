@@ -51,9 +51,9 @@ async fn get(s: &Server, b: &reqwest::Client, path: &str) -> (u16, String) {
     (status, res.text().await.unwrap_or_default())
 }
 
-/// The cells of a coverage page's rows, as text.
-fn rows(html: &str) -> Vec<Vec<String>> {
-    html.split("data-testid=\"coverage-row\">")
+/// The cells of a page's table rows (each row found by `marker`, where its cells begin), as text.
+fn cells(html: &str, marker: &str) -> Vec<Vec<String>> {
+    html.split(marker)
         .skip(1)
         .map(|row| {
             let row = row.split("</tr>").next().unwrap_or_default();
@@ -71,6 +71,11 @@ fn rows(html: &str) -> Vec<Vec<String>> {
                 .collect()
         })
         .collect()
+}
+
+/// The cells of a coverage page's rows, as text.
+fn rows(html: &str) -> Vec<Vec<String>> {
+    cells(html, "data-testid=\"coverage-row\">")
 }
 
 #[sqlx::test]
@@ -582,28 +587,7 @@ async fn upload(s: &Server, b: &reqwest::Client, csrf: &str, name: &str, bytes: 
 
 /// The rows of the places-without-a-code table: (name, status, reminders).
 fn missing_rows(html: &str) -> Vec<(String, String, String)> {
-    html.split("data-testid=\"places-row\">")
-        .skip(1)
-        .map(|row| {
-            let cells: Vec<String> = row
-                .split("</tr>")
-                .next()
-                .unwrap_or_default()
-                .split("<td")
-                .skip(1)
-                .map(|c| {
-                    c.split_once('>')
-                        .map(|x| x.1)
-                        .unwrap_or_default()
-                        .split("</td>")
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned()
-                })
-                .collect();
-            (cells[2].clone(), cells[6].clone(), cells[7].clone())
-        })
-        .collect()
+    cells(html, "data-testid=\"places-row\">").into_iter().map(|c| (c[2].clone(), c[6].clone(), c[7].clone())).collect()
 }
 
 #[sqlx::test]
@@ -985,27 +969,9 @@ async fn order(s: &Server, b: &reqwest::Client, csrf: &str, fields: &[(&str, &st
 
 /// The (name, inside, max) of the occupancy page's rows.
 fn occupancy_rows(html: &str) -> Vec<(String, String, String)> {
-    html.split("data-testid=\"occupancy-row\"")
-        .skip(1)
-        .map(|row| {
-            let cells: Vec<String> = row
-                .split("</tr>")
-                .next()
-                .unwrap_or_default()
-                .split("<td")
-                .skip(1)
-                .map(|c| {
-                    c.split_once('>')
-                        .map(|x| x.1)
-                        .unwrap_or_default()
-                        .split("</td>")
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned()
-                })
-                .collect();
-            (cells[2].clone(), cells[7].clone(), cells[6].clone())
-        })
+    cells(html, "data-testid=\"occupancy-row\"")
+        .into_iter()
+        .map(|c| (c[2].clone(), c[7].clone(), c[6].clone()))
         .collect()
 }
 
@@ -1013,21 +979,8 @@ fn occupancy_rows(html: &str) -> Vec<(String, String, String)> {
 async fn a_districts_limit_order_is_kept_by_the_phone_page_and_the_desk_and_shown_to_supervisors(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
     let dir = tempfile::tempdir().unwrap();
-    let d = test_desk(&s, dir.path(), "鼓楼区便民超市", "general", "中山路18号").await;
-    let key = placecode_store::keys::load_or_create(&dir.path().join("k")).unwrap();
-    let mut store = d.store();
-    let code = store.issue_code(&d.venue_id, "正门", &key).unwrap().code;
     // The venue's own limit: 80% of 10, eight at once. Two check in at the desk.
-    store.set_venue_limit(&d.venue_id, Some((10, 80, 120))).unwrap();
-    for (name, seed) in [("王建国", 9201), ("李娜", 9202)] {
-        store
-            .declare(
-                &declaration_input(name, &resident_id(seed)),
-                &placecode_store::CheckInContext { now: Utc::now(), ..d.ctx.clone() },
-            )
-            .unwrap();
-    }
-    d.engine.sync_once().await.unwrap();
+    let (d, mut store, code) = limited_desk(&s, dir.path(), 10, 80, &[9201, 9202]).await;
     // A phone checks 赵强 in: three inside.
     let inside_phone = phone_client();
     let url = s.url(&format!("/c/{code}"));

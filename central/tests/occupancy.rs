@@ -12,17 +12,8 @@ use sqlx::PgPool;
 async fn a_full_venue_makes_the_phone_wait_until_the_desk_records_a_departure(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
     let dir = tempfile::tempdir().unwrap();
-    let d = test_desk(&s, dir.path(), "鼓楼区便民超市", "general", "中山路18号").await;
-    let key = placecode_store::keys::load_or_create(&dir.path().join("k")).unwrap();
-    let mut store = d.store();
-    let code = store.issue_code(&d.venue_id, "正门", &key).unwrap().code;
-    store.set_venue_limit(&d.venue_id, Some((2, 100, 120))).unwrap();
-    let (a, b) = (resident_id(9101), resident_id(9102));
-    for (name, id) in [("王建国", &a), ("李娜", &b)] {
-        let input = declaration_input(name, id);
-        store.declare(&input, &placecode_store::CheckInContext { now: Utc::now(), ..d.ctx.clone() }).unwrap();
-    }
-    d.engine.sync_once().await.unwrap();
+    let a = resident_id(9101);
+    let (d, mut store, code) = limited_desk(&s, dir.path(), 2, 100, &[9101, 9102]).await;
     let limit: (Option<i32>, Option<i32>) =
         sqlx::query_as("SELECT capacity, limit_percent FROM venues").fetch_one(&pool).await.unwrap();
     assert_eq!(limit, (Some(2), Some(100)));
@@ -122,17 +113,8 @@ async fn departures_and_limits_are_the_venues_desks_alone(pool: PgPool) {
 async fn phones_racing_for_the_last_place_get_it_once(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
     let dir = tempfile::tempdir().unwrap();
-    let d = test_desk(&s, dir.path(), "鼓楼区便民超市", "general", "中山路18号").await;
-    let key = placecode_store::keys::load_or_create(&dir.path().join("k")).unwrap();
-    let mut store = d.store();
-    let code = store.issue_code(&d.venue_id, "正门", &key).unwrap().code;
     // Three at once; two inside: one place left.
-    store.set_venue_limit(&d.venue_id, Some((3, 100, 120))).unwrap();
-    for seed in [9301, 9302] {
-        let input = declaration_input("王建国", &resident_id(seed));
-        store.declare(&input, &placecode_store::CheckInContext { now: Utc::now(), ..d.ctx.clone() }).unwrap();
-    }
-    d.engine.sync_once().await.unwrap();
+    let (_d, _store, code) = limited_desk(&s, dir.path(), 3, 100, &[9301, 9302]).await;
     let url = s.url(&format!("/c/{code}"));
     let mut ready = Vec::new();
     for i in 0..12u64 {

@@ -376,3 +376,26 @@ pub fn declaration_input(name: &str, id_number: &str) -> placecode_core::checkin
         temperature: "36.5".into(),
     }
 }
+
+/// A desk whose venue (鼓楼区便民超市) admits `percent`% of `capacity` (stay 120 minutes), with its
+/// code 正门 issued and the people of `seeds` checked in at the desk, synced: the desk, its
+/// store and the code.
+pub async fn limited_desk(
+    s: &Server,
+    dir: &std::path::Path,
+    capacity: i64,
+    percent: i64,
+    seeds: &[u64],
+) -> (TestDesk, placecode_store::Store, String) {
+    let d = test_desk(s, dir, "鼓楼区便民超市", "general", "中山路18号").await;
+    let key = placecode_store::keys::load_or_create(&dir.join("k")).unwrap();
+    let mut store = d.store();
+    let code = store.issue_code(&d.venue_id, "正门", &key).unwrap().code;
+    store.set_venue_limit(&d.venue_id, Some((capacity, percent, 120))).unwrap();
+    for seed in seeds {
+        let input = declaration_input("王建国", &resident_id(*seed));
+        store.declare(&input, &placecode_store::CheckInContext { now: Utc::now(), ..d.ctx.clone() }).unwrap();
+    }
+    d.engine.sync_once().await.unwrap();
+    (d, store, code)
+}
