@@ -13,9 +13,6 @@ use uuid::Uuid;
 use crate::audit::{self, Actor};
 use crate::error::Result;
 
-/// The scope of an order over the whole city.
-pub const CITY: &str = "city";
-
 /// An order in force, as the console lists it.
 #[derive(Debug, Clone)]
 pub struct InForce {
@@ -25,65 +22,62 @@ pub struct InForce {
     pub set_by: String,
 }
 
-fn scope_key(district: Option<District>) -> &'static str {
-    district.map_or(CITY, District::key)
-}
-
-/// An order as stored (a row checked again: a scope no longer a district is dropped).
-fn stored(scope: &str, percent: i32) -> Option<Order> {
-    let district = if scope == CITY { None } else { Some(District::parse(scope)?) };
-    Order::checked(district, percent.into()).ok()
-}
-
-/// Every order in force (one per district at most, and one over the city).
+/// Every order in force: over the city, and over each district by the city and by itself.
 pub async fn orders(db: impl PgExecutor<'_>) -> Result<Vec<InForce>> {
     let rows: Vec<(String, i32, DateTime<Utc>, String)> = sqlx::query_as(
         "SELECT o.scope, o.percent, o.set_at, coalesce(u.name || '（' || u.login || '）', o.set_by)
-             FROM limit_orders o LEFT JOIN console_users u ON 'console:' || u.login = o.set_by
-             ORDER BY o.scope <> 'city', o.scope",
+         FROM limit_orders o LEFT JOIN console_users u ON 'console:' || u.login = o.set_by
+         ORDER BY o.scope <> 'city', o.scope",
     )
     .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()
         .filter_map(|(scope, percent, set_at, set_by)| {
-            Some(InForce { order: stored(&scope, percent)?, set_at, set_by })
+            Some(InForce { order: Order::checked(&scope, percent.into()).ok()?, set_at, set_by })
         })
         .collect())
 }
 
-/// Gives an order (replacing the one over the same scope) or lifts it (`None`), audited, and
-/// sends it to every desk, in one transaction. The caller has checked the share and that the
-/// actor may order over this scope.
-pub async fn give(pool: &PgPool, actor: &Actor, district: Option<District>, order: Option<Order>) -> Result<()> {
+/// Gives `order` (replacing the one over the same scope), audited, and sends it to every desk,
+/// in one transaction. The caller has checked that the actor may order over its scope.
+pub async fn give(pool: &PgPool, actor: &Actor, order: Order) -> Result<()> {
     let now = Utc::now();
-    let scope = scope_key(district);
     let mut tx = pool.begin().await?;
-    match order {
-        Some(o) => {
-            sqlx::query(
-                "INSERT INTO limit_orders (scope, percent, set_at, set_by) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (scope) DO UPDATE SET percent = EXCLUDED.percent, set_at = EXCLUDED.set_at,
-                    set_by = EXCLUDED.set_by",
-            )
-            .bind(scope)
-            .bind(i32::try_from(o.percent).unwrap_or(100))
-            .bind(now)
-            .bind(&actor.name)
-            .execute(&mut *tx)
-            .await?;
-        }
-        None => {
-            sqlx::query("DELETE FROM limit_orders WHERE scope = $1").bind(scope).execute(&mut *tx).await?;
-        }
-    }
-    let body = LimitOrderBody { district, percent: order.map(|o| o.percent), at: now };
+    sqlx::query(
+        "INSERT INTO limit_orders (scope, percent, set_at, set_by) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (scope) DO UPDATE SET percent = EXCLUDED.percent, set_at = EXCLUDED.set_at,
+            set_by = EXCLUDED.set_by",
+    )
+    .bind(order.scope())
+    .bind(i32::try_from(order.percent).unwrap_or(100))
+    .bind(now)
+    .bind(&actor.name)
+    .execute(&mut *tx)
+    .await?;
+    let body =
+        LimitOrderBody { district: order.district, by_city: order.by_city, percent: Some(order.percent), at: now };
     crate::pull::append(&mut tx, ChangeKind::LimitOrder, None, None, &body).await?;
-    let action = if order.is_some() { "limit_order" } else { "limit_order_lifted" };
-    let params = serde_json::json!({ "scope": scope, "percent": order.map(|o| o.percent) });
-    audit::write(&mut *tx, actor, action, params, 0).await?;
+    let params = serde_json::json!({ "scope": order.scope(), "percent": order.percent });
+    audit::write(&mut *tx, actor, "limit_order", params, 0).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Lifts the order over `scope` (a key `Order::parse_scope` takes), audited, and tells every
+/// desk; false when there was none (nothing written).
+pub async fn lift(pool: &PgPool, actor: &Actor, scope: &str) -> Result<bool> {
+    let Some((district, by_city)) = Order::parse_scope(scope) else { return Ok(false) };
+    let mut tx = pool.begin().await?;
+    let gone = sqlx::query("DELETE FROM limit_orders WHERE scope = $1").bind(scope).execute(&mut *tx).await?;
+    if gone.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let body = LimitOrderBody { district, by_city, percent: None, at: Utc::now() };
+    crate::pull::append(&mut tx, ChangeKind::LimitOrder, None, None, &body).await?;
+    audit::write(&mut *tx, actor, "limit_order_lifted", serde_json::json!({ "scope": scope }), 0).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The limit in force at a venue of `district` with its own limit `own`: lowered by the orders
@@ -92,49 +86,67 @@ pub fn in_force(own: Limit, district: Option<District>, orders: &[Order]) -> Lim
     own.under(district.and_then(|d| Order::strictest(orders, d)))
 }
 
-/// How long a place stays held for a phone whose check-in was let past the limit, unless it is
-/// stored (or refused) sooner.
+/// How long places stay held for a phone let past the limit, unless its check-in is stored (or
+/// refused) sooner.
 pub const HOLD_SECS: i32 = 60;
+
+/// Who a phone is checking in.
+#[derive(Debug, Clone, Copy)]
+pub enum Coming<'a> {
+    /// Someone declared for the first time on this phone: one place.
+    New,
+    /// People the phone holds (their ids on file): a place each, but none for those inside.
+    Known(&'a [i64]),
+}
 
 /// What the door decided at a venue with a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AtDoor {
-    /// Let in; a place is held for the phone until [`release`] (`held`), or the phone's own
-    /// person is inside already (scanned again: not turned away, as at the desk).
+    /// Let in; places are held for the phone until [`release`] (`held`), or all its people
+    /// are inside already (scanned again: not turned away, as at the desk).
     In { held: bool },
     /// At the limit in force: the phone waits.
     Full { inside: u32, max: u32 },
 }
 
 /// Who is inside a venue with its own limit `own`, the places held for phones other than
-/// `phone`, whether `phone`'s people are inside already, and the orders in force.
+/// `phone`, how many of `people` are inside already, and the orders in force. Counted on the
+/// database's clock as the statement runs (a lock may have been waited for).
 struct Counted {
     inside: u32,
     held: u32,
-    already: bool,
+    of_them_inside: u32,
     orders: Vec<Order>,
 }
 
-async fn counted(db: impl PgExecutor<'_>, venue: Uuid, own: Limit, phone: Option<Uuid>) -> Result<Counted> {
-    let (inside, held, already, scopes, percents): (i64, i64, bool, Vec<String>, Vec<i32>) = sqlx::query_as(
-        "SELECT placecode_inside($1, now(), $2),
-                (SELECT count(*) FROM door_holds WHERE venue_id = $1 AND phone_id IS DISTINCT FROM $3 AND until > now()),
-                EXISTS (SELECT 1 FROM visits x JOIN phone_people pp ON pp.person_id = x.person_id
-                         WHERE pp.phone_id = $3 AND x.venue_id = $1 AND x.at > now() - make_interval(mins => $2)
-                           AND x.at <= now() AND x.left_at IS NULL AND x.colour = 'green'),
+async fn counted(
+    db: impl PgExecutor<'_>,
+    venue: Uuid,
+    own: Limit,
+    phone: Option<Uuid>,
+    people: &[i64],
+) -> Result<Counted> {
+    let (inside, held, of_them, scopes, percents): (i64, i64, i64, Vec<String>, Vec<i32>) = sqlx::query_as(
+        "SELECT placecode_inside($1, clock_timestamp(), $2),
+                (SELECT coalesce(sum(places), 0)::bigint FROM door_holds
+                  WHERE venue_id = $1 AND phone_id IS DISTINCT FROM $3 AND until > clock_timestamp()),
+                (SELECT count(DISTINCT person_id) FROM placecode_inside_visits($1, clock_timestamp(), $2)
+                  WHERE person_id = ANY($4)),
                 coalesce((SELECT array_agg(scope ORDER BY scope) FROM limit_orders), '{}'),
                 coalesce((SELECT array_agg(percent ORDER BY scope) FROM limit_orders), '{}')",
     )
     .bind(venue)
     .bind(i32::try_from(own.stay_minutes).unwrap_or(i32::MAX))
     .bind(phone)
+    .bind(people)
     .fetch_one(db)
     .await?;
+    let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
     Ok(Counted {
-        inside: u32::try_from(inside).unwrap_or(u32::MAX),
-        held: u32::try_from(held).unwrap_or(u32::MAX),
-        already,
-        orders: scopes.iter().zip(percents).filter_map(|(scope, p)| stored(scope, p)).collect(),
+        inside: n(inside),
+        held: n(held),
+        of_them_inside: n(of_them),
+        orders: scopes.iter().zip(percents).filter_map(|(scope, p)| Order::checked(scope, p.into()).ok()).collect(),
     })
 }
 
@@ -146,49 +158,65 @@ pub async fn full_now(
     district: Option<District>,
     own: Limit,
 ) -> Result<Option<(u32, u32)>> {
-    let c = counted(pool, venue, own, None).await?;
+    let c = counted(pool, venue, own, None, &[]).await?;
     let limit = in_force(own, district, &c.orders);
-    Ok((!limit.admits(c.inside.saturating_add(c.held))).then(|| (c.inside, limit.max_inside())))
+    Ok((!limit.admits(c.inside.saturating_add(c.held))).then_some((c.inside, limit.max_inside())))
 }
 
-/// Decides at the door of a venue with its own limit `own`: counts who is inside (and the places
-/// held for other phones) against the limit in force, under a lock per venue, and holds a place
-/// for `phone` when it may come in.
+/// Decides at the door of a venue with its own limit `own`, under a lock per venue: counts who
+/// is inside (and the places held for other phones) against the limit in force, and holds a
+/// place for each of `coming` not inside yet when there is room for them all.
 pub async fn at_door(
     pool: &PgPool,
     venue: Uuid,
     district: Option<District>,
     own: Limit,
     phone: Uuid,
+    coming: Coming<'_>,
 ) -> Result<AtDoor> {
+    let people: &[i64] = match coming {
+        Coming::New => &[],
+        Coming::Known(ids) => ids,
+    };
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 23))").bind(venue).execute(&mut *tx).await?;
-    let c = counted(&mut *tx, venue, own, Some(phone)).await?;
-    if c.already {
+    let c = counted(&mut *tx, venue, own, Some(phone), people).await?;
+    let places = match coming {
+        Coming::New => 1,
+        Coming::Known(ids) => u32::try_from(ids.len()).unwrap_or(u32::MAX).saturating_sub(c.of_them_inside),
+    };
+    if places == 0 {
         tx.commit().await?;
         return Ok(AtDoor::In { held: false });
     }
     let limit = in_force(own, district, &c.orders);
-    if !limit.admits(c.inside.saturating_add(c.held)) {
+    // Room for every one of them, or none comes in (a family waits together).
+    let taken = c.inside.saturating_add(c.held).saturating_add(places - 1);
+    if !limit.admits(taken) {
         tx.commit().await?;
         return Ok(AtDoor::Full { inside: c.inside, max: limit.max_inside() });
     }
     sqlx::query(
-        "INSERT INTO door_holds (venue_id, phone_id, until) VALUES ($1, $2, now() + make_interval(secs => $3))
-         ON CONFLICT (venue_id, phone_id) DO UPDATE SET until = EXCLUDED.until",
+        "INSERT INTO door_holds (venue_id, phone_id, places, until)
+         VALUES ($1, $2, $3, clock_timestamp() + make_interval(secs => $4))
+         ON CONFLICT (venue_id, phone_id) DO UPDATE SET places = EXCLUDED.places, until = EXCLUDED.until",
     )
     .bind(venue)
     .bind(phone)
+    .bind(i32::try_from(places).unwrap_or(i32::MAX))
     .bind(f64::from(HOLD_SECS))
     .execute(&mut *tx)
     .await?;
     // Expired holds of the venue go while its lock is held.
-    sqlx::query("DELETE FROM door_holds WHERE venue_id = $1 AND until <= now()").bind(venue).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM door_holds WHERE venue_id = $1 AND until <= clock_timestamp()")
+        .bind(venue)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(AtDoor::In { held: true })
 }
 
-/// Gives back the place held for `phone` once its check-in is stored (it counts as inside from
+/// Gives back the places held for `phone` once its check-in is stored (they count as inside from
 /// then) or refused.
 pub async fn release(pool: &PgPool, venue: Uuid, phone: Uuid) -> Result<()> {
     sqlx::query("DELETE FROM door_holds WHERE venue_id = $1 AND phone_id = $2")

@@ -1050,12 +1050,32 @@ async fn a_districts_limit_order_is_kept_by_the_phone_page_and_the_desk_and_show
         .unwrap_err();
     assert!(e.to_string().contains("已达限流人数"), "{e}");
 
-    // The city's supervisor sees the order (and may lift it); 鼓楼区's lifts it: the desk's own
-    // 80% again, at the desk and on the phone.
+    // The city's supervisor sees the order (and may lift it), and gives its own over 鼓楼区
+    // (50%): kept apart, so 鼓楼区 can neither loosen nor lift it (refusals audited).
     let city = signed_in(&s, "city.order", Role::City).await;
     let (_, html) = get(&s, &city, "/console/occupancy").await;
     assert!(html.contains("data-testid=\"order-lift\"") && html.contains("确认解除鼓楼区的限流令"), "{html}");
+    let city_csrf = page_csrf(&s, &city, "/console/occupancy").await;
+    let given = order(&s, &city, &city_csrf, &[("scope", "city:gulou"), ("percent", "50")], &s.base).await;
+    assert_eq!(given.0, 303);
+    for fields in [[("scope", "city:gulou"), ("percent", "100")], [("scope", "city:gulou"), ("lift", "1")]] {
+        assert_eq!(order(&s, &gulou, &csrf, &fields, &s.base).await.0, 403, "{fields:?}");
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM audit_log WHERE action = 'limit_order_refused'").await, 4);
+    let (_, html) = get(&s, &gulou, "/console/occupancy").await;
+    assert!(html.contains("鼓楼区（市级）") && html.contains("确认解除鼓楼区的限流令"), "{html}");
+    assert_eq!(html.matches("data-testid=\"order-lift\"").count(), 1, "only its own order is 鼓楼区's to lift");
+
+    // 鼓楼区 lifts its own (pressed twice: the second finds nothing, writes nothing): the city's
+    // 50% holds at the desk (five at once).
     assert_eq!(order(&s, &gulou, &csrf, &[("scope", "gulou"), ("lift", "1")], &s.base).await.0, 303);
+    let again = order(&s, &gulou, &csrf, &[("scope", "gulou"), ("lift", "1")], &s.base).await;
+    assert!(again.0 == 400 && again.1.contains("该范围目前没有限流令"), "{}", again.1);
+    assert_eq!(count(&pool, "SELECT count(*) FROM audit_log WHERE action = 'limit_order_lifted'").await, 1);
+    d.engine.sync_once().await.unwrap();
+    assert_eq!(store.occupancy(&d.venue_id, Utc::now()).unwrap().ordered, Some(50));
+    // The city lifts its own: the desk's own 80% again, at the desk and on the phone.
+    assert_eq!(order(&s, &city, &city_csrf, &[("scope", "city:gulou"), ("lift", "1")], &s.base).await.0, 303);
     assert_eq!(count(&pool, "SELECT count(*) FROM limit_orders").await, 0);
     d.engine.sync_once().await.unwrap();
     let o = store.occupancy(&d.venue_id, Utc::now()).unwrap();

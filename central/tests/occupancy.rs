@@ -6,6 +6,7 @@ mod common;
 
 use chrono::Utc;
 use common::*;
+use placecode_core::venue::CodeKind;
 use sqlx::PgPool;
 
 #[sqlx::test]
@@ -71,7 +72,6 @@ async fn a_full_venue_makes_the_phone_wait_until_the_desk_records_a_departure(po
 #[sqlx::test]
 async fn departures_and_limits_are_the_venues_desks_alone(pool: PgPool) {
     use placecode_core::sync::{PushStatus, RecordKind};
-    use placecode_core::venue::CodeKind;
     use serde_json::json;
     let s = Server::start(pool.clone()).await;
     let mut owner = s.desk(&["gulou"], &[]).await;
@@ -113,24 +113,89 @@ async fn departures_and_limits_are_the_venues_desks_alone(pool: PgPool) {
 async fn phones_racing_for_the_last_place_get_it_once(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
     let dir = tempfile::tempdir().unwrap();
-    // Three at once; two inside: one place left.
-    let (_d, _store, code) = limited_desk(&s, dir.path(), 3, 100, &[9301, 9302]).await;
+    // Three at once; two inside: one place left. Three rounds, a place more each.
+    let (d, mut store, code) = limited_desk(&s, dir.path(), 3, 100, &[9301, 9302]).await;
     let url = s.url(&format!("/c/{code}"));
-    let mut ready = Vec::new();
-    for i in 0..12u64 {
-        let phone = phone_client();
-        let t = form(&phone, &url).await;
-        ready.push((phone, declaration(&t, "赵强", &resident_id(9310 + i))));
+    for round in 0..3u64 {
+        if round > 0 {
+            store.set_venue_limit(&d.venue_id, Some((3 + i64::try_from(round).unwrap(), 100, 120))).unwrap();
+            d.engine.sync_once().await.unwrap();
+        }
+        let mut ready = Vec::new();
+        for i in 0..12u64 {
+            let phone = phone_client();
+            let t = form(&phone, &url).await;
+            ready.push((phone, declaration(&t, "赵强", &resident_id(9310 + round * 100 + i))));
+        }
+        // All sent at once, after every form is open.
+        let mut sends = tokio::task::JoinSet::new();
+        for (phone, body) in ready {
+            let url = url.clone();
+            sends.spawn(async move { phone.post(&url).form(&body).send().await.unwrap().status().as_u16() });
+        }
+        let mut statuses = sends.join_all().await;
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429], "round {round}");
+        let phones = count(&pool, "SELECT count(*) FROM visits WHERE source = 'phone'").await;
+        assert_eq!(phones, i64::try_from(round).unwrap() + 1, "round {round}");
+        assert_eq!(count(&pool, "SELECT count(*) FROM door_holds").await, 0, "the winner's hold was given back");
     }
-    // All sent at once, after every form is open.
-    let mut sends = tokio::task::JoinSet::new();
-    for (phone, body) in ready {
-        let url = url.clone();
-        sends.spawn(async move { phone.post(&url).form(&body).send().await.unwrap().status().as_u16() });
+}
+
+/// A phone holding a family: they come in together or wait together (never more people than
+/// places), those inside already are not counted again, and a phone whose owner is inside cannot
+/// bring new people into a full venue.
+#[sqlx::test]
+async fn a_family_waits_together_and_a_phone_inside_brings_no_one_new(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    // Three at once; one inside (at the desk): two places.
+    let (_d, _store, code) = limited_desk(&s, dir.path(), 3, 100, &[9401]).await;
+    let url = s.url(&format!("/c/{code}"));
+    // The family is put on the phone at another venue (no limit there).
+    let mut other = s.desk(&["gulou"], &[]).await;
+    let (_, free) = other.venue_with_code("鼓楼区书店", CodeKind::General).await;
+    let free = s.url(&format!("/c/{free}"));
+    let phone = phone_client();
+    let owner = resident_id(9410);
+    let res = phone.post(&free).form(&declaration(&form(&phone, &free).await, "张伟", &owner)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    for (seed, relation) in [(9411, "父母"), (9412, "子女")] {
+        let t = csrf(&phone.get(format!("{free}?new=1")).send().await.unwrap().text().await.unwrap());
+        let mut f = declaration(&t, "张建国", &resident_id(seed));
+        f.extend([("new", "1".into()), ("relation", relation.into())]);
+        assert_eq!(phone.post(&free).form(&f).send().await.unwrap().status(), 200);
     }
-    let mut statuses = sends.join_all().await;
-    statuses.sort_unstable();
-    assert_eq!(statuses, [200, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429]);
-    assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE source = 'phone'").await, 1);
-    assert_eq!(count(&pool, "SELECT count(*) FROM door_holds").await, 0, "the winner's hold was given back");
+    let here = || async {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM visits WHERE code = $1 AND source = 'phone'")
+            .bind(&code)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        n
+    };
+    let before = here().await;
+    let send = |with: &'static [&'static str]| {
+        let (phone, url, digits) = (phone.clone(), url.clone(), owner[14..].to_owned());
+        async move {
+            let t = csrf(&phone.get(&url).send().await.unwrap().text().await.unwrap());
+            phone.post(&url).form(&t.last4(&digits, with)).send().await.unwrap().status().as_u16()
+        }
+    };
+    // Three of them, two places: they all wait, nobody is stored.
+    assert_eq!(send(&["1", "2", "3"]).await, 429);
+    assert_eq!(here().await, before);
+    // Two of them: both in. Full now.
+    assert_eq!(send(&["1", "2"]).await, 200);
+    assert_eq!(here().await, before + 2);
+    // The third with them again: one place needed, none left.
+    assert_eq!(send(&["1", "2", "3"]).await, 429);
+    // The two inside, scanning again: not turned away.
+    assert_eq!(send(&["1", "2"]).await, 200);
+    // A new person declared on the same phone: waits like anyone else.
+    let t = csrf(&phone.get(format!("{url}?new=1")).send().await.unwrap().text().await.unwrap());
+    let mut f = declaration(&t, "张丽", &resident_id(9413));
+    f.extend([("new", "1".into()), ("relation", "配偶".into())]);
+    assert_eq!(phone.post(&url).form(&f).send().await.unwrap().status(), 429);
+    assert_eq!(count(&pool, "SELECT count(*) FROM door_holds").await, 0, "every hold given back");
 }

@@ -33,8 +33,11 @@ async fn a_live_screen_code_checks_in_present_and_an_old_or_forged_one_is_refuse
     // Live: the form carries the proof, the check-in is marked present, the result says so,
     // and the venue's desks pull it marked.
     let live = screen_url(&s, &desk.key, &code, Utc::now());
-    // Typed by hand with a slash after: the same page.
+    // Typed by hand with a slash after: the same page. An encoded slash between the code and the
+    // token is no code (it would have opened the poster's page, the token dropped).
     assert_eq!(phone.get(format!("{live}/")).send().await.unwrap().status(), 200);
+    let (before, token) = live.rsplit_once('/').unwrap();
+    assert_eq!(phone.get(format!("{before}%2F{token}")).send().await.unwrap().status(), 404);
     let page = phone.get(&live).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();

@@ -132,24 +132,31 @@ fn seen(all: Vec<InForce>, own: Option<District>) -> Vec<InForce> {
     all.into_iter().filter(|o| own.is_none() || o.order.district.is_none() || o.order.district == own).collect()
 }
 
-/// Over which scope a supervisor may order: a district's, their own district only; the city's,
-/// any district or the whole city (`scope` "city"). `Err` with the reason otherwise.
-fn may_order(role_district: Option<District>, scope: &str) -> std::result::Result<Option<District>, &'static str> {
-    let asked = if scope == rule::CITY {
-        None
-    } else {
-        Some(District::parse(scope).filter(|d| d.key() == scope).ok_or(t::ORDER_BAD_SCOPE)?)
-    };
+/// Whether a supervisor may give or lift the order over `scope` (a key `Order::parse_scope`
+/// takes): a district's supervisor, only their district's own order over itself; the city's,
+/// any (the city's over the whole city or a district, and a district's own). `Err` with the
+/// reason otherwise.
+fn may_order(role_district: Option<District>, scope: &str) -> std::result::Result<(), &'static str> {
+    let (district, by_city) = Order::parse_scope(scope).ok_or(t::ORDER_BAD_SCOPE)?;
     match role_district {
-        None => Ok(asked),
-        Some(own) if asked == Some(own) => Ok(asked),
+        None => Ok(()),
+        Some(own) if district == Some(own) && !by_city => Ok(()),
         Some(_) => Err(t::ORDER_NOT_YOURS),
     }
 }
 
+/// How the console names an order's scope: 全市, a district's own, or the city's over it.
+fn scope_label(o: &Order) -> String {
+    match (o.district, o.by_city) {
+        (None, _) => t::ORDER_CITY.to_owned(),
+        (Some(d), true) => format!("{}{}", d.label(), t::ORDER_BY_CITY),
+        (Some(d), false) => d.label().to_owned(),
+    }
+}
+
 struct OrderRow {
-    scope: &'static str,
-    label: &'static str,
+    scope: String,
+    label: String,
     percent: u32,
     set_at: String,
     set_by: String,
@@ -166,7 +173,7 @@ struct OccupancyPage<'a> {
     error: Option<&'a str>,
     districts: Option<Vec<(&'static str, &'static str, bool)>>,
     /// (scope key, label) a new order may cover.
-    scopes: Vec<(&'static str, &'static str)>,
+    scopes: Vec<(String, &'static str)>,
     orders: Vec<OrderRow>,
     venues: Vec<VenueNow>,
     totals: Totals,
@@ -194,21 +201,23 @@ async fn page(
         Err(e) => return super::server_error(app, Some(session), e),
     };
     let tz = placecode_core::checkin::shanghai();
+    // A district orders over itself; the city over the whole city or a district (kept apart
+    // from the district's own order).
     let scopes = match role_district {
-        Some(d) => vec![(d.key(), d.label())],
-        None => std::iter::once((rule::CITY, t::ORDER_CITY))
-            .chain(District::ALL.iter().map(|d| (d.key(), d.label())))
+        Some(d) => vec![(Order::scope_of(Some(d), false), d.label())],
+        None => std::iter::once((Order::scope_of(None, true), t::ORDER_CITY))
+            .chain(District::ALL.iter().map(|d| (Order::scope_of(Some(*d), true), d.label())))
             .collect(),
     };
     let orders = orders
         .into_iter()
         .map(|o| OrderRow {
-            scope: o.order.district.map_or(rule::CITY, District::key),
-            label: o.order.district.map_or(t::ORDER_CITY, District::label),
+            scope: o.order.scope(),
+            label: scope_label(&o.order),
             percent: o.order.percent,
             set_at: o.set_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
             set_by: o.set_by,
-            mine: may_order(role_district, o.order.district.map_or(rule::CITY, District::key)).is_ok(),
+            mine: may_order(role_district, &o.order.scope()).is_ok(),
         })
         .collect();
     let p = OccupancyPage {
@@ -268,30 +277,39 @@ pub async fn order(
         return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FOREIGN_FORM);
     }
     let role_district = session.user.role.supervises().flatten();
-    let scope = match may_order(role_district, get("scope")) {
-        Ok(s) => s,
+    let actor = session.user.actor(&app.client(peer, &headers), "");
+    let (scope, lift) = (get("scope"), get("lift") == "1");
+    match may_order(role_district, scope) {
+        Ok(()) => {}
         Err(reason) if reason == t::ORDER_NOT_YOURS => {
-            return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, reason)
+            // Kept, as a refused trace is: someone tried to order beyond their district.
+            let shown: String = scope.chars().take(40).collect();
+            let params = serde_json::json!({ "scope": shown, "lift": lift });
+            if let Err(e) = audit::write(&app.pool, &actor, "limit_order_refused", params, 0).await {
+                return super::server_error(&app, Some(&session), e);
+            }
+            return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, reason);
         }
         Err(reason) => return page(&app, StatusCode::BAD_REQUEST, &session, district, None, Some(reason)).await,
-    };
-    let lift = !get("lift").is_empty();
-    let order = if lift {
-        None
-    } else {
-        let typed = placecode_core::normalize::compact(get("percent"));
-        let percent = typed.trim_end_matches(['%', '％']).parse::<i64>().unwrap_or(0);
-        match Order::checked(scope, percent) {
-            Ok(o) => Some(o),
-            Err(e) => {
-                let reason = e.to_string();
-                return page(&app, StatusCode::BAD_REQUEST, &session, district, None, Some(&reason)).await;
-            }
+    }
+    if lift {
+        return match rule::lift(&app.pool, &actor, scope).await {
+            Ok(true) => see_other("/console/occupancy?lifted", None),
+            Ok(false) => page(&app, StatusCode::BAD_REQUEST, &session, district, None, Some(t::ORDER_NONE)).await,
+            Err(e) => super::server_error(&app, Some(&session), e),
+        };
+    }
+    let typed = placecode_core::normalize::compact(get("percent"));
+    let percent = typed.trim_end_matches(['%', '％']).parse::<i64>().unwrap_or(0);
+    let order = match Order::checked(scope, percent) {
+        Ok(o) => o,
+        Err(e) => {
+            let reason = e.to_string();
+            return page(&app, StatusCode::BAD_REQUEST, &session, district, None, Some(&reason)).await;
         }
     };
-    let actor = session.user.actor(&app.client(peer, &headers), "");
-    match rule::give(&app.pool, &actor, scope, order).await {
-        Ok(()) => see_other(if lift { "/console/occupancy?lifted" } else { "/console/occupancy?ordered" }, None),
+    match rule::give(&app.pool, &actor, order).await {
+        Ok(()) => see_other("/console/occupancy?ordered", None),
         Err(e) => super::server_error(&app, Some(&session), e),
     }
 }
@@ -302,14 +320,17 @@ mod tests {
 
     #[test]
     fn a_district_orders_only_over_itself_and_the_city_over_any() {
-        use District::{Gulou, Longting};
-        assert_eq!(may_order(Some(Gulou), "gulou"), Ok(Some(Gulou)));
+        use District::Gulou;
+        assert_eq!(may_order(Some(Gulou), "gulou"), Ok(()));
         assert_eq!(may_order(Some(Gulou), "longting"), Err(t::ORDER_NOT_YOURS));
         assert_eq!(may_order(Some(Gulou), "city"), Err(t::ORDER_NOT_YOURS));
-        assert_eq!(may_order(None, "city"), Ok(None));
-        assert_eq!(may_order(None, "longting"), Ok(Some(Longting)));
+        // The city's order over 鼓楼区 is not 鼓楼区's to loosen or lift.
+        assert_eq!(may_order(Some(Gulou), "city:gulou"), Err(t::ORDER_NOT_YOURS));
+        for scope in ["city", "city:longting", "longting", "gulou"] {
+            assert_eq!(may_order(None, scope), Ok(()), "{scope}");
+        }
         // Only a key, exactly: not a label, not a near miss, not markup.
-        for bad in ["", "鼓楼区", "GULOU", "gulou ", "<b>", "city;drop", &"x".repeat(10_000)] {
+        for bad in ["", "鼓楼区", "GULOU", "gulou ", "<b>", "city;drop", "city:", &"x".repeat(10_000)] {
             assert_eq!(may_order(None, bad), Err(t::ORDER_BAD_SCOPE), "{bad:?}");
         }
     }

@@ -117,7 +117,7 @@ pub const AUDIT_ACTION: &str = "操作";
 pub const AUDIT_ALL: &str = "全部操作";
 pub const AUDIT_HEADERS: [&str; 7] = ["时间", "操作人", "操作", "用途", "参数", "结果数", "来源"];
 /// The actions worth filtering by, with their names.
-pub const AUDIT_ACTIONS: [(&str, &str); 29] = [
+pub const AUDIT_ACTIONS: [(&str, &str); 30] = [
     ("trace_person", "查询某人行程"),
     ("trace_venue", "查询场所人员"),
     ("trace_overlap", "时空伴随查询"),
@@ -147,6 +147,7 @@ pub const AUDIT_ACTIONS: [(&str, &str); 29] = [
     ("console_occupancy", "查看场内人数"),
     ("limit_order", "下达限流令"),
     ("limit_order_lifted", "解除限流令"),
+    ("limit_order_refused", "越权下达或解除限流令"),
 ];
 
 // Places without a code (R10).
@@ -289,6 +290,9 @@ pub const REMINDERS_HEADERS: [&str; 6] = ["时间", "辖区", "场所名称", "�
 // Occupancy and 限流令 (#18).
 pub const OCCUPANCY_TITLE: &str = "场内人数与限流";
 pub const ORDER_CITY: &str = "全市";
+/// After a district's name: the city's order over it.
+pub const ORDER_BY_CITY: &str = "（市级）";
+pub const ORDER_NONE: &str = "该范围目前没有限流令（可能已被解除）。";
 pub const ORDER_BAD_SCOPE: &str = "范围：请选择全市或一个区县";
 pub const ORDER_NOT_YOURS: &str = "只能对本辖区下达或解除限流令。";
 pub const ORDER_DONE: &str = "限流令已下达：手机登记页立即执行，各登记台在下次同步时（联网时约半分钟内）执行。";

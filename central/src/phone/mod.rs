@@ -20,6 +20,7 @@ use placecode_core::venue::CodeKind;
 use uuid::Uuid;
 
 use crate::error::CentralError;
+use crate::occupancy::{AtDoor, Coming};
 use crate::App;
 use html::{Form, Shown};
 use text::{Lang, Texts};
@@ -145,8 +146,12 @@ where
     F: FnOnce(Served) -> Fut,
     Fut: std::future::Future<Output = Result<(Served, bool), Response>>,
 {
+    // The address's code segment is the code alone: an encoded slash (`CODE%2FTOKEN`) would
+    // otherwise open the poster's page with the screen's token silently dropped.
     let parsed = placecode_core::code::parse(code)
-        .map_err(|_| message(app, t, StatusCode::NOT_FOUND, t.bad_code_title, t.bad_code_body))?;
+        .ok()
+        .filter(|_| !code.contains('/'))
+        .ok_or_else(|| message(app, t, StatusCode::NOT_FOUND, t.bad_code_title, t.bad_code_body))?;
     let who = app.client(peer, headers);
     if !app.ip_limiter.allow(&who) {
         return Err(slow_down(app, t));
@@ -534,31 +539,6 @@ pub async fn submit(
     let (Some(phone), Some(once)) = (phone, once) else {
         return message(&app, t, StatusCode::FORBIDDEN, t.title, t.stale_form);
     };
-    // 限流: at its limit, the venue's next person waits (nothing stored). The form's script sends
-    // the same form again by itself every 30 seconds (its fields, its one-time token and its proof
-    // of presence kept, as at a busy door); without the script the page says why, and the
-    // browser's back button has the form as it was.
-    // Someone of this phone already inside, scanning again, is not turned away (as at the desk).
-    // Otherwise a place is held for this phone until its check-in is stored, so two phones at
-    // the last place do not both get it.
-    let mut held = false;
-    if let (Some(own), CodeKind::General) = (s.limit, s.kind) {
-        match crate::occupancy::at_door(&app.pool, s.venue_id, s.district, own, phone).await {
-            Ok(crate::occupancy::AtDoor::Full { inside, max }) => {
-                let fill = |text: &str| text.replace("{n}", &inside.to_string()).replace("{max}", &max.to_string());
-                let mut r = message(&app, t, StatusCode::TOO_MANY_REQUESTS, t.full_title, &fill(t.full_body));
-                r.headers_mut().insert(BUSY_WAIT, HeaderValue::from_static("30"));
-                // Said above the waiting form by its script (a header carries ASCII only).
-                let why: String = form_urlencoded::byte_serialize(fill(t.full_wait).as_bytes()).collect();
-                if let Ok(v) = HeaderValue::from_str(&why.replace('+', "%20")) {
-                    r.headers_mut().insert(BUSY_WHY, v);
-                }
-                return r;
-            }
-            Ok(crate::occupancy::AtDoor::In { held: h }) => held = h,
-            Err(e) => return server_error(&app, t, e),
-        }
-    }
     let client = app.client(peer, &headers);
     let form = Submitted {
         phone,
@@ -577,16 +557,60 @@ pub async fn submit(
         // with its first result before anything is written.
         _ => match done(&app, phone, once).await {
             Ok(Some((id, code))) => return see_other(&app, &result_path(&code, id)),
-            Ok(None) => declare(&app, &s, &form).await,
+            Ok(None) => match door_limit(&app, t, &s, phone, Coming::New).await {
+                Ok(held) => {
+                    let declared = declare(&app, &s, &form).await;
+                    if held {
+                        give_back(&app, &s, phone).await;
+                    }
+                    declared
+                }
+                Err(wait) => return wait,
+            },
             Err(e) => Err(e),
         },
     };
-    if held {
-        if let Err(e) = crate::occupancy::release(&app.pool, s.venue_id, phone).await {
-            tracing::warn!(error = %e, "door hold not released; it lapses by itself");
-        }
-    }
     result.unwrap_or_else(|e| server_error(&app, t, e))
+}
+
+/// 限流 at the door of a general venue with a limit, once it is known who comes (a new person,
+/// or people this phone holds): `Ok(held)` to go on, with places held for the phone until
+/// [`give_back`] so that phones racing for the last places do not all get them; or the page
+/// that tells the phone to wait (nothing stored). The form's script sends the same form again
+/// by itself every 30 seconds (its fields, its one-time token and its proof of presence kept,
+/// as at a busy door); without the script the page says why, and the browser's back button has
+/// the form as it was. People of the phone already inside, scanning again, are not turned away
+/// (as at the desk).
+pub(super) async fn door_limit(
+    app: &App,
+    t: &Texts,
+    s: &Served,
+    phone: Uuid,
+    coming: Coming<'_>,
+) -> Result<bool, Response> {
+    let (Some(own), CodeKind::General) = (s.limit, s.kind) else { return Ok(false) };
+    match crate::occupancy::at_door(&app.pool, s.venue_id, s.district, own, phone, coming).await {
+        Ok(AtDoor::In { held }) => Ok(held),
+        Ok(AtDoor::Full { inside, max }) => {
+            let fill = |text: &str| text.replace("{n}", &inside.to_string()).replace("{max}", &max.to_string());
+            let mut r = message(app, t, StatusCode::TOO_MANY_REQUESTS, t.full_title, &fill(t.full_body));
+            r.headers_mut().insert(BUSY_WAIT, HeaderValue::from_static("30"));
+            // Said above the waiting form by its script (a header carries ASCII only).
+            let why: String = form_urlencoded::byte_serialize(fill(t.full_wait).as_bytes()).collect();
+            if let Ok(v) = HeaderValue::from_str(&why.replace('+', "%20")) {
+                r.headers_mut().insert(BUSY_WHY, v);
+            }
+            Err(r)
+        }
+        Err(e) => Err(server_error(app, t, e)),
+    }
+}
+
+/// Gives back the places [`door_limit`] held for the phone, its check-in stored or refused.
+pub(super) async fn give_back(app: &App, s: &Served, phone: Uuid) {
+    if let Err(e) = crate::occupancy::release(&app.pool, s.venue_id, phone).await {
+        tracing::warn!(error = %e, "door hold not released; it lapses by itself");
+    }
 }
 
 /// A submitted form: whose phone, its one-time token and its fields.

@@ -81,7 +81,30 @@ pub(super) async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Re
             verified: p.verified,
         });
     }
-    let decided = decide(&app.keys, s, &chosen, (Some("last4"), form.present()), now)?;
+    // 限流: a place for each of them not inside yet, or they wait together.
+    let ids: Vec<i64> = chosen.iter().map(|p| p.id).collect();
+    let held = match door_limit(app, form.lang.texts(), s, phone, Coming::Known(&ids)).await {
+        Ok(held) => held,
+        Err(wait) => return Ok(wait),
+    };
+    let checked_in = check_in(app, s, form, &chosen, now).await;
+    if held {
+        give_back(app, s, phone).await;
+    }
+    checked_in
+}
+
+/// The door's decision for `chosen`, stored as their visits: the result page, or the first
+/// result when the form was sent before.
+async fn check_in(
+    app: &App,
+    s: &Served,
+    form: &Submitted<'_>,
+    chosen: &[Person],
+    now: chrono::DateTime<Utc>,
+) -> Result<Response, CentralError> {
+    let phone = form.phone;
+    let decided = decide(&app.keys, s, chosen, (Some("last4"), form.present()), now)?;
     // The usual check-in raises no colour: it is stored with the other phones' check-ins of the
     // moment, in one statement. A colour to keep is written with its check-in in one transaction.
     let (write, raised) = decided.write(app, s, form, now)?;

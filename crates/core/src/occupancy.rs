@@ -77,22 +77,58 @@ impl Limit {
 /// A 限流令: the share of their capacity that the venues of a district (or of the whole city) may
 /// admit, given by a district's or the city's office at the centre and pulled by the desks. A
 /// venue admits the smallest of its own share and every order over it ([`Limit::under`]); an
-/// order never raises a venue's own share.
+/// order never raises a venue's own share. The city's order over a district is kept apart from
+/// the district's own over itself: a district cannot loosen or lift what the city ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Order {
     /// The district it covers; none: the whole city.
     pub district: Option<crate::venue::District>,
+    /// Given by the city's office (always, over the whole city).
+    pub by_city: bool,
     pub percent: u32,
 }
 
+/// The scope key of the order over the whole city.
+pub const CITY: &str = "city";
+const CITY_OVER: &str = "city:";
+
 impl Order {
-    /// Checks an order as typed (the share, field `percent`).
-    pub fn checked(district: Option<crate::venue::District>, percent: i64) -> Result<Order, crate::Error> {
+    /// Checks an order as given: its scope by key exactly (`city`, `city:<district>` for the
+    /// city's order over a district, `<district>` for a district's own; field `scope`) and its
+    /// share (1 to 100, field `percent`).
+    pub fn checked(scope: &str, percent: i64) -> Result<Order, crate::Error> {
+        let (district, by_city) =
+            Order::parse_scope(scope).ok_or_else(|| crate::Error::invalid("scope", "范围：请选择全市或一个区县"))?;
         match u32::try_from(percent) {
-            Ok(p) if (1..=100).contains(&p) => Ok(Order { district, percent: p }),
+            Ok(p) if (1..=100).contains(&p) => Ok(Order { district, by_city, percent: p }),
             _ => Err(crate::Error::invalid("percent", "限流比例（%）：应为1至100")),
         }
+    }
+
+    /// The district and whether the city gave it, from a scope key; none for anything else.
+    pub fn parse_scope(scope: &str) -> Option<(Option<crate::venue::District>, bool)> {
+        let district = |key: &str| crate::venue::District::ALL.iter().copied().find(|d| d.key() == key);
+        match scope {
+            CITY => Some((None, true)),
+            s => match s.strip_prefix(CITY_OVER) {
+                Some(key) => Some((Some(district(key)?), true)),
+                None => Some((Some(district(s)?), false)),
+            },
+        }
+    }
+
+    /// The key its scope is kept under: one order per scope, the latest.
+    pub fn scope_of(district: Option<crate::venue::District>, by_city: bool) -> String {
+        match (district, by_city) {
+            (None, _) => CITY.to_owned(),
+            (Some(d), true) => format!("{CITY_OVER}{}", d.key()),
+            (Some(d), false) => d.key().to_owned(),
+        }
+    }
+
+    pub fn scope(&self) -> String {
+        Order::scope_of(self.district, self.by_city)
     }
 
     /// Whether the order covers a venue of `district`.
@@ -248,20 +284,47 @@ mod tests {
     fn an_order_lowers_a_share_and_never_raises_it() {
         use crate::venue::District::{Gulou, Longting};
         let own = Limit::checked(1000, 80, 120).unwrap();
-        let orders = [Order::checked(None, 60).unwrap(), Order::checked(Some(Gulou), 30).unwrap()];
-        assert_eq!(Order::strictest(&orders, Gulou), Some(30), "the district's order is stricter than the city's");
+        let orders = [
+            Order::checked("city", 60).unwrap(),
+            Order::checked("gulou", 30).unwrap(),
+            Order::checked("city:gulou", 50).unwrap(),
+        ];
+        assert_eq!(Order::strictest(&orders, Gulou), Some(30), "the district's order is the strictest");
         assert_eq!(Order::strictest(&orders, Longting), Some(60), "only the city's covers 龙亭区");
-        assert_eq!(Order::strictest(&orders[1..], Longting), None);
+        assert_eq!(Order::strictest(&orders[1..2], Longting), None);
         assert_eq!(own.under(Some(30)).max_inside(), 300);
         assert_eq!(own.under(Some(95)), own, "an order above the venue's own share changes nothing");
         assert_eq!(own.under(None), own);
         assert_eq!(own.under(Some(30)).stay_minutes, 120);
         for bad in [0, 101, -1, i64::MAX, i64::MIN] {
-            let e = Order::checked(Some(Gulou), bad).unwrap_err();
+            let e = Order::checked("gulou", bad).unwrap_err();
             assert_eq!(e.fields(), ["percent"], "{bad}");
             assert!(e.to_string().contains("限流比例（%）：应为1至100"), "{e}");
         }
-        assert_eq!(Order::checked(None, 100).unwrap().percent, 100);
+        assert_eq!(Order::checked("city", 100).unwrap().percent, 100);
+    }
+
+    #[test]
+    fn the_citys_order_over_a_district_is_kept_apart_from_the_districts_own() {
+        use crate::venue::District::Gulou;
+        let city = Order::checked("city", 50).unwrap();
+        let city_over = Order::checked("city:gulou", 40).unwrap();
+        let own = Order::checked("gulou", 40).unwrap();
+        assert_eq!((city.district, city.by_city, city.scope()), (None, true, "city".to_owned()));
+        assert_eq!(
+            (city_over.district, city_over.by_city, city_over.scope()),
+            (Some(Gulou), true, "city:gulou".to_owned())
+        );
+        assert_eq!((own.district, own.by_city, own.scope()), (Some(Gulou), false, "gulou".to_owned()));
+        assert_eq!(Order::scope_of(None, false), "city", "the whole city is the city's");
+        // Only keys, exactly: not a label, not a near miss, not markup.
+        for bad in
+            ["", "鼓楼区", "GULOU", "gulou ", "city:", "city:鼓楼区", "city:city", "gulou:city", "<b>", "city;drop"]
+        {
+            let e = Order::checked(bad, 30).unwrap_err();
+            assert_eq!(e.fields(), ["scope"], "{bad:?}");
+        }
+        assert!(Order::checked(&"x".repeat(10_000), 30).is_err());
     }
 
     #[test]

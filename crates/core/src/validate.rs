@@ -420,6 +420,13 @@ fn is_local(d: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_venue_name_cannot_be_made_to_show_otherwise() {
+        // A right-to-left override (and its kin) would show "张记面馆" + reversed text.
+        assert_eq!(venue_name("张记面馆\u{202E}店馆").unwrap(), "张记面馆店馆");
+        assert_eq!(venue_name("\u{2067}张记\u{2069}面馆\u{200F}").unwrap(), "张记面馆");
+    }
     use crate::error::Error;
 
     fn good() -> VenueInput {

@@ -70,11 +70,11 @@ pub(crate) fn limit_of(conn: &Connection, venue_id: &str) -> Result<Option<Limit
         .optional()?)
 }
 
-/// Keeps a 限流令 pulled from the centre (or drops it when lifted). One order per scope: the
-/// latest.
+/// Keeps a 限流令 pulled from the centre (or drops it when lifted). One order per scope (the
+/// city's over a district apart from the district's own): the latest.
 pub(crate) fn apply_order(conn: &Connection, o: &LimitOrderBody) -> Result<()> {
-    let scope = o.district.map_or(CITY, |d| d.key());
-    match o.percent.map(|p| Order::checked(o.district, p.into())) {
+    let scope = Order::scope_of(o.district, o.by_city);
+    match o.percent.map(|p| Order::checked(&scope, p.into())) {
         Some(Ok(order)) => conn.execute(
             "INSERT INTO limit_orders (scope, percent, set_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (scope) DO UPDATE SET percent = excluded.percent, set_at = excluded.set_at",
@@ -86,9 +86,6 @@ pub(crate) fn apply_order(conn: &Connection, o: &LimitOrderBody) -> Result<()> {
     Ok(())
 }
 
-/// The scope of an order over the whole city.
-const CITY: &str = "city";
-
 /// The strictest order over `venue_id` (by its district), if any.
 fn ordered(conn: &Connection, venue_id: &str) -> Result<Option<u32>> {
     let district: Option<String> =
@@ -99,10 +96,7 @@ fn ordered(conn: &Connection, venue_id: &str) -> Result<Option<u32>> {
         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?
         .into_iter()
-        .filter_map(|(scope, p)| {
-            let district = if scope == CITY { None } else { Some(District::parse(&scope)?) };
-            Order::checked(district, p).ok()
-        })
+        .filter_map(|(scope, p)| Order::checked(&scope, p).ok())
         .collect::<Vec<_>>();
     Ok(Order::strictest(&orders, district))
 }

@@ -228,6 +228,17 @@ fn an_order_from_the_centre_lowers_the_limit_and_lifting_it_restores_the_venues_
     // an unknown district changes nothing.
     store.apply_changes(&[order(4, Some("gulou"), Some(0)), order(5, Some("atlantis"), Some(5))], 5).unwrap();
     assert_eq!(store.occupancy(&venue, at(4)).unwrap().ordered, Some(50));
+    // The city's order over 鼓楼区 is kept apart from 鼓楼区's own: lifting the district's own
+    // leaves the city's.
+    let by_city = |seq: i64, percent: Option<u32>| placecode_core::sync::Change {
+        body: serde_json::json!({ "district": "gulou", "by_city": true, "percent": percent, "at": stamp(at(0)) }),
+        ..order(seq, Some("gulou"), percent)
+    };
+    store.apply_changes(&[order(60, Some("gulou"), Some(20)), by_city(61, Some(40))], 61).unwrap();
+    assert_eq!(store.occupancy(&venue, at(4)).unwrap().ordered, Some(20));
+    store.apply_changes(&[order(62, Some("gulou"), None)], 62).unwrap();
+    assert_eq!(store.occupancy(&venue, at(4)).unwrap().ordered, Some(40), "the city's stays");
+    store.apply_changes(&[by_city(63, None)], 63).unwrap();
     // Lifted: the venue's own share again.
     store.apply_changes(&[order(6, None, None)], 6).unwrap();
     let o = store.occupancy(&venue, at(4)).unwrap();

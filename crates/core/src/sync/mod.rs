@@ -382,11 +382,14 @@ pub struct VenueLimitBody {
 }
 
 /// A 限流令 given or lifted at the centre (change kind `limit_order`, pulled by every desk):
-/// `percent` none lifts the order over `district` (none: the whole city).
+/// `percent` none lifts the order over `district` (none: the whole city); `by_city`: the city's
+/// order over the district, kept apart from the district's own (`occupancy::Order::scope_of`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LimitOrderBody {
     #[serde(default)]
     pub district: Option<crate::venue::District>,
+    #[serde(default)]
+    pub by_city: bool,
     #[serde(default)]
     pub percent: Option<u32>,
     pub at: DateTime<Utc>,
