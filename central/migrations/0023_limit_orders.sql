@@ -27,14 +27,14 @@ LANGUAGE sql STABLE AS $$
     SELECT count(DISTINCT person_id) FROM placecode_inside_visits(venue, moment, stay)
 $$;
 
--- The places held at a venue near its limit for a phone between the limit's check and its
--- check-in being stored (taken under a lock per venue, given back once stored or after a
--- minute): two phones at the last place cannot both get it, nor one phone more people than
--- there are places. Transient, so not written to the WAL.
+-- The places held at a venue with a limit for one submitted form, between the limit's check
+-- and its check-in being stored (taken under a lock per venue, given back once stored or after
+-- a minute): two forms at the last place cannot both get it, whether from two phones or one,
+-- nor one form more people than there are places. Transient, so not written to the WAL.
 CREATE UNLOGGED TABLE door_holds (
     venue_id UUID NOT NULL,
-    phone_id UUID NOT NULL,
+    id       UUID NOT NULL,
     places   INTEGER NOT NULL,
     until    TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (venue_id, phone_id)
+    PRIMARY KEY (venue_id, id)
 );

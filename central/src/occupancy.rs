@@ -102,16 +102,17 @@ pub enum Coming<'a> {
 /// What the door decided at a venue with a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AtDoor {
-    /// Let in; places are held for the phone until [`release`] (`held`), or all its people
-    /// are inside already (scanned again: not turned away, as at the desk).
-    In { held: bool },
+    /// Let in; places are held for this form until [`release`] (`hold`), or all its people are
+    /// inside already (scanned again: not turned away, as at the desk).
+    In { hold: Option<Uuid> },
     /// At the limit in force: the phone waits.
     Full { inside: u32, max: u32 },
 }
 
-/// Who is inside a venue with its own limit `own`, the places held for phones other than
-/// `phone`, how many of `people` are inside already, and the orders in force. Counted on the
-/// database's clock as the statement runs (a lock may have been waited for).
+/// Who is inside a venue with its own limit `own`, the places held for forms on their way in
+/// (every phone's, this one's other forms too), how many of `people` are inside already, and the
+/// orders in force. Counted on the database's clock as the statement runs (a lock may have been
+/// waited for).
 struct Counted {
     inside: u32,
     held: u32,
@@ -119,25 +120,18 @@ struct Counted {
     orders: Vec<Order>,
 }
 
-async fn counted(
-    db: impl PgExecutor<'_>,
-    venue: Uuid,
-    own: Limit,
-    phone: Option<Uuid>,
-    people: &[i64],
-) -> Result<Counted> {
+async fn counted(db: impl PgExecutor<'_>, venue: Uuid, own: Limit, people: &[i64]) -> Result<Counted> {
     let (inside, held, of_them, scopes, percents): (i64, i64, i64, Vec<String>, Vec<i32>) = sqlx::query_as(
         "SELECT placecode_inside($1, clock_timestamp(), $2),
                 (SELECT coalesce(sum(places), 0)::bigint FROM door_holds
-                  WHERE venue_id = $1 AND phone_id IS DISTINCT FROM $3 AND until > clock_timestamp()),
+                  WHERE venue_id = $1 AND until > clock_timestamp()),
                 (SELECT count(DISTINCT person_id) FROM placecode_inside_visits($1, clock_timestamp(), $2)
-                  WHERE person_id = ANY($4)),
+                  WHERE person_id = ANY($3)),
                 coalesce((SELECT array_agg(scope ORDER BY scope) FROM limit_orders), '{}'),
                 coalesce((SELECT array_agg(percent ORDER BY scope) FROM limit_orders), '{}')",
     )
     .bind(venue)
     .bind(i32::try_from(own.stay_minutes).unwrap_or(i32::MAX))
-    .bind(phone)
     .bind(people)
     .fetch_one(db)
     .await?;
@@ -158,20 +152,20 @@ pub async fn full_now(
     district: Option<District>,
     own: Limit,
 ) -> Result<Option<(u32, u32)>> {
-    let c = counted(pool, venue, own, None, &[]).await?;
+    let c = counted(pool, venue, own, &[]).await?;
     let limit = in_force(own, district, &c.orders);
     Ok((!limit.admits(c.inside.saturating_add(c.held))).then_some((c.inside, limit.max_inside())))
 }
 
-/// Decides at the door of a venue with its own limit `own`, under a lock per venue: counts who
-/// is inside (and the places held for other phones) against the limit in force, and holds a
-/// place for each of `coming` not inside yet when there is room for them all.
+/// Decides at the door of a venue with its own limit `own`, under a lock per venue, for one
+/// submitted form: counts who is inside (and the places held for forms on their way in) against
+/// the limit in force, and holds a place for each of `coming` not inside yet when there is room
+/// for them all.
 pub async fn at_door(
     pool: &PgPool,
     venue: Uuid,
     district: Option<District>,
     own: Limit,
-    phone: Uuid,
     coming: Coming<'_>,
 ) -> Result<AtDoor> {
     let people: &[i64] = match coming {
@@ -180,14 +174,14 @@ pub async fn at_door(
     };
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 23))").bind(venue).execute(&mut *tx).await?;
-    let c = counted(&mut *tx, venue, own, Some(phone), people).await?;
+    let c = counted(&mut *tx, venue, own, people).await?;
     let places = match coming {
         Coming::New => 1,
         Coming::Known(ids) => u32::try_from(ids.len()).unwrap_or(u32::MAX).saturating_sub(c.of_them_inside),
     };
     if places == 0 {
         tx.commit().await?;
-        return Ok(AtDoor::In { held: false });
+        return Ok(AtDoor::In { hold: None });
     }
     let limit = in_force(own, district, &c.orders);
     // Room for every one of them, or none comes in (a family waits together).
@@ -196,13 +190,13 @@ pub async fn at_door(
         tx.commit().await?;
         return Ok(AtDoor::Full { inside: c.inside, max: limit.max_inside() });
     }
+    let hold = Uuid::now_v7();
     sqlx::query(
-        "INSERT INTO door_holds (venue_id, phone_id, places, until)
-         VALUES ($1, $2, $3, clock_timestamp() + make_interval(secs => $4))
-         ON CONFLICT (venue_id, phone_id) DO UPDATE SET places = EXCLUDED.places, until = EXCLUDED.until",
+        "INSERT INTO door_holds (venue_id, id, places, until)
+         VALUES ($1, $2, $3, clock_timestamp() + make_interval(secs => $4))",
     )
     .bind(venue)
-    .bind(phone)
+    .bind(hold)
     .bind(i32::try_from(places).unwrap_or(i32::MAX))
     .bind(f64::from(HOLD_SECS))
     .execute(&mut *tx)
@@ -213,16 +207,12 @@ pub async fn at_door(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(AtDoor::In { held: true })
+    Ok(AtDoor::In { hold: Some(hold) })
 }
 
-/// Gives back the places held for `phone` once its check-in is stored (they count as inside from
-/// then) or refused.
-pub async fn release(pool: &PgPool, venue: Uuid, phone: Uuid) -> Result<()> {
-    sqlx::query("DELETE FROM door_holds WHERE venue_id = $1 AND phone_id = $2")
-        .bind(venue)
-        .bind(phone)
-        .execute(pool)
-        .await?;
+/// Gives back the places `hold` kept once its form's check-in is stored (they count as inside
+/// from then) or refused.
+pub async fn release(pool: &PgPool, venue: Uuid, hold: Uuid) -> Result<()> {
+    sqlx::query("DELETE FROM door_holds WHERE venue_id = $1 AND id = $2").bind(venue).bind(hold).execute(pool).await?;
     Ok(())
 }

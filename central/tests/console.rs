@@ -1022,7 +1022,7 @@ async fn a_districts_limit_order_is_kept_by_the_phone_page_and_the_desk_and_show
     let (_, html) = get(&s, &gulou, "/console/occupancy?ordered").await;
     assert!(
         html.contains("限流令已下达")
-            && html.contains("data-testid=\"order-row\"><td>鼓楼区</td><td class=\"n\">30%")
+            && html.contains("data-testid=\"order-row\"><td>鼓楼区（区级）</td><td class=\"n\">30%")
             && html.contains("张敏（gulou.order）"),
         "{html}"
     );
@@ -1054,16 +1054,20 @@ async fn a_districts_limit_order_is_kept_by_the_phone_page_and_the_desk_and_show
     // (50%): kept apart, so 鼓楼区 can neither loosen nor lift it (refusals audited).
     let city = signed_in(&s, "city.order", Role::City).await;
     let (_, html) = get(&s, &city, "/console/occupancy").await;
-    assert!(html.contains("data-testid=\"order-lift\"") && html.contains("确认解除鼓楼区的限流令"), "{html}");
+    assert!(html.contains("data-testid=\"order-lift\"") && html.contains("确认解除鼓楼区（区级）的限流令"), "{html}");
     let city_csrf = page_csrf(&s, &city, "/console/occupancy").await;
     let given = order(&s, &city, &city_csrf, &[("scope", "city:gulou"), ("percent", "50")], &s.base).await;
     assert_eq!(given.0, 303);
     for fields in [[("scope", "city:gulou"), ("percent", "100")], [("scope", "city:gulou"), ("lift", "1")]] {
         assert_eq!(order(&s, &gulou, &csrf, &fields, &s.base).await.0, 403, "{fields:?}");
     }
-    assert_eq!(count(&pool, "SELECT count(*) FROM audit_log WHERE action = 'limit_order_refused'").await, 4);
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM audit_log WHERE action = 'limit_order_refused'").await,
+        5,
+        "four beyond the district, one over no scope"
+    );
     let (_, html) = get(&s, &gulou, "/console/occupancy").await;
-    assert!(html.contains("鼓楼区（市级）") && html.contains("确认解除鼓楼区的限流令"), "{html}");
+    assert!(html.contains("鼓楼区（市级）") && html.contains("确认解除鼓楼区（区级）的限流令"), "{html}");
     assert_eq!(html.matches("data-testid=\"order-lift\"").count(), 1, "only its own order is 鼓楼区's to lift");
 
     // 鼓楼区 lifts its own (pressed twice: the second finds nothing, writes nothing): the city's

@@ -140,6 +140,21 @@ async fn phones_racing_for_the_last_place_get_it_once(pool: PgPool) {
         assert_eq!(phones, i64::try_from(round).unwrap() + 1, "round {round}");
         assert_eq!(count(&pool, "SELECT count(*) FROM door_holds").await, 0, "the winner's hold was given back");
     }
+    // One phone sending five forms at once (five tabs, five people) for one more place: one in.
+    store.set_venue_limit(&d.venue_id, Some((6, 100, 120))).unwrap();
+    d.engine.sync_once().await.unwrap();
+    let phone = phone_client();
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..5u64 {
+        let body = declaration(&form(&phone, &url).await, "赵强", &resident_id(9390 + i));
+        let (phone, url) = (phone.clone(), url.clone());
+        sends.spawn(async move { phone.post(&url).form(&body).send().await.unwrap().status().as_u16() });
+    }
+    let mut statuses = sends.join_all().await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 429, 429, 429, 429], "one phone's forms share the places too");
+    assert_eq!(count(&pool, "SELECT count(*) FROM visits WHERE source = 'phone'").await, 4);
+    assert_eq!(count(&pool, "SELECT count(*) FROM door_holds").await, 0);
 }
 
 /// A phone holding a family: they come in together or wait together (never more people than

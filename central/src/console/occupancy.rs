@@ -150,7 +150,7 @@ fn scope_label(o: &Order) -> String {
     match (o.district, o.by_city) {
         (None, _) => t::ORDER_CITY.to_owned(),
         (Some(d), true) => format!("{}{}", d.label(), t::ORDER_BY_CITY),
-        (Some(d), false) => d.label().to_owned(),
+        (Some(d), false) => format!("{}{}", d.label(), t::ORDER_BY_DISTRICT),
     }
 }
 
@@ -279,18 +279,19 @@ pub async fn order(
     let role_district = session.user.role.supervises().flatten();
     let actor = session.user.actor(&app.client(peer, &headers), "");
     let (scope, lift) = (get("scope"), get("lift") == "1");
-    match may_order(role_district, scope) {
-        Ok(()) => {}
-        Err(reason) if reason == t::ORDER_NOT_YOURS => {
-            // Kept, as a refused trace is: someone tried to order beyond their district.
-            let shown: String = scope.chars().take(40).collect();
-            let params = serde_json::json!({ "scope": shown, "lift": lift });
-            if let Err(e) = audit::write(&app.pool, &actor, "limit_order_refused", params, 0).await {
-                return super::server_error(&app, Some(&session), e);
-            }
-            return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, reason);
+    if let Err(reason) = may_order(role_district, scope) {
+        // Kept, as a refused trace is: someone tried to order beyond their district, or over a
+        // scope that is none (a hand-made form).
+        let shown: String = scope.chars().take(40).collect();
+        let params = serde_json::json!({ "scope": shown, "lift": lift, "reason": reason });
+        if let Err(e) = audit::write(&app.pool, &actor, "limit_order_refused", params, 0).await {
+            return super::server_error(&app, Some(&session), e);
         }
-        Err(reason) => return page(&app, StatusCode::BAD_REQUEST, &session, district, None, Some(reason)).await,
+        return if reason == t::ORDER_NOT_YOURS {
+            message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, reason)
+        } else {
+            page(&app, StatusCode::BAD_REQUEST, &session, district, None, Some(reason)).await
+        };
     }
     if lift {
         return match rule::lift(&app.pool, &actor, scope).await {

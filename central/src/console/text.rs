@@ -147,7 +147,7 @@ pub const AUDIT_ACTIONS: [(&str, &str); 30] = [
     ("console_occupancy", "查看场内人数"),
     ("limit_order", "下达限流令"),
     ("limit_order_lifted", "解除限流令"),
-    ("limit_order_refused", "越权下达或解除限流令"),
+    ("limit_order_refused", "被拒绝的限流令操作"),
 ];
 
 // Places without a code (R10).
@@ -290,13 +290,14 @@ pub const REMINDERS_HEADERS: [&str; 6] = ["时间", "辖区", "场所名称", "�
 // Occupancy and 限流令 (#18).
 pub const OCCUPANCY_TITLE: &str = "场内人数与限流";
 pub const ORDER_CITY: &str = "全市";
-/// After a district's name: the city's order over it.
+/// After a district's name: the city's order over it, or the district's own.
 pub const ORDER_BY_CITY: &str = "（市级）";
+pub const ORDER_BY_DISTRICT: &str = "（区级）";
 pub const ORDER_NONE: &str = "该范围目前没有限流令（可能已被解除）。";
 pub const ORDER_BAD_SCOPE: &str = "范围：请选择全市或一个区县";
 pub const ORDER_NOT_YOURS: &str = "只能对本辖区下达或解除限流令。";
 pub const ORDER_DONE: &str = "限流令已下达：手机登记页立即执行，各登记台在下次同步时（联网时约半分钟内）执行。";
-pub const ORDER_LIFTED: &str = "限流令已解除：各场所恢复自设的限流比例。";
+pub const ORDER_LIFTED: &str = "限流令已解除。仍在执行的限流令见下表（没有了的，各场所按自设比例）。";
 
 pub struct OccupancyText {
     pub note: &'static str,
@@ -331,7 +332,7 @@ pub const OCCUPANCY_TEXT: OccupancyText = OccupancyText {
     give: "下达限流令",
     scope: "范围",
     percent: "比例（%）",
-    percent_hint: "1至100：辖区内场所最多接待核定容量的百分之几。同一范围再次下达即替换。",
+    percent_hint: "1至100：辖区内场所最多接待核定容量的百分之几。同一范围再次下达即替换；市级与区级限流令各自保留，场所执行其中最严的一项（见下表“执行比例”）。",
     submit: "下达",
     lift: "解除",
     lift_confirm: "确认解除{scope}的限流令",

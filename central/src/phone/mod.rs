@@ -557,12 +557,10 @@ pub async fn submit(
         // with its first result before anything is written.
         _ => match done(&app, phone, once).await {
             Ok(Some((id, code))) => return see_other(&app, &result_path(&code, id)),
-            Ok(None) => match door_limit(&app, t, &s, phone, Coming::New).await {
-                Ok(held) => {
+            Ok(None) => match door_limit(&app, t, &s, Coming::New).await {
+                Ok(hold) => {
                     let declared = declare(&app, &s, &form).await;
-                    if held {
-                        give_back(&app, &s, phone).await;
-                    }
+                    give_back(&app, &s, hold).await;
                     declared
                 }
                 Err(wait) => return wait,
@@ -574,23 +572,18 @@ pub async fn submit(
 }
 
 /// 限流 at the door of a general venue with a limit, once it is known who comes (a new person,
-/// or people this phone holds): `Ok(held)` to go on, with places held for the phone until
-/// [`give_back`] so that phones racing for the last places do not all get them; or the page
+/// or people this phone holds): `Ok(hold)` to go on, with places held for this form until
+/// [`give_back`] so that forms racing for the last places (from many phones or one) do not all
+/// get them; or the page
 /// that tells the phone to wait (nothing stored). The form's script sends the same form again
 /// by itself every 30 seconds (its fields, its one-time token and its proof of presence kept,
 /// as at a busy door); without the script the page says why, and the browser's back button has
 /// the form as it was. People of the phone already inside, scanning again, are not turned away
 /// (as at the desk).
-pub(super) async fn door_limit(
-    app: &App,
-    t: &Texts,
-    s: &Served,
-    phone: Uuid,
-    coming: Coming<'_>,
-) -> Result<bool, Response> {
-    let (Some(own), CodeKind::General) = (s.limit, s.kind) else { return Ok(false) };
-    match crate::occupancy::at_door(&app.pool, s.venue_id, s.district, own, phone, coming).await {
-        Ok(AtDoor::In { held }) => Ok(held),
+pub(super) async fn door_limit(app: &App, t: &Texts, s: &Served, coming: Coming<'_>) -> Result<Option<Uuid>, Response> {
+    let (Some(own), CodeKind::General) = (s.limit, s.kind) else { return Ok(None) };
+    match crate::occupancy::at_door(&app.pool, s.venue_id, s.district, own, coming).await {
+        Ok(AtDoor::In { hold }) => Ok(hold),
         Ok(AtDoor::Full { inside, max }) => {
             let fill = |text: &str| text.replace("{n}", &inside.to_string()).replace("{max}", &max.to_string());
             let mut r = message(app, t, StatusCode::TOO_MANY_REQUESTS, t.full_title, &fill(t.full_body));
@@ -606,9 +599,10 @@ pub(super) async fn door_limit(
     }
 }
 
-/// Gives back the places [`door_limit`] held for the phone, its check-in stored or refused.
-pub(super) async fn give_back(app: &App, s: &Served, phone: Uuid) {
-    if let Err(e) = crate::occupancy::release(&app.pool, s.venue_id, phone).await {
+/// Gives back the places [`door_limit`] held for a form, its check-in stored or refused.
+pub(super) async fn give_back(app: &App, s: &Served, hold: Option<Uuid>) {
+    let Some(hold) = hold else { return };
+    if let Err(e) = crate::occupancy::release(&app.pool, s.venue_id, hold).await {
         tracing::warn!(error = %e, "door hold not released; it lapses by itself");
     }
 }

@@ -83,14 +83,12 @@ pub(super) async fn returning(app: &App, s: &Served, form: &Submitted<'_>) -> Re
     }
     // 限流: a place for each of them not inside yet, or they wait together.
     let ids: Vec<i64> = chosen.iter().map(|p| p.id).collect();
-    let held = match door_limit(app, form.lang.texts(), s, phone, Coming::Known(&ids)).await {
-        Ok(held) => held,
+    let hold = match door_limit(app, form.lang.texts(), s, Coming::Known(&ids)).await {
+        Ok(hold) => hold,
         Err(wait) => return Ok(wait),
     };
     let checked_in = check_in(app, s, form, &chosen, now).await;
-    if held {
-        give_back(app, s, phone).await;
-    }
+    give_back(app, s, hold).await;
     checked_in
 }
 
