@@ -86,6 +86,11 @@ async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult
     desk.keys("revoke-reason", "海报被撕毁").await?;
     desk.click("revoke-submit").await?;
     desk.wait_text("codes-panel", "已作废").await?;
+    // The notice shows as the list reloads: wait for the replacement's row.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while desk.all_testid("code-row").await?.len() < 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let codes: Vec<String> = {
         let mut v = Vec::new();
         for r in desk.all_testid("code-row").await? {
