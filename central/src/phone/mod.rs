@@ -574,12 +574,11 @@ pub async fn submit(
 /// 限流 at the door of a general venue with a limit, once it is known who comes (a new person,
 /// or people this phone holds): `Ok(hold)` to go on, with places held for this form until
 /// [`give_back`] so that forms racing for the last places (from many phones or one) do not all
-/// get them; or the page
-/// that tells the phone to wait (nothing stored). The form's script sends the same form again
-/// by itself every 30 seconds (its fields, its one-time token and its proof of presence kept,
-/// as at a busy door); without the script the page says why, and the browser's back button has
-/// the form as it was. People of the phone already inside, scanning again, are not turned away
-/// (as at the desk).
+/// get them; or the page that tells the phone to wait (nothing stored). The form's script sends
+/// the same form again by itself every 30 seconds (its fields, its one-time token and its proof
+/// of presence kept, as at a busy door); without the script the page says why, and the
+/// browser's back button has the form as it was. People of the phone already inside, scanning
+/// again, are not turned away (as at the desk).
 pub(super) async fn door_limit(app: &App, t: &Texts, s: &Served, coming: Coming<'_>) -> Result<Option<Uuid>, Response> {
     let (Some(own), CodeKind::General) = (s.limit, s.kind) else { return Ok(None) };
     match crate::occupancy::at_door(&app.pool, s.venue_id, s.district, own, coming).await {
