@@ -98,6 +98,7 @@ fn typescript_bindings_are_up_to_date() {
         render::<placecode_core::release::PackageFormat>(&cfg),
         render::<placecode_core::release::Release>(&cfg),
         render::<crate::update::UpdateStatus>(&cfg),
+        render::<crate::update::Unavailable>(&cfg),
     ];
     files.push(("limits.ts".into(), limits()));
     files.push(("documentKinds.ts".into(), document_kinds()));

@@ -23,8 +23,8 @@ pub const FIRST_CHECK_AFTER: std::time::Duration = std::time::Duration::from_sec
 pub struct UpdateStatus {
     /// This desk's version.
     pub current: String,
-    /// Why this desk cannot update itself (no release key, not installed from a package), if so.
-    pub unavailable: Option<String>,
+    /// Why this desk cannot update itself, if so (the screen says it in the desk's language).
+    pub unavailable: Option<Unavailable>,
     /// When the centre was last asked (whatever the answer).
     #[cfg_attr(test, ts(type = "string | null"))]
     pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -34,6 +34,17 @@ pub struct UpdateStatus {
     pub error: Option<String>,
     /// An installation is under way (a second one is refused).
     pub installing: bool,
+}
+
+/// Why a desk cannot update itself: its IT office installs new versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Unavailable {
+    /// Run from a build, not installed from a package.
+    NotInstalled,
+    /// The package carries no release key.
+    NoReleaseKey,
 }
 
 /// The desk's update state, beside its other state.
@@ -64,8 +75,8 @@ impl Updater {
             }
         }
         let unavailable = match (&key, installed) {
-            (_, None) => Some("本登记台不是从安装包安装的，不能在线更新；请由IT人员安装新版本".to_owned()),
-            (None, _) => Some("本安装包未附带发布公钥，不能在线更新；请由IT人员安装新版本".to_owned()),
+            (_, None) => Some(Unavailable::NotInstalled),
+            (None, _) => Some(Unavailable::NoReleaseKey),
             _ => None,
         };
         Updater {
@@ -413,9 +424,9 @@ mod tests {
     fn a_desk_without_a_key_or_a_package_says_why_and_never_offers() {
         let dir = tempfile::tempdir().unwrap();
         let u = Updater::new("0.1.0", None, Some(PackageFormat::Deb), dir.path());
-        assert!(u.status().unwrap().unavailable.unwrap().contains("未附带发布公钥"));
+        assert_eq!(u.status().unwrap().unavailable, Some(Unavailable::NoReleaseKey));
         let u = Updater::new("0.1.0", Some(dir.path()), None, dir.path());
-        assert!(u.status().unwrap().unavailable.unwrap().contains("不是从安装包安装的"));
+        assert_eq!(u.status().unwrap().unavailable, Some(Unavailable::NotInstalled));
         // A key file that is not a key is no key.
         std::fs::write(dir.path().join(KEY_FILE), "RWQ not a key").unwrap();
         let u = Updater::new("0.1.0", Some(dir.path()), Some(PackageFormat::Deb), dir.path());

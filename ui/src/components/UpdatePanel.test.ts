@@ -37,7 +37,7 @@ beforeEach(() => {
 
 describe('UpdatePanel', () => {
   it('says why a desk without a release key cannot update, and offers no button', async () => {
-    vi.mocked(api.updateStatus).mockResolvedValue(status({ unavailable: '本安装包未附带发布公钥，不能在线更新；请由IT人员安装新版本' }));
+    vi.mocked(api.updateStatus).mockResolvedValue(status({ unavailable: 'no_release_key' }));
     render(UpdatePanel, { admin: true, onsignedout: vi.fn() });
     expect(await screen.findByTestId('update-unavailable')).toHaveTextContent('未附带发布公钥');
     expect(screen.getByTestId('update-current')).toHaveTextContent('本机版本：0.1.0');

@@ -868,6 +868,8 @@ const en: Messages = {
   },
   update: {
     title: 'Software update',
+    notInstalled: 'This desk was not installed from a package and cannot update itself; your IT staff install new versions',
+    noReleaseKey: 'This package carries no release key and cannot update itself; your IT staff install new versions',
     loading: 'Reading version information…',
     current: 'Version on this computer: {version}',
     unchecked: 'Not checked for updates yet: a desk connected to the centre checks shortly after start-up and then once a day; you can also click “Check for updates”.',

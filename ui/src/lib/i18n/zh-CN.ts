@@ -867,6 +867,8 @@ const zhCN = {
   },
   update: {
     title: '软件更新',
+    notInstalled: '本登记台不是从安装包安装的，不能在线更新；请由IT人员安装新版本',
+    noReleaseKey: '本安装包未附带发布公钥，不能在线更新；请由IT人员安装新版本',
     loading: '正在读取版本信息…',
     current: '本机版本：{version}',
     unchecked: '尚未检查更新：接入中心服务器的登记台在启动后片刻自动检查，之后每天一次；也可点“检查更新”。',
