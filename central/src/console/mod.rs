@@ -368,6 +368,24 @@ async fn logout(
     see_other("/console/login?out", Some(gone))
 }
 
+/// A supervisor's page opened: the session and the district the page is held to (asked by
+/// `?district=`), the view audited as `action`; or the answer to give instead.
+pub(super) async fn supervised_view(
+    app: &App,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    action: &str,
+) -> Result<(Session, Option<District>), Response> {
+    let (session, district) = supervisor(app, headers, q.get("district").map(String::as_str)).await?;
+    let actor = session.user.actor(&app.client(peer, headers), "");
+    let params = serde_json::json!({ "district": district.map(District::key) });
+    if let Err(e) = audit::write(&app.pool, &actor, action, params, 0).await {
+        return Err(server_error(app, Some(&session), e));
+    }
+    Ok((session, district))
+}
+
 /// The session, and the district its page is held to; or the answer to give instead.
 pub(super) async fn supervisor(
     app: &App,

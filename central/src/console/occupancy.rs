@@ -95,8 +95,8 @@ pub async fn venues(
                 (Some(c), Some(p), Some(s)) => Limit::checked(c.into(), p.into(), s.into()).ok(),
                 _ => None,
             };
-            let force = own.map(|l| rule::in_force(l, district, orders));
             let ordered = district.and_then(|d| Order::strictest(orders, d));
+            let force = own.map(|l| l.under(ordered));
             let inside = u32::try_from(inside).unwrap_or(u32::MAX);
             let max_inside = force.map(|l| l.max_inside());
             VenueNow {
@@ -241,15 +241,10 @@ pub async fn show(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let (session, district) = match super::supervisor(&app, &headers, q.get("district").map(String::as_str)).await {
+    let (session, district) = match super::supervised_view(&app, peer, &headers, &q, "console_occupancy").await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let actor = session.user.actor(&app.client(peer, &headers), "");
-    let params = serde_json::json!({ "district": district.map(District::key) });
-    if let Err(e) = audit::write(&app.pool, &actor, "console_occupancy", params, 0).await {
-        return super::server_error(&app, Some(&session), e);
-    }
     let done = if q.contains_key("ordered") {
         Some(t::ORDER_DONE)
     } else if q.contains_key("lifted") {

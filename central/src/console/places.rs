@@ -655,15 +655,10 @@ pub async fn show(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let (session, district) = match super::supervisor(&app, &headers, q.get("district").map(String::as_str)).await {
+    let (session, district) = match super::supervised_view(&app, peer, &headers, &q, "console_places").await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let actor = session.user.actor(&app.client(peer, &headers), "");
-    let params = serde_json::json!({ "district": district.map(District::key) });
-    if let Err(e) = audit::write(&app.pool, &actor, "console_places", params, 0).await {
-        return super::server_error(&app, Some(&session), e);
-    }
     let done = q.contains_key("reminded").then_some(t::REMIND_DONE);
     page(&app, StatusCode::OK, &session, district, Said { done, ..Said::default() }).await
 }

@@ -63,11 +63,6 @@ impl Limit {
         u32::try_from(n).unwrap_or(u32::MAX).max(1)
     }
 
-    /// Check-ins before this time have left by themselves.
-    pub fn stay_since(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        now - Duration::minutes(i64::from(self.stay_minutes))
-    }
-
     /// Whether one more person may come in with `inside` people inside.
     pub fn admits(&self, inside: u32) -> bool {
         inside < self.max_inside()

@@ -580,11 +580,6 @@ impl Store {
     }
 }
 
-/// The database holds names and ID numbers (R12): the file is readable by its owner only (an
-/// older, wider file is narrowed), and SQLite gives its -wal and -shm files the same permissions.
-/// A bare connection to the desk database at `path`, keyed as the desk keys it: for tests and
-/// diagnostics that read tables directly. The desk itself goes through [`Store::open`].
-#[doc(hidden)]
 /// The lock of a desk's data folder (`desk.lock`), held while a desk (or the command line) works
 /// on it: two processes on one database lose writes.
 #[derive(Debug)]
@@ -607,6 +602,11 @@ pub fn lock_data_folder(dir: &Path, wait: std::time::Duration) -> Result<Option<
     }
 }
 
+/// The database holds names and ID numbers (R12): the file is readable by its owner only (an
+/// older, wider file is narrowed), and SQLite gives its -wal and -shm files the same permissions.
+/// A bare connection to the desk database at `path`, keyed as the desk keys it: for tests and
+/// diagnostics that read tables directly. The desk itself goes through [`Store::open`].
+#[doc(hidden)]
 pub fn raw_connection(path: &Path) -> Result<Connection> {
     let state = file_state(path)?;
     let conn = Connection::open(path)?;
