@@ -386,6 +386,21 @@ pub(super) async fn supervised_view(
     Ok((session, district))
 }
 
+/// A supervisor's form sent from this console (this host's origin, the session's CSRF token):
+/// the session, the district it is held to and the form's fields; or the answer to give instead.
+pub(super) async fn supervised_form(
+    app: &App,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Session, Option<District>, HashMap<String, String>), Response> {
+    let (session, district) = supervisor(app, headers, None).await?;
+    let f = form(body);
+    if !sent_from_here(app, &session, headers, f.get("csrf").map(String::as_str).unwrap_or_default()) {
+        return Err(message(app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FOREIGN_FORM));
+    }
+    Ok((session, district, f))
+}
+
 /// The session, and the district its page is held to; or the answer to give instead.
 pub(super) async fn supervisor(
     app: &App,

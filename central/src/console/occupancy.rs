@@ -18,7 +18,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::text as t;
-use super::{form, message, render, see_other, Chrome, Session};
+use super::{message, render, see_other, Chrome, Session};
 use crate::audit;
 use crate::error::{CentralError, Result};
 use crate::occupancy::{self as rule, InForce};
@@ -262,15 +262,11 @@ pub async fn order(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (session, district) = match super::supervisor(&app, &headers, None).await {
+    let (session, district, f) = match super::supervised_form(&app, &headers, &body).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let f = form(&body);
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
-    if !super::sent_from_here(&app, &session, &headers, get("csrf")) {
-        return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FOREIGN_FORM);
-    }
     let role_district = session.user.role.supervises().flatten();
     let actor = session.user.actor(&app.client(peer, &headers), "");
     let (scope, lift) = (get("scope"), get("lift") == "1");

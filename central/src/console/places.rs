@@ -535,7 +535,7 @@ use axum::extract::{ConnectInfo, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use super::{form, message, render, see_other, Chrome, Session};
+use super::{message, render, see_other, Chrome, Session};
 use crate::App;
 
 /// Rows a page shows at most (the export has them all).
@@ -716,15 +716,11 @@ pub async fn remind_one(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (session, scope) = match super::supervisor(&app, &headers, None).await {
+    let (session, scope, f) = match super::supervised_form(&app, &headers, &body).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let f = form(&body);
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
-    if !super::sent_from_here(&app, &session, &headers, get("csrf")) {
-        return message(&app, StatusCode::FORBIDDEN, Some(&session), t::FORBIDDEN_TITLE, t::FOREIGN_FORM);
-    }
     let Ok(place) = Uuid::parse_str(&place) else {
         return message(&app, StatusCode::NOT_FOUND, Some(&session), t::NOT_FOUND_TITLE, t::NOT_FOUND);
     };
