@@ -151,15 +151,20 @@ test-ui: node-deps
 	cd ui && $(NPM) run check
 	cd ui && $(NPM) test
 
+# The desk's e2e suite: the packages and update fixture it installs, the centre's database.
+E2E_SUITE = PLACECODE_DEB=$$(ls -t $(CURDIR)/target/debug/bundle/deb/placecode-desk_*_amd64.deb | head -1) \
+	PLACECODE_RPM=$$(ls -t $(CURDIR)/target/debug/bundle/rpm/placecode-desk-*.x86_64.rpm | head -1) \
+	PLACECODE_UPDATE_DIR=$(CURDIR)/$(UPDATE_TEST) \
+	DATABASE_URL=$$(scripts/pg.sh url) $(KEYRING) $(XVFB) $(CARGO) test -p placecode-e2e --tests -- --test-threads=1
+
 # The package test (tests/e2e/tests/package.rs) installs the debug .deb with apt, starts the
 # installed program and removes it again: it needs root or password-less sudo.
 test-e2e: deps update-fixture pg
 	$(MAKE) bundle-debug UPDATE_PUBKEY=$(UPDATE_TEST)/release.key.pub
 	$(CARGO) build -p placecode-central
-	PLACECODE_DEB=$$(ls -t $(CURDIR)/target/debug/bundle/deb/placecode-desk_*_amd64.deb | head -1) \
-	PLACECODE_RPM=$$(ls -t $(CURDIR)/target/debug/bundle/rpm/placecode-desk-*.x86_64.rpm | head -1) \
-	PLACECODE_UPDATE_DIR=$(CURDIR)/$(UPDATE_TEST) \
-	DATABASE_URL=$$(scripts/pg.sh url) $(KEYRING) $(XVFB) $(CARGO) test -p placecode-e2e --tests -- --test-threads=1
+	$(E2E_SUITE)
+	@echo "The desk's e2e suite again, the desk set to English (设置 › 界面语言):"
+	PLACECODE_E2E_LANG=en $(E2E_SUITE)
 
 test: deps lint test-rust test-ui test-e2e
 	@echo "make test: all checks passed"

@@ -62,6 +62,7 @@ fn typescript_bindings_are_up_to_date() {
         render::<RiskStatus>(&cfg),
         render::<VenueCode>(&cfg),
         render::<CodeCheck>(&cfg),
+        render::<placecode_store::Verdict>(&cfg),
         render::<ScreenCode>(&cfg),
         render::<Occupancy>(&cfg),
         render::<EntranceCount>(&cfg),

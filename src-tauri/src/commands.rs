@@ -12,7 +12,7 @@ use placecode_store::{
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 
-use crate::error::{spoken, spoken_day};
+use crate::error::{spoken, spoken_day, spoken_incident, spoken_rows, spoken_sync};
 use crate::{Desk, DeskError, DeskResult};
 
 #[tauri::command(async)]
@@ -77,7 +77,10 @@ pub fn import_venues_csv(desk: State<'_, Desk>, request: Request<'_>) -> DeskRes
     let InvokeBody::Raw(bytes) = request.body() else {
         return Err(DeskError::Core(placecode_core::Error::BadFile("请选择CSV文件".into())));
     };
-    Ok(desk.store()?.import_venues_csv(bytes)?)
+    let mut report = desk.store()?.import_venues_csv(bytes)?;
+    spoken_rows(&mut report.rejected);
+    spoken_rows(&mut report.warnings);
+    Ok(report)
 }
 
 // ---- operators (登记员) -------------------------------------------------------------------------
@@ -258,7 +261,7 @@ pub fn report_incident(desk: State<'_, Desk>, visit_id: String, input: IncidentI
     let incident = desk.store()?.report_incident(&visit_id, &input, &ctx)?;
     // A report is urgent: it leaves now (and a held truck's entry with it).
     desk.sync.wake();
-    Ok(incident)
+    Ok(spoken_incident(incident))
 }
 
 /// Yellow or red results nobody decided on (after a sign-out, a restart or a crash).
@@ -300,7 +303,7 @@ pub fn release_visit(
     let ctx = desk.acting()?;
     let incident = desk.store()?.release_visit(&visit_id, reason, &note, &ctx)?;
     desk.sync.wake();
-    Ok(incident)
+    Ok(spoken_incident(incident))
 }
 
 /// A check-in was queued: the screens hear what now waits, off the command's thread (the door's
@@ -318,12 +321,12 @@ pub fn advance_incident(
     note: String,
 ) -> DeskResult<Incident> {
     let ctx = desk.acting()?;
-    Ok(desk.store()?.advance_incident(&id, status, &note, ctx.now)?)
+    Ok(spoken_incident(desk.store()?.advance_incident(&id, status, &note, ctx.now)?))
 }
 
 #[tauri::command(async)]
 pub fn incidents(desk: State<'_, Desk>) -> DeskResult<Vec<Incident>> {
-    Ok(desk.store()?.incidents()?)
+    Ok(desk.store()?.incidents()?.into_iter().map(spoken_incident).collect())
 }
 
 #[tauri::command(async)]
@@ -393,7 +396,9 @@ pub fn import_risk_csv(desk: State<'_, Desk>, request: Request<'_>) -> DeskResul
         return Err(DeskError::Core(placecode_core::Error::BadFile("请选择CSV文件".into())));
     };
     let replace = request.headers().get("x-replace").is_some_and(|v| v.as_bytes() == b"1");
-    Ok(desk.store()?.import_risk(bytes, replace, chrono::Utc::now())?)
+    let mut report = desk.store()?.import_risk(bytes, replace, chrono::Utc::now())?;
+    spoken_rows(&mut report.rejected);
+    Ok(report)
 }
 
 #[tauri::command(async)]
@@ -753,7 +758,7 @@ pub fn open_file(app: tauri::AppHandle, desk: State<'_, Desk>, path: String) -> 
 
 #[tauri::command(async)]
 pub fn sync_status(desk: State<'_, Desk>) -> DeskResult<placecode_store::SyncStatus> {
-    desk.sync.status().map_err(DeskError::Sync)
+    desk.sync.status().map(spoken_sync).map_err(DeskError::Sync)
 }
 
 /// 软件更新: this desk's version and what the centre last offered.
@@ -796,7 +801,7 @@ pub async fn sync_connect(
 #[tauri::command(async)]
 pub fn sync_now(desk: State<'_, Desk>) -> DeskResult<placecode_store::SyncStatus> {
     desk.sync.wake();
-    desk.sync.status().map_err(DeskError::Sync)
+    desk.sync.status().map(spoken_sync).map_err(DeskError::Sync)
 }
 
 #[tauri::command(async)]
@@ -810,7 +815,7 @@ pub fn sync_retry(desk: State<'_, Desk>, id: String) -> DeskResult<placecode_sto
     let operator = desk.signed_in()?;
     desk.store()?.retry_rejected(&id, Some(&operator.id))?;
     desk.sync.wake();
-    desk.sync.status().map_err(DeskError::Sync)
+    desk.sync.status().map(spoken_sync).map_err(DeskError::Sync)
 }
 
 /// 更正: corrects the refused field of a record the server refused, checked again by the same
@@ -821,7 +826,7 @@ pub fn sync_correct(desk: State<'_, Desk>, id: String, value: String) -> DeskRes
     // Another field refused next stays in the list with its reason: the screen reloads it.
     desk.store()?.correct_rejected(&id, &value, Some(&operator.id), chrono::Utc::now())?;
     desk.sync.wake();
-    desk.sync.status().map_err(DeskError::Sync)
+    desk.sync.status().map(spoken_sync).map_err(DeskError::Sync)
 }
 
 /// Discards a record the server refused, with a note (admin only; audited).
@@ -829,7 +834,7 @@ pub fn sync_correct(desk: State<'_, Desk>, id: String, value: String) -> DeskRes
 pub fn sync_discard(desk: State<'_, Desk>, id: String, note: String) -> DeskResult<placecode_store::SyncStatus> {
     let operator = desk.signed_in()?;
     desk.store()?.discard_rejected(&id, &note, Some(&operator.id))?;
-    desk.sync.status().map_err(DeskError::Sync)
+    desk.sync.status().map(spoken_sync).map_err(DeskError::Sync)
 }
 
 // ---- 货车闭环 (trucks) ----------------------------------------------------------------------

@@ -88,6 +88,45 @@ pub fn spoken_day(mut day: placecode_core::checkin::TodaySummary) -> placecode_c
     day
 }
 
+/// An incident as the screens show it: in English when they speak it, its reasons, a name never
+/// registered and the release's reason (the operator's own note stays as typed).
+pub fn spoken_incident(i: placecode_store::Incident) -> placecode_store::Incident {
+    spoken_incident_in(i, speaks_english())
+}
+
+fn spoken_incident_in(mut i: placecode_store::Incident, english: bool) -> placecode_store::Incident {
+    if english {
+        spoken_name(&mut i.masked_name);
+        i.reason = placecode_core::english::english(&i.reason);
+        if i.status == placecode_store::IncidentStatus::Released {
+            i.note = placecode_core::english::english(&i.note);
+        }
+    }
+    i
+}
+
+/// The sync's status as the screens show it: why it failed, in English when they speak it.
+pub fn spoken_sync(mut status: placecode_store::SyncStatus) -> placecode_store::SyncStatus {
+    if speaks_english() {
+        if let Some(e) = status.error.as_mut() {
+            e.message = placecode_core::english::english(&e.message);
+        }
+    }
+    status
+}
+
+/// Rows of an imported file the rules refused or warned about, their reasons in English when the
+/// screens speak it.
+pub fn spoken_rows(rows: &mut [placecode_core::import::RowNote]) {
+    if speaks_english() {
+        for row in rows {
+            for reason in &mut row.reasons {
+                *reason = placecode_core::english::english(reason);
+            }
+        }
+    }
+}
+
 impl From<&DeskError> for CommandError {
     fn from(e: &DeskError) -> Self {
         CommandError::in_language(e, speaks_english())
@@ -189,6 +228,31 @@ mod tests {
         assert_eq!(en.reasons, ["On the risk list as red", "Declared contact with a suspected case"]);
         assert_eq!(en.masked_name, "(name not registered)");
         assert_eq!(spoken_in(result.clone(), false), result);
+    }
+
+    #[test]
+    fn a_desk_in_english_shows_an_incident_in_english_and_the_note_as_typed() {
+        let incident = placecode_store::Incident {
+            id: "i".into(),
+            visit_id: "v".into(),
+            colour: placecode_core::decision::Colour::Yellow,
+            reason: "申报接触过疑似病人；风险人员名单为黄码：密接".into(),
+            masked_name: placecode_core::checkin::NAME_UNKNOWN.into(),
+            masked_id: "410***********0014".into(),
+            held_at: String::new(),
+            reported_to: String::new(),
+            reported_at: String::new(),
+            operator_name: None,
+            status: placecode_store::IncidentStatus::Released,
+            note: "工作人员核实后放行：复测36.9℃".into(),
+            updated_at: String::new(),
+            sync_state: "pending".into(),
+        };
+        let en = spoken_incident_in(incident.clone(), true);
+        assert_eq!(en.reason, "Declared contact with a suspected case; On the risk list as yellow: 密接");
+        assert_eq!(en.masked_name, "(name not registered)");
+        assert_eq!(en.note, "Let through after staff checked: 复测36.9℃");
+        assert_eq!(spoken_incident_in(incident.clone(), false), incident, "Chinese as kept");
     }
 
     #[test]

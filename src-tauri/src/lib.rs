@@ -290,7 +290,7 @@ pub fn run() {
             // Sync runs beside the UI and tells it every change of its status.
             let handle = app.handle().clone();
             desk.sync.on_change(move |status| {
-                let _ = tauri::Emitter::emit(&handle, "sync-status", status);
+                let _ = tauri::Emitter::emit(&handle, "sync-status", error::spoken_sync(status));
             });
             tauri::async_runtime::spawn(desk.sync.clone().run());
             let version = app.package_info().version.to_string();

@@ -161,7 +161,7 @@ fn run(args: &Args) -> Result<ExitCode, Error> {
                 (None, Some(input)) => store.check_code(input, &key)?,
                 (None, None) => return Err(Error::bad_file("请指定场所码、网址或 --image 照片")),
             };
-            println!("{}", check.verdict);
+            println!("{}", check.chinese());
             let ok = check.verified && check.known.as_ref().is_some_and(|c| c.revoked_at.is_none());
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }

@@ -16,6 +16,15 @@ pub const fn document_kind_en(k: DocumentKind) -> &'static str {
     }
 }
 
+/// A release's reason (the desk's 不上报 choices) in English.
+pub const fn release_reason_en(r: crate::checkin::ReleaseReason) -> &'static str {
+    match r {
+        crate::checkin::ReleaseReason::Misscan => "Wrong scan (wrong person or document)",
+        crate::checkin::ReleaseReason::VerifiedByStaff => "Let through after staff checked",
+        crate::checkin::ReleaseReason::Other => "Other",
+    }
+}
+
 /// A colour as a reason names it (红码), in English (red); anything else as it is.
 fn colour_en(zh: &str) -> &str {
     match crate::decision::Colour::parse(zh) {
@@ -83,6 +92,9 @@ pub fn english(zh: &str) -> String {
         ("缺少门牌号或标志性建筑（如“中山路18号”“某某小区东门”）", "no house number or landmark (e.g. 18 Zhongshan Road, a hotel's name)"),
         ("不是有效的手机号（11位，以1开头）", "not a mainland China mobile number (11 digits beginning with 1); leave it empty if you have none"),
         ("不是有效的手机号（第二位应为3至9）", "not a mainland China mobile number (the second digit is 3 to 9)"),
+        ("不是开封的固定电话（区号应为0371）", "not a Kaifeng landline (the area code is 0371)"),
+        ("开封固定电话应为0371加8位号码", "a Kaifeng landline is 0371 and 8 digits"),
+        ("请填写11位手机号或0371开头的固定电话", "an 11-digit mobile number or a landline beginning 0371"),
         ("号码过长", "too long"),
         ("不能含有空格", "must not contain spaces"),
         ("含有不可见的控制字符", "contains an invisible control character"),
@@ -131,6 +143,82 @@ pub fn english(zh: &str) -> String {
         ("应为11位手机号", "11 digits"),
         ("应在35.0至42.0℃之间，请复测", "between 35.0 and 42.0 ℃: please measure again"),
         ("应为数字，如36.5", "a number, such as 36.5"),
+        (
+            "导出完整信息须写明用途（至少2个字），如“区疾控中心流调需要”",
+            "exporting full details needs its purpose (at least 2 characters), e.g. the district CDC's tracing",
+        ),
+        (
+            "红码人员按“误扫”放行也须写明扫错了什么（至少2个字），如“扫成了同行人的证件”",
+            "letting a red code through as a wrong scan needs what was scanned wrongly (at least 2 characters)",
+        ),
+        (
+            "核实后放行须写明核实了什么（至少2个字），如“复测体温36.8℃”",
+            "letting through after a check needs what was checked (at least 2 characters), e.g. temperature 36.8 ℃ again",
+        ),
+        ("选择“其他”时请写明原因（至少2个字）", "with “Other”, write the reason (at least 2 characters)"),
+        (crate::risk::CONFIRMED, "confirmed with the centre"),
+        // Printing (the poster crate's CUPS messages).
+        (
+            "本机没有打印服务（CUPS）：请先安装打印机，或保存为PDF后在别处打印",
+            "This computer has no print service (CUPS): install a printer first, or save the PDF and print it elsewhere",
+        ),
+        (
+            "打印服务没有回应：请稍后再试，或点“保存PDF”后在别处打印",
+            "The print service does not answer: try again later, or press “Save PDF” and print elsewhere",
+        ),
+        (
+            "打印服务（CUPS）没有运行：请重启电脑或联系管理员；也可以点“保存PDF”后在别处打印",
+            "The print service (CUPS) is not running: restart the computer or call the administrator; or press “Save PDF” and print elsewhere",
+        ),
+        ("该打印机暂停接收任务：请在系统的打印机设置中恢复", "This printer is not accepting jobs: resume it in the system's printer settings"),
+        ("打印机不存在：请重新选择", "This printer does not exist: choose again"),
+        (
+            "打印机拒绝了这次打印（没有权限）：请联系管理员检查打印机设置",
+            "The printer refused this job (not allowed): ask the administrator to check the printer's settings",
+        ),
+        (
+            "打印失败：打印服务拒绝了这次打印，请检查打印机后重试，或点“保存PDF”后在别处打印",
+            "Printing failed: the print service refused the job. Check the printer and try again, or press “Save PDF” and print elsewhere",
+        ),
+        // Talking to the centre (the sync client's and the update's).
+        (
+            "无法连接中心服务器：记录已保存在本机，网络恢复后自动上传",
+            "Cannot reach the centre: the records are kept on this computer and uploaded when the network is back",
+        ),
+        ("无法连接中心服务器，请稍后再试", "Cannot reach the centre: try again later"),
+        (
+            "本登记台的凭证已被中心吊销，已停止同步；请联系管理员重新接入",
+            "The centre has revoked this desk's credential; sync has stopped. Ask the administrator to connect it again",
+        ),
+        ("中心服务器不认识本登记台的凭证；请重新接入", "The centre does not know this desk's credential: connect again"),
+        (
+            "本机时钟与中心服务器相差一天以上，已停止同步；请先校准本机时间",
+            "This computer's clock is more than a day off the centre's; sync has stopped. Set the clock first",
+        ),
+        (
+            "中心服务器的证书无效或不受信任；如使用自建证书，请在设置中指定CA证书文件",
+            "The centre's certificate is invalid or not trusted; with a certificate of your own, choose its CA file in Settings",
+        ),
+        ("尚未接入中心服务器", "Not connected to the centre yet"),
+        ("本机数据库出错，请重试；如仍失败，请联系管理员", "This desk's database failed: try again; if it fails again, call the administrator"),
+        ("这个版本已被中心撤回，请重新检查更新", "The centre has withdrawn this version: check for updates again"),
+        ("中心服务器暂时无法提供更新，请稍后再试", "The centre cannot offer updates just now: try again later"),
+        // Updates (core's release rules).
+        (
+            "更新包的签名验证失败：文件被改动过，或不是用本系统的发布密钥签名的，已拒绝；请联系IT人员",
+            "Refused: the update's signature does not verify (the file was changed, or not signed with this system's release key). Call IT",
+        ),
+        (
+            "更新包的签名与本机的发布公钥不符，已拒绝；请联系IT人员",
+            "Refused: the update is not signed with this computer's release key. Call IT",
+        ),
+        ("更新包的签名格式不对", "The update's signature is not in the right format"),
+        (
+            "更新包的签名不是为这个版本做的（签名中的文件名与版本不符）",
+            "The update's signature is not for this version (its file name and version do not match)",
+        ),
+        // Trucks.
+        ("请写明作废原因（至少2个字），如“车牌录错”", "write why the trip is voided (at least 2 characters), e.g. a wrong plate"),
         ("申报接触过疑似病人", "Declared contact with a suspected case"),
         ("申报有发热、咳嗽等症状或体温异常", "Declared a fever, a cough or an abnormal temperature"),
         (
@@ -165,7 +253,48 @@ pub fn english(zh: &str) -> String {
             };
         }
     }
+    // 一所一码: "重复登记：该场所已登记为“…”（…），一所一码，不能重复登记".
+    if let Some((name, address)) = zh
+        .strip_prefix("重复登记：该场所已登记为“")
+        .and_then(|r| r.strip_suffix("），一所一码，不能重复登记"))
+        .and_then(|r| r.split_once("”（"))
+    {
+        return format!("Already registered as “{name}” ({address}): one venue, one code");
+    }
     // Reasons with a value in them.
+    if let Some(base) = zh
+        .strip_prefix("无法连接中心服务器 ")
+        .and_then(|r| r.strip_suffix("：请检查服务器地址是否正确、本机网络是否连通，再接入"))
+    {
+        return format!(
+            "Cannot reach the centre at {base}: check the address and this computer's network, then connect"
+        );
+    }
+    if let Some(status) = zh.strip_prefix("中心服务器暂时出错（").and_then(|r| r.strip_suffix("），稍后自动重试"))
+    {
+        return format!("The centre failed for now ({status}); trying again soon");
+    }
+    if let Some(secs) = zh.strip_prefix("中心服务器繁忙，").and_then(|r| r.strip_suffix("秒后自动重试")) {
+        return format!("The centre is busy; trying again in {secs} s");
+    }
+    if let Some((at, to)) = zh
+        .strip_prefix("该车已有在途行程（")
+        .and_then(|r| r.strip_suffix("），请先在该行程上登记到达核验、劝返或作废"))
+        .and_then(|r| r.split_once(" 入口，去往"))
+    {
+        return format!(
+            "this truck has a trip in transit (entered {at}, going to {to}): first verify its arrival, turn it back or void it"
+        );
+    }
+    if let Some(at) = zh.strip_prefix("该车 ").and_then(|r| {
+        r.strip_suffix(
+            " 入口登记的司乘人员有黄码或红码，尚未处置：请在下方“在途车辆”中点该车的“处置”，拒绝并上报或记录放行原因",
+        )
+    }) {
+        return format!(
+            "the crew registered at {at} has a yellow or red code not yet dealt with: press “Decide” for this truck under Trucks in transit, and refuse and report or record why it is let through"
+        );
+    }
     if let Some(rest) = zh.strip_prefix("应为18位，现为").and_then(|r| r.strip_suffix('位')) {
         return format!("18 characters, not {rest}");
     }
@@ -203,11 +332,28 @@ pub fn english(zh: &str) -> String {
     if let Some(t) = zh.strip_prefix("体温").and_then(|r| r.strip_suffix("℃，达到发热标准")) {
         return format!("Temperature {t} ℃: a fever");
     }
+    // "工作人员核实后放行：复测36.9℃": a release as recorded, its reason named in English and the
+    // operator's note as typed.
+    for reason in crate::checkin::ReleaseReason::ALL {
+        if let Some(note) = zh.strip_prefix(reason.label()) {
+            let label = release_reason_en(reason);
+            match note.strip_prefix('：') {
+                Some(note) => return format!("{label}: {note}"),
+                None if note.is_empty() => return label.to_owned(),
+                None => {}
+            }
+        }
+    }
+    // Several reasons, as an incident keeps them ("…；…").
+    if zh.contains('；') {
+        return zh.split('；').map(english).collect::<Vec<_>>().join("; ");
+    }
     // "风险人员名单为红码：密接": the risk list's colour (its reason as listed, in Chinese).
     if let Some(rest) = zh.strip_prefix("风险人员名单为") {
         let (colour, why) = rest.split_once('：').unwrap_or((rest, ""));
         let colour = colour_en(colour);
-        let why = if why == crate::risk::CONFIRMED { "confirmed with the centre" } else { why };
+        // The centre's and the desk's own words are translated; a list's reason stays as listed.
+        let why = lookup(REASONS, why).unwrap_or(why);
         return if why.is_empty() {
             format!("On the risk list as {colour}")
         } else {
@@ -272,6 +418,34 @@ mod tests {
             "PIN: too easy to guess (one digit repeated, or a run): choose another"
         );
         assert_eq!(english(crate::checkin::NAME_UNKNOWN), "(name not registered)");
+        // An incident as the desk keeps it: its reasons, its release note, the export's note.
+        assert_eq!(
+            english(&format!("风险人员名单为红码：{}；申报接触过疑似病人", crate::risk::LOCAL_MATCH)),
+            "On the risk list as red: A possible match (a list imported on this desk): check with the epidemic \
+             office before acting; Declared contact with a suspected case"
+        );
+        assert_eq!(english("风险人员名单为黄码：密接"), "On the risk list as yellow: 密接");
+        assert_eq!(
+            english(
+                &crate::Error::Duplicate {
+                    existing_id: "v".into(),
+                    existing_name: "西司门农贸市场".into(),
+                    existing_address: "鼓楼区西司门街12号".into()
+                }
+                .to_string()
+            ),
+            "Already registered as “西司门农贸市场” (鼓楼区西司门街12号): one venue, one code"
+        );
+        assert_eq!(
+            english("联系电话：不是开封的固定电话（区号应为0371）"),
+            "Phone: not a Kaifeng landline (the area code is 0371)"
+        );
+        assert_eq!(english("工作人员核实后放行：复测36.9℃"), "Let through after staff checked: 复测36.9℃");
+        assert_eq!(english("误扫（扫错了人或证件）"), "Wrong scan (wrong person or document)");
+        assert_eq!(english("其他：<b>；</b>"), "Other: <b>；</b>");
+        assert!(
+            english("说明：导出完整信息须写明用途（至少2个字），如“区疾控中心流调需要”").starts_with("Note: exporting")
+        );
         assert_eq!(
             english("近期已判定为黄码，2026-12-15 06:57前保持，须经疫情防控部门解除"),
             "Recently found yellow: kept until 2026-12-15 06:57 unless the epidemic office clears it"

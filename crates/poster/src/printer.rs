@@ -209,6 +209,27 @@ pub fn print_pdf(pdf: &[u8], pages: u32, printer: &str, copies: u32, title: &str
 mod tests {
     use super::*;
 
+    /// Every complaint of the print service has its English for a desk that speaks it.
+    #[test]
+    fn every_printing_complaint_is_said_in_english_too() {
+        let mut said: Vec<String> = [
+            "lpstat: Scheduler is not running.",
+            "lp: Destination \"x\" is not accepting jobs.",
+            "lp: The printer or class does not exist.",
+            "lp: Forbidden",
+            "lp: something else",
+        ]
+        .into_iter()
+        .map(|e| refusal(e).to_string())
+        .collect();
+        said.push(NO_CUPS.to_owned());
+        for zh in said {
+            let en = placecode_core::english::english(&zh);
+            let chinese = en.chars().any(|c| ('\u{3400}'..='\u{9fff}').contains(&c));
+            assert!(!en.starts_with("Please check") && !chinese, "{zh} → {en}");
+        }
+    }
+
     fn offered() -> Vec<Printer> {
         vec![
             Printer { name: "前台".into(), is_default: true },

@@ -125,7 +125,7 @@ fn r4_a_photo_of_a_poster_is_read_and_verified_in_many_conditions() {
         let check = s.check_image(&bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
         assert!(check.verified, "{what}");
         assert_eq!(check.code, poster.code, "{what}");
-        assert!(check.verdict.starts_with("有效：西司门农贸市场"), "{what}: {}", check.verdict);
+        assert!(check.chinese().starts_with("有效：西司门农贸市场"), "{what}: {}", check.chinese());
     }
 }
 
@@ -164,5 +164,5 @@ fn a_photo_of_a_forged_poster_is_caught() {
     let png = render_png(&fonts, &forged, 100.0).unwrap();
     let check = s.check_image(&png).unwrap();
     assert!(!check.verified);
-    assert_eq!(check.verdict, "伪造或被篡改的场所码：签名不符，请勿使用");
+    assert_eq!(check.chinese(), "伪造或被篡改的场所码：签名不符，请勿使用");
 }

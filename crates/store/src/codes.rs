@@ -44,8 +44,45 @@ pub struct CodeCheck {
     pub verified: bool,
     /// Found in this desk's records.
     pub known: Option<VenueCode>,
-    /// A plain Chinese verdict for the operator.
-    pub verdict: String,
+    /// What it comes to, said by the screens in the desk's language ([`CodeCheck::chinese`]
+    /// says it in Chinese, for the command line).
+    pub verdict: Verdict,
+}
+
+/// A code's verdict (核验): only `valid` is good to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Issued by this desk, signature good, not revoked.
+    Valid,
+    /// Issued by this desk and revoked (its reason and replacement are in `known`).
+    Revoked,
+    /// Signed with this desk's key but not on its records.
+    Unknown,
+    /// Signed by another desk: only the centre can check it.
+    OtherDesk,
+    /// Claims this desk's key, and the signature does not match.
+    Forged,
+}
+
+impl CodeCheck {
+    /// The verdict as a Chinese sentence.
+    pub fn chinese(&self) -> String {
+        match (self.verdict, &self.known) {
+            (Verdict::Forged, _) => "伪造或被篡改的场所码：签名不符，请勿使用".to_owned(),
+            (Verdict::OtherDesk, _) => "其他登记台签发的场所码：本机无法离线核验，联网后由中心核验".to_owned(),
+            (Verdict::Unknown, _) | (Verdict::Valid | Verdict::Revoked, None) => {
+                "签名有效，但本机没有这个场所码的记录".to_owned()
+            }
+            (Verdict::Revoked, Some(c)) => format!(
+                "已作废的场所码（{}）：请改用新码{}",
+                c.revoked_reason.as_deref().unwrap_or(""),
+                c.replaced_by.as_deref().map(|r| format!(" {r}")).unwrap_or_default()
+            ),
+            (Verdict::Valid, Some(c)) => format!("有效：{} · {} · {}", c.venue_name, c.label, c.kind.label()),
+        }
+    }
 }
 
 /// What the 扫码屏 shows now: its code with the current window's token, as a QR.
@@ -324,15 +361,11 @@ impl Store {
         let verified = if ours { parsed.verify(key) } else { known.is_some() };
         let known = known.filter(|_| verified);
         let verdict = match (&known, verified, ours) {
-            (_, false, true) => "伪造或被篡改的场所码：签名不符，请勿使用".to_owned(),
-            (_, false, false) => "其他登记台签发的场所码：本机无法离线核验，联网后由中心核验".to_owned(),
-            (None, true, _) => "签名有效，但本机没有这个场所码的记录".to_owned(),
-            (Some(c), true, _) if c.revoked_at.is_some() => format!(
-                "已作废的场所码（{}）：请改用新码{}",
-                c.revoked_reason.as_deref().unwrap_or(""),
-                c.replaced_by.as_deref().map(|r| format!(" {r}")).unwrap_or_default()
-            ),
-            (Some(c), true, _) => format!("有效：{} · {} · {}", c.venue_name, c.label, c.kind.label()),
+            (_, false, true) => Verdict::Forged,
+            (_, false, false) => Verdict::OtherDesk,
+            (None, true, _) => Verdict::Unknown,
+            (Some(c), true, _) if c.revoked_at.is_some() => Verdict::Revoked,
+            (Some(_), true, _) => Verdict::Valid,
         };
         Ok(CodeCheck { code: parsed.code, kind: parsed.kind, verified, known, verdict })
     }

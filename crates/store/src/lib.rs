@@ -320,7 +320,7 @@ mod truck;
 mod visits;
 
 pub use checkin::{shanghai, CheckInContext, IncidentStatus, DEFAULT_IDLE_MINUTES};
-pub use codes::{CodeCheck, PosterSettings, ScreenCode, VenueCode, CHECKPOINT_LABEL};
+pub use codes::{CodeCheck, PosterSettings, ScreenCode, VenueCode, Verdict, CHECKPOINT_LABEL};
 pub use incidents::{Incident, IncidentInput, IncidentPlaceList, IncidentPlaces};
 pub use occupancy::{CheckOut, EntranceCount, EntranceRate, Occupancy, Quarter, QueueView, DESK_ENTRANCE};
 pub use operators::{sign_in_lockout, Operator, SIGN_IN_FREE_TRIES};

@@ -46,18 +46,25 @@ fn revoked_code_names_its_replacement_and_checks_say_so() {
     let old = store.issue_code(&venue, "正门", &key).unwrap();
     let check = store.check_code(&old.code.to_lowercase(), &key).unwrap();
     assert!(check.verified);
-    assert_eq!(check.verdict, "有效：开封中通物流园 · 正门 · 场所码");
+    assert_eq!(check.verdict, placecode_store::Verdict::Valid);
+    assert_eq!(check.chinese(), "有效：开封中通物流园 · 正门 · 场所码");
 
     let new = store.revoke_code(&old.code, "海报被撕毁", &key).unwrap();
     assert_eq!(new.label, "正门");
     let check = store.check_code(&old.code, &key).unwrap();
-    assert_eq!(check.verdict, format!("已作废的场所码（海报被撕毁）：请改用新码 {}", new.code));
-    assert!(store.check_code(&new.code, &key).unwrap().verdict.starts_with("有效"));
+    assert_eq!(check.verdict, placecode_store::Verdict::Revoked);
+    assert_eq!(check.chinese(), format!("已作废的场所码（海报被撕毁）：请改用新码 {}", new.code));
+    assert!(store.check_code(&new.code, &key).unwrap().chinese().starts_with("有效"));
     let e = store.revoke_code(&old.code, "again", &key).unwrap_err();
     assert_eq!((e.code(), e.fields()), ("invalid", vec!["code"]));
     let codes = store.codes(&venue).unwrap();
     assert_eq!(codes[0].code, new.code, "active first");
     assert_eq!(codes[1].replaced_by.as_deref(), Some(new.code.as_str()));
+}
+
+/// A code another desk signed (another key id).
+fn foreign_for_kind(key: &SigningKey) -> String {
+    SigningKey::new(key.id.wrapping_add(1), [1u8; 32]).sign(CodeKind::General, 1)
 }
 
 #[test]
@@ -66,11 +73,17 @@ fn forged_and_foreign_codes_are_told_apart() {
     let real = store.issue_code(&venue, "连霍高速开封西出口", &key).unwrap();
     // Same desk key id, wrong secret: a forgery.
     let forged = SigningKey::new(key.id, [0u8; 32]).sign(CodeKind::Checkpoint, 1);
-    assert_eq!(store.check_code(&forged, &key).unwrap().verdict, "伪造或被篡改的场所码：签名不符，请勿使用");
+    assert_eq!(store.check_code(&forged, &key).unwrap().verdict, placecode_store::Verdict::Forged);
+    assert_eq!(store.check_code(&foreign_for_kind(&key), &key).unwrap().verdict, placecode_store::Verdict::OtherDesk);
+    assert_eq!(
+        store.check_code(&key.sign(CodeKind::General, 999_999), &key).unwrap().verdict,
+        placecode_store::Verdict::Unknown
+    );
+    assert_eq!(store.check_code(&forged, &key).unwrap().chinese(), "伪造或被篡改的场所码：签名不符，请勿使用");
     let foreign = SigningKey::new(key.id.wrapping_add(1), [1u8; 32]).sign(CodeKind::General, 1);
-    assert!(store.check_code(&foreign, &key).unwrap().verdict.starts_with("其他登记台签发"));
+    assert!(store.check_code(&foreign, &key).unwrap().chinese().starts_with("其他登记台签发"));
     let unknown = key.sign(CodeKind::General, 999_999);
-    assert_eq!(store.check_code(&unknown, &key).unwrap().verdict, "签名有效，但本机没有这个场所码的记录");
+    assert_eq!(store.check_code(&unknown, &key).unwrap().chinese(), "签名有效，但本机没有这个场所码的记录");
     assert_eq!(store.check_code("'; DROP TABLE codes;--", &key).unwrap_err().code(), "invalid");
     assert!(store.check_code(&real.code, &key).unwrap().verified);
 }
@@ -198,11 +211,11 @@ fn codes_of_an_earlier_key_verify_from_the_desks_records() {
     let new = SigningKey::generate().unwrap();
     let check = store.check_code(&code, &new).unwrap();
     assert!(check.verified && check.known.is_some(), "{check:?}");
-    assert!(check.verdict.starts_with("有效"), "{}", check.verdict);
+    assert!(check.chinese().starts_with("有效"), "{}", check.chinese());
     let stranger = old.sign(CodeKind::General, 999_999);
     let check = store.check_code(&stranger, &new).unwrap();
     assert!(!check.verified && check.known.is_none());
-    assert!(check.verdict.starts_with("其他登记台签发"), "{}", check.verdict);
+    assert!(check.chinese().starts_with("其他登记台签发"), "{}", check.chinese());
 }
 
 /// 扫码屏: the screen's code changes with its window and verifies with the desk's key; an

@@ -778,6 +778,27 @@ fn loopback(host_port: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// What the desk says when the centre cannot be reached or refuses it, in English too.
+    #[test]
+    fn every_failure_is_said_in_english_too() {
+        for f in [
+            Failure::Unreachable("x".into()),
+            Failure::EnrolUnreachable("https://placecode.kaifeng.gov.cn".into()),
+            Failure::Server(503),
+            Failure::SlowDown(5),
+            Failure::Revoked,
+            Failure::Unknown,
+            Failure::ClockSkew,
+            Failure::Certificate,
+            Failure::NotEnrolled,
+            Failure::Local("x".into()),
+        ] {
+            let (zh, en) = (f.message(), placecode_core::english::english(&f.message()));
+            let chinese = en.chars().any(|c| ('\u{3400}'..='\u{9fff}').contains(&c));
+            assert!(!en.starts_with("Please check") && !chinese, "{zh} → {en}");
+        }
+    }
+
     #[test]
     fn backoff_grows_with_jitter_and_stays_bounded() {
         for n in 1..20 {

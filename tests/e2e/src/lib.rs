@@ -17,6 +17,22 @@ pub use thirtyfour::prelude::*;
 /// loaded two-core machine (two desks, the centre and PostgreSQL at once) has taken over 10 s.
 pub const WAIT_TEXT: Duration = Duration::from_secs(30);
 
+/// The language the suite drives the desk in: Chinese, or English when `PLACECODE_E2E_LANG=en`
+/// (`make test` runs the suite once in each).
+pub fn english() -> bool {
+    std::env::var("PLACECODE_E2E_LANG").is_ok_and(|l| l == "en")
+}
+
+/// The desk's text in the language the suite runs in: `zh` as the Chinese desk says it, `en` as
+/// the English desk does. Names, addresses and other data typed in stay as typed in both.
+pub fn say<'a>(zh: &'a str, en: &'a str) -> &'a str {
+    if english() {
+        en
+    } else {
+        zh
+    }
+}
+
 /// The workspace's target folder.
 pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
@@ -60,6 +76,13 @@ impl DeskApp {
         DeskApp::start_with_env(data_dir, &[]).await
     }
 
+    /// Starts the app on `data_dir` in whatever language the last desk left it (the others
+    /// start in the suite's, [`english`]).
+    pub async fn start_as_left(data_dir: &Path) -> WebDriverResult<DeskApp> {
+        let log = data_dir.with_extension("tauri-driver.log");
+        DeskApp::launch(&app_binary(), &log, &[("PLACECODE_DATA_DIR", data_dir)]).await
+    }
+
     /// [`Desk::start`] with more environment for the app (e.g. `PLACECODE_SAVE_DIR`, which
     /// answers the native save dialog that WebDriver cannot reach).
     pub async fn start_with_env(data_dir: &Path, env: &[(&str, &Path)]) -> WebDriverResult<DeskApp> {
@@ -72,6 +95,12 @@ impl DeskApp {
     /// to this process's environment, logging tauri-driver to `log`, and waits for its first
     /// screen.
     pub async fn start_program(program: &Path, log: &Path, env: &[(&str, &Path)]) -> WebDriverResult<DeskApp> {
+        let desk = DeskApp::launch(program, log, env).await?;
+        desk.speak(if english() { "en" } else { "zh-CN" }).await?;
+        Ok(desk)
+    }
+
+    async fn launch(program: &Path, log: &Path, env: &[(&str, &Path)]) -> WebDriverResult<DeskApp> {
         let port = free_port();
         let native_port = free_port();
         let log = std::fs::File::create(log).expect("driver log");
@@ -95,6 +124,27 @@ impl DeskApp {
         let desk = DeskApp { driver, tauri_driver: guard.0.take().expect("driver child") };
         desk.testid("nav-register").await?;
         Ok(desk)
+    }
+
+    /// The window's language (`document.documentElement.lang`).
+    pub async fn lang(&self) -> WebDriverResult<String> {
+        let lang = self.driver.execute("return document.documentElement.lang", vec![]).await?;
+        Ok(lang.json().as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Sets the desk to `locale` as 设置 › 界面语言 keeps it (this laptop's WebKit storage, which
+    /// every test desk shares) and draws the window again when it spoke another.
+    pub async fn speak(&self, locale: &str) -> WebDriverResult<()> {
+        if self.lang().await? == locale {
+            return Ok(());
+        }
+        self.driver
+            .execute("localStorage.setItem('placecode.locale', arguments[0])", vec![serde_json::json!(locale)])
+            .await?;
+        self.driver.refresh().await?;
+        self.testid("nav-register").await?;
+        assert_eq!(self.lang().await?, locale, "the desk did not switch to {locale}");
+        Ok(())
     }
 
     /// The element with this `data-testid`, waiting for it to appear.
@@ -193,7 +243,8 @@ impl DeskApp {
                 vec![],
             )
             .await?;
-        let dir = target_dir().join("e2e-screenshots");
+        // The English run's beside the Chinese, not over them.
+        let dir = target_dir().join(if english() { "e2e-screenshots/en" } else { "e2e-screenshots" });
         std::fs::create_dir_all(&dir).expect("screenshot folder");
         let path = dir.join(format!("{name}.png"));
         self.driver.screenshot(&path).await?;

@@ -111,7 +111,7 @@ async fn an_installed_desk_is_set_up_from_an_empty_folder_and_uninstalls() -> We
     desk.wait_text("current-operator", "张敏").await?;
 
     // 开始使用: the new desk's administrator is walked through its first steps.
-    desk.wait_text("first-run", "开始使用本登记台").await?;
+    desk.wait_text("first-run", say("开始使用本登记台", "Set up this check-in desk")).await?;
     desk.screenshot("92-first-run-venue").await?;
     for (id, value) in [("venue-kind", "general"), ("venue-category", "market"), ("venue-district", "gulou")] {
         SelectElement::new(&desk.testid(id).await?).await?.select_by_value(value).await?;
@@ -127,7 +127,7 @@ async fn an_installed_desk_is_set_up_from_an_empty_folder_and_uninstalls() -> We
     desk.keys("venue-manager-phone", Key::Enter).await?;
     // Registered, and the served venue at once.
     desk.wait_text("served-venue", "西司门农贸市场").await?;
-    desk.wait_text("first-run", "已设为本台服务场所").await?;
+    desk.wait_text("first-run", say("已设为本台服务场所", "is now the venue this desk serves")).await?;
 
     // Its first poster, drawn with the fonts the package installed: the 正门 code is made too.
     desk.click("first-run-save").await?;

@@ -68,13 +68,13 @@ async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult
     // Verify by typing the code, then revoke it and verify again.
     desk.click("nav-settings").await?;
     desk.keys("verify-input", format!("{}\u{E007}", code.to_lowercase())).await?;
-    let verdict = desk.wait_text("verify-verdict", "有效").await?;
+    let verdict = desk.wait_text("verify-verdict", say("有效：", "Valid: ")).await?;
     assert!(verdict.contains("西司门农贸市场") && verdict.contains("东门"), "{verdict:?}");
     desk.screenshot("31-verify").await?;
     // The same check from a picture of the printed poster.
     let photo = pdf.with_extension("p1.png");
     desk.keys("verify-image", photo.to_string_lossy()).await?;
-    let verdict = desk.wait_text("verify-verdict", "有效").await?;
+    let verdict = desk.wait_text("verify-verdict", say("有效：", "Valid: ")).await?;
     assert!(verdict.contains("东门"), "{verdict:?}");
 
     desk.click("nav-venues").await?;
@@ -85,7 +85,7 @@ async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult
     desk.click("code-revoke").await?;
     desk.keys("revoke-reason", "海报被撕毁").await?;
     desk.click("revoke-submit").await?;
-    desk.wait_text("codes-panel", "已作废").await?;
+    desk.wait_text("codes-panel", say("已作废", "Revoked")).await?;
     // The notice shows as the list reloads: wait for the replacement's row.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while desk.all_testid("code-row").await?.len() < 2 && std::time::Instant::now() < deadline {
@@ -105,7 +105,7 @@ async fn r4_issue_preview_save_verify_revoke_and_print_many() -> WebDriverResult
     desk.click("nav-settings").await?;
     desk.clear("verify-input").await?;
     desk.keys("verify-input", format!("{url}\u{E007}")).await?;
-    let verdict = desk.wait_text("verify-verdict", "已作废").await?;
+    let verdict = desk.wait_text("verify-verdict", say("已作废", "Revoked code")).await?;
     assert!(verdict.contains("海报被撕毁"), "{verdict:?}");
 
     // Bulk: every venue, one PDF, a page per active code.
@@ -148,7 +148,7 @@ async fn a_code_screen_rotates_and_its_screenshot_decodes() -> WebDriverResult<(
         .await?;
     let main = desk.driver.window().await?;
     desk.click("code-screen").await?;
-    desk.wait_text("codes-notice", "扫码屏已打开").await?;
+    desk.wait_text("codes-notice", say("扫码屏已打开", "code screen of “南门” is open")).await?;
     desk.screenshot("34-codes-screen-opened").await?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let screen = loop {
@@ -199,9 +199,10 @@ async fn a_code_screen_rotates_and_its_screenshot_decodes() -> WebDriverResult<(
     // The administrator's box: the screen says the entrance takes only it.
     desk.driver.switch_to_window(main.clone()).await?;
     desk.click("code-rotating-only").await?;
-    desk.wait_text("codes-notice", "只接受扫码屏").await?;
+    desk.wait_text("codes-notice", say("只接受扫码屏", "takes only the code on its screen")).await?;
     let screen = desk.driver.windows().await?.into_iter().find(|w| *w != main).expect("the screen");
     desk.driver.switch_to_window(screen).await?;
+    // The screen speaks both languages to the queue, whatever the desk's.
     desk.wait_text("screen-only", "本入口只接受本屏上的码").await?;
     desk.screenshot("36-code-screen-only").await?;
 
@@ -216,7 +217,7 @@ async fn a_code_screen_rotates_and_its_screenshot_decodes() -> WebDriverResult<(
         .first()
         .await?;
     east.click().await?;
-    desk.wait_text("codes-notice", "“东门”的扫码屏已打开").await?;
+    desk.wait_text("codes-notice", say("“东门”的扫码屏已打开", "code screen of “东门” is open")).await?;
     let screens =
         |handles: Vec<WindowHandle>, main: &WindowHandle| handles.into_iter().filter(|w| w != main).collect::<Vec<_>>();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);

@@ -19,7 +19,7 @@ fn page_size(pdf: &Path) -> String {
 
 /// The request id in the 已送往打印机 notice ("（打印任务 queue-3）").
 fn job_of(notice: &str) -> String {
-    let after = notice.split("打印任务").nth(1).unwrap_or_else(|| panic!("no job in {notice:?}"));
+    let after = notice.split(say("打印任务", "print job")).nth(1).unwrap_or_else(|| panic!("no job in {notice:?}"));
     after.trim().trim_end_matches(|c| c != ')' && c != '）').trim_end_matches(['）', ')']).trim().to_owned()
 }
 
@@ -54,8 +54,11 @@ async fn posters_print_straight_to_a_cups_printer() -> WebDriverResult<()> {
     desk.clear("print-copies").await?;
     desk.keys("print-copies", "2").await?;
     desk.keys("print-copies", Key::Enter).await?;
-    let notice = desk.wait_text("print-result", "已送往打印机").await?;
-    assert!(notice.contains(&cups.queue) && notice.contains("1张海报，每张2份"), "{notice:?}");
+    let notice = desk.wait_text("print-result", say("已送往打印机", "Sent to printer")).await?;
+    assert!(
+        notice.contains(&cups.queue) && notice.contains(say("1张海报，每张2份", "1 poster(s), 2 copies each")),
+        "{notice:?}"
+    );
     desk.screenshot("41-printed").await?;
     let printed = cups.printed(&job_of(&notice));
     assert!(page_size(&printed).contains("595 x 842 pts (A4)"), "{}", page_size(&printed));
@@ -75,7 +78,7 @@ async fn posters_print_straight_to_a_cups_printer() -> WebDriverResult<()> {
     desk.clear("print-copies").await?;
     desk.keys("print-copies", "1").await?;
     desk.click("print-submit").await?;
-    let notice = desk.wait_text("print-result", "已送往打印机").await?;
+    let notice = desk.wait_text("print-result", say("已送往打印机", "Sent to printer")).await?;
     let printed = cups.printed(&job_of(&notice));
     let size = page_size(&printed);
     assert!(size.contains("595 x 842 pts (A4)") || size.contains("842 x 595 pts (A4)"), "{size}");
@@ -115,8 +118,8 @@ async fn a_desk_without_a_running_print_service_says_so() -> WebDriverResult<()>
     desk.click("nav-venues").await?;
     desk.click("venue-select-all").await?;
     desk.click("venue-print-direct").await?;
-    let said = desk.wait_text("print-setup-error", "打印服务").await?;
-    assert!(said.contains("没有运行") && !said.contains("lpstat"), "{said:?}");
+    let said = desk.wait_text("print-setup-error", say("打印服务", "print service")).await?;
+    assert!(said.contains(say("没有运行", "is not running")) && !said.contains("lpstat"), "{said:?}");
     assert!(desk.all_testid("print-submit").await?.is_empty(), "no 打印 without a printer");
     desk.screenshot("42-print-no-service").await?;
     desk.click("print-close").await?;

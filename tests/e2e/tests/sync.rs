@@ -75,7 +75,7 @@ async fn offline_check_ins_drain_to_the_server_when_it_returns() -> WebDriverRes
 
     let desk = DeskApp::start(&data).await?;
     sign_in(&desk).await?;
-    assert!(desk.text("sync-bar").await?.contains("未接入中心"));
+    assert!(desk.text("sync-bar").await?.contains(say("未接入中心", "Not connected to the centre")));
     // Connect in settings: the server address and the one-time token, Enter.
     desk.click("nav-settings").await?;
     desk.keys("sync-connect-url", format!("http://127.0.0.1:{}", central.port)).await?;
@@ -100,9 +100,9 @@ async fn offline_check_ins_drain_to_the_server_when_it_returns() -> WebDriverRes
     }
     backlog(&data, 3000);
     desk.click("sync-now").await?;
-    desk.wait_text("sync-error", "无法连接中心服务器").await?;
+    desk.wait_text("sync-error", say("无法连接中心服务器", "Cannot reach the centre")).await?;
     desk.wait_text("sync-pending", "3003").await?;
-    desk.wait_text("sync-state", "离线").await?;
+    desk.wait_text("sync-state", say("离线", "Offline")).await?;
     desk.screenshot("41-sync-offline-backlog").await?;
     // Today's list marks them 未同步.
     desk.click("nav-today").await?;
@@ -129,7 +129,7 @@ async fn offline_check_ins_drain_to_the_server_when_it_returns() -> WebDriverRes
         assert!(Instant::now() < deadline, "backlog did not drain: {}", desk.text("sync-bar").await?);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    desk.wait_text("sync-pending", "无待同步记录").await?;
+    desk.wait_text("sync-pending", say("无待同步记录", "Nothing waiting to sync")).await?;
     // Today's list, still open, follows: every row 已同步 once acknowledged, without a reload.
     let deadline = Instant::now() + Duration::from_secs(15);
     while pending_rows(&desk).await? != 0 {

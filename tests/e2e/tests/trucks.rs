@@ -133,11 +133,11 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
     assert!((before - after).abs() < 0.5, "the crew moved: {before} → {after}");
     // A click on 登记入口 enters the truck.
     cp.click("truck-open").await?;
-    cp.wait_text("truck-notice", "已登记入口").await?;
+    cp.wait_text("truck-notice", say("已登记入口", "Entry registered")).await?;
     wait_row(&cp, "truck-open-row", PLATE).await?;
     // The 货车通行单 for the driver: a PDF whose QR an independent decoder reads as the trip.
     cp.click("truck-notice-slip").await?;
-    cp.wait_text("truck-notice", "货车通行单已保存").await?;
+    cp.wait_text("truck-notice", say("货车通行单已保存", "Truck pass slip for")).await?;
     let slip = std::fs::read_dir(&saved)
         .expect("saved")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -176,11 +176,11 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
 
     // The truck comes back: its last crew is offered, the new trip opens.
     enter_again(&cp).await?;
-    cp.wait_text("truck-notice", "已登记入口").await?;
+    cp.wait_text("truck-notice", say("已登记入口", "Entry registered")).await?;
     wait_row(&cp, "truck-open-row", PLATE).await?;
     // A tired clerk enters it once more: refused, naming the trip in transit; nothing stored.
     enter_again(&cp).await?;
-    let refused = cp.wait_text("error-plate", "在途行程").await?;
+    let refused = cp.wait_text("error-plate", say("在途行程", "trip in transit")).await?;
     assert!(refused.contains("鼓楼物流园"), "{refused:?}");
     // Looking the plate up shows that trip and what can be done with it: 作废 with a note.
     cp.clear("truck-find").await?;
@@ -189,9 +189,9 @@ async fn a_pre_declared_crew_closes_the_loop_across_two_desks() -> WebDriverResu
     cp.screenshot("53-truck-in-transit-found").await?;
     cp.click("truck-open-trip-cancelled").await?;
     cp.keys("trip-resolve-note", Key::Enter).await?;
-    cp.wait_text("error-note", "请写明作废原因").await?;
+    cp.wait_text("error-note", say("请写明作废原因", "why the trip is voided")).await?;
     cp.keys("trip-resolve-note", "重复登记\u{E007}").await?;
-    cp.wait_text("truck-notice", "已登记作废").await?;
+    cp.wait_text("truck-notice", say("已登记作废", "Recorded “Voided”")).await?;
     // The refusal no longer holds: it is gone from the entry form.
     assert_eq!(cp.text("error-plate").await?, "");
     wait_row(&cp, "truck-ended-row", "重复登记").await?;

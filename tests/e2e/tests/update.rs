@@ -113,7 +113,7 @@ async fn a_desk_updates_itself_from_its_centre_and_refuses_a_changed_package() -
     desk.click("first-operator-submit").await?;
     desk.click("first-run-later").await?;
     desk.click("nav-settings").await?;
-    desk.wait_text("update-current", &format!("本机版本：{current}")).await?;
+    desk.wait_text("update-current", &format!("{}{current}", say("本机版本：", "Version on this computer: "))).await?;
     desk.keys("sync-connect-url", format!("http://127.0.0.1:{}", central.port)).await?;
     desk.keys("sync-connect-token", &token).await?;
     desk.keys("sync-connect-token", Key::Enter).await?;
@@ -121,7 +121,7 @@ async fn a_desk_updates_itself_from_its_centre_and_refuses_a_changed_package() -
 
     // 检查更新: the new version and its notes.
     desk.click("update-check").await?;
-    desk.wait_text("update-offered", &format!("有新版本 {next}")).await?;
+    desk.wait_text("update-offered", &format!("{} {next}", say("有新版本", "New version"))).await?;
     assert_eq!(desk.text("update-notes").await?, "修复：打印机列表\n新增：软件更新");
     desk.screenshot("95-update-offered").await?;
 
@@ -130,7 +130,7 @@ async fn a_desk_updates_itself_from_its_centre_and_refuses_a_changed_package() -
     psql(&db, "UPDATE desk_releases SET package = overlay(package PLACING '\\x00'::bytea FROM 70000)");
     psql(&db, "UPDATE desk_releases SET sha256 = encode(sha256(package), 'hex')");
     desk.click("update-install").await?;
-    desk.wait_text("update-error", "签名验证失败").await?;
+    desk.wait_text("update-error", say("签名验证失败", "signature does not verify")).await?;
     desk.screenshot("96-update-refused").await?;
     assert_eq!(installed_version(), current, "a changed package is never installed");
     let left: Vec<_> =
@@ -160,10 +160,10 @@ async fn a_desk_updates_itself_from_its_centre_and_refuses_a_changed_package() -
     let desk = DeskApp::start_program(Path::new(PROGRAM), &dir.path().join("driver-2.log"), &env).await?;
     sign_in(&desk).await?;
     desk.click("nav-settings").await?;
-    desk.wait_text("update-current", &format!("本机版本：{next}")).await?;
+    desk.wait_text("update-current", &format!("{}{next}", say("本机版本：", "Version on this computer: "))).await?;
     desk.wait_text("sync-server-url", &format!("127.0.0.1:{}", central.port)).await?;
     desk.click("update-check").await?;
-    desk.wait_text("update-latest", "已是最新版本").await?;
+    desk.wait_text("update-latest", say("已是最新版本", "Up to date")).await?;
     desk.screenshot("97-updated").await?;
     desk.quit().await?;
     as_root(&["apt-get", "remove", "-y", "-qq", PACKAGE]);

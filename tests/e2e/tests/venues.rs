@@ -90,8 +90,8 @@ async fn r3_register_restart_and_duplicate() -> WebDriverResult<()> {
     )
     .await?;
     submit_by_enter(&desk).await?;
-    let error = desk.wait_text("form-error", "重复登记").await?;
-    assert!(error.contains("重复登记") && error.contains("西司门农贸市场"), "duplicate reason on screen: {error:?}");
+    let error = desk.wait_text("form-error", say("重复登记", "Already registered")).await?;
+    assert!(error.contains("西司门农贸市场"), "duplicate reason on screen: {error:?}");
     desk.screenshot("04-register-duplicate").await?;
     assert_eq!(listed_names(&desk).await?, ["西司门农贸市场"]);
     desk.quit().await
@@ -104,12 +104,15 @@ async fn r3_bad_fields_are_named_on_screen_and_nothing_is_saved() -> WebDriverRe
     fill(&desk, &Form { name: "<script>x</script>", address: "鼓楼区", manager_phone: "010-62345678", ..MARKET })
         .await?;
     submit_by_enter(&desk).await?;
-    let phone = desk.wait_text("error-manager_phone", "联系电话").await?;
-    assert_eq!(phone, "联系电话：不是开封的固定电话（区号应为0371）", "{phone:?}");
+    let phone = desk.wait_text("error-manager_phone", say("联系电话", "Phone")).await?;
+    assert_eq!(
+        phone,
+        say("联系电话：不是开封的固定电话（区号应为0371）", "Phone: not a Kaifeng landline (the area code is 0371)")
+    );
     let name = desk.text("error-name").await?;
-    assert_eq!(name, "场所名称：含有不允许的字符“<”");
+    assert_eq!(name, say("场所名称：含有不允许的字符“<”", "Venue name: contains a character that is not allowed “<”"));
     let address = desk.text("error-address").await?;
-    assert!(address.starts_with("详细地址：只写了辖区"), "{address:?}");
+    assert!(address.starts_with(say("详细地址：只写了辖区", "Address: only the district is given")), "{address:?}");
     desk.screenshot("05-register-invalid").await?;
     assert!(listed_names(&desk).await?.is_empty());
     desk.quit().await
@@ -153,10 +156,16 @@ async fn csv_import_reports_rejected_rows() -> WebDriverResult<()> {
     let desk = start_signed_in(&dir.path().join("desk")).await?;
     desk.click("nav-import").await?;
     desk.keys("import-file", csv.to_string_lossy()).await?;
-    let summary = desk.wait_text("import-summary", "驳回").await?;
-    assert!(summary.contains("导入 1") && summary.contains("驳回 1"), "{summary:?}");
+    let summary = desk.wait_text("import-summary", say("驳回", "rejected")).await?;
+    assert!(
+        summary.contains(say("导入 1", "1 imported")) && summary.contains(say("驳回 1", "1 rejected")),
+        "{summary:?}"
+    );
     let rejected = desk.text("import-rejected-row").await?;
-    assert!(rejected.contains('3') && rejected.contains("只写了辖区"), "{rejected:?}");
+    assert!(
+        rejected.contains('3') && rejected.contains(say("只写了辖区", "only the district is given")),
+        "{rejected:?}"
+    );
     desk.screenshot("08-import-report").await?;
     assert_eq!(listed_names(&desk).await?, ["甲超市"]);
     desk.quit().await

@@ -239,7 +239,7 @@ export function codeCheck(overrides: Partial<CodeCheck> = {}): CodeCheck {
     kind: 'general',
     verified: true,
     known,
-    verdict: known ? `有效：${known.venue_name} · ${known.label} · 场所码` : '签名有效，但本机没有这个场所码的记录',
+    verdict: known ? 'valid' : 'unknown',
     ...overrides,
   };
 }

@@ -289,6 +289,13 @@ const en: Messages = {
     imageLabel: 'Or choose a photo of the poster (PNG or JPEG)',
     imageButton: 'Choose photo…',
     noImage: 'No photo chosen',
+    verdicts: {
+      valid: 'Valid: {venue} · {label} · {kind}',
+      revoked: 'Revoked code ({reason}): use the new code{replacement}',
+      unknown: 'The signature is valid, but this desk has no record of this code',
+      other_desk: 'Issued by another desk: it cannot be checked here offline; the centre checks it once online',
+      forged: 'Forged or altered code: the signature does not match. Do not use it',
+    },
   },
   posterSettings: {
     title: 'Poster settings',
@@ -969,6 +976,11 @@ const en: Messages = {
     retentionHint: 'Check-in records and personal data are deleted automatically after this many days; records not yet uploaded to the centre are deleted only after upload.',
     retentionInvalid: 'Retention period: must be 7 to 180 days',
     retentionSaved: 'Saved: personal data deleted after {days} days',
+  },
+  punct: {
+    list: ', ',
+    labelled: '{label}: {text}',
+    aside: '{text} ({note})',
   },
   errors: {
     internal: 'Operation failed; please try again',

@@ -96,6 +96,11 @@ export function tIn(locale: Locale, key: MessageKey, params?: Params): string {
   );
 }
 
+/** Names or items run together as the language does (王*、李* / 王*, 李*). */
+export function joinList(items: readonly string[]): string {
+  return items.join(t('punct.list'));
+}
+
 /** A list of texts, e.g. the CSV columns. */
 export function tList(key: MessageListKey): string[] {
   const list = lookup(key);

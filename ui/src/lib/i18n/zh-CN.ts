@@ -288,6 +288,13 @@ const zhCN = {
     imageLabel: '或选择海报照片（PNG或JPEG）',
     imageButton: '选择照片…',
     noImage: '未选择照片',
+    verdicts: {
+      valid: '有效：{venue} · {label} · {kind}',
+      revoked: '已作废的场所码（{reason}）：请改用新码{replacement}',
+      unknown: '签名有效，但本机没有这个场所码的记录',
+      other_desk: '其他登记台签发的场所码：本机无法离线核验，联网后由中心核验',
+      forged: '伪造或被篡改的场所码：签名不符，请勿使用',
+    },
   },
   posterSettings: {
     title: '海报设置',
@@ -964,6 +971,11 @@ const zhCN = {
     retentionHint: '登记记录和个人信息保存这么多天后自动删除；未上传到中心的记录会等上传后再删除。',
     retentionInvalid: '保存期限：应为7至180天',
     retentionSaved: '已保存：个人信息保存 {days} 天后删除',
+  },
+  punct: {
+    list: '、',
+    labelled: '{label}：{text}',
+    aside: '{text}（{note}）',
   },
   errors: {
     internal: '操作失败，请重试',
