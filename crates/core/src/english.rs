@@ -52,6 +52,8 @@ pub fn english(zh: &str) -> String {
         ("监护人证件号码", "Guardian's document number"),
         ("监护人身份", "Relation to the guardian"),
         ("说明", "Note"),
+        ("未安装", "Not installed"),
+        ("检查更新失败", "Checking for updates failed"),
         ("预计离豫时间", "Expected departure from Henan"),
         ("预计返豫时间", "Expected return to Henan"),
         ("身份证后四位", "Last four"),
@@ -213,6 +215,19 @@ pub fn english(zh: &str) -> String {
             "Refused: the update is not signed with this computer's release key. Call IT",
         ),
         ("更新包的签名格式不对", "The update's signature is not in the right format"),
+        ("正在安装更新，请稍候", "An update is being installed: please wait"),
+        ("没有可安装的新版本", "There is no new version to install"),
+        ("中心已不再提供新版本", "The centre no longer offers a new version"),
+        ("中心提供的安装包格式与本机不符", "The centre's package is not of this computer's format"),
+        ("本机没有 pkexec（PolicyKit），不能安装更新；请由IT人员安装", "This computer has no pkexec (PolicyKit) to install updates: IT must install it"),
+        ("无法启动系统的软件安装程序", "Could not start the system's software installer"),
+        ("未获得系统管理员授权，更新未安装", "The system administrator's permission was not given: the update is not installed"),
+        ("系统的软件安装程序未能安装更新，本机仍是原版本", "The system's software installer could not install the update: this computer keeps its version"),
+        ("更新包的文件名不对，已拒绝", "Refused: the update's file name is wrong"),
+        ("无法读取下载的更新包（应为一个普通文件），已拒绝", "Refused: the downloaded update cannot be read (it must be a regular file)"),
+        ("本机没有发布公钥，不能安装更新", "This computer has no release key, so it cannot install updates"),
+        ("无法读取下载的更新包", "The downloaded update cannot be read"),
+        ("无法读取更新包", "The update cannot be read"),
         (
             "更新包的签名不是为这个版本做的（签名中的文件名与版本不符）",
             "The update's signature is not for this version (its file name and version do not match)",
@@ -345,8 +360,12 @@ pub fn english(zh: &str) -> String {
         }
     }
     // Several reasons, as an incident keeps them ("…；…").
+    // Only when each part is a reason of its own: a sentence may have a '；' in it too.
     if zh.contains('；') {
-        return zh.split('；').map(english).collect::<Vec<_>>().join("; ");
+        let parts: Vec<String> = zh.split('；').map(english).collect();
+        if !parts.iter().any(|p| p.starts_with("Please check")) {
+            return parts.join("; ");
+        }
     }
     // "风险人员名单为红码：密接": the risk list's colour (its reason as listed, in Chinese).
     if let Some(rest) = zh.strip_prefix("风险人员名单为") {
@@ -440,6 +459,12 @@ mod tests {
             english("联系电话：不是开封的固定电话（区号应为0371）"),
             "Phone: not a Kaifeng landline (the area code is 0371)"
         );
+        assert_eq!(
+            english("未安装：更新包的签名验证失败：文件被改动过，或不是用本系统的发布密钥签名的，已拒绝；请联系IT人员"),
+            "Not installed: Refused: the update's signature does not verify (the file was changed, or not signed with \
+             this system's release key). Call IT"
+        );
+        assert!(english("某某；某某").starts_with("Please check: 某某；某某"), "a '；' inside a sentence keeps it whole");
         assert_eq!(english("工作人员核实后放行：复测36.9℃"), "Let through after staff checked: 复测36.9℃");
         assert_eq!(english("误扫（扫错了人或证件）"), "Wrong scan (wrong person or document)");
         assert_eq!(english("其他：<b>；</b>"), "Other: <b>；</b>");
