@@ -33,7 +33,18 @@ pub fn set_language(language: String) -> DeskResult<()> {
 
 #[tauri::command(async)]
 pub fn list_venues(desk: State<'_, Desk>, query: String) -> DeskResult<Vec<Venue>> {
-    Ok(desk.store()?.venues(&query)?)
+    let admin = desk.signed_in()?.is_admin;
+    Ok(desk.store()?.venues(&query)?.into_iter().map(|v| for_whom(v, admin)).collect())
+}
+
+/// A venue as the one asking may see it: its manager's name and phone in full for the
+/// administrator (who corrects them), masked for anyone else, as every screen shows them (R12).
+fn for_whom(mut v: Venue, admin: bool) -> Venue {
+    if !admin {
+        v.manager_name.clone_from(&v.manager_name_masked);
+        v.manager_phone.clone_from(&v.manager_phone_masked);
+    }
+    v
 }
 
 #[tauri::command(async)]
@@ -56,7 +67,9 @@ pub fn set_served_venue(desk: State<'_, Desk>, id: String) -> DeskResult<Venue> 
 
 #[tauri::command(async)]
 pub fn served_venue(desk: State<'_, Desk>) -> DeskResult<Option<Venue>> {
-    Ok(desk.store()?.served_venue()?)
+    // Open to the header before anyone signs in.
+    let admin = desk.signed_in().is_ok_and(|o| o.is_admin);
+    Ok(desk.store()?.served_venue()?.map(|v| for_whom(v, admin)))
 }
 
 /// Whether the administrator of this new desk is still to be walked through its first steps.
@@ -789,7 +802,9 @@ pub async fn sync_connect(
     url: String,
     token: String,
     ca_file: Option<String>,
+    replace_risk_list: Option<bool>,
 ) -> DeskResult<placecode_store::SyncStatus> {
+    desk.store()?.risk_list_may_go(replace_risk_list.unwrap_or(false))?;
     let name = match desk.store()?.served_venue()? {
         Some(v) => format!("{}登记台", v.name),
         None => "登记台".to_owned(),

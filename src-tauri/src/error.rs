@@ -83,6 +83,10 @@ pub fn spoken_day(mut day: placecode_core::checkin::TodaySummary) -> placecode_c
     if speaks_english() {
         for v in &mut day.visits {
             spoken_name(&mut v.masked_name);
+            // Registered for the person by the operator ("登记员"; a guardian is named as typed).
+            if let Some(h) = v.helped_by.as_mut().filter(|h| h.as_str() == placecode_core::checkin::BY_OPERATOR) {
+                *h = placecode_core::english::english(h);
+            }
         }
     }
     day

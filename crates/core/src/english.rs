@@ -33,6 +33,14 @@ fn colour_en(zh: &str) -> &str {
     }
 }
 
+/// "Label: reason", the reason looked up or translated; one not known keeps its Chinese.
+fn label_reason(label: &str, why: &str) -> String {
+    match english(why) {
+        r if r.starts_with("Please check") => format!("{label}: please check ({why})"),
+        r => format!("{label}: {r}"),
+    }
+}
+
 /// A reason the rules gave (in Chinese), in English. A field's reason is "标签：原因" (a person's
 /// in a group "第2位：标签：原因"): the label and the reason are each looked up; what is not known
 /// keeps its Chinese after an English lead, so nothing is lost.
@@ -53,6 +61,25 @@ pub fn english(zh: &str) -> String {
         ("监护人身份", "Relation to the guardian"),
         ("说明", "Note"),
         ("未安装", "Not installed"),
+        ("颜色", "Colour"),
+        ("入口名称", "Entrance"),
+        ("界面语言", "Language"),
+        ("临时隔离点", "Temporary isolation point"),
+        ("上报对象", "Reported to"),
+        ("服务器地址", "Centre address"),
+        ("接入码", "Enrol token"),
+        ("无操作自动退出", "Sign out when idle"),
+        ("保存期限", "Retention period"),
+        ("当前PIN", "Current PIN"),
+        ("公共网址", "Public web address"),
+        ("监督电话", "Supervision phone"),
+        ("目的地场所", "Destination venue"),
+        ("司乘人员", "Crew"),
+        ("风险名单", "Risk list"),
+        ("风险名单有效期", "Risk list validity"),
+        ("版本号", "Version"),
+        ("更新说明", "Release notes"),
+        ("场所码", "Venue code"),
         ("检查更新失败", "Checking for updates failed"),
         ("预计离豫时间", "Expected departure from Henan"),
         ("预计返豫时间", "Expected return to Henan"),
@@ -85,6 +112,7 @@ pub fn english(zh: &str) -> String {
     ];
     const REASONS: &[(&str, &str)] = &[
         (crate::checkin::NAME_UNKNOWN, "(name not registered)"),
+        (crate::checkin::BY_OPERATOR, "the operator"),
         ("应为6至12位数字", "6 to 12 digits"),
         ("太容易猜到（同一数字或连续数字），请换一个", "too easy to guess (one digit repeated, or a run): choose another"),
         (crate::risk::UNCONFIRMED, "A possible match that could not be confirmed with the centre: check with the epidemic office before acting"),
@@ -234,6 +262,65 @@ pub fn english(zh: &str) -> String {
         ),
         // Trucks.
         ("请写明作废原因（至少2个字），如“车牌录错”", "write why the trip is voided (at least 2 characters), e.g. a wrong plate"),
+        ("应为绿、黄或红", "green, yellow or red"),
+        (
+            "请写明如何核实到达（至少2个字），如“电话联系司机，已到达目的地”",
+            "write how the arrival was verified (at least 2 characters), e.g. phoned the driver",
+        ),
+        ("请写明劝返原因（至少2个字），如“司机体温37.8℃”", "write why the truck was turned back (at least 2 characters)"),
+        (
+            "该人员已处置（已上报或已放行），请在“异常处置”中查看",
+            "This person has already been dealt with (reported or let through): see Incidents",
+        ),
+        ("请先登录：选择登记员并输入PIN", "Sign in first: choose an operator and enter the PIN"),
+        ("需要管理员权限", "Only an administrator can do this"),
+        ("此窗口不能执行该操作：扫码屏窗口只显示场所码", "This window cannot do that: a code screen only shows its code"),
+        ("请先修改PIN（6至12位数字）：“设置”→“修改我的PIN”", "Change your PIN first (6 to 12 digits): Settings → Change my PIN"),
+        (
+            crate::checkin::SWIPED,
+            "looks like a document number from a card reader or scanner: write words here, do not swipe cards into it",
+        ),
+        (
+            crate::checkin::RELATION_RULE,
+            "at most 10 Chinese characters or 24 English letters, such as 父亲 or father",
+        ),
+        (
+            "请写明这一步做了什么（至少2个字），如“已电话告知西司门社区”",
+            "write what was done at this step (at least 2 characters), e.g. phoned the community office",
+        ),
+        ("场所码校验不通过，可能输错或被篡改", "The venue code does not check out: mistyped, or altered"),
+        (
+            "图片中没有找到二维码：请正对海报、拍清楚后再试",
+            "No QR code found in the picture: take it straight on and sharp, then try again",
+        ),
+        (
+            "应为 https://主机名[:端口]，如 https://placecode.kaifeng.gov.cn",
+            "https://host[:port], such as https://placecode.kaifeng.gov.cn",
+        ),
+        (
+            "须以 https:// 开头（http 只用于本机测试），否则身份证号等将以明文传输",
+            "must begin with https:// (http is for testing on this computer only), or ID numbers would travel in clear",
+        ),
+        ("接入码无效、已使用或已过期", "The enrol token is not valid, already used or expired"),
+        ("不对", "wrong"),
+        ("姓名或PIN不对", "Wrong name or PIN"),
+        (
+            "应为https://开头的网址，如https://placecode.kaifeng.gov.cn",
+            "an address beginning with https://, such as https://placecode.kaifeng.gov.cn",
+        ),
+        (
+            "不能超过40个字符，否则二维码过密，远处扫不出",
+            "at most 40 characters, or the QR code gets too dense to scan from a distance",
+        ),
+        ("请从已登记的目的地场所中选择", "choose one of the registered destination venues"),
+        ("第一位应为省份简称（如豫）", "the first character is the province's (such as 豫)"),
+        ("不在可选范围内，请从列表中选择", "not one of the choices: choose from the list"),
+        ("不在可选范围内", "not one of the choices"),
+        ("请选择", "choose one"),
+        (
+            "本台已连接中心，名单由中心下发，不能从文件导入",
+            "this desk is connected to the centre, which sends the list: it cannot be imported from a file",
+        ),
         ("申报接触过疑似病人", "Declared contact with a suspected case"),
         ("申报有发热、咳嗽等症状或体温异常", "Declared a fever, a cough or an abnormal temperature"),
         (
@@ -259,13 +346,11 @@ pub fn english(zh: &str) -> String {
                     return format!("{l}: this is the number of a {}; choose that document type", document_kind_en(k));
                 }
             }
-            return match lookup(REASONS, why) {
-                Some(r) => format!("{l}: {r}"),
-                None => match english(why) {
-                    r if r.starts_with("Please check") => format!("{l}: please check ({why})"),
-                    r => format!("{l}: {r}"),
-                },
-            };
+            return label_reason(l, why);
+        }
+        // A document kind's name as the field's label ("居民身份证：必填").
+        if let Some(k) = DocumentKind::ALL.into_iter().find(|k| k.label() == label) {
+            return label_reason(document_kind_en(k), why);
         }
     }
     // 一所一码: "重复登记：该场所已登记为“…”（…），一所一码，不能重复登记".
@@ -331,8 +416,75 @@ pub fn english(zh: &str) -> String {
         return format!("{n} people inside share these last four: enter the whole document number");
     }
     if let Some((lo, hi)) = zh.strip_prefix("应为").and_then(|r| r.split_once('至')) {
-        if lo.bytes().chain(hi.bytes()).all(|b| b.is_ascii_digit()) && !lo.is_empty() && !hi.is_empty() {
-            return format!("{lo} to {hi}");
+        // "应为1至120分钟", "应为3至20位数字": a range and its unit.
+        let (hi, unit) = hi.split_at(hi.bytes().take_while(u8::is_ascii_digit).count());
+        let unit = match unit {
+            "" => Some(""),
+            "分钟" => Some(" minutes"),
+            "天" => Some(" days"),
+            "小时" => Some(" hours"),
+            "位数字" => Some(" digits"),
+            _ => None,
+        };
+        if let Some(unit) = unit.filter(|_| !lo.is_empty() && !hi.is_empty() && lo.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return format!("{lo} to {hi}{unit}");
+        }
+    }
+    if let Some((max, now)) =
+        zh.strip_prefix("最多").and_then(|r| r.strip_suffix("个）")).and_then(|r| r.split_once("个（现为"))
+    {
+        return format!("at most {max} (now {now})");
+    }
+    if let Some((want, got)) =
+        zh.strip_prefix("列数不对：应为").and_then(|r| r.strip_suffix('列')).and_then(|r| r.split_once("列，实为"))
+    {
+        return format!("Wrong number of columns: {want} expected, {got} found");
+    }
+    if let Some(columns) = zh.strip_prefix("缺少列：").and_then(|r| r.strip_suffix("。第一行应为表头")) {
+        return format!(
+            "Columns missing: {}. The first row is the header, the column names in Chinese",
+            columns.replace('、', ", ")
+        );
+    }
+    if let Some((want, got)) =
+        zh.strip_prefix("场所码不完整：应为").and_then(|r| r.strip_suffix('位')).and_then(|r| r.split_once("位，现为"))
+    {
+        return format!("The venue code is incomplete: {want} characters, not {got}");
+    }
+    if let Some(n) = zh
+        .strip_prefix("本台从文件导入的")
+        .and_then(|r| r.strip_suffix("条名单，接入后由中心下发的名单取代；请确认中心的名单已含这些人员后再接入"))
+    {
+        return format!(
+            "the {n} entries imported at this desk from a file give way to the centre's list once connected: make sure the centre's list has them, then connect"
+        );
+    }
+    // A desk that cannot open its data: "无法打开本台数据：无法取得数据库密钥：找不到密钥文件。请联系管理员，不要删除数据文件".
+    if let Some(rest) = zh.strip_prefix("无法打开本台数据：") {
+        return format!("Cannot open this desk's data: {}", english(rest));
+    }
+    if let Some(why) = zh.strip_prefix("无法取得数据库密钥：").and_then(|r| r.strip_suffix("。请联系管理员，不要删除数据文件")) {
+        let why = match why {
+            "找不到密钥文件" => "no key file found",
+            "密钥文件已损坏" => "the key file is damaged",
+            "系统密钥库中没有本台的密钥" => "the system keystore holds no key for this desk",
+            "系统密钥库中的密钥已损坏" => "the key in the system keystore is damaged",
+            "系统密钥库不可用" => "the system keystore is not available",
+            other => other,
+        };
+        return format!("the database key cannot be had ({why}). Call the administrator; do not delete the data files");
+    }
+    // "姓名或PIN不对；张敏已连续输错5次，请30秒后再试".
+    if let Some((name, rest)) = zh.strip_prefix("姓名或PIN不对；").and_then(|r| r.split_once("已连续输错")) {
+        if let Some((n, wait)) = rest.split_once("次，请").and_then(|(n, w)| Some((n, w.strip_suffix("后再试")?)))
+        {
+            let wait = match (wait.strip_suffix("分钟"), wait.strip_suffix('秒')) {
+                (Some(m), _) => format!("{m} minutes"),
+                (None, Some(s)) => format!("{s} s"),
+                _ => wait.to_owned(),
+            };
+            return format!("Wrong name or PIN: {name} has got it wrong {n} times in a row; try again in {wait}");
         }
     }
     if let Some(n) = zh.strip_prefix("必填，不超过").and_then(|r| r.strip_suffix("个字")) {
@@ -464,7 +616,44 @@ mod tests {
             "Not installed: Refused: the update's signature does not verify (the file was changed, or not signed with \
              this system's release key). Call IT"
         );
-        assert!(english("某某；某某").starts_with("Please check: 某某；某某"), "a '；' inside a sentence keeps it whole");
+        assert!(
+            english("某某；某某").starts_with("Please check: 某某；某某"),
+            "a '；' inside a sentence keeps it whole"
+        );
+        // What a trial of the English desk still saw in Chinese.
+        for (zh, en) in [
+            ("颜色：应为绿、黄或红", "Colour: green, yellow or red"),
+            ("临时隔离点：必填", "Temporary isolation point: required"),
+            ("无操作自动退出：应为1至120分钟", "Sign out when idle: 1 to 120 minutes"),
+            ("保存期限：应为7至180天", "Retention period: 7 to 180 days"),
+            ("监督电话：应为3至20位数字", "Supervision phone: 3 to 20 digits"),
+            ("临时隔离点：最多10个（现为12个）", "Temporary isolation point: at most 10 (now 12)"),
+            ("当前PIN：不对", "Current PIN: wrong"),
+            ("列数不对：应为6列，实为4列", "Wrong number of columns: 6 expected, 4 found"),
+            ("场所码不完整：应为34位，现为8位", "The venue code is incomplete: 34 characters, not 8"),
+            ("居民身份证：必填", "Resident ID card (China): required"),
+            ("车牌号：第一位应为省份简称（如豫）", "Plate number: the first character is the province's (such as 豫)"),
+            ("场所类型：请选择", "Venue type: choose one"),
+            (
+                "无法打开本台数据：无法取得数据库密钥：找不到密钥文件。请联系管理员，不要删除数据文件",
+                "Cannot open this desk's data: the database key cannot be had (no key file found). Call the \
+                 administrator; do not delete the data files",
+            ),
+            (
+                "风险名单：本台从文件导入的3条名单，接入后由中心下发的名单取代；请确认中心的名单已含这些人员后再接入",
+                "Risk list: the 3 entries imported at this desk from a file give way to the centre's list once \
+                 connected: make sure the centre's list has them, then connect",
+            ),
+            (
+                "姓名或PIN不对；张敏已连续输错5次，请2分钟后再试",
+                "Wrong name or PIN: 张敏 has got it wrong 5 times in a row; try again in 2 minutes",
+            ),
+        ] {
+            assert_eq!(english(zh), en);
+        }
+        assert!(
+            english("缺少列：场所类型、场所名称。第一行应为表头").starts_with("Columns missing: 场所类型, 场所名称.")
+        );
         assert_eq!(english("工作人员核实后放行：复测36.9℃"), "Let through after staff checked: 复测36.9℃");
         assert_eq!(english("误扫（扫错了人或证件）"), "Wrong scan (wrong person or document)");
         assert_eq!(english("其他：<b>；</b>"), "Other: <b>；</b>");

@@ -32,6 +32,11 @@ fn invisible_format(c: char) -> bool {
             | '\u{2060}'..='\u{2064}'
             | '\u{2066}'..='\u{2069}'
             | '\u{FEFF}'
+            // Hangul fillers: letters by their class, blank on screen ("Other: " and nothing).
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{3164}'
+            | '\u{FFA0}'
     )
 }
 
@@ -76,6 +81,7 @@ mod tests {
     #[test]
     fn invisible_formatting_is_dropped_and_forbidden_characters_are_named() {
         assert_eq!(clean("录入\u{202E}误错\u{200B}\u{FEFF}"), "录入误错");
+        assert_eq!(clean("\u{3164}\u{3164}"), "", "Hangul fillers show nothing");
         assert_eq!(clean("\u{2066}车牌\u{2069}录错\u{00AD}"), "车牌录错");
         // Emoji sequences keep their joiner.
         assert_eq!(clean("👨\u{200D}👩\u{200D}👧"), "👨\u{200D}👩\u{200D}👧");

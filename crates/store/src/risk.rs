@@ -204,6 +204,23 @@ impl Store {
         Ok(report)
     }
 
+    /// Before this desk connects to the centre: a list imported here from a file gives way to the
+    /// centre's at the first sync (the desk keeps door tags, not numbers, so it cannot carry the
+    /// file's entries over). Whoever connects must say they know, or the people on it would pass
+    /// green without anyone having decided so (R7).
+    pub fn risk_list_may_go(&self, confirmed: bool) -> Result<()> {
+        if confirmed || self.enrolment()?.is_some() {
+            return Ok(());
+        }
+        match self.risk_entry_count()? {
+            0 => Ok(()),
+            n => Err(field_err(
+                "replace_risk_list",
+                format!("风险名单：本台从文件导入的{n}条名单，接入后由中心下发的名单取代；请确认中心的名单已含这些人员后再接入"),
+            )),
+        }
+    }
+
     /// How many door tags are listed (about the number of yellow and red entries).
     pub fn risk_entry_count(&self) -> Result<i64> {
         Ok(self.conn.query_row("SELECT count(*) FROM risk_tags", [], |r| r.get(0))?)

@@ -26,7 +26,7 @@ pub(super) fn day_bounds(day: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc>
 /// the relation ("父亲 张*").
 pub(super) fn helped_by(stored: Option<String>) -> Option<String> {
     stored.and_then(|h| serde_json::from_str::<Helper>(&h).ok()).map(|h| match h {
-        Helper::Operator => "登记员".to_owned(),
+        Helper::Operator => checkin::BY_OPERATOR.to_owned(),
         Helper::Guardian { name, relation, .. } => format!("{relation} {}", mask::name(&name)),
     })
 }

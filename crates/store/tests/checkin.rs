@@ -318,6 +318,23 @@ fn every_queued_record_is_its_kinds_type_and_passes_the_centres_check() {
     );
 }
 
+/// A list imported from a file gives way to the centre's once connected: never without someone
+/// saying they know (a trial saw a listed person pass green after the desk was connected).
+#[test]
+fn r7_a_list_from_a_file_is_not_replaced_by_connecting_unawares() {
+    let mut d = desk();
+    assert!(d.store.risk_list_may_go(false).is_ok(), "nothing to lose");
+    let csv = format!("身份证号,颜色,原因\n{A},红码,密切接触者\n{B},黄,次密接\n");
+    d.store.import_risk(csv.as_bytes(), false, d.ctx.now).unwrap();
+    let e = d.store.risk_list_may_go(false).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["replace_risk_list"]));
+    assert!(e.to_string().contains("导入的2条名单"), "{e}");
+    assert!(d.store.risk_list_may_go(true).is_ok(), "confirmed");
+    // Connected, the list is the centre's: connecting again asks nothing.
+    connect(&mut d.store);
+    assert!(d.store.risk_list_may_go(false).is_ok());
+}
+
 /// Marks the desk as connected to a centre (an enrolment, no server needed).
 fn connect(store: &mut Store) {
     let enrolment = placecode_store::Enrolment {

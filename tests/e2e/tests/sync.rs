@@ -72,6 +72,12 @@ async fn offline_check_ins_drain_to_the_server_when_it_returns() -> WebDriverRes
     let db = fresh_database();
     let mut central = Central::start(&db, free_port(), dir.path());
     let token = central.admin(&["enrol-token", "--district", "gulou"]);
+    // A risk list imported here from a file: the centre's list takes its place once connected.
+    {
+        let mut store = placecode_store::Store::open(&data.join("desk.sqlite3")).expect("store");
+        let csv = "身份证号,颜色,原因\n11010519491231002X,红,密接\n";
+        store.import_risk(csv.as_bytes(), false, chrono::Utc::now()).expect("risk list");
+    }
 
     let desk = DeskApp::start(&data).await?;
     sign_in(&desk).await?;
@@ -81,6 +87,11 @@ async fn offline_check_ins_drain_to_the_server_when_it_returns() -> WebDriverRes
     desk.keys("sync-connect-url", format!("http://127.0.0.1:{}", central.port)).await?;
     desk.keys("sync-connect-token", &token).await?;
     desk.keys("sync-connect-token", Key::Enter).await?;
+    // Not before the administrator says they know (R7): the box, ticked, connects.
+    desk.wait_text("error-replace_risk_list", say("导入的1条名单", "the 1 entries imported")).await?;
+    desk.screenshot("40a-sync-connect-risk-list").await?;
+    desk.click("sync-connect-replace-risk").await?;
+    desk.click("sync-connect-submit").await?;
     desk.wait_text("sync-server-url", &format!("127.0.0.1:{}", central.port)).await?;
     wait_tone(&desk, "ok", 30).await?;
     desk.screenshot("40-sync-connected").await?;

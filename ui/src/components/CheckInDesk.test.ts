@@ -705,7 +705,7 @@ describe('CheckInDesk: back from the result', () => {
 
   it('after 拒绝并上报, goes back to the box with the confirmation', async () => {
     const user = userEvent.setup();
-    vi.mocked(api.reportIncident).mockResolvedValue(incident());
+    vi.mocked(api.reportIncident).mockResolvedValue(incident({ held_at: '东门临时隔离点', reported_to: '西司门社区' }));
     checkInByLast4.mockResolvedValue({
       outcome: 'checked_in',
       result: result({ visit_id: 'visit-9', colour: 'red', masked_name: '王*' }),

@@ -111,7 +111,8 @@ describe('ResultScreen: yellow and red', () => {
 
   it('Enter opens the report form; submitting reports with the visit id and the fields', async () => {
     const user = userEvent.setup();
-    reportIncident.mockResolvedValue(incident());
+    // The notice says what the desk recorded (cleaned), not what was typed.
+    reportIncident.mockResolvedValue(incident({ held_at: '东门临时隔离区', reported_to: '疫情防控办' }));
     // A venue with no list of its own: the usual recipients for its kind, from the backend.
     incidentPlaces.mockResolvedValue({ held_at: [], reported_to: ['所在社区', '疫情防控办'], configured: false });
     const { onclose } = renderResult([red]);

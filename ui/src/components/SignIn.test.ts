@@ -27,6 +27,8 @@ describe('SignIn: a new desk', () => {
     expect(screen.getByLabelText('PIN（6至12位数字）')).toHaveAttribute('type', 'password');
     expect(screen.getByLabelText('PIN（6至12位数字）')).toHaveAttribute('inputmode', 'numeric');
     expect(screen.getByLabelText('确认PIN')).toBe(screen.getByTestId('first-operator-pin2'));
+    // A new desk can be switched to English before an administrator exists to open 设置.
+    expect(screen.getByTestId('language-choice')).toBeInTheDocument();
     expect(screen.queryByTestId('signin-operator')).not.toBeInTheDocument();
   });
 

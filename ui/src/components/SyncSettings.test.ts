@@ -50,7 +50,7 @@ describe('SyncSettings: not enrolled', () => {
     await user.type(await screen.findByTestId('sync-connect-url'), ' https://central.kaifeng.gov.cn ');
     await user.type(screen.getByTestId('sync-connect-token'), 'K7PX-92QD{Enter}');
 
-    expect(api.syncConnect).toHaveBeenCalledWith('https://central.kaifeng.gov.cn', 'K7PX-92QD', null);
+    expect(api.syncConnect).toHaveBeenCalledWith('https://central.kaifeng.gov.cn', 'K7PX-92QD', null, false);
     expect(await screen.findByTestId('sync-connect-notice')).toHaveTextContent(
       '已接入中心服务器，本台名称：开封宾馆东门登记台',
     );
@@ -68,7 +68,7 @@ describe('SyncSettings: not enrolled', () => {
     await user.type(screen.getByTestId('sync-connect-token'), 'K7PX-92QD');
     await user.type(screen.getByTestId('sync-connect-ca'), '/etc/placecode/ca.pem');
     await user.click(screen.getByTestId('sync-connect-submit'));
-    expect(api.syncConnect).toHaveBeenCalledWith('https://10.0.0.5:8443', 'K7PX-92QD', '/etc/placecode/ca.pem');
+    expect(api.syncConnect).toHaveBeenCalledWith('https://10.0.0.5:8443', 'K7PX-92QD', '/etc/placecode/ca.pem', false);
   });
 
   it('shows a refused token under its field and puts the cursor there', async () => {
@@ -87,6 +87,27 @@ describe('SyncSettings: not enrolled', () => {
     // Editing the field clears its message.
     await user.type(screen.getByTestId('sync-connect-token'), 'X');
     expect(screen.queryByTestId('error-token')).not.toBeInTheDocument();
+  });
+
+  it('connects a desk holding a list imported from a file only once the administrator confirms it gives way', async () => {
+    const user = userEvent.setup();
+    const why = '风险名单：本台从文件导入的3条名单，接入后由中心下发的名单取代；请确认中心的名单已含这些人员后再接入';
+    vi.mocked(api.syncConnect).mockRejectedValueOnce(invalid('replace_risk_list', why)).mockResolvedValue(enrolled);
+    show();
+    expect(screen.queryByTestId('sync-connect-replace-risk')).not.toBeInTheDocument();
+    await user.type(await screen.findByTestId('sync-connect-url'), 'https://central.kaifeng.gov.cn');
+    await user.type(screen.getByTestId('sync-connect-token'), 'K7PX-92QD{Enter}');
+
+    expect(await screen.findByTestId('error-replace_risk_list')).toHaveTextContent(why);
+    const box = screen.getByTestId('sync-connect-replace-risk');
+    expect(box).not.toBeChecked();
+    expect(box).toHaveFocus();
+    expect(api.syncConnect).toHaveBeenLastCalledWith('https://central.kaifeng.gov.cn', 'K7PX-92QD', null, false);
+    // Enter alone sends the same refusal again; ticked, it connects.
+    await user.click(box);
+    await user.click(screen.getByTestId('sync-connect-submit'));
+    expect(api.syncConnect).toHaveBeenLastCalledWith('https://central.kaifeng.gov.cn', 'K7PX-92QD', null, true);
+    expect(await screen.findByTestId('sync-connect-notice')).toHaveTextContent('已接入中心服务器');
   });
 
   it('shows an error without a field in the banner', async () => {
@@ -168,7 +189,7 @@ describe('SyncSettings: enrolled', () => {
     await user.click(await screen.findByTestId('sync-reconnect'));
     await user.keyboard('NEW-TOKEN{Enter}');
 
-    expect(api.syncConnect).toHaveBeenCalledWith('https://central.kaifeng.gov.cn', 'NEW-TOKEN', null);
+    expect(api.syncConnect).toHaveBeenCalledWith('https://central.kaifeng.gov.cn', 'NEW-TOKEN', null, false);
     expect(await screen.findByTestId('sync-desk-name')).toHaveTextContent('开封宾馆西门登记台');
     expect(screen.queryByTestId('sync-connect')).not.toBeInTheDocument();
   });

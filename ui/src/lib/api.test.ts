@@ -184,7 +184,7 @@ describe('commands', () => {
   it('calls the sync commands by their Rust names with camelCase arguments', async () => {
     await syncStatus();
     await syncConnect('https://central.kaifeng.gov.cn', 'K7PX-92QD', null);
-    await syncConnect('https://10.0.0.5:8443', 'K7PX-92QD', '/etc/placecode/ca.pem');
+    await syncConnect('https://10.0.0.5:8443', 'K7PX-92QD', '/etc/placecode/ca.pem', true);
     await syncNow();
     await syncRejected();
     await syncRetry('rec-1');
@@ -192,8 +192,8 @@ describe('commands', () => {
 
     expect(invokeMock.mock.calls).toEqual([
       ['sync_status', undefined],
-      ['sync_connect', { url: 'https://central.kaifeng.gov.cn', token: 'K7PX-92QD', caFile: null }],
-      ['sync_connect', { url: 'https://10.0.0.5:8443', token: 'K7PX-92QD', caFile: '/etc/placecode/ca.pem' }],
+      ['sync_connect', { url: 'https://central.kaifeng.gov.cn', token: 'K7PX-92QD', caFile: null, replaceRiskList: false }],
+      ['sync_connect', { url: 'https://10.0.0.5:8443', token: 'K7PX-92QD', caFile: '/etc/placecode/ca.pem', replaceRiskList: true }],
       ['sync_now', undefined],
       ['sync_rejected', undefined],
       ['sync_retry', { id: 'rec-1' }],

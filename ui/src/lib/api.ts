@@ -539,8 +539,9 @@ export function syncStatus(): Promise<SyncStatus> {
  * administrator; `caFile`: the path of a CA certificate to trust, null for the system's.
  * Also re-enrols an enrolled desk with a new token.
  */
-export function syncConnect(url: string, token: string, caFile: string | null): Promise<SyncStatus> {
-  return call<SyncStatus>('sync_connect', { url, token, caFile });
+/** `replaceRiskList`: the administrator knows a list imported here from a file gives way to the centre's. */
+export function syncConnect(url: string, token: string, caFile: string | null, replaceRiskList = false): Promise<SyncStatus> {
+  return call<SyncStatus>('sync_connect', { url, token, caFile, replaceRiskList });
 }
 
 /** Starts a sync now; resolves at once (the progress comes as `sync-status` events). */

@@ -191,6 +191,8 @@ pub fn incident_place(field: &str, label: &str, raw: &str) -> std::result::Resul
         format!("{label}：不能超过{INCIDENT_PLACE_MAX}个字（现为{n}个）")
     } else if let Some(c) = v.chars().find(|c| "<>;{}\\".contains(*c) || c.is_control()) {
         format!("{label}：{}", crate::normalize::forbidden(c))
+    } else if super::swiped_number(&v) {
+        format!("{label}：{}", super::SWIPED)
     } else {
         return Ok(v);
     };

@@ -238,6 +238,8 @@ pub enum Helper {
 }
 
 pub const RELATION_MAX: usize = 10;
+/// The same in English letters (grand-daughter).
+pub const RELATION_MAX_LATIN: usize = 24;
 
 /// The helper of each person registered by hand: `relations` holds, per person, who the guardian
 /// is to them (父亲, 女儿); for the operator it is not asked. Every bad field is reported at
@@ -284,17 +286,29 @@ pub fn helpers(
     }
 }
 
-/// 与被登记人关系: a few Chinese characters (父亲, 女儿, 孙子).
+/// 与被登记人关系: a few Chinese characters (父亲, 女儿, 孙子), or English words as a desk set to
+/// English is asked for them (father, grand-daughter).
 fn guardian_relation(raw: &str) -> Result<String, String> {
     let rel = crate::normalize::clean(raw);
+    let latin = |c: char| c.is_ascii_alphabetic() || c == ' ' || c == '-' || c == '\'';
     if rel.is_empty() {
         Err("必填".into())
-    } else if rel.chars().count() > RELATION_MAX || !rel.chars().all(validate::is_han) {
-        Err(format!("请用不超过{RELATION_MAX}个汉字，如“父亲”“女儿”"))
-    } else {
+    } else if (rel.chars().count() <= RELATION_MAX && rel.chars().all(validate::is_han))
+        || (rel.len() <= RELATION_MAX_LATIN
+            && rel.starts_with(|c: char| c.is_ascii_alphabetic())
+            && rel.chars().all(latin))
+    {
         Ok(rel)
+    } else {
+        Err(RELATION_RULE.to_owned())
     }
 }
+
+/// Who registered a person for them when it was the operator, as lists say it.
+pub const BY_OPERATOR: &str = "登记员";
+
+/// Why a relation is refused.
+pub const RELATION_RULE: &str = "请用不超过10个汉字或24个英文字母，如“父亲”“女儿”或 father";
 
 /// Why the administrator exports a day's check-ins in full (names, numbers, phones): required,
 /// recorded with the export.
@@ -307,6 +321,19 @@ pub const MANUAL_MAX_PEOPLE: usize = 20;
 
 /// A short note: at most [`RELEASE_NOTE_MAX`] characters, no markup characters, and when
 /// `required` says why, at least two real characters (not "..").
+/// A card swiped or a code scanned into a text field: a run of 14 or more letters and digits, 12
+/// of them digits (an ID card's 18, a permanent residence card's 15). A reader types the next
+/// person's number with its Enter into whatever has the focus; on a yellow or red screen's
+/// forms that would record a decision nobody made, and keep someone's number in clear (a trial
+/// saw both). Notes and places are words, never document numbers.
+pub fn swiped_number(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|run| run.len() >= 14 && run.bytes().filter(u8::is_ascii_digit).count() >= 12)
+}
+
+/// Why a swiped number is refused.
+pub const SWIPED: &str = "像是刷卡或扫码录入的证件号码：此处请用文字填写，不要在此刷卡";
+
 fn note_rule(raw: &str, required: Option<&str>) -> Result<String> {
     let note = crate::normalize::clean(raw);
     let n = note.chars().count();
@@ -314,6 +341,7 @@ fn note_rule(raw: &str, required: Option<&str>) -> Result<String> {
     let checked: std::result::Result<(), String> = match required {
         Some(why) if words < 2 => Err(why.to_owned()),
         _ if n > RELEASE_NOTE_MAX => Err(format!("不能超过{RELEASE_NOTE_MAX}个字（现为{n}个）")),
+        _ if swiped_number(&note) => Err(SWIPED.to_owned()),
         _ => match note.chars().find(|c| "<>;{}\\".contains(*c) || c.is_control()) {
             Some(c) => Err(crate::normalize::forbidden(c)),
             None => Ok(()),
@@ -605,6 +633,15 @@ mod tests {
             e => panic!("{e:?}"),
         }
         assert_eq!(helpers(&HelperInput::Operator, &[], 2, today()).unwrap(), [Helper::Operator, Helper::Operator]);
+        // In English as an English desk asks for it; not a mix, not digits, not past the limits.
+        for ok in ["father", "grand-daughter", "step mother", "godmother's son"] {
+            assert_eq!(guardian_relation(ok).as_deref(), Ok(ok), "{ok}");
+        }
+        assert_eq!(guardian_relation("Ｆａｔｈｅｒ").as_deref(), Ok("Father"), "full-width letters taken as meant");
+        for bad in ["父亲father", "father1", "-father", "a".repeat(25).as_str(), "父".repeat(11).as_str(), "😀", "<b>"]
+        {
+            assert_eq!(guardian_relation(bad), Err(RELATION_RULE.to_owned()), "{bad}");
+        }
         // A guardian of any document: a foreign parent with a passport, a Hong Kong resident's 居住证.
         for (number, kept) in [("x1234567a", "X1234567A"), ("810000199003070015", "810000199003070015")] {
             let guardian = HelperInput::Guardian {
@@ -643,6 +680,41 @@ mod tests {
         assert_eq!(trip_resolution_note(Cancelled, "　车牌录错ＡＢ　").unwrap(), "车牌录错AB");
         assert_eq!(trip_resolution_note(TurnedBack, "司机𠈌发热🤒").unwrap(), "司机𠈌发热🤒");
         assert_eq!(TripResolution::from_key("arrived"), None);
+    }
+
+    /// A card reader types the next person's number, Enter included, into whatever has the focus:
+    /// on a yellow or red screen's forms that is no decision, and no number is kept in clear.
+    #[test]
+    fn r7_a_card_swiped_into_a_release_or_a_report_is_refused() {
+        use crate::decision::Colour::{Red, Yellow};
+        for swiped in [
+            "410202199001011150",
+            "3410202199001011010",
+            "11010519491231002x",
+            "USA123456789012",
+            "x 410202199001011117 y",
+        ] {
+            for reason in ReleaseReason::ALL {
+                match release_note(reason, Red, swiped).unwrap_err() {
+                    Error::Invalid(f) => assert_eq!(
+                        (f[0].field.as_str(), f[0].message.as_str()),
+                        ("note", format!("说明：{SWIPED}").as_str())
+                    ),
+                    e => panic!("{swiped}: {e:?}"),
+                }
+            }
+            let e = incident_place("held_at", "临时隔离点", swiped).unwrap_err();
+            assert_eq!((e.field.as_str(), e.message), ("held_at", format!("临时隔离点：{SWIPED}")));
+            assert!(incident_step_note(swiped).is_err(), "{swiped}");
+        }
+        // Words with a few numbers in them stay notes.
+        for fine in ["复测体温36.8℃", "已电话告知 13837800001", "0371-23456789 西司门社区", "1号楼201室"]
+        {
+            assert!(release_note(ReleaseReason::Other, Yellow, fine).is_ok(), "{fine}");
+            assert!(incident_place("reported_to", "上报对象", fine).is_ok(), "{fine}");
+        }
+        // Blank-looking letters are no note.
+        assert!(release_note(ReleaseReason::Other, Yellow, "\u{3164}\u{3164}").is_err());
     }
 
     #[test]

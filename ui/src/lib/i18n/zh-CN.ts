@@ -710,6 +710,8 @@ const zhCN = {
     title: '中心服务器',
     intro: '接入后，本台的登记记录在后台自动发送到中心服务器；断网时先保存在本机，联网后自动补发。',
     connectIntro: '填写管理员提供的服务器地址和一次性接入码，按 Enter 接入。',
+    riskListTitle: '本台从文件导入的风险名单',
+    riskListConfirm: '我已确认中心下发的名单含有这些人员：接入后以中心的名单为准',
     reconnectIntro: '用管理员提供的新接入码重新接入（如凭证已被吊销、换了服务器）。按 Enter 接入，Esc 取消。',
     url: '服务器地址',
     urlPlaceholder: '如：https://central.kaifeng.gov.cn',
@@ -976,6 +978,7 @@ const zhCN = {
     list: '、',
     labelled: '{label}：{text}',
     aside: '{text}（{note}）',
+    then: '{first}{next}',
   },
   errors: {
     internal: '操作失败，请重试',
