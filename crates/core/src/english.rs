@@ -464,7 +464,9 @@ pub fn english(zh: &str) -> String {
     if let Some(rest) = zh.strip_prefix("无法打开本台数据：") {
         return format!("Cannot open this desk's data: {}", english(rest));
     }
-    if let Some(why) = zh.strip_prefix("无法取得数据库密钥：").and_then(|r| r.strip_suffix("。请联系管理员，不要删除数据文件")) {
+    if let Some(why) =
+        zh.strip_prefix("无法取得数据库密钥：").and_then(|r| r.strip_suffix("。请联系管理员，不要删除数据文件"))
+    {
         let why = match why {
             "找不到密钥文件" => "no key file found",
             "密钥文件已损坏" => "the key file is damaged",

@@ -81,7 +81,8 @@ fn desk_pid(program: &Path) -> Option<u32> {
 
 async fn start_once(program: &Path, data: &Path) -> WebDriverResult<(Duration, DeskApp)> {
     let log = data.with_extension("driver.log");
-    let env = [("PLACECODE_DATA_DIR", data)];
+    // As shipped: the desk's own choice, WebKit without compositing (the tests draw with it).
+    let env = [("PLACECODE_DATA_DIR", data), (COMPOSITING, Path::new("1"))];
     let t = Instant::now();
     let desk = DeskApp::start_program(program, &log, &env).await?;
     Ok((t.elapsed(), desk))
