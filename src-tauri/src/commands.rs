@@ -771,7 +771,7 @@ pub fn open_file(app: tauri::AppHandle, desk: State<'_, Desk>, path: String) -> 
 
 #[tauri::command(async)]
 pub fn sync_status(desk: State<'_, Desk>) -> DeskResult<placecode_store::SyncStatus> {
-    desk.sync.status().map(spoken_sync).map_err(DeskError::Sync)
+    sync_view(&desk)
 }
 
 /// 软件更新: this desk's version and what the centre last offered.
@@ -804,19 +804,27 @@ pub async fn sync_connect(
     ca_file: Option<String>,
     replace_risk_list: Option<bool>,
 ) -> DeskResult<placecode_store::SyncStatus> {
-    desk.store()?.risk_list_may_go(replace_risk_list.unwrap_or(false))?;
-    let name = match desk.store()?.served_venue()? {
-        Some(v) => format!("{}登记台", v.name),
-        None => "登记台".to_owned(),
+    let name = {
+        let store = desk.store()?;
+        store.risk_list_may_go(replace_risk_list.unwrap_or(false))?;
+        match store.served_venue()? {
+            Some(v) => format!("{}登记台", v.name),
+            None => "登记台".to_owned(),
+        }
     };
     desk.sync.enrol(&url, &token, &name, ca_file.as_deref(), &desk.key).await.map_err(DeskError::Sync)
+}
+
+/// The sync's status as the screens show it (its failure in the desk's language).
+fn sync_view(desk: &Desk) -> DeskResult<placecode_store::SyncStatus> {
+    desk.sync.status().map(spoken_sync).map_err(DeskError::Sync)
 }
 
 /// 立即同步: wakes the background sync; progress arrives as `sync-status` events.
 #[tauri::command(async)]
 pub fn sync_now(desk: State<'_, Desk>) -> DeskResult<placecode_store::SyncStatus> {
     desk.sync.wake();
-    desk.sync.status().map(spoken_sync).map_err(DeskError::Sync)
+    sync_view(&desk)
 }
 
 #[tauri::command(async)]
@@ -830,7 +838,7 @@ pub fn sync_retry(desk: State<'_, Desk>, id: String) -> DeskResult<placecode_sto
     let operator = desk.signed_in()?;
     desk.store()?.retry_rejected(&id, Some(&operator.id))?;
     desk.sync.wake();
-    desk.sync.status().map(spoken_sync).map_err(DeskError::Sync)
+    sync_view(&desk)
 }
 
 /// 更正: corrects the refused field of a record the server refused, checked again by the same
@@ -841,7 +849,7 @@ pub fn sync_correct(desk: State<'_, Desk>, id: String, value: String) -> DeskRes
     // Another field refused next stays in the list with its reason: the screen reloads it.
     desk.store()?.correct_rejected(&id, &value, Some(&operator.id), chrono::Utc::now())?;
     desk.sync.wake();
-    desk.sync.status().map(spoken_sync).map_err(DeskError::Sync)
+    sync_view(&desk)
 }
 
 /// Discards a record the server refused, with a note (admin only; audited).
@@ -849,7 +857,7 @@ pub fn sync_correct(desk: State<'_, Desk>, id: String, value: String) -> DeskRes
 pub fn sync_discard(desk: State<'_, Desk>, id: String, note: String) -> DeskResult<placecode_store::SyncStatus> {
     let operator = desk.signed_in()?;
     desk.store()?.discard_rejected(&id, &note, Some(&operator.id))?;
-    desk.sync.status().map(spoken_sync).map_err(DeskError::Sync)
+    sync_view(&desk)
 }
 
 // ---- 货车闭环 (trucks) ----------------------------------------------------------------------

@@ -338,18 +338,20 @@ pub fn english(zh: &str) -> String {
     if let Some(en) = lookup(REASONS, zh) {
         return en.to_owned();
     }
+    // A document kind by its Chinese name (居民身份证).
+    let kind_named = |name: &str| DocumentKind::ALL.into_iter().find(|k| k.label() == name);
     if let Some((label, why)) = zh.split_once('：') {
         if let Some(l) = lookup(LABELS, label) {
             // "这是…的号码，请在证件类型中选择“…”": the kind to choose, named in English.
             if let Some(kind) = why.strip_prefix("这是").and_then(|w| w.split_once("的号码")).map(|(k, _)| k) {
-                if let Some(k) = crate::identity::DocumentKind::ALL.into_iter().find(|k| k.label() == kind) {
+                if let Some(k) = kind_named(kind) {
                     return format!("{l}: this is the number of a {}; choose that document type", document_kind_en(k));
                 }
             }
             return label_reason(l, why);
         }
         // A document kind's name as the field's label ("居民身份证：必填").
-        if let Some(k) = DocumentKind::ALL.into_iter().find(|k| k.label() == label) {
+        if let Some(k) = kind_named(label) {
             return label_reason(document_kind_en(k), why);
         }
     }

@@ -638,6 +638,11 @@ mod tests {
             assert_eq!(guardian_relation(ok).as_deref(), Ok(ok), "{ok}");
         }
         assert_eq!(guardian_relation("Ｆａｔｈｅｒ").as_deref(), Ok("Father"), "full-width letters taken as meant");
+        // The reason names the limits the rule keeps.
+        assert!(
+            RELATION_RULE.contains(&format!("{RELATION_MAX}个汉字"))
+                && RELATION_RULE.contains(&format!("{RELATION_MAX_LATIN}个英文字母"))
+        );
         for bad in ["父亲father", "father1", "-father", "a".repeat(25).as_str(), "父".repeat(11).as_str(), "😀", "<b>"]
         {
             assert_eq!(guardian_relation(bad), Err(RELATION_RULE.to_owned()), "{bad}");
