@@ -14,7 +14,10 @@ use placecode_store::CheckInContext;
 use placecode_store::Store;
 use placecode_sync_client::SyncEngine;
 
-const BACKLOG: u64 = 1_000_000;
+/// The records waiting: a million, or `PLACECODE_BENCH_BACKLOG` (a quicker loop while tuning).
+fn backlog() -> u64 {
+    std::env::var("PLACECODE_BENCH_BACKLOG").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000)
+}
 
 fn resident_id(seed: u64) -> String {
     let body = format!(
@@ -116,8 +119,9 @@ async fn main() {
     let started = Instant::now();
     let op = store.operators().expect("ops").remove(0);
     let mut done = 0u64;
-    while done < BACKLOG {
-        let n = 50_000.min(BACKLOG - done);
+    let backlog = backlog();
+    while done < backlog {
+        let n = 50_000.min(backlog - done);
         store
             .with_transaction(|tx| {
                 for i in done..done + n {
@@ -129,7 +133,7 @@ async fn main() {
                         rusqlite::params![pid, number, &number[14..], Utc::now().to_rfc3339()],
                     )?;
                     let vid = uuid::Uuid::now_v7().to_string();
-                    let at = (Utc::now() - chrono::Duration::seconds(((BACKLOG - i) / 2) as i64)).to_rfc3339();
+                    let at = (Utc::now() - chrono::Duration::seconds(((backlog - i) / 2) as i64)).to_rfc3339();
                     tx.execute(
                         "INSERT INTO visits (id, person_id, venue_id, way_in, operator_id, trip_code_checked, colour, health_code,
                             reasons, at, desk_id)
@@ -173,8 +177,8 @@ async fn main() {
     let mut during = during.await.expect("during");
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM visits").fetch_one(&pool).await.expect("count");
     println!(
-        "drained {BACKLOG} waiting records in {secs:.1} s ({:.0} records/s, {rounds} sync rounds); server holds {stored} visits",
-        BACKLOG as f64 / secs
+        "drained {backlog} waiting records in {secs:.1} s ({:.0} records/s, {rounds} sync rounds); server holds {stored} visits",
+        backlog as f64 / secs
     );
     println!(
         "check-in on the desk during the drain: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",

@@ -454,6 +454,30 @@ async fn the_desk_killed_mid_sync_resumes_from_its_outbox(pool: PgPool) {
     eprintln!("desk kills ({before} records were through before the last restart): {kills} SIGKILLs mid-sync, {n} records, lost 0, doubled 0");
 }
 
+/// The status bar follows a drain batch by batch, and ends on what the store holds. (Each batch's
+/// answer once counted the whole outbox again: a week's backlog took four times as long.)
+#[sqlx::test]
+async fn the_screens_hear_a_drain_batch_by_batch_and_its_end(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _server = ServerProcess::start(&test_db_url(&pool), port, dir.path());
+    let (db, key) = desk_with_backlog(dir.path(), 3_000, 12);
+    let engine = SyncEngine::new(&db);
+    enrol(&engine, &pool, &format!("http://127.0.0.1:{port}"), &key).await;
+    let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let h = heard.clone();
+    engine.on_change(move |s| h.lock().unwrap().push((s.syncing, s.progress.map(|p| (p.done, p.total)), s.pending)));
+    drain(&engine, Duration::from_secs(120)).await;
+    let heard = heard.lock().unwrap().clone();
+    let progress: Vec<(i64, i64)> = heard.iter().filter_map(|(_, p, _)| *p).collect();
+    assert!(progress.len() >= 3, "a batch answered is a step on the bar: {heard:?}");
+    assert!(progress.windows(2).all(|w| w[0].0 <= w[1].0), "the bar only moves forward: {progress:?}");
+    let total = progress[0].1;
+    assert!(total > 3_000 && progress.iter().any(|&(done, _)| done == total), "{progress:?}");
+    assert_eq!(heard.last().copied(), Some((false, None, 0)), "the end: nothing waits, {heard:?}");
+    assert_exactly_once(&pool, &db).await;
+}
+
 #[sqlx::test]
 async fn a_desk_clock_hours_off_still_syncs_and_a_day_off_is_refused(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();

@@ -18,6 +18,10 @@ const FIRST_BATCH: usize = 500;
 /// Batches in flight at once.
 const IN_FLIGHT: usize = 2;
 const MIN_BATCH: usize = 50;
+/// While a backlog drains, the stored part of the status (the outbox's counts) is read again at
+/// most this often: counting a week's backlog reads every waiting row, and a drain acknowledges
+/// several batches a second.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 /// Between syncs when all is well.
 const IDLE: Duration = Duration::from_secs(30);
 const BACKOFF_MIN: Duration = Duration::from_secs(2);
@@ -142,6 +146,8 @@ pub struct SyncEngine {
     pub clock_skew: chrono::Duration,
     batch: Mutex<usize>,
     listener: Mutex<Option<Listener>>,
+    /// The stored part of the status as last read, and when.
+    stored: Mutex<Option<(Instant, SyncStatus)>>,
 }
 
 impl SyncEngine {
@@ -154,6 +160,7 @@ impl SyncEngine {
             clock_skew: chrono::Duration::zero(),
             batch: Mutex::new(FIRST_BATCH),
             listener: Mutex::new(None),
+            stored: Mutex::new(None),
         })
     }
 
@@ -190,21 +197,49 @@ impl SyncEngine {
 
     /// The status the screens show: what is stored, and what the running sync knows.
     pub fn status(&self) -> Result<SyncStatus, Failure> {
-        let mut s = self.with_store(|s| s.sync_status())?;
+        let s = self.with_store(|s| s.sync_status())?;
+        if let Ok(mut stored) = self.stored.lock() {
+            *stored = Some((Instant::now(), s.clone()));
+        }
+        Ok(self.with_live(s))
+    }
+
+    /// `s` with what the running sync knows.
+    fn with_live(&self, mut s: SyncStatus) -> SyncStatus {
         if let Ok(live) = self.live.lock() {
             s.online = live.online;
             s.syncing = live.syncing;
             s.error = live.error.clone();
             s.progress = live.progress;
         }
-        Ok(s)
+        s
     }
 
     fn changed(&self) {
-        if let (Ok(status), Ok(l)) = (self.status(), self.listener.lock()) {
+        self.tell(self.status());
+    }
+
+    fn tell(&self, status: Result<SyncStatus, Failure>) {
+        if let (Ok(status), Ok(l)) = (status, self.listener.lock()) {
             if let Some(f) = l.as_ref() {
                 f(status);
             }
+        }
+    }
+
+    /// A batch answered: the listener hears of the progress at once, with the stored counts as
+    /// read within `PROGRESS_EVERY` (the end of the sync reads them again).
+    fn progressed(&self, f: impl FnOnce(&mut Live)) {
+        if let Ok(mut live) = self.live.lock() {
+            f(&mut live);
+        }
+        let recent =
+            self.stored.lock().ok().and_then(|s| {
+                s.as_ref().filter(|(at, _)| at.elapsed() < PROGRESS_EVERY).map(|(_, status)| status.clone())
+            });
+        match recent {
+            Some(s) => self.tell(Ok(self.with_live(s))),
+            None => self.changed(),
         }
     }
 
@@ -399,7 +434,7 @@ impl SyncEngine {
                     report.set_aside += aside;
                     let done = (report.pushed + report.set_aside) as i64;
                     // The server answered: whatever failed before is over.
-                    self.set_live(|l| {
+                    self.progressed(|l| {
                         l.progress = Some(SyncProgress { done, total: total.max(done) });
                         l.online = Some(true);
                         l.error = None;
