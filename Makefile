@@ -179,11 +179,13 @@ bench: bench-central
 	$(CARGO) bench -p placecode-poster --bench poster
 	$(CARGO) bench -p placecode-store --bench risk_attack
 
-# The central server against its PostgreSQL: phone check-ins driven by wrk, push ingest, and
-# tracing over 10 million visits (about 5 minutes; uses its own database, placecode_bench).
+# The central server against its PostgreSQL: phone check-ins driven by wrk, push ingest, a
+# desk's week offline (1,000,000 records) drained, and tracing and the console over 10 million
+# visits (about 15 minutes; uses its own databases, placecode_bench and placecode_drain).
 bench-central: pg
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 	DATABASE_URL=$$(scripts/pg.sh url) $(CARGO) bench -p placecode-central --bench central
+	DATABASE_URL=$$(scripts/pg.sh url) $(CARGO) bench -p placecode-central --bench drain
 	DATABASE_URL=$$(scripts/pg.sh url) $(CARGO) bench -p placecode-central --bench console
 
 # The desk's start-up time and its memory under an hour of check-ins (release build, under Xvfb;

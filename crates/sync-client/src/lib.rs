@@ -146,8 +146,9 @@ pub struct SyncEngine {
     pub clock_skew: chrono::Duration,
     batch: Mutex<usize>,
     listener: Mutex<Option<Listener>>,
-    /// The stored part of the status as last read, and when.
-    stored: Mutex<Option<(Instant, SyncStatus)>>,
+    /// The stored part of the status as last read, when, and how many records the running sync
+    /// had had answered then.
+    stored: Mutex<Option<(Instant, SyncStatus, i64)>>,
 }
 
 impl SyncEngine {
@@ -199,9 +200,14 @@ impl SyncEngine {
     pub fn status(&self) -> Result<SyncStatus, Failure> {
         let s = self.with_store(|s| s.sync_status())?;
         if let Ok(mut stored) = self.stored.lock() {
-            *stored = Some((Instant::now(), s.clone()));
+            *stored = Some((Instant::now(), s.clone(), self.answered()));
         }
         Ok(self.with_live(s))
+    }
+
+    /// Records the running sync has had answered (0 when none runs).
+    fn answered(&self) -> i64 {
+        self.live.lock().ok().and_then(|l| l.progress).map_or(0, |p| p.done)
     }
 
     /// `s` with what the running sync knows.
@@ -227,16 +233,22 @@ impl SyncEngine {
         }
     }
 
-    /// A batch answered: the listener hears of the progress at once, with the stored counts as
-    /// read within `PROGRESS_EVERY` (the end of the sync reads them again).
+    /// A batch answered: the listener hears of the progress at once. The stored counts are read
+    /// again once `PROGRESS_EVERY` has passed; until then what waits is the count last read less
+    /// what has been answered since (the end of the sync reads them again).
     fn progressed(&self, f: impl FnOnce(&mut Live)) {
         if let Ok(mut live) = self.live.lock() {
             f(&mut live);
         }
-        let recent =
-            self.stored.lock().ok().and_then(|s| {
-                s.as_ref().filter(|(at, _)| at.elapsed() < PROGRESS_EVERY).map(|(_, status)| status.clone())
-            });
+        let answered = self.answered();
+        let recent = self.stored.lock().ok().and_then(|s| {
+            s.as_ref().filter(|(at, _, then)| at.elapsed() < PROGRESS_EVERY && *then <= answered).map(
+                |(_, status, then)| SyncStatus {
+                    pending: (status.pending - (answered - then)).max(0),
+                    ..status.clone()
+                },
+            )
+        });
         match recent {
             Some(s) => self.tell(Ok(self.with_live(s))),
             None => self.changed(),

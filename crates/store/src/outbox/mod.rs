@@ -237,6 +237,11 @@ impl Store {
             sent += s;
             aside += a;
         }
+        // The pages these acknowledgements wrote go back into the database file here, on the
+        // sync's own connection and beside the writers (a passive checkpoint takes no lock they
+        // wait for). Otherwise the next check-in's commit could be the one that finds the log
+        // full and copies it back before the person's result shows.
+        self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         Ok((sent, aside))
     }
 

@@ -1,0 +1,65 @@
+//! A desk a week offline, for trying the drain by hand (the status bar's progress, check-ins
+//! while it sends, the end state): `cargo run --release -p placecode-store --example backlog --
+//! DATA_DIR [N]` makes the desk database of `DATA_DIR` (as `PLACECODE_DATA_DIR` names it) with a
+//! railway station, its administrator 张敏 (PIN 246813) and N check-ins waiting (10,000 unless
+//! given), each a different person, made through the desk's own check-in.
+
+use chrono::Utc;
+use placecode_core::checkin::DeclarationInput;
+use placecode_core::venue::VenueInput;
+use placecode_store::{CheckInContext, Store};
+
+fn resident_id(seed: u64) -> String {
+    let body = format!(
+        "4102{:02}{}{:02}{:02}{:03}",
+        seed % 90 + 10,
+        1950 + seed / 36_000 % 50,
+        1 + seed / 1000 % 12,
+        1 + seed % 28,
+        seed % 1000
+    );
+    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body.bytes().zip(weights).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let dir = std::path::PathBuf::from(args.next().ok_or("usage: backlog DATA_DIR [N]")?);
+    let n: u64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(10_000);
+    std::fs::create_dir_all(&dir)?;
+    let mut store = Store::open(&dir.join("desk.sqlite3"))?;
+    if !store.operators()?.is_empty() {
+        return Err("this desk already has operators: give an empty folder".into());
+    }
+    let venue = store.register_venue(
+        &VenueInput {
+            kind: "general".into(),
+            category: "railway_station".into(),
+            name: "开封站".into(),
+            district: "gulou".into(),
+            address: "鼓楼区中山路北段1号".into(),
+            manager_name: "王建国".into(),
+            manager_phone: "13837800001".into(),
+        },
+        true,
+    )?;
+    store.set_served_venue(&venue.id)?;
+    let op = store.add_operator("张敏", "246813")?;
+    store.finish_setup()?;
+    for i in 0..n {
+        let ctx = CheckInContext { operator_id: op.id.clone(), trip_code_checked: true, code: None, now: Utc::now() };
+        let input = DeclarationInput {
+            name: "李四".into(),
+            id_number: resident_id(7_000_000 + i),
+            address: "开封市鼓楼区中山路1号".into(),
+            visited_risk_area: Some(false),
+            contact_with_suspected: Some(false),
+            temperature_normal: Some(true),
+            ..Default::default()
+        };
+        store.declare(&input, &ctx)?;
+    }
+    println!("{}: {} records waiting", dir.display(), store.sync_status()?.pending);
+    Ok(())
+}
