@@ -67,13 +67,15 @@ pub async fn make_token(
 type TokenRow = (Vec<String>, Vec<Uuid>, Option<Uuid>, Option<Uuid>);
 
 /// A token works once; the same desk may present it again within its 24 hours (its answer was
-/// lost on the way) and gets a fresh credential, the earlier one no longer valid.
+/// lost on the way) with the signing key it sent then, and gets a fresh credential, the earlier
+/// one no longer valid.
 ///
-/// A desk already enrolled is never taken over by someone who merely knows its id: its
-/// credential and key are replaced only when the request carries its current credential
-/// (`bearer`: the desk adds venues with a new token), when this very token enrolled it before
-/// (the retry above), or when the token names it (the administrator's `enrol-token --desk`,
-/// also the only way back after revocation).
+/// A desk already enrolled is never taken over by someone who merely knows its id, nor by one who
+/// also holds a token it used (a token is read out or handed over on paper): its credential and
+/// key are replaced only when the request carries its current credential (`bearer`: the desk adds
+/// venues with a new token), when this very token enrolled it before and the request carries the
+/// signing key on record (the retry above: only the desk holds that key), or when an unused token
+/// names it (the administrator's `enrol-token --desk`, also the only way back after revocation).
 pub async fn enrol(
     pool: &PgPool,
     keys: &crate::fields::DataKeys,
@@ -109,18 +111,25 @@ pub async fn enrol(
     if named.is_some_and(|d| d != desk_id) {
         return Err(CentralError::TokenInvalid);
     }
-    let existing: Option<(Vec<u8>, Option<chrono::DateTime<Utc>>)> =
-        sqlx::query_as("SELECT credential_hash, revoked_at FROM desks WHERE id = $1 FOR UPDATE")
-            .bind(desk_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if let Some((credential_hash, revoked_at)) = existing {
-        let named_here = named == Some(desk_id);
+    type DeskRow = (Vec<u8>, Option<chrono::DateTime<Utc>>, i64, Option<String>, Option<Vec<u8>>);
+    let existing: Option<DeskRow> = sqlx::query_as(
+        "SELECT credential_hash, revoked_at, code_key_id, code_key_sealed, code_key_secret FROM desks
+         WHERE id = $1 FOR UPDATE",
+    )
+    .bind(desk_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some((credential_hash, revoked_at, key_id, sealed, clear)) = existing {
+        let named_here = named == Some(desk_id) && used_by.is_none();
         if revoked_at.is_some() && !named_here {
             return Err(CentralError::DeskRevoked);
         }
         let own_credential = bearer.is_some_and(|b| hash_secret(b) == credential_hash);
-        let retry = used_by == Some(desk_id);
+        let same_key = key_id == i64::from(req.code_key.id)
+            && keys
+                .code_key(desk_id, sealed.as_deref(), clear.as_deref())
+                .is_ok_and(|k| hash_secret(&hex::encode(k)) == hash_secret(&hex::encode(secret)));
+        let retry = used_by == Some(desk_id) && same_key;
         if revoked_at.is_none() && !(own_credential || retry || named_here) {
             tracing::warn!(desk = %desk_id, "enrolment over an enrolled desk refused");
             return Err(CentralError::DeskEnrolled);

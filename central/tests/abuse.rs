@@ -261,6 +261,54 @@ async fn attack_3_a_known_desk_id_and_a_spare_token_take_over_nothing(pool: PgPo
     assert_eq!(count(&pool, "SELECT count(*) FROM desks WHERE revoked_at IS NULL").await, 1);
 }
 
+/// 3b. A token the desk already used (read out at the desk, left on paper) and its id (shown in
+/// 设置) take over nothing: only the desk's own retry, with the signing key it sent, is answered
+/// again; a used token naming the desk is not a way back in either.
+#[sqlx::test]
+async fn attack_3b_a_spent_token_replayed_takes_over_nothing(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let desk = Uuid::now_v7();
+    let token = placecode_central::enrol::make_token(&pool, &[], &["gulou".into()], None, "").await.unwrap();
+    let genuine = enrol_request(&token, desk);
+    let (status, first) = enrol(&s, &genuine, None).await;
+    assert_eq!(status, 200, "{first}");
+    let on_record = || async {
+        sqlx::query_as::<_, (Vec<u8>, i64)>("SELECT credential_hash, code_key_id FROM desks WHERE id = $1")
+            .bind(desk)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let before = on_record().await;
+    // The attacker: the same token and desk id, a key of their own; and the same key id with
+    // another secret.
+    let mut forged = enrol_request(&token, desk);
+    for _ in 0..2 {
+        let (status, body) = enrol(&s, &forged, None).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("desk_enrolled")), "{body}");
+        assert!(body.get("credential").is_none(), "{body}");
+        assert_eq!(on_record().await, before, "credential and key unchanged");
+        forged.code_key.id = genuine.code_key.id;
+    }
+    // The desk itself, its answer lost, sends the same request again: a fresh credential.
+    let (status, again) = enrol(&s, &genuine, None).await;
+    assert_eq!(status, 200, "{again}");
+    assert_ne!(again["credential"], first["credential"]);
+
+    // An administrator's token naming the desk, once used, is spent for anyone else too.
+    let named = placecode_central::enrol::make_token(&pool, &[], &[], Some(desk), "重新接入").await.unwrap();
+    let (status, body) = enrol(&s, &enrol_request(&named, desk), Some(again["credential"].as_str().unwrap())).await;
+    assert_eq!(status, 200, "{body}");
+    let after = on_record().await;
+    let (status, body) = enrol(&s, &enrol_request(&named, desk), None).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("desk_enrolled")), "{body}");
+    assert_eq!(on_record().await, after);
+    // Revoked, a used token naming it does not lift the revocation.
+    placecode_central::enrol::revoke_desk(&pool, desk, &placecode_central::audit::Actor::cli("test")).await.unwrap();
+    let (status, body) = enrol(&s, &enrol_request(&named, desk), None).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("desk_revoked")), "{body}");
+}
+
 /// 4. Contact details forged by a desk: a visit dated a day ahead does not beat the details a
 /// later genuine visit brings.
 #[sqlx::test]

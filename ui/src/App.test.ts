@@ -9,6 +9,7 @@ import * as api from './lib/api';
 import {
   catalog,
   commandError,
+  deferred,
   incident,
   notEnrolled,
   operator,
@@ -69,6 +70,15 @@ describe('App', () => {
     events.emit(syncStatus({ pending: 0 }));
     await waitFor(() => expect(screen.getByTestId('sync-pending')).toHaveTextContent('无待同步记录'));
     expect(bar).toHaveAttribute('data-tone', 'ok');
+  });
+
+  it('says nothing of the venue until the desk has answered, then names it', async () => {
+    const answer = deferred<typeof served | null>();
+    vi.mocked(api.servedVenue).mockReturnValue(answer.promise);
+    render(App);
+    expect(screen.getByTestId('served-venue')).toHaveTextContent(/^$/);
+    answer.resolve(served);
+    await waitFor(() => expect(screen.getByTestId('served-venue')).toHaveTextContent('本台服务场所：开封宾馆'));
   });
 
   it('says when no venue is served yet', async () => {

@@ -2,7 +2,8 @@
 //! while it sends, the end state): `cargo run --release -p placecode-store --example backlog --
 //! DATA_DIR [N]` makes the desk database of `DATA_DIR` (as `PLACECODE_DATA_DIR` names it) with a
 //! railway station, its administrator 张敏 (PIN 246813) and N check-ins waiting (10,000 unless
-//! given), each a different person, made through the desk's own check-in.
+//! given) spread over the past seven days, each a different person, made through the desk's own
+//! check-in.
 
 use chrono::Utc;
 use placecode_core::checkin::DeclarationInput;
@@ -47,8 +48,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     store.set_served_venue(&venue.id)?;
     let op = store.add_operator("张敏", "246813")?;
     store.finish_setup()?;
+    let week = chrono::Duration::days(7);
+    let start = Utc::now() - week;
     for i in 0..n {
-        let ctx = CheckInContext { operator_id: op.id.clone(), trip_code_checked: true, code: None, now: Utc::now() };
+        let now = start + week * i32::try_from(i)? / i32::try_from(n)?;
+        let ctx = CheckInContext { operator_id: op.id.clone(), trip_code_checked: true, code: None, now };
         let input = DeclarationInput {
             name: "李四".into(),
             id_number: resident_id(7_000_000 + i),
@@ -60,6 +64,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         store.declare(&input, &ctx)?;
     }
-    println!("{}: {} records waiting", dir.display(), store.sync_status()?.pending);
+    let status = store.sync_status()?;
+    println!(
+        "{}: {} records waiting, the oldest since {}",
+        dir.display(),
+        status.pending,
+        status.oldest_pending_at.unwrap_or_default()
+    );
     Ok(())
 }

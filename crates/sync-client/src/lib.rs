@@ -19,8 +19,8 @@ const FIRST_BATCH: usize = 500;
 const IN_FLIGHT: usize = 2;
 const MIN_BATCH: usize = 50;
 /// While a backlog drains, the stored part of the status (the outbox's counts) is read again at
-/// most this often: counting a week's backlog reads every waiting row, and a drain acknowledges
-/// several batches a second.
+/// most this often: counting a week's backlog reads a million index entries, and a drain has
+/// several batches a second answered.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 /// Between syncs when all is well.
 const IDLE: Duration = Duration::from_secs(30);

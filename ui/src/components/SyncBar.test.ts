@@ -107,7 +107,18 @@ describe('SyncBar', () => {
     expect(progress).toHaveAttribute('aria-valuenow', '40');
     expect(progress).toHaveAttribute('aria-valuemax', '120');
     expect(progress).toHaveAttribute('aria-valuemin', '0');
-    expect(screen.getByTestId('sync-bar')).toHaveTextContent('正在发送 40/120');
+    // Sent means answered by the centre: with what waits, it makes the whole.
+    expect(screen.getByTestId('sync-bar')).toHaveTextContent('已发送 40/120');
+    expect(screen.getByTestId('sync-bar')).toHaveTextContent('未同步 80 条');
+  });
+
+  it('says a first sync is under way, not that none succeeded', async () => {
+    vi.mocked(api.syncStatus).mockResolvedValue(
+      syncStatus({ enrolled: true, syncing: true, last_ok_at: null, pending: 5, progress: { done: 0, total: 5 } }),
+    );
+    const strip = await bar();
+    expect(strip).toHaveTextContent('正在首次同步');
+    expect(strip).not.toHaveTextContent('尚未同步成功');
   });
 
   it('warns when the clock is off by more than a minute', async () => {

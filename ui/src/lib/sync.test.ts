@@ -46,6 +46,11 @@ describe('connectionLabel', () => {
     expect(connectionLabel(syncStatus({ online: true }))).toBe('在线');
     expect(connectionLabel(syncStatus({ online: false }))).toBe('离线');
   });
+
+  it('says it is reconnecting while an offline desk tries again', () => {
+    expect(connectionLabel(syncStatus({ online: false, syncing: true }))).toBe('正在重新连接…');
+    expect(connectionLabel(syncStatus({ online: true, syncing: true }))).toBe('在线');
+  });
 });
 
 describe('clockWarning', () => {

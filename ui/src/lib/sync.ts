@@ -27,6 +27,8 @@ export function syncTone(s: SyncStatus): SyncTone {
 export function connectionLabel(s: SyncStatus): string {
   if (!s.enrolled) return t('sync.notEnrolled');
   if (s.online === null) return t('sync.untried');
+  // Offline, and trying again now: not "离线" beside "正在同步…".
+  if (!s.online && s.syncing) return t('sync.reconnecting');
   return s.online ? t('sync.online') : t('sync.offline');
 }
 

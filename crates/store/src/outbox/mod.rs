@@ -320,11 +320,11 @@ impl Store {
     }
 }
 
-/// What waits, the oldest waiting record's time, what was set aside: from the indexes alone
-/// (a week offline is a million waiting rows, and the status bar asks often).
 /// Answers acknowledged per transaction.
 const ACK_CHUNK: usize = 500;
 
+/// What waits, the oldest waiting record's time, what was set aside: from the indexes alone
+/// (a week offline is a million waiting rows, and the status bar asks often).
 pub(crate) const OUTBOX_COUNTS: &str = "SELECT (SELECT count(*) FROM outbox WHERE state = 'pending'),
         (SELECT min(created_at) FROM outbox WHERE state = 'pending'),
         (SELECT count(*) FROM outbox WHERE state = 'rejected')";
