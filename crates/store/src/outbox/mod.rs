@@ -227,8 +227,8 @@ impl Store {
     /// rejected or conflict → set aside with the reason. Returns (acknowledged, set aside).
     pub fn outbox_ack(&mut self, results: &[PushResult], now: DateTime<Utc>) -> Result<(usize, usize)> {
         let stamp = rfc3339(now);
-        // A few hundred at a time, each its own transaction: a check-in at the desk waits for
-        // the write lock at most one of them (an answer of 5,000 held it about 100 ms). An
+        // A hundred at a time, each its own transaction: a check-in at the desk waits for the
+        // write lock at most one of them (an answer of 5,000 held it about 100 ms). An
         // acknowledgement cut short by a crash is only a resend, which the centre answers
         // "duplicate".
         let (mut sent, mut aside) = (0, 0);
@@ -321,7 +321,7 @@ impl Store {
 }
 
 /// Answers acknowledged per transaction.
-const ACK_CHUNK: usize = 500;
+const ACK_CHUNK: usize = 100;
 
 /// What waits, the oldest waiting record's time, what was set aside: from the indexes alone
 /// (a week offline is a million waiting rows, and the status bar asks often).
