@@ -118,13 +118,19 @@ pub fn check_character(body: &[u8]) -> Option<char> {
     CHECK.get((sum % 11) as usize).map(|&c| char::from(c))
 }
 
-/// A valid resident ID number for tests and benchmarks, from a seed: Kaifeng's 鼓楼区 (410202),
-/// born on a day of January 1980 to 1999, with its check character. Not anyone's.
+/// A valid resident ID number for tests and benchmarks, from a seed: born in Kaifeng (410202
+/// below seed 240,000, then its other districts and counties) on a day of 1980 to 1999 (January
+/// below seed 20,000), with its check character; 2,640,000 seeds give as many numbers. Not
+/// anyone's.
 #[doc(hidden)]
 pub fn sample_resident_id(seed: u64) -> String {
+    const REGIONS: [&str; 11] =
+        ["410202", "410203", "410204", "410205", "410211", "410212", "410221", "410222", "410223", "410224", "410225"];
+    let region = REGIONS.get((seed / 240_000 % 11) as usize).copied().unwrap_or("410202");
     let year = 1980 + (seed / 1000 % 20);
+    let month = 1 + (seed / 20_000 % 12);
     let day = 1 + (seed % 28);
-    let body = format!("410202{year}01{day:02}{:03}", seed % 1000);
+    let body = format!("{region}{year}{month:02}{day:02}{:03}", seed % 1000);
     let check = check_character(body.as_bytes()).unwrap_or('0');
     format!("{body}{check}")
 }
@@ -550,6 +556,21 @@ pub fn is_fever(celsius: f32) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sample_numbers_are_valid_and_distinct_over_their_range() {
+        let mut seen = std::collections::HashSet::new();
+        for seed in (0..2_640_000).step_by(997).chain([0, 19_999, 20_000, 239_999, 240_000, 2_639_999]) {
+            let n = sample_resident_id(seed);
+            assert!(resident_id(&n, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()).is_ok(), "{seed}: {n}");
+            seen.insert((seed, n));
+        }
+        let numbers: std::collections::HashSet<_> = seen.iter().map(|(_, n)| n.clone()).collect();
+        let seeds: std::collections::HashSet<_> = seen.iter().map(|(s, _)| *s).collect();
+        assert_eq!(numbers.len(), seeds.len());
+        // Below seed 20,000 the numbers the tests have always used.
+        assert!(sample_resident_id(1234).starts_with("41020219810103234"));
+    }
+
     use super::*;
 
     /// The last four and the birth year, one rule for every document and both ends.

@@ -2,27 +2,13 @@
 //! while it sends, the end state): `cargo run --release -p placecode-store --example backlog --
 //! DATA_DIR [N]` makes the desk database of `DATA_DIR` (as `PLACECODE_DATA_DIR` names it) with a
 //! railway station, its administrator 张敏 (PIN 246813) and N check-ins waiting (10,000 unless
-//! given) spread over the past seven days, each a different person, made through the desk's own
-//! check-in.
+//! given, at most 2,640,000) spread over the past seven days, each a different person, made
+//! through the desk's own check-in.
 
 use chrono::Utc;
 use placecode_core::checkin::DeclarationInput;
 use placecode_core::venue::VenueInput;
 use placecode_store::{CheckInContext, Store};
-
-fn resident_id(seed: u64) -> String {
-    let body = format!(
-        "4102{:02}{}{:02}{:02}{:03}",
-        seed % 90 + 10,
-        1950 + seed / 36_000 % 50,
-        1 + seed / 1000 % 12,
-        1 + seed % 28,
-        seed % 1000
-    );
-    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body.bytes().zip(weights).map(|(b, w)| u32::from(b - b'0') * w).sum();
-    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -55,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let ctx = CheckInContext { operator_id: op.id.clone(), trip_code_checked: true, code: None, now };
         let input = DeclarationInput {
             name: "李四".into(),
-            id_number: resident_id(7_000_000 + i),
+            id_number: placecode_core::identity::sample_resident_id(i),
             address: "开封市鼓楼区中山路1号".into(),
             visited_risk_area: Some(false),
             contact_with_suspected: Some(false),
