@@ -180,7 +180,7 @@ pub fn incident_step_note(raw: &str) -> Result<String> {
 pub const INCIDENT_PLACE_MAX: usize = 60;
 
 /// A 临时隔离点 or 上报对象 as the report records it and the administrator lists it: required,
-/// at most [`INCIDENT_PLACE_MAX`] characters, no markup characters. One rule for the report form, the
+/// at most [`INCIDENT_PLACE_MAX`] characters, typed words (no markup, no swiped number). One rule for the report form, the
 /// administrator's list and the centre.
 pub fn incident_place(field: &str, label: &str, raw: &str) -> std::result::Result<String, FieldError> {
     let v = crate::normalize::clean(raw);
@@ -189,10 +189,8 @@ pub fn incident_place(field: &str, label: &str, raw: &str) -> std::result::Resul
         format!("{label}：必填")
     } else if n > INCIDENT_PLACE_MAX {
         format!("{label}：不能超过{INCIDENT_PLACE_MAX}个字（现为{n}个）")
-    } else if let Some(c) = v.chars().find(|c| "<>;{}\\".contains(*c) || c.is_control()) {
-        format!("{label}：{}", crate::normalize::forbidden(c))
-    } else if super::swiped_number(&v) {
-        format!("{label}：{}", super::SWIPED)
+    } else if let Err(why) = super::typed_words(&v) {
+        format!("{label}：{why}")
     } else {
         return Ok(v);
     };

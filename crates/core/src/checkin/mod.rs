@@ -319,8 +319,6 @@ pub fn export_reason(raw: &str) -> Result<String> {
 /// The most people one manual registration takes (a carer and the elderly or children with them).
 pub const MANUAL_MAX_PEOPLE: usize = 20;
 
-/// A short note: at most [`RELEASE_NOTE_MAX`] characters, no markup characters, and when
-/// `required` says why, at least two real characters (not "..").
 /// A card swiped or a code scanned into a text field: a run of 14 or more letters and digits, 12
 /// of them digits (an ID card's 18, a permanent residence card's 15). A reader types the next
 /// person's number with its Enter into whatever has the focus; on a yellow or red screen's
@@ -334,6 +332,18 @@ pub fn swiped_number(text: &str) -> bool {
 /// Why a swiped number is refused.
 pub const SWIPED: &str = "像是刷卡或扫码录入的证件号码：此处请用文字填写，不要在此刷卡";
 
+/// Words typed by the operator, as a note or an incident's place is: no markup or control
+/// characters, and no document number a card reader typed in.
+fn typed_words(text: &str) -> std::result::Result<(), String> {
+    match text.chars().find(|c| "<>;{}\\".contains(*c) || c.is_control()) {
+        Some(c) => Err(crate::normalize::forbidden(c)),
+        None if swiped_number(text) => Err(SWIPED.to_owned()),
+        None => Ok(()),
+    }
+}
+
+/// A short note: at most [`RELEASE_NOTE_MAX`] characters, typed words (`typed_words`), and when
+/// `required` says why, at least two real characters (not "..").
 fn note_rule(raw: &str, required: Option<&str>) -> Result<String> {
     let note = crate::normalize::clean(raw);
     let n = note.chars().count();
@@ -341,11 +351,7 @@ fn note_rule(raw: &str, required: Option<&str>) -> Result<String> {
     let checked: std::result::Result<(), String> = match required {
         Some(why) if words < 2 => Err(why.to_owned()),
         _ if n > RELEASE_NOTE_MAX => Err(format!("不能超过{RELEASE_NOTE_MAX}个字（现为{n}个）")),
-        _ if swiped_number(&note) => Err(SWIPED.to_owned()),
-        _ => match note.chars().find(|c| "<>;{}\\".contains(*c) || c.is_control()) {
-            Some(c) => Err(crate::normalize::forbidden(c)),
-            None => Ok(()),
-        },
+        _ => typed_words(&note),
     };
     let mut f = FormCheck::new("");
     f.field("note", "说明", checked);
