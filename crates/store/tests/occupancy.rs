@@ -47,6 +47,10 @@ proptest! {
         }).unwrap();
         let mut sorted = events.clone();
         sorted.sort_by_key(|e| e.1);
+        // Each desk action has its own instant, as on a real desk: the i-th a millisecond after
+        // the one before within its minute (two at one instant, a 离场 and a check-in of the same
+        // person, would have no order for the rule, which goes by time, to follow).
+        let when = |min: i64, i: usize| at(min) + Duration::milliseconds(i as i64);
         let mut model = Vec::new();
         for (i, (who, min, what)) in sorted.iter().enumerate() {
             let (pid, number) = &people[usize::from(*who)];
@@ -57,31 +61,33 @@ proptest! {
                         tx.execute(
                             "INSERT INTO visits (id, person_id, venue_id, way_in, trip_code_checked, colour, health_code,
                                 reasons, at, desk_id) VALUES (?1, ?2, ?3, 'id_number', 1, ?4, 'green', '[]', ?5, 'd')",
-                            params![format!("v{i}"), pid, venue.id, colour, stamp(at(*min))],
+                            params![format!("v{i}"), pid, venue.id, colour, stamp(when(*min, i))],
                         ).map_err(placecode_store::Error::from)?;
                         Ok(())
                     }).unwrap();
                     if *what == 0 {
-                        model.push(Event::In { person: pid.clone(), at: at(*min) });
+                        model.push(Event::In { person: pid.clone(), at: when(*min, i) });
                     }
                 }
                 _ => {
                     // A 离场 of someone not inside is refused and changes nothing: only one taken
                     // is an event (a refused one at the minute of a later check-in would close it).
-                    if store.check_out(&venue.id, number, at(*min)).is_ok() {
-                        model.push(Event::Out { person: pid.clone(), at: at(*min) });
+                    if store.check_out(&venue.id, number, when(*min, i)).is_ok() {
+                        model.push(Event::Out { person: pid.clone(), at: when(*min, i) });
                     }
                 }
             }
         }
         // Counted only after the traffic so far (events are in time order up to `now`).
+        // (Counted at the end of a minute's second: after every action of that minute.)
         if sorted.iter().all(|e| e.1 <= now) {
-            let counted = store.occupancy(&venue.id, at(now)).unwrap().inside;
-            prop_assert_eq!(counted, inside(&model, at(now), Duration::minutes(stay)));
+            let end = when(now, 1000);
+            let counted = store.occupancy(&venue.id, end).unwrap().inside;
+            prop_assert_eq!(counted, inside(&model, end, Duration::minutes(stay)));
         }
-        let last = sorted.last().map_or(0, |e| e.1);
-        let counted = store.occupancy(&venue.id, at(last)).unwrap().inside;
-        prop_assert_eq!(counted, inside(&model, at(last), Duration::minutes(stay)));
+        let last = when(sorted.last().map_or(0, |e| e.1), 1000);
+        let counted = store.occupancy(&venue.id, last).unwrap().inside;
+        prop_assert_eq!(counted, inside(&model, last, Duration::minutes(stay)));
     }
 }
 
