@@ -1,7 +1,7 @@
 //! Tauri commands: each one unpacks its arguments, calls the core and returns. No rules here.
 //! Every command runs off the main thread (`async`), so a slow disk never freezes the window.
 
-use placecode_core::checkin::{CheckInResult, DeclarationInput, HelperInput, Lookup, TodaySummary, WayIn};
+use placecode_core::checkin::{list_limit, CheckInResult, DeclarationInput, HelperInput, Lookup, TodaySummary, WayIn};
 use placecode_core::import::ImportReport;
 use placecode_core::risk::{RiskImportReport, RiskStatus};
 use placecode_core::venue::{Catalog, Venue, VenueInput};
@@ -342,9 +342,10 @@ pub fn incidents(desk: State<'_, Desk>) -> DeskResult<Vec<Incident>> {
     Ok(desk.store()?.incidents()?.into_iter().map(spoken_incident).collect())
 }
 
+/// Today's check-ins: every match counted, the newest `limit` listed (one page unless asked).
 #[tauri::command(async)]
-pub fn today(desk: State<'_, Desk>, query: String) -> DeskResult<TodaySummary> {
-    Ok(spoken_day(desk.store()?.today(&query, chrono::Utc::now())?))
+pub fn today(desk: State<'_, Desk>, query: String, limit: Option<usize>) -> DeskResult<TodaySummary> {
+    Ok(spoken_day(desk.store()?.today(&query, list_limit(limit), chrono::Utc::now())?))
 }
 
 /// "2026-11-27" as a day; anything else is the field's error.
@@ -359,8 +360,13 @@ fn parse_day(date: &str) -> DeskResult<chrono::NaiveDate> {
 
 /// 登记名单 of a day (Beijing time) within the retention window, searched like today's.
 #[tauri::command(async)]
-pub fn day_visits(desk: State<'_, Desk>, date: String, query: String) -> DeskResult<TodaySummary> {
-    Ok(spoken_day(desk.store()?.visits_on(parse_day(&date)?, &query, chrono::Utc::now())?))
+pub fn day_visits(
+    desk: State<'_, Desk>,
+    date: String,
+    query: String,
+    limit: Option<usize>,
+) -> DeskResult<TodaySummary> {
+    Ok(spoken_day(desk.store()?.visits_on(parse_day(&date)?, &query, list_limit(limit), chrono::Utc::now())?))
 }
 
 /// Saves a day's check-ins as an Excel workbook, masked (any operator), where the operator

@@ -6,10 +6,12 @@
 //! - Check-in decision (lookup with the door tag + colour + write) with 1,000,000 visits and a
 //!   10,000-entry risk list in the database, against the same check-ins on an empty database
 //!   with no list as the baseline.
+//! - 今日登记 on a busy day (20,000 check-ins today): the counts with the first page listed, a
+//!   search, and as the baseline the whole day listed (as the desk did before it listed a page).
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{Timelike, Utc};
 use placecode_core::venue::VenueInput;
 use placecode_store::CheckInContext;
 use placecode_store::Store;
@@ -178,8 +180,83 @@ fn row(name: &str, t: &[Duration]) -> String {
     )
 }
 
+const BUSY_DAY: usize = 20_000;
+
+/// A door's busy day: 1,000 people declared now, then `BUSY_DAY` more check-ins of theirs since
+/// this morning (Beijing time).
+fn busy_day() -> Fixture {
+    let mut d = desk();
+    seed(&mut d, 1000, 0);
+    let now = d.ctx.now;
+    d.store
+        .with_transaction(|tx| {
+            let (venue_id, operator_id): (String, String) =
+                tx.query_row("SELECT venue_id, operator_id FROM visits LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let ids: Vec<String> =
+                tx.prepare("SELECT id FROM people")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let mut stmt = tx.prepare(
+                "INSERT INTO visits (id, person_id, venue_id, way_in, operator_id, trip_code_checked, colour,
+                    health_code, reasons, at, desk_id)
+                 VALUES (?1, ?2, ?3, 'last4', ?4, 1, 'green', 'green', '[]', ?5, 'bench')",
+            )?;
+            // Spread over the Beijing day so far (at least the last ten minutes).
+            let since =
+                now.with_timezone(&placecode_core::checkin::shanghai()).time().num_seconds_from_midnight().max(600);
+            for i in 0..BUSY_DAY {
+                let at = now - chrono::Duration::seconds(i64::from(since) * i as i64 / BUSY_DAY as i64);
+                stmt.execute(rusqlite::params![
+                    uuid::Uuid::now_v7().to_string(),
+                    ids[i % ids.len()],
+                    venue_id,
+                    operator_id,
+                    at.to_rfc3339()
+                ])?;
+            }
+            Ok(())
+        })
+        .expect("visits");
+    d
+}
+
+/// `runs` times the day's list with `query`, listing `limit`: the sorted times and the answer's
+/// size as the desk sends it to its screen (JSON).
+fn day_list(d: &Fixture, query: &str, limit: usize, runs: usize) -> (Vec<Duration>, usize, usize) {
+    let mut times = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let s = d.store.today(query, limit, d.ctx.now).expect("today");
+        times.push(t.elapsed());
+        last = Some(s);
+    }
+    times.sort();
+    let s = last.expect("runs");
+    (times, serde_json::to_vec(&s).expect("json").len(), s.total)
+}
+
 fn main() {
     let mut out = Vec::new();
+
+    let busy = busy_day();
+    let (whole, whole_bytes, whole_total) = day_list(&busy, "", usize::MAX, 20);
+    let (page, page_bytes, page_total) = day_list(&busy, "", placecode_core::checkin::LIST_PAGE, 20);
+    let four = id_number(7)[14..].to_owned();
+    let (found, found_bytes, found_total) = day_list(&busy, &four, placecode_core::checkin::LIST_PAGE, 20);
+    assert_eq!((whole_total, page_total), (BUSY_DAY + 1000, BUSY_DAY + 1000), "the day counted in full");
+    drop(busy);
+    let kb = |b: usize| format!("{:.0} kB", b as f64 / 1000.0);
+    out.push(format!("今日登记 with {BUSY_DAY} check-ins today:"));
+    out.push(String::new());
+    out.push("| day list | samples | p50 ms | p99 ms | p99.9 ms | max ms | answer |".into());
+    out.push("|---|---|---|---|---|---|---|".into());
+    out.push(format!("{} {} |", row("baseline: the whole day listed", &whole), kb(whole_bytes)));
+    out.push(format!("{} {} |", row("counts, the newest 200 listed", &page), kb(page_bytes)));
+    out.push(format!(
+        "{} {} |",
+        row(&format!("a search by four digits ({found_total} matches), 200 listed"), &found),
+        kb(found_bytes)
+    ));
+    out.push(String::new());
 
     let mut empty = desk();
     seed(&mut empty, 1000, 0);

@@ -31,11 +31,41 @@ pub(super) fn helped_by(stored: Option<String>) -> Option<String> {
     })
 }
 
+/// A stored colour; one this desk does not know is shown as red, never as green.
+fn colour_of(stored: &str) -> Colour {
+    Colour::parse(stored).unwrap_or(Colour::Red)
+}
+
+/// A stored way in; one this desk does not know is shown as 手工登记.
+fn way_in_of(stored: &str) -> WayIn {
+    WayIn::parse(stored).unwrap_or(WayIn::Manual)
+}
+
+/// A row of the day's list query, masked as the list shows it.
+fn visit_row(r: &rusqlite::Row) -> rusqlite::Result<VisitRow> {
+    let name: String = r.get(2)?;
+    let id_number: String = r.get(3)?;
+    Ok(VisitRow {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        masked_name: shown_name(&name),
+        masked_id: mask::id_number(&id_number),
+        colour: colour_of(&r.get::<_, String>(4)?),
+        way_in: way_in_of(&r.get::<_, String>(5)?),
+        operator_name: r.get(6)?,
+        helped_by: helped_by(r.get(7)?),
+        trip_code_checked: r.get(8)?,
+        sync_state: r.get(9)?,
+        present: r.get(10)?,
+        entrance: r.get(11)?,
+    })
+}
+
 impl Store {
     /// Today's check-ins (Asia/Shanghai day), masked, with counts; `query` searches the name,
-    /// the last four ID characters or the time (HH:MM).
-    pub fn today(&self, query: &str, now: DateTime<Utc>) -> Result<TodaySummary> {
-        self.visits_on(now.with_timezone(&shanghai()).date_naive(), query, now)
+    /// the last four ID characters or the time (HH:MM); the newest `limit` are listed.
+    pub fn today(&self, query: &str, limit: usize, now: DateTime<Utc>) -> Result<TodaySummary> {
+        self.visits_on(now.with_timezone(&shanghai()).date_naive(), query, limit, now)
     }
 
     /// A day still within the retention window, and not after today (Beijing time).
@@ -52,72 +82,63 @@ impl Store {
     }
 
     /// A day's check-ins at this desk (Beijing time), counted and masked, newest first; searched
-    /// by name, last four or time (HH:MM).
-    pub fn visits_on(&self, day: NaiveDate, query: &str, now: DateTime<Utc>) -> Result<TodaySummary> {
+    /// by name, last four or time (HH:MM). Every match is counted; the newest `limit` are
+    /// listed (a busy day's tens of thousands would not fit a screen, nor go over IPC at every
+    /// keystroke).
+    pub fn visits_on(&self, day: NaiveDate, query: &str, limit: usize, now: DateTime<Utc>) -> Result<TodaySummary> {
         self.check_day(day, now)?;
         let (start, end) = day_bounds(day)?;
-        let mut stmt = self.conn.prepare(
+        let (start, end) = (rfc3339(start), rfc3339(end));
+        let q = normalize::clean(query);
+        let mut summary = TodaySummary::default();
+        let listed =
             "SELECT v.id, v.at, p.name, p.id_number, v.colour, v.way_in, o.name, v.helper, v.trip_code_checked,
                     v.sync_state, v.present, c.label
              FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN operators o ON o.id = v.operator_id
              LEFT JOIN codes c ON c.code = v.code
-             WHERE v.at >= ?1 AND v.at < ?2 ORDER BY v.at DESC",
-        )?;
-        let q = normalize::clean(query);
-        let mut summary = TodaySummary::default();
-        // A visit as listed, with what the search looks in (the name, the whole number).
-        struct Listed {
-            name: String,
-            id_number: String,
-            visit: VisitRow,
+             WHERE v.at >= ?1 AND v.at < ?2 ORDER BY v.at DESC";
+        if q.is_empty() {
+            // The whole day: counted by the database over the visits alone, and only the newest
+            // `limit` read with their people (a station's day is 100,000 check-ins).
+            let mut counts = self.conn.prepare(
+                "SELECT colour, way_in, sync_state = 'synced', count(*) FROM visits
+                 WHERE at >= ?1 AND at < ?2 GROUP BY 1, 2, 3",
+            )?;
+            let mut rows = counts.query(params![start, end])?;
+            while let Some(r) = rows.next()? {
+                let n = usize::try_from(r.get::<_, i64>(3)?).unwrap_or(0);
+                summary.count(colour_of(&r.get::<_, String>(0)?), way_in_of(&r.get::<_, String>(1)?), r.get(2)?, n);
+            }
+            let mut stmt = self.conn.prepare(&format!("{listed} LIMIT ?3"))?;
+            let mut rows = stmt.query(params![start, end, i64::try_from(limit).unwrap_or(i64::MAX)])?;
+            while let Some(r) = rows.next()? {
+                summary.visits.push(visit_row(r)?);
+            }
+        } else {
+            // A search looks in each person's name and number, and the time: every visit of the
+            // day is read, the matches counted, and the newest `limit` of them listed.
+            let q_upper = q.to_ascii_uppercase();
+            let mut stmt = self.conn.prepare(listed)?;
+            let mut rows = stmt.query(params![start, end])?;
+            while let Some(r) = rows.next()? {
+                let at: String = r.get(1)?;
+                let name: String = r.get(2)?;
+                let id_number: String = r.get(3)?;
+                let matches = name.contains(&q)
+                    || id_number.ends_with(&q_upper)
+                    || DateTime::parse_from_rfc3339(&at)
+                        .is_ok_and(|t| t.with_timezone(&shanghai()).format("%H:%M").to_string().starts_with(&q));
+                if !matches {
+                    continue;
+                }
+                let synced = r.get::<_, String>(9)? == "synced";
+                summary.count(colour_of(&r.get::<_, String>(4)?), way_in_of(&r.get::<_, String>(5)?), synced, 1);
+                if summary.visits.len() < limit {
+                    summary.visits.push(visit_row(r)?);
+                }
+            }
         }
-        let rows = stmt.query_map(params![rfc3339(start), rfc3339(end)], |r| {
-            let name: String = r.get(2)?;
-            let id_number: String = r.get(3)?;
-            let visit = VisitRow {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                masked_name: shown_name(&name),
-                masked_id: mask::id_number(&id_number),
-                colour: Colour::parse(&r.get::<_, String>(4)?).unwrap_or(Colour::Red),
-                way_in: WayIn::parse(&r.get::<_, String>(5)?).unwrap_or(WayIn::Manual),
-                operator_name: r.get(6)?,
-                helped_by: helped_by(r.get(7)?),
-                trip_code_checked: r.get(8)?,
-                sync_state: r.get(9)?,
-                present: r.get(10)?,
-                entrance: r.get(11)?,
-            };
-            Ok(Listed { name, id_number, visit })
-        })?;
-        for row in rows {
-            let Listed { name, id_number, visit } = row?;
-            let local = DateTime::parse_from_rfc3339(&visit.at)
-                .map(|t| t.with_timezone(&shanghai()).format("%H:%M").to_string());
-            let matches = q.is_empty()
-                || name.contains(&q)
-                || id_number.ends_with(&q.to_ascii_uppercase())
-                || local.as_deref().is_ok_and(|t| t.starts_with(&q));
-            if !matches {
-                continue;
-            }
-            summary.total += 1;
-            match visit.colour {
-                Colour::Green => summary.green += 1,
-                Colour::Yellow => summary.yellow += 1,
-                Colour::Red => summary.red += 1,
-            }
-            match visit.way_in {
-                WayIn::IdNumber => summary.by_id_number += 1,
-                WayIn::Last4 => summary.by_last4 += 1,
-                WayIn::Declaration => summary.by_declaration += 1,
-                WayIn::Manual => summary.by_manual += 1,
-            }
-            if visit.sync_state != "synced" {
-                summary.pending_sync += 1;
-            }
-            summary.visits.push(visit);
-        }
+        summary.more = checkin::more_to_show(summary.total, summary.visits.len());
         Ok(summary)
     }
 
@@ -158,8 +179,8 @@ impl Store {
                     document: if full { number.clone() } else { mask::id_number(&number) },
                     phone: if full { r.get::<_, Option<String>>(3)?.unwrap_or_default() } else { String::new() },
                     address: if full { r.get(4)? } else { String::new() },
-                    colour: Colour::parse(&r.get::<_, String>(5)?).unwrap_or(Colour::Red),
-                    way_in: WayIn::parse(&r.get::<_, String>(6)?).unwrap_or(WayIn::Manual),
+                    colour: colour_of(&r.get::<_, String>(5)?),
+                    way_in: way_in_of(&r.get::<_, String>(6)?),
                     operator: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
                     helped_by: helped_by(helper).unwrap_or_default(),
                     trip_code_checked: r.get(9)?,

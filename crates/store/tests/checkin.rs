@@ -1,7 +1,7 @@
 //! The check-in desk (R5 to R8, R11) against a real SQLite file.
 
 use chrono::{Duration, TimeZone, Utc};
-use placecode_core::checkin::{HelperInput, Lookup, WayIn};
+use placecode_core::checkin::{HelperInput, Lookup, WayIn, LIST_PAGE};
 use placecode_core::decision::Colour;
 use placecode_core::sync::ChangeKind;
 use placecode_core::venue::VenueInput;
@@ -403,7 +403,7 @@ fn r12_a_plain_database_is_encrypted_in_place_with_nothing_lost() {
     assert_eq!(store.visit_count().unwrap(), 2);
     assert_eq!(store.schema_version().unwrap(), version);
     assert_eq!(store.sign_in("张敏", "246813", ctx.now).unwrap().name, "张敏");
-    let today = store.today("", ctx.now).unwrap();
+    let today = store.today("", LIST_PAGE, ctx.now).unwrap();
     assert_eq!(today.total, 2);
     let bytes = raw_bytes(&path);
     assert!(!bytes.starts_with(b"SQLite format 3"));
@@ -897,7 +897,7 @@ fn r6_a_guardian_registers_a_child_and_an_elderly_father_each_with_their_own_rel
     let results = d.store.register_manual(&guardian, &family, &relations, &d.ctx).unwrap();
     assert_eq!(results.len(), 2);
     assert!(results.iter().all(|r| r.way_in == WayIn::Manual && r.colour == Colour::Green));
-    let today = d.store.today("", d.ctx.now).unwrap();
+    let today = d.store.today("", LIST_PAGE, d.ctx.now).unwrap();
     assert_eq!((today.total, today.by_manual, today.pending_sync), (2, 2, 2));
     let mut helped: Vec<_> = today.visits.iter().filter_map(|v| v.helped_by.clone()).collect();
     helped.sort();
@@ -924,15 +924,76 @@ fn r8_r11_today_lists_person_place_time_operator_and_trip_code_check() {
     let yesterday = CheckInContext { now: Utc.with_ymd_and_hms(2026, 11, 26, 15, 59, 0).unwrap(), ..d.ctx.clone() };
     d.store.declare(&person("李秀英", ELDER), &yesterday).unwrap();
 
-    let t = d.store.today("", noon.now).unwrap();
+    let t = d.store.today("", LIST_PAGE, noon.now).unwrap();
     assert_eq!((t.total, t.green, t.by_declaration), (2, 2, 2));
     assert_eq!(t.visits[0].masked_name, "刘*");
     assert!(!t.visits[0].trip_code_checked && t.visits[1].trip_code_checked);
     assert_eq!(t.visits[1].operator_name.as_deref(), Some("张敏"));
-    assert_eq!(d.store.today("王", noon.now).unwrap().total, 1);
-    assert_eq!(d.store.today("0014", noon.now).unwrap().total, 2);
-    assert_eq!(d.store.today("12:0", noon.now).unwrap().total, 1, "12:05 Shanghai time");
-    assert_eq!(d.store.today("'; DROP TABLE visits;--", noon.now).unwrap().total, 0);
+    assert_eq!(d.store.today("王", LIST_PAGE, noon.now).unwrap().total, 1);
+    assert_eq!(d.store.today("0014", LIST_PAGE, noon.now).unwrap().total, 2);
+    assert_eq!(d.store.today("12:0", LIST_PAGE, noon.now).unwrap().total, 1, "12:05 Shanghai time");
+    assert_eq!(d.store.today("'; DROP TABLE visits;--", LIST_PAGE, noon.now).unwrap().total, 0);
+}
+
+#[test]
+fn a_busy_day_is_counted_in_full_and_lists_only_the_newest() {
+    let mut d = desk();
+    let nine = Utc.with_ymd_and_hms(2026, 11, 27, 1, 0, 0).unwrap(); // 09:00 Shanghai time
+    for i in 0..7u64 {
+        let ctx = CheckInContext { now: nine + Duration::minutes(i as i64), ..d.ctx.clone() };
+        let name = if i % 2 == 0 { "王芳" } else { "刘洋" };
+        d.store.declare(&person(name, &placecode_core::identity::sample_resident_id(i)), &ctx).unwrap();
+    }
+    let later = nine + Duration::hours(1);
+
+    let t = d.store.today("", 3, later).unwrap();
+    assert_eq!((t.total, t.green, t.by_declaration, t.pending_sync), (7, 7, 7, 7), "every check-in counted");
+    let shown: Vec<_> = t.visits.iter().map(|v| clock(&v.at)).collect();
+    assert_eq!(shown, ["09:06", "09:05", "09:04"], "the newest three, newest first");
+    assert_eq!(t.more, 4, "显示更多 lists the other four");
+
+    // A search counts every match, and lists the newest of them.
+    let wang = d.store.today("王", 2, later).unwrap();
+    assert_eq!((wang.total, wang.visits.len()), (4, 2));
+    assert_eq!(wang.visits.iter().map(|v| clock(&v.at)).collect::<Vec<_>>(), ["09:06", "09:04"]);
+
+    // Asked for more than there are: all of them.
+    let all = d.store.today("", LIST_PAGE, later).unwrap();
+    assert_eq!((all.visits.len(), all.more), (7, 0));
+
+    // The whole day is counted by the database, a search row by row: the same counts.
+    d.store
+        .with_transaction(|tx| {
+            tx.execute(
+                "UPDATE visits SET sync_state = 'synced' WHERE at < ?1",
+                [nine + Duration::minutes(2)].map(|t| t.to_rfc3339()),
+            )?;
+            tx.execute(
+                "UPDATE visits SET sync_state = 'failed', colour = 'yellow', way_in = 'last4' WHERE at >= ?1",
+                [nine + Duration::minutes(6)].map(|t| t.to_rfc3339()),
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let whole = d.store.today("", 2, later).unwrap();
+    let searched = d.store.today("09:0", 2, later).unwrap();
+    let counts = |t: &placecode_core::checkin::TodaySummary| {
+        (t.total, t.green, t.yellow, t.red, t.by_declaration, t.by_last4, t.pending_sync, t.visits.len(), t.more)
+    };
+    assert_eq!(counts(&whole), (7, 6, 1, 0, 6, 1, 5, 2, 5), "a state other than synced is pending");
+    assert_eq!(counts(&searched), counts(&whole));
+    assert_eq!(whole.visits, searched.visits);
+    let day = nine.with_timezone(&placecode_core::checkin::shanghai()).date_naive();
+    assert_eq!(d.store.visits_on(day, "刘", 1, later).unwrap().visits.len(), 1);
+}
+
+/// 09:04, Shanghai time, of a stored instant.
+fn clock(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .unwrap()
+        .with_timezone(&placecode_core::checkin::shanghai())
+        .format("%H:%M")
+        .to_string()
 }
 
 fn field_of(e: &Error) -> (&'static str, String, String) {
@@ -1339,11 +1400,11 @@ fn r11_a_days_check_ins_export_to_xlsx_masked_or_in_full_with_a_reason() {
     let day = yesterday.now.with_timezone(&placecode_store::shanghai()).date_naive();
 
     // Another day's list, not today's.
-    let list = d.store.visits_on(day, "", d.ctx.now).unwrap();
+    let list = d.store.visits_on(day, "", LIST_PAGE, d.ctx.now).unwrap();
     assert_eq!((list.total, list.visits[0].masked_name.as_str()), (1, "王*"));
-    let future = d.store.visits_on(day + Duration::days(2), "", d.ctx.now).unwrap_err();
+    let future = d.store.visits_on(day + Duration::days(2), "", LIST_PAGE, d.ctx.now).unwrap_err();
     assert_eq!(field_of(&future), ("invalid", "date".into(), "日期：不能晚于今天".into()));
-    let gone = d.store.visits_on(day - Duration::days(40), "", d.ctx.now).unwrap_err();
+    let gone = d.store.visits_on(day - Duration::days(40), "", LIST_PAGE, d.ctx.now).unwrap_err();
     assert_eq!(field_of(&gone).1, "date");
 
     let cells = |bytes: Vec<u8>| -> Vec<Vec<String>> {

@@ -6,6 +6,7 @@ mod common;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::{person, resident_id, venue_input};
+use placecode_core::checkin::LIST_PAGE;
 use placecode_core::occupancy::{inside, Event};
 use placecode_store::{CheckInContext, Store};
 use proptest::prelude::*;
@@ -269,7 +270,7 @@ fn todays_list_names_the_entrance_of_a_check_in_by_code() {
     store.declare(&person("王建国", &resident_id(501)), &by_code).unwrap();
     store.declare(&person("李娜", &resident_id(502)), &CheckInContext { now: Utc::now(), ..ctx }).unwrap();
     let day = Utc::now().with_timezone(&placecode_core::checkin::shanghai()).date_naive();
-    let listed = store.visits_on(day, "", Utc::now()).unwrap();
+    let listed = store.visits_on(day, "", LIST_PAGE, Utc::now()).unwrap();
     let mut entrances: Vec<Option<String>> = listed.visits.iter().map(|v| v.entrance.clone()).collect();
     entrances.sort();
     assert_eq!(entrances, [None, Some("南门".to_owned())]);

@@ -59,7 +59,7 @@ describe('TodayList', () => {
   it('shows the counts by colour and by way in', async () => {
     render(TodayList, { onsignedout: vi.fn() });
     expect(await screen.findByTestId('today-total')).toHaveTextContent('3');
-    expect(today).toHaveBeenCalledWith('');
+    expect(today).toHaveBeenCalledWith('', undefined);
     expect(screen.getByTestId('today-green')).toHaveTextContent('1');
     expect(screen.getByTestId('today-yellow')).toHaveTextContent('1');
     expect(screen.getByTestId('today-red')).toHaveTextContent('1');
@@ -118,7 +118,7 @@ describe('TodayList', () => {
 
     await user.type(screen.getByPlaceholderText('搜索姓名、证件号码后四位或时间（如 14:05）'), '0011');
 
-    await waitFor(() => expect(today).toHaveBeenCalledWith('0011'));
+    await waitFor(() => expect(today).toHaveBeenCalledWith('0011', undefined));
     expect(today).toHaveBeenCalledTimes(1);
     await waitFor(() => expect(screen.getAllByTestId('today-row')).toHaveLength(1));
     expect(screen.getByTestId('today-total')).toHaveTextContent('1');
@@ -132,7 +132,7 @@ describe('TodayList', () => {
 
     await user.type(screen.getByTestId('today-search'), '23:59{Enter}');
 
-    expect(today).toHaveBeenCalledWith('23:59');
+    expect(today).toHaveBeenCalledWith('23:59', undefined);
     expect(await screen.findByText('没有找到与“23:59”相符的登记记录。')).toBeInTheDocument();
   });
 
@@ -171,6 +171,54 @@ describe('after a sync', () => {
     events.emit(syncStatus({ pending: 0 }));
     await waitFor(() => expect(today).toHaveBeenCalledTimes(2));
     await waitFor(() => expect(screen.getAllByText('已同步').length).toBeGreaterThan(0));
+  });
+});
+
+describe('a busy day', () => {
+  /** `n` rows of a day, newest first. */
+  function rows(n: number, from = 0) {
+    return Array.from({ length: n }, (_, i) => visitRow({ id: `busy-${from + i}` }));
+  }
+
+  it('counts every check-in, lists the newest, and 显示更多 lists the next page, kept on reload', async () => {
+    const { mockSyncEvents } = await import('../test/syncEvents');
+    const { syncStatus } = await import('../test/fixtures');
+    const events = mockSyncEvents();
+    const user = userEvent.setup();
+    today.mockResolvedValue(todaySummary(rows(200), { total: 20_450, green: 20_450, more: 200 }));
+    render(TodayList, { onsignedout: vi.fn() });
+
+    expect(await screen.findByTestId('today-total')).toHaveTextContent('20450');
+    expect(screen.getAllByTestId('today-row')).toHaveLength(200);
+    expect(screen.getByTestId('today-shown-of')).toHaveTextContent('显示最新的 200 条，共 20450 条；更早的记录请搜索或导出Excel。');
+
+    today.mockResolvedValue(todaySummary(rows(400), { total: 20_450, green: 20_450, more: 200 }));
+    await user.click(screen.getByTestId('today-more'));
+    expect(today).toHaveBeenLastCalledWith('', 400);
+    await waitFor(() => expect(screen.getAllByTestId('today-row')).toHaveLength(400));
+    expect(screen.getByTestId('today-shown-of')).toHaveTextContent('显示最新的 400 条，共 20450 条');
+    expect(screen.getByTestId('today-more')).toHaveTextContent('再显示 200 条');
+
+    // A sync's reload keeps the rows shown.
+    await waitFor(() => expect(events.listening()).toBe(1));
+    events.emit(syncStatus({ pending: 5 }));
+    events.emit(syncStatus({ pending: 2 }));
+    await waitFor(() => expect(today).toHaveBeenLastCalledWith('', 400));
+
+    // A new search starts again at its first page.
+    today.mockResolvedValue(todaySummary(rows(3), { total: 3 }));
+    await user.type(screen.getByTestId('today-search'), '0011{Enter}');
+    expect(today).toHaveBeenLastCalledWith('0011', undefined);
+    await waitFor(() => expect(screen.getAllByTestId('today-row')).toHaveLength(3));
+    expect(screen.queryByTestId('today-shown-of')).toBeNull();
+    expect(screen.queryByTestId('today-more')).toBeNull();
+  });
+
+  it('offers no more past the most the desk lists, and says where the rest are', async () => {
+    today.mockResolvedValue(todaySummary(rows(50), { total: 9_000, more: 0 }));
+    render(TodayList, { onsignedout: vi.fn() });
+    expect(await screen.findByTestId('today-shown-of')).toHaveTextContent('共 9000 条；更早的记录请搜索或导出Excel');
+    expect(screen.queryByTestId('today-more')).toBeNull();
   });
 });
 

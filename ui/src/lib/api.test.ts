@@ -151,7 +151,7 @@ describe('commands', () => {
       ['report_incident', { visitId: 'visit-1', input: incident }],
       ['advance_incident', { id: 'i-1', status: 'handed_over', note: '已交社区转运' }],
       ['incidents', undefined],
-      ['today', { query: '14:0' }],
+      ['today', { query: '14:0', limit: null }],
       ['risk_status', undefined],
     ]);
   });

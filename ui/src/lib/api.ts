@@ -228,9 +228,12 @@ export function incidentPlaces(): Promise<IncidentPlaces> {
   return call<IncidentPlaces>('incident_places');
 }
 
-/** A day's check-ins (2026-11-27, Beijing time), counted and masked. Field error: date. */
-export function dayVisits(date: string, query: string): Promise<TodaySummary> {
-  return call<TodaySummary>('day_visits', { date, query });
+/**
+ * A day's check-ins (2026-11-27, Beijing time), counted and masked; the newest `limit` listed
+ * (one page unless given; `more` says how many 显示更多 adds). Field error: date.
+ */
+export function dayVisits(date: string, query: string, limit?: number): Promise<TodaySummary> {
+  return call<TodaySummary>('day_visits', { date, query, limit: limit ?? null });
 }
 
 /** Saves a day's check-ins as a masked Excel workbook; the path, or null when cancelled. */
@@ -279,9 +282,12 @@ export function incidents(): Promise<Incident[]> {
   return call<Incident[]>('incidents');
 }
 
-/** Today's check-ins and counts; `query` searches the name, the last four or the time (HH:MM). */
-export function today(query: string): Promise<TodaySummary> {
-  return call<TodaySummary>('today', { query });
+/**
+ * Today's check-ins and counts; `query` searches the name, the last four or the time (HH:MM).
+ * Every match is counted, the newest `limit` listed (one page unless given).
+ */
+export function today(query: string, limit?: number): Promise<TodaySummary> {
+  return call<TodaySummary>('today', { query, limit: limit ?? null });
 }
 
 // ---- risk list (风险名单) --------------------------------------------------------------------

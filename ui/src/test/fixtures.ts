@@ -131,6 +131,7 @@ export function todaySummary(visits: VisitRow[], overrides: Partial<TodaySummary
     by_manual: count((v) => v.way_in === 'manual'),
     pending_sync: count((v) => v.sync_state !== 'synced'),
     visits,
+    more: 0,
     ...overrides,
   };
 }

@@ -438,6 +438,29 @@ pub struct VisitRow {
     pub entrance: Option<String>,
 }
 
+/// How many of a day's check-ins a list shows at first, newest first; each 显示更多 shows as many
+/// again. A busy door makes tens of thousands a day: the counts cover them all, the list the
+/// newest, and a search finds any.
+pub const LIST_PAGE: usize = 200;
+
+/// The most a day's list shows however often 显示更多 is pressed; beyond it, a search or the
+/// Excel export.
+pub const LIST_MAX: usize = 5_000;
+
+/// How many rows a list asked for `asked` shows: one page unless asked, at least one, at most
+/// [`LIST_MAX`].
+pub fn list_limit(asked: Option<usize>) -> usize {
+    asked.unwrap_or(LIST_PAGE).clamp(1, LIST_MAX)
+}
+
+/// How many more rows 显示更多 shows after `listed` of `total`: a page, or what is left, and none
+/// past [`LIST_MAX`].
+pub fn more_to_show(total: usize, listed: usize) -> usize {
+    total.saturating_sub(listed).min(LIST_PAGE).min(LIST_MAX.saturating_sub(listed))
+}
+
+/// A day's check-ins: the counts of every one that matches, and the newest of them (at most the
+/// limit asked for).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TodaySummary {
@@ -450,12 +473,55 @@ pub struct TodaySummary {
     pub by_declaration: usize,
     pub by_manual: usize,
     pub pending_sync: usize,
+    /// The newest matches, newest first.
     pub visits: Vec<VisitRow>,
+    /// How many more 显示更多 would list (0: none, or the most a list shows).
+    pub more: usize,
+}
+
+impl TodaySummary {
+    /// Counts `n` check-ins of one colour and way in, synced or not (waiting, or any state a
+    /// newer desk may add: not confirmed by the centre).
+    pub fn count(&mut self, colour: Colour, way_in: WayIn, synced: bool, n: usize) {
+        self.total += n;
+        *match colour {
+            Colour::Green => &mut self.green,
+            Colour::Yellow => &mut self.yellow,
+            Colour::Red => &mut self.red,
+        } += n;
+        *match way_in {
+            WayIn::IdNumber => &mut self.by_id_number,
+            WayIn::Last4 => &mut self.by_last4,
+            WayIn::Declaration => &mut self.by_declaration,
+            WayIn::Manual => &mut self.by_manual,
+        } += n;
+        if !synced {
+            self.pending_sync += n;
+        }
+    }
 }
 
 #[cfg(test)]
 mod form_tests {
     use super::*;
+
+    #[test]
+    fn a_list_shows_one_page_unless_asked_and_never_more_than_the_most() {
+        assert_eq!(list_limit(None), LIST_PAGE);
+        assert_eq!(list_limit(Some(400)), 400);
+        assert_eq!(list_limit(Some(0)), 1);
+        assert_eq!(list_limit(Some(usize::MAX)), LIST_MAX);
+    }
+
+    #[test]
+    fn more_is_a_page_or_what_is_left_and_nothing_past_the_most() {
+        assert_eq!(more_to_show(20_000, LIST_PAGE), LIST_PAGE);
+        assert_eq!(more_to_show(250, LIST_PAGE), 50);
+        assert_eq!(more_to_show(200, 200), 0);
+        assert_eq!(more_to_show(3, 7), 0, "never negative");
+        assert_eq!(more_to_show(20_000, LIST_MAX - 10), 10);
+        assert_eq!(more_to_show(20_000, LIST_MAX), 0);
+    }
 
     fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()

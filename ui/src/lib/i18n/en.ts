@@ -822,6 +822,8 @@ const en: Messages = {
     tripNoLabel: 'Not checked',
     empty: 'No check-ins yet today.',
     emptySearch: 'No check-ins match “{query}”.',
+    shownOf: 'Showing the newest {shown} of {total}; search or export to Excel for earlier ones.',
+    more: 'Show {n} more',
   },
   incidents: {
     title: 'Incidents',

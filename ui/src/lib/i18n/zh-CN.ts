@@ -821,6 +821,8 @@ const zhCN = {
     tripNoLabel: '未查验',
     empty: '今天还没有登记记录。',
     emptySearch: '没有找到与“{query}”相符的登记记录。',
+    shownOf: '显示最新的 {shown} 条，共 {total} 条；更早的记录请搜索或导出Excel。',
+    more: '再显示 {n} 条',
   },
   incidents: {
     title: '异常处置',
