@@ -786,17 +786,26 @@ pub fn update_status(desk: State<'_, Desk>) -> DeskResult<crate::update::UpdateS
     desk.updater()?.status()
 }
 
-/// 检查更新: asks the centre now (admin only).
+/// 检查更新: asks the centre now (admin only); every screen hears the answer (设置's mark).
 #[tauri::command]
-pub async fn update_check(desk: State<'_, Desk>) -> DeskResult<crate::update::UpdateStatus> {
-    desk.updater()?.check(&desk.sync).await
+pub async fn update_check(app: tauri::AppHandle, desk: State<'_, Desk>) -> DeskResult<crate::update::UpdateStatus> {
+    let status = desk.updater()?.check(&desk.sync).await?;
+    let _ = tauri::Emitter::emit(&app, crate::update::STATUS_EVENT, status.clone());
+    Ok(status)
 }
 
 /// 安装并重启: downloads the offered release, checks its signature with this desk's release key,
 /// installs it and restarts the desk into it (admin only). Queued records wait in the database.
+/// A failure is told to every screen (an offer withdrawn meanwhile goes from 设置's mark).
 #[tauri::command]
 pub async fn update_install(app: tauri::AppHandle, desk: State<'_, Desk>) -> DeskResult<()> {
-    desk.updater()?.install(&desk.sync).await?;
+    let updater = desk.updater()?;
+    if let Err(e) = updater.install(&desk.sync).await {
+        if let Ok(status) = updater.status() {
+            let _ = tauri::Emitter::emit(&app, crate::update::STATUS_EVENT, status);
+        }
+        return Err(e);
+    }
     desk.session()?.sign_out();
     app.restart()
 }

@@ -305,7 +305,7 @@ pub fn run() {
                     let desk = handle.state::<Desk>();
                     if let Ok(u) = desk.updater() {
                         if let Ok(status) = u.check(&desk.sync).await {
-                            let _ = tauri::Emitter::emit(&handle, "update-status", status);
+                            let _ = tauri::Emitter::emit(&handle, update::STATUS_EVENT, status);
                         }
                     }
                     tokio::time::sleep(update::CHECK_EVERY).await;

@@ -12,6 +12,9 @@ use serde::Serialize;
 
 use crate::{DeskError, DeskResult};
 
+/// The event every screen hears an update status by (after each check, and a failed install).
+pub const STATUS_EVENT: &str = "update-status";
+
 /// Between two checks while the desk runs.
 pub const CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 /// After start, before the first check (the desk's own start-up comes first).
@@ -34,6 +37,39 @@ pub struct UpdateStatus {
     pub error: Option<String>,
     /// An installation is under way (a second one is refused).
     pub installing: bool,
+    /// The version this one replaced on this desk (an update installed, by the desk itself or
+    /// its IT office): 设置 says 已从 … 更新到 … while it runs.
+    pub updated_from: Option<String>,
+}
+
+/// The file in the desk's data folder naming the version that last started on it, and on a
+/// second line the version that one replaced.
+pub const LAST_VERSION_FILE: &str = "last-version";
+
+/// The version `current` replaced on `data_dir`, from the file that names the version started
+/// last (updated for this start). A missing, unreadable or odd file, or an older program started
+/// on the folder (put back by the IT office), is no update.
+fn updated_from(data_dir: &Path, current: &str) -> Option<String> {
+    let file = data_dir.join(LAST_VERSION_FILE);
+    let text = std::fs::read(&file)
+        .ok()
+        .filter(|bytes| bytes.len() <= 128)
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_default();
+    let mut lines = text.lines().map(str::trim);
+    let (last, before) = (lines.next().unwrap_or(""), lines.next());
+    let newer = |old: &str| placecode_core::release::is_newer(old, current).then(|| old.to_owned());
+    let from = if last == current { before.and_then(newer) } else { newer(last) };
+    let kept = match &from {
+        Some(old) => format!("{current}\n{old}"),
+        None => current.to_owned(),
+    };
+    if kept != text {
+        if let Err(e) = std::fs::write(&file, kept) {
+            eprintln!("placecode-desk: cannot note the version started: {}", e.kind());
+        }
+    }
+    from
 }
 
 /// Why a desk cannot update itself: its IT office installs new versions.
@@ -92,6 +128,7 @@ impl Updater {
                 offered: None,
                 error: None,
                 installing: false,
+                updated_from: updated_from(data_dir, current),
             }),
         }
     }
@@ -435,5 +472,29 @@ mod tests {
         std::fs::copy(key, dir.path().join(KEY_FILE)).unwrap();
         let u = Updater::new("0.1.0", Some(dir.path()), Some(PackageFormat::Deb), dir.path());
         assert_eq!(u.status().unwrap().unavailable, None);
+    }
+
+    #[test]
+    fn a_newer_version_says_which_it_replaced_while_it_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let started = |version: &str| Updater::new(version, None, None, dir.path()).status().unwrap().updated_from;
+        assert_eq!(started("0.1.0"), None, "a new desk was not updated");
+        assert_eq!(started("0.1.0"), None);
+        assert_eq!(started("0.2.0").as_deref(), Some("0.1.0"));
+        assert_eq!(started("0.2.0").as_deref(), Some("0.1.0"), "at every start of 0.2.0");
+        assert_eq!(started("0.3.0").as_deref(), Some("0.2.0"));
+        // An older program on the same folder (put back by the IT office) is no update, and the
+        // newer one started after it again says what it replaced.
+        assert_eq!(started("0.1.5"), None);
+        assert_eq!(started("0.3.0").as_deref(), Some("0.1.5"));
+        // What the file holds is never shown unless it is a version older than this one.
+        for odd in ["<script>alert(1)</script>", "0.1", "", "\u{202E}0.1.0", "0.4.0", "0.4.0\n0.1.0", &"9".repeat(200)]
+        {
+            std::fs::write(dir.path().join(LAST_VERSION_FILE), odd).unwrap();
+            assert_eq!(started("0.3.0"), None, "{odd}");
+        }
+        std::fs::write(dir.path().join(LAST_VERSION_FILE), "0.3.0\n<b>0.1.0</b>").unwrap();
+        assert_eq!(started("0.3.0"), None);
+        assert_eq!(std::fs::read_to_string(dir.path().join(LAST_VERSION_FILE)).unwrap(), "0.3.0");
     }
 }

@@ -23,6 +23,7 @@ import {
   visitRow,
 } from './test/fixtures';
 import { mockSyncEvents } from './test/syncEvents';
+import type { UpdateStatus } from './lib/types';
 
 const served = venue({ id: 'v-served', name: '开封宾馆', served: true });
 const other = venue({ id: 'v-other', name: '鼓楼区便民超市' });
@@ -44,7 +45,38 @@ beforeEach(() => {
   vi.mocked(api.syncRejected).mockResolvedValue([]);
   mockSyncEvents();
   vi.mocked(api.onUpdateStatus).mockResolvedValue(() => {});
-  vi.mocked(api.updateStatus).mockResolvedValue({ current: '0.1.0', unavailable: null, checked_at: null, offered: null, error: null, installing: false });
+  vi.mocked(api.updateStatus).mockResolvedValue(updateStatus());
+});
+
+function updateStatus(over: Partial<UpdateStatus> = {}): UpdateStatus {
+  return { current: '0.1.0', unavailable: null, checked_at: null, offered: null, error: null, installing: false, updated_from: null, ...over };
+}
+
+describe('设置 marked by 软件更新', () => {
+  it('marks 设置 when a newer version is offered, follows the checks, and drops the mark on sign-out', async () => {
+    let emit: (s: UpdateStatus) => void = () => {};
+    vi.mocked(api.onUpdateStatus).mockImplementation(async (cb) => {
+      emit = cb;
+      return () => {};
+    });
+    render(App);
+    await waitFor(() => expect(screen.getByTestId('current-operator')).toHaveTextContent('张敏'));
+    expect(screen.queryByTestId('nav-settings-mark')).toBeNull();
+
+    const offered = { version: '0.2.0', format: 'deb', arch: 'amd64', notes: '', published_at: '2026-11-30T02:00:00Z', size: 1, sha256: '', signature: '', key_id: '' } as const;
+    emit(updateStatus({ offered }));
+    await waitFor(() => expect(screen.getByTestId('nav-settings-mark')).toHaveTextContent('新'));
+    expect(screen.getByTestId('nav-settings')).toHaveAccessibleName(expect.stringContaining('有新版本'));
+    emit(updateStatus());
+    await waitFor(() => expect(screen.queryByTestId('nav-settings-mark')).toBeNull());
+
+    emit(updateStatus({ offered }));
+    await screen.findByTestId('nav-settings-mark');
+    vi.mocked(api.signOut).mockResolvedValue(undefined);
+    vi.mocked(api.operators).mockResolvedValue([zhang]);
+    await userEvent.setup().click(screen.getByTestId('sign-out'));
+    await waitFor(() => expect(screen.queryByTestId('nav-settings-mark')).toBeNull());
+  });
 });
 
 describe('App', () => {

@@ -123,6 +123,7 @@ async fn a_desk_updates_itself_from_its_centre_and_refuses_a_changed_package() -
     desk.click("update-check").await?;
     desk.wait_text("update-offered", &format!("{} {next}", say("有新版本", "New version"))).await?;
     assert_eq!(desk.text("update-notes").await?, "修复：打印机列表\n新增：软件更新");
+    desk.wait_text("nav-settings-mark", say("新", "New")).await?;
     desk.screenshot("95-update-offered").await?;
 
     // The centre broken into: its copy changed (the hash made to match). Refused; N stays.
@@ -161,6 +162,11 @@ async fn a_desk_updates_itself_from_its_centre_and_refuses_a_changed_package() -
     sign_in(&desk).await?;
     desk.click("nav-settings").await?;
     desk.wait_text("update-current", &format!("{}{next}", say("本机版本：", "Version on this computer: "))).await?;
+    desk.wait_text(
+        "update-updated",
+        &say(&format!("已从 {current} 更新到 {next}"), &format!("Updated from {current} to {next}")),
+    )
+    .await?;
     desk.wait_text("sync-server-url", &format!("127.0.0.1:{}", central.port)).await?;
     desk.click("update-check").await?;
     desk.wait_text("update-latest", say("已是最新版本", "Up to date")).await?;

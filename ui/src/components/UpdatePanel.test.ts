@@ -22,7 +22,16 @@ const release: Release = {
 };
 
 function status(over: Partial<UpdateStatus> = {}): UpdateStatus {
-  return { current: '0.1.0', unavailable: null, checked_at: null, offered: null, error: null, installing: false, ...over };
+  return {
+    current: '0.1.0',
+    unavailable: null,
+    checked_at: null,
+    offered: null,
+    error: null,
+    installing: false,
+    updated_from: null,
+    ...over,
+  };
 }
 
 let emit: (s: UpdateStatus) => void = () => {};
@@ -36,6 +45,17 @@ beforeEach(() => {
 });
 
 describe('UpdatePanel', () => {
+  it('says which version this one replaced, and nothing on a desk never updated', async () => {
+    vi.mocked(api.updateStatus).mockResolvedValue(status({ current: '0.2.0', updated_from: '0.1.0' }));
+    const first = render(UpdatePanel, { admin: false, onsignedout: vi.fn() });
+    expect(await screen.findByTestId('update-updated')).toHaveTextContent('已从 0.1.0 更新到 0.2.0。');
+    first.unmount();
+    vi.mocked(api.updateStatus).mockResolvedValue(status({ current: '0.2.0' }));
+    render(UpdatePanel, { admin: false, onsignedout: vi.fn() });
+    expect(await screen.findByTestId('update-current')).toHaveTextContent('本机版本：0.2.0');
+    expect(screen.queryByTestId('update-updated')).toBeNull();
+  });
+
   it('says why a desk without a release key cannot update, and offers no button', async () => {
     vi.mocked(api.updateStatus).mockResolvedValue(status({ unavailable: 'no_release_key' }));
     render(UpdatePanel, { admin: true, onsignedout: vi.fn() });

@@ -29,4 +29,9 @@ error: string | null,
 /**
  * An installation is under way (a second one is refused).
  */
-installing: boolean, };
+installing: boolean, 
+/**
+ * The version this desk ran before this start, when this start is the first of a newer
+ * one (an update installed, by the desk itself or its IT office): 设置 says 已更新.
+ */
+updated_from: string | null, };

@@ -46,6 +46,8 @@ const en: Messages = {
     trucks: 'Trucks',
     shortcut: 'Alt+{n}',
     adminOnly: 'Only an administrator of this desk can use this page. Ask an administrator to sign in.',
+    updateMark: 'New',
+    updateOffered: 'New version available',
   },
   fields: {
     kind: 'Code type',
@@ -885,6 +887,7 @@ const en: Messages = {
     noReleaseKey: 'This package carries no release key and cannot update itself; your IT staff install new versions',
     loading: 'Reading version information…',
     current: 'Version on this computer: {version}',
+    updated: 'Updated from {from} to {version}.',
     unchecked: 'Not checked for updates yet: a desk connected to the centre checks shortly after start-up and then once a day; you can also click “Check for updates”.',
     latest: 'Up to date (checked {at}).',
     offered: 'New version {version} available (released {at}, {size} MB)',

@@ -45,6 +45,8 @@ const zhCN = {
     trucks: '货车',
     shortcut: 'Alt+{n}',
     adminOnly: '这一页只有本台管理员可以使用。请管理员登录后再操作。',
+    updateMark: '新',
+    updateOffered: '有新版本',
   },
   fields: {
     kind: '码的类型',
@@ -884,6 +886,7 @@ const zhCN = {
     noReleaseKey: '本安装包未附带发布公钥，不能在线更新；请由IT人员安装新版本',
     loading: '正在读取版本信息…',
     current: '本机版本：{version}',
+    updated: '已从 {from} 更新到 {version}。',
     unchecked: '尚未检查更新：接入中心服务器的登记台在启动后片刻自动检查，之后每天一次；也可点“检查更新”。',
     latest: '已是最新版本（检查于 {at}）。',
     offered: '有新版本 {version}（发布于 {at}，{size} MB）',
