@@ -164,7 +164,7 @@ async fn a_desk_updates_itself_from_its_centre_and_refuses_a_changed_package() -
     desk.wait_text("update-current", &format!("{}{next}", say("本机版本：", "Version on this computer: "))).await?;
     desk.wait_text(
         "update-updated",
-        &say(&format!("已从 {current} 更新到 {next}"), &format!("Updated from {current} to {next}")),
+        say(&format!("已从 {current} 更新到 {next}"), &format!("Updated from {current} to {next}")),
     )
     .await?;
     desk.wait_text("sync-server-url", &format!("127.0.0.1:{}", central.port)).await?;
