@@ -31,7 +31,7 @@ error: string | null,
  */
 installing: boolean, 
 /**
- * The version this desk ran before this start, when this start is the first of a newer
- * one (an update installed, by the desk itself or its IT office): 设置 says 已更新.
+ * The version this one replaced on this desk (an update installed, by the desk itself or
+ * its IT office): 设置 says 已从 … 更新到 … while it runs.
  */
 updated_from: string | null, };
