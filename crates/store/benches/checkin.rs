@@ -94,6 +94,13 @@ fn seed(d: &mut Fixture, people: usize, visits: usize) {
         }
     }
     let copies = visits.saturating_sub(d.store.visit_count().expect("count") as usize);
+    let at = d.ctx.now - chrono::Duration::days(3);
+    more_visits(d, copies, |_| at);
+}
+
+/// `n` more check-ins (green, by four digits) of the people already there in turn, the i-th at
+/// `at(i)`, written straight to the table.
+fn more_visits(d: &mut Fixture, n: usize, at: impl Fn(usize) -> chrono::DateTime<Utc>) {
     d.store
         .with_transaction(|tx| {
             let (venue_id, operator_id): (String, String) =
@@ -105,14 +112,13 @@ fn seed(d: &mut Fixture, people: usize, visits: usize) {
                     health_code, reasons, at, desk_id)
                  VALUES (?1, ?2, ?3, 'last4', ?4, 1, 'green', 'green', '[]', ?5, 'bench')",
             )?;
-            let at = (d.ctx.now - chrono::Duration::days(3)).to_rfc3339();
-            for i in 0..copies {
+            for i in 0..n {
                 stmt.execute(rusqlite::params![
                     uuid::Uuid::now_v7().to_string(),
                     ids[i % ids.len()],
                     venue_id,
                     operator_id,
-                    at
+                    at(i).to_rfc3339()
                 ])?;
             }
             Ok(())
@@ -188,33 +194,9 @@ fn busy_day() -> Fixture {
     let mut d = desk();
     seed(&mut d, 1000, 0);
     let now = d.ctx.now;
-    d.store
-        .with_transaction(|tx| {
-            let (venue_id, operator_id): (String, String) =
-                tx.query_row("SELECT venue_id, operator_id FROM visits LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            let ids: Vec<String> =
-                tx.prepare("SELECT id FROM people")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-            let mut stmt = tx.prepare(
-                "INSERT INTO visits (id, person_id, venue_id, way_in, operator_id, trip_code_checked, colour,
-                    health_code, reasons, at, desk_id)
-                 VALUES (?1, ?2, ?3, 'last4', ?4, 1, 'green', 'green', '[]', ?5, 'bench')",
-            )?;
-            // Spread over the Beijing day so far (at least the last ten minutes).
-            let since =
-                now.with_timezone(&placecode_core::checkin::shanghai()).time().num_seconds_from_midnight().max(600);
-            for i in 0..BUSY_DAY {
-                let at = now - chrono::Duration::seconds(i64::from(since) * i as i64 / BUSY_DAY as i64);
-                stmt.execute(rusqlite::params![
-                    uuid::Uuid::now_v7().to_string(),
-                    ids[i % ids.len()],
-                    venue_id,
-                    operator_id,
-                    at.to_rfc3339()
-                ])?;
-            }
-            Ok(())
-        })
-        .expect("visits");
+    // Spread over the Beijing day so far (at least the last ten minutes).
+    let since = now.with_timezone(&placecode_core::checkin::shanghai()).time().num_seconds_from_midnight().max(600);
+    more_visits(&mut d, BUSY_DAY, |i| now - chrono::Duration::seconds(i64::from(since) * i as i64 / BUSY_DAY as i64));
     d
 }
 
