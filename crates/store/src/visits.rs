@@ -115,20 +115,19 @@ impl Store {
                 summary.visits.push(visit_row(r)?);
             }
         } else {
-            // A search looks in each person's name and number, and the time: every visit of the
-            // day is read, the matches counted, and the newest `limit` of them listed.
-            let q_upper = q.to_ascii_uppercase();
+            // A search looks at each person's name and number, and the time (the core's rule:
+            // whole things only): every visit of the day is read, the matches counted, and the
+            // newest `limit` of them listed.
             let mut stmt = self.conn.prepare(listed)?;
             let mut rows = stmt.query(params![start, end])?;
             while let Some(r) = rows.next()? {
                 let at: String = r.get(1)?;
                 let name: String = r.get(2)?;
                 let id_number: String = r.get(3)?;
-                let matches = name.contains(&q)
-                    || id_number.ends_with(&q_upper)
-                    || DateTime::parse_from_rfc3339(&at)
-                        .is_ok_and(|t| t.with_timezone(&shanghai()).format("%H:%M").to_string().starts_with(&q));
-                if !matches {
+                let clock = DateTime::parse_from_rfc3339(&at)
+                    .map(|t| t.with_timezone(&shanghai()).format("%H:%M").to_string())
+                    .unwrap_or_default();
+                if !checkin::day_search_matches(&q, &name, &id_number, &clock) {
                     continue;
                 }
                 let synced = r.get::<_, String>(9)? == "synced";

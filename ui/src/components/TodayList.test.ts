@@ -116,7 +116,7 @@ describe('TodayList', () => {
     today.mockClear();
     today.mockResolvedValue(todaySummary([synced]));
 
-    await user.type(screen.getByPlaceholderText('搜索姓名、证件号码后四位或时间（如 14:05）'), '0011');
+    await user.type(screen.getByPlaceholderText('搜索完整姓名、证件号码后四位、完整证件号码或时间（如 14:05）'), '0011');
 
     await waitFor(() => expect(today).toHaveBeenCalledWith('0011', undefined));
     expect(today).toHaveBeenCalledTimes(1);
@@ -212,6 +212,21 @@ describe('a busy day', () => {
     await waitFor(() => expect(screen.getAllByTestId('today-row')).toHaveLength(3));
     expect(screen.queryByTestId('today-shown-of')).toBeNull();
     expect(screen.queryByTestId('today-more')).toBeNull();
+    // The counts are the search's, and say so.
+    expect(screen.getByTestId('today-search-counts')).toHaveTextContent('下列统计只含与“0011”相符的记录；清空搜索看全天。');
+  });
+
+  it('at the most it lists, says so where the clerk is and keeps the keyboard there', async () => {
+    const user = userEvent.setup();
+    today.mockResolvedValue(todaySummary(rows(800), { total: 9_000, more: 200 }));
+    render(TodayList, { onsignedout: vi.fn() });
+    await screen.findByTestId('today-more');
+    expect(screen.queryByTestId('today-search-counts')).toBeNull();
+    today.mockResolvedValue(todaySummary(rows(1000), { total: 9_000, more: 0 }));
+    await user.click(screen.getByTestId('today-more'));
+    await waitFor(() => expect(screen.getByTestId('today-shown-of')).toHaveFocus());
+    expect(screen.getByTestId('today-shown-of')).toHaveTextContent('显示最新的 1000 条（最多显示这么多），共 9000 条');
+    expect(screen.queryByTestId('today-more')).toBeNull();
   });
 
   it('offers no more past the most the desk lists, and says where the rest are', async () => {
@@ -237,6 +252,8 @@ describe('TodayList: another day, Excel and print', () => {
     expect(screen.getByTestId('today-day')).toHaveValue('2026-11-26');
     await user.click(screen.getByTestId('today-back'));
     expect(screen.getByRole('heading', { level: 2 })).toHaveTextContent('今日登记');
+    // The button went with the other day: the keyboard is on the day field, not lost.
+    await waitFor(() => expect(screen.getByTestId('today-day')).toHaveFocus());
     await user.clear(screen.getByTestId('today-day'));
     await user.type(screen.getByTestId('today-day'), '11月26日{Enter}');
     expect(await screen.findByTestId('error-date')).toHaveTextContent('请按“2026-11-27”的格式输入');

@@ -445,12 +445,29 @@ pub const LIST_PAGE: usize = 200;
 
 /// The most a day's list shows however often 显示更多 is pressed; beyond it, a search or the
 /// Excel export.
-pub const LIST_MAX: usize = 5_000;
+pub const LIST_MAX: usize = 1_000;
 
 /// How many rows a list asked for `asked` shows: one page unless asked, at least one, at most
 /// [`LIST_MAX`].
 pub fn list_limit(asked: Option<usize>) -> usize {
     asked.unwrap_or(LIST_PAGE).clamp(1, LIST_MAX)
+}
+
+/// Whether a day's check-in answers a search typed at 今日登记 (`query` as `normalize::clean`
+/// gives it): the full name exactly, the last four characters of the document number or the
+/// whole number, or the time (`clock`, HH:MM) or its start (14:0, or the hour 14). Never part
+/// of a name or a longer part of a number: the list is masked, and a search that matched any
+/// part would give the rest away a character at a time.
+pub fn day_search_matches(query: &str, name: &str, id_number: &str, clock: &str) -> bool {
+    let number = query.to_ascii_uppercase();
+    let time = query.len() <= 5
+        && (query.contains(':') || query.len() <= 2)
+        && query.chars().all(|c| c.is_ascii_digit() || c == ':');
+    !query.is_empty()
+        && (name == query
+            || (number.chars().count() == 4 && id_number.ends_with(&number))
+            || id_number == number
+            || (time && clock.starts_with(query)))
 }
 
 /// How many more rows 显示更多 shows after `listed` of `total`: a page, or what is left, and none
@@ -511,6 +528,44 @@ mod form_tests {
         assert_eq!(list_limit(Some(400)), 400);
         assert_eq!(list_limit(Some(0)), 1);
         assert_eq!(list_limit(Some(usize::MAX)), LIST_MAX);
+    }
+
+    #[test]
+    fn a_day_search_matches_whole_things_never_parts_that_give_the_rest_away() {
+        let (name, number, clock) = ("李秀英", "41025019951001400X", "14:05");
+        let hits = |q: &str| day_search_matches(q, name, number, clock);
+        // The full name, the last four (x as X), the whole number, the time or its start.
+        for q in
+            ["李秀英", "400X", "400x", "41025019951001400X", "41025019951001400x", "14:05", "14:0", "14:", "14", "1"]
+        {
+            assert!(hits(q), "{q}");
+        }
+        // Part of a name, more or fewer than four of the number's end, its start, other times.
+        for q in [
+            "李",
+            "秀英",
+            "李秀",
+            "英",
+            "1400X",
+            "01400X",
+            "1001400X",
+            "00X",
+            "4102",
+            "410250",
+            "14:06",
+            "15",
+            "2",
+            "140",
+            "14:05:00",
+            "",
+            "<b>李秀英</b>",
+            "' OR 1=1 --",
+        ] {
+            assert!(!hits(q), "{q}");
+        }
+        // Four digits are a number's end, not a time (00:14 is searched as 00:14).
+        assert!(!day_search_matches("0014", name, number, "00:14"));
+        assert!(day_search_matches("00:14", name, number, "00:14"));
     }
 
     #[test]

@@ -806,8 +806,9 @@ const en: Messages = {
     byManual: 'Manual registration',
     pending: 'Waiting to sync',
     countsLabel: 'Today’s counts',
+    searchCounts: 'The counts below are of the check-ins matching “{query}” only; clear the search for the whole day.',
     searchLabel: 'Search check-ins',
-    searchPlaceholder: 'Search name, last four of document number, or time (e.g. 14:05)',
+    searchPlaceholder: 'Search a full name, the last four or the whole ID number, or a time (e.g. 14:05)',
     caption: 'Today’s check-ins',
     colTime: 'Time',
     colName: 'Name',
@@ -825,6 +826,7 @@ const en: Messages = {
     empty: 'No check-ins yet today.',
     emptySearch: 'No check-ins match “{query}”.',
     shownOf: 'Showing the newest {shown} of {total}; search or export to Excel for earlier ones.',
+    shownMax: 'Showing the newest {shown} (the most shown) of {total}; search or export to Excel for earlier ones.',
     more: 'Show {n} more',
   },
   incidents: {

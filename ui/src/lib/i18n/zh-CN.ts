@@ -805,8 +805,9 @@ const zhCN = {
     byManual: '手工登记',
     pending: '待同步',
     countsLabel: '今日统计',
+    searchCounts: '下列统计只含与“{query}”相符的记录；清空搜索看全天。',
     searchLabel: '搜索登记记录',
-    searchPlaceholder: '搜索姓名、证件号码后四位或时间（如 14:05）',
+    searchPlaceholder: '搜索完整姓名、证件号码后四位、完整证件号码或时间（如 14:05）',
     caption: '今日登记记录',
     colTime: '时间',
     colName: '姓名',
@@ -824,6 +825,7 @@ const zhCN = {
     empty: '今天还没有登记记录。',
     emptySearch: '没有找到与“{query}”相符的登记记录。',
     shownOf: '显示最新的 {shown} 条，共 {total} 条；更早的记录请搜索或导出Excel。',
+    shownMax: '显示最新的 {shown} 条（最多显示这么多），共 {total} 条；更早的记录请搜索或导出Excel。',
     more: '再显示 {n} 条',
   },
   incidents: {
