@@ -63,7 +63,7 @@ fn visit_row(r: &rusqlite::Row) -> rusqlite::Result<VisitRow> {
 
 impl Store {
     /// Today's check-ins (Asia/Shanghai day), masked, with counts; `query` searches the name,
-    /// the last four ID characters or the time (HH:MM); the newest `limit` are listed.
+    /// the last four or whole ID number, or the time (HH:MM); the newest `limit` are listed.
     pub fn today(&self, query: &str, limit: usize, now: DateTime<Utc>) -> Result<TodaySummary> {
         self.visits_on(now.with_timezone(&shanghai()).date_naive(), query, limit, now)
     }
@@ -82,9 +82,9 @@ impl Store {
     }
 
     /// A day's check-ins at this desk (Beijing time), counted and masked, newest first; searched
-    /// by name, last four or time (HH:MM). Every match is counted; the newest `limit` are
-    /// listed (a busy day's tens of thousands would not fit a screen, nor go over IPC at every
-    /// keystroke).
+    /// by whole things (`checkin::day_search_matches`). Every match is counted; the newest
+    /// `limit` are listed (a busy day's tens of thousands would not fit a screen, nor go over IPC
+    /// at every keystroke).
     pub fn visits_on(&self, day: NaiveDate, query: &str, limit: usize, now: DateTime<Utc>) -> Result<TodaySummary> {
         self.check_day(day, now)?;
         let (start, end) = day_bounds(day)?;
