@@ -1,35 +1,16 @@
 import { onSyncStatus, syncStatus } from './api';
 import { toCommandError } from './errors';
+import { follow } from './follow';
 import { t } from './i18n';
 import type { SyncStatus } from './types';
 
 /**
  * Calls `cb` with each `sync-status` event until the returned function is called (a component's
- * onMount cleanup). Stopped before the listener is in place, it is removed as soon as it is.
+ * onMount cleanup); see `follow`. Outside Tauri the status stays as loaded and as commands
+ * return it.
  */
 export function followSyncStatus(cb: (s: SyncStatus) => void): () => void {
-  let stopped = false;
-  let unlisten: (() => void) | undefined;
-  // Outside Tauri (component tests) there may be no listener at all: the status then stays as
-  // loaded and as commands return it.
-  Promise.resolve()
-    .then(() =>
-      onSyncStatus((s) => {
-        if (!stopped) cb(s);
-      }),
-    )
-    .then(
-      (stop) => {
-        if (typeof stop !== 'function') return;
-        if (stopped) stop();
-        else unlisten = stop;
-      },
-      () => {},
-    );
-  return () => {
-    stopped = true;
-    unlisten?.();
-  };
+  return follow(onSyncStatus, cb);
 }
 
 /**
