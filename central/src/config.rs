@@ -47,7 +47,8 @@ impl Config {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeConfig {
-    /// Where to listen.
+    /// Where to listen (port 0: any free port; the address bound is printed on stdout as
+    /// "listening on ADDRESS").
     #[arg(long, env = "PLACECODE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
     /// Phone page requests per minute from one IP address.

@@ -325,7 +325,15 @@ pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()
     let app = App::with_reads(pool.clone(), reads, keys, &config.public_url, &serve);
     app.hold_codes();
     let listener = tokio::net::TcpListener::bind(&serve.listen).await?;
-    tracing::info!(listen = %serve.listen, public = %config.public_url, "placecode-central serving");
+    let bound = listener.local_addr()?;
+    tracing::info!(listen = %bound, public = %config.public_url, "placecode-central serving");
+    // One line on stdout for whoever started it: the address really bound (`--listen` with port 0
+    // takes any free one), said only once the port is this server's.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on {bound}").and_then(|()| out.flush());
+    }
     let server = axum::serve(listener, router(app).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown());
     // The maintenance loop runs beside the server and ends with it.

@@ -35,24 +35,24 @@ struct ServerProcess {
 }
 
 impl ServerProcess {
+    /// Starts the server on `port` (0: any free one) and returns once it says it listens. Waiting
+    /// for the port to answer was not enough: a port another test's server held answered with
+    /// that server and its database (an enrolment token "not valid", once in CI).
     fn start(db_url: &str, port: u16, dir: &Path) -> ServerProcess {
         let secret = dir.join("secret.key");
         std::fs::write(&secret, SECRET).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_placecode-central"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_placecode-central"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("DATABASE_URL", db_url)
             .env("PLACECODE_SECRET_FILE", &secret)
             .env("PLACECODE_DB_CONNECTIONS", "4")
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("server binary");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "server did not start");
-            std::thread::sleep(Duration::from_millis(30));
-        }
+        let port = common::bound_port(child.stdout.take().expect("stdout"))
+            .unwrap_or_else(|e| panic!("server did not start on port {port}: {e}"));
         ServerProcess { child, port }
     }
 
@@ -66,10 +66,6 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn test_db_url(pool: &PgPool) -> String {
@@ -287,7 +283,7 @@ async fn enrol(engine: &SyncEngine, pool: &PgPool, url: &str, key: &SigningKey) 
 #[sqlx::test]
 async fn dropped_connections_500s_and_a_slow_link_lose_and_double_nothing(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = ServerProcess::start(&test_db_url(&pool), free_port(), dir.path());
+    let mut server = ServerProcess::start(&test_db_url(&pool), 0, dir.path());
     let counts = Arc::new(FaultCounts::default());
     let seed = Arc::new(AtomicU32::new(20261127));
     let weights = Weights { pass: 4, drop_request: 2, drop_response: 2, error_500: 2, slow: 1 };
@@ -361,8 +357,8 @@ async fn assert_exactly_once_for_desk(pool: &PgPool, db: &Path) -> usize {
 async fn the_server_killed_and_restarted_mid_batch(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
     let db_url = test_db_url(&pool);
-    let port = free_port();
-    let mut server = ServerProcess::start(&db_url, port, dir.path());
+    let mut server = ServerProcess::start(&db_url, 0, dir.path());
+    let port = server.port;
     let (db, key) = desk_with_backlog(dir.path(), 1500, 7);
     let engine = SyncEngine::new(&db);
     enrol(&engine, &pool, &format!("http://127.0.0.1:{port}"), &key).await;
@@ -401,8 +397,8 @@ fn child_syncs_until_killed() {
 #[sqlx::test]
 async fn the_desk_killed_mid_sync_resumes_from_its_outbox(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let _server = ServerProcess::start(&test_db_url(&pool), port, dir.path());
+    let server = ServerProcess::start(&test_db_url(&pool), 0, dir.path());
+    let port = server.port;
     let (db, key) = desk_with_backlog(dir.path(), 12_000, 9);
     let engine = SyncEngine::new(&db);
     enrol(&engine, &pool, &format!("http://127.0.0.1:{port}"), &key).await;
@@ -459,8 +455,8 @@ async fn the_desk_killed_mid_sync_resumes_from_its_outbox(pool: PgPool) {
 #[sqlx::test]
 async fn the_screens_hear_a_drain_batch_by_batch_and_its_end(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let _server = ServerProcess::start(&test_db_url(&pool), port, dir.path());
+    let server = ServerProcess::start(&test_db_url(&pool), 0, dir.path());
+    let port = server.port;
     let (db, key) = desk_with_backlog(dir.path(), 3_000, 12);
     let engine = SyncEngine::new(&db);
     enrol(&engine, &pool, &format!("http://127.0.0.1:{port}"), &key).await;
@@ -488,8 +484,8 @@ async fn the_screens_hear_a_drain_batch_by_batch_and_its_end(pool: PgPool) {
 #[sqlx::test]
 async fn a_desk_clock_hours_off_still_syncs_and_a_day_off_is_refused(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let _server = ServerProcess::start(&test_db_url(&pool), port, dir.path());
+    let server = ServerProcess::start(&test_db_url(&pool), 0, dir.path());
+    let port = server.port;
     let (db, key) = desk_with_backlog(dir.path(), 40, 11);
     let url = format!("http://127.0.0.1:{port}");
     let wrong = SyncEngine::with_clock_skew(&db, chrono::Duration::hours(30));
@@ -515,8 +511,8 @@ async fn a_desk_clock_hours_off_still_syncs_and_a_day_off_is_refused(pool: PgPoo
 #[sqlx::test]
 async fn two_desks_at_one_venue_see_each_others_check_ins(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let _server = ServerProcess::start(&test_db_url(&pool), port, dir.path());
+    let server = ServerProcess::start(&test_db_url(&pool), 0, dir.path());
+    let port = server.port;
     let url = format!("http://127.0.0.1:{port}");
     let a_dir = dir.path().join("a");
     std::fs::create_dir_all(&a_dir).unwrap();

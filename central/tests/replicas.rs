@@ -58,13 +58,14 @@ async fn healthy(base: &str) {
     }
 }
 
-fn central(dir: &Path, port: u16, primary: &str, replica: &str, public: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_placecode-central"))
+/// A replica on a port of its own (it says which once it listens), and that port.
+fn central(dir: &Path, name: &str, primary: &str, replica: &str, public: &str) -> (Child, u16) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_placecode-central"))
         .arg("serve")
         .env("DATABASE_URL", primary)
         .env("PLACECODE_TRACE_DATABASE_URL", replica)
         .env("PLACECODE_SECRET_FILE", dir.join("secret.key"))
-        .env("PLACECODE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("PLACECODE_LISTEN", "127.0.0.1:0")
         .env("PLACECODE_PUBLIC_URL", public)
         .env("PLACECODE_TRUST_PROXY", "true")
         .env("PLACECODE_RATE_IP", "100000")
@@ -73,10 +74,13 @@ fn central(dir: &Path, port: u16, primary: &str, replica: &str, public: &str) ->
         .env("PLACECODE_PHONE_NEW_IDS", "100")
         .env("PLACECODE_ADDRESS_NEW_IDS", "100000")
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join(format!("central-{port}.log"))).expect("log"))
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(dir.join(format!("central-{name}.log"))).expect("log"))
         .spawn()
-        .expect("placecode-central")
+        .expect("placecode-central");
+    let port = common::bound_port(child.stdout.take().expect("stdout"))
+        .unwrap_or_else(|e| panic!("replica {name} did not start: {e}"));
+    (child, port)
 }
 
 fn nginx(dir: &Path, port: u16, upstreams: &[u16]) -> Child {
@@ -147,11 +151,13 @@ async fn two_processes_behind_nginx_lose_nothing_when_one_dies_and_trace_from_th
     let primary = pg(&pg_env, "start");
     let replica = pg(&pg_env, "replica");
     // The first process makes the schema and the secret; the second shares both.
-    let (a, b, front) = (free_port(), free_port(), free_port());
+    let front = free_port();
     let base = format!("http://127.0.0.1:{front}");
-    cluster.children.push(central(&dir, a, &primary, &replica, &base));
+    let (child, a) = central(&dir, "a", &primary, &replica, &base);
+    cluster.children.push(child);
     healthy(&format!("http://127.0.0.1:{a}")).await;
-    cluster.children.push(central(&dir, b, &primary, &replica, &base));
+    let (child, b) = central(&dir, "b", &primary, &replica, &base);
+    cluster.children.push(child);
     healthy(&format!("http://127.0.0.1:{b}")).await;
     cluster.children.push(nginx(&dir, front, &[a, b]));
     healthy(&base).await;

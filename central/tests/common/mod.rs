@@ -18,6 +18,27 @@ pub struct Server {
     pub http: reqwest::Client,
 }
 
+/// The port a `placecode-central serve` child bound, read from the line it prints on stdout once
+/// listening ("listening on ADDRESS"). An error when it ended first (its port was taken) or said
+/// nothing for 20 s. The rest of its stdout is read and dropped, so it never blocks on a full pipe.
+pub fn bound_port(stdout: std::process::ChildStdout) -> Result<u16, String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(port) = line.strip_prefix("listening on ").and_then(|a| a.rsplit_once(':')) {
+                let _ = tx.send(port.1.parse::<u16>());
+            }
+        }
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(20)) {
+        Ok(Ok(port)) => Ok(port),
+        Ok(Err(e)) => Err(format!("an unreadable port: {e}")),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err("no answer in 20 s".into()),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err("it ended before listening".into()),
+    }
+}
+
 pub fn serve_config(rate_ip: u32) -> ServeConfig {
     ServeConfig {
         listen: "127.0.0.1:0".into(),
