@@ -349,10 +349,10 @@ fn cache_misses(conn: &rusqlite::Connection) -> i32 {
 }
 
 /// Each connection keeps its own page cache. SQLite built with SQLITE_ENABLE_MEMORY_MANAGEMENT
-/// (libsqlite3-sys's default) pools every connection's pages: the desk's sync connection, reading
-/// as it does every few seconds, came to hold the pool, and the screens' connection kept no page,
-/// so a search of a 43,000-check-in day took 2.8 s instead of 0.3 s. `.cargo/config.toml` builds
-/// SQLite without it.
+/// (libsqlite3-sys's default) pools every connection's pages: in the desk another connection,
+/// reading in the background every few seconds, came to hold the pool, and the screens'
+/// connection kept about four pages, so a search of a 43,000-check-in day took 2.8 s instead of
+/// 0.3 s. `.cargo/config.toml` builds SQLite without it.
 #[test]
 fn a_busy_connection_does_not_take_another_ones_pages() {
     let dir = tempfile::tempdir().unwrap();
