@@ -68,17 +68,19 @@ impl Store {
         self.visits_on(now.with_timezone(&shanghai()).date_naive(), query, limit, now)
     }
 
-    /// A day still within the retention window, and not after today (Beijing time).
-    fn check_day(&self, day: NaiveDate, now: DateTime<Utc>) -> Result<()> {
+    /// A day still within the retention window, and not after today (Beijing time); returns the
+    /// window's first day.
+    fn check_day(&self, day: NaiveDate, now: DateTime<Utc>) -> Result<NaiveDate> {
         let today = now.with_timezone(&shanghai()).date_naive();
         let days = self.retention_days()?;
+        let first = today - Duration::days(days);
         if day > today {
             return Err(field_err("date", "日期：不能晚于今天"));
         }
-        if day < today - Duration::days(days) {
+        if day < first {
             return Err(field_err("date", format!("日期：早于保存期限（{days}天），这一天的记录已删除")));
         }
-        Ok(())
+        Ok(first)
     }
 
     /// A day's check-ins at this desk (Beijing time), counted and masked, newest first; searched
@@ -86,11 +88,11 @@ impl Store {
     /// `limit` are listed (a busy day's tens of thousands would not fit a screen, nor go over IPC
     /// at every keystroke).
     pub fn visits_on(&self, day: NaiveDate, query: &str, limit: usize, now: DateTime<Utc>) -> Result<TodaySummary> {
-        self.check_day(day, now)?;
+        let first_day = self.check_day(day, now)?;
         let (start, end) = day_bounds(day)?;
         let (start, end) = (rfc3339(start), rfc3339(end));
         let q = normalize::clean(query);
-        let mut summary = TodaySummary::default();
+        let mut summary = TodaySummary { first_day: first_day.to_string(), ..TodaySummary::default() };
         let listed =
             "SELECT v.id, v.at, p.name, p.id_number, v.colour, v.way_in, o.name, v.helper, v.trip_code_checked,
                     v.sync_state, v.present, c.label

@@ -1411,6 +1411,14 @@ fn r11_a_days_check_ins_export_to_xlsx_masked_or_in_full_with_a_reason() {
     assert_eq!(field_of(&future), ("invalid", "date".into(), "日期：不能晚于今天".into()));
     let gone = d.store.visits_on(day - Duration::days(40), "", LIST_PAGE, d.ctx.now).unwrap_err();
     assert_eq!(field_of(&gone).1, "date");
+    // The list names the retention window's first day (前一天 stops there): it is shown, the
+    // day before it is not.
+    let first = chrono::NaiveDate::parse_from_str(&list.first_day, "%Y-%m-%d").unwrap();
+    let today = d.ctx.now.with_timezone(&placecode_store::shanghai()).date_naive();
+    assert_eq!(today - first, Duration::days(d.store.retention_days().unwrap()));
+    assert_eq!(d.store.visits_on(first, "", LIST_PAGE, d.ctx.now).unwrap().first_day, list.first_day);
+    let before = d.store.visits_on(first - Duration::days(1), "", LIST_PAGE, d.ctx.now).unwrap_err();
+    assert_eq!(field_of(&before).1, "date");
 
     let cells = |bytes: Vec<u8>| -> Vec<Vec<String>> {
         let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();

@@ -267,8 +267,36 @@ describe('TodayList: another day, Excel and print', () => {
     // The day refused changes nothing shown: heading and list stay today's.
     expect(screen.getByTestId('today-title')).toHaveTextContent('今日登记（2026-11-27）');
     expect(screen.getAllByTestId('today-row')).toHaveLength(1);
-    // Today has no day after it.
-    expect(screen.getByTestId('today-next')).toBeDisabled();
+    // Today has no day after it: 后一天 is dimmed, not taken out of the keyboard's way.
+    expect(screen.getByTestId('today-next')).toHaveAttribute('aria-disabled', 'true');
+    vi.useRealTimers();
+  });
+
+  it('stops 前一天 at the first day kept, with the keyboard still on it', async () => {
+    const user = userEvent.setup();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-27T04:00:00Z'));
+    today.mockResolvedValue(todaySummary([pending], { first_day: '2026-11-26' }));
+    vi.mocked(api.dayVisits).mockResolvedValue(todaySummary([synced], { first_day: '2026-11-26' }));
+    render(TodayList, { onsignedout: vi.fn() });
+    const prev = await screen.findByTestId('today-prev');
+    expect(prev).toHaveAttribute('aria-disabled', 'false');
+    expect(screen.queryByTestId('today-first-day')).toBeNull();
+    prev.focus();
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(screen.getByTestId('today-title')).toHaveTextContent('2026-11-26 登记'));
+    expect(prev).toHaveAttribute('aria-disabled', 'true');
+    expect(prev).toHaveFocus();
+    expect(screen.getByTestId('today-first-day')).toHaveTextContent('更早的记录已按保存期限删除');
+    expect(prev).toHaveAccessibleDescription('更早的记录已按保存期限删除');
+    // Pressed again: nothing asked, nothing changed.
+    await user.keyboard('{Enter}');
+    expect(api.dayVisits).toHaveBeenCalledTimes(1);
+    expect(screen.getByTestId('today-day')).toHaveValue('2026-11-26');
+    // 后一天 goes back towards today and 前一天 works again.
+    await user.click(screen.getByTestId('today-next'));
+    await waitFor(() => expect(screen.getByTestId('today-title')).toHaveTextContent('今日登记'));
+    expect(prev).toHaveAttribute('aria-disabled', 'false');
     vi.useRealTimers();
   });
 
@@ -303,5 +331,23 @@ describe('TodayList: another day, Excel and print', () => {
     expect(full).toHaveBeenLastCalledWith(expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), '区疾控中心流调需要');
     expect(await screen.findByTestId('today-exported')).toHaveTextContent('完整信息.xlsx');
     expect(screen.queryByTestId('today-export-full')).not.toBeInTheDocument();
+  });
+
+  it('closes 导出完整信息 on Esc, forgetting the reason, with the keyboard back on its button', async () => {
+    const user = userEvent.setup();
+    today.mockResolvedValue(todaySummary([pending]));
+    render(TodayList, { admin: true, onsignedout: vi.fn() });
+    const open = await screen.findByTestId('today-export-full-open');
+    expect(open).toHaveAttribute('aria-expanded', 'false');
+    await user.click(open);
+    expect(open).toHaveAttribute('aria-expanded', 'true');
+    await user.type(screen.getByTestId('today-export-reason'), '流调');
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('today-export-full')).not.toBeInTheDocument();
+    expect(open).toHaveFocus();
+    expect(open).toHaveAttribute('aria-expanded', 'false');
+    expect(api.exportDayFull).not.toHaveBeenCalled();
+    await user.click(open);
+    expect(screen.getByTestId('today-export-reason')).toHaveValue('');
   });
 });

@@ -132,6 +132,7 @@ export function todaySummary(visits: VisitRow[], overrides: Partial<TodaySummary
     pending_sync: count((v) => v.sync_state !== 'synced'),
     visits,
     more: 0,
+    first_day: '',
     ...overrides,
   };
 }

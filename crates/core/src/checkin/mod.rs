@@ -494,6 +494,9 @@ pub struct TodaySummary {
     pub visits: Vec<VisitRow>,
     /// How many more 显示更多 would list (0: none, or the most a list shows).
     pub more: usize,
+    /// The oldest day still kept (2026-11-03; the retention window's first): 前一天 goes no
+    /// further back.
+    pub first_day: String,
 }
 
 impl TodaySummary {

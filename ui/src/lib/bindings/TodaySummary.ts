@@ -13,4 +13,9 @@ visits: Array<VisitRow>,
 /**
  * How many more 显示更多 would list (0: none, or the most a list shows).
  */
-more: number, };
+more: number, 
+/**
+ * The oldest day still kept (2026-11-03; the retention window's first): 前一天 goes no
+ * further back.
+ */
+first_day: string, };

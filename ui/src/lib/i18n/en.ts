@@ -784,6 +784,7 @@ const en: Messages = {
     prev: 'Previous day',
     next: 'Next day',
     back: 'Back to today',
+    firstDay: 'Earlier records have been deleted (retention period)',
     export: 'Export Excel (masked)',
     exportFull: 'Export full details…',
     exportFullHint: 'Exports full names, document numbers, phone numbers and addresses for {day}. The file is not encrypted: keep it safe and delete it after use. Every export logs the operator and the purpose.',

@@ -783,6 +783,7 @@ const zhCN = {
     prev: '前一天',
     next: '后一天',
     back: '回到今天',
+    firstDay: '更早的记录已按保存期限删除',
     export: '导出Excel（已遮挡）',
     exportFull: '导出完整信息…',
     exportFullHint: '导出 {day} 的完整姓名、证件号、电话和住址。导出文件不加密，请妥善保管，用后删除；每次导出都会记录操作员和用途。',
