@@ -345,7 +345,19 @@ pub fn incidents(desk: State<'_, Desk>) -> DeskResult<Vec<Incident>> {
 /// Today's check-ins: every match counted, the newest `limit` listed (one page unless asked).
 #[tauri::command(async)]
 pub fn today(desk: State<'_, Desk>, query: String, limit: Option<usize>) -> DeskResult<TodaySummary> {
-    Ok(spoken_day(desk.store()?.today(&query, list_limit(limit), chrono::Utc::now())?))
+    let now = chrono::Utc::now();
+    day_search_allowed(&desk, &query, now)?;
+    Ok(spoken_day(desk.store()?.today(&query, list_limit(limit), now)?))
+}
+
+/// A 今日登记 search no longer than a name, and within the desk's limits on guessing whole names
+/// and numbers (`checkin::SearchBudget`): the list is masked, and a search answers whether a
+/// guess is right.
+fn day_search_allowed(desk: &Desk, query: &str, now: chrono::DateTime<chrono::Utc>) -> DeskResult<()> {
+    let q = placecode_core::checkin::day_search_query(query)?;
+    let mut budget =
+        desk.search_budget.lock().map_err(|_| DeskError::Internal("search budget lock poisoned".into()))?;
+    Ok(budget.spend(&q, now)?)
 }
 
 /// "2026-11-27" as a day; anything else is the field's error.
@@ -366,7 +378,9 @@ pub fn day_visits(
     query: String,
     limit: Option<usize>,
 ) -> DeskResult<TodaySummary> {
-    Ok(spoken_day(desk.store()?.visits_on(parse_day(&date)?, &query, list_limit(limit), chrono::Utc::now())?))
+    let (day, now) = (parse_day(&date)?, chrono::Utc::now());
+    day_search_allowed(&desk, &query, now)?;
+    Ok(spoken_day(desk.store()?.visits_on(day, &query, list_limit(limit), now)?))
 }
 
 /// Saves a day's check-ins as an Excel workbook, masked (any operator), where the operator

@@ -40,6 +40,8 @@ pub struct Desk {
     updater: std::sync::OnceLock<update::Updater>,
     /// The 扫码屏 windows open: each one's code and how often it changes (seconds).
     screens: screens::Screens,
+    /// 今日登记's searches for a whole name or number in the last hour (the core's limits).
+    search_budget: Mutex<placecode_core::checkin::SearchBudget>,
 }
 
 impl Desk {
@@ -63,6 +65,7 @@ impl Desk {
             saved_files: Mutex::new(Default::default()),
             updater: std::sync::OnceLock::new(),
             screens: Default::default(),
+            search_budget: Default::default(),
         })
     }
 

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use placecode_core::checkin::shanghai;
 use placecode_core::checkin::{self, Helper, TodaySummary, VisitRow, WayIn};
 use placecode_core::decision::Colour;
-use placecode_core::{mask, normalize};
+use placecode_core::mask;
 
 /// A Beijing-time day as UTC instants: its start, and the next day's.
 pub(super) fn day_bounds(day: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
@@ -91,7 +91,7 @@ impl Store {
         let first_day = self.check_day(day, now)?;
         let (start, end) = day_bounds(day)?;
         let (start, end) = (rfc3339(start), rfc3339(end));
-        let q = normalize::clean(query);
+        let q = checkin::day_search_query(query)?;
         let mut summary = TodaySummary { first_day: first_day.to_string(), ..TodaySummary::default() };
         let listed =
             "SELECT v.id, v.at, p.name, p.id_number, v.colour, v.way_in, o.name, v.helper, v.trip_code_checked,

@@ -331,6 +331,20 @@ describe('TodayList: another day, Excel and print', () => {
     expect(full).toHaveBeenLastCalledWith(expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), '区疾控中心流调需要');
     expect(await screen.findByTestId('today-exported')).toHaveTextContent('完整信息.xlsx');
     expect(screen.queryByTestId('today-export-full')).not.toBeInTheDocument();
+    // The panel went with its field: the keyboard is on the button that opened it.
+    await waitFor(() => expect(screen.getByTestId('today-export-full-open')).toHaveFocus());
+  });
+
+  it('takes searches no longer than a name, and says when guessing names and numbers is too fast', async () => {
+    const user = userEvent.setup();
+    today.mockResolvedValue(todaySummary([pending]));
+    render(TodayList, { onsignedout: vi.fn() });
+    const box = await screen.findByTestId('today-search');
+    expect(box).toHaveAttribute('maxlength', '80');
+    const reason = '搜索：按姓名或完整证件号码搜索太频繁（每分钟最多10次、每小时最多100次），请稍后再试，或按证件号码后四位、时间搜索';
+    today.mockRejectedValueOnce(commandError({ code: 'invalid', message: reason, fields: [{ field: 'query', message: reason }] }));
+    await user.type(box, '王小红{Enter}');
+    expect(await screen.findByTestId('today-error')).toHaveTextContent('太频繁');
   });
 
   it('closes 导出完整信息 on Esc, forgetting the reason, with the keyboard back on its button', async () => {
@@ -341,7 +355,9 @@ describe('TodayList: another day, Excel and print', () => {
     expect(open).toHaveAttribute('aria-expanded', 'false');
     await user.click(open);
     expect(open).toHaveAttribute('aria-expanded', 'true');
-    await user.type(screen.getByTestId('today-export-reason'), '流调');
+    // The keyboard goes to 用途 at once.
+    await waitFor(() => expect(screen.getByTestId('today-export-reason')).toHaveFocus());
+    await user.keyboard('流调');
     await user.keyboard('{Escape}');
     expect(screen.queryByTestId('today-export-full')).not.toBeInTheDocument();
     expect(open).toHaveFocus();

@@ -1,6 +1,7 @@
 //! Desk check-ins (登记台): declarations (R5), the three ways in, manual registration with a
 //! helper (R6), the trip-code check (R8), and what the result screen shows (R7, R11).
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::decision::{Colour, HealthAnswers};
@@ -460,14 +461,74 @@ pub fn list_limit(asked: Option<usize>) -> usize {
 /// part would give the rest away a character at a time.
 pub fn day_search_matches(query: &str, name: &str, id_number: &str, clock: &str) -> bool {
     let number = query.to_ascii_uppercase();
-    let time = query.len() <= 5
-        && (query.contains(':') || query.len() <= 2)
-        && query.chars().all(|c| c.is_ascii_digit() || c == ':');
     !query.is_empty()
         && (name == query
             || (number.chars().count() == 4 && id_number.ends_with(&number))
             || id_number == number
-            || (time && clock.starts_with(query)))
+            || (time_query(query) && clock.starts_with(query)))
+}
+
+/// A search for a time: 14:05, its start (14:0, 14:), or an hour (14).
+fn time_query(query: &str) -> bool {
+    query.len() <= 5
+        && (query.contains(':') || query.len() <= 2)
+        && query.chars().all(|c| c.is_ascii_digit() || c == ':')
+}
+
+/// The longest 今日登记 search: the longest name a person may have (Latin letters); a longer one
+/// matches nothing, and was read against every check-in of the day (100 kB: 13 s, the desk stalled).
+pub const DAY_SEARCH_MAX: usize = validate::PERSON_NAME_LATIN_MAX;
+
+/// A 今日登记 search as typed, cleaned (`normalize::clean`), or the field's reason when it is
+/// longer than any name or number.
+pub fn day_search_query(raw: &str) -> Result<String> {
+    let q = crate::normalize::clean(raw);
+    let n = q.chars().count();
+    if n > DAY_SEARCH_MAX {
+        return Err(crate::Error::invalid("query", format!("搜索：不能超过{DAY_SEARCH_MAX}个字（现为{n}个字）")));
+    }
+    Ok(q)
+}
+
+/// Searches that could confirm a guessed whole name or number (a masked 王** 410***1235 and a
+/// year of birth leave a few hundred candidates): at most this many different ones a minute…
+pub const NAMED_SEARCHES_PER_MINUTE: usize = 10;
+/// …and an hour.
+pub const NAMED_SEARCHES_PER_HOUR: usize = 100;
+
+/// The 今日登记 searches for a whole name or number made in the last hour at this desk. A time or
+/// the last four digits, a single character (no name is that short) and a search already made
+/// in the hour (显示更多, the list reloaded after a sync) cost nothing.
+#[derive(Debug, Default)]
+pub struct SearchBudget {
+    recent: std::collections::VecDeque<(DateTime<Utc>, String)>,
+}
+
+impl SearchBudget {
+    /// Counts `query` (cleaned) made at `now`, or refuses it past the limits.
+    pub fn spend(&mut self, query: &str, now: DateTime<Utc>) -> Result<()> {
+        let last_four = query.chars().count() == 4 && query.chars().all(|c| c.is_ascii_digit() || c == 'X' || c == 'x');
+        if query.chars().count() < 2 || last_four || time_query(query) {
+            return Ok(());
+        }
+        while self.recent.front().is_some_and(|(t, _)| now - *t >= chrono::Duration::hours(1)) {
+            self.recent.pop_front();
+        }
+        if self.recent.iter().any(|(_, q)| q == query) {
+            return Ok(());
+        }
+        let minute = self.recent.iter().filter(|(t, _)| now - *t < chrono::Duration::minutes(1)).count();
+        if minute >= NAMED_SEARCHES_PER_MINUTE || self.recent.len() >= NAMED_SEARCHES_PER_HOUR {
+            return Err(crate::Error::invalid(
+                "query",
+                format!(
+                    "搜索：按姓名或完整证件号码搜索太频繁（每分钟最多{NAMED_SEARCHES_PER_MINUTE}次、每小时最多{NAMED_SEARCHES_PER_HOUR}次），请稍后再试，或按证件号码后四位、时间搜索"
+                ),
+            ));
+        }
+        self.recent.push_back((now, query.to_owned()));
+        Ok(())
+    }
 }
 
 /// How many more rows 显示更多 shows after `listed` of `total`: a page, or what is left, and none
@@ -531,6 +592,51 @@ mod form_tests {
         assert_eq!(list_limit(Some(400)), 400);
         assert_eq!(list_limit(Some(0)), 1);
         assert_eq!(list_limit(Some(usize::MAX)), LIST_MAX);
+    }
+
+    #[test]
+    fn a_day_search_longer_than_any_name_is_refused_naming_the_field() {
+        assert_eq!(day_search_query("  李四 ").unwrap(), "李四");
+        assert_eq!(day_search_query(&"a".repeat(DAY_SEARCH_MAX)).unwrap().len(), DAY_SEARCH_MAX);
+        for long in ["a".repeat(10_000), "李".repeat(DAY_SEARCH_MAX + 1), "😀".repeat(DAY_SEARCH_MAX + 1)] {
+            let e = day_search_query(&long).unwrap_err();
+            assert_eq!(e.code(), "invalid");
+            assert_eq!(e.fields(), vec!["query"]);
+            assert!(e.to_string().starts_with("搜索：不能超过80个字"), "{e}");
+        }
+    }
+
+    #[test]
+    fn whole_names_and_numbers_guessed_one_after_another_are_slowed() {
+        let t0 = chrono::Utc::now();
+        let mut budget = SearchBudget::default();
+        // Ten different guesses in a minute pass, the eleventh is refused, naming the field.
+        for i in 0..NAMED_SEARCHES_PER_MINUTE {
+            budget.spend(&format!("41010219850505{i:04}"), t0).unwrap();
+        }
+        let e = budget.spend("410102198505051235", t0).unwrap_err();
+        assert_eq!(e.fields(), vec!["query"]);
+        assert!(e.to_string().contains("太频繁"), "{e}");
+        // A search already made, the last four, a time, one character: free.
+        for free in ["410102198505050003", "1235", "123X", "14:3", "14", "李"] {
+            budget.spend(free, t0).unwrap();
+        }
+        // Names count as numbers do; 4-character names too.
+        assert!(budget.spend("欧阳小红", t0).is_err());
+        // A minute later ten more, until a hundred in the hour.
+        let mut at = t0;
+        let mut made = NAMED_SEARCHES_PER_MINUTE;
+        while made < NAMED_SEARCHES_PER_HOUR {
+            at += chrono::Duration::seconds(61);
+            for _ in 0..NAMED_SEARCHES_PER_MINUTE.min(NAMED_SEARCHES_PER_HOUR - made) {
+                budget.spend(&format!("王{made}"), at).unwrap();
+                made += 1;
+            }
+        }
+        at += chrono::Duration::seconds(61);
+        assert!(budget.spend("王小明", at).is_err(), "a hundred in the hour");
+        // An hour after the first ones, room again.
+        budget.spend("王小明", t0 + chrono::Duration::minutes(61)).unwrap();
     }
 
     #[test]
