@@ -425,8 +425,9 @@ pub fn export_day_full(
 fn save_export(app: &tauri::AppHandle, desk: &Desk, date: &str, reason: Option<&str>) -> DeskResult<Option<String>> {
     let day = parse_day(date)?;
     let ctx = desk.acting()?;
+    // Refused before the dialog opens: a day outside the window, a reason that is none.
+    desk.store()?.check_day(day, ctx.now)?;
     if let Some(r) = reason {
-        // Refused before the dialog opens.
         placecode_core::checkin::export_reason(r)?;
     }
     let venue = desk.store()?.served_venue()?.map(|v| v.name).unwrap_or_default();

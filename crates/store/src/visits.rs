@@ -70,7 +70,7 @@ impl Store {
 
     /// A day still within the retention window, and not after today (Beijing time); returns the
     /// window's first day.
-    fn check_day(&self, day: NaiveDate, now: DateTime<Utc>) -> Result<NaiveDate> {
+    pub fn check_day(&self, day: NaiveDate, now: DateTime<Utc>) -> Result<NaiveDate> {
         let today = now.with_timezone(&shanghai()).date_naive();
         let days = self.retention_days()?;
         let first = today - Duration::days(days);

@@ -133,7 +133,7 @@ describe('TodayList', () => {
     await user.type(screen.getByTestId('today-search'), '23:59{Enter}');
 
     expect(today).toHaveBeenCalledWith('23:59', undefined);
-    expect(await screen.findByText('没有找到与“23:59”相符的登记记录。')).toBeInTheDocument();
+    expect(await screen.findByTestId('today-empty')).toHaveTextContent('没有找到与“23:59”相符的登记记录。只按完整姓名、证件号码后四位或完整号码、时间（如 14:05）查找');
   });
 
   it('says when nobody came today', async () => {
@@ -269,6 +269,29 @@ describe('TodayList: another day, Excel and print', () => {
     expect(screen.getAllByTestId('today-row')).toHaveLength(1);
     // Today has no day after it: 后一天 is dimmed, not taken out of the keyboard's way.
     expect(screen.getByTestId('today-next')).toHaveAttribute('aria-disabled', 'true');
+    vi.useRealTimers();
+  });
+
+  it('counts quick presses of 前一天 while a day loads, and shows the last day asked for', async () => {
+    const user = userEvent.setup();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-27T04:00:00Z'));
+    today.mockResolvedValue(todaySummary([pending], { first_day: '2026-10-30' }));
+    // Each day answers after the presses: the earlier days last of all.
+    const slow = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    vi.mocked(api.dayVisits).mockImplementation(async (date) => {
+      await slow(date === '2026-11-24' ? 10 : 60);
+      return todaySummary([synced], { first_day: '2026-10-30' });
+    });
+    render(TodayList, { onsignedout: vi.fn() });
+    const prev = await screen.findByTestId('today-prev');
+    prev.focus();
+    await user.keyboard('{Enter}{Enter}{Enter}');
+    expect(vi.mocked(api.dayVisits).mock.calls.map((c) => c[0])).toEqual(['2026-11-26', '2026-11-25', '2026-11-24']);
+    await waitFor(() => expect(screen.getByTestId('today-title')).toHaveTextContent('2026-11-24 登记'));
+    await slow(100);
+    expect(screen.getByTestId('today-title')).toHaveTextContent('2026-11-24 登记');
+    expect(screen.getByTestId('today-day')).toHaveValue('2026-11-24');
     vi.useRealTimers();
   });
 

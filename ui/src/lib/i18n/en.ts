@@ -825,7 +825,7 @@ const en: Messages = {
     none: '—',
     tripNoLabel: 'Not checked',
     empty: 'No check-ins yet today.',
-    emptySearch: 'No check-ins match “{query}”.',
+    emptySearch: 'No check-ins match “{query}”. Search by the full name, the last four or the whole document number, or a time (14:05), never part of a name.',
     shownOf: 'Showing the newest {shown} of {total}; search or export to Excel for earlier ones.',
     shownMax: 'Showing the newest {shown} (the most shown) of {total}; search or export to Excel for earlier ones.',
     more: 'Show {n} more',

@@ -824,7 +824,7 @@ const zhCN = {
     none: '—',
     tripNoLabel: '未查验',
     empty: '今天还没有登记记录。',
-    emptySearch: '没有找到与“{query}”相符的登记记录。',
+    emptySearch: '没有找到与“{query}”相符的登记记录。只按完整姓名、证件号码后四位或完整号码、时间（如 14:05）查找，不按姓名的一部分。',
     shownOf: '显示最新的 {shown} 条，共 {total} 条；更早的记录请搜索或导出Excel。',
     shownMax: '显示最新的 {shown} 条（最多显示这么多），共 {total} 条；更早的记录请搜索或导出Excel。',
     more: '再显示 {n} 条',
