@@ -358,6 +358,29 @@ describe('TodayList: another day, Excel and print', () => {
     await waitFor(() => expect(screen.getByTestId('today-export-full-open')).toHaveFocus());
   });
 
+  it('searches a document number being typed only on Enter or once whole, not at each pause', async () => {
+    const user = userEvent.setup();
+    today.mockResolvedValue(todaySummary([pending]));
+    render(TodayList, { onsignedout: vi.fn() });
+    const box = await screen.findByTestId('today-search');
+    await waitFor(() => expect(today).toHaveBeenCalledTimes(1));
+    for (const part of ['410', '10219', '4102198505051']) {
+      await user.clear(box);
+      await user.type(box, part);
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    // Cleared (an empty box lists the day) but no part of the number was searched.
+    expect(today.mock.calls.map((c) => c[0]).filter((q) => q !== '')).toEqual([]);
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(today).toHaveBeenLastCalledWith('4102198505051', undefined));
+    // Two digits (an hour), the last four and the whole number search as typed.
+    for (const whole of ['14', '002X', '11010519491231002X']) {
+      await user.clear(box);
+      await user.type(box, whole);
+      await waitFor(() => expect(today).toHaveBeenLastCalledWith(whole, undefined));
+    }
+  });
+
   it('takes searches no longer than a name, and says when guessing names and numbers is too fast', async () => {
     const user = userEvent.setup();
     today.mockResolvedValue(todaySummary([pending]));

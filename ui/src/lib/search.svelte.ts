@@ -7,6 +7,8 @@ export interface SearchHandlers<T> {
   result: (value: T) => void | Promise<void>;
   /** What the latest query threw. */
   error: (raw: unknown) => void;
+  /** A query typed so far that is searched only on Enter, not when the typing pauses. */
+  onEnterOnly?: (q: string) => boolean;
 }
 
 /**
@@ -53,6 +55,7 @@ export class LiveSearch<T> {
   typed = (): void => {
     clearTimeout(this.#timer);
     const q = this.query;
+    if (this.#on.onEnterOnly?.(q)) return;
     this.#timer = setTimeout(() => void this.load(q), DEBOUNCE_MS);
   };
 
