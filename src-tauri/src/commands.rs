@@ -190,6 +190,50 @@ pub fn set_retention_days(desk: State<'_, Desk>, days: i64) -> DeskResult<Sessio
 
 // ---- check-in (登记台) --------------------------------------------------------------------------
 
+/// A lookup by whole number or last four, within the door's count of answers that record
+/// nobody (`checkin::DoorBudget`): refused at the most before anything is looked up, `field`
+/// named in the reason. The count is held through the lookup, so lookups sent at once are
+/// counted one after another.
+fn at_door(
+    desk: &Desk,
+    field: (&str, &str),
+    ctx: &placecode_store::CheckInContext,
+    look: impl FnOnce(&mut placecode_store::Store) -> placecode_store::Result<Lookup>,
+) -> DeskResult<Lookup> {
+    let mut door = desk.door()?;
+    door.check(field.0, field.1, ctx.now)?;
+    let lookup = look(&mut *desk.store()?)?;
+    count_at_door(&mut door, &lookup, ctx);
+    Ok(lookup)
+}
+
+fn count_at_door(
+    door: &mut placecode_core::checkin::DoorBudget,
+    lookup: &Lookup,
+    ctx: &placecode_store::CheckInContext,
+) {
+    match lookup {
+        Lookup::CheckedIn { result } => door.recorded(&result.masked_id, ctx.now),
+        _ => door.answered_unrecorded(ctx.now),
+    }
+}
+
+/// A lookup made without asking the door first (a person picked from a list): counted.
+fn door_answered(desk: &Desk, lookup: &Lookup, ctx: &placecode_store::CheckInContext) -> DeskResult<()> {
+    count_at_door(&mut *desk.door()?, lookup, ctx);
+    Ok(())
+}
+
+/// Visits recorded (a declaration, a manual registration, a repeat confirmed): they give the
+/// door's answers back.
+fn door_recorded(desk: &Desk, results: &[CheckInResult], ctx: &placecode_store::CheckInContext) -> DeskResult<()> {
+    let mut door = desk.door()?;
+    for r in results {
+        door.recorded(&r.masked_id, ctx.now);
+    }
+    Ok(())
+}
+
 /// A lookup's result, as the screens show it.
 fn spoken_lookup(lookup: Lookup) -> Lookup {
     match lookup {
@@ -201,7 +245,7 @@ fn spoken_lookup(lookup: Lookup) -> Lookup {
 #[tauri::command(async)]
 pub fn check_in_by_id(desk: State<'_, Desk>, id_number: String, trip_code_checked: bool) -> DeskResult<Lookup> {
     let ctx = desk.check_in(trip_code_checked)?;
-    let lookup = desk.store()?.check_in_by_id(&id_number, &ctx)?;
+    let lookup = at_door(&desk, ("id_number", "证件号码"), &ctx, |store| store.check_in_by_id(&id_number, &ctx))?;
     queued(&desk);
     Ok(spoken_lookup(lookup))
 }
@@ -214,7 +258,9 @@ pub fn check_in_by_last4(
     trip_code_checked: bool,
 ) -> DeskResult<Lookup> {
     let ctx = desk.check_in(trip_code_checked)?;
-    let lookup = desk.store()?.check_in_by_last4(&digits, birth_year, &ctx)?;
+    let lookup = at_door(&desk, ("last4", "证件号后四位"), &ctx, |store| {
+        store.check_in_by_last4(&digits, birth_year, &ctx)
+    })?;
     queued(&desk);
     Ok(spoken_lookup(lookup))
 }
@@ -224,6 +270,7 @@ pub fn check_in_by_last4(
 pub fn check_in_picked(desk: State<'_, Desk>, person_id: String, trip_code_checked: bool) -> DeskResult<Lookup> {
     let ctx = desk.check_in(trip_code_checked)?;
     let lookup = desk.store()?.check_in_picked(&person_id, &ctx)?;
+    door_answered(&desk, &lookup, &ctx)?;
     queued(&desk);
     Ok(spoken_lookup(lookup))
 }
@@ -240,6 +287,7 @@ pub fn check_in_person(
 ) -> DeskResult<CheckInResult> {
     let ctx = desk.check_in(trip_code_checked)?;
     let result = desk.store()?.check_in_person(&person_id, way_in.unwrap_or(WayIn::Last4), &ctx)?;
+    door_recorded(&desk, std::slice::from_ref(&result), &ctx)?;
     queued(&desk);
     Ok(spoken(result))
 }
@@ -248,6 +296,7 @@ pub fn check_in_person(
 pub fn declare(desk: State<'_, Desk>, input: DeclarationInput, trip_code_checked: bool) -> DeskResult<CheckInResult> {
     let ctx = desk.check_in(trip_code_checked)?;
     let result = desk.store()?.declare(&input, &ctx)?;
+    door_recorded(&desk, std::slice::from_ref(&result), &ctx)?;
     queued(&desk);
     Ok(spoken(result))
 }
@@ -262,6 +311,7 @@ pub fn register_manual(
 ) -> DeskResult<Vec<CheckInResult>> {
     let ctx = desk.check_in(trip_code_checked)?;
     let results = desk.store()?.register_manual(&helper, &people, &relations, &ctx)?;
+    door_recorded(&desk, &results, &ctx)?;
     queued(&desk);
     Ok(results.into_iter().map(spoken).collect())
 }

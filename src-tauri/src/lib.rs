@@ -42,6 +42,9 @@ pub struct Desk {
     screens: screens::Screens,
     /// 今日登记's searches for a whole name or number in the last hour (the core's limits).
     search_budget: Mutex<placecode_core::checkin::SearchBudget>,
+    /// 登记台's answers that recorded nobody, not yet forgotten (the core's limit): held through
+    /// a lookup, before the store.
+    door: Mutex<placecode_core::checkin::DoorBudget>,
     /// 今日登记's lists and searches, on a connection of their own: a search reads the whole
     /// day (0.3 s at a station), and fifty sent at once from script held a check-in 13 s when
     /// they shared the door's connection.
@@ -71,6 +74,7 @@ impl Desk {
             updater: std::sync::OnceLock::new(),
             screens: Default::default(),
             search_budget: Default::default(),
+            door: Default::default(),
             lists,
         })
     }
@@ -126,6 +130,11 @@ impl Desk {
     /// A check-in's context: who, when, and whether the person's trip code was checked.
     fn check_in(&self, trip_code_checked: bool) -> DeskResult<placecode_store::CheckInContext> {
         Ok(placecode_store::CheckInContext { trip_code_checked, ..self.acting()? })
+    }
+
+    /// The door's count (locked before the store, never after).
+    fn door(&self) -> DeskResult<std::sync::MutexGuard<'_, placecode_core::checkin::DoorBudget>> {
+        self.door.lock().map_err(|_| DeskError::Internal("door count lock poisoned".into()))
     }
 
     fn store(&self) -> DeskResult<std::sync::MutexGuard<'_, Store>> {

@@ -101,6 +101,7 @@ pub fn english(zh: &str) -> String {
         ("限流比例（%）", "Share allowed (%)"),
         ("自动离场时间（分钟）", "Counted out after (minutes)"),
         ("证件号后四位", "Last four"),
+        ("搜索", "Search"),
         ("车牌号", "Plate number"),
         ("来源地", "Coming from"),
         ("入豫地", "Where you entered Henan"),
@@ -376,6 +377,24 @@ pub fn english(zh: &str) -> String {
     {
         return format!("The centre failed for now ({status}); trying again soon");
     }
+    if let Some((n, secs)) =
+        zh.strip_prefix("本台近来有").and_then(|r| r.strip_suffix("秒后再查询；首次来访的人可按 F4 手工登记")).and_then(
+            |r| r.split_once("次查询没有登记任何人（号码不在本台、后四位无人或未选定），为防他人借此猜测证件号码，请"),
+        )
+    {
+        return format!(
+            "{n} lookups at this desk lately recorded nobody (a number not on file here, last four matching no one, or no one chosen). So that nobody can guess ID numbers this way, look up again in {secs} s; a first-time visitor can be registered by hand (F4)"
+        );
+    }
+    if let Some((minute, hour)) = zh
+        .strip_prefix("按姓名或完整证件号码搜索太频繁（每分钟最多")
+        .and_then(|r| r.strip_suffix("次），请稍后再试，或按证件号码后四位、时间搜索"))
+        .and_then(|r| r.split_once("次、每小时最多"))
+    {
+        return format!(
+            "too many searches by whole name or document number (at most {minute} a minute and {hour} an hour): try again later, or search by the last four or a time"
+        );
+    }
     if let Some(secs) = zh.strip_prefix("中心服务器繁忙，").and_then(|r| r.strip_suffix("秒后自动重试")) {
         return format!("The centre is busy; trying again in {secs} s");
     }
@@ -569,6 +588,27 @@ mod tests {
             "the code screen is not open yet: open it from a venue's codes"
         );
         assert_eq!(english("第2位：姓名：必填"), "Person 2: Name: required");
+        // The limits on guessing: the door's and 今日登记's, as the core words them.
+        let mut door = crate::checkin::DoorBudget::default();
+        let now = chrono::Utc::now();
+        for _ in 0..crate::checkin::DOOR_UNRECORDED_MAX {
+            door.answered_unrecorded(now);
+        }
+        let refused = door.check("last4", "证件号后四位", now).unwrap_err().to_string();
+        assert!(
+            english(&refused).starts_with("Last four: 30 lookups at this desk lately recorded nobody"),
+            "{refused}"
+        );
+        assert!(english(&refused).contains("look up again in 120 s"), "{refused}");
+        let mut search = crate::checkin::SearchBudget::default();
+        let refused = (0..=crate::checkin::NAMED_SEARCHES_PER_MINUTE)
+            .find_map(|i| search.spend(&format!("王{i}"), now).err())
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            english(&refused),
+            "Search: too many searches by whole name or document number (at most 10 a minute and 100 an hour): try again later, or search by the last four or a time"
+        );
         assert_eq!(english("第1位：监护人身份：必填"), "Person 1: Relation to the guardian: required");
         assert_eq!(english("联系电话：号码过长"), "Phone: too long");
         assert_eq!(

@@ -616,3 +616,93 @@ async fn a_full_venue_makes_the_next_person_wait_until_someone_leaves() -> WebDr
     desk.wait_text("occupancy-inside", say("场内 2 人", "2 inside")).await?;
     desk.quit().await
 }
+
+/// Valid resident ID numbers (their check characters right) of people born on the days after
+/// 1985-01-01 in Gulou, as a guesser would make them: none of them is on file.
+fn guesses(n: usize) -> Vec<String> {
+    let first = chrono::NaiveDate::from_ymd_opt(1985, 1, 1).expect("a day");
+    (0..n)
+        .map(|i| {
+            let born = first + chrono::Duration::days(i as i64);
+            let body = format!("410204{}123", born.format("%Y%m%d"));
+            let check = placecode_core::identity::check_character(body.as_bytes()).expect("check character");
+            format!("{body}{check}")
+        })
+        .collect()
+}
+
+/// Today's check-ins at this desk, as 今日登记 counts them.
+async fn today_total(desk: &DeskApp) -> WebDriverResult<u64> {
+    let today = desk.invoke("today", serde_json::json!({ "query": "" })).await?.expect("today");
+    Ok(today["total"].as_u64().expect("a count"))
+}
+
+/// The attack test for the door as an oracle: script in the window sends guessed whole numbers
+/// at once (a trial learnt 53,000 a minute whether each was on file). After 30 answers that
+/// recorded nobody, every lookup waits, a known person's too (so the refusal tells nothing), and
+/// the clerk sees why and what still works; a first-time visitor registered by hand gives room.
+#[tokio::test]
+async fn guessed_numbers_sent_from_script_stop_at_thirty_and_the_clerk_is_told_why() -> WebDriverResult<()> {
+    use serde_json::json;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("desk");
+    seed(&data, &[("王芳", WANG)]);
+    let desk = DeskApp::start(&data).await?;
+    sign_in(&desk).await?;
+    desk.testid("checkin-input").await?;
+
+    // Eighty guesses at once, as the trial sent them.
+    let answers = desk
+        .driver
+        .execute_async(
+            "const [numbers, done] = arguments;
+             Promise.all(numbers.map((n) => window.__TAURI_INTERNALS__
+                 .invoke('check_in_by_id', { idNumber: n, tripCodeChecked: false })
+                 .then((ok) => ok.outcome, (err) => err.code + ':' + (err.fields || []).map((f) => f.field).join(','))))
+               .then(done);",
+            vec![json!(guesses(80))],
+        )
+        .await?;
+    let answers: Vec<String> = serde_json::from_value(answers.json().clone()).expect("answers");
+    let unknown = answers.iter().filter(|a| *a == "unknown").count();
+    let refused = answers.iter().filter(|a| *a == "invalid:id_number").count();
+    assert_eq!((unknown, refused), (30, 50), "{answers:?}");
+
+    // The known person waits too, by number and by last four: the refusal says nothing of who
+    // is on file. The clerk sees why, naming the field, and what to do.
+    for (cmd, args) in [
+        ("check_in_by_id", json!({ "idNumber": WANG, "tripCodeChecked": false })),
+        ("check_in_by_last4", json!({ "digits": "0014", "birthYear": null, "tripCodeChecked": false })),
+    ] {
+        assert_eq!(desk.invoke(cmd, args).await?, Err("invalid".into()), "{cmd}");
+    }
+    scan(&desk, WANG).await?;
+    let said = desk
+        .wait_text(
+            "error-id_number",
+            say("本台近来有30次查询没有登记任何人", "30 lookups at this desk lately recorded nobody"),
+        )
+        .await?;
+    assert!(said.contains(say("F4 手工登记", "registered by hand (F4)")), "{said}");
+    desk.screenshot("18-door-guessing-stopped").await?;
+    let visits = today_total(&desk).await?;
+
+    // A first-time visitor registered by hand (F4 stays open) gives two lookups back.
+    let manual = desk
+        .invoke(
+            "register_manual",
+            json!({
+                "helper": { "by": "operator" },
+                "people": [placecode_e2e::declaration("李秀英", ELDER)],
+                "relations": [""],
+                "tripCodeChecked": false,
+            }),
+        )
+        .await?;
+    assert!(manual.is_ok(), "{manual:?}");
+    desk.clear("checkin-input").await?;
+    scan(&desk, WANG).await?;
+    assert_eq!(result_colour(&desk).await?, "green");
+    assert_eq!(today_total(&desk).await?, visits + 2, "the person registered by hand and 王芳");
+    desk.quit().await
+}

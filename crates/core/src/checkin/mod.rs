@@ -9,8 +9,10 @@ use crate::error::{FormCheck, Result};
 use crate::identity::{self, Document, DocumentKind};
 use crate::validate;
 
+mod door;
 mod incident;
 mod truck;
+pub use door::*;
 pub use incident::*;
 pub use truck::*;
 
