@@ -160,7 +160,8 @@ impl DeskApp {
 
     /// The element with this `data-testid`, waiting for it to appear.
     pub async fn testid(&self, id: &str) -> WebDriverResult<WebElement> {
-        self.driver.query(By::Css(format!("[data-testid='{id}']"))).first().await
+        again_if_stale(|| async move { self.driver.query(By::Css(format!("[data-testid='{id}']"))).first().await })
+            .await
     }
 
     /// Runs `act` on the element with this `data-testid`, finding it again when the page
@@ -215,7 +216,7 @@ impl DeskApp {
     }
 
     pub async fn all_testid(&self, id: &str) -> WebDriverResult<Vec<WebElement>> {
-        self.driver.find_all(By::Css(format!("[data-testid='{id}']"))).await
+        again_if_stale(|| self.driver.find_all(By::Css(format!("[data-testid='{id}']")))).await
     }
 
     /// The rendered text of the first element with this `data-testid` ("" when absent). Read
@@ -636,5 +637,28 @@ pub fn declaration(name: &str, id_number: &str) -> placecode_core::checkin::Decl
         contact_with_suspected: Some(false),
         temperature_normal: Some(true),
         ..Default::default()
+    }
+}
+
+/// Runs `find` again when WebKitWebDriver answers "stale element reference" from a find itself:
+/// an element that matched was removed while its handle was made ("Stale element found when
+/// trying to create the node handle", seen when a result screen closed during a poll for it).
+async fn again_if_stale<T, F, Fut>(find: F) -> WebDriverResult<T>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = WebDriverResult<T>>,
+{
+    let mut tries = 0;
+    loop {
+        match find().await {
+            Err(e)
+                if tries < 20
+                    && matches!(e.as_inner(), thirtyfour::error::WebDriverErrorInner::StaleElementReference(_)) =>
+            {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            done => return done,
+        }
     }
 }

@@ -102,7 +102,8 @@ async fn r5_first_visit_then_returning_by_four_digits_and_shared_digits_told_apa
     // Two people share 0014: one more key picks the second.
     desk.testid("checkin-input").await?;
     scan(&desk, "0014").await?;
-    let candidates = desk.driver.query(By::Css("[data-testid='candidate']")).all_from_selector_required().await?;
+    desk.testid("candidate").await?;
+    let candidates = desk.all_testid("candidate").await?;
     assert_eq!(candidates.len(), 2);
     let second = desk
         .driver
