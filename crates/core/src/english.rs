@@ -386,13 +386,19 @@ pub fn english(zh: &str) -> String {
             "{n} lookups at this desk lately recorded nobody (a number not on file here, last four matching no one, or no one chosen). So that nobody can guess ID numbers this way, look up again in {secs} s; a first-time visitor can be registered by hand (F4)"
         );
     }
-    if let Some((minute, hour)) = zh
+    if let Some(((minute, hour), wait)) = zh
         .strip_prefix("按姓名或完整证件号码搜索太频繁（每分钟最多")
-        .and_then(|r| r.strip_suffix("次），请稍后再试，或按证件号码后四位、时间搜索"))
-        .and_then(|r| r.split_once("次、每小时最多"))
+        .and_then(|r| r.strip_suffix("后再试，或按证件号码后四位、时间搜索"))
+        .and_then(|r| r.split_once("次），请"))
+        .and_then(|(counts, wait)| Some((counts.split_once("次、每小时最多")?, wait)))
     {
+        let wait = match (wait.strip_suffix("分钟"), wait.strip_suffix('秒')) {
+            (Some(m), _) => format!("{m} min"),
+            (_, Some(s)) => format!("{s} s"),
+            _ => wait.to_owned(),
+        };
         return format!(
-            "too many searches by whole name or document number (at most {minute} a minute and {hour} an hour): try again later, or search by the last four or a time"
+            "too many searches by whole name or document number (at most {minute} a minute and {hour} an hour): try again in {wait}, or search by the last four or a time"
         );
     }
     if let Some(secs) = zh.strip_prefix("中心服务器繁忙，").and_then(|r| r.strip_suffix("秒后自动重试")) {
@@ -607,7 +613,7 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(
             english(&refused),
-            "Search: too many searches by whole name or document number (at most 10 a minute and 100 an hour): try again later, or search by the last four or a time"
+            "Search: too many searches by whole name or document number (at most 10 a minute and 100 an hour): try again in 60 s, or search by the last four or a time"
         );
         assert_eq!(english("第1位：监护人身份：必填"), "Person 1: Relation to the guardian: required");
         assert_eq!(english("联系电话：号码过长"), "Phone: too long");

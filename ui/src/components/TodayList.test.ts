@@ -387,7 +387,7 @@ describe('TodayList: another day, Excel and print', () => {
     render(TodayList, { onsignedout: vi.fn() });
     const box = await screen.findByTestId('today-search');
     expect(box).toHaveAttribute('maxlength', '80');
-    const reason = '搜索：按姓名或完整证件号码搜索太频繁（每分钟最多10次、每小时最多100次），请稍后再试，或按证件号码后四位、时间搜索';
+    const reason = '搜索：按姓名或完整证件号码搜索太频繁（每分钟最多10次、每小时最多100次），请40秒后再试，或按证件号码后四位、时间搜索';
     today.mockRejectedValueOnce(commandError({ code: 'invalid', message: reason, fields: [{ field: 'query', message: reason }] }));
     await user.type(box, '王小红{Enter}');
     expect(await screen.findByTestId('today-error')).toHaveTextContent('太频繁');

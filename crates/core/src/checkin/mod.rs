@@ -519,12 +519,23 @@ impl SearchBudget {
         if self.recent.iter().any(|(_, q)| q == query) {
             return Ok(());
         }
-        let minute = self.recent.iter().filter(|(t, _)| now - *t < chrono::Duration::minutes(1)).count();
-        if minute >= NAMED_SEARCHES_PER_MINUTE || self.recent.len() >= NAMED_SEARCHES_PER_HOUR {
+        let in_minute: Vec<_> =
+            self.recent.iter().filter(|(t, _)| now - *t < chrono::Duration::minutes(1)).map(|(t, _)| *t).collect();
+        // When room comes back: the oldest search of the full minute, or of the full hour, forgotten.
+        let room_at = if self.recent.len() >= NAMED_SEARCHES_PER_HOUR {
+            self.recent.front().map(|(t, _)| *t + chrono::Duration::hours(1))
+        } else if in_minute.len() >= NAMED_SEARCHES_PER_MINUTE {
+            in_minute.first().map(|t| *t + chrono::Duration::minutes(1))
+        } else {
+            None
+        };
+        if let Some(at) = room_at {
+            let secs = ((at - now).num_milliseconds().max(0) + 999) / 1000;
+            let wait = if secs > 90 { format!("{}分钟", (secs + 59) / 60) } else { format!("{secs}秒") };
             return Err(crate::Error::invalid(
                 "query",
                 format!(
-                    "搜索：按姓名或完整证件号码搜索太频繁（每分钟最多{NAMED_SEARCHES_PER_MINUTE}次、每小时最多{NAMED_SEARCHES_PER_HOUR}次），请稍后再试，或按证件号码后四位、时间搜索"
+                    "搜索：按姓名或完整证件号码搜索太频繁（每分钟最多{NAMED_SEARCHES_PER_MINUTE}次、每小时最多{NAMED_SEARCHES_PER_HOUR}次），请{wait}后再试，或按证件号码后四位、时间搜索"
                 ),
             ));
         }
@@ -616,9 +627,10 @@ mod form_tests {
         for i in 0..NAMED_SEARCHES_PER_MINUTE {
             budget.spend(&format!("41010219850505{i:04}"), t0).unwrap();
         }
-        let e = budget.spend("410102198505051235", t0).unwrap_err();
+        let e = budget.spend("410102198505051235", t0 + chrono::Duration::seconds(20)).unwrap_err();
         assert_eq!(e.fields(), vec!["query"]);
         assert!(e.to_string().contains("太频繁"), "{e}");
+        assert!(e.to_string().contains("请40秒后再试"), "said when: {e}");
         // A search already made, the last four, a time, one character: free.
         for free in ["410102198505050003", "1235", "123X", "14:3", "14", "李"] {
             budget.spend(free, t0).unwrap();
@@ -636,7 +648,9 @@ mod form_tests {
             }
         }
         at += chrono::Duration::seconds(61);
-        assert!(budget.spend("王小明", at).is_err(), "a hundred in the hour");
+        let e = budget.spend("王小明", at).unwrap_err();
+        // The hour's first search is forgotten at t0 + 60 min; `at` is 9 × 61 s + 61 s later.
+        assert!(e.to_string().contains("请50分钟后再试"), "a hundred in the hour: {e}");
         // An hour after the first ones, room again.
         budget.spend("王小明", t0 + chrono::Duration::minutes(61)).unwrap();
     }
