@@ -62,6 +62,7 @@ impl Desk {
         let key = placecode_store::keys::for_store(&data_dir, &mut store)?;
         let idle = store.idle_minutes()?;
         let lists = Mutex::new(Store::open(&db)?);
+        let door = Mutex::new(store.door_budget()?);
         Ok(Desk {
             sync: placecode_sync_client::SyncEngine::new(&db),
             store: Mutex::new(store),
@@ -74,7 +75,7 @@ impl Desk {
             updater: std::sync::OnceLock::new(),
             screens: Default::default(),
             search_budget: Default::default(),
-            door: Default::default(),
+            door,
             lists,
         })
     }

@@ -21,6 +21,7 @@ use placecode_core::{identity, mask};
 const DESK_ID: &str = "desk_id";
 const REPEAT_WINDOW: &str = "repeat_window_seconds";
 const IDLE_MINUTES: &str = "idle_minutes";
+const DOOR_COUNT: &str = "door_unrecorded_until";
 /// Minutes without a command before the desk signs its operator out.
 pub const DEFAULT_IDLE_MINUTES: u32 = 10;
 pub use placecode_core::checkin::{shanghai, IncidentStatus};
@@ -189,6 +190,25 @@ impl Store {
             return Err(field_err("repeat_window_seconds", "重复登记提醒时限：应为0至1800秒"));
         }
         set_setting(&self.conn, REPEAT_WINDOW, &seconds.to_string())
+    }
+
+    /// The door's count of answers that recorded nobody (`checkin::DoorBudget`), as last kept.
+    pub fn door_budget(&self) -> Result<checkin::DoorBudget> {
+        let until = setting(&self.conn, DOOR_COUNT)?
+            .and_then(|v| DateTime::parse_from_rfc3339(&v).ok())
+            .map(|t| t.with_timezone(&Utc));
+        Ok(checkin::DoorBudget::resumed(until))
+    }
+
+    /// Keeps the door's count, so a restart does not reset it.
+    pub fn keep_door_budget(&mut self, door: &checkin::DoorBudget) -> Result<()> {
+        match door.empty_at() {
+            Some(t) => set_setting(&self.conn, DOOR_COUNT, &rfc3339(t)),
+            None => {
+                self.conn.execute("DELETE FROM settings WHERE key = ?1", [DOOR_COUNT])?;
+                Ok(())
+            }
+        }
     }
 
     /// Minutes without a command before the desk signs its operator out (default 10).

@@ -1452,3 +1452,29 @@ fn r11_a_days_check_ins_export_to_xlsx_masked_or_in_full_with_a_reason() {
     );
     assert_eq!((audit[1].full, audit[1].rows, audit[1].day.as_str()), (false, 1, "2026-11-26"));
 }
+
+/// The door's count of answers that recorded nobody is kept in the database: a desk restarted
+/// (or its window closed and opened) does not start guessing afresh.
+#[test]
+fn the_doors_count_of_unrecorded_answers_survives_a_restart() {
+    let f = desk();
+    let path = f._dir.path().join("desk.sqlite3");
+    let now = Utc::now();
+    let mut door = f.store.door_budget().unwrap();
+    assert_eq!(door.unrecorded(now), 0);
+    for _ in 0..placecode_core::checkin::DOOR_UNRECORDED_MAX {
+        door.answered_unrecorded(now);
+    }
+    let mut store = f.store;
+    store.keep_door_budget(&door).unwrap();
+    drop(store);
+    let mut store = Store::open(&path).unwrap();
+    let door = store.door_budget().unwrap();
+    let e = door.check("id_number", "证件号码", now).unwrap_err();
+    assert_eq!(e.fields(), vec!["id_number"]);
+    // Forgotten in time, and a count back at nought leaves nothing behind.
+    let later = now + Duration::hours(1);
+    assert_eq!(door.unrecorded(later), 0);
+    store.keep_door_budget(&placecode_core::checkin::DoorBudget::default()).unwrap();
+    assert_eq!(store.door_budget().unwrap().empty_at(), None);
+}

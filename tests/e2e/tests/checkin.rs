@@ -641,7 +641,8 @@ async fn today_total(desk: &DeskApp) -> WebDriverResult<u64> {
 /// The attack test for the door as an oracle: script in the window sends guessed whole numbers
 /// at once (a trial learnt 53,000 a minute whether each was on file). After 30 answers that
 /// recorded nobody, every lookup waits, a known person's too (so the refusal tells nothing), and
-/// the clerk sees why and what still works; a first-time visitor registered by hand gives room.
+/// the clerk sees why and what still works, a restart changes nothing, and a first-time visitor
+/// registered by hand gives room.
 #[tokio::test]
 async fn guessed_numbers_sent_from_script_stop_at_thirty_and_the_clerk_is_told_why() -> WebDriverResult<()> {
     use serde_json::json;
@@ -686,6 +687,15 @@ async fn guessed_numbers_sent_from_script_stop_at_thirty_and_the_clerk_is_told_w
         .await?;
     assert!(said.contains(say("F4 手工登记", "registered by hand (F4)")), "{said}");
     desk.screenshot("18-door-guessing-stopped").await?;
+    // Closing the desk and opening it again starts nothing afresh.
+    desk.quit().await?;
+    let desk = DeskApp::start(&data).await?;
+    sign_in(&desk).await?;
+    assert_eq!(
+        desk.invoke("check_in_by_id", json!({ "idNumber": WANG, "tripCodeChecked": false })).await?,
+        Err("invalid".into()),
+        "after a restart"
+    );
     let visits = today_total(&desk).await?;
 
     // A first-time visitor registered by hand (F4 stays open) gives two lookups back.

@@ -28,6 +28,19 @@ pub struct DoorBudget {
     gave_back: std::collections::VecDeque<(DateTime<Utc>, String)>,
 }
 
+impl DoorBudget {
+    /// The count as kept across a restart: when it will be back to nought (a desk restarted
+    /// does not start guessing afresh; who gave answers back is not kept).
+    pub fn resumed(empty_at: Option<DateTime<Utc>>) -> DoorBudget {
+        DoorBudget { empty_at, gave_back: Default::default() }
+    }
+
+    /// What [`DoorBudget::resumed`] takes.
+    pub fn empty_at(&self) -> Option<DateTime<Utc>> {
+        self.empty_at
+    }
+}
+
 fn forget() -> Duration {
     Duration::seconds(DOOR_UNRECORDED_FORGET_SECONDS)
 }
