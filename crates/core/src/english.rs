@@ -377,13 +377,15 @@ pub fn english(zh: &str) -> String {
     {
         return format!("The centre failed for now ({status}); trying again soon");
     }
-    if let Some((n, secs)) =
-        zh.strip_prefix("本台近来有").and_then(|r| r.strip_suffix("秒后再查询；首次来访的人可按 F4 手工登记")).and_then(
-            |r| r.split_once("次查询没有登记任何人（号码不在本台、后四位无人或未选定），为防他人借此猜测证件号码，请"),
-        )
+    if let Some((n, secs)) = zh
+        .strip_prefix("本台近来有")
+        .and_then(|r| r.strip_suffix("秒后再查询；来访人员（新来的或来过的）都可按 F4 手工登记"))
+        .and_then(|r| {
+            r.split_once("次查询没有登记任何人（号码不在本台、后四位无人或未选定），为防他人借此猜测证件号码，请")
+        })
     {
         return format!(
-            "{n} lookups at this desk lately recorded nobody (a number not on file here, last four matching no one, or no one chosen). So that nobody can guess ID numbers this way, look up again in {secs} s; a first-time visitor can be registered by hand (F4)"
+            "{n} lookups at this desk lately recorded nobody (a number not on file here, last four matching no one, or no one chosen). So that nobody can guess ID numbers this way, look up again in {secs} s; any visitor, new or returning, can be registered by hand (F4)"
         );
     }
     if let Some(((minute, hour), wait)) = zh

@@ -687,6 +687,10 @@ async fn guessed_numbers_sent_from_script_stop_at_thirty_and_the_clerk_is_told_w
         .await?;
     assert!(said.contains(say("F4 手工登记", "registered by hand (F4)")), "{said}");
     desk.screenshot("18-door-guessing-stopped").await?;
+    // F4, as the message says: the number scanned comes along into 手工登记.
+    desk.keys("checkin-input", Key::F4).await?;
+    assert_eq!(desk.value("person-0-id-number").await?, WANG);
+    desk.screenshot("18a-door-waits-f4-takes-the-number").await?;
     // Closing the desk and opening it again starts nothing afresh.
     desk.quit().await?;
     let desk = DeskApp::start(&data).await?;

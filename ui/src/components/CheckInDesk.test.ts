@@ -543,6 +543,23 @@ describe('CheckInDesk: first-time declaration', () => {
 });
 
 describe('CheckInDesk: manual registration', () => {
+  it('F4 brings a whole number left in the box (the door asked to wait) into the form', async () => {
+    const user = userEvent.setup();
+    const reason =
+      '证件号码：本台近来有30次查询没有登记任何人（号码不在本台、后四位无人或未选定），为防他人借此猜测证件号码，请120秒后再查询；来访人员（新来的或来过的）都可按 F4 手工登记';
+    checkInById.mockRejectedValueOnce(commandError({ code: 'invalid', message: reason, fields: [{ field: 'id_number', message: reason }] }));
+    renderDesk();
+    await user.type(box(), '410205195006090022{Enter}');
+    expect(await screen.findByTestId('error-id_number')).toHaveTextContent('F4 手工登记');
+    await user.keyboard('{F4}');
+    expect(await screen.findByTestId('person-0-id-number')).toHaveValue('410205195006090022');
+    // Last four are not a number to register.
+    await user.keyboard('{Escape}');
+    await user.type(box(), '0022');
+    await user.keyboard('{F4}');
+    expect(await screen.findByTestId('person-0-id-number')).toHaveValue('');
+  });
+
   it('F4 opens it; a guardian registers a child and an elderly father at once, each with their own relation; all results on one screen', async () => {
     const user = userEvent.setup();
     registerManual.mockResolvedValue([
