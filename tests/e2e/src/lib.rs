@@ -172,20 +172,7 @@ impl DeskApp {
         F: Fn(WebElement) -> Fut,
         Fut: std::future::Future<Output = WebDriverResult<T>>,
     {
-        let mut tries = 0;
-        loop {
-            let element = self.testid(id).await?;
-            match act(element).await {
-                Err(e)
-                    if tries < 20
-                        && matches!(e.as_inner(), thirtyfour::error::WebDriverErrorInner::StaleElementReference(_)) =>
-                {
-                    tries += 1;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                done => return done,
-            }
-        }
+        again_if_stale(|| async { act(self.testid(id).await?).await }).await
     }
 
     /// Types into the element with this `data-testid` (Enter and other keys included).
@@ -640,7 +627,7 @@ pub fn declaration(name: &str, id_number: &str) -> placecode_core::checkin::Decl
     }
 }
 
-/// Runs `find` again when WebKitWebDriver answers "stale element reference" from a find itself:
+/// Runs `find` again when WebKitWebDriver answers "stale element reference", also from a find itself:
 /// an element that matched was removed while its handle was made ("Stale element found when
 /// trying to create the node handle", seen when a result screen closed during a poll for it).
 async fn again_if_stale<T, F, Fut>(find: F) -> WebDriverResult<T>
@@ -656,7 +643,7 @@ where
                     && matches!(e.as_inner(), thirtyfour::error::WebDriverErrorInner::StaleElementReference(_)) =>
             {
                 tries += 1;
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
             done => return done,
         }
