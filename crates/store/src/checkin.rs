@@ -360,19 +360,19 @@ impl Store {
         for (i, (d, decision, raise)) in decided.iter().enumerate() {
             let helper_json =
                 helpers.get(i).map(serde_json::to_string).transpose().map_err(|e| Error::internal(e.to_string()))?;
-            let person_id = upsert_person(&tx, d, &stamp)?;
+            let (person_id, name) = upsert_person(&tx, d, &stamp)?;
             let answers = serde_json::to_string(&d.answers).map_err(|e| Error::internal(e.to_string()))?;
             let door = Door { decision, raise: raise.as_ref(), key: &key, id_number: &d.id.number };
             let vid =
                 insert_visit(&tx, &person_id, &venue.id, way_in, helper_json.as_deref(), Some(&answers), &door, ctx)?;
-            visits.push(vid);
+            visits.push((vid, name));
         }
         tx.commit()?;
         decided
             .iter()
             .zip(visits)
-            .map(|((d, decision, _), vid)| {
-                self.result(vid, decision, &d.name, &d.id.number, &venue.name, way_in, ctx.now)
+            .map(|((d, decision, _), (vid, name))| {
+                self.result(vid, decision, &name, &d.id.number, &venue.name, way_in, ctx.now)
             })
             .collect()
     }
@@ -427,18 +427,23 @@ fn collect(errors: &mut Vec<FieldError>, e: placecode_core::Error) {
     }
 }
 
-fn upsert_person(conn: &Connection, d: &Declaration, stamp: &str) -> Result<String> {
+/// The person declared, new or on file, and the name kept: a name on file stays (a declaration at
+/// the desk, like one from a phone, does not rename someone: script in the window or a name
+/// typed wrongly did it silently), unless none was kept (someone recorded by number alone); the
+/// address and phone declared are the latest.
+fn upsert_person(conn: &Connection, d: &Declaration, stamp: &str) -> Result<(String, String)> {
     let id = uuid::Uuid::now_v7().to_string();
     Ok(conn.query_row(
         "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at,
             document_kind)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)
-         ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, address = excluded.address,
+         ON CONFLICT (id_number) DO UPDATE SET
+            name = CASE WHEN people.name = '' THEN excluded.name ELSE people.name END, address = excluded.address,
             phone = COALESCE(excluded.phone, people.phone), updated_at = excluded.updated_at,
             document_kind = excluded.document_kind
-         RETURNING id",
+         RETURNING id, name",
         params![id, d.id.number, d.id.last4(), d.id.birth_year(), d.name, d.address, d.phone, stamp, d.id.kind.key()],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?)
 }
 

@@ -1478,3 +1478,28 @@ fn the_doors_count_of_unrecorded_answers_survives_a_restart() {
     store.keep_door_budget(&placecode_core::checkin::DoorBudget::default()).unwrap();
     assert_eq!(store.door_budget().unwrap().empty_at(), None);
 }
+
+/// A declaration or 手工登记 with a number on file keeps the name on file (the address and phone
+/// declared are the latest): script in the window, or a name typed wrongly, renamed the person
+/// silently. Someone recorded by number alone gets the name declared.
+#[test]
+fn a_declaration_for_a_number_on_file_does_not_rename_the_person() {
+    let mut d = desk();
+    d.store.declare(&person("李秀英", ELDER), &d.ctx).unwrap();
+    let mut later = d.ctx.clone();
+    later.now += chrono::Duration::hours(1);
+    let mut renamed = person("王五", ELDER);
+    renamed.address = "龙亭区北门大街1号".into();
+    let r = d.store.declare(&renamed, &later).unwrap();
+    assert_eq!(r.masked_name, "李**", "the name on file is shown");
+    later.now += chrono::Duration::hours(1);
+    let r = d
+        .store
+        .register_manual(&HelperInput::Operator, &[person("赵六", ELDER)], &[String::new()], &later)
+        .unwrap();
+    assert_eq!(r[0].masked_name, "李**");
+    let found = d.store.today("李秀英", 10, later.now).unwrap();
+    assert_eq!(found.total, 3, "all three visits are 李秀英's");
+    assert_eq!(d.store.today("王五", 10, later.now).unwrap().total, 0);
+    assert_eq!(d.store.today("赵六", 10, later.now).unwrap().total, 0);
+}
