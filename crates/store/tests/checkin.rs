@@ -1493,10 +1493,8 @@ fn a_declaration_for_a_number_on_file_does_not_rename_the_person() {
     let r = d.store.declare(&renamed, &later).unwrap();
     assert_eq!(r.masked_name, "李**", "the name on file is shown");
     later.now += chrono::Duration::hours(1);
-    let r = d
-        .store
-        .register_manual(&HelperInput::Operator, &[person("赵六", ELDER)], &[String::new()], &later)
-        .unwrap();
+    let r =
+        d.store.register_manual(&HelperInput::Operator, &[person("赵六", ELDER)], &[String::new()], &later).unwrap();
     assert_eq!(r[0].masked_name, "李**");
     let found = d.store.today("李秀英", 10, later.now).unwrap();
     assert_eq!(found.total, 3, "all three visits are 李秀英's");

@@ -73,9 +73,11 @@ impl DoorBudget {
         ))
     }
 
-    /// A lookup answered without recording anyone.
+    /// A lookup answered without recording anyone. The count stops at the most: answers past it
+    /// (none should be given) never hold the door longer than one is forgotten.
     pub fn answered_unrecorded(&mut self, now: DateTime<Utc>) {
-        self.empty_at = Some(self.empty_at.filter(|t| *t > now).unwrap_or(now) + forget());
+        let next = self.empty_at.filter(|t| *t > now).unwrap_or(now) + forget();
+        self.empty_at = Some(next.min(now + forget() * DOOR_UNRECORDED_MAX as i32));
     }
 
     /// A visit recorded for the person shown as `masked_id`: gives one answer back, unless
@@ -128,6 +130,11 @@ mod tests {
         door.check("id_number", "证件号码", later).unwrap();
         door.answered_unrecorded(later);
         assert!(door.check("id_number", "证件号码", later).is_err());
+        // Answers past the most (a pick answered after the check) hold the door no longer.
+        for _ in 0..1000 {
+            door.answered_unrecorded(later);
+        }
+        assert!(door.check("id_number", "证件号码", later).unwrap_err().to_string().contains("请120秒后"));
         // An hour on, all forgotten.
         assert_eq!(door.unrecorded(now + Duration::minutes(62)), 0);
     }
