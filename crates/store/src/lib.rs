@@ -636,19 +636,26 @@ enum FileState {
     Encrypted,
 }
 
+/// What the file at `path` holds, asked of SQLite itself. Never by opening the file beside it:
+/// closing another descriptor of a file drops every POSIX lock this process holds on it, so a
+/// desk's second connection (opened after the first) made its first's locks vanish for other
+/// processes, and one of them opening the database took the desk's live WAL for its own, then
+/// removed it (the desk's later writes lost, its new connections refused as "not a database").
 fn file_state(path: &Path) -> Result<FileState> {
-    use std::io::Read;
-    let mut head = [0u8; 16];
-    let n = match std::fs::File::open(path) {
-        Ok(mut f) => f.read(&mut head)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() == 0 => return Ok(FileState::New),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileState::New),
         Err(e) => return Err(e.into()),
-    };
-    Ok(match n {
-        0 => FileState::New,
-        _ if &head == b"SQLite format 3\0" => FileState::Plain,
-        _ => FileState::Encrypted,
-    })
+    }
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => Ok(FileState::Plain),
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
+            Ok(FileState::Encrypted)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Encrypts a plain database in place: every table copied into a new encrypted file
