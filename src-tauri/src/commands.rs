@@ -204,46 +204,46 @@ fn at_door(
     door.check(field.0, field.1, ctx.now)?;
     let mut store = desk.store()?;
     let lookup = look(&mut store)?;
-    count_at_door(&mut door, &mut store, &lookup, ctx)?;
+    change_door(&mut door, &mut store, |door| count_at_door(door, &lookup, ctx.now))?;
     Ok(lookup)
 }
 
-/// Counts a lookup's answer, and keeps the count in the database when it changed (a restart
-/// does not reset it).
-fn count_at_door(
+/// Changes the door's count, and keeps it in the database when it changed (a restart does not
+/// reset it).
+fn change_door(
     door: &mut placecode_core::checkin::DoorBudget,
     store: &mut placecode_store::Store,
-    lookup: &Lookup,
-    ctx: &placecode_store::CheckInContext,
+    change: impl FnOnce(&mut placecode_core::checkin::DoorBudget),
 ) -> DeskResult<()> {
     let before = door.empty_at();
-    match lookup {
-        Lookup::CheckedIn { result } => door.recorded(&result.masked_id, ctx.now),
-        _ => door.answered_unrecorded(ctx.now),
-    }
+    change(door);
     if door.empty_at() != before {
         store.keep_door_budget(door)?;
     }
     Ok(())
 }
 
+/// Counts a lookup's answer: a check-in gives back, anything else recorded nobody.
+fn count_at_door(door: &mut placecode_core::checkin::DoorBudget, lookup: &Lookup, now: chrono::DateTime<chrono::Utc>) {
+    match lookup {
+        Lookup::CheckedIn { result } => door.recorded(&result.masked_id, now),
+        _ => door.answered_unrecorded(now),
+    }
+}
+
 /// A lookup made without asking the door first (a person picked from a list): counted.
 fn door_answered(desk: &Desk, lookup: &Lookup, ctx: &placecode_store::CheckInContext) -> DeskResult<()> {
-    count_at_door(&mut *desk.door()?, &mut *desk.store()?, lookup, ctx)
+    change_door(&mut *desk.door()?, &mut *desk.store()?, |door| count_at_door(door, lookup, ctx.now))
 }
 
 /// Visits recorded (a declaration, a manual registration, a repeat confirmed): they give the
 /// door's answers back.
 fn door_recorded(desk: &Desk, results: &[CheckInResult], ctx: &placecode_store::CheckInContext) -> DeskResult<()> {
-    let mut door = desk.door()?;
-    let before = door.empty_at();
-    for r in results {
-        door.recorded(&r.masked_id, ctx.now);
-    }
-    if door.empty_at() != before {
-        desk.store()?.keep_door_budget(&door)?;
-    }
-    Ok(())
+    change_door(&mut *desk.door()?, &mut *desk.store()?, |door| {
+        for r in results {
+            door.recorded(&r.masked_id, ctx.now);
+        }
+    })
 }
 
 /// A lookup's result, as the screens show it.

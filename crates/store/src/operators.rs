@@ -119,8 +119,7 @@ impl Store {
         let failures: u32 = setting(&self.conn, &failures_key)?.and_then(|v| v.parse().ok()).unwrap_or(0);
         let locked_until = setting(&self.conn, &locked_key)?.and_then(|v| DateTime::parse_from_rfc3339(&v).ok());
         if let Some(until) = locked_until.filter(|u| *u > now) {
-            // Rounded up: "1秒" until the very end, never "0秒".
-            let seconds = ((until.with_timezone(&Utc) - now).num_milliseconds() + 999) / 1000;
+            let seconds = placecode_core::checkin::seconds_until(until.with_timezone(&Utc), now);
             return Err(field_err("pin", format!("{name}已连续输错{failures}次，请{}后再试", wait_text(seconds))));
         }
         if pin_hash(&normalize::compact(pin), &salt).as_slice() == hash.as_slice() {

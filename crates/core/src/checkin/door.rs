@@ -63,8 +63,9 @@ impl DoorBudget {
         if self.unrecorded(now) < DOOR_UNRECORDED_MAX {
             return Ok(());
         }
-        let over = self.empty_at.map_or(Duration::zero(), |t| t - now) - forget() * (DOOR_UNRECORDED_MAX - 1) as i32;
-        let wait = (over.num_milliseconds().max(0) + 999) / 1000;
+        // Room again once all but the most less one are forgotten.
+        let room_at = self.empty_at.unwrap_or(now) - forget() * (DOOR_UNRECORDED_MAX - 1) as i32;
+        let wait = super::seconds_until(room_at, now);
         Err(crate::Error::invalid(
             field,
             format!(

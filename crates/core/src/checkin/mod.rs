@@ -16,6 +16,12 @@ pub use door::*;
 pub use incident::*;
 pub use truck::*;
 
+/// Whole seconds from `now` until `at`, rounded up ("1秒" until the very end, never "0秒"), and
+/// none once it has passed: the waits the desk tells its operator.
+pub fn seconds_until(at: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    ((at - now).num_milliseconds().max(0) + 999) / 1000
+}
+
 /// China Standard Time: no daylight saving, so a fixed offset is exact.
 pub fn shanghai() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("+08:00 is a valid offset"))
@@ -530,7 +536,7 @@ impl SearchBudget {
             None
         };
         if let Some(at) = room_at {
-            let secs = ((at - now).num_milliseconds().max(0) + 999) / 1000;
+            let secs = seconds_until(at, now);
             let wait = if secs > 90 { format!("{}分钟", (secs + 59) / 60) } else { format!("{secs}秒") };
             return Err(crate::Error::invalid(
                 "query",
