@@ -190,6 +190,24 @@ async fn wait_for(driver: &WebDriver, css: &str) -> WebElement {
     }
 }
 
+/// Waits until an element matching `css` holds `needle`. A page that answers a form reloads: the
+/// element of the answer before stays on screen until the new page replaces it, so waiting for
+/// the element alone can read the old answer.
+async fn wait_for_text(driver: &WebDriver, css: &str, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(e) = driver.find(By::Css(css)).await {
+            if let Ok(t) = e.text().await {
+                if t.contains(needle) {
+                    return t;
+                }
+            }
+        }
+        assert!(Instant::now() < deadline, "{css} did not say {needle}: {}", text(driver).await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn shot(driver: &WebDriver, name: &str) {
     let png = driver.screenshot_as_png().await.expect("screenshot");
     std::fs::write(out_dir().join(format!("{name}.png")), png).expect("write screenshot");
@@ -822,8 +840,7 @@ async fn a_district_supervisor_gives_and_lifts_a_limit_order_in_the_browser(pool
     assert!(confirm.is_displayed().await.unwrap());
     shot(d, "console-occupancy-lift").await;
     confirm.click().await.unwrap();
-    let done = wait_for(d, "[data-testid=occupancy-done]").await.text().await.unwrap();
-    assert!(done.contains("限流令已解除"), "{done}");
+    wait_for_text(d, "[data-testid=occupancy-done]", "限流令已解除").await;
     assert!(d.find(By::Css("[data-testid=orders-none]")).await.is_ok());
     if let Some(driver) = chrome.driver.clone() {
         driver.quit().await.ok();
