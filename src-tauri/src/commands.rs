@@ -606,10 +606,25 @@ pub fn occupancy(desk: State<'_, Desk>) -> DeskResult<Occupancy> {
 }
 
 /// 离场: the person (a full document number, or the last four of someone inside) leaves.
+///
+/// Whether someone is inside is as much an answer as whether they are on file, so 离场 waits
+/// with the door: refused at its most, and a query typed but not found (no one inside, or several
+/// with those last four) is counted as an answer recording nobody.
 #[tauri::command(async)]
 pub fn check_out(desk: State<'_, Desk>, query: String) -> DeskResult<CheckOut> {
     let venue = served_id(&desk)?;
-    Ok(desk.store()?.check_out(&venue, &query, chrono::Utc::now())?)
+    let now = chrono::Utc::now();
+    let mut door = desk.door()?;
+    door.check_leaving(now)?;
+    let mut store = desk.store()?;
+    let out = store.check_out(&venue, &query, now);
+    if let Err(e) = &out {
+        let typed = !placecode_core::normalize::compact(&query).is_empty();
+        if typed && e.fields() == ["query"] {
+            change_door(&mut door, &mut store, |door| door.answered_unrecorded(now))?;
+        }
+    }
+    Ok(out?)
 }
 
 /// 现场情况: the queue at the venue this desk serves, live.

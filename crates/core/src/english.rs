@@ -101,6 +101,7 @@ pub fn english(zh: &str) -> String {
         ("限流比例（%）", "Share allowed (%)"),
         ("自动离场时间（分钟）", "Counted out after (minutes)"),
         ("证件号后四位", "Last four"),
+        ("离场", "Leaving"),
         ("搜索", "Search"),
         ("车牌号", "Plate number"),
         ("来源地", "Coming from"),
@@ -377,15 +378,24 @@ pub fn english(zh: &str) -> String {
     {
         return format!("The centre failed for now ({status}); trying again soon");
     }
-    if let Some((n, secs)) = zh
-        .strip_prefix("本台近来有")
-        .and_then(|r| r.strip_suffix("秒后再查询；来访人员（新来的或来过的）都可按 F4 手工登记"))
-        .and_then(|r| {
-            r.split_once("次查询没有登记任何人（号码不在本台、后四位无人或未选定），为防他人借此猜测证件号码，请")
+    if let Some(((n, secs), way_on)) =
+        zh.strip_prefix("本台近来有").and_then(|r| r.split_once("秒后再查询；")).and_then(|(r, way_on)| {
+            let counts =
+                r.split_once("次查询没有登记任何人（号码不在本台、后四位无人或未选定），为防他人借此猜测证件号码，请")?;
+            Some((counts, way_on))
         })
     {
+        let way_on = match way_on {
+            "来访人员（新来的或来过的）都可按 F4 手工登记" => {
+                "any visitor, new or returning, can be registered by hand (F4)".to_owned()
+            }
+            crate::checkin::LEAVING_WAY_ON => {
+                "anyone not signed out is counted out when the venue's stay time ends".to_owned()
+            }
+            other => english(other),
+        };
         return format!(
-            "{n} lookups at this desk lately recorded nobody (a number not on file here, last four matching no one, or no one chosen). So that nobody can guess ID numbers this way, look up again in {secs} s; any visitor, new or returning, can be registered by hand (F4)"
+            "{n} lookups at this desk lately recorded nobody (a number not on file here, last four matching no one, or no one chosen). So that nobody can guess ID numbers this way, look up again in {secs} s; {way_on}"
         );
     }
     if let Some(((minute, hour), wait)) = zh
@@ -608,6 +618,11 @@ mod tests {
             "{refused}"
         );
         assert!(english(&refused).contains("look up again in 120 s"), "{refused}");
+        let leaving = door.check_leaving(now).unwrap_err().to_string();
+        assert_eq!(
+            english(&leaving),
+            "Leaving: 30 lookups at this desk lately recorded nobody (a number not on file here, last four matching no one, or no one chosen). So that nobody can guess ID numbers this way, look up again in 120 s; anyone not signed out is counted out when the venue's stay time ends"
+        );
         let mut search = crate::checkin::SearchBudget::default();
         let refused = (0..=crate::checkin::NAMED_SEARCHES_PER_MINUTE)
             .find_map(|i| search.spend(&format!("王{i}"), now).err())

@@ -639,7 +639,7 @@ async fn today_total(desk: &DeskApp) -> WebDriverResult<u64> {
 }
 
 /// The attack test for the door as an oracle: script in the window sends guessed whole numbers
-/// at once (a trial learnt 53,000 a minute whether each was on file). After 30 answers that
+/// at once to the door and to 离场 (a trial learnt 53,000 a minute whether each was on file). After 30 answers that
 /// recorded nobody, every lookup waits, a known person's too (so the refusal tells nothing), and
 /// the clerk sees why and what still works, a restart changes nothing, and a first-time visitor
 /// registered by hand gives room.
@@ -653,22 +653,32 @@ async fn guessed_numbers_sent_from_script_stop_at_thirty_and_the_clerk_is_told_w
     sign_in(&desk).await?;
     desk.testid("checkin-input").await?;
 
-    // Eighty guesses at once, as the trial sent them.
+    // Eighty guesses at once, as the trial sent them, each asked at the door and at 离场 (whether
+    // someone is inside answers as much).
     let answers = desk
         .driver
         .execute_async(
-            "const [numbers, done] = arguments;
-             Promise.all(numbers.map((n) => window.__TAURI_INTERNALS__
-                 .invoke('check_in_by_id', { idNumber: n, tripCodeChecked: false })
-                 .then((ok) => ok.outcome, (err) => err.code + ':' + (err.fields || []).map((f) => f.field).join(','))))
-               .then(done);",
-            vec![json!(guesses(80))],
+            "const [numbers, refusal, done] = arguments;
+             const ask = (cmd, args) => window.__TAURI_INTERNALS__.invoke(cmd, args).then(
+                 (ok) => 'answered',
+                 (err) => err.message.includes(refusal)
+                     ? 'refused:' + (err.fields || []).map((f) => f.field).join(',')
+                     : 'answered:' + err.code);
+             Promise.all(numbers.flatMap((n) => [
+                 ask('check_in_by_id', { idNumber: n, tripCodeChecked: false }),
+                 ask('check_out', { query: n }),
+             ])).then(done);",
+            vec![
+                json!(guesses(80)),
+                json!(say("本台近来有30次查询没有登记任何人", "30 lookups at this desk lately recorded nobody")),
+            ],
         )
         .await?;
     let answers: Vec<String> = serde_json::from_value(answers.json().clone()).expect("answers");
-    let unknown = answers.iter().filter(|a| *a == "unknown").count();
-    let refused = answers.iter().filter(|a| *a == "invalid:id_number").count();
-    assert_eq!((unknown, refused), (30, 50), "{answers:?}");
+    let count = |what: &str| answers.iter().filter(|a| a.as_str() == what).count();
+    assert_eq!(count("answered") + count("answered:invalid"), 30, "{answers:?}");
+    assert!(count("refused:id_number") >= 50 && count("refused:query") >= 50, "{answers:?}");
+    assert_eq!(count("refused:id_number") + count("refused:query"), 130, "{answers:?}");
 
     // The known person waits too, by number and by last four: the refusal says nothing of who
     // is on file. The clerk sees why, naming the field, and what to do.

@@ -44,6 +44,10 @@ impl DoorBudget {
     }
 }
 
+/// What a clerk signing someone out is told to do while the door waits: nothing is lost, the
+/// visitor stops counting as inside when the venue's stay ends.
+pub const LEAVING_WAY_ON: &str = "未登记离场的来客在自动离场时间过后不再计入场内";
+
 fn forget() -> Duration {
     Duration::seconds(DOOR_UNRECORDED_FORGET_SECONDS)
 }
@@ -60,6 +64,17 @@ impl DoorBudget {
     /// the door has given its most answers recording nobody. Every lookup is refused then, a
     /// known person's too, so the refusal itself tells nothing.
     pub fn check(&self, field: &str, label: &str, now: DateTime<Utc>) -> crate::Result<()> {
+        self.refuse_at_most(field, label, "来访人员（新来的或来过的）都可按 F4 手工登记", now)
+    }
+
+    /// Before 离场 by whole number or last four (whether someone is inside is as much an answer
+    /// as whether they are on file): refused alike at the most. Counts with the entrance's
+    /// lookups; one not found is an answer recording nobody.
+    pub fn check_leaving(&self, now: DateTime<Utc>) -> crate::Result<()> {
+        self.refuse_at_most("query", "离场", LEAVING_WAY_ON, now)
+    }
+
+    fn refuse_at_most(&self, field: &str, label: &str, way_on: &str, now: DateTime<Utc>) -> crate::Result<()> {
         if self.unrecorded(now) < DOOR_UNRECORDED_MAX {
             return Ok(());
         }
@@ -69,7 +84,7 @@ impl DoorBudget {
         Err(crate::Error::invalid(
             field,
             format!(
-                "{label}：本台近来有{DOOR_UNRECORDED_MAX}次查询没有登记任何人（号码不在本台、后四位无人或未选定），为防他人借此猜测证件号码，请{wait}秒后再查询；来访人员（新来的或来过的）都可按 F4 手工登记"
+                "{label}：本台近来有{DOOR_UNRECORDED_MAX}次查询没有登记任何人（号码不在本台、后四位无人或未选定），为防他人借此猜测证件号码，请{wait}秒后再查询；{way_on}"
             ),
         ))
     }
@@ -124,6 +139,12 @@ mod tests {
         assert!(e.to_string().contains("请120秒后再查询"), "{e}");
         let e = door.check("last4", "证件号后四位", now).unwrap_err();
         assert_eq!(e.fields(), vec!["last4"]);
+        // 离场 waits alike (whether someone is inside is an answer too), saying what happens to
+        // those not signed out.
+        let e = door.check_leaving(now).unwrap_err();
+        assert_eq!(e.fields(), vec!["query"]);
+        assert!(e.to_string().starts_with("离场：本台近来有30次查询没有登记任何人"), "{e}");
+        assert!(e.to_string().ends_with("请120秒后再查询；未登记离场的来客在自动离场时间过后不再计入场内"), "{e}");
         // One is forgotten every two minutes: one more lookup then, not thirty.
         let later = now + Duration::seconds(119);
         assert!(door.check("id_number", "证件号码", later).unwrap_err().to_string().contains("请1秒后"));
