@@ -34,7 +34,7 @@ pub fn set_language(language: String) -> DeskResult<()> {
 #[tauri::command(async)]
 pub fn list_venues(desk: State<'_, Desk>, query: String) -> DeskResult<Vec<Venue>> {
     let admin = desk.signed_in()?.is_admin;
-    Ok(desk.store()?.venues(&query)?.into_iter().map(|v| for_whom(v, admin)).collect())
+    Ok(desk.store()?.venues_for(&query, admin)?.into_iter().map(|v| for_whom(v, admin)).collect())
 }
 
 /// A venue as the one asking may see it: its manager's name and phone in full for the

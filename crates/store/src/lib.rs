@@ -469,16 +469,23 @@ impl Store {
     /// Venues matching `query` in name, address, manager, phone, category or district; the served
     /// venue first, then the most recently changed.
     pub fn venues(&self, query: &str) -> Result<Vec<Venue>> {
+        self.venues_for(query, true)
+    }
+
+    /// [`Store::venues`], matching the manager's name and phone only when `contacts`: whoever
+    /// sees them masked must not learn them from what a search finds (a phone number typed in
+    /// whole finds its venue).
+    pub fn venues_for(&self, query: &str, contacts: bool) -> Result<Vec<Venue>> {
         let q = normalize::clean(query);
         let mut sql = String::from(SELECT_VENUE);
         let mut args: Vec<String> = Vec::new();
         if !q.is_empty() {
             let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
             args.push(like);
-            sql.push_str(
-                " WHERE v.name LIKE ?1 ESCAPE '\\' OR v.address LIKE ?1 ESCAPE '\\'
-                  OR v.manager_name LIKE ?1 ESCAPE '\\' OR v.manager_phone LIKE ?1 ESCAPE '\\'",
-            );
+            sql.push_str(" WHERE (v.name LIKE ?1 ESCAPE '\\' OR v.address LIKE ?1 ESCAPE '\\'");
+            if contacts {
+                sql.push_str(" OR v.manager_name LIKE ?1 ESCAPE '\\' OR v.manager_phone LIKE ?1 ESCAPE '\\'");
+            }
             let labelled = Category::ALL
                 .iter()
                 .filter(|c| c.label().contains(q.as_str()))
@@ -488,6 +495,7 @@ impl Store {
                 args.push(key.to_owned());
                 sql.push_str(&format!(" OR v.category = ?{n} OR v.district = ?{n}", n = args.len()));
             }
+            sql.push(')');
         }
         sql.push_str(" ORDER BY served DESC, v.updated_at DESC, v.id DESC");
         let mut stmt = self.conn.prepare(&sql)?;

@@ -141,6 +141,27 @@ fn search_by_name_address_manager_district_and_category() {
     assert_eq!(store.venues("　中山路　").unwrap().len(), 1, "full-width spaces trimmed");
 }
 
+/// R12: a clerk sees the manager's name and phone masked, so a search must not match them (a
+/// whole phone number typed would find its venue, and a name's parts would be confirmed).
+#[test]
+fn a_clerks_search_does_not_match_the_managers_contacts() {
+    let (_d, mut store) = open();
+    let mut other = input("𠈌家饭店", "金明大道8号");
+    other.manager_name = "买买提·艾力".into();
+    other.manager_phone = "13912345678".into();
+    store.register_venue(&other, false).unwrap();
+    for q in ["13912345678", "5678", "买买提", "艾力"] {
+        assert_eq!(store.venues_for(q, true).unwrap().len(), 1, "the administrator: {q}");
+        assert!(store.venues_for(q, false).unwrap().is_empty(), "a clerk: {q}");
+    }
+    // Everything else is found as before; the category and district labels too.
+    for q in ["𠈌家", "金明", "鼓楼", "超市", "'; DROP TABLE venues;--"] {
+        assert_eq!(store.venues_for(q, false).unwrap().len(), store.venues_for(q, true).unwrap().len(), "{q}");
+    }
+    assert_eq!(store.venues_for("金明", false).unwrap().len(), 1);
+    assert_eq!(store.venues_for("", false).unwrap().len(), 1);
+}
+
 #[test]
 fn served_venue_is_one_at_a_time_and_listed_first() {
     let (_d, mut store) = open();

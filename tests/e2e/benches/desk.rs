@@ -106,6 +106,12 @@ async fn startups(program: &Path, data: &Path) -> WebDriverResult<Vec<Duration>>
     Ok(times)
 }
 
+/// Elements in the window's document: a page that keeps what it showed grows here.
+async fn elements(desk: &DeskApp) -> WebDriverResult<u64> {
+    let n = desk.driver.execute("return document.getElementsByTagName('*').length", vec![]).await?;
+    Ok(n.json().as_u64().unwrap_or(0))
+}
+
 #[tokio::main]
 async fn main() -> WebDriverResult<()> {
     let release = target_dir().join("release/placecode-desk");
@@ -120,6 +126,10 @@ async fn main() -> WebDriverResult<()> {
     let mut programs: Vec<(&str, PathBuf)> = vec![("release", release.clone())];
     if debug.exists() {
         programs.push(("debug (baseline)", debug));
+    }
+    // `PLACECODE_BENCH_STARTS=0`: the memory part alone.
+    if std::env::var("PLACECODE_BENCH_STARTS").is_ok_and(|v| v == "0") {
+        programs.clear();
     }
     for (label, program) in &programs {
         let times = startups(program, &data).await?;
@@ -153,7 +163,12 @@ async fn main() -> WebDriverResult<()> {
         if Instant::now() >= next_report {
             let pss = pss_tree(pid);
             peak = peak.max(pss);
-            println!("  after {done} check-ins: {} MB PSS", pss / 1024);
+            println!(
+                "  after {done} check-ins: {} MB PSS ({}; {} elements)",
+                pss / 1024,
+                breakdown(pid),
+                elements(&desk).await?
+            );
             next_report += Duration::from_secs(60);
         }
     }

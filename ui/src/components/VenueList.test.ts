@@ -358,5 +358,7 @@ describe('VenueList: 批量打印海报', () => {
     expect(screen.queryByTestId('venue-edit')).not.toBeInTheDocument();
     expect(screen.queryByTestId('venue-set-served')).not.toBeInTheDocument();
     expect(screen.getAllByTestId('venue-codes')).toHaveLength(3);
+    // Their search does not match the manager (shown masked), and the box does not offer it.
+    expect(screen.getByTestId('venue-search')).toHaveAttribute('placeholder', '搜索名称、地址、辖区或类型');
   });
 });

@@ -87,6 +87,7 @@ const en: Messages = {
     title: 'Venues',
     searchLabel: 'Search venues',
     searchPlaceholder: 'Search name, address, person in charge, district or type',
+    searchPlaceholderClerk: 'Search name, address, district or type',
     count: 'Venues: {n}',
     loading: 'Searching…',
     empty: 'No venues registered yet.',

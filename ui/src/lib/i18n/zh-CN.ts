@@ -86,6 +86,7 @@ const zhCN = {
     title: '场所列表',
     searchLabel: '搜索场所',
     searchPlaceholder: '搜索名称、地址、负责人、辖区或类型',
+    searchPlaceholderClerk: '搜索名称、地址、辖区或类型',
     count: '共 {n} 个场所',
     loading: '正在查询…',
     empty: '尚未登记任何场所。',
