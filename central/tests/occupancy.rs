@@ -214,3 +214,47 @@ async fn a_family_waits_together_and_a_phone_inside_brings_no_one_new(pool: PgPo
     assert_eq!(phone.post(&url).form(&f).send().await.unwrap().status(), 429);
     assert_eq!(count(&pool, "SELECT count(*) FROM door_holds").await, 0, "every hold given back");
 }
+
+/// Who is inside after a yellow or red screen is one rule at the desk and the centre: a person let
+/// go after checking (核实后放行) came in and counts on the phone page too; a wrong scan (误扫)
+/// counts nowhere (the desk closes it and says so), nor does a person reported. Before, the
+/// centre counted greens only, so a venue at its limit by the desk's count let phones in.
+#[sqlx::test]
+async fn a_person_let_in_after_a_yellow_screen_counts_on_the_phone_page_as_at_the_desk(pool: PgPool) {
+    use placecode_core::checkin::ReleaseReason;
+    let s = Server::start(pool.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (d, mut store, code) = limited_desk(&s, dir.path(), 2, 100, &[]).await;
+    let ctx = placecode_store::CheckInContext { now: Utc::now(), ..d.ctx.clone() };
+    let mut yellow = |name: &str, seed: u64| {
+        let mut input = declaration_input(name, &resident_id(seed));
+        input.temperature = "38.1".into();
+        store.declare(&input, &ctx).unwrap().visit_id
+    };
+    let checked = yellow("李秀英", 9201);
+    let wrong = yellow("王芳", 9202);
+    let reported = yellow("张伟", 9203);
+    store.release_visit(&checked, ReleaseReason::VerifiedByStaff, "复测36.8℃", &ctx).unwrap();
+    store.release_visit(&wrong, ReleaseReason::Misscan, "", &ctx).unwrap();
+    let held = placecode_store::IncidentInput { held_at: "东门".into(), reported_to: "社区".into() };
+    store.report_incident(&reported, &held, &ctx).unwrap();
+    assert_eq!(store.occupancy(&d.venue_id, Utc::now()).unwrap().inside, 1, "the desk's count");
+    d.engine.sync_once().await.unwrap();
+    let inside: i64 = sqlx::query_scalar("SELECT placecode_inside($1::uuid, clock_timestamp(), 120)")
+        .bind(&d.venue_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(inside, 1, "the centre's count");
+
+    // One place left of two: the first phone is taken, the second waits.
+    let phone = phone_client();
+    let url = s.url(&format!("/c/{code}"));
+    let t = form(&phone, &url).await;
+    let res = phone.post(&url).form(&declaration(&t, "赵强", &resident_id(9204))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let other = phone_client();
+    let t = form(&other, &url).await;
+    let res = other.post(&url).form(&declaration(&t, "孙丽", &resident_id(9205))).send().await.unwrap();
+    assert_eq!(res.status(), 429, "the person let in after checking holds the second place");
+}

@@ -147,7 +147,9 @@ impl Limit {
 /// What happened at the door, for counting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    /// A check-in the door let through (green); yellow and red do not enter.
+    /// A check-in the door let through: a green, or a yellow or red let go with a recorded
+    /// decision (a wrong scan, 误扫, is closed at once: `ReleaseReason::closes_visit`); a yellow
+    /// or red reported does not enter.
     In { person: String, at: DateTime<Utc> },
     /// A 离场: closes every earlier check-in of the person.
     Out { person: String, at: DateTime<Utc> },

@@ -10,7 +10,7 @@ use super::{rfc3339, Store};
 use crate::error::{Error, Result};
 use placecode_core::checkin::{self, CheckInResult, WayIn};
 use placecode_core::decision::Colour;
-use placecode_core::sync::{Body, IncidentBody, IncidentEventBody};
+use placecode_core::sync::{Body, DepartureBody, IncidentBody, IncidentEventBody};
 use placecode_core::FieldError;
 use placecode_core::{mask, normalize};
 
@@ -75,6 +75,8 @@ struct Handling {
     reported_to: String,
     status: IncidentStatus,
     note: String,
+    /// The visit is closed with the decision (a wrong scan: nobody came in).
+    closes_visit: bool,
 }
 
 impl Store {
@@ -86,7 +88,13 @@ impl Store {
             (Ok(h), Ok(r)) => (h, r),
             (h, r) => return Err(Error::invalid_fields([h.err(), r.err()].into_iter().flatten().collect())),
         };
-        let handling = Handling { held_at, reported_to, status: IncidentStatus::Isolated, note: String::new() };
+        let handling = Handling {
+            held_at,
+            reported_to,
+            status: IncidentStatus::Isolated,
+            note: String::new(),
+            closes_visit: false,
+        };
         self.record_incident(visit_id, &handling, ctx)
     }
 
@@ -103,8 +111,13 @@ impl Store {
             self.conn.query_row("SELECT colour FROM visits WHERE id = ?1", [visit_id], |r| r.get(0)).optional()?;
         let colour = colour.as_deref().and_then(Colour::parse).ok_or(Error::not_found("登记记录"))?;
         let note = checkin::release_note(reason, colour, note)?;
-        let handling =
-            Handling { held_at: String::new(), reported_to: String::new(), status: IncidentStatus::Released, note };
+        let handling = Handling {
+            held_at: String::new(),
+            reported_to: String::new(),
+            status: IncidentStatus::Released,
+            note,
+            closes_visit: reason.closes_visit(),
+        };
         self.record_incident(visit_id, &handling, ctx)
     }
 
@@ -152,7 +165,7 @@ impl Store {
         )?;
         let body = IncidentBody {
             visit_id: visit_id.to_owned(),
-            venue_id,
+            venue_id: venue_id.clone(),
             colour,
             reason,
             held_at: h.held_at.clone(),
@@ -163,6 +176,12 @@ impl Store {
             operator,
         };
         super::outbox::enqueue(&tx, &id, Body::Incident(Box::new(body)))?;
+        if h.closes_visit {
+            // As 离场 closes it, on the desk and at the centre (synced after the visit).
+            tx.execute("UPDATE visits SET left_at = ?2 WHERE id = ?1 AND left_at IS NULL", params![visit_id, stamp])?;
+            let body = DepartureBody { venue_id, visit_ids: vec![visit_id.to_owned()], at: ctx.now };
+            super::outbox::enqueue(&tx, &super::outbox::new_id(), Body::Departure(body))?;
+        }
         // A truck's crew member: the last decision on the crew settles the trip (劝返 or open).
         super::truck::settle_held_trip(&tx, visit_id, ctx)?;
         tx.commit()?;

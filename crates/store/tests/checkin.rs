@@ -1201,6 +1201,45 @@ fn r7_a_release_is_recorded_with_its_reason_once() {
     assert_eq!((e.code(), e.fields()), ("invalid", vec!["visit"]));
 }
 
+/// Who counts inside after a yellow or red screen, one rule on the desk and at the centre: a
+/// person let go after checking (核实后放行) came in and counts like a green; a wrong scan (误扫)
+/// recorded nobody who came in, so it is closed at once and the centre is told so as 离场 tells
+/// it; a person reported does not count.
+#[test]
+fn a_wrong_scan_released_leaves_the_count_inside_and_a_checked_release_stays_in_it() {
+    use placecode_core::checkin::ReleaseReason;
+    let mut d = desk();
+    let venue = d.store.served_venue().unwrap().unwrap().id;
+    let inside = |d: &Fixture| d.store.occupancy(&venue, d.ctx.now).unwrap().inside;
+    let yellow = |d: &mut Fixture, name: &str, id: &str| {
+        let mut p = person(name, id);
+        p.temperature = "38.1".into();
+        let r = d.store.declare(&p, &d.ctx).unwrap();
+        assert_eq!(r.colour, Colour::Yellow);
+        r.visit_id
+    };
+    assert_eq!(inside(&d), 0);
+    let checked = yellow(&mut d, "李秀英", ELDER);
+    assert_eq!(inside(&d), 0, "a yellow screen not yet decided does not count");
+    d.store.release_visit(&checked, ReleaseReason::VerifiedByStaff, "复测36.8℃", &d.ctx).unwrap();
+    assert_eq!(inside(&d), 1, "let in after checking");
+    let wrong = yellow(&mut d, "王芳", A);
+    let reported = yellow(&mut d, "张伟", B);
+    d.store
+        .report_incident(&reported, &IncidentInput { held_at: "东门".into(), reported_to: "社区".into() }, &d.ctx)
+        .unwrap();
+    let departures = |d: &Fixture| {
+        let rows = d.store.outbox_batch((0, 0), 100).unwrap();
+        rows.into_iter().filter(|r| r.record.contains("\"departure\"")).map(|r| r.record).collect::<Vec<_>>()
+    };
+    assert!(departures(&d).is_empty());
+    d.store.release_visit(&wrong, ReleaseReason::Misscan, "", &d.ctx).unwrap();
+    assert_eq!(inside(&d), 1, "a wrong scan and a report count nobody");
+    let sent = departures(&d);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].contains(&wrong), "{sent:?}");
+}
+
 /// The report form's choices are this desk's own, per venue: a new database offers none, and
 /// another venue served by the same desk offers its own.
 #[test]

@@ -67,6 +67,14 @@ impl ReleaseReason {
             ReleaseReason::Other => "其他",
         }
     }
+
+    /// Whether the release closes the visit at once: a wrong scan recorded nobody who came in
+    /// (the right person or document is scanned again), so it leaves the count of people inside
+    /// (限流) now, not when the stay ends; anyone else let go after a yellow or red screen came
+    /// in and counts like a green.
+    pub fn closes_visit(self) -> bool {
+        self == ReleaseReason::Misscan
+    }
 }
 
 pub const RELEASE_NOTE_MAX: usize = 60;
