@@ -1,7 +1,8 @@
 //! Occupancy and 限流 at the centre: the 限流令 a district's or the city's office gives (kept in
 //! `limit_orders`, sent to every desk as a change), the limit in force at a venue (the core's
 //! `occupancy::Limit::under`, the desk's rule), and how many are inside (the SQL function
-//! `placecode_inside`, migrations 0023 and 0024: greens and people let go with a recorded decision). The phone page keeps the limit; the console shows it.
+//! `placecode_inside`, migrations 0023 and 0024: greens, and people let go with a recorded
+//! decision). The phone page keeps the limit; the console shows it.
 
 use chrono::{DateTime, Utc};
 use placecode_core::occupancy::{Limit, Order};
