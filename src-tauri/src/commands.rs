@@ -436,7 +436,11 @@ fn day_search_allowed(desk: &Desk, query: &str, now: chrono::DateTime<chrono::Ut
     let q = placecode_core::checkin::day_search_query(query)?;
     let mut budget =
         desk.search_budget.lock().map_err(|_| DeskError::Internal("search budget lock poisoned".into()))?;
-    Ok(budget.spend(&q, now)?)
+    if budget.spend(&q, now)? {
+        // Kept, so a restart does not start the count afresh (on the lists' own connection).
+        desk.lists()?.keep_search_budget(&budget)?;
+    }
+    Ok(())
 }
 
 /// "2026-11-27" as a day; anything else is the field's error.

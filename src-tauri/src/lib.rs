@@ -63,6 +63,7 @@ impl Desk {
         let idle = store.idle_minutes()?;
         let lists = Mutex::new(Store::open(&db)?);
         let door = Mutex::new(store.door_budget()?);
+        let search_budget = Mutex::new(store.search_budget()?);
         Ok(Desk {
             sync: placecode_sync_client::SyncEngine::new(&db),
             store: Mutex::new(store),
@@ -74,7 +75,7 @@ impl Desk {
             saved_files: Mutex::new(Default::default()),
             updater: std::sync::OnceLock::new(),
             screens: Default::default(),
-            search_budget: Default::default(),
+            search_budget,
             door,
             lists,
         })

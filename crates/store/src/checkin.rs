@@ -22,6 +22,8 @@ const DESK_ID: &str = "desk_id";
 const REPEAT_WINDOW: &str = "repeat_window_seconds";
 const IDLE_MINUTES: &str = "idle_minutes";
 const DOOR_COUNT: &str = "door_unrecorded_until";
+const SEARCH_KEY: &str = "search_count_key";
+const SEARCH_COUNT: &str = "search_count";
 /// Minutes without a command before the desk signs its operator out.
 pub const DEFAULT_IDLE_MINUTES: u32 = 10;
 pub use placecode_core::checkin::{shanghai, IncidentStatus};
@@ -209,6 +211,28 @@ impl Store {
                 Ok(())
             }
         }
+    }
+
+    /// 今日登记's count of whole names and numbers searched in the hour (`checkin::SearchBudget`),
+    /// as last kept: the key its hashes are made with (made at the first use) and the hour's
+    /// searches, by keyed hash, never as typed.
+    pub fn search_budget(&mut self) -> Result<checkin::SearchBudget> {
+        let key = setting(&self.conn, SEARCH_KEY)?.and_then(|h| <[u8; 32]>::try_from(hex::decode(h).ok()?).ok());
+        let Some(key) = key else {
+            let fresh = checkin::SearchBudget::default();
+            set_setting(&self.conn, SEARCH_KEY, &hex::encode(fresh.kept().0))?;
+            return Ok(fresh);
+        };
+        let recent: Vec<(DateTime<Utc>, String)> =
+            setting(&self.conn, SEARCH_COUNT)?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default();
+        Ok(checkin::SearchBudget::resumed(key, recent))
+    }
+
+    /// Keeps 今日登记's count, so a restart does not reset it.
+    pub fn keep_search_budget(&mut self, budget: &checkin::SearchBudget) -> Result<()> {
+        let (_, recent) = budget.kept();
+        let json = serde_json::to_string(&recent).map_err(|e| Error::from(std::io::Error::other(e.to_string())))?;
+        set_setting(&self.conn, SEARCH_COUNT, &json)
     }
 
     /// Minutes without a command before the desk signs its operator out (default 10).

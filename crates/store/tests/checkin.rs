@@ -1518,6 +1518,31 @@ fn the_doors_count_of_unrecorded_answers_survives_a_restart() {
     assert_eq!(store.door_budget().unwrap().empty_at(), None);
 }
 
+/// 今日登记's count of whole names and numbers searched survives a restart (a trial's script
+/// restarted the desk to search afresh), and what is kept holds no search as typed.
+#[test]
+fn the_search_count_survives_a_restart_and_keeps_no_search_as_typed() {
+    let mut f = desk();
+    let path = f._dir.path().join("desk.sqlite3");
+    let now = Utc::now();
+    let mut budget = f.store.search_budget().unwrap();
+    for i in 0..placecode_core::checkin::NAMED_SEARCHES_PER_MINUTE {
+        assert!(budget.spend(&format!("41010219850505{i:04}"), now).unwrap());
+    }
+    f.store.keep_search_budget(&budget).unwrap();
+    drop(f.store);
+    let mut store = Store::open(&path).unwrap();
+    let mut budget = store.search_budget().unwrap();
+    let e = budget.spend("王小明", now).unwrap_err();
+    assert_eq!(e.fields(), vec!["query"]);
+    assert!(!budget.spend("410102198505050003", now).unwrap(), "a search made before the restart is free");
+    // Nothing searched is in the database as typed.
+    drop(store);
+    let conn = placecode_store::raw_connection(&path).unwrap();
+    let kept: String = conn.query_row("SELECT group_concat(value, '|') FROM settings", [], |r| r.get(0)).unwrap();
+    assert!(!kept.contains("4101021985") && !kept.contains("王小明"), "{kept}");
+}
+
 /// A declaration or 手工登记 with a number on file keeps the name on file (the address and phone
 /// declared are the latest): script in the window, or a name typed wrongly, renamed the person
 /// silently. Someone recorded by number alone gets the name declared.

@@ -506,24 +506,59 @@ pub const NAMED_SEARCHES_PER_HOUR: usize = 100;
 
 /// The 今日登记 searches for a whole name or number made in the last hour at this desk. A time or
 /// the last four digits, a single character (no name is that short) and a search already made
-/// in the hour (显示更多, the list reloaded after a sync) cost nothing.
-#[derive(Debug, Default)]
+/// in the hour (显示更多, the list reloaded after a sync) cost nothing. A search is remembered by
+/// a keyed hash (HMAC-SHA-256 under a random key of the desk's), never as typed, so the count can
+/// be kept across a restart without keeping the names and numbers searched.
+#[derive(Debug)]
 pub struct SearchBudget {
+    key: [u8; 32],
     recent: std::collections::VecDeque<(DateTime<Utc>, String)>,
 }
 
+impl Default for SearchBudget {
+    /// A fresh count under a new random key.
+    fn default() -> SearchBudget {
+        let mut key = [0u8; 32];
+        // Without the system's randomness the key stays nought: the count still works, the
+        // hashes are then unkeyed.
+        let _ = getrandom::getrandom(&mut key);
+        SearchBudget::resumed(key, Vec::new())
+    }
+}
+
 impl SearchBudget {
-    /// Counts `query` (cleaned) made at `now`, or refuses it past the limits.
-    pub fn spend(&mut self, query: &str, now: DateTime<Utc>) -> Result<()> {
+    /// The count as kept across a restart: the key and the hour's searches (when, and their
+    /// keyed hashes).
+    pub fn resumed(key: [u8; 32], recent: Vec<(DateTime<Utc>, String)>) -> SearchBudget {
+        SearchBudget { key, recent: recent.into() }
+    }
+
+    /// What [`SearchBudget::resumed`] takes.
+    pub fn kept(&self) -> ([u8; 32], Vec<(DateTime<Utc>, String)>) {
+        (self.key, self.recent.iter().cloned().collect())
+    }
+
+    fn hash(&self, query: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(query.as_bytes());
+        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Counts `query` (cleaned) made at `now`, or refuses it past the limits. `Ok(true)` when it
+    /// was counted (the count changed and is worth keeping).
+    pub fn spend(&mut self, query: &str, now: DateTime<Utc>) -> Result<bool> {
         let last_four = query.chars().count() == 4 && query.chars().all(|c| c.is_ascii_digit() || c == 'X' || c == 'x');
         if query.chars().count() < 2 || last_four || time_query(query) {
-            return Ok(());
+            return Ok(false);
         }
         while self.recent.front().is_some_and(|(t, _)| now - *t >= chrono::Duration::hours(1)) {
             self.recent.pop_front();
         }
-        if self.recent.iter().any(|(_, q)| q == query) {
-            return Ok(());
+        let hash = self.hash(query);
+        if self.recent.iter().any(|(_, q)| *q == hash) {
+            return Ok(false);
         }
         let in_minute: Vec<_> =
             self.recent.iter().filter(|(t, _)| now - *t < chrono::Duration::minutes(1)).map(|(t, _)| *t).collect();
@@ -545,8 +580,8 @@ impl SearchBudget {
                 ),
             ));
         }
-        self.recent.push_back((now, query.to_owned()));
-        Ok(())
+        self.recent.push_back((now, hash));
+        Ok(true)
     }
 }
 
@@ -659,6 +694,28 @@ mod form_tests {
         assert!(e.to_string().contains("请50分钟后再试"), "a hundred in the hour: {e}");
         // An hour after the first ones, room again.
         budget.spend("王小明", t0 + chrono::Duration::minutes(61)).unwrap();
+    }
+
+    #[test]
+    fn the_search_count_is_kept_as_keyed_hashes_and_resumes_where_it_was() {
+        let t0 = chrono::Utc::now();
+        let mut budget = SearchBudget::default();
+        for i in 0..NAMED_SEARCHES_PER_MINUTE {
+            assert!(budget.spend(&format!("41010219850505{i:04}"), t0).unwrap(), "counted");
+        }
+        assert!(!budget.spend("1235", t0).unwrap(), "the last four are free, nothing to keep");
+        let (key, recent) = budget.kept();
+        assert_eq!(recent.len(), NAMED_SEARCHES_PER_MINUTE);
+        // Nothing searched is kept as typed.
+        assert!(recent.iter().all(|(_, h)| h.len() == 64 && !h.contains("4101021985")), "{recent:?}");
+        // Resumed (a restart): still refused, and a search made before is still free.
+        let mut again = SearchBudget::resumed(key, recent.clone());
+        assert!(again.spend("王小明", t0 + chrono::Duration::seconds(5)).is_err());
+        assert!(!again.spend("410102198505050003", t0 + chrono::Duration::seconds(5)).unwrap());
+        // Under another key the same searches are other hashes: the hour's count stands, but a
+        // search made before is counted again.
+        let mut other = SearchBudget::resumed([7u8; 32], recent);
+        assert!(other.spend("410102198505050003", t0 + chrono::Duration::seconds(5)).is_err());
     }
 
     #[test]
