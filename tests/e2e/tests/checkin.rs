@@ -167,6 +167,15 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(result_colour(&desk).await?, "red");
 
+    // The next person's card scanned too early (the keys a scanner types, Enter included):
+    // nothing opens, nothing is recorded, and the clerk is told.
+    desk.driver.action_chain().send_keys(format!("{LIU}\u{E007}")).perform().await?;
+    desk.wait_text("result-scanned-early", say("刚扫入的证件没有登记", "The card just scanned was not checked in"))
+        .await?;
+    assert!(desk.all_testid("incident-held-at").await?.is_empty(), "the scan's Enter opened the report");
+    assert_eq!(result_colour(&desk).await?, "red");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
     // Keyboard only: Enter opens 拒绝并上报, the two fields, Enter reports. A fresh database
     // fills in nothing (no place or recipient from another desk or venue).
     desk.driver.action_chain().send_keys(Key::Enter).perform().await?;
@@ -174,6 +183,15 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
     assert_eq!(desk.value("incident-reported-to").await?, "");
     type_into(&desk, "incident-held-at", "东门临时隔离点").await?;
     type_into(&desk, "incident-reported-to", "西司门社区").await?;
+    // A scan with the focus on 确认上报 files nothing; one into a field is taken out again.
+    desk.driver.execute("document.querySelector('[data-testid=incident-submit]').focus()", vec![]).await?;
+    desk.driver.action_chain().send_keys(format!("{LIU}\u{E007}")).perform().await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!desk.all_testid("incident-submit").await?.is_empty(), "the scan's Enter filed the report");
+    desk.keys("incident-reported-to", format!("{LIU}\u{E007}")).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(desk.value("incident-reported-to").await?, "西司门社区");
+    assert!(!desk.all_testid("incident-submit").await?.is_empty(), "the scan's Enter filed the report");
     desk.keys("incident-reported-to", Key::Enter).await?;
     let message = desk.wait_text("checkin-message", say("已拒绝并记录上报", "Refused, and report recorded")).await?;
     assert!(message.contains(say("（姓名未登记）", "(name not registered)")), "{message:?}");

@@ -136,6 +136,44 @@ describe('ResultScreen: yellow and red', () => {
     });
   });
 
+  it('a card scanned before the decision records nothing: its Enter neither opens nor submits a report', async () => {
+    reportIncident.mockResolvedValue(incident({ held_at: '东门临时隔离区', reported_to: '疫情防控办' }));
+    incidentPlaces.mockResolvedValue({ held_at: [], reported_to: ['所在社区', '疫情防控办'], configured: false });
+    renderResult([red]);
+    // A scanner types the next person's number a few milliseconds apart, then Enter.
+    const scan = (target: EventTarget) => {
+      for (const key of [...'410202199003070014', 'Enter']) {
+        if (target instanceof HTMLInputElement && key !== 'Enter') target.value += key;
+        target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+      }
+    };
+    scan(screen.getByTestId('result-screen'));
+    await tick();
+    expect(screen.queryByTestId('incident-held-at')).not.toBeInTheDocument();
+    expect(screen.getByTestId('result-scanned-early')).toHaveTextContent('刚扫入的证件没有登记');
+    // The clerk's own Enter, a moment later, opens the report as ever.
+    await new Promise((r) => setTimeout(r, 60));
+    const user = userEvent.setup();
+    await user.keyboard('{Enter}');
+    const heldAt = screen.getByTestId('incident-held-at');
+    await user.type(heldAt, '东门临时隔离区');
+    await user.click(screen.getByRole('button', { name: '疫情防控办' }));
+    // A scan into a filled field: taken out again, and no report is filed.
+    await new Promise((r) => setTimeout(r, 60));
+    scan(heldAt);
+    await tick();
+    expect(heldAt).toHaveValue('东门临时隔离区');
+    const submit = screen.getByTestId('incident-submit');
+    submit.focus();
+    scan(submit);
+    await tick();
+    expect(reportIncident).not.toHaveBeenCalled();
+    // The clerk's Enter files it.
+    await new Promise((r) => setTimeout(r, 60));
+    await user.keyboard('{Enter}');
+    expect(reportIncident).toHaveBeenCalledWith('visit-red', { held_at: '东门临时隔离区', reported_to: '疫情防控办' });
+  });
+
   it('fills in nothing; places used before at this venue are offered as choices', async () => {
     const user = userEvent.setup();
     incidentPlaces.mockResolvedValue({ held_at: ['东门临时隔离区'], reported_to: ['西司门社区'], configured: false });

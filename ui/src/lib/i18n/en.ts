@@ -461,6 +461,7 @@ const en: Messages = {
     report: 'Refuse and report (Enter)',
     people: 'People in this registration: {n}',
     refused: 'Take people with a yellow or red code to the temporary isolation point and report at once.',
+    scannedEarly: 'The card just scanned was not checked in, and nothing was decided here: report or record a reason first, then scan the next person.',
   },
   incident: {
     title: 'Refuse and report',

@@ -460,6 +460,7 @@ const zhCN = {
     report: '拒绝并上报（Enter）',
     people: '本次登记 {n} 人',
     refused: '请将黄码、红码人员带至临时隔离点，并立即上报。',
+    scannedEarly: '刚扫入的证件没有登记，也没有处理本结果：请先上报或记录原因，再扫下一位。',
   },
   incident: {
     title: '拒绝并上报',
