@@ -246,6 +246,27 @@ fn door_recorded(desk: &Desk, results: &[CheckInResult], ctx: &placecode_store::
     })
 }
 
+/// People recorded from a form (a declaration, 手工登记), within the desk's pace of forms
+/// (`checkin::FormPace`, kept across a restart): a form for a number on file answers for it
+/// (whether the venue was full for them, whether they were inside), so forms sent from script
+/// were a way to ask about numbers at machine speed. The pace is held through the recording, and a
+/// form refused counts as one recorded.
+fn from_form<T>(
+    desk: &Desk,
+    people: usize,
+    ctx: &placecode_store::CheckInContext,
+    record: impl FnOnce(&mut placecode_store::Store) -> placecode_store::Result<T>,
+) -> DeskResult<T> {
+    let mut pace = desk.form_pace()?;
+    pace.check(people, ctx.now)?;
+    let mut store = desk.store()?;
+    let recorded = record(&mut store);
+    // Counted refused or not: at a full venue the refusal itself says who is not inside.
+    pace.recorded(people, ctx.now);
+    store.keep_form_pace(&pace)?;
+    Ok(recorded?)
+}
+
 /// A lookup's result, as the screens show it.
 fn spoken_lookup(lookup: Lookup) -> Lookup {
     match lookup {
@@ -307,7 +328,7 @@ pub fn check_in_person(
 #[tauri::command(async)]
 pub fn declare(desk: State<'_, Desk>, input: DeclarationInput, trip_code_checked: bool) -> DeskResult<CheckInResult> {
     let ctx = desk.check_in(trip_code_checked)?;
-    let result = desk.store()?.declare(&input, &ctx)?;
+    let result = from_form(&desk, 1, &ctx, |store| store.declare(&input, &ctx))?;
     door_recorded(&desk, std::slice::from_ref(&result), &ctx)?;
     queued(&desk);
     Ok(spoken(result))
@@ -322,7 +343,8 @@ pub fn register_manual(
     trip_code_checked: bool,
 ) -> DeskResult<Vec<CheckInResult>> {
     let ctx = desk.check_in(trip_code_checked)?;
-    let results = desk.store()?.register_manual(&helper, &people, &relations, &ctx)?;
+    let results =
+        from_form(&desk, people.len(), &ctx, |store| store.register_manual(&helper, &people, &relations, &ctx))?;
     door_recorded(&desk, &results, &ctx)?;
     queued(&desk);
     Ok(results.into_iter().map(spoken).collect())
@@ -611,22 +633,25 @@ pub fn occupancy(desk: State<'_, Desk>) -> DeskResult<Occupancy> {
 
 /// 离场: the person (a full document number, or the last four of someone inside) leaves.
 ///
-/// Whether someone is inside is as much an answer as whether they are on file, so 离场 waits
-/// with the door: refused at its most, and a query typed but not found (no one inside, or several
-/// with those last four) is counted as an answer recording nobody.
+/// Whether a guessed whole number is inside is as much an answer as whether it is on file, so
+/// 离场 by whole number waits with the door: refused at its most (pointing to the last four), and
+/// a whole number not found inside is counted as an answer recording nobody. The last four are
+/// never held up or counted: 今日登记 shows everyone's, so they tell nothing more, and a venue at
+/// its limit must always be able to let people out (a trial's slips had locked a full venue).
 #[tauri::command(async)]
 pub fn check_out(desk: State<'_, Desk>, query: String) -> DeskResult<CheckOut> {
     let venue = served_id(&desk)?;
     let now = chrono::Utc::now();
+    let typed = placecode_core::normalize::compact(&query);
+    if typed.chars().count() <= 4 {
+        return Ok(desk.store()?.check_out(&venue, &query, now)?);
+    }
     let mut door = desk.door()?;
     door.check_leaving(now)?;
     let mut store = desk.store()?;
     let out = store.check_out(&venue, &query, now);
-    if let Err(e) = &out {
-        let typed = !placecode_core::normalize::compact(&query).is_empty();
-        if typed && e.fields() == ["query"] {
-            change_door(&mut door, &mut store, |door| door.answered_unrecorded(now))?;
-        }
+    if out.as_ref().is_err_and(|e| e.fields() == ["query"]) {
+        change_door(&mut door, &mut store, |door| door.answered_unrecorded(now))?;
     }
     Ok(out?)
 }

@@ -45,6 +45,8 @@ pub struct Desk {
     /// 登记台's answers that recorded nobody, not yet forgotten (the core's limit): held through
     /// a lookup, before the store.
     door: Mutex<placecode_core::checkin::DoorBudget>,
+    /// The pace of people recorded from forms (`checkin::FormPace`), kept across restarts.
+    form_pace: Mutex<placecode_core::checkin::FormPace>,
     /// 今日登记's lists and searches, on a connection of their own: a search reads the whole
     /// day (0.3 s at a station), and fifty sent at once from script held a check-in 13 s when
     /// they shared the door's connection.
@@ -63,6 +65,7 @@ impl Desk {
         let idle = store.idle_minutes()?;
         let lists = Mutex::new(Store::open(&db)?);
         let door = Mutex::new(store.door_budget()?);
+        let form_pace = Mutex::new(store.form_pace()?);
         let search_budget = Mutex::new(store.search_budget()?);
         Ok(Desk {
             sync: placecode_sync_client::SyncEngine::new(&db),
@@ -77,6 +80,7 @@ impl Desk {
             screens: Default::default(),
             search_budget,
             door,
+            form_pace,
             lists,
         })
     }
@@ -137,6 +141,10 @@ impl Desk {
     /// The door's count (locked before the store, never after).
     fn door(&self) -> DeskResult<std::sync::MutexGuard<'_, placecode_core::checkin::DoorBudget>> {
         self.door.lock().map_err(|_| DeskError::Internal("door count lock poisoned".into()))
+    }
+
+    fn form_pace(&self) -> DeskResult<std::sync::MutexGuard<'_, placecode_core::checkin::FormPace>> {
+        self.form_pace.lock().map_err(|_| DeskError::Internal("form pace lock poisoned".into()))
     }
 
     fn store(&self) -> DeskResult<std::sync::MutexGuard<'_, Store>> {

@@ -102,6 +102,7 @@ pub fn english(zh: &str) -> String {
         ("自动离场时间（分钟）", "Counted out after (minutes)"),
         ("证件号后四位", "Last four"),
         ("离场", "Leaving"),
+        ("登记表", "Form"),
         ("搜索", "Search"),
         ("车牌号", "Plate number"),
         ("来源地", "Coming from"),
@@ -380,8 +381,9 @@ pub fn english(zh: &str) -> String {
     }
     if let Some(((n, secs), way_on)) =
         zh.strip_prefix("本台近来有").and_then(|r| r.split_once("秒后再查询；")).and_then(|(r, way_on)| {
-            let counts =
-                r.split_once("次查询没有登记任何人（号码不在本台、后四位无人或未选定），为防他人借此猜测证件号码，请")?;
+            let counts = r.split_once(
+                "次查询没有登记任何人（号码不在本台、后四位无人或未选定、离场未找到），为防他人借此猜测证件号码，请",
+            )?;
             Some((counts, way_on))
         })
     {
@@ -389,13 +391,21 @@ pub fn english(zh: &str) -> String {
             "来访人员（新来的或来过的）都可按 F4 手工登记" => {
                 "any visitor, new or returning, can be registered by hand (F4)".to_owned()
             }
-            crate::checkin::LEAVING_WAY_ON => {
-                "anyone not signed out is counted out when the venue's stay time ends".to_owned()
-            }
+            crate::checkin::LEAVING_WAY_ON => "sign them out by the last four instead".to_owned(),
             other => english(other),
         };
         return format!(
-            "{n} lookups at this desk lately recorded nobody (a number not on file here, last four matching no one, or no one chosen). So that nobody can guess ID numbers this way, look up again in {secs} s; {way_on}"
+            "{n} lookups at this desk lately recorded nobody (a number not on file here, last four matching no one, no one chosen, or no one found leaving). So that nobody can guess ID numbers this way, look up again in {secs} s; {way_on}"
+        );
+    }
+    if let Some(((n, each), wait)) = zh
+        .strip_prefix("本台近来已按表单登记")
+        .and_then(|r| r.strip_suffix("秒后再提交（已填写的内容不会丢失）"))
+        .and_then(|r| r.split_once("秒可再登记1人，请"))
+        .and_then(|(counts, wait)| Some((counts.split_once("人，为防他人借此猜测证件号码，每")?, wait)))
+    {
+        return format!(
+            "{n} people were registered from forms at this desk lately. So that nobody can guess ID numbers this way, one more can be registered every {each} s: submit again in {wait} s (what you filled in is kept)"
         );
     }
     if let Some(((minute, hour), wait)) = zh
@@ -618,10 +628,17 @@ mod tests {
             "{refused}"
         );
         assert!(english(&refused).contains("look up again in 120 s"), "{refused}");
+        let mut pace = crate::checkin::FormPace::default();
+        pace.recorded(crate::checkin::FORM_PEOPLE_MAX as usize, now);
+        let refused = pace.check(1, now).unwrap_err().to_string();
+        assert_eq!(
+            english(&refused),
+            "Form: 30 people were registered from forms at this desk lately. So that nobody can guess ID numbers this way, one more can be registered every 10 s: submit again in 10 s (what you filled in is kept)"
+        );
         let leaving = door.check_leaving(now).unwrap_err().to_string();
         assert_eq!(
             english(&leaving),
-            "Leaving: 30 lookups at this desk lately recorded nobody (a number not on file here, last four matching no one, or no one chosen). So that nobody can guess ID numbers this way, look up again in 120 s; anyone not signed out is counted out when the venue's stay time ends"
+            "Leaving: 30 lookups at this desk lately recorded nobody (a number not on file here, last four matching no one, no one chosen, or no one found leaving). So that nobody can guess ID numbers this way, look up again in 120 s; sign them out by the last four instead"
         );
         let mut search = crate::checkin::SearchBudget::default();
         let refused = (0..=crate::checkin::NAMED_SEARCHES_PER_MINUTE)

@@ -22,6 +22,7 @@ const DESK_ID: &str = "desk_id";
 const REPEAT_WINDOW: &str = "repeat_window_seconds";
 const IDLE_MINUTES: &str = "idle_minutes";
 const DOOR_COUNT: &str = "door_unrecorded_until";
+const FORM_PACE: &str = "form_pace_until";
 const SEARCH_KEY: &str = "search_count_key";
 const SEARCH_COUNT: &str = "search_count";
 /// Minutes without a command before the desk signs its operator out.
@@ -196,18 +197,33 @@ impl Store {
 
     /// The door's count of answers that recorded nobody (`checkin::DoorBudget`), as last kept.
     pub fn door_budget(&self) -> Result<checkin::DoorBudget> {
-        let until = setting(&self.conn, DOOR_COUNT)?
-            .and_then(|v| DateTime::parse_from_rfc3339(&v).ok())
-            .map(|t| t.with_timezone(&Utc));
-        Ok(checkin::DoorBudget::resumed(until))
+        Ok(checkin::DoorBudget::resumed(self.kept_instant(DOOR_COUNT)?))
     }
 
     /// Keeps the door's count, so a restart does not reset it.
     pub fn keep_door_budget(&mut self, door: &checkin::DoorBudget) -> Result<()> {
-        match door.empty_at() {
-            Some(t) => set_setting(&self.conn, DOOR_COUNT, &rfc3339(t)),
+        self.keep_instant(DOOR_COUNT, door.empty_at())
+    }
+
+    /// The pace of people recorded from forms (`checkin::FormPace`), as last kept.
+    pub fn form_pace(&self) -> Result<checkin::FormPace> {
+        Ok(checkin::FormPace::resumed(self.kept_instant(FORM_PACE)?))
+    }
+
+    /// Keeps the pace of forms, so a restart does not reset it.
+    pub fn keep_form_pace(&mut self, pace: &checkin::FormPace) -> Result<()> {
+        self.keep_instant(FORM_PACE, pace.empty_at())
+    }
+
+    fn kept_instant(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
+        Ok(setting(&self.conn, key)?.and_then(|v| DateTime::parse_from_rfc3339(&v).ok()).map(|t| t.with_timezone(&Utc)))
+    }
+
+    fn keep_instant(&mut self, key: &str, at: Option<DateTime<Utc>>) -> Result<()> {
+        match at {
+            Some(t) => set_setting(&self.conn, key, &rfc3339(t)),
             None => {
-                self.conn.execute("DELETE FROM settings WHERE key = ?1", [DOOR_COUNT])?;
+                self.conn.execute("DELETE FROM settings WHERE key = ?1", [key])?;
                 Ok(())
             }
         }
@@ -384,19 +400,21 @@ impl Store {
         for (i, (d, decision, raise)) in decided.iter().enumerate() {
             let helper_json =
                 helpers.get(i).map(serde_json::to_string).transpose().map_err(|e| Error::internal(e.to_string()))?;
-            let (person_id, name) = upsert_person(&tx, d, &stamp)?;
+            let person_id = upsert_person(&tx, d, &stamp)?;
             let answers = serde_json::to_string(&d.answers).map_err(|e| Error::internal(e.to_string()))?;
             let door = Door { decision, raise: raise.as_ref(), key: &key, id_number: &d.id.number };
             let vid =
                 insert_visit(&tx, &person_id, &venue.id, way_in, helper_json.as_deref(), Some(&answers), &door, ctx)?;
-            visits.push((vid, name));
+            visits.push(vid);
         }
         tx.commit()?;
         decided
             .iter()
             .zip(visits)
-            .map(|((d, decision, _), (vid, name))| {
-                self.result(vid, decision, &name, &d.id.number, &venue.name, way_in, ctx.now)
+            // The result shows the name as declared, not the one on file: a form for a guessed
+            // number told whether it was on file by the name it answered with.
+            .map(|((d, decision, _), vid)| {
+                self.result(vid, decision, &d.name, &d.id.number, &venue.name, way_in, ctx.now)
             })
             .collect()
     }
@@ -451,11 +469,11 @@ fn collect(errors: &mut Vec<FieldError>, e: placecode_core::Error) {
     }
 }
 
-/// The person declared, new or on file, and the name kept: a name on file stays (a declaration at
+/// The person declared, new or on file (their id): a name on file stays (a declaration at
 /// the desk, like one from a phone, does not rename someone: script in the window or a name
 /// typed wrongly did it silently), unless none was kept (someone recorded by number alone); the
 /// address and phone declared are the latest.
-fn upsert_person(conn: &Connection, d: &Declaration, stamp: &str) -> Result<(String, String)> {
+fn upsert_person(conn: &Connection, d: &Declaration, stamp: &str) -> Result<String> {
     let id = uuid::Uuid::now_v7().to_string();
     Ok(conn.query_row(
         "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at,
@@ -465,9 +483,9 @@ fn upsert_person(conn: &Connection, d: &Declaration, stamp: &str) -> Result<(Str
             name = CASE WHEN people.name = '' THEN excluded.name ELSE people.name END, address = excluded.address,
             phone = COALESCE(excluded.phone, people.phone), updated_at = excluded.updated_at,
             document_kind = excluded.document_kind
-         RETURNING id, name",
+         RETURNING id",
         params![id, d.id.number, d.id.last4(), d.id.birth_year(), d.name, d.address, d.phone, stamp, d.id.kind.key()],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| r.get(0),
     )?)
 }
 

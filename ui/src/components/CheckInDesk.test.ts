@@ -546,7 +546,7 @@ describe('CheckInDesk: manual registration', () => {
   it('F4 brings a whole number left in the box (the door asked to wait) into the form', async () => {
     const user = userEvent.setup();
     const reason =
-      '证件号码：本台近来有30次查询没有登记任何人（号码不在本台、后四位无人或未选定），为防他人借此猜测证件号码，请120秒后再查询；来访人员（新来的或来过的）都可按 F4 手工登记';
+      '证件号码：本台近来有30次查询没有登记任何人（号码不在本台、后四位无人或未选定、离场未找到），为防他人借此猜测证件号码，请120秒后再查询；来访人员（新来的或来过的）都可按 F4 手工登记';
     checkInById.mockRejectedValueOnce(commandError({ code: 'invalid', message: reason, fields: [{ field: 'id_number', message: reason }] }));
     renderDesk();
     await user.type(box(), '410205195006090022{Enter}');

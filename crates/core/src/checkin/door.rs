@@ -44,9 +44,9 @@ impl DoorBudget {
     }
 }
 
-/// What a clerk signing someone out is told to do while the door waits: nothing is lost, the
-/// visitor stops counting as inside when the venue's stay ends.
-pub const LEAVING_WAY_ON: &str = "未登记离场的来客在自动离场时间过后不再计入场内";
+/// What a clerk signing someone out by whole number is told while the door waits: the last four
+/// still sign them out (they are what 今日登记 shows of everyone, so they tell nothing more).
+pub const LEAVING_WAY_ON: &str = "请改按证件号码后四位离场";
 
 fn forget() -> Duration {
     Duration::seconds(DOOR_UNRECORDED_FORGET_SECONDS)
@@ -67,9 +67,9 @@ impl DoorBudget {
         self.refuse_at_most(field, label, "来访人员（新来的或来过的）都可按 F4 手工登记", now)
     }
 
-    /// Before 离场 by whole number or last four (whether someone is inside is as much an answer
-    /// as whether they are on file): refused alike at the most. Counts with the entrance's
-    /// lookups; one not found is an answer recording nobody.
+    /// Before 离场 by whole number (whether a guessed number is inside is as much an answer as
+    /// whether it is on file): refused alike at the most, pointing to the last four. Counts with
+    /// the entrance's lookups; a whole number not found inside is an answer recording nobody.
     pub fn check_leaving(&self, now: DateTime<Utc>) -> crate::Result<()> {
         self.refuse_at_most("query", "离场", LEAVING_WAY_ON, now)
     }
@@ -84,7 +84,7 @@ impl DoorBudget {
         Err(crate::Error::invalid(
             field,
             format!(
-                "{label}：本台近来有{DOOR_UNRECORDED_MAX}次查询没有登记任何人（号码不在本台、后四位无人或未选定），为防他人借此猜测证件号码，请{wait}秒后再查询；{way_on}"
+                "{label}：本台近来有{DOOR_UNRECORDED_MAX}次查询没有登记任何人（号码不在本台、后四位无人或未选定、离场未找到），为防他人借此猜测证件号码，请{wait}秒后再查询；{way_on}"
             ),
         ))
     }
@@ -110,6 +110,71 @@ impl DoorBudget {
         }
         self.gave_back.push_back((now, masked_id.to_owned()));
         self.empty_at = self.empty_at.map(|t| t - forget()).filter(|t| *t > now);
+    }
+}
+
+/// People a desk records from a form (a declaration, 手工登记) at once…
+pub const FORM_PEOPLE_MAX: i64 = 30;
+/// …and then one every this many seconds: a clerk filling in a person's name, number and address
+/// is never faster. A form for a number on file answers for that number (whether the venue was
+/// full for them, whether they were inside already), so script registering made-up visits asked
+/// 5,900 numbers a minute that way in a trial.
+pub const FORM_PERSON_SECONDS: i64 = 10;
+
+/// The pace of people recorded from forms at one desk: a leaky bucket kept as one instant, the
+/// time it will be empty.
+#[derive(Debug, Default)]
+pub struct FormPace {
+    empty_at: Option<DateTime<Utc>>,
+}
+
+fn per_person() -> Duration {
+    Duration::seconds(FORM_PERSON_SECONDS)
+}
+
+impl FormPace {
+    /// The pace as kept across a restart.
+    pub fn resumed(empty_at: Option<DateTime<Utc>>) -> FormPace {
+        FormPace { empty_at }
+    }
+
+    /// What [`FormPace::resumed`] takes.
+    pub fn empty_at(&self) -> Option<DateTime<Utc>> {
+        self.empty_at
+    }
+
+    /// People recorded lately and not yet forgotten at `now`.
+    pub fn recent(&self, now: DateTime<Utc>) -> i64 {
+        let left = self.empty_at.map_or(0, |t| (t - now).num_milliseconds().max(0));
+        let step = per_person().num_milliseconds();
+        (left + step - 1) / step
+    }
+
+    /// Before a form of `people` is recorded: refused (field `people`, shown above the form)
+    /// when it would take the desk past its most.
+    pub fn check(&self, people: usize, now: DateTime<Utc>) -> crate::Result<()> {
+        let people = i64::try_from(people).unwrap_or(i64::MAX).max(1);
+        let over = self.recent(now).saturating_add(people) - FORM_PEOPLE_MAX;
+        if over <= 0 {
+            return Ok(());
+        }
+        // Room once `over` more are forgotten.
+        let room_at = self.empty_at.unwrap_or(now) - per_person() * (FORM_PEOPLE_MAX - people).max(0) as i32;
+        let wait = super::seconds_until(room_at, now).max(1);
+        Err(crate::Error::invalid(
+            "people",
+            format!(
+                "登记表：本台近来已按表单登记{FORM_PEOPLE_MAX}人，为防他人借此猜测证件号码，每{FORM_PERSON_SECONDS}秒可再登记1人，请{wait}秒后再提交（已填写的内容不会丢失）"
+            ),
+        ))
+    }
+
+    /// `people` recorded from a form at `now`.
+    pub fn recorded(&mut self, people: usize, now: DateTime<Utc>) {
+        let people = i32::try_from(people).unwrap_or(i32::MAX);
+        let from = self.empty_at.filter(|t| *t > now).unwrap_or(now);
+        let next = from + per_person() * people;
+        self.empty_at = Some(next.min(now + per_person() * FORM_PEOPLE_MAX as i32));
     }
 }
 
@@ -139,12 +204,12 @@ mod tests {
         assert!(e.to_string().contains("请120秒后再查询"), "{e}");
         let e = door.check("last4", "证件号后四位", now).unwrap_err();
         assert_eq!(e.fields(), vec!["last4"]);
-        // 离场 waits alike (whether someone is inside is an answer too), saying what happens to
-        // those not signed out.
+        // 离场 by whole number waits alike (whether someone is inside is an answer too), pointing
+        // to the last four.
         let e = door.check_leaving(now).unwrap_err();
         assert_eq!(e.fields(), vec!["query"]);
         assert!(e.to_string().starts_with("离场：本台近来有30次查询没有登记任何人"), "{e}");
-        assert!(e.to_string().ends_with("请120秒后再查询；未登记离场的来客在自动离场时间过后不再计入场内"), "{e}");
+        assert!(e.to_string().ends_with("请120秒后再查询；请改按证件号码后四位离场"), "{e}");
         // One is forgotten every two minutes: one more lookup then, not thirty.
         let later = now + Duration::seconds(119);
         assert!(door.check("id_number", "证件号码", later).unwrap_err().to_string().contains("请1秒后"));
@@ -250,5 +315,44 @@ mod tests {
         let before = door.unrecorded(hour);
         door.recorded("410***********1235", hour);
         assert_eq!(door.unrecorded(hour), before - 1);
+    }
+
+    #[test]
+    fn forms_take_thirty_people_at_once_then_one_every_ten_seconds() {
+        let mut pace = FormPace::default();
+        let now = t0();
+        // A tour group of 25 registered together, then 5 more: at the most.
+        pace.check(25, now).unwrap();
+        pace.recorded(25, now);
+        pace.check(5, now).unwrap();
+        pace.recorded(5, now);
+        let e = pace.check(1, now).unwrap_err();
+        assert_eq!(e.fields(), vec!["people"]);
+        assert!(e.to_string().starts_with("登记表：本台近来已按表单登记30人"), "{e}");
+        assert!(e.to_string().contains("请10秒后再提交"), "{e}");
+        // A form of three waits for three.
+        assert!(pace.check(3, now).unwrap_err().to_string().contains("请30秒后"));
+        pace.check(1, now + Duration::seconds(10)).unwrap();
+        // A checkpoint where everyone is new, one every 20 s for a day: never refused.
+        let mut pace = FormPace::default();
+        for i in 0..(3 * 60 * 10) {
+            let at = now + Duration::seconds(20 * i);
+            pace.check(1, at).unwrap_or_else(|e| panic!("person {i}: {e}"));
+            pace.recorded(1, at);
+        }
+        // Script at machine speed: 30, then one every ten seconds (6 a minute).
+        let mut pace = FormPace::default();
+        let mut taken = 0;
+        for ms in (0..60_000).step_by(50) {
+            let at = now + Duration::milliseconds(ms);
+            if pace.check(1, at).is_ok() {
+                pace.recorded(1, at);
+                taken += 1;
+            }
+        }
+        assert!((30..=36).contains(&taken), "{taken} in a minute");
+        // Kept and resumed.
+        let again = FormPace::resumed(pace.empty_at());
+        assert!(again.check(1, now + Duration::milliseconds(59_950)).is_err());
     }
 }
