@@ -226,7 +226,7 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
     type_into(&desk, "release-note", "复测36.9℃").await?;
     desk.screenshot("17a-release-reason").await?;
     desk.keys("release-note", Key::Enter).await?;
-    let message = desk.wait_text("checkin-message", say("未上报离开", "left without a report")).await?;
+    let message = desk.wait_text("checkin-message", say("未上报，原因", "not reported; reason")).await?;
     assert!(
         message.contains(say("工作人员核实后放行：复测36.9℃", "Let through after staff checked: 复测36.9℃")),
         "{message:?}"

@@ -493,7 +493,7 @@ const en: Messages = {
     submit: 'Confirm and record (Enter)',
     cancel: 'Back to result (Esc)',
     busy: 'Recording…',
-    done: 'Recorded: {names} left without a report; reason: {reason}.',
+    done: 'Recorded: {names}, not reported; reason: {reason}.',
   },
   truck: {
     checkpointTitle: 'Truck entry (road checkpoint)',

@@ -492,7 +492,7 @@ const zhCN = {
     submit: '确认并记录（Enter）',
     cancel: '回到结果（Esc）',
     busy: '正在记录…',
-    done: '已记录：{names} 未上报离开，原因：{reason}。',
+    done: '已记录：{names} 未上报，原因：{reason}。',
   },
   truck: {
     checkpointTitle: '货车入口登记（交通卡口）',
