@@ -13,11 +13,20 @@ describe('ScanBurst', () => {
     expect(b.feed(key('Enter'), (t += 5))).toBeNull();
   });
 
-  it('leaves a person typing, a short run, a pause before Enter and other keys alone', () => {
+  it('takes a scan one of whose keys a busy machine held back', () => {
+    const b = new ScanBurst();
+    let t = 1000;
+    [...'41020219900307001X'].forEach((c, i) => b.feed(key(c), (t += i === 9 ? 120 : 2)));
+    expect(b.feed(key('Enter'), (t += 2))).toBe('41020219900307001X');
+  });
+
+  it('leaves a person typing, a quick typist, a short run, a pause before Enter and other keys alone', () => {
     const b = new ScanBurst();
     let t = 1000;
     for (const c of '410202199003070014') b.feed(key(c), (t += 120));
     expect(b.feed(key('Enter'), (t += 120))).toBeNull();
+    for (const c of '410202199003070014') b.feed(key(c), (t += 60));
+    expect(b.feed(key('Enter'), (t += 60))).toBeNull();
     for (const c of '12345678901') b.feed(key(c), (t += 5));
     expect(b.feed(key('Enter'), (t += 5))).toBeNull();
     for (const c of '410202199003070014') b.feed(key(c), (t += 5));
