@@ -646,6 +646,8 @@ pub fn check_out(desk: State<'_, Desk>, query: String) -> DeskResult<CheckOut> {
     if typed.chars().count() <= 4 {
         return Ok(desk.store()?.check_out(&venue, &query, now)?);
     }
+    // A mistyped number is told so before the door is asked, and costs nothing.
+    placecode_store::leaving_number(&typed, now)?;
     let mut door = desk.door()?;
     door.check_leaving(now)?;
     let mut store = desk.store()?;

@@ -325,7 +325,9 @@ mod visits;
 pub use checkin::{shanghai, CheckInContext, IncidentStatus, DEFAULT_IDLE_MINUTES};
 pub use codes::{CodeCheck, PosterSettings, ScreenCode, VenueCode, Verdict, CHECKPOINT_LABEL};
 pub use incidents::{Incident, IncidentInput, IncidentPlaceList, IncidentPlaces};
-pub use occupancy::{CheckOut, EntranceCount, EntranceRate, Occupancy, Quarter, QueueView, DESK_ENTRANCE};
+pub use occupancy::{
+    leaving_number, CheckOut, EntranceCount, EntranceRate, Occupancy, Quarter, QueueView, DESK_ENTRANCE,
+};
 pub use operators::{sign_in_lockout, Operator, SIGN_IN_FREE_TRIES};
 pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};
 pub use retention::{PurgeReport, DEFAULT_RETENTION_DAYS};

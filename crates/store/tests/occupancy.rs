@@ -156,6 +156,12 @@ fn check_out_refuses_hostile_and_ambiguous_input_with_a_reason() {
         let e = store.check_out(&venue, bad, at(1)).unwrap_err();
         assert_eq!((e.code(), e.fields()), ("invalid", vec!["query"]), "{bad}");
     }
+    // A whole number mistyped is told so, not "not inside"; three digits ask for more.
+    let e = store.check_out(&venue, "410202199003070015", at(1)).unwrap_err();
+    assert_eq!(e.fields(), ["query"]);
+    assert!(e.to_string().contains("校验位"), "{e}");
+    let e = store.check_out(&venue, "102", at(1)).unwrap_err();
+    assert!(e.to_string().contains("请输入完整证件号码或证件号码后四位"), "{e}");
     // Full-width digits are the same number.
     let out = store.check_out(&venue, "４１０２０２１９９００３０７００１４", at(1)).unwrap();
     assert_eq!(out.inside, 1);
