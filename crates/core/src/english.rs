@@ -149,6 +149,7 @@ pub fn english(zh: &str) -> String {
         ),
         ("请输入证件号码或后四位", "enter a document number or its last four"),
         ("证件号码过长", "the document number is too long"),
+        ("请输入完整证件号码或证件号码后四位", "enter the whole document number or its last four"),
         ("场内没有这位来客（未登记入场、已离场或已超过停留时间）", "nobody inside has this number (never checked in, already left, or counted out after the stay)"),
         ("尚未设置本台服务场所：请在“场所列表”中设置", "this desk serves no venue yet: set one in the venue list"),
         ("该场所码已作废", "this code has been revoked"),
