@@ -9,6 +9,39 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+/// A leaky bucket kept as one instant: when it will be empty, one drained every `step`. The
+/// door's count and the forms' pace are each one.
+#[derive(Debug, Default, Clone, Copy)]
+struct Bucket {
+    empty_at: Option<DateTime<Utc>>,
+}
+
+impl Bucket {
+    /// How many are in it at `now`, a part counting as one.
+    fn count(self, step: Duration, now: DateTime<Utc>) -> i64 {
+        let left = self.empty_at.map_or(0, |t| (t - now).num_milliseconds().max(0));
+        let step = step.num_milliseconds();
+        (left + step - 1) / step
+    }
+
+    /// `n` more at `now`; it never holds more than `most`.
+    fn add(&mut self, n: i64, step: Duration, most: i64, now: DateTime<Utc>) {
+        let from = self.empty_at.filter(|t| *t > now).unwrap_or(now);
+        let next = from + step * n.clamp(0, most) as i32;
+        self.empty_at = Some(next.min(now + step * most as i32));
+    }
+
+    /// One taken out at `now` (nothing when it is empty).
+    fn take_one(&mut self, step: Duration, now: DateTime<Utc>) {
+        self.empty_at = self.empty_at.map(|t| t - step).filter(|t| *t > now);
+    }
+
+    /// When no more than `keep` will be left in it.
+    fn down_to(self, keep: i64, step: Duration, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.empty_at.unwrap_or(now) - step * keep as i32
+    }
+}
+
 /// Answers recording nobody that the door gives beyond the visits it records…
 pub const DOOR_UNRECORDED_MAX: i64 = 30;
 /// …each forgotten after this many seconds (30 an hour).
@@ -23,9 +56,8 @@ pub const DOOR_GIVE_BACK_SECONDS: i64 = 10;
 /// registered at machine speed nor the same person checked in again and again buy guesses.
 #[derive(Debug, Default)]
 pub struct DoorBudget {
-    /// When the count will be back to nought, forgetting one every two minutes (a leaky bucket
-    /// kept as one instant).
-    empty_at: Option<DateTime<Utc>>,
+    /// The answers not yet forgotten, one forgotten every two minutes.
+    unrecorded: Bucket,
     /// Who gave an answer back in the last hour, oldest first (the masked number: nothing more is
     /// needed to tell a person again; two people sharing one only give back less), and when.
     gave_back: std::collections::VecDeque<(DateTime<Utc>, String)>,
@@ -35,12 +67,12 @@ impl DoorBudget {
     /// The count as kept across a restart: when it will be back to nought (a desk restarted
     /// does not start guessing afresh; who gave answers back is not kept).
     pub fn resumed(empty_at: Option<DateTime<Utc>>) -> DoorBudget {
-        DoorBudget { empty_at, gave_back: Default::default() }
+        DoorBudget { unrecorded: Bucket { empty_at }, gave_back: Default::default() }
     }
 
     /// What [`DoorBudget::resumed`] takes.
     pub fn empty_at(&self) -> Option<DateTime<Utc>> {
-        self.empty_at
+        self.unrecorded.empty_at
     }
 }
 
@@ -55,9 +87,7 @@ fn forget() -> Duration {
 impl DoorBudget {
     /// Answers recording nobody not yet forgotten at `now`.
     pub fn unrecorded(&self, now: DateTime<Utc>) -> i64 {
-        let left = self.empty_at.map_or(0, |t| (t - now).num_milliseconds().max(0));
-        let step = forget().num_milliseconds();
-        (left + step - 1) / step
+        self.unrecorded.count(forget(), now)
     }
 
     /// Before a lookup by whole number or last four: refused, naming `field` (`label：`), while
@@ -79,7 +109,7 @@ impl DoorBudget {
             return Ok(());
         }
         // Room again once all but the most less one are forgotten.
-        let room_at = self.empty_at.unwrap_or(now) - forget() * (DOOR_UNRECORDED_MAX - 1) as i32;
+        let room_at = self.unrecorded.down_to(DOOR_UNRECORDED_MAX - 1, forget(), now);
         let wait = super::seconds_until(room_at, now);
         Err(crate::Error::invalid(
             field,
@@ -92,8 +122,7 @@ impl DoorBudget {
     /// A lookup answered without recording anyone. The count stops at the most: answers past it
     /// (none should be given) never hold the door longer than one is forgotten.
     pub fn answered_unrecorded(&mut self, now: DateTime<Utc>) {
-        let next = self.empty_at.filter(|t| *t > now).unwrap_or(now) + forget();
-        self.empty_at = Some(next.min(now + forget() * DOOR_UNRECORDED_MAX as i32));
+        self.unrecorded.add(1, forget(), DOOR_UNRECORDED_MAX, now);
     }
 
     /// A visit recorded for the person shown as `masked_id`: gives one answer back, unless
@@ -109,7 +138,7 @@ impl DoorBudget {
             return;
         }
         self.gave_back.push_back((now, masked_id.to_owned()));
-        self.empty_at = self.empty_at.map(|t| t - forget()).filter(|t| *t > now);
+        self.unrecorded.take_one(forget(), now);
     }
 }
 
@@ -121,11 +150,10 @@ pub const FORM_PEOPLE_MAX: i64 = 30;
 /// 5,900 numbers a minute that way in a trial.
 pub const FORM_PERSON_SECONDS: i64 = 10;
 
-/// The pace of people recorded from forms at one desk: a leaky bucket kept as one instant, the
-/// time it will be empty.
+/// The pace of people recorded from forms at one desk.
 #[derive(Debug, Default)]
 pub struct FormPace {
-    empty_at: Option<DateTime<Utc>>,
+    recent: Bucket,
 }
 
 fn per_person() -> Duration {
@@ -135,19 +163,17 @@ fn per_person() -> Duration {
 impl FormPace {
     /// The pace as kept across a restart.
     pub fn resumed(empty_at: Option<DateTime<Utc>>) -> FormPace {
-        FormPace { empty_at }
+        FormPace { recent: Bucket { empty_at } }
     }
 
     /// What [`FormPace::resumed`] takes.
     pub fn empty_at(&self) -> Option<DateTime<Utc>> {
-        self.empty_at
+        self.recent.empty_at
     }
 
     /// People recorded lately and not yet forgotten at `now`.
     pub fn recent(&self, now: DateTime<Utc>) -> i64 {
-        let left = self.empty_at.map_or(0, |t| (t - now).num_milliseconds().max(0));
-        let step = per_person().num_milliseconds();
-        (left + step - 1) / step
+        self.recent.count(per_person(), now)
     }
 
     /// Before a form of `people` is recorded: refused (field `people`, shown above the form)
@@ -159,7 +185,7 @@ impl FormPace {
             return Ok(());
         }
         // Room once `over` more are forgotten.
-        let room_at = self.empty_at.unwrap_or(now) - per_person() * (FORM_PEOPLE_MAX - people).max(0) as i32;
+        let room_at = self.recent.down_to((FORM_PEOPLE_MAX - people).max(0), per_person(), now);
         let wait = super::seconds_until(room_at, now).max(1);
         Err(crate::Error::invalid(
             "people",
@@ -171,10 +197,8 @@ impl FormPace {
 
     /// `people` recorded from a form at `now`.
     pub fn recorded(&mut self, people: usize, now: DateTime<Utc>) {
-        let people = i32::try_from(people).unwrap_or(i32::MAX);
-        let from = self.empty_at.filter(|t| *t > now).unwrap_or(now);
-        let next = from + per_person() * people;
-        self.empty_at = Some(next.min(now + per_person() * FORM_PEOPLE_MAX as i32));
+        let people = i64::try_from(people).unwrap_or(i64::MAX);
+        self.recent.add(people, per_person(), FORM_PEOPLE_MAX, now);
     }
 }
 
