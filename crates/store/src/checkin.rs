@@ -232,7 +232,7 @@ impl Store {
     /// 今日登记's count of whole names and numbers searched in the hour (`checkin::SearchBudget`),
     /// as last kept: the key its hashes are made with (made at the first use) and the hour's
     /// searches, by keyed hash, never as typed.
-    pub fn search_budget(&mut self) -> Result<checkin::SearchBudget> {
+    pub fn search_budget(&self) -> Result<checkin::SearchBudget> {
         let key = setting(&self.conn, SEARCH_KEY)?.and_then(|h| <[u8; 32]>::try_from(hex::decode(h).ok()?).ok());
         let Some(key) = key else {
             let fresh = checkin::SearchBudget::default();

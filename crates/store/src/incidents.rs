@@ -107,17 +107,18 @@ impl Store {
         note: &str,
         ctx: &CheckInContext,
     ) -> Result<Incident> {
-        let colour: Option<String> =
-            self.conn.query_row("SELECT colour FROM visits WHERE id = ?1", [visit_id], |r| r.get(0)).optional()?;
-        let colour = colour.as_deref().and_then(Colour::parse).ok_or(Error::not_found("登记记录"))?;
+        let visit: Option<(String, String, String)> = self
+            .conn
+            .query_row("SELECT colour, venue_id, person_id FROM visits WHERE id = ?1", [visit_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        let (colour, venue, person) = visit.ok_or(Error::not_found("登记记录"))?;
+        let colour = Colour::parse(&colour).ok_or(Error::not_found("登记记录"))?;
         let note = checkin::release_note(reason, colour, note)?;
         if !reason.closes_visit() {
             // Let in: at a venue at its limit they wait like anyone let through (a trial released
             // ten yellow visitors into a full venue, 71 of 60).
-            let (venue, person): (String, String) =
-                self.conn.query_row("SELECT venue_id, person_id FROM visits WHERE id = ?1", [visit_id], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?;
             super::occupancy::keep_limit(&self.conn, &venue, &person, ctx.now)?;
         }
         let handling = Handling {

@@ -326,7 +326,7 @@ pub use checkin::{shanghai, CheckInContext, IncidentStatus, DEFAULT_IDLE_MINUTES
 pub use codes::{CodeCheck, PosterSettings, ScreenCode, VenueCode, Verdict, CHECKPOINT_LABEL};
 pub use incidents::{Incident, IncidentInput, IncidentPlaceList, IncidentPlaces};
 pub use occupancy::{
-    leaving_number, CheckOut, EntranceCount, EntranceRate, Occupancy, Quarter, QueueView, DESK_ENTRANCE,
+    leaving_query, CheckOut, EntranceCount, EntranceRate, Leaving, Occupancy, Quarter, QueueView, DESK_ENTRANCE,
 };
 pub use operators::{sign_in_lockout, Operator, SIGN_IN_FREE_TRIES};
 pub use outbox::{Enrolment, OutboxRow, RejectedRecord, SyncError, SyncProgress, SyncStatus};

@@ -210,18 +210,9 @@ impl Store {
     /// leaves `venue_id`; every open check-in of theirs there is closed.
     pub fn check_out(&mut self, venue_id: &str, raw: &str, now: DateTime<Utc>) -> Result<CheckOut> {
         get(&self.conn, venue_id)?;
-        let typed = placecode_core::normalize::compact(raw).to_uppercase();
-        if typed.is_empty() {
-            return Err(Error::invalid("query", "请输入证件号码或后四位"));
-        }
-        if typed.chars().count() > 40 {
-            return Err(Error::invalid("query", "证件号码过长"));
-        }
-        let (column, typed) = match typed.chars().count() {
-            4 => ("p.last4", typed),
-            1..=3 => return Err(Error::invalid("query", "请输入完整证件号码或证件号码后四位")),
-            // A whole number mistyped is told so (a clerk was told "not inside").
-            _ => ("p.id_number", leaving_number(&typed, now)?),
+        let (column, typed) = match leaving_query(raw, now)? {
+            Leaving::Last4(last4) => ("p.last4", last4),
+            Leaving::Whole(number) => ("p.id_number", number),
         };
         let limit = limit_of(&self.conn, venue_id)?;
         let since = now - stay_of(limit.as_ref());
@@ -270,12 +261,30 @@ impl Store {
     }
 }
 
-/// A whole document number typed at 离场, checked as the door checks it (its kind told by its
-/// shape, the check character verified): a typo is said to be one.
-pub fn leaving_number(typed: &str, now: DateTime<Utc>) -> Result<String> {
-    placecode_core::identity::detect(typed, placecode_core::sync::shanghai_date(now))
-        .map(|d| d.number)
-        .map_err(|m| Error::invalid("query", format!("证件号码：{m}")))
+/// What is typed at 离场.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leaving {
+    /// The last four of someone inside (今日登记 shows everyone's).
+    Last4(String),
+    /// A whole document number, checked as the door checks it.
+    Whole(String),
+}
+
+/// What is typed at 离场, read by one rule for the store and the desk's limit on guessing: four
+/// characters are the last four; a whole number is checked as the door checks it (its kind told
+/// by its shape, the check character verified), so a typo is said to be one (a clerk was told
+/// "not inside"); anything else is refused naming the field.
+pub fn leaving_query(raw: &str, now: DateTime<Utc>) -> Result<Leaving> {
+    let typed = placecode_core::normalize::compact(raw).to_uppercase();
+    match typed.chars().count() {
+        0 => Err(Error::invalid("query", "请输入证件号码或后四位")),
+        41.. => Err(Error::invalid("query", "证件号码过长")),
+        4 => Ok(Leaving::Last4(typed)),
+        1..=3 => Err(Error::invalid("query", "请输入完整证件号码或证件号码后四位")),
+        _ => placecode_core::identity::detect(&typed, placecode_core::sync::shanghai_date(now))
+            .map(|d| Leaving::Whole(d.number))
+            .map_err(|m| Error::invalid("query", format!("证件号码：{m}"))),
+    }
 }
 
 /// The entrance of check-ins made at the desk without a code.

@@ -1542,7 +1542,7 @@ fn the_search_count_survives_a_restart_and_keeps_no_search_as_typed() {
     }
     f.store.keep_search_budget(&budget).unwrap();
     drop(f.store);
-    let mut store = Store::open(&path).unwrap();
+    let store = Store::open(&path).unwrap();
     let mut budget = store.search_budget().unwrap();
     let e = budget.spend("王小明", now).unwrap_err();
     assert_eq!(e.fields(), vec!["query"]);
