@@ -511,6 +511,17 @@ async fn a_clerk_sees_no_administrator_controls() -> WebDriverResult<()> {
     desk.click("nav-register").await?;
     desk.wait_text("admin-only", say("管理员", "administrator")).await?;
     desk.screenshot("32-clerk-register").await?;
+    // 场所列表: the manager masked, and a search does not match them (R12).
+    desk.click("nav-venues").await?;
+    let row = desk.wait_text("venue-row", "西司门农贸市场").await?;
+    assert!(row.contains("138****0001") && !row.contains("13837800001"), "{row}");
+    assert_eq!(
+        desk.attr("venue-search", "placeholder").await?.as_deref(),
+        Some(say("搜索名称、地址、辖区或类型", "Search name, address, district or type"))
+    );
+    desk.keys("venue-search", "13837800001").await?;
+    desk.testid("venue-empty").await?;
+    desk.screenshot("33-clerk-venue-search").await?;
     desk.quit().await
 }
 
