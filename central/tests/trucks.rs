@@ -720,3 +720,51 @@ async fn supervision(pool: &PgPool) -> placecode_central::trips::Supervision {
     .await
     .unwrap()
 }
+
+/// A crew form follows the rule of every form: a name on file stays (a crew form renamed the
+/// person at the checkpoint, so a made-up name for a guessed number overwrote theirs), and each
+/// visit keeps the name its form gave, which the lists show.
+#[sqlx::test]
+async fn a_crew_form_does_not_rename_a_person_on_file(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(pool.clone()).await;
+    let dest = test_desk(&s, &dir.path().join("d"), "鼓楼物流园", "destination", "鼓楼区五一路8号").await;
+    let cp = test_desk(&s, &dir.path().join("c"), "开封东收费站卡口", "checkpoint", "鼓楼区连霍高速开封东出口").await;
+    let trip = |name: &str, plate: &str, at: chrono::DateTime<Utc>| {
+        let input = TripInput {
+            plate: plate.into(),
+            crew: vec![member(name, 7, plate)],
+            pass_number: String::new(),
+            destination_id: dest.venue_id.clone(),
+            predeclaration_id: None,
+            turned_back_checked: false,
+        };
+        let mut ctx = cp.ctx.clone();
+        ctx.now = at;
+        cp.store().open_trip(&input, &ctx).unwrap()
+    };
+    let now = cp.ctx.now;
+    let first = trip("王建国", "豫B33333", now);
+    assert_eq!(first.results[0].masked_name, "王**");
+    let done = placecode_store::TripResolveInput {
+        trip_id: first.trip.unwrap().id,
+        resolution: placecode_core::checkin::TripResolution::Verified,
+        note: "电话核实已到达".into(),
+    };
+    cp.store().resolve_trip(&done, &cp.ctx).unwrap();
+    let later = now + chrono::Duration::hours(1);
+    assert_eq!(trip("测试人", "豫B44444", later).results[0].masked_name, "测**", "the name given is shown");
+    let number = resident_id(7);
+    let today = cp.store().today(&number[14..], 10, later).unwrap();
+    let names: Vec<&str> = today.visits.iter().map(|v| v.masked_name.as_str()).collect();
+    assert_eq!(names, ["测**", "王**"], "each visit as its form gave it");
+    assert_eq!(cp.store().today("王建国", 10, later).unwrap().total, 1);
+    // On file, the person is still 王建国: a scan of the number answers with that name.
+    let scan = later + chrono::Duration::hours(1);
+    let mut ctx = cp.ctx.clone();
+    ctx.now = scan;
+    match cp.store().check_in_by_id(&number, &ctx).unwrap() {
+        placecode_core::checkin::Lookup::CheckedIn { result } => assert_eq!(result.masked_name, "王**"),
+        other => panic!("{other:?}"),
+    }
+}

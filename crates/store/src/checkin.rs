@@ -273,9 +273,13 @@ impl Store {
         let last: Option<(String, String, String)> = self
             .conn
             .query_row(
-                "SELECT v.at, p.name, p.id_number FROM visits v JOIN people p ON p.id = v.person_id
+                concat!(
+                    "SELECT v.at, ",
+                    crate::visit_name!(),
+                    ", p.id_number FROM visits v JOIN people p ON p.id = v.person_id
                  WHERE v.person_id = ?1 AND v.venue_id = ?2 AND v.at > ?3 AND v.at <= ?4
-                 ORDER BY v.at DESC LIMIT 1",
+                 ORDER BY v.at DESC LIMIT 1"
+                ),
                 params![person_id, venue.id, since, rfc3339(ctx.now)],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
@@ -400,11 +404,19 @@ impl Store {
         for (i, (d, decision, raise)) in decided.iter().enumerate() {
             let helper_json =
                 helpers.get(i).map(serde_json::to_string).transpose().map_err(|e| Error::internal(e.to_string()))?;
-            let person_id = upsert_person(&tx, d, &stamp)?;
+            let person = DeclaredPerson {
+                number: &d.id.number,
+                kind: d.id.kind,
+                name: &d.name,
+                address: &d.address,
+                phone: d.phone.as_deref(),
+            };
+            let person_id = upsert_person(&tx, &person, &stamp)?;
             let answers = serde_json::to_string(&d.answers).map_err(|e| Error::internal(e.to_string()))?;
             let door = Door { decision, raise: raise.as_ref(), key: &key, id_number: &d.id.number };
+            let declared = Declared { name: &d.name, answers: &answers };
             let vid =
-                insert_visit(&tx, &person_id, &venue.id, way_in, helper_json.as_deref(), Some(&answers), &door, ctx)?;
+                insert_visit(&tx, &person_id, &venue.id, way_in, helper_json.as_deref(), Some(&declared), &door, ctx)?;
             visits.push(vid);
         }
         tx.commit()?;
@@ -469,22 +481,35 @@ fn collect(errors: &mut Vec<FieldError>, e: placecode_core::Error) {
     }
 }
 
-/// The person declared, new or on file (their id): a name on file stays (a declaration at
-/// the desk, like one from a phone, does not rename someone: script in the window or a name
-/// typed wrongly did it silently), unless none was kept (someone recorded by number alone); the
-/// address and phone declared are the latest.
-fn upsert_person(conn: &Connection, d: &Declaration, stamp: &str) -> Result<String> {
+/// A person as a form declared them, to be kept.
+pub(super) struct DeclaredPerson<'a> {
+    pub number: &'a str,
+    pub kind: identity::DocumentKind,
+    pub name: &'a str,
+    pub address: &'a str,
+    pub phone: Option<&'a str>,
+}
+
+/// The person declared, new or on file (their id), by one rule for every form (declaration,
+/// 手工登记, a truck crew's): a name on file stays (a form does not rename someone: script in
+/// the window or a name typed wrongly did it silently; the visit keeps the name given), unless
+/// none was kept (someone recorded by number alone); an address and a phone declared are the
+/// latest, one left empty keeps the one on file.
+pub(super) fn upsert_person(conn: &Connection, d: &DeclaredPerson, stamp: &str) -> Result<String> {
     let id = uuid::Uuid::now_v7().to_string();
+    let last4 = identity::last_four_of(d.number);
+    let birth_year = identity::birth_year_of(d.kind, d.number).unwrap_or(0);
     Ok(conn.query_row(
         "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at,
             document_kind)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)
          ON CONFLICT (id_number) DO UPDATE SET
-            name = CASE WHEN people.name = '' THEN excluded.name ELSE people.name END, address = excluded.address,
-            phone = COALESCE(excluded.phone, people.phone), updated_at = excluded.updated_at,
+            name = CASE WHEN people.name = '' THEN excluded.name ELSE people.name END,
+            address = CASE WHEN excluded.address = '' THEN people.address ELSE excluded.address END,
+            phone = COALESCE(NULLIF(excluded.phone, ''), people.phone), updated_at = excluded.updated_at,
             document_kind = excluded.document_kind
          RETURNING id",
-        params![id, d.id.number, d.id.last4(), d.id.birth_year(), d.name, d.address, d.phone, stamp, d.id.kind.key()],
+        params![id, d.number, last4, birth_year, d.name, d.address, d.phone, stamp, d.kind.key()],
         |r| r.get(0),
     )?)
 }
@@ -518,6 +543,13 @@ fn keep_raised(conn: &Connection, hash: &[u8; 32], keep: &Keep, stamp: &str) -> 
     Ok(())
 }
 
+/// What a form said with its visit: the name given (kept with the visit, the person's on file
+/// staying) and the health answers (JSON).
+pub(super) struct Declared<'a> {
+    pub name: &'a str,
+    pub answers: &'a str,
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(super) fn insert_visit(
     conn: &Connection,
@@ -525,7 +557,7 @@ pub(super) fn insert_visit(
     venue_id: &str,
     way_in: WayIn,
     helper: Option<&str>,
-    declaration: Option<&str>,
+    declared: Option<&Declared>,
     door: &Door,
     ctx: &CheckInContext,
 ) -> Result<String> {
@@ -545,8 +577,8 @@ pub(super) fn insert_visit(
     let reasons = serde_json::to_string(&decision.reasons).map_err(|e| Error::internal(e.to_string()))?;
     let mut stmt = conn.prepare_cached(
         "INSERT INTO visits (id, person_id, venue_id, code, way_in, operator_id, helper, declaration,
-            trip_code_checked, colour, health_code, reasons, at, desk_id, raised_colour, raised_until)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            trip_code_checked, colour, health_code, reasons, at, desk_id, raised_colour, raised_until, name)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?;
     stmt.execute(params![
         id,
@@ -556,7 +588,7 @@ pub(super) fn insert_visit(
         way_in.key(),
         ctx.operator_id,
         helper,
-        declaration,
+        declared.map(|d| d.answers),
         ctx.trip_code_checked,
         decision.colour.key(),
         decision.health_code.key(),
@@ -564,7 +596,8 @@ pub(super) fn insert_visit(
         rfc3339(ctx.now),
         desk_id,
         door.raise.map(|r| r.raised.colour.key()),
-        door.raise.map(|r| rfc3339(r.raised.until))
+        door.raise.map(|r| rfc3339(r.raised.until)),
+        declared.map(|d| d.name)
     ])?;
     super::outbox::enqueue_visit(conn, &id)?;
     Ok(id)

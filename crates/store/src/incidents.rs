@@ -253,14 +253,16 @@ impl Store {
     /// the visits in `only` (space-separated ids) when given.
     fn undecided(&self, since: &str, only: Option<&str>, now: DateTime<Utc>) -> Result<Vec<CheckInResult>> {
         let Some(venue) = self.served_venue()? else { return Ok(Vec::new()) };
-        let mut stmt = self.conn.prepare(
-            "SELECT v.id, v.colour, v.health_code, v.reasons, p.name, p.id_number, v.way_in, v.at
+        let mut stmt = self.conn.prepare(concat!(
+            "SELECT v.id, v.colour, v.health_code, v.reasons, ",
+            crate::visit_name!(),
+            ", p.id_number, v.way_in, v.at
              FROM visits v JOIN people p ON p.id = v.person_id
              WHERE v.venue_id = ?1 AND v.colour <> 'green' AND v.operator_id IS NOT NULL AND v.at >= ?2
                AND (?3 IS NULL OR instr(?3, v.id) > 0)
                AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.visit_id = v.id)
-             ORDER BY v.at",
-        )?;
+             ORDER BY v.at"
+        ))?;
         let (risk_as_of, risk_stale) = self.risk_freshness(now)?;
         let rows = stmt.query_map(params![venue.id, since, only], |r| {
             Ok(CheckInResult {
@@ -387,12 +389,13 @@ impl Store {
 
     fn incidents_where(&self, cond: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Incident>> {
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT i.id, i.visit_id, i.colour, i.reason, p.name, p.id_number, i.held_at, i.reported_to,
+            "SELECT i.id, i.visit_id, i.colour, i.reason, {}, p.id_number, i.held_at, i.reported_to,
                     i.reported_at, o.name, i.status, i.updated_at, i.sync_state, i.note
              FROM incidents i JOIN visits v ON v.id = i.visit_id JOIN people p ON p.id = v.person_id
              LEFT JOIN operators o ON o.id = i.operator_id
              WHERE {cond}
-             ORDER BY i.status IN ('handed_over', 'released'), i.reported_at DESC"
+             ORDER BY i.status IN ('handed_over', 'released'), i.reported_at DESC",
+            crate::visit_name!()
         ))?;
         let rows = stmt.query_map(args, |r| {
             Ok(Incident {

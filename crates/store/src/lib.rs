@@ -296,7 +296,20 @@ const MIGRATIONS: &[&str] = &[
     // 19: the oldest waiting record (the status bar's "未同步" age) found without reading every
     // waiting row: a week's backlog is a million rows.
     "CREATE INDEX outbox_pending_age ON outbox (state, created_at);",
+    // 20: the name a form (declaration, 手工登记, a truck crew's) gave with its visit. The person's
+    // name on file stays; lists show the visit's, so a form for a guessed number with a made-up
+    // name does not show the name on file afterwards. NULL for a scan.
+    "ALTER TABLE visits ADD COLUMN name TEXT;",
 ];
+
+/// The name a list shows for a visit (`v`) of a person (`p`): the one declared with the visit by
+/// a form, else the one on file.
+macro_rules! visit_name {
+    () => {
+        "coalesce(v.name, p.name)"
+    };
+}
+pub(crate) use visit_name;
 
 const SERVED_VENUE: &str = "served_venue_id";
 const SETUP_DONE: &str = "setup_done_at";

@@ -217,14 +217,23 @@ impl Store {
         let limit = limit_of(&self.conn, venue_id)?;
         let since = now - stay_of(limit.as_ref());
         let found = {
+            // Each person inside once, with the name of their latest check-in.
             let mut stmt = self.conn.prepare(&format!(
-                "SELECT DISTINCT p.id, p.name FROM people p JOIN visits v ON v.person_id = p.id
-                 WHERE {column} = ?4 AND v.id IN (SELECT v.id {INSIDE})"
+                "SELECT p.id, {} FROM people p JOIN visits v ON v.person_id = p.id
+                 WHERE {column} = ?4 AND v.id IN (SELECT v.id {INSIDE}) ORDER BY v.at DESC",
+                crate::visit_name!()
             ))?;
             let rows = stmt.query_map(params![venue_id, rfc3339(since), rfc3339(now), typed], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
             })?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()?
+            let mut found: Vec<(String, String)> = Vec::new();
+            for row in rows {
+                let (person, name) = row?;
+                if !found.iter().any(|(p, _)| *p == person) {
+                    found.push((person, name));
+                }
+            }
+            found
         };
         let (person, name) = match found.as_slice() {
             [one] => one.clone(),

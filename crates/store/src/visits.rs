@@ -93,12 +93,15 @@ impl Store {
         let (start, end) = (rfc3339(start), rfc3339(end));
         let q = checkin::day_search_query(query)?;
         let mut summary = TodaySummary { first_day: first_day.to_string(), ..TodaySummary::default() };
-        let listed =
-            "SELECT v.id, v.at, p.name, p.id_number, v.colour, v.way_in, o.name, v.helper, v.trip_code_checked,
+        let listed = concat!(
+            "SELECT v.id, v.at, ",
+            crate::visit_name!(),
+            ", p.id_number, v.colour, v.way_in, o.name, v.helper, v.trip_code_checked,
                     v.sync_state, v.present, c.label
              FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN operators o ON o.id = v.operator_id
              LEFT JOIN codes c ON c.code = v.code
-             WHERE v.at >= ?1 AND v.at < ?2 ORDER BY v.at DESC";
+             WHERE v.at >= ?1 AND v.at < ?2 ORDER BY v.at DESC"
+        );
         if q.is_empty() {
             // The whole day: counted by the database over the visits alone, and only the newest
             // `limit` read with their people (a station's day is 100,000 check-ins).
@@ -160,12 +163,14 @@ impl Store {
         let venue_name = self.served_venue()?.map(|v| v.name).unwrap_or_default();
         let (start, end) = day_bounds(day)?;
         let full = reason.is_some();
-        let mut stmt = self.conn.prepare(
-            "SELECT v.at, p.name, p.id_number, p.phone, p.address, v.colour, v.way_in, o.name, v.helper,
+        let mut stmt = self.conn.prepare(concat!(
+            "SELECT v.at, ",
+            crate::visit_name!(),
+            ", p.id_number, p.phone, p.address, v.colour, v.way_in, o.name, v.helper,
                     v.trip_code_checked
              FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN operators o ON o.id = v.operator_id
-             WHERE v.at >= ?1 AND v.at < ?2 ORDER BY v.at",
-        )?;
+             WHERE v.at >= ?1 AND v.at < ?2 ORDER BY v.at"
+        ))?;
         let rows = stmt
             .query_map(params![rfc3339(start), rfc3339(end)], |r| {
                 let at: String = r.get(0)?;

@@ -1573,8 +1573,23 @@ fn a_declaration_for_a_number_on_file_does_not_rename_the_person() {
     let r =
         d.store.register_manual(&HelperInput::Operator, &[person("赵六", ELDER)], &[String::new()], &later).unwrap();
     assert_eq!(r[0].masked_name, "赵*");
-    let found = d.store.today("李秀英", 10, later.now).unwrap();
-    assert_eq!(found.total, 3, "all three visits are 李秀英's");
-    assert_eq!(d.store.today("王五", 10, later.now).unwrap().total, 0);
-    assert_eq!(d.store.today("赵六", 10, later.now).unwrap().total, 0);
+    // Each visit keeps the name its form gave: the lists show it and find it, never the name on
+    // file (a made-up name for a guessed number showed the name on file in 今日登记).
+    for name in ["李秀英", "王五", "赵六"] {
+        assert_eq!(d.store.today(name, 10, later.now).unwrap().total, 1, "{name}");
+    }
+    let all = d.store.today(&ELDER[14..], 10, later.now).unwrap();
+    let names: Vec<&str> = all.visits.iter().map(|v| v.masked_name.as_str()).collect();
+    assert_eq!(names, ["赵*", "王*", "李**"], "newest first, each as its form gave it");
+    // 离场 by the last four names them as their latest form did.
+    let venue = d.store.served_venue().unwrap().unwrap().id;
+    let out = d.store.check_out(&venue, &ELDER[14..], later.now).unwrap();
+    assert_eq!(out.name_masked, "赵*");
+    // The person on file is still 李秀英: a scan of the number is checked in under that name.
+    later.now += chrono::Duration::hours(1);
+    match d.store.check_in_by_id(ELDER, &later).unwrap() {
+        Lookup::CheckedIn { result } => assert_eq!(result.masked_name, "李**"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(d.store.today("李秀英", 10, later.now).unwrap().total, 2);
 }

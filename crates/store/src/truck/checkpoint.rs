@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use crate::checkin::{insert_visit, shanghai, CheckInContext, Door};
+use crate::checkin::{insert_visit, shanghai, CheckInContext, Declared, Door};
 use crate::error::{Error, Result};
 use crate::{outbox, rfc3339, Store};
 use placecode_core::checkin::{self, TripResolution, TruckDeclarationInput, WayIn};
@@ -290,7 +290,8 @@ impl Store {
             let person = upsert_member(&tx, d, &stamp)?;
             let answers = serde_json::to_string(&d.answers).map_err(|e| Error::internal(e.to_string()))?;
             let door = Door { decision: dec, raise: raise.as_ref(), key: &key, id_number: &d.document_number };
-            visits.push(insert_visit(&tx, &person, &venue.id, WayIn::Declaration, None, Some(&answers), &door, ctx)?);
+            let declared = Declared { name: &d.name, answers: &answers };
+            visits.push(insert_visit(&tx, &person, &venue.id, WayIn::Declaration, None, Some(&declared), &door, ctx)?);
         }
         let trip_id = {
             let id = outbox::new_id();

@@ -7,11 +7,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::checkin::{shanghai, CheckInContext};
-use super::{outbox, rfc3339, set_setting, setting, Store};
+use super::{rfc3339, set_setting, setting, Store};
 use crate::error::{Error, Result};
 use placecode_core::checkin::{self, CheckInResult, TripResolution, TruckDeclarationInput};
 use placecode_core::decision::Colour;
-use placecode_core::identity;
 use placecode_core::FieldError;
 
 mod checkpoint;
@@ -305,22 +304,19 @@ fn operator_name(conn: &Connection, ctx: &CheckInContext) -> Result<Option<Strin
     Ok(conn.query_row("SELECT name FROM operators WHERE id = ?1", [&ctx.operator_id], |r| r.get(0)).optional()?)
 }
 
-/// Upserts a crew member as a person (any document kind) and returns their id. A crew member has
-/// no home address here: their origin (来源地) is the trip's, so a person already known keeps
-/// the address they declared and a new one has none.
+/// Upserts a crew member as a person (any document kind) and returns their id, by the rule of
+/// every form (`checkin::upsert_person`: a name on file stays; the visit keeps the one given). A
+/// crew member has no home address here: their origin (来源地) is the trip's, so a person already
+/// known keeps the address they declared and a new one has none.
 fn upsert_member(conn: &Connection, m: &checkin::TruckDeclaration, stamp: &str) -> Result<String> {
-    let last4 = identity::last_four_of(&m.document_number);
-    let birth_year = identity::birth_year_of(m.document_kind, &m.document_number).unwrap_or(0);
-    Ok(conn.query_row(
-        "INSERT INTO people (id, id_number, last4, birth_year, name, address, phone, created_at, updated_at,
-            document_kind)
-         VALUES (?1, ?2, ?3, ?4, ?5, '', ?6, ?7, ?7, ?8)
-         ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, phone = excluded.phone,
-            document_kind = excluded.document_kind, updated_at = excluded.updated_at
-         RETURNING id",
-        params![outbox::new_id(), m.document_number, last4, birth_year, m.name, m.phone, stamp, m.document_kind.key()],
-        |r| r.get(0),
-    )?)
+    let person = crate::checkin::DeclaredPerson {
+        number: &m.document_number,
+        kind: m.document_kind,
+        name: &m.name,
+        address: "",
+        phone: Some(&m.phone),
+    };
+    crate::checkin::upsert_person(conn, &person, stamp)
 }
 
 impl Store {
