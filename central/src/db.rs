@@ -112,6 +112,7 @@ pub async fn maintain_partitions(pool: &PgPool, retention_days: i64, audit_days:
         "DELETE FROM truck_records WHERE at < $1",
         "DELETE FROM arrivals WHERE at < $1",
         "DELETE FROM trips WHERE entered_at < $1",
+        "DELETE FROM late_hits WHERE visit_at < $1",
     ] {
         sqlx::query(sql).bind(cutoff).execute(&mut *tx).await?;
     }

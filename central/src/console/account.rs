@@ -302,7 +302,8 @@ pub enum Refused {
 
 /// Signs in with name, password and TOTP code: the session's cookie token on success. Every
 /// attempt is audited; a name is locked after [`FAILURES`] failures in a row from one address (or
-/// [`FAILURES_EVERYWHERE`] from any), whether it exists or not.
+/// [`FAILURES_EVERYWHERE`] from any, when only its right password with a right code gets in),
+/// whether it exists or not.
 pub async fn sign_in(
     pool: &PgPool,
     keys: &Keys,
@@ -326,19 +327,24 @@ pub async fn sign_in(
     // Failures are counted for the name from this address (5 lock it there) and for the name
     // from anywhere (30 lock it everywhere): someone elsewhere who knows a name cannot lock its
     // owner out with five tries, and a guesser spread over many addresses is still stopped.
+    // Locked everywhere, the name still takes its right password with a right code (each
+    // address's own five tries still count): a stranger's thirty tries from six addresses had
+    // locked a supervisor out for as long as they kept trying. Nothing else is told apart
+    // meanwhile: a right password with a wrong code is refused as locked, like a wrong one.
     let keys_counted = [format!("{name}|{source}"), name.clone()];
-    let locked: Option<DateTime<Utc>> = sqlx::query_scalar(
-        "SELECT max(locked_until) FROM console_failures WHERE login = ANY($1) AND locked_until > $2",
-    )
-    .bind(&keys_counted[..])
-    .bind(now)
-    .fetch_one(pool)
-    .await?;
+    let locked: Vec<String> =
+        sqlx::query_scalar("SELECT login FROM console_failures WHERE login = ANY($1) AND locked_until > $2")
+            .bind(&keys_counted[..])
+            .bind(now)
+            .fetch_all(pool)
+            .await?;
+    let locked_here = locked.contains(&keys_counted[0]);
+    let locked_everywhere = locked.contains(&keys_counted[1]);
     // The log names who was tried only when such a user exists: a password typed into the name
     // field of a failed sign-in must not end up in the log.
     let tried = if row.is_some() { format!("console:{name}") } else { t::UNKNOWN_LOGIN.to_owned() };
     let refused_actor = Actor { name: tried, source: source.to_owned(), purpose: String::new() };
-    if locked.is_some() {
+    if locked_here {
         audit::write(pool, &refused_actor, "console_sign_in_refused", serde_json::json!({ "locked": true }), 0).await?;
         return Ok(Err(Refused::Locked));
     }
@@ -371,7 +377,9 @@ pub async fn sign_in(
         }
     }
     let Some(user) = signed_in else {
-        for (key, limit) in keys_counted.iter().zip([FAILURES, FAILURES_EVERYWHERE]) {
+        // While the name is locked everywhere, only this address's failures count on.
+        let counted = if locked_everywhere { &keys_counted[..1] } else { &keys_counted[..] };
+        for (key, limit) in counted.iter().zip([FAILURES, FAILURES_EVERYWHERE]) {
             sqlx::query(
                 "INSERT INTO console_failures (login, failures, last_at) VALUES ($1, 1, $2)
                  ON CONFLICT (login) DO UPDATE SET
@@ -387,9 +395,15 @@ pub async fn sign_in(
             .execute(pool)
             .await?;
         }
-        audit::write(pool, &refused_actor, "console_sign_in_refused", serde_json::json!({ "locked": false }), 0)
-            .await?;
-        return Ok(Err(Refused::Wrong));
+        audit::write(
+            pool,
+            &refused_actor,
+            "console_sign_in_refused",
+            serde_json::json!({ "locked": locked_everywhere }),
+            0,
+        )
+        .await?;
+        return Ok(Err(if locked_everywhere { Refused::Locked } else { Refused::Wrong }));
     };
     let token = crate::auth::new_secret("pcs_")?;
     let mut tx = pool.begin().await?;

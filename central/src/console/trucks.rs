@@ -275,6 +275,44 @@ pub async fn open_incidents(db: &PgPool, keys: &crate::Keys, district: Option<Di
         .collect()
 }
 
+/// A desk's green check-in of someone the centre held as yellow or red (`late_hits`), as the
+/// page shows it: no personal field.
+pub struct LateHit {
+    pub at: String,
+    pub district: String,
+    pub venue: String,
+    pub colour: &'static str,
+    pub colour_label: &'static str,
+    pub found_at: String,
+}
+
+/// The late hits of the retention window, newest first (at most 1,000).
+pub async fn late_hits(db: &PgPool, district: Option<District>) -> Result<Vec<LateHit>> {
+    let rows: Vec<(DateTime<Utc>, Option<String>, Option<String>, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT h.visit_at, v.district, v.name, h.colour, h.found_at
+         FROM late_hits h LEFT JOIN venues v ON v.id = h.venue_id
+         WHERE ($1::text IS NULL OR v.district = $1)
+         ORDER BY h.visit_at DESC LIMIT 1000",
+    )
+    .bind(district.map(District::key))
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, district, venue, colour, found_at)| {
+            let (colour, colour_label) = if colour == "red" { ("red", t::RED) } else { ("yellow", t::YELLOW) };
+            LateHit {
+                at: beijing(at),
+                district: district.as_deref().and_then(District::parse).map_or_else(String::new, |d| d.label().to_owned()),
+                venue: venue.unwrap_or_default(),
+                colour,
+                colour_label,
+                found_at: beijing(found_at),
+            }
+        })
+        .collect())
+}
+
 #[derive(Template)]
 #[template(path = "console/incidents.html")]
 struct IncidentsPage<'a> {
@@ -291,6 +329,10 @@ struct IncidentsPage<'a> {
     summary: Vec<(String, i64, i64)>,
     summary_headers: [&'static str; 3],
     incidents: Vec<Incident>,
+    late_title: &'static str,
+    late_note: &'static str,
+    late_headers: [&'static str; 5],
+    late: Vec<LateHit>,
 }
 
 pub async fn incidents(
@@ -303,13 +345,13 @@ pub async fn incidents(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let list = match open_incidents(&app.reads, &app.keys, district).await {
+    let (list, late) = match tokio::try_join!(open_incidents(&app.reads, &app.keys, district), late_hits(&app.reads, district)) {
         Ok(l) => l,
         Err(e) => return super::server_error(&app, Some(&session), e),
     };
     let actor = session.user.actor(&app.client(peer, &headers), "");
     let params = serde_json::json!({ "district": district.map(District::key) });
-    if let Err(e) = crate::audit::write(&app.pool, &actor, "console_incidents", params, list.len()).await {
+    if let Err(e) = crate::audit::write(&app.pool, &actor, "console_incidents", params, list.len() + late.len()).await {
         return super::server_error(&app, Some(&session), e);
     }
     let mut summary: BTreeMap<String, (i64, i64)> = BTreeMap::new();
@@ -335,6 +377,10 @@ pub async fn incidents(
         summary: summary.into_iter().map(|(d, (a, b))| (d, a, b)).collect(),
         summary_headers: t::INCIDENTS_SUMMARY_HEADERS,
         incidents: list,
+        late_title: t::LATE_HITS_TITLE,
+        late_note: t::LATE_HITS_NOTE,
+        late_headers: t::LATE_HITS_HEADERS,
+        late,
     };
     render(&app, StatusCode::OK, &page.chrome.nonce, page.render())
 }

@@ -232,8 +232,8 @@ pub(super) async fn declare(app: &App, s: &Served, form: &Submitted<'_>) -> Resu
     let hash = key.lookup.clone();
     // Is this the person's own phone? Yes when the centre did not know them (this phone declared
     // them first) or this phone's link to them is verified; no when someone typed an ID number
-    // already on file. Only the person's own phone updates their details and raises a colour
-    // that follows them everywhere.
+    // already on file. Only the person's own phone updates their details. No phone raises a
+    // colour that follows the person beyond it (see `returning::decide`).
     let verified: bool = sqlx::query_scalar(
         "SELECT NOT EXISTS (SELECT 1 FROM people WHERE id_hash = $1)
              OR EXISTS (SELECT 1 FROM phone_people pp JOIN people p ON p.id = pp.person_id

@@ -146,7 +146,7 @@ pub(super) struct Person {
     pub(super) plate: Option<String>,
     /// Birth year and relation on this phone.
     pub(super) who: Option<String>,
-    /// This phone is the person's own (see `declare`): a colour it raises follows the person.
+    /// This phone is the person's own (see `declare`): its visit is not set apart in tracing.
     pub(super) verified: bool,
 }
 
@@ -159,8 +159,8 @@ pub(super) struct Decided {
     raised: ToKeep,
 }
 
-/// The colours a check-in raised: those that follow the person (their own phone) and those kept
-/// on this phone only.
+/// The colours a check-in raised: the risk list's, which follows the person, and all it raised
+/// (the phone's own answers too), kept for this phone.
 #[derive(Default)]
 pub(super) struct ToKeep {
     raises: Vec<(crate::config::PersonKey, decision::Raised)>,
@@ -228,13 +228,17 @@ pub(super) fn decide(
             reason: String::new(),
             confirmed: true,
         });
-        // The same rule as the desk's door: fresh causes, then a colour kept from before.
+        // The same rule as the desk's door: fresh causes, then a colour kept from before. Only
+        // the risk list's colour follows the person from here to every desk and phone: no phone
+        // shows whose number it typed, and the first phone to declare a number is taken for the
+        // person's own, so a stranger answering 接触过疑似病人 for numbers not yet on file made
+        // them red everywhere for 14 days (a trial: 149 of 149). What the phone's own answers
+        // raise is kept for this phone, which cannot talk its way back to green.
+        if let Some(r) = decision::raise(entry.as_ref(), None, &HealthAnswers::default(), now) {
+            d.raised.raises.push((p.key.clone(), r));
+        }
         if let Some(r) = decision::raise(entry.as_ref(), p.kept.as_ref(), &p.answers, now) {
-            if p.verified {
-                d.raised.raises.push((p.key.clone(), r));
-            } else {
-                d.raised.local.push((p.key.lookup.clone(), r));
-            }
+            d.raised.local.push((p.key.lookup.clone(), r));
         }
         let decided = decision::decide_at(entry.as_ref(), p.kept.as_ref(), &p.answers, now);
         d.shown.push(Shown {

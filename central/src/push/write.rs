@@ -250,12 +250,19 @@ pub(super) async fn write_visits(
     let mut operator = Vec::with_capacity(n);
     let mut bodies = Vec::with_capacity(n);
     let mut raises = Vec::new();
+    let mut greens = LateHits::default();
     for (id, body, (b, c)) in visits {
         let person_key = keys.person(&c.document_number);
         let pid = people
             .get(&person_key.lookup)
             .copied()
             .ok_or_else(|| CentralError::Internal("person not upserted".into()))?;
+        if b.colour == placecode_core::decision::Colour::Green {
+            greens.visits.push(id);
+            greens.hashes.push(person_key.lookup.clone());
+            greens.venues.push(c.venue);
+            greens.at.push(b.at);
+        }
         if let Some(r) = b.raised {
             raises.push((person_key, r));
         }
@@ -299,6 +306,8 @@ pub(super) async fn write_visits(
     .bind(desk.id)
     .execute(&mut **tx)
     .await?;
+    // Greens of people the centre holds as yellow or red, before this batch's own raises.
+    greens.keep(tx, desk.id).await?;
     // A colour a desk raised sticks for the person everywhere (R7).
     crate::raised::keep(tx, keys, &raises).await?;
     // Other desks at the same venue see these check-ins at their next pull; a venue with one
@@ -328,6 +337,46 @@ pub(super) async fn write_visits(
         .await?;
     }
     Ok(())
+}
+
+/// A batch's green check-ins, to be told apart when the centre holds the person as yellow or red.
+#[derive(Default)]
+struct LateHits {
+    visits: Vec<Uuid>,
+    hashes: Vec<Vec<u8>>,
+    venues: Vec<Uuid>,
+    at: Vec<DateTime<Utc>>,
+}
+
+impl LateHits {
+    /// Lists each green check-in of someone on the risk list, or with a colour kept at the
+    /// centre when they came in (`late_hits`): the desk let them in on a stale list or offline,
+    /// or says green where it should not. The visit stays as the desk recorded it.
+    async fn keep(&self, tx: &mut Transaction<'_, Postgres>, desk: Uuid) -> Result<()> {
+        if self.visits.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO late_hits (visit_id, venue_id, desk_id, colour, visit_at)
+             SELECT u.id, u.venue, $5,
+                    CASE WHEN r.colour = 'red' OR k.colour = 'red' THEN 'red' ELSE 'yellow' END, u.at
+             FROM UNNEST($1::uuid[], $2::bytea[], $3::uuid[], $4::timestamptz[]) AS u(id, hash, venue, at)
+             LEFT JOIN risk r ON r.id_hash = u.hash AND r.colour IN ('red', 'yellow')
+             LEFT JOIN raised k ON k.id_hash = u.hash AND k.colour IN ('red', 'yellow')
+                 AND u.at < k.until AND u.at >= k.until - make_interval(days => $6)
+             WHERE r.id_hash IS NOT NULL OR k.id_hash IS NOT NULL
+             ON CONFLICT (visit_id) DO NOTHING",
+        )
+        .bind(&self.visits)
+        .bind(&self.hashes)
+        .bind(&self.venues)
+        .bind(&self.at)
+        .bind(desk)
+        .bind(i32::try_from(placecode_core::decision::RAISED_KEEP_DAYS).unwrap_or(14))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
 }
 
 /// A venue's limit (限流) as its desk set it; none removes it.
