@@ -877,9 +877,7 @@ async fn a_stranger_first_to_declare_a_number_cannot_mark_it_red_elsewhere(pool:
     assert!(html.contains("data-colour=\"green\""), "the person's own declaration: {html}");
     // A listed person checking in on a phone: the list's colour is kept for them everywhere.
     let listed = resident_id(9393);
-    placecode_central::risk::import(&pool, &s.keys, format!("{listed},红,密接\n").as_bytes(), false)
-        .await
-        .unwrap();
+    placecode_central::risk::import(&pool, &s.keys, format!("{listed},红,密接\n").as_bytes(), false).await.unwrap();
     let p = phone_client();
     let html = p.post(&url).form(&declaration(&form(&p, &url).await, "王丽", &listed)).send().await.unwrap();
     assert!(html.text().await.unwrap().contains("data-colour=\"red\""));

@@ -303,7 +303,10 @@ pub async fn late_hits(db: &PgPool, district: Option<District>) -> Result<Vec<La
             let (colour, colour_label) = if colour == "red" { ("red", t::RED) } else { ("yellow", t::YELLOW) };
             LateHit {
                 at: beijing(at),
-                district: district.as_deref().and_then(District::parse).map_or_else(String::new, |d| d.label().to_owned()),
+                district: district
+                    .as_deref()
+                    .and_then(District::parse)
+                    .map_or_else(String::new, |d| d.label().to_owned()),
                 venue: venue.unwrap_or_default(),
                 colour,
                 colour_label,
@@ -345,10 +348,11 @@ pub async fn incidents(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let (list, late) = match tokio::try_join!(open_incidents(&app.reads, &app.keys, district), late_hits(&app.reads, district)) {
-        Ok(l) => l,
-        Err(e) => return super::server_error(&app, Some(&session), e),
-    };
+    let (list, late) =
+        match tokio::try_join!(open_incidents(&app.reads, &app.keys, district), late_hits(&app.reads, district)) {
+            Ok(l) => l,
+            Err(e) => return super::server_error(&app, Some(&session), e),
+        };
     let actor = session.user.actor(&app.client(peer, &headers), "");
     let params = serde_json::json!({ "district": district.map(District::key) });
     if let Err(e) = crate::audit::write(&app.pool, &actor, "console_incidents", params, list.len() + late.len()).await {
