@@ -288,7 +288,8 @@ pub struct LateHit {
 
 /// The late hits of the retention window, newest first (at most 1,000).
 pub async fn late_hits(db: &PgPool, district: Option<District>) -> Result<Vec<LateHit>> {
-    let rows: Vec<(DateTime<Utc>, Option<String>, Option<String>, String, DateTime<Utc>)> = sqlx::query_as(
+    type Row = (DateTime<Utc>, Option<String>, Option<String>, String, DateTime<Utc>);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT h.visit_at, v.district, v.name, h.colour, h.found_at
          FROM late_hits h LEFT JOIN venues v ON v.id = h.venue_id
          WHERE ($1::text IS NULL OR v.district = $1)
