@@ -552,7 +552,7 @@ async fn a_small_phone_with_large_text_checks_in_once_and_always_sees_the_clock(
     choose(d, "contact_with_suspected", "no").await;
     submit(d).await;
     let banner = wait_for(d, "#errors").await.text().await.unwrap();
-    for m in ["是否到过疫情严重地区：请选择", "体温是否正常：请选择", "住址：缺少路、街、村等位置信息"]
+    for m in ["是否到过疫情严重地区：请选择", "体温是否异常：请选择", "住址：缺少路、街、村等位置信息"]
     {
         assert!(banner.contains(m), "{m} in {banner}");
     }

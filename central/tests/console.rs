@@ -1143,6 +1143,10 @@ async fn a_listed_person_let_in_green_by_a_desk_is_listed_for_the_district(pool:
     let row = page.split("data-testid=\"late-hits-row\">").nth(1).unwrap_or_default();
     assert!(row.contains("鼓楼便民超市") && row.contains("鼓楼区") && row.contains("红码"), "{row}");
     assert!(!page.contains("钱") && !page.contains(&listed[10..]), "no personal field on the page");
+    let res = city.get(s.url("/console/incidents.xlsx")).send().await.unwrap();
+    let rows = read_sheet(&res.bytes().await.unwrap(), "绿码登记的风险人员");
+    assert_eq!(rows.len(), 2, "a header and the one visit: {rows:?}");
+    assert_eq!((rows[1][2].as_str(), rows[1][3].as_str()), ("鼓楼便民超市", "红码"));
     let longting = browser();
     let secret = user(&s, "longting.jg", Role::District(District::Longting)).await;
     assert_eq!(sign_in(&s, &longting, "longting.jg", PASSWORD, &code_now(&secret)).await.0, 303);

@@ -669,6 +669,12 @@ async fn questions_are_asked_not_assumed_and_an_address_must_be_findable(pool: P
     let phone = phone_client();
     let html = phone.get(&url).send().await.unwrap().text().await.unwrap();
     assert!(!html.contains(" checked"), "no answer is chosen before the person chooses: {html}");
+    // 否 is the good answer to every question: R5's 体温是否正常 is asked as 体温是否异常, its
+    // 是 answering that the temperature is not normal.
+    assert!(
+        html.contains("<legend>体温是否异常</legend><label><input type=\"radio\" name=\"temperature_normal\" value=\"no\"> 是</label>"),
+        "{html}"
+    );
     let token = csrf(&html);
     let mut body = declaration(&token, "王建国", &resident_id(7007));
     body.retain(|(k, _)| !matches!(*k, "visited_risk_area" | "temperature_normal"));
@@ -678,7 +684,7 @@ async fn questions_are_asked_not_assumed_and_an_address_must_be_findable(pool: P
     let html = res.text().await.unwrap();
     for m in [
         "是否到过疫情严重地区：请选择“是”或“否”",
-        "体温是否正常：请选择“是”或“否”",
+        "体温是否异常：请选择“是”或“否”",
         "住址：缺少路、街、村等位置信息，无法找到这个地址",
     ] {
         assert!(html.contains(m), "{m} in {html}");

@@ -390,7 +390,8 @@ pub async fn incidents(
     render(&app, StatusCode::OK, &page.chrome.nonce, page.render())
 }
 
-/// The open incidents as a workbook, their steps in one cell (audited).
+/// The open incidents as a workbook, their steps in one cell, and the late hits on a second
+/// sheet (audited).
 pub async fn incidents_export(
     State(app): State<App>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -402,11 +403,20 @@ pub async fn incidents_export(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let list = match open_incidents(&app.reads, &app.keys, district).await {
-        Ok(l) => l,
-        Err(e) => return super::server_error(&app, Some(&session), e),
-    };
-    let n = list.len();
+    let (list, late) =
+        match tokio::try_join!(open_incidents(&app.reads, &app.keys, district), late_hits(&app.reads, district)) {
+            Ok(l) => l,
+            Err(e) => return super::server_error(&app, Some(&session), e),
+        };
+    let n = list.len() + late.len();
+    let late_rows = late
+        .into_iter()
+        .map(|h| {
+            let cells: Vec<Cell> =
+                vec![h.at.into(), h.district.into(), h.venue.into(), h.colour_label.into(), h.found_at.into()];
+            (cells, false)
+        })
+        .collect();
     let rows = list
         .into_iter()
         .map(|i| {
@@ -424,7 +434,10 @@ pub async fn incidents_export(
             (cells, false)
         })
         .collect();
-    let book = super::export::workbook(vec![Sheet { name: t::INCIDENTS_SHEET, headers: &t::INCIDENTS_HEADERS, rows }]);
+    let book = super::export::workbook(vec![
+        Sheet { name: t::INCIDENTS_SHEET, headers: &t::INCIDENTS_HEADERS, rows },
+        Sheet { name: t::LATE_HITS_TITLE, headers: &t::LATE_HITS_HEADERS, rows: late_rows },
+    ]);
     super::audited_xlsx(
         &app,
         &session,

@@ -199,18 +199,26 @@ impl Form<'_> {
 
     /// A yes/no question with nothing chosen until the person chooses (R5: asked, not assumed).
     fn yes_no(&self, out: &mut String, key: &str, label: &str) {
+        self.yes_no_as(out, key, label, false);
+    }
+
+    /// A yes/no question; `flipped`: asked the other way round from the field it answers (体温是否
+    /// 异常 answers `temperature_normal`: 是 sends `no`), so that 否 is the good answer to every
+    /// question.
+    fn yes_no_as(&self, out: &mut String, key: &str, label: &str, flipped: bool) {
         let t = self.lang.texts();
         let v = self.value(key);
         let bad = self.error(key);
+        let (yes, no) = if flipped { ("no", "yes") } else { ("yes", "no") };
         let _ = write!(
             out,
-            "<fieldset class=\"yn{}\" id=\"q-{key}\"><legend>{}</legend><label><input type=\"radio\" name=\"{key}\" value=\"yes\"{}> {}</label>\
-<label><input type=\"radio\" name=\"{key}\" value=\"no\"{}> {}</label>",
+            "<fieldset class=\"yn{}\" id=\"q-{key}\"><legend>{}</legend><label><input type=\"radio\" name=\"{key}\" value=\"{yes}\"{}> {}</label>\
+<label><input type=\"radio\" name=\"{key}\" value=\"{no}\"{}> {}</label>",
             if bad.is_some() { " bad" } else { "" },
             esc(label),
-            if v == "yes" { " checked" } else { "" },
+            if v == yes { " checked" } else { "" },
             t.yes,
-            if v == "no" { " checked" } else { "" },
+            if v == no { " checked" } else { "" },
             t.no
         );
         if let Some(m) = bad {
@@ -362,7 +370,7 @@ pub fn declaration(nonce: &str, venue: &str, h: &Hidden, f: &Form, for_other: bo
     f.text(&mut b, "phone", t.phone_optional, "tel", "autocomplete=\"tel\" maxlength=\"13\"");
     f.yes_no(&mut b, "visited_risk_area", t.q_visited_risk_area);
     f.yes_no(&mut b, "contact_with_suspected", t.q_contact);
-    f.yes_no(&mut b, "temperature_normal", t.q_temperature_normal);
+    f.yes_no_as(&mut b, "temperature_normal", t.q_temperature_abnormal, true);
     f.text(&mut b, "temperature", t.temperature, "text", "inputmode=\"decimal\" maxlength=\"5\"");
     submit_button(t, &mut b, t.submit);
     b.push_str("</main>");

@@ -109,7 +109,7 @@ pub fn english(zh: &str) -> String {
         ("入豫地", "Where you entered Henan"),
         (crate::checkin::VISITED_RISK_AREA, "Been to an area with a serious outbreak"),
         (crate::checkin::CONTACT, "Contact with a suspected case"),
-        (crate::checkin::TEMPERATURE_NORMAL, "Temperature normal"),
+        (crate::checkin::TEMPERATURE_ABNORMAL, "Abnormal temperature"),
         (crate::checkin::SYMPTOMS, "Fever or cough"),
         (crate::checkin::RISK_AREA_TRUCK, "Been to a medium- or high-risk area"),
     ];

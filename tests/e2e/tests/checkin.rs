@@ -35,10 +35,10 @@ async fn result_colour(desk: &DeskApp) -> WebDriverResult<String> {
     Ok(desk.attr("result-screen", "data-colour").await?.unwrap_or_default())
 }
 
-/// Answers a person's three questions (是否到过疫情严重地区, 是否接触过疑似病人, 体温是否正常)
-/// from the keyboard, Y or N each: nothing is answered for them (R5).
+/// Answers a person's three questions (是否到过疫情严重地区, 是否接触过疑似病人, 体温是否异常)
+/// from the keyboard, Y or N each: nothing is answered for them (R5). N, N, N: nothing to notice.
 async fn answer(desk: &DeskApp, prefix: &str, keys: [&str; 3]) -> WebDriverResult<()> {
-    for (q, k) in ["visited-risk-area", "contact", "temperature-normal"].into_iter().zip(keys) {
+    for (q, k) in ["visited-risk-area", "contact", "temperature-abnormal"].into_iter().zip(keys) {
         desk.keys(&format!("{prefix}-{q}"), k).await?;
     }
     Ok(())
@@ -70,7 +70,7 @@ async fn r5_first_visit_then_returning_by_four_digits_and_shared_digits_told_apa
     let missing =
         desk.wait_text("declare-visited-risk-area-error", say("请选择“是”或“否”", "please choose Yes or No")).await?;
     assert!(!missing.is_empty());
-    answer(&desk, "declare", ["n", "n", "y"]).await?;
+    answer(&desk, "declare", ["n", "n", "n"]).await?;
     desk.screenshot("11-declaration").await?;
     desk.keys("declare-temperature", Key::Enter).await?;
     assert_eq!(result_colour(&desk).await?, "green");
@@ -124,7 +124,7 @@ async fn r5_first_visit_then_returning_by_four_digits_and_shared_digits_told_apa
     assert_eq!(desk.value("declare-document-kind").await?, "foreign_permanent_resident");
     type_into(&desk, "declare-name", "Anna O'Neil-Smith").await?;
     type_into(&desk, "declare-address", "鼓楼区中山路18号院3号楼").await?;
-    answer(&desk, "declare", ["n", "n", "y"]).await?;
+    answer(&desk, "declare", ["n", "n", "n"]).await?;
     desk.screenshot("14-declaration-foreign-resident").await?;
     desk.keys("declare-address", Key::Enter).await?;
     assert_eq!(result_colour(&desk).await?, "green");
@@ -213,7 +213,7 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
     type_into(&desk, "declare-name", "刘洋").await?;
     type_into(&desk, "declare-address", "鼓楼区中山路18号院").await?;
     type_into(&desk, "declare-temperature", "38.2").await?;
-    answer(&desk, "declare", ["n", "n", "y"]).await?;
+    answer(&desk, "declare", ["n", "n", "n"]).await?;
     desk.click("declare-submit").await?;
     assert_eq!(result_colour(&desk).await?, "yellow");
     desk.screenshot("17-result-yellow").await?;
@@ -289,7 +289,7 @@ async fn r6_guardian_registers_a_child_and_an_elderly_father_at_once() -> WebDri
             // The family's address came along.
             assert_eq!(desk.value("person-1-address").await?, "鼓楼区中山路18号院");
         }
-        answer(&desk, &format!("person-{i}"), ["n", "n", "y"]).await?;
+        answer(&desk, &format!("person-{i}"), ["n", "n", "n"]).await?;
     }
     desk.screenshot("18-manual-guardian").await?;
     desk.click("manual-submit").await?;
@@ -550,7 +550,7 @@ async fn the_desk_in_english_checks_in_a_passport_holder() -> WebDriverResult<()
     desk.keys("declare-address", Key::Enter).await?;
     let missing = desk.wait_text("declare-visited-risk-area-error", "Yes or No").await?;
     assert!(missing.contains("please choose Yes or No"), "{missing:?}");
-    answer(&desk, "declare", ["n", "n", "y"]).await?;
+    answer(&desk, "declare", ["n", "n", "n"]).await?;
     desk.screenshot("16-declaration-in-english").await?;
     desk.keys("declare-address", Key::Enter).await?;
     assert_eq!(result_colour(&desk).await?, "green");
@@ -619,7 +619,7 @@ async fn a_full_venue_makes_the_next_person_wait_until_someone_leaves() -> WebDr
     scan(&desk, ELDER).await?;
     type_into(&desk, "declare-name", "李秀英").await?;
     type_into(&desk, "declare-address", "鼓楼区中山路18号院3号楼").await?;
-    answer(&desk, "declare", ["n", "n", "y"]).await?;
+    answer(&desk, "declare", ["n", "n", "n"]).await?;
     desk.keys("declare-address", Key::Enter).await?;
     let body = || async {
         let v = desk.driver.execute("return document.body.innerText", vec![]).await?;

@@ -26,7 +26,7 @@ beforeEach(() => {
 
 /** Answers a person's three questions from the keyboard, in order (Y or N each). */
 async function answer(user: ReturnType<typeof userEvent.setup>, prefix: string, keys: string[]): Promise<void> {
-  const ids = ['visited-risk-area', 'contact', 'temperature-normal'];
+  const ids = ['visited-risk-area', 'contact', 'temperature-abnormal'];
   for (const [i, key] of keys.entries()) {
     screen.getByTestId(`${prefix}-${ids[i]}`).focus();
     await user.keyboard(key);
@@ -145,7 +145,7 @@ describe('CheckInDesk: the scan box', () => {
     expect(screen.getByTestId('declare-name')).toHaveFocus();
     expect(screen.getByTestId('declare-phone')).toHaveValue('');
     // Nothing is answered for the person: the questions are asked (R5).
-    for (const q of ['declare-visited-risk-area', 'declare-contact', 'declare-temperature-normal']) {
+    for (const q of ['declare-visited-risk-area', 'declare-contact', 'declare-temperature-abnormal']) {
       expect(screen.getByTestId(q)).toHaveAttribute('aria-checked', 'mixed');
     }
   });
@@ -421,13 +421,22 @@ describe('CheckInDesk: first-time declaration', () => {
     await user.type(screen.getByTestId('declare-id-number'), 'X1234567A');
     await user.type(screen.getByTestId('declare-name'), 'John Smith');
     await user.type(screen.getByTestId('declare-address'), '鼓楼区中山路18号院3号楼');
-    for (const q of ['declare-contact', 'declare-temperature-normal', 'declare-visited-risk-area']) {
+    // 否 is the good answer to every question (体温是否异常 too).
+    for (const q of ['declare-contact', 'declare-temperature-abnormal', 'declare-visited-risk-area']) {
       screen.getByTestId(q).focus();
-      await user.keyboard(q === 'declare-temperature-normal' ? 'y' : 'n');
+      await user.keyboard('n');
     }
     await user.keyboard('{Enter}');
     expect(declare).toHaveBeenCalledWith(
-      expect.objectContaining({ name: 'John Smith', document_kind: 'passport', id_number: 'X1234567A' }),
+      expect.objectContaining({
+        name: 'John Smith',
+        document_kind: 'passport',
+        id_number: 'X1234567A',
+        // N, N, N: nothing to notice, the temperature normal.
+        visited_risk_area: false,
+        contact_with_suspected: false,
+        temperature_normal: true,
+      }),
       true,
     );
   });
@@ -442,8 +451,8 @@ describe('CheckInDesk: first-time declaration', () => {
     await user.type(screen.getByTestId('declare-temperature'), '36.6');
     screen.getByTestId('declare-contact').focus();
     await user.keyboard('n');
-    screen.getByTestId('declare-temperature-normal').focus();
-    await user.keyboard('y');
+    screen.getByTestId('declare-temperature-abnormal').focus();
+    await user.keyboard('n');
     screen.getByTestId('declare-visited-risk-area').focus();
     await user.keyboard('y');
     expect(screen.getByTestId('declare-visited-risk-area')).toHaveAttribute('aria-checked', 'true');
@@ -470,19 +479,19 @@ describe('CheckInDesk: first-time declaration', () => {
   it('answers a question with Y / N or a click on the word; Space toggles only an answer given', async () => {
     const user = userEvent.setup();
     await openDeclaration(user);
-    const normal = screen.getByRole('switch', { name: '体温是否正常' });
+    const abnormal = screen.getByRole('switch', { name: '体温是否异常' });
 
-    normal.focus();
+    abnormal.focus();
     await user.keyboard(' ');
-    expect(normal).toHaveAttribute('aria-checked', 'mixed');
-    await user.click(within(normal).getByText('是'));
-    expect(normal).toHaveAttribute('aria-checked', 'true');
+    expect(abnormal).toHaveAttribute('aria-checked', 'mixed');
+    await user.click(within(abnormal).getByText('是'));
+    expect(abnormal).toHaveAttribute('aria-checked', 'true');
     await user.keyboard(' ');
-    expect(normal).toHaveAttribute('aria-checked', 'false');
+    expect(abnormal).toHaveAttribute('aria-checked', 'false');
     await user.keyboard('y');
-    expect(normal).toHaveAttribute('aria-checked', 'true');
-    await user.click(within(normal).getByText('否'));
-    expect(normal).toHaveAttribute('aria-checked', 'false');
+    expect(abnormal).toHaveAttribute('aria-checked', 'true');
+    await user.click(within(abnormal).getByText('否'));
+    expect(abnormal).toHaveAttribute('aria-checked', 'false');
   });
 
   it('Enter with questions unanswered shows the reason under each and keeps the form', async () => {
@@ -493,7 +502,7 @@ describe('CheckInDesk: first-time declaration', () => {
         message: '是否到过疫情严重地区：请选择“是”或“否”',
         fields: [
           { field: 'visited_risk_area', message: '是否到过疫情严重地区：请选择“是”或“否”' },
-          { field: 'temperature_normal', message: '体温是否正常：请选择“是”或“否”' },
+          { field: 'temperature_normal', message: '体温是否异常：请选择“是”或“否”' },
         ],
       }),
     );
@@ -504,7 +513,7 @@ describe('CheckInDesk: first-time declaration', () => {
       true,
     );
     expect(await screen.findByTestId('declare-visited-risk-area-error')).toHaveTextContent('请选择“是”或“否”');
-    expect(screen.getByTestId('declare-temperature-normal-error')).toHaveTextContent('体温是否正常');
+    expect(screen.getByTestId('declare-temperature-abnormal-error')).toHaveTextContent('体温是否异常');
     expect(screen.getByTestId('declare-visited-risk-area')).toHaveFocus();
     expect(screen.queryByTestId('result-screen')).not.toBeInTheDocument();
   });
@@ -580,7 +589,7 @@ describe('CheckInDesk: manual registration', () => {
     await user.type(screen.getByTestId('person-0-name'), '张小');
     await user.type(screen.getByTestId('person-0-id-number'), '410205201503070011');
     await user.type(screen.getByTestId('person-0-address'), '鼓楼区中山路18号');
-    await answer(user, 'person-0', ['n', 'n', 'y']);
+    await answer(user, 'person-0', ['n', 'n', 'n']);
 
     await user.keyboard('{Alt>}n{/Alt}');
     expect(screen.getByTestId('person-1-name')).toHaveFocus();
@@ -590,7 +599,7 @@ describe('CheckInDesk: manual registration', () => {
     // The family's address came along; it can be changed.
     expect(screen.getByTestId('person-1-address')).toHaveValue('鼓楼区中山路18号');
     await user.type(screen.getByTestId('person-1-temperature'), '37.8');
-    await answer(user, 'person-1', ['n', 'n', 'n']);
+    await answer(user, 'person-1', ['n', 'n', 'y']);
     await user.click(screen.getByTestId('manual-submit'));
 
     const child = (name: string, id: string, more: object = {}) => ({

@@ -46,7 +46,7 @@ pub struct DeclarationInput {
     pub visited_risk_area: Option<bool>,
     /// 是否接触过疑似病人
     pub contact_with_suspected: Option<bool>,
-    /// 体温是否正常
+    /// 体温是否正常 (R5), asked as 体温是否异常: `true` is normal
     pub temperature_normal: Option<bool>,
     /// A measured temperature in ℃, optional.
     pub temperature: String,
@@ -108,7 +108,7 @@ pub fn declaration(input: &DeclarationInput, today: chrono::NaiveDate, prefix: &
     let phone = f.field("phone", "手机号", optional(&input.phone, validate::mobile));
     let visited = f.field("visited_risk_area", VISITED_RISK_AREA, answered(input.visited_risk_area));
     let contact = f.field("contact_with_suspected", CONTACT, answered(input.contact_with_suspected));
-    let normal = f.field("temperature_normal", TEMPERATURE_NORMAL, answered(input.temperature_normal));
+    let normal = f.field("temperature_normal", TEMPERATURE_ABNORMAL, answered(input.temperature_normal));
     let temperature = f.field("temperature", "体温", optional(&input.temperature, identity::temperature));
     f.finish(|| {
         Some(Declaration {
@@ -129,7 +129,10 @@ pub fn declaration(input: &DeclarationInput, today: chrono::NaiveDate, prefix: &
 /// The declaration's questions (R5), as every form asks them.
 pub const VISITED_RISK_AREA: &str = "是否到过疫情严重地区";
 pub const CONTACT: &str = "是否接触过疑似病人";
-pub const TEMPERATURE_NORMAL: &str = "体温是否正常";
+/// R5's 体温是否正常, asked the other way round so that 否 is the good answer to every
+/// question: a clerk pressing N, N, N for a healthy visitor turned her yellow (a trial). The
+/// answer is still kept as `temperature_normal`.
+pub const TEMPERATURE_ABNORMAL: &str = "体温是否异常";
 pub const SYMPTOMS: &str = "是否有发热、咳嗽症状";
 pub const RISK_AREA_TRUCK: &str = "是否到过中高风险地区";
 
@@ -1100,7 +1103,7 @@ mod tests {
                     got,
                     [
                         ("visited_risk_area", "是否到过疫情严重地区：请选择“是”或“否”"),
-                        ("temperature_normal", "体温是否正常：请选择“是”或“否”")
+                        ("temperature_normal", "体温是否异常：请选择“是”或“否”")
                     ]
                 );
             }

@@ -34,7 +34,7 @@ visited_risk_area: boolean | null,
  */
 contact_with_suspected: boolean | null, 
 /**
- * 体温是否正常
+ * 体温是否正常 (R5), asked as 体温是否异常: `true` is normal
  */
 temperature_normal: boolean | null, 
 /**

@@ -401,7 +401,7 @@ const en: Messages = {
     celsius: '℃',
     visited_risk_area: 'Been to a severely affected area?',
     contact_with_suspected: 'In contact with a suspected case?',
-    temperature_normal: 'Temperature normal?',
+    temperature_abnormal: 'Abnormal temperature?',
     yes: 'Yes',
     no: 'No',
     toggleHint: 'Space to toggle · Y yes · N no',

@@ -400,7 +400,7 @@ const zhCN = {
     celsius: '℃',
     visited_risk_area: '是否到过疫情严重地区',
     contact_with_suspected: '是否接触过疑似病人',
-    temperature_normal: '体温是否正常',
+    temperature_abnormal: '体温是否异常',
     yes: '是',
     no: '否',
     toggleHint: '空格切换 · Y 是 · N 否',
