@@ -108,7 +108,7 @@ pub async fn maintain_partitions(pool: &PgPool, retention_days: i64, audit_days:
     // a trip or a pre-declaration, and the truck records.
     for sql in [
         "DELETE FROM visits_default WHERE at < $1",
-        "DELETE FROM changes WHERE at < $1 AND kind IN ('visit', 'phone_visit', 'trip', 'pre_declaration')",
+        "DELETE FROM changes WHERE at < $1 AND kind IN ('visit', 'phone_visit', 'trip', 'pre_declaration', 'late_hit')",
         "DELETE FROM truck_records WHERE at < $1",
         "DELETE FROM arrivals WHERE at < $1",
         "DELETE FROM trips WHERE entered_at < $1",

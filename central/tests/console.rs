@@ -1134,6 +1134,21 @@ async fn a_listed_person_let_in_green_by_a_desk_is_listed_for_the_district(pool:
     // Pushed again (a retry), still once.
     desk.engine.sync_once().await.unwrap();
     assert_eq!(count(&pool, "SELECT count(*) FROM late_hits").await, 1);
+    // The desk is told at its pull: 异常处置 lists the visit (masked) until it is reported, with
+    // what was done; the sync bar counts it meanwhile.
+    let mut store = desk.store();
+    let late = store.late_hits().unwrap();
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert_eq!((late[0].masked_name.as_str(), late[0].colour), ("钱*", placecode_core::decision::Colour::Red));
+    assert_eq!(store.sync_status().unwrap().late_waiting, 1);
+    let e = store.report_late_hit(&late[0].visit_id, " ", &ctx).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["note"]));
+    store.report_late_hit(&late[0].visit_id, "已电话告知中山路社区", &ctx).unwrap();
+    let e = store.report_late_hit(&late[0].visit_id, "又报一次", &ctx).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["visit"]), "reported once");
+    assert_eq!(store.sync_status().unwrap().late_waiting, 0);
+    assert_eq!(store.late_hits().unwrap()[0].reported_to.as_deref(), Some("已电话告知中山路社区"));
+    drop(store);
     let city = browser();
     let secret = user(&s, "zhangmin", Role::City).await;
     assert_eq!(sign_in(&s, &city, "zhangmin", PASSWORD, &code_now(&secret)).await.0, 303);

@@ -76,6 +76,8 @@ pub const COMMANDS: &[(&str, Access)] = &[
     ("undecided_results", Access::Operator),
     ("advance_incident", Access::Operator),
     ("incidents", Access::Operator),
+    ("late_hits", Access::Operator),
+    ("report_late_hit", Access::Operator),
     ("today", Access::Operator),
     ("change_pin", Access::ChangePin),
     ("set_operator_disabled", Access::Admin),

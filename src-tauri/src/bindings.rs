@@ -14,7 +14,7 @@ use placecode_core::venue::{Catalog, Category, Choice, CodeKind, District, Venue
 use placecode_core::FieldError;
 use placecode_store::{
     Arrival, CheckOut, CodeCheck, CrewLookup, CrewMember, Destination, EntranceCount, EntranceRate, Incident,
-    IncidentInput, IncidentStatus, Occupancy, Operator, PosterSettings, PreDeclaration, Quarter, QueueView,
+    IncidentInput, IncidentStatus, LateHit, Occupancy, Operator, PosterSettings, PreDeclaration, Quarter, QueueView,
     RejectedRecord, ScreenCode, SyncError, SyncProgress, SyncStatus, Trip, TripBoard, TripInput, TripResult,
     TripStatus, VenueCode,
 };
@@ -58,6 +58,7 @@ fn typescript_bindings_are_up_to_date() {
         render::<placecode_core::checkin::ReleaseReason>(&cfg),
         render::<placecode_store::IncidentPlaces>(&cfg),
         render::<Incident>(&cfg),
+        render::<LateHit>(&cfg),
         render::<RiskImportReport>(&cfg),
         render::<RiskStatus>(&cfg),
         render::<VenueCode>(&cfg),

@@ -6,8 +6,8 @@ use placecode_core::import::ImportReport;
 use placecode_core::risk::{RiskImportReport, RiskStatus};
 use placecode_core::venue::{Catalog, Venue, VenueInput};
 use placecode_store::{
-    CheckOut, CodeCheck, Incident, IncidentInput, IncidentStatus, Occupancy, Operator, PosterSettings, QueueView,
-    ScreenCode, VenueCode,
+    CheckOut, CodeCheck, Incident, IncidentInput, IncidentStatus, LateHit, Occupancy, Operator, PosterSettings,
+    QueueView, ScreenCode, VenueCode,
 };
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
@@ -424,6 +424,21 @@ pub fn advance_incident(
 #[tauri::command(async)]
 pub fn incidents(desk: State<'_, Desk>) -> DeskResult<Vec<Incident>> {
     Ok(desk.store()?.incidents()?.into_iter().map(spoken_incident).collect())
+}
+
+/// Check-ins found late to be of yellow or red people (事后发现), those not yet reported first.
+#[tauri::command(async)]
+pub fn late_hits(desk: State<'_, Desk>) -> DeskResult<Vec<LateHit>> {
+    Ok(desk.store()?.late_hits()?)
+}
+
+/// Records that a late-found check-in was reported, with what was done (required).
+#[tauri::command(async)]
+pub fn report_late_hit(desk: State<'_, Desk>, visit_id: String, note: String) -> DeskResult<Vec<LateHit>> {
+    let ctx = desk.acting()?;
+    let mut store = desk.store()?;
+    store.report_late_hit(&visit_id, &note, &ctx)?;
+    Ok(store.late_hits()?)
 }
 
 /// Today's check-ins: every match counted, the newest `limit` listed (one page unless asked).

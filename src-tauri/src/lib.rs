@@ -211,6 +211,8 @@ desk_commands![
     undecided_results,
     advance_incident,
     incidents,
+    late_hits,
+    report_late_hit,
     today,
     import_risk_csv,
     risk_status,

@@ -351,13 +351,15 @@ struct LateHits {
 impl LateHits {
     /// Lists each green check-in of someone on the risk list, or with a colour kept at the
     /// centre when they came in (`late_hits`): the desk let them in on a stale list or offline,
-    /// or says green where it should not. The visit stays as the desk recorded it.
+    /// or says green where it should not. The visit stays as the desk recorded it; the venue's
+    /// desks (the one that sent it too) are told at their next pull (`late_hit`), once.
     async fn keep(&self, tx: &mut Transaction<'_, Postgres>, desk: Uuid) -> Result<()> {
         if self.visits.is_empty() {
             return Ok(());
         }
         sqlx::query(
-            "INSERT INTO late_hits (visit_id, venue_id, desk_id, colour, visit_at)
+            "WITH hit AS (
+             INSERT INTO late_hits (visit_id, venue_id, desk_id, colour, visit_at)
              SELECT u.id, u.venue, $5,
                     CASE WHEN r.colour = 'red' OR k.colour = 'red' THEN 'red' ELSE 'yellow' END, u.at
              FROM UNNEST($1::uuid[], $2::bytea[], $3::uuid[], $4::timestamptz[]) AS u(id, hash, venue, at)
@@ -365,7 +367,10 @@ impl LateHits {
              LEFT JOIN raised k ON k.id_hash = u.hash AND k.colour IN ('red', 'yellow')
                  AND u.at < k.until AND u.at >= k.until - make_interval(days => $6)
              WHERE r.id_hash IS NOT NULL OR k.id_hash IS NOT NULL
-             ON CONFLICT (visit_id) DO NOTHING",
+             ON CONFLICT (visit_id) DO NOTHING
+             RETURNING visit_id, venue_id, colour)
+             INSERT INTO changes (kind, venue_id, body)
+             SELECT $7, venue_id, jsonb_build_object('visit_id', visit_id::text, 'colour', colour) FROM hit",
         )
         .bind(&self.visits)
         .bind(&self.hashes)
@@ -373,6 +378,7 @@ impl LateHits {
         .bind(&self.at)
         .bind(desk)
         .bind(i32::try_from(placecode_core::decision::RAISED_KEEP_DAYS).unwrap_or(14))
+        .bind(sync::ChangeKind::LateHit.key())
         .execute(&mut **tx)
         .await?;
         Ok(())

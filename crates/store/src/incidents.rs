@@ -2,7 +2,7 @@
 //! released with a recorded reason, the steps that follow, and the places offered on the form.
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
 use super::checkin::{field_err, shown_name, CheckInContext, IncidentStatus};
@@ -42,6 +42,37 @@ pub struct Incident {
     pub note: String,
     pub updated_at: String,
     pub sync_state: String,
+}
+
+/// A green check-in whose person the centre held as yellow or red when it arrived (事后发现): let
+/// in on a stale list or offline. The venue reports it; the report is recorded here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LateHit {
+    pub visit_id: String,
+    /// When the person was checked in (RFC 3339).
+    pub at: String,
+    pub masked_name: String,
+    pub masked_id: String,
+    /// The colour the centre holds for them.
+    pub colour: Colour,
+    /// To whom and when it was reported, and by which operator; none until reported.
+    pub reported_to: Option<String>,
+    pub reported_at: Option<String>,
+    pub operator_name: Option<String>,
+}
+
+/// A `late_hit` pulled from the centre: the check-in is marked with the colour held (only a green
+/// one of this desk's, once; the visit stays as recorded).
+pub(crate) fn apply_late_hit(conn: &Connection, h: &placecode_core::sync::LateHitBody) -> Result<()> {
+    if h.colour == Colour::Green {
+        return Ok(());
+    }
+    conn.execute(
+        "UPDATE visits SET late_colour = ?2 WHERE id = ?1 AND colour = 'green' AND late_colour IS NULL",
+        params![h.visit_id, h.colour.key()],
+    )?;
+    Ok(())
 }
 
 /// Isolation points and recipients offered as choices on the report form: the administrator's
@@ -383,6 +414,47 @@ impl Store {
     }
 
     /// Open incidents first, newest first.
+    /// The check-ins found late to be of yellow or red people (事后发现), those not yet reported
+    /// first, newest first.
+    pub fn late_hits(&self) -> Result<Vec<LateHit>> {
+        let mut stmt = self.conn.prepare(concat!(
+            "SELECT v.id, v.at, ",
+            crate::visit_name!(),
+            ", p.id_number, v.late_colour, v.late_reported_to, v.late_reported_at, o.name
+             FROM visits v JOIN people p ON p.id = v.person_id LEFT JOIN operators o ON o.id = v.late_reported_by
+             WHERE v.late_colour IS NOT NULL
+             ORDER BY v.late_reported_at IS NOT NULL, v.at DESC LIMIT 1000"
+        ))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(LateHit {
+                visit_id: r.get(0)?,
+                at: r.get(1)?,
+                masked_name: shown_name(&r.get::<_, String>(2)?),
+                masked_id: mask::id_number(&r.get::<_, String>(3)?),
+                colour: Colour::parse(&r.get::<_, String>(4)?).unwrap_or(Colour::Red),
+                reported_to: r.get(5)?,
+                reported_at: r.get(6)?,
+                operator_name: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Records that a late-found check-in was reported (`note`: to whom, what was done, by
+    /// [`incident_step_note`]); reported once.
+    pub fn report_late_hit(&mut self, visit_id: &str, note: &str, ctx: &CheckInContext) -> Result<()> {
+        let note = checkin::incident_step_note(note)?;
+        let done = self.conn.execute(
+            "UPDATE visits SET late_reported_to = ?2, late_reported_at = ?3, late_reported_by = ?4
+             WHERE id = ?1 AND late_colour IS NOT NULL AND late_reported_at IS NULL",
+            params![visit_id, note, rfc3339(ctx.now), ctx.operator_id],
+        )?;
+        if done == 0 {
+            return Err(Error::invalid("visit", "没有待上报的这条事后发现记录（可能已上报）"));
+        }
+        Ok(())
+    }
+
     pub fn incidents(&self) -> Result<Vec<Incident>> {
         self.incidents_where("1", params![])
     }

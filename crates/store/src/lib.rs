@@ -300,6 +300,13 @@ const MIGRATIONS: &[&str] = &[
     // name on file stays; lists show the visit's, so a form for a guessed number with a made-up
     // name does not show the name on file afterwards. NULL for a scan.
     "ALTER TABLE visits ADD COLUMN name TEXT;",
+    // 21: a green check-in whose person the centre held as yellow or red when it arrived (pulled
+    // as `late_hit`), and the operator's report of it (to whom, when, who).
+    "ALTER TABLE visits ADD COLUMN late_colour TEXT;
+    ALTER TABLE visits ADD COLUMN late_reported_to TEXT;
+    ALTER TABLE visits ADD COLUMN late_reported_at TEXT;
+    ALTER TABLE visits ADD COLUMN late_reported_by TEXT;
+    CREATE INDEX visits_late ON visits (late_colour) WHERE late_colour IS NOT NULL;",
 ];
 
 /// The name a list shows for a visit (`v`) of a person (`p`): the one declared with the visit by
@@ -337,7 +344,7 @@ mod visits;
 
 pub use checkin::{shanghai, CheckInContext, IncidentStatus, DEFAULT_IDLE_MINUTES};
 pub use codes::{CodeCheck, PosterSettings, ScreenCode, VenueCode, Verdict, CHECKPOINT_LABEL};
-pub use incidents::{Incident, IncidentInput, IncidentPlaceList, IncidentPlaces};
+pub use incidents::{Incident, IncidentInput, IncidentPlaceList, IncidentPlaces, LateHit};
 pub use occupancy::{
     leaving_query, CheckOut, EntranceCount, EntranceRate, Leaving, Occupancy, Quarter, QueueView, DESK_ENTRANCE,
 };

@@ -22,7 +22,7 @@ fn r3_registered_venue_survives_reopening_the_file() {
         store.register_venue(&input("大商新玛特", "中山路中段18号"), false).unwrap().id
     };
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 20);
+    assert_eq!(store.schema_version().unwrap(), 21);
     let v = store.venue(&id).unwrap();
     assert_eq!(v.name, "大商新玛特");
     assert_eq!(v.category, Category::Mall);

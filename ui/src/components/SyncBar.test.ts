@@ -98,6 +98,16 @@ describe('SyncBar', () => {
     expect(onrejected).toHaveBeenCalledTimes(1);
   });
 
+  it('tells of people found later to be at risk, and opens 异常处置 from the count', async () => {
+    vi.mocked(api.syncStatus).mockResolvedValue(syncStatus({ late_waiting: 1 }));
+    const onlate = vi.fn();
+    render(SyncBar, { onlate });
+    const chip = await screen.findByRole('button', { name: /事后发现风险人员 1 人待上报：打开异常处置/ });
+    expect(chip).toHaveTextContent('事后发现风险人员 1 人待上报');
+    await userEvent.setup().click(chip);
+    expect(onlate).toHaveBeenCalledTimes(1);
+  });
+
   it('shows a progress bar while a backlog drains', async () => {
     vi.mocked(api.syncStatus).mockResolvedValue(
       syncStatus({ syncing: true, pending: 80, progress: { done: 40, total: 120 } }),

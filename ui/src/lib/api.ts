@@ -23,6 +23,7 @@ import type {
   IncidentPlaceList,
   IncidentPlaces,
   IncidentStatus,
+  LateHit,
   LimitInput,
   Lookup,
   Occupancy,
@@ -280,6 +281,16 @@ export function advanceIncident(id: string, status: IncidentStatus, note: string
 /** Open incidents first, newest first. */
 export function incidents(): Promise<Incident[]> {
   return call<Incident[]>('incidents');
+}
+
+/** Check-ins found late (事后发现) to be of yellow or red people, those not yet reported first. */
+export function lateHits(): Promise<LateHit[]> {
+  return call<LateHit[]>('late_hits');
+}
+
+/** Records that a late-found check-in was reported, with what was done (required); the list after. */
+export function reportLateHit(visitId: string, note: string): Promise<LateHit[]> {
+  return call<LateHit[]>('report_late_hit', { visitId, note });
 }
 
 /**

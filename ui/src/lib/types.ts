@@ -20,6 +20,7 @@ export type { FieldError } from './bindings/FieldError';
 export type { HelperInput } from './bindings/HelperInput';
 export type { ImportReport } from './bindings/ImportReport';
 export type { Incident } from './bindings/Incident';
+export type { LateHit } from './bindings/LateHit';
 export type { IncidentInput } from './bindings/IncidentInput';
 export type { IncidentPlaces } from './bindings/IncidentPlaces';
 export type { IncidentPlaceList } from './bindings/IncidentPlaceList';

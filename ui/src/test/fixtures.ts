@@ -179,6 +179,7 @@ export function syncStatus(overrides: Partial<SyncStatus> = {}): SyncStatus {
     clock_offset_ms: 120,
     error: null,
     progress: null,
+    late_waiting: 0,
     ...overrides,
   };
 }

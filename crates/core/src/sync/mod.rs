@@ -242,12 +242,15 @@ pub enum ChangeKind {
     Incident,
     /// A 限流令 given or lifted by a district's or the city's office (`LimitOrderBody`).
     LimitOrder,
+    /// A green check-in of this desk's venue whose person the centre held as yellow or red when
+    /// it arrived (`LateHitBody`): let in on a stale list or offline, to be reported.
+    LateHit,
     #[serde(other)]
     Unknown,
 }
 
 impl ChangeKind {
-    pub const ALL: [ChangeKind; 11] = [
+    pub const ALL: [ChangeKind; 12] = [
         ChangeKind::RiskEpoch,
         ChangeKind::RiskTag,
         ChangeKind::RaisedTag,
@@ -259,6 +262,7 @@ impl ChangeKind {
         ChangeKind::PreDeclaration,
         ChangeKind::Incident,
         ChangeKind::LimitOrder,
+        ChangeKind::LateHit,
     ];
 
     pub fn key(self) -> &'static str {
@@ -274,6 +278,7 @@ impl ChangeKind {
             ChangeKind::PreDeclaration => "pre_declaration",
             ChangeKind::Incident => "incident",
             ChangeKind::LimitOrder => "limit_order",
+            ChangeKind::LateHit => "late_hit",
             ChangeKind::Unknown => "unknown",
         }
     }
@@ -382,6 +387,14 @@ pub struct VenueLimitBody {
 }
 
 /// A 限流令 given or lifted at the centre (change kind `limit_order`, pulled by every desk):
+/// A check-in let in green whose person the centre held as `colour` (yellow or red) when the visit
+/// reached it (kind `late_hit`, for the venue's desks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LateHitBody {
+    pub visit_id: String,
+    pub colour: crate::decision::Colour,
+}
+
 /// `percent` none lifts the order over `district` (none: the whole city); `by_city`: the city's
 /// order over the district, kept apart from the district's own (`occupancy::Order::scope_of`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

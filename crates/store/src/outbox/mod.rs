@@ -152,6 +152,9 @@ pub struct SyncStatus {
     pub clock_offset_ms: Option<i64>,
     pub error: Option<SyncError>,
     pub progress: Option<SyncProgress>,
+    /// Check-ins found late to be of yellow or red people (事后发现), not yet reported.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub late_waiting: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

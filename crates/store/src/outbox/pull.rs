@@ -78,6 +78,10 @@ impl Store {
                     Ok(o) => crate::occupancy::apply_order(&tx, &o)?,
                     Err(_) => continue,
                 },
+                ChangeKind::LateHit => match serde_json::from_value(b.clone()) {
+                    Ok(h) => crate::incidents::apply_late_hit(&tx, &h)?,
+                    Err(_) => continue,
+                },
                 ChangeKind::Incident | ChangeKind::Unknown => {}
             }
         }

@@ -66,6 +66,11 @@ impl Store {
             oldest_pending_at,
             rejected,
             clock_offset_ms: self.clock_offset_ms()?,
+            late_waiting: self.conn.query_row(
+                "SELECT count(*) FROM visits WHERE late_colour IS NOT NULL AND late_reported_at IS NULL",
+                [],
+                |r| r.get(0),
+            )?,
             ..SyncStatus::default()
         })
     }

@@ -33,4 +33,8 @@ last_ok_at: string | null, pending: number, oldest_pending_at: string | null, re
 /**
  * Server clock minus desk clock at the last exchange.
  */
-clock_offset_ms: number | null, error: SyncError | null, progress: SyncProgress | null, };
+clock_offset_ms: number | null, error: SyncError | null, progress: SyncProgress | null, 
+/**
+ * Check-ins found late to be of yellow or red people (事后发现), not yet reported.
+ */
+late_waiting: number, };
