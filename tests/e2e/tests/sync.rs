@@ -184,3 +184,58 @@ async fn offline_check_ins_drain_to_the_server_when_it_returns() -> WebDriverRes
     assert_eq!(v["visits"].as_array().expect("visits").len(), 3005);
     desk.quit().await
 }
+
+/// A desk that had never pulled the risk list let a listed visitor in as green (a trial: the
+/// visitor stayed green after the sync and nobody was told). Once connected, the centre finds
+/// the visit on its list and tells the desk: the sync bar counts the person to report, opens
+/// 异常处置, and the operator records the report with what was done; the count goes.
+#[tokio::test]
+async fn a_listed_visitor_let_in_before_the_list_is_reported_after_the_sync() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("desk");
+    seed(&data);
+    let db = fresh_database();
+    let central = Central::start(&db, free_port(), dir.path());
+    let list = dir.path().join("risk.csv");
+    std::fs::write(&list, format!("身份证号,颜色,原因\n{WANG},红,密接\n")).expect("list");
+    central.admin(&["import-risk", list.to_str().expect("path")]);
+    let token = central.admin(&["enrol-token", "--district", "gulou"]);
+
+    let desk = DeskApp::start(&data).await?;
+    sign_in(&desk).await?;
+    desk.click("nav-settings").await?;
+    desk.keys("sync-connect-url", format!("http://127.0.0.1:{}", central.port)).await?;
+    desk.keys("sync-connect-token", &token).await?;
+    desk.keys("sync-connect-token", Key::Enter).await?;
+    desk.wait_text("sync-server-url", &format!("127.0.0.1:{}", central.port)).await?;
+    wait_tone(&desk, "ok", 30).await?;
+    // The centre's answer reaches the desk at a pull (the first sync's, or the next).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while desk.all_testid("sync-late").await?.is_empty() {
+        assert!(Instant::now() < deadline, "never told: {}", desk.text("sync-bar").await?);
+        desk.click("sync-now").await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let chip = desk.text("sync-late").await?;
+    assert!(chip.contains(say("事后发现风险人员 1 人待上报", "Found later to be at risk: 1 to report")), "{chip}");
+    desk.screenshot("44-sync-late-hit").await?;
+    desk.click("sync-late").await?;
+    let row = desk.wait_text("late-hit-row", "王*").await?;
+    assert!(row.contains(say("红码", "Red")) && !row.contains("刘"), "only the listed one: {row}");
+    desk.screenshot("45-incidents-late-hit").await?;
+    // A report is recorded only with what was done.
+    desk.click("late-hit-report").await?;
+    desk.keys("late-hit-note", Key::Enter).await?;
+    desk.testid("late-hits-error").await?;
+    desk.keys("late-hit-note", "已电话告知中山路社区").await?;
+    desk.keys("late-hit-note", Key::Enter).await?;
+    desk.wait_text("late-hit-done", "已电话告知中山路社区").await?;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !desk.all_testid("sync-late").await?.is_empty() {
+        assert!(Instant::now() < deadline, "the count stays after the report");
+        desk.click("sync-now").await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    desk.screenshot("46-incidents-late-hit-reported").await?;
+    desk.quit().await
+}

@@ -81,6 +81,7 @@ describe('LateHits', () => {
     expect(reportLateHit).toHaveBeenLastCalledWith('v-1', '已告知社区');
     expect(await screen.findByTestId('late-hits-notice')).toHaveTextContent('孙**：已记录上报');
     expect(screen.getByTestId('late-hit-done')).toHaveTextContent('张敏：已告知社区');
-    expect(screen.getByTestId('late-hits-what')).toHaveTextContent('待上报 0 人');
+    expect(screen.getByTestId('late-hits-what')).toHaveTextContent('均已记录上报');
+    expect(screen.getByTestId('late-hits-what')).toHaveAttribute('role', 'status');
   });
 });

@@ -871,6 +871,7 @@ const en: Messages = {
   lateHits: {
     title: 'Found later to be at risk',
     what: 'These visitors were let in as green, but the centre listed them as at risk when their check-in reached it (usually because the desk was offline or its risk list was out of date). Report them to the community or the epidemic office as required, and help with tracing. {waiting} still to report.',
+    whatDone: 'These visitors were let in as green, but the centre listed them as at risk when their check-in reached it. All have been reported.',
     colTime: 'Checked in',
     colColour: 'Colour at the centre',
     colReport: 'Report',
