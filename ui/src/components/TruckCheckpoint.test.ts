@@ -409,9 +409,16 @@ describe('TruckCheckpoint: the entry form', () => {
     expect(picker).toHaveAttribute('data-chosen', 'dest-2');
     expect(picker).toHaveAttribute('aria-expanded', 'false');
     expect(truckOpenTrip).not.toHaveBeenCalled();
+    // Enter moved on, as Tab would: what the clerk types next goes into the driver's name (it was
+    // appended to the destination).
+    expect($('crew-0-name')).toHaveFocus();
+    await user.keyboard('张立新');
+    expect($('crew-0-name')).toHaveValue('张立新');
+    expect(picker).toHaveValue(dingsheng.name);
 
     // Typing again drops the choice; Esc closes the list without taking anything.
-    await user.keyboard('{Backspace}');
+    await user.click(picker);
+    await user.keyboard('{End}{Backspace}');
     expect(picker).not.toHaveAttribute('data-chosen');
     await waitFor(() => expect(picker).toHaveAttribute('aria-expanded', 'true'));
     await user.keyboard('{Escape}');

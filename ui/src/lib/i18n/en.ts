@@ -563,6 +563,7 @@ const en: Messages = {
         name: 'e.g. 赵强',
         document_number: 'The number on the document',
         phone: '11-digit mobile number',
+        phoneCrew: "11-digit mobile; none: the driver's",
         origin: 'e.g. 山东省菏泽市',
         entry_point: 'e.g. 兰考收费站',
         expected_return: 'e.g. 2026-12-01 08:30',

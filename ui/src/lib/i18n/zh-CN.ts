@@ -562,6 +562,7 @@ const zhCN = {
         name: '如：赵强',
         document_number: '证件上的号码',
         phone: '11位手机号',
+        phoneCrew: '11位手机号；没有手机可填司机的',
         origin: '如：山东省菏泽市',
         entry_point: '如：兰考收费站',
         expected_return: '如 2026-12-01 08:30',
