@@ -243,6 +243,25 @@ async fn one_code_per_place_city_wide(pool: PgPool) {
     // The rejecting decision reaches the desk by pull too.
     let pulled = b.pull(0).await;
     assert!(pulled.changes.iter().any(|c| c.kind == ChangeKind::VenueDecision && c.body["status"] == "rejected"));
+    // The same place with the district written before its name and address, or not (a trial
+    // had a logistics park approved both ways): refused, saying how its desk gets to serve it.
+    let mut park = venue_record(Uuid::now_v7(), "祥符区豫东物流园", CodeKind::General);
+    park.body["district"] = json!("xiangfu");
+    park.body["address"] = json!("开封市祥符区物流大道8号");
+    let mut c = s.desk(&["xiangfu"], &[]).await;
+    assert_eq!(c.push(&[park]).await.results[0].decision.as_ref().unwrap().status, "approved");
+    let mut again = venue_record(Uuid::now_v7(), "豫东物流园", CodeKind::General);
+    again.body["district"] = json!("xiangfu");
+    again.body["address"] = json!("物流大道8号");
+    let res = c.push(&[again]).await;
+    let d = res.results[0].decision.as_ref().unwrap();
+    assert_eq!(d.status, "rejected", "{d:?}");
+    assert!(d.reason.contains("祥符区豫东物流园") && d.reason.contains("接入凭证"), "{}", d.reason);
+    // Another park on the same road is another place.
+    let mut other = venue_record(Uuid::now_v7(), "豫东物流园", CodeKind::General);
+    other.body["district"] = json!("xiangfu");
+    other.body["address"] = json!("物流大道18号");
+    assert_eq!(c.push(&[other]).await.results[0].decision.as_ref().unwrap().status, "approved");
 }
 
 #[sqlx::test]

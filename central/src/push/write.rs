@@ -24,27 +24,29 @@ pub(super) async fn write_venue(
     supervision_phone: Option<&str>,
 ) -> Result<VenueDecision> {
     let key = v.dedup_key();
-    let twin: Option<(String, String)> =
-        sqlx::query_as("SELECT name, address FROM venues WHERE dedup_key = $1 AND status = 'approved' AND id <> $2")
-            .bind(&key)
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await?;
+    let tail = v.tail_key();
+    let twin: Option<(String, String)> = sqlx::query_as(
+        "SELECT name, address FROM venues WHERE (dedup_key = $1 OR tail_key = $3) AND status = 'approved' AND id <> $2
+         LIMIT 1",
+    )
+    .bind(&key)
+    .bind(id)
+    .bind(&tail)
+    .fetch_optional(&mut **tx)
+    .await?;
     let (status, reason) = match twin {
-        Some((name, address)) => {
-            ("rejected", format!("重复登记：该场所已登记为“{name}”（{address}），一所一码，不能重复登记"))
-        }
+        Some((name, address)) => ("rejected", format!("重复登记：该场所已登记为“{name}”（{address}），一所一码，不能重复登记；本场所的登记台请向所在区申请该场所的接入凭证")),
         None => ("approved", String::new()),
     };
     sqlx::query(
         "INSERT INTO venues (id, desk_id, kind, category, name, district, address, manager_name, manager_phone,
-             dedup_key, status, reason, supervision_phone)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             dedup_key, status, reason, supervision_phone, tail_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, category = EXCLUDED.category, name = EXCLUDED.name,
              district = EXCLUDED.district, address = EXCLUDED.address, manager_name = EXCLUDED.manager_name,
              manager_phone = EXCLUDED.manager_phone, dedup_key = EXCLUDED.dedup_key, status = EXCLUDED.status,
              reason = EXCLUDED.reason, supervision_phone = COALESCE(EXCLUDED.supervision_phone, venues.supervision_phone),
-             updated_at = now()",
+             tail_key = EXCLUDED.tail_key, updated_at = now()",
     )
     .bind(id)
     .bind(desk.id)
@@ -59,6 +61,7 @@ pub(super) async fn write_venue(
     .bind(status)
     .bind(&reason)
     .bind(supervision_phone)
+    .bind(&tail)
     .execute(&mut **tx)
     .await?;
     sqlx::query("INSERT INTO desk_venues (desk_id, venue_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")

@@ -131,6 +131,19 @@ impl ValidVenue {
     pub fn dedup_key(&self) -> String {
         place_key(self.district, &self.name, &self.address)
     }
+
+    /// See [`tail_key`].
+    pub fn tail_key(&self) -> String {
+        tail_key(self.district, &self.name, &self.address)
+    }
+}
+
+/// 一所一码 as people write one place twice: the key of [`place_key`] once the province, city and
+/// district written before the name and the address are dropped (祥符区豫东物流园 at 祥符区物流
+/// 大道8号 and 豫东物流园 at 物流大道8号 are one place; a trial had a logistics park registered
+/// both ways, and a truck sent to one could not arrive at the other).
+pub fn tail_key(district: District, name: &str, address: &str) -> String {
+    place_key(district, &crate::validate::address_tail(name), &crate::validate::address_tail(address))
 }
 
 /// The key two records of one venue share (一所一码): its district, and its name and address
@@ -268,6 +281,17 @@ mod tests {
         assert_eq!(CodeKind::parse("专属场所码・交通卡口"), Some(CodeKind::Checkpoint));
         assert_eq!(Category::parse("'; DROP TABLE venues;--"), None);
         assert_eq!(District::parse(""), None);
+    }
+
+    #[test]
+    fn tail_key_drops_the_city_and_district_written_before_name_and_address() {
+        let a = tail_key(District::Xiangfu, "祥符区豫东物流园", "开封市祥符区物流大道8号");
+        assert_eq!(a, tail_key(District::Xiangfu, "豫东物流园", "物流大道8号"));
+        assert_eq!(a, tail_key(District::Xiangfu, "开封市 豫东物流园", "祥符区物流大道８号"));
+        // Another place: another name, another address, another district.
+        assert_ne!(a, tail_key(District::Xiangfu, "豫东物流园二期", "物流大道8号"));
+        assert_ne!(a, tail_key(District::Xiangfu, "豫东物流园", "物流大道18号"));
+        assert_ne!(a, tail_key(District::Gulou, "豫东物流园", "物流大道8号"));
     }
 
     #[test]
