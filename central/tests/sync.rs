@@ -248,7 +248,7 @@ async fn one_code_per_place_city_wide(pool: PgPool) {
     let mut park = venue_record(Uuid::now_v7(), "祥符区豫东物流园", CodeKind::General);
     park.body["district"] = json!("xiangfu");
     park.body["address"] = json!("开封市祥符区物流大道8号");
-    let mut c = s.desk(&["xiangfu"], &[]).await;
+    let c = s.desk(&["xiangfu"], &[]).await;
     assert_eq!(c.push(&[park]).await.results[0].decision.as_ref().unwrap().status, "approved");
     let mut again = venue_record(Uuid::now_v7(), "豫东物流园", CodeKind::General);
     again.body["district"] = json!("xiangfu");
