@@ -39,6 +39,7 @@ beforeEach(() => {
   vi.mocked(api.riskStatus).mockResolvedValue(riskStatus());
   vi.mocked(api.today).mockResolvedValue(todaySummary([visitRow()]));
   vi.mocked(api.incidents).mockResolvedValue([incident()]);
+  vi.mocked(api.lateHits).mockResolvedValue([]);
   vi.mocked(api.releaseVisit).mockResolvedValue(incident({ status: 'released', note: '误扫（扫错了人或证件）' }));
   vi.mocked(api.posterSettings).mockResolvedValue({ public_base_url: 'https://placecode.kaifeng.gov.cn', supervision_phone: '12345' });
   vi.mocked(api.syncStatus).mockResolvedValue(notEnrolled());
