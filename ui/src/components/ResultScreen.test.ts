@@ -257,10 +257,13 @@ describe('ResultScreen: yellow and red', () => {
     expect(screen.getByTestId('release-misscan')).toHaveFocus();
     await user.keyboard('2');
     expect(screen.getByTestId('release-verified_by_staff')).toBeChecked();
-    await user.type(screen.getByTestId('release-note'), '同名{Enter}');
+    // The note is asked for: the keyboard is there, so digits typed are the note's (a clerk's
+    // 复测体温36.8℃ on the choices had switched the reason to 其他 with its "3").
+    expect(screen.getByTestId('release-note')).toHaveFocus();
+    await user.keyboard('复测体温36.8℃{Enter}');
     await waitFor(() => expect(onclose).toHaveBeenCalledTimes(1));
-    expect(releaseVisit).toHaveBeenCalledWith(red.visit_id, 'verified_by_staff', '同名');
-    expect(onclose.mock.calls[0]![0].notice).toContain('工作人员核实后放行：同名');
+    expect(releaseVisit).toHaveBeenCalledWith(red.visit_id, 'verified_by_staff', '复测体温36.8℃');
+    expect(onclose.mock.calls[0]![0].notice).toContain('工作人员核实后放行');
   });
 
   it('其他 without a note shows the backend reason under the note', async () => {
