@@ -105,7 +105,7 @@ const en: Messages = {
     editLabel: 'Edit: {name}',
     setServed: 'Set as this desk’s venue',
     setServedLabel: 'Set as this desk’s venue: {name}',
-    rejected: 'Rejected by the centre: {reason}. This venue’s codes cannot be used; please correct its registration.',
+    rejected: 'Rejected by the centre: {reason}. This venue’s codes cannot be used: correct its registration if it is wrong; if it is registered twice, do as the reason says.',
     servedBadge: 'This desk’s venue',
     servedChanged: 'This desk now serves: {name}',
     codes: 'Venue codes',

@@ -104,7 +104,7 @@ const zhCN = {
     editLabel: '编辑：{name}',
     setServed: '设为本台场所',
     setServedLabel: '设为本台场所：{name}',
-    rejected: '中心驳回：{reason}。此场所的码不能使用，请修改登记信息。',
+    rejected: '中心驳回：{reason}。此场所的码不能使用：登记信息有误的，请修改；重复登记的，请按上述原因办理。',
     servedBadge: '本台场所',
     servedChanged: '本台服务场所已设为：{name}',
     codes: '场所码',
