@@ -256,12 +256,9 @@ pub async fn open_incidents(db: &PgPool, keys: &crate::Keys, district: Option<Di
     }
     rows.into_iter()
         .map(|(id, district, venue, colour, reason, held_at, status, at)| {
-            let (colour, colour_label) = if colour == "red" { ("red", t::RED) } else { ("yellow", t::YELLOW) };
+            let (colour, colour_label) = colour_shown(&colour);
             Ok(Incident {
-                district: district
-                    .as_deref()
-                    .and_then(District::parse)
-                    .map_or_else(|| district.clone().unwrap_or_default(), |d| d.label().to_owned()),
+                district: district_shown(district),
                 venue: venue.unwrap_or_default(),
                 colour,
                 colour_label,
@@ -273,6 +270,28 @@ pub async fn open_incidents(db: &PgPool, keys: &crate::Keys, district: Option<Di
             })
         })
         .collect()
+}
+
+/// A stored yellow or red as the page shows it: its class and its label.
+fn colour_shown(colour: &str) -> (&'static str, &'static str) {
+    if colour == "red" {
+        ("red", t::RED)
+    } else {
+        ("yellow", t::YELLOW)
+    }
+}
+
+/// A venue's district key as the page shows it: its name, or the key itself if unknown.
+fn district_shown(district: Option<String>) -> String {
+    match district.as_deref().and_then(District::parse) {
+        Some(d) => d.label().to_owned(),
+        None => district.unwrap_or_default(),
+    }
+}
+
+/// The open incidents and the late hits, read together, for the page and the workbook.
+async fn incidents_and_late_hits(app: &App, district: Option<District>) -> Result<(Vec<Incident>, Vec<LateHit>)> {
+    tokio::try_join!(open_incidents(&app.reads, &app.keys, district), late_hits(&app.reads, district))
 }
 
 /// A desk's green check-in of someone the centre held as yellow or red (`late_hits`), as the
@@ -301,13 +320,10 @@ pub async fn late_hits(db: &PgPool, district: Option<District>) -> Result<Vec<La
     Ok(rows
         .into_iter()
         .map(|(at, district, venue, colour, found_at)| {
-            let (colour, colour_label) = if colour == "red" { ("red", t::RED) } else { ("yellow", t::YELLOW) };
+            let (colour, colour_label) = colour_shown(&colour);
             LateHit {
                 at: beijing(at),
-                district: district
-                    .as_deref()
-                    .and_then(District::parse)
-                    .map_or_else(String::new, |d| d.label().to_owned()),
+                district: district_shown(district),
                 venue: venue.unwrap_or_default(),
                 colour,
                 colour_label,
@@ -349,11 +365,10 @@ pub async fn incidents(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let (list, late) =
-        match tokio::try_join!(open_incidents(&app.reads, &app.keys, district), late_hits(&app.reads, district)) {
-            Ok(l) => l,
-            Err(e) => return super::server_error(&app, Some(&session), e),
-        };
+    let (list, late) = match incidents_and_late_hits(&app, district).await {
+        Ok(l) => l,
+        Err(e) => return super::server_error(&app, Some(&session), e),
+    };
     let actor = session.user.actor(&app.client(peer, &headers), "");
     let params = serde_json::json!({ "district": district.map(District::key) });
     if let Err(e) = crate::audit::write(&app.pool, &actor, "console_incidents", params, list.len() + late.len()).await {
@@ -403,11 +418,10 @@ pub async fn incidents_export(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let (list, late) =
-        match tokio::try_join!(open_incidents(&app.reads, &app.keys, district), late_hits(&app.reads, district)) {
-            Ok(l) => l,
-            Err(e) => return super::server_error(&app, Some(&session), e),
-        };
+    let (list, late) = match incidents_and_late_hits(&app, district).await {
+        Ok(l) => l,
+        Err(e) => return super::server_error(&app, Some(&session), e),
+    };
     let n = list.len() + late.len();
     let late_rows = late
         .into_iter()
