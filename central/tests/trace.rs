@@ -545,3 +545,42 @@ fn conforms(doc: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), Stri
     }
     Ok(())
 }
+
+/// R6: a child registered without a document (their number made from the guardian's) is stored
+/// as the desk sent it and found by tracing like anyone at the place and time; a made-up child
+/// number is refused.
+#[sqlx::test]
+async fn a_child_without_a_document_is_stored_and_traced(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (mall, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let now = Utc::now();
+    let case = resident_id(1);
+    let birth = chrono::NaiveDate::from_ymd_opt(2019, 3, 4).unwrap();
+    let child = placecode_core::identity::child_number(&resident_id(2), birth, "王小雨");
+    let child_visit = |number: &str| {
+        let mut r = visit_record(mall, number, "王小雨", now - Duration::minutes(50));
+        r.body["person"]["document_kind"] = "child_with_guardian".into();
+        r.body["way_in"] = "manual".into();
+        r
+    };
+    let recs = vec![
+        visit_record(mall, &case, "病例甲", now - Duration::hours(1)),
+        child_visit(&child),
+        child_visit("410203198001010011C20190304ABCD"),
+    ];
+    let results = desk.push(&recs).await.results;
+    let statuses: Vec<PushStatus> = results.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [PushStatus::Stored, PushStatus::Stored, PushStatus::Rejected], "{results:?}");
+    let token = placecode_central::trace::make_tracer(&pool, "疾控中心张医生", 30, &[]).await.unwrap();
+    let (status, body) =
+        post(&s, "/api/v1/trace/overlap", &token, json!({"purpose": "流调测试", "id_number": case, "hours": 2})).await;
+    assert_eq!(status, 200, "{body}");
+    let overlaps = body["overlaps"].as_array().unwrap();
+    assert_eq!(overlaps.len(), 1, "{body}");
+    assert_eq!(overlaps[0]["name"], "王小雨", "{body}");
+    // The tracer reads the guardian's number and the birth date in it: the child is reached
+    // through the guardian.
+    let number = overlaps[0]["document_number"].as_str().unwrap();
+    assert!(number.starts_with(&format!("{}C20190304", resident_id(2))), "{body}");
+}

@@ -13,6 +13,7 @@ pub const fn document_kind_en(k: DocumentKind) -> &'static str {
         DocumentKind::Passport => "Passport",
         DocumentKind::HkMacaoPermit => "Mainland travel permit for Hong Kong and Macao residents",
         DocumentKind::TaiwanPermit => "Mainland travel permit for Taiwan residents",
+        DocumentKind::ChildWithGuardian => "Child without a document (with a guardian)",
     }
 }
 
@@ -101,6 +102,7 @@ pub fn english(zh: &str) -> String {
         ("限流比例（%）", "Share allowed (%)"),
         ("自动离场时间（分钟）", "Counted out after (minutes)"),
         ("证件号后四位", "Last four"),
+        ("出生日期", "Date of birth"),
         ("离场", "Leaving"),
         ("登记表", "Form"),
         ("搜索", "Search"),
@@ -135,6 +137,12 @@ pub fn english(zh: &str) -> String {
         ("台湾居民通行证号码应为8位数字（连同换证次数为10位）", "8 digits (10 with the renewal count)"),
         ("中国护照号码为E加8位数字，或E、一个字母（I、O除外）加7位数字", "a Chinese passport is E and 8 digits, or E, a letter (not I or O) and 7 digits"),
         ("这是身份证号码的样式，请在证件类型中选择居民身份证（或居住证、永居证）", "this looks like a Chinese ID number: choose the resident ID card (or a residence permit or permanent resident card) as the document type"),
+        (crate::checkin::CHILD_NEEDS_GUARDIAN, "a child without a document is registered by a guardian who shows their own: choose “Guardian, on their behalf” as who registers them"),
+        ("必填（如 2018-05-12）", "required (e.g. 2018-05-12)"),
+        ("应为年-月-日，如 2018-05-12", "year-month-day, e.g. 2018-05-12"),
+        ("不能在今天之后", "must not be in the future"),
+        ("出生日期在今天之后", "the date of birth is in the future"),
+        ("已满16周岁，应出示本人证件", "16 or older: show their own document"),
         ("18位永居证号码以9开头", "an 18-digit permanent residence card number begins with 9"),
         ("15位永居证号码应为3个字母（国籍）加12位数字", "3 letters (the nationality) and 12 digits"),
         ("第2、3位不是有效的受理地省份代码", "digits 2 and 3 are not a province"),
@@ -343,7 +351,7 @@ pub fn english(zh: &str) -> String {
         return en.to_owned();
     }
     // A document kind by its Chinese name (居民身份证).
-    let kind_named = |name: &str| DocumentKind::ALL.into_iter().find(|k| k.label() == name);
+    let kind_named = |name: &str| DocumentKind::parse_label(name);
     if let Some((label, why)) = zh.split_once('：') {
         if let Some(l) = lookup(LABELS, label) {
             // "这是…的号码，请在证件类型中选择“…”": the kind to choose, named in English.

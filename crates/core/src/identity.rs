@@ -45,6 +45,9 @@ pub fn last_four_of(number: &str) -> String {
 /// The year of birth a number on GB 11643's pattern carries (its 7th to 10th digits: resident
 /// IDs, 港澳台居民居住证, the 18-digit 永居证); `None` for another document or a number without one.
 pub fn birth_year_of(kind: DocumentKind, number: &str) -> Option<i32> {
+    if kind == DocumentKind::ChildWithGuardian {
+        return child_parts(number).map(|(_, birth)| birth.year());
+    }
     let gb11643 = matches!(
         kind,
         DocumentKind::ResidentId | DocumentKind::HmtResidencePermit | DocumentKind::ForeignPermanentResident
@@ -158,6 +161,12 @@ pub enum DocumentKind {
     /// 台湾居民来往大陆通行证
     #[serde(rename = "taiwan_permit")]
     TaiwanPermit,
+    /// 无证件儿童: a child under 16 who carries no document (R6), registered by hand with a
+    /// guardian who shows theirs. The child's number is made from the guardian's number, the
+    /// child's birth date and name ([`child_number`]), so the same child is one person on every
+    /// desk and at the centre, and tracing leads to the guardian. Offered by 手工登记 only.
+    #[serde(rename = "child_with_guardian")]
+    ChildWithGuardian,
 }
 
 impl DocumentKind {
@@ -180,12 +189,18 @@ impl DocumentKind {
             DocumentKind::Passport => "passport",
             DocumentKind::HkMacaoPermit => "hk_macao_permit",
             DocumentKind::TaiwanPermit => "taiwan_permit",
+            DocumentKind::ChildWithGuardian => "child_with_guardian",
         }
     }
 
     /// The kind of a form's or a record's key; `None` for anything else.
     pub fn parse(key: &str) -> Option<DocumentKind> {
-        DocumentKind::ALL.into_iter().find(|k| k.key() == key)
+        DocumentKind::ALL.into_iter().chain([DocumentKind::ChildWithGuardian]).find(|k| k.key() == key)
+    }
+
+    /// The kind of its Chinese name (居民身份证); `None` for anything else.
+    pub fn parse_label(label: &str) -> Option<DocumentKind> {
+        DocumentKind::ALL.into_iter().chain([DocumentKind::ChildWithGuardian]).find(|k| k.label() == label)
     }
 
     /// What its number is called in a field's reason ("身份证号：校验位不对").
@@ -197,6 +212,8 @@ impl DocumentKind {
             DocumentKind::Passport => "护照号码",
             DocumentKind::HkMacaoPermit => "港澳通行证号码",
             DocumentKind::TaiwanPermit => "台胞证号码",
+            // What the form asks in the number's place.
+            DocumentKind::ChildWithGuardian => "出生日期",
         }
     }
 
@@ -208,6 +225,7 @@ impl DocumentKind {
             DocumentKind::Passport => "护照",
             DocumentKind::HkMacaoPermit => "港澳居民来往内地通行证",
             DocumentKind::TaiwanPermit => "台湾居民来往大陆通行证",
+            DocumentKind::ChildWithGuardian => "无证件儿童（随监护人）",
         }
     }
 }
@@ -276,6 +294,7 @@ fn document_as(kind: DocumentKind, raw: &str, today: NaiveDate) -> Result<String
         DocumentKind::Passport => passport(&s),
         DocumentKind::HkMacaoPermit => hk_macao_permit(&s),
         DocumentKind::TaiwanPermit => taiwan_permit(&s),
+        DocumentKind::ChildWithGuardian => child_record(&s, today),
     }
 }
 
@@ -400,6 +419,83 @@ fn icao_check_digit(chars: &[u8]) -> u8 {
     };
     let sum: u32 = chars.iter().zip([7, 3, 1].into_iter().cycle()).map(|(&c, w)| value(c) * w).sum();
     b'0' + (sum % 10) as u8
+}
+
+/// Children under this age may carry no document of their own (居民身份证法 art. 2: a card is
+/// required from 16).
+pub const CHILD_AGE_MAX: u32 = 15;
+/// The letter between the guardian's number and the child's birth date in a child's number.
+const CHILD_MARK: char = 'C';
+/// How many letters and digits of the name's digest end a child's number (twins, one guardian,
+/// one birth date).
+const CHILD_TAG_LEN: usize = 4;
+
+/// 出生日期 of a child registered without a document, as a clerk types it: 2018-05-12,
+/// 2018年5月12日, 2018/5/12 or 20180512, not in the future, and under 16 today.
+pub fn child_birth_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+    let s = normalize::compact(raw);
+    if s.is_empty() {
+        return Err("必填（如 2018-05-12）".into());
+    }
+    let parts: Vec<&str> = s.split(['-', '/', '.', '年', '月', '日']).filter(|p| !p.is_empty()).collect();
+    let date = match parts.as_slice() {
+        [y, m, d] => y
+            .parse()
+            .ok()
+            .zip(m.parse().ok())
+            .zip(d.parse().ok())
+            .and_then(|((y, m), d)| NaiveDate::from_ymd_opt(y, m, d)),
+        [ymd] if ymd.len() == 8 && ymd.bytes().all(|b| b.is_ascii_digit()) => {
+            NaiveDate::parse_from_str(ymd, "%Y%m%d").ok()
+        }
+        _ => None,
+    };
+    let date = date.ok_or_else(|| "应为年-月-日，如 2018-05-12".to_string())?;
+    if date > today {
+        return Err("不能在今天之后".into());
+    }
+    if today.years_since(date).is_some_and(|age| age > CHILD_AGE_MAX) {
+        return Err(format!("已满{}周岁，应出示本人证件", CHILD_AGE_MAX + 1));
+    }
+    Ok(date)
+}
+
+/// A child's number (无证件儿童): the guardian's normalized number, C, the birth date (YYYYMMDD)
+/// and four letters or digits of the name's SHA-256, so the same child with the same guardian is
+/// one person wherever they are registered, and twins are two.
+pub fn child_number(guardian: &str, birth: NaiveDate, name: &str) -> String {
+    use sha2::Digest;
+    const ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let digest = sha2::Sha256::digest(normalize::clean(name).as_bytes());
+    let tag: String = digest
+        .iter()
+        .take(CHILD_TAG_LEN)
+        .filter_map(|b| ALPHABET.get(usize::from(*b) % ALPHABET.len()).map(|&c| char::from(c)))
+        .collect();
+    format!("{guardian}{CHILD_MARK}{}{tag}", birth.format("%Y%m%d"))
+}
+
+/// A child's number split into the guardian's number and the child's birth date; `None` when it
+/// is not one.
+pub fn child_parts(number: &str) -> Option<(&str, NaiveDate)> {
+    let tail = CHILD_TAG_LEN + 8;
+    let cut = number.len().checked_sub(tail + 1)?;
+    let (guardian, rest) = (number.get(..cut)?, number.get(cut..)?);
+    let date = rest.strip_prefix(CHILD_MARK)?.get(..8)?;
+    let birth = NaiveDate::parse_from_str(date, "%Y%m%d").ok().filter(|_| date.bytes().all(|b| b.is_ascii_digit()))?;
+    Some((guardian, birth))
+}
+
+/// A child's number as a record carries it: a guardian's number of any kind, a birth date not in
+/// the future, the name's tag. The age is the form's rule, not the record's: a visit made the day
+/// before a birthday is never refused after it.
+fn child_record(s: &str, today: NaiveDate) -> Result<String, String> {
+    let (guardian, birth) = child_parts(s).ok_or_else(|| "不是无证件儿童的登记号".to_string())?;
+    if birth > today {
+        return Err("出生日期在今天之后".into());
+    }
+    detect(guardian, today).map_err(|why| format!("监护人证件号码：{why}"))?;
+    Ok(s.to_owned())
 }
 
 /// 护照: Chinese ordinary passports are E and 8 digits, or E, a letter other than I or O, and 7
@@ -572,6 +668,67 @@ mod tests {
     }
 
     use super::*;
+
+    /// R6: a child with no document of their own, registered with a guardian.
+    #[test]
+    fn a_child_without_a_document_is_one_number_made_from_the_guardians() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let birth = NaiveDate::from_ymd_opt(2018, 5, 12).unwrap();
+        for typed in ["2018-05-12", "2018年5月12日", "2018/5/12", "20180512", "２０１８－０５－１２", " 2018.5.12 "]
+        {
+            assert_eq!(child_birth_date(typed, today), Ok(birth), "{typed}");
+        }
+        for (typed, why) in [
+            ("", "必填（如 2018-05-12）"),
+            ("2018-02-30", "应为年-月-日，如 2018-05-12"),
+            ("2018-5", "应为年-月-日，如 2018-05-12"),
+            ("<script>", "应为年-月-日，如 2018-05-12"),
+            ("2018-05-12'; DROP TABLE people;--", "应为年-月-日，如 2018-05-12"),
+            ("𠀀𠀀", "应为年-月-日，如 2018-05-12"),
+            ("2027-01-01", "不能在今天之后"),
+            ("2010-12-01", "已满16周岁，应出示本人证件"),
+        ] {
+            assert_eq!(child_birth_date(typed, today).unwrap_err(), why, "{typed}");
+        }
+        assert!(child_birth_date(&"2".repeat(10_000), today).is_err());
+        // The day before the 16th birthday still a child; on it, not.
+        assert!(child_birth_date("2010-12-03", today).is_ok());
+        assert!(child_birth_date("2010-12-02", today).is_err());
+
+        let guardian = "41020319800101001X";
+        let number = child_number(guardian, birth, "王小明");
+        assert!(number.starts_with("41020319800101001XC20180512"), "{number}");
+        assert_eq!(number.len(), 18 + 1 + 8 + 4);
+        assert!(number.bytes().all(|b| b.is_ascii_alphanumeric()), "{number}");
+        // The same child is the same number (a name typed with spaces or full width too); a twin
+        // is another; another guardian's child of that name and birthday another.
+        assert_eq!(child_number(guardian, birth, " 王小明 "), number);
+        assert_ne!(child_number(guardian, birth, "王小红"), number);
+        assert_ne!(child_number("E12345678", birth, "王小明"), number);
+        assert_eq!(child_parts(&number), Some((guardian, birth)));
+        assert_eq!(birth_year_of(DocumentKind::ChildWithGuardian, &number), Some(2018));
+        // As a record carries it: checked at both ends, whatever the child's age by then.
+        assert_eq!(recorded(DocumentKind::ChildWithGuardian, &number, today).as_deref(), Ok(number.as_str()));
+        let later = NaiveDate::from_ymd_opt(2040, 1, 1).unwrap();
+        assert!(recorded(DocumentKind::ChildWithGuardian, &number, later).is_ok());
+        let passport_guardian = child_number("E12345678", birth, "王小明");
+        assert!(recorded(DocumentKind::ChildWithGuardian, &passport_guardian, today).is_ok());
+        for bad in [
+            "410203198001010011C20180512ABCD".to_owned(), // the guardian's check character
+            "41020319800101001XC20280512ABCD".to_owned(), // born in the future
+            "41020319800101001XX20180512ABCD".to_owned(),
+            "C20180512ABCD".to_owned(),
+            "41020319800101001X".to_owned(),
+            "x".repeat(10_000),
+        ] {
+            assert!(recorded(DocumentKind::ChildWithGuardian, &bad, today).is_err(), "{bad}");
+        }
+        // Never the kind a number is taken for, and a form's key and label parse back.
+        assert_ne!(detect(&number, today).map(|d| d.kind), Ok(DocumentKind::ChildWithGuardian));
+        assert_eq!(DocumentKind::parse("child_with_guardian"), Some(DocumentKind::ChildWithGuardian));
+        assert_eq!(DocumentKind::parse_label("无证件儿童（随监护人）"), Some(DocumentKind::ChildWithGuardian));
+        assert!(!DocumentKind::ALL.contains(&DocumentKind::ChildWithGuardian), "the phone page never offers it");
+    }
 
     /// The last four and the birth year, one rule for every document and both ends.
     #[test]

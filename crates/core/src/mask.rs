@@ -16,8 +16,12 @@ pub fn name(s: &str) -> String {
 /// 11010519491231002X → 110***********002X: the region's first digits and the last four,
 /// which a returning visitor types. A shorter document (a passport, a permit) shows its last
 /// four only: E12345678 → *****5678; a passport of five to seven characters its last two, so
-/// staff have something to compare (E1234 → ***34).
+/// staff have something to compare (E1234 → ***34). A child registered without a document
+/// shows as what it is: 儿童（2019年生）.
 pub fn id_number(s: &str) -> String {
+    if let Some((_, birth)) = crate::identity::child_parts(s) {
+        return format!("儿童（{}年生）", chrono::Datelike::year(&birth));
+    }
     let chars: Vec<char> = s.chars().collect();
     if chars.len() <= 4 {
         return "*".repeat(chars.len());
@@ -70,6 +74,11 @@ mod tests {
         assert_eq!(super::name(&"M".repeat(80)), "M*****");
         assert_eq!(super::id_number("E12345678"), "*****5678");
         assert_eq!(super::id_number("H12345678"), "*****5678");
+        let birth = chrono::NaiveDate::from_ymd_opt(2019, 3, 4).unwrap();
+        let child = crate::identity::child_number("11010519491231002X", birth, "王小雨");
+        assert_eq!(super::id_number(&child), "儿童（2019年生）", "neither the guardian's number nor a tag");
+        // A 17-character passport with a C where a child's mark would be is a passport still.
+        assert_eq!(super::id_number("E1234C20190304ABC"), "E12**********4ABC");
         assert_eq!(super::last_four("11010519491231002X"), "**************002X");
         assert_eq!(super::last_four("123"), "123");
         assert_eq!(super::phone("13837800001"), "138****0001");

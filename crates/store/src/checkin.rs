@@ -352,10 +352,16 @@ impl Store {
         let mut errors = Vec::new();
         let helpers =
             checkin::helpers(helper, relations, people.len(), today).map_err(|e| collect(&mut errors, e)).ok();
+        // A child without a document takes its number from the guardian's.
+        let guardian = match (helper, helpers.as_ref().and_then(|h| h.first())) {
+            (HelperInput::Operator, _) => checkin::Guardian::None,
+            (_, Some(Helper::Guardian { document_number, .. })) => checkin::Guardian::Number(document_number),
+            _ => checkin::Guardian::Refused,
+        };
         let mut declared = Vec::new();
         for (i, p) in people.iter().enumerate() {
             let prefix = format!("dependents.{i}.");
-            match checkin::declaration(p, today, &prefix) {
+            match checkin::declaration_with(p, today, &prefix, guardian) {
                 Ok(d) => declared.push(d),
                 Err(e) => collect(&mut errors, e),
             }

@@ -910,6 +910,62 @@ fn r6_a_guardian_registers_a_child_and_an_elderly_father_each_with_their_own_rel
     assert_eq!((e.code(), e.fields()), ("invalid", vec!["dependents"]));
 }
 
+/// R6: a child with no document, registered by a guardian showing theirs: one person each time,
+/// its visit sent to the centre as it checks it; never by the operator alone, nothing half-saved.
+#[test]
+fn r6_a_child_without_a_document_is_registered_with_the_guardians_number() {
+    use placecode_core::identity::{child_number, DocumentKind};
+    let mut d = desk();
+    let child = |name: &str, birth: &str| placecode_core::checkin::DeclarationInput {
+        document_kind: Some(DocumentKind::ChildWithGuardian),
+        ..person(name, birth)
+    };
+    let guardian = HelperInput::Guardian {
+        name: "张伟".into(),
+        phone: "13837800009".into(),
+        document_number: "410203198001010036".into(),
+    };
+    let family = [person("张伟", "410203198001010036"), child("张小雨", "2019-03-04"), child("张小雪", "2019-03-04")];
+    let relations = ["本人".to_owned(), "父亲".to_owned(), "父亲".to_owned()];
+    // By the operator: refused on the child's kind, nothing saved.
+    let e = d.store.register_manual(&HelperInput::Operator, &family, &[], &d.ctx).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["dependents.1.document_kind", "dependents.2.document_kind"]));
+    assert_eq!(d.store.visit_count().unwrap(), 0);
+    let results = d.store.register_manual(&guardian, &family, &relations, &d.ctx).unwrap();
+    assert_eq!(results.len(), 3);
+    assert!(results.iter().all(|r| r.colour == Colour::Green), "{results:?}");
+    // Twins are two people; the same child on another day is the one person again.
+    let later = CheckInContext { now: d.ctx.now + Duration::days(1), ..d.ctx.clone() };
+    d.store.register_manual(&guardian, &family[1..2], &relations[1..2], &later).unwrap();
+    let people: i64 =
+        d.store.with_transaction(|tx| Ok(tx.query_row("SELECT count(*) FROM people", [], |r| r.get(0))?)).unwrap();
+    assert_eq!(people, 3, "the guardian and two children");
+    let mut sent = Vec::new();
+    for row in d.store.outbox_batch((0, 0), 100).unwrap() {
+        let record: placecode_core::sync::Record = serde_json::from_str(&row.record).unwrap();
+        if record.kind == placecode_core::sync::RecordKind::Visit {
+            placecode_core::sync::check_content(&record, Utc::now()).unwrap_or_else(|e| panic!("{e:?}"));
+            let p = &record.body["person"];
+            if p["document_kind"] == "child_with_guardian" {
+                sent.push(p["document_number"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    sent.sort();
+    let birth = chrono::NaiveDate::from_ymd_opt(2019, 3, 4).unwrap();
+    let mut want = vec![
+        child_number("410203198001010036", birth, "张小雨"),
+        child_number("410203198001010036", birth, "张小雨"),
+        child_number("410203198001010036", birth, "张小雪"),
+    ];
+    want.sort();
+    assert_eq!(sent, want);
+    // The list shows the child masked, helped by the guardian.
+    let today = d.store.today("", LIST_PAGE, later.now).unwrap();
+    assert_eq!(today.visits[0].masked_name, "张**");
+    assert_eq!(today.visits[0].helped_by.as_deref(), Some("父亲 张*"));
+}
+
 #[test]
 fn r8_r11_today_lists_person_place_time_operator_and_trip_code_check() {
     let mut d = desk();

@@ -257,6 +257,52 @@ async fn r7_red_on_the_imported_risk_list_is_refused_and_reported() -> WebDriver
     desk.quit().await
 }
 
+/// R6: a child with no document of their own, registered by the mother who shows hers: the
+/// birth date in the number's place, a 16-year-old refused with the reason, the child listed as
+/// a child with who helped.
+#[tokio::test]
+async fn r6_a_child_without_a_document_is_registered_by_a_guardian() -> WebDriverResult<()> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("desk");
+    seed(&data, &[]);
+    let desk = DeskApp::start(&data).await?;
+    sign_in(&desk).await?;
+    desk.keys("checkin-input", Key::F4).await?;
+    desk.click("manual-helper-guardian").await?;
+    type_into(&desk, "guardian-name", "李娜").await?;
+    type_into(&desk, "guardian-document-number", "410203198001010036").await?;
+    type_into(&desk, "guardian-phone", "13837800009").await?;
+    type_into(&desk, "person-0-relation", "母亲").await?;
+    type_into(&desk, "person-0-name", "王小雨").await?;
+    SelectElement::new(&desk.testid("person-0-document-kind").await?)
+        .await?
+        .select_by_value("child_with_guardian")
+        .await?;
+    let placeholder = desk.attr("person-0-id-number", "placeholder").await?.unwrap_or_default();
+    assert!(placeholder.contains("2019-03-04"), "{placeholder:?}");
+    type_into(&desk, "person-0-id-number", "2008-01-01").await?;
+    type_into(&desk, "person-0-address", "鼓楼区中山路18号院").await?;
+    answer(&desk, "person-0", ["n", "n", "n"]).await?;
+    desk.keys("person-0-address", Key::Enter).await?;
+    let why = desk.wait_text("error-dependents.0.id_number", say("16", "16")).await?;
+    assert!(why.contains(say("已满16周岁，应出示本人证件", "16 or older")), "{why:?}");
+    desk.clear("person-0-id-number").await?;
+    type_into(&desk, "person-0-id-number", "2019年3月4日").await?;
+    desk.screenshot("18a-manual-child-without-document").await?;
+    desk.keys("person-0-id-number", Key::Enter).await?;
+    assert_eq!(result_colour(&desk).await?, "green");
+    let shown = desk.text("result-screen").await?;
+    assert!(shown.contains(say("儿童（2019年生）", "儿童（2019年生）")), "{shown:?}");
+    assert!(!shown.contains("0036"), "not the guardian's number: {shown:?}");
+    desk.screenshot("18b-manual-child-result").await?;
+    desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
+    desk.click("nav-today").await?;
+    desk.wait_text("today-total", "1").await?;
+    let row = desk.text("today-row").await?;
+    assert!(row.contains("王**") && row.contains("儿童（2019年生）") && row.contains("母亲 李*"), "{row:?}");
+    desk.quit().await
+}
+
 #[tokio::test]
 async fn r6_guardian_registers_a_child_and_an_elderly_father_at_once() -> WebDriverResult<()> {
     let dir = tempfile::tempdir().expect("temp dir");

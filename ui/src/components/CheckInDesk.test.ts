@@ -666,6 +666,38 @@ describe('CheckInDesk: manual registration', () => {
     expect(screen.getByTestId('person-0-relation')).toHaveFocus();
   });
 
+  it('a child without a document: the kind asks for the date of birth in the number’s place', async () => {
+    const user = userEvent.setup();
+    registerManual.mockResolvedValue([result({ masked_name: '张**', masked_id: '儿童（2019年生）', way_in: 'manual' })]);
+    renderDesk();
+    await user.click(screen.getByTestId('manual-open'));
+    // The declaration's form does not offer it; 手工登记 does, last.
+    const kinds = [...(screen.getByTestId('person-0-document-kind') as HTMLSelectElement).options].map((o) => o.value);
+    expect(kinds.at(-1)).toBe('child_with_guardian');
+    await user.click(screen.getByTestId('manual-helper-guardian'));
+    await user.type(screen.getByTestId('guardian-name'), '张伟');
+    await user.type(screen.getByTestId('guardian-document-number'), '410203198001010036');
+    await user.type(screen.getByTestId('guardian-phone'), '13837800001');
+    await user.type(screen.getByTestId('person-0-relation'), '父亲');
+    await user.type(screen.getByTestId('person-0-name'), '张小雨');
+    const number = screen.getByTestId('person-0-id-number');
+    expect(screen.getByLabelText('证件号码')).toBe(number);
+    await user.selectOptions(screen.getByTestId('person-0-document-kind'), 'child_with_guardian');
+    expect(screen.getByLabelText('出生日期')).toBe(number);
+    expect(number).toHaveAttribute('placeholder', '如 2019-03-04');
+    await user.type(number, '2019-03-04');
+    await user.type(screen.getByTestId('person-0-address'), '鼓楼区中山路18号');
+    await answer(user, 'person-0', ['n', 'n', 'n']);
+    await user.click(screen.getByTestId('manual-submit'));
+    expect(registerManual).toHaveBeenCalledWith(
+      { by: 'guardian', name: '张伟', phone: '13837800001', document_number: '410203198001010036' },
+      [expect.objectContaining({ name: '张小雨', document_kind: 'child_with_guardian', id_number: '2019-03-04' })],
+      ['父亲'],
+      true,
+    );
+    expect(await screen.findByTestId('result-screen')).toHaveTextContent('儿童（2019年生）');
+  });
+
   it('registers by the operator by default, removes a person, and Esc goes back', async () => {
     const user = userEvent.setup();
     registerManual.mockResolvedValue([result()]);

@@ -99,11 +99,50 @@ pub const HOME_ADDRESS_MAX: usize = 120;
 /// Checks a declaration; `prefix` names the person in messages when several are registered
 /// together ("第2位：姓名：必填").
 pub fn declaration(input: &DeclarationInput, today: chrono::NaiveDate, prefix: &str) -> Result<Declaration> {
+    declaration_with(input, today, prefix, Guardian::None)
+}
+
+/// Who registers a person by hand, for a child without a document (R6): only a guardian who
+/// shows their own may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guardian<'a> {
+    /// No guardian: the person themselves, or the operator.
+    None,
+    /// A guardian whose number was refused (their field says why).
+    Refused,
+    /// A guardian's checked, normalized document number.
+    Number(&'a str),
+}
+
+/// A declaration made by hand, with the guardian who registers it: a 无证件儿童 row takes its
+/// birth date in the number's place and its number from the guardian's ([`identity::child_number`]).
+pub fn declaration_with(
+    input: &DeclarationInput,
+    today: chrono::NaiveDate,
+    prefix: &str,
+    guardian: Guardian,
+) -> Result<Declaration> {
     let mut f = FormCheck::new(prefix);
     let name = f.field("name", "姓名", validate::person_name(&input.name));
     let kind = input.document_kind.unwrap_or(DocumentKind::ResidentId);
-    let number = identity::document(kind, &input.id_number, today);
-    let id = f.field("id_number", kind.number_label(), number.map(|number| Document { kind, number }));
+    let number = if kind == DocumentKind::ChildWithGuardian {
+        if guardian == Guardian::None {
+            f.field::<()>("document_kind", "证件类型", Err(CHILD_NEEDS_GUARDIAN.into()));
+        }
+        let birth = f.field("id_number", kind.number_label(), identity::child_birth_date(&input.id_number, today));
+        match (guardian, birth, &name) {
+            (Guardian::Number(g), Some(birth), Some(name)) => Ok(identity::child_number(g, birth, name)),
+            // Reported on their own fields.
+            _ => Err(String::new()),
+        }
+    } else {
+        identity::document(kind, &input.id_number, today)
+    };
+    let id = match number {
+        Ok(number) => Some(Document { kind, number }),
+        Err(why) if why.is_empty() => None,
+        Err(why) => f.field("id_number", kind.number_label(), Err(why)),
+    };
     let address = f.field("address", "住址", home_address(&input.address));
     let phone = f.field("phone", "手机号", optional(&input.phone, validate::mobile));
     let visited = f.field("visited_risk_area", VISITED_RISK_AREA, answered(input.visited_risk_area));
@@ -125,6 +164,9 @@ pub fn declaration(input: &DeclarationInput, today: chrono::NaiveDate, prefix: &
         })
     })
 }
+
+/// A 无证件儿童 row without a guardian (the operator's registration, the phone page).
+pub const CHILD_NEEDS_GUARDIAN: &str = "无证件的儿童须由监护人出示本人证件陪同登记：代登记方式请选“监护人代登记”";
 
 /// The declaration's questions (R5), as every form asks them.
 pub const VISITED_RISK_AREA: &str = "是否到过疫情严重地区";
@@ -912,6 +954,58 @@ mod tests {
         .unwrap();
         assert!(d.answers.symptoms);
         assert_eq!(d.answers.temperature, None);
+    }
+
+    #[test]
+    fn r6_a_child_without_a_document_is_registered_only_with_a_guardian() {
+        let child = DeclarationInput {
+            name: "王小明".into(),
+            document_kind: Some(DocumentKind::ChildWithGuardian),
+            id_number: "2018-05-12".into(),
+            ..good()
+        };
+        let guardian = Guardian::Number("41020319800101001X");
+        let d = declaration_with(&child, today(), "dependents.1.", guardian).unwrap();
+        assert_eq!(d.id.kind, DocumentKind::ChildWithGuardian);
+        assert_eq!(d.id.number, identity::child_number("41020319800101001X", d8(2018, 5, 12), "王小明"));
+        assert_eq!(d.name, "王小明");
+        // Without a guardian (the operator, the phone page), refused on the kind, the birth
+        // date checked all the same.
+        let bad = DeclarationInput { id_number: "2030-01-01".into(), ..child.clone() };
+        match declaration_with(&bad, today(), "dependents.0.", Guardian::None) {
+            Err(Error::Invalid(f)) => {
+                let got: Vec<(&str, &str)> = f.iter().map(|e| (e.field.as_str(), e.message.as_str())).collect();
+                assert_eq!(
+                    got,
+                    [
+                        ("dependents.0.document_kind", format!("证件类型：{CHILD_NEEDS_GUARDIAN}").as_str()),
+                        ("dependents.0.id_number", "出生日期：不能在今天之后"),
+                    ]
+                );
+            }
+            e => panic!("{e:?}"),
+        }
+        assert!(declaration(&child, today(), "").is_err(), "the phone page's rule");
+        // A guardian whose own number was refused: nothing more said about the child's row.
+        match declaration_with(&child, today(), "", Guardian::Refused) {
+            Err(Error::Invalid(f)) => assert!(f.is_empty(), "{f:?}"),
+            e => panic!("{e:?}"),
+        }
+        // 16 and older show their own; a bad name is the name's message only.
+        let teen = DeclarationInput { id_number: "2009-01-01".into(), ..child.clone() };
+        let err = declaration_with(&teen, today(), "", guardian).unwrap_err();
+        assert!(
+            matches!(&err, Error::Invalid(f) if f.len() == 1 && f[0].field == "id_number"
+            && f[0].message == "出生日期：已满16周岁，应出示本人证件"),
+            "{err:?}"
+        );
+        let nameless = DeclarationInput { name: "<b>".into(), ..child.clone() };
+        let err = declaration_with(&nameless, today(), "", guardian).unwrap_err();
+        assert!(matches!(&err, Error::Invalid(f) if f.len() == 1 && f[0].field == "name"), "{err:?}");
+    }
+
+    fn d8(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
 
     #[test]

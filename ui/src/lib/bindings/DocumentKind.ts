@@ -3,4 +3,4 @@
 /**
  * The kinds of document a person may check in with (R5: 证件号), each with its own check.
  */
-export type DocumentKind = "resident_id" | "hmt_residence_permit" | "foreign_permanent_resident" | "passport" | "hk_macao_permit" | "taiwan_permit";
+export type DocumentKind = "resident_id" | "hmt_residence_permit" | "foreign_permanent_resident" | "passport" | "hk_macao_permit" | "taiwan_permit" | "child_with_guardian";

@@ -390,11 +390,13 @@ const en: Messages = {
     passport: 'Passport',
     hk_macao_permit: 'Mainland travel permit for Hong Kong and Macao residents',
     taiwan_permit: 'Mainland travel permit for Taiwan residents',
+    child_with_guardian: 'Child without a document (with a guardian)',
   },
   person: {
     name: 'Name',
     document_kind: 'Document type',
     id_number: 'Document number',
+    birth_date: 'Date of birth',
     address: 'Address',
     phone: 'Mobile number (optional)',
     temperature: 'Temperature (optional)',
@@ -408,6 +410,7 @@ const en: Messages = {
     placeholders: {
       name: 'e.g. 李秀英',
       id_number: 'The number on the document',
+      birth_date: 'e.g. 2019-03-04',
       address: 'e.g. 鼓楼区中山路18号院3号楼',
       phone: '11-digit mobile number',
       temperature: 'e.g. 36.5',
@@ -423,7 +426,7 @@ const en: Messages = {
   },
   manual: {
     title: 'Manual registration',
-    intro: 'Register people without a smartphone (elderly people, children) on their behalf; several people can be registered at once. Enter to submit, Esc to cancel.',
+    intro: 'Register people without a smartphone (elderly people, children) on their behalf; several people can be registered at once. A child without a document: registered by a guardian, with “Child without a document” as the document type and their date of birth. Enter to submit, Esc to cancel.',
     helper: 'Registered by',
     helperOperator: 'Operator, on their behalf',
     helperGuardian: 'Guardian, on their behalf',

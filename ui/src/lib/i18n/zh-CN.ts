@@ -389,11 +389,13 @@ const zhCN = {
     passport: '护照',
     hk_macao_permit: '港澳居民来往内地通行证',
     taiwan_permit: '台湾居民来往大陆通行证',
+    child_with_guardian: '无证件儿童（随监护人）',
   },
   person: {
     name: '姓名',
     document_kind: '证件类型',
     id_number: '证件号码',
+    birth_date: '出生日期',
     address: '住址',
     phone: '手机号（选填）',
     temperature: '体温（选填）',
@@ -407,6 +409,7 @@ const zhCN = {
     placeholders: {
       name: '如：李秀英',
       id_number: '证件上的号码',
+      birth_date: '如 2019-03-04',
       address: '如：鼓楼区中山路18号院3号楼',
       phone: '11位手机号',
       temperature: '如 36.5',
@@ -422,7 +425,7 @@ const zhCN = {
   },
   manual: {
     title: '手工登记',
-    intro: '为没有智能手机的人员（老人、儿童）代为登记，可一次登记多人。Enter 提交，Esc 取消。',
+    intro: '为没有智能手机的人员（老人、儿童）代为登记，可一次登记多人。没有证件的儿童：由监护人代登记，证件类型选“无证件儿童（随监护人）”，填出生日期。Enter 提交，Esc 取消。',
     helper: '代登记方式',
     helperOperator: '登记员代登记',
     helperGuardian: '监护人代登记',
