@@ -616,6 +616,9 @@ async fn the_regulators_list_finds_places_without_a_code_and_reminders_are_logge
         .await
         .unwrap();
     let city = signed_in(&s, "zhangmin", Role::City).await;
+    // Before any list: nothing to compare with, said so, not "none missing".
+    let (_, before) = get(&s, &city, "/console/places").await;
+    assert!(before.contains("data-testid=\"places-no-list\"") && !before.contains("places-none"), "{before}");
     let csrf = page_csrf(&s, &city, "/console/places").await;
     // The list as Excel in China saves a CSV: GBK, names written with other spaces and widths.
     let csv = "场所名称,详细地址,所在辖区,场所类型,联系人,联系电话\n\

@@ -114,6 +114,19 @@ describe('App', () => {
     await waitFor(() => expect(screen.getByTestId('served-venue')).toHaveTextContent('本台服务场所：开封宾馆'));
   });
 
+  it('learns from a sync that the centre refused the served venue, and says it at the door', async () => {
+    const events = mockSyncEvents();
+    render(App);
+    await screen.findByTestId('checkin-input');
+    expect(screen.queryByTestId('checkin-venue-rejected')).not.toBeInTheDocument();
+    events.emit(syncStatus());
+    vi.mocked(api.servedVenue).mockResolvedValue({ ...served, rejected: '重复登记：该场所已登记为“开封宾馆”' });
+    events.emit(syncStatus({ syncing: true }));
+    events.emit(syncStatus({ syncing: false, last_ok_at: '2026-11-27T02:00:00Z' }));
+    expect(await screen.findByTestId('checkin-venue-rejected')).toHaveTextContent('重复登记');
+    expect(screen.getByTestId('checkin-input')).toBeInTheDocument();
+  });
+
   it('says when no venue is served yet', async () => {
     vi.mocked(api.servedVenue).mockResolvedValue(null);
     render(App);

@@ -556,6 +556,7 @@ struct PlacesText {
     export_full: &'static str,
     list: &'static str,
     none: &'static str,
+    no_list: &'static str,
     shown_first: &'static str,
     headers: [&'static str; 9],
     remind: &'static str,
@@ -582,6 +583,7 @@ const TEXT: PlacesText = PlacesText {
     export_full: t::PLACES_EXPORT_FULL,
     list: t::PLACES_LIST,
     none: t::PLACES_NONE,
+    no_list: t::PLACES_NO_LIST,
     shown_first: t::PLACES_SHOWN_FIRST,
     headers: t::PLACES_HEADERS,
     remind: t::REMIND,
@@ -608,6 +610,9 @@ struct PlacesPage<'a> {
     export_full: String,
     missing: Vec<Missing>,
     silent: Vec<Silent>,
+    /// Places of the regulator's list in view: none means nothing to compare with, not none
+    /// missing.
+    listed: i64,
 }
 
 /// What the page says besides the lists.
@@ -628,9 +633,14 @@ async fn page(
     let lists = async {
         let missing = missing(&app.reads, &app.keys, district, SHOWN).await?;
         let silent = silent(&app.reads, &app.keys, district, Utc::now(), SHOWN).await?;
-        Ok::<_, CentralError>((missing, silent))
+        let listed: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM reference_places WHERE $1::text IS NULL OR district = $1")
+                .bind(district.map(District::key))
+                .fetch_one(&app.reads)
+                .await?;
+        Ok::<_, CentralError>((missing, silent, listed))
     };
-    let (missing, silent) = match lists.await {
+    let (missing, silent, listed) = match lists.await {
         Ok(l) => l,
         Err(e) => return super::server_error(app, Some(session), e),
     };
@@ -645,6 +655,7 @@ async fn page(
         export_full: super::export_link("/console/places.xlsx", district, true),
         missing,
         silent,
+        listed,
     };
     render(app, status, &p.chrome.nonce, p.render())
 }

@@ -174,7 +174,9 @@ pub const PLACES_IMPORTED: &str = "导入完成";
 pub const PLACES_UNREGISTERED: &str = "未登记";
 pub const PLACES_NOT_APPROVED: &str = "已登记，未通过审核";
 pub const PLACES_NO_CODE: &str = "已登记，未发码";
-pub const PLACES_NONE: &str = "名单上的场所都已有有效场所码（或尚未导入名单）。";
+pub const PLACES_NONE: &str = "名单上的场所都已有有效场所码。";
+pub const PLACES_NO_LIST: &str =
+    "尚未导入应赋码场所名单：无码场所要与市场监管部门的名单比对才能找出，请先在上面导入名单。";
 pub const PLACES_SHEET: &str = "无码场所";
 pub const PLACES_HEADERS: [&str; 9] =
     ["辖区", "场所类型", "场所名称", "详细地址", "联系人", "联系电话", "状态", "催办次数", "最近催办"];

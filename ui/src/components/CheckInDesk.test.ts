@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('../lib/api');
 
 import * as api from '../lib/api';
-import { candidate, commandError, deferred, incident, result, riskStatus, venue } from '../test/fixtures';
+import { candidate, commandError, deferred, incident, result, riskStatus, syncStatus, venue } from '../test/fixtures';
+import { mockSyncEvents } from '../test/syncEvents';
 import type { Lookup } from '../lib/types';
 import CheckInDesk from './CheckInDesk.svelte';
 
@@ -268,6 +269,31 @@ describe('CheckInDesk: the scan box', () => {
     vi.mocked(api.riskStatus).mockResolvedValue(riskStatus({ stale: true, as_of: '2026-11-25T00:00:00Z' }));
     renderDesk();
     expect(await screen.findByTestId('checkin-risk')).toHaveTextContent('风险名单已过期（更新于 2026-11-25 08:00）');
+  });
+
+  it('counts the risk list again when a sync ends (it may have brought entries)', async () => {
+    const events = mockSyncEvents();
+    vi.mocked(api.riskStatus).mockResolvedValueOnce(riskStatus({ entries: 3 }));
+    renderDesk();
+    expect(await screen.findByTestId('checkin-risk')).toHaveTextContent('共 3 条');
+    await waitFor(() => expect(events.listening()).toBe(1));
+    events.emit(syncStatus());
+    vi.mocked(api.riskStatus).mockResolvedValue(riskStatus({ entries: 4 }));
+    events.emit(syncStatus({ syncing: true }));
+    events.emit(syncStatus({ syncing: false }));
+    await waitFor(() => expect(screen.getByTestId('checkin-risk')).toHaveTextContent('共 4 条'));
+  });
+
+  it('says so on the door when the centre refused the served venue, and the door goes on', async () => {
+    const user = userEvent.setup();
+    checkInByLast4.mockResolvedValue({ outcome: 'checked_in', result: result() });
+    renderDesk({ served: { ...served, rejected: '重复登记：该场所已登记为“开封宾馆”（鼓楼区中山路1号）' } });
+    const banner = screen.getByTestId('checkin-venue-rejected');
+    expect(banner).toHaveTextContent('中心驳回了本台服务场所“开封宾馆”：重复登记');
+    expect(banner).toHaveTextContent('场所列表”（Alt+3）');
+    expect(screen.queryByTestId('checkin-no-venue')).not.toBeInTheDocument();
+    await user.type(box(), '1234{Enter}');
+    expect(await screen.findByTestId('result-screen')).toBeInTheDocument();
   });
 });
 

@@ -378,6 +378,7 @@ const en: Messages = {
     birthYearPlaceholder: 'e.g. 1990',
     badYear: 'Birth year: enter 4 digits, e.g. 1990',
     noVenue: 'No venue set for this desk; cannot check in.',
+    venueRejected: 'The centre refused this desk’s venue “{name}”: {reason}. Check-ins go on and are synced as usual, but the venue does not count as registered in the city’s list: put it right soon in Venues ({key}).',
     venueHint: 'Go to “Venues” ({key}) and choose “Set as this desk’s venue” for this venue.',
     riskOk: 'Risk list updated {time}, {n} entries',
     riskStale: 'Risk list out of date (updated {time}); import the latest list in “Settings”',

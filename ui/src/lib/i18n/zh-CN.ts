@@ -377,6 +377,7 @@ const zhCN = {
     birthYearPlaceholder: '如 1990',
     badYear: '出生年份：请输入4位年份，如1990',
     noVenue: '尚未设置本台服务场所，无法登记。',
+    venueRejected: '中心驳回了本台服务场所“{name}”：{reason}。登记照常进行、照常同步，但这个场所在全市名单中不算已登记：请尽快到“场所列表”（{key}）处理。',
     venueHint: '请到“场所列表”（{key}）中把本场所“设为本台场所”。',
     riskOk: '风险名单更新于 {time}，共 {n} 条',
     riskStale: '风险名单已过期（更新于 {time}），请在“设置”中导入最新名单',
