@@ -502,6 +502,20 @@ describe('CheckInDesk: first-time declaration', () => {
     expect(await screen.findByTestId('result-screen')).toHaveAttribute('data-colour', 'yellow');
   });
 
+  it('N, N, N answers the three questions in turn (Y and N move on; the arrows correct in place)', async () => {
+    const user = userEvent.setup();
+    await openDeclaration(user);
+    const ids = ['declare-visited-risk-area', 'declare-contact', 'declare-temperature-abnormal'];
+    screen.getByTestId(ids[0]!).focus();
+    await user.keyboard('nyn');
+    expect(ids.map((id) => screen.getByTestId(id).getAttribute('data-value'))).toEqual(['no', 'yes', 'no']);
+    expect(screen.getByTestId(ids[2]!)).toHaveFocus();
+    screen.getByTestId(ids[1]!).focus();
+    await user.keyboard('{ArrowLeft}');
+    expect(screen.getByTestId(ids[1]!)).toHaveAttribute('data-value', 'no');
+    expect(screen.getByTestId(ids[1]!)).toHaveFocus();
+  });
+
   it('answers a question with Y / N or a click on the word; Space toggles only an answer given', async () => {
     const user = userEvent.setup();
     await openDeclaration(user);
