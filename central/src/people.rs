@@ -46,9 +46,15 @@ pub enum Source {
 }
 
 impl Source {
-    /// May this source's details become the ones on file?
-    fn trusted(self) -> bool {
-        !matches!(self, Source::Phone(_))
+    /// May this source's details become the ones on file, and over whose: a desk's (the
+    /// document in hand) over the person's own phone's, whatever their times; the newer of two
+    /// of one rank; another phone's never (0).
+    fn rank(self) -> i16 {
+        match self {
+            Source::Desk(_) => 2,
+            Source::OwnPhone(_) => 1,
+            Source::Phone(_) => 0,
+        }
     }
 
     /// As `person_details.source` names it: `desk:<id>`, `phone:<id>` (the person's own), or
@@ -80,11 +86,12 @@ pub struct Said {
     pub phone: Option<String>,
 }
 
-/// Every source's details of a person, newest first.
+/// Every source's details of a person: the desks' first (the document in hand), each newest
+/// first.
 pub async fn details(pool: &sqlx::PgPool, keys: &crate::Keys, id_hash: &[u8]) -> Result<Vec<Details>> {
     let rows: Vec<(String, String, DateTime<Utc>)> = sqlx::query_as(
         "SELECT d.source, d.details, d.seen_at FROM person_details d JOIN people p ON p.id = d.person_id
-         WHERE p.id_hash = $1 ORDER BY d.seen_at DESC",
+         WHERE p.id_hash = $1 ORDER BY d.source LIKE 'desk:%' DESC, d.seen_at DESC",
     )
     .bind(id_hash)
     .fetch_all(pool)
@@ -103,9 +110,10 @@ pub fn open_details(keys: &crate::fields::DataKeys, id_hash: &[u8], sealed: &str
         .map_err(|e| crate::CentralError::Internal(e.to_string()))
 }
 
-/// Inserts or refreshes people (from a desk or the person's own phone, the newest details win and
-/// an empty address or phone keeps the known one; from another phone, details on file are kept),
-/// keeps what this source said in `person_details`, and answers their ids by hash.
+/// Inserts or refreshes people (a desk's details over the person's own phone's whatever their
+/// times, the newer of one rank; an empty address or phone keeps the known one; from another
+/// phone, details on file are kept), keeps what this source said in `person_details`, and
+/// answers their ids by hash.
 pub async fn upsert(
     tx: &mut Transaction<'_, Postgres>,
     keys: &crate::Keys,
@@ -145,17 +153,26 @@ pub async fn upsert(
         hashes.push(h);
     }
     let out: Vec<(Vec<u8>, i64)> = sqlx::query_as(
-        "INSERT INTO people AS p (id_hash, document_kind, document_number, last4, name, address, phone, updated_at)
-         SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-             $8::timestamptz[])
+        "INSERT INTO people AS p (id_hash, document_kind, document_number, last4, name, address, phone, updated_at,
+             details_rank)
+         SELECT *, $9::smallint FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+             $7::text[], $8::timestamptz[])
          ON CONFLICT (id_hash) DO UPDATE SET
-             name = CASE WHEN p.name = '' OR ($9 AND EXCLUDED.updated_at >= p.updated_at AND EXCLUDED.name <> '')
+             name = CASE WHEN p.name = '' OR (EXCLUDED.details_rank > 0 AND (EXCLUDED.details_rank > p.details_rank
+                     OR EXCLUDED.details_rank = p.details_rank AND EXCLUDED.updated_at >= p.updated_at))
+                     AND EXCLUDED.name <> ''
                  THEN EXCLUDED.name ELSE p.name END,
-             address = CASE WHEN $9 AND EXCLUDED.updated_at >= p.updated_at AND EXCLUDED.address <> ''
+             address = CASE WHEN EXCLUDED.details_rank > 0 AND (EXCLUDED.details_rank > p.details_rank
+                     OR EXCLUDED.details_rank = p.details_rank AND EXCLUDED.updated_at >= p.updated_at)
+                     AND EXCLUDED.address <> ''
                  THEN EXCLUDED.address ELSE p.address END,
-             phone = CASE WHEN $9 AND EXCLUDED.updated_at >= p.updated_at AND EXCLUDED.phone IS NOT NULL
+             phone = CASE WHEN EXCLUDED.details_rank > 0 AND (EXCLUDED.details_rank > p.details_rank
+                     OR EXCLUDED.details_rank = p.details_rank AND EXCLUDED.updated_at >= p.updated_at)
+                     AND EXCLUDED.phone IS NOT NULL
                  THEN EXCLUDED.phone ELSE p.phone END,
-             updated_at = CASE WHEN $9 THEN GREATEST(p.updated_at, EXCLUDED.updated_at) ELSE p.updated_at END
+             updated_at = CASE WHEN EXCLUDED.details_rank >= p.details_rank AND EXCLUDED.details_rank > 0
+                 THEN GREATEST(p.updated_at, EXCLUDED.updated_at) ELSE p.updated_at END,
+             details_rank = GREATEST(p.details_rank, EXCLUDED.details_rank)
          RETURNING id_hash, id",
     )
     .bind(&hashes)
@@ -166,7 +183,7 @@ pub async fn upsert(
     .bind(&address)
     .bind(&phone)
     .bind(&seen)
-    .bind(source.trusted())
+    .bind(source.rank())
     .fetch_all(&mut **tx)
     .await?;
     let ids: HashMap<Vec<u8>, i64> = out.into_iter().collect();

@@ -889,3 +889,42 @@ async fn a_stranger_first_to_declare_a_number_cannot_mark_it_red_elsewhere(pool:
     assert!(html.text().await.unwrap().contains("data-colour=\"red\""));
     assert_eq!(count(&pool, "SELECT count(*) FROM raised WHERE colour = 'red'").await, 1, "the list's colour is kept");
 }
+
+/// A stranger first to declare someone's number on a phone does not keep their name and phone
+/// on file once a desk has recorded the person with the document in hand, even when the desk's
+/// record reaches the centre later than the phone's and is older; tracing lists the desk's
+/// details first. The stranger's later declarations change nothing.
+#[sqlx::test]
+async fn a_desks_record_of_a_person_outranks_a_phone_that_declared_them_first(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (venue, code) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let url = s.url(&format!("/c/{code}"));
+    let victim = resident_id(9494);
+    let stranger = phone_client();
+    let mut body = declaration(&form(&stranger, &url).await, "冒名者", &victim);
+    set(&mut body, "phone", "13912345678");
+    assert_eq!(stranger.post(&url).form(&body).send().await.unwrap().status(), 200);
+    assert_eq!(people_on_file(&pool).await[0].name, "冒名者", "the first phone is taken as the person's own");
+    // The desk saw the person an hour before, offline; its record arrives now.
+    let seen = chrono::Utc::now() - chrono::Duration::hours(1);
+    let pushed = desk.push(&[visit_record(venue, &victim, "李秀兰", seen)]).await;
+    assert_eq!(pushed.results[0].status, placecode_core::sync::PushStatus::Stored);
+    let on_file = &people_on_file(&pool).await[0];
+    assert_eq!((on_file.name.as_str(), on_file.phone.as_deref()), ("李秀兰", Some("13837800002")));
+    // The stranger declares again from another phone, newer: the desk's details stay.
+    let second = phone_client();
+    let mut again = declaration(&form(&second, &url).await, "冒名者", &victim);
+    set(&mut again, "phone", "13912345678");
+    let res = second.post(&url).form(&again).send().await.unwrap();
+    let status = res.status();
+    let html = res.text().await.unwrap();
+    assert_eq!(status, 200, "{html}");
+    let on_file = &people_on_file(&pool).await[0];
+    assert_eq!((on_file.name.as_str(), on_file.phone.as_deref()), ("李秀兰", Some("13837800002")));
+    let hash = s.keys.person(&victim).lookup;
+    let details = placecode_central::people::details(&pool, &s.keys, &hash).await.unwrap();
+    assert!(details[0].source.starts_with("desk:"), "{details:?}");
+    assert_eq!(details[0].name, "李秀兰");
+    assert!(details.iter().any(|d| d.name == "冒名者"), "what the phone said is kept apart: {details:?}");
+}
