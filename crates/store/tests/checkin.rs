@@ -141,19 +141,7 @@ fn every_document_kind_at_the_door() {
     }
     assert_eq!(d.store.visit_count().unwrap(), before);
     // What the centre receives: every visit's person with its kind, passing the centre's checks.
-    let mut sent = Vec::new();
-    for row in d.store.outbox_batch((0, 0), 100).unwrap() {
-        let record: placecode_core::sync::Record = serde_json::from_str(&row.record).unwrap();
-        if record.kind == placecode_core::sync::RecordKind::Visit {
-            placecode_core::sync::check_content(&record, Utc::now()).unwrap_or_else(|e| panic!("{e:?}"));
-            let p = &record.body["person"];
-            sent.push((
-                p["document_kind"].as_str().unwrap().to_owned(),
-                p["document_number"].as_str().unwrap().to_owned(),
-            ));
-        }
-    }
-    sent.sort();
+    let mut sent = sent_people(&d);
     sent.dedup();
     assert_eq!(
         sent,
@@ -838,6 +826,25 @@ fn r7_colours_kept_elsewhere_arrive_as_tags_and_a_clearing_reaches_this_desks_ow
     }
 }
 
+/// Every visit's person as the desk sends it to the centre (kind, number), sorted, each record
+/// passing the centre's checks.
+fn sent_people(d: &Fixture) -> Vec<(String, String)> {
+    let mut sent = Vec::new();
+    for row in d.store.outbox_batch((0, 0), 100).unwrap() {
+        let record: placecode_core::sync::Record = serde_json::from_str(&row.record).unwrap();
+        if record.kind == placecode_core::sync::RecordKind::Visit {
+            placecode_core::sync::check_content(&record, Utc::now()).unwrap_or_else(|e| panic!("{e:?}"));
+            let p = &record.body["person"];
+            sent.push((
+                p["document_kind"].as_str().unwrap().to_owned(),
+                p["document_number"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    sent.sort();
+    sent
+}
+
 fn json_body(s: &str) -> serde_json::Value {
     serde_json::from_str(s).unwrap()
 }
@@ -940,18 +947,8 @@ fn r6_a_child_without_a_document_is_registered_with_the_guardians_number() {
     let people: i64 =
         d.store.with_transaction(|tx| Ok(tx.query_row("SELECT count(*) FROM people", [], |r| r.get(0))?)).unwrap();
     assert_eq!(people, 3, "the guardian and two children");
-    let mut sent = Vec::new();
-    for row in d.store.outbox_batch((0, 0), 100).unwrap() {
-        let record: placecode_core::sync::Record = serde_json::from_str(&row.record).unwrap();
-        if record.kind == placecode_core::sync::RecordKind::Visit {
-            placecode_core::sync::check_content(&record, Utc::now()).unwrap_or_else(|e| panic!("{e:?}"));
-            let p = &record.body["person"];
-            if p["document_kind"] == "child_with_guardian" {
-                sent.push(p["document_number"].as_str().unwrap().to_owned());
-            }
-        }
-    }
-    sent.sort();
+    let sent: Vec<String> =
+        sent_people(&d).into_iter().filter(|(kind, _)| kind == "child_with_guardian").map(|(_, n)| n).collect();
     let birth = chrono::NaiveDate::from_ymd_opt(2019, 3, 4).unwrap();
     let mut want = vec![
         child_number("410203198001010036", birth, "张小雨"),
