@@ -76,7 +76,7 @@ struct Trucks {
 }
 
 /// The trips of the last 14 days in `district` (audited as `supervise_trips`); the crew's phones
-/// of trips still on the road in full when `phones`, masked otherwise.
+/// of trips still on the road in full when `phones`, their names and phones masked otherwise.
 async fn gather(app: &App, actor: &crate::audit::Actor, district: Option<District>, phones: bool) -> Result<Trucks> {
     let query = TripQuery { district: district.map(|d| d.key().to_owned()), ..TripQuery::default() };
     let s = trips::supervise(app.db(), &app.keys, actor, &query, app.overdue_hours, Utc::now()).await?;
@@ -92,8 +92,15 @@ async fn gather(app: &App, actor: &crate::audit::Actor, district: Option<Distric
         let on_road = st.status == "open" || st.status == "overdue";
         let crew: Vec<placecode_core::sync::TripCrew> = serde_json::from_value(trip.crew.clone()).unwrap_or_default();
         let crew = if on_road {
-            let phone = |p: &str| if phones { p.to_owned() } else { placecode_core::mask::phone(p) };
-            crew.iter().map(|c| format!("{} {}", c.name, phone(&c.phone))).collect::<Vec<_>>().join("；")
+            // Masked, the workbook shows neither a name nor a phone in full.
+            let shown = |c: &placecode_core::sync::TripCrew| {
+                if phones {
+                    format!("{} {}", c.name, c.phone)
+                } else {
+                    format!("{} {}", placecode_core::mask::name(&c.name), placecode_core::mask::phone(&c.phone))
+                }
+            };
+            crew.iter().map(shown).collect::<Vec<_>>().join("；")
         } else {
             format!("{}{}", crew.len(), t::PEOPLE)
         };
