@@ -270,22 +270,31 @@ impl Store {
         let venue = self.served_venue_required()?;
         let window = self.repeat_window_seconds()?;
         let since = rfc3339(ctx.now - Duration::seconds(window));
-        let last: Option<(String, String, String)> = self
+        let last: Option<(String, String, String, String)> = self
             .conn
             .query_row(
                 concat!(
                     "SELECT v.at, ",
                     crate::visit_name!(),
-                    ", p.id_number FROM visits v JOIN people p ON p.id = v.person_id
+                    ", p.id_number, v.colour FROM visits v JOIN people p ON p.id = v.person_id
                  WHERE v.person_id = ?1 AND v.venue_id = ?2 AND v.at > ?3 AND v.at <= ?4
                  ORDER BY v.at DESC LIMIT 1"
                 ),
                 params![person_id, venue.id, since, rfc3339(ctx.now)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
+        // A colour learnt since that visit (a list pulled, a raise from another desk) is shown at
+        // once, never behind the repeat question, whose Esc records nothing.
+        let worse_now = |number: &str, colour: &str| -> Result<bool> {
+            let (decision, _) = self.door_decision(&self.risk_key()?, number, &HealthAnswers::default(), ctx.now)?;
+            Ok(decision.colour > Colour::parse(colour).unwrap_or(Colour::Green))
+        };
         match last {
-            Some((last_at, name, number)) if window > 0 => Ok(Lookup::Repeat {
+            Some((_, _, number, colour)) if window > 0 && worse_now(&number, &colour)? => {
+                Ok(Lookup::CheckedIn { result: self.check_in_person(person_id, way_in, ctx)? })
+            }
+            Some((last_at, name, number, _)) if window > 0 => Ok(Lookup::Repeat {
                 person_id: person_id.to_owned(),
                 masked_name: shown_name(&name),
                 masked_id: mask::id_number(&number),

@@ -1375,6 +1375,24 @@ fn a_repeat_scan_within_the_window_asks_before_recording() {
     assert!(matches!(d.store.check_in_by_id(ELDER, &after).unwrap(), Lookup::CheckedIn { .. }));
 }
 
+/// A colour learnt since the first scan (here a list imported between the two) is shown and
+/// recorded at once: the repeat question, whose Esc records nothing, would hide it.
+#[test]
+fn a_repeat_scan_of_someone_listed_since_is_shown_red_not_asked_about() {
+    let mut d = desk();
+    d.store.declare(&person("王芳", A), &d.ctx).unwrap();
+    let soon = CheckInContext { now: d.ctx.now + Duration::seconds(5), ..d.ctx.clone() };
+    assert!(matches!(d.store.check_in_by_id(A, &soon).unwrap(), Lookup::Repeat { .. }), "still green: asked");
+    d.store.import_risk(format!("{A},红,\n").as_bytes(), false, soon.now).unwrap();
+    match d.store.check_in_by_id(A, &soon).unwrap() {
+        Lookup::CheckedIn { result } => assert_eq!(result.colour, Colour::Red),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(d.store.visit_count().unwrap(), 2);
+    // Red already recorded: a second scan is a repeat again.
+    assert!(matches!(d.store.check_in_by_last4(&A[14..], None, &soon).unwrap(), Lookup::Repeat { .. }));
+}
+
 /// R7, the risk list first: a listed stranger's full ID number is checked before any form; they
 /// are recorded and shown red at once, by ID number alone, and the report follows as usual. A
 /// stranger not listed gets the declaration.
