@@ -547,8 +547,8 @@ fn conforms(doc: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), Stri
 }
 
 /// R6: a child registered without a document (their number made from the guardian's) is stored
-/// as the desk sent it and found by tracing like anyone at the place and time; a made-up child
-/// number is refused.
+/// as the desk sent it and found by tracing, by place and time and by their own number; a child
+/// record the desk would refuse (renamed, aged 41, without the guardian in its number) is refused.
 #[sqlx::test]
 async fn a_child_without_a_document_is_stored_and_traced(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
@@ -556,22 +556,50 @@ async fn a_child_without_a_document_is_stored_and_traced(pool: PgPool) {
     let (mall, _) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
     let now = Utc::now();
     let case = resident_id(1);
+    let guardian = resident_id(2);
     let birth = chrono::NaiveDate::from_ymd_opt(2019, 3, 4).unwrap();
-    let child = placecode_core::identity::child_number(&resident_id(2), birth, "王小雨");
-    let child_visit = |number: &str| {
-        let mut r = visit_record(mall, number, "王小雨", now - Duration::minutes(50));
+    let child = placecode_core::identity::child_number(&guardian, birth, "王小雨");
+    let adult = placecode_core::identity::child_number(
+        &guardian,
+        chrono::NaiveDate::from_ymd_opt(1985, 1, 1).unwrap(),
+        "王小雨",
+    );
+    let helper = |number: &str| {
+        json!({"Guardian": {"name": "王伟", "relation": "父亲", "phone": "13837800009", "document_number": number}})
+            .to_string()
+    };
+    let child_visit = |number: &str, name: &str, helper: Option<String>| {
+        let mut r = visit_record(mall, number, name, now - Duration::minutes(50));
         r.body["person"]["document_kind"] = "child_with_guardian".into();
         r.body["way_in"] = "manual".into();
+        r.body["helper"] = helper.map_or(Value::Null, Value::from);
         r
     };
     let recs = vec![
         visit_record(mall, &case, "病例甲", now - Duration::hours(1)),
-        child_visit(&child),
-        child_visit("410203198001010011C20190304ABCD"),
+        child_visit(&child, "王小雨", Some(helper(&guardian))),
+        // The guardian's check character wrong.
+        child_visit("410203198001010011C20190304ABCD", "王小雨", Some(helper("410203198001010011"))),
+        child_visit(&child, "张三", Some(helper(&guardian))),
+        child_visit(&adult, "王小雨", Some(helper(&guardian))),
+        child_visit(&child, "王小雨", None),
+        child_visit(&child, "王小雨", Some(helper(&resident_id(3)))),
     ];
     let results = desk.push(&recs).await.results;
-    let statuses: Vec<PushStatus> = results.iter().map(|r| r.status).collect();
-    assert_eq!(statuses, [PushStatus::Stored, PushStatus::Stored, PushStatus::Rejected], "{results:?}");
+    let got: Vec<(PushStatus, Option<&str>)> = results.iter().map(|r| (r.status, r.field.as_deref())).collect();
+    assert_eq!(
+        got,
+        [
+            (PushStatus::Stored, None),
+            (PushStatus::Stored, None),
+            (PushStatus::Rejected, Some("person.document_number")),
+            (PushStatus::Rejected, Some("person.document_number")),
+            (PushStatus::Rejected, Some("person.document_number")),
+            (PushStatus::Rejected, Some("helper")),
+            (PushStatus::Rejected, Some("helper")),
+        ],
+        "{results:?}"
+    );
     let token = placecode_central::trace::make_tracer(&pool, "疾控中心张医生", 30, &[]).await.unwrap();
     let (status, body) =
         post(&s, "/api/v1/trace/overlap", &token, json!({"purpose": "流调测试", "id_number": case, "hours": 2})).await;
@@ -580,7 +608,16 @@ async fn a_child_without_a_document_is_stored_and_traced(pool: PgPool) {
     assert_eq!(overlaps.len(), 1, "{body}");
     assert_eq!(overlaps[0]["name"], "王小雨", "{body}");
     // The tracer reads the guardian's number and the birth date in it: the child is reached
-    // through the guardian.
+    // through the guardian; and finds the child's visits by that number.
     let number = overlaps[0]["document_number"].as_str().unwrap();
-    assert!(number.starts_with(&format!("{}C20190304", resident_id(2))), "{body}");
+    assert!(number.starts_with(&format!("{guardian}C20190304")), "{body}");
+    let (status, body) = post(
+        &s,
+        "/api/v1/trace/person",
+        &token,
+        json!({"purpose": "流调测试", "id_number": number.to_lowercase(), "from": now - Duration::days(1), "to": now}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["visits"].as_array().unwrap().len(), 1, "{body}");
 }

@@ -206,9 +206,38 @@ pub fn decide_at(
     d
 }
 
+/// A person registered by hand with a guardian who came with them (R6): a guardian held yellow
+/// or red at the door (the risk list, a colour kept) makes each person they brought at least that
+/// colour, the guardian named as why, so the screen stops the family at the door and the guardian
+/// is dealt with too. The guardian's own answers are not asked, so they raise nothing.
+pub fn with_guardian(mut d: Decision, guardian: &Decision) -> Decision {
+    if guardian.colour != Colour::Green {
+        d.colour = d.colour.max(guardian.colour);
+        d.reasons.push(format!(
+            "陪同的监护人为{}（{}），须一并处置",
+            guardian.colour.label(),
+            guardian.reasons.join("；")
+        ));
+    }
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn r6_a_guardian_held_at_the_door_holds_whoever_they_brought() {
+        let child = decide(None, &HealthAnswers::default());
+        let red = decide(Some(&listed(Colour::Red)), &HealthAnswers::default());
+        let d = with_guardian(child.clone(), &red);
+        assert_eq!((d.colour, d.health_code), (Colour::Red, Colour::Green), "the child's own code is not the list's");
+        assert!(d.reasons[0].starts_with("陪同的监护人为红码（") && d.reasons[0].contains("密接"), "{:?}", d.reasons);
+        let fever = decide(None, &HealthAnswers { temperature: Some(38.5), ..HealthAnswers::default() });
+        let yellow = decide(Some(&listed(Colour::Yellow)), &HealthAnswers::default());
+        assert_eq!(with_guardian(fever.clone(), &yellow).colour, Colour::Yellow);
+        assert_eq!(with_guardian(fever.clone(), &child), fever, "a green guardian changes nothing");
+    }
 
     fn listed(colour: Colour) -> RiskEntry {
         RiskEntry { colour, reason: "密接".into(), confirmed: true }

@@ -600,6 +600,19 @@ pub fn english(zh: &str) -> String {
         let colour = colour_en(colour);
         return format!("Recently found {colour}: kept until {until} unless the epidemic office clears it");
     }
+    // "陪同的监护人为红码（…），须一并处置".
+    if let Some((colour, why)) = zh
+        .strip_prefix("陪同的监护人为")
+        .and_then(|r| r.strip_suffix("），须一并处置"))
+        .and_then(|r| r.split_once('（'))
+    {
+        let why: Vec<String> = why.split('；').map(english).collect();
+        return format!(
+            "The guardian with them is {} ({}): deal with the guardian too",
+            colour_en(colour),
+            why.join("; ")
+        );
+    }
     format!("Please check: {zh}")
 }
 
@@ -762,6 +775,8 @@ mod tests {
             "Declared a visit to an area with a serious outbreak or of medium or high risk"
         );
         assert_eq!(english("第x位：什么"), "Please check: 第x位：什么");
+        assert!(english("陪同的监护人为红码（风险人员名单为红码：密接），须一并处置")
+            .starts_with("The guardian with them is red (On the risk list as red"));
         for k in DocumentKind::ALL {
             assert!(!document_kind_en(k).is_empty());
         }

@@ -263,7 +263,9 @@ const HMT_ADDRESS_CODES: [&str; 3] = ["810000", "820000", "830000"];
 /// which almost any mistyped number would fit) says which kind to choose.
 pub fn document(kind: DocumentKind, raw: &str, today: NaiveDate) -> Result<String, String> {
     document_as(kind, raw, today).map_err(|why| match detect(raw, today) {
-        Ok(d) if d.kind != kind && d.kind != DocumentKind::Passport => wrong_kind(d.kind),
+        Ok(d) if d.kind != kind && !matches!(d.kind, DocumentKind::Passport | DocumentKind::ChildWithGuardian) => {
+            wrong_kind(d.kind)
+        }
         _ => why,
     })
 }
@@ -320,6 +322,12 @@ fn wrong_kind(kind: DocumentKind) -> String {
 pub fn detect(raw: &str, today: NaiveDate) -> Result<Document, String> {
     let s = compact_number(raw);
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    // A child's number (no other kind has a C and a date after 13 or more characters): a tracer
+    // looks a child up by it.
+    if child_parts(&s).is_some() {
+        return document_as(DocumentKind::ChildWithGuardian, &s, today)
+            .map(|number| Document { kind: DocumentKind::ChildWithGuardian, number });
+    }
     let kind = match s.len() {
         18 if s.starts_with('9') => DocumentKind::ForeignPermanentResident,
         18 if HMT_ADDRESS_CODES.iter().any(|p| s.starts_with(p)) => DocumentKind::HmtResidencePermit,
@@ -486,6 +494,19 @@ pub fn child_parts(number: &str) -> Option<(&str, NaiveDate)> {
     Some((guardian, birth))
 }
 
+/// A child's number as a visit made on `on` carries it with the child's name: the name's tag,
+/// and a child under 16 that day (a record of a "child" aged 41, or one renamed, is refused).
+pub fn child_record_of(number: &str, name: &str, on: NaiveDate) -> Result<(), String> {
+    let (guardian, birth) = child_parts(number).ok_or_else(|| "不是无证件儿童的登记号".to_string())?;
+    if child_number(guardian, birth, name) != number {
+        return Err("与姓名不符".into());
+    }
+    if on.years_since(birth).is_some_and(|age| age > CHILD_AGE_MAX) {
+        return Err(format!("登记时已满{}周岁，不是无证件儿童", CHILD_AGE_MAX + 1));
+    }
+    Ok(())
+}
+
 /// A child's number as a record carries it: a guardian's number of any kind, a birth date not in
 /// the future, the name's tag. The age is the form's rule, not the record's: a visit made the day
 /// before a birthday is never refused after it.
@@ -494,8 +515,11 @@ fn child_record(s: &str, today: NaiveDate) -> Result<String, String> {
     if birth > today {
         return Err("出生日期在今天之后".into());
     }
-    detect(guardian, today).map_err(|why| format!("监护人证件号码：{why}"))?;
-    Ok(s.to_owned())
+    match detect(guardian, today) {
+        Ok(d) if d.kind == DocumentKind::ChildWithGuardian => Err("监护人须有本人证件".into()),
+        Ok(_) => Ok(s.to_owned()),
+        Err(why) => Err(format!("监护人证件号码：{why}")),
+    }
 }
 
 /// 护照: Chinese ordinary passports are E and 8 digits, or E, a letter other than I or O, and 7
@@ -724,7 +748,17 @@ mod tests {
             assert!(recorded(DocumentKind::ChildWithGuardian, &bad, today).is_err(), "{bad}");
         }
         // Never the kind a number is taken for, and a form's key and label parse back.
-        assert_ne!(detect(&number, today).map(|d| d.kind), Ok(DocumentKind::ChildWithGuardian));
+        // A tracer types it: it is told by its shape. Nested (a child as a guardian) it is not one.
+        assert_eq!(detect(&number.to_lowercase(), today).map(|d| d.kind), Ok(DocumentKind::ChildWithGuardian));
+        let nested = child_number(&number, birth, "王小小");
+        assert!(recorded(DocumentKind::ChildWithGuardian, &nested, today).is_err(), "{nested}");
+        // With its name, and a child when the visit was made.
+        assert_eq!(child_record_of(&number, "王小明", today), Ok(()));
+        assert_eq!(child_record_of(&number, "张三", today).unwrap_err(), "与姓名不符");
+        let adult = child_number(guardian, NaiveDate::from_ymd_opt(1985, 1, 1).unwrap(), "王大明");
+        assert_eq!(child_record_of(&adult, "王大明", today).unwrap_err(), "登记时已满16周岁，不是无证件儿童");
+        let on_the_day = NaiveDate::from_ymd_opt(2034, 5, 11).unwrap();
+        assert_eq!(child_record_of(&number, "王小明", on_the_day), Ok(()), "the day before the 16th birthday");
         assert_eq!(DocumentKind::parse("child_with_guardian"), Some(DocumentKind::ChildWithGuardian));
         assert_eq!(DocumentKind::parse_label("无证件儿童（随监护人）"), Some(DocumentKind::ChildWithGuardian));
         assert!(!DocumentKind::ALL.contains(&DocumentKind::ChildWithGuardian), "the phone page never offers it");

@@ -336,7 +336,7 @@ impl Store {
     pub fn declare(&mut self, input: &DeclarationInput, ctx: &CheckInContext) -> Result<CheckInResult> {
         let today = ctx.now.with_timezone(&shanghai()).date_naive();
         let d = checkin::declaration(input, today, "")?;
-        let mut results = self.check_in_declared(vec![d], WayIn::Declaration, &[], ctx)?;
+        let mut results = self.check_in_declared(vec![d], WayIn::Declaration, &[], None, ctx)?;
         results.pop().ok_or(Error::not_found("登记结果"))
     }
 
@@ -395,22 +395,36 @@ impl Store {
             }
             return Err(Error::invalid_fields(errors));
         }
+        let guardian = match guardian {
+            checkin::Guardian::Number(number) => Some(number.to_owned()),
+            _ => None,
+        };
         let helpers = helpers.unwrap_or_default();
-        self.check_in_declared(declared, WayIn::Manual, &helpers, ctx)
+        self.check_in_declared(declared, WayIn::Manual, &helpers, guardian.as_deref(), ctx)
     }
 
+    /// Checks in people declared by a form; `guardian`, the number of a guardian who came with
+    /// them (手工登记), whose colour at the door is theirs at least ([`decision::with_guardian`]).
     fn check_in_declared(
         &mut self,
         declared: Vec<Declaration>,
         way_in: WayIn,
         helpers: &[Helper],
+        guardian: Option<&str>,
         ctx: &CheckInContext,
     ) -> Result<Vec<CheckInResult>> {
         let venue = self.served_venue_required()?;
         let key = self.risk_key()?;
+        let guardian = match guardian {
+            Some(number) => Some(self.door_decision(&key, number, &HealthAnswers::default(), ctx.now)?.0),
+            None => None,
+        };
         let mut decided = Vec::new();
         for d in declared {
-            let (decision, raise) = self.door_decision(&key, &d.id.number, &d.answers, ctx.now)?;
+            let (mut decision, raise) = self.door_decision(&key, &d.id.number, &d.answers, ctx.now)?;
+            if let Some(g) = &guardian {
+                decision = decision::with_guardian(decision, g);
+            }
             decided.push((d, decision, raise));
         }
         let stamp = rfc3339(ctx.now);

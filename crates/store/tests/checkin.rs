@@ -961,6 +961,12 @@ fn r6_a_child_without_a_document_is_registered_with_the_guardians_number() {
     let today = d.store.today("", LIST_PAGE, later.now).unwrap();
     assert_eq!(today.visits[0].masked_name, "张**");
     assert_eq!(today.visits[0].helped_by.as_deref(), Some("父亲 张*"));
+    // A guardian on the risk list: whoever they brought is stopped with them, the guardian
+    // named as why (the child's own code is not the list's).
+    d.store.import_risk("410203198001010036,红,密接\n".as_bytes(), false, later.now).unwrap();
+    let held = d.store.register_manual(&guardian, &family[1..2], &relations[1..2], &later).unwrap();
+    assert_eq!((held[0].colour, held[0].health_code), (Colour::Red, Colour::Green));
+    assert!(held[0].reasons.iter().any(|r| r.starts_with("陪同的监护人为红码")), "{:?}", held[0].reasons);
 }
 
 #[test]

@@ -314,7 +314,10 @@ pub fn helpers(
             let number = f.field(
                 "guardian_document_number",
                 "监护人证件号码",
-                crate::identity::detect(document_number, today).map(|d| d.number),
+                crate::identity::detect(document_number, today).and_then(|d| match d.kind {
+                    DocumentKind::ChildWithGuardian => Err("请填写监护人本人证件的号码".to_string()),
+                    _ => Ok(d.number),
+                }),
             );
             let relations: Vec<Option<String>> = (0..people)
                 .map(|i| {

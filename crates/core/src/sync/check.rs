@@ -164,7 +164,21 @@ pub fn check_person(
         Some(s) => Some(validate::phone(s).map_err(|m| refuse("person.phone", format!("手机号：{m}")))?),
         None => None,
     };
+    if p.document_kind == DocumentKind::ChildWithGuardian {
+        identity::child_record_of(&number, &name, today)
+            .map_err(|m| refuse("person.document_number", format!("{}：{m}", p.document_kind.label())))?;
+    }
     Ok((number, name, address, phone))
+}
+
+/// A child without a document came with the guardian whose number theirs is made from (R6).
+fn check_child_guardian(v: &VisitBody, number: &str) -> Result<(), Refusal> {
+    let guardian = identity::child_parts(number).map(|(g, _)| g);
+    let helper = v.helper.as_deref().and_then(|h| serde_json::from_str::<checkin::Helper>(h).ok());
+    match (guardian, helper) {
+        (Some(g), Some(checkin::Helper::Guardian { document_number, .. })) if document_number == g => Ok(()),
+        _ => Err(refuse("helper", "无证件儿童须由其号码中的监护人陪同登记")),
+    }
 }
 
 pub fn check_visit(v: &VisitBody, now: DateTime<Utc>) -> Result<CheckedVisit, Refusal> {
@@ -189,6 +203,9 @@ pub fn check_visit(v: &VisitBody, now: DateTime<Utc>) -> Result<CheckedVisit, Re
     }
     let today = shanghai_date(v.at);
     let (number, name, address, phone) = check_person(&v.person, today, v.colour == Colour::Green)?;
+    if v.person.document_kind == DocumentKind::ChildWithGuardian {
+        check_child_guardian(v, &number)?;
+    }
     let last4 = identity::last_four_of(&number);
     Ok(CheckedVisit {
         venue,
