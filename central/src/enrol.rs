@@ -178,6 +178,9 @@ pub async fn enrol(
         .bind(&venues)
         .execute(&mut *tx)
         .await?;
+    for venue in &venues {
+        send_venue(&mut tx, keys, *venue).await?;
+    }
     let all: Vec<Uuid> = sqlx::query_scalar("SELECT venue_id FROM desk_venues WHERE desk_id = $1 ORDER BY venue_id")
         .bind(desk_id)
         .fetch_all(&mut *tx)
@@ -195,6 +198,47 @@ pub async fn enrol(
         server_time: now,
         public_url: String::new(),
     })
+}
+
+/// A venue a token names, as the centre holds it, sent to its desks (a pull change, its manager's
+/// name and phone sealed at rest) with its review: a second desk at a known venue, or the desk of
+/// a refused twin, then lists it and can serve it.
+async fn send_venue(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    keys: &crate::fields::DataKeys,
+    id: Uuid,
+) -> Result<()> {
+    type Row = (String, String, String, String, String, String, String, Option<String>, String, Option<String>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT kind, category, name, district, address, manager_name, manager_phone, supervision_phone, status, reason
+         FROM venues WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((kind, category, name, district, address, manager_name, manager_phone, phone, status, reason)) = row
+    else {
+        return Ok(());
+    };
+    let open = |field: &str, v: &str| keys.open(field, id.as_bytes(), v);
+    let body = placecode_core::sync::VenueBody {
+        venue_id: id.to_string(),
+        input: placecode_core::venue::VenueInput {
+            kind,
+            category,
+            name,
+            district,
+            address,
+            manager_name: open(crate::fields::MANAGER_NAME, &manager_name)?,
+            manager_phone: open(crate::fields::MANAGER_PHONE, &manager_phone)?,
+        },
+        supervision_phone: phone.unwrap_or_default(),
+    };
+    let kind = placecode_core::sync::ChangeKind::Venue;
+    crate::pull::append(tx, kind, Some(id), None, &keys.seal_body(kind.key(), &body)?).await?;
+    let decision =
+        placecode_core::sync::VenueDecision { venue_id: id.to_string(), status, reason: reason.unwrap_or_default() };
+    crate::pull::append(tx, placecode_core::sync::ChangeKind::VenueDecision, Some(id), None, &decision).await
 }
 
 pub async fn revoke_desk(pool: &PgPool, desk: Uuid, actor: &crate::audit::Actor) -> Result<()> {

@@ -398,3 +398,38 @@ async fn enrolment_tokens_work_once(pool: PgPool) {
         "{bad:?}"
     );
 }
+
+/// 一所一码's way out, end to end with the desk's real store and sync client: a second desk that
+/// registered a known place again is refused; with an enrolment token for the approved venue it
+/// receives that venue, serves it, and its check-ins reach the centre under it.
+#[sqlx::test]
+async fn a_refused_twins_desk_receives_the_approved_venue_and_serves_it(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let first = test_desk(&s, &dir.path().join("a"), "仁和医院", "general", "鼓楼区解放路88号").await;
+    let second = test_desk(&s, &dir.path().join("b"), "鼓楼区仁和医院", "general", "解放路88号").await;
+    let mut store = second.store();
+    let served = store.served_venue().unwrap().unwrap();
+    assert!(served.rejected.as_deref().is_some_and(|r| r.contains("接入凭证")), "{served:?}");
+    let approved = Uuid::parse_str(&first.venue_id).unwrap();
+    let token = placecode_central::enrol::make_token(&s.pool, &[approved], &[], None, "").await.unwrap();
+    let key = placecode_store::keys::load_or_create(&dir.path().join("b").join("k")).unwrap();
+    second.engine.enrol(&s.base, &token, "鼓楼区仁和医院", None, &key).await.unwrap();
+    second.engine.sync_once().await.unwrap();
+    let listed = store.venues("").unwrap();
+    let twin = listed.iter().find(|v| v.id == first.venue_id).expect("the approved venue on the second desk");
+    assert_eq!((twin.name.as_str(), twin.rejected.as_deref()), ("仁和医院", None));
+    store.set_served_venue(&first.venue_id).unwrap();
+    let ctx = placecode_store::CheckInContext { now: Utc::now(), ..second.ctx.clone() };
+    store.declare(&declaration_input("李秀英", &resident_id(77)), &ctx).unwrap();
+    second.engine.sync_once().await.unwrap();
+    let at_the_hospital: i64 = sqlx::query_scalar("SELECT count(*) FROM visits WHERE venue_id = $1")
+        .bind(approved)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(at_the_hospital, 1, "the second desk's check-in is the approved venue's");
+    // The first desk, sent the same venue again, keeps its own.
+    first.engine.sync_once().await.unwrap();
+    assert_eq!(first.store().venues("").unwrap().len(), 1);
+}

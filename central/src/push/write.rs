@@ -35,7 +35,7 @@ pub(super) async fn write_venue(
     .fetch_optional(&mut **tx)
     .await?;
     let (status, reason) = match twin {
-        Some((name, address)) => ("rejected", format!("重复登记：该场所已登记为“{name}”（{address}），一所一码，不能重复登记；本场所的登记台请向所在区申请该场所的接入凭证")),
+        Some((name, address)) => ("rejected", format!("重复登记：该场所已登记为“{name}”（{address}），一所一码，不能重复登记；本场所的登记台请向所在区申请该场所的接入凭证，接入后在“场所列表”中把它设为本台场所")),
         None => ("approved", String::new()),
     };
     sqlx::query(

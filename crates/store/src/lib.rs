@@ -860,6 +860,26 @@ fn insert(tx: &Transaction, v: &ValidVenue) -> Result<Venue> {
     Ok(venue)
 }
 
+/// A venue the centre sends this desk (enrolled for it: a second desk at a known venue, the desk
+/// of a refused twin), kept as the centre holds it and not sent back unless edited here. One
+/// already here (the same id, or the same 一所一码 key) stays as it is; one the desk's rules
+/// refuse is skipped.
+pub(crate) fn adopt_venue(conn: &Connection, b: &placecode_core::sync::VenueBody) -> Result<()> {
+    let Ok((id, v, _)) = placecode_core::sync::check_venue(b) else {
+        return Ok(());
+    };
+    write_venue(
+        conn,
+        "INSERT INTO venues (id, kind, category, name, district, address, manager_name, manager_phone,
+            dedup_key, address_key, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11) ON CONFLICT DO NOTHING",
+        &id.to_string(),
+        &v,
+        &now(),
+    )?;
+    Ok(())
+}
+
 /// 一所一码 and the near-duplicate warning. `except` is the venue being edited.
 fn check_unique(conn: &Connection, v: &ValidVenue, except: Option<&str>, confirm_similar: bool) -> Result<()> {
     if let Some(existing) = by_dedup_key(conn, &v.dedup_key())? {

@@ -245,12 +245,15 @@ pub enum ChangeKind {
     /// A green check-in of this desk's venue whose person the centre held as yellow or red when
     /// it arrived (`LateHitBody`): let in on a stale list or offline, to be reported.
     LateHit,
+    /// A venue the centre holds, for a desk enrolled for it (`VenueBody`): a second desk at a
+    /// known venue, or the desk of a refused twin, serves it from then on.
+    Venue,
     #[serde(other)]
     Unknown,
 }
 
 impl ChangeKind {
-    pub const ALL: [ChangeKind; 12] = [
+    pub const ALL: [ChangeKind; 13] = [
         ChangeKind::RiskEpoch,
         ChangeKind::RiskTag,
         ChangeKind::RaisedTag,
@@ -263,6 +266,7 @@ impl ChangeKind {
         ChangeKind::Incident,
         ChangeKind::LimitOrder,
         ChangeKind::LateHit,
+        ChangeKind::Venue,
     ];
 
     pub fn key(self) -> &'static str {
@@ -279,6 +283,7 @@ impl ChangeKind {
             ChangeKind::Incident => "incident",
             ChangeKind::LimitOrder => "limit_order",
             ChangeKind::LateHit => "late_hit",
+            ChangeKind::Venue => "venue",
             ChangeKind::Unknown => "unknown",
         }
     }

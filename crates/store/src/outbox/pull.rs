@@ -53,6 +53,12 @@ impl Store {
                         params![d.venue_id, d.status, d.reason],
                     )?;
                 }
+                ChangeKind::Venue => {
+                    let Ok(v) = serde_json::from_value::<placecode_core::sync::VenueBody>(b.clone()) else {
+                        continue;
+                    };
+                    crate::adopt_venue(&tx, &v)?;
+                }
                 ChangeKind::PhoneVisit => {
                     let Ok(c) = serde_json::from_value::<placecode_core::sync::PhoneVisitChange>(b.clone()) else {
                         continue;
