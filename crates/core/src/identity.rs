@@ -446,6 +446,10 @@ pub fn child_birth_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, String
         return Err("必填（如 2018-05-12）".into());
     }
     let parts: Vec<&str> = s.split(['-', '/', '.', '年', '月', '日']).filter(|p| !p.is_empty()).collect();
+    if parts.len() == 3 && parts.first().is_some_and(|y| y.chars().count() < 4) {
+        // 19-3-4: not a year a child was born in, nor "16 or older".
+        return Err("年份请写4位，如 2019-03-04".into());
+    }
     let date = match parts.as_slice() {
         [y, m, d] => y
             .parse()
@@ -706,6 +710,8 @@ mod tests {
             ("", "必填（如 2018-05-12）"),
             ("2018-02-30", "应为年-月-日，如 2018-05-12"),
             ("2018-5", "应为年-月-日，如 2018-05-12"),
+            ("19-3-4", "年份请写4位，如 2019-03-04"),
+            ("19年3月4日", "年份请写4位，如 2019-03-04"),
             ("<script>", "应为年-月-日，如 2018-05-12"),
             ("2018-05-12'; DROP TABLE people;--", "应为年-月-日，如 2018-05-12"),
             ("𠀀𠀀", "应为年-月-日，如 2018-05-12"),

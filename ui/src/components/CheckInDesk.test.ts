@@ -602,8 +602,8 @@ describe('CheckInDesk: manual registration', () => {
     expect(await screen.findByTestId('error-id_number')).toHaveTextContent('F4 手工登记');
     await user.keyboard('{F4}');
     expect(await screen.findByTestId('person-0-id-number')).toHaveValue('410205195006090022');
-    // Last four are not a number to register.
-    await user.keyboard('{Escape}');
+    // Last four are not a number to register. (A number in the form: Esc twice to leave it.)
+    await user.keyboard('{Escape}{Escape}');
     await user.type(box(), '0022');
     await user.keyboard('{F4}');
     expect(await screen.findByTestId('person-0-id-number')).toHaveValue('');
@@ -632,9 +632,10 @@ describe('CheckInDesk: manual registration', () => {
     await answer(user, 'person-0', ['n', 'n', 'n']);
 
     await user.keyboard('{Alt>}n{/Alt}');
-    expect(screen.getByTestId('person-1-name')).toHaveFocus();
-    await user.keyboard('张老汉');
-    await user.type(screen.getByTestId('person-1-relation'), '儿子');
+    // A guardian registers: who they are to the new person is asked first.
+    expect(screen.getByTestId('person-1-relation')).toHaveFocus();
+    await user.keyboard('儿子');
+    await user.type(screen.getByTestId('person-1-name'), '张老汉');
     await user.type(screen.getByTestId('person-1-id-number'), '410205195006090022');
     // The family's address came along; it can be changed.
     expect(screen.getByTestId('person-1-address')).toHaveValue('鼓楼区中山路18号');
@@ -738,6 +739,20 @@ describe('CheckInDesk: manual registration', () => {
     expect(await screen.findByTestId('result-screen')).toHaveTextContent('儿童（2019年生）');
   });
 
+  it('shows a refused document kind under the kind and takes the keyboard there', async () => {
+    const user = userEvent.setup();
+    const why = '第1位：证件类型：无证件的儿童须由监护人出示本人证件陪同登记：代登记方式请选“监护人代登记”';
+    registerManual.mockRejectedValue(
+      commandError({ code: 'invalid', message: why, fields: [{ field: 'dependents.0.document_kind', message: why }] }),
+    );
+    renderDesk();
+    await user.click(screen.getByTestId('manual-open'));
+    await user.selectOptions(screen.getByTestId('person-0-document-kind'), 'child_with_guardian');
+    await user.click(screen.getByTestId('manual-submit'));
+    expect(await screen.findByTestId('error-dependents.0.document_kind')).toHaveTextContent('监护人代登记');
+    expect(screen.getByTestId('person-0-document-kind')).toHaveFocus();
+  });
+
   it('registers by the operator by default, removes a person, and Esc goes back', async () => {
     const user = userEvent.setup();
     registerManual.mockResolvedValue([result()]);
@@ -753,10 +768,19 @@ describe('CheckInDesk: manual registration', () => {
     expect(screen.getByTestId('person-0-name')).toHaveValue('乙');
     expect(screen.queryByTestId('person-0-remove')).not.toBeInTheDocument();
 
+    // Something typed: the first Esc asks, the second goes back.
+    await user.keyboard('{Escape}');
+    expect(screen.getByTestId('manual-esc-again')).toHaveTextContent('再按一次 Esc 放弃');
+    expect(screen.getByTestId('person-0-name')).toHaveValue('乙');
     await user.keyboard('{Escape}');
     expect(screen.queryByTestId('manual-person')).not.toBeInTheDocument();
     expect(box()).toHaveFocus();
     expect(registerManual).not.toHaveBeenCalled();
+    // Nothing typed: one Esc.
+    await user.keyboard('{F4}');
+    await screen.findByTestId('manual-person');
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('manual-person')).not.toBeInTheDocument();
   });
 });
 

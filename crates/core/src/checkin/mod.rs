@@ -309,7 +309,8 @@ pub fn helpers(
         HelperInput::Guardian { name, phone, document_number } => {
             let mut f = FormCheck::new("");
             let name = f.field("guardian_name", "监护人姓名", validate::person_name(name));
-            let phone = f.field("guardian_phone", "监护人手机号", validate::mobile(phone));
+            // A grandmother without a mobile gives her landline (0371), as a venue's manager may.
+            let phone = f.field("guardian_phone", "监护人电话", validate::phone(phone));
             // Any document the guardian carries, of the kind its number tells.
             let number = f.field(
                 "guardian_document_number",
@@ -1012,7 +1013,7 @@ mod tests {
     }
 
     #[test]
-    fn r6_a_guardian_needs_name_mobile_id_number_and_a_relation_per_person() {
+    fn r6_a_guardian_needs_name_phone_id_number_and_a_relation_per_person() {
         let guardian = HelperInput::Guardian {
             name: "张伟".into(),
             phone: "13837800001".into(),
@@ -1025,9 +1026,17 @@ mod tests {
             if relation == "父亲" && document_number == "41020319800101001X"));
         let bad = HelperInput::Guardian {
             name: "".into(),
-            phone: "0371-23456789".into(),
+            phone: "12345".into(),
             document_number: "410203198001010011".into(),
         };
+        // A landline is a guardian's phone too (a grandmother without a mobile).
+        let landline = HelperInput::Guardian {
+            name: "李秀英".into(),
+            phone: "0371-23456789".into(),
+            document_number: "41020319800101001X".into(),
+        };
+        assert!(matches!(&helpers(&landline, &relations[..1], 1, today()).unwrap()[0],
+            Helper::Guardian { phone, .. } if phone == "0371-23456789"));
         match helpers(&bad, &["<x>".to_owned()], 2, today()) {
             Err(Error::Invalid(f)) => {
                 let keys: Vec<&str> = f.iter().map(|e| e.field.as_str()).collect();

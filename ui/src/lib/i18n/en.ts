@@ -427,6 +427,7 @@ const en: Messages = {
   },
   manual: {
     title: 'Manual registration',
+    escAgain: 'What is typed is not submitted yet: press Esc again to discard it, or go on and press Enter to submit.',
     intro: 'Register people without a smartphone (elderly people, children) on their behalf; several people can be registered at once. A child without a document: registered by a guardian, with “Child without a document” as the document type and their date of birth. Enter to submit, Esc to cancel.',
     helper: 'Registered by',
     helperOperator: 'Operator, on their behalf',
@@ -437,8 +438,8 @@ const en: Messages = {
     guardianDocumentPlaceholder: 'Number of an ID card, residence permit, passport or other document',
     relation: 'Guardian’s relationship',
     relationPlaceholder: 'The guardian is their: e.g. father, daughter, grandson',
-    guardianPhone: 'Guardian’s mobile number',
-    guardianPhonePlaceholder: '11-digit mobile number',
+    guardianPhone: 'Guardian’s phone',
+    guardianPhonePlaceholder: 'Mobile or 0371 landline',
     people: 'People registered',
     person: 'Person {n}',
     add: 'Add a person',

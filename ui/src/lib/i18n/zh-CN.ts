@@ -426,6 +426,7 @@ const zhCN = {
   },
   manual: {
     title: '手工登记',
+    escAgain: '已填写的内容尚未提交：再按一次 Esc 放弃，或继续填写后按 Enter 提交。',
     intro: '为没有智能手机的人员（老人、儿童）代为登记，可一次登记多人。没有证件的儿童：由监护人代登记，证件类型选“无证件儿童（随监护人）”，填出生日期。Enter 提交，Esc 取消。',
     helper: '代登记方式',
     helperOperator: '登记员代登记',
@@ -436,8 +437,8 @@ const zhCN = {
     guardianDocumentPlaceholder: '身份证、居住证、护照等证件号码',
     relation: '监护人身份',
     relationPlaceholder: '监护人是其：如 父亲、女儿、孙子',
-    guardianPhone: '监护人手机号',
-    guardianPhonePlaceholder: '11位手机号',
+    guardianPhone: '监护人电话',
+    guardianPhonePlaceholder: '手机号或0371固定电话',
     people: '被登记人员',
     person: '第{n}位',
     add: '添加一人',
