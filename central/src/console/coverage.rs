@@ -81,8 +81,10 @@ pub async fn table(db: &sqlx::PgPool, district: Option<District>, now: DateTime<
                     count(*) FILTER (WHERE v.status = 'approved') AS approved,
                     count(*) FILTER (WHERE v.status = 'approved' AND EXISTS
                         (SELECT 1 FROM codes c WHERE c.venue_id = v.id AND c.revoked_at IS NULL)) AS with_codes,
-                    count(a.venue_id) FILTER (WHERE a.last_at > $2 - interval '24 hours') AS active_day,
-                    count(a.venue_id) AS active_week, 0 AS listed, 0 AS listed_coded
+                    count(a.venue_id) FILTER (WHERE v.status = 'approved' AND a.last_at > $2 - interval '24 hours')
+                        AS active_day,
+                    count(a.venue_id) FILTER (WHERE v.status = 'approved') AS active_week, 0 AS listed,
+                    0 AS listed_coded
              FROM venues v LEFT JOIN active a ON a.venue_id = v.id
              WHERE $1::text IS NULL OR v.district = $1
              GROUP BY v.district, v.category

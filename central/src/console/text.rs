@@ -57,7 +57,8 @@ pub const NAV_OCCUPANCY: &str = "场内人数";
 // Coverage (R10).
 pub const COVERAGE_TITLE: &str = "场所码覆盖情况";
 pub const COVERAGE_NOTE: &str =
-    "按辖区和场所类型统计：已登记的场所、审核通过、已发码（有未作废的场所码）、近24小时和近7天有登记的场所数；\
+    "按辖区和场所类型统计：已登记的场所（含被驳回的重复登记）、审核通过、已发码（有未作废的场所码）、\
+     审核通过且近24小时和近7天有登记的场所数；\
      以及市场监管部门名单上应赋码的场所中已有有效场所码的（名单在“无码场所”导入）。";
 pub const ALL_DISTRICTS: &str = "全部辖区";
 pub const SHOW: &str = "查看";
