@@ -14,10 +14,11 @@ use crate::audit::{self, Actor};
 use crate::error::{CentralError, Result};
 use crate::Keys;
 
-/// A venue `v` that is the listed place `p` (`venue::listed_key`): the same district and name,
-/// and an address that ends with the place's (past its city and district).
+/// A venue `v` that is the listed place `p` (`venue::listed_key`): the same district and name
+/// (each past a city and district written before it: the venue's tail key, or its key before it
+/// had one), and an address that ends with the place's (past its city and district).
 pub(crate) const IS_THE_PLACE: &str = "split_part(v.dedup_key, '|', 1) = p.district
-    AND split_part(v.dedup_key, '|', 2) = p.name_key
+    AND split_part(coalesce(v.tail_key, v.dedup_key), '|', 2) = p.name_key
     AND right(split_part(v.dedup_key, '|', 3), length(p.address_key)) = p.address_key";
 
 /// Contacts are sealed, bound to the place's key.
@@ -829,6 +830,10 @@ mod tests {
         );
         assert_eq!(key, placecode_core::venue::listed_key(District::Gulou, "鼓楼超市", "开封市鼓楼区中山路100号"));
         assert_eq!((key.name.as_str(), key.address.as_str()), ("鼓楼超市", "中山路100号"));
+        // A list writes the city before the name; the venue did not (a trial's hospital).
+        let listed = placecode_core::venue::listed_key(District::Gulou, "开封市仁和医院", "解放路88号");
+        let venue = placecode_core::venue::tail_key(District::Gulou, "仁和医院", "鼓楼区解放路88号");
+        assert_eq!(venue.split('|').nth(1), Some(listed.name.as_str()));
         // An unknown category is counted as 其他 and said so; the row is kept.
         let (ok, _, notes) = check(&row("gulou", "网吧", "星空网吧", "中山路1号"), None);
         assert_eq!(ok.map(|o| o.2), Some(Category::Other));

@@ -153,7 +153,7 @@ pub fn place_key(district: District, name: &str, address: &str) -> String {
 }
 
 /// A place on the market regulator's list, keyed to be matched to venues: the district, the name
-/// as [`place_key`] compares it, and the address past its province, city and district (lists
+/// as [`tail_key`] compares it, and the address past its province, city and district (lists
 /// write 开封市龙亭区北门大街20号 where the venue wrote 龙亭区北门大街20号). A venue is the place
 /// when its key's district and name are these and its address ends with this address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,7 +164,9 @@ pub struct ListedKey {
 }
 
 pub fn listed_key(district: District, name: &str, address: &str) -> ListedKey {
-    let name = crate::normalize::comparable(name);
+    // The name past a city and district written before it too (开封市仁和医院 is the venue
+    // 仁和医院), as [`tail_key`] keeps a venue's.
+    let name = crate::normalize::comparable(&crate::validate::address_tail(name));
     let address = crate::normalize::comparable(&crate::validate::address_tail(address));
     ListedKey { key: format!("{}|{name}|{address}", district.key()), name, address }
 }
