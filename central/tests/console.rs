@@ -943,7 +943,7 @@ async fn trucks_on_the_road_and_open_incidents_are_supervised_by_district(pool: 
             && row.contains("已上报"),
         "{row}"
     );
-    assert!(row.contains("已电话报告社区卫生服务中心") && row.contains("东门临时隔离点"), "{row}");
+    assert!(row.contains("已电话报告社区卫生服务中心") && row.contains("东门临时隔离点（上报对象：社区）"), "{row}");
     // Exports: the crew's names and phones masked unless asked for in full; the incident with
     // its steps.
     let res = city.get(s.url("/console/trucks.xlsx")).send().await.unwrap();

@@ -243,7 +243,9 @@ pub const INCIDENTS_TITLE: &str = "未结的异常处置";
 pub const INCIDENTS_NOTE: &str =
     "登记台对黄码、红码人员的处置：临时隔离 → 已上报 → 已闭环转运。这里列出还没有闭环转运或放行的，附每一步的记录。";
 pub const INCIDENTS_NONE: &str = "没有未结的异常处置。";
-pub const INCIDENTS_HEADERS: [&str; 7] = ["发生时间", "辖区", "场所", "颜色", "原因", "临时隔离地点", "进展"];
+pub const INCIDENTS_HEADERS: [&str; 7] =
+    ["发生时间", "辖区", "场所", "颜色", "原因", "临时隔离地点（上报对象）", "进展"];
+pub const REPORTED_TO: &str = "上报对象：";
 pub const LATE_HITS_TITLE: &str = "绿码登记的风险人员";
 pub const LATE_HITS_NOTE: &str = "登记台按绿码登记入场，而中心此时将其列为风险人员（风险名单或他处赋色）：多为登记台离线或名单未更新。请联系场所核实、上报，并凭追溯凭证查询此人行程。";
 pub const LATE_HITS_HEADERS: [&str; 5] = ["登记时间", "辖区", "场所", "中心所列颜色", "中心发现时间"];

@@ -234,12 +234,12 @@ pub struct Incident {
     pub steps: Vec<(String, &'static str, String)>,
 }
 
-type IncidentRow = (Uuid, Option<String>, Option<String>, String, String, String, String, DateTime<Utc>);
+type IncidentRow = (Uuid, Option<String>, Option<String>, String, String, String, String, String, DateTime<Utc>);
 
 /// The incidents not yet released or handed over, newest first (at most 1,000).
 pub async fn open_incidents(db: &PgPool, keys: &crate::Keys, district: Option<District>) -> Result<Vec<Incident>> {
     let rows: Vec<IncidentRow> = sqlx::query_as(
-        "SELECT i.id, v.district, v.name, i.colour, i.reason, i.held_at, i.status, i.at
+        "SELECT i.id, v.district, v.name, i.colour, i.reason, i.held_at, i.reported_to, i.status, i.at
          FROM incidents i LEFT JOIN venues v ON v.id = i.venue_id
          WHERE i.status IN ('isolated', 'reported') AND ($1::text IS NULL OR v.district = $1)
          ORDER BY i.at DESC LIMIT 1000",
@@ -262,7 +262,7 @@ pub async fn open_incidents(db: &PgPool, keys: &crate::Keys, district: Option<Di
         steps.entry(id).or_default().push((beijing(at), label(&status), note));
     }
     rows.into_iter()
-        .map(|(id, district, venue, colour, reason, held_at, status, at)| {
+        .map(|(id, district, venue, colour, reason, held_at, reported_to, status, at)| {
             let (colour, colour_label) = colour_shown(&colour);
             Ok(Incident {
                 district: district_shown(district),
@@ -270,7 +270,8 @@ pub async fn open_incidents(db: &PgPool, keys: &crate::Keys, district: Option<Di
                 colour,
                 colour_label,
                 reason: keys.data.open(crate::fields::INCIDENT_REASON, id.as_bytes(), &reason)?,
-                held_at,
+                // Where they are held, and whom the desk said it reports to.
+                held_at: format!("{held_at}（{}{reported_to}）", t::REPORTED_TO),
                 status: label(&status),
                 at: beijing(at),
                 steps: steps.remove(&id).unwrap_or_default(),

@@ -132,7 +132,7 @@ describe('ResultScreen: yellow and red', () => {
     await waitFor(() => expect(onclose).toHaveBeenCalledTimes(1));
     expect(onclose).toHaveBeenCalledWith({
       notice:
-        '已拒绝并记录上报：赵**，临时隔离点 东门临时隔离区，上报对象 疫情防控办。上报记录待同步至中心（联网后自动发送），请同时电话告知上报对象。后续处置请在“异常处置”（Alt+6）中跟进。',
+        '已拒绝并记录上报：赵**，临时隔离点 东门临时隔离区，上报对象 疫情防控办。上报记录待同步至中心（联网后自动发送），请立即电话告知上报对象。告知后请在“异常处置”（Alt+6）中点“标记为已上报”，写明告知了谁，并跟进后续处置。',
     });
   });
 
