@@ -384,6 +384,9 @@ impl Store {
                 });
             }
         }
+        if errors.is_empty() {
+            errors.extend(self.registered_moments_ago(&declared, ctx)?);
+        }
         if !errors.is_empty() || helpers.is_none() {
             // People numbered from 1 in messages, as staff count them.
             for e in &mut errors {
@@ -401,6 +404,40 @@ impl Store {
         };
         let helpers = helpers.unwrap_or_default();
         self.check_in_declared(declared, WayIn::Manual, &helpers, guardian.as_deref(), ctx)
+    }
+
+    /// People of a 手工登记 checked in here within the repeat window: the same family sent twice
+    /// (a trial registered a grandmother and twins twice in a minute: four identical rows). Each
+    /// is named with when; after the window they are registered again as a new visit.
+    fn registered_moments_ago(&self, declared: &[Declaration], ctx: &CheckInContext) -> Result<Vec<FieldError>> {
+        let window = self.repeat_window_seconds()?;
+        let Some(venue) = self.served_venue()? else { return Ok(Vec::new()) };
+        if window <= 0 {
+            return Ok(Vec::new());
+        }
+        let since = rfc3339(ctx.now - Duration::seconds(window));
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT v.at FROM visits v JOIN people p ON p.id = v.person_id
+             WHERE p.id_number = ?1 AND v.venue_id = ?2 AND v.at > ?3 AND v.at <= ?4 ORDER BY v.at DESC LIMIT 1",
+        )?;
+        let mut found = Vec::new();
+        for (i, d) in declared.iter().enumerate() {
+            let at: Option<String> =
+                stmt.query_row(params![d.id.number, venue.id, since, rfc3339(ctx.now)], |r| r.get(0)).optional()?;
+            if let Some(at) = at {
+                let clock = DateTime::parse_from_rfc3339(&at)
+                    .map(|t| t.with_timezone(&shanghai()).format("%H:%M:%S").to_string())
+                    .unwrap_or(at);
+                found.push(FieldError {
+                    field: format!("dependents.{i}.id_number"),
+                    message: format!(
+                        "{}已于{clock}在本场所登记，可能是重复提交；确需再次登记请{window}秒后再试",
+                        shown_name(&d.name)
+                    ),
+                });
+            }
+        }
+        Ok(found)
     }
 
     /// Checks in people declared by a form; `guardian`, the number of a guardian who came with

@@ -963,8 +963,17 @@ fn r6_a_child_without_a_document_is_registered_with_the_guardians_number() {
     assert_eq!(today.visits[0].helped_by.as_deref(), Some("父亲 张*"));
     // A guardian on the risk list: whoever they brought is stopped with them, the guardian
     // named as why (the child's own code is not the list's).
-    d.store.import_risk("410203198001010036,红,密接\n".as_bytes(), false, later.now).unwrap();
-    let held = d.store.register_manual(&guardian, &family[1..2], &relations[1..2], &later).unwrap();
+    // The same family sent again moments later (a double submission): refused, named, nothing
+    // saved.
+    let visits = d.store.visit_count().unwrap();
+    let again = CheckInContext { now: later.now + Duration::seconds(30), ..later.clone() };
+    let e = d.store.register_manual(&guardian, &family, &relations, &again).unwrap_err();
+    assert_eq!((e.code(), e.fields()), ("invalid", vec!["dependents.1.id_number"]));
+    assert!(e.to_string().contains("第2位：张**已于10:30:00在本场所登记，可能是重复提交"), "{e}");
+    assert_eq!(d.store.visit_count().unwrap(), visits);
+    let much_later = CheckInContext { now: later.now + Duration::minutes(5), ..later.clone() };
+    d.store.import_risk("410203198001010036,红,密接\n".as_bytes(), false, much_later.now).unwrap();
+    let held = d.store.register_manual(&guardian, &family[1..2], &relations[1..2], &much_later).unwrap();
     assert_eq!((held[0].colour, held[0].health_code), (Colour::Red, Colour::Green));
     assert!(held[0].reasons.iter().any(|r| r.starts_with("陪同的监护人为红码")), "{:?}", held[0].reasons);
 }
