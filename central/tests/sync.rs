@@ -410,8 +410,9 @@ async fn a_refused_twins_desk_receives_the_approved_venue_and_serves_it(pool: Pg
     let second = test_desk(&s, &dir.path().join("b"), "鼓楼区仁和医院", "general", "解放路88号").await;
     let mut store = second.store();
     let served = store.served_venue().unwrap().unwrap();
-    assert!(served.rejected.as_deref().is_some_and(|r| r.contains("接入凭证")), "{served:?}");
     let approved = Uuid::parse_str(&first.venue_id).unwrap();
+    let why = served.rejected.clone().unwrap_or_default();
+    assert!(why.contains(&format!("编号 {approved}）的接入凭证")), "the number the district needs: {why}");
     let token = placecode_central::enrol::make_token(&s.pool, &[approved], &[], None, "").await.unwrap();
     let key = placecode_store::keys::load_or_create(&dir.path().join("b").join("k")).unwrap();
     second.engine.enrol(&s.base, &token, "鼓楼区仁和医院", None, &key).await.unwrap();

@@ -25,8 +25,8 @@ pub(super) async fn write_venue(
 ) -> Result<VenueDecision> {
     let key = v.dedup_key();
     let tail = v.tail_key();
-    let twin: Option<(String, String)> = sqlx::query_as(
-        "SELECT name, address FROM venues WHERE (dedup_key = $1 OR tail_key = $3) AND status = 'approved' AND id <> $2
+    let twin: Option<(Uuid, String, String)> = sqlx::query_as(
+        "SELECT id, name, address FROM venues WHERE (dedup_key = $1 OR tail_key = $3) AND status = 'approved' AND id <> $2
          LIMIT 1",
     )
     .bind(&key)
@@ -35,7 +35,8 @@ pub(super) async fn write_venue(
     .fetch_optional(&mut **tx)
     .await?;
     let (status, reason) = match twin {
-        Some((name, address)) => ("rejected", format!("重复登记：该场所已登记为“{name}”（{address}），一所一码，不能重复登记；本场所的登记台请向所在区申请该场所的接入凭证，接入后在“场所列表”中把它设为本台场所")),
+        // The approved venue's number, for the district's `enrol-token --venue`.
+        Some((twin, name, address)) => ("rejected", format!("重复登记：该场所已登记为“{name}”（{address}），一所一码，不能重复登记；本场所的登记台请向所在区申请该场所（编号 {twin}）的接入凭证，接入后在“场所列表”中把它设为本台场所")),
         None => ("approved", String::new()),
     };
     sqlx::query(
