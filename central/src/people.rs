@@ -137,6 +137,8 @@ pub async fn upsert(
     let mut hashes = Vec::with_capacity(latest.len());
     let (mut kind, mut number, mut last4, mut name, mut address, mut phone, mut seen) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    // A child without a document is filed under the guardian too (a trace of the guardian).
+    let mut guardian: Vec<Option<Vec<u8>>> = Vec::with_capacity(latest.len());
     let mut said = Vec::with_capacity(latest.len());
     for (h, r) in latest {
         let details = Said { name: r.name.clone(), address: r.address.clone(), phone: r.phone.clone() };
@@ -147,6 +149,11 @@ pub async fn upsert(
         name.push(seal("name", &r.name)?);
         address.push(seal("address", &r.address)?);
         phone.push(r.phone.as_deref().map(|p| seal("phone", p)).transpose()?);
+        guardian.push(
+            placecode_core::identity::child_parts(&r.document_number)
+                .filter(|_| r.document_kind == placecode_core::identity::DocumentKind::ChildWithGuardian.key())
+                .map(|(g, _)| keys.person(g).lookup),
+        );
         kind.push(r.document_kind);
         last4.push(r.last4);
         seen.push(r.seen);
@@ -154,9 +161,9 @@ pub async fn upsert(
     }
     let out: Vec<(Vec<u8>, i64)> = sqlx::query_as(
         "INSERT INTO people AS p (id_hash, document_kind, document_number, last4, name, address, phone, updated_at,
-             details_rank)
+             guardian_hash, details_rank)
          SELECT *, $9::smallint FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-             $7::text[], $8::timestamptz[])
+             $7::text[], $8::timestamptz[], $10::bytea[])
          ON CONFLICT (id_hash) DO UPDATE SET
              name = CASE WHEN p.name = '' OR (EXCLUDED.details_rank > 0 AND (EXCLUDED.details_rank > p.details_rank
                      OR EXCLUDED.details_rank = p.details_rank AND EXCLUDED.updated_at >= p.updated_at))
@@ -184,6 +191,7 @@ pub async fn upsert(
     .bind(&phone)
     .bind(&seen)
     .bind(source.rank())
+    .bind(&guardian)
     .fetch_all(&mut **tx)
     .await?;
     let ids: HashMap<Vec<u8>, i64> = out.into_iter().collect();

@@ -181,7 +181,8 @@ pub async fn person(
     window(q.from, q.to)?;
     let h = id_hash(&keys.lookup, &q.id_number)?;
     let rows: Vec<TracedVisit> = sqlx::query_as(&format!(
-        "{SELECT} WHERE v.person_id = (SELECT id FROM people WHERE id_hash = $1) AND v.at >= $2 AND v.at < $3
+        "{SELECT} WHERE v.person_id IN (SELECT id FROM people WHERE id_hash = $1 OR guardian_hash = $1)
+             AND v.at >= $2 AND v.at < $3
          ORDER BY v.at LIMIT $4"
     ))
     .bind(&h)
@@ -200,7 +201,13 @@ pub async fn person(
 pub async fn venue(db: Db<'_>, keys: &crate::Keys, actor: &Actor, q: &VenueQuery) -> Result<Page<TracedVisit>> {
     window(q.from, q.to)?;
     let rows: Vec<TracedVisit> =
-        sqlx::query_as(&format!("{SELECT} WHERE v.venue_id = $1 AND v.at >= $2 AND v.at < $3 ORDER BY v.at LIMIT $4"))
+        // The venue's refused twins too (一所一码): a desk checked people in there before it moved
+        // its door onto the approved venue.
+        sqlx::query_as(&format!(
+            "{SELECT} WHERE v.venue_id IN (SELECT $1::uuid UNION SELECT t.id FROM venues a JOIN venues t
+                 ON t.status = 'rejected' AND (t.dedup_key = a.dedup_key OR t.tail_key = a.tail_key) WHERE a.id = $1)
+             AND v.at >= $2 AND v.at < $3 ORDER BY v.at LIMIT $4"
+        ))
             .bind(q.venue_id)
             .bind(q.from)
             .bind(q.to)
@@ -213,7 +220,8 @@ pub async fn venue(db: Db<'_>, keys: &crate::Keys, actor: &Actor, q: &VenueQuery
     opened(page, &keys.data)
 }
 
-/// 时空伴随: everyone at the same venue within `hours` of one of the person's verified visits in
+/// 时空伴随: everyone at the same venue within `hours` of one of the person's verified visits (and
+/// of the children without a document they registered, whom they came with) in
 /// the last 14 days, by real stays where a desk recorded a 离场: a visit is taken to last from its
 /// check-in until its 离场, or `hours` when none was recorded, and two overlap when those spans
 /// meet (with no 离场 on either side, that is arriving within `hours` of each other). Each of the
@@ -232,7 +240,7 @@ pub async fn overlap(
     }
     let h = id_hash(&keys.lookup, &q.id_number)?;
     let rows: Vec<Overlap> = sqlx::query_as(
-        "WITH me AS (SELECT id FROM people WHERE id_hash = $1),
+        "WITH me AS (SELECT id FROM people WHERE id_hash = $1 OR guardian_hash = $1),
          mine AS (SELECT v.id, v.venue_id, v.at, v.left_at FROM visits v, me
                   WHERE v.person_id = me.id AND v.verified AND v.at >= $2 - interval '14 days' AND v.at <= $2)
          SELECT DISTINCT ON (o.id) o.id AS visit_id, o.at, o.venue_id, ve.name AS venue_name, p.name,
@@ -247,7 +255,7 @@ pub async fn overlap(
          LEFT JOIN venues ve ON ve.id = o.venue_id
          LEFT JOIN person_details d ON NOT o.verified AND d.person_id = o.person_id
              AND d.source = 'unverified_phone:' || o.phone_id::text
-         WHERE o.person_id <> (SELECT id FROM me)
+         WHERE o.person_id NOT IN (SELECT id FROM me)
          ORDER BY o.id, abs(extract(epoch FROM o.at - m.at))
          LIMIT $4",
     )

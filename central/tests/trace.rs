@@ -620,4 +620,34 @@ async fn a_child_without_a_document_is_stored_and_traced(pool: PgPool) {
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["visits"].as_array().unwrap().len(), 1, "{body}");
+    // The guardian, traced by her own number (she is not a visit of her own): the visits she
+    // made with the child, and who was there then.
+    let (_, body) = post(
+        &s,
+        "/api/v1/trace/person",
+        &token,
+        json!({"purpose": "流调测试", "id_number": guardian, "from": now - Duration::days(1), "to": now}),
+    )
+    .await;
+    let names: Vec<&str> = body["visits"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["王小雨"], "{body}");
+    let (_, body) =
+        post(&s, "/api/v1/trace/overlap", &token, json!({"purpose": "流调测试", "id_number": guardian, "hours": 2}))
+            .await;
+    let names: Vec<&str> = body["overlaps"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["病例甲"], "{body}");
+    // A refused twin of the venue (一所一码), checked in at before its desk moved: traced with it.
+    let twin = Uuid::now_v7();
+    let res = desk.push(&[venue_record(twin, "鼓楼超市", CodeKind::General)]).await;
+    assert_eq!(res.results[0].decision.as_ref().map(|d| d.status.as_str()), Some("rejected"));
+    desk.push(&[visit_record(twin, &resident_id(9), "孪生丙", now - Duration::minutes(30))]).await;
+    let (_, body) = post(
+        &s,
+        "/api/v1/trace/venue",
+        &token,
+        json!({"purpose": "流调测试", "venue_id": mall, "from": now - Duration::days(1), "to": now}),
+    )
+    .await;
+    let names: Vec<&str> = body["visits"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["病例甲", "王小雨", "孪生丙"], "{body}");
 }
