@@ -83,7 +83,7 @@ async fn a_city_supervisor_signs_in_with_a_password_and_a_code_and_reads_coverag
     let s = Server::start(pool.clone()).await;
     venues_in_two_districts(&s).await;
     // 鼓楼超市 registered again by another desk (refused, 一所一码), which checks people in there.
-    let mut twin_desk = s.desk(&["gulou"], &[]).await;
+    let twin_desk = s.desk(&["gulou"], &[]).await;
     let twin = uuid::Uuid::now_v7();
     let res = twin_desk.push(&[venue_record(twin, "鼓楼超市", placecode_core::venue::CodeKind::General)]).await;
     assert_eq!(res.results[0].decision.as_ref().map(|d| d.status.as_str()), Some("rejected"));
