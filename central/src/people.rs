@@ -165,16 +165,17 @@ pub async fn upsert(
          SELECT *, $9::smallint FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
              $7::text[], $8::timestamptz[], $10::bytea[])
          ON CONFLICT (id_hash) DO UPDATE SET
-             name = CASE WHEN p.name = '' OR (EXCLUDED.details_rank > 0 AND (EXCLUDED.details_rank > p.details_rank
-                     OR EXCLUDED.details_rank = p.details_rank AND EXCLUDED.updated_at >= p.updated_at))
+             -- A trusted source (rank above 0) wins by rank, then by time (a row comparison).
+             name = CASE WHEN p.name = '' OR EXCLUDED.details_rank > 0
+                     AND (EXCLUDED.details_rank, EXCLUDED.updated_at) >= (p.details_rank, p.updated_at)
                      AND EXCLUDED.name <> ''
                  THEN EXCLUDED.name ELSE p.name END,
-             address = CASE WHEN EXCLUDED.details_rank > 0 AND (EXCLUDED.details_rank > p.details_rank
-                     OR EXCLUDED.details_rank = p.details_rank AND EXCLUDED.updated_at >= p.updated_at)
+             address = CASE WHEN EXCLUDED.details_rank > 0
+                     AND (EXCLUDED.details_rank, EXCLUDED.updated_at) >= (p.details_rank, p.updated_at)
                      AND EXCLUDED.address <> ''
                  THEN EXCLUDED.address ELSE p.address END,
-             phone = CASE WHEN EXCLUDED.details_rank > 0 AND (EXCLUDED.details_rank > p.details_rank
-                     OR EXCLUDED.details_rank = p.details_rank AND EXCLUDED.updated_at >= p.updated_at)
+             phone = CASE WHEN EXCLUDED.details_rank > 0
+                     AND (EXCLUDED.details_rank, EXCLUDED.updated_at) >= (p.details_rank, p.updated_at)
                      AND EXCLUDED.phone IS NOT NULL
                  THEN EXCLUDED.phone ELSE p.phone END,
              updated_at = CASE WHEN EXCLUDED.details_rank >= p.details_rank AND EXCLUDED.details_rank > 0

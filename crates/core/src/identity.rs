@@ -193,14 +193,19 @@ impl DocumentKind {
         }
     }
 
+    /// Every kind a record may carry: the documents, and a child registered without one.
+    fn recorded() -> impl Iterator<Item = DocumentKind> {
+        DocumentKind::ALL.into_iter().chain([DocumentKind::ChildWithGuardian])
+    }
+
     /// The kind of a form's or a record's key; `None` for anything else.
     pub fn parse(key: &str) -> Option<DocumentKind> {
-        DocumentKind::ALL.into_iter().chain([DocumentKind::ChildWithGuardian]).find(|k| k.key() == key)
+        DocumentKind::recorded().find(|k| k.key() == key)
     }
 
     /// The kind of its Chinese name (居民身份证); `None` for anything else.
     pub fn parse_label(label: &str) -> Option<DocumentKind> {
-        DocumentKind::ALL.into_iter().chain([DocumentKind::ChildWithGuardian]).find(|k| k.label() == label)
+        DocumentKind::recorded().find(|k| k.label() == label)
     }
 
     /// What its number is called in a field's reason ("身份证号：校验位不对").
@@ -466,10 +471,15 @@ pub fn child_birth_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, String
     if date > today {
         return Err("不能在今天之后".into());
     }
-    if today.years_since(date).is_some_and(|age| age > CHILD_AGE_MAX) {
+    if !child_on(date, today) {
         return Err(format!("已满{}周岁，应出示本人证件", CHILD_AGE_MAX + 1));
     }
     Ok(date)
+}
+
+/// Whether someone born on `birth` is still under 16 on `day`.
+fn child_on(birth: NaiveDate, day: NaiveDate) -> bool {
+    day.years_since(birth).is_none_or(|age| age <= CHILD_AGE_MAX)
 }
 
 /// A child's number (无证件儿童): the guardian's normalized number, C, the birth date (YYYYMMDD)
@@ -505,7 +515,7 @@ pub fn child_record_of(number: &str, name: &str, on: NaiveDate) -> Result<(), St
     if child_number(guardian, birth, name) != number {
         return Err("与姓名不符".into());
     }
-    if on.years_since(birth).is_some_and(|age| age > CHILD_AGE_MAX) {
+    if !child_on(birth, on) {
         return Err(format!("登记时已满{}周岁，不是无证件儿童", CHILD_AGE_MAX + 1));
     }
     Ok(())
