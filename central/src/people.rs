@@ -178,8 +178,11 @@ pub async fn upsert(
                      AND (EXCLUDED.details_rank, EXCLUDED.updated_at) >= (p.details_rank, p.updated_at)
                      AND EXCLUDED.phone IS NOT NULL
                  THEN EXCLUDED.phone ELSE p.phone END,
-             updated_at = CASE WHEN EXCLUDED.details_rank >= p.details_rank AND EXCLUDED.details_rank > 0
-                 THEN GREATEST(p.updated_at, EXCLUDED.updated_at) ELSE p.updated_at END,
+             -- When the details on file were said: a desk's older record over a phone's newer one
+             -- is as old as it is, so the next desk record newer than it wins.
+             updated_at = CASE WHEN EXCLUDED.details_rank > 0
+                     AND (EXCLUDED.details_rank, EXCLUDED.updated_at) >= (p.details_rank, p.updated_at)
+                 THEN EXCLUDED.updated_at ELSE p.updated_at END,
              details_rank = GREATEST(p.details_rank, EXCLUDED.details_rank)
          RETURNING id_hash, id",
     )

@@ -912,6 +912,11 @@ async fn a_desks_record_of_a_person_outranks_a_phone_that_declared_them_first(po
     assert_eq!(pushed.results[0].status, placecode_core::sync::PushStatus::Stored);
     let on_file = &people_on_file(&pool).await[0];
     assert_eq!((on_file.name.as_str(), on_file.phone.as_deref()), ("李秀兰", Some("13837800002")));
+    // Another desk's record of the person, newer than the first desk's (still older than the
+    // phone's): the newer desk's details win.
+    let pushed = desk.push(&[visit_record(venue, &victim, "李秀芝", seen + chrono::Duration::minutes(30))]).await;
+    assert_eq!(pushed.results[0].status, placecode_core::sync::PushStatus::Stored);
+    assert_eq!(people_on_file(&pool).await[0].name, "李秀芝");
     // The stranger declares again from another phone, newer: the desk's details stay.
     let second = phone_client();
     let mut again = declaration(&form(&second, &url).await, "冒名者", &victim);
@@ -921,10 +926,10 @@ async fn a_desks_record_of_a_person_outranks_a_phone_that_declared_them_first(po
     let html = res.text().await.unwrap();
     assert_eq!(status, 200, "{html}");
     let on_file = &people_on_file(&pool).await[0];
-    assert_eq!((on_file.name.as_str(), on_file.phone.as_deref()), ("李秀兰", Some("13837800002")));
+    assert_eq!((on_file.name.as_str(), on_file.phone.as_deref()), ("李秀芝", Some("13837800002")));
     let hash = s.keys.person(&victim).lookup;
     let details = placecode_central::people::details(&pool, &s.keys, &hash).await.unwrap();
     assert!(details[0].source.starts_with("desk:"), "{details:?}");
-    assert_eq!(details[0].name, "李秀兰");
+    assert_eq!(details[0].name, "李秀芝");
     assert!(details.iter().any(|d| d.name == "冒名者"), "what the phone said is kept apart: {details:?}");
 }
