@@ -11,6 +11,11 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+/// The names of a trace answer's rows (`visits` or `overlaps`), in its order.
+fn row_names(body: &Value, rows: &str) -> Vec<String> {
+    body[rows].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_owned()).collect()
+}
+
 async fn post(s: &Server, path: &str, token: &str, body: Value) -> (u16, Value) {
     let res = s.http.post(s.url(path)).bearer_auth(token).json(&body).send().await.unwrap();
     (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
@@ -43,8 +48,7 @@ async fn person_venue_and_overlap_queries_are_answered_and_audited(pool: PgPool)
     let (status, body) =
         post(&s, "/api/v1/trace/overlap", &token, json!({"purpose": "流调测试", "id_number": case, "hours": 2})).await;
     assert_eq!(status, 200, "{body}");
-    let mut names: Vec<&str> =
-        body["overlaps"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    let mut names = row_names(&body, "overlaps");
     names.sort();
     assert_eq!(names, ["接触丁", "接触乙"]);
 
@@ -129,7 +133,7 @@ async fn overlap_uses_real_stays_where_a_departure_was_recorded(pool: PgPool) {
     let (status, body) =
         post(&s, "/api/v1/trace/overlap", &token, json!({"purpose": "流调测试", "id_number": case, "hours": 2})).await;
     assert_eq!(status, 200, "{body}");
-    let names: Vec<&str> = body["overlaps"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    let names = row_names(&body, "overlaps");
     assert_eq!(names, ["先到丙"], "{body}");
 }
 
@@ -629,12 +633,12 @@ async fn a_child_without_a_document_is_stored_and_traced(pool: PgPool) {
         json!({"purpose": "流调测试", "id_number": guardian, "from": now - Duration::days(1), "to": now}),
     )
     .await;
-    let names: Vec<&str> = body["visits"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    let names = row_names(&body, "visits");
     assert_eq!(names, ["王小雨"], "{body}");
     let (_, body) =
         post(&s, "/api/v1/trace/overlap", &token, json!({"purpose": "流调测试", "id_number": guardian, "hours": 2}))
             .await;
-    let names: Vec<&str> = body["overlaps"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    let names = row_names(&body, "overlaps");
     assert_eq!(names, ["病例甲"], "{body}");
     // A refused twin of the venue (一所一码), checked in at before its desk moved: traced with it.
     let twin = Uuid::now_v7();
@@ -648,6 +652,6 @@ async fn a_child_without_a_document_is_stored_and_traced(pool: PgPool) {
         json!({"purpose": "流调测试", "venue_id": mall, "from": now - Duration::days(1), "to": now}),
     )
     .await;
-    let names: Vec<&str> = body["visits"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    let names = row_names(&body, "visits");
     assert_eq!(names, ["病例甲", "王小雨", "孪生丙"], "{body}");
 }
