@@ -289,6 +289,11 @@ async fn r6_a_child_without_a_document_is_registered_by_a_guardian() -> WebDrive
     desk.clear("person-0-id-number").await?;
     type_into(&desk, "person-0-id-number", "2019年3月4日").await?;
     desk.screenshot("18a-manual-child-without-document").await?;
+    // One Esc with the form filled in asks before anything typed is thrown away.
+    desk.keys("person-0-id-number", Key::Escape).await?;
+    desk.wait_text("manual-esc-again", say("再按一次 Esc", "press Esc again")).await?;
+    assert_eq!(desk.value("person-0-name").await?, "王小雨");
+    desk.screenshot("18a2-manual-esc-asks-again").await?;
     desk.keys("person-0-id-number", Key::Enter).await?;
     assert_eq!(result_colour(&desk).await?, "green");
     let shown = desk.text("result-screen").await?;
