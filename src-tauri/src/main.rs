@@ -7,6 +7,27 @@ fn main() {
     if args.get(1).map(String::as_str) == Some(placecode_desk::INSTALL_ARG) {
         std::process::exit(placecode_desk::install_helper(&args[2..]));
     }
+    // An IT office's script asks which version a laptop runs, or what the program is, without
+    // opening a window.
+    match args.get(1).map(String::as_str) {
+        Some("--version" | "-V") => {
+            println!("placecode-desk {}", env!("PLACECODE_DESK_VERSION"));
+            return;
+        }
+        Some("--help" | "-h") => {
+            println!(
+                "placecode-desk {}: 场所码登记台 (the venue check-in desk)\n\n\
+                 Usage: placecode-desk            open the desk\n\
+                 \x20      placecode-desk --version  print the version and exit\n\n\
+                 Environment: PLACECODE_DATA_DIR (the data folder; default: the system's place for\n\
+                 app data), PLACECODE_KEYSTORE=file (keep the database key in a file beside the\n\
+                 database instead of the system keyring). Updates: docs/updates.md.",
+                env!("PLACECODE_DESK_VERSION")
+            );
+            return;
+        }
+        _ => {}
+    }
     // The desk's screens are flat pages. WebKitGTK's compositing (GPU layers, or software GL on
     // a laptop without a GPU driver) cost its web process half its memory: 133 MB against 67 MB
     // at the first screen (docs/BENCHMARKS.md). Set before WebKit starts; an IT office that

@@ -77,6 +77,10 @@ async fn an_installed_desk_is_set_up_from_an_empty_folder_and_uninstalls() -> We
     // As an IT office would: apt resolves the declared dependencies (here already present).
     as_root(&["apt-get", "install", "-y", "-qq", "--no-install-recommends", deb.to_str().expect("path")]);
     assert!(installed(), "dpkg does not list {PACKAGE} as installed");
+    // A fleet's script asks each laptop which version it runs, without a window.
+    let said = run(PROGRAM, &["--version"]);
+    assert!(said.status.success());
+    assert_eq!(text(&said).trim(), format!("placecode-desk {}", version()));
 
     // The menu entry names the program in Chinese and starts the installed binary.
     let entry = std::fs::read_to_string("/usr/share/applications/placecode-desk.desktop").expect("desktop entry");
