@@ -120,15 +120,31 @@ pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, acto
             format!("版本号必须高于已发布过的版本 {highest}（{} {}，撤回的也算）", format.as_str(), offered.arch),
         ));
     }
-    if let Some((_, last_key)) = published.first().filter(|(_, k)| *k != offered.key_id && !with.new_key) {
-        return Err(refuse(
-            "public_key",
-            format!(
-                "发布公钥 {} 与上一版所用的 {last_key} 不同：已安装的登记台只信任原来的公钥，会拒绝这个更新。\
-                 如确已更换发布密钥（须先为各登记台重新安装带新公钥的安装包），请加 --new-key",
-                offered.key_id
-            ),
-        ));
+    // The same release key as the last release: the key must verify that release's own package
+    // and signature. Its id alone proves nothing (a key's maker chooses it): a key made with the
+    // id of the desks' key was taken, and its release offered to every desk that asked by id.
+    if let Some((_, last_key)) = published.first() {
+        if !signed_last_release(pool, format, &offered.arch, &key).await? {
+            if *last_key == offered.key_id {
+                return Err(refuse(
+                    "public_key",
+                    format!(
+                        "发布公钥的编号 {last_key} 与上一版相同，却验证不了上一版的签名：不是同一把公钥。\
+                         登记台按编号认公钥，会拒绝用它签名的更新"
+                    ),
+                ));
+            }
+            if !with.new_key {
+                return Err(refuse(
+                    "public_key",
+                    format!(
+                        "发布公钥 {} 与上一版所用的 {last_key} 不同：已安装的登记台只信任原来的公钥，会拒绝这个更新。\
+                         如确已更换发布密钥（须先为各登记台重新安装带新公钥的安装包），请加 --new-key",
+                        offered.key_id
+                    ),
+                ));
+            }
+        }
     }
     offered.published_at = sqlx::query_scalar(
         "INSERT INTO desk_releases (format, arch, version, notes, signature, sha256, size, package, key_id)
@@ -149,6 +165,32 @@ pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, acto
     let what = serde_json::json!({ "file": offered.file_name(), "sha256": offered.sha256, "key_id": offered.key_id });
     crate::audit::write(pool, actor, "publish_release", what, 1).await?;
     Ok(offered)
+}
+
+/// Whether `key` verifies the package and signature of the release published last for this
+/// format and architecture (withdrawn or not).
+async fn signed_last_release(
+    pool: &PgPool,
+    format: PackageFormat,
+    arch: &str,
+    key: &release::PublicKey,
+) -> Result<bool> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM desk_releases WHERE format = $1 AND arch = $2 ORDER BY published_at DESC LIMIT 1"
+    ))
+    .bind(format.as_str())
+    .bind(arch)
+    .fetch_optional(pool)
+    .await?;
+    let Some(last) = row.and_then(Row::release) else { return Ok(false) };
+    let package: Vec<u8> =
+        sqlx::query_scalar("SELECT package FROM desk_releases WHERE format = $1 AND arch = $2 AND version = $3")
+            .bind(format.as_str())
+            .bind(arch)
+            .bind(&last.version)
+            .fetch_one(pool)
+            .await?;
+    Ok(release::Verifier::new(key, &last).and_then(|v| v.check(&mut &package[..])).is_ok())
 }
 
 /// Withdraws a published version (every format and architecture of it): desks that have not

@@ -112,12 +112,19 @@ pub fn parse_file_name(name: &str) -> Option<(PackageFormat, String, String)> {
     (arch_ok && version(v).is_ok()).then(|| (format, v.to_owned(), arch.to_owned()))
 }
 
-/// A release's version: semver (`1.2.0`, `1.3.0-rc.1`), at most 32 characters.
+/// A release's version: three numbers (`1.2.0`), at most 32 characters. No suffix (`-rc.1`,
+/// `+build`): the desk and the centre would order `1.3.0-rc.1` before `1.3.0` as semver does,
+/// but the system's package manager after it, so a desk that installed the candidate would be
+/// offered the release for ever and refused it as a downgrade.
 pub fn version(v: &str) -> Result<semver::Version> {
     if v.len() > 32 {
         return Err(Error::invalid("version", "版本号：过长"));
     }
-    semver::Version::parse(v).map_err(|_| Error::invalid("version", "版本号：格式不对（应如 1.2.0）"))
+    let parsed = semver::Version::parse(v).map_err(|_| Error::invalid("version", "版本号：格式不对（应如 1.2.0）"))?;
+    if !parsed.pre.is_empty() || !parsed.build.is_empty() {
+        return Err(Error::invalid("version", "版本号：只能是三段数字（如 1.2.0），不带 -rc 等后缀"));
+    }
+    Ok(parsed)
 }
 
 /// Whether `offered` is newer than `current` (a version that does not parse is never newer).
@@ -280,6 +287,9 @@ pub fn key_id(text: &str) -> Option<String> {
     Some(format!("{:016X}", u64::from_le_bytes(id)))
 }
 
+/// A release key's public half, as [`public_key`] reads it.
+pub type PublicKey = minisign_verify::PublicKey;
+
 /// The public key a desk trusts, from its file's text.
 pub fn public_key(text: &str) -> Result<minisign_verify::PublicKey> {
     minisign_text(text)
@@ -343,8 +353,8 @@ mod tests {
     #[test]
     fn file_names_round_trip_and_strangers_are_refused() {
         for (f, arch) in [(PackageFormat::Deb, "amd64"), (PackageFormat::Rpm, "x86_64")] {
-            let name = file_name(f, "1.2.0-rc.1", arch);
-            assert_eq!(parse_file_name(&name), Some((f, "1.2.0-rc.1".to_owned(), arch.to_owned())));
+            let name = file_name(f, "1.2.10", arch);
+            assert_eq!(parse_file_name(&name), Some((f, "1.2.10".to_owned(), arch.to_owned())));
         }
         assert_eq!(file_name(PackageFormat::Deb, "0.1.1", "amd64"), "placecode-desk_0.1.1_amd64.deb");
         assert_eq!(file_name(PackageFormat::Rpm, "0.1.1", "x86_64"), "placecode-desk-0.1.1-1.x86_64.rpm");
@@ -358,6 +368,10 @@ mod tests {
             "placecode-desk-0.1.1.x86_64.rpm",
             "placecode-desk_０.1.1_amd64.deb",
             "placecode-desk_0.1.1_amd64.deb'; DROP TABLE x;--",
+            // Suffixes the package manager orders otherwise than the desk would.
+            "placecode-desk_1.2.0-rc.1_amd64.deb",
+            "placecode-desk_0.1.10-1_amd64.deb",
+            "placecode-desk-1.2.0+b1-1.x86_64.rpm",
             "",
         ] {
             assert_eq!(parse_file_name(bad), None, "{bad}");
@@ -368,7 +382,14 @@ mod tests {
     fn newer_is_semver_and_nonsense_is_never_newer() {
         assert!(is_newer("0.1.0", "0.1.1"));
         assert!(is_newer("0.9.0", "0.10.0"));
-        assert!(is_newer("1.0.0-rc.1", "1.0.0"));
+        // Never a candidate before or after a release: no suffix is a version.
+        assert!(!is_newer("1.0.0-rc.1", "1.0.0"));
+        assert!(!is_newer("1.0.0", "1.0.1-rc.1"));
+        for suffixed in ["1.0.0-rc.1", "1.0.0+b1", "0.1.10-1"] {
+            let e = version(suffixed).unwrap_err();
+            assert_eq!((e.code(), e.fields()), ("invalid", vec!["version"]), "{suffixed}");
+            assert!(e.to_string().contains("三段数字"), "{e}");
+        }
         assert!(!is_newer("0.1.1", "0.1.1"));
         assert!(!is_newer("0.1.1", "0.1.0"));
         assert!(!is_newer("0.1.0", "9.9"));
