@@ -333,10 +333,11 @@ fn installed_key() -> Option<String> {
 /// The version of this program the package manager has installed.
 fn installed_version(format: PackageFormat) -> Option<String> {
     let out = match format {
-        PackageFormat::Deb => std::process::Command::new("dpkg-query")
+        // By their full paths: root's PATH is not what decides which version is installed.
+        PackageFormat::Deb => std::process::Command::new("/usr/bin/dpkg-query")
             .args(["-W", "-f=${Version}", placecode_core::release::PACKAGE])
             .output(),
-        PackageFormat::Rpm => std::process::Command::new("rpm")
+        PackageFormat::Rpm => std::process::Command::new("/usr/bin/rpm")
             .args(["-q", "--qf", "%{VERSION}", placecode_core::release::PACKAGE])
             .output(),
     }
@@ -352,9 +353,12 @@ fn install_as_root(file: &Path, signature: &str) -> Result<(), String> {
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let (format, version, arch) = placecode_core::release::parse_file_name(name).ok_or("更新包的文件名不对，已拒绝")?;
     // A regular file, not a link, a pipe (which would hold this root process for ever) or a
-    // device.
-    if !std::fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_file()) {
-        return Err("无法读取下载的更新包（应为一个普通文件），已拒绝".to_owned());
+    // device; no larger than the centre publishes (root copies it before reading it).
+    let too_large = placecode_core::release::MAX_PACKAGE_BYTES;
+    match std::fs::symlink_metadata(file) {
+        Ok(m) if m.file_type().is_file() && m.len() <= too_large => {}
+        Ok(m) if m.file_type().is_file() => return Err("更新包过大，不是发布的安装包，已拒绝".to_owned()),
+        _ => return Err("无法读取下载的更新包（应为一个普通文件），已拒绝".to_owned()),
     }
     let key_text = installed_key().ok_or("本机没有发布公钥，不能安装更新")?;
     let key = placecode_core::release::public_key(&key_text).map_err(|e| e.to_string())?;
@@ -362,22 +366,23 @@ fn install_as_root(file: &Path, signature: &str) -> Result<(), String> {
     if !placecode_core::release::is_newer(&installed, &version) {
         return Err(format!("更新包的版本 {version} 不比已安装的 {installed} 新，已拒绝"));
     }
+    // The signature read, and matched to this key, file and version, before anything is copied.
+    let release = Release {
+        version: version.clone(),
+        format,
+        arch,
+        notes: String::new(),
+        published_at: chrono::Utc::now(),
+        size: 0,
+        sha256: String::new(),
+        signature: signature.to_owned(),
+        key_id: String::new(),
+    };
+    let verifier = placecode_core::release::Verifier::new(&key, &release).map_err(|e| e.to_string())?;
     let dir = root_only_dir().map_err(|e| format!("无法准备安装目录：{e}"))?;
     let result = (|| {
         let copy = dir.join(name);
-        std::fs::copy(file, &copy).map_err(|_| "无法读取下载的更新包".to_owned())?;
-        let release = Release {
-            version: version.clone(),
-            format,
-            arch,
-            notes: String::new(),
-            published_at: chrono::Utc::now(),
-            size: 0,
-            sha256: String::new(),
-            signature: signature.to_owned(),
-            key_id: String::new(),
-        };
-        let verifier = placecode_core::release::Verifier::new(&key, &release).map_err(|e| e.to_string())?;
+        copy_at_most(file, &copy, too_large)?;
         let mut read = std::fs::File::open(&copy).map_err(|_| "无法读取更新包".to_owned())?;
         verifier.check(&mut read).map_err(|e| e.to_string())?;
         placecode_core::release::check_package_file(format, &copy, &version).map_err(|e| e.to_string())?;
@@ -405,6 +410,32 @@ fn install_as_root(file: &Path, signature: &str) -> Result<(), String> {
     result
 }
 
+/// Copies `from` to the new file `to`, refusing it past `limit` bytes (a file that grows
+/// while it is copied).
+fn copy_at_most(from: &Path, to: &Path, limit: u64) -> Result<(), String> {
+    use std::io::Read;
+    let unreadable = |_| "无法读取下载的更新包".to_owned();
+    let mut out = std::fs::OpenOptions::new().write(true).create_new(true).open(to).map_err(unreadable)?;
+    let copied = std::io::copy(&mut std::fs::File::open(from).map_err(unreadable)?.take(limit + 1), &mut out)
+        .map_err(unreadable)?;
+    if copied > limit {
+        return Err("更新包过大，不是发布的安装包，已拒绝".to_owned());
+    }
+    Ok(())
+}
+
+/// Folders of installs that ended without removing theirs (the step killed, the machine off),
+/// older than an install takes.
+fn remove_stale(parent: &Path) {
+    let stale = std::time::Duration::from_secs(3600);
+    for entry in std::fs::read_dir(parent).into_iter().flatten().flatten() {
+        let old = entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok());
+        if entry.file_name().to_string_lossy().starts_with("update-") && old.is_some_and(|age| age > stale) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// A new folder under /var/cache/placecode-desk that only root can write (its parent made so,
 /// a link or a folder of someone else's refused).
 fn root_only_dir() -> std::io::Result<PathBuf> {
@@ -426,6 +457,7 @@ fn root_only_dir() -> std::io::Result<PathBuf> {
         }
         std::fs::set_permissions(&parent, std::fs::Permissions::from_mode(0o700))?;
     }
+    remove_stale(&parent);
     let mut id = [0u8; 8];
     getrandom::getrandom(&mut id).map_err(|e| std::io::Error::other(e.to_string()))?;
     let dir = parent.join(format!("update-{}", id.iter().map(|b| format!("{b:02x}")).collect::<String>()));

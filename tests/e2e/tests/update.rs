@@ -73,6 +73,9 @@ async fn a_desk_updates_itself_from_its_centre_and_refuses_a_changed_package() -
     bytes[at] ^= 1;
     std::fs::write(&swapped, &bytes).expect("swapped copy");
     let helper = |file: &Path| run(PROGRAM, &["--install-update", file.to_str().expect("path"), signature.trim()]);
+    // A folder left by an install killed hours ago goes with the next install.
+    as_root(&["mkdir", "-p", "-m", "0700", "/var/cache/placecode-desk/update-0000000000000000"]);
+    as_root(&["touch", "-d", "2 hours ago", "/var/cache/placecode-desk/update-0000000000000000"]);
     let out = helper(&swapped);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(text(&out).contains("签名验证失败"), "{}", text(&out));
@@ -85,6 +88,15 @@ async fn a_desk_updates_itself_from_its_centre_and_refuses_a_changed_package() -
     let out = helper(&fifo);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(text(&out).contains("普通文件"), "{}", text(&out));
+    // A file larger than any release (sparse: 300 MB and a byte, nothing on disk) is refused
+    // before root copies a byte of it.
+    let huge = dir.path().join("huge").join(next_deb.file_name().expect("name"));
+    std::fs::create_dir_all(huge.parent().expect("parent")).expect("dir");
+    let file = std::fs::File::create(&huge).expect("huge");
+    file.set_len(placecode_core::release::MAX_PACKAGE_BYTES + 1).expect("sparse");
+    let out = helper(&huge);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(text(&out).contains("过大"), "{}", text(&out));
     assert_eq!(installed_version(), current);
     assert!(std::fs::read_dir("/var/cache/placecode-desk").map(|d| d.count()).unwrap_or(0) == 0, "no copy is left");
 
