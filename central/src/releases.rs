@@ -52,7 +52,8 @@ pub struct Publication<'a> {
 /// Publishes `package` (named as the bundler names it) with its signature, after checking: the
 /// signature with the release key; the package's own name and version against its file name;
 /// a version newer than every one ever published for its format and architecture (withdrawn
-/// ones too); the same release key as the last release unless `new_key`.
+/// ones too); the same release key as the last release of any format and architecture unless
+/// `new_key` (and never a key that only carries that key's id).
 pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, actor: &Actor) -> Result<Release> {
     let name = package.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let (format, version, arch) = release::parse_file_name(name).ok_or_else(|| {
@@ -101,30 +102,28 @@ pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, acto
         .and_then(|v| v.check(&mut &bytes[..]))
         .map_err(|e| refused("signature", e))?;
     release::check_package(format, &bytes, &offered.version).map_err(|e| refused("package", e))?;
-    // Every version ever published for this format and architecture, newest first, with the key
-    // each was signed with.
-    let published: Vec<(String, String)> = sqlx::query_as(
-        "SELECT version, key_id FROM desk_releases WHERE format = $1 AND arch = $2 ORDER BY published_at DESC",
-    )
-    .bind(format.as_str())
-    .bind(&offered.arch)
-    .fetch_all(pool)
-    .await?;
-    if let Some((highest, _)) = published
-        .iter()
-        .filter(|(v, _)| !release::is_newer(v, &offered.version))
-        .max_by_key(|(v, _)| release::version(v).ok())
+    // Every version ever published for this format and architecture.
+    let published: Vec<String> =
+        sqlx::query_scalar("SELECT version FROM desk_releases WHERE format = $1 AND arch = $2")
+            .bind(format.as_str())
+            .bind(&offered.arch)
+            .fetch_all(pool)
+            .await?;
+    if let Some(highest) =
+        published.iter().filter(|v| !release::is_newer(v, &offered.version)).max_by_key(|v| release::version(v).ok())
     {
         return Err(refuse(
             "package",
             format!("版本号必须高于已发布过的版本 {highest}（{} {}，撤回的也算）", format.as_str(), offered.arch),
         ));
     }
-    // The same release key as the last release: the key must verify that release's own package
-    // and signature. Its id alone proves nothing (a key's maker chooses it): a key made with the
-    // id of the desks' key was taken, and its release offered to every desk that asked by id.
-    if let Some((_, last_key)) = published.first() {
-        if !signed_last_release(pool, format, &offered.arch, &key).await? {
+    // The same release key as the last release of any format and architecture (the desks trust
+    // one key): the key must verify that release's own package and signature. Its id alone
+    // proves nothing (a key's maker chooses it): a key made with the id of the desks' key was
+    // taken, and its release offered to every desk that asked by id; checked per format and
+    // architecture, the first release for arm64 took any key.
+    if let Some(last_key) = last_release_key(pool).await? {
+        if !signed_last_release(pool, &key).await? {
             if *last_key == offered.key_id {
                 return Err(refuse(
                     "public_key",
@@ -167,26 +166,26 @@ pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, acto
     Ok(offered)
 }
 
-/// Whether `key` verifies the package and signature of the release published last for this
-/// format and architecture (withdrawn or not).
-async fn signed_last_release(
-    pool: &PgPool,
-    format: PackageFormat,
-    arch: &str,
-    key: &release::PublicKey,
-) -> Result<bool> {
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM desk_releases WHERE format = $1 AND arch = $2 ORDER BY published_at DESC LIMIT 1"
-    ))
-    .bind(format.as_str())
-    .bind(arch)
-    .fetch_optional(pool)
-    .await?;
+/// The id of the key the release published last (any format and architecture, withdrawn or
+/// not) was signed with.
+async fn last_release_key(pool: &PgPool) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT key_id FROM desk_releases ORDER BY published_at DESC LIMIT 1")
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// Whether `key` verifies the package and signature of the release published last (any format
+/// and architecture, withdrawn or not).
+async fn signed_last_release(pool: &PgPool, key: &release::PublicKey) -> Result<bool> {
+    let row: Option<Row> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM desk_releases ORDER BY published_at DESC LIMIT 1"))
+            .fetch_optional(pool)
+            .await?;
     let Some(last) = row.and_then(Row::release) else { return Ok(false) };
     let package: Vec<u8> =
         sqlx::query_scalar("SELECT package FROM desk_releases WHERE format = $1 AND arch = $2 AND version = $3")
-            .bind(format.as_str())
-            .bind(arch)
+            .bind(last.format.as_str())
+            .bind(&last.arch)
             .bind(&last.version)
             .fetch_one(pool)
             .await?;

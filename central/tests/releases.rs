@@ -167,6 +167,16 @@ async fn a_signed_release_reaches_a_desk_and_nothing_else_does(pool: PgPool) {
         let forged = releases::publish(&pool, &v012, &with, &actor).await.map_err(refusal).unwrap_err();
         assert!(forged.starts_with("invalid") && forged.contains("不是同一把公钥"), "{forged}");
     }
+    // Nor as the first release of another architecture: the desks trust one key for all.
+    let arm = tmp.path().join("arm");
+    std::fs::create_dir_all(&arm).unwrap();
+    let arm64 = arm.join("placecode-desk_0.1.2_arm64.deb");
+    std::fs::rename(deb(&arm, "0.1.2", "0.1.2", 4096), &arm64).unwrap();
+    sign(&other_secret, &arm64);
+    with_key_number(&arm.join("placecode-desk_0.1.2_arm64.deb.sig"), genuine_id);
+    let with = releases::Publication { signature: None, public_key: &forged_public, notes: "", new_key: false };
+    let forged = releases::publish(&pool, &arm64, &with, &actor).await.map_err(refusal).unwrap_err();
+    assert!(forged.contains("不是同一把公钥"), "{forged}");
     sign(&secret, &v012);
     let mut bytes = std::fs::read(&v012).unwrap();
     let last = bytes.len() - 100;
