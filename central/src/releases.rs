@@ -117,32 +117,33 @@ pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, acto
             format!("版本号必须高于已发布过的版本 {highest}（{} {}，撤回的也算）", format.as_str(), offered.arch),
         ));
     }
+    // A key id names one key for good: a key must verify the last release ever signed under its
+    // id, `--new-key` or not. The id alone proves nothing (a key's maker chooses it): a key made
+    // with the desks' key's id was taken, and its release offered to every desk asking by id,
+    // first as the last release's key, then as another architecture's first release, then with
+    // `--new-key` after a throw-away key's release.
+    if signed_last_release(pool, &key, &offered.key_id).await? == Some(false) {
+        return Err(refuse(
+            "public_key",
+            format!(
+                "发布公钥的编号 {} 已被此前发布的版本使用，但这把公钥验证不了那一版的签名：不是同一把公钥。\
+                 登记台按编号认公钥，会拒绝用它签名的更新",
+                offered.key_id
+            ),
+        ));
+    }
     // The same release key as the last release of any format and architecture (the desks trust
-    // one key): the key must verify that release's own package and signature. Its id alone
-    // proves nothing (a key's maker chooses it): a key made with the id of the desks' key was
-    // taken, and its release offered to every desk that asked by id; checked per format and
-    // architecture, the first release for arm64 took any key.
+    // one key), unless the publisher says the key changed on purpose.
     if let Some(last_key) = last_release_key(pool).await? {
-        if !signed_last_release(pool, &key).await? {
-            if *last_key == offered.key_id {
-                return Err(refuse(
-                    "public_key",
-                    format!(
-                        "发布公钥的编号 {last_key} 与上一版相同，却验证不了上一版的签名：不是同一把公钥。\
-                         登记台按编号认公钥，会拒绝用它签名的更新"
-                    ),
-                ));
-            }
-            if !with.new_key {
-                return Err(refuse(
-                    "public_key",
-                    format!(
-                        "发布公钥 {} 与上一版所用的 {last_key} 不同：已安装的登记台只信任原来的公钥，会拒绝这个更新。\
-                         如确已更换发布密钥（须先为各登记台重新安装带新公钥的安装包），请加 --new-key",
-                        offered.key_id
-                    ),
-                ));
-            }
+        if last_key != offered.key_id && !with.new_key {
+            return Err(refuse(
+                "public_key",
+                format!(
+                    "发布公钥 {} 与上一版所用的 {last_key} 不同：已安装的登记台只信任原来的公钥，会拒绝这个更新。\
+                     如确已更换发布密钥（须先为各登记台重新安装带新公钥的安装包），请加 --new-key",
+                    offered.key_id
+                ),
+            ));
         }
     }
     offered.published_at = sqlx::query_scalar(
@@ -161,7 +162,12 @@ pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, acto
     .fetch_one(pool)
     .await?;
     tracing::info!(version = %offered.version, format = format.as_str(), arch = %offered.arch, "desk release published");
-    let what = serde_json::json!({ "file": offered.file_name(), "sha256": offered.sha256, "key_id": offered.key_id });
+    let what = serde_json::json!({
+        "file": offered.file_name(),
+        "sha256": offered.sha256,
+        "key_id": offered.key_id,
+        "new_key": with.new_key,
+    });
     crate::audit::write(pool, actor, "publish_release", what, 1).await?;
     Ok(offered)
 }
@@ -174,14 +180,16 @@ async fn last_release_key(pool: &PgPool) -> Result<Option<String>> {
         .await?)
 }
 
-/// Whether `key` verifies the package and signature of the release published last (any format
-/// and architecture, withdrawn or not).
-async fn signed_last_release(pool: &PgPool, key: &release::PublicKey) -> Result<bool> {
-    let row: Option<Row> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM desk_releases ORDER BY published_at DESC LIMIT 1"))
-            .fetch_optional(pool)
-            .await?;
-    let Some(last) = row.and_then(Row::release) else { return Ok(false) };
+/// Whether `key` verifies the package and signature of the release published last under the key
+/// id `id` (any format and architecture, withdrawn or not); `None` when none was.
+async fn signed_last_release(pool: &PgPool, key: &release::PublicKey, id: &str) -> Result<Option<bool>> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM desk_releases WHERE key_id = $1 ORDER BY published_at DESC LIMIT 1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let Some(last) = row.and_then(Row::release) else { return Ok(None) };
     let package: Vec<u8> =
         sqlx::query_scalar("SELECT package FROM desk_releases WHERE format = $1 AND arch = $2 AND version = $3")
             .bind(last.format.as_str())
@@ -189,7 +197,7 @@ async fn signed_last_release(pool: &PgPool, key: &release::PublicKey) -> Result<
             .bind(&last.version)
             .fetch_one(pool)
             .await?;
-    Ok(release::Verifier::new(key, &last).and_then(|v| v.check(&mut &package[..])).is_ok())
+    Ok(Some(release::Verifier::new(key, &last).and_then(|v| v.check(&mut &package[..])).is_ok()))
 }
 
 /// Withdraws a published version (every format and architecture of it): desks that have not

@@ -298,6 +298,16 @@ async fn a_signed_release_reaches_a_desk_and_nothing_else_does(pool: PgPool) {
     let other_id = placecode_core::release::key_id(&std::fs::read_to_string(&other_public).unwrap());
     let for_new_key = desk.engine.latest_release(PackageFormat::Deb, other_id.as_deref()).await.unwrap();
     assert_eq!(for_new_key.map(|r| r.version).as_deref(), Some("1.0.0"));
+    // After another key's release, a key forged with the first key's id, said on purpose to be
+    // new: still refused, since that id names the first key for good (a re-trial published a
+    // throw-away key's release first, then the forged one with --new-key).
+    let v101 = package(tmp.path(), "1.0.1", 4096);
+    sign(&other_secret, &v101);
+    with_key_number(&v101.with_file_name("placecode-desk_1.0.1_amd64.deb.sig"), genuine_id);
+    let with = releases::Publication { signature: None, public_key: &forged_public, notes: "", new_key: true };
+    let forged = releases::publish(&pool, &v101, &with, &actor).await.map_err(refusal).unwrap_err();
+    assert!(forged.contains("不是同一把公钥"), "{forged}");
+    assert!(desk.engine.latest_release(PackageFormat::Deb, key_id.as_deref()).await.unwrap().is_none());
     let audited =
         common::count(&pool, "SELECT count(*) FROM audit_log WHERE action IN ('publish_release', 'withdraw_release')")
             .await;
