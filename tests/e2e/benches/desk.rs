@@ -4,7 +4,8 @@
 //!   already declared; each run a new process; the median and the worst of the runs.
 //! - memory: the proportional set size (PSS) of every process of the desk (the program, WebKit's
 //!   web and network processes) while a clerk checks people in by scanning their ID numbers,
-//!   read every minute for `PLACECODE_BENCH_MINUTES` (60; the goal: at most 300 MB after an hour).
+//!   read every minute for `PLACECODE_BENCH_MINUTES` (60; the goal: at most 300 MB after an hour),
+//!   as fast as the desk answers or, with `PLACECODE_BENCH_EVERY_MS`, at a door's pace.
 //!
 //! Baseline in the same run: the same start-up of the debug build (`target/debug`).
 
@@ -112,6 +113,23 @@ async fn elements(desk: &DeskApp) -> WebDriverResult<u64> {
     Ok(n.json().as_u64().unwrap_or(0))
 }
 
+/// Waits until the result screen is shown (`shown`) or gone: one script that watches the page
+/// and answers once, handing no element back to the driver. (Asking every few milliseconds
+/// instead ran scripts in the page by the dozen for each check-in.)
+async fn wait_for_result(desk: &DeskApp, shown: bool) -> WebDriverResult<()> {
+    let script = r#"
+        const [shown, done] = arguments;
+        const now = () => (document.querySelector("[data-testid='result-screen']") !== null) === shown;
+        if (now()) { done(true); return; }
+        const seen = new MutationObserver(() => { if (now()) { seen.disconnect(); done(true); } });
+        seen.observe(document.body, { childList: true, subtree: true });
+        setTimeout(() => { seen.disconnect(); done(now()); }, 20000);
+    "#;
+    let on = desk.driver.execute_async(script, vec![serde_json::json!(shown)]).await?;
+    assert_eq!(on.json().as_bool(), Some(true), "the result screen was not {}", if shown { "shown" } else { "closed" });
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> WebDriverResult<()> {
     let release = target_dir().join("release/placecode-desk");
@@ -151,13 +169,42 @@ async fn main() -> WebDriverResult<()> {
     let mut next_report = Instant::now() + Duration::from_secs(60);
     let mut done = 0usize;
     let mut peak = 0;
+    // As a scanner types: keystrokes to the focused box, the screen read by a script. Finding
+    // elements through WebDriver instead (`PLACECODE_BENCH_FIND=1`, the earlier loop) keeps a
+    // reference to every element found in the page for as long as it is open, the result
+    // screens thrown away included: the page then grows by what the driver holds.
+    let find = std::env::var("PLACECODE_BENCH_FIND").is_ok_and(|v| v == "1");
+    println!(
+        "driven by {}",
+        if find { "elements found through WebDriver" } else { "keystrokes, the screen read by a script" }
+    );
+    // `PLACECODE_BENCH_EVERY_MS=5000`: a check-in every five seconds, as at a busy door (720 in
+    // the hour); unset, as fast as the desk answers (about 12,000 in the hour).
+    let every = std::env::var("PLACECODE_BENCH_EVERY_MS").ok().and_then(|m| m.parse().ok()).map(Duration::from_millis);
+    match every {
+        Some(e) => println!("paced: a check-in every {} ms", e.as_millis()),
+        None => println!("paced: as fast as the desk answers"),
+    }
+    desk.testid("checkin-input").await?.click().await?;
+    let mut next_due = Instant::now();
     while Instant::now() < end {
+        if let Some(e) = every {
+            tokio::time::sleep_until(next_due.into()).await;
+            next_due += e;
+        }
         let id = &people[done % people.len()];
-        desk.keys("checkin-input", format!("{id}\u{E007}")).await?;
-        desk.testid("result-screen").await?;
-        desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
-        while !desk.all_testid("result-screen").await?.is_empty() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        if find {
+            desk.keys("checkin-input", format!("{id}\u{E007}")).await?;
+            desk.testid("result-screen").await?;
+            desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
+            while !desk.all_testid("result-screen").await?.is_empty() {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        } else {
+            desk.driver.action_chain().send_keys(format!("{id}\u{E007}")).perform().await?;
+            wait_for_result(&desk, true).await?;
+            desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
+            wait_for_result(&desk, false).await?;
         }
         done += 1;
         if Instant::now() >= next_report {
