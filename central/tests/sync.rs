@@ -227,6 +227,34 @@ async fn a_code_sent_again_for_another_venue_is_refused_and_old_keys_codes_are_r
 }
 
 #[sqlx::test]
+async fn a_visit_naming_another_venues_code_is_refused(pool: PgPool) {
+    let s = Server::start(pool.clone()).await;
+    let mut desk = s.desk(&["gulou"], &[]).await;
+    let (a, code_a) = desk.venue_with_code("鼓楼超市", CodeKind::General).await;
+    let (b, code_b) = desk.venue_with_code("鼓楼饭店", CodeKind::General).await;
+    let now = Utc::now();
+    let visit = |venue: Uuid, code: Option<&str>, seed: u64| {
+        let mut r = visit_record(venue, &resident_id(seed), "张三", now);
+        if let Some(c) = code {
+            r.body["code"] = json!(c);
+        }
+        r
+    };
+    // A code not yet on record (its record may come later) is taken, as is the venue's own.
+    let unseen = desk.key.sign(CodeKind::General, 434_343);
+    let res = desk
+        .push(&[visit(a, Some(&code_b), 1), visit(a, Some(&code_a), 2), visit(b, Some(&unseen), 3), visit(b, None, 4)])
+        .await;
+    let statuses: Vec<_> = res.results.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [PushStatus::Rejected, PushStatus::Stored, PushStatus::Stored, PushStatus::Stored], "{res:?}");
+    assert_eq!(res.results[0].field.as_deref(), Some("code"), "{res:?}");
+    assert!(res.results[0].reason.as_deref().unwrap().contains("属于其他场所"), "{res:?}");
+    let stored: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM visits WHERE venue_id = $1").bind(a).fetch_one(&pool).await.unwrap();
+    assert_eq!(stored, 1, "only the visit with its own venue's code");
+}
+
+#[sqlx::test]
 async fn one_code_per_place_city_wide(pool: PgPool) {
     let s = Server::start(pool.clone()).await;
     let mut a = s.desk(&["gulou"], &[]).await;

@@ -77,11 +77,13 @@ impl<'a> Context<'a> {
         .collect();
         let named_codes: Vec<String> = items
             .iter()
-            .filter(|(_, it)| matches!(it.record.kind, RecordKind::Code | RecordKind::CodeRevoked))
+            .filter(|(_, it)| matches!(it.record.kind, RecordKind::Code | RecordKind::CodeRevoked | RecordKind::Visit))
             .filter_map(|(_, it)| {
                 it.record.body.get("code")?.as_str().and_then(|c| placecode_core::code::parse(c).ok())
             })
             .map(|p| p.code)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
             .collect();
         let known_codes =
             sqlx::query_as::<_, (String, Uuid, Uuid)>("SELECT code, venue_id, desk_id FROM codes WHERE code = ANY($1)")
@@ -197,6 +199,13 @@ impl<'a> Context<'a> {
             Body::Visit(b) => {
                 let checked = sync::check_visit(&b, now)?;
                 self.may_write(checked.venue)?;
+                // The code a visit names is one of its own venue's (a trial's visit named another
+                // venue's code). A code the centre has not yet heard of is taken: its record may
+                // come in a later batch, and a visit is never lost over the code it names.
+                let code = b.code.as_deref().and_then(|c| placecode_core::code::parse(c).ok());
+                if code.is_some_and(|c| self.known_codes.get(&c.code).is_some_and(|(v, _)| *v != checked.venue)) {
+                    return Err(sync::refuse("code", "所填场所码属于其他场所，不是本次登记场所的码"));
+                }
                 Ok(Valid::Visit(Box::new((*b, checked))))
             }
             Body::Incident(b) => {
