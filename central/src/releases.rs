@@ -101,7 +101,7 @@ pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, acto
     release::Verifier::new(&key, &offered)
         .and_then(|v| v.check(&mut &bytes[..]))
         .map_err(|e| refused("signature", e))?;
-    release::check_package(format, &bytes, &offered.version).map_err(|e| refused("package", e))?;
+    release::check_package(format, &bytes, &offered.version, &offered.arch).map_err(|e| refused("package", e))?;
     // Every version ever published for this format and architecture.
     let published: Vec<String> =
         sqlx::query_scalar("SELECT version FROM desk_releases WHERE format = $1 AND arch = $2")

@@ -75,11 +75,16 @@ fn package(dir: &Path, version: &str, len: usize) -> PathBuf {
 
 /// As [`package`], the file named for `named` while the package inside is `version`.
 fn deb(dir: &Path, version: &str, named: &str, len: usize) -> PathBuf {
-    let root = dir.join(format!("root-{named}"));
+    deb_for(dir, version, named, PackageFormat::Deb.this_arch(), len)
+}
+
+/// A package built for `arch` (its control data and its file name).
+fn deb_for(dir: &Path, version: &str, named: &str, arch: &str, len: usize) -> PathBuf {
+    let root = dir.join(format!("root-{named}-{arch}"));
     std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
     std::fs::create_dir_all(root.join("usr/share/placecode-desk")).unwrap();
     let control = format!(
-        "Package: placecode-desk\nVersion: {version}\nArchitecture: amd64\nMaintainer: placecode\nDescription: test\n"
+        "Package: placecode-desk\nVersion: {version}\nArchitecture: {arch}\nMaintainer: placecode\nDescription: test\n"
     );
     std::fs::write(root.join("DEBIAN/control"), control).unwrap();
     let mut x: u64 = 0x2545_f491_4f6c_dd1d;
@@ -92,7 +97,7 @@ fn deb(dir: &Path, version: &str, named: &str, len: usize) -> PathBuf {
         })
         .collect();
     std::fs::write(root.join("usr/share/placecode-desk/payload"), bytes).unwrap();
-    let path = dir.join(placecode_core::release::file_name(PackageFormat::Deb, named, PackageFormat::Deb.this_arch()));
+    let path = dir.join(placecode_core::release::file_name(PackageFormat::Deb, named, arch));
     let ok = Command::new("dpkg-deb")
         .args(["--root-owner-group", "-Zgzip", "--build"])
         .arg(&root)
@@ -170,8 +175,7 @@ async fn a_signed_release_reaches_a_desk_and_nothing_else_does(pool: PgPool) {
     // Nor as the first release of another architecture: the desks trust one key for all.
     let arm = tmp.path().join("arm");
     std::fs::create_dir_all(&arm).unwrap();
-    let arm64 = arm.join("placecode-desk_0.1.2_arm64.deb");
-    std::fs::rename(deb(&arm, "0.1.2", "0.1.2", 4096), &arm64).unwrap();
+    let arm64 = deb_for(&arm, "0.1.2", "0.1.2", "arm64", 4096);
     sign(&other_secret, &arm64);
     with_key_number(&arm.join("placecode-desk_0.1.2_arm64.deb.sig"), genuine_id);
     let with = releases::Publication { signature: None, public_key: &forged_public, notes: "", new_key: false };
@@ -197,6 +201,16 @@ async fn a_signed_release_reaches_a_desk_and_nothing_else_does(pool: PgPool) {
     sign(&secret, &renamed_version);
     let inside = publish(renamed_version, public.clone()).await.map_err(refusal).unwrap_err();
     assert!(inside.contains("安装包内是 placecode-desk 0.1.1"), "{inside}");
+    // A package renamed to another architecture (a trial's amd64 package published as `_i386`,
+    // and `_AMD64` as a slot of its own): its own control data says otherwise.
+    for arch in ["i386", "AMD64"] {
+        let other = tmp.path().join(format!("placecode-desk_0.1.4_{arch}.deb"));
+        let built = deb(tmp.path(), "0.1.4", "0.1.4", 4096);
+        std::fs::rename(&built, &other).unwrap();
+        sign(&secret, &other);
+        let renamed_arch = publish(other, public.clone()).await.map_err(refusal).unwrap_err();
+        assert!(renamed_arch.contains("安装包内的架构是 amd64"), "{renamed_arch}");
+    }
     let noise = tmp.path().join("placecode-desk_0.1.5_amd64.deb");
     std::fs::write(&noise, vec![7u8; 5000]).unwrap();
     sign(&secret, &noise);

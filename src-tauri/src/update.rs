@@ -370,7 +370,7 @@ fn install_as_root(file: &Path, signature: &str) -> Result<(), String> {
     let release = Release {
         version: version.clone(),
         format,
-        arch,
+        arch: arch.clone(),
         notes: String::new(),
         published_at: chrono::Utc::now(),
         size: 0,
@@ -385,7 +385,7 @@ fn install_as_root(file: &Path, signature: &str) -> Result<(), String> {
         copy_at_most(file, &copy, too_large)?;
         let mut read = std::fs::File::open(&copy).map_err(|_| "无法读取更新包".to_owned())?;
         verifier.check(&mut read).map_err(|e| e.to_string())?;
-        placecode_core::release::check_package_file(format, &copy, &version).map_err(|e| e.to_string())?;
+        placecode_core::release::check_package_file(format, &copy, &version, &arch).map_err(|e| e.to_string())?;
         let tool: &[&str] = match format {
             PackageFormat::Deb => &["/usr/bin/apt-get", "install", "-y", "--no-install-recommends"],
             PackageFormat::Rpm if Path::new("/usr/bin/dnf").exists() => &["/usr/bin/dnf", "install", "-y"],

@@ -153,56 +153,80 @@ pub const FIELDS_WITHIN: usize = 1 << 20;
 /// The package's own name and version, read from its first bytes (at least [`FIELDS_WITHIN`]
 /// of them, or the whole file): a .deb's `control` file (in `control.tar.gz`, as Tauri's bundler
 /// writes it), an .rpm's main header. `None` when the bytes are not such a package.
-pub fn package_fields(format: PackageFormat, bytes: &[u8]) -> Option<(String, String)> {
+pub fn package_fields(format: PackageFormat, bytes: &[u8]) -> Option<Fields> {
     match format {
         PackageFormat::Deb => deb_fields(bytes),
         PackageFormat::Rpm => rpm_fields(bytes),
     }
 }
 
+/// What a package's own control data says it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fields {
+    pub package: String,
+    pub version: String,
+    /// As the file name spells it (`amd64` in a .deb, `x86_64` in an .rpm).
+    pub arch: String,
+}
+
 /// The rule the centre (at publication) and the desk (before installing) hold a package to:
-/// its own control data names this program and `version`. A file renamed instead of rebuilt
-/// would otherwise be installed and then offered again, for ever.
-pub fn check_package(format: PackageFormat, head: &[u8], version: &str) -> Result<()> {
+/// its own control data names this program, `version` and `arch` (as its file name does). A
+/// file renamed instead of rebuilt would otherwise be installed and then offered again, for
+/// ever, or offered to desks of another architecture.
+pub fn check_package(format: PackageFormat, head: &[u8], version: &str, arch: &str) -> Result<()> {
     match package_fields(format, head) {
-        Some((p, v)) if p == PACKAGE && v == version => Ok(()),
-        Some((p, v)) => Err(refused(&format!(
-            "安装包内是 {p} {v}，与发布的 {PACKAGE} {version} 不符：请用新版本号重新打包，不要只改文件名"
+        Some(f) if f.package == PACKAGE && f.version == version && f.arch == arch => Ok(()),
+        Some(f) if f.package == PACKAGE && f.version == version => Err(refused(&format!(
+            "安装包内的架构是 {}，与文件名的 {arch} 不符：请保留打包时的文件名，不要改名",
+            f.arch
         ))),
-        None => Err(refused(&format!("这不是登记台的 {} 安装包（读不出其中的包名和版本）", format.as_str()))),
+        Some(f) => Err(refused(&format!(
+            "安装包内是 {} {}，与发布的 {PACKAGE} {version} 不符：请用新版本号重新打包，不要只改文件名",
+            f.package, f.version
+        ))),
+        None => match deb_control_member(head) {
+            Some(name) if format == PackageFormat::Deb && name != "control.tar.gz" => Err(refused(&format!(
+                "安装包的控制信息是 {name}，只收打包工具（make bundle）生成的 control.tar.gz 格式：请用 make bundle 重新打包"
+            ))),
+            _ => Err(refused(&format!("这不是登记台的 {} 安装包（读不出其中的包名和版本）", format.as_str()))),
+        },
     }
 }
 
 /// [`check_package`] on a file (its first [`FIELDS_WITHIN`] bytes).
-pub fn check_package_file(format: PackageFormat, path: &std::path::Path, version: &str) -> Result<()> {
+pub fn check_package_file(format: PackageFormat, path: &std::path::Path, version: &str, arch: &str) -> Result<()> {
     use std::io::Read;
     let mut head = Vec::new();
     std::fs::File::open(path)?.take(FIELDS_WITHIN as u64).read_to_end(&mut head)?;
-    check_package(format, &head, version)
+    check_package(format, &head, version, arch)
 }
 
-/// ar archive (`!<arch>`): 60-byte member headers, the size in decimal at 48..58.
-fn deb_fields(bytes: &[u8]) -> Option<(String, String)> {
-    use std::io::Read;
-    let mut at = b"!<arch>\n".len();
-    if !bytes.starts_with(b"!<arch>\n") {
-        return None;
-    }
-    while at + 60 <= bytes.len() {
-        let header = &bytes[at..at + 60];
+/// The members of an ar archive (`!<arch>`): 60-byte headers, the size in decimal at 48..58.
+fn ar_members(bytes: &[u8]) -> impl Iterator<Item = (&str, &[u8])> {
+    let mut at = if bytes.starts_with(b"!<arch>\n") { b"!<arch>\n".len() } else { bytes.len() };
+    std::iter::from_fn(move || {
+        let header = bytes.get(at..at + 60)?;
         let name = std::str::from_utf8(&header[..16]).ok()?.trim_end().trim_end_matches('/');
         let size: usize = std::str::from_utf8(&header[48..58]).ok()?.trim().parse().ok()?;
         let data = bytes.get(at + 60..at + 60 + size)?;
-        if name == "control.tar.gz" {
-            let mut tar = Vec::new();
-            flate2::read::GzDecoder::new(data).take(FIELDS_WITHIN as u64).read_to_end(&mut tar).ok()?;
-            let control = tar_member(&tar, "control")?;
-            let field = |key: &str| control.lines().find_map(|l| l.strip_prefix(key).map(|v| v.trim().to_owned()));
-            return Some((field("Package:")?, field("Version:")?));
-        }
         at += 60 + size + size % 2;
-    }
-    None
+        Some((name, data))
+    })
+}
+
+/// The name of a .deb's control archive (`control.tar.gz`, `.xz`, `.zst`).
+fn deb_control_member(bytes: &[u8]) -> Option<&str> {
+    ar_members(bytes).map(|(name, _)| name).find(|name| name.starts_with("control.tar"))
+}
+
+fn deb_fields(bytes: &[u8]) -> Option<Fields> {
+    use std::io::Read;
+    let (_, data) = ar_members(bytes).find(|(name, _)| *name == "control.tar.gz")?;
+    let mut tar = Vec::new();
+    flate2::read::GzDecoder::new(data).take(FIELDS_WITHIN as u64).read_to_end(&mut tar).ok()?;
+    let control = tar_member(&tar, "control")?;
+    let field = |key: &str| control.lines().find_map(|l| l.strip_prefix(key).map(|v| v.trim().to_owned()));
+    Some(Fields { package: field("Package:")?, version: field("Version:")?, arch: field("Architecture:")? })
 }
 
 /// A file of a tar archive (`./name` or `name`), as text.
@@ -227,7 +251,7 @@ fn tar_member(tar: &[u8], wanted: &str) -> Option<String> {
 
 /// RPM: a 96-byte lead, the signature header (padded to 8 bytes), then the main header, whose
 /// NAME (1000) and VERSION (1001) are strings in its store.
-fn rpm_fields(bytes: &[u8]) -> Option<(String, String)> {
+fn rpm_fields(bytes: &[u8]) -> Option<Fields> {
     if !bytes.starts_with(&[0xED, 0xAB, 0xEE, 0xDB]) {
         return None;
     }
@@ -257,7 +281,7 @@ fn rpm_fields(bytes: &[u8]) -> Option<(String, String)> {
             String::from_utf8(text[..end].to_vec()).ok()
         })
     };
-    Some((string(1000)?, string(1001)?))
+    Some(Fields { package: string(1000)?, version: string(1001)?, arch: string(1022)? })
 }
 
 fn refused(message: &str) -> Error {
@@ -454,9 +478,10 @@ mod tests {
     #[test]
     fn a_package_says_its_own_name_and_version() {
         let deb = include_bytes!("../tests/release/tiny_0.2.0_amd64.deb");
-        assert_eq!(package_fields(PackageFormat::Deb, deb), Some(("placecode-desk".into(), "0.2.0".into())));
+        let fields = |p: &str, v: &str, a: &str| Some(Fields { package: p.into(), version: v.into(), arch: a.into() });
+        assert_eq!(package_fields(PackageFormat::Deb, deb), fields("placecode-desk", "0.2.0", "amd64"));
         let rpm = include_bytes!("../tests/release/tiny-0.2.0-1.x86_64.rpm");
-        assert_eq!(package_fields(PackageFormat::Rpm, rpm), Some(("placecode-desk".into(), "0.2.0".into())));
+        assert_eq!(package_fields(PackageFormat::Rpm, rpm), fields("placecode-desk", "0.2.0", "x86_64"));
         // The other format, random bytes, a cut-off package: nothing.
         assert_eq!(package_fields(PackageFormat::Rpm, deb), None);
         assert_eq!(package_fields(PackageFormat::Deb, rpm), None);
@@ -465,11 +490,38 @@ mod tests {
         assert_eq!(package_fields(PackageFormat::Rpm, &rpm[..200]), None);
         let noise: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
         assert_eq!(package_fields(PackageFormat::Deb, &noise), None);
-        assert!(check_package(PackageFormat::Deb, deb, "0.2.0").is_ok());
-        let e = check_package(PackageFormat::Deb, deb, "0.2.1").unwrap_err();
+        assert!(check_package(PackageFormat::Deb, deb, "0.2.0", "amd64").is_ok());
+        assert!(check_package(PackageFormat::Rpm, rpm, "0.2.0", "x86_64").is_ok());
+        let e = check_package(PackageFormat::Deb, deb, "0.2.1", "amd64").unwrap_err();
         assert!(e.to_string().contains("安装包内是 placecode-desk 0.2.0"), "{e}");
-        let e = check_package(PackageFormat::Deb, &noise, "0.2.0").unwrap_err();
+        let e = check_package(PackageFormat::Deb, &noise, "0.2.0", "amd64").unwrap_err();
         assert_eq!(e.code(), "release");
+    }
+
+    #[test]
+    fn a_package_renamed_to_another_architecture_is_refused() {
+        // A trial published an amd64 package as `_i386`, and `_AMD64` was a slot of its own.
+        let deb = include_bytes!("../tests/release/tiny_0.2.0_amd64.deb");
+        for arch in ["i386", "AMD64", "arm64", ""] {
+            let e = check_package(PackageFormat::Deb, deb, "0.2.0", arch).unwrap_err();
+            assert_eq!(e.code(), "release");
+            assert!(e.to_string().contains("安装包内的架构是 amd64"), "{arch}: {e}");
+        }
+        let rpm = include_bytes!("../tests/release/tiny-0.2.0-1.x86_64.rpm");
+        let e = check_package(PackageFormat::Rpm, rpm, "0.2.0", "amd64").unwrap_err();
+        assert!(e.to_string().contains("架构是 x86_64"), "{e}");
+    }
+
+    #[test]
+    fn a_deb_whose_control_archive_is_not_gzip_is_named_as_such() {
+        // The same package with its control archive renamed as dpkg-deb -Zxz would name it: the
+        // refusal says what it is and how to make one that is taken, not "not a package".
+        let deb = include_bytes!("../tests/release/tiny_0.2.0_amd64.deb").to_vec();
+        let at = deb.windows(14).position(|w| w == b"control.tar.gz").unwrap();
+        let mut xz = deb.clone();
+        xz[at..at + 14].copy_from_slice(b"control.tar.xz");
+        let e = check_package(PackageFormat::Deb, &xz, "0.2.0", "amd64").unwrap_err();
+        assert!(e.to_string().contains("control.tar.xz") && e.to_string().contains("make bundle"), "{e}");
     }
 
     #[test]

@@ -690,7 +690,7 @@ impl SyncEngine {
             let mut read = std::fs::File::open(dest).map_err(|e| Failure::Local(e.to_string()))?;
             verifier.check(&mut read).map_err(|e| refused_release(&e))?;
             // What the package says it is, as the centre checked at publication.
-            placecode_core::release::check_package_file(release.format, dest, &release.version)
+            placecode_core::release::check_package_file(release.format, dest, &release.version, &release.arch)
                 .map_err(|e| refused_release(&e))
         }
         .await;
