@@ -264,7 +264,9 @@ pub async fn latest_release(
     if !q.key.as_deref().is_none_or(|k| name_ok(k, 16)) {
         return Err(CentralError::Invalid { field: "key".into(), message: "发布公钥编号：格式不对".into() });
     }
-    Ok(answer(&crate::releases::latest(&app.pool, format, &q.arch, q.key.as_deref()).await?))
+    // A key id is hexadecimal, stored as `release::key_id` spells it (upper case).
+    let key = q.key.as_deref().map(str::to_ascii_uppercase);
+    Ok(answer(&crate::releases::latest(&app.pool, format, &q.arch, key.as_deref()).await?))
 }
 
 /// A release's package, by the file name its signature names, sent in slices as they are read

@@ -294,6 +294,15 @@ async fn a_signed_release_reaches_a_desk_and_nothing_else_does(pool: PgPool) {
         let res = http.get(s.url(path)).bearer_auth(&credential).send().await.unwrap();
         assert_eq!(res.status(), status, "{path}");
     }
+    // A key id is hexadecimal, whatever its case.
+    let lower = format!(
+        "/api/v1/releases/latest?format=deb&arch={}&key={}",
+        PackageFormat::Deb.this_arch(),
+        key_id.as_deref().unwrap().to_ascii_lowercase()
+    );
+    let res = http.get(s.url(&lower)).bearer_auth(&credential).send().await.unwrap();
+    let body = res.text().await.unwrap();
+    assert!(body.contains("\"0.9.0\""), "{lower}: {body}");
 
     // Withdrawn: nothing offered, and it cannot be withdrawn twice; audited.
     assert_eq!(releases::withdraw(&pool, "0.9.0", &actor).await.unwrap(), 1);
