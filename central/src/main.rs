@@ -221,15 +221,19 @@ enum Trace {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
     let json = std::env::var("PLACECODE_LOG_FORMAT").is_ok_and(|v| v == "json");
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    // An admin command answers on standard output; its terminal is not the server's log (a
+    // release's 70 MB insert was reported to the publisher as a slow statement).
+    let quiet = matches!(cli.command, Some(Command::Admin(_)));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(if quiet { "warn,sqlx=error" } else { "info,sqlx=warn" })
+    });
     if json {
         tracing_subscriber::fmt().json().with_env_filter(filter).with_writer(std::io::stderr).init();
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     }
-    let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -33,9 +33,16 @@ fn refused(field: &str, e: placecode_core::Error) -> CentralError {
 pub fn read_bounded(path: &Path, limit: u64, field: &str, what: &str) -> Result<Vec<u8>> {
     use placecode_core::files::NotRead;
     placecode_core::files::read_bounded(path, limit).map_err(|e| match e {
-        NotRead::Unreadable => refuse(field, format!("无法读取{what}：{}（应为一个普通文件）", path.display())),
+        // The full path: a relative one is read from where the command runs (`make
+        // admin-central` runs it from the project's folder, not the publisher's).
+        NotRead::Missing => refuse(field, format!("找不到{what}：{}（文件不存在）", shown(path))),
+        NotRead::Unreadable => refuse(field, format!("无法读取{what}：{}（应为一个普通文件）", shown(path))),
         NotRead::TooLarge => refuse(field, format!("{what}过大（超过{} KB）", limit / 1024)),
     })
+}
+
+fn shown(path: &Path) -> String {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
 }
 
 /// What `publish` is given besides the package.
@@ -83,6 +90,20 @@ pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, acto
         .map_err(|_| refuse("public_key", "发布公钥文件格式不对"))?;
     let key = release::public_key(&key_text).map_err(|e| refused("public_key", e))?;
     let key_id = release::key_id(&key_text).ok_or_else(|| refuse("public_key", "发布公钥文件格式不对"))?;
+    // The desks' wording of a signature made with another key ("本机的发布公钥") is not the
+    // publisher's: say which key signed it and which was given.
+    let signed_with = release::key_id(&signature);
+    if signed_with.as_ref().is_some_and(|id| *id != key_id) {
+        return Err(refuse(
+            "public_key",
+            format!(
+                "安装包是用编号 {} 的发布密钥签名的，而 --public-key 给出的 {} 是编号 {key_id} 的公钥：\
+                 请核对公钥文件，或用与之配对的私钥重新签名",
+                signed_with.unwrap_or_default(),
+                with.public_key.display()
+            ),
+        ));
+    }
     let bytes = read_bounded(package, release::MAX_PACKAGE_BYTES, "package", "安装包")?;
     let mut offered = Release {
         version,

@@ -150,7 +150,9 @@ async fn a_signed_release_reaches_a_desk_and_nothing_else_does(pool: PgPool) {
     let v012 = package(tmp.path(), "0.1.2", 4096);
     sign(&other_secret, &v012);
     let other = publish(v012.clone(), public.clone()).await.map_err(refusal).unwrap_err();
-    assert!(other.contains("签名") && other.starts_with("invalid"), "{other}");
+    // Said to the publisher in their terms: which key signed it, which file was given.
+    assert!(other.starts_with("invalid") && other.contains("--public-key") && other.contains("重新签名"), "{other}");
+    assert!(other.contains(&*public.display().to_string()) && !other.contains("本机"), "{other}");
     // Signed and published with another key (the release key lost, or the wrong one at hand):
     // the desks trust the first, so it is refused unless said on purpose.
     let changed_key = publish(v012.clone(), other_public.clone()).await.map_err(refusal).unwrap_err();
@@ -222,6 +224,11 @@ async fn a_signed_release_reaches_a_desk_and_nothing_else_does(pool: PgPool) {
     assert!(long_notes.unwrap_err().starts_with("invalid"));
     let dev = releases::read_bounded(Path::new("/dev/zero"), 1024, "notes_file", "更新说明文件").map_err(refusal);
     assert!(dev.unwrap_err().contains("普通文件"));
+    // A file that is not there is said so, with the full path it was looked for at.
+    let missing = releases::read_bounded(Path::new("nokey.pub"), 1024, "public_key", "发布公钥文件").map_err(refusal);
+    let missing = missing.unwrap_err();
+    let full = std::env::current_dir().unwrap().join("nokey.pub");
+    assert!(missing.contains("文件不存在") && missing.contains(&*full.display().to_string()), "{missing}");
     let with = releases::Publication {
         signature: Some(Path::new("/dev/zero")),
         public_key: &public,

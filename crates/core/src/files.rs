@@ -7,7 +7,9 @@ use std::path::Path;
 /// Why a named file was not read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotRead {
-    /// Missing, not a regular file, or unreadable.
+    /// Nothing at that path.
+    Missing,
+    /// Not a regular file, or unreadable.
     Unreadable,
     /// Larger than the limit.
     TooLarge,
@@ -16,8 +18,10 @@ pub enum NotRead {
 /// The bytes of the regular file at `path`, at most `limit` of them.
 pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, NotRead> {
     // Asked before opening: opening a named pipe for reading waits for a writer.
-    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return Err(NotRead::Unreadable);
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(NotRead::Missing),
+        _ => return Err(NotRead::Unreadable),
     }
     let file = std::fs::File::open(path).map_err(|_| NotRead::Unreadable)?;
     // Read one byte past the limit: a larger file (or one growing meanwhile) is seen as such.
@@ -27,4 +31,24 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, NotRead> {
         return Err(NotRead::TooLarge);
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_file_is_told_from_one_that_is_no_file_or_too_large() {
+        let dir = std::env::temp_dir().join(format!("placecode-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(read_bounded(&dir.join("nokey.pub"), 10), Err(NotRead::Missing));
+        assert_eq!(read_bounded(&dir, 10), Err(NotRead::Unreadable));
+        let file = dir.join("a.pub");
+        std::fs::write(&file, "12345678901").unwrap();
+        assert_eq!(read_bounded(&file, 10), Err(NotRead::TooLarge));
+        assert_eq!(read_bounded(&file, 11).unwrap(), b"12345678901");
+        #[cfg(unix)]
+        assert_eq!(read_bounded(Path::new("/dev/zero"), 10), Err(NotRead::Unreadable));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -778,6 +778,7 @@ const CA_FILE_MAX: u64 = 1024 * 1024;
 fn read_ca_file(path: &str) -> Result<Vec<u8>, Failure> {
     use placecode_core::files::{read_bounded, NotRead};
     read_bounded(Path::new(path), CA_FILE_MAX).map_err(|e| match e {
+        NotRead::Missing => refused("ca_file", format!("找不到CA证书文件：{path}")),
         NotRead::Unreadable => refused("ca_file", format!("无法读取CA证书文件：{path}")),
         NotRead::TooLarge => refused("ca_file", "CA证书文件过大（超过1MB），请确认选择的是证书文件"),
     })
