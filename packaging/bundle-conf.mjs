@@ -11,6 +11,7 @@ conf.bundle.icon = conf.bundle.icon.map(up);
 for (const kind of ["deb", "rpm"]) {
   const t = conf.bundle.linux?.[kind];
   if (t?.desktopTemplate) t.desktopTemplate = up(t.desktopTemplate);
+  if (t?.postRemoveScript) t.postRemoveScript = up(t.postRemoveScript);
   for (const [to, from] of Object.entries(t?.files ?? {})) t.files[to] = up(from);
 }
 // The release key's public half (`make bundle UPDATE_PUBKEY=release.key.pub`): installed as

@@ -969,6 +969,7 @@ pub async fn update_install(app: tauri::AppHandle, desk: State<'_, Desk>) -> Des
 /// Enrols this desk with a one-time token from the administrator (admin only).
 #[tauri::command]
 pub async fn sync_connect(
+    app: tauri::AppHandle,
     desk: State<'_, Desk>,
     url: String,
     token: String,
@@ -983,7 +984,18 @@ pub async fn sync_connect(
             None => "登记台".to_owned(),
         }
     };
-    desk.sync.enrol(&url, &token, &name, ca_file.as_deref(), &desk.key).await.map_err(DeskError::Sync)
+    let status = desk.sync.enrol(&url, &token, &name, ca_file.as_deref(), &desk.key).await.map_err(DeskError::Sync)?;
+    // 软件更新 asks the new centre now: the check soon after start found no centre, and the next
+    // would be a day later (a trial's desk, connected after it started, was offered nothing).
+    tauri::async_runtime::spawn(async move {
+        let desk = tauri::Manager::state::<Desk>(&app);
+        if let Ok(updater) = desk.updater() {
+            if let Ok(status) = updater.check(&desk.sync).await {
+                let _ = tauri::Emitter::emit(&app, crate::update::STATUS_EVENT, status);
+            }
+        }
+    });
+    Ok(status)
 }
 
 /// The sync's status as the screens show it (its failure in the desk's language).

@@ -1,6 +1,9 @@
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+/// Where the installed package keeps the update guide (`tauri.conf.json` installs it).
+const UPDATES_DOC: &str = "/usr/share/doc/placecode-desk/updates.md";
+
 fn main() {
     // 软件更新's privileged step, run by pkexec: check the package again as root, install it, exit.
     let args: Vec<String> = std::env::args().collect();
@@ -18,15 +21,32 @@ fn main() {
             println!(
                 "placecode-desk {}: 场所码登记台 (the venue check-in desk)\n\n\
                  Usage: placecode-desk            open the desk\n\
-                 \x20      placecode-desk --version  print the version and exit\n\n\
+                 \x20      placecode-desk --version  print the version and exit\n\
+                 \x20      placecode-desk {} <package> <signature>\n\
+                 \x20                                install a signed update (as root; the desk's\n\
+                 \x20                                设置 › 软件更新 runs it through pkexec)\n\n\
                  Environment: PLACECODE_DATA_DIR (the data folder; default: the system's place for\n\
                  app data), PLACECODE_KEYSTORE=file (keep the database key in a file beside the\n\
-                 database instead of the system keyring). Updates: docs/updates.md.",
-                env!("PLACECODE_DESK_VERSION")
+                 database instead of the system keyring). Updates: {}.",
+                env!("PLACECODE_DESK_VERSION"),
+                placecode_desk::INSTALL_ARG,
+                UPDATES_DOC
             );
             return;
         }
-        _ => {}
+        // Anything else is a mistake, not a desk to open (a script's typo would otherwise open
+        // a window, or fail without a screen).
+        Some(other) => {
+            eprintln!("placecode-desk: 不认识的参数 {other:?}（unknown argument; see placecode-desk --help）");
+            std::process::exit(2);
+        }
+        None => {}
+    }
+    // Without a screen GTK cannot start (it would panic with a backtrace): say so.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        eprintln!("placecode-desk: 没有可用的显示器，登记台需要在桌面环境中启动（no display: DISPLAY and WAYLAND_DISPLAY are not set）");
+        std::process::exit(1);
     }
     // The desk's screens are flat pages. WebKitGTK's compositing (GPU layers, or software GL on
     // a laptop without a GPU driver) cost its web process half its memory: 133 MB against 67 MB

@@ -81,6 +81,27 @@ async fn an_installed_desk_is_set_up_from_an_empty_folder_and_uninstalls() -> We
     let said = run(PROGRAM, &["--version"]);
     assert!(said.status.success());
     assert_eq!(text(&said).trim(), format!("placecode-desk {}", version()));
+    // Its help names the privileged step and the update guide the package installs; a typo is
+    // refused instead of opening a window; without a screen it says so (a trial saw a panic).
+    let help = text(&run(PROGRAM, &["--help"]));
+    assert!(help.contains("--install-update"), "{help}");
+    let guide = help.split("Updates: ").nth(1).and_then(|t| t.split_whitespace().next()).expect("a guide");
+    let guide = guide.trim_end_matches('.');
+    assert!(std::fs::read_to_string(guide).is_ok_and(|g| g.contains("软件更新")), "{guide} not installed");
+    let typo = run(PROGRAM, &["--bogus"]);
+    assert_eq!(typo.status.code(), Some(2), "{}", text(&typo));
+    assert!(text(&typo).contains("不认识的参数"), "{}", text(&typo));
+    let headless = std::process::Command::new(PROGRAM)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("the installed program");
+    assert_eq!(headless.status.code(), Some(1), "{}", text(&headless));
+    assert!(
+        text(&headless).contains("没有可用的显示器") && !text(&headless).contains("panicked"),
+        "{}",
+        text(&headless)
+    );
 
     // The menu entry names the program in Chinese and starts the installed binary.
     let entry = std::fs::read_to_string("/usr/share/applications/placecode-desk.desktop").expect("desktop entry");
@@ -161,12 +182,24 @@ async fn an_installed_desk_is_set_up_from_an_empty_folder_and_uninstalls() -> We
     let bytes = std::fs::read(&db).unwrap_or_else(|e| panic!("{}: {e}", db.display()));
     assert!(!bytes.starts_with(b"SQLite format 3"), "the database is encrypted");
 
-    // Removed cleanly: the program and what it shipped go, the user's data stays.
+    // Removed cleanly: the program and what it shipped go, and what its 软件更新 left in the
+    // system's cache (a trial found the folder left after a purge); the user's data stays.
+    as_root(&["mkdir", "-p", "/var/cache/placecode-desk/update-left"]);
     as_root(&["apt-get", "remove", "-y", "-qq", PACKAGE]);
     assert!(!installed());
-    for gone in [PROGRAM, FONTS, "/usr/lib/placecode-desk", "/usr/share/applications/placecode-desk.desktop"] {
+    for gone in [
+        PROGRAM,
+        FONTS,
+        "/usr/lib/placecode-desk",
+        "/usr/share/applications/placecode-desk.desktop",
+        "/var/cache/placecode-desk",
+    ] {
         assert!(!Path::new(gone).exists(), "{gone} is left after removal");
     }
     assert!(db.is_file(), "removing the program keeps the user's data");
+    // What dpkg keeps of a removed package with a removal script (state `rc`) goes with a purge.
+    as_root(&["apt-get", "purge", "-y", "-qq", PACKAGE]);
+    let state = run("dpkg-query", &["-W", "-f=${db:Status-Abbrev}", PACKAGE]);
+    assert!(!state.status.success() || text(&state).trim().is_empty(), "dpkg still lists it: {}", text(&state));
     Ok(())
 }

@@ -184,6 +184,6 @@ async fn a_desk_updates_itself_from_its_centre_and_refuses_a_changed_package() -
     desk.wait_text("update-latest", say("已是最新版本", "Up to date")).await?;
     desk.screenshot("97-updated").await?;
     desk.quit().await?;
-    as_root(&["apt-get", "remove", "-y", "-qq", PACKAGE]);
+    as_root(&["apt-get", "purge", "-y", "-qq", PACKAGE]);
     Ok(())
 }
