@@ -261,7 +261,8 @@ pub async fn latest_release(
     if q.arch.is_empty() || !name_ok(&q.arch, 16) {
         return Err(CentralError::Invalid { field: "arch".into(), message: "架构：格式不对".into() });
     }
-    if !q.key.as_deref().is_none_or(|k| name_ok(k, 16)) {
+    // A key id: 16 hexadecimal digits (`release::key_id`), in either case.
+    if !q.key.as_deref().is_none_or(|k| k.len() == 16 && k.bytes().all(|b| b.is_ascii_hexdigit())) {
         return Err(CentralError::Invalid { field: "key".into(), message: "发布公钥编号：格式不对".into() });
     }
     // A key id is hexadecimal, stored as `release::key_id` spells it (upper case).

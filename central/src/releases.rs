@@ -75,15 +75,23 @@ pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, acto
     let notes = release::notes(with.notes).map_err(|e| refused("notes", e))?;
     let sig_path =
         with.signature.map(Path::to_path_buf).unwrap_or_else(|| package.with_file_name(format!("{name}.sig")));
-    let signature = read_bounded(&sig_path, 4096, "signature", "签名文件").map_err(|_| {
-        refuse(
-            "signature",
-            format!(
-                "读不到签名文件 {}：请先用 tauri signer sign 为安装包签名，或用 --signature 指明签名文件",
-                sig_path.display()
-            ),
-        )
-    })?;
+    // The package first: a missing package is not a missing signature.
+    if !package.exists() {
+        return Err(refuse("package", format!("找不到安装包：{}（文件不存在）", shown(package))));
+    }
+    let signature = match with.signature {
+        // Named by the publisher: what is wrong with that file.
+        Some(_) => read_bounded(&sig_path, 4096, "signature", "签名文件")?,
+        None => read_bounded(&sig_path, 4096, "signature", "签名文件").map_err(|_| {
+            refuse(
+                "signature",
+                format!(
+                    "读不到签名文件 {}：请先用 tauri signer sign 为安装包签名，或用 --signature 指明签名文件",
+                    shown(&sig_path)
+                ),
+            )
+        })?,
+    };
     let signature =
         String::from_utf8(signature).map_err(|_| refuse("signature", "签名文件格式不对"))?.trim().to_owned();
     let key_text = String::from_utf8(read_bounded(with.public_key, 4096, "public_key", "发布公钥文件")?)

@@ -227,6 +227,19 @@ async fn a_signed_release_reaches_a_desk_and_nothing_else_does(pool: PgPool) {
     // A file that is not there is said so, with the full path it was looked for at.
     let missing = releases::read_bounded(Path::new("nokey.pub"), 1024, "public_key", "发布公钥文件").map_err(refusal);
     let missing = missing.unwrap_err();
+    // A missing package is said so (not taken for a missing signature); a signature named with
+    // --signature that is not there, too, with its full path.
+    let gone = tmp.path().join("placecode-desk_0.9.9_amd64.deb");
+    let nothing = publish(gone.clone(), public.clone()).await.map_err(refusal).unwrap_err();
+    assert!(nothing.contains("找不到安装包") && nothing.contains(&*gone.display().to_string()), "{nothing}");
+    let with = releases::Publication {
+        signature: Some(Path::new("nope.sig")),
+        public_key: &public,
+        notes: "",
+        new_key: false,
+    };
+    let no_sig = releases::publish(&pool, &v011, &with, &actor).await.map_err(refusal).unwrap_err();
+    assert!(no_sig.contains("文件不存在") && no_sig.contains("nope.sig"), "{no_sig}");
     let full = std::env::current_dir().unwrap().join("nokey.pub");
     assert!(missing.contains("文件不存在") && missing.contains(&*full.display().to_string()), "{missing}");
     let with = releases::Publication {
@@ -236,7 +249,7 @@ async fn a_signed_release_reaches_a_desk_and_nothing_else_does(pool: PgPool) {
         new_key: false,
     };
     let dev_sig = releases::publish(&pool, &v011, &with, &actor).await.map_err(refusal).unwrap_err();
-    assert!(dev_sig.contains("读不到签名文件"), "{dev_sig}");
+    assert!(dev_sig.contains("无法读取签名文件：/dev/zero（应为一个普通文件）"), "{dev_sig}");
     assert_eq!(common::count(&pool, "SELECT count(*) FROM desk_releases").await, 1);
 
     // The desk, through its real sync client, sees it and fetches it; the file is the package.
@@ -296,6 +309,8 @@ async fn a_signed_release_reaches_a_desk_and_nothing_else_does(pool: PgPool) {
         ("/api/v1/releases/latest?format=deb&arch=%27%3B%20DROP%20TABLE%20desks%3B--", 400),
         ("/api/v1/releases/latest?format=deb&arch=amd64%00", 400),
         ("/api/v1/releases/latest?format=deb&arch=amd64&key=%00", 400),
+        ("/api/v1/releases/latest?format=deb&arch=amd64&key=zz", 400),
+        ("/api/v1/releases/latest?format=deb&arch=amd64&key=000000000000000g", 400),
         ("/api/v1/releases/latest?format=deb&arch=amd64&key=0000000000000000", 200),
     ] {
         let res = http.get(s.url(path)).bearer_auth(&credential).send().await.unwrap();

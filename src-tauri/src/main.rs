@@ -6,13 +6,23 @@ const UPDATES_DOC: &str = "/usr/share/doc/placecode-desk/updates.md";
 
 fn main() {
     // 软件更新's privileged step, run by pkexec: check the package again as root, install it, exit.
-    let args: Vec<String> = std::env::args().collect();
+    // An argument that is not text is a mistake, refused (it would otherwise panic here, as
+    // root under pkexec too).
+    let Ok(args) = std::env::args_os().map(std::ffi::OsString::into_string).collect::<Result<Vec<String>, _>>() else {
+        eprintln!("placecode-desk: 参数不是有效的文字（an argument is not valid UTF-8; see placecode-desk --help）");
+        std::process::exit(2);
+    };
     if args.get(1).map(String::as_str) == Some(placecode_desk::INSTALL_ARG) {
         std::process::exit(placecode_desk::install_helper(&args[2..]));
     }
     // An IT office's script asks which version a laptop runs, or what the program is, without
     // opening a window.
     match args.get(1).map(String::as_str) {
+        // Nothing may follow (a script's `--version --bogus` is a mistake too).
+        Some("--version" | "-V" | "--help" | "-h") if args.len() > 2 => {
+            eprintln!("placecode-desk: 多余的参数 {:?}（unexpected argument; see placecode-desk --help）", args[2]);
+            std::process::exit(2);
+        }
         Some("--version" | "-V") => {
             println!("placecode-desk {}", env!("PLACECODE_DESK_VERSION"));
             return;
@@ -42,11 +52,29 @@ fn main() {
         }
         None => {}
     }
-    // Without a screen GTK cannot start (it would panic with a backtrace): say so.
+    // Without a screen GTK cannot start and the window library panics: say so plainly, whether
+    // no display is named or the one named cannot be reached (a stale DISPLAY after ssh).
     #[cfg(target_os = "linux")]
-    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-        eprintln!("placecode-desk: 没有可用的显示器，登记台需要在桌面环境中启动（no display: DISPLAY and WAYLAND_DISPLAY are not set）");
-        std::process::exit(1);
+    {
+        const NO_DISPLAY: &str = "placecode-desk: 没有可用的显示器，登记台需要在桌面环境中启动（no display: DISPLAY and WAYLAND_DISPLAY are not set or cannot be reached）";
+        if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+            eprintln!("{NO_DISPLAY}");
+            std::process::exit(1);
+        }
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let said = info
+                .payload()
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| info.payload().downcast_ref::<&str>().copied())
+                .unwrap_or_default();
+            if said.contains("Failed to initialize gtk backend") {
+                eprintln!("{NO_DISPLAY}");
+                std::process::exit(1);
+            }
+            default(info);
+        }));
     }
     // The desk's screens are flat pages. WebKitGTK's compositing (GPU layers, or software GL on
     // a laptop without a GPU driver) cost its web process half its memory: 133 MB against 67 MB

@@ -225,28 +225,50 @@ fn deb_fields(bytes: &[u8]) -> Option<Fields> {
     let mut tar = Vec::new();
     flate2::read::GzDecoder::new(data).take(FIELDS_WITHIN as u64).read_to_end(&mut tar).ok()?;
     let control = tar_member(&tar, "control")?;
-    let field = |key: &str| control.lines().find_map(|l| l.strip_prefix(key).map(|v| v.trim().to_owned()));
-    Some(Fields { package: field("Package:")?, version: field("Version:")?, arch: field("Architecture:")? })
+    // A field named once, in any case (dpkg's field names are), never on a continuation line: a
+    // trial's control file said `Version: 0.1.6` and then `Version: 9.9.9` (dpkg calls it
+    // corrupt) and was published.
+    let field = |key: &str| {
+        let mut values = control.lines().filter(|l| !l.starts_with([' ', '\t'])).filter_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.trim().eq_ignore_ascii_case(key).then(|| value.trim().to_owned())
+        });
+        let first = values.next()?;
+        values.next().is_none().then_some(first)
+    };
+    Some(Fields { package: field("Package")?, version: field("Version")?, arch: field("Architecture")? })
 }
 
-/// A file of a tar archive (`./name` or `name`), as text.
+/// A file of a tar archive (`./name` or `name`), as text: the only one of that name, in an
+/// archive read as dpkg reads it or refused. A trial's archive held `control` and then
+/// `./control` with another version: read here as the first, by dpkg as the other.
 fn tar_member(tar: &[u8], wanted: &str) -> Option<String> {
     let mut at = 0;
+    let mut found = None;
     while at + 512 <= tar.len() {
         let header = &tar[at..at + 512];
         let end = header[..100].iter().position(|&b| b == 0).unwrap_or(100);
         let name = std::str::from_utf8(&header[..end]).ok()?;
         if name.is_empty() {
-            return None;
+            break;
         }
         let size_text = std::str::from_utf8(&header[124..136]).ok()?.trim_matches(|c: char| c == '\0' || c == ' ');
         let size = usize::from_str_radix(size_text, 8).ok()?;
+        // Long names, extended headers and a POSIX name prefix name a member otherwise than
+        // the 100 bytes read here: none is in a package the bundler makes.
+        let posix = &header[257..263] == b"ustar\0";
+        if matches!(header[156], b'L' | b'K' | b'x' | b'g') || (posix && header[345..500].iter().any(|&b| b != 0)) {
+            return None;
+        }
         if name.trim_start_matches("./") == wanted {
-            return String::from_utf8(tar.get(at + 512..at + 512 + size)?.to_vec()).ok();
+            if found.is_some() {
+                return None;
+            }
+            found = Some(String::from_utf8(tar.get(at + 512..at + 512 + size)?.to_vec()).ok()?);
         }
         at += 512 + size.div_ceil(512) * 512;
     }
-    None
+    found
 }
 
 /// RPM: a 96-byte lead, the signature header (padded to 8 bytes), then the main header, whose
@@ -510,6 +532,60 @@ mod tests {
         let rpm = include_bytes!("../tests/release/tiny-0.2.0-1.x86_64.rpm");
         let e = check_package(PackageFormat::Rpm, rpm, "0.2.0", "amd64").unwrap_err();
         assert!(e.to_string().contains("架构是 x86_64"), "{e}");
+    }
+
+    /// A .deb whose control archive holds `members` (name, text), in that order.
+    fn deb_with(members: &[(&str, &str)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut tar = Vec::new();
+        for (name, text) in members {
+            let mut header = [0u8; 512];
+            header[..name.len()].copy_from_slice(name.as_bytes());
+            header[100..107].copy_from_slice(b"0000644");
+            header[124..135].copy_from_slice(format!("{:011o}", text.len()).as_bytes());
+            header[156] = b'0';
+            header[257..265].copy_from_slice(b"ustar  \0");
+            tar.extend_from_slice(&header);
+            tar.extend_from_slice(text.as_bytes());
+            tar.resize(tar.len().div_ceil(512) * 512, 0);
+        }
+        tar.resize(tar.len() + 1024, 0);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&tar).unwrap();
+        let control = gz.finish().unwrap();
+        let mut deb = b"!<arch>\n".to_vec();
+        for (name, data) in [("debian-binary", &b"2.0\n"[..]), ("control.tar.gz", &control[..])] {
+            deb.extend_from_slice(
+                format!("{name:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n", 0, 0, 0, 100644, data.len()).as_bytes(),
+            );
+            deb.extend_from_slice(data);
+            if data.len() % 2 == 1 {
+                deb.push(b'\n');
+            }
+        }
+        deb
+    }
+
+    #[test]
+    fn a_control_file_read_otherwise_by_dpkg_is_refused() {
+        let good = "Package: placecode-desk\nVersion: 0.1.6\nArchitecture: amd64\nDescription: desk\n Version: in a description\n";
+        assert!(check_package(PackageFormat::Deb, &deb_with(&[("./control", good)]), "0.1.6", "amd64").is_ok());
+        // Field names in another case are the same field to dpkg.
+        let lower = "package: placecode-desk\nversion: 0.1.6\narchitecture: amd64\n";
+        assert!(check_package(PackageFormat::Deb, &deb_with(&[("control", lower)]), "0.1.6", "amd64").is_ok());
+        // A trial's: a field twice (dpkg: corrupt), in either case; two members named control
+        // (read here as the first, by dpkg as the other).
+        let twice = "Package: placecode-desk\nVersion: 0.1.6\nVersion: 9.9.9\nArchitecture: amd64\n";
+        let twice_lower = "Package: placecode-desk\nVersion: 0.1.6\nversion: 9.9.9\nArchitecture: amd64\n";
+        let later = "Package: placecode-desk\nVersion: 0.1.8\nArchitecture: amd64\n";
+        for deb in [
+            deb_with(&[("./control", twice)]),
+            deb_with(&[("./control", twice_lower)]),
+            deb_with(&[("control", good), ("./control", later)]),
+        ] {
+            let e = check_package(PackageFormat::Deb, &deb, "0.1.6", "amd64").unwrap_err();
+            assert!(e.to_string().contains("读不出其中的包名和版本"), "{e}");
+        }
     }
 
     #[test]

@@ -102,6 +102,13 @@ async fn an_installed_desk_is_set_up_from_an_empty_folder_and_uninstalls() -> We
         "{}",
         text(&headless)
     );
+    // A display named but not there (a stale DISPLAY after ssh; a re-trial saw the panic), and
+    // anything after --version.
+    let stale = std::process::Command::new(PROGRAM).env("DISPLAY", ":87").output().expect("the installed program");
+    assert_eq!(stale.status.code(), Some(1), "{}", text(&stale));
+    assert!(text(&stale).contains("没有可用的显示器") && !text(&stale).contains("panicked"), "{}", text(&stale));
+    let extra = run(PROGRAM, &["--version", "--bogus"]);
+    assert_eq!(extra.status.code(), Some(2), "{}", text(&extra));
 
     // The menu entry names the program in Chinese and starts the installed binary.
     let entry = std::fs::read_to_string("/usr/share/applications/placecode-desk.desktop").expect("desktop entry");
