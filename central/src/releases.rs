@@ -79,19 +79,17 @@ pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, acto
     if !package.exists() {
         return Err(refuse("package", format!("找不到安装包：{}（文件不存在）", shown(package))));
     }
-    let signature = match with.signature {
-        // Named by the publisher: what is wrong with that file.
-        Some(_) => read_bounded(&sig_path, 4096, "signature", "签名文件")?,
-        None => read_bounded(&sig_path, 4096, "signature", "签名文件").map_err(|_| {
-            refuse(
-                "signature",
-                format!(
-                    "读不到签名文件 {}：请先用 tauri signer sign 为安装包签名，或用 --signature 指明签名文件",
-                    shown(&sig_path)
-                ),
-            )
-        })?,
-    };
+    // A file the publisher named is told as it is; the one beside the package, with how to make it.
+    let signature = read_bounded(&sig_path, 4096, "signature", "签名文件").map_err(|e| match with.signature {
+        Some(_) => e,
+        None => refuse(
+            "signature",
+            format!(
+                "读不到签名文件 {}：请先用 tauri signer sign 为安装包签名，或用 --signature 指明签名文件",
+                shown(&sig_path)
+            ),
+        ),
+    })?;
     let signature =
         String::from_utf8(signature).map_err(|_| refuse("signature", "签名文件格式不对"))?.trim().to_owned();
     let key_text = String::from_utf8(read_bounded(with.public_key, 4096, "public_key", "发布公钥文件")?)
@@ -100,14 +98,12 @@ pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, acto
     let key_id = release::key_id(&key_text).ok_or_else(|| refuse("public_key", "发布公钥文件格式不对"))?;
     // The desks' wording of a signature made with another key ("本机的发布公钥") is not the
     // publisher's: say which key signed it and which was given.
-    let signed_with = release::key_id(&signature);
-    if signed_with.as_ref().is_some_and(|id| *id != key_id) {
+    if let Some(signed_with) = release::key_id(&signature).filter(|id| *id != key_id) {
         return Err(refuse(
             "public_key",
             format!(
-                "安装包是用编号 {} 的发布密钥签名的，而 --public-key 给出的 {} 是编号 {key_id} 的公钥：\
+                "安装包是用编号 {signed_with} 的发布密钥签名的，而 --public-key 给出的 {} 是编号 {key_id} 的公钥：\
                  请核对公钥文件，或用与之配对的私钥重新签名",
-                signed_with.unwrap_or_default(),
                 with.public_key.display()
             ),
         ));
