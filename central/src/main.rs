@@ -168,7 +168,7 @@ enum Admin {
         /// 更新说明 shown to the desks' administrators (or --notes-file).
         #[arg(long, default_value = "")]
         notes: String,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "notes")]
         notes_file: Option<std::path::PathBuf>,
         /// The release key is not the one the last release was signed with, on purpose (the
         /// desks must first get a package carrying the new key).
@@ -511,6 +511,24 @@ fn district_keys() -> clap::builder::PossibleValuesParser {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
+    #[test]
+    fn notes_are_given_one_way_or_the_other() {
+        let publish = |extra: &[&str]| {
+            let mut args = vec!["placecode-central", "admin", "publish-release", "p.deb", "--public-key", "k.pub"];
+            args.extend_from_slice(extra);
+            super::Cli::try_parse_from(args).map(|_| ()).map_err(|e| e.kind())
+        };
+        assert_eq!(publish(&["--notes", "修复"]), Ok(()));
+        assert_eq!(publish(&["--notes-file", "notes.txt"]), Ok(()));
+        // Both: one would be dropped without a word.
+        assert_eq!(
+            publish(&["--notes", "修复", "--notes-file", "notes.txt"]),
+            Err(clap::error::ErrorKind::ArgumentConflict)
+        );
+    }
+
     #[test]
     fn the_administrator_reads_beijing_time() {
         let mut v =

@@ -202,7 +202,7 @@ async fn a_signed_release_reaches_a_desk_and_nothing_else_does(pool: PgPool) {
     let renamed_version = deb(tmp.path(), "0.1.1", "0.1.4", 4096);
     sign(&secret, &renamed_version);
     let inside = publish(renamed_version, public.clone()).await.map_err(refusal).unwrap_err();
-    assert!(inside.contains("安装包内是 placecode-desk 0.1.1"), "{inside}");
+    assert!(inside.contains("安装包内的版本是 0.1.1，与文件名的 0.1.4 不符"), "{inside}");
     // A package renamed to another architecture (a trial's amd64 package published as `_i386`,
     // and `_AMD64` as a slot of its own): its own control data says otherwise.
     for arch in ["i386", "AMD64"] {

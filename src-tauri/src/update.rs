@@ -358,6 +358,11 @@ fn install_as_root(file: &Path, signature: &str) -> Result<(), String> {
     match std::fs::symlink_metadata(file) {
         Ok(m) if m.file_type().is_file() && m.len() <= too_large => {}
         Ok(m) if m.file_type().is_file() => return Err("更新包过大，不是发布的安装包，已拒绝".to_owned()),
+        // Named by hand (an IT person installing a package they were sent): the path as read.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let shown = std::path::absolute(file).unwrap_or_else(|_| file.to_owned());
+            return Err(format!("找不到更新包 {}（文件不存在），已拒绝", shown.display()));
+        }
         _ => return Err("无法读取下载的更新包（应为一个普通文件），已拒绝".to_owned()),
     }
     let key_text = installed_key().ok_or("本机没有发布公钥，不能安装更新")?;
@@ -504,6 +509,17 @@ mod tests {
         std::fs::copy(key, dir.path().join(KEY_FILE)).unwrap();
         let u = Updater::new("0.1.0", Some(dir.path()), Some(PackageFormat::Deb), dir.path());
         assert_eq!(u.status().unwrap().unavailable, None);
+    }
+
+    #[test]
+    fn a_package_named_by_hand_that_is_not_there_is_said_so_with_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("placecode-desk_9.0.0_amd64.deb");
+        let said = install_as_root(&missing, "").unwrap_err();
+        assert!(said.contains("文件不存在") && said.contains(&missing.display().to_string()), "{said}");
+        // A folder with a package's name is not a package.
+        std::fs::create_dir(&missing).unwrap();
+        assert!(install_as_root(&missing, "").unwrap_err().contains("应为一个普通文件"));
     }
 
     #[test]

@@ -180,10 +180,11 @@ pub fn check_package(format: PackageFormat, head: &[u8], version: &str, arch: &s
             "安装包内的架构是 {}，与文件名的 {arch} 不符：请保留打包时的文件名，不要改名",
             f.arch
         ))),
-        Some(f) => Err(refused(&format!(
-            "安装包内是 {} {}，与发布的 {PACKAGE} {version} 不符：请用新版本号重新打包，不要只改文件名",
-            f.package, f.version
+        Some(f) if f.package == PACKAGE => Err(refused(&format!(
+            "安装包内的版本是 {}，与文件名的 {version} 不符：请保留打包时的文件名（发布新版本要改版本号后重新打包）",
+            f.version
         ))),
+        Some(f) => Err(refused(&format!("这不是登记台的安装包：包内的包名是 {}，应为 {PACKAGE}", f.package))),
         None => match deb_control_member(head) {
             Some(name) if format == PackageFormat::Deb && name != "control.tar.gz" => Err(refused(&format!(
                 "安装包的控制信息是 {name}，只收打包工具（make bundle）生成的 control.tar.gz 格式：请用 make bundle 重新打包"
@@ -515,7 +516,7 @@ mod tests {
         assert!(check_package(PackageFormat::Deb, deb, "0.2.0", "amd64").is_ok());
         assert!(check_package(PackageFormat::Rpm, rpm, "0.2.0", "x86_64").is_ok());
         let e = check_package(PackageFormat::Deb, deb, "0.2.1", "amd64").unwrap_err();
-        assert!(e.to_string().contains("安装包内是 placecode-desk 0.2.0"), "{e}");
+        assert!(e.to_string().contains("安装包内的版本是 0.2.0，与文件名的 0.2.1 不符"), "{e}");
         let e = check_package(PackageFormat::Deb, &noise, "0.2.0", "amd64").unwrap_err();
         assert_eq!(e.code(), "release");
     }
@@ -573,6 +574,10 @@ mod tests {
         // Field names in another case are the same field to dpkg.
         let lower = "package: placecode-desk\nversion: 0.1.6\narchitecture: amd64\n";
         assert!(check_package(PackageFormat::Deb, &deb_with(&[("control", lower)]), "0.1.6", "amd64").is_ok());
+        // Another program's package is said to be one, not a version to rebuild.
+        let other = "Package: placecode-desk-beta\nVersion: 0.1.6\nArchitecture: amd64\n";
+        let e = check_package(PackageFormat::Deb, &deb_with(&[("control", other)]), "0.1.6", "amd64").unwrap_err();
+        assert!(e.to_string().contains("包名是 placecode-desk-beta，应为 placecode-desk"), "{e}");
         // A trial's: a field twice (dpkg: corrupt), in either case; two members named control
         // (read here as the first, by dpkg as the other).
         let twice = "Package: placecode-desk\nVersion: 0.1.6\nVersion: 9.9.9\nArchitecture: amd64\n";
