@@ -31,18 +31,14 @@ fn refused(field: &str, e: placecode_core::Error) -> CentralError {
 /// Reads a regular file the administrator named (not a device, a pipe or a folder), at most
 /// `limit` bytes.
 pub fn read_bounded(path: &Path, limit: u64, field: &str, what: &str) -> Result<Vec<u8>> {
-    use placecode_core::files::NotRead;
+    use placecode_core::files::{shown, NotRead};
     placecode_core::files::read_bounded(path, limit).map_err(|e| match e {
         // The full path: a relative one is read from where the command runs (`make
         // admin-central` runs it from the project's folder, not the publisher's).
-        NotRead::Missing => refuse(field, format!("找不到{what}：{}（文件不存在）", shown(path))),
+        NotRead::Missing => refuse(field, placecode_core::files::missing(what, path)),
         NotRead::Unreadable => refuse(field, format!("无法读取{what}：{}（应为一个普通文件）", shown(path))),
         NotRead::TooLarge => refuse(field, format!("{what}过大（超过{} KB）", limit / 1024)),
     })
-}
-
-fn shown(path: &Path) -> String {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
 }
 
 /// What `publish` is given besides the package.
@@ -77,7 +73,7 @@ pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, acto
         with.signature.map(Path::to_path_buf).unwrap_or_else(|| package.with_file_name(format!("{name}.sig")));
     // The package first: a missing package is not a missing signature.
     if !package.exists() {
-        return Err(refuse("package", format!("找不到安装包：{}（文件不存在）", shown(package))));
+        return Err(refuse("package", placecode_core::files::missing("安装包", package)));
     }
     // A file the publisher named is told as it is; the one beside the package, with how to make it.
     let signature = read_bounded(&sig_path, 4096, "signature", "签名文件").map_err(|e| match with.signature {
@@ -86,7 +82,7 @@ pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, acto
             "signature",
             format!(
                 "读不到签名文件 {}：请先用 tauri signer sign 为安装包签名，或用 --signature 指明签名文件",
-                shown(&sig_path)
+                placecode_core::files::shown(&sig_path)
             ),
         ),
     })?;

@@ -360,8 +360,7 @@ fn install_as_root(file: &Path, signature: &str) -> Result<(), String> {
         Ok(m) if m.file_type().is_file() => return Err("更新包过大，不是发布的安装包，已拒绝".to_owned()),
         // Named by hand (an IT person installing a package they were sent): the path as read.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let shown = std::path::absolute(file).unwrap_or_else(|_| file.to_owned());
-            return Err(format!("找不到更新包 {}（文件不存在），已拒绝", shown.display()));
+            return Err(format!("{}，已拒绝", placecode_core::files::missing("更新包", file)));
         }
         _ => return Err("无法读取下载的更新包（应为一个普通文件），已拒绝".to_owned()),
     }

@@ -33,6 +33,17 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, NotRead> {
     Ok(bytes)
 }
 
+/// A path as a person should see it in a refusal: absolute, since a relative one is read from
+/// where the command runs, which need not be where they think.
+pub fn shown(path: &Path) -> String {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
+}
+
+/// The refusal for a named file that is not there: what it was meant to be, and where.
+pub fn missing(what: &str, path: &Path) -> String {
+    format!("找不到{what}：{}（文件不存在）", shown(path))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +61,12 @@ mod tests {
         #[cfg(unix)]
         assert_eq!(read_bounded(Path::new("/dev/zero"), 10), Err(NotRead::Unreadable));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_file_is_named_by_its_full_path() {
+        let said = missing("签名文件", Path::new("release/desk.deb.sig"));
+        let full = std::env::current_dir().unwrap().join("release/desk.deb.sig");
+        assert_eq!(said, format!("找不到签名文件：{}（文件不存在）", full.display()));
     }
 }
