@@ -11,12 +11,12 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 export GSETTINGS_BACKEND := memory
 
 # System packages: Tauri's WebKitGTK stack, Xvfb and the WebDriver for end-to-end tests,
-# a Chinese font, and ImageMagick for screenshots.
+# a Chinese font, ImageMagick for screenshots, and iproute2 (`ss`) for a test of the listening socket.
 APT_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev \
 	libssl-dev libxdo-dev build-essential pkg-config file xvfb xauth webkit2gtk-driver \
 	fonts-noto-cjk fonts-hanazono imagemagick x11-utils xdotool poppler-utils zbar-tools \
 	postgresql chromium chromium-driver openssl libdbus-1-dev gnome-keyring dbus nginx rpm \
-	cups cups-client printer-driver-cups-pdf
+	cups cups-client printer-driver-cups-pdf iproute2
 TAURI_DRIVER_VERSION := 2.1.0
 DESK_BIN := target/debug/placecode-desk
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp"

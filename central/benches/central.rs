@@ -187,7 +187,13 @@ async fn open_loop(url: &str, cookie: &str, body: &str, rate: u32, secs: u32) ->
 async fn main() {
     let pool = database().await;
     let keys = Keys::from_secret(&[7u8; 32]);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    // As `serve` listens: a rush's connections held by the kernel until they are accepted.
+    // `PLACECODE_BENCH_BACKLOG=1024` measures the baseline (tokio's default).
+    let backlog = std::env::var("PLACECODE_BENCH_BACKLOG")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(placecode_central::LISTEN_BACKLOG);
+    let listener = placecode_central::listen_with_backlog("127.0.0.1:0", backlog).await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let cfg = ServeConfig {
         listen: String::new(),
@@ -427,7 +433,7 @@ async fn main() {
         sqlx::query_scalar("SELECT count(*) FROM visits WHERE way_in = 'last4'").fetch_one(&pool).await.expect("count");
     let accepted = over.requests - over.non_2xx;
     println!(
-        "overload, 1,536 connections for 15 s: offered {:.0} req/s, checked in {:.0}/s, told to wait {:.0}/s, \
+        "overload, 1,536 connections for 15 s (listen backlog {backlog}): offered {:.0} req/s, checked in {:.0}/s, told to wait {:.0}/s, \
          p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, other errors {}; visits written {} for {accepted} acknowledged",
         over.rps,
         accepted as f64 / 15.0,

@@ -66,7 +66,7 @@ fn p(v: &mut [f64], q: f64) -> f64 {
 #[tokio::main]
 async fn main() {
     let pool = common::fresh_database("placecode_drain", 16).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = placecode_central::listen("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let cfg = ServeConfig {
         listen: String::new(),

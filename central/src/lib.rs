@@ -331,7 +331,7 @@ pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()
     });
     let app = App::with_reads(pool.clone(), reads, keys, &config.public_url, &serve);
     app.hold_codes();
-    let listener = tokio::net::TcpListener::bind(&serve.listen).await?;
+    let listener = listen(&serve.listen).await?;
     let bound = listener.local_addr()?;
     tracing::info!(listen = %bound, public = %config.public_url, "placecode-central serving");
     // One line on stdout for whoever started it: the address really bound (`--listen` with port 0
@@ -350,6 +350,38 @@ pub async fn serve(config: Config, serve: ServeConfig) -> anyhow_free::Result<()
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How many connections the kernel holds for the server before it accepts them. A morning rush
+/// opens more at once than tokio's default of 1,024; past it, a phone's connection waits for the
+/// kernel's retry (a second, then more) before the server even sees it. The kernel caps this at
+/// `net.core.somaxconn` (4,096 on current Debian and Ubuntu kernels).
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// Listens on `addr` (`host:port`; port 0 takes any free one) with [`LISTEN_BACKLOG`], trying each
+/// address the host resolves to until one binds.
+pub async fn listen(addr: &str) -> std::io::Result<tokio::net::TcpListener> {
+    listen_with_backlog(addr, LISTEN_BACKLOG).await
+}
+
+/// [`listen`] with another backlog (the benchmark's baseline: tokio's default of 1,024).
+pub async fn listen_with_backlog(addr: &str, backlog: u32) -> std::io::Result<tokio::net::TcpListener> {
+    let mut last = None;
+    for at in tokio::net::lookup_host(addr).await? {
+        let socket = match at {
+            std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        // As `TcpListener::bind` does: a restarted server takes its port back at once.
+        socket.set_reuseaddr(true)?;
+        match socket.bind(at).and_then(|()| socket.listen(backlog)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("no address to listen on: {addr}"))
+    }))
 }
 
 async fn maintenance(pool: PgPool, keys: Keys, config: Config) {
@@ -383,4 +415,38 @@ async fn shutdown() {
 /// Errors of the command line, where any failure ends the program with its message.
 pub mod anyhow_free {
     pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kernel's own account of the listening socket (`ss`: a listener's Send-Q is its
+    /// backlog): the rush's connections are held, not tokio's default of 1,024.
+    #[tokio::test]
+    async fn the_server_listens_with_a_rush_sized_backlog() {
+        let listener = listen("127.0.0.1:0").await.expect("listen");
+        let port = listener.local_addr().expect("addr").port();
+        let out = std::process::Command::new("ss")
+            .args(["-Hltn", &format!("sport = :{port}")])
+            .output()
+            .expect("ss (iproute2)");
+        let line = String::from_utf8_lossy(&out.stdout).to_string();
+        let backlog: u32 = line.split_whitespace().nth(2).and_then(|n| n.parse().ok()).unwrap_or(0);
+        let cap: u32 = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(LISTEN_BACKLOG);
+        assert_eq!(backlog, LISTEN_BACKLOG.min(cap), "ss said: {line}");
+        // Where the kernel allows more than tokio's default, more is what the server asks for.
+        assert!(cap <= 1024 || backlog > 1024, "ss said: {line}");
+    }
+
+    #[tokio::test]
+    async fn an_address_that_cannot_be_listened_on_is_an_error_not_a_panic() {
+        let taken = listen("127.0.0.1:0").await.expect("listen");
+        let at = taken.local_addr().expect("addr").to_string();
+        assert_eq!(listen(&at).await.expect_err("port in use").kind(), std::io::ErrorKind::AddrInUse);
+        assert!(listen("no-port-given").await.is_err());
+    }
 }
