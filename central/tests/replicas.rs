@@ -98,7 +98,7 @@ http {{
   uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
   upstream placecode {{ {servers} keepalive 32; }}
   server {{
-    listen 127.0.0.1:{port};
+    listen 127.0.0.1:{port} backlog=4096;
     location / {{
       proxy_pass http://placecode;
       proxy_http_version 1.1;
