@@ -24,12 +24,29 @@ impl Actor {
     }
 }
 
-/// Who runs the command: the person behind sudo, else the login.
+/// Who runs the command: the system's account for the process (its effective user, from the
+/// password database, never `$USER` or `$LOGNAME`, which anyone sets to any name); for root, the
+/// person sudo says ran it.
 fn console_user() -> String {
-    ["SUDO_USER", "USER", "LOGNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
-        .unwrap_or_else(|| "unknown".into())
+    use std::os::unix::fs::MetadataExt;
+    let account = whoami::fallible::username()
+        .ok()
+        .or_else(|| std::fs::metadata("/proc/self").ok().map(|m| format!("uid {}", m.uid())));
+    console_name(account, std::env::var("SUDO_USER").ok())
+}
+
+/// The audit log's name for an account and sudo's `SUDO_USER`: sudo's word is taken only from
+/// root (any other account could have set it; root could write anything anyway).
+fn console_name(account: Option<String>, sudo_user: Option<String>) -> String {
+    let clean = |s: String| -> Option<String> {
+        let s: String = s.chars().filter(|c| !c.is_control()).take(64).collect();
+        (!s.trim().is_empty()).then_some(s)
+    };
+    match (account.and_then(clean), sudo_user.and_then(clean)) {
+        (Some(root), Some(by)) if root == "root" => format!("{by}(sudo)"),
+        (Some(account), _) => account,
+        (None, _) => "unknown".into(),
+    }
 }
 
 /// 查询用途: what a tracing query is for (a case number, an outbreak), 2 to 100 characters, at
@@ -131,5 +148,26 @@ mod tests {
                 other => panic!("{bad:?}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn the_console_user_is_the_account_not_what_the_environment_claims() {
+        let s = |v: &str| Some(v.to_owned());
+        // $USER is not asked at all; SUDO_USER only when the account is root.
+        assert_eq!(console_name(s("alice"), s("boss")), "alice");
+        assert_eq!(console_name(s("root"), s("alice")), "alice(sudo)");
+        assert_eq!(console_name(s("root"), None), "root");
+        assert_eq!(console_name(s("root"), s("")), "root");
+        assert_eq!(console_name(s("uid 1234"), None), "uid 1234");
+        assert_eq!(console_name(None, s("alice")), "unknown");
+        assert_eq!(console_name(s("root"), s("a\nb\u{1b}[31m")), "ab[31m(sudo)");
+        assert_eq!(console_name(s("root"), s(&"x".repeat(10_000))).chars().count(), 64 + "(sudo)".len());
+        // This process: the password database's name for its account, whatever $USER says.
+        let here = whoami::fallible::username().expect("an account with a name");
+        let expected = match std::env::var("SUDO_USER").ok().filter(|u| !u.is_empty()) {
+            Some(by) if here == "root" => format!("{by}(sudo)"),
+            _ => here,
+        };
+        assert_eq!(Actor::cli("").name, format!("admin-cli:{expected}"));
     }
 }
