@@ -323,6 +323,33 @@ fn r7_a_list_from_a_file_is_not_replaced_by_connecting_unawares() {
     assert!(d.store.risk_list_may_go(false).is_ok());
 }
 
+/// 设置 › 中心服务器 lists the venues the desk syncs for: those its token named, and the venue it
+/// serves in a district it was enrolled for (a district token names no venue; the screen said —).
+#[test]
+fn the_settings_list_the_served_venue_of_an_enrolled_district() {
+    let mut d = desk();
+    let mut enrolment = placecode_store::Enrolment {
+        server_url: "https://centre.example".into(),
+        credential: "c".repeat(40),
+        ca_file: None,
+        desk_name: "东门".into(),
+        venues: vec![],
+        districts: vec!["gulou".into()],
+    };
+    d.store.save_enrolment(&enrolment, &"ab".repeat(32)).unwrap();
+    assert_eq!(d.store.sync_status().unwrap().venues, vec!["鼓楼区幸福养老院".to_owned()]);
+    // Enrolled for another district: the centre will not take this venue, so it is not listed.
+    enrolment.districts = vec!["longting".into()];
+    d.store.save_enrolment(&enrolment, &"ab".repeat(32)).unwrap();
+    assert!(d.store.sync_status().unwrap().venues.is_empty());
+    // Named by the token and in the district: listed once.
+    let served = d.store.served_venue().unwrap().unwrap();
+    enrolment.districts = vec!["gulou".into()];
+    enrolment.venues = vec![served.id.clone()];
+    d.store.save_enrolment(&enrolment, &"ab".repeat(32)).unwrap();
+    assert_eq!(d.store.sync_status().unwrap().venues, vec!["鼓楼区幸福养老院".to_owned()]);
+}
+
 /// Marks the desk as connected to a centre (an enrolment, no server needed).
 fn connect(store: &mut Store) {
     let enrolment = placecode_store::Enrolment {

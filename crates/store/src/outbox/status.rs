@@ -50,7 +50,17 @@ impl Store {
         let e = self.enrolment()?;
         let names = match &e {
             Some(e) => {
-                e.venues.iter().map(|id| self.venue(id).map(|v| v.name).unwrap_or_else(|_| id.clone())).collect()
+                let mut names: Vec<String> =
+                    e.venues.iter().map(|id| self.venue(id).map(|v| v.name).unwrap_or_else(|_| id.clone())).collect();
+                // A desk enrolled for a district serves a venue it registered there: that venue
+                // is what it syncs for (not one the centre refused), so it is listed too.
+                if let Some(v) = self.served_venue()? {
+                    let covered = e.districts.iter().any(|d| d == v.district.key());
+                    if covered && v.rejected.is_none() && !e.venues.contains(&v.id) {
+                        names.push(v.name);
+                    }
+                }
+                names
             }
             None => Vec::new(),
         };
