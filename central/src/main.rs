@@ -300,9 +300,8 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
                 new_key,
             };
             let r = releases::publish(&pool, &package, &with, &actor).await?;
-            print(
-                serde_json::json!({ "已发布": r.file_name(), "版本": r.version, "大小": r.size, "sha256": r.sha256, "发布公钥": r.key_id }),
-            );
+            // As `admin releases` lists it.
+            print(serde_json::json!({ "published": release_json(&r, None) }));
             None
         }
         Admin::WithdrawRelease { version } => {
@@ -313,13 +312,7 @@ async fn run(cli: Cli) -> placecode_central::anyhow_free::Result<()> {
         Admin::Releases => {
             let list = releases::list(&pool).await?;
             let n = list.len();
-            let shown: Vec<_> = list
-                .iter()
-                .map(|l| {
-                    let r = &l.release;
-                    serde_json::json!({ "file": r.file_name(), "version": r.version, "key_id": r.key_id, "notes": r.notes, "size": r.size, "sha256": r.sha256, "published_at": r.published_at, "withdrawn_at": l.withdrawn_at })
-                })
-                .collect();
+            let shown: Vec<_> = list.iter().map(|l| release_json(&l.release, l.withdrawn_at)).collect();
             print(serde_json::json!({ "releases": shown }));
             Some(("list_releases", serde_json::json!({}), n))
         }
@@ -507,6 +500,15 @@ fn district_keys() -> clap::builder::PossibleValuesParser {
         .map(|d| clap::builder::PossibleValue::new(d.key()).help(d.label()))
         .collect::<Vec<_>>()
         .into()
+}
+
+/// A release as the admin commands print it (`publish-release`, `releases`).
+fn release_json(
+    r: &placecode_core::release::Release,
+    withdrawn_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> serde_json::Value {
+    serde_json::json!({ "file": r.file_name(), "version": r.version, "key_id": r.key_id, "notes": r.notes,
+        "size": r.size, "sha256": r.sha256, "published_at": r.published_at, "withdrawn_at": withdrawn_at })
 }
 
 #[cfg(test)]
