@@ -213,6 +213,15 @@ async fn a_signed_release_reaches_a_desk_and_nothing_else_does(pool: PgPool) {
         let renamed_arch = publish(other, public.clone()).await.map_err(refusal).unwrap_err();
         assert!(renamed_arch.contains("安装包内的架构是 amd64"), "{renamed_arch}");
     }
+    // Built and signed for `all` (the bundler never makes one; no desk asks for it): refused on
+    // its name, before anything is read.
+    let all = deb_for(tmp.path(), "0.1.4", "0.1.4", "all", 4096);
+    sign(&secret, &all);
+    let for_all = publish(all, public.clone()).await.map_err(refusal).unwrap_err();
+    assert!(
+        for_all.starts_with("invalid") && for_all.contains("须按架构打包") && for_all.contains("不能是 all"),
+        "{for_all}"
+    );
     let noise = tmp.path().join("placecode-desk_0.1.5_amd64.deb");
     std::fs::write(&noise, vec![7u8; 5000]).unwrap();
     sign(&secret, &noise);
