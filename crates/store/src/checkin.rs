@@ -267,23 +267,8 @@ impl Store {
     /// A scan of a known person: checked in, unless they were checked in at this venue within
     /// the repeat window (a double scan, a second press): then the operator is asked first.
     fn check_in_unless_repeat(&mut self, person_id: &str, way_in: WayIn, ctx: &CheckInContext) -> Result<Lookup> {
-        let venue = self.served_venue_required()?;
-        let window = self.repeat_window_seconds()?;
-        let since = rfc3339(ctx.now - Duration::seconds(window));
-        let last: Option<(String, String, String, String)> = self
-            .conn
-            .query_row(
-                concat!(
-                    "SELECT v.at, ",
-                    crate::visit_name!(),
-                    ", p.id_number, v.colour FROM visits v JOIN people p ON p.id = v.person_id
-                 WHERE v.person_id = ?1 AND v.venue_id = ?2 AND v.at > ?3 AND v.at <= ?4
-                 ORDER BY v.at DESC LIMIT 1"
-                ),
-                params![person_id, venue.id, since, rfc3339(ctx.now)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()?;
+        self.served_venue_required()?;
+        let last = self.visit_moments_ago(Whose::Person(person_id), ctx)?;
         // A colour learnt since that visit (a list pulled, a raise from another desk) is shown at
         // once, never behind the repeat question, whose Esc records nothing.
         let worse_now = |number: &str, colour: &str| -> Result<bool> {
@@ -291,15 +276,12 @@ impl Store {
             Ok(decision.colour > Colour::parse(colour).unwrap_or(Colour::Green))
         };
         match last {
-            Some((_, _, number, colour)) if window > 0 && worse_now(&number, &colour)? => {
-                Ok(Lookup::CheckedIn { result: self.check_in_person(person_id, way_in, ctx)? })
-            }
-            Some((last_at, name, number, _)) if window > 0 => Ok(Lookup::Repeat {
+            Some(last) if !worse_now(&last.number, &last.colour)? => Ok(Lookup::Repeat {
                 person_id: person_id.to_owned(),
-                masked_name: shown_name(&name),
-                masked_id: mask::id_number(&number),
+                masked_name: shown_name(&last.name),
+                masked_id: mask::id_number(&last.number),
                 way_in,
-                last_at,
+                last_at: last.at,
             }),
             _ => Ok(Lookup::CheckedIn { result: self.check_in_person(person_id, way_in, ctx)? }),
         }
@@ -410,34 +392,64 @@ impl Store {
     /// (a trial registered a grandmother and twins twice in a minute: four identical rows). Each
     /// is named with when; after the window they are registered again as a new visit.
     fn registered_moments_ago(&self, declared: &[Declaration], ctx: &CheckInContext) -> Result<Vec<FieldError>> {
-        let window = self.repeat_window_seconds()?;
-        let Some(venue) = self.served_venue()? else { return Ok(Vec::new()) };
-        if window <= 0 {
-            return Ok(Vec::new());
-        }
-        let since = rfc3339(ctx.now - Duration::seconds(window));
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT v.at FROM visits v JOIN people p ON p.id = v.person_id
-             WHERE p.id_number = ?1 AND v.venue_id = ?2 AND v.at > ?3 AND v.at <= ?4 ORDER BY v.at DESC LIMIT 1",
-        )?;
         let mut found = Vec::new();
         for (i, d) in declared.iter().enumerate() {
-            let at: Option<String> =
-                stmt.query_row(params![d.id.number, venue.id, since, rfc3339(ctx.now)], |r| r.get(0)).optional()?;
-            if let Some(at) = at {
-                let clock = DateTime::parse_from_rfc3339(&at)
+            if let Some(last) = self.visit_moments_ago(Whose::Number(&d.id.number), ctx)? {
+                let clock = DateTime::parse_from_rfc3339(&last.at)
                     .map(|t| t.with_timezone(&shanghai()).format("%H:%M:%S").to_string())
-                    .unwrap_or(at);
+                    .unwrap_or(last.at);
                 found.push(FieldError {
                     field: format!("dependents.{i}.id_number"),
                     message: format!(
-                        "{}已于{clock}在本场所登记，可能是重复提交；确需再次登记请{window}秒后再试",
-                        shown_name(&d.name)
+                        "{}已于{clock}在本场所登记，可能是重复提交；确需再次登记请{}秒后再试",
+                        shown_name(&d.name),
+                        self.repeat_window_seconds()?
                     ),
                 });
             }
         }
         Ok(found)
+    }
+
+    /// The last visit of a person at the served venue within the repeat window (a double scan,
+    /// a form sent twice), for a scan and a form alike; none when the window is 0 or no venue is
+    /// served.
+    fn visit_moments_ago(&self, whose: Whose<'_>, ctx: &CheckInContext) -> Result<Option<LastVisit>> {
+        let window = self.repeat_window_seconds()?;
+        let Some(venue) = self.served_venue()? else { return Ok(None) };
+        if window <= 0 {
+            return Ok(None);
+        }
+        let (sql, key) = match whose {
+            Whose::Person(id) => (
+                concat!(
+                    "SELECT v.at, ",
+                    crate::visit_name!(),
+                    ", p.id_number, v.colour
+                 FROM visits v JOIN people p ON p.id = v.person_id
+                 WHERE p.id = ?1 AND v.venue_id = ?2 AND v.at > ?3 AND v.at <= ?4 ORDER BY v.at DESC LIMIT 1"
+                ),
+                id,
+            ),
+            Whose::Number(number) => (
+                concat!(
+                    "SELECT v.at, ",
+                    crate::visit_name!(),
+                    ", p.id_number, v.colour
+                 FROM visits v JOIN people p ON p.id = v.person_id
+                 WHERE p.id_number = ?1 AND v.venue_id = ?2 AND v.at > ?3 AND v.at <= ?4 ORDER BY v.at DESC LIMIT 1"
+                ),
+                number,
+            ),
+        };
+        let since = rfc3339(ctx.now - Duration::seconds(window));
+        Ok(self
+            .conn
+            .prepare_cached(sql)?
+            .query_row(params![key, venue.id, since, rfc3339(ctx.now)], |r| {
+                Ok(LastVisit { at: r.get(0)?, name: r.get(1)?, number: r.get(2)?, colour: r.get(3)? })
+            })
+            .optional()?)
     }
 
     /// Checks in people declared by a form; `guardian`, the number of a guardian who came with
@@ -667,4 +679,18 @@ pub(super) fn insert_visit(
     ])?;
     super::outbox::enqueue_visit(conn, &id)?;
     Ok(id)
+}
+
+/// Whose visit [`Store::visit_moments_ago`] looks for: a person on file, or a document number.
+enum Whose<'a> {
+    Person(&'a str),
+    Number(&'a str),
+}
+
+/// A visit made within the repeat window: when, the name its form gave, the number, its colour.
+struct LastVisit {
+    at: String,
+    name: String,
+    number: String,
+    colour: String,
 }
