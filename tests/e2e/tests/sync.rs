@@ -94,6 +94,8 @@ async fn offline_check_ins_drain_to_the_server_when_it_returns() -> WebDriverRes
     desk.click("sync-connect-submit").await?;
     desk.wait_text("sync-server-url", &format!("127.0.0.1:{}", central.port)).await?;
     wait_tone(&desk, "ok", 30).await?;
+    // Enrolled for its district, the desk lists the venue it serves there (it said —).
+    desk.wait_text("sync-venues", "鼓楼区幸福养老院").await?;
     desk.screenshot("40-sync-connected").await?;
 
     // The server goes away; the desk carries on.
