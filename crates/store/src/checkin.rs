@@ -420,32 +420,20 @@ impl Store {
         if window <= 0 {
             return Ok(None);
         }
-        let (sql, key) = match whose {
-            Whose::Person(id) => (
-                concat!(
-                    "SELECT v.at, ",
-                    crate::visit_name!(),
-                    ", p.id_number, v.colour
-                 FROM visits v JOIN people p ON p.id = v.person_id
-                 WHERE p.id = ?1 AND v.venue_id = ?2 AND v.at > ?3 AND v.at <= ?4 ORDER BY v.at DESC LIMIT 1"
-                ),
-                id,
-            ),
-            Whose::Number(number) => (
-                concat!(
-                    "SELECT v.at, ",
-                    crate::visit_name!(),
-                    ", p.id_number, v.colour
-                 FROM visits v JOIN people p ON p.id = v.person_id
-                 WHERE p.id_number = ?1 AND v.venue_id = ?2 AND v.at > ?3 AND v.at <= ?4 ORDER BY v.at DESC LIMIT 1"
-                ),
-                number,
-            ),
+        // The column is one of two fixed names; the person's id or number is a parameter.
+        let (column, key) = match whose {
+            Whose::Person(id) => ("p.id", id),
+            Whose::Number(number) => ("p.id_number", number),
         };
+        let sql = format!(
+            "SELECT v.at, {}, p.id_number, v.colour FROM visits v JOIN people p ON p.id = v.person_id
+             WHERE {column} = ?1 AND v.venue_id = ?2 AND v.at > ?3 AND v.at <= ?4 ORDER BY v.at DESC LIMIT 1",
+            crate::visit_name!()
+        );
         let since = rfc3339(ctx.now - Duration::seconds(window));
         Ok(self
             .conn
-            .prepare_cached(sql)?
+            .prepare_cached(&sql)?
             .query_row(params![key, venue.id, since, rfc3339(ctx.now)], |r| {
                 Ok(LastVisit { at: r.get(0)?, name: r.get(1)?, number: r.get(2)?, colour: r.get(3)? })
             })
