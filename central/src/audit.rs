@@ -26,17 +26,48 @@ impl Actor {
 
 /// Who runs the command: the system's account for the process (its effective user, from the
 /// password database, never `$USER` or `$LOGNAME`, which anyone sets to any name); for root, the
-/// person sudo says ran it.
+/// person sudo says ran it, when sudo's two variables name one account on this host. In a user
+/// namespace of its own (`unshare -r`: anyone may make one, and is root inside it) the account
+/// outside is named by its number, and sudo's word is not taken.
 fn console_user() -> String {
     use std::os::unix::fs::MetadataExt;
-    let account = whoami::fallible::username()
-        .ok()
-        .or_else(|| std::fs::metadata("/proc/self").ok().map(|m| format!("uid {}", m.uid())));
-    console_name(account, std::env::var("SUDO_USER").ok())
+    let euid = std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(u32::MAX);
+    if let Some(outside) = std::fs::read_to_string("/proc/self/uid_map").ok().and_then(|m| outside_uid(&m, euid)) {
+        return format!("uid {outside} (user namespace)");
+    }
+    let account = whoami::fallible::username().ok().or_else(|| Some(format!("uid {euid}")));
+    let sudo = std::env::var("SUDO_USER").ok().filter(|by| {
+        let uid = std::env::var("SUDO_UID").ok().and_then(|u| u.parse::<u32>().ok());
+        uid.is_some() && passwd_uid(&std::fs::read_to_string("/etc/passwd").unwrap_or_default(), by) == uid
+    });
+    console_name(account, sudo)
 }
 
-/// The audit log's name for an account and sudo's `SUDO_USER`: sudo's word is taken only from
-/// root (any other account could have set it; root could write anything anyway).
+/// The uid outside the process's user namespace when it runs in one other than the host's
+/// (`uid_map` is not the whole range mapped to itself); None in the host's.
+fn outside_uid(uid_map: &str, euid: u32) -> Option<u32> {
+    let lines: Vec<Vec<u64>> = uid_map
+        .lines()
+        .map(|l| l.split_whitespace().filter_map(|n| n.parse().ok()).collect::<Vec<u64>>())
+        .filter(|l| l.len() == 3)
+        .collect();
+    if lines.as_slice() == [vec![0, 0, 4_294_967_295]] {
+        return None;
+    }
+    let euid = u64::from(euid);
+    let outside = lines.iter().find(|l| euid >= l[0] && euid < l[0] + l[2]).map(|l| l[1] + (euid - l[0]));
+    // A map that names no outside account for this process is still not the host's.
+    Some(outside.and_then(|u| u32::try_from(u).ok()).unwrap_or(u32::MAX))
+}
+
+/// The uid `/etc/passwd` gives the account `name`.
+fn passwd_uid(passwd: &str, name: &str) -> Option<u32> {
+    passwd.lines().map(|l| l.split(':').collect::<Vec<_>>()).find(|f| f.len() > 2 && f[0] == name)?[2].parse().ok()
+}
+
+/// The audit log's name for an account and sudo's `SUDO_USER` (already checked against the
+/// host's accounts): sudo's word is taken only from root (any other account could have set it;
+/// root could write anything anyway).
 fn console_name(account: Option<String>, sudo_user: Option<String>) -> String {
     let clean = |s: String| -> Option<String> {
         let s: String = s.chars().filter(|c| !c.is_control()).take(64).collect();
@@ -162,12 +193,27 @@ mod tests {
         assert_eq!(console_name(None, s("alice")), "unknown");
         assert_eq!(console_name(s("root"), s("a\nb\u{1b}[31m")), "ab[31m(sudo)");
         assert_eq!(console_name(s("root"), s(&"x".repeat(10_000))).chars().count(), 64 + "(sudo)".len());
-        // This process: the password database's name for its account, whatever $USER says.
-        let here = whoami::fallible::username().expect("an account with a name");
-        let expected = match std::env::var("SUDO_USER").ok().filter(|u| !u.is_empty()) {
-            Some(by) if here == "root" => format!("{by}(sudo)"),
-            _ => here,
-        };
-        assert_eq!(Actor::cli("").name, format!("admin-cli:{expected}"));
+        // This process (the host's namespace, no sudo): the password database's name for its
+        // account, whatever $USER says.
+        if std::env::var_os("SUDO_USER").is_none() {
+            let here = whoami::fallible::username().expect("an account with a name");
+            assert_eq!(Actor::cli("").name, format!("admin-cli:{here}"));
+        }
+    }
+
+    /// `unshare -r` makes anyone root in a namespace of their own, where sudo's variables are
+    /// theirs to set (a trial was logged as alice(sudo) that way): told by the uid map.
+    #[test]
+    fn a_user_namespace_is_named_by_the_account_outside_it() {
+        assert_eq!(outside_uid("         0          0 4294967295\n", 0), None);
+        assert_eq!(outside_uid("         0       1001          1\n", 0), Some(1001));
+        assert_eq!(outside_uid("0 100000 65536\n", 1000), Some(101_000));
+        assert_eq!(outside_uid("0 1001 1\n", 5), Some(u32::MAX));
+        assert_eq!(outside_uid("", 0), Some(u32::MAX));
+        // sudo's word only for an account of this host whose number sudo gave too.
+        let passwd = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/sh\n";
+        assert_eq!(passwd_uid(passwd, "alice"), Some(1000));
+        assert_eq!(passwd_uid(passwd, "nosuchuser"), None);
+        assert_eq!(passwd_uid(passwd, "bob(sudo)"), None);
     }
 }

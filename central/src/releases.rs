@@ -59,15 +59,8 @@ pub struct Publication<'a> {
 /// `new_key` (and never a key that only carries that key's id).
 pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, actor: &Actor) -> Result<Release> {
     let name = package.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    let (format, version, arch) = release::parse_file_name(name).ok_or_else(|| {
-        refuse(
-            "package",
-            format!(
-                "安装包的文件名应保持打包时的名字（如 {}），以便与签名核对",
-                release::file_name(PackageFormat::Deb, "1.2.0", "amd64")
-            ),
-        )
-    })?;
+    let (format, version, arch) =
+        release::parse_file_name(name).ok_or_else(|| refused("package", release::file_name_refusal(name)))?;
     // The desk is a program built for one architecture; no desk asks for `all` or `noarch`, so
     // such a package would sit published and offered to no one.
     if matches!(arch.as_str(), "all" | "noarch") {

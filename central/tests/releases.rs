@@ -222,6 +222,15 @@ async fn a_signed_release_reaches_a_desk_and_nothing_else_does(pool: PgPool) {
         for_all.starts_with("invalid") && for_all.contains("须按架构打包") && for_all.contains("不能是 all"),
         "{for_all}"
     );
+    // A version of another shape in the packager's own name: the version is blamed, not the name.
+    let short = publish(tmp.path().join("placecode-desk_0.2_amd64.deb"), public.clone()).await.map_err(refusal);
+    let short = short.unwrap_err();
+    assert!(short.contains("版本号") && short.contains("文件名中的版本是 0.2"), "{short}");
+    // The release key named for the notes (a trial published the private key as notes so).
+    let key_text = std::fs::read_to_string(&secret).unwrap();
+    let with = releases::Publication { signature: None, public_key: &public, notes: &key_text, new_key: false };
+    let key_notes = releases::publish(&pool, &v011, &with, &actor).await.map_err(refusal).unwrap_err();
+    assert!(key_notes.starts_with("invalid") && key_notes.contains("密钥或签名文件"), "{key_notes}");
     let noise = tmp.path().join("placecode-desk_0.1.5_amd64.deb");
     std::fs::write(&noise, vec![7u8; 5000]).unwrap();
     sign(&secret, &noise);

@@ -96,20 +96,40 @@ pub fn file_name(format: PackageFormat, version: &str, arch: &str) -> String {
 /// What a package's file name says: its format, version and architecture. A name the bundler
 /// would not have given (another package, a version that is not semver, a path) is `None`.
 pub fn parse_file_name(name: &str) -> Option<(PackageFormat, String, String)> {
-    let (format, v, arch) = if let Some(rest) = name.strip_suffix(".deb") {
+    let (format, v, arch) = file_name_parts(name)?;
+    let arch_ok = !arch.is_empty() && arch.len() <= 16 && arch.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    (arch_ok && version(v).is_ok()).then(|| (format, v.to_owned(), arch.to_owned()))
+}
+
+/// Why a package's file name is not one [`parse_file_name`] takes: its version's fault when the
+/// name has the bundler's shape (`0.2`, `0.1.4-rc.1` named as the packager named them), else the
+/// name's.
+pub fn file_name_refusal(name: &str) -> Error {
+    match file_name_parts(name).map(|(_, v, _)| (v, version(v))) {
+        Some((v, Err(e))) => Error::invalid("package", format!("{e}（文件名中的版本是 {v}；改版本号须重新打包）")),
+        _ => Error::invalid(
+            "package",
+            format!(
+                "安装包的文件名应保持打包时的名字（如 {}），以便与签名核对",
+                file_name(PackageFormat::Deb, "1.2.0", "amd64")
+            ),
+        ),
+    }
+}
+
+/// A file name of the bundler's shape cut into its format, version and architecture, unchecked.
+fn file_name_parts(name: &str) -> Option<(PackageFormat, &str, &str)> {
+    if let Some(rest) = name.strip_suffix(".deb") {
         let rest = rest.strip_prefix(&format!("{PACKAGE}_"))?;
         let (version, arch) = rest.rsplit_once('_')?;
-        (PackageFormat::Deb, version, arch)
+        Some((PackageFormat::Deb, version, arch))
     } else if let Some(rest) = name.strip_suffix(".rpm") {
         let rest = rest.strip_prefix(&format!("{PACKAGE}-"))?;
         let (rest, arch) = rest.rsplit_once('.')?;
-        let version = rest.strip_suffix("-1")?;
-        (PackageFormat::Rpm, version, arch)
+        Some((PackageFormat::Rpm, rest.strip_suffix("-1")?, arch))
     } else {
-        return None;
-    };
-    let arch_ok = !arch.is_empty() && arch.len() <= 16 && arch.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    (arch_ok && version(v).is_ok()).then(|| (format, v.to_owned(), arch.to_owned()))
+        None
+    }
 }
 
 /// A release's version: three numbers (`1.2.0`), at most 32 characters. No suffix (`-rc.1`,
@@ -143,6 +163,14 @@ pub fn notes(text: &str) -> Result<String> {
     let turning = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
     if text.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || turning(c)) {
         return Err(Error::invalid("notes", "更新说明：含有控制字符"));
+    }
+    // A key or signature file named by mistake for the notes (`--notes-file release.key`) would be
+    // shown to every desk's administrators, for good: the private key with it.
+    if text.contains("untrusted comment:") || minisign_text(&text).is_some_and(|t| t.contains("untrusted comment:")) {
+        return Err(Error::invalid(
+            "notes",
+            "更新说明：这是密钥或签名文件的内容，不是说明文字；请检查 --notes / --notes-file（密钥文件不要外传）",
+        ));
     }
     Ok(text)
 }
@@ -423,6 +451,24 @@ mod tests {
         ] {
             assert_eq!(parse_file_name(bad), None, "{bad}");
         }
+        // The packager's own name with a version of another shape: the version is blamed, and
+        // named (a trial's 0.1.4-rc.1, 0.2 and 00.1.9 were each told to keep the file's name).
+        for (name, v) in [
+            ("placecode-desk_0.1.4-rc.1_amd64.deb", "0.1.4-rc.1"),
+            ("placecode-desk_0.2_amd64.deb", "0.2"),
+            ("placecode-desk_00.1.9_amd64.deb", "00.1.9"),
+            ("placecode-desk-1.2.0+b1-1.x86_64.rpm", "1.2.0+b1"),
+        ] {
+            let e = file_name_refusal(name);
+            assert_eq!((e.code(), e.fields()), ("invalid", vec!["package"]), "{name}");
+            assert!(
+                e.to_string().starts_with("版本号：") && e.to_string().contains(&format!("文件名中的版本是 {v}")),
+                "{e}"
+            );
+        }
+        for name in ["desk-latest.deb", "other_0.1.1_amd64.deb", ""] {
+            assert!(file_name_refusal(name).to_string().contains("文件名应保持打包时的名字"), "{name}");
+        }
     }
 
     #[test]
@@ -453,6 +499,17 @@ mod tests {
         let e = notes("a\u{1b}[31m").unwrap_err();
         assert_eq!(e.fields(), vec!["notes"]);
         assert!(notes("修复\u{202E}txt.exe").is_err());
+        // A key or signature file given for the notes (a trial published the private key so).
+        use base64::Engine;
+        let secret = base64::engine::general_purpose::STANDARD
+            .encode("untrusted comment: rsign encrypted secret key\nRWRTY0IyAAAAAAAAAAAAAAAAAAAAAAAA\n");
+        for file in [secret.as_str(), PUBLIC, SIG_011, "untrusted comment: minisign public key\nRWQ"] {
+            let e = notes(file).unwrap_err();
+            assert_eq!((e.code(), e.fields()), ("invalid", vec!["notes"]));
+            assert!(e.to_string().contains("密钥或签名文件"), "{e}");
+        }
+        // Plain notes that happen to be valid base64 are notes.
+        assert_eq!(notes("abcd").unwrap(), "abcd");
     }
 
     // A key pair and signatures made with `tauri signer` (0 password) over the bytes
