@@ -120,9 +120,14 @@ pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, acto
         signature,
         key_id,
     };
-    release::Verifier::new(&key, &offered)
-        .and_then(|v| v.check(&mut &bytes[..]))
-        .map_err(|e| refused("signature", e))?;
+    let verifier = release::Verifier::new(&key, &offered).map_err(|e| refused("signature", e))?;
+    // The desks' wording ("本机的发布公钥", "请联系IT人员") is not the publisher's.
+    verifier.check(&mut &bytes[..]).map_err(|_| {
+        refuse(
+            "signature",
+            "签名验证失败：安装包在签名后被改动过，或签名不是用与 --public-key 配对的私钥做的；请用发布密钥重新签名",
+        )
+    })?;
     release::check_package(format, &bytes, &offered.version, &offered.arch).map_err(|e| refused("package", e))?;
     // Every version ever published for this format and architecture.
     let published: Vec<String> =
