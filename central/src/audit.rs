@@ -46,23 +46,29 @@ fn console_user() -> String {
 /// The uid outside the process's user namespace when it runs in one other than the host's
 /// (`uid_map` is not the whole range mapped to itself); None in the host's.
 fn outside_uid(uid_map: &str, euid: u32) -> Option<u32> {
-    let lines: Vec<Vec<u64>> = uid_map
+    let lines: Vec<[u64; 3]> = uid_map
         .lines()
-        .map(|l| l.split_whitespace().filter_map(|n| n.parse().ok()).collect::<Vec<u64>>())
-        .filter(|l| l.len() == 3)
+        .filter_map(|l| l.split_whitespace().map(|n| n.parse().ok()).collect::<Option<Vec<u64>>>())
+        .filter_map(|l| <[u64; 3]>::try_from(l).ok())
         .collect();
-    if lines.as_slice() == [vec![0, 0, 4_294_967_295]] {
+    if lines.as_slice() == [[0, 0, 4_294_967_295]] {
         return None;
     }
     let euid = u64::from(euid);
-    let outside = lines.iter().find(|l| euid >= l[0] && euid < l[0] + l[2]).map(|l| l[1] + (euid - l[0]));
+    let outside = lines
+        .iter()
+        .find(|[inside, _, count]| euid >= *inside && euid < inside.saturating_add(*count))
+        .map(|[inside, outside, _]| outside.saturating_add(euid - inside));
     // A map that names no outside account for this process is still not the host's.
     Some(outside.and_then(|u| u32::try_from(u).ok()).unwrap_or(u32::MAX))
 }
 
 /// The uid `/etc/passwd` gives the account `name`.
 fn passwd_uid(passwd: &str, name: &str) -> Option<u32> {
-    passwd.lines().map(|l| l.split(':').collect::<Vec<_>>()).find(|f| f.len() > 2 && f[0] == name)?[2].parse().ok()
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        (f.next() == Some(name)).then(|| f.nth(1).and_then(|uid| uid.parse().ok())).flatten()
+    })
 }
 
 /// The audit log's name for an account and sudo's `SUDO_USER` (already checked against the
