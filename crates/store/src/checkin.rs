@@ -268,7 +268,10 @@ impl Store {
     /// the repeat window (a double scan, a second press): then the operator is asked first.
     fn check_in_unless_repeat(&mut self, person_id: &str, way_in: WayIn, ctx: &CheckInContext) -> Result<Lookup> {
         self.served_venue_required()?;
-        let last = self.visit_moments_ago(Whose::Person(person_id), ctx)?;
+        let last = match self.repeat_window(ctx)? {
+            Some(window) => self.visit_within(&window, Whose::Person(person_id))?,
+            None => None,
+        };
         // A colour learnt since that visit (a list pulled, a raise from another desk) is shown at
         // once, never behind the repeat question, whose Esc records nothing.
         let worse_now = |number: &str, colour: &str| -> Result<bool> {
@@ -392,9 +395,10 @@ impl Store {
     /// (a trial registered a grandmother and twins twice in a minute: four identical rows). Each
     /// is named with when; after the window they are registered again as a new visit.
     fn registered_moments_ago(&self, declared: &[Declaration], ctx: &CheckInContext) -> Result<Vec<FieldError>> {
+        let Some(window) = self.repeat_window(ctx)? else { return Ok(Vec::new()) };
         let mut found = Vec::new();
         for (i, d) in declared.iter().enumerate() {
-            if let Some(last) = self.visit_moments_ago(Whose::Number(&d.id.number), ctx)? {
+            if let Some(last) = self.visit_within(&window, Whose::Number(&d.id.number))? {
                 let clock = DateTime::parse_from_rfc3339(&last.at)
                     .map(|t| t.with_timezone(&shanghai()).format("%H:%M:%S").to_string())
                     .unwrap_or(last.at);
@@ -403,7 +407,7 @@ impl Store {
                     message: format!(
                         "{}已于{clock}在本场所登记，可能是重复提交；确需再次登记请{}秒后再试",
                         shown_name(&d.name),
-                        self.repeat_window_seconds()?
+                        window.seconds
                     ),
                 });
             }
@@ -411,15 +415,25 @@ impl Store {
         Ok(found)
     }
 
-    /// The last visit of a person at the served venue within the repeat window (a double scan,
-    /// a form sent twice), for a scan and a form alike; none when the window is 0 or no venue is
-    /// served.
-    fn visit_moments_ago(&self, whose: Whose<'_>, ctx: &CheckInContext) -> Result<Option<LastVisit>> {
-        let window = self.repeat_window_seconds()?;
+    /// The repeat window at the served venue as of `ctx.now` (a double scan, a form sent twice):
+    /// none when it is 0 or no venue is served.
+    fn repeat_window(&self, ctx: &CheckInContext) -> Result<Option<RepeatWindow>> {
+        let seconds = self.repeat_window_seconds()?;
         let Some(venue) = self.served_venue()? else { return Ok(None) };
-        if window <= 0 {
+        if seconds <= 0 {
             return Ok(None);
         }
+        Ok(Some(RepeatWindow {
+            venue_id: venue.id,
+            seconds,
+            since: rfc3339(ctx.now - Duration::seconds(seconds)),
+            until: rfc3339(ctx.now),
+        }))
+    }
+
+    /// The last visit of a person (by id or document number) within `window`, for a scan and a
+    /// form alike.
+    fn visit_within(&self, window: &RepeatWindow, whose: Whose<'_>) -> Result<Option<LastVisit>> {
         // The column is one of two fixed names; the person's id or number is a parameter.
         let (column, key) = match whose {
             Whose::Person(id) => ("p.id", id),
@@ -430,11 +444,10 @@ impl Store {
              WHERE {column} = ?1 AND v.venue_id = ?2 AND v.at > ?3 AND v.at <= ?4 ORDER BY v.at DESC LIMIT 1",
             crate::visit_name!()
         );
-        let since = rfc3339(ctx.now - Duration::seconds(window));
         Ok(self
             .conn
             .prepare_cached(&sql)?
-            .query_row(params![key, venue.id, since, rfc3339(ctx.now)], |r| {
+            .query_row(params![key, window.venue_id, window.since, window.until], |r| {
                 Ok(LastVisit { at: r.get(0)?, name: r.get(1)?, number: r.get(2)?, colour: r.get(3)? })
             })
             .optional()?)
@@ -669,7 +682,15 @@ pub(super) fn insert_visit(
     Ok(id)
 }
 
-/// Whose visit [`Store::visit_moments_ago`] looks for: a person on file, or a document number.
+/// The repeat window at the served venue, read once for a scan or a whole form.
+struct RepeatWindow {
+    venue_id: String,
+    seconds: i64,
+    since: String,
+    until: String,
+}
+
+/// Whose visit [`Store::visit_within`] looks for: a person on file, or a document number.
 enum Whose<'a> {
     Person(&'a str),
     Number(&'a str),
