@@ -64,10 +64,7 @@ pub async fn publish(pool: &PgPool, package: &Path, with: &Publication<'_>, acto
     // The desk is a program built for one architecture; no desk asks for `all` or `noarch`, so
     // such a package would sit published and offered to no one.
     if matches!(arch.as_str(), "all" | "noarch") {
-        return Err(refuse(
-            "package",
-            format!("登记台安装包须按架构打包（如 {}），不能是 {arch}", PackageFormat::Deb.this_arch()),
-        ));
+        return Err(refuse("package", format!("登记台安装包须按架构打包（如 {}），不能是 {arch}", format.this_arch())));
     }
     let notes = release::notes(with.notes).map_err(|e| refused("notes", e))?;
     let sig_path =
